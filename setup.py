@@ -1,0 +1,59 @@
+"""Build kw86: the Cython machine (kw86/*.pyx) and the guest userland sysroot.
+
+Every kw86/*.pyx becomes an extension compiled with optimisation on.  After
+the extensions, the userland (userland/build.py, driving zig from PyPI) is
+built into kw86/sysroot so that a plain `pip install` yields a runnable
+NetBSD/i386 sysroot.
+"""
+import glob
+import os
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def extensions():
+    exts = []
+    for pyx in sorted(glob.glob(os.path.join("kw86", "*.pyx"))):
+        name = pyx[:-4].replace(os.sep, ".")
+        exts.append(Extension(
+            name, [pyx],
+            extra_compile_args=["-O2", "-fno-strict-aliasing", "-Wno-unused-function",
+                                "-Wno-unreachable-code", "-Wno-maybe-uninitialized"],
+        ))
+    if not exts:
+        return []
+    from Cython.Build import cythonize
+    return cythonize(exts, language_level=3, compiler_directives={
+        "boundscheck": False, "wraparound": False, "cdivision": True,
+        "initializedcheck": False, "embedsignature": True,
+    }, nthreads=0)
+
+
+class BuildAll(build_ext):
+    """build_ext, then the guest userland into the package's sysroot."""
+
+    def run(self):
+        super().run()
+        self.build_userland()
+
+    def build_userland(self):
+        script = os.path.join(HERE, "userland", "build.py")
+        if not os.path.exists(script):
+            return
+        if self.inplace or self.editable_mode:
+            dest = os.path.join(HERE, "kw86", "sysroot")
+        else:
+            dest = os.path.join(os.path.abspath(self.build_lib), "kw86", "sysroot")
+        sys.path.insert(0, os.path.join(HERE, "userland"))
+        try:
+            import build as userland_build  # userland/build.py
+            userland_build.build_sysroot(dest)
+        finally:
+            sys.path.pop(0)
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": BuildAll})
