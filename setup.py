@@ -16,9 +16,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def extensions():
+    # KW86_ONLY=decoder,exec builds just those (developer builds while other
+    # modules are being edited); the default builds all.
+    only = {m for m in os.environ.get("KW86_ONLY", "").split(",") if m}
     exts = []
     for pyx in sorted(glob.glob(os.path.join("kw86", "*.pyx"))):
         name = pyx[:-4].replace(os.sep, ".")
+        if only and name.split(".")[-1] not in only:
+            continue
         exts.append(Extension(
             name, [pyx],
             extra_compile_args=["-O2", "-fno-strict-aliasing", "-Wno-unused-function",
@@ -42,7 +47,7 @@ class BuildAll(build_ext):
 
     def build_userland(self):
         script = os.path.join(HERE, "userland", "build.py")
-        if not os.path.exists(script):
+        if not os.path.exists(script) or os.environ.get("KW86_NO_USERLAND"):
             return
         if self.inplace or self.editable_mode:
             dest = os.path.join(HERE, "kw86", "sysroot")
