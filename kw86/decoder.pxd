@@ -27,6 +27,8 @@ cdef enum:
     OPK_ST = 9      # x87 stack register ST(i)
     OPK_MMX = 10    # MMX register MMn
     OPK_CONST = 11  # implicit constant (shift count 1 in D0/D1): Insn.imm holds it
+    OPK_STR_SRC = 12  # string source DS:[eSI] (Insn.seg = override or DS; adsize picks SI/ESI)
+    OPK_STR_DST = 13  # string destination ES:[eDI] (never overridden)
 
 # Segment numbers (Insn.seg, OPK_SREG reg)
 cdef enum:
@@ -109,6 +111,7 @@ cdef enum:
     ATTR_MMX = 0x10
     ATTR_STRING = 0x20
     ATTR_REP_OK = 0x40
+    ATTR_NO_SIMD_PFX = 0x80 # a 66/F2/F3 prefix makes it #UD (MMX rows; decoder-internal)
 
 # Decode one instruction from p[0:avail].  bits32: 1 for a 32-bit code
 # segment, 0 for 16-bit.  Never reads past p[avail-1].

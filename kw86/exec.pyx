@@ -1,0 +1,1170 @@
+# cython: language_level=3
+# kw86/exec.pyx -- the executor: CPU state, the run loop, dispatch, operand
+# access, lazy flags, segmentation, exception and interrupt delivery.
+# Instruction families live in the included exec_*.pxi files.
+#
+# ============================================================================
+# How to add an instruction
+# ============================================================================
+# 1. Handler signature (one for all):
+#        cdef int op_NAME(Cpu* c, const Insn* i) noexcept nogil
+#    `i` is the decoded instruction (kw86/decoder.pxd): i.op (mnemonic id),
+#    i.row (form), i.ops[0..2] (kind/size/reg), i.opsize, i.adsize, i.imm,
+#    i.imm2, i.cc, i.prefixes, and the memory operand's i.seg/base/index/
+#    scale/disp.  Return:
+#        RC_OK     done; the loop sets EIP = c.eip_next (already EIP+length,
+#                  masked to 16 bits in 16-bit code).  Branches just assign
+#                  c.eip_next (use `branch(c, target, i.opsize)`).
+#        RC_FAULT  an exception is pending: return raise_gp(c, 0),
+#                  raise_exc(c, X_UD), raise_exc_err(c, X_SS, sel), or the
+#                  RC_FAULT returned by a memory helper (a #PF it raised).
+#                  NOTHING may have been committed: do every read and the
+#                  last possible faulting write before changing registers or
+#                  flags (the instruction restarts after the fault).
+#        RC_EVENT  leave the loop with c.event (see exec.pxd EV_*).
+# 2. Operands (generic, any kind): 
+#        if rd_op(c, i, 0, &a): return RC_FAULT      # read operand 0
+#        if wr_op(c, i, 0, v): return RC_FAULT       # write operand 0
+#    Registers directly: rget(c, reg, size) / rset(c, reg, size, v)
+#    (size 1: reg 0-3 = AL..BL, 4-7 = AH..BH).  Memory by segment:offset:
+#        rd_mem(c, seg, off, size, &v) / wr_mem(c, seg, off, size, v)
+#    (size 1, 2, 4; segment limit/rights checks and paging included);
+#    ea(c, i) is the memory operand's offset.  rd_mem_buf / wr_mem_buf for
+#    other sizes (a straddling store checks both pages first).
+#    Stack: push(c, v, size) / pop(c, size, &v) (SS.B picks ESP or SP).
+#    Fast bulk access (rep strings): seg_addr(c, seg, off, n, write, &lin)
+#    then mmu_host_page(&c.m, lin, write, c.user, &host): a host pointer valid
+#    to the end of that page (code pages are invalidated for writes).
+# 3. Flags: set them lazily for the common ops:
+#        set_cc(c, CC_ADD, size, dst, src, res)       # CC_* in exec.pxd
+#    or compute them yourself and store with
+#        set_arith_flags(c, mask, values)   # only the bits in mask change
+#    Read them with get_cf(c), cond(c, cc) (Jcc condition 0..15) or
+#    get_eflags(c) (all of EFLAGS).  Undefined flags: choose the P6 value
+#    the row's RowInfo.undef_value records.
+# 4. Cycles: the loop charges the class cost of the row (profile). Extra
+#    events: c.cycles += c.cost_ev[EVC_...]; per element costs in 1/256
+#    cycle: charge_frac(c, n, c.cost_ev[EVC_MOVS_D]).
+# 5. Register the handler in the family's register_*() function (bottom of
+#    each .pxi):   reg("add", op_add)   -- by mnemonic name as spelled in
+#    kw86/isa/opcodes.py MNEMONICS (reg() tries the name, then upper case;
+#    reg_all([...], fn) for aliases).  A mnemonic with no handler raises #UD.
+# ============================================================================
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t
+from libc.string cimport memcpy, memset
+from libc.stdlib cimport calloc, free
+from kw86.decoder cimport (Insn, Operand, RowInfo, decode_insn, row_info,
+    OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM, OPK_REL, OPK_FAR, OPK_SREG, OPK_CREG,
+    OPK_DREG, OPK_ST, OPK_MMX, OPK_CONST, SEG_ES, SEG_CS, SEG_SS, SEG_DS,
+    SEG_FS, SEG_GS, SEG_NONE, REG_NONE, PFX_LOCK, PFX_REP, PFX_REPNE,
+    PFX_OPSIZE, PFX_ADSIZE, PFX_SEG, FAULT_NONE, FAULT_UD, FAULT_GP, DEC_OK,
+    DEC_MORE, ATTR_LOCK_OK, ATTR_PRIV, ATTR_BRANCH, ATTR_X87, ATTR_MMX,
+    ATTR_STRING, ATTR_REP_OK)
+from kw86.mmu cimport (Mmu, DEnt, TlbEnt, mmu_init, mmu_free, mmu_translate,
+    mmu_read, mmu_write, mmu_read_buf, mmu_write_buf, mmu_host_page, mmu_flush,
+    mmu_invlpg, mmu_phys_written, mmu_mark_code, mmu_dcache_flush,
+    KW_DC_SIZE, KW_NOTAG, KW_DC_NOTAG)
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__)
+    #define KW_LIKELY(x) __builtin_expect(!!(x), 1)
+    #define KW_UNLIKELY(x) __builtin_expect(!!(x), 0)
+    #else
+    #define KW_LIKELY(x) (x)
+    #define KW_UNLIKELY(x) (x)
+    #endif
+    """
+    bint likely "KW_LIKELY" (bint)
+    bint unlikely "KW_UNLIKELY" (bint)
+
+cdef op_fn OPS[NOPS_MAX]        # mnemonic id -> handler (op_ud when none)
+cdef uint8_t PARITY[256]        # PF of a byte
+
+# ----------------------------------------------------------------------------
+# Faults
+# ----------------------------------------------------------------------------
+
+cdef inline int raise_exc(Cpu* c, int vec) noexcept nogil:
+    c.exc_vector = vec
+    c.exc_has_err = 0
+    c.exc_err = 0
+    c.exc_soft = 0
+    return RC_FAULT
+
+cdef inline int raise_exc_err(Cpu* c, int vec, uint32_t err) noexcept nogil:
+    c.exc_vector = vec
+    c.exc_has_err = 1
+    c.exc_err = err
+    c.exc_soft = 0
+    return RC_FAULT
+
+cdef inline int raise_gp(Cpu* c, uint32_t err) noexcept nogil:
+    return raise_exc_err(c, X_GP, err)
+
+cdef inline int raise_pf(Cpu* c) noexcept nogil:
+    # the MMU left the address and error code in c.m
+    c.cr2 = c.m.fault_addr
+    c.exc_cr2 = c.m.fault_addr
+    return raise_exc_err(c, X_PF, c.m.fault_err)
+
+cdef int op_ud(Cpu* c, const Insn* i) noexcept nogil:
+    return raise_exc(c, X_UD)
+
+cdef int op_gp0(Cpu* c, const Insn* i) noexcept nogil:
+    return raise_gp(c, 0)
+
+cdef int op_x87(Cpu* c, const Insn* i) noexcept nogil:
+    # No x87 yet: CR0.EM (set by default) -> #NM; CR0.TS -> #NM; else #UD.
+    # SDM Vol. 3A §2.5 (CR0.EM/TS), Table 12-? (EM/MP/TS combinations).
+    if c.cr0 & 0xC:
+        return raise_exc(c, X_NM)
+    return raise_exc(c, X_UD)
+
+cdef int op_mmx(Cpu* c, const Insn* i) noexcept nogil:
+    # MMX with CR0.EM set is #UD (SDM Vol. 3A Table 12-1); with TS, #NM.
+    if c.cr0 & 0x4:
+        return raise_exc(c, X_UD)
+    if c.cr0 & 0x8:
+        return raise_exc(c, X_NM)
+    return raise_exc(c, X_UD)
+
+# ----------------------------------------------------------------------------
+# Registers
+# ----------------------------------------------------------------------------
+
+cdef inline uint32_t rget(Cpu* c, int r, int size) noexcept nogil:
+    if size == 4:
+        return c.gpr[r]
+    if size == 2:
+        return c.gpr[r] & 0xFFFF
+    if r < 4:
+        return c.gpr[r] & 0xFF
+    return (c.gpr[r - 4] >> 8) & 0xFF
+
+cdef inline void rset(Cpu* c, int r, int size, uint32_t v) noexcept nogil:
+    if size == 4:
+        c.gpr[r] = v
+    elif size == 2:
+        c.gpr[r] = (c.gpr[r] & 0xFFFF0000u) | (v & 0xFFFF)
+    elif r < 4:
+        c.gpr[r] = (c.gpr[r] & 0xFFFFFF00u) | (v & 0xFF)
+    else:
+        c.gpr[r - 4] = (c.gpr[r - 4] & 0xFFFF00FFu) | ((v & 0xFF) << 8)
+
+cdef inline uint32_t size_mask(int size) noexcept nogil:
+    if size == 4:
+        return 0xFFFFFFFFu
+    if size == 2:
+        return 0xFFFF
+    return 0xFF
+
+cdef inline uint32_t sign_bit(int size) noexcept nogil:
+    return (<uint32_t>1) << (size * 8 - 1)
+
+cdef inline int32_t sx(uint32_t v, int size) noexcept nogil:
+    if size == 1:
+        return <int8_t>v
+    if size == 2:
+        return <int16_t>v
+    return <int32_t>v
+
+# ----------------------------------------------------------------------------
+# Lazy flags (one place: get_eflags / set_eflags_all / set_arith_flags)
+# ----------------------------------------------------------------------------
+
+cdef inline void set_cc(Cpu* c, int op, int size, uint32_t dst, uint32_t src, uint32_t res) noexcept nogil:
+    c.cc_op = op
+    c.cc_size = size
+    c.cc_dst = dst
+    c.cc_src = src
+    c.cc_res = res & size_mask(size)
+
+cdef inline uint32_t get_cf(Cpu* c) noexcept nogil:
+    cdef uint32_t m
+    cdef int op = c.cc_op
+    if op == CC_SUB:
+        m = size_mask(c.cc_size)
+        return (c.cc_dst & m) < (c.cc_src & m)
+    if op == CC_LOGIC:
+        return 0
+    if op == CC_ADD:
+        return c.cc_res < (c.cc_dst & size_mask(c.cc_size))
+    if op == CC_EFLAGS:
+        return c.eflags & 1
+    if op == CC_INC or op == CC_DEC:
+        return c.cc_aux & 1
+    m = size_mask(c.cc_size)
+    if op == CC_ADC:
+        if c.cc_aux:
+            return c.cc_res <= (c.cc_dst & m)
+        return c.cc_res < (c.cc_dst & m)
+    # CC_SBB
+    if c.cc_aux:
+        return (c.cc_dst & m) <= (c.cc_src & m)
+    return (c.cc_dst & m) < (c.cc_src & m)
+
+cdef inline uint32_t get_of(Cpu* c) noexcept nogil:
+    cdef int op = c.cc_op
+    cdef uint32_t sb = sign_bit(c.cc_size)
+    if op == CC_EFLAGS:
+        return (c.eflags >> 11) & 1
+    if op == CC_LOGIC:
+        return 0
+    if op == CC_ADD or op == CC_ADC:
+        return (((c.cc_dst ^ c.cc_res) & (c.cc_src ^ c.cc_res)) & sb) != 0
+    if op == CC_SUB or op == CC_SBB:
+        return (((c.cc_dst ^ c.cc_src) & (c.cc_dst ^ c.cc_res)) & sb) != 0
+    if op == CC_INC:
+        return c.cc_res == sb
+    return c.cc_res == sb - 1      # CC_DEC
+
+cdef uint32_t lazy_arith(Cpu* c) noexcept nogil:
+    """The six arithmetic flags from the lazy state."""
+    cdef uint32_t f = 0, res = c.cc_res
+    cdef int op = c.cc_op
+    if op == CC_EFLAGS:
+        return c.eflags & F_ARITH
+    if get_cf(c):
+        f |= F_CF
+    if PARITY[res & 0xFF]:
+        f |= F_PF
+    if op == CC_ADD or op == CC_ADC or op == CC_SUB or op == CC_SBB:
+        if (c.cc_dst ^ c.cc_src ^ res) & 0x10:
+            f |= F_AF
+    elif op == CC_INC:
+        if (res & 0xF) == 0:
+            f |= F_AF
+    elif op == CC_DEC:
+        if (res & 0xF) == 0xF:
+            f |= F_AF
+    if res == 0:
+        f |= F_ZF
+    if res & sign_bit(c.cc_size):
+        f |= F_SF
+    if get_of(c):
+        f |= F_OF
+    return f
+
+cdef uint32_t get_eflags(Cpu* c) noexcept nogil:
+    if c.cc_op == CC_EFLAGS:
+        return c.eflags
+    return (c.eflags & ~(<uint32_t>F_ARITH)) | lazy_arith(c)
+
+cdef inline void flags_materialise(Cpu* c) noexcept nogil:
+    if c.cc_op != CC_EFLAGS:
+        c.eflags = get_eflags(c)
+        c.cc_op = CC_EFLAGS
+
+cdef void set_eflags_all(Cpu* c, uint32_t v) noexcept nogil:
+    # bit 1 is always 1; bits 3, 5, 15 and 22..31 always 0 (SDM Vol. 1 §3.4.3)
+    c.eflags = (v & 0x003F7FD5u) | 2
+    c.cc_op = CC_EFLAGS
+
+cdef inline void set_arith_flags(Cpu* c, uint32_t mask, uint32_t values) noexcept nogil:
+    """Change only the arithmetic flags in mask (others keep their value)."""
+    flags_materialise(c)
+    c.eflags = (c.eflags & ~mask) | (values & mask)
+
+cdef inline int cond(Cpu* c, int cc) noexcept nogil:
+    """Jcc/SETcc/CMOVcc condition cc (0..15, SDM Vol. 1 Table B-1)."""
+    cdef int r, op = c.cc_op
+    cdef uint32_t f
+    cdef int32_t a, b
+    if op == CC_SUB:
+        # compare fast path: no flag materialisation
+        if cc <= 7 and cc >= 2:
+            r = cc >> 1
+            if r == 1:
+                r = get_cf(c)
+            elif r == 2:
+                r = c.cc_res == 0
+            else:
+                r = get_cf(c) or c.cc_res == 0
+            return r ^ (cc & 1)
+        if cc >= 12:
+            a = sx(c.cc_dst, c.cc_size)
+            b = sx(c.cc_src, c.cc_size)
+            if cc < 14:
+                r = a < b
+            else:
+                r = a <= b
+            return r ^ (cc & 1)
+    elif op == CC_LOGIC:
+        r = cc >> 1
+        if r == 0 or r == 1:
+            r = 0
+        elif r == 2:
+            r = c.cc_res == 0
+        elif r == 3:
+            r = c.cc_res == 0
+        elif r == 4:
+            r = (c.cc_res & sign_bit(c.cc_size)) != 0
+        elif r == 5:
+            r = PARITY[c.cc_res & 0xFF]
+        elif r == 6:
+            r = (c.cc_res & sign_bit(c.cc_size)) != 0
+        else:
+            r = c.cc_res == 0 or (c.cc_res & sign_bit(c.cc_size)) != 0
+        return r ^ (cc & 1)
+    f = get_eflags(c)
+    r = cc >> 1
+    if r == 0:
+        r = (f >> 11) & 1
+    elif r == 1:
+        r = f & 1
+    elif r == 2:
+        r = (f >> 6) & 1
+    elif r == 3:
+        r = (f & 1) | ((f >> 6) & 1)
+    elif r == 4:
+        r = (f >> 7) & 1
+    elif r == 5:
+        r = (f >> 2) & 1
+    elif r == 6:
+        r = ((f >> 7) ^ (f >> 11)) & 1
+    else:
+        r = (((f >> 7) ^ (f >> 11)) & 1) | ((f >> 6) & 1)
+    return r ^ (cc & 1)
+
+# ----------------------------------------------------------------------------
+# Segmentation and memory
+# ----------------------------------------------------------------------------
+
+cdef inline void set_cpl(Cpu* c, int cpl) noexcept nogil:
+    if cpl != c.cpl:
+        c.cpl = cpl
+        c.user = cpl == 3
+        c.m.ifetch_page = KW_NOTAG
+
+cdef void seg_update(SegCache* s) noexcept nogil:
+    """Recompute the derived fields of a segment cache from access/limit."""
+    cdef int typ = s.access & 0xF
+    cdef int isseg = (s.access & 0x10) != 0
+    if not isseg:
+        s.rd = 0
+        s.wr = 0
+        s.expdown = 0
+    elif typ & 8:           # code
+        s.rd = (typ & 2) != 0
+        s.wr = 0
+        s.expdown = 0
+    else:                   # data
+        s.rd = 1
+        s.wr = (typ & 2) != 0
+        s.expdown = (typ & 4) != 0
+    s.flat = (s.valid and s.base == 0 and s.limit == 0xFFFFFFFFu and s.rd and s.wr
+              and not s.expdown)
+
+cdef void seg_from_desc(SegCache* s, uint16_t sel, uint32_t lo, uint32_t hi) noexcept nogil:
+    cdef uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000)
+    s.sel = sel
+    s.base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u)
+    s.gran = (hi >> 23) & 1
+    if s.gran:
+        limit = (limit << 12) | 0xFFF
+    s.limit = limit
+    s.access = (hi >> 8) & 0xFF
+    s.big = (hi >> 22) & 1
+    s.valid = 1
+    seg_update(s)
+
+cdef inline void seg_null(SegCache* s, uint16_t sel) noexcept nogil:
+    s.sel = sel
+    s.valid = 0
+    s.base = 0
+    s.limit = 0
+    s.access = 0
+    s.rd = 0
+    s.wr = 0
+    s.flat = 0
+
+cdef int seg_addr_slow(Cpu* c, int s, uint32_t off, uint32_t size, int write, uint32_t* lin) noexcept nogil:
+    cdef SegCache* sc = &c.seg[s]
+    cdef uint64_t last = <uint64_t>off + size - 1
+    cdef int vec = X_SS if s == SEG_SS else X_GP
+    if not sc.valid:
+        return raise_exc_err(c, vec, 0)
+    if write:
+        if not sc.wr:
+            return raise_exc_err(c, vec, 0)
+    elif not sc.rd:
+        return raise_exc_err(c, vec, 0)
+    if sc.expdown:
+        # valid offsets: limit+1 .. 0xFFFF or 0xFFFFFFFF (SDM Vol. 3A §3.4.5.1)
+        if off <= sc.limit or last > (0xFFFFFFFFu if sc.big else 0xFFFF):
+            return raise_exc_err(c, vec, 0)
+    elif last > sc.limit:
+        return raise_exc_err(c, vec, 0)
+    lin[0] = sc.base + off
+    return 0
+
+cdef inline int seg_addr(Cpu* c, int s, uint32_t off, uint32_t size, int write, uint32_t* lin) noexcept nogil:
+    if likely(c.seg[s].flat):
+        lin[0] = off
+        return 0
+    return seg_addr_slow(c, s, off, size, write, lin)
+
+cdef inline int rd_mem(Cpu* c, int s, uint32_t off, int size, uint32_t* v) noexcept nogil:
+    cdef uint32_t lin
+    if unlikely(seg_addr(c, s, off, size, 0, &lin)):
+        return RC_FAULT
+    if unlikely(mmu_read(&c.m, lin, size, c.user, v)):
+        return raise_pf(c)
+    return 0
+
+cdef inline int wr_mem(Cpu* c, int s, uint32_t off, int size, uint32_t v) noexcept nogil:
+    cdef uint32_t lin
+    if unlikely(seg_addr(c, s, off, size, 1, &lin)):
+        return RC_FAULT
+    if unlikely(mmu_write(&c.m, lin, size, c.user, v)):
+        return raise_pf(c)
+    return 0
+
+cdef int rd_mem_buf(Cpu* c, int s, uint32_t off, uint32_t n, uint8_t* buf) noexcept nogil:
+    cdef uint32_t lin
+    if seg_addr(c, s, off, n, 0, &lin):
+        return RC_FAULT
+    if mmu_read_buf(&c.m, lin, n, c.user, buf):
+        return raise_pf(c)
+    return 0
+
+cdef int wr_mem_buf(Cpu* c, int s, uint32_t off, uint32_t n, const uint8_t* buf) noexcept nogil:
+    cdef uint32_t lin
+    if seg_addr(c, s, off, n, 1, &lin):
+        return RC_FAULT
+    if mmu_write_buf(&c.m, lin, n, c.user, buf):
+        return raise_pf(c)
+    return 0
+
+cdef int check_wr(Cpu* c, int s, uint32_t off, uint32_t n) noexcept nogil:
+    """Would a write of n bytes at s:off succeed?  (probe: segment + paging)"""
+    cdef uint32_t lin, pa
+    if seg_addr(c, s, off, n, 1, &lin):
+        return RC_FAULT
+    if mmu_translate(&c.m, lin, 1, c.user, &pa):
+        return raise_pf(c)
+    if ((lin & 0xFFF) + n) > 4096:
+        if mmu_translate(&c.m, lin + n - 1, 1, c.user, &pa):
+            return raise_pf(c)
+    return 0
+
+# supervisor-mode linear accesses (descriptor tables, TSS, IDT)
+cdef inline int sys_rd(Cpu* c, uint32_t lin, int size, uint32_t* v) noexcept nogil:
+    if mmu_read(&c.m, lin, size, 0, v):
+        return raise_pf(c)
+    return 0
+
+cdef inline int sys_wr(Cpu* c, uint32_t lin, int size, uint32_t v) noexcept nogil:
+    if mmu_write(&c.m, lin, size, 0, v):
+        return raise_pf(c)
+    return 0
+
+# ----------------------------------------------------------------------------
+# Operands
+# ----------------------------------------------------------------------------
+
+cdef inline uint32_t ea(Cpu* c, const Insn* i) noexcept nogil:
+    cdef uint32_t a = <uint32_t>i.disp
+    if i.base != REG_NONE:
+        a += c.gpr[i.base]
+    if i.index != REG_NONE:
+        a += c.gpr[i.index] * i.scale
+    if i.adsize == 2:
+        a &= 0xFFFF
+    return a
+
+cdef inline uint32_t imm_of(const Insn* i, int n) noexcept nogil:
+    if n > 0 and i.ops[n - 1].kind == OPK_IMM:
+        return i.imm2
+    return i.imm
+
+cdef int rd_op_slow(Cpu* c, const Insn* i, int n, uint32_t* v) noexcept nogil:
+    cdef int k = i.ops[n].kind
+    if k == OPK_IMM or k == OPK_CONST or k == OPK_REL:
+        v[0] = imm_of(i, n)
+        return 0
+    if k == OPK_SREG:
+        v[0] = c.seg[i.ops[n].reg].sel
+        return 0
+    return raise_exc(c, X_UD)
+
+cdef inline int rd_op(Cpu* c, const Insn* i, int n, uint32_t* v) noexcept nogil:
+    cdef const Operand* o = &i.ops[n]
+    if o.kind == OPK_REG:
+        v[0] = rget(c, o.reg, o.size)
+        return 0
+    if o.kind == OPK_MEM:
+        return rd_mem(c, i.seg, ea(c, i), o.size, v)
+    return rd_op_slow(c, i, n, v)
+
+cdef inline int wr_op(Cpu* c, const Insn* i, int n, uint32_t v) noexcept nogil:
+    cdef const Operand* o = &i.ops[n]
+    if o.kind == OPK_REG:
+        rset(c, o.reg, o.size, v)
+        return 0
+    if o.kind == OPK_MEM:
+        return wr_mem(c, i.seg, ea(c, i), o.size, v)
+    return raise_exc(c, X_UD)
+
+# ----------------------------------------------------------------------------
+# Stack
+# ----------------------------------------------------------------------------
+
+cdef inline uint32_t sp_get(Cpu* c) noexcept nogil:
+    return c.gpr[4] if c.stack32 else (c.gpr[4] & 0xFFFF)
+
+cdef inline void sp_set(Cpu* c, uint32_t v) noexcept nogil:
+    if c.stack32:
+        c.gpr[4] = v
+    else:
+        c.gpr[4] = (c.gpr[4] & 0xFFFF0000u) | (v & 0xFFFF)
+
+cdef inline uint32_t sp_off(Cpu* c, int delta) noexcept nogil:
+    """Stack offset ESP+delta (wrapped to SP in a 16-bit stack)."""
+    if c.stack32:
+        return c.gpr[4] + <uint32_t>delta
+    return (c.gpr[4] + <uint32_t>delta) & 0xFFFF
+
+cdef inline int push(Cpu* c, uint32_t v, int size) noexcept nogil:
+    cdef uint32_t sp = sp_off(c, -size)
+    if wr_mem(c, SEG_SS, sp, size, v):
+        return RC_FAULT
+    sp_set(c, sp)
+    return 0
+
+cdef inline int pop(Cpu* c, int size, uint32_t* v) noexcept nogil:
+    """Read the top of stack and move ESP (for a pop whose destination
+    cannot fault; otherwise use stk_read + sp_set after the write)."""
+    if rd_mem(c, SEG_SS, sp_get(c), size, v):
+        return RC_FAULT
+    sp_set(c, sp_off(c, size))
+    return 0
+
+cdef inline int stk_read(Cpu* c, int delta, int size, uint32_t* v) noexcept nogil:
+    return rd_mem(c, SEG_SS, sp_off(c, delta), size, v)
+
+# ----------------------------------------------------------------------------
+# Branch and cycles helpers
+# ----------------------------------------------------------------------------
+
+cdef inline int branch(Cpu* c, uint32_t target, int opsize) noexcept nogil:
+    """Near branch to target (masked to the operand size), with the CS limit
+    check (SDM: #GP(0) if the target is outside CS)."""
+    if opsize == 2:
+        target &= 0xFFFF
+    if unlikely(target > c.seg[SEG_CS].limit):
+        return raise_gp(c, 0)
+    c.eip_next = target
+    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+    return 0
+
+cdef inline void charge_frac(Cpu* c, uint64_t n, uint32_t cost256) noexcept nogil:
+    cdef uint64_t t = n * cost256 + c.cyc_frac
+    c.cycles += t >> 8
+    c.cyc_frac = t & 0xFF
+
+# ----------------------------------------------------------------------------
+# Descriptors
+# ----------------------------------------------------------------------------
+
+cdef int fetch_desc(Cpu* c, uint32_t sel, uint32_t* lo, uint32_t* hi) noexcept nogil:
+    """Read the descriptor of sel from the GDT or LDT.  0 = ok, -1 = the
+    selector is outside the table (the caller raises its own vector),
+    RC_FAULT = #PF reading it."""
+    cdef uint32_t base, limit, off = sel & 0xFFF8
+    if sel & 4:
+        if not c.ldtr.valid:
+            return -1
+        base = c.ldtr.base
+        limit = c.ldtr.limit
+    else:
+        base = c.gdtr_base
+        limit = c.gdtr_limit
+    if off + 7 > limit:
+        return -1
+    if sys_rd(c, base + off, 4, lo) or sys_rd(c, base + off + 4, 4, hi):
+        return RC_FAULT
+    return 0
+
+cdef int set_accessed(Cpu* c, uint32_t sel, uint32_t hi) noexcept nogil:
+    """Set the accessed bit of a segment descriptor (the CPU writes it)."""
+    cdef uint32_t base
+    if hi & 0x100:
+        return 0
+    base = c.ldtr.base if (sel & 4) else c.gdtr_base
+    return sys_wr(c, base + (sel & 0xFFF8) + 5, 1, ((hi >> 8) & 0xFF) | 1)
+
+cdef int load_sreg(Cpu* c, int s, uint32_t sel) noexcept nogil:
+    """mov/pop/lds-family load of DS/ES/FS/GS/SS with the protected-mode
+    checks of SDM Vol. 2 MOV (segment register) / Vol. 3A §5.10.  CS is
+    never loaded here.  Nothing changes unless it succeeds."""
+    cdef uint32_t lo, hi, idx = sel & 0xFFFC
+    cdef int r, dpl, rpl = sel & 3, typ
+    sel &= 0xFFFF
+    if not (c.cr0 & 1):
+        # real mode: base = sel << 4 (kept for completeness)
+        c.seg[s].sel = sel
+        c.seg[s].base = sel << 4
+        c.seg[s].valid = 1
+        seg_update(&c.seg[s])
+        return 0
+    if (sel & 0xFFFC) == 0:
+        if s == SEG_SS:
+            return raise_gp(c, 0)
+        seg_null(&c.seg[s], sel)
+        return 0
+    r = fetch_desc(c, sel, &lo, &hi)
+    if r == -1:
+        return raise_gp(c, idx)
+    if r:
+        return r
+    dpl = (hi >> 13) & 3
+    typ = (hi >> 8) & 0x1F
+    if s == SEG_SS:
+        # writable data, RPL == CPL, DPL == CPL
+        if (typ & 0x1A) != 0x12 or rpl != c.cpl or dpl != c.cpl:
+            return raise_gp(c, idx)
+        if not (hi & 0x8000):
+            return raise_exc_err(c, X_SS, idx)
+    else:
+        # data or readable code
+        if not (typ & 0x10) or (typ & 0x0A) == 0x08:
+            return raise_gp(c, idx)
+        if (typ & 0x0C) != 0x0C:        # data, or non-conforming code
+            if rpl > dpl or c.cpl > dpl:
+                return raise_gp(c, idx)
+        if not (hi & 0x8000):
+            return raise_exc_err(c, X_NP, idx)
+    if set_accessed(c, sel, hi):
+        return RC_FAULT
+    seg_from_desc(&c.seg[s], sel, lo, hi | 0x100)
+    if s == SEG_SS:
+        c.stack32 = c.seg[s].big
+    c.cycles += c.cost_ev[EVC_SEG_LOAD]
+    return 0
+
+cdef void load_cs_cache(Cpu* c, uint32_t sel, uint32_t lo, uint32_t hi, int cpl) noexcept nogil:
+    """Commit a CS load (checks done by the caller): RPL forced to cpl."""
+    seg_from_desc(&c.seg[SEG_CS], (sel & 0xFFFC) | cpl, lo, hi | 0x100)
+    c.seg[SEG_CS].flat = 0
+    c.code32 = c.seg[SEG_CS].big
+    set_cpl(c, cpl)
+    c.m.ifetch_page = KW_NOTAG
+
+cdef void null_outer_segs(Cpu* c) noexcept nogil:
+    """After a return to an outer level: data segment registers that the new
+    CPL may not use are nulled (SDM Vol. 2 IRET/RET, 'ESdsfsgs')."""
+    cdef int s, dpl, typ
+    for s in (SEG_ES, SEG_DS, SEG_FS, SEG_GS):
+        if not c.seg[s].valid:
+            continue
+        dpl = (c.seg[s].access >> 5) & 3
+        typ = c.seg[s].access & 0x1C
+        # data or non-conforming code with DPL < CPL
+        if (typ & 0x1C) != 0x1C and dpl < c.cpl:
+            seg_null(&c.seg[s], 0)
+
+cdef int check_code_target(Cpu* c, uint32_t sel, uint32_t* lo, uint32_t* hi) noexcept nogil:
+    """Fetch a code descriptor for a far transfer: null -> #GP(0), outside
+    table -> #GP(sel), not code -> #GP(sel).  Presence is checked by caller."""
+    cdef int r
+    if (sel & 0xFFFC) == 0:
+        return raise_gp(c, 0)
+    r = fetch_desc(c, sel, lo, hi)
+    if r == -1:
+        return raise_gp(c, sel & 0xFFFC)
+    return r
+
+cdef int tss_stack(Cpu* c, int dpl, uint32_t* ss, uint32_t* esp) noexcept nogil:
+    """SS:ESP for privilege dpl from the current TSS (32- or 16-bit)."""
+    cdef uint32_t off
+    if not c.tr.valid:
+        return raise_exc_err(c, X_TS, c.tr.sel & 0xFFFC)
+    if (c.tr.access & 0x8):        # 32-bit TSS (type 9/11)
+        off = 4 + dpl * 8
+        if off + 5 > c.tr.limit:
+            return raise_exc_err(c, X_TS, c.tr.sel & 0xFFFC)
+        if sys_rd(c, c.tr.base + off, 4, esp) or sys_rd(c, c.tr.base + off + 4, 2, ss):
+            return RC_FAULT
+    else:
+        off = 2 + dpl * 4
+        if off + 3 > c.tr.limit:
+            return raise_exc_err(c, X_TS, c.tr.sel & 0xFFFC)
+        if sys_rd(c, c.tr.base + off, 2, esp) or sys_rd(c, c.tr.base + off + 2, 2, ss):
+            return RC_FAULT
+    return 0
+
+cdef int check_new_ss(Cpu* c, uint32_t ss, int dpl, uint32_t* lo, uint32_t* hi, int vec_ts) noexcept nogil:
+    """Checks on the SS from a TSS (vec_ts=1: #TS) or a return frame (#GP):
+    non-null, RPL == dpl, writable data, DPL == dpl, present (#SS)."""
+    cdef int r, vec = X_TS if vec_ts else X_GP
+    if (ss & 0xFFFC) == 0:
+        return raise_exc_err(c, vec, 0)
+    r = fetch_desc(c, ss, lo, hi)
+    if r == -1:
+        return raise_exc_err(c, vec, ss & 0xFFFC)
+    if r:
+        return r
+    if (ss & 3) != dpl or ((hi[0] >> 13) & 3) != dpl or ((hi[0] >> 8) & 0x1A) != 0x12:
+        return raise_exc_err(c, vec, ss & 0xFFFC)
+    if not (hi[0] & 0x8000):
+        return raise_exc_err(c, X_SS, ss & 0xFFFC)
+    return 0
+
+cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals, int n,
+                    int size, uint32_t* new_esp) noexcept nogil:
+    """Write n values (vals[0] pushed first) below esp on stack segment ss,
+    checking the whole range against the limit first (#SS) and the pages
+    (#PF).  Nothing of the CPU state changes; *new_esp is the final ESP."""
+    cdef uint32_t total = n * size, sp, lin, pa
+    cdef uint32_t mask = 0xFFFFFFFFu if ss.big else 0xFFFF
+    cdef int k
+    cdef uint64_t top
+    sp = (esp - total) & mask
+    top = <uint64_t>sp + total - 1
+    if ss.expdown:
+        if sp <= ss.limit or top > mask:
+            return raise_exc_err(c, X_SS, 0)
+    elif top > ss.limit:
+        return raise_exc_err(c, X_SS, 0)
+    # probe both ends for write (a fault happens before any byte is stored)
+    if mmu_translate(&c.m, ss.base + sp, 1, user, &pa):
+        return raise_pf(c)
+    if mmu_translate(&c.m, ss.base + ((sp + total - 1) & mask), 1, user, &pa):
+        return raise_pf(c)
+    for k in range(n):
+        lin = ss.base + ((esp - (k + 1) * size) & mask)
+        if mmu_write(&c.m, lin, size, user, vals[k]):
+            return raise_pf(c)
+    new_esp[0] = sp
+    return 0
+
+# ----------------------------------------------------------------------------
+# Interrupt and exception delivery (SDM Vol. 3A §6.12, Vol. 2 INT n)
+# ----------------------------------------------------------------------------
+
+cdef int deliver(Cpu* c, int vec, int has_err, uint32_t err, int soft, int ext,
+                 uint32_t ret_eip) noexcept nogil:
+    """Deliver interrupt vec through the IDT.  soft: int n/int3/into (gate
+    DPL is checked); ext: EXT bit of error codes (hardware event).
+    0 = delivered (CS:EIP at the handler), RC_FAULT = a new exception
+    (c.exc_*), RC_EVENT = task switch needed."""
+    cdef uint32_t lo, hi, clo, chi, slo = 0, shi = 0, sel, off, new_ss = 0, new_esp = 0
+    cdef uint32_t vals[6]
+    cdef uint32_t fl, esp_out, e = ext
+    cdef int r, typ, gdpl, cdpl, gate32, size, n = 0, inner
+    cdef SegCache nss
+    if vec * 8 + 7 > <int>c.idtr_limit:
+        return raise_gp(c, vec * 8 + 2 + e)
+    if sys_rd(c, c.idtr_base + vec * 8, 4, &lo) or sys_rd(c, c.idtr_base + vec * 8 + 4, 4, &hi):
+        return RC_FAULT
+    typ = (hi >> 8) & 0x1F
+    gdpl = (hi >> 13) & 3
+    if typ == 0x05:
+        c.event = EV_TASKSWITCH
+        c.event_ext = 1
+        return RC_EVENT
+    if typ != 0x06 and typ != 0x07 and typ != 0x0E and typ != 0x0F:
+        return raise_gp(c, vec * 8 + 2 + e)
+    if soft and gdpl < c.cpl:
+        return raise_gp(c, vec * 8 + 2)
+    if not (hi & 0x8000):
+        return raise_exc_err(c, X_NP, vec * 8 + 2 + e)
+    gate32 = (typ & 8) != 0
+    sel = lo >> 16
+    off = (lo & 0xFFFF) | ((hi & 0xFFFF0000u) if gate32 else 0)
+    if (sel & 0xFFFC) == 0:
+        return raise_gp(c, e)
+    r = fetch_desc(c, sel, &clo, &chi)
+    if r == -1:
+        return raise_gp(c, (sel & 0xFFFC) + e)
+    if r:
+        return r
+    cdpl = (chi >> 13) & 3
+    if (chi & 0x1800) != 0x1800 or cdpl > c.cpl:
+        return raise_gp(c, (sel & 0xFFFC) + e)
+    if not (chi & 0x8000):
+        return raise_exc_err(c, X_NP, (sel & 0xFFFC) + e)
+    size = 4 if gate32 else 2
+    fl = get_eflags(c)
+    inner = not (chi & 0x400) and cdpl < c.cpl
+    if inner:
+        r = tss_stack(c, cdpl, &new_ss, &new_esp)
+        if r:
+            return r
+        r = check_new_ss(c, new_ss, cdpl, &slo, &shi, 1)
+        if r:
+            return r
+        seg_from_desc(&nss, new_ss, slo, shi | 0x100)
+        vals[0] = c.seg[SEG_SS].sel
+        vals[1] = c.gpr[4]
+        n = 2
+    else:
+        cdpl = c.cpl     # same privilege (or conforming): stay
+        nss = c.seg[SEG_SS]
+        new_esp = c.gpr[4]
+    vals[n] = fl
+    vals[n + 1] = c.seg[SEG_CS].sel
+    vals[n + 2] = ret_eip
+    n += 3
+    if has_err:
+        vals[n] = err
+        n += 1
+    if not nss.big:
+        new_esp &= 0xFFFF
+    if push_frame(c, &nss, new_esp, cdpl == 3, vals, n, size, &esp_out):
+        return RC_FAULT
+    if off > ((chi & 0xFFFF) | (chi & 0xF0000)) and not (chi & 0x800000):
+        return raise_gp(c, 0)
+    # --- commit ---
+    if inner:
+        if set_accessed(c, new_ss, shi):
+            return RC_FAULT
+        c.seg[SEG_SS] = nss
+        c.stack32 = nss.big
+        c.cycles += c.cost_ev[EVC_PRIV_CHANGE]
+    if nss.big:
+        c.gpr[4] = esp_out
+    else:
+        c.gpr[4] = (c.gpr[4] & 0xFFFF0000u) | esp_out
+    load_cs_cache(c, sel, clo, chi, cdpl)
+    fl &= ~(<uint32_t>(F_TF | F_NT | F_RF | F_VM))
+    if not (typ & 1):
+        fl &= ~(<uint32_t>F_IF)       # interrupt gate
+    set_eflags_all(c, fl)
+    c.eip = off
+    c.eip_next = off
+    c.halted = 0
+    return 0
+
+cdef inline int exc_class(int v) noexcept nogil:
+    # SDM Vol. 3A Table 6-4: 0 benign, 1 contributory, 2 page fault
+    if v == 0 or (v >= 10 and v <= 13):
+        return 1
+    if v == 14:
+        return 2
+    return 0
+
+cdef int handle_fault(Cpu* c) noexcept nogil:
+    """Deliver the pending exception c.exc_* (fault: return EIP = c.eip),
+    escalating to #DF and triple fault (Vol. 3A Table 6-5).  Returns 0 to
+    continue, or an EV_* event to leave the loop with."""
+    cdef int vec = c.exc_vector, has = c.exc_has_err, r, first, second
+    cdef uint32_t err = c.exc_err
+    cdef int depth = 0
+    while True:
+        if vec < 32 and (c.intercept >> vec) & 1:
+            c.exc_vector = vec
+            c.exc_has_err = has
+            c.exc_err = err
+            return EV_EXCEPTION
+        c.cycles += c.cost_ev[EVC_EXCEPTION]
+        r = deliver(c, vec, has, err, 0, 1, c.eip)
+        if r == 0:
+            return 0
+        if r == RC_EVENT:
+            return c.event
+        # a new fault while delivering
+        if vec == X_DF:
+            c.exc_vector = X_DF
+            return EV_TRIPLE
+        first = exc_class(vec)
+        second = exc_class(c.exc_vector)
+        if (first == 1 and second == 1) or (first == 2 and second != 0):
+            vec = X_DF
+            has = 1
+            err = 0
+        else:
+            vec = c.exc_vector
+            has = c.exc_has_err
+            err = c.exc_err
+        depth += 1
+        if depth > 8:
+            return EV_TRIPLE
+
+cdef int soft_int(Cpu* c, int vec) noexcept nogil:
+    """int n / int3 / into: a trap whose return address is the next insn."""
+    cdef int r
+    if c.intercept_soft:
+        c.exc_vector = vec
+        c.exc_has_err = 0
+        c.exc_err = 0
+        c.exc_soft = 1
+        c.eip = c.eip_next
+        c.event = EV_EXCEPTION
+        return RC_EVENT
+    r = deliver(c, vec, 0, 0, 1, 0, c.eip_next)
+    if r == 0:
+        c.cycles += c.cost_ev[EVC_INT_SAME]
+        return RC_DONE
+    return r
+
+# ----------------------------------------------------------------------------
+# The run loop
+# ----------------------------------------------------------------------------
+
+cdef void update_attn(Cpu* c) noexcept nogil:
+    cdef uint64_t a = 0xFFFFFFFFFFFFFFFFu
+    if c.irq_pending:
+        a = 0
+    if c.timer_on and c.timer_next < a:
+        a = c.timer_next
+    if c.cycle_limit and c.cycle_limit < a:
+        a = c.cycle_limit
+    c.attn = a
+
+cdef int decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys, int cache) noexcept nogil:
+    """Decode the instruction at lin/phys into e.  0 ok, RC_FAULT."""
+    cdef uint32_t off = phys & 0xFFF, avail = 4096 - off, lim, pa2, n0
+    cdef const uint8_t* p
+    cdef int r, k
+    cdef const RowInfo* ri
+    cdef op_fn fn
+    lim = c.seg[SEG_CS].limit - c.eip + 1 if c.seg[SEG_CS].limit - c.eip < 15 else 15
+    if avail > lim:
+        avail = lim
+    if phys < c.m.mem_size:
+        p = c.m.mem + phys
+    else:
+        p = c.m.ones + off
+    r = decode_insn(p, avail, c.code32, &e.insn)
+    if r == DEC_MORE:
+        if avail >= lim:
+            return raise_gp(c, 0)          # runs past the CS limit
+        # crosses into the next page: gather and decode uncached
+        n0 = avail
+        memcpy(c.fetch_buf, p, n0)
+        if mmu_translate(&c.m, (lin + n0) & 0xFFFFF000u, 0, c.user, &pa2):
+            return raise_pf(c)
+        for k in range(lim - n0):
+            c.fetch_buf[n0 + k] = c.m.mem[pa2 + k] if pa2 + k < c.m.mem_size else 0xFF
+        e = &c.cross
+        cache = 0
+        r = decode_insn(c.fetch_buf, lim, c.code32, &e.insn)
+        if r == DEC_MORE:
+            return raise_gp(c, 0)
+    if e.insn.fault == FAULT_UD:
+        fn = op_ud
+    elif e.insn.fault == FAULT_GP:
+        fn = op_gp0
+    else:
+        ri = row_info(e.insn.row)
+        if ri.attrs & ATTR_X87:
+            fn = op_x87
+        elif ri.attrs & ATTR_MMX:
+            fn = op_mmx
+        elif e.insn.op < NOPS_MAX:
+            fn = OPS[e.insn.op]
+        else:
+            fn = op_ud
+        if (e.insn.prefixes & PFX_LOCK) and not ((ri.attrs & ATTR_LOCK_OK) and _has_mem_dst(&e.insn)):
+            fn = op_ud                      # LOCK on a non-lockable form: #UD
+        e.cycles = c.cost_class[ri.cls] if ri.cls < NCLASS_MAX else 1
+    if e.insn.fault != FAULT_NONE:
+        e.cycles = 1
+    e.fn = <void*>fn
+    e.bits32 = c.code32
+    if cache and phys < c.m.mem_size:
+        mmu_mark_code(&c.m, phys >> 12)
+        e.tag = phys
+    elif cache:
+        e.tag = KW_DC_NOTAG
+    return 0
+
+cdef inline int _has_mem_dst(const Insn* i) noexcept nogil:
+    return i.nops > 0 and i.ops[0].kind == OPK_MEM
+
+cdef int slow_checks(Cpu* c) noexcept nogil:
+    """Timer, cycle limit and the interrupt line, between instructions.
+    Returns 0 to go on, or an EV_* to leave with (EV_BUDGET means none)."""
+    cdef int r
+    cdef uint64_t t
+    if c.timer_on and c.cycles >= c.timer_next:
+        c.irq_pending = 1
+        c.irq_vector = c.timer_vector
+        c.timer_ticks += 1
+        t = c.timer_next + c.timer_period
+        if t <= c.cycles:
+            t = c.cycles + c.timer_period - (c.cycles - c.timer_next) % c.timer_period
+        c.timer_next = t
+    if c.irq_pending and (c.eflags & F_IF) and c.icount != c.shadow_ic:
+        c.irq_pending = 0
+        c.halted = 0
+        if c.intercept_soft:
+            # test mode: report the external interrupt like an exception
+            c.exc_vector = c.irq_vector
+            c.exc_has_err = 0
+            c.exc_soft = 0
+            update_attn(c)
+            return EV_EXCEPTION
+        c.cycles += c.cost_ev[EVC_EXCEPTION]
+        r = deliver(c, c.irq_vector, 0, 0, 0, 1, c.eip)
+        if r == RC_EVENT:
+            update_attn(c)
+            return c.event
+        if r == RC_FAULT:
+            r = handle_fault(c)
+            if r:
+                update_attn(c)
+                return r
+    update_attn(c)
+    if c.cycle_limit and c.cycles >= c.cycle_limit:
+        return EV_CYCLES
+    return 0
+
+cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
+    """Execute up to budget instructions.  Returns an EV_* event."""
+    cdef uint64_t n = 0
+    cdef uint32_t eip, lin, phys, page
+    cdef DEnt* e
+    cdef DEnt* dc = c.m.dcache
+    cdef SegCache* cs = &c.seg[SEG_CS]
+    cdef int rc
+    if c.stop_req:
+        c.stop_req = 0
+        return EV_STOP
+    update_attn(c)
+    while True:
+        if unlikely(c.cycles >= c.attn):
+            rc = slow_checks(c)
+            if rc:
+                return rc
+        if unlikely(c.halted):
+            if not (c.eflags & F_IF):
+                return EV_HANG
+            if c.irq_pending:
+                continue
+            if c.timer_on:
+                # idle: the clock jumps to the next tick (DESIGN: idle CPU)
+                if c.cycle_limit and c.cycle_limit < c.timer_next:
+                    c.cycles = c.cycle_limit
+                    return EV_CYCLES
+                c.cycles = c.timer_next
+                continue
+            return EV_HLT
+        if unlikely(n >= budget):
+            return EV_BUDGET
+        # ---- fetch ----
+        eip = c.eip
+        lin = cs.base + eip
+        page = lin & 0xFFFFF000u
+        if likely(page == c.m.ifetch_page):
+            phys = c.m.ifetch_phys | (lin & 0xFFF)
+        else:
+            if unlikely(eip > cs.limit):
+                rc = raise_gp(c, 0)
+                rc = handle_fault(c)
+                if rc:
+                    return rc
+                continue
+            if unlikely(mmu_translate(&c.m, lin, 0, c.user, &phys)):
+                raise_pf(c)
+                rc = handle_fault(c)
+                if rc:
+                    return rc
+                continue
+            c.m.ifetch_page = page
+            c.m.ifetch_phys = phys & 0xFFFFF000u
+        e = &dc[phys & (KW_DC_SIZE - 1)]
+        if unlikely(e.tag != phys or e.bits32 != c.code32):
+            if decode_fill(c, e, lin, phys, 1):
+                rc = handle_fault(c)
+                if rc:
+                    return rc
+                continue
+            if e.tag != phys:
+                e = &c.cross
+        c.eip_next = eip + e.insn.length
+        if unlikely(not c.code32):
+            c.eip_next &= 0xFFFF
+        elif unlikely(cs.limit != 0xFFFFFFFFu and c.eip_next - 1 > cs.limit):
+            raise_gp(c, 0)
+            rc = handle_fault(c)
+            if rc:
+                return rc
+            continue
+        # ---- execute ----
+        rc = (<op_fn>e.fn)(c, &e.insn)
+        if likely(rc == RC_OK):
+            c.eip = c.eip_next
+        elif rc == RC_FAULT:
+            rc = handle_fault(c)
+            if rc:
+                return rc
+            n += 1
+            continue
+        elif rc == RC_EVENT:
+            return c.event
+        # RC_DONE: EIP already set
+        c.cycles += e.cycles
+        c.icount += 1
+        n += 1
+
+# ----------------------------------------------------------------------------
+# Instruction families
+# ----------------------------------------------------------------------------
+
+include "exec_misc.pxi"
+include "exec_system.pxi"
+include "exec_alu.pxi"
+include "exec_string.pxi"
+include "exec_bcd.pxi"
+
+# ----------------------------------------------------------------------------
+# Registration (module init, Python level)
+# ----------------------------------------------------------------------------
+
+_MNEMONIC_ID = None
+REGISTERED = {}         # mnemonic name -> handler registered (for tests)
+UNKNOWN_NAMES = []      # names a register_*() used that the decoder table lacks
+
+cdef reg(str name, op_fn fn):
+    cdef int k
+    mid = None
+    for cand in (name, name.upper(), name.lower()):
+        try:
+            mid = _MNEMONIC_ID(cand)
+        except Exception:
+            mid = None
+        if mid is not None and mid >= 0:
+            break
+        mid = None
+    if mid is None:
+        UNKNOWN_NAMES.append(name)
+        return False
+    k = mid
+    if k < 0 or k >= NOPS_MAX:
+        raise ValueError(f"mnemonic id {k} of {name!r} exceeds NOPS_MAX")
+    OPS[k] = fn
+    REGISTERED[name] = k
+    return True
+
+cdef reg_all(names, op_fn fn):
+    for n in names:
+        reg(n, fn)
+
+def _init_tables():
+    global _MNEMONIC_ID
+    cdef int k, b, p
+    for k in range(256):
+        p = 0
+        b = k
+        while b:
+            p ^= b & 1
+            b >>= 1
+        PARITY[k] = 1 - p
+    for k in range(NOPS_MAX):
+        OPS[k] = op_ud
+    from kw86.isa import opcodes
+    _MNEMONIC_ID = opcodes.mnemonic_id
+    register_misc()
+    register_system()
+    register_alu()
+    register_string()
+    register_bcd()
+
+_init_tables()
+
+include "exec_core.pxi"

@@ -1,0 +1,55 @@
+"""Kernel-internal control flow: errno results, user-memory faults, sleeping.
+
+A handler raises Errno(E...) to fail a system call; copyin/copyout raise
+Fault, which the dispatcher turns into EFAULT; an operation that would have
+to sleep (an empty pipe, a full pipe) raises WouldBlock(chan) so the
+scheduler can put the process to sleep on `chan` and restart the call when
+`wakeup(chan)` is called.  Nothing here ever blocks the host thread.
+"""
+
+
+class Errno(Exception):
+    """A system call fails with this NetBSD errno (a positive number)."""
+
+    def __init__(self, errno, msg=None):
+        super().__init__(errno, msg)
+        self.errno = errno
+        self.msg = msg
+
+    def __repr__(self):
+        from kw86.nbsd import abi
+        return f"Errno({abi.errno_name(self.errno)})"
+
+
+class Fault(Exception):
+    """A user address could not be read or written (becomes EFAULT)."""
+
+    def __init__(self, addr=None):
+        super().__init__(addr)
+        self.addr = addr
+
+
+class WouldBlock(Exception):
+    """The operation must sleep on `chan`; the caller restarts it when woken."""
+
+    def __init__(self, chan):
+        super().__init__(chan)
+        self.chan = chan
+
+
+# Wakeup listeners: the scheduler registers one; tests may register others.
+_wakeup_listeners = []
+
+
+def add_wakeup_listener(fn):
+    _wakeup_listeners.append(fn)
+
+
+def remove_wakeup_listener(fn):
+    _wakeup_listeners.remove(fn)
+
+
+def wakeup(chan):
+    """Wake every process sleeping on `chan` (NetBSD's wakeup(9))."""
+    for fn in list(_wakeup_listeners):
+        fn(chan)

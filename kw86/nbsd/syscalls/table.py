@@ -1,0 +1,172 @@
+"""The system call table machinery: rows like syscalls.master, and what is
+derived from them (argument fetching off the user stack, strace lines,
+"not implemented" reports).
+
+A row is `(number, name, prototype, handler)`, e.g.
+`(3, "read", "int fd, void *buf, size_t nbyte", sys_read)`.  The prototype
+uses syscalls.master's C notation; `PAD` is the filler word that aligns a
+following 64-bit argument (off_t) on an 8-byte boundary of the argument
+list [abi §1].  A handler is `handler(p, *args)` (PAD words dropped) and
+returns None (0), an int (eax; 64-bit for an off_t result: eax low, edx
+high), or a tuple (eax, edx); it fails by raising Errno.
+"""
+import re
+import struct
+
+from kw86.nbsd import abi
+
+# type name -> (words, signed).  Pointers are unsigned 32-bit.
+_SIGNED32 = {"int", "long", "pid_t", "ssize_t", "clockid_t", "idtype_t", "key_t",
+             "lwpid_t", "id_t", "intptr_t", "register_t", "int32_t", "timer_t"}
+_SIGNED64 = {"off_t", "int64_t", "quad_t", "blkcnt_t"}
+_UNSIGNED64 = {"u_quad_t", "uint64_t", "dev_t"}
+
+
+class Arg:
+    __slots__ = ("type", "name", "words", "signed", "kind")
+
+    def __init__(self, ctype, name):
+        self.type, self.name = ctype, name
+        base = ctype.replace("const ", "").replace("volatile ", "").strip()
+        if "*" in base or "[" in name:
+            self.words, self.signed = 1, False
+            self.kind = "str" if base.replace(" ", "") == "char*" else "ptr"
+        elif base == "PAD":
+            self.words, self.signed, self.kind = 1, False, "pad"
+        elif base in _SIGNED64:
+            self.words, self.signed, self.kind = 2, True, "int"
+        elif base in _UNSIGNED64:
+            self.words, self.signed, self.kind = 2, False, "int"
+        else:
+            self.words, self.signed, self.kind = 1, base in _SIGNED32, "int"
+
+    def __repr__(self):
+        return f"Arg({self.type!r}, {self.name!r})"
+
+
+def parse_prototype(proto):
+    """'int fd, void *buf, size_t nbyte' -> [Arg]."""
+    args = []
+    proto = proto.strip()
+    if not proto or proto == "void":
+        return args
+    for part in proto.split(","):
+        part = part.strip()
+        if part == "PAD":
+            args.append(Arg("PAD", "pad"))
+            continue
+        if part == "...":
+            raise ValueError("varargs are not allowed in a table row")
+        m = re.match(r"^(.*?)([A-Za-z_][A-Za-z_0-9]*)\s*(\[\d*\])?$", part)
+        if not m:
+            raise ValueError(f"cannot parse argument {part!r}")
+        ctype, name = m.group(1).strip(), m.group(2)
+        if m.group(3):
+            ctype += " *"
+        args.append(Arg(ctype, name))
+    return args
+
+
+class Row:
+    """One system call: number, name, prototype, handler, result type."""
+
+    __slots__ = ("num", "name", "proto", "handler", "args", "nwords", "ret", "compat", "fmt")
+
+    def __init__(self, num, name, proto, handler, ret="int", compat=None):
+        self.num = num
+        self.name = name
+        self.proto = proto
+        self.handler = handler
+        self.args = parse_prototype(proto)
+        self.nwords = sum(a.words for a in self.args)
+        self.ret = ret                  # "int", "off_t" (eax:edx), "ptr", "void"
+        self.compat = compat            # e.g. "15" for a NetBSD 1.5-era row
+        self.fmt = struct.Struct(f"<{self.nwords}I")
+
+    def __repr__(self):
+        return f"Row({self.num}, {self.name!r}, {self.proto!r})"
+
+    def decode(self, words):
+        """Argument words -> the handler's Python arguments (PAD dropped)."""
+        out = []
+        i = 0
+        for a in self.args:
+            if a.words == 2:
+                v = words[i] | (words[i + 1] << 32)
+                if a.signed and v & (1 << 63):
+                    v -= 1 << 64
+            else:
+                v = words[i]
+                if a.signed and v & 0x80000000:
+                    v -= 1 << 32
+            i += a.words
+            if a.kind != "pad":
+                out.append(v)
+        return out
+
+    def fetch(self, mem, argp):
+        """Copy the arguments in from user memory at argp (= user esp + 4)."""
+        if not self.nwords:
+            return []
+        return self.decode(self.fmt.unpack(mem.copyin(argp, 4 * self.nwords)))
+
+    def format_call(self, args, mem=None):
+        parts = []
+        vals = iter(args)
+        for a in self.args:
+            if a.kind == "pad":
+                continue
+            v = next(vals)
+            if a.kind == "str" and mem is not None and v:
+                try:
+                    s = mem.copyinstr(v, 256)
+                    parts.append('"' + s.decode("latin-1").encode("unicode_escape")
+                                 .decode("ascii").replace('"', '\\"') + '"')
+                    continue
+                except Exception:
+                    pass
+            if a.kind in ("str", "ptr"):
+                parts.append(f"{v:#x}")
+            elif "mode" in a.name or a.name == "newmask":
+                parts.append(f"{v:#o}")
+            elif "flags" in a.name or a.name in ("com", "cmd", "how") and v > 9:
+                parts.append(f"{v:#x}")
+            else:
+                parts.append(str(v))
+        return f"{self.name}({','.join(parts)})"
+
+
+def format_result(row, error, rv0, rv1):
+    name = row.name if row is not None else "?"
+    if error:
+        return f"{name} -1 errno {error} {abi.errno_text(error)}"
+    if row is not None and row.ret == "off_t":
+        return f"{name} {rv0 | (rv1 << 32)}"
+    if row is not None and row.ret == "ptr":
+        return f"{name} {rv0:#x}"
+    v = rv0 - (1 << 32) if rv0 & 0x80000000 else rv0
+    return f"{name} {v}" + (f"/{rv1:#x}" if rv1 else "")
+
+
+class Table:
+    """number -> Row, and name -> Row."""
+
+    def __init__(self, rows, names=None, maxnum=abi.NSYSENT - 1):
+        self.rows = {}
+        self.byname = {}
+        for r in rows:
+            if not isinstance(r, Row):
+                r = Row(*r)
+            if r.num in self.rows:
+                raise ValueError(f"syscall {r.num} defined twice")
+            self.rows[r.num] = r
+            self.byname.setdefault(r.name, r)
+        self.names = dict(names or {})      # numbers NetBSD defines but kw86 lacks
+        self.maxnum = maxnum
+
+    def __getitem__(self, num):
+        return self.rows.get(num)
+
+    def name_of(self, num):
+        r = self.rows.get(num)
+        return r.name if r is not None else self.names.get(num)

@@ -1,0 +1,59 @@
+"""The machine-independent kernel state the system calls share.
+
+`System` bundles the mount table, the buffer cache, the guest clock, the
+console and the strace sink.  The full Kernel (boot, processes, scheduler)
+owns one; tests build one over a temporary directory and a bytearray
+standing in for physical memory.
+"""
+import sys
+
+from kw86.nbsd.bufcache import BufCache, BytesPhysMem, DiskModel
+from kw86.nbsd.vfs import VFS
+from kw86.nbsd.vfs.devfs import DevfsMount
+from kw86.nbsd.vfs.hostfs import HostMount
+from kw86.nbsd.vfs.mfs import MfsMount
+
+
+def parse_bind(spec):
+    """'HOSTDIR:GUESTDIR[:ro]' -> (hostdir, guestdir, readonly)."""
+    parts = spec.split(":")
+    ro = False
+    if len(parts) == 3 and parts[2] in ("ro", "rw"):
+        ro = parts[2] == "ro"
+        parts = parts[:2]
+    if len(parts) != 2 or not parts[0] or not parts[1].startswith("/"):
+        raise ValueError(f"bad --bind {spec!r}: want HOSTDIR:/GUESTDIR[:ro]")
+    return parts[0], parts[1], ro
+
+
+class System:
+
+    def __init__(self, root, phys=None, bufcache_base=0, bufcache_bytes=4 << 20,
+                 bsize=8192, mfs_size=32 << 20, mfs_at="/tmp", binds=(), clock=None,
+                 console=None, charge=None, hdd=True, strace=None):
+        from kw86.nbsd.vfs import makedev
+        self.clock = clock or (lambda: 0)
+        self.phys = phys if phys is not None else BytesPhysMem(bufcache_base + bufcache_bytes)
+        self.bufcache = BufCache(self.phys, bufcache_base, bufcache_bytes // bsize, bsize,
+                                 charge=charge)
+        self.vfs = VFS()
+        disk = DiskModel() if hdd else None
+        rootm = HostMount(root, disk=disk)
+        rootm.dev = makedev(0, 0)               # wd0a
+        self.vfs.mount("/", rootm)
+        self.devfs = DevfsMount(console=console, mtime=self.clock())
+        self.devfs.dev = makedev(0xff, 0xff)
+        self.vfs.mount("/dev", self.devfs)
+        for i, spec in enumerate(binds):
+            host, guest, ro = parse_bind(spec) if isinstance(spec, str) else spec
+            m = HostMount(host, readonly=ro, disk=disk)
+            m.dev = makedev(0, 16 + i)
+            self.vfs.mount(guest, m)
+        if mfs_at:
+            self.mfs = MfsMount(mfs_size, clock=self.clock, bsize=bsize)
+            self.mfs.bufcache = self.bufcache
+            self.mfs.dev = makedev(0xfe, 0)
+            self.vfs.mount(mfs_at, self.mfs)
+        self.strace = strace            # a writable text stream, or None
+        self.warned = set()             # syscall names already reported ENOSYS
+        self.stderr = sys.stderr

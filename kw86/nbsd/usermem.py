@@ -1,0 +1,60 @@
+"""User memory as the system calls see it: copyin, copyout, copyinstr.
+
+The real implementation walks the process's page tables through the
+Machine (and charges the cycles of the copy); `FlatUserMem` is a
+bytearray-backed stand-in for tests.  Every failure is a Fault, which the
+dispatcher turns into EFAULT: a wild guest pointer never becomes a host
+exception.
+"""
+from kw86.nbsd import abi
+from kw86.nbsd.errors import Errno, Fault
+
+
+class UserMem:
+    """Interface (duck-typed): what every handler uses to touch user memory."""
+
+    def copyin(self, addr, n):
+        raise NotImplementedError
+
+    def copyout(self, addr, data):
+        raise NotImplementedError
+
+    def copyinstr(self, addr, maxlen):
+        """The NUL-terminated string at addr, without the NUL.
+
+        ENAMETOOLONG when no NUL within maxlen bytes (NetBSD copyinstr).
+        """
+        out = bytearray()
+        while len(out) < maxlen:
+            # read up to the next page boundary, so a string ending just
+            # before an unmapped page still works
+            chunk = min(maxlen - len(out), abi.PAGE_SIZE - ((addr + len(out)) & (abi.PAGE_SIZE - 1)))
+            data = self.copyin(addr + len(out), chunk)
+            i = data.find(b"\0")
+            if i >= 0:
+                out += data[:i]
+                return bytes(out)
+            out += data
+        raise Errno(abi.ENAMETOOLONG)
+
+
+class FlatUserMem(UserMem):
+    """`size` bytes of user memory mapped at `base`; everything else faults."""
+
+    def __init__(self, size, base=0x1000):
+        self.base = base
+        self.mem = bytearray(size)
+
+    def _range(self, addr, n):
+        if n < 0 or addr < self.base or addr + n > self.base + len(self.mem) \
+                or addr + n > abi.VM_MAXUSER_ADDRESS:
+            raise Fault(addr)
+        return addr - self.base
+
+    def copyin(self, addr, n):
+        off = self._range(addr, n)
+        return bytes(self.mem[off:off + n])
+
+    def copyout(self, addr, data):
+        off = self._range(addr, len(data))
+        self.mem[off:off + len(data)] = data

@@ -1,0 +1,330 @@
+"""The vnode layer: vnodes, mounts, the mount table and namei.
+
+Paths are bytes, in guest terms, and are never handed to the host.  namei
+walks them one component at a time over a *stack* of (name, vnode) pairs
+from the global root: `..` pops the stack (and never pops past the
+process's root), a symbolic link is read and its target's components are
+pushed in front of the rest of the path (an absolute target restarts from
+the process's root), so every path, whatever its symlinks, stays inside the
+guest's tree.  Mount points are keyed by their guest path; crossing one
+replaces the covered directory by the mounted root.
+
+File systems subclass Vnode (hostfs.py, mfs.py, devfs.py).  The methods
+raise Errno; the defaults say what an operation means for a file that
+cannot do it.
+"""
+from collections import deque
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import (EACCES, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG,
+                           ENOENT, ENOTDIR, EOPNOTSUPP, EPERM, EROFS, EXDEV)
+from kw86.nbsd.errors import Errno
+
+VREAD, VWRITE, VEXEC = 4, 2, 1          # access modes (as the R/W/X bits)
+MAXSYMLINKS = 32                        # NetBSD's sys/param.h
+
+VDIR, VREG, VLNK, VCHR, VFIFO = (abi.NBSD_S_IFDIR, abi.NBSD_S_IFREG, abi.NBSD_S_IFLNK,
+                                 abi.NBSD_S_IFCHR, abi.NBSD_S_IFIFO)
+
+
+def makedev(major, minor):
+    """NetBSD's makedev(): major in bits 8-19, minor split around it."""
+    return ((major << 8) & 0x000fff00) | (minor & 0xff) | ((minor << 12) & 0xfff00000)
+
+
+class Cred:
+    """Process credentials (kauth_cred)."""
+
+    def __init__(self, uid=0, gid=0, groups=(), euid=None, egid=None):
+        self.ruid = uid
+        self.euid = uid if euid is None else euid
+        self.svuid = self.euid
+        self.rgid = gid
+        self.egid = gid if egid is None else egid
+        self.svgid = self.egid
+        self.groups = list(groups) or [self.egid]
+
+    def copy(self):
+        c = Cred.__new__(Cred)
+        c.__dict__.update(self.__dict__)
+        c.groups = list(self.groups)
+        return c
+
+    def groupmember(self, gid):
+        return gid == self.egid or gid in self.groups
+
+
+ROOTCRED = Cred(0, 0)
+
+
+class Vnode:
+    """Base vnode.  `type` is a NBSD_S_IF* value; `mount` the Mount."""
+
+    type = VREG
+    mount = None
+    disk = None                 # DiskModel for data transfers, None = free
+
+    # -- attributes --------------------------------------------------------
+    def getattr(self):
+        raise NotImplementedError
+
+    def setattr(self, cred, mode=None, uid=None, gid=None, atime=None, mtime=None):
+        raise Errno(EOPNOTSUPP)
+
+    # -- directories -------------------------------------------------------
+    def lookup(self, name):
+        raise Errno(ENOTDIR)
+
+    def readdir(self):
+        """[(name, ino, dtype)] without '.' and '..', any order."""
+        raise Errno(ENOTDIR)
+
+    def create(self, name, mode, cred):
+        raise Errno(ENOTDIR)
+
+    def mkdir(self, name, mode, cred):
+        raise Errno(ENOTDIR)
+
+    def symlink(self, name, target, mode, cred):
+        raise Errno(ENOTDIR)
+
+    def link(self, name, vp):
+        raise Errno(ENOTDIR)
+
+    def remove(self, name, vp):
+        raise Errno(ENOTDIR)
+
+    def rmdir(self, name, vp):
+        raise Errno(ENOTDIR)
+
+    def rename(self, name, vp, tdvp, tname, tvp):
+        raise Errno(ENOTDIR)
+
+    # -- symbolic links ----------------------------------------------------
+    def readlink(self):
+        raise Errno(EINVAL)
+
+    # -- regular files -----------------------------------------------------
+    def open(self, fflags):
+        """Called for each open (fflags: abi.FREAD|FWRITE)."""
+
+    def close(self, fflags):
+        """Called when an open file on this vnode is closed for good."""
+
+    def getsize(self):
+        return self.getattr().size
+
+    def truncate(self, size, cred):
+        raise Errno(EINVAL if self.type != VDIR else EISDIR)
+
+    def fsync(self):
+        pass
+
+    @property
+    def cache_key(self):
+        raise NotImplementedError
+
+    def strategy_read(self, offset, n):
+        raise Errno(EOPNOTSUPP)
+
+    def strategy_write(self, offset, data):
+        raise Errno(EOPNOTSUPP)
+
+    # -- device special files ----------------------------------------------
+    device = None               # a Device for VCHR vnodes
+
+
+class Mount:
+    """A mounted file system: its root vnode, device number, flags."""
+
+    fstype = "?"
+
+    def __init__(self, readonly=False):
+        self.readonly = readonly
+        self.dev = 0
+        self.path = ()
+        self.vfs = None         # set by VFS.mount
+
+    @property
+    def root(self):
+        raise NotImplementedError
+
+    def statfs(self):
+        return dict(bsize=8192, blocks=0, bfree=0, files=0, ffree=0)
+
+
+def access(vp, cred, mode, attr=None):
+    """NetBSD permission check (genfs_can_access): root bypasses all but exec."""
+    if mode & VWRITE and vp.mount is not None and vp.mount.readonly and \
+            vp.type in (VREG, VDIR, VLNK):
+        raise Errno(EROFS)
+    a = attr or vp.getattr()
+    if cred.euid == 0:
+        if mode & VEXEC and a.type != VDIR and not a.mode & 0o111:
+            raise Errno(EACCES)
+        return
+    if cred.euid == a.uid:
+        bits = (a.mode >> 6) & 7
+    elif cred.groupmember(a.gid):
+        bits = (a.mode >> 3) & 7
+    else:
+        bits = a.mode & 7
+    if mode & ~bits:
+        raise Errno(EACCES)
+
+
+def check_sticky(dvp, vp, cred):
+    """Removing or renaming `vp` from a sticky directory needs ownership."""
+    if cred.euid == 0:
+        return
+    da = dvp.getattr()
+    if da.mode & abi.NBSD_S_ISVTX:
+        if cred.euid != da.uid and cred.euid != vp.getattr().uid:
+            raise Errno(EPERM)
+
+
+def stack_path(stack):
+    """The guest path of a namei stack."""
+    names = [n for n, _ in stack[1:]]
+    return b"/" + b"/".join(names)
+
+
+class VFS:
+    """The mount table and the name lookup over it."""
+
+    def __init__(self):
+        self.mounts = {}            # guest path tuple -> Mount
+        self.root_mount = None
+
+    # -- mount table --------------------------------------------------------
+    def mount(self, guest_path, mnt):
+        path = tuple(c for c in guest_path.encode().split(b"/") if c) \
+            if isinstance(guest_path, str) else tuple(c for c in guest_path.split(b"/") if c)
+        if path in self.mounts:
+            raise Errno(abi.EBUSY)
+        mnt.path = path
+        mnt.vfs = self
+        self.mounts[path] = mnt
+        if not path:
+            self.root_mount = mnt
+        return mnt
+
+    def unmount(self, guest_path):
+        path = tuple(c for c in guest_path.encode().split(b"/") if c)
+        self.mounts.pop(path)
+
+    @property
+    def root(self):
+        return self.root_mount.root
+
+    def root_stack(self):
+        return [(b"", self.root)]
+
+    def mount_children(self, dirpath):
+        """Names of mount points directly under the directory at dirpath."""
+        n = len(dirpath)
+        return [p[-1] for p in self.mounts if len(p) == n + 1 and p[:n] == dirpath]
+
+    # -- namei --------------------------------------------------------------
+    def _child(self, stack, name):
+        path = tuple(n for n, _ in stack[1:]) + (name,)
+        m = self.mounts.get(path)
+        if m is not None:
+            return m.root
+        return stack[-1][1].lookup(name)
+
+    def lookup_child(self, stack, name):
+        """The child `name` of the directory on top of stack, or None."""
+        try:
+            return self._child(stack, name)
+        except Errno as e:
+            if e.errno == ENOENT:
+                return None
+            raise
+
+    def namei(self, ctx, path, follow=True, parent=False):
+        """Resolve a guest path.
+
+        ctx has .root and .cwd (stacks) and .cred.
+        parent=False: returns the stack, whose top is the file.
+        parent=True: returns (dir stack, last name, vnode or None); the last
+        component is followed if it is a symlink and follow is set (so
+        O_CREAT through a dangling link creates its target), and must not
+        be '.' or '..' (EINVAL; callers that want another errno check first).
+        """
+        if not path:
+            raise Errno(ENOENT)
+        if len(path) >= abi.MAXPATHLEN:
+            raise Errno(ENAMETOOLONG)
+        if b"\0" in path:
+            raise Errno(EINVAL)
+        root = ctx.root
+        stack = list(root if path[:1] == b"/" else ctx.cwd)
+        comps = deque(c for c in path.split(b"/") if c)
+        must_dir = path.endswith(b"/")
+        links = 0
+        if not comps:                       # "/" or "///"
+            if parent:
+                raise Errno(EINVAL)
+            return stack
+        while comps:
+            name = comps.popleft()
+            last = not comps
+            dvp = stack[-1][1]
+            if dvp.type != VDIR:
+                raise Errno(ENOTDIR)
+            access(dvp, ctx.cred, VEXEC)
+            if len(name) > abi.NAME_MAX:
+                raise Errno(ENAMETOOLONG)
+            if name == b".":
+                if last and parent:
+                    raise Errno(EINVAL)
+                continue
+            if name == b"..":
+                if last and parent:
+                    raise Errno(EINVAL)
+                if len(stack) > len(root):
+                    stack.pop()
+                continue
+            if last and parent:
+                vp = self.lookup_child(stack, name)
+                if vp is not None and vp.type == VLNK and (follow or must_dir):
+                    links = self._expand(vp, stack, comps, root, links)
+                    if not comps:           # link to "/" or "."
+                        raise Errno(EEXIST)
+                    continue
+                if must_dir and vp is not None and vp.type != VDIR:
+                    raise Errno(ENOTDIR)
+                return stack, name, vp
+            vp = self._child(stack, name)
+            if vp.type == VLNK and (not last or follow or must_dir):
+                links = self._expand(vp, stack, comps, root, links)
+                continue
+            stack.append((name, vp))
+        if must_dir and stack[-1][1].type != VDIR:
+            raise Errno(ENOTDIR)
+        if parent:
+            # the path ended in '.' or '..' after a symlink expansion
+            raise Errno(EINVAL)
+        return stack
+
+    @staticmethod
+    def _expand(vp, stack, comps, root, links):
+        links += 1
+        if links > MAXSYMLINKS:
+            raise Errno(ELOOP)
+        target = vp.readlink()
+        if not target:
+            raise Errno(ENOENT)
+        if target[:1] == b"/":
+            stack[:] = list(root)
+        comps.extendleft(reversed([c for c in target.split(b"/") if c]))
+        return links
+
+    def lookup(self, ctx, path, follow=True):
+        """The vnode at path (following a final symlink if follow)."""
+        return self.namei(ctx, path, follow)[-1][1]
+
+    def same_mount_or_exdev(self, a, b):
+        if a.mount is not b.mount:
+            raise Errno(EXDEV)

@@ -1,0 +1,57 @@
+/*
+ * sleep -- suspend execution for an interval (kw86 userland, from sleep(1)
+ * of NetBSD and POSIX).  The interval is whole seconds (no fractions: the
+ * userland uses no floating point); a fraction ".N" is accepted and
+ * rounded down to the nanosecond with integer arithmetic.
+ */
+#include <errno.h>
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: sleep seconds\n");
+	exit(1);
+}
+
+int main(int argc, char *argv[])
+{
+	struct timespec ts;
+	const char *p;
+	long long secs = 0;
+	long nsec = 0, scale = 100000000;
+
+	if (argc == 3 && argv[1][0] == '-' && argv[1][1] == '-' &&
+	    argv[1][2] == '\0')
+		argv++, argc--;
+	if (argc != 2)
+		usage();
+	p = argv[1];
+	if (*p == '+')
+		p++;
+	if ((*p < '0' || *p > '9') && *p != '.')
+		errx(1, "invalid time interval: %s", argv[1]);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		secs = secs * 10 + (*p - '0');
+		if (secs > 0x7fffffffLL)
+			errx(1, "invalid time interval: %s", argv[1]);
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			nsec += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p != '\0')
+		errx(1, "invalid time interval: %s", argv[1]);
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = nsec;
+	while (nanosleep(&ts, &ts) < 0) {
+		if (errno != EINTR)
+			err(1, "nanosleep");
+	}
+	return 0;
+}

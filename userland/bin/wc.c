@@ -1,0 +1,129 @@
+/*
+ * wc -- word, line and byte count (kw86 userland, written from wc(1) of
+ * NetBSD and POSIX).
+ *
+ *   wc [-c | -m] [-lwL] [file ...]
+ *
+ * Default -lwc.  Each count is printed right-aligned in a field of eight
+ * (" %7llu"), in the order lines, words, bytes (or characters), longest
+ * line; then the file name; a "total" line follows when there are several
+ * files.  A word is a maximal run of non-white-space characters.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <err.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WC_BUFSIZE (64 * 1024)
+
+static int lflag, wflag, cflag, Lflag;
+static unsigned long long tlines, twords, tbytes, tlongest;
+
+static void print_counts(unsigned long long lines, unsigned long long words,
+    unsigned long long bytes, unsigned long long longest, const char *name)
+{
+	if (lflag)
+		printf(" %7llu", lines);
+	if (wflag)
+		printf(" %7llu", words);
+	if (cflag)
+		printf(" %7llu", bytes);
+	if (Lflag)
+		printf(" %7llu", longest);
+	if (name != NULL)
+		printf(" %s", name);
+	putchar('\n');
+}
+
+static int count(int fd, const char *name, const char *shown)
+{
+	static unsigned char buf[WC_BUFSIZE];
+	unsigned long long lines = 0, words = 0, bytes = 0, longest = 0, cur = 0;
+	int inword = 0;
+	ssize_t n, i;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		bytes += (unsigned long long)n;
+		for (i = 0; i < n; i++) {
+			unsigned char c = buf[i];
+			if (c == '\n') {
+				lines++;
+				if (cur > longest)
+					longest = cur;
+				cur = 0;
+			} else if (c == '\t')
+				cur = (cur + 8) & ~7ULL;
+			else
+				cur++;
+			if (isspace(c))
+				inword = 0;
+			else if (!inword) {
+				inword = 1;
+				words++;
+			}
+		}
+	}
+	if (n < 0) {
+		warn("%s", name);
+		return 1;
+	}
+	if (cur > longest)
+		longest = cur;
+	print_counts(lines, words, bytes, longest, shown);
+	tlines += lines;
+	twords += words;
+	tbytes += bytes;
+	if (longest > tlongest)
+		tlongest = longest;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	int ch, i, rval = 0;
+
+	while ((ch = getopt(argc, argv, "clmwL")) != -1) {
+		switch (ch) {
+		case 'c': case 'm': cflag = 1; break;
+		case 'l': lflag = 1; break;
+		case 'w': wflag = 1; break;
+		case 'L': Lflag = 1; break;
+		default:
+			fprintf(stderr, "usage: wc [-c | -m] [-Llw] [file ...]\n");
+			exit(1);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!lflag && !wflag && !cflag && !Lflag)
+		lflag = wflag = cflag = 1;
+
+	if (argc == 0)
+		rval |= count(STDIN_FILENO, "stdin", NULL);
+	for (i = 0; i < argc; i++) {
+		int fd;
+		if (strcmp(argv[i], "-") == 0) {
+			rval |= count(STDIN_FILENO, "stdin", argv[i]);
+			continue;
+		}
+		if ((fd = open(argv[i], O_RDONLY)) < 0) {
+			fflush(stdout);
+			warn("%s", argv[i]);
+			rval = 1;
+			continue;
+		}
+		rval |= count(fd, argv[i], argv[i]);
+		close(fd);
+	}
+	if (argc > 1)
+		print_counts(tlines, twords, tbytes, tlongest, "total");
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("stdout");
+		rval = 1;
+	}
+	return rval;
+}

@@ -1,0 +1,137 @@
+/* kw86 libc: <signal.h> with NetBSD's numbers and layouts. */
+#ifndef _SIGNAL_H_
+#define _SIGNAL_H_
+
+#include <sys/cdefs.h>
+#include <sys/types.h>
+
+#define SIGHUP    1
+#define SIGINT    2
+#define SIGQUIT   3
+#define SIGILL    4
+#define SIGTRAP   5
+#define SIGABRT   6
+#define SIGIOT    SIGABRT
+#define SIGEMT    7
+#define SIGFPE    8
+#define SIGKILL   9
+#define SIGBUS    10
+#define SIGSEGV   11
+#define SIGSYS    12
+#define SIGPIPE   13
+#define SIGALRM   14
+#define SIGTERM   15
+#define SIGURG    16
+#define SIGSTOP   17
+#define SIGTSTP   18
+#define SIGCONT   19
+#define SIGCHLD   20
+#define SIGTTIN   21
+#define SIGTTOU   22
+#define SIGIO     23
+#define SIGXCPU   24
+#define SIGXFSZ   25
+#define SIGVTALRM 26
+#define SIGPROF   27
+#define SIGWINCH  28
+#define SIGINFO   29
+#define SIGUSR1   30
+#define SIGUSR2   31
+#define SIGPWR    32
+#define SIGRTMIN  33
+#define SIGRTMAX  63
+#define NSIG      64
+#define _NSIG     NSIG
+
+typedef void (*sig_t)(int);
+#define SIG_DFL  ((void (*)(int))  0)
+#define SIG_IGN  ((void (*)(int))  1)
+#define SIG_ERR  ((void (*)(int)) -1)
+#define SIG_HOLD ((void (*)(int))  3)
+
+typedef __sigset_t sigset_t;
+typedef int sig_atomic_t;
+
+union sigval {
+    int   sival_int;
+    void *sival_ptr;
+};
+
+/* siginfo_t: 128 bytes; the kernel fills signo, code and errno and the union. */
+typedef union siginfo {
+    char si_pad[128];
+    struct {
+        int _signo;
+        int _code;
+        int _errno;
+        union {
+            struct { pid_t _pid; uid_t _uid; union sigval _value; } _rt;
+            struct { pid_t _pid; uid_t _uid; int _status; } _child;
+            struct { void *_addr; int _trap; } _fault;
+        } _reason;
+    } _info;
+} siginfo_t;
+#define si_signo  _info._signo
+#define si_code   _info._code
+#define si_errno  _info._errno
+#define si_pid    _info._reason._child._pid
+#define si_uid    _info._reason._child._uid
+#define si_status _info._reason._child._status
+#define si_value  _info._reason._rt._value
+#define si_addr   _info._reason._fault._addr
+
+struct sigaction {
+    union {
+        void (*_sa_handler)(int);
+        void (*_sa_sigaction)(int, siginfo_t *, void *);
+    } _sa_u;              /* 0 */
+    sigset_t sa_mask;     /* 4 */
+    int      sa_flags;    /* 20; sizeof = 24 */
+};
+#define sa_handler   _sa_u._sa_handler
+#define sa_sigaction _sa_u._sa_sigaction
+
+#define SA_ONSTACK   0x0001
+#define SA_RESTART   0x0002
+#define SA_RESETHAND 0x0004
+#define SA_NOCLDSTOP 0x0008
+#define SA_NODEFER   0x0010
+#define SA_NOCLDWAIT 0x0020
+#define SA_SIGINFO   0x0040
+
+#define SIG_BLOCK    1
+#define SIG_UNBLOCK  2
+#define SIG_SETMASK  3
+
+typedef struct sigaltstack {
+    void  *ss_sp;
+    size_t ss_size;
+    int    ss_flags;
+} stack_t;
+#define SS_ONSTACK  1
+#define SS_DISABLE  4
+#define MINSIGSTKSZ 8192
+#define SIGSTKSZ    (MINSIGSTKSZ + 32768)
+
+__BEGIN_DECLS
+void (*signal(int, void (*)(int)))(int);
+int  sigaction(int, const struct sigaction *restrict, struct sigaction *restrict);
+int  sigprocmask(int, const sigset_t *restrict, sigset_t *restrict);
+int  sigpending(sigset_t *);
+int  sigsuspend(const sigset_t *);
+int  sigaltstack(const stack_t *restrict, stack_t *restrict);
+int  sigemptyset(sigset_t *);
+int  sigfillset(sigset_t *);
+int  sigaddset(sigset_t *, int);
+int  sigdelset(sigset_t *, int);
+int  sigismember(const sigset_t *, int);
+int  siginterrupt(int, int);
+int  kill(pid_t, int);
+int  killpg(pid_t, int);
+int  raise(int);
+void psignal(int, const char *);
+extern const char *const sys_signame[NSIG];
+extern const char *const sys_siglist[NSIG];
+__END_DECLS
+
+#endif

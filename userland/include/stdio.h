@@ -1,0 +1,132 @@
+/* kw86 libc: <stdio.h>, buffered streams over file descriptors. */
+#ifndef _STDIO_H_
+#define _STDIO_H_
+
+#include <sys/cdefs.h>
+#include <sys/_types.h>
+
+#ifndef _SIZE_T_DEFINED
+#define _SIZE_T_DEFINED
+typedef __size_t size_t;
+#endif
+#ifndef _SSIZE_T_DEFINED
+#define _SSIZE_T_DEFINED
+typedef __ssize_t ssize_t;
+#endif
+#ifndef _OFF_T_DEFINED
+#define _OFF_T_DEFINED
+typedef __off_t off_t;
+#endif
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+
+typedef __off_t fpos_t;
+
+/*
+ * A stream.  The buffer holds either unread input (rpos..rend) or unwritten
+ * output (buf..wpos), never both: switching direction flushes or discards.
+ */
+typedef struct __kw86_FILE {
+    int            fd;
+    int            flags;      /* __SRD, __SWR, __SEOF, __SERR, ... (libc/stdio_impl.h) */
+    int            mode;       /* _IOFBF, _IOLBF or _IONBF */
+    unsigned char *buf;        /* buffer, size bufsize */
+    size_t         bufsize;
+    unsigned char *rpos;       /* next byte to read */
+    unsigned char *rend;       /* end of buffered input */
+    unsigned char *wpos;       /* next free byte of output */
+    int            ungot;      /* pushed-back byte or -1 */
+    unsigned char  small[1];   /* buffer of unbuffered streams */
+    struct __kw86_FILE *next;  /* list of open streams, flushed at exit */
+} FILE;
+
+extern FILE *const stdin;
+extern FILE *const stdout;
+extern FILE *const stderr;
+#define stdin  stdin
+#define stdout stdout
+#define stderr stderr
+
+#define EOF       (-1)
+#define BUFSIZ    8192
+#define FOPEN_MAX 20
+#define FILENAME_MAX 1024
+#define L_tmpnam  1024
+#define TMP_MAX   308915776
+#define P_tmpdir  "/tmp/"
+#define _IOFBF 0
+#define _IOLBF 1
+#define _IONBF 2
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#endif
+
+__BEGIN_DECLS
+FILE   *fopen(const char *restrict, const char *restrict);
+FILE   *fdopen(int, const char *);
+FILE   *freopen(const char *restrict, const char *restrict, FILE *restrict);
+int     fclose(FILE *);
+int     fflush(FILE *);
+int     setvbuf(FILE *restrict, char *restrict, int, size_t);
+void    setbuf(FILE *restrict, char *restrict);
+void    setbuffer(FILE *, char *, int);
+int     setlinebuf(FILE *);
+
+int     fgetc(FILE *);
+int     getc(FILE *);
+int     getchar(void);
+int     getc_unlocked(FILE *);
+int     getchar_unlocked(void);
+char   *fgets(char *restrict, int, FILE *restrict);
+ssize_t getline(char **restrict, size_t *restrict, FILE *restrict);
+ssize_t getdelim(char **restrict, size_t *restrict, int, FILE *restrict);
+int     ungetc(int, FILE *);
+size_t  fread(void *restrict, size_t, size_t, FILE *restrict);
+
+int     fputc(int, FILE *);
+int     putc(int, FILE *);
+int     putchar(int);
+int     putc_unlocked(int, FILE *);
+int     putchar_unlocked(int);
+int     fputs(const char *restrict, FILE *restrict);
+int     puts(const char *);
+size_t  fwrite(const void *restrict, size_t, size_t, FILE *restrict);
+
+int     printf(const char *restrict, ...) __printflike(1, 2);
+int     fprintf(FILE *restrict, const char *restrict, ...) __printflike(2, 3);
+int     dprintf(int, const char *restrict, ...) __printflike(2, 3);
+int     sprintf(char *restrict, const char *restrict, ...) __printflike(2, 3);
+int     snprintf(char *restrict, size_t, const char *restrict, ...) __printflike(3, 4);
+int     asprintf(char **restrict, const char *restrict, ...) __printflike(2, 3);
+int     vprintf(const char *restrict, __va_list) __printflike(1, 0);
+int     vfprintf(FILE *restrict, const char *restrict, __va_list) __printflike(2, 0);
+int     vdprintf(int, const char *restrict, __va_list) __printflike(2, 0);
+int     vsprintf(char *restrict, const char *restrict, __va_list) __printflike(2, 0);
+int     vsnprintf(char *restrict, size_t, const char *restrict, __va_list) __printflike(3, 0);
+int     vasprintf(char **restrict, const char *restrict, __va_list) __printflike(2, 0);
+int     sscanf(const char *restrict, const char *restrict, ...) __scanflike(2, 3);
+
+int     fseek(FILE *, long, int);
+int     fseeko(FILE *, off_t, int);
+long    ftell(FILE *);
+off_t   ftello(FILE *);
+void    rewind(FILE *);
+int     fgetpos(FILE *restrict, fpos_t *restrict);
+int     fsetpos(FILE *, const fpos_t *);
+
+int     feof(FILE *);
+int     ferror(FILE *);
+void    clearerr(FILE *);
+int     fileno(FILE *);
+void    perror(const char *);
+int     remove(const char *);
+int     rename(const char *, const char *);
+FILE   *tmpfile(void);
+FILE   *popen(const char *, const char *);
+int     pclose(FILE *);
+__END_DECLS
+
+#endif

@@ -1,0 +1,74 @@
+/* kw86 libc: <time.h>.  Time zones: UTC only (no zoneinfo files in the sysroot). */
+#ifndef _TIME_H_
+#define _TIME_H_
+
+#include <sys/cdefs.h>
+#include <sys/_types.h>
+#include <sys/time.h>
+
+#ifndef _SIZE_T_DEFINED
+#define _SIZE_T_DEFINED
+typedef __size_t size_t;
+#endif
+#ifndef _CLOCK_T_DEFINED
+#define _CLOCK_T_DEFINED
+typedef __clock_t clock_t;
+#endif
+#ifndef _CLOCKID_T_DEFINED
+#define _CLOCKID_T_DEFINED
+typedef __clockid_t clockid_t;
+#endif
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+
+struct tm {
+    int   tm_sec;      /* 0..60 */
+    int   tm_min;
+    int   tm_hour;
+    int   tm_mday;     /* 1..31 */
+    int   tm_mon;      /* 0..11 */
+    int   tm_year;     /* years since 1900 */
+    int   tm_wday;     /* 0 = Sunday */
+    int   tm_yday;     /* 0..365 */
+    int   tm_isdst;
+    long  tm_gmtoff;   /* seconds east of UTC */
+    const char *tm_zone;
+};
+
+#define CLOCKS_PER_SEC   100
+#define CLOCK_REALTIME   0
+#define CLOCK_VIRTUAL    1
+#define CLOCK_PROF       2
+#define CLOCK_MONOTONIC  3
+#define CLOCK_THREAD_CPUTIME_ID  0x20000000
+#define CLOCK_PROCESS_CPUTIME_ID 0x40000000
+#define TIMER_ABSTIME    0x1
+
+extern char *tzname[2];
+extern long timezone;
+extern int daylight;
+
+__BEGIN_DECLS
+time_t     time(time_t *);
+clock_t    clock(void);
+double     difftime(time_t, time_t);
+time_t     mktime(struct tm *);
+time_t     timegm(struct tm *);
+struct tm *gmtime(const time_t *);
+struct tm *gmtime_r(const time_t *restrict, struct tm *restrict);
+struct tm *localtime(const time_t *);
+struct tm *localtime_r(const time_t *restrict, struct tm *restrict);
+char      *asctime(const struct tm *);
+char      *asctime_r(const struct tm *restrict, char *restrict);
+char      *ctime(const time_t *);
+char      *ctime_r(const time_t *, char *);
+size_t     strftime(char *restrict, size_t, const char *restrict, const struct tm *restrict);
+void       tzset(void);
+int        nanosleep(const struct timespec *, struct timespec *);
+int        clock_gettime(clockid_t, struct timespec *);
+int        clock_settime(clockid_t, const struct timespec *);
+int        clock_getres(clockid_t, struct timespec *);
+__END_DECLS
+
+#endif

@@ -1,0 +1,138 @@
+/* kw86 libc: <unistd.h>. */
+#ifndef _UNISTD_H_
+#define _UNISTD_H_
+
+#include <sys/cdefs.h>
+#include <sys/types.h>
+
+#define STDIN_FILENO  0
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+
+/* access() */
+#define F_OK 0
+#define X_OK 0x01
+#define W_OK 0x02
+#define R_OK 0x04
+
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#endif
+
+/* sysconf() names (NetBSD numbering) */
+#define _SC_ARG_MAX        1
+#define _SC_CHILD_MAX      2
+#define _SC_NGROUPS_MAX    4
+#define _SC_OPEN_MAX       5
+#define _SC_JOB_CONTROL    6
+#define _SC_SAVED_IDS      7
+#define _SC_VERSION        8
+#define _SC_LINE_MAX       15
+#define _SC_CLK_TCK        39
+#define _SC_PAGESIZE       28
+#define _SC_PAGE_SIZE      _SC_PAGESIZE
+#define _SC_NPROCESSORS_CONF 1001
+#define _SC_NPROCESSORS_ONLN 1002
+#define _SC_PHYS_PAGES     121
+
+/* pathconf() names */
+#define _PC_LINK_MAX    1
+#define _PC_MAX_CANON   2
+#define _PC_MAX_INPUT   3
+#define _PC_NAME_MAX    4
+#define _PC_PATH_MAX    5
+#define _PC_PIPE_BUF    6
+
+#define _POSIX_VERSION  200112L
+
+__BEGIN_DECLS
+/* getopt */
+extern char *optarg;
+extern int optind, opterr, optopt, optreset;
+int     getopt(int, char * const [], const char *);
+
+__dead void _exit(int);
+int     access(const char *, int);
+int     faccessat(int, const char *, int, int);
+unsigned int alarm(unsigned int);
+int     chdir(const char *);
+int     fchdir(int);
+int     chown(const char *, uid_t, gid_t);
+int     fchown(int, uid_t, gid_t);
+int     lchown(const char *, uid_t, gid_t);
+int     fchownat(int, const char *, uid_t, gid_t, int);
+int     close(int);
+int     dup(int);
+int     dup2(int, int);
+int     dup3(int, int, int);
+int     execl(const char *, const char *, ...);
+int     execle(const char *, const char *, ...);
+int     execlp(const char *, const char *, ...);
+int     execv(const char *, char * const *);
+int     execve(const char *, char * const *, char * const *);
+int     execvp(const char *, char * const *);
+int     execvpe(const char *, char * const *, char * const *);
+pid_t   fork(void);
+pid_t   vfork(void);
+long    fpathconf(int, int);
+long    pathconf(const char *, int);
+int     fsync(int);
+int     ftruncate(int, off_t);
+int     truncate(const char *, off_t);
+char   *getcwd(char *, size_t);
+char   *getwd(char *);
+gid_t   getegid(void);
+uid_t   geteuid(void);
+gid_t   getgid(void);
+uid_t   getuid(void);
+int     getgroups(int, gid_t []);
+char   *getlogin(void);
+int     getlogin_r(char *, size_t);
+pid_t   getpgrp(void);
+pid_t   getpgid(pid_t);
+pid_t   getpid(void);
+pid_t   getppid(void);
+pid_t   getsid(pid_t);
+int     gethostname(char *, size_t);
+int     getpagesize(void);
+int     isatty(int);
+char   *ttyname(int);
+int     link(const char *, const char *);
+off_t   lseek(int, off_t, int);
+int     pause(void);
+int     pipe(int *);
+int     pipe2(int *, int);
+ssize_t read(int, void *, size_t);
+ssize_t pread(int, void *, size_t, off_t);
+ssize_t readlink(const char *restrict, char *restrict, size_t);
+ssize_t readlinkat(int, const char *restrict, char *restrict, size_t);
+int     rmdir(const char *);
+int     setgid(gid_t);
+int     setegid(gid_t);
+int     setuid(uid_t);
+int     seteuid(uid_t);
+int     setreuid(uid_t, uid_t);
+int     setregid(gid_t, gid_t);
+int     setpgid(pid_t, pid_t);
+pid_t   setsid(void);
+unsigned int sleep(unsigned int);
+int     usleep(useconds_t);
+long    sysconf(int);
+pid_t   tcgetpgrp(int);
+int     tcsetpgrp(int, pid_t);
+int     symlink(const char *, const char *);
+void    sync(void);
+int     unlink(const char *);
+int     unlinkat(int, const char *, int);
+ssize_t write(int, const void *, size_t);
+ssize_t pwrite(int, const void *, size_t, off_t);
+int     issetugid(void);
+void   *sbrk(intptr_t);
+int     brk(void *);
+int     getdtablesize(void);
+ssize_t getrandom(void *, size_t, unsigned int);
+__END_DECLS
+
+#endif
