@@ -15,11 +15,15 @@ cdef enum:
     OPK_REG = 1     # general register: reg 0..7 in encoding order; with size 1,
                     # 0..3 = AL,CL,DL,BL and 4..7 = AH,CH,DH,BH
     OPK_MEM = 2     # memory: the effective address is Insn.seg/base/index/scale/disp
+                    # (16-bit forms: base 3/5 = BX/BP, index 6/7 = SI/DI, GPR
+                    # numbers; moffs: base = index = REG_NONE, disp = offset;
+                    # xlat: base = EBX/BX, index REG_NONE: the executor adds AL)
     OPK_IMM = 3     # immediate: Insn.imm (operand 0/1) or Insn.imm2 (second
                     # immediate, e.g. enter's imm8), already sign- or
                     # zero-extended to the operand size as the row says
     OPK_REL = 4     # relative branch: Insn.imm is the signed displacement;
                     # target = (next eip + imm) masked to the operand size
+                    # (Operand.size = operand size, not the displacement width)
     OPK_FAR = 5     # far pointer immediate ptr16:16/32: imm = offset, imm2 = selector
     OPK_SREG = 6    # segment register: reg 0..5 = ES,CS,SS,DS,FS,GS
     OPK_CREG = 7    # control register CRn
@@ -102,6 +106,8 @@ ctypedef struct RowInfo:
     uint32_t undef_value    # value a P6 leaves in the undefined bits (where recorded)
     uint16_t cls            # cycle-model instruction class id (kw86.isa.opcodes.CLASSES)
     uint16_t attrs          # ATTR_* bits
+    uint32_t undef_known    # which flags_undef bits undef_value records (the
+                            # rest vary or are computed: see the row's basis)
 
 cdef enum:
     ATTR_LOCK_OK = 0x01     # LOCK allowed (with a memory destination)

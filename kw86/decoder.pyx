@@ -165,6 +165,7 @@ cdef void _fill_row(int i, object d) except *:
     ri.flags_written = d.flags_written
     ri.flags_undef = d.flags_undef
     ri.undef_value = d.undef_value
+    ri.undef_known = d.undef_known
     ri.cls = d.cls_id
     ri.attrs = d.attrs
 
@@ -220,7 +221,20 @@ _build_tables()
 # ---------------------------------------------------------------------------
 # The decoder
 
-cdef inline int _size_of(uint8_t sz, int opsize, bint is_reg) noexcept nogil:
+# operand size in bytes by [size code][operand size is 32][is a register]
+cdef uint8_t _SIZES[13][2][2]
+
+
+cdef void _build_sizes() noexcept:
+    cdef int sz, o32, isreg, opsize
+    for sz in range(13):
+        for o32 in range(2):
+            opsize = 4 if o32 else 2
+            for isreg in range(2):
+                _SIZES[sz][o32][isreg] = _size_slow(sz, opsize, isreg)
+
+
+cdef int _size_slow(int sz, int opsize, bint is_reg) noexcept:
     if sz == SZ_B:
         return 1
     if sz == SZ_W:
@@ -246,6 +260,13 @@ cdef inline int _size_of(uint8_t sz, int opsize, bint is_reg) noexcept nogil:
     if sz == SZ_STATE:
         return 108 if opsize == 4 else 94
     return 0
+
+
+_build_sizes()
+
+
+cdef inline int _size_of(uint8_t sz, int opsize, bint is_reg) noexcept nogil:
+    return _SIZES[sz][opsize == 4][is_reg]
 
 
 cdef inline uint32_t _rd(const uint8_t* p, int n) noexcept nogil:
@@ -284,6 +305,16 @@ cdef inline int _finish_ud(Insn* out, int length) noexcept nogil:
     out.length = length
     out.nops = 0
     return DEC_OK
+
+
+cdef inline int _short(Insn* out, int rc, int ud, int i, int prefixes, int seg_ovr) noexcept nogil:
+    """The bytes needed next are missing (rc DEC_MORE) or past 15 (rc 1).  An
+    encoding already known to be #UD is reported as #UD without them."""
+    if ud:
+        return _finish_ud(out, i)
+    if rc == 1:
+        return _finish_gp(out, prefixes, seg_ovr)
+    return DEC_MORE
 
 
 cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcept nogil:
@@ -400,6 +431,19 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
         ud = 1
     if mod == 3 and (rd.dflags & DF_RM_MEMONLY):
         return _finish_ud(out, i)
+    if prefixes & PFX_LOCK:
+        # LOCK: only lockable instructions, and only with a memory destination
+        if not (rd.attrs & ATTR_LOCK_OK) or mod == 3 or rd.nops == 0 or \
+                (rd.ot[0] != OT_E and rd.ot[0] != OT_M):
+            ud = 1
+    for k in range(rd.nops):
+        ot = rd.ot[k]
+        if ot == OT_S:
+            if reg > 5 or (k == 0 and reg == 1):   # no sreg 6/7; mov cs,r/m is #UD
+                ud = 1
+        elif ot == OT_C:
+            if reg == 1 or reg > 4:     # a P6 has CR0, CR2, CR3, CR4 only
+                ud = 1
     # -- memory operand (ModRM / SIB / displacement)
     if (rd.dflags & DF_RM_MEM) and mod != 3:
         has_mem = 1
@@ -407,7 +451,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             if rm == 4:
                 rc = _need(i, 1, avail)
                 if rc:
-                    return _finish_gp(out, prefixes, seg_ovr) if rc == 1 else DEC_MORE
+                    return _short(out, rc, ud, i, prefixes, seg_ovr)
                 sib = p[i]
                 i += 1
                 out.scale = 1 << (sib >> 6)
@@ -426,7 +470,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             if n:
                 rc = _need(i, n, avail)
                 if rc:
-                    return _finish_gp(out, prefixes, seg_ovr) if rc == 1 else DEC_MORE
+                    return _short(out, rc, ud, i, prefixes, seg_ovr)
                 if n == 1:
                     out.disp = <int8_t>p[i]
                 else:
@@ -455,7 +499,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             if n:
                 rc = _need(i, n, avail)
                 if rc:
-                    return _finish_gp(out, prefixes, seg_ovr) if rc == 1 else DEC_MORE
+                    return _short(out, rc, ud, i, prefixes, seg_ovr)
                 if n == 1:
                     out.disp = <int8_t>p[i]
                 else:
@@ -490,14 +534,10 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             out.ops[k].size = 4
             out.ops[k].reg = rm
         elif ot == OT_S:
-            if reg > 5 or (k == 0 and reg == 1):   # no sreg 6/7; mov cs,r/m is #UD
-                ud = 1
             out.ops[k].kind = OPK_SREG
             out.ops[k].size = 2
             out.ops[k].reg = reg
         elif ot == OT_C:
-            if reg == 1 or reg > 4:    # CR0, CR2, CR3, CR4 only
-                ud = 1
             out.ops[k].kind = OPK_CREG
             out.ops[k].size = 4
             out.ops[k].reg = reg
@@ -510,9 +550,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             n = 1 if ot == OT_IS else sz
             rc = _need(i, n, avail)
             if rc:
-                if ud:
-                    return _finish_ud(out, i)
-                return _finish_gp(out, prefixes, seg_ovr) if rc == 1 else DEC_MORE
+                return _short(out, rc, ud, i, prefixes, seg_ovr)
             v = _rd(p + i, n)
             i += n
             if ot == OT_IS:
@@ -530,7 +568,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             sz = _size_of(rd.sz[k], opsize, 1)
             rc = _need(i, sz, avail)
             if rc:
-                return _finish_gp(out, prefixes, seg_ovr) if rc == 1 else DEC_MORE
+                return _short(out, rc, ud, i, prefixes, seg_ovr)
             v = _rd(p + i, sz)
             i += sz
             if sz == 1:
@@ -543,7 +581,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
         elif ot == OT_A:
             rc = _need(i, opsize + 2, avail)
             if rc:
-                return _finish_gp(out, prefixes, seg_ovr) if rc == 1 else DEC_MORE
+                return _short(out, rc, ud, i, prefixes, seg_ovr)
             out.imm = _rd(p + i, opsize)
             out.imm2 = _rd(p + i + opsize, 2)
             i += opsize + 2
@@ -552,7 +590,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
         elif ot == OT_O:
             rc = _need(i, adsize, avail)
             if rc:
-                return _finish_gp(out, prefixes, seg_ovr) if rc == 1 else DEC_MORE
+                return _short(out, rc, ud, i, prefixes, seg_ovr)
             out.disp = <int32_t>_rd(p + i, adsize)
             i += adsize
             out.ops[k].kind = OPK_MEM
@@ -600,10 +638,6 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             out.ops[k].size = 10
             out.ops[k].reg = rm
     out.length = i
-    if prefixes & PFX_LOCK:
-        # LOCK: only lockable instructions, and only with a memory destination
-        if not (rd.attrs & ATTR_LOCK_OK) or rd.nops == 0 or out.ops[0].kind != OPK_MEM:
-            ud = 1
     if ud:
         return _finish_ud(out, i)
     return DEC_OK
@@ -644,7 +678,8 @@ class OperandView:
 
     reg: .reg is the register name ("eax", "al", "es", "cr0", "dr7", "st1",
     "mm3").  mem: .segment (defaults applied), .base / .index (names or None),
-    .scale, .displacement (signed as encoded; a moffs offset is unsigned).
+    .scale, .displacement (signed with a base or index; an absolute address,
+    moffs included, unsigned).
     imm: .value (unsigned, already sign/zero-extended to .size bits).
     rel: .target (ip + length + displacement, masked to the operand size) and
     .displacement.  far: .selector, .offset.
@@ -798,6 +833,10 @@ cdef class Instruction:
     @property
     def undef_value(self):
         return 0 if self.insn.fault else _info[self.insn.row].undef_value
+
+    @property
+    def undef_known(self):
+        return 0 if self.insn.fault else _info[self.insn.row].undef_known
 
     @property
     def attrs(self):

@@ -144,6 +144,7 @@ ctypedef struct Cpu:
     # --- counters and the cycle model ---
     uint64_t cycles         # modelled core clocks since reset
     uint64_t icount         # instructions retired
+    uint64_t run_done       # instructions (and faults) executed by the last cpu_run
     uint32_t cyc_frac       # fractional cycles (1/256) carried by per-element costs
     uint32_t cost_ev[EVC_N] # event costs (cycles, or 1/256 cycles for per-element ones)
     uint16_t cost_class[NCLASS_MAX]  # instruction class -> cycles (from the profile)
@@ -176,9 +177,8 @@ ctypedef struct Cpu:
     uint8_t io_write        # 1 = out
     uint32_t io_value       # out: value; in: the host's answer (when io_ready)
     uint8_t io_ready        # host supplied the result of the pending I/O: complete it
-    uint8_t io_free         # charge 0 cycles for the hooked port's instruction (hypercalls)
-    uint8_t _pad2[2]
-    uint32_t io_cost        # cycles charged for a hooked port access (cost_ev[EVC_IO] unless free)
+    uint8_t _pad2[3]
+    uint8_t io_free_bm[8192]  # bit per hooked port: its in/out costs 0 cycles (hypercalls)
     # --- memory ---
     Mmu m                   # guest memory, paging, TLB, decoded-instruction cache
     uint64_t attn           # the loop takes its slow path when cycles >= attn (timer, limits, irq)

@@ -66,7 +66,7 @@ from kw86.mmu cimport (Mmu, DEnt, TlbEnt, mmu_init, mmu_free, mmu_translate,
     mmu_invlpg, mmu_phys_written, mmu_mark_code, mmu_dcache_flush,
     KW_DC_SIZE, KW_NOTAG, KW_DC_NOTAG)
 
-cdef extern from *:
+cdef extern from * nogil:
     """
     #if defined(__GNUC__)
     #define KW_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -657,7 +657,9 @@ cdef void null_outer_segs(Cpu* c) noexcept nogil:
     """After a return to an outer level: data segment registers that the new
     CPL may not use are nulled (SDM Vol. 2 IRET/RET, 'ESdsfsgs')."""
     cdef int s, dpl, typ
-    for s in (SEG_ES, SEG_DS, SEG_FS, SEG_GS):
+    for s in range(6):
+        if s == SEG_CS or s == SEG_SS:
+            continue
         if not c.seg[s].valid:
             continue
         dpl = (c.seg[s].access >> 5) & 3
@@ -814,10 +816,10 @@ cdef int deliver(Cpu* c, int vec, int has_err, uint32_t err, int soft, int ext,
         n += 1
     if not nss.big:
         new_esp &= 0xFFFF
+    if off > code_limit(chi, clo):
+        return raise_gp(c, 0)
     if push_frame(c, &nss, new_esp, cdpl == 3, vals, n, size, &esp_out):
         return RC_FAULT
-    if off > ((chi & 0xFFFF) | (chi & 0xF0000)) and not (chi & 0x800000):
-        return raise_gp(c, 0)
     # --- commit ---
     if inner:
         if set_accessed(c, new_ss, shi):
@@ -887,7 +889,7 @@ cdef int handle_fault(Cpu* c) noexcept nogil:
 cdef int soft_int(Cpu* c, int vec) noexcept nogil:
     """int n / int3 / into: a trap whose return address is the next insn."""
     cdef int r
-    if c.intercept_soft:
+    if c.intercept_soft or (vec < 32 and (c.intercept >> vec) & 1):
         c.exc_vector = vec
         c.exc_has_err = 0
         c.exc_err = 0
@@ -915,13 +917,15 @@ cdef void update_attn(Cpu* c) noexcept nogil:
         a = c.cycle_limit
     c.attn = a
 
-cdef int decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys, int cache) noexcept nogil:
-    """Decode the instruction at lin/phys into e.  0 ok, RC_FAULT."""
+cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept nogil:
+    """Decode the instruction at lin/phys into the cache slot e (or the
+    uncached scratch slot for a page-crossing one).  NULL = fault raised."""
     cdef uint32_t off = phys & 0xFFF, avail = 4096 - off, lim, pa2, n0
     cdef const uint8_t* p
     cdef int r, k
     cdef const RowInfo* ri
     cdef op_fn fn
+    cdef int cache = 1
     lim = c.seg[SEG_CS].limit - c.eip + 1 if c.seg[SEG_CS].limit - c.eip < 15 else 15
     if avail > lim:
         avail = lim
@@ -929,22 +933,26 @@ cdef int decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys, int cache) no
         p = c.m.mem + phys
     else:
         p = c.m.ones + off
+    e.tag = KW_DC_NOTAG
     r = decode_insn(p, avail, c.code32, &e.insn)
     if r == DEC_MORE:
         if avail >= lim:
-            return raise_gp(c, 0)          # runs past the CS limit
+            raise_gp(c, 0)                  # runs past the CS limit
+            return NULL
         # crosses into the next page: gather and decode uncached
         n0 = avail
         memcpy(c.fetch_buf, p, n0)
         if mmu_translate(&c.m, (lin + n0) & 0xFFFFF000u, 0, c.user, &pa2):
-            return raise_pf(c)
+            raise_pf(c)
+            return NULL
         for k in range(lim - n0):
             c.fetch_buf[n0 + k] = c.m.mem[pa2 + k] if pa2 + k < c.m.mem_size else 0xFF
         e = &c.cross
         cache = 0
         r = decode_insn(c.fetch_buf, lim, c.code32, &e.insn)
         if r == DEC_MORE:
-            return raise_gp(c, 0)
+            raise_gp(c, 0)
+            return NULL
     if e.insn.fault == FAULT_UD:
         fn = op_ud
     elif e.insn.fault == FAULT_GP:
@@ -971,7 +979,7 @@ cdef int decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys, int cache) no
         e.tag = phys
     elif cache:
         e.tag = KW_DC_NOTAG
-    return 0
+    return e
 
 cdef inline int _has_mem_dst(const Insn* i) noexcept nogil:
     return i.nops > 0 and i.ops[0].kind == OPK_MEM
@@ -1015,7 +1023,14 @@ cdef int slow_checks(Cpu* c) noexcept nogil:
     return 0
 
 cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
-    """Execute up to budget instructions.  Returns an EV_* event."""
+    """Execute up to budget instructions (faults count as one).  Returns an
+    EV_* event; c.run_done is how many were executed."""
+    cdef uint64_t n = 0
+    cdef int ev = run_loop(c, budget, &n)
+    c.run_done = n
+    return ev
+
+cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
     cdef uint64_t n = 0
     cdef uint32_t eip, lin, phys, page
     cdef DEnt* e
@@ -1024,28 +1039,37 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
     cdef int rc
     if c.stop_req:
         c.stop_req = 0
+        done[0] = 0
         return EV_STOP
     update_attn(c)
     while True:
-        if unlikely(c.cycles >= c.attn):
+        # a pending host I/O completion must reach its instruction first
+        if unlikely(c.cycles >= c.attn) and not c.io_ready:
             rc = slow_checks(c)
             if rc:
+                done[0] = n
                 return rc
         if unlikely(c.halted):
             if not (c.eflags & F_IF):
+                done[0] = n
                 return EV_HANG
             if c.irq_pending:
+                c.shadow_ic = 0xFFFFFFFFFFFFFFFFu
                 continue
             if c.timer_on:
                 # idle: the clock jumps to the next tick (DESIGN: idle CPU)
                 if c.cycle_limit and c.cycle_limit < c.timer_next:
                     c.cycles = c.cycle_limit
+                    done[0] = n
                     return EV_CYCLES
                 c.cycles = c.timer_next
                 continue
+            done[0] = n
             return EV_HLT
         if unlikely(n >= budget):
+            done[0] = n
             return EV_BUDGET
+        n += 1
         # ---- fetch ----
         eip = c.eip
         lin = cs.base + eip
@@ -1055,34 +1079,35 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
         else:
             if unlikely(eip > cs.limit):
                 rc = raise_gp(c, 0)
+            elif unlikely(mmu_translate(&c.m, lin, 0, c.user, &phys)):
+                rc = raise_pf(c)
+            else:
+                rc = RC_OK
+                c.m.ifetch_page = page
+                c.m.ifetch_phys = phys & 0xFFFFF000u
+            if rc:
                 rc = handle_fault(c)
                 if rc:
+                    done[0] = n
                     return rc
                 continue
-            if unlikely(mmu_translate(&c.m, lin, 0, c.user, &phys)):
-                raise_pf(c)
-                rc = handle_fault(c)
-                if rc:
-                    return rc
-                continue
-            c.m.ifetch_page = page
-            c.m.ifetch_phys = phys & 0xFFFFF000u
         e = &dc[phys & (KW_DC_SIZE - 1)]
         if unlikely(e.tag != phys or e.bits32 != c.code32):
-            if decode_fill(c, e, lin, phys, 1):
+            e = decode_fill(c, e, lin, phys)
+            if e == NULL:
                 rc = handle_fault(c)
                 if rc:
+                    done[0] = n
                     return rc
                 continue
-            if e.tag != phys:
-                e = &c.cross
         c.eip_next = eip + e.insn.length
         if unlikely(not c.code32):
             c.eip_next &= 0xFFFF
-        elif unlikely(cs.limit != 0xFFFFFFFFu and c.eip_next - 1 > cs.limit):
+        if unlikely(cs.limit != 0xFFFFFFFFu and eip + e.insn.length - 1 > cs.limit):
             raise_gp(c, 0)
             rc = handle_fault(c)
             if rc:
+                done[0] = n
                 return rc
             continue
         # ---- execute ----
@@ -1090,17 +1115,18 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
         if likely(rc == RC_OK):
             c.eip = c.eip_next
         elif rc == RC_FAULT:
+            c.io_ready = 0
             rc = handle_fault(c)
             if rc:
+                done[0] = n
                 return rc
-            n += 1
             continue
         elif rc == RC_EVENT:
+            done[0] = n - 1
             return c.event
         # RC_DONE: EIP already set
         c.cycles += e.cycles
         c.icount += 1
-        n += 1
 
 # ----------------------------------------------------------------------------
 # Instruction families

@@ -70,7 +70,9 @@ ctypedef struct Mmu:
     uint8_t _pad
     uint32_t fault_addr     # linear address of the last page fault (-> CR2)
     uint32_t fault_err      # its #PF error code
-    uint64_t walks          # page walks done (TLB misses), for the cycle model
+    uint64_t walks          # page walks done (TLB misses with paging on)
+    uint64_t* cycles        # the CPU's cycle counter (a walk adds walk_cost); NULL: none
+    uint32_t walk_cost      # cycles charged per page walk (profile event page_walk)
     uint32_t ifetch_page    # linear page of the current code page (KW_NOTAG: none)
     uint32_t ifetch_phys    # its physical page base
     uint8_t ifetch_user     # mode the ifetch translation was made for

@@ -158,6 +158,8 @@ cdef int mmu_translate(Mmu* m, uint32_t lin, int write, int user, uint32_t* phys
         dirty = 1
     else:
         m.walks += 1
+        if m.cycles != NULL:
+            m.cycles[0] += m.walk_cost
         pde_a = (m.cr3 & 0xFFFFF000u) + ((lin >> 22) << 2)
         pde = phys_rd32(m, pde_a)
         if not (pde & 1):

@@ -22,16 +22,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN_SRC = os.path.join(ROOT, "userland", "bin")
 CC = shutil.which("gcc") or shutil.which("cc")
 CFLAGS = ["-std=c99", "-D_DEFAULT_SOURCE", "-Wall", "-Wextra", "-Werror", "-O2"]
+# e.g. KW86_PROGRAMS_CFLAGS="-g -fsanitize=address,undefined" to hunt memory bugs
+CFLAGS += os.environ.get("KW86_PROGRAMS_CFLAGS", "").split()
 
 pytestmark = [
     pytest.mark.skipif(CC is None, reason="no host C compiler"),
     pytest.mark.skipif(not os.path.isdir(BIN_SRC), reason="no userland/bin"),
 ]
 
-ENV = dict(os.environ, LC_ALL="C", TZ="UTC")
+# POSIXLY_CORRECT: glibc's getopt then stops at the first operand as NetBSD's
+# does (no permutation), and GNU ls counts blocks of 512 bytes as NetBSD's ls.
+ENV = dict(os.environ, LC_ALL="C", TZ="UTC", POSIXLY_CORRECT="1")
 ENV.pop("COLUMNS", None)
 ENV.pop("BLOCKSIZE", None)
-ENV.pop("POSIXLY_CORRECT", None)
 
 
 def _program_sources():
@@ -135,8 +138,7 @@ def test_ls_short_formats_match_host(bindir, tree, opts):
     # The super-user gets -A implied by NetBSD's ls, not by GNU's: give -A
     # (or -a) to both so the comparison holds for any user.
     extra = [] if ("-a" in opts or "-A" in opts) else ["-A"]
-    env = dict(ENV, POSIXLY_CORRECT="1")      # GNU: 512-byte blocks for -s
-    assert my_ls(bindir, extra + opts, tree) == host_ls(extra + opts, tree, env)
+    assert my_ls(bindir, extra + opts, tree) == host_ls(extra + opts, tree)
 
 
 def test_ls_not_a_tty_is_one_per_line_sorted_bytewise(bindir, tree):
@@ -161,10 +163,9 @@ def _long_fields(text):
                                   ["-lr"], ["-li"], ["-ls"], ["-lF"], ["-lu"],
                                   ["-lc"]])
 def test_ls_long_matches_host_field_by_field(bindir, tree, opts):
-    env = dict(ENV, POSIXLY_CORRECT="1")
     extra = [] if "-la" in opts else ["-A"]
     mine = my_ls(bindir, extra + opts, tree)
-    host = host_ls(extra + opts, tree, env)
+    host = host_ls(extra + opts, tree)
     if "-lF" in opts:
         # NetBSD marks a symlink "name@ -> target" in -lF; GNU omits the @
         mine = re.sub(r"@ -> ", " -> ", mine)
@@ -444,6 +445,135 @@ def test_sh_script_file_and_stdin(bindir, tmp_path):
     # the shell reads one line at a time: cat gets the rest of the input
     assert r.stdout.decode() == "from stdin\nline two\necho three\n"
     assert r.stderr == b""           # not a tty: no prompt
+
+
+def test_sh_globbing(bindir, tree):
+    r = sh(bindir, "echo *; echo s*; echo '*' \\* \"*\"; echo no*match; "
+           "echo sub/*; echo [ab]*; echo ?eta; echo [!a-z]*; echo .h*", cwd=tree)
+    names = sorted(n for n in os.listdir(tree) if not n.startswith("."))
+    assert r.stdout.decode().splitlines() == [
+        " ".join(names), "sgid sticky sub sublink suid", "* * *", "no*match",
+        "sub/deeper sub/inner", "alpha", "Beta", "Beta", ".hidden"]
+
+
+def test_sh_command_substitution(bindir, tree):
+    r = sh(bindir, "n=$(ls sub | wc -l); echo \"[$n]\"; echo `echo back`; "
+           "echo \"a $(echo \"b $(echo c)\")\"; v=$(exit 3); echo $?; "
+           "echo $(printf 'x\\n\\n\\n')end; set -- $(echo p q); echo $#", cwd=tree)
+    assert r.stdout.decode() == "[       2]\nback\na b c\n3\nxend\n2\n"
+
+
+def test_sh_background_and_wait(bindir):
+    r = sh(bindir, "spin 2 A 1000 > /dev/null & echo started; wait; echo $?; "
+           "false & wait $!; echo $?")
+    assert r.stdout.decode() == "started\n0\n1\n"
+
+
+SH_CONTROL = """\
+if true; then echo then; fi
+if false; then echo no; elif false; then echo no; elif true; then echo elif; else echo no; fi
+if false; then echo no; else echo else; fi
+for i in a b; do echo "for $i"; done
+i=0
+while [ $i -lt 2 ]; do echo "while $i"; i=$(expr $i + 1); done
+until true; do echo never; done
+for i in 1 2 3 4 5
+do
+  if [ $i = 2 ]; then continue; fi
+  if [ $i = 4 ]; then break; fi
+  echo "loop $i"
+done
+for i in 1 2; do for j in a b; do if [ $j = b ]; then continue 2; fi; echo $i$j; done; done
+{ echo brace; echo es; } | wc -l
+(cd /; pwd); (exit 4); echo "sub=$?"
+for x in 1 2 3; do echo $x; done | wc -l
+set -- p q; for a; do echo "arg $a"; done
+echo done fi then
+"""
+
+
+def test_sh_control_structures(bindir, tmp_path):
+    s = tmp_path / "ctl.sh"
+    s.write_text(SH_CONTROL)
+    env = dict(ENV, PATH=bindir + ":/bin:/usr/bin")
+    r = run([prog(bindir, "sh"), str(s)], env=env, cwd=str(tmp_path))
+    assert r.stderr == b""
+    assert r.stdout.decode() == (
+        "then\nelif\nelse\nfor a\nfor b\nwhile 0\nwhile 1\nloop 1\nloop 3\n"
+        "1a\n2a\n       2\n/\nsub=4\n       3\narg p\narg q\ndone fi then\n")
+    r = sh(bindir, "if true; then echo x")
+    assert r.returncode == 2 and b"unexpected end of file" in r.stderr
+    r = sh(bindir, "fi")
+    assert r.returncode == 2 and b"syntax error" in r.stderr
+
+
+def test_sh_interactive_prompt_on_a_tty(bindir):
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(prog(bindir, "sh"), ["sh"], dict(ENV, PATH=bindir + ":/bin"))
+    out = b""
+    os.write(fd, b"echo hi; echo x | cat\nfor i in 1 2\ndo echo n$i; done\nexit 5\n")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    _, st = os.waitpid(pid, 0)
+    os.close(fd)
+    prompt = b"# " if os.geteuid() == 0 else b"$ "
+    assert out.count(prompt) >= 3
+    assert b"> " in out                   # continuation prompt inside for
+    assert b"hi\r\n" in out and b"n1\r\nn2\r\n" in out
+    assert os.WEXITSTATUS(st) == 5
+
+
+def test_sh_arithmetic_and_test_builtin(bindir, tree):
+    r = sh(bindir, "i=5; echo $((i+1)) $(( (2+3)*4 )) $((10/3)) $((10%3)) $((-i)) "
+           "$((1<2 && 3>2)) $((0x10)) \"$(( $i * 2 ))\"; "
+           "j=0; while [ $j -lt 3 ]; do j=$((j+1)); done; echo $j")
+    assert r.stdout.decode() == "6 20 3 1 -5 1 16 10\n3\n"
+    cases = {"[ 1 -lt 2 ]": 0, "[ 2 -lt 1 ]": 1, "[ a = a ]": 0, "[ a != a ]": 1,
+             "[ -d sub ]": 0, "[ -f sub ]": 1, "[ -f alpha ]": 0,
+             "[ -L link ]": 0, "[ ! -e nosuch ]": 0, "[ -s empty ]": 1,
+             "[ -n '' ]": 1, "[ -z '' ]": 0, "[ x ]": 0, "[ '' ]": 1,
+             "[ 1 -eq 1 -a 2 -eq 3 ]": 1, "[ 1 -eq 1 -o 2 -eq 3 ]": 0,
+             "test -n = -n": 0, "[ 1 -lt ]": 2, "[ a -lt 1 ]": 2, "[ 1 = 1": 2,
+             "test": 1}
+    for expr, status in cases.items():
+        assert sh(bindir, expr, cwd=tree).returncode == status, expr
+    r = sh(bindir, "echo $((1/0))")
+    assert b"division by zero" in r.stderr
+
+
+def test_sh_here_documents(bindir, tmp_path):
+    s = tmp_path / "hd.sh"
+    s.write_text("x=world\ncat <<EOF\nhello $x\n  `echo sub` \\$x\nEOF\n"
+                 "cat <<'EOF' | tr a-z A-Z\nraw $x\nEOF\n"
+                 "cat <<-END; echo after\n\ttabbed\n\tEND\n"
+                 "for i in 1 2; do cat <<E\nin $i\nE\ndone\n"
+                 "cat <<EOF | wc -c\n" + "a" * 3000 + "\nEOF\n")
+    env = dict(ENV, PATH=bindir + ":/bin:/usr/bin")
+    r = run([prog(bindir, "sh"), str(s)], env=env)
+    assert r.stdout.decode() == ("hello world\n  sub $x\nRAW $X\ntabbed\nafter\n"
+                                 "in 1\nin 2\n    3001\n")
+    r = sh(bindir, "cat <<EOF")
+    assert r.returncode == 2 and b"unexpected end of file" in r.stderr
+
+
+def test_sh_set_e_and_x(bindir):
+    r = sh(bindir, "set -e; false || echo ok; if false; then :; fi; ! true; "
+           "while false; do :; done; false && true; echo still; false; echo NOT")
+    assert (r.returncode, r.stdout) == (1, b"ok\nstill\n")
+    r = sh(bindir, "set -x; A=1 echo $A hi; set +x; echo quiet")
+    assert r.stdout == b"hi\nquiet\n"
+    assert r.stderr == b"+ A=1 echo hi\n+ set +x\n"
 
 
 def test_sh_environment_passing(bindir):

@@ -59,12 +59,13 @@ CFLAGS = TARGET_FLAGS + [
     "-Wall", "-Wno-unused-command-line-argument",
 ]
 # -nostdlib drops zig's libc and crt files; -rtlib=compiler-rt brings compiler-rt back
-# (64-bit division __udivdi3 & co., soft float).  --strip-debug drops compiler-rt's
-# DWARF but keeps the symbol table.
+# (64-bit division __udivdi3 & co., soft float).  compiler-rt carries ~800 KB of DWARF;
+# zig's -Wl,--strip-debug also drops the symbol table, so strip_debug() below removes
+# just the .debug_* sections after linking.
 LDFLAGS = TARGET_FLAGS + [
     "-nostdlib", "-rtlib=compiler-rt", "-static",
     "-Wl,-e,_start", "-Wl,--image-base=0x8048000",
-    "-Wl,--gc-sections", "-Wl,--strip-debug", "-Wl,--build-id=none",
+    "-Wl,--gc-sections", "-Wl,--build-id=none",
     "-Wl,-z,norelro",
 ]
 
@@ -78,9 +79,13 @@ INSTALL_MAP = {
     # /usr/bin
     "true": "/usr/bin", "false": "/usr/bin", "wc": "/usr/bin", "head": "/usr/bin",
     # kw86 benchmark programs (the paper's experiments, run inside the guest)
-    "bench_getpid": "/usr/bin", "bench_stat": "/usr/bin", "bench_rw": "/usr/bin",
-    "bench_spin": "/usr/bin", "bench_mkfiles": "/usr/bin",
+    "getpid_bench": "/usr/bin", "stat_bench": "/usr/bin", "rw_bench": "/usr/bin",
+    "spin": "/usr/bin", "mkfiles": "/usr/bin",
 }
+# userland/bin/common/ holds code shared by programs: its headers are included as
+# "common/x.h" and its .c files, if any, are linked into every program (the linker's
+# --gc-sections drops what a program does not use).
+COMMON_DIR = "common"
 TESTS_DIR = "/usr/tests/kw86"   # userland/tests/*.c
 
 SYSCALL_KINDS = ("STD", "PIPE", "FORK", "VFORK", "NORET")
@@ -121,6 +126,69 @@ def run(cmd, verbose=False, what=None):
                                                     p.stdout, p.stderr))
     if p.stderr.strip():       # warnings
         sys.stderr.write(p.stderr)
+
+
+# --------------------------------------------------------------------------- ELF
+
+def strip_debug(path):
+    """Remove the .debug_* sections of an ELF32 executable, keeping the symbol table.
+
+    The debug sections must come after every allocated section (lld puts them there),
+    so section indices in the symbol table stay valid; only sh_link of the kept
+    sections and e_shstrndx are renumbered.  Returns False (file untouched) otherwise.
+    """
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 1 or data[5] != 1:
+        return False
+    (e_shoff, _flags, _ehsize, _phentsize, _phnum, e_shentsize, e_shnum,
+     e_shstrndx) = struct.unpack_from("<IIHHHHHH", data, 0x20)
+    shdrs = [list(struct.unpack_from("<10I", data, e_shoff + i * e_shentsize))
+             for i in range(e_shnum)]
+    strtab = shdrs[e_shstrndx]
+
+    def name(sh):
+        off = strtab[4] + sh[0]
+        return data[off:data.index(b"\0", off)].decode("latin-1")
+
+    debug = [i for i, sh in enumerate(shdrs) if name(sh).startswith(".debug")]
+    if not debug:
+        return False
+    SHF_ALLOC, SHT_NOBITS = 0x2, 8
+    if any(sh[2] & SHF_ALLOC for sh in shdrs[min(debug):]):
+        return False
+    keep = [i for i in range(e_shnum) if i not in debug]
+    newidx = {old: new for new, old in enumerate(keep)}
+    # Loaded content (everything up to the end of the last allocated section) is
+    # copied unchanged; kept non-allocated sections are appended after it.
+    end = max(sh[4] + (sh[5] if sh[1] != SHT_NOBITS else 0)
+              for sh in shdrs if sh[2] & SHF_ALLOC)
+    out = bytearray(data[:end])
+    new_shdrs = []
+    for i in keep:
+        sh = list(shdrs[i])
+        if i != 0 and not (sh[2] & SHF_ALLOC) and sh[1] != SHT_NOBITS:
+            align = max(sh[8], 1)
+            out += b"\0" * (-len(out) % align)
+            content = data[sh[4]:sh[4] + sh[5]]
+            sh[4] = len(out)
+            out += content
+        if sh[6] in newidx and sh[6] != 0:
+            sh[6] = newidx[sh[6]]
+        new_shdrs.append(sh)
+    out += b"\0" * (-len(out) % 4)
+    shoff = len(out)
+    for sh in new_shdrs:
+        out += struct.pack("<10I", *sh)
+    struct.pack_into("<I", out, 0x20, shoff)
+    struct.pack_into("<HH", out, 0x30, len(new_shdrs), newidx[e_shstrndx])
+    tmp = path + ".strip"
+    with open(tmp, "wb") as f:
+        f.write(out)
+    os.chmod(tmp, os.stat(path).st_mode)
+    os.replace(tmp, path)
+    return True
 
 
 # --------------------------------------------------------------------------- mtimes
@@ -296,8 +364,7 @@ class Builder:
 
     def include_flags(self):
         return ["-I", os.path.join(HERE, "include"),
-                "-I", os.path.join(self.gen_dir, "include"),
-                "-isystem", os.path.join(HERE, "include")]
+                "-I", os.path.join(self.gen_dir, "include")]
 
     # steps
     def prepare(self):
@@ -372,7 +439,7 @@ class Builder:
                 path = os.path.join(bindir, entry)
                 if entry.endswith(".c") and os.path.isfile(path):
                     name, srcs = entry[:-2], [path]
-                elif os.path.isdir(path):
+                elif os.path.isdir(path) and entry != COMMON_DIR:
                     name, srcs = entry, sorted(_glob(path, (".c", ".S")))
                     if not srcs:
                         continue
@@ -400,19 +467,22 @@ class Builder:
         os.makedirs(os.path.dirname(out), exist_ok=True)
         cmd = zig_cmd() + ["cc"] + LDFLAGS + crt0 + objs + [libc, "-o", out]
         run(cmd, self.verbose, what=f"linking {name}")
+        strip_debug(out)
         self.built.append(out)
         return True
 
     def build_programs(self, crt0, libc):
         progs = self.programs()
-        pairs = []
+        common = sorted(_glob(os.path.join(HERE, "bin", COMMON_DIR), (".c", ".S")))
+        pairs = [(s, self.objpath(s, "prog")) for s in common]
         for name, srcs, _ in progs:
             pairs += [(s, self.objpath(s, "prog")) for s in srcs]
         self.compile_all(pairs)
+        common_objs = [self.objpath(s, "prog") for s in common]
         exes = {}
         jobs = []
         for name, srcs, where in progs:
-            objs = [self.objpath(s, "prog") for s in srcs]
+            objs = [self.objpath(s, "prog") for s in srcs] + common_objs
             exe = os.path.join(self.obj, "exe", where.strip("/").replace("/", "_"), name)
             jobs.append((name, objs, exe))
             exes[name] = (exe, where)

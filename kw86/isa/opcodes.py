@@ -1,7 +1,9 @@
 """The i386/P6 opcode table: the single source of truth for decoder and executor.
 
-STATUS: one-byte map, 0F map, groups, x87 (D8-DF) and MMX rows are in; flags
-masks per row are in; P6 values of undefined flags recorded where known.
+STATUS (milestone 1 done): one-byte map, 0F map, groups, x87 (D8-DF) and MMX
+rows are in and agree with iced-x86 (P6 subset) over every opcode x ModRM in
+16/32-bit code, with and without prefixes; flags masks per row agree with
+iced's.  Lookups: mnemonic_id("add"), row_id("jmp Mp"), row_ids("mov").
 
 Rows transcribe the Intel SDM Vol. 2 opcode maps (Appendix A) in its notation:
 
@@ -48,6 +50,9 @@ model 6, differs from iced's default "any x86" decoder), with the reference:
     F3 0F 1E /1 as RDSSPD (CET), and 0F 1A/1B with or without prefixes as
     MPX BNDLDX/BNDSTX/BNDMOV/BNDCL/...: none exist on a P6, the bytes are the
     P6's hint NOP.
+  * 66 90: iced prints "xchg ax,ax"; the SDM calls it NOP (Vol. 2B NOP,
+    Table 4-12 "66 NOP"): "nop".
+  * F3 0F 09: iced "wbnoinvd" (Ice Lake); on a P6 the F3 is ignored: WBINVD.
   * F3 90: iced "pause" (SSE2 era).  On a P6 this is REP NOP: "nop" with the
     REP prefix.  SDM Vol. 2B "PAUSE" ("executes as a NOP on processors that
     do not support it").
@@ -114,30 +119,49 @@ ARITH = Flags(w="oszapc")
 ARITH_C = Flags(r="c", w="oszapc")
 CMPS = Flags(r="d", w="oszapc")
 STRD = Flags(r="d")
-# AND/OR/XOR/TEST: OF=CF=0, AF undefined.  P6 leaves AF = 0: the P6 family
-# clears AF for logical ops (Agner Fog / sandpile.org "flags" notes; the same
-# value Bochs and QEMU produce).  [S] secondary.
-LOGIC = Flags(w="oszpc", u="a", p6={"a": 0}, basis="[S] P6 clears AF on logical ops")
+# Values a P6 leaves in undefined flags.  Source: sandpile.org "x86
+# architecture: rFLAGS register", table "undefined integer FLAGS behavior",
+# column "P6 core" (measured; [S] secondary, not in an Intel manual).  Only
+# constant values are recorded in p6_value/p6_known; where sandpile gives a
+# computed value (e.g. OF of a multi-bit shift = "as for the last 1-bit
+# step") the basis says so and the executor computes it; "U" (varies) is
+# left unknown.
+_SANDPILE = "[S] sandpile.org/x86/flags.htm, undefined FLAGS table, P6 core column"
+# AND/OR/XOR/TEST: OF=CF=0, AF undefined; P6: AF = 0 (the Pentium Pro's TEST
+# alone left it varying, fixed in the Pentium II core that Mendocino uses).
+LOGIC = Flags(w="oszpc", u="a", p6={"a": 0}, basis=_SANDPILE + ": AF=0")
 INCDEC = Flags(w="oszap")
 NEG = ARITH
 # Shifts: CF/SF/ZF/PF defined for count != 0, OF only for count 1, AF
 # undefined (SDM Vol. 2B "SAL/SAR/SHL/SHR").
-SHIFT = Flags(w="oszpc", u="oa")
-ROT = Flags(w="oc", u="o")
-ROTC = Flags(r="c", w="oc", u="o")
-SHXD = Flags(w="oszpc", u="oa")
-MUL = Flags(w="oc", u="szap")
-DIV = Flags(u="oszapc")
-BITSCAN = Flags(w="z", u="osapc")
-BITTEST = Flags(w="c", u="oszap")
-AAA = Flags(r="ac", w="ac", u="oszp")
-DAA = Flags(r="ac", w="szapc", u="o")
-AAM = Flags(w="szp", u="oac")
+SHIFT = Flags(w="oszpc", u="oa", basis=_SANDPILE + ": AF varies; OF for count > 1 is "
+              "computed as for the last 1-bit step (OFx)")
+SHIFT1 = Flags(w="oszpc", u="a", basis=_SANDPILE + ": AF varies")  # count 1 (D0/D1): OF defined
+ROT = Flags(w="oc", u="o", basis=_SANDPILE + ": OF for count > 1 computed as for a 1-bit "
+            "rotate (OFx)")
+ROT1 = Flags(w="oc")
+ROTC = Flags(r="c", w="oc", u="o", basis=_SANDPILE + ": OF for count > 1 computed (OFx)")
+ROTC1 = Flags(r="c", w="oc")
+CRMOV = Flags(u="oszapc")              # SDM Vol. 2A MOV CR / MOV DR: flags undefined
+SHXD = Flags(w="oszpc", u="oa", basis=_SANDPILE + ": AF varies; OF for count > 1 computed (OFx)")
+MUL = Flags(w="oc", u="szap", basis=_SANDPILE + ": SF ZF AF PF vary")
+DIV = Flags(u="oszapc", basis=_SANDPILE + ": all vary")
+BITSCAN = Flags(w="z", u="osapc", basis=_SANDPILE + ": vary")
+BITTEST = Flags(w="c", u="osap")        # ZF unaffected (SDM Vol. 2A BT)
+AAA = Flags(r="a", w="ac", u="oszp", p6={"s": 0},
+           basis=_SANDPILE + ": SF=0; ZF of the 16-bit AX result, PF computed, OF varies")
+DAA = Flags(r="ac", w="szapc", u="o", basis=_SANDPILE + ": OF varies")
+AAM = Flags(w="szp", u="oac", p6={"o": 0, "a": 0, "c": 0}, basis=_SANDPILE + ": OF=AF=CF=0")
+AAD = Flags(w="szp", u="oac", basis=_SANDPILE + ": OF, AF, CF as for the 8-bit add "
+            "AL + AH*imm8 (computed)")
 ZONLY = Flags(w="z")
 CMPXCHG8B = Flags(w="z")
 POPF = Flags(w="oszapctidlnrxI")     # what is writable depends on CPL/IOPL
+POPF16 = Flags(w="oszapctidln")      # the 16-bit forms move FLAGS only
 PUSHF = Flags(r="oszapctidlnrxI")
+PUSHF16 = Flags(r="oszapctidln")
 IRET = Flags(w="oszapctidlnrvxI")
+IRET16 = Flags(w="oszapctidln")
 INT = Flags(r="vl", w="tinrx")       # clears TF, NT, RF, AC (and IF for interrupt gates)
 SAHF = Flags(w="szapc")
 LAHF = Flags(r="szapc")
@@ -185,11 +209,12 @@ class Row:
     `mn` may be "a|b": name with 16-bit / 32-bit operand size (by_adsize=True:
     address size, for jcxz/jecxz).  Such a row expands to two ROWS entries.
     """
-    __slots__ = ("mn", "ops", "attrs", "flags", "cls", "by_adsize", "cc", "ids", "note")
+    __slots__ = ("mn", "ops", "attrs", "flags", "flags16", "cls", "by_adsize", "cc", "ids",
+                 "note")
 
     def __init__(self, mn, ops="", *, lock=False, priv=False, branch=False, x87=False,
                  mmx=False, string=False, rep=False, flags=NOFLAGS, cls="alu",
-                 by_adsize=False, cc=None, note=""):
+                 by_adsize=False, cc=None, note="", flags16=None):
         self.mn = mn
         self.ops = [o for o in ops.split(",") if o] if ops else []
         a = 0
@@ -209,6 +234,7 @@ class Row:
             a |= ATTR_REP_OK
         self.attrs = a
         self.flags = flags
+        self.flags16 = flags16 or flags     # for the 16-bit form of an "a|b" row
         self.cls = cls
         self.by_adsize = by_adsize
         self.cc = cc
@@ -272,8 +298,13 @@ _SHIFT_NAMES = [("rol", ROT, "shift"), ("ror", ROT, "shift"), ("rcl", ROTC, "rot
                 ("shl", SHIFT, "shift"), ("sar", SHIFT, "shift")]
 
 
+_COUNT1 = {SHIFT: SHIFT1, ROT: ROT1, ROTC: ROTC1}
+
+
 def _grp2(spec):
-    return Group("grp2", [row(mn, spec, flags=fl, cls=cls) for mn, fl, cls in _SHIFT_NAMES])
+    one = spec.endswith(",1")
+    return Group("grp2", [row(mn, spec, flags=(_COUNT1[fl] if one else fl), cls=cls)
+                          for mn, fl, cls in _SHIFT_NAMES])
 
 
 def _grp3(sz):
@@ -291,7 +322,7 @@ def _grp3(sz):
     ])
 
 
-def _cc_rows(prefix, spec, flags_w=None, **kw):
+def _cc_rows(prefix, spec, **kw):
     out = []
     for cc in range(16):
         fl = Flags(r=_CC_READ[cc])
@@ -356,8 +387,8 @@ ONE_BYTE.update({
     0x99: row("cwd|cdq", cls="cbw"),
     0x9A: row("call", "Ap", branch=True, cls="callf"),
     0x9B: row("fwait", cls="fwait"),
-    0x9C: row("pushf|pushfd", flags=PUSHF, cls="pushf"),
-    0x9D: row("popf|popfd", flags=POPF, cls="popf"),
+    0x9C: row("pushf|pushfd", flags=PUSHF, flags16=PUSHF16, cls="pushf"),
+    0x9D: row("popf|popfd", flags=POPF, flags16=POPF16, cls="popf"),
     0x9E: row("sahf", flags=SAHF, cls="flag"),
     0x9F: row("lahf", flags=LAHF, cls="flag"),
     0xA0: row("mov", "AL,Ob", cls="load"),
@@ -391,13 +422,13 @@ ONE_BYTE.update({
     0xCC: row("int3", branch=True, flags=INT, cls="int"),
     0xCD: row("int", "Ib", branch=True, flags=INT, cls="int"),
     0xCE: row("into", branch=True, flags=Flags(r="ovl", w="tinrx"), cls="int"),
-    0xCF: row("iret|iretd", branch=True, flags=IRET, cls="iret"),
+    0xCF: row("iret|iretd", branch=True, flags=IRET, flags16=IRET16, cls="iret"),
     0xD0: _grp2("Eb,1"),
     0xD1: _grp2("Ev,1"),
     0xD2: _grp2("Eb,CL"),
     0xD3: _grp2("Ev,CL"),
     0xD4: row("aam", "Ib", flags=AAM, cls="bcd"),
-    0xD5: row("aad", "Ib", flags=AAM, cls="bcd"),
+    0xD5: row("aad", "Ib", flags=AAD, cls="bcd"),
     # D6: SALC, undocumented (AL = CF ? FF : 00), present on every Intel
     # x86 through the P6 (sandpile.org).  iced decodes it too.
     0xD6: row("salc", flags=SALC, cls="alu"),
@@ -543,9 +574,9 @@ X87 = {
              UD, _x87("fucomip", "ST,STi", flags=COMI), _x87("fcomip", "ST,STi", flags=COMI), UD]),
             {0x20: _x87("fnstsw", "AX", cls="x87_ctl")})),
 }
-# fix fcom/fcomp at DE D0+i (not in the arith list) -- fine as written; the
-# x87 register forms of DA/DB for C0-DF carry a condition for fcmov:
-for _op, _names in ((0xDA, ("b", "e", "be", "u")), (0xDB, ("nb", "ne", "nbe", "nu"))):
+# FCMOVcc (DA/DB C0-DF) carry their condition in Insn.cc, in Jcc numbering
+# (b=2 e=4 be=6 u=p=10; DB: the negations, +1) and read the flags it tests.
+for _op in (0xDA, 0xDB):
     for _k in range(4):
         _r = X87[_op].reg64[_k * 8]
         _r.cc = _FCMOV_CC[_k] | (1 if _op == 0xDB else 0)
@@ -580,10 +611,10 @@ TWO_BYTE = {
     0x08: row("invd", priv=True, cls="cache"),
     0x09: row("wbinvd", priv=True, cls="cache"),
     0x0B: row("ud2", cls="ud"),
-    0x20: row("mov", "Rd,Cd", priv=True, cls="crmov"),
-    0x21: row("mov", "Rd,Dd", priv=True, cls="drmov"),
-    0x22: row("mov", "Cd,Rd", priv=True, cls="crmov"),
-    0x23: row("mov", "Dd,Rd", priv=True, cls="drmov"),
+    0x20: row("mov", "Rd,Cd", priv=True, cls="crmov", flags=CRMOV),
+    0x21: row("mov", "Rd,Dd", priv=True, cls="drmov", flags=CRMOV),
+    0x22: row("mov", "Cd,Rd", priv=True, cls="crmov", flags=CRMOV),
+    0x23: row("mov", "Dd,Rd", priv=True, cls="drmov", flags=CRMOV),
     0x30: row("wrmsr", priv=True, cls="msr"),
     0x31: row("rdtsc", cls="rdtsc"),
     0x32: row("rdmsr", priv=True, cls="msr"),
@@ -735,19 +766,20 @@ def _mn_id(name):
     return _MN_ID[name]
 
 
-def _emit(r, mn):
+def _emit(r, mn, fl=None):
+    fl = fl or r.flags
     d = RowDef()
     d.id = len(ROWS)
     d.mnemonic = mn
     d.op = _mn_id(mn)
     d.ops = tuple(r.ops)
     d.attrs = r.attrs
-    d.flags_read = r.flags.read
-    d.flags_written = r.flags.written
-    d.flags_undef = r.flags.undef
-    d.undef_value = r.flags.p6_value
-    d.undef_known = r.flags.p6_known
-    d.undef_basis = r.flags.basis
+    d.flags_read = fl.read
+    d.flags_written = fl.written
+    d.flags_undef = fl.undef
+    d.undef_value = fl.p6_value
+    d.undef_known = fl.p6_known
+    d.undef_basis = fl.basis
     d.cls = r.cls
     d.cls_id = _CLASS_ID[r.cls]
     d.cc = r.cc if r.cc is not None else 0
@@ -763,7 +795,7 @@ def _visit(r):
         return
     if "|" in r.mn:
         a, b = r.mn.split("|")
-        r.ids = (_emit(r, a), _emit(r, b))
+        r.ids = (_emit(r, a, r.flags16), _emit(r, b))
     else:
         i = _emit(r, r.mn)
         r.ids = (i, i)

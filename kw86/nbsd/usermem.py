@@ -58,3 +58,57 @@ class FlatUserMem(UserMem):
     def copyout(self, addr, data):
         off = self._range(addr, len(data))
         self.mem[off:off + len(data)] = data
+
+
+class MachineUserMem(UserMem):
+    """User memory of the current address space of a kw86.Machine.
+
+    Goes through the guest's page tables with user-mode rights
+    (Machine.read_virt / write_virt, user=True), so a kernel page, an
+    unmapped page or a read-only page (for copyout) is a Fault, whatever the
+    CPL the caller ran at: a kernelware's pointers are checked exactly like a
+    user process's.  `fault(addr, write)` (optional, the VM system's) may
+    resolve the fault (copy-on-write, stack growth) and return True to retry
+    once.  `charge(nbytes)` (optional) charges the copy's cycles.
+    """
+
+    def __init__(self, machine, fault=None, charge=None):
+        self.m = machine
+        self.fault = fault
+        self.charge = charge
+
+    @staticmethod
+    def _check(addr, n):
+        if n < 0 or addr < 0 or addr + n > abi.VM_MAXUSER_ADDRESS:
+            raise Fault(addr)
+
+    def copyin(self, addr, n):
+        self._check(addr, n)
+        if n == 0:
+            return b""
+        data = self.m.read_virt(addr, n, user=True)
+        if data is None and self.fault is not None and self.fault(addr, False):
+            data = self.m.read_virt(addr, n, user=True)
+        if data is None:
+            raise Fault(addr)
+        if self.charge is not None:
+            self.charge(n)
+        return bytes(data)
+
+    def copyout(self, addr, data):
+        n = len(data)
+        self._check(addr, n)
+        if n == 0:
+            return
+        # All-or-nothing per page run: check every page before writing any.
+        page = addr & ~(abi.PAGE_SIZE - 1)
+        while page < addr + n:
+            if self.m.translate(max(page, addr), write=True, user=True) is None:
+                if self.fault is None or not self.fault(max(page, addr), True) or \
+                        self.m.translate(max(page, addr), write=True, user=True) is None:
+                    raise Fault(max(page, addr))
+            page += abi.PAGE_SIZE
+        if not self.m.write_virt(addr, bytes(data), user=True):
+            raise Fault(addr)
+        if self.charge is not None:
+            self.charge(n)

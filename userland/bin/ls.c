@@ -2,7 +2,7 @@
  * ls -- list directory contents (kw86 userland, written from ls(1) of
  * NetBSD and POSIX; no source of any other ls was used).
  *
- * Options: -1 -A -a -C -c -d -F -f -i -k -L -l -n -q -R -r -S -s -T -t
+ * Options: -1 -A -a -C -c -d -F -f -H -i -k -L -l -n -q -R -r -S -s -T -t
  *          -u -w -x
  *
  * Output follows NetBSD's ls:
@@ -95,6 +95,7 @@ static int f_reverse;		/* -r */
 static int f_size;		/* -s */
 static int f_sectime;		/* -T */
 static int f_follow;		/* -L */
+static int f_follow_ops;	/* -H: follow symbolic links named as operands */
 static int f_nonprint;		/* -q: show non-printables as '?' */
 static int f_kblocks;		/* -k */
 enum { FMT_ONE, FMT_COLS, FMT_ACROSS, FMT_LONG } fmt;
@@ -110,7 +111,7 @@ static int need_stat;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ls [-1AaCcdFfikLlnqRrSsTtuwx] [file ...]\n");
+	fprintf(stderr, "usage: ls [-1AaCcdFfHikLlnqRrSsTtuwx] [file ...]\n");
 	exit(1);
 }
 
@@ -722,7 +723,7 @@ int main(int argc, char *argv[])
 	if (getuid() == 0)
 		f_almost = 1;
 
-	while ((ch = getopt(argc, argv, "1AaCcdFfikLlnqRrSsTtuwx")) != -1) {
+	while ((ch = getopt(argc, argv, "1AaCcdFfHikLlnqRrSsTtuwx")) != -1) {
 		switch (ch) {
 		case '1': fmt = FMT_ONE; break;
 		case 'C': fmt = FMT_COLS; break;
@@ -738,6 +739,7 @@ int main(int argc, char *argv[])
 		case 'f': f_nosort = 1; f_all = 1; break;
 		case 'i': f_inode = 1; break;
 		case 'k': f_kblocks = 1; break;
+		case 'H': f_follow_ops = 1; break;
 		case 'L': f_follow = 1; break;
 		case 'q': f_nonprint = 1; break;
 		case 'w': f_nonprint = 0; break;
@@ -770,7 +772,8 @@ int main(int argc, char *argv[])
 	}
 	/* Operands that are symbolic links are followed unless the link
 	 * itself is to be described (-d, -F, -l), as POSIX says. */
-	follow_ops = f_follow || !(f_listdir || f_type || f_long);
+	follow_ops = f_follow || f_follow_ops ||
+	    !(f_listdir || f_type || f_long);
 
 	/* Errors first, in operand order sorted by name (as fts does). */
 	for (i = 0; i < nops; i++) {

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <err.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +129,22 @@ static int move_across(const char *from, const char *to)
 	return 0;
 }
 
+/* rwxr-xr-x with setuid/setgid/sticky letters, as rm's prompt shows. */
+static void modebits(mode_t m, char *p)
+{
+	const char *rwx = "rwxrwxrwx";
+	int i;
+	for (i = 0; i < 9; i++)
+		p[i] = (m & (0400 >> i)) ? rwx[i] : '-';
+	if (m & S_ISUID)
+		p[2] = (m & S_IXUSR) ? 's' : 'S';
+	if (m & S_ISGID)
+		p[5] = (m & S_IXGRP) ? 's' : 'S';
+	if (m & S_ISVTX)
+		p[8] = (m & S_IXOTH) ? 't' : 'T';
+	p[9] = '\0';
+}
+
 static int do_move(const char *from, const char *to)
 {
 	struct stat st;
@@ -138,8 +156,14 @@ static int do_move(const char *from, const char *to)
 				return 0;
 		} else if (!fflag && isatty(STDIN_FILENO) &&
 		    !S_ISLNK(st.st_mode) && access(to, W_OK) < 0) {
-			fprintf(stderr, "override mode %04o for %s? ",
-			    (unsigned)(st.st_mode & 07777), to);
+			char mb[10], ub[16], gb[16];
+			struct passwd *pw = getpwuid(st.st_uid);
+			struct group *gr = getgrgid(st.st_gid);
+			modebits(st.st_mode, mb);
+			snprintf(ub, sizeof(ub), "%lu", (unsigned long)st.st_uid);
+			snprintf(gb, sizeof(gb), "%lu", (unsigned long)st.st_gid);
+			fprintf(stderr, "override %s %s/%s for %s? ", mb,
+			    pw ? pw->pw_name : ub, gr ? gr->gr_name : gb, to);
 			if (!yes())
 				return 0;
 		}

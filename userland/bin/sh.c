@@ -5,19 +5,28 @@
  *
  *   sh [-c command_string [name [arg ...]]]
  *   sh [script [arg ...]]
- *   sh                      (commands from standard input; prompts "$ ",
- *                            or "# " for the super-user, on a terminal)
+ *   sh [-is] [arg ...]     (commands from standard input, read one line at a
+ *                           time; prompts "$ ", or "# " for the super-user,
+ *                           and "> " for continuation lines, on a terminal)
  *
  * Grammar: lists of and-or lists separated by ';', '&' or newlines;
  * and-or lists of pipelines joined by '&&' and '||'; pipelines ('!'
- * negates) of simple commands joined by '|'; simple commands of NAME=value
- * assignments, words and redirections (<, >, >|, >>, <>, n<&m, n>&m, n>&-,
- * with an optional fd number as in 2> and 2>&1).  '#' starts a comment.
- * Words: single quotes, double quotes, backslash escapes, ~ (HOME), and
- * parameters $NAME ${NAME} ${NAME:-word} ${NAME-word} $? $$ $! $# $0..$9
- * $@ $*; unquoted expansions are split into fields at IFS white space.
- * Builtins: cd, pwd, exit, exec, export, unset, set (positional params),
- * shift, echo, true, false, ':'.
+ * negates) of commands joined by '|'.  A command is a simple command
+ * (NAME=value assignments, words, redirections) or a compound one:
+ * if/then/elif/else/fi, while/until/do/done, for NAME [in words]; do/done,
+ * { list; } and ( list ), optionally followed by redirections.
+ * Redirections: <, >, >|, >>, <>, <<, <<- (here-documents), n<&m, n>&m,
+ * n>&-, with an optional fd number (2>, 2>&1).  '#' starts a comment.
+ *
+ * Words: single quotes, double quotes, backslash escapes, ~ (HOME),
+ * parameters $NAME ${NAME} ${NAME:-word} ${NAME-word} ${NAME:+word} $? $$
+ * $! $# $0..$9 $@ $*, command substitution $(...) and `...`, arithmetic
+ * $((expr)); unquoted expansions are split into fields at IFS white space,
+ * then pathname patterns (* ? [...]) are expanded, sorted.
+ *
+ * Builtins: cd [-], pwd, exit, exec, export, unset, set [--] args, shift,
+ * wait [pid], break [n], continue [n], test / [, echo [-n], true, false,
+ * ':'.  Not supported: functions, case, aliases, job control, set options.
  *
  * Exit status: that of the last command; 127 and "sh: foo: not found" for a
  * command that does not exist, 126 when it cannot be executed, 128+N for a
@@ -26,6 +35,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -138,6 +148,30 @@ static long last_bg = -1;	/* $! */
 static char *arg0 = "sh";	/* $0 */
 static struct strv params;	/* $1 ... */
 static int interactive;
+/* Background jobs that ended before "wait" asked for them. */
+#define MAX_DONE_JOBS 64
+static struct { long pid; int status; } done_jobs[MAX_DONE_JOBS];
+static int ndone_jobs;
+
+static void record_done(pid_t pid, int st)
+{
+	if (ndone_jobs == MAX_DONE_JOBS) {	/* forget the oldest */
+		memmove(done_jobs, done_jobs + 1,
+		    (MAX_DONE_JOBS - 1) * sizeof(done_jobs[0]));
+		ndone_jobs--;
+	}
+	done_jobs[ndone_jobs].pid = (long)pid;
+	done_jobs[ndone_jobs].status = st;
+	ndone_jobs++;
+}
+
+static int opt_errexit;		/* set -e */
+static int opt_xtrace;		/* set -x */
+static int in_condition;	/* running an if/while test or && || left side */
+static int subst_status = -1;
+static int loop_depth;		/* loops being run */
+static int loop_break;		/* loops still to leave (break N) */
+static int loop_continue;	/* loops to skip to the next round of */	/* status of the last $(...) in a command */
 static const char *progname = "sh";
 
 static void shell_error(const char *fmt, const char *a, const char *b)
@@ -265,7 +299,7 @@ static char **build_env(struct strv *extra)
 enum tok {
 	T_WORD, T_NEWLINE, T_SEMI, T_AMP, T_AND, T_OR, T_PIPE, T_BANG,
 	T_LESS, T_GREAT, T_DGREAT, T_CLOBBER, T_LESSGREAT, T_LESSAND,
-	T_GREATAND, T_EOF
+	T_GREATAND, T_LPAREN, T_RPAREN, T_DLESS, T_DLESSDASH, T_EOF
 };
 
 struct token {
@@ -274,20 +308,115 @@ struct token {
 	int fd;		/* redirections: explicit fd number or -1 */
 };
 
+/* A here-document: its body is read by the lexer after the next newline. */
+struct heredoc {
+	char *delim;		/* delimiter, quotes removed */
+	int quoted;		/* the delimiter was quoted: no expansion */
+	int strip_tabs;		/* <<- */
+	char *body;
+};
+
+#define MAX_PENDING_HEREDOCS 16
+
 struct lexer {
 	const char *p;
 	int incomplete;	/* input ended inside a quote or after \ */
+	struct heredoc *pending[MAX_PENDING_HEREDOCS];
+	int npending;	/* here-documents whose body comes next */
 };
+
+/* Read the bodies of the pending here-documents starting at p (the start
+ * of the line after the operator); returns where the input continues. */
+static const char *read_heredocs(struct lexer *l, const char *p)
+{
+	int i;
+
+	for (i = 0; i < l->npending; i++) {
+		struct heredoc *h = l->pending[i];
+		struct buf b = { NULL, 0, 0 };
+		int done = 0;
+		while (*p != '\0') {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			if (h->strip_tabs)
+				while (len > 0 && *p == '\t') {
+					p++;
+					len--;
+				}
+			if (len == strlen(h->delim) && strncmp(p, h->delim, len) == 0) {
+				p += len + (nl ? 1 : 0);
+				done = 1;
+				break;
+			}
+			while (len-- > 0)
+				buf_addc(&b, *p++);
+			buf_addc(&b, '\n');
+			if (nl)
+				p++;
+		}
+		h->body = b.s ? b.s : xstrdup("");
+		if (!done)
+			l->incomplete = 1;
+	}
+	l->npending = 0;
+	return p;
+}
 
 static int is_meta(char c)
 {
 	return c == '|' || c == '&' || c == ';' || c == '<' || c == '>' ||
+	    c == '(' || c == ')' ||
 	    c == ' ' || c == '\t' || c == '\n' || c == '\0';
 }
 
-/* Scan one word's raw text starting at l->p; returns its end. */
+/*
+ * Skip a command substitution: p points just after "$(" (or at the first
+ * character after a backquote when bq is set).  Returns the character after
+ * the closing ')' or '`', or NULL if the input ends first.
+ */
+static const char *skip_subst(const char *p, int bq)
+{
+	int depth = 1;
+
+	while (*p) {
+		if (*p == '\\') {
+			if (p[1] == '\0')
+				return NULL;
+			p += 2;
+		} else if (bq) {
+			if (*p == '`')
+				return p + 1;
+			p++;
+		} else if (*p == '\'') {
+			const char *q = strchr(p + 1, '\'');
+			if (q == NULL)
+				return NULL;
+			p = q + 1;
+		} else if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p == '\0')
+				return NULL;
+			p++;
+		} else if (*p == '(') {
+			depth++;
+			p++;
+		} else if (*p == ')') {
+			p++;
+			if (--depth == 0)
+				return p;
+		} else
+			p++;
+	}
+	return NULL;
+}
+
+/* Scan one word's raw text starting at p; returns its end. */
 static const char *scan_word(struct lexer *l, const char *p)
 {
+	const char *q;
+
 	while (!is_meta(*p)) {
 		if (*p == '\\') {
 			if (p[1] == '\0') {
@@ -296,7 +425,7 @@ static const char *scan_word(struct lexer *l, const char *p)
 			}
 			p += 2;
 		} else if (*p == '\'') {
-			const char *q = strchr(p + 1, '\'');
+			q = strchr(p + 1, '\'');
 			if (q == NULL) {
 				l->incomplete = 1;
 				return p + strlen(p);
@@ -306,8 +435,17 @@ static const char *scan_word(struct lexer *l, const char *p)
 			p++;
 			while (*p && *p != '"') {
 				if (*p == '\\' && p[1])
+					p += 2;
+				else if ((*p == '$' && p[1] == '(') || *p == '`') {
+					q = *p == '`' ? skip_subst(p + 1, 1)
+					    : skip_subst(p + 2, 0);
+					if (q == NULL) {
+						l->incomplete = 1;
+						return p + strlen(p);
+					}
+					p = q;
+				} else
 					p++;
-				p++;
 			}
 			if (*p == '\0') {
 				l->incomplete = 1;
@@ -315,12 +453,19 @@ static const char *scan_word(struct lexer *l, const char *p)
 			}
 			p++;
 		} else if (*p == '$' && p[1] == '{') {
-			const char *q = strchr(p, '}');
+			q = strchr(p, '}');
 			if (q == NULL) {
 				l->incomplete = 1;
 				return p + strlen(p);
 			}
 			p = q + 1;
+		} else if ((*p == '$' && p[1] == '(') || *p == '`') {
+			q = *p == '`' ? skip_subst(p + 1, 1) : skip_subst(p + 2, 0);
+			if (q == NULL) {
+				l->incomplete = 1;
+				return p + strlen(p);
+			}
+			p = q;
 		} else
 			p++;
 	}
@@ -349,6 +494,8 @@ static int next_token(struct lexer *l, struct token *t)
 	}
 	if (*p == '\0') {
 		t->type = T_EOF;
+		if (l->npending > 0)	/* here-document body missing */
+			l->incomplete = 1;
 		l->p = p;
 		return 0;
 	}
@@ -362,7 +509,12 @@ static int next_token(struct lexer *l, struct token *t)
 	}
 	t->fd = fd;
 	switch (*p) {
-	case '\n': t->type = T_NEWLINE; p++; break;
+	case '\n':
+		t->type = T_NEWLINE;
+		p = read_heredocs(l, p + 1);
+		break;
+	case '(': t->type = T_LPAREN; p++; break;
+	case ')': t->type = T_RPAREN; p++; break;
 	case ';': t->type = T_SEMI; p++; break;
 	case '&':
 		if (p[1] == '&') { t->type = T_AND; p += 2; }
@@ -373,7 +525,9 @@ static int next_token(struct lexer *l, struct token *t)
 		else { t->type = T_PIPE; p++; }
 		break;
 	case '<':
-		if (p[1] == '&') { t->type = T_LESSAND; p += 2; }
+		if (p[1] == '<' && p[2] == '-') { t->type = T_DLESSDASH; p += 3; }
+		else if (p[1] == '<') { t->type = T_DLESS; p += 2; }
+		else if (p[1] == '&') { t->type = T_LESSAND; p += 2; }
 		else if (p[1] == '>') { t->type = T_LESSGREAT; p += 2; }
 		else { t->type = T_LESS; p++; }
 		break;
@@ -404,12 +558,30 @@ struct redir {
 	enum tok op;
 	int fd;			/* the fd redirected */
 	char *word;		/* raw target word */
+	struct heredoc *here;	/* T_DLESS, T_DLESSDASH */
 	struct redir *next;
 };
 
+enum node {
+	N_SIMPLE,	/* words and redirections */
+	N_IF,		/* if cond; then body; [else elsepart;] fi (elif nests) */
+	N_WHILE,	/* while cond; do body; done */
+	N_UNTIL,	/* until cond; do body; done */
+	N_FOR,		/* for var [in words]; do body; done */
+	N_BRACE,	/* { body; } */
+	N_SUBSHELL	/* ( body ) */
+};
+
+struct andor;
+
 struct command {
-	struct strv words;	/* raw words, assignments first */
-	struct redir *redirs;
+	enum node type;
+	struct strv words;	/* N_SIMPLE: raw words, assignments first;
+				   N_FOR: the words after "in" */
+	int for_in;		/* N_FOR: "in" was given */
+	char *var;		/* N_FOR: the loop variable */
+	struct andor *cond, *body, *elsepart;
+	struct redir *redirs;	/* also after a compound command */
 };
 
 struct pipeline {
@@ -430,6 +602,7 @@ struct parser {
 	struct lexer lex;
 	struct token tok;
 	int error;
+	int eof_in_compound;	/* input ended inside if/while/for/{/( */
 };
 
 static void advance(struct parser *ps)
@@ -439,7 +612,9 @@ static void advance(struct parser *ps)
 
 static void syntax_error(struct parser *ps, const char *what)
 {
-	if (!ps->error && !ps->lex.incomplete)
+	if (ps->tok.type == T_EOF && !ps->error)
+		ps->eof_in_compound = 1;
+	if (!ps->error && !ps->lex.incomplete && !ps->eof_in_compound)
 		shell_error("syntax error: %s%s", what, "");
 	ps->error = 1;
 }
@@ -448,43 +623,254 @@ static int is_redir(enum tok t)
 {
 	return t == T_LESS || t == T_GREAT || t == T_DGREAT ||
 	    t == T_CLOBBER || t == T_LESSGREAT || t == T_LESSAND ||
-	    t == T_GREATAND;
+	    t == T_GREATAND || t == T_DLESS || t == T_DLESSDASH;
+}
+
+/* The current token is the (unquoted) word w. */
+static int tok_is(struct parser *ps, const char *w)
+{
+	return ps->tok.type == T_WORD && strcmp(ps->tok.text, w) == 0;
+}
+
+static int is_reserved_end(struct parser *ps)
+{
+	static const char *const ends[] = { "then", "else", "elif", "fi", "do",
+	    "done", "}", NULL };
+	int i;
+	if (ps->tok.type == T_RPAREN)
+		return 1;
+	if (ps->tok.type != T_WORD)
+		return 0;
+	for (i = 0; ends[i] != NULL; i++)
+		if (strcmp(ps->tok.text, ends[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void free_andor(struct andor *a);
+static struct andor *parse_list(struct parser *ps);
+
+/* Expect the reserved word w and skip it. */
+static int expect(struct parser *ps, const char *w)
+{
+	if (!tok_is(ps, w)) {
+		struct buf b = { NULL, 0, 0 };
+		buf_adds(&b, "expecting \"");
+		buf_adds(&b, w);
+		buf_adds(&b, "\"");
+		syntax_error(ps, b.s);
+		free(b.s);
+		return -1;
+	}
+	free(ps->tok.text);
+	ps->tok.text = NULL;
+	advance(ps);
+	return 0;
+}
+
+static void skip_word(struct parser *ps)
+{
+	free(ps->tok.text);
+	ps->tok.text = NULL;
+	advance(ps);
+}
+
+static void skip_newlines(struct parser *ps)
+{
+	while (ps->tok.type == T_NEWLINE)
+		advance(ps);
+}
+
+static int parse_redirs(struct parser *ps, struct command *c)
+{
+	struct redir **tail = &c->redirs;
+
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	while (is_redir(ps->tok.type)) {
+		struct redir *r = xmalloc(sizeof(*r));
+		r->op = ps->tok.type;
+		r->fd = ps->tok.fd;
+		if (r->fd < 0)
+			r->fd = (r->op == T_LESS || r->op == T_LESSAND ||
+			    r->op == T_LESSGREAT || r->op == T_DLESS ||
+			    r->op == T_DLESSDASH) ? 0 : 1;
+		r->next = NULL;
+		r->word = NULL;
+		r->here = NULL;
+		*tail = r;
+		tail = &r->next;
+		advance(ps);
+		if (ps->tok.type != T_WORD) {
+			syntax_error(ps, "redirection without a file");
+			return -1;
+		}
+		r->word = ps->tok.text;
+		ps->tok.text = NULL;
+		if (r->op == T_DLESS || r->op == T_DLESSDASH) {
+			/* register before the lexer reaches the newline */
+			struct heredoc *h = xmalloc(sizeof(*h));
+			const char *q;
+			struct buf d = { NULL, 0, 0 };
+			h->quoted = 0;
+			for (q = r->word; *q; q++) {
+				if (*q == '\'' || *q == '"') {
+					h->quoted = 1;
+					continue;
+				}
+				if (*q == '\\' && q[1]) {
+					h->quoted = 1;
+					q++;
+				}
+				buf_addc(&d, *q);
+			}
+			h->delim = d.s ? d.s : xstrdup("");
+			h->strip_tabs = r->op == T_DLESSDASH;
+			h->body = NULL;
+			r->here = h;
+			if (ps->lex.npending >= MAX_PENDING_HEREDOCS) {
+				syntax_error(ps, "too many here-documents");
+				return -1;
+			}
+			ps->lex.pending[ps->lex.npending++] = h;
+		}
+		advance(ps);
+	}
+	return 0;
+}
+
+static int parse_compound(struct parser *ps, struct command *c)
+{
+	if (tok_is(ps, "if")) {
+		c->type = N_IF;
+		skip_word(ps);
+		c->cond = parse_list(ps);
+		if (ps->error || expect(ps, "then") < 0)
+			return -1;
+		c->body = parse_list(ps);
+		if (ps->error)
+			return -1;
+		if (tok_is(ps, "elif")) {
+			/* elif: an if nested in the else part, sharing the fi */
+			struct andor *a = xmalloc(sizeof(*a));
+			memset(a, 0, sizeof(*a));
+			a->pipes = xmalloc(sizeof(*a->pipes));
+			a->ops = xmalloc(sizeof(*a->ops));
+			memset(a->pipes, 0, sizeof(*a->pipes));
+			a->n = 1;
+			a->pipes[0].n = 1;
+			a->pipes[0].cmds = xmalloc(sizeof(struct command));
+			memset(a->pipes[0].cmds, 0, sizeof(struct command));
+			c->elsepart = a;
+			free(ps->tok.text);
+			ps->tok.text = xstrdup("if");	/* reparse as "if" */
+			return parse_compound(ps, &a->pipes[0].cmds[0]);
+		}
+		if (tok_is(ps, "else")) {
+			skip_word(ps);
+			c->elsepart = parse_list(ps);
+			if (ps->error)
+				return -1;
+		}
+		return expect(ps, "fi");
+	}
+	if (tok_is(ps, "while") || tok_is(ps, "until")) {
+		c->type = tok_is(ps, "while") ? N_WHILE : N_UNTIL;
+		skip_word(ps);
+		c->cond = parse_list(ps);
+		if (ps->error || expect(ps, "do") < 0)
+			return -1;
+		c->body = parse_list(ps);
+		if (ps->error)
+			return -1;
+		return expect(ps, "done");
+	}
+	if (tok_is(ps, "for")) {
+		c->type = N_FOR;
+		skip_word(ps);
+		if (ps->tok.type != T_WORD ||
+		    !valid_name(ps->tok.text, strlen(ps->tok.text))) {
+			syntax_error(ps, "bad for loop variable");
+			return -1;
+		}
+		c->var = ps->tok.text;
+		ps->tok.text = NULL;
+		advance(ps);
+		skip_newlines(ps);
+		if (tok_is(ps, "in")) {
+			c->for_in = 1;
+			skip_word(ps);
+			while (ps->tok.type == T_WORD) {
+				strv_add(&c->words, ps->tok.text);
+				ps->tok.text = NULL;
+				advance(ps);
+			}
+			if (ps->tok.type != T_SEMI && ps->tok.type != T_NEWLINE) {
+				syntax_error(ps, "expecting \"do\"");
+				return -1;
+			}
+			advance(ps);
+		} else if (ps->tok.type == T_SEMI)
+			advance(ps);
+		skip_newlines(ps);
+		if (expect(ps, "do") < 0)
+			return -1;
+		c->body = parse_list(ps);
+		if (ps->error)
+			return -1;
+		return expect(ps, "done");
+	}
+	if (tok_is(ps, "{")) {
+		c->type = N_BRACE;
+		skip_word(ps);
+		c->body = parse_list(ps);
+		if (ps->error)
+			return -1;
+		return expect(ps, "}");
+	}
+	/* ( list ) */
+	c->type = N_SUBSHELL;
+	advance(ps);
+	c->body = parse_list(ps);
+	if (ps->error)
+		return -1;
+	if (ps->tok.type != T_RPAREN) {
+		syntax_error(ps, "expecting \")\"");
+		return -1;
+	}
+	advance(ps);
+	return 0;
 }
 
 static int parse_command(struct parser *ps, struct command *c)
 {
-	struct redir **tail = &c->redirs;
-
 	memset(c, 0, sizeof(*c));
+	c->type = N_SIMPLE;
+	if (ps->tok.type == T_LPAREN || tok_is(ps, "if") || tok_is(ps, "while") ||
+	    tok_is(ps, "until") || tok_is(ps, "for") || tok_is(ps, "{")) {
+		if (parse_compound(ps, c) < 0)
+			return -1;
+		return parse_redirs(ps, c);
+	}
+	if (is_reserved_end(ps)) {
+		syntax_error(ps, ps->tok.type == T_RPAREN ? "unexpected \")\""
+		    : "unexpected reserved word");
+		return -1;
+	}
 	for (;;) {
 		if (ps->tok.type == T_WORD || ps->tok.type == T_BANG) {
 			strv_add(&c->words, ps->tok.text);
 			ps->tok.text = NULL;
 			advance(ps);
 		} else if (is_redir(ps->tok.type)) {
-			struct redir *r = xmalloc(sizeof(*r));
-			r->op = ps->tok.type;
-			r->fd = ps->tok.fd;
-			if (r->fd < 0)
-				r->fd = (r->op == T_LESS || r->op == T_LESSAND ||
-				    r->op == T_LESSGREAT) ? 0 : 1;
-			r->next = NULL;
-			r->word = NULL;
-			*tail = r;
-			tail = &r->next;
-			advance(ps);
-			if (ps->tok.type != T_WORD) {
-				syntax_error(ps, "redirection without a file");
+			if (parse_redirs(ps, c) < 0)
 				return -1;
-			}
-			r->word = ps->tok.text;
-			ps->tok.text = NULL;
-			advance(ps);
 		} else
 			break;
 	}
 	if (c->words.n == 0 && c->redirs == NULL) {
-		syntax_error(ps, "missing command");
+		syntax_error(ps, ps->tok.type == T_EOF ? "unexpected end of file"
+		    : "missing command");
 		return -1;
 	}
 	return 0;
@@ -501,14 +887,13 @@ static int parse_pipeline(struct parser *ps, struct pipeline *p)
 	}
 	for (;;) {
 		p->cmds = xrealloc(p->cmds, (size_t)(p->n + 1) * sizeof(*p->cmds));
-		if (parse_command(ps, &p->cmds[p->n]) < 0)
-			return -1;
 		p->n++;
+		if (parse_command(ps, &p->cmds[p->n - 1]) < 0)
+			return -1;
 		if (ps->tok.type != T_PIPE)
 			return 0;
 		advance(ps);
-		while (ps->tok.type == T_NEWLINE)
-			advance(ps);
+		skip_newlines(ps);
 	}
 }
 
@@ -520,21 +905,39 @@ static struct andor *parse_andor(struct parser *ps)
 	for (;;) {
 		a->pipes = xrealloc(a->pipes, (size_t)(a->n + 1) * sizeof(*a->pipes));
 		a->ops = xrealloc(a->ops, (size_t)(a->n + 1) * sizeof(*a->ops));
-		if (parse_pipeline(ps, &a->pipes[a->n]) < 0) {
-			a->n++;
-			return a;
-		}
 		a->n++;
+		if (parse_pipeline(ps, &a->pipes[a->n - 1]) < 0)
+			return a;
 		if (ps->tok.type != T_AND && ps->tok.type != T_OR)
 			break;
 		a->ops[a->n - 1] = ps->tok.type;
 		advance(ps);
-		while (ps->tok.type == T_NEWLINE)
-			advance(ps);
+		skip_newlines(ps);
 	}
 	if (ps->tok.type == T_AMP)
 		a->background = 1;
 	return a;
+}
+
+static void free_command(struct command *c)
+{
+	struct redir *r = c->redirs;
+	strv_free(&c->words);
+	free(c->var);
+	free_andor(c->cond);
+	free_andor(c->body);
+	free_andor(c->elsepart);
+	while (r != NULL) {
+		struct redir *rn = r->next;
+		free(r->word);
+		if (r->here) {
+			free(r->here->delim);
+			free(r->here->body);
+			free(r->here);
+		}
+		free(r);
+		r = rn;
+	}
 }
 
 static void free_andor(struct andor *a)
@@ -544,16 +947,8 @@ static void free_andor(struct andor *a)
 		int i, j;
 		for (i = 0; i < a->n; i++) {
 			struct pipeline *p = &a->pipes[i];
-			for (j = 0; j < p->n; j++) {
-				struct redir *r = p->cmds[j].redirs;
-				strv_free(&p->cmds[j].words);
-				while (r != NULL) {
-					struct redir *rn = r->next;
-					free(r->word);
-					free(r);
-					r = rn;
-				}
-			}
+			for (j = 0; j < p->n; j++)
+				free_command(&p->cmds[j]);
 			free(p->cmds);
 		}
 		free(a->pipes);
@@ -563,48 +958,59 @@ static void free_andor(struct andor *a)
 	}
 }
 
+/* A list of and-or lists separated by ';', '&' or newlines, up to a
+ * reserved word that ends it (then, fi, done, ...), ')' or the end. */
+static struct andor *parse_list(struct parser *ps)
+{
+	struct andor *head = NULL, **tail = &head;
+
+	for (;;) {
+		struct andor *a;
+		skip_newlines(ps);
+		if (ps->error || ps->tok.type == T_EOF || is_reserved_end(ps))
+			break;
+		if (ps->tok.type == T_SEMI) {
+			syntax_error(ps, "unexpected \";\"");
+			break;
+		}
+		a = parse_andor(ps);
+		*tail = a;
+		tail = &a->next;
+		if (ps->error)
+			break;
+		if (ps->tok.type == T_SEMI || ps->tok.type == T_AMP ||
+		    ps->tok.type == T_NEWLINE)
+			advance(ps);
+		else if (ps->tok.type != T_EOF && !is_reserved_end(ps)) {
+			syntax_error(ps, "unexpected operator");
+			break;
+		}
+	}
+	return head;
+}
+
 /* Parse a whole program.  Returns the list (maybe empty), or NULL with
  * *status 1 for a syntax error, 2 for incomplete input. */
 static struct andor *parse_program(const char *text, int *status)
 {
 	struct parser ps;
-	struct andor *head = NULL, **tail = &head;
+	struct andor *list;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.lex.p = text;
 	*status = 0;
 	advance(&ps);
-	for (;;) {
-		struct andor *a;
-		while (ps.tok.type == T_NEWLINE || ps.tok.type == T_SEMI) {
-			if (ps.tok.type == T_SEMI && head == NULL) {
-				syntax_error(&ps, "unexpected ';'");
-				break;
-			}
-			advance(&ps);
-		}
-		if (ps.error || ps.tok.type == T_EOF)
-			break;
-		a = parse_andor(&ps);
-		*tail = a;
-		tail = &a->next;
-		if (ps.error)
-			break;
-		if (ps.tok.type == T_SEMI || ps.tok.type == T_AMP ||
-		    ps.tok.type == T_NEWLINE)
-			advance(&ps);
-		else if (ps.tok.type != T_EOF) {
-			syntax_error(&ps, "unexpected operator");
-			break;
-		}
-	}
+	list = parse_list(&ps);
+	if (!ps.error && ps.tok.type != T_EOF)
+		syntax_error(&ps, ps.tok.type == T_RPAREN ? "unexpected \")\""
+		    : "unexpected reserved word");
 	free(ps.tok.text);
 	if (ps.error || ps.lex.incomplete) {
-		*status = ps.lex.incomplete ? 2 : 1;
-		free_andor(head);
+		*status = (ps.lex.incomplete || ps.eof_in_compound) ? 2 : 1;
+		free_andor(list);
 		return NULL;
 	}
-	return head;
+	return list;
 }
 
 /* ---------------------------------------------------------------------
@@ -613,17 +1019,209 @@ static struct andor *parse_program(const char *text, int *status)
 
 struct expander {
 	struct strv *out;
-	struct buf cur;
+	struct buf cur;		/* the field's value */
+	struct buf pat;		/* the same as a pattern: quoted *?[\\ escaped */
 	int have;	/* the current field exists (even if empty: "") */
+	int globby;	/* it has an unquoted * ? or [ */
+	int noglob;	/* no pathname expansion and no field splitting
+			   (assignments, redirection targets) */
 };
+
+static int glob_meta(char c)
+{
+	return c == '*' || c == '?' || c == '[';
+}
+
+/* Add one character of a field. */
+static void addc(struct expander *x, char c, int quoted)
+{
+	buf_addc(&x->cur, c);
+	if (quoted && (glob_meta(c) || c == '\\'))
+		buf_addc(&x->pat, '\\');
+	else if (!quoted && glob_meta(c))
+		x->globby = 1;
+	buf_addc(&x->pat, c);
+	x->have = 1;
+}
+
+/* Pattern matching of one name against one pattern component, as
+ * fnmatch(3) without flags except that a leading '.' must be matched
+ * explicitly (the caller checks that). */
+static int match(const char *pat, const char *str)
+{
+	while (*pat) {
+		switch (*pat) {
+		case '?':
+			if (*str == '\0')
+				return 0;
+			pat++;
+			str++;
+			break;
+		case '*':
+			while (*pat == '*')
+				pat++;
+			if (*pat == '\0')
+				return 1;
+			for (; *str; str++)
+				if (match(pat, str))
+					return 1;
+			return match(pat, str);
+		case '[': {
+			const char *p = pat + 1;
+			int neg = 0, ok = 0;
+			if (*p == '!' || *p == '^') {
+				neg = 1;
+				p++;
+			}
+			if (*str == '\0')
+				return 0;
+			do {
+				char lo = *p, hi;
+				if (lo == '\\' && p[1])
+					lo = *++p;
+				if (lo == '\0')
+					break;
+				hi = lo;
+				if (p[1] == '-' && p[2] != ']' && p[2] != '\0') {
+					hi = p[2];
+					if (hi == '\\' && p[3])
+						hi = *(p += 1, p + 2);
+					p += 2;
+				}
+				if ((unsigned char)*str >= (unsigned char)lo &&
+				    (unsigned char)*str <= (unsigned char)hi)
+					ok = 1;
+				p++;
+			} while (*p && *p != ']');
+			if (*p != ']') {	/* no closing ]: a literal '[' */
+				if (*str != '[')
+					return 0;
+				pat++;
+				str++;
+				break;
+			}
+			if (ok == neg)
+				return 0;
+			pat = p + 1;
+			str++;
+			break;
+		}
+		case '\\':
+			if (pat[1])
+				pat++;
+			/* FALLTHROUGH */
+		default:
+			if (*pat != *str)
+				return 0;
+			pat++;
+			str++;
+			break;
+		}
+	}
+	return *str == '\0';
+}
+
+static int has_meta(const char *p, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\')
+			i++;
+		else if (glob_meta(p[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Append a pattern component to a path, removing its backslashes. */
+static void add_unescaped(struct buf *b, const char *p, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n)
+			i++;
+		buf_addc(b, p[i]);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expand the pattern rest (relative to the path in `base') into out. */
+static void glob_rec(struct buf *base, const char *rest, struct strv *out)
+{
+	const char *slash;
+	size_t n, save = base->len;
+
+	while (*rest == '/') {
+		buf_addc(base, '/');
+		rest++;
+	}
+	if (*rest == '\0') {
+		struct stat st;
+		if (base->len > 0 && lstat(base->s, &st) == 0)
+			strv_add(out, xstrdup(base->s));
+		goto done;
+	}
+	slash = strchr(rest, '/');
+	n = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (!has_meta(rest, n)) {
+		add_unescaped(base, rest, n);
+		glob_rec(base, rest + n, out);
+	} else {
+		char *comp = xstrndup(rest, n);
+		DIR *d = opendir(base->len ? base->s : ".");
+		struct dirent *de;
+		if (d != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				const char *nm = de->d_name;
+				size_t l2 = base->len;
+				if (nm[0] == '.' && comp[0] != '.')
+					continue;
+				if (!match(comp, nm))
+					continue;
+				buf_adds(base, nm);
+				glob_rec(base, rest + n, out);
+				base->len = l2;
+				base->s[l2] = '\0';
+			}
+			closedir(d);
+		}
+		free(comp);
+	}
+done:
+	base->len = save;
+	if (base->s)
+		base->s[save] = '\0';
+}
 
 static void field_end(struct expander *x)
 {
 	if (x->have) {
-		strv_add(x->out, x->cur.s ? x->cur.s : xstrdup(""));
-		x->cur.s = NULL;
-		x->cur.len = x->cur.cap = 0;
+		int before = x->out->n;
+		if (x->globby && !x->noglob && x->pat.s != NULL) {
+			struct buf base = { NULL, 0, 0 };
+			buf_addc(&base, 'x');	/* allocate; then empty */
+			base.len = 0;
+			base.s[0] = '\0';
+			glob_rec(&base, x->pat.s, x->out);
+			free(base.s);
+			if (x->out->n - before > 1)
+				qsort(x->out->v + before, (size_t)(x->out->n - before),
+				    sizeof(char *), cmp_str);
+		}
+		if (x->out->n == before) {
+			strv_add(x->out, x->cur.s ? x->cur.s : xstrdup(""));
+			x->cur.s = NULL;
+		}
+		free(x->cur.s);
+		free(x->pat.s);
+		memset(&x->cur, 0, sizeof(x->cur));
+		memset(&x->pat, 0, sizeof(x->pat));
 		x->have = 0;
+		x->globby = 0;
 	}
 }
 
@@ -639,13 +1237,251 @@ static int is_ifs_space(char c)
 static void add_text(struct expander *x, const char *s, int quoted)
 {
 	for (; *s; s++) {
-		if (!quoted && is_ifs_space(*s)) {
+		if (!quoted && !x->noglob && is_ifs_space(*s)) {
 			field_end(x);
 			continue;
 		}
-		buf_addc(&x->cur, *s);
-		x->have = 1;
+		addc(x, *s, quoted);
 	}
+}
+
+static int run_string(const char *text, int top);
+static char *expand_one(const char *w);
+
+/* Command substitution: run text in a subshell, return its output without
+ * the trailing newlines. */
+static char *command_output(const char *text)
+{
+	struct buf b = { NULL, 0, 0 };
+	char chunk[512];
+	int fds[2], st;
+	ssize_t n, i;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(fds) < 0) {
+		shell_error("pipe: %s", strerror(errno), "");
+		return xstrdup("");
+	}
+	pid = fork();
+	if (pid < 0) {
+		shell_error("fork: %s", strerror(errno), "");
+		close(fds[0]);
+		close(fds[1]);
+		return xstrdup("");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (fds[1] != 1) {
+			dup2(fds[1], 1);
+			close(fds[1]);
+		}
+		run_string(text, 0);
+		fflush(stdout);
+		_exit(last_status);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			buf_addc(&b, chunk[i]);
+	}
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	subst_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	while (b.len > 0 && b.s[b.len - 1] == '\n')
+		b.s[--b.len] = '\0';
+	return b.s ? b.s : xstrdup("");
+}
+
+/* Expand a "$(...)" (p after "$(") or "`...`" (p after the first '`');
+ * returns characters consumed. */
+static size_t expand_subst(struct expander *x, const char *p, int bq,
+    int quoted)
+{
+	const char *end = skip_subst(p, bq);
+	struct buf text = { NULL, 0, 0 };
+	size_t consumed, inner, i;
+	char *out;
+
+	if (end == NULL) {		/* cannot happen after the lexer */
+		consumed = inner = strlen(p);
+	} else {
+		consumed = (size_t)(end - p);
+		inner = consumed - 1;
+	}
+	for (i = 0; i < inner; i++) {
+		/* inside backquotes, \ before $ ` \ is removed */
+		if (bq && p[i] == '\\' && i + 1 < inner && (p[i + 1] == '$' ||
+		    p[i + 1] == '`' || p[i + 1] == '\\'))
+			i++;
+		buf_addc(&text, p[i]);
+	}
+	out = command_output(text.s ? text.s : "");
+	add_text(x, out, quoted);
+	if (quoted)
+		x->have = 1;
+	free(out);
+	free(text.s);
+	return consumed;
+}
+
+/* ---------------------------------------------------------------------
+ * Arithmetic expansion $(( )): integer C expressions with variables.
+ * Operators, by precedence: unary + - ! ~; * / %; + -; << >>;
+ * < <= > >=; == !=; &; ^; |; &&; ||; parentheses.
+ */
+
+struct arith {
+	const char *p;
+	int error;
+};
+
+static long long arith_expr(struct arith *a, int prec);
+
+static void arith_space(struct arith *a)
+{
+	while (*a->p == ' ' || *a->p == '\t' || *a->p == '\n')
+		a->p++;
+}
+
+static long long arith_primary(struct arith *a)
+{
+	long long v = 0;
+
+	arith_space(a);
+	if (*a->p == '(') {
+		a->p++;
+		v = arith_expr(a, 0);
+		arith_space(a);
+		if (*a->p != ')')
+			a->error = 1;
+		else
+			a->p++;
+		return v;
+	}
+	if (*a->p == '-' || *a->p == '+' || *a->p == '!' || *a->p == '~') {
+		char op = *a->p++;
+		v = arith_primary(a);
+		return op == '-' ? -v : op == '!' ? !v : op == '~' ? ~v : v;
+	}
+	if (*a->p >= '0' && *a->p <= '9') {
+		char *end;
+		v = strtoll(a->p, &end, 0);
+		a->p = end;
+		return v;
+	}
+	if (valid_name(a->p, 1)) {
+		size_t n = 0;
+		char *name;
+		const char *val;
+		while (valid_name(a->p, n + 1))
+			n++;
+		name = xstrndup(a->p, n);
+		val = var_get(name);
+		free(name);
+		a->p += n;
+		return val ? strtoll(val, NULL, 0) : 0;
+	}
+	a->error = 1;
+	return 0;
+}
+
+/* Binary operators: text, precedence (higher binds tighter). */
+static const struct { const char *op; int prec; } arith_ops[] = {
+	{ "||", 1 }, { "&&", 2 }, { "|", 3 }, { "^", 4 }, { "&", 5 },
+	{ "==", 6 }, { "!=", 6 }, { "<=", 7 }, { ">=", 7 }, { "<<", 8 },
+	{ ">>", 8 }, { "<", 7 }, { ">", 7 }, { "+", 9 }, { "-", 9 },
+	{ "*", 10 }, { "/", 10 }, { "%", 10 }, { NULL, 0 }
+};
+
+static long long arith_expr(struct arith *a, int min_prec)
+{
+	long long l = arith_primary(a), r;
+
+	for (;;) {
+		int i, prec = 0;
+		const char *op = NULL;
+		arith_space(a);
+		for (i = 0; arith_ops[i].op != NULL; i++) {
+			size_t n = strlen(arith_ops[i].op);
+			if (strncmp(a->p, arith_ops[i].op, n) == 0) {
+				op = arith_ops[i].op;
+				prec = arith_ops[i].prec;
+				break;
+			}
+		}
+		if (op == NULL || prec <= min_prec || a->error)
+			return l;
+		a->p += strlen(op);
+		r = arith_expr(a, prec);
+		if (strcmp(op, "||") == 0) l = l || r;
+		else if (strcmp(op, "&&") == 0) l = l && r;
+		else if (strcmp(op, "|") == 0) l |= r;
+		else if (strcmp(op, "^") == 0) l ^= r;
+		else if (strcmp(op, "&") == 0) l &= r;
+		else if (strcmp(op, "==") == 0) l = l == r;
+		else if (strcmp(op, "!=") == 0) l = l != r;
+		else if (strcmp(op, "<=") == 0) l = l <= r;
+		else if (strcmp(op, ">=") == 0) l = l >= r;
+		else if (strcmp(op, "<<") == 0) l = l << (r & 63);
+		else if (strcmp(op, ">>") == 0) l = l >> (r & 63);
+		else if (strcmp(op, "<") == 0) l = l < r;
+		else if (strcmp(op, ">") == 0) l = l > r;
+		else if (strcmp(op, "+") == 0) l += r;
+		else if (strcmp(op, "-") == 0) l -= r;
+		else if (strcmp(op, "*") == 0) l *= r;
+		else {
+			if (r == 0) {
+				shell_error("arithmetic: division by zero", "", "");
+				a->error = 2;
+				return 0;
+			}
+			l = strcmp(op, "/") == 0 ? l / r : l % r;
+		}
+	}
+}
+
+/* Expand "$((text))": p points after "$((", returns chars consumed. */
+static size_t expand_arith(struct expander *x, const char *p, int quoted)
+{
+	const char *end = skip_subst(p - 1, 0);	/* after the outer ')' */
+	size_t consumed, inner;
+	char *text, *expanded, num[32];
+	struct arith a;
+	long long v;
+
+	if (end == NULL || end - p < 2 || end[-1] != ')' || end[-2] != ')') {
+		consumed = end ? (size_t)(end - p) : strlen(p);
+		inner = consumed;
+	} else {
+		consumed = (size_t)(end - p);
+		inner = consumed - 2;
+	}
+	text = xstrndup(p, inner);
+	expanded = expand_one(text);
+	a.p = expanded;
+	a.error = 0;
+	v = arith_expr(&a, 0);
+	arith_space(&a);
+	if (a.error || *a.p != '\0') {
+		if (a.error != 2)
+			shell_error("arithmetic expression: syntax error: \"%s\"",
+			    text, "");
+		v = 0;
+	}
+	snprintf(num, sizeof(num), "%lld", v);
+	add_text(x, num, quoted);
+	if (quoted)
+		x->have = 1;
+	free(text);
+	free(expanded);
+	return consumed;
 }
 
 static char numbuf[32];
@@ -683,6 +1519,10 @@ static size_t expand_param(struct expander *x, const char *s, int quoted)
 	char *name;
 	size_t n;
 
+	if (*s == '(' && s[1] == '(')
+		return 2 + expand_arith(x, s + 2, quoted);
+	if (*s == '(')
+		return 1 + expand_subst(x, s + 1, 0, quoted);
 	if (*s == '@' || *s == '*') {
 		int i;
 		for (i = 0; i < params.n; i++) {
@@ -755,7 +1595,7 @@ static size_t expand_param(struct expander *x, const char *s, int quoted)
 	while (valid_name(s, n + 1))
 		n++;
 	if (n == 0) {
-		add_text(x, "$", 1);
+		addc(x, '$', 1);
 		return 0;
 	}
 	name = xstrndup(s, n);
@@ -768,13 +1608,14 @@ static size_t expand_param(struct expander *x, const char *s, int quoted)
 	return n;
 }
 
-static void expand_word(const char *w, struct strv *out)
+static void expand_word_x(const char *w, struct strv *out, int noglob)
 {
 	struct expander x;
 	const char *p = w;
 
 	memset(&x, 0, sizeof(x));
 	x.out = out;
+	x.noglob = noglob;
 	if (*p == '~' && (p[1] == '/' || p[1] == '\0')) {
 		const char *home = var_get("HOME");
 		add_text(&x, home ? home : "~", 1);
@@ -788,13 +1629,12 @@ static void expand_word(const char *w, struct strv *out)
 			}
 			if (p[1])
 				p++;
-			buf_addc(&x.cur, *p++);
-			x.have = 1;
+			addc(&x, *p++, 1);
 		} else if (*p == '\'') {
 			p++;
 			x.have = 1;
 			while (*p && *p != '\'')
-				buf_addc(&x.cur, *p++);
+				addc(&x, *p++, 1);
 			if (*p)
 				p++;
 		} else if (*p == '"') {
@@ -803,37 +1643,47 @@ static void expand_word(const char *w, struct strv *out)
 			while (*p && *p != '"') {
 				if (*p == '\\' && (p[1] == '$' || p[1] == '`' ||
 				    p[1] == '"' || p[1] == '\\')) {
-					buf_addc(&x.cur, p[1]);
+					addc(&x, p[1], 1);
 					p += 2;
 				} else if (*p == '\\' && p[1] == '\n') {
 					p += 2;
 				} else if (*p == '$') {
 					p++;
 					p += expand_param(&x, p, 1);
+				} else if (*p == '`') {
+					p++;
+					p += expand_subst(&x, p, 1, 1);
 				} else
-					buf_addc(&x.cur, *p++);
+					addc(&x, *p++, 1);
 			}
 			if (*p)
 				p++;
 		} else if (*p == '$') {
 			p++;
 			p += expand_param(&x, p, 0);
-		} else {
-			buf_addc(&x.cur, *p++);
-			x.have = 1;
-		}
+		} else if (*p == '`') {
+			p++;
+			p += expand_subst(&x, p, 1, 0);
+		} else
+			addc(&x, *p++, 0);
 	}
 	field_end(&x);
 }
 
-/* Expand a word that must give one string (redirection target). */
+static void expand_word(const char *w, struct strv *out)
+{
+	expand_word_x(w, out, 0);
+}
+
+/* Expand a word that gives one string (assignment value, redirection
+ * target): no field splitting, no pathname expansion. */
 static char *expand_one(const char *w)
 {
 	struct strv f = { NULL, 0, 0 };
 	struct buf b = { NULL, 0, 0 };
 	int i;
 
-	expand_word(w, &f);
+	expand_word_x(w, &f, 1);
 	for (i = 0; i < f.n; i++) {
 		if (i)
 			buf_addc(&b, ' ');
@@ -868,10 +1718,81 @@ static int move_high(int fd)
 	return nfd;
 }
 
+/* Expand a here-document body as inside double quotes, except that '"'
+ * is an ordinary character. */
+static char *expand_heredoc(const char *body)
+{
+	struct strv f = { NULL, 0, 0 };
+	struct expander x;
+	const char *p = body;
+	char *out;
+
+	memset(&x, 0, sizeof(x));
+	x.out = &f;
+	x.noglob = 1;
+	x.have = 1;
+	while (*p) {
+		if (*p == '\\' && (p[1] == '$' || p[1] == '`' || p[1] == '\\')) {
+			addc(&x, p[1], 1);
+			p += 2;
+		} else if (*p == '\\' && p[1] == '\n') {
+			p += 2;
+		} else if (*p == '$') {
+			p++;
+			p += expand_param(&x, p, 1);
+		} else if (*p == '`') {
+			p++;
+			p += expand_subst(&x, p, 1, 1);
+		} else
+			addc(&x, *p++, 1);
+	}
+	field_end(&x);
+	out = f.n > 0 ? f.v[0] : xstrdup("");
+	if (f.n > 0)
+		f.v[0] = NULL, f.n = 0;
+	strv_free(&f);
+	return out;
+}
+
+/* An fd open for reading on the here-document's text. */
+static int heredoc_fd(struct heredoc *h)
+{
+	char *text = h->quoted ? xstrdup(h->body ? h->body : "")
+	    : expand_heredoc(h->body ? h->body : "");
+	size_t len = strlen(text);
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		free(text);
+		return -1;
+	}
+	if (len <= 512) {
+		/* fits in any pipe buffer: no writer process needed */
+		if (len > 0)
+			(void)write(fds[1], text, len);
+	} else if ((pid = fork()) == 0) {
+		size_t off = 0;
+		ssize_t n;
+		close(fds[0]);
+		while (off < len && (n = write(fds[1], text + off, len - off)) > 0)
+			off += (size_t)n;
+		_exit(0);
+	} else if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		free(text);
+		return -1;
+	}
+	close(fds[1]);
+	free(text);
+	return fds[0];
+}
+
 static int apply_redirs(struct redir *r, struct saved_fd *save, int *nsave)
 {
 	for (; r != NULL; r = r->next) {
-		char *target = expand_one(r->word);
+		char *target;
 		int fd = -1, flags = 0;
 
 		if (save != NULL && *nsave < 16) {
@@ -880,6 +1801,18 @@ static int apply_redirs(struct redir *r, struct saved_fd *save, int *nsave)
 			save[*nsave].copy = c;
 			(*nsave)++;
 		}
+		if (r->here != NULL) {
+			if ((fd = heredoc_fd(r->here)) < 0) {
+				shell_error("here-document: %s", strerror(errno), "");
+				return -1;
+			}
+			if (fd != r->fd) {
+				dup2(fd, r->fd);
+				close(fd);
+			}
+			continue;
+		}
+		target = expand_one(r->word);
 		switch (r->op) {
 		case T_LESS: flags = O_RDONLY; break;
 		case T_GREAT: case T_CLOBBER:
@@ -1124,6 +2057,183 @@ static int bi_export(int argc, char **argv, int unexport)
 	return rv;
 }
 
+/* ---------------------------------------------------------------------
+ * test / [ (a builtin: the userland has no separate test program).
+ * Primaries: -e -f -d -r -w -x -s -L -h -b -c -p -S -n -z -t, s1 = s2,
+ * s1 != s2, n1 -eq -ne -lt -le -gt -ge n2, a bare string; ! -a -o ( ).
+ * Status 0 true, 1 false, 2 error.
+ */
+
+struct testp {
+	char **argv;
+	int argc, i;
+	int error;
+};
+
+static int test_or(struct testp *t);
+
+static const char *targ(struct testp *t)
+{
+	return t->i < t->argc ? t->argv[t->i] : NULL;
+}
+
+static long long test_int(struct testp *t, const char *s)
+{
+	char *end;
+	long long v;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0') {
+		shell_error("test: %s: bad number", s, "");
+		t->error = 1;
+	}
+	return v;
+}
+
+static int test_unary(struct testp *t, char op, const char *arg)
+{
+	struct stat st;
+
+	switch (op) {
+	case 'n': return arg[0] != '\0';
+	case 'z': return arg[0] == '\0';
+	case 't': return isatty(atoi(arg));
+	case 'r': return access(arg, R_OK) == 0;
+	case 'w': return access(arg, W_OK) == 0;
+	case 'x': return access(arg, X_OK) == 0;
+	case 'L': case 'h':
+		return lstat(arg, &st) == 0 && S_ISLNK(st.st_mode);
+	}
+	if (stat(arg, &st) < 0)
+		return 0;
+	switch (op) {
+	case 'e': return 1;
+	case 'f': return S_ISREG(st.st_mode);
+	case 'd': return S_ISDIR(st.st_mode);
+	case 's': return st.st_size > 0;
+	case 'b': return S_ISBLK(st.st_mode);
+	case 'c': return S_ISCHR(st.st_mode);
+	case 'p': return S_ISFIFO(st.st_mode);
+	case 'S': return S_ISSOCK(st.st_mode);
+	}
+	t->error = 1;
+	return 0;
+}
+
+static int is_unary_op(const char *s)
+{
+	return s != NULL && s[0] == '-' && s[1] != '\0' && s[2] == '\0' &&
+	    strchr("nztrwxLhefsdbcpS", s[1]) != NULL;
+}
+
+static int is_binary_op(const char *s)
+{
+	static const char *const ops[] = { "=", "!=", "-eq", "-ne", "-lt",
+	    "-le", "-gt", "-ge", NULL };
+	int i;
+	for (i = 0; s != NULL && ops[i] != NULL; i++)
+		if (strcmp(s, ops[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int test_primary(struct testp *t)
+{
+	const char *a = targ(t);
+
+	if (a == NULL) {
+		t->error = 1;
+		return 0;
+	}
+	if (strcmp(a, "!") == 0 && t->i + 1 < t->argc) {
+		t->i++;
+		return !test_primary(t);
+	}
+	if (strcmp(a, "(") == 0 && t->i + 1 < t->argc &&
+	    !is_binary_op(t->i + 1 < t->argc ? t->argv[t->i + 1] : NULL)) {
+		int v;
+		t->i++;
+		v = test_or(t);
+		if (targ(t) == NULL || strcmp(targ(t), ")") != 0)
+			t->error = 1;
+		else
+			t->i++;
+		return v;
+	}
+	/* binary operators take precedence: "-n = -n" compares strings */
+	if (t->i + 2 < t->argc + 0 && is_binary_op(t->argv[t->i + 1])) {
+		const char *l = a, *op = t->argv[t->i + 1], *r = t->argv[t->i + 2];
+		long long x, y;
+		t->i += 3;
+		if (strcmp(op, "=") == 0)
+			return strcmp(l, r) == 0;
+		if (strcmp(op, "!=") == 0)
+			return strcmp(l, r) != 0;
+		x = test_int(t, l);
+		y = test_int(t, r);
+		if (strcmp(op, "-eq") == 0) return x == y;
+		if (strcmp(op, "-ne") == 0) return x != y;
+		if (strcmp(op, "-lt") == 0) return x < y;
+		if (strcmp(op, "-le") == 0) return x <= y;
+		if (strcmp(op, "-gt") == 0) return x > y;
+		return x >= y;
+	}
+	if (is_unary_op(a) && t->i + 1 < t->argc) {
+		const char *arg = t->argv[t->i + 1];
+		t->i += 2;
+		return test_unary(t, a[1], arg);
+	}
+	t->i++;
+	return a[0] != '\0';
+}
+
+static int test_and(struct testp *t)
+{
+	int v = test_primary(t);
+	while (targ(t) != NULL && strcmp(targ(t), "-a") == 0) {
+		t->i++;
+		v = test_primary(t) && v;
+	}
+	return v;
+}
+
+static int test_or(struct testp *t)
+{
+	int v = test_and(t);
+	while (targ(t) != NULL && strcmp(targ(t), "-o") == 0) {
+		t->i++;
+		v = test_and(t) || v;
+	}
+	return v;
+}
+
+static int bi_test(int argc, char **argv)
+{
+	struct testp t;
+	int v;
+
+	if (strcmp(argv[0], "[") == 0) {
+		if (strcmp(argv[argc - 1], "]") != 0) {
+			shell_error("[: missing ]", "", "");
+			return 2;
+		}
+		argc--;
+	}
+	t.argv = argv + 1;
+	t.argc = argc - 1;
+	t.i = 0;
+	t.error = 0;
+	if (t.argc == 0)
+		return 1;
+	v = test_or(&t);
+	if (t.i < t.argc && !t.error) {
+		shell_error("test: %s: unexpected operator", t.argv[t.i], "");
+		return 2;
+	}
+	return t.error ? 2 : !v;
+}
+
 static int run_builtin(int argc, char **argv, int *is_builtin)
 {
 	const char *n = argv[0];
@@ -1149,9 +2259,32 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 		exit(st);
 	}
 	if (strcmp(n, "set") == 0) {
-		int i = 1;
-		if (argc > 1 && strcmp(argv[1], "--") == 0)
-			i++;
+		int i = 1, has_args = 0;
+		/* options: -e (errexit), -x (xtrace); +e +x turn them off */
+		for (; i < argc && (argv[i][0] == '-' || argv[i][0] == '+') &&
+		    argv[i][1] != '\0'; i++) {
+			const char *o;
+			if (strcmp(argv[i], "--") == 0) {
+				i++;
+				has_args = 1;
+				break;
+			}
+			for (o = argv[i] + 1; *o; o++) {
+				int on = argv[i][0] == '-';
+				if (*o == 'e')
+					opt_errexit = on;
+				else if (*o == 'x')
+					opt_xtrace = on;
+				else if (*o != 'u' && *o != 'f' && *o != 'v') {
+					shell_error("set: illegal option -%.1s%s", o, "");
+					return 2;
+				}
+			}
+		}
+		if (i < argc)
+			has_args = 1;
+		if (!has_args && i > 1)
+			return 0;
 		if (argc == 1) {
 			struct var *v;
 			for (v = vars; v != NULL; v = v->next)
@@ -1163,6 +2296,48 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 		for (; i < argc; i++)
 			strv_add(&params, xstrdup(argv[i]));
 		return 0;
+	}
+	if (strcmp(n, "break") == 0 || strcmp(n, "continue") == 0) {
+		int k = argc > 1 ? atoi(argv[1]) : 1;
+		if (k < 1) {
+			shell_error("%s: bad number", n, "");
+			return 1;
+		}
+		if (k > loop_depth)
+			k = loop_depth;
+		if (n[0] == 'b')
+			loop_break = k;
+		else
+			loop_continue = k;
+		return 0;
+	}
+	if (strcmp(n, "test") == 0 || strcmp(n, "[") == 0)
+		return bi_test(argc, argv);
+	if (strcmp(n, "wait") == 0) {
+		/* wait [pid]: for one background job, or all of them */
+		int st = 0, rv = 0;
+		pid_t w;
+		if (argc > 1) {
+			pid_t pid = (pid_t)atol(argv[1]);
+			int k;
+			for (k = 0; k < ndone_jobs; k++) {
+				if (done_jobs[k].pid == (long)pid) {
+					st = done_jobs[k].status;
+					memmove(done_jobs + k, done_jobs + k + 1,
+					    (size_t)(ndone_jobs - k - 1) *
+					    sizeof(done_jobs[0]));
+					ndone_jobs--;
+					return status_of(st);
+				}
+			}
+			while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+				;
+			return w < 0 ? 127 : status_of(st);
+		}
+		while ((w = waitpid(-1, &st, 0)) > 0 || (w < 0 && errno == EINTR))
+			;
+		ndone_jobs = 0;
+		return rv;
 	}
 	if (strcmp(n, "shift") == 0) {
 		int k = argc > 1 ? atoi(argv[1]) : 1, i;
@@ -1184,7 +2359,8 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 static int is_builtin_name(const char *n)
 {
 	static const char *const names[] = { "cd", "pwd", "echo", "export",
-	    "unset", ":", "true", "false", "exit", "set", "shift", NULL };
+	    "unset", ":", "true", "false", "exit", "set", "shift", "wait",
+	    "break", "continue", "test", "[", NULL };
 	int i;
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(n, names[i]) == 0)
@@ -1198,6 +2374,119 @@ static int is_assignment(const char *w)
 	return eq != NULL && valid_name(w, (size_t)(eq - w));
 }
 
+static int run_compound(struct command *c)
+{
+	int status = 0, i;
+
+	switch (c->type) {
+	case N_IF:
+		in_condition++;
+		run_list(c->cond);
+		in_condition--;
+		if (loop_break || loop_continue)
+			return last_status;
+		if (last_status == 0) {
+			run_list(c->body);
+			status = last_status;
+		} else if (c->elsepart != NULL) {
+			run_list(c->elsepart);
+			status = last_status;
+		}
+		return status;
+	case N_WHILE:
+	case N_UNTIL:
+	case N_FOR: {
+		struct strv items = { NULL, 0, 0 };
+		int round = 0;
+		if (c->type == N_FOR) {
+			if (c->for_in)
+				for (i = 0; i < c->words.n; i++)
+					expand_word(c->words.v[i], &items);
+			else
+				for (i = 0; i < params.n; i++)
+					strv_add(&items, xstrdup(params.v[i]));
+		}
+		loop_depth++;
+		for (;; round++) {
+			if (c->type == N_FOR) {
+				if (round >= items.n)
+					break;
+				var_set(c->var, items.v[round], 0);
+			} else {
+				in_condition++;
+				run_list(c->cond);
+				in_condition--;
+				if (loop_break || loop_continue)
+					goto loop_control;
+				if ((last_status == 0) != (c->type == N_WHILE))
+					break;
+			}
+			run_list(c->body);
+			status = last_status;
+loop_control:
+			if (loop_break) {
+				loop_break--;
+				break;
+			}
+			if (loop_continue) {
+				if (--loop_continue > 0)
+					break;
+			}
+		}
+		loop_depth--;
+		strv_free(&items);
+		return status;
+	}
+	case N_BRACE:
+		run_list(c->body);
+		return last_status;
+	default:
+		return 0;
+	}
+}
+
+/* A compound command with its redirections; ( list ) in a new process. */
+static int run_compound_redir(struct command *c, int in_child)
+{
+	struct saved_fd save[16];
+	int nsave = 0, status, st;
+	pid_t pid;
+
+	if (c->type == N_SUBSHELL && !in_child) {
+		fflush(stdout);
+		fflush(stderr);
+		if ((pid = fork()) < 0) {
+			shell_error("fork: %s", strerror(errno), "");
+			return 2;
+		}
+		if (pid == 0) {
+			default_signals();
+			if (apply_redirs(c->redirs, NULL, &nsave) < 0)
+				_exit(1);
+			run_list(c->body);
+			fflush(stdout);
+			_exit(last_status);
+		}
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return status_of(st);
+	}
+	if (apply_redirs(c->redirs, in_child ? NULL : save, &nsave) < 0) {
+		if (!in_child)
+			restore_redirs(save, nsave);
+		return 1;
+	}
+	if (c->type == N_SUBSHELL) {
+		run_list(c->body);
+		status = last_status;
+	} else
+		status = run_compound(c);
+	fflush(stdout);
+	if (!in_child)
+		restore_redirs(save, nsave);
+	return status;
+}
+
 /*
  * Run one simple command.  in_child: we are already a forked pipeline
  * member (so exec directly, no fork).  Returns the status.
@@ -1209,6 +2498,9 @@ static int run_command(struct command *c, int in_child)
 	int nsave = 0, i = 0, status = 0, isb = 0;
 	pid_t pid;
 
+	if (c->type != N_SIMPLE)
+		return run_compound_redir(c, in_child);
+	subst_status = -1;
 	for (; i < c->words.n && is_assignment(c->words.v[i]); i++) {
 		char *eq = strchr(c->words.v[i], '=');
 		struct buf b = { NULL, 0, 0 };
@@ -1222,6 +2514,15 @@ static int run_command(struct command *c, int in_child)
 	}
 	for (; i < c->words.n; i++)
 		expand_word(c->words.v[i], &argv);
+	if (opt_xtrace) {
+		fflush(stdout);
+		fputc('+', stderr);
+		for (i = 0; i < assigns.n; i++)
+			fprintf(stderr, " %s", assigns.v[i]);
+		for (i = 0; i < argv.n; i++)
+			fprintf(stderr, " %s", argv.v[i]);
+		fputc('\n', stderr);
+	}
 
 	if (argv.n == 0) {
 		/* assignments only (and maybe redirections) */
@@ -1231,6 +2532,8 @@ static int run_command(struct command *c, int in_child)
 			var_set(assigns.v[i], eq + 1, 0);
 			*eq = '=';
 		}
+		/* the status is that of the last command substitution */
+		status = subst_status >= 0 ? subst_status : 0;
 		if (apply_redirs(c->redirs, in_child ? NULL : save, &nsave) < 0)
 			status = 1;
 		if (!in_child)
@@ -1410,13 +2713,25 @@ static void run_andor(struct andor *a)
 		last_status = 0;
 		return;
 	}
-	last_status = run_pipeline(&a->pipes[0]);
-	for (i = 1; i < a->n; i++) {
-		if (a->ops[i - 1] == T_AND && last_status != 0)
-			continue;
-		if (a->ops[i - 1] == T_OR && last_status == 0)
-			continue;
-		last_status = run_pipeline(&a->pipes[i]);
+	{
+		int ran_last = 0;
+		for (i = 0; i < a->n; i++) {
+			int last = i == a->n - 1;
+			if (i > 0 && a->ops[i - 1] == T_AND && last_status != 0)
+				continue;
+			if (i > 0 && a->ops[i - 1] == T_OR && last_status == 0)
+				continue;
+			in_condition += !last;
+			last_status = run_pipeline(&a->pipes[i]);
+			in_condition -= !last;
+			ran_last = last;
+		}
+		/* set -e: a failed command that is not being tested ends the shell */
+		if (opt_errexit && ran_last && !in_condition && last_status != 0 &&
+		    !a->pipes[a->n - 1].negate) {
+			fflush(stdout);
+			exit(last_status);
+		}
 	}
 }
 
@@ -1424,10 +2739,15 @@ static void run_list(struct andor *list)
 {
 	int st;
 	for (; list != NULL; list = list->next) {
+		if (loop_break || loop_continue)
+			break;
 		run_andor(list);
-		/* reap finished background jobs */
-		while (waitpid(-1, &st, WNOHANG) > 0)
-			;
+		/* reap finished background jobs, keeping their status */
+		{
+			pid_t w;
+			while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+				record_done(w, st);
+		}
 	}
 }
 
@@ -1490,7 +2810,8 @@ static void run_stdin(void)
 		int perr, got;
 		struct andor *list;
 
-		prompt(geteuid() == 0 ? "# " : "$ ");
+		prompt(var_get("PS1") ? var_get("PS1")
+		    : geteuid() == 0 ? "# " : "$ ");
 		got = read_line(&b);
 		if (!got) {
 			if (interactive)
@@ -1502,7 +2823,7 @@ static void run_stdin(void)
 			list = parse_program(b.s, &perr);
 			if (list != NULL || perr != 2)
 				break;
-			prompt("> ");
+			prompt(var_get("PS2") ? var_get("PS2") : "> ");
 			if (!read_line(&b))
 				break;
 		}
@@ -1573,7 +2894,9 @@ int main(int argc, char *argv[])
 			case 'c': want_cmd = 1; break;
 			case 'i': force_i = 1; break;
 			case 's': force_s = 1; break;
-			case 'e': case 'x': case 'u': break;	/* accepted */
+			case 'e': opt_errexit = 1; break;
+			case 'x': opt_xtrace = 1; break;
+			case 'u': break;	/* accepted */
 			default: usage();
 			}
 		}

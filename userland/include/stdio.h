@@ -107,7 +107,6 @@ int     vdprintf(int, const char *restrict, __va_list) __printflike(2, 0);
 int     vsprintf(char *restrict, const char *restrict, __va_list) __printflike(2, 0);
 int     vsnprintf(char *restrict, size_t, const char *restrict, __va_list) __printflike(3, 0);
 int     vasprintf(char **restrict, const char *restrict, __va_list) __printflike(2, 0);
-int     sscanf(const char *restrict, const char *restrict, ...) __scanflike(2, 3);
 
 int     fseek(FILE *, long, int);
 int     fseeko(FILE *, off_t, int);
@@ -124,7 +123,6 @@ int     fileno(FILE *);
 void    perror(const char *);
 int     remove(const char *);
 int     rename(const char *, const char *);
-FILE   *tmpfile(void);
 FILE   *popen(const char *, const char *);
 int     pclose(FILE *);
 __END_DECLS

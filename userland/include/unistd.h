@@ -98,7 +98,6 @@ pid_t   getsid(pid_t);
 int     gethostname(char *, size_t);
 int     getpagesize(void);
 int     isatty(int);
-char   *ttyname(int);
 int     link(const char *, const char *);
 off_t   lseek(int, off_t, int);
 int     pause(void);

@@ -160,7 +160,21 @@ decompose(double v, char dig[NDIG], int *e10)
     while (v >= 1e18) { v /= 10.0; e++; }
     while (v < 1e1)   { v *= 1e16; e -= 16; }
     while (v < 1e17)  { v *= 10.0; e--; }
-    m = (uint64_t)(v + 0.5);
+    /* v + 0.5 truncated to 64 bits, in two 32-bit halves: clang cannot convert a
+     * soft-float double to a 64-bit integer on i386 (a backend limitation). */
+    {
+        double r = v + 0.5;
+        uint32_t hi = (uint32_t)(r / 4294967296.0);
+        double low = r - (double)hi * 4294967296.0;
+        if (low < 0.0) {
+            hi--;
+            low += 4294967296.0;
+        } else if (low >= 4294967296.0) {
+            hi++;
+            low -= 4294967296.0;
+        }
+        m = ((uint64_t)hi << 32) | (uint32_t)low;
+    }
     if (m >= 1000000000000000000ULL) {
         m /= 10;
         e++;
@@ -446,11 +460,8 @@ __kw86_vformat(__kw86_out_fn out, void *arg, const char *fmt, va_list ap)
             break;
         }
         case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
-            double v;
-            if (len == 'D')
-                v = (double)va_arg(ap, long double);
-            else
-                v = va_arg(ap, double);
+            /* No long double: the soft-float build cannot pass one (%Lf is %f). */
+            double v = va_arg(ap, double);
             format_float(&s, flags, width, prec, conv, v);
             break;
         }

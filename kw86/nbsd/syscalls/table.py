@@ -61,6 +61,9 @@ def parse_prototype(proto):
         if not m:
             raise ValueError(f"cannot parse argument {part!r}")
         ctype, name = m.group(1).strip(), m.group(2)
+        if name == "PAD":                   # syscalls.master writes "int PAD"
+            args.append(Arg("PAD", "pad"))
+            continue
         if m.group(3):
             ctype += " *"
         args.append(Arg(ctype, name))

@@ -1,0 +1,212 @@
+"""CPU benchmarks (pytest-benchmark, run on demand: `pytest bench/test_bench_cpu.py`).
+
+Each program also runs under Unicorn in the same run, so the ratio is
+measured on this machine; extra_info records kw86 MIPS, Unicorn MIPS, the
+ratio and the modelled cycles.  Programs are assembled with zig (tests/asm).
+"""
+
+import os
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+from asm.zasm import assemble  # noqa: E402
+
+from kw86 import exec as kexec  # noqa: E402
+from kw86.testing import FlatCPU, make_system, UTEXT, KTEXT  # noqa: E402
+
+CODE = 0x1000
+
+SIEVE = """
+    mov esi, 3                  # passes
+pass_:
+    mov edi, 0x100000           # flags array
+    mov ecx, 200000
+fill:
+    mov byte ptr [edi+ecx-1], 1
+    dec ecx
+    jnz fill
+    mov ebx, 2
+    xor edx, edx                # prime count
+outer:
+    cmp byte ptr [edi+ebx], 0
+    je next
+    inc edx
+    lea eax, [ebx+ebx]
+inner:
+    cmp eax, 200000
+    jae next
+    mov byte ptr [edi+eax], 0
+    add eax, ebx
+    jmp inner
+next:
+    inc ebx
+    cmp ebx, 200000
+    jb outer
+    dec esi
+    jnz pass_
+    int3
+"""
+
+CRC32 = """
+    mov esi, 0x100000
+    mov ecx, 65536
+    mov edx, 0xffffffff
+byte_:
+    movzx eax, byte ptr [esi]
+    xor edx, eax
+    mov ebx, 8
+bit_:
+    mov eax, edx
+    and eax, 1
+    neg eax
+    and eax, 0xedb88320
+    shr edx, 1
+    xor edx, eax
+    dec ebx
+    jnz bit_
+    inc esi
+    dec ecx
+    jnz byte_
+    not edx
+    int3
+"""
+
+COPY_BYTES = """
+    mov esi, 0x100000
+    mov edi, 0x300000
+    mov ecx, 1048576
+l:
+    mov al, byte ptr [esi]
+    mov byte ptr [edi], al
+    inc esi
+    inc edi
+    dec ecx
+    jnz l
+    int3
+"""
+
+REP_MOVSD = """
+    mov edx, 64
+again:
+    mov esi, 0x100000
+    mov edi, 0x300000
+    mov ecx, 262144
+    cld
+    rep movsd
+    dec edx
+    jnz again
+    int3
+"""
+
+
+def needs(*names):
+    missing = [n for n in names if n not in kexec.REGISTERED]
+    if missing:
+        pytest.skip(f"not implemented yet: {missing}")
+
+
+def run_kw86(code):
+    cpu = FlatCPU(cpl=0, mem_size=16 << 20)
+    cpu.write_mem(CODE, code)
+    cpu.write_mem(0x100000, bytes(range(256)) * 4096)
+    cpu.set_reg("eip", CODE)
+    cpu.set_reg("esp", 0x90000)
+    m = cpu.machine
+    t = time.perf_counter()
+    r = m.run(2_000_000_000)
+    dt = time.perf_counter() - t
+    assert r.exception is not None and r.exception.vector == 3, r
+    return m.instructions, dt, m.cycles, cpu
+
+
+def run_unicorn(code):
+    from unicorn import Uc, UC_ARCH_X86, UC_MODE_32
+    from unicorn.x86_const import UC_X86_REG_ESP
+    mu = Uc(UC_ARCH_X86, UC_MODE_32)
+    mu.mem_map(0, 16 << 20)
+    mu.mem_write(CODE, code)
+    mu.mem_write(0x100000, bytes(range(256)) * 4096)
+    mu.reg_write(UC_X86_REG_ESP, 0x90000)
+    t = time.perf_counter()
+    mu.emu_start(CODE, CODE + len(code) - 1)      # stop at the final int3
+    return time.perf_counter() - t, mu
+
+
+def compare(benchmark, code, name):
+    n, dt, cycles, cpu = run_kw86(code)
+    udt, mu = run_unicorn(code)
+    result = benchmark.pedantic(lambda: run_kw86(code), rounds=3, iterations=1)
+    n, dt = result[0], min(benchmark.stats.stats.min, dt)
+    info = {"instructions": n, "kw86_mips": round(n / dt / 1e6, 1),
+            "unicorn_mips": round(n / udt / 1e6, 1), "ratio_vs_unicorn": round(udt / dt, 2),
+            "cycles": cycles}
+    benchmark.extra_info.update(info)
+    print(f"\n{name}: {info}")
+    return cpu, mu
+
+
+def test_bench_sieve(benchmark):
+    code = assemble(SIEVE)
+    cpu, mu = compare(benchmark, code, "sieve")
+    from unicorn.x86_const import UC_X86_REG_EDX
+    assert cpu.get_reg("edx") == mu.reg_read(UC_X86_REG_EDX) == 17984
+
+
+def test_bench_crc32(benchmark):
+    needs("shr", "movzx", "neg", "not")
+    code = assemble(CRC32)
+    cpu, mu = compare(benchmark, code, "crc32")
+    from unicorn.x86_const import UC_X86_REG_EDX
+    assert cpu.get_reg("edx") == mu.reg_read(UC_X86_REG_EDX)
+
+
+def test_bench_copy_byte_loop(benchmark):
+    compare(benchmark, assemble(COPY_BYTES), "copy bytes")
+
+
+def test_bench_rep_movsd(benchmark):
+    needs("movsd")
+    cpu, mu = compare(benchmark, assemble(REP_MOVSD), "rep movsd (64 x 1 MiB)")
+    dt = benchmark.stats.stats.min
+    benchmark.extra_info["kw86_GB_per_s"] = round(64 * 2**20 / dt / 1e9, 2)
+
+
+def test_bench_int80_iret_round_trip(benchmark):
+    n_calls = 200_000
+    user = assemble(f"""
+        mov ecx, {n_calls}
+    l:  int 0x80
+        dec ecx
+        jnz l
+        int3
+    """)
+
+    def kw():
+        m = make_system(cpl=3)
+        m.write(UTEXT, user)
+        m.write(KTEXT, bytes.fromhex("cf"))          # iretd
+        t = time.perf_counter()
+        r = m.run(10 * n_calls)
+        dt = time.perf_counter() - t
+        assert r.exception.vector == 3
+        return dt, m.cycles
+
+    dt, cycles = kw()
+    from unicorn import Uc, UC_ARCH_X86, UC_MODE_32, UC_HOOK_INTR
+    mu = Uc(UC_ARCH_X86, UC_MODE_32)
+    mu.mem_map(0, 16 << 20)
+    mu.mem_write(CODE, user)
+    mu.hook_add(UC_HOOK_INTR, lambda uc, intno, data: None)   # Unicorn hands int to the host
+    t = time.perf_counter()
+    mu.emu_start(CODE, CODE + len(user) - 1)
+    udt = time.perf_counter() - t
+    benchmark.pedantic(kw, rounds=3, iterations=1)
+    dt = min(dt, benchmark.stats.stats.min)
+    info = {"round_trip_ns": round(dt / n_calls * 1e9, 1),
+            "unicorn_int_hook_ns": round(udt / n_calls * 1e9, 1),
+            "cycles_per_round_trip": round(cycles / n_calls, 1)}
+    benchmark.extra_info.update(info)
+    print(f"\nint 0x80/iret: {info}")

@@ -1,0 +1,467 @@
+# kw86/exec_core.pxi -- the Python-facing object around one Cpu (included by
+# exec.pyx).  kw86/machine.py wraps it with names and policy; everything
+# here validates its arguments so that no call can touch host memory
+# outside the guest buffer.
+
+_SEG_INDEX = {"es": 0, "cs": 1, "ss": 2, "ds": 3, "fs": 4, "gs": 5}
+
+cdef class Core:
+    """One CPU + guest physical memory (C state; see kw86.machine.Machine)."""
+    cdef Cpu* c
+
+    def __cinit__(self, uint32_t mem_size=64 << 20):
+        self.c = <Cpu*>calloc(1, sizeof(Cpu))
+        if self.c == NULL:
+            raise MemoryError("kw86: cannot allocate the CPU state")
+        if mmu_init(&self.c.m, mem_size) != 0:
+            free(self.c)
+            self.c = NULL
+            raise MemoryError(f"kw86: cannot allocate {mem_size} bytes of guest memory")
+        self.c.shadow_ic = 0xFFFFFFFFFFFFFFFFu
+        self.c.eflags = 2
+        self.c.cr0 = 0x10
+        self.c.cc_op = CC_EFLAGS
+        self.c.cc_size = 4
+        self.c.gdtr_limit = 0xFFFF
+        self.c.idtr_limit = 0xFFFF
+        self.c.dr[6] = 0xFFFF0FF0u
+        self.c.dr[7] = 0x400
+        for k in range(6):
+            self.c.seg[k].limit = 0xFFFF
+            self.c.seg[k].access = 0x93
+            self.c.seg[k].valid = 1
+            seg_update(&self.c.seg[k])
+        self.c.seg[SEG_CS].access = 0x9B
+        seg_update(&self.c.seg[SEG_CS])
+        self.c.seg[SEG_CS].flat = 0
+        for k in range(NCLASS_MAX):
+            self.c.cost_class[k] = 1
+        self.c.m.ifetch_page = KW_NOTAG
+        self.c.m.cycles = &self.c.cycles
+
+    def __dealloc__(self):
+        if self.c != NULL:
+            mmu_free(&self.c.m)
+            free(self.c)
+            self.c = NULL
+
+    # ---- memory -------------------------------------------------------------
+
+    @property
+    def mem_size(self):
+        return self.c.m.mem_size
+
+    def _check_phys(self, addr, n):
+        if addr < 0 or n < 0 or addr + n > self.c.m.mem_size:
+            raise IndexError(f"physical range [{addr:#x}, {addr + n:#x}) is outside guest "
+                             f"memory (size {self.c.m.mem_size:#x})")
+
+    def read_phys(self, addr, n):
+        self._check_phys(addr, n)
+        cdef uint32_t a = addr
+        return (<char*>self.c.m.mem)[a:a + n]
+
+    def write_phys(self, addr, data):
+        cdef const uint8_t[:] mv = memoryview(bytes(data)) if not isinstance(data, bytes) else data
+        cdef uint32_t n = len(data), a
+        self._check_phys(addr, n)
+        a = addr
+        if n:
+            memcpy(self.c.m.mem + a, &mv[0], n)
+            mmu_phys_written(&self.c.m, a, n)
+
+    def fill_phys(self, addr, n, int value=0):
+        self._check_phys(addr, n)
+        cdef uint32_t a = addr, nn = n
+        if nn:
+            memset(self.c.m.mem + a, value & 0xFF, nn)
+            mmu_phys_written(&self.c.m, a, nn)
+
+    def translate(self, uint32_t lin, bint write=False, bint user=False):
+        """Linear -> physical as the guest would (sets A/D bits); None on a
+        fault (then .last_fault gives (address, error code))."""
+        cdef uint32_t pa
+        if mmu_translate(&self.c.m, lin, write, user, &pa):
+            return None
+        return pa
+
+    @property
+    def last_fault(self):
+        return (self.c.m.fault_addr, self.c.m.fault_err)
+
+    def read_lin(self, uint32_t lin, uint32_t n, bint user=False):
+        """Read n bytes at a linear address through paging; None on a fault."""
+        cdef bytearray out = bytearray(n)
+        cdef uint8_t* p = out
+        cdef uint32_t done = 0, chunk
+        while done < n:
+            chunk = 4096 - ((lin + done) & 0xFFF)
+            if chunk > n - done:
+                chunk = n - done
+            if mmu_read_buf(&self.c.m, lin + done, chunk, user, p + done):
+                return None
+            done += chunk
+        return bytes(out)
+
+    def write_lin(self, uint32_t lin, data, bint user=False):
+        """Write bytes at a linear address through paging; False on a fault
+        (pages before the faulting one are written)."""
+        cdef bytes b = bytes(data)
+        cdef const uint8_t* p = b
+        cdef uint32_t n = len(b), done = 0, chunk
+        while done < n:
+            chunk = 4096 - ((lin + done) & 0xFFF)
+            if chunk > n - done:
+                chunk = n - done
+            if mmu_write_buf(&self.c.m, lin + done, chunk, user, p + done):
+                return False
+            done += chunk
+        return True
+
+    def flush_tlb(self):
+        mmu_flush(&self.c.m)
+
+    def flush_dcache(self):
+        mmu_dcache_flush(&self.c.m)
+
+    # ---- registers ----------------------------------------------------------
+
+    def get_gpr(self, int r):
+        return self.c.gpr[r & 7]
+
+    def set_gpr(self, int r, uint32_t v):
+        self.c.gpr[r & 7] = v
+
+    @property
+    def eip(self):
+        return self.c.eip
+
+    @eip.setter
+    def eip(self, uint32_t v):
+        self.c.eip = v
+        self.c.halted = 0
+
+    @property
+    def eflags(self):
+        return get_eflags(self.c)
+
+    @eflags.setter
+    def eflags(self, uint32_t v):
+        set_eflags_all(self.c, v)
+
+    def get_cr(self, int n):
+        if n == 0:
+            return self.c.cr0
+        if n == 2:
+            return self.c.cr2
+        if n == 3:
+            return self.c.cr3
+        if n == 4:
+            return self.c.cr4
+        raise ValueError(f"no control register cr{n}")
+
+    def set_cr(self, int n, uint32_t v):
+        """Set a control register as the host (no privilege check; CR0/CR4
+        values are taken as given, apart from ET=1).  Flushes the TLB."""
+        if n == 0:
+            self.c.cr0 = v | 0x10
+        elif n == 2:
+            self.c.cr2 = v
+            return
+        elif n == 3:
+            self.c.cr3 = v
+        elif n == 4:
+            self.c.cr4 = v
+        else:
+            raise ValueError(f"no control register cr{n}")
+        cr_changed(self.c)
+
+    def get_dr(self, int n):
+        return self.c.dr[n & 7]
+
+    def set_dr(self, int n, uint32_t v):
+        self.c.dr[n & 7] = v
+
+    @property
+    def cpl(self):
+        return self.c.cpl
+
+    @cpl.setter
+    def cpl(self, int v):
+        if not 0 <= v <= 3:
+            raise ValueError("cpl must be 0..3")
+        self.c.cpl = 255
+        set_cpl(self.c, v)
+
+    def get_seg(self, int s):
+        """(selector, base, limit, access byte, big, valid) of ES..GS (0..5),
+        6 = LDTR, 7 = TR."""
+        cdef SegCache* sc = self._seg(s)
+        return (sc.sel, sc.base, sc.limit, sc.access, sc.big, sc.valid)
+
+    cdef SegCache* _seg(self, int s) except NULL:
+        if 0 <= s < 6:
+            return &self.c.seg[s]
+        if s == 6:
+            return &self.c.ldtr
+        if s == 7:
+            return &self.c.tr
+        raise ValueError(f"segment index {s} out of range")
+
+    def set_seg(self, int s, uint32_t sel, uint32_t base, uint32_t limit, int access,
+                bint big, bint valid=True):
+        """Load a segment's hidden part directly (no descriptor table)."""
+        cdef SegCache* sc = self._seg(s)
+        sc.sel = sel & 0xFFFF
+        sc.base = base
+        sc.limit = limit
+        sc.access = access & 0xFF
+        sc.big = big
+        sc.gran = limit > 0xFFFFF
+        sc.valid = valid
+        seg_update(sc)
+        if s == SEG_CS:
+            sc.flat = 0
+            self.c.code32 = big
+            self.c.m.ifetch_page = KW_NOTAG
+        elif s == SEG_SS:
+            self.c.stack32 = big
+
+    def set_seg_selector(self, int s, uint32_t sel):
+        """Change only the visible selector."""
+        self._seg(s).sel = sel & 0xFFFF
+
+    def load_seg_from_table(self, int s, uint32_t sel):
+        """Load ES..GS/LDTR/TR's hidden part from the descriptor in the
+        GDT/LDT (guest memory) without privilege checks, as a loader would.
+        Returns False if the selector is outside the table."""
+        cdef uint32_t lo, hi
+        cdef SegCache* sc = self._seg(s)
+        if (sel & 0xFFFC) == 0:
+            seg_null(sc, sel)
+            return True
+        if fetch_desc(self.c, sel, &lo, &hi):
+            return False
+        seg_from_desc(sc, sel, lo, hi)
+        if s == SEG_CS:
+            sc.flat = 0
+            self.c.code32 = sc.big
+            self.c.m.ifetch_page = KW_NOTAG
+        elif s == SEG_SS:
+            self.c.stack32 = sc.big
+        return True
+
+    def get_table(self, int which):
+        """(base, limit) of GDTR (0) or IDTR (1)."""
+        if which == 0:
+            return (self.c.gdtr_base, self.c.gdtr_limit)
+        return (self.c.idtr_base, self.c.idtr_limit)
+
+    def set_table(self, int which, uint32_t base, uint32_t limit):
+        if which == 0:
+            self.c.gdtr_base = base
+            self.c.gdtr_limit = limit & 0xFFFF
+        else:
+            self.c.idtr_base = base
+            self.c.idtr_limit = limit & 0xFFFF
+
+    def get_msr(self, uint32_t n):
+        if n == 0x10:
+            return self.c.cycles + self.c.tsc_offset
+        if n == 0x174:
+            return self.c.sysenter_cs
+        if n == 0x175:
+            return self.c.sysenter_esp
+        if n == 0x176:
+            return self.c.sysenter_eip
+        raise ValueError(f"MSR {n:#x} is not implemented")
+
+    def set_msr(self, uint32_t n, uint64_t v):
+        if n == 0x10:
+            self.c.tsc_offset = v - self.c.cycles
+        elif n == 0x174:
+            self.c.sysenter_cs = v & 0xFFFF
+        elif n == 0x175:
+            self.c.sysenter_esp = <uint32_t>v
+        elif n == 0x176:
+            self.c.sysenter_eip = <uint32_t>v
+        else:
+            raise ValueError(f"MSR {n:#x} is not implemented")
+
+    # ---- running ------------------------------------------------------------
+
+    def run(self, uint64_t n):
+        """Run up to n instructions with the GIL released; returns EV_*."""
+        cdef int ev
+        with nogil:
+            ev = cpu_run(self.c, n)
+        return ev
+
+    def stop(self):
+        self.c.stop_req = 1
+
+    @property
+    def run_done(self):
+        return self.c.run_done
+
+    @property
+    def halted(self):
+        return bool(self.c.halted)
+
+    @halted.setter
+    def halted(self, v):
+        self.c.halted = 1 if v else 0
+
+    @property
+    def cycles(self):
+        return self.c.cycles
+
+    @cycles.setter
+    def cycles(self, uint64_t v):
+        self.c.cycles = v
+
+    def add_cycles(self, uint64_t n):
+        self.c.cycles += n
+
+    @property
+    def icount(self):
+        return self.c.icount
+
+    @icount.setter
+    def icount(self, uint64_t v):
+        self.c.icount = v
+
+    @property
+    def cycle_limit(self):
+        return self.c.cycle_limit
+
+    @cycle_limit.setter
+    def cycle_limit(self, uint64_t v):
+        self.c.cycle_limit = v
+
+    @property
+    def page_walks(self):
+        return self.c.m.walks
+
+    # ---- exceptions / events --------------------------------------------------
+
+    @property
+    def intercept(self):
+        return self.c.intercept
+
+    @intercept.setter
+    def intercept(self, uint32_t v):
+        self.c.intercept = v
+
+    @property
+    def intercept_soft(self):
+        return bool(self.c.intercept_soft)
+
+    @intercept_soft.setter
+    def intercept_soft(self, v):
+        self.c.intercept_soft = 1 if v else 0
+
+    def exc_info(self):
+        """(vector, has_error_code, error_code, cr2, soft) of the last
+        intercepted exception / fault."""
+        return (self.c.exc_vector, bool(self.c.exc_has_err), self.c.exc_err,
+                self.c.exc_cr2, bool(self.c.exc_soft))
+
+    @property
+    def event_detail(self):
+        return self.c.event_ext
+
+    # ---- interrupts ----------------------------------------------------------
+
+    def raise_irq(self, int vector):
+        """Raise the external interrupt line with vector (edge: delivered once
+        when IF=1, then cleared)."""
+        self.c.irq_pending = 1
+        self.c.irq_vector = vector & 0xFF
+        update_attn(self.c)
+
+    def clear_irq(self):
+        self.c.irq_pending = 0
+        update_attn(self.c)
+
+    @property
+    def irq_pending(self):
+        return bool(self.c.irq_pending)
+
+    def set_timer(self, uint64_t period, int vector=0x20, first=None):
+        """Raise irq `vector` every `period` modelled cycles (0: off)."""
+        if period == 0:
+            self.c.timer_on = 0
+        else:
+            self.c.timer_on = 1
+            self.c.timer_period = period
+            self.c.timer_vector = vector & 0xFF
+            self.c.timer_next = (self.c.cycles + period) if first is None else first
+        update_attn(self.c)
+
+    @property
+    def timer_ticks(self):
+        return self.c.timer_ticks
+
+    @property
+    def timer_next(self):
+        return self.c.timer_next
+
+    # ---- ports ----------------------------------------------------------------
+
+    def hook_port(self, int port, bint on=True, bint free=False):
+        if not 0 <= port <= 0xFFFF:
+            raise ValueError(f"port {port:#x} is not 0..0xffff")
+        if on:
+            self.c.io_hooked[port >> 3] |= 1 << (port & 7)
+        else:
+            self.c.io_hooked[port >> 3] &= ~(1 << (port & 7))
+        if free and on:
+            self.c.io_free_bm[port >> 3] |= 1 << (port & 7)
+        else:
+            self.c.io_free_bm[port >> 3] &= ~(1 << (port & 7))
+
+    def io_info(self):
+        """(port, size, is_write, value) of the pending EV_IO."""
+        return (self.c.io_port, self.c.io_size, bool(self.c.io_write), self.c.io_value)
+
+    def io_complete(self, uint32_t value=0):
+        """Supply the result of the pending EV_IO; the instruction completes
+        when run() resumes."""
+        self.c.io_value = value
+        self.c.io_ready = 1
+
+    # ---- the cycle model --------------------------------------------------------
+
+    def set_costs(self, class_costs, event_costs):
+        """class_costs: list indexed by cycle-class id (opcodes.CLASSES);
+        event_costs: list indexed by EVC_* (see exec.pxd)."""
+        for k, v in enumerate(class_costs):
+            if k < NCLASS_MAX:
+                self.c.cost_class[k] = min(int(v), 65535)
+        for k, v in enumerate(event_costs):
+            if k < EVC_N:
+                self.c.cost_ev[k] = int(v)
+        self.c.m.walk_cost = self.c.cost_ev[EVC_PAGE_WALK]
+        mmu_dcache_flush(&self.c.m)     # cached entries hold class costs
+
+    def get_costs(self):
+        return ([self.c.cost_class[k] for k in range(NCLASS_MAX)],
+                [self.c.cost_ev[k] for k in range(EVC_N)])
+
+
+EVENT_NAMES = {EV_BUDGET: "budget", EV_HLT: "hlt", EV_HANG: "hang", EV_TRIPLE: "triple_fault",
+               EV_IO: "io", EV_EXCEPTION: "exception", EV_TASKSWITCH: "task_switch",
+               EV_STOP: "stop", EV_CYCLES: "cycles"}
+EVC = {"branch_taken": EVC_BRANCH_TAKEN, "seg_load": EVC_SEG_LOAD,
+       "priv_change": EVC_PRIV_CHANGE, "page_walk": EVC_PAGE_WALK,
+       "int_same": EVC_INT_SAME, "int_priv": EVC_INT_PRIV, "iret_same": EVC_IRET_SAME,
+       "iret_priv": EVC_IRET_PRIV, "farcall_gate": EVC_FARCALL_GATE,
+       "retf_outer": EVC_RETF_OUTER, "exception": EVC_EXCEPTION, "rep_start": EVC_REP_START,
+       "movs_d": EVC_MOVS_D, "movs_b": EVC_MOVS_B, "stos_d": EVC_STOS_D,
+       "stos_b": EVC_STOS_B, "rep_other": EVC_REP_OTHER, "io": EVC_IO}
+EVC_COUNT = EVC_N
+
+globals().update(dict(EV_BUDGET=EV_BUDGET, EV_HLT=EV_HLT, EV_HANG=EV_HANG, EV_TRIPLE=EV_TRIPLE,
+                      EV_IO=EV_IO, EV_EXCEPTION=EV_EXCEPTION, EV_TASKSWITCH=EV_TASKSWITCH,
+                      EV_STOP=EV_STOP, EV_CYCLES=EV_CYCLES))

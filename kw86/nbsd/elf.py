@@ -1,0 +1,320 @@
+"""ELF loading for static NetBSD/i386 executables, and the initial stack.
+
+`load_elf(data)` validates an executable the way NetBSD's exec_elf does
+and says what is wrong in one line (ExecError: a message and the errno
+execve would return); it returns the load segments, the entry point, the
+program headers' address and the start of the break.  pyelftools parses
+the file; the checks that make the messages precise come first.
+
+`build_stack(...)` lays out what the process finds at _start [abi §5]:
+argc, argv[], NULL, envp[], NULL, the auxv (NetBSD 10's order, plus
+AT_KW86_SYSCALL_GATE), the exec name, the argument and environment strings,
+and ps_strings at the top, so that crt0's ___start, which reads ps_strings,
+finds argv, envp and the auxv contiguous.
+"""
+import io
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import E2BIG, EACCES, ENOEXEC, ENOMEM
+
+EM_NAMES = {0: "no machine", 2: "SPARC", 3: "i386", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64",
+            22: "S/390", 40: "ARM", 42: "SuperH", 43: "SPARC64", 50: "IA-64", 62: "x86-64",
+            183: "AArch64", 243: "RISC-V", 258: "LoongArch"}
+ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_PHDR = 1, 2, 3, 4, 6
+PF_X, PF_W, PF_R = 1, 2, 4
+NT_NETBSD_IDENT = 1
+NT_NETBSD_PAX = 3
+# Page 0 cannot be mapped (vm.user_va0_disable = 1 by default on NetBSD).
+VM_MIN_USER = abi.PAGE_SIZE
+
+
+class ExecError(Exception):
+    """An executable cannot be run: a one-line message and execve's errno."""
+
+    def __init__(self, msg, errno=ENOEXEC):
+        super().__init__(msg)
+        self.errno = errno
+
+
+class Segment:
+    __slots__ = ("vaddr", "memsz", "filesz", "data", "flags", "offset")
+
+    def __init__(self, vaddr, memsz, filesz, data, flags, offset):
+        self.vaddr, self.memsz, self.filesz = vaddr, memsz, filesz
+        self.data, self.flags, self.offset = data, flags, offset
+
+    @property
+    def prot(self):
+        return ((abi.NBSD_PROT_READ if self.flags & PF_R else 0)
+                | (abi.NBSD_PROT_WRITE if self.flags & PF_W else 0)
+                | (abi.NBSD_PROT_EXEC if self.flags & PF_X else 0))
+
+    @property
+    def page_start(self):
+        return self.vaddr & ~(abi.PAGE_SIZE - 1)
+
+    @property
+    def page_end(self):
+        return (self.vaddr + self.memsz + abi.PAGE_SIZE - 1) & ~(abi.PAGE_SIZE - 1)
+
+    def __repr__(self):
+        fl = "".join(c if self.flags & b else "-" for c, b in (("r", PF_R), ("w", PF_W), ("x", PF_X)))
+        return f"Segment({self.vaddr:#x}+{self.memsz:#x} file {self.filesz:#x} {fl})"
+
+
+class ElfImage:
+    def __init__(self):
+        self.entry = 0
+        self.segments = []
+        self.phdr = 0               # address of the program headers in memory (AT_PHDR)
+        self.phent = 32
+        self.phnum = 0
+        self.brk = 0                # first page after the highest segment
+        self.netbsd_version = 0
+        self.pax_flags = 0
+        self.exec_stack = False
+
+    def __repr__(self):
+        return f"ElfImage(entry={self.entry:#x}, {self.segments}, brk={self.brk:#x})"
+
+
+def _parse_notes(blob):
+    """[(name, type, desc)] of a PT_NOTE segment's bytes (4-byte aligned)."""
+    out = []
+    off = 0
+    while off + 12 <= len(blob):
+        namesz, descsz, ntype = struct.unpack_from("<III", blob, off)
+        off += 12
+        name = blob[off:off + namesz]
+        off += (namesz + 3) & ~3
+        desc = blob[off:off + descsz]
+        off += (descsz + 3) & ~3
+        if off > len(blob) + 3:
+            break
+        out.append((name, ntype, desc))
+    return out
+
+
+def load_elf(data, mem_limit=None, name="program"):
+    """Validate a static NetBSD/i386 executable and return its ElfImage.
+
+    mem_limit: bytes of memory the segments may take in total (None: any).
+    """
+    data = bytes(data)
+    if len(data) < 4 or data[:4] != b"\x7fELF":
+        if data[:2] == b"#!":
+            raise ExecError(f"{name}: interpreter scripts are started by the shell, not execve")
+        raise ExecError(f"{name}: not an ELF file")
+    if len(data) < 52:
+        raise ExecError(f"{name}: truncated ELF file ({len(data)} bytes)")
+    ei_class, ei_data = data[4], data[5]
+    if ei_data != 1:
+        raise ExecError(f"{name}: big-endian ELF, not i386")
+    if ei_class == 2:
+        (machine,) = struct.unpack_from("<H", data, 18)
+        mname = EM_NAMES.get(machine, f"machine {machine}")
+        raise ExecError(f"{name}: 64-bit {mname} ELF, not i386 (kw86 runs 32-bit i386 programs)")
+    if ei_class != 1:
+        raise ExecError(f"{name}: bad ELF class {ei_class}")
+    (e_type, e_machine, e_version, e_entry, e_phoff, e_shoff, e_flags, e_ehsize,
+     e_phentsize, e_phnum) = struct.unpack_from("<HHIIIIIHHH", data, 16)
+    if e_machine != 3:
+        mname = EM_NAMES.get(e_machine, f"machine {e_machine}")
+        raise ExecError(f"{name}: {mname} ELF, not i386")
+    if e_type == ET_DYN:
+        raise ExecError(f"{name}: dynamic executables are not supported yet")
+    if e_type != ET_EXEC:
+        kind = {ET_REL: "a relocatable object", ET_CORE: "a core file"}.get(e_type, f"ELF type {e_type}")
+        raise ExecError(f"{name}: {kind}, not an executable")
+    if e_phnum == 0:
+        raise ExecError(f"{name}: no program headers")
+    if e_phentsize != 32:
+        raise ExecError(f"{name}: bad program header size {e_phentsize}")
+    if e_phoff + e_phnum * 32 > len(data):
+        raise ExecError(f"{name}: truncated ELF file (program headers past the end)")
+
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    try:
+        ef = ELFFile(io.BytesIO(data))
+        phdrs = [seg.header for seg in ef.iter_segments()]
+    except (ELFError, struct.error, ValueError) as e:
+        raise ExecError(f"{name}: malformed ELF ({e})") from None
+
+    img = ElfImage()
+    img.entry = e_entry
+    img.phnum = e_phnum
+    total = 0
+    have_note = False
+    for ph in phdrs:
+        pt = ph.p_type
+        if pt in ("PT_INTERP", PT_INTERP) or pt in ("PT_DYNAMIC", PT_DYNAMIC):
+            raise ExecError(f"{name}: dynamic executables are not supported yet")
+        if ph.p_offset + ph.p_filesz > len(data) and pt in ("PT_LOAD", "PT_NOTE", PT_LOAD, PT_NOTE):
+            raise ExecError(f"{name}: truncated ELF file (segment past the end)")
+        if pt in ("PT_NOTE", PT_NOTE):
+            for nname, ntype, desc in _parse_notes(data[ph.p_offset:ph.p_offset + ph.p_filesz]):
+                if nname == b"NetBSD\0" and ntype == NT_NETBSD_IDENT and len(desc) == 4:
+                    img.netbsd_version = struct.unpack("<I", desc)[0]
+                    have_note = True
+                elif nname == b"PaX\0" and ntype == NT_NETBSD_PAX and len(desc) == 4:
+                    img.pax_flags = struct.unpack("<I", desc)[0]
+        elif pt in ("PT_GNU_STACK",):
+            img.exec_stack = bool(ph.p_flags & PF_X)
+        elif pt in ("PT_PHDR", PT_PHDR):
+            img.phdr = ph.p_vaddr
+        elif pt in ("PT_LOAD", PT_LOAD):
+            if ph.p_memsz == 0:
+                continue
+            if ph.p_filesz > ph.p_memsz:
+                raise ExecError(f"{name}: segment at {ph.p_vaddr:#x} has more file than memory")
+            end = ph.p_vaddr + ph.p_memsz
+            if end > abi.KERNBASE or ph.p_vaddr >= abi.KERNBASE:
+                raise ExecError(f"{name}: segment at {ph.p_vaddr:#x} overlaps the kernel "
+                                f"(>= {abi.KERNBASE:#x})")
+            if end > abi.USRSTACK - abi.MAXSSIZ:
+                raise ExecError(f"{name}: segment at {ph.p_vaddr:#x} overlaps the stack")
+            if ph.p_vaddr < VM_MIN_USER:
+                raise ExecError(f"{name}: segment at {ph.p_vaddr:#x} maps page 0")
+            seg = Segment(ph.p_vaddr, ph.p_memsz, ph.p_filesz,
+                          data[ph.p_offset:ph.p_offset + ph.p_filesz], ph.p_flags, ph.p_offset)
+            for other in img.segments:
+                if seg.vaddr < other.vaddr + other.memsz and other.vaddr < end:
+                    raise ExecError(f"{name}: segments at {other.vaddr:#x} and {seg.vaddr:#x} overlap")
+            total += seg.page_end - seg.page_start
+            img.segments.append(seg)
+            if not img.phdr and ph.p_offset <= e_phoff and \
+                    e_phoff + e_phnum * 32 <= ph.p_offset + ph.p_filesz:
+                img.phdr = ph.p_vaddr + (e_phoff - ph.p_offset)
+    if not have_note:
+        raise ExecError(f"{name}: not a NetBSD executable (no NetBSD note in a PT_NOTE segment)")
+    if not img.segments:
+        raise ExecError(f"{name}: nothing to load")
+    if mem_limit is not None and total > mem_limit:
+        raise ExecError(f"{name}: segments need {total} bytes, more than the {mem_limit} "
+                        f"bytes of memory", ENOMEM)
+    if not any(s.flags & PF_X and s.vaddr <= e_entry < s.vaddr + s.memsz for s in img.segments):
+        raise ExecError(f"{name}: entry point {e_entry:#x} is not in an executable segment")
+    img.brk = max(s.page_end for s in img.segments)
+    return img
+
+
+# ---------------------------------------------------------------------------
+# The initial stack
+
+class StackImage:
+    """Bytes to copy to [esp, esp+len(data)), and the addresses they define."""
+
+    def __init__(self, data, esp, ps_strings, argv, envp, auxv):
+        self.data, self.esp, self.ps_strings = data, esp, ps_strings
+        self.argv, self.envp, self.auxv = argv, envp, auxv
+
+    def __repr__(self):
+        return f"StackImage(esp={self.esp:#x}, {len(self.data)} bytes)"
+
+
+def default_auxv(img, cred=None, stack_base=abi.USRSTACK, gate=0):
+    """NetBSD 10's auxv for a static program [abi §5] (without AT_SUN_EXECNAME's value)."""
+    uid = gid = 0
+    ruid = rgid = 0
+    if cred is not None:
+        uid, gid, ruid, rgid = cred.euid, cred.egid, cred.ruid, cred.rgid
+    aux = [(abi.AT_PHDR, img.phdr), (abi.AT_PHENT, img.phent), (abi.AT_PHNUM, img.phnum),
+           (abi.AT_PAGESZ, abi.PAGE_SIZE), (abi.AT_BASE, 0), (abi.AT_FLAGS, 0),
+           (abi.AT_ENTRY, img.entry), (abi.AT_EUID, uid), (abi.AT_RUID, ruid),
+           (abi.AT_EGID, gid), (abi.AT_RGID, rgid), (abi.AT_STACKBASE, stack_base),
+           (abi.AT_SUN_EXECNAME, None)]
+    if gate:
+        aux.append((abi.AT_KW86_SYSCALL_GATE, gate))
+    return aux
+
+
+def build_stack(stack_top, argv, envp, auxv, execname=None, align=16):
+    """Lay out the initial stack below stack_top.
+
+    argv, envp: lists of bytes (no NULs inside).  auxv: [(type, value)]; a
+    value of None for AT_SUN_EXECNAME is filled with execname's address.
+    ps_strings occupies the top 16 bytes.
+    """
+    for s in list(argv) + list(envp) + ([execname] if execname else []):
+        if b"\0" in s:
+            raise ExecError("argument contains a NUL byte", abi.EINVAL)
+    strs = [s + b"\0" for s in argv] + [s + b"\0" for s in envp]
+    strsize = sum(len(s) for s in strs)
+    if strsize > abi.ARG_MAX:
+        raise ExecError("argument list too long", E2BIG)
+    ename = (execname + b"\0") if execname else b""
+    aux = list(auxv)
+    if not any(t == abi.AT_NULL for t, _ in aux):
+        aux.append((abi.AT_NULL, 0))
+    elif aux[-1][0] != abi.AT_NULL:
+        raise ExecError("auxv must end with AT_NULL", abi.EINVAL)
+    nptr = 1 + len(argv) + 1 + len(envp) + 1
+    ptrblock = 4 * nptr + 8 * len(aux)
+    ps = stack_top - abi.PS_STRINGS_SIZE
+    body = ptrblock + len(ename) + strsize
+    esp = (ps - body) & ~(align - 1)
+    if esp < stack_top - abi.DFLSSIZ:
+        raise ExecError("argument list too long", E2BIG)
+    # addresses
+    ename_addr = esp + ptrblock if ename else 0
+    addr = esp + ptrblock + len(ename)
+    argv_addrs = []
+    for s in strs[:len(argv)]:
+        argv_addrs.append(addr)
+        addr += len(s)
+    envp_addrs = []
+    for s in strs[len(argv):]:
+        envp_addrs.append(addr)
+        addr += len(s)
+    argv_ptr = esp + 4
+    envp_ptr = argv_ptr + 4 * (len(argv) + 1)
+    words = [len(argv)] + argv_addrs + [0] + envp_addrs + [0]
+    auxw = []
+    for t, v in aux:
+        if v is None:
+            v = ename_addr if t == abi.AT_SUN_EXECNAME else 0
+        auxw += [t, v & 0xffffffff]
+    out = bytearray(stack_top - esp)
+    struct.pack_into(f"<{len(words)}I", out, 0, *words)
+    struct.pack_into(f"<{len(auxw)}I", out, 4 * len(words), *auxw)
+    off = ptrblock
+    out[off:off + len(ename)] = ename
+    off += len(ename)
+    for s in strs:
+        out[off:off + len(s)] = s
+        off += len(s)
+    out[ps - esp:] = abi.pack_ps_strings(argv_ptr, len(argv), envp_ptr, len(envp))
+    return StackImage(bytes(out), esp, ps, argv_ptr, envp_ptr, esp + 4 * len(words))
+
+
+def initial_registers(img, stack, kernelware=False):
+    """setregs(): the register file at the first instruction [abi §5]."""
+    regs = dict(eax=0, ecx=0, edx=0, esi=0, edi=0, ebp=0, ebx=stack.ps_strings,
+                esp=stack.esp, eip=img.entry, eflags=abi.PSL_USERSET)
+    if kernelware:
+        regs.update(cs=abi.KCODE, ds=abi.KDATA, es=abi.KDATA, ss=abi.KDATA, fs=abi.UFS, gs=abi.UGS)
+    else:
+        regs.update(cs=abi.UCODEBIG if img.exec_stack else abi.UCODE, ds=abi.UDATA,
+                    es=abi.UDATA, ss=abi.UDATA, fs=abi.UFS, gs=abi.UGS)
+    return regs
+
+
+def check_exec_permission(attr, cred):
+    """execve's checks on the file: a regular file with an x bit we may use."""
+    if attr.type != abi.NBSD_S_IFREG:
+        raise ExecError("not a regular file", EACCES)
+    if cred.euid == 0:
+        if not attr.mode & 0o111:
+            raise ExecError("permission denied", EACCES)
+        return
+    if cred.euid == attr.uid:
+        ok = attr.mode & 0o100
+    elif cred.groupmember(attr.gid):
+        ok = attr.mode & 0o010
+    else:
+        ok = attr.mode & 0o001
+    if not ok:
+        raise ExecError("permission denied", EACCES)

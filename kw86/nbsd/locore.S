@@ -1,0 +1,335 @@
+/*
+ * kw86 locore: the NetBSD/i386 personality's entry and exit code.
+ *
+ * Real i386 code, linked at KERNBASE and run by the emulated CPU.  Every
+ * way into the kernel (exception, interrupt, int $0x80, the kernelware
+ * call gate) builds a NetBSD trap frame (sys/arch/i386/include/frame.h,
+ * netbsd-i386-abi.md section 6):
+ *
+ *	tf_gs 0, tf_fs 4, tf_es 8, tf_ds 12, tf_edi 16, tf_esi 20, tf_ebp 24,
+ *	tf_ebx 28, tf_edx 32, tf_ecx 36, tf_eax 40, tf_trapno 44, tf_err 48,
+ *	tf_eip 52, tf_cs 56, tf_eflags 60, tf_esp 64, tf_ss 68
+ *
+ * loads the kernel's data segments and enters the Python kernel with a
+ * hypercall: `outl %eax, %dx` to KW86_HCALL_PORT with the hypercall number
+ * in %eax and %esp pointing at the frame.  I/O to that port needs CPL <=
+ * IOPL; the kernel runs user code with IOPL 0 and the TSS I/O bitmap
+ * beyond its limit, so only CPL 0 can make it.  Python may change the
+ * frame (results, signals) or switch to another process by loading CR3,
+ * TSS.esp0 and %esp (every process sleeps parked at a hypercall, with its
+ * frame on its own kernel stack); execution then continues after the
+ * `outl` and leaves through trapret (INTRFASTEXIT) or gate_exit.
+ *
+ * Assembled by kw86/nbsd/build_locore.py (zig cc, x86-freestanding, i686).
+ */
+
+#define KCODE_SEL	0x08		/* GCODE_SEL << 3 */
+#define KDATA_SEL	0x10		/* GDATA_SEL << 3 */
+#define KCPU_SEL	0x30		/* GCPU_SEL << 3: kernel %fs */
+#define KW86_HCALL_PORT	0x4b57		/* "KW": the hypercall port */
+
+#define HC_TRAP		1		/* exception: frame has the T_* code */
+#define HC_SYSCALL	2		/* int $0x80 */
+#define HC_INTR		3		/* hardware interrupt: trapno = vector */
+#define HC_GATE		4		/* kernelware function-call gate */
+#define HC_STRAY	5		/* a vector nobody handles */
+#define HC_IDLE		6		/* nothing to run */
+
+#define T_PRIVINFLT	0
+#define T_BPTFLT	1
+#define T_ARITHTRAP	2
+#define T_ASTFLT	3
+#define T_PROTFLT	4
+#define T_TRCTRAP	5
+#define T_PAGEFLT	6
+#define T_ALIGNFLT	7
+#define T_DIVIDE	8
+#define T_NMI		9
+#define T_OFLOW		10
+#define T_BOUND		11
+#define T_DNA		12
+#define T_DOUBLEFLT	13
+#define T_FPOPFLT	14
+#define T_TSSFLT	15
+#define T_SEGNPFLT	16
+#define T_STKFLT	17
+#define T_MCA		18
+#define T_XMM		19
+#define T_RESERVED	20
+#define T_KW86_GATE	0x4b		/* kw86: frame built by the call gate */
+
+#define TSS_ESP0	4		/* offset of esp0 in the i386 TSS */
+
+	.text
+	.code32
+
+/* Save the rest of the frame (the CPU, or the stub, pushed eip..err). */
+.macro INTRENTRY
+	pushl	%eax
+	pushl	%ecx
+	pushl	%edx
+	pushl	%ebx
+	pushl	%ebp
+	pushl	%esi
+	pushl	%edi
+	pushl	%ds
+	pushl	%es
+	pushl	%fs
+	pushl	%gs
+	movw	$KDATA_SEL, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %gs
+	movw	$KCPU_SEL, %ax
+	movw	%ax, %fs
+	cld
+.endm
+
+.macro HYPERCALL n
+	movl	$\n, %eax
+	movw	$KW86_HCALL_PORT, %dx
+	outl	%eax, %dx
+.endm
+
+/* Exceptions without an error code push a zero in its place. */
+.macro TRAP_NOERR name, code
+	.p2align 4
+	.globl	\name
+\name:
+	pushl	$0
+	pushl	$\code
+	jmp	alltraps
+.endm
+
+.macro TRAP_ERR name, code
+	.p2align 4
+	.globl	\name
+\name:
+	pushl	$\code
+	jmp	alltraps
+.endm
+
+	.globl	kw86_locore_start
+kw86_locore_start:
+
+TRAP_NOERR Xtrap00, T_DIVIDE
+TRAP_NOERR Xtrap01, T_TRCTRAP
+TRAP_NOERR Xtrap02, T_NMI
+TRAP_NOERR Xtrap03, T_BPTFLT
+TRAP_NOERR Xtrap04, T_OFLOW
+TRAP_NOERR Xtrap05, T_BOUND
+TRAP_NOERR Xtrap06, T_PRIVINFLT
+TRAP_NOERR Xtrap07, T_DNA
+TRAP_ERR   Xtrap08, T_DOUBLEFLT
+TRAP_NOERR Xtrap09, T_FPOPFLT
+TRAP_ERR   Xtrap0a, T_TSSFLT
+TRAP_ERR   Xtrap0b, T_SEGNPFLT
+TRAP_ERR   Xtrap0c, T_STKFLT
+TRAP_ERR   Xtrap0d, T_PROTFLT
+TRAP_ERR   Xtrap0e, T_PAGEFLT
+TRAP_NOERR Xtrap0f, T_RESERVED
+TRAP_NOERR Xtrap10, T_ARITHTRAP
+TRAP_ERR   Xtrap11, T_ALIGNFLT
+TRAP_NOERR Xtrap12, T_MCA
+TRAP_NOERR Xtrap13, T_XMM
+/* 20..31 are reserved by Intel */
+TRAP_NOERR Xtrap14, T_RESERVED
+TRAP_NOERR Xtrap15, T_RESERVED
+TRAP_NOERR Xtrap16, T_RESERVED
+TRAP_NOERR Xtrap17, T_RESERVED
+TRAP_NOERR Xtrap18, T_RESERVED
+TRAP_NOERR Xtrap19, T_RESERVED
+TRAP_NOERR Xtrap1a, T_RESERVED
+TRAP_NOERR Xtrap1b, T_RESERVED
+TRAP_NOERR Xtrap1c, T_RESERVED
+TRAP_NOERR Xtrap1d, T_RESERVED
+TRAP_NOERR Xtrap1e, T_RESERVED
+TRAP_NOERR Xtrap1f, T_RESERVED
+
+	.p2align 4
+alltraps:
+	INTRENTRY
+	HYPERCALL HC_TRAP
+	jmp	trapret
+
+/*
+ * int $0x80 (a DPL-3 gate).  As NetBSD's IDTVEC(syscall): the restart
+ * length 2 becomes tf_err, T_ASTFLT tf_trapno.  Python reads the number
+ * from tf_eax and the arguments from tf_esp + 4 with checked copies,
+ * writes eax/edx and PSL_C into the frame, and on ERESTART subtracts
+ * tf_err from tf_eip.
+ */
+	.p2align 4
+	.globl	Xsyscall
+Xsyscall:
+	pushl	$2
+	pushl	$T_ASTFLT
+	INTRENTRY
+	.globl	syscall_hcall
+syscall_hcall:
+	HYPERCALL HC_SYSCALL
+	/* FALLTHROUGH */
+
+/* INTRFASTEXIT: restore the frame and return from the trap. */
+	.globl	trapret
+trapret:
+	popl	%gs
+	popl	%fs
+	popl	%es
+	popl	%ds
+	popl	%edi
+	popl	%esi
+	popl	%ebp
+	popl	%ebx
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	addl	$8, %esp		/* trapno, err */
+	iret
+
+/* Hardware interrupts 0x20..0x2f (the timer is IRQ 0 = vector 0x20). */
+.macro INTR name, vec
+	.p2align 4
+	.globl	\name
+\name:
+	pushl	$0
+	pushl	$\vec
+	jmp	allintrs
+.endm
+
+INTR Xintr20, 0x20
+INTR Xintr21, 0x21
+INTR Xintr22, 0x22
+INTR Xintr23, 0x23
+INTR Xintr24, 0x24
+INTR Xintr25, 0x25
+INTR Xintr26, 0x26
+INTR Xintr27, 0x27
+INTR Xintr28, 0x28
+INTR Xintr29, 0x29
+INTR Xintr2a, 0x2a
+INTR Xintr2b, 0x2b
+INTR Xintr2c, 0x2c
+INTR Xintr2d, 0x2d
+INTR Xintr2e, 0x2e
+INTR Xintr2f, 0x2f
+
+	.p2align 4
+allintrs:
+	INTRENTRY
+	HYPERCALL HC_INTR
+	jmp	trapret
+
+/*
+ * Any other vector: Xstray_base + 16 * (vector - 0x30).  Each stub pushes
+ * a zero error code and the vector (as a 32-bit immediate, so every stub
+ * has the same size).
+ */
+	.p2align 4
+	.globl	Xstray_base
+Xstray_base:
+	.set	vec, 0x30
+	.rept	0xd0
+	.p2align 4
+	pushl	$0
+	.byte	0x68			/* pushl $imm32 */
+	.long	vec
+	jmp	allstrays
+	.set	vec, vec + 1
+	.endr
+
+	.p2align 4
+allstrays:
+	INTRENTRY
+	HYPERCALL HC_STRAY
+	jmp	trapret
+
+/*
+ * The kernelware system-call gate (the address in AT_KW86_SYSCALL_GATE).
+ *
+ * A hybrid libc stub running at CPL 0 does `call *gate` with the number
+ * in %eax; on entry (%esp) is the return address into the stub, 4(%esp)
+ * the stub's own return address and the arguments start at 8(%esp), where
+ * int $0x80 would find them at tf_esp + 4 after the stub's call.
+ *
+ * The gate never touches the user stack: with interrupts off it parks
+ * the user %esp in gate_esp (one CPU: no one else runs until `sti`),
+ * switches to this process's kernel stack (TSS.esp0, as Kernel Mode Linux
+ * does) and builds the same frame int $0x80 would, with trapno
+ * T_KW86_GATE, cs KCODE, eflags PSL_I|PSL_MBO and tf_eip 0: Python reads
+ * the return address from the user stack with a checked copy (a wild
+ * user %esp kills the kernelware instead of faulting in the kernel).
+ *
+ * Exit (gate_exit): Python has emulated `ret` and written the result
+ * flags (PSL_C for an error, PSL_I) and the return address just below the
+ * final user %esp, and set tf_esp to point at them; so the gate pops the
+ * registers, switches to the user stack with lss, and `popfl; ret`
+ * restore the flags (IF included) and return.  Calls that do not simply
+ * return (execve, setcontext, sigreturn, a new fork child) are sent out
+ * through trapret with a full frame instead (Python picks: it returns
+ * from the hypercall with tf_trapno = T_ASTFLT to mean "leave by iret").
+ */
+	.p2align 4
+	.globl	kw86_syscall_gate
+kw86_syscall_gate:
+	cli
+	movl	%esp, %ss:gate_esp
+	movl	%ss:kw86_tss + TSS_ESP0, %esp
+	pushl	$KDATA_SEL		/* tf_ss */
+	pushl	%ss:gate_esp		/* tf_esp: the user %esp at entry */
+	pushl	$0x202			/* tf_eflags: PSL_I | PSL_MBO */
+	pushl	$KCODE_SEL		/* tf_cs */
+	pushl	$0			/* tf_eip: filled in by Python */
+	pushl	$0			/* tf_err: the call's length, Python's */
+	pushl	$T_KW86_GATE		/* tf_trapno */
+	INTRENTRY
+	.globl	gate_hcall
+gate_hcall:
+	HYPERCALL HC_GATE
+	cmpl	$T_KW86_GATE, 44(%esp)
+	jne	trapret			/* leave by iret with a full frame */
+	.globl	gate_exit
+gate_exit:
+	popl	%gs
+	popl	%fs
+	popl	%es
+	popl	%ds
+	popl	%edi
+	popl	%esi
+	popl	%ebp
+	popl	%ebx
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	addl	$8, %esp		/* trapno, err: now eip cs eflags esp ss */
+	lss	12(%esp), %esp		/* the user stack: [eflags][return eip] */
+	popfl
+	ret
+
+/*
+ * The idle loop: Python sends the CPU here (with an iret frame on the
+ * idle stack) when no process can run; the Machine jumps its clock to
+ * the next timer tick on `hlt`.
+ */
+	.p2align 4
+	.globl	kw86_idle
+kw86_idle:
+	sti
+	hlt
+	jmp	kw86_idle
+
+	.globl	kw86_locore_end
+kw86_locore_end:
+
+	.data
+	.p2align 4
+/* The one TSS: Python fills in ss0/esp0 on every switch and points the
+ * GDT's TSS descriptor here; the I/O bitmap base is beyond the limit. */
+	.globl	kw86_tss
+kw86_tss:
+	.space	104
+	.globl	gate_esp
+gate_esp:
+	.long	0
+	.globl	kw86_locore_data_end
+kw86_locore_data_end:

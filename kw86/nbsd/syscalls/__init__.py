@@ -1,0 +1,270 @@
+"""NetBSD/i386 system calls: the table and the dispatcher.
+
+Numbers are NetBSD 10's [abi §2]; the NetBSD 1.5 numbers of the same calls
+(__stat13, getdents 272, gettimeofday 116 ...) are rows too, marked
+compat="15", with 1.5's layouts.  A number NetBSD defines but kw86 lacks
+returns ENOSYS and says so once per name on stderr; a number above the
+highest NetBSD defines (or a hole NetBSD leaves) posts SIGSYS, as NetBSD's
+sys_nosys does, and returns ENOSYS.
+
+`dispatch(p, code, sp)` is what the trap and the kernelware gate call: it
+reads the arguments at user sp+4, runs the handler and returns a SysResult
+(eax, edx, error, block); it never raises for anything the guest does.
+"""
+import os
+import sys
+import traceback
+
+from kw86.nbsd import abi
+from kw86.nbsd.errors import Errno, Fault, WouldBlock
+from kw86.nbsd.syscalls import fs, ident
+from kw86.nbsd.syscalls.table import Row, Table, format_result
+
+R = Row
+
+ROWS = [
+    # -- descriptors and I/O --
+    R(3, "read", "int fd, void *buf, size_t nbyte", fs.sys_read),
+    R(4, "write", "int fd, const void *buf, size_t nbyte", fs.sys_write),
+    R(5, "open", "const char *path, int flags, mode_t mode", fs.sys_open),
+    R(6, "close", "int fd", fs.sys_close),
+    R(9, "link", "const char *path, const char *link", fs.sys_link),
+    R(10, "unlink", "const char *path", fs.sys_unlink),
+    R(12, "chdir", "const char *path", fs.sys_chdir),
+    R(13, "fchdir", "int fd", fs.sys_fchdir),
+    R(15, "chmod", "const char *path, mode_t mode", fs.sys_chmod),
+    R(16, "chown", "const char *path, uid_t uid, gid_t gid", fs.sys_chown),
+    R(20, "getpid", "", ident.sys_getpid),
+    R(23, "setuid", "uid_t uid", ident.sys_setuid),
+    R(24, "getuid", "", ident.sys_getuid),
+    R(25, "geteuid", "", ident.sys_geteuid),
+    R(33, "access", "const char *path, int flags", fs.sys_access),
+    R(39, "getppid", "", ident.sys_getppid),
+    R(41, "dup", "int fd", fs.sys_dup),
+    R(42, "pipe", "", fs.sys_pipe),
+    R(43, "getegid", "", ident.sys_getegid),
+    R(47, "getgid", "", ident.sys_getgid),
+    R(49, "__getlogin", "char *namebuf, size_t namelen", ident.sys___getlogin),
+    R(50, "__setlogin", "const char *namebuf", ident.sys___setlogin),
+    R(54, "ioctl", "int fd, u_long com, void *data", fs.sys_ioctl),
+    R(57, "symlink", "const char *path, const char *link", fs.sys_symlink),
+    R(58, "readlink", "const char *path, char *buf, size_t count", fs.sys_readlink),
+    R(60, "umask", "mode_t newmask", fs.sys_umask),
+    R(61, "chroot", "const char *path", fs.sys_chroot),
+    R(79, "getgroups", "int gidsetsize, gid_t *gidset", ident.sys_getgroups),
+    R(80, "setgroups", "int gidsetsize, const gid_t *gidset", ident.sys_setgroups),
+    R(81, "getpgrp", "", ident.sys_getpgrp),
+    R(82, "setpgid", "pid_t pid, pid_t pgid", ident.sys_setpgid),
+    R(90, "dup2", "int from, int to", fs.sys_dup2),
+    R(92, "fcntl", "int fd, int cmd, void *arg", fs.sys_fcntl),
+    R(95, "fsync", "int fd", fs.sys_fsync),
+    R(116, "gettimeofday", "struct timeval50 *tp, void *tzp", ident.sys_gettimeofday,
+      compat="15"),
+    R(120, "readv", "int fd, const struct iovec *iovp, int iovcnt", fs.sys_readv),
+    R(121, "writev", "int fd, const struct iovec *iovp, int iovcnt", fs.sys_writev),
+    R(123, "fchown", "int fd, uid_t uid, gid_t gid", fs.sys_fchown),
+    R(124, "fchmod", "int fd, mode_t mode", fs.sys_fchmod),
+    R(126, "setreuid", "uid_t ruid, uid_t euid", ident.sys_setreuid),
+    R(127, "setregid", "gid_t rgid, gid_t egid", ident.sys_setregid),
+    R(128, "rename", "const char *from, const char *to", fs.sys_rename),
+    R(136, "mkdir", "const char *path, mode_t mode", fs.sys_mkdir),
+    R(137, "rmdir", "const char *path", fs.sys_rmdir),
+    R(138, "utimes", "const char *path, const struct timeval50 *tptr", fs.sys_utimes,
+      compat="15"),
+    R(147, "setsid", "", ident.sys_setsid),
+    R(173, "pread", "int fd, void *buf, size_t nbyte, int PAD, off_t offset", fs.sys_pread),
+    R(174, "pwrite", "int fd, const void *buf, size_t nbyte, int PAD, off_t offset",
+      fs.sys_pwrite),
+    R(181, "setgid", "gid_t gid", ident.sys_setgid),
+    R(182, "setegid", "gid_t egid", ident.sys_setegid),
+    R(183, "seteuid", "uid_t euid", ident.sys_seteuid),
+    R(199, "lseek", "int fd, int PAD, off_t offset, int whence", fs.sys_lseek, ret="off_t"),
+    R(200, "truncate", "const char *path, int PAD, off_t length", fs.sys_truncate),
+    R(201, "ftruncate", "int fd, int PAD, off_t length", fs.sys_ftruncate),
+    R(206, "futimes", "int fd, const struct timeval50 *tptr", fs.sys_futimes, compat="15"),
+    R(207, "getpgid", "pid_t pid", ident.sys_getpgid),
+    R(232, "clock_gettime", "clockid_t clock_id, struct timespec50 *tp",
+      ident.sys_clock_gettime, compat="15"),
+    R(272, "getdents", "int fd, char *buf, size_t count", fs.sys_getdents12, compat="15"),
+    R(274, "lchmod", "const char *path, mode_t mode", fs.sys_lchmod),
+    R(275, "lchown", "const char *path, uid_t uid, gid_t gid", fs.sys_lchown),
+    R(276, "lutimes", "const char *path, const struct timeval50 *tptr", fs.sys_lutimes,
+      compat="15"),
+    R(278, "__stat13", "const char *path, struct stat13 *ub", fs.sys___stat13, compat="15"),
+    R(279, "__fstat13", "int fd, struct stat13 *sb", fs.sys___fstat13, compat="15"),
+    R(280, "__lstat13", "const char *path, struct stat13 *ub", fs.sys___lstat13, compat="15"),
+    R(283, "__posix_chown", "const char *path, uid_t uid, gid_t gid", fs.sys_chown),
+    R(284, "__posix_fchown", "int fd, uid_t uid, gid_t gid", fs.sys_fchown),
+    R(285, "__posix_lchown", "const char *path, uid_t uid, gid_t gid", fs.sys_lchown),
+    R(286, "getsid", "pid_t pid", ident.sys_getsid),
+    R(289, "preadv", "int fd, const struct iovec *iovp, int iovcnt, int PAD, off_t offset",
+      fs.sys_preadv),
+    R(290, "pwritev", "int fd, const struct iovec *iovp, int iovcnt, int PAD, off_t offset",
+      fs.sys_pwritev),
+    R(296, "__getcwd", "char *bufp, size_t length", fs.sys___getcwd),
+    R(305, "issetugid", "", ident.sys_issetugid),
+    R(390, "__getdents30", "int fd, char *buf, size_t count", fs.sys___getdents30),
+    R(418, "__gettimeofday50", "struct timeval *tp, void *tzp", ident.sys___gettimeofday50),
+    R(420, "__utimes50", "const char *path, const struct timeval *tptr", fs.sys___utimes50),
+    R(423, "__futimes50", "int fd, const struct timeval *tptr", fs.sys___futimes50),
+    R(424, "__lutimes50", "const char *path, const struct timeval *tptr", fs.sys___lutimes50),
+    R(427, "__clock_gettime50", "clockid_t clock_id, struct timespec *tp",
+      ident.sys___clock_gettime50),
+    R(429, "__clock_getres50", "clockid_t clock_id, struct timespec *tp",
+      ident.sys___clock_getres50),
+    R(439, "__stat50", "const char *path, struct stat *ub", fs.sys___stat50),
+    R(440, "__fstat50", "int fd, struct stat *sb", fs.sys___fstat50),
+    R(441, "__lstat50", "const char *path, struct stat *ub", fs.sys___lstat50),
+    R(453, "pipe2", "int *fildes, int flags", fs.sys_pipe2),
+    R(454, "dup3", "int from, int to, int flags", fs.sys_dup3),
+]
+
+# NetBSD calls kw86 does not implement (yet): named for the ENOSYS report.
+# The process calls are the CPU-dependent part of the kernel (README.md).
+NAMES = {
+    0: "syscall", 1: "exit", 2: "fork", 7: "compat_50_wait4", 14: "compat_50_mknod",
+    17: "break", 19: "compat_43_olseek", 22: "unmount", 26: "ptrace", 27: "recvmsg",
+    28: "sendmsg", 29: "recvfrom", 30: "accept", 31: "getpeername", 32: "getsockname",
+    34: "chflags", 35: "fchflags", 36: "sync", 37: "kill", 44: "profil", 45: "ktrace",
+    46: "compat_13_sigaction13", 48: "compat_13_sigprocmask13", 51: "acct",
+    55: "compat_12_oreboot", 56: "revoke", 59: "execve", 65: "msync", 66: "vfork",
+    73: "munmap", 74: "mprotect", 75: "madvise", 78: "mincore", 83: "compat_50_setitimer",
+    86: "compat_50_getitimer", 91: "getrandom", 93: "compat_50_select", 96: "setpriority",
+    97: "socket", 98: "connect", 100: "getpriority", 104: "bind", 105: "setsockopt",
+    106: "listen", 118: "getsockopt", 122: "compat_50_settimeofday", 131: "flock",
+    132: "mkfifo", 133: "sendto", 134: "shutdown", 135: "socketpair", 140: "compat_50_adjtime",
+    155: "nfssvc", 161: "compat_30_getfh", 165: "sysarch", 191: "pathconf",
+    192: "fpathconf", 194: "getrlimit", 195: "setrlimit", 197: "mmap", 198: "__syscall",
+    202: "__sysctl", 203: "mlock", 204: "munlock", 209: "poll", 240: "compat_50_nanosleep",
+    241: "fdatasync", 250: "minherit", 270: "__posix_rename", 281: "__sigaltstack14",
+    282: "__vfork14", 291: "compat_16___sigaction14", 292: "__sigpending14",
+    293: "__sigprocmask14", 294: "__sigsuspend14", 295: "compat_16___sigreturn14",
+    301: "compat_50___semctl14", 306: "utrace", 307: "getcontext", 308: "setcontext",
+    309: "_lwp_create", 310: "_lwp_exit", 311: "_lwp_self", 312: "_lwp_wait",
+    313: "_lwp_suspend", 314: "_lwp_continue", 315: "_lwp_wakeup", 316: "_lwp_getprivate",
+    317: "_lwp_setprivate", 318: "_lwp_kill", 319: "_lwp_detach", 340: "__sigaction_sigtramp",
+    343: "rasctl", 344: "kqueue", 350: "sched_yield", 354: "fsync_range", 416: "__posix_fadvise50",
+    417: "__select50", 419: "__settimeofday50", 421: "__adjtime50", 425: "__setitimer50",
+    426: "__getitimer50", 428: "__clock_settime50", 430: "__nanosleep50",
+    431: "____sigtimedwait50", 435: "__kevent50", 436: "__pselect50", 437: "__pollts50",
+    445: "__getrusage50", 449: "__wait450", 450: "__mknod50", 455: "paccept",
+    456: "linkat", 457: "renameat", 458: "mkfifoat", 459: "mknodat", 460: "mkdirat",
+    461: "faccessat", 462: "fchmodat", 463: "fchownat", 464: "fexecve", 465: "fstatat",
+    466: "utimensat", 467: "openat", 468: "readlinkat", 469: "symlinkat", 470: "unlinkat",
+    471: "futimens", 472: "__quotactl", 481: "wait6",
+}
+# The highest number NetBSD 10 defines (abi doc §0, S2 runs to 506).
+NBSD_MAXSYSCALL = 506
+
+TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
+
+
+class SysResult:
+    """What a system call leaves in the trap frame.
+
+    error: 0 or a positive errno (eax = errno, CF set); abi.ERESTART to
+    rerun the trap; abi.EJUSTRETURN when the handler set the frame itself.
+    block: a wait channel when the process must sleep and retry.
+    """
+    __slots__ = ("eax", "edx", "error", "block", "row")
+
+    def __init__(self, eax=0, edx=0, error=0, block=None, row=None):
+        self.eax, self.edx, self.error, self.block, self.row = eax, edx, error, block, row
+
+    @property
+    def carry(self):
+        return self.error > 0
+
+    def __repr__(self):
+        if self.block is not None:
+            return f"SysResult(block={self.block!r})"
+        if self.error:
+            return f"SysResult(error={abi.errno_name(self.error)})"
+        return f"SysResult({self.eax:#x}, {self.edx:#x})"
+
+
+def _strace(p, line):
+    out = getattr(p.sys, "strace", None)
+    if out is not None:
+        out.write(f"{p.pid:6d} {p.comm[:8]:<8s} {line}\n")
+
+
+def nosys(p, code, name):
+    """A NetBSD call kw86 lacks: ENOSYS and one report per name."""
+    key = name or code
+    if key not in p.sys.warned:
+        p.sys.warned.add(key)
+        label = f" ({name})" if name else ""
+        p.sys.stderr.write(f"kw86: syscall {code}{label} not implemented\n")
+        p.sys.stderr.flush()
+    return SysResult(error=abi.ENOSYS)
+
+
+def dispatch(p, code, sp, table=TABLE):
+    """Run system call `code` for process p whose user stack pointer is sp."""
+    mem = p.mem
+    argp = (sp + 4) & 0xffffffff
+    code &= abi.NSYSENT - 1
+    try:
+        if code == 0:                       # syscall(2): number is the first int
+            code = int.from_bytes(mem.copyin(argp, 4), "little") & (abi.NSYSENT - 1)
+            argp += 4
+        elif code == 198:                   # __syscall(2): a 64-bit quad
+            code = int.from_bytes(mem.copyin(argp, 4), "little") & (abi.NSYSENT - 1)
+            argp += 8
+    except Fault:
+        return SysResult(error=abi.EFAULT)
+    row = table[code]
+    if row is None or row.handler is None:
+        name = table.names.get(code)
+        if name is None:
+            p.post_signal(abi.NBSD_SIGSYS)
+            _strace(p, f"CALL  #{code}: unknown, SIGSYS")
+            return SysResult(error=abi.ENOSYS)
+        _strace(p, f"CALL  {name}: not implemented")
+        return nosys(p, code, name)
+    try:
+        args = row.fetch(mem, argp)
+    except Fault:
+        _strace(p, f"CALL  {row.name}(<args at {argp:#x}: EFAULT>)")
+        return SysResult(error=abi.EFAULT, row=row)
+    if p.sys.strace is not None:
+        _strace(p, "CALL  " + row.format_call(args, mem))
+    res = SysResult(row=row)
+    try:
+        rv = row.handler(p, *args)
+        if rv is None:
+            pass
+        elif isinstance(rv, tuple):
+            res.eax, res.edx = rv[0] & 0xffffffff, rv[1] & 0xffffffff
+        elif row.ret == "off_t":
+            rv &= (1 << 64) - 1
+            res.eax, res.edx = rv & 0xffffffff, rv >> 32
+        else:
+            res.eax = rv & 0xffffffff
+    except Errno as e:
+        res.error = e.errno
+    except Fault:
+        res.error = abi.EFAULT
+    except WouldBlock as w:
+        res.block = w.chan
+        if p.sys.strace is not None:
+            _strace(p, f"RET   {row.name} (sleeping)")
+        return res
+    except OSError as e:                    # a host error a handler did not map
+        res.error = abi.xlat_errno(e)
+    except Exception:                       # a kernel bug: report, never crash the host
+        if getattr(p.sys, "strict", False):
+            raise
+        p.sys.stderr.write(f"kw86: internal error in syscall {code} ({row.name}):\n")
+        if os.environ.get("KW86_DEBUG"):
+            traceback.print_exc(file=p.sys.stderr)
+        else:
+            p.sys.stderr.write("  " + traceback.format_exc().strip().splitlines()[-1] + "\n")
+        res.error = abi.EIO
+    if p.sys.strace is not None:
+        _strace(p, "RET   " + format_result(row, res.error, res.eax, res.edx))
+    return res
+
+
+__all__ = ["TABLE", "ROWS", "NAMES", "dispatch", "SysResult", "Row", "Table", "sys"]

@@ -1,0 +1,217 @@
+"""Identity, session and time system calls (no CPU state needed)."""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import EINVAL, EPERM, ESRCH
+from kw86.nbsd.errors import Errno
+
+NOCHANGE = 0xffffffff
+NGROUPS_MAX = 16
+
+
+def sys_getpid(p):
+    return p.pid, p.ppid                    # getpid_with_ppid [abi §1]
+
+
+def sys_getppid(p):
+    return p.ppid
+
+
+def sys_getuid(p):
+    return p.cred.ruid, p.cred.euid         # getuid_with_euid
+
+
+def sys_geteuid(p):
+    return p.cred.euid
+
+
+def sys_getgid(p):
+    return p.cred.rgid, p.cred.egid         # getgid_with_egid
+
+
+def sys_getegid(p):
+    return p.cred.egid
+
+
+def sys_getgroups(p, gidsetsize, gidset):
+    g = p.cred.groups
+    if gidsetsize == 0:
+        return len(g)
+    if gidsetsize < len(g):
+        raise Errno(EINVAL)
+    p.mem.copyout(gidset, struct.pack(f"<{len(g)}I", *g))
+    return len(g)
+
+
+def sys_setgroups(p, gidsetsize, gidset):
+    if p.cred.euid != 0:
+        raise Errno(EPERM)
+    if gidsetsize < 0 or gidsetsize > NGROUPS_MAX:
+        raise Errno(EINVAL)
+    raw = p.mem.copyin(gidset, 4 * gidsetsize) if gidsetsize else b""
+    p.cred.groups = list(struct.unpack(f"<{gidsetsize}I", raw))
+
+
+def sys_setuid(p, uid):
+    c = p.cred
+    if c.euid == 0:
+        c.ruid = c.euid = c.svuid = uid
+    elif uid == c.ruid:
+        c.euid = c.svuid = uid
+    else:
+        raise Errno(EPERM)
+
+
+def sys_seteuid(p, euid):
+    c = p.cred
+    if c.euid != 0 and euid not in (c.ruid, c.svuid):
+        raise Errno(EPERM)
+    c.euid = euid
+
+
+def sys_setgid(p, gid):
+    c = p.cred
+    if c.euid == 0:
+        c.rgid = c.egid = c.svgid = gid
+    elif gid == c.rgid:
+        c.egid = c.svgid = gid
+    else:
+        raise Errno(EPERM)
+
+
+def sys_setegid(p, egid):
+    c = p.cred
+    if c.euid != 0 and egid not in (c.rgid, c.svgid):
+        raise Errno(EPERM)
+    c.egid = egid
+
+
+def sys_setreuid(p, ruid, euid):
+    c = p.cred
+    if c.euid != 0:
+        if ruid != NOCHANGE and ruid not in (c.ruid, c.euid):
+            raise Errno(EPERM)
+        if euid != NOCHANGE and euid not in (c.ruid, c.euid, c.svuid):
+            raise Errno(EPERM)
+    if euid != NOCHANGE:
+        c.euid = euid
+    if ruid != NOCHANGE:
+        c.ruid = ruid
+        c.svuid = c.euid
+
+
+def sys_setregid(p, rgid, egid):
+    c = p.cred
+    if c.euid != 0:
+        if rgid != NOCHANGE and rgid not in (c.rgid, c.egid):
+            raise Errno(EPERM)
+        if egid != NOCHANGE and egid not in (c.rgid, c.egid, c.svgid):
+            raise Errno(EPERM)
+    if egid != NOCHANGE:
+        c.egid = egid
+    if rgid != NOCHANGE:
+        c.rgid = rgid
+        c.svgid = c.egid
+
+
+def sys_issetugid(p):
+    return 0
+
+
+def sys_getpgrp(p):
+    return p.pgid
+
+
+def _find(p, pid):
+    if pid == 0 or pid == p.pid:
+        return p
+    procs = getattr(p.sys, "procs", None)
+    q = procs.get(pid) if procs else None
+    if q is None:
+        raise Errno(ESRCH)
+    return q
+
+
+def sys_getpgid(p, pid):
+    return _find(p, pid).pgid
+
+
+def sys_getsid(p, pid):
+    return _find(p, pid).sid
+
+
+def sys_setpgid(p, pid, pgid):
+    q = _find(p, pid)
+    if pgid < 0:
+        raise Errno(EINVAL)
+    if q.sid != p.sid:
+        raise Errno(EPERM)
+    q.pgid = pgid or q.pid
+
+
+def sys_setsid(p):
+    if p.pgid == p.pid:
+        raise Errno(EPERM)                  # already a group leader
+    p.sid = p.pgid = p.pid
+    return p.sid
+
+
+def sys___getlogin(p, namebuf, namelen):
+    name = p.login + b"\0"
+    if namelen < len(name):
+        raise Errno(EINVAL)
+    p.mem.copyout(namebuf, name)
+
+
+def sys___setlogin(p, namebuf):
+    if p.cred.euid != 0:
+        raise Errno(EPERM)
+    p.login = p.mem.copyinstr(namebuf, 17)
+
+
+# -- time (guest time is derived from cycles: System.clock, ns since the epoch)
+
+CLOCK_REALTIME, CLOCK_VIRTUAL, CLOCK_PROF, CLOCK_MONOTONIC = 0, 1, 2, 3
+
+
+def _clock(p, clock_id):
+    now = int(p.sys.clock())
+    if clock_id == CLOCK_REALTIME:
+        return now
+    if clock_id == CLOCK_MONOTONIC:
+        return now - getattr(p.sys, "boottime", 0)
+    if clock_id in (CLOCK_VIRTUAL, CLOCK_PROF):
+        return getattr(p, "cpu_ns", 0)
+    raise Errno(EINVAL)
+
+
+def _gettimeofday(p, tp, tzp, abiv):
+    if tp:
+        s, ns = abi.ns_split(_clock(p, CLOCK_REALTIME))
+        p.mem.copyout(tp, abi.pack_timeval(s, ns // 1000, abiv))
+    if tzp:
+        p.mem.copyout(tzp, b"\0" * 8)       # struct timezone: UTC, no DST
+
+
+def sys___gettimeofday50(p, tp, tzp):
+    _gettimeofday(p, tp, tzp, "10")
+
+
+def sys_gettimeofday(p, tp, tzp):
+    _gettimeofday(p, tp, tzp, "15")
+
+
+def sys___clock_gettime50(p, clock_id, tp):
+    s, ns = abi.ns_split(_clock(p, clock_id))
+    p.mem.copyout(tp, abi.pack_timespec(s, ns, "10"))
+
+
+def sys_clock_gettime(p, clock_id, tp):
+    s, ns = abi.ns_split(_clock(p, clock_id))
+    p.mem.copyout(tp, abi.pack_timespec(s, ns, "15"))
+
+
+def sys___clock_getres50(p, clock_id, tp):
+    _clock(p, clock_id)
+    if tp:
+        p.mem.copyout(tp, abi.pack_timespec(0, 10_000_000, "10"))   # hz = 100

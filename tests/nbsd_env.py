@@ -1,0 +1,110 @@
+"""Test harness for the NetBSD personality without a CPU.
+
+Env builds a System over a temporary host directory (the guest root), a
+bytearray-backed user memory, and a Proc; `call(name, *args)` puts the
+arguments on a fake user stack exactly as libc's stubs do and goes through
+the real dispatcher (argument fetching, PAD words, 64-bit off_t).
+"""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.proc import Proc
+from kw86.nbsd.syscalls import TABLE, dispatch
+from kw86.nbsd.system import System
+from kw86.nbsd.usermem import FlatUserMem
+
+BASE = 0x10000
+SIZE = 4 << 20
+
+
+class Env:
+    def __init__(self, root, clock_ns=1_700_000_000 * 10**9, **kw):
+        self.now = clock_ns
+        self.sys = System(str(root), clock=lambda: self.now, **kw)
+        self.sys.strict = True
+        self.mem = FlatUserMem(SIZE, BASE)
+        self.p = Proc(self.sys, mem=self.mem)
+        self.sp = BASE + SIZE - 0x1000
+        self.heap = BASE
+
+    # -- user memory helpers --
+    def alloc(self, n, data=None):
+        a = self.heap
+        self.heap += (n + 15) & ~15
+        assert self.heap < self.sp - 0x10000
+        if data is not None:
+            self.mem.copyout(a, data)
+        return a
+
+    def s(self, text):
+        if isinstance(text, str):
+            text = text.encode()
+        return self.alloc(len(text) + 1, text + b"\0")
+
+    def read(self, addr, n):
+        return self.mem.copyin(addr, n)
+
+    # -- system calls --
+    def call(self, name, *args, proc=None):
+        row = TABLE.byname[name]
+        words = []
+        vals = iter(args)
+        for a in row.args:
+            if a.kind == "pad":
+                words.append(0)
+                continue
+            v = next(vals)
+            if isinstance(v, (str, bytes)):
+                v = self.s(v)
+            if a.words == 2:
+                v &= (1 << 64) - 1
+                words += [v & 0xffffffff, v >> 32]
+            else:
+                words.append(v & 0xffffffff)
+        rest = list(vals)
+        assert not rest, f"too many args for {name}"
+        self.mem.copyout(self.sp + 4, struct.pack(f"<{len(words)}I", *words))
+        return dispatch(proc or self.p, row.num, self.sp)
+
+    def ok(self, name, *args, **kw):
+        r = self.call(name, *args, **kw)
+        assert r.error == 0 and r.block is None, \
+            f"{name}{args}: {abi.errno_name(r.error)} {r.block}"
+        if r.row.ret == "off_t":
+            return r.eax | (r.edx << 32)
+        return r.eax - (1 << 32) if r.eax & 0x80000000 else r.eax
+
+    def err(self, name, *args, **kw):
+        r = self.call(name, *args, **kw)
+        assert r.error, f"{name}{args} succeeded: {r.eax}"
+        return r.error
+
+    def stat(self, path, follow=True):
+        b = self.alloc(124)
+        self.ok("__stat50" if follow else "__lstat50", path, b)
+        return abi.unpack_stat50(self.read(b, 124))
+
+    def fstat(self, fd):
+        b = self.alloc(124)
+        self.ok("__fstat50", fd, b)
+        return abi.unpack_stat50(self.read(b, 124))
+
+    def write_fd(self, fd, data):
+        return self.ok("write", fd, self.alloc(len(data), data), len(data))
+
+    def read_fd(self, fd, n):
+        b = self.alloc(n)
+        k = self.ok("read", fd, b, n)
+        return self.read(b, k)
+
+    def readdir(self, path, abiv="10"):
+        fd = self.ok("open", path, abi.NBSD_O_RDONLY | abi.NBSD_O_DIRECTORY, 0)
+        b = self.alloc(4096)
+        out = []
+        while True:
+            n = self.ok("__getdents30" if abiv == "10" else "getdents", fd, b, 4096)
+            if n == 0:
+                break
+            out += abi.unpack_dirents(self.read(b, n), abiv)
+        self.ok("close", fd)
+        return out

@@ -1,0 +1,374 @@
+"""System-level CPU tests: small programs (bytes inline, each line commented
+with its assembly) run on a Machine with a real GDT, IDT and TSS in guest
+memory.  Expected behaviour: Intel SDM Vol. 3A ch. 5-6 and Vol. 2."""
+
+import struct
+
+import pytest
+
+import kw86
+from kw86 import exec as kexec
+from kw86.machine import Machine
+
+from kw86.testing import (GDT, IDT, TSS, KCODE, KDATA, UCODE, UDATA, TSS_SEL, GATE_SEL,
+    KTEXT, UTEXT, USTACK, KSTACK, PD, PT0, desc, gate, make_system as make_env)
+
+
+def stack_words(m, n):
+    esp = m.get_reg("esp")
+    return list(struct.unpack(f"<{n}I", m.read(esp, 4 * n)))
+
+
+def test_int80_trap_gate_ring3_to_ring0_and_iret_back():
+    m = make_env()
+    m.write(UTEXT, bytes.fromhex(
+        "b814000000"    # mov eax, 0x14
+        "cd80"          # int 0x80
+        "cc"))          # int3
+    m.write(KTEXT, bytes.fromhex(
+        "cc"            # int3            (stop inside the handler)
+        "b842000000"    # mov eax, 0x42
+        "cf"))          # iretd
+    r = m.run(100)
+    assert r.event == "exception" and r.exception.vector == 3
+    assert m.cpl == 0 and m.get_reg("cs") == KCODE and m.get_reg("ss") == KDATA
+    assert m.get_reg("esp") == KSTACK - 20          # SS, ESP, EFLAGS, CS, EIP
+    eip, cs, fl, esp, ss = stack_words(m, 5)
+    assert (eip, cs, esp, ss) == (UTEXT + 7, UCODE, USTACK, UDATA)
+    assert fl & 0x200                               # IF of the interrupted code
+    assert m.get_reg("eflags") & 0x200              # trap gate keeps IF
+    r = m.run(100)
+    assert r.event == "exception" and r.exception.vector == 3
+    assert m.cpl == 3 and m.get_reg("cs") == UCODE and m.get_reg("ss") == UDATA
+    assert m.get_reg("esp") == USTACK and m.get_reg("eax") == 0x42
+    assert m.get_reg("eip") == UTEXT + 8
+
+
+def test_int_through_dpl0_gate_from_ring3_is_gp():
+    m = make_env()
+    m.intercept = {3, 13}
+    m.write(UTEXT, bytes.fromhex("cd81"))           # int 0x81
+    r = m.run(10)
+    assert r.exception.vector == 13
+    assert r.exception.error_code == 0x81 * 8 + 2  # IDT bit set
+    assert m.get_reg("eip") == UTEXT and m.cpl == 3
+
+
+def test_user_write_to_supervisor_page_faults():
+    m = make_env(paging=True)
+    m.intercept = {14}
+    m.write(UTEXT, bytes.fromhex("c70510000500 01000000"))   # mov dword [0x50010], 1
+    r = m.run(10)
+    e = r.exception
+    assert (e.vector, e.error_code, e.cr2) == (14, 7, 0x50010)   # P | W | U
+    assert m.get_cr(2) == 0x50010
+    assert m.read(0x50010, 4) == b"\0\0\0\0"
+    m.set_reg("eip", UTEXT)
+    m.write(UTEXT, bytes.fromhex("a110000500"))               # mov eax, [0x50010]
+    e = m.run(10).exception
+    assert (e.vector, e.error_code, e.cr2) == (14, 5, 0x50010)
+
+
+def test_cr0_wp_makes_supervisor_write_to_readonly_page_fault():
+    m = make_env(cpl=0, paging=True)
+    m.intercept = {14, 3}
+    code = bytes.fromhex("c70520100500 78563412"    # mov dword [0x51020], 0x12345678
+                         "cc")                       # int3
+    m.write(KTEXT + 0x400, code)
+    r = m.run(10)                                   # WP=0: the write succeeds
+    assert r.exception.vector == 3
+    assert m.read(0x51020, 4) == bytes.fromhex("78563412")
+    m.set_cr(0, m.get_cr(0) | 0x10000)              # WP
+    m.set_reg("eip", KTEXT + 0x400)
+    e = m.run(10).exception
+    assert (e.vector, e.error_code, e.cr2) == (14, 3, 0x51020)   # P | W, supervisor
+
+
+def test_accessed_and_dirty_bits_are_set():
+    m = make_env(paging=True)
+    m.write(UTEXT, bytes.fromhex("c70500600600 01000000 cc"))  # mov dword [0x66000], 1; int3
+    m.run(10)
+    pte = m.read_u32(PT0 + 4 * 0x66)
+    assert pte & 0x60 == 0x60
+    assert m.read_u32(PD) & 0x20
+
+
+def test_ud_reports_bytes():
+    m = make_env()
+    m.intercept = {6}
+    m.write(UTEXT, bytes.fromhex("0f0b"))           # ud2
+    e = m.run(10).exception
+    assert e.vector == 6 and e.error_code is None and e.insn_bytes == b"\x0f\x0b"
+
+
+def test_bound_raises_br():
+    m = make_env()
+    m.intercept = {5}
+    m.write(0x6000, struct.pack("<ii", -5, 10))
+    m.write(UTEXT, bytes.fromhex("b80b000000"       # mov eax, 11
+                                 "620500600000"))   # bound eax, [0x6000]
+    e = m.run(10).exception
+    assert e.vector == 5 and e.error_code is None and m.get_reg("eip") == UTEXT + 5
+
+
+def test_de_on_divide_by_zero():
+    if "div" not in kexec.REGISTERED:
+        pytest.skip("div not implemented yet")
+    m = make_env()
+    m.intercept = {0}
+    m.write(UTEXT, bytes.fromhex("31c9 f7f1"))      # xor ecx, ecx; div ecx
+    e = m.run(10).exception
+    assert e.vector == 0 and m.get_reg("eip") == UTEXT + 2
+
+
+def test_gp_on_segment_limit_violation_and_ss_on_stack():
+    m = make_env()
+    m.intercept = {12, 13}
+    m.set_segment("ds", UDATA, 0, 0xFFF, dpl=3)
+    m.write(UTEXT, bytes.fromhex("a1fe0f0000"))     # mov eax, [0xffe]  (4 bytes past 0xfff)
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (13, 0)
+    m.set_segment("ss", UDATA, 0, USTACK - 1, dpl=3, type=0x7)   # expand-down: ESP-4 below limit
+    m.set_reg("eip", UTEXT + 5)
+    m.write(UTEXT + 5, bytes.fromhex("50"))         # push eax
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (12, 0)
+    assert m.get_reg("esp") == USTACK
+
+
+def test_double_fault_when_gp_gate_not_present():
+    m = make_env()
+    m.intercept = {8}
+    m.set_segment("ds", UDATA, 0, 0xFFF, dpl=3)
+    m.write(UTEXT, bytes.fromhex("a100200000"))     # mov eax, [0x2000] -> #GP, gate 13 absent -> #NP
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (8, 0)
+
+
+def test_triple_fault_is_an_event():
+    m = make_env(idt_limit=0)
+    m.write(UTEXT, bytes.fromhex("0f0b"))           # ud2 -> no IDT -> #GP -> #DF -> triple
+    r = m.run(10)
+    assert r.event == "triple_fault"
+    assert m.get_reg("eip") == UTEXT
+
+
+def test_io_at_cpl3_iopl0_uses_the_tss_bitmap():
+    m = make_env()
+    m.intercept = {13, 3}
+    seen = []
+    m.set_port_handler(0x80, read=lambda p, s: 0x5A, write=lambda p, s, v: seen.append((p, s, v)))
+    m.write(UTEXT, bytes.fromhex("b077 e680"        # mov al, 0x77; out 0x80, al (allowed)
+                                 "e480"             # in al, 0x80
+                                 "e681"))           # out 0x81, al -> #GP(0)
+    e = m.run(10).exception
+    assert seen == [(0x80, 1, 0x77)]
+    assert m.get_reg("al") == 0x5A
+    assert (e.vector, e.error_code) == (13, 0) and m.get_reg("eip") == UTEXT + 6
+
+
+def test_io_iopl3_allows_everything():
+    m = make_env(iopl=3)
+    m.intercept = {13, 3}
+    m.write(UTEXT, bytes.fromhex("e681 e4ff cc"))   # out 0x81, al; in al, 0xff; int3
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.get_reg("al") == 0xFF
+
+
+def test_cli_at_cpl3_is_gp():
+    m = make_env()
+    m.intercept = {13}
+    m.write(UTEXT, bytes.fromhex("fa"))
+    assert m.run(5).exception.vector == 13
+
+
+def test_call_gate_to_ring0_copies_params_and_retf_returns():
+    m = make_env()
+    m.write(UTEXT, bytes.fromhex(
+        "68efbeadde"        # push 0xdeadbeef   (the one parameter)
+        "9a0000000033 00"   # call far 0x33:0   (call gate, 1 param)
+        "cc"))              # int3
+    m.write(KTEXT + 0x100, bytes.fromhex(
+        "cc"                # int3
+        "ca0400"))          # retf 4
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.cpl == 0
+    eip, cs, param, esp, ss = stack_words(m, 5)
+    assert (eip, cs, param, esp, ss) == (UTEXT + 12, UCODE, 0xDEADBEEF, USTACK - 4, UDATA)
+    assert m.get_reg("esp") == KSTACK - 20
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.cpl == 3
+    assert m.get_reg("esp") == USTACK and m.get_reg("eip") == UTEXT + 13
+
+
+def test_sysenter_sysexit():
+    m = make_env()
+    m.set_msr(0x174, KCODE)
+    m.set_msr(0x175, KSTACK)
+    m.set_msr(0x176, KTEXT + 0x200)
+    m.write(UTEXT, bytes.fromhex("89e1"             # mov ecx, esp
+                                 "ba0a000200"       # mov edx, UTEXT+10
+                                 "0f34"             # sysenter
+                                 "90"               # (skipped)
+                                 "cc"))             # int3 at UTEXT+10
+    m.write(KTEXT + 0x200, bytes.fromhex("cc 0f35"))    # int3; sysexit
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.cpl == 0 and m.get_reg("esp") == KSTACK
+    assert m.get_reg("eflags") & 0x200 == 0
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.cpl == 3
+    assert m.get_reg("cs") == UCODE and m.get_reg("ss") == UDATA
+    assert m.get_reg("eip") == UTEXT + 11 and m.get_reg("esp") == USTACK
+
+
+def test_timer_interrupt_preempts_user_loop():
+    m = make_env()
+    m.write(UTEXT, bytes.fromhex("ebfe"))           # jmp $
+    m.write(KTEXT + 0x300, bytes.fromhex("cc"))     # int3 in the timer handler
+    m.set_timer(1000, 0x20)
+    r = m.run(100000)
+    assert r.exception.vector == 3 and m.cpl == 0
+    eip, cs, fl, esp, ss = stack_words(m, 5)
+    assert (eip, cs) == (UTEXT, UCODE)
+    assert m.get_reg("eflags") & 0x200 == 0         # interrupt gate clears IF
+    assert 1000 + 130 <= m.cycles < 1200            # + delivery (70) + privilege change (60)
+
+
+def test_sti_hlt_waits_for_the_timer_and_the_clock_jumps():
+    m = make_env(cpl=0)
+    m.set_reg("eflags", 0x2)
+    m.write(KTEXT + 0x400, bytes.fromhex("fb f4 cc"))   # sti; hlt; int3
+    m.write(KTEXT + 0x300, bytes.fromhex("cf"))         # iretd
+    m.set_timer(5_000_000, 0x20)
+    r = m.run(100)
+    assert r.exception.vector == 3
+    assert m.get_reg("eip") == KTEXT + 0x403
+    assert 5_000_000 <= m.cycles < 5_000_200
+    assert m.timer_ticks == 1
+
+
+def test_hlt_with_interrupts_off_is_a_hang():
+    m = make_env(cpl=0)
+    m.set_reg("eflags", 0x2)
+    m.write(KTEXT + 0x400, bytes.fromhex("f4"))
+    assert m.run(10).event == "hang"
+
+
+def test_self_modifying_code_is_seen():
+    m = make_env(cpl=0)
+    m.write(KTEXT + 0x400, bytes.fromhex(
+        "c6050a040100 40"   # mov byte [KTEXT+0x40a], 0x40 (inc eax)
+        "909090"            # nop x3
+        "48"                # dec eax  (rewritten to inc eax)
+        "cc"))              # int3
+    m.set_reg("eip", KTEXT + 0x40A)
+    m.run(1)                                        # decode and cache "dec eax"
+    assert m.get_reg("eax") == 0xFFFFFFFF
+    m.set_reg("eax", 0)
+    m.set_reg("eip", KTEXT + 0x400)
+    m.run(10)
+    assert m.get_reg("eax") == 1
+
+
+def test_python_write_invalidates_decoded_code():
+    m = make_env(cpl=0)
+    m.write(KTEXT + 0x400, bytes.fromhex("40 cc"))  # inc eax; int3
+    m.run(10)
+    assert m.get_reg("eax") == 1
+    m.write(KTEXT + 0x400, bytes.fromhex("48"))     # dec eax
+    m.set_reg("eip", KTEXT + 0x400)
+    m.run(10)
+    assert m.get_reg("eax") == 0
+
+
+def test_hypercall_port_from_cpl0_costs_no_cycles():
+    m = make_env(cpl=0)
+    calls = []
+    m.set_port_handler(0xE9, write=lambda p, s, v: calls.append(v), free=True)
+    m.write(KTEXT + 0x400, bytes.fromhex("b80c000000 e7e9 cc"))   # mov eax, 12; out 0xe9, eax; int3
+    m.run(10)
+    assert calls == [12]
+    assert m.cycles < 10
+
+
+def test_iret_to_ring3_nulls_kernel_data_segments():
+    m = make_env()
+    m.write(UTEXT, bytes.fromhex("cd80 cc"))        # int 0x80; int3
+    m.write(KTEXT, bytes.fromhex(
+        "66b81000"          # mov ax, 0x10
+        "8ed8"              # mov ds, ax
+        "cf"))              # iretd
+    m.run(10)
+    assert m.cpl == 3 and m.get_reg("ds") == 0
+    assert m.get_segment("ds").valid is False or m.get_segment("ds").valid == 0
+
+
+def test_lar_lsl_verr_verw():
+    m = make_env()
+    m.write(UTEXT, bytes.fromhex(
+        "b823000000"        # mov eax, 0x23
+        "0f02d8"            # lar ebx, eax
+        "0f03c8"            # lsl ecx, eax
+        "0f00e0"            # verr ax
+        "9c"                # pushfd
+        "b810000000"        # mov eax, 0x10  (DPL 0 data: invisible at CPL 3)
+        "0f00e8"            # verw ax
+        "9c"                # pushfd
+        "cc"))
+    m.run(20)
+    # LAR: dword 2 masked by 00FxFF00h; bits 19:16 undefined (SDM LAR), kw86 gives 0
+    assert m.get_reg("ebx") == 0x00C0F300 and m.get_reg("ecx") == 0xFFFFFFFF
+    f2, f1 = stack_words(m, 2)
+    assert f1 & 0x40 and not f2 & 0x40
+
+
+def test_cpuid_reports_p6_without_fpu_and_mmx():
+    m = make_env()
+    m.write(UTEXT, bytes.fromhex("31c0 0fa2 cc"))   # xor eax,eax; cpuid; int3
+    if "xor" not in kexec.REGISTERED:
+        pytest.skip("xor")
+    m.run(10)
+    vendor = struct.pack("<III", m.get_reg("ebx"), m.get_reg("edx"), m.get_reg("ecx"))
+    assert vendor == b"GenuineIntel"
+    m.set_reg("eip", UTEXT + 2)
+    m.set_reg("eax", 1)
+    m.run(10)
+    assert (m.get_reg("eax") >> 8) & 0xF == 6
+    edx = m.get_reg("edx")
+    assert not edx & 1 and not edx & (1 << 23)      # no FPU, no MMX
+    assert edx & (1 << 11) and edx & (1 << 4)       # SEP, TSC
+
+
+def test_x87_raises_nm_with_em_set():
+    m = make_env()
+    m.intercept = {7}
+    m.write(UTEXT, bytes.fromhex("d9e8"))           # fld1
+    assert m.run(5).exception.vector == 7
+
+
+def test_rep_movs_interrupted_by_page_fault_resumes():
+    if "movsd" not in kexec.REGISTERED:
+        pytest.skip("string instructions not implemented yet")
+    m = make_env(paging=True)
+    m.intercept = {14, 3}
+    src = bytes(range(256)) * 32                    # 8 KiB
+    m.write(0x70000, src)
+    # make the destination's second page not present
+    m.write_u32(PT0 + 4 * 0x81, 0)
+    m.flush_tlb()
+    m.write(UTEXT, bytes.fromhex(
+        "be00000700"        # mov esi, 0x70000
+        "bf00000800"        # mov edi, 0x80000
+        "b900080000"        # mov ecx, 0x800 (dwords)
+        "fc"                # cld
+        "f3a5"              # rep movsd
+        "cc"))
+    e = m.run(100000).exception
+    assert (e.vector, e.cr2, e.error_code) == (14, 0x81000, 6)
+    assert m.get_reg("ecx") == 0x400 and m.get_reg("edi") == 0x81000
+    assert m.get_reg("esi") == 0x71000 and m.get_reg("eip") == UTEXT + 16
+    m.write_u32(PT0 + 4 * 0x81, 0x81000 | 7)       # "page in", resume
+    m.flush_tlb()
+    r = m.run(100000)
+    assert r.exception.vector == 3
+    assert m.read(0x80000, 8192) == src and m.get_reg("ecx") == 0

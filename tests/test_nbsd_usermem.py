@@ -1,0 +1,63 @@
+"""copyin/copyout against a real kw86.Machine's page tables."""
+import pytest
+
+from kw86.nbsd import abi
+from kw86.nbsd.errors import Errno, Fault
+from kw86.nbsd.usermem import FlatUserMem, MachineUserMem
+
+
+def test_flat_usermem():
+    m = FlatUserMem(8192, base=0x1000)
+    m.copyout(0x1000, b"abc\0")
+    assert m.copyinstr(0x1000, 100) == b"abc"
+    with pytest.raises(Fault):
+        m.copyin(0xfff, 2)
+    with pytest.raises(Fault):
+        m.copyout(0x2fff, b"xy")
+    m.copyout(0x1100, b"x" * 50)
+    with pytest.raises(Errno) as e:
+        m.copyinstr(0x1100, 10)
+    assert e.value.errno == abi.ENAMETOOLONG
+    m.copyout(0x2ffc, b"end!")              # no NUL before the unmapped end
+    with pytest.raises(Fault):
+        m.copyinstr(0x2ffc, 100)
+
+
+def _machine():
+    machine = pytest.importorskip("kw86.machine")
+    try:
+        return machine.Machine(mem_size=1 << 20)
+    except Exception as e:                  # the CPU is being built in parallel
+        pytest.skip(f"Machine unavailable: {e}")
+
+
+def test_machine_usermem_paging():
+    m = _machine()
+    pd, pt = 0x10000, 0x11000
+    m.write_u32(pd + 0, pt | 0x7)                       # PDE 0: user, rw
+    m.write_u32(pt + 4 * 0x20, 0x20000 | 0x7)          # 0x20000: user rw
+    m.write_u32(pt + 4 * 0x21, 0x21000 | 0x5)          # 0x21000: user ro
+    m.write_u32(pt + 4 * 0x22, 0x22000 | 0x3)          # 0x22000: supervisor rw
+    m.set_cr(3, pd)
+    m.set_cr(0, 0x80010001)                            # PG, WP, PE
+    m.flush_tlb()
+    um = MachineUserMem(m)
+    um.copyout(0x20ff0, b"hello\0")
+    assert um.copyinstr(0x20ff0, 64) == b"hello"
+    assert m.read(0x20ff0, 5) == b"hello"
+    assert um.copyin(0x21000, 4) == bytes(4)           # readable
+    with pytest.raises(Fault):
+        um.copyout(0x21000, b"x")                      # read-only page
+    with pytest.raises(Fault):
+        um.copyout(0x20ffe, b"xyz1")                   # runs into the read-only page
+    assert m.read(0x20ffe, 2) == b"\0\0"               # nothing was written
+    with pytest.raises(Fault):
+        um.copyin(0x22000, 4)                          # supervisor page
+    with pytest.raises(Fault):
+        um.copyin(0x400000, 4)                         # unmapped
+    with pytest.raises(Fault):
+        um.copyin(0xc0000000, 4)                       # kernel space
+    charged = []
+    um = MachineUserMem(m, charge=charged.append)
+    um.copyin(0x20000, 100)
+    assert charged == [100]

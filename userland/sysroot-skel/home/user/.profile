@@ -1,0 +1,4 @@
+# kw86 guest: login shell settings for `user`
+PATH=/bin:/usr/bin
+HOME=/home/user
+export PATH HOME
