@@ -130,7 +130,7 @@ ctypedef struct Cpu:
     uint8_t stack32         # SS.B: ESP (1) or SP (0) for stack operations
     uint8_t halted          # in hlt, waiting for an interrupt
     uint8_t user            # 1 when cpl == 3 (TLB mode of data accesses)
-    uint8_t _pad0
+    uint8_t cs_check        # CS is 16-bit or not 4G: the loop masks EIP / checks the limit
     uint64_t shadow_ic      # interrupt shadow: no interrupt when icount == this (sti, mov/pop ss)
     SegCache seg[6]         # ES CS SS DS FS GS
     SegCache ldtr           # LDTR (sel + hidden base/limit)

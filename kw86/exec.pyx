@@ -645,13 +645,18 @@ cdef int load_sreg(Cpu* c, int s, uint32_t sel) noexcept nogil:
     c.cycles += c.cost_ev[EVC_SEG_LOAD]
     return 0
 
+cdef void cs_changed(Cpu* c) noexcept nogil:
+    """CS's hidden part changed: derived loop state."""
+    c.seg[SEG_CS].flat = 0
+    c.code32 = c.seg[SEG_CS].big
+    c.cs_check = (not c.code32) or c.seg[SEG_CS].limit != 0xFFFFFFFFu
+    c.m.ifetch_page = KW_NOTAG
+
 cdef void load_cs_cache(Cpu* c, uint32_t sel, uint32_t lo, uint32_t hi, int cpl) noexcept nogil:
     """Commit a CS load (checks done by the caller): RPL forced to cpl."""
     seg_from_desc(&c.seg[SEG_CS], (sel & 0xFFFC) | cpl, lo, hi | 0x100)
-    c.seg[SEG_CS].flat = 0
-    c.code32 = c.seg[SEG_CS].big
+    cs_changed(c)
     set_cpl(c, cpl)
-    c.m.ifetch_page = KW_NOTAG
 
 cdef void null_outer_segs(Cpu* c) noexcept nogil:
     """After a return to an outer level: data segment registers that the new
@@ -909,7 +914,7 @@ cdef int soft_int(Cpu* c, int vec) noexcept nogil:
 
 cdef void update_attn(Cpu* c) noexcept nogil:
     cdef uint64_t a = 0xFFFFFFFFFFFFFFFFu
-    if c.irq_pending:
+    if c.irq_pending or c.halted:
         a = 0
     if c.timer_on and c.timer_next < a:
         a = c.timer_next
@@ -969,6 +974,10 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
             fn = op_ud
         if (e.insn.prefixes & PFX_LOCK) and not ((ri.attrs & ATTR_LOCK_OK) and _has_mem_dst(&e.insn)):
             fn = op_ud                      # LOCK on a non-lockable form: #UD
+        else:
+            # per-form fast handlers (exec_misc.pxi / exec_alu.pxi)
+            fn = specialise_misc(fn, &e.insn)
+            fn = specialise_alu(fn, &e.insn)
         e.cycles = c.cost_class[ri.cls] if ri.cls < NCLASS_MAX else 1
     if e.insn.fault != FAULT_NONE:
         e.cycles = 1
@@ -976,7 +985,7 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
     e.bits32 = c.code32
     if cache and phys < c.m.mem_size:
         mmu_mark_code(&c.m, phys >> 12)
-        e.tag = phys
+        e.tag = phys | (<uint32_t>c.code32 << 31)
     elif cache:
         e.tag = KW_DC_NOTAG
     return e
@@ -1043,29 +1052,29 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
         return EV_STOP
     update_attn(c)
     while True:
-        # a pending host I/O completion must reach its instruction first
+        # (a pending host I/O completion must reach its instruction first)
         if unlikely(c.cycles >= c.attn) and not c.io_ready:
             rc = slow_checks(c)
             if rc:
                 done[0] = n
                 return rc
-        if unlikely(c.halted):
-            if not (c.eflags & F_IF):
-                done[0] = n
-                return EV_HANG
-            if c.irq_pending:
-                c.shadow_ic = 0xFFFFFFFFFFFFFFFFu
-                continue
-            if c.timer_on:
-                # idle: the clock jumps to the next tick (DESIGN: idle CPU)
-                if c.cycle_limit and c.cycle_limit < c.timer_next:
-                    c.cycles = c.cycle_limit
+            if c.halted:
+                if not (c.eflags & F_IF):
                     done[0] = n
-                    return EV_CYCLES
-                c.cycles = c.timer_next
-                continue
-            done[0] = n
-            return EV_HLT
+                    return EV_HANG
+                if c.irq_pending:
+                    c.shadow_ic = 0xFFFFFFFFFFFFFFFFu
+                    continue
+                if c.timer_on:
+                    # idle: the clock jumps to the next tick (DESIGN: idle CPU)
+                    if c.cycle_limit and c.cycle_limit < c.timer_next:
+                        c.cycles = c.cycle_limit
+                        done[0] = n
+                        return EV_CYCLES
+                    c.cycles = c.timer_next
+                    continue
+                done[0] = n
+                return EV_HLT
         if unlikely(n >= budget):
             done[0] = n
             return EV_BUDGET
@@ -1092,7 +1101,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
                     return rc
                 continue
         e = &dc[phys & (KW_DC_SIZE - 1)]
-        if unlikely(e.tag != phys or e.bits32 != c.code32):
+        if unlikely(e.tag != (phys | (<uint32_t>c.code32 << 31))):
             e = decode_fill(c, e, lin, phys)
             if e == NULL:
                 rc = handle_fault(c)
@@ -1101,15 +1110,16 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
                     return rc
                 continue
         c.eip_next = eip + e.insn.length
-        if unlikely(not c.code32):
-            c.eip_next &= 0xFFFF
-        if unlikely(cs.limit != 0xFFFFFFFFu and eip + e.insn.length - 1 > cs.limit):
-            raise_gp(c, 0)
-            rc = handle_fault(c)
-            if rc:
-                done[0] = n
-                return rc
-            continue
+        if unlikely(c.cs_check):
+            if not c.code32:
+                c.eip_next &= 0xFFFF
+            if eip + e.insn.length - 1 > cs.limit:
+                raise_gp(c, 0)
+                rc = handle_fault(c)
+                if rc:
+                    done[0] = n
+                    return rc
+                continue
         # ---- execute ----
         rc = (<op_fn>e.fn)(c, &e.insn)
         if likely(rc == RC_OK):

@@ -10,6 +10,8 @@ cdef class Core:
     cdef Cpu* c
 
     def __cinit__(self, uint32_t mem_size=64 << 20):
+        if mem_size == 0 or mem_size > 0x80000000u:
+            raise ValueError("guest memory must be 4 KiB .. 2 GiB")
         self.c = <Cpu*>calloc(1, sizeof(Cpu))
         if self.c == NULL:
             raise MemoryError("kw86: cannot allocate the CPU state")
@@ -33,7 +35,7 @@ cdef class Core:
             seg_update(&self.c.seg[k])
         self.c.seg[SEG_CS].access = 0x9B
         seg_update(&self.c.seg[SEG_CS])
-        self.c.seg[SEG_CS].flat = 0
+        cs_changed(self.c)
         for k in range(NCLASS_MAX):
             self.c.cost_class[k] = 1
         self.c.m.ifetch_page = KW_NOTAG
@@ -81,9 +83,14 @@ cdef class Core:
         """Linear -> physical as the guest would (sets A/D bits); None on a
         fault (then .last_fault gives (address, error code))."""
         cdef uint32_t pa
-        if mmu_translate(&self.c.m, lin, write, user, &pa):
-            return None
-        return pa
+        cdef uint64_t* cyc = self.c.m.cycles
+        self.c.m.cycles = NULL          # host accesses charge no page walks
+        try:
+            if mmu_translate(&self.c.m, lin, write, user, &pa):
+                return None
+            return pa
+        finally:
+            self.c.m.cycles = cyc
 
     @property
     def last_fault(self):
@@ -94,14 +101,19 @@ cdef class Core:
         cdef bytearray out = bytearray(n)
         cdef uint8_t* p = out
         cdef uint32_t done = 0, chunk
-        while done < n:
-            chunk = 4096 - ((lin + done) & 0xFFF)
-            if chunk > n - done:
-                chunk = n - done
-            if mmu_read_buf(&self.c.m, lin + done, chunk, user, p + done):
-                return None
-            done += chunk
-        return bytes(out)
+        cdef uint64_t* cyc = self.c.m.cycles
+        self.c.m.cycles = NULL
+        try:
+            while done < n:
+                chunk = 4096 - ((lin + done) & 0xFFF)
+                if chunk > n - done:
+                    chunk = n - done
+                if mmu_read_buf(&self.c.m, lin + done, chunk, user, p + done):
+                    return None
+                done += chunk
+            return bytes(out)
+        finally:
+            self.c.m.cycles = cyc
 
     def write_lin(self, uint32_t lin, data, bint user=False):
         """Write bytes at a linear address through paging; False on a fault
@@ -109,14 +121,19 @@ cdef class Core:
         cdef bytes b = bytes(data)
         cdef const uint8_t* p = b
         cdef uint32_t n = len(b), done = 0, chunk
-        while done < n:
-            chunk = 4096 - ((lin + done) & 0xFFF)
-            if chunk > n - done:
-                chunk = n - done
-            if mmu_write_buf(&self.c.m, lin + done, chunk, user, p + done):
-                return False
-            done += chunk
-        return True
+        cdef uint64_t* cyc = self.c.m.cycles
+        self.c.m.cycles = NULL
+        try:
+            while done < n:
+                chunk = 4096 - ((lin + done) & 0xFFF)
+                if chunk > n - done:
+                    chunk = n - done
+                if mmu_write_buf(&self.c.m, lin + done, chunk, user, p + done):
+                    return False
+                done += chunk
+            return True
+        finally:
+            self.c.m.cycles = cyc
 
     def flush_tlb(self):
         mmu_flush(&self.c.m)
@@ -221,9 +238,7 @@ cdef class Core:
         sc.valid = valid
         seg_update(sc)
         if s == SEG_CS:
-            sc.flat = 0
-            self.c.code32 = big
-            self.c.m.ifetch_page = KW_NOTAG
+            cs_changed(self.c)
         elif s == SEG_SS:
             self.c.stack32 = big
 
@@ -244,9 +259,7 @@ cdef class Core:
             return False
         seg_from_desc(sc, sel, lo, hi)
         if s == SEG_CS:
-            sc.flat = 0
-            self.c.code32 = sc.big
-            self.c.m.ifetch_page = KW_NOTAG
+            cs_changed(self.c)
         elif s == SEG_SS:
             self.c.stack32 = sc.big
         return True
@@ -311,6 +324,7 @@ cdef class Core:
     @halted.setter
     def halted(self, v):
         self.c.halted = 1 if v else 0
+        update_attn(self.c)
 
     @property
     def cycles(self):

@@ -393,7 +393,61 @@ cdef int op_hlt(Cpu* c, const Insn* i) noexcept nogil:
     if c.cpl != 0:
         return raise_gp(c, 0)
     c.halted = 1
+    c.attn = 0
     return RC_OK
+
+# --- per-form fast handlers, chosen at decode time ----------------------------
+
+cdef int op_mov_rr32(Cpu* c, const Insn* i) noexcept nogil:
+    c.gpr[i.ops[0].reg] = c.gpr[i.ops[1].reg]
+    return RC_OK
+
+cdef int op_mov_ri32(Cpu* c, const Insn* i) noexcept nogil:
+    c.gpr[i.ops[0].reg] = i.imm
+    return RC_OK
+
+cdef int op_mov_rm32(Cpu* c, const Insn* i) noexcept nogil:
+    return rd_mem(c, i.seg, ea(c, i), 4, &c.gpr[i.ops[0].reg])
+
+cdef int op_mov_mr32(Cpu* c, const Insn* i) noexcept nogil:
+    return wr_mem(c, i.seg, ea(c, i), 4, c.gpr[i.ops[1].reg])
+
+cdef int op_push_r32(Cpu* c, const Insn* i) noexcept nogil:
+    cdef uint32_t sp
+    if not c.stack32:
+        return op_push(c, i)
+    sp = c.gpr[4] - 4
+    if wr_mem(c, SEG_SS, sp, 4, c.gpr[i.ops[0].reg]):
+        return RC_FAULT
+    c.gpr[4] = sp
+    return RC_OK
+
+cdef int op_pop_r32(Cpu* c, const Insn* i) noexcept nogil:
+    cdef uint32_t v
+    if not c.stack32:
+        return op_pop(c, i)
+    if rd_mem(c, SEG_SS, c.gpr[4], 4, &v):
+        return RC_FAULT
+    c.gpr[4] += 4
+    c.gpr[i.ops[0].reg] = v
+    return RC_OK
+
+cdef op_fn specialise_misc(op_fn fn, const Insn* i) noexcept nogil:
+    cdef int k0 = i.ops[0].kind, k1 = i.ops[1].kind
+    if fn == op_mov and i.ops[0].size == 4:
+        if k0 == OPK_REG and k1 == OPK_REG:
+            return op_mov_rr32
+        if k0 == OPK_REG and k1 == OPK_IMM:
+            return op_mov_ri32
+        if k0 == OPK_REG and k1 == OPK_MEM and i.ops[1].size == 4:
+            return op_mov_rm32
+        if k0 == OPK_MEM and k1 == OPK_REG and i.ops[1].size == 4:
+            return op_mov_mr32
+    elif fn == op_push and k0 == OPK_REG and i.opsize == 4:
+        return op_push_r32
+    elif fn == op_pop and k0 == OPK_REG and i.opsize == 4:
+        return op_pop_r32
+    return fn
 
 cdef register_misc():
     global OP_LOOPE, OP_LOOPNE, CLS_JMPF, CLS_CALLF

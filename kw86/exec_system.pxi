@@ -208,6 +208,7 @@ cdef int op_iret(Cpu* c, const Insn* i) noexcept nogil:   # iret / iretd
         sp_set(c, sp_off(c, 3 * sz))
         c.seg[SEG_CS].sel = sel & 0xFFFF
         c.seg[SEG_CS].base = (sel & 0xFFFF) << 4
+        cs_changed(c)
         old = get_eflags(c)
         mask = 0xFFFF if sz == 2 else 0x257FD5
         set_eflags_all(c, (old & ~mask) | (fl & mask))
@@ -760,10 +761,9 @@ cdef int op_sysenter(Cpu* c, const Insn* i) noexcept nogil:
     flat_seg(&c.seg[SEG_CS], c.sysenter_cs & 0xFFFC, 1, 0)
     c.seg[SEG_CS].flat = 0
     flat_seg(&c.seg[SEG_SS], (c.sysenter_cs + 8) & 0xFFFC, 0, 0)
-    c.code32 = 1
+    cs_changed(c)
     c.stack32 = 1
     set_cpl(c, 0)
-    c.m.ifetch_page = KW_NOTAG
     c.gpr[4] = c.sysenter_esp
     c.eip_next = c.sysenter_eip
     return RC_OK
@@ -774,10 +774,9 @@ cdef int op_sysexit(Cpu* c, const Insn* i) noexcept nogil:
     flat_seg(&c.seg[SEG_CS], ((c.sysenter_cs + 16) & 0xFFFC) | 3, 1, 3)
     c.seg[SEG_CS].flat = 0
     flat_seg(&c.seg[SEG_SS], ((c.sysenter_cs + 24) & 0xFFFC) | 3, 0, 3)
-    c.code32 = 1
+    cs_changed(c)
     c.stack32 = 1
     set_cpl(c, 3)
-    c.m.ifetch_page = KW_NOTAG
     c.gpr[4] = c.gpr[1]
     c.eip_next = c.gpr[2]
     return RC_OK

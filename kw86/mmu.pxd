@@ -48,7 +48,7 @@ ctypedef struct TlbEnt:
     uint8_t* host       # host address of the 4 KiB page (inside Mmu.mem, or Mmu.ones)
 
 ctypedef struct DEnt:           # one decoded-instruction cache slot
-    uint32_t tag        # physical address of the first byte; KW_DC_NOTAG if empty
+    uint32_t tag        # physical address of the first byte | bits32 << 31; KW_DC_NOTAG if empty
     uint8_t bits32      # code size it was decoded for (CS.D)
     uint8_t _pad
     uint16_t cycles     # base cost from the cycle profile (class of insn.row)

@@ -12,7 +12,9 @@
  *
  * loads the kernel's data segments and enters the Python kernel with a
  * hypercall: `outl %eax, %dx` to KW86_HCALL_PORT with the hypercall number
- * in %eax and %esp pointing at the frame.  I/O to that port needs CPL <=
+ * in %eax and %esp pointing at the frame.  There is exactly one hypercall
+ * instruction (kw86_hcall), so every process parked in the kernel waits at
+ * the same address and a switch needs no %eip change.  I/O to that port needs CPL <=
  * IOPL; the kernel runs user code with IOPL 0 and the TSS I/O bitmap
  * beyond its limit, so only CPL 0 can make it.  Python may change the
  * frame (results, signals) or switch to another process by loading CR3,
@@ -87,8 +89,7 @@
 
 .macro HYPERCALL n
 	movl	$\n, %eax
-	movw	$KW86_HCALL_PORT, %dx
-	outl	%eax, %dx
+	jmp	kw86_hcall
 .endm
 
 /* Exceptions without an error code push a zero in its place. */
@@ -150,24 +151,20 @@ TRAP_NOERR Xtrap1f, T_RESERVED
 alltraps:
 	INTRENTRY
 	HYPERCALL HC_TRAP
-	jmp	trapret
 
 /*
- * int $0x80 (a DPL-3 gate).  As NetBSD's IDTVEC(syscall): the restart
- * length 2 becomes tf_err, T_ASTFLT tf_trapno.  Python reads the number
- * from tf_eax and the arguments from tf_esp + 4 with checked copies,
- * writes eax/edx and PSL_C into the frame, and on ERESTART subtracts
- * tf_err from tf_eip.
+ * The hypercall.  After it, a frame built by the call gate leaves through
+ * gate_exit, every other one through trapret.
  */
 	.p2align 4
-	.globl	Xsyscall
-Xsyscall:
-	pushl	$2
-	pushl	$T_ASTFLT
-	INTRENTRY
-	.globl	syscall_hcall
-syscall_hcall:
-	HYPERCALL HC_SYSCALL
+	.globl	kw86_hcall
+kw86_hcall:
+	movw	$KW86_HCALL_PORT, %dx
+	outl	%eax, %dx
+	.globl	kw86_hcall_return
+kw86_hcall_return:
+	cmpl	$T_KW86_GATE, 44(%esp)
+	je	gate_exit
 	/* FALLTHROUGH */
 
 /* INTRFASTEXIT: restore the frame and return from the trap. */
@@ -186,6 +183,21 @@ trapret:
 	popl	%eax
 	addl	$8, %esp		/* trapno, err */
 	iret
+
+/*
+ * int $0x80 (a DPL-3 gate).  As NetBSD's IDTVEC(syscall): the restart
+ * length 2 becomes tf_err, T_ASTFLT tf_trapno.  Python reads the number
+ * from tf_eax and the arguments from tf_esp + 4 with checked copies,
+ * writes eax/edx and PSL_C into the frame, and on ERESTART subtracts
+ * tf_err from tf_eip.
+ */
+	.p2align 4
+	.globl	Xsyscall
+Xsyscall:
+	pushl	$2
+	pushl	$T_ASTFLT
+	INTRENTRY
+	HYPERCALL HC_SYSCALL
 
 /* Hardware interrupts 0x20..0x2f (the timer is IRQ 0 = vector 0x20). */
 .macro INTR name, vec
@@ -218,7 +230,6 @@ INTR Xintr2f, 0x2f
 allintrs:
 	INTRENTRY
 	HYPERCALL HC_INTR
-	jmp	trapret
 
 /*
  * Any other vector: Xstray_base + 16 * (vector - 0x30).  Each stub pushes
@@ -242,7 +253,6 @@ Xstray_base:
 allstrays:
 	INTRENTRY
 	HYPERCALL HC_STRAY
-	jmp	trapret
 
 /*
  * The kernelware system-call gate (the address in AT_KW86_SYSCALL_GATE).
@@ -283,11 +293,9 @@ kw86_syscall_gate:
 	pushl	$0			/* tf_err: the call's length, Python's */
 	pushl	$T_KW86_GATE		/* tf_trapno */
 	INTRENTRY
-	.globl	gate_hcall
-gate_hcall:
 	HYPERCALL HC_GATE
-	cmpl	$T_KW86_GATE, 44(%esp)
-	jne	trapret			/* leave by iret with a full frame */
+
+	.p2align 4
 	.globl	gate_exit
 gate_exit:
 	popl	%gs

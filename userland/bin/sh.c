@@ -165,6 +165,44 @@ static void record_done(pid_t pid, int st)
 	ndone_jobs++;
 }
 
+/* Functions.  Their bodies belong to the parsed program, which is kept
+ * (not freed) once it has defined a function. */
+struct func {
+	char *name;
+	struct command *body;
+	struct func *next;
+};
+static struct func *funcs;
+static int keep_ast;		/* a function points into the current program */
+struct andor;
+static void free_andor(struct andor *a);
+static struct kept_ast {	/* the programs kept for their functions */
+	struct andor *list;
+	struct kept_ast *next;
+} *kept_asts;
+
+static void dispose_program(struct andor *list)
+{
+	if (keep_ast) {
+		struct kept_ast *k = xmalloc(sizeof(*k));
+		k->list = list;
+		k->next = kept_asts;
+		kept_asts = k;
+	} else
+		free_andor(list);
+}
+static int func_depth;		/* functions being run */
+static int func_return;		/* "return" was run: unwind to the call */
+
+static struct func *func_find(const char *name)
+{
+	struct func *f;
+	for (f = funcs; f != NULL; f = f->next)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
 static int opt_errexit;		/* set -e */
 static int opt_xtrace;		/* set -x */
 static int in_condition;	/* running an if/while test or && || left side */
@@ -299,7 +337,7 @@ static char **build_env(struct strv *extra)
 enum tok {
 	T_WORD, T_NEWLINE, T_SEMI, T_AMP, T_AND, T_OR, T_PIPE, T_BANG,
 	T_LESS, T_GREAT, T_DGREAT, T_CLOBBER, T_LESSGREAT, T_LESSAND,
-	T_GREATAND, T_LPAREN, T_RPAREN, T_DLESS, T_DLESSDASH, T_EOF
+	T_GREATAND, T_LPAREN, T_RPAREN, T_DLESS, T_DLESSDASH, T_DSEMI, T_EOF
 };
 
 struct token {
@@ -515,7 +553,10 @@ static int next_token(struct lexer *l, struct token *t)
 		break;
 	case '(': t->type = T_LPAREN; p++; break;
 	case ')': t->type = T_RPAREN; p++; break;
-	case ';': t->type = T_SEMI; p++; break;
+	case ';':
+		if (p[1] == ';') { t->type = T_DSEMI; p += 2; }
+		else { t->type = T_SEMI; p++; }
+		break;
 	case '&':
 		if (p[1] == '&') { t->type = T_AND; p += 2; }
 		else { t->type = T_AMP; p++; }
@@ -569,7 +610,9 @@ enum node {
 	N_UNTIL,	/* until cond; do body; done */
 	N_FOR,		/* for var [in words]; do body; done */
 	N_BRACE,	/* { body; } */
-	N_SUBSHELL	/* ( body ) */
+	N_SUBSHELL,	/* ( body ) */
+	N_CASE,		/* case words[0] in items... esac */
+	N_FUNCDEF	/* var() func */
 };
 
 struct andor;
@@ -582,6 +625,14 @@ struct command {
 	char *var;		/* N_FOR: the loop variable */
 	struct andor *cond, *body, *elsepart;
 	struct redir *redirs;	/* also after a compound command */
+	struct case_item *items;	/* N_CASE */
+	int nitems;
+	struct command *func;	/* N_FUNCDEF: the body */
+};
+
+struct case_item {
+	struct strv pats;	/* raw pattern words */
+	struct andor *body;
 };
 
 struct pipeline {
@@ -635,9 +686,9 @@ static int tok_is(struct parser *ps, const char *w)
 static int is_reserved_end(struct parser *ps)
 {
 	static const char *const ends[] = { "then", "else", "elif", "fi", "do",
-	    "done", "}", NULL };
+	    "done", "}", "esac", NULL };
 	int i;
-	if (ps->tok.type == T_RPAREN)
+	if (ps->tok.type == T_RPAREN || ps->tok.type == T_DSEMI)
 		return 1;
 	if (ps->tok.type != T_WORD)
 		return 0;
@@ -842,6 +893,61 @@ static int parse_compound(struct parser *ps, struct command *c)
 	return 0;
 }
 
+static int parse_case(struct parser *ps, struct command *c)
+{
+	c->type = N_CASE;
+	skip_word(ps);
+	if (ps->tok.type != T_WORD) {
+		syntax_error(ps, "expecting a word after \"case\"");
+		return -1;
+	}
+	strv_add(&c->words, ps->tok.text);
+	ps->tok.text = NULL;
+	advance(ps);
+	skip_newlines(ps);
+	if (expect(ps, "in") < 0)
+		return -1;
+	for (;;) {
+		struct case_item *it;
+		skip_newlines(ps);
+		if (tok_is(ps, "esac"))
+			break;
+		c->items = xrealloc(c->items,
+		    (size_t)(c->nitems + 1) * sizeof(*c->items));
+		it = &c->items[c->nitems++];
+		memset(it, 0, sizeof(*it));
+		if (ps->tok.type == T_LPAREN)
+			advance(ps);
+		for (;;) {
+			if (ps->tok.type != T_WORD) {
+				syntax_error(ps, "expecting a pattern");
+				return -1;
+			}
+			strv_add(&it->pats, ps->tok.text);
+			ps->tok.text = NULL;
+			advance(ps);
+			if (ps->tok.type != T_PIPE)
+				break;
+			advance(ps);
+		}
+		if (ps->tok.type != T_RPAREN) {
+			syntax_error(ps, "expecting \")\"");
+			return -1;
+		}
+		advance(ps);
+		it->body = parse_list(ps);
+		if (ps->error)
+			return -1;
+		if (ps->tok.type == T_DSEMI)
+			advance(ps);
+		else if (!tok_is(ps, "esac")) {
+			syntax_error(ps, "expecting \";;\"");
+			return -1;
+		}
+	}
+	return expect(ps, "esac");
+}
+
 static int parse_command(struct parser *ps, struct command *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -849,6 +955,11 @@ static int parse_command(struct parser *ps, struct command *c)
 	if (ps->tok.type == T_LPAREN || tok_is(ps, "if") || tok_is(ps, "while") ||
 	    tok_is(ps, "until") || tok_is(ps, "for") || tok_is(ps, "{")) {
 		if (parse_compound(ps, c) < 0)
+			return -1;
+		return parse_redirs(ps, c);
+	}
+	if (tok_is(ps, "case")) {
+		if (parse_case(ps, c) < 0)
 			return -1;
 		return parse_redirs(ps, c);
 	}
@@ -862,6 +973,29 @@ static int parse_command(struct parser *ps, struct command *c)
 			strv_add(&c->words, ps->tok.text);
 			ps->tok.text = NULL;
 			advance(ps);
+		} else if (ps->tok.type == T_LPAREN && c->words.n == 1 &&
+		    c->redirs == NULL && valid_name(c->words.v[0],
+		    strlen(c->words.v[0]))) {
+			/* name() compound-command: a function definition */
+			advance(ps);
+			if (ps->tok.type != T_RPAREN) {
+				syntax_error(ps, "expecting \")\"");
+				return -1;
+			}
+			advance(ps);
+			skip_newlines(ps);
+			c->type = N_FUNCDEF;
+			c->var = c->words.v[0];
+			c->words.v[0] = NULL;
+			c->words.n = 0;
+			c->func = xmalloc(sizeof(*c->func));
+			if (parse_command(ps, c->func) < 0)
+				return -1;
+			if (c->func->type == N_SIMPLE) {
+				syntax_error(ps, "function body must be a compound command");
+				return -1;
+			}
+			return 0;
 		} else if (is_redir(ps->tok.type)) {
 			if (parse_redirs(ps, c) < 0)
 				return -1;
@@ -927,6 +1061,18 @@ static void free_command(struct command *c)
 	free_andor(c->cond);
 	free_andor(c->body);
 	free_andor(c->elsepart);
+	if (c->items != NULL) {
+		int i;
+		for (i = 0; i < c->nitems; i++) {
+			strv_free(&c->items[i].pats);
+			free_andor(c->items[i].body);
+		}
+		free(c->items);
+	}
+	if (c->func != NULL) {
+		free_command(c->func);
+		free(c->func);
+	}
 	while (r != NULL) {
 		struct redir *rn = r->next;
 		free(r->word);
@@ -1025,6 +1171,7 @@ struct expander {
 	int globby;	/* it has an unquoted * ? or [ */
 	int noglob;	/* no pathname expansion and no field splitting
 			   (assignments, redirection targets) */
+	int want_pat;	/* produce the pattern form (case patterns) */
 };
 
 static int glob_meta(char c)
@@ -1212,7 +1359,10 @@ static void field_end(struct expander *x)
 				qsort(x->out->v + before, (size_t)(x->out->n - before),
 				    sizeof(char *), cmp_str);
 		}
-		if (x->out->n == before) {
+		if (x->want_pat) {
+			strv_add(x->out, x->pat.s ? x->pat.s : xstrdup(""));
+			x->pat.s = NULL;
+		} else if (x->out->n == before) {
 			strv_add(x->out, x->cur.s ? x->cur.s : xstrdup(""));
 			x->cur.s = NULL;
 		}
@@ -1608,14 +1758,18 @@ static size_t expand_param(struct expander *x, const char *s, int quoted)
 	return n;
 }
 
-static void expand_word_x(const char *w, struct strv *out, int noglob)
+#define EXP_NOGLOB	1	/* no field splitting, no pathname expansion */
+#define EXP_PATTERN	2	/* give the pattern form (quoted * ? [ \ escaped) */
+
+static void expand_word_x(const char *w, struct strv *out, int flags)
 {
 	struct expander x;
 	const char *p = w;
 
 	memset(&x, 0, sizeof(x));
 	x.out = out;
-	x.noglob = noglob;
+	x.noglob = (flags & (EXP_NOGLOB | EXP_PATTERN)) != 0;
+	x.want_pat = (flags & EXP_PATTERN) != 0;
 	if (*p == '~' && (p[1] == '/' || p[1] == '\0')) {
 		const char *home = var_get("HOME");
 		add_text(&x, home ? home : "~", 1);
@@ -1675,6 +1829,22 @@ static void expand_word(const char *w, struct strv *out)
 	expand_word_x(w, out, 0);
 }
 
+/* A case pattern: expanded, quoted characters escaped for match(). */
+static char *expand_pattern(const char *w)
+{
+	struct strv f = { NULL, 0, 0 };
+	char *r;
+
+	expand_word_x(w, &f, EXP_PATTERN);
+	r = f.n > 0 ? f.v[0] : xstrdup("");
+	if (f.n > 0) {
+		f.v[0] = NULL;
+		f.n = 0;
+	}
+	strv_free(&f);
+	return r;
+}
+
 /* Expand a word that gives one string (assignment value, redirection
  * target): no field splitting, no pathname expansion. */
 static char *expand_one(const char *w)
@@ -1683,7 +1853,7 @@ static char *expand_one(const char *w)
 	struct buf b = { NULL, 0, 0 };
 	int i;
 
-	expand_word_x(w, &f, 1);
+	expand_word_x(w, &f, EXP_NOGLOB);
 	for (i = 0; i < f.n; i++) {
 		if (i)
 			buf_addc(&b, ' ');
@@ -2313,6 +2483,15 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 	}
 	if (strcmp(n, "test") == 0 || strcmp(n, "[") == 0)
 		return bi_test(argc, argv);
+	if (strcmp(n, "return") == 0) {
+		int st = argc > 1 ? atoi(argv[1]) & 0xff : last_status;
+		if (func_depth == 0) {
+			shell_error("return: not in a function", "", "");
+			return 1;
+		}
+		func_return = 1;
+		return st;
+	}
 	if (strcmp(n, "wait") == 0) {
 		/* wait [pid]: for one background job, or all of them */
 		int st = 0, rv = 0;
@@ -2360,7 +2539,19 @@ static int is_builtin_name(const char *n)
 {
 	static const char *const names[] = { "cd", "pwd", "echo", "export",
 	    "unset", ":", "true", "false", "exit", "set", "shift", "wait",
-	    "break", "continue", "test", "[", NULL };
+	    "break", "continue", "test", "[", "return", NULL };
+	int i;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(n, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* POSIX special builtins: found before functions. */
+static int is_special_builtin(const char *n)
+{
+	static const char *const names[] = { "break", "continue", ":", "exec",
+	    "exit", "export", "return", "set", "shift", "unset", NULL };
 	int i;
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(n, names[i]) == 0)
@@ -2424,6 +2615,8 @@ static int run_compound(struct command *c)
 			run_list(c->body);
 			status = last_status;
 loop_control:
+			if (func_return)
+				break;
 			if (loop_break) {
 				loop_break--;
 				break;
@@ -2440,6 +2633,37 @@ loop_control:
 	case N_BRACE:
 		run_list(c->body);
 		return last_status;
+	case N_CASE: {
+		char *subject = expand_one(c->words.v[0]);
+		int k, j;
+		for (k = 0; k < c->nitems; k++) {
+			for (j = 0; j < c->items[k].pats.n; j++) {
+				char *pat = expand_pattern(c->items[k].pats.v[j]);
+				int m = match(pat, subject);
+				free(pat);
+				if (m) {
+					free(subject);
+					last_status = 0;
+					run_list(c->items[k].body);
+					return last_status;
+				}
+			}
+		}
+		free(subject);
+		return 0;
+	}
+	case N_FUNCDEF: {
+		struct func *f = func_find(c->var);
+		if (f == NULL) {
+			f = xmalloc(sizeof(*f));
+			f->name = xstrdup(c->var);
+			f->next = funcs;
+			funcs = f;
+		}
+		f->body = c->func;
+		keep_ast = 1;
+		return 0;
+	}
 	default:
 		return 0;
 	}
@@ -2538,6 +2762,30 @@ static int run_command(struct command *c, int in_child)
 			status = 1;
 		if (!in_child)
 			restore_redirs(save, nsave);
+		strv_free(&assigns);
+		return status;
+	}
+
+	if (func_find(argv.v[0]) != NULL && !is_special_builtin(argv.v[0])) {
+		struct func *f = func_find(argv.v[0]);
+		struct strv saved = params, args = { NULL, 0, 0 };
+		for (i = 1; i < argv.n; i++)
+			strv_add(&args, xstrdup(argv.v[i]));
+		if (apply_redirs(c->redirs, in_child ? NULL : save, &nsave) < 0)
+			status = 1;
+		else {
+			params = args;
+			func_depth++;
+			status = run_compound_redir(f->body, in_child);
+			func_depth--;
+			func_return = 0;
+			strv_free(&params);
+			params = saved;
+		}
+		fflush(stdout);
+		if (!in_child)
+			restore_redirs(save, nsave);
+		strv_free(&argv);
 		strv_free(&assigns);
 		return status;
 	}
@@ -2739,7 +2987,7 @@ static void run_list(struct andor *list)
 {
 	int st;
 	for (; list != NULL; list = list->next) {
-		if (loop_break || loop_continue)
+		if (loop_break || loop_continue || func_return)
 			break;
 		run_andor(list);
 		/* reap finished background jobs, keeping their status */
@@ -2764,8 +3012,9 @@ static int run_string(const char *text, int top)
 		last_status = 2;
 		return -1;
 	}
+	keep_ast = 0;
 	run_list(list);
-	free_andor(list);
+	dispose_program(list);
 	return 0;
 }
 
@@ -2837,8 +3086,9 @@ static void run_stdin(void)
 				break;
 			continue;
 		}
+		keep_ast = 0;
 		run_list(list);
-		free_andor(list);
+		dispose_program(list);
 		free(b.s);
 		fflush(stdout);
 	}

@@ -1,0 +1,278 @@
+"""Boot: NetBSD/i386's descriptor tables, kernel page tables and locore,
+laid out in a kw86.Machine's physical memory.
+
+Physical layout (kernel virtual = physical + KERNBASE):
+
+    0x00000000  page 0, unused (never mapped for users either)
+    0x00001000  GDT (NGDT descriptors), then the LDT, then the IDT
+    0x00004000  the boot page directory (kernel part shared by every process)
+    0x00005000  kernel page tables: all of physical memory at KERNBASE
+    0x00100000  locore (kw86/nbsd/locore.S, linked at 0xc0100000)
+    after it    kernel stacks, page tables and user pages (FrameAllocator)
+    top         the buffer cache (BUFCACHE_BYTES)
+
+Descriptors: GDT as NetBSD 10 (abi §6) with the TSS at index 7 (0x38);
+LDT with LUCODE 0x17 / LUDATA 0x1f / LUCODEBIG 0x2f; accessed bits are
+preset.  IDT: 0-31 interrupt gates (DPL 3 for #BP and #OF), 0x20-0x2f the
+IRQ stubs, 0x80 a DPL-3 trap gate (1.5's choice), the rest stray stubs.
+The TSS's I/O bitmap base lies beyond its limit, so only CPL 0 can make
+the `out` hypercall.
+"""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.build_locore import load as load_locore
+
+GDT_PHYS = 0x1000
+LDT_PHYS = GDT_PHYS + abi.NGDT * 8
+IDT_PHYS = 0x2000
+PDIR_PHYS = 0x4000
+KPT_PHYS = 0x5000
+GTSS_SEL = 7                       # kw86's TSS slot (unused by NetBSD 10's list)
+TSS_SEL = GTSS_SEL << 3            # 0x38
+HCALL_PORT = 0x4b57
+HC_TRAP, HC_SYSCALL, HC_INTR, HC_GATE, HC_STRAY, HC_IDLE = 1, 2, 3, 4, 5, 6
+T_KW86_GATE = 0x4b
+PG_V, PG_RW, PG_U = 0x1, 0x2, 0x4
+CR0_PE, CR0_WP, CR0_PG, CR0_EM, CR0_NE = 0x1, 0x10000, 0x80000000, 0x4, 0x20
+KSTACK_PAGES = 2
+
+# trap frame (abi §6)
+TF_FIELDS = ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
+             "trapno", "err", "eip", "cs", "eflags", "esp", "ss")
+TF_SIZE = 4 * len(TF_FIELDS)       # with esp/ss (an inter-privilege frame)
+_TF = struct.Struct(f"<{len(TF_FIELDS)}I")
+
+
+def seg_desc(base, limit, access, big=True, gran=True):
+    """An 8-byte segment descriptor (limit in bytes-1, or pages-1 with gran)."""
+    lo = (limit & 0xffff) | ((base & 0xffff) << 16)
+    flags = (0x8 if gran else 0) | (0x4 if big else 0)
+    hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | (flags << 20) | \
+        (base & 0xff000000)
+    return struct.pack("<II", lo, hi)
+
+
+def gate_desc(offset, sel, dpl, trap=False):
+    lo = (offset & 0xffff) | (sel << 16)
+    hi = (offset & 0xffff0000) | 0x8000 | (dpl << 13) | ((0xf if trap else 0xe) << 8)
+    return struct.pack("<II", lo, hi)
+
+
+class FrameAllocator:
+    """Physical page frames in [start, end)."""
+
+    def __init__(self, start, end):
+        self.next = start
+        self.end = end
+        self.freed = []
+
+    def alloc(self):
+        if self.freed:
+            return self.freed.pop()
+        if self.next >= self.end:
+            raise MemoryError("out of physical pages")
+        p = self.next
+        self.next += abi.PAGE_SIZE
+        return p
+
+    def free(self, p):
+        self.freed.append(p)
+
+
+class Boot:
+    """The booted machine: tables written, paging on, ready for processes."""
+
+    def __init__(self, m, bufcache_bytes=4 << 20):
+        self.m = m
+        self.lc = load_locore()
+        self.mem_size = m.mem_size
+        self.bufcache_base = self.mem_size - bufcache_bytes
+        self.bufcache_bytes = bufcache_bytes
+        lc_end = (self.lc.phys + len(self.lc.image) + 0xfff) & ~0xfff
+        self.frames = FrameAllocator(lc_end, self.bufcache_base)
+        self._write_locore()
+        self._write_gdt_ldt()
+        self._write_idt()
+        self._write_tss()
+        self._kernel_page_tables()
+        self._load_cpu()
+
+    # -- memory helpers ------------------------------------------------------
+    def kva(self, pa):
+        return abi.KERNBASE + pa
+
+    def zero_page(self, pa):
+        self.m.fill(pa, abi.PAGE_SIZE, 0)
+
+    def alloc_page(self):
+        p = self.frames.alloc()
+        self.zero_page(p)
+        return p
+
+    # -- tables --------------------------------------------------------------
+    def _write_locore(self):
+        self.m.write(self.lc.phys, self.lc.image)
+
+    def _write_gdt_ldt(self):
+        gdt = bytearray(abi.NGDT * 8)
+        ulimit = (abi.VM_MAXUSER_ADDRESS >> 12) - 1
+
+        def put(i, d):
+            gdt[i * 8:i * 8 + 8] = d
+        put(abi.GCODE_SEL, seg_desc(0, 0xfffff, 0x9b))
+        put(abi.GDATA_SEL, seg_desc(0, 0xfffff, 0x93))
+        put(abi.GUCODE_SEL, seg_desc(0, ulimit, 0xfb))
+        put(abi.GUDATA_SEL, seg_desc(0, ulimit, 0xf3))
+        put(abi.GLDT_SEL, seg_desc(self.kva(LDT_PHYS), abi.NLDT * 8 - 1, 0x82, big=False,
+                                   gran=False))
+        put(abi.GCPU_SEL, seg_desc(0, 0xfffff, 0x93))
+        put(GTSS_SEL, seg_desc(self.lc["kw86_tss"], 103, 0x89, big=False, gran=False))
+        put(abi.GUCODEBIG_SEL, seg_desc(0, ulimit, 0xfb))
+        put(abi.GUFS_SEL, seg_desc(0, ulimit, 0xf3))
+        put(abi.GUGS_SEL, seg_desc(0, ulimit, 0xf3))
+        self.m.write(GDT_PHYS, bytes(gdt))
+        ldt = bytearray(abi.NLDT * 8)
+        ldt[abi.LUCODE_SEL * 8:abi.LUCODE_SEL * 8 + 8] = seg_desc(0, ulimit, 0xfb)
+        ldt[abi.LUDATA_SEL * 8:abi.LUDATA_SEL * 8 + 8] = seg_desc(0, ulimit, 0xf3)
+        ldt[abi.LUCODEBIG_SEL * 8:abi.LUCODEBIG_SEL * 8 + 8] = seg_desc(0, ulimit, 0xfb)
+        self.m.write(LDT_PHYS, bytes(ldt))
+
+    def idt_target(self, vec):
+        lc = self.lc
+        if vec < 32:
+            return lc[f"Xtrap{vec:02x}"]
+        if vec == abi.SYSCALL_VECTOR:
+            return lc["Xsyscall"]
+        if 0x20 <= vec < 0x30:
+            return lc[f"Xintr{vec:02x}"]
+        return lc["Xstray_base"] + 16 * (vec - 0x30)
+
+    def _write_idt(self):
+        idt = bytearray()
+        for vec in range(256):
+            dpl = 3 if vec in (3, 4, abi.SYSCALL_VECTOR) else 0
+            idt += gate_desc(self.idt_target(vec), abi.KCODE, dpl,
+                             trap=vec == abi.SYSCALL_VECTOR)
+        self.m.write(IDT_PHYS, bytes(idt))
+
+    def _write_tss(self):
+        tss = bytearray(104)
+        struct.pack_into("<I", tss, 8, abi.KDATA)          # ss0
+        struct.pack_into("<H", tss, 102, 104)              # I/O map base beyond the limit
+        self.tss_phys = self.lc["kw86_tss"] - abi.KERNBASE
+        self.m.write(self.tss_phys, bytes(tss))
+
+    def set_esp0(self, esp0):
+        self.m.write_u32(self.tss_phys + 4, esp0)
+
+    def _kernel_page_tables(self):
+        npt = (self.mem_size + (4 << 20) - 1) >> 22
+        self.kpt_phys = [KPT_PHYS + i * abi.PAGE_SIZE for i in range(npt)]
+        if KPT_PHYS + npt * abi.PAGE_SIZE > self.lc.phys:
+            raise ValueError("too much memory for the boot page-table area")
+        text_lo = self.lc.phys & ~0xfff
+        text_hi = (self.lc.text_end - abi.KERNBASE + 0xfff) & ~0xfff
+        for i, pt in enumerate(self.kpt_phys):
+            ents = []
+            for j in range(1024):
+                pa = (i << 22) | (j << 12)
+                if pa >= self.mem_size or pa == 0:
+                    ents.append(0)
+                    continue
+                rw = 0 if text_lo <= pa < text_hi else PG_RW       # kernel text read-only
+                ents.append(pa | PG_V | rw)
+            self.m.write(pt, struct.pack("<1024I", *ents))
+        pd = bytearray(4096)
+        for i, pt in enumerate(self.kpt_phys):
+            struct.pack_into("<I", pd, 4 * (768 + i), pt | PG_V | PG_RW)
+        self.kernel_pdes = bytes(pd[768 * 4:])
+        self.m.write(PDIR_PHYS, bytes(pd))
+
+    def _load_cpu(self):
+        m = self.m
+        m.set_gdt(self.kva(GDT_PHYS), abi.NGDT * 8 - 1)
+        m.set_idt(self.kva(IDT_PHYS), 256 * 8 - 1)
+        # Descriptor-table bases are linear: turn paging on with the kernel
+        # mapped, then load the selectors from the tables.
+        m.set_cr(3, PDIR_PHYS)
+        m.set_cr(0, CR0_PE | CR0_PG | CR0_WP | CR0_EM | CR0_NE)
+        m.flush_tlb()
+        for s in ("cs", "ss", "ds", "es", "gs"):
+            m.load_segment(s, abi.KCODE if s == "cs" else abi.KDATA)
+        m.load_segment("fs", abi.KCPU)
+        m.load_ldtr(abi.KLDT)
+        m.load_tr(TSS_SEL)
+
+    # -- address spaces ----------------------------------------------------------
+    def new_pdir(self):
+        pd = self.alloc_page()
+        self.m.write(pd + 768 * 4, self.kernel_pdes)
+        return pd
+
+    def map_page(self, pdir, va, pa, writable=True, user=True):
+        if va >= abi.VM_MAXUSER_ADDRESS and user:
+            raise ValueError(f"user mapping at {va:#x} is beyond VM_MAXUSER_ADDRESS")
+        pdi, pti = va >> 22, (va >> 12) & 0x3ff
+        pde = self.m.read_u32(pdir + 4 * pdi)
+        if not pde & PG_V:
+            pt = self.alloc_page()
+            pde = pt | PG_V | PG_RW | PG_U
+            self.m.write_u32(pdir + 4 * pdi, pde)
+        pt = pde & ~0xfff
+        self.m.write_u32(pt + 4 * pti, pa | PG_V | (PG_RW if writable else 0) |
+                         (PG_U if user else 0))
+
+    def map_user(self, pdir, va, data=b"", size=None, writable=True):
+        """Back [va, va+size) with fresh pages and copy data to va."""
+        size = max(size or 0, len(data))
+        lo, hi = va & ~0xfff, (va + size + 0xfff) & ~0xfff
+        for page in range(lo, hi, abi.PAGE_SIZE):
+            pa = self.alloc_page()
+            self.map_page(pdir, page, pa, writable)
+            off = max(va, page)
+            end = min(va + len(data), page + abi.PAGE_SIZE)
+            if end > off:
+                self.m.write(pa + (off - page), data[off - va:end - va])
+
+    def new_kstack(self):
+        """A kernel stack (in kernel VA); returns its top."""
+        pages = [self.alloc_page() for _ in range(KSTACK_PAGES)]
+        # frames from the allocator are consecutive unless some were freed
+        base = pages[0]
+        if any(p != base + i * abi.PAGE_SIZE for i, p in enumerate(pages)):
+            raise MemoryError("kernel stack pages are not contiguous")
+        return self.kva(base + KSTACK_PAGES * abi.PAGE_SIZE)
+
+    # -- trap frames ---------------------------------------------------------------
+    def read_frame(self, esp):
+        data = self.m.read_virt(esp, TF_SIZE)
+        if data is None:
+            raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
+        return dict(zip(TF_FIELDS, _TF.unpack(data)))
+
+    def write_frame(self, esp, tf):
+        if not self.m.write_virt(esp, _TF.pack(*(tf[f] & 0xffffffff for f in TF_FIELDS))):
+            raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
+
+    def enter_user_frame(self, kstack_top, regs):
+        """Build the frame trapret pops to start a process; returns its esp."""
+        tf = dict(gs=regs.get("gs", abi.UGS), fs=regs.get("fs", abi.UFS),
+                  es=regs.get("es", abi.UDATA), ds=regs.get("ds", abi.UDATA),
+                  edi=0, esi=0, ebp=0, ebx=regs.get("ebx", 0), edx=0, ecx=0, eax=0,
+                  trapno=abi.T_ASTFLT, err=0, eip=regs["eip"], cs=regs.get("cs", abi.UCODE),
+                  eflags=regs.get("eflags", abi.PSL_USERSET), esp=regs["esp"],
+                  ss=regs.get("ss", abi.UDATA))
+        esp = kstack_top - TF_SIZE
+        self.write_frame(esp, tf)
+        return esp
+
+    def start(self, pdir, kstack_top, frame_esp):
+        """Switch the CPU to a process parked at frame_esp and leave by trapret."""
+        m = self.m
+        m.set_cr(3, pdir)
+        m.flush_tlb()
+        self.set_esp0(kstack_top)
+        m.set_reg("esp", frame_esp)
+        m.set_reg("eip", self.lc["trapret"])
+        m.set_reg("eflags", abi.PSL_MBO)
