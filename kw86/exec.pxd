@@ -168,7 +168,7 @@ ctypedef struct Cpu:
     uint8_t intercept_soft  # report software int n to the host too
     uint8_t stop_req        # host asked the loop to stop (EV_STOP)
     uint8_t event_ext       # EV_TASKSWITCH etc. detail: 1 = during exception delivery
-    uint8_t _pad1
+    uint8_t tf_armed        # the instruction being executed started with EFLAGS.TF: #DB after it
     int event               # event to return after RC_EVENT
     # --- port I/O ---
     uint8_t io_hooked[8192] # bit per port: a host handler exists (EV_IO)

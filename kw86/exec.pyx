@@ -49,6 +49,28 @@
 #    each .pxi):   reg("add", op_add)   -- by mnemonic name as spelled in
 #    kw86/isa/opcodes.py MNEMONICS (reg() tries the name, then upper case;
 #    reg_all([...], fn) for aliases).  A mnemonic with no handler raises #UD.
+#    Several mnemonics may share a handler and tell them apart by i.op
+#    (look the ids up once in register_*(), see OP_LOOPE in exec_misc.pxi)
+#    or by the cycle class row_info(i.row).cls.
+# 6. Per-form fast handlers: specialise_alu() / specialise_misc() run once
+#    at decode time and may swap the generic handler for a specialised one
+#    (e.g. op_add_rr32 for "add r32, r32"); the choice is cached with the
+#    decoded instruction.  Add one only where a benchmark shows it pays.
+# 7. Long instructions (rep string ops): do a bounded chunk of work, commit
+#    the registers for the iterations done, and set c.eip_next = c.eip to
+#    run the same instruction again (the loop then checks interrupts and
+#    the budget in between).  A fault in iteration k must leave
+#    ECX/ESI/EDI as after iteration k-1.  Charge per-element costs with
+#    charge_frac(); the class cost is charged once per pass through the loop.
+# 8. I/O: io_perm(c, port, size) (IOPL + TSS bitmap, may #GP) then
+#    io_access(c, i, port, size, write, &val) (host-hooked ports return
+#    RC_EVENT: return it unchanged; the instruction is re-executed with the
+#    host's answer).
+# Files: exec_misc.pxi (data movement, stack, near branches, flags),
+# exec_system.pxi (far transfers, iret, CRs, descriptor tables, I/O, cpuid,
+# MSRs), exec_alu.pxi, exec_string.pxi, exec_bcd.pxi (integer families).
+# Tests: tests/test_cpu_*.py; FlatCPU (kw86/testing.py) runs one instruction
+# per step() and reports exceptions instead of delivering them.
 # ============================================================================
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t
@@ -261,6 +283,8 @@ cdef void set_eflags_all(Cpu* c, uint32_t v) noexcept nogil:
     # bit 1 is always 1; bits 3, 5, 15 and 22..31 always 0 (SDM Vol. 1 §3.4.3)
     c.eflags = (v & 0x003F7FD5u) | 2
     c.cc_op = CC_EFLAGS
+    if v & F_TF:
+        c.attn = 0          # single-step: the loop checks before each instruction
 
 cdef inline void set_arith_flags(Cpu* c, uint32_t mask, uint32_t values) noexcept nogil:
     """Change only the arithmetic flags in mask (others keep their value)."""
@@ -861,6 +885,7 @@ cdef int handle_fault(Cpu* c) noexcept nogil:
     cdef int vec = c.exc_vector, has = c.exc_has_err, r, first, second
     cdef uint32_t err = c.exc_err
     cdef int depth = 0
+    c.tf_armed = 0              # a faulting instruction is not single-stepped
     while True:
         if vec < 32 and (c.intercept >> vec) & 1:
             c.exc_vector = vec
@@ -914,7 +939,7 @@ cdef int soft_int(Cpu* c, int vec) noexcept nogil:
 
 cdef void update_attn(Cpu* c) noexcept nogil:
     cdef uint64_t a = 0xFFFFFFFFFFFFFFFFu
-    if c.irq_pending or c.halted:
+    if c.irq_pending or c.halted or c.tf_armed or (c.eflags & F_TF):
         a = 0
     if c.timer_on and c.timer_next < a:
         a = c.timer_next
@@ -985,7 +1010,7 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
     e.bits32 = c.code32
     if cache and phys < c.m.mem_size:
         mmu_mark_code(&c.m, phys >> 12)
-        e.tag = phys | (<uint32_t>c.code32 << 31)
+        e.tag = (<uint64_t>phys << 1) | c.code32
     elif cache:
         e.tag = KW_DC_NOTAG
     return e
@@ -998,6 +1023,24 @@ cdef int slow_checks(Cpu* c) noexcept nogil:
     Returns 0 to go on, or an EV_* to leave with (EV_BUDGET means none)."""
     cdef int r
     cdef uint64_t t
+    if c.tf_armed:
+        # single-step trap after the previous instruction (SDM Vol. 3B §17.3.1.4)
+        c.tf_armed = 0
+        c.dr[6] |= 0x4000                       # DR6.BS
+        if (c.intercept >> 1) & 1:
+            c.exc_vector = 1
+            c.exc_has_err = 0
+            c.exc_soft = 0
+            update_attn(c)
+            return EV_EXCEPTION
+        c.cycles += c.cost_ev[EVC_EXCEPTION]
+        r = deliver(c, 1, 0, 0, 0, 1, c.eip)
+        if r == RC_EVENT:
+            return c.event
+        if r == RC_FAULT:
+            r = handle_fault(c)
+            if r:
+                return r
     if c.timer_on and c.cycles >= c.timer_next:
         c.irq_pending = 1
         c.irq_vector = c.timer_vector
@@ -1026,9 +1069,12 @@ cdef int slow_checks(Cpu* c) noexcept nogil:
             if r:
                 update_attn(c)
                 return r
-    update_attn(c)
     if c.cycle_limit and c.cycles >= c.cycle_limit:
+        update_attn(c)
         return EV_CYCLES
+    if c.eflags & F_TF:
+        c.tf_armed = 1                          # the next instruction is traced
+    update_attn(c)
     return 0
 
 cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
@@ -1101,7 +1147,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
                     return rc
                 continue
         e = &dc[phys & (KW_DC_SIZE - 1)]
-        if unlikely(e.tag != (phys | (<uint32_t>c.code32 << 31))):
+        if unlikely(e.tag != ((<uint64_t>phys << 1) | c.code32)):
             e = decode_fill(c, e, lin, phys)
             if e == NULL:
                 rc = handle_fault(c)

@@ -412,6 +412,16 @@ cdef int op_mov_rm32(Cpu* c, const Insn* i) noexcept nogil:
 cdef int op_mov_mr32(Cpu* c, const Insn* i) noexcept nogil:
     return wr_mem(c, i.seg, ea(c, i), 4, c.gpr[i.ops[1].reg])
 
+cdef int op_mov_rm(Cpu* c, const Insn* i) noexcept nogil:
+    cdef uint32_t v
+    if rd_mem(c, i.seg, ea(c, i), i.ops[0].size, &v):
+        return RC_FAULT
+    rset(c, i.ops[0].reg, i.ops[0].size, v)
+    return RC_OK
+
+cdef int op_mov_mr(Cpu* c, const Insn* i) noexcept nogil:
+    return wr_mem(c, i.seg, ea(c, i), i.ops[0].size, rget(c, i.ops[1].reg, i.ops[1].size))
+
 cdef int op_push_r32(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t sp
     if not c.stack32:
@@ -443,6 +453,10 @@ cdef op_fn specialise_misc(op_fn fn, const Insn* i) noexcept nogil:
             return op_mov_rm32
         if k0 == OPK_MEM and k1 == OPK_REG and i.ops[1].size == 4:
             return op_mov_mr32
+    elif fn == op_mov and k0 == OPK_REG and k1 == OPK_MEM:
+        return op_mov_rm
+    elif fn == op_mov and k0 == OPK_MEM and k1 == OPK_REG:
+        return op_mov_mr
     elif fn == op_push and k0 == OPK_REG and i.opsize == 4:
         return op_push_r32
     elif fn == op_pop and k0 == OPK_REG and i.opsize == 4:

@@ -304,6 +304,28 @@ class Machine:
             d[s] = self.core.get_seg(i)[0]
         return d
 
+    def save_context(self):
+        """Everything a context switch needs: general registers, EIP, EFLAGS,
+        segment registers with their hidden parts, CPL, CR3 (a tuple)."""
+        core = self.core
+        return (tuple(core.get_gpr(i) for i in range(8)), core.eip, core.eflags,
+                tuple(core.get_seg(i) for i in range(6)), core.cpl, core.get_cr(3))
+
+    def restore_context(self, ctx):
+        """Load a tuple from save_context() (CR3 reload flushes the TLB only
+        if it changed)."""
+        gprs, eip, eflags, segs, cpl, cr3 = ctx
+        core = self.core
+        for i, v in enumerate(gprs):
+            core.set_gpr(i, v)
+        for i, (sel, base, limit, access, big, valid) in enumerate(segs):
+            core.set_seg(i, sel, base, limit, access, big, valid)
+        core.cpl = cpl
+        core.eflags = eflags
+        core.eip = eip
+        if core.get_cr(3) != cr3:
+            core.set_cr(3, cr3)
+
     def _seg_index(self, name):
         try:
             return _SEG_INDEX[name.lower()]

@@ -33,14 +33,14 @@ cdef extern from *:
     #define KW_DC_BITS 16
     #define KW_DC_SIZE (1u << KW_DC_BITS)
     #define KW_NOTAG 1u            /* never equal to a 4K-aligned page tag */
-    #define KW_DC_NOTAG 0xFFFFFFFFu /* never a physical address we cache */
+    #define KW_DC_NOTAG 0xFFFFFFFFFFFFFFFFull /* never a key: keys are < 2^33 */
     """
     enum: KW_TLB_BITS
     enum: KW_TLB_SIZE
     enum: KW_DC_BITS
     enum: KW_DC_SIZE
     const uint32_t KW_NOTAG
-    const uint32_t KW_DC_NOTAG
+    const uint64_t KW_DC_NOTAG
 
 ctypedef struct TlbEnt:
     uint32_t rtag       # linear page base (4K aligned) when reads hit; KW_NOTAG if empty
@@ -48,7 +48,7 @@ ctypedef struct TlbEnt:
     uint8_t* host       # host address of the 4 KiB page (inside Mmu.mem, or Mmu.ones)
 
 ctypedef struct DEnt:           # one decoded-instruction cache slot
-    uint32_t tag        # physical address of the first byte | bits32 << 31; KW_DC_NOTAG if empty
+    uint64_t tag        # key: physical address << 1 | bits32 (CS.D); KW_DC_NOTAG if empty
     uint8_t bits32      # code size it was decoded for (CS.D)
     uint8_t _pad
     uint16_t cycles     # base cost from the cycle profile (class of insn.row)

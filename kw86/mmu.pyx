@@ -116,7 +116,7 @@ cdef void mmu_phys_written(Mmu* m, uint32_t phys, uint32_t n) noexcept nogil:
             a = (page << 12) - 15 if page > 0 else 0
             while a < ((page + 1) << 12):
                 idx = a & (KW_DC_SIZE - 1)
-                if m.dcache[idx].tag != KW_DC_NOTAG and (m.dcache[idx].tag & 0x7FFFFFFFu) == a:
+                if m.dcache[idx].tag != KW_DC_NOTAG and (m.dcache[idx].tag >> 1) == a:
                     m.dcache[idx].tag = KW_DC_NOTAG
                 a += 1
         page += 1

@@ -176,3 +176,15 @@ def test_instruction_crossing_a_page_and_into_unmapped_memory():
     cpu.set_reg("eip", size + 0x100)            # beyond RAM: reads all ones
     e = cpu.step()
     assert e is None or isinstance(e, kw86.CPUException)
+
+
+def test_single_step_trap_after_each_instruction():
+    cpu = FlatCPU()
+    cpu.write_mem(0x1000, bytes.fromhex("90 40 90"))      # nop; inc eax; nop
+    cpu.set_reg("eip", 0x1000)
+    cpu.set_reg("eflags", 0x302)                         # TF
+    e = cpu.step()
+    assert e.vector == 1 and cpu.get_reg("eip") == 0x1001
+    assert cpu.get_reg("dr6") & 0x4000
+    e = cpu.step()
+    assert e.vector == 1 and cpu.get_reg("eip") == 0x1002 and cpu.get_reg("eax") == 1

@@ -372,3 +372,57 @@ def test_rep_movs_interrupted_by_page_fault_resumes():
     r = m.run(100000)
     assert r.exception.vector == 3
     assert m.read(0x80000, 8192) == src and m.get_reg("ecx") == 0
+
+
+def test_interrupt_at_cpl0_uses_the_current_stack_and_iret_same_level():
+    m = make_env(cpl=0)
+    m.set_reg("esp", 0x38000)                       # e.g. a kernelware's user stack
+    m.write(KTEXT + 0x400, bytes.fromhex("ebfe"))   # jmp $
+    m.write(KTEXT + 0x300, bytes.fromhex("cc cf"))  # int3; iretd
+    m.set_timer(500, 0x20)
+    r = m.run(10000)
+    assert r.exception.vector == 3 and m.cpl == 0
+    assert m.get_reg("esp") == 0x38000 - 12          # EFLAGS, CS, EIP only
+    eip, cs, fl = stack_words(m, 3)
+    assert (eip, cs) == (KTEXT + 0x400, KCODE) and fl & 0x200
+    m.set_timer(0)
+    m.run(3)
+    assert m.get_reg("esp") == 0x38000 and m.get_reg("eip") == KTEXT + 0x400
+    assert m.get_reg("eflags") & 0x200
+
+
+def test_save_and_restore_context():
+    m = make_env()
+    m.set_reg("eax", 7)
+    ctx = m.save_context()
+    m.load_segment("cs", KCODE)
+    m.set_reg("eax", 9)
+    m.restore_context(ctx)
+    assert m.cpl == 3 and m.get_reg("eax") == 7 and m.get_reg("cs") == UCODE
+
+
+def test_page_walks_are_charged_and_counted():
+    m = make_env(paging=True)
+    m.write(UTEXT, bytes.fromhex("a100600600 cc"))  # mov eax, [0x66000]; int3
+    m.run(10)
+    assert m.page_walks >= 2                        # code, data
+    assert m.cycles >= 15 * m.page_walks
+
+
+def test_profiles_are_data_files(tmp_path):
+    from kw86.machine import load_profile
+    p = tmp_path / "fast.toml"
+    p.write_text('name = "fast"\n[classes]\nalu = 1\nnop = 7\n[events]\nbranch_taken = 0\n')
+    m = Machine(mem_size=1 << 20, profile=str(p))
+    assert m.profile == "fast"
+    m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, dpl=0)
+    m.write(0x1000, b"\x90\x90")
+    m.set_reg("eip", 0x1000)
+    m.run(2)
+    assert m.cycles == 14
+    with pytest.raises(ValueError, match="unknown"):
+        Machine(mem_size=1 << 20, profile="no-such-profile")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[classes]\nwarp_drive = 3\n")
+    with pytest.raises(ValueError, match="warp_drive"):
+        load_profile(str(bad))

@@ -487,3 +487,93 @@ def test_bind_mount_readonly(tmp_path):
     b = env.alloc(64)
     n = env.ok("__getcwd", b, 64)
     assert env.read(b, n) == b"/\0"
+
+
+def test_host_changes_seen_after_reopen(env, tmp_path):
+    fd = env.ok("open", "/etc/motd", NBSD_O_RDONLY, 0)
+    assert env.read_fd(fd, 5) == b"hello"
+    env.ok("close", fd)
+    p = tmp_path / "root" / "etc" / "motd"
+    p.write_bytes(b"changed on the host, longer than before\n")
+    os.utime(p, ns=(1, 2))
+    fd = env.ok("open", "/etc/motd", NBSD_O_RDONLY, 0)
+    assert env.read_fd(fd, 7) == b"changed"
+
+
+def _sysctl(env, mib, have=256):
+    name = env.alloc(4 * len(mib), struct.pack(f"<{len(mib)}i", *mib))
+    old = env.alloc(have)
+    lenp = env.alloc(4, struct.pack("<I", have))
+    r = env.call("__sysctl", name, len(mib), old, lenp, 0, 0)
+    n = struct.unpack("<I", env.read(lenp, 4))[0]
+    return r.error, env.read(old, min(n, have)), n
+
+
+def test_sysctl(env):
+    assert _sysctl(env, [abi.CTL_KERN, abi.KERN_OSTYPE])[1] == b"NetBSD\0"
+    assert _sysctl(env, [abi.CTL_HW, abi.HW_MACHINE])[1] == b"i386\0"
+    assert _sysctl(env, [abi.CTL_HW, abi.HW_PAGESIZE])[1] == struct.pack("<i", 4096)
+    assert _sysctl(env, [abi.CTL_KERN, abi.KERN_OSREV])[1] == struct.pack("<i", 1000000000)
+    err, data, n = _sysctl(env, [abi.CTL_KERN, abi.KERN_OSTYPE], have=3)
+    assert err == abi.ENOMEM and data == b"Net" and n == 7
+    assert _sysctl(env, [abi.CTL_KERN, 9999])[0] == abi.ENOENT
+    a = _sysctl(env, [abi.CTL_KERN, abi.KERN_ARND], have=16)[1]
+    b = _sysctl(env, [abi.CTL_KERN, abi.KERN_ARND], have=16)[1]
+    assert len(a) == 16 and a != b
+    # size query: oldp NULL
+    name = env.alloc(8, struct.pack("<ii", abi.CTL_KERN, abi.KERN_HOSTNAME))
+    lenp = env.alloc(4, b"\0\0\0\0")
+    env.ok("__sysctl", name, 2, 0, lenp, 0, 0)
+    assert struct.unpack("<I", env.read(lenp, 4))[0] == 5
+    new = env.alloc(6, b"box1\0")
+    env.ok("__sysctl", name, 2, 0, 0, new, 5)
+    assert _sysctl(env, [abi.CTL_KERN, abi.KERN_HOSTNAME])[1] == b"box1\0"
+
+
+def test_rlimits(env):
+    b = env.alloc(16)
+    env.ok("getrlimit", abi.NBSD_RLIMIT_NOFILE, b)
+    assert abi.unpack_rlimit(env.read(b, 16)) == (abi.OPEN_MAX, 3404)
+    env.mem.copyout(b, abi.pack_rlimit(4, 3404))
+    env.ok("setrlimit", abi.NBSD_RLIMIT_NOFILE, b)
+    for _ in range(4):
+        env.ok("open", "/etc/motd", 0, 0)
+    assert env.err("open", "/etc/motd", 0, 0) == abi.EMFILE
+    env.mem.copyout(b, abi.pack_rlimit(10, 5))
+    assert env.err("setrlimit", abi.NBSD_RLIMIT_NOFILE, b) == abi.EINVAL
+    ru = env.alloc(80)
+    env.ok("__getrusage50", 0, ru)
+    assert env.ok("_lwp_self") == 1 and env.ok("sched_yield") == 0
+
+
+def test_poll_and_select_on_pipes(env):
+    from kw86.nbsd.syscalls.poll import POLLIN, POLLOUT, POLLHUP, POLLNVAL, PollWait
+    r = env.call("pipe")
+    rfd, wfd = r.eax, r.edx
+    ffd = env.ok("open", "/etc/motd", 0, 0)
+    fds = env.alloc(32, struct.pack("<ihh", rfd, POLLIN, 0) + struct.pack("<ihh", wfd, POLLOUT, 0)
+                    + struct.pack("<ihh", ffd, POLLIN, 0) + struct.pack("<ihh", 99, POLLIN, 0))
+    assert env.ok("poll", fds, 4, 0) == 3
+    revs = [struct.unpack_from("<ihh", env.read(fds, 32), 8 * i)[2] for i in range(4)]
+    assert revs == [0, POLLOUT, POLLIN, POLLNVAL]
+    one = env.alloc(8, struct.pack("<ihh", rfd, POLLIN, 0))
+    blocked = env.call("poll", one, 1, -1)
+    assert isinstance(blocked.block, PollWait) and blocked.block.timeout_ns is None
+    assert env.call("poll", one, 1, 250).block.timeout_ns == 250_000_000
+    env.p.poll_timedout = True                      # the scheduler's timer fired
+    assert env.ok("poll", one, 1, 250) == 0
+    env.write_fd(wfd, b"x")
+    assert env.ok("poll", one, 1, -1) == 1
+    # select: readable pipe and file, writable pipe
+    rset = env.alloc(4, struct.pack("<I", (1 << rfd) | (1 << ffd)))
+    wset = env.alloc(4, struct.pack("<I", 1 << wfd))
+    tv = env.alloc(12, abi.pack_timeval(0, 0))
+    assert env.ok("__select50", 10, rset, wset, 0, tv) == 3
+    assert struct.unpack("<I", env.read(rset, 4))[0] == (1 << rfd) | (1 << ffd)
+    env.ok("close", wfd)
+    one = env.alloc(8, struct.pack("<ihh", rfd, POLLIN, 0))
+    env.read_fd(rfd, 1)
+    assert env.ok("poll", one, 1, -1) == 1
+    assert struct.unpack("<ihh", env.read(one, 8))[2] & POLLHUP
+    bad = env.alloc(4, struct.pack("<I", 1 << 9))
+    assert env.err("__select50", 10, bad, 0, 0, tv) == abi.EBADF

@@ -131,6 +131,7 @@ def my_ls(bindir, args, cwd, env=None):
 
 
 @pytest.mark.parametrize("opts", [["-1"], ["-1", "-a"], ["-1", "-A"], ["-1", "-r"],
+                                  ["-1", "-p"], ["-m"],
                                   ["-1", "-S"], ["-1", "-t"], ["-1", "-tr"],
                                   ["-1", "-F"], ["-1", "-i"], ["-1", "-s"],
                                   ["-1", "-d", "sub", "alpha", "sublink"]])
@@ -172,6 +173,15 @@ def test_ls_long_matches_host_field_by_field(bindir, tree, opts):
         # and GNU also marks the link's target ("sublink -> sub/")
         host = re.sub(r"( -> \S+?)[/*@|=]$", r"\1", host, flags=re.M)
     assert _long_fields(mine) == _long_fields(host)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null") or
+                    not stat.S_ISCHR(os.stat("/dev/null").st_mode), reason="no /dev/null")
+def test_ls_long_device_numbers(bindir):
+    devs = [d for d in ("/dev/null", "/dev/zero", "/dev/tty") if os.path.exists(d)]
+    mine = my_ls(bindir, ["-l"] + devs, "/")
+    assert _long_fields(mine) == _long_fields(host_ls(["-l"] + devs, "/"))
+    assert re.search(r" 1, +3 ", mine)
 
 
 def test_ls_long_layout_is_netbsd(bindir, tree):
@@ -330,6 +340,14 @@ def test_cp_L_follows_links(bindir, tree, tmp_path):
     assert r.returncode == 0, r.stderr
     assert not os.path.islink(tmp_path / "c" / "link")
     assert (tmp_path / "c" / "sublink" / "inner").read_bytes() == b"inner\n"
+
+
+def test_cp_l_makes_hard_links(bindir, tree, tmp_path):
+    os.remove(os.path.join(tree, "fifo"))
+    r = run([prog(bindir, "cp"), "-Rl", tree, str(tmp_path / "l")])
+    assert r.returncode == 0, r.stderr
+    assert os.stat(tmp_path / "l" / "sub" / "inner").st_ino == os.stat(
+        os.path.join(tree, "sub", "inner")).st_ino
 
 
 def test_cp_p_preserves_mode_and_times(bindir, tree, tmp_path):
@@ -574,6 +592,69 @@ def test_sh_set_e_and_x(bindir):
     r = sh(bindir, "set -x; A=1 echo $A hi; set +x; echo quiet")
     assert r.stdout == b"hi\nquiet\n"
     assert r.stderr == b"+ A=1 echo hi\n+ set +x\n"
+
+
+SH_FUNCTIONS_CASE = """\
+greet() {
+  echo "hello $1 ($#)"
+  return 3
+}
+greet world x; echo "st=$?"
+count() { n=0; for a; do n=$((n+1)); if [ $n -ge 2 ]; then return $n; fi; done; echo never; }
+count a b c; echo "count=$?"
+echo "args still: $# $1"
+f2() ( cd /; pwd )
+f2; pwd | sed 's/.*/cwd-unchanged/'
+for w in foo bar.c "x y" B 42 ''; do
+  case $w in
+    foo|bar) echo "$w: foo or bar";;
+    *.c) echo "$w: C file" ;;
+    "x y") echo "quoted: $w";;
+    [A-Z]) echo "$w: upper";;
+    [0-9]*) echo "$w: number"
+      ;;
+    *) echo "other: [$w]";;
+  esac
+done
+case abc in (a*) echo paren-ok;; esac
+case '*' in '*') echo star-literal;; *) echo wrong;; esac
+case x in y) echo no;; esac; echo "nomatch=$?"
+greet | tr a-z A-Z
+"""
+
+
+def test_sh_functions_and_case(bindir, tmp_path):
+    s = tmp_path / "fn.sh"
+    s.write_text(SH_FUNCTIONS_CASE)
+    env = dict(ENV, PATH=bindir + ":/usr/bin:/bin")
+    r = run([prog(bindir, "sh"), str(s), "a1"], env=env, cwd=str(tmp_path))
+    assert r.stderr == b""
+    assert r.stdout.decode() == (
+        "hello world (2)\nst=3\ncount=2\nargs still: 1 a1\n/\ncwd-unchanged\n"
+        "foo: foo or bar\nbar.c: C file\nquoted: x y\nB: upper\n42: number\n"
+        "other: []\nparen-ok\nstar-literal\nnomatch=0\nHELLO  (0)\n")
+    r = sh(bindir, "return 1")
+    assert r.returncode == 1 and b"not in a function" in r.stderr
+    r = sh(bindir, "f() echo no")
+    assert r.returncode == 2 and b"compound" in r.stderr
+
+
+def test_sh_parameter_forms_read_eval_dot(bindir, tmp_path):
+    r = sh(bindir, "x=/usr/lib/file.tar.gz; echo ${#x} ${x%.*} ${x%%.*} ${x#*/} "
+           "${x##*/} \"${y:-$HOME}\" ${y:=set} $y ${z+plus} ${x:+alt} ${#}")
+    assert r.stdout.decode() == (f"20 /usr/lib/file.tar /usr/lib/file usr/lib/file.tar.gz "
+                                 f"file.tar.gz {ENV['HOME']} set set alt 0\n")
+    r = sh(bindir, "echo ${u?oops}; echo notreached")
+    assert (r.returncode, r.stdout, r.stderr) == (2, b"", b"sh: u: oops\n")
+    r = sh(bindir, "read x y rest; echo \"[$x][$y][$rest]\"; read l; echo \"[$l]\"; "
+           "read -r z; echo \"$? [$z]\"; read w; echo \"$? [$w]\"",
+           input=b"a b  c d \nline2\\\ncont\nlast")
+    assert r.stdout.decode() == "[a][b][c d]\n[line2cont]\n1 [last]\n1 []\n"
+    (tmp_path / "inc.sh").write_text("echo sourced $v\n")
+    r = sh(bindir, f"cmd='echo evaled'; eval $cmd x; eval 'f() {{ echo in-f; }}'; f; "
+           f"v=1; . {tmp_path}/inc.sh; . {tmp_path}/nonexistent; echo no")
+    assert r.stdout.decode() == "evaled x\nin-f\nsourced 1\n"
+    assert r.returncode == 2
 
 
 def test_sh_environment_passing(bindir):

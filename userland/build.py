@@ -88,6 +88,9 @@ INSTALL_MAP = {
 COMMON_DIR = "common"
 TESTS_DIR = "/usr/tests/kw86"   # userland/tests/*.c
 
+# Symbolic links made in the sysroot (git keeps sysroot-skel/ as plain files).
+SYMLINKS = {"/home/user/hello.link": "hello.txt"}
+
 SYSCALL_KINDS = ("STD", "PIPE", "FORK", "VFORK", "NORET")
 
 
@@ -502,6 +505,10 @@ class Builder:
             for fn in filenames:
                 copy_if_newer(os.path.join(dirpath, fn), os.path.join(target_dir, fn))
         os.chmod(os.path.join(self.dest, "tmp"), 0o1777)
+        for link, target in SYMLINKS.items():
+            path = os.path.join(self.dest, link.strip("/"))
+            if not os.path.lexists(path):
+                os.symlink(target, path)
         for name, (exe, where) in sorted(exes.items()):
             target = os.path.join(self.dest, where.strip("/"), name)
             copy_if_newer(exe, target)

@@ -42,6 +42,7 @@ TF_FIELDS = ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "
              "trapno", "err", "eip", "cs", "eflags", "esp", "ss")
 TF_SIZE = 4 * len(TF_FIELDS)       # with esp/ss (an inter-privilege frame)
 _TF = struct.Struct(f"<{len(TF_FIELDS)}I")
+_TF_SHORT = struct.Struct(f"<{len(TF_FIELDS) - 2}I")
 
 
 def seg_desc(base, limit, access, big=True, gran=True):
@@ -246,13 +247,30 @@ class Boot:
 
     # -- trap frames ---------------------------------------------------------------
     def read_frame(self, esp):
-        data = self.m.read_virt(esp, TF_SIZE)
+        """The trap frame at esp.  A trap from CPL 0 (a kernelware, or kernel
+        code) has no esp/ss words: the CPU did not switch stacks, so the
+        interrupted esp is the address where tf_esp would be (NetBSD's
+        `&tf->tf_esp`); the dict says so with short=True."""
+        data = self.m.read_virt(esp, TF_SIZE - 8)
         if data is None:
             raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
-        return dict(zip(TF_FIELDS, _TF.unpack(data)))
+        vals = list(_TF_SHORT.unpack(data))
+        tf = dict(zip(TF_FIELDS, vals + [0, 0]))
+        if tf["cs"] & 3 or tf["trapno"] == T_KW86_GATE:      # the gate pushes esp/ss too
+            more = self.m.read_virt(esp + TF_SIZE - 8, 8)
+            if more is None:
+                raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
+            tf["esp"], tf["ss"] = struct.unpack("<II", more)
+            tf["short"] = False
+        else:
+            tf["esp"], tf["ss"] = esp + TF_SIZE - 8, self.m.get_reg("ss")
+            tf["short"] = True
+        return tf
 
     def write_frame(self, esp, tf):
-        if not self.m.write_virt(esp, _TF.pack(*(tf[f] & 0xffffffff for f in TF_FIELDS))):
+        fields = TF_FIELDS[:-2] if tf.get("short") else TF_FIELDS
+        data = struct.pack(f"<{len(fields)}I", *(tf[f] & 0xffffffff for f in fields))
+        if not self.m.write_virt(esp, data):
             raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
 
     def enter_user_frame(self, kstack_top, regs):

@@ -13,7 +13,7 @@ from kw86.nbsd import abi
 from kw86.nbsd.abi import (EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, ENOTDIR, ENOTTY, EPIPE,
                            ESPIPE, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock, wakeup
-from kw86.nbsd.vfs import VDIR, VREG, VLNK
+from kw86.nbsd.vfs import VDIR, VREG
 
 
 class File:
@@ -84,6 +84,9 @@ class VnodeFile(File):
         self.vfs = vfs
         self._dirsnap = None
         vp.open(fflags)
+        reval = getattr(vp, "revalidate", None)
+        if reval is not None and bufcache is not None:
+            reval(bufcache)
 
     def __repr__(self):
         return f"<VnodeFile {self.vp!r} off={self.offset}>"
@@ -250,6 +253,12 @@ class DevFile(File):
     def ioctl(self, p, cmd, data):
         return self.device.ioctl(self, cmd, data)
 
+    def poll(self, events):
+        fn = getattr(self.device, "poll", None)
+        if fn is not None:
+            return fn(events)
+        return events & (0x1 | 0x40 | 0x4)             # null, zero: always ready
+
     def readable_bytes(self):
         return self.device.readable_bytes()
 
@@ -339,6 +348,23 @@ class PipeFile(File):
         if cmd == abi.NBSD_FIONREAD:
             return len(self.pipe.buf).to_bytes(4, "little")
         raise Errno(ENOTTY)
+
+    def poll(self, events):
+        """NetBSD pipe_poll: readable with data or at EOF, writable with
+        PIPE_BUF of space or with no reader; POLLHUP when the other end is gone."""
+        pp = self.pipe
+        rev = 0
+        if self.end == "r":
+            if pp.buf or pp.writers == 0:
+                rev |= events & (0x1 | 0x40)            # POLLIN | POLLRDNORM
+            if pp.writers == 0:
+                rev |= 0x10                             # POLLHUP
+        else:
+            if pp.readers == 0 or pp.capacity - len(pp.buf) >= abi.PIPE_BUF:
+                rev |= events & 0x4                     # POLLOUT (= POLLWRNORM)
+            if pp.readers == 0:
+                rev |= 0x10
+        return rev
 
     def readable_bytes(self):
         return len(self.pipe.buf)
@@ -456,6 +482,3 @@ class FdTable:
                 return fd
         return -1
 
-
-__all__ = ["File", "VnodeFile", "DevFile", "PipeFile", "Pipe", "make_pipe", "FdTable",
-           "VLNK"]

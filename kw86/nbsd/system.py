@@ -5,6 +5,7 @@ console and the strace sink.  The full Kernel (boot, processes, scheduler)
 owns one; tests build one over a temporary directory and a bytearray
 standing in for physical memory.
 """
+import random
 import sys
 
 from kw86.nbsd.bufcache import BufCache, BytesPhysMem, DiskModel
@@ -30,7 +31,7 @@ class System:
 
     def __init__(self, root, phys=None, bufcache_base=0, bufcache_bytes=4 << 20,
                  bsize=8192, mfs_size=32 << 20, mfs_at="/tmp", binds=(), clock=None,
-                 console=None, charge=None, hdd=True, strace=None):
+                 console=None, charge=None, hdd=True, strace=None, seed=0x4b57):
         from kw86.nbsd.vfs import makedev
         self.clock = clock or (lambda: 0)
         self.phys = phys if phys is not None else BytesPhysMem(bufcache_base + bufcache_bytes)
@@ -55,5 +56,13 @@ class System:
             self.mfs.dev = makedev(0xfe, 0)
             self.vfs.mount(mfs_at, self.mfs)
         self.strace = strace            # a writable text stream, or None
+        self.hostname = "kw86"
+        self.boottime = self.clock()
+        self.sysinfo = {}               # osrelease, version, model, physmem overrides
+        self._rng = random.Random(seed)
         self.warned = set()             # syscall names already reported ENOSYS
         self.stderr = sys.stderr
+
+    def random_bytes(self, n):
+        """Deterministic 'random' bytes (kern.arandom): seeded per run."""
+        return bytes(self._rng.getrandbits(8) for _ in range(n))

@@ -62,6 +62,17 @@ class HostConsole(Device):
                 raise Errno(EPIPE) from None
             raise Errno(EIO) from None
 
+    def poll(self, events):
+        """POLLIN when the host fd has input (select, no wait); POLLOUT always."""
+        rev = events & 0x4
+        if events & (0x1 | 0x40):
+            try:
+                if select.select([self.in_fd], [], [], 0)[0]:
+                    rev |= events & (0x1 | 0x40)
+            except (OSError, ValueError):
+                rev |= 0x8                              # POLLERR
+        return rev
+
     def readable_bytes(self):
         try:
             import fcntl

@@ -2,15 +2,15 @@
  * cp -- copy files (kw86 userland, written from cp(1) of NetBSD and POSIX;
  * no source of any other cp was used).
  *
- *   cp [-R [-H | -L | -P]] [-f | -i] [-apv] source_file target_file
- *   cp [-R [-H | -L | -P]] [-f | -i] [-apv] source_file ... target_directory
+ *   cp [-R [-H | -L | -P]] [-f | -i] [-alpv] source_file target_file
+ *   cp [-R [-H | -L | -P]] [-f | -i] [-alpv] source_file ... target_directory
  *
  * -R copies directories recursively and copies symbolic links as links (-P,
  * the default with -R); -H follows links named on the command line, -L all
  * links.  Without -R links are followed and directories refused
  * ("cp: d is a directory (not copied).").  -p keeps times, owner and mode;
- * -f removes a target it cannot open; -i asks before overwriting; -v names
- * each copy; -a is -RpP.
+ * -f removes a target it cannot open; -i asks before overwriting; -l makes
+ * hard links instead of copying files; -v names each copy; -a is -RpP.
  *
  * This is the program of the paper's cp experiment.  All file data moves
  * through copy_data(), a read/write loop over one COPY_BUFSIZE buffer: the
@@ -33,15 +33,15 @@
 /* Size of the data buffer of copy_data(): 64 KiB, as in the paper. */
 #define COPY_BUFSIZE (64 * 1024)
 
-static int Rflag, fflag, iflag, pflag, vflag;
+static int Rflag, fflag, iflag, lflag, pflag, vflag;
 static enum { LINKS_NONE, LINKS_CMDLINE, LINKS_ALL } follow = LINKS_NONE;
 static int rval;
 
 static void usage(void)
 {
 	fprintf(stderr,
-	    "usage: cp [-R [-H | -L | -P]] [-f | -i] [-apv] src target\n"
-	    "       cp [-R [-H | -L | -P]] [-f | -i] [-apv] src1 ... srcN directory\n");
+	    "usage: cp [-R [-H | -L | -P]] [-f | -i] [-alpv] src target\n"
+	    "       cp [-R [-H | -L | -P]] [-f | -i] [-alpv] src1 ... srcN directory\n");
 	exit(1);
 }
 
@@ -169,6 +169,20 @@ static int copy_file(const char *from, const struct stat *fs, const char *to)
 	}
 	if (exists && iflag && !ask_overwrite(to))
 		return 0;
+	if (lflag) {
+		/* -l: a hard link instead of a copy */
+		if (exists && unlink(to) < 0) {
+			warn("%s", to);
+			return 1;
+		}
+		if (link(from, to) < 0) {
+			warn("%s", to);
+			return 1;
+		}
+		if (vflag)
+			printf("%s -> %s\n", from, to);
+		return 0;
+	}
 	if ((fromfd = open(from, O_RDONLY)) < 0) {
 		warn("%s", from);
 		return 1;
@@ -375,7 +389,7 @@ int main(int argc, char *argv[])
 	const char *target;
 	int ch, i, target_is_dir;
 
-	while ((ch = getopt(argc, argv, "HLPRafipv")) != -1) {
+	while ((ch = getopt(argc, argv, "HLPRafilpv")) != -1) {
 		switch (ch) {
 		case 'H': follow = LINKS_CMDLINE; break;
 		case 'L': follow = LINKS_ALL; break;
@@ -384,6 +398,7 @@ int main(int argc, char *argv[])
 		case 'a': Rflag = 1; pflag = 1; follow = LINKS_NONE; break;
 		case 'f': fflag = 1; iflag = 0; break;
 		case 'i': iflag = 1; fflag = 0; break;
+		case 'l': lflag = 1; break;
 		case 'p': pflag = 1; break;
 		case 'v': vflag = 1; break;
 		default: usage();

@@ -2,8 +2,8 @@
  * ls -- list directory contents (kw86 userland, written from ls(1) of
  * NetBSD and POSIX; no source of any other ls was used).
  *
- * Options: -1 -A -a -C -c -d -F -f -H -i -k -L -l -n -q -R -r -S -s -T -t
- *          -u -w -x
+ * Options: -1 -A -a -C -c -d -F -f -H -i -k -L -l -m -n -p -q -R -r -S -s
+ *          -T -t -u -w -x
  *
  * Output follows NetBSD's ls:
  *   - one entry per line when stdout is not a terminal, columns when it is
@@ -86,6 +86,7 @@ static int f_all;		/* -a: include . entries */
 static int f_almost;		/* -A: include . entries except . and .. */
 static int f_listdir;		/* -d */
 static int f_type;		/* -F */
+static int f_typedir;		/* -p: '/' after directories only */
 static int f_nosort;		/* -f */
 static int f_inode;		/* -i */
 static int f_long;		/* -l or -n */
@@ -98,7 +99,7 @@ static int f_follow;		/* -L */
 static int f_follow_ops;	/* -H: follow symbolic links named as operands */
 static int f_nonprint;		/* -q: show non-printables as '?' */
 static int f_kblocks;		/* -k */
-enum { FMT_ONE, FMT_COLS, FMT_ACROSS, FMT_LONG } fmt;
+enum { FMT_ONE, FMT_COLS, FMT_ACROSS, FMT_LONG, FMT_STREAM } fmt;
 enum { SORT_NAME, SORT_TIME, SORT_SIZE } sortkey = SORT_NAME;
 enum { T_MOD, T_ACC, T_CHG } timekey = T_MOD;
 
@@ -111,7 +112,7 @@ static int need_stat;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ls [-1AaCcdFfHikLlnqRrSsTtuwx] [file ...]\n");
+	fprintf(stderr, "usage: ls [-1AaCcdFfHikLlmnpqRrSsTtuwx] [file ...]\n");
 	exit(1);
 }
 
@@ -329,6 +330,8 @@ static char type_char(const struct entry *e)
 	if (!e->have_st)
 		return 0;
 	m = e->st.st_mode;
+	if (!f_type)		/* -p */
+		return S_ISDIR(m) ? '/' : 0;
 	switch (m & S_IFMT) {
 	case S_IFDIR:  return '/';
 	case S_IFLNK:  return '@';
@@ -406,7 +409,7 @@ static int print_short(const struct entry *e, const struct widths *w)
 		n += printf("%*llu ", w->block,
 		    e->have_st ? blocks_of((unsigned long long)e->st.st_blocks) : 0ULL);
 	n += print_name(e->name);
-	if (f_type && (c = type_char(e)) != 0) {
+	if ((f_type || f_typedir) && (c = type_char(e)) != 0) {
 		putchar(c);
 		n++;
 	}
@@ -460,7 +463,7 @@ static void print_long(const struct list *l, const struct widths *w)
 			printf("%*lld ", w->size, (long long)sp->st_size);
 		print_time(sp);
 		print_name(e->name);
-		if (f_type && (c = type_char(e)) != 0)
+		if ((f_type || f_typedir) && (c = type_char(e)) != 0)
 			putchar(c);
 		if (S_ISLNK(sp->st_mode)) {
 			char target[PATH_MAX + 1];
@@ -495,7 +498,7 @@ static int column_width(const struct widths *w)
 		cw += w->inode + 1;
 	if (f_size)
 		cw += w->block + 1;
-	if (f_type)
+	if (f_type || f_typedir)
 		cw += 1;
 	return cw + 1;	/* at least one blank between columns */
 }
@@ -557,6 +560,35 @@ static void print_across(const struct list *l, const struct widths *w)
 	}
 }
 
+/* -m: names separated by ", ", lines broken before the terminal width. */
+static void print_stream(const struct list *l, const struct widths *w)
+{
+	int col = 0;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct entry *e = &l->v[i];
+		int len = name_len(e->name) + ((f_type || f_typedir) &&
+		    type_char(e) ? 1 : 0);
+		if (f_inode)
+			len += w->inode + 1;
+		if (f_size)
+			len += w->block + 1;
+		if (i > 0) {
+			if (col + 2 + len >= termwidth) {
+				printf(",\n");
+				col = 0;
+			} else {
+				printf(", ");
+				col += 2;
+			}
+		}
+		col += print_short(e, w);
+	}
+	if (l->n > 0)
+		putchar('\n');
+}
+
 /* Print one list; is_dir says it is a directory's contents (total line). */
 static void display(const struct list *l, int is_dir)
 {
@@ -574,6 +606,9 @@ static void display(const struct list *l, int is_dir)
 		break;
 	case FMT_ACROSS:
 		print_across(l, &w);
+		break;
+	case FMT_STREAM:
+		print_stream(l, &w);
 		break;
 	default:
 		print_single(l, &w);
@@ -723,7 +758,7 @@ int main(int argc, char *argv[])
 	if (getuid() == 0)
 		f_almost = 1;
 
-	while ((ch = getopt(argc, argv, "1AaCcdFfHikLlnqRrSsTtuwx")) != -1) {
+	while ((ch = getopt(argc, argv, "1AaCcdFfHikLlmnpqRrSsTtuwx")) != -1) {
 		switch (ch) {
 		case '1': fmt = FMT_ONE; break;
 		case 'C': fmt = FMT_COLS; break;
@@ -736,6 +771,8 @@ int main(int argc, char *argv[])
 		case 'u': timekey = T_ACC; break;
 		case 'd': f_listdir = 1; f_recursive = 0; break;
 		case 'F': f_type = 1; break;
+		case 'p': f_typedir = 1; break;
+		case 'm': fmt = FMT_STREAM; break;
 		case 'f': f_nosort = 1; f_all = 1; break;
 		case 'i': f_inode = 1; break;
 		case 'k': f_kblocks = 1; break;
@@ -760,7 +797,8 @@ int main(int argc, char *argv[])
 	set_blocksize();
 	if (f_long)
 		now = time(NULL);
-	need_stat = f_long || f_type || f_inode || f_size || f_recursive ||
+	need_stat = f_long || f_type || f_typedir || f_inode || f_size ||
+	    f_recursive ||
 	    sortkey != SORT_NAME;
 
 	if (argc == 0) {

@@ -14,19 +14,24 @@
  * negates) of commands joined by '|'.  A command is a simple command
  * (NAME=value assignments, words, redirections) or a compound one:
  * if/then/elif/else/fi, while/until/do/done, for NAME [in words]; do/done,
- * { list; } and ( list ), optionally followed by redirections.
+ * case WORD in [(]pat[|pat]...) list;; ... esac, { list; } and ( list ),
+ * optionally followed by redirections; or a function definition
+ * NAME() compound-command.
  * Redirections: <, >, >|, >>, <>, <<, <<- (here-documents), n<&m, n>&m,
  * n>&-, with an optional fd number (2>, 2>&1).  '#' starts a comment.
  *
  * Words: single quotes, double quotes, backslash escapes, ~ (HOME),
- * parameters $NAME ${NAME} ${NAME:-word} ${NAME-word} ${NAME:+word} $? $$
- * $! $# $0..$9 $@ $*, command substitution $(...) and `...`, arithmetic
+ * parameters $NAME $? $$ $! $# $0..$9 $@ $* and ${NAME} ${#NAME}
+ * ${NAME[:]-word} ${NAME[:]=word} ${NAME[:]+word} ${NAME[:]?word}
+ * ${NAME%pat} ${NAME%%pat} ${NAME#pat} ${NAME##pat}, command substitution
+ * $(...) and `...`, arithmetic
  * $((expr)); unquoted expansions are split into fields at IFS white space,
  * then pathname patterns (* ? [...]) are expanded, sorted.
  *
- * Builtins: cd [-], pwd, exit, exec, export, unset, set [--] args, shift,
- * wait [pid], break [n], continue [n], test / [, echo [-n], true, false,
- * ':'.  Not supported: functions, case, aliases, job control, set options.
+ * Builtins: cd [-], pwd, exit, exec, export, unset, set [-ex] [--] args,
+ * shift, wait [pid], break [n], continue [n], return [n], test / [,
+ * read [-r], eval, '.', echo [-n], true, false, ':'.  Not supported:
+ * aliases, job control, trap, getopts, ulimit, umask, type.
  *
  * Exit status: that of the last command; 127 and "sh: foo: not found" for a
  * command that does not exist, 126 when it cannot be executed, 128+N for a
@@ -407,6 +412,33 @@ static int is_meta(char c)
 	    c == ' ' || c == '\t' || c == '\n' || c == '\0';
 }
 
+/* p points just after "${"; returns the character after the matching
+ * '}', or NULL. */
+static const char *skip_brace(const char *p)
+{
+	int depth = 1;
+
+	while (*p) {
+		if (*p == '\\' && p[1]) {
+			p += 2;
+		} else if (*p == '\'') {
+			const char *q = strchr(p + 1, '\'');
+			if (q == NULL)
+				return NULL;
+			p = q + 1;
+		} else if (*p == '$' && p[1] == '{') {
+			depth++;
+			p += 2;
+		} else if (*p == '}') {
+			p++;
+			if (--depth == 0)
+				return p;
+		} else
+			p++;
+	}
+	return NULL;
+}
+
 /*
  * Skip a command substitution: p points just after "$(" (or at the first
  * character after a backquote when bq is set).  Returns the character after
@@ -491,12 +523,12 @@ static const char *scan_word(struct lexer *l, const char *p)
 			}
 			p++;
 		} else if (*p == '$' && p[1] == '{') {
-			q = strchr(p, '}');
+			q = skip_brace(p + 2);
 			if (q == NULL) {
 				l->incomplete = 1;
 				return p + strlen(p);
 			}
-			p = q + 1;
+			p = q;
 		} else if ((*p == '$' && p[1] == '(') || *p == '`') {
 			q = *p == '`' ? skip_subst(p + 1, 1) : skip_subst(p + 2, 0);
 			if (q == NULL) {
@@ -666,6 +698,14 @@ static void syntax_error(struct parser *ps, const char *what)
 	if (ps->tok.type == T_EOF && !ps->error)
 		ps->eof_in_compound = 1;
 	if (!ps->error && !ps->lex.incomplete && !ps->eof_in_compound)
+		shell_error("syntax error: %s%s", what, "");
+	ps->error = 1;
+}
+
+/* A syntax error that more input cannot mend, even at the end of it. */
+static void syntax_error_now(struct parser *ps, const char *what)
+{
+	if (!ps->error)
 		shell_error("syntax error: %s%s", what, "");
 	ps->error = 1;
 }
@@ -992,7 +1032,8 @@ static int parse_command(struct parser *ps, struct command *c)
 			if (parse_command(ps, c->func) < 0)
 				return -1;
 			if (c->func->type == N_SIMPLE) {
-				syntax_error(ps, "function body must be a compound command");
+				syntax_error_now(ps,
+				    "function body must be a compound command");
 				return -1;
 			}
 			return 0;
@@ -1662,6 +1703,8 @@ static const char *special_param(char c)
 	}
 }
 
+static size_t expand_braced(struct expander *x, const char *s, int quoted);
+
 /* Expand the parameter at s (just after '$'); returns chars consumed. */
 static size_t expand_param(struct expander *x, const char *s, int quoted)
 {
@@ -1695,52 +1738,8 @@ static size_t expand_param(struct expander *x, const char *s, int quoted)
 			x->have = 1;
 		return 1;
 	}
-	if (*s == '{') {
-		const char *end = strchr(s, '}');
-		const char *op;
-		size_t nl;
-		if (end == NULL) {
-			add_text(x, "${", quoted);
-			return 1;
-		}
-		nl = 0;
-		while (s + 1 + nl < end && s[1 + nl] != ':' && s[1 + nl] != '-' &&
-		    s[1 + nl] != '=' && s[1 + nl] != '+')
-			nl++;
-		if (nl == 1 && !valid_name(s + 1, 1) && special_param(s[1]))
-			val = special_param(s[1]);
-		else {
-			name = xstrndup(s + 1, nl);
-			val = var_get(name);
-			free(name);
-		}
-		op = s + 1 + nl;
-		if (op < end) {
-			int colon = *op == ':';
-			const char *w;
-			if (colon)
-				op++;
-			w = op + 1;
-			if (*op == '-' && (val == NULL || (colon && *val == '\0'))) {
-				char *word = xstrndup(w, (size_t)(end - w));
-				add_text(x, word, quoted);
-				free(word);
-				val = NULL;
-			} else if (*op == '+') {
-				if (val != NULL && !(colon && *val == '\0')) {
-					char *word = xstrndup(w, (size_t)(end - w));
-					add_text(x, word, quoted);
-					free(word);
-				}
-				val = NULL;
-			}
-		}
-		if (val)
-			add_text(x, val, quoted);
-		if (quoted)
-			x->have = 1;
-		return (size_t)(end - s) + 1;
-	}
+	if (*s == '{')
+		return expand_braced(x, s, quoted);
 	n = 0;
 	while (valid_name(s, n + 1))
 		n++;
@@ -1843,6 +1842,143 @@ static char *expand_pattern(const char *w)
 	}
 	strv_free(&f);
 	return r;
+}
+
+/*
+ * ${...} at s (pointing at '{'): ${name} ${#name} ${name[:]-word}
+ * ${name[:]=word} ${name[:]+word} ${name[:]?word} ${name%pat} ${name%%pat}
+ * ${name#pat} ${name##pat}.  Returns the characters consumed.
+ */
+static size_t expand_braced(struct expander *x, const char *s, int quoted)
+{
+	const char *end = skip_brace(s + 1), *p = s + 1, *op;
+	char *name = NULL, *val = NULL, *word = NULL;
+	int length = 0, set;
+	size_t n = 0, consumed;
+
+	if (end == NULL) {
+		add_text(x, "${", quoted);
+		return 1;
+	}
+	consumed = (size_t)(end - s);
+	end--;				/* at the closing '}' */
+	if (*p == '#' && p + 1 < end) {
+		length = 1;
+		p++;
+	}
+	if (valid_name(p, 1)) {
+		while (p + n < end && valid_name(p, n + 1))
+			n++;
+		name = xstrndup(p, n);
+		if (var_get(name) != NULL)
+			val = xstrdup(var_get(name));
+	} else if (p < end && special_param(*p) != NULL) {
+		n = 1;
+		name = xstrndup(p, 1);
+		val = xstrdup(special_param(*p));
+	} else {
+		char *bad = xstrndup(s - 1, consumed + 1);
+		shell_error("%s: bad substitution", bad, "");
+		free(bad);
+		if (!interactive)
+			exit(2);
+		return consumed;
+	}
+	op = p + n;
+	set = val != NULL;
+	if (length) {
+		char num[32];
+		snprintf(num, sizeof(num), "%lu",
+		    (unsigned long)(val ? strlen(val) : 0));
+		free(val);
+		val = xstrdup(num);
+	} else if (op < end) {
+		int colon = *op == ':', twice = 0;
+		char opc;
+		const char *w;
+		if (colon)
+			op++;
+		opc = *op;
+		w = op + 1;
+		if ((opc == '%' || opc == '#') && w < end && *w == opc) {
+			twice = 1;
+			w++;
+		}
+		word = xstrndup(w, (size_t)(end - w));
+		if (colon && val != NULL && *val == '\0')
+			set = 0;
+		switch (opc) {
+		case '-':
+			if (!set) {
+				free(val);
+				val = expand_one(word);
+			}
+			break;
+		case '=':
+			if (!set) {
+				free(val);
+				val = expand_one(word);
+				if (valid_name(name, strlen(name)))
+					var_set(name, val, 0);
+			}
+			break;
+		case '+':
+			free(val);
+			val = set ? expand_one(word) : NULL;
+			break;
+		case '?':
+			if (!set) {
+				char *msg = expand_one(word);
+				shell_error("%s: %s", name,
+				    *msg ? msg : "parameter not set");
+				free(msg);
+				if (!interactive)
+					exit(2);
+			}
+			break;
+		case '%':
+		case '#':
+			if (val != NULL) {
+				char *pat = expand_pattern(word);
+				size_t len = strlen(val), i;
+				int found = 0;
+				for (i = 0; i <= len && !found; i++) {
+					/* candidate lengths: shortest first, or
+					 * longest first when doubled */
+					size_t k = twice ? len - i : i;
+					if (opc == '#') {
+						char c = val[k];
+						val[k] = '\0';
+						found = match(pat, val);
+						val[k] = c;
+						if (found)
+							memmove(val, val + k, len - k + 1);
+					} else {
+						found = match(pat, val + len - k);
+						if (found)
+							val[len - k] = '\0';
+					}
+				}
+				free(pat);
+			}
+			break;
+		default: {
+			char *bad = xstrndup(s - 1, consumed + 1);
+			shell_error("%s: bad substitution", bad, "");
+			free(bad);
+			if (!interactive)
+				exit(2);
+		}
+		}
+	}
+	if (val)
+		add_text(x, val, quoted);
+	if (quoted)
+		x->have = 1;
+	free(name);
+	free(val);
+	free(word);
+	return consumed;
 }
 
 /* Expand a word that gives one string (assignment value, redirection
@@ -2404,6 +2540,72 @@ static int bi_test(int argc, char **argv)
 	return t.error ? 2 : !v;
 }
 
+static char *read_file(const char *path);
+
+/* read [-r] [name ...]: one line from standard input, a byte at a time,
+ * split at IFS white space; the last name gets the rest of the line. */
+static int bi_read(int argc, char **argv)
+{
+	struct buf line = { NULL, 0, 0 };
+	int raw = 0, i = 1, got = 0, eof = 0, nnames, k;
+	const char *p;
+	char c;
+
+	if (i < argc && strcmp(argv[i], "-r") == 0) {
+		raw = 1;
+		i++;
+	}
+	for (;;) {
+		ssize_t r = read(0, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			eof = 1;
+			break;
+		}
+		got = 1;
+		if (c == '\n')
+			break;
+		if (c == '\\' && !raw) {
+			if (read(0, &c, 1) <= 0) {
+				eof = 1;
+				break;
+			}
+			if (c == '\n')
+				continue;	/* line continuation */
+		}
+		buf_addc(&line, c);
+	}
+	nnames = argc - i;
+	p = line.s ? line.s : "";
+	if (nnames == 0) {
+		var_set("REPLY", p, 0);
+	} else {
+		for (k = 0; k < nnames; k++) {
+			const char *start, *stop;
+			char *v;
+			while (*p && is_ifs_space(*p))
+				p++;
+			start = p;
+			if (k == nnames - 1) {
+				stop = p + strlen(p);
+				while (stop > start && is_ifs_space(stop[-1]))
+					stop--;
+			} else {
+				while (*p && !is_ifs_space(*p))
+					p++;
+				stop = p;
+			}
+			v = xstrndup(start, (size_t)(stop - start));
+			var_set(argv[i + k], v, 0);
+			free(v);
+		}
+	}
+	free(line.s);
+	(void)got;
+	return eof ? 1 : 0;		/* end of file, even after a partial line */
+}
+
 static int run_builtin(int argc, char **argv, int *is_builtin)
 {
 	const char *n = argv[0];
@@ -2483,6 +2685,40 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 	}
 	if (strcmp(n, "test") == 0 || strcmp(n, "[") == 0)
 		return bi_test(argc, argv);
+	if (strcmp(n, "read") == 0)
+		return bi_read(argc, argv);
+	if (strcmp(n, "eval") == 0) {
+		struct buf b = { NULL, 0, 0 };
+		int k;
+		for (k = 1; k < argc; k++) {
+			if (k > 1)
+				buf_addc(&b, ' ');
+			buf_adds(&b, argv[k]);
+		}
+		last_status = 0;
+		if (b.s != NULL)
+			run_string(b.s, 0);
+		free(b.s);
+		return last_status;
+	}
+	if (strcmp(n, ".") == 0) {
+		char *text;
+		if (argc < 2) {
+			shell_error(".: file name required", "", "");
+			return 2;
+		}
+		if ((text = read_file(argv[1])) == NULL) {
+			shell_error(".: cannot open %s: %s", argv[1],
+			    strerror(errno));
+			if (!interactive)
+				exit(2);
+			return 2;
+		}
+		last_status = 0;
+		run_string(text, 0);
+		free(text);
+		return last_status;
+	}
 	if (strcmp(n, "return") == 0) {
 		int st = argc > 1 ? atoi(argv[1]) & 0xff : last_status;
 		if (func_depth == 0) {
@@ -2539,7 +2775,8 @@ static int is_builtin_name(const char *n)
 {
 	static const char *const names[] = { "cd", "pwd", "echo", "export",
 	    "unset", ":", "true", "false", "exit", "set", "shift", "wait",
-	    "break", "continue", "test", "[", "return", NULL };
+	    "break", "continue", "test", "[", "return", "read", "eval", ".",
+	    NULL };
 	int i;
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(n, names[i]) == 0)
@@ -2551,7 +2788,8 @@ static int is_builtin_name(const char *n)
 static int is_special_builtin(const char *n)
 {
 	static const char *const names[] = { "break", "continue", ":", "exec",
-	    "exit", "export", "return", "set", "shift", "unset", NULL };
+	    "exit", "export", "return", "set", "shift", "unset", "eval", ".",
+	    NULL };
 	int i;
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(n, names[i]) == 0)
@@ -3012,9 +3250,13 @@ static int run_string(const char *text, int top)
 		last_status = 2;
 		return -1;
 	}
-	keep_ast = 0;
-	run_list(list);
-	dispose_program(list);
+	{
+		int outer = keep_ast;	/* eval and '.' run programs inside one */
+		keep_ast = 0;
+		run_list(list);
+		dispose_program(list);
+		keep_ast = outer;
+	}
 	return 0;
 }
 

@@ -186,18 +186,23 @@ decompose(double v, char dig[NDIG], int *e10)
     *e10 = e + NDIG - 1;
 }
 
-/* Keep n significant digits, rounding half up on dig[n]; a carry out of the first
- * digit makes the value 10^(e10+1).  Returns the number of digits that matter. */
+/* Keep n significant digits, rounding on dig[n] to nearest, ties to even (as C's
+ * printf rounds the exact binary value: 0.5 -> "0", 1.5 -> "2"); a carry out of the
+ * first digit makes the value 10^(e10+1).  Returns the number of digits that matter. */
 static int
 round_digits(char dig[NDIG], int n, int *e10)
 {
-    int i;
+    int i, tie;
 
     if (n >= NDIG)
         return NDIG;
     if (n < 0)
         return 0;
-    if (dig[n] < '5') {
+    tie = dig[n] == '5';
+    for (i = n + 1; tie && i < NDIG; i++)
+        if (dig[i] != '0')
+            tie = 0;
+    if (dig[n] < '5' || (tie && (n == 0 || ((dig[n - 1] - '0') & 1) == 0))) {
         for (i = n; i < NDIG; i++)
             dig[i] = '0';
         return n;

@@ -12,12 +12,11 @@ reads the arguments at user sp+4, runs the handler and returns a SysResult
 (eax, edx, error, block); it never raises for anything the guest does.
 """
 import os
-import sys
 import traceback
 
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Fault, WouldBlock
-from kw86.nbsd.syscalls import fs, ident
+from kw86.nbsd.syscalls import fs, ident, kern, poll
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
 R = Row
@@ -57,9 +56,14 @@ ROWS = [
     R(82, "setpgid", "pid_t pid, pid_t pgid", ident.sys_setpgid),
     R(90, "dup2", "int from, int to", fs.sys_dup2),
     R(92, "fcntl", "int fd, int cmd, void *arg", fs.sys_fcntl),
+    R(96, "setpriority", "int which, id_t who, int prio", kern.sys_setpriority),
+    R(100, "getpriority", "int which, id_t who", kern.sys_getpriority),
+    R(93, "select", "int nd, fd_set *in, fd_set *ou, fd_set *ex, struct timeval50 *tv",
+      poll.sys_select, compat="15"),
     R(95, "fsync", "int fd", fs.sys_fsync),
     R(116, "gettimeofday", "struct timeval50 *tp, void *tzp", ident.sys_gettimeofday,
       compat="15"),
+    R(117, "getrusage", "int who, struct rusage50 *rusage", kern.sys_getrusage, compat="15"),
     R(120, "readv", "int fd, const struct iovec *iovp, int iovcnt", fs.sys_readv),
     R(121, "writev", "int fd, const struct iovec *iovp, int iovcnt", fs.sys_writev),
     R(123, "fchown", "int fd, uid_t uid, gid_t gid", fs.sys_fchown),
@@ -78,11 +82,16 @@ ROWS = [
     R(181, "setgid", "gid_t gid", ident.sys_setgid),
     R(182, "setegid", "gid_t egid", ident.sys_setegid),
     R(183, "seteuid", "uid_t euid", ident.sys_seteuid),
+    R(194, "getrlimit", "int which, struct rlimit *rlp", kern.sys_getrlimit),
+    R(195, "setrlimit", "int which, const struct rlimit *rlp", kern.sys_setrlimit),
     R(199, "lseek", "int fd, int PAD, off_t offset, int whence", fs.sys_lseek, ret="off_t"),
     R(200, "truncate", "const char *path, int PAD, off_t length", fs.sys_truncate),
     R(201, "ftruncate", "int fd, int PAD, off_t length", fs.sys_ftruncate),
+    R(202, "__sysctl", "const int *name, u_int namelen, void *oldv, size_t *oldlenp, "
+      "const void *newv, size_t newlen", kern.sys___sysctl),
     R(206, "futimes", "int fd, const struct timeval50 *tptr", fs.sys_futimes, compat="15"),
     R(207, "getpgid", "pid_t pid", ident.sys_getpgid),
+    R(209, "poll", "struct pollfd *fds, u_int nfds, int timeout", poll.sys_poll),
     R(232, "clock_gettime", "clockid_t clock_id, struct timespec50 *tp",
       ident.sys_clock_gettime, compat="15"),
     R(272, "getdents", "int fd, char *buf, size_t count", fs.sys_getdents12, compat="15"),
@@ -103,7 +112,12 @@ ROWS = [
       fs.sys_pwritev),
     R(296, "__getcwd", "char *bufp, size_t length", fs.sys___getcwd),
     R(305, "issetugid", "", ident.sys_issetugid),
+    R(311, "_lwp_self", "", kern.sys__lwp_self),
+    R(316, "_lwp_getprivate", "", kern.sys__lwp_getprivate),
+    R(350, "sched_yield", "", kern.sys_sched_yield),
     R(390, "__getdents30", "int fd, char *buf, size_t count", fs.sys___getdents30),
+    R(417, "__select50", "int nd, fd_set *in, fd_set *ou, fd_set *ex, struct timeval *tv",
+      poll.sys___select50),
     R(418, "__gettimeofday50", "struct timeval *tp, void *tzp", ident.sys___gettimeofday50),
     R(420, "__utimes50", "const char *path, const struct timeval *tptr", fs.sys___utimes50),
     R(423, "__futimes50", "int fd, const struct timeval *tptr", fs.sys___futimes50),
@@ -112,9 +126,12 @@ ROWS = [
       ident.sys___clock_gettime50),
     R(429, "__clock_getres50", "clockid_t clock_id, struct timespec *tp",
       ident.sys___clock_getres50),
+    R(437, "__pollts50", "struct pollfd *fds, u_int nfds, const struct timespec *ts, "
+      "const sigset_t *mask", poll.sys___pollts50),
     R(439, "__stat50", "const char *path, struct stat *ub", fs.sys___stat50),
     R(440, "__fstat50", "int fd, struct stat *sb", fs.sys___fstat50),
     R(441, "__lstat50", "const char *path, struct stat *ub", fs.sys___lstat50),
+    R(445, "__getrusage50", "int who, struct rusage *rusage", kern.sys___getrusage50),
     R(453, "pipe2", "int *fildes, int flags", fs.sys_pipe2),
     R(454, "dup3", "int from, int to, int flags", fs.sys_dup3),
 ]
@@ -130,24 +147,24 @@ NAMES = {
     55: "compat_12_oreboot", 56: "revoke", 59: "execve", 65: "msync", 66: "vfork",
     73: "munmap", 74: "mprotect", 75: "madvise", 78: "mincore", 83: "compat_50_setitimer",
     86: "compat_50_getitimer", 91: "getrandom", 93: "compat_50_select", 96: "setpriority",
-    97: "socket", 98: "connect", 100: "getpriority", 104: "bind", 105: "setsockopt",
+    97: "socket", 98: "connect", 104: "bind", 105: "setsockopt",
     106: "listen", 118: "getsockopt", 122: "compat_50_settimeofday", 131: "flock",
     132: "mkfifo", 133: "sendto", 134: "shutdown", 135: "socketpair", 140: "compat_50_adjtime",
     155: "nfssvc", 161: "compat_30_getfh", 165: "sysarch", 191: "pathconf",
-    192: "fpathconf", 194: "getrlimit", 195: "setrlimit", 197: "mmap", 198: "__syscall",
-    202: "__sysctl", 203: "mlock", 204: "munlock", 209: "poll", 240: "compat_50_nanosleep",
+    192: "fpathconf", 197: "mmap", 198: "__syscall",
+    203: "mlock", 204: "munlock", 209: "poll", 240: "compat_50_nanosleep",
     241: "fdatasync", 250: "minherit", 270: "__posix_rename", 281: "__sigaltstack14",
     282: "__vfork14", 291: "compat_16___sigaction14", 292: "__sigpending14",
     293: "__sigprocmask14", 294: "__sigsuspend14", 295: "compat_16___sigreturn14",
     301: "compat_50___semctl14", 306: "utrace", 307: "getcontext", 308: "setcontext",
-    309: "_lwp_create", 310: "_lwp_exit", 311: "_lwp_self", 312: "_lwp_wait",
+    309: "_lwp_create", 310: "_lwp_exit", 312: "_lwp_wait",
     313: "_lwp_suspend", 314: "_lwp_continue", 315: "_lwp_wakeup", 316: "_lwp_getprivate",
     317: "_lwp_setprivate", 318: "_lwp_kill", 319: "_lwp_detach", 340: "__sigaction_sigtramp",
-    343: "rasctl", 344: "kqueue", 350: "sched_yield", 354: "fsync_range", 416: "__posix_fadvise50",
+    343: "rasctl", 344: "kqueue", 354: "fsync_range", 416: "__posix_fadvise50",
     417: "__select50", 419: "__settimeofday50", 421: "__adjtime50", 425: "__setitimer50",
     426: "__getitimer50", 428: "__clock_settime50", 430: "__nanosleep50",
     431: "____sigtimedwait50", 435: "__kevent50", 436: "__pselect50", 437: "__pollts50",
-    445: "__getrusage50", 449: "__wait450", 450: "__mknod50", 455: "paccept",
+    449: "__wait450", 450: "__mknod50", 455: "paccept",
     456: "linkat", 457: "renameat", 458: "mkfifoat", 459: "mknodat", 460: "mkdirat",
     461: "faccessat", 462: "fchmodat", 463: "fchownat", 464: "fexecve", 465: "fstatat",
     466: "utimensat", 467: "openat", 468: "readlinkat", 469: "symlinkat", 470: "unlinkat",
@@ -267,4 +284,4 @@ def dispatch(p, code, sp, table=TABLE):
     return res
 
 
-__all__ = ["TABLE", "ROWS", "NAMES", "dispatch", "SysResult", "Row", "Table", "sys"]
+__all__ = ["TABLE", "ROWS", "NAMES", "dispatch", "nosys", "SysResult", "Row", "Table"]

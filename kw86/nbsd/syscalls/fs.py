@@ -8,12 +8,12 @@ vfs_syscalls.c / sys_generic.c.
 import struct
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import (EACCES, EBADF, EEXIST, EFTYPE, EINVAL, EISDIR, ELOOP, ENOENT,
+from kw86.nbsd.abi import (EBADF, EEXIST, EFTYPE, EINVAL, EISDIR, ELOOP, ENOENT,
                            ENOTDIR, EPERM, EPIPE, ERANGE, EXDEV, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.file import DevFile, VnodeFile, make_pipe
 from kw86.nbsd.vfs import VDIR, VLNK, VREG, VCHR, VEXEC, VREAD, VWRITE, Cred, access, \
-    check_sticky, stack_path
+    check_sticky
 
 CHUNK = 1 << 20             # bytes moved per step of a big read/write
 IOV_MAX = 1024
@@ -727,6 +727,3 @@ def sys_ioctl(p, fd, com, data):
         p.mem.copyout(data, bytes(out[:size]).ljust(size, b"\0"))
     return 0
 
-
-__all__ = [n for n in dir() if n.startswith("sys_")] + ["vn_open", "getcwd_path",
-                                                           "stack_path", "EACCES", "EBADF"]

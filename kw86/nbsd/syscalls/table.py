@@ -164,7 +164,8 @@ class Table:
                 raise ValueError(f"syscall {r.num} defined twice")
             self.rows[r.num] = r
             self.byname.setdefault(r.name, r)
-        self.names = dict(names or {})      # numbers NetBSD defines but kw86 lacks
+        # numbers NetBSD defines but kw86 lacks
+        self.names = {n: v for n, v in (names or {}).items() if n not in self.rows}
         self.maxnum = maxnum
 
     def __getitem__(self, num):

@@ -9,7 +9,7 @@ duplicates the process's descriptor 0, 1 or 2 (Device.open returns the
 existing open file), so nothing here ever reaches a host path.
 """
 from kw86.nbsd import abi
-from kw86.nbsd.abi import Attr, EACCES, EINVAL, ENOENT, ENOTTY, ENXIO, EPERM, EROFS
+from kw86.nbsd.abi import Attr, EACCES, EINVAL, ENOENT, ENOTTY, ENXIO, EPERM
 from kw86.nbsd.errors import Errno
 from kw86.nbsd.vfs import Mount, Vnode, VDIR, VCHR, makedev
 
@@ -89,6 +89,13 @@ class CttyDevice(Device):
 
     def isatty(self):
         return self._cons().isatty()
+
+    def poll(self, events):
+        return self._cons().poll(events)
+
+    @property
+    def wait_chan(self):
+        return self.devfs.console
 
 
 class FdDevice(Device):
@@ -185,5 +192,3 @@ class DevfsMount(Mount):
     def root(self):
         return self._root
 
-
-__all__ = ["Device", "DevfsMount", "EROFS"]

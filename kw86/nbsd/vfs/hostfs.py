@@ -19,9 +19,9 @@ import stat as hstat
 import weakref
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import Attr, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EROFS
+from kw86.nbsd.abi import Attr, EEXIST, EINVAL, EISDIR, ENOTDIR, ENOTEMPTY, EROFS
 from kw86.nbsd.errors import Errno
-from kw86.nbsd.vfs import Mount, Vnode, VDIR, VREG, VLNK, access, VWRITE
+from kw86.nbsd.vfs import Mount, Vnode, VDIR, VREG, VLNK
 
 O_PATH = getattr(os, "O_PATH", 0)
 O_DIRPATH = (O_PATH or os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -56,6 +56,7 @@ class HostVnode(Vnode):
         self._fd_writable = False
         self._opens = 0
         self._finalizer = None
+        self._cache_sig = None          # (mtime, size) when the cache was last valid
         self.disk = mount.disk
 
     def __repr__(self):
@@ -295,6 +296,16 @@ class HostVnode(Vnode):
         self._open_fd(bool(fflags & abi.FWRITE))
         self._opens += 1
 
+    def revalidate(self, bufcache):
+        """On open: drop cached blocks if the host changed the file meanwhile."""
+        if self.type != VREG:
+            return
+        st = self._host_stat()
+        sig = (st.st_mtime_ns, st.st_size)
+        if self._cache_sig is not None and sig != self._cache_sig:
+            bufcache.invalidate(self)
+        self._cache_sig = sig
+
     def close(self, fflags):
         if self.type != VREG:
             return
@@ -327,6 +338,8 @@ class HostVnode(Vnode):
     def strategy_write(self, offset, data):
         if self.mount.readonly:
             raise Errno(EROFS)
+
+        self._cache_sig = None          # our own write: the next open re-baselines
 
         def w(fd):
             done = 0

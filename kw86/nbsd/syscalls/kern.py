@@ -1,0 +1,211 @@
+"""__sysctl, resource limits and usage, scheduling niceties (no CPU state).
+
+sysctl answers the kern.* and hw.* nodes libc and uname(3) ask [abi §4];
+kern.arandom comes from the System's seeded generator (deterministic runs).
+"""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import EINVAL, ENOENT, ENOMEM, EPERM, ESRCH
+from kw86.nbsd.errors import Errno
+
+CTL_MAXNAME = 24
+KERN_OSREV_VALUE = abi.NETBSD_VERSION_10
+HW_PHYSMEM64, HW_USERMEM64 = 13, 14
+KERN_BOOTTIME = 83                       # struct timespec (10)
+KERN_PROC_ARGS = 48
+NCPU = 1
+
+
+def _str(s):
+    return s.encode() + b"\0"
+
+
+def _int(v):
+    return struct.pack("<i", v)
+
+
+def _quad(v):
+    return struct.pack("<q", v)
+
+
+def sysctl_value(p, mib):
+    """bytes for a leaf node, or raise Errno (ENOENT for an unknown node)."""
+    s = p.sys
+    info = getattr(s, "sysinfo", {})
+    if len(mib) == 2 and mib[0] == abi.CTL_KERN:
+        n = mib[1]
+        if n == abi.KERN_OSTYPE:
+            return _str("NetBSD")
+        if n == abi.KERN_OSRELEASE:
+            return _str(info.get("osrelease", "10.0"))
+        if n == abi.KERN_OSREV:
+            return _int(KERN_OSREV_VALUE)
+        if n == abi.KERN_VERSION:
+            return _str(info.get("version", "NetBSD 10.0 (KW86) #0: kw86 emulated kernel\n"))
+        if n == abi.KERN_HOSTNAME:
+            return _str(getattr(s, "hostname", "kw86"))
+        if n == abi.KERN_ARGMAX:
+            return _int(abi.ARG_MAX)
+        if n == abi.KERN_CLOCKRATE:
+            # struct clockinfo {hz, tick, tickadj, stathz, profhz}
+            return struct.pack("<5i", 100, 10000, 40, 100, 100)
+        if n == KERN_BOOTTIME:
+            sec, ns = abi.ns_split(getattr(s, "boottime", 0))
+            return abi.pack_timespec(sec, ns)
+        if n == abi.KERN_ARND:
+            raise Errno(EINVAL)                  # handled by the caller (size-driven)
+    if len(mib) == 2 and mib[0] == abi.CTL_HW:
+        n = mib[1]
+        mem = info.get("physmem", 64 << 20)
+        if n == abi.HW_MACHINE:
+            return _str("i386")
+        if n == abi.HW_MACHINE_ARCH:
+            return _str("i386")
+        if n == abi.HW_MODEL:
+            return _str(info.get("model", "Intel Celeron (Mendocino) 500 MHz (kw86)"))
+        if n in (abi.HW_NCPU, abi.HW_NCPUONLINE):
+            return _int(NCPU)
+        if n == abi.HW_BYTEORDER:
+            return _int(1234)
+        if n == abi.HW_PAGESIZE:
+            return _int(abi.PAGE_SIZE)
+        if n == abi.HW_PHYSMEM:
+            return _int(min(mem, 0x7fffffff))
+        if n == abi.HW_USERMEM:
+            return _int(min(info.get("usermem", mem), 0x7fffffff))
+        if n == HW_PHYSMEM64:
+            return _quad(mem)
+        if n == HW_USERMEM64:
+            return _quad(info.get("usermem", mem))
+    raise Errno(ENOENT)
+
+
+def sys___sysctl(p, name, namelen, oldp, oldlenp, newp, newlen):
+    if namelen < 1 or namelen > CTL_MAXNAME:
+        raise Errno(EINVAL)
+    mib = list(struct.unpack(f"<{namelen}i", p.mem.copyin(name, 4 * namelen)))
+    if newp:
+        if mib == [abi.CTL_KERN, abi.KERN_HOSTNAME]:
+            if p.cred.euid != 0:
+                raise Errno(EPERM)
+            if newlen > 255:
+                raise Errno(EINVAL)
+            p.sys.hostname = p.mem.copyin(newp, newlen).split(b"\0")[0].decode("latin-1")
+        else:
+            raise Errno(EPERM)
+    have = struct.unpack("<I", p.mem.copyin(oldlenp, 4))[0] if oldlenp else 0
+    if mib == [abi.CTL_KERN, abi.KERN_ARND]:
+        n = min(have, 256)                       # NetBSD caps kern.arandom at 256 bytes
+        if oldp and n:
+            p.mem.copyout(oldp, p.sys.random_bytes(n))
+        if oldlenp:
+            p.mem.copyout(oldlenp, struct.pack("<I", n))
+        return 0
+    val = sysctl_value(p, mib)
+    if oldp:
+        p.mem.copyout(oldp, val[:have])
+    if oldlenp:
+        p.mem.copyout(oldlenp, struct.pack("<I", len(val)))
+    if oldp and have < len(val):
+        raise Errno(ENOMEM)
+    return 0
+
+
+# -- resource limits and usage ----------------------------------------------
+
+_DEFAULT_RLIMITS = {
+    abi.NBSD_RLIMIT_CPU: (abi.RLIM_INFINITY, abi.RLIM_INFINITY),
+    abi.NBSD_RLIMIT_FSIZE: (abi.RLIM_INFINITY, abi.RLIM_INFINITY),
+    abi.NBSD_RLIMIT_DATA: (256 << 20, 3 << 30),
+    abi.NBSD_RLIMIT_STACK: (abi.DFLSSIZ, abi.MAXSSIZ),
+    abi.NBSD_RLIMIT_CORE: (0, abi.RLIM_INFINITY),
+    abi.NBSD_RLIMIT_RSS: (abi.RLIM_INFINITY, abi.RLIM_INFINITY),
+    abi.NBSD_RLIMIT_MEMLOCK: (abi.RLIM_INFINITY, abi.RLIM_INFINITY),
+    abi.NBSD_RLIMIT_NPROC: (160, 1044),
+    abi.NBSD_RLIMIT_NOFILE: (abi.OPEN_MAX, 3404),
+    abi.NBSD_RLIMIT_SBSIZE: (abi.RLIM_INFINITY, abi.RLIM_INFINITY),
+    abi.NBSD_RLIMIT_AS: (abi.RLIM_INFINITY, abi.RLIM_INFINITY),
+    abi.NBSD_RLIMIT_NTHR: (1024, 1024),
+}
+
+
+def getrlimit(p, which):
+    if not 0 <= which < abi.NBSD_RLIM_NLIMITS:
+        raise Errno(EINVAL)
+    v = p.rlimits.get(which)
+    if which == abi.NBSD_RLIMIT_NOFILE:
+        v = [p.fdt.limit, (v or _DEFAULT_RLIMITS[which])[1]]
+    return tuple(v or _DEFAULT_RLIMITS[which])
+
+
+def sys_getrlimit(p, which, rlp):
+    p.mem.copyout(rlp, abi.pack_rlimit(*getrlimit(p, which)))
+
+
+def sys_setrlimit(p, which, rlp):
+    cur, mx = abi.unpack_rlimit(p.mem.copyin(rlp, 16))
+    old = getrlimit(p, which)
+    if cur > mx:
+        raise Errno(EINVAL)
+    if mx > old[1] and p.cred.euid != 0:
+        raise Errno(EPERM)
+    if which == abi.NBSD_RLIMIT_NOFILE:
+        p.fdt.limit = max(3, min(cur, 3404))
+    p.rlimits[which] = [cur, mx]
+
+
+RUSAGE_SELF, RUSAGE_CHILDREN = 0, -1
+
+
+def _getrusage(p, who, rusage, abiv):
+    if who not in (RUSAGE_SELF, RUSAGE_CHILDREN):
+        raise Errno(EINVAL)
+    ns = getattr(p, "cpu_ns", 0) if who == RUSAGE_SELF else getattr(p, "child_cpu_ns", 0)
+    us = ns // 1000
+    p.mem.copyout(rusage, abi.pack_rusage(us, 0, abi=abiv))
+
+
+def sys___getrusage50(p, who, rusage):
+    _getrusage(p, who, rusage, "10")
+
+
+def sys_getrusage(p, who, rusage):
+    _getrusage(p, who, rusage, "15")
+
+
+# -- scheduling ---------------------------------------------------------------
+
+PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2
+
+
+def sys_getpriority(p, which, who):
+    if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
+        raise Errno(EINVAL)
+    if which == PRIO_PROCESS and who not in (0, p.pid):
+        procs = getattr(p.sys, "procs", None) or {}
+        if who not in procs:
+            raise Errno(ESRCH)
+        return procs[who].nice
+    return getattr(p, "nice", 0)
+
+
+def sys_setpriority(p, which, who, prio):
+    if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
+        raise Errno(EINVAL)
+    prio = max(-20, min(20, prio))
+    if prio < getattr(p, "nice", 0) and p.cred.euid != 0:
+        raise Errno(abi.EACCES)
+    p.nice = prio
+
+
+def sys_sched_yield(p):
+    p.want_resched = True                       # the scheduler switches at trap exit
+
+
+def sys__lwp_self(p):
+    return p.lwpid
+
+
+def sys__lwp_getprivate(p):
+    return p.tls_base

@@ -1,0 +1,153 @@
+"""poll and select over pipes, files and devices.
+
+Readiness comes from each open file's `poll(events)`.  When nothing is
+ready and the timeout is not zero, the call sleeps: it raises
+WouldBlock(PollWait(chans, timeout_ns)), the scheduler sleeps the process
+on every channel (and on a timer for timeout_ns, None = forever) and
+restarts the call when woken.  When the timer fired, the scheduler sets
+`p.poll_timedout`; the restarted call then returns 0 (nothing ready).
+"""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import EINVAL
+from kw86.nbsd.errors import Errno, WouldBlock
+
+POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
+POLLRDNORM, POLLRDBAND, POLLWRNORM, POLLWRBAND = 0x40, 0x80, POLLOUT, 0x100
+FD_SETSIZE = 256
+NFDBITS = 32
+
+
+class PollWait:
+    """A sleep on several channels at once, with an optional timeout."""
+
+    def __init__(self, chans, timeout_ns):
+        self.chans = chans
+        self.timeout_ns = timeout_ns
+
+    def __repr__(self):
+        return f"PollWait({len(self.chans)} chans, timeout={self.timeout_ns})"
+
+
+def file_poll(f, events):
+    """revents for an open file (files and directories are always ready)."""
+    fn = getattr(f, "poll", None)
+    if fn is not None:
+        return fn(events)
+    return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM)
+
+
+def file_chan(f):
+    return getattr(f, "pipe", None) or getattr(getattr(f, "device", None), "wait_chan", None) \
+        or getattr(f, "device", None) or f
+
+
+def _timed_out(p):
+    if getattr(p, "poll_timedout", False):
+        p.poll_timedout = False
+        return True
+    return False
+
+
+def do_poll(p, fds, timeout_ns):
+    """fds: [(fd, events)] -> [revents]; sleeps (WouldBlock) if none is ready."""
+    out = []
+    ready = 0
+    for fd, ev in fds:
+        if fd < 0:
+            out.append(0)
+            continue
+        if not p.fdt.valid(fd):
+            out.append(POLLNVAL)
+            ready += 1
+            continue
+        rev = file_poll(p.fdt.get(fd), ev | POLLERR | POLLHUP) & (ev | POLLERR | POLLHUP | POLLNVAL)
+        out.append(rev)
+        ready += 1 if rev else 0
+    if ready or timeout_ns == 0 or _timed_out(p):
+        return out
+    chans = [file_chan(p.fdt.get(fd)) for fd, _ in fds if fd >= 0 and p.fdt.valid(fd)]
+    raise WouldBlock(PollWait(chans, timeout_ns))
+
+
+def _poll(p, fdsp, nfds, timeout_ns):
+    if nfds > abi.OPEN_MAX * 8 or nfds < 0:
+        raise Errno(EINVAL)
+    raw = p.mem.copyin(fdsp, 8 * nfds) if nfds else b""
+    fds = [struct.unpack_from("<ihh", raw, 8 * i) for i in range(nfds)]
+    revs = do_poll(p, [(fd, ev & 0xffff) for fd, ev, _ in fds], timeout_ns)
+    out = b"".join(struct.pack("<ihh", fd, ev, rev) for (fd, ev, _), rev in zip(fds, revs))
+    if nfds:
+        p.mem.copyout(fdsp, out)
+    return sum(1 for r in revs if r)
+
+
+def sys_poll(p, fds, nfds, timeout):
+    return _poll(p, fds, nfds, None if timeout < 0 else timeout * 1_000_000)
+
+
+def sys___pollts50(p, fds, nfds, ts, mask):
+    tmo = None
+    if ts:
+        sec, nsec = abi.unpack_timespec(p.mem.copyin(ts, 12))
+        if sec < 0 or not 0 <= nsec < 10**9:
+            raise Errno(EINVAL)
+        tmo = sec * 10**9 + nsec
+    return _poll(p, fds, nfds, tmo)
+
+
+def _select(p, nd, ins, ous, exs, tvp, abiv):
+    if nd < 0:
+        raise Errno(EINVAL)
+    nd = min(nd, max(p.fdt.maxfd() + 1, 0), FD_SETSIZE)
+    nwords = (nd + NFDBITS - 1) // NFDBITS
+    sets = []
+    for ptr in (ins, ous, exs):
+        if ptr and nwords:
+            words = struct.unpack(f"<{nwords}I", p.mem.copyin(ptr, 4 * nwords))
+            sets.append(sum(w << (32 * i) for i, w in enumerate(words)))
+        else:
+            sets.append(0)
+    tmo = None
+    if tvp:
+        sz = abi.timespec_size(abiv)
+        sec, usec = abi.unpack_timeval(p.mem.copyin(tvp, sz), abiv)
+        if sec < 0 or not 0 <= usec < 10**6:
+            raise Errno(EINVAL)
+        tmo = sec * 10**9 + usec * 1000
+    fds = []
+    for fd in range(nd):
+        ev = (POLLIN | POLLRDNORM if sets[0] >> fd & 1 else 0) | \
+             (POLLOUT | POLLWRNORM if sets[1] >> fd & 1 else 0) | \
+             (POLLPRI | POLLRDBAND if sets[2] >> fd & 1 else 0)
+        if ev:
+            if not p.fdt.valid(fd):
+                raise Errno(abi.EBADF)
+            fds.append((fd, ev))
+    revs = do_poll(p, fds, tmo)
+    res = [0, 0, 0]
+    n = 0
+    for (fd, ev), rev in zip(fds, revs):
+        if rev & (POLLIN | POLLRDNORM | POLLHUP | POLLERR) and ev & POLLIN:
+            res[0] |= 1 << fd
+            n += 1
+        if rev & (POLLOUT | POLLWRNORM | POLLERR) and ev & POLLOUT:
+            res[1] |= 1 << fd
+            n += 1
+        if rev & (POLLPRI | POLLRDBAND) and ev & POLLPRI:
+            res[2] |= 1 << fd
+            n += 1
+    for ptr, bits in zip((ins, ous, exs), res):
+        if ptr and nwords:
+            p.mem.copyout(ptr, struct.pack(f"<{nwords}I",
+                                           *((bits >> (32 * i)) & 0xffffffff for i in range(nwords))))
+    return n
+
+
+def sys___select50(p, nd, ins, ous, exs, tv):
+    return _select(p, nd, ins, ous, exs, tv, "10")
+
+
+def sys_select(p, nd, ins, ous, exs, tv):
+    return _select(p, nd, ins, ous, exs, tv, "15")
