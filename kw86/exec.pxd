@@ -27,7 +27,8 @@ cdef enum:
     EV_HLT = 1          # hlt with IF=1 and no timer armed: waiting for an interrupt
     EV_HANG = 2         # hlt with IF=0 and no NMI: the guest is dead
     EV_TRIPLE = 3       # triple fault: exception while delivering #DF
-    EV_IO = 4           # in/out on a host-handled port (Cpu.io_*), instruction not done yet
+    EV_IO = 4           # I/O on a host-handled port (Cpu.io_*): an `out` is done (EIP after
+                        # it); an `in` is not: it completes on resume with io_value
     EV_EXCEPTION = 5    # an intercepted exception (Cpu.intercept): Cpu.exc_* describe it
     EV_TASKSWITCH = 6   # task gate / task switch needed: not supported
     EV_STOP = 7         # Cpu.stop_req was set
@@ -39,6 +40,7 @@ cdef enum:
     RC_FAULT = 1        # exception raised (Cpu.exc_*), nothing committed
     RC_EVENT = 2        # leave the loop with Cpu.event (EIP not advanced)
     RC_DONE = 3         # handler committed EIP itself (eip already final), e.g. delivery
+    RC_EXIT = 4         # committed like RC_OK, then leave the loop with c.event (posted out)
 
 # Lazy-flag operations (Cpu.cc_op)
 cdef enum:
@@ -131,7 +133,9 @@ ctypedef struct Cpu:
     uint8_t halted          # in hlt, waiting for an interrupt
     uint8_t user            # 1 when cpl == 3 (TLB mode of data accesses)
     uint8_t cs_check        # CS is 16-bit or not 4G: the loop masks EIP / checks the limit
-    uint64_t shadow_ic      # interrupt shadow: no interrupt when icount == this (sti, mov/pop ss)
+    uint8_t shadow          # interrupt shadow (sti, mov/pop ss): 1 = set, 2 = seen at the boundary
+    uint8_t _pad3[7]        #   shadow_ic; cleared once an instruction retired after that boundary
+    uint64_t shadow_ic      # retired-instruction count at the shadowed boundary
     SegCache seg[6]         # ES CS SS DS FS GS
     SegCache ldtr           # LDTR (sel + hidden base/limit)
     SegCache tr             # task register (sel + base/limit of the TSS, access = type)
@@ -143,7 +147,7 @@ ctypedef struct Cpu:
     uint64_t tsc_offset     # rdtsc = cycles + tsc_offset (wrmsr 0x10 sets it)
     # --- counters and the cycle model ---
     uint64_t cycles         # modelled core clocks since reset
-    uint64_t icount         # instructions retired
+    uint64_t icount         # instructions retired (updated when cpu_run returns)
     uint64_t run_done       # instructions (and faults) executed by the last cpu_run
     uint32_t cyc_frac       # fractional cycles (1/256) carried by per-element costs
     uint32_t cost_ev[EVC_N] # event costs (cycles, or 1/256 cycles for per-element ones)

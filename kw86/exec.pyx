@@ -21,7 +21,9 @@
 #                  NOTHING may have been committed: do every read and the
 #                  last possible faulting write before changing registers or
 #                  flags (the instruction restarts after the fault).
-#        RC_EVENT  leave the loop with c.event (see exec.pxd EV_*).
+#        RC_EVENT  leave the loop with c.event (see exec.pxd EV_*), EIP not
+#                  advanced (the instruction runs again on resume).
+#        RC_EXIT   commit like RC_OK, then leave the loop with c.event.
 # 2. Operands (generic, any kind): 
 #        if rd_op(c, i, 0, &a): return RC_FAULT      # read operand 0
 #        if wr_op(c, i, 0, v): return RC_FAULT       # write operand 0
@@ -63,9 +65,11 @@
 #    ECX/ESI/EDI as after iteration k-1.  Charge per-element costs with
 #    charge_frac(); the class cost is charged once per pass through the loop.
 # 8. I/O: io_perm(c, port, size) (IOPL + TSS bitmap, may #GP) then
-#    io_access(c, i, port, size, write, &val) (host-hooked ports return
-#    RC_EVENT: return it unchanged; the instruction is re-executed with the
-#    host's answer).
+#    io_access(c, i, port, size, write, &val).  For a host-hooked port a
+#    read returns RC_EVENT (return it unchanged: the instruction runs again
+#    with the host's answer in val) and a write returns RC_EXIT (posted:
+#    commit this iteration's registers, set c.eip_next = c.eip if a rep has
+#    iterations left, and return RC_EXIT).
 # Files: exec_misc.pxi (data movement, stack, near branches, flags),
 # exec_system.pxi (far transfers, iret, CRs, descriptor tables, I/O, cpuid,
 # MSRs), exec_alu.pxi, exec_string.pxi, exec_bcd.pxi (integer families).
@@ -939,7 +943,7 @@ cdef int soft_int(Cpu* c, int vec) noexcept nogil:
 
 cdef void update_attn(Cpu* c) noexcept nogil:
     cdef uint64_t a = 0xFFFFFFFFFFFFFFFFu
-    if c.irq_pending or c.halted or c.tf_armed or (c.eflags & F_TF):
+    if c.irq_pending or c.halted or c.tf_armed or c.shadow or (c.eflags & F_TF):
         a = 0
     if c.timer_on and c.timer_next < a:
         a = c.timer_next
@@ -1018,11 +1022,20 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
 cdef inline int _has_mem_dst(const Insn* i) noexcept nogil:
     return i.nops > 0 and i.ops[0].kind == OPK_MEM
 
-cdef int slow_checks(Cpu* c) noexcept nogil:
-    """Timer, cycle limit and the interrupt line, between instructions.
-    Returns 0 to go on, or an EV_* to leave with (EV_BUDGET means none)."""
+cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
+    """Timer, cycle limit and the interrupt line, between instructions
+    (retired: instructions retired so far in this cpu_run).  Returns 0 to go on,
+    or an EV_* to leave with."""
     cdef int r
     cdef uint64_t t
+    if c.shadow:
+        # the shadow lasts until one instruction retired after the boundary
+        # where it was first seen (sti; X: no interrupt before X)
+        if c.shadow == 1:
+            c.shadow = 2
+            c.shadow_ic = c.icount + retired
+        elif c.icount + retired != c.shadow_ic:
+            c.shadow = 0
     if c.tf_armed:
         # single-step trap after the previous instruction (SDM Vol. 3B §17.3.1.4)
         c.tf_armed = 0
@@ -1049,7 +1062,7 @@ cdef int slow_checks(Cpu* c) noexcept nogil:
         if t <= c.cycles:
             t = c.cycles + c.timer_period - (c.cycles - c.timer_next) % c.timer_period
         c.timer_next = t
-    if c.irq_pending and (c.eflags & F_IF) and c.icount != c.shadow_ic:
+    if c.irq_pending and (c.eflags & F_IF) and not c.shadow:
         c.irq_pending = 0
         c.halted = 0
         if c.intercept_soft:
@@ -1080,13 +1093,14 @@ cdef int slow_checks(Cpu* c) noexcept nogil:
 cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
     """Execute up to budget instructions (faults count as one).  Returns an
     EV_* event; c.run_done is how many were executed."""
-    cdef uint64_t n = 0
-    cdef int ev = run_loop(c, budget, &n)
+    cdef uint64_t n = 0, retired = 0
+    cdef int ev = run_loop(c, budget, &n, &retired)
     c.run_done = n
+    c.icount += retired
     return ev
 
-cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
-    cdef uint64_t n = 0
+cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
+    cdef uint64_t n = 0, r = 0
     cdef uint32_t eip, lin, phys, page
     cdef DEnt* e
     cdef DEnt* dc = c.m.dcache
@@ -1097,36 +1111,42 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
         done[0] = 0
         return EV_STOP
     update_attn(c)
+    eip = c.eip         # invariant at the top of the loop: eip == c.eip
     while True:
         # (a pending host I/O completion must reach its instruction first)
         if unlikely(c.cycles >= c.attn) and not c.io_ready:
-            rc = slow_checks(c)
+            rc = slow_checks(c, r)
+            eip = c.eip
             if rc:
                 done[0] = n
+                retired[0] = r
                 return rc
             if c.halted:
                 if not (c.eflags & F_IF):
                     done[0] = n
+                    retired[0] = r
                     return EV_HANG
                 if c.irq_pending:
-                    c.shadow_ic = 0xFFFFFFFFFFFFFFFFu
+                    c.shadow = 0
                     continue
                 if c.timer_on:
                     # idle: the clock jumps to the next tick (DESIGN: idle CPU)
                     if c.cycle_limit and c.cycle_limit < c.timer_next:
                         c.cycles = c.cycle_limit
                         done[0] = n
+                        retired[0] = r
                         return EV_CYCLES
                     c.cycles = c.timer_next
                     continue
                 done[0] = n
+                retired[0] = r
                 return EV_HLT
         if unlikely(n >= budget):
             done[0] = n
+            retired[0] = r
             return EV_BUDGET
         n += 1
         # ---- fetch ----
-        eip = c.eip
         lin = cs.base + eip
         page = lin & 0xFFFFF000u
         if likely(page == c.m.ifetch_page):
@@ -1142,8 +1162,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
                 c.m.ifetch_phys = phys & 0xFFFFF000u
             if rc:
                 rc = handle_fault(c)
+                eip = c.eip
                 if rc:
                     done[0] = n
+                    retired[0] = r
                     return rc
                 continue
         e = &dc[phys & (KW_DC_SIZE - 1)]
@@ -1151,8 +1173,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
             e = decode_fill(c, e, lin, phys)
             if e == NULL:
                 rc = handle_fault(c)
+                eip = c.eip
                 if rc:
                     done[0] = n
+                    retired[0] = r
                     return rc
                 continue
         c.eip_next = eip + e.insn.length
@@ -1162,27 +1186,40 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done) noexcept nogil:
             if eip + e.insn.length - 1 > cs.limit:
                 raise_gp(c, 0)
                 rc = handle_fault(c)
+                eip = c.eip
                 if rc:
                     done[0] = n
+                    retired[0] = r
                     return rc
                 continue
         # ---- execute ----
         rc = (<op_fn>e.fn)(c, &e.insn)
         if likely(rc == RC_OK):
-            c.eip = c.eip_next
+            eip = c.eip_next
+            c.eip = eip
         elif rc == RC_FAULT:
             c.io_ready = 0
             rc = handle_fault(c)
+            eip = c.eip
             if rc:
                 done[0] = n
+                retired[0] = r
                 return rc
             continue
         elif rc == RC_EVENT:
             done[0] = n - 1
+            retired[0] = r
             return c.event
-        # RC_DONE: EIP already set
+        elif rc == RC_EXIT:
+            c.eip = c.eip_next
+            c.cycles += e.cycles
+            done[0] = n
+            retired[0] = r + 1
+            return c.event
+        else:
+            eip = c.eip     # RC_DONE: EIP already set
         c.cycles += e.cycles
-        c.icount += 1
+        r += 1
 
 # ----------------------------------------------------------------------------
 # Instruction families

@@ -19,7 +19,6 @@ cdef class Core:
             free(self.c)
             self.c = NULL
             raise MemoryError(f"kw86: cannot allocate {mem_size} bytes of guest memory")
-        self.c.shadow_ic = 0xFFFFFFFFFFFFFFFFu
         self.c.eflags = 2
         self.c.cr0 = 0x10
         self.c.cc_op = CC_EFLAGS
@@ -157,6 +156,8 @@ cdef class Core:
     def eip(self, uint32_t v):
         self.c.eip = v
         self.c.halted = 0
+        self.c.io_ready = 0         # a redirected CPU drops a pending `in` answer
+        update_attn(self.c)
 
     @property
     def eflags(self):
@@ -438,6 +439,10 @@ cdef class Core:
     def io_info(self):
         """(port, size, is_write, value) of the pending EV_IO."""
         return (self.c.io_port, self.c.io_size, bool(self.c.io_write), self.c.io_value)
+
+    @property
+    def io_pending_in(self):
+        return bool(self.c.io_ready)
 
     def io_complete(self, uint32_t value=0):
         """Supply the result of the pending EV_IO; the instruction completes

@@ -10,6 +10,13 @@ cdef int OP_LOOPNE = -1
 cdef int op_nop(Cpu* c, const Insn* i) noexcept nogil:
     return RC_OK
 
+cdef int op_fwait(Cpu* c, const Insn* i) noexcept nogil:
+    # WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set (SDM Vol. 3A
+    # Table 2-2); with no x87 there is never a pending x87 error.
+    if (c.cr0 & 0xA) == 0xA:
+        return raise_exc(c, X_NM)
+    return RC_OK
+
 # --- mov family --------------------------------------------------------------
 
 cdef int op_mov(Cpu* c, const Insn* i) noexcept nogil:
@@ -50,7 +57,8 @@ cdef int op_mov(Cpu* c, const Insn* i) noexcept nogil:
         if load_sreg(c, i.ops[0].reg, v & 0xFFFF):
             return RC_FAULT
         if i.ops[0].reg == SEG_SS:
-            c.shadow_ic = c.icount + 1
+            c.shadow = 1
+            c.attn = 0
         return RC_OK
     return op_mov_sys(c, i)
 
@@ -145,7 +153,8 @@ cdef int op_sti(Cpu* c, const Insn* i) noexcept nogil:
     if c.cpl > iopl_of(c):
         return raise_gp(c, 0)
     if not (c.eflags & F_IF):
-        c.shadow_ic = c.icount + 1     # no interrupt before the next insn
+        c.shadow = 1                    # no interrupt before the next insn
+        c.attn = 0
     c.eflags |= F_IF
     return RC_OK
 
@@ -206,7 +215,8 @@ cdef int op_pop(Cpu* c, const Insn* i) noexcept nogil:
             return RC_FAULT
         sp_set(c, sp_off(c, i.opsize))
         if s == SEG_SS:
-            c.shadow_ic = c.icount + 1
+            c.shadow = 1
+            c.attn = 0
         return RC_OK
     # memory: the address uses ESP after the increment (SDM POP)
     old_esp = c.gpr[4]
@@ -442,8 +452,111 @@ cdef int op_pop_r32(Cpu* c, const Insn* i) noexcept nogil:
     c.gpr[i.ops[0].reg] = v
     return RC_OK
 
+
+# per-condition Jcc handlers (cond() folds for a constant cc)
+
+cdef int op_jo_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 0):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jno_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 1):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jb_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 2):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jae_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 3):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_je_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 4):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jne_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 5):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jbe_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 6):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_ja_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 7):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_js_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 8):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jns_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 9):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jp_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 10):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jnp_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 11):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jl_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 12):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jge_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 13):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jle_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 14):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef int op_jg_fast(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, 15):
+        return branch(c, c.eip_next + i.imm, i.opsize)
+    return RC_OK
+
+cdef op_fn JCC_FAST[16]
+JCC_FAST[0] = op_jo_fast
+JCC_FAST[1] = op_jno_fast
+JCC_FAST[2] = op_jb_fast
+JCC_FAST[3] = op_jae_fast
+JCC_FAST[4] = op_je_fast
+JCC_FAST[5] = op_jne_fast
+JCC_FAST[6] = op_jbe_fast
+JCC_FAST[7] = op_ja_fast
+JCC_FAST[8] = op_js_fast
+JCC_FAST[9] = op_jns_fast
+JCC_FAST[10] = op_jp_fast
+JCC_FAST[11] = op_jnp_fast
+JCC_FAST[12] = op_jl_fast
+JCC_FAST[13] = op_jge_fast
+JCC_FAST[14] = op_jle_fast
+JCC_FAST[15] = op_jg_fast
+
 cdef op_fn specialise_misc(op_fn fn, const Insn* i) noexcept nogil:
     cdef int k0 = i.ops[0].kind, k1 = i.ops[1].kind
+    if fn == op_jcc and k0 == OPK_REL:
+        return JCC_FAST[i.cc & 15]
     if fn == op_mov and i.ops[0].size == 4:
         if k0 == OPK_REG and k1 == OPK_REG:
             return op_mov_rr32
@@ -471,7 +584,7 @@ cdef register_misc():
     CLS_JMPF = opcodes.CLASSES.index("jmpf")
     CLS_CALLF = opcodes.CLASSES.index("callf")
     reg("nop", op_nop)
-    reg_all(["fwait"], op_nop)      # no x87: fwait with no pending x87 error is a no-op
+    reg("fwait", op_fwait)
     reg("mov", op_mov)
     reg("movzx", op_movzx)
     reg("movsx", op_movsx)

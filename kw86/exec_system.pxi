@@ -624,6 +624,17 @@ cdef int io_access(Cpu* c, const Insn* i, uint32_t port, int size, int write, ui
     (EV_IO) and complete when re-executed with c.io_ready set."""
     port &= 0xFFFF
     if (c.io_hooked[port >> 3] >> (port & 7)) & 1:
+        if write:
+            # posted: the instruction completes, then the loop leaves (EV_IO)
+            c.io_port = port
+            c.io_size = size
+            c.io_write = 1
+            c.io_value = val[0] & size_mask(size)
+            c.io_ready = 0
+            if (c.io_free_bm[port >> 3] >> (port & 7)) & 1:
+                c.cycles -= c.cost_class[row_info(i.row).cls]
+            c.event = EV_IO
+            return RC_EXIT
         if c.io_ready and c.io_port == port and c.io_write == write:
             c.io_ready = 0
             if not write:
@@ -661,7 +672,7 @@ cdef int op_out(Cpu* c, const Insn* i) noexcept nogil:
     if io_perm(c, port, size):
         return RC_FAULT
     v = rget(c, 0, size)
-    return io_access(c, i, port, size, 1, &v)
+    return io_access(c, i, port, size, 1, &v)       # RC_OK or RC_EXIT
 
 # --- identification, counters, MSRs -------------------------------------------------
 

@@ -1,34 +1,56 @@
-"""kw86.Machine: one i386 (P6) CPU and its guest physical memory.
+"""kw86.Machine: one i386 (P6, Celeron Mendocino) CPU and its guest memory.
 
-This is the object the NetBSD kernel personality drives.  The CPU state and
-the hot loop are C (kw86/exec.pyx, kw86/mmu.pyx); `run()` releases the GIL
-and leaves C only for an event.  Everything here validates its arguments:
-no call can touch host memory outside the guest buffer, and a bad name or
-address raises ValueError / IndexError naming the mistake.
+The object the NetBSD kernel personality drives.  The CPU state and the hot
+loop are C (kw86/exec.pyx, kw86/mmu.pyx); run() releases the GIL and leaves
+C only for an event.  Every method validates its arguments: no call can
+touch host memory outside the guest buffer, and a bad name or address
+raises ValueError / IndexError naming the mistake.
 
-Typical use by a kernel::
-
-    m = Machine(mem_size=64 << 20, profile="celeron500")
-    m.write(0x1000, gdt_bytes)                    # physical memory
-    m.set_gdt(0xC0001000, 0x7F); m.set_idt(..)   # GDTR/IDTR (linear)
-    m.set_cr(3, pdir); m.set_cr(0, 0x80010031)   # paging on, WP, EM, PE
-    m.load_segment("cs", 0x08)                   # hidden part from the GDT
-    m.load_tr(0x28)
-    m.set_port_handler(0xE9, write=hypercall, free=True)   # `out` hypercall
-    m.set_timer(hz=100)                          # irq 0x20 every 5M cycles
-    r = m.run(1_000_000)                          # -> RunResult
-    if r.event == "triple_fault": ...
-
-Events returned by run() (RunResult.event):
+Memory (physical unless named *_virt):
+    Machine(mem_size=64 << 20, profile="celeron500")
+    read(pa, n) / write(pa, data) / fill(pa, n, byte) / read_u32 / write_u32
+        every write invalidates decoded instructions on the pages it touches
+    read_virt(va, n, user=False) -> bytes | None     through the guest's paging
+    write_virt(va, data, user=False) -> bool          (A/D bits set; None/False
+    translate(va, write=False, user=False) -> pa|None  = the guest would #PF)
+    flush_tlb()               after changing page tables from Python
+Registers and descriptor state:
+    get_reg(name) / set_reg(name, v): eax..edi, ax.., al.., eip, eflags, cr0,
+        cr2, cr3, cr4, dr0-3/6/7, es/cs/ss/ds/fs/gs (selector only), cpl
+    set_cr(n, v) / get_cr(n)  (host write: no checks; flushes the TLB)
+    set_gdt(base, limit) / set_idt(base, limit) / gdtr / idtr   (linear bases)
+    load_segment(name, sel)   hidden part from the guest GDT/LDT, no privilege
+                              checks (cs also sets CPL = RPL); load_tr / load_ldtr
+    set_segment(name, sel, base, limit, big=True, dpl=None, type=None)
+    get_segment(name) -> Segment(selector, base, limit, access, big, valid)
+    save_context() / restore_context(ctx)   for context switches
+    get_msr / set_msr         0x10 (TSC), 0x174-0x176 (sysenter)
+Running:
+    run(max_instructions, max_cycles=None) -> RunResult(event, instructions,
+        exception); step() = run(1).  Events:
     "budget"        the instruction budget was used up
-    "cycles"        the cycle limit (run(max_cycles=...)) was reached
+    "cycles"        the cycle limit was reached
     "hlt"           hlt with IF=1 and no timer armed (waiting for an interrupt)
     "hang"          hlt with IF=0: the guest can never wake up
     "triple_fault"  an exception while delivering #DF (state left as it was)
-    "exception"     an intercepted exception (Machine.intercept): r.exception
+    "exception"     an intercepted exception (Machine.intercept): .exception
     "task_switch"   a task gate / TSS transfer / NT iret: not supported
     "stop"          a port handler (or another thread) called Machine.stop()
-Port I/O to a hooked port calls the Python handler inside run() and goes on.
+    intercept = {vectors}     report these exceptions instead of using the IDT
+    intercept_soft = True     report int n / int3 / into too (tests)
+Ports: set_port_handler(port, read=None, write=None, free=False).  Handlers
+    run inside run().  An `out` is posted: the handler runs after the
+    instruction completed (EIP after it) and may change any state (the
+    kernel's hypercall; free=True charges it 0 cycles).  An `in` completes
+    with read(port, size)'s value.  IOPL/TSS-bitmap checks come first;
+    unhooked ports read all ones and ignore writes.
+Interrupts: raise_irq(vector) (edge, delivered when IF=1 outside interrupt
+    shadows), set_timer(period_cycles, vector=0x20) or set_timer(hz=100):
+    the timer raises the line every period of *modelled* cycles, and hlt
+    with IF=1 jumps the clock to the next tick.  timer_ticks counts ticks.
+Cycle model: cycles (what rdtsc reads, minus the TSC offset), instructions,
+    page_walks, add_cycles(n) (kernel work done in Python), set_profile(name
+    or path): kw86/profiles/*.toml, each number traced to cycle-model.md.
 """
 
 import os
@@ -48,6 +70,7 @@ EXCEPTION_NAMES = {0: "#DE", 1: "#DB", 2: "NMI", 3: "#BP", 4: "#OF", 5: "#BR", 6
                    7: "#NM", 8: "#DF", 10: "#TS", 11: "#NP", 12: "#SS", 13: "#GP",
                    14: "#PF", 16: "#MF", 17: "#AC", 18: "#MC"}
 
+_CHUNK = 1 << 26       # instructions per nogil stretch (Ctrl-C is seen in between)
 PROFILE_DIR = os.path.join(os.path.dirname(__file__), "profiles")
 
 
@@ -117,9 +140,20 @@ class Segment:
         return self.access & 0xF
 
 
+_PROFILE_CACHE = {}
+
+
 def load_profile(name_or_path):
     """Read a cycle profile (kw86/profiles/NAME.toml or a path) into
     (class cost list, event cost list, dict)."""
+    key = (name_or_path, os.path.getmtime(name_or_path) if os.path.exists(name_or_path) else None)
+    if key not in _PROFILE_CACHE:
+        _PROFILE_CACHE[key] = _load_profile(name_or_path)
+    ccost, ecost, prof = _PROFILE_CACHE[key]
+    return list(ccost), list(ecost), dict(prof)
+
+
+def _load_profile(name_or_path):
     from kw86.isa import opcodes
     path = name_or_path
     if not os.path.exists(path):
@@ -510,15 +544,19 @@ class Machine:
         done = 0
         try:
             while True:
-                ev = core.run(left)
+                ev = core.run(min(left, _CHUNK))
                 n = core.run_done
                 done += n
                 left -= n
                 if ev == _exec.EV_IO:
-                    # the I/O instruction was not counted; it completes
-                    # (and counts) when the loop resumes
+                    # `out`: done, the handler sees the state after it;
+                    # `in`: completes (and counts) when the loop resumes
                     self._do_io()
+                    if left <= 0 and not self.core.io_pending_in:
+                        return RunResult("budget", done)
                     continue
+                if ev == _exec.EV_BUDGET and left > 0:
+                    continue            # a chunk ended (signals were checked)
                 return self._result(ev, done)
         finally:
             core.cycle_limit = 0
@@ -529,7 +567,6 @@ class Machine:
             h = self._out.get(port)
             if h is not None:
                 h(port, size, value)
-            self.core.io_complete(0)
         else:
             h = self._in.get(port)
             v = h(port, size) if h is not None else 0xFFFFFFFF

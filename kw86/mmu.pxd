@@ -47,12 +47,12 @@ ctypedef struct TlbEnt:
     uint32_t wtag       # linear page base when writes hit (writable, dirty, no code); else KW_NOTAG
     uint8_t* host       # host address of the 4 KiB page (inside Mmu.mem, or Mmu.ones)
 
-ctypedef struct DEnt:           # one decoded-instruction cache slot
+ctypedef struct DEnt:           # one decoded-instruction cache slot (64 bytes)
     uint64_t tag        # key: physical address << 1 | bits32 (CS.D); KW_DC_NOTAG if empty
+    void* fn            # executor handler (exec.pyx op_fn), resolved at decode time
+    uint16_t cycles     # base cost from the cycle profile (class of insn.row)
     uint8_t bits32      # code size it was decoded for (CS.D)
     uint8_t _pad
-    uint16_t cycles     # base cost from the cycle profile (class of insn.row)
-    void* fn            # executor handler (exec.pyx op_fn), resolved at decode time
     Insn insn
 
 ctypedef struct Mmu:

@@ -426,3 +426,84 @@ def test_profiles_are_data_files(tmp_path):
     bad.write_text("[classes]\nwarp_drive = 3\n")
     with pytest.raises(ValueError, match="warp_drive"):
         load_profile(str(bad))
+
+
+def test_pse_4mib_pages_and_invlpg():
+    m = make_env(cpl=0, paging=True)
+    m.intercept = {3, 14}
+    m.set_cr(4, 0x10)                                   # CR4.PSE
+    m.write_u32(PD + 4 * 2, 0x00000000 | 0x83)          # 0x800000 -> phys 0 (4 MiB, RW, P)
+    m.write(0x1234, b"\x11\x22\x33\x44")
+    m.write(KTEXT + 0x400, bytes.fromhex("a134128000 cc"))   # mov eax, [0x801234]; int3
+    m.run(10)
+    assert m.get_reg("eax") == 0x44332211
+    assert m.read_u32(PD + 8) & 0x20                    # accessed
+    # remap without invlpg: the stale translation is still used (as a TLB would)
+    m.write_u32(PD + 4 * 2, 0x00000000)
+    m.set_reg("eip", KTEXT + 0x400)
+    m.run(10)
+    assert m.get_reg("eax") == 0x44332211
+    m.write(KTEXT + 0x400, bytes.fromhex("0f013d34128000"   # invlpg [0x801234]
+                                         "a134128000 cc"))  # mov eax, [0x801234]; int3
+    m.set_reg("eip", KTEXT + 0x400)
+    e = m.run(10).exception
+    assert (e.vector, e.cr2) == (14, 0x801234)
+
+
+def test_mov_cr3_flushes_the_tlb():
+    m = make_env(cpl=0, paging=True)
+    m.intercept = {3, 14}
+    m.write(KTEXT + 0x400, bytes.fromhex("a100600600 cc"))   # mov eax, [0x66000]
+    m.run(10)
+    m.write_u32(PT0 + 4 * 0x66, 0)                      # unmap
+    m.write(KTEXT + 0x400, bytes.fromhex("0f20d8 0f22d8 a100600600 cc"))  # mov eax,cr3; mov cr3,eax; ...
+    m.set_reg("eip", KTEXT + 0x400)
+    e = m.run(10).exception
+    assert (e.vector, e.cr2) == (14, 0x66000)
+
+
+def test_sti_and_mov_ss_interrupt_shadows():
+    m = make_env(cpl=0)
+    m.set_reg("eflags", 0x2)
+    m.write(KTEXT + 0x400, bytes.fromhex("fb 90 90 cc"))     # sti; nop; nop; int3
+    m.write(KTEXT + 0x300, bytes.fromhex("cc"))              # handler: int3
+    m.raise_irq(0x20)
+    m.run(1)                                            # sti
+    assert m.get_reg("eip") == KTEXT + 0x401 and m.core.irq_pending
+    m.run(1)                                            # nop runs in the shadow, then the irq
+    assert not m.core.irq_pending and m.get_reg("eip") == KTEXT + 0x300
+    eip, cs, fl = stack_words(m, 3)
+    assert eip == KTEXT + 0x402                         # taken after the nop, not before it
+
+
+def test_16bit_interrupt_gate_pushes_words():
+    m = make_env(cpl=0)
+    m.write(IDT + 0x40 * 8, gate(KCODE, 0x9000, 0x6, 0))   # 16-bit gate: 16-bit offset
+    m.write(KTEXT + 0x400, bytes.fromhex("cd40"))
+    m.write(0x9000, bytes.fromhex("cc"))
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.get_reg("esp") == KSTACK - 6
+    ip, cs, fl = struct.unpack("<3H", m.read(KSTACK - 6, 6))
+    assert (ip, cs) == ((KTEXT + 0x402) & 0xFFFF, KCODE)
+
+
+def test_cycle_limit_and_stop_from_a_port_handler():
+    m = make_env(cpl=0)
+    m.write(KTEXT + 0x400, bytes.fromhex("90 ebfd"))    # l: nop; jmp l
+    r = m.run(10**9, max_cycles=1000)
+    assert r.event == "cycles" and 1000 <= m.cycles < 1010
+    m.set_port_handler(0xE9, write=lambda p, s, v: m.stop(), free=True)
+    m.write(KTEXT + 0x500, bytes.fromhex("e6e9 90 90"))  # out 0xe9, al; nop; nop
+    m.set_reg("eip", KTEXT + 0x500)
+    r = m.run(100)
+    assert r.event == "stop" and m.get_reg("eip") == KTEXT + 0x502   # the out completed
+
+
+def test_timer_hz_and_idle_clock_jump():
+    m = make_env(cpl=0)
+    m.set_timer(hz=100)                                 # 500 MHz / 100 = 5,000,000 cycles
+    m.write(KTEXT + 0x300, bytes.fromhex("cf"))         # iretd
+    m.write(KTEXT + 0x400, bytes.fromhex("f4 ebfd"))    # l: hlt; jmp l
+    r = m.run(30)
+    assert r.event == "budget"
+    assert m.timer_ticks == 10 and m.cycles >= 10 * 5_000_000

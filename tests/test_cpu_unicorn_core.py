@@ -38,7 +38,7 @@ def gen(rnd):
     """One random instruction (bytes) from the families under test."""
     r = rnd.randrange
     reg = lambda: rnd.choice([0, 1, 2, 3, 5, 6, 7])     # never esp
-    kind = r(12)
+    kind = r(17)
     if kind == 0:       # ALU r/m, r  (register forms, 8/16/32)
         op = rnd.choice([0x00, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38, 0x84])
         w = rnd.choice([0, 1, 1])
@@ -91,6 +91,31 @@ def gen(rnd):
         return bytes([0x39, 0xC0 | (reg() << 3) | reg(), 0x70 | cc, 0x01, 0x41])
     if kind == 10:      # 16-bit ALU and mov with immediates
         return b"\x66" + bytes([0x81, 0xC0 | (r(8) << 3) | reg()]) + struct.pack("<H", r(65536))
+    if kind == 11:      # stack frames: enter/leave, pusha/popa, pushf/popf, push imm/mem, pop mem
+        f = r(7)
+        if f == 0:
+            return bytes([0xC8, r(0, 64, 4), 0, rnd.choice([0, 0, 1, 2, 3]), 0xC9])
+        if f == 1:
+            return bytes([rnd.choice([0x60, 0x61])]) if False else b"\x60\x61"
+        if f == 2:
+            return b"\x9c\x58" if r(2) else b"\x50\x9d"   # pushfd; pop eax / push eax; popfd
+        if f == 3:
+            return bytes([0x6A, r(256), 0x68]) + struct.pack("<I", rnd.getrandbits(32))
+        if f == 4:
+            return bytes([0xFF, 0x73, r(0, 120, 4), 0x8F, 0x43, r(0, 120, 4)])  # push [ebx+d]; pop [ebx+d]
+        if f == 5:
+            return b"\x66" + bytes([0x50 + reg(), 0x66, 0x58 + reg()])
+        return bytes([0xE8, 1, 0, 0, 0, 0x41, 0x58])      # call +1; inc ecx; pop eax
+    if kind == 12:      # movzx/movsx
+        return bytes([0x0F, rnd.choice([0xB6, 0xB7, 0xBE, 0xBF]), 0xC0 | (reg() << 3) | r(8)])
+    if kind == 13:      # loop/jcxz over an inc
+        return bytes([0xB9, r(4), 0, 0, 0, 0x40, rnd.choice([0xE2, 0xE1, 0xE0]), 0xFD]) if r(2) \
+            else bytes([0xE3, 0x01, 0x40])
+    if kind == 14:      # xlat with ebx -> DATA
+        return bytes([0xD7])                                # xlat
+    if kind == 15:      # 8-bit and 16-bit memory forms
+        op = rnd.choice([0x00, 0x02, 0x28, 0x2A, 0x38, 0x3A, 0x88, 0x8A])
+        return rnd.choice([b"", b"\x66"]) + bytes([op | r(2), 0x43 | (r(8) << 3), r(0, 120)])
     return bytes([rnd.choice([0x98, 0x99, 0x9E, 0x9F, 0xF5, 0xF8, 0xF9])])   # cwde cdq sahf lahf cmc clc stc
 
 
@@ -132,6 +157,8 @@ def test_core_vs_unicorn(seed):
         regs = {r: rnd.getrandbits(32) for r in REGS}
         regs["ebx"] = DATA
         regs["esp"] = STACK
+        if code[0] == 0xC8:
+            regs["ebp"] = STACK + 0x200        # enter with a level copies frame pointers
         eflags = 0x202 | (rnd.getrandbits(12) & STATUS)
         data = bytes(rnd.getrandbits(8) for _ in range(256))
         cpu, mu, exc, uerr = run_both(code, regs, eflags, data)

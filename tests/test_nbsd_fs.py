@@ -441,9 +441,9 @@ def test_enosys_once_and_sigsys(env, capsys):
     import io
     env.sys.stderr = io.StringIO()
     from kw86.nbsd.syscalls import dispatch
-    assert dispatch(env.p, 2, env.sp).error == abi.ENOSYS              # fork: not yet
-    assert dispatch(env.p, 2, env.sp).error == abi.ENOSYS
-    assert env.sys.stderr.getvalue() == "kw86: syscall 2 (fork) not implemented\n"
+    assert dispatch(env.p, 26, env.sp).error == abi.ENOSYS             # ptrace: not yet
+    assert dispatch(env.p, 26, env.sp).error == abi.ENOSYS
+    assert env.sys.stderr.getvalue() == "kw86: syscall 26 (ptrace) not implemented\n"
     assert dispatch(env.p, 509, env.sp).error == abi.ENOSYS            # undefined
     assert env.p.siglist == [abi.NBSD_SIGSYS]
 

@@ -234,6 +234,9 @@ USRSTACK = 0xbfc00000
 GATE = 0xc0100000          # where MiniKernel "publishes" its gate (kernel space)
 AT_KW86_SYSCALL_GATE = 0x4b57
 ENOSYS, EBADF, ENOTTY, EINVAL, ENOMEM = 78, 9, 25, 22, 12
+JUSTRETURN = object()      # a handler that has set the registers itself
+GREGS = ["GS", "FS", "ES", "DS", "EDI", "ESI", "EBP", "ESP", "EBX", "EDX", "ECX", "EAX",
+         "TRAPNO", "ERR", "EIP", "CS", "EFL", "UESP", "SS"]     # mcontext __gregs order
 
 
 def _desc(base, limit, access):
@@ -256,6 +259,8 @@ class MiniKernel:
         self.status = None
         self.calls = {"trap": 0, "call": 0}
         self.mapped = set()
+        self.sigactions = {}       # signo -> (handler, flags, trampoline)
+        self.pending = []
         with open(path, "rb") as f:
             elf = ELFFile(f)
             self.entry = elf.header.e_entry
@@ -323,16 +328,21 @@ class MiniKernel:
             uc.emu_stop()
             return
         self.calls["trap"] += 1
-        self.syscall(uc.reg_read(X.UC_X86_REG_ESP) + 4)
+        self.syscall(uc.reg_read(X.UC_X86_REG_ESP) + 4, gate=False)
 
     def on_gate(self, uc, address, size, _):
         self.calls["call"] += 1
-        self.syscall(uc.reg_read(X.UC_X86_REG_ESP) + 8)
+        self.syscall(uc.reg_read(X.UC_X86_REG_ESP) + 8, gate=True)
 
-    def syscall(self, argp):
+    def syscall(self, argp, gate):
         uc = self.uc
         num = uc.reg_read(X.UC_X86_REG_EAX)
         a = self.args(argp, 8)
+        if gate:
+            # Leave the gate as its `ret` would: the kernel's view of the caller.
+            esp = uc.reg_read(X.UC_X86_REG_ESP)
+            uc.reg_write(X.UC_X86_REG_EIP, struct.unpack("<I", uc.mem_read(esp, 4))[0])
+            uc.reg_write(X.UC_X86_REG_ESP, esp + 4)
         try:
             ret, ret2 = self.dispatch(num, a)
             err = 0
@@ -341,10 +351,48 @@ class MiniKernel:
         if self.status is not None:
             uc.emu_stop()
             return
-        uc.reg_write(X.UC_X86_REG_EAX, ret & 0xffffffff)
-        uc.reg_write(X.UC_X86_REG_EDX, ret2 & 0xffffffff)
-        fl = uc.reg_read(X.UC_X86_REG_EFLAGS)
-        uc.reg_write(X.UC_X86_REG_EFLAGS, (fl | 1) if err else (fl & ~1))
+        if ret is not JUSTRETURN:
+            uc.reg_write(X.UC_X86_REG_EAX, ret & 0xffffffff)
+            uc.reg_write(X.UC_X86_REG_EDX, ret2 & 0xffffffff)
+            fl = uc.reg_read(X.UC_X86_REG_EFLAGS)
+            uc.reg_write(X.UC_X86_REG_EFLAGS, (fl | 1) if err else (fl & ~1))
+        while self.pending:
+            self.deliver(self.pending.pop(0))
+
+    def deliver(self, sig):
+        """Build NetBSD 10's sigframe_siginfo (abi doc section 7) and enter the handler."""
+        uc = self.uc
+        handler, flags, tramp = self.sigactions.get(sig, (0, 0, 0))
+        if handler in (0, 1):
+            if handler == 0 and sig not in (20, 28, 16):   # default: terminate
+                self.status = ("killed", sig)
+                uc.emu_stop()
+            return
+        esp = uc.reg_read(X.UC_X86_REG_ESP)
+        frame = ((esp - 920) & ~15) - 4        # ucontext (frame+144) 16-byte aligned
+        regs = {name: 0 for name in GREGS}
+        for name in ("EDI", "ESI", "EBP", "EBX", "EDX", "ECX", "EAX", "EIP", "CS", "SS",
+                     "DS", "ES", "FS", "GS"):
+            regs[name] = uc.reg_read(getattr(X, "UC_X86_REG_" + name))
+        regs["EFL"] = uc.reg_read(X.UC_X86_REG_EFLAGS)
+        regs["ESP"] = regs["UESP"] = esp
+        siginfo = struct.pack("<3i", sig, 0, 0) + b"\0" * 116
+        ucontext = (struct.pack("<II", 0, 0) + b"\0" * 16 + b"\0" * 12 +
+                    struct.pack("<19I", *[regs[n] & 0xffffffff for n in GREGS]))
+        ucontext += b"\0" * (776 - len(ucontext))
+        uc.mem_write(frame, struct.pack("<4I", tramp, sig, frame + 16, frame + 144) +
+                     siginfo + ucontext)
+        uc.reg_write(X.UC_X86_REG_ESP, frame)
+        uc.reg_write(X.UC_X86_REG_EIP, handler)
+
+    def setcontext(self, ucp):
+        uc = self.uc
+        g = struct.unpack("<19I", uc.mem_read(ucp + 36, 76))
+        regs = dict(zip(GREGS, g))
+        for name in ("EDI", "ESI", "EBP", "EBX", "EDX", "ECX", "EAX", "EIP"):
+            uc.reg_write(getattr(X, "UC_X86_REG_" + name), regs[name])
+        uc.reg_write(X.UC_X86_REG_EFLAGS, regs["EFL"])
+        uc.reg_write(X.UC_X86_REG_ESP, regs["UESP"])
 
     def dispatch(self, num, a):
         uc = self.uc
@@ -388,6 +436,28 @@ class MiniKernel:
             return addr, 0
         if num == 73:                                    # munmap
             return 0, 0
+        if num == 340:                                   # __sigaction_sigtramp
+            sig = a[0]
+            if not 0 < sig < 64 or sig in (9, 17):
+                raise OSError(EINVAL, "")
+            if a[1] and a[4] != 2:
+                raise OSError(EINVAL, "")          # only the version-2 trampoline
+            if a[2]:
+                h, fl, _ = self.sigactions.get(sig, (0, 0, 0))
+                uc.mem_write(a[2], struct.pack("<I16si", h, b"\0" * 16, fl))
+            if a[1]:
+                h, _, fl = struct.unpack("<I16si", uc.mem_read(a[1], 24))
+                self.sigactions[sig] = (h, fl, a[3])
+            return 0, 0
+        if num == 37:                                    # kill: only ourselves
+            if a[0] != 42:
+                raise OSError(3, "")
+            if a[1]:
+                self.pending.append(a[1])
+            return 0, 0
+        if num == 308:                                   # setcontext
+            self.setcontext(a[0])
+            return JUSTRETURN, 0
         if num == 293:                                   # sigprocmask
             if a[2]:
                 uc.mem_write(a[2], b"\0" * 16)
@@ -455,6 +525,15 @@ def test_libc_selftest(sysroot, cpl):
     fails = [l for l in out.splitlines() if l.startswith("FAIL")]
     assert fails == [] and status == 0, out + err
     assert out.splitlines()[-1] == "selftest: 0 failures"
+    assert out.splitlines()[0] == ("mode kernel" if cpl == 0 else "mode user")
+
+
+@pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
+def test_signal_handlers_return_through_the_trampoline(sysroot, cpl):
+    status, out, err = run_guest(sysroot, "usr/tests/kw86/libctest", ["signals"], cpl)
+    fails = [l for l in out.splitlines() if l.startswith("FAIL")]
+    assert fails == [] and status == 0, out + err
+    assert out.splitlines()[-1] == "signals: 0 failures"
 
 
 def test_libc_usage_error_goes_to_stderr(sysroot):
@@ -467,6 +546,12 @@ def test_libc_usage_error_goes_to_stderr(sysroot):
 def c_format(fmt, value):
     """What C's printf makes of fmt (one conversion): Python's % where they agree."""
     pyfmt = re.sub(r"(hh|h|ll|l|j|z|t)(?=[diouxXc])", "", fmt)
+    # C: with a precision, the 0 flag is ignored for integer conversions.
+    pyfmt = re.sub(r"%([-+ 0#]*)(?=\d*\.\d*[diouxX])",
+                   lambda m: "%" + m.group(1).replace("0", ""), pyfmt)
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        # C pads infinities with spaces even with the 0 flag.
+        pyfmt = re.sub(r"%([-+ 0#]*)", lambda m: "%" + m.group(1).replace("0", ""), pyfmt)
     m = re.search(r"%([-+ 0#]*)(\d*)\.(0*)([diouxX])", pyfmt)
     if m and value == 0:
         # C: a zero with precision 0 has no digits (Python prints "0").
@@ -611,3 +696,290 @@ def test_strftime_matches_host(sysroot):
     got = out.splitlines()
     for t, line in zip(times, got):
         assert line == time.strftime(fmt, time.gmtime(t)), t
+
+
+# --------------------------------------------------------------------------- programs
+
+class FsMiniKernel(MiniKernel):
+    """MiniKernel with files: guest paths resolve inside a host directory (the
+    sysroot).  Test-only: the binaries are our own, paths are not treated as hostile."""
+
+    def __init__(self, root, path, argv, **kw):
+        self.root = root
+        self.cwd = "/"
+        self.fds = {}            # fd -> {"host": fd} or {"dir": [(name, ino, type)], "pos": n}
+        super().__init__(os.path.join(root, path.strip("/")), argv, **kw)
+
+    def host(self, addr):
+        p = self.cstr(addr)
+        if not p.startswith("/"):
+            p = self.cwd.rstrip("/") + "/" + p
+        return os.path.join(self.root, p.lstrip("/")), p
+
+    def cstr(self, addr):
+        out = bytearray()
+        while True:
+            a = addr + len(out)
+            chunk = bytes(self.uc.mem_read(a, min(64, PAGE - (a % PAGE))))
+            if b"\0" in chunk:
+                out += chunk[:chunk.index(b"\0")]
+                return out.decode()
+            out += chunk
+
+    def newfd(self, entry):
+        fd = 3
+        while fd in self.fds:
+            fd += 1
+        self.fds[fd] = entry
+        return fd
+
+    @staticmethod
+    def stat_bytes(st):
+        ts = []
+        for t in (st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns, st.st_ctime_ns):
+            ts += [t // 10**9, t % 10**9]
+        return struct.pack("<QIQIIIQ" + "qi" * 4 + "qqiII2I", st.st_dev & (2**64 - 1),
+                           st.st_mode, st.st_ino, st.st_nlink, 1000, 100, 0, *ts,
+                           st.st_size, st.st_blocks, 4096, 0, 0, 0, 0)
+
+    def dispatch(self, num, a):
+        uc = self.uc
+        try:
+            if num == 5:                                   # open
+                hp, _ = self.host(a[0])
+                flags = a[1]
+                if os.path.isdir(hp):
+                    if flags & 3:
+                        raise OSError(21, "")
+                    names = [".", ".."] + sorted(os.listdir(hp))
+                    ents = []
+                    for n in names:
+                        st = os.lstat(os.path.join(hp, n))
+                        ents.append((n, st.st_ino, (st.st_mode & 0o170000) >> 12))
+                    return self.newfd({"dir": ents, "pos": 0}), 0
+                if flags & 0x200000:
+                    raise OSError(20, "")
+                hflags = [os.O_RDONLY, os.O_WRONLY, os.O_RDWR][flags & 3]
+                for bit, hb in ((0x200, os.O_CREAT), (0x400, os.O_TRUNC), (0x800, os.O_EXCL),
+                                (0x8, os.O_APPEND)):
+                    if flags & bit:
+                        hflags |= hb
+                return self.newfd({"host": os.open(hp, hflags, a[2] & 0o7777)}), 0
+            if num in (3, 4) and a[0] in self.fds:         # read/write a file
+                e = self.fds[a[0]]
+                if "host" not in e:
+                    raise OSError(21, "")
+                if num == 3:
+                    data = os.read(e["host"], a[2])
+                    uc.mem_write(a[1], data)
+                    return len(data), 0
+                return os.write(e["host"], bytes(uc.mem_read(a[1], a[2]))), 0
+            if num == 6 and a[0] in self.fds:              # close
+                e = self.fds.pop(a[0])
+                if "host" in e:
+                    os.close(e["host"])
+                return 0, 0
+            if num in (439, 441):                          # __stat50 / __lstat50
+                hp, _ = self.host(a[0])
+                st = os.stat(hp) if num == 439 else os.lstat(hp)
+                uc.mem_write(a[1], self.stat_bytes(st))
+                return 0, 0
+            if num == 440:                                 # __fstat50
+                if a[0] in (0, 1, 2):
+                    uc.mem_write(a[1], struct.pack("<QI", 0, 0o20620) + b"\0" * 112)
+                    return 0, 0
+                e = self.fds.get(a[0])
+                if e is None:
+                    raise OSError(EBADF, "")
+                if "host" in e:
+                    uc.mem_write(a[1], self.stat_bytes(os.fstat(e["host"])))
+                else:
+                    uc.mem_write(a[1], struct.pack("<QI", 0, 0o40755) + b"\0" * 112)
+                return 0, 0
+            if num == 390:                                 # __getdents30
+                e = self.fds.get(a[0])
+                if e is None or "dir" not in e:
+                    raise OSError(20 if e else EBADF, "")
+                out = b""
+                while e["pos"] < len(e["dir"]):
+                    name, ino, typ = e["dir"][e["pos"]]
+                    nb = name.encode()
+                    reclen = (13 + len(nb) + 1 + 7) & ~7
+                    if len(out) + reclen > a[2]:
+                        break
+                    rec = struct.pack("<QHHB", ino, reclen, len(nb), typ) + nb
+                    out += rec + b"\0" * (reclen - len(rec))
+                    e["pos"] += 1
+                uc.mem_write(a[1], out)
+                return len(out), 0
+            if num == 199:                                 # lseek(fd, PAD, off, whence)
+                e = self.fds.get(a[0])
+                off = a[2] | (a[3] << 32)
+                off -= (1 << 64) if off >> 63 else 0
+                if e is None:
+                    raise OSError(29, "")
+                if "dir" in e:
+                    e["pos"] = 0
+                    return 0, 0
+                r = os.lseek(e["host"], off, a[4])
+                return r & 0xffffffff, r >> 32
+            if num == 58:                                  # readlink
+                hp, _ = self.host(a[0])
+                t = os.readlink(hp).encode()[:a[2]]
+                uc.mem_write(a[1], t)
+                return len(t), 0
+            if num == 296:                                 # __getcwd
+                b = self.cwd.encode() + b"\0"
+                if len(b) > a[1]:
+                    raise OSError(34, "")
+                uc.mem_write(a[0], b)
+                return len(b), 0
+            if num == 12:                                  # chdir
+                hp, gp = self.host(a[0])
+                if not os.path.isdir(hp):
+                    raise OSError(20 if os.path.exists(hp) else 2, "")
+                self.cwd = os.path.normpath(gp)
+                return 0, 0
+            if num == 33:                                  # access
+                hp, _ = self.host(a[0])
+                if not os.path.exists(hp):
+                    raise OSError(2, "")
+                return 0, 0
+            if num == 136:                                 # mkdir
+                hp, _ = self.host(a[0])
+                os.mkdir(hp, a[1] & 0o7777)
+                return 0, 0
+            if num in (10, 137):                           # unlink, rmdir
+                hp, _ = self.host(a[0])
+                (os.unlink if num == 10 else os.rmdir)(hp)
+                return 0, 0
+            if num == 92:                                  # fcntl: F_GETFL
+                e = self.fds.get(a[0])
+                if a[0] > 2 and e is None:
+                    raise OSError(EBADF, "")
+                if a[1] == 3 and e is not None and "host" in e:
+                    import fcntl as hostfcntl
+                    fl = hostfcntl.fcntl(e["host"], hostfcntl.F_GETFL) & 3
+                    return fl, 0
+                return (2 if a[1] == 3 else 0), 0
+            if num in (15, 124, 420, 423, 123, 16):        # chmod, fchmod, utimes...: accept
+                return 0, 0
+            if num in (24, 25):
+                return 1000, 0
+            if num in (47, 43):
+                return 100, 0
+        except FileNotFoundError:
+            raise OSError(2, "")
+        except FileExistsError:
+            raise OSError(17, "")
+        except NotADirectoryError:
+            raise OSError(20, "")
+        return super().dispatch(num, a)
+
+
+def run_program(sysroot, path, args, cpl=3):
+    k = FsMiniKernel(sysroot, path, [os.path.basename(path)] + list(args),
+                     env=["PATH=/bin:/usr/bin", "HOME=/home/user"], cpl=cpl)
+    status, out, err = k.run()
+    return status, out.decode("latin-1"), err.decode("latin-1")
+
+
+def have(sysroot, path):
+    return os.path.exists(os.path.join(sysroot, path.strip("/")))
+
+
+@pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
+def test_cat_and_echo_run(sysroot, cpl):
+    if not (have(sysroot, "/bin/cat") and have(sysroot, "/bin/echo")):
+        pytest.skip("cat/echo not written yet")
+    status, out, err = run_program(sysroot, "/bin/cat", ["/home/user/hello.txt"], cpl)
+    assert (status, out, err) == (0, "hello, world\n", "")
+    status, out, err = run_program(sysroot, "/bin/cat", ["/home/user/nosuch"], cpl)
+    assert status == 1 and out == "" and err == "cat: /home/user/nosuch: No such file or directory\n"
+    status, out, err = run_program(sysroot, "/bin/echo", ["kernel", "ware"], cpl)
+    assert (status, out, err) == (0, "kernel ware\n", "")
+
+
+@pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
+def test_ls_reads_directories(sysroot, cpl):
+    if not have(sysroot, "/bin/ls"):
+        pytest.skip("ls not written yet")
+    status, out, err = run_program(sysroot, "/bin/ls", ["-1", "/home/user"], cpl)
+    assert status == 0, err
+    assert out.split() == sorted(n for n in os.listdir(os.path.join(sysroot, "home/user"))
+                                 if not n.startswith("."))
+    status, out, err = run_program(sysroot, "/bin/ls", ["-l", "/home/user/hello.txt"], cpl)
+    assert status == 0, err
+    assert out.startswith("-rw-r--r--") and " user " in out and " users " in out, out
+    assert out.rstrip().endswith("/home/user/hello.txt") and " 13 " in out, out
+    status, out, err = run_program(sysroot, "/bin/ls", ["/nosuch"], cpl)
+    assert status == 1 and err == "ls: /nosuch: No such file or directory\n"
+
+
+@pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
+def test_libc_files(sysroot, cpl):
+    work = os.path.join(sysroot, "tmp", f"files-{cpl}")
+    os.mkdir(work)
+    status, out, err = run_program(sysroot, "/usr/tests/kw86/libctest",
+                                   ["files", f"/tmp/files-{cpl}"], cpl)
+    fails = [l for l in out.splitlines() if l.startswith("FAIL")]
+    assert fails == [] and status == 0, out + err
+    assert out.splitlines()[-1] == "files: 0 failures"
+
+
+def test_wc_and_head_run(sysroot):
+    if not (have(sysroot, "/usr/bin/wc") and have(sysroot, "/usr/bin/head")):
+        pytest.skip("wc/head not written yet")
+    lines = os.path.join(sysroot, "home/user/docs/lines.txt")
+    text = open(lines).read()
+    status, out, err = run_program(sysroot, "/usr/bin/wc", ["/home/user/docs/lines.txt"])
+    assert status == 0, err
+    assert out.split() == [str(text.count("\n")), str(len(text.split())), str(len(text)),
+                           "/home/user/docs/lines.txt"]
+    status, out, err = run_program(sysroot, "/usr/bin/head", ["-n", "3", "/home/user/docs/lines.txt"])
+    assert status == 0 and out == "".join(text.splitlines(True)[:3])
+
+
+@pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
+def test_cp_copies_data(sysroot, cpl):
+    if not have(sysroot, "/bin/cp"):
+        pytest.skip("cp not written yet")
+    data = bytes((i * 7 + i // 251) & 0xff for i in range(200_000))   # > 3 x 64 KiB
+    src = os.path.join(sysroot, "tmp", f"cp-src-{cpl}")
+    with open(src, "wb") as f:
+        f.write(data)
+    status, out, err = run_program(sysroot, "/bin/cp", [f"/tmp/cp-src-{cpl}",
+                                                        f"/tmp/cp-dst-{cpl}"], cpl)
+    assert (status, out, err) == (0, "", "")
+    with open(os.path.join(sysroot, "tmp", f"cp-dst-{cpl}"), "rb") as f:
+        assert f.read() == data
+
+
+# --------------------------------------------------------------------------- the real kernel
+
+def kw86_exec(sysroot, args):
+    """Run `kw86 exec --root SYSROOT ARGS` in a subprocess; skip if kw86 cannot run."""
+    import subprocess
+    import sys
+    code = "import sys; from kw86.cli import main; sys.exit(main())"
+    try:
+        import kw86.cli  # noqa: F401
+        import kw86.nbsd.kernel  # noqa: F401
+    except Exception as e:      # extensions not built, kernel not there yet
+        pytest.skip(f"kw86 kernel not available: {e}")
+    p = subprocess.run([sys.executable, "-c", code, "exec", "--stats", "--root", sysroot]
+                       + list(args), capture_output=True, text=True, timeout=600, cwd=ROOT)
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=["user", "kernelware"])
+@pytest.mark.parametrize("test", [["selftest"], ["files", "/tmp"]], ids=["selftest", "files"])
+def test_libctest_under_the_kw86_kernel(sysroot, mode, test):
+    rc, out, err = kw86_exec(sysroot, mode + ["/usr/tests/kw86/libctest"] + test)
+    fails = [l for l in out.splitlines() if l.startswith("FAIL")]
+    assert rc == 0 and fails == [], out + err
+    assert out.splitlines()[-1].endswith(": 0 failures")
+    m = re.search(r"syscalls: (\d+) trap / (\d+) call", err)
+    assert m, err
+    trap, call = int(m.group(1)), int(m.group(2))
+    assert (trap == 0 and call > 0) if mode else (trap > 0 and call == 0), err

@@ -91,7 +91,7 @@ TESTS_DIR = "/usr/tests/kw86"   # userland/tests/*.c
 # Symbolic links made in the sysroot (git keeps sysroot-skel/ as plain files).
 SYMLINKS = {"/home/user/hello.link": "hello.txt"}
 
-SYSCALL_KINDS = ("STD", "PIPE", "FORK", "VFORK", "NORET")
+SYSCALL_KINDS = ("STD", "PIPE", "FORK", "VFORK", "NORET", "EXIT")
 
 
 class BuildError(Exception):
@@ -246,7 +246,7 @@ def parse_syscalls(path=None):
 
     KIND: STD (plain stub: eax, or edx:eax for 64-bit results), PIPE (two results
     stored through the pointer argument), FORK (child/parent convention), VFORK, NORET
-    (does not return).  Returns a list of dicts in file order.
+    (does not return on success), EXIT (never returns).  Returns a list of dicts in file order.
     """
     path = path or os.path.join(HERE, "libc", "syscalls.master")
     rows = []
@@ -294,6 +294,11 @@ def gen_stub(row):
     elif kind == "NORET":
         body = (_trap(k + "f") + "\tjmp\t__cerror\n"
                 f"{k}:\tcall\t*__kw86_syscall_gate\n\tjmp\t__cerror\n")
+    elif kind == "EXIT":
+        # _exit cannot return: should the kernel ever return, stop here for good.
+        body = (_trap(k + "f") + "\tjmp\t8f\n"
+                f"{k}:\tcall\t*__kw86_syscall_gate\n"
+                "8:\thlt\n\tjmp\t8b\n")
     elif kind == "PIPE":
         # int pipe(int fds[2]): eax = fds[0], edx = fds[1]
         body = (_trap(k + "f") + "8:\tjc\t__cerror\n"
@@ -354,6 +359,7 @@ class Builder:
         self.verbose = verbose
         self.warnings = []
         self.built = []          # executables (re)linked this run
+        self.compiled = 0        # objects (re)compiled this run
 
     # paths
     def objpath(self, src, sub):
@@ -372,6 +378,23 @@ class Builder:
     # steps
     def prepare(self):
         os.makedirs(self.obj, exist_ok=True)
+        # Objects built with other flags or another zig are stale: start afresh.
+        stamp = os.path.join(self.obj, "flags")
+        want = "\n".join([ZIG_VERSION] + CFLAGS + LDFLAGS) + "\n"
+        try:
+            with open(stamp) as f:
+                have = f.read()
+        except OSError:
+            have = None
+        if have != want:
+            for entry in os.listdir(self.obj):
+                path = os.path.join(self.obj, entry)
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+            with open(stamp, "w") as f:
+                f.write(want)
         # The object directory lives in the source tree; keep it out of git.
         ignore = os.path.join(self.obj, ".gitignore")
         if not os.path.exists(ignore):
@@ -395,6 +418,7 @@ class Builder:
         cmd = zig_cmd() + ["cc"] + CFLAGS + list(extra) + self.include_flags() + [
             "-MD", "-MF", dep, "-c", src, "-o", obj]
         run(cmd, self.verbose, what=f"compiling {os.path.relpath(src, ROOT)}")
+        self.compiled += 1
         return True
 
     def compile_all(self, pairs, extra=()):
@@ -569,6 +593,8 @@ def build_sysroot(dest, jobs=2, verbose=False, obj_dir=None):
         raise
     for w in b.warnings:
         print(f"userland: warning: {w}", file=sys.stderr)
+    print(f"userland: {b.compiled} compiled, {len(b.built)} linked, "
+          f"{len(exes)} programs in {b.dest}")
     return exes
 
 
@@ -587,8 +613,7 @@ def main(argv=None):
                              obj_dir=args.obj)
     except BuildError:
         return 1
-    print(f"userland: {len(exes)} programs in {args.dest}")
-    return 0
+    return 0 if exes is not None else 1
 
 
 if __name__ == "__main__":

@@ -80,6 +80,14 @@ class FrameAllocator:
     def free(self, p):
         self.freed.append(p)
 
+    def alloc_contig(self, n):
+        """n physically contiguous frames (from the never-used part)."""
+        if self.next + n * abi.PAGE_SIZE > self.end:
+            raise MemoryError("out of physical pages")
+        p = self.next
+        self.next += n * abi.PAGE_SIZE
+        return p
+
 
 class Boot:
     """The booted machine: tables written, paging on, ready for processes."""
@@ -92,6 +100,7 @@ class Boot:
         self.bufcache_bytes = bufcache_bytes
         lc_end = (self.lc.phys + len(self.lc.image) + 0xfff) & ~0xfff
         self.frames = FrameAllocator(lc_end, self.bufcache_base)
+        self.kstack_pool = []
         self._write_locore()
         self._write_gdt_ldt()
         self._write_idt()
@@ -237,13 +246,14 @@ class Boot:
                 self.m.write(pa + (off - page), data[off - va:end - va])
 
     def new_kstack(self):
-        """A kernel stack (in kernel VA); returns its top."""
-        pages = [self.alloc_page() for _ in range(KSTACK_PAGES)]
-        # frames from the allocator are consecutive unless some were freed
-        base = pages[0]
-        if any(p != base + i * abi.PAGE_SIZE for i, p in enumerate(pages)):
-            raise MemoryError("kernel stack pages are not contiguous")
+        """A kernel stack (KSTACK_PAGES contiguous pages, kernel VA); its top."""
+        if self.kstack_pool:
+            return self.kstack_pool.pop()
+        base = self.frames.alloc_contig(KSTACK_PAGES)
         return self.kva(base + KSTACK_PAGES * abi.PAGE_SIZE)
+
+    def free_kstack(self, top):
+        self.kstack_pool.append(top)
 
     # -- trap frames ---------------------------------------------------------------
     def read_frame(self, esp):

@@ -29,6 +29,14 @@ class Fault(Exception):
         self.addr = addr
 
 
+class Exit(Exception):
+    """The current process is gone (exit(2), or a fatal signal): a wait status."""
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
 class WouldBlock(Exception):
     """The operation must sleep on `chan`; the caller restarts it when woken."""
 

@@ -2,6 +2,7 @@
 #ifndef _INTTYPES_H_
 #define _INTTYPES_H_
 
+#include <sys/cdefs.h>
 #include <stdint.h>
 
 #define PRId8  "d"

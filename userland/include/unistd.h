@@ -48,6 +48,8 @@
 #define _POSIX_VERSION  200112L
 
 __BEGIN_DECLS
+extern char **environ;
+
 /* getopt */
 extern char *optarg;
 extern int optind, opterr, optopt, optreset;

@@ -104,16 +104,19 @@ execvp(const char *file, char * const *argv)
     return execvpe(file, argv, environ);
 }
 
-/* Collect execl-style arguments into an array on the stack. */
-#define COLLECT(argv, arg0, ap, count)                          \
-    do {                                                        \
-        va_list cp_;                                            \
-        count = 1;                                              \
-        va_copy(cp_, ap);                                       \
-        while (va_arg(cp_, char *) != NULL)                     \
-            count++;                                            \
-        va_end(cp_);                                            \
-    } while (0)
+/* The number of arguments after arg0 up to the terminating NULL (execl style). */
+static int
+count_args(va_list ap)
+{
+    va_list cp;
+    int n = 1;
+
+    va_copy(cp, ap);
+    while (va_arg(cp, char *) != NULL)
+        n++;
+    va_end(cp);
+    return n;
+}
 
 int
 execl(const char *path, const char *arg0, ...)
@@ -122,7 +125,7 @@ execl(const char *path, const char *arg0, ...)
     int n, i;
 
     va_start(ap, arg0);
-    COLLECT(argv, arg0, ap, n);
+    n = count_args(ap);
     {
         char *argv[n + 1];
         argv[0] = (char *)(unsigned long)arg0;
@@ -140,7 +143,7 @@ execlp(const char *file, const char *arg0, ...)
     int n, i;
 
     va_start(ap, arg0);
-    COLLECT(argv, arg0, ap, n);
+    n = count_args(ap);
     {
         char *argv[n + 1];
         argv[0] = (char *)(unsigned long)arg0;
@@ -159,7 +162,7 @@ execle(const char *path, const char *arg0, ...)
     char **envp;
 
     va_start(ap, arg0);
-    COLLECT(argv, arg0, ap, n);
+    n = count_args(ap);
     {
         char *argv[n + 1];
         argv[0] = (char *)(unsigned long)arg0;

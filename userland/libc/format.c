@@ -132,104 +132,248 @@ format_int(struct sink *s, int flags, int width, int prec, char conv,
 }
 
 /*
- * Floating point (soft float: kw86 has no x87 yet).  The value is reduced to 18
- * significant decimal digits dig[0..17] with dig[0] weighing 10^e10; the styles round
- * those digits where they need and lay them out.  Exact to 17 significant digits,
- * which is all a double holds.
+ * Floating point, printed exactly (soft float: kw86 has no x87 yet).
+ *
+ * A double is m * 2^e with a 53-bit integer m.  Its decimal expansion is finite and
+ * is computed here with integer arithmetic on a fixed-size big number: the integer
+ * part by repeated division by 10^9, the fraction digit by digit by multiplying by
+ * 10.  Rounding at the cut then sees the exact rest, so results match a correct C
+ * library digit for digit, ties going to even as with the default rounding mode.
  */
-union dbits {
-    double d;
-    uint64_t u;
+#define BIGW   36                  /* 1152 bits: 2^1024 and 10 * 2^1074 both fit */
+#define MAXDIG 1200                /* 309 integer digits + 1074 fraction digits max */
+
+struct big {
+    uint32_t w[BIGW];              /* little-endian 32-bit words */
 };
 
-#define NDIG 18
-
-static void
-decompose(double v, char dig[NDIG], int *e10)
+static int
+big_is_zero(const struct big *b)
 {
-    int e = 0, i;
-    uint64_t m;
+    int i;
 
-    if (v == 0.0) {
-        memset(dig, '0', NDIG);
-        *e10 = 0;
-        return;
-    }
-    /* Bring v into [1e17, 1e18): big steps first to keep the error small. */
-    while (v >= 1e34) { v /= 1e16; e += 16; }
-    while (v >= 1e18) { v /= 10.0; e++; }
-    while (v < 1e1)   { v *= 1e16; e -= 16; }
-    while (v < 1e17)  { v *= 10.0; e--; }
-    /* v + 0.5 truncated to 64 bits, in two 32-bit halves: clang cannot convert a
-     * soft-float double to a 64-bit integer on i386 (a backend limitation). */
-    {
-        double r = v + 0.5;
-        uint32_t hi = (uint32_t)(r / 4294967296.0);
-        double low = r - (double)hi * 4294967296.0;
-        if (low < 0.0) {
-            hi--;
-            low += 4294967296.0;
-        } else if (low >= 4294967296.0) {
-            hi++;
-            low -= 4294967296.0;
-        }
-        m = ((uint64_t)hi << 32) | (uint32_t)low;
-    }
-    if (m >= 1000000000000000000ULL) {
-        m /= 10;
-        e++;
-    }
-    for (i = NDIG - 1; i >= 0; i--) {
-        dig[i] = (char)('0' + (int)(m % 10));
-        m /= 10;
-    }
-    *e10 = e + NDIG - 1;
+    for (i = 0; i < BIGW; i++)
+        if (b->w[i] != 0)
+            return 0;
+    return 1;
 }
 
-/* Keep n significant digits, rounding on dig[n] to nearest, ties to even (as C's
- * printf rounds the exact binary value: 0.5 -> "0", 1.5 -> "2"); a carry out of the
- * first digit makes the value 10^(e10+1).  Returns the number of digits that matter. */
-static int
-round_digits(char dig[NDIG], int n, int *e10)
+/* b = m << shift */
+static void
+big_set(struct big *b, uint64_t m, int shift)
 {
-    int i, tie;
+    int word = shift / 32, bit = shift % 32, i;
+    uint32_t parts[3];
 
-    if (n >= NDIG)
-        return NDIG;
-    if (n < 0)
-        return 0;
-    tie = dig[n] == '5';
-    for (i = n + 1; tie && i < NDIG; i++)
-        if (dig[i] != '0')
-            tie = 0;
-    if (dig[n] < '5' || (tie && (n == 0 || ((dig[n - 1] - '0') & 1) == 0))) {
-        for (i = n; i < NDIG; i++)
-            dig[i] = '0';
-        return n;
+    memset(b, 0, sizeof(*b));
+    parts[0] = (uint32_t)(m << bit);
+    parts[1] = bit ? (uint32_t)(m >> (32 - bit)) : (uint32_t)(m >> 32);
+    parts[2] = bit ? (uint32_t)(m >> (64 - bit)) : 0;
+    for (i = 0; i < 3; i++)
+        if (word + i < BIGW)
+            b->w[word + i] = parts[i];
+}
+
+/* b /= d, returning the remainder. */
+static uint32_t
+big_div_small(struct big *b, uint32_t d)
+{
+    uint64_t rem = 0;
+    int i;
+
+    for (i = BIGW - 1; i >= 0; i--) {
+        uint64_t cur = (rem << 32) | b->w[i];
+        b->w[i] = (uint32_t)(cur / d);
+        rem = cur % d;
     }
-    for (i = n; i < NDIG; i++)
-        dig[i] = '0';
-    for (i = n - 1; i >= 0 && dig[i] == '9'; i--)
-        dig[i] = '0';
-    if (i >= 0) {
-        dig[i]++;
-        return n;
+    return (uint32_t)rem;
+}
+
+/* The fraction f / 2^k times 10: return the new integer digit (the bits from k up)
+ * and keep the fraction below bit k. */
+static int
+big_next_digit(struct big *f, int k)
+{
+    uint64_t carry = 0;
+    int i, word = k / 32, bit = k % 32, digit;
+
+    for (i = 0; i < BIGW; i++) {
+        uint64_t cur = (uint64_t)f->w[i] * 10 + carry;
+        f->w[i] = (uint32_t)cur;
+        carry = cur >> 32;
     }
-    dig[0] = '1';
-    (*e10)++;
-    return n == 0 ? 1 : n;
+    digit = (int)(f->w[word] >> bit);
+    if (bit != 0 && word + 1 < BIGW)
+        digit |= (int)(f->w[word + 1] << (32 - bit));
+    f->w[word] &= bit ? ((1u << bit) - 1) : 0;
+    if (word + 1 < BIGW)
+        f->w[word + 1] = 0;
+    return digit;
+}
+
+/* The decimal digits of a finite, non-negative double: integer digits first, then
+ * fraction digits generated on demand. */
+struct decimal {
+    char dig[MAXDIG + 2];
+    int len;          /* digits in dig */
+    int intdigits;    /* how many of them are left of the point */
+    struct big frac;  /* the fraction not yet turned into digits: frac / 2^k */
+    int k;
+};
+
+static void
+decimal_init(struct decimal *d, uint64_t bits)
+{
+    int bexp = (int)((bits >> 52) & 0x7ff);
+    uint64_t m = bits & 0xfffffffffffffULL;
+    int e;
+
+    if (bexp == 0) {
+        e = -1074;                            /* subnormal */
+    } else {
+        m |= 1ULL << 52;
+        e = bexp - 1075;
+    }
+    d->len = 0;
+    d->intdigits = 0;
+    d->k = 0;
+    memset(&d->frac, 0, sizeof(d->frac));
+    if (e >= 0) {                             /* an integer: m << e */
+        struct big ip;
+        uint32_t chunks[40];
+        int n = 0, i, j;
+        big_set(&ip, m, e);
+        while (!big_is_zero(&ip))
+            chunks[n++] = big_div_small(&ip, 1000000000u);
+        for (i = n - 1; i >= 0; i--) {
+            char tmp[9];
+            uint32_t c = chunks[i];
+            for (j = 8; j >= 0; j--) {
+                tmp[j] = (char)('0' + c % 10);
+                c /= 10;
+            }
+            for (j = 0; j < 9; j++)
+                if (d->len > 0 || tmp[j] != '0')
+                    d->dig[d->len++] = tmp[j];
+        }
+        d->intdigits = d->len;
+        return;
+    }
+    /* m / 2^-e: integer part m >> -e (at most 53 bits), fraction below bit -e */
+    d->k = -e;
+    if (d->k < 64) {
+        uint64_t ip = m >> d->k;
+        char tmp[24];
+        int n = 0;
+        while (ip != 0) {
+            tmp[n++] = (char)('0' + (int)(ip % 10));
+            ip /= 10;
+        }
+        while (n > 0)
+            d->dig[d->len++] = tmp[--n];
+        m &= (1ULL << d->k) - 1;
+    }
+    d->intdigits = d->len;
+    big_set(&d->frac, m, 0);
+}
+
+/* Make sure dig[0..n) exists (fraction digits are exact; zeros once frac is 0). */
+static void
+decimal_need(struct decimal *d, int n)
+{
+    if (n > MAXDIG)
+        n = MAXDIG;
+    while (d->len < n)
+        d->dig[d->len++] = (char)('0' + (d->k ? big_next_digit(&d->frac, d->k) : 0));
+}
+
+/* Round so that only dig[0..cut) remain (cut >= 0), to nearest, ties to even.  A
+ * carry out of dig[0] prepends a '1' (one more integer digit).  Returns the new cut. */
+static int
+decimal_round(struct decimal *d, int cut)
+{
+    int up, i, rest = 0;
+
+    if (cut > MAXDIG)
+        cut = MAXDIG;
+    decimal_need(d, cut + 1);
+    for (i = cut + 1; i < d->len; i++)
+        if (d->dig[i] != '0')
+            rest = 1;
+    if (d->k && !big_is_zero(&d->frac))
+        rest = 1;
+    if (d->dig[cut] > '5' || (d->dig[cut] == '5' && rest))
+        up = 1;
+    else if (d->dig[cut] == '5')          /* exactly half: to even */
+        up = cut > 0 && ((d->dig[cut - 1] - '0') & 1);
+    else
+        up = 0;
+    d->len = cut;
+    memset(&d->frac, 0, sizeof(d->frac)); /* everything after the cut is now zero */
+    for (i = cut - 1; up && i >= 0; i--) {
+        if (d->dig[i] == '9') {
+            d->dig[i] = '0';
+        } else {
+            d->dig[i]++;
+            up = 0;
+        }
+    }
+    if (up) {
+        memmove(d->dig + 1, d->dig, (size_t)d->len);
+        d->dig[0] = '1';
+        d->len++;
+        d->intdigits++;
+        cut++;
+    }
+    return cut;
+}
+
+/* Index of the first non-zero digit (generating as needed), or -1 for zero. */
+static int
+decimal_first(struct decimal *d)
+{
+    int i;
+
+    for (i = 0; i < MAXDIG; i++) {
+        decimal_need(d, i + 1);
+        if (i >= d->len)
+            return -1;
+        if (d->dig[i] != '0')
+            return i;
+        if (i >= d->intdigits && d->k && big_is_zero(&d->frac)) {
+            /* only zeros follow */
+            int j;
+            for (j = i + 1; j < d->len; j++)
+                if (d->dig[j] != '0')
+                    return j;
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static char
+decimal_at(struct decimal *d, int i)
+{
+    if (i < 0)
+        return '0';
+    decimal_need(d, i + 1);
+    return i < d->len ? d->dig[i] : '0';
 }
 
 static void
 format_float(struct sink *s, int flags, int width, int prec, char conv, double v)
 {
-    char body[420];      /* %f of the largest double: 309 integer digits + 100 decimals */
+    static struct decimal d;               /* 1.3 KB: not on the (small) stack */
+    char body[MAXDIG + 16];
     char prefix[1];
-    char dig[NDIG];
-    int plen = 0, len = 0, i, e10, ndig, strip = 0;
+    int plen = 0, len = 0, i, strip = 0, first, x;
     int upper = (conv == 'F' || conv == 'E' || conv == 'G');
-    char style = (char)(conv | 0x20);   /* f, e or g */
-    union dbits b;
+    char style = (char)(conv | 0x20);      /* f, e or g */
+    union dbits {
+        double d;
+        uint64_t u;
+    } b;
 
     b.d = v;
     if (b.u >> 63)
@@ -245,41 +389,54 @@ format_float(struct sink *s, int flags, int width, int prec, char conv, double v
         emit_field(s, flags & ~F_ZERO, width, prefix, plen, 0, t, 3);
         return;
     }
-    v = b.d;
     if (prec < 0)
         prec = 6;
-    if (prec > 100)
-        prec = 100;
-    decompose(v, dig, &e10);
+    if (prec > 400)
+        prec = 400;
+    decimal_init(&d, b.u);
+    first = decimal_first(&d);
 
     if (style == 'g') {
-        /* %g: P significant digits; %e style if the exponent X (after rounding) is
-         * < -4 or >= P, else %f with P-1-X decimals; trailing zeros go unless #. */
-        int P = prec == 0 ? 1 : prec, X = e10;
-        char tmp[NDIG];
-        memcpy(tmp, dig, NDIG);
-        round_digits(tmp, P, &X);
-        if (v == 0.0)
-            X = 0;
-        if (X < -4 || X >= P) {
+        /* P significant digits; %e style if the exponent X after rounding is < -4 or
+         * >= P, else %f with P-1-X decimals; trailing zeros go unless #.  Rounding
+         * to P significant digits is the same cut as either style then makes. */
+        int P = prec == 0 ? 1 : prec;
+        if (first < 0) {
+            x = 0;
+        } else {
+            int cut = decimal_round(&d, first + P);
+            first = decimal_first(&d);
+            x = d.intdigits - 1 - first;
+            (void)cut;
+        }
+        if (x < -4 || x >= P) {
             style = 'e';
             prec = P - 1;
         } else {
             style = 'f';
-            prec = P - 1 - X;
+            prec = P - 1 - x;
         }
         strip = !(flags & F_HASH);
     }
 
     if (style == 'e') {
-        int x;
-        ndig = v == 0.0 ? 0 : round_digits(dig, prec + 1, &e10);
-        x = v == 0.0 ? 0 : e10;
-        body[len++] = ndig > 0 ? dig[0] : '0';
-        if (prec > 0 || (flags & F_HASH))
-            body[len++] = '.';
-        for (i = 1; i <= prec; i++)
-            body[len++] = i < ndig ? dig[i] : '0';
+        if (first < 0) {
+            x = 0;
+            for (i = 0; i <= prec; i++)
+                body[len++] = '0';
+        } else {
+            decimal_round(&d, first + prec + 1);
+            first = decimal_first(&d);
+            x = d.intdigits - 1 - first;
+            for (i = 0; i <= prec; i++)
+                body[len++] = decimal_at(&d, first + i);
+        }
+        /* insert the point after the first digit */
+        if (prec > 0 || (flags & F_HASH)) {
+            memmove(body + 2, body + 1, (size_t)(len - 1));
+            body[1] = '.';
+            len++;
+        }
         if (strip && prec > 0) {
             while (body[len - 1] == '0')
                 len--;
@@ -295,24 +452,17 @@ format_float(struct sink *s, int flags, int width, int prec, char conv, double v
         body[len++] = (char)('0' + (x / 10) % 10);
         body[len++] = (char)('0' + x % 10);
     } else {
-        int point_at, k;
-        /* Digits down to weight 10^-prec: e10 + 1 + prec of them. */
-        ndig = v == 0.0 ? 0 : round_digits(dig, e10 + 1 + prec, &e10);
-        if (ndig == 0)
-            e10 = 0;
-        point_at = e10 + 1;                /* digits left of the point */
-        if (point_at <= 0 || ndig == 0) {
+        decimal_round(&d, d.intdigits + prec);
+        if (d.intdigits == 0) {
             body[len++] = '0';
         } else {
-            for (k = 0; k < point_at; k++)
-                body[len++] = k < ndig ? dig[k] : '0';
+            for (i = 0; i < d.intdigits; i++)
+                body[len++] = d.dig[i];
         }
         if (prec > 0 || (flags & F_HASH))
             body[len++] = '.';
-        for (i = 0; i < prec; i++) {
-            k = point_at + i;
-            body[len++] = (ndig > 0 && k >= 0 && k < ndig) ? dig[k] : '0';
-        }
+        for (i = 0; i < prec; i++)
+            body[len++] = decimal_at(&d, d.intdigits + i);
         if (strip && prec > 0) {
             while (body[len - 1] == '0')
                 len--;

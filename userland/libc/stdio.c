@@ -227,6 +227,7 @@ __kw86_fwrite_bytes(FILE *fp, const char *p, size_t n)
 {
     unsigned char *start;
     size_t size;
+    int newline;
 
     if (begin_write(fp) == EOF)
         return EOF;
@@ -239,6 +240,8 @@ __kw86_fwrite_bytes(FILE *fp, const char *p, size_t n)
         }
         return 0;
     }
+    /* A line-buffered stream is flushed when the data holds a newline. */
+    newline = fp->mode == _IOLBF && memchr(p, '\n', n) != NULL;
     while (n > 0) {
         size_t room = size - (size_t)(fp->wpos - start);
         size_t k;
@@ -261,7 +264,7 @@ __kw86_fwrite_bytes(FILE *fp, const char *p, size_t n)
         p += k;
         n -= k;
     }
-    if (fp->mode == _IOLBF && fp->wpos > start && memchr(start, '\n', (size_t)(fp->wpos - start)))
+    if (newline)
         return flush_output(fp);
     return 0;
 }

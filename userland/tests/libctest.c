@@ -12,7 +12,18 @@
  *   libctest strftime FMT TIME ...       strftime(FMT, gmtime(TIME))
  *   libctest selftest                    internal checks: "ok NAME" / "FAIL NAME: why",
  *                                        then "selftest: N failures"; exit status N != 0
+ *   libctest signals                     sigaction/signal/raise and the return through
+ *                                        the signal trampoline
+ *   libctest switch                      switch_to_kernel_mode / switch_to_user_mode:
+ *                                        prints the mode after each (needs a kernel
+ *                                        with kw86's system calls 510 and 511)
+ *   libctest files DIR                   the same for stdio on files, directories with
+ *                                        many entries, passwd/group lookups (DIR must be
+ *                                        a writable, empty directory)
  */
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <ctype.h>
@@ -30,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <kernelware.h>
 
 static int failures;
 
@@ -410,6 +422,7 @@ test_syscalls(void)
 static int
 do_selftest(void)
 {
+    printf("mode %s\n", in_kernel_mode() ? "kernel" : "user");
     test_strings();
     test_qsort();
     test_malloc();
@@ -420,6 +433,260 @@ do_selftest(void)
     test_env();
     test_syscalls();
     printf("selftest: %d failures\n", failures);
+    return failures != 0;
+}
+
+/* ---- partial kernelware: switching privilege in the middle of a run */
+
+static int
+do_switch(void)
+{
+    int r;
+
+    printf("start %s\n", in_kernel_mode() ? "kernel" : "user");
+    r = switch_to_kernel_mode();
+    printf("switch_to_kernel_mode %d %s\n", r, in_kernel_mode() ? "kernel" : "user");
+    printf("getpid %s\n", getpid() > 0 ? "ok" : "failed");
+    r = switch_to_kernel_mode();          /* already there: succeeds, no change */
+    printf("switch_to_kernel_mode %d %s\n", r, in_kernel_mode() ? "kernel" : "user");
+    r = switch_to_user_mode();
+    printf("switch_to_user_mode %d %s\n", r, in_kernel_mode() ? "kernel" : "user");
+    printf("getpid %s\n", getpid() > 0 ? "ok" : "failed");
+    return 0;
+}
+
+/* ---- signals: needs a kernel that delivers them */
+
+static volatile sig_atomic_t got_sig, got_info_signo, handler_calls;
+
+static void
+on_usr1(int sig)
+{
+    got_sig = sig;
+    handler_calls++;
+}
+
+static void
+on_usr2_info(int sig, siginfo_t *info, void *uc)
+{
+    got_sig = sig;
+    got_info_signo = info != NULL ? info->si_signo : -1;
+    handler_calls += uc != NULL;
+}
+
+static int
+do_signals(void)
+{
+    struct sigaction sa, old;
+    volatile long long keep = 0x123456789abcdefLL;   /* must survive the handler */
+    int r;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    check(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction", strerror(errno));
+    r = raise(SIGUSR1);
+    check(r == 0 && got_sig == SIGUSR1 && handler_calls == 1 && keep == 0x123456789abcdefLL,
+          "raise-handler-returns", "");
+    check(sigaction(SIGUSR1, NULL, &old) == 0 && old.sa_handler == on_usr1, "sigaction-old", "");
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_usr2_info;
+    sa.sa_flags = SA_SIGINFO;
+    got_sig = 0;
+    check(sigaction(SIGUSR2, &sa, NULL) == 0, "sigaction-siginfo", strerror(errno));
+    raise(SIGUSR2);
+    check(got_sig == SIGUSR2 && got_info_signo == SIGUSR2 && handler_calls == 2,
+          "siginfo-handler", "");
+
+    got_sig = 0;
+    check(signal(SIGUSR1, on_usr1) == on_usr1, "signal-returns-old", "");
+    raise(SIGUSR1);
+    check(got_sig == SIGUSR1 && handler_calls == 3, "signal-handler", "");
+    printf("signals: %d failures\n", failures);
+    return failures != 0;
+}
+
+/* ---- files: needs a kernel with a file system */
+
+/* "file-with-a-long-name-NNNN" -> NNNN */
+static int
+sscanf_like(const char *name, int *n)
+{
+    const char *prefix = "file-with-a-long-name-";
+    char *end;
+
+    if (strncmp(name, prefix, strlen(prefix)) != 0)
+        return 0;
+    *n = (int)strtol(name + strlen(prefix), &end, 10);
+    return *end == '\0';
+}
+
+static void
+test_stdio_files(const char *dir)
+{
+    char path[PATH_MAX], line[128], *lp = NULL;
+    size_t cap = 0;
+    FILE *fp;
+    int i, ok, c;
+    long pos;
+
+    snprintf(path, sizeof(path), "%s/stdio.txt", dir);
+    fp = fopen(path, "w");
+    check(fp != NULL, "fopen-w", strerror(errno));
+    if (fp == NULL)
+        return;
+    for (i = 0; i < 5000; i++)                  /* > BUFSIZ: several flushes */
+        fprintf(fp, "line %d %s\n", i, i % 2 ? "odd" : "even");
+    check(fclose(fp) == 0, "fclose", strerror(errno));
+
+    fp = fopen(path, "r");
+    check(fp != NULL, "fopen-r", strerror(errno));
+    if (fp == NULL)
+        return;
+    ok = 1;
+    for (i = 0; i < 5000; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "line %d %s\n", i, i % 2 ? "odd" : "even");
+        if (fgets(line, sizeof(line), fp) == NULL || strcmp(line, want) != 0) {
+            ok = 0;
+            break;
+        }
+    }
+    check(ok && fgets(line, sizeof(line), fp) == NULL && feof(fp), "fgets-all", line);
+    rewind(fp);
+    c = fgetc(fp);
+    check(c == 'l' && ungetc('L', fp) == 'L' && fgetc(fp) == 'L' && fgetc(fp) == 'i',
+          "ungetc", "");
+    check(fseek(fp, 11, SEEK_SET) == 0 && (pos = ftell(fp)) == 11 && fgetc(fp) == '\n' &&
+          ftell(fp) == 12 && fseek(fp, -2, SEEK_CUR) == 0 && fgetc(fp) == 'n',
+          "fseek-ftell", "");
+    rewind(fp);
+    for (i = 0; getline(&lp, &cap, fp) > 0; i++)
+        continue;
+    check(i == 5000, "getline", "");
+    free(lp);
+    fclose(fp);
+
+    fp = fopen(path, "a+");
+    check(fp != NULL && fputs("appended\n", fp) >= 0 && fflush(fp) == 0, "fopen-append", "");
+    if (fp != NULL) {
+        struct stat st;
+        fclose(fp);
+        check(stat(path, &st) == 0 && st.st_size > 70000 && S_ISREG(st.st_mode),
+              "stat-size", "");
+    }
+    {
+        char buf[100000];
+        int fd = open(path, O_RDONLY);
+        size_t n = 0;
+        ssize_t r;
+        fp = fdopen(fd, "r");
+        check(fp != NULL, "fdopen", strerror(errno));
+        if (fp != NULL) {
+            while ((r = (ssize_t)fread(buf + n, 1, 4099, fp)) > 0)
+                n += (size_t)r;
+            check(n > 70000 && memcmp(buf + n - 9, "appended\n", 9) == 0, "fread", "");
+            fclose(fp);
+        }
+    }
+    check(unlink(path) == 0 && access(path, F_OK) < 0 && errno == ENOENT, "unlink", "");
+    check(fopen(path, "r") == NULL && errno == ENOENT, "fopen-missing", "");
+}
+
+static void
+test_directories(const char *dir)
+{
+    char path[PATH_MAX];
+    DIR *d;
+    struct dirent *de;
+    int i, count = 0, ok = 1;
+    static char seen[1000];
+
+    snprintf(path, sizeof(path), "%s/many", dir);
+    check(mkdir(path, 0755) == 0, "mkdir", strerror(errno));
+    for (i = 0; i < 1000; i++) {
+        int fd;
+        snprintf(path, sizeof(path), "%s/many/file-with-a-long-name-%04d", dir, i);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0 || close(fd) < 0)
+            ok = 0;
+    }
+    check(ok, "create-1000", strerror(errno));
+    snprintf(path, sizeof(path), "%s/many", dir);
+    d = opendir(path);
+    check(d != NULL, "opendir", strerror(errno));
+    if (d == NULL)
+        return;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        int n;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (sscanf_like(de->d_name, &n) && n >= 0 && n < 1000 && !seen[n] &&
+            de->d_namlen == strlen(de->d_name) && de->d_type == DT_REG) {
+            seen[n] = 1;
+            count++;
+        } else {
+            ok = 0;
+        }
+    }
+    check(errno == 0 && ok && count == 1000, "readdir-1000", "");
+    rewinddir(d);
+    for (count = 0; readdir(d) != NULL; count++)
+        continue;
+    check(count == 1002, "rewinddir", "");
+    closedir(d);
+    check(opendir("/home/user/hello.txt") == NULL && errno == ENOTDIR, "opendir-notdir", "");
+}
+
+static void
+test_users(void)
+{
+    struct passwd *pw = getpwnam("user");
+    struct group *gr;
+
+    check(pw != NULL && pw->pw_uid == 1000 && pw->pw_gid == 100 &&
+          strcmp(pw->pw_dir, "/home/user") == 0 && strcmp(pw->pw_shell, "/bin/sh") == 0,
+          "getpwnam", "");
+    pw = getpwuid(0);
+    check(pw != NULL && strcmp(pw->pw_name, "root") == 0, "getpwuid", "");
+    check(getpwnam("nosuchuser") == NULL, "getpwnam-missing", "");
+    gr = getgrgid(100);
+    check(gr != NULL && strcmp(gr->gr_name, "users") == 0 && gr->gr_mem[0] != NULL &&
+          strcmp(gr->gr_mem[0], "user") == 0, "getgrgid", "");
+    gr = getgrnam("wheel");
+    check(gr != NULL && gr->gr_gid == 0, "getgrnam", "");
+    check(strcmp(user_from_uid(1000, 0), "user") == 0 &&
+          strcmp(user_from_uid(4242, 0), "4242") == 0 && user_from_uid(4242, 1) == NULL,
+          "user_from_uid", "");
+}
+
+static void
+test_cwd(const char *dir)
+{
+    char buf[PATH_MAX], rp[PATH_MAX], *heap;
+
+    check(chdir(dir) == 0 && getcwd(buf, sizeof(buf)) != NULL && strcmp(buf, dir) == 0,
+          "chdir-getcwd", buf);
+    check(getcwd(buf, 2) == NULL && errno == ERANGE, "getcwd-erange", strerror(errno));
+    heap = getcwd(NULL, 0);
+    check(heap != NULL && strcmp(heap, dir) == 0, "getcwd-malloc", "");
+    free(heap);
+    check(realpath(".", rp) != NULL && strcmp(rp, dir) == 0, "realpath-dot", rp);
+    check(realpath("/home/user/../user/./hello.link", rp) != NULL &&
+          strcmp(rp, "/home/user/hello.txt") == 0, "realpath-symlink", rp);
+    check(chdir("/nonexistent") < 0 && errno == ENOENT, "chdir-enoent", "");
+}
+
+static int
+do_files(const char *dir)
+{
+    test_cwd(dir);
+    test_stdio_files(dir);
+    test_directories(dir);
+    test_users();
+    printf("files: %d failures\n", failures);
     return failures != 0;
 }
 
@@ -438,6 +705,12 @@ main(int argc, char **argv)
         return do_strftime(argc, argv);
     if (strcmp(argv[1], "selftest") == 0)
         return do_selftest();
+    if (strcmp(argv[1], "switch") == 0)
+        return do_switch();
+    if (strcmp(argv[1], "signals") == 0)
+        return do_signals();
+    if (strcmp(argv[1], "files") == 0 && argc == 3)
+        return do_files(argv[2]);
     fprintf(stderr, "libctest: unknown mode %s\n", argv[1]);
     return 2;
 }

@@ -15,29 +15,36 @@ import os
 import traceback
 
 from kw86.nbsd import abi
-from kw86.nbsd.errors import Errno, Fault, WouldBlock
-from kw86.nbsd.syscalls import fs, ident, kern, poll
+from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
+from kw86.nbsd import signals
+from kw86.nbsd.syscalls import fs, ident, kern, poll, vm
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
 R = Row
 
 ROWS = [
     # -- descriptors and I/O --
+    R(1, "exit", "int rval", vm.sys_exit, ret="void"),
+    R(2, "fork", "", vm.sys_fork),
     R(3, "read", "int fd, void *buf, size_t nbyte", fs.sys_read),
     R(4, "write", "int fd, const void *buf, size_t nbyte", fs.sys_write),
     R(5, "open", "const char *path, int flags, mode_t mode", fs.sys_open),
     R(6, "close", "int fd", fs.sys_close),
+    R(7, "wait4", "pid_t pid, int *status, int options, struct rusage50 *rusage", vm.sys_wait4, compat="15"),
     R(9, "link", "const char *path, const char *link", fs.sys_link),
     R(10, "unlink", "const char *path", fs.sys_unlink),
     R(12, "chdir", "const char *path", fs.sys_chdir),
     R(13, "fchdir", "int fd", fs.sys_fchdir),
     R(15, "chmod", "const char *path, mode_t mode", fs.sys_chmod),
     R(16, "chown", "const char *path, uid_t uid, gid_t gid", fs.sys_chown),
+    R(17, "break", "char *nsize", vm.sys_obreak),
     R(20, "getpid", "", ident.sys_getpid),
     R(23, "setuid", "uid_t uid", ident.sys_setuid),
     R(24, "getuid", "", ident.sys_getuid),
     R(25, "geteuid", "", ident.sys_geteuid),
     R(33, "access", "const char *path, int flags", fs.sys_access),
+    R(36, "sync", "", vm.sys_sync),
+    R(37, "kill", "pid_t pid, int signum", vm.sys_kill),
     R(39, "getppid", "", ident.sys_getppid),
     R(41, "dup", "int fd", fs.sys_dup),
     R(42, "pipe", "", fs.sys_pipe),
@@ -48,13 +55,18 @@ ROWS = [
     R(54, "ioctl", "int fd, u_long com, void *data", fs.sys_ioctl),
     R(57, "symlink", "const char *path, const char *link", fs.sys_symlink),
     R(58, "readlink", "const char *path, char *buf, size_t count", fs.sys_readlink),
+    R(59, "execve", "const char *path, char * const *argp, char * const *envp", vm.sys_execve),
     R(60, "umask", "mode_t newmask", fs.sys_umask),
     R(61, "chroot", "const char *path", fs.sys_chroot),
+    R(73, "munmap", "void *addr, size_t len", vm.sys_munmap),
+    R(74, "mprotect", "void *addr, size_t len, int prot", vm.sys_mprotect),
+    R(75, "madvise", "void *addr, size_t len, int behav", vm.sys_madvise),
     R(79, "getgroups", "int gidsetsize, gid_t *gidset", ident.sys_getgroups),
     R(80, "setgroups", "int gidsetsize, const gid_t *gidset", ident.sys_setgroups),
     R(81, "getpgrp", "", ident.sys_getpgrp),
     R(82, "setpgid", "pid_t pid, pid_t pgid", ident.sys_setpgid),
     R(90, "dup2", "int from, int to", fs.sys_dup2),
+    R(91, "getrandom", "void *buf, size_t buflen, u_int flags", vm.sys_getrandom),
     R(92, "fcntl", "int fd, int cmd, void *arg", fs.sys_fcntl),
     R(96, "setpriority", "int which, id_t who, int prio", kern.sys_setpriority),
     R(100, "getpriority", "int which, id_t who", kern.sys_getpriority),
@@ -82,8 +94,11 @@ ROWS = [
     R(181, "setgid", "gid_t gid", ident.sys_setgid),
     R(182, "setegid", "gid_t egid", ident.sys_setegid),
     R(183, "seteuid", "uid_t euid", ident.sys_seteuid),
+    R(191, "pathconf", "const char *path, int name", vm.sys_pathconf),
+    R(192, "fpathconf", "int fd, int name", vm.sys_fpathconf),
     R(194, "getrlimit", "int which, struct rlimit *rlp", kern.sys_getrlimit),
     R(195, "setrlimit", "int which, const struct rlimit *rlp", kern.sys_setrlimit),
+    R(197, "mmap", "void *addr, size_t len, int prot, int flags, int fd, long PAD, off_t pos", vm.sys_mmap, ret="ptr"),
     R(199, "lseek", "int fd, int PAD, off_t offset, int whence", fs.sys_lseek, ret="off_t"),
     R(200, "truncate", "const char *path, int PAD, off_t length", fs.sys_truncate),
     R(201, "ftruncate", "int fd, int PAD, off_t length", fs.sys_ftruncate),
@@ -94,6 +109,7 @@ ROWS = [
     R(209, "poll", "struct pollfd *fds, u_int nfds, int timeout", poll.sys_poll),
     R(232, "clock_gettime", "clockid_t clock_id, struct timespec50 *tp",
       ident.sys_clock_gettime, compat="15"),
+    R(240, "nanosleep", "const struct timespec50 *rqtp, struct timespec50 *rmtp", vm.sys_nanosleep, compat="15"),
     R(272, "getdents", "int fd, char *buf, size_t count", fs.sys_getdents12, compat="15"),
     R(274, "lchmod", "const char *path, mode_t mode", fs.sys_lchmod),
     R(275, "lchown", "const char *path, uid_t uid, gid_t gid", fs.sys_lchown),
@@ -102,6 +118,7 @@ ROWS = [
     R(278, "__stat13", "const char *path, struct stat13 *ub", fs.sys___stat13, compat="15"),
     R(279, "__fstat13", "int fd, struct stat13 *sb", fs.sys___fstat13, compat="15"),
     R(280, "__lstat13", "const char *path, struct stat13 *ub", fs.sys___lstat13, compat="15"),
+    R(282, "__vfork14", "", vm.sys_fork),
     R(283, "__posix_chown", "const char *path, uid_t uid, gid_t gid", fs.sys_chown),
     R(284, "__posix_fchown", "int fd, uid_t uid, gid_t gid", fs.sys_fchown),
     R(285, "__posix_lchown", "const char *path, uid_t uid, gid_t gid", fs.sys_lchown),
@@ -110,10 +127,15 @@ ROWS = [
       fs.sys_preadv),
     R(290, "pwritev", "int fd, const struct iovec *iovp, int iovcnt, int PAD, off_t offset",
       fs.sys_pwritev),
+    R(293, "__sigprocmask14", "int how, const sigset_t *set, sigset_t *oset", vm.sys___sigprocmask14),
     R(296, "__getcwd", "char *bufp, size_t length", fs.sys___getcwd),
     R(305, "issetugid", "", ident.sys_issetugid),
+    R(307, "getcontext", "struct __ucontext *ucp", signals.sys_getcontext),
+    R(308, "setcontext", "const struct __ucontext *ucp", signals.sys_setcontext),
     R(311, "_lwp_self", "", kern.sys__lwp_self),
     R(316, "_lwp_getprivate", "", kern.sys__lwp_getprivate),
+    R(317, "_lwp_setprivate", "void *ptr", vm.sys__lwp_setprivate),
+    R(340, "__sigaction_sigtramp", "int signum, const struct sigaction *nsa, struct sigaction *osa, const void *tramp, int vers", vm.sys___sigaction_sigtramp),
     R(350, "sched_yield", "", kern.sys_sched_yield),
     R(390, "__getdents30", "int fd, char *buf, size_t count", fs.sys___getdents30),
     R(417, "__select50", "int nd, fd_set *in, fd_set *ou, fd_set *ex, struct timeval *tv",
@@ -128,10 +150,12 @@ ROWS = [
       ident.sys___clock_getres50),
     R(437, "__pollts50", "struct pollfd *fds, u_int nfds, const struct timespec *ts, "
       "const sigset_t *mask", poll.sys___pollts50),
+    R(430, "__nanosleep50", "const struct timespec *rqtp, struct timespec *rmtp", vm.sys___nanosleep50),
     R(439, "__stat50", "const char *path, struct stat *ub", fs.sys___stat50),
     R(440, "__fstat50", "int fd, struct stat *sb", fs.sys___fstat50),
     R(441, "__lstat50", "const char *path, struct stat *ub", fs.sys___lstat50),
     R(445, "__getrusage50", "int who, struct rusage *rusage", kern.sys___getrusage50),
+    R(449, "__wait450", "pid_t pid, int *status, int options, struct rusage *rusage", vm.sys___wait450),
     R(453, "pipe2", "int *fildes, int flags", fs.sys_pipe2),
     R(454, "dup3", "int from, int to, int flags", fs.sys_dup3),
 ]
@@ -263,6 +287,10 @@ def dispatch(p, code, sp, table=TABLE):
         res.error = e.errno
     except Fault:
         res.error = abi.EFAULT
+    except Exit:
+        if p.sys.strace is not None:
+            _strace(p, f"RET   {row.name} (process gone)")
+        raise
     except WouldBlock as w:
         res.block = w.chan
         if p.sys.strace is not None:

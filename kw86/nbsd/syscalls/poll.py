@@ -100,7 +100,8 @@ def sys___pollts50(p, fds, nfds, ts, mask):
 def _select(p, nd, ins, ous, exs, tvp, abiv):
     if nd < 0:
         raise Errno(EINVAL)
-    nd = min(nd, max(p.fdt.maxfd() + 1, 0), FD_SETSIZE)
+    # NetBSD clamps nd to the descriptor table's size (at least NDFILE = 20)
+    nd = min(nd, max(len(p.fdt.slots), 20), FD_SETSIZE)
     nwords = (nd + NFDBITS - 1) // NFDBITS
     sets = []
     for ptr in (ins, ous, exs):

@@ -1,0 +1,174 @@
+"""`kw86 exec [options] PROG [ARGS...]`: run a NetBSD/i386 program.
+
+PROG: a path starting with '/' is in the guest's root (/bin/ls is the
+sysroot's ls); a relative path with a slash (./ls) is a host file loaded
+into the guest; a bare name is looked up in the guest's PATH.  The exit
+status is the program's, or 128 + signal (with the shell's message) when a
+signal killed it; a program that cannot be run gives a one-line error and
+126 (not executable) or 127 (not found), like a shell.
+"""
+import argparse
+import os
+import sys
+
+from kw86.nbsd import abi
+
+DEFAULT_PATH = "/bin:/sbin:/usr/bin:/usr/sbin"
+
+
+def default_root():
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sysroot")
+
+
+def parse_size(s):
+    s = s.strip().lower()
+    mult = 1
+    for suf, m in (("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30)):
+        if s.endswith(suf) or s.endswith(suf + "b") or s.endswith(suf + "ib"):
+            mult = m
+            s = s.rstrip("ib").rstrip(suf)
+            break
+    return int(s) * mult
+
+
+def add_arguments(p):
+    p.add_argument("prog", metavar="PROG", help="program: /guest/path, ./host/path or a name in PATH")
+    p.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER, help="its arguments")
+    p.add_argument("--kernelware", action="store_true",
+                   help="run the program in kernel mode (CPL 0) with function-call system calls")
+    p.add_argument("--root", default=None, help="host directory to use as the guest's root "
+                   "(default: the built-in sysroot)")
+    p.add_argument("--bind", action="append", default=[], metavar="HOSTDIR:GUESTDIR[:ro]",
+                   help="mount a host directory into the guest (read-only with :ro)")
+    p.add_argument("--cwd", default=None, help="guest directory to start in (default: home)")
+    p.add_argument("-E", dest="env", action="append", default=[], metavar="VAR=VALUE",
+                   help="add to the guest's environment")
+    p.add_argument("--mfs", default="32M", metavar="SIZE", help="size of the MFS on /tmp")
+    p.add_argument("--memory", default="64M", metavar="SIZE", help="guest physical memory")
+    p.add_argument("--user", default=None, help="run as this sysroot user (default root)")
+    p.add_argument("--strace", action="store_true",
+                   help="trace system calls (kdump-like) to stderr")
+    p.add_argument("--strace-file", default=None, metavar="FILE",
+                   help="trace system calls to FILE instead")
+    p.add_argument("--stats", action="store_true", help="print instruction/cycle statistics")
+    p.add_argument("--cycles-profile", default="celeron500", metavar="NAME")
+    p.add_argument("--max-instructions", type=int, default=None, metavar="N")
+    p.add_argument("--no-hdd", action="store_true", help="charge no disk cost for the root")
+
+
+def _passwd(root, user):
+    try:
+        with open(os.path.join(root, "etc", "passwd"), "rb") as f:
+            for line in f:
+                parts = line.rstrip(b"\n").split(b":")
+                if len(parts) >= 7 and parts[0].decode("latin-1") == user:
+                    return int(parts[2]), int(parts[3]), parts[5].decode("latin-1")
+    except OSError:
+        pass
+    return None
+
+
+def run(args):
+    from kw86.nbsd.elf import ExecError
+    from kw86.nbsd.errors import Errno
+    from kw86.nbsd.kernel import Kernel, status_to_exit_code
+    root = args.root or default_root()
+    if not os.path.isdir(root):
+        print(f"kw86: no guest root at {root} (build the sysroot or give --root)", file=sys.stderr)
+        return 127
+    user, uid_gid, home = args.user or "root", None, "/root"
+    if args.user:
+        pw = _passwd(root, args.user)
+        if pw is None:
+            print(f"kw86: no user {args.user!r} in {root}/etc/passwd", file=sys.stderr)
+            return 127
+        uid_gid, home = pw[:2], pw[2]
+    env = {"HOME": home, "PATH": DEFAULT_PATH, "SHELL": "/bin/sh", "USER": user,
+           "LOGNAME": user, "TERM": os.environ.get("TERM", "vt100")}
+    for e in args.env:
+        k, _, v = e.partition("=")
+        env[k] = v
+    strace = None
+    if args.strace_file:
+        strace = open(args.strace_file, "w")
+    elif args.strace:
+        strace = sys.stderr
+    try:
+        k = Kernel(root, mem_size=parse_size(args.memory), mfs_size=parse_size(args.mfs),
+                   binds=args.bind, profile=args.cycles_profile, strace=strace,
+                   user=uid_gid, hdd=not args.no_hdd)
+    except ValueError as e:
+        print(f"kw86: {e}", file=sys.stderr)
+        return 2
+    prog = args.prog
+    host_image = None
+    if prog.startswith("/"):
+        gpath = prog.encode()
+    elif "/" in prog:
+        try:
+            with open(prog, "rb") as f:
+                host_image = f.read()
+        except OSError as e:
+            print(f"kw86: {prog}: {e.strerror}", file=sys.stderr)
+            return 127 if isinstance(e, FileNotFoundError) else 126
+        gpath = os.path.basename(prog).encode()
+    else:
+        gpath = None
+        for d in env["PATH"].split(":"):
+            cand = f"{d.rstrip('/')}/{prog}".encode()
+            try:
+                vp = k.sys.vfs.lookup(_RootCtx(k), cand)
+                if vp.type == abi.NBSD_S_IFREG:
+                    gpath = cand
+                    break
+            except Errno:
+                continue
+        if gpath is None:
+            print(f"kw86: {prog}: not found", file=sys.stderr)
+            return 127
+    argv = [prog.encode()] + [a.encode() for a in args.args]
+    envp = [f"{k_}={v}".encode() for k_, v in env.items()]
+    cwd = (args.cwd or home).encode()
+    try:
+        k.spawn(gpath, argv, envp, kernelware=args.kernelware, cwd=b"/",
+                host_image=host_image)
+        try:
+            k.cur.cwd = k.sys.vfs.namei(k.cur, cwd)
+        except Errno:
+            if args.cwd:
+                print(f"kw86: --cwd {args.cwd}: {abi.errno_text(abi.ENOENT)}", file=sys.stderr)
+                return 2
+    except ExecError as e:
+        print(f"kw86: {e}", file=sys.stderr)
+        return 126 if e.errno != abi.ENOENT else 127
+    except Errno as e:
+        print(f"kw86: {prog}: {abi.errno_text(e.errno)}", file=sys.stderr)
+        return 127 if e.errno in (abi.ENOENT, abi.ENOTDIR) else 126
+    import time
+    t0 = time.perf_counter()
+    status = k.run(args.max_instructions)
+    dt = time.perf_counter() - t0
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    if args.stats:
+        m = k.m
+        print(f"kw86: {m.instructions} instructions, {m.cycles} cycles, "
+              f"syscalls: {k.stats['syscalls_trap']} trap / {k.stats['syscalls_gate']} call, "
+              f"{k.stats['page_faults']} page faults, {dt:.3f} s host, "
+              f"{m.instructions / dt / 1e6 if dt else 0:.1f} MIPS", file=sys.stderr)
+    if strace not in (None, sys.stderr):
+        strace.close()
+    sig = status & 0x7f
+    if sig and sig != abi.NBSD_SIGPIPE:
+        msg = abi.SIGNAL_TEXT.get(sig, f"Signal {sig}")
+        print(msg + (" (core dumped)" if status & 0x80 else ""), file=sys.stderr)
+    return status_to_exit_code(status)
+
+
+class _RootCtx:
+    def __init__(self, k):
+        from kw86.nbsd.vfs import ROOTCRED
+        self.root = self.cwd = k.sys.vfs.root_stack()
+        self.cred = ROOTCRED

@@ -1,0 +1,772 @@
+"""kw86.nbsd.Kernel: boot the machine, load a program, run it.
+
+This first kernel runs one process at a time (no fork, wait4 or signal
+handlers yet; see README.md "Processes" for the design they plug into):
+exec of a static NetBSD/i386 ELF from the guest's tree, the initial stack,
+an address space with demand-paged stack, break and anonymous mmap regions,
+the system calls of kw86/nbsd/syscalls through both the int $0x80 trap and
+the kernelware call gate, exit, and death by signal on a fault (SIGSEGV,
+SIGBUS, SIGILL, SIGFPE, SIGTRAP) or on SIGPIPE/SIGSYS with the default
+action, with the shell's exit status (128 + signal).
+
+    k = Kernel(root="/path/to/sysroot")
+    status = k.run_program("/bin/echo", ["echo", "hi"], env)
+"""
+import os
+import select
+import struct
+import time
+from collections import deque
+
+from kw86.nbsd import abi, trap
+from kw86.nbsd.boot import (Boot, HCALL_PORT, HC_GATE, HC_INTR, HC_SYSCALL, HC_TRAP, PG_RW,
+                            PG_U, PG_V, T_KW86_GATE)
+from kw86.nbsd.elf import (ExecError, build_stack, check_exec_permission, default_auxv,
+                           initial_registers, load_elf)
+from kw86.nbsd.errors import (Errno, Exit, Fault, WouldBlock, add_wakeup_listener,
+                              remove_wakeup_listener, wakeup)
+from kw86.nbsd.file import DevFile
+from kw86.nbsd.proc import Proc
+from kw86.nbsd.signals import sendsig
+from kw86.nbsd.system import System
+from kw86.nbsd.tty import HostConsole
+from kw86.nbsd.usermem import MachineUserMem
+from kw86.nbsd.vfs import Cred
+
+PAGE = abi.PAGE_SIZE
+RRTICKS = 10                                 # NetBSD: round robin every hz/10 ticks
+MAXPROC = 160
+# Guest time = epoch + cycles / clock.  The epoch is the host's time at boot
+# (so file times look right), or KW86_EPOCH (seconds) for reproducible runs.
+DEFAULT_EPOCH_NS = None
+MMAP_TOP = abi.USRSTACK - abi.MAXSSIZ        # mmap placement is top-down below the stack
+# default actions that terminate (NetBSD sigprop: SA_KILL; SA_CORE adds a core flag)
+SIG_KILL = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 30, 31, 32}
+SIG_CORE = {3, 4, 5, 6, 7, 8, 10, 11, 12, 24, 25}
+TRAP_SIGNAL = {abi.T_DIVIDE: abi.NBSD_SIGFPE, abi.T_ARITHTRAP: abi.NBSD_SIGFPE,
+               abi.T_XMM: abi.NBSD_SIGFPE, abi.T_OFLOW: abi.NBSD_SIGFPE,
+               abi.T_BOUND: abi.NBSD_SIGSEGV, abi.T_PRIVINFLT: abi.NBSD_SIGILL,
+               abi.T_DNA: abi.NBSD_SIGILL, abi.T_FPOPFLT: abi.NBSD_SIGILL,
+               abi.T_BPTFLT: abi.NBSD_SIGTRAP, abi.T_TRCTRAP: abi.NBSD_SIGTRAP,
+               # NetBSD 10's i386 trap(): a user #GP is SIGSEGV/SEGV_ACCERR [U]
+               abi.T_PROTFLT: abi.NBSD_SIGSEGV, abi.T_SEGNPFLT: abi.NBSD_SIGBUS,
+               abi.T_STKFLT: abi.NBSD_SIGBUS, abi.T_ALIGNFLT: abi.NBSD_SIGBUS,
+               abi.T_PAGEFLT: abi.NBSD_SIGSEGV, abi.T_TSSFLT: abi.NBSD_SIGBUS}
+
+
+class Region:
+    __slots__ = ("start", "end", "prot", "kind")
+
+    def __init__(self, start, end, prot, kind):
+        self.start, self.end, self.prot, self.kind = start, end, prot, kind
+
+    def __repr__(self):
+        return f"Region({self.kind} {self.start:#x}-{self.end:#x} prot {self.prot})"
+
+
+class VM:
+    """A process's address space: a page directory and its regions."""
+
+    def __init__(self, kernel):
+        self.k = kernel
+        self.boot = kernel.boot
+        self.m = kernel.m
+        self.pdir = self.boot.new_pdir()
+        self.pages = {}                 # va -> pa
+        self.ptables = []
+        self.regions = []
+        self.brk_base = self.brk = 0
+        self.prefault = False           # kernelware: no demand paging (no stack switch)
+
+    def region_at(self, va):
+        for r in self.regions:
+            if r.start <= va < r.end:
+                return r
+        return None
+
+    def _pte_addr(self, va, create):
+        pdi, pti = va >> 22, (va >> 12) & 0x3ff
+        pde = self.m.read_u32(self.pdir + 4 * pdi)
+        if not pde & PG_V:
+            if not create:
+                return None
+            pt = self.boot.alloc_page()
+            self.ptables.append(pt)
+            self.m.write_u32(self.pdir + 4 * pdi, pt | PG_V | PG_RW | PG_U)
+            pde = pt | PG_V
+        return (pde & ~0xfff) + 4 * pti
+
+    def map(self, va, prot, data=None):
+        """Back one page with a fresh zeroed frame (and data at its start)."""
+        if va in self.pages:
+            self.protect(va, prot)
+            if data:
+                self.m.write(self.pages[va], data)
+            return self.pages[va]
+        pa = self.boot.alloc_page()
+        if data:
+            self.m.write(pa, data)
+        self.pages[va] = pa
+        self.m.write_u32(self._pte_addr(va, True),
+                         pa | PG_V | PG_U | (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
+        return pa
+
+    def protect(self, va, prot):
+        a = self._pte_addr(va, False)
+        if a is not None and va in self.pages:
+            self.m.write_u32(a, self.pages[va] | PG_V | PG_U |
+                             (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
+
+    def unmap(self, va):
+        pa = self.pages.pop(va, None)
+        if pa is not None:
+            self.m.write_u32(self._pte_addr(va, False), 0)
+            self.boot.frames.free(pa)
+
+    def add_region(self, start, end, prot, kind):
+        r = Region(start, end, prot, kind)
+        self.regions.append(r)
+        if self.prefault:
+            for va in range(start, end, PAGE):
+                self.map(va, prot)
+        return r
+
+    def fault(self, va, write):
+        """Demand paging: back a page of a region; False = a real fault."""
+        r = self.region_at(va)
+        if r is None or (write and not r.prot & abi.NBSD_PROT_WRITE) or \
+                not r.prot & (abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE | abi.NBSD_PROT_EXEC):
+            return False
+        page = va & ~(PAGE - 1)
+        if page in self.pages:
+            return False                # present: a protection fault
+        self.map(page, r.prot)
+        self.m.flush_tlb()
+        return True
+
+    def load_elf(self, img):
+        for s in img.segments:
+            prot = s.prot
+            for page in range(s.page_start, s.page_end, PAGE):
+                lo, hi = max(page, s.vaddr), min(page + PAGE, s.vaddr + s.filesz)
+                pa = self.map(page, prot | (self.region_at(page).prot if self.region_at(page) else 0))
+                if hi > lo:
+                    self.m.write(pa + (lo - page), s.data[lo - s.vaddr:hi - s.vaddr])
+            self.regions.append(Region(s.page_start, s.page_end, prot, "text" if s.flags & 1
+                                       else "data"))
+        self.brk_base = self.brk = img.brk
+        self.heap = self.add_region(img.brk, img.brk, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE,
+                                    "heap")
+
+    def set_brk(self, new):
+        if new < self.brk_base:
+            return
+        end = (new + PAGE - 1) & ~(PAGE - 1)
+        if end > MMAP_TOP - (16 << 20) or any(
+                r.kind == "anon" and r.start < end and r.end > self.heap.start
+                for r in self.regions):
+            raise Errno(abi.ENOMEM)
+        old_end = self.heap.end
+        self.heap.end = end
+        for va in range(end, old_end, PAGE):
+            self.unmap(va)
+        if self.prefault:
+            for va in range(old_end, end, PAGE):
+                self.map(va, self.heap.prot)
+        self.m.flush_tlb()
+        self.brk = new
+
+    def find_space(self, length, hint=0):
+        top = MMAP_TOP
+        spans = sorted((r.start, r.end) for r in self.regions if r.end > r.start)
+        cand = (top - length) & ~(PAGE - 1)
+        for s, e in reversed(spans):
+            if e <= cand:
+                break
+            if s < cand + length:
+                cand = (s - length) & ~(PAGE - 1)
+        if cand < self.heap.end + (16 << 20):
+            raise Errno(abi.ENOMEM)
+        return cand
+
+    def copy(self):
+        """A private copy of every page and region (fork)."""
+        c = VM(self.k)
+        c.prefault = self.prefault
+        for va, pa in self.pages.items():
+            npa = self.boot.frames.alloc()
+            self.m.write(npa, self.m.read(pa, PAGE))
+            c.pages[va] = npa
+            pte = self.m.read_u32(self._pte_addr(va, False))
+            c.m.write_u32(c._pte_addr(va, True), npa | (pte & (PG_V | PG_RW | PG_U)))
+        c.regions = [Region(r.start, r.end, r.prot, r.kind) for r in self.regions]
+        c.heap = next(r for r in c.regions if r.kind == "heap")
+        c.brk_base, c.brk = self.brk_base, self.brk
+        return c
+
+    def read(self, va, n):
+        out = b""
+        while n:
+            k = min(n, PAGE - (va & (PAGE - 1)))
+            out += self.m.read(self.pages[va & ~(PAGE - 1)] + (va & (PAGE - 1)), k)
+            va, n = va + k, n - k
+        return out
+
+    def write(self, va, data):
+        while data:
+            k = min(len(data), PAGE - (va & (PAGE - 1)))
+            self.m.write(self.pages[va & ~(PAGE - 1)] + (va & (PAGE - 1)), data[:k])
+            va, data = va + k, data[k:]
+
+    def free(self):
+        for va in list(self.pages):
+            self.unmap(va)
+        for pt in self.ptables:
+            self.boot.frames.free(pt)
+        self.boot.frames.free(self.pdir)
+        self.ptables = []
+        self.regions = []
+
+
+class Process(Proc):
+    def __init__(self, kernel, **kw):
+        super().__init__(kernel.sys, **kw)
+        self.kernel = kernel
+        self.vm = None
+        self.kernelware = False
+        self.kstack = kernel.boot.new_kstack()
+        self.sigacts = {}               # sig -> (handler, mask, flags, tramp): recorded
+        self.sigmask = 0
+        self.mem = MachineUserMem(kernel.m, fault=self._fault, charge=kernel.charge_copy)
+        self.state = "run"              # run, sleep, zomb (new: being forked)
+        self.wchans = ()
+        self.deadline = None
+        self.saved_esp = None
+        self.frame_esp = None
+        self.fork_child = None
+        self.want_resched = False
+        self.ticks = 0
+        self.status = None
+
+    def _fault(self, va, write):
+        return self.vm is not None and self.vm.fault(va, write)
+
+    def post_signal(self, sig):
+        super().post_signal(sig)
+        act = self.sigacts.get(sig)
+        if self.state == "sleep" and sig in SIG_KILL and (act is None or act[0] == abi.NBSD_SIG_DFL):
+            self.kernel._setrun(self)          # a fatal signal ends the sleep
+
+
+class Kernel:
+    """Boot the NetBSD personality on a fresh Machine."""
+
+    def __init__(self, root, mem_size=64 << 20, bufcache_bytes=4 << 20, mfs_size=32 << 20,
+                 binds=(), profile="celeron500", stdin=0, stdout=1, stderr=2, strace=None,
+                 epoch_ns=DEFAULT_EPOCH_NS, user=None, hdd=True):
+        from kw86.machine import Machine
+        self.m = Machine(mem_size=mem_size, profile=profile)
+        self.boot = Boot(self.m, bufcache_bytes=bufcache_bytes)
+        if epoch_ns is None:
+            env = os.environ.get("KW86_EPOCH")
+            epoch_ns = int(env) * 10**9 if env else (time.time_ns() // 10**9) * 10**9
+        self.epoch_ns = epoch_ns
+        self.console = HostConsole(stdin, stdout, stderr)
+        self.sys = System(root, phys=self.m, bufcache_base=self.boot.bufcache_base,
+                          bufcache_bytes=bufcache_bytes, mfs_size=mfs_size, binds=binds,
+                          clock=self.clock, console=self.console, charge=self.m.add_cycles,
+                          strace=strace, hdd=hdd)
+        self.sys.kernel = self
+        self.sys.sysinfo["physmem"] = mem_size
+        self.sys.procs = {}
+        self.cur = None
+        self.user = user
+        self.stats = dict(syscalls_trap=0, syscalls_gate=0, page_faults=0)
+        self.runq = deque()
+        self.next_pid = 2
+        self.final_status = None
+        add_wakeup_listener(self._wakeup)
+        self.m.set_port_handler(HCALL_PORT, write=self._hcall, free=True)
+        self.m.set_timer(hz=100)
+
+    # -- time ------------------------------------------------------------------
+    def clock(self):
+        return self.epoch_ns + self.m.cycles * 10**9 // self.m.clock_hz
+
+    def charge_copy(self, nbytes):
+        # copyin/copyout stand for `rep movsl`: about 1 clock per dword in L1
+        # (cycle-model.md §4 table, 0.2 clk/byte fast strings) [E]
+        self.m.add_cycles((nbytes + 3) // 4)
+
+    # -- processes ---------------------------------------------------------------
+    def _stdio(self, p):
+        devfs = self.sys.devfs
+        for fd, name in ((0, b"stdin"), (1, b"stdout"), (2, b"stderr")):
+            vp = devfs.nodes[b"tty"]
+            f = DevFile(vp, abi.FREAD if fd == 0 else abi.FWRITE, 0)
+            f.console_err = fd == 2
+            p.fdt.install(fd, f)
+
+    def spawn(self, path, argv, envp, kernelware=False, cwd=b"/", host_image=None):
+        """Create pid 1 running `path` (a guest path; or host_image bytes)."""
+        p = Process(self, pid=1, ppid=0, comm=os.path.basename(path.decode("latin-1"))[:16])
+        if self.user is not None:
+            p.cred = Cred(self.user[0], self.user[1])
+        self._stdio(p)
+        p.cwd = self.sys.vfs.namei(p, cwd)
+        self.sys.procs[p.pid] = p
+        self.exec(p, path, argv, envp, kernelware, host_image)
+        self.cur = p
+        return p
+
+    def exec(self, p, path, argv, envp, kernelware, host_image=None):
+        if host_image is None:
+            vp = self.sys.vfs.lookup(p, path)
+            check_exec_permission(vp.getattr(), p.cred)
+            vp.open(abi.FREAD)
+            try:
+                size = vp.getsize()
+                data = self.sys.bufcache.read(vp, 0, size, size)
+            finally:
+                vp.close(abi.FREAD)
+        else:
+            data = host_image
+        name = path.decode("latin-1")
+        img = load_elf(data, mem_limit=self.m.mem_size // 2, name=name)
+        gate = self.boot.lc["kw86_syscall_gate"]
+        aux = default_auxv(img, p.cred, abi.USRSTACK, gate=gate)
+        st = build_stack(abi.USRSTACK, argv, envp, aux, execname=path)
+        vm = VM(self)
+        vm.prefault = kernelware
+        vm.load_elf(img)
+        stack_lo = abi.USRSTACK - abi.DFLSSIZ
+        pre = 64 * 1024 if not kernelware else 256 * 1024
+        vm.add_region(stack_lo, abi.USRSTACK, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "stack") \
+            if not kernelware else vm.regions.append(
+                Region(stack_lo, abi.USRSTACK, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "stack"))
+        for va in range(abi.USRSTACK - pre, abi.USRSTACK, PAGE):
+            vm.map(va, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE)
+        if p.vm is not None:
+            p.vm.free()
+        p.vm = vm
+        self.m.set_cr(3, vm.pdir)
+        self.m.flush_tlb()
+        p.mem.copyout(st.esp, st.data)
+        p.fdt.exec_cloexec()
+        p.kernelware = kernelware
+        p.comm = os.path.basename(name)[:16]
+        p.regs0 = initial_registers(img, st, kernelware)
+        return img
+
+    def _enter(self, p):
+        """Load p's initial registers into the CPU."""
+        m, r = self.m, p.regs0
+        m.set_cr(3, p.vm.pdir)
+        m.flush_tlb()
+        self.boot.set_esp0(p.kstack)
+        if p.kernelware:
+            m.load_segment("cs", abi.KCODE)
+            for s in ("ss", "ds", "es"):
+                m.load_segment(s, abi.KDATA)
+            m.load_segment("fs", abi.UFS)
+            m.load_segment("gs", abi.UGS)
+            for k in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"):
+                m.set_reg(k, r[k])
+            m.set_reg("eflags", r["eflags"])
+        else:
+            esp = self.boot.enter_user_frame(p.kstack, r)
+            self.boot.start(p.vm.pdir, p.kstack, esp)
+
+    # -- the hypercall -----------------------------------------------------------
+    def _hcall(self, port, size, value):
+        p = self.cur
+        fesp = self.m.get_reg("esp")
+        try:
+            if value in (HC_SYSCALL, HC_GATE):
+                self.stats["syscalls_gate" if value == HC_GATE else "syscalls_trap"] += 1
+                p.frame_esp = fesp
+                res = trap.syscall(self.boot, p, fesp)
+                if p.fork_child is not None:
+                    self._finish_fork(p, fesp)
+                if res.block is not None:
+                    self._sleep(p, res.block)
+                    self._switch_away(p, fesp)
+                    return
+                self._check_signals(p, fesp)
+                if p.want_resched and self.runq:
+                    p.want_resched = False
+                    self._preempt(p, fesp)
+            elif value == HC_TRAP:
+                tf = self.boot.read_frame(fesp)
+                if tf["trapno"] == abi.T_PAGEFLT:
+                    cr2 = self.m.get_reg("cr2")
+                    if cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(tf["err"] & 2)):
+                        self.stats["page_faults"] += 1
+                        return
+                if tf["cs"] & 3 == 0 and not p.kernelware:
+                    raise RuntimeError(f"kernel trap {tf['trapno']} at {tf['eip']:#x}")
+                sig = TRAP_SIGNAL.get(tf["trapno"], abi.NBSD_SIGBUS)
+                act = p.sigacts.get(sig)
+                if act is not None and act[0] not in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN) and \
+                        not p.sigmask & abi.sigbit(sig):
+                    addr = self.m.get_reg("cr2") if tf["trapno"] == abi.T_PAGEFLT else tf["eip"]
+                    if self._sendsig(p, fesp, sig, addr=addr, trapno=tf["trapno"]):
+                        return
+                self._kill(p, sig)
+            elif value == HC_INTR:
+                self._expire_timers()
+                tf = self.boot.read_frame(fesp)
+                # preemptible: user mode, or a kernelware (CPL 0 on a user stack,
+                # outside kernel text), exactly the paper's IDT-hook test
+                if tf["cs"] & 3 or (tf["esp"] < abi.USRSTACK and tf["eip"] < abi.KERNBASE):
+                    self._check_signals(p, fesp)
+                    p.ticks += 1
+                    if p.ticks >= RRTICKS and self.runq:
+                        self._preempt(p, fesp)
+        except Exit as e:
+            self._exit(p, e.status)
+        except Fault:
+            # a kernelware's stack could not take the gate's return
+            self._exit(p, abi.w_termsig(abi.NBSD_SIGSEGV, core=True))
+
+    # -- scheduling ------------------------------------------------------------------
+    def _wakeup(self, chan):
+        for q in list(self.sys.procs.values()):
+            if q.state == "sleep" and any(c is chan or c == chan for c in q.wchans):
+                self._setrun(q)
+
+    def _setrun(self, q):
+        q.state = "run"
+        q.wchans = ()
+        q.deadline = None
+        if q not in self.runq and q is not self.cur:
+            self.runq.append(q)
+
+    def _sleep(self, p, chan):
+        p.state = "sleep"
+        p.wchans = tuple(getattr(chan, "chans", (chan,)))
+        tmo = getattr(chan, "timeout_ns", None)
+        p.deadline = None if tmo is None else self.m.cycles + tmo * self.m.clock_hz // 10**9
+
+    def _expire_timers(self):
+        now = self.m.cycles
+        for q in list(self.sys.procs.values()):
+            if q.state == "sleep" and q.deadline is not None and q.deadline <= now:
+                q.poll_timedout = True
+                self._setrun(q)
+
+    def _preempt(self, p, fesp):
+        p.ticks = 0
+        p.state = "run"
+        self.runq.append(p)
+        self._switch_away(p, fesp)
+
+    def _switch_away(self, p, fesp):
+        p.saved_esp = fesp
+        while self.final_status is None:        # (pid 1 may die on the way)
+            q = self._pick()
+            if q is None:
+                self.sys.stderr.write("kw86: deadlock: every process sleeps with nobody "
+                                      "to wake it\n")
+                init = self.sys.procs.get(1)
+                self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
+                if init is not None:
+                    init.status = self.final_status
+                self.m.stop()
+                return
+            if self._switch_to(q):
+                return
+
+    def _pick(self):
+        """The next runnable process; idles (host select, or the clock jumps)
+        while every process sleeps."""
+        while True:
+            self._expire_timers()
+            while self.runq:
+                q = self.runq.popleft()
+                if q.state == "run":
+                    return q
+            sleepers = [q for q in self.sys.procs.values() if q.state == "sleep"]
+            if not sleepers:
+                return None
+            deadlines = [q.deadline for q in sleepers if q.deadline is not None]
+            wait = None if not deadlines else \
+                max(0, min(deadlines) - self.m.cycles) / self.m.clock_hz
+            if any(self.console in q.wchans for q in sleepers):
+                r, _, _ = select.select([self.console.in_fd], [], [], wait)
+                if r:
+                    self._wakeup(self.console)
+                    continue
+            elif wait is None:
+                return None
+            if deadlines:
+                self.m.add_cycles(max(0, min(deadlines) - self.m.cycles))
+
+    def _switch_to(self, q):
+        """Resume q where it is parked; False if it died on a pending signal."""
+        self.cur = q
+        m = self.m
+        m.set_cr(3, q.vm.pdir)
+        m.flush_tlb()
+        self.boot.set_esp0(q.kstack)
+        m.set_reg("esp", q.saved_esp)
+        try:
+            self._check_signals(q, q.saved_esp)
+        except Exit as e:
+            self._exit(q, e.status, switch=False)
+            return False
+        return True
+
+    def _check_signals(self, p, fesp=None):
+        """Act on p's pending signals at a return to the process (fesp: its
+        frame, for handlers); masked ones and deferred handlers stay pending."""
+        if not p.siglist:
+            return
+        pending, p.siglist, keep = p.siglist, [], []
+        for sig in pending:
+            if p.sigmask & abi.sigbit(sig) and sig not in (abi.NBSD_SIGKILL, abi.NBSD_SIGSTOP):
+                keep.append(sig)
+                continue
+            act = p.sigacts.get(sig)
+            if act is not None and act[0] == abi.NBSD_SIG_IGN:
+                continue
+            if act is not None and act[0] != abi.NBSD_SIG_DFL:
+                if fesp is None or not self._sendsig(p, fesp, sig):
+                    keep.append(sig)
+                continue
+            if sig in SIG_KILL:
+                p.siglist = keep + p.siglist
+                self._kill(p, sig)
+        p.siglist = keep + p.siglist
+
+    def _sendsig(self, p, fesp, sig, **info):
+        try:
+            return sendsig(p, self.boot, fesp, sig, **info)
+        except Fault:
+            self._kill(p, abi.NBSD_SIGILL)        # no room for the frame: sigexit(SIGILL)
+
+    def _kill(self, p, sig):
+        raise Exit(abi.w_termsig(sig, core=sig in SIG_CORE))
+
+    # -- process life --------------------------------------------------------------
+    def fork(self, p):
+        """fork(2): the child is created now and gets its memory and frame once
+        the parent's call has completed (_finish_fork)."""
+        if len(self.sys.procs) >= MAXPROC:
+            raise Errno(abi.EAGAIN)
+        pid = self.next_pid
+        while pid in self.sys.procs:
+            pid += 1
+        self.next_pid = pid + 1
+        c = Process(self, pid=pid, ppid=p.pid, comm=p.comm, cred=p.cred.copy(),
+                    cwd=list(p.cwd), root=list(p.root), fdt=p.fdt.fork(), umask=p.umask)
+        c.pgid, c.sid, c.login = p.pgid, p.sid, p.login
+        c.sigacts = dict(p.sigacts)
+        c.sigmask = p.sigmask
+        c.kernelware = p.kernelware
+        c.rlimits = {k: list(v) for k, v in p.rlimits.items()}
+        c.tls_base = p.tls_base
+        c.state = "new"
+        self.sys.procs[pid] = c
+        p.fork_child = c
+        return pid
+
+    def _finish_fork(self, p, fesp):
+        c, p.fork_child = p.fork_child, None
+        c.vm = p.vm.copy()
+        m = self.m
+        if fesp >= abi.KERNBASE:                # the frame is on p's kernel stack
+            depth = p.kstack - fesp
+            m.write_virt(c.kstack - depth, m.read_virt(fesp, depth))
+            cfesp = c.kstack - depth
+            tf = self.boot.read_frame(cfesp)
+            tf["eax"], tf["edx"] = 0, 1
+            tf["eflags"] &= ~abi.PSL_C
+            self.boot.write_frame(cfesp, tf)
+        else:                                   # a kernelware's short frame, user stack
+            cfesp = fesp
+            c.vm.write(fesp + 40, b"\0\0\0\0")           # tf_eax
+            c.vm.write(fesp + 32, b"\1\0\0\0")           # tf_edx
+            fl = int.from_bytes(c.vm.read(fesp + 60, 4), "little") & ~abi.PSL_C
+            c.vm.write(fesp + 60, fl.to_bytes(4, "little"))
+        c.saved_esp = cfesp
+        self._setrun(c)
+
+    def _exit(self, p, status, switch=True):
+        p.state = "zomb"
+        p.status = status
+        p.fdt.close_all()
+        if p.vm is not None:
+            p.vm.free()
+            p.vm = None
+        for c in self.sys.procs.values():
+            if c.ppid == p.pid:
+                c.ppid = 1
+        parent = self.sys.procs.get(p.ppid)
+        if parent is not None and parent.state != "zomb":
+            parent.post_signal(abi.NBSD_SIGCHLD)
+        wakeup(("wait", p.ppid))
+        if p.pid == 1:
+            self.final_status = status
+            self.m.stop()
+            return
+        if switch and self.cur is p:
+            self._switch_away(p, None)
+
+    def wait4(self, p, pid, options):
+        """-> (pid, status) of a reaped child, (0, 0) for WNOHANG; may sleep."""
+        kids = [c for c in self.sys.procs.values() if c.ppid == p.pid and c is not p and (
+            pid == -1 or c.pid == pid or (pid == 0 and c.pgid == p.pgid) or
+            (pid < -1 and c.pgid == -pid))]
+        if not kids:
+            raise Errno(abi.ECHILD)
+        for c in kids:
+            if c.state == "zomb":
+                if not options & abi.NBSD_WNOWAIT:
+                    del self.sys.procs[c.pid]
+                    self.boot.free_kstack(c.kstack)
+                return c.pid, c.status
+        if options & abi.NBSD_WNOHANG:
+            return 0, 0
+        raise WouldBlock(("wait", p.pid))
+
+    def execve(self, p, path, argv, envp):
+        """execve(2) from a running process: replace its image and frame."""
+        fesp = p.frame_esp
+        tf = self.boot.read_frame(fesp)
+        gate = tf["trapno"] == T_KW86_GATE
+        try:
+            self.exec(p, path, argv, envp, p.kernelware)
+        except ExecError as e:
+            raise Errno(e.errno) from None
+        r = p.regs0
+        for k in ("eax", "ecx", "edx", "ebx", "esi", "edi", "ebp"):
+            tf[k] = r[k]
+        if gate:                                # leave by gate_exit: [eflags][eip] on the stack
+            p.mem.copyout(r["esp"] - 8, struct.pack("<II", r["eflags"], r["eip"]))
+            tf.update(esp=r["esp"] - 8, ss=abi.KDATA, cs=abi.KCODE, ds=abi.KDATA,
+                      es=abi.KDATA, fs=abi.UFS, gs=abi.UGS, eflags=r["eflags"])
+        else:
+            tf.update(trapno=abi.T_ASTFLT, eip=r["eip"], esp=r["esp"], cs=r["cs"], ss=r["ss"],
+                      ds=r["ds"], es=r["es"], fs=r["fs"], gs=r["gs"], eflags=r["eflags"])
+            tf["short"] = False
+        self.boot.write_frame(fesp, tf)
+        for sig, act in list(p.sigacts.items()):
+            if act[0] != abi.NBSD_SIG_IGN:
+                del p.sigacts[sig]              # caught signals revert to default
+        raise Errno(abi.EJUSTRETURN)
+
+    # -- running -----------------------------------------------------------------
+    def _host_signals(self):
+        """Ctrl-C (and SIGTERM, SIGHUP) reach the guest: a watcher thread stops
+        the machine's C loop, then the signal is posted to pid 1's group."""
+        import signal
+        import threading
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        rfd, wfd = os.pipe()
+        os.set_blocking(wfd, False)
+        done = []
+        try:
+            old_fd = signal.set_wakeup_fd(wfd)
+        except ValueError:
+            os.close(rfd)
+            os.close(wfd)
+            return lambda: None
+        olds = {}
+        hostmap = {signal.SIGINT: abi.NBSD_SIGINT, signal.SIGTERM: abi.NBSD_SIGTERM,
+                   signal.SIGHUP: abi.NBSD_SIGHUP}
+
+        def handler(signum, frame):
+            self.host_pending.append(hostmap[signum])
+        for hs in hostmap:
+            olds[hs] = signal.signal(hs, handler)
+
+        def watch():
+            while not done:
+                if select.select([rfd], [], [], 0.2)[0]:
+                    try:
+                        os.read(rfd, 64)
+                    except OSError:
+                        pass
+                    self.m.stop()
+        t = threading.Thread(target=watch, daemon=True)
+        t.start()
+
+        def restore():
+            done.append(1)
+            t.join()
+            signal.set_wakeup_fd(old_fd)
+            for hs, h in olds.items():
+                signal.signal(hs, h)
+            os.close(rfd)
+            os.close(wfd)
+        return restore
+
+    def _deliver_host_signals(self):
+        while self.host_pending:
+            sig = self.host_pending.pop(0)
+            init = self.sys.procs.get(1)
+            pg = init.pgid if init is not None else 1
+            for q in list(self.sys.procs.values()):
+                if q.state != "zomb" and q.pgid == pg:
+                    q.post_signal(sig)
+            q = self.cur
+            if q is not None and q.state == "run" and q.siglist:
+                # the running process acts on it at its next kernel entry (the
+                # timer interrupt guarantees one within a tick)
+                pass
+
+    def run(self, max_instructions=None):
+        """Run until pid 1 exits; returns its wait status."""
+        p = self.cur
+        self._enter(p)
+        self.final_status = None
+        self.host_pending = []
+        restore = self._host_signals()
+        try:
+            return self._run(p, max_instructions)
+        finally:
+            restore()
+
+    def _run(self, p, max_instructions):
+        budget = max_instructions or (1 << 62)
+        while self.final_status is None and budget > 0:
+            step = min(budget, 50_000_000)
+            r = self.m.run(step)
+            budget -= r.instructions
+            if self.host_pending:
+                self._deliver_host_signals()
+            if r.event in ("stop", "budget", "cycles", "hlt"):
+                continue
+            if r.event in ("hang", "triple_fault", "exception", "task_switch"):
+                q = self.cur
+                self.sys.stderr.write(f"kw86: {q.comm}: machine {r.event}"
+                                      f"{': ' + str(r.exception) if r.exception else ''}\n")
+                if q.pid == 1 or not q.kernelware:
+                    self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
+                else:                           # kill that kernelware, carry on
+                    self._exit(q, abi.w_termsig(abi.NBSD_SIGKILL))
+        if self.final_status is None:
+            self.sys.stderr.write(f"kw86: {p.comm}: instruction limit reached\n")
+            self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
+        for q in list(self.sys.procs.values()):
+            q.fdt.close_all()
+        return self.final_status
+
+    def run_program(self, path, argv, envp, kernelware=False, cwd=b"/", max_instructions=None):
+        self.spawn(path, argv, envp, kernelware, cwd)
+        return self.run(max_instructions)
+
+    def close(self):
+        remove_wakeup_listener(self._wakeup)
+
+
+def status_to_exit_code(status):
+    """The shell's view of a wait status: code, or 128 + signal."""
+    if status & 0x7f:
+        return 128 + (status & 0x7f)
+    return (status >> 8) & 0xff
+
+
+__all__ = ["Kernel", "Exit", "ExecError", "status_to_exit_code"]

@@ -1,0 +1,125 @@
+"""Signal delivery (NetBSD 10's siginfo frames, trampoline version 2) and
+the context calls (getcontext/setcontext), abi §7.
+
+sendsig builds struct sigframe_siginfo below the interrupted stack pointer:
+    0 ra = the trampoline libc registered, 4 signo, 8 siginfo_t *,
+    12 ucontext_t *, 16 siginfo_t (128), 144 ucontext_t (776); 920 bytes,
+16-byte aligned, and resumes the process at the handler.  The trampoline
+calls setcontext(ucp), which restores the saved context (checked: a user
+process cannot raise its privilege or its IOPL; a kernelware stays at CPL 0).
+
+Frames: a user process has a full trap frame on its kernel stack.  A
+kernelware in a system call has the gate's frame, whose return is emulated
+(trap.py): its "interrupted context" is the return from the gate, and the
+handler is entered the same way (`[eflags][eip]` under tf_esp).  A
+kernelware interrupted at CPL 0 has a short frame on its own stack; delivery
+waits for its next system call.
+"""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.boot import T_KW86_GATE
+from kw86.nbsd.errors import Errno
+
+SIGFRAME_SIZE = 920
+PSL_CLEARSIG = abi.PSL_T | abi.PSL_VM | abi.PSL_AC | abi.PSL_D
+_UC_SIGMASK, _UC_STACK, _UC_CPU, _UC_FPU, _UC_TLSBASE = 0x1, 0x2, 0x4, 0x8, 0x80000
+USER_CS = (abi.UCODE, abi.UCODEBIG, abi.UCODE_G)
+USER_DS = (abi.UDATA, abi.UDATA_G, abi.UFS, abi.UGS, 0)
+UNBLOCKABLE = abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP)
+
+
+def context_of(p, tf):
+    """The interrupted user context of a frame: dict of GREG_NAMES."""
+    ctx = {k: tf.get(k, 0) for k in abi.GREG_NAMES if k in tf}
+    if tf["trapno"] == T_KW86_GATE:
+        eflags, eip = struct.unpack("<II", p.mem.copyin(tf["esp"], 8))
+        ctx.update(eip=eip, eflags=eflags, esp=tf["esp"] + 8)
+    ctx["uesp"] = ctx["esp"]
+    return ctx
+
+
+def _resume_at(p, tf, eip, esp, eflags):
+    """Make the frame return to eip with esp (user: iret; kernelware: gate_exit)."""
+    if tf["trapno"] == T_KW86_GATE:
+        p.mem.copyout(esp - 8, struct.pack("<II", eflags, eip))
+        tf["esp"] = esp - 8
+    else:
+        tf.update(eip=eip, esp=esp, eflags=eflags)
+
+
+def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
+    """Deliver sig to its handler; False when the frame cannot take it now."""
+    tf = boot.read_frame(fesp)
+    if tf.get("short"):
+        return False
+    handler, mask, flags, tramp = p.sigacts[sig]
+    ctx = context_of(p, tf)
+    fp = ((ctx["esp"] - SIGFRAME_SIZE) & ~15) & 0xffffffff
+    uc = abi.pack_ucontext(ctx, sigmask=p.sigmask, stack=(0, 0, abi.NBSD_SS_DISABLE),
+                           tlsbase=p.tls_base)
+    si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
+    frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
+    p.mem.copyout(fp, frame)                    # Fault: the caller kills the process
+    p.sigmask |= mask | (0 if flags & abi.NBSD_SA_NODEFER else abi.sigbit(sig))
+    p.sigmask &= ~UNBLOCKABLE
+    if flags & abi.NBSD_SA_RESETHAND:
+        p.sigacts.pop(sig, None)
+    eflags = ctx["eflags"] & ~PSL_CLEARSIG
+    if tf["trapno"] != T_KW86_GATE:
+        # NetBSD's sendsig: the GDT user selectors
+        tf.update(cs=abi.UCODE_G, ds=abi.UDATA_G, es=abi.UDATA_G, ss=abi.UDATA_G)
+    _resume_at(p, tf, handler, fp, eflags)
+    boot.write_frame(fesp, tf)
+    return True
+
+
+def sys_getcontext(p, ucp):
+    k = p.kernel
+    tf = k.boot.read_frame(p.frame_esp)
+    if tf["trapno"] == T_KW86_GATE:
+        # returning from the gate: pop its return address, eax = 0, CF clear
+        (ret,) = struct.unpack("<I", p.mem.copyin(tf["esp"], 4))
+        ctx = {n: tf.get(n, 0) for n in abi.GREG_NAMES if n in tf}
+        ctx.update(eip=ret, esp=tf["esp"] + 4, eflags=tf["eflags"] & ~abi.PSL_C)
+    else:
+        ctx = {n: tf.get(n, 0) for n in abi.GREG_NAMES if n in tf}
+        ctx["eflags"] = tf["eflags"] & ~abi.PSL_C
+    ctx["eax"] = 0
+    ctx["uesp"] = ctx["esp"]
+    p.mem.copyout(ucp, abi.pack_ucontext(ctx, sigmask=p.sigmask,
+                                         stack=(0, 0, abi.NBSD_SS_DISABLE), tlsbase=p.tls_base))
+
+
+def sys_setcontext(p, ucp):
+    k = p.kernel
+    uc = abi.unpack_ucontext(p.mem.copyin(ucp, abi.UCONTEXT_SIZE))
+    fesp = p.frame_esp
+    tf = k.boot.read_frame(fesp)
+    gate = tf["trapno"] == T_KW86_GATE
+    if uc["flags"] & _UC_CPU:
+        r = uc["regs"]
+        if not gate:
+            # __sigreturn14/setcontext checks: user selectors, user flags only
+            if r["cs"] not in USER_CS or any(r[s] not in USER_DS for s in ("ds", "es", "ss")) \
+                    or r["ss"] == 0 or ((r["eflags"] ^ tf["eflags"]) & abi.PSL_USERSTATIC):
+                raise Errno(abi.EINVAL)
+            for n in ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
+                      "eip", "cs", "ss"):
+                tf[n] = r[n]
+            tf["esp"] = r["uesp"]
+            tf["eflags"] = (tf["eflags"] & ~abi.PSL_USER) | (r["eflags"] & abi.PSL_USER)
+            tf["trapno"] = abi.T_ASTFLT
+            tf["short"] = False
+        else:
+            for n in ("edi", "esi", "ebp", "ebx", "edx", "ecx", "eax"):
+                tf[n] = r[n]
+            eflags = (r["eflags"] & abi.PSL_USER) | abi.PSL_I | abi.PSL_MBO
+            _resume_at(p, tf, r["eip"], r["uesp"], eflags)
+    if uc["flags"] & _UC_SIGMASK:
+        p.sigmask = uc["sigmask"] & ~UNBLOCKABLE
+    if uc["flags"] & _UC_TLSBASE:
+        from kw86.nbsd.syscalls.vm import sys__lwp_setprivate
+        sys__lwp_setprivate(p, uc["tlsbase"])
+    k.boot.write_frame(fesp, tf)
+    raise Errno(abi.EJUSTRETURN)

@@ -1,0 +1,287 @@
+"""Calls on the process itself: exit, the break, mmap, TLS, signals' bookkeeping.
+
+They need the machine-backed process (kernel.Process: p.vm, p.kernel); with
+the CPU-less test harness they return ENOSYS.
+"""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH
+from kw86.nbsd.errors import Errno, Exit, WouldBlock
+
+PAGE = abi.PAGE_SIZE
+
+
+def _vm(p):
+    vm = getattr(p, "vm", None)
+    if vm is None:
+        raise Errno(ENOSYS)
+    return vm
+
+
+def sys_exit(p, rval):
+    raise Exit(abi.w_exitcode(rval))
+
+
+def _kernel(p):
+    k = getattr(p, "kernel", None)
+    if k is None:
+        raise Errno(ENOSYS)
+    return k
+
+
+def sys_fork(p):
+    return _kernel(p).fork(p), 0        # the child gets eax 0, edx 1 (kernel.py)
+
+
+def _wait(p, pid, status, options, rusage, abiv):
+    if options & ~(abi.NBSD_WNOHANG | abi.NBSD_WUNTRACED | abi.NBSD_WALTSIG | abi.NBSD_WALLSIG
+                   | abi.NBSD_WCONTINUED | abi.NBSD_WNOWAIT | abi.NBSD_WEXITED):
+        raise Errno(EINVAL)
+    cpid, st = _kernel(p).wait4(p, pid, options)
+    if cpid and status:
+        p.mem.copyout(status, struct.pack("<i", st))
+    if cpid and rusage:
+        p.mem.copyout(rusage, abi.pack_rusage(abi=abiv))
+    return cpid
+
+
+def sys___wait450(p, pid, status, options, rusage):
+    return _wait(p, pid, status, options, rusage, "10")
+
+
+def sys_wait4(p, pid, status, options, rusage):
+    return _wait(p, pid, status, options, rusage, "15")
+
+
+def _strvec(p, addr):
+    out = []
+    total = 0
+    if not addr:
+        return out
+    while True:
+        (ptr,) = struct.unpack("<I", p.mem.copyin(addr + 4 * len(out), 4))
+        if not ptr:
+            return out
+        s = p.mem.copyinstr(ptr, abi.ARG_MAX)
+        total += len(s) + 1
+        if total > abi.ARG_MAX:
+            raise Errno(abi.E2BIG)
+        out.append(s)
+
+
+def sys_execve(p, path, argp, envp):
+    k = _kernel(p)
+    pathname = p.mem.copyinstr(path, abi.MAXPATHLEN)
+    k.execve(p, pathname, _strvec(p, argp), _strvec(p, envp))   # EJUSTRETURN
+
+
+def _nanosleep(p, rqtp, rmtp, abiv):
+    if getattr(p, "poll_timedout", False):
+        p.poll_timedout = False
+        if rmtp:
+            p.mem.copyout(rmtp, abi.pack_timespec(0, 0, abiv))
+        return 0
+    sec, nsec = abi.unpack_timespec(p.mem.copyin(rqtp, abi.timespec_size(abiv)), abiv)
+    if sec < 0 or not 0 <= nsec < 10**9:
+        raise Errno(EINVAL)
+    ns = sec * 10**9 + nsec
+    if ns == 0:
+        return 0
+    _kernel(p)
+    from kw86.nbsd.syscalls.poll import PollWait
+    raise WouldBlock(PollWait((), ns))
+
+
+def sys___nanosleep50(p, rqtp, rmtp):
+    return _nanosleep(p, rqtp, rmtp, "10")
+
+
+def sys_nanosleep(p, rqtp, rmtp):
+    return _nanosleep(p, rqtp, rmtp, "15")
+
+
+def sys_obreak(p, nsize):
+    _vm(p).set_brk(nsize)
+
+
+def sys_mmap(p, addr, length, prot, flags, fd, pos):
+    vm = _vm(p)
+    if length == 0 or length > 0x7fffffff:
+        raise Errno(EINVAL)
+    if prot & ~7:
+        raise Errno(EINVAL)
+    if not flags & (abi.NBSD_MAP_SHARED | abi.NBSD_MAP_PRIVATE) and not flags & abi.NBSD_MAP_ANON:
+        raise Errno(EINVAL)
+    length = (length + (addr & (PAGE - 1)) + PAGE - 1) & ~(PAGE - 1)
+    anon = bool(flags & abi.NBSD_MAP_ANON)
+    f = None
+    if not anon:
+        f = p.fdt.get(fd)
+        if getattr(f, "vp", None) is None or f.vp.type != abi.NBSD_S_IFREG:
+            raise Errno(abi.ENODEV)
+        if pos & (PAGE - 1) or pos < 0:
+            raise Errno(EINVAL)
+        if flags & abi.NBSD_MAP_SHARED and prot & abi.NBSD_PROT_WRITE:
+            raise Errno(abi.ENOTSUP)        # shared writable file mappings: not yet
+    if flags & abi.NBSD_MAP_FIXED:
+        if addr & (PAGE - 1) or addr + length > abi.VM_MAXUSER_ADDRESS or addr < PAGE:
+            raise Errno(EINVAL)
+        base = addr
+        _unmap(vm, base, length)
+    else:
+        base = vm.find_space(length)
+    vm.add_region(base, base + length, prot, "anon" if anon else "file")
+    if f is not None:
+        size = f.vp.getsize()
+        data = p.sys.bufcache.read(f.vp, pos, min(length, max(0, size - pos)), size)
+        for off in range(0, len(data), PAGE):
+            vm.map(base + off, prot | abi.NBSD_PROT_WRITE, data[off:off + PAGE])
+            vm.protect(base + off, prot)
+    vm.m.flush_tlb()
+    return base
+
+
+def _unmap(vm, addr, length):
+    end = addr + length
+    keep = []
+    for r in vm.regions:
+        if r.end <= addr or r.start >= end or r.kind in ("text", "data", "heap", "stack"):
+            keep.append(r)
+            continue
+        if r.start < addr:
+            keep.append(type(r)(r.start, addr, r.prot, r.kind))
+        if r.end > end:
+            keep.append(type(r)(end, r.end, r.prot, r.kind))
+    vm.regions = keep
+    for va in range(addr, end, PAGE):
+        if vm.region_at(va) is None:
+            vm.unmap(va)
+    vm.m.flush_tlb()
+
+
+def sys_munmap(p, addr, length):
+    vm = _vm(p)
+    if addr & (PAGE - 1) or length == 0 or addr + length > abi.VM_MAXUSER_ADDRESS:
+        raise Errno(EINVAL)
+    _unmap(vm, addr, (length + PAGE - 1) & ~(PAGE - 1))
+
+
+def sys_mprotect(p, addr, length, prot):
+    vm = _vm(p)
+    if addr & (PAGE - 1) or prot & ~7:
+        raise Errno(EINVAL)
+    end = addr + ((length + PAGE - 1) & ~(PAGE - 1))
+    for r in vm.regions:
+        if r.start >= addr and r.end <= end:
+            r.prot = prot
+    for va in range(addr, end, PAGE):
+        if vm.region_at(va) is None:
+            raise Errno(ENOMEM)
+        vm.protect(va, prot)
+    vm.m.flush_tlb()
+
+
+def sys_madvise(p, addr, length, behav):
+    if behav not in (0, 1, 2, 3, 4, 6):
+        raise Errno(EINVAL)
+    return 0                                # advice only
+
+
+def sys_getrandom(p, buf, buflen, flags):
+    if flags & ~0x3:                        # GRND_NONBLOCK 1, GRND_RANDOM 2
+        raise Errno(EINVAL)
+    n = min(buflen, 1 << 20)
+    p.mem.copyout(buf, p.sys.random_bytes(n))
+    return n
+
+
+def sys__lwp_setprivate(p, ptr):
+    """The TLS base: NetBSD points the GUGS descriptor (%gs) at it."""
+    p.tls_base = ptr
+    k = getattr(p, "kernel", None)
+    if k is not None:
+        from kw86.nbsd.boot import GDT_PHYS, seg_desc
+        ulimit = (abi.VM_MAXUSER_ADDRESS >> 12) - 1
+        k.m.write(GDT_PHYS + abi.GUGS_SEL * 8, seg_desc(ptr, ulimit, 0xf3))
+        # trapret reloads %gs from the frame, hence from the updated GDT
+
+
+def sys___sigaction_sigtramp(p, signum, nsa, osa, tramp, vers):
+    if not 1 <= signum < abi.NBSD_NSIG:
+        raise Errno(EINVAL)
+    if nsa and vers != 2 and tramp:
+        raise Errno(EINVAL)                 # only the siginfo trampoline (version 2)
+    acts = getattr(p, "sigacts", None)
+    if acts is None:
+        raise Errno(ENOSYS)
+    old = acts.get(signum, (abi.NBSD_SIG_DFL, 0, 0, 0))
+    if osa:
+        p.mem.copyout(osa, abi.pack_sigaction(old[0], old[1], old[2]))
+    if nsa:
+        if signum in (abi.NBSD_SIGKILL, abi.NBSD_SIGSTOP):
+            raise Errno(EINVAL)
+        h, mask, fl = abi.unpack_sigaction(p.mem.copyin(nsa, abi.SIGACTION_SIZE))
+        acts[signum] = (h, mask, fl, tramp)
+
+
+def sys___sigprocmask14(p, how, set_, oset):
+    mask = getattr(p, "sigmask", 0)
+    if oset:
+        p.mem.copyout(oset, abi.pack_sigset(mask))
+    if set_:
+        new = abi.unpack_sigset(p.mem.copyin(set_, 16))
+        new &= ~(abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP))
+        if how == abi.NBSD_SIG_BLOCK:
+            mask |= new
+        elif how == abi.NBSD_SIG_UNBLOCK:
+            mask &= ~new
+        elif how == abi.NBSD_SIG_SETMASK:
+            mask = new
+        else:
+            raise Errno(EINVAL)
+        p.sigmask = mask
+
+
+def sys_kill(p, pid, signum):
+    if not 0 <= signum < abi.NBSD_NSIG:
+        raise Errno(EINVAL)
+    procs = getattr(p.sys, "procs", None) or {p.pid: p}
+    if pid in (0, -1, p.pid, -p.pgid):
+        targets = [p] if pid == p.pid else [q for q in procs.values()
+                                           if pid == -1 or q.pgid == (p.pgid if pid == 0 else -pid)]
+    else:
+        q = procs.get(pid)
+        if q is None:
+            raise Errno(ESRCH)
+        targets = [q]
+    for q in targets:
+        if p.cred.euid != 0 and p.cred.ruid not in (q.cred.ruid, q.cred.svuid) and \
+                p.cred.euid not in (q.cred.ruid, q.cred.svuid):
+            raise Errno(EPERM)
+        if signum:
+            q.post_signal(signum)
+
+
+def sys_sync(p):
+    return 0
+
+
+_PATHCONF = {1: 32767, 2: 255, 3: 255, 4: 511, 5: 1024, 6: 512, 7: 1, 8: 0}
+
+
+def sys_pathconf(p, path, name):
+    p.sys.vfs.lookup(p, p.mem.copyinstr(path, abi.MAXPATHLEN))
+    try:
+        return _PATHCONF[name]
+    except KeyError:
+        raise Errno(EINVAL) from None
+
+
+def sys_fpathconf(p, fd, name):
+    p.fdt.get(fd)
+    try:
+        return _PATHCONF[name]
+    except KeyError:
+        raise Errno(EINVAL) from None
+

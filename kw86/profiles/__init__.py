@@ -1,0 +1,1 @@
+"""Cycle profiles: one TOML file per modelled CPU (see celeron500.toml)."""

@@ -1,0 +1,576 @@
+"""Unicorn as a differential oracle for kw86's integer instructions.
+
+Both machines start from the same state: protected mode, CPL 3, flat 32-bit
+segments (or, for 16-bit code, a 16-bit code segment and 16-bit data/stack
+segments based at DATA_BASE, built in Unicorn through a real GDT and an
+`iretd` from ring 0), the same registers, EFLAGS and memory.  Instructions
+are executed one at a time on both and everything is compared after each:
+the eight GPRs, EIP, EFLAGS (minus the flags the decoder's table row says
+are undefined for that instruction), the bytes Unicorn wrote, the exception
+vector, and at the end the whole data window.
+
+Unicorn is QEMU's TCG and differs from a P6 (and from the Intel manual) in
+known places.  Where it does, `expected_override()` applies the manual's
+result instead and the test checks kw86 against that; each case names its
+SDM section (see KNOWN_UNICORN_BUGS).
+"""
+
+import random
+import struct
+
+from unicorn import Uc, UcError, UC_ARCH_X86, UC_MODE_32, UC_HOOK_INTR, UC_HOOK_MEM_WRITE
+from unicorn import UC_ERR_INSN_INVALID, UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED
+from unicorn.x86_const import (UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
+                               UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI,
+                               UC_X86_REG_EIP, UC_X86_REG_EFLAGS, UC_X86_REG_GDTR,
+                               UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS, UC_X86_REG_ES,
+                               UC_X86_REG_FS, UC_X86_REG_GS)
+
+from kw86.decoder import decode, IncompleteInstruction
+from kw86.isa import opcodes
+from kw86.testing import FlatCPU, desc
+
+GPRS = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")
+UC_GPRS = (UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
+           UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI)
+
+MEM_SIZE = 16 << 20
+CODE = 0x1000           # code offset (EIP); CS base is CODE_BASE
+CODE_BASE = 0x40000     # code far from the low 64 KiB that 16-bit addresses reach
+DATA_BASE = 0x100000    # data window (32-bit: registers point here; 16-bit: DS/ES/SS base)
+DATA_SIZE = 0x20000
+GDT = 0xF000
+STUB = 0xE000           # ring-0 iretd used to enter ring 3 in Unicorn
+FRAME = 0xD000
+
+# Flags compared: the arithmetic ones, TF IF DF IOPL NT AC ID (RF/VM never set).
+FLAG_BITS = 0x00244FD5 | 0x3000
+
+KNOWN_UNICORN_BUGS = {
+    "test_alias": "F6 /1 and F7 /1 are TEST (undocumented alias, sandpile.org group 3; every "
+                  "Intel CPU executes them); Unicorn raises #UD.  kw86 must give TEST /0's result.",
+    "cs_write": "A write through a CS segment override: SDM Vol. 3A §5.4.1 / Vol. 2 MOV "
+                "'#GP(0) if the destination is located in a non-writable segment' (code "
+                "segments are never writable, Vol. 3A §3.4.5.1); Unicorn writes.",
+    "popf_cpl3": "POPF at CPL 3 with IOPL 0: SDM Vol. 2B POPF Operation, 'IF and IOPL are "
+                 "not modified' (only CPL 0 changes IOPL, CPL <= IOPL changes IF); Unicorn "
+                 "changes them.",
+    "lock_ud": "LOCK on an instruction outside the lockable list or without a memory "
+               "destination: SDM Vol. 2A LOCK, '#UD ... if the LOCK prefix is used with an "
+               "instruction not listed' / 'when the destination operand is not memory'; Unicorn "
+               "misses some.",
+    "aad_store": "AAD touches no memory (SDM Vol. 2A AAD: AL <- (AL + AH * imm8) & FFH; AH <- 0); "
+                 "Unicorn 2.1 also stores AL at address AL.  Its stray store is ignored.",
+    "push_sreg": "PUSH of a segment register with a 32-bit operand size: SDM Vol. 2B PUSH, "
+                 "'either a zero-extended value is pushed ... or the segment selector is written "
+                 "on the stack using a 16-bit move'; kw86 does the 16-bit move (P6), Unicorn "
+                 "zero-extends.  Only the low word of the slot is compared.",
+    "hint_nop": "0F 18-0F 1F with any ModRM are the P6's hint NOPs (kw86's decoder table, "
+                "sandpile.org 'hint_nop, P6+'; SDM Vol. 2B NOP, Table A-3); Unicorn raises #UD "
+                "for some register forms.  kw86 must execute a NOP.",
+    "rep_bsf": "F3 0F BC / F3 0F BD on a P6 are BSF / BSR with an ignored REP prefix (SDM Vol. "
+               "2B TZCNT/LZCNT: 'on processors that do not support TZCNT/LZCNT the encoding is "
+               "executed as BSF/BSR'); Unicorn runs TZCNT/LZCNT.  Unicorn gets the same length "
+               "with the F3 replaced by a no-op segment prefix.",
+    "ret_imm16": "RET imm16 releases imm16 bytes, an unsigned 16-bit count (SDM Vol. 2B RET); "
+                 "Unicorn sign-extends it.  kw86's ESP is checked against the manual.",
+    "limit_wrap": "An access whose last byte lies beyond the segment limit (here: wrapping past "
+                  "4 GiB with a 4 GiB limit, or past 64 KiB in a 16-bit stack) is #GP(0) / #SS(0) "
+                  "(SDM Vol. 3A §5.3); Unicorn does not check segment limits.",
+    "int_eip": "INT n is a trap: the saved / reported EIP is the next instruction (SDM Vol. 2A "
+               "INT n); Unicorn reports int 6 (the #UD number) at the instruction.",
+    "enter_mixed": "ENTER with an operand size unlike the stack size: SDM Vol. 2A ENTER "
+                   "Operation: 16-bit stack, 32-bit operand: FrameTemp <- SP, EBP <- FrameTemp "
+                   "(zero-extended; Unicorn keeps EBP's upper half); 16-bit operand: BP <- "
+                   "FrameTemp[15:0] (Unicorn writes all of EBP).",
+    "bswap16": "BSWAP with a 16-bit operand: SDM Vol. 2A BSWAP, result undefined; kw86 "
+               "leaves 0 in the 16-bit register as Intel processors do, Unicorn (QEMU 5) "
+               "swaps all 32 bits.  Only the upper half (unchanged) is checked.",
+}
+
+# Mnemonics that the random sequences use: everything a ring-3 program can run
+# whose result does not depend on state the two machines model differently
+# (descriptor tables, I/O, TSC/CPUID identity, x87).
+EXCLUDED = {
+    "(bad)", "lds", "les", "lfs", "lgs", "lss", "lar", "lsl", "verr", "verw", "sldt", "str",
+    "sgdt", "sidt", "smsw", "lldt", "ltr", "lgdt", "lidt", "lmsw", "invlpg", "clts", "invd",
+    "wbinvd", "in", "out", "insb", "insw", "insd", "outsb", "outsw", "outsd", "cpuid", "rdtsc",
+    "rdpmc", "rdmsr", "wrmsr", "sysenter", "sysexit", "rsm", "hlt", "retf", "iret", "iretd",
+    "int1",     # Unicorn treats F1 as a plain int 1 with the DPL check
+}
+
+
+def _allowed_row(r):
+    if r.mnemonic in EXCLUDED:
+        return False
+    if r.attrs & (opcodes.ATTR_PRIV | opcodes.ATTR_X87 | opcodes.ATTR_MMX):
+        return False
+    if r.mnemonic == "mov" and any(o.startswith(("S", "C", "D")) for o in r.ops):
+        return r.ops and r.ops[0].startswith("E")        # mov Ev,Sw only (store a selector)
+    if r.mnemonic == "pop" and r.ops and r.ops[0] in ("ES", "SS", "DS", "FS", "GS"):
+        return False
+    if r.mnemonic in ("call", "jmp") and r.ops and r.ops[0] in ("Ap", "Mp"):
+        return False
+    return True
+
+
+ALLOWED_ROWS = {r.id for r in opcodes.ROWS if _allowed_row(r)}
+
+
+def insn_allowed(ins):
+    return ins.valid and ins.row_id in ALLOWED_ROWS
+
+
+# ----------------------------------------------------------------------------
+# Instruction generation: an opcode (one-byte or 0F) from the table, random
+# prefixes, then tail bytes that are often zero (so displacements and
+# immediates are often small and addresses land in the data window).
+
+def _opcode_list():
+    out = []
+    rng = random.Random(1)
+    for first in range(256):
+        for stem in ([bytes([first])] if first != 0x0F else
+                     [bytes([0x0F, b]) for b in range(256)]):
+            if first in (0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3):
+                continue
+            hits = 0
+            for _ in range(24):
+                tail = bytes(rng.randrange(256) for _ in range(12))
+                try:
+                    ins = decode(stem + tail, bits=32)
+                except IncompleteInstruction:
+                    continue
+                if insn_allowed(ins):
+                    hits += 1
+            if hits:
+                out.append(stem)
+    return out
+
+
+OPCODES = _opcode_list()
+PREFIXES = [b"\x66", b"\x67", b"\xf3", b"\xf2", b"\xf0", b"\x26", b"\x2e", b"\x36", b"\x3e",
+            b"\x64", b"\x65"]
+
+
+def gen_insn(rng, bits):
+    """Random valid allowed instruction bytes (a few tries)."""
+    while True:
+        pre = b""
+        if rng.random() < 0.3:
+            pre = b"".join(rng.choice(PREFIXES) for _ in range(rng.choice((1, 1, 1, 2))))
+        stem = rng.choice(OPCODES)
+        tail = bytes((0 if rng.random() < 0.45 else rng.randrange(256)) for _ in range(12))
+        # ModRM: favour register and simple memory forms
+        b = pre + stem + tail
+        try:
+            ins = decode(b, bits=bits)
+        except IncompleteInstruction:
+            continue
+        if insn_allowed(ins):
+            return b[:ins.length]
+
+
+SPECIAL = [0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000,
+           0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0x80000001, 0xFFFFFFFF, 0xFFFFFFFE,
+           0xFFFF8000, 0xFF]
+
+
+def gen_reg(rng, bits):
+    k = rng.random()
+    if bits == 16:
+        hi = rng.choice((0, rng.randrange(1 << 32))) & 0xFFFF0000
+        if k < 0.3:
+            return rng.choice(SPECIAL)
+        return hi | rng.randrange(1 << 16)
+    if k < 0.45:
+        return DATA_BASE + rng.randrange(DATA_SIZE)
+    if k < 0.75:
+        return rng.choice(SPECIAL)
+    return rng.randrange(1 << 32)
+
+
+def gen_state(rng, bits):
+    regs = [gen_reg(rng, bits) for _ in range(8)]
+    if bits == 32:
+        regs[4] = DATA_BASE + 0x10000 + rng.randrange(0x8000) * 2       # esp
+    else:
+        regs[4] = (regs[4] & 0xFFFF0000) | (0x8000 + rng.randrange(0x4000) * 2)
+    if rng.random() < 0.5:
+        regs[1] = rng.randrange(0, 40)          # ecx: small rep counts / shift counts
+    fl = 0x202 | (rng.randrange(1 << 12) & 0x8D5)
+    if rng.random() < 0.3:
+        fl |= 0x400                             # DF
+    return regs, fl
+
+
+# ----------------------------------------------------------------------------
+# The two machines
+
+class UcMachine:
+    """Unicorn in protected mode at CPL 3 with segments matching FlatCPU's."""
+
+    def __init__(self, bits):
+        self.bits = bits
+        uc = self.uc = Uc(UC_ARCH_X86, UC_MODE_32)
+        uc.mem_map(0, MEM_SIZE)
+        big = 1 if bits == 32 else 0
+        dbase = 0 if bits == 32 else DATA_BASE
+        gdt = (b"\0" * 8 + desc(0, 0xFFFFFFFF, 0xB, 0) + desc(0, 0xFFFFFFFF, 0x3, 0)
+               + desc(CODE_BASE, 0xFFFFFFFF, 0xB, 3, db=big)
+               + desc(dbase, 0xFFFFFFFF, 0x3, 3, db=big))
+        uc.mem_write(GDT, gdt)
+        uc.reg_write(UC_X86_REG_GDTR, (0, GDT, len(gdt) - 1, 0))
+        uc.reg_write(UC_X86_REG_CS, 0x08)
+        uc.reg_write(UC_X86_REG_SS, 0x10)
+        uc.reg_write(UC_X86_REG_DS, 0x10)
+        uc.reg_write(UC_X86_REG_ES, 0x10)
+        uc.reg_write(UC_X86_REG_ESP, FRAME)
+        uc.mem_write(FRAME, struct.pack("<IIIII", STUB + 0x10, 0x1B, 0x202, 0x8000, 0x23))
+        uc.mem_write(STUB, b"\xcf")                     # iretd -> ring 3 at STUB + 0x10
+        uc.emu_start(STUB, 0, count=1)
+        assert uc.reg_read(UC_X86_REG_CS) == 0x1B and uc.reg_read(UC_X86_REG_SS) == 0x23
+        for r in (UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS):
+            uc.reg_write(r, 0x23)
+        self.vector = None
+        self.writes = []
+        uc.hook_add(UC_HOOK_INTR, self._intr)
+        uc.hook_add(UC_HOOK_MEM_WRITE, self._write)
+
+    def _intr(self, uc, intno, data):
+        self.vector = intno
+        uc.emu_stop()
+
+    def _write(self, uc, access, addr, size, value, data):
+        self.writes.append((addr, size))
+
+    def write_code(self, addr, data):
+        self.uc.mem_write(addr, data)
+        self.uc.ctl_remove_cache(addr, addr + len(data))     # drop stale translations
+
+    def set_state(self, regs, eflags):
+        for r, v in zip(UC_GPRS, regs):
+            self.uc.reg_write(r, v)
+        self.uc.reg_write(UC_X86_REG_EFLAGS, eflags)
+
+    def regs(self):
+        return [self.uc.reg_read(r) & 0xFFFFFFFF for r in UC_GPRS]
+
+    def eip(self):
+        return self.uc.reg_read(UC_X86_REG_EIP)
+
+    def eflags(self):
+        return self.uc.reg_read(UC_X86_REG_EFLAGS)
+
+    def step(self):
+        """One instruction (one rep iteration or more).  Returns None, an
+        exception vector, "UD", or "unmapped"."""
+        self.vector = None
+        try:
+            self.uc.emu_start(self.eip(), 0xFFFFFFFF, count=1)
+        except UcError as e:
+            if e.errno == UC_ERR_INSN_INVALID:
+                return 6
+            if e.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED):
+                return "unmapped"
+            return ("error", str(e))
+        return self.vector
+
+
+def make_kw86(bits):
+    cpu = FlatCPU(bits=bits, cpl=3)
+    cpu.set_segment("cs", 0x1B, CODE_BASE, 0xFFFFFFFF, big=bits == 32, dpl=3, type=0xB)
+    if bits == 16:
+        for s in ("ds", "es", "ss", "fs", "gs"):
+            cpu.set_segment(s, 0x23, DATA_BASE, 0xFFFFFFFF, big=False, dpl=3, type=0x3)
+    return cpu
+
+
+def kw_regs(cpu):
+    return [cpu.get_reg(r) for r in GPRS]
+
+
+# ----------------------------------------------------------------------------
+# Expected-result overrides where Unicorn is wrong
+
+def _lock_ok(ins):
+    return bool(ins.attrs & opcodes.ATTR_LOCK_OK) and ins.operands and ins.operands[0].kind == "mem"
+
+
+def _modrm_reg(ins):
+    return (ins.modrm >> 3) & 7 if ins.modrm is not None else None
+
+
+def uc_bytes(ins):
+    """The bytes Unicorn runs for ins (rewritten where Unicorn lacks an alias)."""
+    b = bytearray(ins.bytes)
+    if ins.opcode in ((1, 0xBC), (1, 0xBD)) and "rep" in ins.prefixes:
+        # rep_bsf: Unicorn runs TZCNT/LZCNT; give it the same length with the
+        # F3 replaced by the (already effective) segment prefix
+        seg = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}[ins.segment]
+        k = 0
+        while b[k] != 0x0F:
+            if b[k] == 0xF3:
+                b[k] = seg
+            k += 1
+    if ins.opcode in ((0, 0xF6), (0, 0xF7)) and _modrm_reg(ins) == 1:
+        # test_alias: run TEST /0 (same length) on Unicorn
+        pos = len(b) - 1
+        # find the ModRM byte: the opcode byte followed by it
+        k = 0
+        while b[k] in (0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3):
+            k += 1
+        b[k + 1] &= ~0x38
+        del pos
+    return bytes(b)
+
+
+class Divergence(AssertionError):
+    pass
+
+
+class Stats:
+    def __init__(self):
+        self.insns = 0
+        self.compared = 0
+        self.exceptions = 0
+        self.skipped = 0
+        self.overrides = {}
+        self.mnemonics = {}
+
+    def override(self, name):
+        self.overrides[name] = self.overrides.get(name, 0) + 1
+
+
+def _fmt_state(regs, eip, fl):
+    return " ".join(f"{n}={v:08x}" for n, v in zip(GPRS, regs)) + f" eip={eip:08x} fl={fl:08x}"
+
+
+def run_sequence(bits, regs, eflags, mem_seed, insns, stats=None):
+    """Run insns (list of bytes) from the given state on both machines,
+    comparing after each.  Raises Divergence with a description."""
+    stats = stats or Stats()
+    rng = random.Random(mem_seed)
+    data = rng.randbytes(DATA_SIZE)
+    code = b"".join(insns) + b"\x90" * 16
+    uc = UcMachine(bits)
+    kw = make_kw86(bits)
+    uc.uc.mem_write(DATA_BASE, data)
+    kw.write_mem(DATA_BASE, data)
+    kw.write_mem(0, bytes(uc.uc.mem_read(0, 0x10000)))    # Unicorn's GDT and ring-0 stub
+    uc.write_code(CODE_BASE + CODE, code)
+    kw.write_mem(CODE_BASE + CODE, code)
+    uc.set_state(regs, eflags)
+    for r, v in zip(GPRS, regs):
+        kw.set_reg(r, v)
+    kw.set_reg("eflags", eflags)
+    kw.set_reg("eip", CODE)
+    uc.uc.reg_write(UC_X86_REG_EIP, CODE)
+    addr = CODE
+    for b in insns:
+        ins = decode(b, bits=bits, ip=addr)
+        stats.insns += 1
+        stats.mnemonics[ins.mnemonic] = stats.mnemonics.get(ins.mnemonic, 0) + 1
+        if kw.get_reg("eip") != addr or uc.eip() != addr:
+            break
+        out = _step_both(bits, ins, uc, kw, stats)
+        if out == "stop":
+            break
+        addr += ins.length
+    else:
+        _compare_window(uc, kw)
+    return stats
+
+
+def _rep_count(ins, regs):
+    if not (ins.attrs & opcodes.ATTR_STRING) or not ({"rep", "repne"} & set(ins.prefixes)):
+        return 0
+    c = regs[1] if ins.adsize == 32 else regs[1] & 0xFFFF
+    return c
+
+
+def _step_both(bits, ins, uc, kw, stats):
+    pre_regs = kw_regs(kw)
+    pre_fl = kw.get_reg("eflags")
+    pre_eip = kw.get_reg("eip")
+    where = f"{ins.bytes.hex()} ({ins}) bits={bits}\n  before: {_fmt_state(pre_regs, pre_eip, pre_fl)}"
+    rep = _rep_count(ins, pre_regs)
+    if rep and "rep" in ins.prefixes and "repne" in ins.prefixes:
+        stats.skipped += 1      # F2 and F3 together: reserved (SDM Vol. 2A §2.1.1)
+        return "stop"
+    if rep > 2048:
+        stats.skipped += 1
+        return "stop"
+    # Unicorn: run (a rep may take one call per iteration)
+    if uc_bytes(ins) != ins.bytes:
+        stats.override("rep_bsf" if ins.mnemonic in ("bsf", "bsr") else "test_alias")
+        uc.write_code(CODE_BASE + pre_eip, uc_bytes(ins))
+    uc.writes = []
+    for _ in range(rep + 2):
+        ures = uc.step()
+        if ures is not None or uc.eip() != pre_eip:
+            break
+    if uc_bytes(ins) != ins.bytes:
+        uc.write_code(CODE_BASE + pre_eip, ins.bytes)
+    if ures == "unmapped":
+        stats.skipped += 1
+        return "stop"
+    if isinstance(ures, tuple):
+        raise Divergence(f"Unicorn error {ures[1]} at {where}")
+    # kw86
+    kres = None
+    for _ in range(rep + 2):
+        e = kw.step()
+        if e is not None:
+            kres = e.vector
+            break
+        if kw.get_reg("eip") != pre_eip:
+            break
+    # --- manual overrides ---
+    expect = ures
+    lock = "lock" in ins.prefixes
+    if ins.mnemonic == "nop" and ures == 6 and not lock:
+        stats.override("hint_nop")
+        if kres is not None or kw_regs(kw) != pre_regs or kw.get_reg("eip") != pre_eip + ins.length:
+            raise Divergence(f"hint NOP did not execute as a NOP at {where}")
+        return "stop"
+    if ins.mnemonic == "arpl" and "cs" in ins.prefixes:
+        stats.skipped += 1          # Unicorn stores even when ARPL does not adjust
+        return "stop"
+    if lock and not _lock_ok(ins):
+        if ures != 6:
+            stats.override("lock_ud")
+        expect = 6
+    elif "cs" in ins.prefixes and ins.segment == "cs" and uc.writes and ures is None \
+            and not ins.mnemonic.startswith(("push", "call", "enter", "stos", "movs")):
+        # a store through a CS override (stack and string stores never use CS)
+        stats.override("cs_write")
+        expect = 13
+    elif ures is None and kres in (12, 13) and _wraps_limit(bits, ins, pre_regs):
+        stats.override("limit_wrap")
+        expect = kres
+    if ins.mnemonic == "int" and ures == kres and ures is not None and uc.eip() == pre_eip:
+        stats.override("int_eip")
+        if kw.get_reg("eip") != pre_eip + ins.length:
+            raise Divergence(f"int n: EIP should be the next instruction at {where}")
+        uc.uc.reg_write(UC_X86_REG_EIP, pre_eip + ins.length)
+    if expect != ures:
+        if kres != expect:
+            raise Divergence(f"exception: kw86 {kres} != manual {expect} (Unicorn {ures}) at {where}")
+        if kw_regs(kw) != pre_regs or kw.get_reg("eip") != pre_eip:
+            raise Divergence(f"fault changed state at {where}")
+        stats.exceptions += 1
+        return "stop"
+    if kres != ures:
+        raise Divergence(f"exception: kw86 {kres} != Unicorn {ures} at {where}\n"
+                         f"  kw86:    {_fmt_state(kw_regs(kw), kw.get_reg('eip'), kw.get_reg('eflags'))}\n"
+                         f"  unicorn: {_fmt_state(uc.regs(), uc.eip(), uc.eflags())}")
+    # --- compare state ---
+    kr, ur = kw_regs(kw), uc.regs()
+    mask_regs = [0xFFFFFFFF] * 8
+    if ins.mnemonic == "bswap" and ins.opsize == 16:
+        stats.override("bswap16")
+        reg = {"ax": 0, "cx": 1, "dx": 2, "bx": 3, "sp": 4, "bp": 5, "si": 6, "di": 7}[ins.operands[0].reg]
+        mask_regs[reg] = 0xFFFF0000
+        if kr[reg] & 0xFFFF:
+            raise Divergence(f"bswap r16 should leave 0 in the word (kw86 {kr[reg]:08x}) at {where}")
+    if ins.mnemonic == "ret" and ins.operands and ins.operands[0].value >= 0x8000:
+        stats.override("ret_imm16")
+        sz = ins.opsize // 8
+        want = (pre_regs[4] + sz + ins.operands[0].value) & 0xFFFFFFFF
+        if bits == 16:
+            want = (pre_regs[4] & 0xFFFF0000) | (want & 0xFFFF)
+        if kr[4] != want:
+            raise Divergence(f"ret imm16: ESP {kr[4]:08x} != {want:08x} at {where}")
+        mask_regs[4] = 0
+    if ins.mnemonic == "enter" and bits == 16 and ins.opsize == 32:
+        stats.override("enter_mixed")
+        if kr[5] >> 16:
+            raise Divergence(f"enter (32-bit operand, 16-bit stack): EBP {kr[5]:08x} at {where}")
+        mask_regs[5] = 0xFFFF
+    if ins.mnemonic == "enter" and bits == 32 and ins.opsize == 16:
+        stats.override("enter_mixed")       # BP <- FrameTemp[15:0]: EBP's upper half kept
+        if (kr[5] ^ pre_regs[5]) >> 16:
+            raise Divergence(f"enter (16-bit operand): EBP upper half changed at {where}")
+        mask_regs[5] = 0xFFFF
+        # the pushed FrameTemp is the zero-extended SP too (Unicorn: ESP's upper half)
+        for a, size in uc.writes:
+            uc.uc.mem_write(a, kw.read_mem(a, size))
+    for n in range(8):
+        if (kr[n] ^ ur[n]) & mask_regs[n]:
+            raise Divergence(f"{GPRS[n]}: kw86 {kr[n]:08x} != Unicorn {ur[n]:08x} at {where}\n"
+                             f"  kw86:    {_fmt_state(kr, kw.get_reg('eip'), kw.get_reg('eflags'))}\n"
+                             f"  unicorn: {_fmt_state(ur, uc.eip(), uc.eflags())}")
+    if kw.get_reg("eip") != uc.eip():
+        raise Divergence(f"eip: kw86 {kw.get_reg('eip'):08x} != Unicorn {uc.eip():08x} at {where}")
+    fmask = FLAG_BITS & ~ins.flags_undefined
+    kf, uf = kw.get_reg("eflags"), uc.eflags()
+    if ins.mnemonic in ("popf", "popfd"):
+        stats.override("popf_cpl3")
+        if (kf ^ pre_fl) & 0x3200:
+            raise Divergence(f"popf at CPL 3 changed IF/IOPL: {pre_fl:08x} -> {kf:08x} at {where}")
+        fmask &= ~0x3200
+    if (kf ^ uf) & fmask:
+        raise Divergence(f"eflags: kw86 {kf:08x} != Unicorn {uf:08x} (diff {(kf ^ uf) & fmask:#x},"
+                         f" undefined {ins.flags_undefined:#x}) at {where}")
+    if ins.mnemonic == "aad" and uc.writes:
+        stats.override("aad_store")
+        uc.writes = []
+    if ins.mnemonic == "push" and ins.operands and ins.operands[0].kind == "reg" \
+            and ins.operands[0].reg in ("es", "cs", "ss", "ds", "fs", "gs") and ins.opsize == 32:
+        stats.override("push_sreg")
+        sp = kw.get_reg("esp") if bits == 32 else (DATA_BASE + (kw.get_reg("esp") & 0xFFFF))
+        uc.writes = [(sp, 2)]
+        uc.uc.mem_write(sp + 2, kw.read_mem(sp + 2, 2))       # keep the machines in step
+    for a, size in uc.writes:
+        ub = bytes(uc.uc.mem_read(a, size))
+        kb = kw.read_mem(a, size) if a + size <= MEM_SIZE else None
+        if ub != kb:
+            raise Divergence(f"memory at {a:#x}: kw86 {kb and kb.hex()} != Unicorn {ub.hex()} at {where}")
+    # keep the machines in step: take Unicorn's undefined flags, kw86's
+    # manual-defined results where Unicorn is wrong
+    if (kf ^ uf) & ~fmask & 0x8D5:
+        kw.set_reg("eflags", (kf & ~(~fmask & 0x8D5)) | (uf & ~fmask & 0x8D5))
+    for n in range(8):
+        if kr[n] != ur[n]:
+            uc.uc.reg_write(UC_GPRS[n], kr[n])
+    stats.compared += 1
+    if ures is not None:
+        stats.exceptions += 1
+        return "stop"
+    if ins.mnemonic in ("popf", "popfd"):
+        return "stop"           # TF/AC may now be set: the machines model them differently
+    return None
+
+
+def _wraps_limit(bits, ins, regs):
+    """Does the memory operand's access run past the 4 GiB limit of the
+    (4 GiB-limit, non-zero-base in 16-bit code) data segments, or past
+    64 KiB on the 16-bit stack?"""
+    names = {n: i for i, n in enumerate(GPRS)}
+    names.update({n[1:]: i for n, i in list(names.items())})
+    for o in ins.operands:
+        if o.kind != "mem":
+            continue
+        a = o.displacement & 0xFFFFFFFF
+        if o.base:
+            a += regs[names[o.base]]
+        if o.index and o.index != "al":
+            a += regs[names[o.index]] * o.scale
+        a &= 0xFFFFFFFF if ins.adsize == 32 else 0xFFFF
+        if a + max(o.size // 8, 1) > (1 << 32):
+            return True
+    if bits == 16 and ins.mnemonic in ("push", "pop", "call", "ret", "enter", "leave", "pusha",
+                                       "pushad", "popa", "popad", "pushf", "pushfd", "popf",
+                                       "popfd"):
+        return True         # a 16-bit stack access crossing SP = 0xFFFF
+    return False
+
+
+def _compare_window(uc, kw):
+    ub = bytes(uc.uc.mem_read(DATA_BASE, DATA_SIZE))
+    kb = kw.read_mem(DATA_BASE, DATA_SIZE)
+    if ub != kb:
+        k = next(i for i in range(DATA_SIZE) if ub[i] != kb[i])
+        raise Divergence(f"data window differs at {DATA_BASE + k:#x}: kw86 {kb[k]:02x} "
+                         f"Unicorn {ub[k]:02x}")
