@@ -288,3 +288,37 @@ def test_bench_c_quicksort(benchmark):
             "cycles": cpu.cycles}
     benchmark.extra_info.update(info)
     print(f"\nC quicksort: {info}")
+
+
+def test_bench_hypercall_round_trip(benchmark):
+    """An `out` to a host-hooked port from CPL 0 (the kernel's hypercall):
+    leave the C loop, call the Python handler, resume."""
+    n_calls = 100_000
+    code = assemble(f"""
+        mov ecx, {n_calls}
+    l:  out 0xe9, eax
+        dec ecx
+        jnz l
+        int3
+    """)
+    calls = [0]
+
+    def handler(port, size, value):
+        calls[0] += 1
+
+    def kw():
+        cpu = FlatCPU(cpl=0)
+        cpu.machine.set_port_handler(0xE9, write=handler, free=True)
+        cpu.write_mem(CODE, code)
+        cpu.set_reg("eip", CODE)
+        t = time.perf_counter()
+        r = cpu.machine.run(10 * n_calls)
+        dt = time.perf_counter() - t
+        assert r.exception.vector == 3
+        return dt
+
+    dt = kw()
+    benchmark.pedantic(kw, rounds=3, iterations=1)
+    dt = min(dt, benchmark.stats.stats.min)
+    benchmark.extra_info["hypercall_round_trip_us"] = round(dt / n_calls * 1e6, 3)
+    print(f"\nhypercall round trip: {dt / n_calls * 1e6:.3f} us")

@@ -133,8 +133,9 @@ ctypedef struct Cpu:
     uint8_t halted          # in hlt, waiting for an interrupt
     uint8_t user            # 1 when cpl == 3 (TLB mode of data accesses)
     uint8_t cs_check        # CS is 16-bit or not 4G: the loop masks EIP / checks the limit
-    uint8_t shadow          # interrupt shadow (sti, mov/pop ss): 1 = set, 2 = seen at the boundary
-    uint8_t _pad3[7]        #   shadow_ic; cleared once an instruction retired after that boundary
+    uint8_t shadow          # interrupt shadow (sti, mov/pop ss): 1 = set, 2 = seen at a boundary
+                            # (retired count in shadow_ic); cleared once one more insn retired
+    uint8_t _pad3[7]
     uint64_t shadow_ic      # retired-instruction count at the shadowed boundary
     SegCache seg[6]         # ES CS SS DS FS GS
     SegCache ldtr           # LDTR (sel + hidden base/limit)
@@ -165,7 +166,7 @@ ctypedef struct Cpu:
     uint8_t exc_vector      # pending (or last intercepted) exception
     uint8_t exc_has_err
     uint8_t exc_soft        # raised by int n / int3 / into (trap: EIP after the insn)
-    uint8_t exc_depth       # delivery nesting (for #DF / triple fault)
+    uint8_t exc_depth       # (reserved)
     uint32_t exc_err        # its error code
     uint32_t exc_cr2        # CR2 for #PF
     uint32_t intercept      # bit v: report exception v (0..31) to the host, do not deliver

@@ -67,7 +67,7 @@ ctypedef struct Mmu:
     uint8_t paging          # CR0.PG (and CR0.PE)
     uint8_t wp              # CR0.WP
     uint8_t pse             # CR4.PSE
-    uint8_t _pad
+    uint8_t has_big         # a 4 MiB page is in the TLB (invlpg must scan)
     uint32_t fault_addr     # linear address of the last page fault (-> CR2)
     uint32_t fault_err      # its #PF error code
     uint64_t walks          # page walks done (TLB misses with paging on)

@@ -66,6 +66,7 @@ cdef void mmu_flush(Mmu* m) noexcept nogil:
         m.tlb[1][i].rtag = KW_NOTAG
         m.tlb[1][i].wtag = KW_NOTAG
     m.ifetch_page = KW_NOTAG
+    m.has_big = 0
 
 
 cdef void mmu_invlpg(Mmu* m, uint32_t lin) noexcept nogil:
@@ -75,7 +76,7 @@ cdef void mmu_invlpg(Mmu* m, uint32_t lin) noexcept nogil:
     m.tlb[0][i].wtag = KW_NOTAG
     m.tlb[1][i].rtag = KW_NOTAG
     m.tlb[1][i].wtag = KW_NOTAG
-    if m.pse:
+    if m.has_big:
         # a 4 MiB page may be cached under any of its 4K slots
         for i4 in range(1024):
             i = (((lin & 0xFFC00000u) >> 12) + i4) & (KW_TLB_SIZE - 1)
@@ -176,6 +177,7 @@ cdef int mmu_translate(Mmu* m, uint32_t lin, int write, int user, uint32_t* phys
                 pde = pde | 0x20 | (0x40 if write else 0)
             dirty = (pde & 0x40) != 0
             pa = (pde & 0xFFC00000u) | (lin & 0x3FF000u)
+            m.has_big = 1
         else:
             pte_a = (pde & 0xFFFFF000u) + (((lin >> 12) & 0x3FF) << 2)
             pte = phys_rd32(m, pte_a)

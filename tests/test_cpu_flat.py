@@ -188,3 +188,40 @@ def test_single_step_trap_after_each_instruction():
     assert cpu.get_reg("dr6") & 0x4000
     e = cpu.step()
     assert e.vector == 1 and cpu.get_reg("eip") == 0x1002 and cpu.get_reg("eax") == 1
+
+
+def test_every_integer_and_system_mnemonic_has_a_handler():
+    """The decoder's table is the spec: everything it decodes outside x87/MMX
+    executes (x87/MMX raise #NM/#UD until they exist)."""
+    from kw86 import exec as kexec
+    from kw86.isa import opcodes
+    missing = []
+    for m in opcodes.MNEMONICS[1:]:
+        rows = [opcodes.ROWS[i] for i in opcodes.row_ids(m)]
+        if rows and all(r.attrs & (opcodes.ATTR_X87 | opcodes.ATTR_MMX) for r in rows):
+            continue
+        if m not in kexec.REGISTERED:
+            missing.append(m)
+    assert missing == []
+    assert kexec.UNKNOWN_NAMES == []
+
+
+def test_a_faulting_instruction_commits_nothing():
+    """Faults are restartable: registers, flags and ESP are as before."""
+    cpu = FlatCPU()
+    cpu.set_segment("ds", 0x23, 0, 0xFFFFFFFF, type=0x1)      # read-only data
+    cpu.set_reg("eax", 5)
+    cpu.set_reg("eflags", 0x202 | 0x1)
+    cpu.write_mem(0x2000, struct.pack("<I", 0xFFFFFFFF))
+    before = {r: cpu.get_reg(r) for r in ("eax", "esp", "eflags")}
+    e = run_code(cpu, bytes.fromhex("010500200000"))             # add [0x2000], eax
+    assert (e.vector, e.error_code) == (13, 0)
+    assert {r: cpu.get_reg(r) for r in before} == before and cpu.get_reg("eip") == 0x1000
+    cpu.set_reg("esp", 0x10)
+    cpu.set_segment("ss", 0x23, 0, 0xFFF, type=0x3)
+    cpu.set_segment("ds", 0x23, 0, 0xFFFFFFFF)
+    e = run_code(cpu, bytes.fromhex("ff3500200000"))             # push dword [0x2000]: ESP-4 ok
+    assert e is None and cpu.get_reg("esp") == 0xC
+    cpu.set_reg("esp", 0x2)
+    e = run_code(cpu, bytes.fromhex("50"))                       # push eax: wraps below 0 -> #SS
+    assert e.vector == 12 and cpu.get_reg("esp") == 0x2

@@ -507,3 +507,55 @@ def test_timer_hz_and_idle_clock_jump():
     r = m.run(30)
     assert r.event == "budget"
     assert m.timer_ticks == 10 and m.cycles >= 10 * 5_000_000
+
+
+def test_task_gate_is_reported_not_executed():
+    m = make_env()
+    m.write(IDT + 0x82 * 8, gate(TSS_SEL, 0, 0x5, 3))      # task gate
+    m.write(UTEXT, bytes.fromhex("cd82"))
+    r = m.run(10)
+    assert r.event == "task_switch" and m.get_reg("eip") == UTEXT
+
+
+def test_far_jmp_call_retf_same_privilege_and_ldt_segments():
+    m = make_env(cpl=0)
+    # an LDT with one data segment (base 0x6000) at selector 0x04 | TI
+    ldt = desc(0x6000, 0xFFF, 0x3, 0)
+    m.write(0x7000, ldt)
+    gdt_ldt = desc(0x7000, 7, 0x2, 0, s=0, db=0)
+    m.write(GDT + 7 * 8, gdt_ldt)
+    m.set_gdt(GDT, 8 * 8 - 1)
+    m.write(0x6010, struct.pack("<I", 0xFEEDF00D))
+    m.write(KTEXT + 0x400, bytes.fromhex(
+        "66b83800 0f00d0"       # mov ax, 0x38; lldt ax
+        "66b80400 8ee0"         # mov ax, 0x04; mov fs, ax
+        "64a110000000"          # mov eax, fs:[0x10]
+        "9a00060100 0800"       # call far 0x08:KTEXT+0x600
+        "ea10060100 0800"))     # jmp far 0x08:KTEXT+0x610
+    m.write(KTEXT + 0x600, bytes.fromhex("bb01000000 cb"))   # mov ebx, 1; retf
+    m.write(KTEXT + 0x610, bytes.fromhex("cc"))
+    r = m.run(20)
+    assert r.exception.vector == 3 and m.get_reg("eip") == KTEXT + 0x611
+    assert m.get_reg("eax") == 0xFEEDF00D and m.get_reg("ebx") == 1
+    assert m.get_reg("esp") == KSTACK and m.get_reg("fs") == 0x04
+    assert m.get_segment("fs").base == 0x6000
+
+
+def test_segment_load_checks():
+    m = make_env()
+    m.intercept = {13, 11, 12}
+    m.write(UTEXT, bytes.fromhex("66b81000 8ed8"))      # mov ax, 0x10; mov ds, ax (DPL 0 at CPL 3)
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (13, 0x10)
+    m.set_reg("eip", UTEXT)
+    m.write(UTEXT, bytes.fromhex("66b80000 8ed0"))      # mov ss, 0 -> #GP(0)
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (13, 0)
+    m.set_reg("eip", UTEXT)
+    m.write(UTEXT, bytes.fromhex("66b80000 8ed8 cc"))   # null into ds is fine ...
+    m.intercept = {3, 13}
+    assert m.run(10).exception.vector == 3
+    m.set_reg("eip", UTEXT + 7)
+    m.write(UTEXT + 7, bytes.fromhex("a100000000"))     # ... until it is used
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (13, 0)

@@ -77,10 +77,10 @@ def _prog(code):
     (b"\xfa", 139, "Segmentation fault"),                             # cli at CPL 3: #GP
     (b"\x0f\x0b", 132, "Illegal instruction"),                        # ud2
 ])
-def test_fatal_faults(capfd, root, tmp_path, code, status, msg):
+def test_fatal_faults(capfd, root, tmp_path, monkeypatch, code, status, msg):
     f = tmp_path / "crash"
     f.write_bytes(_prog(code))
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     rc, out, err = kw86_exec(capfd, "--root", str(root), "./crash")
     assert rc == status and msg in err
 
@@ -91,10 +91,10 @@ def test_fatal_faults(capfd, root, tmp_path, code, status, msg):
     (b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HH", 2, 62) + bytes(60), 126,
      "x86-64"),
 ])
-def test_bad_executables(capfd, root, tmp_path, data, rc, msg):
+def test_bad_executables(capfd, root, tmp_path, monkeypatch, data, rc, msg):
     f = tmp_path / "bad"
     f.write_bytes(data)
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     got, out, err = kw86_exec(capfd, "--root", str(root), "./bad")
     assert got == rc and msg in err and err.count("\n") == 1
     got, out, err = kw86_exec(capfd, "--root", str(root), "/no/such/prog")
@@ -173,9 +173,37 @@ def sigsegv_prog():
 
 
 @need_sysroot
-def test_sigsegv_handler_returns_through_setcontext(capfd, root, tmp_path):
+def test_sigsegv_handler_returns_through_setcontext(capfd, root, tmp_path, monkeypatch):
     f = tmp_path / "segv"
     f.write_bytes(sigsegv_prog())
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     rc, out, err = kw86_exec(capfd, "--root", str(root), "./segv")
     assert rc == 42, err
+
+
+@need_sysroot
+def test_ctrl_c_reaches_the_guest(capfd, root):
+    import signal
+    import threading
+    import time
+    default = signal.getsignal(signal.SIGINT)
+    stop = []
+
+    def interrupt():
+        # only once the kernel has its handler in place (never hit pytest's)
+        deadline = time.time() + 60
+        while not stop and time.time() < deadline:
+            if signal.getsignal(signal.SIGINT) is not default:
+                time.sleep(0.3)
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.02)
+    t = threading.Thread(target=interrupt, daemon=True)
+    t.start()
+    try:
+        rc, out, err = kw86_exec(capfd, "--root", str(root), "sh", "-c",
+                                 "spin 1000 X 8000000 | cat")
+    finally:
+        stop.append(1)
+        t.join()
+    assert rc == 130 and "Interrupt" in err

@@ -83,6 +83,9 @@ KNOWN_UNICORN_BUGS = {
                    "Operation: 16-bit stack, 32-bit operand: FrameTemp <- SP, EBP <- FrameTemp "
                    "(zero-extended; Unicorn keeps EBP's upper half); 16-bit operand: BP <- "
                    "FrameTemp[15:0] (Unicorn writes all of EBP).",
+    "lock_neg": "LOCK NEG m: flags as for NEG (SDM Vol. 2B NEG: CF = (source != 0), OF SF ZF AF "
+                "PF from the result); Unicorn's locked NEG sets SF/PF wrongly in 16-bit code.  "
+                "Unicorn runs the same instruction without LOCK (one CPU: same result).",
     "bswap16": "BSWAP with a 16-bit operand: SDM Vol. 2A BSWAP, result undefined; kw86 "
                "leaves 0 in the 16-bit register as Intel processors do, Unicorn (QEMU 5) "
                "swaps all 32 bits.  Only the upper half (unchanged) is checked.",
@@ -169,6 +172,55 @@ def gen_insn(rng, bits):
             continue
         if insn_allowed(ins):
             return b[:ins.length]
+
+
+# The integer families this test is mostly about, as (opcode stem, ModRM.reg or
+# None): each group row gets its own entry so that it is drawn as often as a
+# whole one-byte opcode.
+FOCUS = ([(bytes([op]), r) for op in (0xC0, 0xC1, 0xD0, 0xD1, 0xD2, 0xD3) for r in range(8)]
+         + [(bytes([op]), r) for op in (0xF6, 0xF7) for r in range(8)]
+         + [(b"\x0f" + bytes([op]), None) for op in (0xA3, 0xA4, 0xA5, 0xAB, 0xAC, 0xAD, 0xAF,
+                                                      0xB0, 0xB1, 0xB3, 0xBB, 0xBC, 0xBD,
+                                                      0xC0, 0xC1, 0xC8, 0xCB)]
+         + [(b"\x0f\xba", r) for r in (4, 5, 6, 7)] + [(b"\x0f\xc7", 1)] * 3
+         + [(b"\x0f" + bytes([0x40 + k]), None) for k in range(0, 16, 3)]
+         + [(b"\x0f" + bytes([0x90 + k]), None) for k in range(0, 16, 3)]
+         + [(bytes([op]), None) for op in (0x27, 0x2F, 0x37, 0x3F, 0xD4, 0xD5, 0xD7, 0x86, 0x87,
+                                           0x91, 0x98, 0x99, 0x69, 0x6B, 0x9E, 0x9F, 0xF5)]
+         + [(bytes([op]), None) for op in (0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD,
+                                           0xAE, 0xAF)] * 2)
+STRING_PREFIX = [b"", b"", b"\xf3", b"\xf3", b"\xf2", b"\x66", b"\x67", b"\x66\xf3",
+                 b"\x67\xf3", b"\x26\xf3", b"\x2e"]
+
+
+def gen_focus(rng, bits):
+    """An instruction of the integer families (shifts, mul/div, bit ops,
+    cmov/setcc, xchg family, bcd, strings)."""
+    for _ in range(100):
+        stem, reg = rng.choice(FOCUS)
+        if stem[-1] in range(0xA4, 0xB0) and len(stem) == 1:
+            pre = rng.choice(STRING_PREFIX)
+        else:
+            pre = rng.choice((b"", b"", b"", b"\x66", b"\x67", b"\xf0", b"\x2e", b"\x64"))
+        mod = rng.choice((0, 1, 2, 3, 3, 3))
+        rm = rng.randrange(8)
+        modrm = (mod << 6) | (((reg if reg is not None else rng.randrange(8))) << 3) | rm
+        tail = bytes([modrm]) + bytes((0 if rng.random() < 0.5 else rng.randrange(256))
+                                      for _ in range(10))
+        # shift counts: often the interesting ones
+        b = bytearray(pre + stem + tail)
+        try:
+            ins = decode(bytes(b), bits=bits)
+        except IncompleteInstruction:
+            continue
+        if not insn_allowed(ins):
+            continue
+        if ins.operands and ins.operands[-1].kind == "imm" and ins.mnemonic in (
+                "rol", "ror", "rcl", "rcr", "shl", "shr", "sar", "shld", "shrd") \
+                and rng.random() < 0.7:
+            b[ins.length - 1] = rng.choice((0, 1, 2, 7, 8, 9, 15, 16, 17, 18, 31, 32, 33, 0xFF))
+        return bytes(b[:ins.length])
+    return gen_insn(rng, bits)
 
 
 SPECIAL = [0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000,
@@ -313,6 +365,11 @@ def uc_bytes(ins):
             if b[k] == 0xF3:
                 b[k] = seg
             k += 1
+    if ins.mnemonic == "neg" and "lock" in ins.prefixes and _lock_ok(ins):
+        # lock_neg: Unicorn's locked NEG computes SF/PF from a wrong value; on
+        # one CPU LOCK changes nothing else, so Unicorn runs it without LOCK
+        seg = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}[ins.segment]
+        b[b.index(0xF0)] = seg
     if ins.opcode in ((0, 0xF6), (0, 0xF7)) and _modrm_reg(ins) == 1:
         # test_alias: run TEST /0 (same length) on Unicorn
         pos = len(b) - 1
@@ -403,7 +460,8 @@ def _step_both(bits, ins, uc, kw, stats):
         return "stop"
     # Unicorn: run (a rep may take one call per iteration)
     if uc_bytes(ins) != ins.bytes:
-        stats.override("rep_bsf" if ins.mnemonic in ("bsf", "bsr") else "test_alias")
+        stats.override("rep_bsf" if ins.mnemonic in ("bsf", "bsr") else
+                       "lock_neg" if ins.mnemonic == "neg" else "test_alias")
         uc.write_code(CODE_BASE + pre_eip, uc_bytes(ins))
     uc.writes = []
     for _ in range(rep + 2):
@@ -433,6 +491,11 @@ def _step_both(bits, ins, uc, kw, stats):
         stats.override("hint_nop")
         if kres is not None or kw_regs(kw) != pre_regs or kw.get_reg("eip") != pre_eip + ins.length:
             raise Divergence(f"hint NOP did not execute as a NOP at {where}")
+        return "stop"
+    if ins.mnemonic == "bound" and ins.adsize == 16 and ures != kres:
+        # the upper bound's offset EA + size wraps at 64 KiB with 16-bit
+        # addressing in kw86 (and Bochs), not in Unicorn: not comparable
+        stats.skipped += 1
         return "stop"
     if ins.mnemonic == "arpl" and "cs" in ins.prefixes:
         stats.skipped += 1          # Unicorn stores even when ARPL does not adjust

@@ -488,11 +488,12 @@ class Builder:
                     progs.append((entry[:-2], [os.path.join(testdir, entry)], TESTS_DIR))
         return progs
 
-    def link(self, name, objs, crt0, libc, out):
-        if not out_of_date(out, objs + crt0 + [libc]):
+    def link(self, name, objs, crt0, libc, out, extra=()):
+        deps = [x.split(",")[-1] for x in extra]          # -Wl,-T,FILE -> FILE
+        if not out_of_date(out, objs + crt0 + [libc] + deps):
             return False
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        cmd = zig_cmd() + ["cc"] + LDFLAGS + crt0 + objs + [libc, "-o", out]
+        cmd = zig_cmd() + ["cc"] + LDFLAGS + crt0 + objs + [libc] + list(extra) + ["-o", out]
         run(cmd, self.verbose, what=f"linking {name}")
         strip_debug(out)
         self.built.append(out)
@@ -598,6 +599,30 @@ def build_sysroot(dest, jobs=2, verbose=False, obj_dir=None):
     return exes
 
 
+def build_program(sources, output, ksyms=None, jobs=2, verbose=False, obj_dir=None):
+    """Compile and link one program of your own against this libc (NetBSD/i386 ELF).
+
+    ksyms: a linker script of symbol assignments (`name = 0xc0123456;`), such as the
+    kernel's exported symbols, so that a kernelware can call kernel functions
+    directly.  Only assignments: a SECTIONS script would replace lld's layout and
+    lose the PT_NOTE segment.
+    """
+    b = Builder(os.path.dirname(os.path.abspath(output)), obj_dir=obj_dir, jobs=jobs,
+                verbose=verbose)
+    check_zig()
+    b.prepare()
+    b.generate()
+    libc = b.build_libc()
+    crt0 = b.build_crt0()
+    pairs = [(os.path.abspath(s), b.objpath(os.path.abspath(s), "ext")) for s in sources]
+    b.compile_all(pairs)
+    # lld takes a script without SECTIONS as extra definitions over its default layout.
+    extra = ["-Wl,-T," + os.path.abspath(ksyms)] if ksyms else []
+    b.link(os.path.basename(output), [o for _, o in pairs], crt0, libc,
+           os.path.abspath(output), extra)
+    return output
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dest", default=DEFAULT_DEST, help="sysroot to install into")
@@ -605,9 +630,23 @@ def main(argv=None):
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--clean", action="store_true", help="remove the object directory first")
+    ap.add_argument("--program", nargs="+", metavar="SRC",
+                    help="instead of the sysroot, build one program of your own from SRC...")
+    ap.add_argument("-o", "--output", help="with --program: the executable to write")
+    ap.add_argument("--ksyms", help="with --program: linker script of kernel symbol addresses")
     args = ap.parse_args(argv)
     if args.clean:
         shutil.rmtree(args.obj or DEFAULT_OBJ, ignore_errors=True)
+    if args.program:
+        out = args.output or os.path.splitext(os.path.basename(args.program[0]))[0]
+        try:
+            build_program(args.program, out, ksyms=args.ksyms, jobs=args.jobs,
+                          verbose=args.verbose, obj_dir=args.obj)
+        except BuildError as e:
+            sys.stderr.write(f"{e}\n")
+            return 1
+        print(f"userland: built {out}")
+        return 0
     try:
         exes = build_sysroot(args.dest, jobs=args.jobs, verbose=args.verbose,
                              obj_dir=args.obj)

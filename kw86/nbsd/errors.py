@@ -45,19 +45,30 @@ class WouldBlock(Exception):
         self.chan = chan
 
 
-# Wakeup listeners: the scheduler registers one; tests may register others.
+# Wakeup listeners: each kernel's scheduler registers one (held weakly for
+# bound methods, so a finished Kernel does not linger); tests may add others.
 _wakeup_listeners = []
 
 
 def add_wakeup_listener(fn):
-    _wakeup_listeners.append(fn)
+    import weakref
+    _wakeup_listeners.append(weakref.WeakMethod(fn) if hasattr(fn, "__self__") else fn)
 
 
 def remove_wakeup_listener(fn):
-    _wakeup_listeners.remove(fn)
+    import weakref
+    for ref in list(_wakeup_listeners):
+        target = ref() if isinstance(ref, weakref.WeakMethod) else ref
+        if target == fn:
+            _wakeup_listeners.remove(ref)
 
 
 def wakeup(chan):
     """Wake every process sleeping on `chan` (NetBSD's wakeup(9))."""
-    for fn in list(_wakeup_listeners):
+    import weakref
+    for ref in list(_wakeup_listeners):
+        fn = ref() if isinstance(ref, weakref.WeakMethod) else ref
+        if fn is None:
+            _wakeup_listeners.remove(ref)
+            continue
         fn(chan)

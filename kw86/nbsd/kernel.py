@@ -404,7 +404,11 @@ class Kernel:
                         self.stats["page_faults"] += 1
                         return
                 if tf["cs"] & 3 == 0 and not p.kernelware:
-                    raise RuntimeError(f"kernel trap {tf['trapno']} at {tf['eip']:#x}")
+                    # kernel code faulted on the process's behalf (a bad frame
+                    # value got past the checks): never the host's problem
+                    self.sys.stderr.write(f"kw86: kernel trap {tf['trapno']} at "
+                                          f"{tf['eip']:#x} for {p.comm}: killed\n")
+                    self._kill(p, abi.NBSD_SIGSEGV)
                 sig = TRAP_SIGNAL.get(tf["trapno"], abi.NBSD_SIGBUS)
                 act = p.sigacts.get(sig)
                 if act is not None and act[0] not in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN) and \

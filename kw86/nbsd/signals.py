@@ -101,7 +101,8 @@ def sys_setcontext(p, ucp):
         r = uc["regs"]
         if not gate:
             # __sigreturn14/setcontext checks: user selectors, user flags only
-            if r["cs"] not in USER_CS or any(r[s] not in USER_DS for s in ("ds", "es", "ss")) \
+            if r["cs"] not in USER_CS or \
+                    any(r[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \
                     or r["ss"] == 0 or ((r["eflags"] ^ tf["eflags"]) & abi.PSL_USERSTATIC):
                 raise Errno(abi.EINVAL)
             for n in ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",

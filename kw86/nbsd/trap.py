@@ -56,41 +56,61 @@ def call_insn_length(code):
     return 0
 
 
+_TF = struct.Struct("<18I")         # the full frame (abi §6), as words
+_W = struct.Struct("<I")
+EAX, EDX, TRAPNO, ERR, EIP, CS, EFLAGS, ESP = 40, 32, 44, 48, 52, 56, 60, 64
+
+
 def syscall(boot, p, fesp):
-    """Run the system call whose frame is at fesp; returns the SysResult."""
-    tf = boot.read_frame(fesp)
-    gate = tf["trapno"] == T_KW86_GATE
+    """Run the system call whose frame is at fesp; returns the SysResult.
+
+    The hot path: one read of the frame, one write of the words it changes.
+    """
+    m = boot.m
+    raw = m.read_virt(fesp, 72)         # a short frame may end the mapping: retry
+    if raw is None:
+        raw = m.read_virt(fesp, 64)
+        if raw is None:
+            raise RuntimeError(f"trap frame at {fesp:#x} is not mapped")
+        raw += b"\0" * 8
+    f = bytearray(raw)
+    eax, trapno, cs, uesp = (_W.unpack_from(f, EAX)[0], _W.unpack_from(f, TRAPNO)[0],
+                             _W.unpack_from(f, CS)[0], _W.unpack_from(f, ESP)[0])
+    gate = trapno == T_KW86_GATE
+    if not gate and not cs & 3:
+        uesp = fesp + 64                # from CPL 0 without a stack switch
     mem = p.mem
-    # int $0x80: args at user esp+4 (from CPL 0 the frame has no esp and
-    # read_frame gives the interrupted one); the gate: the gate's own
-    # return address is at esp, so args are at esp+8.
-    sp = (tf["esp"] + 4) if gate else tf["esp"]
-    res = dispatch(p, tf["eax"], sp)
+    # int $0x80: args at user esp+4; the gate: its own return address is at
+    # esp, so the args are at esp+8.
+    res = dispatch(p, eax, uesp + 4 if gate else uesp)
     err = res.error
+    if err == abi.EJUSTRETURN:
+        return res
     restart = err == abi.ERESTART or res.block is not None
+    eflags = _W.unpack_from(f, EFLAGS)[0]
+    if restart:
+        if not gate:
+            eip = _W.unpack_from(f, EIP)[0]
+            _W.pack_into(f, EIP, (eip - _W.unpack_from(f, ERR)[0]) & 0xffffffff)
+    elif err:
+        _W.pack_into(f, EAX, err)
+        eflags |= abi.PSL_C
+    else:
+        _W.pack_into(f, EAX, res.eax)
+        _W.pack_into(f, EDX, res.edx)
+        eflags &= ~abi.PSL_C
+    _W.pack_into(f, EFLAGS, eflags)
     if gate:
-        ret = struct.unpack("<I", mem.copyin(tf["esp"], 4))[0]    # Fault: kill it
-        esp = tf["esp"] + 4
+        ret = _W.unpack(mem.copyin(uesp, 4))[0]      # Fault: the kernel kills it
+        esp = uesp + 4
         eip = ret
         if restart:
             k = call_insn_length(mem.copyin(ret - 7, 7)) if ret >= 7 else 0
             if not k:
                 raise Fault(ret)
             eip = ret - k
-    if restart:
-        if not gate:
-            tf["eip"] = (tf["eip"] - tf["err"]) & 0xffffffff
-    elif err == abi.EJUSTRETURN:
-        return res
-    elif err:
-        tf["eax"] = err
-        tf["eflags"] |= abi.PSL_C
-    else:
-        tf["eax"], tf["edx"] = res.eax, res.edx
-        tf["eflags"] &= ~abi.PSL_C
-    if gate:
-        eflags = (tf["eflags"] & ~abi.PSL_IOPL) | abi.PSL_I | abi.PSL_MBO
-        mem.copyout(esp - 8, struct.pack("<II", eflags, eip))
-        tf["esp"] = esp - 8
-    boot.write_frame(fesp, tf)
+        ef = (eflags & ~abi.PSL_IOPL) | abi.PSL_I | abi.PSL_MBO
+        mem.copyout(esp - 8, struct.pack("<II", ef, eip))
+        m.write_virt(fesp + 64, _W.pack(esp - 8))
+    m.write_virt(fesp + 32, bytes(f[32:64]))
     return res

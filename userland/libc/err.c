@@ -8,19 +8,29 @@
 
 #include "libc_private.h"
 
+/* The whole message is built first and written with one call, so that it reaches
+ * stderr in one piece. */
 static void
 vwarn_common(int with_errno, int code, const char *fmt, va_list ap)
 {
+    char msg[1024];
+    size_t len;
+
     (void)fflush(stdout);
-    fprintf(stderr, "%s: ", __kw86_progname);
-    if (fmt != NULL) {
-        vfprintf(stderr, fmt, ap);
-        if (with_errno)
-            fputs(": ", stderr);
+    len = (size_t)snprintf(msg, sizeof(msg), "%s: ", __kw86_progname);
+    if (fmt != NULL && len < sizeof(msg)) {
+        vsnprintf(msg + len, sizeof(msg) - len, fmt, ap);
+        len = strlen(msg);
+        if (with_errno && len < sizeof(msg))
+            len += (size_t)snprintf(msg + len, sizeof(msg) - len, ": ");
     }
-    if (with_errno)
-        fputs(strerror(code), stderr);
-    fputc('\n', stderr);
+    if (with_errno && len < sizeof(msg))
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s", strerror(code));
+    if (len > sizeof(msg) - 2)
+        len = sizeof(msg) - 2;      /* truncated: keep room for the newline */
+    msg[len++] = '\n';
+    msg[len] = '\0';
+    fputs(msg, stderr);
 }
 
 void vwarn(const char *fmt, va_list ap) { vwarn_common(1, errno, fmt, ap); }

@@ -17,9 +17,50 @@ out_file(void *arg, const char *p, size_t n)
     return __kw86_fwrite_bytes(arg, p, n);
 }
 
+/*
+ * An unbuffered stream (stderr) gets the whole formatted output in one write, as
+ * BSD's stdio does with a temporary buffer: a message is not split into pieces that
+ * other processes' output could interleave with.
+ */
+struct tmpbuf {
+    FILE  *fp;
+    size_t len;
+    int    failed;
+    char   buf[1024];
+};
+
+static int
+out_tmp(void *arg, const char *p, size_t n)
+{
+    struct tmpbuf *tb = arg;
+
+    if (tb->len + n > sizeof(tb->buf)) {
+        if (tb->len > 0 && __kw86_fwrite_bytes(tb->fp, tb->buf, tb->len) == EOF)
+            tb->failed = 1;
+        tb->len = 0;
+        if (n > sizeof(tb->buf))
+            return __kw86_fwrite_bytes(tb->fp, p, n);
+    }
+    memcpy(tb->buf + tb->len, p, n);
+    tb->len += n;
+    return 0;
+}
+
 int
 vfprintf(FILE *restrict fp, const char *restrict fmt, va_list ap)
 {
+    if (fp->mode == _IONBF) {
+        struct tmpbuf tb;
+        int n;
+
+        tb.fp = fp;
+        tb.len = 0;
+        tb.failed = 0;
+        n = __kw86_vformat(out_tmp, &tb, fmt, ap);
+        if (tb.len > 0 && __kw86_fwrite_bytes(fp, tb.buf, tb.len) == EOF)
+            return -1;
+        return tb.failed ? -1 : n;
+    }
     return __kw86_vformat(out_file, fp, fmt, ap);
 }
 
