@@ -2,7 +2,7 @@
 
 Every kw86/*.pyx becomes an extension compiled with optimisation on.  After
 the extensions, the userland (userland/build.py, driving zig from PyPI) is
-built into kw86/sysroot so that a plain `pip install` yields a runnable
+built into kw86/sysroot (and locore.S assembled into kw86/nbsd/locore.json) so that a plain `pip install` yields a runnable
 NetBSD/i386 sysroot.
 """
 import glob
@@ -43,16 +43,32 @@ class BuildAll(build_ext):
 
     def run(self):
         super().run()
+        self.build_locore()
         self.build_userland()
+
+    def _pkg_dir(self, *parts):
+        if self.inplace or self.editable_mode:
+            return os.path.join(HERE, "kw86", *parts)
+        return os.path.join(os.path.abspath(self.build_lib), "kw86", *parts)
+
+    def build_locore(self):
+        """Assemble the kernel's entry code (kw86/nbsd/locore.S) with zig into locore.json."""
+        if os.environ.get("KW86_NO_USERLAND"):
+            return
+        import importlib.util
+        spec = importlib.util.spec_from_file_location(
+            "kw86_build_locore", os.path.join(HERE, "kw86", "nbsd", "build_locore.py"))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        out = self._pkg_dir("nbsd")
+        os.makedirs(out, exist_ok=True)
+        mod.write(out)
 
     def build_userland(self):
         script = os.path.join(HERE, "userland", "build.py")
         if not os.path.exists(script) or os.environ.get("KW86_NO_USERLAND"):
             return
-        if self.inplace or self.editable_mode:
-            dest = os.path.join(HERE, "kw86", "sysroot")
-        else:
-            dest = os.path.join(os.path.abspath(self.build_lib), "kw86", "sysroot")
+        dest = self._pkg_dir("sysroot")
         sys.path.insert(0, os.path.join(HERE, "userland"))
         try:
             import build as userland_build  # userland/build.py

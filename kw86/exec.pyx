@@ -1101,7 +1101,7 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
 
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
     cdef uint64_t n = 0, r = 0
-    cdef uint32_t eip, lin, phys, page, nxt
+    cdef uint32_t eip, lin, phys, page
     cdef DEnt* e
     cdef DEnt* dc = c.m.dcache
     cdef SegCache* cs = &c.seg[SEG_CS]
@@ -1179,10 +1179,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     retired[0] = r
                     return rc
                 continue
-        nxt = eip + e.insn.length
+        c.eip_next = eip + e.insn.length
         if unlikely(c.cs_check):
             if not c.code32:
-                nxt &= 0xFFFF
+                c.eip_next &= 0xFFFF
             if eip + e.insn.length - 1 > cs.limit:
                 raise_gp(c, 0)
                 rc = handle_fault(c)
@@ -1193,13 +1193,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     return rc
                 continue
         # ---- execute ----
-        c.eip_next = nxt
         rc = (<op_fn>e.fn)(c, &e.insn)
         if likely(rc == RC_OK):
-            # predicted compare: the next fetch does not wait for the load
-            if unlikely(c.eip_next != nxt):
-                nxt = c.eip_next
-            eip = nxt
+            eip = c.eip_next
             c.eip = eip
         elif rc == RC_FAULT:
             c.io_ready = 0

@@ -573,6 +573,10 @@ def _step_both(bits, ins, uc, kw, stats):
         if (kf ^ pre_fl) & 0x3200:
             raise Divergence(f"popf at CPL 3 changed IF/IOPL: {pre_fl:08x} -> {kf:08x} at {where}")
         fmask &= ~0x3200
+    known = ins.undef_known & 0x8D5
+    if known and ures is None and ((kf ^ ins.undef_value) & known):
+        raise Divergence(f"undefined flags {known:#x}: kw86 {kf & known:#x} != the P6 value "
+                         f"{ins.undef_value & known:#x} recorded in the opcode table at {where}")
     if (kf ^ uf) & fmask:
         raise Divergence(f"eflags: kw86 {kf:08x} != Unicorn {uf:08x} (diff {(kf ^ uf) & fmask:#x},"
                          f" undefined {ins.flags_undefined:#x}) at {where}")

@@ -9,6 +9,9 @@ Two ways in:
   command.  Incremental: an object is rebuilt when its source or any header it
   includes (from the compiler's dependency file) is newer; an executable is relinked
   when an object, crt0 or libc.a is newer.  Default dest: ``kw86/sysroot``.
+* ``python userland/build.py --program SRC... -o OUT [--ksyms FILE]`` or
+  ``build_program(sources, output, ksyms)``: one program of your own against this
+  libc, optionally linked with the kernel's symbol addresses (a kernelware).
 
 Every guest file is compiled by zig's clang (``sys.executable -m ziglang cc``, from the
 ``ziglang`` wheel pinned in pyproject.toml) for a freestanding i686 and linked static

@@ -802,10 +802,8 @@ perror(const char *s)
     const char *msg = strerror(errno);
 
     (void)fflush(stdout);
-    if (s != NULL && *s != '\0') {
-        (void)fputs(s, stderr);
-        (void)fputs(": ", stderr);
-    }
-    (void)fputs(msg, stderr);
-    (void)fputc('\n', stderr);
+    if (s != NULL && *s != '\0')
+        (void)fprintf(stderr, "%s: %s\n", s, msg);    /* one write: stderr is unbuffered */
+    else
+        (void)fprintf(stderr, "%s\n", msg);
 }

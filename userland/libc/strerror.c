@@ -166,6 +166,7 @@ void
 psignal(int sig, const char *s)
 {
     if (s != NULL && *s != '\0')
-        fprintf(stderr, "%s: ", s);
-    fprintf(stderr, "%s\n", strsignal(sig));
+        fprintf(stderr, "%s: %s\n", s, strsignal(sig));
+    else
+        fprintf(stderr, "%s\n", strsignal(sig));
 }
