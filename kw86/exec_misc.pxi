@@ -555,8 +555,6 @@ JCC_FAST[15] = op_jg_fast
 
 cdef op_fn specialise_misc(op_fn fn, const Insn* i) noexcept nogil:
     cdef int k0 = i.ops[0].kind, k1 = i.ops[1].kind
-    if fn == op_jcc and k0 == OPK_REL:
-        return JCC_FAST[i.cc & 15]
     if fn == op_mov and i.ops[0].size == 4:
         if k0 == OPK_REG and k1 == OPK_REG:
             return op_mov_rr32
