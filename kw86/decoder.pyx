@@ -711,8 +711,12 @@ class OperandView:
         if self.kind == "reg":
             return f"Operand(reg {self.reg})"
         if self.kind == "mem":
-            return (f"Operand(mem{self.size} {self.segment}:[{self.base} + {self.index}*{self.scale}"
-                    f" + {self.displacement:#x}])")
+            parts = [p for p in (self.base,
+                                 f"{self.index}*{self.scale}" if self.index else None) if p]
+            if self.displacement or not parts:
+                parts.append(f"{self.displacement:#x}" if self.displacement >= 0
+                             else f"-{-self.displacement:#x}")
+            return f"Operand(mem{self.size} {self.segment}:[{' + '.join(parts).replace('+ -', '- ')}])"
         if self.kind == "imm":
             return f"Operand(imm{self.size} {self.value:#x})"
         if self.kind == "rel":

@@ -1005,7 +1005,8 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
             fn = op_ud                      # LOCK on a non-lockable form: #UD
         else:
             # per-form fast handlers (exec_misc.pxi / exec_alu.pxi)
-            pass
+            fn = specialise_misc(fn, &e.insn)
+            fn = specialise_alu(fn, &e.insn)
         e.cycles = c.cost_class[ri.cls] if ri.cls < NCLASS_MAX else 1
     if e.insn.fault != FAULT_NONE:
         e.cycles = 1

@@ -551,14 +551,14 @@ def _step_both(bits, ins, uc, kw, stats):
         if kr[5] >> 16:
             raise Divergence(f"enter (32-bit operand, 16-bit stack): EBP {kr[5]:08x} at {where}")
         mask_regs[5] = 0xFFFF
+        # the pushed FrameTemp is the zero-extended SP too (Unicorn: ESP's upper half)
+        for a, size in uc.writes:
+            uc.uc.mem_write(a, kw.read_mem(a, size))
     if ins.mnemonic == "enter" and bits == 32 and ins.opsize == 16:
         stats.override("enter_mixed")       # BP <- FrameTemp[15:0]: EBP's upper half kept
         if (kr[5] ^ pre_regs[5]) >> 16:
             raise Divergence(f"enter (16-bit operand): EBP upper half changed at {where}")
         mask_regs[5] = 0xFFFF
-        # the pushed FrameTemp is the zero-extended SP too (Unicorn: ESP's upper half)
-        for a, size in uc.writes:
-            uc.uc.mem_write(a, kw.read_mem(a, size))
     for n in range(8):
         if (kr[n] ^ ur[n]) & mask_regs[n]:
             raise Divergence(f"{GPRS[n]}: kw86 {kr[n]:08x} != Unicorn {ur[n]:08x} at {where}\n"
