@@ -55,11 +55,7 @@ class BuildAll(build_ext):
         """Assemble the kernel's entry code (kw86/nbsd/locore.S) with zig into locore.json."""
         if os.environ.get("KW86_NO_USERLAND"):
             return
-        import importlib.util
-        spec = importlib.util.spec_from_file_location(
-            "kw86_build_locore", os.path.join(HERE, "kw86", "nbsd", "build_locore.py"))
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
+        mod = _load_file("kw86_build_locore", os.path.join(HERE, "kw86", "nbsd", "build_locore.py"))
         out = self._pkg_dir("nbsd")
         os.makedirs(out, exist_ok=True)
         mod.write(out)
@@ -69,12 +65,17 @@ class BuildAll(build_ext):
         if not os.path.exists(script) or os.environ.get("KW86_NO_USERLAND"):
             return
         dest = self._pkg_dir("sysroot")
-        sys.path.insert(0, os.path.join(HERE, "userland"))
-        try:
-            import build as userland_build  # userland/build.py
-            userland_build.build_sysroot(dest)
-        finally:
-            sys.path.pop(0)
+        build_sysroot = _load_file("kw86_userland_build", script).build_sysroot
+        build_sysroot(dest)
+
+
+def _load_file(name, path):
+    """Import a build script by path (no sys.path games: PyPI's `build` must not clash)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": BuildAll})

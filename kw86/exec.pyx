@@ -89,7 +89,7 @@ from kw86.decoder cimport (Insn, Operand, RowInfo, decode_insn, row_info,
     ATTR_STRING, ATTR_REP_OK)
 from kw86.mmu cimport (Mmu, DEnt, TlbEnt, mmu_init, mmu_free, mmu_translate,
     mmu_read, mmu_write, mmu_read_buf, mmu_write_buf, mmu_host_page, mmu_flush,
-    mmu_invlpg, mmu_phys_written, mmu_mark_code, mmu_dcache_flush,
+    mmu_invlpg, mmu_phys_written, mmu_mark_code, mmu_dcache_flush, mmu_host_written,
     KW_DC_SIZE, KW_NOTAG, KW_DC_NOTAG)
 
 cdef extern from * nogil:

@@ -69,14 +69,14 @@ cdef class Core:
         a = addr
         if n:
             memcpy(self.c.m.mem + a, &mv[0], n)
-            mmu_phys_written(&self.c.m, a, n)
+            mmu_host_written(&self.c.m, a, n)
 
     def fill_phys(self, addr, n, int value=0):
         self._check_phys(addr, n)
         cdef uint32_t a = addr, nn = n
         if nn:
             memset(self.c.m.mem + a, value & 0xFF, nn)
-            mmu_phys_written(&self.c.m, a, nn)
+            mmu_host_written(&self.c.m, a, nn)
 
     def translate(self, uint32_t lin, bint write=False, bint user=False):
         """Linear -> physical as the guest would (sets A/D bits); None on a

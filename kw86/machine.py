@@ -13,7 +13,8 @@ Memory (physical unless named *_virt):
     read_virt(va, n, user=False) -> bytes | None     through the guest's paging
     write_virt(va, data, user=False) -> bool          (A/D bits set; None/False
     translate(va, write=False, user=False) -> pa|None  = the guest would #PF)
-    flush_tlb()               after changing page tables from Python
+    flush_tlb()               (host writes to pages a page walk has read, i.e.
+                              page directories/tables, flush the TLB already)
 Registers and descriptor state:
     get_reg(name) / set_reg(name, v): eax..edi, ax.., al.., eip, eflags, cr0,
         cr2, cr3, cr4, dr0-3/6/7, es/cs/ss/ds/fs/gs (selector only), cpl
@@ -263,7 +264,9 @@ class Machine:
         return self.core.translate(lin & 0xFFFFFFFF, write, user)
 
     def flush_tlb(self):
-        """Call after changing page tables from Python."""
+        """Drop all cached translations.  Host writes (write/fill) to pages
+        that a page walk has read flush automatically; this is for the rest
+        (e.g. after set_cr with the same CR3)."""
         self.core.flush_tlb()
 
     # ---- registers ----------------------------------------------------------

@@ -61,6 +61,7 @@ ctypedef struct Mmu:
     uint32_t npages         # mem_size >> 12
     uint8_t* ones           # a 4 KiB page of 0xFF: what unbacked physical reads see
     uint8_t* code_pages     # per physical page: 1 if the dcache may hold instructions from it
+    uint8_t* pt_pages       # per physical page: 1 if a page walk read it (a PD or PT page)
     DEnt* dcache            # KW_DC_SIZE slots indexed by phys & (KW_DC_SIZE-1)
     TlbEnt tlb[2][KW_TLB_SIZE]  # [0] supervisor, [1] user (CPL 3)
     uint32_t cr3            # page directory base (copy of Cpu.cr3)
@@ -91,6 +92,7 @@ cdef void mmu_invlpg(Mmu* m, uint32_t lin) noexcept nogil
 cdef void mmu_phys_written(Mmu* m, uint32_t phys, uint32_t n) noexcept nogil
 cdef void mmu_mark_code(Mmu* m, uint32_t phys_page) noexcept nogil
 cdef void mmu_dcache_flush(Mmu* m) noexcept nogil
+cdef void mmu_host_written(Mmu* m, uint32_t phys, uint32_t n) noexcept nogil
 
 # --- fast paths (inlined into the executor) ---
 

@@ -10,9 +10,11 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 cdef inline uint32_t phys_rd32(Mmu* m, uint32_t pa) noexcept nogil:
     # Page-table reads: an entry outside RAM reads as 0 (not present), so a
     # wild CR3 or PDE gives the guest a #PF and never touches the host.
+    # The page is remembered as a paging structure (see mmu_host_written).
     cdef uint32_t v
     if pa > m.mem_size - 4:
         return 0
+    m.pt_pages[pa >> 12] = 1
     memcpy(&v, m.mem + pa, 4)
     return v
 
@@ -32,8 +34,10 @@ cdef int mmu_init(Mmu* m, uint32_t mem_size) noexcept nogil:
     m.mem = <uint8_t*>calloc(mem_size, 1)
     m.ones = <uint8_t*>malloc(4096)
     m.code_pages = <uint8_t*>calloc(mem_size >> 12, 1)
+    m.pt_pages = <uint8_t*>calloc(mem_size >> 12, 1)
     m.dcache = <DEnt*>malloc(sizeof(DEnt) * KW_DC_SIZE)
-    if m.mem == NULL or m.ones == NULL or m.code_pages == NULL or m.dcache == NULL:
+    if (m.mem == NULL or m.ones == NULL or m.code_pages == NULL or m.dcache == NULL
+            or m.pt_pages == NULL):
         mmu_free(m)
         return -1
     memset(m.ones, 0xFF, 4096)
@@ -49,10 +53,12 @@ cdef void mmu_free(Mmu* m) noexcept nogil:
     free(m.mem)
     free(m.ones)
     free(m.code_pages)
+    free(m.pt_pages)
     free(m.dcache)
     m.mem = NULL
     m.ones = NULL
     m.code_pages = NULL
+    m.pt_pages = NULL
     m.dcache = NULL
     m.mem_size = 0
     m.npages = 0
@@ -120,6 +126,26 @@ cdef void mmu_phys_written(Mmu* m, uint32_t phys, uint32_t n) noexcept nogil:
                 if m.dcache[idx].tag != KW_DC_NOTAG and (m.dcache[idx].tag >> 1) == a:
                     m.dcache[idx].tag = KW_DC_NOTAG
                 a += 1
+        page += 1
+
+
+cdef void mmu_host_written(Mmu* m, uint32_t phys, uint32_t n) noexcept nogil:
+    """The host (Python) wrote physical [phys, phys+n): drop decoded
+    instructions there, and flush the TLB if a page walk ever read one of
+    those pages (a page directory or table), so Python's page-table edits
+    take effect without an explicit flush."""
+    cdef uint32_t page, last
+    if n == 0:
+        return
+    mmu_phys_written(m, phys, n)
+    last = (phys + n - 1) >> 12
+    if last >= m.npages:
+        last = m.npages - 1
+    page = phys >> 12
+    while page <= last:
+        if m.pt_pages[page]:
+            mmu_flush(m)
+            return
         page += 1
 
 

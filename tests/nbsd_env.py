@@ -108,3 +108,61 @@ class Env:
             out += abi.unpack_dirents(self.read(b, n), abiv)
         self.ok("close", fd)
         return out
+
+
+# -- guest test programs (tests/guest/*.c) -------------------------------------
+#
+# Compiled with userland/build.py's flags against the libc and crt0 it has
+# built (userland/.obj), into tests/guest/.build, once per source change.
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(TESTS)
+GUEST_SRC = os.path.join(TESTS, "guest")
+GUEST_OUT = os.path.join(GUEST_SRC, ".build")
+SYSROOT = os.path.join(REPO, "kw86", "sysroot")
+
+
+def _userland_build():
+    spec = importlib.util.spec_from_file_location(
+        "kw86_userland_build", os.path.join(REPO, "userland", "build.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def guest_program(name):
+    """Path of tests/guest/NAME.c built as a NetBSD/i386 executable, or None
+    (with the reason in guest_program.why) if it cannot be built here."""
+    src = os.path.join(GUEST_SRC, name + ".c")
+    out = os.path.join(GUEST_OUT, name)
+    b = _userland_build()
+    obj = os.path.join(REPO, "userland", ".obj")
+    libc = os.path.join(obj, "libc.a")
+    crt0 = sorted(os.path.join(obj, "crt", f) for f in os.listdir(os.path.join(obj, "crt"))
+                  if f.endswith(".o")) if os.path.isdir(os.path.join(obj, "crt")) else []
+    if not os.path.exists(libc) or not crt0:
+        guest_program.why = "userland libc not built (python userland/build.py)"
+        return None
+    if os.path.exists(out) and os.path.getmtime(out) >= max(
+            os.path.getmtime(p) for p in [src, libc] + crt0):
+        return out
+    os.makedirs(GUEST_OUT, exist_ok=True)
+    with open(os.path.join(GUEST_OUT, ".gitignore"), "w") as f:
+        f.write("*\n")
+    inc = ["-I", os.path.join(REPO, "userland", "include"),
+           "-I", os.path.join(obj, "gen", "include")]
+    zig = [sys.executable, "-m", "ziglang", "cc"]
+    o = out + ".o"
+    for cmd in (zig + b.CFLAGS + inc + ["-c", src, "-o", o],
+                zig + b.LDFLAGS + crt0 + [o, libc, "-o", out + ".tmp"]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode:
+            guest_program.why = f"cannot build {name}: {r.stderr.strip()[:2000]}"
+            return None
+    os.replace(out + ".tmp", out)
+    return out

@@ -438,11 +438,12 @@ def test_pse_4mib_pages_and_invlpg():
     m.run(10)
     assert m.get_reg("eax") == 0x44332211
     assert m.read_u32(PD + 8) & 0x20                    # accessed
-    # remap without invlpg: the stale translation is still used (as a TLB would)
-    m.write_u32(PD + 4 * 2, 0x00000000)
+    # the guest unmaps it without invlpg: the stale translation is still used
+    m.write(KTEXT + 0x400, bytes.fromhex("c70508001000 00000000"     # mov dword [PD+8], 0
+                                         "8b1534128000 cc"))         # mov edx, [0x801234]; int3
     m.set_reg("eip", KTEXT + 0x400)
-    m.run(10)
-    assert m.get_reg("eax") == 0x44332211
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.get_reg("edx") == 0x44332211
     m.write(KTEXT + 0x400, bytes.fromhex("0f013d34128000"   # invlpg [0x801234]
                                          "a134128000 cc"))  # mov eax, [0x801234]; int3
     m.set_reg("eip", KTEXT + 0x400)
@@ -559,3 +560,17 @@ def test_segment_load_checks():
     m.write(UTEXT + 7, bytes.fromhex("a100000000"))     # ... until it is used
     e = m.run(10).exception
     assert (e.vector, e.error_code) == (13, 0)
+
+
+def test_host_page_table_edits_take_effect_without_a_flush():
+    m = make_env(cpl=0, paging=True)
+    m.intercept = {3, 14}
+    m.write(0x66000, b"\x01\0\0\0")
+    m.write(0x67000, b"\x02\0\0\0")
+    m.write(KTEXT + 0x400, bytes.fromhex("a100600600 cc"))   # mov eax, [0x66000]; int3
+    m.run(10)
+    assert m.get_reg("eax") == 1
+    m.write_u32(PT0 + 4 * 0x66, 0x67000 | 3)           # Python remaps the page
+    m.set_reg("eip", KTEXT + 0x400)
+    m.run(10)
+    assert m.get_reg("eax") == 2

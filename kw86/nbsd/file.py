@@ -330,7 +330,7 @@ class PipeFile(File):
         space = pp.capacity - len(pp.buf)
         if space <= 0 or (n <= abi.PIPE_BUF and space < n):
             self._block(pp)
-        # Known gap: a blocking write larger than the free space returns short.
+        # a short count: do_write goes on (and sleeps) for a blocking fd
         k = min(space, n)
         pp.buf += data[:k]
         pp.mtime = pp._now()

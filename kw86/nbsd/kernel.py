@@ -114,7 +114,10 @@ class VM:
     def protect(self, va, prot):
         a = self._pte_addr(va, False)
         if a is not None and va in self.pages:
-            self.m.write_u32(a, self.pages[va] | PG_V | PG_U |
+            # PROT_NONE: the frame stays ours but the page is not present, so
+            # every access (and the kernel's copyin/copyout) faults
+            self.m.write_u32(a, self.pages[va] | PG_U |
+                             (PG_V if prot & 7 else 0) |
                              (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
 
     def unmap(self, va):
@@ -247,15 +250,40 @@ class Process(Proc):
         self.want_resched = False
         self.ticks = 0
         self.status = None
+        self.blocked = None             # (frame, gate return) of a sleeping call
+        self.wpartial = None            # (call key, bytes written) of a blocked write
+        self.oldmask = None             # sigsuspend: the mask to restore
 
     def _fault(self, va, write):
         return self.vm is not None and self.vm.fault(va, write)
 
     def post_signal(self, sig):
         super().post_signal(sig)
+        if self.state != "sleep":
+            return
+        if self.sigmask & abi.sigbit(sig) and sig != abi.NBSD_SIGKILL:
+            return                              # stays pending
         act = self.sigacts.get(sig)
-        if self.state == "sleep" and sig in SIG_KILL and (act is None or act[0] == abi.NBSD_SIG_DFL):
-            self.kernel._setrun(self)          # a fatal signal ends the sleep
+        handler = abi.NBSD_SIG_DFL if act is None else act[0]
+        if handler == abi.NBSD_SIG_DFL:
+            if sig in SIG_KILL:
+                self.kernel._setrun(self)      # a fatal signal ends the sleep
+            return
+        if handler == abi.NBSD_SIG_IGN:
+            return
+        # A caught signal ends the sleep (NetBSD tsleep with PCATCH): the call
+        # returns EINTR after the handler, or is restarted with SA_RESTART;
+        # a write that already moved data returns its count; sigsuspend
+        # always returns EINTR.
+        if self.blocked is not None:
+            wp = self.wpartial
+            if wp is not None and wp[1]:
+                self.wpartial = None
+                trap.interrupt(self, wp[1])
+            elif not act[2] & abi.NBSD_SA_RESTART or self.oldmask is not None:
+                self.wpartial = None
+                trap.interrupt(self)
+        self.kernel._setrun(self)
 
 
 class Kernel:
@@ -423,7 +451,9 @@ class Kernel:
                 # preemptible: user mode, or a kernelware (CPL 0 on a user stack,
                 # outside kernel text), exactly the paper's IDT-hook test
                 if tf["cs"] & 3 or (tf["esp"] < abi.USRSTACK and tf["eip"] < abi.KERNBASE):
-                    self._check_signals(p, fesp)
+                    if p.siglist:
+                        self._check_signals(p, fesp)
+                        fesp = self.m.get_reg("esp")   # a kernelware's frame may move
                     p.ticks += 1
                     if p.ticks >= RRTICKS and self.runq:
                         self._preempt(p, fesp)
@@ -467,6 +497,8 @@ class Kernel:
 
     def _switch_away(self, p, fesp):
         p.saved_esp = fesp
+        if self.cur is p:
+            self.cur = None             # not running: a wakeup must queue it
         while self.final_status is None:        # (pid 1 may die on the way)
             q = self._pick()
             if q is None:
@@ -542,6 +574,8 @@ class Kernel:
                 p.siglist = keep + p.siglist
                 self._kill(p, sig)
         p.siglist = keep + p.siglist
+        if p.oldmask is not None and p.blocked is None:
+            p.sigmask, p.oldmask = p.oldmask, None     # sigsuspend ended, no handler ran
 
     def _sendsig(self, p, fesp, sig, **info):
         try:

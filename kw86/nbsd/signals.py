@@ -12,8 +12,9 @@ Frames: a user process has a full trap frame on its kernel stack.  A
 kernelware in a system call has the gate's frame, whose return is emulated
 (trap.py): its "interrupted context" is the return from the gate, and the
 handler is entered the same way (`[eflags][eip]` under tf_esp).  A
-kernelware interrupted at CPL 0 has a short frame on its own stack; delivery
-waits for its next system call.
+kernelware interrupted at CPL 0 (timer, fault) has a short frame on its own
+stack: the signal frame is built below it and the short frame is moved
+below that, so its iret enters the handler with esp at the signal frame.
 """
 import struct
 
@@ -51,12 +52,17 @@ def _resume_at(p, tf, eip, esp, eflags):
 def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     """Deliver sig to its handler; False when the frame cannot take it now."""
     tf = boot.read_frame(fesp)
-    if tf.get("short"):
-        return False
+    short = tf.get("short")
     handler, mask, flags, tramp = p.sigacts[sig]
     ctx = context_of(p, tf)
-    fp = ((ctx["esp"] - SIGFRAME_SIZE) & ~15) & 0xffffffff
-    uc = abi.pack_ucontext(ctx, sigmask=p.sigmask, stack=(0, 0, abi.NBSD_SS_DISABLE),
+    # A short frame (a kernelware interrupted at CPL 0) lies on the process's
+    # own stack just below the interrupted esp: the signal frame goes below it.
+    fp = (((fesp if short else ctx["esp"]) - SIGFRAME_SIZE) & ~15) & 0xffffffff
+    # sigsuspend(2): the handler's context carries the mask from before the call
+    saved_mask = p.sigmask
+    if getattr(p, "oldmask", None) is not None:
+        saved_mask, p.oldmask = p.oldmask, None
+    uc = abi.pack_ucontext(ctx, sigmask=saved_mask, stack=(0, 0, abi.NBSD_SS_DISABLE),
                            tlsbase=p.tls_base)
     si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
     frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
@@ -66,6 +72,15 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     if flags & abi.NBSD_SA_RESETHAND:
         p.sigacts.pop(sig, None)
     eflags = ctx["eflags"] & ~PSL_CLEARSIG
+    if short:
+        # same-privilege iret pops no esp: move the frame to just below the
+        # signal frame, so that the iret leaves esp = fp, and point the CPU
+        # (parked in the hypercall on this frame) at the moved copy
+        tf.update(eip=handler, eflags=eflags)
+        nf = fp - 64
+        boot.write_frame(nf, tf)
+        boot.m.set_reg("esp", nf)
+        return True
     if tf["trapno"] != T_KW86_GATE:
         # NetBSD's sendsig: the GDT user selectors
         tf.update(cs=abi.UCODE_G, ds=abi.UDATA_G, es=abi.UDATA_G, ss=abi.UDATA_G)

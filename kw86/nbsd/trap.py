@@ -82,6 +82,7 @@ def syscall(boot, p, fesp):
     mem = p.mem
     # int $0x80: args at user esp+4; the gate: its own return address is at
     # esp, so the args are at esp+8.
+    p.blocked = None
     res = dispatch(p, eax, uesp + 4 if gate else uesp)
     err = res.error
     if err == abi.EJUSTRETURN:
@@ -104,6 +105,8 @@ def syscall(boot, p, fesp):
         ret = _W.unpack(mem.copyin(uesp, 4))[0]      # Fault: the kernel kills it
         esp = uesp + 4
         eip = ret
+        if res.block is not None:
+            p.blocked = (fesp, ret)     # a signal may end the sleep with EINTR
         if restart:
             k = call_insn_length(mem.copyin(ret - 7, 7)) if ret >= 7 else 0
             if not k:
@@ -112,5 +115,35 @@ def syscall(boot, p, fesp):
         ef = (eflags & ~abi.PSL_IOPL) | abi.PSL_I | abi.PSL_MBO
         mem.copyout(esp - 8, struct.pack("<II", ef, eip))
         m.write_virt(fesp + 64, _W.pack(esp - 8))
+    elif res.block is not None:
+        p.blocked = (fesp, None)
     m.write_virt(fesp + 32, bytes(f[32:64]))
     return res
+
+
+def interrupt(p, value=None):
+    """End p's sleep in a system call (p.blocked, set above): the call returns
+    EINTR, or `value` (a count already transferred) with the carry clear,
+    instead of being restarted.  p need not be the running process: its frame
+    is in kernel memory, the gate's return words on its own stack."""
+    fesp, ret = p.blocked
+    p.blocked = None
+    m = p.kernel.m
+    f = bytearray(m.read_virt(fesp, 64))
+    eflags = _W.unpack_from(f, EFLAGS)[0]
+    if value is None:
+        _W.pack_into(f, EAX, abi.EINTR)
+        eflags |= abi.PSL_C
+    else:
+        _W.pack_into(f, EAX, value & 0xffffffff)
+        eflags &= ~abi.PSL_C
+    _W.pack_into(f, EFLAGS, eflags)
+    if ret is None:                     # int $0x80: undo the back-up of tf_eip
+        eip = _W.unpack_from(f, EIP)[0]
+        _W.pack_into(f, EIP, (eip + _W.unpack_from(f, ERR)[0]) & 0xffffffff)
+    else:                               # the gate: [eflags][eip] under tf_esp
+        sp = _W.unpack(m.read_virt(fesp + ESP, 4))[0]
+        ef = _W.unpack(p.vm.read(sp, 4))[0]
+        ef = (ef | abi.PSL_C) if value is None else (ef & ~abi.PSL_C)
+        p.vm.write(sp, struct.pack("<II", ef, ret))
+    m.write_virt(fesp + 32, bytes(f[32:64]))

@@ -127,6 +127,8 @@ ROWS = [
       fs.sys_preadv),
     R(290, "pwritev", "int fd, const struct iovec *iovp, int iovcnt, int PAD, off_t offset",
       fs.sys_pwritev),
+    R(292, "__sigpending14", "sigset_t *set", vm.sys___sigpending14),
+    R(294, "__sigsuspend14", "const sigset_t *set", vm.sys___sigsuspend14),
     R(293, "__sigprocmask14", "int how, const sigset_t *set, sigset_t *oset", vm.sys___sigprocmask14),
     R(296, "__getcwd", "char *bufp, size_t length", fs.sys___getcwd),
     R(305, "issetugid", "", ident.sys_issetugid),

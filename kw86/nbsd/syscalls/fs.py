@@ -11,7 +11,7 @@ from kw86.nbsd import abi
 from kw86.nbsd.abi import (EBADF, EEXIST, EFTYPE, EINVAL, EISDIR, ELOOP, ENOENT,
                            ENOTDIR, EPERM, EPIPE, ERANGE, EXDEV, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock
-from kw86.nbsd.file import DevFile, VnodeFile, make_pipe
+from kw86.nbsd.file import DevFile, PipeFile, VnodeFile, make_pipe
 from kw86.nbsd.vfs import VDIR, VLNK, VREG, VCHR, VEXEC, VREAD, VWRITE, Cred, access, \
     check_sticky
 
@@ -78,6 +78,15 @@ def do_write(p, f, buf, n, off=None):
     if n > SSIZE_MAX:
         raise Errno(EINVAL)
     total = 0
+    # A blocking write to a pipe or tty moves all its data (POSIX): when it
+    # must sleep half-way, the count so far is kept in p.wpartial and the
+    # restarted call goes on from there (a signal then returns the count).
+    key = (id(f), buf, n)
+    wp = getattr(p, "wpartial", None)
+    if wp is not None:
+        p.wpartial = None
+        if wp[0] == key:
+            total = wp[1]
     try:
         while total < n or n == 0:
             want = min(CHUNK, n - total)
@@ -85,11 +94,14 @@ def do_write(p, f, buf, n, off=None):
             try:
                 k = f.write(p, data) if off is None else f.pwrite(p, data, off + total)
             except (WouldBlock, Errno) as e:
+                if total and isinstance(e, WouldBlock) and hasattr(p, "wpartial"):
+                    p.wpartial = (key, total)
+                    raise
                 if total and (isinstance(e, WouldBlock) or e.errno == abi.EAGAIN):
                     break
                 raise
             total += k
-            if n == 0 or k < want:
+            if n == 0 or (k < want and not isinstance(f, PipeFile)):
                 break
     except Errno as e:
         if e.errno == EPIPE:

@@ -172,12 +172,23 @@ def sys_mprotect(p, addr, length, prot):
     if addr & (PAGE - 1) or prot & ~7:
         raise Errno(EINVAL)
     end = addr + ((length + PAGE - 1) & ~(PAGE - 1))
-    for r in vm.regions:
-        if r.start >= addr and r.end <= end:
-            r.prot = prot
     for va in range(addr, end, PAGE):
         if vm.region_at(va) is None:
             raise Errno(ENOMEM)
+    # split the regions the range cuts, so that demand paging sees the new prot
+    from kw86.nbsd.kernel import Region
+    out = []
+    for r in vm.regions:
+        if r.end <= addr or r.start >= end or r.kind == "heap":
+            out.append(r)
+            continue
+        if r.start < addr:
+            out.append(Region(r.start, addr, r.prot, r.kind))
+        out.append(Region(max(r.start, addr), min(r.end, end), prot, r.kind))
+        if r.end > end:
+            out.append(Region(end, r.end, r.prot, r.kind))
+    vm.regions[:] = out
+    for va in range(addr, end, PAGE):
         vm.protect(va, prot)
     vm.m.flush_tlb()
 
@@ -241,6 +252,28 @@ def sys___sigprocmask14(p, how, set_, oset):
         else:
             raise Errno(EINVAL)
         p.sigmask = mask
+
+
+def sys___sigsuspend14(p, set_):
+    """Sleep with a temporary mask until a signal is caught: always EINTR,
+    the handler's context carries the old mask (sendsig, p.oldmask)."""
+    new = abi.unpack_sigset(p.mem.copyin(set_, 16))
+    new &= ~(abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP))
+    if getattr(p, "oldmask", None) is None:
+        p.oldmask = getattr(p, "sigmask", 0)
+    p.sigmask = new
+    acts = getattr(p, "sigacts", {})
+    for sig in p.siglist:
+        if not new & abi.sigbit(sig) and acts.get(sig, (abi.NBSD_SIG_DFL,))[0] != abi.NBSD_SIG_IGN:
+            raise Errno(abi.EINTR)          # already pending: deliver it now
+    raise WouldBlock(("sigsuspend", p.pid))
+
+
+def sys___sigpending14(p, set_):
+    mask = 0
+    for sig in p.siglist:
+        mask |= abi.sigbit(sig)
+    p.mem.copyout(set_, abi.pack_sigset(mask))
 
 
 def sys_kill(p, pid, signum):
