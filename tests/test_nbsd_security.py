@@ -216,3 +216,72 @@ def test_names_with_slashes_never_reach_host(world):
         with pytest.raises(Errno):
             root.create(bad, 0o644, world.p.cred)
     world.check()
+
+
+RO_ATTACKS = [
+    ("open", ("/ro/file", NBSD_O_WRONLY, 0)),
+    ("open", ("/ro/file", NBSD_O_RDWR | NBSD_O_TRUNC, 0)),
+    ("open", ("/ro/new", C, 0o666)),
+    ("open", ("/ro/sub/new", C, 0o666)),
+    ("unlink", ("/ro/file",)),
+    ("mkdir", ("/ro/d", 0o777)),
+    ("rmdir", ("/ro/sub",)),
+    ("rename", ("/ro/file", "/ro/file2")),
+    ("symlink", ("/etc/passwd", "/ro/sym")),
+    ("link", ("/ro/file", "/ro/hard")),
+    ("chmod", ("/ro/file", 0o777)),
+    ("chown", ("/ro/file", 1, 1)),
+    ("truncate", ("/ro/file", 0)),
+    ("__utimes50", ("/ro/file", 0)),
+]
+
+
+@pytest.mark.parametrize("name,args", RO_ATTACKS, ids=[f"{n}{a[0]}" for n, a in RO_ATTACKS])
+def test_read_only_bind_is_read_only(tmp_path, name, args):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "etc").mkdir()
+    (tmp_path / "r" / "etc" / "passwd").write_bytes(b"root:*:0:0::/root:/bin/sh\n")
+    shared = tmp_path / "shared"
+    (shared / "sub").mkdir(parents=True)
+    (shared / "file").write_bytes(b"data")
+    before = snapshot(shared)
+    env = Env(tmp_path / "r", binds=[f"{shared}:/ro:ro"])
+    assert env.err(name, *args) == abi.EROFS
+    assert snapshot(shared) == before
+    fd = env.ok("open", "/ro/file", 0, 0)                      # reading still works
+    assert env.read_fd(fd, 4) == b"data"
+
+
+def test_symlink_loops_and_long_chains(world):
+    env = world
+    root = env.root
+    os.symlink("loop_b", root / "loop_a")
+    os.symlink("loop_a", root / "loop_b")
+    assert env.err("open", "/loop_a", 0, 0) == abi.ELOOP
+    assert env.err("open", "/loop_a", C, 0o666) == abi.ELOOP
+    # a chain of 20 links ending outside: resolves inside the root (ENOENT)
+    for i in range(20):
+        os.symlink(f"c{i + 1}" if i < 19 else "../../../outside/secret.txt", root / f"c{i}")
+    assert env.err("open", "/c0", 0, 0) == abi.ENOENT
+    assert env.err("open", "/c0", C, 0o666) == abi.ENOENT
+    # a chain longer than MAXSYMLINKS (32): ELOOP, nothing created
+    for i in range(40):
+        os.symlink(f"d{i + 1}", root / f"d{i}")
+    assert env.err("open", "/d0", C, 0o666) == abi.ELOOP
+    env.check()
+
+
+def test_writing_through_dev_names_never_reaches_host(world):
+    env = world
+    # /dev/stdout etc. are the process's own fds, never host files
+    for dev in ("/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/tty"):
+        r = env.call("open", dev, NBSD_O_WRONLY | NBSD_O_TRUNC | abi.NBSD_O_CREAT, 0o666)
+        if r.error == 0:
+            env.write_fd(r.eax, b"x")
+    for name in ("chmod", "chown"):
+        args = ("/dev/null", 0o777) if name == "chmod" else ("/dev/null", 1, 1)
+        env.call(name, *args)
+    assert env.err("open", "/dev/../../outside/secret.txt", C, 0o666) in (abi.ENOENT,
+                                                                            abi.EPERM)
+    assert not (env.root / "dev").exists()
+    env.check()

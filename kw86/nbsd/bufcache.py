@@ -94,13 +94,17 @@ class BufCache:
     at EOF) and `strategy_write(offset, data)`.
     """
 
-    def __init__(self, phys, base, nbufs, bsize=DEFAULT_BSIZE, charge=None):
+    def __init__(self, phys, base, nbufs, bsize=DEFAULT_BSIZE, charge=None, kcharge=None,
+                 lookup_cost=0):
         if nbufs < 2:
             raise ValueError("the buffer cache needs at least 2 buffers")
         self.phys = phys
         self.base = base
         self.bsize = bsize
         self.charge = charge or (lambda cycles: None)
+        # kernel-cost table: getblk's hash lookup, per block looked up
+        self.kcharge = kcharge if lookup_cost else None
+        self.lookup_cost = lookup_cost
         self.free = [Buf(base + i * bsize, bsize) for i in range(nbufs)]
         self.lru = OrderedDict()        # (key, blkno) -> Buf, oldest first
         self.stats = dict(hits=0, misses=0, reads=0, writes=0, disk_cycles=0)
@@ -121,6 +125,8 @@ class BufCache:
     def getblk(self, vp, blkno):
         """The buffer for (vp, blkno), allocated (contents unspecified) if absent."""
         k = (vp.cache_key, blkno)
+        if self.kcharge is not None:
+            self.kcharge(self.lookup_cost)
         b = self.lru.get(k)
         if b is not None:
             self.lru.move_to_end(k)
@@ -142,6 +148,8 @@ class BufCache:
         k = (vp.cache_key, blkno)
         b = self.lru.get(k)
         if b is not None:
+            if self.kcharge is not None:
+                self.kcharge(self.lookup_cost)
             self.stats["hits"] += 1
             self.lru.move_to_end(k)
             b.vp = vp

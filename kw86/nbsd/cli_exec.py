@@ -154,7 +154,9 @@ def run(args):
         pass
     if args.stats:
         m = k.m
-        print(f"kw86: {m.instructions} instructions, {m.cycles} cycles, "
+        guest, table, disk, idle = k.cycle_split()
+        print(f"kw86: {m.instructions} instructions, {m.cycles} cycles "
+              f"({guest} executed, {table} kernel-cost table, {disk} disk, {idle} idle), "
               f"syscalls: {k.stats['syscalls_trap']} trap / {k.stats['syscalls_gate']} call, "
               f"{k.stats['page_faults']} page faults, {dt:.3f} s host, "
               f"{m.instructions / dt / 1e6 if dt else 0:.1f} MIPS", file=sys.stderr)

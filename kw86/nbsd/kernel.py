@@ -291,9 +291,10 @@ class Kernel:
 
     def __init__(self, root, mem_size=64 << 20, bufcache_bytes=4 << 20, mfs_size=32 << 20,
                  binds=(), profile="celeron500", stdin=0, stdout=1, stderr=2, strace=None,
-                 epoch_ns=DEFAULT_EPOCH_NS, user=None, hdd=True):
-        from kw86.machine import Machine
+                 epoch_ns=DEFAULT_EPOCH_NS, user=None, hdd=True, hz=100, quantum=RRTICKS):
+        from kw86.machine import Machine, load_profile
         self.m = Machine(mem_size=mem_size, profile=profile)
+        kcosts = load_profile(profile)[2].get("kernel", {})
         self.boot = Boot(self.m, bufcache_bytes=bufcache_bytes)
         if epoch_ns is None:
             env = os.environ.get("KW86_EPOCH")
@@ -303,7 +304,11 @@ class Kernel:
         self.sys = System(root, phys=self.m, bufcache_base=self.boot.bufcache_base,
                           bufcache_bytes=bufcache_bytes, mfs_size=mfs_size, binds=binds,
                           clock=self.clock, console=self.console, charge=self.m.add_cycles,
-                          strace=strace, hdd=hdd)
+                          strace=strace, hdd=hdd, kcosts=kcosts)
+        kc = self.sys.kcost
+        self._copy_start, self._copy_byte = kc["copy_start"], kc["copy_byte"]
+        self._syscall_cost = kc["syscall"]
+        self.idle_cycles = 0            # clock jumps while every process sleeps
         self.sys.kernel = self
         self.sys.sysinfo["physmem"] = mem_size
         self.sys.procs = {}
@@ -315,16 +320,24 @@ class Kernel:
         self.final_status = None
         add_wakeup_listener(self._wakeup)
         self.m.set_port_handler(HCALL_PORT, write=self._hcall, free=True)
-        self.m.set_timer(hz=100)
+        self.hz = hz                    # the timer (NetBSD: 100) and the round-robin
+        self.quantum = quantum          # quantum in ticks (tests shorten both)
+        self.m.set_timer(hz=hz)
 
     # -- time ------------------------------------------------------------------
     def clock(self):
         return self.epoch_ns + self.m.cycles * 10**9 // self.m.clock_hz
 
     def charge_copy(self, nbytes):
-        # copyin/copyout stand for `rep movsl`: about 1 clock per dword in L1
-        # (cycle-model.md §4 table, 0.2 clk/byte fast strings) [E]
-        self.m.add_cycles((nbytes + 3) // 4)
+        # copyin/copyout stand for `rep movsl`: the kernel-cost table's
+        # copy_start + copy_byte per byte (cycle-model.md §4a)
+        self.sys.kcharge(self._copy_start + nbytes * self._copy_byte)
+
+    def cycle_split(self):
+        """Where the guest clock came from: (executed guest instructions,
+        kernel-cost table, disk model, idle clock jumps)."""
+        table, disk = self.sys.kcycles, self.sys.bufcache.stats["disk_cycles"]
+        return self.m.cycles - table - disk - self.idle_cycles, table, disk, self.idle_cycles
 
     # -- processes ---------------------------------------------------------------
     def _stdio(self, p):
@@ -413,6 +426,7 @@ class Kernel:
             if value in (HC_SYSCALL, HC_GATE):
                 self.stats["syscalls_gate" if value == HC_GATE else "syscalls_trap"] += 1
                 p.frame_esp = fesp
+                self.sys.kcharge(self._syscall_cost)
                 res = trap.syscall(self.boot, p, fesp)
                 if p.fork_child is not None:
                     self._finish_fork(p, fesp)
@@ -455,7 +469,7 @@ class Kernel:
                         self._check_signals(p, fesp)
                         fesp = self.m.get_reg("esp")   # a kernelware's frame may move
                     p.ticks += 1
-                    if p.ticks >= RRTICKS and self.runq:
+                    if p.ticks >= self.quantum and self.runq:
                         self._preempt(p, fesp)
         except Exit as e:
             self._exit(p, e.status)
@@ -536,7 +550,9 @@ class Kernel:
             elif wait is None:
                 return None
             if deadlines:
-                self.m.add_cycles(max(0, min(deadlines) - self.m.cycles))
+                jump = max(0, min(deadlines) - self.m.cycles)
+                self.idle_cycles += jump
+                self.m.add_cycles(jump)
 
     def _switch_to(self, q):
         """Resume q where it is parked; False if it died on a pending signal."""

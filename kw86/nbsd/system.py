@@ -27,18 +27,42 @@ def parse_bind(spec):
     return parts[0], parts[1], ro
 
 
+# The kernel-cost table: cycles of kernel work done in Python (the `[kernel]`
+# section of a cycle profile, each entry with its basis in cycle-model.md).
+# Zero without a profile (the tests without a machine).
+KERNEL_COSTS = dict(syscall=0, namei_component=0, getdents_entry=0, bcache_lookup=0,
+                    copy_start=0, copy_byte=0.0)
+DISK_KEYS = ("disk_overhead_ms", "disk_seek_ms", "disk_latency_ms", "disk_rate_bytes_per_s")
+
+
 class System:
 
     def __init__(self, root, phys=None, bufcache_base=0, bufcache_bytes=4 << 20,
                  bsize=8192, mfs_size=32 << 20, mfs_at="/tmp", binds=(), clock=None,
-                 console=None, charge=None, hdd=True, strace=None, seed=0x4b57):
+                 console=None, charge=None, hdd=True, strace=None, seed=0x4b57,
+                 kcosts=None):
         from kw86.nbsd.vfs import makedev
         self.clock = clock or (lambda: 0)
+        self._charge = charge
+        self.kcost = dict(KERNEL_COSTS)
+        disk_args = {}
+        for k, v in (kcosts or {}).items():
+            if k in DISK_KEYS:
+                disk_args[k[5:] if k != "disk_rate_bytes_per_s" else "rate_bytes_per_s"] = v
+            elif k in KERNEL_COSTS:
+                self.kcost[k] = v
+            else:
+                raise ValueError(f"unknown kernel cost {k!r} (known: "
+                                 f"{', '.join(list(KERNEL_COSTS) + list(DISK_KEYS))})")
+        self.kcycles = 0                # cycles charged from the kernel-cost table
         self.phys = phys if phys is not None else BytesPhysMem(bufcache_base + bufcache_bytes)
         self.bufcache = BufCache(self.phys, bufcache_base, bufcache_bytes // bsize, bsize,
-                                 charge=charge)
+                                 charge=charge, kcharge=self.kcharge,
+                                 lookup_cost=self.kcost["bcache_lookup"])
         self.vfs = VFS()
-        disk = DiskModel() if hdd else None
+        if self.kcost["namei_component"]:
+            self.vfs.on_namei = lambda n, c=self.kcost["namei_component"]: self.kcharge(n * c)
+        disk = DiskModel(**disk_args) if hdd else None
         rootm = HostMount(root, disk=disk)
         rootm.dev = makedev(0, 0)               # wd0a
         self.vfs.mount("/", rootm)
@@ -62,6 +86,14 @@ class System:
         self._rng = random.Random(seed)
         self.warned = set()             # syscall names already reported ENOSYS
         self.stderr = sys.stderr
+
+    def kcharge(self, cycles):
+        """Charge kernel work from the kernel-cost table (counted apart)."""
+        cycles = int(cycles)
+        if cycles:
+            self.kcycles += cycles
+            if self._charge is not None:
+                self._charge(cycles)
 
     def random_bytes(self, n):
         """Deterministic 'random' bytes (kern.arandom): seeded per run."""

@@ -102,18 +102,18 @@ def syscall(boot, p, fesp):
         eflags &= ~abi.PSL_C
     _W.pack_into(f, EFLAGS, eflags)
     if gate:
-        ret = _W.unpack(mem.copyin(uesp, 4))[0]      # Fault: the kernel kills it
+        ret = _W.unpack(mem.copyin_nocharge(uesp, 4))[0]     # Fault: the kernel kills it
         esp = uesp + 4
         eip = ret
         if res.block is not None:
             p.blocked = (fesp, ret)     # a signal may end the sleep with EINTR
         if restart:
-            k = call_insn_length(mem.copyin(ret - 7, 7)) if ret >= 7 else 0
+            k = call_insn_length(mem.copyin_nocharge(ret - 7, 7)) if ret >= 7 else 0
             if not k:
                 raise Fault(ret)
             eip = ret - k
         ef = (eflags & ~abi.PSL_IOPL) | abi.PSL_I | abi.PSL_MBO
-        mem.copyout(esp - 8, struct.pack("<II", ef, eip))
+        mem.copyout_nocharge(esp - 8, struct.pack("<II", ef, eip))
         m.write_virt(fesp + 64, _W.pack(esp - 8))
     elif res.block is not None:
         p.blocked = (fesp, None)

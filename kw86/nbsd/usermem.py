@@ -29,13 +29,32 @@ class UserMem:
             # read up to the next page boundary, so a string ending just
             # before an unmapped page still works
             chunk = min(maxlen - len(out), abi.PAGE_SIZE - ((addr + len(out)) & (abi.PAGE_SIZE - 1)))
-            data = self.copyin(addr + len(out), chunk)
+            data = self.copyin_nocharge(addr + len(out), chunk)
             i = data.find(b"\0")
             if i >= 0:
                 out += data[:i]
+                charge = getattr(self, "charge", None)
+                if charge is not None:
+                    charge(len(out) + 1)        # copyinstr copies up to the NUL
                 return bytes(out)
             out += data
         raise Errno(abi.ENAMETOOLONG)
+
+    # Accesses that stand for guest instructions, not for the kernel's
+    # copyin/copyout (the call gate's emulated `ret`): not charged.
+    def copyin_nocharge(self, addr, n):
+        c, self.charge = getattr(self, "charge", None), None
+        try:
+            return self.copyin(addr, n)
+        finally:
+            self.charge = c
+
+    def copyout_nocharge(self, addr, data):
+        c, self.charge = getattr(self, "charge", None), None
+        try:
+            self.copyout(addr, data)
+        finally:
+            self.charge = c
 
 
 class FlatUserMem(UserMem):

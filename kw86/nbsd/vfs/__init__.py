@@ -195,6 +195,7 @@ class VFS:
     def __init__(self):
         self.mounts = {}            # guest path tuple -> Mount
         self.root_mount = None
+        self.on_namei = None        # on_namei(ncomponents): the kernel-cost charge
 
     # -- mount table --------------------------------------------------------
     def mount(self, guest_path, mnt):
@@ -261,6 +262,8 @@ class VFS:
         root = ctx.root
         stack = list(root if path[:1] == b"/" else ctx.cwd)
         comps = deque(c for c in path.split(b"/") if c)
+        if self.on_namei is not None:
+            self.on_namei(len(comps))       # kernel-cost table: per component
         must_dir = path.endswith(b"/")
         links = 0
         if not comps:                       # "/" or "///"
@@ -308,8 +311,7 @@ class VFS:
             raise Errno(EINVAL)
         return stack
 
-    @staticmethod
-    def _expand(vp, stack, comps, root, links):
+    def _expand(self, vp, stack, comps, root, links):
         links += 1
         if links > MAXSYMLINKS:
             raise Errno(ELOOP)
@@ -318,7 +320,10 @@ class VFS:
             raise Errno(ENOENT)
         if target[:1] == b"/":
             stack[:] = list(root)
-        comps.extendleft(reversed([c for c in target.split(b"/") if c]))
+        more = [c for c in target.split(b"/") if c]
+        if self.on_namei is not None:
+            self.on_namei(len(more))
+        comps.extendleft(reversed(more))
         return links
 
     def lookup(self, ctx, path, follow=True):
