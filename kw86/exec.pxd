@@ -33,6 +33,7 @@ cdef enum:
     EV_TASKSWITCH = 6   # task gate / task switch needed: not supported
     EV_STOP = 7         # Cpu.stop_req was set
     EV_CYCLES = 8       # cycle limit reached
+    EV_BREAK = 9        # a host breakpoint (Cpu.bp_lin) before its instruction executed
 
 # Handler return codes
 cdef enum:
@@ -187,6 +188,11 @@ ctypedef struct Cpu:
     # --- memory ---
     Mmu m                   # guest memory, paging, TLB, decoded-instruction cache
     uint64_t attn           # the loop takes its slow path when cycles >= attn (timer, limits, irq)
+    uint32_t bp_lin[8]      # host breakpoints: linear addresses of instructions (EV_BREAK)
+    uint32_t bp_skip_lin    # resume: the breakpoint at this linear address runs once
+    uint8_t nbp             # number of host breakpoints
+    uint8_t bp_skip         # bp_skip_lin is armed
+    uint8_t _pad4[2]
     uint8_t fetch_buf[16]   # scratch: an instruction that crosses a page boundary
     DEnt cross              # scratch decode of such an instruction (not cached)
 

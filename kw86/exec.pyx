@@ -731,21 +731,23 @@ cdef int tss_stack(Cpu* c, int dpl, uint32_t* ss, uint32_t* esp) noexcept nogil:
             return RC_FAULT
     return 0
 
-cdef int check_new_ss(Cpu* c, uint32_t ss, int dpl, uint32_t* lo, uint32_t* hi, int vec_ts) noexcept nogil:
+cdef int check_new_ss(Cpu* c, uint32_t ss, int dpl, uint32_t* lo, uint32_t* hi, int vec_ts,
+                      uint32_t ext=0) noexcept nogil:
     """Checks on the SS from a TSS (vec_ts=1: #TS) or a return frame (#GP):
-    non-null, RPL == dpl, writable data, DPL == dpl, present (#SS)."""
+    non-null, RPL == dpl, writable data, DPL == dpl, present (#SS).  ext:
+    the EXT bit of the error code (delivery of a hardware event)."""
     cdef int r, vec = X_TS if vec_ts else X_GP
     if (ss & 0xFFFC) == 0:
-        return raise_exc_err(c, vec, 0)
+        return raise_exc_err(c, vec, ext)
     r = fetch_desc(c, ss, lo, hi)
     if r == -1:
-        return raise_exc_err(c, vec, ss & 0xFFFC)
+        return raise_exc_err(c, vec, (ss & 0xFFFC) | ext)
     if r:
         return r
-    if (ss & 3) != dpl or ((hi[0] >> 13) & 3) != dpl or ((hi[0] >> 8) & 0x1A) != 0x12:
-        return raise_exc_err(c, vec, ss & 0xFFFC)
+    if <int>(ss & 3) != dpl or <int>((hi[0] >> 13) & 3) != dpl or ((hi[0] >> 8) & 0x1A) != 0x12:
+        return raise_exc_err(c, vec, (ss & 0xFFFC) | ext)
     if not (hi[0] & 0x8000):
-        return raise_exc_err(c, X_SS, ss & 0xFFFC)
+        return raise_exc_err(c, X_SS, (ss & 0xFFFC) | ext)
     return 0
 
 cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals, int n,
@@ -829,7 +831,7 @@ cdef int deliver(Cpu* c, int vec, int has_err, uint32_t err, int soft, int ext,
         r = tss_stack(c, cdpl, &new_ss, &new_esp)
         if r:
             return r
-        r = check_new_ss(c, new_ss, cdpl, &slo, &shi, 1)
+        r = check_new_ss(c, new_ss, cdpl, &slo, &shi, 1, e)
         if r:
             return r
         seg_from_desc(&nss, new_ss, slo, shi | 0x100)
@@ -987,29 +989,16 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
         if r == DEC_MORE:
             raise_gp(c, 0)
             return NULL
-    if e.insn.fault == FAULT_UD:
-        fn = op_ud
-    elif e.insn.fault == FAULT_GP:
-        fn = op_gp0
-    else:
-        ri = row_info(e.insn.row)
-        if ri.attrs & ATTR_X87:
-            fn = op_x87
-        elif ri.attrs & ATTR_MMX:
-            fn = op_mmx
-        elif e.insn.op < NOPS_MAX:
-            fn = OPS[e.insn.op]
-        else:
-            fn = op_ud
-        if (e.insn.prefixes & PFX_LOCK) and not ((ri.attrs & ATTR_LOCK_OK) and _has_mem_dst(&e.insn)):
-            fn = op_ud                      # LOCK on a non-lockable form: #UD
-        else:
-            # per-form fast handlers (exec_misc.pxi / exec_alu.pxi)
-            fn = specialise_misc(fn, &e.insn)
-            fn = specialise_alu(fn, &e.insn)
-        e.cycles = c.cost_class[ri.cls] if ri.cls < NCLASS_MAX else 1
+    fn = select_fn(&e.insn)
     if e.insn.fault != FAULT_NONE:
         e.cycles = 1
+    else:
+        ri = row_info(e.insn.row)
+        e.cycles = c.cost_class[ri.cls] if ri.cls < NCLASS_MAX else 1
+    if unlikely(c.nbp):
+        for k in range(c.nbp):
+            if c.bp_lin[k] == lin:
+                fn = op_hostbp
     e.fn = <void*>fn
     e.bits32 = c.code32
     if cache and phys < c.m.mem_size:
@@ -1018,6 +1007,37 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
     elif cache:
         e.tag = KW_DC_NOTAG
     return e
+
+cdef op_fn select_fn(const Insn* i) noexcept nogil:
+    """The handler for a decoded instruction (cached with it)."""
+    cdef const RowInfo* ri
+    cdef op_fn fn
+    if i.fault == FAULT_UD:
+        return op_ud
+    if i.fault == FAULT_GP:
+        return op_gp0
+    ri = row_info(i.row)
+    if ri.attrs & ATTR_X87:
+        return op_x87
+    if ri.attrs & ATTR_MMX:
+        return op_mmx
+    if i.op >= NOPS_MAX:
+        return op_ud
+    if (i.prefixes & PFX_LOCK) and not ((ri.attrs & ATTR_LOCK_OK) and _has_mem_dst(i)):
+        return op_ud                        # LOCK on a non-lockable form: #UD
+    fn = OPS[i.op]
+    # per-form fast handlers (exec_misc.pxi / exec_alu.pxi)
+    fn = specialise_misc(fn, i)
+    return specialise_alu(fn, i)
+
+cdef int op_hostbp(Cpu* c, const Insn* i) noexcept nogil:
+    """A host breakpoint: leave with EV_BREAK before the instruction runs,
+    unless the host is resuming from exactly this one."""
+    if c.bp_skip and c.bp_skip_lin == c.seg[SEG_CS].base + c.eip:
+        c.bp_skip = 0
+        return select_fn(i)(c, i)
+    c.event = EV_BREAK
+    return RC_EVENT
 
 cdef inline int _has_mem_dst(const Insn* i) noexcept nogil:
     return i.nops > 0 and i.ops[0].kind == OPK_MEM
@@ -1028,6 +1048,10 @@ cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
     or an EV_* to leave with."""
     cdef int r
     cdef uint64_t t
+    if c.stop_req:
+        c.stop_req = 0
+        update_attn(c)
+        return EV_STOP
     if c.shadow:
         # the shadow lasts until one instruction retired after the boundary
         # where it was first seen (sti; X: no interrupt before X)

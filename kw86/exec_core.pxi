@@ -312,7 +312,10 @@ cdef class Core:
         return ev
 
     def stop(self):
+        """Make run() return EV_STOP at the next instruction boundary (safe
+        from another thread: the loop polls it on its slow path)."""
         self.c.stop_req = 1
+        self.c.attn = 0
 
     @property
     def run_done(self):
@@ -450,6 +453,24 @@ cdef class Core:
         self.c.io_value = value
         self.c.io_ready = 1
 
+    # ---- host breakpoints -------------------------------------------------------
+
+    def set_breakpoints(self, addrs):
+        """Linear addresses (up to 8) where run() stops with EV_BREAK before
+        executing the instruction."""
+        addrs = list(dict.fromkeys(int(a) & 0xFFFFFFFF for a in addrs))
+        if len(addrs) > 8:
+            raise ValueError("at most 8 host breakpoints")
+        for k, a in enumerate(addrs):
+            self.c.bp_lin[k] = a
+        self.c.nbp = len(addrs)
+        mmu_dcache_flush(&self.c.m)
+
+    def arm_bp_skip(self):
+        """Resume past a breakpoint at the current CS:EIP (once)."""
+        self.c.bp_skip_lin = self.c.seg[SEG_CS].base + self.c.eip
+        self.c.bp_skip = 1
+
     # ---- the cycle model --------------------------------------------------------
 
     def set_costs(self, class_costs, event_costs):
@@ -471,7 +492,7 @@ cdef class Core:
 
 EVENT_NAMES = {EV_BUDGET: "budget", EV_HLT: "hlt", EV_HANG: "hang", EV_TRIPLE: "triple_fault",
                EV_IO: "io", EV_EXCEPTION: "exception", EV_TASKSWITCH: "task_switch",
-               EV_STOP: "stop", EV_CYCLES: "cycles"}
+               EV_STOP: "stop", EV_CYCLES: "cycles", EV_BREAK: "breakpoint"}
 EVC = {"branch_taken": EVC_BRANCH_TAKEN, "seg_load": EVC_SEG_LOAD,
        "priv_change": EVC_PRIV_CHANGE, "page_walk": EVC_PAGE_WALK,
        "int_same": EVC_INT_SAME, "int_priv": EVC_INT_PRIV, "iret_same": EVC_IRET_SAME,
@@ -483,4 +504,4 @@ EVC_COUNT = EVC_N
 
 globals().update(dict(EV_BUDGET=EV_BUDGET, EV_HLT=EV_HLT, EV_HANG=EV_HANG, EV_TRIPLE=EV_TRIPLE,
                       EV_IO=EV_IO, EV_EXCEPTION=EV_EXCEPTION, EV_TASKSWITCH=EV_TASKSWITCH,
-                      EV_STOP=EV_STOP, EV_CYCLES=EV_CYCLES))
+                      EV_STOP=EV_STOP, EV_CYCLES=EV_CYCLES, EV_BREAK=EV_BREAK))

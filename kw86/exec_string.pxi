@@ -46,6 +46,7 @@ cdef enum:
 
 cdef enum:
     REP_SLOW_MAX = 4096     # elements per handler call on the one-element path
+    REP_CHUNK_MAX = 1024    # page chunks per handler call (then the loop gets a look in)
 
 cdef inline uint32_t sidx(Cpu* c, int r, int ad) noexcept nogil:
     return c.gpr[r] if ad == 4 else (c.gpr[r] & 0xFFFF)
@@ -239,7 +240,7 @@ cdef inline int rep_pause(Cpu* c, const Insn* i) noexcept nogil:
     return RC_OK
 
 cdef int str_exec(Cpu* c, const Insn* i, int kind) noexcept nogil:
-    cdef int size = str_size(i, kind), ad = i.adsize, r, slow = 0
+    cdef int size = str_size(i, kind), ad = i.adsize, r, slow = 0, progress = 0, chunks = 0
     cdef int cmp = kind == STR_CMPS or kind == STR_SCAS
     cdef int repne = (i.prefixes & PFX_REPNE) != 0 and not (i.prefixes & PFX_REP)
     cdef uint32_t n, per
@@ -254,11 +255,15 @@ cdef int str_exec(Cpu* c, const Insn* i, int kind) noexcept nogil:
         n = sidx(c, 1, ad)
         if n == 0:
             return rep_finish(c)
-        if slow >= REP_SLOW_MAX or c.cycles >= c.attn:
+        # pause for the loop (interrupts, timer, limits) only after some
+        # progress: attn can stay due (an irq pending with IF=0)
+        if progress and (slow >= REP_SLOW_MAX or chunks >= REP_CHUNK_MAX or c.cycles >= c.attn):
             return rep_pause(c, i)
+        progress = 1
         if kind <= STR_STOS:
             r = rep_chunk(c, i, kind, size, n)
             if r > 0:
+                chunks += 1
                 continue
             if r < 0:
                 return RC_FAULT

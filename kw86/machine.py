@@ -37,6 +37,7 @@ Running:
     "exception"     an intercepted exception (Machine.intercept): .exception
     "task_switch"   a task gate / TSS transfer / NT iret: not supported
     "stop"          a port handler (or another thread) called Machine.stop()
+    "breakpoint"    add_breakpoint(linear) / remove_breakpoint: stopped before it
     intercept = {vectors}     report these exceptions instead of using the IDT
     intercept_soft = True     report int n / int3 / into too (tests)
 Ports: set_port_handler(port, read=None, write=None, free=False).  Handlers
@@ -532,6 +533,16 @@ class Machine:
 
     # ---- running --------------------------------------------------------------
 
+    def add_breakpoint(self, linear):
+        """Stop run() ("breakpoint") before the instruction at this linear
+        address executes; the next run() resumes through it.  Up to 8."""
+        self._bps = getattr(self, "_bps", set()) | {linear & 0xFFFFFFFF}
+        self.core.set_breakpoints(self._bps)
+
+    def remove_breakpoint(self, linear):
+        self._bps = getattr(self, "_bps", set()) - {linear & 0xFFFFFFFF}
+        self.core.set_breakpoints(self._bps)
+
     def stop(self):
         """Ask run() to return "stop" (from a port handler)."""
         self.core.stop()
@@ -543,6 +554,10 @@ class Machine:
             raise ValueError("max_instructions must be >= 0")
         core = self.core
         core.cycle_limit = (core.cycles + max_cycles) if max_cycles else 0
+        if getattr(self, "_bps", None):
+            cs_base = core.get_seg(1)[1]
+            if (cs_base + core.eip) & 0xFFFFFFFF in self._bps:
+                core.arm_bp_skip()          # resume through the breakpoint we stopped at
         left = int(max_instructions)
         done = 0
         try:

@@ -284,3 +284,31 @@ def test_ins_outs_permission_and_ports():
     assert m.read(buf, 4) == bytes([1, 2, 3, 4])
     assert got == list(b"xyz")
     assert m.get_reg("edi") == buf + 4 and m.get_reg("ecx") == 0
+
+
+def test_rep_progresses_with_an_irq_pending_and_if_clear():
+    cpu = FlatCPU()
+    cpu.machine.raise_irq(0x20)
+    end = start(cpu, "f3aa", edi=DATA, ecx=3 * 4096 + 5, eax=0x77)
+    cpu.set_reg("eflags", 0x002)                # IF = 0: the irq stays pending
+    for passes in range(1, 50):                 # each pass makes progress (a chunk)
+        r = cpu.machine.run(1)
+        assert r.exception is None
+        if cpu.get_reg("eip") == end:
+            break
+    assert passes <= 5 and cpu.get_reg("ecx") == 0
+    assert cpu.read_mem(DATA, 3 * 4096 + 5) == b"\x77" * (3 * 4096 + 5)
+
+
+def test_rep_cycles_do_not_depend_on_chunking():
+    def cost(pause):
+        cpu = FlatCPU()
+        end = start(cpu, "f3a5", esi=DATA, edi=DATA + 0x100000, ecx=50000)
+        c0 = cpu.machine.cycles
+        while cpu.get_reg("eip") != end:
+            cpu.machine.run(1, max_cycles=pause)
+        return cpu.machine.cycles - c0
+    whole = cost(None)
+    assert whole == cost(300) == cost(4000)
+    # class cost + rep_start 20 + 0.8 per dword (profile celeron500, cycle-model.md §4a)
+    assert abs(whole - (20 + 0.8 * 50000)) < 0.005 * whole       # 0.8 is stored in 1/256

@@ -574,3 +574,41 @@ def test_host_page_table_edits_take_effect_without_a_flush():
     m.set_reg("eip", KTEXT + 0x400)
     m.run(10)
     assert m.get_reg("eax") == 2
+
+
+def test_bad_tss_stack_gives_ts_and_not_present_gate_np():
+    m = make_env()
+    m.intercept = {10, 11}
+    m.write_u32(TSS + 8, 0)                            # SS0 = null
+    m.write(UTEXT, bytes.fromhex("cd80"))
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (10, 0) and m.cpl == 3
+    m.write(IDT + 0x83 * 8, gate(KCODE, KTEXT, 0xF, 3, p=0))
+    m.set_reg("eip", UTEXT)
+    m.write(UTEXT, bytes.fromhex("cd83"))
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (11, 0x83 * 8 + 2)
+
+
+def test_host_breakpoints_stop_before_and_resume_through():
+    m = make_env(cpl=0)
+    m.write(KTEXT + 0x400, bytes.fromhex("40 40 40 cc"))     # inc eax x3; int3
+    m.add_breakpoint(KTEXT + 0x401)
+    r = m.run(10)
+    assert r.event == "breakpoint" and m.get_reg("eip") == KTEXT + 0x401 and m.get_reg("eax") == 1
+    r = m.run(10)
+    assert r.exception.vector == 3 and m.get_reg("eax") == 3
+    m.remove_breakpoint(KTEXT + 0x401)
+    m.set_reg("eip", KTEXT + 0x400)
+    assert m.run(10).exception.vector == 3 and m.get_reg("eax") == 6
+
+
+def test_celeron500_profile_prices_every_instruction_class():
+    import os
+    import tomllib
+    from kw86.isa import opcodes
+    from kw86.machine import PROFILE_DIR
+    with open(os.path.join(PROFILE_DIR, "celeron500.toml"), "rb") as f:
+        prof = tomllib.load(f)
+    assert set(prof["classes"]) == set(opcodes.CLASSES)
+    assert prof["classes"]["rdtsc"] == 32 and prof["events"]["priv_change"] == 60

@@ -243,7 +243,7 @@ def test_wild_pointer_is_sigsegv_139(capfd, ktest, kw):
 
 
 @pytest.mark.parametrize("what", ["segvhandler", "efault", "eintr", "restart", "bigpipe",
-                                  "killspin", "spinhandler"])
+                                  "killspin", "spinhandler", "suspend", "sleepintr", "cow"])
 @pytest.mark.parametrize("kw", [False, True], ids=["user", "kernelware"])
 def test_guest_checks(capfd, ktest, kw, what):
     """segvhandler: the handler runs and returns through the trampoline and
@@ -251,10 +251,13 @@ def test_guest_checks(capfd, ktest, kw, what):
     kernel, wrapping, straddling) give EFAULT; eintr/restart: a caught signal
     ends a blocking read with EINTR, or restarts it with SA_RESTART; bigpipe:
     a 100,000-byte blocking pipe write returns 100,000; killspin/spinhandler:
-    a signal reaches a process (or kernelware) that makes no system call."""
+    a signal reaches a process (or kernelware) that makes no system call;
+    suspend: sigpending and sigsuspend (EINTR, the old mask back);
+    sleepintr: nanosleep ends with EINTR; cow: fork's shared pages stay
+    private on both sides (CPU writes and the kernel's copyout)."""
     rc, out, err = kexec(capfd, *(["--kernelware"] if kw else []), ktest, what)
     assert rc == 0 and "FAIL" not in out, out + err
-    assert out.count("ok ") >= 2
+    assert out.count("ok ") >= 1
 
 
 def test_fpe_handler_runs(capfd, ktest):
@@ -343,3 +346,26 @@ def test_missing_program_is_127(capfd):
 def test_directory_is_126(capfd):
     rc, out, err = kexec(capfd, "/bin")
     assert rc == 126 and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------ cycles
+
+def test_stats_split_cycles_and_call_is_cheaper_than_trap(capfd):
+    """--stats splits the guest clock into executed instructions and the
+    kernel-cost table (profile [kernel]); the function-call path is cheaper
+    than the trap (the paper's Fig. 5 direction)."""
+    from kw86.machine import load_profile
+    per_call = load_profile("celeron500")[2]["kernel"]["syscall"]
+    cycles = {}
+    for kw in (False, True):
+        rc, out, err = kexec(capfd, "--stats", *(["--kernelware"] if kw else []),
+                             "getpid_bench", "2000")
+        assert rc == 0, err
+        cycles[kw] = int(re.search(r"(\d+) cycles/call", out).group(1))
+        m = re.search(r"(\d+) cycles \((\d+) executed, (\d+) kernel-cost table, (\d+) disk, "
+                      r"(\d+) idle\)", err)
+        total, executed, table, disk, idle = map(int, m.groups())
+        assert total == executed + table + disk + idle
+        assert table >= 2000 * per_call
+        assert re.search(r"syscalls: \d+ trap / \d+ call", err)
+    assert cycles[True] < cycles[False] * 0.8, cycles

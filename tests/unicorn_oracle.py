@@ -59,8 +59,6 @@ KNOWN_UNICORN_BUGS = {
                "destination: SDM Vol. 2A LOCK, '#UD ... if the LOCK prefix is used with an "
                "instruction not listed' / 'when the destination operand is not memory'; Unicorn "
                "misses some.",
-    "aad_store": "AAD touches no memory (SDM Vol. 2A AAD: AL <- (AL + AH * imm8) & FFH; AH <- 0); "
-                 "Unicorn 2.1 also stores AL at address AL.  Its stray store is ignored.",
     "push_sreg": "PUSH of a segment register with a 32-bit operand size: SDM Vol. 2B PUSH, "
                  "'either a zero-extended value is pushed ... or the segment selector is written "
                  "on the stack using a 16-bit move'; kw86 does the 16-bit move (P6), Unicorn "
@@ -353,32 +351,32 @@ def _modrm_reg(ins):
     return (ins.modrm >> 3) & 7 if ins.modrm is not None else None
 
 
+_PREFIX_BYTES = (0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3)
+_SEG_PREFIX = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
+
+
 def uc_bytes(ins):
-    """The bytes Unicorn runs for ins (rewritten where Unicorn lacks an alias)."""
+    """The bytes Unicorn runs for ins: rewritten (same length, same meaning
+    on a P6) where Unicorn is wrong; see KNOWN_UNICORN_BUGS."""
     b = bytearray(ins.bytes)
+    k = 0
+    while b[k] in _PREFIX_BYTES:
+        k += 1
+    prefix_end = k                      # b[prefix_end] is the opcode (or 0F)
+    seg = _SEG_PREFIX.get(ins.segment, 0x3E)     # a no-op prefix: the segment in effect
     if ins.opcode in ((1, 0xBC), (1, 0xBD)) and "rep" in ins.prefixes:
-        # rep_bsf: Unicorn runs TZCNT/LZCNT; give it the same length with the
-        # F3 replaced by the (already effective) segment prefix
-        seg = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}[ins.segment]
-        k = 0
-        while b[k] != 0x0F:
-            if b[k] == 0xF3:
-                b[k] = seg
-            k += 1
+        # rep_bsf: Unicorn would run TZCNT/LZCNT
+        for j in range(prefix_end):
+            if b[j] == 0xF3:
+                b[j] = seg
     if ins.mnemonic == "neg" and "lock" in ins.prefixes and _lock_ok(ins):
-        # lock_neg: Unicorn's locked NEG computes SF/PF from a wrong value; on
-        # one CPU LOCK changes nothing else, so Unicorn runs it without LOCK
-        seg = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}[ins.segment]
-        b[b.index(0xF0)] = seg
+        # lock_neg: on one CPU LOCK changes nothing else
+        for j in range(prefix_end):
+            if b[j] == 0xF0:
+                b[j] = seg
     if ins.opcode in ((0, 0xF6), (0, 0xF7)) and _modrm_reg(ins) == 1:
-        # test_alias: run TEST /0 (same length) on Unicorn
-        pos = len(b) - 1
-        # find the ModRM byte: the opcode byte followed by it
-        k = 0
-        while b[k] in (0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3):
-            k += 1
-        b[k + 1] &= ~0x38
-        del pos
+        # test_alias: TEST /0 has the same length
+        b[prefix_end + 1] &= ~0x38
     return bytes(b)
 
 
@@ -622,9 +620,6 @@ def _step_both(bits, ins, uc, kw, stats):
     if (kf ^ uf) & fmask:
         raise Divergence(f"eflags: kw86 {kf:08x} != Unicorn {uf:08x} (diff {(kf ^ uf) & fmask:#x},"
                          f" undefined {ins.flags_undefined:#x}) at {where}")
-    if ins.mnemonic == "aad" and uc.writes:
-        stats.override("aad_store")
-        uc.writes = []
     if ins.mnemonic == "push" and ins.operands and ins.operands[0].kind == "reg" \
             and ins.operands[0].reg in ("es", "cs", "ss", "ds", "fs", "gs") and ins.opsize == 32:
         stats.override("push_sreg")
@@ -654,8 +649,7 @@ def _step_both(bits, ins, uc, kw, stats):
 
 def _wraps_limit(bits, ins, regs):
     """Does the memory operand's access run past the 4 GiB limit of the
-    (4 GiB-limit, non-zero-base in 16-bit code) data segments, or past
-    64 KiB on the 16-bit stack?"""
+    (4 GiB-limit, non-zero-base in 16-bit code) data segments?"""
     names = {n: i for i, n in enumerate(GPRS)}
     names.update({n[1:]: i for n, i in list(names.items())})
     for o in ins.operands:
@@ -669,10 +663,6 @@ def _wraps_limit(bits, ins, regs):
         a &= 0xFFFFFFFF if ins.adsize == 32 else 0xFFFF
         if a + max(o.size // 8, 1) > (1 << 32):
             return True
-    if bits == 16 and ins.mnemonic in ("push", "pop", "call", "ret", "enter", "leave", "pusha",
-                                       "pushad", "popa", "popad", "pushf", "pushfd", "popf",
-                                       "popfd"):
-        return True         # a 16-bit stack access crossing SP = 0xFFFF
     return False
 
 

@@ -28,12 +28,16 @@ from kw86.nbsd.errors import (Errno, Exit, Fault, WouldBlock, add_wakeup_listene
 from kw86.nbsd.file import DevFile
 from kw86.nbsd.proc import Proc
 from kw86.nbsd.signals import sendsig
+from kw86.nbsd.syscalls import TABLE, SysResult, exc_result
 from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
 from kw86.nbsd.usermem import MachineUserMem
 from kw86.nbsd.vfs import Cred
 
 PAGE = abi.PAGE_SIZE
+KW86_FAST = 0x4b57fa57                      # locore.S: the result is in eax/edx/ecx
+_VEC = TABLE.vec
+_MASK = abi.NSYSENT - 1
 RRTICKS = 10                                 # NetBSD: round robin every hz/10 ticks
 MAXPROC = 160
 # Guest time = epoch + cycles / clock.  The epoch is the host's time at boot
@@ -77,6 +81,8 @@ class VM:
         self.regions = []
         self.brk_base = self.brk = 0
         self.prefault = False           # kernelware: no demand paging (no stack switch)
+        self.cow = set()                # pages shared copy-on-write (mapped read-only)
+        self.refs = kernel.frame_refs   # frame -> references beyond the first
 
     def region_at(self, va):
         for r in self.regions:
@@ -99,6 +105,8 @@ class VM:
     def map(self, va, prot, data=None):
         """Back one page with a fresh zeroed frame (and data at its start)."""
         if va in self.pages:
+            if data and va in self.cow:
+                self._break_cow(va)
             self.protect(va, prot)
             if data:
                 self.m.write(self.pages[va], data)
@@ -116,15 +124,45 @@ class VM:
         if a is not None and va in self.pages:
             # PROT_NONE: the frame stays ours but the page is not present, so
             # every access (and the kernel's copyin/copyout) faults
+            # a copy-on-write page stays read-only: the write fault copies it
             self.m.write_u32(a, self.pages[va] | PG_U |
                              (PG_V if prot & 7 else 0) |
-                             (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
+                             (PG_RW if prot & abi.NBSD_PROT_WRITE and va not in self.cow
+                              else 0))
 
     def unmap(self, va):
         pa = self.pages.pop(va, None)
         if pa is not None:
             self.m.write_u32(self._pte_addr(va, False), 0)
+            self.cow.discard(va)
+            self._unref(pa)
+
+    def _unref(self, pa):
+        n = self.refs.get(pa)
+        if n is None:
             self.boot.frames.free(pa)
+        elif n == 1:
+            del self.refs[pa]
+        else:
+            self.refs[pa] = n - 1
+
+    def _break_cow(self, va):
+        """Give this address space its own copy of a shared page (writable
+        again if its region is)."""
+        pa = self.pages[va]
+        self.cow.discard(va)
+        if pa in self.refs:
+            npa = self.boot.frames.alloc()
+            self.m.write(npa, self.m.read(pa, PAGE))
+            self._unref(pa)
+            self.pages[va] = npa
+            self.k.stats_cow += 1
+        r = self.region_at(va)
+        prot = r.prot if r is not None else abi.NBSD_PROT_READ
+        a = self._pte_addr(va, False)
+        self.m.write_u32(a, self.pages[va] | PG_U | (PG_V if prot & 7 else 0) |
+                         (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
+        self.m.flush_tlb()
 
     def add_region(self, start, end, prot, kind):
         r = Region(start, end, prot, kind)
@@ -142,6 +180,9 @@ class VM:
             return False
         page = va & ~(PAGE - 1)
         if page in self.pages:
+            if write and page in self.cow:
+                self._break_cow(page)
+                return True
             return False                # present: a protection fault
         self.map(page, r.prot)
         self.m.flush_tlb()
@@ -193,15 +234,30 @@ class VM:
         return cand
 
     def copy(self):
-        """A private copy of every page and region (fork)."""
+        """The child's address space (fork): pages shared copy-on-write,
+        read-only in both until one writes.  A kernelware's pages are
+        copied now: a write fault at CPL 0 on its own stack could not be
+        delivered (no stack switch), which is also why it has no demand paging."""
         c = VM(self.k)
         c.prefault = self.prefault
+        refs, read_u32, write_u32 = self.refs, self.m.read_u32, self.m.write_u32
         for va, pa in self.pages.items():
-            npa = self.boot.frames.alloc()
-            self.m.write(npa, self.m.read(pa, PAGE))
-            c.pages[va] = npa
-            pte = self.m.read_u32(self._pte_addr(va, False))
-            c.m.write_u32(c._pte_addr(va, True), npa | (pte & (PG_V | PG_RW | PG_U)))
+            a = self._pte_addr(va, False)
+            pte = read_u32(a)
+            if self.prefault:
+                npa = self.boot.frames.alloc()
+                self.m.write(npa, self.m.read(pa, PAGE))
+                c.pages[va] = npa
+                write_u32(c._pte_addr(va, True), npa | (pte & (PG_V | PG_RW | PG_U)))
+                continue
+            refs[pa] = refs.get(pa, 0) + 1
+            c.pages[va] = pa
+            self.cow.add(va)
+            c.cow.add(va)
+            if pte & PG_RW:
+                write_u32(a, pte & ~PG_RW)
+            write_u32(c._pte_addr(va, True), pa | (pte & (PG_V | PG_U)))
+        self.m.flush_tlb()
         c.regions = [Region(r.start, r.end, r.prot, r.kind) for r in self.regions]
         c.heap = next(r for r in c.regions if r.kind == "heap")
         c.brk_base, c.brk = self.brk_base, self.brk
@@ -217,6 +273,8 @@ class VM:
 
     def write(self, va, data):
         while data:
+            if va & ~(PAGE - 1) in self.cow:
+                self._break_cow(va & ~(PAGE - 1))
             k = min(len(data), PAGE - (va & (PAGE - 1)))
             self.m.write(self.pages[va & ~(PAGE - 1)] + (va & (PAGE - 1)), data[:k])
             va, data = va + k, data[k:]
@@ -294,6 +352,7 @@ class Kernel:
                  epoch_ns=DEFAULT_EPOCH_NS, user=None, hdd=True, hz=100, quantum=RRTICKS):
         from kw86.machine import Machine, load_profile
         self.m = Machine(mem_size=mem_size, profile=profile)
+        self._core = self.m.core
         kcosts = load_profile(profile)[2].get("kernel", {})
         self.boot = Boot(self.m, bufcache_bytes=bufcache_bytes)
         if epoch_ns is None:
@@ -314,7 +373,10 @@ class Kernel:
         self.sys.procs = {}
         self.cur = None
         self.user = user
-        self.stats = dict(syscalls_trap=0, syscalls_gate=0, page_faults=0)
+        self._stats = dict(page_faults=0)
+        self.n_trap = self.n_gate = 0   # system calls by path
+        self.frame_refs = {}            # copy-on-write: frame -> extra references
+        self.stats_cow = 0              # pages copied on a write after fork
         self.runq = deque()
         self.next_pid = 2
         self.final_status = None
@@ -323,6 +385,14 @@ class Kernel:
         self.hz = hz                    # the timer (NetBSD: 100) and the round-robin
         self.quantum = quantum          # quantum in ticks (tests shorten both)
         self.m.set_timer(hz=hz)
+
+    @property
+    def stats(self):
+        """Counters: syscalls_trap, syscalls_gate, page_faults."""
+        st = self._stats
+        st["syscalls_trap"], st["syscalls_gate"] = self.n_trap, self.n_gate
+        st["cow_copies"] = self.stats_cow
+        return st
 
     # -- time ------------------------------------------------------------------
     def clock(self):
@@ -421,20 +491,68 @@ class Kernel:
     # -- the hypercall -----------------------------------------------------------
     def _hcall(self, port, size, value):
         p = self.cur
-        fesp = self.m.get_reg("esp")
+        core = self._core
+        fesp = core.get_gpr(4)                  # esp: the trap frame
         try:
-            if value in (HC_SYSCALL, HC_GATE):
-                self.stats["syscalls_gate" if value == HC_GATE else "syscalls_trap"] += 1
+            if value == HC_SYSCALL or value == HC_GATE:
+                # The hot path: keep it lean (bench/test_bench_kernel.py).
+                # locore loaded ecx = call number, esi = user esp, edi = cs
+                # (int $0x80); a plain call returns its result in registers
+                # (KW86_FAST, locore.S), anything else goes through the frame.
+                gate = value == HC_GATE
+                if gate:
+                    self.n_gate += 1
+                    row = _VEC[core.get_gpr(1) & _MASK]
+                else:
+                    self.n_trap += 1
+                    row = _VEC[core.get_gpr(1) & _MASK] if core.get_gpr(7) & 3 else None
                 p.frame_esp = fesp
-                self.sys.kcharge(self._syscall_cost)
-                res = trap.syscall(self.boot, p, fesp)
+                c = self._syscall_cost
+                if c:
+                    self.sys.kcycles += c
+                    core.add_cycles(c)
+                if row is not None and row.fast and self.sys.strace is None:
+                    p.blocked = None
+                    try:
+                        n = row.argbytes
+                        if n:
+                            rv = row.handler(p, *row.argst.unpack(p.mem.copyin(
+                                core.get_gpr(6) + (8 if gate else 4), n)))
+                        else:
+                            rv = row.handler(p)
+                    except Exit:
+                        raise
+                    except BaseException as e:
+                        res = exc_result(p, row, e, SysResult(0, 0, 0, None, row))
+                    else:
+                        if rv is None:
+                            eax = edx = 0
+                        elif rv.__class__ is int and not row.is_off:
+                            eax, edx = rv & 0xffffffff, 0
+                        elif rv.__class__ is tuple:
+                            eax, edx = rv[0] & 0xffffffff, rv[1] & 0xffffffff
+                        else:
+                            rv &= (1 << 64) - 1
+                            eax, edx = rv & 0xffffffff, (rv >> 32) if row.is_off else 0
+                        if p.fork_child is None and not p.siglist and not p.want_resched:
+                            set_gpr = core.set_gpr
+                            set_gpr(0, eax)
+                            set_gpr(2, edx)
+                            set_gpr(1, 0)               # carry clear
+                            set_gpr(3, KW86_FAST)
+                            return
+                        res = SysResult(eax, edx, 0, None, row)
+                    trap.commit(self.boot, p, fesp, res)
+                else:
+                    res = trap.syscall(self.boot, p, fesp)
                 if p.fork_child is not None:
                     self._finish_fork(p, fesp)
                 if res.block is not None:
                     self._sleep(p, res.block)
                     self._switch_away(p, fesp)
                     return
-                self._check_signals(p, fesp)
+                if p.siglist:
+                    self._check_signals(p, fesp)
                 if p.want_resched and self.runq:
                     p.want_resched = False
                     self._preempt(p, fesp)
@@ -443,7 +561,7 @@ class Kernel:
                 if tf["trapno"] == abi.T_PAGEFLT:
                     cr2 = self.m.get_reg("cr2")
                     if cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(tf["err"] & 2)):
-                        self.stats["page_faults"] += 1
+                        self._stats["page_faults"] += 1
                         return
                 if tf["cs"] & 3 == 0 and not p.kernelware:
                     # kernel code faulted on the process's behalf (a bad frame
@@ -558,6 +676,7 @@ class Kernel:
         """Resume q where it is parked; False if it died on a pending signal."""
         self.cur = q
         m = self.m
+        self._core.set_gpr(3, 0)        # ebx: not KW86_FAST, its frame holds its result
         m.set_cr(3, q.vm.pdir)
         m.flush_tlb()
         self.boot.set_esp0(q.kstack)

@@ -62,6 +62,18 @@
 
 #define TSS_ESP0	4		/* offset of esp0 in the i386 TSS */
 
+/*
+ * The register result protocol (the system-call fast path).  Before the
+ * hypercall %ebx is cleared; the syscall entries also load %ecx = tf_eax
+ * (the call number), %esi = tf_esp (the user stack) and, for int $0x80,
+ * %edi = tf_cs, so Python needs no frame read for a plain call.  When
+ * Python returns with %ebx = KW86_FAST it has left the call's result in
+ * %eax/%edx and the carry (0 or 1, PSL_C) in %ecx, and fast_return stores
+ * them into the frame (what NetBSD's syscall() does in C) on the way out.
+ * With any other %ebx the frame is authoritative, as before.
+ */
+#define KW86_FAST	0x4b57fa57
+
 	.text
 	.code32
 
@@ -159,10 +171,13 @@ alltraps:
 	.p2align 4
 	.globl	kw86_hcall
 kw86_hcall:
+	xorl	%ebx, %ebx
 	movw	$KW86_HCALL_PORT, %dx
 	outl	%eax, %dx
 	.globl	kw86_hcall_return
 kw86_hcall_return:
+	cmpl	$KW86_FAST, %ebx
+	je	fast_return
 	cmpl	$T_KW86_GATE, 44(%esp)
 	je	gate_exit
 	/* FALLTHROUGH */
@@ -197,6 +212,9 @@ Xsyscall:
 	pushl	$2
 	pushl	$T_ASTFLT
 	INTRENTRY
+	movl	40(%esp), %ecx		/* tf_eax: the call number */
+	movl	64(%esp), %esi		/* tf_esp: the arguments are at +4 */
+	movl	56(%esp), %edi		/* tf_cs: from user mode? */
 	HYPERCALL HC_SYSCALL
 
 /* Hardware interrupts 0x20..0x2f (the timer is IRQ 0 = vector 0x20). */
@@ -293,6 +311,8 @@ kw86_syscall_gate:
 	pushl	$0			/* tf_err: the call's length, Python's */
 	pushl	$T_KW86_GATE		/* tf_trapno */
 	INTRENTRY
+	movl	40(%esp), %ecx		/* tf_eax: the call number */
+	movl	64(%esp), %esi		/* tf_esp: the return address; arguments at +8 */
 	HYPERCALL HC_GATE
 
 	.p2align 4
@@ -312,6 +332,42 @@ gate_exit:
 	addl	$8, %esp		/* trapno, err: now eip cs eflags esp ss */
 	lss	12(%esp), %esp		/* the user stack: [eflags][return eip] */
 	popfl
+	ret
+
+/*
+ * The register result protocol's exit (see KW86_FAST): store %eax, %edx
+ * and the carry into the frame, then leave as usual.  From the gate, the
+ * return address is still where the caller's `call` put it (tf_esp, the
+ * entry %esp), so the flags come from the frame instead of the user stack:
+ * pop the registers, restore eflags (PSL_I with it), switch to the user
+ * stack and `ret`.
+ */
+	.p2align 4
+fast_return:
+	movl	%eax, 40(%esp)		/* tf_eax */
+	movl	%edx, 32(%esp)		/* tf_edx */
+	cmpl	$T_KW86_GATE, 44(%esp)
+	je	1f
+	andl	$~1, 60(%esp)		/* tf_eflags: PSL_C = %ecx */
+	orl	%ecx, 60(%esp)
+	jmp	trapret
+1:	orl	$0x202, %ecx		/* PSL_I | PSL_MBO | PSL_C */
+	movl	%ecx, 60(%esp)
+	popl	%gs
+	popl	%fs
+	popl	%es
+	popl	%ds
+	popl	%edi
+	popl	%esi
+	popl	%ebp
+	popl	%ebx
+	popl	%edx
+	popl	%ecx
+	popl	%eax
+	addl	$8, %esp		/* trapno, err: now eip cs eflags esp ss */
+	pushl	8(%esp)			/* tf_eflags */
+	popfl
+	lss	12(%esp), %esp		/* the user stack at entry: [return eip] */
 	ret
 
 /*

@@ -19,8 +19,8 @@ import struct
 
 from kw86.nbsd import abi
 from kw86.nbsd.boot import T_KW86_GATE
-from kw86.nbsd.errors import Fault
-from kw86.nbsd.syscalls import dispatch
+from kw86.nbsd.errors import Exit, Fault
+from kw86.nbsd.syscalls import TABLE, SysResult, dispatch, exc_result
 
 
 def call_insn_length(code):
@@ -58,66 +58,164 @@ def call_insn_length(code):
 
 _TF = struct.Struct("<18I")         # the full frame (abi §6), as words
 _W = struct.Struct("<I")
+_TAIL = struct.Struct("<10I")       # edx ecx eax trapno err eip cs eflags esp ss, at +32
+_OUT = struct.Struct("<8I")         # edx .. eflags, written back at +32
 EAX, EDX, TRAPNO, ERR, EIP, CS, EFLAGS, ESP = 40, 32, 44, 48, 52, 56, 60, 64
+_KERNBASE = abi.KERNBASE
+_PSL_C = abi.PSL_C
+_NOT_C = ~abi.PSL_C & 0xffffffff
+_EJUSTRETURN, _ERESTART = abi.EJUSTRETURN, abi.ERESTART
+_VEC = TABLE.vec
+_MASK = abi.NSYSENT - 1
+_DONE = SysResult()                 # what the fast path returns (no block)
+_OUT9 = struct.Struct("<9I")        # edx .. eflags, esp
+_W2 = struct.Struct("<II")
+_NOT_IOPL = ~abi.PSL_IOPL & 0xffffffff
+_PSL_I_MBO = abi.PSL_I | abi.PSL_MBO
 
 
 def syscall(boot, p, fesp):
     """Run the system call whose frame is at fesp; returns the SysResult.
 
-    The hot path: one read of the frame, one write of the words it changes.
+    The hot path: one read of the frame (physical, for a frame on a kernel
+    stack), one write of the words it changes.
     """
     m = boot.m
-    raw = m.read_virt(fesp, 72)         # a short frame may end the mapping: retry
-    if raw is None:
-        raw = m.read_virt(fesp, 64)
+    core = m.core
+    if fesp >= _KERNBASE and fesp - _KERNBASE + 72 <= boot.mem_size:
+        raw = core.read_phys(fesp - _KERNBASE, 72)
+    else:
+        raw = m.read_virt(fesp, 72)     # a short frame may end the mapping: retry
         if raw is None:
-            raise RuntimeError(f"trap frame at {fesp:#x} is not mapped")
-        raw += b"\0" * 8
-    f = bytearray(raw)
-    eax, trapno, cs, uesp = (_W.unpack_from(f, EAX)[0], _W.unpack_from(f, TRAPNO)[0],
-                             _W.unpack_from(f, CS)[0], _W.unpack_from(f, ESP)[0])
+            raw = m.read_virt(fesp, 64)
+            if raw is None:
+                raise RuntimeError(f"trap frame at {fesp:#x} is not mapped")
+            raw += b"\0" * 8
+    edx, ecx, eax, trapno, err, eip, cs, eflags, uesp, _ss = _TAIL.unpack_from(raw, 32)
     gate = trapno == T_KW86_GATE
     if not gate and not cs & 3:
         uesp = fesp + 64                # from CPL 0 without a stack switch
-    mem = p.mem
-    # int $0x80: args at user esp+4; the gate: its own return address is at
-    # esp, so the args are at esp+8.
     p.blocked = None
-    res = dispatch(p, eax, uesp + 4 if gate else uesp)
-    err = res.error
-    if err == abi.EJUSTRETURN:
+    row = _VEC[eax & _MASK]
+    if row is not None and row.fast and fesp >= _KERNBASE and (gate or cs & 3) and \
+            p.sys.strace is None:
+        # The fast path: dispatch inlined, no SysResult for a plain return,
+        # one read of the user stack, one write of the frame.  (int $0x80
+        # from user mode, or the gate; the frame on the kernel stack.)
+        n = row.argbytes
+        if gate:
+            # [return into the stub][stub's return][args] at the entry esp
+            ustack = core.read_lin(uesp, 8 + n, True)
+            if ustack is None:
+                row = None                      # let the general path fault it in
+            else:
+                args = row.argst.unpack_from(ustack, 8) if n else ()
+                if n and p.mem.charge is not None:
+                    p.mem.charge(n)
+        if row is not None:
+            try:
+                if not gate:
+                    args = row.argst.unpack(p.mem.copyin(uesp + 4, n)) if n else ()
+                rv = row.handler(p, *args)
+            except Exit:
+                raise
+            except BaseException as e:
+                res = exc_result(p, row, e, SysResult(0, 0, 0, None, row))
+                if res.block is not None or res.error == _ERESTART or \
+                        res.error == _EJUSTRETURN:
+                    return _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno,
+                                         err, eip, cs, eflags, uesp)
+                eax = res.error
+                eflags |= _PSL_C
+            else:
+                if rv is None:
+                    eax = edx = 0
+                elif rv.__class__ is int and not row.is_off:
+                    eax, edx = rv & 0xffffffff, 0
+                elif isinstance(rv, tuple):
+                    eax, edx = rv[0] & 0xffffffff, rv[1] & 0xffffffff
+                else:
+                    rv &= (1 << 64) - 1
+                    eax, edx = rv & 0xffffffff, (rv >> 32) if row.is_off else 0
+                eflags &= _NOT_C
+            if gate:
+                # emulate the `ret` of gate_exit: [eflags][return eip] just
+                # below the caller's final esp (entry esp + 4)
+                ef = (eflags & _NOT_IOPL) | _PSL_I_MBO
+                if not core.write_lin(uesp - 4, _W2.pack(ef, _W.unpack_from(ustack)[0]), True):
+                    raise Fault(uesp - 4)
+                core.write_phys(fesp - _KERNBASE + 32, _OUT9.pack(
+                    edx, ecx, eax, trapno, err, eip, cs, eflags, uesp - 4))
+            else:
+                core.write_phys(fesp - _KERNBASE + 32, _OUT.pack(
+                    edx, ecx, eax, trapno, err, eip, cs, eflags))
+            return _DONE
+    if not gate:
+        res = dispatch(p, eax, uesp)
+    else:
+        # int $0x80: args at user esp+4; the gate: its own return address
+        # is at esp, so the args are at esp+8.
+        res = dispatch(p, eax, uesp + 4 if gate else uesp)
+    return _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno, err, eip, cs,
+                         eflags, uesp)
+
+
+def commit(boot, p, fesp, res):
+    """Write the result of a call the kernel's fast path already ran (res)
+    into its frame: a restart, a sleep, an error, or a return that must
+    not use the register protocol (a signal or a switch follows)."""
+    m = boot.m
+    core = m.core
+    if fesp >= _KERNBASE and fesp - _KERNBASE + 72 <= boot.mem_size:
+        raw = core.read_phys(fesp - _KERNBASE, 72)
+    else:
+        raw = m.read_virt(fesp, 72)
+        if raw is None:
+            raise RuntimeError(f"trap frame at {fesp:#x} is not mapped")
+    edx, ecx, eax, trapno, err, eip, cs, eflags, uesp, _ss = _TAIL.unpack_from(raw, 32)
+    return _general_tail(m, core, p, fesp, trapno == T_KW86_GATE, res, edx, ecx, eax, trapno,
+                         err, eip, cs, eflags, uesp)
+
+
+def _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno, err, eip, cs, eflags,
+                  uesp):
+    """The frame after a call: result, restart (back up), sleep, the gate's ret."""
+    error = res.error
+    if error == _EJUSTRETURN:
         return res
-    restart = err == abi.ERESTART or res.block is not None
-    eflags = _W.unpack_from(f, EFLAGS)[0]
+    block = res.block
+    restart = error == _ERESTART or block is not None
     if restart:
         if not gate:
-            eip = _W.unpack_from(f, EIP)[0]
-            _W.pack_into(f, EIP, (eip - _W.unpack_from(f, ERR)[0]) & 0xffffffff)
-    elif err:
-        _W.pack_into(f, EAX, err)
-        eflags |= abi.PSL_C
+            eip = (eip - err) & 0xffffffff
+    elif error:
+        eax = error
+        eflags |= _PSL_C
     else:
-        _W.pack_into(f, EAX, res.eax)
-        _W.pack_into(f, EDX, res.edx)
-        eflags &= ~abi.PSL_C
-    _W.pack_into(f, EFLAGS, eflags)
+        eax, edx = res.eax, res.edx
+        eflags &= _NOT_C
     if gate:
+        mem = p.mem
         ret = _W.unpack(mem.copyin_nocharge(uesp, 4))[0]     # Fault: the kernel kills it
         esp = uesp + 4
-        eip = ret
-        if res.block is not None:
+        reip = ret
+        if block is not None:
             p.blocked = (fesp, ret)     # a signal may end the sleep with EINTR
         if restart:
             k = call_insn_length(mem.copyin_nocharge(ret - 7, 7)) if ret >= 7 else 0
             if not k:
                 raise Fault(ret)
-            eip = ret - k
+            reip = ret - k
         ef = (eflags & ~abi.PSL_IOPL) | abi.PSL_I | abi.PSL_MBO
-        mem.copyout_nocharge(esp - 8, struct.pack("<II", ef, eip))
+        mem.copyout_nocharge(esp - 8, struct.pack("<II", ef, reip))
         m.write_virt(fesp + 64, _W.pack(esp - 8))
-    elif res.block is not None:
+    elif block is not None:
         p.blocked = (fesp, None)
-    m.write_virt(fesp + 32, bytes(f[32:64]))
+    out = _OUT.pack(edx, ecx, eax, trapno, err, eip, cs, eflags)
+    if fesp >= _KERNBASE:
+        core.write_phys(fesp - _KERNBASE + 32, out)
+    else:
+        m.write_virt(fesp + 32, out)
     return res
 
 

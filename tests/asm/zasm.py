@@ -8,7 +8,8 @@ import subprocess
 import sys
 import tempfile
 
-CACHE = os.path.join(os.path.dirname(__file__), ".cache")
+# outside the repository: a cache, not a source
+CACHE = os.environ.get("KW86_ZASM_CACHE") or os.path.join(tempfile.gettempdir(), "kw86-zasm-cache")
 
 
 def assemble(src, bits=32):

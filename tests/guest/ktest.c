@@ -13,6 +13,9 @@
  *   ktest bigpipe N     one write of N bytes into a pipe returns N (a child reads)
  *   ktest killspin      a child spins with no system call; the parent kills it
  *   ktest spinhandler   the same with a SIGUSR1 handler that ends the spin
+ *   ktest suspend       sigpending, sigsuspend (EINTR, the old mask restored)
+ *   ktest sleepintr     a caught signal ends nanosleep with EINTR
+ *   ktest cow           fork's copy-on-write pages stay private on both sides
  *
  * Each prints "ok NAME" lines or "FAIL NAME ..." and exits 0 when all is well.
  */
@@ -288,6 +291,115 @@ spinhandler(void)
 	return failures != 0;
 }
 
+/* sigsuspend: SIGUSR1 blocked, a child sends it, sigsuspend with an empty
+ * mask returns EINTR after the handler, and the old mask is back. */
+static int
+suspend(void)
+{
+	struct sigaction sa;
+	sigset_t block, empty, cur, pend;
+	int status;
+	pid_t pid, parent = getpid();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	pid = fork();
+	if (pid == 0) {
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(got_usr1 == 0, "blocked-while-waiting", got_usr1);
+	check(sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1), "sigpending", 0);
+	sigemptyset(&empty);
+	errno = 0;
+	check(sigsuspend(&empty) == -1 && errno == EINTR, "sigsuspend-eintr", 0);
+	check(got_usr1 == 1, "handler-ran", got_usr1);
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	check(sigismember(&cur, SIGUSR1), "mask-restored", 0);
+	/* again, the signal arriving while sigsuspend sleeps */
+	pid = fork();
+	if (pid == 0) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	errno = 0;
+	check(sigsuspend(&empty) == -1 && errno == EINTR && got_usr1 == 2, "sigsuspend-sleeping", 0);
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	check(sigismember(&cur, SIGUSR1), "mask-restored-2", 0);
+	waitpid(pid, &status, 0);
+	return failures != 0;
+}
+
+/* nanosleep interrupted by a caught signal: EINTR */
+static int
+sleepintr(void)
+{
+	struct sigaction sa;
+	struct timespec ts = { 0, 20 * 1000 * 1000 }, big = { 100, 0 };
+	int status;
+	pid_t pid, parent = getpid();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	pid = fork();
+	if (pid == 0) {
+		nanosleep(&ts, NULL);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	errno = 0;
+	check(nanosleep(&big, NULL) == -1 && errno == EINTR && got_usr1 == 1, "nanosleep-eintr", 0);
+	waitpid(pid, &status, 0);
+	return failures != 0;
+}
+
+/* fork shares pages copy-on-write: writes by either side (by the CPU, and
+ * by the kernel's copyout in read()) stay private */
+static int cow_global = 1;
+
+static int
+cow(void)
+{
+	long n = 100000, i, bad = 0;
+	char *buf = malloc(n);
+	int fds[2], status;
+	pid_t pid;
+
+	memset(buf, 'a', n);
+	if (pipe(fds) != 0)
+		return 2;
+	write(fds[1], "kernel", 6);
+	pid = fork();
+	if (pid == 0) {
+		cow_global = 2;
+		memset(buf, 'b', n / 2);
+		if (read(fds[0], buf + n - 6, 6) != 6)
+			_exit(3);
+		for (i = 0; i < n / 2; i++)
+			bad += buf[i] != 'b';
+		_exit(bad || cow_global != 2 || memcmp(buf + n - 6, "kernel", 6) != 0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child-saw-its-writes", status);
+	for (i = 0; i < n; i++)
+		bad += buf[i] != 'a';
+	check(bad == 0 && cow_global == 1, "parent-unchanged", bad);
+	buf[0] = 'c';		/* the parent's own write after the child is gone */
+	check(buf[0] == 'c' && buf[1] == 'a', "parent-writes", 0);
+	return failures != 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -313,7 +425,13 @@ main(int argc, char *argv[])
 		return killspin();
 	if (strcmp(what, "spinhandler") == 0)
 		return spinhandler();
+	if (strcmp(what, "suspend") == 0)
+		return suspend();
+	if (strcmp(what, "sleepintr") == 0)
+		return sleepintr();
+	if (strcmp(what, "cow") == 0)
+		return cow();
 	fprintf(stderr, "usage: ktest divzero|wild|segvhandler|fpehandler|efault|eintr|"
-	    "restart|bigpipe [N]|killspin|spinhandler\n");
+	    "restart|bigpipe [N]|killspin|spinhandler|suspend|sleepintr|cow\n");
 	return 2;
 }

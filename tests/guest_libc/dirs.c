@@ -19,8 +19,10 @@ int main(int argc, char *argv[])
 			printf("error %d\n", errno);
 			continue;
 		}
-		errno = 0;
-		while ((de = readdir(d)) != NULL) {
+		for (;;) {
+			errno = 0;          /* printf may set it (isatty on stdout) */
+			if ((de = readdir(d)) == NULL)
+				break;
 			if (strlen(de->d_name) != de->d_namlen)
 				printf("BAD namlen %s\n", de->d_name);
 			printf("%s %d\n", de->d_name, de->d_type);

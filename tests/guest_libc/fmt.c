@@ -4,7 +4,7 @@
  *   SIZE: the snprintf buffer size (-1: print with printf to stdout directly)
  *   TYPES: one letter per argument: i int, l long, L long long, u unsigned,
  *          U unsigned long long, s string, c char (the argument's first byte),
- *          z size_t, p pointer (hex)
+ *          z size_t, p pointer (hex), N a null string pointer
  * Output, one line per case: "<return value>|<buffer>" (for snprintf; \n and
  * \\ escaped; "OVERRUN" appended if a byte past SIZE changed), or the printed
  * text followed by "|<return value>" for printf.  Backslash escapes
@@ -131,6 +131,7 @@ int main(void)
 			case 's': a[k].s = unescape(v); break;
 			case 'c': a[k].i = (unsigned char)v[0]; break;
 			case 'p': a[k].p = (void *)strtoul(v, NULL, 16); break;
+			case 'N': a[k].s = NULL; break;
 			}
 		}
 		/* a canary after the buffer: snprintf must not write past size */

@@ -57,7 +57,10 @@ int main(int argc, char *argv[])
 	fseek(f, 5, SEEK_SET);
 	c = fgetc(f);
 	ungetc('X', f);
-	printf("ungetc %c %c %ld\n", c, fgetc(f), ftell(f));
+	pos = ftell(f);
+	printf("ungetc %c %ld", c, pos);
+	c = fgetc(f);
+	printf(" %c %ld\n", c, ftell(f));
 	fseek(f, 0, SEEK_SET);
 	fputs("LINE", f);
 	fflush(f);
@@ -107,6 +110,7 @@ int main(int argc, char *argv[])
 		FILE *g = fdopen(fd, "r");
 		printf("fileno %d\n", fileno(g) == fd);
 		fclose(g);
+		fflush(stdout);
 		dprintf(1, "dprintf %d\n", 42);
 	}
 	/* 9. asprintf of a long string */

@@ -251,6 +251,66 @@ static int copy_link(const char *from, const struct stat *fs, const char *to)
 	return 0;
 }
 
+/*
+ * Directories this run has created, so that copying a directory into itself
+ * (cp -R d d/sub) does not descend into its own growing copy.
+ */
+static struct made { dev_t dev; ino_t ino; } *made;
+static size_t nmade, capmade;
+
+static void remember_made(const struct stat *st)
+{
+	if (nmade == capmade) {
+		struct made *nv;
+		capmade = capmade ? 2 * capmade : 16;
+		if ((nv = realloc(made, capmade * sizeof(*nv))) == NULL)
+			err(1, NULL);
+		made = nv;
+	}
+	made[nmade].dev = st->st_dev;
+	made[nmade].ino = st->st_ino;
+	nmade++;
+}
+
+static int was_made(const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < nmade; i++)
+		if (made[i].dev == st->st_dev && made[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+/* -R: a FIFO or a device is created anew, as NetBSD's cp does. */
+static int copy_special(const char *from, const struct stat *fs, const char *to)
+{
+	struct stat ts;
+
+	if (lstat(to, &ts) == 0) {
+		if (iflag && !ask_overwrite(to))
+			return 0;
+		if (unlink(to) < 0) {
+			warn("unlink: %s", to);
+			return 1;
+		}
+	}
+	if (S_ISFIFO(fs->st_mode)) {
+		if (mkfifo(to, fs->st_mode & 07777) < 0) {
+			warn("mkfifo: %s", to);
+			return 1;
+		}
+	} else if (mknod(to, fs->st_mode, fs->st_rdev) < 0) {
+		warn("mknod: %s", to);
+		return 1;
+	}
+	if (pflag && set_attrs(fs, -1, to, 0))
+		return 1;
+	if (vflag)
+		printf("%s -> %s\n", from, to);
+	return 0;
+}
+
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -282,6 +342,7 @@ static int copy_dir(const char *from, const struct stat *fs, const char *to)
 			warn("%s", to);
 			return 1;
 		}
+		remember_made(&ts);
 	}
 	if (vflag)
 		printf("%s -> %s\n", from, to);
@@ -313,8 +374,7 @@ static int copy_dir(const char *from, const struct stat *fs, const char *to)
 		char *t = pathjoin(to, names[i]);
 		struct stat cs;
 		/* Do not descend into the copy itself (cp -R d d/sub). */
-		if (lstat(f, &cs) == 0 && cs.st_dev == ts.st_dev &&
-		    cs.st_ino == ts.st_ino) {
+		if (lstat(f, &cs) == 0 && S_ISDIR(cs.st_mode) && was_made(&cs)) {
 			warnx("%s: directory causes a cycle", f);
 			rv = 1;
 		} else
@@ -328,8 +388,9 @@ static int copy_dir(const char *from, const struct stat *fs, const char *to)
 		if (set_attrs(fs, -1, to, 0))
 			rv = 1;
 	} else if (created) {
-		/* The source's mode, not modified by the umask. */
-		if (chmod(to, fs->st_mode & 07777 & ~(S_ISUID | S_ISGID)) < 0) {
+		/* The source's mode, not modified by the umask (set-id and
+		 * sticky bits included, as NetBSD's cp does). */
+		if (chmod(to, fs->st_mode & 07777) < 0) {
 			warn("chmod: %s", to);
 			rv = 1;
 		}
@@ -368,13 +429,16 @@ static void copy(const char *from, const char *to, int cmdline)
 		if (copy_link(from, &fs, to))
 			rval = 1;
 		return;
+	case S_IFSOCK:
+		warnx("%s: %s", from, strerror(EOPNOTSUPP));
+		rval = 1;
+		return;
 	case S_IFIFO:
 	case S_IFCHR:
 	case S_IFBLK:
-	case S_IFSOCK:
-		if (Rflag) {
-			warnx("%s: special file not copied", from);
-			rval = 1;
+		if (Rflag) {	/* without -R their data is read like a file's */
+			if (copy_special(from, &fs, to))
+				rval = 1;
 			return;
 		}
 		break;

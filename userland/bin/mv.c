@@ -4,15 +4,17 @@
  *   mv [-f | -i] [-v] source target
  *   mv [-f | -i] [-v] source ... directory
  *
- * A move is a rename(2).  Across file systems (EXDEV) regular files and
- * symbolic links are copied and the source removed; directories are not
- * (the error says so).  -i asks before overwriting; so does a target
+ * A move is a rename(2).  Across file systems (EXDEV) a regular file is
+ * copied here and the source removed; anything else (a directory, a link)
+ * is copied by running "cp -PRp -- from to" and removed by "rm -rf --
+ * from", as NetBSD's mv does.  -i asks before overwriting; so does a target
  * without write permission when standard input is a terminal, unless -f.
  * -v prints "source -> target".
  */
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <err.h>
 #include <fcntl.h>
@@ -25,6 +27,8 @@
 #include <unistd.h>
 
 #define COPY_BUFSIZE (64 * 1024)
+#define PATH_CP "/bin/cp"
+#define PATH_RM "/bin/rm"
 
 static int fflag, iflag, vflag;
 
@@ -44,6 +48,57 @@ static int yes(void)
 	while (ch != '\n' && ch != EOF)
 		ch = getchar();
 	return first == 'y' || first == 'Y';
+}
+
+/* Run one of cp/rm as a child named "mv"; 0 when it exited with 0. */
+static int run_tool(const char *path, const char *opts, const char *from,
+    const char *to)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0) {
+		warn("fork");
+		return 1;
+	}
+	if (pid == 0) {
+		if (to != NULL)
+			execl(path, "mv", opts, "--", from, to, (char *)NULL);
+		else
+			execl(path, "mv", opts, "--", from, (char *)NULL);
+		warn("%s", path);
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		warn("%s: waitpid", path);
+		return 1;
+	}
+	if (!WIFEXITED(status)) {
+		warnx("%s: did not terminate normally", path);
+		return 1;
+	}
+	if (WEXITSTATUS(status) != 0) {
+		warnx("%s: terminated with %d (non-zero) status", path,
+		    WEXITSTATUS(status));
+		return 1;
+	}
+	return 0;
+}
+
+/* Across file systems, not a regular file: cp -PRp, then rm -rf. */
+static int copy_tree(const char *from, const char *to)
+{
+	struct stat st;
+
+	/* an existing (empty) directory target is replaced, as rename would */
+	if (lstat(to, &st) == 0 && S_ISDIR(st.st_mode) && rmdir(to) < 0) {
+		warn("rmdir %s", to);
+		return 1;
+	}
+	if (run_tool(PATH_CP, vflag ? "-PRpv" : "-PRp", from, to))
+		return 1;
+	return run_tool(PATH_RM, "-rf", from, NULL);
 }
 
 /* Copy a regular file or symlink across file systems, then remove it. */
@@ -116,12 +171,8 @@ static int move_across(const char *from, const char *to)
 			(void)unlink(to);
 			return 1;
 		}
-	} else {
-		warnx("cannot move %s to %s across file systems: %s", from, to,
-		    S_ISDIR(st.st_mode) ? "directories are not supported"
-		    : "not a regular file");
-		return 1;
-	}
+	} else
+		return copy_tree(from, to);
 	if (unlink(from) < 0) {
 		warn("%s: remove", from);
 		return 1;
@@ -174,9 +225,11 @@ static int do_move(const char *from, const char *to)
 		return 0;
 	}
 	if (errno == EXDEV) {
+		struct stat fs;
+		int reg = lstat(from, &fs) == 0 && S_ISREG(fs.st_mode);
 		if (move_across(from, to))
 			return 1;
-		if (vflag)
+		if (vflag && reg)	/* cp -v has named the others */
 			printf("%s -> %s\n", from, to);
 		return 0;
 	}

@@ -3389,7 +3389,9 @@ int main(int argc, char *argv[])
 			case 'e': opt_errexit = 1; break;
 			case 'x': opt_xtrace = 1; break;
 			case 'u': break;	/* accepted */
-			default: usage();
+			default:
+				fprintf(stderr, "sh: Illegal option -%c\n", *o);
+				usage();
 			}
 		}
 		if (want_cmd) {

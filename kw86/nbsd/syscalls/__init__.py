@@ -243,21 +243,50 @@ def nosys(p, code, name):
     return SysResult(error=abi.ENOSYS)
 
 
+_NSYS_MASK = abi.NSYSENT - 1
+
+
+def exc_result(p, row, e, res):
+    """Fill res from the exception a handler raised (Exit is the caller's)."""
+    if isinstance(e, Errno):
+        res.error = e.errno
+    elif isinstance(e, Fault):
+        res.error = abi.EFAULT
+    elif isinstance(e, WouldBlock):
+        res.block = e.chan
+    elif isinstance(e, OSError):            # a host error a handler did not map
+        res.error = abi.xlat_errno(e)
+    elif isinstance(e, Exception):          # a kernel bug: report, never crash the host
+        if getattr(p.sys, "strict", False):
+            raise e
+        p.sys.stderr.write(f"kw86: internal error in syscall {row.num} ({row.name}):\n")
+        if os.environ.get("KW86_DEBUG"):
+            traceback.print_exception(e, file=p.sys.stderr)
+        else:
+            p.sys.stderr.write("  " + "".join(traceback.format_exception(e)).strip()
+                               .splitlines()[-1] + "\n")
+        res.error = abi.EIO
+    else:
+        raise e                             # KeyboardInterrupt and the like
+    return res
+
+
 def dispatch(p, code, sp, table=TABLE):
     """Run system call `code` for process p whose user stack pointer is sp."""
     mem = p.mem
     argp = (sp + 4) & 0xffffffff
-    code &= abi.NSYSENT - 1
-    try:
-        if code == 0:                       # syscall(2): number is the first int
-            code = int.from_bytes(mem.copyin(argp, 4), "little") & (abi.NSYSENT - 1)
-            argp += 4
-        elif code == 198:                   # __syscall(2): a 64-bit quad
-            code = int.from_bytes(mem.copyin(argp, 4), "little") & (abi.NSYSENT - 1)
-            argp += 8
-    except Fault:
-        return SysResult(error=abi.EFAULT)
-    row = table[code]
+    code &= _NSYS_MASK
+    if code == 0 or code == 198:
+        try:
+            if code == 0:                   # syscall(2): number is the first int
+                code = int.from_bytes(mem.copyin(argp, 4), "little") & _NSYS_MASK
+                argp += 4
+            else:                           # __syscall(2): a 64-bit quad
+                code = int.from_bytes(mem.copyin(argp, 4), "little") & _NSYS_MASK
+                argp += 8
+        except Fault:
+            return SysResult(error=abi.EFAULT)
+    row = table.vec[code]
     if row is None or row.handler is None:
         name = table.names.get(code)
         if name is None:
@@ -267,49 +296,38 @@ def dispatch(p, code, sp, table=TABLE):
         _strace(p, f"CALL  {name}: not implemented")
         return nosys(p, code, name)
     try:
-        args = row.fetch(mem, argp)
+        args = row.argst.unpack(mem.copyin(argp, row.argbytes)) if row.argbytes else ()
     except Fault:
         _strace(p, f"CALL  {row.name}(<args at {argp:#x}: EFAULT>)")
         return SysResult(error=abi.EFAULT, row=row)
-    if p.sys.strace is not None:
+    strace = p.sys.strace
+    if strace is not None:
         _strace(p, "CALL  " + row.format_call(args, mem))
-    res = SysResult(row=row)
+    res = SysResult(0, 0, 0, None, row)
     try:
         rv = row.handler(p, *args)
         if rv is None:
             pass
+        elif rv.__class__ is int and not row.is_off:
+            res.eax = rv & 0xffffffff
         elif isinstance(rv, tuple):
             res.eax, res.edx = rv[0] & 0xffffffff, rv[1] & 0xffffffff
-        elif row.ret == "off_t":
+        elif row.is_off:
             rv &= (1 << 64) - 1
             res.eax, res.edx = rv & 0xffffffff, rv >> 32
         else:
             res.eax = rv & 0xffffffff
-    except Errno as e:
-        res.error = e.errno
-    except Fault:
-        res.error = abi.EFAULT
     except Exit:
-        if p.sys.strace is not None:
+        if strace is not None:
             _strace(p, f"RET   {row.name} (process gone)")
         raise
-    except WouldBlock as w:
-        res.block = w.chan
-        if p.sys.strace is not None:
-            _strace(p, f"RET   {row.name} (sleeping)")
-        return res
-    except OSError as e:                    # a host error a handler did not map
-        res.error = abi.xlat_errno(e)
-    except Exception:                       # a kernel bug: report, never crash the host
-        if getattr(p.sys, "strict", False):
-            raise
-        p.sys.stderr.write(f"kw86: internal error in syscall {code} ({row.name}):\n")
-        if os.environ.get("KW86_DEBUG"):
-            traceback.print_exc(file=p.sys.stderr)
-        else:
-            p.sys.stderr.write("  " + traceback.format_exc().strip().splitlines()[-1] + "\n")
-        res.error = abi.EIO
-    if p.sys.strace is not None:
+    except BaseException as e:
+        exc_result(p, row, e, res)
+        if res.block is not None:
+            if strace is not None:
+                _strace(p, f"RET   {row.name} (sleeping)")
+            return res
+    if strace is not None:
         _strace(p, "RET   " + format_result(row, res.error, res.eax, res.edx))
     return res
 

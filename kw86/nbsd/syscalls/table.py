@@ -73,7 +73,8 @@ def parse_prototype(proto):
 class Row:
     """One system call: number, name, prototype, handler, result type."""
 
-    __slots__ = ("num", "name", "proto", "handler", "args", "nwords", "ret", "compat", "fmt")
+    __slots__ = ("num", "name", "proto", "handler", "args", "nwords", "ret", "compat", "fmt",
+                 "argst", "argbytes", "is_off", "fast")
 
     def __init__(self, num, name, proto, handler, ret="int", compat=None):
         self.num = num
@@ -85,6 +86,16 @@ class Row:
         self.ret = ret                  # "int", "off_t" (eax:edx), "ptr", "void"
         self.compat = compat            # e.g. "15" for a NetBSD 1.5-era row
         self.fmt = struct.Struct(f"<{self.nwords}I")
+        # the precomputed decoder: one unpack gives the handler's arguments
+        # (PAD skipped, signed and 64-bit words as the prototype says)
+        codes = "".join("4x" if a.kind == "pad" else
+                        ("q" if a.signed else "Q") if a.words == 2 else
+                        ("i" if a.signed else "I") for a in self.args)
+        self.argst = struct.Struct("<" + codes)
+        self.argbytes = 4 * self.nwords
+        self.is_off = ret == "off_t"
+        # eligible for the trap path's inlined dispatch (not the indirect calls)
+        self.fast = handler is not None and num not in (0, 198)
 
     def __repr__(self):
         return f"Row({self.num}, {self.name!r}, {self.proto!r})"
@@ -110,8 +121,8 @@ class Row:
     def fetch(self, mem, argp):
         """Copy the arguments in from user memory at argp (= user esp + 4)."""
         if not self.nwords:
-            return []
-        return self.decode(self.fmt.unpack(mem.copyin(argp, 4 * self.nwords)))
+            return ()
+        return self.argst.unpack(mem.copyin(argp, self.argbytes))
 
     def format_call(self, args, mem=None):
         parts = []
@@ -167,6 +178,7 @@ class Table:
         # numbers NetBSD defines but kw86 lacks
         self.names = {n: v for n, v in (names or {}).items() if n not in self.rows}
         self.maxnum = maxnum
+        self.vec = [self.rows.get(i) for i in range(abi.NSYSENT)]     # dispatch by index
 
     def __getitem__(self, num):
         return self.rows.get(num)
