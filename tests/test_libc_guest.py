@@ -788,3 +788,25 @@ def test_fnmatch_agrees_with_the_host(progs):
     assert r.rc == 0, r.err
     bad = [(c, g) for c, g in zip(cases, r.out.splitlines()) if int(g) != host(*c)]
     assert not bad, bad[:10]
+
+
+# --------------------------------------------------------------------------- paths
+
+def test_paths_at_the_limits(progs, tmp_path):
+    """getcwd/realpath/readlink near and beyond PATH_MAX: errors, never an overrun."""
+    r = run(progs, "paths", "/d", binds=[(str(tmp_path), "/d")])
+    assert r.rc == 0, r.err
+    assert r.out.splitlines() == [
+        "cwd /d",
+        "getcwd short NULL %d intact" % ERANGE,
+        "getcwd exact /d intact",
+        "getcwd zero NULL %d" % EINVAL,
+        "deep ok 1007",
+        "realpath missing NULL %d" % ENOENT,
+        "realpath up ok 806",
+        "realpath too long NULL %d" % ENAMETOOLONG,
+        "too deep getcwd NULL %d" % ERANGE,
+        "readlink 4 0123 intact",
+        "mkstemp named 1 600",
+        "mkdtemp named 700",
+    ]

@@ -35,7 +35,7 @@ from kw86.nbsd.usermem import MachineUserMem
 from kw86.nbsd.vfs import Cred
 
 PAGE = abi.PAGE_SIZE
-KW86_FAST = 0x4b57fa57                      # locore.S: the result is in eax/edx/ecx
+KW86_FAST = 0x4b57fa57                      # locore.S: the result is in eax/edx
 _VEC = TABLE.vec
 _MASK = abi.NSYSENT - 1
 RRTICKS = 10                                 # NetBSD: round robin every hz/10 ticks
@@ -538,8 +538,7 @@ class Kernel:
                             set_gpr = core.set_gpr
                             set_gpr(0, eax)
                             set_gpr(2, edx)
-                            set_gpr(1, 0)               # carry clear
-                            set_gpr(3, KW86_FAST)
+                            set_gpr(3, KW86_FAST)       # locore: carry clear
                             return
                         res = SysResult(eax, edx, 0, None, row)
                     trap.commit(self.boot, p, fesp, res)

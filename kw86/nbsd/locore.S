@@ -67,10 +67,10 @@
  * hypercall %ebx is cleared; the syscall entries also load %ecx = tf_eax
  * (the call number), %esi = tf_esp (the user stack) and, for int $0x80,
  * %edi = tf_cs, so Python needs no frame read for a plain call.  When
- * Python returns with %ebx = KW86_FAST it has left the call's result in
- * %eax/%edx and the carry (0 or 1, PSL_C) in %ecx, and fast_return stores
- * them into the frame (what NetBSD's syscall() does in C) on the way out.
- * With any other %ebx the frame is authoritative, as before.
+ * Python returns with %ebx = KW86_FAST the call succeeded and its result
+ * is in %eax/%edx: fast_return restores the other registers from the frame
+ * and leaves with the carry clear.  With any other %ebx the frame is
+ * authoritative (errors, restarts, signals, switches), as before.
  */
 #define KW86_FAST	0x4b57fa57
 
@@ -335,24 +335,18 @@ gate_exit:
 	ret
 
 /*
- * The register result protocol's exit (see KW86_FAST): store %eax, %edx
- * and the carry into the frame, then leave as usual.  From the gate, the
- * return address is still where the caller's `call` put it (tf_esp, the
- * entry %esp), so the flags come from the frame instead of the user stack:
- * pop the registers, restore eflags (PSL_I with it), switch to the user
- * stack and `ret`.
+ * The register result protocol's exit (see KW86_FAST): the call succeeded,
+ * its result is in %eax/%edx; restore everything else from the frame with
+ * the carry clear.  From int $0x80: iret.  From the gate: the return
+ * address is still where the caller's `call` put it (tf_esp, the entry
+ * %esp), so restore eflags (PSL_I | PSL_MBO, carry clear) from the kernel
+ * stack, switch to the user stack and `ret`.
  */
 	.p2align 4
 fast_return:
-	movl	%eax, 40(%esp)		/* tf_eax */
-	movl	%edx, 32(%esp)		/* tf_edx */
 	cmpl	$T_KW86_GATE, 44(%esp)
-	je	1f
-	andl	$~1, 60(%esp)		/* tf_eflags: PSL_C = %ecx */
-	orl	%ecx, 60(%esp)
-	jmp	trapret
-1:	orl	$0x202, %ecx		/* PSL_I | PSL_MBO | PSL_C */
-	movl	%ecx, 60(%esp)
+	je	fast_gate
+	andl	$~1, 60(%esp)		/* tf_eflags: PSL_C clear */
 	popl	%gs
 	popl	%fs
 	popl	%es
@@ -361,10 +355,21 @@ fast_return:
 	popl	%esi
 	popl	%ebp
 	popl	%ebx
-	popl	%edx
-	popl	%ecx
-	popl	%eax
-	addl	$8, %esp		/* trapno, err: now eip cs eflags esp ss */
+	movl	4(%esp), %ecx		/* tf_ecx; eax and edx hold the result */
+	addl	$20, %esp		/* edx ecx eax trapno err */
+	iret
+fast_gate:
+	movl	$0x202, 60(%esp)	/* tf_eflags: PSL_I | PSL_MBO */
+	popl	%gs
+	popl	%fs
+	popl	%es
+	popl	%ds
+	popl	%edi
+	popl	%esi
+	popl	%ebp
+	popl	%ebx
+	movl	4(%esp), %ecx
+	addl	$20, %esp		/* now eip cs eflags esp ss */
 	pushl	8(%esp)			/* tf_eflags */
 	popfl
 	lss	12(%esp), %esp		/* the user stack at entry: [return eip] */
