@@ -319,7 +319,10 @@ cdef inline int cond(Cpu* c, int cc) noexcept nogil:
             else:
                 r = a <= b
             return r ^ (cc & 1)
-    elif op == CC_LOGIC:
+    elif op != CC_EFLAGS and (cc >> 1) == 2:
+        # ZF of any lazy op: the masked result is zero (jz/jnz after dec, add ...)
+        return (c.cc_res == 0) ^ (cc & 1)
+    if op == CC_LOGIC:
         r = cc >> 1
         if r == 0 or r == 1:
             r = 0
@@ -995,10 +998,18 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
     else:
         ri = row_info(e.insn.row)
         e.cycles = c.cost_class[ri.cls] if ri.cls < NCLASS_MAX else 1
+    # inline forms only for cached slots: the loop's sequential fetch steps
+    # from a slot to its neighbours in the same page
+    e.fast = fast_kind(fn, &e.insn) if cache else FK_NONE
     if unlikely(c.nbp):
         for k in range(c.nbp):
             if c.bp_lin[k] == lin:
                 fn = op_hostbp
+                e.fast = FK_NONE
+    elif cache and e.fast >= FK_CMP_RR and e.fast <= FK_DEC_R and not c.cs_check:
+        # flat 32-bit CS: the rest of the page is fetchable
+        n0 = 4096 - off - e.insn.length
+        try_fuse_jcc(e, p + e.insn.length, <int>(n0 if n0 < 15 else 15))
     e.fn = <void*>fn
     e.bits32 = c.code32
     if cache and phys < c.m.mem_size:
@@ -1007,6 +1018,187 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
     elif cache:
         e.tag = KW_DC_NOTAG
     return e
+
+# ----------------------------------------------------------------------------
+# Inline forms (DEnt.fast): the hottest 32-bit forms run inside run_loop's
+# switch instead of through a handler call.  Chosen at decode time from the
+# handler select_fn() picked, so their semantics are exactly those handlers'
+# (op_mov_rr32, op_cmp_ri32 ... in exec_misc.pxi / exec_alu.pxi).  A flag
+# producer directly followed by a jcc in the same page is fused: the loop
+# retires both in one dispatch when the budget and the attention threshold
+# leave room for two instructions (else it runs the first alone).  The jcc
+# is kept in the producer's Insn: cc = jcc condition | jcc length << 4,
+# imm2 = jcc displacement (fields the producer forms do not use).
+# ----------------------------------------------------------------------------
+
+cdef enum:
+    FK_NONE = 0         # call e.fn
+    FK_NOP = 1
+    FK_MOV_RR = 2
+    FK_MOV_RI = 3
+    FK_MOV_RM = 4       # mov r32, m32
+    FK_MOV_MR = 5       # mov m32, r32
+    FK_LEA = 6          # lea r32, m
+    FK_JCC = 7          # jcc rel (32-bit operand size)
+    FK_JMP = 8          # jmp rel
+    FK_ADD_RR = 9
+    FK_ADD_RI = 10
+    FK_SUB_RR = 11
+    FK_SUB_RI = 12
+    FK_AND_RR = 13
+    FK_AND_RI = 14
+    FK_OR_RR = 15
+    FK_OR_RI = 16
+    FK_XOR_RR = 17
+    FK_XOR_RI = 18
+    # flag producers that can fuse with a following jcc (FK_CMP_RR..FK_DEC_R)
+    FK_CMP_RR = 19
+    FK_CMP_RI = 20
+    FK_TEST_RR = 21
+    FK_TEST_RI = 22
+    FK_INC_R = 23
+    FK_DEC_R = 24
+    # fused producer + jcc: FK_x_JCC = FK_x + FK_FUSED
+    FK_FUSED = 8
+    FK_CMP_RR_JCC = 27
+    FK_CMP_RI_JCC = 28
+    FK_TEST_RR_JCC = 29
+    FK_TEST_RI_JCC = 30
+    FK_INC_R_JCC = 31
+    FK_DEC_R_JCC = 32
+
+cdef int CLS_JCC = 0            # cycle class of jcc (set at init)
+
+cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
+    if i.fault != FAULT_NONE:
+        return FK_NONE
+    if fn == op_nop:
+        return FK_NOP
+    if fn == op_mov_rr32:
+        return FK_MOV_RR
+    if fn == op_mov_ri32:
+        return FK_MOV_RI
+    if fn == op_mov_rm32 and i.adsize == 4:
+        return FK_MOV_RM
+    if fn == op_mov_mr32 and i.adsize == 4:
+        return FK_MOV_MR
+    if (fn == op_lea and i.ops[0].kind == OPK_REG and i.ops[0].size == 4 and
+            i.ops[1].kind == OPK_MEM and i.adsize == 4):
+        return FK_LEA
+    if fn == op_jcc and i.ops[0].kind == OPK_REL and i.opsize == 4:
+        return FK_JCC
+    if fn == op_jmp and i.ops[0].kind == OPK_REL and i.opsize == 4:
+        return FK_JMP
+    if fn == op_add_rr32:
+        return FK_ADD_RR
+    if fn == op_add_ri32:
+        return FK_ADD_RI
+    if fn == op_sub_rr32:
+        return FK_SUB_RR
+    if fn == op_sub_ri32:
+        return FK_SUB_RI
+    if fn == op_and_rr32:
+        return FK_AND_RR
+    if fn == op_and_ri32:
+        return FK_AND_RI
+    if fn == op_or_rr32:
+        return FK_OR_RR
+    if fn == op_or_ri32:
+        return FK_OR_RI
+    if fn == op_xor_rr32:
+        return FK_XOR_RR
+    if fn == op_xor_ri32:
+        return FK_XOR_RI
+    if fn == op_cmp_rr32:
+        return FK_CMP_RR
+    if fn == op_cmp_ri32:
+        return FK_CMP_RI
+    if fn == op_test_rr32:
+        return FK_TEST_RR
+    if fn == op_test_ri32:
+        return FK_TEST_RI
+    if fn == op_inc_r32:
+        return FK_INC_R
+    if fn == op_dec_r32:
+        return FK_DEC_R
+    return FK_NONE
+
+cdef void try_fuse_jcc(DEnt* e, const uint8_t* p, int avail) noexcept nogil:
+    """e holds a flag producer decoded from 32-bit code; if the bytes after
+    it (same page, within the CS limit: avail) are a jcc rel with a 32-bit
+    operand size, fuse it into e."""
+    cdef Insn j
+    if avail <= 0:
+        return
+    if avail > 4096 or decode_insn(p, avail, 1, &j) != DEC_OK or j.fault != FAULT_NONE:
+        return
+    if OPS[j.op] != op_jcc or j.ops[0].kind != OPK_REL or j.opsize != 4 or j.length > 15:
+        return
+    if (row_info(j.row).attrs & (ATTR_X87 | ATTR_MMX)) or (j.prefixes & PFX_LOCK):
+        return
+    e.insn.cc = (j.cc & 15) | (j.length << 4)
+    e.insn.imm2 = j.imm
+    e.fast = e.fast + FK_FUSED
+
+cdef extern from * nogil:
+    """
+    /* 32-bit effective address of a decoded memory operand (adsize 4):
+       disp + base + index * scale, REG_NONE (0xFF) parts left out. */
+    #define KW_EA32(g, i) ((uint32_t)(i)->disp \
+        + ((i)->base != 0xFF ? (g)[(i)->base] : 0u) \
+        + ((i)->index != 0xFF ? (g)[(i)->index] * (uint32_t)(i)->scale : 0u))
+    """
+    uint32_t ea32 "KW_EA32" (uint32_t* g, const Insn* i)
+
+cdef inline int cond_incdec32(Cpu* c, int cc) noexcept nogil:
+    """Jcc condition after a 32-bit inc/dec (CF is the one before it)."""
+    cdef uint32_t r = c.cc_res
+    cdef int t = cc >> 1, v
+    if t == 2:
+        v = r == 0
+    elif t == 4:
+        v = r >> 31
+    else:
+        return cond(c, cc)
+    return v ^ (cc & 1)
+
+cdef inline int cond_sub32(int cc, uint32_t a, uint32_t b, uint32_t r) noexcept nogil:
+    """Jcc condition after a 32-bit cmp/sub a - b = r."""
+    cdef int t = cc >> 1, v
+    if t == 0:
+        v = (((a ^ b) & (a ^ r)) >> 31)
+    elif t == 1:
+        v = a < b
+    elif t == 2:
+        v = a == b
+    elif t == 3:
+        v = a <= b
+    elif t == 4:
+        v = r >> 31
+    elif t == 5:
+        v = PARITY[r & 0xFF]
+    elif t == 6:
+        v = <int32_t>a < <int32_t>b
+    else:
+        v = <int32_t>a <= <int32_t>b
+    return v ^ (cc & 1)
+
+cdef inline int cond_logic32(int cc, uint32_t r) noexcept nogil:
+    """Jcc condition after a 32-bit logic op (CF = OF = 0) with result r."""
+    cdef int t = cc >> 1, v
+    if t <= 1:
+        v = 0
+    elif t == 2:
+        v = r == 0
+    elif t == 3:
+        v = r == 0
+    elif t == 4 or t == 6:
+        v = r >> 31
+    elif t == 5:
+        v = PARITY[r & 0xFF]
+    else:
+        v = r == 0 or (r >> 31) != 0
+    return v ^ (cc & 1)
 
 cdef op_fn select_fn(const Insn* i) noexcept nogil:
     """The handler for a decoded instruction (cached with it)."""
@@ -1123,10 +1315,31 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
     c.icount += retired
     return ev
 
+cdef inline bint fuse_room(Cpu* c, DEnt* e, uint64_t n, uint64_t budget) noexcept nogil:
+    """May a fused pair retire its second instruction now?  Only if the
+    budget has room and the first one leaves the loop's attention threshold
+    (timer, cycle limit, single-step, interrupt shadow) untouched, so the
+    pair behaves exactly as two dispatches."""
+    return n < budget and c.cycles + e.cycles < c.attn
+
+cdef inline uint32_t fused_jcc(Cpu* c, uint32_t nxt, const Insn* ip, int taken) noexcept nogil:
+    """The jcc fused after a producer whose next EIP is nxt (its own cycle
+    class cost, plus the taken-branch event)."""
+    nxt += ip.cc >> 4
+    c.cycles += c.cost_class[CLS_JCC]
+    if taken:
+        nxt += ip.imm2
+        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+    return nxt
+
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
     cdef uint64_t n = 0, r = 0
-    cdef uint32_t eip, lin, phys, page
-    cdef DEnt* e
+    cdef uint32_t eip, lin = 0, phys, page, nxt, a, b, d
+    cdef DEnt* e = NULL
+    cdef DEnt* e2 = NULL
+    cdef const Insn* ip
+    cdef int k
+    cdef bint seq = 0   # e2 is the decoded entry of eip (sequential fetch)
     cdef DEnt* dc = c.m.dcache
     cdef SegCache* cs = &c.seg[SEG_CS]
     cdef int rc
@@ -1139,6 +1352,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     while True:
         # (a pending host I/O completion must reach its instruction first)
         if unlikely(c.cycles >= c.attn) and not c.io_ready:
+            seq = 0
             rc = slow_checks(c, r)
             eip = c.eip
             if rc:
@@ -1170,39 +1384,192 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             retired[0] = r
             return EV_BUDGET
         n += 1
-        # ---- fetch ----
-        lin = cs.base + eip
-        page = lin & 0xFFFFF000u
-        if likely(page == c.m.ifetch_page):
-            phys = c.m.ifetch_phys | (lin & 0xFFF)
+        if seq:
+            # the previous inline form continued in the same code page and
+            # the slot of eip holds its decoded instruction (tag checked)
+            e = e2
         else:
-            if unlikely(eip > cs.limit):
-                rc = raise_gp(c, 0)
-            elif unlikely(mmu_translate(&c.m, lin, 0, c.user, &phys)):
-                rc = raise_pf(c)
+            # ---- fetch ----
+            lin = cs.base + eip
+            page = lin & 0xFFFFF000u
+            if likely(page == c.m.ifetch_page):
+                phys = c.m.ifetch_phys | (lin & 0xFFF)
             else:
-                rc = RC_OK
-                c.m.ifetch_page = page
-                c.m.ifetch_phys = phys & 0xFFFFF000u
+                if unlikely(eip > cs.limit):
+                    rc = raise_gp(c, 0)
+                elif unlikely(mmu_translate(&c.m, lin, 0, c.user, &phys)):
+                    rc = raise_pf(c)
+                else:
+                    rc = RC_OK
+                    c.m.ifetch_page = page
+                    c.m.ifetch_phys = phys & 0xFFFFF000u
+                if rc:
+                    rc = handle_fault(c)
+                    eip = c.eip
+                    if rc:
+                        done[0] = n
+                        retired[0] = r
+                        return rc
+                    continue
+            e = &dc[phys & (KW_DC_SIZE - 1)]
+            if unlikely(e.tag != ((<uint64_t>phys << 1) | c.code32)):
+                e = decode_fill(c, e, lin, phys)
+                if e == NULL:
+                    rc = handle_fault(c)
+                    eip = c.eip
+                    if rc:
+                        done[0] = n
+                        retired[0] = r
+                        return rc
+                    continue
+        seq = 0
+        k = e.fast
+        if likely(k != FK_NONE) and likely(not c.cs_check):
+            # ---- inline forms (see fast_kind) ----
+            ip = &e.insn
+            nxt = eip + ip.length
+            rc = RC_OK
+            if k == FK_MOV_RM:
+                rc = rd_mem(c, ip.seg, ea32(c.gpr, ip), 4, &c.gpr[ip.ops[0].reg])
+            elif k == FK_JCC:
+                if cond(c, ip.cc):
+                    nxt += ip.imm
+                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+            elif k == FK_MOV_RR:
+                c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
+            elif k == FK_MOV_MR:
+                rc = wr_mem(c, ip.seg, ea32(c.gpr, ip), 4, c.gpr[ip.ops[1].reg])
+            elif k == FK_MOV_RI:
+                c.gpr[ip.ops[0].reg] = ip.imm
+            elif k == FK_LEA:
+                c.gpr[ip.ops[0].reg] = ea32(c.gpr, ip)
+            elif k == FK_NOP:
+                pass
+            elif k == FK_JMP:
+                nxt += ip.imm
+                c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+            elif k == FK_ADD_RR:
+                a = c.gpr[ip.ops[0].reg]
+                b = c.gpr[ip.ops[1].reg]
+                c.gpr[ip.ops[0].reg] = a + b
+                set_cc(c, CC_ADD, 4, a, b, a + b)
+            elif k == FK_ADD_RI:
+                a = c.gpr[ip.ops[0].reg]
+                b = ip.imm
+                c.gpr[ip.ops[0].reg] = a + b
+                set_cc(c, CC_ADD, 4, a, b, a + b)
+            elif k == FK_SUB_RR:
+                a = c.gpr[ip.ops[0].reg]
+                b = c.gpr[ip.ops[1].reg]
+                c.gpr[ip.ops[0].reg] = a - b
+                set_cc(c, CC_SUB, 4, a, b, a - b)
+            elif k == FK_SUB_RI:
+                a = c.gpr[ip.ops[0].reg]
+                b = ip.imm
+                c.gpr[ip.ops[0].reg] = a - b
+                set_cc(c, CC_SUB, 4, a, b, a - b)
+            elif k == FK_AND_RR:
+                a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
+                c.gpr[ip.ops[0].reg] = a
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif k == FK_AND_RI:
+                a = c.gpr[ip.ops[0].reg] & ip.imm
+                c.gpr[ip.ops[0].reg] = a
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif k == FK_OR_RR:
+                a = c.gpr[ip.ops[0].reg] | c.gpr[ip.ops[1].reg]
+                c.gpr[ip.ops[0].reg] = a
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif k == FK_OR_RI:
+                a = c.gpr[ip.ops[0].reg] | ip.imm
+                c.gpr[ip.ops[0].reg] = a
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif k == FK_XOR_RR:
+                a = c.gpr[ip.ops[0].reg] ^ c.gpr[ip.ops[1].reg]
+                c.gpr[ip.ops[0].reg] = a
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif k == FK_XOR_RI:
+                a = c.gpr[ip.ops[0].reg] ^ ip.imm
+                c.gpr[ip.ops[0].reg] = a
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif k == FK_CMP_RR or k == FK_CMP_RR_JCC:
+                a = c.gpr[ip.ops[0].reg]
+                b = c.gpr[ip.ops[1].reg]
+                set_cc(c, CC_SUB, 4, a, b, a - b)
+                if k == FK_CMP_RR_JCC and fuse_room(c, e, n, budget):
+                    nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                    n += 1
+                    r += 1
+            elif k == FK_CMP_RI or k == FK_CMP_RI_JCC:
+                a = c.gpr[ip.ops[0].reg]
+                b = ip.imm
+                set_cc(c, CC_SUB, 4, a, b, a - b)
+                if k == FK_CMP_RI_JCC and fuse_room(c, e, n, budget):
+                    nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                    n += 1
+                    r += 1
+            elif k == FK_TEST_RR or k == FK_TEST_RR_JCC:
+                a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                if k == FK_TEST_RR_JCC and fuse_room(c, e, n, budget):
+                    nxt = fused_jcc(c, nxt, ip, cond_logic32(ip.cc & 15, a))
+                    n += 1
+                    r += 1
+            elif k == FK_TEST_RI or k == FK_TEST_RI_JCC:
+                a = c.gpr[ip.ops[0].reg] & ip.imm
+                set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                if k == FK_TEST_RI_JCC and fuse_room(c, e, n, budget):
+                    nxt = fused_jcc(c, nxt, ip, cond_logic32(ip.cc & 15, a))
+                    n += 1
+                    r += 1
+            elif k == FK_INC_R or k == FK_INC_R_JCC:
+                a = c.gpr[ip.ops[0].reg]
+                c.cc_aux = get_cf(c)
+                c.gpr[ip.ops[0].reg] = a + 1
+                c.cc_op = CC_INC
+                c.cc_size = 4
+                c.cc_dst = a
+                c.cc_src = 1
+                c.cc_res = a + 1
+                if k == FK_INC_R_JCC and fuse_room(c, e, n, budget):
+                    nxt = fused_jcc(c, nxt, ip, cond_incdec32(c, ip.cc & 15))
+                    n += 1
+                    r += 1
+            elif k == FK_DEC_R or k == FK_DEC_R_JCC:
+                a = c.gpr[ip.ops[0].reg]
+                c.cc_aux = get_cf(c)
+                c.gpr[ip.ops[0].reg] = a - 1
+                c.cc_op = CC_DEC
+                c.cc_size = 4
+                c.cc_dst = a
+                c.cc_src = 1
+                c.cc_res = a - 1
+                if k == FK_DEC_R_JCC and fuse_room(c, e, n, budget):
+                    nxt = fused_jcc(c, nxt, ip, cond_incdec32(c, ip.cc & 15))
+                    n += 1
+                    r += 1
+            if likely(rc == RC_OK):
+                # next entry without a TLB/dcache index computation when
+                # the target lies in the same code page (fall-through and
+                # short branches): slot e + d holds it if its tag says so
+                d = nxt - eip
+                if ((lin + d) ^ lin) < 4096:
+                    e2 = e + <int32_t>d
+                    seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
+                lin += d
+                eip = nxt
+                c.eip = eip
+                c.cycles += e.cycles
+                r += 1
+                continue
+            c.io_ready = 0
+            rc = handle_fault(c)
+            eip = c.eip
             if rc:
-                rc = handle_fault(c)
-                eip = c.eip
-                if rc:
-                    done[0] = n
-                    retired[0] = r
-                    return rc
-                continue
-        e = &dc[phys & (KW_DC_SIZE - 1)]
-        if unlikely(e.tag != ((<uint64_t>phys << 1) | c.code32)):
-            e = decode_fill(c, e, lin, phys)
-            if e == NULL:
-                rc = handle_fault(c)
-                eip = c.eip
-                if rc:
-                    done[0] = n
-                    retired[0] = r
-                    return rc
-                continue
+                done[0] = n
+                retired[0] = r
+                return rc
+            continue
         c.eip_next = eip + e.insn.length
         if unlikely(c.cs_check):
             if not c.code32:
@@ -1289,7 +1656,7 @@ cdef reg_all(names, op_fn fn):
         reg(n, fn)
 
 def _init_tables():
-    global _MNEMONIC_ID
+    global _MNEMONIC_ID, CLS_JCC
     cdef int k, b, p
     for k in range(256):
         p = 0
@@ -1302,6 +1669,7 @@ def _init_tables():
         OPS[k] = op_ud
     from kw86.isa import opcodes
     _MNEMONIC_ID = opcodes.mnemonic_id
+    CLS_JCC = opcodes.CLASSES.index("jcc")
     register_misc()
     register_system()
     register_alu()

@@ -258,3 +258,46 @@ cdef register_shift():
     reg("rcr", op_rcr)
     reg("shld", op_shld)
     reg("shrd", op_shrd)
+
+# --- per-form fast handlers: 32-bit register by a constant count ----------------
+# (chosen at decode time by specialise_shift(); the count is an immediate or
+# the constant 1 and known to be non-zero after masking)
+
+cdef inline uint32_t szp32(uint32_t r) noexcept nogil:
+    return ((r == 0) << 6) | ((r >> 31) << 7) | (<uint32_t>PARITY[r & 0xFF] << 2)
+
+cdef int op_shl_ri32(Cpu* c, const Insn* i) noexcept nogil:
+    cdef uint32_t a = c.gpr[i.ops[0].reg], n = i.imm & 0x1F, r, cf
+    r = a << n
+    cf = (a >> (32 - n)) & 1
+    c.gpr[i.ops[0].reg] = r
+    set_all_arith(c, szp32(r) | cf | ((((r >> 31) ^ cf) & 1) << 11))
+    return RC_OK
+
+cdef int op_shr_ri32(Cpu* c, const Insn* i) noexcept nogil:
+    cdef uint32_t a = c.gpr[i.ops[0].reg], n = i.imm & 0x1F, r
+    r = a >> n
+    c.gpr[i.ops[0].reg] = r
+    set_all_arith(c, szp32(r) | ((a >> (n - 1)) & 1) | (((a >> 31) << 11) if n == 1 else 0))
+    return RC_OK
+
+cdef int op_sar_ri32(Cpu* c, const Insn* i) noexcept nogil:
+    cdef uint32_t a = c.gpr[i.ops[0].reg], n = i.imm & 0x1F, r
+    r = <uint32_t>(<int32_t>a >> n)
+    c.gpr[i.ops[0].reg] = r
+    set_all_arith(c, szp32(r) | ((<uint32_t>(<int32_t>a >> (n - 1))) & 1))
+    return RC_OK
+
+cdef op_fn specialise_shift(op_fn fn, const Insn* i) noexcept nogil:
+    """Pick a per-form shift handler at decode time (shl/shr/sar r32, imm/1)."""
+    if i.ops[0].kind != OPK_REG or i.ops[0].size != 4 or i.nops != 2:
+        return fn
+    if (i.ops[1].kind != OPK_IMM and i.ops[1].kind != OPK_CONST) or (i.imm & 0x1F) == 0:
+        return fn
+    if fn == op_shl:
+        return op_shl_ri32
+    if fn == op_shr:
+        return op_shr_ri32
+    if fn == op_sar:
+        return op_sar_ri32
+    return fn

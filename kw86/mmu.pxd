@@ -52,7 +52,7 @@ ctypedef struct DEnt:           # one decoded-instruction cache slot (64 bytes)
     void* fn            # executor handler (exec.pyx op_fn), resolved at decode time
     uint16_t cycles     # base cost from the cycle profile (class of insn.row)
     uint8_t bits32      # code size it was decoded for (CS.D)
-    uint8_t _pad
+    uint8_t fast        # exec.pyx FK_*: the loop runs this form inline (0: call fn)
     Insn insn
 
 ctypedef struct Mmu:

@@ -19,6 +19,7 @@ SIZE = 4 << 20
 
 class Env:
     def __init__(self, root, clock_ns=1_700_000_000 * 10**9, **kw):
+        self.root = root
         self.now = clock_ns
         self.sys = System(str(root), clock=lambda: self.now, **kw)
         self.sys.strict = True

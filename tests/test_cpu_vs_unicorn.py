@@ -103,6 +103,15 @@ def test_shift_rotate_all_counts(bits, reg):
                 for cf in (0, CF):
                     one(bits, stem + bytes([0xC0 | (reg << 3) | 3]),     # op ebx/bx/bl, cl
                         {"ebx": v, "ecx": count}, 0x202 | cf | (OF if count & 1 else 0))
+    # immediate and implicit-1 counts (the decode-time specialised forms)
+    for stem in (b"\xc1", b"\xc0", b"\x66\xc1"):
+        for count in list(range(0, 34)) + [0x7F, 0xFF]:
+            for v in VALUES[:6]:
+                one(bits, stem + bytes([0xC0 | (reg << 3) | 3, count]), {"ebx": v},
+                    0x202 | (CF | ZF if count & 2 else 0))
+    for stem in (b"\xd1", b"\xd0", b"\x66\xd1"):
+        for v in VALUES:
+            one(bits, stem + bytes([0xC0 | (reg << 3) | 3]), {"ebx": v}, 0x202 | CF)
     one.check()
 
 

@@ -243,7 +243,8 @@ def test_wild_pointer_is_sigsegv_139(capfd, ktest, kw):
 
 
 @pytest.mark.parametrize("what", ["segvhandler", "efault", "eintr", "restart", "bigpipe",
-                                  "killspin", "spinhandler", "suspend", "sleepintr", "cow"])
+                                  "killspin", "spinhandler", "suspend", "sleepintr", "cow",
+                                  "altstack"])
 @pytest.mark.parametrize("kw", [False, True], ids=["user", "kernelware"])
 def test_guest_checks(capfd, ktest, kw, what):
     """segvhandler: the handler runs and returns through the trampoline and
@@ -254,10 +255,20 @@ def test_guest_checks(capfd, ktest, kw, what):
     a signal reaches a process (or kernelware) that makes no system call;
     suspend: sigpending and sigsuspend (EINTR, the old mask back);
     sleepintr: nanosleep ends with EINTR; cow: fork's shared pages stay
-    private on both sides (CPU writes and the kernel's copyout)."""
+    private on both sides (CPU writes and the kernel's copyout); altstack:
+    sigaltstack and SA_ONSTACK."""
     rc, out, err = kexec(capfd, *(["--kernelware"] if kw else []), ktest, what)
     assert rc == 0 and "FAIL" not in out, out + err
     assert out.count("ok ") >= 1
+
+
+@pytest.mark.parametrize("kw", [False, True], ids=["user", "kernelware"])
+def test_out_of_memory_is_enomem(capfd, ktest, kw):
+    """malloc/sbrk past the machine's memory fail with ENOMEM (kw86 does not
+    overcommit), never a host MemoryError."""
+    rc, out, err = kexec(capfd, "--memory", "16M", *(["--kernelware"] if kw else []), ktest,
+                         "bigalloc")
+    assert rc == 0 and "FAIL" not in out and "Traceback" not in err, out + err
 
 
 def test_fpe_handler_runs(capfd, ktest):
@@ -369,3 +380,35 @@ def test_stats_split_cycles_and_call_is_cheaper_than_trap(capfd):
         assert table >= 2000 * per_call
         assert re.search(r"syscalls: \d+ trap / \d+ call", err)
     assert cycles[True] < cycles[False] * 0.8, cycles
+
+
+def test_fast_and_general_syscall_paths_agree(capfd, tmp_path, monkeypatch):
+    """--strace sends every call through the general (frame) path; without
+    it plain calls return through registers (locore's KW86_FAST): the
+    results must be the same."""
+    script = ("ls -l /bin; echo x > /tmp/y; cat /tmp/y /nosuch; echo $?; "
+              "mkdir /tmp/d && cd /tmp/d && pwd && ls -la; exit 5")
+    monkeypatch.setenv("KW86_EPOCH", "1700000000")         # guest time: no minute boundary
+    outs = []
+    for extra in ([], ["--strace-file", str(tmp_path / "trace")]):
+        for kw in ([], ["--kernelware"]):
+            rc, out, err = kexec(capfd, *extra, *kw, "/bin/sh", "-c", script)
+            outs.append((rc, out, err))
+    assert all(o == outs[0] for o in outs), outs
+    assert outs[0][0] == 5
+    assert "CALL  " in (tmp_path / "trace").read_text()
+
+
+def test_execve_runs_interpreter_scripts(capfd, tmp_path):
+    """execve of "#!interp [arg]" runs interp [arg] path args (NetBSD's
+    exec_script); an interpreter that is itself a script is ENOEXEC."""
+    (tmp_path / "s.sh").write_bytes(b'#!/bin/sh\necho script "$0" "$@"\n')
+    (tmp_path / "e").write_bytes(b"#!/bin/echo one\n")
+    (tmp_path / "n").write_bytes(b"#!/sc/s.sh\n")
+    for f in ("s.sh", "e", "n"):
+        os.chmod(tmp_path / f, 0o755)
+    rc, out, err = kexec(capfd, "--bind", f"{tmp_path}:/sc", "/bin/sh", "-c",
+                         "/sc/s.sh a b; /sc/e x; /sc/n 2>/dev/null; echo $?")
+    assert (rc, out) == (0, "script /sc/s.sh a b\none /sc/e x\n126\n"), err
+    rc, out, err = kexec(capfd, "--bind", f"{tmp_path}:/sc", "/sc/s.sh", "z")
+    assert (rc, out) == (0, "script /sc/s.sh z\n")

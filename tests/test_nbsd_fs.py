@@ -577,3 +577,43 @@ def test_poll_and_select_on_pipes(env):
     assert struct.unpack("<ihh", env.read(one, 8))[2] & POLLHUP
     bad = env.alloc(4, struct.pack("<I", 1 << 9))
     assert env.err("__select50", 10, bad, 0, 0, tv) == abi.EBADF
+
+
+@pytest.mark.parametrize("where", ["/", "/tmp/"])
+def test_mkfifo(env, tmp_path, where):
+    """mkfifo(2) makes a FIFO (host or MFS); opening one is not supported
+    (EOPNOTSUPP, never a host open that could block the emulator)."""
+    env.ok("mkfifo", where + "ff", 0o666)
+    st = env.stat(where + "ff")
+    assert st.mode == abi.NBSD_S_IFIFO | 0o644              # umask 022
+    assert env.err("mkfifo", where + "ff", 0o666) == abi.EEXIST
+    assert env.err("open", where + "ff", NBSD_O_RDONLY, 0) == abi.EOPNOTSUPP
+    assert [t for _, t, n in env.readdir(where) if n == b"ff"] == [abi.NBSD_DT_FIFO]
+    if where == "/":
+        import stat
+        assert stat.S_ISFIFO(os.lstat(env.root / "ff").st_mode)
+    assert env.err("mkfifo", "/dev/ff", 0o666) == abi.EPERM
+    env.ok("unlink", where + "ff")
+
+
+def test_kernel_cost_table_charges(tmp_path):
+    """With a [kernel] table: namei per component, getdents per entry,
+    buffer-cache lookups and the per-byte copy are charged and counted."""
+    charged = []
+    e = Env(tmp_path, kcosts=dict(namei_component=100, getdents_entry=10, bcache_lookup=7),
+            charge=charged.append)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f").write_bytes(b"x" * 100)
+    e.sys.kcycles = 0
+    e.stat("/a/f")
+    assert e.sys.kcycles == 200                             # 2 components
+    e.sys.kcycles = 0
+    fd = e.ok("open", "/a/f", NBSD_O_RDONLY, 0)
+    e.read_fd(fd, 100)
+    assert e.sys.kcycles == 200 + 7                         # open's namei + one block
+    e.sys.kcycles = 0
+    n = len(e.readdir("/a"))
+    assert e.sys.kcycles == 100 + 10 * n                    # open + entries
+    assert sum(charged) > 0
+    with pytest.raises(ValueError):
+        Env(tmp_path, kcosts=dict(nonsense=1))

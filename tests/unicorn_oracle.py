@@ -355,6 +355,14 @@ _PREFIX_BYTES = (0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF
 _SEG_PREFIX = {"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
 
 
+def _prefix_bytes(ins):
+    b = ins.bytes
+    k = 0
+    while b[k] in _PREFIX_BYTES:
+        k += 1
+    return b[:k]
+
+
 def uc_bytes(ins):
     """The bytes Unicorn runs for ins: rewritten (same length, same meaning
     on a P6) where Unicorn is wrong; see KNOWN_UNICORN_BUGS."""
@@ -482,7 +490,7 @@ def _step_both(bits, ins, uc, kw, stats):
     pre_eip = kw.get_reg("eip")
     where = f"{ins.bytes.hex()} ({ins}) bits={bits}\n  before: {_fmt_state(pre_regs, pre_eip, pre_fl)}"
     rep = _rep_count(ins, pre_regs)
-    if rep and "rep" in ins.prefixes and "repne" in ins.prefixes:
+    if rep and {0xF2, 0xF3} <= set(_prefix_bytes(ins)):
         stats.skipped += 1      # F2 and F3 together: reserved (SDM Vol. 2A §2.1.1)
         return "stop"
     if rep > 2048:

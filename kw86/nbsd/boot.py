@@ -80,6 +80,9 @@ class FrameAllocator:
     def free(self, p):
         self.freed.append(p)
 
+    def nfree(self):
+        return len(self.freed) + (self.end - self.next) // abi.PAGE_SIZE
+
     def alloc_contig(self, n):
         """n physically contiguous frames (from the never-used part)."""
         if self.next + n * abi.PAGE_SIZE > self.end:

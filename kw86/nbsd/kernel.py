@@ -1,13 +1,13 @@
 """kw86.nbsd.Kernel: boot the machine, load a program, run it.
 
-This first kernel runs one process at a time (no fork, wait4 or signal
-handlers yet; see README.md "Processes" for the design they plug into):
-exec of a static NetBSD/i386 ELF from the guest's tree, the initial stack,
-an address space with demand-paged stack, break and anonymous mmap regions,
-the system calls of kw86/nbsd/syscalls through both the int $0x80 trap and
-the kernelware call gate, exit, and death by signal on a fault (SIGSEGV,
-SIGBUS, SIGILL, SIGFPE, SIGTRAP) or on SIGPIPE/SIGSYS with the default
-action, with the shell's exit status (128 + signal).
+Processes (fork with copy-on-write, execve, exit, wait4, zombies and
+orphans), a round-robin scheduler on the timer (kernelware preempted by the
+paper's test), sleep/wakeup with EINTR/SA_RESTART, signals (handlers,
+default actions, faults -> SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP), an address
+space per process with demand-paged stack, break and mmap regions, and the
+system calls of kw86/nbsd/syscalls through the int $0x80 trap and the
+kernelware call gate (the hot path and its register protocol: README.md).
+Exit statuses are the shell's (128 + signal).  See README.md "Processes".
 
     k = Kernel(root="/path/to/sysroot")
     status = k.run_program("/bin/echo", ["echo", "hi"], env)
@@ -44,6 +44,7 @@ MAXPROC = 160
 # (so file times look right), or KW86_EPOCH (seconds) for reproducible runs.
 DEFAULT_EPOCH_NS = None
 MMAP_TOP = abi.USRSTACK - abi.MAXSSIZ        # mmap placement is top-down below the stack
+RESERVE_PAGES = 64                           # frames kept back for page tables, stacks
 # default actions that terminate (NetBSD sigprop: SA_KILL; SA_CORE adds a core flag)
 SIG_KILL = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 30, 31, 32}
 SIG_CORE = {3, 4, 5, 6, 7, 8, 10, 11, 12, 24, 25}
@@ -202,6 +203,12 @@ class VM:
         self.heap = self.add_region(img.brk, img.brk, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE,
                                     "heap")
 
+    def check_memory(self, nbytes):
+        """ENOMEM for a region that free physical memory could not back
+        (kw86 does not overcommit: no swap)."""
+        if nbytes // PAGE > self.boot.frames.nfree() - RESERVE_PAGES:
+            raise Errno(abi.ENOMEM)
+
     def set_brk(self, new):
         if new < self.brk_base:
             return
@@ -210,6 +217,8 @@ class VM:
                 r.kind == "anon" and r.start < end and r.end > self.heap.start
                 for r in self.regions):
             raise Errno(abi.ENOMEM)
+        if end > self.heap.end:
+            self.check_memory(end - self.heap.end)
         old_end = self.heap.end
         self.heap.end = end
         for va in range(end, old_end, PAGE):
@@ -313,7 +322,10 @@ class Process(Proc):
         self.oldmask = None             # sigsuspend: the mask to restore
 
     def _fault(self, va, write):
-        return self.vm is not None and self.vm.fault(va, write)
+        try:
+            return self.vm is not None and self.vm.fault(va, write)
+        except MemoryError:
+            raise Errno(abi.ENOMEM) from None   # the kernel's copy needed a page
 
     def post_signal(self, sig):
         super().post_signal(sig)
@@ -376,6 +388,8 @@ class Kernel:
         self._stats = dict(page_faults=0)
         self.n_trap = self.n_gate = 0   # system calls by path
         self.frame_refs = {}            # copy-on-write: frame -> extra references
+        self._gdt_tls = 0               # the TLS base in the GDT's GUGS descriptor
+        self._fast = strace is None     # the register fast path (strace sees every call)
         self.stats_cow = 0              # pages copied on a write after fork
         self.runq = deque()
         self.next_pid = 2
@@ -406,7 +420,8 @@ class Kernel:
     def cycle_split(self):
         """Where the guest clock came from: (executed guest instructions,
         kernel-cost table, disk model, idle clock jumps)."""
-        table, disk = self.sys.kcycles, self.sys.bufcache.stats["disk_cycles"]
+        table = self.sys.kcycles + (self.n_trap + self.n_gate) * self._syscall_cost
+        disk = self.sys.bufcache.stats["disk_cycles"]
         return self.m.cycles - table - disk - self.idle_cycles, table, disk, self.idle_cycles
 
     # -- processes ---------------------------------------------------------------
@@ -430,16 +445,32 @@ class Kernel:
         self.cur = p
         return p
 
+    def _read_image(self, p, path):
+        vp = self.sys.vfs.lookup(p, path)
+        check_exec_permission(vp.getattr(), p.cred)
+        vp.open(abi.FREAD)
+        try:
+            size = vp.getsize()
+            return self.sys.bufcache.read(vp, 0, size, size)
+        finally:
+            vp.close(abi.FREAD)
+
     def exec(self, p, path, argv, envp, kernelware, host_image=None):
         if host_image is None:
-            vp = self.sys.vfs.lookup(p, path)
-            check_exec_permission(vp.getattr(), p.cred)
-            vp.open(abi.FREAD)
-            try:
-                size = vp.getsize()
-                data = self.sys.bufcache.read(vp, 0, size, size)
-            finally:
-                vp.close(abi.FREAD)
+            data = self._read_image(p, path)
+            if data[:2] == b"#!":
+                # NetBSD's exec_script: "#!interp [arg]" runs interp [arg] path
+                # args...; the interpreter itself must not be a script
+                line = data[2:data.find(b"\n") if b"\n" in data[:1024] else 1024]
+                parts = line.strip(b" \t\r").split(None, 1)
+                if not parts or b"\n" not in data[:1024]:
+                    raise ExecError(f"{path.decode('latin-1')}: bad interpreter line")
+                interp = parts[0]
+                argv = [interp] + [a.strip(b" \t\r") for a in parts[1:]] + [path] + list(argv[1:])
+                path = interp
+                data = self._read_image(p, path)
+                if data[:2] == b"#!":
+                    raise ExecError(f"{path.decode('latin-1')}: the interpreter is a script")
         else:
             data = host_image
         name = path.decode("latin-1")
@@ -492,27 +523,24 @@ class Kernel:
     def _hcall(self, port, size, value):
         p = self.cur
         core = self._core
-        fesp = core.get_gpr(4)                  # esp: the trap frame
         try:
             if value == HC_SYSCALL or value == HC_GATE:
                 # The hot path: keep it lean (bench/test_bench_kernel.py).
-                # locore loaded ecx = call number, esi = user esp, edi = cs
-                # (int $0x80); a plain call returns its result in registers
+                # locore loaded ecx = call number, esi = user esp; a plain
+                # call returns its result in registers
                 # (KW86_FAST, locore.S), anything else goes through the frame.
+                # The kernel-cost table's per-call cost is charged here and
+                # counted from n_trap + n_gate (cycle_split).
                 gate = value == HC_GATE
                 if gate:
                     self.n_gate += 1
-                    row = _VEC[core.get_gpr(1) & _MASK]
                 else:
                     self.n_trap += 1
-                    row = _VEC[core.get_gpr(1) & _MASK] if core.get_gpr(7) & 3 else None
-                p.frame_esp = fesp
-                c = self._syscall_cost
-                if c:
-                    self.sys.kcycles += c
-                    core.add_cycles(c)
-                if row is not None and row.fast and self.sys.strace is None:
-                    p.blocked = None
+                row = _VEC[core.get_gpr(1) & _MASK]     # (0 from CPL 0: general path)
+                core.add_cycles(self._syscall_cost)
+                if row is not None and row.fast and self._fast:
+                    # (p.blocked may be stale here: it is set afresh whenever a
+                    # call sleeps, and only read while the process sleeps)
                     try:
                         n = row.argbytes
                         if n:
@@ -541,8 +569,12 @@ class Kernel:
                             set_gpr(3, KW86_FAST)       # locore: carry clear
                             return
                         res = SysResult(eax, edx, 0, None, row)
+                    fesp = core.get_gpr(4)              # esp: the trap frame
+                    p.frame_esp = fesp
                     trap.commit(self.boot, p, fesp, res)
                 else:
+                    fesp = core.get_gpr(4)
+                    p.frame_esp = fesp
                     res = trap.syscall(self.boot, p, fesp)
                 if p.fork_child is not None:
                     self._finish_fork(p, fesp)
@@ -552,14 +584,23 @@ class Kernel:
                     return
                 if p.siglist:
                     self._check_signals(p, fesp)
-                if p.want_resched and self.runq:
+                if p.want_resched:
                     p.want_resched = False
-                    self._preempt(p, fesp)
+                    if self.runq:
+                        self._preempt(p, fesp)
             elif value == HC_TRAP:
+                fesp = core.get_gpr(4)
                 tf = self.boot.read_frame(fesp)
                 if tf["trapno"] == abi.T_PAGEFLT:
                     cr2 = self.m.get_reg("cr2")
-                    if cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(tf["err"] & 2)):
+                    try:
+                        ok = cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(tf["err"] & 2))
+                    except MemoryError:
+                        # NetBSD's UVM: "pid N (comm), uid U killed: out of swap"
+                        self.sys.stderr.write(f"kw86: pid {p.pid} ({p.comm}), uid "
+                                              f"{p.cred.ruid} killed: out of memory\n")
+                        self._kill(p, abi.NBSD_SIGKILL)
+                    if ok:
                         self._stats["page_faults"] += 1
                         return
                 if tf["cs"] & 3 == 0 and not p.kernelware:
@@ -577,6 +618,7 @@ class Kernel:
                         return
                 self._kill(p, sig)
             elif value == HC_INTR:
+                fesp = core.get_gpr(4)
                 self._expire_timers()
                 tf = self.boot.read_frame(fesp)
                 # preemptible: user mode, or a kernelware (CPL 0 on a user stack,
@@ -671,11 +713,20 @@ class Kernel:
                 self.idle_cycles += jump
                 self.m.add_cycles(jump)
 
+    def _load_tls(self, q):
+        """Point the GUGS descriptor (%gs) at q's TLS base (_lwp_setprivate):
+        its trap exit reloads %gs from the GDT."""
+        if self._gdt_tls != q.tls_base:
+            from kw86.nbsd.syscalls.vm import sys__lwp_setprivate
+            sys__lwp_setprivate(q, q.tls_base)
+            self._gdt_tls = q.tls_base
+
     def _switch_to(self, q):
         """Resume q where it is parked; False if it died on a pending signal."""
         self.cur = q
         m = self.m
         self._core.set_gpr(3, 0)        # ebx: not KW86_FAST, its frame holds its result
+        self._load_tls(q)
         m.set_cr(3, q.vm.pdir)
         m.flush_tlb()
         self.boot.set_esp0(q.kstack)
@@ -735,6 +786,7 @@ class Kernel:
         c.pgid, c.sid, c.login = p.pgid, p.sid, p.login
         c.sigacts = dict(p.sigacts)
         c.sigmask = p.sigmask
+        c.sigstk = getattr(p, "sigstk", None)
         c.kernelware = p.kernelware
         c.rlimits = {k: list(v) for k, v in p.rlimits.items()}
         c.tls_base = p.tls_base
@@ -826,6 +878,7 @@ class Kernel:
         for sig, act in list(p.sigacts.items()):
             if act[0] != abi.NBSD_SIG_IGN:
                 del p.sigacts[sig]              # caught signals revert to default
+        p.sigstk = None                         # and the alternate stack is gone
         raise Errno(abi.EJUSTRETURN)
 
     # -- running -----------------------------------------------------------------

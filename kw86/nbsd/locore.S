@@ -65,8 +65,9 @@
 /*
  * The register result protocol (the system-call fast path).  Before the
  * hypercall %ebx is cleared; the syscall entries also load %ecx = tf_eax
- * (the call number), %esi = tf_esp (the user stack) and, for int $0x80,
- * %edi = tf_cs, so Python needs no frame read for a plain call.  When
+ * (the call number; 0 for an int $0x80 from CPL 0, whose frame has no
+ * tf_esp) and %esi = tf_esp (the user stack), so Python needs no frame
+ * read for a plain call.  When
  * Python returns with %ebx = KW86_FAST the call succeeded and its result
  * is in %eax/%edx: fast_return restores the other registers from the frame
  * and leaves with the carry clear.  With any other %ebx the frame is
@@ -96,6 +97,28 @@
 	movw	%ax, %gs
 	movw	$KCPU_SEL, %ax
 	movw	%ax, %fs
+	cld
+.endm
+
+/*
+ * The gate's entry saves the same frame without loading segments: a
+ * kernelware already runs on the kernel's data segments (ds/es/ss KDATA,
+ * fs/gs its own TLS selectors), as a function-call path into the kernel
+ * would.  The slow exit (gate_exit) restores them from the frame anyway
+ * (after a switch they belong to another process).
+ */
+.macro GATEENTRY
+	pushl	%eax
+	pushl	%ecx
+	pushl	%edx
+	pushl	%ebx
+	pushl	%ebp
+	pushl	%esi
+	pushl	%edi
+	pushl	%ds
+	pushl	%es
+	pushl	%fs
+	pushl	%gs
 	cld
 .endm
 
@@ -177,8 +200,28 @@ kw86_hcall:
 	.globl	kw86_hcall_return
 kw86_hcall_return:
 	cmpl	$KW86_FAST, %ebx
-	je	fast_return
+	jne	1f
+	/*
+	 * The register result protocol's exit (see KW86_FAST): the call
+	 * succeeded, its result is in %eax/%edx; restore everything else
+	 * from the frame with the carry clear and leave (int $0x80: iret; the
+	 * gate: fast_gate).
+	 */
 	cmpl	$T_KW86_GATE, 44(%esp)
+	je	fast_gate
+	andl	$~1, 60(%esp)		/* tf_eflags: PSL_C clear */
+	popl	%gs
+	popl	%fs
+	popl	%es
+	popl	%ds
+	popl	%edi
+	popl	%esi
+	popl	%ebp
+	popl	%ebx
+	movl	4(%esp), %ecx		/* tf_ecx; eax and edx hold the result */
+	addl	$20, %esp		/* edx ecx eax trapno err */
+	iret
+1:	cmpl	$T_KW86_GATE, 44(%esp)
 	je	gate_exit
 	/* FALLTHROUGH */
 
@@ -214,8 +257,10 @@ Xsyscall:
 	INTRENTRY
 	movl	40(%esp), %ecx		/* tf_eax: the call number */
 	movl	64(%esp), %esi		/* tf_esp: the arguments are at +4 */
-	movl	56(%esp), %edi		/* tf_cs: from user mode? */
-	HYPERCALL HC_SYSCALL
+	testb	$3, 56(%esp)		/* tf_cs: from CPL 0 there is no tf_esp: */
+	jnz	1f
+	xorl	%ecx, %ecx		/* number 0, the general path */
+1:	HYPERCALL HC_SYSCALL
 
 /* Hardware interrupts 0x20..0x2f (the timer is IRQ 0 = vector 0x20). */
 .macro INTR name, vec
@@ -310,7 +355,7 @@ kw86_syscall_gate:
 	pushl	$0			/* tf_eip: filled in by Python */
 	pushl	$0			/* tf_err: the call's length, Python's */
 	pushl	$T_KW86_GATE		/* tf_trapno */
-	INTRENTRY
+	GATEENTRY
 	movl	40(%esp), %ecx		/* tf_eax: the call number */
 	movl	64(%esp), %esi		/* tf_esp: the return address; arguments at +8 */
 	HYPERCALL HC_GATE
@@ -335,35 +380,15 @@ gate_exit:
 	ret
 
 /*
- * The register result protocol's exit (see KW86_FAST): the call succeeded,
- * its result is in %eax/%edx; restore everything else from the frame with
- * the carry clear.  From int $0x80: iret.  From the gate: the return
- * address is still where the caller's `call` put it (tf_esp, the entry
- * %esp), so restore eflags (PSL_I | PSL_MBO, carry clear) from the kernel
- * stack, switch to the user stack and `ret`.
+ * The fast exit from the gate (KW86_FAST, see kw86_hcall_return): the
+ * return address is still where the caller's `call` put it (tf_esp, the
+ * entry %esp), so restore eflags (PSL_I | PSL_MBO, carry clear) from the
+ * kernel stack, switch to the user stack and `ret`.
  */
 	.p2align 4
-fast_return:
-	cmpl	$T_KW86_GATE, 44(%esp)
-	je	fast_gate
-	andl	$~1, 60(%esp)		/* tf_eflags: PSL_C clear */
-	popl	%gs
-	popl	%fs
-	popl	%es
-	popl	%ds
-	popl	%edi
-	popl	%esi
-	popl	%ebp
-	popl	%ebx
-	movl	4(%esp), %ecx		/* tf_ecx; eax and edx hold the result */
-	addl	$20, %esp		/* edx ecx eax trapno err */
-	iret
 fast_gate:
 	movl	$0x202, 60(%esp)	/* tf_eflags: PSL_I | PSL_MBO */
-	popl	%gs
-	popl	%fs
-	popl	%es
-	popl	%ds
+	addl	$16, %esp		/* gs fs es ds: untouched since GATEENTRY */
 	popl	%edi
 	popl	%esi
 	popl	%ebp

@@ -23,6 +23,7 @@ from kw86.nbsd.boot import T_KW86_GATE
 from kw86.nbsd.errors import Errno
 
 SIGFRAME_SIZE = 920
+MINSIGSTKSZ = 8192
 PSL_CLEARSIG = abi.PSL_T | abi.PSL_VM | abi.PSL_AC | abi.PSL_D
 _UC_SIGMASK, _UC_STACK, _UC_CPU, _UC_FPU, _UC_TLSBASE = 0x1, 0x2, 0x4, 0x8, 0x80000
 USER_CS = (abi.UCODE, abi.UCODEBIG, abi.UCODE_G)
@@ -57,13 +58,20 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     ctx = context_of(p, tf)
     # A short frame (a kernelware interrupted at CPL 0) lies on the process's
     # own stack just below the interrupted esp: the signal frame goes below it.
-    fp = (((fesp if short else ctx["esp"]) - SIGFRAME_SIZE) & ~15) & 0xffffffff
+    top = fesp if short else ctx["esp"]
+    # sigaltstack: SA_ONSTACK handlers run on the alternate stack unless the
+    # process is already on it
+    ss_sp, ss_size, ss_flags = getattr(p, "sigstk", None) or (0, 0, abi.NBSD_SS_DISABLE)
+    onstack = not ss_flags & abi.NBSD_SS_DISABLE and ss_sp <= ctx["esp"] < ss_sp + ss_size
+    if flags & abi.NBSD_SA_ONSTACK and not ss_flags & abi.NBSD_SS_DISABLE and not onstack:
+        top, onstack = ss_sp + ss_size, True
+    stack = (ss_sp, ss_size, ss_flags | (abi.NBSD_SS_ONSTACK if onstack else 0))
+    fp = ((top - SIGFRAME_SIZE) & ~15) & 0xffffffff
     # sigsuspend(2): the handler's context carries the mask from before the call
     saved_mask = p.sigmask
     if getattr(p, "oldmask", None) is not None:
         saved_mask, p.oldmask = p.oldmask, None
-    uc = abi.pack_ucontext(ctx, sigmask=saved_mask, stack=(0, 0, abi.NBSD_SS_DISABLE),
-                           tlsbase=p.tls_base)
+    uc = abi.pack_ucontext(ctx, sigmask=saved_mask, stack=stack, tlsbase=p.tls_base)
     si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
     frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
     p.mem.copyout(fp, frame)                    # Fault: the caller kills the process
@@ -87,6 +95,28 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     _resume_at(p, tf, handler, fp, eflags)
     boot.write_frame(fesp, tf)
     return True
+
+
+def sys___sigaltstack14(p, nss, oss):
+    """sigaltstack(2): (ss_sp, ss_size, ss_flags); "on it" is computed from
+    the stack pointer of the call."""
+    cur = getattr(p, "sigstk", None) or (0, 0, abi.NBSD_SS_DISABLE)
+    k = p.kernel
+    tf = k.boot.read_frame(p.frame_esp)
+    sp = context_of(p, tf)["esp"]
+    onstack = not cur[2] & abi.NBSD_SS_DISABLE and cur[0] <= sp < cur[0] + cur[1]
+    if oss:
+        p.mem.copyout(oss, struct.pack("<IIi", cur[0], cur[1],
+                                       cur[2] | (abi.NBSD_SS_ONSTACK if onstack else 0)))
+    if nss:
+        ss_sp, ss_size, ss_flags = struct.unpack("<IIi", p.mem.copyin(nss, 12))
+        if onstack:
+            raise Errno(abi.EPERM)
+        if ss_flags & ~abi.NBSD_SS_DISABLE:
+            raise Errno(abi.EINVAL)
+        if not ss_flags & abi.NBSD_SS_DISABLE and ss_size < MINSIGSTKSZ:
+            raise Errno(abi.ENOMEM)
+        p.sigstk = (ss_sp, ss_size, ss_flags)
 
 
 def sys_getcontext(p, ucp):

@@ -16,6 +16,8 @@
  *   ktest suspend       sigpending, sigsuspend (EINTR, the old mask restored)
  *   ktest sleepintr     a caught signal ends nanosleep with EINTR
  *   ktest cow           fork's copy-on-write pages stay private on both sides
+ *   ktest bigalloc      malloc and sbrk past physical memory: ENOMEM, no crash
+ *   ktest altstack      sigaltstack and SA_ONSTACK
  *
  * Each prints "ok NAME" lines or "FAIL NAME ..." and exits 0 when all is well.
  */
@@ -400,6 +402,75 @@ cow(void)
 	return failures != 0;
 }
 
+/* more memory than the machine has: malloc fails with ENOMEM, no crash;
+ * then grow the break page by page and touch it until the kernel says no */
+static int
+bigalloc(void)
+{
+	char *p;
+	long i, got = 0;
+
+	errno = 0;
+	p = malloc(256L << 20);
+	check(p == NULL && errno == ENOMEM, "malloc-256M-enomem", (long)p);
+	for (i = 0; i < 100000; i++) {
+		p = sbrk(65536);
+		if (p == (char *)-1)
+			break;
+		memset(p, 1, 65536);
+		got++;
+	}
+	check(p == (char *)-1 && errno == ENOMEM && got > 10, "sbrk-until-enomem", got);
+	return failures != 0;
+}
+
+/* sigaltstack: a SA_ONSTACK handler runs on the alternate stack (even when
+ * the fault is a stack overflow-like wild esp), a plain one does not */
+static char altstack[SIGSTKSZ];
+static volatile char *handler_sp;
+static volatile int alt_onstack;
+
+static void
+on_usr2_alt(int sig)
+{
+	char here;
+	stack_t cur;
+
+	(void)sig;
+	handler_sp = &here;
+	if (sigaltstack(NULL, &cur) == 0)
+		alt_onstack = cur.ss_flags & SS_ONSTACK;
+}
+
+static int
+altstack_test(void)
+{
+	struct sigaction sa;
+	stack_t ss, old;
+
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
+	ss.ss_flags = 0;
+	check(sigaltstack(&ss, &old) == 0 && (old.ss_flags & SS_DISABLE), "sigaltstack-set", 0);
+	ss.ss_size = 100;
+	errno = 0;
+	check(sigaltstack(&ss, NULL) == -1 && errno == ENOMEM, "too-small", 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr2_alt;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	raise(SIGUSR2);
+	check(handler_sp >= altstack && handler_sp < altstack + sizeof(altstack) && alt_onstack,
+	    "handler-on-altstack", 0);
+	sa.sa_flags = 0;
+	sigaction(SIGUSR2, &sa, NULL);
+	raise(SIGUSR2);
+	check(!(handler_sp >= altstack && handler_sp < altstack + sizeof(altstack)) && !alt_onstack,
+	    "plain-handler-on-own-stack", 0);
+	return failures != 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -431,7 +502,11 @@ main(int argc, char *argv[])
 		return sleepintr();
 	if (strcmp(what, "cow") == 0)
 		return cow();
+	if (strcmp(what, "bigalloc") == 0)
+		return bigalloc();
+	if (strcmp(what, "altstack") == 0)
+		return altstack_test();
 	fprintf(stderr, "usage: ktest divzero|wild|segvhandler|fpehandler|efault|eintr|"
-	    "restart|bigpipe [N]|killspin|spinhandler|suspend|sleepintr|cow\n");
+	    "restart|bigpipe [N]|killspin|spinhandler|suspend|sleepintr|cow|bigalloc|altstack\n");
 	return 2;
 }

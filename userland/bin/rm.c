@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <err.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -57,15 +58,16 @@ static void modebits(mode_t m, char *p)
 	p[9] = '\0';
 }
 
-/* Decide whether to remove `path'; prints the prompts rm(1) uses. */
-static int check(const char *path, const struct stat *sp)
+/* Decide whether to remove `path' (named `name' from the current
+ * directory); prints the prompts rm(1) uses. */
+static int check(const char *path, const char *name, const struct stat *sp)
 {
 	if (iflag) {
 		fprintf(stderr, "remove %s? ", path);
 		return yes();
 	}
 	if (fflag || !stdin_tty || S_ISLNK(sp->st_mode) ||
-	    access(path, W_OK) == 0 || errno != EACCES)
+	    access(name, W_OK) == 0 || errno != EACCES)
 		return 1;
 	{
 		char mb[10];
@@ -100,55 +102,99 @@ static char *pathjoin(const char *dir, const char *name)
 	return p;
 }
 
-static void rm_tree(const char *path, const struct stat *sp)
+/*
+ * Remove the tree `path' (for messages), named `name' from the current
+ * directory.  The walk goes down with chdir(2) and works with single names,
+ * as NetBSD's rm does through fts(3), so that trees deeper than PATH_MAX
+ * can be removed; `top' says that `name' is a command-line operand (then
+ * the way back is fchdir to the starting directory, else "..", checked).
+ */
+static void rm_tree(const char *path, const char *name, const struct stat *sp,
+    int top)
 {
+	static int startfd = -1;
+	struct stat here;
 	DIR *d;
 	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
 
 	if (iflag) {
 		fprintf(stderr, "examine files in directory %s? ", path);
 		if (!yes())
 			return;
-	} else if (!check(path, sp))
+	} else if (!check(path, name, sp))
 		return;
-	if ((d = opendir(path)) == NULL) {
+	if (top && startfd < 0 && (startfd = open(".", O_RDONLY)) < 0)
+		err(1, ".");
+	/* the names first: removing while reading could skip entries */
+	if ((d = opendir(name)) == NULL) {
+		/* as fts's FTS_DNR: reported, and the directory is left */
 		if (!fflag || errno != ENOENT) {
 			warn("%s", path);
 			rval = 1;
 		}
-	} else {
-		while ((de = readdir(d)) != NULL) {
-			const char *nm = de->d_name;
-			char *child;
-			struct stat cs;
-			if (nm[0] == '.' && (nm[1] == '\0' ||
-			    (nm[1] == '.' && nm[2] == '\0')))
-				continue;
-			child = pathjoin(path, nm);
-			if (lstat(child, &cs) < 0) {
-				if (!fflag || errno != ENOENT) {
-					warn("%s", child);
-					rval = 1;
-				}
-			} else if (S_ISDIR(cs.st_mode))
-				rm_tree(child, &cs);
-			else if (check(child, &cs)) {
-				if (unlink(child) < 0) {
-					warn("%s", child);
-					rval = 1;
-				} else
-					removed(child);
-			}
-			free(child);
-		}
-		closedir(d);
+		return;
 	}
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		if (nm[0] == '.' && (nm[1] == '\0' ||
+		    (nm[1] == '.' && nm[2] == '\0')))
+			continue;
+		if (n == cap) {
+			char **nv;
+			cap = cap ? 2 * cap : 64;
+			if ((nv = realloc(names, cap * sizeof(*nv))) == NULL)
+				err(1, NULL);
+			names = nv;
+		}
+		if ((names[n++] = strdup(nm)) == NULL)
+			err(1, NULL);
+	}
+	closedir(d);
+	if (chdir(name) < 0) {
+		warn("%s", path);
+		rval = 1;
+		goto free_names;
+	}
+	if (stat(".", &here) < 0 || here.st_dev != sp->st_dev ||
+	    here.st_ino != sp->st_ino)
+		errx(1, "%s: changed while being removed", path);
+	for (i = 0; i < n; i++) {
+		char *child = pathjoin(path, names[i]);
+		struct stat cs;
+		if (lstat(names[i], &cs) < 0) {
+			if (!fflag || errno != ENOENT) {
+				warn("%s", child);
+				rval = 1;
+			}
+		} else if (S_ISDIR(cs.st_mode))
+			rm_tree(child, names[i], &cs, 0);
+		else if (check(child, names[i], &cs)) {
+			if (unlink(names[i]) < 0) {
+				warn("%s", child);
+				rval = 1;
+			} else
+				removed(child);
+		}
+		free(child);
+	}
+	/* back where `name' is valid again */
+	if (top) {
+		if (fchdir(startfd) < 0)
+			err(1, ".");
+	} else if (chdir("..") < 0)
+		err(1, "%s/..", path);
+free_names:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	if (iflag) {
 		fprintf(stderr, "remove %s? ", path);
 		if (!yes())
 			return;
 	}
-	if (rmdir(path) < 0) {
+	if (rmdir(name) < 0) {
 		if (!fflag || errno != ENOENT) {
 			warn("%s", path);
 			rval = 1;
@@ -214,7 +260,7 @@ int main(int argc, char *argv[])
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if (rflag) {
-				rm_tree(path, &st);
+				rm_tree(path, path, &st, 1);
 				continue;
 			}
 			if (!dflag) {
@@ -222,7 +268,7 @@ int main(int argc, char *argv[])
 				rval = 1;
 				continue;
 			}
-			if (!check(path, &st))
+			if (!check(path, path, &st))
 				continue;
 			if (rmdir(path) < 0) {
 				warn("%s", path);
@@ -231,7 +277,7 @@ int main(int argc, char *argv[])
 				removed(path);
 			continue;
 		}
-		if (!check(path, &st))
+		if (!check(path, path, &st))
 			continue;
 		if (unlink(path) < 0) {
 			warn("%s", path);

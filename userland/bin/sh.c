@@ -30,16 +30,19 @@
  *
  * Builtins: cd [-], pwd, exit, exec, export, unset, set [-ex] [--] args,
  * shift, wait [pid], break [n], continue [n], return [n], test / [,
- * read [-r], eval, '.', echo [-n], true, false, ':'.  Not supported:
+ * read [-r], eval, '.', echo [-n], true, false, ':', kill [-s sig | -sig]
+ * pid... and kill -l [status].  Not supported:
  * aliases, job control, trap, getopts, ulimit, umask, type.
  *
  * Exit status: that of the last command; 127 and "sh: foo: not found" for a
  * command that does not exist, 126 when it cannot be executed, 128+N for a
- * command killed by signal N, 2 for a syntax error.
+ * command killed by signal N (a foreground one is reported with strsignal's
+ * text unless N is SIGINT or SIGPIPE), 2 for a syntax error.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -426,6 +430,13 @@ static const char *skip_brace(const char *p)
 			if (q == NULL)
 				return NULL;
 			p = q + 1;
+		} else if (*p == '"') {		/* "${x:-"a b"}": a '}' in quotes */
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p == '\0')
+				return NULL;
+			p++;
 		} else if (*p == '$' && p[1] == '{') {
 			depth++;
 			p += 2;
@@ -510,6 +521,13 @@ static const char *scan_word(struct lexer *l, const char *p)
 					q = *p == '`' ? skip_subst(p + 1, 1)
 					    : skip_subst(p + 2, 0);
 					if (q == NULL) {
+						l->incomplete = 1;
+						return p + strlen(p);
+					}
+					p = q;
+				} else if (*p == '$' && p[1] == '{') {
+					/* quotes inside: "${x:-"a b"}" */
+					if ((q = skip_brace(p + 2)) == NULL) {
 						l->incomplete = 1;
 						return p + strlen(p);
 					}
@@ -1213,6 +1231,8 @@ struct expander {
 	int noglob;	/* no pathname expansion and no field splitting
 			   (assignments, redirection targets) */
 	int want_pat;	/* produce the pattern form (case patterns) */
+	int after_delim; /* field splitting: 1 after IFS white space ended a
+			   field, 2 after another IFS character, else 0 */
 };
 
 static int glob_meta(char c)
@@ -1230,6 +1250,7 @@ static void addc(struct expander *x, char c, int quoted)
 		x->globby = 1;
 	buf_addc(&x->pat, c);
 	x->have = 1;
+	x->after_delim = 0;
 }
 
 /* Pattern matching of one name against one pattern component, as
@@ -1416,6 +1437,7 @@ static void field_end(struct expander *x)
 	}
 }
 
+/* c is one of IFS's characters (IFS unset: space, tab, newline) */
 static int is_ifs_space(char c)
 {
 	const char *ifs = var_get("IFS");
@@ -1424,12 +1446,30 @@ static int is_ifs_space(char c)
 	return c != '\0' && strchr(ifs, c) != NULL;
 }
 
-/* Add expanded text; unquoted text is split into fields. */
+/*
+ * Add expanded text; unquoted text is split into fields (POSIX 2.6.5): a
+ * run of IFS white space delimits a field; any other IFS character, with
+ * the IFS white space around it, delimits one too, so that two of them in
+ * a row (or one at the start) give an empty field.
+ */
 static void add_text(struct expander *x, const char *s, int quoted)
 {
 	for (; *s; s++) {
 		if (!quoted && !x->noglob && is_ifs_space(*s)) {
-			field_end(x);
+			if (*s == ' ' || *s == '\t' || *s == '\n') {
+				if (x->have) {
+					field_end(x);
+					x->after_delim = 1;
+				}
+			} else {
+				if (x->have)
+					field_end(x);
+				else if (x->after_delim != 1) {
+					x->have = 1;	/* an empty field */
+					field_end(x);
+				}
+				x->after_delim = 2;
+			}
 			continue;
 		}
 		addc(x, *s, quoted);
@@ -1525,7 +1565,8 @@ static size_t expand_subst(struct expander *x, const char *p, int bq,
 /* ---------------------------------------------------------------------
  * Arithmetic expansion $(( )): integer C expressions with variables.
  * Operators, by precedence: unary + - ! ~; * / %; + -; << >>;
- * < <= > >=; == !=; &; ^; |; &&; ||; parentheses.
+ * < <= > >=; == !=; &; ^; |; &&; ||; ?:; = *= /= %= += -= <<= >>= &= ^= |=;
+ * parentheses.
  */
 
 struct arith {
@@ -1534,6 +1575,14 @@ struct arith {
 };
 
 static long long arith_expr(struct arith *a, int prec);
+static long long arith_cond(struct arith *a);
+static long long arith_apply(struct arith *a, const char *op, long long l,
+    long long r);
+
+/* Assignment operators, longest first. */
+static const char *const arith_assign_ops[] = {
+	"<<=", ">>=", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "=", NULL
+};
 
 static void arith_space(struct arith *a)
 {
@@ -1548,7 +1597,7 @@ static long long arith_primary(struct arith *a)
 	arith_space(a);
 	if (*a->p == '(') {
 		a->p++;
-		v = arith_expr(a, 0);
+		v = arith_cond(a);
 		arith_space(a);
 		if (*a->p != ')')
 			a->error = 1;
@@ -1575,9 +1624,32 @@ static long long arith_primary(struct arith *a)
 			n++;
 		name = xstrndup(a->p, n);
 		val = var_get(name);
-		free(name);
 		a->p += n;
-		return val ? strtoll(val, NULL, 0) : 0;
+		v = val ? strtoll(val, NULL, 0) : 0;
+		arith_space(a);
+		for (int i = 0; arith_assign_ops[i] != NULL; i++) {
+			size_t k = strlen(arith_assign_ops[i]);
+			if (strncmp(a->p, arith_assign_ops[i], k) == 0 &&
+			    !(k == 1 && a->p[1] == '=')) {	/* not == */
+				char op[4], num[32];
+				long long r;
+				a->p += k;
+				r = arith_cond(a);
+				if (k > 1) {
+					memcpy(op, arith_assign_ops[i], k - 1);
+					op[k - 1] = '\0';
+					r = arith_apply(a, op, v, r);
+				}
+				if (!a->error) {
+					snprintf(num, sizeof(num), "%lld", r);
+					var_set(name, num, 0);
+				}
+				v = r;
+				break;
+			}
+		}
+		free(name);
+		return v;
 	}
 	a->error = 1;
 	return 0;
@@ -1609,8 +1681,25 @@ static long long arith_expr(struct arith *a, int min_prec)
 		}
 		if (op == NULL || prec <= min_prec || a->error)
 			return l;
+		/* "x <<= 1" after a value (not a name) is no operator here */
+		if (a->p[strlen(op)] == '=' && strcmp(op, "<") != 0 &&
+		    strcmp(op, ">") != 0 && strcmp(op, "!=") != 0 &&
+		    strcmp(op, "==") != 0 && strcmp(op, "<=") != 0 &&
+		    strcmp(op, ">=") != 0)
+			return l;
 		a->p += strlen(op);
 		r = arith_expr(a, prec);
+		l = arith_apply(a, op, l, r);
+		if (a->error)
+			return 0;
+	}
+}
+
+/* l OP r for a binary operator */
+static long long arith_apply(struct arith *a, const char *op, long long l,
+    long long r)
+{
+	{
 		if (strcmp(op, "||") == 0) l = l || r;
 		else if (strcmp(op, "&&") == 0) l = l && r;
 		else if (strcmp(op, "|") == 0) l |= r;
@@ -1636,6 +1725,27 @@ static long long arith_expr(struct arith *a, int min_prec)
 			l = strcmp(op, "/") == 0 ? l / r : l % r;
 		}
 	}
+	return l;
+}
+
+/* c ? t : f (and everything below it) */
+static long long arith_cond(struct arith *a)
+{
+	long long c = arith_expr(a, 0), t, f;
+
+	arith_space(a);
+	if (*a->p != '?' || a->error)
+		return c;
+	a->p++;
+	t = arith_cond(a);
+	arith_space(a);
+	if (*a->p != ':') {
+		a->error = 1;
+		return 0;
+	}
+	a->p++;
+	f = arith_cond(a);
+	return c ? t : f;
 }
 
 /* Expand "$((text))": p points after "$((", returns chars consumed. */
@@ -1658,12 +1768,17 @@ static size_t expand_arith(struct expander *x, const char *p, int quoted)
 	expanded = expand_one(text);
 	a.p = expanded;
 	a.error = 0;
-	v = arith_expr(&a, 0);
+	v = arith_cond(&a);
 	arith_space(&a);
 	if (a.error || *a.p != '\0') {
+		/* an error in an expansion ends a non-interactive shell */
 		if (a.error != 2)
 			shell_error("arithmetic expression: syntax error: \"%s\"",
 			    text, "");
+		if (!interactive) {
+			fflush(stdout);
+			exit(2);
+		}
 		v = 0;
 	}
 	snprintf(num, sizeof(num), "%lld", v);
@@ -1717,14 +1832,21 @@ static size_t expand_param(struct expander *x, const char *s, int quoted)
 	if (*s == '(')
 		return 1 + expand_subst(x, s + 1, 0, quoted);
 	if (*s == '@' || *s == '*') {
+		/* "$*" joins the parameters with the first character of IFS;
+		 * "$@", $@ and $* give one field per parameter */
+		const char *ifs = var_get("IFS");
+		char sep = ifs == NULL ? ' ' : ifs[0];
 		int i;
 		for (i = 0; i < params.n; i++) {
 			if (i > 0) {
-				if (quoted && *s == '@') {
+				if (quoted && *s == '*') {
+					if (sep != '\0')
+						addc(x, sep, 1);
+				} else {
 					field_end(x);
-					x->have = 1;
-				} else
-					add_text(x, " ", quoted);
+					if (quoted)
+						x->have = 1;
+				}
 			}
 			add_text(x, params.v[i], quoted);
 		}
@@ -1791,7 +1913,14 @@ static void expand_word_x(const char *w, struct strv *out, int flags)
 			if (*p)
 				p++;
 		} else if (*p == '"') {
+			int had = x.have;
 			p++;
+			/* "$@" without parameters is no field at all */
+			if (strncmp(p, "$@\"", 3) == 0 && params.n == 0) {
+				p += 3;
+				x.have = had;
+				continue;
+			}
 			x.have = 1;
 			while (*p && *p != '"') {
 				if (*p == '\\' && (p[1] == '$' || p[1] == '`' ||
@@ -1872,6 +2001,13 @@ static size_t expand_braced(struct expander *x, const char *s, int quoted)
 		name = xstrndup(p, n);
 		if (var_get(name) != NULL)
 			val = xstrdup(var_get(name));
+	} else if (*p >= '1' && *p <= '9') {	/* ${10}: a positional parameter */
+		long k = 0;
+		while (p + n < end && p[n] >= '0' && p[n] <= '9')
+			k = k * 10 + (p[n++] - '0');
+		name = xstrndup(p, n);
+		if (k <= params.n)
+			val = xstrdup(params.v[k - 1]);
 	} else if (p < end && special_param(*p) != NULL) {
 		n = 1;
 		name = xstrndup(p, 1);
@@ -2187,20 +2323,30 @@ static void restore_redirs(struct saved_fd *save, int nsave)
 static void run_list(struct andor *list);
 static int run_string(const char *text, int top);
 
-static int status_of(int st)
+/* The exit status of a wait status, without a message. */
+static int exit_status(int st)
 {
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 1;
+}
+
+/* The same for a foreground command: one killed by a signal other than
+ * SIGINT and SIGPIPE is reported with the signal's description, as NetBSD's
+ * sh does ("Terminated", "Segmentation fault (core dumped)"). */
+static int status_of(int st)
+{
 	if (WIFSIGNALED(st)) {
 		int sig = WTERMSIG(st);
 		if (sig != SIGINT && sig != SIGPIPE) {
 			fflush(stdout);
-			fprintf(stderr, "%s: killed by signal %d\n", progname,
-			    sig);
+			fprintf(stderr, "%s%s\n", strsignal(sig),
+			    WCOREDUMP(st) ? " (core dumped)" : "");
 		}
-		return 128 + sig;
 	}
-	return 1;
+	return exit_status(st);
 }
 
 static void default_signals(void)
@@ -2606,6 +2752,130 @@ static int bi_read(int argc, char **argv)
 	return eof ? 1 : 0;		/* end of file, even after a partial line */
 }
 
+/* Signal names, for kill (written out: the host build has no sys_signame). */
+static const struct { const char *name; int num; } signames[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
+#ifdef SIGEMT
+	{ "EMT", SIGEMT },
+#endif
+	{ "FPE", SIGFPE }, { "KILL", SIGKILL }, { "BUS", SIGBUS },
+	{ "SEGV", SIGSEGV }, { "SYS", SIGSYS }, { "PIPE", SIGPIPE },
+	{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "URG", SIGURG },
+	{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "CONT", SIGCONT },
+	{ "CHLD", SIGCHLD }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+	{ "IO", SIGIO }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
+#ifdef SIGINFO
+	{ "INFO", SIGINFO },
+#endif
+	{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+#ifdef SIGPWR
+	{ "PWR", SIGPWR },
+#endif
+};
+#define NSIGNAMES ((int)(sizeof(signames) / sizeof(signames[0])))
+
+static const char *signal_name(int sig)
+{
+	int i;
+	for (i = 0; i < NSIGNAMES; i++)
+		if (signames[i].num == sig)
+			return signames[i].name;
+	return NULL;
+}
+
+/* A signal by name (TERM, SIGTERM, term) or number; -1 if unknown. */
+static int signal_number(const char *s)
+{
+	int i;
+
+	if (*s >= '0' && *s <= '9') {
+		char *end;
+		long v = strtol(s, &end, 10);
+		return *end == '\0' && v >= 0 && v < NSIG ? (int)v : -1;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (i = 0; i < NSIGNAMES; i++)
+		if (strcasecmp(s, signames[i].name) == 0)
+			return signames[i].num;
+	return -1;
+}
+
+/* kill [-s name | -name | -num] pid ...   kill -l [status] */
+static int builtin_kill(int argc, char **argv)
+{
+	int sig = SIGTERM, i = 1, rv = 0;
+
+	if (argc > 1 && strcmp(argv[1], "-l") == 0) {
+		if (argc > 2) {
+			int v = atoi(argv[2]);
+			const char *nm;
+			if (v > 128)
+				v -= 128;
+			if ((nm = signal_name(v)) == NULL) {
+				shell_error("kill: unknown signal %s%s", argv[2], "");
+				return 1;
+			}
+			printf("%s\n", nm);
+			return 0;
+		}
+		int col = 0;
+		for (int k = 1; k < NSIG; k++) {
+			const char *nm = signal_name(k);
+			if (nm == NULL)
+				continue;
+			printf("%s%s", col ? " " : "", nm);
+			if (++col == 8) {
+				putchar('\n');
+				col = 0;
+			}
+		}
+		if (col)
+			putchar('\n');
+		return 0;
+	}
+	if (i < argc && strcmp(argv[i], "-s") == 0) {
+		if (i + 1 >= argc) {
+			shell_error("kill: option requires an argument -- s%s", "", "");
+			return 1;
+		}
+		if ((sig = signal_number(argv[i + 1])) < 0) {
+			shell_error("kill: unknown signal %s%s", argv[i + 1], "");
+			return 1;
+		}
+		i += 2;
+	} else if (i < argc && argv[i][0] == '-' && argv[i][1] != '\0' &&
+	    strcmp(argv[i], "--") != 0) {
+		if ((sig = signal_number(argv[i] + 1)) < 0) {
+			shell_error("kill: unknown signal %s%s", argv[i] + 1, "");
+			return 1;
+		}
+		i++;
+	}
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	if (i >= argc) {
+		fprintf(stderr, "usage: kill [-s signal_name] pid ...\n");
+		return 1;
+	}
+	for (; i < argc; i++) {
+		char *end;
+		long pid = strtol(argv[i], &end, 10);
+		if (*argv[i] == '\0' || *end != '\0') {
+			shell_error("kill: illegal process id: %s%s", argv[i], "");
+			rv = 1;
+			continue;
+		}
+		if (kill((pid_t)pid, sig) < 0) {
+			shell_error("kill: %s: %s", argv[i], strerror(errno));
+			rv = 1;
+		}
+	}
+	return rv;
+}
+
 static int run_builtin(int argc, char **argv, int *is_builtin)
 {
 	const char *n = argv[0];
@@ -2742,18 +3012,20 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 					    (size_t)(ndone_jobs - k - 1) *
 					    sizeof(done_jobs[0]));
 					ndone_jobs--;
-					return status_of(st);
+					return exit_status(st);
 				}
 			}
 			while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 				;
-			return w < 0 ? 127 : status_of(st);
+			return w < 0 ? 127 : exit_status(st);
 		}
 		while ((w = waitpid(-1, &st, 0)) > 0 || (w < 0 && errno == EINTR))
 			;
 		ndone_jobs = 0;
 		return rv;
 	}
+	if (strcmp(n, "kill") == 0)
+		return builtin_kill(argc, argv);
 	if (strcmp(n, "shift") == 0) {
 		int k = argc > 1 ? atoi(argv[1]) : 1, i;
 		if (k < 0 || k > params.n) {
@@ -2776,7 +3048,7 @@ static int is_builtin_name(const char *n)
 	static const char *const names[] = { "cd", "pwd", "echo", "export",
 	    "unset", ":", "true", "false", "exit", "set", "shift", "wait",
 	    "break", "continue", "test", "[", "return", "read", "eval", ".",
-	    NULL };
+	    "kill", NULL };
 	int i;
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(n, names[i]) == 0)

@@ -127,6 +127,9 @@ ROWS = [
       fs.sys_preadv),
     R(290, "pwritev", "int fd, const struct iovec *iovp, int iovcnt, int PAD, off_t offset",
       fs.sys_pwritev),
+    R(281, "__sigaltstack14", "const struct sigaltstack *nss, struct sigaltstack *oss",
+      signals.sys___sigaltstack14),
+    R(132, "mkfifo", "const char *path, mode_t mode", fs.sys_mkfifo),
     R(292, "__sigpending14", "sigset_t *set", vm.sys___sigpending14),
     R(294, "__sigsuspend14", "const sigset_t *set", vm.sys___sigsuspend14),
     R(293, "__sigprocmask14", "int how, const sigset_t *set, sigset_t *oset", vm.sys___sigprocmask14),
@@ -200,6 +203,12 @@ NAMES = {
 NBSD_MAXSYSCALL = 506
 
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
+# Calls that read or replace the trap frame (p.frame_esp), or change a segment
+# descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
+for _r in TABLE.rows.values():
+    if _r.name in ("execve", "getcontext", "setcontext", "compat_16___sigreturn14",
+                   "__sigaltstack14", "_lwp_setprivate"):
+        _r.fast = False
 
 
 class SysResult:
@@ -254,6 +263,8 @@ def exc_result(p, row, e, res):
         res.error = abi.EFAULT
     elif isinstance(e, WouldBlock):
         res.block = e.chan
+    elif isinstance(e, MemoryError):        # out of guest physical pages
+        res.error = abi.ENOMEM
     elif isinstance(e, OSError):            # a host error a handler did not map
         res.error = abi.xlat_errno(e)
     elif isinstance(e, Exception):          # a kernel bug: report, never crash the host

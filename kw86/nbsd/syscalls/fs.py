@@ -304,6 +304,15 @@ def sys_mkdir(p, path, mode):
     dvp.mkdir(name, mode & ~p.umask & abi.NBSD_ALLPERMS, p.cred)
 
 
+def sys_mkfifo(p, path, mode):
+    stack, name, vp = _parent(p, path)
+    if vp is not None:
+        raise Errno(EEXIST)
+    dvp = stack[-1][1]
+    access(dvp, p.cred, VWRITE)
+    dvp.mkfifo(name, mode & ~p.umask & abi.NBSD_ALLPERMS, p.cred)
+
+
 def sys_rmdir(p, path):
     s = _path(p, path)
     last = [c for c in s.split(b"/") if c][-1:] or [b"/"]

@@ -131,6 +131,7 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         _unmap(vm, base, length)
     else:
         base = vm.find_space(length)
+    vm.check_memory(length)
     vm.add_region(base, base + length, prot, "anon" if anon else "file")
     if f is not None:
         size = f.vp.getsize()
@@ -215,6 +216,7 @@ def sys__lwp_setprivate(p, ptr):
         from kw86.nbsd.boot import GDT_PHYS, seg_desc
         ulimit = (abi.VM_MAXUSER_ADDRESS >> 12) - 1
         k.m.write(GDT_PHYS + abi.GUGS_SEL * 8, seg_desc(ptr, ulimit, 0xf3))
+        k._gdt_tls = ptr
         # trapret reloads %gs from the frame, hence from the updated GDT
 
 

@@ -85,6 +85,9 @@ class Vnode:
     def mkdir(self, name, mode, cred):
         raise Errno(ENOTDIR)
 
+    def mkfifo(self, name, mode, cred):
+        raise Errno(ENOTDIR)
+
     def symlink(self, name, target, mode, cred):
         raise Errno(ENOTDIR)
 

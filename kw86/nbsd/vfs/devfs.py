@@ -158,7 +158,7 @@ class DevVnode(Vnode):
     def _nope(self, *a):
         raise Errno(EPERM if self.type == VDIR else abi.ENOTDIR)
 
-    create = mkdir = symlink = link = remove = rmdir = rename = _nope
+    create = mkdir = mkfifo = symlink = link = remove = rmdir = rename = _nope
 
     def truncate(self, size, cred):
         if self.type == VDIR:

@@ -203,6 +203,17 @@ class HostVnode(Vnode):
         self._chown_new(name, cred)
         return self.lookup(name)
 
+    def mkfifo(self, name, mode, cred):
+        _check_name(name)
+        self._ro()
+        try:
+            os.mkfifo(name, 0o600, dir_fd=self.dirfd())
+            os.chmod(name, abi.xlat_perm_to_host(mode), dir_fd=self.dirfd())
+        except OSError as e:
+            raise abi.host_error(e) from None
+        self._chown_new(name, cred)
+        return self.lookup(name)
+
     def symlink(self, name, target, mode, cred):
         _check_name(name)
         self._ro()

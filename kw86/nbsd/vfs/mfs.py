@@ -14,7 +14,7 @@ from kw86.nbsd import abi
 from kw86.nbsd.abi import (Attr, EEXIST, EINVAL, EISDIR, EMLINK, ENOENT, ENOSPC,
                            ENOTDIR, ENOTEMPTY, EPERM)
 from kw86.nbsd.errors import Errno
-from kw86.nbsd.vfs import Mount, Vnode, VDIR, VREG, VLNK
+from kw86.nbsd.vfs import Mount, Vnode, VDIR, VFIFO, VREG, VLNK
 
 FRAG = 1024
 DIRBLKSIZ = 512
@@ -126,6 +126,9 @@ class MfsVnode(Vnode):
         vp.nlink += 1                   # its own '.'
         self.nlink += 1                 # the child's '..'
         return vp
+
+    def mkfifo(self, name, mode, cred):
+        return self._new(name, VFIFO, mode, cred)     # a name only (open: EOPNOTSUPP)
 
     def symlink(self, name, target, mode, cred):
         self.mount.reserve(len(target))
