@@ -90,7 +90,7 @@ from kw86.decoder cimport (Insn, Operand, RowInfo, decode_insn, row_info,
 from kw86.mmu cimport (Mmu, DEnt, TlbEnt, mmu_init, mmu_free, mmu_translate,
     mmu_read, mmu_write, mmu_read_buf, mmu_write_buf, mmu_host_page, mmu_flush,
     mmu_invlpg, mmu_phys_written, mmu_mark_code, mmu_dcache_flush, mmu_host_written,
-    KW_DC_SIZE, KW_NOTAG, KW_DC_NOTAG)
+    KW_DC_SIZE, KW_TLB_SIZE, KW_NOTAG, KW_DC_NOTAG)
 
 cdef extern from * nogil:
     """
@@ -1162,6 +1162,15 @@ cdef inline int cond_incdec32(Cpu* c, int cc) noexcept nogil:
         return cond(c, cc)
     return v ^ (cc & 1)
 
+cdef inline int cond_fast(Cpu* c, int cc) noexcept nogil:
+    """cond() with the 32-bit compare and logic cases first."""
+    if c.cc_size == 4:
+        if c.cc_op == CC_SUB:
+            return cond_sub32(cc, c.cc_dst, c.cc_src, c.cc_res)
+        if c.cc_op == CC_LOGIC:
+            return cond_logic32(cc, c.cc_res)
+    return cond(c, cc)
+
 cdef inline int cond_sub32(int cc, uint32_t a, uint32_t b, uint32_t r) noexcept nogil:
     """Jcc condition after a 32-bit cmp/sub a - b = r."""
     cdef int t = cc >> 1, v
@@ -1338,6 +1347,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     cdef DEnt* e = NULL
     cdef DEnt* e2 = NULL
     cdef const Insn* ip
+    cdef TlbEnt* te
     cdef int k
     cdef bint seq = 0   # e2 is the decoded entry of eip (sequential fetch)
     cdef DEnt* dc = c.m.dcache
@@ -1430,15 +1440,27 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             nxt = eip + ip.length
             rc = RC_OK
             if k == FK_MOV_RM:
-                rc = rd_mem(c, ip.seg, ea32(c.gpr, ip), 4, &c.gpr[ip.ops[0].reg])
+                a = ea32(c.gpr, ip)
+                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                if likely(c.seg[ip.seg].flat and te.rtag == (a & 0xFFFFF000u) and
+                          (a & 0xFFF) <= 4092):
+                    memcpy(&c.gpr[ip.ops[0].reg], te.host + (a & 0xFFF), 4)
+                else:
+                    rc = rd_mem(c, ip.seg, a, 4, &c.gpr[ip.ops[0].reg])
             elif k == FK_JCC:
-                if cond(c, ip.cc):
+                if cond_fast(c, ip.cc):
                     nxt += ip.imm
                     c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
             elif k == FK_MOV_RR:
                 c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
             elif k == FK_MOV_MR:
-                rc = wr_mem(c, ip.seg, ea32(c.gpr, ip), 4, c.gpr[ip.ops[1].reg])
+                a = ea32(c.gpr, ip)
+                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                if likely(c.seg[ip.seg].flat and te.wtag == (a & 0xFFFFF000u) and
+                          (a & 0xFFF) <= 4092):
+                    memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[1].reg], 4)
+                else:
+                    rc = wr_mem(c, ip.seg, a, 4, c.gpr[ip.ops[1].reg])
             elif k == FK_MOV_RI:
                 c.gpr[ip.ops[0].reg] = ip.imm
             elif k == FK_LEA:
@@ -1524,7 +1546,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     r += 1
             elif k == FK_INC_R or k == FK_INC_R_JCC:
                 a = c.gpr[ip.ops[0].reg]
-                c.cc_aux = get_cf(c)
+                if c.cc_op == CC_LOGIC:
+                    c.cc_aux = 0
+                elif c.cc_op == CC_SUB and c.cc_size == 4:
+                    c.cc_aux = c.cc_dst < c.cc_src
+                elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
+                    c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
                 c.gpr[ip.ops[0].reg] = a + 1
                 c.cc_op = CC_INC
                 c.cc_size = 4
@@ -1537,7 +1564,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     r += 1
             elif k == FK_DEC_R or k == FK_DEC_R_JCC:
                 a = c.gpr[ip.ops[0].reg]
-                c.cc_aux = get_cf(c)
+                if c.cc_op == CC_LOGIC:
+                    c.cc_aux = 0
+                elif c.cc_op == CC_SUB and c.cc_size == 4:
+                    c.cc_aux = c.cc_dst < c.cc_src
+                elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
+                    c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
                 c.gpr[ip.ops[0].reg] = a - 1
                 c.cc_op = CC_DEC
                 c.cc_size = 4

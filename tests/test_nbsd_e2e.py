@@ -244,7 +244,7 @@ def test_wild_pointer_is_sigsegv_139(capfd, ktest, kw):
 
 @pytest.mark.parametrize("what", ["segvhandler", "efault", "eintr", "restart", "bigpipe",
                                   "killspin", "spinhandler", "suspend", "sleepintr", "cow",
-                                  "altstack"])
+                                  "altstack", "jobctl"])
 @pytest.mark.parametrize("kw", [False, True], ids=["user", "kernelware"])
 def test_guest_checks(capfd, ktest, kw, what):
     """segvhandler: the handler runs and returns through the trampoline and
@@ -256,7 +256,8 @@ def test_guest_checks(capfd, ktest, kw, what):
     suspend: sigpending and sigsuspend (EINTR, the old mask back);
     sleepintr: nanosleep ends with EINTR; cow: fork's shared pages stay
     private on both sides (CPU writes and the kernel's copyout); altstack:
-    sigaltstack and SA_ONSTACK."""
+    sigaltstack and SA_ONSTACK; jobctl: SIGSTOP/SIGTSTP/SIGCONT with
+    WUNTRACED/WCONTINUED, a stopped sleeper restarts its call."""
     rc, out, err = kexec(capfd, *(["--kernelware"] if kw else []), ktest, what)
     assert rc == 0 and "FAIL" not in out, out + err
     assert out.count("ok ") >= 1

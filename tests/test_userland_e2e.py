@@ -453,6 +453,17 @@ def test_ls_on_a_terminal(tree):
     assert out == _grid(names, 100, across=False)
 
 
+def test_ls_devices(tree):
+    """Character devices: major, minor in place of the size (NetBSD: "%*u, %*u")."""
+    r = kw("/bin/ls", "-l", "/dev/null", "/dev/zero")
+    assert r.rc == 0
+    for ln in r.out.splitlines():
+        assert re.match(r"crw-rw-rw-  1 root  wheel +\d+, +\d+ \w{3} [ \d]\d "
+                        r"(\d\d:\d\d| \d{4}) /dev/(null|zero)$", ln), ln
+    r = kw("/bin/ls", "-F", "/dev/null")
+    assert r.out == "/dev/null\n"
+
+
 def test_ls_owner_names_from_the_sysroot(tree):
     r = kw("/bin/ls", "-ld", "/home/user", "/etc/passwd")
     assert r.rc == 0
@@ -1423,6 +1434,33 @@ def test_ls_over_1000_files_both_ways():
     lines = outs[0].splitlines()
     assert len(lines) == 1001 and lines[1].endswith(" f00000") and lines[-1].endswith(" f00999")
     assert stats[0][1] == 0 and stats[1][0] == 0 and stats[0][0] == stats[1][1] > 1000
+
+
+ALL_PROGRAMS_SCRIPT = """
+cd /tmp && mkdir -p a/b/c && echo hello > a/f && cp -Rp /mnt/sub a/b/c/s && cp /mnt/big a/big
+ls -lR a | wc -l; ls -A /mnt; cat -n /mnt/lines | head -n 3; head -c 5 a/big | wc -c
+wc /mnt/lines a/f; echo "$(cat a/f) world" > a/g; cat a/g
+mv a /tmp/b && mv /tmp/b/g /tmp/b/h && ls /tmp/b; mkdir -p x/y && rm -r x && ls
+mv /tmp/b/b /mnt/../tmp/moved; ls -R /tmp/moved; rm -rf /tmp/b /tmp/moved
+echo $(( 6 * 7 )) | cat; false || echo or; sleep 0; true && echo and
+stat_bench 3 /etc/passwd | wc -w; rw_bench 2 4096 /tmp/rw | wc -l
+ls nosuch; cat nosuch; cp; echo st=$?
+"""
+
+
+def test_every_program_same_output_both_ways(tree):
+    """One script through every program, as a process and as a kernelware: the same
+    bytes out, and only traps (process) or only calls (kernelware) in the counts."""
+    u = guest(tree, "/bin/sh", "-c", ALL_PROGRAMS_SCRIPT, opts=["--stats"])
+    k = guest(tree, "/bin/sh", "-c", ALL_PROGRAMS_SCRIPT, opts=["--stats"], kernelware=True)
+    assert u.rc == k.rc == 0
+    assert u.out == k.out and "hello world" in u.out and "st=1" in u.out
+    strip = re.compile(r"kw86: \d+ instructions.*\n")
+    assert strip.sub("", u.err) == strip.sub("", k.err)
+    assert "ls: nosuch: No such file or directory" in u.err
+    tu, cu = _stats(u.err)
+    tk, ck = _stats(k.err)
+    assert cu == 0 and tk == 0 and tu == ck > 300
 
 
 def test_kernel_statistics_api():

@@ -48,6 +48,7 @@ RESERVE_PAGES = 64                           # frames kept back for page tables,
 # default actions that terminate (NetBSD sigprop: SA_KILL; SA_CORE adds a core flag)
 SIG_KILL = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 30, 31, 32}
 SIG_CORE = {3, 4, 5, 6, 7, 8, 10, 11, 12, 24, 25}
+SIG_STOP = {abi.NBSD_SIGSTOP, abi.NBSD_SIGTSTP, abi.NBSD_SIGTTIN, abi.NBSD_SIGTTOU}
 TRAP_SIGNAL = {abi.T_DIVIDE: abi.NBSD_SIGFPE, abi.T_ARITHTRAP: abi.NBSD_SIGFPE,
                abi.T_XMM: abi.NBSD_SIGFPE, abi.T_OFLOW: abi.NBSD_SIGFPE,
                abi.T_BOUND: abi.NBSD_SIGSEGV, abi.T_PRIVINFLT: abi.NBSD_SIGILL,
@@ -317,6 +318,9 @@ class Process(Proc):
         self.want_resched = False
         self.ticks = 0
         self.status = None
+        self.stopped = False            # job control: stopped by stopsig
+        self.stopsig = 0
+        self.stop_reported = self.cont_reported = True      # wait4 WUNTRACED/WCONTINUED
         self.blocked = None             # (frame, gate return) of a sleeping call
         self.wpartial = None            # (call key, bytes written) of a blocked write
         self.oldmask = None             # sigsuspend: the mask to restore
@@ -329,6 +333,24 @@ class Process(Proc):
 
     def post_signal(self, sig):
         super().post_signal(sig)
+        k = self.kernel
+        # job control (NetBSD kpsignal2): SIGCONT discards pending stops and
+        # continues a stopped process (even if SIGCONT is caught or masked);
+        # a stop signal discards a pending SIGCONT
+        if sig == abi.NBSD_SIGCONT:
+            self.siglist = [s for s in self.siglist if s not in SIG_STOP]
+            act = self.sigacts.get(sig)
+            if act is None or act[0] in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN):
+                self.siglist = [s for s in self.siglist if s != sig]   # its action is done
+            if self.stopped:
+                k._continue(self)
+            return
+        if sig in SIG_STOP:
+            self.siglist = [s for s in self.siglist if s != abi.NBSD_SIGCONT]
+        if self.stopped:
+            if sig == abi.NBSD_SIGKILL:
+                k._continue(self)               # to die
+            return
         if self.state != "sleep":
             return
         if self.sigmask & abi.sigbit(sig) and sig != abi.NBSD_SIGKILL:
@@ -336,8 +358,8 @@ class Process(Proc):
         act = self.sigacts.get(sig)
         handler = abi.NBSD_SIG_DFL if act is None else act[0]
         if handler == abi.NBSD_SIG_DFL:
-            if sig in SIG_KILL:
-                self.kernel._setrun(self)      # a fatal signal ends the sleep
+            if sig in SIG_KILL or sig in SIG_STOP:
+                self.kernel._setrun(self)      # a fatal or stop signal ends the sleep
             return
         if handler == abi.NBSD_SIG_IGN:
             return
@@ -389,7 +411,10 @@ class Kernel:
         self.n_trap = self.n_gate = 0   # system calls by path
         self.frame_refs = {}            # copy-on-write: frame -> extra references
         self._gdt_tls = 0               # the TLS base in the GDT's GUGS descriptor
-        self._fast = strace is None     # the register fast path (strace sees every call)
+        # the rows the register fast path may run (none with strace: it
+        # sees every call through the general path)
+        self._fastvec = [r if r is not None and r.fast and strace is None else None
+                         for r in _VEC]
         self.stats_cow = 0              # pages copied on a write after fork
         self.runq = deque()
         self.next_pid = 2
@@ -536,9 +561,9 @@ class Kernel:
                     self.n_gate += 1
                 else:
                     self.n_trap += 1
-                row = _VEC[core.get_gpr(1) & _MASK]     # (0 from CPL 0: general path)
+                row = self._fastvec[core.get_gpr(1) & _MASK]   # (0 from CPL 0: None)
                 core.add_cycles(self._syscall_cost)
-                if row is not None and row.fast and self._fast:
+                if row is not None:
                     # (p.blocked may be stale here: it is set afresh whenever a
                     # call sleeps, and only read while the process sleeps)
                     try:
@@ -584,6 +609,9 @@ class Kernel:
                     return
                 if p.siglist:
                     self._check_signals(p, fesp)
+                    if p.stopped:
+                        self._switch_away(p, fesp)
+                        return
                 if p.want_resched:
                     p.want_resched = False
                     if self.runq:
@@ -627,6 +655,9 @@ class Kernel:
                     if p.siglist:
                         self._check_signals(p, fesp)
                         fesp = self.m.get_reg("esp")   # a kernelware's frame may move
+                        if p.stopped:
+                            self._switch_away(p, fesp)
+                            return
                     p.ticks += 1
                     if p.ticks >= self.quantum and self.runq:
                         self._preempt(p, fesp)
@@ -643,6 +674,8 @@ class Kernel:
                 self._setrun(q)
 
     def _setrun(self, q):
+        if q.stopped:
+            return
         q.state = "run"
         q.wchans = ()
         q.deadline = None
@@ -675,8 +708,8 @@ class Kernel:
         while self.final_status is None:        # (pid 1 may die on the way)
             q = self._pick()
             if q is None:
-                self.sys.stderr.write("kw86: deadlock: every process sleeps with nobody "
-                                      "to wake it\n")
+                self.sys.stderr.write("kw86: deadlock: every process sleeps (or is "
+                                      "stopped) with nobody to wake it\n")
                 init = self.sys.procs.get(1)
                 self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
                 if init is not None:
@@ -736,6 +769,9 @@ class Kernel:
         except Exit as e:
             self._exit(q, e.status, switch=False)
             return False
+        if q.stopped:
+            self.cur = None
+            return False
         return True
 
     def _check_signals(self, p, fesp=None):
@@ -758,9 +794,35 @@ class Kernel:
             if sig in SIG_KILL:
                 p.siglist = keep + p.siglist
                 self._kill(p, sig)
+            if sig in SIG_STOP and not p.stopped:
+                self._stop(p, sig)
         p.siglist = keep + p.siglist
         if p.oldmask is not None and p.blocked is None:
             p.sigmask, p.oldmask = p.oldmask, None     # sigsuspend ended, no handler ran
+
+    def _stop(self, p, sig):
+        """Stop p (the caller switches away when it sees p.stopped): the
+        parent hears of it by SIGCHLD (unless SA_NOCLDSTOP) and wait4."""
+        p.stopped, p.stopsig, p.stop_reported = True, sig, False
+        p.state = "stop"
+        if p in self.runq:
+            self.runq.remove(p)
+        parent = self.sys.procs.get(p.ppid)
+        if parent is not None and parent.state != "zomb":
+            act = parent.sigacts.get(abi.NBSD_SIGCHLD)
+            if act is None or not act[2] & abi.NBSD_SA_NOCLDSTOP:
+                parent.post_signal(abi.NBSD_SIGCHLD)
+        wakeup(("wait", p.ppid))
+
+    def _continue(self, p):
+        """SIGCONT (or SIGKILL) for a stopped p: runnable again; a call it
+        slept in restarts (its frame was backed up)."""
+        p.stopped = False
+        p.cont_reported = False
+        if p.state == "stop":
+            p.state = "sleep"                   # so that _setrun queues it
+            self._setrun(p)
+        wakeup(("wait", p.ppid))
 
     def _sendsig(self, p, fesp, sig, **info):
         try:
@@ -850,6 +912,14 @@ class Kernel:
                     del self.sys.procs[c.pid]
                     self.boot.free_kstack(c.kstack)
                 return c.pid, c.status
+            if options & abi.NBSD_WUNTRACED and c.stopped and not c.stop_reported:
+                if not options & abi.NBSD_WNOWAIT:
+                    c.stop_reported = True
+                return c.pid, abi.w_stopcode(c.stopsig)
+            if options & abi.NBSD_WCONTINUED and not c.cont_reported:
+                if not options & abi.NBSD_WNOWAIT:
+                    c.cont_reported = True
+                return c.pid, 0xffff                # WIFCONTINUED
         if options & abi.NBSD_WNOHANG:
             return 0, 0
         raise WouldBlock(("wait", p.pid))

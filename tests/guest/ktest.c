@@ -18,6 +18,7 @@
  *   ktest cow           fork's copy-on-write pages stay private on both sides
  *   ktest bigalloc      malloc and sbrk past physical memory: ENOMEM, no crash
  *   ktest altstack      sigaltstack and SA_ONSTACK
+ *   ktest jobctl        SIGSTOP/SIGTSTP/SIGCONT, WUNTRACED, WCONTINUED
  *
  * Each prints "ok NAME" lines or "FAIL NAME ..." and exits 0 when all is well.
  */
@@ -471,6 +472,49 @@ altstack_test(void)
 	return failures != 0;
 }
 
+/* job control: a spinning child (no system calls) and a sleeping one are
+ * stopped by SIGSTOP/SIGTSTP, reported by WUNTRACED, continued by SIGCONT
+ * (WCONTINUED), and a stopped child still dies of SIGKILL */
+static int
+jobctl(void)
+{
+	struct timespec ts = { 0, 30 * 1000 * 1000 };
+	int status, fds[2];
+	pid_t spin, sleeper;
+	char c;
+
+	spin = fork();
+	if (spin == 0) {
+		for (;;)
+			sink++;
+	}
+	if (pipe(fds) != 0)
+		return 2;
+	sleeper = fork();
+	if (sleeper == 0) {
+		close(fds[1]);
+		_exit(read(fds[0], &c, 1) == 1 && c == 'g' ? 9 : 8);
+	}
+	nanosleep(&ts, NULL);
+	check(kill(spin, SIGSTOP) == 0 && kill(sleeper, SIGTSTP) == 0, "kill-stop", 0);
+	check(waitpid(spin, &status, WUNTRACED) == spin && WIFSTOPPED(status) &&
+	    WSTOPSIG(status) == SIGSTOP, "spinner-stopped", status);
+	check(waitpid(sleeper, &status, WUNTRACED) == sleeper && WIFSTOPPED(status) &&
+	    WSTOPSIG(status) == SIGTSTP, "sleeper-stopped", status);
+	check(waitpid(spin, &status, WUNTRACED | WNOHANG) == 0, "reported-once", status);
+	write(fds[1], "g", 1);		/* data arrives while it is stopped */
+	nanosleep(&ts, NULL);
+	check(waitpid(sleeper, &status, WNOHANG) == 0, "stopped-does-not-run", status);
+	check(kill(sleeper, SIGCONT) == 0, "kill-cont", 0);
+	check(waitpid(sleeper, &status, WCONTINUED) == sleeper && WIFCONTINUED(status),
+	    "continued", status);
+	check(waitpid(sleeper, &status, 0) == sleeper && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 9, "sleeper-finished-its-read", status);
+	check(kill(spin, SIGKILL) == 0 && waitpid(spin, &status, 0) == spin &&
+	    WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "stopped-killed", status);
+	return failures != 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -506,7 +550,9 @@ main(int argc, char *argv[])
 		return bigalloc();
 	if (strcmp(what, "altstack") == 0)
 		return altstack_test();
+	if (strcmp(what, "jobctl") == 0)
+		return jobctl();
 	fprintf(stderr, "usage: ktest divzero|wild|segvhandler|fpehandler|efault|eintr|"
-	    "restart|bigpipe [N]|killspin|spinhandler|suspend|sleepintr|cow|bigalloc|altstack\n");
+	    "restart|bigpipe [N]|killspin|spinhandler|suspend|sleepintr|cow|bigalloc|altstack|jobctl\n");
 	return 2;
 }
