@@ -1338,10 +1338,6 @@ def test_path_near_maxpathlen(work):
     assert os.path.isdir(os.path.join(work, "p" * 100, comps[0], comps[1]))
 
 
-@pytest.mark.xfail(strict=True, reason="libc bug (userland/libc/err.c): warn/err build the "
-                   "message in a 1024-byte buffer, so 'prog: PATH: strerror' is cut "
-                   "before ': File name too long' when PATH is near MAXPATHLEN; NetBSD's "
-                   "warn() prints it whole")
 def test_err_messages_of_long_paths():
     long = "/" + "a" * 1100
     r = kw("/bin/ls", long)
