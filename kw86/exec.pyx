@@ -987,6 +987,7 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
         for k in range(lim - n0):
             c.fetch_buf[n0 + k] = c.m.mem[pa2 + k] if pa2 + k < c.m.mem_size else 0xFF
         e = &c.cross
+        e.tag = KW_DC_NOTAG                 # never a neighbour of a cached slot
         cache = 0
         r = decode_insn(c.fetch_buf, lim, c.code32, &e.insn)
         if r == DEC_MORE:
@@ -1000,7 +1001,7 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
         e.cycles = c.cost_class[ri.cls] if ri.cls < NCLASS_MAX else 1
     # inline forms only for cached slots: the loop's sequential fetch steps
     # from a slot to its neighbours in the same page
-    e.fast = fast_kind(fn, &e.insn) if cache else FK_NONE
+    e.fast = fast_kind(fn, &e.insn) if cache and phys < c.m.mem_size else FK_NONE
     if unlikely(c.nbp):
         for k in range(c.nbp):
             if c.bp_lin[k] == lin:
@@ -1229,6 +1230,7 @@ cdef op_fn select_fn(const Insn* i) noexcept nogil:
     fn = OPS[i.op]
     # per-form fast handlers (exec_misc.pxi / exec_alu.pxi)
     fn = specialise_misc(fn, i)
+    fn = specialise_shift(fn, i)
     return specialise_alu(fn, i)
 
 cdef int op_hostbp(Cpu* c, const Insn* i) noexcept nogil:
@@ -1618,7 +1620,17 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
         # ---- execute ----
         rc = (<op_fn>e.fn)(c, &e.insn)
         if likely(rc == RC_OK):
-            eip = c.eip_next
+            # sequential fetch as for the inline forms, if the handler left
+            # the code mapping alone (CS, CPL, paging changes and TLB
+            # flushes all reset ifetch_page)
+            nxt = c.eip_next
+            d = nxt - eip
+            if (((lin + d) ^ lin) < 4096 and c.m.ifetch_page != KW_NOTAG and
+                    e.tag != KW_DC_NOTAG and not c.cs_check):
+                e2 = e + <int32_t>d
+                seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
+            lin += d
+            eip = nxt
             c.eip = eip
         elif rc == RC_FAULT:
             c.io_ready = 0

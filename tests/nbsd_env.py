@@ -147,8 +147,14 @@ def guest_program(name):
     crt0 = sorted(os.path.join(obj, "crt", f) for f in os.listdir(os.path.join(obj, "crt"))
                   if f.endswith(".o")) if os.path.isdir(os.path.join(obj, "crt")) else []
     if not os.path.exists(libc) or not crt0:
-        guest_program.why = "userland libc not built (python userland/build.py)"
-        return None
+        # no userland build in the tree: build libc and the program with
+        # build.py's own helper, objects cached beside the program
+        try:
+            os.makedirs(GUEST_OUT, exist_ok=True)
+            return b.build_program([src], out, obj_dir=os.path.join(GUEST_OUT, "obj"))
+        except Exception as e:                  # no zig, a build error
+            guest_program.why = f"cannot build {name} (userland/build.py): {e}"[:2000]
+            return None
     if os.path.exists(out) and os.path.getmtime(out) >= max(
             os.path.getmtime(p) for p in [src, libc] + crt0):
         return out

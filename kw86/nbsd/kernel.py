@@ -413,8 +413,8 @@ class Kernel:
         self._gdt_tls = 0               # the TLS base in the GDT's GUGS descriptor
         # the rows the register fast path may run (none with strace: it
         # sees every call through the general path)
-        self._fastvec = [r if r is not None and r.fast and strace is None else None
-                         for r in _VEC]
+        fast = strace is None and "fast_gate" in self.boot.lc.symbols   # (a stale locore: no)
+        self._fastvec = [r if r is not None and r.fast and fast else None for r in _VEC]
         self.stats_cow = 0              # pages copied on a write after fork
         self.runq = deque()
         self.next_pid = 2

@@ -386,6 +386,7 @@ gate_exit:
  * kernel stack, switch to the user stack and `ret`.
  */
 	.p2align 4
+	.globl	fast_gate		/* (its presence: this locore has KW86_FAST) */
 fast_gate:
 	movl	$0x202, 60(%esp)	/* tf_eflags: PSL_I | PSL_MBO */
 	addl	$16, %esp		/* gs fs es ds: untouched since GATEENTRY */
