@@ -15,6 +15,29 @@ COMMANDS = {
 }
 
 
+def split_passthrough(parser, argv):
+    """For a command that runs a program (`kw86 exec [options] PROG ARGS...`):
+    split argv into kw86's own part (up to and including PROG) and PROG's
+    arguments, which are passed on untouched (a `--` or `-n` after PROG is
+    the program's, as in any launcher)."""
+    flags = {s: a.nargs == 0 for a in parser._actions for s in a.option_strings}
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok == "--":
+            return argv[:i + 2], argv[i + 2:]
+        if tok.startswith("-") and tok != "-":
+            name = tok.split("=", 1)[0]
+            if name in flags and not flags[name] and "=" not in tok:
+                i += 1                              # the option's value
+            elif name not in flags and tok[:2] in flags and not flags[tok[:2]]:
+                pass                                # -Evalue
+            i += 1
+            continue
+        return argv[:i + 1], argv[i + 1:]
+    return argv, []
+
+
 def build_parser(available):
     parser = argparse.ArgumentParser(
         prog="kw86",
@@ -37,7 +60,15 @@ def main(argv=None):
             if e.name != modname:   # a real import error inside an existing module
                 raise
     parser = build_parser(available)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough = None
+    if argv and argv[0] in available and getattr(available[argv[0]], "PASSTHROUGH", False):
+        sub = parser._subparsers._group_actions[0].choices[argv[0]]
+        own, passthrough = split_passthrough(sub, argv[1:])
+        argv = [argv[0]] + own
     args = parser.parse_args(argv)
+    if passthrough is not None:
+        args.args = list(args.args or []) + passthrough
     if args.command is None:
         parser.print_help()
         return 2

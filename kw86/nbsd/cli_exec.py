@@ -31,6 +31,10 @@ def parse_size(s):
     return int(s) * mult
 
 
+# kw86.cli passes everything after PROG to the program untouched.
+PASSTHROUGH = True
+
+
 def add_arguments(p):
     p.add_argument("prog", metavar="PROG", help="program: /guest/path, ./host/path or a name in PATH")
     p.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER, help="its arguments")

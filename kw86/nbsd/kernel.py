@@ -984,12 +984,18 @@ class Kernel:
                         os.read(rfd, 64)
                     except OSError:
                         pass
+                    if done:                # woken by restore(), not by a signal
+                        break
                     self.m.stop()
         t = threading.Thread(target=watch, daemon=True)
         t.start()
 
         def restore():
             done.append(1)
+            try:
+                os.write(wfd, b"\0")       # wake the watcher now, not at its next timeout
+            except OSError:
+                pass
             t.join()
             signal.set_wakeup_fd(old_fd)
             for hs, h in olds.items():
