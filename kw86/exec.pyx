@@ -80,6 +80,7 @@
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t
 from libc.string cimport memcpy, memset
 from libc.stdlib cimport calloc, free
+from cpython.exc cimport PyErr_CheckSignals
 from kw86.decoder cimport (Insn, Operand, RowInfo, decode_insn, row_info,
     OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM, OPK_REL, OPK_FAR, OPK_SREG, OPK_CREG,
     OPK_DREG, OPK_ST, OPK_MMX, OPK_CONST, SEG_ES, SEG_CS, SEG_SS, SEG_DS,

@@ -311,6 +311,44 @@ cdef class Core:
             ev = cpu_run(self.c, n)
         return ev
 
+    def run_io(self, uint64_t n, uint64_t chunk, dict outs, dict ins):
+        """Run up to n instructions, at most chunk per nogil stretch,
+        serving EV_IO in between through the host's port handlers (dicts
+        port -> callable or None: write(port, size, value), read(port, size)
+        -> int).  Returns (ev, done): Machine.run's loop, kept in C so a
+        hypercall round trip costs one Python call (the handler's)."""
+        cdef int ev
+        cdef uint64_t left = n, done = 0, k, m
+        cdef Cpu* c = self.c
+        while True:
+            m = left if left < chunk else chunk
+            with nogil:
+                ev = cpu_run(c, m)
+            k = c.run_done
+            done += k
+            left -= k if k <= left else left
+            if ev == EV_IO:
+                # `out`: done, the handler sees the state after it;
+                # `in`: completes (and counts) when the loop resumes
+                port = c.io_port
+                if c.io_write:
+                    h = outs.get(port)
+                    if h is not None:
+                        h(port, c.io_size, c.io_value)
+                else:
+                    h = ins.get(port)
+                    v = h(port, c.io_size) if h is not None else 0xFFFFFFFF
+                    c.io_value = <uint32_t>(int(v) & 0xFFFFFFFF)
+                    c.io_ready = 1
+                if left == 0 and not c.io_ready:
+                    return EV_BUDGET, done
+                PyErr_CheckSignals()
+                continue
+            if ev == EV_BUDGET and left > 0:
+                PyErr_CheckSignals()    # a chunk ended: Ctrl-C is seen here
+                continue
+            return ev, done
+
     def stop(self):
         """Make run() return EV_STOP at the next instruction boundary (safe
         from another thread: the loop polls it on its slow path)."""

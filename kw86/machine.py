@@ -558,24 +558,10 @@ class Machine:
             cs_base = core.get_seg(1)[1]
             if (cs_base + core.eip) & 0xFFFFFFFF in self._bps:
                 core.arm_bp_skip()          # resume through the breakpoint we stopped at
-        left = int(max_instructions)
-        done = 0
         try:
-            while True:
-                ev = core.run(min(left, _CHUNK))
-                n = core.run_done
-                done += n
-                left -= n
-                if ev == _exec.EV_IO:
-                    # `out`: done, the handler sees the state after it;
-                    # `in`: completes (and counts) when the loop resumes
-                    self._do_io()
-                    if left <= 0 and not self.core.io_pending_in:
-                        return RunResult("budget", done)
-                    continue
-                if ev == _exec.EV_BUDGET and left > 0:
-                    continue            # a chunk ended (signals were checked)
-                return self._result(ev, done)
+            # the loop (chunks, port handlers on EV_IO) runs in exec's Core.run_io
+            ev, done = core.run_io(int(max_instructions), _CHUNK, self._out, self._in)
+            return self._result(ev, done)
         finally:
             core.cycle_limit = 0
 
