@@ -1008,10 +1008,12 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
             if c.bp_lin[k] == lin:
                 fn = op_hostbp
                 e.fast = FK_NONE
-    elif cache and e.fast >= FK_CMP_RR and e.fast <= FK_DEC_R and not c.cs_check:
+    elif cache and e.fast >= FK_CMP_RR and e.fast <= FK_CMP_MI8 and not c.cs_check:
         # flat 32-bit CS: the rest of the page is fetchable
         n0 = 4096 - off - e.insn.length
         try_fuse_jcc(e, p + e.insn.length, <int>(n0 if n0 < 15 else 15))
+    elif cache and e.fast == FK_NOP and not c.cs_check:
+        nop_run(c, e, p, 4096 - off)
     e.fn = <void*>fn
     e.bits32 = c.code32
     if cache and phys < c.m.mem_size:
@@ -1060,18 +1062,53 @@ cdef enum:
     FK_TEST_RI = 22
     FK_INC_R = 23
     FK_DEC_R = 24
+    FK_CMP_RM = 25      # cmp r32, m32
+    FK_CMP_MR = 26      # cmp m32, r32
+    FK_CMP_MI32 = 27    # cmp m32, imm
+    FK_CMP_MI8 = 28     # cmp m8, imm8
     # fused producer + jcc: FK_x_JCC = FK_x + FK_FUSED
-    FK_FUSED = 8
-    FK_CMP_RR_JCC = 27
-    FK_CMP_RI_JCC = 28
-    FK_TEST_RR_JCC = 29
-    FK_TEST_RI_JCC = 30
-    FK_INC_R_JCC = 31
-    FK_DEC_R_JCC = 32
+    FK_FUSED = 32
+    FK_CMP_RR_JCC = 51
+    FK_CMP_RI_JCC = 52
+    FK_TEST_RR_JCC = 53
+    FK_TEST_RI_JCC = 54
+    FK_INC_R_JCC = 55
+    FK_DEC_R_JCC = 56
+    FK_CMP_RM_JCC = 57
+    FK_CMP_MR_JCC = 58
+    FK_CMP_MI32_JCC = 59
+    FK_CMP_MI8_JCC = 60
+    FK_NOPS = 33        # a run of imm2 nops, imm bytes in all (retired together)
+    FK_PUSH_R = 34      # push r32 (32-bit stack)
+    FK_POP_R = 35       # pop r32
+    FK_CALL = 36        # call rel32
+    FK_RET = 37         # ret (near, no immediate)
+    FK_MOV_RM8 = 38     # mov r8, m8
+    FK_MOV_MR8 = 39     # mov m8, r8
+    FK_MOV_MI32 = 40    # mov m32, imm32
+    FK_MOV_MI8 = 41     # mov m8, imm8
+    FK_MOVZX_M8 = 42    # movzx r32, m8
+    FK_MOVZX_R8 = 43    # movzx r32, r8
+    FK_ADD_RM = 44      # add r32, m32
+    FK_SUB_RM = 45      # sub r32, m32
+    FK_AND_RM = 46
+    FK_OR_RM = 47
+    FK_XOR_RM = 48
+    FK_PUSH_I = 49      # push imm (32-bit operand size)
+    FK_PUSH_M = 50      # push m32
+    FK_LEAVE = 61       # leave (32-bit)
+    FK_MOVSX_M8 = 62    # movsx r32, m8
+    FK_MOVSX_M16 = 63   # movsx r32, m16
+    FK_MOVZX_M16 = 64   # movzx r32, m16
+    FK_JMP_R = 65       # jmp r32
+    FK_CALL_R = 66      # call r32
+    FK_JMP_M = 67       # jmp m32 (near)
+    FK_CALL_M = 68      # call m32 (near)
 
 cdef int CLS_JCC = 0            # cycle class of jcc (set at init)
 
 cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
+    cdef int k0, k1, s0
     if i.fault != FAULT_NONE:
         return FK_NONE
     if fn == op_nop:
@@ -1089,6 +1126,72 @@ cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
         return FK_LEA
     if fn == op_jcc and i.ops[0].kind == OPK_REL and i.opsize == 4:
         return FK_JCC
+    if i.adsize == 4 and i.nops >= 2:
+        k0 = i.ops[0].kind
+        k1 = i.ops[1].kind
+        s0 = i.ops[0].size
+        if fn == op_cmp:
+            if k0 == OPK_REG and k1 == OPK_MEM and s0 == 4:
+                return FK_CMP_RM
+            if k0 == OPK_MEM and k1 == OPK_REG and s0 == 4:
+                return FK_CMP_MR
+            if k0 == OPK_MEM and k1 == OPK_IMM and s0 == 4:
+                return FK_CMP_MI32
+            if k0 == OPK_MEM and k1 == OPK_IMM and s0 == 1:
+                return FK_CMP_MI8
+        if fn == op_mov_rm and s0 == 1:
+            return FK_MOV_RM8
+        if fn == op_mov_mr and s0 == 1:
+            return FK_MOV_MR8
+        if fn == op_mov and k0 == OPK_MEM and k1 == OPK_IMM and s0 == 4:
+            return FK_MOV_MI32
+        if fn == op_mov and k0 == OPK_MEM and k1 == OPK_IMM and s0 == 1:
+            return FK_MOV_MI8
+        if fn == op_movzx and k0 == OPK_REG and s0 == 4 and i.ops[1].size == 1:
+            if k1 == OPK_MEM:
+                return FK_MOVZX_M8
+            if k1 == OPK_REG:
+                return FK_MOVZX_R8
+        if k0 == OPK_REG and k1 == OPK_MEM and s0 == 4 and i.ops[1].size == 4:
+            if fn == op_add:
+                return FK_ADD_RM
+            if fn == op_sub:
+                return FK_SUB_RM
+            if fn == op_and:
+                return FK_AND_RM
+            if fn == op_or:
+                return FK_OR_RM
+            if fn == op_xor:
+                return FK_XOR_RM
+        if k0 == OPK_REG and k1 == OPK_MEM and s0 == 4:
+            if fn == op_movsx and i.ops[1].size == 1:
+                return FK_MOVSX_M8
+            if fn == op_movsx and i.ops[1].size == 2:
+                return FK_MOVSX_M16
+            if fn == op_movzx and i.ops[1].size == 2:
+                return FK_MOVZX_M16
+    if i.opsize == 4 and i.nops == 1 and fn == op_push:
+        if i.ops[0].kind == OPK_IMM:
+            return FK_PUSH_I
+        if i.ops[0].kind == OPK_MEM and i.ops[0].size == 4 and i.adsize == 4:
+            return FK_PUSH_M
+    if fn == op_leave and i.opsize == 4:
+        return FK_LEAVE
+    if ((fn == op_jmp or fn == op_call) and i.opsize == 4 and i.nops == 1 and
+            i.ops[0].size == 4 and row_info(i.row).cls != CLS_JMPF and
+            row_info(i.row).cls != CLS_CALLF):
+        if i.ops[0].kind == OPK_REG:
+            return FK_JMP_R if fn == op_jmp else FK_CALL_R
+        if i.ops[0].kind == OPK_MEM and i.adsize == 4:
+            return FK_JMP_M if fn == op_jmp else FK_CALL_M
+    if fn == op_push_r32:
+        return FK_PUSH_R
+    if fn == op_pop_r32:
+        return FK_POP_R
+    if fn == op_call and i.ops[0].kind == OPK_REL and i.opsize == 4:
+        return FK_CALL
+    if fn == op_ret and i.opsize == 4 and i.nops == 0:
+        return FK_RET
     if fn == op_jmp and i.ops[0].kind == OPK_REL and i.opsize == 4:
         return FK_JMP
     if fn == op_add_rr32:
@@ -1151,6 +1254,46 @@ cdef extern from * nogil:
         + ((i)->index != 0xFF ? (g)[(i)->index] * (uint32_t)(i)->scale : 0u))
     """
     uint32_t ea32 "KW_EA32" (uint32_t* g, const Insn* i)
+
+cdef extern from * nogil:
+    """
+    /* Host address of an n-byte data access at offset a of segment s when
+       the segment is flat and the soft TLB hits within one page; else NULL
+       (the caller takes rd_mem / wr_mem, which do every check). */
+    #define KW_TLBE(c, a) (&(c)->m.tlb[(c)->user][((a) >> 12) & (KW_TLB_SIZE - 1)])
+    #define KW_HOSTR(c, s, a, n) (((c)->seg[s].flat && KW_TLBE(c, a)->rtag == ((a) & 0xFFFFF000u) \
+        && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
+    #define KW_HOSTW(c, s, a, n) (((c)->seg[s].flat && KW_TLBE(c, a)->wtag == ((a) & 0xFFFFF000u) \
+        && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
+    /* byte registers: 0-3 = AL..BL, 4-7 = AH..BH */
+    #define KW_GET8(g, r) ((r) < 4 ? (g)[r] & 0xFFu : ((g)[(r) - 4] >> 8) & 0xFFu)
+    #define KW_SET8(g, r, v) do { if ((r) < 4) (g)[r] = ((g)[r] & 0xFFFFFF00u) | ((v) & 0xFFu); \
+        else (g)[(r) - 4] = ((g)[(r) - 4] & 0xFFFF00FFu) | (((v) & 0xFFu) << 8); } while (0)
+    """
+    uint8_t* host_rd "KW_HOSTR" (Cpu* c, int s, uint32_t a, int n)
+    uint8_t* host_wr "KW_HOSTW" (Cpu* c, int s, uint32_t a, int n)
+    uint32_t get8 "KW_GET8" (uint32_t* g, int r)
+    void set8 "KW_SET8" (uint32_t* g, int r, uint32_t v)
+
+cdef void nop_run(Cpu* c, DEnt* e, const uint8_t* p, uint32_t avail) noexcept nogil:
+    """e is a nop: count the nops that follow it in the page (same cycle
+    cost, at most 16 in all) so the loop can retire the run at once."""
+    cdef Insn j
+    cdef uint32_t off = e.insn.length, cnt = 1, lim
+    while cnt < 16 and off < avail:
+        lim = avail - off
+        if decode_insn(p + off, <int>(lim if lim < 15 else 15), 1, &j) != DEC_OK:
+            break
+        if j.fault != FAULT_NONE or select_fn(&j) != op_nop or j.prefixes & PFX_LOCK:
+            break
+        if row_info(j.row).cls >= NCLASS_MAX or c.cost_class[row_info(j.row).cls] != e.cycles:
+            break
+        off += j.length
+        cnt += 1
+    if cnt > 1:
+        e.insn.imm = off
+        e.insn.imm2 = cnt
+        e.fast = FK_NOPS
 
 cdef inline int cond_incdec32(Cpu* c, int cc) noexcept nogil:
     """Jcc condition after a 32-bit inc/dec (CF is the one before it)."""
@@ -1327,12 +1470,12 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
     c.icount += retired
     return ev
 
-cdef inline bint fuse_room(Cpu* c, DEnt* e, uint64_t n, uint64_t budget) noexcept nogil:
+cdef inline bint fuse_room(Cpu* c, DEnt* e, uint64_t r, uint64_t rb) noexcept nogil:
     """May a fused pair retire its second instruction now?  Only if the
     budget has room and the first one leaves the loop's attention threshold
     (timer, cycle limit, single-step, interrupt shadow) untouched, so the
     pair behaves exactly as two dispatches."""
-    return n < budget and c.cycles + e.cycles < c.attn
+    return r + 1 < rb and c.cycles + e.cycles < c.attn
 
 cdef inline uint32_t fused_jcc(Cpu* c, uint32_t nxt, const Insn* ip, int taken) noexcept nogil:
     """The jcc fused after a producer whose next EIP is nxt (its own cycle
@@ -1345,8 +1488,11 @@ cdef inline uint32_t fused_jcc(Cpu* c, uint32_t nxt, const Insn* ip, int taken) 
     return nxt
 
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
-    cdef uint64_t n = 0, r = 0
-    cdef uint32_t eip, lin = 0, phys, page, nxt, a, b, d
+    # r: instructions retired; nf: dispatches that retired nothing (faults);
+    # executed = r + nf <= budget, kept as r <= rb = budget - nf
+    cdef uint64_t r = 0, nf = 0, rb = budget
+    cdef uint32_t eip, lin = 0, phys, page, nxt, a, b, b2, d
+    cdef uint8_t* hp
     cdef DEnt* e = NULL
     cdef DEnt* e2 = NULL
     cdef const Insn* ip
@@ -1369,12 +1515,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             rc = slow_checks(c, r)
             eip = c.eip
             if rc:
-                done[0] = n
+                done[0] = r + nf
                 retired[0] = r
                 return rc
             if c.halted:
                 if not (c.eflags & F_IF):
-                    done[0] = n
+                    done[0] = r + nf
                     retired[0] = r
                     return EV_HANG
                 if c.irq_pending:
@@ -1384,23 +1530,23 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     # idle: the clock jumps to the next tick (DESIGN: idle CPU)
                     if c.cycle_limit and c.cycle_limit < c.timer_next:
                         c.cycles = c.cycle_limit
-                        done[0] = n
+                        done[0] = r + nf
                         retired[0] = r
                         return EV_CYCLES
                     c.cycles = c.timer_next
                     continue
-                done[0] = n
+                done[0] = r + nf
                 retired[0] = r
                 return EV_HLT
-        if unlikely(n >= budget):
-            done[0] = n
+        if unlikely(r >= rb):
+            done[0] = r + nf
             retired[0] = r
             return EV_BUDGET
-        n += 1
         if seq:
             # the previous inline form continued in the same code page and
             # the slot of eip holds its decoded instruction (tag checked)
             e = e2
+            k = e.fast          # (CS is flat 32-bit on a sequential chain)
         else:
             # ---- fetch ----
             lin = cs.base + eip
@@ -1417,10 +1563,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     c.m.ifetch_page = page
                     c.m.ifetch_phys = phys & 0xFFFFF000u
                 if rc:
+                    nf += 1
+                    rb -= 1
                     rc = handle_fault(c)
                     eip = c.eip
                     if rc:
-                        done[0] = n
+                        done[0] = r + nf
                         retired[0] = r
                         return rc
                     continue
@@ -1428,16 +1576,18 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             if unlikely(e.tag != ((<uint64_t>phys << 1) | c.code32)):
                 e = decode_fill(c, e, lin, phys)
                 if e == NULL:
+                    nf += 1
+                    rb -= 1
                     rc = handle_fault(c)
                     eip = c.eip
                     if rc:
-                        done[0] = n
+                        done[0] = r + nf
                         retired[0] = r
                         return rc
                     continue
+            k = e.fast if not c.cs_check else FK_NONE
         seq = 0
-        k = e.fast
-        if likely(k != FK_NONE) and likely(not c.cs_check):
+        if likely(k != FK_NONE):
             # ---- inline forms (see fast_kind) ----
             ip = &e.insn
             nxt = eip + ip.length
@@ -1470,6 +1620,260 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.gpr[ip.ops[0].reg] = ea32(c.gpr, ip)
             elif k == FK_NOP:
                 pass
+            elif k == FK_CMP_RM or k == FK_CMP_RM_JCC:
+                a = c.gpr[ip.ops[0].reg]
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 4)
+                if hp != NULL:
+                    memcpy(&b, hp, 4)
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 4, &b)
+                if rc == RC_OK:
+                    set_cc(c, CC_SUB, 4, a, b, a - b)
+                    if k == FK_CMP_RM_JCC and fuse_room(c, e, r, rb):
+                        nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                        r += 1
+            elif k == FK_CMP_MR or k == FK_CMP_MR_JCC:
+                b = c.gpr[ip.ops[1].reg]
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 4)
+                if hp != NULL:
+                    memcpy(&a, hp, 4)
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 4, &a)
+                if rc == RC_OK:
+                    set_cc(c, CC_SUB, 4, a, b, a - b)
+                    if k == FK_CMP_MR_JCC and fuse_room(c, e, r, rb):
+                        nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                        r += 1
+            elif k == FK_CMP_MI32 or k == FK_CMP_MI32_JCC:
+                b = ip.imm
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 4)
+                if hp != NULL:
+                    memcpy(&a, hp, 4)
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 4, &a)
+                if rc == RC_OK:
+                    set_cc(c, CC_SUB, 4, a, b, a - b)
+                    if k == FK_CMP_MI32_JCC and fuse_room(c, e, r, rb):
+                        nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                        r += 1
+            elif k == FK_CMP_MI8 or k == FK_CMP_MI8_JCC:
+                b = ip.imm
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 1)
+                if hp != NULL:
+                    a = hp[0]
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 1, &a)
+                if rc == RC_OK:
+                    set_cc(c, CC_SUB, 1, a, b, a - b)
+                    if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb):
+                        nxt = fused_jcc(c, nxt, ip, cond(c, ip.cc & 15))
+                        r += 1
+            elif k == FK_MOV_RM8:
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 1)
+                if hp != NULL:
+                    a = hp[0]
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 1, &a)
+                if rc == RC_OK:
+                    set8(c.gpr, ip.ops[0].reg, a)
+            elif k == FK_MOV_MR8:
+                b2 = ea32(c.gpr, ip)
+                a = get8(c.gpr, ip.ops[1].reg)
+                hp = host_wr(c, ip.seg, b2, 1)
+                if hp != NULL:
+                    hp[0] = <uint8_t>a
+                else:
+                    rc = wr_mem(c, ip.seg, b2, 1, a)
+            elif k == FK_MOV_MI32:
+                b2 = ea32(c.gpr, ip)
+                hp = host_wr(c, ip.seg, b2, 4)
+                if hp != NULL:
+                    memcpy(hp, &ip.imm, 4)
+                else:
+                    rc = wr_mem(c, ip.seg, b2, 4, ip.imm)
+            elif k == FK_MOV_MI8:
+                b2 = ea32(c.gpr, ip)
+                hp = host_wr(c, ip.seg, b2, 1)
+                if hp != NULL:
+                    hp[0] = <uint8_t>ip.imm
+                else:
+                    rc = wr_mem(c, ip.seg, b2, 1, ip.imm)
+            elif k == FK_MOVZX_M8:
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 1)
+                if hp != NULL:
+                    c.gpr[ip.ops[0].reg] = hp[0]
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 1, &c.gpr[ip.ops[0].reg])
+            elif k == FK_MOVZX_R8:
+                c.gpr[ip.ops[0].reg] = get8(c.gpr, ip.ops[1].reg)
+            elif k == FK_ADD_RM:
+                a = c.gpr[ip.ops[0].reg]
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 4)
+                if hp != NULL:
+                    memcpy(&b, hp, 4)
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 4, &b)
+                if rc == RC_OK:
+                    c.gpr[ip.ops[0].reg] = a + b
+                    set_cc(c, CC_ADD, 4, a, b, a + b)
+            elif k == FK_NOPS:
+                # retire the whole run if no instruction boundary inside it
+                # would have stopped the loop (budget, attention threshold)
+                b = ip.imm2 - 1
+                if r + 1 + b <= rb and c.cycles + <uint64_t>b * e.cycles < c.attn:
+                    nxt = eip + ip.imm
+                    r += b
+                    c.cycles += <uint64_t>b * e.cycles
+            elif (k == FK_SUB_RM or k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM):
+                a = c.gpr[ip.ops[0].reg]
+                b2 = ea32(c.gpr, ip)
+                hp = host_rd(c, ip.seg, b2, 4)
+                if hp != NULL:
+                    memcpy(&b, hp, 4)
+                else:
+                    rc = rd_mem(c, ip.seg, b2, 4, &b)
+                if rc == RC_OK:
+                    if k == FK_SUB_RM:
+                        c.gpr[ip.ops[0].reg] = a - b
+                        set_cc(c, CC_SUB, 4, a, b, a - b)
+                    else:
+                        if k == FK_AND_RM:
+                            a = a & b
+                        elif k == FK_OR_RM:
+                            a = a | b
+                        else:
+                            a = a ^ b
+                        c.gpr[ip.ops[0].reg] = a
+                        set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif k == FK_MOVSX_M8 or k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
+                b2 = ea32(c.gpr, ip)
+                if k == FK_MOVSX_M8:
+                    hp = host_rd(c, ip.seg, b2, 1)
+                    if hp != NULL:
+                        a = hp[0]
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 1, &a)
+                    if rc == RC_OK:
+                        c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int8_t>a
+                else:
+                    hp = host_rd(c, ip.seg, b2, 2)
+                    if hp != NULL:
+                        a = hp[0] | (<uint32_t>hp[1] << 8)
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 2, &a)
+                    if rc == RC_OK:
+                        if k == FK_MOVSX_M16:
+                            c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int16_t>a
+                        else:
+                            c.gpr[ip.ops[0].reg] = a & 0xFFFF
+            elif k == FK_PUSH_I or k == FK_PUSH_M:
+                if k == FK_PUSH_I:
+                    b = ip.imm
+                else:
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(&b, hp, 4)
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 4, &b)
+                if rc == RC_OK:
+                    a = c.gpr[4] - 4
+                    hp = host_wr(c, SEG_SS, a, 4)
+                    if likely(c.stack32 and hp != NULL):
+                        memcpy(hp, &b, 4)
+                        c.gpr[4] = a
+                    else:
+                        c.eip_next = nxt
+                        rc = op_push(c, ip)
+            elif k == FK_LEAVE:
+                a = c.gpr[5]
+                hp = host_rd(c, SEG_SS, a, 4)
+                if likely(c.stack32 and hp != NULL):
+                    memcpy(&b, hp, 4)
+                    c.gpr[4] = a + 4
+                    c.gpr[5] = b
+                else:
+                    c.eip_next = nxt
+                    rc = op_leave(c, ip)
+            elif k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M:
+                if k == FK_JMP_R or k == FK_CALL_R:
+                    b = c.gpr[ip.ops[0].reg]
+                else:
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(&b, hp, 4)
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 4, &b)
+                if rc == RC_OK:
+                    if k == FK_JMP_R or k == FK_JMP_M:
+                        nxt = b
+                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                    else:
+                        a = c.gpr[4] - 4
+                        hp = host_wr(c, SEG_SS, a, 4)
+                        if likely(c.stack32 and hp != NULL):
+                            memcpy(hp, &nxt, 4)
+                            c.gpr[4] = a
+                            nxt = b
+                            c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                        else:
+                            c.eip_next = nxt
+                            rc = op_call(c, ip)
+                            nxt = c.eip_next
+            elif k == FK_PUSH_R:
+                a = c.gpr[4] - 4
+                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                if likely(c.stack32 and c.seg[SEG_SS].flat and te.wtag == (a & 0xFFFFF000u) and
+                          (a & 0xFFF) <= 4092):
+                    memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[0].reg], 4)
+                    c.gpr[4] = a
+                else:
+                    c.eip_next = nxt
+                    rc = op_push_r32(c, ip)
+            elif k == FK_POP_R:
+                a = c.gpr[4]
+                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                if likely(c.stack32 and c.seg[SEG_SS].flat and te.rtag == (a & 0xFFFFF000u) and
+                          (a & 0xFFF) <= 4092):
+                    memcpy(&b, te.host + (a & 0xFFF), 4)
+                    c.gpr[4] = a + 4
+                    c.gpr[ip.ops[0].reg] = b        # pop esp: the popped value wins
+                else:
+                    c.eip_next = nxt
+                    rc = op_pop_r32(c, ip)
+            elif k == FK_CALL:
+                a = c.gpr[4] - 4
+                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                if likely(c.stack32 and c.seg[SEG_SS].flat and te.wtag == (a & 0xFFFFF000u) and
+                          (a & 0xFFF) <= 4092):
+                    memcpy(te.host + (a & 0xFFF), &nxt, 4)
+                    c.gpr[4] = a
+                    nxt += ip.imm
+                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                else:
+                    c.eip_next = nxt
+                    rc = op_call(c, ip)
+                    nxt = c.eip_next
+            elif k == FK_RET:
+                a = c.gpr[4]
+                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                if likely(c.stack32 and c.seg[SEG_SS].flat and te.rtag == (a & 0xFFFFF000u) and
+                          (a & 0xFFF) <= 4092):
+                    memcpy(&nxt, te.host + (a & 0xFFF), 4)
+                    c.gpr[4] = a + 4
+                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                else:
+                    c.eip_next = nxt
+                    rc = op_ret(c, ip)
+                    nxt = c.eip_next
             elif k == FK_JMP:
                 nxt += ip.imm
                 c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
@@ -1521,31 +1925,27 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 a = c.gpr[ip.ops[0].reg]
                 b = c.gpr[ip.ops[1].reg]
                 set_cc(c, CC_SUB, 4, a, b, a - b)
-                if k == FK_CMP_RR_JCC and fuse_room(c, e, n, budget):
+                if k == FK_CMP_RR_JCC and fuse_room(c, e, r, rb):
                     nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
-                    n += 1
                     r += 1
             elif k == FK_CMP_RI or k == FK_CMP_RI_JCC:
                 a = c.gpr[ip.ops[0].reg]
                 b = ip.imm
                 set_cc(c, CC_SUB, 4, a, b, a - b)
-                if k == FK_CMP_RI_JCC and fuse_room(c, e, n, budget):
+                if k == FK_CMP_RI_JCC and fuse_room(c, e, r, rb):
                     nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
-                    n += 1
                     r += 1
             elif k == FK_TEST_RR or k == FK_TEST_RR_JCC:
                 a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
                 set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                if k == FK_TEST_RR_JCC and fuse_room(c, e, n, budget):
+                if k == FK_TEST_RR_JCC and fuse_room(c, e, r, rb):
                     nxt = fused_jcc(c, nxt, ip, cond_logic32(ip.cc & 15, a))
-                    n += 1
                     r += 1
             elif k == FK_TEST_RI or k == FK_TEST_RI_JCC:
                 a = c.gpr[ip.ops[0].reg] & ip.imm
                 set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                if k == FK_TEST_RI_JCC and fuse_room(c, e, n, budget):
+                if k == FK_TEST_RI_JCC and fuse_room(c, e, r, rb):
                     nxt = fused_jcc(c, nxt, ip, cond_logic32(ip.cc & 15, a))
-                    n += 1
                     r += 1
             elif k == FK_INC_R or k == FK_INC_R_JCC:
                 a = c.gpr[ip.ops[0].reg]
@@ -1561,9 +1961,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.cc_dst = a
                 c.cc_src = 1
                 c.cc_res = a + 1
-                if k == FK_INC_R_JCC and fuse_room(c, e, n, budget):
+                if k == FK_INC_R_JCC and fuse_room(c, e, r, rb):
                     nxt = fused_jcc(c, nxt, ip, cond_incdec32(c, ip.cc & 15))
-                    n += 1
                     r += 1
             elif k == FK_DEC_R or k == FK_DEC_R_JCC:
                 a = c.gpr[ip.ops[0].reg]
@@ -1579,9 +1978,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.cc_dst = a
                 c.cc_src = 1
                 c.cc_res = a - 1
-                if k == FK_DEC_R_JCC and fuse_room(c, e, n, budget):
+                if k == FK_DEC_R_JCC and fuse_room(c, e, r, rb):
                     nxt = fused_jcc(c, nxt, ip, cond_incdec32(c, ip.cc & 15))
-                    n += 1
                     r += 1
             if likely(rc == RC_OK):
                 # next entry without a TLB/dcache index computation when
@@ -1598,10 +1996,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 r += 1
                 continue
             c.io_ready = 0
+            nf += 1
+            rb -= 1
             rc = handle_fault(c)
             eip = c.eip
             if rc:
-                done[0] = n
+                done[0] = r + nf
                 retired[0] = r
                 return rc
             continue
@@ -1611,10 +2011,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.eip_next &= 0xFFFF
             if eip + e.insn.length - 1 > cs.limit:
                 raise_gp(c, 0)
+                nf += 1
+                rb -= 1
                 rc = handle_fault(c)
                 eip = c.eip
                 if rc:
-                    done[0] = n
+                    done[0] = r + nf
                     retired[0] = r
                     return rc
                 continue
@@ -1635,21 +2037,23 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             c.eip = eip
         elif rc == RC_FAULT:
             c.io_ready = 0
+            nf += 1
+            rb -= 1
             rc = handle_fault(c)
             eip = c.eip
             if rc:
-                done[0] = n
+                done[0] = r + nf
                 retired[0] = r
                 return rc
             continue
         elif rc == RC_EVENT:
-            done[0] = n - 1
+            done[0] = r + nf
             retired[0] = r
             return c.event
         elif rc == RC_EXIT:
             c.eip = c.eip_next
             c.cycles += e.cycles
-            done[0] = n
+            done[0] = r + nf + 1
             retired[0] = r + 1
             return c.event
         else:

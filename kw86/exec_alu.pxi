@@ -237,6 +237,12 @@ cdef int op_dec_r32(Cpu* c, const Insn* i) noexcept nogil:
 cdef op_fn specialise_alu(op_fn fn, const Insn* i) noexcept nogil:
     """Pick a per-form handler at decode time (measured to pay on loops)."""
     cdef int rr, ri
+    if fn == op_shl or fn == op_shr or fn == op_sar:
+        return specialise_shift(fn, i)          # exec_shift.pxi
+    if fn == op_cmovcc or fn == op_setcc:
+        return specialise_bits(fn, i)           # exec_bits.pxi
+    if fn == op_imul:
+        return specialise_muldiv(fn, i)         # exec_muldiv.pxi
     if i.ops[0].kind != OPK_REG or i.ops[0].size != 4:
         return fn
     if fn == op_inc:

@@ -143,3 +143,21 @@ cdef register_bits():
              "cmovs", "cmovns", "cmovp", "cmovnp", "cmovl", "cmovge", "cmovle", "cmovg"],
             op_cmovcc)
     reg("bswap", op_bswap)
+
+# --- per-form fast handlers (chosen at decode time by specialise_bits) -------------
+
+cdef int op_cmovcc_rr32(Cpu* c, const Insn* i) noexcept nogil:
+    if cond(c, i.cc):
+        c.gpr[i.ops[0].reg] = c.gpr[i.ops[1].reg]
+    return RC_OK
+
+cdef int op_setcc_r8(Cpu* c, const Insn* i) noexcept nogil:
+    rset(c, i.ops[0].reg, 1, <uint32_t>cond(c, i.cc))
+    return RC_OK
+
+cdef op_fn specialise_bits(op_fn fn, const Insn* i) noexcept nogil:
+    if fn == op_cmovcc and i.ops[0].size == 4 and i.ops[1].kind == OPK_REG:
+        return op_cmovcc_rr32
+    if fn == op_setcc and i.ops[0].kind == OPK_REG:
+        return op_setcc_r8
+    return fn

@@ -135,3 +135,22 @@ cdef register_muldiv():
     reg("imul", op_imul)
     reg("div", op_div)
     reg("idiv", op_idiv)
+
+# --- per-form fast handler: imul r32, r/m32 (register) and imul r32, r32, imm --------
+
+cdef int op_imul_r32(Cpu* c, const Insn* i) noexcept nogil:
+    cdef int64_t p
+    cdef uint32_t lo
+    if i.nops == 2:
+        p = <int64_t><int32_t>c.gpr[i.ops[0].reg] * <int32_t>c.gpr[i.ops[1].reg]
+    else:
+        p = <int64_t><int32_t>c.gpr[i.ops[1].reg] * <int32_t>i.imm
+    lo = <uint32_t>p
+    c.gpr[i.ops[0].reg] = lo
+    set_all_arith(c, szp32(lo) | ((F_CF | F_OF) if p != <int32_t>lo else 0))
+    return RC_OK
+
+cdef op_fn specialise_muldiv(op_fn fn, const Insn* i) noexcept nogil:
+    if fn == op_imul and i.nops >= 2 and i.ops[0].size == 4 and i.ops[1].kind == OPK_REG:
+        return op_imul_r32
+    return fn

@@ -34,7 +34,39 @@ def gen_insn(rng):
     s = rng.choice(DST + [1, 7])
     imm8 = rng.choice([0, 1, 0x7F, 0x80, 0xFF, rng.randrange(256)])
     imm32 = rng.choice([0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, rng.getrandbits(32)])
-    k = rng.randrange(24)
+    k = rng.randrange(34)
+    x = rng.randrange(0, 61)
+    r8 = rng.choice([0, 2, 3, 4, 6, 7])               # al dl bl ah dh bh
+    if k == 28:
+        op = rng.choice([0x3B, 0x39, 0x03])              # cmp r,m / cmp m,r / add r,m
+        p = bytes([op]) + modrm(1, d, 7) + bytes([x & ~3])
+        if rng.random() < 0.5:
+            p += bytes([0x70 + rng.randrange(16), 1, 0x40 + rng.choice(DST)])
+        return p
+    if k == 29:
+        if rng.random() < 0.5:
+            p = bytes([0x81]) + modrm(1, 7, 7) + bytes([x & ~3]) + struct.pack("<I", imm32)
+        else:
+            p = bytes([0x80]) + modrm(1, 7, 7) + bytes([x, imm8])   # cmp byte [edi+x], imm8
+        return p + bytes([0x70 + rng.randrange(16), 1, 0x40 + rng.choice(DST)])
+    if k == 30:
+        return bytes([rng.choice([0x8A, 0x88])]) + modrm(1, r8, 7) + bytes([x])  # mov r8<->m8
+    if k == 31:
+        if rng.random() < 0.5:
+            return bytes([0xC7]) + modrm(1, 0, 7) + bytes([x & ~3]) + struct.pack("<I", imm32)
+        return bytes([0xC6]) + modrm(1, 0, 7) + bytes([x, imm8])
+    if k == 32:
+        return bytes([0x0F, 0xB6]) + modrm(1, d, 7) + bytes([x])   # movzx d, byte [edi+x]
+    if k == 33:
+        return bytes([0x0F, 0xB6]) + modrm(3, d, r8)              # movzx d, r8
+    if k == 24:
+        return b"\x90" * rng.randrange(2, 20)                       # a nop run
+    if k == 25:
+        return bytes([0x50 + s, 0x58 + d])                         # push s; pop d
+    if k == 26:
+        return b"\xe8\x00\x00\x00\x00" + bytes([0x58 + d])       # call next; pop d
+    if k == 27:
+        return b"\xe8\x02\x00\x00\x00\xeb\x01\xc3"               # call a ret; jmp over it
     if k == 0:
         return bytes([0x39]) + modrm(3, s, d)                      # cmp d, s
     if k == 1:
@@ -156,7 +188,7 @@ def run_steps(cpu, limit=200000):
     raise AssertionError("no int3")
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(100))
 def test_random_loops_run_equals_step(seed):
     rng = random.Random(seed)
     code = gen_program(rng, rng.randrange(3, 25), rng.randrange(1, 12))
@@ -203,3 +235,24 @@ def test_fused_pair_respects_budget_and_counts_two():
     assert cpu.run(2) is None
     assert cpu.get_reg("eip") == 0x1005 and cpu.instructions == 2
     assert cpu.get_reg("eax") == 1
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cycle_limit_stops_at_the_same_boundary(seed):
+    """A cycle limit (the attention threshold, like the timer) must stop the
+    loop at the same instruction boundary whether pairs and nop runs are
+    fused or not: compare with single steps."""
+    rng = random.Random(seed + 500)
+    code = gen_program(rng, rng.randrange(5, 25), 50)
+    regs = {n: rng.getrandbits(32) for n in ("eax", "edx", "ebx", "ebp", "esi")}
+    for _ in range(4):
+        limit = rng.randrange(5, 400)
+        ref = make_cpu(code, 0x1000, regs)
+        while ref.cycles < limit:
+            if ref.step() is not None:
+                break
+        got = make_cpu(code, 0x1000, regs)
+        r = got.machine.run(10**6, max_cycles=limit)
+        if ref.cycles >= limit:
+            assert r.event == "cycles"
+        assert state(got) == state(ref)

@@ -49,6 +49,7 @@ class Sweep:
 
     def check(self, min_fraction=0.9):
         st_ = self.batch.finish()
+        print(f" [{st_.compared}/{st_.insns} compared]", end="")
         assert st_.compared >= min_fraction * st_.insns, (st_.compared, st_.insns, st_.skipped)
         return st_
 

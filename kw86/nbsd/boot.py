@@ -142,8 +142,10 @@ class Boot:
         put(abi.GCPU_SEL, seg_desc(0, 0xfffff, 0x93))
         put(GTSS_SEL, seg_desc(self.lc["kw86_tss"], 103, 0x89, big=False, gran=False))
         put(abi.GUCODEBIG_SEL, seg_desc(0, ulimit, 0xfb))
-        put(abi.GUFS_SEL, seg_desc(0, ulimit, 0xf3))
-        put(abi.GUGS_SEL, seg_desc(0, ulimit, 0xf3))
+        # the TLS segments span 4 GiB (x86 cpu_lwp_setprivate / x86_set_sdbase):
+        # i386 TLS lives at negative offsets from the TCB at %gs:0
+        put(abi.GUFS_SEL, seg_desc(0, 0xfffff, 0xf3))
+        put(abi.GUGS_SEL, seg_desc(0, 0xfffff, 0xf3))
         self.m.write(GDT_PHYS, bytes(gdt))
         ldt = bytearray(abi.NLDT * 8)
         ldt[abi.LUCODE_SEL * 8:abi.LUCODE_SEL * 8 + 8] = seg_desc(0, ulimit, 0xfb)

@@ -57,6 +57,13 @@ def add_arguments(p):
     p.add_argument("--stats", action="store_true", help="print instruction/cycle statistics")
     p.add_argument("--cycles-profile", default="celeron500", metavar="NAME")
     p.add_argument("--max-instructions", type=int, default=None, metavar="N")
+    p.add_argument("--trace", default=None, metavar="FILE",
+                   help="write each executed instruction (address, bytes, disassembly, "
+                   "changed registers) and events (syscalls, interrupts, faults, "
+                   "switches) to FILE ('-' for stderr)")
+    p.add_argument("--trace-limit", type=int, default=None, metavar="N",
+                   help="stop tracing after N instructions (default 1,000,000); "
+                   "the program goes on untraced")
     p.add_argument("--no-hdd", action="store_true", help="charge no disk cost for the root")
 
 
@@ -148,9 +155,23 @@ def run(args):
     except Errno as e:
         print(f"kw86: {prog}: {abi.errno_text(e.errno)}", file=sys.stderr)
         return 127 if e.errno in (abi.ENOENT, abi.ENOTDIR) else 126
+    trace_out = None
+    if args.trace:
+        from kw86.nbsd.trace import DEFAULT_LIMIT, Tracer
+        try:
+            trace_out = sys.stderr if args.trace == "-" else open(args.trace, "w")
+        except OSError as e:
+            print(f"kw86: --trace {args.trace}: {e.strerror}", file=sys.stderr)
+            return 2
+        limit = DEFAULT_LIMIT if args.trace_limit is None else max(0, args.trace_limit)
+        k.tracer = Tracer(k, trace_out, limit)
     import time
     t0 = time.perf_counter()
-    status = k.run(args.max_instructions)
+    try:
+        status = k.run(args.max_instructions)
+    finally:
+        if trace_out not in (None, sys.stderr):
+            trace_out.close()
     dt = time.perf_counter() - t0
     try:
         sys.stdout.flush()

@@ -172,8 +172,11 @@ class VnodeFile(File):
             dirpath = tuple(n for n, _ in self.stack[1:])
             for n in self.vfs.mount_children(dirpath):
                 if n not in ents:
-                    m = self.vfs.mounts[dirpath + (n,)]
-                    ents[n] = (m.root.getattr().ino, abi.NBSD_DT_DIR)
+                    try:
+                        cvp = self.vfs.child_at(dirpath, n, vp)
+                    except Errno:
+                        continue
+                    ents[n] = (cvp.getattr().ino, abi.NBSD_DT_DIR)
         out = [(b".", me, abi.NBSD_DT_DIR), (b"..", up, abi.NBSD_DT_DIR)]
         out += [(n, i, t) for n, (i, t) in sorted(ents.items())]
         return out

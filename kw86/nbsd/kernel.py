@@ -251,7 +251,16 @@ class VM:
         c = VM(self.k)
         c.prefault = self.prefault
         refs, read_u32, write_u32 = self.refs, self.m.read_u32, self.m.write_u32
+        zero = getattr(self, "inherit_zero", None)
+        if zero:
+            c.inherit_zero = set(zero)
         for va, pa in self.pages.items():
+            if zero and va in zero:
+                # minherit(MAP_INHERIT_ZERO/NONE): the child's page starts zeroed
+                if self.prefault:
+                    r = self.region_at(va)
+                    c.map(va, r.prot if r is not None else abi.NBSD_PROT_READ)
+                continue
             a = self._pte_addr(va, False)
             pte = read_u32(a)
             if self.prefault:
@@ -411,12 +420,14 @@ class Kernel:
         self.n_trap = self.n_gate = 0   # system calls by path
         self.frame_refs = {}            # copy-on-write: frame -> extra references
         self._gdt_tls = 0               # the TLS base in the GDT's GUGS descriptor
+        self._gdt_fs = 0                # and GUFS's (sysarch I386_SET_FSBASE)
         # the rows the register fast path may run (none with strace: it
         # sees every call through the general path)
         fast = strace is None and "fast_gate" in self.boot.lc.symbols   # (a stale locore: no)
         self._fastvec = [r if r is not None and r.fast and fast else None for r in _VEC]
         self.stats_cow = 0              # pages copied on a write after fork
         self.runq = deque()
+        self.tracer = None              # --trace (trace.Tracer)
         self.next_pid = 2
         self.final_status = None
         add_wakeup_listener(self._wakeup)
@@ -523,6 +534,14 @@ class Kernel:
         p.kernelware = kernelware
         p.comm = os.path.basename(name)[:16]
         p.regs0 = initial_registers(img, st, kernelware)
+        # a new image has no TLS yet (NetBSD's exec: l_private NULL, the
+        # %gs/%fs descriptors based at 0)
+        p.tls_base = 0
+        p.fs_base = 0
+        p.lwp_unparked = False
+        p.lwpctl_va = 0
+        if self.cur is p or self.cur is None:
+            self._load_tls(p)
         return img
 
     def _enter(self, p):
@@ -747,12 +766,26 @@ class Kernel:
                 self.m.add_cycles(jump)
 
     def _load_tls(self, q):
-        """Point the GUGS descriptor (%gs) at q's TLS base (_lwp_setprivate):
-        its trap exit reloads %gs from the GDT."""
+        """Point the GUGS (%gs) and GUFS (%fs) descriptors at q's TLS bases
+        (_lwp_setprivate, sysarch I386_SET_GSBASE/FSBASE): its trap exit
+        reloads %gs and %fs from the GDT."""
         if self._gdt_tls != q.tls_base:
-            from kw86.nbsd.syscalls.vm import sys__lwp_setprivate
-            sys__lwp_setprivate(q, q.tls_base)
-            self._gdt_tls = q.tls_base
+            self.load_gs(q)
+        if self._gdt_fs != getattr(q, "fs_base", 0):
+            self.load_fs(q)
+
+    def _write_user_desc(self, sel, base):
+        from kw86.nbsd.boot import GDT_PHYS, seg_desc
+        self.m.write(GDT_PHYS + sel * 8, seg_desc(base, 0xfffff, 0xf3))
+
+    def load_gs(self, q):
+        self._write_user_desc(abi.GUGS_SEL, q.tls_base)
+        self._gdt_tls = q.tls_base
+
+    def load_fs(self, q):
+        base = getattr(q, "fs_base", 0)
+        self._write_user_desc(abi.GUFS_SEL, base)
+        self._gdt_fs = base
 
     def _switch_to(self, q):
         """Resume q where it is parked; False if it died on a pending signal."""
@@ -851,7 +884,8 @@ class Kernel:
         c.sigstk = getattr(p, "sigstk", None)
         c.kernelware = p.kernelware
         c.rlimits = {k: list(v) for k, v in p.rlimits.items()}
-        c.tls_base = p.tls_base
+        c.tls_base = p.tls_base                 # the child's LWP inherits its TCB
+        c.fs_base = getattr(p, "fs_base", 0)
         c.state = "new"
         self.sys.procs[pid] = c
         p.fork_child = c
@@ -1032,9 +1066,13 @@ class Kernel:
 
     def _run(self, p, max_instructions):
         budget = max_instructions or (1 << 62)
+        tracer = self.tracer
         while self.final_status is None and budget > 0:
             step = min(budget, 50_000_000)
-            r = self.m.run(step)
+            if tracer is not None and tracer.active:
+                r = tracer.run(step)            # --trace: single-stepped (trace.py)
+            else:
+                r = self.m.run(step)
             budget -= r.instructions
             if self.host_pending:
                 self._deliver_host_signals()
@@ -1053,6 +1091,8 @@ class Kernel:
             self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
         for q in list(self.sys.procs.values()):
             q.fdt.close_all()
+        if tracer is not None:
+            tracer.detach()
         return self.final_status
 
     def run_program(self, path, argv, envp, kernelware=False, cwd=b"/", max_instructions=None):

@@ -69,6 +69,8 @@ class System:
         self.devfs = DevfsMount(console=console, mtime=self.clock())
         self.devfs.dev = makedev(0xff, 0xff)
         self.vfs.mount("/dev", self.devfs)
+        self.vfs.synth_mount.mtime = self.clock()
+        self.vfs.synth_mount.dev = makedev(0, 0)    # as if on the root's device
         for i, spec in enumerate(binds):
             host, guest, ro = parse_bind(spec) if isinstance(spec, str) else spec
             m = HostMount(host, readonly=ro, disk=disk)

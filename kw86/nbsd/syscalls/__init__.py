@@ -17,7 +17,7 @@ import traceback
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import signals
-from kw86.nbsd.syscalls import fs, ident, kern, poll, vm
+from kw86.nbsd.syscalls import fs, ident, kern, nb10, poll, vm
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
 R = Row
@@ -163,6 +163,48 @@ ROWS = [
     R(449, "__wait450", "pid_t pid, int *status, int options, struct rusage *rusage", vm.sys___wait450),
     R(453, "pipe2", "int *fildes, int flags", fs.sys_pipe2),
     R(454, "dup3", "int from, int to, int flags", fs.sys_dup3),
+    # -- NetBSD 10 start-up and base programs (nb10.py) --
+    R(165, "sysarch", "int op, void *parms", nb10.sys_sysarch),
+    R(203, "mlock", "const void *addr, size_t len", nb10.sys_mlock),
+    R(204, "munlock", "const void *addr, size_t len", nb10.sys_mlock),
+    R(242, "mlockall", "int flags", nb10.sys_mlockall),
+    R(243, "munlockall", "", nb10.sys_munlockall),
+    R(273, "minherit", "void *addr, size_t len, int inherit", nb10.sys_minherit),
+    R(277, "__msync13", "void *addr, size_t len, int flags", nb10.sys___msync13),
+    R(310, "_lwp_exit", "", nb10.sys__lwp_exit, ret="void"),
+    R(312, "_lwp_wait", "lwpid_t wait_for, lwpid_t *departed", nb10.sys__lwp_wait),
+    R(315, "_lwp_wakeup", "lwpid_t target", nb10.sys__lwp_wakeup),
+    R(318, "_lwp_kill", "lwpid_t target, int signo", nb10.sys__lwp_kill),
+    R(319, "_lwp_detach", "lwpid_t target", nb10.sys__lwp_detach),
+    R(321, "_lwp_unpark", "lwpid_t target, const void *hint", nb10.sys__lwp_unpark),
+    R(322, "_lwp_unpark_all", "const lwpid_t *targets, size_t ntargets, const void *hint",
+      nb10.sys__lwp_unpark_all),
+    R(323, "_lwp_setname", "lwpid_t target, const char *name", nb10.sys__lwp_setname),
+    R(324, "_lwp_getname", "lwpid_t target, char *name, size_t len", nb10.sys__lwp_getname),
+    R(325, "_lwp_ctl", "int features, struct lwpctl **address", nb10.sys__lwp_ctl),
+    R(436, "__pselect50", "int nd, fd_set *in, fd_set *ou, fd_set *ex, "
+      "const struct timespec *ts, const sigset_t *mask", nb10.sys___pselect50),
+    R(457, "linkat", "int fd1, const char *name1, int fd2, const char *name2, int flags",
+      nb10.sys_linkat),
+    R(458, "renameat", "int fromfd, const char *from, int tofd, const char *to",
+      nb10.sys_renameat),
+    R(459, "mkfifoat", "int fd, const char *path, mode_t mode", nb10.sys_mkfifoat),
+    R(461, "mkdirat", "int fd, const char *path, mode_t mode", nb10.sys_mkdirat),
+    R(462, "faccessat", "int fd, const char *path, int amode, int flag", nb10.sys_faccessat),
+    R(463, "fchmodat", "int fd, const char *path, mode_t mode, int flag", nb10.sys_fchmodat),
+    R(464, "fchownat", "int fd, const char *path, uid_t owner, gid_t group, int flag",
+      nb10.sys_fchownat),
+    R(466, "fstatat", "int fd, const char *path, struct stat *buf, int flag", nb10.sys_fstatat),
+    R(467, "utimensat", "int fd, const char *path, const struct timespec *tptr, int flag",
+      nb10.sys_utimensat),
+    R(468, "openat", "int fd, const char *path, int oflags, mode_t mode", nb10.sys_openat),
+    R(469, "readlinkat", "int fd, const char *path, char *buf, size_t bufsize",
+      nb10.sys_readlinkat),
+    R(470, "symlinkat", "const char *path1, int fd, const char *path2", nb10.sys_symlinkat),
+    R(471, "unlinkat", "int fd, const char *path, int flag", nb10.sys_unlinkat),
+    R(472, "futimens", "int fd, const struct timespec *tptr", nb10.sys_futimens),
+    R(478, "___lwp_park60", "clockid_t clock_id, int flags, const struct timespec *ts, "
+      "lwpid_t unpark, const void *hint, const void *unparkhint", nb10.sys____lwp_park60),
 ]
 
 # NetBSD calls kw86 does not implement (yet): named for the ENOSYS report.
@@ -182,7 +224,7 @@ NAMES = {
     155: "nfssvc", 161: "compat_30_getfh", 165: "sysarch", 191: "pathconf",
     192: "fpathconf", 197: "mmap", 198: "__syscall",
     203: "mlock", 204: "munlock", 209: "poll", 240: "compat_50_nanosleep",
-    241: "fdatasync", 250: "minherit", 270: "__posix_rename", 281: "__sigaltstack14",
+    241: "fdatasync", 270: "__posix_rename", 281: "__sigaltstack14",
     282: "__vfork14", 291: "compat_16___sigaction14", 292: "__sigpending14",
     293: "__sigprocmask14", 294: "__sigsuspend14", 295: "compat_16___sigreturn14",
     301: "compat_50___semctl14", 306: "utrace", 307: "getcontext", 308: "setcontext",
@@ -193,11 +235,36 @@ NAMES = {
     417: "__select50", 419: "__settimeofday50", 421: "__adjtime50", 425: "__setitimer50",
     426: "__getitimer50", 428: "__clock_settime50", 430: "__nanosleep50",
     431: "____sigtimedwait50", 435: "__kevent50", 436: "__pselect50", 437: "__pollts50",
-    449: "__wait450", 450: "__mknod50", 455: "paccept",
-    456: "linkat", 457: "renameat", 458: "mkfifoat", 459: "mknodat", 460: "mkdirat",
-    461: "faccessat", 462: "fchmodat", 463: "fchownat", 464: "fexecve", 465: "fstatat",
-    466: "utimensat", 467: "openat", 468: "readlinkat", 469: "symlinkat", 470: "unlinkat",
-    471: "futimens", 472: "__quotactl", 481: "wait6",
+    449: "__wait450", 450: "__mknod50", 451: "__fhstat50", 455: "kqueue1", 456: "paccept",
+    457: "linkat", 458: "renameat", 459: "mkfifoat", 460: "mknodat", 461: "mkdirat",
+    462: "faccessat", 463: "fchmodat", 464: "fchownat", 465: "fexecve", 466: "fstatat",
+    467: "utimensat", 468: "openat", 469: "readlinkat", 470: "symlinkat", 471: "unlinkat",
+    472: "futimens", 473: "__quotactl", 474: "posix_spawn", 475: "recvmmsg",
+    476: "sendmmsg", 477: "clock_nanosleep", 478: "___lwp_park60", 479: "posix_fallocate",
+    480: "fdiscard", 481: "wait6", 482: "clock_getcpuclockid2", 483: "__getvfsstat90",
+    484: "__statvfs190", 485: "__fstatvfs190", 486: "__fhstatvfs190",
+    # and the rest of NetBSD 10's numbers (syscalls.master, as listed by Go's
+    # generated zsysnum_netbsd_386.go), each ENOSYS by name
+    69: "sbrk", 70: "sstk", 72: "vadvise", 176: "ntp_adjtime", 205: "undelete",
+    208: "reboot", 221: "semget", 222: "semop", 223: "semconfig", 225: "msgget",
+    226: "msgsnd", 227: "msgrcv", 228: "shmat", 230: "shmdt", 231: "shmget",
+    235: "timer_create", 236: "timer_delete", 239: "timer_getoverrun",
+    245: "sigqueueinfo", 246: "modctl", 271: "swapctl", 287: "__clone", 288: "fktrace",
+    297: "fchroot", 304: "lchflags", 341: "pmc_get_info", 342: "pmc_control",
+    346: "_sched_setparam", 347: "_sched_getparam", 348: "_sched_setaffinity",
+    349: "_sched_getaffinity", 355: "uuidgen", 356: "compat_90_getvfsstat",
+    357: "compat_90_statvfs1", 358: "compat_90_fstatvfs1", 360: "extattrctl",
+    361: "extattr_set_file", 362: "extattr_get_file", 363: "extattr_delete_file",
+    364: "extattr_set_fd", 365: "extattr_get_fd", 366: "extattr_delete_fd",
+    367: "extattr_set_link", 368: "extattr_get_link", 369: "extattr_delete_link",
+    370: "extattr_list_fd", 371: "extattr_list_file", 372: "extattr_list_link",
+    375: "setxattr", 376: "lsetxattr", 377: "fsetxattr", 378: "getxattr",
+    379: "lgetxattr", 380: "fgetxattr", 381: "listxattr", 382: "llistxattr",
+    383: "flistxattr", 384: "removexattr", 385: "lremovexattr", 386: "fremovexattr",
+    394: "__socket30", 395: "__getfh30", 410: "__mount50", 411: "mremap",
+    412: "pset_create", 413: "pset_destroy", 414: "pset_assign", 415: "_pset_bind",
+    434: "__lwp_park50", 442: "____semctl50", 443: "__shmctl50", 444: "__msgctl50",
+    446: "__timer_settime50", 447: "__timer_gettime50", 448: "__ntp_gettime50",
 }
 # The highest number NetBSD 10 defines (abi doc §0, S2 runs to 506).
 NBSD_MAXSYSCALL = 506

@@ -325,8 +325,8 @@ def sys_rmdir(p, path):
         raise Errno(ENOENT)
     if vp.type != VDIR:
         raise Errno(ENOTDIR)
-    if vp.mount.root is vp:
-        raise Errno(abi.EBUSY)              # a mount point
+    if vp.mount.root is vp or vp.mount.fstype == "synthetic":
+        raise Errno(abi.EBUSY)              # a mount point (or the way to one)
     dvp = stack[-1][1]
     access(dvp, p.cred, VWRITE)
     check_sticky(dvp, vp, p.cred)

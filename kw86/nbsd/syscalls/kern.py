@@ -29,6 +29,31 @@ def _quad(v):
     return struct.pack("<q", v)
 
 
+# Integer leaves (sysctl.h numbers; values NetBSD 10's on a small i386):
+# what sysconf(3), getdtablesize and friends read
+KERN_INTS = {5: 4096,           # maxvnodes
+             6: 160,            # maxproc
+             7: 3404,           # maxfiles
+             9: 0,              # securelevel
+             11: 0,             # hostid
+             17: 200809,        # posix1version
+             18: 16,            # ngroups
+             19: 1, 20: 1,      # job_control, saved_ids
+             32: 1, 37: 1,      # fsync, synchronized_io
+             38: 1024,          # iov_max
+             40: 1, 41: 1, 42: 1, 43: 1,    # mapped_files, memlock(_range), memory_protection
+             44: 17,            # login_name_max
+             49: 2048,          # fscale
+             60: 200112,        # monotonic_clock
+             66: 200112, 67: 200112, 68: 200112, 69: 200112, 70: 200112, 71: 200112}
+KERN_DOMAINNAME, KERN_URND = 22, 61
+# CTL_USER: _CS_PATH (1) and the POSIX.2 limits (2..20)
+USER_CS_PATH = 1
+USER_INTS = {2: 99, 3: 2048, 4: 99, 5: 1000, 6: 2, 7: 32, 8: 2048, 9: 255,
+             10: 200112, 11: 1, 12: 1, 13: 1, 14: 0, 15: 0, 16: 0, 17: 1, 18: 0,
+             19: 20, 20: 255}
+
+
 def sysctl_value(p, mib):
     """bytes for a leaf node, or raise Errno (ENOENT for an unknown node)."""
     s = p.sys
@@ -55,6 +80,12 @@ def sysctl_value(p, mib):
             return abi.pack_timespec(sec, ns)
         if n == abi.KERN_ARND:
             raise Errno(EINVAL)                  # handled by the caller (size-driven)
+        if n in KERN_INTS:
+            return _int(KERN_INTS[n])
+        if n == KERN_DOMAINNAME:
+            return _str(getattr(s, "domainname", ""))
+        if n == KERN_URND:
+            return s.random_bytes(4)
     if len(mib) == 2 and mib[0] == abi.CTL_HW:
         n = mib[1]
         mem = info.get("physmem", 64 << 20)
@@ -78,6 +109,13 @@ def sysctl_value(p, mib):
             return _quad(mem)
         if n == HW_USERMEM64:
             return _quad(info.get("usermem", mem))
+    if len(mib) == 2 and mib[0] == abi.CTL_USER:
+        if mib[1] == USER_CS_PATH:
+            return _str("/usr/bin:/bin:/usr/sbin:/sbin")
+        if mib[1] in USER_INTS:
+            return _int(USER_INTS[mib[1]])
+    if mib == [abi.CTL_VM, 2]:                   # vm.loadavg: {fixpt_t ldavg[3]; long fscale}
+        return struct.pack("<3Il", 0, 0, 0, 2048)
     raise Errno(ENOENT)
 
 

@@ -98,6 +98,18 @@ def sys___pollts50(p, fds, nfds, ts, mask):
 
 
 def _select(p, nd, ins, ous, exs, tvp, abiv):
+    tmo = None
+    if tvp:
+        sz = abi.timespec_size(abiv)
+        sec, usec = abi.unpack_timeval(p.mem.copyin(tvp, sz), abiv)
+        if sec < 0 or not 0 <= usec < 10**6:
+            raise Errno(EINVAL)
+        tmo = sec * 10**9 + usec * 1000
+    return select_ns(p, nd, ins, ous, exs, tmo)
+
+
+def select_ns(p, nd, ins, ous, exs, tmo):
+    """select(2) with the timeout in ns (None: forever)."""
     if nd < 0:
         raise Errno(EINVAL)
     # NetBSD clamps nd to the descriptor table's size (at least NDFILE = 20)
@@ -110,13 +122,6 @@ def _select(p, nd, ins, ous, exs, tvp, abiv):
             sets.append(sum(w << (32 * i) for i, w in enumerate(words)))
         else:
             sets.append(0)
-    tmo = None
-    if tvp:
-        sz = abi.timespec_size(abiv)
-        sec, usec = abi.unpack_timeval(p.mem.copyin(tvp, sz), abiv)
-        if sec < 0 or not 0 <= usec < 10**6:
-            raise Errno(EINVAL)
-        tmo = sec * 10**9 + usec * 1000
     fds = []
     for fd in range(nd):
         ev = (POLLIN | POLLRDNORM if sets[0] >> fd & 1 else 0) | \

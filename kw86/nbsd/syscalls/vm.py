@@ -209,14 +209,14 @@ def sys_getrandom(p, buf, buflen, flags):
 
 
 def sys__lwp_setprivate(p, ptr):
-    """The TLS base: NetBSD points the GUGS descriptor (%gs) at it."""
-    p.tls_base = ptr
+    """The TLS base: NetBSD points the GUGS descriptor (%gs) at it (x86's
+    cpu_lwp_setprivate: a 4 GiB user data segment based at ptr, so the
+    TLS block's negative offsets wrap below it; paging still keeps the
+    kernel out)."""
+    p.tls_base = ptr & 0xffffffff
     k = getattr(p, "kernel", None)
     if k is not None:
-        from kw86.nbsd.boot import GDT_PHYS, seg_desc
-        ulimit = (abi.VM_MAXUSER_ADDRESS >> 12) - 1
-        k.m.write(GDT_PHYS + abi.GUGS_SEL * 8, seg_desc(ptr, ulimit, 0xf3))
-        k._gdt_tls = ptr
+        k.load_gs(p)
         # trapret reloads %gs from the frame, hence from the updated GDT
 
 

@@ -156,6 +156,54 @@ class Mount:
         return dict(bsize=8192, blocks=0, bfree=0, files=0, ffree=0)
 
 
+class SynthDir(Vnode):
+    """A directory that exists only because a mount point lies below it
+    (`--bind H:/mnt/host` over a root without /mnt): read-only, root's,
+    0755, its entries are the mount points under it (VFS.mount_children)."""
+
+    type = VDIR
+
+    def __init__(self, vfs, path):
+        self.vfs = vfs
+        self.path = path
+        self.mount = vfs.synth_mount
+        self.ino = 0x5f000000 | (abs(hash(path)) & 0xffffff)
+
+    def getattr(self):
+        t = self.mount.mtime
+        return abi.Attr(mode=VDIR | 0o755, ino=self.ino,
+                        nlink=2 + len(self.vfs.mount_children(self.path)), uid=0, gid=0,
+                        size=512, blocks=1, blksize=512, atime=t, mtime=t, ctime=t,
+                        birthtime=t, dev=self.mount.dev)
+
+    def lookup(self, name):
+        raise Errno(ENOENT)             # its children are mounts (VFS._child)
+
+    def readdir(self):
+        return []
+
+    def _rofs(self, *a):
+        raise Errno(EROFS)
+
+    create = mkdir = mkfifo = symlink = link = remove = rmdir = rename = setattr = _rofs
+
+    @property
+    def cache_key(self):
+        return ("synth", self.path)
+
+
+class SynthMount(Mount):
+    fstype = "synthetic"
+
+    def __init__(self):
+        super().__init__(readonly=True)
+        self.mtime = 0
+
+    @property
+    def root(self):
+        return None                     # many roots: one SynthDir per path
+
+
 def access(vp, cred, mode, attr=None):
     """NetBSD permission check (genfs_can_access): root bypasses all but exec."""
     if mode & VWRITE and vp.mount is not None and vp.mount.readonly and \
@@ -199,6 +247,8 @@ class VFS:
         self.mounts = {}            # guest path tuple -> Mount
         self.root_mount = None
         self.on_namei = None        # on_namei(ncomponents): the kernel-cost charge
+        self.synth = {}             # path tuple -> SynthDir (mount points' missing parents)
+        self.synth_mount = SynthMount()
 
     # -- mount table --------------------------------------------------------
     def mount(self, guest_path, mnt):
@@ -225,17 +275,33 @@ class VFS:
         return [(b"", self.root)]
 
     def mount_children(self, dirpath):
-        """Names of mount points directly under the directory at dirpath."""
+        """Names under the directory at dirpath that lead to a mount point:
+        mount points directly under it, and the first component of deeper
+        ones (whose directory may exist only as a SynthDir)."""
         n = len(dirpath)
-        return [p[-1] for p in self.mounts if len(p) == n + 1 and p[:n] == dirpath]
+        return sorted({p[n] for p in self.mounts if len(p) > n and p[:n] == dirpath})
 
-    # -- namei --------------------------------------------------------------
-    def _child(self, stack, name):
-        path = tuple(n for n, _ in stack[1:]) + (name,)
+    def child_at(self, dirpath, name, dvp):
+        """The vnode of name under the directory dvp at dirpath (mounts first;
+        a missing directory on the way to a mount point is synthesised)."""
+        path = dirpath + (name,)
         m = self.mounts.get(path)
         if m is not None:
             return m.root
-        return stack[-1][1].lookup(name)
+        try:
+            return dvp.lookup(name)
+        except Errno as e:
+            if e.errno != ENOENT or not any(len(p) > len(path) and p[:len(path)] == path
+                                            for p in self.mounts):
+                raise
+        sd = self.synth.get(path)
+        if sd is None:
+            sd = self.synth[path] = SynthDir(self, path)
+        return sd
+
+    # -- namei --------------------------------------------------------------
+    def _child(self, stack, name):
+        return self.child_at(tuple(n for n, _ in stack[1:]), name, stack[-1][1])
 
     def lookup_child(self, stack, name):
         """The child `name` of the directory on top of stack, or None."""

@@ -1,0 +1,492 @@
+"""NetBSD 10 calls a real static NetBSD/i386 program makes beyond the
+classic set: sysarch (%gs/%fs TLS bases), the LWP calls of a process that
+has one LWP (lid 1), minherit, __pselect50, the *at family, utimensat /
+futimens, msync and the mlock family.
+
+Facts: NetBSD's syscalls.master (numbers, prototypes), i386 sysarch.h
+(I386_GET_GSBASE 14, I386_GET_FSBASE 15, I386_SET_GSBASE 16,
+I386_SET_FSBASE 17), sys/fcntl.h (AT_FDCWD -100, AT_EACCESS 0x100,
+AT_SYMLINK_NOFOLLOW 0x200, AT_SYMLINK_FOLLOW 0x400, AT_REMOVEDIR 0x800),
+sys/stat.h (UTIME_NOW (1<<30)-1, UTIME_OMIT (1<<30)-2), sys/mman.h
+(MAP_INHERIT_SHARE 0, COPY 1, NONE 2, DONATE_COPY 3, ZERO 4), lwp.h
+(_lwp_park returns EALREADY for an unpark that came first, ETIMEDOUT,
+EINTR).
+"""
+import struct
+from contextlib import contextmanager
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import EINVAL, ENOENT, ESRCH
+from kw86.nbsd.errors import Errno, Exit, WouldBlock
+from kw86.nbsd.syscalls import fs, poll, vm
+
+I386_GET_GSBASE, I386_GET_FSBASE, I386_SET_GSBASE, I386_SET_FSBASE = 14, 15, 16, 17
+AT_FDCWD = -100
+AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR = 0x100, 0x200, 0x400, 0x800
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+MAP_INHERIT_SHARE, MAP_INHERIT_COPY, MAP_INHERIT_NONE, MAP_INHERIT_DONATE_COPY, \
+    MAP_INHERIT_ZERO = 0, 1, 2, 3, 4
+EALREADY, ETIMEDOUT, EDEADLK, EBUSY = 37, 60, 11, 16
+LID = 1                                     # the one LWP of every kw86 process
+LWP_UNPARK_MAX = 1024
+MAXCOMLEN = 16
+LWPCTL_FEATURE_CURCPU, LWPCTL_FEATURE_PCTR = 1, 2
+
+
+# -- sysarch: the TLS segment bases ------------------------------------------
+
+def set_fsbase(p, base):
+    """The GUFS descriptor's base (%fs), like _lwp_setprivate for %gs."""
+    p.fs_base = base & 0xffffffff
+    k = getattr(p, "kernel", None)
+    if k is not None:
+        k.load_fs(p)
+
+
+def sys_sysarch(p, op, parms):
+    if op in (I386_GET_GSBASE, I386_GET_FSBASE):
+        v = p.tls_base if op == I386_GET_GSBASE else getattr(p, "fs_base", 0)
+        p.mem.copyout(parms, struct.pack("<I", v & 0xffffffff))
+        return 0
+    if op in (I386_SET_GSBASE, I386_SET_FSBASE):
+        base = struct.unpack("<I", p.mem.copyin(parms, 4))[0]
+        if op == I386_SET_GSBASE:
+            vm.sys__lwp_setprivate(p, base)
+        else:
+            set_fsbase(p, base)
+        return 0
+    # I386_GET_LDT/SET_LDT (no USER_LDT), IOPL/IOPERM (never for a guest),
+    # PMC, MTRR, VM86: what a kernel without those options answers
+    raise Errno(EINVAL)
+
+
+# -- the LWP calls of a one-LWP process ---------------------------------------
+
+def _self(p, lid):
+    if lid not in (0, LID):
+        raise Errno(ESRCH)
+
+
+def sys__lwp_exit(p):
+    raise Exit(abi.w_exitcode(0))           # the last LWP: the process exits (status 0)
+
+
+def sys__lwp_wait(p, wait_for, departed):
+    if wait_for in (0, -1 & 0xffffffff):
+        raise Errno(EDEADLK)                # nobody else to wait for
+    if wait_for == LID:
+        raise Errno(EDEADLK)                # waiting for oneself
+    raise Errno(ESRCH)
+
+
+def sys__lwp_kill(p, target, signo):
+    _self(p, target)
+    if not 0 <= signo < abi.NBSD_NSIG:
+        raise Errno(EINVAL)
+    if signo:
+        p.post_signal(signo)
+
+
+def sys__lwp_detach(p, target):
+    _self(p, target)
+    raise Errno(EINVAL)                     # detaching oneself: NetBSD's EINVAL [U]
+
+
+def sys__lwp_wakeup(p, target):
+    _self(p, target)
+    raise Errno(EBUSY)                      # it is running, not in an interruptible sleep
+
+
+def sys__lwp_unpark(p, target, hint):
+    _self(p, target)
+    p.lwp_unparked = True
+    return 0
+
+
+def sys__lwp_unpark_all(p, targets, ntargets, hint):
+    if not targets:
+        return LWP_UNPARK_MAX
+    if ntargets > LWP_UNPARK_MAX:
+        raise Errno(EINVAL)
+    ids = struct.unpack(f"<{ntargets}i", p.mem.copyin(targets, 4 * ntargets)) if ntargets else ()
+    n = 0
+    for lid in ids:
+        if lid == LID:
+            p.lwp_unparked = True
+            n += 1
+    return n if n or not ids else 0
+
+
+def sys____lwp_park60(p, clock_id, flags, ts, unpark, hint, unparkhint):
+    """Sleep until unparked, a signal (EINTR) or the timeout (ETIMEDOUT).
+    With one LWP only the process itself can unpark it (first)."""
+    if getattr(p, "poll_timedout", False):
+        p.poll_timedout = False
+        raise Errno(ETIMEDOUT)
+    if unpark and unpark != LID:
+        raise Errno(ESRCH)
+    if unpark == LID:
+        p.lwp_unparked = True
+    if getattr(p, "lwp_unparked", False):
+        p.lwp_unparked = False
+        raise Errno(EALREADY)
+    tmo = None
+    if ts:
+        sec, nsec = abi.unpack_timespec(p.mem.copyin(ts, 12))
+        if sec < 0 or not 0 <= nsec < 10**9:
+            raise Errno(EINVAL)
+        tmo = sec * 10**9 + nsec
+        if flags & 1:                       # TIMER_ABSTIME
+            now = p.sys.clock()
+            tmo = max(0, tmo - now)
+        if tmo == 0:
+            raise Errno(ETIMEDOUT)
+    raise WouldBlock(poll.PollWait((("lwp_park", p.pid),), tmo))
+
+
+def sys__lwp_setname(p, target, name):
+    _self(p, target)
+    s = p.mem.copyinstr(name, 32) if name else b""
+    p.lwp_name = s[:31]
+
+
+def sys__lwp_getname(p, target, name, length):
+    _self(p, target)
+    s = getattr(p, "lwp_name", b"")
+    if length:
+        out = s[:length - 1] + b"\0"
+        p.mem.copyout(name, out)
+
+
+def sys__lwp_ctl(p, features, address):
+    """The lwpctl block (lc_curcpu, lc_pctr) in a page of the process."""
+    if features & ~(LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR):
+        raise Errno(abi.ENODEV)
+    va = getattr(p, "lwpctl_va", 0)
+    if not va:
+        m = vm._vm(p)
+        va = m.find_space(abi.PAGE_SIZE)
+        m.add_region(va, va + abi.PAGE_SIZE, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "anon")
+        p.lwpctl_va = va
+    p.mem.copyout(va, struct.pack("<ii", 0, 0))   # cpu 0, preemption counter 0
+    p.mem.copyout(address, struct.pack("<I", va))
+
+
+# -- memory --------------------------------------------------------------------
+
+def _range(p, addr, length):
+    if addr & (abi.PAGE_SIZE - 1):
+        raise Errno(EINVAL)
+    end = addr + ((length + abi.PAGE_SIZE - 1) & ~(abi.PAGE_SIZE - 1))
+    if length < 0 or end > abi.VM_MAXUSER_ADDRESS or end < addr:
+        raise Errno(EINVAL)
+    return addr, end
+
+
+def sys_minherit(p, addr, length, inherit):
+    """Record each page's fork inheritance: ZERO (arc4random's state) and
+    NONE give the child fresh zero-filled pages; SHARE is kept as a
+    copy (kw86 has no shared anonymous memory)."""
+    if inherit not in (MAP_INHERIT_SHARE, MAP_INHERIT_COPY, MAP_INHERIT_NONE,
+                       MAP_INHERIT_DONATE_COPY, MAP_INHERIT_ZERO):
+        raise Errno(EINVAL)
+    start, end = _range(p, addr, length)
+    v = getattr(p, "vm", None)
+    if v is None:
+        return 0
+    inh = v.__dict__.setdefault("inherit_zero", set())
+    for va in range(start, end, abi.PAGE_SIZE):
+        if v.region_at(va) is None:
+            raise Errno(abi.ENOMEM)
+    for va in range(start, end, abi.PAGE_SIZE):
+        if inherit in (MAP_INHERIT_ZERO, MAP_INHERIT_NONE):
+            inh.add(va)
+        else:
+            inh.discard(va)
+    return 0
+
+
+def sys___msync13(p, addr, length, flags):
+    # MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 4; async and sync together: EINVAL
+    if flags & ~7 or (flags & 1 and flags & 4):
+        raise Errno(EINVAL)
+    start, end = _range(p, addr, length)
+    v = getattr(p, "vm", None)
+    if v is not None and any(v.region_at(va) is None for va in range(start, end, abi.PAGE_SIZE)):
+        raise Errno(abi.ENOMEM)
+    return 0                                # file data is written through already
+
+
+def sys_mlock(p, addr, length):
+    a = addr & ~(abi.PAGE_SIZE - 1)
+    _range(p, a, length + (addr - a))
+    return 0                                # nothing is ever paged out
+
+
+def sys_mlockall(p, flags):
+    if not flags or flags & ~3:             # MCL_CURRENT 1, MCL_FUTURE 2
+        raise Errno(EINVAL)
+    return 0
+
+
+def sys_munlockall(p):
+    return 0
+
+
+# -- select with a timespec and a mask ---------------------------------------
+
+def sys___pselect50(p, nd, ins, ous, exs, ts, mask):
+    """select with a timespec; the signal mask is applied like __pollts50's
+    (kw86 reads it but, as there, the wait is not made atomic with it)."""
+    tmo = None
+    if ts:
+        sec, nsec = abi.unpack_timespec(p.mem.copyin(ts, 12))
+        if sec < 0 or not 0 <= nsec < 10**9:
+            raise Errno(EINVAL)
+        tmo = sec * 10**9 + nsec
+    if mask:
+        p.mem.copyin(mask, 16)              # EFAULT for a bad mask pointer
+    return poll.select_ns(p, nd, ins, ous, exs, tmo)
+
+
+# -- the *at calls -------------------------------------------------------------
+
+@contextmanager
+def at(p, fd, path):
+    """Resolve a relative path from the directory open on fd (AT_FDCWD: the
+    current directory), like NetBSD's fd_nameiat: the call runs with that
+    directory as its cwd."""
+    if fd == AT_FDCWD or fd & 0xffffffff == AT_FDCWD & 0xffffffff:
+        yield
+        return
+    name = fs._path(p, path) if path else b""
+    if name[:1] == b"/":
+        yield
+        return
+    f = p.fdt.get(fd)
+    vp = getattr(f, "vp", None)
+    stack = getattr(f, "stack", None)
+    if vp is None or stack is None:
+        raise Errno(abi.ENOTDIR if vp is not None else abi.EBADF)
+    if vp.type != abi.NBSD_S_IFDIR:
+        raise Errno(abi.ENOTDIR)
+    saved = p.cwd
+    p.cwd = list(stack)
+    try:
+        yield
+    finally:
+        p.cwd = saved
+
+
+def _signed(fd):
+    return fd - (1 << 32) if fd & 0x80000000 else fd
+
+
+def sys_openat(p, fd, path, oflags, mode):
+    with at(p, _signed(fd), path):
+        return fs.sys_open(p, path, oflags, mode)
+
+
+def sys_fstatat(p, fd, path, buf, flag):
+    if flag & ~AT_SYMLINK_NOFOLLOW:
+        raise Errno(EINVAL)
+    with at(p, _signed(fd), path):
+        if flag & AT_SYMLINK_NOFOLLOW:
+            return fs.sys___lstat50(p, path, buf)
+        return fs.sys___stat50(p, path, buf)
+
+
+def sys_faccessat(p, fd, path, amode, flag):
+    if flag & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW):
+        raise Errno(EINVAL)
+    with at(p, _signed(fd), path):
+        if flag & AT_EACCESS:
+            from kw86.nbsd.vfs import access
+            vp = fs._lookup(p, path, not flag & AT_SYMLINK_NOFOLLOW)
+            if amode & ~7:
+                raise Errno(EINVAL)
+            if amode:
+                access(vp, p.cred, amode)
+            return 0
+        return fs.sys_access(p, path, amode)
+
+
+def sys_fchmodat(p, fd, path, mode, flag):
+    if flag & ~AT_SYMLINK_NOFOLLOW:
+        raise Errno(EINVAL)
+    with at(p, _signed(fd), path):
+        return (fs.sys_lchmod if flag & AT_SYMLINK_NOFOLLOW else fs.sys_chmod)(p, path, mode)
+
+
+def sys_fchownat(p, fd, path, uid, gid, flag):
+    if flag & ~AT_SYMLINK_NOFOLLOW:
+        raise Errno(EINVAL)
+    with at(p, _signed(fd), path):
+        return (fs.sys_lchown if flag & AT_SYMLINK_NOFOLLOW else fs.sys_chown)(p, path, uid, gid)
+
+
+def sys_mkdirat(p, fd, path, mode):
+    with at(p, _signed(fd), path):
+        return fs.sys_mkdir(p, path, mode)
+
+
+def sys_mkfifoat(p, fd, path, mode):
+    with at(p, _signed(fd), path):
+        return fs.sys_mkfifo(p, path, mode)
+
+
+def sys_unlinkat(p, fd, path, flag):
+    if flag & ~AT_REMOVEDIR:
+        raise Errno(EINVAL)
+    with at(p, _signed(fd), path):
+        return (fs.sys_rmdir if flag & AT_REMOVEDIR else fs.sys_unlink)(p, path)
+
+
+def sys_readlinkat(p, fd, path, buf, bufsize):
+    with at(p, _signed(fd), path):
+        return fs.sys_readlink(p, path, buf, bufsize)
+
+
+def sys_symlinkat(p, path1, fd, path2):
+    with at(p, _signed(fd), path2):
+        return fs.sys_symlink(p, path1, path2)
+
+
+def sys_renameat(p, fromfd, frm, tofd, to):
+    # two directories: resolve each name to an absolute-from-its-dir stack
+    # by running rename with the source directory, then the target, as cwd
+    # only when both agree; otherwise build both paths from the stacks
+    f_abs = _at_path(p, _signed(fromfd), frm)
+    t_abs = _at_path(p, _signed(tofd), to)
+    return _with_paths(p, (f_abs, t_abs), lambda a, b: fs.sys_rename(p, a, b))
+
+
+def sys_linkat(p, fd1, name1, fd2, name2, flags):
+    if flags & ~AT_SYMLINK_FOLLOW:
+        raise Errno(EINVAL)
+    a = _at_path(p, _signed(fd1), name1)
+    b = _at_path(p, _signed(fd2), name2)
+    if flags & AT_SYMLINK_FOLLOW:
+        st = p.sys.vfs.namei(p, a[1] if a[0] is None else _join(a), True)
+        a = (None, b"/" + b"/".join(n for n, _ in st[1:]))
+    return _with_paths(p, (a, b), lambda x, y: fs.sys_link(p, x, y))
+
+
+def _at_path(p, fd, addr):
+    """(directory stack or None, path bytes) for an *at path argument."""
+    name = fs._path(p, addr)
+    if fd == AT_FDCWD or name[:1] == b"/":
+        return None, name
+    f = p.fdt.get(fd)
+    if getattr(f, "vp", None) is None or getattr(f, "stack", None) is None or \
+            f.vp.type != abi.NBSD_S_IFDIR:
+        raise Errno(abi.ENOTDIR)
+    return list(f.stack), name
+
+
+def _join(a):
+    stack, name = a
+    return b"/" + b"/".join([n for n, _ in stack[1:]] + [name])
+
+
+def _with_paths(p, paths, fn):
+    """Run fn(addr1, addr2) on user copies of paths made absolute where a
+    directory fd was given: the paths go to scratch space below the user
+    stack pointer is not ours to use, so the kernel-side helpers take a
+    temporary cwd per path instead: resolve each to the root-relative form."""
+    resolved = [name if stack is None else _join((stack, name)) for stack, name in paths]
+    # the fs helpers read paths from user memory: give them a tiny in-kernel
+    # user-memory shim that serves these two strings at sentinel addresses
+    shim = _PathShim(p.mem, resolved)
+    saved = p.mem
+    p.mem = shim
+    try:
+        return fn(_PathShim.BASE, _PathShim.BASE + 1)
+    finally:
+        p.mem = saved
+
+
+class _PathShim:
+    """p.mem for the duration of one call: addresses BASE and BASE+1 read as
+    the given path strings; everything else goes to the real user memory.
+    (BASE lies above user space, where no user pointer can point.)"""
+
+    BASE = abi.VM_MAXUSER_ADDRESS + 0x1000
+
+    def __init__(self, mem, paths):
+        self._mem = mem
+        self._paths = paths
+
+    def copyinstr(self, addr, maxlen):
+        k = addr - self.BASE
+        if 0 <= k < len(self._paths):
+            s = self._paths[k]
+            if len(s) >= maxlen:
+                raise Errno(abi.ENAMETOOLONG)
+            return s
+        return self._mem.copyinstr(addr, maxlen)
+
+    def __getattr__(self, name):
+        return getattr(self._mem, name)
+
+
+# -- utimensat / futimens ------------------------------------------------------
+
+def _times(p, tptr):
+    """(atime, mtime) in ns or None to leave; UTIME_NOW/UTIME_OMIT."""
+    now = p.sys.clock()
+    if not tptr:
+        return now, now, True
+    raw = p.mem.copyin(tptr, 24)
+    out = []
+    for i in range(2):
+        sec, nsec = abi.unpack_timespec(raw[12 * i:12 * i + 12])
+        if nsec == UTIME_NOW:
+            out.append(now)
+        elif nsec == UTIME_OMIT:
+            out.append(None)
+        elif not 0 <= nsec < 10**9:
+            raise Errno(EINVAL)
+        else:
+            out.append(sec * 10**9 + nsec)
+    only_now = all(
+        abi.unpack_timespec(raw[12 * i:12 * i + 12])[1] in (UTIME_NOW, UTIME_OMIT)
+        for i in range(2))
+    return out[0], out[1], only_now
+
+
+def _utimens(p, vp, tptr):
+    from kw86.nbsd.vfs import VWRITE, access
+    a = vp.getattr()
+    if vp.mount is not None and vp.mount.readonly:
+        raise Errno(abi.EROFS)
+    at_, mt, only_now = _times(p, tptr)
+    if at_ is None and mt is None:
+        return 0
+    if only_now:
+        if p.cred.euid not in (0, a.uid):
+            access(vp, p.cred, VWRITE)
+    else:
+        fs._owner_or_root(p, a)
+    kw = {}
+    if at_ is not None:
+        kw["atime"] = at_
+    if mt is not None:
+        kw["mtime"] = mt
+    vp.setattr(p.cred, **kw)
+    return 0
+
+
+def sys_utimensat(p, fd, path, tptr, flag):
+    if flag & ~AT_SYMLINK_NOFOLLOW:
+        raise Errno(EINVAL)
+    with at(p, _signed(fd), path):
+        vp = fs._lookup(p, path, not flag & AT_SYMLINK_NOFOLLOW)
+    return _utimens(p, vp, tptr)
+
+
+def sys_futimens(p, fd, tptr):
+    return _utimens(p, fs._fvp(p, fd)[1], tptr)
+
+
+__all__ = ["ENOENT"]

@@ -1,0 +1,173 @@
+"""What a real NetBSD 10 static binary does first (csu ___start, _libc_init,
+__libc_static_tls_setup, jemalloc and stdio set-up), checked with a
+hand-written static ELF (tests/guest/nb10start.S, NetBSD note in a
+PT_NOTE), plus the NetBSD 10 calls of nb10.py through the dispatcher."""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from nbsd_env import GUEST_SRC, GUEST_OUT, Env
+from kw86.nbsd import abi
+
+EXPECT = [
+    ("argc from ps_strings", 1),
+    ("argc at the entry esp", 1),
+    ("AT_PAGESZ", 0x1000),
+    ("AT_ENTRY is _start", 1),
+    ("AT_PHNUM", None),                 # the file's e_phnum
+    ("AT_PHDR[0].p_type", 6),           # PT_PHDR
+    ("_lwp_self", 1),
+    ("%gs:0 after _lwp_setprivate", 1),
+    ("%gs:-4 (TLS below the TCB)", 0x7153),
+    ("_lwp_getprivate", 1),
+    ("sysarch I386_GET_GSBASE", 1),
+    ("%gs:0 after I386_SET_GSBASE", 1),
+    ("kern.arandom length", 16),
+    ("hw.pagesize", 4096),
+    ("kern.argmax", 0x40000),
+    ("__sigprocmask14", 0),
+    ("mmap page usable", 0x55aa55aa),
+    ("__fstat50", 0),
+    ("issetugid", 0),
+    ("RLIMIT_NOFILE cur", None),
+    ("__clock_gettime50", 0),
+    ("minherit", 0),
+    ("___lwp_park60 zero timeout", 0xe0000000 | 60),     # ETIMEDOUT
+    ("park after _lwp_unpark", 0xe0000000 | 37),         # EALREADY
+    ("sysarch unknown op", 0xe0000000 | 22),             # EINVAL
+    ("fork child: same %gs, zeroed page", 0x43),
+    ("after execve: _lwp_getprivate", 0),
+    ("after execve: I386_GET_GSBASE", 0),
+]
+
+
+@pytest.fixture(scope="module")
+def nb10(tmp_path_factory):
+    src = os.path.join(GUEST_SRC, "nb10start.S")
+    out = os.path.join(GUEST_OUT, "nb10start")
+    if not (os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src)):
+        os.makedirs(GUEST_OUT, exist_ok=True)
+        r = subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target",
+                            "x86-freestanding-none", "-mcpu=i686", "-nostdlib", "-static",
+                            "-Wl,-e,_start", "-Wl,--image-base=0x8048000", src, "-o",
+                            out + ".tmp"], capture_output=True, text=True)
+        if r.returncode:
+            pytest.skip(f"cannot assemble nb10start.S: {r.stderr[:500]}")
+        os.replace(out + ".tmp", out)
+    d = tmp_path_factory.mktemp("nb10")
+    shutil.copy(out, d / "nb10")
+    return d
+
+
+@pytest.mark.parametrize("kernelware", [False, True])
+def test_netbsd10_startup(nb10, capfd, kernelware):
+    from elftools.elf.elffile import ELFFile
+    from kw86 import cli
+    with open(nb10 / "nb10", "rb") as f:
+        phnum = ELFFile(f).header.e_phnum
+    capfd.readouterr()
+    rc = cli.main(["exec", "--bind", f"{nb10}:/t"] + (["--kernelware"] if kernelware else [])
+                  + ["/t/nb10"])
+    out, err = capfd.readouterr()
+    assert rc == 0, err
+    got = [int(x, 16) for x in out.split()]
+    assert len(got) == len(EXPECT), out
+    for (what, want), v in zip(EXPECT, got):
+        if what == "AT_PHNUM":
+            want = phnum
+        if what == "RLIMIT_NOFILE cur":
+            assert 20 <= v <= 3404, what
+            continue
+        assert v == want, f"{what}: {v:#x} != {want:#x}"
+    assert "not implemented" not in err
+
+
+# -- the calls, without a CPU -------------------------------------------------
+
+@pytest.fixture
+def env(tmp_path):
+    root = tmp_path / "root"
+    (root / "d").mkdir(parents=True)
+    (root / "d" / "f").write_bytes(b"data")
+    return Env(root)
+
+
+def test_sysctl_nodes_sysconf_reads(env):
+    def sysctl(*mib, size=64):
+        m = env.alloc(4 * len(mib), struct.pack(f"<{len(mib)}i", *mib))
+        old = env.alloc(size)
+        ln = env.alloc(4, struct.pack("<I", size))
+        env.ok("__sysctl", m, len(mib), old, ln, 0, 0)
+        n = struct.unpack("<I", env.read(ln, 4))[0]
+        return env.read(old, n)
+    assert struct.unpack("<i", sysctl(1, 38))[0] == 1024          # kern.iov_max
+    assert struct.unpack("<i", sysctl(1, 18))[0] == 16            # kern.ngroups
+    assert struct.unpack("<i", sysctl(1, 17))[0] == 200809        # kern.posix1version
+    assert sysctl(8, 1).rstrip(b"\0") == b"/usr/bin:/bin:/usr/sbin:/sbin"   # user.cs_path
+    assert struct.unpack("<i", sysctl(8, 8))[0] == 2048           # user.line_max
+    assert len(sysctl(2, 2)) == 16                                # vm.loadavg
+    assert struct.unpack("<i", sysctl(6, 7))[0] == 4096           # hw.pagesize
+
+
+def test_at_calls(env):
+    dfd = env.ok("open", "/d", abi.NBSD_O_RDONLY | abi.NBSD_O_DIRECTORY, 0)
+    st = env.alloc(124)
+    env.ok("fstatat", dfd, "f", st, 0)
+    assert abi.unpack_stat50(env.read(st, 124)).size == 4
+    fd = env.ok("openat", dfd, "g", abi.NBSD_O_CREAT | abi.NBSD_O_WRONLY, 0o644)
+    env.write_fd(fd, b"xyz")
+    env.ok("close", fd)
+    assert (env.root / "d" / "g").read_bytes() == b"xyz"
+    env.ok("mkdirat", dfd, "sub", 0o755)
+    env.ok("symlinkat", "f", dfd, "ln")
+    buf = env.alloc(64)
+    assert env.read(buf, env.ok("readlinkat", dfd, "ln", buf, 64)) == b"f"
+    env.ok("renameat", dfd, "g", -100, "/d/h")
+    assert (env.root / "d" / "h").read_bytes() == b"xyz"
+    env.ok("linkat", dfd, "h", dfd, "h2", 0)
+    assert (env.root / "d" / "h2").read_bytes() == b"xyz"
+    env.ok("faccessat", dfd, "f", 4, 0)
+    env.ok("fchmodat", dfd, "f", 0o600, 0)
+    assert env.stat("/d/f").mode & 0o777 == 0o600
+    env.ok("unlinkat", dfd, "ln", 0)
+    env.ok("unlinkat", dfd, "sub", 0x800)                # AT_REMOVEDIR
+    assert not (env.root / "d" / "sub").exists()
+    assert env.err("fstatat", dfd, "nope", st, 0) == abi.ENOENT
+    ffd = env.ok("open", "/d/f", abi.NBSD_O_RDONLY, 0)
+    assert env.err("fstatat", ffd, "x", st, 0) == abi.ENOTDIR
+    # AT_FDCWD and absolute paths ignore the descriptor
+    env.ok("fstatat", -100, "/d/f", st, 0x200)
+
+
+def test_utimensat_futimens(env):
+    ts = env.alloc(24, struct.pack("<qiqi", 1000, 5, 2000, (1 << 30) - 2))  # mtime OMIT
+    before = env.stat("/d/f").mtime
+    env.ok("utimensat", -100, "/d/f", ts, 0)
+    a = env.stat("/d/f")
+    assert a.atime == 1000 * 10**9 + 5 and a.mtime == before
+    fd = env.ok("open", "/d/f", abi.NBSD_O_RDONLY, 0)
+    ts2 = env.alloc(24, struct.pack("<qiqi", 0, (1 << 30) - 1, 3000, 0))   # atime NOW
+    env.ok("futimens", fd, ts2)
+    a = env.stat("/d/f")
+    assert a.mtime == 3000 * 10**9 and a.atime == env.now
+    bad = env.alloc(24, struct.pack("<qiqi", 0, 10**9, 0, 0))
+    assert env.err("futimens", fd, bad) == abi.EINVAL
+
+
+def test_lwp_calls_one_lwp(env):
+    assert env.err("_lwp_kill", 7, 0) == abi.ESRCH
+    env.ok("_lwp_kill", 1, 0)
+    assert env.err("_lwp_wakeup", 2) == abi.ESRCH
+    env.ok("_lwp_setname", 1, "worker")
+    buf = env.alloc(32)
+    env.ok("_lwp_getname", 1, buf, 32)
+    assert env.read(buf, 7) == b"worker\0"
+    assert env.ok("_lwp_unpark_all", 0, 0, 0) == 1024
+    ids = env.alloc(8, struct.pack("<ii", 1, 5))
+    assert env.ok("_lwp_unpark_all", ids, 2, 0) == 1
+    assert env.err("___lwp_park60", 0, 0, 0, 0, 0, 0) == 37     # the pending unpark
+    assert env.err("_lwp_wait", 0, 0) == 11                      # EDEADLK
