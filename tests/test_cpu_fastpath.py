@@ -34,7 +34,34 @@ def gen_insn(rng):
     s = rng.choice(DST + [1, 7])
     imm8 = rng.choice([0, 1, 0x7F, 0x80, 0xFF, rng.randrange(256)])
     imm32 = rng.choice([0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, rng.getrandbits(32)])
-    k = rng.randrange(34)
+    k = rng.randrange(40)
+    if k == 34:
+        op = rng.choice([0x2B, 0x23, 0x0B, 0x33])          # sub/and/or/xor r, m
+        return bytes([op]) + modrm(1, d, 7) + bytes([rng.randrange(0, 61, 4)])
+    if k == 35:
+        op = rng.choice([b"\x0f\xbe", b"\x0f\xbf", b"\x0f\xb7"])  # movsx m8/m16, movzx m16
+        return op + modrm(1, d, 7) + bytes([rng.randrange(0, 61)])
+    if k == 36:
+        if rng.random() < 0.5:
+            p = b"\x68" + struct.pack("<I", imm32)           # push imm32
+        else:
+            p = bytes([0xFF]) + modrm(1, 6, 7) + bytes([rng.randrange(0, 61, 4)])  # push [edi+x]
+        return p + bytes([0x58 + d])
+    if k == 37:
+        return bytes([0x55, 0x89, 0xE5, 0x50 + s, 0xC9])     # push ebp; mov ebp,esp; push; leave
+    if k == 38:
+        f = bytes([0x40 + rng.choice(DST)])
+        if rng.random() < 0.5:                               # jmp r32 over a filler
+            return (b"\xe8\0\0\0\0" + bytes([0x58 + d, 0x83, 0xC0 + d, 7, 0xFF, 0xE0 + d]) + f)
+        return (b"\xe8\0\0\0\0" + bytes([0x58 + d, 0x83, 0xC0 + d, 8, 0xFF, 0xD0 + d])
+                + b"\xeb\x01\xc3")                          # call r32 to a ret
+    if k == 39:
+        x = rng.randrange(0, 61, 4)
+        if rng.random() < 0.5:                               # jmp [edi+x] over a filler
+            return (b"\xe8\0\0\0\0" + bytes([0x58 + d, 0x83, 0xC0 + d, 11, 0x89, 0x47 | (d << 3),
+                    x, 0xFF, 0x67, x, 0x40 + rng.choice(DST)]))
+        return (b"\xe8\0\0\0\0" + bytes([0x58 + d, 0x83, 0xC0 + d, 12, 0x89, 0x47 | (d << 3),
+                x, 0xFF, 0x57, x]) + b"\xeb\x01\xc3")      # call [edi+x] to a ret
     x = rng.randrange(0, 61)
     r8 = rng.choice([0, 2, 3, 4, 6, 7])               # al dl bl ah dh bh
     if k == 28:

@@ -302,13 +302,15 @@ def initial_registers(img, stack, kernelware=False):
     return regs
 
 
-def check_exec_permission(attr, cred):
-    """execve's checks on the file: a regular file with an x bit we may use."""
+def check_exec_permission(attr, cred, name=None):
+    """execve's checks on the file: a regular file with an x bit we may use.
+    The error names the file (`NAME: not a regular file`)."""
+    pre = f"{name}: " if name else ""
     if attr.type != abi.NBSD_S_IFREG:
-        raise ExecError("not a regular file", EACCES)
+        raise ExecError(pre + "not a regular file", EACCES)
     if cred.euid == 0:
         if not attr.mode & 0o111:
-            raise ExecError("permission denied", EACCES)
+            raise ExecError(pre + "permission denied", EACCES)
         return
     if cred.euid == attr.uid:
         ok = attr.mode & 0o100
@@ -317,4 +319,4 @@ def check_exec_permission(attr, cred):
     else:
         ok = attr.mode & 0o001
     if not ok:
-        raise ExecError("permission denied", EACCES)
+        raise ExecError(pre + "permission denied", EACCES)

@@ -307,7 +307,7 @@ class PipeFile(File):
         return f"<PipeFile {self.end} {self.pipe.ino} {len(self.pipe.buf)}B>"
 
     def read(self, p, n):
-        if self.end != "r":
+        if not self.fflags & FREAD:
             raise Errno(EBADF)
         pp = self.pipe
         if pp.buf:
@@ -322,7 +322,7 @@ class PipeFile(File):
 
     def write(self, p, data):
         """Raises Errno(EPIPE) with no reader; the caller posts SIGPIPE."""
-        if self.end != "w":
+        if not self.fflags & FWRITE:
             raise Errno(EBADF)
         pp = self.pipe
         if pp.readers == 0:
@@ -357,12 +357,12 @@ class PipeFile(File):
         PIPE_BUF of space or with no reader; POLLHUP when the other end is gone."""
         pp = self.pipe
         rev = 0
-        if self.end == "r":
+        if self.fflags & FREAD:
             if pp.buf or pp.writers == 0:
                 rev |= events & (0x1 | 0x40)            # POLLIN | POLLRDNORM
             if pp.writers == 0:
                 rev |= 0x10                             # POLLHUP
-        else:
+        if self.fflags & FWRITE:
             if pp.readers == 0 or pp.capacity - len(pp.buf) >= abi.PIPE_BUF:
                 rev |= events & 0x4                     # POLLOUT (= POLLWRNORM)
             if pp.readers == 0:
@@ -374,11 +374,42 @@ class PipeFile(File):
 
     def close_final(self):
         pp = self.pipe
-        if self.end == "r":
+        if self.fflags & FREAD:
             pp.readers -= 1
-        else:
+        if self.fflags & FWRITE:
             pp.writers -= 1
         wakeup(pp)
+
+
+class FifoFile(PipeFile):
+    """An open FIFO (named pipe): a Pipe shared by everyone who opened the
+    same vnode (System.fifos), read and written like a pipe; O_RDWR opens
+    both ends.  Its data goes when the last opener closes (NetBSD fifofs)."""
+
+    kind = "fifo"
+
+    def __init__(self, pipe, vp, fflags, flags, registry, key):
+        File.__init__(self, fflags, flags)
+        self.pipe = pipe
+        self.vp = vp
+        self.end = "rw" if fflags & FREAD and fflags & FWRITE else ("r" if fflags & FREAD else "w")
+        self._registry, self._key = registry, key   # (fifo_open counted this opener)
+        wakeup(("fifo", key))
+
+    def __repr__(self):
+        return f"<FifoFile {self.end} {len(self.pipe.buf)}B>"
+
+    def stat(self):
+        a = self.vp.getattr()
+        a.size = 0
+        return a
+
+    def close_final(self):
+        super().close_final()
+        pp = self.pipe
+        if pp.readers <= 0 and pp.writers <= 0 and self._registry.get(self._key) is pp:
+            del self._registry[self._key]       # no opener left: the data goes
+        wakeup(("fifo", self._key))
 
 
 def make_pipe(clock=None, uid=0, gid=0):

@@ -483,7 +483,7 @@ class Kernel:
 
     def _read_image(self, p, path):
         vp = self.sys.vfs.lookup(p, path)
-        check_exec_permission(vp.getattr(), p.cred)
+        check_exec_permission(vp.getattr(), p.cred, path.decode("latin-1"))
         vp.open(abi.FREAD)
         try:
             size = vp.getsize()

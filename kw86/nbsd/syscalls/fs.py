@@ -74,14 +74,32 @@ def do_read(p, f, buf, n, off=None):
     return total
 
 
-def do_write(p, f, buf, n, off=None):
+def _gather(p, segs, start, want):
+    """want bytes of user memory from the iovec list segs, from byte start."""
+    out = []
+    for base, n in segs:
+        if start >= n:
+            start -= n
+            continue
+        k = min(n - start, want)
+        out.append(p.mem.copyin(base + start, k))
+        want -= k
+        start = 0
+        if not want:
+            break
+    return b"".join(out)
+
+
+def do_write(p, f, buf, n, off=None, segs=None):
+    """write(2) of n bytes at buf (or, for writev, of the iovecs segs)."""
     if n > SSIZE_MAX:
         raise Errno(EINVAL)
     total = 0
     # A blocking write to a pipe or tty moves all its data (POSIX): when it
     # must sleep half-way, the count so far is kept in p.wpartial and the
     # restarted call goes on from there (a signal then returns the count).
-    key = (id(f), buf, n)
+    # writev is one write of its whole vector.
+    key = (id(f), buf, n) if segs is None else (id(f), "v", tuple(segs))
     wp = getattr(p, "wpartial", None)
     if wp is not None:
         p.wpartial = None
@@ -90,7 +108,8 @@ def do_write(p, f, buf, n, off=None):
     try:
         while total < n or n == 0:
             want = min(CHUNK, n - total)
-            data = p.mem.copyin(buf + total, want)
+            data = p.mem.copyin(buf + total, want) if segs is None else \
+                _gather(p, segs, total, want)
             try:
                 k = f.write(p, data) if off is None else f.pwrite(p, data, off + total)
             except (WouldBlock, Errno) as e:
@@ -164,8 +183,16 @@ def sys_readv(p, fd, iovp, iovcnt):
     return _vec(p, fd, iovp, iovcnt, do_read)
 
 
+def _writev(p, fd, iovp, iovcnt, off=None):
+    f = p.fdt.get(fd)
+    segs = [(b, n) for b, n in _iovecs(p, iovp, iovcnt) if n]
+    if not segs:
+        return 0
+    return do_write(p, f, 0, sum(n for _, n in segs), off, segs)
+
+
 def sys_writev(p, fd, iovp, iovcnt):
-    return _vec(p, fd, iovp, iovcnt, do_write)
+    return _writev(p, fd, iovp, iovcnt)
 
 
 def sys_preadv(p, fd, iovp, iovcnt, offset):
@@ -173,7 +200,10 @@ def sys_preadv(p, fd, iovp, iovcnt, offset):
 
 
 def sys_pwritev(p, fd, iovp, iovcnt, offset):
-    return _vec(p, fd, iovp, iovcnt, do_write, offset)
+    f = p.fdt.get(fd)
+    if offset < 0 and isinstance(f, VnodeFile):
+        raise Errno(EINVAL)
+    return _writev(p, fd, iovp, iovcnt, offset)
 
 
 # ---------------------------------------------------------------------------
@@ -223,12 +253,83 @@ def vn_open(p, path, flags, mode):
         if shared is not None:
             return shared
         return DevFile(vp, fflags, flags)
+    if vp.type == abi.NBSD_S_IFIFO:
+        return fifo_open(p, vp, fflags, flags)
     if vp.type not in (VREG, VDIR):
-        raise Errno(abi.EOPNOTSUPP)        # fifos and sockets in the tree
+        raise Errno(abi.EOPNOTSUPP)        # sockets in the tree
     if flags & abi.NBSD_O_TRUNC and not created and vp.type == VREG and fflags & FWRITE:
         vp.truncate(0, p.cred)
         p.sys.bufcache.truncate(vp, 0)
     return VnodeFile(vp, fflags, flags, p.sys.bufcache, stack, vfs)
+
+
+def fifo_open(p, vp, fflags, flags):
+    """NetBSD fifo_open: the opener counts as a reader/writer at once (so
+    the other side sees it), then a reader waits for a writer and a writer
+    for a reader, unless O_NONBLOCK (a reader opens at once, a writer gets
+    ENXIO); O_RDWR never waits.  A waiting open keeps its count across the
+    restart (p.fifo_wait); one that is gone (exit, another FIFO opened
+    after an EINTR) gives it back."""
+    from kw86.nbsd.errors import wakeup
+    from kw86.nbsd.file import FifoFile, Pipe
+    sysm = p.sys
+    reg = sysm.__dict__.setdefault("fifos", {})
+    pend = sysm.__dict__.setdefault("fifo_pending", {})     # pid -> (key, pipe, rd, wr, gens)
+    try:
+        key = vp.cache_key
+    except (NotImplementedError, AttributeError):
+        key = ("vnode", id(vp))
+    procs = getattr(sysm, "procs", None) or {}
+    for pid, (k, pp, r, w, _g) in list(pend.items()):       # openers that went away
+        q = procs.get(pid)
+        if pid != p.pid and (q is None or q.state == "zomb" or
+                             getattr(q, "fifo_wait", None) != k):
+            del pend[pid]
+            pp.readers -= r
+            pp.writers -= w
+            wakeup(pp)
+    rd, wr = int(bool(fflags & FREAD)), int(bool(fflags & FWRITE))
+    mine = pend.get(p.pid)
+    if mine is not None and (mine[0] != key or (mine[2], mine[3]) != (rd, wr)):
+        del pend[p.pid]                         # an earlier open was interrupted
+        mine[1].readers -= mine[2]
+        mine[1].writers -= mine[3]
+        wakeup(mine[1])
+        mine = None
+    if mine is None:
+        pp = reg.get(key)
+        if pp is None:
+            pp = reg[key] = Pipe(sysm.clock, uid=p.cred.euid, gid=p.cred.egid)
+            pp.rgen = pp.wgen = 0
+        pp.readers += rd
+        pp.writers += wr
+        pp.rgen += rd                           # (fifofs fi_rgen / fi_wgen: an opener
+        pp.wgen += wr                           # that came and went still counts)
+        gens = (pp.rgen, pp.wgen)
+        wakeup(("fifo", key))
+    else:
+        pp = mine[1]
+        gens = mine[4]
+    nonblock = bool(flags & abi.NBSD_O_NONBLOCK)
+    wait = False
+    if rd and not wr and not pp.writers and pp.wgen == gens[1] and not nonblock:
+        wait = True
+    if wr and not rd and not pp.readers and pp.rgen == gens[0]:
+        if nonblock:
+            pend.pop(p.pid, None)
+            p.fifo_wait = None
+            pp.writers -= 1
+            if pp.readers <= 0 and pp.writers <= 0 and reg.get(key) is pp:
+                del reg[key]
+            raise Errno(abi.ENXIO)
+        wait = True
+    if wait:
+        pend[p.pid] = (key, pp, rd, wr, gens)
+        p.fifo_wait = key
+        raise WouldBlock(("fifo", key))
+    pend.pop(p.pid, None)
+    p.fifo_wait = None
+    return FifoFile(pp, vp, fflags, flags, reg, key)
 
 
 def sys_open(p, path, flags, mode):
