@@ -54,10 +54,18 @@
 #    Several mnemonics may share a handler and tell them apart by i.op
 #    (look the ids up once in register_*(), see OP_LOOPE in exec_misc.pxi)
 #    or by the cycle class row_info(i.row).cls.
-# 6. Per-form fast handlers: specialise_alu() / specialise_misc() run once
-#    at decode time and may swap the generic handler for a specialised one
-#    (e.g. op_add_rr32 for "add r32, r32"); the choice is cached with the
-#    decoded instruction.  Add one only where a benchmark shows it pays.
+# 6. Per-form fast handlers: specialise_alu() / specialise_misc() /
+#    specialise_shift() run once at decode time and may swap the generic
+#    handler for a specialised one (e.g. op_add_rr32 for "add r32, r32");
+#    the choice is cached with the decoded instruction.  The very hottest
+#    forms go one step further: fast_kind() maps such a handler to an inline
+#    form (DEnt.fast, FK_*) that run_loop executes in its own switch, with
+#    the same semantics, only in flat 32-bit code; a cmp/test/inc/dec
+#    directly followed by a jcc, and a run of nops, retire in one dispatch
+#    when the budget and the attention threshold leave room (budget 1, as
+#    FlatCPU.step uses, never fuses).  A new handler needs none of this;
+#    add an inline form only where a benchmark shows it pays, and keep
+#    tests/test_cpu_fastpath.py (run == chunks == single steps) covering it.
 # 7. Long instructions (rep string ops): do a bounded chunk of work, commit
 #    the registers for the iterations done, and set c.eip_next = c.eip to
 #    run the same instruction again (the loop then checks interrupts and
@@ -1491,7 +1499,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     # r: instructions retired; nf: dispatches that retired nothing (faults);
     # executed = r + nf <= budget, kept as r <= rb = budget - nf
     cdef uint64_t r = 0, nf = 0, rb = budget
-    cdef uint32_t eip, lin = 0, phys, page, nxt, a, b, b2, d
+    cdef uint32_t eip, lin, phys, page, nxt, a, b, b2, d
     cdef uint8_t* hp
     cdef DEnt* e = NULL
     cdef DEnt* e2 = NULL
@@ -1986,10 +1994,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 # the target lies in the same code page (fall-through and
                 # short branches): slot e + d holds it if its tag says so
                 d = nxt - eip
-                if ((lin + d) ^ lin) < 4096:
+                if <uint32_t>(((e.tag >> 1) & 0xFFF) + d) < 4096:
                     e2 = e + <int32_t>d
                     seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
-                lin += d
                 eip = nxt
                 c.eip = eip
                 c.cycles += e.cycles
@@ -2028,11 +2035,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             # flushes all reset ifetch_page)
             nxt = c.eip_next
             d = nxt - eip
-            if (((lin + d) ^ lin) < 4096 and c.m.ifetch_page != KW_NOTAG and
-                    e.tag != KW_DC_NOTAG and not c.cs_check):
+            if (e.tag != KW_DC_NOTAG and <uint32_t>(((e.tag >> 1) & 0xFFF) + d) < 4096 and
+                    c.m.ifetch_page != KW_NOTAG and not c.cs_check):
                 e2 = e + <int32_t>d
                 seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
-            lin += d
             eip = nxt
             c.eip = eip
         elif rc == RC_FAULT:

@@ -643,6 +643,8 @@ STR_CASES = [
     ("strncpy\t3\tabc", "616263" + "23"),
     ("memmove\t2\t0\t5", "0101234789abcdefghij"), ("memmove\t0\t2\t5", "2345656789abcdefghij"),
     ("memmove\t5\t5\t3", "0123456789abcdefghij"), ("memmove\t1\t0\t19", "00123456789abcdefghi"),
+    # dword bodies with odd tails, both directions (memmove is rep movsl/movsb in i386/memcpy.S)
+    ("memmove\t3\t0\t13", "0120123456789abcghij"), ("memmove\t0\t3\t13", "3456789abcdefdefghij"), ("memmove\t4\t0\t16", "01230123456789abcdef"), ("memmove\t1\t0\t8", "0012345679abcdefghij"), ("memmove\t0\t1\t8", "1234567889abcdefghij"),
     ("strstr\thello world\tworld", "6"), ("strstr\thello\t", "0"), ("strstr\thello\txyz", "-1"),
     ("strstr\taaab\taab", "1"), ("strstr\tab\tabc", "-1"),
     ("strchr\thello\tl", "2 3 2"), ("strchr\thello\tz", "-1 -1 -1"),

@@ -4,62 +4,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 
-void *
-memcpy(void *restrict dst, const void *restrict src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-
-    /* Word copies when both are aligned alike: the buffers ls and cp move are big. */
-    if ((((uintptr_t)d ^ (uintptr_t)s) & 3) == 0) {
-        while (n > 0 && ((uintptr_t)d & 3) != 0) {
-            *d++ = *s++;
-            n--;
-        }
-        for (; n >= 4; n -= 4, d += 4, s += 4)
-            *(uint32_t *)(void *)d = *(const uint32_t *)(const void *)s;
-    }
-    while (n-- > 0)
-        *d++ = *s++;
-    return dst;
-}
-
-void *
-memmove(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-
-    if (d == s || n == 0)
-        return dst;
-    if (d < s || d >= s + n)
-        return memcpy(dst, src, n);
-    /* Overlap with dst above src: copy backwards. */
-    d += n;
-    s += n;
-    while (n-- > 0)
-        *--d = *--s;
-    return dst;
-}
-
-void *
-memset(void *dst, int c, size_t n)
-{
-    unsigned char *d = dst;
-    uint32_t w = (unsigned char)c;
-
-    w |= w << 8;
-    w |= w << 16;
-    while (n > 0 && ((uintptr_t)d & 3) != 0) {
-        *d++ = (unsigned char)c;
-        n--;
-    }
-    for (; n >= 4; n -= 4, d += 4)
-        *(uint32_t *)(void *)d = w;
-    while (n-- > 0)
-        *d++ = (unsigned char)c;
-    return dst;
-}
+/* memcpy, memmove and memset are in i386/memcpy.S (rep movsl / rep stosl). */
 
 int
 memcmp(const void *a, const void *b, size_t n)
