@@ -290,6 +290,95 @@ def test_bench_c_quicksort(benchmark):
     print(f"\nC quicksort: {info}")
 
 
+WORDS_C = r"""
+struct node { unsigned key; unsigned val; struct node *next; };
+static unsigned hash(const unsigned char *s, int n) {
+    unsigned h = 2166136261u;
+    for (int i = 0; i < n; i++) { h ^= s[i]; h *= 16777619u; }
+    return h;
+}
+unsigned entry(unsigned seed, int rounds, struct node *pool, struct node **tab,
+               unsigned char *text) {
+    unsigned x = seed, words = 0, lines = 0, total = 0; int np = 0;
+    for (int i = 0; i < 65536; i++) {
+        x = x * 1103515245u + 12345u; unsigned c = (x >> 16) & 31;
+        text[i] = c < 5 ? ' ' : c == 5 ? '\n' : 'a' + c;
+    }
+    for (int r = 0; r < rounds; r++) {
+        int inword = 0, start = 0;
+        for (int i = 0; i < 65536; i++) {
+            unsigned char ch = text[i];
+            switch (ch) {
+            case ' ': case '\n':
+                if (ch == '\n') lines++;
+                if (inword) {
+                    words++;
+                    unsigned h = hash(text + start, i - start);
+                    struct node *p = tab[h & 1023];
+                    while (p && p->key != h) p = p->next;
+                    if (p) p->val++;
+                    else if (np < 4096) {
+                        p = &pool[np++]; p->key = h; p->val = 1;
+                        p->next = tab[h & 1023]; tab[h & 1023] = p;
+                    }
+                }
+                inword = 0; break;
+            default:
+                if (!inword) { inword = 1; start = i; }
+            }
+        }
+    }
+    for (int k = 0; k < 1024; k++)
+        for (struct node *p = tab[k]; p; p = p->next) total += p->val * (p->key & 7);
+    return words ^ lines ^ total ^ np;
+}
+"""
+
+
+def test_bench_c_word_count(benchmark):
+    """zig -O2 -mcpu=i686 code: word and line count of 64 KiB of text with a
+    switch, FNV hashing and a chained hash table (byte loads, pointer
+    chasing, read-modify-write counters: another typical compiled-C mix)."""
+    import struct
+    text, syms = compile_c(WORDS_C)
+    code = text + b"\xcc"
+    ret = CODE + len(text)
+    frame = struct.pack("<IIIIII", ret, 1234, 20, 0x400000, 0x500000, 0x600000)
+
+    def kw():
+        cpu = FlatCPU(cpl=0, mem_size=16 << 20)
+        cpu.write_mem(CODE, code)
+        cpu.write_mem(0x90000 - 24, frame)
+        cpu.set_reg("esp", 0x90000 - 24)
+        cpu.set_reg("eip", CODE + syms["entry"])
+        t = time.process_time()
+        r = cpu.machine.run(2_000_000_000)
+        dt = time.process_time() - t
+        assert r.exception.vector == 3
+        return cpu, dt
+
+    cpu, dt = kw()
+    from unicorn import Uc, UC_ARCH_X86, UC_MODE_32
+    from unicorn.x86_const import UC_X86_REG_ESP, UC_X86_REG_EAX
+    mu = Uc(UC_ARCH_X86, UC_MODE_32)
+    mu.mem_map(0, 16 << 20)
+    mu.mem_write(CODE, code)
+    mu.mem_write(0x90000 - 24, frame)
+    mu.reg_write(UC_X86_REG_ESP, 0x90000 - 24)
+    t = time.process_time()
+    mu.emu_start(CODE + syms["entry"], ret)
+    udt = time.process_time() - t
+    assert mu.reg_read(UC_X86_REG_EAX) == cpu.get_reg("eax")
+    benchmark.pedantic(kw, rounds=3, iterations=1)
+    dt = min(dt, benchmark.stats.stats.min)
+    ins = cpu.instructions
+    info = {"instructions": ins, "kw86_mips": round(ins / dt / 1e6, 1),
+            "unicorn_mips": round(ins / udt / 1e6, 1), "ratio_vs_unicorn": round(udt / dt, 2),
+            "cycles": cpu.cycles}
+    benchmark.extra_info.update(info)
+    print(f"\nC word count: {info}")
+
+
 def test_bench_hypercall_round_trip(benchmark):
     """An `out` to a host-hooked port from CPL 0 (the kernel's hypercall):
     leave the C loop, call the Python handler, resume."""

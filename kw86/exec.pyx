@@ -1112,11 +1112,27 @@ cdef enum:
     FK_CALL_R = 66      # call r32
     FK_JMP_M = 67       # jmp m32 (near)
     FK_CALL_M = 68      # call m32 (near)
+    # read-modify-write m32 (32-bit addressing), generic handler when the
+    # TLB misses: FK_ADD_MR..FK_XOR_MR (m32, r32), FK_ADD_MI..FK_XOR_MI (m32, imm)
+    FK_ADD_MR = 69
+    FK_SUB_MR = 70
+    FK_AND_MR = 71
+    FK_OR_MR = 72
+    FK_XOR_MR = 73
+    FK_ADD_MI = 74
+    FK_SUB_MI = 75
+    FK_AND_MI = 76
+    FK_OR_MI = 77
+    FK_XOR_MI = 78
+    FK_INC_M = 79       # inc m32
+    FK_DEC_M = 80       # dec m32
+    FK_CMOV_RR = 81     # cmovcc r32, r32 (op_cmovcc_rr32)
+    FK_SETCC_R8 = 82    # setcc r8 (op_setcc_r8)
 
 cdef int CLS_JCC = 0            # cycle class of jcc (set at init)
 
 cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
-    cdef int k0, k1, s0
+    cdef int k0, k1, s0, k
     if i.fault != FAULT_NONE:
         return FK_NONE
     if fn == op_nop:
@@ -1171,6 +1187,18 @@ cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
                 return FK_OR_RM
             if fn == op_xor:
                 return FK_XOR_RM
+        if k0 == OPK_MEM and s0 == 4 and (k1 == OPK_IMM or (k1 == OPK_REG and i.ops[1].size == 4)):
+            k = FK_ADD_MR if k1 == OPK_REG else FK_ADD_MI
+            if fn == op_add:
+                return k
+            if fn == op_sub:
+                return k + 1
+            if fn == op_and:
+                return k + 2
+            if fn == op_or:
+                return k + 3
+            if fn == op_xor:
+                return k + 4
         if k0 == OPK_REG and k1 == OPK_MEM and s0 == 4:
             if fn == op_movsx and i.ops[1].size == 1:
                 return FK_MOVSX_M8
@@ -1185,6 +1213,9 @@ cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
             return FK_PUSH_M
     if fn == op_leave and i.opsize == 4:
         return FK_LEAVE
+    if ((fn == op_inc or fn == op_dec) and i.nops == 1 and i.ops[0].kind == OPK_MEM and
+            i.ops[0].size == 4 and i.adsize == 4):
+        return FK_INC_M if fn == op_inc else FK_DEC_M
     if ((fn == op_jmp or fn == op_call) and i.opsize == 4 and i.nops == 1 and
             i.ops[0].size == 4 and row_info(i.row).cls != CLS_JMPF and
             row_info(i.row).cls != CLS_CALLF):
@@ -1192,6 +1223,10 @@ cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
             return FK_JMP_R if fn == op_jmp else FK_CALL_R
         if i.ops[0].kind == OPK_MEM and i.adsize == 4:
             return FK_JMP_M if fn == op_jmp else FK_CALL_M
+    if fn == op_cmovcc_rr32:
+        return FK_CMOV_RR
+    if fn == op_setcc_r8:
+        return FK_SETCC_R8
     if fn == op_push_r32:
         return FK_PUSH_R
     if fn == op_pop_r32:
@@ -1324,43 +1359,56 @@ cdef inline int cond_fast(Cpu* c, int cc) noexcept nogil:
             return cond_logic32(cc, c.cc_res)
     return cond(c, cc)
 
-cdef inline int cond_sub32(int cc, uint32_t a, uint32_t b, uint32_t r) noexcept nogil:
-    """Jcc condition after a 32-bit cmp/sub a - b = r."""
-    cdef int t = cc >> 1, v
-    if t == 0:
-        v = (((a ^ b) & (a ^ r)) >> 31)
-    elif t == 1:
-        v = a < b
-    elif t == 2:
-        v = a == b
-    elif t == 3:
-        v = a <= b
-    elif t == 4:
-        v = r >> 31
-    elif t == 5:
-        v = PARITY[r & 0xFF]
-    elif t == 6:
-        v = <int32_t>a < <int32_t>b
-    else:
-        v = <int32_t>a <= <int32_t>b
-    return v ^ (cc & 1)
-
-cdef inline int cond_logic32(int cc, uint32_t r) noexcept nogil:
-    """Jcc condition after a 32-bit logic op (CF = OF = 0) with result r."""
-    cdef int t = cc >> 1, v
-    if t <= 1:
-        v = 0
-    elif t == 2:
-        v = r == 0
-    elif t == 3:
-        v = r == 0
-    elif t == 4 or t == 6:
-        v = r >> 31
-    elif t == 5:
-        v = PARITY[r & 0xFF]
-    else:
-        v = r == 0 or (r >> 31) != 0
-    return v ^ (cc & 1)
+cdef extern from * nogil:
+    """
+    /* Jcc conditions of the fused compare + jcc and of the inline jcc
+       (run_loop), forced inline: the loop is too large for gcc's own
+       inlining limits.  cc is the condition 0..15 (SDM Vol. 1 Table B-1).
+       PF is even parity of the low result byte. */
+    #if defined(__GNUC__)
+    #define KW_AINLINE static inline __attribute__((always_inline))
+    #define KW_PF(r) (!__builtin_parity((unsigned)(r) & 0xFFu))
+    #else
+    #define KW_AINLINE static inline
+    static int KW_PF(uint32_t r) { int p = 1; r &= 0xFF; while (r) { p ^= r & 1; r >>= 1; } return p; }
+    #endif
+    /* after a 32-bit cmp/sub a - b = r */
+    KW_AINLINE int kw_cond_sub32(int cc, uint32_t a, uint32_t b, uint32_t r) {
+        int v;
+        switch (cc >> 1) {
+        case 0: v = (int)((((a ^ b) & (a ^ r)) >> 31) & 1u); break;
+        case 1: v = a < b; break;
+        case 2: v = a == b; break;
+        case 3: v = a <= b; break;
+        case 4: v = (int)(r >> 31); break;
+        case 5: v = KW_PF(r); break;
+        case 6: v = (int32_t)a < (int32_t)b; break;
+        default: v = (int32_t)a <= (int32_t)b; break;
+        }
+        return v ^ (cc & 1);
+    }
+    /* after a 32-bit logic op (CF = OF = 0) with result r */
+    KW_AINLINE int kw_cond_logic32(int cc, uint32_t r) {
+        int v;
+        switch (cc >> 1) {
+        case 0: case 1: v = 0; break;
+        case 2: case 3: v = r == 0; break;
+        case 4: case 6: v = (int)(r >> 31); break;
+        case 5: v = KW_PF(r); break;
+        default: v = r == 0 || (r >> 31) != 0; break;
+        }
+        return v ^ (cc & 1);
+    }
+    /* the jcc fused after a producer: its next EIP from the producer's (nxt),
+       and its cycles (class cost jcc_cost, plus the taken-branch event,
+       Cpu.cost_ev[EVC_BRANCH_TAKEN = 0]) added to c->cycles */
+    #define KW_FUSE_JCC(c, nxt, ip, taken, jcc_cost) \
+        ((c)->cycles += (jcc_cost) + ((taken) ? (c)->cost_ev[0] : 0u), \
+         (uint32_t)((nxt) + ((ip)->cc >> 4) + ((taken) ? (ip)->imm2 : 0u)))
+    """
+    int cond_sub32 "kw_cond_sub32" (int cc, uint32_t a, uint32_t b, uint32_t r)
+    int cond_logic32 "kw_cond_logic32" (int cc, uint32_t r)
+    uint32_t fuse_jcc "KW_FUSE_JCC" (Cpu* c, uint32_t nxt, const Insn* ip, int taken, uint32_t jcc_cost)
 
 cdef op_fn select_fn(const Insn* i) noexcept nogil:
     """The handler for a decoded instruction (cached with it)."""
@@ -1382,8 +1430,7 @@ cdef op_fn select_fn(const Insn* i) noexcept nogil:
     fn = OPS[i.op]
     # per-form fast handlers (exec_misc.pxi / exec_alu.pxi)
     fn = specialise_misc(fn, i)
-    fn = specialise_shift(fn, i)
-    return specialise_alu(fn, i)
+    return specialise_alu(fn, i)        # (shift, bits, muldiv forms through it)
 
 cdef int op_hostbp(Cpu* c, const Insn* i) noexcept nogil:
     """A host breakpoint: leave with EV_BREAK before the instruction runs,
@@ -1485,16 +1532,6 @@ cdef inline bint fuse_room(Cpu* c, DEnt* e, uint64_t r, uint64_t rb) noexcept no
     pair behaves exactly as two dispatches."""
     return r + 1 < rb and c.cycles + e.cycles < c.attn
 
-cdef inline uint32_t fused_jcc(Cpu* c, uint32_t nxt, const Insn* ip, int taken) noexcept nogil:
-    """The jcc fused after a producer whose next EIP is nxt (its own cycle
-    class cost, plus the taken-branch event)."""
-    nxt += ip.cc >> 4
-    c.cycles += c.cost_class[CLS_JCC]
-    if taken:
-        nxt += ip.imm2
-        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
-    return nxt
-
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
     # r: instructions retired; nf: dispatches that retired nothing (faults);
     # executed = r + nf <= budget, kept as r <= rb = budget - nf
@@ -1505,7 +1542,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     cdef DEnt* e2 = NULL
     cdef const Insn* ip
     cdef TlbEnt* te
-    cdef int k
+    cdef int k, t
     cdef bint seq = 0   # e2 is the decoded entry of eip (sequential fetch)
     cdef DEnt* dc = c.m.dcache
     cdef SegCache* cs = &c.seg[SEG_CS]
@@ -1639,7 +1676,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 4, a, b, a - b)
                     if k == FK_CMP_RM_JCC and fuse_room(c, e, r, rb):
-                        nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                        t = cond_sub32(ip.cc & 15, a, b, a - b)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
             elif k == FK_CMP_MR or k == FK_CMP_MR_JCC:
                 b = c.gpr[ip.ops[1].reg]
@@ -1652,7 +1690,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 4, a, b, a - b)
                     if k == FK_CMP_MR_JCC and fuse_room(c, e, r, rb):
-                        nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                        t = cond_sub32(ip.cc & 15, a, b, a - b)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
             elif k == FK_CMP_MI32 or k == FK_CMP_MI32_JCC:
                 b = ip.imm
@@ -1665,7 +1704,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 4, a, b, a - b)
                     if k == FK_CMP_MI32_JCC and fuse_room(c, e, r, rb):
-                        nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                        t = cond_sub32(ip.cc & 15, a, b, a - b)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
             elif k == FK_CMP_MI8 or k == FK_CMP_MI8_JCC:
                 b = ip.imm
@@ -1678,7 +1718,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 1, a, b, a - b)
                     if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb):
-                        nxt = fused_jcc(c, nxt, ip, cond(c, ip.cc & 15))
+                        t = cond(c, ip.cc & 15)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
             elif k == FK_MOV_RM8:
                 b2 = ea32(c.gpr, ip)
@@ -1718,6 +1759,11 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     c.gpr[ip.ops[0].reg] = hp[0]
                 else:
                     rc = rd_mem(c, ip.seg, b2, 1, &c.gpr[ip.ops[0].reg])
+            elif k == FK_CMOV_RR:
+                if cond_fast(c, ip.cc):
+                    c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
+            elif k == FK_SETCC_R8:
+                set8(c.gpr, ip.ops[0].reg, <uint32_t>cond_fast(c, ip.cc))
             elif k == FK_MOVZX_R8:
                 c.gpr[ip.ops[0].reg] = get8(c.gpr, ip.ops[1].reg)
             elif k == FK_ADD_RM:
@@ -1760,6 +1806,52 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             a = a ^ b
                         c.gpr[ip.ops[0].reg] = a
                         set_cc(c, CC_LOGIC, 4, 0, 0, a)
+            elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
+                  k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
+                  k == FK_OR_MI or k == FK_XOR_MI or k == FK_INC_M or k == FK_DEC_M):
+                # (case labels, not a range test: the chain must stay a C switch)
+                # read-modify-write m32: inline when one TLB write entry
+                # covers it (writable implies readable), else the handler
+                b2 = ea32(c.gpr, ip)
+                hp = host_wr(c, ip.seg, b2, 4)
+                if hp != NULL:
+                    memcpy(&a, hp, 4)
+                    if k <= FK_XOR_MR:
+                        b = c.gpr[ip.ops[1].reg]
+                        t = k - FK_ADD_MR
+                    elif k <= FK_XOR_MI:
+                        b = ip.imm
+                        t = k - FK_ADD_MI
+                    else:
+                        b = 1
+                        t = 5 if k == FK_INC_M else 6
+                    if t == 0:
+                        d = a + b
+                        set_cc(c, CC_ADD, 4, a, b, d)
+                    elif t == 1:
+                        d = a - b
+                        set_cc(c, CC_SUB, 4, a, b, d)
+                    elif t == 2:
+                        d = a & b
+                        set_cc(c, CC_LOGIC, 4, 0, 0, d)
+                    elif t == 3:
+                        d = a | b
+                        set_cc(c, CC_LOGIC, 4, 0, 0, d)
+                    elif t == 4:
+                        d = a ^ b
+                        set_cc(c, CC_LOGIC, 4, 0, 0, d)
+                    else:
+                        c.cc_aux = get_cf(c)
+                        d = a + 1 if t == 5 else a - 1
+                        c.cc_op = CC_INC if t == 5 else CC_DEC
+                        c.cc_size = 4
+                        c.cc_dst = a
+                        c.cc_src = 1
+                        c.cc_res = d
+                    memcpy(hp, &d, 4)
+                else:
+                    c.eip_next = nxt
+                    rc = (<op_fn>e.fn)(c, ip)
             elif k == FK_MOVSX_M8 or k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                 b2 = ea32(c.gpr, ip)
                 if k == FK_MOVSX_M8:
@@ -1934,26 +2026,30 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 b = c.gpr[ip.ops[1].reg]
                 set_cc(c, CC_SUB, 4, a, b, a - b)
                 if k == FK_CMP_RR_JCC and fuse_room(c, e, r, rb):
-                    nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                    t = cond_sub32(ip.cc & 15, a, b, a - b)
+                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             elif k == FK_CMP_RI or k == FK_CMP_RI_JCC:
                 a = c.gpr[ip.ops[0].reg]
                 b = ip.imm
                 set_cc(c, CC_SUB, 4, a, b, a - b)
                 if k == FK_CMP_RI_JCC and fuse_room(c, e, r, rb):
-                    nxt = fused_jcc(c, nxt, ip, cond_sub32(ip.cc & 15, a, b, a - b))
+                    t = cond_sub32(ip.cc & 15, a, b, a - b)
+                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             elif k == FK_TEST_RR or k == FK_TEST_RR_JCC:
                 a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
                 set_cc(c, CC_LOGIC, 4, 0, 0, a)
                 if k == FK_TEST_RR_JCC and fuse_room(c, e, r, rb):
-                    nxt = fused_jcc(c, nxt, ip, cond_logic32(ip.cc & 15, a))
+                    t = cond_logic32(ip.cc & 15, a)
+                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             elif k == FK_TEST_RI or k == FK_TEST_RI_JCC:
                 a = c.gpr[ip.ops[0].reg] & ip.imm
                 set_cc(c, CC_LOGIC, 4, 0, 0, a)
                 if k == FK_TEST_RI_JCC and fuse_room(c, e, r, rb):
-                    nxt = fused_jcc(c, nxt, ip, cond_logic32(ip.cc & 15, a))
+                    t = cond_logic32(ip.cc & 15, a)
+                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             elif k == FK_INC_R or k == FK_INC_R_JCC:
                 a = c.gpr[ip.ops[0].reg]
@@ -1970,7 +2066,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.cc_src = 1
                 c.cc_res = a + 1
                 if k == FK_INC_R_JCC and fuse_room(c, e, r, rb):
-                    nxt = fused_jcc(c, nxt, ip, cond_incdec32(c, ip.cc & 15))
+                    t = cond_incdec32(c, ip.cc & 15)
+                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             elif k == FK_DEC_R or k == FK_DEC_R_JCC:
                 a = c.gpr[ip.ops[0].reg]
@@ -1987,7 +2084,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.cc_src = 1
                 c.cc_res = a - 1
                 if k == FK_DEC_R_JCC and fuse_room(c, e, r, rb):
-                    nxt = fused_jcc(c, nxt, ip, cond_incdec32(c, ip.cc & 15))
+                    t = cond_incdec32(c, ip.cc & 15)
+                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             if likely(rc == RC_OK):
                 # next entry without a TLB/dcache index computation when

@@ -9,6 +9,13 @@ Flat segments (base 0, limit 4 GiB, DPL = cpl), paging off (turn it on by
 writing page tables and setting cr3 / cr0), 16 MiB of memory, no IDT:
 every exception and software interrupt is returned by step() as a
 CPUException (.vector, .error_code, .cr2) instead of being delivered.
+
+The selectors are backed by a real GDT in the last page of memory
+(FLAT_GDT_PAGE below), so code may reload them (`push ds; pop es`, a far
+return to its own code segment, `mov ss`): 0x08/0x10 ring-0 code/data,
+0x1b/0x23 ring 3, 0x39/0x41 ring 1, 0x4a/0x52 ring 2; the code descriptors'
+D bit and the data descriptors' B bit follow `bits`.  With paging on, that
+page must be mapped for segment loads to find the GDT.
 """
 
 import struct
@@ -37,7 +44,16 @@ class FlatCPU:
         m.core.cpl = cpl
         # CR0: PE, ET, EM (no x87 yet: x87 -> #NM), WP
         m.set_cr(0, 0x00010015)
-        m.set_gdt(0, 0)
+        self.gdt_base = mem_size - 0x1000
+        gdt = bytearray(11 * 8)
+        db = 1 if big else 0
+        for ring, (csel, dsel) in enumerate(((0x08, 0x10), (0x39, 0x41), (0x4A, 0x52),
+                                             (0x1B, 0x23))):
+            # type 0xB / 0x3: the accessed bit is preset (the CPU would write it)
+            gdt[csel & ~7:(csel & ~7) + 8] = desc(0, 0xFFFFFFFF, 0xB, ring, db=db)
+            gdt[dsel & ~7:(dsel & ~7) + 8] = desc(0, 0xFFFFFFFF, 0x3, ring, db=db)
+        m.write(self.gdt_base, bytes(gdt))
+        m.set_gdt(self.gdt_base, len(gdt) - 1)
         m.set_idt(0, 0)
         m.set_reg("eflags", 0x202)
         m.intercept = range(32)
@@ -45,7 +61,9 @@ class FlatCPU:
 
     # --- registers ---
     def set_reg(self, name, value):
-        self.machine.set_reg(name, value)
+        if not isinstance(value, int) or not -(1 << 31) <= value < (1 << 32):
+            raise ValueError(f"register value {value!r} for {name!r} does not fit in 32 bits")
+        self.machine.set_reg(name, value & 0xFFFFFFFF)
 
     def get_reg(self, name):
         return self.machine.get_reg(name)

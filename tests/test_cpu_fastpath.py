@@ -34,7 +34,19 @@ def gen_insn(rng):
     s = rng.choice(DST + [1, 7])
     imm8 = rng.choice([0, 1, 0x7F, 0x80, 0xFF, rng.randrange(256)])
     imm32 = rng.choice([0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, rng.getrandbits(32)])
-    k = rng.randrange(40)
+    k = rng.randrange(43)
+    if k == 40:
+        op = rng.choice([0x01, 0x29, 0x21, 0x09, 0x31])          # op [edi+x], r
+        return bytes([op]) + modrm(1, s, 7) + bytes([rng.randrange(0, 61, 4)])
+    if k == 41:
+        if rng.random() < 0.5:                                  # op dword [edi+x], imm8/32
+            return (bytes([0x83]) + modrm(1, rng.choice([0, 5, 4, 1, 6]), 7)
+                    + bytes([rng.randrange(0, 61, 4), imm8]))
+        return (bytes([0x81]) + modrm(1, rng.choice([0, 5, 4, 1, 6]), 7)
+                + bytes([rng.randrange(0, 61, 4)]) + struct.pack("<I", imm32))
+    if k == 42:
+        p = bytes([0xFF]) + modrm(1, rng.choice([0, 1]), 7) + bytes([rng.randrange(0, 61, 4)])
+        return p + bytes([0x70 + rng.randrange(16), 1, 0x40 + rng.choice(DST)])   # inc/dec m; jcc
     if k == 34:
         op = rng.choice([0x2B, 0x23, 0x0B, 0x33])          # sub/and/or/xor r, m
         return bytes([op]) + modrm(1, d, 7) + bytes([rng.randrange(0, 61, 4)])
@@ -129,7 +141,9 @@ def gen_insn(rng):
     if k == 15:
         return b"\x9c" + bytes([0x58 + d])                         # pushfd; pop d
     if k == 16:
-        return bytes([0x0F, 0x90 + rng.randrange(16)]) + modrm(3, 0, 0)  # setcc al
+        if rng.random() < 0.5:                                   # cmovcc d, s
+            return bytes([0x0F, 0x40 + rng.randrange(16)]) + modrm(3, d, s)
+        return bytes([0x0F, 0x90 + rng.randrange(16)]) + modrm(3, 0, rng.choice([0, 2, 3, 4, 6, 7]))
     if k == 17:
         return rng.choice([b"\xf5", b"\xf8", b"\xf9"])              # cmc clc stc
     if k in (18, 19, 20):

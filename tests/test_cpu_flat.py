@@ -225,3 +225,32 @@ def test_a_faulting_instruction_commits_nothing():
     cpu.set_reg("esp", 0x2)
     e = run_code(cpu, bytes.fromhex("50"))                       # push eax: wraps below 0 -> #SS
     assert e.vector == 12 and cpu.get_reg("esp") == 0x2
+
+
+# FlatCPU's selectors are backed by a real GDT, so code may reload them
+# (SDM Vol. 3A §3.4.3: a segment load reads the descriptor from the GDT).
+@pytest.mark.parametrize("bits", [16, 32])
+def test_flat_selectors_can_be_reloaded(bits):
+    c = FlatCPU(bits=bits, cpl=3)
+    c.write_mem(0x1000, bytes.fromhex("1e07" "8cd88ec0" "8ed0"))  # push ds; pop es; mov ax,ds; mov es,ax; mov ss,ax
+    c.set_reg("eip", 0x1000)
+    c.set_reg("esp", 0x8000)
+    for _ in range(5):
+        assert c.step() is None
+    assert c.get_reg("es") == 0x23 and c.get_reg("ss") == 0x23
+
+
+def test_flat_far_return_to_own_code_segment():
+    c = FlatCPU(bits=32, cpl=0)
+    c.write_mem(0x1000, bytes.fromhex("0e" "6800200000" "cb"))   # push cs; push 0x2000; retf
+    c.set_reg("eip", 0x1000)
+    c.set_reg("esp", 0x8000)
+    for _ in range(3):
+        assert c.step() is None
+    assert c.get_reg("eip") == 0x2000 and c.get_reg("cs") == 0x08
+
+
+def test_flat_set_reg_rejects_values_wider_than_32_bits():
+    c = FlatCPU()
+    with pytest.raises(ValueError):
+        c.set_reg("eax", 1 << 32)

@@ -31,6 +31,7 @@ EXPECT = [
     ("kern.argmax", 0x40000),
     ("__sigprocmask14", 0),
     ("mmap page usable", 0x55aa55aa),
+    ("mmap MAP_ALIGNED(20)", 1),
     ("__fstat50", 0),
     ("issetugid", 0),
     ("RLIMIT_NOFILE cur", None),
@@ -40,26 +41,36 @@ EXPECT = [
     ("park after _lwp_unpark", 0xe0000000 | 37),         # EALREADY
     ("sysarch unknown op", 0xe0000000 | 22),             # EINVAL
     ("fork child: same %gs, zeroed page", 0x43),
+    ("__vfork14 child runs (and exits) before the parent goes on", "vchild"),
+    ("the vfork parent's line", 0x7f),
+    ("the vfork child's exit status", 5),
     ("after execve: _lwp_getprivate", 0),
     ("after execve: I386_GET_GSBASE", 0),
 ]
 
 
-@pytest.fixture(scope="module")
-def nb10(tmp_path_factory):
-    src = os.path.join(GUEST_SRC, "nb10start.S")
-    out = os.path.join(GUEST_OUT, "nb10start")
+def _assemble(name, defines=(), out_name=None):
+    """tests/guest/NAME.S as a static NetBSD/i386 ELF (cached in .build)."""
+    src = os.path.join(GUEST_SRC, name + ".S")
+    out = os.path.join(GUEST_OUT, out_name or name)
     if not (os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src)):
         os.makedirs(GUEST_OUT, exist_ok=True)
         r = subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target",
                             "x86-freestanding-none", "-mcpu=i686", "-nostdlib", "-static",
-                            "-Wl,-e,_start", "-Wl,--image-base=0x8048000", src, "-o",
+                            "-Wl,-e,_start", "-Wl,--image-base=0x8048000", *defines, src, "-o",
                             out + ".tmp"], capture_output=True, text=True)
         if r.returncode:
-            pytest.skip(f"cannot assemble nb10start.S: {r.stderr[:500]}")
+            pytest.skip(f"cannot assemble {name}.S: {r.stderr[:500]}")
         os.replace(out + ".tmp", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def nb10(tmp_path_factory):
     d = tmp_path_factory.mktemp("nb10")
-    shutil.copy(out, d / "nb10")
+    shutil.copy(_assemble("nb10start"), d / "nb10")
+    shutil.copy(_assemble("sig15"), d / "sig15")
+    shutil.copy(_assemble("sig15", ["-DNOTE_VERSION=1000000000"], "sig15_v10"), d / "sig15_v10")
     return d
 
 
@@ -74,7 +85,7 @@ def test_netbsd10_startup(nb10, capfd, kernelware):
                   + ["/t/nb10"])
     out, err = capfd.readouterr()
     assert rc == 0, err
-    got = [int(x, 16) for x in out.split()]
+    got = [x if x == "vchild" else int(x, 16) for x in out.split()]
     assert len(got) == len(EXPECT), out
     for (what, want), v in zip(EXPECT, got):
         if what == "AT_PHNUM":
@@ -82,8 +93,46 @@ def test_netbsd10_startup(nb10, capfd, kernelware):
         if what == "RLIMIT_NOFILE cur":
             assert 20 <= v <= 3404, what
             continue
-        assert v == want, f"{what}: {v:#x} != {want:#x}"
+        assert v == want, f"{what}: {v!r} != {want!r}"
     assert "not implemented" not in err
+
+
+@pytest.mark.parametrize("kernelware", [False, True])
+def test_netbsd15_signals(nb10, capfd, kernelware):
+    """1.5's __sigaction14/__sigreturn14 with the kernel's sigcode below
+    ps_strings: handler args, registers and mask restored, an edited
+    sc_eip honoured (a SIGSEGV handler skipping the faulting load); and
+    1.x's `lcall $7,$0` system call entry (the LDT call gate)."""
+    from kw86 import cli
+    capfd.readouterr()
+    rc = cli.main(["exec", "--bind", f"{nb10}:/t"] + (["--kernelware"] if kernelware else [])
+                  + ["/t/sig15"])
+    out, err = capfd.readouterr()
+    assert rc == 0, err
+    lines = out.split()
+    assert lines[-3:] == ["00000001", "lcall", "00000006"]   # lcall $7,$0 getpid, write
+    assert [int(x, 16) for x in lines[:-3]] == [
+        0,              # __sigaction14 succeeded
+        0x1234abcd,     # ebx restored by __sigreturn14
+        30,             # handler's signum
+        1 << 29,        # SIGUSR1 blocked inside the handler
+        1,              # the handler returned into the sigcode under ps_strings
+        0,              # mask restored afterwards
+        0x77,           # the faulting load was skipped (sc_eip + 2)
+        6,              # code = T_PAGEFLT
+    ]
+
+
+def test_compat_sigaction14_in_a_netbsd10_binary(nb10, capfd):
+    """The same program marked as NetBSD 10 (compat_16): the sigcode is a
+    page mapped on the first __sigaction14, not under ps_strings."""
+    from kw86 import cli
+    capfd.readouterr()
+    rc = cli.main(["exec", "--bind", f"{nb10}:/t", "/t/sig15_v10"])
+    out, err = capfd.readouterr()
+    assert rc == 0, err
+    assert out.split() == ["%08x" % v for v in (0, 0x1234abcd, 30, 1 << 29, 0, 0, 0x77, 6, 1)] \
+        + ["lcall", "00000006"]
 
 
 # -- the calls, without a CPU -------------------------------------------------
@@ -171,3 +220,63 @@ def test_lwp_calls_one_lwp(env):
     assert env.ok("_lwp_unpark_all", ids, 2, 0) == 1
     assert env.err("___lwp_park60", 0, 0, 0, 0, 0, 0) == 37     # the pending unpark
     assert env.err("_lwp_wait", 0, 0) == 11                      # EDEADLK
+
+
+def test_statvfs(env):
+    """__fstatvfs190 (opendir's union-mount check), __statvfs190,
+    __getvfsstat90 and the compat_90 layout."""
+    fd = env.ok("open", "/d", abi.NBSD_O_RDONLY | abi.NBSD_O_DIRECTORY, 0)
+    buf = env.alloc(3268)
+    env.ok("__fstatvfs190", fd, buf, 2)
+    raw = env.read(buf, 3268)
+    flag, bsize = struct.unpack_from("<II", raw, 0)
+    assert flag & 0x1000 and not flag & 0x20         # MNT_LOCAL, not MNT_UNION
+    assert bsize > 0
+    assert raw[164:168] == b"ffs\0" and raw[196:198] == b"/\0"
+    assert struct.unpack_from("<I", raw, 124)[0] == 511  # f_namemax (NAME_MAX)
+    env.ok("__statvfs190", "/tmp/", buf, 1)
+    raw = env.read(buf, 3268)
+    assert raw[164:168] == b"mfs\0" and raw[196:201] == b"/tmp\0"
+    assert env.ok("__getvfsstat90", 0, 0, 2) == 3
+    big = env.alloc(3 * 3268)
+    assert env.ok("__getvfsstat90", big, 3 * 3268, 2) == 3
+    ons = [env.read(big + i * 3268 + 196, 8).split(b"\0")[0] for i in range(3)]
+    assert ons == [b"/", b"/dev", b"/tmp"]
+    small = env.alloc(2244)
+    env.ok("compat_90_fstatvfs1", fd, small, 2)
+    assert env.read(small + 164, 4) == b"ffs\0"
+    pfd = env.alloc(8)
+    env.ok("pipe2", pfd, 0)
+    r = struct.unpack("<i", env.read(pfd, 4))[0]
+    assert env.err("__fstatvfs190", r, buf, 2) == abi.EOPNOTSUPP
+    assert env.err("__statvfs190", "/d", buf, 8) == abi.EINVAL
+
+
+def test_fadvise_chflags_fsync_range(env):
+    fd = env.ok("open", "/d/f", abi.NBSD_O_RDWR, 0)
+    env.ok("__posix_fadvise50", fd, 0, 0, 2)         # POSIX_FADV_SEQUENTIAL
+    assert env.err("__posix_fadvise50", fd, 0, 0, 9) == abi.EINVAL
+    env.ok("fchflags", fd, 0)
+    env.ok("chflags", "/d/f", 0)
+    assert env.err("chflags", "/d/f", 0x20000) == abi.EOPNOTSUPP   # SF_IMMUTABLE
+    env.ok("fsync_range", fd, 0x20, 0, 0)
+    env.ok("fdatasync", fd)
+    assert env.err("fsync_range", fd, 0, 0, 0) == abi.EINVAL
+
+
+@pytest.mark.parametrize("kernelware", [False, True])
+def test_tls_through_libc_stubs(capfd, kernelware):
+    """_lwp_setprivate from C through the hybrid stub (int $0x80, or the
+    kernelware call gate): %gs:0 is the TCB, in a fork child too."""
+    from nbsd_env import guest_program
+    from kw86 import cli
+    path = guest_program("ktest")
+    if path is None:
+        pytest.skip(guest_program.why)
+    rel = os.path.relpath(path)
+    capfd.readouterr()
+    rc = cli.main(["exec"] + (["--kernelware"] if kernelware else []) +
+                  [rel if "/" in rel else "./" + rel, "tls"])
+    out, err = capfd.readouterr()
+    assert rc == 0, out + err
+    assert out.split("\n")[:3] == ["ok gs0-is-tcb", "ok fork-child-gs0", "ok gs0-after-switches"]

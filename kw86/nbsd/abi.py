@@ -523,6 +523,7 @@ SIGCONTEXT_REGS = ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "e
                    "eax", "eip", "cs", "eflags", "esp", "ss")
 _SIGCONTEXT = struct.Struct("<16I" + "iiII" + "16s")
 assert _SIGCONTEXT.size == 96
+SIGCONTEXT_SIZE = 96
 
 
 def pack_sigcontext(regs, onstack=0, trapno=0, err=0, mask=0):

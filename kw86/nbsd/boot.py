@@ -148,6 +148,13 @@ class Boot:
         put(abi.GUGS_SEL, seg_desc(0, 0xfffff, 0xf3))
         self.m.write(GDT_PHYS, bytes(gdt))
         ldt = bytearray(abi.NLDT * 8)
+        # LSYS5CALLS (0x07): the 386 call gate of 1.x's `lcall $7,$0`
+        # (DPL 3, one parameter word copied, to Xosyscall in kernel code)
+        if "Xosyscall" in self.lc.symbols:
+            off = self.lc["Xosyscall"]
+            ldt[abi.LSYS5CALLS_SEL * 8:abi.LSYS5CALLS_SEL * 8 + 8] = struct.pack(
+                "<HHHH", off & 0xffff, abi.KCODE, 0x8000 | (3 << 13) | (0xC << 8) | 1,
+                off >> 16)
         ldt[abi.LUCODE_SEL * 8:abi.LUCODE_SEL * 8 + 8] = seg_desc(0, ulimit, 0xfb)
         ldt[abi.LUDATA_SEL * 8:abi.LUDATA_SEL * 8 + 8] = seg_desc(0, ulimit, 0xf3)
         ldt[abi.LUCODEBIG_SEL * 8:abi.LUCODEBIG_SEL * 8 + 8] = seg_desc(0, ulimit, 0xfb)

@@ -124,6 +124,11 @@ def load_elf(data, mem_limit=None, name="program"):
         mname = EM_NAMES.get(e_machine, f"machine {e_machine}")
         raise ExecError(f"{name}: {mname} ELF, not i386")
     if e_type == ET_DYN:
+        interp = any(struct.unpack_from("<I", data, e_phoff + 32 * i)[0] == PT_INTERP
+                     for i in range(e_phnum) if e_phoff + 32 * i + 4 <= len(data))
+        if not interp:
+            raise ExecError(f"{name}: a static PIE (ET_DYN, no interpreter): dynamic "
+                            f"executables are not supported yet")
         raise ExecError(f"{name}: dynamic executables are not supported yet")
     if e_type != ET_EXEC:
         kind = {ET_REL: "a relocatable object", ET_CORE: "a core file"}.get(e_type, f"ELF type {e_type}")
@@ -207,9 +212,10 @@ def load_elf(data, mem_limit=None, name="program"):
 class StackImage:
     """Bytes to copy to [esp, esp+len(data)), and the addresses they define."""
 
-    def __init__(self, data, esp, ps_strings, argv, envp, auxv):
+    def __init__(self, data, esp, ps_strings, argv, envp, auxv, sigcode=0):
         self.data, self.esp, self.ps_strings = data, esp, ps_strings
         self.argv, self.envp, self.auxv = argv, envp, auxv
+        self.sigcode = sigcode          # address of the signal trampoline (1.x), or 0
 
     def __repr__(self):
         return f"StackImage(esp={self.esp:#x}, {len(self.data)} bytes)"
@@ -231,12 +237,13 @@ def default_auxv(img, cred=None, stack_base=abi.USRSTACK, gate=0):
     return aux
 
 
-def build_stack(stack_top, argv, envp, auxv, execname=None, align=16):
+def build_stack(stack_top, argv, envp, auxv, execname=None, align=16, sigcode=b""):
     """Lay out the initial stack below stack_top.
 
     argv, envp: lists of bytes (no NULs inside).  auxv: [(type, value)]; a
     value of None for AT_SUN_EXECNAME is filled with execname's address.
-    ps_strings occupies the top 16 bytes.
+    ps_strings occupies the top 16 bytes; `sigcode` (the 1.x kernel signal
+    trampoline) goes right below it, as 1.x's exec copied it.
     """
     for s in list(argv) + list(envp) + ([execname] if execname else []):
         if b"\0" in s:
@@ -254,8 +261,9 @@ def build_stack(stack_top, argv, envp, auxv, execname=None, align=16):
     nptr = 1 + len(argv) + 1 + len(envp) + 1
     ptrblock = 4 * nptr + 8 * len(aux)
     ps = stack_top - abi.PS_STRINGS_SIZE
+    sc_addr = ((ps - len(sigcode)) & ~15) if sigcode else ps
     body = ptrblock + len(ename) + strsize
-    esp = (ps - body) & ~(align - 1)
+    esp = (sc_addr - body) & ~(align - 1)
     if esp < stack_top - abi.DFLSSIZ:
         raise ExecError("argument list too long", E2BIG)
     # addresses
@@ -287,7 +295,10 @@ def build_stack(stack_top, argv, envp, auxv, execname=None, align=16):
         out[off:off + len(s)] = s
         off += len(s)
     out[ps - esp:] = abi.pack_ps_strings(argv_ptr, len(argv), envp_ptr, len(envp))
-    return StackImage(bytes(out), esp, ps, argv_ptr, envp_ptr, esp + 4 * len(words))
+    if sigcode:
+        out[sc_addr - esp:sc_addr - esp + len(sigcode)] = sigcode
+    return StackImage(bytes(out), esp, ps, argv_ptr, envp_ptr, esp + 4 * len(words),
+                      sc_addr if sigcode else 0)
 
 
 def initial_registers(img, stack, kernelware=False):

@@ -230,15 +230,17 @@ class VM:
         self.m.flush_tlb()
         self.brk = new
 
-    def find_space(self, length, hint=0):
+    def find_space(self, length, hint=0, align=PAGE):
+        """Top-down placement below MMAP_TOP (align: MAP_ALIGNED(n))."""
         top = MMAP_TOP
+        amask = ~(max(align, PAGE) - 1)
         spans = sorted((r.start, r.end) for r in self.regions if r.end > r.start)
-        cand = (top - length) & ~(PAGE - 1)
+        cand = (top - length) & amask
         for s, e in reversed(spans):
             if e <= cand:
                 break
             if s < cand + length:
-                cand = (s - length) & ~(PAGE - 1)
+                cand = (s - length) & amask
         if cand < self.heap.end + (16 << 20):
             raise Errno(abi.ENOMEM)
         return cand
@@ -333,6 +335,8 @@ class Process(Proc):
         self.blocked = None             # (frame, gate return) of a sleeping call
         self.wpartial = None            # (call key, bytes written) of a blocked write
         self.oldmask = None             # sigsuspend: the mask to restore
+        self.vforking = False           # in __vfork14: sleep once the child exists
+        self.vfork_parent = None        # the vfork parent waiting for our exec/exit
 
     def _fault(self, va, write):
         try:
@@ -513,7 +517,13 @@ class Kernel:
         img = load_elf(data, mem_limit=self.m.mem_size // 2, name=name)
         gate = self.boot.lc["kw86_syscall_gate"]
         aux = default_auxv(img, p.cred, abi.USRSTACK, gate=gate)
-        st = build_stack(abi.USRSTACK, argv, envp, aux, execname=path)
+        # a NetBSD 1.x program gets the kernel's signal trampoline (sigcode)
+        # right below ps_strings, as 1.x's exec copied it; a newer one gets it
+        # mapped on its first compat sigaction (signals.sigcode_addr)
+        old = 0 < getattr(img, "netbsd_version", 0) < 200000000
+        from kw86.nbsd.signals import SIGCODE
+        st = build_stack(abi.USRSTACK, argv, envp, aux, execname=path,
+                         sigcode=SIGCODE if old else b"")
         vm = VM(self)
         vm.prefault = kernelware
         vm.load_elf(img)
@@ -540,6 +550,8 @@ class Kernel:
         p.fs_base = 0
         p.lwp_unparked = False
         p.lwpctl_va = 0
+        p.sigcode = st.sigcode
+        self._vfork_done(p)
         if self.cur is p or self.cur is None:
             self._load_tls(p)
         return img
@@ -621,7 +633,19 @@ class Kernel:
                     p.frame_esp = fesp
                     res = trap.syscall(self.boot, p, fesp)
                 if p.fork_child is not None:
+                    c = p.fork_child
                     self._finish_fork(p, fesp)
+                    if p.vforking and res.block is None and not res.error:
+                        # vfork: the parent waits (its result already in its
+                        # frame) until the child execs or exits, as NetBSD's
+                        # PL_PPWAIT; the memory is copy-on-write, not shared
+                        p.vforking = False
+                        c.vfork_parent = p.pid
+                        self._sleep(p, ("vfork", c.pid))
+                        p.blocked = None        # not a restartable call
+                        self._switch_away(p, fesp)
+                        return
+                    p.vforking = False
                 if res.block is not None:
                     self._sleep(p, res.block)
                     self._switch_away(p, fesp)
@@ -912,8 +936,15 @@ class Kernel:
         c.saved_esp = cfesp
         self._setrun(c)
 
+    def _vfork_done(self, p):
+        """A vfork child exec'd or exited: its parent may run again."""
+        if getattr(p, "vfork_parent", None) is not None:
+            p.vfork_parent = None
+            wakeup(("vfork", p.pid))
+
     def _exit(self, p, status, switch=True):
         p.state = "zomb"
+        self._vfork_done(p)
         p.status = status
         p.fdt.close_all()
         if p.vm is not None:

@@ -262,6 +262,42 @@ Xsyscall:
 	xorl	%ecx, %ecx		/* number 0, the general path */
 1:	HYPERCALL HC_SYSCALL
 
+/*
+ * NetBSD 1.x's other system call entry: `lcall $7,$0` through the LDT call
+ * gate LSYS5CALLS (selector 0x07, DPL 3, one word copied).  From CPL 3 the
+ * CPU switched to the kernel stack and pushed ss, esp, the copied word, cs,
+ * eip: the copied word's slot becomes tf_eflags (1.x's Xosyscall did the
+ * same).  From CPL 0 (a kernelware) only cs and eip were pushed: eflags is
+ * slid in under them, giving the short frame an int $0x80 from CPL 0 makes.
+ * The restart length (tf_err) is 7, the size of the lcall.
+ */
+	.p2align 4
+	.globl	Xosyscall
+Xosyscall:
+	pushfl
+	pushl	%eax			/* [eax][fl][eip][cs]... */
+	testb	$3, 12(%esp)		/* tf_cs */
+	jz	2f
+	movl	4(%esp), %eax		/* eflags into the copied word's slot */
+	movl	%eax, 16(%esp)
+	popl	%eax
+	addl	$4, %esp		/* [eip][cs][eflags][esp][ss] */
+	jmp	3f
+2:	movl	4(%esp), %eax		/* eflags */
+	xchgl	%eax, 12(%esp)		/* [eax][fl][eip][FL], eax = cs */
+	xchgl	%eax, 8(%esp)		/* [eax][fl][CS][FL], eax = eip */
+	movl	%eax, 4(%esp)		/* [eax][EIP][CS][FL] */
+	popl	%eax			/* [eip][cs][eflags] */
+3:	pushl	$7
+	pushl	$T_ASTFLT
+	INTRENTRY
+	movl	40(%esp), %ecx		/* tf_eax: the call number */
+	movl	64(%esp), %esi		/* tf_esp: the arguments are at +4 */
+	testb	$3, 56(%esp)		/* tf_cs: from CPL 0 there is no tf_esp: */
+	jnz	1f
+	xorl	%ecx, %ecx		/* number 0, the general path */
+1:	HYPERCALL HC_SYSCALL
+
 /* Hardware interrupts 0x20..0x2f (the timer is IRQ 0 = vector 0x20). */
 .macro INTR name, vec
 	.p2align 4

@@ -23,6 +23,19 @@ from kw86.nbsd.boot import T_KW86_GATE
 from kw86.nbsd.errors import Errno
 
 SIGFRAME_SIZE = 920
+SIGFRAME15_SIZE = 112           # signum, code, scp, handler, struct sigcontext
+# The kernel's signal trampoline for the sigcontext ABI (1.5's sigcode; 10's
+# compat_16 one does the same), kw86's own bytes:
+#   call *12(%esp)          handler(signum, code, scp)
+#   lea  16(%esp), %eax     the sigcontext
+#   mov  4(%eax), %fs       its fs and gs
+#   mov  (%eax), %gs
+#   push %eax; push %eax    scp, and a return-address slot
+#   mov  $295, %eax; int $0x80      __sigreturn14(scp)
+#   push %eax; push %eax; mov $1, %eax; int $0x80       exit(errno) if it returns
+#   hlt
+SIGCODE = bytes.fromhex("ff54240c" "8d442410" "8e6004" "8e28" "50" "50" "b827010000" "cd80"
+                        "50" "50" "b801000000" "cd80" "f4")
 MINSIGSTKSZ = 8192
 PSL_CLEARSIG = abi.PSL_T | abi.PSL_VM | abi.PSL_AC | abi.PSL_D
 _UC_SIGMASK, _UC_STACK, _UC_CPU, _UC_FPU, _UC_TLSBASE = 0x1, 0x2, 0x4, 0x8, 0x80000
@@ -66,15 +79,30 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     if flags & abi.NBSD_SA_ONSTACK and not ss_flags & abi.NBSD_SS_DISABLE and not onstack:
         top, onstack = ss_sp + ss_size, True
     stack = (ss_sp, ss_size, ss_flags | (abi.NBSD_SS_ONSTACK if onstack else 0))
-    fp = ((top - SIGFRAME_SIZE) & ~15) & 0xffffffff
     # sigsuspend(2): the handler's context carries the mask from before the call
     saved_mask = p.sigmask
     if getattr(p, "oldmask", None) is not None:
         saved_mask, p.oldmask = p.oldmask, None
-    uc = abi.pack_ucontext(ctx, sigmask=saved_mask, stack=stack, tlsbase=p.tls_base)
-    si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
-    frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
-    p.mem.copyout(fp, frame)                    # Fault: the caller kills the process
+    if not tramp:
+        # the sigcontext ABI (1.5's __sigaction14, or a NULL trampoline):
+        # struct sigframe {signum, code, scp, handler, sigcontext} under
+        # the stack, entered at the kernel's sigcode, which calls the handler
+        fp = (top - SIGFRAME15_SIZE) & ~3 & 0xffffffff
+        sc = abi.pack_sigcontext(dict(ctx, esp=ctx["esp"]), onstack=int(bool(
+            stack[2] & abi.NBSD_SS_ONSTACK)), trapno=trapno, err=ctx.get("err", 0),
+            mask=saved_mask)
+        # 1.x trapsignal(p, sig, type & ~T_USER): the code is the trap type
+        # (T_PAGEFLT for a page fault) [4.4BSD/1.x i386 trap.c, U]
+        code15 = code or trapno
+        p.mem.copyout(fp, struct.pack("<iiII", sig, code15, fp + 16, handler) + sc)
+        entry = sigcode_addr(p)
+    else:
+        fp = ((top - SIGFRAME_SIZE) & ~15) & 0xffffffff
+        uc = abi.pack_ucontext(ctx, sigmask=saved_mask, stack=stack, tlsbase=p.tls_base)
+        si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
+        frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
+        p.mem.copyout(fp, frame)                # Fault: the caller kills the process
+        entry = handler
     p.sigmask |= mask | (0 if flags & abi.NBSD_SA_NODEFER else abi.sigbit(sig))
     p.sigmask &= ~UNBLOCKABLE
     if flags & abi.NBSD_SA_RESETHAND:
@@ -84,17 +112,84 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
         # same-privilege iret pops no esp: move the frame to just below the
         # signal frame, so that the iret leaves esp = fp, and point the CPU
         # (parked in the hypercall on this frame) at the moved copy
-        tf.update(eip=handler, eflags=eflags)
-        nf = fp - 64
-        boot.write_frame(nf, tf)
-        boot.m.set_reg("esp", nf)
+        tf.update(eip=entry, eflags=eflags)
+        _move_short_frame(boot, tf, fp)
         return True
     if tf["trapno"] != T_KW86_GATE:
         # NetBSD's sendsig: the GDT user selectors
         tf.update(cs=abi.UCODE_G, ds=abi.UDATA_G, es=abi.UDATA_G, ss=abi.UDATA_G)
-    _resume_at(p, tf, handler, fp, eflags)
+    _resume_at(p, tf, entry, fp, eflags)
     boot.write_frame(fesp, tf)
     return True
+
+
+def _move_short_frame(boot, tf, esp):
+    nf = esp - 64
+    boot.write_frame(nf, tf)
+    boot.m.set_reg("esp", nf)
+
+
+def sigcode_addr(p):
+    """Where the process's copy of SIGCODE is: below ps_strings for a 1.x
+    program (exec put it there), else a read-only page mapped on first use
+    (as NetBSD maps its emulation's sigcode object)."""
+    a = getattr(p, "sigcode", 0)
+    if a:
+        return a
+    vm = p.vm
+    va = vm.find_space(abi.PAGE_SIZE)
+    vm.add_region(va, va + abi.PAGE_SIZE, abi.NBSD_PROT_READ | abi.NBSD_PROT_EXEC, "sigcode")
+    vm.map(va, abi.NBSD_PROT_READ | abi.NBSD_PROT_EXEC, SIGCODE)
+    p.kernel.m.flush_tlb()
+    p.sigcode = va
+    return va
+
+
+def sys___sigaction14(p, signum, nsa, osa):
+    """compat_16___sigaction14 (291, 1.5's sigaction): handlers get the
+    sigcontext frame through the kernel's sigcode."""
+    from kw86.nbsd.syscalls.vm import sys___sigaction_sigtramp
+    if nsa and getattr(p, "kernel", None) is not None:
+        sigcode_addr(p)                         # mapped now, not at delivery
+    return sys___sigaction_sigtramp(p, signum, nsa, osa, 0, 0)
+
+
+def sys___sigreturn14(p, scp):
+    """compat_16___sigreturn14 (295): restore the context saved in a struct
+    sigcontext, with __sigreturn14's checks (user selectors, no change to
+    the user-static eflags bits: EINVAL), the mask and the on-stack flag."""
+    k = p.kernel
+    regs, onstack, _trapno, _err, mask = abi.unpack_sigcontext(
+        p.mem.copyin(scp, abi.SIGCONTEXT_SIZE))
+    fesp = p.frame_esp
+    tf = k.boot.read_frame(fesp)
+    gate = tf["trapno"] == T_KW86_GATE
+    if tf.get("short") or gate:
+        # a kernelware: stays at CPL 0 on its own segments
+        for n in ("edi", "esi", "ebp", "ebx", "edx", "ecx", "eax"):
+            tf[n] = regs[n]
+        eflags = (regs["eflags"] & abi.PSL_USER) | abi.PSL_I | abi.PSL_MBO
+        if gate:
+            _resume_at(p, tf, regs["eip"], regs["esp"], eflags)
+            k.boot.write_frame(fesp, tf)
+        else:
+            tf.update(eip=regs["eip"], eflags=eflags)
+            _move_short_frame(k.boot, tf, regs["esp"])
+    else:
+        if regs["cs"] not in USER_CS or \
+                any(regs[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \
+                or regs["ss"] == 0 or ((regs["eflags"] ^ tf["eflags"]) & abi.PSL_USERSTATIC):
+            raise Errno(abi.EINVAL)
+        for n in ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
+                  "eip", "cs", "ss"):
+            tf[n] = regs[n]
+        tf["esp"] = regs["esp"]
+        tf["eflags"] = (tf["eflags"] & ~abi.PSL_USER) | (regs["eflags"] & abi.PSL_USER)
+        tf["trapno"] = abi.T_ASTFLT
+        k.boot.write_frame(fesp, tf)
+    p.sigmask = mask & ~UNBLOCKABLE
+    # (sc_onstack needs no restoring: on-stack is judged from the stack pointer)
+    raise Errno(abi.EJUSTRETURN)
 
 
 def sys___sigaltstack14(p, nss, oss):

@@ -238,7 +238,12 @@ class Tracer:
                 self.detach()
                 return RunResult("budget", done)
             cs0, eip0 = core.get_seg(1)[0], core.eip
-            r = m.run(0)                        # a pending interrupt, delivered now
+            if core.eflags & 0x100:
+                # EFLAGS.TF: a second look at this boundary would raise the
+                # single-step #DB early (the CPU arms it per boundary)
+                r = RunResult("budget", 0)
+            else:
+                r = m.run(0)                    # a pending interrupt, delivered now
             eip = core.eip
             if eip != eip0 or core.get_seg(1)[0] != cs0:
                 v = self.vec_of.get(eip)

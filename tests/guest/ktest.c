@@ -515,6 +515,34 @@ jobctl(void)
 	return failures != 0;
 }
 
+/* %gs TLS through the hybrid stubs (the call gate in kernelware mode):
+ * _lwp_setprivate makes %gs:0 read the TCB; a fork child inherits it */
+void _lwp_setprivate(void *);
+
+static int
+tls(void)
+{
+	static void *tcb[4];
+	void *v;
+	pid_t pid;
+	int status;
+
+	tcb[0] = tcb;
+	_lwp_setprivate(tcb);
+	__asm__ volatile("movl %%gs:0, %0" : "=r"(v));
+	check(v == (void *)tcb, "gs0-is-tcb", (long)v);
+	pid = fork();
+	if (pid == 0) {
+		__asm__ volatile("movl %%gs:0, %0" : "=r"(v));
+		_exit(v == (void *)tcb ? 0 : 1);
+	}
+	check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "fork-child-gs0", status);
+	__asm__ volatile("movl %%gs:0, %0" : "=r"(v));
+	check(v == (void *)tcb, "gs0-after-switches", (long)v);
+	return failures != 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -552,7 +580,10 @@ main(int argc, char *argv[])
 		return altstack_test();
 	if (strcmp(what, "jobctl") == 0)
 		return jobctl();
+	if (strcmp(what, "tls") == 0)
+		return tls();
 	fprintf(stderr, "usage: ktest divzero|wild|segvhandler|fpehandler|efault|eintr|"
-	    "restart|bigpipe [N]|killspin|spinhandler|suspend|sleepintr|cow|bigalloc|altstack|jobctl\n");
+	    "restart|bigpipe [N]|killspin|spinhandler|suspend|sleepintr|cow|bigalloc|altstack|jobctl|"
+	    "tls\n");
 	return 2;
 }

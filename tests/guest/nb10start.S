@@ -24,6 +24,7 @@
 #define SYS___sysctl		202
 #define SYS_getrlimit		194
 #define SYS_minherit		273
+#define SYS___vfork14		282
 #define SYS___sigprocmask14	293
 #define SYS_issetugid		305
 #define SYS__lwp_self		311
@@ -191,6 +192,20 @@ _start:
 	movl	$0x55aa55aa, (%eax)
 	movl	(%eax), %eax
 	call	hex
+	/* 17b: mmap with MAP_ALIGNED(20) (jemalloc's chunks): 1 MiB aligned */
+	pushl	$0
+	pushl	$0
+	pushl	$0
+	pushl	$-1
+	pushl	$0x14001002
+	pushl	$3
+	pushl	$8192
+	pushl	$0
+	SYSCALL(SYS_mmap, 8)
+	testl	$0xfffff, %eax
+	sete	%al
+	movzbl	%al, %eax
+	call	hex
 	/* 18: __fstat50(1, &st) */
 	pushl	$statbuf
 	pushl	$1
@@ -261,6 +276,23 @@ _start:
 	shrl	$8, %eax
 	call	hex
 
+	/* 26b: __vfork14: the parent sleeps until the child exits, so the
+	   child's "vchild" line comes before the parent's 7f; then its status (5) */
+	SYSCALL(SYS___vfork14, 0)
+	testl	%edx, %edx
+	jnz	vchild
+	movl	%eax, word
+	movl	$0x7f, %eax		/* the parent's first output after vfork */
+	call	hex
+	pushl	$0
+	pushl	$0
+	pushl	$status
+	pushl	word
+	SYSCALL(SYS___wait450, 4)
+	movl	status, %eax
+	shrl	$8, %eax
+	call	hex
+
 	/* 27: exec ourselves with an argument: the new image has no TLS */
 	movl	argv, %esi
 	movl	(%esi), %eax
@@ -287,6 +319,14 @@ child:
 	orl	$2, %ebx
 2:	orl	$0x40, %ebx
 	pushl	%ebx
+	SYSCALL(SYS_exit, 1)
+
+vchild:
+	pushl	$7
+	pushl	$vchildmsg
+	pushl	$1
+	SYSCALL(SYS_write, 3)
+	pushl	$5
 	SYSCALL(SYS_exit, 1)
 
 after_exec:
@@ -349,6 +389,7 @@ mib_arnd:	.long	1, 81		/* CTL_KERN, KERN_ARND */
 mib_pagesize:	.long	6, 7		/* CTL_HW, HW_PAGESIZE */
 mib_argmax:	.long	1, 8		/* CTL_KERN, KERN_ARGMAX */
 xarg:		.asciz	"x"
+vchildmsg:	.ascii	"vchild\n"
 
 	.data
 	.p2align 4

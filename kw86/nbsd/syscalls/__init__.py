@@ -118,7 +118,7 @@ ROWS = [
     R(278, "__stat13", "const char *path, struct stat13 *ub", fs.sys___stat13, compat="15"),
     R(279, "__fstat13", "int fd, struct stat13 *sb", fs.sys___fstat13, compat="15"),
     R(280, "__lstat13", "const char *path, struct stat13 *ub", fs.sys___lstat13, compat="15"),
-    R(282, "__vfork14", "", vm.sys_fork),
+    R(282, "__vfork14", "", vm.sys_vfork),
     R(283, "__posix_chown", "const char *path, uid_t uid, gid_t gid", fs.sys_chown),
     R(284, "__posix_fchown", "int fd, uid_t uid, gid_t gid", fs.sys_fchown),
     R(285, "__posix_lchown", "const char *path, uid_t uid, gid_t gid", fs.sys_lchown),
@@ -163,8 +163,19 @@ ROWS = [
     R(449, "__wait450", "pid_t pid, int *status, int options, struct rusage *rusage", vm.sys___wait450),
     R(453, "pipe2", "int *fildes, int flags", fs.sys_pipe2),
     R(454, "dup3", "int from, int to, int flags", fs.sys_dup3),
+    # -- the sigcontext signal ABI of NetBSD 1.5 (compat_16 in 10) --
+    R(291, "compat_16___sigaction14", "int signum, const struct sigaction *nsa, "
+      "struct sigaction *osa", signals.sys___sigaction14),
+    R(295, "compat_16___sigreturn14", "struct sigcontext *scp", signals.sys___sigreturn14),
     # -- NetBSD 10 start-up and base programs (nb10.py) --
     R(165, "sysarch", "int op, void *parms", nb10.sys_sysarch),
+    R(241, "fdatasync", "int fd", nb10.sys_fdatasync),
+    R(354, "fsync_range", "int fd, int flags, off_t start, off_t length", nb10.sys_fsync_range),
+    R(34, "chflags", "const char *path, u_long flags", nb10.sys_chflags),
+    R(35, "fchflags", "int fd, u_long flags", nb10.sys_fchflags),
+    R(304, "lchflags", "const char *path, u_long flags", nb10.sys_lchflags),
+    R(416, "__posix_fadvise50", "int fd, int PAD, off_t offset, off_t len, int advice",
+      nb10.sys___posix_fadvise50),
     R(203, "mlock", "const void *addr, size_t len", nb10.sys_mlock),
     R(204, "munlock", "const void *addr, size_t len", nb10.sys_mlock),
     R(242, "mlockall", "int flags", nb10.sys_mlockall),
@@ -203,6 +214,17 @@ ROWS = [
     R(470, "symlinkat", "const char *path1, int fd, const char *path2", nb10.sys_symlinkat),
     R(471, "unlinkat", "int fd, const char *path, int flag", nb10.sys_unlinkat),
     R(472, "futimens", "int fd, const struct timespec *tptr", nb10.sys_futimens),
+    R(356, "compat_90_getvfsstat", "struct statvfs90 *buf, size_t bufsize, int flags",
+      nb10.sys_getvfsstat_90),
+    R(357, "compat_90_statvfs1", "const char *path, struct statvfs90 *buf, int flags",
+      nb10.sys_statvfs1_90),
+    R(358, "compat_90_fstatvfs1", "int fd, struct statvfs90 *buf, int flags",
+      nb10.sys_fstatvfs1_90),
+    R(483, "__getvfsstat90", "struct statvfs *buf, size_t bufsize, int flags",
+      nb10.sys___getvfsstat90),
+    R(484, "__statvfs190", "const char *path, struct statvfs *buf, int flags",
+      nb10.sys___statvfs190),
+    R(485, "__fstatvfs190", "int fd, struct statvfs *buf, int flags", nb10.sys___fstatvfs190),
     R(478, "___lwp_park60", "clockid_t clock_id, int flags, const struct timespec *ts, "
       "lwpid_t unpark, const void *hint, const void *unparkhint", nb10.sys____lwp_park60),
 ]
@@ -213,7 +235,7 @@ NAMES = {
     0: "syscall", 1: "exit", 2: "fork", 7: "compat_50_wait4", 14: "compat_50_mknod",
     17: "break", 19: "compat_43_olseek", 22: "unmount", 26: "ptrace", 27: "recvmsg",
     28: "sendmsg", 29: "recvfrom", 30: "accept", 31: "getpeername", 32: "getsockname",
-    34: "chflags", 35: "fchflags", 36: "sync", 37: "kill", 44: "profil", 45: "ktrace",
+36: "sync", 37: "kill", 44: "profil", 45: "ktrace",
     46: "compat_13_sigaction13", 48: "compat_13_sigprocmask13", 51: "acct",
     55: "compat_12_oreboot", 56: "revoke", 59: "execve", 65: "msync", 66: "vfork",
     73: "munmap", 74: "mprotect", 75: "madvise", 78: "mincore", 83: "compat_50_setitimer",
@@ -224,14 +246,14 @@ NAMES = {
     155: "nfssvc", 161: "compat_30_getfh", 165: "sysarch", 191: "pathconf",
     192: "fpathconf", 197: "mmap", 198: "__syscall",
     203: "mlock", 204: "munlock", 209: "poll", 240: "compat_50_nanosleep",
-    241: "fdatasync", 270: "__posix_rename", 281: "__sigaltstack14",
-    282: "__vfork14", 291: "compat_16___sigaction14", 292: "__sigpending14",
-    293: "__sigprocmask14", 294: "__sigsuspend14", 295: "compat_16___sigreturn14",
+270: "__posix_rename", 281: "__sigaltstack14",
+    282: "__vfork14", 292: "__sigpending14",
+    293: "__sigprocmask14", 294: "__sigsuspend14",
     301: "compat_50___semctl14", 306: "utrace", 307: "getcontext", 308: "setcontext",
     309: "_lwp_create", 310: "_lwp_exit", 312: "_lwp_wait",
     313: "_lwp_suspend", 314: "_lwp_continue", 315: "_lwp_wakeup", 316: "_lwp_getprivate",
     317: "_lwp_setprivate", 318: "_lwp_kill", 319: "_lwp_detach", 340: "__sigaction_sigtramp",
-    343: "rasctl", 344: "kqueue", 354: "fsync_range", 416: "__posix_fadvise50",
+    343: "rasctl", 344: "kqueue", 
     417: "__select50", 419: "__settimeofday50", 421: "__adjtime50", 425: "__setitimer50",
     426: "__getitimer50", 428: "__clock_settime50", 430: "__nanosleep50",
     431: "____sigtimedwait50", 435: "__kevent50", 436: "__pselect50", 437: "__pollts50",
@@ -241,8 +263,7 @@ NAMES = {
     467: "utimensat", 468: "openat", 469: "readlinkat", 470: "symlinkat", 471: "unlinkat",
     472: "futimens", 473: "__quotactl", 474: "posix_spawn", 475: "recvmmsg",
     476: "sendmmsg", 477: "clock_nanosleep", 478: "___lwp_park60", 479: "posix_fallocate",
-    480: "fdiscard", 481: "wait6", 482: "clock_getcpuclockid2", 483: "__getvfsstat90",
-    484: "__statvfs190", 485: "__fstatvfs190", 486: "__fhstatvfs190",
+    480: "fdiscard", 481: "wait6", 482: "clock_getcpuclockid2", 486: "__fhstatvfs190",
     # and the rest of NetBSD 10's numbers (syscalls.master, as listed by Go's
     # generated zsysnum_netbsd_386.go), each ENOSYS by name
     69: "sbrk", 70: "sstk", 72: "vadvise", 176: "ntp_adjtime", 205: "undelete",
@@ -250,10 +271,9 @@ NAMES = {
     226: "msgsnd", 227: "msgrcv", 228: "shmat", 230: "shmdt", 231: "shmget",
     235: "timer_create", 236: "timer_delete", 239: "timer_getoverrun",
     245: "sigqueueinfo", 246: "modctl", 271: "swapctl", 287: "__clone", 288: "fktrace",
-    297: "fchroot", 304: "lchflags", 341: "pmc_get_info", 342: "pmc_control",
+    297: "fchroot", 341: "pmc_get_info", 342: "pmc_control",
     346: "_sched_setparam", 347: "_sched_getparam", 348: "_sched_setaffinity",
-    349: "_sched_getaffinity", 355: "uuidgen", 356: "compat_90_getvfsstat",
-    357: "compat_90_statvfs1", 358: "compat_90_fstatvfs1", 360: "extattrctl",
+    349: "_sched_getaffinity", 355: "uuidgen", 360: "extattrctl",
     361: "extattr_set_file", 362: "extattr_get_file", 363: "extattr_delete_file",
     364: "extattr_set_fd", 365: "extattr_get_fd", 366: "extattr_delete_fd",
     367: "extattr_set_link", 368: "extattr_get_link", 369: "extattr_delete_link",
@@ -274,7 +294,7 @@ TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
     if _r.name in ("execve", "getcontext", "setcontext", "compat_16___sigreturn14",
-                   "__sigaltstack14", "_lwp_setprivate"):
+                   "__sigaltstack14", "_lwp_setprivate", "sysarch"):
         _r.fast = False
 
 

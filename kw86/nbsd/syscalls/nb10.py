@@ -16,7 +16,7 @@ import struct
 from contextlib import contextmanager
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import EINVAL, ENOENT, ESRCH
+from kw86.nbsd.abi import EINVAL, ESRCH
 from kw86.nbsd.errors import Errno, Exit, WouldBlock
 from kw86.nbsd.syscalls import fs, poll, vm
 
@@ -367,8 +367,8 @@ def sys_linkat(p, fd1, name1, fd2, name2, flags):
     a = _at_path(p, _signed(fd1), name1)
     b = _at_path(p, _signed(fd2), name2)
     if flags & AT_SYMLINK_FOLLOW:
-        st = p.sys.vfs.namei(p, a[1] if a[0] is None else _join(a), True)
-        a = (None, b"/" + b"/".join(n for n, _ in st[1:]))
+        st = p.sys.vfs.namei(p, a[1] if a[0] is None else _join(a, p.root), True)
+        a = (None, _join((st[:-1], st[-1][0]), p.root))
     return _with_paths(p, (a, b), lambda x, y: fs.sys_link(p, x, y))
 
 
@@ -384,17 +384,23 @@ def _at_path(p, fd, addr):
     return list(f.stack), name
 
 
-def _join(a):
+def _join(a, root=None):
+    """An absolute path (from the process's root) for name in the directory
+    whose namei stack is given."""
     stack, name = a
-    return b"/" + b"/".join([n for n, _ in stack[1:]] + [name])
+    skip = 1
+    if root is not None and len(stack) >= len(root) and \
+            all(x[1] is y[1] for x, y in zip(stack, root)):
+        skip = len(root)                        # chroot: relative to the process's root
+    return b"/" + b"/".join([n for n, _ in stack[skip:]] + [name])
 
 
 def _with_paths(p, paths, fn):
-    """Run fn(addr1, addr2) on user copies of paths made absolute where a
-    directory fd was given: the paths go to scratch space below the user
-    stack pointer is not ours to use, so the kernel-side helpers take a
-    temporary cwd per path instead: resolve each to the root-relative form."""
-    resolved = [name if stack is None else _join((stack, name)) for stack, name in paths]
+    """Run fn(addr1, addr2), the two-path helper (rename, link), on the
+    paths made absolute (from the process's root) where a directory fd was
+    given; the helper reads them through a p.mem shim (_PathShim)."""
+    resolved = [name if stack is None else _join((stack, name), p.root)
+                for stack, name in paths]
     # the fs helpers read paths from user memory: give them a tiny in-kernel
     # user-memory shim that serves these two strings at sentinel addresses
     shim = _PathShim(p.mem, resolved)
@@ -489,4 +495,152 @@ def sys_futimens(p, fd, tptr):
     return _utimens(p, fs._fvp(p, fd)[1], tptr)
 
 
-__all__ = ["ENOENT"]
+
+# -- statvfs: opendir's union-mount check (fstatvfs1), df, getmntinfo --------
+#
+# struct statvfs (NetBSD 9+, i386, 3268 bytes): f_flag, f_bsize, f_frsize,
+# f_iosize (u_long) @0; f_blocks, f_bfree, f_bavail, f_bresvd, f_files,
+# f_ffree, f_favail, f_fresvd (u64) @16; sync/async reads/writes (u64) @80;
+# f_fsidx (2 x i32) @112; f_fsid, f_namemax (u_long), f_owner @120;
+# f_spare[4] (u64) @132; f_fstypename[32] @164; f_mntonname[1024] @196;
+# f_mntfromname[1024] @1220; f_mntfromlabel[1024] @2244.  The compat_90
+# calls use the same layout without f_mntfromlabel (2244 bytes).
+STATVFS_SIZE, STATVFS90_SIZE = 3268, 2244
+MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_LOCAL = 0x1, 0x8, 0x10, 0x1000
+ST_WAIT, ST_NOWAIT = 1, 2
+_FSTYPE = {"hostfs": "ffs", "mfs": "mfs", "devfs": "tmpfs", "synthetic": "ffs"}
+_FROM = {"hostfs": "/dev/wd0a", "mfs": "mfs:kw86", "devfs": "tmpfs"}
+
+
+def pack_statvfs(m, size=STATVFS_SIZE):
+    st = m.statfs()
+    bsize = st.get("bsize", 8192)
+    frsize = st.get("frsize", bsize)
+    blocks, bfree = st.get("blocks", 0), st.get("bfree", 0)
+    files, ffree = st.get("files", 0), st.get("ffree", 0)
+    flag = MNT_LOCAL | (MNT_RDONLY if m.readonly else 0)
+    if m.fstype == "devfs":
+        flag |= MNT_NOSUID
+    on = ("/" + "/".join(c.decode("latin-1") for c in m.path)).encode()
+    typ = _FSTYPE.get(m.fstype, m.fstype).encode()
+    frm = _FROM.get(m.fstype, m.fstype).encode() if m.path or m.fstype != "hostfs" \
+        else b"/dev/wd0a"
+    if m.fstype == "hostfs" and m.path:
+        frm = b"kw86:" + getattr(m, "hostroot_bytes", b"host")[-900:]
+    dev = getattr(m, "dev", 0)
+    head = struct.pack("<4I8Q4Q2iIII4Q", flag, bsize, frsize, bsize,
+                       blocks, bfree, bfree, 0, files, ffree, ffree, 0,
+                       0, 0, 0, 0, dev & 0x7fffffff, m.fstype == "mfs" and 0xfe or 0,
+                       dev & 0xffffffff, abi.NAME_MAX, 0, 0, 0, 0, 0)
+    assert len(head) == 164
+    out = head + typ[:31].ljust(32, b"\0") + on[:1023].ljust(1024, b"\0") + \
+        frm[:1023].ljust(1024, b"\0") + b"\0" * 1024
+    return out[:size]
+
+
+def _statvfs_out(p, m, buf, flags, size):
+    if flags & ~(ST_WAIT | ST_NOWAIT):
+        raise Errno(EINVAL)
+    p.mem.copyout(buf, pack_statvfs(m, size))
+    return 0
+
+
+def _mount_of(vp):
+    m = vp.mount
+    if m is None or m.fstype == "synthetic":
+        m = m.vfs.root_mount if m is not None and m.vfs is not None else m
+    if m is None:
+        raise Errno(abi.EOPNOTSUPP)
+    return m
+
+
+def sys___statvfs190(p, path, buf, flags):
+    return _statvfs_out(p, _mount_of(fs._lookup(p, path, True)), buf, flags, STATVFS_SIZE)
+
+
+def sys___fstatvfs190(p, fd, buf, flags):
+    vp = getattr(p.fdt.get(fd), "vp", None)
+    if vp is None:
+        raise Errno(abi.EOPNOTSUPP)             # a pipe or socket has no file system
+    return _statvfs_out(p, _mount_of(vp), buf, flags, STATVFS_SIZE)
+
+
+def _getvfsstat(p, buf, bufsize, flags, size):
+    if flags & ~(ST_WAIT | ST_NOWAIT):
+        raise Errno(EINVAL)
+    mounts = sorted((m for m in p.sys.vfs.mounts.values()), key=lambda m: m.path)
+    if not buf:
+        return len(mounts)
+    n = min(len(mounts), bufsize // size)
+    for i, m in enumerate(mounts[:n]):
+        p.mem.copyout(buf + i * size, pack_statvfs(m, size))
+    return n
+
+
+def sys___getvfsstat90(p, buf, bufsize, flags):
+    return _getvfsstat(p, buf, bufsize, flags, STATVFS_SIZE)
+
+
+def sys_statvfs1_90(p, path, buf, flags):
+    return _statvfs_out(p, _mount_of(fs._lookup(p, path, True)), buf, flags, STATVFS90_SIZE)
+
+
+def sys_fstatvfs1_90(p, fd, buf, flags):
+    vp = getattr(p.fdt.get(fd), "vp", None)
+    if vp is None:
+        raise Errno(abi.EOPNOTSUPP)
+    return _statvfs_out(p, _mount_of(vp), buf, flags, STATVFS90_SIZE)
+
+
+def sys_getvfsstat_90(p, buf, bufsize, flags):
+    return _getvfsstat(p, buf, bufsize, flags, STATVFS90_SIZE)
+
+
+# -- posix_fadvise, chflags ----------------------------------------------------
+
+def sys___posix_fadvise50(p, fd, offset, length, advice):
+    """Advice only (cp asks POSIX_FADV_SEQUENTIAL); NetBSD's checks."""
+    f = p.fdt.get(fd)
+    if getattr(f, "pipe", None) is not None:
+        raise Errno(abi.ESPIPE)
+    if not 0 <= advice <= 5 or length < 0:       # NORMAL..NOREUSE
+        raise Errno(EINVAL)
+    return 0
+
+
+def _chflags(p, vp, flags):
+    """File flags: kw86's file systems keep none, so only 0 can be set
+    (what cp -p and install do for ordinary files); others EOPNOTSUPP."""
+    a = vp.getattr()
+    if vp.mount is not None and vp.mount.readonly:
+        raise Errno(abi.EROFS)
+    fs._owner_or_root(p, a)
+    if flags & 0xffffffff:
+        raise Errno(abi.EOPNOTSUPP)
+    return 0
+
+
+def sys_chflags(p, path, flags):
+    return _chflags(p, fs._lookup(p, path, True), flags)
+
+
+def sys_lchflags(p, path, flags):
+    return _chflags(p, fs._lookup(p, path, False), flags)
+
+
+def sys_fchflags(p, fd, flags):
+    return _chflags(p, fs._fvp(p, fd)[1], flags)
+
+
+def sys_fdatasync(p, fd):
+    return fs.sys_fsync(p, fd)
+
+
+def sys_fsync_range(p, fd, flags, start, length):
+    # FDATASYNC 0x10, FFILESYNC 0x20 (one of them), FDISKSYNC 0x40
+    if not flags & 0x30 or flags & ~0x70 or start < 0 or length < 0:
+        raise Errno(EINVAL)
+    f = p.fdt.get(fd)
+    if not f.fflags & abi.FWRITE:
+        raise Errno(abi.EBADF)
+    return fs.sys_fsync(p, fd)

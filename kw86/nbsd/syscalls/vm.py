@@ -34,6 +34,14 @@ def sys_fork(p):
     return _kernel(p).fork(p), 0        # the child gets eax 0, edx 1 (kernel.py)
 
 
+def sys_vfork(p):
+    """__vfork14: a copy-on-write fork whose parent sleeps until the child
+    execs or exits (kernel.py)."""
+    pid = _kernel(p).fork(p)
+    p.vforking = True
+    return pid, 0
+
+
 def _wait(p, pid, status, options, rusage, abiv):
     if options & ~(abi.NBSD_WNOHANG | abi.NBSD_WUNTRACED | abi.NBSD_WALTSIG | abi.NBSD_WALLSIG
                    | abi.NBSD_WCONTINUED | abi.NBSD_WNOWAIT | abi.NBSD_WEXITED):
@@ -124,13 +132,21 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
             raise Errno(EINVAL)
         if flags & abi.NBSD_MAP_SHARED and prot & abi.NBSD_PROT_WRITE:
             raise Errno(abi.ENOTSUP)        # shared writable file mappings: not yet
+    # MAP_ALIGNED(n) = n << 24: 2^n-byte alignment (jemalloc asks for it)
+    align_log = (flags >> 24) & 0xff
+    if align_log > 30:
+        raise Errno(EINVAL)
+    if align_log < 12:
+        align_log = 0                       # page alignment anyway
     if flags & abi.NBSD_MAP_FIXED:
         if addr & (PAGE - 1) or addr + length > abi.VM_MAXUSER_ADDRESS or addr < PAGE:
+            raise Errno(EINVAL)
+        if align_log and addr & ((1 << align_log) - 1):
             raise Errno(EINVAL)
         base = addr
         _unmap(vm, base, length)
     else:
-        base = vm.find_space(length)
+        base = vm.find_space(length, align=1 << align_log if align_log else PAGE)
     vm.check_memory(length)
     vm.add_region(base, base + length, prot, "anon" if anon else "file")
     if f is not None:

@@ -395,6 +395,15 @@ class HostMount(Mount):
 
     fstype = "hostfs"
 
+    def statfs(self):
+        """The host file system's sizes (statvfs of the directory)."""
+        try:
+            st = os.statvfs(self.hostroot)
+        except OSError:
+            return dict(bsize=8192, blocks=0, bfree=0, files=0, ffree=0)
+        return dict(bsize=st.f_bsize, frsize=st.f_frsize, blocks=st.f_blocks,
+                    bfree=st.f_bavail, files=st.f_files, ffree=st.f_favail)
+
     def __init__(self, hostdir, readonly=False, disk=None):
         super().__init__(readonly)
         self.hostroot = os.path.abspath(hostdir)
