@@ -136,7 +136,8 @@ ctypedef struct Cpu:
     uint8_t cs_check        # CS is 16-bit or not 4G: the loop masks EIP / checks the limit
     uint8_t shadow          # interrupt shadow (sti, mov/pop ss): 1 = set, 2 = seen at a boundary
                             # (retired count in shadow_ic); cleared once one more insn retired
-    uint8_t _pad3[7]
+    uint8_t shadow_ss       # the shadow came from mov/pop ss: it holds #DB traps too (SDM 3A §6.8.3)
+    uint8_t _pad3[6]
     uint64_t shadow_ic      # retired-instruction count at the shadowed boundary
     SegCache seg[6]         # ES CS SS DS FS GS
     SegCache ldtr           # LDTR (sel + hidden base/limit)
@@ -174,7 +175,7 @@ ctypedef struct Cpu:
     uint8_t intercept_soft  # report software int n to the host too
     uint8_t stop_req        # host asked the loop to stop (EV_STOP)
     uint8_t event_ext       # EV_TASKSWITCH etc. detail: 1 = during exception delivery
-    uint8_t tf_armed        # the instruction being executed started with EFLAGS.TF: #DB after it
+    uint8_t tf_armed        # TFA_* bits: #DB single-step trap due after the instruction being executed
     int event               # event to return after RC_EVENT
     # --- port I/O ---
     uint8_t io_hooked[8192] # bit per port: a host handler exists (EV_IO)

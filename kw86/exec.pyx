@@ -955,6 +955,10 @@ cdef int soft_int(Cpu* c, int vec) noexcept nogil:
 # The run loop
 # ----------------------------------------------------------------------------
 
+cdef enum:
+    TFA_NEXT = 1    # EFLAGS.TF was set at the boundary: the next instruction is traced
+    TFA_HELD = 2    # a trap held by a mov/pop ss shadow (SDM Vol. 3A §6.8.3)
+
 cdef void update_attn(Cpu* c) noexcept nogil:
     cdef uint64_t a = 0xFFFFFFFFFFFFFFFFu
     if c.irq_pending or c.halted or c.tf_armed or c.shadow or (c.eflags & F_TF):
@@ -1462,7 +1466,12 @@ cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
             c.shadow_ic = c.icount + retired
         elif c.icount + retired != c.shadow_ic:
             c.shadow = 0
-    if c.tf_armed:
+            c.shadow_ss = 0
+    if c.tf_armed and c.shadow and c.shadow_ss:
+        # mov ss / pop ss: the single-step trap waits for the boundary after
+        # the next instruction (SDM Vol. 3A §6.8.3)
+        c.tf_armed = TFA_HELD
+    elif c.tf_armed:
         # single-step trap after the previous instruction (SDM Vol. 3B §17.3.1.4)
         c.tf_armed = 0
         c.dr[6] |= 0x4000                       # DR6.BS
@@ -1512,7 +1521,7 @@ cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
         update_attn(c)
         return EV_CYCLES
     if c.eflags & F_TF:
-        c.tf_armed = 1                          # the next instruction is traced
+        c.tf_armed |= TFA_NEXT                  # the next instruction is traced
     update_attn(c)
     return 0
 
@@ -1586,6 +1595,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
         if unlikely(r >= rb):
             done[0] = r + nf
             retired[0] = r
+            if not c.io_ready:
+                # TF is sampled again when the next instruction starts
+                # (a later run, after the host may have changed EFLAGS)
+                c.tf_armed &= ~TFA_NEXT
             return EV_BUDGET
         if seq:
             # the previous inline form continued in the same code page and

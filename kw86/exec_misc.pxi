@@ -58,6 +58,7 @@ cdef int op_mov(Cpu* c, const Insn* i) noexcept nogil:
             return RC_FAULT
         if i.ops[0].reg == SEG_SS:
             c.shadow = 1
+            c.shadow_ss = 1     # holds #DB too (SDM Vol. 3A §6.8.3)
             c.attn = 0
         return RC_OK
     return op_mov_sys(c, i)
@@ -216,6 +217,7 @@ cdef int op_pop(Cpu* c, const Insn* i) noexcept nogil:
         sp_set(c, sp_off(c, i.opsize))
         if s == SEG_SS:
             c.shadow = 1
+            c.shadow_ss = 1     # holds #DB too (SDM Vol. 3A §6.8.3)
             c.attn = 0
         return RC_OK
     # memory: the address uses ESP after the increment (SDM POP)
@@ -228,9 +230,17 @@ cdef int op_pop(Cpu* c, const Insn* i) noexcept nogil:
 
 cdef int op_pusha(Cpu* c, const Insn* i) noexcept nogil:   # pusha / pushad
     cdef int k, sz = i.opsize
-    cdef uint32_t sp = sp_get(c)
-    if check_wr(c, SEG_SS, sp_off(c, -8 * sz), 8 * sz):
-        return RC_FAULT
+    cdef uint32_t lo = sp_off(c, -8 * sz)
+    if c.stack32 or lo + 8 * sz <= 0x10000:
+        if check_wr(c, SEG_SS, lo, 8 * sz):
+            return RC_FAULT
+    else:
+        # a 16-bit SP wraps through 0: each push wraps, every element is
+        # checked where it goes (SDM Vol. 2B PUSHA: #SS only if an address
+        # is outside the limit)
+        for k in range(8):
+            if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
+                return RC_FAULT
     for k in range(8):
         if wr_mem(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz, rget(c, k, sz)):
             return RC_FAULT

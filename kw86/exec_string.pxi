@@ -260,7 +260,9 @@ cdef int str_exec(Cpu* c, const Insn* i, int kind) noexcept nogil:
         if progress and (slow >= REP_SLOW_MAX or chunks >= REP_CHUNK_MAX or c.cycles >= c.attn):
             return rep_pause(c, i)
         progress = 1
-        if kind <= STR_STOS:
+        # single-stepping (a trap is due after this instruction, attn = 0):
+        # one element, then the pause above (SDM Vol. 3B §17.3.1.4, REP)
+        if kind <= STR_STOS and not c.tf_armed:
             r = rep_chunk(c, i, kind, size, n)
             if r > 0:
                 chunks += 1

@@ -192,6 +192,10 @@ cdef int mmu_translate(Mmu* m, uint32_t lin, int write, int user, uint32_t* phys
         if not (pde & 1):
             return pf(m, lin, err)
         if (pde & 0x80) and m.pse:
+            # CPUID has neither PSE-36 nor PAT: bits 21:12 of a 4 MiB PDE
+            # are reserved: #PF with P and RSVD (SDM Vol. 3A §4.3, §4.7)
+            if pde & 0x003FF000u:
+                return pf(m, lin, err | 9)
             perm = pde
             if user and not (perm & 4):
                 return pf(m, lin, err | 1)
@@ -209,6 +213,8 @@ cdef int mmu_translate(Mmu* m, uint32_t lin, int write, int user, uint32_t* phys
             pte = phys_rd32(m, pte_a)
             if not (pte & 1):
                 return pf(m, lin, err)
+            if (pte & 0x80) and m.pse:
+                return pf(m, lin, err | 9)      # PAT bit, reserved without PAT (§4.3)
             perm = pde & pte
             if user and not (perm & 4):
                 return pf(m, lin, err | 1)

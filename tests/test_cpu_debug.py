@@ -1,0 +1,221 @@
+"""Debug features and other corner cases found by acceptance testing:
+single-step (TF) at run boundaries, mov ss/pop ss shadows, rep strings
+under TF, #AC, debug registers, 16-bit stack wrap of pusha, CPUID.DE,
+reserved bits of 4 MiB PDEs.  Each test cites the Intel SDM section."""
+
+import struct
+
+from kw86.testing import FlatCPU, desc
+
+
+def cpu_at(code, cpl=3, **regs):
+    c = FlatCPU(cpl=cpl)
+    c.write_mem(0x1000, bytes.fromhex(code))
+    c.set_reg("eip", 0x1000)
+    c.set_reg("esp", 0x8000)
+    for k, v in regs.items():
+        c.set_reg(k, v)
+    return c
+
+
+def exc(r):
+    return None if r is None else (r.vector, r.error_code)
+
+
+# --- F1: TF set by POPF / IRET: trap after the FOLLOWING instruction -----------
+# SDM Vol. 3B §17.3.1.4: "the processor generates a single-step debug exception
+# ... after the instruction following the POPF/IRET that set TF"; this must not
+# depend on where run() budgets end.
+
+def test_popf_setting_tf_traps_after_the_next_instruction_when_stepping():
+    c = cpu_at("9d 40 40", eax=0)                  # popf; inc eax; inc eax
+    c.write_mem(0x8000, struct.pack("<I", 0x302))
+    assert c.step() is None                        # popf itself is not traced
+    assert exc(c.step()) == (1, None)              # inc eax ran, then #DB
+    assert c.get_reg("eip") == 0x1002 and c.get_reg("eax") == 1
+    assert c.get_reg("dr6") & 0x4000               # DR6.BS
+
+
+def test_popf_setting_tf_same_result_for_any_run_split():
+    for split in ([5], [1, 4], [1, 1, 3]):
+        c = cpu_at("9d 40 40", eax=0)
+        c.write_mem(0x8000, struct.pack("<I", 0x302))
+        r = None
+        for n in split:
+            r = c.machine.run(n).exception
+            if r is not None:
+                break
+        assert exc(r) == (1, None), split
+        assert c.get_reg("eip") == 0x1002 and c.get_reg("eax") == 1, split
+
+
+def test_iret_setting_tf_traps_after_the_next_instruction():
+    # iret (same privilege) to 0x1010 with EFLAGS.TF; there: inc eax; inc eax
+    c = cpu_at("cf", cpl=0, eax=0)
+    c.write_mem(0x1010, bytes.fromhex("40 40"))
+    c.write_mem(0x8000, struct.pack("<III", 0x1010, 0x08, 0x302))
+    m = c.machine
+    m.intercept = [v for v in range(32)]
+    for split in ([5], [1, 4]):
+        c.set_reg("eip", 0x1000)
+        c.set_reg("esp", 0x8000)
+        c.set_reg("eax", 0)
+        c.set_reg("eflags", 0x202)
+        r = None
+        for n in split:
+            r = m.run(n).exception
+            if r is not None:
+                break
+        assert exc(r) == (1, None), split
+        assert c.get_reg("eip") == 0x1011 and c.get_reg("eax") == 1, split
+
+
+# --- F2: mov ss / pop ss hold the single-step trap for one instruction --------
+# SDM Vol. 3A §6.8.3: after MOV SS / POP SS, "interrupts, debug exceptions, and
+# single-step trap exceptions" are inhibited until the boundary after the
+# next instruction.
+
+def _with_gdt(c):
+    g = (b"\0" * 8 + desc(0, 0xFFFFFFFF, 0xB, 0) + desc(0, 0xFFFFFFFF, 0x3, 0)
+         + desc(0, 0xFFFFFFFF, 0xB, 3) + desc(0, 0xFFFFFFFF, 0x3, 3))
+    c.write_mem(0x50000, g)
+    c.machine.set_gdt(0x50000, len(g) - 1)
+
+
+def test_mov_ss_holds_the_single_step_trap():
+    for split in ([5], [1, 4], [1, 1, 1]):
+        c = cpu_at("8e d0 40 40", eax=0x23, eflags=0x302)   # mov ss, ax; inc; inc
+        _with_gdt(c)
+        r = None
+        for n in split:
+            r = c.machine.run(n).exception
+            if r is not None:
+                break
+        assert exc(r) == (1, None), split
+        assert c.get_reg("eip") == 0x1003 and c.get_reg("eax") == 0x24, split
+        # the next one is traced normally
+        assert exc(c.step()) == (1, None)
+        assert c.get_reg("eip") == 0x1004 and c.get_reg("eax") == 0x25
+
+
+def test_pop_ss_holds_the_single_step_trap():
+    c = cpu_at("17 40 40", eax=0, eflags=0x302)            # pop ss; inc; inc
+    _with_gdt(c)
+    c.write_mem(0x8000, struct.pack("<I", 0x23))
+    r = c.machine.run(5).exception
+    assert exc(r) == (1, None)
+    assert c.get_reg("eip") == 0x1002 and c.get_reg("eax") == 1
+
+
+def test_sti_does_not_hold_the_single_step_trap():
+    # STI only inhibits maskable interrupts (SDM Vol. 3A §6.8.3 / STI)
+    c = cpu_at("fb 40", cpl=0, eflags=0x102)
+    r = c.machine.run(5).exception
+    assert exc(r) == (1, None) and c.get_reg("eip") == 0x1001
+
+
+# --- F3: rep string under TF: a single-step trap after EACH iteration ----------
+# SDM Vol. 3B §17.3.1.4 and Vol. 2B REP: a repeated string instruction is
+# single-stepped per iteration: the trap leaves EIP at the instruction while
+# iterations remain, ECX/ESI/EDI as after that iteration; after the last one
+# EIP points past it.
+
+def test_rep_movsb_traps_after_each_iteration():
+    c = cpu_at("f3 a4 90", ecx=3, esi=0x3000, edi=0x4000, eflags=0x302)
+    c.write_mem(0x3000, b"abc")
+    seen = []
+    for _ in range(3):
+        assert exc(c.step()) == (1, None)
+        seen.append((c.get_reg("ecx"), c.get_reg("eip"), c.get_reg("esi"), c.get_reg("edi")))
+    assert seen == [(2, 0x1000, 0x3001, 0x4001), (1, 0x1000, 0x3002, 0x4002),
+                    (0, 0x1002, 0x3003, 0x4003)]
+    assert c.read_mem(0x4000, 3) == b"abc"
+
+
+def test_rep_stosd_traps_after_each_iteration_in_one_run():
+    c = cpu_at("f3 ab 90", ecx=100, edi=0x4000, eax=0x11223344, eflags=0x302)
+    r = c.machine.run(1000).exception
+    assert exc(r) == (1, None)
+    assert c.get_reg("ecx") == 99 and c.get_reg("eip") == 0x1000
+    assert c.read_mem(0x4000, 8) == bytes.fromhex("44332211 00000000")
+
+
+def test_repe_cmpsb_stops_on_mismatch_and_traps_past_it():
+    c = cpu_at("f3 a6 90", ecx=5, esi=0x3000, edi=0x4000, eflags=0x302)
+    c.write_mem(0x3000, b"axyzw")
+    c.write_mem(0x4000, b"abyzw")
+    assert exc(c.step()) == (1, None)
+    assert c.get_reg("ecx") == 4 and c.get_reg("eip") == 0x1000
+    assert exc(c.step()) == (1, None)          # mismatch: done, EIP past it
+    assert c.get_reg("ecx") == 3 and c.get_reg("eip") == 0x1002
+
+
+def test_rep_with_ecx_zero_under_tf_traps_once_past_it():
+    c = cpu_at("f3 a4 90", ecx=0, eflags=0x302)
+    assert exc(c.step()) == (1, None) and c.get_reg("eip") == 0x1002
+
+
+# --- F9: reserved bits of a 4 MiB PDE (no PSE-36, no PAT in CPUID) -------------
+# SDM Vol. 3A §4.3 (Table 4-4): with CR4.PSE=1, a PDE with PS=1 has bits 21:13
+# reserved when PSE-36 is not supported, and bit 12 (PAT) when PAT is not
+# supported; §4.7: such an entry gives #PF with P=1 and RSVD (bit 3) set.
+
+PD4 = 0x100000
+
+
+def _big_page_cpu(pde):
+    c = cpu_at("8b 03", cpl=3, ebx=0x00400010)          # mov eax, [0x400010]
+    # PDE 0: identity 4 MiB page for the code/stack; PDE 1: the page under test
+    c.write_mem(PD4, struct.pack("<II", 0x00000087, pde))
+    c.set_reg("cr4", c.get_reg("cr4") | 0x10)            # CR4.PSE
+    c.set_reg("cr3", PD4)
+    c.set_reg("cr0", c.get_reg("cr0") | 0x80000000)
+    return c
+
+
+def test_4mib_page_with_reserved_bits_is_pf_rsvd():
+    for bit in range(12, 22):
+        c = _big_page_cpu(0x00800087 | (1 << bit))
+        r = c.step()
+        assert r is not None and r.vector == 14, bit
+        assert r.error_code == 0b1101, bit                 # U/S, RSVD, P
+        assert r.cr2 == 0x00400010, bit
+        assert c.get_reg("eip") == 0x1000
+
+
+def test_4mib_page_without_reserved_bits_translates():
+    c = _big_page_cpu(0x00800087)
+    c.write_mem(0x00800010, struct.pack("<I", 0xCAFEF00D))
+    assert c.step() is None and c.get_reg("eax") == 0xCAFEF00D
+
+
+# --- F7: PUSHA/PUSHAD on a 16-bit stack wrap SP through 0 ------------------------
+# SDM Vol. 2B PUSHA/PUSHAD: #SS(0) only "if the starting or ending stack
+# address is outside the stack segment limit"; each push decrements SP
+# modulo 64 KiB on a 16-bit (B=0) stack.
+
+def test_pushad_wraps_a_16bit_sp():
+    c = cpu_at("60", esp=0xABCD0010, eax=0xA0, ecx=0xC1, edx=0xD2, ebx=0xB3,
+               ebp=0xB5, esi=0x56, edi=0xD7)
+    c.set_segment("ss", 0x23, 0, 0xFFFF, type=3, big=False)
+    assert c.step() is None
+    assert c.get_reg("esp") == 0xABCDFFF0
+    lo = struct.unpack("<4I", c.read_mem(0x0000, 16))       # the first four pushes
+    hi = struct.unpack("<4I", c.read_mem(0xFFF0, 16))       # the last four
+    assert lo == (0xB3, 0xD2, 0xC1, 0xA0)                   # ebx edx ecx eax
+    assert hi == (0xD7, 0x56, 0xB5, 0xABCD0010)             # edi esi ebp esp
+    # and POPAD reads them back across the wrap
+    c.write_mem(0x1001, bytes.fromhex("61"))
+    for r in ("eax", "ecx", "edx", "ebx", "ebp", "esi", "edi"):
+        c.set_reg(r, 0)
+    assert c.step() is None
+    assert c.get_reg("esp") == 0xABCD0010 and c.get_reg("eax") == 0xA0
+    assert c.get_reg("edi") == 0xD7
+
+
+def test_pushad_16bit_stack_still_checks_the_limit():
+    # limit 0x7FFF: after wrapping, 0xFFF0.. is outside: #SS(0), nothing done
+    c = cpu_at("60", esp=0x10)
+    c.set_segment("ss", 0x23, 0, 0x7FFF, type=3, big=False)
+    r = c.step()
+    assert exc(r) == (12, 0) and c.get_reg("esp") == 0x10
