@@ -219,3 +219,20 @@ def test_pushad_16bit_stack_still_checks_the_limit():
     c.set_segment("ss", 0x23, 0, 0x7FFF, type=3, big=False)
     r = c.step()
     assert exc(r) == (12, 0) and c.get_reg("esp") == 0x10
+
+
+# --- F8: CPUID.1:EDX.DE matches CR4.DE and the DR4/DR5 behaviour ----------------
+# SDM Vol. 2A CPUID (EDX bit 2 DE: "support for ... CR4.DE ... and optional
+# trapping of accesses to DR4 and DR5"); Vol. 3B §17.2.2: DR4/DR5 alias
+# DR6/DR7 when CR4.DE = 0, and #UD when CR4.DE = 1.
+
+def test_cpuid_reports_de_and_dr4_dr5_follow_cr4_de():
+    c = cpu_at("0f a2", cpl=0, eax=1)
+    assert c.step() is None and c.get_reg("edx") & 4
+    # CR4.DE = 0: mov dr4/dr5 reach DR6/DR7
+    c = cpu_at("0f 23 f8 0f 21 e1 0f 22 e2 0f 21 e1", cpl=0,   # mov dr7,eax; mov ecx,dr4
+               eax=0x100, edx=8)                               # mov cr4,edx; mov ecx,dr4
+    assert c.step() is None and c.get_reg("dr7") & 0x100
+    assert c.step() is None and c.get_reg("ecx") == c.get_reg("dr6")
+    assert c.step() is None and c.get_reg("cr4") == 8
+    assert exc(c.step()) == (6, None)
