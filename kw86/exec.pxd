@@ -137,7 +137,12 @@ ctypedef struct Cpu:
     uint8_t shadow          # interrupt shadow (sti, mov/pop ss): 1 = set, 2 = seen at a boundary
                             # (retired count in shadow_ic); cleared once one more insn retired
     uint8_t shadow_ss       # the shadow came from mov/pop ss: it holds #DB traps too (SDM 3A §6.8.3)
-    uint8_t _pad3[6]
+    uint8_t ac_on           # CR0.AM, EFLAGS.AC, CPL 3: alignment checks (segments not flat)
+    uint8_t slow_mem        # ac_on or data breakpoints: no segment is flat (seg_addr_chk)
+    uint8_t dbg_x           # DR7: enabled instruction breakpoints (bit n: DRn)
+    uint8_t dbg_d           # DR7: enabled data breakpoints (bit n: DRn)
+    uint8_t dbg_hit         # data breakpoints hit by the current instruction (#DB trap after it)
+    uint8_t _pad3[1]
     uint64_t shadow_ic      # retired-instruction count at the shadowed boundary
     SegCache seg[6]         # ES CS SS DS FS GS
     SegCache ldtr           # LDTR (sel + hidden base/limit)
@@ -145,7 +150,7 @@ ctypedef struct Cpu:
     uint32_t gdtr_base, gdtr_limit
     uint32_t idtr_base, idtr_limit
     uint32_t cr0, cr2, cr3, cr4
-    uint32_t dr[8]          # DR0..DR7 (stored; breakpoints not implemented)
+    uint32_t dr[8]          # DR0..DR7 (breakpoints: dbg_x / dbg_d, SDM Vol. 3B §17.2)
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip   # MSRs 0x174 0x175 0x176
     uint64_t tsc_offset     # rdtsc = cycles + tsc_offset (wrmsr 0x10 sets it)
     # --- counters and the cycle model ---

@@ -296,8 +296,8 @@ cdef void set_eflags_all(Cpu* c, uint32_t v) noexcept nogil:
     # bit 1 is always 1; bits 3, 5, 15 and 22..31 always 0 (SDM Vol. 1 §3.4.3)
     c.eflags = (v & 0x003F7FD5u) | 2
     c.cc_op = CC_EFLAGS
-    if v & F_TF:
-        c.attn = 0          # single-step: the loop checks before each instruction
+    if v & (F_TF | F_AC | F_RF):
+        c.attn = 0          # single-step / alignment checks: the loop looks (slow_checks)
 
 cdef inline void set_arith_flags(Cpu* c, uint32_t mask, uint32_t values) noexcept nogil:
     """Change only the arithmetic flags in mask (others keep their value)."""
@@ -377,6 +377,7 @@ cdef inline void set_cpl(Cpu* c, int cpl) noexcept nogil:
         c.cpl = cpl
         c.user = cpl == 3
         c.m.ifetch_page = KW_NOTAG
+        c.attn = 0          # slow_checks re-evaluates alignment checking (ac_refresh)
 
 cdef void seg_update(SegCache* s) noexcept nogil:
     """Recompute the derived fields of a segment cache from access/limit."""
@@ -446,9 +447,105 @@ cdef inline int seg_addr(Cpu* c, int s, uint32_t off, uint32_t size, int write, 
         return 0
     return seg_addr_slow(c, s, off, size, write, lin)
 
+cdef int seg_addr_chk(Cpu* c, int s, uint32_t off, int size, int write, uint32_t* lin) noexcept nogil:
+    """seg_addr_slow for a size 1/2/4 data access, plus the alignment check
+    (#AC(0), SDM Vol. 3A §6.15 Interrupt 17): while it is on (c.ac_on) no
+    segment is flat, so every rd_mem / wr_mem comes here."""
+    if seg_addr_slow(c, s, off, size, write, lin):
+        return RC_FAULT
+    if c.ac_on and (lin[0] & (size - 1)):
+        return raise_exc_err(c, X_AC, 0)
+    if c.dbg_d:
+        dbg_data(c, lin[0], size, write)
+    return 0
+
+cdef void dbg_data(Cpu* c, uint32_t lin, uint32_t size, int write) noexcept nogil:
+    """Data breakpoints (SDM Vol. 3B §17.2.4-17.2.5): an access to
+    [lin, lin+size) overlapping an enabled DRn range of its kind (R/W 01:
+    writes, 11: reads and writes) marks DRn hit; the #DB trap comes after
+    the instruction (slow_checks; a fault of the instruction drops it)."""
+    cdef int n, rw
+    cdef uint32_t dr7 = c.dr[7], ln, a
+    for n in range(4):
+        if not (c.dbg_d >> n) & 1:
+            continue
+        rw = (dr7 >> (16 + 4 * n)) & 3
+        if (rw == 1 and not write) or rw == 2:
+            continue
+        ln = (dr7 >> (18 + 4 * n)) & 3
+        ln = 1 if ln == 0 else (2 if ln == 1 else (8 if ln == 2 else 4))
+        a = c.dr[n] & ~(ln - 1)
+        # overlap of [lin, lin+size) and [a, a+ln) (modulo 2^32)
+        if <uint32_t>(lin - a) < ln or <uint32_t>(a - lin) < size:
+            c.dbg_hit |= 1 << n
+
+cdef void dbg_io(Cpu* c, uint32_t port, uint32_t size) noexcept nogil:
+    """I/O breakpoints (R/W 10 with CR4.DE = 1, SDM Vol. 3B §17.2.4): an
+    in/out whose ports overlap DRn's range marks DRn hit (trap after)."""
+    cdef int n
+    cdef uint32_t dr7 = c.dr[7], ln, a
+    for n in range(4):
+        if not (c.dbg_d >> n) & 1 or ((dr7 >> (16 + 4 * n)) & 3) != 2:
+            continue
+        ln = (dr7 >> (18 + 4 * n)) & 3
+        ln = 1 if ln == 0 else (2 if ln == 1 else (8 if ln == 2 else 4))
+        a = c.dr[n] & 0xFFFF & ~(ln - 1)
+        if <uint32_t>(port - a) < ln or <uint32_t>(a - port) < size:
+            c.dbg_hit |= 1 << n
+
+cdef void dbg_update(Cpu* c) noexcept nogil:
+    """DR7 -> dbg_x (instruction breakpoints: R/W 00) and dbg_d (data
+    breakpoints: R/W 01 or 11; I/O breakpoints: 10 with CR4.DE = 1,
+    else undefined and ignored) for the L/G enabled DR0-DR3."""
+    cdef int n, rw
+    cdef uint32_t dr7 = c.dr[7]
+    c.dbg_x = 0
+    c.dbg_d = 0
+    for n in range(4):
+        if (dr7 >> (2 * n)) & 3:
+            rw = (dr7 >> (16 + 4 * n)) & 3
+            if rw == 0:
+                c.dbg_x |= 1 << n
+            elif rw != 2 or (c.cr4 & 8):
+                c.dbg_d |= 1 << n
+
+cdef int dbg_exec(Cpu* c) noexcept nogil:
+    """Before an instruction executes (it will, the budget has room):
+    EFLAGS.RF suppresses instruction breakpoints for it and is cleared;
+    else an enabled instruction breakpoint at its linear address is a #DB
+    fault (EIP at the instruction, DR6.Bn set; SDM Vol. 3B §17.3.1.1).
+    1 = the fault is raised."""
+    cdef int n, hit = 0
+    cdef uint32_t lin
+    if c.eflags & F_RF:
+        c.eflags &= ~(<uint32_t>F_RF)
+        return 0
+    lin = c.seg[SEG_CS].base + c.eip
+    for n in range(4):
+        if (c.dbg_x >> n) & 1 and c.dr[n] == lin:
+            hit |= 1 << n
+    if hit:
+        c.dr[6] = (c.dr[6] & ~(<uint32_t>0xF)) | hit
+        raise_exc(c, X_DB)
+        return 1
+    return 0
+
+cdef void ac_refresh(Cpu* c, int on) noexcept nogil:
+    """Alignment checking or data breakpoints turn on (no segment is flat:
+    every data access takes seg_addr_chk) or off (flat segments again)."""
+    cdef int k
+    c.slow_mem = on
+    for k in range(6):
+        if on:
+            c.seg[k].flat = 0
+        elif k != SEG_CS:
+            seg_update(&c.seg[k])
+
 cdef inline int rd_mem(Cpu* c, int s, uint32_t off, int size, uint32_t* v) noexcept nogil:
     cdef uint32_t lin
-    if unlikely(seg_addr(c, s, off, size, 0, &lin)):
+    if likely(c.seg[s].flat):
+        lin = off
+    elif unlikely(seg_addr_chk(c, s, off, size, 0, &lin)):
         return RC_FAULT
     if unlikely(mmu_read(&c.m, lin, size, c.user, v)):
         return raise_pf(c)
@@ -456,7 +553,9 @@ cdef inline int rd_mem(Cpu* c, int s, uint32_t off, int size, uint32_t* v) noexc
 
 cdef inline int wr_mem(Cpu* c, int s, uint32_t off, int size, uint32_t v) noexcept nogil:
     cdef uint32_t lin
-    if unlikely(seg_addr(c, s, off, size, 1, &lin)):
+    if likely(c.seg[s].flat):
+        lin = off
+    elif unlikely(seg_addr_chk(c, s, off, size, 1, &lin)):
         return RC_FAULT
     if unlikely(mmu_write(&c.m, lin, size, c.user, v)):
         return raise_pf(c)
@@ -466,6 +565,10 @@ cdef int rd_mem_buf(Cpu* c, int s, uint32_t off, uint32_t n, uint8_t* buf) noexc
     cdef uint32_t lin
     if seg_addr(c, s, off, n, 0, &lin):
         return RC_FAULT
+    if c.ac_on and n == 8 and (lin & 7):
+        return raise_exc_err(c, X_AC, 0)    # quadword (cmpxchg8b): SDM Vol. 3A Table 6-7
+    if c.dbg_d:
+        dbg_data(c, lin, n, 0)
     if mmu_read_buf(&c.m, lin, n, c.user, buf):
         return raise_pf(c)
     return 0
@@ -904,6 +1007,7 @@ cdef int handle_fault(Cpu* c) noexcept nogil:
     cdef uint32_t err = c.exc_err
     cdef int depth = 0
     c.tf_armed = 0              # a faulting instruction is not single-stepped
+    c.dbg_hit = 0               # nor reports its data breakpoints
     while True:
         if vec < 32 and (c.intercept >> vec) & 1:
             c.exc_vector = vec
@@ -963,6 +1067,10 @@ cdef void update_attn(Cpu* c) noexcept nogil:
     cdef uint64_t a = 0xFFFFFFFFFFFFFFFFu
     if c.irq_pending or c.halted or c.tf_armed or c.shadow or (c.eflags & F_TF):
         a = 0
+    elif c.slow_mem or ((c.eflags & F_AC) and (c.cr0 & 0x40000) and c.cpl == 3):
+        a = 0           # alignment checks: slow_checks keeps the segments non-flat
+    elif (c.dr[7] & 0xFF) or c.dbg_x or c.dbg_d or (c.eflags & F_RF):
+        a = 0           # debug registers: checked at every boundary (slow path)
     if c.timer_on and c.timer_next < a:
         a = c.timer_next
     if c.cycle_limit and c.cycle_limit < a:
@@ -1452,12 +1560,20 @@ cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
     """Timer, cycle limit and the interrupt line, between instructions
     (retired: instructions retired so far in this cpu_run).  Returns 0 to go on,
     or an EV_* to leave with."""
-    cdef int r
+    cdef int r, ac
     cdef uint64_t t
     if c.stop_req:
         c.stop_req = 0
         update_attn(c)
         return EV_STOP
+    # alignment checking (CR0.AM, EFLAGS.AC, CPL 3): re-evaluated at every
+    # boundary while it is on or may have changed (attn = 0 then)
+    ac = (c.eflags & F_AC) != 0 and (c.cr0 & 0x40000) != 0 and c.cpl == 3
+    if (c.dr[7] & 0xFF) or c.dbg_x or c.dbg_d:
+        dbg_update(c)
+    c.ac_on = ac
+    if ac or c.dbg_d or c.slow_mem:
+        ac_refresh(c, ac or c.dbg_d != 0)
     if c.shadow:
         # the shadow lasts until one instruction retired after the boundary
         # where it was first seen (sti; X: no interrupt before X)
@@ -1467,14 +1583,20 @@ cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
         elif c.icount + retired != c.shadow_ic:
             c.shadow = 0
             c.shadow_ss = 0
-    if c.tf_armed and c.shadow and c.shadow_ss:
+    if (c.tf_armed or c.dbg_hit) and c.shadow and c.shadow_ss:
         # mov ss / pop ss: the single-step trap waits for the boundary after
         # the next instruction (SDM Vol. 3A §6.8.3)
-        c.tf_armed = TFA_HELD
-    elif c.tf_armed:
-        # single-step trap after the previous instruction (SDM Vol. 3B §17.3.1.4)
+        if c.tf_armed:
+            c.tf_armed = TFA_HELD
+    elif c.tf_armed or c.dbg_hit:
+        # single-step trap after the previous instruction (SDM Vol. 3B
+        # §17.3.1.4) and/or data breakpoints it hit (§17.3.1.2): one #DB
+        if c.tf_armed:
+            c.dr[6] |= 0x4000                   # DR6.BS
+        if c.dbg_hit:
+            c.dr[6] = (c.dr[6] & ~(<uint32_t>0xF)) | c.dbg_hit
         c.tf_armed = 0
-        c.dr[6] |= 0x4000                       # DR6.BS
+        c.dbg_hit = 0
         if (c.intercept >> 1) & 1:
             c.exc_vector = 1
             c.exc_has_err = 0
@@ -1592,6 +1714,17 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 done[0] = r + nf
                 retired[0] = r
                 return EV_HLT
+            if (c.dbg_x or (c.eflags & F_RF)) and r < rb and dbg_exec(c):
+                # instruction breakpoint: #DB fault before it (SDM Vol. 3B §17.3.1.1)
+                nf += 1
+                rb -= 1
+                rc = handle_fault(c)
+                eip = c.eip
+                if rc:
+                    done[0] = r + nf
+                    retired[0] = r
+                    return rc
+                continue
         if unlikely(r >= rb):
             done[0] = r + nf
             retired[0] = r

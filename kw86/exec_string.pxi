@@ -262,7 +262,8 @@ cdef int str_exec(Cpu* c, const Insn* i, int kind) noexcept nogil:
         progress = 1
         # single-stepping (a trap is due after this instruction, attn = 0):
         # one element, then the pause above (SDM Vol. 3B §17.3.1.4, REP)
-        if kind <= STR_STOS and not c.tf_armed:
+        # (alignment checks / data breakpoints, c.slow_mem: element by element too)
+        if kind <= STR_STOS and not c.tf_armed and not c.slow_mem:
             r = rep_chunk(c, i, kind, size, n)
             if r > 0:
                 chunks += 1

@@ -286,6 +286,7 @@ cdef void cr_changed(Cpu* c) noexcept nogil:
     c.m.pse = (c.cr4 >> 4) & 1
     c.m.cr3 = c.cr3
     mmu_flush(&c.m)
+    c.attn = 0          # CR0.AM may have changed: slow_checks looks (ac_refresh)
 
 cdef int write_cr(Cpu* c, int n, uint32_t v) noexcept nogil:
     if n == 0:
@@ -340,6 +341,12 @@ cdef int op_mov_sys(Cpu* c, const Insn* i) noexcept nogil:
             if c.cr4 & 8:       # CR4.DE: DR4/DR5 are #UD
                 return raise_exc(c, X_UD)
             n += 2
+        if c.dr[7] & 0x2000:
+            # DR7.GD: #DB fault before the access, DR6.BD set, GD cleared
+            # for the handler (SDM Vol. 3B §17.2.4, §17.3.1.1)
+            c.dr[7] &= ~(<uint32_t>0x2000)
+            c.dr[6] |= 0x2000
+            return raise_exc(c, X_DB)
         if k1 == OPK_DREG:
             c.gpr[i.ops[0].reg] = c.dr[n]
         else:
@@ -349,6 +356,7 @@ cdef int op_mov_sys(Cpu* c, const Insn* i) noexcept nogil:
             elif n == 7:
                 v = (v & 0xFFFF23FFu) | 0x400
             c.dr[n] = v
+            c.attn = 0      # breakpoints: slow_checks re-reads DR7 (dbg_update)
         return RC_OK
     return raise_exc(c, X_UD)
 
@@ -623,6 +631,8 @@ cdef int io_access(Cpu* c, const Insn* i, uint32_t port, int size, int write, ui
     """Perform an I/O access after io_perm.  Host-hooked ports leave the loop
     (EV_IO) and complete when re-executed with c.io_ready set."""
     port &= 0xFFFF
+    if c.dbg_d:
+        dbg_io(c, port, size)       # I/O breakpoints (trap after the instruction)
     if (c.io_hooked[port >> 3] >> (port & 7)) & 1:
         if write:
             # posted: the instruction completes, then the loop leaves (EV_IO)

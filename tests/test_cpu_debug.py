@@ -236,3 +236,178 @@ def test_cpuid_reports_de_and_dr4_dr5_follow_cr4_de():
     assert c.step() is None and c.get_reg("ecx") == c.get_reg("dr6")
     assert c.step() is None and c.get_reg("cr4") == 8
     assert exc(c.step()) == (6, None)
+
+
+# --- F4: alignment check #AC(0) ---------------------------------------------------
+# SDM Vol. 3A §6.15 Interrupt 17 (Table 6-7): with CR0.AM = 1, EFLAGS.AC = 1
+# and CPL 3, an unaligned data reference (word not at a multiple of 2, dword
+# of 4, quadword of 8) raises #AC with error code 0; nothing is committed.
+
+def _ac_cpu(code, cpl=3, ac=True, am=True, **regs):
+    c = cpu_at(code, cpl=cpl, **regs)
+    c.set_reg("eflags", 0x202 | (0x40000 if ac else 0))
+    if am:
+        c.set_reg("cr0", c.get_reg("cr0") | 0x40000)
+    return c
+
+
+def test_ac_on_misaligned_load_store_push_and_string():
+    cases = [("8b 03", dict(ebx=0x3001)),            # mov eax, [ebx]   dword at +1
+             ("66 8b 03", dict(ebx=0x3003)),         # mov ax, [ebx]    word at odd
+             ("89 03", dict(ebx=0x3002)),            # mov [ebx], eax
+             ("01 03", dict(ebx=0x3002)),            # add [ebx], eax
+             ("50", dict(esp=0x8002)),               # push eax on a misaligned stack
+             ("f3 a5", dict(ecx=4, esi=0x3001, edi=0x4000)),   # rep movsd
+             ("0f c7 0b", dict(ebx=0x3004))]         # cmpxchg8b [ebx] (quadword)
+    for code, regs in cases:
+        c = _ac_cpu(code, **regs)
+        before = {r: c.get_reg(r) for r in ("eax", "ecx", "esi", "edi", "esp")}
+        assert exc(c.step()) == (17, 0), code
+        assert c.get_reg("eip") == 0x1000, code
+        assert {r: c.get_reg(r) for r in before} == before, code
+
+
+def test_ac_off_unless_all_three_conditions():
+    for kw in (dict(ac=False), dict(am=False), dict(cpl=0)):
+        c = _ac_cpu("8b 03 f3 a5", ebx=0x3001, ecx=4, esi=0x3001, edi=0x4001, **kw)
+        assert c.step() is None, kw
+        assert c.step() is None, kw
+    # aligned accesses and byte accesses never fault
+    c = _ac_cpu("8b 03 8a 43 01 66 8b 43 02 50", ebx=0x3000)
+    for _ in range(4):
+        assert c.step() is None
+
+
+def test_popf_turning_ac_on_and_off():
+    # pushfd; or dword [esp], 0x40000; popfd; mov eax,[ebx] -> #AC;
+    # then with AC cleared the same load works (fast path again)
+    c = _ac_cpu("9c 81 0c 24 00 00 04 00 9d 8b 03", ac=False, ebx=0x3001)
+    assert c.machine.run(3).exception is None
+    assert exc(c.step()) == (17, 0) and c.get_reg("eip") == 0x1009
+    c.set_reg("eflags", 0x202)
+    assert c.step() is None and c.get_reg("eip") == 0x100B
+
+
+# --- F5: debug registers DR0-DR3 / DR7 ------------------------------------------
+# SDM Vol. 3B §17.2.4-17.2.5 (DR7 L/G enables, R/W: 00 execute, 01 write,
+# 11 read/write; LEN 00/01/11 = 1/2/4 bytes), §17.3.1.1 (instruction
+# breakpoint: fault before the instruction, EFLAGS.RF suppresses it once),
+# §17.3.1.2 (data breakpoint: trap after the access's instruction, DR6.Bn).
+
+def _dr7(n, rw, ln, g=False):
+    return (1 << (2 * n + (1 if g else 0))) | (rw << (16 + 4 * n)) | (ln << (18 + 4 * n))
+
+
+def test_data_read_write_breakpoint_traps_after_the_instruction():
+    # mov dr0, eax; mov dr7, ecx; mov eax, [ebx]; nop   (the acceptance case)
+    c = cpu_at("0f 23 c0 0f 23 f9 8b 03 90", cpl=0, eax=0x3000, ecx=0xF0001, ebx=0x3000)
+    c.write_mem(0x3000, struct.pack("<I", 0x1234))
+    assert c.step() is None and c.step() is None
+    assert exc(c.step()) == (1, None)
+    assert c.get_reg("eip") == 0x1008 and c.get_reg("eax") == 0x1234
+    assert c.get_reg("dr6") & 0xF == 1
+    assert c.step() is None                      # nop: no access, no trap
+
+
+def test_data_write_breakpoint_ignores_reads_and_checks_overlap():
+    c = cpu_at("8b 03 89 43 fe 89 43 04 90", ebx=0x3000)   # read; write 0x2ffe; write 0x3004
+    c.set_reg("dr1", 0x3000)
+    c.set_reg("dr7", 0x400 | _dr7(1, 1, 1, g=True))        # write, 2 bytes at 0x3000
+    assert c.step() is None                                 # a read: no
+    assert exc(c.step()) == (1, None)                       # 0x2ffe..0x3001 overlaps
+    assert c.get_reg("eip") == 0x1005 and c.get_reg("dr6") & 0xF == 2
+    assert c.step() is None                                 # 0x3004: outside
+
+
+def test_data_breakpoint_in_rep_movsd_traps_after_that_iteration():
+    c = cpu_at("f3 a5 90", ecx=8, esi=0x3000, edi=0x4000)
+    c.set_reg("dr2", 0x4008)
+    c.set_reg("dr7", 0x400 | _dr7(2, 1, 3))
+    r = c.machine.run(100).exception
+    assert exc(r) == (1, None)
+    assert c.get_reg("ecx") == 5 and c.get_reg("edi") == 0x400C
+    assert c.get_reg("eip") == 0x1000 and c.get_reg("dr6") & 0xF == 4
+    assert c.machine.run(100).exception is None
+    assert c.get_reg("ecx") == 0
+
+
+def test_data_breakpoint_and_single_step_are_one_db():
+    c = cpu_at("89 03 90", ebx=0x3000, eflags=0x302)
+    c.set_reg("dr0", 0x3000)
+    c.set_reg("dr7", 0x400 | _dr7(0, 3, 3))
+    assert exc(c.step()) == (1, None)
+    assert c.get_reg("eip") == 0x1002
+    assert c.get_reg("dr6") & 0x400F == 0x4001
+
+
+def test_faulting_instruction_reports_no_data_breakpoint():
+    # add [ebx], eax in a read-only segment: the read hits the breakpoint,
+    # the write faults (#GP): only the fault is reported, and no later #DB
+    c = cpu_at("01 03 90", ebx=0x3000)
+    c.set_segment("ds", 0x23, 0, 0xFFFFFFFF, type=1)      # read-only data
+    c.set_reg("dr0", 0x3000)
+    c.set_reg("dr7", 0x400 | _dr7(0, 3, 0))
+    assert exc(c.step()) == (13, 0) and c.get_reg("eip") == 0x1000
+    c.set_reg("eip", 0x1002)
+    assert c.step() is None                      # nop: nothing pending
+
+
+def test_instruction_breakpoint_faults_before_and_rf_resumes():
+    c = cpu_at("40 40 40 eb fc", eax=0)          # inc eax x3; jmp back to the 2nd inc
+    c.set_reg("dr3", 0x1001)
+    c.set_reg("dr7", 0x400 | _dr7(3, 0, 0))
+    assert c.step() is None                      # inc at 0x1000
+    assert exc(c.step()) == (1, None)            # fault: the 2nd inc has not run
+    assert c.get_reg("eip") == 0x1001 and c.get_reg("eax") == 1
+    assert c.get_reg("dr6") & 0xF == 8
+    c.set_reg("eflags", c.get_reg("eflags") | 0x10000)     # RF: run it once
+    assert c.step() is None and c.get_reg("eax") == 2
+    assert not c.get_reg("eflags") & 0x10000     # RF cleared as it started
+    assert c.step() is None and c.step() is None            # inc, jmp -> 0x1001
+    assert exc(c.step()) == (1, None) and c.get_reg("eip") == 0x1001
+    c.set_reg("dr7", 0x400)                      # disabled: runs freely
+    assert c.machine.run(7).exception is None
+
+
+def test_instruction_breakpoint_through_the_idt_handler_sets_rf():
+    from kw86.testing import make_system, gate, IDT, KCODE, KTEXT, UTEXT
+    m = make_system(cpl=3)
+    m.write(IDT + 8, gate(KCODE, KTEXT + 0x500, 0xE, 0))
+    # #DB handler: inc ebx; or dword [esp+8], RF; iret
+    m.write(KTEXT + 0x500, bytes.fromhex("43 81 4c 24 08 00 00 01 00 cf"))
+    m.write(UTEXT, bytes.fromhex("40 40 40 cc"))
+    m.set_reg("eax", 0)
+    m.set_reg("ebx", 0)
+    m.set_reg("dr0", UTEXT + 1)
+    m.set_reg("dr7", 0x401)
+    r = m.run(100)
+    assert r.exception is not None and r.exception.vector == 3
+    assert m.get_reg("eax") == 3 and m.get_reg("ebx") == 1
+
+
+def test_io_breakpoint_needs_cr4_de():
+    # SDM Vol. 3B §17.2.4: R/W = 10 is an I/O breakpoint when CR4.DE = 1
+    # (undefined, here ignored, when CR4.DE = 0); the #DB is a trap after
+    # the in/out.  Port 0x71 (unhooked, reads all ones), 1 byte at 0x70..0x71.
+    for de in (0, 8):
+        c = cpu_at("66 ba 71 00 ec 90", cpl=0)         # mov dx, 0x71; in al, dx; nop
+        c.set_reg("cr4", de)
+        c.set_reg("dr0", 0x70)
+        c.set_reg("dr7", 0x400 | _dr7(0, 2, 1))        # 2 bytes: ports 0x70-0x71
+        assert c.step() is None
+        r = c.step()
+        if de:
+            assert exc(r) == (1, None) and c.get_reg("eip") == 0x1005
+            assert c.get_reg("dr6") & 0xF == 1
+        else:
+            assert r is None
+
+
+def test_dr7_gd_makes_the_next_debug_register_access_a_db_fault():
+    # SDM Vol. 3B §17.2.4: GD: #DB before any MOV to/from a debug register,
+    # DR6.BD set, GD cleared when the handler is entered
+    c = cpu_at("0f 23 f8 0f 21 c1 90", cpl=0, eax=0x2400)   # mov dr7,eax; mov ecx,dr0
+    assert c.step() is None and c.get_reg("dr7") & 0x2000
+    assert exc(c.step()) == (1, None) and c.get_reg("eip") == 0x1003
+    assert c.get_reg("dr6") & 0x2000 and not c.get_reg("dr7") & 0x2000
+    assert c.step() is None                      # GD is off now: the access runs
