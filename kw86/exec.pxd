@@ -142,7 +142,7 @@ ctypedef struct Cpu:
     uint8_t dbg_x           # DR7: enabled instruction breakpoints (bit n: DRn)
     uint8_t dbg_d           # DR7: enabled data breakpoints (bit n: DRn)
     uint8_t dbg_hit         # data breakpoints hit by the current instruction (#DB trap after it)
-    uint8_t _pad3[1]
+    uint8_t exc_xbp         # the pending #DB is an instruction breakpoint (pushed RF stays 0)
     uint64_t shadow_ic      # retired-instruction count at the shadowed boundary
     SegCache seg[6]         # ES CS SS DS FS GS
     SegCache ldtr           # LDTR (sel + hidden base/limit)

@@ -37,6 +37,8 @@
 #    Fast bulk access (rep strings): seg_addr(c, seg, off, n, write, &lin)
 #    then mmu_host_page(&c.m, lin, write, c.user, &host): a host pointer valid
 #    to the end of that page (code pages are invalidated for writes).
+#    Not while c.slow_mem (alignment checks #AC, data breakpoints: they live
+#    in rd_mem / wr_mem's non-flat path) or c.tf_armed (one element per step).
 # 3. Flags: set them lazily for the common ops:
 #        set_cc(c, CC_ADD, size, dst, src, res)       # CC_* in exec.pxd
 #    or compute them yourself and store with
@@ -527,6 +529,7 @@ cdef int dbg_exec(Cpu* c) noexcept nogil:
     if hit:
         c.dr[6] = (c.dr[6] & ~(<uint32_t>0xF)) | hit
         raise_exc(c, X_DB)
+        c.exc_xbp = 1
         return 1
     return 0
 
@@ -1006,6 +1009,8 @@ cdef int handle_fault(Cpu* c) noexcept nogil:
     cdef int vec = c.exc_vector, has = c.exc_has_err, r, first, second
     cdef uint32_t err = c.exc_err
     cdef int depth = 0
+    cdef int rf = not c.exc_xbp
+    c.exc_xbp = 0
     c.tf_armed = 0              # a faulting instruction is not single-stepped
     c.dbg_hit = 0               # nor reports its data breakpoints
     while True:
@@ -1015,6 +1020,11 @@ cdef int handle_fault(Cpu* c) noexcept nogil:
             c.exc_err = err
             return EV_EXCEPTION
         c.cycles += c.cost_ev[EVC_EXCEPTION]
+        if rf:
+            # the EFLAGS image of a fault has RF = 1, but for an instruction
+            # breakpoint's #DB (SDM Vol. 3B §17.3.1.1): the restarted
+            # instruction does not hit its breakpoint again
+            c.eflags |= F_RF
         r = deliver(c, vec, has, err, 0, 1, c.eip)
         if r == 0:
             return 0

@@ -411,3 +411,23 @@ def test_dr7_gd_makes_the_next_debug_register_access_a_db_fault():
     assert exc(c.step()) == (1, None) and c.get_reg("eip") == 0x1003
     assert c.get_reg("dr6") & 0x2000 and not c.get_reg("dr7") & 0x2000
     assert c.step() is None                      # GD is off now: the access runs
+
+
+def test_fault_after_an_instruction_breakpoint_resumes_without_a_second_db():
+    # SDM Vol. 3B §17.3.1.1: the EFLAGS image of a fault-class exception has
+    # RF = 1 (but for an instruction breakpoint's #DB), so an instruction
+    # that faults after its breakpoint was taken restarts without hitting it
+    from kw86.testing import make_system, gate, IDT, KCODE, KTEXT, UTEXT
+    m = make_system(cpl=3)
+    m.write(IDT + 0, gate(KCODE, KTEXT + 0x600, 0xE, 0))    # #DE: inc ecx; iret
+    m.write(KTEXT + 0x600, bytes.fromhex("41 cf"))
+    m.write(IDT + 8, gate(KCODE, KTEXT + 0x500, 0xE, 0))    # #DB: inc ebx; RF; iret
+    m.write(KTEXT + 0x500, bytes.fromhex("43 81 4c 24 08 00 00 01 00 cf"))
+    m.write(UTEXT, bytes.fromhex("40 f7 f1 40 cc"))           # inc eax; div ecx; inc eax; int3
+    for r, v in dict(eax=0, ebx=0, ecx=0, edx=0).items():
+        m.set_reg(r, v)
+    m.set_reg("dr0", UTEXT + 1)
+    m.set_reg("dr7", 0x401)
+    res = m.run(100)
+    assert res.exception is not None and res.exception.vector == 3
+    assert m.get_reg("ebx") == 1 and m.get_reg("ecx") == 1 and m.get_reg("eax") == 2
