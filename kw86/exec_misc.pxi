@@ -155,6 +155,7 @@ cdef int op_sti(Cpu* c, const Insn* i) noexcept nogil:
         return raise_gp(c, 0)
     if not (c.eflags & F_IF):
         c.shadow = 1                    # no interrupt before the next insn
+        c.shadow_ss = 0                 # (traps are not held by sti's shadow)
         c.attn = 0
     c.eflags |= F_IF
     return RC_OK

@@ -21,6 +21,7 @@ def default_root():
 
 
 def parse_size(s):
+    orig = s
     s = s.strip().lower()
     mult = 1
     for suf, m in (("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30)):
@@ -28,7 +29,17 @@ def parse_size(s):
             mult = m
             s = s.rstrip("ib").rstrip(suf)
             break
-    return int(s) * mult
+    try:
+        n = int(s) * mult
+    except ValueError:
+        raise ValueError(f"invalid size {orig!r}") from None
+    if n <= 0:
+        raise ValueError(f"invalid size {orig!r}")
+    return n
+
+
+MIN_MEMORY = 2 << 20        # locore at 1 MiB, the buffer cache, a process
+MIN_MFS = 64 << 10          # room for the root directory and a few files
 
 
 # kw86.cli passes everything after PROG to the program untouched.
@@ -83,6 +94,7 @@ def run(args):
     from kw86.nbsd.elf import ExecError
     from kw86.nbsd.errors import Errno
     from kw86.nbsd.kernel import Kernel, status_to_exit_code
+    closed = _plug_closed_stdio()
     root = args.root or default_root()
     if not os.path.isdir(root):
         print(f"kw86: no guest root at {root} (build the sysroot or give --root)", file=sys.stderr)
@@ -97,20 +109,50 @@ def run(args):
     env = {"HOME": home, "PATH": DEFAULT_PATH, "SHELL": "/bin/sh", "USER": user,
            "LOGNAME": user, "TERM": os.environ.get("TERM", "vt100")}
     for e in args.env:
-        k, _, v = e.partition("=")
+        k, eq, v = e.partition("=")
+        if not eq or not k:
+            print(f"kw86: -E {e}: expected VAR=VALUE", file=sys.stderr)
+            return 2
         env[k] = v
+    sizes = {}
+    for opt, val, least in (("--memory", args.memory, MIN_MEMORY), ("--mfs", args.mfs, MIN_MFS)):
+        try:
+            sizes[opt] = parse_size(val)
+        except ValueError as e:
+            print(f"kw86: {opt}: {e}", file=sys.stderr)
+            return 2
+        if sizes[opt] < least:
+            print(f"kw86: {opt}: {val} is too small (at least {least >> 10}K)", file=sys.stderr)
+            return 2
+    if args.max_instructions is not None and args.max_instructions <= 0:
+        print(f"kw86: --max-instructions: {args.max_instructions} is not a positive count",
+              file=sys.stderr)
+        return 2
+    mem = sizes["--memory"]
     strace = None
     if args.strace_file:
-        strace = open(args.strace_file, "w")
+        try:
+            strace = open(args.strace_file, "w")
+        except OSError as e:
+            print(f"kw86: --strace-file {args.strace_file}: {e.strerror}", file=sys.stderr)
+            return 2
     elif args.strace:
         strace = sys.stderr
     try:
-        k = Kernel(root, mem_size=parse_size(args.memory), mfs_size=parse_size(args.mfs),
+        k = Kernel(root, mem_size=mem, mfs_size=sizes["--mfs"],
+                   bufcache_bytes=min(4 << 20, (mem // 4) & ~0xfff),
                    binds=args.bind, profile=args.cycles_profile, strace=strace,
                    user=uid_gid, hdd=not args.no_hdd)
     except ValueError as e:
         print(f"kw86: {e}", file=sys.stderr)
         return 2
+    except Errno as e:
+        print(f"kw86: --bind {' '.join(args.bind)}: {abi.errno_text(e.errno)}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"kw86: --memory {args.memory}: too small to boot", file=sys.stderr)
+        return 2
+    k.closed_stdio = closed             # the guest sees them closed (EBADF)
     prog = args.prog
     host_image = None
     if prog.startswith("/"):
@@ -144,10 +186,13 @@ def run(args):
         k.spawn(gpath, argv, envp, kernelware=args.kernelware, cwd=b"/",
                 host_image=host_image)
         try:
-            k.cur.cwd = k.sys.vfs.namei(k.cur, cwd)
-        except Errno:
+            cstack = k.sys.vfs.namei(k.cur, cwd)
+            if cstack[-1][1].type != abi.NBSD_S_IFDIR:
+                raise Errno(abi.ENOTDIR)
+            k.cur.cwd = cstack
+        except Errno as e:
             if args.cwd:
-                print(f"kw86: --cwd {args.cwd}: {abi.errno_text(abi.ENOENT)}", file=sys.stderr)
+                print(f"kw86: --cwd {args.cwd}: {abi.errno_text(e.errno)}", file=sys.stderr)
                 return 2
     except ExecError as e:
         print(f"kw86: {e}", file=sys.stderr)
@@ -155,6 +200,10 @@ def run(args):
     except Errno as e:
         print(f"kw86: {prog}: {abi.errno_text(e.errno)}", file=sys.stderr)
         return 127 if e.errno in (abi.ENOENT, abi.ENOTDIR) else 126
+    except MemoryError:
+        print(f"kw86: {prog}: {abi.errno_text(abi.ENOMEM)} (--memory {args.memory})",
+              file=sys.stderr)
+        return 126
     trace_out = None
     if args.trace:
         from kw86.nbsd.trace import DEFAULT_LIMIT, Tracer
@@ -174,8 +223,9 @@ def run(args):
             trace_out.close()
     dt = time.perf_counter() - t0
     try:
-        sys.stdout.flush()
-    except BrokenPipeError:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
         pass
     if args.stats:
         m = k.m
@@ -183,7 +233,11 @@ def run(args):
         print(f"kw86: {m.instructions} instructions, {m.cycles} cycles "
               f"({guest} executed, {table} kernel-cost table, {disk} disk, {idle} idle), "
               f"syscalls: {k.stats['syscalls_trap']} trap / {k.stats['syscalls_gate']} call, "
-              f"{k.stats['page_faults']} page faults, {dt:.3f} s host, "
+              f"{k.stats['page_faults']} page faults, "
+              + (f"mode switches: {k.stats['switches_to_kernel']} to kernel / "
+                 f"{k.stats['switches_to_user']} to user, "
+                 if k.stats['switches_to_kernel'] or k.stats['switches_to_user'] else "")
+              + f"{dt:.3f} s host, "
               f"{m.instructions / dt / 1e6 if dt else 0:.1f} MIPS", file=sys.stderr)
     if strace not in (None, sys.stderr):
         strace.close()
@@ -192,6 +246,28 @@ def run(args):
         msg = abi.SIGNAL_TEXT.get(sig, f"Signal {sig}")
         print(msg + (" (core dumped)" if status & 0x80 else ""), file=sys.stderr)
     return status_to_exit_code(status)
+
+
+def _plug_closed_stdio():
+    """Host fds 0/1/2 that kw86 was started without: occupy them with
+    /dev/null (so no file kw86 opens lands there and reaches the guest as
+    its stdin/stdout) and return them; the guest gets them closed."""
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(fd)
+    for fd in sorted(closed):
+        nfd = os.open(os.devnull, os.O_RDWR)
+        if nfd != fd:
+            os.dup2(nfd, fd)
+            os.close(nfd)
+    if sys.stdout is None or 1 in closed:
+        sys.stdout = open(os.devnull, "w")
+    if sys.stderr is None or 2 in closed:
+        sys.stderr = open(os.devnull, "w")
+    return closed
 
 
 class _RootCtx:

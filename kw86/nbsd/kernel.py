@@ -284,6 +284,33 @@ class VM:
         c.brk_base, c.brk = self.brk_base, self.brk
         return c
 
+    def make_resident(self, esp):
+        """Before a switch to kernel mode (kernelware.py): no demand paging
+        from now on, every page of every region backed and private (no
+        copy-on-write), and the stack backed as the kernelware exec backs it
+        (256 KiB, and 64 KiB below esp).  MemoryError before any change to
+        the mode if the frames are not there."""
+        need = 0
+        lo = min(abi.USRSTACK - 256 * 1024, ((esp & ~(PAGE - 1)) - 64 * 1024))
+        lo = max(lo, abi.USRSTACK - abi.DFLSSIZ)
+        spans = [(r.start, r.end, r.prot) for r in self.regions if r.kind != "stack"]
+        spans.append((lo, abi.USRSTACK, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE))
+        for s, e, _ in spans:
+            need += sum(1 for va in range(s, e, PAGE) if va not in self.pages)
+        need += len(self.cow)
+        if need > self.boot.frames.nfree() - RESERVE_PAGES:
+            raise MemoryError("no frames to make the process resident")
+        for va in list(self.cow):
+            self._break_cow(va)
+        for s, e, prot in spans:
+            for va in range(s, e, PAGE):
+                if va not in self.pages:
+                    self.map(va, prot)
+                    if not prot & 7:
+                        self.protect(va, prot)      # PROT_NONE stays not present
+        self.prefault = True
+        self.m.flush_tlb()
+
     def read(self, va, n):
         out = b""
         while n:
@@ -422,6 +449,9 @@ class Kernel:
         self.user = user
         self._stats = dict(page_faults=0)
         self.n_trap = self.n_gate = 0   # system calls by path
+        self.n_switch_kernel = self.n_switch_user = 0   # 510/511 (kernelware.py)
+        self.kernelware_loaded = True   # the kernelware module: 510/511 allowed
+        self.kw_policy = None           # optional (p) -> errno: who may switch
         self.frame_refs = {}            # copy-on-write: frame -> extra references
         self._gdt_tls = 0               # the TLS base in the GDT's GUGS descriptor
         self._gdt_fs = 0                # and GUFS's (sysarch I386_SET_FSBASE)
@@ -446,6 +476,8 @@ class Kernel:
         st = self._stats
         st["syscalls_trap"], st["syscalls_gate"] = self.n_trap, self.n_gate
         st["cow_copies"] = self.stats_cow
+        st["switches_to_kernel"] = self.n_switch_kernel
+        st["switches_to_user"] = self.n_switch_user
         return st
 
     # -- time ------------------------------------------------------------------
@@ -468,6 +500,8 @@ class Kernel:
     def _stdio(self, p):
         devfs = self.sys.devfs
         for fd, name in ((0, b"stdin"), (1, b"stdout"), (2, b"stderr")):
+            if fd in getattr(self, "closed_stdio", ()):
+                continue                # closed on the host: closed here (EBADF)
             vp = devfs.nodes[b"tty"]
             f = DevFile(vp, abi.FREAD if fd == 0 else abi.FWRITE, 0)
             f.console_err = fd == 2
@@ -632,9 +666,12 @@ class Kernel:
                     fesp = core.get_gpr(4)
                     p.frame_esp = fesp
                     res = trap.syscall(self.boot, p, fesp)
+                    fesp = p.frame_esp          # 511 may move a short frame
                 if p.fork_child is not None:
                     c = p.fork_child
                     self._finish_fork(p, fesp)
+                    if c.state == "zomb":
+                        p.vforking = False      # killed at birth (out of memory)
                     if p.vforking and res.block is None and not res.error:
                         # vfork: the parent waits (its result already in its
                         # frame) until the child execs or exits, as NetBSD's
@@ -896,6 +933,13 @@ class Kernel:
         the parent's call has completed (_finish_fork)."""
         if len(self.sys.procs) >= MAXPROC:
             raise Errno(abi.EAGAIN)
+        # fork1: no memory for the child's kernel stack, page directory and
+        # tables (and, for a copying fork, its pages) -> EAGAIN, as uvm_fork
+        # failing does; never a host MemoryError
+        need = 8 + len(p.vm.ptables if p.vm is not None else ()) + \
+            (len(p.vm.pages) if p.vm is not None and p.vm.prefault else 0)
+        if self.boot.frames.nfree() < need:
+            raise Errno(abi.EAGAIN)
         pid = self.next_pid
         while pid in self.sys.procs:
             pid += 1
@@ -917,7 +961,16 @@ class Kernel:
 
     def _finish_fork(self, p, fesp):
         c, p.fork_child = p.fork_child, None
-        c.vm = p.vm.copy()
+        try:
+            c.vm = p.vm.copy()
+        except MemoryError:
+            # out of pages half-way (the parent has its pid): the child is
+            # killed as UVM kills on "out of swap"
+            self.sys.stderr.write(f"kw86: pid {c.pid} ({c.comm}), uid {c.cred.ruid} "
+                                  f"killed: out of memory\n")
+            c.vm = None
+            self._exit(c, abi.w_termsig(abi.NBSD_SIGKILL), switch=False)
+            return
         m = self.m
         if fesp >= abi.KERNBASE:                # the frame is on p's kernel stack
             depth = p.kstack - fesp

@@ -76,10 +76,15 @@ def sys_switch_to_kernel_mode(p):
     p.vm.make_resident(uesp)                # MemoryError: ENOMEM, nothing changed
     from kw86.nbsd.signals import _resume_at
     tf["eax"] = tf["edx"] = 0
+    eip = tf["eip"]
     eflags = (tf["eflags"] & _SANE) | abi.PSL_I | abi.PSL_MBO
-    tf.update(trapno=T_KW86_GATE, err=0, cs=abi.KCODE, ss=abi.KDATA, ds=abi.KDATA,
+    tf.update(trapno=T_KW86_GATE, err=0, eip=0, cs=abi.KCODE, ss=abi.KDATA, ds=abi.KDATA,
               es=abi.KDATA, eflags=abi.PSL_I | abi.PSL_MBO)
-    _resume_at(p, tf, tf["eip"], uesp, eflags)        # [eflags][eip] under uesp
+    try:
+        _resume_at(p, tf, eip, uesp, eflags)    # [eflags][eip] just below uesp
+    except BaseException:
+        p.vm.prefault = False               # EFAULT: still a user process
+        raise
     k.boot.write_frame(fesp, tf)
     p.kernelware = True
     p.kw_switches = getattr(p, "kw_switches", 0) + 1

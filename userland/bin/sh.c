@@ -2356,6 +2356,44 @@ static void default_signals(void)
 	signal(SIGTERM, SIG_DFL);
 }
 
+static char *read_file(const char *path);
+
+/*
+ * execve refused `path' with ENOEXEC (no #!, not an executable format): as
+ * POSIX asks, run it as a shell script in this (already forked) shell, with
+ * $0 the command name and the arguments as positional parameters.  A file
+ * with a NUL byte in its first 512 bytes is binary, not a script: errno is
+ * left at ENOEXEC and the caller reports the error as before.
+ */
+static void run_noexec_script(const char *path, char **argv)
+{
+	char head[512], *text;
+	ssize_t n;
+	int fd, i;
+
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0 || (n > 0 && memchr(head, '\0', (size_t)n) != NULL)) {
+		errno = ENOEXEC;
+		return;
+	}
+	if ((text = read_file(path)) == NULL)
+		return;
+	strv_free(&params);
+	for (i = 1; argv[i] != NULL; i++)
+		strv_add(&params, xstrdup(argv[i]));
+	arg0 = argv[0];
+	func_depth = 0;
+	loop_depth = 0;
+	interactive = 0;
+	last_status = 0;
+	run_string(text, 1);
+	fflush(stdout);
+	exit(last_status);
+}
+
 /* Execute a program by name, searching PATH; returns only on error. */
 static void exec_program(char **argv, char **envp)
 {
@@ -2365,6 +2403,8 @@ static void exec_program(char **argv, char **envp)
 
 	if (strchr(argv[0], '/') != NULL) {
 		execve(argv[0], argv, envp);
+		if (errno == ENOEXEC)
+			run_noexec_script(argv[0], argv);
 		if (errno == ENOENT) {
 			shell_error("%s: not found", argv[0], "");
 			_exit(127);
@@ -2391,15 +2431,9 @@ static void exec_program(char **argv, char **envp)
 		execve(b.s, argv, envp);
 		if (errno == ENOEXEC) {
 			/* a script without #!: run it with this shell */
-			char **nv;
-			int n = 0;
-			while (argv[n])
-				n++;
-			nv = xmalloc((size_t)(n + 2) * sizeof(char *));
-			nv[0] = "sh";
-			nv[1] = b.s;
-			memcpy(nv + 2, argv + 1, (size_t)n * sizeof(char *));
-			execve("/bin/sh", nv, envp);
+			run_noexec_script(b.s, argv);
+			shell_error("%s: %s", argv[0], strerror(errno));
+			_exit(126);
 		}
 		if (errno == EACCES)
 			eacces = 1;
@@ -2876,6 +2910,39 @@ static int builtin_kill(int argc, char **argv)
 	return rv;
 }
 
+/*
+ * A builtin's numeric operand: decimal digits only (no sign, no blanks), as
+ * NetBSD's sh takes them.  Anything else is reported as
+ * "sh: NAME: Illegal number: ARG"; returns -1 then.
+ */
+static long builtin_number(const char *name, const char *s)
+{
+	long v = 0;
+	const char *p = s;
+
+	if (*p == '\0')
+		goto bad;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (0x7fffffffL - 9) / 10)
+			goto bad;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+bad:
+	shell_error("%s: Illegal number: %s", name, s);
+	return -1;
+}
+
+/* An error in a special builtin: a non-interactive shell exits with 2. */
+static int special_error(void)
+{
+	if (!interactive) {
+		fflush(stdout);
+		exit(2);
+	}
+	return 2;
+}
+
 static int run_builtin(int argc, char **argv, int *is_builtin)
 {
 	const char *n = argv[0];
@@ -2896,9 +2963,11 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 	if (strcmp(n, "false") == 0)
 		return 1;
 	if (strcmp(n, "exit") == 0) {
-		int st = argc > 1 ? atoi(argv[1]) & 0xff : last_status;
+		long st = last_status;
+		if (argc > 1 && (st = builtin_number(n, argv[1])) < 0)
+			st = 2;
 		fflush(stdout);
-		exit(st);
+		exit((int)(st & 0xff));
 	}
 	if (strcmp(n, "set") == 0) {
 		int i = 1, has_args = 0;
@@ -2940,10 +3009,12 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 		return 0;
 	}
 	if (strcmp(n, "break") == 0 || strcmp(n, "continue") == 0) {
-		int k = argc > 1 ? atoi(argv[1]) : 1;
+		long k = 1;
+		if (argc > 1 && (k = builtin_number(n, argv[1])) < 0)
+			return special_error();
 		if (k < 1) {
-			shell_error("%s: bad number", n, "");
-			return 1;
+			shell_error("%s: Illegal number: %s", n, argv[1]);
+			return special_error();
 		}
 		if (k > loop_depth)
 			k = loop_depth;
@@ -2990,21 +3061,27 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 		return last_status;
 	}
 	if (strcmp(n, "return") == 0) {
-		int st = argc > 1 ? atoi(argv[1]) & 0xff : last_status;
+		long st = last_status;
+		if (argc > 1 && (st = builtin_number(n, argv[1])) < 0)
+			return special_error();
+		st &= 0xff;
 		if (func_depth == 0) {
 			shell_error("return: not in a function", "", "");
 			return 1;
 		}
 		func_return = 1;
-		return st;
+		return (int)st;
 	}
 	if (strcmp(n, "wait") == 0) {
 		/* wait [pid]: for one background job, or all of them */
 		int st = 0, rv = 0;
 		pid_t w;
 		if (argc > 1) {
-			pid_t pid = (pid_t)atol(argv[1]);
+			long lpid = builtin_number(n, argv[1]);
+			pid_t pid = (pid_t)lpid;
 			int k;
+			if (lpid < 0)
+				return 2;
 			for (k = 0; k < ndone_jobs; k++) {
 				if (done_jobs[k].pid == (long)pid) {
 					st = done_jobs[k].status;
@@ -3027,10 +3104,13 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 	if (strcmp(n, "kill") == 0)
 		return builtin_kill(argc, argv);
 	if (strcmp(n, "shift") == 0) {
-		int k = argc > 1 ? atoi(argv[1]) : 1, i;
-		if (k < 0 || k > params.n) {
+		long k = 1;
+		int i;
+		if (argc > 1 && (k = builtin_number(n, argv[1])) < 0)
+			return special_error();
+		if (k > params.n) {
 			shell_error("shift: can't shift that many", "", "");
-			return 1;
+			return special_error();
 		}
 		for (i = 0; i < k; i++)
 			free(params.v[i]);

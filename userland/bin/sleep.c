@@ -29,24 +29,31 @@ int main(int argc, char *argv[])
 		argv++, argc--;
 	if (argc != 2)
 		usage();
+	/*
+	 * NetBSD's sleep: an operand that is not a non-negative decimal number
+	 * ("abc", "-1", "1x", "") is a usage error (exit 1), as is one too
+	 * large for the time type.
+	 */
 	p = argv[1];
 	if (*p == '+')
 		p++;
-	if ((*p < '0' || *p > '9') && *p != '.')
-		errx(1, "invalid time interval: %s", argv[1]);
+	if (*p == '\0' || ((*p < '0' || *p > '9') && *p != '.'))
+		usage();
 	for (; *p >= '0' && *p <= '9'; p++) {
 		secs = secs * 10 + (*p - '0');
 		if (secs > 0x7fffffffLL)
-			errx(1, "invalid time interval: %s", argv[1]);
+			usage();
 	}
 	if (*p == '.') {
+		if ((p == argv[1] || p[-1] == '+') && (p[1] < '0' || p[1] > '9'))
+			usage();
 		for (p++; *p >= '0' && *p <= '9'; p++) {
 			nsec += (*p - '0') * scale;
 			scale /= 10;
 		}
 	}
 	if (*p != '\0')
-		errx(1, "invalid time interval: %s", argv[1]);
+		usage();
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = nsec;
 	while (nanosleep(&ts, &ts) < 0) {

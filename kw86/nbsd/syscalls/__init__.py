@@ -16,7 +16,7 @@ import traceback
 
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
-from kw86.nbsd import signals
+from kw86.nbsd import kernelware, signals
 from kw86.nbsd.syscalls import fs, ident, kern, nb10, poll, vm
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
@@ -227,6 +227,9 @@ ROWS = [
     R(485, "__fstatvfs190", "int fd, struct statvfs *buf, int flags", nb10.sys___fstatvfs190),
     R(478, "___lwp_park60", "clockid_t clock_id, int flags, const struct timespec *ts, "
       "lwpid_t unpark, const void *hint, const void *unparkhint", nb10.sys____lwp_park60),
+    # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
+    R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
+    R(511, "kw86_switch_to_user", "", kernelware.sys_switch_to_user_mode),
 ]
 
 # NetBSD calls kw86 does not implement (yet): named for the ENOSYS report.
@@ -294,7 +297,8 @@ TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
     if _r.name in ("execve", "getcontext", "setcontext", "compat_16___sigreturn14",
-                   "__sigaltstack14", "_lwp_setprivate", "sysarch"):
+                   "__sigaltstack14", "_lwp_setprivate", "sysarch",
+                   "kw86_switch_to_kernel", "kw86_switch_to_user"):
         _r.fast = False
 
 
