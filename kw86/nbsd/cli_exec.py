@@ -153,6 +153,7 @@ def run(args):
         print(f"kw86: --memory {args.memory}: too small to boot", file=sys.stderr)
         return 2
     k.closed_stdio = closed             # the guest sees them closed (EBADF)
+    k.verbose = bool(args.stats)        # machine-internal messages
     prog = args.prog
     host_image = None
     if prog.startswith("/"):

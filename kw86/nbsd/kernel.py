@@ -815,7 +815,20 @@ class Kernel:
             wait = None if not deadlines else \
                 max(0, min(deadlines) - self.m.cycles) / self.m.clock_hz
             if any(self.console in q.wchans for q in sleepers):
-                r, _, _ = select.select([self.console.in_fd], [], [], wait)
+                # the host's SIGINT/SIGTERM/SIGHUP end the wait too
+                irfd = getattr(self, "_idle_rfd", None)
+                if getattr(self, "host_pending", None):
+                    self._deliver_host_signals()
+                    continue
+                fds = [self.console.in_fd] + ([irfd] if irfd is not None else [])
+                r, _, _ = select.select(fds, [], [], wait)
+                if irfd is not None and irfd in r:
+                    try:
+                        os.read(irfd, 64)
+                    except OSError:
+                        pass
+                    self._deliver_host_signals()
+                    continue
                 if r:
                     self._wakeup(self.console)
                     continue
@@ -1090,8 +1103,17 @@ class Kernel:
         hostmap = {signal.SIGINT: abi.NBSD_SIGINT, signal.SIGTERM: abi.NBSD_SIGTERM,
                    signal.SIGHUP: abi.NBSD_SIGHUP}
 
+        irfd, iwfd = os.pipe()          # wakes an idle select in _pick
+        os.set_blocking(irfd, False)
+        os.set_blocking(iwfd, False)
+        self._idle_rfd = irfd
+
         def handler(signum, frame):
             self.host_pending.append(hostmap[signum])
+            try:
+                os.write(iwfd, b"\0")
+            except OSError:
+                pass
         for hs in hostmap:
             olds[hs] = signal.signal(hs, handler)
 
@@ -1120,6 +1142,9 @@ class Kernel:
                 signal.signal(hs, h)
             os.close(rfd)
             os.close(wfd)
+            self._idle_rfd = None
+            os.close(irfd)
+            os.close(iwfd)
         return restore
 
     def _deliver_host_signals(self):
@@ -1164,12 +1189,19 @@ class Kernel:
                 continue
             if r.event in ("hang", "triple_fault", "exception", "task_switch"):
                 q = self.cur
-                self.sys.stderr.write(f"kw86: {q.comm}: machine {r.event}"
-                                      f"{': ' + str(r.exception) if r.exception else ''}\n")
+                # a kernelware's double/triple fault is its own stack
+                # overflow at CPL 0: SIGSEGV, as user mode gets for it
+                segv = q.kernelware and (r.event == "triple_fault" or
+                                         "#DF" in str(r.exception or ""))
+                if not segv or self.sys.strace is not None or getattr(self, "verbose", False):
+                    self.sys.stderr.write(f"kw86: {q.comm}: machine {r.event}"
+                                          f"{': ' + str(r.exception) if r.exception else ''}\n")
+                st = abi.w_termsig(abi.NBSD_SIGSEGV, core=True) if segv else \
+                    abi.w_termsig(abi.NBSD_SIGKILL)
                 if q.pid == 1 or not q.kernelware:
-                    self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
+                    self.final_status = st
                 else:                           # kill that kernelware, carry on
-                    self._exit(q, abi.w_termsig(abi.NBSD_SIGKILL))
+                    self._exit(q, st)
         if self.final_status is None:
             self.sys.stderr.write(f"kw86: {p.comm}: instruction limit reached\n")
             self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)

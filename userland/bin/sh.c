@@ -2569,9 +2569,15 @@ static long long test_int(struct testp *t, const char *s)
 	long long v;
 	while (*s == ' ' || *s == '\t')
 		s++;
+	errno = 0;
 	v = strtoll(s, &end, 10);
+	while (end != s && (*end == ' ' || *end == '\t'))
+		end++;
 	if (end == s || *end != '\0') {
 		shell_error("test: %s: bad number", s, "");
+		t->error = 1;
+	} else if (errno == ERANGE) {
+		shell_error("test: %s: out of range", s, "");
 		t->error = 1;
 	}
 	return v;
@@ -2584,7 +2590,7 @@ static int test_unary(struct testp *t, char op, const char *arg)
 	switch (op) {
 	case 'n': return arg[0] != '\0';
 	case 'z': return arg[0] == '\0';
-	case 't': return isatty(atoi(arg));
+	case 't': return isatty((int)test_int(t, arg));
 	case 'r': return access(arg, R_OK) == 0;
 	case 'w': return access(arg, W_OK) == 0;
 	case 'x': return access(arg, X_OK) == 0;
