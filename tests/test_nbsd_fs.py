@@ -463,7 +463,7 @@ def test_strace_lines(env):
     env.ok("open", "/etc/motd", 0, 0)
     env.err("open", "/nope", 0, 0)
     out = env.sys.strace.getvalue().splitlines()
-    assert 'CALL  open("/etc/motd",0x0,0o0)' in out[0] or 'CALL  open("/etc/motd",0,0o0)' in out[0]
+    assert 'CALL  open("/etc/motd",0x0,0)' in out[0] or 'CALL  open("/etc/motd",0,0)' in out[0]
     assert out[1].endswith("RET   open 0")
     assert out[3].endswith("RET   open -1 errno 2 No such file or directory")
 

@@ -2,6 +2,7 @@
 fds, host signals while idle, bad options, low memory, trailing slashes,
 host device nodes, host scripts, write errors, strace formatting."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,9 +15,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def kw(*argv, **kw_):
     """Run `python -m kw86.cli exec ARGV` in a subprocess; (rc, out, err)."""
-    kw_.setdefault("capture_output", True)
+    if "stdout" not in kw_ and "stderr" not in kw_:
+        kw_.setdefault("capture_output", True)
     kw_.setdefault("timeout", 60)
-    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *argv], cwd=ROOT, **kw_)
+    kw_.setdefault("cwd", ROOT)
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *argv], **kw_)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -93,3 +96,131 @@ def test_host_signal_reaches_guest_waiting_on_stdin(sig, code):
         os.close(w)
     assert pr.returncode == code, err
     assert b"Traceback" not in err
+
+
+# L16 --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def robust():
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import nbsd_env
+    path = nbsd_env.guest_program("robust")
+    if path is None:
+        pytest.skip(nbsd_env.guest_program.why)
+    return os.path.relpath(path, ROOT)
+
+
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]])
+def test_stack_overflow_is_sigsegv_in_both_modes(robust, mode):
+    rc, out, err = kw(*mode, "./" + robust, "recurse")
+    assert rc == 139, err
+    assert b"Segmentation fault" in err and b"machine" not in err and b"Killed" not in err
+
+
+# L14 --------------------------------------------------------------------------------
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_host_write_error_keeps_its_errno():
+    with open("/dev/full", "wb") as full:
+        rc, out, err = kw("/bin/cat", "/etc/passwd", stdout=full, stderr=subprocess.PIPE)
+    assert rc == 1 and b"No space left on device" in err, err
+
+
+# M4 ---------------------------------------------------------------------------------
+@pytest.fixture
+def env(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from nbsd_env import Env
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "d").mkdir()
+    return Env(root)
+
+
+@pytest.mark.parametrize("base", ["/", "/tmp/"])
+def test_trailing_slash_on_rename_link_symlink_target(env, tmp_path, base):
+    from kw86.nbsd import abi
+    fd = env.ok("open", base + "tf", abi.NBSD_O_CREAT | abi.NBSD_O_WRONLY, 0o644)
+    env.ok("close", fd)
+    assert env.err("rename", base + "tf", base + "new/") == abi.ENOTDIR
+    assert env.err("link", base + "tf", base + "new/") == abi.ENOENT
+    assert env.err("symlink", base + "tf", base + "new/") == abi.ENOENT
+    assert env.err("access", base + "new", 0) == abi.ENOENT      # nothing was created
+    env.ok("mkdir", base + "dd/", 0o755)                    # mkdir("x/") works
+    env.ok("rename", base + "dd", base + "de/")             # a directory may be "x/"
+    assert env.err("access", base + "tf/", 0) == abi.ENOTDIR
+
+
+# M7 ---------------------------------------------------------------------------------
+def test_host_device_nodes_show_rdev_and_never_open(tmp_path):
+    d = tmp_path / "devt"
+    d.mkdir()
+    try:
+        os.mknod(d / "hnull", 0o666 | 0o020000, os.makedev(1, 3))
+        os.mknod(d / "big", 0o644 | 0o020000, os.makedev(259, 300))
+    except (PermissionError, OSError):
+        pytest.skip("cannot mknod here")
+    rc, out, err = kw("--bind", f"{d}:/mnt", "/bin/ls", "-l", "/mnt")
+    assert rc == 0 and re.search(rb" 1, +3 .*hnull", out) and b" 259, 300 " in out, out
+    rc, out, err = kw("--bind", f"{d}:/mnt", "/bin/sh", "-c",
+                      "/bin/cat /mnt/hnull; echo x > /mnt/hnull")
+    assert b"internal error" not in err and b"Traceback" not in err
+    assert err.count(b"Device not configured") == 2, err
+
+
+# M8 ---------------------------------------------------------------------------------
+def test_host_script_as_prog_runs_its_guest_interpreter(tmp_path):
+    s = tmp_path / "s.sh"
+    s.write_text("#!/bin/sh\necho script $1\nexit 3\n")
+    s.chmod(0o755)
+    rc, out, err = kw("./s.sh", "arg",
+                      cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert (rc, out) == (3, b"script arg\n"), err
+    rc, out, err = kw("--bind", f"{tmp_path}:/mnt", "./s.sh", "b",
+                      cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert (rc, out) == (3, b"script b\n"), err
+    (tmp_path / "bad.sh").write_text("#!/nonexist/sh\n")
+    rc, out, err = kw("./bad.sh", cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert rc == 127 and err.count(b"\n") == 1, err
+
+
+# M9 ---------------------------------------------------------------------------------
+def _proc_state(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs /proc")
+def test_sigstop_of_every_process_stops_kw86_and_sigcont_resumes():
+    pr = subprocess.Popen([sys.executable, "-m", "kw86.cli", "exec", "/bin/sh", "-c",
+                           "kill -17 $$; echo resumed"], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            if _proc_state(pr.pid) == "T":
+                break
+            time.sleep(0.05)
+        assert _proc_state(pr.pid) == "T"
+        pr.send_signal(signal.SIGCONT)
+        out, err = pr.communicate(timeout=30)
+    finally:
+        if pr.poll() is None:
+            pr.kill()
+            pr.wait()
+    assert (pr.returncode, out) == (0, b"resumed\n"), err
+    assert b"deadlock" not in err
+
+
+# L17 --------------------------------------------------------------------------------
+def test_strace_mode_in_octal_and_ioctl_by_name():
+    rc, out, err = kw("--strace", "/bin/sh", "-c", "ls -l /etc > /tmp/x; cat /tmp/x > /dev/null")
+    assert rc == 0
+    assert b'open("/tmp/x",0x601,0666)' in err, err
+    assert b",0o" not in err
+    assert b"ioctl(1,TIOCGETA," in err
+
+
+def test_kernelware_child_stack_overflow_leaves_its_shell_running(robust):
+    d = os.path.dirname(os.path.join(ROOT, robust))
+    rc, out, err = kw("--bind", f"{d}:/mnt", "--kernelware", "/bin/sh", "-c",
+                      "/mnt/robust recurse; echo $?; /mnt/robust recurse; echo $?")
+    assert (rc, out) == (0, b"139\n139\n"), err
+    assert b"machine" not in err

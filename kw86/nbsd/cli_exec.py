@@ -166,6 +166,16 @@ def run(args):
             print(f"kw86: {prog}: {e.strerror}", file=sys.stderr)
             return 127 if isinstance(e, FileNotFoundError) else 126
         gpath = os.path.basename(prog).encode()
+        if host_image[:2] == b"#!":
+            # a host script: execve's exec_script runs its interpreter (a
+            # guest path), which must read the script by a guest path
+            try:
+                gpath = _stage_script(k, root, args.bind, prog, host_image)
+            except (Errno, OSError) as e:
+                err = e.errno if isinstance(e, Errno) else abi.xlat_errno(e)
+                print(f"kw86: {prog}: {abi.errno_text(err)}", file=sys.stderr)
+                return 126
+            host_image = None
     else:
         gpath = None
         for d in env["PATH"].split(":"):
@@ -219,6 +229,12 @@ def run(args):
     t0 = time.perf_counter()
     try:
         status = k.run(args.max_instructions)
+    except MemoryError:
+        # a path the kernel does not turn into ENOMEM or a kill: still the
+        # guest's problem, not a host traceback
+        print(f"kw86: {prog}: out of guest memory (--memory {args.memory}): killed",
+              file=sys.stderr)
+        status = abi.w_termsig(abi.NBSD_SIGKILL)
     finally:
         if trace_out not in (None, sys.stderr):
             trace_out.close()
@@ -247,6 +263,38 @@ def run(args):
         msg = abi.SIGNAL_TEXT.get(sig, f"Signal {sig}")
         print(msg + (" (core dumped)" if status & 0x80 else ""), file=sys.stderr)
     return status_to_exit_code(status)
+
+
+def _stage_script(k, root, binds, prog, data):
+    """The guest path of host script `prog`: where the root or a --bind
+    shows it, or else a read-only copy in the MFS (/tmp/.kw86-NAME)."""
+    from kw86.nbsd.errors import Errno
+    real = os.path.realpath(prog)
+    views = [(root, "/")]
+    for b in binds:
+        parts = b.split(":")
+        if len(parts) >= 2:
+            views.append((parts[0], parts[1]))
+    for hdir, gdir in views:
+        hdir = os.path.realpath(hdir)
+        if real.startswith(hdir.rstrip("/") + "/"):
+            g = (gdir.rstrip("/") + "/" + os.path.relpath(real, hdir)).encode()
+            try:
+                if k.sys.vfs.lookup(_RootCtx(k), g).type == abi.NBSD_S_IFREG:
+                    return g
+            except Errno:
+                pass
+    from kw86.nbsd.vfs import ROOTCRED
+    name = b".kw86-" + os.path.basename(prog).encode()
+    stack, _, vp = k.sys.vfs.namei(_RootCtx(k), b"/tmp/" + name, False, parent=True)
+    if vp is None:
+        vp = stack[-1][1].create(name, 0o555, ROOTCRED)
+    vp.open(abi.FWRITE)
+    try:
+        k.sys.bufcache.write(vp, 0, data, vp.getsize())
+    finally:
+        vp.close(abi.FWRITE)
+    return b"/tmp/" + name
 
 
 def _plug_closed_stdio():

@@ -787,6 +787,8 @@ class Kernel:
             self.cur = None             # not running: a wakeup must queue it
         while self.final_status is None:        # (pid 1 may die on the way)
             q = self._pick()
+            if q is None and self._stop_host():
+                continue                # kw86 was stopped and continued: SIGCONT sent
             if q is None:
                 self.sys.stderr.write("kw86: deadlock: every process sleeps (or is "
                                       "stopped) with nobody to wake it\n")
@@ -798,6 +800,31 @@ class Kernel:
                 return
             if self._switch_to(q):
                 return
+
+    def _stop_host(self):
+        """Every process is stopped by a signal (or asleep with nothing to
+        wake it): stop kw86 itself, as a native program would stop; on the
+        host's SIGCONT send SIGCONT to the guest's stopped processes.  False
+        when nothing is stopped or kw86 cannot stop (no job control: its
+        process group is orphaned, so nobody could continue it)."""
+        import signal
+        stopped = [q for q in self.sys.procs.values() if q.stopped and q.state != "zomb"]
+        if not stopped or not hasattr(signal, "SIGSTOP"):
+            return False
+        if os.getppid() == 1:
+            self.sys.stderr.write(f"kw86: {stopped[0].comm}: stopped (signal "
+                                  f"{stopped[0].stopsig}) and kw86 cannot stop: no job control\n")
+            return False
+        try:
+            if self.sys.stderr is not None:
+                self.sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), signal.SIGSTOP)
+        for q in stopped:
+            if q.stopped and q.state != "zomb":
+                q.post_signal(abi.NBSD_SIGCONT)
+        return True
 
     def _pick(self):
         """The next runnable process; idles (host select, or the clock jumps)
@@ -1202,6 +1229,11 @@ class Kernel:
                     self.final_status = st
                 else:                           # kill that kernelware, carry on
                     self._exit(q, st)
+                    if self.final_status is None:
+                        # the next process resumes as from a hypercall (the
+                        # fault left eip in the dead kernelware's code)
+                        self.m.set_reg("eip", self.boot.lc["kw86_hcall_return"])
+                        self.m.set_reg("eflags", self.m.get_reg("eflags") & ~0x300)
         if self.final_status is None:
             self.sys.stderr.write(f"kw86: {p.comm}: instruction limit reached\n")
             self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)

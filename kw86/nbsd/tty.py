@@ -11,7 +11,7 @@ import os
 import select
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import EIO, ENOTTY, EPIPE
+from kw86.nbsd.abi import ENOTTY, EPIPE
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.vfs.devfs import Device
 
@@ -50,17 +50,17 @@ class HostConsole(Device):
 
     def write(self, f, data):
         fd = self.err_fd if getattr(f, "console_err", False) else self.out_fd
+        done = 0
         try:
-            done = 0
             while done < len(data):
                 done += os.write(fd, data[done:])
             return done
-        except BrokenPipeError:
-            raise Errno(EPIPE) from None
         except OSError as e:
+            if done:
+                return done                     # a short write, the error comes next
             if e.errno == host_errno.EPIPE:
                 raise Errno(EPIPE) from None
-            raise Errno(EIO) from None
+            raise abi.host_error(e) from None   # ENOSPC, EBADF, EFBIG ... as NetBSD's
 
     def poll(self, events):
         """POLLIN when the host fd has input (select, no wait); POLLOUT always."""

@@ -1625,7 +1625,29 @@ static long long arith_primary(struct arith *a)
 		name = xstrndup(a->p, n);
 		val = var_get(name);
 		a->p += n;
-		v = val ? strtoll(val, NULL, 0) : 0;
+		v = 0;
+		if (val != NULL) {
+			/* the value must be a number itself (blanks and a
+			 * sign allowed; empty is 0): "12abc" is an error */
+			const char *q = val;
+			char *end;
+			while (*q == ' ' || *q == '\t' || *q == '\n')
+				q++;
+			if (*q != '\0') {
+				errno = 0;
+				v = strtoll(q, &end, 0);
+				while (end != q && (*end == ' ' ||
+				    *end == '\t' || *end == '\n'))
+					end++;
+				if (end == q || *end != '\0' || errno == ERANGE) {
+					shell_error("arithmetic expression: %s: "
+					    "Illegal number: %s", name, val);
+					a->error = 2;
+					free(name);
+					return 0;
+				}
+			}
+		}
 		arith_space(a);
 		for (int i = 0; arith_assign_ops[i] != NULL; i++) {
 			size_t k = strlen(arith_assign_ops[i]);
@@ -2231,12 +2253,15 @@ static int heredoc_fd(struct heredoc *h)
 	return fds[0];
 }
 
+static void script_fd_away(int fd);
+
 static int apply_redirs(struct redir *r, struct saved_fd *save, int *nsave)
 {
 	for (; r != NULL; r = r->next) {
 		char *target;
 		int fd = -1, flags = 0;
 
+		script_fd_away(r->fd);
 		if (save != NULL && *nsave < 16) {
 			int c = move_high(r->fd);
 			save[*nsave].fd = r->fd;
@@ -2356,7 +2381,63 @@ static void default_signals(void)
 	signal(SIGTERM, SIG_DFL);
 }
 
-static char *read_file(const char *path);
+/*
+ * A script file is read a block at a time as its commands are needed (as
+ * NetBSD's sh does), not all at once: commands before a syntax error run, a
+ * script that exits early reads no further, and a large one costs no memory.
+ * Its descriptor sits at 10 or above, close-on-exec, and moves out of the
+ * way when a redirection names it.
+ */
+static int script_fd = -1;
+static char script_buf[1024];
+static size_t script_pos, script_len;
+
+static void use_script_fd(int fd)
+{
+	int nfd = fd >= 10 ? fd : fcntl(fd, F_DUPFD, 10);
+
+	if (nfd < 0)
+		nfd = fd;
+	else if (nfd != fd)
+		close(fd);
+	(void)fcntl(nfd, F_SETFD, FD_CLOEXEC);
+	if (script_fd >= 0 && script_fd != nfd)
+		close(script_fd);
+	script_fd = nfd;
+	script_pos = script_len = 0;
+}
+
+/* A redirection is about to replace descriptor `fd'. */
+static void script_fd_away(int fd)
+{
+	int nfd;
+
+	if (script_fd < 0 || fd != script_fd)
+		return;
+	if ((nfd = fcntl(script_fd, F_DUPFD, 10)) >= 0) {
+		(void)fcntl(nfd, F_SETFD, FD_CLOEXEC);
+		close(script_fd);
+		script_fd = nfd;
+	}
+}
+
+/* The script's next byte, or -1 at its end. */
+static int script_getc(void)
+{
+	if (script_pos == script_len) {
+		ssize_t n;
+		while ((n = read(script_fd, script_buf, sizeof(script_buf))) < 0 &&
+		    errno == EINTR)
+			;
+		if (n <= 0)
+			return -1;
+		script_len = (size_t)n;
+		script_pos = 0;
+	}
+	return (unsigned char)script_buf[script_pos++];
+}
+
+static void run_stdin(void);
 
 /*
  * execve refused `path' with ENOEXEC (no #!, not an executable format): as
@@ -2367,20 +2448,20 @@ static char *read_file(const char *path);
  */
 static void run_noexec_script(const char *path, char **argv)
 {
-	char head[512], *text;
+	char head[512];
 	ssize_t n;
 	int fd, i;
 
 	if ((fd = open(path, O_RDONLY)) < 0)
 		return;
 	n = read(fd, head, sizeof(head));
-	close(fd);
-	if (n < 0 || (n > 0 && memchr(head, '\0', (size_t)n) != NULL)) {
+	if (n < 0 || (n > 0 && memchr(head, '\0', (size_t)n) != NULL) ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
 		errno = ENOEXEC;
 		return;
 	}
-	if ((text = read_file(path)) == NULL)
-		return;
+	use_script_fd(fd);
 	strv_free(&params);
 	for (i = 1; argv[i] != NULL; i++)
 		strv_add(&params, xstrdup(argv[i]));
@@ -2389,7 +2470,7 @@ static void run_noexec_script(const char *path, char **argv)
 	loop_depth = 0;
 	interactive = 0;
 	last_status = 0;
-	run_string(text, 1);
+	run_stdin();
 	fflush(stdout);
 	exit(last_status);
 }
@@ -2850,11 +2931,13 @@ static int builtin_kill(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "-l") == 0) {
 		if (argc > 2) {
-			int v = atoi(argv[2]);
-			const char *nm;
+			char *end;
+			long v = strtol(argv[2], &end, 10);
+			const char *nm = NULL;
 			if (v > 128)
 				v -= 128;
-			if ((nm = signal_name(v)) == NULL) {
+			if (argv[2][0] < '0' || argv[2][0] > '9' || *end != '\0' ||
+			    v >= NSIG || (nm = signal_name((int)v)) == NULL) {
 				shell_error("kill: unknown signal %s%s", argv[2], "");
 				return 1;
 			}
@@ -3631,7 +3714,12 @@ static int read_line(struct buf *b)
 	int got = 0;
 
 	for (;;) {
-		n = read(0, &c, 1);
+		if (script_fd >= 0) {
+			int ch = script_getc();
+			n = ch < 0 ? 0 : 1;
+			c = (char)ch;
+		} else
+			n = read(0, &c, 1);
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
@@ -3773,8 +3861,8 @@ int main(int argc, char *argv[])
 		return last_status;
 	}
 	if (i < argc && !force_s) {
-		char *text = read_file(argv[i]);
-		if (text == NULL) {
+		int fd = open(argv[i], O_RDONLY);
+		if (fd < 0) {
 			fprintf(stderr, "sh: cannot open %s: %s\n", argv[i],
 			    errno == ENOENT ? "No such file or directory"
 			    : strerror(errno));
@@ -3784,8 +3872,9 @@ int main(int argc, char *argv[])
 		progname = arg0;
 		for (; i < argc; i++)
 			strv_add(&params, xstrdup(argv[i]));
-		run_string(text, 1);
-		free(text);
+		use_script_fd(fd);
+		interactive = 0;
+		run_stdin();
 		fflush(stdout);
 		return last_status;
 	}

@@ -24,15 +24,18 @@ int main(int argc, char *argv[])
 	long long secs = 0;
 	long nsec = 0, scale = 100000000;
 
-	if (argc == 3 && argv[1][0] == '-' && argv[1][1] == '-' &&
-	    argv[1][2] == '\0')
-		argv++, argc--;
+	/* no options; getopt rejects "-1" as NetBSD's sleep does, and
+	 * takes "--" */
+	while (getopt(argc, argv, "") != -1)
+		usage();
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc != 2)
 		usage();
 	/*
 	 * NetBSD's sleep: an operand that is not a non-negative decimal number
-	 * ("abc", "-1", "1x", "") is a usage error (exit 1), as is one too
-	 * large for the time type.
+	 * ("abc", "1x", "") is a usage error (exit 1); one beyond 2^31-1
+	 * seconds is "requested delay (N) out of range".
 	 */
 	p = argv[1];
 	if (*p == '+')
@@ -42,7 +45,7 @@ int main(int argc, char *argv[])
 	for (; *p >= '0' && *p <= '9'; p++) {
 		secs = secs * 10 + (*p - '0');
 		if (secs > 0x7fffffffLL)
-			usage();
+			errx(1, "requested delay (%s) out of range", argv[1]);
 	}
 	if (*p == '.') {
 		if ((p == argv[1] || p[-1] == '+') && (p[1] < '0' || p[1] > '9'))

@@ -248,6 +248,8 @@ def vn_open(p, path, flags, mode):
         want = (VREAD if fflags & FREAD else 0) | \
             (VWRITE if fflags & FWRITE or flags & abi.NBSD_O_TRUNC else 0)
         access(vp, p.cred, want)
+    if vp.type in (VCHR, abi.NBSD_S_IFBLK) and getattr(vp, "device", None) is None:
+        raise Errno(abi.ENXIO)              # a host device node: no driver here, never the host's
     if vp.type == VCHR:
         shared = vp.device.open(p, fflags)
         if shared is not None:
@@ -353,9 +355,12 @@ def sys_link(p, path, link):
     vp = _lookup(p, path, follow=True)
     if vp.type == VDIR:
         raise Errno(EPERM)
-    stack, name, tvp = _parent(p, link)
+    lpath = _path(p, link)
+    stack, name, tvp = p.sys.vfs.namei(p, lpath, False, parent=True)
     if tvp is not None:
         raise Errno(EEXIST)
+    if lpath.endswith(b"/"):
+        raise Errno(ENOENT)                 # "x/" names a directory: only mkdir makes one
     dvp = stack[-1][1]
     if dvp.mount is not vp.mount:
         raise Errno(EXDEV)
@@ -379,9 +384,12 @@ def sys_unlink(p, path):
 
 def sys_symlink(p, path, link):
     target = _path(p, path)
-    stack, name, vp = _parent(p, link)
+    lpath = _path(p, link)
+    stack, name, vp = p.sys.vfs.namei(p, lpath, False, parent=True)
     if vp is not None:
         raise Errno(EEXIST)
+    if lpath.endswith(b"/"):
+        raise Errno(ENOENT)                 # "x/" names a directory: only mkdir makes one
     dvp = stack[-1][1]
     access(dvp, p.cred, VWRITE)
     dvp.symlink(name, target, 0o777 & ~p.umask, p.cred)
@@ -438,7 +446,10 @@ def sys_rename(p, frm, to):
     fstack, fname, fvp = _parent(p, frm)
     if fvp is None:
         raise Errno(ENOENT)
-    tstack, tname, tvp = _parent(p, to)
+    tpath = _path(p, to)
+    tstack, tname, tvp = p.sys.vfs.namei(p, tpath, False, parent=True)
+    if fvp.type != VDIR and tpath.endswith(b"/"):
+        raise Errno(ENOTDIR)                # a non-directory cannot become "x/"
     fdvp, tdvp = fstack[-1][1], tstack[-1][1]
     if fdvp.mount is not tdvp.mount or fvp.mount is not fdvp.mount or \
             (tvp is not None and tvp.mount is not tdvp.mount):

@@ -142,12 +142,26 @@ class Row:
             if a.kind in ("str", "ptr"):
                 parts.append(f"{v:#x}")
             elif "mode" in a.name or a.name == "newmask":
-                parts.append(f"{v:#o}")
+                parts.append(f"0{v:o}" if v else "0")       # kdump's %#o: 0644
+            elif self.name == "ioctl" and a.name == "com" and v in _ioctl_names():
+                parts.append(_ioctl_names()[v])             # kdump: TIOCGETA
             elif "flags" in a.name or a.name in ("com", "cmd", "how") and v > 9:
                 parts.append(f"{v:#x}")
             else:
                 parts.append(str(v))
         return f"{self.name}({','.join(parts)})"
+
+
+_IOCTL_NAMES = {}
+
+
+def _ioctl_names():
+    """ioctl command -> its name (TIOCGETA, FIONREAD ...), from abi's NBSD_ constants."""
+    if not _IOCTL_NAMES:
+        for k in sorted(dir(abi)):
+            if k.startswith(("NBSD_TIOC", "NBSD_FIO")) and isinstance(getattr(abi, k), int):
+                _IOCTL_NAMES.setdefault(getattr(abi, k), k[5:])
+    return _IOCTL_NAMES
 
 
 def format_result(row, error, rv0, rv1):

@@ -28,9 +28,18 @@ O_DIRPATH = (O_PATH or os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOE
 _HOST_IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def _nbsd_rdev(st):
+    """A host device node's st_rdev in NetBSD's dev_t encoding (sys/types.h
+    makedev: major in bits 8-19, minor's low byte in 0-7, the rest in 20-31)."""
+    if not (hstat.S_ISCHR(st.st_mode) or hstat.S_ISBLK(st.st_mode)):
+        return 0
+    ma, mi = os.major(st.st_rdev), os.minor(st.st_rdev)
+    return ((ma << 8) & 0x000fff00) | ((mi << 12) & 0xfff00000) | (mi & 0xff)
+
+
 def _attr_from_host(st, dev):
     return Attr(mode=abi.xlat_mode_from_host(st.st_mode), ino=st.st_ino, nlink=st.st_nlink,
-                uid=st.st_uid, gid=st.st_gid, rdev=0, size=st.st_size,
+                uid=st.st_uid, gid=st.st_gid, rdev=_nbsd_rdev(st), size=st.st_size,
                 blocks=st.st_blocks, blksize=st.st_blksize or 4096,
                 atime=st.st_atime_ns, mtime=st.st_mtime_ns, ctime=st.st_ctime_ns,
                 # UFS1 has no birth time (reported as 0); use the host's if it has one.
