@@ -3,7 +3,6 @@ segments, moffs, far pointers, relative targets, LOCK, memory-only forms,
 the 15-byte limit, bad input, and never reading past the buffer."""
 import ctypes
 import mmap
-import os
 import sys
 
 import pytest

@@ -8,13 +8,11 @@ kw86 must say #UD.  Where a P6 differs from iced's defaults, DIVERGENCES
 below says so, with the manual's reference; in a disagreement between iced
 and the Intel manual the manual wins.
 """
-import os
 
 import iced_x86 as I
 import pytest
-from hypothesis import given, settings, strategies as st, HealthCheck
+from hypothesis import given, strategies as st
 
-from kw86 import decoder
 from kw86.decoder import IncompleteInstruction, decode
 
 # ---------------------------------------------------------------------------

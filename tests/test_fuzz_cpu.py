@@ -4,7 +4,6 @@ exception.  KW86_FUZZ_N scales the number of cases (CI keeps it small)."""
 
 import os
 import random
-import struct
 
 import pytest
 from hypothesis import given, settings, strategies as st

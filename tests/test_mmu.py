@@ -2,7 +2,6 @@
 §4.7 #PF error codes, §4.8 accessed/dirty), unbacked memory, bounds."""
 
 import itertools
-import struct
 
 import pytest
 

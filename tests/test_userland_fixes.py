@@ -10,7 +10,6 @@
   as NetBSD's tools report them.
 """
 import os
-import stat
 
 import pytest
 
