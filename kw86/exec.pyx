@@ -444,7 +444,9 @@ cdef int seg_addr_slow(Cpu* c, int s, uint32_t off, uint32_t size, int write, ui
     return 0
 
 cdef inline int seg_addr(Cpu* c, int s, uint32_t off, uint32_t size, int write, uint32_t* lin) noexcept nogil:
-    if likely(c.seg[s].flat):
+    # flat, and the access does not wrap past 4 GiB (that is a limit violation:
+    # #GP(0) / #SS(0), SDM Vol. 3A §5.3; seg_addr_slow raises it)
+    if likely(c.seg[s].flat and <uint64_t>off + size <= 0x100000000ULL):
         lin[0] = off
         return 0
     return seg_addr_slow(c, s, off, size, write, lin)
@@ -546,7 +548,7 @@ cdef void ac_refresh(Cpu* c, int on) noexcept nogil:
 
 cdef inline int rd_mem(Cpu* c, int s, uint32_t off, int size, uint32_t* v) noexcept nogil:
     cdef uint32_t lin
-    if likely(c.seg[s].flat):
+    if likely(c.seg[s].flat and <uint64_t>off + <uint32_t>size <= 0x100000000ULL):
         lin = off
     elif unlikely(seg_addr_chk(c, s, off, size, 0, &lin)):
         return RC_FAULT
@@ -556,7 +558,7 @@ cdef inline int rd_mem(Cpu* c, int s, uint32_t off, int size, uint32_t* v) noexc
 
 cdef inline int wr_mem(Cpu* c, int s, uint32_t off, int size, uint32_t v) noexcept nogil:
     cdef uint32_t lin
-    if likely(c.seg[s].flat):
+    if likely(c.seg[s].flat and <uint64_t>off + <uint32_t>size <= 0x100000000ULL):
         lin = off
     elif unlikely(seg_addr_chk(c, s, off, size, 1, &lin)):
         return RC_FAULT

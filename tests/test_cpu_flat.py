@@ -254,3 +254,29 @@ def test_flat_set_reg_rejects_values_wider_than_32_bits():
     c = FlatCPU()
     with pytest.raises(ValueError):
         c.set_reg("eax", 1 << 32)
+
+
+# An access that wraps past 4 GiB exceeds even a flat segment's limit:
+# #GP(0), or #SS(0) for the stack (SDM Vol. 3A §5.3, §6.15 #GP/#SS).
+@pytest.mark.parametrize("code,regs,vector", [
+    ("8b03", {"ebx": 0xFFFFFFFE}, 13),      # mov eax, [ebx]
+    ("8903", {"ebx": 0xFFFFFFFD}, 13),      # mov [ebx], eax
+    ("50", {"esp": 2}, 12),                 # push eax
+])
+def test_flat_access_wrapping_past_4g_faults(code, regs, vector):
+    c = FlatCPU(bits=32, cpl=3)
+    c.write_mem(0x1000, bytes.fromhex(code))
+    c.set_reg("eip", 0x1000)
+    for k, v in regs.items():
+        c.set_reg(k, v)
+    e = c.step()
+    assert e is not None and e.vector == vector and e.error_code == 0
+    assert c.get_reg("eip") == 0x1000
+
+
+def test_flat_access_ending_at_4g_is_fine():
+    c = FlatCPU(bits=32, cpl=3, mem_size=16 << 20)
+    c.write_mem(0x1000, bytes.fromhex("8b03"))      # mov eax, [ebx]
+    c.set_reg("eip", 0x1000)
+    c.set_reg("ebx", 0xFFFFFFFC)                    # the last dword of the 4 GiB space
+    assert c.step() is None
