@@ -9,12 +9,9 @@ import os
 import sys
 import time
 
-import pytest
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from asm.zasm import assemble, compile_c  # noqa: E402
 
-from kw86 import exec as kexec  # noqa: E402
 from kw86.testing import FlatCPU, make_system, UTEXT, KTEXT  # noqa: E402
 
 CODE = 0x1000
@@ -124,12 +121,6 @@ unsigned entry(int *a, int n, unsigned seed) {
 """
 
 
-def needs(*names):
-    missing = [n for n in names if n not in kexec.REGISTERED]
-    if missing:
-        pytest.skip(f"not implemented yet: {missing}")
-
-
 def run_kw86(code):
     cpu = FlatCPU(cpl=0, mem_size=16 << 20)
     cpu.write_mem(CODE, code)
@@ -178,7 +169,6 @@ def test_bench_sieve(benchmark):
 
 
 def test_bench_crc32(benchmark):
-    needs("shr", "movzx", "neg", "not")
     code = assemble(CRC32)
     cpu, mu = compare(benchmark, code, "crc32")
     from unicorn.x86_const import UC_X86_REG_EDX
@@ -190,7 +180,6 @@ def test_bench_copy_byte_loop(benchmark):
 
 
 def test_bench_rep_movsd(benchmark):
-    needs("movsd")
     code = assemble(REP_MOVSD)
     n, dt, cycles, cpu = run_kw86(code)
     udt, mu = run_unicorn(code)
