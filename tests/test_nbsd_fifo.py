@@ -60,7 +60,6 @@ def test_fifo_data_goes_when_all_close(env):
 
 
 def test_writev_blocks_on_a_full_pipe(env):
-    env.p.wpartial = None                               # (the kernel's Process has it)
     fds = env.alloc(8)
     env.ok("pipe2", fds, 0)
     rfd, wfd = struct.unpack("<ii", env.read(fds, 8))

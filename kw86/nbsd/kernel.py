@@ -26,7 +26,7 @@ from kw86.nbsd.elf import (ExecError, build_stack, check_exec_permission, defaul
 from kw86.nbsd.errors import (Errno, Exit, Fault, WouldBlock, add_wakeup_listener,
                               remove_wakeup_listener, wakeup)
 from kw86.nbsd.file import DevFile
-from kw86.nbsd.proc import Proc
+from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
 from kw86.nbsd.signals import sendsig
 from kw86.nbsd.syscalls import TABLE, SysResult, exc_result
 from kw86.nbsd.system import System
@@ -45,10 +45,6 @@ MAXPROC = 160
 DEFAULT_EPOCH_NS = None
 MMAP_TOP = abi.USRSTACK - abi.MAXSSIZ        # mmap placement is top-down below the stack
 RESERVE_PAGES = 64                           # frames kept back for page tables, stacks
-# default actions that terminate (NetBSD sigprop: SA_KILL; SA_CORE adds a core flag)
-SIG_KILL = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 30, 31, 32}
-SIG_CORE = {3, 4, 5, 6, 7, 8, 10, 11, 12, 24, 25}
-SIG_STOP = {abi.NBSD_SIGSTOP, abi.NBSD_SIGTSTP, abi.NBSD_SIGTTIN, abi.NBSD_SIGTTOU}
 TRAP_SIGNAL = {abi.T_DIVIDE: abi.NBSD_SIGFPE, abi.T_ARITHTRAP: abi.NBSD_SIGFPE,
                abi.T_XMM: abi.NBSD_SIGFPE, abi.T_OFLOW: abi.NBSD_SIGFPE,
                abi.T_BOUND: abi.NBSD_SIGSEGV, abi.T_PRIVINFLT: abi.NBSD_SIGILL,
@@ -85,6 +81,8 @@ class VM:
         self.prefault = False           # kernelware: no demand paging (no stack switch)
         self.cow = set()                # pages shared copy-on-write (mapped read-only)
         self.refs = kernel.frame_refs   # frame -> references beyond the first
+        self.heap = None                # the break's region (load_elf)
+        self.inherit_zero = set()       # minherit ZERO/NONE pages: zeroed in a fork child
 
     def region_at(self, va):
         for r in self.regions:
@@ -253,7 +251,7 @@ class VM:
         c = VM(self.k)
         c.prefault = self.prefault
         refs, read_u32, write_u32 = self.refs, self.m.read_u32, self.m.write_u32
-        zero = getattr(self, "inherit_zero", None)
+        zero = self.inherit_zero
         if zero:
             c.inherit_zero = set(zero)
         for va, pa in self.pages.items():
@@ -337,87 +335,6 @@ class VM:
         self.regions = []
 
 
-class Process(Proc):
-    def __init__(self, kernel, **kw):
-        super().__init__(kernel.sys, **kw)
-        self.kernel = kernel
-        self.vm = None
-        self.kernelware = False
-        self.kstack = kernel.boot.new_kstack()
-        self.sigacts = {}               # sig -> (handler, mask, flags, tramp): recorded
-        self.sigmask = 0
-        self.mem = MachineUserMem(kernel.m, fault=self._fault, charge=kernel.charge_copy)
-        self.state = "run"              # run, sleep, zomb (new: being forked)
-        self.wchans = ()
-        self.deadline = None
-        self.saved_esp = None
-        self.frame_esp = None
-        self.fork_child = None
-        self.want_resched = False
-        self.ticks = 0
-        self.status = None
-        self.stopped = False            # job control: stopped by stopsig
-        self.stopsig = 0
-        self.stop_reported = self.cont_reported = True      # wait4 WUNTRACED/WCONTINUED
-        self.blocked = None             # (frame, gate return) of a sleeping call
-        self.wpartial = None            # (call key, bytes written) of a blocked write
-        self.oldmask = None             # sigsuspend: the mask to restore
-        self.vforking = False           # in __vfork14: sleep once the child exists
-        self.vfork_parent = None        # the vfork parent waiting for our exec/exit
-
-    def _fault(self, va, write):
-        try:
-            return self.vm is not None and self.vm.fault(va, write)
-        except MemoryError:
-            raise Errno(abi.ENOMEM) from None   # the kernel's copy needed a page
-
-    def post_signal(self, sig):
-        super().post_signal(sig)
-        k = self.kernel
-        # job control (NetBSD kpsignal2): SIGCONT discards pending stops and
-        # continues a stopped process (even if SIGCONT is caught or masked);
-        # a stop signal discards a pending SIGCONT
-        if sig == abi.NBSD_SIGCONT:
-            self.siglist = [s for s in self.siglist if s not in SIG_STOP]
-            act = self.sigacts.get(sig)
-            if act is None or act[0] in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN):
-                self.siglist = [s for s in self.siglist if s != sig]   # its action is done
-            if self.stopped:
-                k._continue(self)
-            return
-        if sig in SIG_STOP:
-            self.siglist = [s for s in self.siglist if s != abi.NBSD_SIGCONT]
-        if self.stopped:
-            if sig == abi.NBSD_SIGKILL:
-                k._continue(self)               # to die
-            return
-        if self.state != "sleep":
-            return
-        if self.sigmask & abi.sigbit(sig) and sig != abi.NBSD_SIGKILL:
-            return                              # stays pending
-        act = self.sigacts.get(sig)
-        handler = abi.NBSD_SIG_DFL if act is None else act[0]
-        if handler == abi.NBSD_SIG_DFL:
-            if sig in SIG_KILL or sig in SIG_STOP:
-                self.kernel._setrun(self)      # a fatal or stop signal ends the sleep
-            return
-        if handler == abi.NBSD_SIG_IGN:
-            return
-        # A caught signal ends the sleep (NetBSD tsleep with PCATCH): the call
-        # returns EINTR after the handler, or is restarted with SA_RESTART;
-        # a write that already moved data returns its count; sigsuspend
-        # always returns EINTR.
-        if self.blocked is not None:
-            wp = self.wpartial
-            if wp is not None and wp[1]:
-                self.wpartial = None
-                trap.interrupt(self, wp[1])
-            elif not act[2] & abi.NBSD_SA_RESTART or self.oldmask is not None:
-                self.wpartial = None
-                trap.interrupt(self)
-        self.kernel._setrun(self)
-
-
 class Kernel:
     """Boot the NetBSD personality on a fresh Machine."""
 
@@ -464,6 +381,10 @@ class Kernel:
         self.tracer = None              # --trace (trace.Tracer)
         self.next_pid = 2
         self.final_status = None
+        self.closed_stdio = ()          # host fds 0-2 kw86 was started without (cli_exec)
+        self.verbose = False            # report a kernelware's machine fault too
+        self.host_pending = []          # host signals not yet posted to the guest
+        self._idle_rfd = None           # the pipe the host signal handler writes to
         add_wakeup_listener(self._wakeup)
         self.m.set_port_handler(HCALL_PORT, write=self._hcall, free=True)
         self.hz = hz                    # the timer (NetBSD: 100) and the round-robin
@@ -500,7 +421,7 @@ class Kernel:
     def _stdio(self, p):
         devfs = self.sys.devfs
         for fd, name in ((0, b"stdin"), (1, b"stdout"), (2, b"stderr")):
-            if fd in getattr(self, "closed_stdio", ()):
+            if fd in self.closed_stdio:
                 continue                # closed on the host: closed here (EBADF)
             vp = devfs.nodes[b"tty"]
             f = DevFile(vp, abi.FREAD if fd == 0 else abi.FWRITE, 0)
@@ -509,7 +430,7 @@ class Kernel:
 
     def spawn(self, path, argv, envp, kernelware=False, cwd=b"/", host_image=None):
         """Create pid 1 running `path` (a guest path; or host_image bytes)."""
-        p = Process(self, pid=1, ppid=0, comm=os.path.basename(path.decode("latin-1"))[:16])
+        p = Proc(self.sys, kernel=self, pid=1, ppid=0, comm=os.path.basename(path.decode("latin-1"))[:16])
         if self.user is not None:
             p.cred = Cred(self.user[0], self.user[1])
         self._stdio(p)
@@ -843,8 +764,8 @@ class Kernel:
                 max(0, min(deadlines) - self.m.cycles) / self.m.clock_hz
             if any(self.console in q.wchans for q in sleepers):
                 # the host's SIGINT/SIGTERM/SIGHUP end the wait too
-                irfd = getattr(self, "_idle_rfd", None)
-                if getattr(self, "host_pending", None):
+                irfd = self._idle_rfd
+                if self.host_pending:
                     self._deliver_host_signals()
                     continue
                 fds = [self.console.in_fd] + ([irfd] if irfd is not None else [])
@@ -872,7 +793,7 @@ class Kernel:
         reloads %gs and %fs from the GDT."""
         if self._gdt_tls != q.tls_base:
             self.load_gs(q)
-        if self._gdt_fs != getattr(q, "fs_base", 0):
+        if self._gdt_fs != q.fs_base:
             self.load_fs(q)
 
     def _write_user_desc(self, sel, base):
@@ -884,7 +805,7 @@ class Kernel:
         self._gdt_tls = q.tls_base
 
     def load_fs(self, q):
-        base = getattr(q, "fs_base", 0)
+        base = q.fs_base
         self._write_user_desc(abi.GUFS_SEL, base)
         self._gdt_fs = base
 
@@ -984,16 +905,16 @@ class Kernel:
         while pid in self.sys.procs:
             pid += 1
         self.next_pid = pid + 1
-        c = Process(self, pid=pid, ppid=p.pid, comm=p.comm, cred=p.cred.copy(),
+        c = Proc(self.sys, kernel=self, pid=pid, ppid=p.pid, comm=p.comm, cred=p.cred.copy(),
                     cwd=list(p.cwd), root=list(p.root), fdt=p.fdt.fork(), umask=p.umask)
         c.pgid, c.sid, c.login = p.pgid, p.sid, p.login
         c.sigacts = dict(p.sigacts)
         c.sigmask = p.sigmask
-        c.sigstk = getattr(p, "sigstk", None)
+        c.sigstk = p.sigstk
         c.kernelware = p.kernelware
         c.rlimits = {k: list(v) for k, v in p.rlimits.items()}
         c.tls_base = p.tls_base                 # the child's LWP inherits its TCB
-        c.fs_base = getattr(p, "fs_base", 0)
+        c.fs_base = p.fs_base
         c.state = "new"
         self.sys.procs[pid] = c
         p.fork_child = c
@@ -1031,7 +952,7 @@ class Kernel:
 
     def _vfork_done(self, p):
         """A vfork child exec'd or exited: its parent may run again."""
-        if getattr(p, "vfork_parent", None) is not None:
+        if p.vfork_parent is not None:
             p.vfork_parent = None
             wakeup(("vfork", p.pid))
 
@@ -1220,7 +1141,7 @@ class Kernel:
                 # overflow at CPL 0: SIGSEGV, as user mode gets for it
                 segv = q.kernelware and (r.event == "triple_fault" or
                                          "#DF" in str(r.exception or ""))
-                if not segv or self.sys.strace is not None or getattr(self, "verbose", False):
+                if not segv or self.sys.strace is not None or self.verbose:
                     self.sys.stderr.write(f"kw86: {q.comm}: machine {r.event}"
                                           f"{': ' + str(r.exception) if r.exception else ''}\n")
                 st = abi.w_termsig(abi.NBSD_SIGSEGV, core=True) if segv else \

@@ -53,9 +53,9 @@ def _mode_of(tf):
 
 def _check_permission(p):
     k = p.kernel
-    if not getattr(k, "kernelware_loaded", True):
+    if not k.kernelware_loaded:
         raise Errno(abi.EPERM)
-    policy = getattr(k, "kw_policy", None)
+    policy = k.kw_policy
     if policy is not None:
         err = policy(p)
         if err:
@@ -64,7 +64,7 @@ def _check_permission(p):
 
 def sys_switch_to_kernel_mode(p):
     """510: continue at CPL 0 (CS KCODE, SS/DS/ES KDATA, FS/GS the user's)."""
-    k = getattr(p, "kernel", None)
+    k = p.kernel
     if k is None or p.frame_esp is None:
         raise Errno(abi.ENOSYS)             # no machine (the table-only tests)
     fesp = p.frame_esp
@@ -87,14 +87,14 @@ def sys_switch_to_kernel_mode(p):
         raise
     k.boot.write_frame(fesp, tf)
     p.kernelware = True
-    p.kw_switches = getattr(p, "kw_switches", 0) + 1
+    p.kw_switches += 1
     k.n_switch_kernel += 1
     raise Errno(abi.EJUSTRETURN)
 
 
 def sys_switch_to_user_mode(p):
     """511: continue at CPL 3 (CS LUCODE, SS/DS/ES LUDATA, FS/GS the user TLS)."""
-    k = getattr(p, "kernel", None)
+    k = p.kernel
     if k is None or p.frame_esp is None:
         raise Errno(abi.ENOSYS)
     fesp = p.frame_esp
@@ -122,6 +122,6 @@ def sys_switch_to_user_mode(p):
         p.frame_esp = nfesp
     p.vm.prefault = False                   # demand paging again
     p.kernelware = False
-    p.kw_switches = getattr(p, "kw_switches", 0) + 1
+    p.kw_switches += 1
     k.n_switch_user += 1
     raise Errno(abi.EJUSTRETURN)

@@ -74,14 +74,14 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     top = fesp if short else ctx["esp"]
     # sigaltstack: SA_ONSTACK handlers run on the alternate stack unless the
     # process is already on it
-    ss_sp, ss_size, ss_flags = getattr(p, "sigstk", None) or (0, 0, abi.NBSD_SS_DISABLE)
+    ss_sp, ss_size, ss_flags = p.sigstk or (0, 0, abi.NBSD_SS_DISABLE)
     onstack = not ss_flags & abi.NBSD_SS_DISABLE and ss_sp <= ctx["esp"] < ss_sp + ss_size
     if flags & abi.NBSD_SA_ONSTACK and not ss_flags & abi.NBSD_SS_DISABLE and not onstack:
         top, onstack = ss_sp + ss_size, True
     stack = (ss_sp, ss_size, ss_flags | (abi.NBSD_SS_ONSTACK if onstack else 0))
     # sigsuspend(2): the handler's context carries the mask from before the call
     saved_mask = p.sigmask
-    if getattr(p, "oldmask", None) is not None:
+    if p.oldmask is not None:
         saved_mask, p.oldmask = p.oldmask, None
     if not tramp:
         # the sigcontext ABI (1.5's __sigaction14, or a NULL trampoline):
@@ -133,7 +133,7 @@ def sigcode_addr(p):
     """Where the process's copy of SIGCODE is: below ps_strings for a 1.x
     program (exec put it there), else a read-only page mapped on first use
     (as NetBSD maps its emulation's sigcode object)."""
-    a = getattr(p, "sigcode", 0)
+    a = p.sigcode
     if a:
         return a
     vm = p.vm
@@ -149,7 +149,7 @@ def sys___sigaction14(p, signum, nsa, osa):
     """compat_16___sigaction14 (291, 1.5's sigaction): handlers get the
     sigcontext frame through the kernel's sigcode."""
     from kw86.nbsd.syscalls.vm import sys___sigaction_sigtramp
-    if nsa and getattr(p, "kernel", None) is not None:
+    if nsa and p.kernel is not None:
         sigcode_addr(p)                         # mapped now, not at delivery
     return sys___sigaction_sigtramp(p, signum, nsa, osa, 0, 0)
 
@@ -195,7 +195,7 @@ def sys___sigreturn14(p, scp):
 def sys___sigaltstack14(p, nss, oss):
     """sigaltstack(2): (ss_sp, ss_size, ss_flags); "on it" is computed from
     the stack pointer of the call."""
-    cur = getattr(p, "sigstk", None) or (0, 0, abi.NBSD_SS_DISABLE)
+    cur = p.sigstk or (0, 0, abi.NBSD_SS_DISABLE)
     k = p.kernel
     tf = k.boot.read_frame(p.frame_esp)
     sp = context_of(p, tf)["esp"]

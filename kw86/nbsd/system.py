@@ -88,6 +88,12 @@ class System:
         self._rng = random.Random(seed)
         self.warned = set()             # syscall names already reported ENOSYS
         self.stderr = sys.stderr
+        self.procs = {}                 # pid -> proc.Proc (the kernel's; tests may add)
+        self.kernel = None              # the Kernel over a machine, or None (tests)
+        self.strict = False             # tests: a handler's internal error raises
+        self.domainname = ""
+        self.fifos = {}                 # vnode key -> the pipe of a FIFO (syscalls/fs.py)
+        self.fifo_pending = {}          # pid -> a FIFO open in progress
 
     def kcharge(self, cycles):
         """Charge kernel work from the kernel-cost table (counted apart)."""

@@ -327,7 +327,7 @@ class SysResult:
 
 
 def _strace(p, line):
-    out = getattr(p.sys, "strace", None)
+    out = p.sys.strace
     if out is not None:
         out.write(f"{p.pid:6d} {p.comm[:8]:<8s} {line}\n")
 
@@ -359,7 +359,7 @@ def exc_result(p, row, e, res):
     elif isinstance(e, OSError):            # a host error a handler did not map
         res.error = abi.xlat_errno(e)
     elif isinstance(e, Exception):          # a kernel bug: report, never crash the host
-        if getattr(p.sys, "strict", False):
+        if p.sys.strict:
             raise e
         p.sys.stderr.write(f"kw86: internal error in syscall {row.num} ({row.name}):\n")
         if os.environ.get("KW86_DEBUG"):

@@ -100,7 +100,7 @@ def do_write(p, f, buf, n, off=None, segs=None):
     # restarted call goes on from there (a signal then returns the count).
     # writev is one write of its whole vector.
     key = (id(f), buf, n) if segs is None else (id(f), "v", tuple(segs))
-    wp = getattr(p, "wpartial", None)
+    wp = p.wpartial
     if wp is not None:
         p.wpartial = None
         if wp[0] == key:
@@ -113,7 +113,7 @@ def do_write(p, f, buf, n, off=None, segs=None):
             try:
                 k = f.write(p, data) if off is None else f.pwrite(p, data, off + total)
             except (WouldBlock, Errno) as e:
-                if total and isinstance(e, WouldBlock) and hasattr(p, "wpartial"):
+                if total and isinstance(e, WouldBlock):
                     p.wpartial = (key, total)
                     raise
                 if total and (isinstance(e, WouldBlock) or e.errno == abi.EAGAIN):
@@ -275,8 +275,8 @@ def fifo_open(p, vp, fflags, flags):
     from kw86.nbsd.errors import wakeup
     from kw86.nbsd.file import FifoFile, Pipe
     sysm = p.sys
-    reg = sysm.__dict__.setdefault("fifos", {})
-    pend = sysm.__dict__.setdefault("fifo_pending", {})     # pid -> (key, pipe, rd, wr, gens)
+    reg = sysm.fifos
+    pend = sysm.fifo_pending     # pid -> (key, pipe, rd, wr, gens)
     try:
         key = vp.cache_key
     except (NotImplementedError, AttributeError):
@@ -285,7 +285,7 @@ def fifo_open(p, vp, fflags, flags):
     for pid, (k, pp, r, w, _g) in list(pend.items()):       # openers that went away
         q = procs.get(pid)
         if pid != p.pid and (q is None or q.state == "zomb" or
-                             getattr(q, "fifo_wait", None) != k):
+                             q.fifo_wait != k):
             del pend[pid]
             pp.readers -= r
             pp.writers -= w

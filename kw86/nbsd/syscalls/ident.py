@@ -125,8 +125,7 @@ def sys_getpgrp(p):
 def _find(p, pid):
     if pid == 0 or pid == p.pid:
         return p
-    procs = getattr(p.sys, "procs", None)
-    q = procs.get(pid) if procs else None
+    q = p.sys.procs.get(pid)
     if q is None:
         raise Errno(ESRCH)
     return q
@@ -179,9 +178,9 @@ def _clock(p, clock_id):
     if clock_id == CLOCK_REALTIME:
         return now
     if clock_id == CLOCK_MONOTONIC:
-        return now - getattr(p.sys, "boottime", 0)
+        return now - p.sys.boottime
     if clock_id in (CLOCK_VIRTUAL, CLOCK_PROF):
-        return getattr(p, "cpu_ns", 0)
+        return p.cpu_ns
     raise Errno(EINVAL)
 
 

@@ -57,7 +57,7 @@ USER_INTS = {2: 99, 3: 2048, 4: 99, 5: 1000, 6: 2, 7: 32, 8: 2048, 9: 255,
 def sysctl_value(p, mib):
     """bytes for a leaf node, or raise Errno (ENOENT for an unknown node)."""
     s = p.sys
-    info = getattr(s, "sysinfo", {})
+    info = s.sysinfo
     if len(mib) == 2 and mib[0] == abi.CTL_KERN:
         n = mib[1]
         if n == abi.KERN_OSTYPE:
@@ -69,21 +69,21 @@ def sysctl_value(p, mib):
         if n == abi.KERN_VERSION:
             return _str(info.get("version", "NetBSD 10.0 (KW86) #0: kw86 emulated kernel\n"))
         if n == abi.KERN_HOSTNAME:
-            return _str(getattr(s, "hostname", "kw86"))
+            return _str(s.hostname)
         if n == abi.KERN_ARGMAX:
             return _int(abi.ARG_MAX)
         if n == abi.KERN_CLOCKRATE:
             # struct clockinfo {hz, tick, tickadj, stathz, profhz}
             return struct.pack("<5i", 100, 10000, 40, 100, 100)
         if n == KERN_BOOTTIME:
-            sec, ns = abi.ns_split(getattr(s, "boottime", 0))
+            sec, ns = abi.ns_split(s.boottime)
             return abi.pack_timespec(sec, ns)
         if n == abi.KERN_ARND:
             raise Errno(EINVAL)                  # handled by the caller (size-driven)
         if n in KERN_INTS:
             return _int(KERN_INTS[n])
         if n == KERN_DOMAINNAME:
-            return _str(getattr(s, "domainname", ""))
+            return _str(s.domainname)
         if n == KERN_URND:
             return s.random_bytes(4)
     if len(mib) == 2 and mib[0] == abi.CTL_HW:
@@ -199,7 +199,7 @@ RUSAGE_SELF, RUSAGE_CHILDREN = 0, -1
 def _getrusage(p, who, rusage, abiv):
     if who not in (RUSAGE_SELF, RUSAGE_CHILDREN):
         raise Errno(EINVAL)
-    ns = getattr(p, "cpu_ns", 0) if who == RUSAGE_SELF else getattr(p, "child_cpu_ns", 0)
+    ns = p.cpu_ns if who == RUSAGE_SELF else p.child_cpu_ns
     us = ns // 1000
     p.mem.copyout(rusage, abi.pack_rusage(us, 0, abi=abiv))
 
@@ -221,18 +221,18 @@ def sys_getpriority(p, which, who):
     if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
         raise Errno(EINVAL)
     if which == PRIO_PROCESS and who not in (0, p.pid):
-        procs = getattr(p.sys, "procs", None) or {}
-        if who not in procs:
+        q = p.sys.procs.get(who)
+        if q is None or q.state == "zomb":
             raise Errno(ESRCH)
-        return procs[who].nice
-    return getattr(p, "nice", 0)
+        return q.nice
+    return p.nice
 
 
 def sys_setpriority(p, which, who, prio):
     if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
         raise Errno(EINVAL)
     prio = max(-20, min(20, prio))
-    if prio < getattr(p, "nice", 0) and p.cred.euid != 0:
+    if prio < p.nice and p.cred.euid != 0:
         raise Errno(abi.EACCES)
     p.nice = prio
 

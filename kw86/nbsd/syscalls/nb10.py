@@ -38,14 +38,14 @@ LWPCTL_FEATURE_CURCPU, LWPCTL_FEATURE_PCTR = 1, 2
 def set_fsbase(p, base):
     """The GUFS descriptor's base (%fs), like _lwp_setprivate for %gs."""
     p.fs_base = base & 0xffffffff
-    k = getattr(p, "kernel", None)
+    k = p.kernel
     if k is not None:
         k.load_fs(p)
 
 
 def sys_sysarch(p, op, parms):
     if op in (I386_GET_GSBASE, I386_GET_FSBASE):
-        v = p.tls_base if op == I386_GET_GSBASE else getattr(p, "fs_base", 0)
+        v = p.tls_base if op == I386_GET_GSBASE else p.fs_base
         p.mem.copyout(parms, struct.pack("<I", v & 0xffffffff))
         return 0
     if op in (I386_SET_GSBASE, I386_SET_FSBASE):
@@ -127,7 +127,7 @@ def sys____lwp_park60(p, clock_id, flags, ts, unpark, hint, unparkhint):
         raise Errno(ESRCH)
     if unpark == LID:
         p.lwp_unparked = True
-    if getattr(p, "lwp_unparked", False):
+    if p.lwp_unparked:
         p.lwp_unparked = False
         raise Errno(EALREADY)
     tmo = None
@@ -152,7 +152,7 @@ def sys__lwp_setname(p, target, name):
 
 def sys__lwp_getname(p, target, name, length):
     _self(p, target)
-    s = getattr(p, "lwp_name", b"")
+    s = p.lwp_name
     if length:
         out = s[:length - 1] + b"\0"
         p.mem.copyout(name, out)
@@ -162,7 +162,7 @@ def sys__lwp_ctl(p, features, address):
     """The lwpctl block (lc_curcpu, lc_pctr) in a page of the process."""
     if features & ~(LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR):
         raise Errno(abi.ENODEV)
-    va = getattr(p, "lwpctl_va", 0)
+    va = p.lwpctl_va
     if not va:
         m = vm._vm(p)
         va = m.find_space(abi.PAGE_SIZE)
@@ -191,10 +191,10 @@ def sys_minherit(p, addr, length, inherit):
                        MAP_INHERIT_DONATE_COPY, MAP_INHERIT_ZERO):
         raise Errno(EINVAL)
     start, end = _range(p, addr, length)
-    v = getattr(p, "vm", None)
+    v = p.vm
     if v is None:
         return 0
-    inh = v.__dict__.setdefault("inherit_zero", set())
+    inh = v.inherit_zero
     for va in range(start, end, abi.PAGE_SIZE):
         if v.region_at(va) is None:
             raise Errno(abi.ENOMEM)
@@ -211,7 +211,7 @@ def sys___msync13(p, addr, length, flags):
     if flags & ~7 or (flags & 1 and flags & 4):
         raise Errno(EINVAL)
     start, end = _range(p, addr, length)
-    v = getattr(p, "vm", None)
+    v = p.vm
     if v is not None and any(v.region_at(va) is None for va in range(start, end, abi.PAGE_SIZE)):
         raise Errno(abi.ENOMEM)
     return 0                                # file data is written through already

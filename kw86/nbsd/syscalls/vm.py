@@ -13,7 +13,7 @@ PAGE = abi.PAGE_SIZE
 
 
 def _vm(p):
-    vm = getattr(p, "vm", None)
+    vm = p.vm
     if vm is None:
         raise Errno(ENOSYS)
     return vm
@@ -24,7 +24,7 @@ def sys_exit(p, rval):
 
 
 def _kernel(p):
-    k = getattr(p, "kernel", None)
+    k = p.kernel
     if k is None:
         raise Errno(ENOSYS)
     return k
@@ -230,7 +230,7 @@ def sys__lwp_setprivate(p, ptr):
     TLS block's negative offsets wrap below it; paging still keeps the
     kernel out)."""
     p.tls_base = ptr & 0xffffffff
-    k = getattr(p, "kernel", None)
+    k = p.kernel
     if k is not None:
         k.load_gs(p)
         # trapret reloads %gs from the frame, hence from the updated GDT
@@ -241,9 +241,7 @@ def sys___sigaction_sigtramp(p, signum, nsa, osa, tramp, vers):
         raise Errno(EINVAL)
     if nsa and vers != 2 and tramp:
         raise Errno(EINVAL)                 # only the siginfo trampoline (version 2)
-    acts = getattr(p, "sigacts", None)
-    if acts is None:
-        raise Errno(ENOSYS)
+    acts = p.sigacts
     old = acts.get(signum, (abi.NBSD_SIG_DFL, 0, 0, 0))
     if osa:
         p.mem.copyout(osa, abi.pack_sigaction(old[0], old[1], old[2]))
@@ -255,7 +253,7 @@ def sys___sigaction_sigtramp(p, signum, nsa, osa, tramp, vers):
 
 
 def sys___sigprocmask14(p, how, set_, oset):
-    mask = getattr(p, "sigmask", 0)
+    mask = p.sigmask
     if oset:
         p.mem.copyout(oset, abi.pack_sigset(mask))
     if set_:
@@ -277,10 +275,10 @@ def sys___sigsuspend14(p, set_):
     the handler's context carries the old mask (sendsig, p.oldmask)."""
     new = abi.unpack_sigset(p.mem.copyin(set_, 16))
     new &= ~(abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP))
-    if getattr(p, "oldmask", None) is None:
-        p.oldmask = getattr(p, "sigmask", 0)
+    if p.oldmask is None:
+        p.oldmask = p.sigmask
     p.sigmask = new
-    acts = getattr(p, "sigacts", {})
+    acts = p.sigacts
     for sig in p.siglist:
         if not new & abi.sigbit(sig) and acts.get(sig, (abi.NBSD_SIG_DFL,))[0] != abi.NBSD_SIG_IGN:
             raise Errno(abi.EINTR)          # already pending: deliver it now
@@ -297,7 +295,7 @@ def sys___sigpending14(p, set_):
 def sys_kill(p, pid, signum):
     if not 0 <= signum < abi.NBSD_NSIG:
         raise Errno(EINVAL)
-    procs = getattr(p.sys, "procs", None) or {p.pid: p}
+    procs = p.sys.procs or {p.pid: p}
     if pid in (0, -1, p.pid, -p.pgid):
         targets = [p] if pid == p.pid else [q for q in procs.values()
                                            if pid == -1 or q.pgid == (p.pgid if pid == 0 else -pid)]
