@@ -1,31 +1,75 @@
 """hostfs: a host directory as a guest file system (the sysroot, --bind).
 
-Host safety.  The guest's namei (vfs.VFS.namei) walks paths itself, one
-component at a time; this file system only ever sees a single component
-name at a time, in a directory it already holds.  Every host call is made
-relative to a directory file descriptor (`dir_fd=`), on a single name that
-contains no '/', without following symbolic links (O_NOFOLLOW,
-follow_symlinks=False).  Directory vnodes hold an O_PATH descriptor of
-their own directory, opened from their parent's descriptor with
-O_NOFOLLOW|O_DIRECTORY, so a vnode always names the directory it was
-looked up as, even if the host tree changes, and nothing is ever resolved
-from a host path string except the mount's root, once.
+Host safety (README, "What kw86 guarantees to the host").  The rule: every
+host operation on an object goes through a descriptor of *that object*,
+obtained without following a symbolic link and checked against the vnode's
+identity; nothing is ever looked up again later by a name or a host path.
+
+- The guest's namei (vfs.VFS.namei) walks paths itself, one component at a
+  time; this file system only ever sees one component name (no '/', not
+  '.' or '..') in a directory it already holds as a descriptor.
+- A directory vnode holds an O_PATH descriptor of its own directory, opened
+  from its parent's descriptor with O_NOFOLLOW|O_DIRECTORY and checked to be
+  the (st_dev, st_ino) the vnode was looked up as; the mount root's is opened
+  once, from the host path given on the command line, and that path is never
+  used again.  A directory that is removed, renamed or replaced on the host
+  keeps being *that* directory (a removed one answers ENOENT to creations,
+  as NetBSD's does); its old name is never consulted again.
+- Any other vnode is reached, for each operation, by an O_PATH|O_NOFOLLOW
+  open of its name in its parent's descriptor whose fstat must show the
+  vnode's (st_dev, st_ino) (else ESTALE; a vanished name gives ENOENT).  A
+  symbolic link swapped in meanwhile is opened as the link itself (O_PATH
+  with O_NOFOLLOW), so its identity differs and nothing is done.
+- Attributes are changed through that descriptor: fchmod/fchown/futimens
+  on an open file, else chmod/chown/utimensat of /proc/self/fd/N, Linux's
+  name for the open object itself (no symlink is followed by it: for an
+  O_PATH descriptor of a link the call acts on the link; chmod of a link is
+  refused and ignored, as Linux has no lchmod).  I/O descriptors are opened
+  the same way: verified O_PATH first, then reopened through /proc/self/fd/N
+  (a FIFO or device swapped in is never opened, so kw86 never blocks in an
+  open and never triggers a device's open side effects).
+- New objects are made with O_CREAT|O_EXCL|O_NOFOLLOW (files: the mode and
+  owner are then set on that very descriptor) or mkdirat/mkfifoat/symlinkat
+  with a restrictive mode, then opened O_PATH|O_NOFOLLOW, checked (type, our
+  host uid) and fixed up through that descriptor: the process umask is
+  never changed, and a link swapped in is never followed.
+- unlink, rmdir, rename act on a directory entry of a held directory and
+  never follow a link; link(2) links the verified object itself
+  (linkat of /proc/self/fd/N with AT_SYMLINK_FOLLOW).
+Without /proc (not Linux) the same checks are made with ordinary O_NOFOLLOW
+descriptors of regular files and directories; attribute changes on other
+file types are then EOPNOTSUPP.
 
 Inode numbers, modes, owners, link counts and times are the host's (lstat).
 Host file names are bytes; nothing is decoded.
 """
+import contextlib
 import os
 import stat as hstat
 import weakref
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import Attr, EEXIST, EINVAL, EISDIR, ENOTDIR, ENOTEMPTY, EROFS
+from kw86.nbsd.abi import (Attr, EEXIST, EINVAL, EISDIR, ENOTDIR, ENOTEMPTY, EOPNOTSUPP,
+                           EROFS, ESTALE)
 from kw86.nbsd.errors import Errno
 from kw86.nbsd.vfs import Mount, Vnode, VDIR, VREG, VLNK
 
-O_PATH = getattr(os, "O_PATH", 0)
+# /proc/self/fd/N names the open object itself (Linux): chmod/chown/utime and
+# reopen of an O_PATH descriptor.  Without it O_PATH descriptors would be of
+# no use for those, so ordinary descriptors are used instead.
+PROC_FD = hasattr(os, "O_PATH") and os.path.isdir("/proc/self/fd")
+O_PATH = os.O_PATH if PROC_FD else 0
+O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+O_NOCTTY = getattr(os, "O_NOCTTY", 0)
 O_DIRPATH = (O_PATH or os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# a descriptor of the object at a name, never following it, opening nothing
+O_OBJ = (O_PATH or (os.O_RDONLY | O_NONBLOCK | O_NOCTTY)) | os.O_NOFOLLOW | os.O_CLOEXEC
 _HOST_IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+_EUID = os.geteuid() if hasattr(os, "geteuid") else -1
+
+
+def _fdpath(fd):
+    return f"/proc/self/fd/{fd}"
 
 
 def _nbsd_rdev(st):
@@ -52,13 +96,51 @@ def _check_name(name):
         raise Errno(EINVAL)
 
 
+def _key(st):
+    return (st.st_dev, st.st_ino)
+
+
+def _chmod_fd(fd, hmode, opath):
+    if opath:
+        os.chmod(_fdpath(fd), hmode)
+    else:
+        os.chmod(fd, hmode)
+
+
+def _chown_fd(fd, uid, gid, opath):
+    if opath:
+        os.chown(_fdpath(fd), uid, gid)
+    else:
+        os.chown(fd, uid, gid)
+
+
+def _utime_fd(fd, ns, opath):
+    if opath:
+        os.utime(_fdpath(fd), ns=ns)
+    else:
+        os.utime(fd, ns=ns)
+
+
+def _open_new(dfd, name, want_fmt):
+    """A descriptor of the object just created as `name` in dfd (O_PATH,
+    never following a link) and its stat; ESTALE if the name now holds
+    another type of file (a racing guest swapped it)."""
+    fd = os.open(name, O_OBJ | (os.O_DIRECTORY if want_fmt == hstat.S_IFDIR else 0),
+                 dir_fd=dfd)
+    st = os.fstat(fd)
+    if hstat.S_IFMT(st.st_mode) != want_fmt:
+        os.close(fd)
+        raise Errno(ESTALE)
+    return fd, st
+
+
 class HostVnode(Vnode):
 
     def __init__(self, mount, parent, name, st):
         self.mount = mount
         self.parent = parent            # HostVnode of the directory, None for the root
         self.name = name
-        self.key = (st.st_dev, st.st_ino)
+        self.key = _key(st)
         self.type = abi.xlat_mode_from_host(st.st_mode) & abi.NBSD_S_IFMT
         self._dfd = None                # O_PATH fd (directories)
         self._fd = None                 # I/O fd (regular files)
@@ -72,31 +154,74 @@ class HostVnode(Vnode):
         return f"<HostVnode {self.name!r} ino={self.key[1]}>"
 
     # -- host handles ---------------------------------------------------------
+    def _adopt_dfd(self, fd):
+        self._dfd = fd
+        self._finalizer = weakref.finalize(self, os.close, fd)
+
     def dirfd(self):
+        """This directory's own O_PATH descriptor (opened once, verified)."""
         if self._dfd is None:
             if self.type != VDIR:
                 raise Errno(ENOTDIR)
             try:
-                self._dfd = os.open(self.name, O_DIRPATH, dir_fd=self.parent.dirfd())
+                fd = os.open(self.name, O_DIRPATH, dir_fd=self.parent.dirfd())
             except OSError as e:
                 raise abi.host_error(e) from None
-            self._finalizer = weakref.finalize(self, os.close, self._dfd)
+            try:
+                st = os.fstat(fd)
+            except OSError as e:
+                os.close(fd)
+                raise abi.host_error(e) from None
+            if _key(st) != self.key:
+                os.close(fd)
+                raise Errno(ESTALE)     # the name now holds another directory
+            self._adopt_dfd(fd)
         return self._dfd
 
-    def _here(self):
-        """(dir_fd, name) designating this file on the host."""
-        return self.parent.dirfd(), self.name
+    def _objfd(self):
+        """(fd, owned, opath): a descriptor of this vnode's own host object.
+        owned: the caller closes it; opath: act on it through /proc/self/fd."""
+        if self._dfd is not None or self.type == VDIR:
+            return self.dirfd(), False, PROC_FD
+        if self._fd is not None:
+            return self._fd, False, False
+        if not O_PATH and self.type != VREG:
+            raise Errno(EOPNOTSUPP)     # no way to hold it without opening it
+        try:
+            fd = os.open(self.name, O_OBJ, dir_fd=self.parent.dirfd())
+        except OSError as e:
+            raise abi.host_error(e) from None
+        try:
+            st = os.fstat(fd)
+        except OSError as e:
+            os.close(fd)
+            raise abi.host_error(e) from None
+        if _key(st) != self.key:
+            os.close(fd)
+            raise Errno(ESTALE)
+        return fd, True, PROC_FD
+
+    @contextlib.contextmanager
+    def _object(self):
+        fd, owned, opath = self._objfd()
+        try:
+            yield fd, opath
+        finally:
+            if owned:
+                os.close(fd)
 
     def _host_stat(self):
         try:
             if self._fd is not None:
                 return os.fstat(self._fd)
-            if self.parent is None or self._dfd is not None:
-                return os.fstat(self.dirfd())
-            d, n = self._here()
-            return os.stat(n, dir_fd=d, follow_symlinks=False)
+            if self._dfd is not None:
+                return os.fstat(self._dfd)
+            st = os.stat(self.name, dir_fd=self.parent.dirfd(), follow_symlinks=False)
         except OSError as e:
             raise abi.host_error(e) from None
+        if _key(st) != self.key:
+            raise Errno(ESTALE)         # the name holds another object now
+        return st
 
     # -- attributes -------------------------------------------------------------
     def getattr(self):
@@ -106,40 +231,17 @@ class HostVnode(Vnode):
         if self.mount.readonly:
             raise Errno(EROFS)
         try:
-            if self._fd is not None:
-                target, kw = self._fd, {}
-            elif self.parent is None or self.type == VDIR:
-                # chmod/chown through the O_PATH fd via /proc would be Linux-only;
-                # the directory's own name in its parent is equivalent here.
-                if self.parent is None:
-                    target, kw = self.mount.hostroot_bytes, {}
-                else:
-                    target, kw = self.name, dict(dir_fd=self.parent.dirfd())
-            else:
-                target, kw = self.name, dict(dir_fd=self.parent.dirfd())
-            if mode is not None:
-                hmode = abi.xlat_perm_to_host(mode & abi.NBSD_ALLPERMS)
-                if self.type == VLNK:
-                    pass                # NetBSD lchmod; Linux cannot: ignored
-                elif isinstance(target, int):
-                    os.chmod(target, hmode)
-                else:
-                    os.chmod(target, hmode, **kw)
-            if uid is not None or gid is not None:
-                u = -1 if uid is None else uid
-                g = -1 if gid is None else gid
-                if isinstance(target, int):
-                    os.chown(target, u, g)
-                else:
-                    os.chown(target, u, g, follow_symlinks=False, **kw)
-            if atime is not None or mtime is not None:
-                st = self._host_stat()
-                a = st.st_atime_ns if atime is None else atime
-                m = st.st_mtime_ns if mtime is None else mtime
-                if isinstance(target, int):
-                    os.utime(target, ns=(a, m))
-                else:
-                    os.utime(target, ns=(a, m), follow_symlinks=False, **kw)
+            with self._object() as (fd, opath):
+                if mode is not None and self.type != VLNK:    # Linux has no lchmod
+                    _chmod_fd(fd, abi.xlat_perm_to_host(mode & abi.NBSD_ALLPERMS), opath)
+                if uid is not None or gid is not None:
+                    _chown_fd(fd, -1 if uid is None else uid, -1 if gid is None else gid,
+                              opath)
+                if atime is not None or mtime is not None:
+                    st = os.fstat(fd)
+                    a = st.st_atime_ns if atime is None else atime
+                    m = st.st_mtime_ns if mtime is None else mtime
+                    _utime_fd(fd, (a, m), opath)
         except OSError as e:
             raise abi.host_error(e) from None
 
@@ -176,52 +278,82 @@ class HostVnode(Vnode):
         if self.mount.readonly:
             raise Errno(EROFS)
 
-    def _chown_new(self, name, cred):
-        # A host running as root gives new files the guest's owner, as NetBSD would.
-        if _HOST_IS_ROOT:
+    def _new_owner(self, cred):
+        """(uid, gid) a new file gets when the host runs as root (as NetBSD:
+        the creator's euid and, BSD rule, the directory's group), else None."""
+        if not _HOST_IS_ROOT:
+            return None
+        return cred.euid, self._host_stat().st_gid
+
+    def _finish_new(self, name, fd, opath, hmode, cred):
+        """Set the owner and mode of a just-created object through its own
+        descriptor fd (owner first: a chown clears set-id bits); its vnode."""
+        owner = self._new_owner(cred)
+        if owner is not None:
             try:
-                # BSD: the new file takes the directory's group.
-                os.chown(name, cred.euid, self.getattr().gid,
-                         dir_fd=self.dirfd(), follow_symlinks=False)
+                _chown_fd(fd, owner[0], owner[1], opath)
             except OSError:
                 pass
+        if hmode is not None:
+            _chmod_fd(fd, hmode, opath)
+        return self.mount.vnode(self, name, os.fstat(fd))
 
     def create(self, name, mode, cred):
         _check_name(name)
         self._ro()
         try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         0o600, dir_fd=self.dirfd())
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW |
+                         os.O_CLOEXEC | O_NOCTTY, 0o600, dir_fd=self.dirfd())
             try:
-                os.fchmod(fd, abi.xlat_perm_to_host(mode))
+                return self._finish_new(name, fd, False, abi.xlat_perm_to_host(mode), cred)
             finally:
                 os.close(fd)
         except OSError as e:
             raise abi.host_error(e) from None
-        self._chown_new(name, cred)
-        return self.lookup(name)
+
+    def _made(self, name, fmt, hmode, cred):
+        """After mkdirat/mkfifoat/symlinkat: fix the new object up through an
+        O_NOFOLLOW descriptor of it (a link swapped in is never followed)."""
+        try:
+            if fmt == hstat.S_IFLNK and not O_PATH:
+                # no descriptor of a link without O_PATH: leave it as made
+                return self.mount.vnode(self, name, os.stat(
+                    name, dir_fd=self.dirfd(), follow_symlinks=False))
+            fd, st = _open_new(self.dirfd(), name, fmt)
+        except OSError as e:
+            raise abi.host_error(e) from None
+        try:
+            if _EUID >= 0 and st.st_uid != _EUID:
+                vp = self.mount.vnode(self, name, st)  # not ours to fix up
+            else:
+                vp = self._finish_new(name, fd, PROC_FD, hmode, cred)
+            if fmt == hstat.S_IFDIR and O_PATH and vp._dfd is None and vp.key == _key(st):
+                vp._adopt_dfd(fd)       # the new directory's own descriptor
+                fd = None
+            return vp
+        except OSError as e:
+            raise abi.host_error(e) from None
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def mkdir(self, name, mode, cred):
         _check_name(name)
         self._ro()
         try:
             os.mkdir(name, 0o700, dir_fd=self.dirfd())
-            os.chmod(name, abi.xlat_perm_to_host(mode), dir_fd=self.dirfd())
         except OSError as e:
             raise abi.host_error(e) from None
-        self._chown_new(name, cred)
-        return self.lookup(name)
+        return self._made(name, hstat.S_IFDIR, abi.xlat_perm_to_host(mode), cred)
 
     def mkfifo(self, name, mode, cred):
         _check_name(name)
         self._ro()
         try:
             os.mkfifo(name, 0o600, dir_fd=self.dirfd())
-            os.chmod(name, abi.xlat_perm_to_host(mode), dir_fd=self.dirfd())
         except OSError as e:
             raise abi.host_error(e) from None
-        self._chown_new(name, cred)
-        return self.lookup(name)
+        return self._made(name, hstat.S_IFIFO, abi.xlat_perm_to_host(mode), cred)
 
     def symlink(self, name, target, mode, cred):
         _check_name(name)
@@ -230,19 +362,25 @@ class HostVnode(Vnode):
             os.symlink(target, name, dir_fd=self.dirfd())
         except OSError as e:
             raise abi.host_error(e) from None
-        self._chown_new(name, cred)
-        return self.lookup(name)
+        return self._made(name, hstat.S_IFLNK, None, cred)
 
     def link(self, name, vp):
         _check_name(name)
         self._ro()
-        sd, sn = vp._here()
         try:
-            os.link(sn, name, src_dir_fd=sd, dst_dir_fd=self.dirfd(), follow_symlinks=False)
+            with vp._object() as (fd, opath):
+                if PROC_FD:
+                    # linkat(AT_FDCWD, "/proc/self/fd/N", dir, name, AT_SYMLINK_FOLLOW):
+                    # the object itself, whatever its name now holds
+                    os.link(_fdpath(fd), name, dst_dir_fd=self.dirfd(), follow_symlinks=True)
+                else:
+                    os.link(vp.name, name, src_dir_fd=vp.parent.dirfd(),
+                            dst_dir_fd=self.dirfd(), follow_symlinks=False)
         except OSError as e:
             raise abi.host_error(e) from None
 
     def remove(self, name, vp):
+        # a directory entry of a held directory; unlinkat never follows a link
         _check_name(name)
         self._ro()
         try:
@@ -282,9 +420,11 @@ class HostVnode(Vnode):
     def readlink(self):
         if self.type != VLNK:
             raise Errno(EINVAL)
-        d, n = self._here()
         try:
-            return os.readlink(n, dir_fd=d)
+            if O_PATH:
+                with self._object() as (fd, _):
+                    return os.readlink(b"", dir_fd=fd)    # readlinkat(fd, "")
+            return os.readlink(self.name, dir_fd=self.parent.dirfd())
         except OSError as e:
             raise abi.host_error(e) from None
 
@@ -296,16 +436,26 @@ class HostVnode(Vnode):
     def _open_fd(self, writable):
         if self._fd is not None and (self._fd_writable or not writable):
             return
-        d, n = self._here()
-        flags = (os.O_RDWR if writable else os.O_RDONLY) | os.O_NOFOLLOW | os.O_CLOEXEC
+        flags = (os.O_RDWR if writable else os.O_RDONLY) | os.O_CLOEXEC | O_NOCTTY
         try:
-            fd = os.open(n, flags, dir_fd=d)
+            if PROC_FD:
+                if self._fd is not None:
+                    # upgrade: reopen the very file we hold (even if unlinked)
+                    fd = os.open(_fdpath(self._fd), flags)
+                else:
+                    with self._object() as (ofd, _):
+                        if not hstat.S_ISREG(os.fstat(ofd).st_mode):
+                            raise Errno(ESTALE)
+                        fd = os.open(_fdpath(ofd), flags)
+            else:
+                fd = os.open(self.name, flags | os.O_NOFOLLOW | O_NONBLOCK,
+                             dir_fd=self.parent.dirfd())
         except OSError as e:
             raise abi.host_error(e) from None
         st = os.fstat(fd)
-        if (st.st_dev, st.st_ino) != self.key or not hstat.S_ISREG(st.st_mode):
+        if _key(st) != self.key or not hstat.S_ISREG(st.st_mode):
             os.close(fd)
-            raise Errno(abi.ESTALE)
+            raise Errno(ESTALE)
         if self._fd is not None:
             os.close(self._fd)
         self._fd, self._fd_writable = fd, writable
@@ -391,12 +541,14 @@ class HostVnode(Vnode):
 
 
 class HostRootVnode(HostVnode):
+    """The mount's root: its descriptor is opened once from the host path."""
+
     def __init__(self, mount, st, dfd):
         super().__init__(mount, None, b"", st)
         self._dfd = dfd
 
-    def _here(self):
-        raise Errno(EINVAL)
+    def dirfd(self):
+        return self._dfd
 
 
 class HostMount(Mount):
@@ -405,9 +557,9 @@ class HostMount(Mount):
     fstype = "hostfs"
 
     def statfs(self):
-        """The host file system's sizes (statvfs of the directory)."""
+        """The host file system's sizes (fstatvfs of the root's descriptor)."""
         try:
-            st = os.statvfs(self.hostroot)
+            st = os.statvfs(self._root.dirfd())
         except OSError:
             return dict(bsize=8192, blocks=0, bfree=0, files=0, ffree=0)
         return dict(bsize=st.f_bsize, frsize=st.f_frsize, blocks=st.f_blocks,
@@ -433,7 +585,7 @@ class HostMount(Mount):
         return self._root
 
     def vnode(self, parent, name, st):
-        key = (st.st_dev, st.st_ino)
+        key = _key(st)
         vp = self._vcache.get(key)
         if vp is not None:
             fmt = abi.xlat_mode_from_host(st.st_mode) & abi.NBSD_S_IFMT
