@@ -111,6 +111,9 @@ cdef Entry _map[512]
 # groups: [g][0..7] memory forms by reg, [g][8..15] register forms by reg;
 # each a (16-bit row, 32-bit row) pair
 cdef uint16_t _grp[MAX_GROUPS][16][2]
+# per group: the operand form an undefined member (NOROW) is fetched with
+# before its #UD (see _build_grp_ud)
+cdef RowDec _grp_ud[MAX_GROUPS]
 # x87 register forms by ModRM & 0x3F: _x87[g][k][2], _grp_x87[g] = 1 if used
 cdef uint16_t _x87[8][64][2]
 cdef int8_t _grp_x87[MAX_GROUPS]
@@ -170,6 +173,44 @@ cdef void _fill_row(int i, object d) except *:
     ri.attrs = d.attrs
 
 
+cdef void _build_grp_ud(int g, object grp) except *:
+    """The length of an undefined member of a group (ModRM.reg selects a
+    reserved row).  SDM Vol. 3A §6.9, Table 6-2: faults from fetching the
+    instruction (code page fault, CS limit) take priority over faults from
+    decoding it (#UD), so every byte of the instruction is fetched first.
+    Which bytes those are: the ModRM byte and the SIB byte and displacement
+    it implies (SDM Vol. 2A §2.1, Tables 2-1..2-3: a function of ModRM
+    alone, whatever the opcode), and the immediate the opcode-map cell gives
+    the whole group (Vol. 2 Table A-2: "Grp 11 - MOV Eb,Ib", "Grp 8 Ev,Ib";
+    taken here when every defined member has the same immediate, e.g.
+    C6/C7 /1-7, 0F BA /0-3, 0F 71-73 memory forms).  A whole opcode
+    that is undefined (Table A-2/A-3 blank) has no operands: it ends at the
+    opcode (UD0's note in Vol. 2B UD: older processors decode 0F FF without
+    a ModRM byte)."""
+    cdef RowDec* r = &_grp_ud[g]
+    cdef int k
+    memset(r, 0, sizeof(RowDec))
+    r.nops = 1
+    r.ot[0] = OT_E
+    r.sz[0] = SZ_V
+    r.dflags = DF_MODRM | DF_RM_MEM
+    imms = set()
+    for d in list(grp.mem) + list(grp.reg):
+        if d is None:
+            continue
+        for i in d.ids:
+            if i == NOROW:
+                continue
+            imms.add(tuple((_rows[i].ot[k], _rows[i].sz[k]) for k in range(_rows[i].nops)
+                           if _rows[i].ot[k] in (OT_I, OT_IS)))
+    if len(imms) == 1:
+        only = imms.pop()
+        for k, (ot, sz) in enumerate(only[:2]):
+            r.ot[1 + k] = ot
+            r.sz[1 + k] = sz
+            r.nops += 1
+
+
 def _pair(r):
     if r is None:
         return (NOROW, NOROW)
@@ -202,6 +243,7 @@ cdef void _build_tables() except *:
                 for k in range(8):
                     _grp[g][k][0], _grp[g][k][1] = _pair(e.mem[k])
                     _grp[g][8 + k][0], _grp[g][8 + k][1] = _pair(e.reg[k])
+                _build_grp_ud(g, e)
                 if e.reg64 is not None:
                     _grp_x87[g] = nx
                     for k in range(64):
@@ -308,13 +350,15 @@ cdef inline int _finish_ud(Insn* out, int length) noexcept nogil:
 
 
 cdef inline int _short(Insn* out, int rc, int ud, int i, int prefixes, int seg_ovr) noexcept nogil:
-    """The bytes needed next are missing (rc DEC_MORE) or past 15 (rc 1).  An
-    encoding already known to be #UD is reported as #UD without them."""
+    """The bytes needed next are missing (rc DEC_MORE) or past 15 (rc 1).
+    Missing bytes are fetched first even for an encoding already known to be
+    #UD (SDM Vol. 3A §6.9: a code-fetch fault outranks #UD); past 15 bytes
+    both are decode faults (class 9) and the #UD is reported."""
+    if rc == DEC_MORE:
+        return DEC_MORE
     if ud:
         return _finish_ud(out, i)
-    if rc == 1:
-        return _finish_gp(out, prefixes, seg_ovr)
-    return DEC_MORE
+    return _finish_gp(out, prefixes, seg_ovr)
 
 
 cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcept nogil:
@@ -421,16 +465,27 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
                 row = _grp[e.a][8 + reg][k]
         else:
             row = _grp[e.a][reg][k]
+    # From here on a #UD only sets `ud`: the rest of the instruction is still
+    # fetched (a missing byte is DEC_MORE, i.e. a code-fetch #PF or CS-limit
+    # #GP for the executor), since SDM Vol. 3A §6.9 Table 6-2 puts faults
+    # from fetching the instruction (class 8) before faults from decoding it
+    # (class 9: #UD, e.g. LOCK on a non-lockable instruction).
     if row == NOROW:
-        return _finish_ud(out, i)
-    rd = &_rows[row]
+        if e.kind != EK_GROUP:
+            return _finish_ud(out, i)
+        rd = &_grp_ud[e.a]          # an undefined group member: its length
+        ud = 1
+    else:
+        rd = &_rows[row]
     out.row = row
     out.op = rd.op
     out.cc = rd.cc
     if (rd.attrs & ATTR_NO_SIMD_PFX) and (prefixes & (PFX_OPSIZE | PFX_REP | PFX_REPNE)):
         ud = 1
     if mod == 3 and (rd.dflags & DF_RM_MEMONLY):
-        return _finish_ud(out, i)
+        ud = 1                      # a memory operand given a register
+    if mod != 3 and (rd.dflags & DF_RM_REGONLY):
+        ud = 1                      # a register operand given memory
     if prefixes & PFX_LOCK:
         # LOCK: only lockable instructions, and only with a memory destination
         if not (rd.attrs & ATTR_LOCK_OK) or mod == 3 or rd.nops == 0 or \
@@ -445,7 +500,7 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
             if reg == 1 or reg > 4:     # a P6 has CR0, CR2, CR3, CR4 only
                 ud = 1
     # -- memory operand (ModRM / SIB / displacement)
-    if (rd.dflags & DF_RM_MEM) and mod != 3:
+    if (rd.dflags & (DF_RM_MEM | DF_RM_REGONLY)) and mod != 3:
         has_mem = 1
         if adsize == 4:
             if rm == 4:
@@ -507,8 +562,6 @@ cdef int decode_insn(const uint8_t* p, int avail, int bits32, Insn* out) noexcep
                 i += n
             if seg_ovr == SEG_NONE and out.base == 5:
                 out.seg = SEG_SS
-    elif (rd.dflags & DF_RM_REGONLY) and mod != 3:
-        return _finish_ud(out, i)
     # -- operands and immediates
     out.nops = rd.nops
     for k in range(rd.nops):
