@@ -83,7 +83,7 @@ INSTALL_MAP = {
     "true": "/usr/bin", "false": "/usr/bin", "wc": "/usr/bin", "head": "/usr/bin",
     # kw86 benchmark programs (the paper's experiments, run inside the guest)
     "getpid_bench": "/usr/bin", "stat_bench": "/usr/bin", "rw_bench": "/usr/bin",
-    "spin": "/usr/bin", "mkfiles": "/usr/bin",
+    "spin": "/usr/bin", "mkfiles": "/usr/bin", "paper_run": "/usr/bin",
 }
 # userland/bin/common/ holds code shared by programs: its headers are included as
 # "common/x.h" and its .c files, if any, are linked into every program (the linker's

@@ -23,10 +23,12 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	sink = getpid();	/* warm up: page in the stub */
+	bench_mark();
 	t0 = rdtsc();
 	for (i = 0; i < n; i++)
 		sink = getpid();
 	t1 = rdtsc();
+	bench_mark();
 	(void)sink;
 	total = t1 - t0;
 	printf("getpid %ld calls %llu cycles %llu cycles/call\n", n, total,

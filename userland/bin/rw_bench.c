@@ -9,7 +9,8 @@
  * lseek between them is not).  Prints
  *   "write N calls SIZE bytes C cycles P cycles/call"
  *   "read N calls SIZE bytes C cycles P cycles/call"
- * The file is removed afterwards unless FILE was given.
+ * The file is removed afterwards unless FILE was given.  Each loop (its
+ * lseeks included) is one bench_mark() region.
  */
 #include <sys/types.h>
 #include <fcntl.h>
@@ -42,6 +43,7 @@ int main(int argc, char *argv[])
 	if (write(fd, buf, (size_t)size) != size)	/* allocate the blocks */
 		err(1, "%s", path);
 
+	bench_mark();
 	for (i = 0; i < n; i++) {
 		if (lseek(fd, 0, SEEK_SET) < 0)
 			err(1, "lseek");
@@ -51,6 +53,8 @@ int main(int argc, char *argv[])
 		if (r != size)
 			err(1, "write %s", path);
 	}
+	bench_mark();
+	bench_mark();
 	for (i = 0; i < n; i++) {
 		if (lseek(fd, 0, SEEK_SET) < 0)
 			err(1, "lseek");
@@ -60,6 +64,7 @@ int main(int argc, char *argv[])
 		if (r != size)
 			err(1, "read %s", path);
 	}
+	bench_mark();
 	close(fd);
 	if (argc <= 3)
 		(void)unlink(path);

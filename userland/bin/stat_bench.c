@@ -25,11 +25,13 @@ int main(int argc, char *argv[])
 	}
 	if (stat(path, &st) < 0)
 		err(1, "%s", path);
+	bench_mark();
 	t0 = rdtsc();
 	for (i = 0; i < n; i++)
 		if (stat(path, &st) < 0)
 			err(1, "%s", path);
 	t1 = rdtsc();
+	bench_mark();
 	total = t1 - t0;
 	printf("stat %ld calls %llu cycles %llu cycles/call path %s\n", n, total,
 	    total / (unsigned long long)n, path);
