@@ -797,7 +797,9 @@ cdef void cs_changed(Cpu* c) noexcept nogil:
     """CS's hidden part changed: derived loop state."""
     c.seg[SEG_CS].flat = 0
     c.code32 = c.seg[SEG_CS].big
-    c.cs_check = (not c.code32) or c.seg[SEG_CS].limit != 0xFFFFFFFFu
+    # per-instruction checks until the next fetch finds the code page (run_loop
+    # recomputes cs_check for each page it enters: cs_page_check)
+    c.cs_check = 1
     c.m.ifetch_page = KW_NOTAG
 
 cdef void load_cs_cache(Cpu* c, uint32_t sel, uint32_t lo, uint32_t hi, int cpl) noexcept nogil:
@@ -1088,6 +1090,21 @@ cdef void update_attn(Cpu* c) noexcept nogil:
     if c.cycle_limit and c.cycle_limit < a:
         a = c.cycle_limit
     c.attn = a
+
+cdef inline uint8_t cs_page_check(Cpu* c, uint32_t page) noexcept nogil:
+    """Does code in the linear page `page` need per-instruction checks?  Yes
+    in 16-bit code (EIP wraps at 64 KiB) and where any offset of the page lies
+    beyond the CS limit (the page holding the limit, or one past it).  A page
+    wholly inside the limit needs none: an instruction that crosses into the
+    next page is decoded uncached by decode_fill, which checks the limit, and
+    branches that leave the page check their target (branch(), the inline
+    branch forms).  So a NetBSD user CS (limit VM_MAXUSER_ADDRESS - 1) runs
+    the inline forms like a flat one (cs_check is cs_changed's conservative 1
+    until the loop enters a page)."""
+    cdef uint32_t o = page - c.seg[SEG_CS].base      # CS offset of the page start
+    if not c.code32:
+        return 1
+    return <uint64_t>o + 4095 > c.seg[SEG_CS].limit
 
 cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept nogil:
     """Decode the instruction at lin/phys into the cache slot e (or the
@@ -1668,12 +1685,15 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
     c.icount += retired
     return ev
 
-cdef inline bint fuse_room(Cpu* c, DEnt* e, uint64_t r, uint64_t rb) noexcept nogil:
+cdef inline bint fuse_room(Cpu* c, DEnt* e, uint64_t r, uint64_t rb, uint32_t nxt) noexcept nogil:
     """May a fused pair retire its second instruction now?  Only if the
     budget has room and the first one leaves the loop's attention threshold
     (timer, cycle limit, single-step, interrupt shadow) untouched, so the
-    pair behaves exactly as two dispatches."""
-    return r + 1 < rb and c.cycles + e.cycles < c.attn
+    pair behaves exactly as two dispatches; and if the jcc's taken target
+    (nxt: the jcc's address) lies within the CS limit (else the jcc runs on
+    its own and raises #GP(0) there)."""
+    return (r + 1 < rb and c.cycles + e.cycles < c.attn and
+            <uint32_t>(nxt + (e.insn.cc >> 4) + e.insn.imm2) <= c.seg[SEG_CS].limit)
 
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
     # r: instructions retired; nf: dispatches that retired nothing (faults);
@@ -1749,7 +1769,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             # the previous inline form continued in the same code page and
             # the slot of eip holds its decoded instruction (tag checked)
             e = e2
-            k = e.fast          # (CS is flat 32-bit on a sequential chain)
+            k = e.fast          # (32-bit CS, page within its limit on a chain)
         else:
             # ---- fetch ----
             lin = cs.base + eip
@@ -1765,6 +1785,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     rc = RC_OK
                     c.m.ifetch_page = page
                     c.m.ifetch_phys = phys & 0xFFFFF000u
+                    c.cs_check = cs_page_check(c, page)
                 if rc:
                     nf += 1
                     rb -= 1
@@ -1806,7 +1827,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             elif k == FK_JCC:
                 if cond_fast(c, ip.cc):
                     nxt += ip.imm
-                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                    if unlikely(nxt > cs.limit):
+                        rc = raise_gp(c, 0)
+                    else:
+                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
             elif k == FK_MOV_RR:
                 c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
             elif k == FK_MOV_MR:
@@ -1833,7 +1857,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     rc = rd_mem(c, ip.seg, b2, 4, &b)
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_RM_JCC and fuse_room(c, e, r, rb):
+                    if k == FK_CMP_RM_JCC and fuse_room(c, e, r, rb, nxt):
                         t = cond_sub32(ip.cc & 15, a, b, a - b)
                         nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
@@ -1847,7 +1871,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     rc = rd_mem(c, ip.seg, b2, 4, &a)
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_MR_JCC and fuse_room(c, e, r, rb):
+                    if k == FK_CMP_MR_JCC and fuse_room(c, e, r, rb, nxt):
                         t = cond_sub32(ip.cc & 15, a, b, a - b)
                         nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
@@ -1861,7 +1885,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     rc = rd_mem(c, ip.seg, b2, 4, &a)
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_MI32_JCC and fuse_room(c, e, r, rb):
+                    if k == FK_CMP_MI32_JCC and fuse_room(c, e, r, rb, nxt):
                         t = cond_sub32(ip.cc & 15, a, b, a - b)
                         nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
@@ -1875,7 +1899,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     rc = rd_mem(c, ip.seg, b2, 1, &a)
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 1, a, b, a - b)
-                    if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb):
+                    if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb, nxt):
                         t = cond(c, ip.cc & 15)
                         nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
@@ -2070,7 +2094,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(&b, hp, 4)
                     else:
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
-                if rc == RC_OK:
+                if rc == RC_OK and unlikely(b > cs.limit):
+                    rc = raise_gp(c, 0)
+                elif rc == RC_OK:
                     if k == FK_JMP_R or k == FK_JMP_M:
                         nxt = b
                         c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
@@ -2110,7 +2136,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             elif k == FK_CALL:
                 a = c.gpr[4] - 4
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.stack32 and c.seg[SEG_SS].flat and te.wtag == (a & 0xFFFFF000u) and
+                if unlikely(nxt + ip.imm > cs.limit):
+                    rc = raise_gp(c, 0)
+                elif likely(c.stack32 and c.seg[SEG_SS].flat and te.wtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
                     memcpy(te.host + (a & 0xFFF), &nxt, 4)
                     c.gpr[4] = a
@@ -2125,16 +2153,23 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
                 if likely(c.stack32 and c.seg[SEG_SS].flat and te.rtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
-                    memcpy(&nxt, te.host + (a & 0xFFF), 4)
-                    c.gpr[4] = a + 4
-                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                    memcpy(&b, te.host + (a & 0xFFF), 4)
+                    if unlikely(b > cs.limit):
+                        rc = raise_gp(c, 0)
+                    else:
+                        nxt = b
+                        c.gpr[4] = a + 4
+                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
                 else:
                     c.eip_next = nxt
                     rc = op_ret(c, ip)
                     nxt = c.eip_next
             elif k == FK_JMP:
                 nxt += ip.imm
-                c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                if unlikely(nxt > cs.limit):
+                    rc = raise_gp(c, 0)
+                else:
+                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
             elif k == FK_ADD_RR:
                 a = c.gpr[ip.ops[0].reg]
                 b = c.gpr[ip.ops[1].reg]
@@ -2183,7 +2218,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 a = c.gpr[ip.ops[0].reg]
                 b = c.gpr[ip.ops[1].reg]
                 set_cc(c, CC_SUB, 4, a, b, a - b)
-                if k == FK_CMP_RR_JCC and fuse_room(c, e, r, rb):
+                if k == FK_CMP_RR_JCC and fuse_room(c, e, r, rb, nxt):
                     t = cond_sub32(ip.cc & 15, a, b, a - b)
                     nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
@@ -2191,21 +2226,21 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 a = c.gpr[ip.ops[0].reg]
                 b = ip.imm
                 set_cc(c, CC_SUB, 4, a, b, a - b)
-                if k == FK_CMP_RI_JCC and fuse_room(c, e, r, rb):
+                if k == FK_CMP_RI_JCC and fuse_room(c, e, r, rb, nxt):
                     t = cond_sub32(ip.cc & 15, a, b, a - b)
                     nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             elif k == FK_TEST_RR or k == FK_TEST_RR_JCC:
                 a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
                 set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                if k == FK_TEST_RR_JCC and fuse_room(c, e, r, rb):
+                if k == FK_TEST_RR_JCC and fuse_room(c, e, r, rb, nxt):
                     t = cond_logic32(ip.cc & 15, a)
                     nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
             elif k == FK_TEST_RI or k == FK_TEST_RI_JCC:
                 a = c.gpr[ip.ops[0].reg] & ip.imm
                 set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                if k == FK_TEST_RI_JCC and fuse_room(c, e, r, rb):
+                if k == FK_TEST_RI_JCC and fuse_room(c, e, r, rb, nxt):
                     t = cond_logic32(ip.cc & 15, a)
                     nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
@@ -2223,7 +2258,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.cc_dst = a
                 c.cc_src = 1
                 c.cc_res = a + 1
-                if k == FK_INC_R_JCC and fuse_room(c, e, r, rb):
+                if k == FK_INC_R_JCC and fuse_room(c, e, r, rb, nxt):
                     t = cond_incdec32(c, ip.cc & 15)
                     nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
@@ -2241,7 +2276,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.cc_dst = a
                 c.cc_src = 1
                 c.cc_res = a - 1
-                if k == FK_DEC_R_JCC and fuse_room(c, e, r, rb):
+                if k == FK_DEC_R_JCC and fuse_room(c, e, r, rb, nxt):
                     t = cond_incdec32(c, ip.cc & 15)
                     nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                     r += 1
