@@ -79,14 +79,32 @@ def add_arguments(p):
 
 
 def _passwd(root, user):
+    """(uid, gid, home) of user in the guest root's /etc/passwd, or None.
+    The file is reached without following a symbolic link and read only if
+    it is a regular file (a guest may have left anything there)."""
+    import stat as hstat
+    fds = []
+    nofollow = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        with open(os.path.join(root, "etc", "passwd"), "rb") as f:
-            for line in f:
-                parts = line.rstrip(b"\n").split(b":")
-                if len(parts) >= 7 and parts[0].decode("latin-1") == user:
-                    return int(parts[2]), int(parts[3]), parts[5].decode("latin-1")
+        fds.append(os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+        fds.append(os.open("etc", nofollow | os.O_DIRECTORY, dir_fd=fds[-1]))
+        fds.append(os.open("passwd", nofollow | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=fds[-1]))
+        st = os.fstat(fds[-1])
+        if not hstat.S_ISREG(st.st_mode):
+            return None
+        data = os.read(fds[-1], 1 << 20)
     except OSError:
-        pass
+        return None
+    finally:
+        for fd in fds:
+            os.close(fd)
+    for line in data.split(b"\n"):
+        parts = line.split(b":")
+        if len(parts) >= 7 and parts[0].decode("latin-1") == user:
+            try:
+                return int(parts[2]), int(parts[3]), parts[5].decode("latin-1")
+            except ValueError:
+                return None
     return None
 
 
@@ -160,11 +178,13 @@ def run(args):
         gpath = prog.encode()
     elif "/" in prog:
         try:
-            with open(prog, "rb") as f:
-                host_image = f.read()
+            host_image = read_host_prog(prog)
         except OSError as e:
             print(f"kw86: {prog}: {e.strerror}", file=sys.stderr)
             return 127 if isinstance(e, FileNotFoundError) else 126
+        except ExecError as e:
+            print(f"kw86: {prog}: {e}", file=sys.stderr)
+            return 126
         gpath = os.path.basename(prog).encode()
         if host_image[:2] == b"#!":
             # a host script: execve's exec_script runs its interpreter (a
@@ -259,10 +279,49 @@ def run(args):
     if strace not in (None, sys.stderr):
         strace.close()
     sig = status & 0x7f
-    if sig and sig != abi.NBSD_SIGPIPE:
+    if sig and sig != abi.NBSD_SIGPIPE and not k.status_reported:
         msg = abi.SIGNAL_TEXT.get(sig, f"Signal {sig}")
         print(msg + (" (core dumped)" if status & 0x80 else ""), file=sys.stderr)
     return status_to_exit_code(status)
+
+
+def read_host_prog(prog):
+    """The bytes of the host file PROG, which must be a regular file of at
+    most elf.MAX_IMAGE bytes (ExecError otherwise).  It is looked at before
+    it is opened for reading: a FIFO, a device or a directory is never
+    opened (no blocking, no device side effects) and nothing is read
+    past the size it had."""
+    import stat as hstat
+    from kw86.nbsd.elf import MAX_IMAGE, ExecError
+    from kw86.nbsd.vfs.hostfs import PROC_FD
+    if PROC_FD:
+        pfd = os.open(prog, os.O_PATH | os.O_CLOEXEC)
+        try:
+            st = os.fstat(pfd)
+            if not hstat.S_ISREG(st.st_mode):
+                raise ExecError("not a regular file")
+            fd = os.open(f"/proc/self/fd/{pfd}", os.O_RDONLY | os.O_CLOEXEC)
+        finally:
+            os.close(pfd)
+    else:
+        fd = os.open(prog, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        st = os.fstat(fd)
+        if not hstat.S_ISREG(st.st_mode):
+            raise ExecError("not a regular file")
+        if st.st_size > MAX_IMAGE:
+            raise ExecError(f"too large to load ({st.st_size} bytes; "
+                            f"at most {MAX_IMAGE >> 20} MiB)")
+        parts, left = [], st.st_size
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 20))
+            if not b:
+                break
+            parts.append(b)
+            left -= len(b)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _stage_script(k, root, binds, prog, data):
@@ -271,10 +330,13 @@ def _stage_script(k, root, binds, prog, data):
     from kw86.nbsd.errors import Errno
     real = os.path.realpath(prog)
     views = [(root, "/")]
+    from kw86.nbsd.system import parse_bind
     for b in binds:
-        parts = b.split(":")
-        if len(parts) >= 2:
-            views.append((parts[0], parts[1]))
+        try:
+            h, g, _ = parse_bind(b)
+        except ValueError:
+            continue
+        views.append((h, g))
     for hdir, gdir in views:
         hdir = os.path.realpath(hdir)
         if real.startswith(hdir.rstrip("/") + "/"):

@@ -28,6 +28,9 @@ NT_NETBSD_IDENT = 1
 NT_NETBSD_PAX = 3
 # Page 0 cannot be mapped (vm.user_va0_disable = 1 by default on NetBSD).
 VM_MIN_USER = abi.PAGE_SIZE
+# kw86 reads a whole program file into host memory to load it (NetBSD pages
+# it in): a larger file is refused with ENOMEM rather than read.
+MAX_IMAGE = 128 << 20
 
 
 class ExecError(Exception):
@@ -319,6 +322,9 @@ def check_exec_permission(attr, cred, name=None):
     pre = f"{name}: " if name else ""
     if attr.type != abi.NBSD_S_IFREG:
         raise ExecError(pre + "not a regular file", EACCES)
+    if attr.size > MAX_IMAGE:
+        raise ExecError(pre + f"too large to load ({attr.size} bytes; "
+                        f"at most {MAX_IMAGE >> 20} MiB)", ENOMEM)
     if cred.euid == 0:
         if not attr.mode & 0o111:
             raise ExecError(pre + "permission denied", EACCES)

@@ -5,6 +5,7 @@ console and the strace sink.  The full Kernel (boot, processes, scheduler)
 owns one; tests build one over a temporary directory and a bytearray
 standing in for physical memory.
 """
+import os
 import random
 import sys
 
@@ -16,7 +17,10 @@ from kw86.nbsd.vfs.mfs import MfsMount
 
 
 def parse_bind(spec):
-    """'HOSTDIR:GUESTDIR[:ro]' -> (hostdir, guestdir, readonly)."""
+    """'HOSTDIR:GUESTDIR[:ro]' -> (hostdir, guestdir, readonly); GUESTDIR
+    normalised ('/mnt/../etc/./x/' -> '/etc/x'); ValueError for a bad spec
+    or a GUESTDIR that climbs above the root (the root itself is refused by
+    VFS.mount: EBUSY)."""
     parts = spec.split(":")
     ro = False
     if len(parts) == 3 and parts[2] in ("ro", "rw"):
@@ -24,7 +28,30 @@ def parse_bind(spec):
         parts = parts[:2]
     if len(parts) != 2 or not parts[0] or not parts[1].startswith("/"):
         raise ValueError(f"bad --bind {spec!r}: want HOSTDIR:/GUESTDIR[:ro]")
-    return parts[0], parts[1], ro
+    try:
+        comps = normalize_guest_path(parts[1])
+    except ValueError:
+        raise ValueError(f"bad --bind {spec!r}: {parts[1]} names the root's parent") from None
+    return parts[0], os.fsdecode(b"/" + b"/".join(comps)), ro
+
+
+def normalize_guest_path(path):
+    """The components of an absolute guest path, '.' and '..' resolved by
+    name (a mount point is a name, not a lookup); ValueError if '..' would
+    climb above '/'."""
+    if isinstance(path, str):
+        path = os.fsencode(path)
+    out = []
+    for c in path.split(b"/"):
+        if c in (b"", b"."):
+            continue
+        if c == b"..":
+            if not out:
+                raise ValueError(path)
+            out.pop()
+        else:
+            out.append(c)
+    return tuple(out)
 
 
 # The kernel-cost table: cycles of kernel work done in Python (the `[kernel]`

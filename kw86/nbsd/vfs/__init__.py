@@ -13,6 +13,7 @@ File systems subclass Vnode (hostfs.py, mfs.py, devfs.py).  The methods
 raise Errno; the defaults say what an operation means for a file that
 cannot do it.
 """
+import os
 from collections import deque
 
 from kw86.nbsd import abi
@@ -252,8 +253,7 @@ class VFS:
 
     # -- mount table --------------------------------------------------------
     def mount(self, guest_path, mnt):
-        path = tuple(c for c in guest_path.encode().split(b"/") if c) \
-            if isinstance(guest_path, str) else tuple(c for c in guest_path.split(b"/") if c)
+        path = self._mount_path(guest_path)
         if path in self.mounts:
             raise Errno(abi.EBUSY)
         mnt.path = path
@@ -264,8 +264,25 @@ class VFS:
         return mnt
 
     def unmount(self, guest_path):
-        path = tuple(c for c in guest_path.encode().split(b"/") if c)
-        self.mounts.pop(path)
+        self.mounts.pop(self._mount_path(guest_path))
+
+    @staticmethod
+    def _mount_path(guest_path):
+        """A mount point's key: its components, '.' dropped and '..' taken
+        by name (EINVAL if it would climb above '/')."""
+        if isinstance(guest_path, str):
+            guest_path = os.fsencode(guest_path)
+        out = []
+        for c in guest_path.split(b"/"):
+            if c in (b"", b"."):
+                continue
+            if c == b"..":
+                if not out:
+                    raise Errno(EINVAL)
+                out.pop()
+            else:
+                out.append(c)
+        return tuple(out)
 
     @property
     def root(self):

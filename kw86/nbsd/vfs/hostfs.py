@@ -249,11 +249,23 @@ class HostVnode(Vnode):
     def lookup(self, name):
         _check_name(name)
         d = self.dirfd()
-        try:
-            st = os.stat(name, dir_fd=d, follow_symlinks=False)
-        except OSError as e:
-            raise abi.host_error(e) from None
-        return self.mount.vnode(self, name, st)
+        for _ in range(3):
+            try:
+                st = os.stat(name, dir_fd=d, follow_symlinks=False)
+            except OSError as e:
+                raise abi.host_error(e) from None
+            vp = self.mount.vnode(self, name, st)
+            if vp.type != VDIR or vp._dfd is not None:
+                return vp
+            # a directory is held by its descriptor from its lookup on, so
+            # that it stays this directory whatever later becomes of its name
+            try:
+                vp.dirfd()
+                return vp
+            except Errno as e:
+                if e.errno != ESTALE:
+                    raise
+        raise Errno(ESTALE)             # the name keeps changing under us
 
     def readdir(self):
         try:
