@@ -4,7 +4,9 @@
  *
  *   mkfiles DIR N
  *
- * Creates DIR if needed, then DIR/f00000 ... (five digits at least).
+ * Creates DIR if needed, then DIR/f00000 ... (five digits at least), each
+ * with the guest clock's time (futimens: a host directory would otherwise
+ * give them the host's, and `ls -l` over them would differ from run to run).
  * Prints "mkfiles DIR N files C cycles".
  */
 #include <sys/types.h>
@@ -38,6 +40,8 @@ int main(int argc, char *argv[])
 	for (i = 0; i < n; i++) {
 		sprintf(path, "%s/f%05ld", argv[1], i);
 		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+			err(1, "%s", path);
+		if (futimens(fd, NULL) < 0)
 			err(1, "%s", path);
 		close(fd);
 	}
