@@ -89,14 +89,18 @@ def markdown(results, plots=True):
                 cells.append(_share(row["paths"][p["key"]]))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-        per = []
+        lines.append("Per operation, in the marked region (instructions / system calls / "
+                     "page faults):")
+        lines.append("")
+        lines.append("| operation | " + " | ".join(p["key"] for p in paths) + " |")
+        lines.append("|" + " --- |" * (len(paths) + 1))
         for row in fig["rows"]:
-            per.append(f"{row['label']}: " + ", ".join(
-                f"{p['key']} {row['paths'][p['key']]['instructions_per_op']:,.0f} instructions "
-                f", {row['paths'][p['key']]['syscalls_per_op']:,.1f} system calls, "
-                f"{row['paths'][p['key']]['page_faults_per_op']:,.1f} page faults "
-                f"per {row['unit']}" for p in paths))
-        lines.append("Per operation (the marked region): " + "; ".join(per) + ".")
+            cells = [row["label"]]
+            for p in paths:
+                q = row["paths"][p["key"]]
+                cells.append(f"{q['instructions_per_op']:,.0f} / {q['syscalls_per_op']:,.1f} / "
+                             f"{q['page_faults_per_op']:,.1f}")
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         if plots:
             lines.append(f"![Fig. {fig['figure']}]({plot_name(fig)})")
