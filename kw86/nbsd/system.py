@@ -104,7 +104,7 @@ class System:
             m.dev = makedev(0, 16 + i)
             self.vfs.mount(guest, m)
         if mfs_at:
-            self.mfs = MfsMount(mfs_size, clock=self.clock, bsize=bsize)
+            self.mfs = MfsMount(mfs_size, clock=self.clock)     # newfs geometry
             self.mfs.bufcache = self.bufcache
             self.mfs.dev = makedev(0xfe, 0)
             self.vfs.mount(mfs_at, self.mfs)
