@@ -36,6 +36,11 @@ identity; nothing is ever looked up again later by a name or a host path.
 - unlink, rmdir, rename act on a directory entry of a held directory and
   never follow a link; link(2) links the verified object itself
   (linkat of /proc/self/fd/N with AT_SYMLINK_FOLLOW).
+openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) would add nothing: no host call
+ever resolves more than one component, and none follows a link (a magic
+link of a procfs inside the root included: it is read as a link and its
+target walked inside the guest's tree).  Host mount points inside the root
+are crossed, as the host shows them.
 Without /proc (not Linux) the same checks are made with ordinary O_NOFOLLOW
 descriptors of regular files and directories; attribute changes on other
 file types are then EOPNOTSUPP.
