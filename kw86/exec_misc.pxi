@@ -261,7 +261,10 @@ cdef int op_popa(Cpu* c, const Insn* i) noexcept nogil:    # popa / popad
     return RC_OK
 
 cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
-    # SDM ENTER: level = imm8 mod 32; frame temp = ESP after pushing EBP
+    # SDM Vol. 2A ENTER Operation: level = imm8 mod 32; OperandSize 32:
+    # Push(EBP); FrameTemp <- ESP (the whole register: on a 16-bit stack the
+    # push moved SP only, ESP's upper half stays), pushed as a doubleword,
+    # EBP <- FrameTemp.  OperandSize 16: FrameTemp <- SP, BP <- FrameTemp[15:0].
     cdef uint32_t alloc = i.imm & 0xFFFF, level = i.imm2 & 31, v
     cdef int sz = i.opsize, k
     cdef uint32_t frame, sp, bp = c.gpr[5]
@@ -272,6 +275,8 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
     if wr_mem(c, SEG_SS, sp, sz, rget(c, 5, sz)):
         return RC_FAULT
     frame = sp
+    if sz == 4 and not c.stack32:
+        frame = (c.gpr[4] & 0xFFFF0000u) | sp
     if level > 0:
         for k in range(1, level):
             if c.stack32:

@@ -566,7 +566,11 @@ cdef int op_verr_verw(Cpu* c, const Insn* i) noexcept nogil:
     return RC_OK
 
 cdef int op_arpl(Cpu* c, const Insn* i) noexcept nogil:
-    cdef uint32_t d, s
+    cdef uint32_t d, s, lin
+    # SDM Vol. 2A ARPL, Protected Mode Exceptions: "#GP(0) If the destination
+    # is located in a non-writable segment" -- whether or not it is adjusted
+    if i.ops[0].kind == OPK_MEM and seg_addr(c, i.seg, ea(c, i), 2, 1, &lin):
+        return RC_FAULT
     if rd_op(c, i, 0, &d) or rd_op(c, i, 1, &s):
         return RC_FAULT
     if (d & 3) < (s & 3):

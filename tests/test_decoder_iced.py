@@ -351,27 +351,52 @@ def _rf(x):
     return sum(b for i, b in _RF if x & i)
 
 
+# The one place a row may leave OF undefined where iced defines it: a shift or
+# rotate by an immediate count of 1.  A row is per opcode, so for C0/C1 and
+# 0F A4/0F AC it carries the multi-bit case, where the manual leaves OF
+# undefined; iced, seeing the count, defines OF for a 1-bit one.  SDM Vol. 2B
+# RCL/RCR/ROL/ROR: "The OF flag is defined only for the 1-bit rotates; it is
+# undefined in all other cases"; SAL/SAR/SHL/SHR: "The OF flag is affected only
+# on 1-bit shifts ...; otherwise, it is undefined"; SHLD/SHRD: "For shifts
+# greater than 1 bit, the OF flag is undefined."  Every other instruction's
+# undefined flags must be exactly iced's.
+_OF_BY_COUNT = {"rcl", "rcr", "rol", "ror", "sal", "sar", "shl", "shr", "shld", "shrd"}
+
+
+def _of_by_count(k, ins):
+    last = ins.op_count - 1
+    return (k.mnemonic in _OF_BY_COUNT and ins.op_kind(last) == I.OpKind.IMMEDIATE8
+            and ins.immediate(last) & 31 == 1)
+
+
 def test_flag_masks_agree_with_iced():
     bad = []
+    allowed = 0
     for two in (False, True):
         for op in range(256):
             for modrm in (0x00, 0x11, 0x45, 0x88, 0xC0, 0xD1, 0xE2, 0xF3, 0xFF):
-                data = (b"\x0f" if two else b"") + bytes([op, modrm]) + TAIL
-                if iced_view(data, 32)[0] != "ok":
-                    continue
-                k = decode(data)
-                if not k.valid or k.mnemonic in _FLAGS_SKIP:
-                    continue
-                ins = I.Decoder(32, data).decode()
-                iw, ir, iu = _rf(ins.rflags_modified), _rf(ins.rflags_read), _rf(ins.rflags_undefined)
-                kw = (k.flags_written | k.flags_undefined) & _RF_KNOWN
-                kr, ku = k.flags_read & _RF_KNOWN, k.flags_undefined & _RF_KNOWN
-                if (iw, ir) != (kw, kr) or not (iu <= ku and (ku & ~iu) & ~0x800 == 0):
-                    # kw86's row may leave OF undefined where iced, knowing the
-                    # immediate count, says it is defined (rcl/rcr by imm8)
-                    bad.append(f"{data[:3].hex()} {k.mnemonic}: iced w/r/u {iw:#x}/{ir:#x}/{iu:#x}"
-                               f" kw86 {kw:#x}/{kr:#x}/{ku:#x}")
+                # register forms once more with a following 01 (an imm8 count of 1)
+                for tail in (TAIL, b"\x01" + TAIL) if modrm >= 0xC0 else (TAIL,):
+                    data = (b"\x0f" if two else b"") + bytes([op, modrm]) + tail
+                    if iced_view(data, 32)[0] != "ok":
+                        continue
+                    k = decode(data)
+                    if not k.valid or k.mnemonic in _FLAGS_SKIP:
+                        continue
+                    ins = I.Decoder(32, data).decode()
+                    iw, ir = _rf(ins.rflags_modified), _rf(ins.rflags_read)
+                    iu = _rf(ins.rflags_undefined)
+                    kw = (k.flags_written | k.flags_undefined) & _RF_KNOWN
+                    kr, ku = k.flags_read & _RF_KNOWN, k.flags_undefined & _RF_KNOWN
+                    extra = ku & ~iu
+                    if extra == 0x800 and _of_by_count(k, ins):
+                        allowed += 1
+                        extra = 0
+                    if (iw, ir) != (kw, kr) or (iu & ~ku) or extra:
+                        bad.append(f"{data[:3].hex()} {k.mnemonic}: iced w/r/u {iw:#x}/{ir:#x}/"
+                                   f"{iu:#x} kw86 {kw:#x}/{kr:#x}/{ku:#x}")
     assert not bad, "\n".join(bad[:20])
+    assert allowed > 0          # the exception above is exercised
 
 
 # ---------------------------------------------------------------------------
