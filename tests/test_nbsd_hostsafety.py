@@ -100,9 +100,12 @@ def make_root(d):
     (d / "etc" / "passwd").write_bytes(PASSWD)
     (d / "home" / "user").mkdir(parents=True)
     (d / "root").mkdir()
+    for p in (d, d / "etc", d / "home", d / "home" / "user"):
+        os.chmod(p, 0o755)                          # whatever the runner's umask
+    os.chmod(d / "etc" / "passwd", 0o644)
+    os.chmod(d / "root", 0o700)
     if AS_ROOT:
         os.chown(d / "home" / "user", 1000, 100)
-    os.chmod(d, 0o755)
 
 
 def kw86(args, cwd, timeout=120):
