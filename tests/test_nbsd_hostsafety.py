@@ -326,7 +326,7 @@ def test_removed_directory_keeps_its_identity(envw):
 # -- the proof: random guests against a host that keeps swapping links ------------
 
 POOL = ["a", "b", "c", "d", "v", "w", "s", "s/a", "s/b", "s/v", "s/s", "t/v", "sub/a",
-        "sub/v", "sub/s/v"]
+        "sub/v", "sub/s/v", "l0", "s/l0"]
 
 
 def _swapper(bases, targets, stop, counter, seed):
@@ -424,7 +424,7 @@ def test_random_guests_against_a_swapping_host(world):
     # creations did succeed many times
     assert swaps > 50, swaps
     for k in ("fchmod", "fchown", "futimes", "chmod", "chown", "mkdir", "symlink",
-              "rename", "creat", "fchdir", "mkfifo"):
+              "rename", "creat", "fchdir", "mkfifo", "link", "truncate", "ftruncate"):
         assert totals[k][1] > 0, (k, totals[k])
     print(f"hostsafety: {ROUNDS} rounds, {2 * ROUNDS * OPS} guest operations, "
           f"{swaps} host swaps; ok counts: "

@@ -110,6 +110,7 @@ static int tried[NOPS], okcount[NOPS];
 
 static const char *names[] = {
 	"a", "b", "c", "d", "v", "w", "s", "s/a", "s/b", "s/v", "s/s", "s/s/a", "t/v",
+	"l0", "l1", "s/l0",
 };
 #define NNAMES (sizeof names / sizeof names[0])
 
@@ -158,7 +159,15 @@ fuzz(unsigned long long seed, int n)
 		case 3:
 			r = symlink(rnd(3) ? targets[rnd(ntargets)] : q, p);
 			break;
-		case 4: r = link(p, q); break;
+		case 4:		/* a top-level file to a name made free, one directory */
+			k = rnd(ndirs);
+			snprintf(p, sizeof p, "%s/%s", dirs[k], names[rnd(6)]);
+			snprintf(q, sizeof q, "%s/%s", dirs[k], names[NNAMES - 2 - rnd(2)]);
+			if ((fd = open(p, O_WRONLY | O_CREAT | O_NONBLOCK, 0644)) >= 0)
+				close(fd);
+			unlink(q);
+			r = link(p, q);
+			break;
 		case 5: r = unlink(p); break;
 		case 6: r = chmod(p, modes[rnd(8)]); break;
 		case 7: r = chown(p, rnd(3) * 1000, rnd(3) * 100); break;
