@@ -106,8 +106,18 @@ def c_printf(fmt, *args):
             prec = None
         if conv == "p":
             flags, conv = flags + "#", "x"
-        if conv in "oxX" and "#" in flags and v == 0:
+        if conv in "ouxX":
+            # C11 7.21.6.1p6: '+' and ' ' apply to signed conversions only
+            # (Python's % would print a sign)
+            flags = flags.replace("+", "").replace(" ", "")
+        if conv in "xX" and "#" in flags and v == 0:
+            flags = flags.replace("#", "")      # 0x only "for a nonzero result"
+        if conv == "o" and "#" in flags and v == 0:
+            # '#' with o "increases the precision ... to force the first digit of
+            # the result to be a zero": 0, even with precision 0 ("%#.0o" -> "0")
             flags = flags.replace("#", "")
+            if prec == 0:
+                prec = 1
         alt_o = conv == "o" and "#" in flags
         if alt_o:
             flags = flags.replace("#", "")
@@ -185,6 +195,12 @@ FIXED = [
     ("%5c|%-3c|", "cc", [ord("x"), ord("y")]), ("100%%", "", []), ("%%%d%%", "i", [3]),
     ("tab\there", "", []), ("%s", "s", [""]), ("%5s|", "s", [""]),
     ("%hhd %hd", "ii", [0x1ff, 0x18000]), ("%hhu %hu", "ii", [0x1ff, 0x18000]),
+    # the hard corners of '#', '+' and ' ' (C11 7.21.6.1p6)
+    ("%#.0o|%.0o|%#.0x|", "uuu", [0, 0, 0]), ("%#5.0o|%#.3o|%#.3x", "uuu", [0, 8, 8]),
+    ("%#o|%#5o|%#-5o|", "uuu", [0, 0, 9]), ("%#05o|%#08x|%#-8X|", "uuu", [9, 255, 255]),
+    ("%#.4x|%#X|%#o", "uuu", [1, 0, 0]), ("%+u|% u|%+x|", "uuu", [5, 5, 255]),
+    ("% X|%+o|% #x", "uuu", [255, 8, 16]), ("%+llu|% llx|%+5u|", "UUu", [1 << 40, 1 << 40, 7]),
+    ("%+.0u|% .0x|%+.0o|", "uuu", [0, 0, 0]),
 ]
 
 
@@ -229,9 +245,7 @@ def _random_cases(rng, n):
             v = rng.choice([0, 1, -1, rng.randint(-(1 << 31), (1 << 31) - 1)])
             types = "i"
         if kind in ("d", "i", "s", "lld"):
-            flags = flags.replace("#", "")
-        if kind in ("u", "x", "X", "o", "llu", "llx"):
-            flags = flags.replace("+", "").replace(" ", "")
+            flags = flags.replace("#", "")      # '#' on d, i, s: undefined (C11 7.21.6.1p6)
         fmt = "<%" + flags + width + prec + kind + ">"
         if types == "L":
             arg = s64(v)
