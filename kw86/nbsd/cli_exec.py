@@ -75,6 +75,20 @@ def add_arguments(p):
     p.add_argument("--trace-limit", type=int, default=None, metavar="N",
                    help="stop tracing after N instructions (default 1,000,000); "
                    "the program goes on untraced")
+    p.add_argument("--profile", default=None, metavar="FILE",
+                   help="write cycles per guest function as folded stacks (flame-graph "
+                   "input, count = cycles) to FILE ('-' for stderr) and a top-N table "
+                   "to stderr")
+    p.add_argument("--profile-metric", choices=("cycles", "instructions"), default="cycles",
+                   help="what the folded stacks count (default cycles)")
+    p.add_argument("--profile-every", type=int, default=None, metavar="N",
+                   help="sample every N instructions at full speed instead of "
+                   "single-stepping")
+    p.add_argument("--profile-limit", type=int, default=None, metavar="N",
+                   help="single-step at most N instructions (default 20,000,000); "
+                   "the rest runs at full speed, unprofiled")
+    p.add_argument("--profile-top", type=int, default=20, metavar="N",
+                   help="rows of the table (default 20)")
     p.add_argument("--no-hdd", action="store_true", help="charge no disk cost for the root")
 
 
@@ -147,6 +161,12 @@ def run(args):
               file=sys.stderr)
         return 2
     mem = sizes["--memory"]
+    from kw86.nbsd import profile as kprofile
+    try:
+        prof_out = kprofile.open_output(args)
+    except kprofile.ProfileError as e:
+        print(f"kw86: {e}", file=sys.stderr)
+        return 2
     strace = None
     if args.strace_file:
         try:
@@ -171,6 +191,7 @@ def run(args):
         print(f"kw86: --memory {args.memory}: too small to boot", file=sys.stderr)
         return 2
     k.closed_stdio = closed             # the guest sees them closed (EBADF)
+    prof = kprofile.attach(k, args, prof_out)   # --profile (before spawn: pid 1's exec)
     k.verbose = bool(args.stats)        # machine-internal messages
     prog = args.prog
     host_image = None
@@ -258,6 +279,7 @@ def run(args):
     finally:
         if trace_out not in (None, sys.stderr):
             trace_out.close()
+        kprofile.finish(prof, prof_out, args)
     dt = time.perf_counter() - t0
     try:
         if sys.stdout is not None:

@@ -85,6 +85,33 @@ class PhysPeek(UserMem):
         raise Fault(addr)                       # the tracer never writes
 
 
+def syscall_site(kmem, umem, fesp):
+    """The system call whose trap frame is at kernel address fesp, read
+    without side effects (kmem/umem: PhysPeek): (code, argp), the call
+    number (syscall()/__syscall() followed to the real one) and the user
+    address of its arguments; argp None when the indirect number cannot be
+    read; None when the frame cannot be read."""
+    raw = kmem.peek(fesp, 72)
+    if len(raw) < 64:
+        return None
+    eax = struct.unpack_from("<I", raw, 40)[0]
+    trapno, _err, _eip, cs = struct.unpack_from("<4I", raw, 44)
+    gate = trapno == T_KW86_GATE
+    if gate or cs & 3:
+        uesp = struct.unpack_from("<I", raw, 64)[0] if len(raw) >= 68 else 0
+    else:
+        uesp = fesp + 64
+    argp = uesp + (8 if gate else 4)
+    code = eax & (abi.NSYSENT - 1)
+    try:
+        if code in (0, 198):                    # syscall / __syscall
+            code = struct.unpack("<I", umem.copyin(argp, 4))[0] & (abi.NSYSENT - 1)
+            argp += 4 if code == 0 else 8
+    except Fault:
+        return code, None
+    return code, argp
+
+
 class Tracer:
     def __init__(self, kernel, out, limit=DEFAULT_LIMIT):
         self.k = kernel
@@ -177,25 +204,13 @@ class Tracer:
                     self._ev.append(f"{b} -- switch pid {a} -> {b}\n")
 
     def _syscall_text(self, fesp):
-        raw = self.kmem.peek(fesp, 72)
-        if len(raw) < 64:
+        site = syscall_site(self.kmem, self.umem, fesp)
+        if site is None:
             return "?"
-        eax = struct.unpack_from("<I", raw, 40)[0]
-        trapno, _err, _eip, cs = struct.unpack_from("<4I", raw, 44)
-        gate = trapno == T_KW86_GATE
-        if gate or cs & 3:
-            uesp = struct.unpack_from("<I", raw, 64)[0] if len(raw) >= 68 else 0
-        else:
-            uesp = fesp + 64
-        argp = uesp + (8 if gate else 4)
-        from kw86.nbsd.syscalls import TABLE
-        code = eax & (abi.NSYSENT - 1)
-        try:
-            if code in (0, 198):                # syscall / __syscall
-                code = struct.unpack("<I", self.umem.copyin(argp, 4))[0] & (abi.NSYSENT - 1)
-                argp += 4 if code == 0 else 8
-        except Fault:
+        code, argp = site
+        if argp is None:
             return f"#{code}(?)"
+        from kw86.nbsd.syscalls import TABLE
         row = TABLE.vec[code]
         if row is None:
             return f"#{code} ({TABLE.names.get(code, 'unknown')})"
