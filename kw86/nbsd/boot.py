@@ -22,6 +22,7 @@ import struct
 
 from kw86.nbsd import abi
 from kw86.nbsd.build_locore import load as load_locore
+from kw86.nbsd.errors import BadFrame
 
 GDT_PHYS = 0x1000
 LDT_PHYS = GDT_PHYS + abi.NGDT * 8
@@ -226,6 +227,23 @@ class Boot:
         m.load_ldtr(abi.KLDT)
         m.load_tr(TSS_SEL)
 
+    def repair(self):
+        """Rewrite what a kernelware at CPL 0 can overwrite in the kernel's
+        shared state (locore, GDT/LDT, IDT, TSS, the kernel page tables) from
+        the pristine copies and reload the CPU's tables, control and debug
+        registers; TSS.esp0 is kept.  The caller reloads CR3 and the TLS
+        descriptors."""
+        esp0 = self.m.read_u32(self.tss_phys + 4)
+        self._write_locore()
+        self._write_gdt_ldt()
+        self._write_idt()
+        self._write_tss()
+        self.set_esp0(esp0)
+        self._kernel_page_tables()
+        self.m.set_cr(4, 0)
+        self.m.set_reg("dr7", 0)
+        self._load_cpu()
+
     # -- address spaces ----------------------------------------------------------
     def new_pdir(self):
         pd = self.alloc_page()
@@ -275,13 +293,13 @@ class Boot:
         `&tf->tf_esp`); the dict says so with short=True."""
         data = self.m.read_virt(esp, TF_SIZE - 8)
         if data is None:
-            raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
+            raise BadFrame(esp)
         vals = list(_TF_SHORT.unpack(data))
         tf = dict(zip(TF_FIELDS, vals + [0, 0]))
         if tf["cs"] & 3 or tf["trapno"] == T_KW86_GATE:      # the gate pushes esp/ss too
             more = self.m.read_virt(esp + TF_SIZE - 8, 8)
             if more is None:
-                raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
+                raise BadFrame(esp)
             tf["esp"], tf["ss"] = struct.unpack("<II", more)
             tf["short"] = False
         else:
@@ -293,7 +311,7 @@ class Boot:
         fields = TF_FIELDS[:-2] if tf.get("short") else TF_FIELDS
         data = struct.pack(f"<{len(fields)}I", *(tf[f] & 0xffffffff for f in fields))
         if not self.m.write_virt(esp, data):
-            raise RuntimeError(f"trap frame at {esp:#x} is not mapped")
+            raise BadFrame(esp)
 
     def enter_user_frame(self, kstack_top, regs):
         """Build the frame trapret pops to start a process; returns its esp."""

@@ -29,6 +29,12 @@ class Fault(Exception):
         self.addr = addr
 
 
+class BadFrame(Fault):
+    """A trap frame the kernel must read or write is not mapped (a
+    kernelware's forged hypercall, or kernel memory it overwrote): the
+    process that made the hypercall is killed, never the host."""
+
+
 class Exit(Exception):
     """The current process is gone (exit(2), or a fatal signal): a wait status."""
 

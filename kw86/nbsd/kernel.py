@@ -19,16 +19,17 @@ import time
 from collections import deque
 
 from kw86.nbsd import abi, trap
-from kw86.nbsd.boot import (Boot, HCALL_PORT, HC_GATE, HC_INTR, HC_SYSCALL, HC_TRAP, PG_RW,
-                            PG_U, PG_V, T_KW86_GATE)
+from kw86.nbsd.boot import (Boot, HCALL_PORT, HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL,
+                            HC_TRAP, PG_RW, PG_U, PG_V, T_KW86_GATE)
 from kw86.nbsd.elf import (ExecError, build_stack, check_exec_permission, default_auxv,
                            initial_registers, load_elf)
-from kw86.nbsd.errors import (Errno, Exit, Fault, WouldBlock, add_wakeup_listener,
+from kw86.nbsd.errors import (BadFrame, Errno, Exit, Fault, WouldBlock, add_wakeup_listener,
                               remove_wakeup_listener, wakeup)
 from kw86.nbsd.file import DevFile
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
 from kw86.nbsd.signals import sendsig
 from kw86.nbsd.syscalls import TABLE, SysResult, exc_result
+from kw86.nbsd.syscalls.poll import PollWait
 from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
 from kw86.nbsd.usermem import MachineUserMem
@@ -39,6 +40,7 @@ KW86_FAST = 0x4b57fa57                      # locore.S: the result is in eax/edx
 _VEC = TABLE.vec
 _MASK = abi.NSYSENT - 1
 RRTICKS = 10                                 # NetBSD: round robin every hz/10 ticks
+HOST_GRACE = 1.0                             # s a guest has to end after a host SIGTERM/SIGHUP
 MAXPROC = 160
 # Guest time = epoch + cycles / clock.  The epoch is the host's time at boot
 # (so file times look right), or KW86_EPOCH (seconds) for reproducible runs.
@@ -83,6 +85,16 @@ class VM:
         self.refs = kernel.frame_refs   # frame -> references beyond the first
         self.heap = None                # the break's region (load_elf)
         self.inherit_zero = set()       # minherit ZERO/NONE pages: zeroed in a fork child
+
+    def present(self, va, n):
+        """Every page of [va, va+n) backed (vm.read/vm.write may go there)."""
+        end = va + n
+        page = va & ~(PAGE - 1)
+        while page < end:
+            if page not in self.pages:
+                return False
+            page += PAGE
+        return True
 
     def region_at(self, va):
         for r in self.regions:
@@ -335,6 +347,11 @@ class VM:
         self.regions = []
 
 
+class KernelPanic(Exception):
+    """The kernel's own state is broken (a kw86 bug): kw86 ends with a panic
+    message and a register dump (Kernel.run), never a traceback."""
+
+
 class Kernel:
     """Boot the NetBSD personality on a fresh Machine."""
 
@@ -346,6 +363,7 @@ class Kernel:
         self._core = self.m.core
         kcosts = load_profile(profile)[2].get("kernel", {})
         self.boot = Boot(self.m, bufcache_bytes=bufcache_bytes)
+        self._hc_return = self.boot.lc["kw86_hcall_return"]
         if epoch_ns is None:
             env = os.environ.get("KW86_EPOCH")
             epoch_ns = int(env) * 10**9 if env else (time.time_ns() // 10**9) * 10**9
@@ -384,6 +402,10 @@ class Kernel:
         self.closed_stdio = ()          # host fds 0-2 kw86 was started without (cli_exec)
         self.verbose = False            # report a kernelware's machine fault too
         self.host_pending = []          # host signals not yet posted to the guest
+        self._host_deadline = None      # (monotonic time, sig): SIGTERM/SIGHUP end kw86 then
+        self._host_abort = None         # a second SIGINT the guest could not take
+        self._host_int_to = []          # the processes the last host SIGINT went to
+        self.status_reported = False    # the kernel already said why kw86 ends
         self._idle_rfd = None           # the pipe the host signal handler writes to
         add_wakeup_listener(self._wakeup)
         self.m.set_port_handler(HCALL_PORT, write=self._hcall, free=True)
@@ -662,11 +684,58 @@ class Kernel:
                     p.ticks += 1
                     if p.ticks >= self.quantum and self.runq:
                         self._preempt(p, fesp)
+            elif value != HC_STRAY and value != HC_IDLE:
+                raise BadFrame(None)            # no such hypercall: a forged one
         except Exit as e:
             self._exit(p, e.status)
+        except BadFrame as e:
+            # a hypercall whose trap frame is not there: a kernelware made it
+            # itself (outl to the port, or a jump into locore) with garbage
+            # state, or overwrote kernel memory; it dies, the others go on
+            what = "no such hypercall" if e.addr is None else f"no trap frame at {e.addr:#x}"
+            self._kill_broken(p, f"hypercall {value} ({what})", abi.NBSD_SIGSEGV)
         except Fault:
             # a kernelware's stack could not take the gate's return
             self._exit(p, abi.w_termsig(abi.NBSD_SIGSEGV, core=True))
+        except (MemoryError, KernelPanic):
+            raise
+        except Exception as e:
+            if p is None or not p.kernelware:
+                raise KernelPanic(f"hypercall {value}: {type(e).__name__}: {e}") from e
+            # a kernelware can break any kernel state: it alone pays
+            self._kill_broken(p, f"hypercall {value} failed ({type(e).__name__}: {e})",
+                              abi.NBSD_SIGKILL)
+
+    def _kill_broken(self, p, why, sig):
+        """Kill p, which broke the kernel's state (a forged hypercall, a
+        machine fault at CPL 0), with a one-line message; if it was a
+        kernelware, first put back what it may have overwritten (locore,
+        descriptor tables, kernel page tables, control registers) so that
+        the other processes go on."""
+        try:
+            self.sys.stderr.write(f"kw86: pid {p.pid} ({p.comm}): {why}: killed by "
+                                  f"SIG{abi.SIGNAL_NAMES[sig]}\n")
+        except (OSError, ValueError):
+            pass
+        if p.pid == 1:
+            self.status_reported = True
+        if p.kernelware:
+            self._repair()
+        self._exit(p, abi.w_termsig(sig, core=sig in SIG_CORE))
+
+    def _repair(self):
+        """Rewrite the kernel's shared state from its pristine copies and
+        reload the CPU's system registers (after a kernelware died of what
+        it did at CPL 0)."""
+        b = self.boot
+        b.repair()
+        for q in self.sys.procs.values():
+            if q.vm is not None and q.state != "zomb":
+                self.m.write(q.vm.pdir + 768 * 4, b.kernel_pdes)
+        self._gdt_tls = self._gdt_fs = 0        # the GDT's TLS descriptors are base 0 again
+        if self.cur is not None and self.cur.vm is not None:
+            self.m.set_cr(3, self.cur.vm.pdir)
+            self.m.flush_tlb()
 
     # -- scheduling ------------------------------------------------------------------
     def _wakeup(self, chan):
@@ -684,6 +753,8 @@ class Kernel:
             self.runq.append(q)
 
     def _sleep(self, p, chan):
+        if chan.__class__ is not PollWait:
+            p.timed_start = None        # (a timed call's, left by an error)
         p.state = "sleep"
         p.wchans = tuple(getattr(chan, "chans", (chan,)))
         tmo = getattr(chan, "timeout_ns", None)
@@ -708,6 +779,8 @@ class Kernel:
             self.cur = None             # not running: a wakeup must queue it
         while self.final_status is None:        # (pid 1 may die on the way)
             q = self._pick()
+            if self.final_status is not None:
+                return                  # kw86 ends (_host_end)
             if q is None and self._stop_host():
                 continue                # kw86 was stopped and continued: SIGCONT sent
             if q is None:
@@ -751,6 +824,11 @@ class Kernel:
         """The next runnable process; idles (host select, or the clock jumps)
         while every process sleeps."""
         while True:
+            if self.host_pending:
+                self._deliver_host_signals()
+            if (self._host_deadline is not None or self._host_abort is not None) and \
+                    self._host_end():
+                return None
             self._expire_timers()
             while self.runq:
                 q = self.runq.popleft()
@@ -765,9 +843,9 @@ class Kernel:
             if any(self.console in q.wchans for q in sleepers):
                 # the host's SIGINT/SIGTERM/SIGHUP end the wait too
                 irfd = self._idle_rfd
-                if self.host_pending:
-                    self._deliver_host_signals()
-                    continue
+                if self._host_deadline is not None:
+                    left = max(0.0, self._host_deadline[0] - time.monotonic())
+                    wait = left if wait is None else min(wait, left)
                 fds = [self.console.in_fd] + ([irfd] if irfd is not None else [])
                 r, _, _ = select.select(fds, [], [], wait)
                 if irfd is not None and irfd in r:
@@ -780,6 +858,9 @@ class Kernel:
                 if r:
                     self._wakeup(self.console)
                     continue
+                if self._host_deadline is not None and \
+                        time.monotonic() >= self._host_deadline[0]:
+                    continue                    # the host's deadline, not a guest timer
             elif wait is None:
                 return None
             if deadlines:
@@ -819,10 +900,24 @@ class Kernel:
         m.flush_tlb()
         self.boot.set_esp0(q.kstack)
         m.set_reg("esp", q.saved_esp)
+        # every parked process resumes after locore's hypercall (also when
+        # the switch happens in a hypercall a kernelware forged elsewhere)
+        m.set_reg("eip", self._hc_return)
+        if m.get_reg("cs") != abi.KCODE or m.get_reg("ss") != abi.KDATA:
+            m.load_segment("cs", abi.KCODE)
+            m.load_segment("ss", abi.KDATA)
         try:
             self._check_signals(q, q.saved_esp)
         except Exit as e:
             self._exit(q, e.status, switch=False)
+            return False
+        except (MemoryError, KernelPanic):
+            raise
+        except Exception as e:
+            # its frame or stack is broken (kernel memory a kernelware wrote)
+            self.sys.stderr.write(f"kw86: pid {q.pid} ({q.comm}): cannot resume "
+                                  f"({type(e).__name__}: {e}): killed by SIGKILL\n")
+            self._exit(q, abi.w_termsig(abi.NBSD_SIGKILL), switch=False)
             return False
         if q.stopped:
             self.cur = None
@@ -1032,8 +1127,14 @@ class Kernel:
 
     # -- running -----------------------------------------------------------------
     def _host_signals(self):
-        """Ctrl-C (and SIGTERM, SIGHUP) reach the guest: a watcher thread stops
-        the machine's C loop, then the signal is posted to pid 1's group."""
+        """The host's SIGINT, SIGTERM and SIGHUP reach the guest: a watcher
+        thread stops the machine's C loop, then the signal is posted to pid
+        1's process group (_deliver_host_signals).  They always work, even
+        against a kernelware spinning with interrupts off: SIGTERM and SIGHUP
+        end kw86 HOST_GRACE seconds later if the guest has not ended by then
+        (the watcher stops the machine again at the deadline), and a second
+        SIGINT while the first is still pending in the guest ends it at once
+        (_host_end)."""
         import signal
         import threading
         if threading.current_thread() is not threading.main_thread():
@@ -1057,7 +1158,10 @@ class Kernel:
         self._idle_rfd = irfd
 
         def handler(signum, frame):
-            self.host_pending.append(hostmap[signum])
+            sig = hostmap[signum]
+            self.host_pending.append(sig)
+            if sig != abi.NBSD_SIGINT and self._host_deadline is None:
+                self._host_deadline = (time.monotonic() + HOST_GRACE, sig)
             try:
                 os.write(iwfd, b"\0")
             except OSError:
@@ -1067,7 +1171,7 @@ class Kernel:
 
         def watch():
             while not done:
-                if select.select([rfd], [], [], 0.2)[0]:
+                if select.select([rfd], [], [], 0.1)[0]:
                     try:
                         os.read(rfd, 64)
                     except OSError:
@@ -1075,6 +1179,10 @@ class Kernel:
                     if done:                # woken by restore(), not by a signal
                         break
                     self.m.stop()
+                else:
+                    dl = self._host_deadline
+                    if dl is not None and time.monotonic() >= dl[0]:
+                        self.m.stop()       # the main thread ends kw86 (_host_end)
         t = threading.Thread(target=watch, daemon=True)
         t.start()
 
@@ -1098,16 +1206,54 @@ class Kernel:
     def _deliver_host_signals(self):
         while self.host_pending:
             sig = self.host_pending.pop(0)
+            if sig == abi.NBSD_SIGINT and any(
+                    q.state != "zomb" and self._takes(q, sig) for q in self._host_int_to):
+                self._host_abort = sig          # a second Ctrl-C the guest could not take
+                continue
             init = self.sys.procs.get(1)
             pg = init.pgid if init is not None else 1
-            for q in list(self.sys.procs.values()):
-                if q.state != "zomb" and q.pgid == pg:
-                    q.post_signal(sig)
-            q = self.cur
-            if q is not None and q.state == "run" and q.siglist:
-                # the running process acts on it at its next kernel entry (the
-                # timer interrupt guarantees one within a tick)
-                pass
+            to = [q for q in list(self.sys.procs.values()) if q.state != "zomb" and q.pgid == pg]
+            for q in to:
+                q.post_signal(sig)
+            if sig == abi.NBSD_SIGINT:
+                self._host_int_to = to
+            # the running process acts on it at its next kernel entry (the
+            # timer interrupt guarantees one within a tick, unless it runs
+            # with interrupts off: then _host_end)
+
+    @staticmethod
+    def _takes(q, sig):
+        """sig is still pending in q although q neither masks nor ignores it."""
+        if sig not in q.siglist or q.sigmask & abi.sigbit(sig):
+            return False
+        act = q.sigacts.get(sig)
+        return act is None or act[0] != abi.NBSD_SIG_IGN
+
+    def _host_end(self):
+        """End kw86 for the host (a second SIGINT the guest could not take, or
+        SIGTERM/SIGHUP past their grace): one line, the shell's status.
+        True when it did."""
+        if self.final_status is not None:
+            return True
+        dl = self._host_deadline
+        if self._host_abort is not None:
+            sig = self._host_abort
+            why = f"kw86: SIG{abi.SIGNAL_NAMES[sig]} again from the host while the guest " \
+                  f"had not taken the first: stopped\n"
+        elif dl is not None and time.monotonic() >= dl[0]:
+            sig = dl[1]
+            why = f"kw86: SIG{abi.SIGNAL_NAMES[sig]} from the host: the guest did not end " \
+                  f"within {HOST_GRACE:g} s: stopped\n"
+        else:
+            return False
+        try:
+            self.sys.stderr.write(why)
+        except (OSError, ValueError):
+            pass
+        self.status_reported = True
+        self.final_status = abi.w_termsig(sig)
+        self.m.stop()
+        return True
 
     def run(self, max_instructions=None):
         """Run until pid 1 exits; returns its wait status."""
@@ -1115,9 +1261,16 @@ class Kernel:
         self._enter(p)
         self.final_status = None
         self.host_pending = []
+        self._host_deadline = None
+        self._host_abort = None
+        self._host_int_to = []
         restore = self._host_signals()
         try:
             return self._run(p, max_instructions)
+        except MemoryError:
+            raise                       # (cli_exec: out of guest memory)
+        except Exception as e:
+            return self._panic(e)
         finally:
             restore()
 
@@ -1133,28 +1286,13 @@ class Kernel:
             budget -= r.instructions
             if self.host_pending:
                 self._deliver_host_signals()
+            if (self._host_deadline is not None or self._host_abort is not None) and \
+                    self._host_end():
+                break
             if r.event in ("stop", "budget", "cycles", "hlt"):
                 continue
-            if r.event in ("hang", "triple_fault", "exception", "task_switch"):
-                q = self.cur
-                # a kernelware's double/triple fault is its own stack
-                # overflow at CPL 0: SIGSEGV, as user mode gets for it
-                segv = q.kernelware and (r.event == "triple_fault" or
-                                         "#DF" in str(r.exception or ""))
-                if not segv or self.sys.strace is not None or self.verbose:
-                    self.sys.stderr.write(f"kw86: {q.comm}: machine {r.event}"
-                                          f"{': ' + str(r.exception) if r.exception else ''}\n")
-                st = abi.w_termsig(abi.NBSD_SIGSEGV, core=True) if segv else \
-                    abi.w_termsig(abi.NBSD_SIGKILL)
-                if q.pid == 1 or not q.kernelware:
-                    self.final_status = st
-                else:                           # kill that kernelware, carry on
-                    self._exit(q, st)
-                    if self.final_status is None:
-                        # the next process resumes as from a hypercall (the
-                        # fault left eip in the dead kernelware's code)
-                        self.m.set_reg("eip", self.boot.lc["kw86_hcall_return"])
-                        self.m.set_reg("eflags", self.m.get_reg("eflags") & ~0x300)
+            if r.event in ("hang", "triple_fault", "exception", "task_switch", "breakpoint"):
+                self._machine_event(r)
         if self.final_status is None:
             self.sys.stderr.write(f"kw86: {p.comm}: instruction limit reached\n")
             self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
@@ -1163,6 +1301,60 @@ class Kernel:
         if tracer is not None:
             tracer.detach()
         return self.final_status
+
+    def _machine_event(self, r):
+        """The CPU stopped on something no handler can take (a triple fault,
+        hlt with interrupts off ...) for the running process."""
+        q = self.cur
+        if q is None:
+            raise KernelPanic(f"machine {r.event} with no process running")
+        # a kernelware's double/triple fault is mostly its own stack
+        # overflowing at CPL 0: SIGSEGV, as user mode gets for it
+        segv = q.kernelware and (r.event == "triple_fault" or "#DF" in str(r.exception or ""))
+        why = f"machine {r.event}{': ' + str(r.exception) if r.exception else ''}"
+        if not q.kernelware:
+            # a user process cannot do this: the kernel's state is broken
+            self.sys.stderr.write(f"kw86: {q.comm}: {why}\n")
+            self.status_reported = True
+            self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
+            return
+        if not segv or self.sys.strace is not None or self.verbose:
+            self._kill_broken(q, why, abi.NBSD_SIGSEGV if segv else abi.NBSD_SIGKILL)
+        else:
+            self._repair()
+            self._exit(q, abi.w_termsig(abi.NBSD_SIGSEGV, core=True))
+
+    def _panic(self, e):
+        """The last resort: a kernel bug ends kw86 with a panic message and the
+        CPU's registers (exit status 70, EX_SOFTWARE), never a traceback."""
+        import traceback
+        m = self.m
+        err = self.sys.stderr
+        q = self.cur
+        who = f" (pid {q.pid}, {q.comm})" if q is not None else ""
+        try:
+            err.write(f"kw86: panic{who}: {type(e).__name__}: {e}\n")
+            regs = []
+            for n in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip",
+                      "eflags", "cs", "ss", "ds", "es", "fs", "gs", "cr0", "cr2", "cr3"):
+                try:
+                    regs.append(f"{n}={m.get_reg(n):#x}")
+                except Exception:            # (a register the machine cannot show)
+                    pass
+            for i in range(0, len(regs), 6):
+                err.write("kw86:   " + " ".join(regs[i:i + 6]) + "\n")
+            if os.environ.get("KW86_DEBUG"):
+                traceback.print_exception(e, file=err)
+            err.flush()
+        except (OSError, ValueError):
+            pass
+        self.status_reported = True
+        for q in list(self.sys.procs.values()):
+            try:
+                q.fdt.close_all()
+            except Exception:
+                pass
+        return abi.w_exitcode(70)
 
     def run_program(self, path, argv, envp, kernelware=False, cwd=b"/", max_instructions=None):
         self.spawn(path, argv, envp, kernelware, cwd)

@@ -76,7 +76,7 @@ class Proc:
         self.wchans = ()                # what a sleeper waits on
         self.deadline = None            # a sleep's timeout (guest cycles)
         self.poll_timedout = False      # the timed sleep ended by its timeout
-        self.timed_start = None         # (call key, guest ns of its first try): see timed_wait
+        self.timed_start = None         # [call key, deadline ns or None, interrupted]: poll.py
         self.saved_esp = None           # where a switched-out process is parked
         self.frame_esp = None           # the trap frame of the call in progress
         self.want_resched = False
@@ -143,15 +143,24 @@ class Proc:
         # returns EINTR after the handler, or is restarted with SA_RESTART;
         # a write that already moved data returns its count; sigsuspend
         # always returns EINTR.
-        if self.blocked is not None:
+        # poll, select, nanosleep, _lwp_park (a timed sleep, syscalls/poll.py)
+        # are never restarted: the call itself runs again and returns EINTR.
+        if self.timed_start is not None:
+            self.timed_start[2] = True
+        elif self.blocked is not None:
             from kw86.nbsd import trap
-            wp = self.wpartial
-            if wp is not None and wp[1]:
-                self.wpartial = None
-                trap.interrupt(self, wp[1])
-            elif not act[2] & abi.NBSD_SA_RESTART or self.oldmask is not None:
-                self.wpartial = None
-                trap.interrupt(self)
+            from kw86.nbsd.errors import Fault
+            try:
+                wp = self.wpartial
+                if wp is not None and wp[1]:
+                    self.wpartial = None
+                    trap.interrupt(self, wp[1])
+                elif not act[2] & abi.NBSD_SA_RESTART or self.oldmask is not None:
+                    self.wpartial = None
+                    trap.interrupt(self)
+            except Fault:
+                # its frame is gone (a kernelware overwrote kernel memory)
+                self.siglist.append(abi.NBSD_SIGKILL)
         k._setrun(self)
 
     def __repr__(self):

@@ -19,7 +19,7 @@ import struct
 
 from kw86.nbsd import abi
 from kw86.nbsd.boot import T_KW86_GATE
-from kw86.nbsd.errors import Exit, Fault
+from kw86.nbsd.errors import BadFrame, Exit, Fault
 from kw86.nbsd.syscalls import TABLE, SysResult, dispatch, exc_result
 
 
@@ -89,7 +89,7 @@ def syscall(boot, p, fesp):
         if raw is None:
             raw = m.read_virt(fesp, 64)
             if raw is None:
-                raise RuntimeError(f"trap frame at {fesp:#x} is not mapped")
+                raise BadFrame(fesp)
             raw += b"\0" * 8
     edx, ecx, eax, trapno, err, eip, cs, eflags, uesp, _ss = _TAIL.unpack_from(raw, 32)
     gate = trapno == T_KW86_GATE
@@ -171,7 +171,7 @@ def commit(boot, p, fesp, res):
     else:
         raw = m.read_virt(fesp, 72)
         if raw is None:
-            raise RuntimeError(f"trap frame at {fesp:#x} is not mapped")
+            raise BadFrame(fesp)
     edx, ecx, eax, trapno, err, eip, cs, eflags, uesp, _ss = _TAIL.unpack_from(raw, 32)
     return _general_tail(m, core, p, fesp, trapno == T_KW86_GATE, res, edx, ecx, eax, trapno,
                          err, eip, cs, eflags, uesp)
@@ -219,15 +219,39 @@ def _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno, err, eip, 
     return res
 
 
+def _pread(p, va, n):
+    """n bytes of p's memory at va, p need not be running: kernel VA through
+    the (shared) kernel mapping, user VA through p's own pages."""
+    if va >= _KERNBASE:
+        data = p.kernel.m.read_virt(va, n)
+    else:
+        data = p.vm.read(va, n) if p.vm is not None and p.vm.present(va, n) else None
+    if data is None:
+        raise BadFrame(va)
+    return data
+
+
+def _pwrite(p, va, data):
+    if va >= _KERNBASE:
+        ok = p.kernel.m.write_virt(va, data)
+    else:
+        ok = p.vm is not None and p.vm.present(va, len(data))
+        if ok:
+            p.vm.write(va, data)
+    if not ok:
+        raise BadFrame(va)
+
+
 def interrupt(p, value=None):
     """End p's sleep in a system call (p.blocked, set above): the call returns
     EINTR, or `value` (a count already transferred) with the carry clear,
     instead of being restarted.  p need not be the running process: its frame
-    is in kernel memory, the gate's return words on its own stack."""
+    and the gate's return words are read through its own mappings.  A frame
+    that is no longer there raises BadFrame (the caller kills p)."""
     fesp, ret = p.blocked
     p.blocked = None
-    m = p.kernel.m
-    f = bytearray(m.read_virt(fesp, 64))
+    p.timed_start = None
+    f = bytearray(_pread(p, fesp, 64))
     eflags = _W.unpack_from(f, EFLAGS)[0]
     if value is None:
         _W.pack_into(f, EAX, abi.EINTR)
@@ -240,8 +264,8 @@ def interrupt(p, value=None):
         eip = _W.unpack_from(f, EIP)[0]
         _W.pack_into(f, EIP, (eip + _W.unpack_from(f, ERR)[0]) & 0xffffffff)
     else:                               # the gate: [eflags][eip] under tf_esp
-        sp = _W.unpack(m.read_virt(fesp + ESP, 4))[0]
-        ef = _W.unpack(p.vm.read(sp, 4))[0]
+        sp = _W.unpack(_pread(p, fesp + ESP, 4))[0]
+        ef = _W.unpack(_pread(p, sp, 4))[0]
         ef = (ef | abi.PSL_C) if value is None else (ef & ~abi.PSL_C)
-        p.vm.write(sp, struct.pack("<II", ef, ret))
-    m.write_virt(fesp + 32, bytes(f[32:64]))
+        _pwrite(p, sp, struct.pack("<II", ef, ret))
+    _pwrite(p, fesp + 32, bytes(f[32:64]))

@@ -120,27 +120,27 @@ def sys__lwp_unpark_all(p, targets, ntargets, hint):
 def sys____lwp_park60(p, clock_id, flags, ts, unpark, hint, unparkhint):
     """Sleep until unparked, a signal (EINTR) or the timeout (ETIMEDOUT).
     With one LWP only the process itself can unpark it (first)."""
-    if getattr(p, "poll_timedout", False):
-        p.poll_timedout = False
-        raise Errno(ETIMEDOUT)
     if unpark and unpark != LID:
         raise Errno(ESRCH)
     if unpark == LID:
         p.lwp_unparked = True
     if p.lwp_unparked:
         p.lwp_unparked = False
+        poll.sleep_done(p)
         raise Errno(EALREADY)
-    tmo = None
+    tmo = raw = None
     if ts:
-        sec, nsec = abi.unpack_timespec(p.mem.copyin(ts, 12))
+        raw = abi.unpack_timespec(p.mem.copyin(ts, 12))
+        sec, nsec = raw
         if sec < 0 or not 0 <= nsec < 10**9:
             raise Errno(EINVAL)
         tmo = sec * 10**9 + nsec
         if flags & 1:                       # TIMER_ABSTIME
-            now = p.sys.clock()
-            tmo = max(0, tmo - now)
-        if tmo == 0:
-            raise Errno(ETIMEDOUT)
+            tmo = max(0, tmo - p.sys.clock())
+    # the deadline is fixed at the first try (poll.sleep_start); EINTR for a signal
+    tmo = poll.sleep_start(p, ("lwp_park", clock_id, flags, ts, raw), tmo)
+    if tmo == 0:
+        raise Errno(ETIMEDOUT)
     raise WouldBlock(poll.PollWait((("lwp_park", p.pid),), tmo))
 
 

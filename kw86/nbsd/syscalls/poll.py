@@ -6,6 +6,15 @@ WouldBlock(PollWait(chans, timeout_ns)), the scheduler sleeps the process
 on every channel (and on a timer for timeout_ns, None = forever) and
 restarts the call when woken.  When the timer fired, the scheduler sets
 `p.poll_timedout`; the restarted call then returns 0 (nothing ready).
+
+Timeouts count down from the call's first try, as NetBSD's do (its
+sel_do_scan/nanosleep keep the absolute deadline across wakeups):
+`sleep_start` remembers [call key, deadline, interrupted] in
+p.timed_start, and a restart after a wakeup that made nothing ready sleeps
+only for what is left.  A caught signal ends such a sleep with EINTR
+(never a restart, SA_RESTART or not: NetBSD turns ERESTART into EINTR for
+poll, select and nanosleep); the call itself returns it, so nanosleep can
+write the time left to *rmtp.
 """
 import struct
 
@@ -43,15 +52,55 @@ def file_chan(f):
         or getattr(f, "device", None) or f
 
 
-def _timed_out(p):
-    if getattr(p, "poll_timedout", False):
+class Interrupted(Errno):
+    """EINTR for a timed sleep a caught signal ended; `remaining` ns left
+    (None: it had no timeout)."""
+
+    def __init__(self, remaining):
+        super().__init__(abi.EINTR)
+        self.remaining = remaining
+
+
+def sleep_start(p, key, timeout_ns):
+    """A call (identified by key: its name and arguments) that found
+    nothing to do and would sleep: -> the ns left of its timeout counted from
+    its first try (None: no timeout), 0 when the time is up.  Raises
+    Interrupted if a caught signal ended its sleep."""
+    ts = p.timed_start
+    now = p.sys.clock()
+    if ts is None or ts[0] != key:
         p.poll_timedout = False
-        return True
-    return False
+        ts = p.timed_start = [key, None if timeout_ns is None else now + timeout_ns, False]
+    rem = None if ts[1] is None else max(0, ts[1] - now)
+    if ts[2]:
+        sleep_done(p)
+        raise Interrupted(rem)
+    if p.poll_timedout or rem == 0:
+        sleep_done(p)
+        return 0
+    return rem
 
 
-def do_poll(p, fds, timeout_ns):
-    """fds: [(fd, events)] -> [revents]; sleeps (WouldBlock) if none is ready."""
+def sleep_done(p):
+    """The timed call returns: forget its deadline."""
+    p.timed_start = None
+    p.poll_timedout = False
+
+
+def _wait_chan(p, f, ev):
+    """What a poll for ev on f sleeps on, or None.  The console wakes its
+    sleepers whenever the host fd selects readable (at EOF: always), so only
+    a poll that asks for input sleeps on it; nothing else on a tty changes
+    (POLLOUT is always ready, POLLPRI never)."""
+    chan = file_chan(f)
+    if chan is p.sys.devfs.console and not ev & (POLLIN | POLLRDNORM):
+        return None
+    return chan
+
+
+def do_poll(p, fds, timeout_ns, key=None):
+    """fds: [(fd, events)] -> [revents]; sleeps (WouldBlock) if none is ready
+    (key: the call and its arguments, for sleep_start)."""
     out = []
     ready = 0
     for fd, ev in fds:
@@ -65,10 +114,15 @@ def do_poll(p, fds, timeout_ns):
         rev = file_poll(p.fdt.get(fd), ev | POLLERR | POLLHUP) & (ev | POLLERR | POLLHUP | POLLNVAL)
         out.append(rev)
         ready += 1 if rev else 0
-    if ready or timeout_ns == 0 or _timed_out(p):
+    if ready or timeout_ns == 0:
+        sleep_done(p)
         return out
-    chans = [file_chan(p.fdt.get(fd)) for fd, _ in fds if fd >= 0 and p.fdt.valid(fd)]
-    raise WouldBlock(PollWait(chans, timeout_ns))
+    rem = sleep_start(p, ("poll", key, tuple(fds)), timeout_ns)
+    if rem == 0:
+        return out
+    chans = [c for c in (_wait_chan(p, p.fdt.get(fd), ev) for fd, ev in fds
+                         if fd >= 0 and p.fdt.valid(fd)) if c is not None]
+    raise WouldBlock(PollWait(chans, rem))
 
 
 def _poll(p, fdsp, nfds, timeout_ns):
@@ -76,7 +130,8 @@ def _poll(p, fdsp, nfds, timeout_ns):
         raise Errno(EINVAL)
     raw = p.mem.copyin(fdsp, 8 * nfds) if nfds else b""
     fds = [struct.unpack_from("<ihh", raw, 8 * i) for i in range(nfds)]
-    revs = do_poll(p, [(fd, ev & 0xffff) for fd, ev, _ in fds], timeout_ns)
+    revs = do_poll(p, [(fd, ev & 0xffff) for fd, ev, _ in fds], timeout_ns,
+                   key=(fdsp, nfds, timeout_ns))
     out = b"".join(struct.pack("<ihh", fd, ev, rev) for (fd, ev, _), rev in zip(fds, revs))
     if nfds:
         p.mem.copyout(fdsp, out)
@@ -131,7 +186,7 @@ def select_ns(p, nd, ins, ous, exs, tmo):
             if not p.fdt.valid(fd):
                 raise Errno(abi.EBADF)
             fds.append((fd, ev))
-    revs = do_poll(p, fds, tmo)
+    revs = do_poll(p, fds, tmo, key=(ins, ous, exs, tmo))
     res = [0, 0, 0]
     n = 0
     for (fd, ev), rev in zip(fds, revs):

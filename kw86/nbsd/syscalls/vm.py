@@ -85,11 +85,9 @@ def sys_execve(p, path, argp, envp):
 
 
 def _nanosleep(p, rqtp, rmtp, abiv):
-    if getattr(p, "poll_timedout", False):
-        p.poll_timedout = False
-        if rmtp:
-            p.mem.copyout(rmtp, abi.pack_timespec(0, 0, abiv))
-        return 0
+    """Sleep on the guest clock; a caught signal ends it with EINTR and the
+    time left in *rmtp (the deadline counts from the first try: poll.py)."""
+    from kw86.nbsd.syscalls.poll import Interrupted, PollWait, sleep_start
     sec, nsec = abi.unpack_timespec(p.mem.copyin(rqtp, abi.timespec_size(abiv)), abiv)
     if sec < 0 or not 0 <= nsec < 10**9:
         raise Errno(EINVAL)
@@ -97,8 +95,17 @@ def _nanosleep(p, rqtp, rmtp, abiv):
     if ns == 0:
         return 0
     _kernel(p)
-    from kw86.nbsd.syscalls.poll import PollWait
-    raise WouldBlock(PollWait((), ns))
+    try:
+        rem = sleep_start(p, ("nanosleep", rqtp, ns), ns)
+    except Interrupted as e:
+        if rmtp:
+            p.mem.copyout(rmtp, abi.pack_timespec(*divmod(e.remaining, 10**9), abiv))
+        raise
+    if rem == 0:
+        if rmtp:
+            p.mem.copyout(rmtp, abi.pack_timespec(0, 0, abiv))
+        return 0
+    raise WouldBlock(PollWait((), rem))
 
 
 def sys___nanosleep50(p, rqtp, rmtp):
