@@ -12,7 +12,7 @@ import pytest
 
 from kw86.testing import FlatCPU
 
-unicorn = pytest.importorskip("unicorn")
+import unicorn  # noqa: E402  (a declared test dependency: missing is an error)
 from unicorn import Uc, UC_ARCH_X86, UC_MODE_32, UcError  # noqa: E402
 from unicorn import x86_const as X  # noqa: E402
 

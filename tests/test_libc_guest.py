@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from buildreq import built, need_module
 from test_userland_e2e import HAVE_MACHINE, SYSROOT, kw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,9 +19,8 @@ ROOT = os.path.dirname(HERE)
 SRC = os.path.join(HERE, "guest_libc")
 
 pytestmark = [
-    pytest.mark.skipif(not HAVE_MACHINE, reason="the kw86 machine is not built"),
-    pytest.mark.skipif(not os.path.exists(os.path.join(SYSROOT, "bin", "ls")),
-                       reason="the userland sysroot is not built"),
+    built(HAVE_MACHINE, "the kw86 machine (kw86.machine)"),
+    built(os.path.exists(os.path.join(SYSROOT, "bin", "ls")), "the userland sysroot"),
 ]
 
 # NetBSD errno values (sys/errno.h)
@@ -42,7 +42,7 @@ def progs(tmp_path_factory):
     """{name: guest path}: every tests/guest_libc/*.c linked against the libc, in a
     directory bound at /t.  Objects are cached (incrementally) in the host's temp dir,
     apart from userland/.obj so that a concurrent sysroot build is not disturbed."""
-    pytest.importorskip("ziglang")
+    need_module("ziglang")
     build = _build_module()
     out = str(tmp_path_factory.mktemp("guest_libc"))
     obj = os.path.join(tempfile.gettempdir(), f"kw86-guest-libc-obj-{os.getuid()}")

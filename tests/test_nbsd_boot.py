@@ -5,6 +5,7 @@ import struct
 
 import pytest
 
+from buildreq import need_module
 from kw86.nbsd import abi
 from kw86.nbsd.proc import Proc
 from kw86.nbsd.syscalls import dispatch
@@ -36,7 +37,7 @@ def asm_prog():
 
 
 def test_int80_roundtrip(tmp_path):
-    machine = pytest.importorskip("kw86.machine")
+    machine = need_module("kw86.machine")
     from kw86.nbsd.boot import Boot, HCALL_PORT, HC_SYSCALL, HC_TRAP
     m = machine.Machine(mem_size=16 << 20)
     boot = Boot(m, bufcache_bytes=1 << 20)
@@ -99,7 +100,7 @@ def test_int80_roundtrip(tmp_path):
 
 
 def _booted(tmp_path):
-    machine = pytest.importorskip("kw86.machine")
+    machine = need_module("kw86.machine")
     from kw86.nbsd.boot import Boot
     m = machine.Machine(mem_size=16 << 20)
     boot = Boot(m, bufcache_bytes=1 << 20)

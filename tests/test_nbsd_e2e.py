@@ -15,10 +15,10 @@ import time
 
 import pytest
 
+from buildreq import built
 from nbsd_env import SYSROOT, guest_program
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(os.path.join(SYSROOT, "bin", "ls")), reason="sysroot not built")
+pytestmark = built(os.path.exists(os.path.join(SYSROOT, "bin", "ls")), "the userland sysroot")
 
 HOST_ENV = dict(os.environ, LC_ALL="C", TZ="UTC", POSIXLY_CORRECT="1")
 HOST_ENV.pop("COLUMNS", None)

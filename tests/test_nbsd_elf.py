@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from buildreq import fail_build
 from kw86.nbsd import abi
 from kw86.nbsd.elf import ExecError, build_stack, default_auxv, initial_registers, load_elf
 from kw86.nbsd.vfs import Cred
@@ -166,7 +167,7 @@ buf:    .space 8192
                         "-Wl,--image-base=0x8048000", str(src), "-o", str(out)],
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
-        pytest.skip(f"zig cc unavailable: {r.stderr[-200:]}")
+        fail_build(f"zig cc: {r.stderr[-200:]}")
     img = load_elf(out.read_bytes())
     assert img.netbsd_version == 1000000000
     assert any(s.flags & 1 and s.data.startswith(b"\xb8\x01\x00\x00\x00") for s in img.segments)

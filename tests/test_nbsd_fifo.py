@@ -5,6 +5,7 @@ import struct
 
 import pytest
 
+from buildreq import built
 from nbsd_env import SYSROOT, Env
 from kw86.nbsd import abi
 
@@ -75,8 +76,7 @@ def test_writev_blocks_on_a_full_pipe(env):
     assert env.read_fd(rfd, 24000) == b"b" * (24000 - abi.PIPE_SIZE)
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(SYSROOT, "bin", "sh")),
-                    reason="sysroot not built")
+@built(os.path.exists(os.path.join(SYSROOT, "bin", "sh")), "the userland sysroot")
 def test_fifo_between_processes(tmp_path, capfd):
     from kw86 import cli
     d = tmp_path / "d"

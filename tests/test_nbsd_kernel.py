@@ -6,15 +6,15 @@ import struct
 
 import pytest
 
+from buildreq import built, need_module
 
 SYSROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "kw86",
                        "sysroot")
-need_sysroot = pytest.mark.skipif(not os.path.exists(os.path.join(SYSROOT, "bin", "ls")),
-                                  reason="the userland sysroot is not built")
+need_sysroot = built(os.path.exists(os.path.join(SYSROOT, "bin", "ls")), "the userland sysroot")
 
 
 def kw86_exec(capfd, *argv):
-    pytest.importorskip("kw86.machine")
+    need_module("kw86.machine")
     from kw86.cli import main
     rc = main(["exec"] + list(argv))
     out, err = capfd.readouterr()

@@ -13,18 +13,18 @@ import os
 
 import pytest
 
+from buildreq import built, fail_build
 from nbsd_env import SYSROOT, guest_program
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(os.path.join(SYSROOT, "usr", "tests", "kw86", "libctest")),
-    reason="sysroot not built")
+pytestmark = built(os.path.exists(os.path.join(SYSROOT, "usr", "tests", "kw86", "libctest")),
+                   "the userland sysroot")
 
 
 @pytest.fixture(scope="module")
 def kmode():
     path = guest_program("kmode")
     if path is None:
-        pytest.skip(guest_program.why)
+        fail_build(guest_program.why)
     with open(path, "rb") as f:
         return f.read()
 

@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
+from buildreq import built
 from nbsd_env import SYSROOT
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(os.path.join(SYSROOT, "bin", "sh")), reason="sysroot not built")
+pytestmark = built(os.path.exists(os.path.join(SYSROOT, "bin", "sh")), "the userland sysroot")
 
 
 @pytest.fixture

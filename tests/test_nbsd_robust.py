@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from buildreq import fail_build
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -105,7 +106,7 @@ def robust():
     import nbsd_env
     path = nbsd_env.guest_program("robust")
     if path is None:
-        pytest.skip(nbsd_env.guest_program.why)
+        fail_build(nbsd_env.guest_program.why)
     return os.path.relpath(path, ROOT)
 
 

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from buildreq import built
 from nbsd_env import SYSROOT
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(os.path.join(SYSROOT, "bin", "echo")), reason="sysroot not built")
+pytestmark = built(os.path.exists(os.path.join(SYSROOT, "bin", "echo")), "the userland sysroot")
 
 LINE = re.compile(r"^(\d+) 0x([0-9a-f]{8})  ((?:[0-9a-f]{2} )*[0-9a-f]{2}) +(.*?)  ; (.*)$")
 

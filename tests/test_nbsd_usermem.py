@@ -1,6 +1,7 @@
 """copyin/copyout against a real kw86.Machine's page tables."""
 import pytest
 
+from buildreq import need_module
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Fault
 from kw86.nbsd.usermem import FlatUserMem, MachineUserMem
@@ -24,11 +25,8 @@ def test_flat_usermem():
 
 
 def _machine():
-    machine = pytest.importorskip("kw86.machine")
-    try:
-        return machine.Machine(mem_size=1 << 20)
-    except Exception as e:                  # the CPU is being built in parallel
-        pytest.skip(f"Machine unavailable: {e}")
+    machine = need_module("kw86.machine")
+    return machine.Machine(mem_size=1 << 20)
 
 
 def test_machine_usermem_paging():

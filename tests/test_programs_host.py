@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from buildreq import built
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN_SRC = os.path.join(ROOT, "userland", "bin")
 CC = shutil.which("gcc") or shutil.which("cc")
@@ -27,7 +28,7 @@ CFLAGS += os.environ.get("KW86_PROGRAMS_CFLAGS", "").split()
 
 pytestmark = [
     pytest.mark.skipif(CC is None, reason="no host C compiler"),
-    pytest.mark.skipif(not os.path.isdir(BIN_SRC), reason="no userland/bin"),
+    built(os.path.isdir(BIN_SRC), "userland/bin (the programs' sources)"),
 ]
 
 # POSIXLY_CORRECT: glibc's getopt then stops at the first operand as NetBSD's

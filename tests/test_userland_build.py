@@ -13,10 +13,11 @@ import time
 
 import pytest
 
+from buildreq import built, fail_build, need_module
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USERLAND = os.path.join(ROOT, "userland")
 
-elftools = pytest.importorskip("elftools")
+import elftools  # noqa: E402,F401  (pyelftools: a dependency of kw86)
 from elftools.elf.elffile import ELFFile  # noqa: E402
 from elftools.elf.constants import P_FLAGS  # noqa: E402
 
@@ -34,7 +35,7 @@ build = load_build_module()
 
 @pytest.fixture(scope="session")
 def sysroot(tmp_path_factory):
-    pytest.importorskip("ziglang")
+    need_module("ziglang")
     dest = str(tmp_path_factory.mktemp("sysroot"))
     t0 = time.time()
     build.build_sysroot(dest)
@@ -120,7 +121,7 @@ def test_every_executable_is_a_netbsd_elf(sysroot):
 
 
 def test_no_floating_point_or_sse(sysroot):
-    iced = pytest.importorskip("iced_x86")
+    iced = need_module("iced_x86")
     forbidden = {name: getattr(iced.CpuidFeature, name) for name in dir(iced.CpuidFeature)
                  if re.match(r"^(FPU|MMX|SSE|AVX|3DNOW)", name)}
     bad_ids = set(forbidden.values())
@@ -236,7 +237,7 @@ def test_build_own_program_with_kernel_symbols(sysroot, tmp_path):
 
 
 def test_compile_error_fails_the_build(tmp_path, monkeypatch):
-    pytest.importorskip("ziglang")
+    need_module("ziglang")
     bad = tmp_path / "bad.c"
     bad.write_text("int main(void) { return undeclared_name; }\n")
     b = build.Builder(str(tmp_path / "dest"), obj_dir=str(tmp_path / "obj"))
@@ -252,7 +253,7 @@ try:
     HAVE_UNICORN = True
 except ImportError:          # the ELF checks above still run
     HAVE_UNICORN = False
-needs_unicorn = pytest.mark.skipif(not HAVE_UNICORN, reason="unicorn is not installed")
+needs_unicorn = built(HAVE_UNICORN, "unicorn (a test dependency: pip install -e '.[test]')")
 
 PAGE = 4096
 USRSTACK = 0xbfc00000
@@ -917,15 +918,9 @@ def run_program(sysroot, path, args, cpl=3):
     return status, out.decode("latin-1"), err.decode("latin-1")
 
 
-def have(sysroot, path):
-    return os.path.exists(os.path.join(sysroot, path.strip("/")))
-
-
 @needs_unicorn
 @pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
 def test_cat_and_echo_run(sysroot, cpl):
-    if not (have(sysroot, "/bin/cat") and have(sysroot, "/bin/echo")):
-        pytest.skip("cat/echo not written yet")
     status, out, err = run_program(sysroot, "/bin/cat", ["/home/user/hello.txt"], cpl)
     assert (status, out, err) == (0, "hello, world\n", "")
     status, out, err = run_program(sysroot, "/bin/cat", ["/home/user/nosuch"], cpl)
@@ -937,8 +932,6 @@ def test_cat_and_echo_run(sysroot, cpl):
 @needs_unicorn
 @pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
 def test_ls_reads_directories(sysroot, cpl):
-    if not have(sysroot, "/bin/ls"):
-        pytest.skip("ls not written yet")
     status, out, err = run_program(sysroot, "/bin/ls", ["-1", "/home/user"], cpl)
     assert status == 0, err
     assert out.split() == sorted(n for n in os.listdir(os.path.join(sysroot, "home/user"))
@@ -965,8 +958,6 @@ def test_libc_files(sysroot, cpl):
 
 @needs_unicorn
 def test_wc_and_head_run(sysroot):
-    if not (have(sysroot, "/usr/bin/wc") and have(sysroot, "/usr/bin/head")):
-        pytest.skip("wc/head not written yet")
     lines = os.path.join(sysroot, "home/user/docs/lines.txt")
     text = open(lines).read()
     status, out, err = run_program(sysroot, "/usr/bin/wc", ["/home/user/docs/lines.txt"])
@@ -980,8 +971,6 @@ def test_wc_and_head_run(sysroot):
 @needs_unicorn
 @pytest.mark.parametrize("cpl", [3, 0], ids=["user-int80", "kernelware-call"])
 def test_cp_copies_data(sysroot, cpl):
-    if not have(sysroot, "/bin/cp"):
-        pytest.skip("cp not written yet")
     data = bytes((i * 7 + i // 251) & 0xff for i in range(200_000))   # > 3 x 64 KiB
     src = os.path.join(sysroot, "tmp", f"cp-src-{cpl}")
     with open(src, "wb") as f:
@@ -996,15 +985,16 @@ def test_cp_copies_data(sysroot, cpl):
 # --------------------------------------------------------------------------- the real kernel
 
 def kw86_exec(sysroot, args):
-    """Run `kw86 exec --root SYSROOT ARGS` in a subprocess; skip if kw86 cannot run."""
+    """Run `kw86 exec --root SYSROOT ARGS` in a subprocess (kw86 not importable: a
+    build failure)."""
     import subprocess
     import sys
     code = "import sys; from kw86.cli import main; sys.exit(main())"
     try:
         import kw86.cli  # noqa: F401
         import kw86.nbsd.kernel  # noqa: F401
-    except Exception as e:      # extensions not built, kernel not there yet
-        pytest.skip(f"kw86 kernel not available: {e}")
+    except Exception as e:      # extensions not built
+        fail_build(f"kw86 kernel not available: {e}")
     p = subprocess.run([sys.executable, "-c", code, "exec", "--stats", "--root", sysroot]
                        + list(args), capture_output=True, text=True, timeout=600, cwd=ROOT)
     return p.returncode, p.stdout, p.stderr

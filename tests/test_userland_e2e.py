@@ -25,6 +25,7 @@ from collections import namedtuple
 
 import pytest
 
+from buildreq import built
 HERE = os.path.dirname(os.path.abspath(__file__))
 SYSROOT = os.path.join(os.path.dirname(HERE), "kw86", "sysroot")
 
@@ -35,9 +36,8 @@ except ImportError:
     HAVE_MACHINE = False
 
 pytestmark = [
-    pytest.mark.skipif(not HAVE_MACHINE, reason="the kw86 machine is not built"),
-    pytest.mark.skipif(not os.path.exists(os.path.join(SYSROOT, "bin", "ls")),
-                       reason="the userland sysroot is not built"),
+    built(HAVE_MACHINE, "the kw86 machine (kw86.machine)"),
+    built(os.path.exists(os.path.join(SYSROOT, "bin", "ls")), "the userland sysroot"),
 ]
 
 # Tests of permissions between guest users need the host to be root: hostfs then gives

@@ -13,12 +13,12 @@ import os
 
 import pytest
 
+from buildreq import built
 from test_userland_e2e import HAVE_MACHINE, SYSROOT, kw
 
 pytestmark = [
-    pytest.mark.skipif(not HAVE_MACHINE, reason="the kw86 machine is not built"),
-    pytest.mark.skipif(not os.path.exists(os.path.join(SYSROOT, "bin", "sh")),
-                       reason="the userland sysroot is not built"),
+    built(HAVE_MACHINE, "the kw86 machine (kw86.machine)"),
+    built(os.path.exists(os.path.join(SYSROOT, "bin", "sh")), "the userland sysroot"),
 ]
 
 
