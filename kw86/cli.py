@@ -11,7 +11,7 @@ COMMANDS = {
     "disasm": ("kw86.disasm", "disassemble i386 code from a hex string or a file region"),
     "exec": ("kw86.nbsd.cli_exec", "run a NetBSD/i386 program on the emulated machine"),
     "ksyms": ("kw86.nbsd.cli_ksyms", "print the kernel symbol table as a link script"),
-    "bench": ("kw86.bench_cli", "run the paper's experiments"),
+    "bench": ("kw86.bench_cli", "benchmarks: `bench cpu` (kw86 against Unicorn)"),
 }
 
 

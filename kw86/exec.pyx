@@ -397,7 +397,11 @@ cdef void seg_update(SegCache* s) noexcept nogil:
         s.rd = 1
         s.wr = (typ & 2) != 0
         s.expdown = (typ & 4) != 0
-    s.flat = (s.valid and s.base == 0 and s.limit == 0xFFFFFFFFu and s.rd and s.wr
+    # flat: base 0, expand-up, readable and writable, page-granular limit
+    # (4 GiB, or a NetBSD user segment ending at VM_MAXUSER_ADDRESS): the
+    # fast paths check an access with one compare against the limit (an
+    # access inside one page at an offset <= limit ends <= limit)
+    s.flat = (s.valid and s.base == 0 and (s.limit & 0xFFF) == 0xFFF and s.rd and s.wr
               and not s.expdown)
 
 cdef void seg_from_desc(SegCache* s, uint16_t sel, uint32_t lo, uint32_t hi) noexcept nogil:
@@ -444,9 +448,10 @@ cdef int seg_addr_slow(Cpu* c, int s, uint32_t off, uint32_t size, int write, ui
     return 0
 
 cdef inline int seg_addr(Cpu* c, int s, uint32_t off, uint32_t size, int write, uint32_t* lin) noexcept nogil:
-    # flat, and the access does not wrap past 4 GiB (that is a limit violation:
-    # #GP(0) / #SS(0), SDM Vol. 3A §5.3; seg_addr_slow raises it)
-    if likely(c.seg[s].flat and <uint64_t>off + size <= 0x100000000ULL):
+    # flat, and the access ends within the limit (with a 4 GiB limit: does not
+    # wrap past 4 GiB, a limit violation too: #GP(0) / #SS(0), SDM Vol. 3A
+    # §5.3; seg_addr_slow raises it)
+    if likely(c.seg[s].flat and <uint64_t>off + size <= <uint64_t>c.seg[s].limit + 1):
         lin[0] = off
         return 0
     return seg_addr_slow(c, s, off, size, write, lin)
@@ -548,7 +553,7 @@ cdef void ac_refresh(Cpu* c, int on) noexcept nogil:
 
 cdef inline int rd_mem(Cpu* c, int s, uint32_t off, int size, uint32_t* v) noexcept nogil:
     cdef uint32_t lin
-    if likely(c.seg[s].flat and <uint64_t>off + <uint32_t>size <= 0x100000000ULL):
+    if likely(c.seg[s].flat and <uint64_t>off + <uint32_t>size <= <uint64_t>c.seg[s].limit + 1):
         lin = off
     elif unlikely(seg_addr_chk(c, s, off, size, 0, &lin)):
         return RC_FAULT
@@ -558,7 +563,7 @@ cdef inline int rd_mem(Cpu* c, int s, uint32_t off, int size, uint32_t* v) noexc
 
 cdef inline int wr_mem(Cpu* c, int s, uint32_t off, int size, uint32_t v) noexcept nogil:
     cdef uint32_t lin
-    if likely(c.seg[s].flat and <uint64_t>off + <uint32_t>size <= 0x100000000ULL):
+    if likely(c.seg[s].flat and <uint64_t>off + <uint32_t>size <= <uint64_t>c.seg[s].limit + 1):
         lin = off
     elif unlikely(seg_addr_chk(c, s, off, size, 1, &lin)):
         return RC_FAULT
@@ -1442,12 +1447,14 @@ cdef extern from * nogil:
 cdef extern from * nogil:
     """
     /* Host address of an n-byte data access at offset a of segment s when
-       the segment is flat and the soft TLB hits within one page; else NULL
-       (the caller takes rd_mem / wr_mem, which do every check). */
+       the segment is flat, the access lies in one page at or below the
+       (page-granular) limit and the soft TLB hits; else NULL (the caller
+       takes rd_mem / wr_mem, which do every check). */
     #define KW_TLBE(c, a) (&(c)->m.tlb[(c)->user][((a) >> 12) & (KW_TLB_SIZE - 1)])
-    #define KW_HOSTR(c, s, a, n) (((c)->seg[s].flat && KW_TLBE(c, a)->rtag == ((a) & 0xFFFFF000u) \
+    #define KW_SEGOK(c, s, a) ((c)->seg[s].flat && (a) <= (c)->seg[s].limit)
+    #define KW_HOSTR(c, s, a, n) ((KW_SEGOK(c, s, a) && KW_TLBE(c, a)->rtag == ((a) & 0xFFFFF000u) \
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
-    #define KW_HOSTW(c, s, a, n) (((c)->seg[s].flat && KW_TLBE(c, a)->wtag == ((a) & 0xFFFFF000u) \
+    #define KW_HOSTW(c, s, a, n) ((KW_SEGOK(c, s, a) && KW_TLBE(c, a)->wtag == ((a) & 0xFFFFF000u) \
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
     /* byte registers: 0-3 = AL..BL, 4-7 = AH..BH */
     #define KW_GET8(g, r) ((r) < 4 ? (g)[r] & 0xFFu : ((g)[(r) - 4] >> 8) & 0xFFu)
@@ -1456,6 +1463,7 @@ cdef extern from * nogil:
     """
     uint8_t* host_rd "KW_HOSTR" (Cpu* c, int s, uint32_t a, int n)
     uint8_t* host_wr "KW_HOSTW" (Cpu* c, int s, uint32_t a, int n)
+    bint seg_ok "KW_SEGOK" (Cpu* c, int s, uint32_t a)
     uint32_t get8 "KW_GET8" (uint32_t* g, int r)
     void set8 "KW_SET8" (uint32_t* g, int r, uint32_t v)
 
@@ -1819,7 +1827,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             if k == FK_MOV_RM:
                 a = ea32(c.gpr, ip)
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.seg[ip.seg].flat and te.rtag == (a & 0xFFFFF000u) and
+                if likely(seg_ok(c, ip.seg, a) and te.rtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
                     memcpy(&c.gpr[ip.ops[0].reg], te.host + (a & 0xFFF), 4)
                 else:
@@ -1836,7 +1844,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             elif k == FK_MOV_MR:
                 a = ea32(c.gpr, ip)
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.seg[ip.seg].flat and te.wtag == (a & 0xFFFFF000u) and
+                if likely(seg_ok(c, ip.seg, a) and te.wtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
                     memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[1].reg], 4)
                 else:
@@ -2115,7 +2123,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             elif k == FK_PUSH_R:
                 a = c.gpr[4] - 4
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.stack32 and c.seg[SEG_SS].flat and te.wtag == (a & 0xFFFFF000u) and
+                if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.wtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
                     memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[0].reg], 4)
                     c.gpr[4] = a
@@ -2125,7 +2133,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             elif k == FK_POP_R:
                 a = c.gpr[4]
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.stack32 and c.seg[SEG_SS].flat and te.rtag == (a & 0xFFFFF000u) and
+                if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.rtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
                     memcpy(&b, te.host + (a & 0xFFF), 4)
                     c.gpr[4] = a + 4
@@ -2138,7 +2146,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
                 if unlikely(nxt + ip.imm > cs.limit):
                     rc = raise_gp(c, 0)
-                elif likely(c.stack32 and c.seg[SEG_SS].flat and te.wtag == (a & 0xFFFFF000u) and
+                elif likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.wtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
                     memcpy(te.host + (a & 0xFFF), &nxt, 4)
                     c.gpr[4] = a
@@ -2151,7 +2159,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             elif k == FK_RET:
                 a = c.gpr[4]
                 te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.stack32 and c.seg[SEG_SS].flat and te.rtag == (a & 0xFFFFF000u) and
+                if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.rtag == (a & 0xFFFFF000u) and
                           (a & 0xFFF) <= 4092):
                     memcpy(&b, te.host + (a & 0xFFF), 4)
                     if unlikely(b > cs.limit):

@@ -280,3 +280,74 @@ def test_nonzero_base_and_unaligned_limit():
         limit = rng.choice([0xFFFFF, at + len(code) // 2, at + len(code) - 3])
         exc, _ = both(code, at, {"eax": k}, limit=limit, base=base)
         assert exc in ((3, None), (13, 0))
+
+
+# --- data segments with a page-granular limit below 4 GiB ------------------------
+
+DLIM = 0x1FFFFF         # DS/ES/SS limit (like NetBSD's user data segment: page granular)
+
+
+def make_dcpu(code, at, regs=None):
+    cpu = make_cpu(code, at, limit=0xBFBFFFFF)
+    for s in ("ds", "es", "ss"):
+        cpu.set_segment(s, 0x23, 0, DLIM, dpl=3, type=0x3)
+    for k, v in (regs or {}).items():
+        cpu.set_reg(k, v)
+    return cpu
+
+
+DATA_CASES = [
+    ("mov r, m", b"\x8b\x06", {"esi": DLIM - 3}, None),             # mov eax, [esi]: last dword
+    ("mov r, m crossing", b"\x8b\x06", {"esi": DLIM - 2}, (13, 0)),
+    ("mov r, m beyond", b"\x8b\x06", {"esi": DLIM + 1}, (13, 0)),
+    ("mov m, r", b"\x89\x06", {"esi": DLIM - 3}, None),
+    ("mov m, r crossing", b"\x89\x06", {"esi": DLIM - 1}, (13, 0)),
+    ("mov m8, r8 beyond", b"\x88\x06", {"esi": DLIM + 1}, (13, 0)),
+    ("movzx m8 last", b"\x0f\xb6\x06", {"esi": DLIM}, None),
+    ("movzx m16 crossing", b"\x0f\xb7\x06", {"esi": DLIM}, (13, 0)),
+    ("cmp m, imm8 + jcc", b"\x80\x3e\x00\x74\x00", {"esi": DLIM + 1}, (13, 0)),
+    ("add m, r beyond", b"\x01\x06", {"esi": DLIM + 1}, (13, 0)),
+    ("inc m crossing", b"\xff\x06", {"esi": DLIM - 1}, (13, 0)),
+    ("push at the limit", b"\x50", {"esp": DLIM + 1}, None),
+    ("push beyond", b"\x50", {"esp": DLIM + 2}, (12, 0)),
+    ("pop crossing", b"\x58", {"esp": DLIM - 2}, (12, 0)),
+    ("call beyond", b"\xe8\x00\x00\x00\x00", {"esp": DLIM + 4}, (12, 0)),
+    ("ret beyond", b"\xc3", {"esp": DLIM + 1}, (12, 0)),
+    ("push m beyond", b"\xff\x36", {"esi": DLIM + 1}, (13, 0)),
+    ("rep movsb to the limit", b"\xf3\xa4", {"esi": 0x1000, "edi": DLIM - 15, "ecx": 16}, None),
+    ("rep movsb past it", b"\xf3\xa4", {"esi": 0x1000, "edi": DLIM - 15, "ecx": 17}, (13, 0)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(DATA_CASES)))
+def test_data_segment_limit_with_fast_forms(case):
+    """Inline memory forms under a page-granular DS/ES/SS limit: accesses up
+    to the limit run, one that crosses or lies beyond it raises #GP(0)
+    (#SS(0) for the stack) with nothing committed; run == single steps.
+    Each is run twice in a loop so the second pass hits warm entries."""
+    name, insn, regs, want = DATA_CASES[case]
+    at = 0x3000
+    regs = dict({"eax": 0x11223344}, **regs)
+    if "esp" in regs or name.startswith("rep"):
+        code = insn + b"\xcc"
+    else:   # mov ebp, 2; top: insn; dec ebp; jnz top; int3
+        code = (b"\xbd\x02\x00\x00\x00" + insn + b"\x4d\x75"
+                + bytes([(-(len(insn) + 3)) & 0xFF]) + b"\xcc")
+    ref = make_dcpu(code, at, regs)
+    cpu = make_dcpu(code, at, regs)
+    for c in (ref, cpu):
+        c.write_mem(0, bytes(range(256)) * 16)
+        c.write_mem(DLIM - 255, bytes(range(256)))
+    e = cpu.run(1000)
+    re = None
+    while re is None:
+        re = ref.step()
+    assert (e.vector, e.error_code) == (re.vector, re.error_code), name
+    assert state(cpu) == state(ref), name
+    assert cpu.read_mem(DLIM - 255, 256) == ref.read_mem(DLIM - 255, 256), name
+    if want is None:
+        assert e.vector == 3, name
+    else:
+        assert (e.vector, e.error_code) == want, name
+        assert cpu.get_reg("eip") in (at, at + 5), name     # at the faulting instruction
+        assert cpu.get_reg("esp") == regs.get("esp", STACK), name
