@@ -101,6 +101,8 @@ class Image:
         self.info = {}
         self.entry = -1                 # the ELF entry's function: nobody called it
         self.funcs = {}                 # fid -> {eip: (kind, depth)} once decoded
+        self.data = data
+        self.segs = []                  # (vaddr, filesz, offset) of PT_LOAD segments
         if data:
             try:
                 self._load(data)
@@ -125,6 +127,9 @@ class Image:
                 if old is None or rank < old[0]:
                     syms[a] = (rank, s.name, s["st_size"])
         entry = elf.header["e_entry"]
+        for seg in elf.iter_segments():
+            if seg["p_type"] == "PT_LOAD":
+                self.segs.append((seg["p_vaddr"], seg["p_filesz"], seg["p_offset"]))
         addrs = sorted(syms)
         for i, a in enumerate(addrs):
             size = syms[a][2]
@@ -141,7 +146,15 @@ class Image:
             return i
         return -1
 
-    def where(self, eip, peek):
+    def code(self, va, n):
+        """n bytes of the program's code at va, from its ELF file."""
+        for vaddr, filesz, off in self.segs:
+            if vaddr <= va < vaddr + filesz:
+                k = off + va - vaddr
+                return self.data[k:k + min(n, vaddr + filesz - va)]
+        return b""
+
+    def where(self, eip):
         """(name, kind, depth, fid) for the instruction at eip."""
         r = self.info.get(eip)
         if r is None:
@@ -152,7 +165,7 @@ class Image:
                 kinds = self.funcs.get(fid)
                 if kinds is None:
                     kinds = self.funcs[fid] = _classify(
-                        peek.peek(self.starts[fid], min(self.ends[fid] - self.starts[fid], 1 << 16)),
+                        self.code(self.starts[fid], min(self.ends[fid] - self.starts[fid], 1 << 16)),
                         self.starts[fid])
                 kind, depth = kinds.get(eip, (_BODY, 0))
                 if fid == self.entry:
@@ -258,12 +271,12 @@ class Profiler:
         self.ins = []
         self._child = {}                        # (index, frame) -> index
         self.images = {}                        # pid -> (vm, Image)
+        self._img_cache = {}                    # (size, hash) of an ELF file -> Image
         self._last_read = None
         self.user_stack = {}                    # pid -> index of its last user stack
         self.kdelta = 0                         # cycles the Python kernel credited itself
-        self.start_cycles = self.m.cycles
         self.start_ins = self.m.instructions
-        self.last_cycles = self.start_cycles
+        self.last_cycles = self.m.cycles
         self.last_ins = self.start_ins
         self.since = 0
         self._key = None
@@ -308,9 +321,7 @@ class Profiler:
 
     def _set_image(self, p, data):
         name = p.comm
-        cache = getattr(self, "_img_cache", None)
-        if cache is None:
-            cache = self._img_cache = {}
+        cache = self._img_cache
         key = (len(data), hash(data)) if data else None
         img = cache.get(key) if key else None
         if img is None:
@@ -373,7 +384,7 @@ class Profiler:
     def _unwind(self, img, eip, esp, ebp):
         """Frames leaf first: the function at eip, then its callers."""
         peek = self.peek
-        name, kind, depth, _ = img.where(eip, peek)
+        name, kind, depth, _ = img.where(eip)
         out = [name]
         if kind == _ENTRY:
             return out
@@ -418,12 +429,9 @@ class Profiler:
         return self._user_idx(p, eip, esp, ebp)
 
     # -- the hypercall: the Python kernel's cycles ----------------------------------------
-    def _prof_hcall(self, port, size, value):
-        if not self.active:
-            return self._hcall(port, size, value)
-        k, core = self.k, self.core
-        p = k.cur
-        c0, i0 = core.cycles, k.idle_cycles
+    def _hcall_site(self, p, value):
+        """(what the hypercall is, the stack it is charged under)."""
+        core = self.core
         fesp = core.get_gpr(4)
         if value in (HC_SYSCALL, HC_GATE):
             site = syscall_site(self.peek, self.peek, fesp)
@@ -446,11 +454,23 @@ class Profiler:
             base = self.user_stack.get(p.pid)
             if base is None:
                 base = self._root(p)
+        return what, base
+
+    def _prof_hcall(self, port, size, value):
+        if not self.active:
+            return self._hcall(port, size, value)
+        k, core = self.k, self.core
+        p = k.cur
+        c0, i0 = core.cycles, getattr(k, "idle_cycles", 0)
+        try:
+            what, base = self._hcall_site(p, value)
+        except Exception:               # never the kernel's problem
+            what, base = f"hypercall {value}", self._root(p)
         try:
             self._hcall(port, size, value)
         finally:
             d = core.cycles - c0
-            di = k.idle_cycles - i0
+            di = getattr(k, "idle_cycles", 0) - i0
             if di:
                 self._add(self._intern(("[idle]",)), di, 0)
             if d - di:
@@ -554,7 +574,7 @@ class Profiler:
                 img = self._image(p)
                 info = img.info.get(eip)
                 if info is None:
-                    info = img.where(eip, self.peek)
+                    info = img.where(eip)
                 slot = get_gpr(4) + info[2] if info[1] == _RA else 0
                 key = (p, info[3], ebp, slot, eip if info[3] < 0 else 0)
                 if key == self._key:
