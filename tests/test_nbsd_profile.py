@@ -9,10 +9,10 @@ import re
 
 import pytest
 
+from buildreq import built, fail_build
 from nbsd_env import SYSROOT, guest_program
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(os.path.join(SYSROOT, "bin", "echo")), reason="sysroot not built")
+pytestmark = built(os.path.exists(os.path.join(SYSROOT, "bin", "echo")), "the userland sysroot")
 
 STATS = re.compile(r"^kw86: (\d+) instructions, (\d+) cycles", re.M)
 FOLDED = re.compile(r"^(\S.*) (\d+)$")
@@ -24,7 +24,7 @@ ROUNDS = "6"
 def prog():
     p = guest_program("profdeep")
     if p is None:
-        pytest.skip(guest_program.why)
+        fail_build(guest_program.why)
     return p
 
 
