@@ -85,7 +85,7 @@ def add_arguments(p):
                    help="sample every N instructions at full speed instead of "
                    "single-stepping")
     p.add_argument("--profile-limit", type=int, default=None, metavar="N",
-                   help="single-step at most N instructions (default 20,000,000); "
+                   help="single-step at most N instructions (default 10,000,000); "
                    "the rest runs at full speed, unprofiled")
     p.add_argument("--profile-top", type=int, default=20, metavar="N",
                    help="rows of the table (default 20)")

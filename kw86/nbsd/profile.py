@@ -25,7 +25,7 @@ Two modes, both deterministic:
 
 - exact (default): the machine is single-stepped as for --trace and each
   instruction's cycles go to the function it is in, up to `--profile-limit`
-  instructions (default 20,000,000); then the rest runs at full speed and
+  instructions (default 10,000,000); then the rest runs at full speed and
   its cycles are the root frame `[not profiled: --profile-limit N]`.
 - sampling (`--profile-every N`): the machine runs N instructions at full
   speed at a time; the instructions and cycles since the last stop go to
@@ -51,7 +51,7 @@ from kw86.nbsd import abi
 from kw86.nbsd.boot import HCALL_PORT, HC_GATE, HC_IDLE, HC_INTR, HC_SYSCALL, HC_TRAP, T_KW86_GATE
 from kw86.nbsd.trace import PhysPeek, syscall_site
 
-DEFAULT_LIMIT = 20_000_000
+DEFAULT_LIMIT = 10_000_000
 DEFAULT_TOP = 20
 _BODY, _RA, _ENTRY = 0, 1, 2        # how the leaf's caller is found
 _MAX_DEPTH = 128
