@@ -89,6 +89,14 @@ def _check_shape(stacks, kernelware):
     # the forked child: its own root, the same chain under prof_child
     child = ("profdeep[2]", "_start", "__kw86_start", "main", "prof_child") + tuple(CHAIN)
     assert stacks.get(child, 0) > stacks[hot] // 4, sorted(stacks.items(), key=lambda x: -x[1])[:5]
+    # no instruction loses a caller, prologue and `ret` included: the chain
+    # is always whole below main or prof_child
+    for frames in stacks:
+        got = [f for f in frames if f in CHAIN]
+        if got:
+            i = frames.index("prof_level1")
+            assert frames[i - 1] in ("main", "prof_child"), frames
+            assert list(frames[i:i + len(got)]) == CHAIN[:len(got)], frames
     # a system call: the Python kernel's cycles under the calling stack
     base = ("profdeep[1]", "_start", "__kw86_start", "main", "getpid")
     assert stacks.get(base + ("[kernel] getpid",), 0) > 0, [s for s in stacks if "getpid" in s]
