@@ -26,7 +26,8 @@ from kw86.nbsd.elf import (ExecError, build_stack, check_exec_permission, defaul
 from kw86.nbsd.errors import (BadFrame, Errno, Exit, Fault, WouldBlock, add_wakeup_listener,
                               remove_wakeup_listener, wakeup)
 from kw86.nbsd.file import DevFile
-from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
+from kw86.nbsd.proc import (ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, SIG_CORE, SIG_KILL,
+                            SIG_STOP, Proc)
 from kw86.nbsd.signals import sendsig
 from kw86.nbsd.syscalls import TABLE, SysResult, exc_result
 from kw86.nbsd.syscalls.poll import PollWait
@@ -47,16 +48,6 @@ MAXPROC = 160
 DEFAULT_EPOCH_NS = None
 MMAP_TOP = abi.USRSTACK - abi.MAXSSIZ        # mmap placement is top-down below the stack
 RESERVE_PAGES = 64                           # frames kept back for page tables, stacks
-TRAP_SIGNAL = {abi.T_DIVIDE: abi.NBSD_SIGFPE, abi.T_ARITHTRAP: abi.NBSD_SIGFPE,
-               abi.T_XMM: abi.NBSD_SIGFPE, abi.T_OFLOW: abi.NBSD_SIGFPE,
-               abi.T_BOUND: abi.NBSD_SIGSEGV, abi.T_PRIVINFLT: abi.NBSD_SIGILL,
-               abi.T_DNA: abi.NBSD_SIGILL, abi.T_FPOPFLT: abi.NBSD_SIGILL,
-               abi.T_BPTFLT: abi.NBSD_SIGTRAP, abi.T_TRCTRAP: abi.NBSD_SIGTRAP,
-               # NetBSD 10's i386 trap(): a user #GP is SIGSEGV/SEGV_ACCERR [U]
-               abi.T_PROTFLT: abi.NBSD_SIGSEGV, abi.T_SEGNPFLT: abi.NBSD_SIGBUS,
-               abi.T_STKFLT: abi.NBSD_SIGBUS, abi.T_ALIGNFLT: abi.NBSD_SIGBUS,
-               abi.T_PAGEFLT: abi.NBSD_SIGSEGV, abi.T_TSSFLT: abi.NBSD_SIGBUS}
-
 
 class Region:
     __slots__ = ("start", "end", "prot", "kind")
@@ -215,8 +206,10 @@ class VM:
                                     "heap")
 
     def check_memory(self, nbytes):
-        """ENOMEM for a region that free physical memory could not back
-        (kw86 does not overcommit: no swap)."""
+        """ENOMEM for one request that free physical memory could not back
+        even alone (kw86 has no swap).  Nothing is reserved: like NetBSD's
+        UVM, anonymous memory is overcommitted, and a page fault that finds
+        no free page kills the process ("UVM: ... killed: out of swap")."""
         if nbytes // PAGE > self.boot.frames.nfree() - RESERVE_PAGES:
             raise Errno(abi.ENOMEM)
 
@@ -399,6 +392,8 @@ class Kernel:
         self.tracer = None              # --trace (trace.Tracer)
         self.next_pid = 2
         self.final_status = None
+        self.timer_procs = set()        # processes with an ITIMER_REAL armed
+        self._tick_ns = 10**9 // hz
         self.closed_stdio = ()          # host fds 0-2 kw86 was started without (cli_exec)
         self.verbose = False            # report a kernelware's machine fault too
         self.host_pending = []          # host signals not yet posted to the guest
@@ -647,10 +642,9 @@ class Kernel:
                     try:
                         ok = cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(tf["err"] & 2))
                     except MemoryError:
-                        # NetBSD's UVM: "pid N (comm), uid U killed: out of swap"
-                        self.sys.stderr.write(f"kw86: pid {p.pid} ({p.comm}), uid "
-                                              f"{p.cred.ruid} killed: out of memory\n")
-                        self._kill(p, abi.NBSD_SIGKILL)
+                        # anonymous memory is overcommitted, as UVM does: the
+                        # fault that finds no page kills, with UVM's message
+                        self._out_of_swap(p)
                     if ok:
                         self._stats["page_faults"] += 1
                         return
@@ -660,18 +654,19 @@ class Kernel:
                     self.sys.stderr.write(f"kw86: kernel trap {tf['trapno']} at "
                                           f"{tf['eip']:#x} for {p.comm}: killed\n")
                     self._kill(p, abi.NBSD_SIGSEGV)
-                sig = TRAP_SIGNAL.get(tf["trapno"], abi.NBSD_SIGBUS)
+                sig, code, addr = trap.trapsignal(self.m, p, tf)
                 act = p.sigacts.get(sig)
                 if act is not None and act[0] not in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN) and \
                         not p.sigmask & abi.sigbit(sig):
-                    addr = self.m.get_reg("cr2") if tf["trapno"] == abi.T_PAGEFLT else tf["eip"]
-                    if self._sendsig(p, fesp, sig, addr=addr, trapno=tf["trapno"]):
+                    if self._sendsig(p, fesp, sig, code=code, addr=addr, trapno=tf["trapno"]):
                         return
                 self._kill(p, sig)
             elif value == HC_INTR:
                 fesp = core.get_gpr(4)
                 self._expire_timers()
                 tf = self.boot.read_frame(fesp)
+                self._charge_tick(p, bool(tf["cs"] & 3) or (
+                    p.kernelware and tf["esp"] < abi.USRSTACK and tf["eip"] < abi.KERNBASE))
                 # preemptible: user mode, or a kernelware (CPL 0 on a user stack,
                 # outside kernel text), exactly the paper's IDT-hook test
                 if tf["cs"] & 3 or (tf["esp"] < abi.USRSTACK and tf["eip"] < abi.KERNBASE):
@@ -705,6 +700,17 @@ class Kernel:
             # a kernelware can break any kernel state: it alone pays
             self._kill_broken(p, f"hypercall {value} failed ({type(e).__name__}: {e})",
                               abi.NBSD_SIGKILL)
+
+    def _out_of_swap(self, p, kill=True):
+        """No free page for p's fault: SIGKILL with NetBSD's UVM message
+        (trap.c; kw86 has no swap, so out of memory is out of swap)."""
+        try:
+            self.sys.stderr.write(f"UVM: pid {p.pid}.{p.lwpid} ({p.comm}), uid {p.cred.euid} "
+                                  f"killed: out of swap\n")
+        except (OSError, ValueError):
+            pass
+        if kill:
+            self._kill(p, abi.NBSD_SIGKILL)
 
     def _kill_broken(self, p, why, sig):
         """Kill p, which broke the kernel's state (a forged hypercall, a
@@ -766,6 +772,51 @@ class Kernel:
             if q.state == "sleep" and q.deadline is not None and q.deadline <= now:
                 q.poll_timedout = True
                 self._setrun(q)
+        if self.timer_procs:
+            now_ns = self.clock()
+            for q in list(self.timer_procs):
+                t = q.itimers.get(ITIMER_REAL)
+                if q.state == "zomb" or t is None:
+                    self.timers_changed(q)
+                elif t[0] <= now_ns:
+                    if t[1]:
+                        t[0] += ((now_ns - t[0]) // t[1] + 1) * t[1]
+                    else:
+                        del q.itimers[ITIMER_REAL]
+                        self.timers_changed(q)
+                    q.post_signal(abi.NBSD_SIGALRM)
+
+    def timers_changed(self, q):
+        """q's ITIMER_REAL was set or cleared (syscalls/kern.py)."""
+        if ITIMER_REAL in q.itimers and q.state != "zomb":
+            self.timer_procs.add(q)
+        else:
+            self.timer_procs.discard(q)
+
+    def _charge_tick(self, p, user):
+        """The clock tick charges the running process (statclock): its CPU
+        time, and its virtual (user ticks only) and profiling timers."""
+        p.cpu_ns += self._tick_ns
+        its = p.itimers
+        if its:
+            for which, sig in ((ITIMER_VIRTUAL, abi.NBSD_SIGVTALRM),
+                               (ITIMER_PROF, abi.NBSD_SIGPROF)):
+                t = its.get(which)
+                if t is None or (which == ITIMER_VIRTUAL and not user):
+                    continue
+                t[0] -= self._tick_ns
+                if t[0] <= 0:
+                    if t[1]:
+                        t[0] += t[1]
+                    else:
+                        del its[which]
+                    p.post_signal(sig)
+
+    def _timer_deadlines(self):
+        """ITIMER_REAL expiries in guest cycles (an idle clock jumps to them)."""
+        hz = self.m.clock_hz
+        return [-(-(q.itimers[ITIMER_REAL][0] - self.epoch_ns) * hz // 10**9)
+                for q in self.timer_procs if ITIMER_REAL in q.itimers]
 
     def _preempt(self, p, fesp):
         p.ticks = 0
@@ -838,6 +889,8 @@ class Kernel:
             if not sleepers:
                 return None
             deadlines = [q.deadline for q in sleepers if q.deadline is not None]
+            if self.timer_procs:
+                deadlines += self._timer_deadlines()
             wait = None if not deadlines else \
                 max(0, min(deadlines) - self.m.cycles) / self.m.clock_hz
             if any(self.console in q.wchans for q in sleepers):
@@ -1022,8 +1075,7 @@ class Kernel:
         except MemoryError:
             # out of pages half-way (the parent has its pid): the child is
             # killed as UVM kills on "out of swap"
-            self.sys.stderr.write(f"kw86: pid {c.pid} ({c.comm}), uid {c.cred.ruid} "
-                                  f"killed: out of memory\n")
+            self._out_of_swap(c, kill=False)
             c.vm = None
             self._exit(c, abi.w_termsig(abi.NBSD_SIGKILL), switch=False)
             return
@@ -1053,6 +1105,7 @@ class Kernel:
 
     def _exit(self, p, status, switch=True):
         p.state = "zomb"
+        self.timer_procs.discard(p)
         self._vfork_done(p)
         p.status = status
         p.fdt.close_all()

@@ -93,7 +93,7 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
             mask=saved_mask)
         # 1.x trapsignal(p, sig, type & ~T_USER): the code is the trap type
         # (T_PAGEFLT for a page fault) [4.4BSD/1.x i386 trap.c, U]
-        code15 = code or trapno
+        code15 = trapno or code
         p.mem.copyout(fp, struct.pack("<iiII", sig, code15, fp + 16, handler) + sc)
         entry = sigcode_addr(p)
     else:

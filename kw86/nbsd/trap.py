@@ -74,6 +74,52 @@ _NOT_IOPL = ~abi.PSL_IOPL & 0xffffffff
 _PSL_I_MBO = abi.PSL_I | abi.PSL_MBO
 
 
+# si_code values (NetBSD sys/siginfo.h)
+ILL_PRVOPC, ILL_COPROC = 5, 7
+FPE_INTDIV, FPE_INTOVF, FPE_FLTSUB = 1, 2, 8
+SEGV_MAPERR, SEGV_ACCERR = 1, 2
+BUS_ADRALN, BUS_ADRERR, BUS_OBJERR = 1, 2, 3
+TRAP_BRKPT, TRAP_TRACE, TRAP_DBREG = 1, 2, 6
+
+# trap type -> (signal, si_code, si_addr is cr2 (else the faulting eip)), as
+# NetBSD 10's i386 trap() sends them for a user-mode trap [trap.c]
+_TRAPSIG = {
+    abi.T_PRIVINFLT: (abi.NBSD_SIGILL, ILL_PRVOPC, False),     # #UD
+    abi.T_FPOPFLT: (abi.NBSD_SIGILL, ILL_COPROC, False),
+    abi.T_DNA: (abi.NBSD_SIGILL, ILL_COPROC, False),           # (no FPU to switch in)
+    abi.T_BOUND: (abi.NBSD_SIGFPE, FPE_FLTSUB, False),
+    abi.T_OFLOW: (abi.NBSD_SIGFPE, FPE_INTOVF, False),
+    abi.T_DIVIDE: (abi.NBSD_SIGFPE, FPE_INTDIV, False),
+    abi.T_ARITHTRAP: (abi.NBSD_SIGFPE, 0, False),              # (the FPU's status decides)
+    abi.T_XMM: (abi.NBSD_SIGFPE, 0, False),
+    abi.T_PROTFLT: (abi.NBSD_SIGSEGV, SEGV_ACCERR, True),      # #GP
+    abi.T_SEGNPFLT: (abi.NBSD_SIGBUS, BUS_ADRERR, True),
+    abi.T_STKFLT: (abi.NBSD_SIGBUS, BUS_ADRERR, True),
+    abi.T_TSSFLT: (abi.NBSD_SIGBUS, BUS_OBJERR, True),
+    abi.T_ALIGNFLT: (abi.NBSD_SIGBUS, BUS_ADRALN, True),
+    abi.T_BPTFLT: (abi.NBSD_SIGTRAP, TRAP_BRKPT, False),
+    abi.T_TRCTRAP: (abi.NBSD_SIGTRAP, TRAP_TRACE, False),
+}
+
+
+def trapsignal(m, p, tf):
+    """The signal, si_code and si_addr for a trap of process p (frame tf)
+    that the kernel did not resolve.  A page fault is SEGV_ACCERR inside a
+    mapping the access is not allowed in, SEGV_MAPERR outside any (UVM's
+    EACCES / no entry); #GP, #NP, #SS, #TS and #AC report %cr2, as NetBSD's
+    rcr2() does; the rest the faulting %eip."""
+    trapno = tf["trapno"]
+    if trapno == abi.T_PAGEFLT:
+        cr2 = m.get_reg("cr2")
+        inside = p.vm is not None and cr2 < abi.VM_MAXUSER_ADDRESS and \
+            p.vm.region_at(cr2) is not None
+        return abi.NBSD_SIGSEGV, SEGV_ACCERR if inside else SEGV_MAPERR, cr2
+    sig, code, at_cr2 = _TRAPSIG.get(trapno, (abi.NBSD_SIGBUS, 0, False))
+    if trapno == abi.T_TRCTRAP and m.get_reg("dr6") & 0xf:
+        code = TRAP_DBREG                       # a debug-register breakpoint hit
+    return sig, code, m.get_reg("cr2") if at_cr2 else tf["eip"]
+
+
 def syscall(boot, p, fesp):
     """Run the system call whose frame is at fesp; returns the SysResult.
 

@@ -40,6 +40,7 @@
  * text unless N is SIGINT or SIGPIPE), 2 for a syntax error.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <ctype.h>
@@ -3000,6 +3001,133 @@ static int builtin_kill(int argc, char **argv)
 }
 
 /*
+ * ulimit [-HS] [-a | -tfdscmlpnv] [limit]: the resource limits, in the units
+ * and with the names NetBSD's sh uses (-a: one "%-20s value" line each;
+ * "unlimited" for RLIM_INFINITY).  -H and -S pick the hard or soft limit
+ * (both are set when neither is given; the soft one is shown); the default
+ * resource is -f.
+ */
+#ifndef RLIMIT_AS
+#define RLIMIT_AS 10
+#endif
+static const struct ulim {
+	const char *name;
+	int res;
+	int factor;
+	char opt;
+} ulims[] = {
+	{ "time(seconds)", RLIMIT_CPU, 1, 't' },
+	{ "file(blocks)", RLIMIT_FSIZE, 512, 'f' },
+	{ "data(kbytes)", RLIMIT_DATA, 1024, 'd' },
+	{ "stack(kbytes)", RLIMIT_STACK, 1024, 's' },
+	{ "coredump(blocks)", RLIMIT_CORE, 512, 'c' },
+	{ "memory(kbytes)", RLIMIT_RSS, 1024, 'm' },
+	{ "locked memory(kbytes)", RLIMIT_MEMLOCK, 1024, 'l' },
+	{ "process(processes)", RLIMIT_NPROC, 1, 'p' },
+	{ "nofiles(descriptors)", RLIMIT_NOFILE, 1, 'n' },
+	{ "vmemory(kbytes)", RLIMIT_AS, 1024, 'v' },
+	{ NULL, 0, 0, 0 }
+};
+
+static void ulimit_print(rlim_t v, int factor)
+{
+	if (v == RLIM_INFINITY)
+		printf("unlimited\n");
+	else
+		printf("%llu\n", (unsigned long long)(v / (rlim_t)factor));
+}
+
+static int bi_ulimit(int argc, char **argv)
+{
+	const struct ulim *u = NULL;
+	int hard = 0, soft = 0, all = 0, i = 1;
+	char what = 'f';
+	struct rlimit rl;
+
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		const char *o = argv[i] + 1;
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		for (; *o; o++) {
+			if (*o == 'H')
+				hard = 1;
+			else if (*o == 'S')
+				soft = 1;
+			else if (*o == 'a')
+				all = 1;
+			else if (strchr("tfdscmlpnv", *o) != NULL)
+				what = *o;
+			else {
+				char c[2] = { *o, 0 };
+				shell_error("ulimit: illegal option -- %s%s", c, "");
+				return 2;
+			}
+		}
+	}
+	if (!hard && !soft)
+		hard = soft = 2;        /* set both, show the soft one */
+	if (all) {
+		if (i < argc) {
+			shell_error("ulimit: too many arguments%s%s", "", "");
+			return 2;
+		}
+		for (u = ulims; u->name; u++) {
+			if (getrlimit(u->res, &rl) < 0)
+				continue;
+			printf("%-20s ", u->name);
+			ulimit_print(soft ? rl.rlim_cur : rl.rlim_max, u->factor);
+		}
+		return 0;
+	}
+	for (u = ulims; u->opt != what; u++)
+		;
+	if (getrlimit(u->res, &rl) < 0) {
+		shell_error("ulimit: %s%s", strerror(errno), "");
+		return 1;
+	}
+	if (i >= argc) {
+		ulimit_print(soft ? rl.rlim_cur : rl.rlim_max, u->factor);
+		return 0;
+	}
+	if (i + 1 < argc) {
+		shell_error("ulimit: too many arguments%s%s", "", "");
+		return 2;
+	}
+	{
+		rlim_t v = 0;
+		const char *p = argv[i];
+		if (strcmp(p, "unlimited") == 0)
+			v = RLIM_INFINITY;
+		else {
+			if (*p == '\0')
+				goto bad;
+			for (; *p; p++) {
+				if (*p < '0' || *p > '9' || v > (RLIM_INFINITY - 9) / 10)
+					goto bad;
+				v = v * 10 + (rlim_t)(*p - '0');
+			}
+			if (v > RLIM_INFINITY / (rlim_t)u->factor)
+				goto bad;
+			v *= (rlim_t)u->factor;
+		}
+		if (hard)
+			rl.rlim_max = v;
+		if (soft)
+			rl.rlim_cur = v;
+		if (setrlimit(u->res, &rl) < 0) {
+			shell_error("ulimit: error setting limit (%s)%s", strerror(errno), "");
+			return 1;
+		}
+		return 0;
+	bad:
+		shell_error("ulimit: bad number: %s%s", argv[i], "");
+		return 2;
+	}
+}
+
+/*
  * A builtin's numeric operand: decimal digits only (no sign, no blanks), as
  * NetBSD's sh takes them.  Anything else is reported as
  * "sh: NAME: Illegal number: ARG"; returns -1 then.
@@ -3192,6 +3320,8 @@ static int run_builtin(int argc, char **argv, int *is_builtin)
 	}
 	if (strcmp(n, "kill") == 0)
 		return builtin_kill(argc, argv);
+	if (strcmp(n, "ulimit") == 0)
+		return bi_ulimit(argc, argv);
 	if (strcmp(n, "shift") == 0) {
 		long k = 1;
 		int i;
@@ -3217,7 +3347,7 @@ static int is_builtin_name(const char *n)
 	static const char *const names[] = { "cd", "pwd", "echo", "export",
 	    "unset", ":", "true", "false", "exit", "set", "shift", "wait",
 	    "break", "continue", "test", "[", "return", "read", "eval", ".",
-	    "kill", NULL };
+	    "kill", "ulimit", NULL };
 	int i;
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(n, names[i]) == 0)

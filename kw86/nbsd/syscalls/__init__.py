@@ -227,6 +227,14 @@ ROWS = [
     R(485, "__fstatvfs190", "int fd, struct statvfs *buf, int flags", nb10.sys___fstatvfs190),
     R(478, "___lwp_park60", "clockid_t clock_id, int flags, const struct timespec *ts, "
       "lwpid_t unpark, const void *hint, const void *unparkhint", nb10.sys____lwp_park60),
+    # -- interval timers (kern.py): alarm(3) is setitimer --
+    R(425, "__setitimer50", "int which, const struct itimerval *itv, struct itimerval *oitv",
+      kern.sys___setitimer50),
+    R(426, "__getitimer50", "int which, struct itimerval *itv", kern.sys___getitimer50),
+    R(83, "compat_50_setitimer", "int which, const struct itimerval50 *itv, "
+      "struct itimerval50 *oitv", kern.sys_setitimer, compat="15"),
+    R(86, "compat_50_getitimer", "int which, struct itimerval50 *itv", kern.sys_getitimer,
+      compat="15"),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
     R(511, "kw86_switch_to_user", "", kernelware.sys_switch_to_user_mode),

@@ -217,24 +217,39 @@ def sys_getrusage(p, who, rusage):
 PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2
 
 
-def sys_getpriority(p, which, who):
+def _prio_targets(p, which, who):
+    """The live processes getpriority/setpriority(which, who) name."""
     if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
         raise Errno(EINVAL)
-    if which == PRIO_PROCESS and who not in (0, p.pid):
-        q = p.sys.procs.get(who)
-        if q is None or q.state == "zomb":
-            raise Errno(ESRCH)
-        return q.nice
-    return p.nice
+    procs = [q for q in (p.sys.procs.values() or [p]) if q.state != "zomb"] or [p]
+    if which == PRIO_PROCESS:
+        out = [q for q in procs if q.pid == (who or p.pid)]
+        if not out and who in (0, p.pid):
+            out = [p]
+    elif which == PRIO_PGRP:
+        out = [q for q in procs if q.pgid == (who or p.pgid)]
+    else:
+        out = [q for q in procs if q.cred.euid == (who if who else p.cred.euid)]
+    if not out:
+        raise Errno(ESRCH)
+    return out
+
+
+def sys_getpriority(p, which, who):
+    """The lowest nice value of the processes named (NetBSD returns it as is)."""
+    return min(q.nice for q in _prio_targets(p, which, who))
 
 
 def sys_setpriority(p, which, who, prio):
-    if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
-        raise Errno(EINVAL)
+    """Set the nice value (clamped to -20..20) of every process named: EPERM
+    for another user's process, EACCES to lower it without root."""
     prio = max(-20, min(20, prio))
-    if prio < p.nice and p.cred.euid != 0:
-        raise Errno(abi.EACCES)
-    p.nice = prio
+    for q in _prio_targets(p, which, who):
+        if p.cred.euid != 0 and p.cred.euid not in (q.cred.euid, q.cred.ruid):
+            raise Errno(EPERM)
+        if prio < q.nice and p.cred.euid != 0:
+            raise Errno(abi.EACCES)
+        q.nice = prio
 
 
 def sys_sched_yield(p):
@@ -247,3 +262,92 @@ def sys__lwp_self(p):
 
 def sys__lwp_getprivate(p):
     return p.tls_base
+
+
+# -- interval timers (setitimer/getitimer; alarm(3) is setitimer in libc) ----
+#
+# p.itimers: which -> [value, interval] in ns.  ITIMER_REAL's value is the
+# absolute guest time (p.sys.clock()) it fires at; the kernel checks it at
+# every clock tick and jumps an idle clock to it (kernel._expire_timers), so
+# SIGALRM comes on modelled time.  ITIMER_VIRTUAL and ITIMER_PROF hold the CPU
+# time left: the clock tick charges the running process one tick (user-mode
+# ticks only for VIRTUAL), as NetBSD's statclock does, and posts SIGVTALRM /
+# SIGPROF at zero.  Values below a tick are rounded up to one (itimerfix).
+
+ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
+TICK_NS = 10_000_000                            # hz 100
+
+
+def _itv_size(abiv):
+    return 2 * abi.timespec_size(abiv)
+
+
+def _unpack_tv(data, off, abiv):
+    n = abi.timespec_size(abiv)
+    sec, usec = abi.unpack_timeval(data[off:off + n], abiv)
+    if sec < 0 or not 0 <= usec < 10**6:
+        raise Errno(EINVAL)
+    ns = sec * 10**9 + usec * 1000
+    return TICK_NS if 0 < ns < TICK_NS else ns
+
+
+def _pack_tv(ns, abiv):
+    us = (ns + 999) // 1000                     # never report 0 for an armed timer
+    return abi.pack_timeval(us // 10**6, us % 10**6, abiv)
+
+
+def itimer_get(p, which):
+    """(value ns left, interval ns) of timer which; (0, 0) when disarmed."""
+    t = p.itimers.get(which)
+    if t is None:
+        return 0, 0
+    left = t[0] - int(p.sys.clock()) if which == ITIMER_REAL else t[0]
+    return max(left, 1), t[1]
+
+
+def _getitimer(p, which, itv, abiv):
+    if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
+        raise Errno(EINVAL)
+    value, interval = itimer_get(p, which)
+    p.mem.copyout(itv, _pack_tv(interval, abiv) + _pack_tv(value, abiv))
+
+
+def _setitimer(p, which, itv, oitv, abiv):
+    if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
+        raise Errno(EINVAL)
+    new = None
+    if itv:
+        data = p.mem.copyin(itv, _itv_size(abiv))
+        interval = _unpack_tv(data, 0, abiv)
+        value = _unpack_tv(data, abi.timespec_size(abiv), abiv)
+        new = (value, interval)
+    if oitv:
+        _getitimer(p, which, oitv, abiv)
+    if new is None:
+        return 0
+    value, interval = new
+    if value == 0:
+        p.itimers.pop(which, None)
+    else:
+        p.itimers[which] = [int(p.sys.clock()) + value if which == ITIMER_REAL else value,
+                            interval]
+    k = p.kernel
+    if k is not None:
+        k.timers_changed(p)
+    return 0
+
+
+def sys___setitimer50(p, which, itv, oitv):
+    return _setitimer(p, which, itv, oitv, "10")
+
+
+def sys___getitimer50(p, which, itv):
+    return _getitimer(p, which, itv, "10")
+
+
+def sys_setitimer(p, which, itv, oitv):
+    return _setitimer(p, which, itv, oitv, "15")
+
+
+def sys_getitimer(p, which, itv):
+    return _getitimer(p, which, itv, "15")
