@@ -1,6 +1,19 @@
 import os
+import time
 
 from hypothesis import HealthCheck, settings
+
+# The test process itself does not depend on the user's environment either
+# (subprocesses get tests/hostenv.py's explicit ENV): files are created with
+# mode 0666/0777 & ~022, local time is UTC, and in-process `kw86 exec` runs
+# (which read TERM, KW86_EPOCH and KW86_DEBUG) see fixed values.
+os.umask(0o022)
+os.environ["TZ"] = "UTC"
+time.tzset()
+for _var in ("KW86_EPOCH", "KW86_DEBUG", "COLUMNS", "PS1", "BLOCKSIZE", "POSIXLY_CORRECT",
+             "TERM"):
+    os.environ.pop(_var, None)
+os.environ.update(LANG="C", LC_ALL="C")
 
 # CI gets a smaller example budget (the property tests stay; see README "Testing").
 settings.register_profile("ci", max_examples=60, deadline=None,

@@ -121,6 +121,8 @@ import os
 import subprocess
 import sys
 
+import hostenv
+
 TESTS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(TESTS)
 GUEST_SRC = os.path.join(TESTS, "guest")
@@ -167,7 +169,7 @@ def guest_program(name):
     o = out + ".o"
     for cmd in (zig + b.CFLAGS + inc + ["-c", src, "-o", o],
                 zig + b.LDFLAGS + crt0 + [o, libc, "-o", out + ".tmp"]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        r = subprocess.run(cmd, capture_output=True, text=True, env=hostenv.ENV)
         if r.returncode:
             guest_program.why = f"cannot build {name}: {r.stderr.strip()[:2000]}"
             return None

@@ -3,11 +3,13 @@ import os
 import subprocess
 import sys
 
+import hostenv
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(*args):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = hostenv.kw86_env()
     p = subprocess.run([sys.executable, "-m", "kw86.cli", "disasm", *args],
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     return p.returncode, p.stdout, p.stderr

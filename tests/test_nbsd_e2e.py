@@ -15,14 +15,13 @@ import time
 
 import pytest
 
+import hostenv
 from buildreq import built
 from nbsd_env import SYSROOT, guest_program
 
 pytestmark = built(os.path.exists(os.path.join(SYSROOT, "bin", "ls")), "the userland sysroot")
 
-HOST_ENV = dict(os.environ, LC_ALL="C", TZ="UTC", POSIXLY_CORRECT="1")
-HOST_ENV.pop("COLUMNS", None)
-HOST_ENV.pop("BLOCKSIZE", None)
+HOST_ENV = hostenv.env(POSIXLY_CORRECT="1")
 
 
 def kexec(capfd, *argv):
@@ -154,7 +153,7 @@ def test_cp_and_cp_R_checked_with_cmp(capfd, tree, tmp_path):
     for a, b in [(big, dst / "big"), (big, dst / "big2"), (os.path.join(tree, "alpha"), dst / "a1"),
                  (os.path.join(tree, "sub", "inner"), dst / "sub" / "inner"),
                  (os.path.join(tree, "sub", "deeper", "leaf"), dst / "sub" / "deeper" / "leaf")]:
-        assert subprocess.run(["cmp", str(a), str(b)]).returncode == 0, (a, b)
+        assert subprocess.run(["cmp", str(a), str(b)], env=HOST_ENV).returncode == 0, (a, b)
 
 
 def test_cp_kernelware(capfd, tmp_path):
@@ -162,7 +161,8 @@ def test_cp_kernelware(capfd, tmp_path):
     rc, out, err = kexec(capfd, "--kernelware", "--bind", f"{tmp_path}:/t", "/bin/cp",
                          "/t/f", "/t/g")
     assert rc == 0, err
-    assert subprocess.run(["cmp", str(tmp_path / "f"), str(tmp_path / "g")]).returncode == 0
+    assert subprocess.run(["cmp", str(tmp_path / "f"), str(tmp_path / "g")],
+                          env=HOST_ENV).returncode == 0
 
 
 def test_cp_to_read_only_bind_fails(capfd, tree):

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import hostenv
 from buildreq import fail_build
 from kw86.nbsd import abi
 from kw86.nbsd.elf import ExecError, build_stack, default_auxv, initial_registers, load_elf
@@ -165,7 +166,7 @@ buf:    .space 8192
     r = subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", "x86-freestanding-none",
                         "-mcpu=i686", "-nostdlib", "-static", "-Wl,-e,_start",
                         "-Wl,--image-base=0x8048000", str(src), "-o", str(out)],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, env=hostenv.ENV)
     if r.returncode != 0:
         fail_build(f"zig cc: {r.stderr[-200:]}")
     img = load_elf(out.read_bytes())

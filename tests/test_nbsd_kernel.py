@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+import hostenv
 from buildreq import built, need_module
 
 SYSROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "kw86",
@@ -136,7 +137,7 @@ def test_sigpipe_exit(tmp_path, root):
     import sys
     r = subprocess.run(f"{sys.executable} -m kw86.cli exec --root {root} cat /dev/zero | head -c 5",
                        shell=True, capture_output=True, cwd=os.path.dirname(SYSROOT) + "/..",
-                       timeout=120)
+                       timeout=120, env=hostenv.kw86_env())
     assert r.stdout == b"\0" * 5 and b"Traceback" not in r.stderr
 
 

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+import hostenv
 from buildreq import fail_build
 from nbsd_env import GUEST_SRC, GUEST_OUT, Env
 from kw86.nbsd import abi
@@ -59,7 +60,7 @@ def _assemble(name, defines=(), out_name=None):
         r = subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target",
                             "x86-freestanding-none", "-mcpu=i686", "-nostdlib", "-static",
                             "-Wl,-e,_start", "-Wl,--image-base=0x8048000", *defines, src, "-o",
-                            out + ".tmp"], capture_output=True, text=True)
+                            out + ".tmp"], capture_output=True, text=True, env=hostenv.ENV)
         if r.returncode:
             fail_build(f"cannot assemble {name}.S: {r.stderr[:500]}")
         os.replace(out + ".tmp", out)

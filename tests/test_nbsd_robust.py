@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+import hostenv
 from buildreq import fail_build
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,13 +21,14 @@ def kw(*argv, **kw_):
         kw_.setdefault("capture_output", True)
     kw_.setdefault("timeout", 60)
     kw_.setdefault("cwd", ROOT)
+    kw_.setdefault("env", hostenv.kw86_env())
     r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *argv], **kw_)
     return r.returncode, r.stdout, r.stderr
 
 
 def sh(cmd, timeout=60):
     r = subprocess.run(["/bin/sh", "-c", cmd], cwd=ROOT, capture_output=True, timeout=timeout,
-                       env=dict(os.environ, KW=f"{sys.executable} -m kw86.cli exec"))
+                       env=hostenv.kw86_env(KW=f"{sys.executable} -m kw86.cli exec"))
     return r.returncode, r.stdout, r.stderr
 
 
@@ -88,7 +90,7 @@ def test_host_signal_reaches_guest_waiting_on_stdin(sig, code):
     r, w = os.pipe()
     try:
         pr = subprocess.Popen([sys.executable, "-m", "kw86.cli", "exec", "/bin/cat"], cwd=ROOT,
-                              stdin=r, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              env=hostenv.kw86_env(), stdin=r, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(1.5)                     # cat is now waiting for host input
         pr.send_signal(sig)
         out, err = pr.communicate(timeout=20)
@@ -192,7 +194,7 @@ def _proc_state(pid):
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs /proc")
 def test_sigstop_of_every_process_stops_kw86_and_sigcont_resumes():
     pr = subprocess.Popen([sys.executable, "-m", "kw86.cli", "exec", "/bin/sh", "-c",
-                           "kill -17 $$; echo resumed"], cwd=ROOT,
+                           "kill -17 $$; echo resumed"], cwd=ROOT, env=hostenv.kw86_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         for _ in range(200):

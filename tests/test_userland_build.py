@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+import hostenv
 from buildreq import built, fail_build, need_module
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USERLAND = os.path.join(ROOT, "userland")
@@ -996,7 +997,8 @@ def kw86_exec(sysroot, args):
     except Exception as e:      # extensions not built
         fail_build(f"kw86 kernel not available: {e}")
     p = subprocess.run([sys.executable, "-c", code, "exec", "--stats", "--root", sysroot]
-                       + list(args), capture_output=True, text=True, timeout=600, cwd=ROOT)
+                       + list(args), capture_output=True, text=True, timeout=600, cwd=ROOT,
+                       env=hostenv.kw86_env())
     return p.returncode, p.stdout, p.stderr
 
 

@@ -25,6 +25,7 @@ from collections import namedtuple
 
 import pytest
 
+import hostenv
 from buildreq import built
 HERE = os.path.dirname(os.path.abspath(__file__))
 SYSROOT = os.path.join(os.path.dirname(HERE), "kw86", "sysroot")
@@ -124,7 +125,7 @@ def kw(*argv, stdin=b"", kernelware=False, binds=(), cwd=None, env=(), user=None
 
 NOW = int(time.time())
 OLD = 1_577_934_240          # 2020-01-02 03:04 UTC: older than six months
-HOST_ENV = dict(os.environ, LC_ALL="C", POSIXLY_CORRECT="1", COLUMNS="80", TZ="UTC")
+HOST_ENV = hostenv.env(POSIXLY_CORRECT="1", COLUMNS="80")
 BIG = bytes((i * 7 + (i >> 8)) & 0xff for i in range(200_001))   # not a 64 KiB multiple
 
 
@@ -422,9 +423,7 @@ def _run_on_pty(argv, cols):
     attrs = termios.tcgetattr(slave)
     attrs[1] &= ~termios.OPOST              # no \n -> \r\n
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep +
-               os.environ.get("PYTHONPATH", ""))
-    env.pop("COLUMNS", None)
+    env = hostenv.kw86_env()
     p = subprocess.Popen([sys.executable, "-m", "kw86.cli", "exec"] + argv,
                          stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE,
                          env=env)
@@ -502,7 +501,7 @@ def test_ls_many_files(work):
 # --------------------------------------------------------------------------- cp
 
 def _cmp(a, b):
-    return subprocess.run(["cmp", a, b], capture_output=True).returncode == 0
+    return subprocess.run(["cmp", a, b], capture_output=True, env=HOST_ENV).returncode == 0
 
 
 def test_cp_file(tree, work):
@@ -1208,8 +1207,7 @@ def test_sh_interactive_on_a_terminal():
     import pty
     import select
     master, slave = pty.openpty()
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep +
-               os.environ.get("PYTHONPATH", ""))
+    env = hostenv.kw86_env()
     p = subprocess.Popen([sys.executable, "-m", "kw86.cli", "exec", "/bin/sh"],
                          stdin=slave, stdout=slave, stderr=slave, env=env)
     os.close(slave)
@@ -1402,8 +1400,7 @@ def test_ls_runs_both_ways_with_identical_output(tree):
 def test_the_real_command_line():
     """The same through `python -m kw86.cli exec` in a process of its own (main thread,
     host signal handlers installed)."""
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep +
-               os.environ.get("PYTHONPATH", ""))
+    env = hostenv.kw86_env()
     p = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "/bin/ls", "/nosuch", "/"],
                        capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=120)
     assert p.returncode == 1
