@@ -1,6 +1,6 @@
 """NetBSD/i386 constants and structure layouts, and guest<->host translation.
 
-Every value is NetBSD's (see /work/shared/netbsd-i386-abi.md, section in
+Every value is NetBSD's (see ../shared/netbsd-i386-abi.md, section in
 brackets).  Guest constants carry an NBSD_ prefix; they reach the host only
 through the xlat_* functions at the bottom, which strip each bit they know
 and reject leftovers with EINVAL (Blink's xlat.c habit).

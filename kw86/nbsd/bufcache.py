@@ -17,7 +17,7 @@ Policy, kept simple and correct:
   difference is visible only in timing, which the disk model charges.)
 - Replacement is LRU over all buffers.
 
-Disk cost (hostfs = "HDD"): /work/shared/cycle-model.md §2b gives IBM's own
+Disk cost (hostfs = "HDD"): ../shared/cycle-model.md §2b gives IBM's own
 formula for the DTLA drives, "sequential time = overhead + average seek +
 latency + bytes / sustained rate"; §4's table gives the values used here for
 the 5400 rpm DTLA-305: command overhead 0.5 ms [E], average seek 9.5 ms [E],
