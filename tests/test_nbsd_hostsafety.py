@@ -34,6 +34,7 @@ import time
 import pytest
 
 from kw86.nbsd import abi
+from buildreq import built, fail_build
 from nbsd_env import SYSROOT, Env, guest_program
 
 CI = bool(os.environ.get("CI"))
@@ -49,7 +50,7 @@ KW86 = [sys.executable, "-c", "import sys; from kw86.cli import main; sys.exit(m
 def hostsafe():
     path = guest_program("hostsafe")
     if path is None:                    # the toolchain is part of the install
-        pytest.fail(guest_program.why)
+        fail_build(guest_program.why)
     return path
 
 
@@ -465,8 +466,7 @@ def test_prog_must_be_a_regular_file(tmp_path, kind):
 
 # -- item 11: --bind guest paths are normalised ------------------------------------
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(SYSROOT, "bin", "ls")),
-                    reason="sysroot not built")
+@built(os.path.exists(os.path.join(SYSROOT, "bin", "ls")), "the sysroot (bin/ls)")
 def test_bind_guest_path_is_normalised(tmp_path):
     h = tmp_path / "h"
     h.mkdir()
