@@ -401,6 +401,32 @@ def test_page_walks_are_charged_and_counted():
     assert m.cycles >= 15 * m.page_walks
 
 
+def test_page_walks_are_charged_on_tlb_misses_only():
+    # A loop that bounces between two code pages and reads one data page:
+    # a P6 keeps those three translations in its TLBs, so only the first
+    # touch of each page walks (SDM Vol. 3A §4.10.2), however often the
+    # code page changes.
+    m = make_env(paging=True)
+    m.write(UTEXT, bytes.fromhex("b964000000"        # mov ecx, 100
+                                 "a100600600"        # mov eax, [0x66000]
+                                 "e9f60f0000"))      # jmp UTEXT + 0x1005 (next page)
+    m.write(UTEXT + 0x1005, bytes.fromhex("49"       # dec ecx
+                                          "0f85f9efffff"  # jnz UTEXT + 5
+                                          "cc"))     # int3
+    m.run(10000)
+    assert m.get_reg("ecx") == 0
+    assert m.page_walks == 3                        # two code pages, one data page
+    # The first write to a clean page walks again to set its dirty bit,
+    # even though the read left it in the TLB; a second write does not.
+    m = make_env(paging=True)
+    m.write(UTEXT, bytes.fromhex("a100600600"        # mov eax, [0x66000]
+                                 "a300600600"        # mov [0x66000], eax
+                                 "a300600600"        # mov [0x66000], eax
+                                 "cc"))
+    m.run(10)
+    assert m.page_walks == 3                        # code, data read, dirty bit
+
+
 def test_profiles_are_data_files(tmp_path):
     from kw86.machine import load_profile
     p = tmp_path / "fast.toml"
