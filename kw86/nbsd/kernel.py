@@ -1136,6 +1136,7 @@ class Kernel:
         for c in kids:
             if c.state == "zomb":
                 if not options & abi.NBSD_WNOWAIT:
+                    p.child_cpu_ns += c.cpu_ns + c.child_cpu_ns
                     del self.sys.procs[c.pid]
                     self.boot.free_kstack(c.kstack)
                 return c.pid, c.status

@@ -9,6 +9,7 @@
  *   hard itimer       setitimer/getitimer REAL, VIRTUAL, PROF
  *   hard sleepalarm   alarm(1) ends sleep(5) early: nanosleep EINTR, time left
  *   hard mmap N       N separate 1 MiB anonymous mappings, then touch them all
+ *   hard intspin      spin until SIGINT, whose handler exits 5
  *
  * Each prints "ok NAME" lines or "FAIL NAME ..." and exits 0 when all is well.
  */
@@ -330,6 +331,13 @@ t_mmap(int n)
 	printf("touched %d\n", n);
 }
 
+static void
+on_int(int sig)
+{
+	(void)sig;
+	_exit(5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -348,7 +356,12 @@ main(int argc, char **argv)
 		t_itimer();
 	else if (!strcmp(w, "sleepalarm"))
 		t_sleepalarm();
-	else if (!strcmp(w, "mmap") && argc > 2)
+	else if (!strcmp(w, "intspin")) {
+		volatile unsigned long n = 0;
+		signal(SIGINT, on_int);
+		for (;;)
+			n++;
+	} else if (!strcmp(w, "mmap") && argc > 2)
 		t_mmap(atoi(argv[2]));
 	else {
 		printf("usage\n");
