@@ -145,6 +145,15 @@ def sigcode_addr(p):
     return va
 
 
+def _frame(p):
+    """(kernel, the call's trap frame): ENOSYS without a machine (the
+    CPU-less harness) or outside a call."""
+    k = p.kernel
+    if k is None or p.frame_esp is None:
+        raise Errno(abi.ENOSYS)
+    return k, k.boot.read_frame(p.frame_esp)
+
+
 def sys___sigaction14(p, signum, nsa, osa):
     """compat_16___sigaction14 (291, 1.5's sigaction): handlers get the
     sigcontext frame through the kernel's sigcode."""
@@ -158,11 +167,10 @@ def sys___sigreturn14(p, scp):
     """compat_16___sigreturn14 (295): restore the context saved in a struct
     sigcontext, with __sigreturn14's checks (user selectors, no change to
     the user-static eflags bits: EINVAL), the mask and the on-stack flag."""
-    k = p.kernel
+    k, tf = _frame(p)
     regs, onstack, _trapno, _err, mask = abi.unpack_sigcontext(
         p.mem.copyin(scp, abi.SIGCONTEXT_SIZE))
     fesp = p.frame_esp
-    tf = k.boot.read_frame(fesp)
     gate = tf["trapno"] == T_KW86_GATE
     if tf.get("short") or gate:
         # a kernelware: stays at CPL 0 on its own segments
@@ -196,8 +204,7 @@ def sys___sigaltstack14(p, nss, oss):
     """sigaltstack(2): (ss_sp, ss_size, ss_flags); "on it" is computed from
     the stack pointer of the call."""
     cur = p.sigstk or (0, 0, abi.NBSD_SS_DISABLE)
-    k = p.kernel
-    tf = k.boot.read_frame(p.frame_esp)
+    k, tf = _frame(p)
     sp = context_of(p, tf)["esp"]
     onstack = not cur[2] & abi.NBSD_SS_DISABLE and cur[0] <= sp < cur[0] + cur[1]
     if oss:
@@ -215,8 +222,7 @@ def sys___sigaltstack14(p, nss, oss):
 
 
 def sys_getcontext(p, ucp):
-    k = p.kernel
-    tf = k.boot.read_frame(p.frame_esp)
+    k, tf = _frame(p)
     if tf["trapno"] == T_KW86_GATE:
         # returning from the gate: pop its return address, eax = 0, CF clear
         (ret,) = struct.unpack("<I", p.mem.copyin(tf["esp"], 4))
@@ -232,10 +238,9 @@ def sys_getcontext(p, ucp):
 
 
 def sys_setcontext(p, ucp):
-    k = p.kernel
+    k, tf = _frame(p)
     uc = abi.unpack_ucontext(p.mem.copyin(ucp, abi.UCONTEXT_SIZE))
     fesp = p.frame_esp
-    tf = k.boot.read_frame(fesp)
     gate = tf["trapno"] == T_KW86_GATE
     if uc["flags"] & _UC_CPU:
         r = uc["regs"]
