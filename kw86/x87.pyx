@@ -1759,8 +1759,536 @@ cdef int st_reg(Fpu* f, int i, int popit) noexcept nogil:
     finish(f, fl)
     return 0
 
+# ----------------------------------------------------------------------------
+# Transcendentals: a 128-bit significand float (XF) evaluated with series,
+# rounded once to 64 bits.  sin/cos/tan reduce by pi/2 the way the x87 does,
+# with pi to 66 bits (so results near multiples of pi match the hardware's,
+# not the true function's).
+
+ctypedef struct XF:
+    uint64_t h          # significand h:l, bit 127 set (unless zero)
+    uint64_t l
+    int32_t e           # value = h:l * 2^(e - 127)
+    int s               # sign
+    int z               # zero
+
+cdef inline XF xf_make(uint64_t h, uint64_t l, int32_t e, int s) noexcept nogil:
+    cdef XF r
+    r.h = h
+    r.l = l
+    r.e = e
+    r.s = s
+    r.z = 0
+    return r
+
+cdef inline XF xf_zero() noexcept nogil:
+    cdef XF r = xf_make(0, 0, 0, 0)
+    r.z = 1
+    return r
+
+cdef inline XF xf_norm(uint64_t h, uint64_t l, int32_t e, int s) noexcept nogil:
+    if h == 0 and l == 0:
+        return xf_zero()
+    e -= norm128(&h, &l)
+    return xf_make(h, l, e, s)
+
+cdef inline XF xf_from_u(U* A) noexcept nogil:
+    return xf_make(A.sig, 0, A.exp - BIAS, A.sign)
+
+cdef inline XF xf_int(uint64_t v) noexcept nogil:
+    return xf_norm(0, v, 127, 0)
+
+cdef XF xf_mul(XF a, XF b) noexcept nogil:
+    cdef uint64_t p1h, p1l, p2h, p2l, p3h, p3l, p4h, p4l, mid_l, mid_h, c, hi, lo
+    if a.z or b.z:
+        return xf_zero()
+    kw_mul64(a.h, b.h, &p1h, &p1l)      # << 128
+    kw_mul64(a.h, b.l, &p2h, &p2l)      # << 64
+    kw_mul64(a.l, b.h, &p3h, &p3l)      # << 64
+    kw_mul64(a.l, b.l, &p4h, &p4l)
+    # bits 64..127 of the product: p2l + p3l + p4h
+    mid_l = p2l + p3l
+    c = 1 if mid_l < p2l else 0
+    mid_l += p4h
+    if mid_l < p4h:
+        c += 1
+    # bits 128..255: p1 + p2h + p3h + carries
+    lo = p1l + p2h
+    hi = p1h + (1 if lo < p2h else 0)
+    lo += p3h
+    if lo < p3h:
+        hi += 1
+    lo += c
+    if lo < c:
+        hi += 1
+    cdef int32_t e = a.e + b.e + 1
+    if not (hi >> 63):
+        hi = (hi << 1) | (lo >> 63)
+        lo = (lo << 1) | (mid_l >> 63)
+        e -= 1
+    return xf_make(hi, lo, e, a.s ^ b.s)
+
+cdef XF xf_add(XF a, XF b) noexcept nogil:
+    cdef XF t
+    cdef int32_t d
+    cdef uint64_t h, l, c
+    if a.z:
+        return b
+    if b.z:
+        return a
+    if a.e < b.e or (a.e == b.e and (a.h < b.h or (a.h == b.h and a.l < b.l))):
+        t = a
+        a = b
+        b = t
+    d = a.e - b.e
+    if d >= 128:
+        return a
+    shr128(&b.h, &b.l, d)
+    if a.s == b.s:
+        l = a.l + b.l
+        c = 1 if l < a.l else 0
+        h = a.h + b.h + c
+        if h < a.h or (c and h == a.h):
+            l = (l >> 1) | (h << 63)
+            h = (h >> 1) | J
+            return xf_make(h, l, a.e + 1, a.s)
+        return xf_make(h, l, a.e, a.s)
+    l = a.l - b.l
+    c = 1 if a.l < b.l else 0
+    h = a.h - b.h - c
+    return xf_norm(h, l, a.e, a.s)
+
+cdef inline XF xf_neg(XF a) noexcept nogil:
+    a.s ^= 1
+    return a
+
+cdef XF xf_div(XF a, XF b) noexcept nogil:
+    """a / b by restoring division, 128 quotient bits."""
+    cdef uint64_t rh = a.h, rl = a.l, qh = 0, ql = 0, top = 0, bit, c
+    cdef int i
+    if a.z:
+        return a
+    for i in range(128):
+        bit = 1 if (top or rh > b.h or (rh == b.h and rl >= b.l)) else 0
+        if bit:
+            c = 1 if rl < b.l else 0
+            rl -= b.l
+            rh = rh - b.h - c
+        qh = (qh << 1) | (ql >> 63)
+        ql = (ql << 1) | bit
+        top = rh >> 63
+        rh = (rh << 1) | (rl >> 63)
+        rl <<= 1
+    return xf_norm(qh, ql, a.e - b.e, a.s ^ b.s)
+
+cdef inline XF xf_pi2() noexcept nogil:
+    return xf_make(0xc90fdaa22168c234ULL, 0xc4c6628b80dc1cd1ULL, 0, 0)
+
+cdef inline XF xf_pi() noexcept nogil:
+    return xf_make(0xc90fdaa22168c234ULL, 0xc4c6628b80dc1cd1ULL, 1, 0)
+
+cdef inline XF xf_ln2() noexcept nogil:
+    return xf_make(0xb17217f7d1cf79abULL, 0xc9e3b39803f2f6afULL, -1, 0)
+
+cdef inline XF xf_log2e() noexcept nogil:
+    return xf_make(0xb8aa3b295c17f0bbULL, 0xbe87fed0691d3e88ULL, 0, 0)
+
+cdef XF xf_atan_tab(int k) noexcept nogil:
+    if k == 1:
+        return xf_make(0xfeadd4d5617b6e32ULL, 0xc897989f3e888ef7ULL, -4, 0)
+    if k == 2:
+        return xf_make(0xfadbafc96406eb15ULL, 0x6dc79ef5f7a217e5ULL, -3, 0)
+    if k == 3:
+        return xf_make(0xb7b0ca0f26f78473ULL, 0x8aa32122dcfe4483ULL, -2, 0)
+    if k == 4:
+        return xf_make(0xed63382b0dda7b45ULL, 0x6fe445ecbc3a8d03ULL, -2, 0)
+    if k == 5:
+        return xf_make(0x8f005d5ef7f59f9bULL, 0x5c835e1665c43747ULL, -1, 0)
+    if k == 6:
+        return xf_make(0xa4bc7d1934f70924ULL, 0x19a87f2a457dac9eULL, -1, 0)
+    if k == 7:
+        return xf_make(0xb8053e2bc2319e73ULL, 0xcb2da55210a4443dULL, -1, 0)
+    return xf_make(0xc90fdaa22168c234ULL, 0xc4c6628b80dc1cd1ULL, -1, 0)
+
+cdef XF xf_sin_series(XF r, int cosine) noexcept nogil:
+    """sin(r) or cos(r) for |r| <= ~pi/4 (Taylor series to 2^-130)."""
+    cdef XF r2 = xf_mul(r, r)
+    cdef XF term, sum_
+    cdef int k
+    if cosine:
+        term = xf_int(1)
+        k = 1
+    else:
+        term = r
+        k = 2
+    sum_ = term
+    if r.z:
+        return sum_
+    while True:
+        term = xf_div(xf_mul(term, r2), xf_int(<uint64_t>(k * (k + 1))))
+        term.s ^= 1
+        sum_ = xf_add(sum_, term)
+        k += 2
+        if term.z or term.e < sum_.e - 132 or k > 400:
+            break
+    return sum_
+
+cdef XF xf_expm1(XF t) noexcept nogil:
+    """e^t - 1 for |t| < 1."""
+    cdef XF term = t, sum_ = t
+    cdef int k = 2
+    if t.z:
+        return t
+    while True:
+        term = xf_div(xf_mul(term, t), xf_int(<uint64_t>k))
+        sum_ = xf_add(sum_, term)
+        k += 1
+        if term.z or term.e < sum_.e - 132 or k > 400:
+            break
+    return sum_
+
+cdef XF xf_atanh2(XF z) noexcept nogil:
+    """2 atanh(z) = ln((1+z)/(1-z)) for |z| < 0.18."""
+    cdef XF z2 = xf_mul(z, z)
+    cdef XF p = z, sum_ = z, term
+    cdef int k = 3
+    if z.z:
+        return z
+    while True:
+        p = xf_mul(p, z2)
+        term = xf_div(p, xf_int(<uint64_t>k))
+        sum_ = xf_add(sum_, term)
+        k += 2
+        if term.z or term.e < sum_.e - 132 or k > 400:
+            break
+    sum_.e += 1
+    return sum_
+
+cdef XF xf_log2(XF x) noexcept nogil:
+    """log2(x) for x > 0."""
+    cdef int32_t e = x.e
+    cdef XF m = x, z, one = xf_int(1)
+    m.e = 0
+    # m in [1, 2); bring it to [sqrt(1/2), sqrt(2))
+    if m.h > 0xB504F333F9DE6484ULL:
+        m.e = -1
+        e += 1
+    z = xf_div(xf_add(m, xf_neg(one)), xf_add(m, one))
+    return xf_add(xf_mul(xf_atanh2(z), xf_log2e()), xf_norm(0, <uint64_t>(-e if e < 0 else e), 127, 1 if e < 0 else 0))
+
+cdef XF xf_atan01(XF t) noexcept nogil:
+    """atan(t) for 0 <= t <= 1."""
+    cdef XF c, u, u2, p, sum_, term
+    cdef int k, n
+    cdef uint64_t h, l
+    if t.z:
+        return t
+    # k = round(8t)
+    if t.e >= 0:
+        k = 8
+    elif t.e < -4:
+        k = 0
+    else:
+        k = <int>((t.h >> (63 - 3 - t.e - 1)) + 1) >> 1     # 8t rounded
+    if k > 8:
+        k = 8
+    if k == 0:
+        u = t
+    else:
+        c = xf_norm(0, <uint64_t>k, 124, 0)                   # k/8
+        u = xf_div(xf_add(t, xf_neg(c)), xf_add(xf_int(1), xf_mul(t, c)))
+    u2 = xf_mul(u, u)
+    p = u
+    sum_ = u
+    n = 3
+    if not u.z:
+        while True:
+            p = xf_mul(p, u2)
+            term = xf_div(p, xf_int(<uint64_t>n))
+            if (n & 3) == 3:
+                term.s ^= 1
+            sum_ = xf_add(sum_, term)
+            n += 2
+            if term.z or term.e < sum_.e - 132 or n > 400:
+                break
+    if k:
+        sum_ = xf_add(xf_atan_tab(k), sum_)
+    return sum_
+
+cdef int xf_round(XF x, uint16_t cw, F80* res, uint16_t* fl) noexcept nogil:
+    """Round x to the 80-bit result (64 bits, RC); PE (and C1) as the x87."""
+    if x.z:
+        res[0] = mk(x.s, 0, 0)
+        return 1
+    return round80(x.s, x.e + BIAS, x.h, x.l | 1, 64, cw, res, fl)
+
+cdef int reduce_pi2(U* A, XF* r, int* quadrant) noexcept nogil:
+    """x = q * P + r with P = pi/2 rounded to 66 bits as the x87 (P6 and later)
+    holds it, |r| <= P/2; returns 0 if |x| >= 2^63 (out of range)."""
+    cdef uint64_t P66h = 0x3, P66l = 0x243F6A8885A308D3ULL    # floor(pi * 2^64) to 66 bits
+    cdef uint64_t rh, rl, q = 0, c
+    cdef int i, n
+    cdef int32_t ex = A.exp - BIAS          # x = sig * 2^(ex - 63)
+    if ex >= 63:
+        return 0
+    if ex < -1:                             # |x| < 1/2 < pi/4: no reduction
+        r[0] = xf_from_u(A)
+        quadrant[0] = 0
+        return 1
+    # P66 * 2^-65 = pi/2 (66 significant bits): x / P = sig * 2^(ex - 63 + 65) / P66
+    rh = 0
+    rl = A.sig
+    n = ex + 2                              # doubling steps (ex - 63 + 65)
+    for i in range(n + 1):
+        if i:
+            rh = (rh << 1) | (rl >> 63)
+            rl <<= 1
+            q <<= 1
+        if rh > P66h or (rh == P66h and rl >= P66l):
+            c = 1 if rl < P66l else 0
+            rl -= P66l
+            rh = rh - P66h - c
+            q |= 1
+    # r = rh:rl * 2^-65; to |r| <= P/2
+    if (rh << 1 | rl >> 63) > P66h or ((rh << 1 | rl >> 63) == P66h and (rl << 1) > P66l):
+        c = 1 if P66l < rl else 0
+        rl = P66l - rl
+        rh = P66h - rh - c
+        q += 1
+        r[0] = xf_norm(rh, rl, 127 - 65, A.sign ^ 1)
+    else:
+        r[0] = xf_norm(rh, rl, 127 - 65, A.sign)
+    if A.sign:
+        q = <uint64_t>0 - q
+    quadrant[0] = <int>(q & 3)
+    return 1
+
+cdef int trig(U* A, int which, XF* out1, XF* out2) noexcept nogil:
+    """which 0: sin, 1: cos, 2: tan (out1), 3: sincos (out1 sin, out2 cos)."""
+    cdef XF r, s, c, t
+    cdef int q
+    if not reduce_pi2(A, &r, &q):
+        return 0
+    s = xf_sin_series(r, 0)
+    c = xf_sin_series(r, 1)
+    if q & 1:
+        t = s
+        s = c
+        c = xf_neg(t)
+    if q & 2:
+        s = xf_neg(s)
+        c = xf_neg(c)
+    if which == 0:
+        out1[0] = s
+    elif which == 1:
+        out1[0] = c
+    elif which == 2:
+        out1[0] = xf_div(s, c)
+    else:
+        out1[0] = s
+        out2[0] = c
+    return 1
+
 cdef int transcendental(Fpu* f, int modrm, uint16_t* fl) noexcept nogil:
-    return -1
+    """D9 F0-F3, F9, FB, FE, FF."""
+    cdef U A, B
+    cdef F80 a, b, res, res2
+    cdef XF x, y, r1, r2
+    cdef int two = modrm == 0xF1 or modrm == 0xF3 or modrm == 0xF9
+    cdef int ok, pushes = modrm == 0xF2 or modrm == 0xFB
+    if empty_st(f, 0) or (two and empty_st(f, 1)):
+        if underflow(f, fl):
+            if two:
+                do_pop(f)
+                setst(f, 0, indefinite())
+            else:
+                setst(f, 0, indefinite())
+                if pushes:
+                    do_push(f, indefinite())
+        return 0
+    if pushes and not ((f.empty >> ph(f, 7)) & 1):
+        fl[0] |= SW_IE | SW_SF | SW_C1
+        if f.cw & SW_IE:
+            setst(f, 0, indefinite())
+            do_push(f, indefinite())
+        return 0
+    a = getst(f, 0)
+    A = unpack(a)
+    f.sw &= ~SW_C2
+    if two:
+        b = getst(f, 1)
+        B = unpack(b)
+        ok = pre2(b, &B, a, &A, f.cw, &res, fl)
+        if ok < 0:
+            ok = two_arg(modrm, &A, &B, a, b, f.cw, &res, fl)
+        if ok:
+            do_pop(f)
+            setst(f, 0, res)
+        return 0
+    # one operand: f2xm1, fsin, fcos, fptan, fsincos
+    if A.cls == K_UNSUP or A.cls == K_SNAN or A.cls == K_QNAN or \
+            (A.cls == K_INF and modrm != 0xF0):
+        if A.cls == K_INF or A.cls == K_UNSUP:
+            ok = invalid(f.cw, &res, fl)
+        else:
+            ok = nan2(a, &A, a, &A, f.cw, &res, fl)
+        if ok:
+            setst(f, 0, res)
+            if pushes:
+                do_push(f, res)
+        return 0
+    if denormal(&A, NULL, f.cw, fl):
+        return 0
+    if modrm == 0xF0:                       # f2xm1
+        if A.cls == K_ZERO:
+            return 0
+        if A.cls == K_INF:
+            setst(f, 0, a if not A.sign else mk(1, BIAS, J))
+            return 0
+        if A.exp >= BIAS and not (A.exp == BIAS and A.sig == J):
+            fl[0] |= SW_PE                  # |x| > 1: outside the domain, the host leaves ST(0)
+            return 0
+        x = xf_expm1(xf_mul(xf_from_u(&A), xf_ln2()))
+        if xf_round(x, f.cw, &res, fl):
+            setst(f, 0, res)
+        return 0
+    if A.cls == K_ZERO:
+        if modrm == 0xFF:
+            setst(f, 0, mk(0, BIAS, J))
+        elif modrm == 0xFB:                 # fsincos: ST(1) = sin = x, ST(0) = cos = 1
+            do_push(f, mk(0, BIAS, J))
+        elif modrm == 0xF2:
+            do_push(f, mk(0, BIAS, J))
+        return 0
+    x = xf_from_u(&A)
+    if modrm == 0xFE:
+        ok = trig(&A, 0, &r1, &r2)
+    elif modrm == 0xFF:
+        ok = trig(&A, 1, &r1, &r2)
+    elif modrm == 0xF2:
+        ok = trig(&A, 2, &r1, &r2)
+    else:
+        ok = trig(&A, 3, &r1, &r2)
+    if not ok:
+        f.sw |= SW_C2                       # |x| >= 2^63: operand left alone
+        return 0
+    if modrm == 0xFB:
+        if xf_round(r1, f.cw, &res, fl) and xf_round(r2, f.cw, &res2, fl):
+            setst(f, 0, res)
+            do_push(f, res2)
+        return 0
+    if xf_round(r1, f.cw, &res, fl):
+        setst(f, 0, res)
+        if modrm == 0xF2:
+            do_push(f, mk(0, BIAS, J))
+    return 0
+
+cdef int two_arg(int modrm, U* A, U* B, F80 a, F80 b, uint16_t cw, F80* res, uint16_t* fl) noexcept nogil:
+    """fyl2x (F1), fpatan (F3), fyl2xp1 (F9): A = ST(0) (x), B = ST(1) (y)."""
+    cdef XF x, y, t
+    cdef int swap
+    if modrm == 0xF3:
+        if denormal(A, B, cw, fl):
+            return 0
+        return f_atan2(A, B, cw, res, fl)
+    if modrm == 0xF1:
+        if A.sign and A.cls != K_ZERO:
+            return invalid(cw, res, fl)
+        if A.cls == K_ZERO and B.cls == K_ZERO:
+            return invalid(cw, res, fl)
+        if A.cls == K_INF and B.cls == K_ZERO:
+            return invalid(cw, res, fl)
+        if denormal(A, B, cw, fl):
+            return 0
+        if A.cls == K_ZERO:
+            if B.cls == K_INF:
+                res[0] = mk(B.sign ^ 1, 0x7FFF, J)
+                return 1
+            fl[0] |= SW_ZE
+            if not (cw & SW_ZE):
+                return 0
+            res[0] = mk(B.sign ^ 1, 0x7FFF, J)
+            return 1
+        if A.cls == K_INF:
+            res[0] = mk(B.sign, 0x7FFF, J)
+            return 1
+        if A.exp == BIAS and A.sig == J:        # log2(1) = 0
+            if B.cls == K_INF:
+                return invalid(cw, res, fl)
+            res[0] = mk(B.sign ^ (1 if (cw >> 10) & 3 == RC_RD else 0) if False else B.sign, 0, 0)
+            return 1
+        t = xf_log2(xf_from_u(A))
+        if B.cls == K_INF:
+            res[0] = mk(B.sign ^ t.s, 0x7FFF, J)
+            return 1
+        if B.cls == K_ZERO:
+            res[0] = mk(B.sign ^ t.s, 0, 0)
+            return 1
+        return xf_round(xf_mul(t, xf_from_u(B)), cw, res, fl)
+    # fyl2xp1: y * log2(x + 1)
+    if A.cls == K_INF:
+        if A.sign or B.cls == K_ZERO:
+            return invalid(cw, res, fl)
+        res[0] = mk(B.sign, 0x7FFF, J)
+        return 1
+    if denormal(A, B, cw, fl):
+        return 0
+    if A.cls == K_ZERO:
+        if B.cls == K_INF:
+            return invalid(cw, res, fl)
+        res[0] = mk(A.sign ^ B.sign, 0, 0)
+        return 1
+    if B.cls == K_ZERO:
+        res[0] = mk(A.sign ^ B.sign, 0, 0)
+        return 1
+    if B.cls == K_INF:
+        res[0] = mk(A.sign ^ B.sign, 0x7FFF, J)
+        return 1
+    x = xf_from_u(A)
+    if A.exp < BIAS - 2:                    # |x| < 1/4: 2 atanh(x / (2 + x))
+        t = xf_div(x, xf_add(xf_int(2), x))
+        t = xf_mul(xf_atanh2(t), xf_log2e())
+    else:                                   # outside the documented domain
+        t = xf_add(xf_int(1), x)
+        if t.z or t.s:
+            return invalid(cw, res, fl)
+        t = xf_log2(t)
+    return xf_round(xf_mul(t, xf_from_u(B)), cw, res, fl)
+
+cdef int f_atan2(U* X, U* Y, uint16_t cw, F80* res, uint16_t* fl) noexcept nogil:
+    """fpatan: atan2(ST(1) = y, ST(0) = x) with the SDM's special cases."""
+    cdef XF ax, ay, t, r
+    cdef int sy = Y.sign, sx = X.sign
+    if Y.cls == K_ZERO or (X.cls == K_INF and Y.cls != K_INF):
+        if sx:
+            r = xf_pi()
+            r.s = sy
+            return xf_round(r, cw, res, fl)
+        res[0] = mk(sy, 0, 0)
+        return 1
+    if X.cls == K_ZERO or (Y.cls == K_INF and X.cls != K_INF):
+        r = xf_pi2()
+        r.s = sy
+        return xf_round(r, cw, res, fl)
+    if X.cls == K_INF:                  # both infinite
+        r = xf_pi2()
+        r.e -= 1                        # pi/4
+        if sx:
+            r = xf_add(xf_pi(), xf_neg(r))
+        r.s = sy
+        return xf_round(r, cw, res, fl)
+    ax = xf_from_u(X)
+    ay = xf_from_u(Y)
+    ax.s = 0
+    ay.s = 0
+    if ay.e < ax.e or (ay.e == ax.e and (ay.h < ax.h or (ay.h == ax.h and ay.l <= ax.l))):
+        r = xf_atan01(xf_div(ay, ax))
+    else:
+        r = xf_add(xf_pi2(), xf_neg(xf_atan01(xf_div(ax, ay))))
+    if sx:
+        r = xf_add(xf_pi(), xf_neg(r))
+    r.s = sy
+    return xf_round(r, cw, res, fl)
 
 # ----------------------------------------------------------------------------
 # Python access (tests, Machine/FlatCPU accessors)
