@@ -62,6 +62,9 @@ from dataclasses import dataclass
 from kw86 import exec as _exec
 
 _GPR32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"]
+# core.get_gpr/set_gpr indices (the ModRM register numbers), for code that
+# reads registers on a hot path: core.get_gpr(ESP)
+EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI = range(8)
 _GPR16 = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"]
 _GPR8 = ["al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"]
 SEGMENTS = ["es", "cs", "ss", "ds", "fs", "gs"]
