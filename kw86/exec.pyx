@@ -1274,6 +1274,7 @@ cdef enum:
     FK_DEC_M = 80       # dec m32
     FK_CMOV_RR = 81     # cmovcc r32, r32 (op_cmovcc_rr32)
     FK_SETCC_R8 = 82    # setcc r8 (op_setcc_r8)
+    FK_IMUL_R = 83      # imul r32, r32 / imul r32, r32, imm (op_imul_r32)
 
 cdef int CLS_JCC = 0            # cycle class of jcc (set at init)
 
@@ -1373,6 +1374,8 @@ cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
         return FK_CMOV_RR
     if fn == op_setcc_r8:
         return FK_SETCC_R8
+    if fn == op_imul_r32:
+        return FK_IMUL_R
     if fn == op_push_r32:
         return FK_PUSH_R
     if fn == op_pop_r32:
@@ -1500,12 +1503,10 @@ cdef inline int cond_incdec32(Cpu* c, int cc) noexcept nogil:
     return v ^ (cc & 1)
 
 cdef inline int cond_fast(Cpu* c, int cc) noexcept nogil:
-    """cond() with the 32-bit compare and logic cases first."""
-    if c.cc_size == 4:
-        if c.cc_op == CC_SUB:
-            return cond_sub32(cc, c.cc_dst, c.cc_src, c.cc_res)
-        if c.cc_op == CC_LOGIC:
-            return cond_logic32(cc, c.cc_res)
+    """cond() with the common lazy cases (cond_quick) inline."""
+    cdef int t = cond_quick(cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
+    if likely(t >= 0):
+        return t
     return cond(c, cc)
 
 cdef extern from * nogil:
@@ -1548,6 +1549,45 @@ cdef extern from * nogil:
         }
         return v ^ (cc & 1);
     }
+    /* Jcc condition from the lazy flags (Cpu.cc_*) for the common cases the
+       hot loop meets: 32-bit sub/cmp, logic, add, inc/dec (ZF, SF) and 8-bit
+       sub/cmp; -1 for the rest (the caller takes cond()).  op: CC_LOGIC 1,
+       CC_ADD 2, CC_SUB 4, CC_INC 6, CC_DEC 7 (exec.pxd). */
+    KW_AINLINE int kw_cond_quick(int cc, int op, int size, uint32_t a, uint32_t b, uint32_t r) {
+        int t = cc >> 1, v;
+        if (size == 4) {
+            if (op == 4) return kw_cond_sub32(cc, a, b, r);
+            if (op == 1) return kw_cond_logic32(cc, r);
+            if (op == 6 || op == 7) {
+                if (t == 2) return (r == 0) ^ (cc & 1);
+                if (t == 4) return (int)(r >> 31) ^ (cc & 1);
+                return -1;
+            }
+            if (op == 2) {
+                int cf = r < a, of = (int)((((a ^ r) & (b ^ r)) >> 31) & 1u);
+                int zf = r == 0, sf = (int)(r >> 31);
+                switch (t) {
+                case 0: v = of; break;
+                case 1: v = cf; break;
+                case 2: v = zf; break;
+                case 3: v = cf | zf; break;
+                case 4: v = sf; break;
+                case 5: v = KW_PF(r); break;
+                case 6: v = sf != of; break;
+                default: v = zf | (sf != of); break;
+                }
+                return v ^ (cc & 1);
+            }
+            return -1;
+        }
+        if (size == 1 && op == 4) {
+            /* 8-bit compare: the 32-bit conditions of the operands moved to
+               the top byte; PF from the result's low byte */
+            if (t == 5) return KW_PF(r) ^ (cc & 1);
+            return kw_cond_sub32(cc, a << 24, b << 24, r << 24);
+        }
+        return -1;
+    }
     /* the jcc fused after a producer: its next EIP from the producer's (nxt),
        and its cycles (class cost jcc_cost, plus the taken-branch event,
        Cpu.cost_ev[EVC_BRANCH_TAKEN = 0]) added to c->cycles */
@@ -1556,6 +1596,7 @@ cdef extern from * nogil:
          (uint32_t)((nxt) + ((ip)->cc >> 4) + ((taken) ? (ip)->imm2 : 0u)))
     """
     int cond_sub32 "kw_cond_sub32" (int cc, uint32_t a, uint32_t b, uint32_t r)
+    int cond_quick "kw_cond_quick" (int cc, int op, int size, uint32_t a, uint32_t b, uint32_t r)
     int cond_logic32 "kw_cond_logic32" (int cc, uint32_t r)
     uint32_t fuse_jcc "KW_FUSE_JCC" (Cpu* c, uint32_t nxt, const Insn* ip, int taken, uint32_t jcc_cost)
 
@@ -1693,15 +1734,19 @@ cdef int cpu_run(Cpu* c, uint64_t budget) noexcept nogil:
     c.icount += retired
     return ev
 
-cdef inline bint fuse_room(Cpu* c, DEnt* e, uint64_t r, uint64_t rb, uint32_t nxt) noexcept nogil:
-    """May a fused pair retire its second instruction now?  Only if the
-    budget has room and the first one leaves the loop's attention threshold
-    (timer, cycle limit, single-step, interrupt shadow) untouched, so the
-    pair behaves exactly as two dispatches; and if the jcc's taken target
-    (nxt: the jcc's address) lies within the CS limit (else the jcc runs on
-    its own and raises #GP(0) there)."""
-    return (r + 1 < rb and c.cycles + e.cycles < c.attn and
-            <uint32_t>(nxt + (e.insn.cc >> 4) + e.insn.imm2) <= c.seg[SEG_CS].limit)
+cdef extern from * nogil:
+    """
+    /* May a fused pair retire its second instruction now?  Only if the
+       budget has room and the first one leaves the loop's attention threshold
+       (timer, cycle limit, single-step, interrupt shadow) untouched, so the
+       pair behaves exactly as two dispatches; and if the jcc's taken target
+       (nxt: the jcc's address) lies within the CS limit (else the jcc runs on
+       its own and raises #GP(0) there).  A macro: gcc does not inline a
+       function into the run loop (too large). */
+    #define KW_FUSE_ROOM(c, e, r, rb, nxt) ((r) + 1 < (rb) && (c)->cycles + (e)->cycles < (c)->attn \
+        && (uint32_t)((nxt) + ((e)->insn.cc >> 4) + (e)->insn.imm2) <= (c)->seg[1].limit)
+    """
+    bint fuse_room "KW_FUSE_ROOM" (Cpu* c, DEnt* e, uint64_t r, uint64_t rb, uint32_t nxt)
 
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
     # r: instructions retired; nf: dispatches that retired nothing (faults);
@@ -1714,6 +1759,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     cdef const Insn* ip
     cdef TlbEnt* te
     cdef int k, t
+    cdef int64_t p64
     cdef bint seq = 0   # e2 is the decoded entry of eip (sequential fetch)
     cdef DEnt* dc = c.m.dcache
     cdef SegCache* cs = &c.seg[SEG_CS]
@@ -1908,7 +1954,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 if rc == RC_OK:
                     set_cc(c, CC_SUB, 1, a, b, a - b)
                     if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb, nxt):
-                        t = cond(c, ip.cc & 15)
+                        t = cond_fast(c, ip.cc & 15)
                         nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
             elif k == FK_MOV_RM8:
@@ -1956,6 +2002,19 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 set8(c.gpr, ip.ops[0].reg, <uint32_t>cond_fast(c, ip.cc))
             elif k == FK_MOVZX_R8:
                 c.gpr[ip.ops[0].reg] = get8(c.gpr, ip.ops[1].reg)
+            elif k == FK_IMUL_R:
+                # op_imul_r32's flags (CF = OF = overflow, SF ZF PF of the low
+                # half, AF 0): without overflow exactly a logic op's, kept lazy
+                if ip.nops == 2:
+                    p64 = <int64_t><int32_t>c.gpr[ip.ops[0].reg] * <int32_t>c.gpr[ip.ops[1].reg]
+                else:
+                    p64 = <int64_t><int32_t>c.gpr[ip.ops[1].reg] * <int32_t>ip.imm
+                a = <uint32_t>p64
+                c.gpr[ip.ops[0].reg] = a
+                if likely(p64 == <int32_t>a):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                else:
+                    set_all_arith(c, szp32(a) | F_CF | F_OF)
             elif k == FK_ADD_RM:
                 a = c.gpr[ip.ops[0].reg]
                 b2 = ea32(c.gpr, ip)
@@ -2258,6 +2317,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     c.cc_aux = 0
                 elif c.cc_op == CC_SUB and c.cc_size == 4:
                     c.cc_aux = c.cc_dst < c.cc_src
+                elif c.cc_op == CC_ADD and c.cc_size == 4:
+                    c.cc_aux = c.cc_res < c.cc_dst
                 elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
                     c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
                 c.gpr[ip.ops[0].reg] = a + 1
@@ -2276,6 +2337,8 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     c.cc_aux = 0
                 elif c.cc_op == CC_SUB and c.cc_size == 4:
                     c.cc_aux = c.cc_dst < c.cc_src
+                elif c.cc_op == CC_ADD and c.cc_size == 4:
+                    c.cc_aux = c.cc_res < c.cc_dst
                 elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
                     c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
                 c.gpr[ip.ops[0].reg] = a - 1
