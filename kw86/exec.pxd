@@ -6,6 +6,7 @@
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t
 from kw86.decoder cimport Insn
 from kw86.mmu cimport Mmu, DEnt
+from kw86.x87 cimport Fpu
 
 ctypedef struct SegCache:       # a segment register's hidden descriptor cache
     uint32_t base       # linear base
@@ -201,6 +202,8 @@ ctypedef struct Cpu:
     uint8_t _pad4[2]
     uint8_t fetch_buf[16]   # scratch: an instruction that crosses a page boundary
     DEnt cross              # scratch decode of such an instruction (not cached)
+    # --- x87 FPU and MMX (kw86/x87.pxd; executed by exec_fpu.pxi) ---
+    Fpu fpu
 
 ctypedef int (*op_fn)(Cpu*, const Insn*) noexcept nogil
 

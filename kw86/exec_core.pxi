@@ -39,6 +39,7 @@ cdef class Core:
             self.c.cost_class[k] = 1
         self.c.m.ifetch_page = KW_NOTAG
         self.c.m.cycles = &self.c.cycles
+        fpu_init(&self.c.fpu)           # x87 in its FNINIT state (exec_fpu.pxi)
 
     def __dealloc__(self):
         if self.c != NULL:

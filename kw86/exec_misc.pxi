@@ -12,10 +12,8 @@ cdef int op_nop(Cpu* c, const Insn* i) noexcept nogil:
 
 cdef int op_fwait(Cpu* c, const Insn* i) noexcept nogil:
     # WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set (SDM Vol. 3A
-    # Table 2-2); with no x87 there is never a pending x87 error.
-    if (c.cr0 & 0xA) == 0xA:
-        return raise_exc(c, X_NM)
-    return RC_OK
+    # Table 2-2); #MF for a pending unmasked x87 exception (exec_fpu.pxi).
+    return fpu_fwait(c)
 
 # --- mov family --------------------------------------------------------------
 

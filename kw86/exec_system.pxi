@@ -692,9 +692,10 @@ cdef int op_out(Cpu* c, const Insn* i) noexcept nogil:
 
 cdef int op_cpuid(Cpu* c, const Insn* i) noexcept nogil:
     # A Celeron (Mendocino): family 6, model 6, stepping 5.  Features: only
-    # what kw86 executes: DE (CR4.DE, DR4/DR5 alias or #UD) PSE TSC MSR CX8
-    # SEP PGE CMOV.  No FPU/MMX yet
-    # (CR0.EM is set and x87/MMX raise #NM/#UD), no VME/PAE/APIC/MTRR/FXSR.
+    # what kw86 executes: FPU (x87, exec_fpu.pxi / x87.pyx) DE (CR4.DE,
+    # DR4/DR5 alias or #UD) PSE TSC MSR CX8 SEP PGE CMOV MMX.  No
+    # VME/PAE/APIC/MTRR, and no FXSR yet: a real model 6 reports FXSR
+    # (FXSAVE/FXRSTOR, 0F AE /0 /1), which kw86 does not execute yet.
     cdef uint32_t leaf = c.gpr[0]
     if leaf > 2:
         leaf = 2          # P6: leaves above the maximum return the highest leaf
@@ -707,8 +708,8 @@ cdef int op_cpuid(Cpu* c, const Insn* i) noexcept nogil:
         c.gpr[0] = 0x00000665
         c.gpr[3] = 0
         c.gpr[1] = 0
-        c.gpr[2] = ((1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 11)
-                    | (1 << 13) | (1 << 15))
+        c.gpr[2] = ((1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8)
+                    | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 23))
     else:
         # cache/TLB descriptors: 01 02 03 04 TLBs, 08/0C 16K L1 I/D, 41 128K L2
         c.gpr[0] = 0x03020101

@@ -429,6 +429,38 @@ class Machine:
     def idtr(self):
         return self.core.get_table(1)
 
+    # ---- x87 FPU / MMX state ------------------------------------------------
+
+    def fpu_image(self):
+        """The x87 state as a 108-byte FNSAVE image (32-bit protected-mode
+        format: control, status, tag words, FIP/FCS+FOP/FDP/FDS, ST(0)..ST(7)).
+        The state is not reinitialised (FNSAVE would)."""
+        return _exec.fpu_get_image(self.core)
+
+    def set_fpu_image(self, data):
+        """Load the x87 state from a 108-byte FRSTOR image (32-bit format)."""
+        _exec.fpu_set_image(self.core, bytes(data))
+
+    def fpu_reset(self):
+        """FNINIT state with zeroed registers."""
+        _exec.fpu_reset(self.core)
+
+    def fpu_state(self):
+        """The x87 state as a dict: cw, sw, tw (2-bit tags), top, st (ST(0)..
+        ST(7) as (sign_exponent, significand)), mm (MM0..MM7 significands),
+        fip, fcs, fop, fdp, fds."""
+        b = self.fpu_image()
+        u16 = lambda o: int.from_bytes(b[o:o + 2], "little")
+        u32 = lambda o: int.from_bytes(b[o:o + 4], "little")
+        sw = u16(4)
+        top = (sw >> 11) & 7
+        st = [(u16(36 + 10 * k), int.from_bytes(b[28 + 10 * k:36 + 10 * k], "little"))
+              for k in range(8)]
+        mm = [st[(r - top) & 7][1] for r in range(8)]
+        return {"cw": u16(0), "sw": sw, "tw": u16(8), "top": top, "st": st, "mm": mm,
+                "fip": u32(12), "fcs": u16(16), "fop": u16(18) & 0x7FF, "fdp": u32(20),
+                "fds": u16(24)}
+
     def set_cr(self, n, v):
         self.core.set_cr(n, v)
 

@@ -28,7 +28,7 @@ MEM_SIZE = 16 << 20
 
 
 class FlatCPU:
-    def __init__(self, bits=32, cpl=3, mem_size=MEM_SIZE):
+    def __init__(self, bits=32, cpl=3, mem_size=MEM_SIZE, x87=False):
         if bits not in (16, 32):
             raise ValueError(f"bits must be 16 or 32, not {bits!r}")
         if cpl not in (0, 1, 2, 3):
@@ -42,8 +42,9 @@ class FlatCPU:
             m.set_segment(name, data_sel, 0, 0xFFFFFFFF, big=big, dpl=cpl, type=0x3)
         m.set_segment("cs", code_sel, 0, 0xFFFFFFFF, big=big, dpl=cpl, type=0xB)
         m.core.cpl = cpl
-        # CR0: PE, ET, EM (no x87 yet: x87 -> #NM), WP
-        m.set_cr(0, 0x00010015)
+        # CR0: PE, ET, EM (x87 -> #NM, MMX -> #UD), WP; x87=True: PE, MP, ET,
+        # NE, WP (the FPU and MMX execute; unmasked x87 exceptions are #MF)
+        m.set_cr(0, 0x00010033 if x87 else 0x00010015)
         self.gdt_base = mem_size - 0x1000
         gdt = bytearray(11 * 8)
         db = 1 if big else 0
@@ -75,6 +76,17 @@ class FlatCPU:
             if name.lower() not in ("ldtr", "tr"):
                 raise ValueError(f"unknown segment register {name!r}")
         self.machine.set_segment(name, selector, base, limit, big=big, dpl=dpl, type=type)
+
+    # --- x87 / MMX ---
+    def get_fpu(self):
+        """The x87 state as a 108-byte FNSAVE image (see Machine.fpu_image)."""
+        return self.machine.fpu_image()
+
+    def set_fpu(self, image):
+        self.machine.set_fpu_image(image)
+
+    def fpu_state(self):
+        return self.machine.fpu_state()
 
     # --- memory (physical) ---
     def write_mem(self, addr, data):
