@@ -192,6 +192,8 @@ CLASSES = [
     "sysenter", "sysexit", "descr", "sysreg", "crmov", "drmov", "invlpg", "cache", "lmsw",
     "clts", "bound", "arpl", "lar", "verr", "ud", "x87", "x87_load", "x87_store",
     "x87_ctl", "mmx", "mmx_load", "mmx_store", "emms", "fwait", "rsm",
+    # x87/MMX cost classes split out of x87/mmx (appended: the ids above stay)
+    "x87_mul", "x87_div", "x87_sqrt", "x87_trans", "x87_int", "x87_bcd", "x87_env", "mmx_mul",
 ]
 _CLASS_ID = {c: i for i, c in enumerate(CLASSES)}
 
@@ -583,6 +585,40 @@ for _op in (0xDA, 0xDB):
         _r.flags = Flags(r=_CC_READ[_r.cc])
 ONE_BYTE.update(X87)
 
+# Cost classes of the slower x87 forms (the cycle profile prices them; the
+# decoding is the table above).  Rows are shared between ModRM blocks, so
+# retag each row object once.
+_X87_COST = {"fmul": "x87_mul", "fimul": "x87_mul",
+             "fdiv": "x87_div", "fdivr": "x87_div", "fdivp": "x87_div", "fdivrp": "x87_div",
+             "fidiv": "x87_div", "fidivr": "x87_div",
+             "fsqrt": "x87_sqrt",
+             "f2xm1": "x87_trans", "fyl2x": "x87_trans", "fptan": "x87_trans",
+             "fpatan": "x87_trans", "fyl2xp1": "x87_trans", "fsincos": "x87_trans",
+             "fsin": "x87_trans", "fcos": "x87_trans", "fprem": "x87_trans",
+             "fprem1": "x87_trans", "fscale": "x87_trans", "fxtract": "x87_trans",
+             "frndint": "x87_trans", "fxam": "x87_trans",
+             "fist": "x87_int", "fistp": "x87_int", "fild": "x87_int",
+             "fiadd": "x87_int", "fisub": "x87_int", "fisubr": "x87_int", "ficom": "x87_int",
+             "ficomp": "x87_int",
+             "fbld": "x87_bcd", "fbstp": "x87_bcd",
+             "fldenv": "x87_env", "fnstenv": "x87_env", "frstor": "x87_env", "fnsave": "x87_env",
+             "fldcw": "x87_env"}
+
+
+def _x87_rows(g):
+    seen = set()
+    for lst in (g.mem if isinstance(g, Group) else [], getattr(g, "reg64", None) or []):
+        for r in lst:
+            if isinstance(r, Row) and id(r) not in seen:
+                seen.add(id(r))
+                yield r
+
+
+for _g in X87.values():
+    for _r in _x87_rows(_g):
+        if _r.mn in _X87_COST:
+            _r.cls = _X87_COST[_r.mn]
+
 # ----------------------------------------------------------------------------
 # The 0F map (SDM Vol. 2 Table A-3)
 
@@ -688,7 +724,7 @@ TWO_BYTE = {
     0xD1: _mmx("psrlw", "Pq,Qq"),
     0xD2: _mmx("psrld", "Pq,Qq"),
     0xD3: _mmx("psrlq", "Pq,Qq"),
-    0xD5: _mmx("pmullw", "Pq,Qq"),
+    0xD5: _mmx("pmullw", "Pq,Qq", cls="mmx_mul"),
     0xD8: _mmx("psubusb", "Pq,Qq"),
     0xD9: _mmx("psubusw", "Pq,Qq"),
     0xDB: _mmx("pand", "Pq,Qq"),
@@ -697,7 +733,7 @@ TWO_BYTE = {
     0xDF: _mmx("pandn", "Pq,Qq"),
     0xE1: _mmx("psraw", "Pq,Qq"),
     0xE2: _mmx("psrad", "Pq,Qq"),
-    0xE5: _mmx("pmulhw", "Pq,Qq"),
+    0xE5: _mmx("pmulhw", "Pq,Qq", cls="mmx_mul"),
     0xE8: _mmx("psubsb", "Pq,Qq"),
     0xE9: _mmx("psubsw", "Pq,Qq"),
     0xEB: _mmx("por", "Pq,Qq"),
@@ -707,7 +743,7 @@ TWO_BYTE = {
     0xF1: _mmx("psllw", "Pq,Qq"),
     0xF2: _mmx("pslld", "Pq,Qq"),
     0xF3: _mmx("psllq", "Pq,Qq"),
-    0xF5: _mmx("pmaddwd", "Pq,Qq"),
+    0xF5: _mmx("pmaddwd", "Pq,Qq", cls="mmx_mul"),
     0xF8: _mmx("psubb", "Pq,Qq"),
     0xF9: _mmx("psubw", "Pq,Qq"),
     0xFA: _mmx("psubd", "Pq,Qq"),
