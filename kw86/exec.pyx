@@ -1866,513 +1866,525 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             k = e.fast if not c.cs_check else FK_NONE
         seq = 0
         if likely(k != FK_NONE):
-            # ---- inline forms (see fast_kind) ----
-            ip = &e.insn
-            nxt = eip + ip.length
-            rc = RC_OK
-            if k == FK_MOV_RM:
-                a = ea32(c.gpr, ip)
-                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(seg_ok(c, ip.seg, a) and te.rtag == (a & 0xFFFFF000u) and
-                          (a & 0xFFF) <= 4092):
-                    memcpy(&c.gpr[ip.ops[0].reg], te.host + (a & 0xFFF), 4)
-                else:
-                    rc = rd_mem(c, ip.seg, a, 4, &c.gpr[ip.ops[0].reg])
-            elif k == FK_JCC:
-                if cond_fast(c, ip.cc):
-                    nxt += ip.imm
-                    if unlikely(nxt > cs.limit):
-                        rc = raise_gp(c, 0)
+            # inner loop: a chain of inline forms in one code page
+            while True:
+                # ---- inline forms (see fast_kind) ----
+                ip = &e.insn
+                nxt = eip + ip.length
+                rc = RC_OK
+                if k == FK_MOV_RM:
+                    a = ea32(c.gpr, ip)
+                    te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                    if likely(seg_ok(c, ip.seg, a) and te.rtag == (a & 0xFFFFF000u) and
+                              (a & 0xFFF) <= 4092):
+                        memcpy(&c.gpr[ip.ops[0].reg], te.host + (a & 0xFFF), 4)
                     else:
-                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
-            elif k == FK_MOV_RR:
-                c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
-            elif k == FK_MOV_MR:
-                a = ea32(c.gpr, ip)
-                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(seg_ok(c, ip.seg, a) and te.wtag == (a & 0xFFFFF000u) and
-                          (a & 0xFFF) <= 4092):
-                    memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[1].reg], 4)
-                else:
-                    rc = wr_mem(c, ip.seg, a, 4, c.gpr[ip.ops[1].reg])
-            elif k == FK_MOV_RI:
-                c.gpr[ip.ops[0].reg] = ip.imm
-            elif k == FK_LEA:
-                c.gpr[ip.ops[0].reg] = ea32(c.gpr, ip)
-            elif k == FK_NOP:
-                pass
-            elif k == FK_CMP_RM or k == FK_CMP_RM_JCC:
-                a = c.gpr[ip.ops[0].reg]
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 4)
-                if hp != NULL:
-                    memcpy(&b, hp, 4)
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 4, &b)
-                if rc == RC_OK:
-                    set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_RM_JCC and fuse_room(c, e, r, rb, nxt):
-                        t = cond_sub32(ip.cc & 15, a, b, a - b)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                        r += 1
-            elif k == FK_CMP_MR or k == FK_CMP_MR_JCC:
-                b = c.gpr[ip.ops[1].reg]
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 4)
-                if hp != NULL:
-                    memcpy(&a, hp, 4)
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 4, &a)
-                if rc == RC_OK:
-                    set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_MR_JCC and fuse_room(c, e, r, rb, nxt):
-                        t = cond_sub32(ip.cc & 15, a, b, a - b)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                        r += 1
-            elif k == FK_CMP_MI32 or k == FK_CMP_MI32_JCC:
-                b = ip.imm
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 4)
-                if hp != NULL:
-                    memcpy(&a, hp, 4)
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 4, &a)
-                if rc == RC_OK:
-                    set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_MI32_JCC and fuse_room(c, e, r, rb, nxt):
-                        t = cond_sub32(ip.cc & 15, a, b, a - b)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                        r += 1
-            elif k == FK_CMP_MI8 or k == FK_CMP_MI8_JCC:
-                b = ip.imm
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 1)
-                if hp != NULL:
-                    a = hp[0]
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 1, &a)
-                if rc == RC_OK:
-                    set_cc(c, CC_SUB, 1, a, b, a - b)
-                    if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb, nxt):
-                        t = cond_fast(c, ip.cc & 15)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                        r += 1
-            elif k == FK_MOV_RM8:
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 1)
-                if hp != NULL:
-                    a = hp[0]
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 1, &a)
-                if rc == RC_OK:
-                    set8(c.gpr, ip.ops[0].reg, a)
-            elif k == FK_MOV_MR8:
-                b2 = ea32(c.gpr, ip)
-                a = get8(c.gpr, ip.ops[1].reg)
-                hp = host_wr(c, ip.seg, b2, 1)
-                if hp != NULL:
-                    hp[0] = <uint8_t>a
-                else:
-                    rc = wr_mem(c, ip.seg, b2, 1, a)
-            elif k == FK_MOV_MI32:
-                b2 = ea32(c.gpr, ip)
-                hp = host_wr(c, ip.seg, b2, 4)
-                if hp != NULL:
-                    memcpy(hp, &ip.imm, 4)
-                else:
-                    rc = wr_mem(c, ip.seg, b2, 4, ip.imm)
-            elif k == FK_MOV_MI8:
-                b2 = ea32(c.gpr, ip)
-                hp = host_wr(c, ip.seg, b2, 1)
-                if hp != NULL:
-                    hp[0] = <uint8_t>ip.imm
-                else:
-                    rc = wr_mem(c, ip.seg, b2, 1, ip.imm)
-            elif k == FK_MOVZX_M8:
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 1)
-                if hp != NULL:
-                    c.gpr[ip.ops[0].reg] = hp[0]
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 1, &c.gpr[ip.ops[0].reg])
-            elif k == FK_CMOV_RR:
-                if cond_fast(c, ip.cc):
-                    c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
-            elif k == FK_SETCC_R8:
-                set8(c.gpr, ip.ops[0].reg, <uint32_t>cond_fast(c, ip.cc))
-            elif k == FK_MOVZX_R8:
-                c.gpr[ip.ops[0].reg] = get8(c.gpr, ip.ops[1].reg)
-            elif k == FK_IMUL_R:
-                # op_imul_r32's flags (CF = OF = overflow, SF ZF PF of the low
-                # half, AF 0): without overflow exactly a logic op's, kept lazy
-                if ip.nops == 2:
-                    p64 = <int64_t><int32_t>c.gpr[ip.ops[0].reg] * <int32_t>c.gpr[ip.ops[1].reg]
-                else:
-                    p64 = <int64_t><int32_t>c.gpr[ip.ops[1].reg] * <int32_t>ip.imm
-                a = <uint32_t>p64
-                c.gpr[ip.ops[0].reg] = a
-                if likely(p64 == <int32_t>a):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                else:
-                    set_all_arith(c, szp32(a) | F_CF | F_OF)
-            elif k == FK_ADD_RM:
-                a = c.gpr[ip.ops[0].reg]
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 4)
-                if hp != NULL:
-                    memcpy(&b, hp, 4)
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 4, &b)
-                if rc == RC_OK:
-                    c.gpr[ip.ops[0].reg] = a + b
-                    set_cc(c, CC_ADD, 4, a, b, a + b)
-            elif k == FK_NOPS:
-                # retire the whole run if no instruction boundary inside it
-                # would have stopped the loop (budget, attention threshold)
-                b = ip.imm2 - 1
-                if r + 1 + b <= rb and c.cycles + <uint64_t>b * e.cycles < c.attn:
-                    nxt = eip + ip.imm
-                    r += b
-                    c.cycles += <uint64_t>b * e.cycles
-            elif (k == FK_SUB_RM or k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM):
-                a = c.gpr[ip.ops[0].reg]
-                b2 = ea32(c.gpr, ip)
-                hp = host_rd(c, ip.seg, b2, 4)
-                if hp != NULL:
-                    memcpy(&b, hp, 4)
-                else:
-                    rc = rd_mem(c, ip.seg, b2, 4, &b)
-                if rc == RC_OK:
-                    if k == FK_SUB_RM:
-                        c.gpr[ip.ops[0].reg] = a - b
-                        set_cc(c, CC_SUB, 4, a, b, a - b)
-                    else:
-                        if k == FK_AND_RM:
-                            a = a & b
-                        elif k == FK_OR_RM:
-                            a = a | b
+                        rc = rd_mem(c, ip.seg, a, 4, &c.gpr[ip.ops[0].reg])
+                elif k == FK_JCC:
+                    if cond_fast(c, ip.cc):
+                        nxt += ip.imm
+                        if unlikely(nxt > cs.limit):
+                            rc = raise_gp(c, 0)
                         else:
-                            a = a ^ b
-                        c.gpr[ip.ops[0].reg] = a
-                        set_cc(c, CC_LOGIC, 4, 0, 0, a)
-            elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
-                  k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
-                  k == FK_OR_MI or k == FK_XOR_MI or k == FK_INC_M or k == FK_DEC_M):
-                # (case labels, not a range test: the chain must stay a C switch)
-                # read-modify-write m32: inline when one TLB write entry
-                # covers it (writable implies readable), else the handler
-                b2 = ea32(c.gpr, ip)
-                hp = host_wr(c, ip.seg, b2, 4)
-                if hp != NULL:
-                    memcpy(&a, hp, 4)
-                    if k <= FK_XOR_MR:
-                        b = c.gpr[ip.ops[1].reg]
-                        t = k - FK_ADD_MR
-                    elif k <= FK_XOR_MI:
-                        b = ip.imm
-                        t = k - FK_ADD_MI
+                            c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                elif k == FK_MOV_RR:
+                    c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
+                elif k == FK_MOV_MR:
+                    a = ea32(c.gpr, ip)
+                    te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                    if likely(seg_ok(c, ip.seg, a) and te.wtag == (a & 0xFFFFF000u) and
+                              (a & 0xFFF) <= 4092):
+                        memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[1].reg], 4)
                     else:
-                        b = 1
-                        t = 5 if k == FK_INC_M else 6
-                    if t == 0:
-                        d = a + b
-                        set_cc(c, CC_ADD, 4, a, b, d)
-                    elif t == 1:
-                        d = a - b
-                        set_cc(c, CC_SUB, 4, a, b, d)
-                    elif t == 2:
-                        d = a & b
-                        set_cc(c, CC_LOGIC, 4, 0, 0, d)
-                    elif t == 3:
-                        d = a | b
-                        set_cc(c, CC_LOGIC, 4, 0, 0, d)
-                    elif t == 4:
-                        d = a ^ b
-                        set_cc(c, CC_LOGIC, 4, 0, 0, d)
+                        rc = wr_mem(c, ip.seg, a, 4, c.gpr[ip.ops[1].reg])
+                elif k == FK_MOV_RI:
+                    c.gpr[ip.ops[0].reg] = ip.imm
+                elif k == FK_LEA:
+                    c.gpr[ip.ops[0].reg] = ea32(c.gpr, ip)
+                elif k == FK_NOP:
+                    pass
+                elif k == FK_CMP_RM or k == FK_CMP_RM_JCC:
+                    a = c.gpr[ip.ops[0].reg]
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(&b, hp, 4)
                     else:
-                        c.cc_aux = get_cf(c)
-                        d = a + 1 if t == 5 else a - 1
-                        c.cc_op = CC_INC if t == 5 else CC_DEC
-                        c.cc_size = 4
-                        c.cc_dst = a
-                        c.cc_src = 1
-                        c.cc_res = d
-                    memcpy(hp, &d, 4)
-                else:
-                    c.eip_next = nxt
-                    rc = (<op_fn>e.fn)(c, ip)
-            elif k == FK_MOVSX_M8 or k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
-                b2 = ea32(c.gpr, ip)
-                if k == FK_MOVSX_M8:
+                        rc = rd_mem(c, ip.seg, b2, 4, &b)
+                    if rc == RC_OK:
+                        set_cc(c, CC_SUB, 4, a, b, a - b)
+                        if k == FK_CMP_RM_JCC and fuse_room(c, e, r, rb, nxt):
+                            t = cond_sub32(ip.cc & 15, a, b, a - b)
+                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            r += 1
+                elif k == FK_CMP_MR or k == FK_CMP_MR_JCC:
+                    b = c.gpr[ip.ops[1].reg]
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(&a, hp, 4)
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 4, &a)
+                    if rc == RC_OK:
+                        set_cc(c, CC_SUB, 4, a, b, a - b)
+                        if k == FK_CMP_MR_JCC and fuse_room(c, e, r, rb, nxt):
+                            t = cond_sub32(ip.cc & 15, a, b, a - b)
+                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            r += 1
+                elif k == FK_CMP_MI32 or k == FK_CMP_MI32_JCC:
+                    b = ip.imm
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(&a, hp, 4)
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 4, &a)
+                    if rc == RC_OK:
+                        set_cc(c, CC_SUB, 4, a, b, a - b)
+                        if k == FK_CMP_MI32_JCC and fuse_room(c, e, r, rb, nxt):
+                            t = cond_sub32(ip.cc & 15, a, b, a - b)
+                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            r += 1
+                elif k == FK_CMP_MI8 or k == FK_CMP_MI8_JCC:
+                    b = ip.imm
+                    b2 = ea32(c.gpr, ip)
                     hp = host_rd(c, ip.seg, b2, 1)
                     if hp != NULL:
                         a = hp[0]
                     else:
                         rc = rd_mem(c, ip.seg, b2, 1, &a)
                     if rc == RC_OK:
-                        c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int8_t>a
-                else:
-                    hp = host_rd(c, ip.seg, b2, 2)
+                        set_cc(c, CC_SUB, 1, a, b, a - b)
+                        if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb, nxt):
+                            t = cond_fast(c, ip.cc & 15)
+                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            r += 1
+                elif k == FK_MOV_RM8:
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 1)
                     if hp != NULL:
-                        a = hp[0] | (<uint32_t>hp[1] << 8)
+                        a = hp[0]
                     else:
-                        rc = rd_mem(c, ip.seg, b2, 2, &a)
+                        rc = rd_mem(c, ip.seg, b2, 1, &a)
                     if rc == RC_OK:
-                        if k == FK_MOVSX_M16:
-                            c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int16_t>a
-                        else:
-                            c.gpr[ip.ops[0].reg] = a & 0xFFFF
-            elif k == FK_PUSH_I or k == FK_PUSH_M:
-                if k == FK_PUSH_I:
-                    b = ip.imm
-                else:
+                        set8(c.gpr, ip.ops[0].reg, a)
+                elif k == FK_MOV_MR8:
+                    b2 = ea32(c.gpr, ip)
+                    a = get8(c.gpr, ip.ops[1].reg)
+                    hp = host_wr(c, ip.seg, b2, 1)
+                    if hp != NULL:
+                        hp[0] = <uint8_t>a
+                    else:
+                        rc = wr_mem(c, ip.seg, b2, 1, a)
+                elif k == FK_MOV_MI32:
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_wr(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(hp, &ip.imm, 4)
+                    else:
+                        rc = wr_mem(c, ip.seg, b2, 4, ip.imm)
+                elif k == FK_MOV_MI8:
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_wr(c, ip.seg, b2, 1)
+                    if hp != NULL:
+                        hp[0] = <uint8_t>ip.imm
+                    else:
+                        rc = wr_mem(c, ip.seg, b2, 1, ip.imm)
+                elif k == FK_MOVZX_M8:
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 1)
+                    if hp != NULL:
+                        c.gpr[ip.ops[0].reg] = hp[0]
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 1, &c.gpr[ip.ops[0].reg])
+                elif k == FK_CMOV_RR:
+                    if cond_fast(c, ip.cc):
+                        c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
+                elif k == FK_SETCC_R8:
+                    set8(c.gpr, ip.ops[0].reg, <uint32_t>cond_fast(c, ip.cc))
+                elif k == FK_MOVZX_R8:
+                    c.gpr[ip.ops[0].reg] = get8(c.gpr, ip.ops[1].reg)
+                elif k == FK_IMUL_R:
+                    # op_imul_r32's flags (CF = OF = overflow, SF ZF PF of the low
+                    # half, AF 0): without overflow exactly a logic op's, kept lazy
+                    if ip.nops == 2:
+                        p64 = <int64_t><int32_t>c.gpr[ip.ops[0].reg] * <int32_t>c.gpr[ip.ops[1].reg]
+                    else:
+                        p64 = <int64_t><int32_t>c.gpr[ip.ops[1].reg] * <int32_t>ip.imm
+                    a = <uint32_t>p64
+                    c.gpr[ip.ops[0].reg] = a
+                    if likely(p64 == <int32_t>a):
+                        set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                    else:
+                        set_all_arith(c, szp32(a) | F_CF | F_OF)
+                elif k == FK_ADD_RM:
+                    a = c.gpr[ip.ops[0].reg]
                     b2 = ea32(c.gpr, ip)
                     hp = host_rd(c, ip.seg, b2, 4)
                     if hp != NULL:
                         memcpy(&b, hp, 4)
                     else:
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
-                if rc == RC_OK:
-                    a = c.gpr[4] - 4
-                    hp = host_wr(c, SEG_SS, a, 4)
-                    if likely(c.stack32 and hp != NULL):
-                        memcpy(hp, &b, 4)
-                        c.gpr[4] = a
+                    if rc == RC_OK:
+                        c.gpr[ip.ops[0].reg] = a + b
+                        set_cc(c, CC_ADD, 4, a, b, a + b)
+                elif k == FK_NOPS:
+                    # retire the whole run if no instruction boundary inside it
+                    # would have stopped the loop (budget, attention threshold)
+                    b = ip.imm2 - 1
+                    if r + 1 + b <= rb and c.cycles + <uint64_t>b * e.cycles < c.attn:
+                        nxt = eip + ip.imm
+                        r += b
+                        c.cycles += <uint64_t>b * e.cycles
+                elif (k == FK_SUB_RM or k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM):
+                    a = c.gpr[ip.ops[0].reg]
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_rd(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(&b, hp, 4)
+                    else:
+                        rc = rd_mem(c, ip.seg, b2, 4, &b)
+                    if rc == RC_OK:
+                        if k == FK_SUB_RM:
+                            c.gpr[ip.ops[0].reg] = a - b
+                            set_cc(c, CC_SUB, 4, a, b, a - b)
+                        else:
+                            if k == FK_AND_RM:
+                                a = a & b
+                            elif k == FK_OR_RM:
+                                a = a | b
+                            else:
+                                a = a ^ b
+                            c.gpr[ip.ops[0].reg] = a
+                            set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
+                      k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
+                      k == FK_OR_MI or k == FK_XOR_MI or k == FK_INC_M or k == FK_DEC_M):
+                    # (case labels, not a range test: the chain must stay a C switch)
+                    # read-modify-write m32: inline when one TLB write entry
+                    # covers it (writable implies readable), else the handler
+                    b2 = ea32(c.gpr, ip)
+                    hp = host_wr(c, ip.seg, b2, 4)
+                    if hp != NULL:
+                        memcpy(&a, hp, 4)
+                        if k <= FK_XOR_MR:
+                            b = c.gpr[ip.ops[1].reg]
+                            t = k - FK_ADD_MR
+                        elif k <= FK_XOR_MI:
+                            b = ip.imm
+                            t = k - FK_ADD_MI
+                        else:
+                            b = 1
+                            t = 5 if k == FK_INC_M else 6
+                        if t == 0:
+                            d = a + b
+                            set_cc(c, CC_ADD, 4, a, b, d)
+                        elif t == 1:
+                            d = a - b
+                            set_cc(c, CC_SUB, 4, a, b, d)
+                        elif t == 2:
+                            d = a & b
+                            set_cc(c, CC_LOGIC, 4, 0, 0, d)
+                        elif t == 3:
+                            d = a | b
+                            set_cc(c, CC_LOGIC, 4, 0, 0, d)
+                        elif t == 4:
+                            d = a ^ b
+                            set_cc(c, CC_LOGIC, 4, 0, 0, d)
+                        else:
+                            c.cc_aux = get_cf(c)
+                            d = a + 1 if t == 5 else a - 1
+                            c.cc_op = CC_INC if t == 5 else CC_DEC
+                            c.cc_size = 4
+                            c.cc_dst = a
+                            c.cc_src = 1
+                            c.cc_res = d
+                        memcpy(hp, &d, 4)
                     else:
                         c.eip_next = nxt
-                        rc = op_push(c, ip)
-            elif k == FK_LEAVE:
-                a = c.gpr[5]
-                hp = host_rd(c, SEG_SS, a, 4)
-                if likely(c.stack32 and hp != NULL):
-                    memcpy(&b, hp, 4)
-                    c.gpr[4] = a + 4
-                    c.gpr[5] = b
-                else:
-                    c.eip_next = nxt
-                    rc = op_leave(c, ip)
-            elif k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M:
-                if k == FK_JMP_R or k == FK_CALL_R:
-                    b = c.gpr[ip.ops[0].reg]
-                else:
+                        rc = (<op_fn>e.fn)(c, ip)
+                elif k == FK_MOVSX_M8 or k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                     b2 = ea32(c.gpr, ip)
-                    hp = host_rd(c, ip.seg, b2, 4)
-                    if hp != NULL:
-                        memcpy(&b, hp, 4)
+                    if k == FK_MOVSX_M8:
+                        hp = host_rd(c, ip.seg, b2, 1)
+                        if hp != NULL:
+                            a = hp[0]
+                        else:
+                            rc = rd_mem(c, ip.seg, b2, 1, &a)
+                        if rc == RC_OK:
+                            c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int8_t>a
                     else:
-                        rc = rd_mem(c, ip.seg, b2, 4, &b)
-                if rc == RC_OK and unlikely(b > cs.limit):
-                    rc = raise_gp(c, 0)
-                elif rc == RC_OK:
-                    if k == FK_JMP_R or k == FK_JMP_M:
-                        nxt = b
-                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                        hp = host_rd(c, ip.seg, b2, 2)
+                        if hp != NULL:
+                            a = hp[0] | (<uint32_t>hp[1] << 8)
+                        else:
+                            rc = rd_mem(c, ip.seg, b2, 2, &a)
+                        if rc == RC_OK:
+                            if k == FK_MOVSX_M16:
+                                c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int16_t>a
+                            else:
+                                c.gpr[ip.ops[0].reg] = a & 0xFFFF
+                elif k == FK_PUSH_I or k == FK_PUSH_M:
+                    if k == FK_PUSH_I:
+                        b = ip.imm
                     else:
+                        b2 = ea32(c.gpr, ip)
+                        hp = host_rd(c, ip.seg, b2, 4)
+                        if hp != NULL:
+                            memcpy(&b, hp, 4)
+                        else:
+                            rc = rd_mem(c, ip.seg, b2, 4, &b)
+                    if rc == RC_OK:
                         a = c.gpr[4] - 4
                         hp = host_wr(c, SEG_SS, a, 4)
                         if likely(c.stack32 and hp != NULL):
-                            memcpy(hp, &nxt, 4)
+                            memcpy(hp, &b, 4)
                             c.gpr[4] = a
+                        else:
+                            c.eip_next = nxt
+                            rc = op_push(c, ip)
+                elif k == FK_LEAVE:
+                    a = c.gpr[5]
+                    hp = host_rd(c, SEG_SS, a, 4)
+                    if likely(c.stack32 and hp != NULL):
+                        memcpy(&b, hp, 4)
+                        c.gpr[4] = a + 4
+                        c.gpr[5] = b
+                    else:
+                        c.eip_next = nxt
+                        rc = op_leave(c, ip)
+                elif k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M:
+                    if k == FK_JMP_R or k == FK_CALL_R:
+                        b = c.gpr[ip.ops[0].reg]
+                    else:
+                        b2 = ea32(c.gpr, ip)
+                        hp = host_rd(c, ip.seg, b2, 4)
+                        if hp != NULL:
+                            memcpy(&b, hp, 4)
+                        else:
+                            rc = rd_mem(c, ip.seg, b2, 4, &b)
+                    if rc == RC_OK and unlikely(b > cs.limit):
+                        rc = raise_gp(c, 0)
+                    elif rc == RC_OK:
+                        if k == FK_JMP_R or k == FK_JMP_M:
                             nxt = b
                             c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
                         else:
-                            c.eip_next = nxt
-                            rc = op_call(c, ip)
-                            nxt = c.eip_next
-            elif k == FK_PUSH_R:
-                a = c.gpr[4] - 4
-                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.wtag == (a & 0xFFFFF000u) and
-                          (a & 0xFFF) <= 4092):
-                    memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[0].reg], 4)
-                    c.gpr[4] = a
-                else:
-                    c.eip_next = nxt
-                    rc = op_push_r32(c, ip)
-            elif k == FK_POP_R:
-                a = c.gpr[4]
-                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.rtag == (a & 0xFFFFF000u) and
-                          (a & 0xFFF) <= 4092):
-                    memcpy(&b, te.host + (a & 0xFFF), 4)
-                    c.gpr[4] = a + 4
-                    c.gpr[ip.ops[0].reg] = b        # pop esp: the popped value wins
-                else:
-                    c.eip_next = nxt
-                    rc = op_pop_r32(c, ip)
-            elif k == FK_CALL:
-                a = c.gpr[4] - 4
-                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if unlikely(nxt + ip.imm > cs.limit):
-                    rc = raise_gp(c, 0)
-                elif likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.wtag == (a & 0xFFFFF000u) and
-                          (a & 0xFFF) <= 4092):
-                    memcpy(te.host + (a & 0xFFF), &nxt, 4)
-                    c.gpr[4] = a
+                            a = c.gpr[4] - 4
+                            hp = host_wr(c, SEG_SS, a, 4)
+                            if likely(c.stack32 and hp != NULL):
+                                memcpy(hp, &nxt, 4)
+                                c.gpr[4] = a
+                                nxt = b
+                                c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                            else:
+                                c.eip_next = nxt
+                                rc = op_call(c, ip)
+                                nxt = c.eip_next
+                elif k == FK_PUSH_R:
+                    a = c.gpr[4] - 4
+                    te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                    if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.wtag == (a & 0xFFFFF000u) and
+                              (a & 0xFFF) <= 4092):
+                        memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[0].reg], 4)
+                        c.gpr[4] = a
+                    else:
+                        c.eip_next = nxt
+                        rc = op_push_r32(c, ip)
+                elif k == FK_POP_R:
+                    a = c.gpr[4]
+                    te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                    if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.rtag == (a & 0xFFFFF000u) and
+                              (a & 0xFFF) <= 4092):
+                        memcpy(&b, te.host + (a & 0xFFF), 4)
+                        c.gpr[4] = a + 4
+                        c.gpr[ip.ops[0].reg] = b        # pop esp: the popped value wins
+                    else:
+                        c.eip_next = nxt
+                        rc = op_pop_r32(c, ip)
+                elif k == FK_CALL:
+                    a = c.gpr[4] - 4
+                    te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                    if unlikely(nxt + ip.imm > cs.limit):
+                        rc = raise_gp(c, 0)
+                    elif likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.wtag == (a & 0xFFFFF000u) and
+                              (a & 0xFFF) <= 4092):
+                        memcpy(te.host + (a & 0xFFF), &nxt, 4)
+                        c.gpr[4] = a
+                        nxt += ip.imm
+                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                    else:
+                        c.eip_next = nxt
+                        rc = op_call(c, ip)
+                        nxt = c.eip_next
+                elif k == FK_RET:
+                    a = c.gpr[4]
+                    te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
+                    if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.rtag == (a & 0xFFFFF000u) and
+                              (a & 0xFFF) <= 4092):
+                        memcpy(&b, te.host + (a & 0xFFF), 4)
+                        if unlikely(b > cs.limit):
+                            rc = raise_gp(c, 0)
+                        else:
+                            nxt = b
+                            c.gpr[4] = a + 4
+                            c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                    else:
+                        c.eip_next = nxt
+                        rc = op_ret(c, ip)
+                        nxt = c.eip_next
+                elif k == FK_JMP:
                     nxt += ip.imm
-                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
-                else:
-                    c.eip_next = nxt
-                    rc = op_call(c, ip)
-                    nxt = c.eip_next
-            elif k == FK_RET:
-                a = c.gpr[4]
-                te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
-                if likely(c.stack32 and seg_ok(c, SEG_SS, a) and te.rtag == (a & 0xFFFFF000u) and
-                          (a & 0xFFF) <= 4092):
-                    memcpy(&b, te.host + (a & 0xFFF), 4)
-                    if unlikely(b > cs.limit):
+                    if unlikely(nxt > cs.limit):
                         rc = raise_gp(c, 0)
                     else:
-                        nxt = b
-                        c.gpr[4] = a + 4
                         c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
-                else:
-                    c.eip_next = nxt
-                    rc = op_ret(c, ip)
-                    nxt = c.eip_next
-            elif k == FK_JMP:
-                nxt += ip.imm
-                if unlikely(nxt > cs.limit):
-                    rc = raise_gp(c, 0)
-                else:
-                    c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
-            elif k == FK_ADD_RR:
-                a = c.gpr[ip.ops[0].reg]
-                b = c.gpr[ip.ops[1].reg]
-                c.gpr[ip.ops[0].reg] = a + b
-                set_cc(c, CC_ADD, 4, a, b, a + b)
-            elif k == FK_ADD_RI:
-                a = c.gpr[ip.ops[0].reg]
-                b = ip.imm
-                c.gpr[ip.ops[0].reg] = a + b
-                set_cc(c, CC_ADD, 4, a, b, a + b)
-            elif k == FK_SUB_RR:
-                a = c.gpr[ip.ops[0].reg]
-                b = c.gpr[ip.ops[1].reg]
-                c.gpr[ip.ops[0].reg] = a - b
-                set_cc(c, CC_SUB, 4, a, b, a - b)
-            elif k == FK_SUB_RI:
-                a = c.gpr[ip.ops[0].reg]
-                b = ip.imm
-                c.gpr[ip.ops[0].reg] = a - b
-                set_cc(c, CC_SUB, 4, a, b, a - b)
-            elif k == FK_AND_RR:
-                a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
-                c.gpr[ip.ops[0].reg] = a
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-            elif k == FK_AND_RI:
-                a = c.gpr[ip.ops[0].reg] & ip.imm
-                c.gpr[ip.ops[0].reg] = a
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-            elif k == FK_OR_RR:
-                a = c.gpr[ip.ops[0].reg] | c.gpr[ip.ops[1].reg]
-                c.gpr[ip.ops[0].reg] = a
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-            elif k == FK_OR_RI:
-                a = c.gpr[ip.ops[0].reg] | ip.imm
-                c.gpr[ip.ops[0].reg] = a
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-            elif k == FK_XOR_RR:
-                a = c.gpr[ip.ops[0].reg] ^ c.gpr[ip.ops[1].reg]
-                c.gpr[ip.ops[0].reg] = a
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-            elif k == FK_XOR_RI:
-                a = c.gpr[ip.ops[0].reg] ^ ip.imm
-                c.gpr[ip.ops[0].reg] = a
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-            elif k == FK_CMP_RR or k == FK_CMP_RR_JCC:
-                a = c.gpr[ip.ops[0].reg]
-                b = c.gpr[ip.ops[1].reg]
-                set_cc(c, CC_SUB, 4, a, b, a - b)
-                if k == FK_CMP_RR_JCC and fuse_room(c, e, r, rb, nxt):
-                    t = cond_sub32(ip.cc & 15, a, b, a - b)
-                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                elif k == FK_ADD_RR:
+                    a = c.gpr[ip.ops[0].reg]
+                    b = c.gpr[ip.ops[1].reg]
+                    c.gpr[ip.ops[0].reg] = a + b
+                    set_cc(c, CC_ADD, 4, a, b, a + b)
+                elif k == FK_ADD_RI:
+                    a = c.gpr[ip.ops[0].reg]
+                    b = ip.imm
+                    c.gpr[ip.ops[0].reg] = a + b
+                    set_cc(c, CC_ADD, 4, a, b, a + b)
+                elif k == FK_SUB_RR:
+                    a = c.gpr[ip.ops[0].reg]
+                    b = c.gpr[ip.ops[1].reg]
+                    c.gpr[ip.ops[0].reg] = a - b
+                    set_cc(c, CC_SUB, 4, a, b, a - b)
+                elif k == FK_SUB_RI:
+                    a = c.gpr[ip.ops[0].reg]
+                    b = ip.imm
+                    c.gpr[ip.ops[0].reg] = a - b
+                    set_cc(c, CC_SUB, 4, a, b, a - b)
+                elif k == FK_AND_RR:
+                    a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
+                    c.gpr[ip.ops[0].reg] = a
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                elif k == FK_AND_RI:
+                    a = c.gpr[ip.ops[0].reg] & ip.imm
+                    c.gpr[ip.ops[0].reg] = a
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                elif k == FK_OR_RR:
+                    a = c.gpr[ip.ops[0].reg] | c.gpr[ip.ops[1].reg]
+                    c.gpr[ip.ops[0].reg] = a
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                elif k == FK_OR_RI:
+                    a = c.gpr[ip.ops[0].reg] | ip.imm
+                    c.gpr[ip.ops[0].reg] = a
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                elif k == FK_XOR_RR:
+                    a = c.gpr[ip.ops[0].reg] ^ c.gpr[ip.ops[1].reg]
+                    c.gpr[ip.ops[0].reg] = a
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                elif k == FK_XOR_RI:
+                    a = c.gpr[ip.ops[0].reg] ^ ip.imm
+                    c.gpr[ip.ops[0].reg] = a
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                elif k == FK_CMP_RR or k == FK_CMP_RR_JCC:
+                    a = c.gpr[ip.ops[0].reg]
+                    b = c.gpr[ip.ops[1].reg]
+                    set_cc(c, CC_SUB, 4, a, b, a - b)
+                    if k == FK_CMP_RR_JCC and fuse_room(c, e, r, rb, nxt):
+                        t = cond_sub32(ip.cc & 15, a, b, a - b)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_CMP_RI or k == FK_CMP_RI_JCC:
+                    a = c.gpr[ip.ops[0].reg]
+                    b = ip.imm
+                    set_cc(c, CC_SUB, 4, a, b, a - b)
+                    if k == FK_CMP_RI_JCC and fuse_room(c, e, r, rb, nxt):
+                        t = cond_sub32(ip.cc & 15, a, b, a - b)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_TEST_RR or k == FK_TEST_RR_JCC:
+                    a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                    if k == FK_TEST_RR_JCC and fuse_room(c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_TEST_RI or k == FK_TEST_RI_JCC:
+                    a = c.gpr[ip.ops[0].reg] & ip.imm
+                    set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                    if k == FK_TEST_RI_JCC and fuse_room(c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_INC_R or k == FK_INC_R_JCC:
+                    a = c.gpr[ip.ops[0].reg]
+                    if c.cc_op == CC_LOGIC:
+                        c.cc_aux = 0
+                    elif c.cc_op == CC_SUB and c.cc_size == 4:
+                        c.cc_aux = c.cc_dst < c.cc_src
+                    elif c.cc_op == CC_ADD and c.cc_size == 4:
+                        c.cc_aux = c.cc_res < c.cc_dst
+                    elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
+                        c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
+                    c.gpr[ip.ops[0].reg] = a + 1
+                    c.cc_op = CC_INC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = a + 1
+                    if k == FK_INC_R_JCC and fuse_room(c, e, r, rb, nxt):
+                        t = cond_incdec32(c, ip.cc & 15)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_DEC_R or k == FK_DEC_R_JCC:
+                    a = c.gpr[ip.ops[0].reg]
+                    if c.cc_op == CC_LOGIC:
+                        c.cc_aux = 0
+                    elif c.cc_op == CC_SUB and c.cc_size == 4:
+                        c.cc_aux = c.cc_dst < c.cc_src
+                    elif c.cc_op == CC_ADD and c.cc_size == 4:
+                        c.cc_aux = c.cc_res < c.cc_dst
+                    elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
+                        c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
+                    c.gpr[ip.ops[0].reg] = a - 1
+                    c.cc_op = CC_DEC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = a - 1
+                    if k == FK_DEC_R_JCC and fuse_room(c, e, r, rb, nxt):
+                        t = cond_incdec32(c, ip.cc & 15)
+                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                if likely(rc == RC_OK):
+                    # next entry without a TLB/dcache index computation when
+                    # the target lies in the same code page (fall-through and
+                    # short branches): slot e + d holds it if its tag says so
+                    d = nxt - eip
+                    if <uint32_t>(((e.tag >> 1) & 0xFFF) + d) < 4096:
+                        e2 = e + <int32_t>d
+                        seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
+                    eip = nxt
+                    c.eip = eip
+                    c.cycles += e.cycles
                     r += 1
-            elif k == FK_CMP_RI or k == FK_CMP_RI_JCC:
-                a = c.gpr[ip.ops[0].reg]
-                b = ip.imm
-                set_cc(c, CC_SUB, 4, a, b, a - b)
-                if k == FK_CMP_RI_JCC and fuse_room(c, e, r, rb, nxt):
-                    t = cond_sub32(ip.cc & 15, a, b, a - b)
-                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                    r += 1
-            elif k == FK_TEST_RR or k == FK_TEST_RR_JCC:
-                a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                if k == FK_TEST_RR_JCC and fuse_room(c, e, r, rb, nxt):
-                    t = cond_logic32(ip.cc & 15, a)
-                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                    r += 1
-            elif k == FK_TEST_RI or k == FK_TEST_RI_JCC:
-                a = c.gpr[ip.ops[0].reg] & ip.imm
-                set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                if k == FK_TEST_RI_JCC and fuse_room(c, e, r, rb, nxt):
-                    t = cond_logic32(ip.cc & 15, a)
-                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                    r += 1
-            elif k == FK_INC_R or k == FK_INC_R_JCC:
-                a = c.gpr[ip.ops[0].reg]
-                if c.cc_op == CC_LOGIC:
-                    c.cc_aux = 0
-                elif c.cc_op == CC_SUB and c.cc_size == 4:
-                    c.cc_aux = c.cc_dst < c.cc_src
-                elif c.cc_op == CC_ADD and c.cc_size == 4:
-                    c.cc_aux = c.cc_res < c.cc_dst
-                elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
-                    c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
-                c.gpr[ip.ops[0].reg] = a + 1
-                c.cc_op = CC_INC
-                c.cc_size = 4
-                c.cc_dst = a
-                c.cc_src = 1
-                c.cc_res = a + 1
-                if k == FK_INC_R_JCC and fuse_room(c, e, r, rb, nxt):
-                    t = cond_incdec32(c, ip.cc & 15)
-                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                    r += 1
-            elif k == FK_DEC_R or k == FK_DEC_R_JCC:
-                a = c.gpr[ip.ops[0].reg]
-                if c.cc_op == CC_LOGIC:
-                    c.cc_aux = 0
-                elif c.cc_op == CC_SUB and c.cc_size == 4:
-                    c.cc_aux = c.cc_dst < c.cc_src
-                elif c.cc_op == CC_ADD and c.cc_size == 4:
-                    c.cc_aux = c.cc_res < c.cc_dst
-                elif c.cc_op != CC_INC and c.cc_op != CC_DEC:
-                    c.cc_aux = get_cf(c)      # (after inc/dec: CF, in cc_aux, stays)
-                c.gpr[ip.ops[0].reg] = a - 1
-                c.cc_op = CC_DEC
-                c.cc_size = 4
-                c.cc_dst = a
-                c.cc_src = 1
-                c.cc_res = a - 1
-                if k == FK_DEC_R_JCC and fuse_room(c, e, r, rb, nxt):
-                    t = cond_incdec32(c, ip.cc & 15)
-                    nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
-                    r += 1
-            if likely(rc == RC_OK):
-                # next entry without a TLB/dcache index computation when
-                # the target lies in the same code page (fall-through and
-                # short branches): slot e + d holds it if its tag says so
-                d = nxt - eip
-                if <uint32_t>(((e.tag >> 1) & 0xFFF) + d) < 4096:
-                    e2 = e + <int32_t>d
-                    seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
-                eip = nxt
-                c.eip = eip
-                c.cycles += e.cycles
-                r += 1
-                continue
-            c.io_ready = 0
-            nf += 1
-            rb -= 1
-            rc = handle_fault(c)
-            eip = c.eip
-            if rc:
-                done[0] = r + nf
-                retired[0] = r
-                return rc
+                    # stay in this inner loop while the chain continues: the next
+                    # entry is a decoded inline form of the same page and neither
+                    # the attention threshold nor the budget stops here (else the
+                    # outer loop's checks run first, exactly as before)
+                    if seq and e2.fast != FK_NONE and c.cycles < c.attn and r < rb:
+                        e = e2
+                        k = e.fast
+                        seq = 0
+                        continue
+                    break
+                c.io_ready = 0
+                nf += 1
+                rb -= 1
+                rc = handle_fault(c)
+                eip = c.eip
+                if rc:
+                    done[0] = r + nf
+                    retired[0] = r
+                    return rc
+                break
             continue
         c.eip_next = eip + e.insn.length
         if unlikely(c.cs_check):
