@@ -31,7 +31,7 @@ cdef enum:
     EV_IO = 4           # I/O on a host-handled port (Cpu.io_*): an `out` is done (EIP after
                         # it); an `in` is not: it completes on resume with io_value
     EV_EXCEPTION = 5    # an intercepted exception (Cpu.intercept): Cpu.exc_* describe it
-    EV_TASKSWITCH = 6   # task gate / task switch needed: not supported
+    EV_TASKSWITCH = 6   # virtual-8086 mode needed (iret to VM=1, a task with VM=1): not supported
     EV_STOP = 7         # Cpu.stop_req was set
     EV_CYCLES = 8       # cycle limit reached
     EV_BREAK = 9        # a host breakpoint (Cpu.bp_lin) before its instruction executed
@@ -115,6 +115,7 @@ cdef enum:              # Cpu.cost_ev indices: event costs from the profile
     EVC_STOS_B = 15
     EVC_REP_OTHER = 16  # per iteration of lods/scas/cmps/ins/outs (1/256)
     EVC_IO = 17
+    EVC_TASK_SWITCH = 18  # a hardware task switch (exec_task.pxi), over the instruction / delivery
     EVC_N = 24
 
 ctypedef struct Cpu:
@@ -180,7 +181,7 @@ ctypedef struct Cpu:
     uint32_t intercept      # bit v: report exception v (0..31) to the host, do not deliver
     uint8_t intercept_soft  # report software int n to the host too
     uint8_t stop_req        # host asked the loop to stop (EV_STOP)
-    uint8_t event_ext       # EV_TASKSWITCH etc. detail: 1 = during exception delivery
+    uint8_t event_ext       # EV_TASKSWITCH detail: 2 = iret to virtual-8086 mode, 3 = a VM=1 task
     uint8_t tf_armed        # TFA_* bits: #DB single-step trap due after the instruction being executed
     int event               # event to return after RC_EVENT
     # --- port I/O ---

@@ -914,7 +914,7 @@ cdef int deliver(Cpu* c, int vec, int has_err, uint32_t err, int soft, int ext,
     """Deliver interrupt vec through the IDT.  soft: int n/int3/into (gate
     DPL is checked); ext: EXT bit of error codes (hardware event).
     0 = delivered (CS:EIP at the handler), RC_FAULT = a new exception
-    (c.exc_*), RC_EVENT = task switch needed."""
+    (c.exc_*), RC_EVENT = a virtual-8086 task (not supported)."""
     cdef uint32_t lo, hi, clo, chi, slo = 0, shi = 0, sel, off, new_ss = 0, new_esp = 0
     cdef uint32_t vals[6]
     cdef uint32_t fl, esp_out, e = ext
@@ -926,16 +926,14 @@ cdef int deliver(Cpu* c, int vec, int has_err, uint32_t err, int soft, int ext,
         return RC_FAULT
     typ = (hi >> 8) & 0x1F
     gdpl = (hi >> 13) & 3
-    if typ == 0x05:
-        c.event = EV_TASKSWITCH
-        c.event_ext = 1
-        return RC_EVENT
-    if typ != 0x06 and typ != 0x07 and typ != 0x0E and typ != 0x0F:
+    if typ != 0x05 and typ != 0x06 and typ != 0x07 and typ != 0x0E and typ != 0x0F:
         return raise_gp(c, vec * 8 + 2 + e)
     if soft and gdpl < c.cpl:
         return raise_gp(c, vec * 8 + 2)
     if not (hi & 0x8000):
         return raise_exc_err(c, X_NP, vec * 8 + 2 + e)
+    if typ == 0x05:
+        return task_gate_int(c, lo, has_err, err, e, ret_eip)     # exec_task.pxi
     gate32 = (typ & 8) != 0
     sel = lo >> 16
     off = (lo & 0xFFFF) | ((hi & 0xFFFF0000u) if gate32 else 0)
@@ -1081,6 +1079,7 @@ cdef int soft_int(Cpu* c, int vec) noexcept nogil:
 cdef enum:
     TFA_NEXT = 1    # EFLAGS.TF was set at the boundary: the next instruction is traced
     TFA_HELD = 2    # a trap held by a mov/pop ss shadow (SDM Vol. 3A §6.8.3)
+    TFA_TASK = 4    # a task switch to a TSS with T = 1: #DB before the new task's first insn
 
 cdef void update_attn(Cpu* c) noexcept nogil:
     cdef uint64_t a = 0xFFFFFFFFFFFFFFFFu
@@ -1669,8 +1668,8 @@ cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
     elif c.tf_armed or c.dbg_hit:
         # single-step trap after the previous instruction (SDM Vol. 3B
         # §17.3.1.4) and/or data breakpoints it hit (§17.3.1.2): one #DB
-        if c.tf_armed:
-            c.dr[6] |= 0x4000                   # DR6.BS
+        if c.tf_armed & (TFA_NEXT | TFA_HELD):
+            c.dr[6] |= 0x4000                   # DR6.BS (DR6.BT: set by exec_task.pxi)
         if c.dbg_hit:
             c.dr[6] = (c.dr[6] & ~(<uint32_t>0xF)) | c.dbg_hit
         c.tf_armed = 0
@@ -1717,6 +1716,10 @@ cdef int slow_checks(Cpu* c, uint64_t retired) noexcept nogil:
             if r:
                 update_attn(c)
                 return r
+        if c.tf_armed & TFA_TASK:
+            # through a task gate to a task with T = 1: its #DB comes before
+            # its first instruction (once more: the line is now clear)
+            return slow_checks(c, retired)
     if c.cycle_limit and c.cycles >= c.cycle_limit:
         update_attn(c)
         return EV_CYCLES
@@ -2447,6 +2450,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
 
 include "exec_misc.pxi"
 include "exec_system.pxi"
+include "exec_task.pxi"
 include "exec_alu.pxi"
 include "exec_string.pxi"
 include "exec_bcd.pxi"

@@ -538,7 +538,8 @@ EVC = {"branch_taken": EVC_BRANCH_TAKEN, "seg_load": EVC_SEG_LOAD,
        "iret_priv": EVC_IRET_PRIV, "farcall_gate": EVC_FARCALL_GATE,
        "retf_outer": EVC_RETF_OUTER, "exception": EVC_EXCEPTION, "rep_start": EVC_REP_START,
        "movs_d": EVC_MOVS_D, "movs_b": EVC_MOVS_B, "stos_d": EVC_STOS_D,
-       "stos_b": EVC_STOS_B, "rep_other": EVC_REP_OTHER, "io": EVC_IO}
+       "stos_b": EVC_STOS_B, "rep_other": EVC_REP_OTHER, "io": EVC_IO,
+       "task_switch": EVC_TASK_SWITCH}
 EVC_COUNT = EVC_N
 
 globals().update(dict(EV_BUDGET=EV_BUDGET, EV_HLT=EV_HLT, EV_HANG=EV_HANG, EV_TRIPLE=EV_TRIPLE,

@@ -142,10 +142,8 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
         load_cs_cache(c, tsel, glo, ghi, c.cpl)
         c.eip_next = toff
         return RC_OK
-    if typ == 0x05 or typ == 0x01 or typ == 0x09:
-        c.event = EV_TASKSWITCH
-        c.event_ext = 0
-        return RC_EVENT
+    if typ == 0x05 or typ == 0x01 or typ == 0x03 or typ == 0x09 or typ == 0x0B:
+        return task_far(c, sel, lo, hi, is_call)        # task gate or TSS: exec_task.pxi
     return raise_gp(c, sel & 0xFFFC)
 
 cdef int op_retf(Cpu* c, const Insn* i) noexcept nogil:
@@ -198,7 +196,8 @@ cdef int op_retf(Cpu* c, const Insn* i) noexcept nogil:
 
 cdef int op_iret(Cpu* c, const Insn* i) noexcept nogil:   # iret / iretd
     """SDM Vol. 2 IRET, protected mode: same level and outer level returns.
-    NT=1 (task return) and a return to virtual-8086 mode are not supported."""
+    NT=1 returns to the previous task (exec_task.pxi); a return to
+    virtual-8086 mode is not supported (EV_TASKSWITCH)."""
     cdef uint32_t eip, sel, fl, lo, hi, nesp = 0, nss = 0, slo = 0, shi = 0, mask, old
     cdef int sz = i.opsize, r, dpl, typ, rpl
     if not (c.cr0 & 1):
@@ -216,9 +215,7 @@ cdef int op_iret(Cpu* c, const Insn* i) noexcept nogil:   # iret / iretd
         c.m.ifetch_page = KW_NOTAG
         return RC_OK
     if c.eflags & F_NT:
-        c.event = EV_TASKSWITCH
-        c.event_ext = 0
-        return RC_EVENT
+        return task_return(c)       # TASK-RETURN (exec_task.pxi)
     if stk_read(c, 0, sz, &eip) or stk_read(c, sz, sz, &sel) or stk_read(c, 2 * sz, sz, &fl):
         return RC_FAULT
     sel &= 0xFFFF

@@ -528,14 +528,6 @@ def test_timer_hz_and_idle_clock_jump():
     assert m.timer_ticks == 10 and m.cycles >= 10 * 5_000_000
 
 
-def test_task_gate_is_reported_not_executed():
-    m = make_env()
-    m.write(IDT + 0x82 * 8, gate(TSS_SEL, 0, 0x5, 3))      # task gate
-    m.write(UTEXT, bytes.fromhex("cd82"))
-    r = m.run(10)
-    assert r.event == "task_switch" and m.get_reg("eip") == UTEXT
-
-
 def test_far_jmp_call_retf_same_privilege_and_ldt_segments():
     m = make_env(cpl=0)
     # an LDT with one data segment (base 0x6000) at selector 0x04 | TI
