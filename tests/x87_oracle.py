@@ -53,17 +53,17 @@ def image(cw, sw, tw, regs):
     return b
 
 
-def run_native(cases):
-    """cases: [(state108, insn_bytes, mem16)] -> [(status, state108, mem16, eflags)].
-    Memory operands in insn must be encoded as [disp32] = MEM_ADDR."""
+def run_native(cases, memsize=16):
+    """cases: [(state108, insn_bytes, mem)] -> [(status, state108, mem[:memsize], eflags)].
+    Memory operands in insn must be encoded as [disp32] = MEM_ADDR (128 bytes there)."""
     recs = []
     for st, insn, mem in cases:
-        rec = st + (mem + bytes(16))[:16] + bytes([len(insn)]) + (insn + bytes(15))[:15]
+        rec = st + (mem + bytes(128))[:128] + bytes([len(insn)]) + (insn + bytes(15))[:15]
         recs.append(rec + bytes(256 - len(rec)))
     out = subprocess.run([harness_path()], input=b"".join(recs), capture_output=True,
                          timeout=600).stdout
     res = []
     for k in range(len(cases)):
-        o = out[132 * k:132 * (k + 1)]
-        res.append((o[0], o[4:112], o[112:128], struct.unpack("<I", o[128:132])[0]))
+        o = out[244 * k:244 * (k + 1)]
+        res.append((o[0], o[4:112], o[112:112 + memsize], struct.unpack("<I", o[240:244])[0]))
     return res
