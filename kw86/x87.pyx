@@ -917,7 +917,10 @@ cdef int f_prem(F80 a, F80 b, int ieee, uint16_t cw, F80* res, uint16_t* fl) noe
         res[0] = a
         return 1
     if B.cls == K_INF:
-        return round80(A.sign, A.exp, A.sig, 0, 64, cw, res, fl)
+        # ST(0) unchanged (the host: a denormal stays, no UE; a pseudo-denormal
+        # comes back in its normal encoding)
+        res[0] = mk(A.sign, 1, a.m) if ((a.se & 0x7FFF) == 0 and (a.m >> 63)) else a
+        return 1
     d = A.exp - B.exp
     sign = A.sign
     bs = B.sig
@@ -2198,7 +2201,7 @@ cdef int two_arg(int modrm, U* A, U* B, F80 a, F80 b, uint16_t cw, F80* res, uin
             return invalid(cw, res, fl)
         if A.cls == K_INF and B.cls == K_ZERO:
             return invalid(cw, res, fl)
-        if denormal(A, B, cw, fl):
+        if A.cls != K_ZERO and denormal(A, B, cw, fl):
             return 0
         if A.cls == K_ZERO:
             if B.cls == K_INF:
@@ -2229,6 +2232,8 @@ cdef int two_arg(int modrm, U* A, U* B, F80 a, F80 b, uint16_t cw, F80* res, uin
     if A.cls == K_INF:
         if A.sign or B.cls == K_ZERO:
             return invalid(cw, res, fl)
+        if denormal(A, B, cw, fl):
+            return 0
         res[0] = mk(B.sign, 0x7FFF, J)
         return 1
     if denormal(A, B, cw, fl):
@@ -2251,7 +2256,10 @@ cdef int two_arg(int modrm, U* A, U* B, F80 a, F80 b, uint16_t cw, F80* res, uin
     else:                                   # outside the documented domain
         t = xf_add(xf_int(1), x)
         if t.z or t.s:
-            return invalid(cw, res, fl)
+            # x <= -1: undefined; the host returns x itself, inexact
+            fl[0] |= SW_PE
+            res[0] = a
+            return 1
         t = xf_log2(t)
     return xf_round(xf_mul(t, xf_from_u(B)), cw, res, fl)
 
