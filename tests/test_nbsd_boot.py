@@ -64,39 +64,39 @@ def test_int80_roundtrip(tmp_path):
     def hcall(port, size, value):
         fesp = m.get_reg("esp")
         tf = boot.read_frame(fesp)
-        seen.append((value, tf["trapno"], tf["cs"], tf["err"]))
+        seen.append((value, tf.trapno, tf.cs, tf.err))
         if value == HC_SYSCALL:
-            if tf["eax"] == 1:                           # exit: the process layer's job
-                p.exit_status = m.read_virt(tf["esp"] + 4, 4)
+            if tf.eax == 1:                           # exit: the process layer's job
+                p.exit_status = m.read_virt(tf.esp + 4, 4)
                 p.final = tf
                 m.stop()
                 return
-            res = dispatch(p, tf["eax"], tf["esp"])
+            res = dispatch(p, tf.eax, tf.esp)
             if res.error:
-                tf["eax"], tf["eflags"] = res.error, tf["eflags"] | abi.PSL_C
+                tf.eax, tf.eflags = res.error, tf.eflags | abi.PSL_C
             else:
-                tf["eax"], tf["edx"] = res.eax, res.edx
-                tf["eflags"] &= ~abi.PSL_C
+                tf.eax, tf.edx = res.eax, res.edx
+                tf.eflags &= ~abi.PSL_C
             boot.write_frame(fesp, tf)
         elif value == HC_TRAP:
-            tf["eip"] += 1                               # skip the faulting out (test only)
+            tf.eip += 1                               # skip the faulting out (test only)
             boot.write_frame(fesp, tf)
 
     m.set_port_handler(HCALL_PORT, write=hcall, free=True)
     res = m.run(10_000)
     assert res.event == "stop", res
     tf = p.final
-    assert (tf["esi"], tf["edi"]) == (7, 1)             # getpid: eax=pid, edx=ppid
-    assert tf["ebx"] == 5                                # write returned 5
+    assert (tf.esi, tf.edi) == (7, 1)             # getpid: eax=pid, edx=ppid
+    assert tf.ebx == 5                                # write returned 5
     assert r.read(p, 100) == b"hello"
-    assert tf["ebp"] == abi.EFAULT and tf["ecx"] == 0xffffffff   # EFAULT with CF set
+    assert tf.ebp == abi.EFAULT and tf.ecx == 0xffffffff   # EFAULT with CF set
     assert p.exit_status == struct.pack("<I", 42)
     # every syscall frame: user cs/ss, T_ASTFLT, restart length 2
     sc = [s for s in seen if s[0] == HC_SYSCALL]
     assert all(s[1:] == (abi.T_ASTFLT, abi.UCODE, 2) for s in sc) and len(sc) == 4
     # the user `out` to the hypercall port trapped as #GP(0) instead
     assert (HC_TRAP, abi.T_PROTFLT, abi.UCODE, 0) in seen
-    assert tf["cs"] == abi.UCODE and tf["ss"] == abi.UDATA and tf["ds"] == abi.UDATA
+    assert tf.cs == abi.UCODE and tf.ss == abi.UDATA and tf.ds == abi.UDATA
 
 
 def _booted(tmp_path):
@@ -171,11 +171,11 @@ def test_kernelware_gate_roundtrip(tmp_path):
     def hcall(port, size, value):
         fesp = m.get_reg("esp")
         tf = boot.read_frame(fesp)
-        seen.append((value, tf["trapno"], tf["cs"]))
+        seen.append((value, tf.trapno, tf.cs))
         assert fesp == kstack - 72                      # on the kernel stack, full frame
-        if value == HC_GATE and tf["eax"] == 1:
+        if value == HC_GATE and tf.eax == 1:
             p.final = tf
-            p.status = struct.unpack("<I", m.read_virt(tf["esp"] + 8, 4))[0]
+            p.status = struct.unpack("<I", m.read_virt(tf.esp + 8, 4))[0]
             m.stop()
             return
         trap.syscall(boot, p, fesp)
@@ -184,10 +184,10 @@ def test_kernelware_gate_roundtrip(tmp_path):
     res = m.run(10_000)
     assert res.event == "stop", (res, seen, hex(m.get_reg("eip")))
     tf = p.final
-    assert (tf["esi"], tf["edi"]) == (7, 1)
-    assert tf["ebx"] == 5 and r.read(p, 100) == b"hello"
-    assert tf["ebp"] == abi.EFAULT and tf["ecx"] == 0xffffffff
-    assert tf["eax"] == 1 and p.status == 42
+    assert (tf.esi, tf.edi) == (7, 1)
+    assert tf.ebx == 5 and r.read(p, 100) == b"hello"
+    assert tf.ebp == abi.EFAULT and tf.ecx == 0xffffffff
+    assert tf.eax == 1 and p.status == 42
     assert all(s == (HC_GATE, 0x4b, abi.KCODE) for s in seen)
     assert m.get_reg("cpl") == 0
 
@@ -241,7 +241,7 @@ def test_blocked_call_restarts_both_paths(tmp_path):
     def hcall(port, size, value):
         fesp = m.get_reg("esp")
         tf = boot.read_frame(fesp)
-        if tf["eax"] == 1 and value == HC_SYSCALL:
+        if tf.eax == 1 and value == HC_SYSCALL:
             p.final = tf
             m.stop()
             return
@@ -254,5 +254,5 @@ def test_blocked_call_restarts_both_paths(tmp_path):
     res = m.run(10_000)
     assert res.event == "stop", (res, log)
     assert log == [(HC_SYSCALL, True), (HC_SYSCALL, False), (HC_GATE, True), (HC_GATE, False)]
-    assert p.final["ebx"] == 5 and p.final["esi"] == 5
+    assert p.final.ebx == 5 and p.final.esi == 5
     assert m.read_virt(buf, 5) == b"data1" and m.read_virt(buf + 8, 5) == b"data3"

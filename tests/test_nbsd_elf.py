@@ -133,7 +133,8 @@ def test_stack_layout():
     regs = initial_registers(img, st)
     assert regs["ebx"] == st.ps_strings and regs["esp"] == st.esp and regs["eflags"] == 0x202
     assert (regs["cs"], regs["ds"], regs["gs"]) == (0x17, 0x1f, 0xb3)
-    assert initial_registers(img, st, kernelware=True)["cs"] == 0x08
+    from kw86.nbsd.kernelware import SEGMENTS
+    assert initial_registers(img, st, SEGMENTS)["cs"] == 0x08
 
 
 def test_stack_too_big():

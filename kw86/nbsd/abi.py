@@ -262,12 +262,15 @@ UDATA = lsel(LUDATA_SEL, SEL_UPL)         # 0x1f
 UCODEBIG = lsel(LUCODEBIG_SEL, SEL_UPL)   # 0x2f
 assert (KCODE, KDATA, UCODE_G, UDATA_G, UFS, UGS, UCODE, UDATA) == \
     (0x08, 0x10, 0x1b, 0x23, 0xab, 0xb3, 0x17, 0x1f)
+from kw86.nbsd import kconst as _kconst  # noqa: E402
+assert (KCODE, KDATA, KCPU) == (_kconst.KCODE_SEL, _kconst.KDATA_SEL, _kconst.KCPU_SEL)
 
 # T_ trap codes and the vector -> code map [§6]
-T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_ASTFLT, T_PROTFLT, T_TRCTRAP = 0, 1, 2, 3, 4, 5
-T_PAGEFLT, T_ALIGNFLT, T_DIVIDE, T_NMI, T_OFLOW, T_BOUND, T_DNA = 6, 7, 8, 9, 10, 11, 12
-T_DOUBLEFLT, T_FPOPFLT, T_TSSFLT, T_SEGNPFLT, T_STKFLT, T_MCA, T_XMM, T_RESERVED = \
-    13, 14, 15, 16, 17, 18, 19, 20
+# (defined once in kconst.py, which locore.S's generated header also uses)
+from kw86.nbsd.kconst import (T_ALIGNFLT, T_ARITHTRAP, T_ASTFLT, T_BOUND,  # noqa: E402
+                              T_BPTFLT, T_DIVIDE, T_DNA, T_DOUBLEFLT, T_FPOPFLT, T_MCA,
+                              T_NMI, T_OFLOW, T_PAGEFLT, T_PRIVINFLT, T_PROTFLT, T_RESERVED,
+                              T_SEGNPFLT, T_STKFLT, T_TRCTRAP, T_TSSFLT, T_XMM)
 T_USER = 0x100
 VECTOR_TO_TRAP = {0: T_DIVIDE, 1: T_TRCTRAP, 2: T_NMI, 3: T_BPTFLT, 4: T_OFLOW,
                   5: T_BOUND, 6: T_PRIVINFLT, 7: T_DNA, 8: T_DOUBLEFLT, 9: T_FPOPFLT,
@@ -279,8 +282,7 @@ NSYSENT = 512                             # kernel masks eax with NSYSENT-1 [§1
 
 PAGE_SIZE = 4096
 PGSHIFT = 12
-KERNBASE = 0xc0000000
-USRSTACK = 0xbfc00000
+from kw86.nbsd.kconst import KERNBASE, USRSTACK  # noqa: E402
 VM_MAXUSER_ADDRESS = USRSTACK
 VM_MIN_ADDRESS = 0
 DFLSSIZ = 2 * 1024 * 1024                 # default stack limit (10)

@@ -23,6 +23,9 @@ import struct
 from kw86.nbsd import abi
 from kw86.nbsd.build_locore import load as load_locore
 from kw86.nbsd.errors import BadFrame
+from kw86.nbsd.frame import FIELDS as TF_FIELDS, TF_SHORT_SIZE, TF_SIZE, TrapFrame
+from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL,  # noqa: F401
+                              HC_TRAP, HCALL_PORT, T_KW86_GATE)
 
 GDT_PHYS = 0x1000
 LDT_PHYS = GDT_PHYS + abi.NGDT * 8
@@ -31,19 +34,10 @@ PDIR_PHYS = 0x4000
 KPT_PHYS = 0x5000
 GTSS_SEL = 7                       # kw86's TSS slot (unused by NetBSD 10's list)
 TSS_SEL = GTSS_SEL << 3            # 0x38
-HCALL_PORT = 0x4b57
-HC_TRAP, HC_SYSCALL, HC_INTR, HC_GATE, HC_STRAY, HC_IDLE = 1, 2, 3, 4, 5, 6
-T_KW86_GATE = 0x4b
 PG_V, PG_RW, PG_U = 0x1, 0x2, 0x4
 CR0_PE, CR0_WP, CR0_PG, CR0_EM, CR0_NE = 0x1, 0x10000, 0x80000000, 0x4, 0x20
 KSTACK_PAGES = 2
 
-# trap frame (abi §6)
-TF_FIELDS = ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
-             "trapno", "err", "eip", "cs", "eflags", "esp", "ss")
-TF_SIZE = 4 * len(TF_FIELDS)       # with esp/ss (an inter-privilege frame)
-_TF = struct.Struct(f"<{len(TF_FIELDS)}I")
-_TF_SHORT = struct.Struct(f"<{len(TF_FIELDS) - 2}I")
 
 
 def seg_desc(base, limit, access, big=True, gran=True):
@@ -287,40 +281,34 @@ class Boot:
 
     # -- trap frames ---------------------------------------------------------------
     def read_frame(self, esp):
-        """The trap frame at esp.  A trap from CPL 0 (a kernelware, or kernel
-        code) has no esp/ss words: the CPU did not switch stacks, so the
-        interrupted esp is the address where tf_esp would be (NetBSD's
-        `&tf->tf_esp`); the dict says so with short=True."""
-        data = self.m.read_virt(esp, TF_SIZE - 8)
+        """The TrapFrame at kernel or user address esp (frame.py).  A trap
+        from CPL 0 (a kernelware, or kernel code) has no esp/ss words: the
+        CPU did not switch stacks, so the interrupted esp is the address
+        where tf_esp would be (NetBSD's `&tf->tf_esp`); tf.short says so."""
+        data = self.m.read_virt(esp, TF_SHORT_SIZE)
         if data is None:
             raise BadFrame(esp)
-        vals = list(_TF_SHORT.unpack(data))
-        tf = dict(zip(TF_FIELDS, vals + [0, 0]))
-        if tf["cs"] & 3 or tf["trapno"] == T_KW86_GATE:      # the gate pushes esp/ss too
-            more = self.m.read_virt(esp + TF_SIZE - 8, 8)
+        tf = TrapFrame.parse(data)
+        if tf.short:
+            tf.esp, tf.ss = esp + TF_SHORT_SIZE, self.m.get_reg("ss")
+        else:                           # from CPL 3, or the gate: esp/ss pushed
+            more = self.m.read_virt(esp + TF_SHORT_SIZE, 8)
             if more is None:
                 raise BadFrame(esp)
-            tf["esp"], tf["ss"] = struct.unpack("<II", more)
-            tf["short"] = False
-        else:
-            tf["esp"], tf["ss"] = esp + TF_SIZE - 8, self.m.get_reg("ss")
-            tf["short"] = True
+            tf.esp, tf.ss = struct.unpack("<II", more)
         return tf
 
     def write_frame(self, esp, tf):
-        fields = TF_FIELDS[:-2] if tf.get("short") else TF_FIELDS
-        data = struct.pack(f"<{len(fields)}I", *(tf[f] & 0xffffffff for f in fields))
-        if not self.m.write_virt(esp, data):
+        if not self.m.write_virt(esp, tf.pack()):
             raise BadFrame(esp)
 
     def enter_user_frame(self, kstack_top, regs):
         """Build the frame trapret pops to start a process; returns its esp."""
-        tf = dict(gs=regs.get("gs", abi.UGS), fs=regs.get("fs", abi.UFS),
-                  es=regs.get("es", abi.UDATA), ds=regs.get("ds", abi.UDATA),
-                  edi=0, esi=0, ebp=0, ebx=regs.get("ebx", 0), edx=0, ecx=0, eax=0,
-                  trapno=abi.T_ASTFLT, err=0, eip=regs["eip"], cs=regs.get("cs", abi.UCODE),
-                  eflags=regs.get("eflags", abi.PSL_USERSET), esp=regs["esp"],
-                  ss=regs.get("ss", abi.UDATA))
+        tf = TrapFrame(gs=regs.get("gs", abi.UGS), fs=regs.get("fs", abi.UFS),
+                       es=regs.get("es", abi.UDATA), ds=regs.get("ds", abi.UDATA),
+                       ebx=regs.get("ebx", 0), trapno=abi.T_ASTFLT, eip=regs["eip"],
+                       cs=regs.get("cs", abi.UCODE), eflags=regs.get("eflags", abi.PSL_USERSET),
+                       esp=regs["esp"], ss=regs.get("ss", abi.UDATA))
         esp = kstack_top - TF_SIZE
         self.write_frame(esp, tf)
         return esp

@@ -304,12 +304,14 @@ def build_stack(stack_top, argv, envp, auxv, execname=None, align=16, sigcode=b"
                       sc_addr if sigcode else 0)
 
 
-def initial_registers(img, stack, kernelware=False):
-    """setregs(): the register file at the first instruction [abi §5]."""
+def initial_registers(img, stack, segments=None):
+    """setregs(): the register file at the first instruction [abi §5].
+    segments: the selectors the process's emulation starts it with (the
+    kernelware emulation's, kernelware.SEGMENTS); None: user mode."""
     regs = dict(eax=0, ecx=0, edx=0, esi=0, edi=0, ebp=0, ebx=stack.ps_strings,
                 esp=stack.esp, eip=img.entry, eflags=abi.PSL_USERSET)
-    if kernelware:
-        regs.update(cs=abi.KCODE, ds=abi.KDATA, es=abi.KDATA, ss=abi.KDATA, fs=abi.UFS, gs=abi.UGS)
+    if segments is not None:
+        regs.update(segments)
     else:
         regs.update(cs=abi.UCODEBIG if img.exec_stack else abi.UCODE, ds=abi.UDATA,
                     es=abi.UDATA, ss=abi.UDATA, fs=abi.UFS, gs=abi.UGS)

@@ -4,7 +4,7 @@ A handler raises Errno(E...) to fail a system call; copyin/copyout raise
 Fault, which the dispatcher turns into EFAULT; an operation that would have
 to sleep (an empty pipe, a full pipe) raises WouldBlock(chan) so the
 scheduler can put the process to sleep on `chan` and restart the call when
-`wakeup(chan)` is called.  Nothing here ever blocks the host thread.
+`wakeup(chan)` (sched.py) is called.  Nothing here ever blocks the host thread.
 """
 
 
@@ -51,30 +51,6 @@ class WouldBlock(Exception):
         self.chan = chan
 
 
-# Wakeup listeners: each kernel's scheduler registers one (held weakly for
-# bound methods, so a finished Kernel does not linger); tests may add others.
-_wakeup_listeners = []
-
-
-def add_wakeup_listener(fn):
-    import weakref
-    _wakeup_listeners.append(weakref.WeakMethod(fn) if hasattr(fn, "__self__") else fn)
-
-
-def remove_wakeup_listener(fn):
-    import weakref
-    for ref in list(_wakeup_listeners):
-        target = ref() if isinstance(ref, weakref.WeakMethod) else ref
-        if target == fn:
-            _wakeup_listeners.remove(ref)
-
-
-def wakeup(chan):
-    """Wake every process sleeping on `chan` (NetBSD's wakeup(9))."""
-    import weakref
-    for ref in list(_wakeup_listeners):
-        fn = ref() if isinstance(ref, weakref.WeakMethod) else ref
-        if fn is None:
-            _wakeup_listeners.remove(ref)
-            continue
-        fn(chan)
+class KernelPanic(Exception):
+    """The kernel's own state is broken (a kw86 bug): kw86 ends with a panic
+    message and a register dump (Kernel.run), never a traceback."""

@@ -7,12 +7,13 @@ descriptor slot holds the file and its close-on-exec flag.
 Nothing blocks the host: an empty pipe (or a tty with no input) raises
 WouldBlock(chan) unless the file is non-blocking (then EAGAIN); the
 scheduler sleeps the process on `chan` and reruns the system call after
-`errors.wakeup(chan)`.
+`sched.wakeup(chan)`.
 """
 from kw86.nbsd import abi
 from kw86.nbsd.abi import (EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, ENOTDIR, ENOTTY, EPIPE,
                            ESPIPE, FREAD, FWRITE)
-from kw86.nbsd.errors import Errno, WouldBlock, wakeup
+from kw86.nbsd.errors import Errno, WouldBlock
+from kw86.nbsd.sched import wakeup
 from kw86.nbsd.vfs import VDIR, VREG
 
 

@@ -1,14 +1,35 @@
-"""Partial kernelware: kw86's private system calls 510 and 511.
+"""The kernelware emulation: processes that run at CPL 0 (the paper's
+"in-kernel execution", MISSION.md Mechanism 1) as one object.
+
+`Kernelware` is an emulation (emul.py, NetBSD's struct emul) that owns:
+
+- its selectors: CS = the kernel code selector (KCODE), SS/DS/ES = the
+  kernel data selector (KDATA), FS/GS = the user TLS selectors (UFS/UGS);
+  the user memory layout is unchanged (text, data, heap, stack at user
+  addresses);
+- how a process enters CPL 0 (enter: the first instruction of an exec'd
+  image; the kernelware exec's frame, exec_frame) and leaves it (511);
+- its system-call table (self.table, self.fastvec: the call gate's
+  function-call path uses the same rows as int $0x80).
+
+elf.py (initial registers), Kernel.exec/execve and 510/511 ask it instead
+of choosing CS themselves.  A process is in the emulation while it runs at
+CPL 0 (p.emul is the Kernelware, p.kernelware is True): `kw86 exec
+--kernelware` starts pid 1 in it, 510 joins it, 511 leaves it; fork gives
+the child its parent's emulation and mode, exec keeps them (the kernelware
+exec starts the new image at CPL 0).
+
+kw86's private system calls 510 and 511 (userland/README.md "kw86-private
+numbers"; the paper's partial kernelware: a program runs only its I/O-heavy
+part in kernel mode):
 
     510 switch_to_kernel_mode()   continue this process at CPL 0
     511 switch_to_user_mode()     continue it at CPL 3
 
-(userland/README.md "kw86-private numbers"; the paper's partial kernelware: a
-program runs only its I/O-heavy part in kernel mode.)  Both return 0 to the
-instruction after the stub's trap or call, in the new mode, with the same
-stack pointer; the one for the mode the process is already in succeeds and
-changes nothing.  They rewrite the call's frame (p.frame_esp) and return
-EJUSTRETURN, as execve and setcontext do:
+Both return 0 to the instruction after the stub's trap or call, in the new
+mode, with the same stack pointer; the one for the mode the process is
+already in succeeds and changes nothing.  They rewrite the call's frame
+(p.frame_esp) and return EJUSTRETURN, as execve and setcontext do:
 
 - 510 from CPL 3 (int $0x80, a full frame on the kernel stack): the frame
   becomes a gate frame (trapno T_KW86_GATE, ds/es/ss KDATA, fs/gs kept: the
@@ -27,101 +48,160 @@ EJUSTRETURN, as execve and setcontext do:
 The address space follows the mode: in kernel mode a kernelware takes no
 fault on its own stack (no stack switch at CPL 0: the CPU could not push the
 fault frame), so 510 makes every page of the process resident and private
-(VM.make_resident: regions backed, copy-on-write pages copied, the stack
-backed like the kernelware exec's) and turns demand paging off; 511 turns it
-back on.  p.kernelware follows the mode (fork copies it, execve starts the
-new image in it: the kernelware exec), p.kw_switches counts the switches
-and Kernel.stats has switches_to_kernel / switches_to_user.
+(VM.make_resident) and turns demand paging off; 511 turns it back on.
+p.kw_switches counts the switches and Kernel.stats has switches_to_kernel /
+switches_to_user.
 
-Permission: `Kernel.kernelware_loaded` (the kernelware module; modelled as
-always loaded: True unless a caller turns it off) and `Kernel.kw_policy`,
-an optional callable (p) -> errno or 0 for a finer rule.  Refused: EPERM.
+Permission: `loaded` (the kernelware module) and `policy`, an optional
+callable (p) -> errno or 0 for a finer rule.  Refused: EPERM.
 """
 from kw86.nbsd import abi
-from kw86.nbsd.boot import T_KW86_GATE, TF_SIZE
+from kw86.nbsd.emul import Emul
 from kw86.nbsd.errors import Errno
+from kw86.nbsd.frame import TF_SIZE
+from kw86.nbsd.kconst import T_KW86_GATE
 
 _SANE = ~abi.PSL_C & abi.PSL_USER
+# the selectors of a process at CPL 0
+SEGMENTS = dict(cs=abi.KCODE, ss=abi.KDATA, ds=abi.KDATA, es=abi.KDATA, fs=abi.UFS, gs=abi.UGS)
+STACK_RESIDENT = 256 * 1024         # the stack a kernelware exec backs up front
 
 
-def _mode_of(tf):
-    """'kernel' for a frame from CPL 0 (the gate's, or a short one), else 'user'."""
-    if tf["trapno"] == T_KW86_GATE or tf.get("short") or not tf["cs"] & 3:
-        return "kernel"
-    return "user"
+class Kernelware(Emul):
+    """The kernelware emulation of one kernel (k)."""
+
+    name = "kernelware"
+    kernel_mode = True
+
+    def __init__(self, kernel, table, strace=None, fast=True):
+        super().__init__(table, strace, fast)
+        self.k = kernel
+        self.loaded = True          # the module (510 and --kernelware need it)
+        self.policy = None          # optional (p) -> errno: who may join
+
+    # -- membership ------------------------------------------------------------------
+    def permit(self, p):
+        """EPERM unless the module is loaded and the policy lets p join."""
+        if not self.loaded:
+            raise Errno(abi.EPERM)
+        if self.policy is not None:
+            err = self.policy(p)
+            if err:
+                raise Errno(err)
+
+    def join(self, p):
+        p.emul = self
+        p.kernelware = True
+
+    def leave(self, p):
+        p.emul = self.k.emul_native
+        p.kernelware = False
+
+    # -- entering CPL 0 ------------------------------------------------------------
+    @staticmethod
+    def segments(img=None):
+        """The selectors an exec'd image starts with (elf.initial_registers)."""
+        return dict(SEGMENTS)
+
+    def enter(self, p):
+        """Start p's image at CPL 0: no frame, no iret; the registers are
+        loaded directly (the CPU already runs at CPL 0 in the kernel)."""
+        m, r = self.k.m, p.regs0
+        for s in ("cs", "ss", "ds", "es", "fs", "gs"):
+            m.load_segment(s, SEGMENTS[s])
+        for n in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"):
+            m.set_reg(n, r[n])
+        m.set_reg("eflags", r["eflags"])
+
+    def exec_frame(self, p, tf, r):
+        """execve from the gate: the new image starts by gate_exit's `popfl;
+        ret` with [eflags][eip] just below its initial stack pointer."""
+        p.mem.copyout(r["esp"] - 8, abi_pack2(r["eflags"], r["eip"]))
+        tf.update(esp=r["esp"] - 8, ss=abi.KDATA, cs=abi.KCODE, ds=abi.KDATA,
+                  es=abi.KDATA, fs=abi.UFS, gs=abi.UGS, eflags=r["eflags"])
+
+    # -- 510 / 511 --------------------------------------------------------------------
+    def switch_to_kernel(self, p):
+        """510: continue at CPL 0 (CS KCODE, SS/DS/ES KDATA, FS/GS the user's)."""
+        k = self.k
+        fesp = p.frame_esp
+        tf = k.boot.read_frame(fesp)
+        if tf.from_kernel:
+            return 0
+        self.permit(p)
+        uesp = tf.esp
+        p.vm.make_resident(uesp)                # MemoryError: ENOMEM, nothing changed
+        from kw86.nbsd.signals import _resume_at
+        eip = tf.eip
+        eflags = (tf.eflags & _SANE) | abi.PSL_I | abi.PSL_MBO
+        tf.update(eax=0, edx=0, trapno=T_KW86_GATE, err=0, eip=0, cs=abi.KCODE, ss=abi.KDATA,
+                  ds=abi.KDATA, es=abi.KDATA, eflags=abi.PSL_I | abi.PSL_MBO)
+        try:
+            _resume_at(p, tf, eip, uesp, eflags)    # [eflags][eip] just below uesp
+        except BaseException:
+            p.vm.prefault = False               # EFAULT: still a user process
+            raise
+        k.boot.write_frame(fesp, tf)
+        self.join(p)
+        p.kw_switches += 1
+        k.n_switch_kernel += 1
+        raise Errno(abi.EJUSTRETURN)
+
+    def switch_to_user(self, p):
+        """511: continue at CPL 3 (CS LUCODE, SS/DS/ES LUDATA, FS/GS the user TLS)."""
+        k = self.k
+        fesp = p.frame_esp
+        tf = k.boot.read_frame(fesp)
+        if not tf.from_kernel:
+            return 0
+        if tf.gate:
+            # the caller's return address is at the entry esp (checked copy)
+            eip = int.from_bytes(p.mem.copyin_nocharge(tf.esp, 4), "little")
+            esp = tf.esp + 4
+        else:                                   # int $0x80 at CPL 0: a short frame
+            eip, esp = tf.eip, tf.esp
+        eflags = (tf.eflags & _SANE) | abi.PSL_I | abi.PSL_MBO
+        nf = tf.copy(eax=0, edx=0, trapno=abi.T_ASTFLT, err=0, eip=eip, cs=abi.UCODE,
+                     eflags=eflags, esp=esp, ss=abi.UDATA, ds=abi.UDATA, es=abi.UDATA,
+                     fs=abi.UFS, gs=abi.UGS, short=False)
+        # iret to CPL 3 pops esp/ss: the full frame lives on the kernel stack
+        # (where the gate already put its frame; a short frame moves there)
+        nfesp = p.kstack - TF_SIZE
+        k.boot.write_frame(nfesp, nf)
+        if nfesp != fesp:
+            k.m.set_reg("esp", nfesp)
+            p.frame_esp = nfesp
+        p.vm.prefault = False                   # demand paging again
+        self.leave(p)
+        p.kw_switches += 1
+        k.n_switch_user += 1
+        raise Errno(abi.EJUSTRETURN)
+
+    # -- preemption ----------------------------------------------------------------------
+    @staticmethod
+    def interrupted_kernelware(tf):
+        """The paper's test on an interrupt frame from CPL 0: the interrupted
+        code was a kernelware when its stack pointer is below USRSTACK (user
+        address space: no stack switch happened) and its eip below KERNBASE."""
+        return tf.esp < abi.USRSTACK and tf.eip < abi.KERNBASE
 
 
-def _check_permission(p):
-    k = p.kernel
-    if not k.kernelware_loaded:
-        raise Errno(abi.EPERM)
-    policy = k.kw_policy
-    if policy is not None:
-        err = policy(p)
-        if err:
-            raise Errno(err)
+def abi_pack2(a, b):
+    return (a & 0xffffffff).to_bytes(4, "little") + (b & 0xffffffff).to_bytes(4, "little")
 
 
-def sys_switch_to_kernel_mode(p):
-    """510: continue at CPL 0 (CS KCODE, SS/DS/ES KDATA, FS/GS the user's)."""
+def _kw(p):
     k = p.kernel
     if k is None or p.frame_esp is None:
         raise Errno(abi.ENOSYS)             # no machine (the table-only tests)
-    fesp = p.frame_esp
-    tf = k.boot.read_frame(fesp)
-    if _mode_of(tf) == "kernel":
-        return 0
-    _check_permission(p)
-    uesp = tf["esp"]
-    p.vm.make_resident(uesp)                # MemoryError: ENOMEM, nothing changed
-    from kw86.nbsd.signals import _resume_at
-    tf["eax"] = tf["edx"] = 0
-    eip = tf["eip"]
-    eflags = (tf["eflags"] & _SANE) | abi.PSL_I | abi.PSL_MBO
-    tf.update(trapno=T_KW86_GATE, err=0, eip=0, cs=abi.KCODE, ss=abi.KDATA, ds=abi.KDATA,
-              es=abi.KDATA, eflags=abi.PSL_I | abi.PSL_MBO)
-    try:
-        _resume_at(p, tf, eip, uesp, eflags)    # [eflags][eip] just below uesp
-    except BaseException:
-        p.vm.prefault = False               # EFAULT: still a user process
-        raise
-    k.boot.write_frame(fesp, tf)
-    p.kernelware = True
-    p.kw_switches += 1
-    k.n_switch_kernel += 1
-    raise Errno(abi.EJUSTRETURN)
+    return k.kw
+
+
+def sys_switch_to_kernel_mode(p):
+    """510 (the row in every emulation's table)."""
+    return _kw(p).switch_to_kernel(p)
 
 
 def sys_switch_to_user_mode(p):
-    """511: continue at CPL 3 (CS LUCODE, SS/DS/ES LUDATA, FS/GS the user TLS)."""
-    k = p.kernel
-    if k is None or p.frame_esp is None:
-        raise Errno(abi.ENOSYS)
-    fesp = p.frame_esp
-    tf = k.boot.read_frame(fesp)
-    if _mode_of(tf) == "user":
-        return 0
-    _check_permission(p)
-    if tf["trapno"] == T_KW86_GATE:
-        # the caller's return address is at the entry esp (checked copy)
-        eip = int.from_bytes(p.mem.copyin_nocharge(tf["esp"], 4), "little")
-        esp = tf["esp"] + 4
-        eflags = tf["eflags"]
-    else:                                   # int $0x80 at CPL 0: a short frame
-        eip, esp, eflags = tf["eip"], tf["esp"], tf["eflags"]
-    eflags = (eflags & _SANE) | abi.PSL_I | abi.PSL_MBO
-    nf = dict(tf, eax=0, edx=0, trapno=abi.T_ASTFLT, err=0, eip=eip, cs=abi.UCODE,
-              eflags=eflags, esp=esp, ss=abi.UDATA, ds=abi.UDATA, es=abi.UDATA,
-              fs=abi.UFS, gs=abi.UGS, short=False)
-    # iret to CPL 3 pops esp/ss: the full frame lives on the kernel stack
-    # (where the gate already put its frame; a short frame moves there)
-    nfesp = p.kstack - TF_SIZE
-    k.boot.write_frame(nfesp, nf)
-    if nfesp != fesp:
-        k.m.set_reg("esp", nfesp)
-        p.frame_esp = nfesp
-    p.vm.prefault = False                   # demand paging again
-    p.kernelware = False
-    p.kw_switches += 1
-    k.n_switch_user += 1
-    raise Errno(abi.EJUSTRETURN)
+    """511."""
+    return _kw(p).switch_to_user(p)

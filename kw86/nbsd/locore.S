@@ -11,7 +11,7 @@
  *	tf_eip 52, tf_cs 56, tf_eflags 60, tf_esp 64, tf_ss 68
  *
  * loads the kernel's data segments and enters the Python kernel with a
- * hypercall: `outl %eax, %dx` to KW86_HCALL_PORT with the hypercall number
+ * hypercall: `outl %eax, %dx` to HCALL_PORT with the hypercall number
  * in %eax and %esp pointing at the frame.  There is exactly one hypercall
  * instruction (kw86_hcall), so every process parked in the kernel waits at
  * the same address and a switch needs no %eip change.  I/O to that port needs CPL <=
@@ -25,42 +25,13 @@
  * Assembled by kw86/nbsd/build_locore.py (zig cc, x86-freestanding, i686).
  */
 
-#define KCODE_SEL	0x08		/* GCODE_SEL << 3 */
-#define KDATA_SEL	0x10		/* GDATA_SEL << 3 */
-#define KCPU_SEL	0x30		/* GCPU_SEL << 3: kernel %fs */
-#define KW86_HCALL_PORT	0x4b57		/* "KW": the hypercall port */
-
-#define HC_TRAP		1		/* exception: frame has the T_* code */
-#define HC_SYSCALL	2		/* int $0x80 */
-#define HC_INTR		3		/* hardware interrupt: trapno = vector */
-#define HC_GATE		4		/* kernelware function-call gate */
-#define HC_STRAY	5		/* a vector nobody handles */
-#define HC_IDLE		6		/* nothing to run */
-
-#define T_PRIVINFLT	0
-#define T_BPTFLT	1
-#define T_ARITHTRAP	2
-#define T_ASTFLT	3
-#define T_PROTFLT	4
-#define T_TRCTRAP	5
-#define T_PAGEFLT	6
-#define T_ALIGNFLT	7
-#define T_DIVIDE	8
-#define T_NMI		9
-#define T_OFLOW		10
-#define T_BOUND		11
-#define T_DNA		12
-#define T_DOUBLEFLT	13
-#define T_FPOPFLT	14
-#define T_TSSFLT	15
-#define T_SEGNPFLT	16
-#define T_STKFLT	17
-#define T_MCA		18
-#define T_XMM		19
-#define T_RESERVED	20
-#define T_KW86_GATE	0x4b		/* kw86: frame built by the call gate */
-
-#define TSS_ESP0	4		/* offset of esp0 in the i386 TSS */
+/*
+ * Every number shared with the Python kernel (HC_* hypercalls, T_* trap
+ * codes, TF_* frame offsets, KCODE_SEL/KDATA_SEL/KCPU_SEL, TSS_ESP0,
+ * KW86_FAST, KERNBASE/USRSTACK) comes from kw86/nbsd/kconst.py through this
+ * header, which build_locore.py generates.
+ */
+#include "kw86_const.h"
 
 /*
  * The register result protocol (the system-call fast path).  Before the
@@ -73,7 +44,6 @@
  * and leaves with the carry clear.  With any other %ebx the frame is
  * authoritative (errors, restarts, signals, switches), as before.
  */
-#define KW86_FAST	0x4b57fa57
 
 	.text
 	.code32
@@ -195,7 +165,7 @@ alltraps:
 	.globl	kw86_hcall
 kw86_hcall:
 	xorl	%ebx, %ebx
-	movw	$KW86_HCALL_PORT, %dx
+	movw	$HCALL_PORT, %dx
 	outl	%eax, %dx
 	.globl	kw86_hcall_return
 kw86_hcall_return:
@@ -207,9 +177,9 @@ kw86_hcall_return:
 	 * from the frame with the carry clear and leave (int $0x80: iret; the
 	 * gate: fast_gate).
 	 */
-	cmpl	$T_KW86_GATE, 44(%esp)
+	cmpl	$T_KW86_GATE, TF_TRAPNO(%esp)
 	je	fast_gate
-	andl	$~1, 60(%esp)		/* tf_eflags: PSL_C clear */
+	andl	$~1, TF_EFLAGS(%esp)		/* tf_eflags: PSL_C clear */
 	popl	%gs
 	popl	%fs
 	popl	%es
@@ -221,7 +191,7 @@ kw86_hcall_return:
 	movl	4(%esp), %ecx		/* tf_ecx; eax and edx hold the result */
 	addl	$20, %esp		/* edx ecx eax trapno err */
 	iret
-1:	cmpl	$T_KW86_GATE, 44(%esp)
+1:	cmpl	$T_KW86_GATE, TF_TRAPNO(%esp)
 	je	gate_exit
 	/* FALLTHROUGH */
 
@@ -255,9 +225,9 @@ Xsyscall:
 	pushl	$2
 	pushl	$T_ASTFLT
 	INTRENTRY
-	movl	40(%esp), %ecx		/* tf_eax: the call number */
-	movl	64(%esp), %esi		/* tf_esp: the arguments are at +4 */
-	testb	$3, 56(%esp)		/* tf_cs: from CPL 0 there is no tf_esp: */
+	movl	TF_EAX(%esp), %ecx		/* tf_eax: the call number */
+	movl	TF_ESP(%esp), %esi		/* tf_esp: the arguments are at +4 */
+	testb	$3, TF_CS(%esp)		/* tf_cs: from CPL 0 there is no tf_esp: */
 	jnz	1f
 	xorl	%ecx, %ecx		/* number 0, the general path */
 1:	HYPERCALL HC_SYSCALL
@@ -291,9 +261,9 @@ Xosyscall:
 3:	pushl	$7
 	pushl	$T_ASTFLT
 	INTRENTRY
-	movl	40(%esp), %ecx		/* tf_eax: the call number */
-	movl	64(%esp), %esi		/* tf_esp: the arguments are at +4 */
-	testb	$3, 56(%esp)		/* tf_cs: from CPL 0 there is no tf_esp: */
+	movl	TF_EAX(%esp), %ecx		/* tf_eax: the call number */
+	movl	TF_ESP(%esp), %esi		/* tf_esp: the arguments are at +4 */
+	testb	$3, TF_CS(%esp)		/* tf_cs: from CPL 0 there is no tf_esp: */
 	jnz	1f
 	xorl	%ecx, %ecx		/* number 0, the general path */
 1:	HYPERCALL HC_SYSCALL
@@ -392,8 +362,8 @@ kw86_syscall_gate:
 	pushl	$0			/* tf_err: the call's length, Python's */
 	pushl	$T_KW86_GATE		/* tf_trapno */
 	GATEENTRY
-	movl	40(%esp), %ecx		/* tf_eax: the call number */
-	movl	64(%esp), %esi		/* tf_esp: the return address; arguments at +8 */
+	movl	TF_EAX(%esp), %ecx		/* tf_eax: the call number */
+	movl	TF_ESP(%esp), %esi		/* tf_esp: the return address; arguments at +8 */
 	HYPERCALL HC_GATE
 
 	.p2align 4
@@ -424,7 +394,7 @@ gate_exit:
 	.p2align 4
 	.globl	fast_gate		/* (its presence: this locore has KW86_FAST) */
 fast_gate:
-	movl	$0x202, 60(%esp)	/* tf_eflags: PSL_I | PSL_MBO */
+	movl	$0x202, TF_EFLAGS(%esp)	/* tf_eflags: PSL_I | PSL_MBO */
 	addl	$16, %esp		/* gs fs es ds: untouched since GATEENTRY */
 	popl	%edi
 	popl	%esi

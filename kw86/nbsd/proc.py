@@ -69,6 +69,7 @@ class Proc:
         self.vm = None                  # the address space (kernel.VM)
         self.kstack = None              # top of its kernel stack (kernel VA)
         self.kernelware = False         # runs at CPL 0 with call-gate system calls
+        self.emul = None                # the emulation (emul.py): its system-call table
         self.kw_switches = 0            # 510/511 mode switches (kernelware.py)
         self.regs0 = None               # initial registers of the image exec loaded
         # -- scheduling and sleep --

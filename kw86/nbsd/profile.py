@@ -48,7 +48,9 @@ import sys
 from kw86.exec import EV_BUDGET as _EV_BUDGET
 from kw86.machine import RunResult
 from kw86.nbsd import abi
-from kw86.nbsd.boot import HCALL_PORT, HC_GATE, HC_IDLE, HC_INTR, HC_SYSCALL, HC_TRAP, T_KW86_GATE
+from kw86.machine import ESP
+from kw86.nbsd.frame import TF_SHORT_SIZE, TF_SIZE, TrapFrame
+from kw86.nbsd.kconst import HCALL_PORT, HC_GATE, HC_IDLE, HC_INTR, HC_SYSCALL, HC_TRAP
 from kw86.nbsd.trace import PhysPeek, syscall_site
 
 DEFAULT_LIMIT = 10_000_000
@@ -303,7 +305,7 @@ class Profiler:
     def _wexec(self, p, path, *a, **kw):
         self._last_read = None
         img = self._orig["exec"](p, path, *a, **kw)
-        host = kw.get("host_image", a[3] if len(a) > 3 else None)
+        host = kw.get("host_image", a[2] if len(a) > 2 else None)   # exec(p, path, argv, envp, host_image)
         data = host if host is not None else (self._last_read[1] if self._last_read else None)
         self._set_image(p, data)
         return img
@@ -411,19 +413,16 @@ class Profiler:
 
     def _frame_idx(self, p, fesp):
         """The user stack of the process whose trap frame is at fesp."""
-        raw = self.peek.peek(fesp, 72)
-        if len(raw) < 64:
+        raw = self.peek.peek(fesp, TF_SIZE)
+        if len(raw) < TF_SHORT_SIZE:
             return self._root(p)
-        ebp = struct.unpack_from("<I", raw, 24)[0]
-        trapno, _err, eip, cs = struct.unpack_from("<4I", raw, 44)
-        if trapno == T_KW86_GATE:
-            esp = struct.unpack_from("<I", raw, 64)[0] if len(raw) >= 68 else 0
+        tf = TrapFrame.parse(raw)
+        ebp, eip, esp = tf.ebp, tf.eip, tf.esp
+        if tf.gate:
             eip = self.peek.u32(esp) or 0       # the stub's `call *gate` returns here
             esp += 4
-        elif cs & 3:
-            esp = struct.unpack_from("<I", raw, 64)[0] if len(raw) >= 68 else 0
-        else:
-            esp = fesp + 64
+        elif tf.short:
+            esp = fesp + TF_SHORT_SIZE
         if eip >= abi.KERNBASE or not eip:
             return self._root(p)
         return self._user_idx(p, eip, esp, ebp)
@@ -432,13 +431,13 @@ class Profiler:
     def _hcall_site(self, p, value):
         """(what the hypercall is, the stack it is charged under)."""
         core = self.core
-        fesp = core.get_gpr(4)
+        fesp = core.get_gpr(ESP)
         if value in (HC_SYSCALL, HC_GATE):
             site = syscall_site(self.peek, self.peek, fesp)
             what = _call_name(site[0]) if site else "syscall"
         elif value == HC_TRAP:
-            raw = self.peek.peek(fesp + 44, 4)
-            t = struct.unpack("<I", raw)[0] if len(raw) == 4 else -1
+            raw = self.peek.peek(fesp, TF_SHORT_SIZE)
+            t = TrapFrame.parse(raw).trapno if len(raw) == TF_SHORT_SIZE else -1
             what = "page fault" if t == abi.T_PAGEFLT else f"trap {t}"
         elif value == HC_INTR:
             what = "interrupt"

@@ -46,19 +46,19 @@ UNBLOCKABLE = abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP)
 
 def context_of(p, tf):
     """The interrupted user context of a frame: dict of GREG_NAMES."""
-    ctx = {k: tf.get(k, 0) for k in abi.GREG_NAMES if k in tf}
-    if tf["trapno"] == T_KW86_GATE:
-        eflags, eip = struct.unpack("<II", p.mem.copyin(tf["esp"], 8))
-        ctx.update(eip=eip, eflags=eflags, esp=tf["esp"] + 8)
+    ctx = tf.regs(abi.GREG_NAMES)
+    if tf.trapno == T_KW86_GATE:
+        eflags, eip = struct.unpack("<II", p.mem.copyin(tf.esp, 8))
+        ctx.update(eip=eip, eflags=eflags, esp=tf.esp + 8)
     ctx["uesp"] = ctx["esp"]
     return ctx
 
 
 def _resume_at(p, tf, eip, esp, eflags):
     """Make the frame return to eip with esp (user: iret; kernelware: gate_exit)."""
-    if tf["trapno"] == T_KW86_GATE:
+    if tf.trapno == T_KW86_GATE:
         p.mem.copyout(esp - 8, struct.pack("<II", eflags, eip))
-        tf["esp"] = esp - 8
+        tf.esp = esp - 8
     else:
         tf.update(eip=eip, esp=esp, eflags=eflags)
 
@@ -66,7 +66,7 @@ def _resume_at(p, tf, eip, esp, eflags):
 def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     """Deliver sig to its handler; False when the frame cannot take it now."""
     tf = boot.read_frame(fesp)
-    short = tf.get("short")
+    short = tf.short
     handler, mask, flags, tramp = p.sigacts[sig]
     ctx = context_of(p, tf)
     # A short frame (a kernelware interrupted at CPL 0) lies on the process's
@@ -115,7 +115,7 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
         tf.update(eip=entry, eflags=eflags)
         _move_short_frame(boot, tf, fp)
         return True
-    if tf["trapno"] != T_KW86_GATE:
+    if tf.trapno != T_KW86_GATE:
         # NetBSD's sendsig: the GDT user selectors
         tf.update(cs=abi.UCODE_G, ds=abi.UDATA_G, es=abi.UDATA_G, ss=abi.UDATA_G)
     _resume_at(p, tf, entry, fp, eflags)
@@ -171,11 +171,11 @@ def sys___sigreturn14(p, scp):
     regs, onstack, _trapno, _err, mask = abi.unpack_sigcontext(
         p.mem.copyin(scp, abi.SIGCONTEXT_SIZE))
     fesp = p.frame_esp
-    gate = tf["trapno"] == T_KW86_GATE
-    if tf.get("short") or gate:
+    gate = tf.trapno == T_KW86_GATE
+    if tf.short or gate:
         # a kernelware: stays at CPL 0 on its own segments
         for n in ("edi", "esi", "ebp", "ebx", "edx", "ecx", "eax"):
-            tf[n] = regs[n]
+            setattr(tf, n, regs[n])
         eflags = (regs["eflags"] & abi.PSL_USER) | abi.PSL_I | abi.PSL_MBO
         if gate:
             _resume_at(p, tf, regs["eip"], regs["esp"], eflags)
@@ -186,14 +186,14 @@ def sys___sigreturn14(p, scp):
     else:
         if regs["cs"] not in USER_CS or \
                 any(regs[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \
-                or regs["ss"] == 0 or ((regs["eflags"] ^ tf["eflags"]) & abi.PSL_USERSTATIC):
+                or regs["ss"] == 0 or ((regs["eflags"] ^ tf.eflags) & abi.PSL_USERSTATIC):
             raise Errno(abi.EINVAL)
         for n in ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
                   "eip", "cs", "ss"):
-            tf[n] = regs[n]
-        tf["esp"] = regs["esp"]
-        tf["eflags"] = (tf["eflags"] & ~abi.PSL_USER) | (regs["eflags"] & abi.PSL_USER)
-        tf["trapno"] = abi.T_ASTFLT
+            setattr(tf, n, regs[n])
+        tf.esp = regs["esp"]
+        tf.eflags = (tf.eflags & ~abi.PSL_USER) | (regs["eflags"] & abi.PSL_USER)
+        tf.trapno = abi.T_ASTFLT
         k.boot.write_frame(fesp, tf)
     p.sigmask = mask & ~UNBLOCKABLE
     # (sc_onstack needs no restoring: on-stack is judged from the stack pointer)
@@ -223,14 +223,14 @@ def sys___sigaltstack14(p, nss, oss):
 
 def sys_getcontext(p, ucp):
     k, tf = _frame(p)
-    if tf["trapno"] == T_KW86_GATE:
+    if tf.trapno == T_KW86_GATE:
         # returning from the gate: pop its return address, eax = 0, CF clear
-        (ret,) = struct.unpack("<I", p.mem.copyin(tf["esp"], 4))
-        ctx = {n: tf.get(n, 0) for n in abi.GREG_NAMES if n in tf}
-        ctx.update(eip=ret, esp=tf["esp"] + 4, eflags=tf["eflags"] & ~abi.PSL_C)
+        (ret,) = struct.unpack("<I", p.mem.copyin(tf.esp, 4))
+        ctx = tf.regs(abi.GREG_NAMES)
+        ctx.update(eip=ret, esp=tf.esp + 4, eflags=tf.eflags & ~abi.PSL_C)
     else:
-        ctx = {n: tf.get(n, 0) for n in abi.GREG_NAMES if n in tf}
-        ctx["eflags"] = tf["eflags"] & ~abi.PSL_C
+        ctx = tf.regs(abi.GREG_NAMES)
+        ctx["eflags"] = tf.eflags & ~abi.PSL_C
     ctx["eax"] = 0
     ctx["uesp"] = ctx["esp"]
     p.mem.copyout(ucp, abi.pack_ucontext(ctx, sigmask=p.sigmask,
@@ -241,25 +241,25 @@ def sys_setcontext(p, ucp):
     k, tf = _frame(p)
     uc = abi.unpack_ucontext(p.mem.copyin(ucp, abi.UCONTEXT_SIZE))
     fesp = p.frame_esp
-    gate = tf["trapno"] == T_KW86_GATE
+    gate = tf.trapno == T_KW86_GATE
     if uc["flags"] & _UC_CPU:
         r = uc["regs"]
         if not gate:
             # __sigreturn14/setcontext checks: user selectors, user flags only
             if r["cs"] not in USER_CS or \
                     any(r[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \
-                    or r["ss"] == 0 or ((r["eflags"] ^ tf["eflags"]) & abi.PSL_USERSTATIC):
+                    or r["ss"] == 0 or ((r["eflags"] ^ tf.eflags) & abi.PSL_USERSTATIC):
                 raise Errno(abi.EINVAL)
             for n in ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
                       "eip", "cs", "ss"):
-                tf[n] = r[n]
-            tf["esp"] = r["uesp"]
-            tf["eflags"] = (tf["eflags"] & ~abi.PSL_USER) | (r["eflags"] & abi.PSL_USER)
-            tf["trapno"] = abi.T_ASTFLT
-            tf["short"] = False
+                setattr(tf, n, r[n])
+            tf.esp = r["uesp"]
+            tf.eflags = (tf.eflags & ~abi.PSL_USER) | (r["eflags"] & abi.PSL_USER)
+            tf.trapno = abi.T_ASTFLT
+            tf.short = False
         else:
             for n in ("edi", "esi", "ebp", "ebx", "edx", "ecx", "eax"):
-                tf[n] = r[n]
+                setattr(tf, n, r[n])
             eflags = (r["eflags"] & abi.PSL_USER) | abi.PSL_I | abi.PSL_MBO
             _resume_at(p, tf, r["eip"], r["uesp"], eflags)
     if uc["flags"] & _UC_SIGMASK:

@@ -21,7 +21,9 @@ import struct
 
 from kw86.machine import RunResult
 from kw86.nbsd import abi
-from kw86.nbsd.boot import HCALL_PORT, HC_GATE, HC_INTR, HC_SYSCALL, HC_TRAP, T_KW86_GATE
+from kw86.machine import EAX, EBX, ESP
+from kw86.nbsd.frame import TF_SHORT_SIZE, TF_SIZE, TrapFrame
+from kw86.nbsd.kconst import HCALL_PORT, HC_GATE, HC_INTR, HC_SYSCALL, HC_TRAP, KW86_FAST
 from kw86.nbsd.errors import Fault
 from kw86.nbsd.usermem import UserMem
 
@@ -91,18 +93,13 @@ def syscall_site(kmem, umem, fesp):
     number (syscall()/__syscall() followed to the real one) and the user
     address of its arguments; argp None when the indirect number cannot be
     read; None when the frame cannot be read."""
-    raw = kmem.peek(fesp, 72)
-    if len(raw) < 64:
+    raw = kmem.peek(fesp, TF_SIZE)
+    if len(raw) < TF_SHORT_SIZE:
         return None
-    eax = struct.unpack_from("<I", raw, 40)[0]
-    trapno, _err, _eip, cs = struct.unpack_from("<4I", raw, 44)
-    gate = trapno == T_KW86_GATE
-    if gate or cs & 3:
-        uesp = struct.unpack_from("<I", raw, 64)[0] if len(raw) >= 68 else 0
-    else:
-        uesp = fesp + 64
-    argp = uesp + (8 if gate else 4)
-    code = eax & (abi.NSYSENT - 1)
+    tf = TrapFrame.parse(raw)
+    uesp = fesp + TF_SHORT_SIZE if tf.short else tf.esp
+    argp = uesp + (8 if tf.gate else 4)
+    code = tf.eax & (abi.NSYSENT - 1)
     try:
         if code in (0, 198):                    # syscall / __syscall
             code = struct.unpack("<I", umem.copyin(argp, 4))[0] & (abi.NSYSENT - 1)
@@ -174,17 +171,17 @@ class Tracer:
             return self._hcall(port, size, value)
         k, core = self.k, self.core
         before = k.cur
-        fesp = core.get_gpr(4)
+        fesp = core.get_gpr(ESP)
         call = None
         if value in (HC_SYSCALL, HC_GATE):
             call = self._syscall_text(fesp)
             self.event(f"syscall {call}")
         elif value == HC_TRAP:
-            raw = self.kmem.peek(fesp + 44, 16)
-            if len(raw) == 16:
-                trapno, err, eip, cs = struct.unpack("<4I", raw)
-                what = f"trap {trapno} err={err:#x} eip={eip:#x}"
-                if trapno == abi.T_PAGEFLT:
+            raw = self.kmem.peek(fesp, TF_SHORT_SIZE)
+            if len(raw) == TF_SHORT_SIZE:
+                tf = TrapFrame.parse(raw)
+                what = f"trap {tf.trapno} err={tf.err:#x} eip={tf.eip:#x}"
+                if tf.trapno == abi.T_PAGEFLT:
                     what += f" cr2={self.m.get_reg('cr2'):#x}"
                 self.event(what)
         elif value == HC_INTR:
@@ -225,18 +222,17 @@ class Tracer:
 
     def _result(self, fesp, p):
         core = self.core
-        from kw86.nbsd.kernel import KW86_FAST
-        if core.get_gpr(3) == KW86_FAST:
-            v = core.get_gpr(0)
+        if core.get_gpr(EBX) == KW86_FAST:
+            v = core.get_gpr(EAX)
             return str(v - (1 << 32) if v & 0x80000000 else v)
         if p.state == "sleep":
             return "(sleeps)"
-        raw = self.kmem.peek(fesp, 64)
-        if len(raw) < 64:
+        raw = self.kmem.peek(fesp, TF_SHORT_SIZE)
+        if len(raw) < TF_SHORT_SIZE:
             return "?"
-        edx, ecx, eax = struct.unpack_from("<3I", raw, 32)
-        eflags = struct.unpack_from("<I", raw, 60)[0]
-        if eflags & abi.PSL_C:
+        tf = TrapFrame.parse(raw)
+        eax, edx = tf.eax, tf.edx
+        if tf.eflags & abi.PSL_C:
             return f"-1 errno {eax} {abi.errno_text(eax)}"
         return str(eax - (1 << 32) if eax & 0x80000000 else eax) + (f"/{edx:#x}" if edx else "")
 

@@ -1,26 +1,72 @@
-"""The system-call path on the machine: from a trap frame to dispatch and back.
+"""Traps and system calls: what the kernel does with a hypercall from
+locore (NetBSD's i386 trap.c and syscall.c in one file).
 
-Both ways in end here: `int $0x80` (frame built by the CPU + Xsyscall) and
-the kernelware call gate (frame built by kw86_syscall_gate, trapno
-T_KW86_GATE).  `syscall(boot, p, fesp)` reads the frame at kernel address
-fesp, runs the call and writes the result into the frame the way NetBSD's
-syscall() does (abi §1): eax/edx and PSL_C clear on success, eax = errno
-and PSL_C set on failure, EJUSTRETURN leaves the frame alone, ERESTART (and
-a call that must sleep) backs up so the call runs again.
+The system-call path, in the order it runs:
 
-For the gate, the return to the caller is emulated here (gate_exit in
+    int $0x80 (Xsyscall) or the kernelware call gate (kw86_syscall_gate)
+      -> locore builds the trap frame, ecx = number, esi = user esp,
+         hypercall HC_SYSCALL / HC_GATE
+      -> Kernel._hcall, the hypercall dispatcher built here by
+         make_hypercall:
+           fast: the row of the process's system-call table (p.emul,
+                 emul.py / kernelware.py), arguments copied in, the
+                 handler, the result to eax/edx with ebx = KW86_FAST
+                 (locore's kw86_hcall_return restores the rest: iret, or
+                 fast_gate's `ret`)
+           else: the frame (syscall: read, dispatch, writeback; commit for a
+                 fast call whose result must go through the frame)
+      -> userret: fork's child, sleep, signals, preemption.
+
+retregs(row, rv) turns a handler's return value into eax/edx, for the
+fast path and for dispatch() alike; writeback() writes a SysResult into a
+frame the way NetBSD's syscall() does (abi §1): eax/edx and PSL_C clear on
+success, eax = errno and PSL_C set on failure, EJUSTRETURN leaves the frame
+alone, ERESTART (and a call that must sleep) backs up so the call runs
+again.
+
+For the gate, the return to the caller is emulated (gate_exit in
 locore.S): the return address is read from the user stack with a checked
 copy, and `[eflags][return eip]` is written just below the caller's final
 stack pointer, which becomes tf_esp.  A user stack the kernel cannot read
 or write raises Fault: the kernel kills that kernelware (SIGSEGV), never
 runs on a bad stack.
+
+Traps (HC_TRAP): trap() resolves a page fault (demand paging) or turns the
+trap into the signal NetBSD's trap() sends (trapsignal).  Interrupts
+(HC_INTR): intr() runs the clock tick and preempts at the return to the
+interrupted process when it is preemptible.
 """
 import struct
 
+from kw86.machine import EAX, EBX, ECX, EDX, ESI, ESP
 from kw86.nbsd import abi
-from kw86.nbsd.boot import T_KW86_GATE
 from kw86.nbsd.errors import BadFrame, Exit, Fault
-from kw86.nbsd.syscalls import TABLE, SysResult, dispatch, exc_result
+from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
+from kw86.nbsd.kconst import HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, HC_TRAP, KW86_FAST
+
+_KERNBASE = abi.KERNBASE
+_MASK = abi.NSYSENT - 1
+_M32 = 0xffffffff
+_M64 = (1 << 64) - 1
+_W = struct.Struct("<I")
+_W2 = struct.Struct("<II")
+
+
+def retregs(row, rv):
+    """(eax, edx) of handler return value rv (None, an int, an (eax, edx)
+    pair, or a 64-bit off_t for a row whose return type is off_t)."""
+    if rv is None:
+        return 0, 0
+    if rv.__class__ is tuple:
+        return rv[0] & _M32, rv[1] & _M32
+    if row.is_off:
+        rv &= _M64
+        return rv & _M32, rv >> 32
+    return rv & _M32, 0
+
+
+# (after retregs: syscalls/__init__.py imports it while this module loads)
+from kw86.nbsd.syscalls import TABLE, SysResult, dispatch, exc_result  # noqa: E402
 
 
 def call_insn_length(code):
@@ -54,24 +100,6 @@ def call_insn_length(code):
     if n >= 5 and code[n - 5] == 0xe8:
         return 5
     return 0
-
-
-_TF = struct.Struct("<18I")         # the full frame (abi §6), as words
-_W = struct.Struct("<I")
-_TAIL = struct.Struct("<10I")       # edx ecx eax trapno err eip cs eflags esp ss, at +32
-_OUT = struct.Struct("<8I")         # edx .. eflags, written back at +32
-EAX, EDX, TRAPNO, ERR, EIP, CS, EFLAGS, ESP = 40, 32, 44, 48, 52, 56, 60, 64
-_KERNBASE = abi.KERNBASE
-_PSL_C = abi.PSL_C
-_NOT_C = ~abi.PSL_C & 0xffffffff
-_EJUSTRETURN, _ERESTART = abi.EJUSTRETURN, abi.ERESTART
-_VEC = TABLE.vec
-_MASK = abi.NSYSENT - 1
-_DONE = SysResult()                 # what the fast path returns (no block)
-_OUT9 = struct.Struct("<9I")        # edx .. eflags, esp
-_W2 = struct.Struct("<II")
-_NOT_IOPL = ~abi.PSL_IOPL & 0xffffffff
-_PSL_I_MBO = abi.PSL_I | abi.PSL_MBO
 
 
 # si_code values (NetBSD sys/siginfo.h)
@@ -108,7 +136,7 @@ def trapsignal(m, p, tf):
     mapping the access is not allowed in, SEGV_MAPERR outside any (UVM's
     EACCES / no entry); #GP, #NP, #SS, #TS and #AC report %cr2, as NetBSD's
     rcr2() does; the rest the faulting %eip."""
-    trapno = tf["trapno"]
+    trapno = tf.trapno
     if trapno == abi.T_PAGEFLT:
         cr2 = m.get_reg("cr2")
         inside = p.vm is not None and cr2 < abi.VM_MAXUSER_ADDRESS and \
@@ -117,131 +145,181 @@ def trapsignal(m, p, tf):
     sig, code, at_cr2 = _TRAPSIG.get(trapno, (abi.NBSD_SIGBUS, 0, False))
     if trapno == abi.T_TRCTRAP and m.get_reg("dr6") & 0xf:
         code = TRAP_DBREG                       # a debug-register breakpoint hit
-    return sig, code, m.get_reg("cr2") if at_cr2 else tf["eip"]
+    return sig, code, m.get_reg("cr2") if at_cr2 else tf.eip
+
+
+def make_hypercall(k):
+    """The hypercall handler of kernel k (Kernel._hcall, the port handler of
+    HCALL_PORT): locore's `outl` with value = HC_* and %esp = the trap
+    frame.  A short dispatcher: system calls (HC_SYSCALL: int $0x80,
+    HC_GATE: the kernelware call gate) run here, traps go to trap(),
+    interrupts to intr(); anything raised on the way is for
+    k._hcall_failed (the process dies, or the kernel panics).
+
+    The system call, the hot path (bench/test_bench_kernel.py): locore
+    loaded ecx = the call number (0 from CPL 0: the general path) and esi =
+    the user esp; the row comes from the process's system-call table
+    (p.emul.fastvec: None for a row that must see its frame, and for every
+    row under --strace); a plain return goes back in registers
+    (KW86_FAST), anything else through the frame (commit, or the general
+    path syscall()), then userret.  The kernel-cost table's per-call cost
+    is charged here and counted in k.ncalls (trap, gate)."""
+    core = k.m.core
+    get_gpr, set_gpr, add_cycles = core.get_gpr, core.set_gpr, core.add_cycles
+    cost = k._syscall_cost
+    boot = k.boot
+    ncalls = k.ncalls
+    failed = k._hcall_failed
+
+    def hypercall(port, size, value):
+        p = k.cur
+        try:
+            if value == HC_SYSCALL or value == HC_GATE:
+                gate = value == HC_GATE
+                ncalls[gate] += 1
+                row = p.emul.fastvec[get_gpr(ECX) & _MASK]
+                add_cycles(cost)
+                if row is not None:
+                    # (p.blocked may be stale here: it is set afresh whenever
+                    # a call sleeps, and only read while the process sleeps)
+                    try:
+                        n = row.argbytes
+                        if n:
+                            rv = row.handler(p, *row.argst.unpack(p.mem.copyin(
+                                get_gpr(ESI) + (8 if gate else 4), n)))
+                        else:
+                            rv = row.handler(p)
+                    except Exit:
+                        raise
+                    except BaseException as e:
+                        res = exc_result(p, row, e, SysResult(0, 0, 0, None, row))
+                    else:
+                        # retregs(row, rv), its common cases inline
+                        if rv is None:
+                            eax = edx = 0
+                        elif rv.__class__ is int and not row.is_off:
+                            eax, edx = rv & _M32, 0
+                        elif rv.__class__ is tuple:
+                            eax, edx = rv[0] & _M32, rv[1] & _M32
+                        else:
+                            eax, edx = retregs(row, rv)
+                        if p.fork_child is None and not p.siglist and not p.want_resched:
+                            set_gpr(EAX, eax)
+                            set_gpr(EDX, edx)
+                            set_gpr(EBX, KW86_FAST)     # locore: carry clear
+                            return
+                        res = SysResult(eax, edx, 0, None, row)
+                    fesp = get_gpr(ESP)                 # the trap frame
+                    p.frame_esp = fesp
+                    commit(boot, p, fesp, res)
+                else:
+                    fesp = get_gpr(ESP)
+                    p.frame_esp = fesp
+                    res = syscall(boot, p, fesp)
+                    fesp = p.frame_esp                  # 511 may move a short frame
+                userret(k, p, fesp, res)
+            elif value == HC_TRAP:
+                trap(k, p, get_gpr(ESP))
+            elif value == HC_INTR:
+                intr(k, p, get_gpr(ESP))
+            elif value != HC_STRAY and value != HC_IDLE:
+                raise BadFrame(None)                    # no such hypercall: a forged one
+        except BaseException as e:
+            failed(p, value, e)
+
+    return hypercall
+
+
+def userret(k, p, fesp, res):
+    """After a call that went through its frame: a fork's child gets its
+    memory and frame, a vfork parent waits, a sleeper sleeps, pending
+    signals are acted on, a process whose quantum ran out yields."""
+    if p.fork_child is not None:
+        c = p.fork_child
+        k._finish_fork(p, fesp)
+        if c.state == "zomb":
+            p.vforking = False                  # killed at birth (out of memory)
+        if p.vforking and res.block is None and not res.error:
+            # vfork: the parent waits (its result already in its frame)
+            # until the child execs or exits, as NetBSD's PL_PPWAIT; the
+            # memory is copy-on-write, not shared
+            p.vforking = False
+            c.vfork_parent = p.pid
+            k._sleep(p, ("vfork", c.pid))
+            p.blocked = None                    # not a restartable call
+            k._switch_away(p, fesp)
+            return
+        p.vforking = False
+    if res.block is not None:
+        k._sleep(p, res.block)
+        k._switch_away(p, fesp)
+        return
+    if p.siglist:
+        k._check_signals(p, fesp)
+        if p.stopped:
+            k._switch_away(p, fesp)
+            return
+    if p.want_resched:
+        p.want_resched = False
+        if k.runq:
+            k._preempt(p, fesp)
+
+
+def read_frame_fast(boot, fesp):
+    """The frame at fesp: physical for one on a kernel stack, else through
+    the page tables (a short frame may end the mapping: its 64 bytes)."""
+    core = boot.m.core
+    if fesp >= _KERNBASE and fesp - _KERNBASE + 72 <= boot.mem_size:
+        tf = TrapFrame.parse(core.read_phys(fesp - _KERNBASE, 72))
+    else:
+        raw = boot.m.read_virt(fesp, 72) or boot.m.read_virt(fesp, TF_SHORT_SIZE)
+        if raw is None:
+            raise BadFrame(fesp)
+        tf = TrapFrame.parse(raw)
+    if tf.short:
+        tf.esp = fesp + TF_SHORT_SIZE           # from CPL 0 without a stack switch
+    return tf
 
 
 def syscall(boot, p, fesp):
-    """Run the system call whose frame is at fesp; returns the SysResult.
-
-    The hot path: one read of the frame (physical, for a frame on a kernel
-    stack), one write of the words it changes.
-    """
-    m = boot.m
-    core = m.core
-    if fesp >= _KERNBASE and fesp - _KERNBASE + 72 <= boot.mem_size:
-        raw = core.read_phys(fesp - _KERNBASE, 72)
-    else:
-        raw = m.read_virt(fesp, 72)     # a short frame may end the mapping: retry
-        if raw is None:
-            raw = m.read_virt(fesp, 64)
-            if raw is None:
-                raise BadFrame(fesp)
-            raw += b"\0" * 8
-    edx, ecx, eax, trapno, err, eip, cs, eflags, uesp, _ss = _TAIL.unpack_from(raw, 32)
-    gate = trapno == T_KW86_GATE
-    if not gate and not cs & 3:
-        uesp = fesp + 64                # from CPL 0 without a stack switch
+    """The general path: run the call whose frame is at fesp (read, dispatch,
+    writeback); returns the SysResult."""
+    tf = read_frame_fast(boot, fesp)
     p.blocked = None
-    row = _VEC[eax & _MASK]
-    if row is not None and row.fast and fesp >= _KERNBASE and (gate or cs & 3) and \
-            p.sys.strace is None:
-        # The fast path: dispatch inlined, no SysResult for a plain return,
-        # one read of the user stack, one write of the frame.  (int $0x80
-        # from user mode, or the gate; the frame on the kernel stack.)
-        n = row.argbytes
-        if gate:
-            # [return into the stub][stub's return][args] at the entry esp
-            ustack = core.read_lin(uesp, 8 + n, True)
-            if ustack is None:
-                row = None                      # let the general path fault it in
-            else:
-                args = row.argst.unpack_from(ustack, 8) if n else ()
-                if n and p.mem.charge is not None:
-                    p.mem.charge(n)
-        if row is not None:
-            try:
-                if not gate:
-                    args = row.argst.unpack(p.mem.copyin(uesp + 4, n)) if n else ()
-                rv = row.handler(p, *args)
-            except Exit:
-                raise
-            except BaseException as e:
-                res = exc_result(p, row, e, SysResult(0, 0, 0, None, row))
-                if res.block is not None or res.error == _ERESTART or \
-                        res.error == _EJUSTRETURN:
-                    return _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno,
-                                         err, eip, cs, eflags, uesp)
-                eax = res.error
-                eflags |= _PSL_C
-            else:
-                if rv is None:
-                    eax = edx = 0
-                elif rv.__class__ is int and not row.is_off:
-                    eax, edx = rv & 0xffffffff, 0
-                elif isinstance(rv, tuple):
-                    eax, edx = rv[0] & 0xffffffff, rv[1] & 0xffffffff
-                else:
-                    rv &= (1 << 64) - 1
-                    eax, edx = rv & 0xffffffff, (rv >> 32) if row.is_off else 0
-                eflags &= _NOT_C
-            if gate:
-                # emulate the `ret` of gate_exit: [eflags][return eip] just
-                # below the caller's final esp (entry esp + 4)
-                ef = (eflags & _NOT_IOPL) | _PSL_I_MBO
-                if not core.write_lin(uesp - 4, _W2.pack(ef, _W.unpack_from(ustack)[0]), True):
-                    raise Fault(uesp - 4)
-                core.write_phys(fesp - _KERNBASE + 32, _OUT9.pack(
-                    edx, ecx, eax, trapno, err, eip, cs, eflags, uesp - 4))
-            else:
-                core.write_phys(fesp - _KERNBASE + 32, _OUT.pack(
-                    edx, ecx, eax, trapno, err, eip, cs, eflags))
-            return _DONE
-    if not gate:
-        res = dispatch(p, eax, uesp)
-    else:
-        # int $0x80: args at user esp+4; the gate: its own return address
-        # is at esp, so the args are at esp+8.
-        res = dispatch(p, eax, uesp + 4 if gate else uesp)
-    return _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno, err, eip, cs,
-                         eflags, uesp)
+    # int $0x80: the arguments at user esp+4; the gate: its own return
+    # address is at esp, so they are at esp+8
+    emul = p.emul
+    res = dispatch(p, tf.eax, tf.esp + 4 if tf.gate else tf.esp,
+                   TABLE if emul is None else emul.table)
+    return writeback(boot, p, fesp, tf, res)
 
 
 def commit(boot, p, fesp, res):
-    """Write the result of a call the kernel's fast path already ran (res)
-    into its frame: a restart, a sleep, an error, or a return that must
-    not use the register protocol (a signal or a switch follows)."""
-    m = boot.m
-    core = m.core
-    if fesp >= _KERNBASE and fesp - _KERNBASE + 72 <= boot.mem_size:
-        raw = core.read_phys(fesp - _KERNBASE, 72)
-    else:
-        raw = m.read_virt(fesp, 72)
-        if raw is None:
-            raise BadFrame(fesp)
-    edx, ecx, eax, trapno, err, eip, cs, eflags, uesp, _ss = _TAIL.unpack_from(raw, 32)
-    return _general_tail(m, core, p, fesp, trapno == T_KW86_GATE, res, edx, ecx, eax, trapno,
-                         err, eip, cs, eflags, uesp)
+    """Write the result of a call the fast path already ran (res) into its
+    frame: a restart, a sleep, an error, or a return that must not use the
+    register protocol (a signal or a switch follows)."""
+    return writeback(boot, p, fesp, read_frame_fast(boot, fesp), res)
 
 
-def _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno, err, eip, cs, eflags,
-                  uesp):
+def writeback(boot, p, fesp, tf, res):
     """The frame after a call: result, restart (back up), sleep, the gate's ret."""
     error = res.error
-    if error == _EJUSTRETURN:
+    if error == abi.EJUSTRETURN:
         return res
     block = res.block
-    restart = error == _ERESTART or block is not None
+    restart = error == abi.ERESTART or block is not None
     if restart:
-        if not gate:
-            eip = (eip - err) & 0xffffffff
+        if not tf.gate:
+            tf.eip = (tf.eip - tf.err) & _M32
     elif error:
-        eax = error
-        eflags |= _PSL_C
+        tf.eax = error
+        tf.eflags |= abi.PSL_C
     else:
-        eax, edx = res.eax, res.edx
-        eflags &= _NOT_C
-    if gate:
+        tf.eax, tf.edx = res.eax, res.edx
+        tf.eflags &= ~abi.PSL_C
+    if tf.gate:
         mem = p.mem
+        uesp = tf.esp
         ret = _W.unpack(mem.copyin_nocharge(uesp, 4))[0]     # Fault: the kernel kills it
         esp = uesp + 4
         reip = ret
@@ -252,17 +330,72 @@ def _general_tail(m, core, p, fesp, gate, res, edx, ecx, eax, trapno, err, eip, 
             if not k:
                 raise Fault(ret)
             reip = ret - k
-        ef = (eflags & ~abi.PSL_IOPL) | abi.PSL_I | abi.PSL_MBO
-        mem.copyout_nocharge(esp - 8, struct.pack("<II", ef, reip))
-        m.write_virt(fesp + 64, _W.pack(esp - 8))
+        ef = (tf.eflags & ~abi.PSL_IOPL) | abi.PSL_I | abi.PSL_MBO
+        mem.copyout_nocharge(esp - 8, _W2.pack(ef, reip))
+        tf.esp = esp - 8
     elif block is not None:
         p.blocked = (fesp, None)
-    out = _OUT.pack(edx, ecx, eax, trapno, err, eip, cs, eflags)
+    out = tf.pack()
     if fesp >= _KERNBASE:
-        core.write_phys(fesp - _KERNBASE + 32, out)
+        boot.m.core.write_phys(fesp - _KERNBASE, out)
     else:
-        m.write_virt(fesp + 32, out)
+        boot.m.write_virt(fesp, out)
     return res
+
+
+def trap(k, p, fesp):
+    """HC_TRAP: an exception.  A page fault inside one of p's regions is
+    resolved (demand paging, copy-on-write); anything else becomes the
+    signal NetBSD's trap() sends: to a handler if p catches it, else the
+    default action (Exit).  A trap of kernel code on behalf of a user
+    process kills it with a line (never the host's problem)."""
+    tf = k.boot.read_frame(fesp)
+    if tf.trapno == abi.T_PAGEFLT:
+        cr2 = k.m.get_reg("cr2")
+        try:
+            ok = cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(tf.err & 2))
+        except MemoryError:
+            # anonymous memory is overcommitted, as UVM does: the fault
+            # that finds no page kills, with UVM's message
+            k._out_of_swap(p)
+        if ok:
+            k._stats["page_faults"] += 1
+            return
+    if not tf.cs & 3 and not p.kernelware:
+        # kernel code faulted on the process's behalf (a bad frame value
+        # got past the checks)
+        k.sys.stderr.write(f"kw86: kernel trap {tf.trapno} at {tf.eip:#x} for {p.comm}: "
+                           f"killed\n")
+        k._kill(p, abi.NBSD_SIGSEGV)
+    sig, code, addr = trapsignal(k.m, p, tf)
+    act = p.sigacts.get(sig)
+    if act is not None and act[0] not in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN) and \
+            not p.sigmask & abi.sigbit(sig):
+        if k._sendsig(p, fesp, sig, code=code, addr=addr, trapno=tf.trapno):
+            return
+    k._kill(p, sig)
+
+
+def intr(k, p, fesp):
+    """HC_INTR: the clock tick (hardclock/statclock).  Timers expire, the
+    tick is charged to p; if p was interrupted where it may be preempted
+    (user mode, or a kernelware: k.preemptible), pending signals are acted
+    on and a process whose quantum ran out yields."""
+    k._expire_timers()
+    tf = k.boot.read_frame(fesp)
+    user = bool(tf.cs & 3)
+    kw = not user and k.preemptible(p, tf)
+    k._charge_tick(p, user or kw)
+    if user or kw:
+        if p.siglist:
+            k._check_signals(p, fesp)
+            fesp = k.m.get_reg("esp")           # a kernelware's frame may move
+            if p.stopped:
+                k._switch_away(p, fesp)
+                return
+        p.ticks += 1
+        if p.ticks >= k.quantum and k.runq:
+            k._preempt(p, fesp)
 
 
 def _pread(p, va, n):
@@ -289,29 +422,27 @@ def _pwrite(p, va, data):
 
 
 def interrupt(p, value=None):
-    """End p's sleep in a system call (p.blocked, set above): the call returns
-    EINTR, or `value` (a count already transferred) with the carry clear,
-    instead of being restarted.  p need not be the running process: its frame
-    and the gate's return words are read through its own mappings.  A frame
-    that is no longer there raises BadFrame (the caller kills p)."""
+    """End p's sleep in a system call (p.blocked, set by writeback): the call
+    returns EINTR, or `value` (a count already transferred) with the carry
+    clear, instead of being restarted.  p need not be the running process:
+    its frame and the gate's return words are read through its own
+    mappings.  A frame that is no longer there raises BadFrame (the caller
+    kills p)."""
     fesp, ret = p.blocked
     p.blocked = None
     p.timed_start = None
-    f = bytearray(_pread(p, fesp, 64))
-    eflags = _W.unpack_from(f, EFLAGS)[0]
+    tf = TrapFrame.parse(_pread(p, fesp, TF_SHORT_SIZE), short=True)
     if value is None:
-        _W.pack_into(f, EAX, abi.EINTR)
-        eflags |= abi.PSL_C
+        tf.eax = abi.EINTR
+        tf.eflags |= abi.PSL_C
     else:
-        _W.pack_into(f, EAX, value & 0xffffffff)
-        eflags &= ~abi.PSL_C
-    _W.pack_into(f, EFLAGS, eflags)
+        tf.eax = value & _M32
+        tf.eflags &= ~abi.PSL_C
     if ret is None:                     # int $0x80: undo the back-up of tf_eip
-        eip = _W.unpack_from(f, EIP)[0]
-        _W.pack_into(f, EIP, (eip + _W.unpack_from(f, ERR)[0]) & 0xffffffff)
+        tf.eip = (tf.eip + tf.err) & _M32
     else:                               # the gate: [eflags][eip] under tf_esp
-        sp = _W.unpack(_pread(p, fesp + ESP, 4))[0]
+        sp = _W.unpack(_pread(p, fesp + TF_ESP, 4))[0]
         ef = _W.unpack(_pread(p, sp, 4))[0]
         ef = (ef | abi.PSL_C) if value is None else (ef & ~abi.PSL_C)
-        _pwrite(p, sp, struct.pack("<II", ef, ret))
-    _pwrite(p, fesp + 32, bytes(f[32:64]))
+        _pwrite(p, sp, _W2.pack(ef, ret))
+    _pwrite(p, fesp + 32, tf.pack()[32:TF_SHORT_SIZE])

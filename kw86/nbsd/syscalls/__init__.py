@@ -7,8 +7,10 @@ returns ENOSYS and says so once per name on stderr; a number above the
 highest NetBSD defines (or a hole NetBSD leaves) posts SIGSYS, as NetBSD's
 sys_nosys does, and returns ENOSYS.
 
-`dispatch(p, code, sp)` is what the trap and the kernelware gate call: it
-reads the arguments at user sp+4, runs the handler and returns a SysResult
+`dispatch(p, code, sp, table)` is the general system-call path (trap.py
+calls it with the process's emulation's table): it reads the arguments at
+user sp+4, runs the handler, turns its return value into eax/edx with
+trap.retregs (the fast path's conversion too) and returns a SysResult
 (eax, edx, error, block); it never raises for anything the guest does.
 """
 import os
@@ -416,17 +418,8 @@ def dispatch(p, code, sp, table=TABLE):
     res = SysResult(0, 0, 0, None, row)
     try:
         rv = row.handler(p, *args)
-        if rv is None:
-            pass
-        elif rv.__class__ is int and not row.is_off:
-            res.eax = rv & 0xffffffff
-        elif isinstance(rv, tuple):
-            res.eax, res.edx = rv[0] & 0xffffffff, rv[1] & 0xffffffff
-        elif row.is_off:
-            rv &= (1 << 64) - 1
-            res.eax, res.edx = rv & 0xffffffff, rv >> 32
-        else:
-            res.eax = rv & 0xffffffff
+        if rv is not None:
+            res.eax, res.edx = retregs(row, rv)
     except Exit:
         if strace is not None:
             _strace(p, f"RET   {row.name} (process gone)")
@@ -441,5 +434,7 @@ def dispatch(p, code, sp, table=TABLE):
         _strace(p, "RET   " + format_result(row, res.error, res.eax, res.edx))
     return res
 
+
+from kw86.nbsd.trap import retregs  # noqa: E402  (trap.py defines it before importing us)
 
 __all__ = ["TABLE", "ROWS", "NAMES", "dispatch", "nosys", "SysResult", "Row", "Table"]

@@ -272,7 +272,7 @@ def fifo_open(p, vp, fflags, flags):
     ENXIO); O_RDWR never waits.  A waiting open keeps its count across the
     restart (p.fifo_wait); one that is gone (exit, another FIFO opened
     after an EINTR) gives it back."""
-    from kw86.nbsd.errors import wakeup
+    from kw86.nbsd.sched import wakeup
     from kw86.nbsd.file import FifoFile, Pipe
     sysm = p.sys
     reg = sysm.fifos

@@ -200,7 +200,7 @@ def sys_mprotect(p, addr, length, prot):
         if vm.region_at(va) is None:
             raise Errno(ENOMEM)
     # split the regions the range cuts, so that demand paging sees the new prot
-    from kw86.nbsd.kernel import Region
+    from kw86.nbsd.vm import Region
     out = []
     for r in vm.regions:
         if r.end <= addr or r.start >= end or r.kind == "heap":

@@ -1,0 +1,85 @@
+"""The numbers locore.S and the Python kernel share, defined once.
+
+build_locore.py turns every upper-case integer below into a `#define` of a
+generated header (kw86_const.h) that locore.S includes, so the hypercall
+numbers, the trap codes, the trap-frame offsets and the selectors locore
+uses are these; the Python side imports them from here (abi.py re-exports
+the T_* codes).  This file imports nothing: setup.py's build loads it by
+path, before kw86 is importable.
+"""
+
+# -- the hypercall: `outl %eax, %dx` to HCALL_PORT, %eax = HC_*, %esp = the frame
+HCALL_PORT = 0x4b57
+HC_TRAP = 1                 # exception: tf_trapno holds the T_* code
+HC_SYSCALL = 2              # int $0x80 (and 1.x's lcall $7,$0)
+HC_INTR = 3                 # hardware interrupt: tf_trapno = the vector
+HC_GATE = 4                 # the kernelware function-call gate
+HC_STRAY = 5                # a vector nobody handles
+HC_IDLE = 6                 # nothing to run
+# the register result protocol: %ebx = KW86_FAST after the hypercall means
+# "the call succeeded, its result is in %eax/%edx" (kw86_hcall_return)
+KW86_FAST = 0x4b57fa57
+
+# -- NetBSD/i386 trap codes (sys/arch/i386/include/trap.h; abi §6)
+T_PRIVINFLT = 0
+T_BPTFLT = 1
+T_ARITHTRAP = 2
+T_ASTFLT = 3
+T_PROTFLT = 4
+T_TRCTRAP = 5
+T_PAGEFLT = 6
+T_ALIGNFLT = 7
+T_DIVIDE = 8
+T_NMI = 9
+T_OFLOW = 10
+T_BOUND = 11
+T_DNA = 12
+T_DOUBLEFLT = 13
+T_FPOPFLT = 14
+T_TSSFLT = 15
+T_SEGNPFLT = 16
+T_STKFLT = 17
+T_MCA = 18
+T_XMM = 19
+T_RESERVED = 20
+T_KW86_GATE = 0x4b          # kw86: a frame built by the kernelware call gate
+
+# -- the trap frame (struct trapframe, sys/arch/i386/include/frame.h; abi §6):
+# byte offsets of its words; TF_SIZE with tf_esp/tf_ss (an inter-privilege
+# frame), TF_SHORT_SIZE without (a trap from CPL 0: no stack switch)
+TF_GS = 0
+TF_FS = 4
+TF_ES = 8
+TF_DS = 12
+TF_EDI = 16
+TF_ESI = 20
+TF_EBP = 24
+TF_EBX = 28
+TF_EDX = 32
+TF_ECX = 36
+TF_EAX = 40
+TF_TRAPNO = 44
+TF_ERR = 48
+TF_EIP = 52
+TF_CS = 56
+TF_EFLAGS = 60
+TF_ESP = 64
+TF_SS = 68
+TF_SIZE = 72
+TF_SHORT_SIZE = 64
+
+# -- selectors locore loads (abi.py builds the same from the GDT indices)
+KCODE_SEL = 0x08            # GCODE_SEL << 3
+KDATA_SEL = 0x10            # GDATA_SEL << 3
+KCPU_SEL = 0x30             # GCPU_SEL << 3: the kernel's %fs
+
+TSS_ESP0 = 4                # offset of esp0 in the i386 TSS
+
+# -- the address-space split (NetBSD/i386 vmparam.h)
+KERNBASE = 0xc0000000
+USRSTACK = 0xbfc00000
+
+# -- the kernelware preemption hook (kwhook, locore's Xkwhook*): the
+# AST flag word it sets in kw86_kwhook_ast when it finds the interrupted
+# code to be a kernelware (CPL 0, esp below USRSTACK, eip below KERNBASE)
+KWHOOK_AST = 1

@@ -1,0 +1,294 @@
+"""The scheduler: run queue, sleep/wakeup, the clock tick's bookkeeping,
+context switches and the idle loop (NetBSD's kern_synch.c and
+kern_clock.c as far as kw86 models them), and the wakeup registry.
+
+`Scheduler` is a part of the Kernel (a base class: the kernel's state is
+one object, as NetBSD's globals are one kernel).  Round robin: a process
+that takes `quantum` clock ticks (hz/10, NetBSD's rrticks) while others are
+runnable is preempted at its next return to user mode, or, for a
+kernelware, when the kwhook preemption hook marked its interrupt frame
+(trap.py, locore's Xkwhook*).  An idle machine (every process asleep) waits
+on the host console or jumps the guest clock to the next deadline.
+
+wakeup(chan) (NetBSD's wakeup(9)) makes every process sleeping on chan
+runnable; each Kernel registers its listener here (held weakly).
+"""
+import os
+import select
+import time
+import weakref
+
+# -- the wakeup registry (before the kw86 imports: file.py, imported by
+# proc.py, uses it while proc.py is still loading)
+_wakeup_listeners = []
+
+
+def add_wakeup_listener(fn):
+    _wakeup_listeners.append(weakref.WeakMethod(fn) if hasattr(fn, "__self__") else fn)
+
+
+def remove_wakeup_listener(fn):
+    for ref in list(_wakeup_listeners):
+        target = ref() if isinstance(ref, weakref.WeakMethod) else ref
+        if target == fn:
+            _wakeup_listeners.remove(ref)
+
+
+def wakeup(chan):
+    """Wake every process sleeping on `chan` (NetBSD's wakeup(9))."""
+    for ref in list(_wakeup_listeners):
+        fn = ref() if isinstance(ref, weakref.WeakMethod) else ref
+        if fn is None:
+            _wakeup_listeners.remove(ref)
+            continue
+        fn(chan)
+
+
+from kw86.machine import EBX  # noqa: E402
+from kw86.nbsd import abi  # noqa: E402
+from kw86.nbsd.errors import Exit, KernelPanic  # noqa: E402
+
+RRTICKS = 10                                 # NetBSD: round robin every hz/10 ticks
+ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2      # (proc.py's, sys/time.h)
+
+
+def _poll_wait():
+    from kw86.nbsd.syscalls.poll import PollWait
+    return PollWait
+
+
+class Scheduler:
+    """The Kernel's scheduling half (kernel.Kernel derives from it)."""
+
+    def _wakeup(self, chan):
+        for q in list(self.sys.procs.values()):
+            if q.state == "sleep" and any(c is chan or c == chan for c in q.wchans):
+                self._setrun(q)
+
+    def _setrun(self, q):
+        if q.stopped:
+            return
+        q.state = "run"
+        q.wchans = ()
+        q.deadline = None
+        if q not in self.runq and q is not self.cur:
+            self.runq.append(q)
+
+    def _sleep(self, p, chan):
+        if chan.__class__ is not _poll_wait():
+            p.timed_start = None        # (a timed call's, left by an error)
+        p.state = "sleep"
+        p.wchans = tuple(getattr(chan, "chans", (chan,)))
+        tmo = getattr(chan, "timeout_ns", None)
+        p.deadline = None if tmo is None else self.m.cycles + tmo * self.m.clock_hz // 10**9
+
+    def _expire_timers(self):
+        now = self.m.cycles
+        for q in list(self.sys.procs.values()):
+            if q.state == "sleep" and q.deadline is not None and q.deadline <= now:
+                q.poll_timedout = True
+                self._setrun(q)
+        if self.timer_procs:
+            now_ns = self.clock()
+            for q in list(self.timer_procs):
+                t = q.itimers.get(ITIMER_REAL)
+                if q.state == "zomb" or t is None:
+                    self.timers_changed(q)
+                elif t[0] <= now_ns:
+                    if t[1]:
+                        t[0] += ((now_ns - t[0]) // t[1] + 1) * t[1]
+                    else:
+                        del q.itimers[ITIMER_REAL]
+                        self.timers_changed(q)
+                    q.post_signal(abi.NBSD_SIGALRM)
+
+    def timers_changed(self, q):
+        """q's ITIMER_REAL was set or cleared (syscalls/kern.py)."""
+        if ITIMER_REAL in q.itimers and q.state != "zomb":
+            self.timer_procs.add(q)
+        else:
+            self.timer_procs.discard(q)
+
+    def _charge_tick(self, p, user):
+        """The clock tick charges the running process (statclock): its CPU
+        time, and its virtual (user ticks only) and profiling timers."""
+        p.cpu_ns += self._tick_ns
+        its = p.itimers
+        if its:
+            for which, sig in ((ITIMER_VIRTUAL, abi.NBSD_SIGVTALRM),
+                               (ITIMER_PROF, abi.NBSD_SIGPROF)):
+                t = its.get(which)
+                if t is None or (which == ITIMER_VIRTUAL and not user):
+                    continue
+                t[0] -= self._tick_ns
+                if t[0] <= 0:
+                    if t[1]:
+                        t[0] += t[1]
+                    else:
+                        del its[which]
+                    p.post_signal(sig)
+
+    def _timer_deadlines(self):
+        """ITIMER_REAL expiries in guest cycles (an idle clock jumps to them)."""
+        hz = self.m.clock_hz
+        return [-(-(q.itimers[ITIMER_REAL][0] - self.epoch_ns) * hz // 10**9)
+                for q in self.timer_procs if ITIMER_REAL in q.itimers]
+
+    def _preempt(self, p, fesp):
+        p.ticks = 0
+        p.state = "run"
+        self.runq.append(p)
+        self._switch_away(p, fesp)
+
+    def _switch_away(self, p, fesp):
+        p.saved_esp = fesp
+        if self.cur is p:
+            self.cur = None             # not running: a wakeup must queue it
+        while self.final_status is None:        # (pid 1 may die on the way)
+            q = self._pick()
+            if self.final_status is not None:
+                return                  # kw86 ends (_host_end)
+            if q is None and self._stop_host():
+                continue                # kw86 was stopped and continued: SIGCONT sent
+            if q is None:
+                self.sys.stderr.write("kw86: deadlock: every process sleeps (or is "
+                                      "stopped) with nobody to wake it\n")
+                init = self.sys.procs.get(1)
+                self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
+                if init is not None:
+                    init.status = self.final_status
+                self.m.stop()
+                return
+            if self._switch_to(q):
+                return
+
+    def _stop_host(self):
+        """Every process is stopped by a signal (or asleep with nothing to
+        wake it): stop kw86 itself, as a native program would stop; on the
+        host's SIGCONT send SIGCONT to the guest's stopped processes.  False
+        when nothing is stopped or kw86 cannot stop (no job control: its
+        process group is orphaned, so nobody could continue it)."""
+        import signal
+        stopped = [q for q in self.sys.procs.values() if q.stopped and q.state != "zomb"]
+        if not stopped or not hasattr(signal, "SIGSTOP"):
+            return False
+        if os.getppid() == 1:
+            self.sys.stderr.write(f"kw86: {stopped[0].comm}: stopped (signal "
+                                  f"{stopped[0].stopsig}) and kw86 cannot stop: no job control\n")
+            return False
+        try:
+            if self.sys.stderr is not None:
+                self.sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), signal.SIGSTOP)
+        for q in stopped:
+            if q.stopped and q.state != "zomb":
+                q.post_signal(abi.NBSD_SIGCONT)
+        return True
+
+    def _pick(self):
+        """The next runnable process; idles (host select, or the clock jumps)
+        while every process sleeps."""
+        while True:
+            if self.host_pending:
+                self._deliver_host_signals()
+            if (self._host_deadline is not None or self._host_abort is not None) and \
+                    self._host_end():
+                return None
+            self._expire_timers()
+            while self.runq:
+                q = self.runq.popleft()
+                if q.state == "run":
+                    return q
+            sleepers = [q for q in self.sys.procs.values() if q.state == "sleep"]
+            if not sleepers:
+                return None
+            deadlines = [q.deadline for q in sleepers if q.deadline is not None]
+            if self.timer_procs:
+                deadlines += self._timer_deadlines()
+            wait = None if not deadlines else \
+                max(0, min(deadlines) - self.m.cycles) / self.m.clock_hz
+            if any(self.console in q.wchans for q in sleepers):
+                # the host's SIGINT/SIGTERM/SIGHUP end the wait too
+                irfd = self._idle_rfd
+                if self._host_deadline is not None:
+                    left = max(0.0, self._host_deadline[0] - time.monotonic())
+                    wait = left if wait is None else min(wait, left)
+                fds = [self.console.in_fd] + ([irfd] if irfd is not None else [])
+                r, _, _ = select.select(fds, [], [], wait)
+                if irfd is not None and irfd in r:
+                    try:
+                        os.read(irfd, 64)
+                    except OSError:
+                        pass
+                    self._deliver_host_signals()
+                    continue
+                if r:
+                    self._wakeup(self.console)
+                    continue
+                if self._host_deadline is not None and \
+                        time.monotonic() >= self._host_deadline[0]:
+                    continue                    # the host's deadline, not a guest timer
+            elif wait is None:
+                return None
+            if deadlines:
+                jump = max(0, min(deadlines) - self.m.cycles)
+                self.idle_cycles += jump
+                self.m.add_cycles(jump)
+
+    def _load_tls(self, q):
+        """Point the GUGS (%gs) and GUFS (%fs) descriptors at q's TLS bases
+        (_lwp_setprivate, sysarch I386_SET_GSBASE/FSBASE): its trap exit
+        reloads %gs and %fs from the GDT."""
+        if self._gdt_tls != q.tls_base:
+            self.load_gs(q)
+        if self._gdt_fs != q.fs_base:
+            self.load_fs(q)
+
+    def _write_user_desc(self, sel, base):
+        from kw86.nbsd.boot import GDT_PHYS, seg_desc
+        self.m.write(GDT_PHYS + sel * 8, seg_desc(base, 0xfffff, 0xf3))
+
+    def load_gs(self, q):
+        self._write_user_desc(abi.GUGS_SEL, q.tls_base)
+        self._gdt_tls = q.tls_base
+
+    def load_fs(self, q):
+        base = q.fs_base
+        self._write_user_desc(abi.GUFS_SEL, base)
+        self._gdt_fs = base
+
+    def _switch_to(self, q):
+        """Resume q where it is parked; False if it died on a pending signal."""
+        self.cur = q
+        m = self.m
+        self._core.set_gpr(EBX, 0)      # ebx: not KW86_FAST, its frame holds its result
+        self._load_tls(q)
+        m.set_cr(3, q.vm.pdir)
+        m.flush_tlb()
+        self.boot.set_esp0(q.kstack)
+        m.set_reg("esp", q.saved_esp)
+        # every parked process resumes after locore's hypercall (also when
+        # the switch happens in a hypercall a kernelware forged elsewhere)
+        m.set_reg("eip", self._hc_return)
+        if m.get_reg("cs") != abi.KCODE or m.get_reg("ss") != abi.KDATA:
+            m.load_segment("cs", abi.KCODE)
+            m.load_segment("ss", abi.KDATA)
+        try:
+            self._check_signals(q, q.saved_esp)
+        except Exit as e:
+            self._exit(q, e.status, switch=False)
+            return False
+        except (MemoryError, KernelPanic):
+            raise
+        except Exception as e:
+            # its frame or stack is broken (kernel memory a kernelware wrote)
+            self.sys.stderr.write(f"kw86: pid {q.pid} ({q.comm}): cannot resume "
+                                  f"({type(e).__name__}: {e}): killed by SIGKILL\n")
+            self._exit(q, abi.w_termsig(abi.NBSD_SIGKILL), switch=False)
+            return False
+        if q.stopped:
+            self.cur = None
+            return False
+        return True

@@ -1,0 +1,309 @@
+"""A process's address space: its page directory and its regions (the
+part of NetBSD's UVM kw86 models).
+
+Regions (text, data, heap, stack, anon, sigcode) are demand-paged: a page
+is backed on its first touch (VM.fault, from the page-fault trap or from
+the kernel's copyin/copyout); fork shares pages copy-on-write.  Memory is
+overcommitted as UVM does (check_memory refuses only a request larger than
+all free memory).  A kernelware's address space is made resident instead
+(prefault, make_resident): at CPL 0 a fault on its own stack cannot be
+delivered (no stack switch).
+"""
+from kw86.nbsd import abi
+from kw86.nbsd.boot import PG_RW, PG_U, PG_V
+from kw86.nbsd.errors import Errno
+
+PAGE = abi.PAGE_SIZE
+MMAP_TOP = abi.USRSTACK - abi.MAXSSIZ        # mmap placement is top-down below the stack
+RESERVE_PAGES = 64                           # frames kept back for page tables, stacks
+
+
+class Region:
+    __slots__ = ("start", "end", "prot", "kind")
+
+    def __init__(self, start, end, prot, kind):
+        self.start, self.end, self.prot, self.kind = start, end, prot, kind
+
+    def __repr__(self):
+        return f"Region({self.kind} {self.start:#x}-{self.end:#x} prot {self.prot})"
+
+
+class VM:
+    """A process's address space: a page directory and its regions."""
+
+    def __init__(self, kernel):
+        self.k = kernel
+        self.boot = kernel.boot
+        self.m = kernel.m
+        self.pdir = self.boot.new_pdir()
+        self.pages = {}                 # va -> pa
+        self.ptables = []
+        self.regions = []
+        self.brk_base = self.brk = 0
+        self.prefault = False           # kernelware: no demand paging (no stack switch)
+        self.cow = set()                # pages shared copy-on-write (mapped read-only)
+        self.refs = kernel.frame_refs   # frame -> references beyond the first
+        self.heap = None                # the break's region (load_elf)
+        self.inherit_zero = set()       # minherit ZERO/NONE pages: zeroed in a fork child
+
+    def present(self, va, n):
+        """Every page of [va, va+n) backed (vm.read/vm.write may go there)."""
+        end = va + n
+        page = va & ~(PAGE - 1)
+        while page < end:
+            if page not in self.pages:
+                return False
+            page += PAGE
+        return True
+
+    def region_at(self, va):
+        for r in self.regions:
+            if r.start <= va < r.end:
+                return r
+        return None
+
+    def _pte_addr(self, va, create):
+        pdi, pti = va >> 22, (va >> 12) & 0x3ff
+        pde = self.m.read_u32(self.pdir + 4 * pdi)
+        if not pde & PG_V:
+            if not create:
+                return None
+            pt = self.boot.alloc_page()
+            self.ptables.append(pt)
+            self.m.write_u32(self.pdir + 4 * pdi, pt | PG_V | PG_RW | PG_U)
+            pde = pt | PG_V
+        return (pde & ~0xfff) + 4 * pti
+
+    def map(self, va, prot, data=None):
+        """Back one page with a fresh zeroed frame (and data at its start)."""
+        if va in self.pages:
+            if data and va in self.cow:
+                self._break_cow(va)
+            self.protect(va, prot)
+            if data:
+                self.m.write(self.pages[va], data)
+            return self.pages[va]
+        pa = self.boot.alloc_page()
+        if data:
+            self.m.write(pa, data)
+        self.pages[va] = pa
+        self.m.write_u32(self._pte_addr(va, True),
+                         pa | PG_V | PG_U | (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
+        return pa
+
+    def protect(self, va, prot):
+        a = self._pte_addr(va, False)
+        if a is not None and va in self.pages:
+            # PROT_NONE: the frame stays ours but the page is not present, so
+            # every access (and the kernel's copyin/copyout) faults
+            # a copy-on-write page stays read-only: the write fault copies it
+            self.m.write_u32(a, self.pages[va] | PG_U |
+                             (PG_V if prot & 7 else 0) |
+                             (PG_RW if prot & abi.NBSD_PROT_WRITE and va not in self.cow
+                              else 0))
+
+    def unmap(self, va):
+        pa = self.pages.pop(va, None)
+        if pa is not None:
+            self.m.write_u32(self._pte_addr(va, False), 0)
+            self.cow.discard(va)
+            self._unref(pa)
+
+    def _unref(self, pa):
+        n = self.refs.get(pa)
+        if n is None:
+            self.boot.frames.free(pa)
+        elif n == 1:
+            del self.refs[pa]
+        else:
+            self.refs[pa] = n - 1
+
+    def _break_cow(self, va):
+        """Give this address space its own copy of a shared page (writable
+        again if its region is)."""
+        pa = self.pages[va]
+        self.cow.discard(va)
+        if pa in self.refs:
+            npa = self.boot.frames.alloc()
+            self.m.write(npa, self.m.read(pa, PAGE))
+            self._unref(pa)
+            self.pages[va] = npa
+            self.k.stats_cow += 1
+        r = self.region_at(va)
+        prot = r.prot if r is not None else abi.NBSD_PROT_READ
+        a = self._pte_addr(va, False)
+        self.m.write_u32(a, self.pages[va] | PG_U | (PG_V if prot & 7 else 0) |
+                         (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
+        self.m.flush_tlb()
+
+    def add_region(self, start, end, prot, kind):
+        r = Region(start, end, prot, kind)
+        self.regions.append(r)
+        if self.prefault:
+            for va in range(start, end, PAGE):
+                self.map(va, prot)
+        return r
+
+    def fault(self, va, write):
+        """Demand paging: back a page of a region; False = a real fault."""
+        r = self.region_at(va)
+        if r is None or (write and not r.prot & abi.NBSD_PROT_WRITE) or \
+                not r.prot & (abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE | abi.NBSD_PROT_EXEC):
+            return False
+        page = va & ~(PAGE - 1)
+        if page in self.pages:
+            if write and page in self.cow:
+                self._break_cow(page)
+                return True
+            return False                # present: a protection fault
+        self.map(page, r.prot)
+        self.m.flush_tlb()
+        return True
+
+    def load_elf(self, img):
+        for s in img.segments:
+            prot = s.prot
+            for page in range(s.page_start, s.page_end, PAGE):
+                lo, hi = max(page, s.vaddr), min(page + PAGE, s.vaddr + s.filesz)
+                pa = self.map(page, prot | (self.region_at(page).prot if self.region_at(page) else 0))
+                if hi > lo:
+                    self.m.write(pa + (lo - page), s.data[lo - s.vaddr:hi - s.vaddr])
+            self.regions.append(Region(s.page_start, s.page_end, prot, "text" if s.flags & 1
+                                       else "data"))
+        self.brk_base = self.brk = img.brk
+        self.heap = self.add_region(img.brk, img.brk, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE,
+                                    "heap")
+
+    def check_memory(self, nbytes):
+        """ENOMEM for one request that free physical memory could not back
+        even alone (kw86 has no swap).  Nothing is reserved: like NetBSD's
+        UVM, anonymous memory is overcommitted, and a page fault that finds
+        no free page kills the process ("UVM: ... killed: out of swap")."""
+        if nbytes // PAGE > self.boot.frames.nfree() - RESERVE_PAGES:
+            raise Errno(abi.ENOMEM)
+
+    def set_brk(self, new):
+        if new < self.brk_base:
+            return
+        end = (new + PAGE - 1) & ~(PAGE - 1)
+        if end > MMAP_TOP - (16 << 20) or any(
+                r.kind == "anon" and r.start < end and r.end > self.heap.start
+                for r in self.regions):
+            raise Errno(abi.ENOMEM)
+        if end > self.heap.end:
+            self.check_memory(end - self.heap.end)
+        old_end = self.heap.end
+        self.heap.end = end
+        for va in range(end, old_end, PAGE):
+            self.unmap(va)
+        if self.prefault:
+            for va in range(old_end, end, PAGE):
+                self.map(va, self.heap.prot)
+        self.m.flush_tlb()
+        self.brk = new
+
+    def find_space(self, length, hint=0, align=PAGE):
+        """Top-down placement below MMAP_TOP (align: MAP_ALIGNED(n))."""
+        top = MMAP_TOP
+        amask = ~(max(align, PAGE) - 1)
+        spans = sorted((r.start, r.end) for r in self.regions if r.end > r.start)
+        cand = (top - length) & amask
+        for s, e in reversed(spans):
+            if e <= cand:
+                break
+            if s < cand + length:
+                cand = (s - length) & amask
+        if cand < self.heap.end + (16 << 20):
+            raise Errno(abi.ENOMEM)
+        return cand
+
+    def copy(self):
+        """The child's address space (fork): pages shared copy-on-write,
+        read-only in both until one writes.  A kernelware's pages are
+        copied now: a write fault at CPL 0 on its own stack could not be
+        delivered (no stack switch), which is also why it has no demand paging."""
+        c = VM(self.k)
+        c.prefault = self.prefault
+        refs, read_u32, write_u32 = self.refs, self.m.read_u32, self.m.write_u32
+        zero = self.inherit_zero
+        if zero:
+            c.inherit_zero = set(zero)
+        for va, pa in self.pages.items():
+            if zero and va in zero:
+                # minherit(MAP_INHERIT_ZERO/NONE): the child's page starts zeroed
+                if self.prefault:
+                    r = self.region_at(va)
+                    c.map(va, r.prot if r is not None else abi.NBSD_PROT_READ)
+                continue
+            a = self._pte_addr(va, False)
+            pte = read_u32(a)
+            if self.prefault:
+                npa = self.boot.frames.alloc()
+                self.m.write(npa, self.m.read(pa, PAGE))
+                c.pages[va] = npa
+                write_u32(c._pte_addr(va, True), npa | (pte & (PG_V | PG_RW | PG_U)))
+                continue
+            refs[pa] = refs.get(pa, 0) + 1
+            c.pages[va] = pa
+            self.cow.add(va)
+            c.cow.add(va)
+            if pte & PG_RW:
+                write_u32(a, pte & ~PG_RW)
+            write_u32(c._pte_addr(va, True), pa | (pte & (PG_V | PG_U)))
+        self.m.flush_tlb()
+        c.regions = [Region(r.start, r.end, r.prot, r.kind) for r in self.regions]
+        c.heap = next(r for r in c.regions if r.kind == "heap")
+        c.brk_base, c.brk = self.brk_base, self.brk
+        return c
+
+    def make_resident(self, esp):
+        """Before a switch to kernel mode (kernelware.py): no demand paging
+        from now on, every page of every region backed and private (no
+        copy-on-write), and the stack backed as the kernelware exec backs it
+        (256 KiB, and 64 KiB below esp).  MemoryError before any change to
+        the mode if the frames are not there."""
+        need = 0
+        lo = min(abi.USRSTACK - 256 * 1024, ((esp & ~(PAGE - 1)) - 64 * 1024))
+        lo = max(lo, abi.USRSTACK - abi.DFLSSIZ)
+        spans = [(r.start, r.end, r.prot) for r in self.regions if r.kind != "stack"]
+        spans.append((lo, abi.USRSTACK, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE))
+        for s, e, _ in spans:
+            need += sum(1 for va in range(s, e, PAGE) if va not in self.pages)
+        need += len(self.cow)
+        if need > self.boot.frames.nfree() - RESERVE_PAGES:
+            raise MemoryError("no frames to make the process resident")
+        for va in list(self.cow):
+            self._break_cow(va)
+        for s, e, prot in spans:
+            for va in range(s, e, PAGE):
+                if va not in self.pages:
+                    self.map(va, prot)
+                    if not prot & 7:
+                        self.protect(va, prot)      # PROT_NONE stays not present
+        self.prefault = True
+        self.m.flush_tlb()
+
+    def read(self, va, n):
+        out = b""
+        while n:
+            k = min(n, PAGE - (va & (PAGE - 1)))
+            out += self.m.read(self.pages[va & ~(PAGE - 1)] + (va & (PAGE - 1)), k)
+            va, n = va + k, n - k
+        return out
+
+    def write(self, va, data):
+        while data:
+            if va & ~(PAGE - 1) in self.cow:
+                self._break_cow(va & ~(PAGE - 1))
+            k = min(len(data), PAGE - (va & (PAGE - 1)))
+            self.m.write(self.pages[va & ~(PAGE - 1)] + (va & (PAGE - 1)), data[:k])
+            va, data = va + k, data[k:]
+
+    def free(self):
+        for va in list(self.pages):
+            self.unmap(va)
+        for pt in self.ptables:
+            self.boot.frames.free(pt)
+        self.boot.frames.free(self.pdir)
+        self.ptables = []
+        self.regions = []
