@@ -35,7 +35,9 @@ Running:
     "hang"          hlt with IF=0: the guest can never wake up
     "triple_fault"  an exception while delivering #DF (state left as it was)
     "exception"     an intercepted exception (Machine.intercept): .exception
-    "task_switch"   a task gate / TSS transfer / NT iret: not supported
+    "task_switch"   virtual-8086 mode needed (an iret to VM=1, a task switch to a
+                    TSS whose EFLAGS.VM=1): not modelled, nothing changed
+                    (task switches themselves run in the CPU: exec_task.pxi)
     "stop"          a port handler (or another thread) called Machine.stop()
     "breakpoint"    add_breakpoint(linear) / remove_breakpoint: stopped before it
     intercept = {vectors}     report these exceptions instead of using the IDT
