@@ -441,3 +441,31 @@ def test_virtual_8086_task_is_reported():
     r = m.run(10)
     assert r.event == "task_switch" and m.core.event_detail == 3
     assert m.get_reg("eip") == MAIN and m.get_segment("tr").selector == TSS_SEL
+
+
+def test_external_interrupt_through_task_gate_t_flag_and_ext_bit():
+    """An external interrupt through a task gate: the T flag's #DB comes
+    before the new task's first instruction; errors found before the commit
+    point carry EXT = 1 (SDM Vol. 3A §6.13) and belong to the old task."""
+    m = system()
+    m.intercept = {1, 3, 11}
+    m.write(IDT + 0x83 * 8, gate(SEL2, 0, 0x5, 0))
+    m.write(TSS2, tss32(CODE2, STACK2, t=1))
+    m.write(MAIN, bytes.fromhex("90" "90" "cc"))         # nop; nop; int3
+    m.write(CODE2, bytes.fromhex("90cc"))
+    m.run(1)
+    m.raise_irq(0x83)
+    e = m.run(10).exception
+    assert e.vector == 1 and m.get_reg("eip") == CODE2 and m.get_reg("dr6") & 0x8000
+    assert saved(m, TSS)["eip"] == MAIN + 1 and m.get_reg("eflags") & F_NT
+    # the same interrupt to a TSS that is not present: #NP(selector | EXT)
+    m = system()
+    m.intercept = {3, 11}
+    m.write(IDT + 0x83 * 8, gate(SEL2, 0, 0x5, 0))
+    put_gdt(m, SEL2, tss_desc(TSS2, p=0))
+    m.write(MAIN, bytes.fromhex("90" "90" "cc"))
+    m.run(1)
+    m.raise_irq(0x83)
+    e = m.run(10).exception
+    assert (e.vector, e.error_code) == (11, SEL2 | 1)
+    assert m.get_reg("eip") == MAIN + 1 and m.get_segment("tr").selector == TSS_SEL
