@@ -12,7 +12,7 @@
 # Entry points (all in the slow, rare paths; the run loop is untouched):
 #   task_far(c, sel, lo, hi, is_call)    far jmp / call to a TSS descriptor or task gate
 #   task_return(c)                       iret with EFLAGS.NT = 1
-#   task_gate_int(c, lo, hi, ...)        interrupt / exception through an IDT task gate
+#   task_gate_int(c, lo, ...)            interrupt / exception through an IDT task gate (deliver)
 #
 # Faults: before the commit point (steps 1-11) nothing has changed and the
 # exception belongs to the old task (return address: the instruction that
