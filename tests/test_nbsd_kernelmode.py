@@ -37,6 +37,7 @@ def run(tmp_path, image, args, kernelware=False, setup=None, **kw):
     with open(out, "wb") as f, open(os.devnull, "rb") as null:
         k = Kernel(SYSROOT, stdin=null.fileno(), stdout=f.fileno(), stderr=f.fileno(), **kw)
         try:
+            k.modload("kernelware", "kwhook")   # what 510 needs, and its preemption
             if setup is not None:
                 setup(k)
             if isinstance(image, bytes) and image.startswith(b"\x7fELF"):
@@ -62,8 +63,9 @@ def oks(text):
 def test_libctest_switch(capfd, kw):
     from kw86 import cli
     capfd.readouterr()
-    rc = cli.main(["exec", *(["--kernelware"] if kw else []), "/usr/tests/kw86/libctest",
-                   "switch"])
+    # as a user process the kernelware module must be loaded first (modload)
+    rc = cli.main(["exec", "--kernelware", "/usr/tests/kw86/libctest", "switch"] if kw else
+                  ["exec", "/bin/sh", "-c", "modload kernelware && /usr/tests/kw86/libctest switch"])
     out, err = capfd.readouterr()
     assert rc == 0, err
     start = "kernel" if kw else "user"

@@ -84,6 +84,8 @@ INSTALL_MAP = {
     # kw86 benchmark programs (the paper's experiments, run inside the guest)
     "getpid_bench": "/usr/bin", "stat_bench": "/usr/bin", "rw_bench": "/usr/bin",
     "spin": "/usr/bin", "mkfiles": "/usr/bin", "paper_run": "/usr/bin",
+    # the kernelware module (kw86/nbsd/module.py): modctl(2) front ends and kwrun
+    "modload": "/sbin", "modunload": "/sbin", "modstat": "/sbin", "kwrun": "/usr/bin",
 }
 # userland/bin/common/ holds code shared by programs: its headers are included as
 # "common/x.h" and its .c files, if any, are linked into every program (the linker's
@@ -523,7 +525,7 @@ class Builder:
 
     def install(self, exes):
         skel = os.path.join(HERE, "sysroot-skel")
-        for d in ("bin", "usr/bin", "usr/libexec", "usr/tests/kw86", "etc", "tmp",
+        for d in ("bin", "sbin", "usr/bin", "usr/libexec", "usr/tests/kw86", "etc", "tmp",
                   "home/user", "dev", "root"):
             os.makedirs(os.path.join(self.dest, d), exist_ok=True)
         for dirpath, dirnames, filenames in os.walk(skel):

@@ -78,8 +78,3 @@ TSS_ESP0 = 4                # offset of esp0 in the i386 TSS
 # -- the address-space split (NetBSD/i386 vmparam.h)
 KERNBASE = 0xc0000000
 USRSTACK = 0xbfc00000
-
-# -- the kernelware preemption hook (kwhook, locore's Xkwhook*): the
-# AST flag word it sets in kw86_kwhook_ast when it finds the interrupted
-# code to be a kernelware (CPL 0, esp below USRSTACK, eip below KERNBASE)
-KWHOOK_AST = 1

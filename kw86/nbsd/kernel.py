@@ -30,6 +30,7 @@ from kw86.nbsd.file import DevFile
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, HC_TRAP,
                               HCALL_PORT, KW86_FAST)  # noqa: F401
 from kw86.nbsd.kernelware import STACK_RESIDENT, Kernelware
+from kw86.nbsd.module import Modules
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
 from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
 from kw86.nbsd.signals import sendsig
@@ -86,6 +87,7 @@ class Kernel(Scheduler):
         # tables; the register fast path runs none under strace)
         self.emul_native = Emul(TABLE, strace)
         self.kw = Kernelware(self, TABLE, strace)
+        self.modules = Modules(self)    # kernelware, kwhook (module.py): none loaded
         # the hypercall dispatcher (trap.py): the port handler of HCALL_PORT
         self._hcall = trap.make_hypercall(self)
         self.stats_cow = 0              # pages copied on a write after fork
@@ -180,9 +182,9 @@ class Kernel(Scheduler):
         p.cwd = self.sys.vfs.namei(p, cwd)
         self.sys.procs[p.pid] = p
         if kernelware:
-            # `kw86 exec --kernelware`: the module is loaded at boot and pid 1
-            # starts in its emulation (the operator's choice: no policy)
-            self.kw.loaded = True
+            # `kw86 exec --kernelware`: both modules are loaded at boot and
+            # pid 1 starts in the emulation (the operator's choice: no policy)
+            self.modload("kernelware", "kwhook")
             self.kw.join(p)
         else:
             p.emul = self.emul_native
@@ -339,6 +341,7 @@ class Kernel(Scheduler):
             if q.vm is not None and q.state != "zomb":
                 self.m.write(q.vm.pdir + 768 * 4, b.kernel_pdes)
         self._gdt_tls = self._gdt_fs = 0        # the GDT's TLS descriptors are base 0 again
+        self.modules.after_repair()             # the kwhook IDT entries, if loaded
         if self.cur is not None and self.cur.vm is not None:
             self.m.set_cr(3, self.cur.vm.pdir)
             self.m.flush_tlb()
@@ -774,10 +777,16 @@ class Kernel(Scheduler):
                 pass
         return abi.w_exitcode(70)
 
-    def preemptible(self, p, tf):
-        """An interrupt at CPL 0 (tf) found a kernelware running: the
-        paper's test (kernelware.Kernelware.interrupted_kernelware)."""
-        return p.kernelware and self.kw.interrupted_kernelware(tf)
+    def modload(self, *names):
+        """Load modules (module.py) unless loaded: the boot-time modload."""
+        for name in names:
+            if not self.modules[name].loaded:
+                self.modules.load(name)
+
+    def kwhook_ast(self, vec):
+        """The kwhook stub marked this interrupt (vector vec): a kernelware
+        was interrupted (the paper's test, made in guest code)."""
+        return self.modules["kwhook"].take_ast(vec)
 
     def run_program(self, path, argv, envp, kernelware=False, cwd=b"/", max_instructions=None):
         self.spawn(path, argv, envp, kernelware, cwd)

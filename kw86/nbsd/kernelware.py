@@ -12,6 +12,11 @@
 - its system-call table (self.table, self.fastvec: the call gate's
   function-call path uses the same rows as int $0x80).
 
+It is the `kernelware` module (module.py): loaded (`loaded`), a process
+may join it; not loaded, 510 and kwrun are EPERM.  Preemption of a
+kernelware is the other module's job (kwhook: locore's Xkwhook stubs mark
+the interrupt; trap.intr preempts on the mark).
+
 elf.py (initial registers), Kernel.exec/execve and 510/511 ask it instead
 of choosing CS themselves.  A process is in the emulation while it runs at
 CPL 0 (p.emul is the Kernelware, p.kernelware is True): `kw86 exec
@@ -76,13 +81,15 @@ class Kernelware(Emul):
     def __init__(self, kernel, table, strace=None, fast=True):
         super().__init__(table, strace, fast)
         self.k = kernel
-        self.loaded = True          # the module (510 and --kernelware need it)
+        self.loaded = False         # the kernelware module (module.py): 510 and kwrun need it
         self.policy = None          # optional (p) -> errno: who may join
 
     # -- membership ------------------------------------------------------------------
     def permit(self, p):
-        """EPERM unless the module is loaded and the policy lets p join."""
-        if not self.loaded:
+        """EPERM unless the module is loaded, p is root (only root may join
+        the emulation: a kernelware owns the machine) and the policy lets p
+        join."""
+        if not self.loaded or p.cred.euid != 0:
             raise Errno(abi.EPERM)
         if self.policy is not None:
             err = self.policy(p)
@@ -176,14 +183,6 @@ class Kernelware(Emul):
         p.kw_switches += 1
         k.n_switch_user += 1
         raise Errno(abi.EJUSTRETURN)
-
-    # -- preemption ----------------------------------------------------------------------
-    @staticmethod
-    def interrupted_kernelware(tf):
-        """The paper's test on an interrupt frame from CPL 0: the interrupted
-        code was a kernelware when its stack pointer is below USRSTACK (user
-        address space: no stack switch happened) and its eip below KERNBASE."""
-        return tf.esp < abi.USRSTACK and tf.eip < abi.KERNBASE
 
 
 def abi_pack2(a, b):

@@ -408,6 +408,53 @@ fast_gate:
 	ret
 
 /*
+ * The kernelware preemption hook (the kwhook module, kw86/nbsd/module.py).
+ * Loading it overwrites the IDT entries of the hardware interrupts
+ * (0x20..0x2f) and of int $0x80 with gates to these stubs, keeping the
+ * originals' offsets in kw86_kwhook_orig[vector]; unloading writes the
+ * original entries back.  At CPL 0 the CPU switched no stack, so the
+ * interrupted %esp is the stub's %esp + 12 (eip, cs, eflags pushed): the
+ * paper's test is "interrupted at CPL 0, esp below USRSTACK (a user stack:
+ * a kernelware), eip below KERNBASE (not kernel code)".  If it holds, the
+ * stub marks the interrupt (kw86_kwhook_ast = the vector, an AST the
+ * kernel reads and clears at the clock tick, where it then preempts the
+ * kernelware as it preempts a user process), and in every case it jumps
+ * to the original handler.  From user mode it costs three instructions
+ * (testb, jnz, jmp): the paper's Fig. 4 measures this on a user getpid.
+ */
+.macro KWHOOK vec
+	.p2align 4
+	.globl	Xkwhook\vec
+Xkwhook\vec:
+	testb	$3, 4(%esp)			/* the interrupted %cs */
+	jnz	1f				/* user mode: nothing to test */
+	cmpl	$KERNBASE, (%esp)		/* the interrupted %eip */
+	jae	1f
+	cmpl	$(USRSTACK - 12), %esp		/* the interrupted %esp = %esp + 12 */
+	jae	1f
+	movl	$\vec, %ss:kw86_kwhook_ast	/* the mark: this vector */
+1:	jmp	*%ss:kw86_kwhook_orig + 4 * \vec
+.endm
+
+KWHOOK 0x20
+KWHOOK 0x21
+KWHOOK 0x22
+KWHOOK 0x23
+KWHOOK 0x24
+KWHOOK 0x25
+KWHOOK 0x26
+KWHOOK 0x27
+KWHOOK 0x28
+KWHOOK 0x29
+KWHOOK 0x2a
+KWHOOK 0x2b
+KWHOOK 0x2c
+KWHOOK 0x2d
+KWHOOK 0x2e
+KWHOOK 0x2f
+KWHOOK 0x80
+
+/*
  * The idle loop: Python sends the CPU here (with an iret frame on the
  * idle stack) when no process can run; the Machine jumps its clock to
  * the next timer tick on `hlt`.
@@ -432,5 +479,12 @@ kw86_tss:
 	.globl	gate_esp
 gate_esp:
 	.long	0
+/* kwhook: the mark its stubs set, and the original handlers they jump to */
+	.globl	kw86_kwhook_ast
+kw86_kwhook_ast:
+	.long	0
+	.globl	kw86_kwhook_orig
+kw86_kwhook_orig:
+	.space	4 * 256
 	.globl	kw86_locore_data_end
 kw86_locore_data_end:

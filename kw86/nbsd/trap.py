@@ -379,12 +379,14 @@ def trap(k, p, fesp):
 def intr(k, p, fesp):
     """HC_INTR: the clock tick (hardclock/statclock).  Timers expire, the
     tick is charged to p; if p was interrupted where it may be preempted
-    (user mode, or a kernelware: k.preemptible), pending signals are acted
-    on and a process whose quantum ran out yields."""
+    (user mode, or a kernelware: the kwhook stub marked the interrupt,
+    k.kwhook_ast()), pending signals are acted on and a process whose
+    quantum ran out yields.  Without the hook a kernelware interrupted at
+    CPL 0 is never preempted here (the kernel is not preemptive)."""
     k._expire_timers()
     tf = k.boot.read_frame(fesp)
     user = bool(tf.cs & 3)
-    kw = not user and k.preemptible(p, tf)
+    kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
     k._charge_tick(p, user or kw)
     if user or kw:
         if p.siglist:

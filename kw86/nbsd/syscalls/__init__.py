@@ -18,7 +18,7 @@ import traceback
 
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
-from kw86.nbsd import kernelware, signals
+from kw86.nbsd import kernelware, module, signals
 from kw86.nbsd.syscalls import fs, ident, kern, nb10, poll, vm
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
@@ -238,6 +238,7 @@ ROWS = [
     R(86, "compat_50_getitimer", "int which, struct itimerval50 *itv", kern.sys_getitimer,
       compat="15"),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
+    R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
     R(511, "kw86_switch_to_user", "", kernelware.sys_switch_to_user_mode),
 ]
