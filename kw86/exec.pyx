@@ -1589,15 +1589,16 @@ cdef extern from * nogil:
     }
     /* the jcc fused after a producer: its next EIP from the producer's (nxt),
        and its cycles (class cost jcc_cost, plus the taken-branch event,
-       Cpu.cost_ev[EVC_BRANCH_TAKEN = 0]) added to c->cycles */
-    #define KW_FUSE_JCC(c, nxt, ip, taken, jcc_cost) \
-        ((c)->cycles += (jcc_cost) + ((taken) ? (c)->cost_ev[0] : 0u), \
+       Cpu.cost_ev[EVC_BRANCH_TAKEN = 0]) added to cyc (run_loop's register
+       copy of c->cycles: an lvalue) */
+    #define KW_FUSE_JCC(cyc, c, nxt, ip, taken, jcc_cost) \
+        ((cyc) += (jcc_cost) + ((taken) ? (c)->cost_ev[0] : 0u), \
          (uint32_t)((nxt) + ((ip)->cc >> 4) + ((taken) ? (ip)->imm2 : 0u)))
     """
     int cond_sub32 "kw_cond_sub32" (int cc, uint32_t a, uint32_t b, uint32_t r)
     int cond_quick "kw_cond_quick" (int cc, int op, int size, uint32_t a, uint32_t b, uint32_t r)
     int cond_logic32 "kw_cond_logic32" (int cc, uint32_t r)
-    uint32_t fuse_jcc "KW_FUSE_JCC" (Cpu* c, uint32_t nxt, const Insn* ip, int taken, uint32_t jcc_cost)
+    uint32_t fuse_jcc "KW_FUSE_JCC" (uint64_t cyc, Cpu* c, uint32_t nxt, const Insn* ip, int taken, uint32_t jcc_cost)
 
 cdef op_fn select_fn(const Insn* i) noexcept nogil:
     """The handler for a decoded instruction (cached with it)."""
@@ -1746,10 +1747,10 @@ cdef extern from * nogil:
        (nxt: the jcc's address) lies within the CS limit (else the jcc runs on
        its own and raises #GP(0) there).  A macro: gcc does not inline a
        function into the run loop (too large). */
-    #define KW_FUSE_ROOM(c, e, r, rb, nxt) ((r) + 1 < (rb) && (c)->cycles + (e)->cycles < (c)->attn \
+    #define KW_FUSE_ROOM(cyc, c, e, r, rb, nxt) ((r) + 1 < (rb) && (cyc) + (e)->cycles < (c)->attn \
         && (uint32_t)((nxt) + ((e)->insn.cc >> 4) + (e)->insn.imm2) <= (c)->seg[1].limit)
     """
-    bint fuse_room "KW_FUSE_ROOM" (Cpu* c, DEnt* e, uint64_t r, uint64_t rb, uint32_t nxt)
+    bint fuse_room "KW_FUSE_ROOM" (uint64_t cyc, Cpu* c, DEnt* e, uint64_t r, uint64_t rb, uint32_t nxt)
 
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
     # r: instructions retired; nf: dispatches that retired nothing (faults);
@@ -1763,6 +1764,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     cdef TlbEnt* te
     cdef int k, t
     cdef int64_t p64
+    cdef uint64_t cyc
     cdef bint seq = 0   # e2 is the decoded entry of eip (sequential fetch)
     cdef DEnt* dc = c.m.dcache
     cdef SegCache* cs = &c.seg[SEG_CS]
@@ -1870,6 +1872,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
         seq = 0
         if likely(k != FK_NONE):
             # inner loop: a chain of inline forms in one code page
+            # cyc: the cycle count in a register while the chain runs (c.cycles is
+            # stored after every instruction and around every call, never read back
+            # on the hot path: no store-to-load chain through memory)
+            cyc = c.cycles
             while True:
                 # ---- inline forms (see fast_kind) ----
                 ip = &e.insn
@@ -1882,14 +1888,16 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                               (a & 0xFFF) <= 4092):
                         memcpy(&c.gpr[ip.ops[0].reg], te.host + (a & 0xFFF), 4)
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, a, 4, &c.gpr[ip.ops[0].reg])
+                        cyc = c.cycles
                 elif k == FK_JCC:
                     if cond_fast(c, ip.cc):
                         nxt += ip.imm
                         if unlikely(nxt > cs.limit):
                             rc = raise_gp(c, 0)
                         else:
-                            c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                            cyc += c.cost_ev[EVC_BRANCH_TAKEN]
                 elif k == FK_MOV_RR:
                     c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
                 elif k == FK_MOV_MR:
@@ -1899,7 +1907,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                               (a & 0xFFF) <= 4092):
                         memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[1].reg], 4)
                     else:
+                        c.cycles = cyc
                         rc = wr_mem(c, ip.seg, a, 4, c.gpr[ip.ops[1].reg])
+                        cyc = c.cycles
                 elif k == FK_MOV_RI:
                     c.gpr[ip.ops[0].reg] = ip.imm
                 elif k == FK_LEA:
@@ -1913,12 +1923,14 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         memcpy(&b, hp, 4)
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
+                        cyc = c.cycles
                     if rc == RC_OK:
                         set_cc(c, CC_SUB, 4, a, b, a - b)
-                        if k == FK_CMP_RM_JCC and fuse_room(c, e, r, rb, nxt):
+                        if k == FK_CMP_RM_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                             t = cond_sub32(ip.cc & 15, a, b, a - b)
-                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                             r += 1
                 elif k == FK_CMP_MR or k == FK_CMP_MR_JCC:
                     b = c.gpr[ip.ops[1].reg]
@@ -1927,12 +1939,14 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         memcpy(&a, hp, 4)
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 4, &a)
+                        cyc = c.cycles
                     if rc == RC_OK:
                         set_cc(c, CC_SUB, 4, a, b, a - b)
-                        if k == FK_CMP_MR_JCC and fuse_room(c, e, r, rb, nxt):
+                        if k == FK_CMP_MR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                             t = cond_sub32(ip.cc & 15, a, b, a - b)
-                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                             r += 1
                 elif k == FK_CMP_MI32 or k == FK_CMP_MI32_JCC:
                     b = ip.imm
@@ -1941,12 +1955,14 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         memcpy(&a, hp, 4)
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 4, &a)
+                        cyc = c.cycles
                     if rc == RC_OK:
                         set_cc(c, CC_SUB, 4, a, b, a - b)
-                        if k == FK_CMP_MI32_JCC and fuse_room(c, e, r, rb, nxt):
+                        if k == FK_CMP_MI32_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                             t = cond_sub32(ip.cc & 15, a, b, a - b)
-                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                             r += 1
                 elif k == FK_CMP_MI8 or k == FK_CMP_MI8_JCC:
                     b = ip.imm
@@ -1955,12 +1971,14 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         a = hp[0]
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 1, &a)
+                        cyc = c.cycles
                     if rc == RC_OK:
                         set_cc(c, CC_SUB, 1, a, b, a - b)
-                        if k == FK_CMP_MI8_JCC and fuse_room(c, e, r, rb, nxt):
+                        if k == FK_CMP_MI8_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                             t = cond_fast(c, ip.cc & 15)
-                            nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                            nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                             r += 1
                 elif k == FK_MOV_RM8:
                     b2 = ea32(c.gpr, ip)
@@ -1968,7 +1986,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         a = hp[0]
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 1, &a)
+                        cyc = c.cycles
                     if rc == RC_OK:
                         set8(c.gpr, ip.ops[0].reg, a)
                 elif k == FK_MOV_MR8:
@@ -1978,28 +1998,36 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         hp[0] = <uint8_t>a
                     else:
+                        c.cycles = cyc
                         rc = wr_mem(c, ip.seg, b2, 1, a)
+                        cyc = c.cycles
                 elif k == FK_MOV_MI32:
                     b2 = ea32(c.gpr, ip)
                     hp = host_wr(c, ip.seg, b2, 4)
                     if hp != NULL:
                         memcpy(hp, &ip.imm, 4)
                     else:
+                        c.cycles = cyc
                         rc = wr_mem(c, ip.seg, b2, 4, ip.imm)
+                        cyc = c.cycles
                 elif k == FK_MOV_MI8:
                     b2 = ea32(c.gpr, ip)
                     hp = host_wr(c, ip.seg, b2, 1)
                     if hp != NULL:
                         hp[0] = <uint8_t>ip.imm
                     else:
+                        c.cycles = cyc
                         rc = wr_mem(c, ip.seg, b2, 1, ip.imm)
+                        cyc = c.cycles
                 elif k == FK_MOVZX_M8:
                     b2 = ea32(c.gpr, ip)
                     hp = host_rd(c, ip.seg, b2, 1)
                     if hp != NULL:
                         c.gpr[ip.ops[0].reg] = hp[0]
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 1, &c.gpr[ip.ops[0].reg])
+                        cyc = c.cycles
                 elif k == FK_CMOV_RR:
                     if cond_fast(c, ip.cc):
                         c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
@@ -2027,7 +2055,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         memcpy(&b, hp, 4)
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
+                        cyc = c.cycles
                     if rc == RC_OK:
                         c.gpr[ip.ops[0].reg] = a + b
                         set_cc(c, CC_ADD, 4, a, b, a + b)
@@ -2035,10 +2065,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     # retire the whole run if no instruction boundary inside it
                     # would have stopped the loop (budget, attention threshold)
                     b = ip.imm2 - 1
-                    if r + 1 + b <= rb and c.cycles + <uint64_t>b * e.cycles < c.attn:
+                    if r + 1 + b <= rb and cyc + <uint64_t>b * e.cycles < c.attn:
                         nxt = eip + ip.imm
                         r += b
-                        c.cycles += <uint64_t>b * e.cycles
+                        cyc += <uint64_t>b * e.cycles
                 elif (k == FK_SUB_RM or k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM):
                     a = c.gpr[ip.ops[0].reg]
                     b2 = ea32(c.gpr, ip)
@@ -2046,7 +2076,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if hp != NULL:
                         memcpy(&b, hp, 4)
                     else:
+                        c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
+                        cyc = c.cycles
                     if rc == RC_OK:
                         if k == FK_SUB_RM:
                             c.gpr[ip.ops[0].reg] = a - b
@@ -2105,7 +2137,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(hp, &d, 4)
                     else:
                         c.eip_next = nxt
+                        c.cycles = cyc
                         rc = (<op_fn>e.fn)(c, ip)
+                        cyc = c.cycles
                 elif k == FK_MOVSX_M8 or k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                     b2 = ea32(c.gpr, ip)
                     if k == FK_MOVSX_M8:
@@ -2113,7 +2147,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         if hp != NULL:
                             a = hp[0]
                         else:
+                            c.cycles = cyc
                             rc = rd_mem(c, ip.seg, b2, 1, &a)
+                            cyc = c.cycles
                         if rc == RC_OK:
                             c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int8_t>a
                     else:
@@ -2121,7 +2157,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         if hp != NULL:
                             a = hp[0] | (<uint32_t>hp[1] << 8)
                         else:
+                            c.cycles = cyc
                             rc = rd_mem(c, ip.seg, b2, 2, &a)
+                            cyc = c.cycles
                         if rc == RC_OK:
                             if k == FK_MOVSX_M16:
                                 c.gpr[ip.ops[0].reg] = <uint32_t><int32_t><int16_t>a
@@ -2136,7 +2174,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         if hp != NULL:
                             memcpy(&b, hp, 4)
                         else:
+                            c.cycles = cyc
                             rc = rd_mem(c, ip.seg, b2, 4, &b)
+                            cyc = c.cycles
                     if rc == RC_OK:
                         a = c.gpr[4] - 4
                         hp = host_wr(c, SEG_SS, a, 4)
@@ -2145,7 +2185,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             c.gpr[4] = a
                         else:
                             c.eip_next = nxt
+                            c.cycles = cyc
                             rc = op_push(c, ip)
+                            cyc = c.cycles
                 elif k == FK_LEAVE:
                     a = c.gpr[5]
                     hp = host_rd(c, SEG_SS, a, 4)
@@ -2155,7 +2197,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         c.gpr[5] = b
                     else:
                         c.eip_next = nxt
+                        c.cycles = cyc
                         rc = op_leave(c, ip)
+                        cyc = c.cycles
                 elif k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M:
                     if k == FK_JMP_R or k == FK_CALL_R:
                         b = c.gpr[ip.ops[0].reg]
@@ -2165,13 +2209,15 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         if hp != NULL:
                             memcpy(&b, hp, 4)
                         else:
+                            c.cycles = cyc
                             rc = rd_mem(c, ip.seg, b2, 4, &b)
+                            cyc = c.cycles
                     if rc == RC_OK and unlikely(b > cs.limit):
                         rc = raise_gp(c, 0)
                     elif rc == RC_OK:
                         if k == FK_JMP_R or k == FK_JMP_M:
                             nxt = b
-                            c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                            cyc += c.cost_ev[EVC_BRANCH_TAKEN]
                         else:
                             a = c.gpr[4] - 4
                             hp = host_wr(c, SEG_SS, a, 4)
@@ -2179,10 +2225,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                                 memcpy(hp, &nxt, 4)
                                 c.gpr[4] = a
                                 nxt = b
-                                c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                                cyc += c.cost_ev[EVC_BRANCH_TAKEN]
                             else:
                                 c.eip_next = nxt
+                                c.cycles = cyc
                                 rc = op_call(c, ip)
+                                cyc = c.cycles
                                 nxt = c.eip_next
                 elif k == FK_PUSH_R:
                     a = c.gpr[4] - 4
@@ -2193,7 +2241,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         c.gpr[4] = a
                     else:
                         c.eip_next = nxt
+                        c.cycles = cyc
                         rc = op_push_r32(c, ip)
+                        cyc = c.cycles
                 elif k == FK_POP_R:
                     a = c.gpr[4]
                     te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
@@ -2204,7 +2254,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         c.gpr[ip.ops[0].reg] = b        # pop esp: the popped value wins
                     else:
                         c.eip_next = nxt
+                        c.cycles = cyc
                         rc = op_pop_r32(c, ip)
+                        cyc = c.cycles
                 elif k == FK_CALL:
                     a = c.gpr[4] - 4
                     te = &c.m.tlb[c.user][(a >> 12) & (KW_TLB_SIZE - 1)]
@@ -2215,10 +2267,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(te.host + (a & 0xFFF), &nxt, 4)
                         c.gpr[4] = a
                         nxt += ip.imm
-                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                        cyc += c.cost_ev[EVC_BRANCH_TAKEN]
                     else:
                         c.eip_next = nxt
+                        c.cycles = cyc
                         rc = op_call(c, ip)
+                        cyc = c.cycles
                         nxt = c.eip_next
                 elif k == FK_RET:
                     a = c.gpr[4]
@@ -2231,17 +2285,19 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         else:
                             nxt = b
                             c.gpr[4] = a + 4
-                            c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                            cyc += c.cost_ev[EVC_BRANCH_TAKEN]
                     else:
                         c.eip_next = nxt
+                        c.cycles = cyc
                         rc = op_ret(c, ip)
+                        cyc = c.cycles
                         nxt = c.eip_next
                 elif k == FK_JMP:
                     nxt += ip.imm
                     if unlikely(nxt > cs.limit):
                         rc = raise_gp(c, 0)
                     else:
-                        c.cycles += c.cost_ev[EVC_BRANCH_TAKEN]
+                        cyc += c.cost_ev[EVC_BRANCH_TAKEN]
                 elif k == FK_ADD_RR:
                     a = c.gpr[ip.ops[0].reg]
                     b = c.gpr[ip.ops[1].reg]
@@ -2290,31 +2346,31 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     a = c.gpr[ip.ops[0].reg]
                     b = c.gpr[ip.ops[1].reg]
                     set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_RR_JCC and fuse_room(c, e, r, rb, nxt):
+                    if k == FK_CMP_RR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                         t = cond_sub32(ip.cc & 15, a, b, a - b)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
                 elif k == FK_CMP_RI or k == FK_CMP_RI_JCC:
                     a = c.gpr[ip.ops[0].reg]
                     b = ip.imm
                     set_cc(c, CC_SUB, 4, a, b, a - b)
-                    if k == FK_CMP_RI_JCC and fuse_room(c, e, r, rb, nxt):
+                    if k == FK_CMP_RI_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                         t = cond_sub32(ip.cc & 15, a, b, a - b)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
                 elif k == FK_TEST_RR or k == FK_TEST_RR_JCC:
                     a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                    if k == FK_TEST_RR_JCC and fuse_room(c, e, r, rb, nxt):
+                    if k == FK_TEST_RR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                         t = cond_logic32(ip.cc & 15, a)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
                 elif k == FK_TEST_RI or k == FK_TEST_RI_JCC:
                     a = c.gpr[ip.ops[0].reg] & ip.imm
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                    if k == FK_TEST_RI_JCC and fuse_room(c, e, r, rb, nxt):
+                    if k == FK_TEST_RI_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                         t = cond_logic32(ip.cc & 15, a)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
                 elif k == FK_INC_R or k == FK_INC_R_JCC:
                     a = c.gpr[ip.ops[0].reg]
@@ -2332,9 +2388,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     c.cc_dst = a
                     c.cc_src = 1
                     c.cc_res = a + 1
-                    if k == FK_INC_R_JCC and fuse_room(c, e, r, rb, nxt):
+                    if k == FK_INC_R_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                         t = cond_incdec32(c, ip.cc & 15)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
                 elif k == FK_DEC_R or k == FK_DEC_R_JCC:
                     a = c.gpr[ip.ops[0].reg]
@@ -2352,9 +2408,9 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     c.cc_dst = a
                     c.cc_src = 1
                     c.cc_res = a - 1
-                    if k == FK_DEC_R_JCC and fuse_room(c, e, r, rb, nxt):
+                    if k == FK_DEC_R_JCC and fuse_room(cyc, c, e, r, rb, nxt):
                         t = cond_incdec32(c, ip.cc & 15)
-                        nxt = fuse_jcc(c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
                 if likely(rc == RC_OK):
                     # next entry without a TLB/dcache index computation when
@@ -2366,13 +2422,14 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
                     eip = nxt
                     c.eip = eip
-                    c.cycles += e.cycles
+                    cyc += e.cycles
+                    c.cycles = cyc
                     r += 1
                     # stay in this inner loop while the chain continues: the next
                     # entry is a decoded inline form of the same page and neither
                     # the attention threshold nor the budget stops here (else the
                     # outer loop's checks run first, exactly as before)
-                    if seq and e2.fast != FK_NONE and c.cycles < c.attn and r < rb:
+                    if seq and e2.fast != FK_NONE and cyc < c.attn and r < rb:
                         e = e2
                         k = e.fast
                         seq = 0
@@ -2381,6 +2438,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                 c.io_ready = 0
                 nf += 1
                 rb -= 1
+                c.cycles = cyc
                 rc = handle_fault(c)
                 eip = c.eip
                 if rc:
