@@ -164,3 +164,27 @@ def test_kwhook_costs_a_user_getpid_its_stub(capfd):
     (n, a), (_, b), (_, c) = runs
     assert b - a == n * _stub_user_cycles(), runs
     assert c == a, runs
+
+
+def _between(lines, first, last, tag):
+    """Lines with tag between the first line starting with `first` and `last`."""
+    i = next(n for n, l in enumerate(lines) if l.startswith(first))
+    j = next(n for n, l in enumerate(lines) if l.startswith(last))
+    return [l for l in lines[i:j] if l.startswith(tag)]
+
+
+def test_starvation_without_the_hook_and_loading_it_ends_it(capfd):
+    """Kernelware A spins (no system call inside a round) while user process
+    B prints in a loop.  Without kwhook, once A has the CPU it keeps it until
+    it exits: no B line between A's first line and its last.  `modload
+    kwhook` at run time, the same pair again: B's lines fall between A's."""
+    pair = "kwrun spin 3 A 6000000 & spin 30 B 1000000; wait"
+    rc, out, err = sh(capfd, f"modload kernelware && {pair} && echo == && "
+                             f"modload kwhook && {pair}")
+    assert rc == 0, err
+    before, after = (part.splitlines() for part in out.split("==\n"))
+    for lines in (before, after):
+        assert sum(l.startswith("spin A round") for l in lines) == 3, out
+        assert sum(l.startswith("spin B round") for l in lines) == 30, out
+    assert _between(before, "spin A round 1/3", "spin A done", "spin B") == [], out
+    assert _between(after, "spin A round 1/3", "spin A done", "spin B") != [], out
