@@ -10,7 +10,8 @@
 # in the register's sign/exponent; EMMS empties the tags).
 
 from kw86.x87 cimport (Fpu, F80, fpu_exec, fpu_mem_info, fpu_is_nowait, fpu_init,
-                       fpu_mmx_prep, fpu_store_env, fpu_load_env, FX_MEM_OUT, FX_EFLAGS,
+                       fpu_mmx_prep, fpu_store_env, fpu_load_env, fpu_fxsave, fpu_fxrstor,
+                       FX_MEM_OUT, FX_EFLAGS,
                        FX_AX, FX_UD, FX_CTRL, FM_LOAD, FM_STORE, SW_ES)
 
 cdef inline int fpu_pending(Cpu* c) noexcept nogil:
@@ -19,6 +20,34 @@ cdef inline int fpu_pending(Cpu* c) noexcept nogil:
     NE = 0 a PC would signal FERR# to IRQ 13, not modelled: #MF as well)."""
     return (c.fpu.sw & SW_ES) != 0
 
+cdef int fpu_fxsave_rstor(Cpu* c, const Insn* i) noexcept nogil:
+    """FXSAVE / FXRSTOR m512 (0F AE /0 /1; SDM Vol. 2): #UD with CR0.EM, #NM
+    with CR0.TS, #GP(0) unless 16-byte aligned; no pending-#MF check, and
+    FXSAVE leaves the state as it is (unlike FNSAVE)."""
+    cdef uint8_t buf[512]
+    cdef uint32_t off = ea(c, i)
+    cdef int rc
+    if c.cr0 & 0x4:
+        return raise_exc(c, X_UD)
+    if c.cr0 & 0x8:
+        return raise_exc(c, X_NM)
+    if (c.seg[i.seg].base + off) & 15:
+        return raise_gp(c, 0)
+    if ((i.modrm >> 3) & 7) == 0:
+        rc = check_wr(c, i.seg, off, 512)
+        if rc:
+            return rc
+        fpu_fxsave(&c.fpu, buf)
+        rc = wr_mem_buf(c, i.seg, off, 24, buf)
+        if rc == 0:
+            rc = wr_mem_buf(c, i.seg, off + 32, 128, buf + 32)
+        return rc
+    rc = rd_mem_buf(c, i.seg, off, 512, buf)
+    if rc:
+        return rc
+    fpu_fxrstor(&c.fpu, buf)
+    return RC_OK
+
 cdef int fpu_dispatch(Cpu* c, const Insn* i) noexcept nogil:
     cdef int esc = i.opcode & 7
     cdef int modrm = i.modrm
@@ -26,6 +55,8 @@ cdef int fpu_dispatch(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint8_t buf[112]
     cdef Fpu saved
     cdef uint32_t off = 0, ef
+    if i.map == 1:
+        return fpu_fxsave_rstor(c, i)
     if c.cr0 & 0xC:                         # EM or TS: #NM (SDM Vol. 3A Table 2-2)
         return raise_exc(c, X_NM)
     if fpu_pending(c) and not fpu_is_nowait(esc, modrm):

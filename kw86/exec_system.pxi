@@ -299,8 +299,9 @@ cdef int write_cr(Cpu* c, int n, uint32_t v) noexcept nogil:
     elif n == 3:
         c.cr3 = v & 0xFFFFF018u
     elif n == 4:
-        # supported: TSD DE PSE PGE PCE; VME/PVI/PAE/MCE and the rest reserved
-        if v & ~(<uint32_t>0x19C):
+        # supported: TSD DE PSE PGE PCE OSFXSR (CPUID FXSR; no effect without
+        # SSE); VME/PVI/PAE/MCE and the rest reserved
+        if v & ~(<uint32_t>0x39C):
             return raise_gp(c, 0)
         c.cr4 = v
     else:
@@ -690,9 +691,9 @@ cdef int op_out(Cpu* c, const Insn* i) noexcept nogil:
 cdef int op_cpuid(Cpu* c, const Insn* i) noexcept nogil:
     # A Celeron (Mendocino): family 6, model 6, stepping 5.  Features: only
     # what kw86 executes: FPU (x87, exec_fpu.pxi / x87.pyx) DE (CR4.DE,
-    # DR4/DR5 alias or #UD) PSE TSC MSR CX8 SEP PGE CMOV MMX.  No
-    # VME/PAE/APIC/MTRR, and no FXSR yet: a real model 6 reports FXSR
-    # (FXSAVE/FXRSTOR, 0F AE /0 /1), which kw86 does not execute yet.
+    # DR4/DR5 alias or #UD) PSE TSC MSR CX8 SEP PGE CMOV MMX FXSR (a real
+    # Mendocino reports EDX 0183F9FFh, FXSR included: Linux 2.4 boot logs).
+    # No VME/PAE/MCE/MTRR/MCA/PAT/PSE-36.
     cdef uint32_t leaf = c.gpr[0]
     if leaf > 2:
         leaf = 2          # P6: leaves above the maximum return the highest leaf
@@ -706,7 +707,7 @@ cdef int op_cpuid(Cpu* c, const Insn* i) noexcept nogil:
         c.gpr[3] = 0
         c.gpr[1] = 0
         c.gpr[2] = ((1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8)
-                    | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 23))
+                    | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 23) | (1 << 24))
     else:
         # cache/TLB descriptors: 01 02 03 04 TLBs, 08/0C 16K L1 I/D, 41 128K L2
         c.gpr[0] = 0x03020101

@@ -60,3 +60,5 @@ cdef int fpu_exec(Fpu* f, int esc, int modrm, uint8_t* mem, int op32, uint32_t* 
 cdef void fpu_store_env(Fpu* f, uint8_t* out, int op32) noexcept nogil
 cdef void fpu_load_env(Fpu* f, const uint8_t* p, int op32) noexcept nogil
 cdef void fpu_mmx_prep(Fpu* f) noexcept nogil
+cdef void fpu_fxsave(Fpu* f, uint8_t* o) noexcept nogil
+cdef void fpu_fxrstor(Fpu* f, const uint8_t* p) noexcept nogil

@@ -1250,6 +1250,38 @@ cdef void fpu_mmx_prep(Fpu* f) noexcept nogil:
     settop(f, 0)
     f.empty = 0
 
+cdef void fpu_fxsave(Fpu* f, uint8_t* o) noexcept nogil:
+    """FXSAVE image bytes 0-23 and 32-159 (SDM Vol. 2 FXSAVE, Table 3-?:
+    FCW FSW, abridged tag byte (bit i: physical register i not empty), FOP,
+    FIP FCS FDP FDS, ST(0)..ST(7) in 16-byte slots).  Bytes 24-31 (MXCSR and
+    its mask) and 160-511 (XMM, reserved) are not written: no SSE on this CPU."""
+    cdef int i
+    memset(o, 0, 160)
+    wr16(o, f.cw)
+    wr16(o + 2, f.sw)
+    o[4] = <uint8_t>(~f.empty)
+    wr16(o + 6, f.fop & 0x7FF)
+    wr32(o + 8, f.fip)
+    wr16(o + 12, f.fcs)
+    wr32(o + 16, f.fdp)
+    wr16(o + 20, f.fds)
+    for i in range(8):
+        wr80(o + 32 + 16 * i, f.r[(top_of(f) + i) & 7])
+
+cdef void fpu_fxrstor(Fpu* f, const uint8_t* p) noexcept nogil:
+    cdef int i
+    f.cw = (rd16(p) & 0x1F3F) | 0x0040
+    f.sw = rd16(p + 2)
+    f.empty = <uint8_t>(~p[4])
+    f.fop = rd16(p + 6) & 0x7FF
+    f.fip = rd32(p + 8)
+    f.fcs = rd16(p + 12)
+    f.fdp = rd32(p + 16)
+    f.fds = rd16(p + 20)
+    for i in range(8):
+        f.r[(top_of(f) + i) & 7] = rd80(p + 32 + 16 * i)
+    finish(f, f.sw & SW_C1)
+
 cdef F80 fconst(int k, uint16_t cw) noexcept nogil:
     """FLD1 FLDL2T FLDL2E FLDPI FLDLG2 FLDLN2 FLDZ (D9 E8..EE): the constants
     rounded from 128 bits by RC (the P6 rounds its internal constants)."""

@@ -23,7 +23,7 @@ def kw_run(state, insn, mem, cr0_extra=0):
     cpu.set_fpu(state)
     code = insn.replace(struct.pack("<I", O.MEM_ADDR), struct.pack("<I", MEM))
     cpu.write_mem(CODE, code)
-    cpu.write_mem(MEM, (mem + bytes(128))[:128])
+    cpu.write_mem(MEM, (mem + bytes(160))[:160])
     cpu.set_reg("eip", CODE)
     cpu.set_reg("eflags", 0x2)
     exc = cpu.step()
@@ -177,6 +177,53 @@ def test_environment_and_save_images_vs_host():
     assert not bad, f"{len(bad)} of {len(cases)}: {bad[:6]}"
 
 
+@native
+def test_fxsave_fxrstor_vs_host():
+    """FXSAVE (bytes 0-23 and 32-159: no MXCSR/XMM on this CPU) and FXRSTOR of
+    random images, against the host; FCS/FDS masked as above."""
+    R = random.Random(31)
+    a = struct.pack("<I", O.MEM_ADDR)
+    cases = []
+    for _ in range(300):
+        st = _image32(R)
+        img = bytearray(R.getrandbits(8) for _ in range(160))
+        img[0:2] = struct.pack("<H", 0x0040 | R.getrandbits(16) & 0x0F3F | 0x3F)
+        img[2:4] = struct.pack("<H", R.getrandbits(16) & 0x7F7F)       # no ES/B pending
+        img[24:32] = bytes(8)
+        for k in range(8):                                          # fxrstor ignores the slot tails
+            img[42 + 16 * k:48 + 16 * k] = bytes(6)
+        cases.append((st, b"\x0f\xae\x05" + a, bytes(160)))          # fxsave
+        cases.append((st, b"\x0f\xae\x0d" + a, bytes(img)))          # fxrstor
+    bad = []
+    for case, nat in zip(cases, O.run_native(cases, memsize=160)):
+        cpu, exc = kw_run(*case)
+        assert exc is None and nat[0] == 0, case[1].hex()
+        img, nimg = bytearray(cpu.get_fpu()), bytearray(nat[1])
+        img[16:18] = img[24:26] = nimg[16:18] = nimg[24:26] = bytes(2)
+        mem, nmem = bytearray(cpu.read_mem(MEM, 160)), bytearray(nat[2])
+        mem[12:14] = mem[20:22] = nmem[12:14] = nmem[20:22] = bytes(2)
+        mem[24:32] = nmem[24:32] = bytes(8)                          # MXCSR: SSE hosts only
+        if img != nimg or mem != nmem:
+            bad.append((case[1].hex(), [k for k in range(108) if img[k] != nimg[k]][:8],
+                        [k for k in range(160) if mem[k] != nmem[k]][:8]))
+    assert not bad, f"{len(bad)} of {len(cases)}: {bad[:6]}"
+
+
+def test_fxsave_alignment_em_ts_and_cpuid_cr4():
+    cpu = cpu_with("0fae0508300000")                  # fxsave [0x3008]: misaligned
+    assert cpu.step().vector == 13
+    for cr0, vec in ((PE_ET_NE | 4, 6), (PE_ET_NE | 8, 7)):
+        cpu = cpu_with("0fae0500300000", cr0=cr0)
+        assert cpu.step().vector == vec
+    cpu = cpu_with("0fa2", eax=1)
+    assert cpu.step() is None and cpu.get_reg("edx") & (1 << 24)   # FXSR
+    c0 = FlatCPU(cpl=0, x87=True)
+    c0.write_mem(CODE, bytes.fromhex("0f22e0"))       # mov cr4, eax (OSFXSR)
+    c0.set_reg("eip", CODE)
+    c0.set_reg("eax", 0x200)
+    assert c0.step() is None and c0.get_reg("cr4") == 0x200
+
+
 # ---------------------------------------------------------------------------
 # CR0, #NM, #MF, WAIT, pointers, CPUID
 
@@ -294,4 +341,4 @@ def test_cpuid_reports_fpu_and_mmx():
     cpu = cpu_with("0fa2", eax=1)
     assert cpu.step() is None
     edx = cpu.get_reg("edx")
-    assert edx & 1 and edx & (1 << 23) and not edx & (1 << 24)      # FPU, MMX; no FXSR (yet)
+    assert edx & 1 and edx & (1 << 23) and edx & (1 << 24)          # FPU, MMX, FXSR

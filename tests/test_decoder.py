@@ -215,7 +215,7 @@ def test_string_operands():
     "8ec8",      # mov cs, r/m
     "8ef0", "8cf0",   # sreg 6
     "0f20c8", "0f20e8",   # cr1, cr5
-    "0f0f", "0f38", "0f3a", "0fa6", "0fae00", "0f1000", "0fb800",
+    "0f0f", "0f38", "0f3a", "0fa6", "0fae10", "0fae38", "0faee8", "0f1000", "0fb800",
     "f30fb800", "0f05", "0f07", "0f0e", "0f7800", "0fd400", "0f0d00",
     "660f6f00", "f20f6f00", "f30f7f00",          # MMX with an SSE prefix
     "0f7100", "0f71c0",   # psrlw mem form / group hole

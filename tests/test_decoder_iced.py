@@ -24,7 +24,8 @@ P6_INTEGER = {I.CpuidFeature.INTEL8086, I.CpuidFeature.INTEL186, I.CpuidFeature.
               I.CpuidFeature.SEP, I.CpuidFeature.RDPMC, I.CpuidFeature.MULTIBYTENOP,
               # RSM: System Management Mode exists on every P6 (SDM Vol. 3 ch. 32)
               I.CpuidFeature.SMM}
-P6_X87 = {I.CpuidFeature.FPU, I.CpuidFeature.FPU287, I.CpuidFeature.FPU387}
+# FXSR: FXSAVE/FXRSTOR (a Celeron model 6 reports CPUID FXSR, kw86/exec_system.pxi)
+P6_X87 = {I.CpuidFeature.FPU, I.CpuidFeature.FPU287, I.CpuidFeature.FPU387, I.CpuidFeature.FXSR}
 P6_MMX = {I.CpuidFeature.MMX}
 P6 = P6_INTEGER | P6_X87 | P6_MMX
 
@@ -129,7 +130,10 @@ def kw86_view(data, bits):
         elif o.kind == "imm":
             ops.append(("imm", o.size, o.value))
         else:
-            ops.append(("mem", o.size, o.segment, o.base, o.index, o.scale,
+            # FXSAVE/FXRSTOR's m512byte: Operand.size (8 bits, in bytes) cannot say
+            # 512, so kw86 marks it sizeless ("M0"); the mnemonic implies the size
+            size = 4096 if ins.mnemonic in ("fxsave", "fxrstor") and o.size == 0 else o.size
+            ops.append(("mem", size, o.segment, o.base, o.index, o.scale,
                         o.displacement & amask))
     return ("ok", ins.length, ins.mnemonic, tuple(ops))
 

@@ -55,15 +55,15 @@ def image(cw, sw, tw, regs):
 
 def run_native(cases, memsize=16):
     """cases: [(state108, insn_bytes, mem)] -> [(status, state108, mem[:memsize], eflags)].
-    Memory operands in insn must be encoded as [disp32] = MEM_ADDR (128 bytes there)."""
+    Memory operands in insn must be encoded as [disp32] = MEM_ADDR (160 bytes there)."""
     recs = []
     for st, insn, mem in cases:
-        rec = st + (mem + bytes(128))[:128] + bytes([len(insn)]) + (insn + bytes(15))[:15]
-        recs.append(rec + bytes(256 - len(rec)))
+        rec = st + (mem + bytes(160))[:160] + bytes([len(insn)]) + (insn + bytes(15))[:15]
+        recs.append(rec + bytes(320 - len(rec)))
     out = subprocess.run([harness_path()], input=b"".join(recs), capture_output=True,
                          timeout=600).stdout
     res = []
     for k in range(len(cases)):
-        o = out[244 * k:244 * (k + 1)]
-        res.append((o[0], o[4:112], o[112:112 + memsize], struct.unpack("<I", o[240:244])[0]))
+        o = out[276 * k:276 * (k + 1)]
+        res.append((o[0], o[4:112], o[112:112 + memsize], struct.unpack("<I", o[272:276])[0]))
     return res

@@ -627,6 +627,12 @@ def _mmx(mn, ops, cls="mmx"):
     return row(mn, ops, mmx=True, cls=cls)
 
 
+def _np(r):
+    """A 66/F2/F3 prefix makes the row #UD (the SDM's "NP" encodings)."""
+    r.attrs |= ATTR_NO_SIMD_PFX
+    return r
+
+
 TWO_BYTE = {
     0x00: Group("grp6", [
         row("sldt", "Evw", cls="sysreg"), row("str", "Evw", cls="sysreg"),
@@ -695,6 +701,12 @@ TWO_BYTE = {
     0xAB: row("bts", "Ev,Gv", lock=True, flags=BITTEST, cls="bit"),
     0xAC: row("shrd", "Ev,Gv,Ib", flags=SHXD, cls="shxd"),
     0xAD: row("shrd", "Ev,Gv,CL", flags=SHXD, cls="shxd"),
+    # FXSAVE/FXRSTOR (0F AE /0 /1): a Celeron model 6 reports CPUID FXSR (SDM Vol. 2
+    # FXSAVE: "NP 0F AE /0", a 66/F2/F3 prefix is #UD as for the MMX rows); the other
+    # grp15 forms are SSE/SSE2: #UD.
+    0xAE: Group("grp15", [_np(_x87("fxsave", "M0", cls="x87_env")),
+                          _np(_x87("fxrstor", "M0", cls="x87_env")),
+                          UD, UD, UD, UD, UD, UD], reg=[UD] * 8),
     0xAF: row("imul", "Gv,Ev", flags=MUL, cls="mul"),
     0xB0: row("cmpxchg", "Eb,Gb", lock=True, flags=ARITH, cls="cmpxchg"),
     0xB1: row("cmpxchg", "Ev,Gv", lock=True, flags=ARITH, cls="cmpxchg"),
