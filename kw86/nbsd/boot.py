@@ -17,6 +17,15 @@ preset.  IDT: 0-31 interrupt gates (DPL 3 for #BP and #OF), 0x20-0x2f the
 IRQ stubs, 0x80 a DPL-3 trap gate (1.5's choice), the rest stray stubs.
 The TSS's I/O bitmap base lies beyond its limit, so only CPL 0 can make
 the `out` hypercall.
+
+The double fault (issue 8 section 5): IDT[8] is a task gate to a second
+TSS (locore's kw86_dftss, GDT slot 18 = NetBSD/i386's GTRAPTSS_SEL) whose
+task runs locore's Xdblfault on its own stack (kw86_dfstack) with the boot
+page directory (the kernel part every address space shares); the main TSS
+is marked busy as `ltr` leaves it, its LDT field is KLDT and its CR3 field
+is set to the interrupted process's page directory by trap.dblfault before
+the iret back.  Both TSSs and the GDT lie on kernel-writable pages (the
+switch writes the TSS's dynamic fields and the busy bits).
 """
 import struct
 
@@ -25,7 +34,7 @@ from kw86.nbsd.build_locore import load as load_locore
 from kw86.nbsd.errors import BadFrame
 from kw86.nbsd.frame import FIELDS as TF_FIELDS, TF_SHORT_SIZE, TF_SIZE, TrapFrame
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL,  # noqa: F401
-                              HC_TRAP, HCALL_PORT, T_KW86_GATE)
+                              HC_TRAP, HCALL_PORT, T_KW86_GATE, DFTSS_SEL)
 
 GDT_PHYS = 0x1000
 LDT_PHYS = GDT_PHYS + abi.NGDT * 8
@@ -34,6 +43,12 @@ PDIR_PHYS = 0x4000
 KPT_PHYS = 0x5000
 GTSS_SEL = 7                       # kw86's TSS slot (unused by NetBSD 10's list)
 TSS_SEL = GTSS_SEL << 3            # 0x38
+assert DFTSS_SEL == abi.GTRAPTSS_SEL << 3     # the #DF task's TSS (NetBSD's GTRAPTSS_SEL)
+# 32-bit TSS fields (SDM Vol. 3A Figure 7-2)
+TSS_LINK, TSS_CR3, TSS_EIP, TSS_EFLAGS, TSS_EAX, TSS_ESP = 0x00, 0x1C, 0x20, 0x24, 0x28, 0x38
+TSS_ES, TSS_CS, TSS_SS, TSS_DS, TSS_FS, TSS_GS, TSS_LDT = 0x48, 0x4C, 0x50, 0x54, 0x58, 0x5C, 0x60
+TSS_REGS = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")      # at TSS_EAX
+TSS_SREGS = ("es", "cs", "ss", "ds", "fs", "gs")                          # at TSS_ES
 PG_V, PG_RW, PG_U = 0x1, 0x2, 0x4
 CR0_PE, CR0_WP, CR0_PG, CR0_EM, CR0_NE = 0x1, 0x10000, 0x80000000, 0x4, 0x20
 KSTACK_PAGES = 2
@@ -135,7 +150,11 @@ class Boot:
         put(abi.GLDT_SEL, seg_desc(self.kva(LDT_PHYS), abi.NLDT * 8 - 1, 0x82, big=False,
                                    gran=False))
         put(abi.GCPU_SEL, seg_desc(0, 0xfffff, 0x93))
-        put(GTSS_SEL, seg_desc(self.lc["kw86_tss"], 103, 0x89, big=False, gran=False))
+        # the main TSS busy (0x8b) as `ltr` leaves it: the #DF task's iret
+        # back to it checks the bit; the #DF TSS available (0x89)
+        put(GTSS_SEL, seg_desc(self.lc["kw86_tss"], 103, 0x8b, big=False, gran=False))
+        put(abi.GTRAPTSS_SEL, seg_desc(self.lc["kw86_dftss"], 103, 0x89, big=False,
+                                       gran=False))
         put(abi.GUCODEBIG_SEL, seg_desc(0, ulimit, 0xfb))
         # the TLS segments span 4 GiB (x86 cpu_lwp_setprivate / x86_set_sdbase):
         # i386 TLS lives at negative offsets from the TCB at %gs:0
@@ -169,6 +188,9 @@ class Boot:
         idt = bytearray()
         for vec in range(256):
             dpl = 3 if vec in (3, 4, abi.SYSCALL_VECTOR) else 0
+            if vec == 8:                # #DF: a task gate to the #DF TSS
+                idt += struct.pack("<II", DFTSS_SEL << 16, 0x8500)
+                continue
             idt += gate_desc(self.idt_target(vec), abi.KCODE, dpl,
                              trap=vec == abi.SYSCALL_VECTOR)
         self.m.write(IDT_PHYS, bytes(idt))
@@ -177,8 +199,40 @@ class Boot:
         tss = bytearray(104)
         struct.pack_into("<I", tss, 8, abi.KDATA)          # ss0
         struct.pack_into("<H", tss, 102, 104)              # I/O map base beyond the limit
+        struct.pack_into("<I", tss, TSS_CR3, PDIR_PHYS)    # (trap.dblfault: the process's)
+        struct.pack_into("<I", tss, TSS_LDT, abi.KLDT)     # what processes run on
         self.tss_phys = self.lc["kw86_tss"] - abi.KERNBASE
         self.m.write(self.tss_phys, bytes(tss))
+        # the #DF task: locore's Xdblfault on its own stack, kernel segments,
+        # interrupts off, the boot page directory (kernel mappings only)
+        df = bytearray(104)
+        struct.pack_into("<I", df, TSS_CR3, PDIR_PHYS)
+        struct.pack_into("<II", df, TSS_EIP, self.lc["Xdblfault"], abi.PSL_MBO)
+        struct.pack_into("<I", df, TSS_ESP, self.lc["kw86_dfstack_top"])
+        struct.pack_into("<6I", df, TSS_ES, abi.KDATA, abi.KCODE, abi.KDATA, abi.KDATA, 0, 0)
+        struct.pack_into("<H", df, 102, 104)
+        self.dftss_phys = self.lc["kw86_dftss"] - abi.KERNBASE
+        self.m.write(self.dftss_phys, bytes(df))
+
+    def tss_state(self):
+        """The interrupted task's registers the #DF task switch saved in the
+        main TSS: {eip, eflags, eax..edi, es..gs}."""
+        w = struct.unpack("<26I", self.m.read(self.tss_phys, 104))
+        st = dict(zip(TSS_REGS, w[TSS_EAX // 4:TSS_EAX // 4 + 8]))
+        st.update(zip(TSS_SREGS, (v & 0xffff for v in w[TSS_ES // 4:TSS_ES // 4 + 6])))
+        st["eip"], st["eflags"] = w[TSS_EIP // 4], w[TSS_EFLAGS // 4]
+        return st
+
+    def set_tss_state(self, **regs):
+        """Change what the #DF task's iret loads into the interrupted task."""
+        for n, v in regs.items():
+            if n in TSS_REGS:
+                off = TSS_EAX + 4 * TSS_REGS.index(n)
+            elif n in TSS_SREGS:
+                off = TSS_ES + 4 * TSS_SREGS.index(n)
+            else:
+                off = dict(eip=TSS_EIP, eflags=TSS_EFLAGS, cr3=TSS_CR3)[n]
+            self.m.write_u32(self.tss_phys + off, v & 0xffffffff)
 
     def set_esp0(self, esp0):
         self.m.write_u32(self.tss_phys + 4, esp0)
@@ -237,6 +291,9 @@ class Boot:
         self.m.set_cr(4, 0)
         self.m.set_reg("dr7", 0)
         self._load_cpu()
+        # (a kernelware that died inside the #DF task left NT set: the next
+        # iret must not be a task return)
+        self.m.set_reg("eflags", self.m.get_reg("eflags") & ~abi.PSL_NT)
 
     # -- address spaces ----------------------------------------------------------
     def new_pdir(self):

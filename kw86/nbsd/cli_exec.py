@@ -292,7 +292,9 @@ def run(args):
         print(f"kw86: {m.instructions} instructions, {m.cycles} cycles "
               f"({guest} executed, {table} kernel-cost table, {disk} disk, {idle} idle), "
               f"syscalls: {k.stats['syscalls_trap']} trap / {k.stats['syscalls_gate']} call, "
-              f"{k.stats['page_faults']} page faults, "
+              f"{k.stats['page_faults']} page faults"
+              + (f" ({k.stats['double_faults']} through the #DF task)"
+                 if k.stats['double_faults'] else "") + ", "
               + (f"mode switches: {k.stats['switches_to_kernel']} to kernel / "
                  f"{k.stats['switches_to_user']} to user, "
                  if k.stats['switches_to_kernel'] or k.stats['switches_to_user'] else "")

@@ -78,3 +78,11 @@ TSS_ESP0 = 4                # offset of esp0 in the i386 TSS
 # -- the address-space split (NetBSD/i386 vmparam.h)
 KERNBASE = 0xc0000000
 USRSTACK = 0xbfc00000
+
+# -- the double-fault task (issue 8 section 5; boot.py, trap.dblfault): IDT[8]
+# is a task gate to the #DF TSS (GDT slot GTRAPTSS_SEL, NetBSD/i386's own),
+# whose stub makes hypercall HC_DBLFAULT; a #DF the kernel cannot resolve
+# resumes the interrupted task at Xdfsig, which makes HC_DFSIG
+HC_DBLFAULT = 16
+HC_DFSIG = 17
+DFTSS_SEL = 0x90            # GTRAPTSS_SEL (18) << 3

@@ -29,7 +29,7 @@ from kw86.nbsd.errors import (BadFrame, Errno, Exit, Fault, KernelPanic,  # noqa
 from kw86.nbsd.file import DevFile
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, HC_TRAP,
                               HCALL_PORT, KW86_FAST)  # noqa: F401
-from kw86.nbsd.kernelware import STACK_RESIDENT, Kernelware
+from kw86.nbsd.kernelware import Kernelware
 from kw86.nbsd.module import Modules
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
 from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
@@ -38,7 +38,7 @@ from kw86.nbsd.syscalls import TABLE
 from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
 from kw86.nbsd.vfs import Cred
-from kw86.nbsd.vm import VM, Region
+from kw86.nbsd.vm import VM
 
 PAGE = abi.PAGE_SIZE
 HOST_GRACE = 1.0                             # s a guest has to end after a host SIGTERM/SIGHUP
@@ -77,7 +77,8 @@ class Kernel(Scheduler):
         self.sys.procs = {}
         self.cur = None
         self.user = user
-        self._stats = dict(page_faults=0)
+        self._stats = dict(page_faults=0, double_faults=0)
+        self._df_pending = None         # a #DF trap.dblfault left for trap.dfsig
         self.ncalls = [0, 0]            # system calls by path: [trap, gate]
         self.n_switch_kernel = self.n_switch_user = 0   # 510/511 (kernelware.py)
         self.frame_refs = {}            # copy-on-write: frame -> extra references
@@ -235,13 +236,14 @@ class Kernel(Scheduler):
         st = build_stack(abi.USRSTACK, argv, envp, aux, execname=path,
                          sigcode=SIGCODE if old else b"")
         vm = VM(self)
-        vm.prefault = kernelware
         vm.load_elf(img)
-        stack_lo = abi.USRSTACK - abi.DFLSSIZ
-        pre = 64 * 1024 if not kernelware else STACK_RESIDENT
-        vm.add_region(stack_lo, abi.USRSTACK, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "stack") \
-            if not kernelware else vm.regions.append(
-                Region(stack_lo, abi.USRSTACK, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "stack"))
+        # the stack: demand-paged in both modes (a kernelware's own faults
+        # on it go through the #DF task, trap.dblfault), RLIMIT_STACK of it
+        # accessible
+        vm.add_region(abi.USRSTACK - abi.MAXSSIZ, abi.USRSTACK,
+                      abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "stack")
+        vm.set_stack_limit(p.rlimits[abi.NBSD_RLIMIT_STACK][0])
+        pre = 64 * 1024
         for va in range(abi.USRSTACK - pre, abi.USRSTACK, PAGE):
             vm.map(va, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE)
         if p.vm is not None:
@@ -412,10 +414,8 @@ class Kernel(Scheduler):
         if len(self.sys.procs) >= MAXPROC:
             raise Errno(abi.EAGAIN)
         # fork1: no memory for the child's kernel stack, page directory and
-        # tables (and, for a copying fork, its pages) -> EAGAIN, as uvm_fork
-        # failing does; never a host MemoryError
-        need = 8 + len(p.vm.ptables if p.vm is not None else ()) + \
-            (len(p.vm.pages) if p.vm is not None and p.vm.prefault else 0)
+        # tables -> EAGAIN, as uvm_fork failing does; never a host MemoryError
+        need = 8 + len(p.vm.ptables if p.vm is not None else ())
         if self.boot.frames.nfree() < need:
             raise Errno(abi.EAGAIN)
         pid = self.next_pid

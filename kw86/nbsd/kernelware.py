@@ -50,10 +50,10 @@ already in succeeds and changes nothing.  They rewrite the call's frame
   normal process start).
 - eflags: the user's arithmetic flags (PSL_USER), IF on, IOPL 0, CF clear.
 
-The address space follows the mode: in kernel mode a kernelware takes no
-fault on its own stack (no stack switch at CPL 0: the CPU could not push the
-fault frame), so 510 makes every page of the process resident and private
-(VM.make_resident) and turns demand paging off; 511 turns it back on.
+The address space does not change with the mode: demand paging and
+copy-on-write in both (a fault at CPL 0 whose frame cannot be pushed on
+the process's own stack is a double fault, resolved by the #DF task:
+trap.dblfault).
 p.kw_switches counts the switches and Kernel.stats has switches_to_kernel /
 switches_to_user.
 
@@ -69,7 +69,6 @@ from kw86.nbsd.kconst import T_KW86_GATE
 _SANE = ~abi.PSL_C & abi.PSL_USER
 # the selectors of a process at CPL 0
 SEGMENTS = dict(cs=abi.KCODE, ss=abi.KDATA, ds=abi.KDATA, es=abi.KDATA, fs=abi.UFS, gs=abi.UGS)
-STACK_RESIDENT = 256 * 1024         # the stack a kernelware exec backs up front
 
 
 class Kernelware(Emul):
@@ -137,17 +136,12 @@ class Kernelware(Emul):
             return 0
         self.permit(p)
         uesp = tf.esp
-        p.vm.make_resident(uesp)                # MemoryError: ENOMEM, nothing changed
         from kw86.nbsd.signals import _resume_at
         eip = tf.eip
         eflags = (tf.eflags & _SANE) | abi.PSL_I | abi.PSL_MBO
         tf.update(eax=0, edx=0, trapno=T_KW86_GATE, err=0, eip=0, cs=abi.KCODE, ss=abi.KDATA,
                   ds=abi.KDATA, es=abi.KDATA, eflags=abi.PSL_I | abi.PSL_MBO)
-        try:
-            _resume_at(p, tf, eip, uesp, eflags)    # [eflags][eip] just below uesp
-        except BaseException:
-            p.vm.prefault = False               # EFAULT: still a user process
-            raise
+        _resume_at(p, tf, eip, uesp, eflags)    # [eflags][eip] just below uesp (EFAULT)
         k.boot.write_frame(fesp, tf)
         self.join(p)
         p.kw_switches += 1
@@ -178,7 +172,6 @@ class Kernelware(Emul):
         if nfesp != fesp:
             k.m.set_reg("esp", nfesp)
             p.frame_esp = nfesp
-        p.vm.prefault = False                   # demand paging again
         self.leave(p)
         p.kw_switches += 1
         k.n_switch_user += 1

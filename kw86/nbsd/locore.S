@@ -455,6 +455,39 @@ KWHOOK 0x2f
 KWHOOK 0x80
 
 /*
+ * ---- The double-fault task (issue 8 section 5; boot.py, trap.dblfault) ----
+ *
+ * At CPL 0 the CPU switches no stack, so a kernelware whose fault frame
+ * cannot be pushed (the faulting access is its stack: a new stack page, a
+ * copy-on-write page after fork) gets a #PF while delivering the #PF: a
+ * double fault.  IDT[8] is a task gate to kw86_dftss (GDT DFTSS_SEL), as
+ * NetBSD/i386 and Kernel Mode Linux do: the CPU saves the interrupted
+ * task's state in kw86_tss (EIP = the faulting instruction, ESP before the
+ * failed push) and runs this stub on the #DF task's own stack.  Python
+ * grows the stack (CR2 = the failed push) and the iret (NT = 1) returns to
+ * the interrupted task, which re-executes the instruction; a stack that
+ * is not the process's makes Python point kw86_tss at Xdfsig on the
+ * process's kernel stack instead.  The next #DF starts after the iret.
+ */
+	.p2align 4
+	.globl	Xdblfault
+Xdblfault:
+	addl	$4, %esp		/* the error code (always 0) */
+	movl	$HC_DBLFAULT, %eax
+	movw	$HCALL_PORT, %dx
+	outl	%eax, %dx
+	iret				/* back to the interrupted task */
+	jmp	Xdblfault
+
+/* The interrupted task, when its #DF was not a stack to grow: Python
+ * delivers SIGSEGV (or kills the process) from here, on its kernel stack. */
+	.p2align 4
+	.globl	Xdfsig
+Xdfsig:
+	HYPERCALL HC_DFSIG
+/* ---- end of the double-fault task -------------------------------------- */
+
+/*
  * The idle loop: Python sends the CPU here (with an iret frame on the
  * idle stack) when no process can run; the Machine jumps its clock to
  * the next timer tick on `hlt`.
@@ -486,5 +519,17 @@ kw86_kwhook_ast:
 	.globl	kw86_kwhook_orig
 kw86_kwhook_orig:
 	.space	4 * 256
+/* ---- the double-fault task's TSS and stack (boot.py fills the TSS) ---- */
+	.p2align 7			/* 104 bytes: never across a page */
+	.globl	kw86_dftss
+kw86_dftss:
+	.space	104
+	.p2align 4
+	.globl	kw86_dfstack
+kw86_dfstack:
+	.space	1024
+	.globl	kw86_dfstack_top
+kw86_dfstack_top:
+/* ---- end of the double-fault task's data ------------------------------- */
 	.globl	kw86_locore_data_end
 kw86_locore_data_end:

@@ -63,15 +63,20 @@ def _resume_at(p, tf, eip, esp, eflags):
         tf.update(eip=eip, esp=esp, eflags=eflags)
 
 
-def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
-    """Deliver sig to its handler; False when the frame cannot take it now."""
-    tf = boot.read_frame(fesp)
+def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None):
+    """Deliver sig to its handler; False when the frame cannot take it now.
+    tf (with fesp None): the interrupted context as a short frame that lies
+    nowhere (a kernelware's double fault, trap.dfsig: its stack could not
+    take a frame); the handler's frame then goes below its esp or on the
+    alternate stack."""
+    if tf is None:
+        tf = boot.read_frame(fesp)
     short = tf.short
     handler, mask, flags, tramp = p.sigacts[sig]
     ctx = context_of(p, tf)
     # A short frame (a kernelware interrupted at CPL 0) lies on the process's
     # own stack just below the interrupted esp: the signal frame goes below it.
-    top = fesp if short else ctx["esp"]
+    top = fesp if short and fesp is not None else ctx["esp"]
     # sigaltstack: SA_ONSTACK handlers run on the alternate stack unless the
     # process is already on it
     ss_sp, ss_size, ss_flags = p.sigstk or (0, 0, abi.NBSD_SS_DISABLE)
@@ -113,7 +118,7 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
         # signal frame, so that the iret leaves esp = fp, and point the CPU
         # (parked in the hypercall on this frame) at the moved copy
         tf.update(eip=entry, eflags=eflags)
-        _move_short_frame(boot, tf, fp)
+        _move_short_frame(boot, tf, fp, p)
         return True
     if tf.trapno != T_KW86_GATE:
         # NetBSD's sendsig: the GDT user selectors
@@ -123,9 +128,15 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0):
     return True
 
 
-def _move_short_frame(boot, tf, esp):
+def _move_short_frame(boot, tf, esp, p):
+    """Write the short frame just below esp (on the process's own stack: a
+    page not there yet is backed, as for any copyout; Fault if it is not
+    the process's) and point the CPU at it."""
     nf = esp - 64
-    boot.write_frame(nf, tf)
+    if nf < abi.VM_MAXUSER_ADDRESS:
+        p.mem.copyout_nocharge(nf, tf.pack())
+    else:
+        boot.write_frame(nf, tf)
     boot.m.set_reg("esp", nf)
 
 
@@ -182,7 +193,7 @@ def sys___sigreturn14(p, scp):
             k.boot.write_frame(fesp, tf)
         else:
             tf.update(eip=regs["eip"], eflags=eflags)
-            _move_short_frame(k.boot, tf, regs["esp"])
+            _move_short_frame(k.boot, tf, regs["esp"], p)
     else:
         if regs["cs"] not in USER_CS or \
                 any(regs[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \

@@ -40,8 +40,9 @@ import struct
 
 from kw86.machine import EAX, EBX, ECX, EDX, ESI, ESP
 from kw86.nbsd import abi
-from kw86.nbsd.errors import BadFrame, Exit, Fault
+from kw86.nbsd.errors import BadFrame, Exit, Fault, KernelPanic
 from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
+from kw86.nbsd.kconst import DFTSS_SEL, HC_DBLFAULT, HC_DFSIG
 from kw86.nbsd.kconst import HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, HC_TRAP, KW86_FAST
 
 _KERNBASE = abi.KERNBASE
@@ -222,6 +223,10 @@ def make_hypercall(k):
                 trap(k, p, get_gpr(ESP))
             elif value == HC_INTR:
                 intr(k, p, get_gpr(ESP))
+            elif value == HC_DBLFAULT:
+                dblfault(k, p)                          # the #DF task (below)
+            elif value == HC_DFSIG:
+                dfsig(k, p)
             elif value != HC_STRAY and value != HC_IDLE:
                 raise BadFrame(None)                    # no such hypercall: a forged one
         except BaseException as e:
@@ -361,6 +366,12 @@ def trap(k, p, fesp):
         if ok:
             k._stats["page_faults"] += 1
             return
+    if tf.trapno == abi.T_DNA and k.m.get_reg("cr0") & _CR0_TS:
+        # CR0.TS: every task switch sets it (the #DF task's iret back too);
+        # no FPU state to switch in yet: clear it and retry (with CR0.EM the
+        # retry is #NM again, and then the signal below)
+        k.m.set_cr(0, k.m.get_reg("cr0") & ~_CR0_TS)
+        return
     if not tf.cs & 3 and not p.kernelware:
         # kernel code faulted on the process's behalf (a bad frame value
         # got past the checks)
@@ -448,3 +459,111 @@ def interrupt(p, value=None):
         ef = (ef | abi.PSL_C) if value is None else (ef & ~abi.PSL_C)
         _pwrite(p, sp, _W2.pack(ef, ret))
     _pwrite(p, fesp + 32, tf.pack()[32:TF_SHORT_SIZE])
+
+
+# ---- the double-fault task (issue 8 section 5) -----------------------------
+#
+# A kernelware runs at CPL 0 on its own (user-address) stack: the CPU
+# switches no stack for its faults, so a fault whose frame cannot be pushed
+# (the stack page is not there yet, or is copy-on-write after fork) faults
+# again and becomes a double fault.  IDT[8] is a task gate (boot.py): the
+# CPU saves the interrupted state in the main TSS and runs locore's
+# Xdblfault on the #DF task's stack, which makes HC_DBLFAULT.  Other page
+# faults of a kernelware (heap, mmap, copy-on-write data, a stack access
+# below a mapped %esp) take the normal #PF path: trap() above.
+
+_CR0_TS = 0x8
+_DF_SLACK = 64          # the failed push lies within this many bytes below the saved %esp
+
+
+def dblfault(k, p):
+    """HC_DBLFAULT (in the #DF task; the live registers are its own): CR2 is
+    the address of the failed frame push, the main TSS holds the
+    interrupted task (EIP = the faulting instruction, ESP = its stack
+    pointer).  If [CR2, ESP) is the process's own memory (its stack within
+    RLIMIT_STACK, or any writable region it set %esp into), back those pages
+    (demand paging, copy-on-write) and return: the iret re-executes the
+    instruction.  Otherwise point the main TSS at locore's Xdfsig on p's
+    kernel stack: back in the interrupted task, dfsig() sends SIGSEGV.  The
+    main TSS's CR3 field (loaded by the iret) is p's page directory."""
+    m, boot = k.m, k.boot
+    if m.get_segment("tr").selector != DFTSS_SEL:
+        raise BadFrame(None)                    # an outl of HC_DBLFAULT elsewhere
+    st = boot.tss_state()
+    cr2 = m.get_reg("cr2")
+    k._stats["double_faults"] += 1
+    vm = p.vm if p is not None else None
+    if vm is None:
+        raise KernelPanic(f"double fault at {st['eip']:#x} with no process (esp "
+                          f"{st['esp']:#x}, cr2 {cr2:#x})")
+    boot.set_tss_state(cr3=vm.pdir)
+    esp = st["esp"]
+    # a push on the interrupted (user-address) stack at CPL 0 failed
+    stack = not st["cs"] & 3 and esp <= abi.VM_MAXUSER_ADDRESS and \
+        esp - _DF_SLACK <= cr2 < esp
+    if not (p.kernelware or stack):
+        raise KernelPanic(f"double fault at {st['eip']:#x} (esp {esp:#x}, cr2 {cr2:#x})")
+    why = "stack" if stack else "broken"
+    if stack:
+        try:
+            n = _grow_stack(m, vm, cr2, esp)
+        except MemoryError:
+            n, why = None, "swap"
+        if n is not None:
+            k._stats["page_faults"] += n
+            return
+    tf = TrapFrame(short=True, trapno=abi.T_PAGEFLT, err=2, eip=st["eip"], cs=st["cs"],
+                   eflags=st["eflags"], esp=esp, ss=st["ss"],
+                   **{r: st[r] for r in ("eax", "ecx", "edx", "ebx", "ebp", "esi", "edi",
+                                         "ds", "es", "fs", "gs")})
+    k._df_pending = (p, tf, cr2, why)
+    boot.set_tss_state(eip=boot.lc["Xdfsig"], esp=p.kstack, eflags=abi.PSL_MBO,
+                       cs=abi.KCODE, ss=abi.KDATA, ds=abi.KDATA, es=abi.KDATA,
+                       fs=abi.KCPU, gs=abi.KDATA)
+
+
+def _grow_stack(m, vm, cr2, esp):
+    """Back the pages of [cr2, esp) (at most two: a frame push); the number
+    backed, or None if one of them is not the process's to write."""
+    n = 0
+    page = cr2 & ~(abi.PAGE_SIZE - 1)
+    while page < esp:
+        if m.translate(max(page, cr2), write=True, user=True) is None:
+            if not vm.fault(page, True):
+                return None
+            n += 1
+        page += abi.PAGE_SIZE
+    return n
+
+
+def dfsig(k, p):
+    """HC_DFSIG (Xdfsig, in the interrupted task on p's kernel stack, after
+    a double fault dblfault() did not resolve): SIGSEGV, as a user process
+    gets for the same access (SEGV_MAPERR outside any region, SEGV_ACCERR
+    inside one; si_addr = the failed push), to a handler if p catches it and
+    its frame fits (an alternate stack; no room is NetBSD's sigexit(SIGILL)),
+    else the default action.  A double fault that is not a failed push on
+    the process's stack (a kernelware broke the IDT, or set %esp to a
+    kernel address) first has the kernel's state repaired, as a machine
+    fault does.  No memory for the stack: UVM's "out of swap"."""
+    pend, k._df_pending = k._df_pending, None
+    if pend is None or pend[0] is not p:
+        raise BadFrame(None)                    # an outl of HC_DFSIG elsewhere
+    _, tf, cr2, why = pend
+    if why == "swap":
+        k._out_of_swap(p)
+    if why == "broken":
+        k._repair()
+    if k.verbose or k.sys.strace is not None:
+        k.sys.stderr.write(f"kw86: pid {p.pid} ({p.comm}): double fault at {tf.eip:#x} "
+                           f"(esp {tf.esp:#x}, cr2 {cr2:#x}): SIGSEGV\n")
+    sig = abi.NBSD_SIGSEGV
+    inside = cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.region_at(cr2) is not None
+    act = p.sigacts.get(sig)
+    if why == "stack" and act is not None and \
+            act[0] not in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN) and \
+            not p.sigmask & abi.sigbit(sig):
+        if k._sendsig(p, None, sig, code=SEGV_ACCERR if inside else SEGV_MAPERR, addr=cr2,
+                      trapno=abi.T_PAGEFLT, tf=tf):
+            return
+    k._kill(p, sig)

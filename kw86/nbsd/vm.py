@@ -2,12 +2,13 @@
 part of NetBSD's UVM kw86 models).
 
 Regions (text, data, heap, stack, anon, sigcode) are demand-paged: a page
-is backed on its first touch (VM.fault, from the page-fault trap or from
-the kernel's copyin/copyout); fork shares pages copy-on-write.  Memory is
-overcommitted as UVM does (check_memory refuses only a request larger than
-all free memory).  A kernelware's address space is made resident instead
-(prefault, make_resident): at CPL 0 a fault on its own stack cannot be
-delivered (no stack switch).
+is backed on its first touch (VM.fault, from the page-fault trap, from the
+#DF task for a kernelware's own stack (trap.dblfault), or from the
+kernel's copyin/copyout); fork shares pages copy-on-write.  The same for a
+user process and a kernelware.  The stack region is RLIMIT_STACK below
+USRSTACK (set_stack_limit: NetBSD reserves MAXSSIZ at exec and makes
+rlim_cur of it accessible).  Memory is overcommitted as UVM does
+(check_memory refuses only a request larger than all free memory).
 """
 from kw86.nbsd import abi
 from kw86.nbsd.boot import PG_RW, PG_U, PG_V
@@ -40,7 +41,6 @@ class VM:
         self.ptables = []
         self.regions = []
         self.brk_base = self.brk = 0
-        self.prefault = False           # kernelware: no demand paging (no stack switch)
         self.cow = set()                # pages shared copy-on-write (mapped read-only)
         self.refs = kernel.frame_refs   # frame -> references beyond the first
         self.heap = None                # the break's region (load_elf)
@@ -139,10 +139,28 @@ class VM:
     def add_region(self, start, end, prot, kind):
         r = Region(start, end, prot, kind)
         self.regions.append(r)
-        if self.prefault:
-            for va in range(start, end, PAGE):
-                self.map(va, prot)
         return r
+
+    def stack_region(self):
+        return next((r for r in self.regions if r.kind == "stack"), None)
+
+    def stack_used(self):
+        """Bytes of stack in use: from its lowest backed page to USRSTACK
+        (NetBSD's vm_ssize)."""
+        r = self.stack_region()
+        if r is None:
+            return 0
+        lo = min((va for va in self.pages if r.start <= va < r.end), default=r.end)
+        return r.end - lo
+
+    def set_stack_limit(self, size):
+        """RLIMIT_STACK's rlim_cur (page-rounded, at most MAXSSIZ): the
+        accessible part of the stack is [USRSTACK - size, USRSTACK)
+        (NetBSD's dosetrlimit: uvm_map_protect of the MAXSSIZ reservation)."""
+        size = min((size + PAGE - 1) & ~(PAGE - 1), abi.MAXSSIZ)
+        r = self.stack_region()
+        if r is not None:
+            r.start = r.end - size
 
     def fault(self, va, write):
         """Demand paging: back a page of a region; False = a real fault."""
@@ -196,9 +214,6 @@ class VM:
         self.heap.end = end
         for va in range(end, old_end, PAGE):
             self.unmap(va)
-        if self.prefault:
-            for va in range(old_end, end, PAGE):
-                self.map(va, self.heap.prot)
         self.m.flush_tlb()
         self.brk = new
 
@@ -219,11 +234,10 @@ class VM:
 
     def copy(self):
         """The child's address space (fork): pages shared copy-on-write,
-        read-only in both until one writes.  A kernelware's pages are
-        copied now: a write fault at CPL 0 on its own stack could not be
-        delivered (no stack switch), which is also why it has no demand paging."""
+        read-only in both until one writes (a kernelware's too: its write
+        fault on a shared stack page is a double fault the #DF task
+        resolves, trap.dblfault)."""
         c = VM(self.k)
-        c.prefault = self.prefault
         refs, read_u32, write_u32 = self.refs, self.m.read_u32, self.m.write_u32
         zero = self.inherit_zero
         if zero:
@@ -231,18 +245,9 @@ class VM:
         for va, pa in self.pages.items():
             if zero and va in zero:
                 # minherit(MAP_INHERIT_ZERO/NONE): the child's page starts zeroed
-                if self.prefault:
-                    r = self.region_at(va)
-                    c.map(va, r.prot if r is not None else abi.NBSD_PROT_READ)
                 continue
             a = self._pte_addr(va, False)
             pte = read_u32(a)
-            if self.prefault:
-                npa = self.boot.frames.alloc()
-                self.m.write(npa, self.m.read(pa, PAGE))
-                c.pages[va] = npa
-                write_u32(c._pte_addr(va, True), npa | (pte & (PG_V | PG_RW | PG_U)))
-                continue
             refs[pa] = refs.get(pa, 0) + 1
             c.pages[va] = pa
             self.cow.add(va)
@@ -255,33 +260,6 @@ class VM:
         c.heap = next(r for r in c.regions if r.kind == "heap")
         c.brk_base, c.brk = self.brk_base, self.brk
         return c
-
-    def make_resident(self, esp):
-        """Before a switch to kernel mode (kernelware.py): no demand paging
-        from now on, every page of every region backed and private (no
-        copy-on-write), and the stack backed as the kernelware exec backs it
-        (256 KiB, and 64 KiB below esp).  MemoryError before any change to
-        the mode if the frames are not there."""
-        need = 0
-        lo = min(abi.USRSTACK - 256 * 1024, ((esp & ~(PAGE - 1)) - 64 * 1024))
-        lo = max(lo, abi.USRSTACK - abi.DFLSSIZ)
-        spans = [(r.start, r.end, r.prot) for r in self.regions if r.kind != "stack"]
-        spans.append((lo, abi.USRSTACK, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE))
-        for s, e, _ in spans:
-            need += sum(1 for va in range(s, e, PAGE) if va not in self.pages)
-        need += len(self.cow)
-        if need > self.boot.frames.nfree() - RESERVE_PAGES:
-            raise MemoryError("no frames to make the process resident")
-        for va in list(self.cow):
-            self._break_cow(va)
-        for s, e, prot in spans:
-            for va in range(s, e, PAGE):
-                if va not in self.pages:
-                    self.map(va, prot)
-                    if not prot & 7:
-                        self.protect(va, prot)      # PROT_NONE stays not present
-        self.prefault = True
-        self.m.flush_tlb()
 
     def read(self, va, n):
         out = b""

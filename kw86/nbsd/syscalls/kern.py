@@ -190,6 +190,18 @@ def sys_setrlimit(p, which, rlp):
         raise Errno(EPERM)
     if which == abi.NBSD_RLIMIT_NOFILE:
         p.fdt.limit = max(3, min(cur, 3404))
+    if which == abi.NBSD_RLIMIT_STACK:
+        # NetBSD's dosetrlimit: not below the stack in use (EINVAL, SUSv2),
+        # at most MAXSSIZ, page-rounded; the accessible part of the stack's
+        # MAXSSIZ reservation follows rlim_cur (vm.set_stack_limit)
+        used = p.vm.stack_used() if p.vm is not None else 0
+        if cur < used or mx < used:
+            raise Errno(EINVAL)
+        pg = abi.PAGE_SIZE - 1
+        cur = (min(cur, abi.MAXSSIZ) + pg) & ~pg
+        mx = (min(mx, abi.MAXSSIZ) + pg) & ~pg
+        if p.vm is not None:
+            p.vm.set_stack_limit(cur)
     p.rlimits[which] = [cur, mx]
 
 
