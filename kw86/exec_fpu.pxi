@@ -73,15 +73,16 @@ cdef int fpu_dispatch(Cpu* c, const Insn* i) noexcept nogil:
             if rc:
                 return rc
     ef = get_eflags(c)
-    saved = c.fpu
+    if kind == FM_STORE:
+        saved = c.fpu                       # to undo if the (pre-checked) store still faults
     fx = fpu_exec(&c.fpu, esc, modrm, buf, op32, &ef)
-    if fx & FX_UD:
-        c.fpu = saved
+    if fx & FX_UD:                          # (fpu_exec changes nothing before FX_UD)
         return raise_exc(c, X_UD)
     if fx & FX_MEM_OUT:
         rc = wr_mem_buf(c, i.seg, off, size, buf)
         if rc:
-            c.fpu = saved
+            if kind == FM_STORE:
+                c.fpu = saved
             return rc
     if fx & FX_EFLAGS:
         set_arith_flags(c, F_ZF | F_PF | F_CF | F_OF | F_SF | F_AF, ef)
