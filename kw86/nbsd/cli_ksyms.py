@@ -1,9 +1,13 @@
 """`kw86 ksyms`: the kernel symbol table as a link script.
 
-A kernelware linked with it (`ld -T ksyms.ld` or `-Wl,-T,ksyms.ld` next to
-the program's own layout, or as `--just-symbols`-style assignments) can call
-kernel entry points and read kernel variables directly, as in the paper
-(static resolution: relink when the kernel changes).
+PROVIDE() assignments of the kernel API (kapi.py: bread, getblk, bwrite,
+..., printf, panic, ticks, curproc ...), every locore symbol, and the
+kernel's build id.  A kernelware linked with it (`-Wl,-T,ksyms.ld`: lld adds
+the assignments to its default layout, so the PT_NOTE stays) calls kernel
+functions and reads kernel variables directly, as in the paper; it carries
+the build id in an ELF note (<sys/kapi.h>) and exec refuses it on another
+kernel (static resolution: relink).  Built with KAPI_DYNAMIC it needs no
+script: exec fills its symbol table.
 """
 import sys
 
@@ -13,17 +17,15 @@ def add_arguments(p):
 
 
 def run(args):
-    from kw86.nbsd.build_locore import load
-    lc = load()
-    lines = ["/* kw86 kernel symbols (locore.S, linked at %#x) */" % lc.base]
-    for name, addr in sorted(lc.symbols.items(), key=lambda kv: (kv[1], kv[0])):
-        if name.startswith(".") or name.startswith("$"):
-            continue
-        lines.append(f"PROVIDE({name} = {addr:#010x});")
-    text = "\n".join(lines) + "\n"
+    from kw86.nbsd.kapi import link_script
+    text = link_script()
     if args.output:
-        with open(args.output, "w") as f:
-            f.write(text)
+        try:
+            with open(args.output, "w") as f:
+                f.write(text)
+        except OSError as e:
+            print(f"kw86: ksyms: {args.output}: {e.strerror}", file=sys.stderr)
+            return 1
     else:
         sys.stdout.write(text)
     return 0

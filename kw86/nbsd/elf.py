@@ -26,6 +26,12 @@ PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_PHDR = 1, 2, 3, 4, 6
 PF_X, PF_W, PF_R = 1, 2, 4
 NT_NETBSD_IDENT = 1
 NT_NETBSD_PAX = 3
+# kw86's own notes (name "kw86"), written by <sys/kapi.h> into a kernelware
+# that calls kernel functions (kapi.py): the build id of the kernel it was
+# linked for (`kw86 ksyms`), and the bounds of its table of kernel symbols
+# for the loader to fill in (dynamic resolution)
+NT_KW86_KERNEL_ID = 1
+NT_KW86_KSYMS = 2
 # Page 0 cannot be mapped (vm.user_va0_disable = 1 by default on NetBSD).
 VM_MIN_USER = abi.PAGE_SIZE
 # kw86 reads a whole program file into host memory to load it (NetBSD pages
@@ -78,6 +84,8 @@ class ElfImage:
         self.netbsd_version = 0
         self.pax_flags = 0
         self.exec_stack = False
+        self.kw86_kernel_id = None  # (NT_KW86_KERNEL_ID) the kernel it was linked for
+        self.kw86_ksyms = None      # (NT_KW86_KSYMS) (start, end) of its kernel-symbol table
 
     def __repr__(self):
         return f"ElfImage(entry={self.entry:#x}, {self.segments}, brk={self.brk:#x})"
@@ -169,6 +177,10 @@ def load_elf(data, mem_limit=None, name="program"):
                     have_note = True
                 elif nname == b"PaX\0" and ntype == NT_NETBSD_PAX and len(desc) == 4:
                     img.pax_flags = struct.unpack("<I", desc)[0]
+                elif nname == b"kw86\0" and ntype == NT_KW86_KERNEL_ID and len(desc) == 8:
+                    img.kw86_kernel_id = struct.unpack("<II", desc)
+                elif nname == b"kw86\0" and ntype == NT_KW86_KSYMS and len(desc) == 8:
+                    img.kw86_ksyms = struct.unpack("<II", desc)
         elif pt in ("PT_GNU_STACK",):
             img.exec_stack = bool(ph.p_flags & PF_X)
         elif pt in ("PT_PHDR", PT_PHDR):

@@ -79,6 +79,23 @@ TSS_ESP0 = 4                # offset of esp0 in the i386 TSS
 KERNBASE = 0xc0000000
 USRSTACK = 0xbfc00000
 
+# -- the kernel API a kernelware calls directly (kapi.py; `kw86 ksyms`): each
+# function is a locore stub `movl $KAPI_x, %eax; jmp kapi_entry`, which
+# builds a gate frame and makes hypercall HC_KAPI with %ecx = KAPI_x and
+# %esi = the caller's %esp (its return address; the cdecl arguments above)
+HC_KAPI = 7
+KAPI_PRINTF = 0
+KAPI_PANIC = 1
+KAPI_GETVNODE = 2
+KAPI_FD_GETFILE = 3
+KAPI_BREAD = 4
+KAPI_GETBLK = 5
+KAPI_BWRITE = 6
+KAPI_BDWRITE = 7
+KAPI_BRELSE = 8
+KAPI_VN_RDWR = 9
+KAPI_COUNT = 10
+
 # -- the double-fault task (issue 8 section 5; boot.py, trap.dblfault): IDT[8]
 # is a task gate to the #DF TSS (GDT slot GTRAPTSS_SEL, NetBSD/i386's own),
 # whose stub makes hypercall HC_DBLFAULT; a #DF the kernel cannot resolve

@@ -39,6 +39,7 @@ from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
 from kw86.nbsd.vfs import Cred
 from kw86.nbsd.vm import VM
+from kw86.nbsd.kapi import KApi
 
 PAGE = abi.PAGE_SIZE
 HOST_GRACE = 1.0                             # s a guest has to end after a host SIGTERM/SIGHUP
@@ -111,6 +112,8 @@ class Kernel(Scheduler):
         self.hz = hz                    # the timer (NetBSD: 100) and the round-robin
         self.quantum = quantum          # quantum in ticks (tests shorten both)
         self.m.set_timer(hz=hz)
+        # the kernel API a kernelware calls directly (kapi.py, `kw86 ksyms`)
+        self.kapi = KApi(self)
 
     @property
     def n_trap(self):
@@ -226,6 +229,7 @@ class Kernel(Scheduler):
             data = host_image
         name = path.decode("latin-1")
         img = load_elf(data, mem_limit=self.m.mem_size // 2, name=name)
+        self.kapi.check_image(img, name)        # linked for this kernel?
         gate = self.boot.lc["kw86_syscall_gate"]
         aux = default_auxv(img, p.cred, abi.USRSTACK, gate=gate)
         # a NetBSD 1.x program gets the kernel's signal trampoline (sigcode)
@@ -252,6 +256,7 @@ class Kernel(Scheduler):
         self.m.set_cr(3, vm.pdir)
         self.m.flush_tlb()
         p.mem.copyout(st.esp, st.data)
+        self.kapi.link(p, img, name)            # dynamic resolution (KAPI_DYNAMIC)
         p.fdt.exec_cloexec()
         p.kernelware = kernelware
         p.comm = os.path.basename(name)[:16]
@@ -274,6 +279,7 @@ class Kernel(Scheduler):
         m.set_cr(3, p.vm.pdir)
         m.flush_tlb()
         self.boot.set_esp0(p.kstack)
+        self.kapi.switched(p)
         if p.kernelware:
             p.emul.enter(p)
         else:

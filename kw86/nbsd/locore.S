@@ -499,10 +499,87 @@ kw86_idle:
 	hlt
 	jmp	kw86_idle
 
+/*
+ * ---- The kernel API (kw86/nbsd/kapi.py, `kw86 ksyms`) ----------------------
+ *
+ * Functions a kernelware calls directly at CPL 0, cdecl, with NetBSD's
+ * names (bread, getblk, bwrite, ..., printf, panic).  Each is a stub that
+ * loads its KAPI_* number and enters the kernel the way the system-call
+ * gate does: interrupts off, the caller's %esp parked, this process's
+ * kernel stack, a gate frame (trapno T_KW86_GATE, so the return is
+ * fast_gate's `ret` straight to the caller), hypercall HC_KAPI with %ecx =
+ * the function and %esi = the caller's %esp (its return address; the
+ * arguments from 4(%esi)).  eax, ecx, edx are the caller's to lose (cdecl);
+ * the result comes back in %eax.  The pages are supervisor-only: a call
+ * from CPL 3 is a page fault (SIGSEGV).
+ */
+.macro KAPI name, num
+	.p2align 4
+	.globl	\name
+\name:
+	movl	$\num, %eax
+	jmp	kapi_entry
+.endm
+
+/* printf also as kernel_printf: a kernelware's libc has a printf of its own */
+	.p2align 4
+	.globl	kernel_printf
+kernel_printf:
+KAPI printf, KAPI_PRINTF
+KAPI panic, KAPI_PANIC
+KAPI getvnode, KAPI_GETVNODE
+KAPI fd_getfile, KAPI_FD_GETFILE
+KAPI bread, KAPI_BREAD
+KAPI getblk, KAPI_GETBLK
+KAPI bwrite, KAPI_BWRITE
+KAPI bdwrite, KAPI_BDWRITE
+KAPI brelse, KAPI_BRELSE
+KAPI vn_rdwr, KAPI_VN_RDWR
+
+	.p2align 4
+	.globl	kapi_entry
+kapi_entry:
+	cli
+	movl	%esp, %ss:gate_esp
+	movl	%ss:kw86_tss + TSS_ESP0, %esp
+	pushl	$KDATA_SEL		/* tf_ss */
+	pushl	%ss:gate_esp		/* tf_esp: the caller's %esp (its return address) */
+	pushl	$0x202			/* tf_eflags: PSL_I | PSL_MBO */
+	pushl	$KCODE_SEL		/* tf_cs */
+	pushl	$0			/* tf_eip */
+	pushl	$0			/* tf_err */
+	pushl	$T_KW86_GATE		/* tf_trapno: leave by fast_gate */
+	GATEENTRY
+	movl	%eax, %ecx		/* the KAPI_* number */
+	movl	TF_ESP(%esp), %esi	/* the caller's %esp */
+	HYPERCALL HC_KAPI
+	.globl	kapi_end
+kapi_end:
+/* ---- end of the kernel API stubs ------------------------------------------ */
+
 	.globl	kw86_locore_end
 kw86_locore_end:
 
 	.data
+/*
+ * ---- The kernel API's variables (kapi.py keeps them current) --------------
+ * hz; ticks (clock ticks since boot, written at every tick); time (struct
+ * timeval, 1.5's 32-bit tv_sec; also as kernel_time, which no libc function
+ * shadows) and boottime; curproc (the running process's struct proc,
+ * rewritten at every switch).
+ */
+	.p2align 4
+	.globl	hz, ticks, time, kernel_time, boottime, curproc
+hz:	.long	0
+ticks:	.long	0
+time:
+kernel_time:
+	.long	0, 0
+boottime:
+	.long	0, 0
+curproc:
+	.long	0
+/* ---- end of the kernel API's variables ------------------------------------ */
 	.p2align 4
 /* The one TSS: Python fills in ss0/esp0 on every switch and points the
  * GDT's TSS descriptor here; the I/O bitmap base is beyond the limit. */

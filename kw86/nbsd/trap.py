@@ -43,7 +43,8 @@ from kw86.nbsd import abi
 from kw86.nbsd.errors import BadFrame, Exit, Fault, KernelPanic
 from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
 from kw86.nbsd.kconst import DFTSS_SEL, HC_DBLFAULT, HC_DFSIG
-from kw86.nbsd.kconst import HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, HC_TRAP, KW86_FAST
+from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_KAPI, HC_STRAY, HC_SYSCALL, HC_TRAP,
+                              KW86_FAST)
 
 _KERNBASE = abi.KERNBASE
 _MASK = abi.NSYSENT - 1
@@ -227,6 +228,8 @@ def make_hypercall(k):
                 dblfault(k, p)                          # the #DF task (below)
             elif value == HC_DFSIG:
                 dfsig(k, p)
+            elif value == HC_KAPI:
+                k.kapi.call(p)                          # a kernel function (kapi.py)
             elif value != HC_STRAY and value != HC_IDLE:
                 raise BadFrame(None)                    # no such hypercall: a forged one
         except BaseException as e:
@@ -395,6 +398,7 @@ def intr(k, p, fesp):
     quantum ran out yields.  Without the hook a kernelware interrupted at
     CPL 0 is never preempted here (the kernel is not preemptive)."""
     k._expire_timers()
+    k.kapi.tick()                               # ticks, time (kapi.py)
     tf = k.boot.read_frame(fesp)
     user = bool(tf.cs & 3)
     kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
