@@ -153,19 +153,10 @@ cdef int op_gp0(Cpu* c, const Insn* i) noexcept nogil:
     return raise_gp(c, 0)
 
 cdef int op_x87(Cpu* c, const Insn* i) noexcept nogil:
-    # No x87 yet: CR0.EM (set by default) -> #NM; CR0.TS -> #NM; else #UD.
-    # SDM Vol. 3A §2.5 (CR0.EM/TS), Table 12-? (EM/MP/TS combinations).
-    if c.cr0 & 0xC:
-        return raise_exc(c, X_NM)
-    return raise_exc(c, X_UD)
+    return fpu_dispatch(c, i)           # exec_fpu.pxi
 
 cdef int op_mmx(Cpu* c, const Insn* i) noexcept nogil:
-    # MMX with CR0.EM set is #UD (SDM Vol. 3A Table 12-1); with TS, #NM.
-    if c.cr0 & 0x4:
-        return raise_exc(c, X_UD)
-    if c.cr0 & 0x8:
-        return raise_exc(c, X_NM)
-    return raise_exc(c, X_UD)
+    return mmx_dispatch(c, i)           # exec_fpu.pxi
 
 # ----------------------------------------------------------------------------
 # Registers
@@ -2570,3 +2561,4 @@ def _init_tables():
 _init_tables()
 
 include "exec_core.pxi"
+include "exec_fpu.pxi"
