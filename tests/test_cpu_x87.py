@@ -282,6 +282,17 @@ def test_unmasked_exception_is_pending_until_the_next_waiting_instruction():
     assert cpu3.run(3) is None
 
 
+def test_mmx_takes_the_pending_mf_and_fxsave_does_not():
+    """SDM Vol. 3A ch. 12: an MMX instruction with an unmasked x87 exception
+    pending takes #MF; FXSAVE (like FNSAVE) does not check."""
+    cpu = cpu_with("d9ee d9e8 d92d00300000 d8f1 0fae0500310000 0f6fc1")
+    cpu.write_mem(MEM, struct.pack("<H", 0x037B))          # ZE unmasked; fdiv by 0
+    assert cpu.run(5) is None                              # ... fxsave runs
+    assert struct.unpack_from("<H", cpu.read_mem(0x3100, 4), 2)[0] & 0x8084 == 0x8084  # FSW
+    e = cpu.step()
+    assert e.vector == 16 and cpu.get_reg("eip") == CODE + 21
+
+
 def test_fip_fdp_fop_and_16_bit_environment():
     """FIP/FCS/FOP of the last non-control instruction, FDP/FDS of its memory
     operand (SDM Vol. 1 §8.1.8-8.1.9); FNSTENV with a 16-bit operand size
