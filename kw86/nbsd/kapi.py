@@ -100,6 +100,7 @@ VNON, VREG, VDIR, VBLK, VCHR, VLNK, VSOCK, VFIFO = range(8)
 SSLEEP, SRUN, SZOMB, SSTOP, SONPROC = 3, 2, 5, 4, 7
 UIO_READ, UIO_WRITE = 0, 1
 NPROC, NFILE, NVNODE = 192, 256, 256
+MAXPHYS = 64 * 1024         # NetBSD/i386's largest transfer (a read-ahead cluster)
 
 _M32 = 0xffffffff
 _KERNBASE = abi.KERNBASE
@@ -508,8 +509,19 @@ class KApi:
         vp = self._blkargs(vpva, blkno, size)
         if vp is None:
             return abi.EINVAL
+        bc = self.bc
         try:
-            b = self.bc.bread(vp, blkno)
+            miss = bc.incore(vp, blkno) is None
+            b = bc.bread(vp, blkno)
+            if miss:
+                # a miss reads a cluster, as NetBSD's cluster_read: the
+                # blocks that follow, to the end of the MAXPHYS-aligned
+                # 64 KiB, the transfers a read(2) of 64 KiB makes
+                n = MAXPHYS // bc.bsize
+                last = min((blkno // n + 1) * n, -(-vp.getsize() // bc.bsize))
+                for ahead in range(blkno + 1, last):
+                    if bc.incore(vp, ahead) is None:
+                        bc.bread(vp, ahead)
         except Errno as e:
             return e.errno
         p.mem.copyout_nocharge(bpp, _I.pack(

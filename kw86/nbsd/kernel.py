@@ -156,8 +156,9 @@ class Kernel(Scheduler):
 
     def charge_copy(self, nbytes):
         # copyin/copyout stand for `rep movsl`: the kernel-cost table's
-        # copy_start + copy_byte per byte (cycle-model.md §4a)
-        self.sys.kcharge(self._copy_start + nbytes * self._copy_byte)
+        # copy_start + per byte the rate of its working set, source and
+        # destination (System.copy_rate; cycle-model.md §2a/§4a/§4b)
+        self.sys.kcharge(self._copy_start + nbytes * self.sys.copy_rate(2 * nbytes))
 
     def cycle_split(self):
         """Where the guest clock came from: (executed guest instructions,

@@ -58,11 +58,44 @@ def normalize_guest_path(path):
 # section of a cycle profile, each entry with its basis in cycle-model.md).
 # Zero without a profile (the tests without a machine).
 KERNEL_COSTS = dict(syscall=0, namei_component=0, getdents_entry=0, bcache_lookup=0,
-                    copy_start=0, copy_byte=0.0)
+                    copy_start=0, copy_byte=0.0, copy_l1_bytes=16384, copy_l2_bytes=131072,
+                    copy_byte_l2=None, copy_byte_mem=None, mfs_switch=0)
 DISK_KEYS = ("disk_overhead_ms", "disk_seek_ms", "disk_latency_ms", "disk_rate_bytes_per_s")
 
 
+class MfsStrategy:
+    """What a block I/O costs on NetBSD 1.5's MFS: the file's data lives in
+    the memory of the mount_mfs server process, so mfs_strategy queues the
+    buffer, wakes the server and sleeps; the server copies the block between
+    its memory and the buffer and wakes the caller.  Charged as kernel work:
+    two process switches (kcost mfs_switch each) and one copy of the block
+    at the rate of the file's working set (System.copy_rate(file size)).
+    Used by bufcache as an MFS vnode's `disk` (MfsVnode.disk sets `vp`)."""
+
+    def __init__(self, system):
+        self.sys = system
+        self.vp = None
+        self.switches = 0
+        self.bytes = 0
+
+    def cost(self, key, blkno, nbytes):
+        s = self.sys
+        ws = max(nbytes, self.vp.getsize() if self.vp is not None else nbytes)
+        self.switches += 2
+        self.bytes += nbytes
+        s.kcharge(2 * s.kcost["mfs_switch"] + s.kcost["copy_start"] +
+                  nbytes * s.copy_rate(ws))
+        return 0                        # not disk time: kernel work, charged above
+
+
 class System:
+
+    def copy_rate(self, ws):
+        """Clocks per byte of a copy whose working set is ws bytes: L1 rate up
+        to copy_l1_bytes, L2 up to copy_l2_bytes, else SDRAM's (kcost table;
+        cycle-model.md §2a/§4b)."""
+        l1, r1, l2, r2, rm = self._copy_tiers
+        return r1 if ws <= l1 else r2 if ws <= l2 else rm
 
     def __init__(self, root, phys=None, bufcache_base=0, bufcache_bytes=4 << 20,
                  bsize=8192, mfs_size=32 << 20, mfs_at="/tmp", binds=(), clock=None,
@@ -82,6 +115,12 @@ class System:
                 raise ValueError(f"unknown kernel cost {k!r} (known: "
                                  f"{', '.join(list(KERNEL_COSTS) + list(DISK_KEYS))})")
         self.kcycles = 0                # cycles charged from the kernel-cost table
+        kc = self.kcost
+        # a copy's rate by where its working set lives (copy_rate): L1, L2,
+        # SDRAM; without the L2/SDRAM rates every copy is charged copy_byte
+        self._copy_tiers = (kc["copy_l1_bytes"], kc["copy_byte"], kc["copy_l2_bytes"],
+                            kc["copy_byte"] if kc["copy_byte_l2"] is None else kc["copy_byte_l2"],
+                            kc["copy_byte"] if kc["copy_byte_mem"] is None else kc["copy_byte_mem"])
         self.phys = phys if phys is not None else BytesPhysMem(bufcache_base + bufcache_bytes)
         self.bufcache = BufCache(self.phys, bufcache_base, bufcache_bytes // bsize, bsize,
                                  charge=charge, kcharge=self.kcharge,
@@ -105,6 +144,7 @@ class System:
             self.vfs.mount(guest, m)
         if mfs_at:
             self.mfs = MfsMount(mfs_size, clock=self.clock)     # newfs geometry
+            self.mfs.disk = MfsStrategy(self)   # its server's copy of each block
             self.mfs.bufcache = self.bufcache
             self.mfs.dev = makedev(0xfe, 0)
             self.vfs.mount(mfs_at, self.mfs)

@@ -64,6 +64,7 @@ static int copy_data(int from, int to, const char *fromname,
 	int ok = 0, bs = 8192;		/* the file systems' block size (newfs -b 8192) */
 
 	/* A kernelware copies buffer cache to buffer cache; else, or if that fails, read/write. */
+#ifndef CP_CALLS_ONLY		/* (cp_calls: the paper's unmodified cp, for Fig. 10/11) */
 	if (in_kernel_mode() && size > 0 && getvnode(curproc->p_fd, from, &ff) == 0 &&
 	    getvnode(curproc->p_fd, to, &tf) == 0)
 		for (pos = 0, ok = 1; ok && pos < size; pos += bs) {
@@ -75,6 +76,7 @@ static int copy_data(int from, int to, const char *fromname,
 				brelse(sb);
 			}
 		}
+#endif
 	if (ok)
 		return 0;
 	while ((nr = read(from, buf, sizeof(buf))) > 0) {

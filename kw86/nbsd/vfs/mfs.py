@@ -322,6 +322,15 @@ class MfsVnode(Vnode):
     def getsize(self):
         return self._size()
 
+    @property
+    def disk(self):
+        """The cost model of a block I/O (system.MfsStrategy: the server's
+        copy and two switches), told which file it is for."""
+        d = self.mount.disk
+        if d is not None:
+            d.vp = self
+        return d
+
     def strategy_read(self, offset, n):
         self.atime = self.mount.now()
         return bytes(self.data[offset:offset + n])
