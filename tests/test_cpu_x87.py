@@ -290,7 +290,7 @@ def test_mmx_takes_the_pending_mf_and_fxsave_does_not():
     assert cpu.run(5) is None                              # ... fxsave runs
     assert struct.unpack_from("<H", cpu.read_mem(0x3100, 4), 2)[0] & 0x8084 == 0x8084  # FSW
     e = cpu.step()
-    assert e.vector == 16 and cpu.get_reg("eip") == CODE + 21
+    assert e.vector == 16 and cpu.get_reg("eip") == CODE + 19
 
 
 def test_fip_fdp_fop_and_16_bit_environment():
