@@ -234,6 +234,20 @@ class Boot:
                 off = dict(eip=TSS_EIP, eflags=TSS_EFLAGS, cr3=TSS_CR3)[n]
             self.m.write_u32(self.tss_phys + off, v & 0xffffffff)
 
+    def _text(self):
+        return self.lc.image[:self.lc.text_end - self.lc.base]
+
+    def text_intact(self):
+        """locore's text is what was loaded (a kernelware with CR0.WP clear
+        may have written over it)."""
+        t = self._text()
+        return self.m.read(self.lc.phys, len(t)) == t
+
+    def restore_text(self):
+        """Rewrite locore's text only (its data holds the TSSs: the #DF task
+        runs on them)."""
+        self.m.write(self.lc.phys, self._text())
+
     def set_esp0(self, esp0):
         self.m.write_u32(self.tss_phys + 4, esp0)
 

@@ -477,6 +477,7 @@ def interrupt(p, value=None):
 # below a mapped %esp) take the normal #PF path: trap() above.
 
 _CR0_TS = 0x8
+_PG_VWU = 0x7                   # PG_V | PG_RW | PG_U
 _DF_SLACK = 64          # the failed push lies within this many bytes below the saved %esp
 
 
@@ -516,6 +517,11 @@ def dblfault(k, p):
         if n is not None:
             k._stats["page_faults"] += n
             return
+    if not boot.text_intact():
+        # a kernelware wrote over locore (CR0.WP clear): Xdfsig must run;
+        # dfsig then repairs the rest
+        boot.restore_text()
+        why = "broken"
     tf = TrapFrame(short=True, trapno=abi.T_PAGEFLT, err=2, eip=st["eip"], cs=st["cs"],
                    eflags=st["eflags"], esp=esp, ss=st["ss"],
                    **{r: st[r] for r in ("eax", "ecx", "edx", "ebx", "ebp", "esi", "edi",
@@ -532,7 +538,10 @@ def _grow_stack(m, vm, cr2, esp):
     n = 0
     page = cr2 & ~(abi.PAGE_SIZE - 1)
     while page < esp:
-        if m.translate(max(page, cr2), write=True, user=True) is None:
+        # (through p's own page tables: the #DF task runs on the boot
+        # page directory)
+        a = vm._pte_addr(page, False)
+        if a is None or m.read_u32(a) & _PG_VWU != _PG_VWU:
             if not vm.fault(page, True):
                 return None
             n += 1

@@ -13,10 +13,16 @@
  *   kwvm handler      the same handler without an alternate stack
  *                     (NetBSD: no room for the frame is SIGILL)
  *   kwvm shrink       setrlimit below the stack in use: EINVAL
+ *   kwvm switch       switch_to_kernel_mode() (510), then "all"'s stack
+ *                     and heap checks at CPL 0, then back (511)
+ *   kwvm cost         cycles (rdtsc) of the first touch of 32 new stack
+ *                     pages below %esp and of a second touch: "cost FIRST
+ *                     SECOND" (medians), the fault's round trip
  *
  * Every check prints "ok ..." or "FAIL ..."; the exit status is the number
  * of failures.
  */
+#include <kernelware.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +98,41 @@ on_segv(int sig)
 
 static char shared[3 * 4096];
 
+static unsigned long long
+rdtsc(void)
+{
+	unsigned lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((unsigned long long)hi << 32) | lo;
+}
+
+/* Write a word `off` bytes below %esp (with %esp there: at CPL 0 a fault
+ * on it cannot push its frame) and come back; its cycles. */
+static unsigned
+touch(unsigned off)
+{
+	unsigned long long t0, t1;
+
+	t0 = rdtsc();
+	__asm__ __volatile__(
+	    "movl %%esp, %%ecx\n\t"
+	    "subl %0, %%esp\n\t"
+	    "movl $0, (%%esp)\n\t"
+	    "movl %%ecx, %%esp"
+	    :: "r"(off) : "ecx", "memory");
+	t1 = rdtsc();
+	return (unsigned)(t1 - t0);
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -122,12 +163,43 @@ main(int argc, char **argv)
 		forever(0);
 		return 3;
 	}
+	if (strcmp(what, "cost") == 0) {
+		unsigned first[32], second[32], k;
+
+		for (k = 0; k < 32; k++)
+			first[k] = touch(128 * 1024 + k * 4096);
+		for (k = 0; k < 32; k++)
+			second[k] = touch(128 * 1024 + k * 4096);
+		qsort(first, 32, sizeof(first[0]), cmp);
+		qsort(second, 32, sizeof(second[0]), cmp);
+		printf("cost %u %u\n", first[16], second[16]);
+		return 0;
+	}
 	if (strcmp(what, "shrink") == 0) {
 		recurse(200);                   /* 200 KiB of stack in use */
 		getrlimit(RLIMIT_STACK, &rl);
 		rl.rlim_cur = 64 * 1024;
 		check(setrlimit(RLIMIT_STACK, &rl) == -1 && errno == EINVAL,
 		    "setrlimit below the stack in use is EINVAL");
+		return fails;
+	}
+
+	if (strcmp(what, "switch") == 0) {
+		check(switch_to_kernel_mode() == 0 && in_kernel_mode(), "510: CPL 0");
+		check(recurse(1900) == expect(1900), "recursion to 1.9 MiB at CPL 0");
+		{
+			unsigned char *h = malloc(1 << 20);
+			size_t i;
+			unsigned s = 0;
+
+			for (i = 0; i < (1 << 20); i += 4096)
+				h[i] = 1;
+			for (i = 0; i < (1 << 20); i += 4096)
+				s += h[i];
+			check(s == 256, "1 MiB of heap at CPL 0");
+		}
+		check(switch_to_user_mode() == 0 && !in_kernel_mode(), "511: CPL 3");
+		check(recurse(1900) == expect(1900), "recursion again at CPL 3");
 		return fails;
 	}
 
