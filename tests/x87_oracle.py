@@ -20,7 +20,8 @@ MEM_ADDR = 0x40001000           # the harness's memory operand
 
 @functools.lru_cache(maxsize=None)
 def harness_path():
-    src = open(SRC, "rb").read()
+    with open(SRC, "rb") as f:
+        src = f.read()
     tag = hashlib.sha256(src).hexdigest()[:16]
     out = os.path.join(tempfile.gettempdir(), f"kw86-x87-harness-{tag}")
     if not os.path.exists(out):
