@@ -42,9 +42,17 @@ SNAPSHOT = SOURCES + ("instructions_executed", "syscalls", "page_faults")
 
 # Repetition profiles (see the module docstring).
 PROFILES = {
-    "full": dict(calls=1000, rw_calls=100, ls_runs=10, files=1000),
-    "quick": dict(calls=1000, rw_calls=10, ls_runs=2, files=1000),
+    "full": dict(calls=1000, rw_calls=100, ls_runs=10, files=1000, cp_runs=5),
+    "quick": dict(calls=1000, rw_calls=10, ls_runs=2, files=1000, cp_runs=2),
 }
+# Figs. 10/11: cp of these sizes (the paper: 4 KiB .. 2 MiB, its largest), on
+# three paths: the user process, the paper's unmodified cp as a kernelware
+# (cp_calls: only its system calls made as calls), and cp with its
+# buffer-cache copy as a kernelware (userland/bin/cp.c copy_data()).
+CP_SIZES = (4096, 16384, 65536, 262144, 1048576, 2097152)
+CP_PATHS = (("user", "user (process)", "cp"),
+            ("calls", "kernelware, call syscalls only", "-k cp_calls"),
+            ("bcache", "kernelware, buffer-cache copy", "-k cp"))
 
 
 @dataclass
@@ -93,6 +101,22 @@ def figures(profile):
     lsn = c["ls_runs"] + 1                          # + the discarded first run
     files = c["files"]
 
+    def cp_figure(number, slug, title, where, paper_2m, note, hdd):
+        runs = c["cp_runs"] + 1                     # + the discarded first run
+        setup = f"mkdir -p {where}/cp && " + " && ".join(
+            f"head -c {n} /dev/zero > {where}/cp/s{n}" for n in CP_SIZES)
+        groups = []
+        for n in CP_SIZES:
+            size = f"{n // 1024} KiB" if n < 1 << 20 else f"{n >> 20} MiB"
+            groups.append(Group(
+                f"cp{n}", f"paper_run -t -n {runs} -o /dev/null {{k}} {where}/cp/s{n} "
+                          f"{where}/cp/d",
+                [Row(f"cp_{n}", f"cp {size}", "paper_run", "run",
+                     paper_2m if n == CP_SIZES[-1] else None,
+                     note if n == CP_SIZES[-1] else "the paper plots it; no number read",
+                     f"cp{n}")]))
+        return Figure(number, slug, title, CP_PATHS, setup=setup, groups=groups, hdd_dir=hdd)
+
     def ls_group(tag, opts, where, label, paper, note):
         row = Row(tag, label, "paper_run", "run", paper, note, tag)
         cmd = f"paper_run {{k}} -t -n {lsn} -o /dev/null ls {opts}{where}"
@@ -139,12 +163,10 @@ def figures(profile):
                                 "not in the paper"),
                        ls_group("ls_l_hdd", "-l ", "/hdd/ls", "ls -l (host dir + disk model)",
                                 None, "not in the paper")]),
-        Figure("10", "cp_mfs", "cp on MFS, 4 KiB to 2 MiB",
-               needs="the buffer-cache cp (issue 9 section 2: bread/getblk/bwrite for a "
-                     "kernelware) and copies charged by where their data lives (section 3)"),
-        Figure("11", "cp_hdd", "cp on the host directory with the disk model",
-               needs="the buffer-cache cp (issue 9 section 2) and the copy cost model "
-                     "(section 3)"),
+        cp_figure("10", "cp_mfs", "cp on MFS, 4 KiB to 2 MiB", "/tmp", -26.0,
+                  "buffer-cache cp up to -26 % at 2 MB; call syscalls only: no gain", False),
+        cp_figure("11", "cp_hdd", "cp on the host directory with the disk model, 4 KiB to 2 MiB",
+                  "/hdd", -3.0, "HDD: up to -3 %", True),
     ]
 
 
@@ -221,7 +243,8 @@ def count_regions(fig, profile):
     c = PROFILES[profile]
     n = 0
     for g in fig.groups:
-        per = {"getpid": 2, "stat": 2, "rw": 4, "hook": 2}.get(g.tag, c["ls_runs"] + 1)
+        per = {"getpid": 2, "stat": 2, "rw": 4, "hook": 2}.get(
+            g.tag, c["cp_runs"] + 1 if g.tag.startswith("cp") else c["ls_runs"] + 1)
         n += per * len(fig.paths)
     return n
 
