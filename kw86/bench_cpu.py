@@ -609,9 +609,11 @@ def run(args):
     except BenchError as e:
         sys.stderr.write(f"kw86 bench cpu: {e}\n")
         return 1
+    both = "unicorn" in res["engines"]
     print(f"kw86 bench cpu: best of {res['rounds']}, CPU time, rates from two sizes "
-          f"(N2 - N1), kw86 and Unicorn interleaved in one run"
-          + (f" (Unicorn {res['unicorn_version']})" if "unicorn_version" in res else ""))
+          f"(N2 - N1), "
+          + (f"kw86 and Unicorn {res.get('unicorn_version', '')} interleaved in one run"
+             if both else "kw86 only (no Unicorn in this run)"))
     print(f"load average before {res['load_before']}, after {res['load_after']} "
           f"on {res['cpus']} CPUs; {res['wall_s']} s wall")
     for note in res["notes"]:
