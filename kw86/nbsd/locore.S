@@ -411,7 +411,7 @@ fast_gate:
  * The kernelware preemption hook (the kwhook module, kw86/nbsd/module.py).
  * Loading it overwrites the IDT entries of the hardware interrupts
  * (0x20..0x2f) and of int $0x80 with gates to these stubs, keeping the
- * originals' offsets in kw86_kwhook_orig[vector]; unloading writes the
+ * originals' offsets in kw86_kwhook_orig[slot] (vector - 0x20; 16 for 0x80); unloading writes the
  * original entries back.  At CPL 0 the CPU switched no stack, so the
  * interrupted %esp is the stub's %esp + 12 (eip, cs, eflags pushed): the
  * paper's test is "interrupted at CPL 0, esp below USRSTACK (a user stack:
@@ -422,7 +422,7 @@ fast_gate:
  * to the original handler.  From user mode it costs three instructions
  * (testb, jnz, jmp): the paper's Fig. 4 measures this on a user getpid.
  */
-.macro KWHOOK vec
+.macro KWHOOK vec, slot
 	.p2align 4
 	.globl	Xkwhook\vec
 Xkwhook\vec:
@@ -433,26 +433,26 @@ Xkwhook\vec:
 	cmpl	$(USRSTACK - 12), %esp		/* the interrupted %esp = %esp + 12 */
 	jae	1f
 	movl	$\vec, %ss:kw86_kwhook_ast	/* the mark: this vector */
-1:	jmp	*%ss:kw86_kwhook_orig + 4 * \vec
+1:	jmp	*%ss:kw86_kwhook_orig + 4 * \slot
 .endm
 
-KWHOOK 0x20
-KWHOOK 0x21
-KWHOOK 0x22
-KWHOOK 0x23
-KWHOOK 0x24
-KWHOOK 0x25
-KWHOOK 0x26
-KWHOOK 0x27
-KWHOOK 0x28
-KWHOOK 0x29
-KWHOOK 0x2a
-KWHOOK 0x2b
-KWHOOK 0x2c
-KWHOOK 0x2d
-KWHOOK 0x2e
-KWHOOK 0x2f
-KWHOOK 0x80
+KWHOOK 0x20, 0
+KWHOOK 0x21, 1
+KWHOOK 0x22, 2
+KWHOOK 0x23, 3
+KWHOOK 0x24, 4
+KWHOOK 0x25, 5
+KWHOOK 0x26, 6
+KWHOOK 0x27, 7
+KWHOOK 0x28, 8
+KWHOOK 0x29, 9
+KWHOOK 0x2a, 10
+KWHOOK 0x2b, 11
+KWHOOK 0x2c, 12
+KWHOOK 0x2d, 13
+KWHOOK 0x2e, 14
+KWHOOK 0x2f, 15
+KWHOOK 0x80, 16
 
 /*
  * ---- The double-fault task (issue 8 section 5; boot.py, trap.dblfault) ----
@@ -595,7 +595,7 @@ kw86_kwhook_ast:
 	.long	0
 	.globl	kw86_kwhook_orig
 kw86_kwhook_orig:
-	.space	4 * 256
+	.space	4 * 17		/* slot: vector - 0x20, and 16 for 0x80 */
 /* ---- the double-fault task's TSS and stack (boot.py fills the TSS) ---- */
 	.p2align 7			/* 104 bytes: never across a page */
 	.globl	kw86_dftss

@@ -109,14 +109,14 @@ class KwHook(Module):
     def _install(self):
         m, lc = self.k.m, self.k.boot.lc
         orig = lc["kw86_kwhook_orig"] - abi.KERNBASE
-        for vec in HOOKED_VECTORS:
+        for slot, vec in enumerate(HOOKED_VECTORS):
             ent = IDT_PHYS + 8 * vec
             old = m.read(ent, 8)
             self.saved[vec] = old
             lo, hi = struct.unpack("<II", old)
             # the original handler's offset (the stub jumps there), and a gate
             # of the same kind and DPL to the stub
-            m.write(orig + 4 * vec, struct.pack("<I", (hi & 0xffff0000) | (lo & 0xffff)))
+            m.write(orig + 4 * slot, struct.pack("<I", (hi & 0xffff0000) | (lo & 0xffff)))
             dpl = (hi >> 13) & 3
             trap = (hi >> 8) & 0xf == 0xf
             m.write(ent, gate_desc(lc[f"Xkwhook{vec:#04x}"], lo >> 16, dpl, trap=trap))
