@@ -142,6 +142,15 @@ def test_double_fault_round_trip_cost(tmp_path, kwvm):
         costs[kw] = first - second
     assert costs[True] - costs[False] >= 250, costs           # at least one more task switch
     assert 2 * 250 <= costs[True] < 2000, costs
+    # a fault whose frame can be pushed (a heap page): no privilege change
+    # at CPL 0, so cheaper than the process's
+    heap = {}
+    for kw in MODES:
+        status, out, st = run(tmp_path, kwvm, ["heapcost"], kw)
+        assert status == 0 and st["double_faults"] == 0, (out, st)
+        first, second = map(int, out.split()[1:3])
+        heap[kw] = first - second
+    assert 0 < heap[True] < heap[False] == costs[False], (heap, costs)
 
 
 def test_switch_to_kernel_mode_makes_nothing_resident(tmp_path, kwvm):

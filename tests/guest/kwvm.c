@@ -18,6 +18,8 @@
  *   kwvm cost         cycles (rdtsc) of the first touch of 32 new stack
  *                     pages below %esp and of a second touch: "cost FIRST
  *                     SECOND" (medians), the fault's round trip
+ *   kwvm heapcost     the same for 32 new heap pages (a #PF whose frame can
+ *                     be pushed)
  *
  * Every check prints "ok ..." or "FAIL ..."; the exit status is the number
  * of failures.
@@ -170,6 +172,29 @@ main(int argc, char **argv)
 			first[k] = touch(128 * 1024 + k * 4096);
 		for (k = 0; k < 32; k++)
 			second[k] = touch(128 * 1024 + k * 4096);
+		qsort(first, 32, sizeof(first[0]), cmp);
+		qsort(second, 32, sizeof(second[0]), cmp);
+		printf("cost %u %u\n", first[16], second[16]);
+		return 0;
+	}
+	if (strcmp(what, "heapcost") == 0) {
+		unsigned first[32], second[32], k;
+		volatile char *h = malloc(33 * 4096);
+		unsigned long long t0, t1;
+
+		h = (volatile char *)(((unsigned long)h + 4095) & ~4095UL);
+		for (k = 0; k < 32; k++) {
+			t0 = rdtsc();
+			h[k * 4096] = 1;
+			t1 = rdtsc();
+			first[k] = (unsigned)(t1 - t0);
+		}
+		for (k = 0; k < 32; k++) {
+			t0 = rdtsc();
+			h[k * 4096] = 2;
+			t1 = rdtsc();
+			second[k] = (unsigned)(t1 - t0);
+		}
 		qsort(first, 32, sizeof(first[0]), cmp);
 		qsort(second, 32, sizeof(second[0]), cmp);
 		printf("cost %u %u\n", first[16], second[16]);
