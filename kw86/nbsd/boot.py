@@ -51,6 +51,7 @@ TSS_REGS = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi")      # at TS
 TSS_SREGS = ("es", "cs", "ss", "ds", "fs", "gs")                          # at TSS_ES
 PG_V, PG_RW, PG_U = 0x1, 0x2, 0x4
 CR0_PE, CR0_WP, CR0_PG, CR0_EM, CR0_NE = 0x1, 0x10000, 0x80000000, 0x4, 0x20
+CR0_MP, CR0_TS = 0x2, 0x8
 KSTACK_PAGES = 2
 
 
@@ -281,7 +282,10 @@ class Boot:
         # Descriptor-table bases are linear: turn paging on with the kernel
         # mapped, then load the selectors from the tables.
         m.set_cr(3, PDIR_PHYS)
-        m.set_cr(0, CR0_PE | CR0_PG | CR0_WP | CR0_EM | CR0_NE)
+        # the FPU is there (EM clear, MP and NE: #NM for wait with TS, #MF for
+        # x87 errors) and owned by nobody: TS set, the first FPU instruction
+        # traps to the lazy switch (fpu.py; also after repair())
+        m.set_cr(0, CR0_PE | CR0_PG | CR0_WP | CR0_MP | CR0_NE | CR0_TS)
         m.flush_tlb()
         for s in ("cs", "ss", "ds", "es", "gs"):
             m.load_segment(s, abi.KCODE if s == "cs" else abi.KDATA)

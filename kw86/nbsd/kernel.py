@@ -27,6 +27,7 @@ from kw86.nbsd.emul import Emul
 from kw86.nbsd.errors import (BadFrame, Errno, Exit, Fault, KernelPanic,  # noqa: F401
                               WouldBlock)
 from kw86.nbsd.file import DevFile
+from kw86.nbsd.fpu import LazyFpu
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, HC_TRAP,
                               HCALL_PORT, KW86_FAST)  # noqa: F401
 from kw86.nbsd.kernelware import Kernelware
@@ -114,6 +115,8 @@ class Kernel(Scheduler):
         self.m.set_timer(hz=hz)
         # the kernel API a kernelware calls directly (kapi.py, `kw86 ksyms`)
         self.kapi = KApi(self)
+        # the lazy FPU context (fpu.py): who owns the x87, CR0.TS, #NM
+        self.fpu = LazyFpu(self, load_profile(profile)[0])
 
     @property
     def n_trap(self):
@@ -148,6 +151,7 @@ class Kernel(Scheduler):
         st["cow_copies"] = self.stats_cow
         st["switches_to_kernel"] = self.n_switch_kernel
         st["switches_to_user"] = self.n_switch_user
+        st["fpu_dna"], st["fpu_loads"] = self.fpu.n_dna, self.fpu.n_loads
         return st
 
     # -- time ------------------------------------------------------------------
@@ -269,6 +273,7 @@ class Kernel(Scheduler):
         p.lwp_unparked = False
         p.lwpctl_va = 0
         p.sigcode = st.sigcode
+        self.fpu.exec(p, img)                   # setregs: a fresh FPU, its control word
         self._vfork_done(p)
         if self.cur is p or self.cur is None:
             self._load_tls(p)
@@ -440,6 +445,7 @@ class Kernel(Scheduler):
         c.rlimits = {k: list(v) for k, v in p.rlimits.items()}
         c.tls_base = p.tls_base                 # the child's LWP inherits its TCB
         c.fs_base = p.fs_base
+        self.fpu.fork(p, c)                     # the FPU state is copied
         c.state = "new"
         self.sys.procs[pid] = c
         p.fork_child = c
@@ -484,6 +490,7 @@ class Kernel(Scheduler):
         p.state = "zomb"
         self.timer_procs.discard(p)
         self._vfork_done(p)
+        self.fpu.exit(p)
         p.status = status
         p.fdt.close_all()
         if p.vm is not None:

@@ -60,6 +60,8 @@ class Proc:
         self.lwpctl_va = 0
         self.tls_base = 0               # %gs base (_lwp_setprivate, I386_SET_GSBASE)
         self.fs_base = 0                # %fs base (I386_SET_FSBASE)
+        self.fpu_save = None            # FNSAVE image while another owns the FPU (fpu.py)
+        self.fpu_cw = 0x037F            # the control word exec chose (__NetBSD_NPXCW__)
         # -- time --
         self.cpu_ns = 0                 # charged a tick at each timer interrupt it takes
         self.child_cpu_ns = 0           # of reaped children

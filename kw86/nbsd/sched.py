@@ -266,6 +266,7 @@ class Scheduler:
         self._core.set_gpr(EBX, 0)      # ebx: not KW86_FAST, its frame holds its result
         self._load_tls(q)
         self.kapi.switched(q)           # curproc (kapi.py)
+        self.fpu.switch(q)              # CR0.TS unless q owns the FPU (fpu.py)
         m.set_cr(3, q.vm.pdir)
         m.flush_tlb()
         self.boot.set_esp0(q.kstack)

@@ -104,9 +104,14 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None):
     else:
         fp = ((top - SIGFRAME_SIZE) & ~15) & 0xffffffff
         uc = abi.pack_ucontext(ctx, sigmask=saved_mask, stack=stack, tlsbase=p.tls_base)
+        fpu = p.kernel.fpu if p.kernel is not None else None
+        if fpu is not None:
+            uc = fpu.save_ucontext(p, uc)       # __fpregs, _UC_FPU | _UC_FXSAVE
         si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
         frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
         p.mem.copyout(fp, frame)                # Fault: the caller kills the process
+        if fpu is not None:
+            fpu.sigreset(p)                     # the handler's FPU: empty, default cw
         entry = handler
     p.sigmask |= mask | (0 if flags & abi.NBSD_SA_NODEFER else abi.sigbit(sig))
     p.sigmask &= ~UNBLOCKABLE
@@ -244,13 +249,14 @@ def sys_getcontext(p, ucp):
         ctx["eflags"] = tf.eflags & ~abi.PSL_C
     ctx["eax"] = 0
     ctx["uesp"] = ctx["esp"]
-    p.mem.copyout(ucp, abi.pack_ucontext(ctx, sigmask=p.sigmask,
-                                         stack=(0, 0, abi.NBSD_SS_DISABLE), tlsbase=p.tls_base))
+    p.mem.copyout(ucp, k.fpu.save_ucontext(p, abi.pack_ucontext(
+        ctx, sigmask=p.sigmask, stack=(0, 0, abi.NBSD_SS_DISABLE), tlsbase=p.tls_base)))
 
 
 def sys_setcontext(p, ucp):
     k, tf = _frame(p)
-    uc = abi.unpack_ucontext(p.mem.copyin(ucp, abi.UCONTEXT_SIZE))
+    raw = p.mem.copyin(ucp, abi.UCONTEXT_SIZE)
+    uc = abi.unpack_ucontext(raw)
     fesp = p.frame_esp
     gate = tf.trapno == T_KW86_GATE
     if uc["flags"] & _UC_CPU:
@@ -273,6 +279,8 @@ def sys_setcontext(p, ucp):
                 setattr(tf, n, r[n])
             eflags = (r["eflags"] & abi.PSL_USER) | abi.PSL_I | abi.PSL_MBO
             _resume_at(p, tf, r["eip"], r["uesp"], eflags)
+    if uc["flags"] & _UC_FPU:
+        k.fpu.load_ucontext(p, raw, uc["flags"])        # fpu.py
     if uc["flags"] & _UC_SIGMASK:
         p.sigmask = uc["sigmask"] & ~UNBLOCKABLE
     if uc["flags"] & _UC_TLSBASE:

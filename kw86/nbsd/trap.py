@@ -116,11 +116,11 @@ TRAP_BRKPT, TRAP_TRACE, TRAP_DBREG = 1, 2, 6
 _TRAPSIG = {
     abi.T_PRIVINFLT: (abi.NBSD_SIGILL, ILL_PRVOPC, False),     # #UD
     abi.T_FPOPFLT: (abi.NBSD_SIGILL, ILL_COPROC, False),
-    abi.T_DNA: (abi.NBSD_SIGILL, ILL_COPROC, False),           # (no FPU to switch in)
+    abi.T_DNA: (abi.NBSD_SIGILL, ILL_COPROC, False),           # (CR0.EM: no FPU to switch in)
     abi.T_BOUND: (abi.NBSD_SIGFPE, FPE_FLTSUB, False),
     abi.T_OFLOW: (abi.NBSD_SIGFPE, FPE_INTOVF, False),
     abi.T_DIVIDE: (abi.NBSD_SIGFPE, FPE_INTDIV, False),
-    abi.T_ARITHTRAP: (abi.NBSD_SIGFPE, 0, False),              # (the FPU's status decides)
+    abi.T_ARITHTRAP: (abi.NBSD_SIGFPE, 0, False),              # (the FPU's status decides: fpu.py)
     abi.T_XMM: (abi.NBSD_SIGFPE, 0, False),
     abi.T_PROTFLT: (abi.NBSD_SIGSEGV, SEGV_ACCERR, True),      # #GP
     abi.T_SEGNPFLT: (abi.NBSD_SIGBUS, BUS_ADRERR, True),
@@ -145,6 +145,8 @@ def trapsignal(m, p, tf):
             p.vm.region_at(cr2) is not None
         return abi.NBSD_SIGSEGV, SEGV_ACCERR if inside else SEGV_MAPERR, cr2
     sig, code, at_cr2 = _TRAPSIG.get(trapno, (abi.NBSD_SIGBUS, 0, False))
+    if trapno == abi.T_ARITHTRAP and p is not None and p.kernel is not None:
+        code = p.kernel.fpu.arithtrap(p)        # fpetable, fnclex (fpu.py)
     if trapno == abi.T_TRCTRAP and m.get_reg("dr6") & 0xf:
         code = TRAP_DBREG                       # a debug-register breakpoint hit
     return sig, code, m.get_reg("cr2") if at_cr2 else tf.eip
@@ -369,11 +371,9 @@ def trap(k, p, fesp):
         if ok:
             k._stats["page_faults"] += 1
             return
-    if tf.trapno == abi.T_DNA and k.m.get_reg("cr0") & _CR0_TS:
-        # CR0.TS: every task switch sets it (the #DF task's iret back too);
-        # no FPU state to switch in yet: clear it and retry (with CR0.EM the
-        # retry is #NM again, and then the signal below)
-        k.m.set_cr(0, k.m.get_reg("cr0") & ~_CR0_TS)
+    if tf.trapno == abi.T_DNA and k.fpu.dna(p):
+        # CR0.TS (a switch, or any task switch: the #DF task's iret back):
+        # the lazy FPU switch (fpu.py); the iret re-runs the instruction
         return
     if not tf.cs & 3 and not p.kernelware:
         # kernel code faulted on the process's behalf (a bad frame value
