@@ -298,6 +298,8 @@ def run(args):
               + (f"mode switches: {k.stats['switches_to_kernel']} to kernel / "
                  f"{k.stats['switches_to_user']} to user, "
                  if k.stats['switches_to_kernel'] or k.stats['switches_to_user'] else "")
+              + (f"FPU: {k.stats['fpu_dna']} #NM ({k.stats['fpu_loads']} state loads), "
+                 if k.stats['fpu_dna'] else "")
               + f"{dt:.3f} s host, "
               f"{m.instructions / dt / 1e6 if dt else 0:.1f} MIPS", file=sys.stderr)
     if strace not in (None, sys.stderr):
