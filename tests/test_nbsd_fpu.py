@@ -130,9 +130,18 @@ def test_sigfpe_divide_by_zero(tmp_path, fpu, kw):
 
 @pytest.mark.parametrize("kw", MODES, ids=IDS)
 def test_fork_copies_state(tmp_path, fpu, kw):
-    status, out, _ = run(tmp_path, fpu, ["fork"], kw)
+    """The child pops the parent's values with its control word.  As a
+    kernelware the child's copy-on-write stack faults go through the #DF
+    task, whose return sets CR0.TS: the #NM that follows finds the child
+    already the owner and only clears TS (one #NM more than state loads)."""
+    status, out, st = run(tmp_path, fpu, ["fork"], kw)
     assert status == 0, out
     assert sorted(out.splitlines()) == ["child 43 42 cw 0f7f tw ffff", "parent 1 cw 037f"]
+    assert st["fpu_loads"] == 3
+    if kw:
+        assert st["double_faults"] > 0 and st["fpu_dna"] == 4, st
+    else:
+        assert st["double_faults"] == 0 and st["fpu_dna"] == 3, st
 
 
 def test_cli_exit_status_and_stats(capfd, fpu):
