@@ -44,12 +44,13 @@ DEFAULT_OBJ = os.path.join(HERE, ".obj")
 
 ZIG_VERSION = "0.17.1"
 
-# Code generation.  -mcpu=i686: without it zig targets a CPU with SSE2 and uses it.
-# -mno-x87 -msoft-float: kw86 does not execute x87 yet, so any floating point a program
-# does becomes calls into compiler-rt's soft-float routines (pure integer code).
+# Code generation.  -mcpu=i686: without it zig targets a CPU with SSE2 and uses it; an
+# i686 has the x87 (kw86 executes it), so float and double code is x87 code with the
+# i386 SysV ABI NetBSD/i386 uses: doubles passed on the stack, returned in st(0),
+# long double the 80-bit format in 12 bytes.  Integer-only code executes no x87
+# instruction (printf reads a double's bits as an integer; only %Lf loads the FPU).
 TARGET_FLAGS = [
     "-target", "x86-freestanding-none", "-mcpu=i686",
-    "-mno-x87", "-msoft-float",
 ]
 CFLAGS = TARGET_FLAGS + [
     "-O2", "-std=gnu11", "-fno-strict-aliasing",

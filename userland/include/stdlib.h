@@ -58,6 +58,8 @@ unsigned long long strtoull(const char *restrict, char **restrict, int);
 long long strtonum(const char *, long long, long long, const char **);
 __int64_t  strtoq(const char *, char **, int);
 __uint64_t strtouq(const char *, char **, int);
+double  strtod(const char *restrict, char **restrict);
+double  atof(const char *);
 
 int     abs(int);
 long    labs(long);

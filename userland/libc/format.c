@@ -6,8 +6,8 @@
  * pieces, so each caller decides where bytes go (a FILE buffer, a bounded string)
  * and nothing is ever written past a buffer here.  Supported: flags - + space # 0;
  * width and precision, either may be *; length modifiers hh h l ll q j z t L;
- * conversions d i u o x X c s p n % and, in soft float (kw86 has no x87 yet), f F e E
- * g G.  It returns the number of bytes produced, or -1 if out() failed.
+ * conversions d i u o x X c s p n % and the floating-point f F e E g G a A (exact
+ * decimal conversion with integer arithmetic, below).  It returns the number of bytes produced, or -1 if out() failed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,7 +132,8 @@ format_int(struct sink *s, int flags, int width, int prec, char conv,
 }
 
 /*
- * Floating point, printed exactly (soft float: kw86 has no x87 yet).
+ * Floating point, printed exactly, with integer arithmetic only (independent of the
+ * x87's precision and rounding control; no FPU instruction).
  *
  * A double is m * 2^e with a 53-bit integer m.  Its decimal expansion is finite and
  * is computed here with integer arithmetic on a fixed-size big number: the integer
@@ -361,39 +362,135 @@ decimal_at(struct decimal *d, int i)
     return i < d->len ? d->dig[i] : '0';
 }
 
+/* Like emit_field, for a number: prefix (sign, 0x), body, tz zeros (a precision
+ * beyond the digits a double has), then suffix (the exponent). */
 static void
-format_float(struct sink *s, int flags, int width, int prec, char conv, double v)
+emit_number(struct sink *s, int flags, int width, const char *prefix, int plen,
+            const char *body, int len, long long tz, const char *suffix, int slen)
+{
+    long long total = (long long)plen + len + tz + slen;
+    long long fill = width > total ? width - total : 0;
+
+    if (!(flags & F_MINUS) && !(flags & F_ZERO))
+        pad(s, ' ', (int)fill);
+    emit(s, prefix, (size_t)plen);
+    if (!(flags & F_MINUS) && (flags & F_ZERO))
+        pad(s, '0', (int)fill);
+    emit(s, body, (size_t)len);
+    while (tz > 0) {
+        int k = tz > 0x40000000 ? 0x40000000 : (int)tz;
+        pad(s, '0', k);
+        tz -= k;
+    }
+    emit(s, suffix, (size_t)slen);
+    if (flags & F_MINUS)
+        pad(s, ' ', (int)fill);
+}
+
+/* The exponent suffix: e+05, p-1074 (min digits: 2 for e, 1 for p). */
+static int
+exp_suffix(char *out, char letter, int x, int mindig)
+{
+    char tmp[8];
+    int n = 0, len = 0;
+
+    out[len++] = letter;
+    out[len++] = x < 0 ? '-' : '+';
+    if (x < 0)
+        x = -x;
+    do {
+        tmp[n++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x != 0);
+    while (n < mindig)
+        tmp[n++] = '0';
+    while (n > 0)
+        out[len++] = tmp[--n];
+    return len;
+}
+
+/* %a: hexadecimal, 0x1.hhhp+e for a normal number; a subnormal as 0x0.hhhp-1022 and
+ * zero as 0x0p+0.  With a precision, the 52-bit fraction is rounded to nearest, ties
+ * to even (a carry can make the leading digit 2); without, trailing zeros go. */
+static void
+format_hex(struct sink *s, int flags, int width, int prec, int upper,
+           const char *sign, int slen, uint64_t bits)
+{
+    const char *xd = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    int bexp = (int)((bits >> 52) & 0x7ff), x, len = 0, nd, i;
+    uint64_t frac = bits & 0xfffffffffffffULL;
+    unsigned lead = bexp != 0;
+    char prefix[4], body[24], suffix[12];
+    int plen = 0;
+    long long tz = 0;
+
+    x = bexp == 0 ? (frac ? -1022 : 0) : bexp - 1023;
+    for (i = 0; i < slen; i++)
+        prefix[plen++] = sign[i];
+    prefix[plen++] = '0';
+    prefix[plen++] = upper ? 'X' : 'x';
+    if (prec >= 0 && prec < 13) {
+        int drop = 4 * (13 - prec);
+        uint64_t half = 1ULL << (drop - 1), rest = frac & ((1ULL << drop) - 1);
+        frac >>= drop;
+        if (rest > half || (rest == half && ((prec > 0 ? frac : lead) & 1)))
+            frac++;
+        if (frac >> (4 * prec)) {          /* carry into the leading digit */
+            lead++;
+            frac &= (1ULL << (4 * prec)) - 1;
+        }
+        nd = prec;
+    } else {
+        nd = 13;
+        if (prec < 0) {
+            while (nd > 0 && (frac & 0xf) == 0) {
+                frac >>= 4;
+                nd--;
+            }
+        } else {
+            tz = (long long)prec - 13;
+        }
+    }
+    body[len++] = xd[lead];
+    if (nd > 0 || tz > 0 || (flags & F_HASH))
+        body[len++] = '.';
+    for (i = nd - 1; i >= 0; i--)
+        body[len++] = xd[(frac >> (4 * i)) & 0xf];
+    emit_number(s, flags, width, prefix, plen, body, len, tz, suffix,
+                exp_suffix(suffix, upper ? 'P' : 'p', x, 1));
+}
+
+static void
+format_float(struct sink *s, int flags, int width, int prec, char conv, uint64_t bits)
 {
     static struct decimal d;               /* 1.3 KB: not on the (small) stack */
-    char body[MAXDIG + 16];
-    char prefix[1];
-    int plen = 0, len = 0, i, strip = 0, first, x;
-    int upper = (conv == 'F' || conv == 'E' || conv == 'G');
-    char style = (char)(conv | 0x20);      /* f, e or g */
-    union dbits {
-        double d;
-        uint64_t u;
-    } b;
+    static char body[MAXDIG + 16];
+    char prefix[1], suffix[8];
+    int plen = 0, len = 0, i, strip = 0, first, x, slen = 0, avail;
+    long long tz = 0;
+    int upper = (conv == 'F' || conv == 'E' || conv == 'G' || conv == 'A');
+    char style = (char)(conv | 0x20);      /* f, e, g or a */
 
-    b.d = v;
-    if (b.u >> 63)
+    if (bits >> 63)
         prefix[plen++] = '-';
     else if (flags & F_PLUS)
         prefix[plen++] = '+';
     else if (flags & F_SPACE)
         prefix[plen++] = ' ';
-    b.u &= ~(1ULL << 63);
-    if ((b.u >> 52) == 0x7ff) {            /* inf or nan: never zero-padded */
-        const char *t = (b.u & 0xfffffffffffffULL) ? (upper ? "NAN" : "nan")
-                                                    : (upper ? "INF" : "inf");
+    bits &= ~(1ULL << 63);
+    if ((bits >> 52) == 0x7ff) {           /* inf or nan: never zero-padded */
+        const char *t = (bits & 0xfffffffffffffULL) ? (upper ? "NAN" : "nan")
+                                                     : (upper ? "INF" : "inf");
         emit_field(s, flags & ~F_ZERO, width, prefix, plen, 0, t, 3);
+        return;
+    }
+    if (style == 'a') {
+        format_hex(s, flags, width, prec, upper, prefix, plen, bits);
         return;
     }
     if (prec < 0)
         prec = 6;
-    if (prec > 400)
-        prec = 400;
-    decimal_init(&d, b.u);
+    decimal_init(&d, bits);
     first = decimal_first(&d);
 
     if (style == 'g') {
@@ -404,10 +501,9 @@ format_float(struct sink *s, int flags, int width, int prec, char conv, double v
         if (first < 0) {
             x = 0;
         } else {
-            int cut = decimal_round(&d, first + P);
+            decimal_round(&d, first + (P > MAXDIG ? MAXDIG : P));
             first = decimal_first(&d);
             x = d.intdigits - 1 - first;
-            (void)cut;
         }
         if (x < -4 || x >= P) {
             style = 'e';
@@ -419,9 +515,22 @@ format_float(struct sink *s, int flags, int width, int prec, char conv, double v
         strip = !(flags & F_HASH);
     }
 
+    /* A double has at most d.k fraction digits (k fraction bits) and the digits of a
+     * nonzero one end there: digits asked for past that are zeros, counted in tz. */
     if (style == 'e') {
         if (first < 0) {
             x = 0;
+            avail = 0;
+        } else {
+            avail = d.intdigits + d.k - first - 1;
+            if (avail < 0)
+                avail = 0;
+        }
+        if (prec > avail) {
+            tz = (long long)prec - avail;
+            prec = avail;
+        }
+        if (first < 0) {
             for (i = 0; i <= prec; i++)
                 body[len++] = '0';
         } else {
@@ -432,26 +541,26 @@ format_float(struct sink *s, int flags, int width, int prec, char conv, double v
                 body[len++] = decimal_at(&d, first + i);
         }
         /* insert the point after the first digit */
-        if (prec > 0 || (flags & F_HASH)) {
+        if (prec > 0 || tz > 0 || (flags & F_HASH)) {
             memmove(body + 2, body + 1, (size_t)(len - 1));
             body[1] = '.';
             len++;
         }
-        if (strip && prec > 0) {
-            while (body[len - 1] == '0')
-                len--;
-            if (body[len - 1] == '.')
-                len--;
+        if (strip) {
+            tz = 0;
+            if (memchr(body, '.', (size_t)len) != NULL) {
+                while (body[len - 1] == '0')
+                    len--;
+                if (body[len - 1] == '.')
+                    len--;
+            }
         }
-        body[len++] = upper ? 'E' : 'e';
-        body[len++] = x < 0 ? '-' : '+';
-        if (x < 0)
-            x = -x;
-        if (x >= 100)
-            body[len++] = (char)('0' + x / 100);
-        body[len++] = (char)('0' + (x / 10) % 10);
-        body[len++] = (char)('0' + x % 10);
+        slen = exp_suffix(suffix, upper ? 'E' : 'e', x, 2);
     } else {
+        if (prec > d.k) {
+            tz = (long long)prec - d.k;
+            prec = d.k;
+        }
         decimal_round(&d, d.intdigits + prec);
         if (d.intdigits == 0) {
             body[len++] = '0';
@@ -459,25 +568,48 @@ format_float(struct sink *s, int flags, int width, int prec, char conv, double v
             for (i = 0; i < d.intdigits; i++)
                 body[len++] = d.dig[i];
         }
-        if (prec > 0 || (flags & F_HASH))
+        if (prec > 0 || tz > 0 || (flags & F_HASH))
             body[len++] = '.';
         for (i = 0; i < prec; i++)
             body[len++] = decimal_at(&d, d.intdigits + i);
-        if (strip && prec > 0) {
-            while (body[len - 1] == '0')
-                len--;
-            if (body[len - 1] == '.')
-                len--;
+        if (strip) {
+            tz = 0;
+            if (memchr(body, '.', (size_t)len) != NULL) {
+                while (body[len - 1] == '0')
+                    len--;
+                if (body[len - 1] == '.')
+                    len--;
+            }
         }
     }
-    emit_field(s, flags, width, prefix, plen, 0, body, len);
+    emit_number(s, flags, width, prefix, plen, body, len, tz, suffix, slen);
+}
+
+/* The bits of a double argument, read without loading it into the FPU (an x87 load
+ * and store would quiet a signalling NaN, and printf of integers then stays free of
+ * FPU instructions).  On i386 a double and a 64-bit integer take the same 8 bytes of
+ * the argument area; elsewhere (the host build of the tests) they may not. */
+static uint64_t
+double_arg(va_list *ap)
+{
+#if defined(__i386__)
+    return va_arg(*ap, uint64_t);
+#else
+    double v = va_arg(*ap, double);
+    uint64_t u;
+    memcpy(&u, &v, sizeof(u));
+    return u;
+#endif
 }
 
 int
-__kw86_vformat(__kw86_out_fn out, void *arg, const char *fmt, va_list ap)
+__kw86_vformat(__kw86_out_fn out, void *arg, const char *fmt, va_list ap0)
 {
     struct sink s = { out, arg, 0, 0 };
     const char *p = fmt;
+    va_list ap;
+
+    va_copy(ap, ap0);       /* a local va_list, so &ap is a va_list * on every ABI */
 
     while (*p != '\0') {
         const char *start = p;
@@ -614,10 +746,16 @@ __kw86_vformat(__kw86_out_fn out, void *arg, const char *fmt, va_list ap)
             emit_field(&s, flags & ~F_ZERO, width, "", 0, 0, str, (int)n);
             break;
         }
-        case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
-            /* No long double: the soft-float build cannot pass one (%Lf is %f). */
-            double v = va_arg(ap, double);
-            format_float(&s, flags, width, prec, conv, v);
+        case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A': {
+            uint64_t bits;
+            if (len == 'D') {
+                /* long double (80-bit on i386): printed as the nearest double */
+                double v = (double)va_arg(ap, long double);
+                memcpy(&bits, &v, sizeof(bits));
+            } else {
+                bits = double_arg(&ap);
+            }
+            format_float(&s, flags, width, prec, conv, bits);
             break;
         }
         case 'n': {
@@ -643,6 +781,7 @@ __kw86_vformat(__kw86_out_fn out, void *arg, const char *fmt, va_list ap)
             break;
         }
     }
+    va_end(ap);
     if (s.failed)
         return -1;
     if (s.count > INT_MAX) {
