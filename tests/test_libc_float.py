@@ -304,3 +304,104 @@ def test_libm_host(host_fpcheck):
     lines = libm_cases(13, N_LIBM)
     check_libm(run_host(host_fpcheck, "libm", lines),
                run_host(host_fpcheck, "libm", lines, ref=True), lines)
+
+
+# --------------------------------------------------------------------------- guest
+
+N_GUEST = 2000 if CI else 5000
+
+
+def _guest_env():
+    """The kw86 machine, the sysroot and the guest build of fpcheck (imported lazily:
+    the host tests above need none of them)."""
+    from test_userland_e2e import HAVE_MACHINE, SYSROOT, kw
+    return HAVE_MACHINE, SYSROOT, kw
+
+
+@pytest.fixture(scope="module")
+def guest(tmp_path_factory):
+    """(run, sysroot): run(mode, lines, kernelware) -> output lines of the guest's
+    fpcheck, built with the project's zig against the libc (objects cached apart from
+    userland/.obj, as tests/test_libc_guest.py does)."""
+    import importlib.util
+    import tempfile
+    from buildreq import need_module
+    have_machine, sysroot, kw = _guest_env()
+    if not have_machine:
+        pytest.fail("not built: the kw86 machine (kw86.machine)", pytrace=False)
+    need_module("ziglang")
+    spec = importlib.util.spec_from_file_location(
+        "kw86_userland_build_for_fp", os.path.join(ROOT, "userland", "build.py"))
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    out = str(tmp_path_factory.mktemp("fp_guest"))
+    obj = os.path.join(tempfile.gettempdir(), f"kw86-fp-guest-obj-{os.getuid()}")
+    b = build.Builder(out, obj_dir=obj, jobs=2)
+    build.check_zig()
+    b.prepare()
+    b.generate()
+    libc = b.build_libc()
+    crt0 = b.build_crt0()
+    o = b.objpath(FPCHECK, "fp")
+    b.compile_all([(FPCHECK, o)])
+    b.link("fpcheck", [o], crt0, libc, os.path.join(out, "fpcheck"))
+
+    def run(mode, lines, kernelware):
+        r = kw("/t/fpcheck", mode, stdin="".join(l + "\n" for l in lines),
+               kernelware=kernelware, binds=[(out, "/t")])
+        assert r.rc == 0, r.err
+        return r.out.split("\n")[:-1]
+    return run, sysroot
+
+
+MODES = [pytest.param(False, id="user"), pytest.param(True, id="kernelware")]
+
+
+@pytest.mark.parametrize("kernelware", MODES)
+def test_printf_guest(guest, host_fpcheck, kernelware):
+    run, _ = guest
+    lines = printf_cases(20 + kernelware, N_GUEST)
+    check_printf(run("printf", lines, kernelware),
+                 run_host(host_fpcheck, "printf", lines, ref=True), lines)
+
+
+@pytest.mark.parametrize("kernelware", MODES)
+def test_strtod_guest(guest, host_fpcheck, kernelware):
+    run, _ = guest
+    lines = strtod_cases(22 + kernelware, N_GUEST)
+    check_strtod(run("strtod", lines, kernelware),
+                 run_host(host_fpcheck, "strtod", lines, ref=True), lines)
+    rng = random.Random(24)
+    bits = [b for b in (random_bits(rng) for _ in range(N_GUEST // 2))
+            if (b >> 52) & 0x7ff != 0x7ff]
+    out = run("roundtrip", [f"{b:016x}" for b in bits], kernelware)
+    assert out == [f"{b:016x} {b:016x}" for b in bits]
+
+
+@pytest.mark.parametrize("kernelware", MODES)
+def test_libm_guest(guest, host_fpcheck, kernelware):
+    """The x87 libm run on kw86's x87 (the kernel gives the process the FPU)."""
+    run, _ = guest
+    lines = libm_cases(25 + kernelware, N_GUEST)
+    check_libm(run("libm", lines, kernelware),
+               run_host(host_fpcheck, "libm", lines, ref=True), lines)
+
+
+@pytest.mark.parametrize("kernelware", MODES)
+def test_nbody_guest_matches_host(guest, tmp_path, kernelware):
+    """The sysroot's /usr/bin/nbody prints what the host's build of nbody.c prints."""
+    _, sysroot = guest
+    _, _, kw = _guest_env()
+    prog = os.path.join(sysroot, "usr", "bin", "nbody")
+    if not os.path.exists(prog):
+        pytest.fail("not built: /usr/bin/nbody in the sysroot", pytrace=False)
+    exe = str(tmp_path / "nbody")
+    r = subprocess.run([CC, "-O2", NBODY, "-lm", "-o", exe], capture_output=True,
+                       text=True, env=hostenv.env())
+    assert r.returncode == 0, r.stderr
+    steps = "2000"
+    host = subprocess.run([exe, steps], capture_output=True, text=True,
+                          env=hostenv.env()).stdout
+    assert host.splitlines()[0] == "-0.169075164"
+    g = kw("/usr/bin/nbody", steps, kernelware=kernelware)
+    assert g.rc == 0 and g.out == host, (g.out, g.err)

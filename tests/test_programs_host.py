@@ -65,7 +65,8 @@ def bindir(tmp_path_factory):
 
     def build(item):
         name, srcs = item
-        r = subprocess.run([CC] + CFLAGS + srcs + ["-o", str(out / name)],
+        # -lm: programs may use the libm (nbody's sqrt), as the guest libc has it
+        r = subprocess.run([CC] + CFLAGS + srcs + ["-lm", "-o", str(out / name)],
                            capture_output=True, text=True, env=ENV)
         return name, r.returncode, r.stderr
 

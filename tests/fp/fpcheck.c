@@ -167,12 +167,12 @@ do_libm(int ref)
 {
     static char line[256];
     while (fgets(line, sizeof(line), stdin)) {
-        char name[16], *p;
+        char name[16], *p = line;
         double x, y, r;
-        int n;
-        if (sscanf(line, "%15s%n", name, &n) != 1)
-            continue;
-        p = line + n;
+        int n = 0;
+        while (*p && *p != ' ' && n < 15)
+            name[n++] = *p++;
+        name[n] = '\0';
         x = from_bits(strtoull(p, &p, 16));
         y = from_bits(strtoull(p, &p, 16));
 #define F1(f) if (!strcmp(name, #f)) r = ref ? f(x) : K(f)(x); else
