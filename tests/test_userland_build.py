@@ -5,6 +5,7 @@ few NetBSD system calls implemented in Python on top of Unicorn, enough to run t
 libc test programs of userland/tests both ways the hybrid stubs work, with int $0x80
 at CPL 3 and with a near call through the published gate at CPL 0.
 """
+import bisect
 import importlib.util
 import os
 import re
@@ -121,19 +122,39 @@ def test_every_executable_is_a_netbsd_elf(sysroot):
             assert h.e_entry == symtab.get_symbol_by_name("_start")[0]["st_value"], path
 
 
-def test_no_floating_point_or_sse(sysroot):
+# The x87 is used only where floating point is: the libm, strtod/atof, difftime, the
+# %Lf conversion of printf (printf reads a double as its bits), and the floating-point
+# programs.  Everything else (ls, cp, sh ...) runs without ever touching the FPU.
+FPU_FUNCTIONS = {"__kw86_vformat", "strtod", "atof", "difftime", "sqrt", "floor", "ceil",
+                 "trunc", "round", "fabs", "fmod", "pow", "exp", "log", "log10", "sin",
+                 "cos", "tan", "atan", "atan2", "rnd", "log_base", "is_int", "is_odd_int",
+                 "reduce", "reduce_big"}
+FPU_PROGRAMS = {"nbody"}
+
+
+def test_no_sse_and_x87_only_in_floating_point_code(sysroot):
     iced = need_module("iced_x86")
-    forbidden = {name: getattr(iced.CpuidFeature, name) for name in dir(iced.CpuidFeature)
-                 if re.match(r"^(FPU|MMX|SSE|AVX|3DNOW)", name)}
-    bad_ids = set(forbidden.values())
+    ids = {name: getattr(iced.CpuidFeature, name) for name in dir(iced.CpuidFeature)
+           if re.match(r"^(FPU|MMX|SSE|AVX|3DNOW)", name)}
+    fpu_ids = {v for k, v in ids.items() if k.startswith("FPU")}
+    other_ids = set(ids.values()) - fpu_ids
     for path in executables(sysroot):
         with open(path, "rb") as f:
-            text = ELFFile(f).get_section_by_name(".text")
+            elf = ELFFile(f)
+            text = elf.get_section_by_name(".text")
             data, addr = text.data(), text["sh_addr"]
+            funcs = sorted((sym["st_value"], sym.name)
+                           for sym in elf.get_section_by_name(".symtab").iter_symbols()
+                           if sym["st_info"]["type"] == "STT_FUNC")
+        starts = [a for a, _ in funcs]
         dec = iced.Decoder(32, data, ip=addr)
         for ins in dec:
             feats = set(ins.cpuid_features())
-            assert not feats & bad_ids, f"{path}: {ins} at {ins.ip:#x}"
+            assert not feats & other_ids, f"{path}: {ins} at {ins.ip:#x}"
+            if feats & fpu_ids and os.path.basename(path) not in FPU_PROGRAMS:
+                i = bisect.bisect_right(starts, ins.ip) - 1
+                fn = funcs[i][1] if i >= 0 else "?"
+                assert fn in FPU_FUNCTIONS, f"{path}: x87 {ins} at {ins.ip:#x} in {fn}"
 
 
 # --------------------------------------------------------------------------- syscall table
