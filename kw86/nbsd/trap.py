@@ -476,7 +476,6 @@ def interrupt(p, value=None):
 # faults of a kernelware (heap, mmap, copy-on-write data, a stack access
 # below a mapped %esp) take the normal #PF path: trap() above.
 
-_CR0_TS = 0x8
 _PG_VWU = 0x7                   # PG_V | PG_RW | PG_U
 _DF_SLACK = 64          # the failed push lies within this many bytes below the saved %esp
 
