@@ -135,16 +135,30 @@ def printf_cases(seed, n):
              ("%A", 0xfff0000000000000), ("%+010a", 0x7ff8000000000000),
              ("%+010.3e", 0x8000000000000000), ("% -12.4g", 0x3f1a36e2eb1c432d),
              ("%.500e", 0x7fefffffffffffff), ("%f", 0x7fefffffffffffff),
-             ("%.3000f", 0x0000000000000001), ("%#.3000g", 0x4000000000000000)]
+             ("%.3000f", 0x0000000000000001), ("%#.3000g", 0x4000000000000000),
+             ("%+#G", 0xc12e847ffffffffd), ("%#.3g", 0x4058fd70a3d70a3d)]
     cases = [(f, b) for f, b in fixed]
     while len(cases) < n:
         cases.append((random_format(rng), random_bits(rng)))
     return [f"{f}\t{b:016x}" for f, b in cases[:n]]
 
 
+def glibc_hash_g_bug(case, ours):
+    """glibc's %#g drops the trailing zeros it must keep when rounding carries into the
+    next power of ten and switches to e-style (printf("%#G", -999999.9999999997) gives
+    "-1.E+06", C says "-1.00000E+06"): for %#g/%#G, Python's own C-style formatting
+    (not glibc's) decides."""
+    fmt, bits = case.split("\t")
+    if fmt[-1] not in "gG" or "#" not in fmt:
+        return False
+    py = fmt % struct.unpack("<d", struct.pack("<Q", int(bits, 16)))[0]
+    return ours == f"{len(py)}|{py}"
+
+
 def check_printf(ours, ref, lines):
     assert len(ours) == len(ref) == len(lines)
-    bad = [(c, o, r) for c, o, r in zip(lines, ours, ref) if o != r]
+    bad = [(c, o, r) for c, o, r in zip(lines, ours, ref)
+           if o != r and not glibc_hash_g_bug(c, o)]
     assert not bad, f"{len(bad)} of {len(lines)} differ; first: " + "\n".join(
         f"{c!r}: ours {o[:120]!r} host {r[:120]!r}" for c, o, r in bad[:5])
 
