@@ -700,9 +700,9 @@ def _push_sreg_slot(bits, ins, regs):
             and ins.operands[0].kind == "reg"
             and ins.operands[0].reg in ("es", "cs", "ss", "ds", "fs", "gs")):
         return None
-    if bits == 32:
-        return (regs[4] - 4) & 0xFFFFFFFF
-    return DATA_BASE + ((regs[4] - 4) & 0xFFFF)
+    slot = (regs[4] - 4) & 0xFFFFFFFF if bits == 32 else DATA_BASE + ((regs[4] - 4) & 0xFFFF)
+    # outside guest memory the push faults (compared as an exception instead)
+    return slot if slot + 4 <= MEM_SIZE else None
 
 
 def _bound_pair_wraps(ins, regs):
@@ -738,7 +738,17 @@ def _limit_fault(ins, regs, eflags, stopped=None):
     mems = [o for o in ins.operands if o.kind == "mem"]
     if not ins.attrs & opcodes.ATTR_STRING:
         for o in mems:
-            if _ea(ins, o, regs) + max(o.size // 8, 1) > (1 << 32):
+            ea = _ea(ins, o, regs)
+            if ins.mnemonic in ("bt", "bts", "btr", "btc") and ins.operands[1].kind == "reg":
+                # a register bit offset (signed) is part of the effective
+                # address, which wraps modulo 2^32 (SDM Vol. 2A BT: "address
+                # + (BitOffset DIV 32)"; §3.7.5 address computation)
+                bits = o.size
+                off = regs[_REGNUM[ins.operands[1].reg[-2:]]] & ((1 << bits) - 1)
+                off -= (off >> (bits - 1)) << bits
+                ea = (ea + (off >> (5 if bits == 32 else 4)) * (bits // 8)) \
+                    & (0xFFFFFFFF if ins.adsize == 32 else 0xFFFF)
+            if ea + max(o.size // 8, 1) > (1 << 32):
                 return 12 if o.segment == "ss" else 13
         return None
     if ins.adsize != 32:
