@@ -29,9 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if __has_include(<kernelware.h>)	/* kw86's libc (a host build has no kernel path) */
 #define KAPI_DYNAMIC	/* kernel symbols filled in at exec: no relink per kernel */
 #include <kernelware.h>
 #include <sys/kapi.h>
+#endif
 
 /* Size of the data buffer of copy_data(): 64 KiB, as in the paper. */
 #define COPY_BUFSIZE (64 * 1024)
@@ -58,15 +60,18 @@ static int copy_data(int from, int to, const char *fromname,
 {
 	static char buf[COPY_BUFSIZE];
 	ssize_t nr, nw, off;
+	int ok = 0;
+
+	/* A kernelware with the kernel API (exec fills its table whole or not at all) copies
+	 * buffer cache to buffer cache; else, or if that fails, read/write. */
+#if __has_include(<kernelware.h>) && !defined(CP_CALLS_ONLY)	/* cp_calls: the paper's cp */
 	struct file *ff, *tf;
 	struct buf *sb, *db;
 	off_t pos;
-	int ok = 0, bs = 8192;		/* the file systems' block size (newfs -b 8192) */
+	int bs = 8192;			/* the file systems' block size (newfs -b 8192) */
 
-	/* A kernelware copies buffer cache to buffer cache; else, or if that fails, read/write. */
-#ifndef CP_CALLS_ONLY		/* (cp_calls: the paper's unmodified cp, for Fig. 10/11) */
-	if (in_kernel_mode() && size > 0 && getvnode(curproc->p_fd, from, &ff) == 0 &&
-	    getvnode(curproc->p_fd, to, &tf) == 0)
+	if (in_kernel_mode() && size > 0 && __kapi_curproc != NULL &&
+	    getvnode(curproc->p_fd, from, &ff) == 0 && getvnode(curproc->p_fd, to, &tf) == 0)
 		for (pos = 0, ok = 1; ok && pos < size; pos += bs) {
 			if ((ok = bread(ff->f_data, pos / bs, bs, NOCRED, &sb) == 0 &&
 			    (db = getblk(tf->f_data, pos / bs, bs, 0, 0)) != NULL)) {
@@ -76,6 +81,8 @@ static int copy_data(int from, int to, const char *fromname,
 				brelse(sb);
 			}
 		}
+#else
+	(void)size;
 #endif
 	if (ok)
 		return 0;
