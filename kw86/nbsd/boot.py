@@ -35,6 +35,7 @@ from kw86.nbsd.errors import BadFrame
 from kw86.nbsd.frame import FIELDS as TF_FIELDS, TF_SHORT_SIZE, TF_SIZE, TrapFrame
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL,  # noqa: F401
                               HC_TRAP, HCALL_PORT, T_KW86_GATE, DFTSS_SEL)
+from kw86.nbsd.kconst import MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP
 
 GDT_PHYS = 0x1000
 LDT_PHYS = GDT_PHYS + abi.NGDT * 8
@@ -292,6 +293,18 @@ class Boot:
         m.load_segment("fs", abi.KCPU)
         m.load_ldtr(abi.KLDT)
         m.load_tr(TSS_SEL)
+        self._load_sysenter_msrs()
+
+    def _load_sysenter_msrs(self):
+        """The sysenter path (locore's Xsysenter; SDM Vol. 2B SYSENTER): CS =
+        KCODE (SS = KDATA; sysexit's user selectors are GUCODE/GUDATA), EIP =
+        Xsysenter, ESP = the TSS's esp0 field, from which Xsysenter's first
+        instruction loads the current process's kernel stack.  Fixed at boot
+        (and by repair()); only CPL 0 can wrmsr."""
+        m = self.m
+        m.set_msr(MSR_SYSENTER_CS, abi.KCODE)
+        m.set_msr(MSR_SYSENTER_ESP, self.lc["kw86_tss"] + 4)     # TSS_ESP0
+        m.set_msr(MSR_SYSENTER_EIP, self.lc["Xsysenter"])
 
     def repair(self):
         """Rewrite what a kernelware at CPL 0 can overwrite in the kernel's

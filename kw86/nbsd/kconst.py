@@ -103,3 +103,17 @@ KAPI_COUNT = 10
 HC_DBLFAULT = 16
 HC_DFSIG = 17
 DFTSS_SEL = 0x90            # GTRAPTSS_SEL (18) << 3
+
+# -- the sysenter/sysexit path (issue 9 section 4, beyond the paper; locore's
+# Xsysenter, boot.py sets the MSRs, userland/build.py's sysenter stubs).  SDM
+# Vol. 2B SYSENTER/SYSEXIT: CS = SYSENTER_CS, SS = SYSENTER_CS + 8 on entry;
+# CS = (SYSENTER_CS + 16) | 3, SS = (SYSENTER_CS + 24) | 3, EIP = EDX, ESP =
+# ECX on exit.  With SYSENTER_CS = KCODE_SEL those are NetBSD's GUCODE/GUDATA.
+MSR_SYSENTER_CS = 0x174
+MSR_SYSENTER_ESP = 0x175
+MSR_SYSENTER_EIP = 0x176
+SYSEXIT_UCODE_SEL = 0x1b    # (KCODE_SEL + 16) | 3 = GUCODE_SEL << 3 | 3
+SYSEXIT_UDATA_SEL = 0x23    # (KCODE_SEL + 24) | 3 = GUDATA_SEL << 3 | 3
+# the user stub `movl %esp,%ecx; movl $ret,%edx; sysenter` (2 + 5 + 2 bytes)
+# ends at ret = %edx: a restarted call resumes at ret - SYSENTER_STUB_LEN
+SYSENTER_STUB_LEN = 9

@@ -557,6 +557,84 @@ kapi_entry:
 kapi_end:
 /* ---- end of the kernel API stubs ------------------------------------------ */
 
+/*
+ * ---- The sysenter/sysexit system-call path (issue 9 section 4) ----------
+ *
+ * Beyond the paper: NetBSD 1.5 never used sysenter.  boot.py sets the MSRs
+ * once: SYSENTER_CS = KCODE_SEL (so SS = KDATA, and sysexit loads GUCODE
+ * 0x1b / GUDATA 0x23 at RPL 3), SYSENTER_EIP = Xsysenter (a user program
+ * cannot choose where it enters: wrmsr is CPL 0 only) and SYSENTER_ESP =
+ * &kw86_tss.esp0, so the first instruction loads this process's kernel
+ * stack from the TSS (esp0 changes at every switch; the MSR never does).
+ *
+ * sysenter saves nothing (SDM Vol. 2B): the user stub passes its %esp in
+ * %ecx and its return point in %edx (`movl %esp,%ecx; movl $1f,%edx;
+ * sysenter; 1:`, SYSENTER_STUB_LEN bytes, userland/build.py) and the number
+ * in %eax; the arguments are at %esp + 4 as for int $0x80.  The entry builds
+ * the frame an int $0x80 from CPL 3 builds (tf_cs/tf_ss the selectors
+ * sysexit returns with, tf_eflags with PSL_I, which sysenter cleared,
+ * tf_err the stub's length, so ERESTART and a sleep back tf_eip up to the
+ * stub's first instruction) and makes the same HC_SYSCALL: Python cannot
+ * tell the paths apart.  It has its own hypercall instruction so that its
+ * fast exit is sysexit without a test on the other paths; a switch, a
+ * signal, a restart, exec or a fork child leave by kw86_hcall_return's
+ * iret (sched.py resumes every parked process there).
+ *
+ * Fast exit (KW86_FAST): the result is in %eax; %ecx = tf_esp and %edx =
+ * tf_eip are consumed by sysexit, so the path returns no second value in
+ * %edx (the stubs use int $0x80 for pipe and 64-bit results).  The user's
+ * flags come back with popfl (carry clear; IF by the sti, whose one
+ * instruction of delay covers sysexit), the segment registers from the
+ * frame as trapret does.  Interrupts stay off from sysenter to sysexit.
+ */
+	.p2align 4
+	.globl	Xsysenter
+Xsysenter:
+	movl	(%esp), %esp		/* TSS.esp0: this process's kernel stack */
+	pushl	$SYSEXIT_UDATA_SEL	/* tf_ss */
+	pushl	%ecx			/* tf_esp: the user %esp, from the stub */
+	pushfl				/* tf_eflags: the user's, IF cleared */
+	orl	$0x200, (%esp)		/* PSL_I: user mode runs with it */
+	pushl	$SYSEXIT_UCODE_SEL	/* tf_cs */
+	pushl	%edx			/* tf_eip: the stub's return point */
+	pushl	$SYSENTER_STUB_LEN	/* tf_err: the restart length */
+	pushl	$T_ASTFLT		/* tf_trapno: a system call */
+	.globl	Xsysenter_save
+Xsysenter_save:
+	INTRENTRY
+	.globl	Xsysenter_dispatch
+Xsysenter_dispatch:
+	movl	TF_EAX(%esp), %ecx	/* tf_eax: the call number */
+	movl	TF_ESP(%esp), %esi	/* tf_esp: the arguments are at +4 */
+	movl	$HC_SYSCALL, %eax
+	xorl	%ebx, %ebx
+	movw	$HCALL_PORT, %dx
+	outl	%eax, %dx
+	.globl	sysenter_return
+sysenter_return:
+	cmpl	$KW86_FAST, %ebx
+	jne	kw86_hcall_return	/* the frame is authoritative: iret */
+	.globl	sysenter_exit
+sysenter_exit:
+	andl	$~0x201, TF_EFLAGS(%esp)	/* PSL_C clear, PSL_I by the sti */
+	popl	%gs
+	popl	%fs
+	popl	%es
+	popl	%ds
+	popl	%edi
+	popl	%esi
+	popl	%ebp
+	popl	%ebx
+	movl	20(%esp), %edx		/* tf_eip: sysexit's EIP */
+	movl	32(%esp), %ecx		/* tf_esp: sysexit's ESP */
+	pushl	28(%esp)		/* tf_eflags */
+	popfl
+	sti
+	sysexit
+	.globl	sysenter_end
+sysenter_end:
+/* ---- end of the sysenter path --------------------------------------------- */
+
 	.globl	kw86_locore_end
 kw86_locore_end:
 
