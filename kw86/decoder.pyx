@@ -812,6 +812,28 @@ globals()["Operand"] = OperandView
 OperandView.__name__ = OperandView.__qualname__ = "Operand"
 
 
+def _x87_rm_operand(code, mnemonic, ops):
+    """Index of the operand that is ModRM.rm's ST(i) in an x87 register form
+    (written "st(i)" even for ST(0), the implicit top being "st", as iced-x86
+    and the SDM write them: "fstp st(0)", "fadd st, st(0)", "fadd st(0), st"),
+    or -1."""
+    sts = [i for i, o in enumerate(ops) if o.kind == "reg" and o.reg.startswith("st")]
+    if not sts:
+        return -1
+    if len(sts) == 1:
+        return sts[0]
+    esc = next((b for b in code if b not in _PREFIX_BYTES), 0)
+    # DC/DE arithmetic is "op st(i), st"; their FCOM/FCOMP aliases (DC D0+i,
+    # DE D0+i) keep "fcom st, st(i)" as D8 does
+    if esc in (0xDC, 0xDE) and mnemonic not in ("fcom", "fcomp"):
+        return sts[0]
+    return sts[1]
+
+
+_FPU_ENV = {112: "fpuenv14", 224: "fpuenv28", 752: "fpustate94", 864: "fpustate108"}
+_PREFIX_BYTES = frozenset((0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3))
+
+
 cdef class Instruction:
     """A decoded instruction (the Python view of an Insn).
 
@@ -1007,8 +1029,15 @@ cdef class Instruction:
         if ops:
             parts = []
             regsized = any(o.kind == "reg" for o in ops)
-            for o in ops:
+            rm_st = _x87_rm_operand(self.bytes, mn, ops)
+            for i, o in enumerate(ops):
                 s = o.format()
+                if i == rm_st:
+                    s = f"st({o.reg[2:]})"      # ST(i) from ModRM.rm: st(0) too
+                elif o.kind == "mem" and o.size in _FPU_ENV and self.opsize != self.bits:
+                    # the other operand size's FPU environment/state layout
+                    # (66 prefix), named as iced-x86 does
+                    s = f"{_FPU_ENV[o.size]} ptr {s}"
                 if o.kind == "mem" and regsized and mn not in ("movzx", "movsx") and " ptr " in s:
                     s = s.split(" ptr ", 1)[1]
                 if o.kind == "mem" and mn in ("lea", "invlpg") and " ptr " in s:
