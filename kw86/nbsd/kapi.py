@@ -26,8 +26,11 @@ timeval), curproc (written at every switch).
 
 The structures (struct proc, file, vnode, buf) are kw86's layouts with
 NetBSD's field names (userland/include/sys/kapi.h is the C side); they live
-in an arena of guest physical memory allocated at boot and are rewritten
-from the Python kernel's objects when handed out.  A `struct buf`'s b_data
+in an arena of guest physical memory (8 pages with a 512 KiB buffer cache, 15
+with 4 MiB) allocated when the first program that uses the kernel API is
+exec'd (as NetBSD allocates procs, files and vnodes as they are needed: a
+machine that never runs such a program, e.g. `--memory 2M`, keeps the pages)
+and are rewritten from the Python kernel's objects when handed out.  A `struct buf`'s b_data
 is the kernel virtual address of the block in the buffer cache (itself in
 guest physical memory, bufcache.py), so a kernelware moves file data with
 its own instructions (memcpy: rep movsl), charged by the CPU model like
@@ -165,17 +168,7 @@ class KApi:
         bc = k.sys.bufcache
         self.bc = bc
         self.nbufs = (bc.end - bc.base) // bc.bsize
-        size = (NPROC * SIZEOF_PROC + NFILE * SIZEOF_FILE + NVNODE * SIZEOF_VNODE
-                + self.nbufs * SIZEOF_BUF)
-        npages = (size + abi.PAGE_SIZE - 1) // abi.PAGE_SIZE
-        pa = k.boot.frames.alloc_contig(npages)
-        m.fill(pa, npages * abi.PAGE_SIZE, 0)
-        self.arena_pa = pa
-        self.proc_pa = pa
-        self.file_pa = self.proc_pa + NPROC * SIZEOF_PROC
-        self.vnode_pa = self.file_pa + NFILE * SIZEOF_FILE
-        self.buf_pa = self.vnode_pa + NVNODE * SIZEOF_VNODE
-        self.arena_end = self.buf_pa + self.nbufs * SIZEOF_BUF
+        self.arena_pa = None            # the structures' arena: need_arena()
         self.proc_slot = {}             # pid -> slot
         self.proc_free = list(range(NPROC - 1, -1, -1))
         self.files = [None] * NFILE     # slot -> File
@@ -195,6 +188,27 @@ class KApi:
         self._handlers = [None] * kconst.KAPI_COUNT
         for name, num, nargs in FUNCTIONS:
             self._handlers[num] = (getattr(self, "k_" + name), nargs)
+
+    def need_arena(self):
+        """The structures' arena, allocated on first use (exec of a program
+        linked with the kernel API, or a call): ENOMEM if no pages are left."""
+        if self.arena_pa is not None:
+            return
+        size = (NPROC * SIZEOF_PROC + NFILE * SIZEOF_FILE + NVNODE * SIZEOF_VNODE
+                + self.nbufs * SIZEOF_BUF)
+        npages = (size + abi.PAGE_SIZE - 1) // abi.PAGE_SIZE
+        try:
+            pa = self.k.boot.frames.alloc_contig(npages)
+        except MemoryError:
+            raise Errno(abi.ENOMEM) from None
+        self.m.fill(pa, npages * abi.PAGE_SIZE, 0)
+        self.arena_pa = pa
+        self.proc_pa = pa
+        self.file_pa = self.proc_pa + NPROC * SIZEOF_PROC
+        self.vnode_pa = self.file_pa + NFILE * SIZEOF_FILE
+        self.buf_pa = self.vnode_pa + NVNODE * SIZEOF_VNODE
+        self.arena_end = self.buf_pa + self.nbufs * SIZEOF_BUF
+        self.switched(self.k.cur)       # curproc (0 until now)
 
     # -- guest memory -----------------------------------------------------------
     def _w32(self, kva, v):
@@ -223,7 +237,7 @@ class KApi:
 
     def switched(self, q):
         """q runs now: curproc points at its struct proc."""
-        if q is None or q.pid == self.curpid:
+        if q is None or q.pid == self.curpid or self.arena_pa is None:
             return
         self.curpid = q.pid
         self._w32(self.lc["curproc"], self.proc_kva(q))
@@ -260,6 +274,8 @@ class KApi:
     def check_image(self, img, name):
         """Refuse a program linked for another kernel (its NT_KW86_KERNEL_ID)."""
         want = img.kw86_kernel_id
+        if want is not None or img.kw86_ksyms is not None:
+            self.need_arena()           # before the old image is gone: ENOMEM fails exec
         if want is not None and tuple(want) != self.id:
             raise ExecError(f"{name}: linked for kernel {id_text(*want)}, this is "
                             f"{id_text(*self.id)}: relink with kw86 ksyms")
@@ -304,6 +320,13 @@ class KApi:
         sp = core.get_gpr(ESI)
         args = struct.unpack(f"<{nargs}I", p.mem.copyin_nocharge(sp + 4, 4 * nargs))
         self.calls += 1
+        if self.arena_pa is None:       # a program that called without the API's notes
+            try:
+                self.need_arena()
+            except Errno as e:          # no pages for the tables: the call fails
+                core.set_gpr(EAX, -e.errno & _M32)
+                core.set_gpr(EBX, kconst.KW86_FAST)
+                return
         rv = fn(p, sp + 4, *args)
         core.set_gpr(EAX, (rv or 0) & _M32)
         core.set_gpr(EBX, kconst.KW86_FAST)
