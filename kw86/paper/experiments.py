@@ -427,8 +427,15 @@ def run_all(profile="full", cycles_profile="celeron500", stream=None, root=None)
         entry["boot_totals"] = totals
         entry["guest_script"] = guest_script(f)
         out.append(entry)
+    # beyond the paper: the three system-call paths, cycle breakdown
+    # (kw86/paper/breakdown.py; its own boots under the exact profiler)
+    from kw86.paper import breakdown
+    bar.what = "system-call paths"
+    bar.draw(force=True)
+    paths = breakdown.run(quick=profile == "quick", cycles_profile=cycles_profile, root=root)
     bar.what = "done"
     bar.draw(force=True)
     bar.close()
     return dict(profile=profile, cycles_profile=cycles_profile,
-                repetitions=PROFILES[profile], epoch_ns=EPOCH_NS, figures=out)
+                repetitions=PROFILES[profile], epoch_ns=EPOCH_NS, figures=out,
+                syscall_paths=paths)

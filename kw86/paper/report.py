@@ -112,6 +112,10 @@ def markdown(results, plots=True):
             lines.append(f"- Fig. {fig['figure']} ({fig['title']}): needs "
                          f"{fig['not_yet_measurable']}.")
         lines.append("")
+    if results.get("syscall_paths"):
+        # issue 9 section 4, beyond the paper: kw86/paper/breakdown.py
+        from kw86.paper import breakdown
+        lines += ["", breakdown.markdown(results["syscall_paths"])]
     return "\n".join(lines)
 
 
