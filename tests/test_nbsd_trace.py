@@ -120,3 +120,90 @@ def test_trace_changes_nothing(kernelware):
     cut = _run(True, argv, kernelware, limit=1000)
     assert cut[:3] == plain[:3]
     assert cut[3].splitlines()[-1].startswith("-- trace cut after 1000")
+
+
+@pytest.fixture(scope="module")
+def fputrace():
+    from buildreq import fail_build
+    from nbsd_env import guest_program
+    path = guest_program("fputrace")
+    if path is None:
+        fail_build(guest_program.why)
+    return path
+
+
+def _run_image(trace, path, kernelware):
+    """tests/guest/fputrace as pid 1: (status, instructions, cycles, output, trace)"""
+    from kw86.nbsd.kernel import Kernel
+    from kw86.nbsd.trace import Tracer
+    with open(path, "rb") as f:
+        image = f.read()
+    r, w = os.pipe()
+    try:
+        k = Kernel(SYSROOT, stdout=w, stderr=w, epoch_ns=1_700_000_000 * 10**9)
+        k.spawn(b"/fputrace", [b"fputrace"], [b"PATH=/bin"], kernelware, host_image=image)
+        buf = io.StringIO()
+        if trace:
+            k.tracer = Tracer(k, buf)
+        st = k.run()
+        k.close()
+        os.close(w)
+        w = None
+        out = os.read(r, 65536).decode()
+        return st, k.m.instructions, k.m.cycles, out, buf.getvalue()
+    finally:
+        os.close(r)
+        if w is not None:
+            os.close(w)
+
+
+def _changed(text, insn):
+    """the changed-registers column of the last user-mode line whose text is insn"""
+    found = [m.group(5) for m in _user_lines(text) if m.group(4).strip() == insn]
+    assert found, f"{insn!r} not traced"
+    return found[-1]
+
+
+@pytest.mark.parametrize("kernelware", [False, True], ids=["user", "kernelware"])
+def test_trace_x87_mmx_state(fputrace, kernelware):
+    """The x87/MMX part of the changed registers (issue 10 item 7): a data
+    register written shows as stI=<80-bit hex>(<decimal>) (I relative to the
+    new TOP), an MMX one as mmN=<64-bit value>; fcw/fsw/ftw when they change;
+    a pop changes only fsw and ftw; reading the FPU state changes nothing
+    (same status, instructions and cycles as an untraced run)."""
+    plain = _run_image(False, fputrace, kernelware)
+    traced = _run_image(True, fputrace, kernelware)
+    assert plain[:4] == traced[:4]
+    assert plain[0] == 0 and plain[3] == "x87 401090fdaa22168c sw 0020 mmx 0011002200330044\n"
+    t = traced[4]
+    assert _changed(t, "fldcw word ptr [esp+0x6]") == "fcw=0x27f"
+    assert _changed(t, "fld1") == "st0=0x3fff8000000000000000(1) fsw=0x3800 ftw=0x3fff"
+    assert _changed(t, "fldpi") == \
+        "st0=0x4000c90fdaa22168c235(3.14159265358979323851) fsw=0x3000 ftw=0xfff"
+    # 1 + pi rounded to 53 bits (the control word above), tagged valid, PE
+    assert _changed(t, "faddp st(1), st") == \
+        "st0=0x40018487ed5110b46000(4.141592653589793116) fsw=0x3820 ftw=0x3fff"
+    assert _changed(t, "fstp qword ptr [esp+0x10]") == "fsw=0x20 ftw=0xffff"
+    assert _changed(t, "fnstsw word ptr [esp+0x4]") == "-"
+    assert _changed(t, "movq mm0, [esp+0x20]").startswith("mm0=0x1000200030004 ftw=")
+    assert _changed(t, "movq mm1, [esp+0x18]").startswith("mm1=0x10002000300040 ftw=")
+    assert _changed(t, "paddw mm0, mm1") == "mm0=0x11002200330044"
+    assert _changed(t, "movq [esp+0x8], mm0") == "-"
+    assert _changed(t, "emms") == "ftw=0xffff"
+    # the lazy FPU's #NM at the process's first FPU instruction
+    assert re.search(r"^1 -- exception 7 #NM$", t, re.M)
+
+
+def test_f80_text():
+    from kw86.nbsd.trace import f80_text
+    assert f80_text(0x3fff, 1 << 63) == "0x3fff8000000000000000(1)"
+    assert f80_text(0xbffe, 0xc << 60) == "0xbffec000000000000000(-0.75)"
+    assert f80_text(0x8000, 0) == "0x80000000000000000000(-0)"
+    assert f80_text(0x7fff, 1 << 63) == "0x7fff8000000000000000(inf)"
+    assert f80_text(0xffff, 0xc << 60) == "0xffffc000000000000000(-nan)"   # real indefinite
+    assert f80_text(0x7fff, (1 << 63) | 1) == "0x7fff8000000000000001(snan)"
+    assert f80_text(0x7fff, 1).endswith("(pseudo-nan)")
+    assert f80_text(0x7fff, 0).endswith("(pseudo-inf)")
+    assert f80_text(0x4000, 1 << 62).endswith("(unnormal)")
+    assert f80_text(0, 1) == "0x00000000000000000001(3.64519953188247460253e-4951)"  # 2^-16445
+    assert f80_text(0x43fe, 1 << 63).endswith("(8.98846567431157953864e+307)")       # 2^1023

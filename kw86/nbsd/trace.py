@@ -109,6 +109,66 @@ def syscall_site(kmem, umem, fesp):
     return code, argp
 
 
+def f80_text(se, m):
+    """An 80-bit register as `0x<20 hex digits>(<value>)`: the value in
+    decimal to 21 significant digits (enough for a 64-bit significand),
+    or inf / nan / snan, "unnormal" / "pseudo-nan" / "pseudo-inf" for the
+    encodings a P6 no longer supports (SDM Vol. 1 8.2.2)."""
+    sign = "-" if se & 0x8000 else ""
+    e = se & 0x7FFF
+    raw = f"{(se << 64) | m:#022x}"
+    j = m >> 63
+    if e == 0x7FFF:
+        frac = m & ~(1 << 63)
+        if not j:
+            v = "pseudo-nan" if frac else "pseudo-inf"
+        elif not frac:
+            v = sign + "inf"
+        else:
+            v = sign + ("nan" if frac >> 62 else "snan")
+    elif e and not j:
+        v = "unnormal"
+    elif m == 0:
+        v = sign + "0"
+    else:
+        import decimal
+        ctx = decimal.Context(prec=21, Emax=999999, Emin=-999999)
+        # a denormal (e == 0) has the exponent of e == 1
+        x = ctx.multiply(decimal.Decimal(m), ctx.power(decimal.Decimal(2), max(e, 1) - 16383 - 63))
+        v = sign + format(x.normalize(ctx), "g")
+    return f"{raw}({v})"
+
+
+def fpu_changes(b, a, mmx=False):
+    """The x87/MMX part of the changed registers, from two 108-byte FNSAVE
+    images (Machine.fpu_image, read without side effects): a data register
+    whose contents changed, as `stI=` (I relative to the TOP after the
+    instruction) or, for an MMX instruction, `mmN=` (its physical number
+    and 64-bit value); then fcw / fsw / ftw (the full 2-bit tag word) when
+    they changed.  A pop changes only fsw's TOP and ftw: the register keeps
+    its value.  The instruction pointers (FIP, FDP, FOP) are not shown."""
+    u16 = lambda img, o: img[o] | img[o + 1] << 8
+    out = []
+    tb, ta = (u16(b, 4) >> 11) & 7, (u16(a, 4) >> 11) & 7
+    phys_b, phys_a = {}, {}
+    for k in range(8):
+        phys_b[(tb + k) & 7] = b[28 + 10 * k:38 + 10 * k]
+        phys_a[(ta + k) & 7] = a[28 + 10 * k:38 + 10 * k]
+    for r in range(8) if mmx else sorted(range(8), key=lambda r: (r - ta) & 7):
+        x = phys_a[r]
+        if x == phys_b[r]:
+            continue
+        m = int.from_bytes(x[:8], "little")
+        if mmx:
+            out.append(f"mm{r}={m:#x}")
+        else:
+            out.append(f"st{(r - ta) & 7}={f80_text(u16(x, 8), m)}")
+    for name, off in (("fcw", 0), ("fsw", 4), ("ftw", 8)):
+        if u16(a, off) != u16(b, off):
+            out.append(f"{name}={u16(a, off):#x}")
+    return out
+
+
 class Tracer:
     def __init__(self, kernel, out, limit=DEFAULT_LIMIT):
         self.k = kernel
@@ -163,7 +223,7 @@ class Tracer:
         c = self.core
         g = c.get_gpr
         return ((g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7)), c.eflags,
-                tuple(c.get_seg(i)[0] for i in range(6)))
+                tuple(c.get_seg(i)[0] for i in range(6)), self.m.fpu_image())
 
     # -- the hypercall: events ---------------------------------------------------
     def _traced_hcall(self, port, size, value):
@@ -271,10 +331,10 @@ class Tracer:
             r = m.run(1)
             done += r.instructions
             self.count += 1
-            text = self._disasm(code, eip, 32 if seg[4] else 16)
+            text, mmx = self._disasm(code, eip, 32 if seg[4] else 16)
             after = self._snap()
             out.write(f"{pid} {eip:#010x}  {text}{self._sym(eip)}  ; "
-                      f"{self._changes(before, after)}\n")
+                      f"{self._changes(before, after, mmx)}\n")
             self._flush_events()
             # where it went: an exception the instruction raised, or an
             # interrupt taken at the boundary after it (its pushes are in
@@ -293,17 +353,19 @@ class Tracer:
         return RunResult("budget", done)
 
     def _disasm(self, code, eip, bits):
+        """(text, whether the instruction is an MMX one)"""
         if not code:
-            return "(not mapped)"
+            return "(not mapped)", False
         from kw86.decoder import decode
         try:
             d = decode(code, bits=bits, ip=eip)
-            return f"{d.bytes.hex(' '):<20s}  {d}"
+            mmx = any(o.kind == "reg" and o.reg.startswith("mm") for o in d.operands)
+            return f"{d.bytes.hex(' '):<20s}  {d}", mmx or d.mnemonic == "emms"
         except Exception:
-            return f"{code[:1].hex():<20s}  (undecodable)"
+            return f"{code[:1].hex():<20s}  (undecodable)", False
 
     @staticmethod
-    def _changes(b, a):
+    def _changes(b, a, mmx=False):
         parts = []
         for name, x, y in zip(_GPR, b[0], a[0]):
             if x != y:
@@ -313,6 +375,8 @@ class Tracer:
         for name, x, y in zip(_SEG, b[2], a[2]):
             if x != y:
                 parts.append(f"{name}={y:#x}")
+        if b[3] != a[3]:
+            parts.extend(fpu_changes(b[3], a[3], mmx))
         return " ".join(parts) if parts else "-"
 
     def detach(self):
