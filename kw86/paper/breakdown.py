@@ -79,7 +79,7 @@ def measure(path, call, n, cycles_profile="celeron500", root=None):
     from kw86.nbsd.cli_exec import default_root
     from kw86.nbsd.kernel import Kernel
     from kw86.nbsd.profile import Profiler
-    key, _label, prog, extra, stub, num = call
+    key, _label, prog, extra, stub, _num = call
     root = root or default_root()
     name = prog + (".sysenter" if path == "sysenter" else "")
     argv = [f"/usr/bin/{name}".encode(), str(n).encode()] + [a.encode() for a in extra]
@@ -89,14 +89,6 @@ def measure(path, call, n, cycles_profile="celeron500", root=None):
         try:
             if path == "call":
                 k.modload("kernelware")
-            seen = [0]
-            orig = k._hcall
-
-            def counting(port, size, value):
-                if k.m.get_reg("ecx") & 511 == num and value in (2, 4):   # HC_SYSCALL, HC_GATE
-                    seen[0] += 1
-                return orig(port, size, value)
-            k._hcall = counting
             prof = Profiler(k, limit=50_000_000)     # before spawn: pid 1's exec
             k.tracer = prof
             k.spawn(argv[0], argv, [b"PATH=/bin:/usr/bin"], kernelware=path == "call")
