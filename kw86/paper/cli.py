@@ -12,7 +12,8 @@ import time
 
 def add_arguments(p):
     p.add_argument("--quick", action="store_true",
-                   help="fewer repetitions (read/write 10 calls, ls 2 timed runs)")
+                   help="fewer repetitions (read/write 10 calls, ls 2 timed runs, "
+                        "cp of 4 KiB, 64 KiB and 2 MiB only)")
     p.add_argument("--out", default="paper-results", metavar="DIR",
                    help="output directory (default: ./paper-results)")
     p.add_argument("--cycles-profile", default="celeron500", metavar="NAME",

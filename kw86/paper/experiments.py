@@ -12,7 +12,8 @@ program's pages), the rest averaged.
 Repetitions.  The paper states one count: 1,000 `getpid` calls (Fig. 4,
 section 5.1).  kw86 uses it for `getpid` and `stat` too; the others are our
 choice (the paper gives none): 100 `read`/`write` calls of 64 KiB and 10
-timed `ls` runs of 1,000 files (`--quick`: 10 calls, 2 runs).
+timed `ls` runs of 1,000 files (`--quick`: 10 calls, 2 runs, and cp of
+4 KiB, 64 KiB and 2 MiB only).
 
 Where the cycles come from.  The guest brackets each timed region with
 `bench_mark()` (sync(2), userland/bin/common/bench.h).  `Marks` wraps the
@@ -43,13 +44,15 @@ SNAPSHOT = SOURCES + ("instructions_executed", "syscalls", "page_faults")
 # Repetition profiles (see the module docstring).
 PROFILES = {
     "full": dict(calls=1000, rw_calls=100, ls_runs=10, files=1000, cp_runs=5),
-    "quick": dict(calls=1000, rw_calls=10, ls_runs=2, files=1000, cp_runs=2),
+    # quick: cp of the paper's smallest size, the copy buffer's and its largest only
+    "quick": dict(calls=1000, rw_calls=10, ls_runs=2, files=1000, cp_runs=2,
+                  cp_sizes=(4096, 65536, 2097152)),
 }
 # Figs. 10/11: cp of these sizes (the paper: 4 KiB .. 2 MiB, its largest), on
 # three paths: the user process, the paper's unmodified cp as a kernelware
 # (cp_calls: only its system calls made as calls), and cp with its
 # buffer-cache copy as a kernelware (userland/bin/cp.c copy_data()).
-CP_SIZES = (4096, 16384, 65536, 262144, 1048576, 2097152)
+CP_SIZES = (4096, 16384, 65536, 262144, 1048576, 2097152)      # (a profile's cp_sizes)
 CP_PATHS = (("user", "user (process)", "cp"),
             ("calls", "kernelware, call syscalls only", "-k cp_calls"),
             ("bcache", "kernelware, buffer-cache copy", "-k cp"))
@@ -103,17 +106,18 @@ def figures(profile):
 
     def cp_figure(number, slug, title, where, paper_2m, note, hdd):
         runs = c["cp_runs"] + 1                     # + the discarded first run
+        sizes = c.get("cp_sizes", CP_SIZES)
         setup = f"mkdir -p {where}/cp && " + " && ".join(
-            f"head -c {n} /dev/zero > {where}/cp/s{n}" for n in CP_SIZES)
+            f"head -c {n} /dev/zero > {where}/cp/s{n}" for n in sizes)
         groups = []
-        for n in CP_SIZES:
+        for n in sizes:
             size = f"{n // 1024} KiB" if n < 1 << 20 else f"{n >> 20} MiB"
             groups.append(Group(
                 f"cp{n}", f"paper_run -t -n {runs} -o /dev/null {{k}} {where}/cp/s{n} "
                           f"{where}/cp/d",
                 [Row(f"cp_{n}", f"cp {size}", "paper_run", "run",
-                     paper_2m if n == CP_SIZES[-1] else None,
-                     note if n == CP_SIZES[-1] else "the paper plots it; no number read",
+                     paper_2m if n == sizes[-1] else None,
+                     note if n == sizes[-1] else "the paper plots it; no number read",
                      f"cp{n}")]))
         return Figure(number, slug, title, CP_PATHS, setup=setup, groups=groups, hdd_dir=hdd)
 
