@@ -63,9 +63,9 @@ def oks(text):
 def test_libctest_switch(capfd, kw):
     from kw86 import cli
     capfd.readouterr()
-    # as a user process the kernelware module must be loaded first (modload)
+    # as a user process: 510 joins the kernelware module kw86 exec loads at boot
     rc = cli.main(["exec", "--kernelware", "/usr/tests/kw86/libctest", "switch"] if kw else
-                  ["exec", "/bin/sh", "-c", "modload kernelware && /usr/tests/kw86/libctest switch"])
+                  ["exec", "/usr/tests/kw86/libctest", "switch"])
     out, err = capfd.readouterr()
     assert rc == 0, err
     start = "kernel" if kw else "user"

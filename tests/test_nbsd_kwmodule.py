@@ -3,8 +3,9 @@
 unloaded from inside the guest with the sysroot's modload/modunload/modstat
 (modctl(2)), and kwrun.
 
-- nothing is loaded on a plain boot: 510 and kwrun are EPERM; `kw86 exec
-  --kernelware` loads both;
+- `kw86 exec` loads the emulation at boot (`--modules` chooses; with
+  `--modules none` 510 and kwrun are EPERM); `kw86 exec --kernelware`
+  loads both;
 - modunload kernelware while a process is in the emulation: EBUSY;
 - modunload kwhook puts the IDT back byte for byte;
 - a process that never joins is untouched (same cycles per getpid with the
@@ -44,8 +45,9 @@ def sh(capfd, script, *opts):
     return kw86(capfd, *opts, "/bin/sh", "-c", script)
 
 
-def test_nothing_loaded_on_a_plain_boot(capfd):
-    rc, out, err = sh(capfd, f"modstat; {LIBCTEST} switch; kwrun /bin/echo hi; echo rc=$?")
+def test_nothing_loaded_with_modules_none(capfd):
+    rc, out, err = sh(capfd, f"modstat; {LIBCTEST} switch; kwrun /bin/echo hi; echo rc=$?",
+                      "--modules", "none")
     assert out.splitlines()[0].split()[:2] == ["NAME", "CLASS"]
     assert "kernelware" not in out and "kwhook" not in out.splitlines()[0]
     assert "switch_to_kernel_mode -1 user" in out            # 510: EPERM
@@ -53,11 +55,34 @@ def test_nothing_loaded_on_a_plain_boot(capfd):
     assert "kwrun: kernelware: Operation not permitted" in err
 
 
+def test_default_boot_loads_the_emulation_only(capfd):
+    # a stock kw86 kernel has the emulation loaded (kwrun works from a
+    # user-mode sh), not the hook (it would cost every int $0x80 its stub)
+    rc, plain, err = kw86(capfd, "/bin/ls", "-l", "/")
+    assert rc == 0, err
+    rc, out, err = sh(capfd, "modstat")
+    assert [l.split()[0] for l in out.splitlines()[1:]] == ["kernelware"], out
+    rc, out, err = sh(capfd, "kwrun /bin/ls -l /")
+    assert rc == 0, err
+    assert out == plain
+
+
+def test_modules_option_errors(capfd):
+    rc, out, err = kw86(capfd, "--modules", "none", "--kernelware", "/bin/echo", "hi")
+    assert rc == 2 and out == ""
+    assert err == ("kw86: --kernelware: the kernelware module is not loaded "
+                   "(--modules without kernelware)\n")
+    rc, out, err = kw86(capfd, "--modules", "kernelware,nosuch", "/bin/echo", "hi")
+    assert rc == 2 and "kw86: --modules: no module 'nosuch'" in err
+    rc, out, err = sh(capfd, "modstat", "--modules", "kwhook")
+    assert [l.split()[0] for l in out.splitlines()[1:]] == ["kwhook"], out
+
+
 def test_modload_modstat_modunload(capfd):
     rc, out, err = sh(capfd, "modload kernelware && modload kwhook && modstat && "
                              "modunload kwhook && modunload kernelware && modstat; "
                              "modload kernelware; modload kernelware; modload nosuch; "
-                             "modunload kwhook; echo end")
+                             "modunload kwhook; echo end", "--modules", "none")
     assert rc == 0, err
     lines = out.splitlines()
     names = [l.split()[0] for l in lines if not l.startswith(("NAME", "end"))]
@@ -79,7 +104,7 @@ def test_kernelware_boot_loads_both_and_unload_is_busy(capfd):
 
 def test_non_root_may_not_load_or_join(capfd):
     rc, out, err = sh(capfd, "modload kernelware; kwrun /bin/echo hi; echo rc=$?",
-                      "--user", "user")
+                      "--user", "user", "--modules", "none")
     assert "modload: kernelware: Operation not permitted" in err
     assert "kwrun: kernelware: Operation not permitted" in err and "rc=1" in out
 
@@ -87,7 +112,8 @@ def test_non_root_may_not_load_or_join(capfd):
 def test_kwrun_starts_at_cpl0_and_children_stay(capfd):
     rc, out, err = sh(capfd, f"modload kernelware && {LIBCTEST} switch | head -1 && "
                              f"kwrun {LIBCTEST} switch | head -1 && "
-                             f"kwrun /bin/sh -c '{LIBCTEST} switch | head -1'")
+                             f"kwrun /bin/sh -c '{LIBCTEST} switch | head -1'",
+                      "--modules", "none")
     assert rc == 0, err
     assert out.splitlines() == ["start user", "start kernel", "start kernel"], (out, err)
 
@@ -95,7 +121,7 @@ def test_kwrun_starts_at_cpl0_and_children_stay(capfd):
 def test_kwrun_ls_prints_what_ls_prints(capfd):
     rc, plain, err = kw86(capfd, "/bin/ls", "-l", "/")
     assert rc == 0, err
-    rc, out, err = sh(capfd, "modload kernelware && kwrun /bin/ls -l /")
+    rc, out, err = sh(capfd, "modload kernelware && kwrun /bin/ls -l /", "--modules", "none")
     assert rc == 0, err
     assert out == plain
 
@@ -131,7 +157,7 @@ def test_kwhook_unload_restores_the_idt_byte_for_byte():
 
 def _getpid_cycles(capfd, script):
     """[(calls, cycles)] of each getpid_bench line."""
-    rc, out, err = sh(capfd, script)
+    rc, out, err = sh(capfd, script, "--modules", "none")
     assert rc == 0, err
     return [(int(n), int(c)) for n, c in re.findall(r"getpid (\d+) calls (\d+) cycles", out)]
 
@@ -180,7 +206,7 @@ def test_starvation_without_the_hook_and_loading_it_ends_it(capfd):
     kwhook` at run time, the same pair again: B's lines fall between A's."""
     pair = "kwrun spin 3 A 6000000 & spin 30 B 1000000; wait"
     rc, out, err = sh(capfd, f"modload kernelware && {pair} && echo == && "
-                             f"modload kwhook && {pair}")
+                             f"modload kwhook && {pair}", "--modules", "none")
     assert rc == 0, err
     before, after = (part.splitlines() for part in out.split("==\n"))
     for lines in (before, after):

@@ -51,6 +51,10 @@ def add_arguments(p):
     p.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER, help="its arguments")
     p.add_argument("--kernelware", action="store_true",
                    help="run the program in kernel mode (CPL 0) with function-call system calls")
+    p.add_argument("--modules", default=None, metavar="LIST",
+                   help="kernel modules loaded at boot, comma-separated, or 'none' (default: "
+                        "kernelware, the emulation kwrun and switch_to_kernel_mode need; "
+                        "--kernelware adds kwhook, the preemption hook)")
     p.add_argument("--root", default=None, help="host directory to use as the guest's root "
                    "(default: the built-in sysroot)")
     p.add_argument("--bind", action="append", default=[], metavar="HOSTDIR:GUESTDIR[:ro]",
@@ -122,6 +126,32 @@ def _passwd(root, user):
     return None
 
 
+BOOT_MODULES = ("kernelware",)           # a stock kw86 kernel: the emulation, no hook
+KNOWN_MODULES = ("kernelware", "kwhook")    # kw86/nbsd/module.py
+
+
+def _boot_modules(args):
+    """The modules to load at boot (a tuple), or an error message (str).
+    By default the kernelware emulation is loaded, so a root process may
+    join it (kwrun, switch_to_kernel_mode); the preemption hook is loaded
+    only with --kernelware (it costs every int $0x80 its stub: Fig. 4)."""
+    if args.modules is None:
+        mods = list(BOOT_MODULES)
+    elif args.modules.strip().lower() == "none":
+        mods = []
+    else:
+        mods = [m.strip() for m in args.modules.split(",") if m.strip()]
+        for m in mods:
+            if m not in KNOWN_MODULES:
+                return f"--modules: no module {m!r} (there are: {', '.join(KNOWN_MODULES)})"
+    if args.kernelware:
+        if args.modules is not None and "kernelware" not in mods:
+            return ("--kernelware: the kernelware module is not loaded "
+                    "(--modules without kernelware)")
+        mods += [m for m in KNOWN_MODULES if m not in mods]
+    return tuple(dict.fromkeys(mods))
+
+
 def run(args):
     from kw86.nbsd.elf import ExecError
     from kw86.nbsd.errors import Errno
@@ -159,6 +189,10 @@ def run(args):
     if args.max_instructions is not None and args.max_instructions <= 0:
         print(f"kw86: --max-instructions: {args.max_instructions} is not a positive count",
               file=sys.stderr)
+        return 2
+    modules = _boot_modules(args)
+    if isinstance(modules, str):
+        print(f"kw86: {modules}", file=sys.stderr)
         return 2
     mem = sizes["--memory"]
     from kw86.nbsd import profile as kprofile
@@ -235,6 +269,7 @@ def run(args):
     envp = [f"{k_}={v}".encode() for k_, v in env.items()]
     cwd = (args.cwd or home).encode()
     try:
+        k.modload(*modules)
         k.spawn(gpath, argv, envp, kernelware=args.kernelware, cwd=b"/",
                 host_image=host_image)
         try:

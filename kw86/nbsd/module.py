@@ -14,7 +14,9 @@ syscalls.master: `int modctl(int cmd, void *arg)`; sys/module.h).
                 interrupted at CPL 0 is never preempted: it keeps the CPU
                 until it blocks (the kernel is not preemptive).
 
-`kw86 exec --kernelware` loads both at boot.  From the guest: modload(8),
+`kw86 exec` loads the emulation at boot (--modules chooses; the Kernel
+API itself loads nothing unless asked), `kw86 exec --kernelware` loads
+both.  From the guest: modload(8),
 modunload(8), modstat(8) in the sysroot (userland/bin), root only.
 
 modctl(cmd, arg), the commands of sys/module.h's enum modctl:
