@@ -1,6 +1,7 @@
 """Mount points over a root that lacks their directories (a sysroot from a
 wheel has no empty /tmp or /dev): MFS on /tmp, devfs on /dev and binds
 below missing directories all work, and `ls /` shows them."""
+import re
 import os
 import shutil
 
@@ -82,3 +83,19 @@ def test_synthetic_dir_syscalls(tmp_path):
     assert e.err("mkdir", "/x/z", 0o755) == abi.EROFS
     assert e.err("open", "/x/f", abi.NBSD_O_CREAT | abi.NBSD_O_WRONLY, 0o644) == abi.EROFS
     assert e.stat("/x/y").type == abi.NBSD_S_IFDIR
+
+
+def test_dev_random_and_urandom(capfd):
+    # NetBSD's rnd(4) nodes (majors.i386: rnd char 46, minors 0 and 1): the
+    # kernel's seeded generator, so two runs read the same bytes
+    script = ("ls -l /dev/random /dev/urandom; head -c 100000 /dev/urandom | wc -c; "
+              "head -c 8 /dev/random > /tmp/r; wc -c < /tmp/r; echo seed > /dev/urandom; echo w=$?")
+    rc, out, err = kexec(capfd, "/bin/sh", "-c", script)
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("cr--r--r--") and re.search(r" 46,\s+0 ", lines[0]), lines[0]
+    assert lines[1].startswith("crw-r--r--") and re.search(r" 46,\s+1 ", lines[1]), lines[1]
+    assert [l.strip() for l in lines[2:]] == ["100000", "8", "w=0"]
+    rc, a, err = kexec(capfd, "/bin/sh", "-c", "head -c 64 /dev/urandom")
+    rc, b, err = kexec(capfd, "/bin/sh", "-c", "head -c 64 /dev/urandom")
+    assert a == b and len(a) >= 60

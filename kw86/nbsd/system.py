@@ -132,7 +132,8 @@ class System:
         rootm = HostMount(root, disk=disk)
         rootm.dev = makedev(0, 0)               # wd0a
         self.vfs.mount("/", rootm)
-        self.devfs = DevfsMount(console=console, mtime=self.clock())
+        self.devfs = DevfsMount(console=console, mtime=self.clock(),
+                                random=lambda n: self._rng.randbytes(n))
         self.devfs.dev = makedev(0xff, 0xff)
         self.vfs.mount("/dev", self.devfs)
         self.vfs.synth_mount.mtime = self.clock()

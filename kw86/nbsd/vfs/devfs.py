@@ -1,7 +1,11 @@
-"""devfs: /dev with null, zero, tty, stdin, stdout, stderr.
+"""devfs: /dev with null, zero, random, urandom, tty, stdin, stdout, stderr.
 
-Device numbers are NetBSD/i386's majors as recalled [U]: mem 2 (null minor
-2, zero minor 12), ctty 1, fd 22 (stdin 0, stdout 1, stderr 2).
+Device numbers are NetBSD/i386's majors (sys/arch/i386/conf/majors.i386):
+mem 2 (null minor 2, zero minor 12), ctty 1, filedesc 22 (stdin 0, stdout
+1, stderr 2), rnd 46 (random minor 0, urandom minor 1).  random and
+urandom give the kernel's seeded generator (the bytes kern.arandom and
+getrandom give: runs are deterministic); writes are accepted and ignored,
+as entropy a kw86 run does not need.
 
 A Device implements read/write/ioctl for an open file.  /dev/stdin,
 /dev/stdout and /dev/stderr are NetBSD's fdesc nodes: opening one
@@ -56,6 +60,23 @@ class ZeroDevice(Device):
         return bytes(n)
 
     def ioctl(self, f, cmd, data):
+        raise Errno(ENOTTY)
+
+
+class RandomDevice(Device):
+    """/dev/random, /dev/urandom: `source(n)` gives n bytes.  A read returns
+    at most 1 MiB (a short read, as a device may give)."""
+
+    def __init__(self, name, source):
+        self.name = name
+        self.source = source
+
+    def read(self, f, n):
+        return self.source(min(n, 1 << 20))
+
+    def ioctl(self, f, cmd, data):
+        if cmd == abi.NBSD_FIONREAD:
+            return b"\0\0\0\0"
         raise Errno(ENOTTY)
 
 
@@ -173,7 +194,7 @@ class DevVnode(Vnode):
 class DevfsMount(Mount):
     fstype = "devfs"
 
-    def __init__(self, console=None, mtime=0):
+    def __init__(self, console=None, mtime=0, random=None):
         super().__init__(False)
         self.console = console          # a Device for /dev/tty, or None (ENXIO)
         self.mtime = mtime
@@ -181,6 +202,9 @@ class DevfsMount(Mount):
         self.nodes = {}
         self.add(b"null", NullDevice(), makedev(2, 2), 0o666)
         self.add(b"zero", ZeroDevice(), makedev(2, 12), 0o666)
+        if random is not None:
+            self.add(b"random", RandomDevice("random", random), makedev(46, 0), 0o444)
+            self.add(b"urandom", RandomDevice("urandom", random), makedev(46, 1), 0o644)
         self.add(b"tty", CttyDevice(self), makedev(1, 0), 0o666)
         for i, n in enumerate((b"stdin", b"stdout", b"stderr")):
             self.add(n, FdDevice(i), makedev(22, i), 0o666)
