@@ -168,32 +168,15 @@ class HostVnode(Vnode):
         if self._dfd is None:
             if self.type != VDIR:
                 raise Errno(ENOTDIR)
-            try:
-                fd = os.open(self.name, O_DIRPATH, dir_fd=self.parent.dirfd())
-            except OSError as e:
-                raise abi.host_error(e) from None
-            try:
-                st = os.fstat(fd)
-            except OSError as e:
-                os.close(fd)
-                raise abi.host_error(e) from None
-            if _key(st) != self.key:
-                os.close(fd)
-                raise Errno(ESTALE)     # the name now holds another directory
-            self._adopt_dfd(fd)
+            self._adopt_dfd(self._open_verified(O_DIRPATH))
         return self._dfd
 
-    def _objfd(self):
-        """(fd, owned, opath): a descriptor of this vnode's own host object.
-        owned: the caller closes it; opath: act on it through /proc/self/fd."""
-        if self._dfd is not None or self.type == VDIR:
-            return self.dirfd(), False, PROC_FD
-        if self._fd is not None:
-            return self._fd, False, False
-        if not O_PATH and self.type != VREG:
-            raise Errno(EOPNOTSUPP)     # no way to hold it without opening it
+    def _open_verified(self, flags):
+        """Open this vnode's name in its parent (flags include O_NOFOLLOW) and
+        check the result is this vnode's own host object: ESTALE when the
+        name now holds another one.  The caller owns the descriptor."""
         try:
-            fd = os.open(self.name, O_OBJ, dir_fd=self.parent.dirfd())
+            fd = os.open(self.name, flags, dir_fd=self.parent.dirfd())
         except OSError as e:
             raise abi.host_error(e) from None
         try:
@@ -204,7 +187,18 @@ class HostVnode(Vnode):
         if _key(st) != self.key:
             os.close(fd)
             raise Errno(ESTALE)
-        return fd, True, PROC_FD
+        return fd
+
+    def _objfd(self):
+        """(fd, owned, opath): a descriptor of this vnode's own host object.
+        owned: the caller closes it; opath: act on it through /proc/self/fd."""
+        if self._dfd is not None or self.type == VDIR:
+            return self.dirfd(), False, PROC_FD
+        if self._fd is not None:
+            return self._fd, False, False
+        if not O_PATH and self.type != VREG:
+            raise Errno(EOPNOTSUPP)     # no way to hold it without opening it
+        return self._open_verified(O_OBJ), True, PROC_FD
 
     @contextlib.contextmanager
     def _object(self):
