@@ -6,10 +6,16 @@ Physical layout (kernel virtual = physical + KERNBASE):
     0x00000000  page 0, unused (never mapped for users either)
     0x00001000  GDT (NGDT descriptors), then the LDT, then the IDT
     0x00004000  the boot page directory (kernel part shared by every process)
-    0x00005000  kernel page tables: all of physical memory at KERNBASE
+    0x00005000  kernel page tables: all of physical memory at KERNBASE (251
+                fit below locore, 1004 MiB; a larger machine's, up to
+                MAX_MEMORY = 1 GiB, the whole kernel half, lie after locore)
     0x00100000  locore (kw86/nbsd/locore.S, linked at 0xc0100000)
     after it    kernel stacks, page tables and user pages (FrameAllocator)
     top         the buffer cache (BUFCACHE_BYTES)
+
+Physical memory is the host's lazily: Machine's buffer is calloc'd (fresh
+zero pages from the host's mmap), so a page the guest never touches costs
+the host nothing, and a 1 GiB guest boots as fast as a 64 MiB one.
 
 Descriptors: GDT as NetBSD 10 (abi §6) with the TSS at index 7 (0x38);
 LDT with LUCODE 0x17 / LUDATA 0x1f / LUCODEBIG 0x2f; accessed bits are
@@ -54,6 +60,9 @@ PG_V, PG_RW, PG_U = 0x1, 0x2, 0x4
 CR0_PE, CR0_WP, CR0_PG, CR0_EM, CR0_NE = 0x1, 0x10000, 0x80000000, 0x4, 0x20
 CR0_MP, CR0_TS = 0x2, 0x8
 KSTACK_PAGES = 2
+# all of physical memory is mapped at KERNBASE (0xc0000000): at most the
+# kernel's 1 GiB of virtual addresses
+MAX_MEMORY = (1 << 32) - abi.KERNBASE
 
 
 
@@ -113,7 +122,16 @@ class Boot:
         self.mem_size = m.mem_size
         self.bufcache_base = self.mem_size - bufcache_bytes
         self.bufcache_bytes = bufcache_bytes
+        if self.mem_size > MAX_MEMORY:
+            raise ValueError(f"--memory: at most {MAX_MEMORY >> 20}M (the kernel maps all of "
+                             f"physical memory in its {MAX_MEMORY >> 20} MiB at KERNBASE)")
         lc_end = (self.lc.phys + len(self.lc.image) + 0xfff) & ~0xfff
+        # the kernel page tables: below locore when they fit, else after it
+        npt = (self.mem_size + (4 << 20) - 1) >> 22
+        kpt = KPT_PHYS if KPT_PHYS + npt * abi.PAGE_SIZE <= self.lc.phys else lc_end
+        self.kpt_phys = [kpt + i * abi.PAGE_SIZE for i in range(npt)]
+        if kpt == lc_end:
+            lc_end += npt * abi.PAGE_SIZE
         self.frames = FrameAllocator(lc_end, self.bufcache_base)
         self.kstack_pool = []
         self._write_locore()
@@ -254,21 +272,18 @@ class Boot:
         self.m.write_u32(self.tss_phys + 4, esp0)
 
     def _kernel_page_tables(self):
-        npt = (self.mem_size + (4 << 20) - 1) >> 22
-        self.kpt_phys = [KPT_PHYS + i * abi.PAGE_SIZE for i in range(npt)]
-        if KPT_PHYS + npt * abi.PAGE_SIZE > self.lc.phys:
-            raise ValueError("too much memory for the boot page-table area")
         text_lo = self.lc.phys & ~0xfff
         text_hi = (self.lc.text_end - abi.KERNBASE + 0xfff) & ~0xfff
         for i, pt in enumerate(self.kpt_phys):
-            ents = []
-            for j in range(1024):
-                pa = (i << 22) | (j << 12)
-                if pa >= self.mem_size or pa == 0:
-                    ents.append(0)
-                    continue
-                rw = 0 if text_lo <= pa < text_hi else PG_RW       # kernel text read-only
-                ents.append(pa | PG_V | rw)
+            lo = i << 22
+            hi = min(lo + (4 << 20), self.mem_size)
+            # every page present and writable but page 0 and locore's text
+            ents = list(range(lo | PG_V | PG_RW, hi | PG_V | PG_RW, abi.PAGE_SIZE))
+            ents += [0] * (1024 - len(ents))
+            if lo == 0:
+                ents[0] = 0
+            for pa in range(max(lo, text_lo), min(hi, text_hi), abi.PAGE_SIZE):
+                ents[(pa - lo) >> 12] = pa | PG_V             # kernel text read-only
             self.m.write(pt, struct.pack("<1024I", *ents))
         pd = bytearray(4096)
         for i, pt in enumerate(self.kpt_phys):
