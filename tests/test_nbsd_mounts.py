@@ -37,7 +37,7 @@ def test_tmp_and_dev_without_directories(bare_root, capfd):
                          "ls -ld /tmp /dev")
     assert rc == 0, err
     lines = out.splitlines()
-    assert lines[:4] == ["bin", "dev", "etc", "tmp"]
+    assert lines[:5] == ["bin", "dev", "etc", "proc", "tmp"]     # procfs on /proc too
     assert "data" in lines
     assert "null" in lines and "zero" in lines and "tty" in lines
     assert "at /" in lines
@@ -57,7 +57,7 @@ def test_bind_below_missing_directories(bare_root, tmp_path, capfd):
     assert rc == 0, err
     lines = out.splitlines()
     assert lines[0] == "hello"
-    assert lines[1:6] == ["bin", "dev", "etc", "mnt", "tmp"]
+    assert lines[1:7] == ["bin", "dev", "etc", "mnt", "proc", "tmp"]
     assert "at /mnt" in lines
     assert "refused" in lines and "Read-only file system" in err
     assert not (bare_root / "mnt").exists()

@@ -38,6 +38,7 @@ from kw86.nbsd.signals import sendsig
 from kw86.nbsd.syscalls import TABLE
 from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
+from kw86.nbsd.vfs import procfs
 from kw86.nbsd.vfs import Cred
 from kw86.nbsd.vm import VM
 from kw86.nbsd.kapi import KApi
@@ -265,6 +266,7 @@ class Kernel(Scheduler):
         p.fdt.exec_cloexec()
         p.kernelware = kernelware
         p.comm = os.path.basename(name)[:16]
+        procfs.note_exec(p, path, host_image is not None)     # /proc/<pid>/exe
         p.regs0 = initial_registers(img, st, emul.segments(img) if kernelware else None)
         # a new image has no TLS yet (NetBSD's exec: l_private NULL, the
         # %gs/%fs descriptors based at 0)
@@ -437,6 +439,7 @@ class Kernel(Scheduler):
         c = Proc(self.sys, kernel=self, pid=pid, ppid=p.pid, comm=p.comm, cred=p.cred.copy(),
                     cwd=list(p.cwd), root=list(p.root), fdt=p.fdt.fork(), umask=p.umask)
         c.pgid, c.sid, c.login = p.pgid, p.sid, p.login
+        c.exec_path = getattr(p, "exec_path", None)     # p_path (/proc/<pid>/exe)
         c.sigacts = dict(p.sigacts)
         c.sigmask = p.sigmask
         c.sigstk = p.sigstk

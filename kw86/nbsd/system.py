@@ -100,7 +100,7 @@ class System:
     def __init__(self, root, phys=None, bufcache_base=0, bufcache_bytes=4 << 20,
                  bsize=8192, mfs_size=32 << 20, mfs_at="/tmp", binds=(), clock=None,
                  console=None, charge=None, hdd=True, strace=None, seed=0x4b57,
-                 kcosts=None):
+                 kcosts=None, proc_at="/proc"):
         from kw86.nbsd.vfs import makedev
         self.clock = clock or (lambda: 0)
         self._charge = charge
@@ -136,6 +136,11 @@ class System:
                                 random=lambda n: self._rng.randbytes(n))
         self.devfs.dev = makedev(0xff, 0xff)
         self.vfs.mount("/dev", self.devfs)
+        if proc_at:
+            from kw86.nbsd.vfs.procfs import ProcfsMount
+            self.procfs = ProcfsMount(self)     # NetBSD's fstab: proc /proc procfs rw
+            self.procfs.dev = makedev(0xfd, 0)
+            self.vfs.mount(proc_at, self.procfs)
         self.vfs.synth_mount.mtime = self.clock()
         self.vfs.synth_mount.dev = makedev(0, 0)    # as if on the root's device
         for i, spec in enumerate(binds):

@@ -151,10 +151,18 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         if align_log and addr & ((1 << align_log) - 1):
             raise Errno(EINVAL)
         base = addr
-        _unmap(vm, base, length)
     else:
-        base = vm.find_space(length, align=1 << align_log if align_log else PAGE)
-    vm.check_memory(length)
+        base = _hinted(vm, addr & ~(PAGE - 1), length, align_log) or \
+            vm.find_space(length, align=1 << align_log if align_log else PAGE)
+    _check_as(p, vm, base, length)
+    if flags & abi.NBSD_MAP_FIXED:
+        _unmap(vm, base, length)
+    if prot != abi.NBSD_PROT_NONE or not anon:
+        # a PROT_NONE anonymous mapping is a reservation (Go's heap arenas,
+        # 258 MiB + 512 MiB on 386): UVM commits nothing until the pages
+        # are mapped again with access (MAP_FIXED) and touched, so no
+        # physical memory is asked of it
+        vm.check_memory(length)
     vm.add_region(base, base + length, prot, "anon" if anon else "file")
     if f is not None:
         size = f.vp.getsize()
@@ -164,6 +172,40 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
             vm.protect(base + off, prot)
     vm.m.flush_tlb()
     return base
+
+
+def _hinted(vm, hint, length, align_log):
+    """The address of a non-fixed mmap with a hint: NetBSD's sys_mmap takes
+    the lower of the hint and the default top-down address, and UVM places
+    the mapping there when that range is free (Go's runtime asks for its
+    heap just above its image), even where the break would grow (then
+    brk fails, as on NetBSD); 0 = no usable hint."""
+    if not hint:
+        return 0
+    from kw86.nbsd.vm import MMAP_TOP
+    base = min(hint, (MMAP_TOP - length) & ~(PAGE - 1))
+    if align_log:
+        base = (base + (1 << align_log) - 1) & ~((1 << align_log) - 1)
+    end = base + length
+    if base < vm.heap.end or end > MMAP_TOP:
+        return 0
+    if any(r.start < end and r.end > base for r in vm.regions if r.end > r.start):
+        return 0
+    return base
+
+
+def _check_as(p, vm, base, length):
+    """RLIMIT_AS (uvm_mmap: the map's size plus the new mapping's; what a
+    MAP_FIXED mapping replaces is counted as it is removed first)."""
+    from kw86.nbsd.syscalls.kern import getrlimit
+    cur = getrlimit(p, abi.NBSD_RLIMIT_AS)[0]
+    if cur >= abi.RLIM_INFINITY:
+        return
+    end = base + length
+    size = sum(r.end - r.start - max(0, min(r.end, end) - max(r.start, base))
+               for r in vm.regions)
+    if size + length > cur:
+        raise Errno(ENOMEM)
 
 
 def _unmap(vm, addr, length):
@@ -178,7 +220,12 @@ def _unmap(vm, addr, length):
         if r.end > end:
             keep.append(type(r)(end, r.end, r.prot, r.kind))
     vm.regions = keep
-    for va in range(addr, end, PAGE):
+    # the backed pages of the range (a reservation of 512 MiB has none)
+    if length // PAGE > len(vm.pages):
+        backed = sorted(va for va in vm.pages if addr <= va < end)
+    else:
+        backed = [va for va in range(addr, end, PAGE) if va in vm.pages]
+    for va in backed:
         if vm.region_at(va) is None:
             vm.unmap(va)
     vm.m.flush_tlb()
@@ -196,9 +243,12 @@ def sys_mprotect(p, addr, length, prot):
     if addr & (PAGE - 1) or prot & ~7:
         raise Errno(EINVAL)
     end = addr + ((length + PAGE - 1) & ~(PAGE - 1))
-    for va in range(addr, end, PAGE):
-        if vm.region_at(va) is None:
+    va = addr
+    while va < end:                         # every page mapped, else ENOMEM
+        r = vm.region_at(va)
+        if r is None:
             raise Errno(ENOMEM)
+        va = r.end
     # split the regions the range cuts, so that demand paging sees the new prot
     from kw86.nbsd.vm import Region
     out = []
@@ -212,7 +262,11 @@ def sys_mprotect(p, addr, length, prot):
         if r.end > end:
             out.append(Region(end, r.end, r.prot, r.kind))
     vm.regions[:] = out
-    for va in range(addr, end, PAGE):
+    if (end - addr) // PAGE > len(vm.pages):
+        backed = [va for va in vm.pages if addr <= va < end]
+    else:
+        backed = [va for va in range(addr, end, PAGE) if va in vm.pages]
+    for va in backed:
         vm.protect(va, prot)
     vm.m.flush_tlb()
 

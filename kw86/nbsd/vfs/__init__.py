@@ -250,6 +250,7 @@ class VFS:
         self.on_namei = None        # on_namei(ncomponents): the kernel-cost charge
         self.synth = {}             # path tuple -> SynthDir (mount points' missing parents)
         self.synth_mount = SynthMount()
+        self.caller = None          # the ctx of the last namei (procfs's curproc)
 
     # -- mount table --------------------------------------------------------
     def mount(self, guest_path, mnt):
@@ -345,6 +346,7 @@ class VFS:
             raise Errno(ENAMETOOLONG)
         if b"\0" in path:
             raise Errno(EINVAL)
+        self.caller = ctx                   # whose lookup this is (procfs: curproc)
         root = ctx.root
         stack = list(root if path[:1] == b"/" else ctx.cwd)
         comps = deque(c for c in path.split(b"/") if c)
