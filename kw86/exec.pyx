@@ -1265,6 +1265,12 @@ cdef enum:
     FK_CMOV_RR = 81     # cmovcc r32, r32 (op_cmovcc_rr32)
     FK_SETCC_R8 = 82    # setcc r8 (op_setcc_r8)
     FK_IMUL_R = 83      # imul r32, r32 / imul r32, r32, imm (op_imul_r32)
+    FK_SHL_RI = 84      # shl r32, imm/1 (op_shl_ri32: count non-zero after masking)
+    FK_SHR_RI = 85      # shr r32, imm/1 (op_shr_ri32)
+    FK_SAR_RI = 86      # sar r32, imm/1 (op_sar_ri32)
+    FK_NEG_R = 87       # neg r32
+    FK_NOT_R = 88       # not r32
+    FK_CALL_FN = 89     # a data-only handler (chain_safe) called inside the chain
 
 cdef int CLS_JCC = 0            # cycle class of jcc (set at init)
 
@@ -1408,7 +1414,45 @@ cdef uint8_t fast_kind(op_fn fn, const Insn* i) noexcept nogil:
         return FK_INC_R
     if fn == op_dec_r32:
         return FK_DEC_R
+    if fn == op_shl_ri32:
+        return FK_SHL_RI
+    if fn == op_shr_ri32:
+        return FK_SHR_RI
+    if fn == op_sar_ri32:
+        return FK_SAR_RI
+    if ((fn == op_neg or fn == op_not) and i.nops == 1 and i.ops[0].kind == OPK_REG and
+            i.ops[0].size == 4):
+        return FK_NEG_R if fn == op_neg else FK_NOT_R
+    if chain_safe(fn, i):
+        return FK_CALL_FN
     return FK_NONE
+
+cdef bint chain_safe(op_fn fn, const Insn* i) noexcept nogil:
+    """May run_loop call this handler inside a chain of inline forms?  Only
+    data instructions: they change general registers, arithmetic flags and
+    data memory, return RC_OK or RC_FAULT, and leave EIP, CS, the stack
+    pointer's segment, EFLAGS' control bits, the attention state and the
+    code mapping alone (as the inline forms do); operands only registers,
+    memory, immediates and constants (no segment/control/debug registers)."""
+    cdef int n, kd
+    if not (fn == op_add or fn == op_adc or fn == op_sub or fn == op_sbb or fn == op_cmp or
+            fn == op_and or fn == op_or or fn == op_xor or fn == op_test or fn == op_inc or
+            fn == op_dec or fn == op_neg or fn == op_not or fn == op_shl or fn == op_shr or
+            fn == op_sar or fn == op_rol or fn == op_ror or fn == op_rcl or fn == op_rcr or
+            fn == op_shld or fn == op_shrd or fn == op_bt or fn == op_bts or fn == op_btr or
+            fn == op_btc or fn == op_bsf or fn == op_bsr or fn == op_setcc or
+            fn == op_cmovcc or fn == op_bswap or fn == op_mul or fn == op_imul or
+            fn == op_div or fn == op_idiv or fn == op_mov or fn == op_movzx or
+            fn == op_movsx or fn == op_lea or fn == op_cbw or fn == op_cwd or
+            fn == op_mov_rm or fn == op_mov_mr or fn == op_xchg or fn == op_xadd or
+            fn == op_cmpxchg or fn == op_clc or fn == op_stc or fn == op_cmc or
+            fn == op_lahf or fn == op_sahf or fn == op_xlat):
+        return 0
+    for n in range(i.nops):
+        kd = i.ops[n].kind
+        if kd != OPK_REG and kd != OPK_MEM and kd != OPK_IMM and kd != OPK_CONST:
+            return 0
+    return 1
 
 cdef void try_fuse_jcc(DEnt* e, const uint8_t* p, int avail) noexcept nogil:
     """e holds a flag producer decoded from 32-bit code; if the bytes after
@@ -1449,6 +1493,8 @@ cdef extern from * nogil:
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
     #define KW_HOSTW(c, s, a, n) ((KW_SEGOK(c, s, a) && KW_TLBE(c, a)->wtag == ((a) & 0xFFFFF000u) \
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
+    /* SF ZF PF of a 32-bit result (exec_shift.pxi szp32) */
+    #define KW_SZP32(r) ((((r) == 0) << 6) | (((r) >> 31) << 7) | ((uint32_t)KW_PF(r) << 2))
     /* byte registers: 0-3 = AL..BL, 4-7 = AH..BH */
     #define KW_GET8(g, r) ((r) < 4 ? (g)[r] & 0xFFu : ((g)[(r) - 4] >> 8) & 0xFFu)
     #define KW_SET8(g, r, v) do { if ((r) < 4) (g)[r] = ((g)[r] & 0xFFFFFF00u) | ((v) & 0xFFu); \
@@ -1458,6 +1504,7 @@ cdef extern from * nogil:
     uint8_t* host_wr "KW_HOSTW" (Cpu* c, int s, uint32_t a, int n)
     bint seg_ok "KW_SEGOK" (Cpu* c, int s, uint32_t a)
     uint32_t get8 "KW_GET8" (uint32_t* g, int r)
+    uint32_t szp32f "KW_SZP32" (uint32_t r)
     void set8 "KW_SET8" (uint32_t* g, int r, uint32_t v)
 
 cdef void nop_run(Cpu* c, DEnt* e, const uint8_t* p, uint32_t avail) noexcept nogil:
@@ -1883,7 +1930,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         rc = rd_mem(c, ip.seg, a, 4, &c.gpr[ip.ops[0].reg])
                         cyc = c.cycles
                 elif k == FK_JCC:
-                    if cond_fast(c, ip.cc):
+                    t = cond_quick(ip.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
+                    if unlikely(t < 0):
+                        t = cond(c, ip.cc)
+                    if t:
                         nxt += ip.imm
                         if unlikely(nxt > cs.limit):
                             rc = raise_gp(c, 0)
@@ -2019,11 +2069,14 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         c.cycles = cyc
                         rc = rd_mem(c, ip.seg, b2, 1, &c.gpr[ip.ops[0].reg])
                         cyc = c.cycles
-                elif k == FK_CMOV_RR:
-                    if cond_fast(c, ip.cc):
+                elif k == FK_CMOV_RR or k == FK_SETCC_R8:
+                    t = cond_quick(ip.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
+                    if unlikely(t < 0):
+                        t = cond(c, ip.cc)
+                    if k == FK_SETCC_R8:
+                        set8(c.gpr, ip.ops[0].reg, <uint32_t>t)
+                    elif t:
                         c.gpr[ip.ops[0].reg] = c.gpr[ip.ops[1].reg]
-                elif k == FK_SETCC_R8:
-                    set8(c.gpr, ip.ops[0].reg, <uint32_t>cond_fast(c, ip.cc))
                 elif k == FK_MOVZX_R8:
                     c.gpr[ip.ops[0].reg] = get8(c.gpr, ip.ops[1].reg)
                 elif k == FK_IMUL_R:
@@ -2403,6 +2456,54 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         t = cond_incdec32(c, ip.cc & 15)
                         nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
+                elif k == FK_SHL_RI:
+                    # op_shl_ri32: CF = last bit out, OF = MSB(res) ^ CF, SF ZF PF, AF 0
+                    a = c.gpr[ip.ops[0].reg]
+                    b = ip.imm & 0x1F
+                    d = a << b
+                    b2 = (a >> (32 - b)) & 1
+                    c.gpr[ip.ops[0].reg] = d
+                    c.eflags = ((c.eflags & ~(<uint32_t>F_ARITH)) | szp32f(d) | b2 |
+                                ((((d >> 31) ^ b2) & 1) << 11))
+                    c.cc_op = CC_EFLAGS
+                elif k == FK_SHR_RI:
+                    # op_shr_ri32: CF = last bit out, OF = MSB(dest) for a count of 1
+                    a = c.gpr[ip.ops[0].reg]
+                    b = ip.imm & 0x1F
+                    d = a >> b
+                    c.gpr[ip.ops[0].reg] = d
+                    c.eflags = ((c.eflags & ~(<uint32_t>F_ARITH)) | szp32f(d) |
+                                ((a >> (b - 1)) & 1) | (((a >> 31) << 11) if b == 1 else 0))
+                    c.cc_op = CC_EFLAGS
+                elif k == FK_SAR_RI:
+                    # op_sar_ri32: CF = last bit out, OF 0
+                    a = c.gpr[ip.ops[0].reg]
+                    b = ip.imm & 0x1F
+                    d = <uint32_t>(<int32_t>a >> b)
+                    c.gpr[ip.ops[0].reg] = d
+                    c.eflags = ((c.eflags & ~(<uint32_t>F_ARITH)) | szp32f(d) |
+                                ((<uint32_t>(<int32_t>a >> (b - 1))) & 1))
+                    c.cc_op = CC_EFLAGS
+                elif k == FK_NEG_R:
+                    a = c.gpr[ip.ops[0].reg]
+                    c.gpr[ip.ops[0].reg] = 0 - a
+                    set_cc(c, CC_SUB, 4, 0, a, 0 - a)
+                elif k == FK_NOT_R:
+                    c.gpr[ip.ops[0].reg] = ~c.gpr[ip.ops[0].reg]
+                elif k == FK_CALL_FN:
+                    # a data-only handler (chain_safe): same call as the outer loop's
+                    c.eip_next = nxt
+                    c.cycles = cyc
+                    rc = (<op_fn>e.fn)(c, ip)
+                    cyc = c.cycles
+                    if rc == RC_OK and unlikely(c.m.ifetch_page == KW_NOTAG):
+                        # the code page's translation was dropped: refetch
+                        eip = nxt
+                        c.eip = eip
+                        cyc += e.cycles
+                        c.cycles = cyc
+                        r += 1
+                        break
                 if likely(rc == RC_OK):
                     # next entry without a TLB/dcache index computation when
                     # the target lies in the same code page (fall-through and
