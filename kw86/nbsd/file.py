@@ -427,6 +427,7 @@ class FdTable:
     def __init__(self, limit=abi.OPEN_MAX):
         self.slots = []
         self.limit = limit
+        self.kq = None                  # its kqueues' descriptor knotes (kqueue.FdKnotes)
 
     def __len__(self):
         return sum(1 for s in self.slots if s is not None)
@@ -474,6 +475,8 @@ class FdTable:
         f.refs += 1
         self.slots[fd] = [f, bool(cloexec)]
         if old is not None:
+            if self.kq is not None:
+                self.kq.fd_closed(fd)           # knote_fdclose
             self._drop(old[0])
         return fd
 
@@ -482,6 +485,8 @@ class FdTable:
         self.slots[fd] = None
         while self.slots and self.slots[-1] is None:
             self.slots.pop()
+        if self.kq is not None:
+            self.kq.fd_closed(fd)               # knote_fdclose
         self._drop(f)
 
     @staticmethod
@@ -492,7 +497,9 @@ class FdTable:
 
     def fork(self):
         t = FdTable(self.limit)
-        t.slots = [None if s is None else [s[0], s[1]] for s in self.slots]
+        # a kqueue is not inherited: the child's descriptor is closed (NetBSD fd_copy)
+        t.slots = [None if s is None or s[0].kind == "kqueue" else [s[0], s[1]]
+                   for s in self.slots]
         for s in t.slots:
             if s is not None:
                 s[0].refs += 1

@@ -42,6 +42,7 @@ from kw86.nbsd.vfs import procfs
 from kw86.nbsd.vfs import Cred
 from kw86.nbsd.vm import VM
 from kw86.nbsd.kapi import KApi
+from kw86.nbsd import kqueue
 
 PAGE = abi.PAGE_SIZE
 HOST_GRACE = 1.0                             # s a guest has to end after a host SIGTERM/SIGHUP
@@ -452,6 +453,7 @@ class Kernel(Scheduler):
         c.state = "new"
         self.sys.procs[pid] = c
         p.fork_child = c
+        kqueue.knote_proc_fork(p, c)            # EVFILT_PROC NOTE_FORK
         return pid
 
     def _finish_fork(self, p, fesp):
@@ -496,6 +498,7 @@ class Kernel(Scheduler):
         self.fpu.exit(p)
         p.status = status
         p.fdt.close_all()
+        kqueue.knote_proc_exit(p, status)       # EVFILT_PROC NOTE_EXIT (data: wait status)
         if p.vm is not None:
             p.vm.free()
             p.vm = None
@@ -547,6 +550,7 @@ class Kernel(Scheduler):
             self.exec(p, path, argv, envp)
         except ExecError as e:
             raise Errno(e.errno) from None
+        kqueue.knote_proc_exec(p)               # EVFILT_PROC NOTE_EXEC
         r = p.regs0
         for k in ("eax", "ecx", "edx", "ebx", "esi", "edi", "ebp"):
             setattr(tf, k, r[k])

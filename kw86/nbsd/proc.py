@@ -12,6 +12,7 @@ No code may add an attribute that is not declared in __init__
 """
 from kw86.nbsd import abi
 from kw86.nbsd.file import FdTable
+from kw86.nbsd import kqueue
 from kw86.nbsd.vfs import Cred
 
 # default actions (NetBSD sigprop): SA_KILL terminates, SA_CORE adds the core flag
@@ -110,6 +111,7 @@ class Proc:
     def post_signal(self, sig):
         """psignal(): queue sig; with a kernel, the job-control rules and
         the end of an interruptible sleep (NetBSD kpsignal2)."""
+        kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL counts every post
         self.siglist.append(sig)
         k = self.kernel
         if k is None:

@@ -21,6 +21,7 @@ import weakref
 # -- the wakeup registry (before the kw86 imports: file.py, imported by
 # proc.py, uses it while proc.py is still loading)
 _wakeup_listeners = []
+timer_hooks = []        # deadline providers (kqueue.py EVFILT_TIMER): .expire(k), .deadlines(k)
 
 
 def add_wakeup_listener(fn):
@@ -84,6 +85,8 @@ class Scheduler:
 
     def _expire_timers(self):
         now = self.m.cycles
+        for h in timer_hooks:
+            h.expire(self)
         for q in list(self.sys.procs.values()):
             if q.state == "sleep" and q.deadline is not None and q.deadline <= now:
                 q.poll_timedout = True
@@ -207,6 +210,7 @@ class Scheduler:
             deadlines = [q.deadline for q in sleepers if q.deadline is not None]
             if self.timer_procs:
                 deadlines += self._timer_deadlines()
+            deadlines += [d for h in timer_hooks for d in h.deadlines(self)]
             wait = None if not deadlines else \
                 max(0, min(deadlines) - self.m.cycles) / self.m.clock_hz
             if any(self.console in q.wchans for q in sleepers):

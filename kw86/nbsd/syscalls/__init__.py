@@ -20,6 +20,7 @@ from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
 from kw86.nbsd.syscalls import fs, ident, kern, nb10, poll, vm
+from kw86.nbsd.syscalls import kqueue as kqcalls
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
 R = Row
@@ -241,6 +242,15 @@ ROWS = [
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
     R(511, "kw86_switch_to_user", "", kernelware.sys_switch_to_user_mode),
+    # -- kqueue (syscalls/kqueue.py, kw86/nbsd/kqueue.py) --
+    R(344, "kqueue", "", kqcalls.sys_kqueue),
+    R(455, "kqueue1", "int flags", kqcalls.sys_kqueue1),
+    R(435, "__kevent50", "int fd, const struct kevent *changelist, size_t nchanges, "
+      "struct kevent *eventlist, size_t nevents, const struct timespec *timeout",
+      kqcalls.sys___kevent50),
+    R(345, "compat_50_kevent", "int fd, const struct kevent *changelist, size_t nchanges, "
+      "struct kevent *eventlist, size_t nevents, const struct timespec50 *timeout",
+      kqcalls.sys_kevent, compat="50"),
 ]
 
 # NetBSD calls kw86 does not implement (yet): named for the ENOSYS report.

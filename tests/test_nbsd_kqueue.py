@@ -1,0 +1,172 @@
+"""kqueue(2) / kevent(2) (issue 11 item 2): tests/guest/kq.c run in the
+guest as a user process and as kernelware, one result per filter, flag and
+error case; and the system calls without a CPU (tests/nbsd_env.py) for the
+sleep and restart rules."""
+import os
+import struct
+import subprocess
+import sys
+
+import pytest
+
+import hostenv
+from buildreq import fail_build
+from kw86.nbsd import abi
+from kw86.nbsd import kqueue as K
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = ["layout", "pipe", "clear", "flags", "errors", "kqueue1", "close", "poll", "block",
+         "timer", "signal", "proc", "fork", "user", "file", "fifo", "dev"]
+MODES = {"user": [], "kernelware": ["--kernelware"]}
+KE = struct.Struct("<IIIIqI")
+
+
+@pytest.fixture(scope="module")
+def kq_prog():
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import nbsd_env
+    path = nbsd_env.guest_program("kq")
+    if path is None:
+        fail_build(nbsd_env.guest_program.why)
+    return os.path.relpath(path, ROOT)
+
+
+def run(prog, mode, *args, stdin=subprocess.DEVNULL):
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *MODES[mode], "./" + prog,
+                        *args], cwd=ROOT, env=hostenv.kw86_env(), stdin=stdin,
+                       capture_output=True, timeout=300)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+_runs = {}
+
+
+@pytest.fixture(params=sorted(MODES))
+def all_tests(request, kq_prog):
+    """Every test of kq.c in one run per mode: its output."""
+    mode = request.param
+    if mode not in _runs:
+        _runs[mode] = run(kq_prog, mode, *TESTS)
+    return _runs[mode]
+
+
+@pytest.mark.parametrize("name", TESTS)
+def test_kq_guest(all_tests, name):
+    rc, out, err = all_tests
+    lines = out.splitlines()
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert f"PASS {name}" in lines, out + err
+    # the FAIL lines name kq.c's line: those between this test's start and
+    # its PASS belong to it (a failing test prints no PASS: caught above)
+
+
+def test_kq_guest_no_failures(all_tests):
+    rc, out, err = all_tests
+    assert "FAIL" not in out and rc == 0, out + err
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_console_input(kq_prog, mode):
+    rc, out, err = _run_input(kq_prog, mode, b"abc\n")
+    assert rc == 0, out + err
+    assert "console data=4 eof=0 read=4" in out
+    rc, out, err = run(kq_prog, mode, "console")
+    assert rc == 0 and "console data=0 eof=1 read=0" in out, out + err
+
+
+def _run_input(prog, mode, data):
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *MODES[mode], "./" + prog,
+                        "console"], cwd=ROOT, env=hostenv.kw86_env(), input=data,
+                       capture_output=True, timeout=300)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+# -- without a CPU -----------------------------------------------------------------
+
+@pytest.fixture
+def env(tmp_path):
+    from nbsd_env import Env
+    root = tmp_path / "root"
+    root.mkdir()
+    return Env(root)
+
+
+def _pipe(env):
+    fds = env.alloc(8)
+    env.ok("pipe2", fds, 0)
+    return struct.unpack("<ii", env.read(fds, 8))
+
+
+def _events(env, buf, n):
+    return [KE.unpack_from(env.read(buf, 28 * n), 28 * i) for i in range(n)]
+
+
+def test_kevent_sleeps_and_restart_skips_changes(env):
+    kq = env.ok("kqueue")
+    r, w = _pipe(env)
+    ch = env.alloc(28, KE.pack(r, K.EVFILT_READ, K.EV_ADD | K.EV_ONESHOT, 0, 0, 5))
+    evs = env.alloc(28 * 4)
+    res = env.call("__kevent50", kq, ch, 1, evs, 4, 0)
+    assert res.block is not None and res.error == 0          # nothing yet: sleeps
+    assert kq_file(env, kq) in res.block.chans and res.block.timeout_ns is None
+    env.write_fd(w, b"xy")
+    # the restarted call (same arguments) does not add the knote again: the
+    # one-shot knote fires once and is gone
+    assert env.ok("__kevent50", kq, ch, 1, evs, 4, 0) == 1
+    assert _events(env, evs, 1) == [(r, K.EVFILT_READ, K.EV_ADD | K.EV_ONESHOT, 0, 2, 5)]
+    assert (r, K.EVFILT_READ) not in kq_file(env, kq).knotes
+    # a new call applies its changes again
+    zero = env.alloc(12, b"\0" * 12)
+    assert env.ok("__kevent50", kq, ch, 1, evs, 4, zero) == 1
+
+
+def kq_file(env, fd):
+    return env.p.fdt.get(fd)
+
+
+def test_kevent_timeout_counts_from_first_try(env):
+    kq = env.ok("kqueue")
+    ts = env.alloc(12, struct.pack("<qi", 0, 50_000_000))
+    evs = env.alloc(28)
+    res = env.call("__kevent50", kq, 0, 0, evs, 1, ts)
+    assert res.block.timeout_ns == 50_000_000
+    env.now += 20_000_000
+    res = env.call("__kevent50", kq, 0, 0, evs, 1, ts)        # woken early: 30 ms left
+    assert res.block.timeout_ns == 30_000_000
+    env.p.poll_timedout = True
+    assert env.ok("__kevent50", kq, 0, 0, evs, 1, ts) == 0
+
+
+def test_kevent_eintr_on_caught_signal(env):
+    kq = env.ok("kqueue")
+    evs = env.alloc(28)
+    assert env.call("__kevent50", kq, 0, 0, evs, 1, 0).block is not None
+    env.p.timed_start[2] = True             # (post_signal of a caught signal does this)
+    assert env.err("__kevent50", kq, 0, 0, evs, 1, 0) == abi.EINTR
+    assert env.p.timed_start is None
+
+
+def test_unimplemented_filter_is_loud(env):
+    import io
+    env.sys.stderr = io.StringIO()
+    kq = env.ok("kqueue")
+    ch = env.alloc(28, KE.pack(0, K.EVFILT_VNODE, K.EV_ADD, 0, 0, 0))
+    assert env.err("__kevent50", kq, ch, 1, 0, 0, 0) == abi.ENOSYS
+    assert env.sys.stderr.getvalue() == "kw86: kevent: EVFILT_VNODE not implemented\n"
+
+
+def test_kqueue_fd_not_inherited_by_fork(env):
+    kq = env.ok("kqueue")
+    r, w = _pipe(env)
+    child = env.p.fdt.fork()
+    assert not child.valid(kq) and child.valid(r) and child.valid(w)
+
+
+def test_close_removes_knotes_of_every_kqueue(env):
+    kq1, kq2 = env.ok("kqueue"), env.ok("kqueue")
+    r, w = _pipe(env)
+    for kq in (kq1, kq2):
+        ch = env.alloc(28, KE.pack(w, K.EVFILT_WRITE, K.EV_ADD, 0, 0, 0))
+        env.ok("__kevent50", kq, ch, 1, 0, 0, 0)
+    env.ok("close", w)
+    assert not kq_file(env, kq1).knotes and not kq_file(env, kq2).knotes
