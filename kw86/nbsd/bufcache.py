@@ -72,11 +72,12 @@ class DiskModel:
 
 class Buf:
     """One buffer: `size` bytes of guest physical memory at `paddr`."""
-    __slots__ = ("key", "blkno", "paddr", "size", "valid", "vp")
+    __slots__ = ("key", "blkno", "paddr", "size", "valid", "vp", "pins")
 
     def __init__(self, paddr, size):
         self.paddr = paddr
         self.size = size
+        self.pins = 0           # pages of it mapped MAP_SHARED (vm.py): never evicted
         self.key = None
         self.blkno = -1
         self.valid = 0          # bytes of the block that hold file data
@@ -116,8 +117,13 @@ class BufCache:
     def _alloc(self):
         if self.free:
             return self.free.pop()
-        _, b = self.lru.popitem(last=False)
-        return b
+        for k, b in self.lru.items():       # oldest first; mapped buffers stay
+            if not b.pins:
+                del self.lru[k]
+                return b
+        from kw86.nbsd.abi import ENOMEM
+        from kw86.nbsd.errors import Errno
+        raise Errno(ENOMEM)                 # every buffer is mapped
 
     def incore(self, vp, blkno):
         return self.lru.get((vp.cache_key, blkno))
@@ -186,7 +192,15 @@ class BufCache:
         """Drop the file's buffers from block `from_blk` on (truncate, remove)."""
         key = getattr(vp_or_key, "cache_key", vp_or_key)
         for k in [k for k in self.lru if k[0] == key and k[1] >= from_blk]:
-            self.brelse_invalid(self.lru[k])
+            b = self.lru[k]
+            if b.pins:
+                # mapped MAP_SHARED: the mapping keeps this frame, so reload
+                # it from the file (zeros past its end) instead of dropping it
+                data = b.vp.strategy_read(b.blkno * self.bsize, self.bsize) \
+                    if b.vp is not None and not getattr(b.vp, "freed", False) else b""
+                self.phys.write(b.paddr, bytes(data).ljust(self.bsize, b"\0"))
+                continue
+            self.brelse_invalid(b)
 
     # -- file I/O on top of the blocks ------------------------------------
     def read(self, vp, offset, n, size):

@@ -428,6 +428,7 @@ class FdTable:
         self.slots = []
         self.limit = limit
         self.kq = None                  # its kqueues' descriptor knotes (kqueue.FdKnotes)
+        self.lock_owner = None          # (System, pid) once it set a record lock (lockf.py)
 
     def __len__(self):
         return sum(1 for s in self.slots if s is not None)
@@ -489,10 +490,15 @@ class FdTable:
             self.kq.fd_closed(fd)               # knote_fdclose
         self._drop(f)
 
-    @staticmethod
-    def _drop(f):
+    def _drop(self, f):
+        if self.lock_owner is not None:         # POSIX record locks go with any close
+            from kw86.nbsd import lockf
+            lockf.on_close(self, f)
         f.refs -= 1
         if f.refs == 0:
+            if getattr(f, "flock_sys", None) is not None:
+                from kw86.nbsd import lockf
+                lockf.file_closed(f)
             f.close_final()
 
     def fork(self):

@@ -154,6 +154,13 @@ class System:
             self.mfs.bufcache = self.bufcache
             self.mfs.dev = makedev(0xfe, 0)
             self.vfs.mount(mfs_at, self.mfs)
+        # NetBSD's /var/shm: a memory file system (tmpfs there; mode 1777)
+        # holding shm_open(3)'s objects (libc/posixrt.c, as NetBSD's librt)
+        self.shmfs = MfsMount(8 << 20, clock=self.clock)
+        self.shmfs.fstype = "tmpfs"
+        self.shmfs.bufcache = self.bufcache
+        self.shmfs.dev = makedev(0xfe, 1)
+        self.vfs.mount("/var/shm", self.shmfs)
         self.strace = strace            # a writable text stream, or None
         self.hostname = "kw86"
         self.boottime = self.clock()

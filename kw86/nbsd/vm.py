@@ -19,11 +19,46 @@ MMAP_TOP = abi.USRSTACK - abi.MAXSSIZ        # mmap placement is top-down below 
 RESERVE_PAGES = 64                           # frames kept back for page tables, stacks
 
 
-class Region:
-    __slots__ = ("start", "end", "prot", "kind")
+class MapObj:
+    """A regular file mapped MAP_SHARED (NetBSD's vnode uvm_object): its
+    pages are the buffer cache's own buffers (bufcache.py), so a store
+    through the mapping and read/write(2) see the same bytes.  It keeps the
+    vnode open while any region maps it (held per Region)."""
+    __slots__ = ("vp", "fflags", "bc", "maxprot", "refs")
 
-    def __init__(self, start, end, prot, kind):
+    def __init__(self, vp, fflags, bc, maxprot):
+        self.vp, self.fflags, self.bc, self.maxprot = vp, fflags, bc, maxprot
+        self.refs = 0
+        vp.open(fflags)
+
+    def hold(self):
+        self.refs += 1
+
+    def release(self):
+        self.refs -= 1
+        if self.refs == 0:
+            self.vp.close(self.fflags)
+
+
+class Region:
+    __slots__ = ("start", "end", "prot", "kind", "obj", "off")
+
+    def __init__(self, start, end, prot, kind, obj=None, off=0):
         self.start, self.end, self.prot, self.kind = start, end, prot, kind
+        self.obj, self.off = obj, off           # a shared file mapping: MapObj, file offset
+        if obj is not None:
+            obj.hold()
+
+    def piece(self, start, end, prot=None):
+        """[start, end) of this region as a region of its own (split)."""
+        return Region(start, end, self.prot if prot is None else prot, self.kind, self.obj,
+                      self.off + (start - self.start))
+
+    def drop(self):
+        """The region is gone (munmap, exit, exec)."""
+        if self.obj is not None:
+            self.obj.release()
+            self.obj = None
 
     def __repr__(self):
         return f"Region({self.kind} {self.start:#x}-{self.end:#x} prot {self.prot})"
@@ -45,6 +80,10 @@ class VM:
         self.refs = kernel.frame_refs   # frame -> references beyond the first
         self.heap = None                # the break's region (load_elf)
         self.inherit_zero = set()       # minherit ZERO/NONE pages: zeroed in a fork child
+        self.locked = set()             # mlock(2)ed pages (not inherited by a fork child)
+        self.lock_future = False        # mlockall(MCL_FUTURE)
+        self.shared = {}                # va -> [Buf, offset in it, ever writable, BufCache]: a MAP_SHARED
+        #                                 file page (the frame is the buffer cache's, pinned)
 
     def present(self, va, n):
         """Every page of [va, va+n) backed (vm.read/vm.write may go there)."""
@@ -93,6 +132,8 @@ class VM:
 
     def protect(self, va, prot):
         a = self._pte_addr(va, False)
+        if prot & abi.NBSD_PROT_WRITE and va in self.shared:
+            self.shared[va][2] = True
         if a is not None and va in self.pages:
             # PROT_NONE: the frame stays ours but the page is not present, so
             # every access (and the kernel's copyin/copyout) faults
@@ -107,6 +148,16 @@ class VM:
         if pa is not None:
             self.m.write_u32(self._pte_addr(va, False), 0)
             self.cow.discard(va)
+            self.locked.discard(va)
+            sh = self.shared.pop(va, None)
+            if sh is not None:
+                if sh[2]:
+                    try:
+                        writeback(sh)
+                    except Errno:
+                        pass            # munmap/exit cannot report it (msync does)
+                sh[0].pins -= 1
+                return
             self._unref(pa)
 
     def _unref(self, pa):
@@ -136,10 +187,42 @@ class VM:
                          (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
         self.m.flush_tlb()
 
-    def add_region(self, start, end, prot, kind):
-        r = Region(start, end, prot, kind)
+    def add_region(self, start, end, prot, kind, obj=None, off=0):
+        r = Region(start, end, prot, kind, obj, off)
         self.regions.append(r)
         return r
+
+    def _fault_shared(self, r, page):
+        """Map the buffer-cache page that holds the file's bytes at this
+        page (read on a miss, pinned while mapped).  A page wholly past
+        the end of the file is a fault (NetBSD: SIGBUS)."""
+        obj = r.obj
+        off = r.off + (page - r.start)
+        if off >= obj.vp.getsize():
+            return False
+        bc = obj.bc
+        blk, boff = divmod(off, bc.bsize)
+        try:
+            b = bc.bread(obj.vp, blk)
+        except Errno:
+            return False                # every buffer pinned, or the file's I/O error
+        b.pins += 1
+        pa = b.paddr + boff
+        wr = bool(r.prot & abi.NBSD_PROT_WRITE)
+        self.pages[page] = pa
+        self.shared[page] = [b, boff, wr, bc]
+        self.m.write_u32(self._pte_addr(page, True), pa | PG_U |
+                         (PG_V if r.prot & 7 else 0) | (PG_RW if wr else 0))
+        self.m.flush_tlb()
+        return True
+
+    def msync(self, start, end):
+        """Write the MAP_SHARED file pages of [start, end) back to their
+        files (the buffer cache writes through); the first error is raised."""
+        for va in range(start, end, PAGE):
+            sh = self.shared.get(va)
+            if sh is not None and sh[2]:
+                writeback(sh)
 
     def stack_region(self):
         return next((r for r in self.regions if r.kind == "stack"), None)
@@ -174,6 +257,8 @@ class VM:
                 self._break_cow(page)
                 return True
             return False                # present: a protection fault
+        if r.obj is not None:
+            return self._fault_shared(r, page)
         self.map(page, r.prot)
         self.m.flush_tlb()
         return True
@@ -248,6 +333,13 @@ class VM:
                 continue
             a = self._pte_addr(va, False)
             pte = read_u32(a)
+            sh = self.shared.get(va)
+            if sh is not None:          # MAP_SHARED: the same buffer, no copy-on-write
+                sh[0].pins += 1
+                c.pages[va] = pa
+                c.shared[va] = list(sh)
+                write_u32(c._pte_addr(va, True), pte & ~0x60)
+                continue
             refs[pa] = refs.get(pa, 0) + 1
             c.pages[va] = pa
             self.cow.add(va)
@@ -256,7 +348,7 @@ class VM:
                 write_u32(a, pte & ~PG_RW)
             write_u32(c._pte_addr(va, True), pa | (pte & (PG_V | PG_U)))
         self.m.flush_tlb()
-        c.regions = [Region(r.start, r.end, r.prot, r.kind) for r in self.regions]
+        c.regions = [r.piece(r.start, r.end) for r in self.regions]
         c.heap = next(r for r in c.regions if r.kind == "heap")
         c.brk_base, c.brk = self.brk_base, self.brk
         return c
@@ -284,4 +376,17 @@ class VM:
             self.boot.frames.free(pt)
         self.boot.frames.free(self.pdir)
         self.ptables = []
+        for r in self.regions:
+            r.drop()
         self.regions = []
+
+
+def writeback(sh):
+    """Write one mapped page ([Buf, offset, writable, BufCache]) to its
+    file, up to the file's current end (a mapping never extends its file)."""
+    b, boff, _, bc = sh
+    if b.vp is None:
+        return
+    n = min(PAGE, b.vp.getsize() - (b.blkno * b.size + boff))
+    if n > 0:
+        bc.bwrite(b, boff, boff + n)

@@ -66,7 +66,14 @@ struct flock {
     short l_whence;     /* SEEK_* */
 };
 
+/* flock(2) operations */
+#define LOCK_SH 0x01            /* shared */
+#define LOCK_EX 0x02            /* exclusive */
+#define LOCK_NB 0x04            /* do not block */
+#define LOCK_UN 0x08            /* unlock */
+
 __BEGIN_DECLS
+int flock(int, int);
 int open(const char *, int, ...);
 int openat(int, const char *, int, ...);
 int creat(const char *, mode_t);

@@ -113,7 +113,56 @@ typedef struct sigaltstack {
 #define MINSIGSTKSZ 8192
 #define SIGSTKSZ    (MINSIGSTKSZ + 32768)
 
+/* si_code values (NetBSD's sys/siginfo.h) */
+#define SI_USER     0           /* kill(2), raise(3) */
+#define SI_QUEUE    (-1)        /* sigqueue(2) */
+#define SI_TIMER    (-2)        /* a POSIX timer expired */
+#define SI_ASYNCIO  (-3)        /* asynchronous I/O completed */
+#define SI_MESGQ    (-4)        /* a message arrived on an empty queue */
+#define SI_LWP      (-5)        /* _lwp_kill(2) */
+#define SI_NOINFO   32767       /* no signal-specific information */
+#define ILL_ILLOPC  1
+#define ILL_ILLOPN  2
+#define ILL_ILLADR  3
+#define ILL_ILLTRP  4
+#define ILL_PRVOPC  5
+#define ILL_PRVREG  6
+#define ILL_COPROC  7
+#define ILL_BADSTK  8
+#define FPE_INTDIV  1
+#define FPE_INTOVF  2
+#define FPE_FLTDIV  3
+#define FPE_FLTOVF  4
+#define FPE_FLTUND  5
+#define FPE_FLTRES  6
+#define FPE_FLTINV  7
+#define FPE_FLTSUB  8
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define BUS_ADRALN  1
+#define BUS_ADRERR  2
+#define BUS_OBJERR  3
+#define TRAP_BRKPT  1
+#define TRAP_TRACE  2
+#define CLD_EXITED    1
+#define CLD_KILLED    2
+#define CLD_DUMPED    3
+#define CLD_TRAPPED   4
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+#define POLL_IN     1
+#define POLL_OUT    2
+#define POLL_MSG    3
+#define POLL_ERR    4
+#define POLL_PRI    5
+#define POLL_HUP    6
+
 __BEGIN_DECLS
+int  sighold(int);
+int  sigrelse(int);
+int  sigignore(int);
+int  sigpause(int);
+void (*sigset(int, void (*)(int)))(int);
 void (*signal(int, void (*)(int)))(int);
 int  sigaction(int, const struct sigaction *restrict, struct sigaction *restrict);
 int  sigprocmask(int, const sigset_t *restrict, sigset_t *restrict);

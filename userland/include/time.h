@@ -69,6 +69,7 @@ int        nanosleep(const struct timespec *, struct timespec *);
 int        clock_gettime(clockid_t, struct timespec *);
 int        clock_settime(clockid_t, const struct timespec *);
 int        clock_getres(clockid_t, struct timespec *);
+int        clock_nanosleep(clockid_t, int, const struct timespec *, struct timespec *);
 __END_DECLS
 
 #endif

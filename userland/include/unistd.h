@@ -36,6 +36,78 @@
 #define _SC_NPROCESSORS_CONF 1001
 #define _SC_NPROCESSORS_ONLN 1002
 #define _SC_PHYS_PAGES     121
+#define _SC_FSYNC          29
+#define _SC_SYNCHRONIZED_IO 31
+#define _SC_IOV_MAX        32
+#define _SC_MAPPED_FILES   33
+#define _SC_MEMLOCK        34
+#define _SC_MEMLOCK_RANGE  35
+#define _SC_MEMORY_PROTECTION 36
+#define _SC_LOGIN_NAME_MAX 37
+#define _SC_MONOTONIC_CLOCK 38
+#define _SC_THREADS        41
+#define _SC_SEMAPHORES     42
+#define _SC_BARRIERS       43
+#define _SC_TIMERS         44
+#define _SC_SPIN_LOCKS     45
+#define _SC_READER_WRITER_LOCKS 46
+#define _SC_CLOCK_SELECTION 49
+#define _SC_ASYNCHRONOUS_IO 50
+#define _SC_MESSAGE_PASSING 53
+#define _SC_PRIORITY_SCHEDULING 56
+#define _SC_THREAD_STACK_MIN 59
+#define _SC_THREAD_ATTR_STACKADDR 61
+#define _SC_THREAD_ATTR_STACKSIZE 62
+#define _SC_THREAD_PRIORITY_SCHEDULING 63
+#define _SC_THREAD_PROCESS_SHARED 66
+#define _SC_SHARED_MEMORY_OBJECTS 87
+#define _SC_TIMER_MAX      88
+#define _SC_SEM_NSEMS_MAX  89
+#define _SC_CPUTIME        90
+#define _SC_THREAD_CPUTIME 91
+#define _SC_DELAYTIMER_MAX 92
+#define _SC_SIGQUEUE_MAX   93
+#define _SC_REALTIME_SIGNALS 94
+#define _SC_RTSIG_MAX      95
+#define _SC_SCHED_RT_TS    2001 /* round-robin quantum, microseconds */
+#define _SC_SCHED_PRI_MIN  2002 /* real-time priorities (sched.h) */
+#define _SC_SCHED_PRI_MAX  2003
+
+/* POSIX options: what kw86's kernel and this libc do now (-1: absent).
+ * Update them as features land (userland/README.md). */
+#define _POSIX_JOB_CONTROL          1
+#define _POSIX_SAVED_IDS            1
+#define _POSIX_FSYNC                200112L     /* fsync */
+#define _POSIX_SYNCHRONIZED_IO      200112L     /* fdatasync, O_SYNC */
+#define _POSIX_MAPPED_FILES         200112L     /* mmap, MAP_SHARED files, msync */
+#define _POSIX_MEMLOCK              200112L     /* mlockall */
+#define _POSIX_MEMLOCK_RANGE        200112L     /* mlock */
+#define _POSIX_MEMORY_PROTECTION    200112L     /* mprotect */
+#define _POSIX_MONOTONIC_CLOCK      200112L     /* CLOCK_MONOTONIC */
+#define _POSIX_PRIORITY_SCHEDULING  200112L     /* sched_* (one run queue: kept, not applied) */
+#define _POSIX_SHARED_MEMORY_OBJECTS 200112L    /* shm_open on /var/shm */
+#define _POSIX_CLOCK_SELECTION      (-1)        /* needs pthread_condattr_setclock */
+#define _POSIX_TIMERS               (-1)        /* timer_create & co. not yet */
+#define _POSIX_CPUTIME              (-1)
+#define _POSIX_THREAD_CPUTIME       (-1)
+#define _POSIX_THREADS              (-1)        /* no libpthread yet */
+#define _POSIX_THREAD_PRIORITY_SCHEDULING (-1)
+#define _POSIX_THREAD_PROCESS_SHARED (-1)
+#define _POSIX_THREAD_ATTR_STACKADDR (-1)
+#define _POSIX_THREAD_ATTR_STACKSIZE (-1)
+#define _POSIX_THREAD_SAFE_FUNCTIONS (-1)
+#define _POSIX_REALTIME_SIGNALS     (-1)        /* no sigqueue/sigwaitinfo yet */
+#define _POSIX_SEMAPHORES           (-1)
+#define _POSIX_BARRIERS             (-1)
+#define _POSIX_SPIN_LOCKS           (-1)
+#define _POSIX_READER_WRITER_LOCKS  (-1)
+#define _POSIX_ASYNCHRONOUS_IO      (-1)
+#define _POSIX_MESSAGE_PASSING      (-1)
+#define _POSIX_PRIORITIZED_IO       (-1)
+#define _POSIX_SPORADIC_SERVER      (-1)
+#define _POSIX_THREAD_SPORADIC_SERVER (-1)
+#define _POSIX_ADVISORY_INFO        (-1)
+#define _POSIX_TYPED_MEMORY_OBJECTS (-1)
 
 /* pathconf() names */
 #define _PC_LINK_MAX    1

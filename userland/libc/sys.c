@@ -435,6 +435,52 @@ sysconf(int name)
         if (__sysctl(mib, 2, &value, &len, NULL, 0) == 0)
             return value;
         return 1;
+    /* the POSIX options: <unistd.h>'s macros (-1: the option is absent) */
+    case _SC_FSYNC:                 return _POSIX_FSYNC;
+    case _SC_SYNCHRONIZED_IO:       return _POSIX_SYNCHRONIZED_IO;
+    case _SC_MAPPED_FILES:          return _POSIX_MAPPED_FILES;
+    case _SC_MEMLOCK:               return _POSIX_MEMLOCK;
+    case _SC_MEMLOCK_RANGE:         return _POSIX_MEMLOCK_RANGE;
+    case _SC_MEMORY_PROTECTION:     return _POSIX_MEMORY_PROTECTION;
+    case _SC_MONOTONIC_CLOCK:       return _POSIX_MONOTONIC_CLOCK;
+    case _SC_PRIORITY_SCHEDULING:   return _POSIX_PRIORITY_SCHEDULING;
+    case _SC_SHARED_MEMORY_OBJECTS: return _POSIX_SHARED_MEMORY_OBJECTS;
+    case _SC_CLOCK_SELECTION:       return _POSIX_CLOCK_SELECTION;
+    case _SC_TIMERS:                return _POSIX_TIMERS;
+    case _SC_CPUTIME:               return _POSIX_CPUTIME;
+    case _SC_THREAD_CPUTIME:        return _POSIX_THREAD_CPUTIME;
+    case _SC_THREADS:               return _POSIX_THREADS;
+    case _SC_THREAD_PRIORITY_SCHEDULING: return _POSIX_THREAD_PRIORITY_SCHEDULING;
+    case _SC_THREAD_PROCESS_SHARED: return _POSIX_THREAD_PROCESS_SHARED;
+    case _SC_THREAD_ATTR_STACKADDR: return _POSIX_THREAD_ATTR_STACKADDR;
+    case _SC_THREAD_ATTR_STACKSIZE: return _POSIX_THREAD_ATTR_STACKSIZE;
+    case _SC_REALTIME_SIGNALS:      return _POSIX_REALTIME_SIGNALS;
+    case _SC_SEMAPHORES:            return _POSIX_SEMAPHORES;
+    case _SC_BARRIERS:              return _POSIX_BARRIERS;
+    case _SC_SPIN_LOCKS:            return _POSIX_SPIN_LOCKS;
+    case _SC_READER_WRITER_LOCKS:   return _POSIX_READER_WRITER_LOCKS;
+    case _SC_ASYNCHRONOUS_IO:       return _POSIX_ASYNCHRONOUS_IO;
+    case _SC_MESSAGE_PASSING:       return _POSIX_MESSAGE_PASSING;
+    /* limits of absent options: indeterminate (-1, errno unchanged) */
+    case _SC_THREAD_STACK_MIN:
+    case _SC_TIMER_MAX:
+    case _SC_SEM_NSEMS_MAX:
+    case _SC_DELAYTIMER_MAX:
+    case _SC_SIGQUEUE_MAX:
+    case _SC_RTSIG_MAX:
+        return -1;
+    case _SC_IOV_MAX:
+        return 1024;            /* NetBSD's IOV_MAX */
+    case _SC_LOGIN_NAME_MAX:
+        return 17;              /* MAXLOGNAME + 1 */
+    /* NetBSD's scheduler variables (kern.sched): SCHED_PRI_MIN/MAX and the
+     * round-robin quantum, which is kw86's (sched.py: hz/10 = 100 ms) */
+    case _SC_SCHED_RT_TS:
+        return 100000;
+    case _SC_SCHED_PRI_MIN:
+        return 0;
+    case _SC_SCHED_PRI_MAX:
+        return 63;
     case _SC_PHYS_PAGES: {
         long long mem;
         size_t mlen = sizeof(mem);

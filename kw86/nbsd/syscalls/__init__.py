@@ -19,7 +19,7 @@ import traceback
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
-from kw86.nbsd.syscalls import fs, ident, kern, nb10, poll, vm
+from kw86.nbsd.syscalls import fs, ident, kern, nb10, poll, sched, vm
 from kw86.nbsd.syscalls import kqueue as kqcalls
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
@@ -180,7 +180,7 @@ ROWS = [
     R(416, "__posix_fadvise50", "int fd, int PAD, off_t offset, off_t len, int advice",
       nb10.sys___posix_fadvise50),
     R(203, "mlock", "const void *addr, size_t len", nb10.sys_mlock),
-    R(204, "munlock", "const void *addr, size_t len", nb10.sys_mlock),
+    R(204, "munlock", "const void *addr, size_t len", nb10.sys_munlock),
     R(242, "mlockall", "int flags", nb10.sys_mlockall),
     R(243, "munlockall", "", nb10.sys_munlockall),
     R(273, "minherit", "void *addr, size_t len, int inherit", nb10.sys_minherit),
@@ -238,6 +238,20 @@ ROWS = [
       "struct itimerval50 *oitv", kern.sys_setitimer, compat="15"),
     R(86, "compat_50_getitimer", "int which, struct itimerval50 *itv", kern.sys_getitimer,
       compat="15"),
+    # -- POSIX scheduling, clocks and file locks (issue 14: sched.py, vm.py, lockf.py) --
+    R(346, "_sched_setparam", "pid_t pid, lwpid_t lid, int policy, "
+      "const struct sched_param *params", sched.sys__sched_setparam),
+    R(347, "_sched_getparam", "pid_t pid, lwpid_t lid, int *policy, "
+      "struct sched_param *params", sched.sys__sched_getparam),
+    R(348, "_sched_setaffinity", "pid_t pid, lwpid_t lid, size_t size, const cpuset_t *cpuset",
+      sched.sys__sched_setaffinity),
+    R(349, "_sched_getaffinity", "pid_t pid, lwpid_t lid, size_t size, cpuset_t *cpuset",
+      sched.sys__sched_getaffinity),
+    R(428, "__clock_settime50", "clockid_t clock_id, const struct timespec *tp",
+      sched.sys___clock_settime50),
+    R(477, "clock_nanosleep", "clockid_t clock_id, int flags, const struct timespec *rqtp, "
+      "struct timespec *rmtp", vm.sys_clock_nanosleep),
+    R(131, "flock", "int fd, int how", fs.sys_flock),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),

@@ -726,6 +726,8 @@ def sys_fsync(p, fd):
     f = p.fdt.get(fd)
     if isinstance(f, VnodeFile):
         f.vp.fsync()
+    elif getattr(f, "vp", None) is None:
+        raise Errno(EINVAL)                 # a pipe or socket (NetBSD: no vnode to sync)
 
 
 def sys_umask(p, newmask):
@@ -794,15 +796,14 @@ def sys_fcntl(p, fd, cmd, arg):
     if cmd in (abi.NBSD_F_GETLK, abi.NBSD_F_SETLK, abi.NBSD_F_SETLKW):
         if not isinstance(f, VnodeFile):
             raise Errno(EINVAL)
-        start, length, pid, ltype, whence = _FLOCK.unpack(p.mem.copyin(arg, _FLOCK.size))
-        if ltype not in (abi.NBSD_F_RDLCK, abi.NBSD_F_UNLCK, abi.NBSD_F_WRLCK):
-            raise Errno(EINVAL)
-        if cmd == abi.NBSD_F_GETLK:
-            # Partially supported: byte-range locks are per process and
-            # there is no other lock holder to report yet.
-            p.mem.copyout(arg, _FLOCK.pack(start, length, pid, abi.NBSD_F_UNLCK, whence))
-        return 0
+        from kw86.nbsd import lockf         # record locks across processes (lockf.py)
+        return lockf.fcntl_lock(p, f, cmd, arg, _FLOCK)
     raise Errno(EINVAL)
+
+
+def sys_flock(p, fd, how):
+    from kw86.nbsd import lockf             # (lockf.py)
+    return lockf.flock(p, p.fdt.get(fd), how)
 
 
 def _pipe(p, flags=0):

@@ -176,7 +176,7 @@ CLOCK_REALTIME, CLOCK_VIRTUAL, CLOCK_PROF, CLOCK_MONOTONIC = 0, 1, 2, 3
 def _clock(p, clock_id):
     now = int(p.sys.clock())
     if clock_id == CLOCK_REALTIME:
-        return now
+        return now + getattr(p.sys, "realtime_offset", 0)    # clock_settime (sched.py)
     if clock_id == CLOCK_MONOTONIC:
         return now - p.sys.boottime
     if clock_id in (CLOCK_VIRTUAL, CLOCK_PROF):

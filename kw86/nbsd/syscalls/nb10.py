@@ -207,29 +207,96 @@ def sys_minherit(p, addr, length, inherit):
 
 
 def sys___msync13(p, addr, length, flags):
-    # MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 4; async and sync together: EINVAL
+    """Write the range's MAP_SHARED file pages back (vm.VM.msync).  The
+    buffer cache writes through, so MS_ASYNC and MS_SYNC both finish the
+    writes before returning; MS_INVALIDATE has nothing more to drop (the
+    mapping's pages are the cache's own).  NetBSD's msync(2): EINVAL for
+    bad flags (ASYNC with SYNC) or an unaligned address, ENOMEM for a
+    range with unmapped pages, EBUSY for MS_INVALIDATE over mlocked pages."""
+    # MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 4
     if flags & ~7 or (flags & 1 and flags & 4):
         raise Errno(EINVAL)
     start, end = _range(p, addr, length)
     v = p.vm
-    if v is not None and any(v.region_at(va) is None for va in range(start, end, abi.PAGE_SIZE)):
+    if v is None:
+        return 0
+    if any(v.region_at(va) is None for va in range(start, end, abi.PAGE_SIZE)):
         raise Errno(abi.ENOMEM)
-    return 0                                # file data is written through already
+    if flags & 2 and any(va in v.locked for va in range(start, end, abi.PAGE_SIZE)):
+        raise Errno(EBUSY)
+    v.msync(start, end)
+    return 0
+
+
+def _lock_range(p, addr, length):
+    a = addr & ~(abi.PAGE_SIZE - 1)
+    start, end = _range(p, a, length + (addr - a))
+    v = p.vm
+    if v is not None:
+        for va in range(start, end, abi.PAGE_SIZE):
+            if v.region_at(va) is None:
+                raise Errno(abi.ENOMEM)     # some of the range is not mapped
+    return v, start, end
+
+
+def _lock_limit(p, v, pages):
+    """RLIMIT_MEMLOCK (the per-process limit): EAGAIN past it (mlock(2))."""
+    from kw86.nbsd.syscalls.kern import getrlimit
+    cur = getrlimit(p, abi.NBSD_RLIMIT_MEMLOCK)[0]
+    n = len(v.locked | pages)
+    if cur < abi.RLIM_INFINITY and n * abi.PAGE_SIZE > cur:
+        raise Errno(abi.EAGAIN)
+    if n > v.boot.frames.nfree() + len(v.locked) + len(v.pages):
+        raise Errno(abi.EAGAIN)             # more than the machine's memory
+
+
+def _wire(v, pages):
+    """Fault the pages in (an mlocked page never faults again: kw86 never
+    pages out, so resident stays resident)."""
+    for va in sorted(pages):
+        if va not in v.pages and not v.fault(va, False):
+            raise Errno(abi.ENOMEM)
+    v.locked |= pages
 
 
 def sys_mlock(p, addr, length):
-    a = addr & ~(abi.PAGE_SIZE - 1)
-    _range(p, a, length + (addr - a))
-    return 0                                # nothing is ever paged out
+    v, start, end = _lock_range(p, addr, length)
+    if v is None:
+        return 0
+    pages = set(range(start, end, abi.PAGE_SIZE))
+    _lock_limit(p, v, pages)
+    _wire(v, pages)
+    return 0
+
+
+def sys_munlock(p, addr, length):
+    v, start, end = _lock_range(p, addr, length)
+    if v is not None:
+        v.locked.difference_update(range(start, end, abi.PAGE_SIZE))
+    return 0
 
 
 def sys_mlockall(p, flags):
+    """MCL_CURRENT locks the pages the process has now (kw86 commits
+    memory on first touch, so untouched reservations stay so); MCL_FUTURE
+    is recorded (nothing is ever paged out)."""
     if not flags or flags & ~3:             # MCL_CURRENT 1, MCL_FUTURE 2
         raise Errno(EINVAL)
+    v = p.vm
+    if v is not None:
+        if flags & 1:
+            pages = set(v.pages)
+            _lock_limit(p, v, pages)
+            v.locked |= pages
+        v.lock_future = bool(flags & 2)
     return 0
 
 
 def sys_munlockall(p):
+    v = p.vm
+    if v is not None:
+        v.locked.clear()
+        v.lock_future = False
     return 0
 
 

@@ -112,6 +112,43 @@ def sys___nanosleep50(p, rqtp, rmtp):
     return _nanosleep(p, rqtp, rmtp, "10")
 
 
+TIMER_ABSTIME = 1
+
+
+def sys_clock_nanosleep(p, clock_id, flags, rqtp, rmtp):
+    """clock_nanosleep (477): NetBSD returns the error as the call's value
+    (POSIX), not through errno; CLOCK_REALTIME or CLOCK_MONOTONIC, relative
+    or TIMER_ABSTIME (a deadline already past returns at once); rmtp only
+    for a relative sleep.  The sleep itself is nanosleep's (on the guest
+    clock; a caught signal ends it with EINTR)."""
+    from kw86.nbsd.syscalls.ident import CLOCK_MONOTONIC, CLOCK_REALTIME, _clock
+    from kw86.nbsd.syscalls.poll import Interrupted, PollWait, sleep_start
+    try:
+        sec, nsec = abi.unpack_timespec(p.mem.copyin(rqtp, 12))
+    except Errno as e:
+        return e.errno
+    if clock_id not in (CLOCK_REALTIME, CLOCK_MONOTONIC) or sec < 0 or \
+            not 0 <= nsec < 10**9:
+        return EINVAL
+    ns = sec * 10**9 + nsec
+    if flags & TIMER_ABSTIME:
+        ns = max(0, ns - _clock(p, clock_id))
+    if ns == 0:
+        return 0
+    _kernel(p)
+    try:
+        rem = sleep_start(p, ("clock_nanosleep", clock_id, flags, rqtp, sec, nsec), ns)
+    except Interrupted as e:
+        if rmtp and not flags & TIMER_ABSTIME:
+            p.mem.copyout(rmtp, abi.pack_timespec(*divmod(e.remaining, 10**9), "10"))
+        return abi.EINTR
+    if rem == 0:
+        if rmtp and not flags & TIMER_ABSTIME:
+            p.mem.copyout(rmtp, abi.pack_timespec(0, 0, "10"))
+        return 0
+    raise WouldBlock(PollWait((), rem))
+
+
 def sys_nanosleep(p, rqtp, rmtp):
     return _nanosleep(p, rqtp, rmtp, "15")
 
@@ -137,8 +174,14 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
             raise Errno(abi.ENODEV)
         if pos & (PAGE - 1) or pos < 0:
             raise Errno(EINVAL)
-        if flags & abi.NBSD_MAP_SHARED and prot & abi.NBSD_PROT_WRITE:
-            raise Errno(abi.ENOTSUP)        # shared writable file mappings: not yet
+        # NetBSD's mmap(2): PROT_READ needs a descriptor open for reading,
+        # PROT_WRITE with MAP_SHARED one open for writing (a private
+        # mapping may always be written: the writes stay in its copy)
+        if not f.fflags & abi.FREAD and prot & abi.NBSD_PROT_READ:
+            raise Errno(abi.EACCES)
+        if flags & abi.NBSD_MAP_SHARED and prot & abi.NBSD_PROT_WRITE and \
+                not f.fflags & abi.FWRITE:
+            raise Errno(abi.EACCES)
     # MAP_ALIGNED(n) = n << 24: 2^n-byte alignment (jemalloc asks for it)
     align_log = (flags >> 24) & 0xff
     if align_log > 30:
@@ -163,6 +206,15 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         # are mapped again with access (MAP_FIXED) and touched, so no
         # physical memory is asked of it
         vm.check_memory(length)
+    if f is not None and flags & abi.NBSD_MAP_SHARED:
+        # the file's pages themselves, through the buffer cache (vm.py)
+        from kw86.nbsd.vm import MapObj
+        maxprot = abi.NBSD_PROT_EXEC | (abi.NBSD_PROT_READ if f.fflags & abi.FREAD else 0) | \
+            (abi.NBSD_PROT_WRITE if f.fflags & abi.FWRITE else 0)
+        obj = MapObj(f.vp, f.fflags & (abi.FREAD | abi.FWRITE), p.sys.bufcache, maxprot)
+        vm.add_region(base, base + length, prot, "shared", obj, pos)
+        vm.m.flush_tlb()
+        return base
     vm.add_region(base, base + length, prot, "anon" if anon else "file")
     if f is not None:
         size = f.vp.getsize()
@@ -211,14 +263,16 @@ def _check_as(p, vm, base, length):
 def _unmap(vm, addr, length):
     end = addr + length
     keep = []
+    gone = []
     for r in vm.regions:
         if r.end <= addr or r.start >= end or r.kind in ("text", "data", "heap", "stack"):
             keep.append(r)
             continue
         if r.start < addr:
-            keep.append(type(r)(r.start, addr, r.prot, r.kind))
+            keep.append(r.piece(r.start, addr))
         if r.end > end:
-            keep.append(type(r)(end, r.end, r.prot, r.kind))
+            keep.append(r.piece(end, r.end))
+        gone.append(r)
     vm.regions = keep
     # the backed pages of the range (a reservation of 512 MiB has none)
     if length // PAGE > len(vm.pages):
@@ -228,6 +282,8 @@ def _unmap(vm, addr, length):
     for va in backed:
         if vm.region_at(va) is None:
             vm.unmap(va)
+    for r in gone:                          # after the pages: a file mapping writes back
+        r.drop()
     vm.m.flush_tlb()
 
 
@@ -249,18 +305,21 @@ def sys_mprotect(p, addr, length, prot):
         if r is None:
             raise Errno(ENOMEM)
         va = r.end
+    for r in vm.regions:                    # a shared file mapping: at most the fd's access
+        if r.obj is not None and r.start < end and r.end > addr and prot & ~r.obj.maxprot:
+            raise Errno(abi.EACCES)
     # split the regions the range cuts, so that demand paging sees the new prot
-    from kw86.nbsd.vm import Region
     out = []
     for r in vm.regions:
         if r.end <= addr or r.start >= end or r.kind == "heap":
             out.append(r)
             continue
         if r.start < addr:
-            out.append(Region(r.start, addr, r.prot, r.kind))
-        out.append(Region(max(r.start, addr), min(r.end, end), prot, r.kind))
+            out.append(r.piece(r.start, addr))
+        out.append(r.piece(max(r.start, addr), min(r.end, end), prot))
         if r.end > end:
-            out.append(Region(end, r.end, r.prot, r.kind))
+            out.append(r.piece(end, r.end))
+        r.drop()
     vm.regions[:] = out
     if (end - addr) // PAGE > len(vm.pages):
         backed = [va for va in vm.pages if addr <= va < end]

@@ -35,10 +35,26 @@
 #define MS_INVALIDATE 0x02
 #define MS_SYNC       0x04
 
+#define MCL_CURRENT   0x01      /* mlockall: lock what is mapped now */
+#define MCL_FUTURE    0x02      /* ... and what will be */
+
+#define POSIX_MADV_NORMAL     0
+#define POSIX_MADV_RANDOM     1
+#define POSIX_MADV_SEQUENTIAL 2
+#define POSIX_MADV_WILLNEED   3
+#define POSIX_MADV_DONTNEED   4
+
 __BEGIN_DECLS
 void *mmap(void *, size_t, int, int, int, off_t);
 int   munmap(void *, size_t);
 int   mprotect(void *, size_t, int);
+int   msync(void *, size_t, int);
+int   mlock(const void *, size_t);
+int   munlock(const void *, size_t);
+int   mlockall(int);
+int   munlockall(void);
+int   shm_open(const char *, int, mode_t);
+int   shm_unlink(const char *);
 __END_DECLS
 
 #endif

@@ -1,0 +1,246 @@
+"""Advisory record locks: fcntl(F_GETLK/F_SETLK/F_SETLKW) and flock(2)
+(NetBSD's kern/vfs_lockf.c as far as its behaviour shows).
+
+A file's locks are kept per file (the vnode's cache key) in the System, so
+every process that opens the file sees them.  A lock has an owner: a
+process for fcntl's POSIX locks ("posix", pid), an open file for flock's
+(("flock", id(file))).  Both kinds live in one list per file and conflict
+with each other as on BSD.
+
+- A request conflicts with another owner's lock that overlaps it when
+  either is a write lock.  F_SETLK then fails with EAGAIN, F_SETLKW sleeps
+  on the file's channel (WouldBlock: a caught signal ends the sleep with
+  EINTR) unless waiting would close a cycle of waiting processes (EDEADLK).
+- An owner's own locks are replaced over the requested range (split,
+  upgraded, downgraded or removed, F_UNLCK); neighbouring ranges of the same
+  type merge.
+- POSIX: a process's locks on a file go when it closes *any* descriptor of
+  that file (FdTable.close calls release_posix) and when it exits (its
+  descriptors are closed); a fork child inherits none.  flock: the lock goes
+  with the last close of the open file (file_closed).
+Ranges are [start, end] inclusive, end None = to the end of any file.
+"""
+from kw86.nbsd import abi
+from kw86.nbsd.errors import Errno, WouldBlock
+
+F_RDLCK, F_UNLCK, F_WRLCK = abi.NBSD_F_RDLCK, abi.NBSD_F_UNLCK, abi.NBSD_F_WRLCK
+LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8          # sys/fcntl.h
+EDEADLK = 11
+
+
+class Lock:
+    __slots__ = ("owner", "start", "end", "type", "pid")
+
+    def __init__(self, owner, start, end, type_, pid):
+        self.owner, self.start, self.end, self.type, self.pid = owner, start, end, type_, pid
+
+    def overlaps(self, start, end):
+        return (end is None or self.start <= end) and (self.end is None or start <= self.end)
+
+
+def _table(sysm):
+    t = getattr(sysm, "lockf", None)
+    if t is None:
+        t = sysm.lockf = {}             # file key -> [Lock]
+        sysm.lockf_waits = {}           # pid -> (key, {pids it waits for})
+    return t
+
+
+def file_key(vp):
+    try:
+        return vp.cache_key
+    except (NotImplementedError, AttributeError, Errno):   # devices, synthetic nodes
+        return ("vnode", id(vp))
+
+
+def chan(key):
+    return ("lockf", key)
+
+
+def conflict(locks, owner, start, end, type_):
+    """The first lock of another owner that a lock of type_ on
+    [start, end] would conflict with, or None."""
+    for lk in locks:
+        if lk.owner != owner and lk.overlaps(start, end) and \
+                (type_ == F_WRLCK or lk.type == F_WRLCK):
+            return lk
+    return None
+
+
+def _set(locks, owner, start, end, type_, pid):
+    """Replace owner's locks over [start, end] by type_ (F_UNLCK: none)."""
+    out = []
+    for lk in locks:
+        if lk.owner != owner or not lk.overlaps(start, end):
+            out.append(lk)
+            continue
+        if lk.start < start:
+            out.append(Lock(owner, lk.start, start - 1, lk.type, lk.pid))
+        if end is not None and (lk.end is None or lk.end > end):
+            out.append(Lock(owner, end + 1, lk.end, lk.type, lk.pid))
+    if type_ != F_UNLCK:
+        new = Lock(owner, start, end, type_, pid)
+        merged = []
+        for lk in out:                  # coalesce touching ranges of the same type
+            if lk.owner == owner and lk.type == type_ and \
+                    (new.end is None or lk.start <= new.end + 1) and \
+                    (lk.end is None or new.start <= lk.end + 1):
+                new.start = min(new.start, lk.start)
+                new.end = None if new.end is None or lk.end is None else max(new.end, lk.end)
+                continue
+            merged.append(lk)
+        out = merged + [new]
+    out.sort(key=lambda lk: lk.start)
+    locks[:] = out
+
+
+def _deadlock(sysm, me, holders):
+    """Would `me` waiting for `holders` close a cycle of waiting processes?"""
+    waits = sysm.lockf_waits
+    procs = getattr(sysm, "procs", None) or {}
+    seen, todo = set(), list(holders)
+    while todo:
+        pid = todo.pop()
+        if pid == me:
+            return True
+        if pid in seen:
+            continue
+        seen.add(pid)
+        w = waits.get(pid)
+        q = procs.get(pid)
+        if w is None or q is None or getattr(q, "state", None) != "sleep" or \
+                chan(w[0]) not in tuple(getattr(q, "wchans", ()) or ()):
+            continue                    # not (or no longer) waiting for a lock
+        todo.extend(w[1])
+    return False
+
+
+def setlk(sysm, key, owner, pid, start, end, type_, wait):
+    """F_SETLK/F_SETLKW (and flock): EAGAIN, EDEADLK, or sleep."""
+    table = _table(sysm)
+    locks = table.setdefault(key, [])
+    if type_ != F_UNLCK:
+        holders = set()
+        for lk in locks:
+            if lk.owner != owner and lk.overlaps(start, end) and \
+                    (type_ == F_WRLCK or lk.type == F_WRLCK):
+                holders.add(lk.pid)
+        if holders:
+            if not wait:
+                raise Errno(abi.EAGAIN)
+            if owner[0] == "posix" and _deadlock(sysm, pid, holders):
+                raise Errno(EDEADLK)
+            sysm.lockf_waits[pid] = (key, holders)
+            raise WouldBlock(chan(key))
+    sysm.lockf_waits.pop(pid, None)
+    _set(locks, owner, start, end, type_, pid)
+    if not locks:
+        del table[key]
+    _wakeup(key)
+
+
+def getlk(sysm, key, owner, start, end, type_):
+    locks = _table(sysm).get(key, ())
+    return conflict(locks, owner, start, end, type_)
+
+
+def release(sysm, key, owner):
+    """Drop every lock of owner on the file (close, exit)."""
+    table = getattr(sysm, "lockf", None)
+    if not table or key not in table:
+        return
+    locks = table[key]
+    keep = [lk for lk in locks if lk.owner != owner]
+    if len(keep) != len(locks):
+        if keep:
+            table[key] = keep
+        else:
+            del table[key]
+        _wakeup(key)
+
+
+def _wakeup(key):
+    from kw86.nbsd.sched import wakeup
+    wakeup(chan(key))
+
+
+def posix_owner(pid):
+    return ("posix", pid)
+
+
+def on_close(fdt, f):
+    """FdTable.close: a descriptor of f was closed by the process that owns
+    fdt; POSIX locks of that process on the file go (if it ever locked)."""
+    own = getattr(fdt, "lock_owner", None)
+    vp = getattr(f, "vp", None)
+    if own is None or vp is None:
+        return
+    sysm, pid = own
+    release(sysm, file_key(vp), posix_owner(pid))
+
+
+def file_closed(f):
+    """The last reference to an open file is gone: its flock lock goes."""
+    sysm = getattr(f, "flock_sys", None)
+    if sysm is not None and getattr(f, "vp", None) is not None:
+        release(sysm, file_key(f.vp), ("flock", id(f)))
+
+
+def flock(p, f, op):
+    """flock(2): LOCK_SH/LOCK_EX (| LOCK_NB) or LOCK_UN on the whole file."""
+    vp = getattr(f, "vp", None)
+    if vp is None or getattr(f, "pipe", None) is not None:
+        raise Errno(abi.EOPNOTSUPP)         # a pipe or a socket
+    how = op & ~LOCK_NB
+    if how == LOCK_UN:
+        type_ = F_UNLCK
+    elif how == LOCK_SH:
+        type_ = F_RDLCK
+    elif how == LOCK_EX:
+        type_ = F_WRLCK
+    else:
+        raise Errno(abi.EINVAL)
+    f.flock_sys = p.sys
+    setlk(p.sys, file_key(vp), ("flock", id(f)), p.pid, 0, None, type_, not op & LOCK_NB)
+    return 0
+
+
+def fcntl_lock(p, f, cmd, arg, fmt):
+    """fcntl F_GETLK (cmd 7), F_SETLK (8), F_SETLKW (9) on a struct flock
+    (fmt: l_start, l_len, l_pid, l_type, l_whence)."""
+    start, length, _pid, ltype, whence = fmt.unpack(p.mem.copyin(arg, fmt.size))
+    if ltype not in (F_RDLCK, F_UNLCK, F_WRLCK):
+        raise Errno(abi.EINVAL)
+    if whence == abi.NBSD_SEEK_SET:
+        base = 0
+    elif whence == abi.NBSD_SEEK_CUR:
+        base = f.offset
+    elif whence == abi.NBSD_SEEK_END:
+        base = f.vp.getsize()
+    else:
+        raise Errno(abi.EINVAL)
+    lo = base + start
+    if length < 0:
+        lo, hi = lo + length, lo - 1
+    else:
+        hi = None if length == 0 else lo + length - 1
+    if lo < 0:
+        raise Errno(abi.EINVAL)
+    key = file_key(f.vp)
+    owner = posix_owner(p.pid)
+    if cmd == abi.NBSD_F_GETLK:
+        lk = getlk(p.sys, key, owner, lo, hi, ltype)
+        if lk is None:
+            out = fmt.pack(start, length, _pid, F_UNLCK, whence)
+        else:
+            out = fmt.pack(lk.start, 0 if lk.end is None else lk.end - lk.start + 1,
+                           lk.pid if lk.owner[0] == "posix" else -1, lk.type,
+                           abi.NBSD_SEEK_SET)
+        p.mem.copyout(arg, out)
+        return 0
+    if ltype == F_RDLCK and not f.fflags & abi.FREAD or \
+            ltype == F_WRLCK and not f.fflags & abi.FWRITE:
+        raise Errno(abi.EBADF)
+    p.fdt.lock_owner = (p.sys, p.pid)   # closing any descriptor of the file releases them
+    setlk(p.sys, key, owner, p.pid, lo, hi, ltype, cmd == abi.NBSD_F_SETLKW)
+    return 0
