@@ -440,7 +440,7 @@ class Kernel(Scheduler):
         c = Proc(self.sys, kernel=self, pid=pid, ppid=p.pid, comm=p.comm, cred=p.cred.copy(),
                     cwd=list(p.cwd), root=list(p.root), fdt=p.fdt.fork(), umask=p.umask)
         c.pgid, c.sid, c.login = p.pgid, p.sid, p.login
-        c.exec_path = getattr(p, "exec_path", None)     # p_path (/proc/<pid>/exe)
+        c.exec_path = p.exec_path               # p_path (/proc/<pid>/exe)
         c.sigacts = dict(p.sigacts)
         c.sigmask = p.sigmask
         c.sigstk = p.sigstk

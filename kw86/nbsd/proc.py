@@ -36,6 +36,7 @@ class Proc:
         self.pgid = pid
         self.sid = pid
         self.comm = comm
+        self.exec_path = None           # p_path: the executable's guest path (procfs exe)
         self.cred = cred or Cred(0, 0)
         self.login = b"root"
         self.root = root or system.vfs.root_stack()     # namei stacks: .root, .cwd, .cred

@@ -258,7 +258,7 @@ class ProcVnode(Vnode):
             raise Errno(EINVAL)
         q = self._proc()
         if self.t == T_EXE:
-            path = getattr(q, "exec_path", None)
+            path = q.exec_path
             if path is None:
                 raise Errno(ENOENT)
             return path

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Go's own standard-library tests under kw86 (issue 11): each package's
+test binary is built by Debian's Go for netbsd/386 (`go test -c`,
+GO386=softfloat, CGO_ENABLED=0, no patched runtime) and run as
+
+    kw86 exec [--kernelware] --bind BIN:/gotest:ro --bind PKGDIR:/gosrc:ro \\
+        --cwd /gosrc /gotest/PKG.test -test.short
+
+(the package's source directory is its working directory, as `go test`
+gives it, for the tests that read testdata/).  Prints one row per package
+and mode: pass/fail, the host time, and the first failing lines.
+
+    python bench/go_ladder.py                       # the whole ladder, both modes
+    python bench/go_ladder.py strings sort          # some packages
+    python bench/go_ladder.py --modes user --json results.json
+
+tests/test_go_stdlib.py runs the cheap packages (CI) and, with
+KW86_GO_LADDER=1, the ladder.  Nothing here asserts a speed.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# from the leaves of the standard library to the runtime-heavy packages
+LADDER = ["unicode/utf8", "unicode/utf16", "strings", "sort", "strconv", "bytes",
+          "container/list", "container/ring", "container/heap", "math", "math/bits",
+          "path", "path/filepath", "regexp", "fmt", "bufio", "io", "encoding/json",
+          "encoding/binary", "encoding/hex", "errors", "context", "sync", "sync/atomic",
+          "time", "os", "os/exec", "net"]
+# cheap enough for every CI run (seconds each, both modes)
+CI = ["unicode/utf8", "sort", "container/list", "container/ring", "errors"]
+MODES = {"user": [], "kernelware": ["--kernelware"]}
+# what the host's environment may lend the build (caches, PATH); nothing
+# that changes behaviour (tests/hostenv.py's rule)
+_HOST = ("PATH", "HOME", "XDG_CACHE_HOME", "GOCACHE")
+
+
+def go_tool():
+    return shutil.which("go")
+
+
+def build_env(tmp):
+    env = {k: os.environ[k] for k in _HOST if os.environ.get(k)}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.setdefault("HOME", "/tmp")
+    env.update(LANG="C", LC_ALL="C", TZ="UTC", GOOS="netbsd", GOARCH="386",
+               GO386="softfloat", CGO_ENABLED="0", GOPATH=os.path.join(tmp, "gopath"),
+               GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", GOTELEMETRY="off")
+    return env
+
+
+def test_binary_name(pkg):
+    return pkg.replace("/", "_") + ".test"
+
+
+def build(pkg, outdir, go=None, timeout=1800):
+    """Build pkg's test binary in outdir: (path or None, seconds, error text)."""
+    go = go or go_tool()
+    out = os.path.join(outdir, test_binary_name(pkg))
+    t0 = time.perf_counter()
+    p = subprocess.run([go, "test", "-c", "-o", out, pkg], cwd=outdir, env=build_env(outdir),
+                       capture_output=True, text=True, timeout=timeout)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0 or not os.path.exists(out):
+        return None, dt, (p.stdout + p.stderr).strip()[-2000:]
+    return out, dt, ""
+
+
+def pkg_dir(pkg, go=None):
+    """The package's source directory (GOROOT/src/PKG)."""
+    go = go or go_tool()
+    p = subprocess.run([go, "list", "-f", "{{.Dir}}", pkg], capture_output=True, text=True,
+                       env=build_env("/tmp"), timeout=120)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def run(binary, pkg, mode, timeout=1800, extra=()):
+    """Run a test binary under kw86: (exit status, seconds, output)."""
+    argv = [sys.executable, "-m", "kw86.cli", "exec", *MODES[mode], "--memory", "512M",
+            "--mfs", "128M", "-E", "TMPDIR=/tmp", "-E", "HOME=/root",
+            "--bind", f"{os.path.dirname(binary)}:/gotest:ro"]
+    src = pkg_dir(pkg)
+    if src:
+        argv += ["--bind", f"{src}:/gosrc:ro", "--cwd", "/gosrc"]
+    argv += [f"/gotest/{os.path.basename(binary)}", "-test.short", *extra]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+           "LANG": "C", "LC_ALL": "C", "TZ": "UTC", "PYTHONPATH": REPO,
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout,
+                           cwd=REPO)
+        st, out = p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired as e:
+        st = "timeout"
+        out = ((e.stdout or b"").decode("latin-1") if isinstance(e.stdout, bytes)
+               else (e.stdout or "")) + f"\n(timed out after {timeout} s)"
+    return st, time.perf_counter() - t0, out
+
+
+def passed(status, output):
+    """go test's verdict: exit status 0 and its closing PASS line."""
+    return status == 0 and "\nPASS" in "\n" + output
+
+
+def first_failure(status, output, n=6):
+    lines = output.splitlines()
+    for i, ln in enumerate(lines):
+        if ln.startswith(("--- FAIL", "panic:", "fatal error:", "kw86:", "FAIL", "Traceback")):
+            return f"status {status}: " + " | ".join(lines[i:i + n])[:400]
+    return f"status {status}: " + " | ".join(lines[-n:])[:400]
+
+
+def ladder(pkgs, modes, outdir, log=sys.stderr, timeout=1800):
+    rows = []
+    for pkg in pkgs:
+        binary, bt, err = build(pkg, outdir)
+        if binary is None:
+            rows.append(dict(pkg=pkg, mode="-", ok=False, seconds=round(bt, 1),
+                             detail="build failed: " + err[-300:]))
+            print(f"{pkg:20} build failed ({bt:.0f} s)", file=log, flush=True)
+            continue
+        for mode in modes:
+            st, dt, out = run(binary, pkg, mode, timeout=timeout)
+            ok = passed(st, out)
+            rows.append(dict(pkg=pkg, mode=mode, ok=ok, status=st, seconds=round(dt, 1),
+                             build_seconds=round(bt, 1),
+                             detail="" if ok else first_failure(st, out)))
+            print(f"{pkg:20} {mode:10} {'pass' if ok else 'FAIL'} {dt:7.1f} s", file=log,
+                  flush=True)
+    return rows
+
+
+def table(rows):
+    out = ["| package | mode | result | host s | first failure |", "| --- | --- | --- | --- | --- |"]
+    for r in rows:
+        out.append(f"| {r['pkg']} | {r['mode']} | {'pass' if r['ok'] else 'FAIL'} | "
+                   f"{r['seconds']} | {r['detail'].replace('|', '/')} |")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("packages", nargs="*", help="packages (default: the ladder)")
+    ap.add_argument("--modes", default="user,kernelware")
+    ap.add_argument("--out", default=None, help="directory for the test binaries")
+    ap.add_argument("--json", default=None, help="write the rows here too")
+    ap.add_argument("--timeout", type=int, default=1800, help="per package and mode, s")
+    a = ap.parse_args(argv)
+    if go_tool() is None:
+        print("go_ladder: no `go` (apt-get install golang-go)", file=sys.stderr)
+        return 2
+    modes = [m for m in a.modes.split(",") if m]
+    for m in modes:
+        if m not in MODES:
+            print(f"go_ladder: no mode {m!r} (user, kernelware)", file=sys.stderr)
+            return 2
+    import tempfile
+    outdir = a.out or tempfile.mkdtemp(prefix="kw86-go-ladder-")
+    os.makedirs(outdir, exist_ok=True)
+    rows = ladder(a.packages or LADDER, modes, outdir, timeout=a.timeout)
+    print(table(rows))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

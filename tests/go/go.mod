@@ -1,0 +1,3 @@
+module kw86test
+
+go 1.19
