@@ -209,21 +209,6 @@ def test_utimensat_futimens(env):
     assert env.err("futimens", fd, bad) == abi.EINVAL
 
 
-def test_lwp_calls_one_lwp(env):
-    assert env.err("_lwp_kill", 7, 0) == abi.ESRCH
-    env.ok("_lwp_kill", 1, 0)
-    assert env.err("_lwp_wakeup", 2) == abi.ESRCH
-    env.ok("_lwp_setname", 1, "worker")
-    buf = env.alloc(32)
-    env.ok("_lwp_getname", 1, buf, 32)
-    assert env.read(buf, 7) == b"worker\0"
-    assert env.ok("_lwp_unpark_all", 0, 0, 0) == 1024
-    ids = env.alloc(8, struct.pack("<ii", 1, 5))
-    assert env.ok("_lwp_unpark_all", ids, 2, 0) == 1
-    assert env.err("___lwp_park60", 0, 0, 0, 0, 0, 0) == 37     # the pending unpark
-    assert env.err("_lwp_wait", 0, 0) == 11                      # EDEADLK
-
-
 def test_statvfs(env):
     """__fstatvfs190 (opendir's union-mount check), __statvfs190,
     __getvfsstat90 and the compat_90 layout."""

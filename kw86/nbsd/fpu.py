@@ -1,6 +1,10 @@
 """The FPU context of processes (issue 10 item 5): NetBSD/i386's lazy
 switching, the exec control word, fork, signals and SIGFPE.
 
+The FPU state is per LWP (proc.Lwp: fpu_save, fpu_cw): the owner below is
+an LWP, and every method here takes the LWP (threads of one process each
+have their own x87 state, as NetBSD's per-lwp pcb_savefpu).
+
 Lazy switching, as NetBSD 1.5's npxdna did (NetBSD 8 and later switch
 eagerly; their fpudna panics): the machine's x87 holds the state of one
 process, the *owner*.  A switch to any other process sets CR0.TS, so its
@@ -210,7 +214,8 @@ class LazyFpu:
         p.fpu_save = None
         if self.owner is p:
             self.owner = None
-        if self.k.cur is p or self.k.cur is None:
+        cur = self.k.curlwp
+        if cur is p or cur is None:
             self._ts(True)
 
     def fork(self, p, c):

@@ -79,7 +79,10 @@ class Kernel(Scheduler):
         self.sys.kernel = self
         self.sys.sysinfo["physmem"] = mem_size
         self.sys.procs = {}
-        self.cur = None
+        self.cur = None                 # the running LWP's process
+        self.curlwp = None              # the running LWP (proc.Lwp; sched.py)
+        self.dead_kstacks = []          # of exited LWPs, freed at the next switch
+        self.lwp_ids = set()            # ids of LWPs beyond a process's first (its pid)
         self.user = user
         self._stats = dict(page_faults=0, double_faults=0)
         self._df_pending = None         # a #DF trap.dblfault left for trap.dfsig
@@ -201,6 +204,7 @@ class Kernel(Scheduler):
             p.emul = self.emul_native
         self.exec(p, path, argv, envp, host_image)
         self.cur = p
+        self.curlwp = p.l
         return p
 
     def _read_image(self, p, path):
@@ -237,6 +241,11 @@ class Kernel(Scheduler):
         name = path.decode("latin-1")
         img = load_elf(data, mem_limit=self.m.mem_size // 2, name=name)
         self.kapi.check_image(img, name)        # linked for this kernel?
+        if len(p.lwps) > 1:
+            # past the point of no return: the other LWPs end first
+            # (NetBSD's execve_runproc -> exit_lwps)
+            from kw86.nbsd.syscalls.lwp import end_other_lwps
+            end_other_lwps(p)
         gate = self.boot.lc["kw86_syscall_gate"]
         aux = default_auxv(img, p.cred, abi.USRSTACK, gate=gate)
         # a NetBSD 1.x program gets the kernel's signal trampoline (sigcode)
@@ -271,15 +280,16 @@ class Kernel(Scheduler):
         p.regs0 = initial_registers(img, st, emul.segments(img) if kernelware else None)
         # a new image has no TLS yet (NetBSD's exec: l_private NULL, the
         # %gs/%fs descriptors based at 0)
-        p.tls_base = 0
-        p.fs_base = 0
-        p.lwp_unparked = False
-        p.lwpctl_va = 0
+        l = p.l
+        l.tls_base = 0
+        l.fs_base = 0
+        l.unparked = False
+        l.lwpctl_va = 0
         p.sigcode = st.sigcode
-        self.fpu.exec(p, img)                   # setregs: a fresh FPU, its control word
+        self.fpu.exec(l, img)                   # setregs: a fresh FPU, its control word
         self._vfork_done(p)
         if self.cur is p or self.cur is None:
-            self._load_tls(p)
+            self._load_tls(l)
         return img
 
     def _enter(self, p):
@@ -364,38 +374,47 @@ class Kernel(Scheduler):
             self.m.flush_tlb()
 
     def _check_signals(self, p, fesp=None):
-        """Act on p's pending signals at a return to the process (fesp: its
-        frame, for handlers); masked ones and deferred handlers stay pending."""
-        if not p.siglist:
+        """Act on the pending signals of p's current LWP, its own
+        (_lwp_kill, traps) first, then the process's, at a return to it
+        (fesp: its frame, for handlers); masked ones and deferred handlers
+        stay pending."""
+        l = p.l
+        if not p.siglist and not l.siglist:
             return
-        pending, p.siglist, keep = p.siglist, [], []
-        for sig in pending:
-            if p.sigmask & abi.sigbit(sig) and sig not in (abi.NBSD_SIGKILL, abi.NBSD_SIGSTOP):
-                keep.append(sig)
-                continue
-            act = p.sigacts.get(sig)
-            if act is not None and act[0] == abi.NBSD_SIG_IGN:
-                continue
-            if act is not None and act[0] != abi.NBSD_SIG_DFL:
-                if fesp is None or not self._sendsig(p, fesp, sig):
+        for lwp_list in (True, False):
+            owner = l if lwp_list else p
+            pending, owner.siglist, keep = owner.siglist, [], []
+            for sig in pending:
+                if l.sigmask & abi.sigbit(sig) and sig not in (abi.NBSD_SIGKILL,
+                                                                abi.NBSD_SIGSTOP):
                     keep.append(sig)
-                continue
-            if sig in SIG_KILL:
-                p.siglist = keep + p.siglist
-                self._kill(p, sig)
-            if sig in SIG_STOP and not p.stopped:
-                self._stop(p, sig)
-        p.siglist = keep + p.siglist
-        if p.oldmask is not None and p.blocked is None:
-            p.sigmask, p.oldmask = p.oldmask, None     # sigsuspend ended, no handler ran
+                    continue
+                act = p.sigacts.get(sig)
+                if act is not None and act[0] == abi.NBSD_SIG_IGN:
+                    continue
+                if act is not None and act[0] != abi.NBSD_SIG_DFL:
+                    if fesp is None or not self._sendsig(p, fesp, sig):
+                        keep.append(sig)
+                    continue
+                if sig in SIG_KILL:
+                    owner.siglist = keep + owner.siglist
+                    self._kill(p, sig)
+                if sig in SIG_STOP and not p.stopped:
+                    self._stop(p, sig)
+            owner.siglist = keep + owner.siglist
+        if l.oldmask is not None and l.blocked is None:
+            l.sigmask, l.oldmask = l.oldmask, None     # sigsuspend ended, no handler ran
 
     def _stop(self, p, sig):
-        """Stop p (the caller switches away when it sees p.stopped): the
-        parent hears of it by SIGCHLD (unless SA_NOCLDSTOP) and wait4."""
+        """Stop p, every LWP of it (the caller switches away when it sees
+        p.stopped): the parent hears of it by SIGCHLD (unless SA_NOCLDSTOP)
+        and wait4."""
         p.stopped, p.stopsig, p.stop_reported = True, sig, False
-        p.state = "stop"
-        if p in self.runq:
-            self.runq.remove(p)
+        for l in p.lwps.values():
+            if l.state == "run":
+                l.state = "stop"
+                if l in self.runq:
+                    self.runq.remove(l)
         parent = self.sys.procs.get(p.ppid)
         if parent is not None and parent.state != "zomb":
             act = parent.sigacts.get(abi.NBSD_SIGCHLD)
@@ -404,13 +423,14 @@ class Kernel(Scheduler):
         wakeup(("wait", p.ppid))
 
     def _continue(self, p):
-        """SIGCONT (or SIGKILL) for a stopped p: runnable again; a call it
-        slept in restarts (its frame was backed up)."""
+        """SIGCONT (or SIGKILL) for a stopped p: its LWPs are runnable
+        again; a call one slept in restarts (its frame was backed up)."""
         p.stopped = False
         p.cont_reported = False
-        if p.state == "stop":
-            p.state = "sleep"                   # so that _setrun queues it
-            self._setrun(p)
+        for l in p.lwps.values():
+            if l.state in ("stop", "sleep"):
+                l.state = "sleep"               # so that _setrun queues it
+                self._setrun(l)
         wakeup(("wait", p.ppid))
 
     def _sendsig(self, p, fesp, sig, **info):
@@ -433,24 +453,24 @@ class Kernel(Scheduler):
         need = 8 + len(p.vm.ptables if p.vm is not None else ())
         if self.boot.frames.nfree() < need:
             raise Errno(abi.EAGAIN)
-        pid = self.next_pid
-        while pid in self.sys.procs:
-            pid += 1
-        self.next_pid = pid + 1
+        pid = self.alloc_id()
         c = Proc(self.sys, kernel=self, pid=pid, ppid=p.pid, comm=p.comm, cred=p.cred.copy(),
                     cwd=list(p.cwd), root=list(p.root), fdt=p.fdt.fork(), umask=p.umask)
         c.pgid, c.sid, c.login = p.pgid, p.sid, p.login
         c.exec_path = p.exec_path               # p_path (/proc/<pid>/exe)
         c.sigacts = dict(p.sigacts)
-        c.sigmask = p.sigmask
-        c.sigstk = p.sigstk
+        # the child's one LWP is a copy of the calling LWP (lid 1)
+        pl, cl = p.l, c.l
+        cl.sigmask = pl.sigmask
+        cl.sigstk = pl.sigstk
         c.kernelware = p.kernelware             # the emulation and its mode are inherited
         c.emul = p.emul
         c.rlimits = {k: list(v) for k, v in p.rlimits.items()}
-        c.tls_base = p.tls_base                 # the child's LWP inherits its TCB
-        c.fs_base = p.fs_base
-        self.fpu.fork(p, c)                     # the FPU state is copied
-        c.state = "new"
+        cl.tls_base = pl.tls_base               # the child's LWP inherits its TCB
+        cl.fs_base = pl.fs_base
+        cl.name = pl.name
+        self.fpu.fork(pl, cl)                   # the FPU state is copied
+        cl.state = "new"
         self.sys.procs[pid] = c
         p.fork_child = c
         kqueue.knote_proc_fork(p, c)            # EVFILT_PROC NOTE_FORK
@@ -482,8 +502,18 @@ class Kernel(Scheduler):
             c.vm.write(fesp + 32, b"\1\0\0\0")           # tf_edx
             fl = int.from_bytes(c.vm.read(fesp + 60, 4), "little") & ~abi.PSL_C
             c.vm.write(fesp + 60, fl.to_bytes(4, "little"))
-        c.saved_esp = cfesp
-        self._setrun(c)
+        c.l.saved_esp = cfesp
+        c.l.state = "sleep"
+        self._setrun(c.l)
+
+    def alloc_id(self):
+        """A free id of the pid space: processes and LWPs share it (NetBSD
+        10's pid table: proc_alloc_pid, proc_alloc_lwpid)."""
+        pid = self.next_pid
+        while pid in self.sys.procs or pid in self.lwp_ids:
+            pid += 1
+        self.next_pid = pid + 1
+        return pid
 
     def _vfork_done(self, p):
         """A vfork child exec'd or exited: its parent may run again."""
@@ -492,10 +522,14 @@ class Kernel(Scheduler):
             wakeup(("vfork", p.pid))
 
     def _exit(self, p, status, switch=True):
-        p.state = "zomb"
+        """The process ends: every LWP with it."""
+        p.zombie = True
+        for l in p.lwps.values():
+            if l in self.runq:
+                self.runq.remove(l)
+            self.fpu.exit(l)
         self.timer_procs.discard(p)
         self._vfork_done(p)
-        self.fpu.exit(p)
         p.status = status
         p.fdt.close_all()
         kqueue.knote_proc_exit(p, status)       # EVFILT_PROC NOTE_EXIT (data: wait status)
@@ -514,7 +548,7 @@ class Kernel(Scheduler):
             self.m.stop()
             return
         if switch and self.cur is p:
-            self._switch_away(p, None)
+            self._switch_away(p.l, None)
 
     def wait4(self, p, pid, options):
         """-> (pid, status) of a reaped child, (0, 0) for WNOHANG; may sleep."""
@@ -528,7 +562,11 @@ class Kernel(Scheduler):
                 if not options & abi.NBSD_WNOWAIT:
                     p.child_cpu_ns += c.cpu_ns + c.child_cpu_ns
                     del self.sys.procs[c.pid]
-                    self.boot.free_kstack(c.kstack)
+                    self.lwp_ids.difference_update(c.lwps)
+                    for l in c.lwps.values():
+                        if l.kstack is not None:
+                            self.boot.free_kstack(l.kstack)
+                            l.kstack = None
                 return c.pid, c.status
             if options & abi.NBSD_WUNTRACED and c.stopped and not c.stop_reported:
                 if not options & abi.NBSD_WNOWAIT:

@@ -1,11 +1,27 @@
-"""The process: one class, every field declared here (NetBSD's struct proc
-and its one struct lwp, as far as kw86 models them).
+"""The process and its LWPs: Proc (NetBSD's struct proc) and Lwp (struct
+lwp), every field declared in their __init__ (Lwp: __slots__).
 
-The system calls see a Proc; the kernel (kernel.py) creates them with
-`kernel=` set, which gives the process a kernel stack, user memory through
-the guest page tables and an address space (p.vm, set by exec).  Without a
-kernel (the CPU-less tests, tests/nbsd_env.py) the machine-bound fields
-stay None and the calls that need them answer ENOSYS.
+Why two classes and how the rest of the kernel sees them: a Proc holds
+what the process shares (pid, credentials, files, address space, signal
+actions, process-directed pending signals, interval timers, the exit
+status); an Lwp what each thread of it has alone (lid, kernel stack, where
+it is parked, run state and wait channels, its blocked call, signal mask,
+sigaltstack, LWP-directed pending signals, TLS bases, FPU save area, name,
+park state).  The scheduler (sched.py) runs Lwps.  The system-call
+handlers keep receiving the Proc: p.l is the process's current LWP (the
+one running, or the one the kernel acts for: NetBSD's curlwp), and the
+per-LWP fields the handlers touch (p.sigmask, p.frame_esp, p.blocked ...)
+are properties of Proc that read and write p.l's.  So the handlers of a
+one-LWP world keep working unchanged, and the hot path (getpid) reads
+only process fields (p.emul, p.mem, p.fork_child, p.siglist,
+p.want_resched): no indirection is added to it.  The scheduler, the
+signal code and the LWP calls (syscalls/lwp.py) work on Lwp objects.
+
+The kernel (kernel.py) creates Procs with `kernel=` set, which gives the
+first LWP a kernel stack and the process user memory through the guest
+page tables and an address space (p.vm, set by exec).  Without a kernel
+(the CPU-less tests, tests/nbsd_env.py) the machine-bound fields stay None
+and the calls that need them answer ENOSYS.
 
 No code may add an attribute that is not declared in __init__
 (tests/test_nbsd_syscall_table.py checks it after running programs).
@@ -22,6 +38,63 @@ SIG_CORE = frozenset({3, 4, 5, 6, 7, 8, 10, 11, 12, 24, 25})
 SIG_STOP = frozenset({abi.NBSD_SIGSTOP, abi.NBSD_SIGTSTP, abi.NBSD_SIGTTIN, abi.NBSD_SIGTTOU})
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
+
+
+_LWP_FIELDS = ("lid", "kstack", "wchans", "deadline", "poll_timedout", "timed_start",
+               "saved_esp", "frame_esp", "ticks", "blocked", "wpartial", "fifo_wait",
+               "sigmask", "oldmask", "sigstk", "tls_base", "fs_base", "fpu_save", "fpu_cw")
+
+
+class Lwp:
+    """One LWP (thread) of a process: what the scheduler runs."""
+
+    __slots__ = ("proc", "lid", "kstack", "state", "wchans", "deadline", "poll_timedout",
+                 "timed_start", "saved_esp", "frame_esp", "ticks", "blocked", "wpartial",
+                 "fifo_wait", "sigmask", "oldmask", "sigstk", "siglist", "tls_base", "fs_base",
+                 "fpu_save", "fpu_cw", "name", "unparked", "lwpctl_va", "detached",
+                 "suspended", "waiter", "__weakref__")
+
+    def __init__(self, proc, lid, kstack=None):
+        self.proc = proc
+        self.lid = lid
+        self.kstack = kstack            # top of its kernel stack (kernel VA)
+        # -- scheduling and sleep --
+        self.state = "run"              # new, run, sleep, stop, susp, zomb
+        self.wchans = ()                # what a sleeper waits on
+        self.deadline = None            # a sleep's timeout (guest cycles)
+        self.poll_timedout = False      # the timed sleep ended by its timeout
+        self.timed_start = None         # [call key, deadline ns or None, interrupted]: poll.py
+        self.saved_esp = None           # where a switched-out LWP is parked
+        self.frame_esp = None           # the trap frame of the call in progress
+        self.ticks = 0                  # of the current quantum
+        self.blocked = None             # (frame, gate return) of a sleeping call
+        self.wpartial = None            # (call key, bytes written) of a blocked write
+        self.fifo_wait = None           # the FIFO an open sleeps on (syscalls/fs.py)
+        # -- signals --
+        self.sigmask = 0
+        self.oldmask = None             # sigsuspend: the mask to restore
+        self.sigstk = None              # sigaltstack: (ss_sp, ss_size, ss_flags) or None
+        self.siglist = []               # LWP-directed signals (_lwp_kill, traps)
+        # -- TLS, FPU --
+        self.tls_base = 0               # %gs base (_lwp_setprivate, I386_SET_GSBASE)
+        self.fs_base = 0                # %fs base (I386_SET_FSBASE)
+        self.fpu_save = None            # FNSAVE image while another owns the FPU (fpu.py)
+        self.fpu_cw = 0x037F            # the control word exec chose (__NetBSD_NPXCW__)
+        # -- the LWP calls (syscalls/lwp.py) --
+        self.name = b""
+        self.unparked = False           # an _lwp_unpark came before the park
+        self.lwpctl_va = 0
+        self.detached = False           # LWP_DETACHED: nobody waits for it
+        self.suspended = False          # _lwp_suspend
+        self.waiter = None              # the LWP sleeping in _lwp_wait for this one
+
+    def __repr__(self):
+        return f"<Lwp {self.proc.pid}.{self.lid} {self.state}>"
+
+
+def _lwp_field(name):
+    return property(lambda p: getattr(p.l, name), lambda p, v: setattr(p.l, name, v),
+                    doc=f"the current LWP's {name}")
 
 
 class Proc:
@@ -49,21 +122,14 @@ class Proc:
         }
         self.nice = 0                   # getpriority/setpriority (PRIO_PROCESS)
         # -- signals --
-        self.siglist = []               # posted, not yet acted on
+        self.siglist = []               # process-directed, posted, not yet acted on
         self.sigacts = {}               # sig -> (handler, mask, flags, trampoline)
-        self.sigmask = 0
-        self.oldmask = None             # sigsuspend: the mask to restore
-        self.sigstk = None              # sigaltstack: (ss_sp, ss_size, ss_flags) or None
         self.sigcode = 0                # where the 1.x signal trampoline is mapped (0: not yet)
-        # -- the one LWP --
-        self.lwpid = 1
-        self.lwp_name = b""
-        self.lwp_unparked = False
-        self.lwpctl_va = 0
-        self.tls_base = 0               # %gs base (_lwp_setprivate, I386_SET_GSBASE)
-        self.fs_base = 0                # %fs base (I386_SET_FSBASE)
-        self.fpu_save = None            # FNSAVE image while another owns the FPU (fpu.py)
-        self.fpu_cw = 0x037F            # the control word exec chose (__NetBSD_NPXCW__)
+        # -- the LWPs --
+        # the first LWP's id is the pid; others come from the pid space
+        # (NetBSD 10's proc_alloc_lwpid)
+        self.l = Lwp(self, pid)         # the current LWP (curlwp)
+        self.lwps = {pid: self.l}       # lid -> Lwp (zombies until _lwp_wait reaps them)
         # -- time --
         self.cpu_ns = 0                 # charged a tick at each timer interrupt it takes
         self.child_cpu_ns = 0           # of reaped children
@@ -71,24 +137,14 @@ class Proc:
         # -- the machine side (kernel.py) --
         self.mem = mem
         self.vm = None                  # the address space (kernel.VM)
-        self.kstack = None              # top of its kernel stack (kernel VA)
         self.kernelware = False         # runs at CPL 0 with call-gate system calls
         self.emul = None                # the emulation (emul.py): its system-call table
         self.kw_switches = 0            # 510/511 mode switches (kernelware.py)
         self.regs0 = None               # initial registers of the image exec loaded
-        # -- scheduling and sleep --
-        self.state = "run"              # new, run, sleep, stop, zomb
-        self.wchans = ()                # what a sleeper waits on
-        self.deadline = None            # a sleep's timeout (guest cycles)
-        self.poll_timedout = False      # the timed sleep ended by its timeout
-        self.timed_start = None         # [call key, deadline ns or None, interrupted]: poll.py
-        self.saved_esp = None           # where a switched-out process is parked
-        self.frame_esp = None           # the trap frame of the call in progress
-        self.want_resched = False
-        self.ticks = 0                  # of the current quantum
-        self.blocked = None             # (frame, gate return) of a sleeping call
-        self.wpartial = None            # (call key, bytes written) of a blocked write
-        self.fifo_wait = None           # the FIFO an open sleeps on (syscalls/fs.py)
+        self.exec_path = None           # p_path: the image's path (vfs/procfs.py)
+        # -- scheduling --
+        self.zombie = False             # exited (the wait status is in .status)
+        self.want_resched = False       # the current LWP yields at its return
         # -- life --
         self.status = None              # wait status once a zombie
         self.stopped = False            # job control: stopped by stopsig
@@ -99,8 +155,32 @@ class Proc:
         self.vfork_parent = None        # the vfork parent waiting for our exec/exit
         if kernel is not None:
             from kw86.nbsd.usermem import MachineUserMem
-            self.kstack = kernel.boot.new_kstack()
+            self.l.kstack = kernel.boot.new_kstack()
             self.mem = MachineUserMem(kernel.m, fault=self._fault, charge=kernel.charge_copy)
+
+    # the current LWP's fields, for the handlers (see the module's docstring)
+    for _n in _LWP_FIELDS:
+        locals()[_n] = _lwp_field(_n)
+    del _n
+
+    @property
+    def lwpid(self):
+        return self.l.lid
+
+    @property
+    def state(self):
+        """zomb for an exited process, else its current LWP's state."""
+        return "zomb" if self.zombie else self.l.state
+
+    @state.setter
+    def state(self, v):
+        if v == "zomb":
+            self.zombie = True
+        else:
+            self.l.state = v
+
+    def live_lwps(self):
+        return [l for l in self.lwps.values() if l.state != "zomb"]
 
     def _fault(self, va, write):
         """The kernel's copyin/copyout touched a page not yet backed."""
@@ -110,8 +190,11 @@ class Proc:
             raise abi_errno(abi.ENOMEM) from None
 
     def post_signal(self, sig):
-        """psignal(): queue sig; with a kernel, the job-control rules and
-        the end of an interruptible sleep (NetBSD kpsignal2)."""
+        """psignal(): a process-directed signal.  Queued on the process;
+        any LWP that does not mask it takes it at its next return to user
+        mode.  With a kernel, the job-control rules (NetBSD kpsignal2), and
+        if no LWP that takes it is running or runnable, one asleep in an
+        interruptible sleep is woken (the current LWP is preferred)."""
         kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL counts every post
         self.siglist.append(sig)
         k = self.kernel
@@ -133,15 +216,33 @@ class Proc:
             if sig == abi.NBSD_SIGKILL:
                 k._continue(self)               # to die
             return
-        if self.state != "sleep":
-            return
-        if self.sigmask & abi.sigbit(sig) and sig != abi.NBSD_SIGKILL:
-            return                              # stays pending
+        bit = abi.sigbit(sig)
+        kill = sig == abi.NBSD_SIGKILL
+        cands = [self.l] + [l for l in self.lwps.values() if l is not self.l]
+        cands = [l for l in cands if l.state not in ("zomb", "new") and
+                 (kill or not l.sigmask & bit)]
+        if not cands or any(l.state == "run" for l in cands):
+            return                              # it takes it (or it stays pending)
+        for l in cands:
+            if l.state == "sleep":
+                self.wake_for_signal(l, sig)
+                return
+
+    def post_lwp_signal(self, l, sig):
+        """_lwp_kill (and a trap's signal): directed at LWP l."""
+        l.siglist.append(sig)
+        if self.kernel is not None and l.state == "sleep" and not self.stopped and \
+                (sig == abi.NBSD_SIGKILL or not l.sigmask & abi.sigbit(sig)):
+            self.wake_for_signal(l, sig)
+
+    def wake_for_signal(self, l, sig):
+        """End l's interruptible sleep for sig, if sig ends it."""
+        k = self.kernel
         act = self.sigacts.get(sig)
         handler = abi.NBSD_SIG_DFL if act is None else act[0]
         if handler == abi.NBSD_SIG_DFL:
             if sig in SIG_KILL or sig in SIG_STOP:
-                k._setrun(self)                 # a fatal or stop signal ends the sleep
+                k._setrun(l)                    # a fatal or stop signal ends the sleep
             return
         if handler == abi.NBSD_SIG_IGN:
             return
@@ -151,23 +252,23 @@ class Proc:
         # always returns EINTR.
         # poll, select, nanosleep, _lwp_park (a timed sleep, syscalls/poll.py)
         # are never restarted: the call itself runs again and returns EINTR.
-        if self.timed_start is not None:
-            self.timed_start[2] = True
-        elif self.blocked is not None:
+        if l.timed_start is not None:
+            l.timed_start[2] = True
+        elif l.blocked is not None:
             from kw86.nbsd import trap
             from kw86.nbsd.errors import Fault
             try:
-                wp = self.wpartial
+                wp = l.wpartial
                 if wp is not None and wp[1]:
-                    self.wpartial = None
-                    trap.interrupt(self, wp[1])
-                elif not act[2] & abi.NBSD_SA_RESTART or self.oldmask is not None:
-                    self.wpartial = None
-                    trap.interrupt(self)
+                    l.wpartial = None
+                    trap.interrupt(l, wp[1])
+                elif not act[2] & abi.NBSD_SA_RESTART or l.oldmask is not None:
+                    l.wpartial = None
+                    trap.interrupt(l)
             except Fault:
                 # its frame is gone (a kernelware overwrote kernel memory)
                 self.siglist.append(abi.NBSD_SIGKILL)
-        k._setrun(self)
+        k._setrun(l)
 
     def __repr__(self):
         return f"<Proc {self.pid} {self.comm}>"

@@ -3,14 +3,17 @@ context switches and the idle loop (NetBSD's kern_synch.c and
 kern_clock.c as far as kw86 models them), and the wakeup registry.
 
 `Scheduler` is a part of the Kernel (a base class: the kernel's state is
-one object, as NetBSD's globals are one kernel).  Round robin: a process
+one object, as NetBSD's globals are one kernel).  It runs LWPs (proc.Lwp):
+the run queue, sleep, wakeup and timeouts act on LWPs, so a blocking call
+blocks only its LWP; k.cur is the running LWP's process and k.curlwp the
+LWP (the process's p.l is set to it when it runs).  Round robin: an LWP
 that takes `quantum` clock ticks (hz/10, NetBSD's rrticks) while others are
 runnable is preempted at its next return to user mode, or, for a
 kernelware, when the kwhook preemption hook marked its interrupt frame
-(trap.py, locore's Xkwhook*).  An idle machine (every process asleep) waits
+(trap.py, locore's Xkwhook*).  An idle machine (every LWP asleep) waits
 on the host console or jumps the guest clock to the next deadline.
 
-wakeup(chan) (NetBSD's wakeup(9)) makes every process sleeping on chan
+wakeup(chan) (NetBSD's wakeup(9)) makes every LWP sleeping on chan
 runnable; each Kernel registers its listener here (held weakly).
 """
 import os
@@ -61,36 +64,45 @@ def _poll_wait():
 class Scheduler:
     """The Kernel's scheduling half (kernel.Kernel derives from it)."""
 
+    def all_lwps(self):
+        """Every LWP of every live process."""
+        return [l for q in list(self.sys.procs.values()) if not q.zombie
+                for l in q.lwps.values()]
+
     def _wakeup(self, chan):
-        for q in list(self.sys.procs.values()):
-            if q.state == "sleep" and any(c is chan or c == chan for c in q.wchans):
-                self._setrun(q)
+        for l in self.all_lwps():
+            if l.state == "sleep" and any(c is chan or c == chan for c in l.wchans):
+                self._setrun(l)
 
-    def _setrun(self, q):
-        if q.stopped:
+    def _setrun(self, l):
+        """Make LWP l runnable (a suspended one waits for _lwp_continue)."""
+        if l.proc.stopped or l.state == "zomb":
             return
-        q.state = "run"
-        q.wchans = ()
-        q.deadline = None
-        if q not in self.runq and q is not self.cur:
-            self.runq.append(q)
+        l.wchans = ()
+        l.deadline = None
+        if l.suspended:
+            l.state = "susp"
+            return
+        l.state = "run"
+        if l not in self.runq and l is not self.curlwp:
+            self.runq.append(l)
 
-    def _sleep(self, p, chan):
+    def _sleep(self, l, chan):
         if chan.__class__ is not _poll_wait():
-            p.timed_start = None        # (a timed call's, left by an error)
-        p.state = "sleep"
-        p.wchans = tuple(getattr(chan, "chans", (chan,)))
+            l.timed_start = None        # (a timed call's, left by an error)
+        l.state = "sleep"
+        l.wchans = tuple(getattr(chan, "chans", (chan,)))
         tmo = getattr(chan, "timeout_ns", None)
-        p.deadline = None if tmo is None else self.m.cycles + tmo * self.m.clock_hz // 10**9
+        l.deadline = None if tmo is None else self.m.cycles + tmo * self.m.clock_hz // 10**9
 
     def _expire_timers(self):
         now = self.m.cycles
         for h in timer_hooks:
             h.expire(self)
-        for q in list(self.sys.procs.values()):
-            if q.state == "sleep" and q.deadline is not None and q.deadline <= now:
-                q.poll_timedout = True
-                self._setrun(q)
+        for l in self.all_lwps():
+            if l.state == "sleep" and l.deadline is not None and l.deadline <= now:
+                l.poll_timedout = True
+                self._setrun(l)
         if self.timer_procs:
             now_ns = self.clock()
             for q in list(self.timer_procs):
@@ -137,16 +149,18 @@ class Scheduler:
         return [-(-(q.itimers[ITIMER_REAL][0] - self.epoch_ns) * hz // 10**9)
                 for q in self.timer_procs if ITIMER_REAL in q.itimers]
 
-    def _preempt(self, p, fesp):
-        p.ticks = 0
-        p.state = "run"
-        self.runq.append(p)
-        self._switch_away(p, fesp)
+    def _preempt(self, l, fesp):
+        l.ticks = 0
+        l.state = "run"
+        self.runq.append(l)
+        self._switch_away(l, fesp)
 
-    def _switch_away(self, p, fesp):
-        p.saved_esp = fesp
-        if self.cur is p:
+    def _switch_away(self, l, fesp):
+        """LWP l stops running (parked at fesp); run the next one."""
+        l.saved_esp = fesp
+        if self.curlwp is l:
             self.cur = None             # not running: a wakeup must queue it
+            self.curlwp = None
         while self.final_status is None:        # (pid 1 may die on the way)
             q = self._pick()
             if self.final_status is not None:
@@ -191,8 +205,8 @@ class Scheduler:
         return True
 
     def _pick(self):
-        """The next runnable process; idles (host select, or the clock jumps)
-        while every process sleeps."""
+        """The next runnable LWP; idles (host select, or the clock jumps)
+        while every LWP sleeps."""
         while True:
             if self.host_pending:
                 self._deliver_host_signals()
@@ -202,9 +216,9 @@ class Scheduler:
             self._expire_timers()
             while self.runq:
                 q = self.runq.popleft()
-                if q.state == "run":
+                if q.state == "run" and not q.proc.zombie:
                     return q
-            sleepers = [q for q in self.sys.procs.values() if q.state == "sleep"]
+            sleepers = [q for q in self.all_lwps() if q.state == "sleep"]
             if not sleepers:
                 return None
             deadlines = [q.deadline for q in sleepers if q.deadline is not None]
@@ -263,18 +277,26 @@ class Scheduler:
         self._write_user_desc(abi.GUFS_SEL, base)
         self._gdt_fs = base
 
-    def _switch_to(self, q):
-        """Resume q where it is parked; False if it died on a pending signal."""
+    def _switch_to(self, l):
+        """Resume LWP l where it is parked; False if it died on a pending signal."""
+        q = l.proc
         self.cur = q
+        self.curlwp = l
+        q.l = l                         # curlwp of its process
         m = self.m
+        if self.dead_kstacks:
+            # LWPs that exited: the CPU has left their stacks for good
+            for top in self.dead_kstacks:
+                self.boot.free_kstack(top)
+            self.dead_kstacks = []
         self._core.set_gpr(EBX, 0)      # ebx: not KW86_FAST, its frame holds its result
-        self._load_tls(q)
+        self._load_tls(l)
         self.kapi.switched(q)           # curproc (kapi.py)
-        self.fpu.switch(q)              # CR0.TS unless q owns the FPU (fpu.py)
+        self.fpu.switch(l)              # CR0.TS unless l owns the FPU (fpu.py)
         m.set_cr(3, q.vm.pdir)
         m.flush_tlb()
-        self.boot.set_esp0(q.kstack)
-        m.set_reg("esp", q.saved_esp)
+        self.boot.set_esp0(l.kstack)
+        m.set_reg("esp", l.saved_esp)
         # every parked process resumes after locore's hypercall (also when
         # the switch happens in a hypercall a kernelware forged elsewhere)
         m.set_reg("eip", self._hc_return)
@@ -282,7 +304,7 @@ class Scheduler:
             m.load_segment("cs", abi.KCODE)
             m.load_segment("ss", abi.KDATA)
         try:
-            self._check_signals(q, q.saved_esp)
+            self._check_signals(q, l.saved_esp)
         except Exit as e:
             self._exit(q, e.status, switch=False)
             return False
@@ -294,7 +316,8 @@ class Scheduler:
                                   f"({type(e).__name__}: {e}): killed by SIGKILL\n")
             self._exit(q, abi.w_termsig(abi.NBSD_SIGKILL), switch=False)
             return False
-        if q.stopped:
-            self.cur = None
+        if q.stopped or l.state != "run":
+            self.cur = None             # stopped, or suspended by its own signal
+            self.curlwp = None
             return False
         return True

@@ -8,6 +8,10 @@ sendsig builds struct sigframe_siginfo below the interrupted stack pointer:
 calls setcontext(ucp), which restores the saved context (checked: a user
 process cannot raise its privilege or its IOPL; a kernelware stays at CPL 0).
 
+Per LWP: the mask (p.sigmask), the alternate stack (p.sigstk), the
+sigsuspend mask and the FPU state are the current LWP's (p.l, proc.py);
+the handlers (p.sigacts) are the process's.
+
 Frames: a user process has a full trap frame on its kernel stack.  A
 kernelware in a system call has the gate's frame, whose return is emulated
 (trap.py): its "interrupted context" is the return from the gate, and the
@@ -106,12 +110,12 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None):
         uc = abi.pack_ucontext(ctx, sigmask=saved_mask, stack=stack, tlsbase=p.tls_base)
         fpu = p.kernel.fpu if p.kernel is not None else None
         if fpu is not None:
-            uc = fpu.save_ucontext(p, uc)       # __fpregs, _UC_FPU | _UC_FXSAVE
+            uc = fpu.save_ucontext(p.l, uc)       # __fpregs, _UC_FPU | _UC_FXSAVE
         si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
         frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
         p.mem.copyout(fp, frame)                # Fault: the caller kills the process
         if fpu is not None:
-            fpu.sigreset(p)                     # the handler's FPU: empty, default cw
+            fpu.sigreset(p.l)                     # the handler's FPU: empty, default cw
         entry = handler
     p.sigmask |= mask | (0 if flags & abi.NBSD_SA_NODEFER else abi.sigbit(sig))
     p.sigmask &= ~UNBLOCKABLE
@@ -249,7 +253,7 @@ def sys_getcontext(p, ucp):
         ctx["eflags"] = tf.eflags & ~abi.PSL_C
     ctx["eax"] = 0
     ctx["uesp"] = ctx["esp"]
-    p.mem.copyout(ucp, k.fpu.save_ucontext(p, abi.pack_ucontext(
+    p.mem.copyout(ucp, k.fpu.save_ucontext(p.l, abi.pack_ucontext(
         ctx, sigmask=p.sigmask, stack=(0, 0, abi.NBSD_SS_DISABLE), tlsbase=p.tls_base)))
 
 
@@ -280,7 +284,7 @@ def sys_setcontext(p, ucp):
             eflags = (r["eflags"] & abi.PSL_USER) | abi.PSL_I | abi.PSL_MBO
             _resume_at(p, tf, r["eip"], r["uesp"], eflags)
     if uc["flags"] & _UC_FPU:
-        k.fpu.load_ucontext(p, raw, uc["flags"])        # fpu.py
+        k.fpu.load_ucontext(p.l, raw, uc["flags"])        # fpu.py
     if uc["flags"] & _UC_SIGMASK:
         p.sigmask = uc["sigmask"] & ~UNBLOCKABLE
     if uc["flags"] & _UC_TLSBASE:

@@ -146,7 +146,7 @@ def trapsignal(m, p, tf):
         return abi.NBSD_SIGSEGV, SEGV_ACCERR if inside else SEGV_MAPERR, cr2
     sig, code, at_cr2 = _TRAPSIG.get(trapno, (abi.NBSD_SIGBUS, 0, False))
     if trapno == abi.T_ARITHTRAP and p is not None and p.kernel is not None:
-        code = p.kernel.fpu.arithtrap(p)        # fpetable, fnclex (fpu.py)
+        code = p.kernel.fpu.arithtrap(p.l)      # fpetable, fnclex (fpu.py)
     if trapno == abi.T_TRCTRAP and m.get_reg("dr6") & 0xf:
         code = TRAP_DBREG                       # a debug-register breakpoint hit
     return sig, code, m.get_reg("cr2") if at_cr2 else tf.eip
@@ -243,7 +243,9 @@ def make_hypercall(k):
 def userret(k, p, fesp, res):
     """After a call that went through its frame: a fork's child gets its
     memory and frame, a vfork parent waits, a sleeper sleeps, pending
-    signals are acted on, a process whose quantum ran out yields."""
+    signals are acted on, an LWP that exited or suspended itself leaves
+    the CPU, an LWP whose quantum ran out yields."""
+    l = p.l
     if p.fork_child is not None:
         c = p.fork_child
         k._finish_fork(p, fesp)
@@ -255,24 +257,32 @@ def userret(k, p, fesp, res):
             # memory is copy-on-write, not shared
             p.vforking = False
             c.vfork_parent = p.pid
-            k._sleep(p, ("vfork", c.pid))
-            p.blocked = None                    # not a restartable call
-            k._switch_away(p, fesp)
+            k._sleep(l, ("vfork", c.pid))
+            l.blocked = None                    # not a restartable call
+            k._switch_away(l, fesp)
             return
         p.vforking = False
     if res.block is not None:
-        k._sleep(p, res.block)
-        k._switch_away(p, fesp)
+        k._sleep(l, res.block)
+        k._switch_away(l, fesp)
         return
-    if p.siglist:
+    if p.want_resched and (l.state == "zomb" or l.suspended):
+        # _lwp_exit, _lwp_suspend of itself (syscalls/lwp.py): it leaves
+        # the CPU (a suspended one takes its signals once continued)
+        p.want_resched = False
+        if l.state != "zomb":
+            l.state = "susp"
+        k._switch_away(l, None if l.state == "zomb" else fesp)
+        return
+    if p.siglist or l.siglist:
         k._check_signals(p, fesp)
         if p.stopped:
-            k._switch_away(p, fesp)
+            k._switch_away(l, fesp)
             return
     if p.want_resched:
         p.want_resched = False
         if k.runq:
-            k._preempt(p, fesp)
+            k._preempt(l, fesp)
 
 
 def read_frame_fast(boot, fesp):
@@ -371,7 +381,7 @@ def trap(k, p, fesp):
         if ok:
             k._stats["page_faults"] += 1
             return
-    if tf.trapno == abi.T_DNA and k.fpu.dna(p):
+    if tf.trapno == abi.T_DNA and k.fpu.dna(p.l):
         # CR0.TS (a switch, or any task switch: the #DF task's iret back):
         # the lazy FPU switch (fpu.py); the iret re-runs the instruction
         return
@@ -404,15 +414,16 @@ def intr(k, p, fesp):
     kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
     k._charge_tick(p, user or kw)
     if user or kw:
-        if p.siglist:
+        l = p.l
+        if p.siglist or l.siglist:
             k._check_signals(p, fesp)
             fesp = k.m.get_reg("esp")           # a kernelware's frame may move
             if p.stopped:
-                k._switch_away(p, fesp)
+                k._switch_away(l, fesp)
                 return
-        p.ticks += 1
-        if p.ticks >= k.quantum and k.runq:
-            k._preempt(p, fesp)
+        l.ticks += 1
+        if l.ticks >= k.quantum and k.runq:
+            k._preempt(l, fesp)
 
 
 def _pread(p, va, n):
@@ -438,16 +449,17 @@ def _pwrite(p, va, data):
         raise BadFrame(va)
 
 
-def interrupt(p, value=None):
-    """End p's sleep in a system call (p.blocked, set by writeback): the call
-    returns EINTR, or `value` (a count already transferred) with the carry
-    clear, instead of being restarted.  p need not be the running process:
-    its frame and the gate's return words are read through its own
+def interrupt(l, value=None):
+    """End LWP l's sleep in a system call (l.blocked, set by writeback): the
+    call returns EINTR, or `value` (a count already transferred) with the
+    carry clear, instead of being restarted.  l need not be running: its
+    frame and the gate's return words are read through its process's own
     mappings.  A frame that is no longer there raises BadFrame (the caller
-    kills p)."""
-    fesp, ret = p.blocked
-    p.blocked = None
-    p.timed_start = None
+    kills the process)."""
+    p = l.proc
+    fesp, ret = l.blocked
+    l.blocked = None
+    l.timed_start = None
     tf = TrapFrame.parse(_pread(p, fesp, TF_SHORT_SIZE), short=True)
     if value is None:
         tf.eax = abi.EINTR

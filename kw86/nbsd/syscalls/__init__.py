@@ -19,7 +19,7 @@ import traceback
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
-from kw86.nbsd.syscalls import fs, ident, kern, nb10, poll, sched, vm
+from kw86.nbsd.syscalls import fs, ident, kern, lwp, nb10, poll, sched, vm
 from kw86.nbsd.syscalls import kqueue as kqcalls
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
@@ -140,8 +140,8 @@ ROWS = [
     R(305, "issetugid", "", ident.sys_issetugid),
     R(307, "getcontext", "struct __ucontext *ucp", signals.sys_getcontext),
     R(308, "setcontext", "const struct __ucontext *ucp", signals.sys_setcontext),
-    R(311, "_lwp_self", "", kern.sys__lwp_self),
-    R(316, "_lwp_getprivate", "", kern.sys__lwp_getprivate),
+    R(311, "_lwp_self", "", lwp.sys__lwp_self),
+    R(316, "_lwp_getprivate", "", lwp.sys__lwp_getprivate),
     R(317, "_lwp_setprivate", "void *ptr", vm.sys__lwp_setprivate),
     R(340, "__sigaction_sigtramp", "int signum, const struct sigaction *nsa, struct sigaction *osa, const void *tramp, int vers", vm.sys___sigaction_sigtramp),
     R(350, "sched_yield", "", kern.sys_sched_yield),
@@ -185,17 +185,22 @@ ROWS = [
     R(243, "munlockall", "", nb10.sys_munlockall),
     R(273, "minherit", "void *addr, size_t len, int inherit", nb10.sys_minherit),
     R(277, "__msync13", "void *addr, size_t len, int flags", nb10.sys___msync13),
-    R(310, "_lwp_exit", "", nb10.sys__lwp_exit, ret="void"),
-    R(312, "_lwp_wait", "lwpid_t wait_for, lwpid_t *departed", nb10.sys__lwp_wait),
-    R(315, "_lwp_wakeup", "lwpid_t target", nb10.sys__lwp_wakeup),
-    R(318, "_lwp_kill", "lwpid_t target, int signo", nb10.sys__lwp_kill),
-    R(319, "_lwp_detach", "lwpid_t target", nb10.sys__lwp_detach),
-    R(321, "_lwp_unpark", "lwpid_t target, const void *hint", nb10.sys__lwp_unpark),
+    # -- LWPs (lwp.py) --
+    R(309, "_lwp_create", "const struct __ucontext *ucp, u_long flags, lwpid_t *new_lwp",
+      lwp.sys__lwp_create),
+    R(310, "_lwp_exit", "", lwp.sys__lwp_exit, ret="void"),
+    R(312, "_lwp_wait", "lwpid_t wait_for, lwpid_t *departed", lwp.sys__lwp_wait),
+    R(313, "_lwp_suspend", "lwpid_t target", lwp.sys__lwp_suspend),
+    R(314, "_lwp_continue", "lwpid_t target", lwp.sys__lwp_continue),
+    R(315, "_lwp_wakeup", "lwpid_t target", lwp.sys__lwp_wakeup),
+    R(318, "_lwp_kill", "lwpid_t target, int signo", lwp.sys__lwp_kill),
+    R(319, "_lwp_detach", "lwpid_t target", lwp.sys__lwp_detach),
+    R(321, "_lwp_unpark", "lwpid_t target, const void *hint", lwp.sys__lwp_unpark),
     R(322, "_lwp_unpark_all", "const lwpid_t *targets, size_t ntargets, const void *hint",
-      nb10.sys__lwp_unpark_all),
-    R(323, "_lwp_setname", "lwpid_t target, const char *name", nb10.sys__lwp_setname),
-    R(324, "_lwp_getname", "lwpid_t target, char *name, size_t len", nb10.sys__lwp_getname),
-    R(325, "_lwp_ctl", "int features, struct lwpctl **address", nb10.sys__lwp_ctl),
+      lwp.sys__lwp_unpark_all),
+    R(323, "_lwp_setname", "lwpid_t target, const char *name", lwp.sys__lwp_setname),
+    R(324, "_lwp_getname", "lwpid_t target, char *name, size_t len", lwp.sys__lwp_getname),
+    R(325, "_lwp_ctl", "int features, struct lwpctl **address", lwp.sys__lwp_ctl),
     R(436, "__pselect50", "int nd, fd_set *in, fd_set *ou, fd_set *ex, "
       "const struct timespec *ts, const sigset_t *mask", nb10.sys___pselect50),
     R(457, "linkat", "int fd1, const char *name1, int fd2, const char *name2, int flags",
@@ -229,7 +234,7 @@ ROWS = [
       nb10.sys___statvfs190),
     R(485, "__fstatvfs190", "int fd, struct statvfs *buf, int flags", nb10.sys___fstatvfs190),
     R(478, "___lwp_park60", "clockid_t clock_id, int flags, const struct timespec *ts, "
-      "lwpid_t unpark, const void *hint, const void *unparkhint", nb10.sys____lwp_park60),
+      "lwpid_t unpark, const void *hint, const void *unparkhint", lwp.sys____lwp_park60),
     # -- interval timers (kern.py): alarm(3) is setitimer --
     R(425, "__setitimer50", "int which, const struct itimerval *itv, struct itimerval *oitv",
       kern.sys___setitimer50),
@@ -332,7 +337,7 @@ TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
     if _r.name in ("execve", "getcontext", "setcontext", "compat_16___sigreturn14",
-                   "__sigaltstack14", "_lwp_setprivate", "sysarch",
+                   "__sigaltstack14", "_lwp_setprivate", "sysarch", "_lwp_create",
                    "kw86_switch_to_kernel", "kw86_switch_to_user"):
         _r.fast = False
 

@@ -268,14 +268,6 @@ def sys_sched_yield(p):
     p.want_resched = True                       # the scheduler switches at trap exit
 
 
-def sys__lwp_self(p):
-    return p.lwpid
-
-
-def sys__lwp_getprivate(p):
-    return p.tls_base
-
-
 # -- interval timers (setitimer/getitimer; alarm(3) is setitimer in libc) ----
 #
 # p.itimers: which -> [value, interval] in ns.  ITIMER_REAL's value is the

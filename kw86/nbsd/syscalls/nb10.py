@@ -1,6 +1,5 @@
 """NetBSD 10 calls a real static NetBSD/i386 program makes beyond the
-classic set: sysarch (%gs/%fs TLS bases), the LWP calls of a process that
-has one LWP (lid 1), minherit, __pselect50, the *at family, utimensat /
+classic set: sysarch (%gs/%fs TLS bases; the LWP calls are in lwp.py), minherit, __pselect50, the *at family, utimensat /
 futimens, msync and the mlock family.
 
 Facts: NetBSD's syscalls.master (numbers, prototypes), i386 sysarch.h
@@ -8,16 +7,14 @@ Facts: NetBSD's syscalls.master (numbers, prototypes), i386 sysarch.h
 I386_SET_FSBASE 17), sys/fcntl.h (AT_FDCWD -100, AT_EACCESS 0x100,
 AT_SYMLINK_NOFOLLOW 0x200, AT_SYMLINK_FOLLOW 0x400, AT_REMOVEDIR 0x800),
 sys/stat.h (UTIME_NOW (1<<30)-1, UTIME_OMIT (1<<30)-2), sys/mman.h
-(MAP_INHERIT_SHARE 0, COPY 1, NONE 2, DONATE_COPY 3, ZERO 4), lwp.h
-(_lwp_park returns EALREADY for an unpark that came first, ETIMEDOUT,
-EINTR).
+(MAP_INHERIT_SHARE 0, COPY 1, NONE 2, DONATE_COPY 3, ZERO 4).
 """
 import struct
 from contextlib import contextmanager
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import EINVAL, ESRCH
-from kw86.nbsd.errors import Errno, Exit, WouldBlock
+from kw86.nbsd.abi import EINVAL
+from kw86.nbsd.errors import Errno
 from kw86.nbsd.syscalls import fs, poll, vm
 
 I386_GET_GSBASE, I386_GET_FSBASE, I386_SET_GSBASE, I386_SET_FSBASE = 14, 15, 16, 17
@@ -26,11 +23,7 @@ AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR = 0x100, 0x200,
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 MAP_INHERIT_SHARE, MAP_INHERIT_COPY, MAP_INHERIT_NONE, MAP_INHERIT_DONATE_COPY, \
     MAP_INHERIT_ZERO = 0, 1, 2, 3, 4
-EALREADY, ETIMEDOUT, EDEADLK, EBUSY = 37, 60, 11, 16
-LID = 1                                     # the one LWP of every kw86 process
-LWP_UNPARK_MAX = 1024
-MAXCOMLEN = 16
-LWPCTL_FEATURE_CURCPU, LWPCTL_FEATURE_PCTR = 1, 2
+EBUSY = 16
 
 
 # -- sysarch: the TLS segment bases ------------------------------------------
@@ -58,118 +51,6 @@ def sys_sysarch(p, op, parms):
     # I386_GET_LDT/SET_LDT (no USER_LDT), IOPL/IOPERM (never for a guest),
     # PMC, MTRR, VM86: what a kernel without those options answers
     raise Errno(EINVAL)
-
-
-# -- the LWP calls of a one-LWP process ---------------------------------------
-
-def _self(p, lid):
-    if lid not in (0, LID):
-        raise Errno(ESRCH)
-
-
-def sys__lwp_exit(p):
-    raise Exit(abi.w_exitcode(0))           # the last LWP: the process exits (status 0)
-
-
-def sys__lwp_wait(p, wait_for, departed):
-    if wait_for in (0, -1 & 0xffffffff):
-        raise Errno(EDEADLK)                # nobody else to wait for
-    if wait_for == LID:
-        raise Errno(EDEADLK)                # waiting for oneself
-    raise Errno(ESRCH)
-
-
-def sys__lwp_kill(p, target, signo):
-    _self(p, target)
-    if not 0 <= signo < abi.NBSD_NSIG:
-        raise Errno(EINVAL)
-    if signo:
-        p.post_signal(signo)
-
-
-def sys__lwp_detach(p, target):
-    _self(p, target)
-    raise Errno(EINVAL)                     # detaching oneself: NetBSD's EINVAL [U]
-
-
-def sys__lwp_wakeup(p, target):
-    _self(p, target)
-    raise Errno(EBUSY)                      # it is running, not in an interruptible sleep
-
-
-def sys__lwp_unpark(p, target, hint):
-    _self(p, target)
-    p.lwp_unparked = True
-    return 0
-
-
-def sys__lwp_unpark_all(p, targets, ntargets, hint):
-    if not targets:
-        return LWP_UNPARK_MAX
-    if ntargets > LWP_UNPARK_MAX:
-        raise Errno(EINVAL)
-    ids = struct.unpack(f"<{ntargets}i", p.mem.copyin(targets, 4 * ntargets)) if ntargets else ()
-    n = 0
-    for lid in ids:
-        if lid == LID:
-            p.lwp_unparked = True
-            n += 1
-    return n if n or not ids else 0
-
-
-def sys____lwp_park60(p, clock_id, flags, ts, unpark, hint, unparkhint):
-    """Sleep until unparked, a signal (EINTR) or the timeout (ETIMEDOUT).
-    With one LWP only the process itself can unpark it (first)."""
-    if unpark and unpark != LID:
-        raise Errno(ESRCH)
-    if unpark == LID:
-        p.lwp_unparked = True
-    if p.lwp_unparked:
-        p.lwp_unparked = False
-        poll.sleep_done(p)
-        raise Errno(EALREADY)
-    tmo = raw = None
-    if ts:
-        raw = abi.unpack_timespec(p.mem.copyin(ts, 12))
-        sec, nsec = raw
-        if sec < 0 or not 0 <= nsec < 10**9:
-            raise Errno(EINVAL)
-        tmo = sec * 10**9 + nsec
-        if flags & 1:                       # TIMER_ABSTIME
-            tmo = max(0, tmo - p.sys.clock())
-    # the deadline is fixed at the first try (poll.sleep_start); EINTR for a signal
-    tmo = poll.sleep_start(p, ("lwp_park", clock_id, flags, ts, raw), tmo)
-    if tmo == 0:
-        raise Errno(ETIMEDOUT)
-    raise WouldBlock(poll.PollWait((("lwp_park", p.pid),), tmo))
-
-
-def sys__lwp_setname(p, target, name):
-    _self(p, target)
-    s = p.mem.copyinstr(name, 32) if name else b""
-    p.lwp_name = s[:31]
-
-
-def sys__lwp_getname(p, target, name, length):
-    _self(p, target)
-    s = p.lwp_name
-    if length:
-        out = s[:length - 1] + b"\0"
-        p.mem.copyout(name, out)
-
-
-def sys__lwp_ctl(p, features, address):
-    """The lwpctl block (lc_curcpu, lc_pctr) in a page of the process."""
-    if features & ~(LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR):
-        raise Errno(abi.ENODEV)
-    va = p.lwpctl_va
-    if not va:
-        m = vm._vm(p)
-        va = m.find_space(abi.PAGE_SIZE)
-        m.add_region(va, va + abi.PAGE_SIZE, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "anon")
-        p.lwpctl_va = va
-    p.mem.copyout(va, struct.pack("<ii", 0, 0))   # cpu 0, preemption counter 0
-    p.mem.copyout(address, struct.pack("<I", va))
 
 
 # -- memory --------------------------------------------------------------------
