@@ -53,6 +53,7 @@ NOTE_EXIT, NOTE_FORK, NOTE_EXEC = 0x80000000, 0x40000000, 0x20000000
 NOTE_TRACK, NOTE_TRACKERR, NOTE_CHILD = 0x1, 0x2, 0x4
 NOTE_MSECONDS, NOTE_SECONDS, NOTE_USECONDS, NOTE_NSECONDS = 0, 1, 2, 3
 NOTE_ABSTIME, NOTE_TIMER_UNITMASK = 0x10, 0x3
+NOTE_LOWAT = 0x1
 
 POLLIN, POLLOUT, POLLHUP, POLLRDNORM = 0x1, 0x4, 0x10, 0x40
 
@@ -202,6 +203,8 @@ def filt_read(kn):
         # is not readable); other vnodes have no data
         kn.data = f.readable_bytes()
         return kn.data != 0
+    if kind == "socket":
+        return _filt_soread(kn, f)
     rev = _file_poll(f, POLLIN | POLLRDNORM)
     kn.data = f.readable_bytes()
     eof = bool(rev & POLLHUP) or (bool(rev & (POLLIN | POLLRDNORM)) and kn.data == 0
@@ -225,11 +228,50 @@ def filt_write(kn):
     if kind == "vnode":
         kn.data = 0
         return True
+    if kind == "socket":
+        return _filt_sowrite(kn, f)
     rev = _file_poll(f, POLLOUT)
     wb = getattr(f, "writable_bytes", None)
     kn.data = wb() if wb is not None else 0
     _set_eof(kn, bool(rev & POLLHUP))
     return bool(rev & (POLLOUT | POLLHUP))
+
+
+def _filt_soread(kn, so):
+    """filt_soread / filt_solisten: data is the bytes queued (a listening
+    socket: the connections to accept); EV_EOF (fflags: the pending error)
+    once the read side is shut; NOTE_LOWAT: data >= the knote's own mark."""
+    kn.data = so.readable_bytes()
+    if so.state == "listening":
+        return kn.data > 0
+    if so.eof():
+        _set_eof(kn, True)
+        kn.fflags = so.error
+        return True
+    _set_eof(kn, False)
+    if so.error:
+        return True
+    if kn.sfflags & NOTE_LOWAT:
+        return kn.data >= kn.sdata
+    return kn.data >= max(1, so.rcvlowat)
+
+
+def _filt_sowrite(kn, so):
+    """filt_sowrite: data is the send space; EV_EOF once the write side is
+    shut; a connection-oriented socket is not writable before it connects."""
+    kn.data = max(0, so.write_space())
+    if so.write_eof():
+        _set_eof(kn, True)
+        kn.fflags = so.error
+        return True
+    _set_eof(kn, False)
+    if so.error:
+        return True
+    if so.stream and so.state != "connected":
+        return False
+    if kn.sfflags & NOTE_LOWAT:
+        return kn.data >= kn.sdata
+    return kn.data >= so.sndlowat
 
 
 def filter_event(kn):
