@@ -21,6 +21,7 @@ from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
 from kw86.nbsd.syscalls import fs, ident, kern, lwp, nb10, poll, sched, vm
 from kw86.nbsd.syscalls import kqueue as kqcalls
+from kw86.nbsd.syscalls import socket as sock
 from kw86.nbsd.syscalls.table import Row, Table, format_result
 
 R = Row
@@ -257,6 +258,31 @@ ROWS = [
     R(477, "clock_nanosleep", "clockid_t clock_id, int flags, const struct timespec *rqtp, "
       "struct timespec *rmtp", vm.sys_clock_nanosleep),
     R(131, "flock", "int fd, int how", fs.sys_flock),
+    # -- sockets (socket.py): AF_LOCAL and the guest's own loopback --
+    R(394, "__socket30", "int domain, int type, int protocol", sock.sys___socket30),
+    R(97, "socket", "int domain, int type, int protocol", sock.sys_socket, compat="15"),
+    R(135, "socketpair", "int domain, int type, int protocol, int *rsv", sock.sys_socketpair),
+    R(104, "bind", "int s, const struct sockaddr *name, socklen_t namelen", sock.sys_bind),
+    R(106, "listen", "int s, int backlog", sock.sys_listen),
+    R(98, "connect", "int s, const struct sockaddr *name, socklen_t namelen", sock.sys_connect),
+    R(30, "accept", "int s, struct sockaddr *name, socklen_t *anamelen", sock.sys_accept),
+    R(456, "paccept", "int s, struct sockaddr *name, socklen_t *anamelen, "
+      "const sigset_t *mask, int flags", sock.sys_paccept),
+    R(31, "getpeername", "int fdes, struct sockaddr *asa, socklen_t *alen",
+      sock.sys_getpeername),
+    R(32, "getsockname", "int fdes, struct sockaddr *asa, socklen_t *alen",
+      sock.sys_getsockname),
+    R(133, "sendto", "int s, const void *buf, size_t len, int flags, "
+      "const struct sockaddr *to, socklen_t tolen", sock.sys_sendto),
+    R(29, "recvfrom", "int s, void *buf, size_t len, int flags, struct sockaddr *from, "
+      "socklen_t *fromlenaddr", sock.sys_recvfrom),
+    R(28, "sendmsg", "int s, const struct msghdr *msg, int flags", sock.sys_sendmsg),
+    R(27, "recvmsg", "int s, struct msghdr *msg, int flags", sock.sys_recvmsg),
+    R(134, "shutdown", "int s, int how", sock.sys_shutdown),
+    R(105, "setsockopt", "int s, int level, int name, const void *val, socklen_t valsize",
+      sock.sys_setsockopt),
+    R(118, "getsockopt", "int s, int level, int name, void *val, socklen_t *avalsize",
+      sock.sys_getsockopt),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),

@@ -120,10 +120,10 @@ def do_write(p, f, buf, n, off=None, segs=None):
                     break
                 raise
             total += k
-            if n == 0 or (k < want and not isinstance(f, PipeFile)):
+            if n == 0 or (k < want and not isinstance(f, PipeFile) and f.kind != "socket"):
                 break
     except Errno as e:
-        if e.errno == EPIPE:
+        if e.errno == EPIPE and not getattr(f, "nosigpipe", False):
             p.post_signal(abi.NBSD_SIGPIPE)     # dofilewrite: EPIPE -> SIGPIPE
         raise
     return total

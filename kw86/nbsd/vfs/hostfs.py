@@ -366,6 +366,17 @@ class HostVnode(Vnode):
             raise abi.host_error(e) from None
         return self._made(name, hstat.S_IFIFO, abi.xlat_perm_to_host(mode), cred)
 
+    def mksock(self, name, mode, cred):
+        """A socket node for bind(2) of a guest AF_LOCAL socket: mknod(S_IFSOCK)
+        makes the inode only; no host socket is created, bound or opened."""
+        _check_name(name)
+        self._ro()
+        try:
+            os.mknod(name, hstat.S_IFSOCK | 0o600, dir_fd=self.dirfd())
+        except OSError as e:
+            raise abi.host_error(e) from None
+        return self._made(name, hstat.S_IFSOCK, abi.xlat_perm_to_host(mode), cred)
+
     def symlink(self, name, target, mode, cred):
         _check_name(name)
         self._ro()

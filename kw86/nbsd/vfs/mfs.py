@@ -196,6 +196,10 @@ class MfsVnode(Vnode):
     def mkfifo(self, name, mode, cred):
         return self._new(name, VFIFO, mode, cred)     # a name only (open: EOPNOTSUPP)
 
+    def mksock(self, name, mode, cred):
+        """A socket node (bind(2) of an AF_LOCAL socket): a name only."""
+        return self._new(name, abi.NBSD_S_IFSOCK, mode, cred)
+
     def symlink(self, name, target, mode, cred):
         vp = self._new(name, VLNK, mode, cred)
         if len(target) >= MAXSYMLINKLEN:

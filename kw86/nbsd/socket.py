@@ -1,0 +1,866 @@
+"""Sockets inside the guest: AF_LOCAL and the guest's own loopback.
+
+Everything stays in the kernel: no host socket is ever opened.  AF_LOCAL
+(AF_UNIX) stream and datagram sockets bind to socket vnodes (S_IFSOCK) in
+the guest file system; AF_INET and AF_INET6 sockets reach only the guest's
+own loopback (127.0.0.0/8, ::1), with TCP-like streams (listen queue,
+connection establishment, FIN/RST) and UDP-like datagrams.  Numbers and
+layouts are NetBSD 10's (sys/socket.h, sys/un.h, netinet/in.h,
+netinet/tcp.h, netinet6/in6.h); the behaviours are those of NetBSD's
+sosend/soreceive/in_pcbbind/unp_connect as documented, written here anew.
+
+A socket is an open file (Socket is a File): one per socket(2)/accept(2),
+shared by dup and fork.  It is its own wait channel: whatever may change
+its readiness (data queued, space freed at the peer, a connection queued or
+completed, the peer gone) calls sched.wakeup(sock).  Like a pipe it offers
+poll(events), readable_bytes() and, for kqueue, eof() / write_eof() and
+write_space().
+"""
+import struct
+from collections import deque
+
+from kw86.nbsd import abi
+from kw86.nbsd.abi import (EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, EALREADY,
+                           ECONNREFUSED, ECONNRESET, EDESTADDRREQ, EINVAL, EISCONN,
+                           EMSGSIZE, ENETUNREACH, ENOBUFS, ENOPROTOOPT, ENOTCONN,
+                           EOPNOTSUPP, EPIPE, EPROTOTYPE, FREAD, FWRITE)
+from kw86.nbsd.errors import Errno, WouldBlock
+from kw86.nbsd.file import File
+from kw86.nbsd.sched import wakeup
+
+# -- sys/socket.h ------------------------------------------------------------
+AF_UNSPEC, AF_LOCAL, AF_INET, AF_INET6 = 0, 1, 2, 24
+SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET = 1, 2, 3, 4, 5
+SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_NOSIGPIPE = 0x10000000, 0x20000000, 0x40000000
+SOCK_CLOFORK = 0x80000000
+SOCK_FLAGS_MASK = 0xf0000000
+SOL_SOCKET = 0xffff
+SO_DEBUG, SO_ACCEPTCONN, SO_REUSEADDR, SO_KEEPALIVE = 0x1, 0x2, 0x4, 0x8
+SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_LINGER = 0x10, 0x20, 0x40, 0x80
+SO_OOBINLINE, SO_REUSEPORT, SO_NOSIGPIPE, SO_TIMESTAMP = 0x100, 0x200, 0x800, 0x2000
+SO_RERROR = 0x4000
+SO_SNDBUF, SO_RCVBUF, SO_SNDLOWAT, SO_RCVLOWAT = 0x1001, 0x1002, 0x1003, 0x1004
+SO_ERROR, SO_TYPE, SO_OVERFLOWED, SO_NOHEADER = 0x1007, 0x1008, 0x1009, 0x100a
+SO_SNDTIMEO, SO_RCVTIMEO = 0x100b, 0x100c
+BOOL_OPTS = (SO_DEBUG, SO_REUSEADDR, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST,
+             SO_USELOOPBACK, SO_OOBINLINE, SO_REUSEPORT, SO_NOSIGPIPE, SO_TIMESTAMP,
+             SO_RERROR)
+MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_EOR = 0x1, 0x2, 0x4, 0x8
+MSG_TRUNC, MSG_CTRUNC, MSG_WAITALL, MSG_DONTWAIT = 0x10, 0x20, 0x40, 0x80
+MSG_NOSIGNAL, MSG_CMSG_CLOEXEC, MSG_NBIO = 0x400, 0x800, 0x1000
+SCM_RIGHTS, SCM_CREDS = 0x01, 0x10
+SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
+SOMAXCONN = 128
+SB_MAX = 256 * 1024                    # kern.sbmax
+# sys/un.h
+SOL_LOCAL = 0
+LOCAL_CONNWAIT, LOCAL_PEEREID, LOCAL_CREDS = 0x2, 0x3, 0x4
+SUN_PATH_OFF = 2
+# netinet/in.h, netinet/tcp.h, netinet6/in6.h
+IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6 = 0, 6, 17, 41
+IP_TOS, IP_TTL = 3, 4
+TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_KEEPINIT = 1, 2, 3, 5, 6, 7
+IPV6_UNICAST_HOPS, IPV6_V6ONLY = 4, 27
+IPPORT_RESERVED, IPPORT_ANONMIN, IPPORT_ANONMAX = 1024, 49152, 65535
+# sys/filio.h
+FIONREAD = abi._ioc(abi.IOC_OUT, 'f', 127, 4)
+FIONBIO = abi._ioc(abi.IOC_IN, 'f', 126, 4)
+FIONWRITE = abi._ioc(abi.IOC_OUT, 'f', 121, 4)
+FIONSPACE = abi._ioc(abi.IOC_OUT, 'f', 120, 4)
+# poll.h
+POLLIN, POLLPRI, POLLOUT, POLLRDNORM, POLLWRNORM = 0x1, 0x2, 0x4, 0x40, 0x4
+
+# Buffer sizes NetBSD starts with (net.inet.tcp.sendspace/recvspace,
+# net.inet.udp.*, net.local.stream.* / dgram.*) and the send low-water mark.
+SPACE = {("tcp", "snd"): 32768, ("tcp", "rcv"): 32768,
+         ("udp", "snd"): 9216, ("udp", "rcv"): 41600,
+         ("ustream", "snd"): 8192, ("ustream", "rcv"): 8192,
+         ("udgram", "snd"): 2048, ("udgram", "rcv"): 16384}
+SNDLOWAT = 2048
+LOOP_MSS = 33184 - 40                  # lo0's MTU less the TCP/IP headers
+
+ANY4, LOOP4 = bytes(4), bytes((127, 0, 0, 1))
+ANY6, LOOP6 = bytes(16), bytes(15) + b"\1"
+MAPPED = bytes(10) + b"\xff\xff"
+
+_CMSGHDR = struct.Struct("<Iii")        # cmsg_len, cmsg_level, cmsg_type
+
+
+def cmsg_align(n):
+    return (n + 3) & ~3                 # i386 __ALIGNBYTES = sizeof(int) - 1
+
+
+# -- the namespace: port tables and AF_LOCAL bindings ------------------------
+
+class Net:
+    """Per machine: bound inet sockets by (protocol, port), AF_LOCAL
+    sockets by the key of their vnode, and the ephemeral port cursor."""
+
+    def __init__(self):
+        self.ports = {}                 # (proto, port) -> [Socket]
+        self.unix = {}                  # vnode key -> Socket
+        self.lastport = {"tcp": IPPORT_ANONMAX + 1, "udp": IPPORT_ANONMAX + 1}
+        self.ino = 0
+
+    def next_ino(self):
+        self.ino += 1
+        return self.ino
+
+
+def get_net(sysm):
+    net = getattr(sysm, "net", None)
+    if net is None:
+        net = sysm.net = Net()
+    return net
+
+
+def vnode_key(vp):
+    try:
+        return vp.cache_key
+    except (NotImplementedError, AttributeError):
+        return ("vnode", id(vp))
+
+
+# -- socket addresses --------------------------------------------------------
+
+def parse_inet(domain, raw, v6only=True):
+    """A sockaddr a caller gave an inet socket -> (kind, ip, port); kind '4'
+    for IPv4 traffic (an AF_INET address, or a v4-mapped one on a v6 socket)."""
+    if len(raw) < 2:
+        raise Errno(EINVAL)
+    fam = raw[1]
+    if domain == AF_INET:
+        if fam != AF_INET:
+            raise Errno(EAFNOSUPPORT)
+        if len(raw) < 16:
+            raise Errno(EINVAL)
+        return "4", bytes(raw[4:8]), int.from_bytes(raw[2:4], "big")
+    if fam != AF_INET6:
+        raise Errno(EAFNOSUPPORT)
+    if len(raw) < 28:
+        raise Errno(EINVAL)
+    ip = bytes(raw[8:24])
+    port = int.from_bytes(raw[2:4], "big")
+    if ip.startswith(MAPPED):
+        if v6only:
+            raise Errno(EINVAL)         # in6_pcbbind/connect: mapped on a v6-only socket
+        return "4", ip[12:], port
+    return "6", ip, port
+
+
+def pack_inet(domain, kind, ip, port):
+    if domain == AF_INET:
+        return struct.pack("<BB", 16, AF_INET) + port.to_bytes(2, "big") + ip + bytes(8)
+    if kind == "4":
+        ip = MAPPED + ip
+    return struct.pack("<BB", 28, AF_INET6) + port.to_bytes(2, "big") + bytes(4) + ip + bytes(4)
+
+
+def sun_noname():
+    return bytes((SUN_PATH_OFF, AF_LOCAL))
+
+
+def unix_path(raw):
+    """The path of a sockaddr_un (up to its first NUL)."""
+    if len(raw) <= SUN_PATH_OFF or raw[1] != AF_LOCAL:
+        raise Errno(EINVAL if len(raw) <= SUN_PATH_OFF else EAFNOSUPPORT)
+    path = bytes(raw[SUN_PATH_OFF:]).split(b"\0", 1)[0]
+    if not path:
+        raise Errno(abi.ENOENT)
+    return path
+
+
+def local_dest(kind, ip):
+    """Where a packet to (kind, ip) goes: the loopback, or ENETUNREACH."""
+    if kind == "4":
+        if ip == ANY4:
+            return LOOP4                # INADDR_ANY means this host
+        if ip[0] == 127:
+            return ip
+        raise Errno(ENETUNREACH)
+    if ip in (ANY6, LOOP6):
+        return LOOP6
+    raise Errno(ENETUNREACH)
+
+
+def _cover(s):
+    """The (kind, ip) pairs a bound inet socket receives for."""
+    if s.domain == AF_INET:
+        return [("4", s.lip)]
+    if s.lkind == "4":
+        return [("4", s.lip)]
+    out = [("6", s.lip)]
+    if s.lip == ANY6 and not s.v6only:
+        out.append(("4", ANY4))
+    return out
+
+
+def _accepts(s, kind, ip):
+    """0: no; 1: s is bound to a wildcard that covers ip; 2: bound to ip."""
+    best = 0
+    for k, a in _cover(s):
+        if k != kind:
+            continue
+        if a == ip:
+            return 2
+        if a in (ANY4, ANY6):
+            best = 1
+    return best
+
+
+# -- the socket --------------------------------------------------------------
+
+class Socket(File):
+    kind = "socket"
+
+    def __init__(self, net, domain, stype, proto, cred, pid=0, clock=None):
+        super().__init__(FREAD | FWRITE, 0)
+        self.net = net
+        self.domain, self.type, self.proto = domain, stype, proto
+        self.uid, self.gid = cred.euid, cred.egid
+        self.cred = (pid, cred.ruid, cred.euid, cred.rgid, cred.egid, tuple(cred.groups))
+        self.ino = net.next_ino()
+        t = int(clock()) if clock else 0
+        self.ctime = t
+        self.pname = ("udp" if stype == SOCK_DGRAM else "tcp") if domain != AF_LOCAL else \
+            ("udgram" if stype == SOCK_DGRAM else "ustream")
+        self.stream = stype == SOCK_STREAM
+        self.options = 0                # SO_* boolean bits
+        self.linger = (0, 0)
+        self.sndbuf = SPACE[(self.pname, "snd")]
+        self.rcvbuf = SPACE[(self.pname, "rcv")]
+        self.sndlowat, self.rcvlowat = SNDLOWAT, 1
+        self.sndtimeo = self.rcvtimeo = 0           # ns, 0 = none
+        self.error = 0                  # so_error
+        self.state = "idle"             # idle, listening, connecting, connected, closed
+        self.cantsend = self.cantrcv = False
+        self.peer = None                # the other end (stream), the default peer (dgram)
+        self.rq = deque()               # received: stream [data, ctl]; dgram (data, from, ctl)
+        self.rq_bytes = 0
+        self.acceptq = deque()          # listening: established, not yet accepted
+        self.synq = []                  # listening: connectors waiting for room
+        self.qlimit = 0
+        self.listener = None            # an established socket not yet accepted: its listener
+        self.connecting_to = None       # a connector waiting for room in this listener
+        self.closed = False
+        # inet
+        self.lkind, self.lip, self.lport = None, None, 0
+        self.rkind, self.rip, self.rport = None, None, 0
+        self.v6only = True              # net.inet6.ip6.v6only = 1
+        self.ipopts = {IP_TOS: 0, IP_TTL: 64, IPV6_UNICAST_HOPS: -1}
+        self.tcpopts = {TCP_NODELAY: 0, TCP_KEEPIDLE: 7200, TCP_KEEPINTVL: 75,
+                        TCP_KEEPCNT: 8, TCP_KEEPINIT: 75}
+        # AF_LOCAL
+        self.uaddr = None               # the sockaddr it was bound with
+        self.ukey = None                # the key of its vnode
+        self.peeraddr = None            # AF_LOCAL stream: the peer's sockaddr
+        self.localcreds = False         # LOCAL_CREDS
+        self.connwait = False           # LOCAL_CONNWAIT
+        self.peereid = None             # (pid, euid, egid) of the peer at connect
+        self.dgram_conns = []           # AF_LOCAL dgram: sockets connected to this one
+
+    def __repr__(self):
+        return f"<Socket {self.domain}/{self.type} {self.state} {self.rq_bytes}B>"
+
+    # -- File interface ---------------------------------------------------
+    @property
+    def nosigpipe(self):
+        return bool(self.options & SO_NOSIGPIPE) or bool(getattr(self, "fnosigpipe", False))
+
+    def stat(self):
+        return abi.Attr(mode=abi.NBSD_S_IFSOCK | 0o777, ino=self.ino, nlink=1, uid=self.uid,
+                        gid=self.gid, size=self.rq_bytes if self.stream else 0,
+                        blksize=self.sndbuf, atime=self.ctime, mtime=self.ctime,
+                        ctime=self.ctime, birthtime=self.ctime, dev=0)
+
+    def read(self, p, n):
+        data, _ctl, _flags, _from = self.receive(p, n, 0, nonblock=self.nonblock)
+        return data
+
+    def write(self, p, data):
+        return self.send(p, data, None, None, 0, nonblock=self.nonblock)
+
+    def ioctl(self, p, cmd, data):
+        if cmd == FIONREAD:
+            n = self.rq_bytes if self.stream else (len(self.rq[0][0]) if self.rq else 0)
+            return n.to_bytes(4, "little")
+        if cmd == FIONWRITE:
+            n = self.peer.rq_bytes if self.stream and self.peer is not None else 0
+            return n.to_bytes(4, "little")
+        if cmd == FIONSPACE:
+            return max(0, self.write_space()).to_bytes(4, "little")
+        raise Errno(abi.ENOTTY)
+
+    def readable_bytes(self):
+        if self.state == "listening":
+            return len(self.acceptq)
+        return self.rq_bytes
+
+    def eof(self):
+        """The read side is done (EV_EOF for EVFILT_READ)."""
+        return self.cantrcv
+
+    def write_eof(self):
+        return self.cantsend
+
+    def write_space(self):
+        if self.stream:
+            if self.peer is None or self.state != "connected":
+                return 0
+            return self.peer.rcvbuf + self.sndbuf - self.peer.rq_bytes
+        return self.sndbuf
+
+    def readable(self):
+        if self.state == "listening":
+            return bool(self.acceptq) or bool(self.error)
+        return bool(self.rq) or self.cantrcv or bool(self.error)
+
+    def writable(self):
+        if self.cantsend or self.error:
+            return True
+        if self.stream:
+            return self.state == "connected" and self.write_space() >= min(
+                self.sndlowat, self.peer.rcvbuf + self.sndbuf)
+        return True
+
+    def poll(self, events):
+        """NetBSD sopoll: readable (data, EOF, an error, a connection to
+        accept), writable (room above the low-water mark, or an error, or
+        the write side shut); sockets report no POLLHUP."""
+        rev = 0
+        if events & (POLLIN | POLLRDNORM) and self.readable():
+            rev |= events & (POLLIN | POLLRDNORM)
+        if events & (POLLOUT | POLLWRNORM) and self.writable():
+            rev |= events & (POLLOUT | POLLWRNORM)
+        return rev
+
+    def _wait(self, nonblock):
+        if nonblock:
+            raise Errno(EAGAIN)
+        raise WouldBlock(self)
+
+    # -- queue helpers ----------------------------------------------------
+    def _enqueue_stream(self, data, ctl):
+        _hold(ctl)
+        if ctl is None and self.rq and self.rq[-1][1] is None:
+            self.rq[-1][0].extend(data)
+        else:
+            self.rq.append([bytearray(data), ctl])
+        self.rq_bytes += len(data)
+        wakeup(self)
+
+    def _flush_rq(self):
+        for item in self.rq:
+            _drop_ctl(item[1] if self.stream else item[2])
+        self.rq.clear()
+        self.rq_bytes = 0
+
+    # -- protocol operations ------------------------------------------------
+    def take_error(self):
+        e, self.error = self.error, 0
+        return e
+
+    def send(self, p, data, dest, ctl, flags, nonblock):
+        """sosend for one chunk: -> bytes taken (stream: maybe fewer than
+        offered; a datagram: all or an error).  Raises WouldBlock / EAGAIN
+        when nothing fits, Errno(EPIPE) when the write side is shut."""
+        nonblock = nonblock or bool(flags & (MSG_DONTWAIT | MSG_NBIO))
+        if self.state == "listening" and self.stream:
+            raise Errno(ENOTCONN)
+        if self.cantsend:
+            raise Errno(EPIPE)
+        if self.error:
+            raise Errno(self.take_error())
+        if self.stream:
+            if self.state != "connected":
+                raise Errno(ENOTCONN)
+            if ctl and self.domain != AF_LOCAL:
+                raise Errno(EINVAL)     # tcp_send: no control data
+            peer = self.peer
+            if peer is None or peer.closed and self.domain == AF_LOCAL:
+                raise Errno(EPIPE)
+            if peer.closed:
+                # the other end is gone: it answers with a reset (tcp_input)
+                self._reset(ECONNRESET)
+                return len(data)
+            if not data and not ctl:
+                return 0
+            space = self.write_space()
+            if space <= 0:
+                self._wait(nonblock)
+            k = min(space, len(data))
+            if peer.cantrcv:            # the reader shut its side: the data goes nowhere
+                return k
+            if peer.localcreds and self.domain == AF_LOCAL:
+                peer.localcreds = False  # a stream carries the credentials once
+                ctl = (ctl or []) + [("creds", self.cred)]
+            peer._enqueue_stream(data[:k], ctl)
+            return k
+        # datagrams
+        if len(data) > self.sndbuf:
+            raise Errno(EMSGSIZE)
+        if self.domain == AF_LOCAL:
+            return self._send_unix_dgram(p, data, dest, ctl)
+        if ctl:
+            raise Errno(EINVAL)
+        return self._send_udp(p, data, dest)
+
+    def _reset(self, err):
+        """A reset arrived: the connection is gone with err (tcp_drop)."""
+        self.error = err
+        self.cantsend = self.cantrcv = True
+        self.state = "closed"
+        peer, self.peer = self.peer, None
+        if peer is not None and peer.peer is self:
+            peer.peer = None
+        wakeup(self)
+
+    def receive(self, p, n, flags, nonblock, want_from=False):
+        """soreceive: -> (data, control list, msg flags, from sockaddr)."""
+        nonblock = nonblock or bool(flags & (MSG_DONTWAIT | MSG_NBIO))
+        peek = bool(flags & MSG_PEEK)
+        if flags & MSG_OOB:
+            raise Errno(EINVAL)         # no out-of-band data here
+        if self.state == "listening":
+            raise Errno(ENOTCONN)
+        if self.stream:
+            if not self.rq:
+                if self.error:
+                    raise Errno(self.take_error())
+                if self.cantrcv or n == 0:
+                    return b"", None, 0, None
+                if self.state not in ("connected", "connecting"):
+                    raise Errno(ENOTCONN)
+                self._wait(nonblock)
+            out = bytearray()
+            ctl = None
+            full = part = 0             # segments taken whole, bytes of the next one
+            for seg, sctl in self.rq:
+                if len(out) >= n and (seg or sctl is not None):
+                    break
+                if sctl is not None:
+                    if full or part or out:
+                        break           # a record with control starts a new read
+                    ctl = sctl
+                take = min(n - len(out), len(seg))
+                out += seg[:take]
+                if take < len(seg):
+                    part = take
+                    break
+                full += 1
+            if peek:
+                ctl = None              # the files stay in flight; nothing to show
+            else:
+                for _ in range(full):
+                    self.rq.popleft()
+                if part:
+                    del self.rq[0][0][:part]
+                    self.rq[0][1] = None
+                self.rq_bytes -= len(out)
+                if self.peer is not None:
+                    wakeup(self.peer)   # room for the writer
+            frm = self.peername() if want_from else None
+            return bytes(out), ctl, 0, frm
+        # datagrams
+        if not self.rq:
+            if self.error:
+                raise Errno(self.take_error())
+            if self.cantrcv:
+                return b"", None, 0, None
+            self._wait(nonblock)
+        data, frm, ctl = self.rq[0]
+        mflags = MSG_TRUNC if len(data) > n else 0
+        if not peek:
+            self.rq.popleft()
+            self.rq_bytes -= len(data)
+            wakeup(self)
+        else:
+            ctl = None
+        return data[:n], ctl, mflags, frm
+
+    # -- names --------------------------------------------------------------
+    def sockname(self):
+        if self.domain == AF_LOCAL:
+            return self.uaddr or sun_noname()
+        if self.lkind is None:
+            return pack_inet(self.domain, "4" if self.domain == AF_INET else "6",
+                             ANY4 if self.domain == AF_INET else ANY6, 0)
+        return pack_inet(self.domain, self.lkind, self.lip, self.lport)
+
+    def peername(self):
+        if self.domain == AF_LOCAL:
+            if self.stream:
+                if self.state != "connected" and self.peeraddr is None:
+                    raise Errno(ENOTCONN)
+                return self.peeraddr or sun_noname()
+            if self.peer is None:
+                raise Errno(ENOTCONN)
+            return self.peer.uaddr or sun_noname()
+        if self.rkind is None or (self.stream and self.state not in ("connected",)):
+            raise Errno(ENOTCONN)
+        return pack_inet(self.domain, self.rkind, self.rip, self.rport)
+
+    # -- inet binding -------------------------------------------------------
+    def bind_inet(self, cred, kind, ip, port):
+        if self.lkind is not None:
+            raise Errno(EINVAL)         # already bound
+        if kind == "4":
+            if ip != ANY4 and ip[0] != 127:
+                raise Errno(EADDRNOTAVAIL)
+        elif ip not in (ANY6, LOOP6):
+            raise Errno(EADDRNOTAVAIL)
+        if port and port < IPPORT_RESERVED and cred.euid != 0:
+            raise Errno(abi.EACCES)
+        self.lkind, self.lip = kind, ip
+        proto = self.pname
+        if port == 0:
+            port = self._ephemeral(proto)
+        else:
+            self._check_inuse(proto, port)
+        self.lport = port
+        self.net.ports.setdefault((proto, port), []).append(self)
+
+    def _check_inuse(self, proto, port):
+        mine = _cover(self)
+        reuse = self.options & (SO_REUSEADDR | SO_REUSEPORT)
+        for s2 in self.net.ports.get((proto, port), ()):
+            if s2 is self:
+                continue
+            theirs = _cover(s2)
+            exact = any(a == b for a in mine for b in theirs)
+            wild = any(k1 == k2 and (a1 == a2 or a1 in (ANY4, ANY6) or a2 in (ANY4, ANY6))
+                       for k1, a1 in mine for k2, a2 in theirs)
+            clash = exact if reuse else wild
+            if clash and not (self.options & SO_REUSEPORT and s2.options & SO_REUSEPORT):
+                self.lkind = self.lip = None
+                raise Errno(EADDRINUSE)
+
+    def _ephemeral(self, proto):
+        net = self.net
+        span = IPPORT_ANONMAX - IPPORT_ANONMIN + 1
+        port = net.lastport[proto]
+        for _ in range(span):
+            port -= 1
+            if port < IPPORT_ANONMIN:
+                port = IPPORT_ANONMAX
+            if not net.ports.get((proto, port)):
+                net.lastport[proto] = port
+                return port
+        self.lkind = self.lip = None
+        raise Errno(EADDRINUSE)         # in_pcbsetport: the range is used up
+
+    def unbind_inet(self):
+        if self.lkind is not None and self.lport:
+            lst = self.net.ports.get((self.pname, self.lport))
+            if lst and self in lst:
+                lst.remove(self)
+                if not lst:
+                    del self.net.ports[(self.pname, self.lport)]
+
+    def autobind(self, cred, kind):
+        """Bind an unbound socket before it connects or sends (the local
+        address is the loopback of the destination's family)."""
+        if self.lkind is None:
+            self.bind_inet(cred, "4" if self.domain == AF_INET else "6",
+                           ANY4 if self.domain == AF_INET else ANY6, 0)
+
+    def _set_local_for(self, kind):
+        if self.lip in (ANY4, ANY6) or self.lkind != kind:
+            self.lkind, self.lip = kind, LOOP4 if kind == "4" else LOOP6
+
+    def find(self, kind, ip, port, listening, src=None):
+        """The socket a packet to (kind, ip, port) reaches (best match)."""
+        best, score = None, 0
+        for s in self.net.ports.get((self.pname, port), ()):
+            if s.closed or s is self and self.stream:
+                continue
+            if listening and s.state != "listening":
+                continue
+            a = _accepts(s, kind, ip)
+            if not a:
+                continue
+            if not self.stream and s.rkind is not None:
+                if src is None or (s.rkind, s.rip, s.rport) != src:
+                    continue
+                a += 2                  # a connected UDP socket of that peer first
+            if a > score:
+                best, score = s, a
+        return best
+
+    # -- TCP-like connection ----------------------------------------------
+    def connect_inet(self, p, kind, ip, port, nonblock):
+        ip = local_dest(kind, ip)
+        if port == 0:
+            raise Errno(EADDRNOTAVAIL)
+        if not self.stream:
+            if self.lkind is None:
+                self.autobind(p.cred, kind)
+            self._set_local_for(kind)
+            self.rkind, self.rip, self.rport = kind, ip, port
+            self.state = "connected"
+            return 0
+        if self.state == "listening":
+            raise Errno(EOPNOTSUPP)
+        waiting = getattr(p, "sock_connwait", None) is self
+        if self.state == "connecting":
+            if not waiting:
+                raise Errno(EALREADY)
+            self._wait(False)
+        if waiting:
+            p.sock_connwait = None
+            if self.state == "connected":
+                return 0
+            if self.error:
+                raise Errno(self.take_error())
+        if self.state == "connected":
+            raise Errno(EISCONN)
+        if self.state == "closed" and self.error:
+            raise Errno(self.take_error())
+        if self.lkind is None:
+            self.autobind(p.cred, kind)
+        self._set_local_for(kind)
+        self.rkind, self.rip, self.rport = kind, ip, port
+        lst = self.find(kind, ip, port, listening=True)
+        if lst is None:
+            self.rkind = None
+            if nonblock:                # the RST comes back after the SYN went out
+                self.error = ECONNREFUSED
+                self.cantsend = self.cantrcv = True
+                self.state = "closed"
+                raise Errno(abi.EINPROGRESS)
+            raise Errno(ECONNREFUSED)
+        if lst.room():
+            lst.establish(self)
+            if nonblock:
+                raise Errno(abi.EINPROGRESS)
+            return 0
+        # the listen queue is full: the SYN is dropped and retransmitted
+        self.state = "connecting"
+        self.connecting_to = lst
+        lst.synq.append(self)
+        if nonblock:
+            raise Errno(abi.EINPROGRESS)
+        p.sock_connwait = self
+        self._wait(False)
+
+    def room(self):
+        """sonewconn's test: qlen + q0len <= 3 * qlimit / 2."""
+        return len(self.acceptq) <= 3 * self.qlimit // 2
+
+    def establish(self, client):
+        """The handshake with client completed: a new socket on the listen queue."""
+        child = Socket(self.net, self.domain, self.type, self.proto, _Cred(self), 0)
+        child.options = self.options & ~SO_ACCEPTCONN
+        child.linger = self.linger
+        child.sndbuf, child.rcvbuf = self.sndbuf, self.rcvbuf
+        child.tcpopts = dict(self.tcpopts)
+        child.ipopts = dict(self.ipopts)
+        child.v6only = self.v6only
+        child.ctime = self.ctime
+        child.fnosigpipe = False
+        if self.domain == AF_LOCAL:
+            child.uaddr = self.uaddr
+            child.peeraddr = client.uaddr
+            client.peeraddr = self.uaddr
+            child.peereid = (client.cred[0], client.cred[2], client.cred[4])
+            client.peereid = (self.cred[0], self.cred[2], self.cred[4])
+        else:
+            child.lkind, child.lip, child.lport = client.rkind, client.rip, client.rport
+            child.rkind, child.rip, child.rport = client.lkind, client.lip, client.lport
+            self.net.ports.setdefault((child.pname, child.lport), []).append(child)
+        child.state = client.state = "connected"
+        child.peer, client.peer = client, child
+        child.listener = self
+        client.connecting_to = None
+        self.acceptq.append(child)
+        wakeup(self)
+        wakeup(client)
+        return child
+
+    def admit(self):
+        """Room in the listen queue: complete waiting connections."""
+        while self.synq and self.room():
+            c = self.synq.pop(0)
+            if c.closed or c.state != "connecting":
+                continue
+            self.establish(c)
+
+    # -- teardown --------------------------------------------------------
+    def shutdown(self, how):
+        if how not in (SHUT_RD, SHUT_WR, SHUT_RDWR):
+            raise Errno(EINVAL)
+        if self.stream and self.state not in ("connected", "connecting") and not (
+                self.cantsend or self.cantrcv):
+            raise Errno(ENOTCONN)
+        if how in (SHUT_RD, SHUT_RDWR):
+            self.cantrcv = True
+            self._flush_rq()
+            wakeup(self)
+        if how in (SHUT_WR, SHUT_RDWR):
+            self.cantsend = True
+            peer = self.peer
+            if self.stream and peer is not None:
+                peer.cantrcv = True     # the peer reads EOF (FIN)
+                wakeup(peer)
+            wakeup(self)
+
+    def close_final(self):
+        self.closed = True
+        net = self.net
+        if self.state == "listening":
+            for c in self.synq:         # refused: the listener is gone
+                if c.state == "connecting":
+                    c.connecting_to = None
+                    c.state = "closed"
+                    c.error = ECONNREFUSED
+                    c.cantsend = c.cantrcv = True
+                    wakeup(c)
+            self.synq = []
+            while self.acceptq:         # never accepted: aborted
+                self.acceptq.popleft()._abort()
+        if self.connecting_to is not None:
+            lst = self.connecting_to
+            if self in lst.synq:
+                lst.synq.remove(self)
+        if self.listener is not None and self in self.listener.acceptq:
+            self.listener.acceptq.remove(self)
+        if self.stream and self.peer is not None:
+            peer = self.peer
+            unread = self.rq_bytes > 0
+            hard = self.options & SO_LINGER and self.linger[0] and self.linger[1] == 0
+            if self.domain == AF_LOCAL:
+                peer.cantrcv = peer.cantsend = True
+                peer.peer = None
+                wakeup(peer)
+            elif unread or hard:
+                peer._reset(ECONNRESET)
+            else:
+                peer.cantrcv = True     # FIN
+                wakeup(peer)
+        if not self.stream:
+            if self.domain == AF_LOCAL:
+                for s in self.dgram_conns:
+                    if s.peer is self:
+                        s.peer = None
+                        s.state = "idle"
+                if self.peer is not None and self in self.peer.dgram_conns:
+                    self.peer.dgram_conns.remove(self)
+            self.peer = None
+        self._flush_rq()
+        if self.domain == AF_LOCAL:
+            if self.ukey is not None and net.unix.get(self.ukey) is self:
+                del net.unix[self.ukey]
+        else:
+            self.unbind_inet()
+        self.state = "closed"
+        wakeup(self)
+
+    def _abort(self):
+        """An established connection dropped before accept (soabort)."""
+        peer = self.peer
+        self.closed = True
+        self.listener = None
+        if peer is not None:
+            if self.domain == AF_LOCAL:
+                peer.cantrcv = peer.cantsend = True
+                peer.peer = None
+                wakeup(peer)
+            else:
+                peer._reset(ECONNRESET)
+        self._flush_rq()
+        if self.domain != AF_LOCAL:
+            self.unbind_inet()
+        self.state = "closed"
+
+    # -- datagram transports ---------------------------------------------
+    def _send_udp(self, p, data, dest):
+        if dest is not None:
+            if self.rkind is not None:
+                raise Errno(EISCONN)
+            kind, ip, port = dest
+            ip = local_dest(kind, ip)
+            if port == 0:
+                raise Errno(EADDRNOTAVAIL)
+            if self.lkind is None:
+                self.autobind(p.cred, kind)
+        else:
+            if self.rkind is None:
+                raise Errno(EDESTADDRREQ)
+            kind, ip, port = self.rkind, self.rip, self.rport
+        src_ip = self.lip
+        if src_ip in (ANY4, ANY6) or self.lkind != kind:
+            src_ip = LOOP4 if kind == "4" else LOOP6
+        dst = self.find(kind, ip, port, listening=False, src=(kind, src_ip, self.lport))
+        if dst is None or dst.cantrcv:
+            if self.rkind is not None:
+                self.error = ECONNREFUSED   # the ICMP port unreachable, on a connected socket
+                wakeup(self)
+            return len(data)
+        if dst.rq_bytes + len(data) > dst.rcvbuf:
+            return len(data)            # a full receive buffer drops it (UDP)
+        frm = pack_inet(dst.domain, kind, src_ip, self.lport)
+        dst.rq.append((bytes(data), frm, None))
+        dst.rq_bytes += len(data)
+        wakeup(dst)
+        return len(data)
+
+    def _send_unix_dgram(self, p, data, dest, ctl):
+        if dest is not None:
+            if self.peer is not None:
+                raise Errno(EISCONN)
+            dst = dest
+        else:
+            if self.peer is None:
+                raise Errno(EDESTADDRREQ if self.state != "connected" else ENOTCONN)
+            dst = self.peer
+        if dst.closed:
+            raise Errno(ECONNREFUSED)
+        if dst.cantrcv:
+            return len(data)
+        if dst.rq_bytes + len(data) > dst.rcvbuf:
+            raise Errno(ENOBUFS)        # uipc: sbappendaddr failed
+        if dst.localcreds:
+            ctl = (ctl or []) + [("creds", self.cred)]
+        _hold(ctl)
+        dst.rq.append((bytes(data), self.uaddr or sun_noname(), ctl))
+        dst.rq_bytes += len(data)
+        wakeup(dst)
+        return len(data)
+
+
+class _Cred:
+    """The credentials a listener's new connections are created with."""
+
+    def __init__(self, s):
+        self.ruid, self.euid = s.cred[1], s.cred[2]
+        self.rgid, self.egid = s.cred[3], s.cred[4]
+        self.groups = s.cred[5]
+
+
+# -- control messages (SCM_RIGHTS, SCM_CREDS) ----------------------------------
+
+def _hold(ctl):
+    """Files put in flight (SCM_RIGHTS) keep a reference until received."""
+    for kind, val in ctl or ():
+        if kind == "rights":
+            for f in val:
+                f.refs += 1
+
+
+def _drop_ctl(ctl):
+    """Files in flight that will never be received lose their reference."""
+    if not ctl:
+        return
+    for kind, val in ctl:
+        if kind == "rights":
+            for f in val:
+                f.refs -= 1
+                if f.refs == 0:
+                    f.close_final()
+
+
+def pack_sockcred(cred):
+    pid, uid, euid, gid, egid, groups = cred
+    groups = list(groups)[:16]
+    return struct.pack(f"<iIIIIi{max(1, len(groups))}I", pid, uid, euid, gid, egid,
+                       len(groups), *(groups or [0]))[: 24 + 4 * max(1, len(groups))]

@@ -1,0 +1,241 @@
+"""Sockets inside the guest (issue 11 item 3): AF_LOCAL stream and datagram
+sockets (socketpair, bound to socket nodes on mfs and hostfs, SCM_RIGHTS,
+SCM_CREDS) and AF_INET/AF_INET6 over the guest's own loopback, with
+NetBSD's numbers, layouts and errors.  The guest side is tests/guest/sock.c
+(every call and error case, a TCP echo server and client over 127.0.0.1 in
+two processes), run as a user process and with --kernelware, in a kw86
+whose Python socket module raises: no host socket is ever opened.  The
+kernel side is also driven directly (tests/nbsd_env.py) for what a guest
+cannot observe: references of files in flight, restarts of blocked calls,
+the port table."""
+import os
+import stat
+import struct
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import hostenv
+from buildreq import fail_build
+from nbsd_env import Env, guest_program
+from kw86.nbsd import abi
+from kw86.nbsd import socket as so
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODES = [pytest.param([], id="user"), pytest.param(["--kernelware"], id="kernelware")]
+
+# kw86 run with every way Python has to make a host socket replaced by a failure
+NO_HOST_SOCKETS = r"""
+import sys, socket, _socket
+def _no(*a, **k):
+    raise AssertionError("kw86 opened a host socket")
+for mod in (socket, _socket):
+    for name in ("socket", "socketpair", "fromfd", "create_connection", "create_server"):
+        if hasattr(mod, name):
+            setattr(mod, name, _no)
+from kw86.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.fixture(scope="module")
+def sock():
+    path = guest_program("sock")
+    if path is None:
+        fail_build(guest_program.why)
+    return "./" + os.path.relpath(path, ROOT)      # a host file (cwd ROOT), not a guest path
+
+
+def kw(*argv, timeout=300):
+    r = subprocess.run([sys.executable, "-c", NO_HOST_SOCKETS, "exec", *argv],
+                       capture_output=True, timeout=timeout, cwd=ROOT,
+                       env=hostenv.kw86_env(), stdin=subprocess.DEVNULL)
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+def _run(sock, mode, what, *extra, dir_="/tmp"):
+    rc, out, err = kw(*mode, "--mfs", "8M", *extra, sock, what, dir_)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert "host socket" not in err, err
+    fails = [ln for ln in out.splitlines() if ln.startswith("FAIL")]
+    assert not fails and rc == 0, out + err
+    oks = [ln for ln in out.splitlines() if ln.startswith("ok ")]
+    assert f"{what}: 0 failures" in out
+    return oks, out
+
+
+# the number of checks each part makes (so a part that stops early fails)
+PARTS = {"unix": 47, "rights": 11, "inet": 31, "inet6": 31, "echo": 11, "udp": 13,
+         "nonblock": 21, "poll": 9, "sigpipe": 12, "opts": 23, "errors": 17}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("what", sorted(PARTS))
+def test_guest_sockets(sock, mode, what):
+    oks, out = _run(sock, mode, what)
+    assert len(oks) >= PARTS[what], out
+    if what == "echo":
+        assert "echoed 300000 bytes" in out
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_local_sockets_on_hostfs(sock, mode, tmp_path):
+    """bind(2) on a host directory makes a socket node there (mknod, no host
+    socket) that the guest connects through; a rights file lands there too."""
+    d = tmp_path / "share"
+    d.mkdir()
+    oks, out = _run(sock, mode, "unix", "--bind", f"{d}:/mnt", dir_="/mnt")
+    assert len(oks) >= PARTS["unix"]
+    # the guest removed its nodes; one it leaves behind is a socket inode on the host
+    rc, out, err = kw(*mode, "--bind", f"{d}:/mnt", sock, "rights", "/mnt")
+    assert rc == 0, out + err
+    assert os.listdir(d) == []
+
+
+def test_socket_node_on_hostfs_is_an_inode_only(tmp_path):
+    e = Env(tmp_path)
+    s = e.ok("__socket30", so.AF_LOCAL, so.SOCK_STREAM, 0)
+    name = bytes([8, so.AF_LOCAL]) + b"/n.sk\0"
+    e.ok("bind", s, e.alloc(len(name), name), len(name))
+    st_ = os.lstat(tmp_path / "n.sk")
+    assert stat.S_ISSOCK(st_.st_mode)
+    assert e.stat("/n.sk").type == abi.NBSD_S_IFSOCK
+    # the host kernel knows no socket bound there
+    with open("/proc/net/unix") as f:
+        assert str(tmp_path / "n.sk") not in f.read()
+    assert e.err("open", "/n.sk", abi.NBSD_O_RDONLY, 0) == abi.EOPNOTSUPP
+
+
+# -- the kernel side directly ----------------------------------------------------
+
+def sin(port, ip=(127, 0, 0, 1)):
+    return bytes([16, so.AF_INET]) + port.to_bytes(2, "big") + bytes(ip) + bytes(8)
+
+
+def sin6(port, ip=bytes(15) + b"\1"):
+    return bytes([28, so.AF_INET6]) + port.to_bytes(2, "big") + bytes(4) + ip + bytes(4)
+
+
+@pytest.fixture
+def env(tmp_path):
+    return Env(tmp_path)
+
+
+def _pair(env, port=9000):
+    ls = env.ok("__socket30", so.AF_INET, so.SOCK_STREAM, 0)
+    a = env.alloc(16, sin(port))
+    env.ok("bind", ls, a, 16)
+    env.ok("listen", ls, 5)
+    c = env.ok("__socket30", so.AF_INET, so.SOCK_STREAM, 0)
+    env.ok("connect", c, a, 16)
+    s = env.ok("accept", ls, 0, 0)
+    return ls, c, s
+
+
+def test_blocking_stream_send_keeps_its_count(env):
+    """A blocking write larger than the buffers sleeps half-way, keeps its
+    count across the restart (p.wpartial) and finishes when the reader reads."""
+    ls, c, s = _pair(env)
+    n = 100_000
+    buf = env.alloc(n, bytes(range(256)) * (n // 256) + bytes(n % 256))
+    r = env.call("write", c, buf, n)
+    assert r.block is not None
+    moved = env.p.wpartial[1]
+    assert 0 < moved < n
+    got = b""
+    while len(got) < n:
+        got += env.read_fd(s, 65536)
+        r = env.call("write", c, buf, n)
+        if r.block is None:
+            assert r.eax == n
+            break
+    got += env.read_fd(s, n)
+    assert got == env.read(buf, n)
+
+
+def test_rights_in_flight_hold_a_reference(env):
+    sv = env.alloc(8)
+    env.ok("socketpair", so.AF_LOCAL, so.SOCK_STREAM, 0, sv)
+    a, b = struct.unpack("<ii", env.read(sv, 8))
+    fds = env.alloc(8)
+    env.ok("pipe2", fds, 0)
+    r, w = struct.unpack("<ii", env.read(fds, 8))
+    pipe = env.p.fdt.get(r).pipe
+    ctl = env.alloc(16, struct.pack("<Iiii", 16, so.SOL_SOCKET, so.SCM_RIGHTS, r))
+    iov = env.alloc(8, struct.pack("<II", env.alloc(1, b"x"), 1))
+    msg = env.alloc(28, struct.pack("<IIIiIIi", 0, 0, iov, 1, ctl, 16, 0))
+    assert env.ok("sendmsg", a, msg, 0) == 1
+    env.ok("close", r)
+    assert pipe.readers == 1                # the reader lives on in the socket
+    env.ok("close", b)                      # never received: dropped with the socket
+    assert pipe.readers == 0
+    assert env.err("write", w, env.alloc(1, b"y"), 1) == abi.EPIPE
+
+
+def test_port_rules(env):
+    def tcp():
+        return env.ok("__socket30", so.AF_INET, so.SOCK_STREAM, 0)
+    one = env.alloc(4, struct.pack("<i", 1))
+    a = tcp()
+    env.ok("bind", a, env.alloc(16, sin(9100, (0, 0, 0, 0))), 16)
+    # a specific address under a bound wildcard: in use without SO_REUSEADDR
+    b = tcp()
+    assert env.err("bind", b, env.alloc(16, sin(9100)), 16) == abi.EADDRINUSE
+    env.ok("setsockopt", b, so.SOL_SOCKET, so.SO_REUSEADDR, one, 4)
+    env.ok("bind", b, env.alloc(16, sin(9100)), 16)
+    # the same address twice: only with SO_REUSEPORT on both
+    c = tcp()
+    env.ok("setsockopt", c, so.SOL_SOCKET, so.SO_REUSEADDR, one, 4)
+    assert env.err("bind", c, env.alloc(16, sin(9100)), 16) == abi.EADDRINUSE
+    d, e = tcp(), tcp()
+    for s in (d, e):
+        env.ok("setsockopt", s, so.SOL_SOCKET, so.SO_REUSEPORT, one, 4)
+        env.ok("bind", s, env.alloc(16, sin(9200)), 16)
+    # v4 and v6 wildcards coexist while the v6 socket is v6-only (the default)
+    f = env.ok("__socket30", so.AF_INET6, so.SOCK_STREAM, 0)
+    env.ok("bind", f, env.alloc(28, sin6(9100, bytes(16))), 28)
+    # ephemeral ports count down from IPPORT_ANONMAX and skip used ones
+    g = tcp()
+    env.ok("bind", g, env.alloc(16, sin(0)), 16)
+    nm, ln = env.alloc(16), env.alloc(4, struct.pack("<i", 16))
+    env.ok("getsockname", g, nm, ln)
+    assert int.from_bytes(env.read(nm + 2, 2), "big") == so.IPPORT_ANONMAX
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.binary(min_size=0, max_size=5000), min_size=1, max_size=12),
+       st.integers(1, 7000))
+def test_stream_is_a_byte_stream(tmp_path_factory, chunks, readsize):
+    """Whatever the write sizes, the reader gets the same bytes in order."""
+    env = Env(tmp_path_factory.mktemp("s"))
+    sv = env.alloc(8)
+    env.ok("socketpair", so.AF_LOCAL, so.SOCK_STREAM, 0, sv)
+    a, b = struct.unpack("<ii", env.read(sv, 8))
+    want = b"".join(chunks)
+    got = b""
+    for ch in chunks:
+        buf = env.alloc(len(ch) or 1, ch)
+        while True:
+            r = env.call("write", a, buf, len(ch))
+            if r.block is None:
+                assert r.error == 0
+                break
+            got += env.read_fd(b, readsize)
+    env.ok("shutdown", a, so.SHUT_WR)
+    while True:
+        part = env.read_fd(b, readsize)
+        if not part:
+            break
+        got += part
+    assert got == want
+
+
+def test_sockaddr_layouts():
+    assert so.pack_inet(so.AF_INET, "4", bytes((127, 0, 0, 1)), 80) == \
+        bytes([16, 2, 0, 80, 127, 0, 0, 1]) + bytes(8)
+    six = so.pack_inet(so.AF_INET6, "4", bytes((127, 0, 0, 1)), 443)
+    assert len(six) == 28 and six[:4] == bytes([28, 24, 1, 187])
+    assert six[8:24] == bytes(10) + b"\xff\xff" + bytes((127, 0, 0, 1))
+    assert so.cmsg_align(12) == 12 and so.cmsg_align(13) == 16
