@@ -24,9 +24,10 @@ knotes in queue order.  As in NetBSD:
   NOTE_FORK, NOTE_EXEC of a process the caller may signal.
 - EVFILT_USER: NOTE_TRIGGER and the NOTE_FF* fflags operations.
 
-Deviation (documented, harmless for correct programs): a pipe's channel is
-woken by reads as well as writes, so an EV_CLEAR read knote whose pipe still
-holds data may be reported again after its reader consumed part of it.
+A pipe's read and write knotes share one channel (in NetBSD both sit on the
+reading end's selinfo), so each end's knotes re-evaluate on reads and
+writes alike: an EV_CLEAR read knote whose pipe still holds data is
+reported again after its reader consumed part of it.
 """
 import weakref
 
@@ -524,6 +525,8 @@ def _attach(p, kq, kn, f):
         kind = f.kind
         if kind == "kqueue" and flt != EVFILT_READ:
             raise Errno(abi.EINVAL)
+        if kind == "pipe" and flt == EVFILT_WRITE and f.pipe.readers <= 0:
+            raise Errno(abi.EBADF)      # pipe_kqfilter: "other end of pipe has been closed"
         kn.file = f
         from kw86.nbsd.syscalls.poll import file_chan
         _attach_chan(kn, file_chan(f))

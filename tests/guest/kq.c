@@ -95,14 +95,16 @@ static void t_pipe(void)
     CHECK(close(p[1]) == 0);
     n = poll_kq(kq);
     CHECK(n == 1 && ev[0].filter == EVFILT_READ && (ev[0].flags & EV_EOF) && ev[0].data == 0);
-    /* a pipe whose reader is gone: EVFILT_WRITE has EV_EOF */
+    /* the reader goes: EVFILT_WRITE has EV_EOF, data 0; a new one is EBADF */
     int q[2];
     CHECK(pipe(q) == 0);
-    CHECK(close(q[0]) == 0);
     CHECK(change(kq, q[1], EVFILT_WRITE, EV_ADD, 0, 0) == 0);
+    CHECK(close(q[0]) == 0);
     n = poll_kq(kq);
     w = find(n, q[1], EVFILT_WRITE);
-    CHECK(w != NULL && (w->flags & EV_EOF));
+    CHECK(w != NULL && (w->flags & EV_EOF) && w->data == 0);
+    CHECK(change(kq, q[1], EVFILT_WRITE, EV_DELETE, 0, 0) == 0);
+    CHECK(change(kq, q[1], EVFILT_WRITE, EV_ADD, 0, 0) == -1 && errno == EBADF);
     close(kq);
 }
 
