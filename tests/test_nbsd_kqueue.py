@@ -170,3 +170,81 @@ def test_close_removes_knotes_of_every_kqueue(env):
         env.ok("__kevent50", kq, ch, 1, 0, 0, 0)
     env.ok("close", w)
     assert not kq_file(env, kq1).knotes and not kq_file(env, kq2).knotes
+
+
+def test_compat_50_kevent_timespec50(env):
+    """345: the same struct kevent, a timespec with a 32-bit tv_sec."""
+    kq = env.ok("kqueue")
+    r, w = _pipe(env)
+    ch = env.alloc(28, KE.pack(r, K.EVFILT_READ, K.EV_ADD, 0, 0, 9))
+    ts = env.alloc(8, struct.pack("<ii", 0, 0))
+    evs = env.alloc(28 * 2)
+    assert env.ok("compat_50_kevent", kq, ch, 1, evs, 2, ts) == 0
+    env.write_fd(w, b"abc")
+    assert env.ok("compat_50_kevent", kq, 0, 0, evs, 2, ts) == 1
+    assert _events(env, evs, 1) == [(r, K.EVFILT_READ, K.EV_ADD, 0, 3, 9)]
+    bad = env.alloc(8, struct.pack("<ii", 0, 10**9))
+    assert env.err("compat_50_kevent", kq, 0, 0, evs, 2, bad) == abi.EINVAL
+
+
+def test_knote_limit_is_enomem(env, monkeypatch):
+    monkeypatch.setattr(K, "KQ_MAXKNOTES", 5)
+    kq = env.ok("kqueue")
+    kq2 = env.ok("kqueue")
+    add = lambda q, i: env.call("__kevent50", q, env.alloc(28, KE.pack(
+        i, K.EVFILT_USER, K.EV_ADD, 0, 0, 0)), 1, 0, 0, 0).error
+    assert [add(kq, i) for i in range(4)] == [0] * 4
+    assert add(kq2, 0) == 0
+    assert add(kq2, 1) == abi.ENOMEM           # the bound is the descriptor table's
+    env.ok("__kevent50", kq, env.alloc(28, KE.pack(0, K.EVFILT_USER, K.EV_DELETE, 0, 0, 0)),
+           1, 0, 0, 0)
+    assert add(kq2, 1) == 0
+    env.ok("close", kq)                        # closing a kqueue frees its knotes
+    assert [add(kq2, i) for i in range(2, 5)] == [0, 0, 0]
+
+
+# -- random changelists: an errno or a result, never a kernel error ----------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ERRNOS = {abi.EBADF, abi.EINVAL, abi.ENOENT, abi.ESRCH, abi.EACCES, abi.ENOMEM, abi.ENOSYS,
+          abi.EFAULT}
+_FLAGS = st.integers(0, 0xffffffff) | st.sampled_from(
+    [K.EV_ADD, K.EV_DELETE, K.EV_ADD | K.EV_CLEAR, K.EV_ADD | K.EV_ONESHOT, K.EV_ENABLE,
+     K.EV_DISABLE, K.EV_ADD | K.EV_DISPATCH, K.EV_ADD | K.EV_RECEIPT, K.EV_ADD | K.EV_DISABLE])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["r", "w", "kq", 0, 7, 99, 2**31, 2**32 - 1]),
+                          st.integers(0, 11) | st.integers(0, 0xffffffff), _FLAGS,
+                          st.integers(0, 0xffffffff),
+                          st.integers(-2**63, 2**63 - 1) | st.integers(-2, 100)),
+                max_size=8),
+       st.integers(0, 4), st.booleans())
+def test_random_changelists(tmp_path_factory, changes, nevents, write):
+    import io
+    from nbsd_env import Env
+    root = tmp_path_factory.mktemp("kq")
+    env = Env(root)
+    env.sys.stderr = io.StringIO()
+    kq = env.ok("kqueue")
+    r, w = _pipe(env)
+    names = {"r": r, "w": w, "kq": kq}
+    raw = b"".join(KE.pack(names.get(i, i) if isinstance(i, str) else i, f, fl, ff, d, 0)
+                   for i, f, fl, ff, d in changes)
+    ch = env.alloc(max(1, len(raw)), raw or b"\0")
+    evs = env.alloc(28 * 4)
+    zero = env.alloc(12, b"\0" * 12)
+    if write:
+        env.write_fd(w, b"data")
+    res = env.call("__kevent50", kq, ch, len(changes), evs, nevents, zero)
+    assert res.block is None
+    assert res.error in ERRNOS or (res.error == 0 and res.eax <= max(len(changes), nevents))
+    q = env.p.fdt.get(kq)
+    for (ident, flt), kn in q.knotes.items():
+        assert kn.kq is q and (kn.ident, kn.filter) == (ident, flt)
+    assert all(kn.queued and kn.kq is q for kn in q.queue)
+    assert len(set(map(id, q.queue))) == len(q.queue)
+    assert env.p.fdt.kq.nknotes == sum(len(k.knotes) for k in env.p.fdt.kq.kqs)
+    env.ok("close", kq)
+    assert not q.knotes and not q.queue

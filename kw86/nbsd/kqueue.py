@@ -61,6 +61,9 @@ POLLIN, POLLOUT, POLLHUP, POLLRDNORM = 0x1, 0x4, 0x10, 0x40
 KEVENT_SIZE = 28                # i386: ident, filter, flags, fflags, data (int64), udata
 INT_MAX = 0x7fffffff
 KQ_CALLOUTMAX = 4 * 1024        # NetBSD's kq_calloutmax: timers at once (ENOMEM past it)
+# kw86's bound on the knotes of one descriptor table's kqueues (host memory:
+# NetBSD's only bound is kernel memory): ENOMEM past it
+KQ_MAXKNOTES = 1 << 16
 
 _UNIT_NS = {NOTE_SECONDS: 10**9, NOTE_MSECONDS: 10**6, NOTE_USECONDS: 10**3, NOTE_NSECONDS: 1}
 
@@ -358,7 +361,8 @@ class Kqueue(File):
         if kn.queued:
             kn.queued = False
             self.queue.remove(kn)
-        self.knotes.pop((kn.ident, kn.filter), None)
+        if self.knotes.pop((kn.ident, kn.filter), None) is not None:
+            self.fdt.kq.nknotes -= 1
         kn.kq = None
 
     def close_final(self):
@@ -376,6 +380,7 @@ class FdKnotes:
 
     def __init__(self):
         self.kqs = weakref.WeakSet()
+        self.nknotes = 0                # in all its kqueues (KQ_MAXKNOTES)
 
     def fd_closed(self, fd):
         for kq in list(self.kqs):
@@ -584,6 +589,8 @@ def register(p, kq, ident, filt, flags, fflags, data, udata):
     if kn is None:
         if not flags & EV_ADD:
             raise Errno(abi.ENOENT)
+        if kq.fdt.kq.nknotes >= KQ_MAXKNOTES:
+            raise Errno(abi.ENOMEM)
         kn = Knote(kq, ident, filt, flags, udata)
         kn.sfflags, kn.sdata = fflags, data
         try:
@@ -593,6 +600,7 @@ def register(p, kq, ident, filt, flags, fflags, data, udata):
             kn.kq = None
             raise
         kq.knotes[(ident, filt)] = kn
+        kq.fdt.kq.nknotes += 1
     else:
         if flags & EV_DELETE:
             kq.drop(kn)
