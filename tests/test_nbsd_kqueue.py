@@ -74,6 +74,19 @@ def test_console_input(kq_prog, mode):
     assert rc == 0 and "console data=0 eof=1 read=0" in out, out + err
 
 
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_kq_sockets(mode):
+    """tests/guest/kqsock.c: AF_LOCAL pairs (EV_CLEAR, NOTE_LOWAT, send
+    space, EV_EOF on shutdown) and TCP over the loopback (a listener's
+    queue, not writable before connect, EOF when the peer closes)."""
+    import nbsd_env
+    path = nbsd_env.guest_program("kqsock")
+    if path is None:
+        fail_build(nbsd_env.guest_program.why)
+    rc, out, err = run(os.path.relpath(path, ROOT), mode)
+    assert rc == 0 and out.splitlines()[-1:] == ["PASS"], out + err
+
+
 def _run_input(prog, mode, data):
     r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *MODES[mode], "./" + prog,
                         "console"], cwd=ROOT, env=hostenv.kw86_env(), input=data,
