@@ -230,6 +230,7 @@ class Proc:
 
     def post_lwp_signal(self, l, sig):
         """_lwp_kill (and a trap's signal): directed at LWP l."""
+        kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL (kpsignal2 knotes them too)
         l.siglist.append(sig)
         if self.kernel is not None and l.state == "sleep" and not self.stopped and \
                 (sig == abi.NBSD_SIGKILL or not l.sigmask & abi.sigbit(sig)):
