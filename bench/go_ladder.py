@@ -3,12 +3,14 @@
 test binary is built by Debian's Go for netbsd/386 (`go test -c`,
 GO386=softfloat, CGO_ENABLED=0, no patched runtime) and run as
 
-    kw86 exec [--kernelware] --bind BIN:/gotest:ro --bind PKGDIR:/gosrc:ro \\
-        --cwd /gosrc /gotest/PKG.test -test.short
+    kw86 exec [--kernelware] --bind BIN:/gotest:ro --bind GOROOT:GOROOT:ro \\
+        --cwd GOROOT/src/PKG /gotest/PKG.test -test.short
 
-(the package's source directory is its working directory, as `go test`
-gives it, for the tests that read testdata/).  Prints one row per package
-and mode: pass/fail, the host time, and the first failing lines.
+(GOROOT at its own path, read-only, and the package's source directory as
+the working directory, as `go test` gives it, for the tests that read
+testdata/ or GOROOT; GO_GCFLAGS set so that the tests needing the go tool
+skip).  Prints one row per package and mode: pass/fail, the host time,
+and the first failing lines.
 
     python bench/go_ladder.py                       # the whole ladder, both modes
     python bench/go_ladder.py strings sort          # some packages
@@ -80,14 +82,40 @@ def pkg_dir(pkg, go=None):
     return p.stdout.strip() if p.returncode == 0 else None
 
 
+def goroot_binds(go=None):
+    """--bind options that show the toolchain's GOROOT read-only at its own
+    path in the guest (the test binaries' runtime.GOROOT(): some tests read
+    GOROOT/src and GOROOT/test), with the directories its top-level symbolic
+    links point to (Debian: src -> ../../share/go-1.19/src)."""
+    go = go or go_tool()
+    p = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True,
+                       env=build_env("/tmp"), timeout=120)
+    root = p.stdout.strip()
+    if p.returncode != 0 or not os.path.isdir(root):
+        return []
+    dirs = [root]
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        if os.path.islink(path) and os.path.isdir(path):
+            real = os.path.realpath(path)
+            if not real.startswith(root + os.sep):
+                dirs.append(real)
+    out = []
+    for d in dirs:
+        out += ["--bind", f"{d}:{d}:ro"]
+    return out
+
+
 def run(binary, pkg, mode, timeout=1800, extra=()):
     """Run a test binary under kw86: (exit status, seconds, output)."""
+    # GO_GCFLAGS set: internal/testenv's HasGoBuild says no (the host's go
+    # tool is not a NetBSD program), so the tests that build with it skip
     argv = [sys.executable, "-m", "kw86.cli", "exec", *MODES[mode], "--memory", "512M",
-            "--mfs", "128M", "-E", "TMPDIR=/tmp", "-E", "HOME=/root",
-            "--bind", f"{os.path.dirname(binary)}:/gotest:ro"]
+            "--mfs", "128M", "-E", "TMPDIR=/tmp", "-E", "HOME=/root", "-E", "GO_GCFLAGS=-kw86",
+            "--bind", f"{os.path.dirname(binary)}:/gotest:ro", *goroot_binds()]
     src = pkg_dir(pkg)
     if src:
-        argv += ["--bind", f"{src}:/gosrc:ro", "--cwd", "/gosrc"]
+        argv += ["--cwd", src]          # as `go test` runs it: in the package's directory
     argv += [f"/gotest/{os.path.basename(binary)}", "-test.short", *extra]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
            "LANG": "C", "LC_ALL": "C", "TZ": "UTC", "PYTHONPATH": REPO,
