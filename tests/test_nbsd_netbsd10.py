@@ -224,11 +224,14 @@ def test_statvfs(env):
     env.ok("__statvfs190", "/tmp/", buf, 1)
     raw = env.read(buf, 3268)
     assert raw[164:168] == b"mfs\0" and raw[196:201] == b"/tmp\0"
-    assert env.ok("__getvfsstat90", 0, 0, 2) == 3
-    big = env.alloc(3 * 3268)
-    assert env.ok("__getvfsstat90", big, 3 * 3268, 2) == 3
-    ons = [env.read(big + i * 3268 + 196, 8).split(b"\0")[0] for i in range(3)]
-    assert ons == [b"/", b"/dev", b"/tmp"]
+    mounts = [b"/", b"/dev", b"/proc", b"/tmp", b"/var/shm"]
+    n = len(mounts)
+    assert env.ok("__getvfsstat90", 0, 0, 2) == n
+    big = env.alloc(n * 3268)
+    assert env.ok("__getvfsstat90", big, n * 3268, 2) == n
+    ons = [env.read(big + i * 3268 + 196, 12).split(b"\0")[0] for i in range(n)]
+    assert ons == mounts
+    assert env.read(big + 4 * 3268 + 164, 6) == b"tmpfs\0"   # shm_open's file system
     small = env.alloc(2244)
     env.ok("compat_90_fstatvfs1", fd, small, 2)
     assert env.read(small + 164, 4) == b"ffs\0"

@@ -40,6 +40,21 @@ main(int argc, char **argv)
     int fd, r, st;
     char *p;
 
+    if (argc > 2 && strcmp(argv[2], "keep") == 0) {
+        /* DIR/keep: 3 pages of 'a', "HOST" stored at 4097 through a shared
+         * mapping, then exit without msync or munmap: exit writes it back */
+        snprintf(path, sizeof path, "%s/keep", dir);
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+        memset(buf, 'a', sizeof buf);
+        for (int i = 0; i < 3 * pg / (int)sizeof buf; i++)
+            write(fd, buf, sizeof buf);
+        p = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED)
+            return 1;
+        close(fd);
+        memcpy(p + 4097, "HOST", 4);
+        return 0;
+    }
     snprintf(path, sizeof path, "%s/mmapfile", dir);
     unlink(path);
     fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);

@@ -211,9 +211,9 @@ RUSAGE_SELF, RUSAGE_CHILDREN = 0, -1
 def _getrusage(p, who, rusage, abiv):
     if who not in (RUSAGE_SELF, RUSAGE_CHILDREN):
         raise Errno(EINVAL)
-    ns = p.cpu_ns if who == RUSAGE_SELF else p.child_cpu_ns
-    us = ns // 1000
-    p.mem.copyout(rusage, abi.pack_rusage(us, 0, abi=abiv))
+    from kw86.nbsd import rusage as ru      # user/system time (rusage.py)
+    ut, st = ru.getrusage(p, who)
+    p.mem.copyout(rusage, abi.pack_rusage(ut, st, abi=abiv))
 
 
 def sys___getrusage50(p, who, rusage):

@@ -15,8 +15,10 @@ lower its priority in a class that is not real-time, or in the class it
 is in already; anything else needs root (EPERM).
 
 kw86 has one CPU and one round-robin run queue (sched.py): the class and
-priority are kept per process, reported, inherited over fork (the LWP
-conversion carries them per LWP), but they do not reorder the run queue.
+priority are kept per process (q.sched_params) and reported, but they do
+not reorder the run queue, and a fork child starts SCHED_OTHER until
+kernel.fork copies them (one line: c.sched_params = p.sched_params, when
+the LWP work lands; NetBSD's child inherits its parent's LWP's class).
 An affinity set may name CPU 0 only (the one CPU; another bit is EINVAL),
 setting it is privileged as on NetBSD (EPERM for others).
 """
@@ -33,6 +35,7 @@ LID = 1
 
 
 def _s32(v):
+    v &= 0xffffffff
     return v - (1 << 32) if v & 0x80000000 else v
 
 
@@ -45,8 +48,8 @@ def _target(p, pid, lid):
         q = procs.get(pid)
         if q is None or q.state == "zomb":
             raise Errno(ESRCH)
-    if lid not in (0, LID):
-        raise Errno(ESRCH)
+    if lid and lid not in getattr(q, "lwps", (LID,)):
+        raise Errno(ESRCH)              # no such LWP in it
     return q
 
 
