@@ -261,3 +261,22 @@ def test_random_changelists(tmp_path_factory, changes, nevents, write):
     assert env.p.fdt.kq.nknotes == sum(len(k.knotes) for k in env.p.fdt.kq.kqs)
     env.ok("close", kq)
     assert not q.knotes and not q.queue
+
+
+def test_kqueues_watching_each_other(env):
+    """A kqueue in itself and two in each other: notifications end."""
+    kq1, kq2 = env.ok("kqueue"), env.ok("kqueue")
+    ch = lambda q, fd: env.ok("__kevent50", q, env.alloc(28, KE.pack(
+        fd, K.EVFILT_READ, K.EV_ADD, 0, 0, 0)), 1, 0, 0, 0)
+    ch(kq1, kq1)
+    ch(kq1, kq2)
+    ch(kq2, kq1)
+    env.ok("__kevent50", kq2, env.alloc(28, KE.pack(
+        3, K.EVFILT_USER, K.EV_ADD, 0, 0, 0)), 1, 0, 0, 0)
+    env.ok("__kevent50", kq2, env.alloc(28, KE.pack(
+        3, K.EVFILT_USER, 0, K.NOTE_TRIGGER, 0, 0)), 1, 0, 0, 0)
+    evs = env.alloc(28 * 4)
+    zero = env.alloc(12, b"\0" * 12)
+    got = {(i, f) for i, f, *_ in _events(env, evs, env.ok("__kevent50", kq1, 0, 0, evs, 4,
+                                                            zero))}
+    assert got == {(kq1, K.EVFILT_READ), (kq2, K.EVFILT_READ)}

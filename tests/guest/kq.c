@@ -346,6 +346,20 @@ static void t_timer(void)
         CHECK(dt >= u[i].ms && dt < u[i].ms + 100);
         CHECK(change(kq, 100 + i, EVFILT_TIMER, EV_DELETE, 0, 0) == -1 && errno == ENOENT);
     }
+    /* poll on the kqueue wakes when a timer fires on an idle machine */
+    CHECK(change(kq, 150, EVFILT_TIMER, EV_ADD | EV_ONESHOT, 0, 60) == 0);
+    struct pollfd pf = {kq, POLLIN, 0};
+    t0 = now_ms();
+    CHECK(poll(&pf, 1, 5000) == 1 && pf.revents == POLLIN);
+    long long dt = now_ms() - t0;
+    CHECK(dt >= 60 && dt < 1000);
+    CHECK(poll_kq(kq) == 1 && ev[0].ident == 150);
+    /* re-adding a timer re-arms it and clears its count */
+    CHECK(change(kq, 160, EVFILT_TIMER, EV_ADD, 0, 30) == 0);
+    usleep(70000);
+    CHECK(change(kq, 160, EVFILT_TIMER, EV_ADD, 0, 500) == 0);
+    CHECK(poll_kq(kq) == 0);
+    CHECK(change(kq, 160, EVFILT_TIMER, EV_DELETE, 0, 0) == 0);
     /* an absolute deadline in the past fires at once */
     CHECK(change(kq, 200, EVFILT_TIMER, EV_ADD, NOTE_ABSTIME | NOTE_SECONDS, 1) == 0);
     CHECK(poll_kq(kq) == 1 && ev[0].data == 1);
