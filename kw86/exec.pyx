@@ -1152,7 +1152,8 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
             if c.bp_lin[k] == lin:
                 fn = op_hostbp
                 e.fast = FK_NONE
-    elif cache and e.fast >= FK_CMP_RR and e.fast <= FK_CMP_MI8 and not c.cs_check:
+    elif (cache and ((e.fast >= FK_CMP_RR and e.fast <= FK_CMP_MI8) or
+                     (e.fast >= FK_ADD_RR and e.fast <= FK_XOR_RI)) and not c.cs_check):
         # flat 32-bit CS: the rest of the page is fetchable
         n0 = 4096 - off - e.insn.length
         try_fuse_jcc(e, p + e.insn.length, <int>(n0 if n0 < 15 else 15))
@@ -1271,6 +1272,18 @@ cdef enum:
     FK_NEG_R = 87       # neg r32
     FK_NOT_R = 88       # not r32
     FK_CALL_FN = 89     # a data-only handler (chain_safe) called inside the chain
+    # add/sub/and/or/xor r32, r32/imm fused with a following jcc:
+    # FK_ADD_RR_JCC + (kind - FK_ADD_RR) for FK_ADD_RR..FK_XOR_RI
+    FK_ADD_RR_JCC = 90
+    FK_ADD_RI_JCC = 91
+    FK_SUB_RR_JCC = 92
+    FK_SUB_RI_JCC = 93
+    FK_AND_RR_JCC = 94
+    FK_AND_RI_JCC = 95
+    FK_OR_RR_JCC = 96
+    FK_OR_RI_JCC = 97
+    FK_XOR_RR_JCC = 98
+    FK_XOR_RI_JCC = 99
 
 cdef int CLS_JCC = 0            # cycle class of jcc (set at init)
 
@@ -1469,7 +1482,10 @@ cdef void try_fuse_jcc(DEnt* e, const uint8_t* p, int avail) noexcept nogil:
         return
     e.insn.cc = (j.cc & 15) | (j.length << 4)
     e.insn.imm2 = j.imm
-    e.fast = e.fast + FK_FUSED
+    if e.fast >= FK_ADD_RR and e.fast <= FK_XOR_RI:
+        e.fast = e.fast - FK_ADD_RR + FK_ADD_RR_JCC
+    else:
+        e.fast = e.fast + FK_FUSED
 
 cdef extern from * nogil:
     """
@@ -2342,50 +2358,90 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         rc = raise_gp(c, 0)
                     else:
                         cyc += c.cost_ev[EVC_BRANCH_TAKEN]
-                elif k == FK_ADD_RR:
+                elif k == FK_ADD_RR or k == FK_ADD_RR_JCC:
                     a = c.gpr[ip.ops[0].reg]
                     b = c.gpr[ip.ops[1].reg]
                     c.gpr[ip.ops[0].reg] = a + b
                     set_cc(c, CC_ADD, 4, a, b, a + b)
-                elif k == FK_ADD_RI:
+                    if k == FK_ADD_RR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_quick(ip.cc & 15, CC_ADD, 4, a, b, a + b)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_ADD_RI or k == FK_ADD_RI_JCC:
                     a = c.gpr[ip.ops[0].reg]
                     b = ip.imm
                     c.gpr[ip.ops[0].reg] = a + b
                     set_cc(c, CC_ADD, 4, a, b, a + b)
-                elif k == FK_SUB_RR:
+                    if k == FK_ADD_RI_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_quick(ip.cc & 15, CC_ADD, 4, a, b, a + b)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_SUB_RR or k == FK_SUB_RR_JCC:
                     a = c.gpr[ip.ops[0].reg]
                     b = c.gpr[ip.ops[1].reg]
                     c.gpr[ip.ops[0].reg] = a - b
                     set_cc(c, CC_SUB, 4, a, b, a - b)
-                elif k == FK_SUB_RI:
+                    if k == FK_SUB_RR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_sub32(ip.cc & 15, a, b, a - b)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_SUB_RI or k == FK_SUB_RI_JCC:
                     a = c.gpr[ip.ops[0].reg]
                     b = ip.imm
                     c.gpr[ip.ops[0].reg] = a - b
                     set_cc(c, CC_SUB, 4, a, b, a - b)
-                elif k == FK_AND_RR:
+                    if k == FK_SUB_RI_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_sub32(ip.cc & 15, a, b, a - b)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_AND_RR or k == FK_AND_RR_JCC:
                     a = c.gpr[ip.ops[0].reg] & c.gpr[ip.ops[1].reg]
                     c.gpr[ip.ops[0].reg] = a
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                elif k == FK_AND_RI:
+                    if k == FK_AND_RR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_AND_RI or k == FK_AND_RI_JCC:
                     a = c.gpr[ip.ops[0].reg] & ip.imm
                     c.gpr[ip.ops[0].reg] = a
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                elif k == FK_OR_RR:
+                    if k == FK_AND_RI_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_OR_RR or k == FK_OR_RR_JCC:
                     a = c.gpr[ip.ops[0].reg] | c.gpr[ip.ops[1].reg]
                     c.gpr[ip.ops[0].reg] = a
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                elif k == FK_OR_RI:
+                    if k == FK_OR_RR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_OR_RI or k == FK_OR_RI_JCC:
                     a = c.gpr[ip.ops[0].reg] | ip.imm
                     c.gpr[ip.ops[0].reg] = a
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                elif k == FK_XOR_RR:
+                    if k == FK_OR_RI_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_XOR_RR or k == FK_XOR_RR_JCC:
                     a = c.gpr[ip.ops[0].reg] ^ c.gpr[ip.ops[1].reg]
                     c.gpr[ip.ops[0].reg] = a
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
-                elif k == FK_XOR_RI:
+                    if k == FK_XOR_RR_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
+                elif k == FK_XOR_RI or k == FK_XOR_RI_JCC:
                     a = c.gpr[ip.ops[0].reg] ^ ip.imm
                     c.gpr[ip.ops[0].reg] = a
                     set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                    if k == FK_XOR_RI_JCC and fuse_room(cyc, c, e, r, rb, nxt):
+                        t = cond_logic32(ip.cc & 15, a)
+                        nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
+                        r += 1
                 elif k == FK_CMP_RR or k == FK_CMP_RR_JCC:
                     a = c.gpr[ip.ops[0].reg]
                     b = c.gpr[ip.ops[1].reg]
