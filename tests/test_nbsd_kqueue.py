@@ -87,6 +87,20 @@ def test_kq_sockets(mode):
     assert rc == 0 and out.splitlines()[-1:] == ["PASS"], out + err
 
 
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_console_input_arriving_while_waiting(kq_prog, mode):
+    """An EV_CLEAR knote on the console: kevent sleeps (the idle machine
+    waits on the host's input) and reports the line that comes later."""
+    import time
+    pr = subprocess.Popen([sys.executable, "-m", "kw86.cli", "exec", *MODES[mode],
+                           "./" + kq_prog, "console_clear"], cwd=ROOT, env=hostenv.kw86_env(),
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    out, err = pr.communicate(b"late\n", timeout=120)
+    assert pr.returncode == 0, (out + err).decode()
+    assert "console data=5 eof=0 read=5" in out.decode()
+
+
 def _run_input(prog, mode, data):
     r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *MODES[mode], "./" + prog,
                         "console"], cwd=ROOT, env=hostenv.kw86_env(), input=data,

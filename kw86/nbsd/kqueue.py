@@ -296,6 +296,9 @@ def filter_event(kn):
 
 # -- the kqueue file ---------------------------------------------------------
 
+_NOTIFYING = ("pipe", "fifo", "socket", "kqueue")     # wakeup(chan) on every change
+
+
 class Kqueue(File):
     """An open kqueue (DTYPE_KQUEUE): FREAD|FWRITE, pollable for input when
     events are pending; read/write are ENXIO; not inherited by fork."""
@@ -318,16 +321,23 @@ class Kqueue(File):
         return f"<Kqueue {len(self.knotes)} knotes, {len(self.queue)} queued>"
 
     def refresh(self):
-        """Re-evaluate level-triggered descriptor knotes that are not active
-        (objects that changed without a wakeup)."""
+        """Re-evaluate the descriptor knotes that are not active: objects
+        that change without a wakeup (files, devices: the console's input
+        comes through the idle loop) are seen here, edge-triggered
+        (EV_CLEAR) knotes too; on objects that do wake their channel
+        (pipes, FIFOs, sockets, kqueues) only level-triggered ones are
+        looked at, so an EV_CLEAR knote there fires once per change."""
         if self._refreshing:
             return
         self._refreshing = True
         try:
             for kn in list(self.knotes.values()):
-                if kn.file is not None and not kn.active and not kn.disabled and \
-                        not kn.flags & (EV_CLEAR | EV_ONESHOT | EV_DISPATCH) and \
-                        kn.kq is self and filter_event(kn):
+                f = kn.file
+                if f is None or kn.active or kn.disabled or kn.kq is not self:
+                    continue
+                if kn.flags & EV_CLEAR and f.kind in _NOTIFYING:
+                    continue
+                if filter_event(kn):
                     activate(kn)
         finally:
             self._refreshing = False

@@ -535,10 +535,19 @@ static void t_dev(void)
 }
 
 /* stdin is the console with "abc" waiting, or at its end */
+static int console_flags = EV_ADD;
+static void t_console(void);
+
+static void t_console_clear(void)
+{
+    console_flags = EV_ADD | EV_CLEAR;
+    t_console();
+}
+
 static void t_console(void)
 {
     int kq = kqueue();
-    CHECK(change(kq, 0, EVFILT_READ, EV_ADD, 0, 0) == 0);
+    CHECK(change(kq, 0, EVFILT_READ, console_flags, 0, 0) == 0);
     int n = kevent(kq, NULL, 0, ev, 16, NULL);
     CHECK(n == 1 && ev[0].ident == 0);
     char buf[16];
@@ -553,7 +562,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     {"errors", t_errors}, {"kqueue1", t_kqueue1}, {"close", t_close}, {"poll", t_poll},
     {"block", t_block}, {"timer", t_timer}, {"signal", t_signal}, {"proc", t_proc},
     {"fork", t_fork}, {"user", t_user}, {"file", t_file}, {"fifo", t_fifo}, {"dev", t_dev},
-    {"console", t_console},
+    {"console", t_console}, {"console_clear", t_console_clear},
 };
 
 int main(int argc, char **argv)
