@@ -16,7 +16,7 @@ from kw86.nbsd import kqueue as K
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = ["layout", "pipe", "clear", "flags", "errors", "kqueue1", "close", "poll", "block",
-         "timer", "signal", "proc", "fork", "user", "file", "fifo", "dev"]
+         "timer", "signal", "proc", "fork", "user", "file", "fifo", "dev", "ioctl"]
 MODES = {"user": [], "kernelware": ["--kernelware"]}
 KE = struct.Struct("<IIIIqI")
 

@@ -29,6 +29,7 @@ reading end's selinfo), so each end's knotes re-evaluate on reads and
 writes alike: an EV_CLEAR read knote whose pipe still holds data is
 reported again after its reader consumed part of it.
 """
+import struct
 import weakref
 
 from kw86.nbsd import abi
@@ -57,6 +58,10 @@ NOTE_ABSTIME, NOTE_TIMER_UNITMASK = 0x10, 0x3
 NOTE_LOWAT = 0x1
 
 POLLIN, POLLOUT, POLLHUP, POLLRDNORM = 0x1, 0x4, 0x10, 0x40
+
+# ioctls on a kqueue: _IOWR('k', 0/1, struct kfilter_mapping {char *name; size_t len;
+# uint32_t filter}) (12 bytes on i386)
+KFILTER_BYFILTER, KFILTER_BYNAME, KFILTER_MAXNAME = 0xc00c6b00, 0xc00c6b01, 256
 
 KEVENT_SIZE = 28                # i386: ident, filter, flags, fflags, data (int64), udata
 INT_MAX = 0x7fffffff
@@ -359,6 +364,26 @@ class Kqueue(File):
 
     def write(self, p, data):
         raise Errno(abi.ENXIO)
+
+    def ioctl(self, p, cmd, data):
+        """KFILTER_BYFILTER (a filter's name, copied out to km->name of at
+        most km->len bytes) and KFILTER_BYNAME (the filter of a name)."""
+        if cmd not in (KFILTER_BYFILTER, KFILTER_BYNAME):
+            raise Errno(abi.ENOTTY)
+        name_p, length, filt = struct.unpack("<III", data)
+        if cmd == KFILTER_BYFILTER:
+            if filt >= EVFILT_SYSCOUNT:
+                raise Errno(abi.ENOENT)
+            name = FILTER_NAMES[filt].encode() + b"\0"
+            if length:
+                p.mem.copyout(name_p, name[:length])
+            if len(name) > length:
+                raise Errno(abi.ENAMETOOLONG)
+            return data
+        name = p.mem.copyinstr(name_p, KFILTER_MAXNAME).decode("latin-1")
+        if name not in FILTER_NAMES:
+            raise Errno(abi.ENOENT)
+        return struct.pack("<III", name_p, length, FILTER_NAMES.index(name))
 
     def stat(self):
         uid, gid = self.cred if self.cred is not None else (0, 0)

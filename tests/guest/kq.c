@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/event.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -557,12 +558,33 @@ static void t_console(void)
     close(kq);
 }
 
+static void t_ioctl(void)
+{
+    int kq = kqueue();
+    char name[32];
+    struct kfilter_mapping km = {name, sizeof name, EVFILT_TIMER};
+    CHECK(KFILTER_BYFILTER == 0xc00c6b00UL && KFILTER_BYNAME == 0xc00c6b01UL);
+    CHECK(ioctl(kq, KFILTER_BYFILTER, &km) == 0 && strcmp(name, "EVFILT_TIMER") == 0);
+    km.filter = 77;
+    CHECK(ioctl(kq, KFILTER_BYFILTER, &km) == -1 && errno == ENOENT);
+    km.filter = EVFILT_READ;
+    km.len = 4;
+    CHECK(ioctl(kq, KFILTER_BYFILTER, &km) == -1 && errno == ENAMETOOLONG);
+    strcpy(name, "EVFILT_SIGNAL");
+    km.filter = 0;
+    CHECK(ioctl(kq, KFILTER_BYNAME, &km) == 0 && km.filter == EVFILT_SIGNAL);
+    strcpy(name, "EVFILT_NONE");
+    CHECK(ioctl(kq, KFILTER_BYNAME, &km) == -1 && errno == ENOENT);
+    CHECK(ioctl(kq, FIONREAD, &km) == -1 && errno == ENOTTY);
+    close(kq);
+}
+
 static const struct { const char *name; void (*fn)(void); } tests[] = {
     {"layout", t_layout}, {"pipe", t_pipe}, {"clear", t_clear}, {"flags", t_flags},
     {"errors", t_errors}, {"kqueue1", t_kqueue1}, {"close", t_close}, {"poll", t_poll},
     {"block", t_block}, {"timer", t_timer}, {"signal", t_signal}, {"proc", t_proc},
     {"fork", t_fork}, {"user", t_user}, {"file", t_file}, {"fifo", t_fifo}, {"dev", t_dev},
-    {"console", t_console}, {"console_clear", t_console_clear},
+    {"ioctl", t_ioctl}, {"console", t_console}, {"console_clear", t_console_clear},
 };
 
 int main(int argc, char **argv)

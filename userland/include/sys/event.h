@@ -97,6 +97,16 @@ _EV_SET(struct kevent *kevp, uintptr_t ident, uint32_t filter, uint32_t flags,
 #define NOTE_NSECONDS   0x00000003U
 #define NOTE_ABSTIME    0x00000010U
 
+/* ioctl(2)s on a kqueue descriptor */
+#include <sys/ioctl.h>
+struct kfilter_mapping {
+    char     *name;             /* name to look up or return */
+    size_t    len;              /* length of name */
+    uint32_t  filter;           /* filter to look up or return */
+};
+#define KFILTER_BYFILTER _IOWR('k', 0, struct kfilter_mapping)   /* filter -> name */
+#define KFILTER_BYNAME   _IOWR('k', 1, struct kfilter_mapping)   /* name -> filter */
+
 struct timespec;
 __BEGIN_DECLS
 int kqueue(void);
