@@ -224,7 +224,8 @@ class Socket(File):
         self.ctime = t
         self.pname = ("udp" if stype == SOCK_DGRAM else "tcp") if domain != AF_LOCAL else \
             ("udgram" if stype == SOCK_DGRAM else "ustream")
-        self.stream = stype == SOCK_STREAM
+        self.stream = stype in (SOCK_STREAM, SOCK_SEQPACKET)   # connection-oriented
+        self.records = stype in (SOCK_DGRAM, SOCK_SEQPACKET)   # a queue of records
         self.options = 0                # SO_* boolean bits
         self.linger = (0, 0)
         self.sndbuf = SPACE[(self.pname, "snd")]
@@ -242,6 +243,7 @@ class Socket(File):
         self.qlimit = 0
         self.listener = None            # an established socket not yet accepted: its listener
         self.connecting_to = None       # a connector waiting for room in this listener
+        self.connwaiters = set()        # (pid, lid) of blocking connects asleep on it
         self.closed = False
         # inet
         self.lkind, self.lip, self.lport = None, None, 0
@@ -269,7 +271,7 @@ class Socket(File):
 
     def stat(self):
         return abi.Attr(mode=abi.NBSD_S_IFSOCK | 0o777, ino=self.ino, nlink=1, uid=self.uid,
-                        gid=self.gid, size=self.rq_bytes if self.stream else 0,
+                        gid=self.gid, size=0 if self.records else self.rq_bytes,
                         blksize=self.sndbuf, atime=self.ctime, mtime=self.ctime,
                         ctime=self.ctime, birthtime=self.ctime, dev=0)
 
@@ -282,8 +284,7 @@ class Socket(File):
 
     def ioctl(self, p, cmd, data):
         if cmd == FIONREAD:
-            n = self.rq_bytes if self.stream else (len(self.rq[0][0]) if self.rq else 0)
-            return n.to_bytes(4, "little")
+            return self.rq_bytes.to_bytes(4, "little")      # so_rcv.sb_cc
         if cmd == FIONWRITE:
             n = self.peer.rq_bytes if self.stream and self.peer is not None else 0
             return n.to_bytes(4, "little")
@@ -351,7 +352,7 @@ class Socket(File):
 
     def _flush_rq(self):
         for item in self.rq:
-            _drop_ctl(item[1] if self.stream else item[2])
+            _drop_ctl(item[2] if self.records else item[1])
         self.rq.clear()
         self.rq_bytes = 0
 
@@ -383,9 +384,24 @@ class Socket(File):
                 # the other end is gone: it answers with a reset (tcp_input)
                 self._reset(ECONNRESET)
                 return len(data)
+            space = self.write_space()
+            if self.records:            # SOCK_SEQPACKET: one atomic record
+                if len(data) > self.sndbuf:
+                    raise Errno(EMSGSIZE)
+                if space < len(data):
+                    self._wait(nonblock)
+                if peer.cantrcv:
+                    return len(data)
+                if peer.localcreds:
+                    peer.localcreds = False
+                    ctl = (ctl or []) + [("creds", self.cred)]
+                _hold(ctl)
+                peer.rq.append((bytes(data), self.uaddr or sun_noname(), ctl))
+                peer.rq_bytes += len(data)
+                wakeup(peer)
+                return len(data)
             if not data and not ctl:
                 return 0
-            space = self.write_space()
             if space <= 0:
                 self._wait(nonblock)
             k = min(space, len(data))
@@ -423,7 +439,7 @@ class Socket(File):
             raise Errno(EINVAL)         # no out-of-band data here
         if self.state == "listening":
             raise Errno(ENOTCONN)
-        if self.stream:
+        if not self.records:
             if not self.rq:
                 if self.error:
                     raise Errno(self.take_error())
@@ -459,21 +475,26 @@ class Socket(File):
                 self.rq_bytes -= len(out)
                 if self.peer is not None:
                     wakeup(self.peer)   # room for the writer
-            frm = self.peername() if want_from else None
-            return bytes(out), ctl, 0, frm
-        # datagrams
+            return bytes(out), ctl, 0, None     # a stream has no source address
+        # datagrams and SOCK_SEQPACKET records
         if not self.rq:
             if self.error:
                 raise Errno(self.take_error())
             if self.cantrcv:
                 return b"", None, 0, None
+            if self.stream and self.state not in ("connected", "connecting"):
+                raise Errno(ENOTCONN)
             self._wait(nonblock)
         data, frm, ctl = self.rq[0]
+        if self.stream:
+            frm = None                  # SOCK_SEQPACKET: connected, no source address
         mflags = MSG_TRUNC if len(data) > n else 0
         if not peek:
             self.rq.popleft()
             self.rq_bytes -= len(data)
             wakeup(self)
+            if self.stream and self.peer is not None:
+                wakeup(self.peer)       # room for the writer
         else:
             ctl = None
         return data[:n], ctl, mflags, frm
@@ -601,13 +622,14 @@ class Socket(File):
             return 0
         if self.state == "listening":
             raise Errno(EOPNOTSUPP)
-        waiting = getattr(p, "sock_connwait", None) is self
+        me = (p.pid, getattr(p, "lid", 1))
+        waiting = me in self.connwaiters
         if self.state == "connecting":
             if not waiting:
                 raise Errno(EALREADY)
             self._wait(False)
         if waiting:
-            p.sock_connwait = None
+            self.connwaiters.discard(me)
             if self.state == "connected":
                 return 0
             if self.error:
@@ -640,7 +662,7 @@ class Socket(File):
         lst.synq.append(self)
         if nonblock:
             raise Errno(abi.EINPROGRESS)
-        p.sock_connwait = self
+        self.connwaiters.add(me)
         self._wait(False)
 
     def room(self):

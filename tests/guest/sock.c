@@ -1,7 +1,8 @@
 /* Sockets inside the guest (issue 11 item 3), driven by tests/test_nbsd_socket.py.
  *
- *   sock MODE     MODE: unix, rights, inet, inet6, echo, udp, nonblock, poll,
- *                 sigpipe, opts, errors, all
+ *   sock MODE [DIR]   MODE: unix, rights, inet, inet6, echo, udp, nonblock, poll,
+ *                     sigpipe, opts, errors, records, all (DIR: where AF_LOCAL
+ *                     sockets are bound, /tmp by default)
  *
  * Each check prints "ok NAME" or "FAIL NAME: detail"; the exit status is the
  * number of failures.  Every call is checked with its NetBSD result and errno.
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -755,6 +757,92 @@ t_errors(void)
     close(s);
 }
 
+/* -- AF_LOCAL SOCK_SEQPACKET, sendmmsg/recvmmsg, readv of a datagram ------------ */
+static void
+t_records(const char *dir)
+{
+    char path[200], buf[64];
+    snprintf(path, sizeof path, "%s/q.sock", dir);
+    unlink(path);
+    struct sockaddr_un a = sun(path);
+    int ls = OK("seq-socket", socket(AF_LOCAL, SOCK_SEQPACKET, 0));
+    OK("seq-bind", bind(ls, (struct sockaddr *)&a, a.sun_len));
+    OK("seq-listen", listen(ls, 2));
+    int c = socket(AF_LOCAL, SOCK_SEQPACKET, 0);
+    OK("seq-connect", connect(c, (struct sockaddr *)&a, a.sun_len));
+    int s = OK("seq-accept", accept(ls, NULL, NULL));
+    CHECK("seq-send1", send(c, "first", 5, 0) == 5, "send");
+    CHECK("seq-send2", send(c, "second", 6, 0) == 6, "send");
+    /* one record per receive; a short buffer truncates and drops the rest */
+    struct iovec iov = { buf, 3 };
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    CHECK("seq-trunc", recvmsg(s, &m, 0) == 3 && (m.msg_flags & MSG_TRUNC) &&
+          !memcmp(buf, "fir", 3), "flags %x", m.msg_flags);
+    CHECK("seq-record", recv(s, buf, sizeof buf, 0) == 6 && !memcmp(buf, "second", 6), "recv");
+    int v = 0;
+    socklen_t len = sizeof v;
+    CHECK("seq-type", getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_SEQPACKET,
+          "v %d", v);
+    close(c);
+    CHECK("seq-eof", recv(s, buf, sizeof buf, 0) == 0, "eof");
+    close(s); close(ls); unlink(path);
+    int sv[2];
+    OK("seq-pair", socketpair(AF_LOCAL, SOCK_SEQPACKET, 0, sv));
+    static char big[20000];
+    FAILS("seq-emsgsize", send(sv[0], big, sizeof big, 0), EMSGSIZE);
+    close(sv[0]); close(sv[1]);
+
+    /* sendmmsg / recvmmsg over UDP */
+    struct sockaddr_in ua = sin4("127.0.0.1", 5400);
+    int u1 = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0);
+    bind(u1, (struct sockaddr *)&ua, sizeof ua);
+    connect(u2, (struct sockaddr *)&ua, sizeof ua);
+    struct mmsghdr mm[3];
+    struct iovec iv[3];
+    char *words[3] = { "a", "bb", "ccc" };
+    memset(mm, 0, sizeof mm);
+    for (int i = 0; i < 3; i++) {
+        iv[i].iov_base = words[i];
+        iv[i].iov_len = strlen(words[i]);
+        mm[i].msg_hdr.msg_iov = &iv[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK("sendmmsg", sendmmsg(u2, mm, 3, 0) == 3 && mm[2].msg_len == 3, "len %u",
+          mm[2].msg_len);
+    char rb[4][8];
+    struct mmsghdr rm[4];
+    struct iovec ri[4];
+    struct sockaddr_in froms[4];
+    memset(rm, 0, sizeof rm);
+    for (int i = 0; i < 4; i++) {
+        ri[i].iov_base = rb[i];
+        ri[i].iov_len = sizeof rb[i];
+        rm[i].msg_hdr.msg_iov = &ri[i];
+        rm[i].msg_hdr.msg_iovlen = 1;
+        rm[i].msg_hdr.msg_name = &froms[i];
+        rm[i].msg_hdr.msg_namelen = sizeof froms[i];
+    }
+    CHECK("recvmmsg-waitforone", recvmmsg(u1, rm, 4, MSG_WAITFORONE, NULL) == 3 &&
+          rm[0].msg_len == 1 && rm[1].msg_len == 2 && rm[2].msg_len == 3 &&
+          !memcmp(rb[2], "ccc", 3) && rm[2].msg_hdr.msg_namelen == sizeof(struct sockaddr_in),
+          "lens %u %u %u", rm[0].msg_len, rm[1].msg_len, rm[2].msg_len);
+    /* readv of a datagram fills the vector from one datagram */
+    send(u2, "0123456789", 10, 0);
+    send(u2, "next", 4, 0);
+    char p1[4], p2[10];
+    struct iovec rv[2] = { { p1, 4 }, { p2, 10 } };
+    CHECK("readv-dgram", readv(u1, rv, 2) == 10 && !memcmp(p1, "0123", 4) &&
+          !memcmp(p2, "456789", 6), "readv");
+    CHECK("readv-next", read(u1, buf, sizeof buf) == 4 && !memcmp(buf, "next", 4), "read");
+    /* fcntl(F_SETFL, O_NONBLOCK) on a socket */
+    fcntl(u1, F_SETFL, fcntl(u1, F_GETFL) | O_NONBLOCK);
+    FAILS("fcntl-nonblock", read(u1, buf, sizeof buf), EAGAIN);
+    close(u1); close(u2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -773,6 +861,7 @@ main(int argc, char **argv)
     if (all || !strcmp(mode, "sigpipe")) t_sigpipe();
     if (all || !strcmp(mode, "opts")) t_opts();
     if (all || !strcmp(mode, "errors")) t_errors();
+    if (all || !strcmp(mode, "records")) t_records(dir);
     printf("%s: %d failures\n", mode, failures);
     return failures > 125 ? 125 : failures;
 }

@@ -283,6 +283,10 @@ ROWS = [
       sock.sys_setsockopt),
     R(118, "getsockopt", "int s, int level, int name, void *val, socklen_t *avalsize",
       sock.sys_getsockopt),
+    R(475, "recvmmsg", "int s, struct mmsghdr *mmsg, unsigned int vlen, unsigned int flags, "
+      "struct timespec *timeout", sock.sys_recvmmsg),
+    R(476, "sendmmsg", "int s, struct mmsghdr *mmsg, unsigned int vlen, unsigned int flags",
+      sock.sys_sendmmsg),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),

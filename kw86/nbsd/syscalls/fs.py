@@ -180,6 +180,10 @@ def _vec(p, fd, iovp, iovcnt, op, off=None):
 
 
 def sys_readv(p, fd, iovp, iovcnt):
+    f = p.fdt.get(fd)
+    if f.kind == "socket":                  # one receive into the whole vector
+        from kw86.nbsd.syscalls.socket import sock_readv
+        return sock_readv(p, fd, f, iovp, iovcnt)
     return _vec(p, fd, iovp, iovcnt, do_read)
 
 

@@ -72,10 +72,7 @@ def _new(p, domain, stype, proto):
             _warn(p, f"socket domain {domain}")
         raise Errno(EAFNOSUPPORT)
     if domain == so.AF_LOCAL:
-        if stype not in (so.SOCK_STREAM, so.SOCK_DGRAM):
-            if stype == so.SOCK_SEQPACKET:
-                _warn(p, "AF_LOCAL SOCK_SEQPACKET")
-                raise Errno(EPROTONOSUPPORT)
+        if stype not in (so.SOCK_STREAM, so.SOCK_DGRAM, so.SOCK_SEQPACKET):
             raise Errno(EPROTOTYPE if proto == 0 else EPROTONOSUPPORT)
         if proto not in (0, so.AF_LOCAL):
             raise Errno(EPROTONOSUPPORT)
@@ -380,7 +377,7 @@ def do_send(p, s, segs, dest, ctl, flags, key):
         if wp[0] == key:
             total = wp[1]
     try:
-        if not s.stream:
+        if s.records:
             data = _gather(p, segs, 0, total_n)
             return _timed(p, s, s.sndtimeo, key,
                           lambda: s.send(p, data, dest, ctl, flags, nonblock))
@@ -415,7 +412,7 @@ def do_recv(p, s, segs, flags, key, want_from):
     if n > SSIZE_MAX:
         raise Errno(EINVAL)
     nonblock = s.nonblock or bool(flags & (so.MSG_DONTWAIT | so.MSG_NBIO))
-    waitall = bool(flags & so.MSG_WAITALL) and s.stream and not flags & so.MSG_PEEK
+    waitall = bool(flags & so.MSG_WAITALL) and not s.records and not flags & so.MSG_PEEK
     total = 0
     wp = p.wpartial
     if wp is not None:
@@ -783,3 +780,84 @@ def sys_getsockopt(p, fd, level, name, val, avalsize):
     p.mem.copyout(avalsize, struct.pack("<i", n))
     return 0
 
+
+
+# -- sendmmsg / recvmmsg ------------------------------------------------------
+
+MSG_WAITFORONE = 0x2000
+_MMSG = 32                              # struct mmsghdr: a msghdr, then unsigned msg_len
+
+
+def sys_sendmmsg(p, fd, mmsg, vlen, flags):
+    """Each mmsghdr is a sendmsg; -> how many went (an error after the first
+    is kept for the next call, as NetBSD's so_error)."""
+    s = _sock(p, fd)
+    vlen = min(vlen, 1024)              # UIO_MAXIOV
+    sent = 0
+    key = ("sendmmsg", fd, mmsg, vlen, flags)
+    wp = p.wpartial
+    if wp is not None and wp[0] == key:
+        sent, p.wpartial = wp[1], wp[2]         # the messages sent, the one in progress
+    for i in range(sent, vlen):
+        m = mmsg + _MMSG * i
+        try:
+            n = sys_sendmsg(p, fd, m, flags)
+        except WouldBlock:
+            p.wpartial = (key, sent, p.wpartial)  # (a signal returns the count sent)
+            raise
+        except Errno as e:
+            if sent and e.errno != abi.EFAULT:
+                if e.errno != abi.EAGAIN:
+                    s.error = e.errno
+                break
+            raise
+        p.mem.copyout(m + 28, struct.pack("<I", n))
+        sent += 1
+    return sent
+
+
+def sys_recvmmsg(p, fd, mmsg, vlen, flags, timeout):
+    """Each mmsghdr is a recvmsg; MSG_WAITFORONE: only the first may wait;
+    the timeout is looked at after each message received (as NetBSD's)."""
+    s = _sock(p, fd)
+    vlen = min(vlen, 1024)
+    key = ("recvmmsg", fd, mmsg, vlen, flags, timeout)
+    got, deadline = 0, None
+    wp = p.wpartial
+    if wp is not None and wp[0] == key:
+        got, p.wpartial, deadline = wp[1], wp[2], wp[3]
+    if timeout and deadline is None:
+        sec, nsec = abi.unpack_timespec(p.mem.copyin(timeout, 12))
+        if sec < 0 or not 0 <= nsec < 10**9:
+            raise Errno(EINVAL)
+        deadline = p.sys.clock() + sec * 10**9 + nsec
+    for i in range(got, vlen):
+        f = flags & ~MSG_WAITFORONE
+        if got and flags & MSG_WAITFORONE:
+            f |= so.MSG_DONTWAIT
+        try:
+            n = sys_recvmsg(p, fd, mmsg + _MMSG * i, f)
+        except WouldBlock:
+            p.wpartial = (key, got, p.wpartial, deadline)
+            raise
+        except Errno as e:
+            if got and e.errno != abi.EFAULT:
+                if e.errno != abi.EAGAIN:
+                    s.error = e.errno
+                break
+            raise
+        p.mem.copyout(mmsg + _MMSG * i + 28, struct.pack("<I", n))
+        got += 1
+        if deadline is not None and p.sys.clock() >= deadline:
+            break
+    return got
+
+
+def sock_readv(p, fd, s, iovp, iovcnt):
+    """readv(2) of a socket is one receive into the whole vector (a datagram
+    is not split across calls)."""
+    segs = [(b, n) for b, n in _iovecs(p, iovp, iovcnt) if n]
+    n, ctl, _mf, _frm = do_recv(p, s, segs, 0, ("readv", fd, iovp, iovcnt), False)
+    if ctl:
+        _discard(ctl)
+    return n

@@ -119,6 +119,12 @@ struct msghdr {
 #define MSG_NOSIGNAL     0x0400
 #define MSG_CMSG_CLOEXEC 0x0800
 #define MSG_NBIO         0x1000
+#define MSG_WAITFORONE   0x2000
+
+struct mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int  msg_len;
+};
 
 struct cmsghdr {
     socklen_t cmsg_len;
@@ -171,6 +177,9 @@ int     setsockopt(int, int, int, const void *, socklen_t);
 int     shutdown(int, int);
 int     socket(int, int, int);
 int     socketpair(int, int, int, int *);
+struct timespec;
+int     sendmmsg(int, struct mmsghdr *, unsigned int, unsigned int);
+int     recvmmsg(int, struct mmsghdr *, unsigned int, unsigned int, struct timespec *);
 __END_DECLS
 
 #endif
