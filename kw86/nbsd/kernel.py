@@ -528,6 +528,8 @@ class Kernel(Scheduler):
             if l in self.runq:
                 self.runq.remove(l)
             self.fpu.exit(l)
+            if l.lid != p.pid:
+                self.lwp_ids.discard(l.lid)     # (the pid stays until the reap)
         self.timer_procs.discard(p)
         self._vfork_done(p)
         p.status = status

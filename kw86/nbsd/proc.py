@@ -42,7 +42,7 @@ ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 
 _LWP_FIELDS = ("lid", "kstack", "wchans", "deadline", "poll_timedout", "timed_start",
                "saved_esp", "frame_esp", "ticks", "blocked", "wpartial", "fifo_wait",
-               "sigmask", "oldmask", "sigstk", "tls_base", "fs_base", "fpu_save", "fpu_cw")
+               "oldmask", "sigstk", "tls_base", "fs_base", "fpu_save", "fpu_cw")
 
 
 class Lwp:
@@ -162,6 +162,19 @@ class Proc:
     for _n in _LWP_FIELDS:
         locals()[_n] = _lwp_field(_n)
     del _n
+
+    @property
+    def sigmask(self):
+        return self.l.sigmask
+
+    @sigmask.setter
+    def sigmask(self, v):
+        l = self.l
+        l.sigmask = v
+        if l.siglist:
+            # an LWP-directed signal may be deliverable now: through userret
+            # (the fast path looks at the process's list only)
+            self.want_resched = True
 
     @property
     def lwpid(self):

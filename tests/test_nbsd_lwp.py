@@ -1,0 +1,199 @@
+"""LWPs (issue 11 item 1; kw86/nbsd/proc.py Lwp, sched.py, syscalls/lwp.py).
+
+tests/guest/lwp.c makes NetBSD's thread calls raw (syscall(2)) with a
+hand-built ucontext_t, as a user process and as a kernelware (its LWPs run
+at CPL 0, preempted through the kwhook): every call and its errors,
+park/unpark, preemption between CPU-bound LWPs, a blocking read that blocks
+only its LWP, signals (process-directed to an LWP that does not mask them,
+_lwp_kill to one, a sleeper woken with EINTR), fork and exec from a
+multi-LWP process, exit from a second LWP, the last _lwp_exit.  The
+expected values are NetBSD's errno numbers (sys/errno.h: ESRCH 3, EINTR 4,
+EDEADLK 11, EFAULT 14, ENODEV 19, EINVAL 22, EALREADY 37, ETIMEDOUT 60).
+"""
+import os
+import struct
+
+import pytest
+
+from buildreq import built, fail_build
+from nbsd_env import SYSROOT, Env, guest_program
+from kw86.nbsd import abi
+
+pytestmark = built(os.path.exists(os.path.join(SYSROOT, "bin", "sh")), "the userland sysroot")
+
+MODES = [False, True]
+IDS = ["user", "kernelware"]
+ESRCH, EINTR, EDEADLK, EFAULT, ENODEV, EINVAL, EALREADY, ETIMEDOUT = 3, 4, 11, 14, 19, 22, 37, 60
+
+
+@pytest.fixture(scope="module")
+def lwp():
+    path = guest_program("lwp")
+    if path is None:
+        fail_build(guest_program.why)
+    return path
+
+
+def run(tmp_path, path, args, kernelware, tweak=None, **kw):
+    """lwp as pid 1 in an in-process Kernel: (wait status, output, kernel)."""
+    from kw86.nbsd.kernel import Kernel
+    with open(path, "rb") as f:
+        image = f.read()
+    out = tmp_path / "out"
+    with open(out, "wb") as f, open(os.devnull, "rb") as null:
+        k = Kernel(SYSROOT, stdin=null.fileno(), stdout=f.fileno(), stderr=f.fileno(),
+                   epoch_ns=0, **kw)
+        try:
+            if tweak is not None:
+                tweak(k)
+            k.spawn(b"/lwp", [b"lwp"] + [a.encode() for a in args], [b"PATH=/bin"],
+                    kernelware, host_image=image)
+            status = k.run(max_instructions=200_000_000)
+        finally:
+            k.close()
+    return status, out.read_text(), k
+
+
+CALLS = f"""self is pid 1
+wait any alone {EDEADLK}
+wait self {EDEADLK}
+wait none {ESRCH}
+kill none {ESRCH}
+kill badsig {EINVAL}
+kill self 0 0
+suspend alone {EDEADLK}
+wakeup running {ENODEV}
+detach none {ESRCH}
+continue none {ESRCH}
+create badctx {EFAULT}
+create badid {EFAULT}
+wait any still alone {EDEADLK}
+create badcs {EINVAL}
+new lid differs 1
+wait it 0
+departed 1 ran 7 self-seen 1 private 1 mine-unchanged 1
+wait reaped {ESRCH}
+wait any 0 departed 1 ran 8
+wait detached {EINVAL}
+detach detached {EINVAL}
+detached gone {ESRCH}
+wait any only detached {EDEADLK}
+woken 0
+getname 0 sleeper
+getname short sle
+wait woken 0 res 1
+getname gone {ESRCH}
+suspended ran 0
+continue 0
+wait continued 0 ran 5
+suspend other 0
+suspend again 0
+continue other 0
+detach live 0
+calls done
+"""
+
+PARK = f"""unpark self 0
+park after unpark {EALREADY}
+park timeout {ETIMEDOUT}
+park bad ts {EINVAL}
+park bad unpark {ESRCH}
+park bad ts ptr {EFAULT}
+unpark none {ESRCH}
+unpark_all max 1024
+unpark_all too many {EINVAL}
+unpark_all bad ptr {EFAULT}
+parked still 1
+unpark it 0
+park returned 0
+unpark_all 0
+park returned 0
+park+unpark {ETIMEDOUT}
+park returned 0
+kill parked 0
+park returned {EINTR} handler in it 1
+park done
+"""
+
+SIGNALS = f"""process signal went to the unmasked LWP 1
+directed masked pending 1
+taken on unmask by main 1
+directed to the other 1
+sleeper interrupted {EINTR} by handler in it 1
+all masked pending 1
+taken when main unmasks 1
+signals done
+"""
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
+@pytest.mark.parametrize("mode,expect", [
+    ("calls", CALLS),
+    ("park", PARK),
+    ("signals", SIGNALS),
+    ("preempt", "preempt: all advanced 1\n"),
+    ("block", "block: read 5 main ran 1\n"),
+    ("fork", "fork: child status 7, other LWP still here 1\n"),
+    ("exec", "exec ok\n"),
+], ids=["calls", "park", "signals", "preempt", "block", "fork", "exec"])
+def test_lwp_guest(tmp_path, lwp, kw, mode, expect):
+    status, out, k = run(tmp_path, lwp, [mode], kw)
+    assert (status, out) == (0, expect)
+    # every LWP and kernel stack is gone with the process
+    assert not k.lwp_ids
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
+def test_exit_from_a_second_lwp_ends_all(tmp_path, lwp, kw):
+    status, out, _ = run(tmp_path, lwp, ["exit"], kw)
+    assert (status, out) == (abi.w_exitcode(3), "exiting from the second LWP\n")
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
+def test_last_lwp_exit_is_the_process_exit(tmp_path, lwp, kw):
+    status, out, _ = run(tmp_path, lwp, ["last"], kw)
+    assert (status, out) == (0, "main LWP exits\nlast LWP exits\n")
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
+def test_preemption_switches_lwps_on_the_timer(tmp_path, lwp, kw):
+    """Four LWPs that never enter the kernel all advance: only the clock
+    tick can switch them (through the kwhook for a kernelware)."""
+    seen = []
+
+    def tweak(k):
+        orig = k._preempt
+
+        def spy(l, fesp):
+            seen.append(l.lid)
+            return orig(l, fesp)
+        k._preempt = spy
+    status, out, _ = run(tmp_path, lwp, ["preempt"], kw, tweak=tweak, quantum=2)
+    assert (status, out) == (0, "preempt: all advanced 1\n")
+    assert len(set(seen)) >= 3, seen
+
+
+def test_lwp_calls_without_a_machine(tmp_path):
+    """The table-only harness: one LWP, its id the pid (NetBSD 10), the
+    calls that need no CPU."""
+    (tmp_path / "root").mkdir()
+    env = Env(tmp_path / "root")
+    me = env.ok("_lwp_self")
+    assert me == env.p.pid
+    assert env.err("_lwp_kill", 7, 0) == ESRCH
+    assert env.err("_lwp_kill", me, 999) == EINVAL
+    env.ok("_lwp_kill", me, 0)
+    assert env.err("_lwp_wakeup", 2) == ESRCH
+    assert env.err("_lwp_wakeup", me) == ENODEV
+    env.ok("_lwp_setname", me, "worker")
+    buf = env.alloc(32)
+    env.ok("_lwp_getname", 0, buf, 32)
+    assert env.read(buf, 7) == b"worker\0"
+    assert env.ok("_lwp_unpark_all", 0, 0, 0) == 1024
+    ids = env.alloc(8, struct.pack("<ii", me, 5))
+    assert env.ok("_lwp_unpark_all", ids, 2, 0) == 0
+    assert env.err("___lwp_park60", 0, 0, 0, 0, 0, 0) == EALREADY     # the pending unpark
+    assert env.err("_lwp_wait", 0, 0) == EDEADLK
+    assert env.err("_lwp_wait", me, 0) == EDEADLK
+    assert env.err("_lwp_suspend", me) == EDEADLK
+    assert env.err("_lwp_create", 0, 0, 0) == abi.ENOSYS              # no machine
