@@ -21,7 +21,8 @@ knotes in queue order.  As in NetBSD:
 - EVFILT_SIGNAL: data counts the posts of a signal to the process since the
   last report, whether the signal is caught, ignored or masked.
 - EVFILT_PROC: NOTE_EXIT (data: the wait status; EV_EOF|EV_ONESHOT),
-  NOTE_FORK, NOTE_EXEC of a process the caller may signal.
+  NOTE_FORK, NOTE_EXEC of a process the caller may watch; NOTE_TRACK
+  follows forks (NOTE_CHILD events, NOTE_TRACKERR).
 - EVFILT_USER: NOTE_TRIGGER and the NOTE_FF* fflags operations.
 
 A pipe's read and write knotes share one channel (in NetBSD both sit on the
@@ -396,13 +397,16 @@ class Kqueue(File):
         if kn.queued:
             kn.queued = False
             self.queue.remove(kn)
-        if self.knotes.pop((kn.ident, kn.filter), None) is not None:
+        key = (kn.ident, kn.filter)
+        if self.knotes.get(key) is kn:          # (not a NOTE_CHILD note)
+            del self.knotes[key]
             self.fdt.kq.nknotes -= 1
         kn.kq = None
 
     def close_final(self):
-        for kn in list(self.knotes.values()):
-            self.drop(kn)
+        for kn in list(self.knotes.values()) + self.queue:
+            if kn.kq is self:
+                self.drop(kn)
         reg = self.fdt.kq
         if reg is not None:
             reg.kqs.discard(self)
@@ -438,7 +442,40 @@ def knote_signal(p, sig):
 
 
 def knote_proc_fork(p, child):
-    _proc_note(p, NOTE_FORK)
+    """p forked child: NOTE_FORK; a NOTE_TRACK knote follows the child with
+    a knote of its own (same fflags, udata and queue) and reports it with a
+    one-shot NOTE_CHILD event (data: the parent's pid); NOTE_TRACKERR on the
+    parent's knote when that cannot be done (knote_proc_fork_track)."""
+    kns = _procs.get(_proc(p))
+    if not kns:
+        return
+    for kn in list(kns):
+        if kn.filter != EVFILT_PROC:
+            continue
+        kn.fflags |= kn.sfflags & NOTE_FORK
+        if kn.sfflags & NOTE_TRACK and kn.kq is not None and not _track(kn, p, child):
+            kn.fflags |= NOTE_TRACKERR
+        if kn.fflags:
+            activate(kn)
+
+
+def _track(kn, p, child):
+    kq = kn.kq
+    key = (child.pid, EVFILT_PROC)
+    reg = kq.fdt.kq
+    if key in kq.knotes or reg.nknotes >= KQ_MAXKNOTES:
+        return False
+    flags = kn.flags | EV_ADD | EV_ENABLE | EV_CLEAR
+    track = Knote(kq, child.pid, EVFILT_PROC, flags, kn.udata)
+    track.sfflags, track.sdata = kn.sfflags, p.pid
+    track.obj = _proc(child)
+    _procs.setdefault(track.obj, set()).add(track)
+    kq.knotes[key] = track
+    reg.nknotes += 1
+    note = Knote(kq, child.pid, EVFILT_PROC, flags | EV_ONESHOT, kn.udata)
+    note.fflags, note.data = NOTE_CHILD, p.pid     # (on no list: dropped once reported)
+    activate(note)
+    return True
 
 
 def knote_proc_exec(p):
@@ -587,8 +624,6 @@ def _attach(p, kq, kn, f):
             raise Errno(abi.ESRCH)
         if not _may_watch(p, q):
             raise Errno(abi.EACCES)
-        if kn.sfflags & NOTE_TRACK:
-            _unimplemented(p, "EVFILT_PROC NOTE_TRACK")
         kn.flags |= EV_CLEAR
         kn.sfflags &= ~NOTE_CHILD
         kn.obj = _proc(q)

@@ -443,6 +443,29 @@ static void t_proc(void)
         _exit(0);
     CHECK(poll_kq(kq) == 1 && (ev[0].fflags & NOTE_FORK) && ev[0].ident == (uintptr_t)getpid());
     CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK(change(kq, getpid(), EVFILT_PROC, EV_DELETE, 0, 0) == 0);
+    /* NOTE_TRACK: the child is followed (NOTE_CHILD, data: our pid), its exit seen */
+    CHECK(change(kq, getpid(), EVFILT_PROC, EV_ADD, NOTE_TRACK | NOTE_FORK | NOTE_EXIT, 0) == 0);
+    int go2[2];
+    CHECK(pipe(go2) == 0);
+    pid = fork();
+    if (pid == 0) {
+        char c;
+        read(go2[0], &c, 1);
+        _exit(3);
+    }
+    int n = poll_kq(kq);
+    struct kevent *f = find(n, getpid(), EVFILT_PROC), *ch = find(n, pid, EVFILT_PROC);
+    CHECK(n == 2 && f != NULL && ch != NULL);
+    CHECK(f != NULL && (f->fflags & NOTE_FORK) && !(f->fflags & NOTE_TRACKERR));
+    CHECK(ch != NULL && ch->fflags == NOTE_CHILD && ch->data == getpid());
+    CHECK(ch != NULL && (ch->flags & EV_ONESHOT));
+    CHECK(write(go2[1], "x", 1) == 1);
+    n = kevent(kq, NULL, 0, ev, 16, NULL);
+    ch = find(n, pid, EVFILT_PROC);
+    int cs = ch != NULL ? (int)ch->data : -1;
+    CHECK(n == 1 && ch != NULL && (ch->fflags & NOTE_EXIT) && WEXITSTATUS(cs) == 3);
+    CHECK(waitpid(pid, &st, 0) == pid);
     close(kq);
 }
 
