@@ -294,3 +294,22 @@ def test_kqueues_watching_each_other(env):
     got = {(i, f) for i, f, *_ in _events(env, evs, env.ok("__kevent50", kq1, 0, 0, evs, 4,
                                                             zero))}
     assert got == {(kq1, K.EVFILT_READ), (kq2, K.EVFILT_READ)}
+
+
+def test_failed_restart_forgets_the_sleep(env):
+    """A restarted kevent that fails (its timeout unreadable now) ends the
+    call: the next identical call applies its changes again."""
+    kq = env.ok("kqueue")
+    r, w = _pipe(env)
+    ts = env.alloc(12, struct.pack("<qi", 5, 0))
+    evs = env.alloc(28)
+    ch = env.alloc(28, KE.pack(r, K.EVFILT_READ, K.EV_ADD, 0, 0, 0))
+    assert env.call("__kevent50", kq, ch, 1, evs, 1, ts).block is not None
+    env.ok("__kevent50", kq, env.alloc(28, KE.pack(r, K.EVFILT_READ, K.EV_DELETE, 0, 0, 0)),
+           1, 0, 0, 0)
+    env.mem.copyout(ts, struct.pack("<qi", 0, 2 * 10**9))      # now invalid: EINVAL
+    assert env.err("__kevent50", kq, ch, 1, evs, 1, ts) == abi.EINVAL
+    assert env.p.timed_start is None
+    env.mem.copyout(ts, struct.pack("<qi", 0, 0))
+    env.write_fd(w, b"!")
+    assert env.ok("__kevent50", kq, ch, 1, evs, 1, ts) == 1    # the knote is back

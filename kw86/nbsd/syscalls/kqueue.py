@@ -51,6 +51,16 @@ def sys_kevent(p, fd, changelist, nchanges, eventlist, nevents, timeout):
 
 
 def kevent(p, fd, changelist, nchanges, eventlist, nevents, timeout, abiv):
+    try:
+        return _kevent(p, fd, changelist, nchanges, eventlist, nevents, timeout, abiv)
+    except WouldBlock:
+        raise
+    except BaseException:
+        sleep_done(p)                   # (a restart that failed: the next call is new)
+        raise
+
+
+def _kevent(p, fd, changelist, nchanges, eventlist, nevents, timeout, abiv):
     kq = p.fdt.get(fd)
     if kq.kind != "kqueue":
         raise Errno(abi.EBADF)
