@@ -52,15 +52,20 @@ def build_parser(available):
 
 
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
     available = {}
-    for name, (modname, _) in COMMANDS.items():
+    # Only the named subcommand's module is imported (start-up time: `kw86
+    # exec` need not load the disassembler or the benchmarks); without one
+    # (`kw86 --help`, a typo) every module is, for the full help.
+    wanted = [argv[0]] if argv and argv[0] in COMMANDS else list(COMMANDS)
+    for name in wanted:
+        modname = COMMANDS[name][0]
         try:
             available[name] = importlib.import_module(modname)
         except ModuleNotFoundError as e:
             if e.name != modname:   # a real import error inside an existing module
                 raise
     parser = build_parser(available)
-    argv = list(sys.argv[1:] if argv is None else argv)
     passthrough = None
     if argv and argv[0] in available and getattr(available[argv[0]], "PASSTHROUGH", False):
         sub = parser._subparsers._group_actions[0].choices[argv[0]]

@@ -58,8 +58,6 @@ Cycle model: cycles (what rdtsc reads, minus the TSC offset), instructions,
 """
 
 import os
-import tomllib
-from dataclasses import dataclass
 
 from kw86 import exec as _exec
 
@@ -119,24 +117,57 @@ class CPUException(Exception):
         return hash((self.vector, self.error_code, self.cr2))
 
 
-@dataclass
-class RunResult:
-    event: str              # see the module docstring
-    instructions: int       # executed by this run() call (faults count)
-    exception: CPUException = None
+class _Record:
+    """A small record class with a dataclass's __init__/__repr__/__eq__,
+    written out: `dataclasses` (and the `inspect` it imports) cost every run
+    6 ms of start-up."""
+    __slots__ = ()
+
+    def __init__(self, *args, **kw):
+        names = self.__slots__
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(names)} arguments")
+        for name, v in zip(names, args):
+            setattr(self, name, v)
+        for name in names[len(args):]:
+            if name in kw:
+                setattr(self, name, kw.pop(name))
+            elif name in self._defaults:
+                setattr(self, name, self._defaults[name])
+            else:
+                raise TypeError(f"{type(self).__name__}() missing argument {name!r}")
+        if kw:
+            raise TypeError(f"{type(self).__name__}() got an unexpected argument {next(iter(kw))!r}")
+
+    def _astuple(self):
+        return tuple(getattr(self, n) for n in self.__slots__)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(" + ", ".join(
+            f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    __hash__ = None
+
+
+class RunResult(_Record):
+    # event: see the module docstring; instructions: executed by this run()
+    # call (faults count); exception: the CPUException, if any
+    __slots__ = ("event", "instructions", "exception")
+    _defaults = {"exception": None}
 
     def __bool__(self):     # truthy when something other than the budget stopped it
         return self.event != "budget"
 
 
-@dataclass
-class Segment:
-    selector: int
-    base: int
-    limit: int
-    access: int             # descriptor byte 5: P | DPL << 5 | S << 4 | type
-    big: bool
-    valid: bool
+class Segment(_Record):
+    # access: descriptor byte 5: P | DPL << 5 | S << 4 | type
+    __slots__ = ("selector", "base", "limit", "access", "big", "valid")
+    _defaults = {}
 
     @property
     def dpl(self):
@@ -168,6 +199,7 @@ def _load_profile(name_or_path):
     if not os.path.exists(path):
         known = sorted(f[:-5] for f in os.listdir(PROFILE_DIR) if f.endswith(".toml"))
         raise ValueError(f"unknown cycle profile {name_or_path!r} (known: {', '.join(known)})")
+    import tomllib                  # here: start-up time (once per run, cached)
     with open(path, "rb") as f:
         prof = tomllib.load(f)
     classes = prof.get("classes", {})

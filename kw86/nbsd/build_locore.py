@@ -14,9 +14,7 @@ Toolchain: zig from PyPI (`python -m ziglang cc`), pinned in pyproject.
 """
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "locore.S")
@@ -45,6 +43,7 @@ class Locore:
 
 
 def _zig(args, cwd):
+    import subprocess               # here: only a build assembles (start-up time)
     cmd = [sys.executable, "-m", "ziglang", "cc"] + ZIG_FLAGS + args
     r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -68,6 +67,7 @@ def assemble(src=SRC, base=LOCORE_BASE):
     """Assemble and link locore at `base`; returns a Locore."""
     from elftools.elf.elffile import ELFFile
     from elftools.elf.sections import SymbolTableSection
+    import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         obj = os.path.join(tmp, "locore.o")
         exe = os.path.join(tmp, "locore.elf")

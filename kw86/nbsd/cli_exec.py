@@ -195,12 +195,14 @@ def run(args):
         print(f"kw86: {modules}", file=sys.stderr)
         return 2
     mem = sizes["--memory"]
-    from kw86.nbsd import profile as kprofile
-    try:
-        prof_out = kprofile.open_output(args)
-    except kprofile.ProfileError as e:
-        print(f"kw86: {e}", file=sys.stderr)
-        return 2
+    kprofile = prof_out = None          # imported only when a --profile option is given
+    if (args.profile, args.profile_every, args.profile_limit) != (None, None, None):
+        from kw86.nbsd import profile as kprofile
+        try:
+            prof_out = kprofile.open_output(args)
+        except kprofile.ProfileError as e:
+            print(f"kw86: {e}", file=sys.stderr)
+            return 2
     strace = None
     if args.strace_file:
         try:
@@ -225,7 +227,7 @@ def run(args):
         print(f"kw86: --memory {args.memory}: too small to boot", file=sys.stderr)
         return 2
     k.closed_stdio = closed             # the guest sees them closed (EBADF)
-    prof = kprofile.attach(k, args, prof_out)   # --profile (before spawn: pid 1's exec)
+    prof = kprofile and kprofile.attach(k, args, prof_out)   # --profile (before spawn: pid 1's exec)
     k.verbose = bool(args.stats)        # machine-internal messages
     prog = args.prog
     host_image = None
@@ -314,7 +316,8 @@ def run(args):
     finally:
         if trace_out not in (None, sys.stderr):
             trace_out.close()
-        kprofile.finish(prof, prof_out, args)
+        if kprofile:
+            kprofile.finish(prof, prof_out, args)
     dt = time.perf_counter() - t0
     try:
         if sys.stdout is not None:

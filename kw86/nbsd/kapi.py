@@ -58,7 +58,6 @@ the paper): a program compiled with KAPI_DYNAMIC carries a table of (name,
 slot) pairs and a note with its bounds; exec fills each slot with the
 running kernel's address of that name (link()), so it needs no relink.
 """
-import hashlib
 import struct
 
 from kw86.machine import EAX, EBX, ECX, ESI
@@ -116,6 +115,7 @@ def kernel_id(lc=None):
     if lc is None:
         from kw86.nbsd.build_locore import load
         lc = load()
+    import hashlib                  # here: start-up time (needed by kernelware links only)
     h = hashlib.sha256()
     h.update(KAPI_VERSION.encode())
     h.update(lc.image)
@@ -157,13 +157,23 @@ def link_script(lc=None):
 class KApi:
     """The kernel API of kernel k (Kernel.kapi)."""
 
+    @property
+    def id(self):
+        if self._id is None:
+            self._id = kernel_id(self.lc)
+        return self._id
+
+    @id.setter
+    def id(self, value):
+        self._id = tuple(value)
+
     def __init__(self, k):
         self.k = k
         m = k.m
         self.m = m
         lc = k.boot.lc
         self.lc = lc
-        self.id = kernel_id(lc)
+        self._id = None                 # the build id, hashed when first asked (self.id)
         self.symbols = {name: lc[name] for name in EXPORTS}
         bc = k.sys.bufcache
         self.bc = bc

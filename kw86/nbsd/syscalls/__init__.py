@@ -14,7 +14,6 @@ trap.retregs (the fast path's conversion too) and returns a SysResult
 (eax, edx, error, block); it never raises for anything the guest does.
 """
 import os
-import traceback
 
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
@@ -431,6 +430,7 @@ def exc_result(p, row, e, res):
     elif isinstance(e, Exception):          # a kernel bug: report, never crash the host
         if p.sys.strict:
             raise e
+        import traceback
         p.sys.stderr.write(f"kw86: internal error in syscall {row.num} ({row.name}):\n")
         if os.environ.get("KW86_DEBUG"):
             traceback.print_exception(e, file=p.sys.stderr)
