@@ -836,3 +836,25 @@ def test_sysroot_libctest_on_the_kernel(mode, kernelware):
     assert r.rc == 0, (r.out[-2000:], r.err)
     assert "FAIL" not in r.out
     assert r.out.rstrip().endswith(f"{mode}: 0 failures")
+
+
+def test_stdio_inline_getc_putc(progs):
+    """<stdio.h>'s getc/putc macros (the inline buffer path) against every state
+    change of a stream: refills, pushback in and before the buffer, seeks,
+    a read/write switch, unbuffered and line-buffered modes, stdin/stdout."""
+    def byte_at(i):
+        return (i * 7 + i // 251) & 0xff
+    data = bytes(range(256)) * 40
+    r = run(progs, "stdio_inline", "/tmp/s.bin", stdin=data)
+    assert r.rc == 0, r.err
+    assert r.out.split("\n") == [
+        "putc bad 0 tell 20000",
+        "getc bad 0 end -1 eof 1",
+        "ungetc mid 1 Q 1 tell 102",
+        "ungetc start tell 8191 R 1 tell 8193",
+        "mix %d tell 9" % (byte_at(5) + 3 + byte_at(6) + byte_at(7) + byte_at(8)),
+        "rw 1 A B 1",
+        "modes un-l",
+        "ok",
+        "stdin %d" % sum(data),
+        ""]

@@ -21,7 +21,13 @@
 
 #define WC_BUFSIZE (64 * 1024)
 
+#define C_SPACE 1	/* isspace(): ends a word */
+#define C_NL    2	/* '\n' */
+#define C_TAB   4	/* '\t' */
+
 static int lflag, wflag, cflag, mflag, Lflag;
+static unsigned char cls[256];
+static int cls_ready;
 static unsigned long long tlines, twords, tbytes, tlongest;
 
 static void print_counts(unsigned long long lines, unsigned long long words,
@@ -42,7 +48,7 @@ static void print_counts(unsigned long long lines, unsigned long long words,
 
 static int count(int fd, const char *name, const char *shown)
 {
-	static unsigned char buf[WC_BUFSIZE];
+	static unsigned char buf[WC_BUFSIZE + 1];	/* + the sentinel */
 	unsigned long long lines = 0, words = 0, bytes = 0, longest = 0, cur = 0;
 	int inword = 0;
 	ssize_t n, i;
@@ -61,20 +67,59 @@ static int count(int fd, const char *name, const char *shown)
 		bytes = (unsigned long long)(st.st_size - off);
 		goto done;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+	/*
+	 * Read a buffer and walk it, one table lookup per byte (NetBSD's wc
+	 * walks its buffer the same way): cls[] says, from isspace(), whether
+	 * a byte ends a word, and marks newline and tab.  The line length is
+	 * tracked only when -L asks for it.
+	 */
+	if (!cls_ready) {
+		for (i = 0; i < 256; i++)
+			cls[i] = isspace((int)i) ? C_SPACE : 0;
+		cls['\n'] |= C_NL;
+		cls['\t'] |= C_TAB;
+		cls_ready = 1;
+	}
+	while ((n = read(fd, buf, WC_BUFSIZE)) > 0) {
+		const unsigned char *p = buf, *end = buf + n;
 		bytes += (unsigned long long)n;
-		for (i = 0; i < n; i++) {
-			unsigned char c = buf[i];
-			if (c == '\n') {
+		if (!Lflag) {
+			/*
+			 * A word's bytes are skipped by a loop of its own that
+			 * needs no bounds check: the space after the data
+			 * (buf has a spare byte) stops it.
+			 */
+			buf[n] = ' ';
+			while (p < end) {
+				unsigned char k = cls[*p];
+				if (k == 0) {
+					if (!inword) {
+						inword = 1;
+						words++;
+					}
+					while (cls[*++p] == 0)
+						;
+					continue;
+				}
+				inword = 0;
+				if (k & C_NL)
+					lines++;
+				p++;
+			}
+			continue;
+		}
+		for (; p < end; p++) {
+			unsigned char k = cls[*p];
+			if (k & C_NL) {
 				lines++;
 				if (cur > longest)
 					longest = cur;
 				cur = 0;
-			} else if (c == '\t')
+			} else if (k & C_TAB)
 				cur = (cur + 8) & ~7ULL;
 			else
 				cur++;
-			if (isspace(c))
+			if (k)
 				inword = 0;
 			else if (!inword) {
 				inword = 1;

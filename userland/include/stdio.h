@@ -37,6 +37,8 @@ typedef struct __kw86_FILE {
     unsigned char *rend;       /* end of buffered input */
     unsigned char *wpos;       /* next free byte of output */
     int            ungot;      /* pushed-back byte or -1 */
+    unsigned char *rlim;       /* getc's inline path: rpos < rlim (rend, or NULL when off) */
+    unsigned char *wlim;       /* putc's inline path: wpos < wlim (buffer end, or NULL) */
     unsigned char  small[1];   /* buffer of unbuffered streams */
     struct __kw86_FILE *next;  /* list of open streams, flushed at exit */
 } FILE;
@@ -125,6 +127,25 @@ int     remove(const char *);
 int     rename(const char *, const char *);
 FILE   *popen(const char *, const char *);
 int     pclose(FILE *);
+int     __kw86_srget(FILE *);
+int     __kw86_swbuf(int, FILE *);
 __END_DECLS
+
+/*
+ * getc and putc as macros, as real libcs have them (POSIX lets them evaluate
+ * the stream more than once): a byte from or to the buffer inline, the
+ * functions only at its end or when the stream is not simply buffered
+ * (pushback, line buffering, a direction switch).  stdio.c keeps rlim and
+ * wlim NULL whenever the inline path must not be taken.
+ */
+#define getc(fp)          ((fp)->rpos < (fp)->rlim ? (int)*(fp)->rpos++ : __kw86_srget(fp))
+#define getc_unlocked(fp) getc(fp)
+#define getchar()         getc(stdin)
+#define getchar_unlocked() getc(stdin)
+#define putc(c, fp)       ((fp)->wpos < (fp)->wlim ? (int)(*(fp)->wpos++ = (unsigned char)(c)) \
+                                                   : __kw86_swbuf((c), (fp)))
+#define putc_unlocked(c, fp) putc((c), (fp))
+#define putchar(c)        putc((c), stdout)
+#define putchar_unlocked(c) putc((c), stdout)
 
 #endif

@@ -37,7 +37,31 @@ FILE *const stderr = &std_files[2];
 
 static FILE *open_files = &std_files[0];    /* every open stream, for fflush(NULL) */
 
+/* The function forms of the <stdio.h> macros are defined below. */
+#undef getc
+#undef getc_unlocked
+#undef getchar
+#undef getchar_unlocked
+#undef putc
+#undef putc_unlocked
+#undef putchar
+#undef putchar_unlocked
+
 /* ---------------------------------------------------------------- buffers */
+
+/*
+ * The limits of getc's and putc's inline paths (<stdio.h>): input is read
+ * inline while the stream is reading with no pushed-back byte, output is
+ * written inline while it is writing and fully buffered.  Called after
+ * every change of those conditions, of rend or of the buffer.
+ */
+static void
+set_limits(FILE *fp)
+{
+    fp->rlim = ((fp->flags & __SREADING) && fp->ungot < 0) ? fp->rend : NULL;
+    fp->wlim = ((fp->flags & __SWRITING) && fp->mode == _IOFBF && fp->buf != NULL)
+        ? fp->buf + fp->bufsize : NULL;
+}
 
 static void
 decide_mode(FILE *fp)
@@ -119,6 +143,7 @@ drop_input(FILE *fp)
     fp->rpos = fp->rend = NULL;
     fp->ungot = -1;
     fp->flags &= ~__SREADING;
+    set_limits(fp);
 }
 
 int
@@ -171,6 +196,7 @@ begin_write(FILE *fp)
         fp->flags |= __SWRITING;
         fp->wpos = buf_start(fp);
     }
+    set_limits(fp);
     return 0;
 }
 
@@ -192,6 +218,7 @@ begin_read(FILE *fp)
         fp->flags |= __SREADING;
         fp->rpos = fp->rend = buf_start(fp);
     }
+    set_limits(fp);
     return 0;
 }
 
@@ -217,6 +244,7 @@ refill(FILE *fp)
     }
     fp->rpos = start;
     fp->rend = start + n;
+    set_limits(fp);
     return (int)n;
 }
 
@@ -285,6 +313,7 @@ fputc(int c, FILE *fp)
     return (unsigned char)ch;
 }
 
+int __kw86_swbuf(int c, FILE *fp) { return fputc(c, fp); }
 int putc(int c, FILE *fp) { return fputc(c, fp); }
 int putc_unlocked(int c, FILE *fp) { return fputc(c, fp); }
 int putchar(int c) { return fputc(c, stdout); }
@@ -334,6 +363,7 @@ fgetc(FILE *fp)
     if (fp->ungot >= 0) {
         int c = fp->ungot;
         fp->ungot = -1;
+        set_limits(fp);
         return c;
     }
     if (fp->rpos >= fp->rend && refill(fp) <= 0)
@@ -341,6 +371,7 @@ fgetc(FILE *fp)
     return *fp->rpos++;
 }
 
+int __kw86_srget(FILE *fp) { return fgetc(fp); }
 int getc(FILE *fp) { return fgetc(fp); }
 int getc_unlocked(FILE *fp) { return fgetc(fp); }
 int getchar(void) { return fgetc(stdin); }
@@ -356,6 +387,7 @@ ungetc(int c, FILE *fp)
         *--fp->rpos = (unsigned char)c;
     } else if (fp->ungot < 0) {
         fp->ungot = (unsigned char)c;
+        set_limits(fp);
     } else {
         return EOF;                      /* one byte of pushback is all we promise */
     }
@@ -447,6 +479,7 @@ fread(void *restrict p, size_t size, size_t count, FILE *restrict fp)
     if (fp->ungot >= 0) {
         d[got++] = (unsigned char)fp->ungot;
         fp->ungot = -1;
+        set_limits(fp);
     }
     while (got < want) {
         size_t avail = (size_t)(fp->rend - fp->rpos);
@@ -607,6 +640,8 @@ fclose(FILE *fp)
         fp->flags = __SSTATIC;
         fp->buf = NULL;
         fp->fd = -1;
+        fp->rpos = fp->rend = fp->wpos = NULL;
+        set_limits(fp);
         return rc;
     }
     unlink_file(fp);
@@ -643,6 +678,7 @@ freopen(const char *restrict path, const char *restrict mode, FILE *restrict fp)
         fp->flags &= ~__SMODESET;
     fp->ungot = -1;
     fp->rpos = fp->rend = fp->wpos = NULL;
+    set_limits(fp);
     if (fp->flags & __SSTATIC) {
         unlink_file(fp);        /* static streams are always listed */
         fp->next = open_files;
@@ -682,6 +718,8 @@ setvbuf(FILE *restrict fp, char *restrict buf, int mode, size_t size)
     }
     fp->flags |= __SMODESET;
     fp->flags &= ~(__SREADING | __SWRITING);
+    fp->rpos = fp->rend = fp->wpos = NULL;
+    set_limits(fp);
     return 0;
 }
 
@@ -718,6 +756,7 @@ fseeko(FILE *fp, off_t off, int whence)
     fp->rpos = fp->rend = NULL;
     fp->ungot = -1;
     fp->flags &= ~(__SREADING | __SWRITING | __SEOF);
+    set_limits(fp);
     if (lseek(fp->fd, off, whence) < 0)
         return -1;
     return 0;
