@@ -1,0 +1,167 @@
+"""Run the Open POSIX Test Suite's conformance tests under kw86 (not part of CI).
+
+The suite (posixtestsuite 1.5.2, GPL) is not in this repository.  Debian
+ships its sources as a source package: with a deb-src line for the same
+suite in the apt sources, `apt-get source --download-only posixtestsuite`
+fetches posixtestsuite_1.5.2.orig.tar.gz; unpack it anywhere and pass its
+top directory with --suite.
+
+Which tests: conformance/interfaces/<interface>/N-M.c for the signal,
+process, memory, clock and time interfaces, i.e. every interface but the
+thread (pthread_*), semaphore (sem_*), message-queue (mq_*) and
+asynchronous-I/O (aio_*, lio_listio) ones: 974 tests.  Each is compiled
+alone against kw86's libc (userland/build.py's compiler flags, the suite's
+include/ directory) and linked with crt0 and libc.a; a test that does not
+compile or link is counted as "does not build" with the first missing
+name.  A test named N-M-buildonly.c passes by building.  Each built test
+runs under `kw86 exec` as a user process and as a kernelware
+(`--kernelware`), in a fresh /tmp, with a host timeout; the suite's exit
+codes: 0 PASS, 1 FAIL, 2 UNRESOLVED, 4 UNSUPPORTED, 5 UNTESTED; anything
+else (a signal, a timeout) counts as FAIL.
+
+    python tools/posix_suite.py --suite /path/to/posixtestsuite [-j 2] \
+        [--only sched_,sig] [--json results.json]
+
+prints one line per test and a summary: built/total, and per mode PASS,
+FAIL, UNRESOLVED, UNSUPPORTED, UNTESTED, and whether the two modes agree.
+"""
+import argparse
+import collections
+import concurrent.futures
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXCLUDE = ("pthread_", "sem_", "mq_", "aio_", "lio_listio")
+TEST_RE = re.compile(r"^(\d+)-(\d+)(-buildonly)?\.c$")
+CODES = {0: "PASS", 1: "FAIL", 2: "UNRESOLVED", 4: "UNSUPPORTED", 5: "UNTESTED"}
+
+
+def _build_mod():
+    spec = importlib.util.spec_from_file_location(
+        "kw86_userland_build", os.path.join(REPO, "userland", "build.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def tests_of(suite, only=None):
+    base = os.path.join(suite, "conformance", "interfaces")
+    out = []
+    for iface in sorted(os.listdir(base)):
+        if iface.startswith(EXCLUDE) or not os.path.isdir(os.path.join(base, iface)):
+            continue
+        if only and not any(iface.startswith(o) for o in only):
+            continue
+        for f in sorted(os.listdir(os.path.join(base, iface))):
+            m = TEST_RE.match(f)
+            if m:
+                out.append((iface, f, os.path.join(base, iface, f), bool(m.group(3))))
+    return out
+
+
+_MISSING = re.compile(r"(?:undefined symbol: |use of undeclared identifier '|"
+                      r"'([^']+)' file not found|call to undeclared function '|"
+                      r"unknown type name ')([A-Za-z_0-9./]*)")
+
+
+def build(b, suite, src, out):
+    """Compile and link one test; None or the compiler's first complaint."""
+    obj = os.path.join(REPO, "userland", ".obj")
+    crt0 = sorted(os.path.join(obj, "crt", f) for f in os.listdir(os.path.join(obj, "crt"))
+                  if f.endswith(".o"))
+    inc = ["-I", os.path.join(REPO, "userland", "include"),
+           "-I", os.path.join(obj, "gen", "include"),
+           "-I", os.path.join(suite, "include"), "-I", os.path.dirname(src)]
+    zig = [sys.executable, "-m", "ziglang", "cc"]
+    o = out + ".o"
+    for cmd in (zig + b.CFLAGS + inc + ["-w", "-c", src, "-o", o],
+                zig + b.LDFLAGS + crt0 + [o, os.path.join(obj, "libc.a"), "-o", out]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode:
+            err = r.stderr
+            m = _MISSING.search(err)
+            first = (m.group(1) or m.group(2)) if m else err.strip().splitlines()[0][:120] \
+                if err.strip() else "error"
+            return first
+    return None
+
+
+def run(exe, mode, timeout):
+    with tempfile.TemporaryDirectory() as d:
+        cmd = [sys.executable, "-m", "kw86.cli", "exec", *mode, "--cwd", "/tmp",
+               "./" + os.path.relpath(exe, REPO)]
+        t = time.time()
+        try:
+            r = subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=timeout,
+                               env=dict(os.environ, TMPDIR=d))
+        except subprocess.TimeoutExpired:
+            return "FAIL", "timeout", time.time() - t
+        res = CODES.get(r.returncode, "FAIL")
+        tail = (r.stdout + r.stderr).decode(errors="replace").strip().splitlines()
+        return res, (tail[-1][:160] if tail else f"exit {r.returncode}"), time.time() - t
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--suite", required=True, help="the unpacked posixtestsuite directory")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated interface prefixes")
+    ap.add_argument("--timeout", type=float, default=120, help="host seconds per run")
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "kw86-posix-suite"),
+                    help="where the test executables go")
+    ap.add_argument("--json", help="write every result here")
+    a = ap.parse_args(argv)
+    b = _build_mod()
+    only = [o for o in a.only.split(",") if o]
+    tests = tests_of(a.suite, only)
+    os.makedirs(a.out, exist_ok=True)
+    results = {}
+
+    def one(t):
+        iface, name, src, buildonly = t
+        exe = os.path.join(a.out, f"{iface}__{name[:-2]}")
+        why = build(b, a.suite, src, exe)
+        r = {"interface": iface, "test": name, "built": why is None, "missing": why}
+        if why is None and not buildonly:
+            for mode, key in (([], "user"), (["--kernelware"], "kernelware")):
+                r[key], r[key + "_msg"], r[key + "_s"] = run(exe, mode, a.timeout)
+        elif why is None:
+            r["user"] = r["kernelware"] = "PASS"
+        return r
+
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+        for r in ex.map(one, tests):
+            key = f"{r['interface']}/{r['test']}"
+            results[key] = r
+            if not r["built"]:
+                print(f"{key}: does not build ({r['missing']})", flush=True)
+            else:
+                print(f"{key}: {r['user']} / {r['kernelware']}  {r.get('user_msg', '')}",
+                      flush=True)
+    built = [r for r in results.values() if r["built"]]
+    print(f"\n{len(built)} of {len(results)} build")
+    missing = collections.Counter(r["missing"] for r in results.values() if not r["built"])
+    for name, n in missing.most_common(15):
+        print(f"  does not build: {n:4d}  {name}")
+    for mode in ("user", "kernelware"):
+        c = collections.Counter(r[mode] for r in built)
+        print(f"{mode:10s} " + "  ".join(f"{k} {c.get(k, 0)}" for k in
+                                         ("PASS", "FAIL", "UNRESOLVED", "UNSUPPORTED",
+                                          "UNTESTED")))
+    agree = sum(r["user"] == r["kernelware"] for r in built)
+    print(f"modes agree on {agree} of {len(built)}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1, sort_keys=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
