@@ -314,7 +314,12 @@ class Socket(File):
     def readable(self):
         if self.state == "listening":
             return bool(self.acceptq) or bool(self.error)
-        return bool(self.rq) or self.cantrcv or bool(self.error)
+        if self.cantrcv or self.error:
+            return True
+        if self.records:
+            return bool(self.rq)
+        return bool(self.rq) and (self.rq_bytes >= self.rcvlowat or
+                                  any(c is not None for _d, c in self.rq))
 
     def writable(self):
         if self.cantsend or self.error:
@@ -784,6 +789,9 @@ class Socket(File):
         self.listener = None
         if peer is not None:
             if self.domain == AF_LOCAL:
+                if peer.state == "connecting":      # LOCAL_CONNWAIT, never accepted
+                    peer.state = "closed"
+                    peer.error = ECONNREFUSED
                 peer.cantrcv = peer.cantsend = True
                 peer.peer = None
                 wakeup(peer)

@@ -789,11 +789,31 @@ t_records(const char *dir)
     close(c);
     CHECK("seq-eof", recv(s, buf, sizeof buf, 0) == 0, "eof");
     close(s); close(ls); unlink(path);
+    /* LOCAL_CONNWAIT: a connect completes only when the listener accepts it */
+    ls = socket(AF_LOCAL, SOCK_STREAM, 0);
+    bind(ls, (struct sockaddr *)&a, a.sun_len);
+    int on = 1;
+    OK("connwait-opt", setsockopt(ls, SOL_LOCAL, LOCAL_CONNWAIT, &on, sizeof on));
+    listen(ls, 1);
+    c = socket(AF_LOCAL, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    FAILS("connwait-einprogress", connect(c, (struct sockaddr *)&a, a.sun_len), EINPROGRESS);
+    struct pollfd cp = { c, POLLOUT, 0 };
+    CHECK("connwait-not-writable", poll(&cp, 1, 0) == 0, "rev %x", cp.revents);
+    s = accept(ls, NULL, NULL);
+    CHECK("connwait-writable", poll(&cp, 1, 0) == 1 && (cp.revents & POLLOUT), "rev %x",
+          cp.revents);
+    FAILS("connwait-isconn", connect(c, (struct sockaddr *)&a, a.sun_len), EISCONN);
+    close(c); close(s); close(ls); unlink(path);
     int sv[2];
     OK("seq-pair", socketpair(AF_LOCAL, SOCK_SEQPACKET, 0, sv));
     static char big[20000];
     FAILS("seq-emsgsize", send(sv[0], big, sizeof big, 0), EMSGSIZE);
     close(sv[0]); close(sv[1]);
+    /* a datagram pair whose other end is gone: no peer to send to */
+    socketpair(AF_LOCAL, SOCK_DGRAM, 0, sv);
+    close(sv[1]);
+    FAILS("dgram-pair-gone", send(sv[0], "x", 1, 0), EDESTADDRREQ);
+    close(sv[0]);
 
     /* sendmmsg / recvmmsg over UDP */
     struct sockaddr_in ua = sin4("127.0.0.1", 5400);

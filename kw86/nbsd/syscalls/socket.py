@@ -134,6 +134,9 @@ def sys_socketpair(p, domain, stype, protocol, rsv):
         _flags(s, flags)
         s.state = "connected"
     a.peer, b.peer = b, a
+    if not a.stream:
+        a.dgram_conns.append(b)
+        b.dgram_conns.append(a)
     a.peereid = (p.pid, p.cred.euid, p.cred.egid)
     b.peereid = a.peereid
     ce = bool(flags & so.SOCK_CLOEXEC)
@@ -225,6 +228,17 @@ def sys_connect(p, fd, name, namelen):
     if s.state == "listening":
         raise Errno(EOPNOTSUPP)
     if s.domain == so.AF_LOCAL:
+        if s.stream and s.state == "connecting":
+            me = (p.pid, getattr(p, "lid", 1))
+            if me not in s.connwaiters:
+                raise Errno(abi.EALREADY)
+            s._wait(False)
+        if s.stream and s.connwaiters:
+            s.connwaiters.discard((p.pid, getattr(p, "lid", 1)))
+            if s.state == "connected":
+                return 0                # the restarted connect of LOCAL_CONNWAIT
+            if s.error:
+                raise Errno(s.take_error())
         if s.stream and s.state == "connected":
             raise Errno(abi.EISCONN)
         if s.stream and s.cantsend and s.state == "closed":
@@ -241,6 +255,12 @@ def sys_connect(p, fd, name, namelen):
             raise Errno(abi.ECONNREFUSED)
         s.cred = (p.pid,) + s.cred[1:]
         s2.establish(s)
+        if s2.connwait:                 # LOCAL_CONNWAIT: connecting until accepted
+            s.state = "connecting"
+            if s.nonblock:
+                raise Errno(abi.EINPROGRESS)
+            s.connwaiters.add((p.pid, getattr(p, "lid", 1)))
+            s._wait(False)
         return 0
     if not s.stream and raw[1] == so.AF_UNSPEC:
         s.rkind = None                  # a datagram socket forgets its peer
@@ -265,6 +285,11 @@ def _accept(p, fd, name, anamelen, flags, clr_nonblock):
     child = s.acceptq.popleft()
     child.listener = None
     s.admit()
+    peer = child.peer
+    if peer is not None and peer.state == "connecting":
+        peer.state = "connected"        # LOCAL_CONNWAIT: the connect completes now
+        from kw86.nbsd.sched import wakeup
+        wakeup(peer)
     if clr_nonblock:
         child.flags = abi.NBSD_O_NONBLOCK if flags & so.SOCK_NONBLOCK else 0
         child.fnosigpipe = bool(flags & so.SOCK_NOSIGPIPE)
