@@ -594,8 +594,19 @@ class Kernel(Scheduler):
         r = p.regs0
         for k in ("eax", "ecx", "edx", "ebx", "esi", "edi", "ebp"):
             setattr(tf, k, r[k])
-        if tf.gate:                             # leave by gate_exit: [eflags][eip] on the stack
+        if tf.gate or tf.short:                 # leave by gate_exit: [eflags][eip] on the stack
             p.emul.exec_frame(p, tf, r)
+            if tf.short:
+                # a kernelware's own int $0x80 at CPL 0 (Go's runtime): its
+                # short frame lay on the old image's stack; the new image
+                # leaves from a gate frame on the kernel stack (as 511 does)
+                from kw86.nbsd.frame import TF_SIZE
+                from kw86.nbsd.kconst import T_KW86_GATE
+                tf.update(trapno=T_KW86_GATE, err=0, eip=0)
+                tf.short = False
+                fesp = p.kstack - TF_SIZE
+                self.m.set_reg("esp", fesp)
+                p.frame_esp = fesp
         else:
             tf.update(trapno=abi.T_ASTFLT, eip=r["eip"], esp=r["esp"], cs=r["cs"], ss=r["ss"],
                       ds=r["ds"], es=r["es"], fs=r["fs"], gs=r["gs"], eflags=r["eflags"])

@@ -263,9 +263,19 @@ def sys_setcontext(p, ucp):
     uc = abi.unpack_ucontext(raw)
     fesp = p.frame_esp
     gate = tf.trapno == T_KW86_GATE
+    moved = False
     if uc["flags"] & _UC_CPU:
         r = uc["regs"]
-        if not gate:
+        if tf.short and not gate:
+            # int $0x80 at CPL 0 (a kernelware's own trap, e.g. Go's signal
+            # trampoline): it stays at CPL 0, as __sigreturn14 does
+            for n in ("edi", "esi", "ebp", "ebx", "edx", "ecx", "eax"):
+                setattr(tf, n, r[n])
+            eflags = (r["eflags"] & abi.PSL_USER) | abi.PSL_I | abi.PSL_MBO
+            tf.update(eip=r["eip"], eflags=eflags)
+            _move_short_frame(k.boot, tf, r["uesp"], p)
+            moved = True
+        elif not gate:
             # __sigreturn14/setcontext checks: user selectors, user flags only
             if r["cs"] not in USER_CS or \
                     any(r[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \
@@ -290,5 +300,6 @@ def sys_setcontext(p, ucp):
     if uc["flags"] & _UC_TLSBASE:
         from kw86.nbsd.syscalls.vm import sys__lwp_setprivate
         sys__lwp_setprivate(p, uc["tlsbase"])
-    k.boot.write_frame(fesp, tf)
+    if not moved:
+        k.boot.write_frame(fesp, tf)
     raise Errno(abi.EJUSTRETURN)
