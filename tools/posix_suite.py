@@ -15,7 +15,8 @@ include/ directory) and linked with crt0 and libc.a; a test that does not
 compile or link is counted as "does not build" with the first missing
 name.  A test named N-M-buildonly.c passes by building.  Each built test
 runs under `kw86 exec` as a user process and as a kernelware
-(`--kernelware`), in a fresh /tmp, with a host timeout; the suite's exit
+(`--kernelware`) from the suite's top directory (bound at /pts), with a
+host timeout; the suite's exit
 codes: 0 PASS, 1 FAIL, 2 UNRESOLVED, 4 UNSUPPORTED, 5 UNTESTED; anything
 else (a signal, a timeout) counts as FAIL.
 
@@ -93,9 +94,12 @@ def build(b, suite, src, out):
     return None
 
 
-def run(exe, mode, timeout):
+def run(exe, mode, timeout, suite):
+    """One test as the suite's scripts run it: from the suite's top directory
+    (some tests open their own source), here bound at /pts in the guest."""
     with tempfile.TemporaryDirectory() as d:
-        cmd = [sys.executable, "-m", "kw86.cli", "exec", *mode, "--cwd", "/tmp",
+        cmd = [sys.executable, "-m", "kw86.cli", "exec", *mode,
+               "--bind", f"{os.path.abspath(suite)}:/pts", "--cwd", "/pts",
                "./" + os.path.relpath(exe, REPO)]
         t = time.time()
         try:
@@ -131,7 +135,7 @@ def main(argv=None):
         r = {"interface": iface, "test": name, "built": why is None, "missing": why}
         if why is None and not buildonly:
             for mode, key in (([], "user"), (["--kernelware"], "kernelware")):
-                r[key], r[key + "_msg"], r[key + "_s"] = run(exe, mode, a.timeout)
+                r[key], r[key + "_msg"], r[key + "_s"] = run(exe, mode, a.timeout, a.suite)
         elif why is None:
             r["user"] = r["kernelware"] = "PASS"
         return r

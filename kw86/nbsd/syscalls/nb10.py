@@ -127,8 +127,9 @@ def _lock_limit(p, v, pages):
     n = len(v.locked | pages)
     if cur < abi.RLIM_INFINITY and n * abi.PAGE_SIZE > cur:
         raise Errno(abi.EAGAIN)
-    if n > v.boot.frames.nfree() + len(v.locked) + len(v.pages):
-        raise Errno(abi.EAGAIN)             # more than the machine's memory
+    from kw86.nbsd.vm import RESERVE_PAGES
+    if len(pages.difference(v.pages)) > v.boot.frames.nfree() - RESERVE_PAGES:
+        raise Errno(abi.EAGAIN)             # more than the machine's free memory
 
 
 def _wire(v, pages):
@@ -158,17 +159,22 @@ def sys_munlock(p, addr, length):
 
 
 def sys_mlockall(p, flags):
-    """MCL_CURRENT locks the pages the process has now (kw86 commits
-    memory on first touch, so untouched reservations stay so); MCL_FUTURE
-    is recorded (nothing is ever paged out)."""
+    """MCL_CURRENT wires every page of every accessible mapping, as UVM's
+    uvm_map_pageable_all does (PROT_NONE reservations are skipped; the
+    stack counts as far as RLIMIT_STACK makes it accessible), faulting in
+    what was never touched; EAGAIN past RLIMIT_MEMLOCK or the machine's
+    memory.  MCL_FUTURE is recorded (kw86 never pages anything out)."""
     if not flags or flags & ~3:             # MCL_CURRENT 1, MCL_FUTURE 2
         raise Errno(EINVAL)
     v = p.vm
     if v is not None:
         if flags & 1:
-            pages = set(v.pages)
+            pages = set()
+            for r in v.regions:
+                if r.prot & 7 and r.end > r.start:
+                    pages.update(range(r.start, r.end, abi.PAGE_SIZE))
             _lock_limit(p, v, pages)
-            v.locked |= pages
+            _wire(v, pages)
         v.lock_future = bool(flags & 2)
     return 0
 
