@@ -270,10 +270,17 @@ class Socket(File):
         return bool(self.options & SO_NOSIGPIPE) or bool(getattr(self, "fnosigpipe", False))
 
     def stat(self):
-        return abi.Attr(mode=abi.NBSD_S_IFSOCK | 0o777, ino=self.ino, nlink=1, uid=self.uid,
-                        gid=self.gid, size=0 if self.records else self.rq_bytes,
-                        blksize=self.sndbuf, atime=self.ctime, mtime=self.ctime,
-                        ctime=self.ctime, birthtime=self.ctime, dev=0)
+        """soo_stat: S_IFSOCK and nothing else for inet sockets; AF_LOCAL's
+        uipc_stat adds an inode number, NODEV, the creation time and, as
+        st_blksize, the send buffer (a stream: plus what its peer holds)."""
+        if self.domain != AF_LOCAL:
+            return abi.Attr(mode=abi.NBSD_S_IFSOCK, nlink=0, blksize=0)
+        blk = self.sndbuf
+        if self.stream and self.peer is not None:
+            blk += self.peer.rq_bytes
+        return abi.Attr(mode=abi.NBSD_S_IFSOCK, ino=self.ino, nlink=0, blksize=blk,
+                        atime=self.ctime, mtime=self.ctime, ctime=self.ctime,
+                        birthtime=self.ctime, dev=(1 << 64) - 1)
 
     def read(self, p, n):
         data, _ctl, _flags, _from = self.receive(p, n, 0, nonblock=self.nonblock)
