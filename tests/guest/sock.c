@@ -79,6 +79,8 @@ sun(const char *path)
     return a;
 }
 
+static int alrms;
+static void on_alrm(int s) { (void)s; alrms++; }
 static int sigpipes;
 static void on_pipe(int s) { (void)s; sigpipes++; }
 
@@ -615,6 +617,23 @@ t_poll(void)
     waitpid(pid, &status, 0);
     CHECK("accept-child", WIFEXITED(status) && WEXITSTATUS(status) == 0, "%x", status);
     close(s); close(ls);
+    /* a caught signal ends a blocking receive: EINTR, or the count so far for
+     * a MSG_WAITALL that already has data (SA_RESTART or not) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alrm;
+    sigaction(SIGALRM, &sa, NULL);
+    socketpair(AF_LOCAL, SOCK_STREAM, 0, sv);
+    alarm(1);
+    FAILS("recv-eintr", recv(sv[0], buf, 1, 0), EINTR);
+    write(sv[1], "abc", 3);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(1);
+    ssize_t got = recv(sv[0], buf, 8, MSG_WAITALL);
+    CHECK("waitall-interrupted", got == 3 && alrms == 2 && !memcmp(buf, "abc", 3),
+          "got %ld alrms %d", (long)got, alrms);
+    close(sv[0]); close(sv[1]);
     /* SO_RCVTIMEO: a receive that times out is EAGAIN */
     socketpair(AF_LOCAL, SOCK_DGRAM, 0, sv);
     struct timeval to = { 0, 50000 };

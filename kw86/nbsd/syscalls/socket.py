@@ -46,8 +46,10 @@ def _sockargs(p, addr, n):
 def _copyout_name(p, sa, addr, alenp):
     """Copy a sockaddr out to (addr, *alenp): at most *alenp bytes; *alenp
     becomes the length stored."""
+    if not addr:
+        return                          # copyout_sockname: no name asked for
     if not alenp:
-        return
+        raise Errno(EFAULT)
     alen = struct.unpack("<i", p.mem.copyin(alenp, 4))[0]
     if alen < 0:
         raise Errno(EINVAL)
@@ -280,7 +282,9 @@ def _accept(p, fd, name, anamelen, flags, clr_nonblock):
         if s.error:
             raise Errno(s.take_error())
         s._wait(s.nonblock)
-    if anamelen:
+    if name:
+        if not anamelen:
+            raise Errno(EFAULT)
         p.mem.copyin(anamelen, 4)       # EFAULT before the connection is taken
     child = s.acceptq.popleft()
     child.listener = None
@@ -302,8 +306,7 @@ def _accept(p, fd, name, anamelen, flags, clr_nonblock):
     else:
         peer = so.pack_inet(child.domain, child.rkind, child.rip, child.rport)
     try:
-        if name or anamelen:
-            _copyout_name(p, peer, name, anamelen)
+        _copyout_name(p, peer, name, anamelen)
     except Exception:
         p.fdt.close(newfd)
         raise
