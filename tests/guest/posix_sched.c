@@ -158,6 +158,33 @@ main(void)
         check(t1.tv_sec >= 2000000000 && t1.tv_sec < 2000000010, "the guest's realtime clock moved");
         ts = t0;
         clock_settime(CLOCK_REALTIME, &ts);
+        /* an absolute CLOCK_REALTIME sleep follows the clock being set */
+        {
+            int pfd[2];
+            struct timespec m0, m1;
+            pipe(pfd);
+            clock_gettime(CLOCK_MONOTONIC, &m0);
+            if (fork() == 0) {
+                struct timespec dl;
+                clock_gettime(CLOCK_REALTIME, &dl);
+                dl.tv_sec += 30;
+                write(pfd[1], "s", 1);
+                _exit(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &dl, NULL));
+            }
+            read(pfd[0], name, 1);
+            usleep(200000);
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 60;                    /* past the child's deadline */
+            clock_settime(CLOCK_REALTIME, &ts);
+            wait(&r);
+            clock_gettime(CLOCK_MONOTONIC, &m1);
+            check(WIFEXITED(r) && WEXITSTATUS(r) == 0 && m1.tv_sec - m0.tv_sec < 5,
+                  "root: setting the clock past a TIMER_ABSTIME deadline wakes the sleeper");
+            ts.tv_sec -= 60;
+            clock_settime(CLOCK_REALTIME, &ts);
+            close(pfd[0]);
+            close(pfd[1]);
+        }
     } else {
         check(r == -1 && errno == EPERM, "user: clock_settime: EPERM");
     }

@@ -148,4 +148,7 @@ def sys___clock_settime50(p, clock_id, tp):
         raise Errno(EPERM)
     want = sec * 10**9 + nsec
     p.sys.realtime_offset = want - int(p.sys.clock())
+    from kw86.nbsd.sched import wakeup
+    from kw86.nbsd.syscalls.vm import CLOCK_SET_CHAN
+    wakeup(CLOCK_SET_CHAN)              # absolute sleeps on the clock look again
     return 0

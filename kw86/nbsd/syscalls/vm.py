@@ -113,6 +113,7 @@ def sys___nanosleep50(p, rqtp, rmtp):
 
 
 TIMER_ABSTIME = 1
+CLOCK_SET_CHAN = ("clock_settime",)          # woken when CLOCK_REALTIME is set (sched.py)
 
 
 def sys_clock_nanosleep(p, clock_id, flags, rqtp, rmtp):
@@ -122,7 +123,7 @@ def sys_clock_nanosleep(p, clock_id, flags, rqtp, rmtp):
     for a relative sleep.  The sleep itself is nanosleep's (on the guest
     clock; a caught signal ends it with EINTR)."""
     from kw86.nbsd.syscalls.ident import CLOCK_MONOTONIC, CLOCK_REALTIME, _clock
-    from kw86.nbsd.syscalls.poll import Interrupted, PollWait, sleep_start
+    from kw86.nbsd.syscalls.poll import Interrupted, PollWait, sleep_done, sleep_start
     try:
         sec, nsec = abi.unpack_timespec(p.mem.copyin(rqtp, 12))
     except Errno as e:
@@ -131,11 +132,22 @@ def sys_clock_nanosleep(p, clock_id, flags, rqtp, rmtp):
             not 0 <= nsec < 10**9:
         return EINVAL
     ns = sec * 10**9 + nsec
+    _kernel(p)
     if flags & TIMER_ABSTIME:
-        ns = max(0, ns - _clock(p, clock_id))
+        # a deadline on the clock itself: it is looked at again whenever
+        # the sleeper wakes, and clock_settime wakes every sleeper, so
+        # setting CLOCK_REALTIME moves the wake-up as POSIX requires
+        try:
+            sleep_start(p, ("clock_nanosleep", clock_id, flags, rqtp, sec, nsec), None)
+        except Interrupted:
+            return abi.EINTR
+        left = ns - _clock(p, clock_id)
+        if left <= 0:
+            sleep_done(p)
+            return 0
+        raise WouldBlock(PollWait((CLOCK_SET_CHAN,), left))
     if ns == 0:
         return 0
-    _kernel(p)
     try:
         rem = sleep_start(p, ("clock_nanosleep", clock_id, flags, rqtp, sec, nsec), ns)
     except Interrupted as e:
