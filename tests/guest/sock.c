@@ -768,6 +768,8 @@ t_errors(void)
     FAILS("getpeername-enotconn", getpeername(s, (struct sockaddr *)&a, &(socklen_t){16}),
           ENOTCONN);
     FAILS("recv-enotconn", recv(s, &a, 1, 0), ENOTCONN);
+    FAILS("shutdown-enotconn", shutdown(s, SHUT_RDWR), ENOTCONN);
+    FAILS("shutdown-enotsock", shutdown(1, SHUT_RDWR), ENOTSOCK);
     a = sin4("127.0.0.1", 0);
     FAILS("connect-port0", connect(s, (struct sockaddr *)&a, sizeof a), EADDRNOTAVAIL);
     close(s);
