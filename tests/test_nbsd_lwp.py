@@ -69,6 +69,7 @@ create badctx {EFAULT}
 create badid {EFAULT}
 wait any still alone {EDEADLK}
 create badcs {EINVAL}
+create high selector bits 0 wait 0 ran 6
 new lid differs 1
 wait it 0
 departed 1 ran 7 self-seen 1 private 1 mine-unchanged 1

@@ -48,6 +48,16 @@ USER_DS = (abi.UDATA, abi.UDATA_G, abi.UFS, abi.UGS, 0)
 UNBLOCKABLE = abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP)
 
 
+def bad_user_selectors(r):
+    """A context's selectors are not user ones (setcontext, sigreturn,
+    _lwp_create: EINVAL).  Only a selector's low 16 bits count: a pushed
+    segment register leaves the upper half of its word undefined, and
+    getcontext reports the word as the frame has it (NetBSD's
+    VALID_USER_DSEL/USERMODE test the selector)."""
+    return (r["cs"] & 0xffff) not in USER_CS or r["ss"] & 0xffff == 0 or \
+        any(r[s] & 0xffff not in USER_DS for s in ("ds", "es", "ss", "fs", "gs"))
+
+
 def context_of(p, tf):
     """The interrupted user context of a frame: dict of GREG_NAMES."""
     ctx = tf.regs(abi.GREG_NAMES)
@@ -204,9 +214,7 @@ def sys___sigreturn14(p, scp):
             tf.update(eip=regs["eip"], eflags=eflags)
             _move_short_frame(k.boot, tf, regs["esp"], p)
     else:
-        if regs["cs"] not in USER_CS or \
-                any(regs[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \
-                or regs["ss"] == 0 or ((regs["eflags"] ^ tf.eflags) & abi.PSL_USERSTATIC):
+        if bad_user_selectors(regs) or ((regs["eflags"] ^ tf.eflags) & abi.PSL_USERSTATIC):
             raise Errno(abi.EINVAL)
         for n in ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
                   "eip", "cs", "ss"):
@@ -277,9 +285,7 @@ def sys_setcontext(p, ucp):
             moved = True
         elif not gate:
             # __sigreturn14/setcontext checks: user selectors, user flags only
-            if r["cs"] not in USER_CS or \
-                    any(r[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) \
-                    or r["ss"] == 0 or ((r["eflags"] ^ tf.eflags) & abi.PSL_USERSTATIC):
+            if bad_user_selectors(r) or ((r["eflags"] ^ tf.eflags) & abi.PSL_USERSTATIC):
                 raise Errno(abi.EINVAL)
             for n in ("gs", "fs", "es", "ds", "edi", "esi", "ebp", "ebx", "edx", "ecx", "eax",
                       "eip", "cs", "ss"):

@@ -183,6 +183,16 @@ do_calls(void)
 	} else
 		printf("create badcs %d\n", EINVAL);	/* (a kernelware: its own selectors) */
 
+	/* a pushed selector's upper half is undefined: only the selector counts */
+	mkctx(&uc, 0, t_simple, (void *)6, NULL);
+	for (int i = 0; i < 4; i++)
+		uc.gregs[i] |= 0xbfbf0000;
+	uc.gregs[15] |= 0x08240000;
+	uc.gregs[18] |= 0x08240000;
+	printf("create high selector bits %d ",
+	    err(syscall(SYS_lwp_create, &uc, 0, &lid)));
+	printf("wait %d ran %d\n", err(syscall(SYS_lwp_wait, lid, &dep)), v_ran);
+
 	/* create, wait for it by id */
 	lid = create(0, t_simple, (void *)7, 0, NULL);
 	printf("new lid differs %d\n", lid != me && lid > 0);

@@ -79,7 +79,7 @@ def sys__lwp_create(p, ucp, flags, new_lwp):
     from kw86.nbsd.kconst import T_KW86_GATE
     from kw86.nbsd.kernelware import SEGMENTS
     from kw86.nbsd.proc import Lwp
-    from kw86.nbsd.signals import PSL_CLEARSIG, UNBLOCKABLE, USER_CS, USER_DS, context_of
+    from kw86.nbsd.signals import PSL_CLEARSIG, UNBLOCKABLE, bad_user_selectors, context_of
     k = _kernel(p)
     raw = p.mem.copyin(ucp, abi.UCONTEXT_SIZE)
     uc = abi.unpack_ucontext(raw)
@@ -91,12 +91,12 @@ def sys__lwp_create(p, ucp, flags, new_lwp):
         r = dict(uc["regs"])
         r["esp"] = r["uesp"]
         if not p.kernelware and (
-                r["cs"] not in USER_CS or
-                any(r[s] not in USER_DS for s in ("ds", "es", "ss", "fs", "gs")) or
-                r["ss"] == 0 or ((r["eflags"] ^ ctx["eflags"]) & abi.PSL_USERSTATIC)):
+                bad_user_selectors(r) or ((r["eflags"] ^ ctx["eflags"]) & abi.PSL_USERSTATIC)):
             raise Errno(EINVAL)
     else:
         r = dict(ctx, eax=0, edx=0)
+    for s in ("cs", "ss", "ds", "es", "fs", "gs"):
+        r[s] &= 0xffff
     if k.boot.frames.nfree() < _KSTACK_NEED:
         raise Errno(abi.EAGAIN)
     lid = k.alloc_id()
