@@ -2,6 +2,7 @@
 `add_arguments(parser)` and `run(args) -> int` (like kw86.cli's commands).
 
     kw86 bench cpu      kw86's interpreter against Unicorn (kw86/bench_cpu.py)
+    kw86 bench whole    whole programs: start-up, ls -l, wc, cp (kw86/bench_whole.py)
     kw86 bench paper    the paper's experiments (when kw86.paper.cli exists)
 """
 import importlib
@@ -9,6 +10,8 @@ import importlib
 BENCHES = {
     "cpu": ("kw86.bench_cpu", "kw86 against Unicorn on the same programs, CPL 3 and CPL 0, "
                               "ratios from one interleaved run"),
+    "whole": ("kw86.bench_whole", "whole programs through kw86 exec: start-up, ls -l over "
+                                  "100/1,000/10,000 files, wc and cp at three sizes"),
     "paper": ("kw86.paper.cli", "the paper's experiments"),
 }
 

@@ -667,13 +667,12 @@ _TYPE_XLAT = [
 ]
 
 
+_TYPE_XLAT_MAP = dict(_TYPE_XLAT)
+
+
 def xlat_mode_from_host(hmode):
     """Host st_mode -> NetBSD st_mode (type bits mapped, permission bits kept)."""
-    t = _host_stat.S_IFMT(hmode)
-    for h, g in _TYPE_XLAT:
-        if t == h:
-            return g | (hmode & 0o7777)
-    return hmode & 0o7777
+    return _TYPE_XLAT_MAP.get(hmode & 0o170000, 0) | (hmode & 0o7777)
 
 
 def xlat_perm_to_host(mode):

@@ -69,8 +69,12 @@ decide_mode(FILE *fp)
     if (fp->flags & __SMODESET)
         return;
     fp->flags |= __SMODESET;
-    if (fp == stdout && isatty(fp->fd))
-        fp->mode = _IOLBF;
+    if (fp == stdout) {
+        int saved = errno;              /* a probe: a successful printf leaves errno alone */
+        if (isatty(fp->fd))
+            fp->mode = _IOLBF;
+        errno = saved;
+    }
     if (fp->mode == _IONBF)
         return;
     if (fp->buf == NULL) {
@@ -257,6 +261,20 @@ __kw86_fwrite_bytes(FILE *fp, const char *p, size_t n)
     size_t size;
     int newline;
 
+    /* Fast path (printf hands over a field at a time): room in a fully
+     * buffered stream that is already writing (wlim says both). */
+    if (fp->wpos < fp->wlim && n <= (size_t)(fp->wlim - fp->wpos)) {
+        unsigned char *w = fp->wpos;
+        if (n <= 16) {
+            while (n-- > 0)
+                *w++ = (unsigned char)*p++;
+            fp->wpos = w;
+        } else {
+            memcpy(w, p, n);
+            fp->wpos = w + n;
+        }
+        return 0;
+    }
     if (begin_write(fp) == EOF)
         return EOF;
     start = buf_start(fp);

@@ -86,13 +86,18 @@ def _nbsd_rdev(st):
     return ((ma << 8) & 0x000fff00) | ((mi << 12) & 0xfff00000) | (mi & 0xff)
 
 
+_HAS_BIRTHTIME = hasattr(os.stat_result, "st_birthtime_ns")
+_HOST_CHR_BLK = (hstat.S_IFCHR, hstat.S_IFBLK)
+
+
 def _attr_from_host(st, dev):
-    return Attr(mode=abi.xlat_mode_from_host(st.st_mode), ino=st.st_ino, nlink=st.st_nlink,
-                uid=st.st_uid, gid=st.st_gid, rdev=_nbsd_rdev(st), size=st.st_size,
-                blocks=st.st_blocks, blksize=st.st_blksize or 4096,
-                atime=st.st_atime_ns, mtime=st.st_mtime_ns, ctime=st.st_ctime_ns,
+    hmode = st.st_mode
+    fmt = hmode & 0o170000              # S_IFMT (namei calls this per component: kept lean)
+    return Attr(abi.xlat_mode_from_host(hmode), st.st_ino, st.st_nlink, st.st_uid, st.st_gid,
+                _nbsd_rdev(st) if fmt in _HOST_CHR_BLK else 0, st.st_size, st.st_blocks,
+                st.st_blksize or 4096, st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns,
                 # UFS1 has no birth time (reported as 0); use the host's if it has one.
-                birthtime=getattr(st, "st_birthtime_ns", 0) or 0, dev=dev)
+                (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0, 0, 0, dev)
 
 
 def _check_name(name):
