@@ -348,3 +348,21 @@ def test_random_socket_calls(tmp_path_factory, ops):
                     assert f.rq_bytes == sum(len(item[0]) for item in f.rq)
                     assert f.rq_bytes >= 0
     env.p.fdt.close_all()
+
+
+def test_local_connect_needs_write_permission(env):
+    """unp_connect: VWRITE on the socket node (mode 0777 & ~umask at bind)."""
+    from kw86.nbsd.proc import Proc
+    from kw86.nbsd.vfs import Cred
+    os.chmod(env.root, 0o755)               # others may search the root
+    ls = env.ok("__socket30", so.AF_LOCAL, so.SOCK_STREAM, 0)
+    name = bytes([9, so.AF_LOCAL]) + b"/ls.sk\0"
+    a = env.alloc(len(name), name)
+    env.ok("bind", ls, a, len(name))
+    env.ok("listen", ls, 1)
+    assert env.stat("/ls.sk").mode & 0o777 == 0o777 & ~env.p.umask
+    user = Proc(env.sys, pid=2, mem=env.mem, cred=Cred(1000, 1000))
+    c = env.ok("__socket30", so.AF_LOCAL, so.SOCK_STREAM, 0, proc=user)
+    assert env.err("connect", c, a, len(name), proc=user) == abi.EACCES
+    env.ok("chmod", "/ls.sk", 0o777)
+    env.ok("connect", c, a, len(name), proc=user)
