@@ -73,6 +73,9 @@ class BuildAll(build_ext):
         import re
         compileall.compile_dir(os.path.join(HERE, "kw86"), quiet=1,
                                rx=re.compile(r"[/\\]sysroot[/\\]"))
+        # the cycle profiles as JSON (kw86/tomlcache.py): no tomllib at run time
+        _load_file("kw86_tomlcache", os.path.join(HERE, "kw86", "tomlcache.py")).write_cache(
+            os.path.join(HERE, "kw86", "profiles"))
 
     def build_userland(self):
         script = os.path.join(HERE, "userland", "build.py")

@@ -199,9 +199,8 @@ def _load_profile(name_or_path):
     if not os.path.exists(path):
         known = sorted(f[:-5] for f in os.listdir(PROFILE_DIR) if f.endswith(".toml"))
         raise ValueError(f"unknown cycle profile {name_or_path!r} (known: {', '.join(known)})")
-    import tomllib                  # here: start-up time (once per run, cached)
-    with open(path, "rb") as f:
-        prof = tomllib.load(f)
+    from kw86.tomlcache import read_toml
+    prof = read_toml(path)
     classes = prof.get("classes", {})
     events = prof.get("events", {})
     unknown = set(classes) - set(opcodes.CLASSES)
