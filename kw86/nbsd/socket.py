@@ -48,7 +48,7 @@ BOOL_OPTS = (SO_DEBUG, SO_REUSEADDR, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST,
 MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_EOR = 0x1, 0x2, 0x4, 0x8
 MSG_TRUNC, MSG_CTRUNC, MSG_WAITALL, MSG_DONTWAIT = 0x10, 0x20, 0x40, 0x80
 MSG_NOSIGNAL, MSG_CMSG_CLOEXEC, MSG_NBIO = 0x400, 0x800, 0x1000
-SCM_RIGHTS, SCM_CREDS = 0x01, 0x10
+SCM_RIGHTS, SCM_TIMESTAMP, SCM_CREDS = 0x01, 0x08, 0x10
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
 SOMAXCONN = 128
 SB_MAX = 256 * 1024                    # kern.sbmax
@@ -220,6 +220,7 @@ class Socket(File):
         self.uid, self.gid = cred.euid, cred.egid
         self.cred = (pid, cred.ruid, cred.euid, cred.rgid, cred.egid, tuple(cred.groups))
         self.ino = net.next_ino()
+        self.clock = clock
         t = int(clock()) if clock else 0
         self.ctime = t
         self.pname = ("udp" if stype == SOCK_DGRAM else "tcp") if domain != AF_LOCAL else \
@@ -683,7 +684,8 @@ class Socket(File):
 
     def establish(self, client):
         """The handshake with client completed: a new socket on the listen queue."""
-        child = Socket(self.net, self.domain, self.type, self.proto, _Cred(self), 0)
+        child = Socket(self.net, self.domain, self.type, self.proto, _Cred(self), 0,
+                       self.clock)
         child.options = self.options & ~SO_ACCEPTCONN
         child.linger = self.linger
         child.sndbuf, child.rcvbuf = self.sndbuf, self.rcvbuf
@@ -836,7 +838,10 @@ class Socket(File):
         if dst.rq_bytes + len(data) > dst.rcvbuf:
             return len(data)            # a full receive buffer drops it (UDP)
         frm = pack_inet(dst.domain, kind, src_ip, self.lport)
-        dst.rq.append((bytes(data), frm, None))
+        ctl = None
+        if dst.options & SO_TIMESTAMP:  # udp_input: SCM_TIMESTAMP, the arrival time
+            ctl = [("timestamp", int(dst.clock()) if dst.clock else 0)]
+        dst.rq.append((bytes(data), frm, ctl))
         dst.rq_bytes += len(data)
         wakeup(dst)
         return len(data)

@@ -21,6 +21,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -483,6 +484,27 @@ t_udp(void)
     CHECK("udp-recvfrom", recvfrom(u1, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl) == 8 &&
           !memcmp(buf, "datagram", 8) && from.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
           ntohs(from.sin_port) >= IPPORT_ANONMIN, "port %d", ntohs(from.sin_port));
+    /* SO_TIMESTAMP: each datagram comes with its arrival time */
+    int on = 1;
+    OK("udp-timestamp", setsockopt(u1, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on));
+    sendto(u2, "t", 1, 0, (struct sockaddr *)&a, sizeof a);
+    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(struct timeval))]; } tc;
+    struct iovec tiov = { buf, sizeof buf };
+    struct msghdr tm;
+    memset(&tm, 0, sizeof tm);
+    tm.msg_iov = &tiov;
+    tm.msg_iovlen = 1;
+    tm.msg_control = tc.b;
+    tm.msg_controllen = sizeof tc.b;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    CHECK("udp-timestamp-recv", recvmsg(u1, &tm, 0) == 1, "errno %d", errno);
+    struct cmsghdr *th = CMSG_FIRSTHDR(&tm);
+    struct timeval *tv = th ? (struct timeval *)CMSG_DATA(th) : NULL;
+    CHECK("udp-scm-timestamp", th && th->cmsg_level == SOL_SOCKET &&
+          th->cmsg_type == SCM_TIMESTAMP && th->cmsg_len == CMSG_LEN(sizeof(struct timeval)) &&
+          tv->tv_sec >= now.tv_sec - 1 && tv->tv_sec <= now.tv_sec + 1, "type %d len %u",
+          th ? th->cmsg_type : -1, th ? th->cmsg_len : 0);
     FAILS("udp-nodest", send(u2, "x", 1, 0), EDESTADDRREQ);
     static char big[10000];
     FAILS("udp-emsgsize", sendto(u2, big, sizeof big, 0, (struct sockaddr *)&a, sizeof a),

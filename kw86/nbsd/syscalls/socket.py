@@ -571,9 +571,13 @@ def _externalize(p, ctl, control, clen, flags):
                 continue
             body = struct.pack(f"<{len(fds)}i", *fds)
             typ = so.SCM_RIGHTS
-        else:                           # creds
-            body = so.pack_sockcred(val)
-            typ = so.SCM_CREDS
+        else:
+            if kind == "timestamp":     # struct timeval: time_t (64-bit), suseconds_t
+                body = _TV.pack(val // 10**9, val % 10**9 // 1000)
+                typ = so.SCM_TIMESTAMP
+            else:                       # creds
+                body = so.pack_sockcred(val)
+                typ = so.SCM_CREDS
             if clen - len(out) < 12 + len(body):
                 trunc = True
                 continue
