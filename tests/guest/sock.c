@@ -557,6 +557,8 @@ t_nonblock(void)
     int s = paccept(ls, NULL, NULL, NULL, SOCK_NONBLOCK);
     CHECK("paccept", s >= 0 && (fcntl(s, F_GETFL) & O_NONBLOCK), "s=%d errno %d", s, errno);
     int s2 = accept(ls, NULL, NULL);
+    CHECK("accept-inherits-nonblock", s2 >= 0 && (fcntl(s2, F_GETFL) & O_NONBLOCK), "fl %x",
+          fcntl(s2, F_GETFL));
     int s3 = accept(ls, NULL, NULL);
     CHECK("accept-all", s2 >= 0 && s3 >= 0, "%d %d errno %d", s2, s3, errno);
     pf.fd = c3; pf.events = POLLOUT; pf.revents = 0;
@@ -661,6 +663,18 @@ t_poll(void)
     struct timeval to = { 0, 50000 };
     OK("rcvtimeo", setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &to, sizeof to));
     FAILS("rcvtimeo-eagain", recv(sv[0], buf, 1, 0), EAGAIN);
+    close(sv[0]); close(sv[1]);
+    /* SO_SNDTIMEO: a send into a full stream that times out with nothing sent is EAGAIN */
+    socketpair(AF_LOCAL, SOCK_STREAM, 0, sv);
+    OK("sndtimeo", setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &to, sizeof to));
+    static char fill[100000];
+    ssize_t put = send(sv[0], fill, sizeof fill, MSG_DONTWAIT);
+    CHECK("sndtimeo-fill", put > 0 && put < (ssize_t)sizeof fill, "put %ld", (long)put);
+    FAILS("sndtimeo-eagain", send(sv[0], fill, 10, 0), EAGAIN);
+    struct timeval got_to;
+    socklen_t tl = sizeof got_to;
+    CHECK("sndtimeo-get", getsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &got_to, &tl) == 0 &&
+          got_to.tv_sec == 0 && got_to.tv_usec == 50000, "%ld", (long)got_to.tv_usec);
     close(sv[0]); close(sv[1]);
 }
 
