@@ -151,6 +151,15 @@ def test_exit_from_a_second_lwp_ends_all(tmp_path, lwp, kw):
 
 
 @pytest.mark.parametrize("kw", MODES, ids=IDS)
+def test_no_memory_for_another_lwp_is_eagain(tmp_path, lwp, kw):
+    """On a small machine, LWPs until their kernel stacks exhaust memory:
+    _lwp_create says EAGAIN (35), never the host's MemoryError; exit ends
+    them all."""
+    status, out, k = run(tmp_path, lwp, ["many"], kw, mem_size=8 << 20)
+    assert (status, out) == (0, "many: 1 LWPs, then errno 35\n")
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
 def test_last_lwp_exit_is_the_process_exit(tmp_path, lwp, kw):
     status, out, _ = run(tmp_path, lwp, ["last"], kw)
     assert (status, out) == (0, "main LWP exits\nlast LWP exits\n")

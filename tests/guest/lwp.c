@@ -526,6 +526,31 @@ do_exec(void)
 	return 1;
 }
 
+/* LWPs until the kernel has no memory for another: EAGAIN, then all go */
+static int
+do_many(void)
+{
+	int n = 0, lid, e;
+	for (;;) {
+		struct uctx uc;
+		unsigned char *stk = malloc(256);	/* a parked LWP needs little */
+		if (stk == NULL) {
+			printf("many: malloc failed first\n");
+			exit(1);
+		}
+		mkctx(&uc, 0, t_park_forever, NULL, NULL);
+		unsigned *top = (unsigned *)(stk + 256) - 4;
+		top[0] = top[1] = 0;
+		uc.gregs[REG_UESP] = (unsigned)top;
+		if (syscall(SYS_lwp_create, &uc, LWP_DETACHED, &lid) != 0)
+			break;
+		n++;
+	}
+	e = errno;
+	printf("many: %d LWPs, then errno %d\n", n > 10, e);
+	exit(0);
+}
+
 static void
 t_exit3(void *arg)
 {
@@ -583,6 +608,8 @@ main(int argc, char **argv)
 		return do_fork();
 	if (!strcmp(argv[1], "exec"))
 		return do_exec();
+	if (!strcmp(argv[1], "many"))
+		return do_many();
 	if (!strcmp(argv[1], "exit"))
 		return do_exit();
 	if (!strcmp(argv[1], "last"))

@@ -99,12 +99,20 @@ def sys__lwp_create(p, ucp, flags, new_lwp):
         r[s] &= 0xffff
     if k.boot.frames.nfree() < _KSTACK_NEED:
         raise Errno(abi.EAGAIN)
+    try:
+        kstack = k.boot.new_kstack()
+    except MemoryError:
+        raise Errno(abi.EAGAIN) from None   # no contiguous pages for its kernel stack
     lid = k.alloc_id()
     # the new lid first: a bad pointer creates nothing
-    p.mem.copyout(new_lwp, struct.pack("<i", lid))
+    try:
+        p.mem.copyout(new_lwp, struct.pack("<i", lid))
+    except BaseException:
+        k.boot.free_kstack(kstack)
+        raise
     k.lwp_ids.add(lid)
     eflags = (r["eflags"] & abi.PSL_USER & ~PSL_CLEARSIG) | abi.PSL_I | abi.PSL_MBO
-    nl = Lwp(p, lid, kstack=k.boot.new_kstack())
+    nl = Lwp(p, lid, kstack=kstack)
     if p.kernelware:
         # CPL 0: a gate frame, left by gate_exit's `lss; popfl; ret` with
         # [eflags][eip] just below the new stack pointer (kernelware.py)
