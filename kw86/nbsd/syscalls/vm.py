@@ -411,7 +411,7 @@ def sys___sigsuspend14(p, set_):
         p.oldmask = p.sigmask
     p.sigmask = new
     acts = p.sigacts
-    for sig in p.siglist:
+    for sig in p.siglist + p.l.siglist:     # the process's and this LWP's
         if not new & abi.sigbit(sig) and acts.get(sig, (abi.NBSD_SIG_DFL,))[0] != abi.NBSD_SIG_IGN:
             raise Errno(abi.EINTR)          # already pending: deliver it now
     raise WouldBlock(("sigsuspend", p.pid))
@@ -419,7 +419,7 @@ def sys___sigsuspend14(p, set_):
 
 def sys___sigpending14(p, set_):
     mask = 0
-    for sig in p.siglist:
+    for sig in p.siglist + p.l.siglist:     # the process's and this LWP's
         mask |= abi.sigbit(sig)
     p.mem.copyout(set_, abi.pack_sigset(mask))
 
