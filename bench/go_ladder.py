@@ -38,6 +38,10 @@ LADDER = ["unicode/utf8", "unicode/utf16", "strings", "sort", "strconv", "bytes"
 # cheap enough for every CI run (seconds each, both modes)
 CI = ["unicode/utf8", "sort", "container/list", "container/ring", "errors"]
 MODES = {"user": [], "kernelware": ["--kernelware"]}
+# build flags a package's tests need: time's load America/Los_Angeles from
+# GOROOT/lib/time/zoneinfo.zip, which Debian's Go does not ship; the
+# timetzdata tag embeds the database instead (what the test's panic advises)
+BUILD_FLAGS = {"time": ["-tags", "timetzdata"]}
 # what the host's environment may lend the build (caches, PATH); nothing
 # that changes behaviour (tests/hostenv.py's rule)
 _HOST = ("PATH", "HOME", "XDG_CACHE_HOME", "GOCACHE")
@@ -66,7 +70,8 @@ def build(pkg, outdir, go=None, timeout=1800):
     go = go or go_tool()
     out = os.path.join(outdir, test_binary_name(pkg))
     t0 = time.perf_counter()
-    p = subprocess.run([go, "test", "-c", "-o", out, pkg], cwd=outdir, env=build_env(outdir),
+    p = subprocess.run([go, "test", "-c", *BUILD_FLAGS.get(pkg, []), "-o", out, pkg],
+                       cwd=outdir, env=build_env(outdir),
                        capture_output=True, text=True, timeout=timeout)
     dt = time.perf_counter() - t0
     if p.returncode != 0 or not os.path.exists(out):
@@ -86,7 +91,8 @@ def goroot_binds(go=None):
     """--bind options that show the toolchain's GOROOT read-only at its own
     path in the guest (the test binaries' runtime.GOROOT(): some tests read
     GOROOT/src and GOROOT/test), with the directories its top-level symbolic
-    links point to (Debian: src -> ../../share/go-1.19/src)."""
+    links point to (Debian: src -> ../../share/go-1.19/src), and the host's
+    zoneinfo."""
     go = go or go_tool()
     p = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True,
                        env=build_env("/tmp"), timeout=120)
@@ -100,6 +106,10 @@ def goroot_binds(go=None):
             real = os.path.realpath(path)
             if not real.startswith(root + os.sep):
                 dirs.append(real)
+    # the time zone database NetBSD keeps in /usr/share/zoneinfo (the time
+    # package's tests load America/Los_Angeles and others)
+    if os.path.isdir("/usr/share/zoneinfo"):
+        dirs.append("/usr/share/zoneinfo")
     out = []
     for d in dirs:
         out += ["--bind", f"{d}:{d}:ro"]

@@ -54,10 +54,69 @@ USER_INTS = {2: 99, 3: 2048, 4: 99, 5: 1000, 6: 2, 7: 32, 8: 2048, 9: 255,
              19: 20, 20: 255}
 
 
+# -- net.route: the interface list (NET_RT_OIFLIST) ---------------------------
+#
+# kw86's network is its loopback (kw86/nbsd/socket.py): one interface, lo0,
+# index 1, UP|LOOPBACK|RUNNING|MULTICAST, mtu 33624, with 127.0.0.1/8 and
+# ::1/128, as NetBSD's `ifconfig lo0` shows it.  The list is the routing
+# socket's messages (sys/net/route.h, if.h): an RTM_OIFINFO if_msghdr with
+# the interface's sockaddr_dl, then an RTM_NEWADDR ifa_msghdr per address
+# with its netmask and address; every sockaddr rounded to 8 bytes
+# (RT_ROUNDUP).  NET_RT_OIFLIST (5) is the pre-8.0 format NetBSD 10 keeps
+# for old binaries, the one Go's x/net/route asks for; mib[3] selects an
+# address family (0: all), mib[5] an interface index (0: all).
+
+CTL_NET, PF_ROUTE = 4, 34
+NET_RT_OIFLIST = 5
+RTM_VERSION, RTM_NEWADDR, RTM_OIFINFO = 4, 0x0C, 0x14
+RTA_NETMASK, RTA_IFP, RTA_IFA = 0x04, 0x10, 0x20
+AF_INET, AF_LINK, AF_INET6 = 2, 18, 24
+IFT_LOOP = 0x18
+LO0_INDEX, LO0_FLAGS, LO0_MTU = 1, 0x8049, 33624
+LO0_ADDRS = ((AF_INET, bytes([127, 0, 0, 1]), bytes([255, 0, 0, 0])),
+             (AF_INET6, bytes(15) + b"\1", b"\xff" * 16))
+_IF_MSGHDR = struct.Struct("<HBBiiH2x")          # 16 bytes, then struct if_data
+_IF_DATA = struct.Struct("<BBBxi14Qql4x")        # 136 (timespec, 64-bit aligned)
+_IFA_MSGHDR = struct.Struct("<HBBiiiH6x")        # 24
+assert _IF_MSGHDR.size + _IF_DATA.size == 0x98 and _IFA_MSGHDR.size == 0x18
+
+
+def _rt_roundup(sa):
+    return sa + bytes(-len(sa) % 8 if sa else 8)
+
+
+def _sockaddr(af, addr):
+    if af == AF_INET:
+        return struct.pack("<BBH4s8x", 16, AF_INET, 0, addr)
+    return struct.pack("<BBHI16sI", 28, AF_INET6, 0, 0, addr, 0)
+
+
+def route_iflist(p, af, index):
+    if index not in (0, LO0_INDEX):
+        return b""
+    sec, ns = abi.ns_split(p.sys.boottime)
+    name = b"lo0"
+    # sockaddr_dl: len, AF_LINK, index, type, nlen, alen, slen, data[24]
+    sdl = struct.pack("<BBHBBBB24s", 32, AF_LINK, LO0_INDEX, IFT_LOOP, len(name), 0, 0, name)
+    body = _rt_roundup(sdl)
+    data = _IF_DATA.pack(IFT_LOOP, 0, 0, 0, LO0_MTU, *([0] * 13), sec, ns // 1000 * 1000)
+    out = [_IF_MSGHDR.pack(_IF_MSGHDR.size + _IF_DATA.size + len(body), RTM_VERSION,
+                           RTM_OIFINFO, RTA_IFP, LO0_FLAGS, LO0_INDEX) + data + body]
+    for a_af, addr, mask in LO0_ADDRS:
+        if af not in (0, a_af):
+            continue
+        body = _rt_roundup(_sockaddr(a_af, mask)) + _rt_roundup(_sockaddr(a_af, addr))
+        out.append(_IFA_MSGHDR.pack(_IFA_MSGHDR.size + len(body), RTM_VERSION, RTM_NEWADDR,
+                                    RTA_NETMASK | RTA_IFA, 0, 0, LO0_INDEX) + body)
+    return b"".join(out)
+
+
 def sysctl_value(p, mib):
     """bytes for a leaf node, or raise Errno (ENOENT for an unknown node)."""
     s = p.sys
     info = s.sysinfo
+    if len(mib) == 6 and mib[:3] == [CTL_NET, PF_ROUTE, 0] and mib[4] == NET_RT_OIFLIST:
+        return route_iflist(p, mib[3], mib[5])
     if len(mib) == 2 and mib[0] == abi.CTL_KERN:
         n = mib[1]
         if n == abi.KERN_OSTYPE:
