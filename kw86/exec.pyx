@@ -117,6 +117,15 @@ cdef extern from * nogil:
     bint unlikely "KW_UNLIKELY" (bint)
 
 cdef op_fn OPS[NOPS_MAX]        # mnemonic id -> handler (op_ud when none)
+
+cdef enum:
+    # lazy flags of 32-bit shifts by a constant count n (1..31) (Cpu.cc_op, after
+    # exec.pxd's CC_*): cc_dst = operand, cc_src = n, cc_res = result, cc_size 4.
+    # CF = the last bit shifted out; OF as exec_shift.pxi says (shl: MSB(res) ^
+    # CF, shr: MSB(dst) for n = 1 else 0, sar: 0); SF ZF PF of the result, AF 0
+    CC_SHL32 = 8
+    CC_SHR32 = 9
+    CC_SAR32 = 10
 cdef uint8_t PARITY[256]        # PF of a byte
 
 # ----------------------------------------------------------------------------
@@ -223,6 +232,12 @@ cdef inline uint32_t get_cf(Cpu* c) noexcept nogil:
         return c.eflags & 1
     if op == CC_INC or op == CC_DEC:
         return c.cc_aux & 1
+    if op == CC_SHR32:
+        return (c.cc_dst >> (c.cc_src - 1)) & 1
+    if op == CC_SHL32:
+        return (c.cc_dst >> (32 - c.cc_src)) & 1
+    if op == CC_SAR32:
+        return (<uint32_t>(<int32_t>c.cc_dst >> (c.cc_src - 1))) & 1
     m = size_mask(c.cc_size)
     if op == CC_ADC:
         if c.cc_aux:
@@ -246,6 +261,12 @@ cdef inline uint32_t get_of(Cpu* c) noexcept nogil:
         return (((c.cc_dst ^ c.cc_src) & (c.cc_dst ^ c.cc_res)) & sb) != 0
     if op == CC_INC:
         return c.cc_res == sb
+    if op == CC_SHR32:
+        return (c.cc_dst >> 31) if c.cc_src == 1 else 0
+    if op == CC_SHL32:
+        return ((c.cc_res >> 31) ^ get_cf(c)) & 1
+    if op == CC_SAR32:
+        return 0
     return c.cc_res == sb - 1      # CC_DEC
 
 cdef uint32_t lazy_arith(Cpu* c) noexcept nogil:
@@ -1509,8 +1530,6 @@ cdef extern from * nogil:
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
     #define KW_HOSTW(c, s, a, n) ((KW_SEGOK(c, s, a) && KW_TLBE(c, a)->wtag == ((a) & 0xFFFFF000u) \
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
-    /* SF ZF PF of a 32-bit result (exec_shift.pxi szp32) */
-    #define KW_SZP32(r) ((((r) == 0) << 6) | (((r) >> 31) << 7) | ((uint32_t)KW_PF(r) << 2))
     /* byte registers: 0-3 = AL..BL, 4-7 = AH..BH */
     #define KW_GET8(g, r) ((r) < 4 ? (g)[r] & 0xFFu : ((g)[(r) - 4] >> 8) & 0xFFu)
     #define KW_SET8(g, r, v) do { if ((r) < 4) (g)[r] = ((g)[r] & 0xFFFFFF00u) | ((v) & 0xFFu); \
@@ -1520,7 +1539,6 @@ cdef extern from * nogil:
     uint8_t* host_wr "KW_HOSTW" (Cpu* c, int s, uint32_t a, int n)
     bint seg_ok "KW_SEGOK" (Cpu* c, int s, uint32_t a)
     uint32_t get8 "KW_GET8" (uint32_t* g, int r)
-    uint32_t szp32f "KW_SZP32" (uint32_t r)
     void set8 "KW_SET8" (uint32_t* g, int r, uint32_t v)
 
 cdef void nop_run(Cpu* c, DEnt* e, const uint8_t* p, uint32_t avail) noexcept nogil:
@@ -2513,33 +2531,26 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         nxt = fuse_jcc(cyc, c, nxt, ip, t, c.cost_class[CLS_JCC])
                         r += 1
                 elif k == FK_SHL_RI:
-                    # op_shl_ri32: CF = last bit out, OF = MSB(res) ^ CF, SF ZF PF, AF 0
+                    # op_shl_ri32's flags, kept lazy (CC_SHL32)
                     a = c.gpr[ip.ops[0].reg]
                     b = ip.imm & 0x1F
                     d = a << b
-                    b2 = (a >> (32 - b)) & 1
                     c.gpr[ip.ops[0].reg] = d
-                    c.eflags = ((c.eflags & ~(<uint32_t>F_ARITH)) | szp32f(d) | b2 |
-                                ((((d >> 31) ^ b2) & 1) << 11))
-                    c.cc_op = CC_EFLAGS
+                    set_cc(c, CC_SHL32, 4, a, b, d)
                 elif k == FK_SHR_RI:
-                    # op_shr_ri32: CF = last bit out, OF = MSB(dest) for a count of 1
+                    # op_shr_ri32's flags, kept lazy (CC_SHR32)
                     a = c.gpr[ip.ops[0].reg]
                     b = ip.imm & 0x1F
                     d = a >> b
                     c.gpr[ip.ops[0].reg] = d
-                    c.eflags = ((c.eflags & ~(<uint32_t>F_ARITH)) | szp32f(d) |
-                                ((a >> (b - 1)) & 1) | (((a >> 31) << 11) if b == 1 else 0))
-                    c.cc_op = CC_EFLAGS
+                    set_cc(c, CC_SHR32, 4, a, b, d)
                 elif k == FK_SAR_RI:
-                    # op_sar_ri32: CF = last bit out, OF 0
+                    # op_sar_ri32's flags, kept lazy (CC_SAR32)
                     a = c.gpr[ip.ops[0].reg]
                     b = ip.imm & 0x1F
                     d = <uint32_t>(<int32_t>a >> b)
                     c.gpr[ip.ops[0].reg] = d
-                    c.eflags = ((c.eflags & ~(<uint32_t>F_ARITH)) | szp32f(d) |
-                                ((<uint32_t>(<int32_t>a >> (b - 1))) & 1))
-                    c.cc_op = CC_EFLAGS
+                    set_cc(c, CC_SAR32, 4, a, b, d)
                 elif k == FK_NEG_R:
                     a = c.gpr[ip.ops[0].reg]
                     c.gpr[ip.ops[0].reg] = 0 - a

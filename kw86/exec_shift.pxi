@@ -267,25 +267,24 @@ cdef inline uint32_t szp32(uint32_t r) noexcept nogil:
     return ((r == 0) << 6) | ((r >> 31) << 7) | (<uint32_t>PARITY[r & 0xFF] << 2)
 
 cdef int op_shl_ri32(Cpu* c, const Insn* i) noexcept nogil:
-    cdef uint32_t a = c.gpr[i.ops[0].reg], n = i.imm & 0x1F, r, cf
+    cdef uint32_t a = c.gpr[i.ops[0].reg], n = i.imm & 0x1F, r
     r = a << n
-    cf = (a >> (32 - n)) & 1
     c.gpr[i.ops[0].reg] = r
-    set_all_arith(c, szp32(r) | cf | ((((r >> 31) ^ cf) & 1) << 11))
+    set_cc(c, CC_SHL32, 4, a, n, r)     # lazy: CF, OF = MSB(res) ^ CF (exec.pyx get_cf/get_of)
     return RC_OK
 
 cdef int op_shr_ri32(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a = c.gpr[i.ops[0].reg], n = i.imm & 0x1F, r
     r = a >> n
     c.gpr[i.ops[0].reg] = r
-    set_all_arith(c, szp32(r) | ((a >> (n - 1)) & 1) | (((a >> 31) << 11) if n == 1 else 0))
+    set_cc(c, CC_SHR32, 4, a, n, r)     # lazy: CF, OF = MSB(dest) for n = 1
     return RC_OK
 
 cdef int op_sar_ri32(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a = c.gpr[i.ops[0].reg], n = i.imm & 0x1F, r
     r = <uint32_t>(<int32_t>a >> n)
     c.gpr[i.ops[0].reg] = r
-    set_all_arith(c, szp32(r) | ((<uint32_t>(<int32_t>a >> (n - 1))) & 1))
+    set_cc(c, CC_SAR32, 4, a, n, r)     # lazy: CF, OF = 0
     return RC_OK
 
 cdef op_fn specialise_shift(op_fn fn, const Insn* i) noexcept nogil:
