@@ -151,6 +151,25 @@ def test_exit_from_a_second_lwp_ends_all(tmp_path, lwp, kw):
 
 
 @pytest.mark.parametrize("kw", MODES, ids=IDS)
+def test_fpu_state_is_per_lwp(tmp_path, lwp, kw):
+    """Three LWPs each keep a running sum on the x87 stack (and their own
+    control word) through preemptions (a short quantum): the lazy FPU
+    switch saves and restores per LWP."""
+    seen = []
+
+    def tweak(k):
+        orig = k._preempt
+
+        def spy(l, fesp):
+            seen.append(l.lid)
+            return orig(l, fesp)
+        k._preempt = spy
+    status, out, k = run(tmp_path, lwp, ["fpu"], kw, tweak=tweak, quantum=1)
+    assert (status, out) == (0, "fpu: 3000007 103000000 203000000\n")
+    assert len(seen) >= 3 and k.fpu.n_loads >= 3, (seen, k.fpu.n_loads)
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
 def test_no_memory_for_another_lwp_is_eagain(tmp_path, lwp, kw):
     """On a small machine, LWPs until their kernel stacks exhaust memory:
     _lwp_create says EAGAIN (35), never the host's MemoryError; exit ends

@@ -526,6 +526,52 @@ do_exec(void)
 	return 1;
 }
 
+/* -- fpu: each LWP's x87 state is its own across preemption ----------------- */
+
+static volatile int v_fpu[3];
+
+static int
+fpu_count(int base, int n)
+{
+	int out;
+	/* st(0) = base, then n times st(0) += 1.0 (the value stays on the
+	 * x87 stack across every preemption), control word per LWP */
+	unsigned short cw = base & 1 ? 0x0c7f : 0x037f;	/* truncate / nearest */
+	__asm__ volatile(
+	    "fldcw %3\n\t"
+	    "fildl %1\n\t"
+	    "1:\n\t"
+	    "fld1\n\t"
+	    "faddp\n\t"
+	    "decl %2\n\t"
+	    "jnz 1b\n\t"
+	    "fnstcw %3\n\t"
+	    "fistpl %0"
+	    : "=m"(out), "+m"(base), "+r"(n), "+m"(cw));
+	return out + (cw == (base & 1 ? 0x0c7f : 0x037f) ? 0 : 1000000000);
+}
+
+static void
+t_fpu(void *arg)
+{
+	int i = (int)arg;
+	v_fpu[i] = fpu_count(i * 100000000, 3000000);
+	syscall(SYS_lwp_exit);
+}
+
+static int
+do_fpu(void)
+{
+	int lids[2], dep;
+	lids[0] = create(0, t_fpu, (void *)1, 0, NULL);
+	lids[1] = create(1, t_fpu, (void *)2, 0, NULL);
+	int mine = fpu_count(7, 3000000);
+	syscall(SYS_lwp_wait, lids[0], &dep);
+	syscall(SYS_lwp_wait, lids[1], &dep);
+	printf("fpu: %d %d %d\n", mine, v_fpu[1], v_fpu[2]);
+	return 0;
+}
+
 /* LWPs until the kernel has no memory for another: EAGAIN, then all go */
 static int
 do_many(void)
@@ -608,6 +654,8 @@ main(int argc, char **argv)
 		return do_fork();
 	if (!strcmp(argv[1], "exec"))
 		return do_exec();
+	if (!strcmp(argv[1], "fpu"))
+		return do_fpu();
 	if (!strcmp(argv[1], "many"))
 		return do_many();
 	if (!strcmp(argv[1], "exit"))
