@@ -151,6 +151,16 @@ def test_exit_from_a_second_lwp_ends_all(tmp_path, lwp, kw):
 
 
 @pytest.mark.parametrize("kw", MODES, ids=IDS)
+def test_wild_context_kills_only_the_guest(tmp_path, lwp, kw):
+    """A new LWP at address 16 (and one with its stack at 16): the process
+    dies of SIGSEGV with a core flag, as its first instruction faults; a
+    kernelware's gate frame cannot be written below esp 16 (EFAULT)."""
+    status, out, _ = run(tmp_path, lwp, ["wild"], kw)
+    assert status == abi.w_termsig(abi.NBSD_SIGSEGV, core=True)
+    assert out == f"wild stack {EFAULT if kw else 0}\nwild eip 0\n"
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
 def test_fpu_state_is_per_lwp(tmp_path, lwp, kw):
     """Three LWPs each keep a running sum on the x87 stack (and their own
     control word) through preemptions (a short quantum): the lazy FPU

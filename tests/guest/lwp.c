@@ -572,6 +572,26 @@ do_fpu(void)
 	return 0;
 }
 
+/* a new LWP whose context is wild: EFAULT for a stack the kernel cannot
+ * write (a kernelware's), else its first instruction faults: SIGSEGV for
+ * the process */
+static int
+do_wild(void)
+{
+	struct uctx uc;
+	int lid;
+	mkctx(&uc, 0, t_simple, NULL, NULL);
+	uc.gregs[REG_UESP] = 16;
+	uc.gregs[REG_EIP] = 16;
+	int e = err(syscall(SYS_lwp_create, &uc, 0, &lid));
+	printf("wild stack %d\n", e);
+	mkctx(&uc, 0, t_simple, NULL, NULL);
+	uc.gregs[REG_EIP] = 16;
+	printf("wild eip %d\n", err(syscall(SYS_lwp_create, &uc, 0, &lid)));
+	for (;;)
+		syscall(SYS_lwp_park, 3, 0, NULL, 0, NULL, NULL);
+}
+
 /* LWPs until the kernel has no memory for another: EAGAIN, then all go */
 static int
 do_many(void)
@@ -654,6 +674,8 @@ main(int argc, char **argv)
 		return do_fork();
 	if (!strcmp(argv[1], "exec"))
 		return do_exec();
+	if (!strcmp(argv[1], "wild"))
+		return do_wild();
 	if (!strcmp(argv[1], "fpu"))
 		return do_fpu();
 	if (!strcmp(argv[1], "many"))
