@@ -920,10 +920,29 @@ t_records(const char *dir)
     close(u1); close(u2);
 }
 
+/* sock ntop ADDR...: each address through inet_pton and back through inet_ntop */
+static int
+ntop_mode(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        unsigned char a[16];
+        char t[INET6_ADDRSTRLEN];
+        if (inet_pton(AF_INET6, argv[i], a) == 1)
+            printf("6 %s\n", inet_ntop(AF_INET6, a, t, sizeof t));
+        else if (inet_pton(AF_INET, argv[i], a) == 1)
+            printf("4 %s\n", inet_ntop(AF_INET, a, t, sizeof t));
+        else
+            printf("bad\n");
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "all";
+    if (!strcmp(mode, "ntop"))
+        return ntop_mode(argc, argv);
     const char *dir = argc > 2 ? argv[2] : "/tmp";
     int all = !strcmp(mode, "all");
     setvbuf(stdout, NULL, _IONBF, 0);
