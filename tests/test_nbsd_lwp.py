@@ -96,7 +96,13 @@ calls done
 
 PARK = f"""unpark self 0
 park after unpark {EALREADY}
-park timeout {ETIMEDOUT}
+park timeout {ETIMEDOUT} left 0.000000000
+unparked first {EALREADY}, ts kept 1
+bad ts before the pending unpark {EINVAL}
+pending still {EALREADY}
+park abs past {ETIMEDOUT}
+park abs 3ms {ETIMEDOUT}
+slept until it 1
 park bad ts {EINVAL}
 park bad unpark {ESRCH}
 park bad ts ptr {EFAULT}

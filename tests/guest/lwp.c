@@ -47,6 +47,7 @@ int getcontext(void *);
 #define SYS_lwp_getname 324
 #define SYS_lwp_park 478
 #define SYS_sched_yield 350
+#define SYS_clock_gettime 427
 
 #define LWP_DETACHED 0x40
 #define LWP_SUSPENDED 0x80
@@ -279,7 +280,34 @@ do_park(void)
 
 	printf("unpark self %d\n", err(syscall(SYS_lwp_unpark, me, NULL)));
 	printf("park after unpark %d\n", err(syscall(SYS_lwp_park, 3, 0, NULL, 0, NULL, NULL)));
-	printf("park timeout %d\n", err(syscall(SYS_lwp_park, 3, 0, &t, 0, NULL, NULL)));
+	printf("park timeout %d ", err(syscall(SYS_lwp_park, 3, 0, &t, 0, NULL, NULL)));
+	printf("left %lld.%09ld\n", t.sec, t.nsec);	/* a relative timeout: what is left */
+	t.sec = 0;
+	t.nsec = 5000000;
+	struct ts t2 = t;
+	syscall(SYS_lwp_unpark, me, NULL);
+	printf("unparked first %d, ts kept %d\n",
+	    err(syscall(SYS_lwp_park, 3, 0, &t2, 0, NULL, NULL)),
+	    t2.sec == t.sec && t2.nsec == t.nsec);
+	syscall(SYS_lwp_unpark, me, NULL);
+	t2.nsec = 2000000000;
+	printf("bad ts before the pending unpark %d\n",
+	    err(syscall(SYS_lwp_park, 3, 0, &t2, 0, NULL, NULL)));
+	printf("pending still %d\n", err(syscall(SYS_lwp_park, 3, 0, NULL, 0, NULL, NULL)));
+	/* an absolute timeout on CLOCK_MONOTONIC, already past */
+	struct ts now;
+	syscall(SYS_clock_gettime, 3, &now);
+	printf("park abs past %d\n", err(syscall(SYS_lwp_park, 3, 1, &now, 0, NULL, NULL)));
+	now.nsec += 3000000;
+	if (now.nsec >= 1000000000) {
+		now.nsec -= 1000000000;
+		now.sec++;
+	}
+	printf("park abs 3ms %d\n", err(syscall(SYS_lwp_park, 3, 1, &now, 0, NULL, NULL)));
+	struct ts after;
+	syscall(SYS_clock_gettime, 3, &after);
+	printf("slept until it %d\n", after.sec > now.sec ||
+	    (after.sec == now.sec && after.nsec >= now.nsec));
 	t.nsec = 2000000000;
 	printf("park bad ts %d\n", err(syscall(SYS_lwp_park, 3, 0, &t, 0, NULL, NULL)));
 	printf("park bad unpark %d\n", err(syscall(SYS_lwp_park, 3, 0, NULL, 99999, NULL, NULL)));

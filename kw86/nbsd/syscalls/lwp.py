@@ -341,7 +341,11 @@ def sys__lwp_unpark_all(p, targets, ntargets, hint):
 
 def sys____lwp_park60(p, clock_id, flags, ts, unpark, hint, unparkhint):
     """Sleep until unparked, a signal (EINTR) or the timeout (ETIMEDOUT);
-    `unpark` names an LWP to unpark first (ESRCH if there is none)."""
+    `unpark` names an LWP to unpark first (ESRCH if there is none).  Order
+    as NetBSD's: the timespec is read (EFAULT), the unpark done, the
+    timeout checked (EINVAL), a pending unpark returns EALREADY.  A
+    relative timeout is written back with the time left (zero after
+    ETIMEDOUT), as sys____lwp_park60 does."""
     l = p.l
     unpark = _lid(unpark)
     raw = None
@@ -354,23 +358,40 @@ def sys____lwp_park60(p, clock_id, flags, ts, unpark, hint, unparkhint):
     if unpark and not restarted:
         if not _unpark(p, unpark):
             raise Errno(ESRCH)
-    if l.unparked:
-        l.unparked = False
-        poll.sleep_done(p)
-        if restarted:
-            return 0                        # unparked while it slept
-        raise Errno(EALREADY)               # the unpark came first
     tmo = None
     if ts:
         sec, nsec = raw
         if sec < 0 or not 0 <= nsec < 10**9:
             raise Errno(EINVAL)
         tmo = sec * 10**9 + nsec
-        if flags & 1:                       # TIMER_ABSTIME
-            tmo = max(0, tmo - p.sys.clock())
+        if flags & 1:                       # TIMER_ABSTIME, on clock_id
+            from kw86.nbsd.syscalls.ident import _clock
+            tmo = max(0, tmo - _clock(p, clock_id))
+    relative = ts and not flags & 1
+
+    def left(ns):
+        if relative:
+            try:
+                p.mem.copyout(ts, abi.pack_timespec(*abi.ns_split(ns)))
+            except Fault:
+                pass                        # ((void)copyout: the result stands)
+
+    if l.unparked:
+        l.unparked = False
+        if restarted:                       # unparked while it slept
+            deadline = l.timed_start[1]
+            poll.sleep_done(p)
+            left(0 if deadline is None else max(0, deadline - p.sys.clock()))
+            return 0
+        raise Errno(EALREADY)               # the unpark came first
     # the deadline is fixed at the first try (poll.sleep_start); EINTR for a signal
-    tmo = poll.sleep_start(p, key, tmo)
+    try:
+        tmo = poll.sleep_start(p, key, tmo)
+    except poll.Interrupted as e:
+        left(e.remaining or 0)
+        raise
     if tmo == 0:
+        left(0)
         raise Errno(ETIMEDOUT)
     raise WouldBlock(poll.PollWait((("lwp_park", p.pid, l.lid),), tmo))
 
