@@ -408,3 +408,29 @@ def test_inet_pton_ntop_as_the_host(sock, addrs):
         except (OSError, ValueError):
             want.append("bad")
     assert out.splitlines() == want
+
+
+def test_nested_files_in_flight_close_without_recursion(env):
+    """Each socket pair carries the previous pair's end in flight: closing
+    the last releases thousands of sockets one after another, not nested."""
+    sv = env.alloc(8)
+    iov = env.alloc(8, struct.pack("<II", env.alloc(1, b"x"), 1))
+    ctl = env.alloc(16)
+    msg = env.alloc(28, struct.pack("<IIIiIIi", 0, 0, iov, 1, ctl, 16, 0))
+    prev = None
+    n = 3000
+    objs = []
+    for _ in range(n):
+        env.ok("socketpair", so.AF_LOCAL, so.SOCK_STREAM, 0, sv)
+        a, b = struct.unpack("<ii", env.read(sv, 8))
+        objs.append(env.p.fdt.get(b))
+        if prev is not None:
+            env.mem.copyout(ctl, struct.pack("<Iiii", 16, so.SOL_SOCKET, so.SCM_RIGHTS, prev))
+            env.ok("sendmsg", a, msg, 0)
+            env.ok("close", prev)
+        env.ok("close", a)
+        prev = b
+    assert not any(o.closed for o in objs)     # all alive, held in flight
+    env.ok("close", prev)
+    assert len(env.p.fdt) == 0
+    assert all(o.closed and o.refs == 0 for o in objs)

@@ -891,14 +891,30 @@ def _hold(ctl):
 
 def _drop_ctl(ctl):
     """Files in flight that will never be received lose their reference."""
-    if not ctl:
+    if ctl:
+        release([f for kind, val in ctl if kind == "rights" for f in val])
+
+
+_releasing = None
+
+
+def release(files):
+    """Drop one reference of each file; the last one closes it.  Iterative:
+    a socket closed with files in flight can hold sockets holding sockets
+    ..., and their closes are queued here, never nested."""
+    global _releasing
+    if _releasing is not None:
+        _releasing.extend(files)
         return
-    for kind, val in ctl:
-        if kind == "rights":
-            for f in val:
-                f.refs -= 1
-                if f.refs == 0:
-                    f.close_final()
+    _releasing = list(files)
+    try:
+        while _releasing:
+            f = _releasing.pop()
+            f.refs -= 1
+            if f.refs == 0:
+                f.close_final()
+    finally:
+        _releasing = None
 
 
 def pack_sockcred(cred):

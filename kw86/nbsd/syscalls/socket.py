@@ -562,9 +562,7 @@ def _externalize(p, ctl, control, clen, flags):
                         fds.append(p.fdt.alloc(f, cloexec=bool(flags & so.MSG_CMSG_CLOEXEC)))
                     except Errno:
                         trunc = True
-                f.refs -= 1             # the in-flight reference
-                if f.refs == 0:
-                    f.close_final()
+                so.release([f])         # the in-flight reference
             if len(fds) < len(val):
                 trunc = True
             if room < 0:
