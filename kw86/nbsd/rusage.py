@@ -20,13 +20,17 @@ process has taken no tick yet.  kw86 does the same on its own clock:
   as system time: so a kernelware's time is system time, and its
   ITIMER_VIRTUAL is a separate matter (trap.intr).
 
-The scheduler calls three hooks (one line each):
-  trap.intr, after `user = bool(tf.cs & 3)`:   rusage.statclock(p, user)
+The kernel calls four hooks (one line each):
+  Kernel.run, first line (pid 1 starts):       rusage.switch(self, self.cur)
   sched.Scheduler._switch_to(l), first line:  rusage.switch(self, l.proc)
+  trap.intr, after `user = bool(tf.cs & 3)`:   rusage.statclock(p, user)
   kernel.wait4, where a zombie is reaped:     rusage.reap(p, c)
 and getrusage (syscalls/kern.py) asks rusage.getrusage(p, who).  Until the
 hooks are in, a process's run time is its tick count (p.cpu_ns) and all of
-it is user time (the behaviour before this module).
+it is user time (the behaviour before this module).  With them (tried by
+monkeypatching): a loop of 2,000,000 additions and 3,000 getppid calls
+reports utime 0.016226 s, stime 0 as a user process, and utime 0, stime
+0.014671 s as a kernelware.
 """
 
 
