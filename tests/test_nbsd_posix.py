@@ -82,6 +82,17 @@ def test_record_locks_across_processes(progs, mode, fs, tmp_path):
 
 
 @pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_shared_mapping_larger_than_the_buffer_cache(progs, mode, tmp_path):
+    """6 MiB mapped MAP_SHARED on a 16 MiB machine (a 4 MiB buffer cache,
+    so the oldest mapped buffers are unmapped, written back and faulted in
+    again): every page stored through the mapping is seen by read(2) and by
+    the mapping afterwards."""
+    _run_checks([*mode, "--memory", "16M", "--bind", f"{tmp_path}:/mnt",
+                 progs["posix_mmap"], "/mnt", "big"], 4)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
 def test_shared_mapping_reaches_the_host_file_at_exit(progs, mode, tmp_path):
     """A store through a MAP_SHARED mapping (descriptor closed, no msync, no
     munmap) is in the host file once the process has exited."""

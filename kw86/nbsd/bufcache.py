@@ -121,6 +121,9 @@ class BufCache:
             if not b.pins:
                 del self.lru[k]
                 return b
+        reclaim = getattr(self, "reclaim", None)    # vm.py: unmap the oldest mapped one
+        if reclaim is not None and reclaim(self):
+            return self._alloc()
         from kw86.nbsd.abi import ENOMEM
         from kw86.nbsd.errors import Errno
         raise Errno(ENOMEM)                 # every buffer is mapped

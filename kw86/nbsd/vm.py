@@ -157,6 +157,7 @@ class VM:
                     except Errno:
                         pass            # munmap/exit cannot report it (msync does)
                 sh[0].pins -= 1
+                _unmapped(sh[0], self, va)
                 return
             self._unref(pa)
 
@@ -202,11 +203,13 @@ class VM:
             return False
         bc = obj.bc
         blk, boff = divmod(off, bc.bsize)
+        bc.reclaim = _reclaim           # every buffer mapped: take the oldest back
         try:
             b = bc.bread(obj.vp, blk)
         except Errno:
-            return False                # every buffer pinned, or the file's I/O error
+            return False                # the file's I/O error
         b.pins += 1
+        _mapped(b, self, page)
         pa = b.paddr + boff
         wr = bool(r.prot & abi.NBSD_PROT_WRITE)
         self.pages[page] = pa
@@ -336,6 +339,7 @@ class VM:
             sh = self.shared.get(va)
             if sh is not None:          # MAP_SHARED: the same buffer, no copy-on-write
                 sh[0].pins += 1
+                _mapped(sh[0], c, va)
                 c.pages[va] = pa
                 c.shared[va] = list(sh)
                 write_u32(c._pte_addr(va, True), pte & ~0x60)
@@ -390,3 +394,43 @@ def writeback(sh):
     n = min(PAGE, b.vp.getsize() - (b.blkno * b.size + boff))
     if n > 0:
         bc.bwrite(b, boff, boff + n)
+
+
+# -- who maps each buffer-cache buffer (MAP_SHARED pages) ----------------------
+#
+# When every buffer is mapped and another block is needed, the oldest mapped
+# buffer is taken back: its pages are unmapped from every address space that
+# maps it (written back first, as at munmap), and fault in again on the next
+# touch.  This is paging out, for file pages: a shared mapping may be larger
+# than the buffer cache.
+
+_MAPPERS = {}                   # id(Buf) -> (Buf, {(VM, va)})
+
+
+def _mapped(b, vm, va):
+    ent = _MAPPERS.get(id(b))
+    if ent is None:
+        ent = _MAPPERS[id(b)] = (b, set())
+    ent[1].add((vm, va))
+
+
+def _unmapped(b, vm, va):
+    ent = _MAPPERS.get(id(b))
+    if ent is not None:
+        ent[1].discard((vm, va))
+        if not ent[1]:
+            del _MAPPERS[id(b)]
+
+
+def _reclaim(bc):
+    """Unmap the least recently used mapped buffer of bc everywhere: True if
+    one was freed for reuse."""
+    for b in list(bc.lru.values()):             # oldest first
+        ent = _MAPPERS.get(id(b))
+        if not b.pins or ent is None:
+            continue
+        for vm, va in list(ent[1]):
+            vm.unmap(va)
+        vm.m.flush_tlb()
+        return b.pins == 0
+    return False
