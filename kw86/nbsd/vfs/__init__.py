@@ -14,7 +14,6 @@ raise Errno; the defaults say what an operation means for a file that
 cannot do it.
 """
 import os
-from collections import deque
 
 from kw86.nbsd import abi
 from kw86.nbsd.abi import (EACCES, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG,
@@ -253,6 +252,7 @@ class VFS:
         self.synth = {}             # path tuple -> SynthDir (mount points' missing parents)
         self.synth_mount = SynthMount()
         self.caller = None          # the ctx of the last namei (procfs's curproc)
+        self._mount_comps = frozenset()     # every component of a mount point's path
 
     # -- mount table --------------------------------------------------------
     def mount(self, guest_path, mnt):
@@ -262,12 +262,14 @@ class VFS:
         mnt.path = path
         mnt.vfs = self
         self.mounts[path] = mnt
+        self._mount_comps = frozenset(c for p in self.mounts for c in p)
         if not path:
             self.root_mount = mnt
         return mnt
 
     def unmount(self, guest_path):
         self.mounts.pop(self._mount_path(guest_path))
+        self._mount_comps = frozenset(c for p in self.mounts for c in p)
 
     @staticmethod
     def _mount_path(guest_path):
@@ -321,6 +323,10 @@ class VFS:
 
     # -- namei --------------------------------------------------------------
     def _child(self, stack, name):
+        if name not in self._mount_comps:
+            # not a mount point nor on the way to one (namei's hot path:
+            # no path tuple, no mount table lookup)
+            return stack[-1][1].lookup(name)
         return self.child_at(tuple(n for n, _ in stack[1:]), name, stack[-1][1])
 
     def lookup_child(self, stack, name):
@@ -351,7 +357,8 @@ class VFS:
         self.caller = ctx                   # whose lookup this is (procfs: curproc)
         root = ctx.root
         stack = list(root if path[:1] == b"/" else ctx.cwd)
-        comps = deque(c for c in path.split(b"/") if c)
+        comps = [c for c in path.split(b"/") if c]
+        comps.reverse()                     # a stack: the next component last
         if self.on_namei is not None:
             self.on_namei(len(comps))       # kernel-cost table: per component
         must_dir = path.endswith(b"/")
@@ -361,7 +368,7 @@ class VFS:
                 raise Errno(EINVAL)
             return stack
         while comps:
-            name = comps.popleft()
+            name = comps.pop()
             last = not comps
             dvp = stack[-1][1]
             if dvp.type != VDIR:
@@ -413,7 +420,7 @@ class VFS:
         more = [c for c in target.split(b"/") if c]
         if self.on_namei is not None:
             self.on_namei(len(more))
-        comps.extendleft(reversed(more))
+        comps.extend(reversed(more))        # comps is a stack (namei)
         return links
 
     def lookup(self, ctx, path, follow=True):
