@@ -5,7 +5,8 @@
 #include <sys/cdefs.h>
 
 __BEGIN_DECLS
-extern int errno;       /* one thread per process: a plain global */
+int *__errno(void);     /* this thread's errno (libc/pthread_errno.c) */
+#define errno (*__errno())
 __END_DECLS
 
 #define EPERM           1

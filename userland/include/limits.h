@@ -56,5 +56,13 @@
 #define COLL_WEIGHTS_MAX 2
 #define EXPR_NEST_MAX 32
 #define RE_DUP_MAX    255
+/* threads (libc/pthread*.c): NetBSD's limits.h values; PTHREAD_STACK_MIN is kw86's
+ * choice (the smallest stack pthread_attr_setstacksize accepts) */
+#define _POSIX_THREAD_DESTRUCTOR_ITERATIONS 4
+#define _POSIX_THREAD_KEYS_MAX   128
+#define _POSIX_THREAD_THREADS_MAX 64
+#define PTHREAD_DESTRUCTOR_ITERATIONS _POSIX_THREAD_DESTRUCTOR_ITERATIONS
+#define PTHREAD_KEYS_MAX         256
+#define PTHREAD_STACK_MIN        16384
 
 #endif

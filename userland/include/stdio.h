@@ -128,6 +128,10 @@ int     rename(const char *, const char *);
 FILE   *popen(const char *, const char *);
 int     pclose(FILE *);
 int     __kw86_srget(FILE *);
+extern int __isthreaded;
+void    flockfile(FILE *);
+void    funlockfile(FILE *);
+int     ftrylockfile(FILE *);
 int     __kw86_swbuf(int, FILE *);
 __END_DECLS
 
@@ -138,14 +142,15 @@ __END_DECLS
  * (pushback, line buffering, a direction switch).  stdio.c keeps rlim and
  * wlim NULL whenever the inline path must not be taken.
  */
-#define getc(fp)          ((fp)->rpos < (fp)->rlim ? (int)*(fp)->rpos++ : __kw86_srget(fp))
-#define getc_unlocked(fp) getc(fp)
+#define getc_unlocked(fp) ((fp)->rpos < (fp)->rlim ? (int)*(fp)->rpos++ : __kw86_srget(fp))
+#define getchar_unlocked() getc_unlocked(stdin)
+#define putc_unlocked(c, fp) ((fp)->wpos < (fp)->wlim ? \
+                              (int)(*(fp)->wpos++ = (unsigned char)(c)) : __kw86_swbuf((c), (fp)))
+#define putchar_unlocked(c) putc_unlocked((c), stdout)
+/* once the process has threads (__isthreaded), getc and putc take the stream lock */
+#define getc(fp)          (!__isthreaded ? getc_unlocked(fp) : __kw86_srget(fp))
 #define getchar()         getc(stdin)
-#define getchar_unlocked() getc(stdin)
-#define putc(c, fp)       ((fp)->wpos < (fp)->wlim ? (int)(*(fp)->wpos++ = (unsigned char)(c)) \
-                                                   : __kw86_swbuf((c), (fp)))
-#define putc_unlocked(c, fp) putc((c), (fp))
+#define putc(c, fp)       (!__isthreaded ? putc_unlocked((c), (fp)) : __kw86_swbuf((c), (fp)))
 #define putchar(c)        putc((c), stdout)
-#define putchar_unlocked(c) putc((c), stdout)
 
 #endif

@@ -5,7 +5,6 @@
 
 #include "libc_private.h"
 
-int errno;
 char **environ;
 
 void *__kw86_syscall_gate;

@@ -19,6 +19,11 @@
 #include <errno.h>
 
 #include "libc_private.h"
+#include "pthread_int.h"
+
+/* One lock for the allocator's lists, taken by malloc and free (realloc, calloc
+ * and posix_memalign go through them); a no-op until the first pthread_create. */
+pthread_mutex_t __kw86_malloc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define HDR        16u                  /* header size, keeps payloads 16-aligned */
 #define MIN_SHIFT  4                    /* smallest class: 16 bytes of block */
@@ -153,10 +158,12 @@ malloc(size_t n)
         errno = ENOMEM;
         return NULL;
     }
+    __kw86_libc_lock(&__kw86_malloc_lock);
     if (n + HDR <= ((size_t)1 << MAX_SHIFT))
         p = alloc_small(n + HDR);
     else
         p = alloc_large(n + HDR);
+    __kw86_libc_unlock(&__kw86_malloc_lock);
     if (p == NULL)
         errno = ENOMEM;
     return p;
@@ -182,6 +189,7 @@ free(void *p)
     h = header_of(p);
     if (h->magic != MAGIC)
         bad_free(p);
+    __kw86_libc_lock(&__kw86_malloc_lock);
     h->magic = 0;
     switch (h->kind) {
     case 0: {
@@ -198,8 +206,10 @@ free(void *p)
         free_large = h;
         break;
     default:
+        __kw86_libc_unlock(&__kw86_malloc_lock);
         bad_free(p);
     }
+    __kw86_libc_unlock(&__kw86_malloc_lock);
 }
 
 static size_t

@@ -8,6 +8,9 @@
 
 #include "stdio_impl.h"
 #include "libc_private.h"
+#include "pthread_int.h"
+
+extern pthread_mutex_t __kw86_stdio_lock;
 
 /* ---- to a FILE */
 
@@ -46,8 +49,8 @@ out_tmp(void *arg, const char *p, size_t n)
     return 0;
 }
 
-int
-vfprintf(FILE *restrict fp, const char *restrict fmt, va_list ap)
+static int
+vfprintf_l(FILE *restrict fp, const char *restrict fmt, va_list ap)
 {
     if (fp->mode == _IONBF) {
         struct tmpbuf tb;
@@ -62,6 +65,17 @@ vfprintf(FILE *restrict fp, const char *restrict fmt, va_list ap)
         return tb.failed ? -1 : n;
     }
     return __kw86_vformat(out_file, fp, fmt, ap);
+}
+
+int
+vfprintf(FILE *restrict fp, const char *restrict fmt, va_list ap)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);     /* one stream lock (stdio.c) */
+    r = vfprintf_l(fp, fmt, ap);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
 }
 
 int

@@ -17,6 +17,25 @@
 #include <limits.h>
 
 #include "stdio_impl.h"
+#include "pthread_int.h"
+
+/* One recursive lock for every stream (and the list of open streams), taken by
+ * the stdio functions once the process has threads; getc/putc's inline paths are
+ * off then (<stdio.h>).  flockfile/funlockfile hold it across calls. */
+pthread_mutex_t __kw86_stdio_lock = {
+    _PT_MUTEX_MAGIC, 0, PTHREAD_MUTEX_RECURSIVE, 0, 0, 0, 0 };
+
+void flockfile(FILE *fp) { (void)fp; __kw86_libc_lock(&__kw86_stdio_lock); }
+void funlockfile(FILE *fp) { (void)fp; __kw86_libc_unlock(&__kw86_stdio_lock); }
+
+int
+ftrylockfile(FILE *fp)
+{
+    (void)fp;
+    if (!__isthreaded)
+        return 0;
+    return pthread_mutex_trylock(&__kw86_stdio_lock) == 0 ? 0 : -1;
+}
 #include "libc_private.h"
 
 static unsigned char stdin_buf[BUFSIZ];
@@ -150,8 +169,8 @@ drop_input(FILE *fp)
     set_limits(fp);
 }
 
-int
-fflush(FILE *fp)
+static int
+fflush_l(FILE *fp)
 {
     int rc = 0;
 
@@ -166,6 +185,17 @@ fflush(FILE *fp)
     if (fp->flags & __SREADING)
         drop_input(fp);
     return 0;
+}
+
+int
+fflush(FILE *fp)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fflush_l(fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
 }
 
 void
@@ -315,8 +345,8 @@ __kw86_fwrite_bytes(FILE *fp, const char *p, size_t n)
     return 0;
 }
 
-int
-fputc(int c, FILE *fp)
+static int
+fputc_l(int c, FILE *fp)
 {
     char ch = (char)c;
 
@@ -331,28 +361,61 @@ fputc(int c, FILE *fp)
     return (unsigned char)ch;
 }
 
+int
+fputc(int c, FILE *fp)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fputc_l(c, fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
 int __kw86_swbuf(int c, FILE *fp) { return fputc(c, fp); }
 int putc(int c, FILE *fp) { return fputc(c, fp); }
 int putc_unlocked(int c, FILE *fp) { return fputc(c, fp); }
 int putchar(int c) { return fputc(c, stdout); }
 int putchar_unlocked(int c) { return fputc(c, stdout); }
 
-int
-fputs(const char *restrict s, FILE *restrict fp)
+static int
+fputs_l(const char *restrict s, FILE *restrict fp)
 {
     return __kw86_fwrite_bytes(fp, s, strlen(s)) == EOF ? EOF : 0;
 }
 
 int
-puts(const char *s)
+fputs(const char *restrict s, FILE *restrict fp)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fputs_l(s, fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
+static int
+puts_l(const char *s)
 {
     if (__kw86_fwrite_bytes(stdout, s, strlen(s)) == EOF)
         return EOF;
     return fputc('\n', stdout) == EOF ? EOF : 0;
 }
 
-size_t
-fwrite(const void *restrict p, size_t size, size_t count, FILE *restrict fp)
+int
+puts(const char *s)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = puts_l(s);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
+static size_t
+fwrite_l(const void *restrict p, size_t size, size_t count, FILE *restrict fp)
 {
     size_t n;
 
@@ -369,10 +432,21 @@ fwrite(const void *restrict p, size_t size, size_t count, FILE *restrict fp)
     return count;
 }
 
+size_t
+fwrite(const void *restrict p, size_t size, size_t count, FILE *restrict fp)
+{
+    size_t r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fwrite_l(p, size, count, fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
 /* ---------------------------------------------------------------- input */
 
-int
-fgetc(FILE *fp)
+static int
+fgetc_l(FILE *fp)
 {
     if ((fp->flags & __SREADING) && fp->ungot < 0 && fp->rpos < fp->rend)
         return *fp->rpos++;
@@ -389,14 +463,25 @@ fgetc(FILE *fp)
     return *fp->rpos++;
 }
 
+int
+fgetc(FILE *fp)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fgetc_l(fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
 int __kw86_srget(FILE *fp) { return fgetc(fp); }
 int getc(FILE *fp) { return fgetc(fp); }
 int getc_unlocked(FILE *fp) { return fgetc(fp); }
 int getchar(void) { return fgetc(stdin); }
 int getchar_unlocked(void) { return fgetc(stdin); }
 
-int
-ungetc(int c, FILE *fp)
+static int
+ungetc_l(int c, FILE *fp)
 {
     if (c == EOF || begin_read(fp) == EOF)
         return EOF;
@@ -413,8 +498,19 @@ ungetc(int c, FILE *fp)
     return (unsigned char)c;
 }
 
-char *
-fgets(char *restrict buf, int size, FILE *restrict fp)
+int
+ungetc(int c, FILE *fp)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = ungetc_l(c, fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
+static char *
+fgets_l(char *restrict buf, int size, FILE *restrict fp)
 {
     int i = 0, c;
 
@@ -436,8 +532,19 @@ fgets(char *restrict buf, int size, FILE *restrict fp)
     return buf;
 }
 
-ssize_t
-getdelim(char **restrict linep, size_t *restrict capp, int delim, FILE *restrict fp)
+char *
+fgets(char *restrict buf, int size, FILE *restrict fp)
+{
+    char *r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fgets_l(buf, size, fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
+static ssize_t
+getdelim_l(char **restrict linep, size_t *restrict capp, int delim, FILE *restrict fp)
 {
     size_t len = 0;
     int c;
@@ -473,13 +580,24 @@ getdelim(char **restrict linep, size_t *restrict capp, int delim, FILE *restrict
 }
 
 ssize_t
+getdelim(char **restrict linep, size_t *restrict capp, int delim, FILE *restrict fp)
+{
+    ssize_t r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = getdelim_l(linep, capp, delim, fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
+ssize_t
 getline(char **restrict linep, size_t *restrict capp, FILE *restrict fp)
 {
     return getdelim(linep, capp, '\n', fp);
 }
 
-size_t
-fread(void *restrict p, size_t size, size_t count, FILE *restrict fp)
+static size_t
+fread_l(void *restrict p, size_t size, size_t count, FILE *restrict fp)
 {
     unsigned char *d = p;
     size_t want, got = 0;
@@ -531,6 +649,17 @@ fread(void *restrict p, size_t size, size_t count, FILE *restrict fp)
     return got / size;
 }
 
+size_t
+fread(void *restrict p, size_t size, size_t count, FILE *restrict fp)
+{
+    size_t r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fread_l(p, size, count, fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
 /* ---------------------------------------------------------------- state */
 
 int feof(FILE *fp) { return (fp->flags & __SEOF) != 0; }
@@ -573,7 +702,7 @@ __kw86_parse_mode(const char *mode, int *oflags, int *fflags)
 }
 
 static FILE *
-new_file(int fd, int fflags)
+new_file_l(int fd, int fflags)
 {
     FILE *fp = calloc(1, sizeof(*fp));
 
@@ -586,6 +715,17 @@ new_file(int fd, int fflags)
     fp->next = open_files;
     open_files = fp;
     return fp;
+}
+
+static FILE *
+new_file(int fd, int fflags)
+{
+    FILE *r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = new_file_l(fd, fflags);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
 }
 
 FILE *
@@ -640,8 +780,8 @@ unlink_file(FILE *fp)
     }
 }
 
-int
-fclose(FILE *fp)
+static int
+fclose_l(FILE *fp)
 {
     int rc = 0;
 
@@ -665,6 +805,17 @@ fclose(FILE *fp)
     unlink_file(fp);
     free(fp);
     return rc;
+}
+
+int
+fclose(FILE *fp)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fclose_l(fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
 }
 
 FILE *
@@ -705,8 +856,8 @@ freopen(const char *restrict path, const char *restrict mode, FILE *restrict fp)
     return fp;
 }
 
-int
-setvbuf(FILE *restrict fp, char *restrict buf, int mode, size_t size)
+static int
+setvbuf_l(FILE *restrict fp, char *restrict buf, int mode, size_t size)
 {
     if (mode != _IOFBF && mode != _IOLBF && mode != _IONBF) {
         errno = EINVAL;
@@ -741,6 +892,17 @@ setvbuf(FILE *restrict fp, char *restrict buf, int mode, size_t size)
     return 0;
 }
 
+int
+setvbuf(FILE *restrict fp, char *restrict buf, int mode, size_t size)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = setvbuf_l(fp, buf, mode, size);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
 void
 setbuf(FILE *restrict fp, char *restrict buf)
 {
@@ -761,8 +923,8 @@ setlinebuf(FILE *fp)
 
 /* ---------------------------------------------------------------- positioning */
 
-int
-fseeko(FILE *fp, off_t off, int whence)
+static int
+fseeko_l(FILE *fp, off_t off, int whence)
 {
     if (fp->flags & __SWRITING) {
         if (flush_output(fp) == EOF)
@@ -781,13 +943,24 @@ fseeko(FILE *fp, off_t off, int whence)
 }
 
 int
+fseeko(FILE *fp, off_t off, int whence)
+{
+    int r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = fseeko_l(fp, off, whence);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
+}
+
+int
 fseek(FILE *fp, long off, int whence)
 {
     return fseeko(fp, (off_t)off, whence);
 }
 
-off_t
-ftello(FILE *fp)
+static off_t
+ftello_l(FILE *fp)
 {
     off_t pos = lseek(fp->fd, 0, SEEK_CUR);
 
@@ -798,6 +971,17 @@ ftello(FILE *fp)
     else if (fp->flags & __SWRITING)
         pos += (off_t)(fp->wpos - buf_start(fp));
     return pos;
+}
+
+off_t
+ftello(FILE *fp)
+{
+    off_t r;
+
+    __kw86_libc_lock(&__kw86_stdio_lock);
+    r = ftello_l(fp);
+    __kw86_libc_unlock(&__kw86_stdio_lock);
+    return r;
 }
 
 long

@@ -1,6 +1,6 @@
 /*
  * __cerror: the common error exit of every system-call stub.  The kernel returned
- * with CF set and the errno value in %eax; store it in errno and return -1 (in
+ * with CF set and the errno value in %eax; store it in errno (*__errno(): the calling thread's) and return -1 (in
  * %edx:%eax, so that calls returning a 64-bit value such as lseek also see -1).
  */
 	.text
@@ -9,7 +9,10 @@
 	.type	__cerror,@function
 	.p2align 4
 __cerror:
-	movl	%eax, errno
+	pushl	%eax			/* errno is per thread: *__errno() */
+	call	__errno
+	popl	%ecx
+	movl	%ecx, (%eax)
 	movl	$-1, %eax
 	movl	$-1, %edx
 	ret
