@@ -142,7 +142,9 @@ signals done
     ("block", "block: read 5 main ran 1\n"),
     ("fork", "fork: child status 7, other LWP still here 1\n"),
     ("exec", "exec ok\n"),
-], ids=["calls", "park", "signals", "preempt", "block", "fork", "exec"])
+    ("stop", "stop: continued, spinner went on 1, parked one unparked 0\n"
+             "stopped: main 1, the other LWP too 1\n"),
+], ids=["calls", "park", "signals", "preempt", "block", "fork", "exec", "stop"])
 def test_lwp_guest(tmp_path, lwp, kw, mode, expect):
     status, out, k = run(tmp_path, lwp, [mode], kw)
     assert (status, out) == (0, expect)

@@ -63,6 +63,7 @@ class Kernel(Scheduler):
         kcosts = load_profile(profile)[2].get("kernel", {})
         self.boot = Boot(self.m, bufcache_bytes=bufcache_bytes)
         self._hc_return = self.boot.lc["kw86_hcall_return"]
+        self.gate_exit_eips = self._gate_exit_eips()
         if epoch_ns is None:
             env = os.environ.get("KW86_EPOCH")
             epoch_ns = int(env) * 10**9 if env else (time.time_ns() // 10**9) * 10**9
@@ -122,6 +123,23 @@ class Kernel(Scheduler):
         self.kapi = KApi(self)
         # the lazy FPU context (fpu.py): who owns the x87, CR0.TS, #NM
         self.fpu = LazyFpu(self, load_profile(profile)[0])
+
+    def _gate_exit_eips(self):
+        """Where a kernelware is interrupted once the gate's exit has set
+        IF again (popfl) but not yet returned: the instructions after the
+        popfl of gate_exit and fast_gate, up to their `ret` (trap.intr
+        preempts there)."""
+        out = set()
+        for sym in ("gate_exit", "fast_gate"):
+            a = self.boot.lc[sym]
+            code = self.m.read_virt(a, 64)
+            i = code.find(b"\x9d")                 # popfl
+            j = code.find(b"\xc3", i)              # ret
+            if i < 0 or j < 0:
+                raise KernelPanic(f"locore {sym}: no popfl; ret")
+            out.add(a + i + 1)
+            out.add(a + j)
+        return frozenset(out)
 
     @property
     def n_trap(self):

@@ -412,6 +412,19 @@ def intr(k, p, fesp):
     tf = k.boot.read_frame(fesp)
     user = bool(tf.cs & 3)
     kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
+    if not user and not kw and tf.eip in k.gate_exit_eips and p is not None and \
+            p.kernelware and k.modules["kwhook"].loaded:
+        # the gate's exit after its popfl (IF back on: a pending tick is
+        # taken at the `lss`/`ret` still in locore, where the stub's
+        # "eip below KERNBASE" test cannot see the kernelware): the call
+        # is over, the LWP may be preempted (its signals wait for its next
+        # call: the frame may lie on its kernel stack)
+        k._charge_tick(p, True)
+        l = p.l
+        l.ticks += 1
+        if l.ticks >= k.quantum and k.runq:
+            k._preempt(l, fesp)
+        return
     k._charge_tick(p, user or kw)
     if user or kw:
         l = p.l

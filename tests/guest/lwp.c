@@ -600,6 +600,72 @@ do_fpu(void)
 	return 0;
 }
 
+/* SIGSTOP stops every LWP of the process, SIGCONT (from a child, 50 ms
+ * later) continues them: a running LWP saw the clock jump by the stop, a
+ * parked one goes on parked */
+static volatile long long v_gap, v_prev;
+static volatile int v_armed;
+
+static long long
+now_ns(void)
+{
+	struct ts t;
+	syscall(SYS_clock_gettime, 3, &t);
+	return t.sec * 1000000000LL + t.nsec;
+}
+
+static void
+t_clockspin(void *arg)
+{
+	(void)arg;
+	while (!v_stop) {
+		long long n = now_ns();
+		if (v_armed && v_prev && n - v_prev > v_gap)
+			v_gap = n - v_prev;
+		v_prev = n;
+		v_count[0]++;
+	}
+	syscall(SYS_lwp_exit);
+}
+
+static int
+do_stop(void)
+{
+	int dep, lids[2];
+	v_stop = 0;
+	lids[0] = create(0, t_clockspin, NULL, 0, NULL);
+	v_flag = 0;
+	lids[1] = create(1, t_park, NULL, 0, NULL);
+	while (!v_flag || v_count[0] == 0)
+		syscall(SYS_sched_yield);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct ts t = {0, 50000000};
+		syscall(430, &t, NULL);		/* __nanosleep50: 50 ms */
+		kill(getppid(), SIGCONT);
+		_exit(0);
+	}
+	unsigned long before = v_count[0];
+	long long t0 = now_ns();
+	v_armed = 1;
+	kill(getpid(), SIGSTOP);		/* every LWP stops here */
+	long long t1 = now_ns();
+	unsigned long at = v_count[0];
+	while (v_count[0] == at)
+		syscall(SYS_sched_yield);
+	syscall(SYS_lwp_unpark, lids[1], NULL);
+	syscall(SYS_lwp_wait, lids[1], &dep);
+	v_stop = 1;
+	syscall(SYS_lwp_wait, lids[0], &dep);
+	int st;
+	waitpid(pid, &st, 0);
+	printf("stop: continued, spinner went on %d, parked one unparked %d\n",
+	    v_count[0] > before, v_res);
+	printf("stopped: main %d, the other LWP too %d\n", t1 - t0 >= 40000000,
+	    v_gap >= 40000000);
+	return 0;
+}
+
 /* a new LWP whose context is wild: EFAULT for a stack the kernel cannot
  * write (a kernelware's), else its first instruction faults: SIGSEGV for
  * the process */
@@ -702,6 +768,8 @@ main(int argc, char **argv)
 		return do_fork();
 	if (!strcmp(argv[1], "exec"))
 		return do_exec();
+	if (!strcmp(argv[1], "stop"))
+		return do_stop();
 	if (!strcmp(argv[1], "wild"))
 		return do_wild();
 	if (!strcmp(argv[1], "fpu"))
