@@ -346,8 +346,12 @@ def test_random_socket_calls(tmp_path_factory, ops):
                 assert f.refs >= 1
                 if isinstance(f, so.Socket):
                     assert f.rq_bytes == sum(len(item[0]) for item in f.rq)
+                    assert f.rq_ctl == sum(so.ctl_size(item[-1]) for item in f.rq)
                     assert f.rq_bytes >= 0
     env.p.fdt.close_all()
+    net = so.get_net(env.sys)
+    so.collect(net)                             # (it runs lazily past a few sockets)
+    assert net.live == 0 and net.inflight == 0     # everything released
 
 
 def test_local_connect_needs_write_permission(env):
@@ -418,7 +422,7 @@ def test_nested_files_in_flight_close_without_recursion(env):
     ctl = env.alloc(16)
     msg = env.alloc(28, struct.pack("<IIIiIIi", 0, 0, iov, 1, ctl, 16, 0))
     prev = None
-    n = 3000
+    n = 2000
     objs = []
     for _ in range(n):
         env.ok("socketpair", so.AF_LOCAL, so.SOCK_STREAM, 0, sv)
@@ -434,3 +438,60 @@ def test_nested_files_in_flight_close_without_recursion(env):
     env.ok("close", prev)
     assert len(env.p.fdt) == 0
     assert all(o.closed and o.refs == 0 for o in objs)
+
+
+def test_file_table_limits(env, monkeypatch):
+    """kern.maxfiles bounds the sockets alive (ENFILE; a full table refuses
+    connections) and the files in flight (ETOOMANYREFS), so a guest cannot
+    grow the host's memory by parking sockets inside sockets."""
+    monkeypatch.setattr(so, "MAXFILES", 6)
+    sv = env.alloc(8)
+    env.ok("socketpair", so.AF_LOCAL, so.SOCK_STREAM, 0, sv)
+    a, b = struct.unpack("<ii", env.read(sv, 8))
+    fds = env.alloc(8)
+    env.ok("pipe2", fds, 0)
+    r, w = struct.unpack("<ii", env.read(fds, 8))
+    ctl = env.alloc(16)
+    iov = env.alloc(8, struct.pack("<II", env.alloc(1, b"x"), 1))
+    msg = env.alloc(28, struct.pack("<IIIiIIi", 0, 0, iov, 1, ctl, 16, 0))
+    env.mem.copyout(ctl, struct.pack("<Iiii", 16, so.SOL_SOCKET, so.SCM_RIGHTS, r))
+    for _ in range(6):
+        env.ok("sendmsg", a, msg, 0)
+    assert env.err("sendmsg", a, msg, 0) == abi.ETOOMANYREFS
+    assert so.get_net(env.sys).inflight == 6
+    for _ in range(4):
+        env.ok("__socket30", so.AF_INET, so.SOCK_DGRAM, 0)
+    assert env.err("__socket30", so.AF_INET, so.SOCK_DGRAM, 0) == abi.ENFILE
+    env.ok("close", b)                          # its queue goes: the pipe ends released
+    assert so.get_net(env.sys).inflight == 0
+    assert so.get_net(env.sys).live == 5
+    env.ok("__socket30", so.AF_INET, so.SOCK_DGRAM, 0)
+
+
+def test_unreachable_sockets_in_flight_are_collected(env):
+    """unp_gc: a pair whose ends sit in each other's queues (and a socket
+    sent over itself) is closed once no descriptor reaches them."""
+    sv = env.alloc(8)
+    ctl = env.alloc(16)
+    iov = env.alloc(8, struct.pack("<II", env.alloc(1, b"x"), 1))
+    msg = env.alloc(28, struct.pack("<IIIiIIi", 0, 0, iov, 1, ctl, 16, 0))
+    env.ok("socketpair", so.AF_LOCAL, so.SOCK_STREAM, 0, sv)
+    a, b = struct.unpack("<ii", env.read(sv, 8))
+    objs = [env.p.fdt.get(a), env.p.fdt.get(b)]
+    for fd, over in ((a, a), (b, b)):            # a is in b's queue, b in a's
+        env.mem.copyout(ctl, struct.pack("<Iiii", 16, so.SOL_SOCKET, so.SCM_RIGHTS, fd))
+        env.ok("sendmsg", over, msg, 0)
+    env.ok("socketpair", so.AF_LOCAL, so.SOCK_DGRAM, 0, sv)
+    c, d = struct.unpack("<ii", env.read(sv, 8))
+    objs += [env.p.fdt.get(c), env.p.fdt.get(d)]
+    env.mem.copyout(ctl, struct.pack("<Iiii", 16, so.SOL_SOCKET, so.SCM_RIGHTS, d))
+    env.ok("sendmsg", c, msg, 0)                # d's queue holds d
+    env.ok("close", a)
+    assert not objs[0].closed                   # b still reachable through fd b
+    env.ok("close", b)
+    assert objs[0].closed and objs[1].closed
+    env.ok("close", d)
+    assert objs[3].closed and not objs[2].closed
+    env.ok("close", c)
+    net = so.get_net(env.sys)
+    assert net.live == 0 and net.inflight == 0

@@ -500,6 +500,8 @@ class FdTable:
                 from kw86.nbsd import lockf
                 lockf.file_closed(f)
             f.close_final()
+        elif f.kind == "socket":
+            f.unref()                           # only messages in flight may hold it now
 
     def fork(self):
         t = FdTable(self.limit)

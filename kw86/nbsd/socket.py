@@ -77,6 +77,7 @@ SPACE = {("tcp", "snd"): 32768, ("tcp", "rcv"): 32768,
          ("ustream", "snd"): 8192, ("ustream", "rcv"): 8192,
          ("udgram", "snd"): 2048, ("udgram", "rcv"): 16384}
 SNDLOWAT = 2048
+MAXFILES = 3404                         # kern.maxfiles: sockets alive, files in flight
 LOOP_MSS = 33184 - 40                  # lo0's MTU less the TCP/IP headers
 
 ANY4, LOOP4 = bytes(4), bytes((127, 0, 0, 1))
@@ -101,6 +102,10 @@ class Net:
         self.unix = {}                  # vnode key -> Socket
         self.lastport = {"tcp": IPPORT_ANONMAX + 1, "udp": IPPORT_ANONMAX + 1}
         self.ino = 0
+        self.live = 0                   # sockets not yet closed
+        self.sockets = set()            # those sockets (for the in-flight collector)
+        self.suspects = 0               # closes since the collector last ran
+        self.inflight = 0               # file references inside SCM_RIGHTS messages
 
     def next_ino(self):
         self.ino += 1
@@ -214,6 +219,13 @@ class Socket(File):
     kind = "socket"
 
     def __init__(self, net, domain, stype, proto, cred, pid=0, clock=None):
+        if net.live >= MAXFILES:
+            collect(net)                # garbage in flight first
+            if net.live >= MAXFILES:
+                raise Errno(abi.ENFILE)     # kern.maxfiles: the file table is full
+        net.live += 1
+        net.sockets.add(self)
+        self._live = True
         super().__init__(FREAD | FWRITE, 0)
         self.net = net
         self.domain, self.type, self.proto = domain, stype, proto
@@ -239,6 +251,7 @@ class Socket(File):
         self.peer = None                # the other end (stream), the default peer (dgram)
         self.rq = deque()               # received: stream [data, ctl]; dgram (data, from, ctl)
         self.rq_bytes = 0
+        self.rq_ctl = 0                 # bytes of control messages queued (sb_cc counts them)
         self.acceptq = deque()          # listening: established, not yet accepted
         self.synq = []                  # listening: connectors waiting for room
         self.qlimit = 0
@@ -316,7 +329,7 @@ class Socket(File):
         if self.stream:
             if self.peer is None or self.state != "connected":
                 return 0
-            return self.peer.rcvbuf + self.sndbuf - self.peer.rq_bytes
+            return self.peer.rcvbuf + self.sndbuf - self.peer.rq_bytes - self.peer.rq_ctl
         return self.sndbuf
 
     def readable(self):
@@ -355,7 +368,8 @@ class Socket(File):
 
     # -- queue helpers ----------------------------------------------------
     def _enqueue_stream(self, data, ctl):
-        _hold(ctl)
+        _hold(ctl, self.net)
+        self.rq_ctl += ctl_size(ctl)
         if ctl is None and self.rq and self.rq[-1][1] is None:
             self.rq[-1][0].extend(data)
         else:
@@ -365,9 +379,9 @@ class Socket(File):
 
     def _flush_rq(self):
         for item in self.rq:
-            _drop_ctl(item[2] if self.records else item[1])
+            _drop_ctl(item[2] if self.records else item[1], self.net)
         self.rq.clear()
-        self.rq_bytes = 0
+        self.rq_bytes = self.rq_ctl = 0
 
     # -- protocol operations ------------------------------------------------
     def take_error(self):
@@ -401,23 +415,25 @@ class Socket(File):
             if self.records:            # SOCK_SEQPACKET: one atomic record
                 if len(data) > self.sndbuf:
                     raise Errno(EMSGSIZE)
-                if space < len(data):
+                if space < len(data) + ctl_size(ctl):
                     self._wait(nonblock)
                 if peer.cantrcv:
                     return len(data)
                 if peer.localcreds:
                     peer.localcreds = False
                     ctl = (ctl or []) + [("creds", self.cred)]
-                _hold(ctl)
+                _hold(ctl, self.net)
+                peer.rq_ctl += ctl_size(ctl)
                 peer.rq.append((bytes(data), self.uaddr or sun_noname(), ctl))
                 peer.rq_bytes += len(data)
                 wakeup(peer)
                 return len(data)
             if not data and not ctl:
                 return 0
-            if space <= 0:
+            cs = ctl_size(ctl)
+            if space < cs + (1 if data else 0) or space <= 0:
                 self._wait(nonblock)
-            k = min(space, len(data))
+            k = min(space - cs, len(data))
             if peer.cantrcv:            # the reader shut its side: the data goes nowhere
                 return k
             if peer.localcreds and self.domain == AF_LOCAL:
@@ -481,9 +497,10 @@ class Socket(File):
                 ctl = None              # the files stay in flight; nothing to show
             else:
                 for _ in range(full):
-                    self.rq.popleft()
+                    self.rq_ctl -= ctl_size(self.rq.popleft()[1])
                 if part:
                     del self.rq[0][0][:part]
+                    self.rq_ctl -= ctl_size(self.rq[0][1])
                     self.rq[0][1] = None
                 self.rq_bytes -= len(out)
                 if self.peer is not None:
@@ -505,6 +522,7 @@ class Socket(File):
         if not peek:
             self.rq.popleft()
             self.rq_bytes -= len(data)
+            self.rq_ctl -= ctl_size(ctl)
             wakeup(self)
             if self.stream and self.peer is not None:
                 wakeup(self.peer)       # room for the writer
@@ -680,7 +698,7 @@ class Socket(File):
 
     def room(self):
         """sonewconn's test: qlen + q0len <= 3 * qlimit / 2."""
-        return len(self.acceptq) <= 3 * self.qlimit // 2
+        return len(self.acceptq) <= 3 * self.qlimit // 2 and self.net.live < MAXFILES
 
     def establish(self, client):
         """The handshake with client completed: a new socket on the listen queue."""
@@ -740,8 +758,21 @@ class Socket(File):
                 wakeup(peer)
             wakeup(self)
 
+    def unref(self):
+        """A descriptor of it was closed and others still refer to it: if
+        only messages in flight do, it may be garbage (unp_gc)."""
+        if self.net.inflight:
+            maybe_collect(self.net)
+
+    def _uncount(self):
+        if self._live:
+            self._live = False
+            self.net.live -= 1
+            self.net.sockets.discard(self)
+
     def close_final(self):
         self.closed = True
+        self._uncount()
         net = self.net
         if self.state == "listening":
             for c in self.synq:         # refused: the listener is gone
@@ -790,11 +821,14 @@ class Socket(File):
             self.unbind_inet()
         self.state = "closed"
         wakeup(self)
+        if net.inflight:
+            maybe_collect(net)
 
     def _abort(self):
         """An established connection dropped before accept (soabort)."""
         peer = self.peer
         self.closed = True
+        self._uncount()
         self.listener = None
         if peer is not None:
             if self.domain == AF_LOCAL:
@@ -841,6 +875,7 @@ class Socket(File):
         ctl = None
         if dst.options & SO_TIMESTAMP:  # udp_input: SCM_TIMESTAMP, the arrival time
             ctl = [("timestamp", int(dst.clock()) if dst.clock else 0)]
+            dst.rq_ctl += ctl_size(ctl)
         dst.rq.append((bytes(data), frm, ctl))
         dst.rq_bytes += len(data)
         wakeup(dst)
@@ -859,11 +894,12 @@ class Socket(File):
             raise Errno(ECONNREFUSED)
         if dst.cantrcv:
             return len(data)
-        if dst.rq_bytes + len(data) > dst.rcvbuf:
-            raise Errno(ENOBUFS)        # uipc: sbappendaddr failed
         if dst.localcreds:
             ctl = (ctl or []) + [("creds", self.cred)]
-        _hold(ctl)
+        if dst.rq_bytes + dst.rq_ctl + len(data) + ctl_size(ctl) > dst.rcvbuf:
+            raise Errno(ENOBUFS)        # uipc: sbappendaddr failed
+        _hold(ctl, self.net)
+        dst.rq_ctl += ctl_size(ctl)
         dst.rq.append((bytes(data), self.uaddr or sun_noname(), ctl))
         dst.rq_bytes += len(data)
         wakeup(dst)
@@ -881,18 +917,38 @@ class _Cred:
 
 # -- control messages (SCM_RIGHTS, SCM_CREDS) ----------------------------------
 
-def _hold(ctl):
+def ctl_size(ctl):
+    """What control messages take in a receive buffer: their cmsghdrs."""
+    n = 0
+    for kind, val in ctl or ():
+        if kind == "rights":
+            n += cmsg_align(12 + 4 * len(val))
+        elif kind == "creds":
+            n += cmsg_align(12 + 24 + 4 * max(1, min(16, len(val[5]))))
+        else:
+            n += cmsg_align(12 + 12)
+    return n
+
+
+def nfiles(ctl):
+    return sum(len(val) for kind, val in ctl or () if kind == "rights")
+
+
+def _hold(ctl, net):
     """Files put in flight (SCM_RIGHTS) keep a reference until received."""
     for kind, val in ctl or ():
         if kind == "rights":
             for f in val:
                 f.refs += 1
+            net.inflight += len(val)
 
 
-def _drop_ctl(ctl):
+def _drop_ctl(ctl, net):
     """Files in flight that will never be received lose their reference."""
     if ctl:
-        release([f for kind, val in ctl if kind == "rights" for f in val])
+        files = [f for kind, val in ctl if kind == "rights" for f in val]
+        net.inflight -= len(files)
+        release(files)
 
 
 _releasing = None
@@ -915,6 +971,68 @@ def release(files):
                 f.close_final()
     finally:
         _releasing = None
+
+
+def _queued_files(s):
+    for item in s.rq:
+        for kind, val in item[-1] or ():
+            if kind == "rights":
+                yield from val
+
+
+_collecting = False
+
+
+def maybe_collect(net):
+    """Run the collector after a close that may have made garbage, at most
+    once per 1/16 of the sockets' count of such closes (NetBSD defers
+    unp_gc too), so closing many sockets in flight stays linear."""
+    net.suspects += 1
+    if net.suspects >= max(1, len(net.sockets) // 16):
+        collect(net)
+
+
+def collect(net):
+    """unp_gc: sockets that only messages in flight refer to, in cycles no
+    descriptor can reach (a socket sent over itself, two sent over each
+    other), are garbage: their queues are flushed, which closes them.
+    A candidate's references all come from queued messages; one that a
+    queue of a non-candidate holds is alive, and so is what it holds."""
+    global _collecting
+    if _collecting:
+        return
+    _collecting = True
+    net.suspects = 0
+    try:
+        socks = list(net.sockets)
+        held = {}
+        for s in socks:
+            for f in _queued_files(s):
+                held[id(f)] = held.get(id(f), 0) + 1
+        cand = {id(s): s for s in socks if s.refs and s.refs == held.get(id(s), 0)}
+        if not cand:
+            return
+        internal = {}
+        for s in cand.values():
+            for f in _queued_files(s):
+                if id(f) in cand:
+                    internal[id(f)] = internal.get(id(f), 0) + 1
+        alive = [s for k, s in cand.items() if s.refs > internal.get(k, 0)]
+        seen = {id(s) for s in alive}
+        while alive:
+            for f in _queued_files(alive.pop()):
+                if id(f) in cand and id(f) not in seen:
+                    seen.add(id(f))
+                    alive.append(f)
+        dead = [s for k, s in cand.items() if k not in seen]
+        for s in dead:
+            items = list(s.rq)
+            s.rq.clear()
+            s.rq_bytes = s.rq_ctl = 0
+            for item in items:
+                _drop_ctl(item[-1], net)
+    finally:
+        _collecting = False
 
 
 def pack_sockcred(cred):

@@ -514,7 +514,7 @@ def sys_recvfrom(p, fd, buf, length, flags, frm, fromlenaddr):
     n, ctl, _mf, sa = do_recv(p, s, [(buf, length)] if length else [], flags,
                               ("recvfrom", fd, buf, length, flags), bool(frm))
     if ctl:
-        _discard(ctl)
+        _discard(ctl, s)
     if frm and fromlenaddr:
         _copyout_name(p, sa if sa is not None else b"", frm, fromlenaddr)
     return n
@@ -538,16 +538,20 @@ def _internalize(p, s, control, clen):
         nfd = (ln - 12) // 4
         fds = struct.unpack_from(f"<{nfd}i", raw, off + 12)
         files = [p.fdt.get(fd) for fd in fds]          # EBADF
+        if s.net.inflight + so.nfiles(out) + len(files) > so.MAXFILES:
+            so.collect(s.net)
+            if s.net.inflight + so.nfiles(out) + len(files) > so.MAXFILES:
+                raise Errno(abi.ETOOMANYREFS)   # kern.maxfiles bounds the files in flight
         out.append(("rights", files))
         off += so.cmsg_align(ln)
     return out or None
 
 
-def _discard(ctl):
-    so._drop_ctl(ctl)
+def _discard(ctl, s):
+    so._drop_ctl(ctl, s.net)
 
 
-def _externalize(p, ctl, control, clen, flags):
+def _externalize(p, s, ctl, control, clen, flags):
     """Received control -> cmsghdrs in (control, clen); -> (bytes used, CTRUNC)."""
     out = bytearray()
     trunc = False
@@ -556,6 +560,7 @@ def _externalize(p, ctl, control, clen, flags):
             room = clen - len(out) - 12
             fit = max(0, min(len(val), room // 4)) if room >= 0 else 0
             fds = []
+            s.net.inflight -= len(val)
             for i, f in enumerate(val):
                 if i < fit:
                     try:
@@ -610,11 +615,11 @@ def sys_recvmsg(p, fd, msg, flags):
     used = 0
     if ctl:
         if control and clen:
-            used, trunc = _externalize(p, ctl, control, clen, flags)
+            used, trunc = _externalize(p, s, ctl, control, clen, flags)
             if trunc:
                 mflags |= so.MSG_CTRUNC
         else:
-            _discard(ctl)
+            _discard(ctl, s)
             mflags |= so.MSG_CTRUNC
     outname = 0
     if name:
@@ -889,5 +894,5 @@ def sock_readv(p, fd, s, iovp, iovcnt):
     segs = [(b, n) for b, n in _iovecs(p, iovp, iovcnt) if n]
     n, ctl, _mf, _frm = do_recv(p, s, segs, 0, ("readv", fd, iovp, iovcnt), False)
     if ctl:
-        _discard(ctl)
+        _discard(ctl, s)
     return n
