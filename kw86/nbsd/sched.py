@@ -304,7 +304,11 @@ class Scheduler:
             m.load_segment("cs", abi.KCODE)
             m.load_segment("ss", abi.KDATA)
         try:
-            self._check_signals(q, l.saved_esp)
+            if not (q.kernelware and l.saved_esp >= abi.KERNBASE and
+                    self.boot.read_frame(l.saved_esp).short):
+                # (a kernelware preempted in the gate's exit, its frame on
+                # its kernel stack (trap.intr): signals wait for its next call)
+                self._check_signals(q, l.saved_esp)
         except Exit as e:
             self._exit(q, e.status, switch=False)
             return False
