@@ -563,11 +563,11 @@ def _copystat(p, attr, ub, abiv):
 
 
 def sys___stat50(p, path, ub):
-    _copystat(p, _lookup(p, path, True).getattr(), ub, "10")
+    _copystat(p, _lookup(p, path, True).stat_attr(), ub, "10")
 
 
 def sys___lstat50(p, path, ub):
-    _copystat(p, _lookup(p, path, False).getattr(), ub, "10")
+    _copystat(p, _lookup(p, path, False).stat_attr(), ub, "10")
 
 
 def sys___fstat50(p, fd, sb):
@@ -575,11 +575,11 @@ def sys___fstat50(p, fd, sb):
 
 
 def sys___stat13(p, path, ub):
-    _copystat(p, _lookup(p, path, True).getattr(), ub, "15")
+    _copystat(p, _lookup(p, path, True).stat_attr(), ub, "15")
 
 
 def sys___lstat13(p, path, ub):
-    _copystat(p, _lookup(p, path, False).getattr(), ub, "15")
+    _copystat(p, _lookup(p, path, False).stat_attr(), ub, "15")
 
 
 def sys___fstat13(p, fd, sb):

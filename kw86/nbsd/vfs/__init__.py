@@ -68,6 +68,12 @@ class Vnode:
     def getattr(self):
         raise NotImplementedError
 
+    def stat_attr(self):
+        """getattr() for stat(2) of the vnode namei just returned: a file
+        system may answer from what that very namei read (hostfs: the host
+        stat its lookup made, checked to be of this object)."""
+        return self.getattr()
+
     def setattr(self, cred, mode=None, uid=None, gid=None, atime=None, mtime=None):
         raise Errno(EOPNOTSUPP)
 
@@ -253,6 +259,7 @@ class VFS:
         self.synth_mount = SynthMount()
         self.caller = None          # the ctx of the last namei (procfs's curproc)
         self._mount_comps = frozenset()     # every component of a mount point's path
+        self.namei_gen = 0          # counts namei calls (hostfs: what a lookup read is of which)
 
     # -- mount table --------------------------------------------------------
     def mount(self, guest_path, mnt):
@@ -355,6 +362,7 @@ class VFS:
         if b"\0" in path:
             raise Errno(EINVAL)
         self.caller = ctx                   # whose lookup this is (procfs: curproc)
+        self.namei_gen += 1
         root = ctx.root
         stack = list(root if path[:1] == b"/" else ctx.cwd)
         comps = [c for c in path.split(b"/") if c]

@@ -158,6 +158,7 @@ class HostVnode(Vnode):
         self._opens = 0
         self._finalizer = None
         self._cache_sig = None          # (mtime, size) when the cache was last valid
+        self._st_hint = None            # (host stat, namei_gen) of the last lookup of it
         self.disk = mount.disk
 
     def __repr__(self):
@@ -231,6 +232,18 @@ class HostVnode(Vnode):
     def getattr(self):
         return _attr_from_host(self._host_stat(), self.mount.dev)
 
+    def stat_attr(self):
+        # The host stat of this object made by the lookup of the namei that
+        # returned it (same system call: the vfs's namei count is unchanged),
+        # instead of a second one; anything older is never used.
+        h = self._st_hint
+        vfs = self.mount.vfs
+        if h is not None:
+            self._st_hint = None
+            if vfs is not None and h[1] == vfs.namei_gen:
+                return _attr_from_host(h[0], self.mount.dev)
+        return self.getattr()
+
     def setattr(self, cred, mode=None, uid=None, gid=None, atime=None, mtime=None):
         if self.mount.readonly:
             raise Errno(EROFS)
@@ -259,6 +272,8 @@ class HostVnode(Vnode):
             except OSError as e:
                 raise abi.host_error(e) from None
             vp = self.mount.vnode(self, name, st)
+            vfs = self.mount.vfs
+            vp._st_hint = (st, vfs.namei_gen) if vfs is not None else None
             if vp.type != VDIR or vp._dfd is not None:
                 return vp
             # a directory is held by its descriptor from its lookup on, so
