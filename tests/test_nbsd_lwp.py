@@ -6,7 +6,9 @@ at CPL 0, preempted through the kwhook): every call and its errors,
 park/unpark, preemption between CPU-bound LWPs, a blocking read that blocks
 only its LWP, signals (process-directed to an LWP that does not mask them,
 _lwp_kill to one, a sleeper woken with EINTR), fork and exec from a
-multi-LWP process, exit from a second LWP, the last _lwp_exit.  The
+multi-LWP process, exit from a second LWP, the last _lwp_exit, per-LWP
+FPU state, SIGSTOP/SIGCONT of every LWP, EAGAIN on a small machine, wild
+contexts, and random sequences of LWP operations (hypothesis).  The
 expected values are NetBSD's errno numbers (sys/errno.h: ESRCH 3, EINTR 4,
 EDEADLK 11, EFAULT 14, ENODEV 19, EINVAL 22, EALREADY 37, ETIMEDOUT 60).
 """
@@ -14,6 +16,7 @@ import os
 import struct
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from buildreq import built, fail_build
 from nbsd_env import SYSROOT, Env, guest_program
@@ -244,3 +247,29 @@ def test_lwp_calls_without_a_machine(tmp_path):
     assert env.err("_lwp_wait", me, 0) == EDEADLK
     assert env.err("_lwp_suspend", me) == EDEADLK
     assert env.err("_lwp_create", 0, 0, 0) == abi.ENOSYS              # no machine
+
+
+# -- random sequences of LWP operations (hypothesis) ---------------------------------
+
+OPS = st.lists(st.tuples(st.sampled_from("cCksruwdxy"), st.integers(0, 9)).map(
+    lambda t: f"{t[0]}{t[1]}"), min_size=1, max_size=24)
+# what each operation may answer: ESRCH for one that exited or was reaped,
+# EDEADLK suspending the last other LWP, ENODEV waking one not asleep,
+# EINVAL detaching/waiting a detached one
+ALLOWED = {"c": {0}, "C": {0}, "k": {0, ESRCH}, "s": {0, ESRCH, EDEADLK},
+           "r": {0, ESRCH}, "u": {0, ESRCH}, "w": {0, ESRCH, ENODEV},
+           "d": {0, ESRCH, EINVAL}, "x": {0, ESRCH, EINVAL}}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=OPS, kw=st.booleans())
+def test_random_lwp_operations(tmp_path_factory, lwp, ops, kw):
+    """Any sequence of create/kill/suspend/continue/unpark/wakeup/detach/
+    end-and-wait on parked LWPs: every answer is one NetBSD allows for it,
+    the program ends normally (exit ends the LWPs left, suspended or
+    parked), and the kernel keeps no LWP id."""
+    status, out, k = run(tmp_path_factory.mktemp("ops"), lwp, ["script"] + ops, kw)
+    assert status == 0 and out.endswith("script done\n"), (ops, status, out[-2000:])
+    for word in out.split("\n")[0].split():
+        assert int(word[1:]) in ALLOWED[word[0]], (ops, word, out)
+    assert not k.lwp_ids

@@ -666,6 +666,72 @@ do_stop(void)
 	return 0;
 }
 
+/* a script of LWP operations (argv), for the property test: c create,
+ * C create detached, k kill (SIGUSR1), s suspend, r continue, u unpark, w
+ * wakeup, d detach, x end it and wait for it, y yield; the digit after a
+ * letter picks the LWP (modulo those made).  Prints each call's errno. */
+static volatile int v_exit[64];
+
+static void
+t_script(void *arg)
+{
+	int i = (int)arg;
+	while (!v_exit[i])
+		syscall(SYS_lwp_park, 3, 0, NULL, 0, NULL, NULL);
+	syscall(SYS_lwp_exit);
+}
+
+static int
+do_script(int argc, char **argv)
+{
+	int lids[64], n = 0, dep;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	for (int a = 2; a < argc; a++) {
+		char op = argv[a][0];
+		int i = n ? atoi(argv[a] + 1) % n : 0, r = 0;
+		if (op == 'c' || op == 'C') {
+			if (n == 64)
+				continue;
+			struct uctx uc;
+			unsigned char *stk = malloc(1024);
+			mkctx(&uc, 0, t_script, (void *)n, NULL);
+			unsigned *top = (unsigned *)(stk + 1024) - 4;
+			top[0] = 0;
+			top[1] = n;
+			uc.gregs[REG_UESP] = (unsigned)top;
+			r = err(syscall(SYS_lwp_create, &uc, op == 'C' ? LWP_DETACHED : 0, &lids[n]));
+			if (!r)
+				n++;
+		} else if (n == 0 || op == 'y') {
+			syscall(SYS_sched_yield);
+			continue;
+		} else if (op == 'k')
+			r = err(syscall(SYS_lwp_kill, lids[i], SIGUSR1));
+		else if (op == 's')
+			r = err(syscall(SYS_lwp_suspend, lids[i]));
+		else if (op == 'r')
+			r = err(syscall(SYS_lwp_continue, lids[i]));
+		else if (op == 'u')
+			r = err(syscall(SYS_lwp_unpark, lids[i], NULL));
+		else if (op == 'w')
+			r = err(syscall(SYS_lwp_wakeup, lids[i]));
+		else if (op == 'd')
+			r = err(syscall(SYS_lwp_detach, lids[i]));
+		else if (op == 'x') {
+			v_exit[i] = 1;
+			syscall(SYS_lwp_continue, lids[i]);
+			syscall(SYS_lwp_unpark, lids[i], NULL);
+			r = err(syscall(SYS_lwp_wait, lids[i], &dep));
+		}
+		printf("%c%d ", op, r);
+	}
+	printf("\nscript done\n");
+	exit(0);
+}
+
 /* a new LWP whose context is wild: EFAULT for a stack the kernel cannot
  * write (a kernelware's), else its first instruction faults: SIGSEGV for
  * the process */
@@ -768,6 +834,8 @@ main(int argc, char **argv)
 		return do_fork();
 	if (!strcmp(argv[1], "exec"))
 		return do_exec();
+	if (!strcmp(argv[1], "script"))
+		return do_script(argc, argv);
 	if (!strcmp(argv[1], "stop"))
 		return do_stop();
 	if (!strcmp(argv[1], "wild"))
