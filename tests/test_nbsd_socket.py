@@ -348,10 +348,12 @@ def test_random_socket_calls(tmp_path_factory, ops):
                     assert f.rq_bytes == sum(len(item[0]) for item in f.rq)
                     assert f.rq_ctl == sum(so.ctl_size(item[-1]) for item in f.rq)
                     assert f.rq_bytes >= 0
+        net = so.get_net(env.sys)
+        assert net.mem == sum(s_._mb() for s_ in net.sockets)
     env.p.fdt.close_all()
     net = so.get_net(env.sys)
     so.collect(net)                             # (it runs lazily past a few sockets)
-    assert net.live == 0 and net.inflight == 0     # everything released
+    assert net.live == 0 and net.inflight == 0 and net.mem == 0    # everything released
 
 
 def test_local_connect_needs_write_permission(env):
@@ -495,3 +497,20 @@ def test_unreachable_sockets_in_flight_are_collected(env):
     env.ok("close", c)
     net = so.get_net(env.sys)
     assert net.live == 0 and net.inflight == 0
+
+
+def test_tiny_datagrams_are_bounded(env):
+    """Each queued record costs an mbuf: a socket holds at most 2 * SO_RCVBUF
+    / MSIZE of them (UDP drops the rest, AF_LOCAL says ENOBUFS), and all
+    buffers of the machine share one pool (ENOBUFS past it)."""
+    sv = env.alloc(8)
+    env.ok("socketpair", so.AF_LOCAL, so.SOCK_DGRAM, 0, sv)
+    a, b = struct.unpack("<ii", env.read(sv, 8))
+    one = env.alloc(1, b"x")
+    sent = 0
+    while env.call("sendto", a, one, 1, so.MSG_DONTWAIT, 0, 0).error == 0:
+        sent += 1
+    assert env.call("sendto", a, one, 1, so.MSG_DONTWAIT, 0, 0).error == abi.ENOBUFS
+    rcv = so.SPACE[("udgram", "rcv")]
+    assert sent == 2 * rcv // so.MSIZE
+    assert so.get_net(env.sys).mem == sent * (1 + so.MSIZE)

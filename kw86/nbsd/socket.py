@@ -78,6 +78,8 @@ SPACE = {("tcp", "snd"): 32768, ("tcp", "rcv"): 32768,
          ("udgram", "snd"): 2048, ("udgram", "rcv"): 16384}
 SNDLOWAT = 2048
 MAXFILES = 3404                         # kern.maxfiles: sockets alive, files in flight
+MSIZE = 256                             # an mbuf: what each queued record costs at least
+MBUF_MAX = 64 << 20                     # all socket buffers of the machine together
 LOOP_MSS = 33184 - 40                  # lo0's MTU less the TCP/IP headers
 
 ANY4, LOOP4 = bytes(4), bytes((127, 0, 0, 1))
@@ -105,6 +107,7 @@ class Net:
         self.live = 0                   # sockets not yet closed
         self.sockets = set()            # those sockets (for the in-flight collector)
         self.suspects = 0               # closes since the collector last ran
+        self.mem = 0                    # bytes the receive queues take (data, control, mbufs)
         self.inflight = 0               # file references inside SCM_RIGHTS messages
 
     def next_ino(self):
@@ -367,7 +370,22 @@ class Socket(File):
         raise WouldBlock(self)
 
     # -- queue helpers ----------------------------------------------------
+    def _mb(self):
+        """What the receive queue takes from the machine's mbuf pool."""
+        return self.rq_bytes + self.rq_ctl + MSIZE * len(self.rq)
+
+    def mbfull(self):
+        """sbspace's other limit: the mbufs one more record needs (sb_mbmax)."""
+        return MSIZE * (len(self.rq) + 1) > 2 * self.rcvbuf
+
+    def _charge(self, need):
+        """m_get: ENOBUFS when the machine's socket buffers are used up."""
+        if self.net.mem + need > MBUF_MAX:
+            raise Errno(ENOBUFS)
+
     def _enqueue_stream(self, data, ctl):
+        self._charge(len(data) + ctl_size(ctl) + MSIZE)
+        before = self._mb()
         _hold(ctl, self.net)
         self.rq_ctl += ctl_size(ctl)
         if ctl is None and self.rq and self.rq[-1][1] is None:
@@ -375,13 +393,27 @@ class Socket(File):
         else:
             self.rq.append([bytearray(data), ctl])
         self.rq_bytes += len(data)
+        self.net.mem += self._mb() - before
+        wakeup(self)
+
+    def _append_record(self, data, frm, ctl, hold=True):
+        self._charge(len(data) + ctl_size(ctl) + MSIZE)
+        before = self._mb()
+        if hold:
+            _hold(ctl, self.net)
+        self.rq_ctl += ctl_size(ctl)
+        self.rq.append((bytes(data), frm, ctl))
+        self.rq_bytes += len(data)
+        self.net.mem += self._mb() - before
         wakeup(self)
 
     def _flush_rq(self):
-        for item in self.rq:
-            _drop_ctl(item[2] if self.records else item[1], self.net)
+        self.net.mem -= self._mb()
+        items = list(self.rq)
         self.rq.clear()
         self.rq_bytes = self.rq_ctl = 0
+        for item in items:
+            _drop_ctl(item[-1], self.net)
 
     # -- protocol operations ------------------------------------------------
     def take_error(self):
@@ -422,11 +454,7 @@ class Socket(File):
                 if peer.localcreds:
                     peer.localcreds = False
                     ctl = (ctl or []) + [("creds", self.cred)]
-                _hold(ctl, self.net)
-                peer.rq_ctl += ctl_size(ctl)
-                peer.rq.append((bytes(data), self.uaddr or sun_noname(), ctl))
-                peer.rq_bytes += len(data)
-                wakeup(peer)
+                peer._append_record(data, self.uaddr or sun_noname(), ctl)
                 return len(data)
             if not data and not ctl:
                 return 0
@@ -496,6 +524,7 @@ class Socket(File):
             if peek:
                 ctl = None              # the files stay in flight; nothing to show
             else:
+                before = self._mb()
                 for _ in range(full):
                     self.rq_ctl -= ctl_size(self.rq.popleft()[1])
                 if part:
@@ -503,6 +532,7 @@ class Socket(File):
                     self.rq_ctl -= ctl_size(self.rq[0][1])
                     self.rq[0][1] = None
                 self.rq_bytes -= len(out)
+                self.net.mem += self._mb() - before
                 if self.peer is not None:
                     wakeup(self.peer)   # room for the writer
             return bytes(out), ctl, 0, None     # a stream has no source address
@@ -520,9 +550,11 @@ class Socket(File):
             frm = None                  # SOCK_SEQPACKET: connected, no source address
         mflags = MSG_TRUNC if len(data) > n else 0
         if not peek:
+            before = self._mb()
             self.rq.popleft()
             self.rq_bytes -= len(data)
             self.rq_ctl -= ctl_size(ctl)
+            self.net.mem += self._mb() - before
             wakeup(self)
             if self.stream and self.peer is not None:
                 wakeup(self.peer)       # room for the writer
@@ -869,16 +901,16 @@ class Socket(File):
                 self.error = ECONNREFUSED   # the ICMP port unreachable, on a connected socket
                 wakeup(self)
             return len(data)
-        if dst.rq_bytes + len(data) > dst.rcvbuf:
+        if dst.rq_bytes + len(data) > dst.rcvbuf or dst.mbfull():
             return len(data)            # a full receive buffer drops it (UDP)
         frm = pack_inet(dst.domain, kind, src_ip, self.lport)
         ctl = None
         if dst.options & SO_TIMESTAMP:  # udp_input: SCM_TIMESTAMP, the arrival time
             ctl = [("timestamp", int(dst.clock()) if dst.clock else 0)]
-            dst.rq_ctl += ctl_size(ctl)
-        dst.rq.append((bytes(data), frm, ctl))
-        dst.rq_bytes += len(data)
-        wakeup(dst)
+        try:
+            dst._append_record(data, frm, ctl)
+        except Errno:
+            pass                        # no mbufs: udp_input drops it
         return len(data)
 
     def _send_unix_dgram(self, p, data, dest, ctl):
@@ -896,13 +928,9 @@ class Socket(File):
             return len(data)
         if dst.localcreds:
             ctl = (ctl or []) + [("creds", self.cred)]
-        if dst.rq_bytes + dst.rq_ctl + len(data) + ctl_size(ctl) > dst.rcvbuf:
+        if dst.rq_bytes + dst.rq_ctl + len(data) + ctl_size(ctl) > dst.rcvbuf or dst.mbfull():
             raise Errno(ENOBUFS)        # uipc: sbappendaddr failed
-        _hold(ctl, self.net)
-        dst.rq_ctl += ctl_size(ctl)
-        dst.rq.append((bytes(data), self.uaddr or sun_noname(), ctl))
-        dst.rq_bytes += len(data)
-        wakeup(dst)
+        dst._append_record(data, self.uaddr or sun_noname(), ctl)
         return len(data)
 
 
@@ -1026,11 +1054,7 @@ def collect(net):
                     alive.append(f)
         dead = [s for k, s in cand.items() if k not in seen]
         for s in dead:
-            items = list(s.rq)
-            s.rq.clear()
-            s.rq_bytes = s.rq_ctl = 0
-            for item in items:
-                _drop_ctl(item[-1], net)
+            s._flush_rq()
     finally:
         _collecting = False
 
