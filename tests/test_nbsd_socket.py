@@ -514,3 +514,17 @@ def test_tiny_datagrams_are_bounded(env):
     rcv = so.SPACE[("udgram", "rcv")]
     assert sent == 2 * rcv // so.MSIZE
     assert so.get_net(env.sys).mem == sent * (1 + so.MSIZE)
+
+
+def test_huge_datagram_is_refused_before_it_is_copied(env, monkeypatch):
+    """EMSGSIZE comes from the length alone: a 1 GiB sendto never copies."""
+    u = env.ok("__socket30", so.AF_INET, so.SOCK_DGRAM, 0)
+    to = env.alloc(16, sin(9999))
+    orig = env.mem.copyin
+
+    def guarded(addr, n, *a):
+        assert n <= 1 << 16, f"copied {n} bytes"
+        return orig(addr, n, *a)
+    monkeypatch.setattr(env.mem, "copyin", guarded)
+    r = env.call("sendto", u, 0x10000, 1 << 30, 0, to, 16)
+    assert r.error == abi.EMSGSIZE

@@ -406,6 +406,8 @@ def do_send(p, s, segs, dest, ctl, flags, key):
             total = wp[1]
     try:
         if s.records:
+            if total_n > s.sndbuf:
+                raise Errno(abi.EMSGSIZE)       # sosend: an atomic send past sb_hiwat
             data = _gather(p, segs, 0, total_n)
             return _timed(p, s, s.sndtimeo, key,
                           lambda: s.send(p, data, dest, ctl, flags, nonblock))
