@@ -412,7 +412,8 @@ def do_send(p, s, segs, dest, ctl, flags, key):
             return _timed(p, s, s.sndtimeo, key,
                           lambda: s.send(p, data, dest, ctl, flags, nonblock))
         while True:
-            want = min(CHUNK, total_n - total)
+            # copy in no more than can go now (a full buffer: one byte, to learn so)
+            want = min(CHUNK, total_n - total, max(1, s.write_space()))
             data = _gather(p, segs, total, want)
             c = ctl if total == 0 else None
             try:
