@@ -32,6 +32,7 @@ pthread_mutex_t __kw86_malloc_lock = PTHREAD_MUTEX_INITIALIZER;
 #define CHUNK      (64u * 1024u)        /* sbrk granularity for small blocks */
 #define LARGE_MMAP 1u                   /* header kind: mmap'd */
 #define LARGE_BRK  2u                   /* header kind: large block from the break */
+#define ALIGNED    3u                   /* header kind: inside another block (posix_memalign) */
 
 struct header {
     size_t size;        /* small: block size (power of two); large: mapping size */
@@ -205,6 +206,10 @@ free(void *p)
         h->next = free_large;
         free_large = h;
         break;
+    case ALIGNED:                       /* the block it was carved from */
+        __kw86_libc_unlock(&__kw86_malloc_lock);
+        free(h->next);
+        return;
     default:
         __kw86_libc_unlock(&__kw86_malloc_lock);
         bad_free(p);
@@ -271,13 +276,31 @@ posix_memalign(void **out, size_t align, size_t n)
 
     if (align < sizeof(void *) || (align & (align - 1)) != 0)
         return EINVAL;
-    /* Every payload is 16-byte aligned; larger alignments are not offered. */
-    if (align > 16)
-        return EINVAL;
-    p = malloc(n);
+    if (align <= 16) {                  /* every payload is 16-byte aligned */
+        p = malloc(n);
+        if (p == NULL)
+            return ENOMEM;
+        *out = p;
+        return 0;
+    }
+    /* A larger alignment: carve an aligned payload out of a block with room for
+     * it and a header of kind ALIGNED that leads free() back to the block. */
+    if (n > SIZE_MAX - align - 2 * HDR)
+        return ENOMEM;
+    p = malloc(n + align + HDR);
     if (p == NULL)
         return ENOMEM;
-    *out = p;
+    {
+        struct header *outer = header_of(p), *h;
+        char *q = (char *)(((uintptr_t)p + HDR + align - 1) & ~(uintptr_t)(align - 1));
+
+        h = header_of(q);
+        h->kind = ALIGNED;
+        h->magic = MAGIC;
+        h->next = (struct header *)p;
+        h->size = (size_t)((char *)outer + usable(outer) + HDR - q) + HDR;
+        *out = q;
+    }
     return 0;
 }
 

@@ -302,26 +302,43 @@ pthread_getattr_np(pthread_t t, pthread_attr_t *a)
     return 0;
 }
 
+/* Scheduling parameters are the thread's own (pthread_getschedparam reads what
+ * pthread_create or pthread_setschedparam gave it).  kw86's kernel keeps
+ * _sched_setparam's values per process and runs every LWP from one queue, so a
+ * thread's policy and priority are recorded and checked here, not applied. */
+static int
+sched_check(int policy, const struct sched_param *p)
+{
+    if (policy != SCHED_OTHER && policy != SCHED_FIFO && policy != SCHED_RR)
+        return EINVAL;
+    if (policy == SCHED_OTHER)          /* no priority (PRI_NONE), or the 0 getparam reports */
+        return p->sched_priority == -1 || p->sched_priority == 0 ? 0 : EINVAL;
+    if (p->sched_priority < sched_get_priority_min(policy) ||
+        p->sched_priority > sched_get_priority_max(policy))
+        return EINVAL;
+    return 0;
+}
+
 int
 pthread_getschedparam(pthread_t t, int *policy, struct sched_param *p)
 {
-    int saved = errno, r = 0;
-
-    if (_sched_getparam(getpid(), t->lid, policy, p) == -1)
-        r = errno;
-    errno = saved;
-    return r;
+    *policy = t->policy;
+    *p = t->param;
+    return 0;
 }
 
 int
 pthread_setschedparam(pthread_t t, int policy, const struct sched_param *p)
 {
-    int saved = errno, r = 0;
+    int r = sched_check(policy, p);
 
-    if (_sched_setparam(getpid(), t->lid, policy, p) == -1)
-        r = errno;
-    errno = saved;
-    return r;
+    if (r != 0)
+        return r;
+    t->policy = policy;
+    t->param = *p;
+    if (policy == SCHED_OTHER)
+        t->param.sched_priority = 0;
+    return 0;
 }
 
 static int concurrency;
@@ -375,6 +392,19 @@ pthread_create(pthread_t *out, const pthread_attr_t *attr, void *(*start)(void *
     t->arg = arg;
     t->state = PT_RUNNING;
     t->detached = attr->detachstate == PTHREAD_CREATE_DETACHED;
+    if (attr->inheritsched == PTHREAD_EXPLICIT_SCHED) {
+        r = sched_check(attr->policy, &attr->param);
+        if (r != 0) {
+            free(t);
+            errno = saved;
+            return r;
+        }
+        t->policy = attr->policy;
+        t->param = attr->param;
+    } else {
+        t->policy = __kw86_self()->policy;
+        t->param = __kw86_self()->param;
+    }
     if (attr->stackaddr != NULL) {
         t->stackaddr = attr->stackaddr;
         t->stacksize = attr->stacksize;

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 #include <time.h>
+#include <sched.h>
 
 #define PT_KEYS_MAX 256                 /* PTHREAD_KEYS_MAX */
 #define PT_DESTRUCTOR_ITERATIONS 4
@@ -56,6 +57,8 @@ struct __kw86_pthread {
     void *stackaddr;
     size_t stacksize;
     char name[PTHREAD_MAX_NAMELEN_NP];
+    int policy;                         /* scheduling, as the thread was given it */
+    struct sched_param param;
     struct __kw86_pthread *next;        /* all threads / dead detached threads */
 };
 
