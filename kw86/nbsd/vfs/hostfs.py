@@ -100,6 +100,10 @@ def _attr_from_host(st, dev):
                 (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0, 0, 0, dev)
 
 
+_DT_REG = abi.iftodt(abi.NBSD_S_IFREG)
+_DT_LNK = abi.iftodt(abi.NBSD_S_IFLNK)
+
+
 def _check_name(name):
     # namei never passes these; a second line of defence for host safety.
     if not name or b"/" in name or b"\0" in name or name in (b".", b".."):
@@ -297,6 +301,16 @@ class HostVnode(Vnode):
                 for ent in it:
                     name = os.fsencode(ent.name)
                     try:
+                        # a regular file or a symlink: the type and inode number
+                        # the host's getdents gave (d_type, d_ino), no stat; a
+                        # directory (d_ino differs from st_ino at a mount point)
+                        # or anything else: lstat
+                        if ent.is_file(follow_symlinks=False):
+                            out.append((name, ent.inode(), _DT_REG))
+                            continue
+                        if ent.is_symlink():
+                            out.append((name, ent.inode(), _DT_LNK))
+                            continue
                         st = ent.stat(follow_symlinks=False)
                     except OSError:
                         continue        # vanished meanwhile
