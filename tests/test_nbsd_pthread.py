@@ -71,6 +71,7 @@ attr: joinable default 1, stacksize 262144, too small EINVAL 1, bad detachstate 
 attr: 100 kB on a 256 kB stack 5
 detached: 6 ran
 name: main-thread
+setstack: posix_memalign 0 page-aligned 1, attr back 1, thread on it 1
 fork child: handlers Pc, a new thread 1
 fork parent: handlers Pp, child status 0
 done

@@ -664,6 +664,37 @@ t_stack(void *arg)
     return (void *)(long)big[sizeof big - 1];
 }
 
+static char *volatile where;
+
+static void *
+t_where(void *arg)
+{
+    volatile char here = 0;
+    where = (char *)&here;
+    return arg;
+}
+
+static void
+test_setstack(void)
+{
+    pthread_attr_t a;
+    pthread_t t;
+    void *stk = NULL, *r, *got;
+    size_t size;
+    int e = posix_memalign(&stk, 4096, 65536);
+    pthread_attr_init(&a);
+    pthread_attr_setstack(&a, stk, 65536);
+    pthread_attr_getstack(&a, &got, &size);
+    pthread_create(&t, &a, t_where, NULL);
+    pthread_join(t, &r);
+    r = where;
+    printf("setstack: posix_memalign %d page-aligned %d, attr back %d, thread on it %d\n", e,
+           ((unsigned long)stk & 4095) == 0, got == stk && size == 65536,
+           (char *)r >= (char *)stk && (char *)r < (char *)stk + 65536);
+    pthread_attr_destroy(&a);
+    free(stk);
+}
+
 static void
 test_misc(void)
 {
@@ -835,6 +866,7 @@ main(int argc, char **argv)
     test_timeouts();
     test_rw();
     test_misc();
+    test_setstack();
     test_fork();
     printf("done\n");
     return 0;
