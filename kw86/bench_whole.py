@@ -39,8 +39,11 @@ class BenchError(Exception):
     pass
 
 
-def _env(cache_dir=None):
-    env = {k: v for k, v in os.environ.items()
+def _env(cache_dir=None, base=None):
+    """The children's environment: base (default: this process's) without
+    its bytecode settings, in the C locale and UTC, with cache_dir as the
+    bytecode cache (None: no cache written)."""
+    env = {k: v for k, v in (os.environ if base is None else base).items()
            if k not in ("PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE")}
     env.update(LANG="C", LC_ALL="C", TZ="UTC")
     if cache_dir is None:
@@ -119,14 +122,14 @@ def make_text(path, mb):
 # --- measurement -----------------------------------------------------------------------
 
 def measure(rounds=3, parts=("startup", "ls", "wc", "cp"), ls_counts=LS_COUNTS, wc_mb=WC_MB,
-            cp_mb=CP_MB, verbose=False):
+            cp_mb=CP_MB, verbose=False, base_env=None):
     res = {"rounds": rounds, "load_before": loadavg(), "cpus": os.cpu_count(),
            "kw86_pyc": kw86_pyc_count()}
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="kw86-bench-whole-")
     try:
         cache = os.path.join(tmp, "pycache")
-        env_c, env_n = _env(cache), _env(None)
+        env_c, env_n = _env(cache, base_env), _env(None, base_env)
         jobs = []                           # (key, cmd, env, stdin path)
         true_cmd = kw86_cmd("exec", "/usr/bin/true")
         jobs.append((("startup", "python"), [sys.executable, "-c", "pass"], env_c, None))
