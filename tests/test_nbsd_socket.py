@@ -528,3 +528,22 @@ def test_huge_datagram_is_refused_before_it_is_copied(env, monkeypatch):
     monkeypatch.setattr(env.mem, "copyin", guarded)
     r = env.call("sendto", u, 0x10000, 1 << 30, 0, to, 16)
     assert r.error == abi.EMSGSIZE
+
+
+def test_connection_reset_before_accept_is_econnaborted(env):
+    """TCP's PR_ABRTACPTDIS: accept of a connection reset in the queue
+    (the client closed with SO_LINGER 0) is ECONNABORTED; the next one is fine."""
+    ls = env.ok("__socket30", so.AF_INET, so.SOCK_STREAM, 0)
+    a = env.alloc(16, sin(9400))
+    env.ok("bind", ls, a, 16)
+    env.ok("listen", ls, 5)
+    c = env.ok("__socket30", so.AF_INET, so.SOCK_STREAM, 0)
+    env.ok("connect", c, a, 16)
+    env.ok("setsockopt", c, so.SOL_SOCKET, so.SO_LINGER, env.alloc(8, struct.pack("<ii", 1, 0)), 8)
+    env.ok("close", c)
+    c2 = env.ok("__socket30", so.AF_INET, so.SOCK_STREAM, 0)
+    env.ok("connect", c2, a, 16)
+    assert env.err("accept", ls, 0, 0) == abi.ECONNABORTED
+    s = env.ok("accept", ls, 0, 0)
+    env.write_fd(c2, b"ok")
+    assert env.read_fd(s, 2) == b"ok"

@@ -289,6 +289,9 @@ def _accept(p, fd, name, anamelen, flags, clr_nonblock):
     child = s.acceptq.popleft()
     child.listener = None
     s.admit()
+    if child.domain != so.AF_LOCAL and child.state == "closed":
+        child.close_final()             # soaccept, PR_ABRTACPTDIS: reset before accept
+        raise Errno(abi.ECONNABORTED)
     peer = child.peer
     if peer is not None and peer.state == "connecting":
         peer.state = "connected"        # LOCAL_CONNWAIT: the connect completes now
