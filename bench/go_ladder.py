@@ -9,8 +9,12 @@ GO386=softfloat, CGO_ENABLED=0, no patched runtime) and run as
 (GOROOT at its own path, read-only, and the package's source directory as
 the working directory, as `go test` gives it, for the tests that read
 testdata/ or GOROOT; GO_GCFLAGS set so that the tests needing the go tool
-skip).  Prints one row per package and mode: pass/fail, the host time,
-and the first failing lines.
+skip).  The same tests built for linux/386 and run natively on the host
+are the reference: a package "passes as native" when its run completes and
+every test that failed under kw86 fails natively too (the host's
+environment: Debian ships no GOROOT/lib/time/zoneinfo.zip, for one).
+Prints one row per package and mode: pass / pass as native / FAIL, the
+host time, and the failing tests.
 
     python bench/go_ladder.py                       # the whole ladder, both modes
     python bench/go_ladder.py strings sort          # some packages
@@ -35,8 +39,10 @@ LADDER = ["unicode/utf8", "unicode/utf16", "strings", "sort", "strconv", "bytes"
           "path", "path/filepath", "regexp", "fmt", "bufio", "io", "encoding/json",
           "encoding/binary", "encoding/hex", "errors", "context", "sync", "sync/atomic",
           "time", "os", "os/exec", "net"]
-# cheap enough for every CI run (seconds each, both modes)
-CI = ["unicode/utf8", "sort", "container/list", "container/ring", "errors"]
+# cheap enough for every CI run (at most a few seconds each per mode here,
+# strconv's 30 s and the runtime-heavy ones left to the ladder)
+CI = ["unicode/utf8", "strings", "sort", "bytes", "math", "path/filepath", "fmt",
+      "container/list", "errors", "context"]
 MODES = {"user": [], "kernelware": ["--kernelware"]}
 # build flags a package's tests need: time's load America/Los_Angeles from
 # GOROOT/lib/time/zoneinfo.zip, which Debian's Go does not ship; the
@@ -51,27 +57,28 @@ def go_tool():
     return shutil.which("go")
 
 
-def build_env(tmp):
+def build_env(tmp, goos="netbsd"):
     env = {k: os.environ[k] for k in _HOST if os.environ.get(k)}
     env.setdefault("PATH", "/usr/bin:/bin")
     env.setdefault("HOME", "/tmp")
-    env.update(LANG="C", LC_ALL="C", TZ="UTC", GOOS="netbsd", GOARCH="386",
+    env.update(LANG="C", LC_ALL="C", TZ="UTC", GOOS=goos, GOARCH="386",
                GO386="softfloat", CGO_ENABLED="0", GOPATH=os.path.join(tmp, "gopath"),
                GOPROXY="off", GOFLAGS="-mod=mod", GOTOOLCHAIN="local", GOTELEMETRY="off")
     return env
 
 
-def test_binary_name(pkg):
-    return pkg.replace("/", "_") + ".test"
+def test_binary_name(pkg, goos="netbsd"):
+    return pkg.replace("/", "_") + ("" if goos == "netbsd" else "." + goos) + ".test"
 
 
-def build(pkg, outdir, go=None, timeout=1800):
-    """Build pkg's test binary in outdir: (path or None, seconds, error text)."""
+def build(pkg, outdir, go=None, timeout=1800, goos="netbsd"):
+    """Build pkg's test binary for goos/386 in outdir: (path or None,
+    seconds, error text)."""
     go = go or go_tool()
-    out = os.path.join(outdir, test_binary_name(pkg))
+    out = os.path.join(outdir, test_binary_name(pkg, goos))
     t0 = time.perf_counter()
     p = subprocess.run([go, "test", "-c", *BUILD_FLAGS.get(pkg, []), "-o", out, pkg],
-                       cwd=outdir, env=build_env(outdir),
+                       cwd=outdir, env=build_env(outdir, goos),
                        capture_output=True, text=True, timeout=timeout)
     dt = time.perf_counter() - t0
     if p.returncode != 0 or not os.path.exists(out):
@@ -147,6 +154,53 @@ def passed(status, output):
     return status == 0 and "\nPASS" in "\n" + output
 
 
+def run_native(binary, pkg, timeout=1800):
+    """The linux/386 build of the same tests run on the host (the reference:
+    what fails there is the host's environment, not kw86): (status, output);
+    status None when the host cannot run i386 programs."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="kw86-go-native-") as tmp:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "LANG": "C",
+               "LC_ALL": "C", "TZ": "UTC", "TMPDIR": tmp, "GO_GCFLAGS": "-kw86"}
+        try:
+            p = subprocess.run([binary, "-test.short", "-test.v"], capture_output=True,
+                               text=True, env=env, timeout=timeout, cwd=pkg_dir(pkg) or tmp)
+        except OSError:
+            return None, ""
+        except subprocess.TimeoutExpired:
+            return "timeout", ""
+    return p.returncode, p.stdout + p.stderr
+
+
+def failed_tests(output):
+    """The top-level tests a -test.v run reports failed."""
+    return {ln.split()[2] for ln in output.splitlines() if ln.startswith("--- FAIL: ")}
+
+
+def completed(status, output):
+    """The test binary ran to its end (its closing PASS or FAIL line; no
+    panic, no timeout)."""
+    lines = output.splitlines()
+    return status in (0, 1) and any(ln in ("PASS", "FAIL") for ln in lines) and \
+        not any(ln.startswith(("panic:", "fatal error:")) for ln in lines)
+
+
+def verdict(status, output, native):
+    """("pass" | "pass as native" | "FAIL", detail).  "pass as native": the
+    run completed and every test that failed also fails in the native
+    linux/386 run (native = (status, output) or None)."""
+    if passed(status, output):
+        return "pass", ""
+    mine = failed_tests(output)
+    if native is not None and native[0] is not None and completed(status, output) and mine:
+        theirs = failed_tests(native[1])
+        if mine <= theirs:
+            return "pass as native", "fail natively too: " + ", ".join(sorted(mine))
+        return "FAIL", "kw86 only: " + ", ".join(sorted(mine - theirs)) + " / " + \
+            first_failure(status, output)
+    return "FAIL", first_failure(status, output)
+
+
 def first_failure(status, output, n=6):
     lines = output.splitlines()
     for i, ln in enumerate(lines):
@@ -155,30 +209,32 @@ def first_failure(status, output, n=6):
     return f"status {status}: " + " | ".join(lines[-n:])[:400]
 
 
-def ladder(pkgs, modes, outdir, log=sys.stderr, timeout=1800):
+def ladder(pkgs, modes, outdir, log=sys.stderr, timeout=1800, native=True):
     rows = []
     for pkg in pkgs:
         binary, bt, err = build(pkg, outdir)
         if binary is None:
-            rows.append(dict(pkg=pkg, mode="-", ok=False, seconds=round(bt, 1),
+            rows.append(dict(pkg=pkg, mode="-", ok=False, result="FAIL", seconds=round(bt, 1),
                              detail="build failed: " + err[-300:]))
             print(f"{pkg:20} build failed ({bt:.0f} s)", file=log, flush=True)
             continue
+        ref = None
+        if native:
+            nbin, _, _ = build(pkg, outdir, goos="linux")
+            ref = run_native(nbin, pkg, timeout=timeout) if nbin else None
         for mode in modes:
-            st, dt, out = run(binary, pkg, mode, timeout=timeout)
-            ok = passed(st, out)
-            rows.append(dict(pkg=pkg, mode=mode, ok=ok, status=st, seconds=round(dt, 1),
-                             build_seconds=round(bt, 1),
-                             detail="" if ok else first_failure(st, out)))
-            print(f"{pkg:20} {mode:10} {'pass' if ok else 'FAIL'} {dt:7.1f} s", file=log,
-                  flush=True)
+            st, dt, out = run(binary, pkg, mode, timeout=timeout, extra=("-test.v",))
+            res, detail = verdict(st, out, ref)
+            rows.append(dict(pkg=pkg, mode=mode, ok=res != "FAIL", result=res, status=st,
+                             seconds=round(dt, 1), build_seconds=round(bt, 1), detail=detail))
+            print(f"{pkg:20} {mode:10} {res:14} {dt:7.1f} s", file=log, flush=True)
     return rows
 
 
 def table(rows):
-    out = ["| package | mode | result | host s | first failure |", "| --- | --- | --- | --- | --- |"]
+    out = ["| package | mode | result | host s | detail |", "| --- | --- | --- | --- | --- |"]
     for r in rows:
-        out.append(f"| {r['pkg']} | {r['mode']} | {'pass' if r['ok'] else 'FAIL'} | "
+        out.append(f"| {r['pkg']} | {r['mode']} | {r['result']} | "
                    f"{r['seconds']} | {r['detail'].replace('|', '/')} |")
     return "\n".join(out)
 
@@ -189,7 +245,9 @@ def main(argv=None):
     ap.add_argument("--modes", default="user,kernelware")
     ap.add_argument("--out", default=None, help="directory for the test binaries")
     ap.add_argument("--json", default=None, help="write the rows here too")
-    ap.add_argument("--timeout", type=int, default=1800, help="per package and mode, s")
+    ap.add_argument("--timeout", type=int, default=900, help="per package and mode, s")
+    ap.add_argument("--no-native", action="store_true",
+                    help="no linux/386 reference run (every failure counts)")
     a = ap.parse_args(argv)
     if go_tool() is None:
         print("go_ladder: no `go` (apt-get install golang-go)", file=sys.stderr)
@@ -202,7 +260,8 @@ def main(argv=None):
     import tempfile
     outdir = a.out or tempfile.mkdtemp(prefix="kw86-go-ladder-")
     os.makedirs(outdir, exist_ok=True)
-    rows = ladder(a.packages or LADDER, modes, outdir, timeout=a.timeout)
+    rows = ladder(a.packages or LADDER, modes, outdir, timeout=a.timeout,
+                  native=not a.no_native)
     print(table(rows))
     if a.json:
         with open(a.json, "w") as f:
