@@ -412,6 +412,11 @@ pthread_create(pthread_t *out, const pthread_attr_t *attr, void *(*start)(void *
         size_t size = (attr->stacksize + page - 1) & ~(page - 1);
         size_t guard = (attr->guardsize + page - 1) & ~(page - 1);
 
+        if (size < attr->stacksize || guard < attr->guardsize || size + guard < size) {
+            free(t);                    /* rounding overflowed: no such mapping */
+            errno = saved;
+            return EAGAIN;
+        }
         t->map = mmap(NULL, size + guard, PROT_READ | PROT_WRITE,
                       MAP_ANON | MAP_PRIVATE | MAP_STACK, -1, 0);
         if (t->map == MAP_FAILED) {

@@ -461,8 +461,9 @@ sysconf(int name)
     case _SC_READER_WRITER_LOCKS:   return _POSIX_READER_WRITER_LOCKS;
     case _SC_ASYNCHRONOUS_IO:       return _POSIX_ASYNCHRONOUS_IO;
     case _SC_MESSAGE_PASSING:       return _POSIX_MESSAGE_PASSING;
-    /* limits of absent options: indeterminate (-1, errno unchanged) */
     case _SC_THREAD_STACK_MIN:
+        return PTHREAD_STACK_MIN;       /* <limits.h>: what pthread_attr_setstacksize takes */
+    /* limits of absent options: indeterminate (-1, errno unchanged) */
     case _SC_TIMER_MAX:
     case _SC_SEM_NSEMS_MAX:
     case _SC_DELAYTIMER_MAX:
