@@ -658,6 +658,46 @@ t_poll(void)
     CHECK("waitall-interrupted", got == 3 && alrms == 2 && !memcmp(buf, "abc", 3),
           "got %ld alrms %d", (long)got, alrms);
     close(sv[0]); close(sv[1]);
+    /* paccept's signal mask holds SIGALRM off while it waits; the signal
+     * comes after, when the old mask is back */
+    {
+        int pl = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in pa = sin4("127.0.0.1", 7250);
+        bind(pl, (struct sockaddr *)&pa, sizeof pa);
+        listen(pl, 1);
+        sa.sa_flags = 0;
+        sigaction(SIGALRM, &sa, NULL);
+        pid_t cp = fork();
+        if (cp == 0) {
+            usleep(300000);
+            int cc = socket(AF_INET, SOCK_STREAM, 0);
+            _exit(connect(cc, (struct sockaddr *)&pa, sizeof pa) == 0 ? 0 : 1);
+        }
+        sigset_t m;
+        sigemptyset(&m);
+        sigaddset(&m, SIGALRM);
+        int before = alrms;
+        struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+        setitimer(ITIMER_REAL, &it, NULL);
+        int ps = paccept(pl, NULL, NULL, &m, 0);
+        CHECK("paccept-mask", ps >= 0 && alrms == before + 1, "ps %d errno %d alrms %d", ps,
+              errno, alrms - before);
+        waitpid(cp, NULL, 0);
+        close(ps);
+        /* the other way: SIGALRM blocked, a mask without it lets it end the wait */
+        sigprocmask(SIG_BLOCK, &m, NULL);
+        setitimer(ITIMER_REAL, &it, NULL);
+        sigemptyset(&m);
+        before = alrms;
+        errno = 0;
+        ps = paccept(pl, NULL, NULL, &m, 0);
+        CHECK("paccept-mask-eintr", ps == -1 && errno == EINTR && alrms == before + 1,
+              "ps %d errno %d", ps, errno);
+        sigemptyset(&m);
+        sigaddset(&m, SIGALRM);
+        sigprocmask(SIG_UNBLOCK, &m, NULL);
+        close(pl);
+    }
     /* SO_RCVTIMEO: a receive that times out is EAGAIN */
     socketpair(AF_LOCAL, SOCK_DGRAM, 0, sv);
     struct timeval to = { 0, 50000 };

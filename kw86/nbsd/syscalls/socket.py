@@ -272,7 +272,24 @@ def sys_connect(p, fd, name, namelen):
     return s.connect_inet(p, kind, ip, port, s.nonblock)
 
 
-def _accept(p, fd, name, anamelen, flags, clr_nonblock):
+def _sleep_mask(p, mask):
+    """paccept's mask: the signal mask while it sleeps, as sigsuspend's
+    (p.oldmask: the return, or the handler's context, restores the old one);
+    a pending signal the mask lets through ends the call with EINTR."""
+    new = abi.unpack_sigset(mask)
+    new &= ~(abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP))
+    if p.oldmask is None:
+        p.oldmask = p.sigmask
+    p.sigmask = new
+    acts = p.sigacts
+    lwp = getattr(p, "l", None)
+    for sig in list(p.siglist) + list(getattr(lwp, "siglist", ())):
+        if not new & abi.sigbit(sig) and \
+                acts.get(sig, (abi.NBSD_SIG_DFL,))[0] != abi.NBSD_SIG_IGN:
+            raise Errno(abi.EINTR)
+
+
+def _accept(p, fd, name, anamelen, flags, clr_nonblock, mask=None):
     s = _sock(p, fd)
     if not s.stream:
         raise Errno(EOPNOTSUPP)
@@ -281,7 +298,11 @@ def _accept(p, fd, name, anamelen, flags, clr_nonblock):
     if not s.acceptq:
         if s.error:
             raise Errno(s.take_error())
+        if mask is not None and not s.nonblock:
+            _sleep_mask(p, mask)
         s._wait(s.nonblock)
+    if mask is not None and p.oldmask is not None:
+        p.sigmask, p.oldmask = p.oldmask, None  # the wait is over: the old mask is back
     if name:
         if not anamelen:
             raise Errno(EFAULT)
@@ -323,9 +344,8 @@ def sys_accept(p, fd, name, anamelen):
 def sys_paccept(p, fd, name, anamelen, mask, flags):
     if flags & ~(so.SOCK_CLOEXEC | so.SOCK_NONBLOCK | so.SOCK_NOSIGPIPE):
         raise Errno(EINVAL)
-    if mask:
-        p.mem.copyin(mask, 16)          # the mask is applied while it sleeps; read it now
-    return _accept(p, fd, name, anamelen, flags, True)
+    m = p.mem.copyin(mask, 16) if mask else None
+    return _accept(p, fd, name, anamelen, flags, True, m)
 
 
 def sys_getsockname(p, fd, asa, alen):
