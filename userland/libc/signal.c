@@ -93,10 +93,15 @@ sigismember(const sigset_t *set, int sig)
     return (set->__bits[(sig - 1) / 32] >> ((sig - 1) % 32)) & 1;
 }
 
+int _lwp_kill(lwpid_t, int);
+lwpid_t _lwp_self(void);
+
+/* POSIX: raise is pthread_kill(pthread_self(), sig), a signal to the calling
+ * thread only (NetBSD: _lwp_kill(_lwp_self(), sig)) */
 int
 raise(int sig)
 {
-    return kill(getpid(), sig);
+    return _lwp_kill(_lwp_self(), sig);
 }
 
 int
