@@ -255,6 +255,7 @@ class Socket(File):
         self.rq = deque()               # received: stream [data, ctl]; dgram (data, from, ctl)
         self.rq_bytes = 0
         self.rq_ctl = 0                 # bytes of control messages queued (sb_cc counts them)
+        self.overflowed = 0             # datagrams dropped for want of room
         self.acceptq = deque()          # listening: established, not yet accepted
         self.synq = []                  # listening: connectors waiting for room
         self.qlimit = 0
@@ -773,11 +774,11 @@ class Socket(File):
 
     # -- teardown --------------------------------------------------------
     def shutdown(self, how):
+        """soshutdown: EINVAL for a bad how, else it succeeds, connected or
+        not (NetBSD's code; its manual page lists ENOTCONN, the kernel does
+        not return it)."""
         if how not in (SHUT_RD, SHUT_WR, SHUT_RDWR):
             raise Errno(EINVAL)
-        if self.stream and self.state not in ("connected", "connecting") and not (
-                self.cantsend or self.cantrcv):
-            raise Errno(ENOTCONN)
         if how in (SHUT_RD, SHUT_RDWR):
             self.cantrcv = True
             self._flush_rq()
@@ -902,6 +903,7 @@ class Socket(File):
                 wakeup(self)
             return len(data)
         if dst.rq_bytes + len(data) > dst.rcvbuf or dst.mbfull():
+            dst.overflowed += 1         # sb_overflowed (SO_OVERFLOWED)
             return len(data)            # a full receive buffer drops it (UDP)
         frm = pack_inet(dst.domain, kind, src_ip, self.lport)
         ctl = None
@@ -910,7 +912,7 @@ class Socket(File):
         try:
             dst._append_record(data, frm, ctl)
         except Errno:
-            pass                        # no mbufs: udp_input drops it
+            dst.overflowed += 1         # no mbufs: udp_input drops it
         return len(data)
 
     def _send_unix_dgram(self, p, data, dest, ctl):

@@ -661,12 +661,16 @@ def sys_recvmsg(p, fd, msg, flags):
 # -- options ----------------------------------------------------------------
 
 def _int_arg(p, val, size):
-    if size < 4 or not val:
-        raise Errno(EINVAL if size < 4 else EFAULT)
+    """sockopt_getint: exactly an int (sockopt_get wants the right size)."""
+    if size != 4:
+        raise Errno(EINVAL)
     return struct.unpack("<i", p.mem.copyin(val, 4))[0]
 
 
 _TV = struct.Struct("<qi")             # struct timeval: time_t (64-bit), suseconds_t
+HZ = 100                                # NetBSD/i386's clock: socket timeouts are in ticks
+TICK_US = 1_000_000 // HZ
+INT_MAX = 0x7fffffff
 
 
 def sys_setsockopt(p, fd, level, name, val, valsize):
@@ -681,10 +685,12 @@ def sys_setsockopt(p, fd, level, name, val, valsize):
                 s.options &= ~name
             return 0
         if name == so.SO_LINGER:
-            if valsize < 8:
+            if valsize != 8:
                 raise Errno(EINVAL)
             on, secs = struct.unpack("<ii", p.mem.copyin(val, 8))
-            s.linger = (on, secs)
+            if secs < 0 or secs > 0xffff or secs > INT_MAX // HZ:
+                raise Errno(abi.EDOM)
+            s.linger = (1 if on else 0, secs)
             if on:
                 s.options |= so.SO_LINGER
             else:
@@ -709,12 +715,15 @@ def sys_setsockopt(p, fd, level, name, val, valsize):
             wakeup(s)
             return 0
         if name in (so.SO_SNDTIMEO, so.SO_RCVTIMEO):
-            if valsize < _TV.size:
+            if valsize != _TV.size:
                 raise Errno(EINVAL)
             sec, usec = _TV.unpack(p.mem.copyin(val, _TV.size))
-            if sec < 0 or not 0 <= usec < 1_000_000:
+            if sec < 0 or usec < 0 or sec > (INT_MAX - usec // TICK_US) // HZ:
                 raise Errno(abi.EDOM)
-            ns = sec * 10**9 + usec * 1000
+            ticks = sec * HZ + usec // TICK_US      # kept in clock ticks, as sb_timeo
+            if ticks == 0 and usec:
+                ticks = 1
+            ns = ticks * (10**9 // HZ)
             if name == so.SO_SNDTIMEO:
                 s.sndtimeo = ns
             else:
@@ -792,6 +801,8 @@ def _getval(s, level, name):
             return struct.pack("<i", s.sndlowat)
         if name == so.SO_RCVLOWAT:
             return struct.pack("<i", s.rcvlowat)
+        if name == so.SO_OVERFLOWED:
+            return struct.pack("<i", s.overflowed)
         if name in (so.SO_SNDTIMEO, so.SO_RCVTIMEO):
             ns = s.sndtimeo if name == so.SO_SNDTIMEO else s.rcvtimeo
             return _TV.pack(ns // 10**9, ns % 10**9 // 1000)
