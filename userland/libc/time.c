@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 
 char *tzname[2] = { "UTC", "UTC" };
 long timezone = 0;
@@ -54,14 +55,53 @@ is_leap(long long y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* gmtime_r for 0 <= t < 2^32 (1970 to 2106): the same civil-from-days steps in
+ * 32-bit arithmetic, where i386 divides in one instruction instead of calling
+ * compiler-rt's 64-bit division (ls -l converts one time per file). */
+static struct tm *
+gmtime32(uint32_t t, struct tm *tm)
+{
+    uint32_t days = t / 86400, secs = t % 86400;
+    uint32_t z = days + 719468;                            /* days since 0000-03-01 */
+    uint32_t era = z / 146097, doe = z - era * 146097;
+    uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);  /* from March 1 */
+    uint32_t mp = (5 * doy + 2) / 153;
+    uint32_t y = yoe + era * 400;                          /* the March-based year */
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+    if (mp < 10) {                                         /* March .. December */
+        tm->tm_mon = (int)mp + 2;
+        tm->tm_yday = (int)doy + 59 + leap;
+    } else {                                               /* January, February */
+        tm->tm_mon = (int)mp - 10;
+        tm->tm_yday = (int)doy - 306;
+        y++;
+    }
+    tm->tm_year = (int)y - 1900;
+    tm->tm_hour = (int)(secs / 3600);
+    tm->tm_min = (int)(secs / 60 % 60);
+    tm->tm_sec = (int)(secs % 60);
+    tm->tm_wday = (int)((days + 4) % 7);                   /* 1970-01-01 was a Thursday */
+    tm->tm_isdst = 0;
+    tm->tm_gmtoff = 0;
+    tm->tm_zone = "UTC";
+    return tm;
+}
+
 struct tm *
 gmtime_r(const time_t *restrict tp, struct tm *restrict tm)
 {
     time_t t = *tp;
-    long long days = t / 86400, y;
-    long secs = (long)(t % 86400);
+    long long days, y;
+    long secs;
     int m, d;
 
+    if (t >= 0 && t <= (time_t)0xffffffffu)
+        return gmtime32((uint32_t)t, tm);
+    days = t / 86400;
+    secs = (long)(t % 86400);
     if (secs < 0) {
         secs += 86400;
         days--;
@@ -206,27 +246,61 @@ putn(struct out *o, const char *s, size_t n)
     put(o, tmp);
 }
 
+/* v in decimal, at least width characters: padded with zeros after the sign
+ * (printf's %0*lld) or with spaces before it (%*lld).  Written directly, with
+ * 32-bit division when |v| fits, not through snprintf. */
 static void
-putf(struct out *o, const char *fmt, long long v)
+putnum(struct out *o, long long v, int width, char padc)
 {
     char tmp[32];
+    char *end = tmp + sizeof(tmp) - 1, *p = end;
+    unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+    int len;
 
-    snprintf(tmp, sizeof(tmp), fmt, v);
-    put(o, tmp);
+    *end = '\0';
+    while (u > 0xffffffffULL) {
+        *--p = (char)('0' + (int)(u % 10));
+        u /= 10;
+    }
+    {
+        uint32_t w = (uint32_t)u;
+        do {
+            *--p = (char)('0' + w % 10);
+            w /= 10;
+        } while (w != 0);
+    }
+    len = (int)(end - p) + (v < 0);
+    if (padc == '0')
+        for (; len < width; len++)
+            *--p = '0';
+    if (v < 0)
+        *--p = '-';
+    if (padc == ' ')
+        for (; len < width; len++)
+            *--p = ' ';
+    put(o, p);
 }
+
+#define putd(o, v)  putnum((o), (v), 0, 0)     /* %lld */
+#define put02(o, v) putnum((o), (v), 2, '0')   /* %02lld */
+#define put2(o, v)  putnum((o), (v), 2, ' ')   /* %2lld */
 
 static void
 format(struct out *o, const char *fmt, const struct tm *tm)
 {
     for (; *fmt != '\0' && !o->overflow; fmt++) {
-        char ch[2] = { *fmt, '\0' };
         long long iy;
-        int hour12 = tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12;
+        int hour12;
 
         if (*fmt != '%') {
-            put(o, ch);
+            if (o->len + 1 >= o->size) {
+                o->overflow = 1;
+                return;
+            }
+            o->buf[o->len++] = *fmt;
             continue;
         }
+        hour12 = tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12;
         fmt++;
         if (*fmt == 'E' || *fmt == 'O')    /* alternative forms: same in C locale */
             fmt++;
@@ -237,41 +311,41 @@ format(struct out *o, const char *fmt, const struct tm *tm)
         case 'h': putn(o, (tm->tm_mon >= 0 && tm->tm_mon < 12) ? mon_name[tm->tm_mon] : "?", 3); break;
         case 'B': put(o, (tm->tm_mon >= 0 && tm->tm_mon < 12) ? mon_name[tm->tm_mon] : "?"); break;
         case 'c': format(o, "%a %b %e %H:%M:%S %Y", tm); break;
-        case 'C': putf(o, "%02lld", ((long long)tm->tm_year + 1900) / 100); break;
-        case 'd': putf(o, "%02lld", tm->tm_mday); break;
+        case 'C': put02(o, ((long long)tm->tm_year + 1900) / 100); break;
+        case 'd': put02(o, tm->tm_mday); break;
         case 'D': format(o, "%m/%d/%y", tm); break;
-        case 'e': putf(o, "%2lld", tm->tm_mday); break;
+        case 'e': put2(o, tm->tm_mday); break;
         case 'F': format(o, "%Y-%m-%d", tm); break;
-        case 'g': iso_week(tm, &iy); putf(o, "%02lld", ((iy % 100) + 100) % 100); break;
-        case 'G': iso_week(tm, &iy); putf(o, "%lld", iy); break;
-        case 'H': putf(o, "%02lld", tm->tm_hour); break;
-        case 'I': putf(o, "%02lld", hour12); break;
-        case 'j': putf(o, "%03lld", tm->tm_yday + 1); break;
-        case 'k': putf(o, "%2lld", tm->tm_hour); break;
-        case 'l': putf(o, "%2lld", hour12); break;
-        case 'm': putf(o, "%02lld", tm->tm_mon + 1); break;
-        case 'M': putf(o, "%02lld", tm->tm_min); break;
+        case 'g': iso_week(tm, &iy); put02(o, ((iy % 100) + 100) % 100); break;
+        case 'G': iso_week(tm, &iy); putd(o, iy); break;
+        case 'H': put02(o, tm->tm_hour); break;
+        case 'I': put02(o, hour12); break;
+        case 'j': putnum(o, tm->tm_yday + 1, 3, '0'); break;
+        case 'k': put2(o, tm->tm_hour); break;
+        case 'l': put2(o, hour12); break;
+        case 'm': put02(o, tm->tm_mon + 1); break;
+        case 'M': put02(o, tm->tm_min); break;
         case 'n': put(o, "\n"); break;
         case 'p': put(o, tm->tm_hour < 12 ? "AM" : "PM"); break;
         case 'r': format(o, "%I:%M:%S %p", tm); break;
         case 'R': format(o, "%H:%M", tm); break;
         case 's': {
             struct tm copy = *tm;
-            putf(o, "%lld", (long long)timegm(&copy));
+            putd(o, (long long)timegm(&copy));
             break;
         }
-        case 'S': putf(o, "%02lld", tm->tm_sec); break;
+        case 'S': put02(o, tm->tm_sec); break;
         case 't': put(o, "\t"); break;
         case 'T': format(o, "%H:%M:%S", tm); break;
-        case 'u': putf(o, "%lld", tm->tm_wday == 0 ? 7 : tm->tm_wday); break;
-        case 'U': putf(o, "%02lld", (tm->tm_yday + 7 - tm->tm_wday) / 7); break;
-        case 'V': putf(o, "%02lld", iso_week(tm, &iy)); break;
-        case 'w': putf(o, "%lld", tm->tm_wday); break;
-        case 'W': putf(o, "%02lld", (tm->tm_yday + 7 - (tm->tm_wday + 6) % 7) / 7); break;
+        case 'u': putd(o, tm->tm_wday == 0 ? 7 : tm->tm_wday); break;
+        case 'U': put02(o, (tm->tm_yday + 7 - tm->tm_wday) / 7); break;
+        case 'V': put02(o, iso_week(tm, &iy)); break;
+        case 'w': putd(o, tm->tm_wday); break;
+        case 'W': put02(o, (tm->tm_yday + 7 - (tm->tm_wday + 6) % 7) / 7); break;
         case 'x': format(o, "%m/%d/%y", tm); break;
         case 'X': format(o, "%H:%M:%S", tm); break;
-        case 'y': putf(o, "%02lld", (((long long)tm->tm_year + 1900) % 100 + 100) % 100); break;
-        case 'Y': putf(o, "%lld", (long long)tm->tm_year + 1900); break;
+        case 'y': put02(o, (((long long)tm->tm_year + 1900) % 100 + 100) % 100); break;
+        case 'Y': putd(o, (long long)tm->tm_year + 1900); break;
         case 'z': {
             long off = tm->tm_gmtoff;
             char sign = off < 0 ? '-' : '+';
