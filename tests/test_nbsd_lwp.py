@@ -76,6 +76,7 @@ create high selector bits 0 wait 0 ran 6
 new lid differs 1
 wait it 0
 departed 1 ran 7 self-seen 1 private 1 mine-unchanged 1
+lwpctl 0 cpu 0 own block 1 same again 1 bad feature {ENODEV}
 wait reaped {ESRCH}
 wait any 0 departed 1 ran 8
 wait detached {EINVAL}

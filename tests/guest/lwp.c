@@ -46,6 +46,7 @@ int getcontext(void *);
 #define SYS_lwp_setname 323
 #define SYS_lwp_getname 324
 #define SYS_lwp_park 478
+#define SYS_lwp_ctl 325
 #define SYS_sched_yield 350
 #define SYS_clock_gettime 427
 
@@ -120,9 +121,14 @@ static volatile unsigned long v_count[4];
 
 /* -- calls ----------------------------------------------------------------- */
 
+static volatile unsigned v_ctl;
+
 static void
 t_simple(void *arg)
 {
+	int *ctl = NULL;
+	if (syscall(SYS_lwp_ctl, 1, &ctl) == 0 && ctl != NULL && ctl[0] == 0)
+		v_ctl = (unsigned)ctl;			/* its own lwpctl block */
 	v_ran = (int)arg;
 	v_lid = syscall(SYS_lwp_self);
 	syscall(SYS_lwp_setname, 0, "worker");
@@ -200,6 +206,12 @@ do_calls(void)
 	printf("wait it %d\n", err(syscall(SYS_lwp_wait, lid, &dep)));
 	printf("departed %d ran %d self-seen %d private %d mine-unchanged %d\n", dep == lid,
 	    v_ran, v_lid == lid, v_priv, (unsigned)syscall(SYS_lwp_getprivate) == mypriv);
+	int *myctl = NULL, *again = NULL;
+	printf("lwpctl %d ", err(syscall(SYS_lwp_ctl, 1, &myctl)));
+	syscall(SYS_lwp_ctl, 1, &again);
+	printf("cpu %d own block %d same again %d bad feature %d\n", myctl[0],
+	    v_ctl != 0 && v_ctl != (unsigned)myctl, again == myctl,
+	    err(syscall(SYS_lwp_ctl, 0x100, &again)));
 	printf("wait reaped %d\n", err(syscall(SYS_lwp_wait, lid, &dep)));		/* ESRCH */
 
 	/* wait for any */
