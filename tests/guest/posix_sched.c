@@ -81,6 +81,18 @@ main(void)
         sp.sched_priority = 5;
         check(sched_setparam(0, &sp) == 0 && sched_getparam(0, &sp) == 0 &&
               sp.sched_priority == 5, "root: sched_setparam keeps the class, sets 5");
+        {
+            pid_t parent = getpid();
+            if (fork() == 0) {
+                struct sched_param q;
+                setuid(1000);
+                errno = 0;
+                _exit(sched_getparam(parent, &q) == -1 && errno == EPERM ? 0 : 1);
+            }
+            wait(&r);
+            check(WIFEXITED(r) && WEXITSTATUS(r) == 0,
+                  "another user cannot read root's process's parameters: EPERM");
+        }
         sp.sched_priority = 0;
         check(sched_setscheduler(0, SCHED_OTHER, &sp) == -1 && errno == EINVAL,
               "SCHED_OTHER with a priority: EINVAL");

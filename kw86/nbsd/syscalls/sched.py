@@ -10,6 +10,7 @@ SCHED_FIFO 1, SCHED_RR 2; PRI_NONE -1 means "keep the priority";
 real-time priorities SCHED_PRI_MIN 0 .. SCHED_PRI_MAX 63; a SCHED_OTHER
 thread cannot be given a priority (EINVAL); pid 0 is the caller, an
 unknown pid or lid ESRCH.  Permission (the scheduler's kauth listener):
+reading needs a matching uid (or root);
 the owner (matching uid) may change its own process only to keep or
 lower its priority in a class that is not real-time, or in the class it
 is in already; anything else needs root (EPERM).
@@ -92,6 +93,8 @@ def sys__sched_setparam(p, pid, lid, policy, params_ptr):
 
 def sys__sched_getparam(p, pid, lid, policy_ptr, params_ptr):
     q = _target(p, pid, lid)
+    if p.cred.euid != 0 and not _uidmatch(p, q):
+        raise Errno(EPERM)              # another user's process (the kauth listener)
     pol, pri = params(q)
     p.mem.copyout(params_ptr, struct.pack("<i", pri))
     if policy_ptr:
