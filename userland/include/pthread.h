@@ -37,11 +37,12 @@ typedef struct {
     pthread_t owner;
     unsigned int count;                 /* recursion depth */
     struct __kw86_waiter *head, *tail;
+    int protocol, prioceiling;          /* recorded (priorities are not applied) */
 } pthread_mutex_t;
 
 typedef struct {
     unsigned int magic;
-    int type, pshared, protocol;
+    int type, pshared, protocol, prioceiling;
 } pthread_mutexattr_t;
 
 typedef struct {
@@ -180,6 +181,7 @@ int  pthread_attr_setscope(pthread_attr_t *, int);
 int  pthread_getattr_np(pthread_t, pthread_attr_t *);
 int  pthread_getschedparam(pthread_t, int *__restrict, struct sched_param *__restrict);
 int  pthread_setschedparam(pthread_t, int, const struct sched_param *);
+int  pthread_setschedprio(pthread_t, int);
 int  pthread_getconcurrency(void);
 int  pthread_setconcurrency(int);
 
@@ -195,6 +197,10 @@ int  pthread_mutexattr_gettype(const pthread_mutexattr_t *__restrict, int *__res
 int  pthread_mutexattr_settype(pthread_mutexattr_t *, int);
 int  pthread_mutexattr_getpshared(const pthread_mutexattr_t *__restrict, int *__restrict);
 int  pthread_mutexattr_setpshared(pthread_mutexattr_t *, int);
+int  pthread_mutexattr_getprioceiling(const pthread_mutexattr_t *__restrict, int *__restrict);
+int  pthread_mutexattr_setprioceiling(pthread_mutexattr_t *, int);
+int  pthread_mutex_getprioceiling(const pthread_mutex_t *__restrict, int *__restrict);
+int  pthread_mutex_setprioceiling(pthread_mutex_t *__restrict, int, int *__restrict);
 int  pthread_mutexattr_getprotocol(const pthread_mutexattr_t *__restrict, int *__restrict);
 int  pthread_mutexattr_setprotocol(pthread_mutexattr_t *, int);
 

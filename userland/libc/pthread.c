@@ -341,6 +341,15 @@ pthread_setschedparam(pthread_t t, int policy, const struct sched_param *p)
     return 0;
 }
 
+int
+pthread_setschedprio(pthread_t t, int prio)
+{
+    struct sched_param p;
+
+    p.sched_priority = prio;
+    return pthread_setschedparam(t, t->policy, &p);
+}
+
 static int concurrency;
 int pthread_getconcurrency(void) { return concurrency; }
 

@@ -154,6 +154,7 @@ pthread_mutexattr_init(pthread_mutexattr_t *a)
     a->type = PTHREAD_MUTEX_DEFAULT;
     a->pshared = PTHREAD_PROCESS_PRIVATE;
     a->protocol = PTHREAD_PRIO_NONE;
+    a->prioceiling = sched_get_priority_min(SCHED_FIFO);
     return 0;
 }
 
@@ -223,11 +224,61 @@ pthread_mutexattr_setprotocol(pthread_mutexattr_t *a, int protocol)
 {
     if (a->magic != PT_ATTR_MAGIC)
         return EINVAL;
-    if (protocol == PTHREAD_PRIO_INHERIT || protocol == PTHREAD_PRIO_PROTECT)
-        return ENOTSUP;
-    if (protocol != PTHREAD_PRIO_NONE)
+    if (protocol != PTHREAD_PRIO_NONE && protocol != PTHREAD_PRIO_INHERIT &&
+        protocol != PTHREAD_PRIO_PROTECT)
         return EINVAL;
-    a->protocol = protocol;
+    a->protocol = protocol;             /* recorded: the kernel applies no priorities */
+    return 0;
+}
+
+static int
+ceiling_ok(int prio)
+{
+    return prio >= sched_get_priority_min(SCHED_FIFO) && prio <= sched_get_priority_max(SCHED_FIFO);
+}
+
+int
+pthread_mutexattr_getprioceiling(const pthread_mutexattr_t *a, int *prio)
+{
+    if (a->magic != PT_ATTR_MAGIC)
+        return EINVAL;
+    *prio = a->prioceiling;
+    return 0;
+}
+
+int
+pthread_mutexattr_setprioceiling(pthread_mutexattr_t *a, int prio)
+{
+    if (a->magic != PT_ATTR_MAGIC || !ceiling_ok(prio))
+        return EINVAL;
+    a->prioceiling = prio;
+    return 0;
+}
+
+int
+pthread_mutex_getprioceiling(const pthread_mutex_t *m, int *prio)
+{
+    if (m->magic != _PT_MUTEX_MAGIC)
+        return EINVAL;
+    *prio = m->prioceiling;
+    return 0;
+}
+
+int
+pthread_mutex_setprioceiling(pthread_mutex_t *m, int prio, int *old)
+{
+    int r;
+
+    if (m->magic != _PT_MUTEX_MAGIC || !ceiling_ok(prio))
+        return EINVAL;
+    r = pthread_mutex_lock(m);          /* POSIX: locks the mutex to change it */
+    if (r != 0 && r != EDEADLK)
+        return r;
+    if (old != NULL)
+        *old = m->prioceiling;
+    m->prioceiling = prio;
+    if (r == 0)
+        pthread_mutex_unlock(m);
     return 0;
 }
 
@@ -240,6 +291,8 @@ pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
         return EINVAL;
     memset(m, 0, sizeof *m);
     m->type = a != NULL ? a->type : PTHREAD_MUTEX_DEFAULT;
+    m->protocol = a != NULL ? a->protocol : PTHREAD_PRIO_NONE;
+    m->prioceiling = a != NULL ? a->prioceiling : 0;
     m->magic = _PT_MUTEX_MAGIC;
     return 0;
 }
