@@ -416,9 +416,9 @@ static int print_short(const struct entry *e, const struct widths *w)
 	return n;
 }
 
-static void print_time(const struct stat *sp)
+/* The time column (without the space after it) into buf[64]. */
+static const char *time_str(const struct stat *sp, char *buf)
 {
-	char buf[64];
 	long nsec;
 	time_t t = key_time(sp, &nsec);
 	struct tm *tm = localtime(&t);
@@ -430,15 +430,15 @@ static void print_time(const struct stat *sp)
 		f = "%b %e %H:%M";
 	else
 		f = "%b %e  %Y";
-	if (tm == NULL || strftime(buf, sizeof(buf), f, tm) == 0)
-		snprintf(buf, sizeof(buf), "%lld", (long long)t);
-	printf("%s ", buf);
+	if (tm == NULL || strftime(buf, 64, f, tm) == 0)
+		snprintf(buf, 64, "%lld", (long long)t);
+	return buf;
 }
 
 static void print_long(const struct list *l, const struct widths *w)
 {
 	size_t i;
-	char mode[12];
+	char mode[12], tbuf[64];
 
 	for (i = 0; i < l->n; i++) {
 		const struct entry *e = &l->v[i];
@@ -452,16 +452,23 @@ static void print_long(const struct list *l, const struct widths *w)
 			printf("%*llu ", w->block,
 			    blocks_of((unsigned long long)sp->st_blocks));
 		modestr(sp->st_mode, mode);
-		printf("%s %*lu ", mode, w->nlink, (unsigned long)sp->st_nlink);
-		printf("%-*s  ", w->user, user_name(sp->st_uid));
-		printf("%-*s  ", w->group, group_name(sp->st_gid));
+		/* one printf per line where it can be (each call takes the
+		 * stream lock and walks a format) */
 		if (S_ISCHR(sp->st_mode) || S_ISBLK(sp->st_mode)) {
 			unsigned long long d = (unsigned long long)sp->st_rdev;
-			printf("%*lu, %*lu ", w->major, dev_major(d),
-			    w->minor, dev_minor(d));
+			printf("%s %*lu %-*s  %-*s  %*lu, %*lu %s ", mode,
+			    w->nlink, (unsigned long)sp->st_nlink,
+			    w->user, user_name(sp->st_uid),
+			    w->group, group_name(sp->st_gid),
+			    w->major, dev_major(d), w->minor, dev_minor(d),
+			    time_str(sp, tbuf));
 		} else
-			printf("%*lld ", w->size, (long long)sp->st_size);
-		print_time(sp);
+			printf("%s %*lu %-*s  %-*s  %*lld %s ", mode,
+			    w->nlink, (unsigned long)sp->st_nlink,
+			    w->user, user_name(sp->st_uid),
+			    w->group, group_name(sp->st_gid),
+			    w->size, (long long)sp->st_size,
+			    time_str(sp, tbuf));
 		print_name(e->name);
 		if ((f_type || f_typedir) && (c = type_char(e)) != 0)
 			putchar(c);

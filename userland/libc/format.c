@@ -24,34 +24,81 @@
 #define F_HASH   0x08
 #define F_ZERO   0x10
 
+/*
+ * Output is gathered in the sink's own buffer and handed to out() when it fills
+ * and at the end, so a printf makes one out() call (one stream write) instead of
+ * one per piece; a piece larger than the buffer goes to out() directly.
+ */
+#define SINKBUF 256
+
 struct sink {
     __kw86_out_fn out;
     void *arg;
     long long count;   /* bytes produced so far (may exceed INT_MAX: then EOVERFLOW) */
     int failed;
+    unsigned len;      /* bytes waiting in buf */
+    char buf[SINKBUF];
 };
+
+static void
+sink_flush(struct sink *s)
+{
+    if (s->len != 0 && !s->failed && s->out(s->arg, s->buf, s->len) < 0)
+        s->failed = 1;
+    s->len = 0;
+}
 
 static void
 emit(struct sink *s, const char *p, size_t n)
 {
-    if (n == 0 || s->failed)
+    char *w;
+
+    if (n == 0)
         return;
-    if (s->out(s->arg, p, n) < 0)
-        s->failed = 1;
     s->count += (long long)n;
+    if (s->failed)
+        return;
+    if (n > SINKBUF - s->len) {
+        sink_flush(s);
+        if (n >= SINKBUF) {
+            if (!s->failed && s->out(s->arg, p, n) < 0)
+                s->failed = 1;
+            return;
+        }
+    }
+    w = s->buf + s->len;
+    s->len += (unsigned)n;
+    if (n <= 16) {
+        while (n-- > 0)
+            *w++ = *p++;
+    } else {
+        memcpy(w, p, n);
+    }
 }
 
 static void
 pad(struct sink *s, char c, int n)
 {
-    static const char spaces[16] = "                ";
-    static const char zeros[16] = "0000000000000000";
-    const char *src = c == '0' ? zeros : spaces;
+    if (n <= 0)
+        return;
+    if (!s->failed && (unsigned)n <= SINKBUF - s->len) {
+        char *w = s->buf + s->len;
+        s->len += (unsigned)n;
+        s->count += n;
+        while (n-- > 0)
+            *w++ = c;
+        return;
+    }
+    {
+        static const char spaces[16] = "                ";
+        static const char zeros[16] = "0000000000000000";
+        const char *src = c == '0' ? zeros : spaces;
 
-    while (n > 0) {
-        int k = n > 16 ? 16 : n;
-        emit(s, src, (size_t)k);
-        n -= k;
+        while (n > 0) {
+            int k = n > 16 ? 16 : n;
+            emit(s, src, (size_t)k);
+            n -= k;
+        }
     }
 }
 
@@ -605,10 +652,15 @@ double_arg(va_list *ap)
 int
 __kw86_vformat(__kw86_out_fn out, void *arg, const char *fmt, va_list ap0)
 {
-    struct sink s = { out, arg, 0, 0 };
+    struct sink s;
     const char *p = fmt;
     va_list ap;
 
+    s.out = out;
+    s.arg = arg;
+    s.count = 0;
+    s.failed = 0;
+    s.len = 0;
     va_copy(ap, ap0);       /* a local va_list, so &ap is a va_list * on every ABI */
 
     while (*p != '\0') {
@@ -782,6 +834,7 @@ __kw86_vformat(__kw86_out_fn out, void *arg, const char *fmt, va_list ap0)
         }
     }
     va_end(ap);
+    sink_flush(&s);
     if (s.failed)
         return -1;
     if (s.count > INT_MAX) {
