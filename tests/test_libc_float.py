@@ -57,7 +57,7 @@ def host_fpcheck(tmp_path_factory):
     env = hostenv.env()
     objs = []
     flags = ["-O2", "-c", "-nostdinc", "-isystem", INCLUDE, "-I", LIBC, "-D_KW86_LIBC",
-             "-ffreestanding", "-fno-builtin", "-Derrno=kw86_errno"]
+             "-ffreestanding", "-fno-builtin", "-Derrno=kw86_errno", "-D__errno=kw86___errno"]
     flags += [f"-D{n}=kw86_{n}" for n in RENAMES]
     for src in libc_sources():
         if not os.path.exists(src):

@@ -25,6 +25,7 @@
 typedef int (*kw_out_fn)(void *, const char *, unsigned int);
 int __kw86_vformat(kw_out_fn, void *, const char *, va_list);
 int kw86_errno;
+int *kw86___errno(void) { return &kw86_errno; }   /* <errno.h>: errno is (*__errno()) */
 double kw86_strtod(const char *, char **);
 double kw86_atof(const char *);
 #define KDECL1(f) double kw86_##f(double);
