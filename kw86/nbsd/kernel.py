@@ -19,7 +19,7 @@ import time
 from collections import deque
 
 from kw86.machine import ESP
-from kw86.nbsd import abi, trap
+from kw86.nbsd import abi, rusage, trap
 from kw86.nbsd.boot import Boot
 from kw86.nbsd.elf import (ExecError, build_stack, check_exec_permission, default_auxv,
                            initial_registers, load_elf)
@@ -35,7 +35,8 @@ from kw86.nbsd.module import Modules
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
 from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
 from kw86.nbsd.signals import sendsig
-from kw86.nbsd.syscalls import TABLE
+from kw86.nbsd.syscalls import TABLE, ptimer
+from kw86.nbsd.syscalls.ptimer import SI_LWP
 from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
 from kw86.nbsd.vfs import procfs
@@ -77,6 +78,7 @@ class Kernel(Scheduler):
         self._copy_start, self._copy_byte = kc["copy_start"], kc["copy_byte"]
         self._syscall_cost = kc["syscall"]
         self.idle_cycles = 0            # clock jumps while every process sleeps
+        self.ru_hooked = False          # rusage.switch has run (rusage.py)
         self.sys.kernel = self
         self.sys.sysinfo["physmem"] = mem_size
         self.sys.procs = {}
@@ -143,11 +145,11 @@ class Kernel(Scheduler):
 
     @property
     def n_trap(self):
-        return self.ncalls[0]
+        return self.ncalls[0] + self.m.core.sysfast_count(0)    # + run_io's answers (trap.py)
 
     @property
     def n_gate(self):
-        return self.ncalls[1]
+        return self.ncalls[1] + self.m.core.sysfast_count(1)
 
     # (the kernelware module's switches, kept for callers of the flat names)
     @property
@@ -407,12 +409,20 @@ class Kernel(Scheduler):
                                                                 abi.NBSD_SIGSTOP):
                     keep.append(sig)
                     continue
+                # its siginfo (sigqueue, a POSIX timer, kill): proc.take_siginfo
+                raw = None if lwp_list else p.siginfo.get(sig)
+                if lwp_list:                    # only _lwp_kill, within the process
+                    info = dict(code=SI_LWP, pid=p.pid, uid=p.cred.euid)
+                else:
+                    info = {} if raw is None else p.take_siginfo(sig)
                 act = p.sigacts.get(sig)
                 if act is not None and act[0] == abi.NBSD_SIG_IGN:
                     continue
                 if act is not None and act[0] != abi.NBSD_SIG_DFL:
-                    if fesp is None or not self._sendsig(p, fesp, sig):
+                    if fesp is None or not self._sendsig(p, fesp, sig, **info):
                         keep.append(sig)
+                        if raw is not None:
+                            p.siginfo[sig] = raw
                     continue
                 if sig in SIG_KILL:
                     owner.siglist = keep + owner.siglist
@@ -549,6 +559,7 @@ class Kernel(Scheduler):
             if l.lid != p.pid:
                 self.lwp_ids.discard(l.lid)     # (the pid stays until the reap)
         self.timer_procs.discard(p)
+        ptimer.clear(p)                         # POSIX timers
         self._vfork_done(p)
         p.status = status
         p.fdt.close_all()
@@ -561,7 +572,14 @@ class Kernel(Scheduler):
                 c.ppid = 1
         parent = self.sys.procs.get(p.ppid)
         if parent is not None and parent.state != "zomb":
-            parent.post_signal(abi.NBSD_SIGCHLD)
+            act = parent.sigacts.get(abi.NBSD_SIGCHLD)
+            if act is not None and (act[0] == abi.NBSD_SIG_IGN or act[2] & abi.NBSD_SA_NOCLDWAIT):
+                # NetBSD's PS_NOCLDWAIT (SA_NOCLDWAIT, or SIGCHLD ignored):
+                # the child leaves no zombie and its parent no SIGCHLD; a
+                # wait(2) sleeps until no child is left, then ECHILD
+                self._autoreap(p)
+            else:
+                parent.post_signal(abi.NBSD_SIGCHLD)
         wakeup(("wait", p.ppid))
         if p.pid == 1:
             self.final_status = status
@@ -569,6 +587,16 @@ class Kernel(Scheduler):
             return
         if switch and self.cur is p:
             self._switch_away(p.l, None)
+
+    def _autoreap(self, c):
+        """An exited child nobody will wait for is gone at once (its kernel
+        stacks freed at the next switch: the CPU may still be on one)."""
+        self.sys.procs.pop(c.pid, None)
+        self.lwp_ids.difference_update(c.lwps)
+        for l in c.lwps.values():
+            if l.kstack is not None:
+                self.dead_kstacks.append(l.kstack)
+                l.kstack = None
 
     def wait4(self, p, pid, options):
         """-> (pid, status) of a reaped child, (0, 0) for WNOHANG; may sleep."""
@@ -581,6 +609,7 @@ class Kernel(Scheduler):
             if c.state == "zomb":
                 if not options & abi.NBSD_WNOWAIT:
                     p.child_cpu_ns += c.cpu_ns + c.child_cpu_ns
+                    rusage.reap(p, c)
                     del self.sys.procs[c.pid]
                     self.lwp_ids.difference_update(c.lwps)
                     for l in c.lwps.values():
@@ -634,6 +663,7 @@ class Kernel(Scheduler):
             if act[0] != abi.NBSD_SIG_IGN:
                 del p.sigacts[sig]              # caught signals revert to default
         p.sigstk = None                         # and the alternate stack is gone
+        ptimer.clear(p)                         # POSIX timers are deleted (not setitimer's)
         raise Errno(abi.EJUSTRETURN)
 
     # -- running -----------------------------------------------------------------
@@ -769,6 +799,7 @@ class Kernel(Scheduler):
     def run(self, max_instructions=None):
         """Run until pid 1 exits; returns its wait status."""
         p = self.cur
+        rusage.switch(self, p)
         self._enter(p)
         self.final_status = None
         self.host_pending = []

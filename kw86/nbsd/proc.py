@@ -125,6 +125,8 @@ class Proc:
         self.siglist = []               # process-directed, posted, not yet acted on
         self.sigacts = {}               # sig -> (handler, mask, flags, trampoline)
         self.sigcode = 0                # where the 1.x signal trampoline is mapped (0: not yet)
+        self.siginfo = {}               # sig -> (si_code, pid, uid, value, timer) of a pending one
+        self.ptimers = {}               # POSIX timers: id -> syscalls/ptimer.Timer
         # -- the LWPs --
         # the first LWP's id is the pid; others come from the pid space
         # (NetBSD 10's proc_alloc_lwpid)
@@ -133,6 +135,7 @@ class Proc:
         # -- time --
         self.cpu_ns = 0                 # charged a tick at each timer interrupt it takes
         self.child_cpu_ns = 0           # of reaped children
+        self.ru_acct = None             # run time and mode ticks (rusage.py)
         self.itimers = {}               # which -> [next expiry (ns), interval (ns)]
         # -- the machine side (kernel.py) --
         self.mem = mem
@@ -202,27 +205,41 @@ class Proc:
         except MemoryError:
             raise abi_errno(abi.ENOMEM) from None
 
-    def post_signal(self, sig):
-        """psignal(): a process-directed signal.  Queued on the process;
-        any LWP that does not mask it takes it at its next return to user
-        mode.  With a kernel, the job-control rules (NetBSD kpsignal2), and
-        if no LWP that takes it is running or runnable, one asleep in an
-        interruptible sleep is woken (the current LWP is preferred)."""
+    def post_signal(self, sig, info=None):
+        """psignal(): a process-directed signal.  Pending on the process
+        once (a signal posted again while pending is merged, as NetBSD's
+        sigput does; its newest siginfo, info = (si_code, si_pid, si_uid,
+        si_value, POSIX timer or None), replaces the older); any LWP that
+        does not mask it takes it at its next return to user mode.  With a
+        kernel, the job-control rules (NetBSD kpsignal2), and if no LWP
+        that takes it is running or runnable, one asleep in an
+        interruptible sleep is woken (the current LWP is preferred); an LWP
+        in sigtimedwait looks again."""
         kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL counts every post
-        self.siglist.append(sig)
+        if sig not in self.siglist:
+            self.siglist.append(sig)
+            self.siginfo.pop(sig, None)         # of one that left the list otherwise
+        if info is not None:
+            self.siginfo[sig] = info
         k = self.kernel
         if k is None:
             return
+        self._wake_sigwaiters(sig, self.lwps.values())
         # SIGCONT discards pending stops and continues a stopped process
         # (even if SIGCONT is caught or masked); a stop discards a pending SIGCONT
         if sig == abi.NBSD_SIGCONT:
             self.siglist = [s for s in self.siglist if s not in SIG_STOP]
             act = self.sigacts.get(sig)
-            if act is None or act[0] in (abi.NBSD_SIG_DFL, abi.NBSD_SIG_IGN):
-                self.siglist = [s for s in self.siglist if s != sig]   # its action is done
+            handler = abi.NBSD_SIG_DFL if act is None else act[0]
+            # ignored, or the default action of continuing a stopped process
+            # done: nothing stays pending; otherwise (caught, or default and
+            # blocked) it is pending like any signal (NetBSD kpsignal2)
+            if handler == abi.NBSD_SIG_IGN or (self.stopped and handler == abi.NBSD_SIG_DFL):
+                self.siglist = [s for s in self.siglist if s != sig]
             if self.stopped:
                 k._continue(self)
-            return
+                return
+            # not stopped: a caught SIGCONT ends an interruptible sleep below
         if sig in SIG_STOP:
             self.siglist = [s for s in self.siglist if s != abi.NBSD_SIGCONT]
         if self.stopped:
@@ -244,10 +261,35 @@ class Proc:
     def post_lwp_signal(self, l, sig):
         """_lwp_kill (and a trap's signal): directed at LWP l."""
         kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL (kpsignal2 knotes them too)
-        l.siglist.append(sig)
+        if sig not in l.siglist:
+            l.siglist.append(sig)
+        if self.kernel is not None:
+            self._wake_sigwaiters(sig, (l,))
         if self.kernel is not None and l.state == "sleep" and not self.stopped and \
                 (sig == abi.NBSD_SIGKILL or not l.sigmask & abi.sigbit(sig)):
             self.wake_for_signal(l, sig)
+
+    def _wake_sigwaiters(self, sig, lwps):
+        """LWPs asleep in sigtimedwait (syscalls/ptimer.py) with sig masked
+        look at the pending signals again (an unmasked caught one ends the
+        wait with EINTR through wake_for_signal)."""
+        bit = abi.sigbit(sig)
+        chan = ("sigwait", self.pid)
+        for l in lwps:
+            if l.state == "sleep" and l.sigmask & bit and chan in l.wchans:
+                self.kernel._setrun(l)
+
+    def take_siginfo(self, sig):
+        """A process-directed sig leaves the pending set (delivered, acted
+        on or collected by sigtimedwait): -> sendsig's siginfo keywords.  A
+        POSIX timer's overrun count is then fixed (timer_getoverrun)."""
+        info = self.siginfo.pop(sig, None)
+        if info is None:
+            return {}
+        code, pid, uid, value, timer = info
+        if timer is not None:
+            timer.delivered()
+        return dict(code=code, pid=pid, uid=uid, value=value)
 
     def wake_for_signal(self, l, sig):
         """End l's interruptible sleep for sig, if sig ends it."""

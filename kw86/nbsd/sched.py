@@ -43,13 +43,14 @@ def wakeup(chan):
     for ref in list(_wakeup_listeners):
         fn = ref() if isinstance(ref, weakref.WeakMethod) else ref
         if fn is None:
-            _wakeup_listeners.remove(ref)
+            if ref in _wakeup_listeners:        # (a nested wakeup may have dropped it)
+                _wakeup_listeners.remove(ref)
             continue
         fn(chan)
 
 
 from kw86.machine import EBX  # noqa: E402
-from kw86.nbsd import abi  # noqa: E402
+from kw86.nbsd import abi, rusage  # noqa: E402
 from kw86.nbsd.errors import Exit, KernelPanic  # noqa: E402
 
 RRTICKS = 10                                 # NetBSD: round robin every hz/10 ticks
@@ -280,6 +281,7 @@ class Scheduler:
     def _switch_to(self, l):
         """Resume LWP l where it is parked; False if it died on a pending signal."""
         q = l.proc
+        rusage.switch(self, q)
         self.cur = q
         self.curlwp = l
         q.l = l                         # curlwp of its process

@@ -77,7 +77,7 @@ def _resume_at(p, tf, eip, esp, eflags):
         tf.update(eip=eip, esp=esp, eflags=eflags)
 
 
-def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None):
+def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None, pid=0, uid=0, value=0):
     """Deliver sig to its handler; False when the frame cannot take it now.
     tf (with fesp None): the interrupted context as a short frame that lies
     nowhere (a kernelware's double fault, trap.dfsig: its stack could not
@@ -121,7 +121,9 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None):
         fpu = p.kernel.fpu if p.kernel is not None else None
         if fpu is not None:
             uc = fpu.save_ucontext(p.l, uc)       # __fpregs, _UC_FPU | _UC_FXSAVE
-        si = abi.pack_siginfo(sig, code, 0, pid=0, uid=0, addr=addr, trap=trapno)
+        # (pid, uid, value: kill's SI_USER, sigqueue's SI_QUEUE, a timer's SI_TIMER)
+        si = abi.pack_siginfo(sig, code, 0, pid=pid, uid=uid, addr=addr, trap=trapno,
+                              status=(value + 2**31) % 2**32 - 2**31)
         frame = struct.pack("<IiII", tramp, sig, fp + 16, fp + 144) + si + uc
         p.mem.copyout(fp, frame)                # Fault: the caller kills the process
         if fpu is not None:

@@ -173,7 +173,7 @@ class System:
         self.strict = False             # tests: a handler's internal error raises
         self.domainname = ""
         self.fifos = {}                 # vnode key -> the pipe of a FIFO (syscalls/fs.py)
-        self.fifo_pending = {}          # pid -> a FIFO open in progress
+        self.fifo_pending = {}          # (pid, lid) -> a FIFO open in progress
 
     def kcharge(self, cycles):
         """Charge kernel work from the kernel-cost table (counted apart)."""

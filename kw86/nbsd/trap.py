@@ -39,7 +39,7 @@ interrupted process when it is preemptible.
 import struct
 
 from kw86.machine import EAX, EBX, ECX, EDX, ESI, ESP
-from kw86.nbsd import abi
+from kw86.nbsd import abi, rusage
 from kw86.nbsd.errors import BadFrame, Exit, Fault, KernelPanic
 from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
 from kw86.nbsd.kconst import DFTSS_SEL, HC_DBLFAULT, HC_DFSIG
@@ -411,6 +411,7 @@ def intr(k, p, fesp):
     k.kapi.tick()                               # ticks, time (kapi.py)
     tf = k.boot.read_frame(fesp)
     user = bool(tf.cs & 3)
+    rusage.statclock(p, user)
     kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
     if not user and not kw and tf.eip in k.gate_exit_eips and p is not None and \
             p.kernelware and k.modules["kwhook"].loaded:

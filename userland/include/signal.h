@@ -80,6 +80,18 @@ typedef union siginfo {
 #define si_value  _info._reason._rt._value
 #define si_addr   _info._reason._fault._addr
 
+/* struct sigevent (NetBSD's sys/sigtypes.h): 20 bytes on i386 */
+struct sigevent {
+    int          sigev_notify;
+    int          sigev_signo;
+    union sigval sigev_value;
+    void       (*sigev_notify_function)(union sigval);
+    void        *sigev_notify_attributes;      /* pthread_attr_t * */
+};
+#define SIGEV_NONE   0
+#define SIGEV_SIGNAL 1
+#define SIGEV_THREAD 2
+
 struct sigaction {
     union {
         void (*_sa_handler)(int);
@@ -157,6 +169,7 @@ typedef struct sigaltstack {
 #define POLL_PRI    5
 #define POLL_HUP    6
 
+struct timespec;
 __BEGIN_DECLS
 int  sighold(int);
 int  sigrelse(int);
@@ -176,6 +189,11 @@ int  sigdelset(sigset_t *, int);
 int  sigismember(const sigset_t *, int);
 int  siginterrupt(int, int);
 int  kill(pid_t, int);
+int  sigwait(const sigset_t *restrict, int *restrict);
+int  sigwaitinfo(const sigset_t *restrict, siginfo_t *restrict);
+int  sigtimedwait(const sigset_t *restrict, siginfo_t *restrict, const struct timespec *restrict);
+int  sigqueue(pid_t, int, const union sigval);
+int  sigqueueinfo(pid_t, const siginfo_t *);
 int  killpg(pid_t, int);
 int  raise(int);
 void psignal(int, const char *);

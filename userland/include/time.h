@@ -45,6 +45,16 @@ struct tm {
 #define CLOCK_PROCESS_CPUTIME_ID 0x40000000
 #define TIMER_ABSTIME    0x1
 
+struct itimerspec {
+    struct timespec it_interval;
+    struct timespec it_value;
+};
+#ifndef _TIMER_T_DEFINED
+#define _TIMER_T_DEFINED
+typedef int timer_t;
+#endif
+struct sigevent;
+
 extern char *tzname[2];
 extern long timezone;
 extern int daylight;
@@ -70,6 +80,11 @@ int        clock_gettime(clockid_t, struct timespec *);
 int        clock_settime(clockid_t, const struct timespec *);
 int        clock_getres(clockid_t, struct timespec *);
 int        clock_nanosleep(clockid_t, int, const struct timespec *, struct timespec *);
+int        timer_create(clockid_t, struct sigevent *restrict, timer_t *restrict);
+int        timer_delete(timer_t);
+int        timer_settime(timer_t, int, const struct itimerspec *restrict, struct itimerspec *restrict);
+int        timer_gettime(timer_t, struct itimerspec *);
+int        timer_getoverrun(timer_t);
 __END_DECLS
 
 #endif

@@ -18,7 +18,7 @@ import os
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
-from kw86.nbsd.syscalls import fs, ident, kern, lwp, nb10, poll, sched, vm
+from kw86.nbsd.syscalls import fs, ident, kern, lwp, nb10, poll, ptimer, sched, vm
 from kw86.nbsd.syscalls import kqueue as kqcalls
 from kw86.nbsd.syscalls import socket as sock
 from kw86.nbsd.syscalls.table import Row, Table, format_result
@@ -257,6 +257,18 @@ ROWS = [
     R(477, "clock_nanosleep", "clockid_t clock_id, int flags, const struct timespec *rqtp, "
       "struct timespec *rmtp", vm.sys_clock_nanosleep),
     R(131, "flock", "int fd, int how", fs.sys_flock),
+    # -- POSIX timers, sigtimedwait, sigqueue (ptimer.py) --
+    R(235, "timer_create", "clockid_t clock_id, struct sigevent *evp, timer_t *timerid",
+      ptimer.sys_timer_create),
+    R(236, "timer_delete", "timer_t timerid", ptimer.sys_timer_delete),
+    R(239, "timer_getoverrun", "timer_t timerid", ptimer.sys_timer_getoverrun),
+    R(446, "__timer_settime50", "timer_t timerid, int flags, const struct itimerspec *value, "
+      "struct itimerspec *ovalue", ptimer.sys___timer_settime50),
+    R(447, "__timer_gettime50", "timer_t timerid, struct itimerspec *value",
+      ptimer.sys___timer_gettime50),
+    R(431, "____sigtimedwait50", "const sigset_t *set, siginfo_t *info, "
+      "struct timespec *timeout", ptimer.sys____sigtimedwait50),
+    R(245, "sigqueueinfo", "pid_t pid, const siginfo_t *info", ptimer.sys_sigqueueinfo),
     # -- sockets (socket.py): AF_LOCAL and the guest's own loopback --
     R(394, "__socket30", "int domain, int type, int protocol", sock.sys___socket30),
     R(97, "socket", "int domain, int type, int protocol", sock.sys_socket, compat="15"),

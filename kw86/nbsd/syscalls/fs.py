@@ -275,29 +275,31 @@ def fifo_open(p, vp, fflags, flags):
     for a reader, unless O_NONBLOCK (a reader opens at once, a writer gets
     ENXIO); O_RDWR never waits.  A waiting open keeps its count across the
     restart (p.fifo_wait); one that is gone (exit, another FIFO opened
-    after an EINTR) gives it back."""
+    after an EINTR) gives it back.  Opens in progress are the LWP's: two
+    LWPs of one process (a reader and a writer) wait for each other."""
     from kw86.nbsd.sched import wakeup
     from kw86.nbsd.file import FifoFile, Pipe
     sysm = p.sys
     reg = sysm.fifos
-    pend = sysm.fifo_pending     # pid -> (key, pipe, rd, wr, gens)
+    pend = sysm.fifo_pending     # (pid, lid) -> (key, pipe, rd, wr, gens)
     try:
         key = vp.cache_key
     except (NotImplementedError, AttributeError):
         key = ("vnode", id(vp))
     procs = getattr(sysm, "procs", None) or {}
-    for pid, (k, pp, r, w, _g) in list(pend.items()):       # openers that went away
-        q = procs.get(pid)
-        if pid != p.pid and (q is None or q.state == "zomb" or
-                             q.fifo_wait != k):
-            del pend[pid]
+    me = (p.pid, p.l.lid)
+    for who, (k, pp, r, w, _g) in list(pend.items()):       # openers that went away
+        q = procs.get(who[0])
+        ql = None if q is None or q.state == "zomb" else q.lwps.get(who[1])
+        if who != me and (ql is None or ql.state == "zomb" or ql.fifo_wait != k):
+            del pend[who]
             pp.readers -= r
             pp.writers -= w
             wakeup(pp)
     rd, wr = int(bool(fflags & FREAD)), int(bool(fflags & FWRITE))
-    mine = pend.get(p.pid)
+    mine = pend.get(me)
     if mine is not None and (mine[0] != key or (mine[2], mine[3]) != (rd, wr)):
-        del pend[p.pid]                         # an earlier open was interrupted
+        del pend[me]                         # an earlier open was interrupted
         mine[1].readers -= mine[2]
         mine[1].writers -= mine[3]
         wakeup(mine[1])
@@ -322,7 +324,7 @@ def fifo_open(p, vp, fflags, flags):
         wait = True
     if wr and not rd and not pp.readers and pp.rgen == gens[0]:
         if nonblock:
-            pend.pop(p.pid, None)
+            pend.pop(me, None)
             p.fifo_wait = None
             pp.writers -= 1
             if pp.readers <= 0 and pp.writers <= 0 and reg.get(key) is pp:
@@ -330,10 +332,10 @@ def fifo_open(p, vp, fflags, flags):
             raise Errno(abi.ENXIO)
         wait = True
     if wait:
-        pend[p.pid] = (key, pp, rd, wr, gens)
+        pend[me] = (key, pp, rd, wr, gens)
         p.fifo_wait = key
         raise WouldBlock(("fifo", key))
-    pend.pop(p.pid, None)
+    pend.pop(me, None)
     p.fifo_wait = None
     return FifoFile(pp, vp, fflags, flags, reg, key)
 

@@ -441,7 +441,7 @@ def sys_kill(p, pid, signum):
                 p.cred.euid not in (q.cred.ruid, q.cred.svuid):
             raise Errno(EPERM)
         if signum:
-            q.post_signal(signum)
+            q.post_signal(signum, (0, p.pid, p.cred.ruid, 0, None))     # SI_USER
 
 
 def sys_sync(p):

@@ -66,6 +66,10 @@ typedef __clockid_t clockid_t;
 #define _USECONDS_T_DEFINED
 typedef __useconds_t useconds_t;
 #endif
+#ifndef _TIMER_T_DEFINED
+#define _TIMER_T_DEFINED
+typedef int timer_t;            /* NetBSD: __timer_t, an int */
+#endif
 typedef __dev_t      dev_t;
 typedef __ino_t      ino_t;
 typedef __nlink_t    nlink_t;

@@ -1,0 +1,604 @@
+/* issue 14, the kernel side of signals and time: POSIX timers, sigwait /
+ * sigwaitinfo / sigtimedwait / sigqueue with siginfo, the signal bugs
+ * (blocked SIGCONT pending, SIGCONT ends select, SA_NOCLDWAIT, nanosleep's
+ * time left), getrusage/clock advancing, FIFO opens by two LWPs.
+ * Prints "ok ..."/"FAIL ..." lines and "done N" (N failures).
+ * argv[0] must be a guest path (the timer-after-exec check execs it):
+ *   psig            run every check
+ *   psig exec TID   (internal) after exec: timer TID must be gone */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+static int fails;
+static volatile int got, got_code, got_value, got_pid, got_signo;
+
+static void
+check(int cond, const char *what)
+{
+    printf("%s %s\n", cond ? "ok" : "FAIL", what);
+    fflush(stdout);
+    if (!cond)
+        fails++;
+}
+
+static void
+check_err(int r, int want, const char *what)
+{
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s (r=%d errno=%d want %d)", what, r, r < 0 ? errno : 0, want);
+    check(r == -1 && errno == want, buf);
+}
+
+static long long
+now_ns(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+on_sig(int sig)
+{
+    (void)sig;
+    got++;
+}
+
+static void
+on_info(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    got++;
+    got_signo = sig;
+    got_code = si->si_code;
+    got_value = si->si_value.sival_int;
+    got_pid = si->si_pid;
+}
+
+static void
+catch(int sig, int info)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    if (info) {
+        sa.sa_sigaction = on_info;
+        sa.sa_flags = SA_SIGINFO;
+    } else
+        sa.sa_handler = on_sig;
+    sigaction(sig, &sa, NULL);
+}
+
+static void
+dfl(int sig)
+{
+    signal(sig, SIG_DFL);
+}
+
+static void
+mask(int how, int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    sigprocmask(how, &s, NULL);
+}
+
+/* a child that sleeps ms, sends sig to its parent and exits */
+static pid_t
+later(int ms, int sig)
+{
+    pid_t pp = getpid(), c = fork();
+    if (c == 0) {
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+        kill(pp, sig);
+        _exit(0);
+    }
+    return c;
+}
+
+static void
+reap(pid_t c)
+{
+    int st;
+    while (waitpid(c, &st, 0) == -1 && errno == EINTR)
+        ;
+}
+
+static void
+bugs(void)
+{
+    sigset_t pend;
+    char buf[160];
+
+    /* a blocked SIGCONT stays pending */
+    mask(SIG_BLOCK, SIGCONT);
+    mask(SIG_BLOCK, SIGUSR1);
+    raise(SIGUSR1);
+    raise(SIGCONT);
+    sigpending(&pend);
+    check(sigismember(&pend, SIGUSR1) && sigismember(&pend, SIGCONT),
+          "blocked SIGCONT and SIGUSR1 both pending");
+    signal(SIGUSR1, SIG_IGN);
+    mask(SIG_UNBLOCK, SIGCONT);
+    mask(SIG_UNBLOCK, SIGUSR1);
+    sigpending(&pend);
+    check(!sigismember(&pend, SIGCONT) && !sigismember(&pend, SIGUSR1),
+          "unblocked: the default SIGCONT is consumed");
+    dfl(SIGUSR1);
+
+    /* a SIGCONT with a handler ends select with EINTR */
+    {
+        struct timeval tv = { 5, 0 };
+        long long t0 = now_ns(CLOCK_MONOTONIC), dt;
+        pid_t c;
+        int r, e;
+        got = 0;
+        catch(SIGCONT, 0);
+        c = later(300, SIGCONT);
+        r = select(0, NULL, NULL, NULL, &tv);
+        e = errno;
+        dt = now_ns(CLOCK_MONOTONIC) - t0;
+        snprintf(buf, sizeof buf, "caught SIGCONT ends select: -1/EINTR (r=%d errno=%d, %lld ms, handler %d)",
+                 r, e, dt / 1000000, got);
+        check(r == -1 && e == EINTR && got == 1 && dt < 4000000000LL, buf);
+        reap(c);
+        dfl(SIGCONT);
+    }
+
+    /* SA_NOCLDWAIT and SIGCHLD ignored: no zombies, wait gives ECHILD */
+    for (int ign = 0; ign < 2; ign++) {
+        struct sigaction sa;
+        pid_t c1, c2;
+        int st, r;
+        long long t0 = now_ns(CLOCK_MONOTONIC);
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = ign ? SIG_IGN : SIG_DFL;
+        sa.sa_flags = ign ? 0 : SA_NOCLDWAIT;
+        sigaction(SIGCHLD, &sa, NULL);
+        c1 = fork();
+        if (c1 == 0)
+            _exit(3);
+        c2 = fork();
+        if (c2 == 0) {
+            usleep(200000);
+            _exit(4);
+        }
+        r = wait(&st);
+        snprintf(buf, sizeof buf, "%s: wait blocks until the children are gone, then -1/ECHILD (r=%d errno=%d)",
+                 ign ? "SIGCHLD SIG_IGN" : "SA_NOCLDWAIT", r, errno);
+        check(r == -1 && errno == ECHILD && now_ns(CLOCK_MONOTONIC) - t0 >= 200000000LL, buf);
+        check_err(waitpid(c1, &st, WNOHANG), ECHILD, "no zombie left to waitpid");
+        dfl(SIGCHLD);
+    }
+    {
+        int st;
+        pid_t c = fork();
+        if (c == 0)
+            _exit(5);
+        check(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 5,
+              "SIGCHLD default again: the child is a zombie until waited for");
+    }
+
+    /* an interrupted nanosleep / clock_nanosleep reports the time left */
+    {
+        struct timespec rq = { 30, 0 }, rem = { -1, -1 };
+        pid_t c;
+        int r, e;
+        catch(SIGUSR1, 0);
+        c = later(1000, SIGUSR1);
+        r = nanosleep(&rq, &rem);
+        e = errno;
+        snprintf(buf, sizeof buf, "nanosleep(30 s) interrupted after 1 s: EINTR, %ld.%09ld s left",
+                 (long)rem.tv_sec, rem.tv_nsec);
+        check(r == -1 && e == EINTR && rem.tv_sec >= 28 && rem.tv_sec <= 29, buf);
+        reap(c);
+        rem.tv_sec = rem.tv_nsec = -1;
+        c = later(1000, SIGUSR1);
+        r = clock_nanosleep(CLOCK_MONOTONIC, 0, &rq, &rem);
+        snprintf(buf, sizeof buf, "clock_nanosleep(30 s) interrupted after 1 s: EINTR, %ld.%09ld s left",
+                 (long)rem.tv_sec, rem.tv_nsec);
+        check(r == EINTR && rem.tv_sec >= 28 && rem.tv_sec <= 29, buf);
+        reap(c);
+        dfl(SIGUSR1);
+    }
+}
+
+static void
+rusage_checks(void)
+{
+    struct rusage ru, rc;
+    clock_t c0 = clock(), c1 = c0;
+    volatile unsigned x = 0;
+    char buf[160];
+    long i, before;
+    pid_t c;
+    int st;
+
+    for (i = 0; i < 400000000L && c1 == c0; i++) {
+        x += i;
+        if (i % 20000 == 0)
+            c1 = clock();
+    }
+    snprintf(buf, sizeof buf, "clock() advances in a busy loop (%ld -> %ld after %ld iterations)",
+             (long)c0, (long)c1, i);
+    check(c1 > c0, buf);
+    getrusage(RUSAGE_SELF, &ru);
+    check(ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec +
+          ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec >= 10000,
+          "getrusage(RUSAGE_SELF): user + system >= 10 ms");
+    getrusage(RUSAGE_CHILDREN, &rc);
+    before = rc.ru_utime.tv_sec * 1000000L + rc.ru_utime.tv_usec +
+             rc.ru_stime.tv_sec * 1000000L + rc.ru_stime.tv_usec;
+    c = fork();
+    if (c == 0) {
+        clock_t a = clock();
+        for (i = 0; i < 400000000L && clock() < a + 3; i++)
+            x += i;
+        _exit(0);
+    }
+    usleep(300000);                     /* the child has run and exited */
+    getrusage(RUSAGE_CHILDREN, &rc);
+    check(rc.ru_utime.tv_sec * 1000000L + rc.ru_utime.tv_usec + rc.ru_stime.tv_sec * 1000000L +
+          rc.ru_stime.tv_usec == before, "RUSAGE_CHILDREN does not change before the wait");
+    waitpid(c, &st, 0);
+    getrusage(RUSAGE_CHILDREN, &rc);
+    snprintf(buf, sizeof buf, "RUSAGE_CHILDREN grows by the child's time at the wait: %ld.%06ld user %ld.%06ld sys",
+             (long)rc.ru_utime.tv_sec, (long)rc.ru_utime.tv_usec,
+             (long)rc.ru_stime.tv_sec, (long)rc.ru_stime.tv_usec);
+    check(rc.ru_utime.tv_sec * 1000000L + rc.ru_utime.tv_usec +
+          rc.ru_stime.tv_sec * 1000000L + rc.ru_stime.tv_usec >= before + 20000, buf);
+}
+
+static void
+sigwait_checks(void)
+{
+    sigset_t set;
+    siginfo_t si;
+    union sigval v;
+    struct timespec tmo;
+    char buf[200];
+    int r, sig;
+    pid_t c;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+
+    v.sival_int = 42;
+    check(sigqueue(getpid(), SIGUSR1, v) == 0, "sigqueue to itself");
+    memset(&si, 0, sizeof si);
+    r = sigwaitinfo(&set, &si);
+    snprintf(buf, sizeof buf, "sigwaitinfo: SIGUSR1, SI_QUEUE, value 42, our pid and uid (r=%d code=%d value=%d pid=%d uid=%d)",
+             r, si.si_code, si.si_value.sival_int, (int)si.si_pid, (int)si.si_uid);
+    check(r == SIGUSR1 && si.si_signo == SIGUSR1 && si.si_code == SI_QUEUE &&
+          si.si_value.sival_int == 42 && si.si_pid == getpid() && si.si_uid == geteuid(), buf);
+
+    /* NetBSD keeps one instance of a pending signal (sigput): a second
+     * sigqueue replaces the first one's value */
+    v.sival_int = 1;
+    sigqueue(getpid(), SIGUSR2, v);
+    v.sival_int = 2;
+    sigqueue(getpid(), SIGUSR2, v);
+    tmo.tv_sec = 0;
+    tmo.tv_nsec = 0;
+    r = sigtimedwait(&set, &si, &tmo);
+    check(r == SIGUSR2 && si.si_value.sival_int == 2, "two sigqueues of a pending signal: one, the newest value");
+    check_err(sigtimedwait(&set, &si, &tmo), EAGAIN, "sigtimedwait(zero timeout), nothing pending");
+
+    /* both pending: the lowest number first */
+    raise(SIGUSR2);
+    raise(SIGUSR1);
+    r = sigtimedwait(&set, &si, &tmo);
+    check(r == SIGUSR1 && si.si_code == SI_LWP && si.si_pid == getpid() && si.si_uid == geteuid(),
+          "raise (_lwp_kill): SI_LWP from our pid; the lowest signal first");
+    check(sigtimedwait(&set, &si, &tmo) == SIGUSR2, "then the other");
+
+    {
+        long long t0 = now_ns(CLOCK_MONOTONIC), dt;
+        tmo.tv_sec = 0;
+        tmo.tv_nsec = 250000000;
+        r = sigtimedwait(&set, &si, &tmo);
+        dt = now_ns(CLOCK_MONOTONIC) - t0;
+        snprintf(buf, sizeof buf, "sigtimedwait(250 ms) times out: EAGAIN after %lld ms", dt / 1000000);
+        check(r == -1 && errno == EAGAIN && dt >= 250000000LL && dt < 1000000000LL, buf);
+    }
+    tmo.tv_nsec = 1000000000;
+    check_err(sigtimedwait(&set, &si, &tmo), EINVAL, "sigtimedwait(tv_nsec 1e9)");
+
+    /* woken by another process's kill */
+    c = later(200, SIGUSR1);
+    r = sigwaitinfo(&set, &si);
+    check(r == SIGUSR1 && si.si_code == SI_USER && si.si_pid == c,
+          "sigwaitinfo sleeps until a child's kill: SI_USER, si_pid the child");
+    reap(c);
+    c = later(200, SIGUSR2);
+    r = sigwait(&set, &sig);
+    check(r == 0 && sig == SIGUSR2, "sigwait returns 0 and the signal");
+    reap(c);
+
+    /* a caught signal outside the set ends the wait */
+    catch(SIGHUP, 0);
+    got = 0;
+    c = later(200, SIGHUP);
+    tmo.tv_sec = 5;
+    tmo.tv_nsec = 0;
+    r = sigtimedwait(&set, &si, &tmo);
+    snprintf(buf, sizeof buf, "a caught SIGHUP ends sigtimedwait: EINTR (r=%d errno=%d handler %d)",
+             r, errno, got);
+    check(r == -1 && errno == EINTR && got == 1, buf);
+    reap(c);
+    dfl(SIGHUP);
+
+    /* SA_SIGINFO handlers see SI_QUEUE and the value */
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    catch(SIGUSR1, 1);
+    got = 0;
+    v.sival_int = -7;
+    sigqueue(getpid(), SIGUSR1, v);
+    check(got == 1 && got_signo == SIGUSR1 && got_code == SI_QUEUE && got_value == -7 &&
+          got_pid == getpid(), "SA_SIGINFO handler: SI_QUEUE, value -7, si_pid");
+    got = 0;
+    kill(getpid(), SIGUSR1);
+    check(got == 1 && got_code == SI_USER && got_pid == getpid(), "SA_SIGINFO handler after kill: SI_USER");
+    dfl(SIGUSR1);
+
+    v.sival_int = 0;
+    check_err(sigqueue(getpid(), 99, v), EINVAL, "sigqueue(signal 99)");
+    check_err(sigqueue(30000, SIGUSR1, v), ESRCH, "sigqueue(no such pid)");
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGUSR1;
+    si.si_code = SI_USER;
+    check_err(sigqueueinfo(getpid(), &si), EPERM, "sigqueueinfo with a kernel si_code (>= 0)");
+    check_err(sigqueueinfo(getpid(), (siginfo_t *)8), EFAULT, "sigqueueinfo(bad pointer)");
+    check(sigqueue(getpid(), 0, v) == 0, "sigqueue(signal 0) checks only");
+}
+
+static void
+timer_checks(const char *self)
+{
+    struct sigevent ev;
+    struct itimerspec its, old;
+    timer_t t, t2, many[40];
+    sigset_t set, none;
+    siginfo_t si;
+    struct timespec tmo;
+    char buf[200];
+    int r, n, i;
+
+    sigemptyset(&none);
+    /* SIGEV_SIGNAL, one shot, to a SA_SIGINFO handler */
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR1;
+    ev.sigev_value.sival_int = 7;
+    check(timer_create(CLOCK_REALTIME, &ev, &t) == 0, "timer_create(CLOCK_REALTIME, SIGEV_SIGNAL)");
+    catch(SIGUSR1, 1);
+    mask(SIG_BLOCK, SIGUSR1);
+    got = 0;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_nsec = 100000000;
+    check(timer_settime(t, 0, &its, NULL) == 0, "timer_settime(100 ms)");
+    check(timer_gettime(t, &old) == 0 && old.it_value.tv_sec == 0 && old.it_value.tv_nsec > 0 &&
+          old.it_value.tv_nsec <= 100000000 && old.it_interval.tv_nsec == 0,
+          "timer_gettime: armed, at most 100 ms left, no interval");
+    sigsuspend(&none);
+    snprintf(buf, sizeof buf, "expiry: handler with SI_TIMER and the sigev_value (got %d code %d value %d)",
+             got, got_code, got_value);
+    check(got == 1 && got_signo == SIGUSR1 && got_code == SI_TIMER && got_value == 7, buf);
+    check(timer_gettime(t, &old) == 0 && old.it_value.tv_sec == 0 && old.it_value.tv_nsec == 0,
+          "a one-shot timer is disarmed after it fired");
+    check(timer_getoverrun(t) == 0, "no overrun");
+
+    /* periodic, signal blocked: overruns */
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    its.it_value.tv_nsec = 50000000;
+    its.it_interval.tv_nsec = 50000000;
+    timer_settime(t, 0, &its, NULL);
+    usleep(520000);
+    r = sigwaitinfo(&set, &si);
+    n = timer_getoverrun(t);
+    snprintf(buf, sizeof buf, "50 ms period, blocked for 520 ms: one signal, overrun %d (9 expected, 8..10)", n);
+    check(r == SIGUSR1 && si.si_code == SI_TIMER && si.si_value.sival_int == 7 && n >= 8 && n <= 10, buf);
+    r = sigwaitinfo(&set, &si);
+    check(r == SIGUSR1 && timer_getoverrun(t) == 0, "the next period: a signal, overrun 0");
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = 3;
+    check(timer_settime(t, 0, &its, &old) == 0 && old.it_interval.tv_nsec == 50000000 &&
+          old.it_value.tv_sec == 0 && old.it_value.tv_nsec <= 50000000,
+          "timer_settime's old value: the 50 ms period");
+    memset(&its, 0, sizeof its);
+    check(timer_settime(t, 0, &its, &old) == 0 && old.it_value.tv_sec >= 2,
+          "disarm (zero it_value) reports the 3 s left");
+    tmo.tv_sec = 0;
+    tmo.tv_nsec = 300000000;
+    check_err(sigtimedwait(&set, &si, &tmo), EAGAIN, "a disarmed timer sends nothing");
+
+    /* TIMER_ABSTIME on CLOCK_REALTIME */
+    {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        memset(&its, 0, sizeof its);
+        its.it_value.tv_sec = now.tv_sec + (now.tv_nsec >= 800000000 ? 1 : 0);
+        its.it_value.tv_nsec = (now.tv_nsec + 200000000) % 1000000000;
+        check(timer_settime(t, TIMER_ABSTIME, &its, NULL) == 0, "TIMER_ABSTIME, now + 200 ms");
+        tmo.tv_sec = 2;
+        tmo.tv_nsec = 0;
+        r = sigtimedwait(&set, &si, &tmo);
+        clock_gettime(CLOCK_REALTIME, &tmo);
+        check(r == SIGUSR1 && si.si_code == SI_TIMER &&
+              (tmo.tv_sec > its.it_value.tv_sec ||
+               (tmo.tv_sec == its.it_value.tv_sec && tmo.tv_nsec >= its.it_value.tv_nsec)),
+              "the absolute timer fired at its time");
+        clock_gettime(CLOCK_REALTIME, &now);
+        its.it_value.tv_sec = now.tv_sec - 10;
+        timer_settime(t, TIMER_ABSTIME, &its, NULL);
+        tmo.tv_sec = 1;
+        tmo.tv_nsec = 0;
+        check(sigtimedwait(&set, &si, &tmo) == SIGUSR1, "an absolute time already past fires at once");
+    }
+    check(timer_delete(t) == 0, "timer_delete");
+    check_err(timer_gettime(t, &old), EINVAL, "timer_gettime of a deleted timer");
+    check_err(timer_settime(t, 0, &its, NULL), EINVAL, "timer_settime of a deleted timer");
+    check_err(timer_getoverrun(t), EINVAL, "timer_getoverrun of a deleted timer");
+    check_err(timer_delete(t), EINVAL, "timer_delete twice");
+
+    /* SIGEV_NONE on CLOCK_MONOTONIC: only timer_gettime shows it */
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_NONE;
+    check(timer_create(CLOCK_MONOTONIC, &ev, &t) == 0, "timer_create(CLOCK_MONOTONIC, SIGEV_NONE)");
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = 10;
+    timer_settime(t, 0, &its, NULL);
+    usleep(1500000);
+    check(timer_gettime(t, &old) == 0 && old.it_value.tv_sec == 8, "SIGEV_NONE counts down (8.x s left after 1.5 s)");
+    its.it_value.tv_sec = 0;
+    its.it_value.tv_nsec = 100000000;
+    timer_settime(t, 0, &its, NULL);
+    tmo.tv_sec = 0;
+    tmo.tv_nsec = 300000000;
+    check_err(sigtimedwait(&set, &si, &tmo), EAGAIN, "SIGEV_NONE sends no signal");
+    check(timer_gettime(t, &old) == 0 && old.it_value.tv_nsec == 0 && old.it_value.tv_sec == 0,
+          "and is disarmed after its expiry");
+    timer_delete(t);
+
+    /* no sigevent: SIGALRM with the timer id as its value */
+    check(timer_create(CLOCK_REALTIME, NULL, &t) == 0, "timer_create(NULL sigevent)");
+    mask(SIG_BLOCK, SIGALRM);
+    sigemptyset(&set);
+    sigaddset(&set, SIGALRM);
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_nsec = 50000000;
+    timer_settime(t, 0, &its, NULL);
+    r = sigwaitinfo(&set, &si);
+    check(r == SIGALRM && si.si_code == SI_TIMER && si.si_value.sival_int == (int)t,
+          "default: SIGALRM, SI_TIMER, value = the timer id");
+    mask(SIG_UNBLOCK, SIGALRM);
+
+    /* not inherited by fork, gone after exec */
+    {
+        pid_t c = fork();
+        int st;
+        if (c == 0)
+            _exit(timer_gettime(t, &old) == -1 && errno == EINVAL ? 0 : 1);
+        check(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "a fork child has no timers");
+        c = fork();
+        if (c == 0) {
+            char id[16];
+            snprintf(id, sizeof id, "%d", (int)t);
+            execl(self, self, "exec", id, (char *)NULL);
+            _exit(2);
+        }
+        check(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "after exec the timer is gone");
+    }
+    timer_delete(t);
+
+    /* errors */
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    check_err(timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &t), EINVAL, "timer_create(CLOCK_PROCESS_CPUTIME_ID)");
+    check_err(timer_create(77, &ev, &t), EINVAL, "timer_create(clock 77)");
+    ev.sigev_signo = 0;
+    check_err(timer_create(CLOCK_REALTIME, &ev, &t), EINVAL, "timer_create(SIGEV_SIGNAL, signal 0)");
+    ev.sigev_signo = 64;
+    check_err(timer_create(CLOCK_REALTIME, &ev, &t), EINVAL, "timer_create(SIGEV_SIGNAL, signal 64)");
+    ev.sigev_notify = 99;
+    ev.sigev_signo = SIGUSR2;
+    check_err(timer_create(CLOCK_REALTIME, &ev, &t), EINVAL, "timer_create(sigev_notify 99)");
+    check_err(timer_create(CLOCK_REALTIME, (struct sigevent *)8, &t), EFAULT, "timer_create(bad sigevent)");
+    ev.sigev_notify = SIGEV_NONE;
+    check_err(timer_create(CLOCK_REALTIME, &ev, (timer_t *)8), EFAULT, "timer_create(bad timerid)");
+    check(timer_create(CLOCK_REALTIME, &ev, &t2) == 0, "timer_create");
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_nsec = 1000000000;
+    check_err(timer_settime(t2, 0, &its, NULL), EINVAL, "timer_settime(tv_nsec 1e9)");
+    its.it_value.tv_nsec = 0;
+    its.it_value.tv_sec = -1;
+    check_err(timer_settime(t2, 0, &its, NULL), EINVAL, "timer_settime(tv_sec -1)");
+    its.it_value.tv_sec = 1;
+    its.it_interval.tv_nsec = -1;
+    check_err(timer_settime(t2, 0, &its, NULL), EINVAL, "timer_settime(interval tv_nsec -1)");
+    check_err(timer_settime(t2, 0, (struct itimerspec *)8, NULL), EFAULT, "timer_settime(bad value)");
+    timer_delete(t2);
+    for (i = 0; i < 40; i++)
+        if (timer_create(CLOCK_MONOTONIC, &ev, &many[i]) != 0)
+            break;
+    snprintf(buf, sizeof buf, "32 timers per process, then EAGAIN (made %d, errno %d)", i, errno);
+    check(i == 32 && errno == EAGAIN, buf);
+    while (i-- > 0)
+        timer_delete(many[i]);
+    check(timer_create(CLOCK_MONOTONIC, &ev, &t2) == 0 && timer_delete(t2) == 0,
+          "deleted ids are free again");
+    dfl(SIGUSR1);
+    mask(SIG_UNBLOCK, SIGUSR1);
+}
+
+/* two LWPs of one process open one FIFO: a reader and a writer */
+static const char *fifo_path;
+static int fifo_wfd = -1;
+
+static void *
+fifo_writer(void *arg)
+{
+    (void)arg;
+    fifo_wfd = open(fifo_path, O_WRONLY);
+    if (fifo_wfd >= 0) {
+        write(fifo_wfd, "lwp", 3);
+        close(fifo_wfd);
+    }
+    return NULL;
+}
+
+static void
+fifo_checks(void)
+{
+    pthread_t th;
+    char b[8] = { 0 };
+    int fd, n;
+
+    fifo_path = "/tmp/psig.fifo";
+    unlink(fifo_path);
+    check(mkfifo(fifo_path, 0600) == 0, "mkfifo");
+    pthread_create(&th, NULL, fifo_writer, NULL);
+    fd = open(fifo_path, O_RDONLY);
+    n = fd >= 0 ? (int)read(fd, b, sizeof b) : -1;
+    pthread_join(th, NULL);
+    check(fd >= 0 && fifo_wfd >= 0 && n == 3 && memcmp(b, "lwp", 3) == 0,
+          "a reader LWP and a writer LWP of one process open one FIFO");
+    check(fd >= 0 && read(fd, b, sizeof b) == 0, "EOF once the writer closed");
+    close(fd);
+    unlink(fifo_path);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "exec") == 0) {
+        struct itimerspec its;
+        return timer_gettime((timer_t)atoi(argv[2]), &its) == -1 && errno == EINVAL ? 0 : 1;
+    }
+    bugs();
+    rusage_checks();
+    sigwait_checks();
+    timer_checks(argv[0]);
+    fifo_checks();
+    printf("done %d\n", fails);
+    return fails != 0;
+}

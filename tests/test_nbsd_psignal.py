@@ -1,0 +1,55 @@
+"""Signals and time as a NetBSD program expects them (issue 14, the kernel
+side): POSIX timers, sigwait/sigwaitinfo/sigtimedwait/sigqueue with their
+siginfo, a blocked SIGCONT kept pending, a caught SIGCONT ending select,
+SA_NOCLDWAIT, an interrupted nanosleep's time left, getrusage/clock
+advancing, a FIFO opened by two LWPs of one process.  The C program is
+tests/guest/psig.c, run as a user process and as a kernelware
+(`--kernelware`), as root and as an ordinary user; it prints one line per
+check and "done N" (N failures)."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import hostenv
+from buildreq import fail_build
+from nbsd_env import guest_program
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODES = [[], ["--kernelware"]]
+MODE_IDS = ["user", "kernelware"]
+NCHECKS = 76
+
+
+@pytest.fixture(scope="module")
+def psig(tmp_path_factory):
+    path = guest_program("psig")
+    if path is None:
+        fail_build(guest_program.why)
+    d = tmp_path_factory.mktemp("psig")
+    shutil.copy(path, d / "psig")
+    os.chmod(d, 0o755)                  # the guest's ordinary user reaches it
+    os.chmod(d / "psig", 0o755)
+    return str(d)
+
+
+def kw(*argv, timeout=300):
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *argv], cwd=ROOT,
+                       capture_output=True, timeout=timeout, env=hostenv.kw86_env())
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+@pytest.mark.parametrize("user", ["root", "user"])
+def test_psignal(psig, mode, user):
+    argv = [*mode] + (["--user", "user"] if user == "user" else []) + \
+        ["--bind", f"{psig}:/mnt:ro", "/mnt/psig"]
+    rc, out, err = kw(*argv)
+    bad = [ln for ln in out.splitlines() if ln.startswith("FAIL")]
+    assert not bad, "\n".join(bad) + "\n" + err
+    assert "done 0" in out and rc == 0, out + err
+    oks = [ln for ln in out.splitlines() if ln.startswith("ok ")]
+    assert len(oks) == NCHECKS, out                 # every check ran
+    assert "Traceback" not in err and "panic" not in err, err
