@@ -11,7 +11,8 @@ mutex types and their errors, pthread_once from 9 callers, keys with
 destructors, cancellation (read, cond_wait with its cleanup handler unlocking
 the mutex, sleep, a disabled then enabled state), timed waits on
 CLOCK_REALTIME and CLOCK_MONOTONIC, rwlocks, barriers, spinlocks, errno per
-thread, attributes, detached threads, names, fork with atfork handlers.
+thread, attributes, detached threads, names, unnamed semaphores, fork with
+atfork handlers.
 Modes: main's pthread_exit leaves the others running; the last thread's exit
 is status 0; a write into the guard page is SIGSEGV; exit(3) from a thread.
 """
@@ -72,6 +73,7 @@ attr: 100 kB on a 256 kB stack 5
 detached: 6 ran
 name: main-thread
 setstack: posix_memalign 0 page-aligned 1, attr back 1, thread on it 1
+semaphores: sum 500, value 2 -> 2, trywait EAGAIN 1, timedwait ETIMEDOUT 1, bad timeout EINVAL 1, destroy 0
 fork child: handlers Pc, a new thread 1
 fork parent: handlers Pp, child status 0
 done

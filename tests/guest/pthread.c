@@ -13,6 +13,7 @@
 #define _GNU_SOURCE                     /* the host: pthread_*_np */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -743,6 +744,64 @@ test_misc(void)
     printf("name: %s\n", name);
 }
 
+/* -- semaphores ------------------------------------------------------------------------ */
+
+static sem_t sem_items, sem_done;
+static long sem_sum;
+static pthread_mutex_t sem_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+t_sem(void *arg)
+{
+    int i;
+    for (i = 0; i < 50; i++) {
+        sem_wait(&sem_items);
+        pthread_mutex_lock(&sem_lock);
+        sem_sum += (long)arg;
+        pthread_mutex_unlock(&sem_lock);
+    }
+    sem_post(&sem_done);
+    return NULL;
+}
+
+static void
+test_sem(void)
+{
+    pthread_t t[4];
+    struct timespec ts;
+    int i, v, tw, tt, tb;
+    sem_init(&sem_items, 0, 0);
+    sem_init(&sem_done, 0, 0);
+    for (i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, t_sem, (void *)(long)(i + 1));
+    for (i = 0; i < 200; i++)
+        sem_post(&sem_items);
+    for (i = 0; i < 4; i++)
+        sem_wait(&sem_done);
+    for (i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    sem_post(&sem_items);
+    sem_post(&sem_items);
+    sem_getvalue(&sem_items, &v);
+    sem_trywait(&sem_items);
+    sem_trywait(&sem_items);
+    errno = 0;
+    tw = sem_trywait(&sem_items) == -1 && errno == EAGAIN;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 20000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    errno = 0;
+    tt = sem_timedwait(&sem_items, &ts) == -1 && errno == ETIMEDOUT;
+    ts.tv_nsec = -1;
+    errno = 0;
+    tb = sem_timedwait(&sem_items, &ts) == -1 && errno == EINVAL;
+    printf("semaphores: sum %ld, value 2 -> %d, trywait EAGAIN %d, timedwait ETIMEDOUT %d, "
+           "bad timeout EINVAL %d, destroy %d\n", sem_sum, v, tw, tt, tb, sem_destroy(&sem_items));
+}
+
 /* -- fork ------------------------------------------------------------------------------- */
 
 static char fork_log[64];
@@ -867,6 +926,7 @@ main(int argc, char **argv)
     test_rw();
     test_misc();
     test_setstack();
+    test_sem();
     test_fork();
     printf("done\n");
     return 0;

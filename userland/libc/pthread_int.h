@@ -87,10 +87,11 @@ __kw86_interunlock(volatile int *l)
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
-/* park until w->woken (0), the absolute time abs on clock (ETIMEDOUT), or a
- * cancellation of a cancellable wait (ECANCELED) */
+/* park until w->woken (0), the absolute time abs on clock (ETIMEDOUT), a
+ * cancellation of a cancellable wait (ECANCELED), or with PARK_INTR a signal (EINTR) */
 int __kw86_park(struct __kw86_waiter *w, clockid_t clock, const struct timespec *abs,
                 int cancellable);
+#define PARK_INTR 2                     /* with cancellable: a signal ends it (EINTR) */
 void __kw86_wake(struct __kw86_waiter *w);
 
 /* cancellation points */

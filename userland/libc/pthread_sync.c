@@ -74,10 +74,18 @@ __kw86_park(struct __kw86_waiter *w, clockid_t clock, const struct timespec *abs
         if (abs != NULL)
             ts = *abs;
         if (___lwp_park60(clock, abs != NULL ? TIMER_ABSTIME : 0, abs != NULL ? &ts : NULL,
-                          0, w, NULL) == -1 && errno == ETIMEDOUT) {
-            if (!__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
-                r = ETIMEDOUT;
-            break;
+                          0, w, NULL) == -1) {
+            if (errno == ETIMEDOUT) {
+                if (!__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
+                    r = ETIMEDOUT;
+                break;
+            }
+            if (errno == EINTR && (cancellable & PARK_INTR) &&
+                !__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) &&
+                !(self->cancel_pending && !self->cancel_disabled)) {
+                r = EINTR;              /* a caught signal ends this wait */
+                break;
+            }
         }
         /* 0 (unparked), EALREADY (an unpark came first), EINTR: look again */
     }
