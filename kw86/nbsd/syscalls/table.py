@@ -10,7 +10,6 @@ list [abi §1].  A handler is `handler(p, *args)` (PAD words dropped) and
 returns None (0), an int (eax; 64-bit for an off_t result: eax low, edx
 high), or a tuple (eax, edx); it fails by raising Errno.
 """
-import re
 import struct
 
 from kw86.nbsd import abi
@@ -44,6 +43,30 @@ class Arg:
         return f"Arg({self.type!r}, {self.name!r})"
 
 
+_IDENT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _split_decl(part):
+    """'const char *path' -> ('const char *', 'path', False); 'int fds[2]' ->
+    ('int', 'fds', True): the type, the trailing identifier, whether an array
+    suffix followed.  Plain string scanning (a regular expression here cost its
+    compilation on every start-up: the table is built at import)."""
+    s, array = part, False
+    if s.endswith("]"):
+        i = s.rfind("[")
+        if i < 0 or not (s[i + 1:-1] == "" or s[i + 1:-1].isdigit()):
+            raise ValueError(f"cannot parse argument {part!r}")
+        s, array = s[:i].rstrip(), True
+    j = len(s)
+    while j > 0 and s[j - 1] in _IDENT:
+        j -= 1
+    while j < len(s) and s[j].isdigit():    # an identifier starts with a letter or _
+        j += 1
+    if j == len(s):
+        raise ValueError(f"cannot parse argument {part!r}")
+    return s[:j].strip(), s[j:], array
+
+
 def parse_prototype(proto):
     """'int fd, void *buf, size_t nbyte' -> [Arg]."""
     args = []
@@ -57,14 +80,11 @@ def parse_prototype(proto):
             continue
         if part == "...":
             raise ValueError("varargs are not allowed in a table row")
-        m = re.match(r"^(.*?)([A-Za-z_][A-Za-z_0-9]*)\s*(\[\d*\])?$", part)
-        if not m:
-            raise ValueError(f"cannot parse argument {part!r}")
-        ctype, name = m.group(1).strip(), m.group(2)
+        ctype, name, array = _split_decl(part)
         if name == "PAD":                   # syscalls.master writes "int PAD"
             args.append(Arg("PAD", "pad"))
             continue
-        if m.group(3):
+        if array:
             ctype += " *"
         args.append(Arg(ctype, name))
     return args
