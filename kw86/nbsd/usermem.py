@@ -114,6 +114,32 @@ class MachineUserMem(UserMem):
             self.charge(n)
         return bytes(data)
 
+    def copyinstr(self, addr, maxlen):
+        """As UserMem.copyinstr (same faults, same charge: up to the NUL), read
+        in a short first piece: a path is usually far shorter than the rest of
+        its page, which the general version copies out of the guest whole."""
+        m, out, pos, left, want = self.m, b"", addr, maxlen, 128
+        while left > 0:
+            chunk = min(left, want, abi.PAGE_SIZE - (pos & (abi.PAGE_SIZE - 1)))
+            if pos < 0 or pos + chunk > abi.VM_MAXUSER_ADDRESS:
+                raise Fault(pos)
+            data = m.read_virt(pos, chunk, user=True)
+            if data is None and self.fault is not None and self.fault(pos, False):
+                data = m.read_virt(pos, chunk, user=True)
+            if data is None:
+                raise Fault(pos)
+            i = data.find(b"\0")
+            if i >= 0:
+                out += data[:i]
+                if self.charge is not None:
+                    self.charge(len(out) + 1)   # copyinstr copies up to the NUL
+                return out
+            out += data
+            pos += chunk
+            left -= chunk
+            want = abi.PAGE_SIZE
+        raise Errno(abi.ENAMETOOLONG)
+
     def copyout(self, addr, data):
         n = len(data)
         self._check(addr, n)
