@@ -3,11 +3,25 @@
 # here validates its arguments so that no call can touch host memory
 # outside the guest buffer.
 
+cdef enum:
+    SF_N = 512                  # Core.sf_*: call numbers the run_io answer cache holds
+
 _SEG_INDEX = {"es": 0, "cs": 1, "ss": 2, "ds": 3, "fs": 4, "gs": 5}
 
 cdef class Core:
     """One CPU + guest physical memory (C state; see kw86.machine.Machine)."""
     cdef Cpu* c
+    # the system-call answer cache (sysfast_*, run_io): a register-only
+    # result the host's hypercall handler armed for call number n, valid
+    # while sf_valid[n] == sf_gen; sf_gen moves on whenever host code may
+    # run (run_io's entry, before every handler call, a chunk's end)
+    cdef object sf_handler
+    cdef uint32_t sf_port, sf_hc_trap, sf_hc_gate, sf_ebx, sf_mask
+    cdef uint64_t sf_cost, sf_gen
+    cdef uint64_t sf_count[2]
+    cdef uint64_t sf_valid[SF_N]
+    cdef uint32_t sf_eax[SF_N]
+    cdef uint32_t sf_edx[SF_N]
 
     def __cinit__(self, uint32_t mem_size=64 << 20):
         if mem_size == 0 or mem_size > 0x80000000u:
@@ -40,6 +54,7 @@ cdef class Core:
         self.c.m.ifetch_page = KW_NOTAG
         self.c.m.cycles = &self.c.cycles
         fpu_init(&self.c.fpu)           # x87 in its FNINIT state (exec_fpu.pxi)
+        self.sf_gen = 1
 
     def __dealloc__(self):
         if self.c != NULL:
@@ -312,25 +327,81 @@ cdef class Core:
             ev = cpu_run(self.c, n)
         return ev
 
+    def sysfast_setup(self, uint32_t port, uint32_t hc_trap, uint32_t hc_gate, uint32_t ebx,
+                      uint32_t mask, uint64_t cost, handler):
+        """Let run_io answer a system call itself: an `out` to port with
+        value hc_trap or hc_gate (counted apart), when the port's write
+        handler is still `handler` and call number %ecx & mask has an
+        armed answer (sysfast_arm): %eax, %edx as armed, %ebx = ebx, cost
+        modelled cycles added -- what the handler would have done.
+        handler None: off."""
+        if mask >= SF_N:
+            raise ValueError(f"sysfast mask {mask:#x} is over {SF_N - 1:#x}")
+        self.sf_port, self.sf_hc_trap, self.sf_hc_gate = port, hc_trap, hc_gate
+        self.sf_ebx, self.sf_mask, self.sf_cost = ebx, mask, cost
+        self.sf_handler = handler
+        self.sf_gen += 1
+
+    def sysfast_arm(self, uint32_t n, uint32_t eax, uint32_t edx):
+        """From inside the handler: call n answers eax, edx until host code
+        next runs (the handler's next call, run_io's return)."""
+        n &= self.sf_mask
+        self.sf_valid[n] = self.sf_gen
+        self.sf_eax[n] = eax
+        self.sf_edx[n] = edx
+
+    def sysfast_count(self, int gate):
+        """Calls run_io answered itself: by trap (0) or gate (1)."""
+        return self.sf_count[1 if gate else 0]
+
     def run_io(self, uint64_t n, uint64_t chunk, dict outs, dict ins):
         """Run up to n instructions, at most chunk per nogil stretch,
         serving EV_IO in between through the host's port handlers (dicts
         port -> callable or None: write(port, size, value), read(port, size)
         -> int).  Returns (ev, done): Machine.run's loop, kept in C so a
-        hypercall round trip costs one Python call (the handler's)."""
-        cdef int ev
+        hypercall round trip costs one Python call (the handler's), none
+        for a system call answered from sysfast_arm's cache."""
+        cdef int ev, fast
         cdef uint64_t left = n, done = 0, k, m
+        cdef uint32_t nr, hv
         cdef Cpu* c = self.c
+        self.sf_gen += 1
         while True:
             m = left if left < chunk else chunk
+            fast = self.sf_handler is not None and outs.get(self.sf_port) is self.sf_handler
             with nogil:
-                ev = cpu_run(c, m)
-            k = c.run_done
-            done += k
-            left -= k if k <= left else left
+                while True:
+                    ev = cpu_run(c, m)
+                    k = c.run_done
+                    done += k
+                    left -= k if k <= left else left
+                    if not (fast and ev == EV_IO and c.io_write and c.io_port == self.sf_port):
+                        break
+                    hv = c.io_value
+                    if hv != self.sf_hc_trap and hv != self.sf_hc_gate:
+                        break
+                    nr = c.gpr[1] & self.sf_mask
+                    if self.sf_valid[nr] != self.sf_gen:
+                        break
+                    c.gpr[0] = self.sf_eax[nr]
+                    c.gpr[2] = self.sf_edx[nr]
+                    c.gpr[3] = self.sf_ebx
+                    c.cycles += self.sf_cost
+                    self.sf_count[1 if hv == self.sf_hc_gate else 0] += 1
+                    m -= k if k <= m else m
+                    if m == 0 or left == 0:
+                        ev = -1                 # answered; the chunk is used up
+                        break
+            if ev == -1:
+                if left == 0:
+                    return EV_BUDGET, done
+                PyErr_CheckSignals()
+                self.sf_gen += 1
+                continue
             if ev == EV_IO:
                 # `out`: done, the handler sees the state after it;
                 # `in`: completes (and counts) when the loop resumes
+                self.sf_gen += 1
                 port = c.io_port
                 if c.io_write:
                     h = outs.get(port)
@@ -343,10 +414,13 @@ cdef class Core:
                     c.io_ready = 1
                 if left == 0 and not c.io_ready:
                     return EV_BUDGET, done
+                # (the answers the handler just armed stay: a host signal
+                # handler only queues the signal for the kernel)
                 PyErr_CheckSignals()
                 continue
             if ev == EV_BUDGET and left > 0:
                 PyErr_CheckSignals()    # a chunk ended: Ctrl-C is seen here
+                self.sf_gen += 1
                 continue
             return ev, done
 

@@ -15,6 +15,8 @@ The system-call path, in the order it runs:
                  fast_gate's `ret`)
            else: the frame (syscall: read, dispatch, writeback; commit for a
                  fast call whose result must go through the frame)
+         or, for getpid and the like (_STABLE) asked again before any host
+         code ran, the CPU's run loop itself (Core.run_io's answer cache)
       -> userret: fork's child, sleep, signals, preemption.
 
 retregs(row, rv) turns a handler's return value into eax/edx, for the
@@ -44,7 +46,7 @@ from kw86.nbsd.errors import BadFrame, Exit, Fault, KernelPanic
 from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
 from kw86.nbsd.kconst import DFTSS_SEL, HC_DBLFAULT, HC_DFSIG
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_KAPI, HC_STRAY, HC_SYSCALL, HC_TRAP,
-                              KW86_FAST)
+                              HCALL_PORT, KW86_FAST)
 
 _KERNBASE = abi.KERNBASE
 _MASK = abi.NSYSENT - 1
@@ -69,6 +71,17 @@ def retregs(row, rv):
 
 # (after retregs: syscalls/__init__.py imports it while this module loads)
 from kw86.nbsd.syscalls import TABLE, SysResult, dispatch, exc_result  # noqa: E402
+from kw86.nbsd.syscalls import ident  # noqa: E402
+
+# Calls without arguments whose answer is a function of the process's
+# identity only, which changes only while kernel (host) code runs: once the
+# fast path has answered one, the CPU's run loop (Core.run_io) gives the
+# same answer again by itself -- eax, edx, ebx = KW86_FAST and the call's
+# kernel cost, counted as a call -- until host code next runs (any other
+# hypercall, a clock tick, the end of a run chunk).  Never under --strace (no fast
+# row) or the profiler (another port handler).
+_STABLE = frozenset((ident.sys_getpid, ident.sys_getppid, ident.sys_getuid, ident.sys_geteuid,
+                     ident.sys_getgid, ident.sys_getegid))
 
 
 def call_insn_length(code):
@@ -170,6 +183,7 @@ def make_hypercall(k):
     is charged here and counted in k.ncalls (trap, gate)."""
     core = k.m.core
     get_gpr, set_gpr, add_cycles = core.get_gpr, core.set_gpr, core.add_cycles
+    arm = core.sysfast_arm
     cost = k._syscall_cost
     boot = k.boot
     ncalls = k.ncalls
@@ -181,7 +195,8 @@ def make_hypercall(k):
             if value == HC_SYSCALL or value == HC_GATE:
                 gate = value == HC_GATE
                 ncalls[gate] += 1
-                row = p.emul.fastvec[get_gpr(ECX) & _MASK]
+                nr = get_gpr(ECX) & _MASK
+                row = p.emul.fastvec[nr]
                 add_cycles(cost)
                 if row is not None:
                     # (p.blocked may be stale here: it is set afresh whenever
@@ -211,6 +226,8 @@ def make_hypercall(k):
                             set_gpr(EAX, eax)
                             set_gpr(EDX, edx)
                             set_gpr(EBX, KW86_FAST)     # locore: carry clear
+                            if row.handler in _STABLE:
+                                arm(nr, eax, edx)       # the same answer until we next run
                             return
                         res = SysResult(eax, edx, 0, None, row)
                     fesp = get_gpr(ESP)                 # the trap frame
@@ -237,6 +254,7 @@ def make_hypercall(k):
         except BaseException as e:
             failed(p, value, e)
 
+    core.sysfast_setup(HCALL_PORT, HC_SYSCALL, HC_GATE, KW86_FAST, _MASK, cost, hypercall)
     return hypercall
 
 
