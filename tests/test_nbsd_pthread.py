@@ -62,7 +62,7 @@ cancel: bad state EINVAL 1, bad type EINVAL 1
 timedwait: realtime ETIMEDOUT 1, monotonic ETIMEDOUT 1
 condattr: clock monotonic 1, process cputime EINVAL 1
 timedlock: held by main ETIMEDOUT 1, past deadline on a free mutex 0
-timedwait: past deadline ETIMEDOUT 1, bad nsec EINVAL 1
+timedwait: past deadline ETIMEDOUT 1, before the epoch 1, bad nsec EINVAL 1
 barrier: 1 serial thread of 4, destroy 0, count 0 EINVAL 1
 rwlock: exclusive 1, reader passes 76
 rwlock: trywrlock under readers EBUSY 1, tryrdlock under writer refused

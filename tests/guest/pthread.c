@@ -548,9 +548,11 @@ test_timeouts(void)
     printf("timedlock: held by main ETIMEDOUT %d, past deadline on a free mutex %d\n",
            (long)r == ETIMEDOUT, (pthread_mutex_unlock(&hold), pthread_mutex_timedlock(&hold, &past)));
     pthread_mutex_lock(&c_lock);
-    printf("timedwait: past deadline ETIMEDOUT %d, bad nsec EINVAL %d\n",
-           pthread_cond_timedwait(&cv, &c_lock, &past) == ETIMEDOUT,
-           pthread_cond_timedwait(&cv, &c_lock, &bad) == EINVAL);
+    struct timespec neg = {-1, 0};
+    int p1 = pthread_cond_timedwait(&cv, &c_lock, &past) == ETIMEDOUT;
+    int p2 = pthread_cond_timedwait(&cv, &c_lock, &neg) == ETIMEDOUT;
+    printf("timedwait: past deadline ETIMEDOUT %d, before the epoch %d, bad nsec EINVAL %d\n",
+           p1, p2, pthread_cond_timedwait(&cv, &c_lock, &bad) == EINVAL);
     pthread_mutex_unlock(&c_lock);
     pthread_mutex_unlock(&hold);
 }

@@ -71,6 +71,10 @@ __kw86_park(struct __kw86_waiter *w, clockid_t clock, const struct timespec *abs
             r = ECANCELED;
             break;
         }
+        if (abs != NULL && abs->tv_sec < 0) {
+            r = ETIMEDOUT;              /* before the epoch: long past */
+            break;
+        }
         if (abs != NULL)
             ts = *abs;
         if (___lwp_park60(clock, abs != NULL ? TIMER_ABSTIME : 0, abs != NULL ? &ts : NULL,
@@ -84,6 +88,11 @@ __kw86_park(struct __kw86_waiter *w, clockid_t clock, const struct timespec *abs
                 !__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE) &&
                 !(self->cancel_pending && !self->cancel_disabled)) {
                 r = EINTR;              /* a caught signal ends this wait */
+                break;
+            }
+            if (errno != EINTR && errno != EALREADY) {
+                if (!__atomic_load_n(&w->woken, __ATOMIC_ACQUIRE))
+                    r = errno;          /* EINVAL (a timeout the kernel refuses), EFAULT */
                 break;
             }
         }
