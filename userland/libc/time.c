@@ -257,6 +257,17 @@ putnum(struct out *o, long long v, int width, char padc)
     unsigned long long u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
     int len;
 
+    if (width == 2 && v >= 0 && v < 100) {       /* the common two-digit fields */
+        if (o->len + 2 >= o->size) {
+            o->overflow = 1;
+            return;
+        }
+        unsigned d = (unsigned)v;
+        o->buf[o->len] = d >= 10 ? (char)('0' + d / 10) : padc;
+        o->buf[o->len + 1] = (char)('0' + d % 10);
+        o->len += 2;
+        return;
+    }
     *end = '\0';
     while (u > 0xffffffffULL) {
         *--p = (char)('0' + (int)(u % 10));
