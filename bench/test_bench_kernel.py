@@ -23,7 +23,8 @@ import time
 
 import pytest
 
-from kw86.nbsd.boot import HC_SYSCALL, HCALL_PORT
+from kw86.nbsd.boot import HC_GATE, HC_SYSCALL, HCALL_PORT
+from kw86.nbsd.kconst import KW86_FAST
 from kw86.nbsd.kernel import Kernel
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "kw86",
@@ -44,7 +45,8 @@ def _run(argv, kernelware=False, null_handler=False, binds=(), no_cache=False):
         try:
             k.spawn(argv[0], argv, [b"PATH=/bin:/usr/bin"], kernelware=kernelware)
             if no_cache:
-                k.m.core.sysfast_setup(HCALL_PORT, 0, 0, 0, 0, 0, None)
+                k.m.core.sysfast_setup(HCALL_PORT, HC_SYSCALL, HC_GATE, KW86_FAST,
+                                       511, k._syscall_cost, None)
             if null_handler:
                 orig, seen = k._hcall, [0]
 

@@ -334,7 +334,7 @@ cdef class Core:
         handler is still `handler` and call number %ecx & mask has an
         armed answer (sysfast_arm): %eax, %edx as armed, %ebx = ebx, cost
         modelled cycles added -- what the handler would have done.
-        handler None: off."""
+        handler None: off (the values stay for sys_enter, sys_return)."""
         if mask >= SF_N:
             raise ValueError(f"sysfast mask {mask:#x} is over {SF_N - 1:#x}")
         self.sf_port, self.sf_hc_trap, self.sf_hc_gate = port, hc_trap, hc_gate
@@ -349,6 +349,26 @@ cdef class Core:
         self.sf_valid[n] = self.sf_gen
         self.sf_eax[n] = eax
         self.sf_edx[n] = edx
+
+    def sys_enter(self):
+        """A system-call hypercall's entry (trap.py): the per-call cost
+        (sysfast_setup's) charged; -> the call number, %ecx & the mask."""
+        self.c.cycles += self.sf_cost
+        return self.c.gpr[1] & self.sf_mask
+
+    def sys_return(self, uint32_t n, uint32_t eax, uint32_t edx, bint arm):
+        """The register return of call n: %eax, %edx, %ebx = the fast
+        marker (sysfast_setup's); arm: the same answer again until host
+        code next runs (sysfast_arm)."""
+        cdef Cpu* c = self.c
+        c.gpr[0] = eax
+        c.gpr[2] = edx
+        c.gpr[3] = self.sf_ebx
+        if arm:
+            n &= self.sf_mask
+            self.sf_valid[n] = self.sf_gen
+            self.sf_eax[n] = eax
+            self.sf_edx[n] = edx
 
     def sysfast_count(self, int gate):
         """Calls run_io answered itself: by trap (0) or gate (1)."""

@@ -40,7 +40,7 @@ interrupted process when it is preemptible.
 """
 import struct
 
-from kw86.machine import EAX, EBX, ECX, EDX, ESI, ESP
+from kw86.machine import ESI, ESP
 from kw86.nbsd import abi, rusage
 from kw86.nbsd.errors import BadFrame, Exit, Fault, KernelPanic
 from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
@@ -182,8 +182,8 @@ def make_hypercall(k):
     path syscall()), then userret.  The kernel-cost table's per-call cost
     is charged here and counted in k.ncalls (trap, gate)."""
     core = k.m.core
-    get_gpr, set_gpr, add_cycles = core.get_gpr, core.set_gpr, core.add_cycles
-    arm = core.sysfast_arm
+    get_gpr = core.get_gpr
+    enter, sys_return = core.sys_enter, core.sys_return
     cost = k._syscall_cost
     boot = k.boot
     ncalls = k.ncalls
@@ -195,9 +195,8 @@ def make_hypercall(k):
             if value == HC_SYSCALL or value == HC_GATE:
                 gate = value == HC_GATE
                 ncalls[gate] += 1
-                nr = get_gpr(ECX) & _MASK
+                nr = enter()                            # ecx & _MASK; cost charged
                 row = p.emul.fastvec[nr]
-                add_cycles(cost)
                 if row is not None:
                     # (p.blocked may be stale here: it is set afresh whenever
                     # a call sleeps, and only read while the process sleeps)
@@ -223,11 +222,9 @@ def make_hypercall(k):
                         else:
                             eax, edx = retregs(row, rv)
                         if p.fork_child is None and not p.siglist and not p.want_resched:
-                            set_gpr(EAX, eax)
-                            set_gpr(EDX, edx)
-                            set_gpr(EBX, KW86_FAST)     # locore: carry clear
-                            if row.handler in _STABLE:
-                                arm(nr, eax, edx)       # the same answer until we next run
+                            # eax, edx, ebx = KW86_FAST (locore: carry clear);
+                            # for _STABLE, the same answer until we next run
+                            sys_return(nr, eax, edx, row.handler in _STABLE)
                             return
                         res = SysResult(eax, edx, 0, None, row)
                     fesp = get_gpr(ESP)                 # the trap frame
