@@ -126,6 +126,9 @@ cdef enum:
     CC_SHL32 = 8
     CC_SHR32 = 9
     CC_SAR32 = 10
+    # a 32-bit multiply whose signed product did not fit (imul r32 forms):
+    # CF = OF = 1, SF ZF PF of cc_res, AF 0
+    CC_MULOV32 = 11
 cdef uint8_t PARITY[256]        # PF of a byte
 
 # ----------------------------------------------------------------------------
@@ -238,6 +241,8 @@ cdef inline uint32_t get_cf(Cpu* c) noexcept nogil:
         return (c.cc_dst >> (32 - c.cc_src)) & 1
     if op == CC_SAR32:
         return (<uint32_t>(<int32_t>c.cc_dst >> (c.cc_src - 1))) & 1
+    if op == CC_MULOV32:
+        return 1
     m = size_mask(c.cc_size)
     if op == CC_ADC:
         if c.cc_aux:
@@ -267,6 +272,8 @@ cdef inline uint32_t get_of(Cpu* c) noexcept nogil:
         return ((c.cc_res >> 31) ^ get_cf(c)) & 1
     if op == CC_SAR32:
         return 0
+    if op == CC_MULOV32:
+        return 1
     return c.cc_res == sb - 1      # CC_DEC
 
 cdef uint32_t lazy_arith(Cpu* c) noexcept nogil:
@@ -1530,6 +1537,10 @@ cdef extern from * nogil:
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
     #define KW_HOSTW(c, s, a, n) ((KW_SEGOK(c, s, a) && KW_TLBE(c, a)->wtag == ((a) & 0xFFFFF000u) \
         && ((a) & 0xFFFu) <= 4096u - (n)) ? KW_TLBE(c, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
+    /* two dcache slots hold instructions of the same physical page: the
+       dcache is aligned to 4096 slots (mmu_init), a power of two in bytes
+       (checked at module init), so their addresses differ only below it */
+    #define KW_SAME_DC_PAGE(a, b) ((((uintptr_t)(a)) ^ ((uintptr_t)(b))) < 4096u * sizeof(*(a)))
     /* byte registers: 0-3 = AL..BL, 4-7 = AH..BH */
     #define KW_GET8(g, r) ((r) < 4 ? (g)[r] & 0xFFu : ((g)[(r) - 4] >> 8) & 0xFFu)
     #define KW_SET8(g, r, v) do { if ((r) < 4) (g)[r] = ((g)[r] & 0xFFFFFF00u) | ((v) & 0xFFu); \
@@ -1539,6 +1550,7 @@ cdef extern from * nogil:
     uint8_t* host_wr "KW_HOSTW" (Cpu* c, int s, uint32_t a, int n)
     bint seg_ok "KW_SEGOK" (Cpu* c, int s, uint32_t a)
     uint32_t get8 "KW_GET8" (uint32_t* g, int r)
+    bint same_dc_page "KW_SAME_DC_PAGE" (DEnt* a, DEnt* b)
     void set8 "KW_SET8" (uint32_t* g, int r, uint32_t v)
 
 cdef void nop_run(Cpu* c, DEnt* e, const uint8_t* p, uint32_t avail) noexcept nogil:
@@ -1961,6 +1973,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(&c.gpr[ip.ops[0].reg], te.host + (a & 0xFFF), 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, a, 4, &c.gpr[ip.ops[0].reg])
                         cyc = c.cycles
                 elif k == FK_JCC:
@@ -1983,6 +1996,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(te.host + (a & 0xFFF), &c.gpr[ip.ops[1].reg], 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = wr_mem(c, ip.seg, a, 4, c.gpr[ip.ops[1].reg])
                         cyc = c.cycles
                 elif k == FK_MOV_RI:
@@ -1999,6 +2013,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(&b, hp, 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
                         cyc = c.cycles
                     if rc == RC_OK:
@@ -2015,6 +2030,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(&a, hp, 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 4, &a)
                         cyc = c.cycles
                     if rc == RC_OK:
@@ -2031,6 +2047,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(&a, hp, 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 4, &a)
                         cyc = c.cycles
                     if rc == RC_OK:
@@ -2047,6 +2064,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         a = hp[0]
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 1, &a)
                         cyc = c.cycles
                     if rc == RC_OK:
@@ -2062,6 +2080,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         a = hp[0]
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 1, &a)
                         cyc = c.cycles
                     if rc == RC_OK:
@@ -2074,6 +2093,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         hp[0] = <uint8_t>a
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = wr_mem(c, ip.seg, b2, 1, a)
                         cyc = c.cycles
                 elif k == FK_MOV_MI32:
@@ -2083,6 +2103,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(hp, &ip.imm, 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = wr_mem(c, ip.seg, b2, 4, ip.imm)
                         cyc = c.cycles
                 elif k == FK_MOV_MI8:
@@ -2092,6 +2113,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         hp[0] = <uint8_t>ip.imm
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = wr_mem(c, ip.seg, b2, 1, ip.imm)
                         cyc = c.cycles
                 elif k == FK_MOVZX_M8:
@@ -2101,6 +2123,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         c.gpr[ip.ops[0].reg] = hp[0]
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 1, &c.gpr[ip.ops[0].reg])
                         cyc = c.cycles
                 elif k == FK_CMOV_RR or k == FK_SETCC_R8:
@@ -2125,7 +2148,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     if likely(p64 == <int32_t>a):
                         set_cc(c, CC_LOGIC, 4, 0, 0, a)
                     else:
-                        set_all_arith(c, szp32(a) | F_CF | F_OF)
+                        set_cc(c, CC_MULOV32, 4, 0, 0, a)
                 elif k == FK_ADD_RM:
                     a = c.gpr[ip.ops[0].reg]
                     b2 = ea32(c.gpr, ip)
@@ -2134,6 +2157,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(&b, hp, 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
                         cyc = c.cycles
                     if rc == RC_OK:
@@ -2155,6 +2179,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         memcpy(&b, hp, 4)
                     else:
                         c.cycles = cyc
+                        c.eip = eip
                         rc = rd_mem(c, ip.seg, b2, 4, &b)
                         cyc = c.cycles
                     if rc == RC_OK:
@@ -2216,6 +2241,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     else:
                         c.eip_next = nxt
                         c.cycles = cyc
+                        c.eip = eip
                         rc = (<op_fn>e.fn)(c, ip)
                         cyc = c.cycles
                 elif k == FK_MOVSX_M8 or k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
@@ -2226,6 +2252,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             a = hp[0]
                         else:
                             c.cycles = cyc
+                            c.eip = eip
                             rc = rd_mem(c, ip.seg, b2, 1, &a)
                             cyc = c.cycles
                         if rc == RC_OK:
@@ -2236,6 +2263,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             a = hp[0] | (<uint32_t>hp[1] << 8)
                         else:
                             c.cycles = cyc
+                            c.eip = eip
                             rc = rd_mem(c, ip.seg, b2, 2, &a)
                             cyc = c.cycles
                         if rc == RC_OK:
@@ -2253,6 +2281,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             memcpy(&b, hp, 4)
                         else:
                             c.cycles = cyc
+                            c.eip = eip
                             rc = rd_mem(c, ip.seg, b2, 4, &b)
                             cyc = c.cycles
                     if rc == RC_OK:
@@ -2264,6 +2293,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         else:
                             c.eip_next = nxt
                             c.cycles = cyc
+                            c.eip = eip
                             rc = op_push(c, ip)
                             cyc = c.cycles
                 elif k == FK_LEAVE:
@@ -2276,6 +2306,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     else:
                         c.eip_next = nxt
                         c.cycles = cyc
+                        c.eip = eip
                         rc = op_leave(c, ip)
                         cyc = c.cycles
                 elif k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M:
@@ -2288,6 +2319,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             memcpy(&b, hp, 4)
                         else:
                             c.cycles = cyc
+                            c.eip = eip
                             rc = rd_mem(c, ip.seg, b2, 4, &b)
                             cyc = c.cycles
                     if rc == RC_OK and unlikely(b > cs.limit):
@@ -2307,6 +2339,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             else:
                                 c.eip_next = nxt
                                 c.cycles = cyc
+                                c.eip = eip
                                 rc = op_call(c, ip)
                                 cyc = c.cycles
                                 nxt = c.eip_next
@@ -2320,6 +2353,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     else:
                         c.eip_next = nxt
                         c.cycles = cyc
+                        c.eip = eip
                         rc = op_push_r32(c, ip)
                         cyc = c.cycles
                 elif k == FK_POP_R:
@@ -2333,6 +2367,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     else:
                         c.eip_next = nxt
                         c.cycles = cyc
+                        c.eip = eip
                         rc = op_pop_r32(c, ip)
                         cyc = c.cycles
                 elif k == FK_CALL:
@@ -2349,6 +2384,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     else:
                         c.eip_next = nxt
                         c.cycles = cyc
+                        c.eip = eip
                         rc = op_call(c, ip)
                         cyc = c.cycles
                         nxt = c.eip_next
@@ -2367,6 +2403,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     else:
                         c.eip_next = nxt
                         c.cycles = cyc
+                        c.eip = eip
                         rc = op_ret(c, ip)
                         cyc = c.cycles
                         nxt = c.eip_next
@@ -2561,6 +2598,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     # a data-only handler (chain_safe): same call as the outer loop's
                     c.eip_next = nxt
                     c.cycles = cyc
+                    c.eip = eip
                     rc = (<op_fn>e.fn)(c, ip)
                     cyc = c.cycles
                     if rc == RC_OK and unlikely(c.m.ifetch_page == KW_NOTAG):
@@ -2576,13 +2614,12 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     # the target lies in the same code page (fall-through and
                     # short branches): slot e + d holds it if its tag says so
                     d = nxt - eip
-                    if <uint32_t>(((e.tag >> 1) & 0xFFF) + d) < 4096:
-                        e2 = e + <int32_t>d
+                    e2 = e + <int32_t>d
+                    # same page: the dcache is aligned to a page's slots (mmu_init)
+                    if same_dc_page(e, e2):
                         seq = e2.tag == e.tag + <uint64_t>(<int64_t><int32_t>d * 2)
                     eip = nxt
-                    c.eip = eip
                     cyc += e.cycles
-                    c.cycles = cyc
                     r += 1
                     # stay in this inner loop while the chain continues: the next
                     # entry is a decoded inline form of the same page and neither
@@ -2593,11 +2630,16 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         k = e.fast
                         seq = 0
                         continue
+                    # leaving the chain: EIP and the cycle count back in the state
+                    # (inside it they are stored only around calls and faults)
+                    c.eip = eip
+                    c.cycles = cyc
                     break
                 c.io_ready = 0
                 nf += 1
                 rb -= 1
                 c.cycles = cyc
+                c.eip = eip
                 rc = handle_fault(c)
                 eip = c.eip
                 if rc:
@@ -2717,6 +2759,8 @@ def _init_tables():
         PARITY[k] = 1 - p
     for k in range(NOPS_MAX):
         OPS[k] = op_ud
+    if sizeof(DEnt) & (sizeof(DEnt) - 1):
+        raise ImportError("kw86.exec: sizeof(DEnt) must be a power of two (run_loop's same-page test)")
     from kw86.isa import opcodes
     _MNEMONIC_ID = opcodes.mnemonic_id
     CLS_JCC = opcodes.CLASSES.index("jcc")

@@ -147,7 +147,8 @@ cdef int op_imul_r32(Cpu* c, const Insn* i) noexcept nogil:
         p = <int64_t><int32_t>c.gpr[i.ops[1].reg] * <int32_t>i.imm
     lo = <uint32_t>p
     c.gpr[i.ops[0].reg] = lo
-    set_all_arith(c, szp32(lo) | ((F_CF | F_OF) if p != <int32_t>lo else 0))
+    # lazy: without overflow a logic op's flags, else CF = OF = 1 (CC_MULOV32)
+    set_cc(c, CC_LOGIC if p == <int32_t>lo else CC_MULOV32, 4, 0, 0, lo)
     return RC_OK
 
 cdef op_fn specialise_muldiv(op_fn fn, const Insn* i) noexcept nogil:

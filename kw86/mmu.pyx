@@ -7,6 +7,9 @@ from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memset, memcpy
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 
+cdef extern from "stdlib.h" nogil:
+    void* aligned_alloc(size_t alignment, size_t size)
+
 cdef inline uint32_t phys_rd32(Mmu* m, uint32_t pa) noexcept nogil:
     # Page-table reads: an entry outside RAM reads as 0 (not present), so a
     # wild CR3 or PDE gives the guest a #PF and never touches the host.
@@ -35,7 +38,10 @@ cdef int mmu_init(Mmu* m, uint32_t mem_size) noexcept nogil:
     m.ones = <uint8_t*>malloc(4096)
     m.code_pages = <uint8_t*>calloc(mem_size >> 12, 1)
     m.pt_pages = <uint8_t*>calloc(mem_size >> 12, 1)
-    m.dcache = <DEnt*>malloc(sizeof(DEnt) * KW_DC_SIZE)
+    # aligned to the slots of one 4 KiB page (4096 * sizeof(DEnt), a power of
+    # two): the run loop tells that two slots belong to the same page by
+    # their addresses alone (exec.pyx run_loop)
+    m.dcache = <DEnt*>aligned_alloc(4096 * sizeof(DEnt), sizeof(DEnt) * KW_DC_SIZE)
     if (m.mem == NULL or m.ones == NULL or m.code_pages == NULL or m.dcache == NULL
             or m.pt_pages == NULL):
         mmu_free(m)
