@@ -19,9 +19,11 @@ from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
 from kw86.nbsd.syscalls import fs, ident, kern, lwp, nb10, poll, ptimer, sched, vm
-from kw86.nbsd.syscalls import kqueue as kqcalls
-from kw86.nbsd.syscalls import socket as sock
-from kw86.nbsd.syscalls.table import Row, Table, format_result
+from kw86.nbsd.syscalls.table import Row, Table, format_result, lazy_module
+
+# imported on a program's first socket or kqueue call (table.LazyHandler)
+kqcalls = lazy_module("kw86.nbsd.syscalls.kqueue")
+sock = lazy_module("kw86.nbsd.syscalls.socket")
 
 R = Row
 

@@ -90,6 +90,54 @@ def parse_prototype(proto):
     return args
 
 
+class LazyHandler:
+    """A handler in a module imported on the first call (sockets, kqueue: most
+    programs never call them, and their modules cost start-up time).  Its rows
+    get the real function then, so later calls go to it directly."""
+
+    __slots__ = ("module", "attr", "rows", "fn")
+
+    def __init__(self, module, attr):
+        self.module, self.attr, self.rows, self.fn = module, attr, [], None
+
+    def resolve(self):
+        if self.fn is None:
+            import importlib
+            self.fn = getattr(importlib.import_module(self.module), self.attr)
+            for row in self.rows:
+                row.handler = self.fn
+            self.rows = []
+        return self.fn
+
+    def __call__(self, *args):
+        return self.resolve()(*args)
+
+    def __repr__(self):
+        return f"LazyHandler({self.module}.{self.attr})"
+
+
+class LazyModule:
+    """`lazy_module("kw86.nbsd.syscalls.socket").sys_socket` is a LazyHandler
+    (the same one each time), so a table row reads as with the module."""
+
+    def __init__(self, name):
+        self._name, self._handlers = name, {}
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        h = self._handlers.get(attr)
+        if h is None:
+            h = self._handlers[attr] = LazyHandler(self._name, attr)
+        return h
+
+    def handlers(self):
+        return list(self._handlers.values())
+
+
+lazy_module = LazyModule
+
+
 class Row:
     """One system call: number, name, prototype, handler, result type."""
 
@@ -100,6 +148,11 @@ class Row:
         self.num = num
         self.name = name
         self.proto = proto
+        if isinstance(handler, LazyHandler):
+            if handler.fn is not None:
+                handler = handler.fn
+            else:
+                handler.rows.append(self)
         self.handler = handler
         self.args = parse_prototype(proto)
         self.nwords = sum(a.words for a in self.args)
