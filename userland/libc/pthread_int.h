@@ -99,9 +99,20 @@ int __kw86_cancelpt_enter(void);
 void __kw86_cancelpt_leave(int);
 void __kw86_testcancel(void);
 
-/* libc's own locks (malloc, stdio): no-ops until the process has threads */
-void __kw86_libc_lock(pthread_mutex_t *);
-void __kw86_libc_unlock(pthread_mutex_t *);
+/* libc's own locks (malloc, stdio): no-ops, inline, until the process has threads */
+static inline void
+__kw86_libc_lock(pthread_mutex_t *m)
+{
+    if (__isthreaded)
+        (void)pthread_mutex_lock(m);
+}
+
+static inline void
+__kw86_libc_unlock(pthread_mutex_t *m)
+{
+    if (__isthreaded)
+        (void)pthread_mutex_unlock(m);
+}
 
 /* the system calls under libpthread (syscalls.master) */
 int _lwp_create(const void *, unsigned long, lwpid_t *);

@@ -435,21 +435,6 @@ pthread_mutex_unlock(pthread_mutex_t *m)
     return 0;
 }
 
-/* libc's own locks (malloc, stdio): recursive mutexes, used only once threads exist */
-void
-__kw86_libc_lock(pthread_mutex_t *m)
-{
-    if (__isthreaded)
-        (void)mutex_lock(m, NULL, 0);
-}
-
-void
-__kw86_libc_unlock(pthread_mutex_t *m)
-{
-    if (__isthreaded)
-        (void)pthread_mutex_unlock(m);
-}
-
 /* -- condition variables ------------------------------------------------------ */
 
 int
