@@ -68,7 +68,8 @@ def test_uid_answer_follows_setuid(tmp_path, prog, kw):
         image = f.read()
     status, out, _, cached = run(tmp_path, [b"sysfast"], kw, image=image)
     assert status == 0, out
-    assert out == "before: uid 0 egid 0\nafter: uid 1000 egid 20\n"
+    assert out == ("before: uid 0 egid 0\nafter: uid 1000 egid 20\n"
+                   "pgrp: child before == parent's 1, after == own pid 1\n")
     assert sum(cached) >= 4 * 90
 
 

@@ -71,17 +71,19 @@ def retregs(row, rv):
 
 # (after retregs: syscalls/__init__.py imports it while this module loads)
 from kw86.nbsd.syscalls import TABLE, SysResult, dispatch, exc_result  # noqa: E402
-from kw86.nbsd.syscalls import ident  # noqa: E402
+from kw86.nbsd.syscalls import ident, lwp  # noqa: E402
 
-# Calls without arguments whose answer is a function of the process's
-# identity only, which changes only while kernel (host) code runs: once the
+# Calls without arguments whose answer is a function of the process's (or
+# the running LWP's) identity only, which changes only while kernel (host)
+# code runs: once the
 # fast path has answered one, the CPU's run loop (Core.run_io) gives the
 # same answer again by itself -- eax, edx, ebx = KW86_FAST and the call's
 # kernel cost, counted as a call -- until host code next runs (any other
 # hypercall, a clock tick, the end of a run chunk).  Never under --strace (no fast
 # row) or the profiler (another port handler).
 _STABLE = frozenset((ident.sys_getpid, ident.sys_getppid, ident.sys_getuid, ident.sys_geteuid,
-                     ident.sys_getgid, ident.sys_getegid))
+                     ident.sys_getgid, ident.sys_getegid, ident.sys_getpgrp,
+                     ident.sys_issetugid, lwp.sys__lwp_self, lwp.sys__lwp_getprivate))
 
 
 def call_insn_length(code):

@@ -61,5 +61,23 @@ main(int argc, char **argv)
 			se += getegid();
 		printf("after: uid %ld egid %ld\n", su / 100, se / 100);
 	}
+	/* process group: a child's answer follows its setpgid */
+	fflush(stdout);
+	if ((c = fork()) == 0) {
+		pid_t g0 = 0, g1 = 0;
+		for (i = 0; i < 100; i++)
+			g0 = getpgrp();
+		if (setpgid(0, 0) != 0)
+			_exit(3);
+		for (i = 0; i < 100; i++)
+			g1 = getpgrp();
+		printf("pgrp: child before == parent's %d, after == own pid %d\n",
+		    g0 == getpgid(getppid()) && g0 != getpid(), g1 == getpid());
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(c, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return 4;
 	return 0;
 }
