@@ -154,8 +154,9 @@ def test_mmap_overcommit_kills_with_uvm_message(hard):
                       "/mnt/hard mmap 64; echo st=$?")
     assert "Traceback" not in err
     assert "mapped 64" in out and "touched" not in out and "st=137" in out, out + err
-    # pid.lid: a process's first LWP has the pid as its id (NetBSD 10)
-    assert "UVM: pid 2.2 (hard), uid 0 killed: out of swap" in err, err
+    # pid.lid: a process's first LWP has the pid as its id (NetBSD 10);
+    # init is 1, the shell 2, its child 3
+    assert "UVM: pid 3.3 (hard), uid 0 killed: out of swap" in err, err
 
 
 # -- ulimit ---------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_static_ticks_advance(tmp_path, images):
     assert status == 0, out
     t0, t1 = map(int, re.search(r"^ticks (\d+) (\d+)$", out, re.M).groups())
     assert t1 > t0
-    assert re.search(r"^pid 1 1$", out, re.M) and "comm kt\n" in out and "hz 100\n" in out
+    assert re.search(r"^pid 2 2$", out, re.M) and "comm kt\n" in out and "hz 100\n" in out
     assert "kprintf -7 str beef|   42|a  |" in out
 
 

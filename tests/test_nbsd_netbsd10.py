@@ -22,7 +22,7 @@ EXPECT = [
     ("AT_ENTRY is _start", 1),
     ("AT_PHNUM", None),                 # the file's e_phnum
     ("AT_PHDR[0].p_type", 6),           # PT_PHDR
-    ("_lwp_self", 1),
+    ("_lwp_self", 2),               # the pid (NetBSD 10): init is pid 1
     ("%gs:0 after _lwp_setprivate", 1),
     ("%gs:-4 (TLS below the TCB)", 0x7153),
     ("_lwp_getprivate", 1),

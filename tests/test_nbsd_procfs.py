@@ -58,7 +58,8 @@ def test_proc_in_the_guest(prog, mode):
     assert "child exe=/t/procfs" in lines
     st = next(ln for ln in lines if ln.startswith("status="))[len("status="):].split()
     # comm pid ppid pgid sid tty flags start utime stime wchan euid groups
-    assert st[:7] == ["procfs", "1", "0", "1", "1", "-1,-1", "sldr"], st
+    # (the program is init's child, pid 2, leading its own session)
+    assert st[:7] == ["procfs", "2", "1", "2", "2", "-1,-1", "sldr"], st
     assert len(st) == 13 and st[10] == "nochan" and st[11] == "0"
     for ln in ("ok exec-through-exe", "ok getdents-child", "ok getdents-child-gone",
                "ok create-erofs", "ok exe-opens-elf"):
@@ -78,17 +79,17 @@ def test_exe_of_a_host_program_is_enoent(prog, mode):
 
 def test_sh_sees_proc(prog):
     rc, out, err = kw86("/bin/sh", "-c", "ls /; ls /proc; ls -l /proc/curproc/exe; "
-                        "cat /proc/1/cmdline; echo; cat /proc/$$/emul")
+                        "cat /proc/$$/cmdline; echo; cat /proc/$$/emul")
     assert rc == 0, err
     lines = out.splitlines()
     assert "proc" in lines[:10]
-    # /proc: the shell (1), ls (its child), curproc, self
+    # /proc: init (1), the shell (2), ls (its child), curproc, self
     i = lines.index("curproc")
-    assert lines[i - 2:i + 2] == ["1", lines[i - 1], "curproc", "self"] and \
-        lines[i - 1].isdigit() and int(lines[i - 1]) > 1
+    assert lines[i - 3:i + 2] == ["1", "2", lines[i - 1], "curproc", "self"] and \
+        lines[i - 1].isdigit() and int(lines[i - 1]) > 2
     assert lines[i + 2].endswith("/proc/curproc/exe -> /bin/ls")
     assert lines[i + 3] == "/bin/sh\0-c\0" + "ls /; ls /proc; ls -l /proc/curproc/exe; " \
-        "cat /proc/1/cmdline; echo; cat /proc/$$/emul\0"
+        "cat /proc/$$/cmdline; echo; cat /proc/$$/emul\0"
     assert lines[i + 4] == "netbsd"
 
 

@@ -85,9 +85,9 @@ def _check_shape(stacks, kernelware):
     assert max(self_c, key=self_c.get) == "prof_leaf"
     hot = max(stacks, key=stacks.get)
     # the hottest stack is the parent's chain, from the entry point down
-    assert hot == ("profdeep[1]", "_start", "__kw86_start", "main") + tuple(CHAIN), hot
+    assert hot == ("profdeep[2]", "_start", "__kw86_start", "main") + tuple(CHAIN), hot
     # the forked child: its own root, the same chain under prof_child
-    child = ("profdeep[2]", "_start", "__kw86_start", "main", "prof_child") + tuple(CHAIN)
+    child = ("profdeep[3]", "_start", "__kw86_start", "main", "prof_child") + tuple(CHAIN)
     assert stacks.get(child, 0) > stacks[hot] // 4, sorted(stacks.items(), key=lambda x: -x[1])[:5]
     # no instruction loses a caller, prologue and `ret` included: the chain
     # is always whole below main or prof_child
@@ -98,7 +98,7 @@ def _check_shape(stacks, kernelware):
             assert frames[i - 1] in ("main", "prof_child"), frames
             assert list(frames[i:i + len(got)]) == CHAIN[:len(got)], frames
     # a system call: the Python kernel's cycles under the calling stack
-    base = ("profdeep[1]", "_start", "__kw86_start", "main", "getpid")
+    base = ("profdeep[2]", "_start", "__kw86_start", "main", "getpid")
     assert stacks.get(base + ("[kernel] getpid",), 0) > 0, [s for s in stacks if "getpid" in s]
     assert "[kernel] fork" in {f[-1] for f in stacks}
     return self_c
@@ -117,7 +117,7 @@ def test_exact_profile(tmp_path, capfd, prog, baseline, kernelware):
     from kw86.machine import load_profile
     cost = load_profile("celeron500")[2].get("kernel", {}).get("syscall")
     if cost:
-        got = stacks[("profdeep[1]", "_start", "__kw86_start", "main", "getpid",
+        got = stacks[("profdeep[2]", "_start", "__kw86_start", "main", "getpid",
                       "[kernel] getpid")]
         assert got == n * cost
     # locore code shows under the stack that entered it

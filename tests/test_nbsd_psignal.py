@@ -20,7 +20,7 @@ from nbsd_env import guest_program
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
 MODE_IDS = ["user", "kernelware"]
-NCHECKS = 76
+NCHECKS = 82
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +53,11 @@ def test_psignal(psig, mode, user):
     oks = [ln for ln in out.splitlines() if ln.startswith("ok ")]
     assert len(oks) == NCHECKS, out                 # every check ran
     assert "Traceback" not in err and "panic" not in err, err
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_exit_status_is_the_programs(psig, mode):
+    """The program runs as init's child (pid 2): kw86 exec still ends with
+    its status."""
+    rc, out, err = kw(*mode, "--bind", f"{psig}:/mnt:ro", "/mnt/psig", "status")
+    assert rc == 3, out + err

@@ -52,7 +52,7 @@ def test_trace_starts_at_entry(tmp_path, capfd, kernelware):
     lines = _user_lines(text)
     assert lines, text[:2000]
     first = lines[0]
-    assert int(first.group(1)) == 1 and int(first.group(2), 16) == entry
+    assert int(first.group(1)) == 2 and int(first.group(2), 16) == entry     # init is 1
     d = decode(code, ip=entry)
     assert first.group(3) == d.bytes.hex(" ")
     assert first.group(4).strip() == str(d)
@@ -65,10 +65,10 @@ def test_trace_starts_at_entry(tmp_path, capfd, kernelware):
     # the changed registers are named
     assert re.search(r"; .*\b(e[a-d]x|e[sd]i|e[sb]p)=0x", text)
     # events: the write and the exit, with decoded arguments and result
-    assert re.search(r'^1 -- syscall write\(1,0x[0-9a-f]+,6\)$', text, re.M)
-    assert "1 -- return 6\n" in text
-    assert "1 -- syscall exit(0)\n" in text
-    assert "1 -- exit status 0x0\n" in text
+    assert re.search(r'^2 -- syscall write\(1,0x[0-9a-f]+,6\)$', text, re.M)
+    assert "2 -- return 6\n" in text
+    assert "2 -- syscall exit(0)\n" in text
+    assert "2 -- exit status 0x0\n" in text
     if not kernelware:
         assert "iretd" in text and "<trapret" in text      # locore is traced too
 
@@ -113,7 +113,7 @@ def test_trace_changes_nothing(kernelware):
     assert plain[:3] == traced[:3]
     assert plain[0] >> 8 == 3
     t = traced[3]
-    assert re.search(r"^1 -- syscall fork\(\)", t, re.M) or "vfork" in t
+    assert re.search(r"^2 -- syscall fork\(\)", t, re.M) or "vfork" in t
     assert re.search(r"-- switch pid \d+ -> \d+", t)
     assert "-- interrupt 0x20" in t
     # a short limit: the rest runs untraced, and still the same clock
@@ -133,7 +133,7 @@ def fputrace():
 
 
 def _run_image(trace, path, kernelware):
-    """tests/guest/fputrace as pid 1: (status, instructions, cycles, output, trace)"""
+    """tests/guest/fputrace as init's child: (status, instructions, cycles, output, trace)"""
     from kw86.nbsd.kernel import Kernel
     from kw86.nbsd.trace import Tracer
     with open(path, "rb") as f:
@@ -191,7 +191,7 @@ def test_trace_x87_mmx_state(fputrace, kernelware):
     assert _changed(t, "movq [esp+0x8], mm0") == "-"
     assert _changed(t, "emms") == "ftw=0xffff"
     # the lazy FPU's #NM at the process's first FPU instruction
-    assert re.search(r"^1 -- exception 7 #NM$", t, re.M)
+    assert re.search(r"^2 -- exception 7 #NM$", t, re.M)
 
 
 def test_f80_text():

@@ -106,6 +106,8 @@ class Kernel(Scheduler):
         self.tracer = None              # --trace (trace.Tracer)
         self.next_pid = 2
         self.final_status = None
+        self.initproc = None            # pid 1, the kernel's own init (spawn)
+        self.initial = None             # the program spawn started (its status is kw86's)
         self.timer_procs = set()        # processes with an ITIMER_REAL armed
         self._tick_ns = 10**9 // hz
         self.closed_stdio = ()          # host fds 0-2 kw86 was started without (cli_exec)
@@ -207,9 +209,35 @@ class Kernel(Scheduler):
             f.console_err = fd == 2
             p.fdt.install(fd, f)
 
+    def _make_init(self):
+        """pid 1, init: a process of the kernel's own that never runs on the
+        CPU.  It is the parent of the program kw86 runs and of every orphan,
+        and reaps them as init's wait loop does (_exit: no zombie is left
+        for it).  In the kernel rather than a guest /sbin/init because kw86
+        runs programs that are not in the guest's file system (a host file,
+        `kw86 exec ./prog`), starts them in the kernelware emulation
+        (--kernelware) and must end with the program's own status at once;
+        a guest init would need all three passed through it, and an extra
+        exec per run.  Its credentials are root's (kill(1, sig) by another
+        user is EPERM); its one LWP is suspended for good (it takes no
+        signal: NetBSD protects init from all but the ones it catches)."""
+        # (made without kernel=: no kernel stack, no user memory, which it
+        # never uses; procfs reads nothing of it)
+        init = Proc(self.sys, pid=1, ppid=0, comm="init", cred=Cred(0, 0))
+        init.kernel = self
+        init.l.suspended = True
+        init.l.state = "susp"
+        self.sys.procs[1] = init
+        self.initproc = init
+        return init
+
     def spawn(self, path, argv, envp, kernelware=False, cwd=b"/", host_image=None):
-        """Create pid 1 running `path` (a guest path; or host_image bytes)."""
-        p = Proc(self.sys, kernel=self, pid=1, ppid=0, comm=os.path.basename(path.decode("latin-1"))[:16])
+        """Create init (pid 1) and its child running `path` (a guest path; or
+        host_image bytes) as pid 2, in a session and process group of its own."""
+        if self.initproc is None:
+            self._make_init()
+        p = Proc(self.sys, kernel=self, pid=self.alloc_id(), ppid=1,
+                 comm=os.path.basename(path.decode("latin-1"))[:16])
         if self.user is not None:
             p.cred = Cred(self.user[0], self.user[1])
         self._stdio(p)
@@ -225,6 +253,7 @@ class Kernel(Scheduler):
         self.exec(p, path, argv, envp, host_image)
         self.cur = p
         self.curlwp = p.l
+        self.initial = p
         return p
 
     def _read_image(self, p, path):
@@ -372,7 +401,7 @@ class Kernel(Scheduler):
                                   f"SIG{abi.SIGNAL_NAMES[sig]}\n")
         except (OSError, ValueError):
             pass
-        if p.pid == 1:
+        if p is self.initial:
             self.status_reported = True
         if p.kernelware:
             self._repair()
@@ -567,11 +596,15 @@ class Kernel(Scheduler):
         if p.vm is not None:
             p.vm.free()
             p.vm = None
-        for c in self.sys.procs.values():
-            if c.ppid == p.pid:
-                c.ppid = 1
+        for c in list(self.sys.procs.values()):
+            if c.ppid == p.pid and c is not p:
+                c.ppid = 1                      # orphans go to init, which reaps them
+                if c.zombie and self.initproc is not None:
+                    self._autoreap(c)
         parent = self.sys.procs.get(p.ppid)
-        if parent is not None and parent.state != "zomb":
+        if parent is not None and parent is self.initproc:
+            self._autoreap(p)                   # init's wait loop
+        elif parent is not None and parent.state != "zomb":
             act = parent.sigacts.get(abi.NBSD_SIGCHLD)
             if act is not None and (act[0] == abi.NBSD_SIG_IGN or act[2] & abi.NBSD_SA_NOCLDWAIT):
                 # NetBSD's PS_NOCLDWAIT (SA_NOCLDWAIT, or SIGCHLD ignored):
@@ -581,7 +614,7 @@ class Kernel(Scheduler):
             else:
                 parent.post_signal(abi.NBSD_SIGCHLD)
         wakeup(("wait", p.ppid))
-        if p.pid == 1:
+        if p is self.initial or (self.initial is None and p.pid == 1):
             self.final_status = status
             self.m.stop()
             return
@@ -751,8 +784,8 @@ class Kernel(Scheduler):
                     q.state != "zomb" and self._takes(q, sig) for q in self._host_int_to):
                 self._host_abort = sig          # a second Ctrl-C the guest could not take
                 continue
-            init = self.sys.procs.get(1)
-            pg = init.pgid if init is not None else 1
+            lead = self.initial              # the terminal's foreground group: the program's
+            pg = lead.pgid if lead is not None else 1
             to = [q for q in list(self.sys.procs.values()) if q.state != "zomb" and q.pgid == pg]
             for q in to:
                 q.post_signal(sig)

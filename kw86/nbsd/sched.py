@@ -171,10 +171,10 @@ class Scheduler:
             if q is None:
                 self.sys.stderr.write("kw86: deadlock: every process sleeps (or is "
                                       "stopped) with nobody to wake it\n")
-                init = self.sys.procs.get(1)
+                lead = self.initial             # the program kw86 runs
                 self.final_status = abi.w_termsig(abi.NBSD_SIGKILL)
-                if init is not None:
-                    init.status = self.final_status
+                if lead is not None:
+                    lead.status = self.final_status
                 self.m.stop()
                 return
             if self._switch_to(q):

@@ -95,8 +95,9 @@ _start:
 	movl	(%eax), %eax
 	call	hex
 
-	/* 7: _lwp_self */
+	/* 7: _lwp_self (the first LWP's id is the pid, which is not 1: init is) */
 	SYSCALL(SYS__lwp_self, 0)
+	movl	%eax, selflid
 	call	hex
 
 	/* 8: _lwp_setprivate(&tcb), then %gs:0 is the TCB's self pointer */
@@ -245,7 +246,7 @@ _start:
 	call	hex_cf
 	/* 24: _lwp_unpark(self) then park: EALREADY */
 	pushl	$0
-	pushl	$1
+	pushl	selflid
 	SYSCALL(SYS__lwp_unpark, 2)
 	pushl	$0
 	pushl	$0
@@ -406,6 +407,7 @@ argc:		.space	4
 argv:		.space	4
 auxv:		.space	4
 word:		.space	4
+selflid:	.space	4
 len:		.space	4
 page:		.space	4
 status:		.space	4

@@ -587,13 +587,57 @@ fifo_checks(void)
     unlink(fifo_path);
 }
 
+/* the program runs under init (pid 1) in a session and process group of its own */
+static void
+init_checks(void)
+{
+    char buf[160];
+    int fds[2], st, ppid = -1;
+    pid_t c, g;
+
+    snprintf(buf, sizeof buf, "pid %d, parent init (ppid %d), own process group %d and session %d",
+             (int)getpid(), (int)getppid(), (int)getpgrp(), (int)getsid(0));
+    check(getpid() >= 2 && getppid() == 1 && getpgrp() == getpid() && getsid(0) == getpid(), buf);
+    if (geteuid() == 0)
+        check(kill(1, 0) == 0, "root: kill(1, 0) finds init");
+    else
+        check_err(kill(1, 0), EPERM, "kill(1, 0) as an ordinary user");
+    check(killpg(getpgrp(), 0) == 0, "killpg(getpgrp(), 0)");
+    check(kill(-1, 0) == 0, "kill(-1, 0): everything but init");
+    /* an orphan is reparented to init (and reaped by it) */
+    pipe(fds);
+    c = fork();
+    if (c == 0) {
+        g = fork();
+        if (g == 0) {
+            int pp;
+            close(fds[0]);
+            while ((pp = getppid()) != 1 && pp != -1)
+                usleep(10000);
+            write(fds[1], &pp, sizeof pp);
+            _exit(0);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    waitpid(c, &st, 0);
+    read(fds[0], &ppid, sizeof ppid);
+    close(fds[0]);
+    check(ppid == 1, "the orphaned grandchild's parent is init");
+    usleep(100000);
+    check_err(waitpid(-1, &st, WNOHANG), ECHILD, "and it is not our child to wait for");
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "status") == 0)
+        return 3;                       /* kw86 exec's status is the program's */
     if (argc == 3 && strcmp(argv[1], "exec") == 0) {
         struct itimerspec its;
         return timer_gettime((timer_t)atoi(argv[2]), &its) == -1 && errno == EINVAL ? 0 : 1;
     }
+    init_checks();
     bugs();
     rusage_checks();
     sigwait_checks();

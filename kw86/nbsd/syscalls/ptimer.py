@@ -279,7 +279,8 @@ def sys_sigqueueinfo(p, pid, info):
         targets = [q]
     else:
         pg = p.pgid if pid == 0 else -pid
-        targets = [q for q in procs.values() if (pid == -1 or q.pgid == pg) and not q.zombie]
+        targets = [q for q in procs.values() if not q.zombie and
+                   ((pid == -1 and q.pid > 1) or (pid != -1 and q.pgid == pg))]
         if not targets:
             raise Errno(ESRCH)
     for q in targets:

@@ -429,8 +429,10 @@ def sys_kill(p, pid, signum):
         raise Errno(EINVAL)
     procs = p.sys.procs or {p.pid: p}
     if pid in (0, -1, p.pid, -p.pgid):
+        # (kill(-1, sig): every process but init, NetBSD's killpg1)
         targets = [p] if pid == p.pid else [q for q in procs.values()
-                                           if pid == -1 or q.pgid == (p.pgid if pid == 0 else -pid)]
+                                           if (pid == -1 and q.pid > 1) or
+                                           (pid != -1 and q.pgid == (p.pgid if pid == 0 else -pid))]
     else:
         q = procs.get(pid)
         if q is None:
@@ -441,7 +443,7 @@ def sys_kill(p, pid, signum):
                 p.cred.euid not in (q.cred.ruid, q.cred.svuid):
             raise Errno(EPERM)
         if signum:
-            q.post_signal(signum, (0, p.pid, p.cred.ruid, 0, None))     # SI_USER
+            q.post_signal(signum, (0, p.pid, p.cred.euid, 0, None))     # SI_USER
 
 
 def sys_sync(p):
