@@ -19,6 +19,7 @@ cdef class Core:
     cdef uint32_t sf_port, sf_hc_trap, sf_hc_gate, sf_ebx, sf_mask
     cdef uint64_t sf_cost, sf_gen
     cdef uint64_t sf_count[2]
+    cdef uint64_t sf_hits[2]
     cdef uint64_t sf_valid[SF_N]
     cdef uint32_t sf_eax[SF_N]
     cdef uint32_t sf_edx[SF_N]
@@ -350,10 +351,12 @@ cdef class Core:
         self.sf_eax[n] = eax
         self.sf_edx[n] = edx
 
-    def sys_enter(self):
+    def sys_enter(self, bint gate):
         """A system-call hypercall's entry (trap.py): the per-call cost
-        (sysfast_setup's) charged; -> the call number, %ecx & the mask."""
+        (sysfast_setup's) charged, the call counted by path (sysfast_count);
+        -> the call number, %ecx & the mask."""
         self.c.cycles += self.sf_cost
+        self.sf_count[1 if gate else 0] += 1
         return self.c.gpr[1] & self.sf_mask
 
     def sys_return(self, uint32_t n, uint32_t eax, uint32_t edx, bint arm):
@@ -371,8 +374,13 @@ cdef class Core:
             self.sf_edx[n] = edx
 
     def sysfast_count(self, int gate):
-        """Calls run_io answered itself: by trap (0) or gate (1)."""
+        """System calls by trap (0) or gate (1): sys_enter's and those
+        run_io answered itself."""
         return self.sf_count[1 if gate else 0]
+
+    def sysfast_hits(self, int gate):
+        """System calls by trap (0) or gate (1) run_io answered itself."""
+        return self.sf_hits[1 if gate else 0]
 
     def run_io(self, uint64_t n, uint64_t chunk, dict outs, dict ins):
         """Run up to n instructions, at most chunk per nogil stretch,
@@ -408,6 +416,7 @@ cdef class Core:
                     c.gpr[3] = self.sf_ebx
                     c.cycles += self.sf_cost
                     self.sf_count[1 if hv == self.sf_hc_gate else 0] += 1
+                    self.sf_hits[1 if hv == self.sf_hc_gate else 0] += 1
                     m -= k if k <= m else m
                     if m == 0 or left == 0:
                         ev = -1                 # answered; the chunk is used up

@@ -84,10 +84,10 @@ def test_armed_answer_is_given_by_the_run_loop():
     ops = [("call", 20, False)] * 5
     m, k, out = run(ops, arm=True)
     assert k.calls == [1, 0]                            # the handler saw the first only
-    assert m.core.sysfast_count(0) == 4 and m.core.sysfast_count(1) == 0
+    assert m.core.sysfast_hits(0) == 4 and m.core.sysfast_hits(1) == 0
     assert out == struct.pack("<III", 20, 20, FAST) * 5
     m0, k0, out0 = run(ops, arm=False)
-    assert k0.calls == [5, 0] and m0.core.sysfast_count(0) == 0
+    assert k0.calls == [5, 0] and m0.core.sysfast_hits(0) == 0
     assert out0 == out and m0.cycles == m.cycles        # the same registers, the same cycles
 
 
@@ -96,7 +96,7 @@ def test_only_the_armed_number_and_counted_by_path():
     m, k, out = run(ops, arm=True)
     # 20 armed by the first call and answered once by the cache (by gate);
     # 24 goes to the handler, which is host code: 20 asks the handler again
-    assert k.calls == [1, 2] and m.core.sysfast_count(0) == 0 and m.core.sysfast_count(1) == 1
+    assert k.calls == [1, 2] and m.core.sysfast_hits(0) == 0 and m.core.sysfast_hits(1) == 1
     assert struct.unpack("<3I", out[24:36]) == (24, 24, FAST)
 
 
@@ -104,14 +104,14 @@ def test_any_other_hypercall_disarms():
     ops = [("call", 20, False), ("call", 20, False), ("other",), ("call", 20, False),
            ("call", 20, False)]
     m, k, out = run(ops, arm=True)
-    assert k.calls == [2, 0] and m.core.sysfast_count(0) == 2
+    assert k.calls == [2, 0] and m.core.sysfast_hits(0) == 2
     assert [struct.unpack_from("<I", out, 12 * i)[0] for i in range(4)] == [20, 20, 1020, 1020]
 
 
 def test_returning_from_run_disarms():
     ops = [("call", 20, False)] * 6
     m, k, _ = run(ops, arm=True, step=12)               # run() returns after two calls' worth
-    assert k.calls[0] >= 2 and k.calls[0] + m.core.sysfast_count(0) == 6
+    assert k.calls[0] >= 2 and k.calls[0] + m.core.sysfast_hits(0) == 6
 
 
 def test_another_port_handler_is_never_bypassed():
@@ -125,7 +125,7 @@ def test_another_port_handler_is_never_bypassed():
         return k.handler(port, size, value)
     m.set_port_handler(PORT, write=wrapper, free=True)
     assert m.run(1000).exception.vector == 3
-    assert seen == [HC_TRAP] * 4 and m.core.sysfast_count(0) == 0
+    assert seen == [HC_TRAP] * 4 and m.core.sysfast_hits(0) == 0
 
 
 def test_setup_off_and_bad_mask():
@@ -156,4 +156,4 @@ def test_cached_run_is_indistinguishable(ops, step):
     assert [m1.get_reg(r) for r in ("eax", "ebx", "ecx", "edx", "edi", "eip")] == \
         [m0.get_reg(r) for r in ("eax", "ebx", "ecx", "edx", "edi", "eip")]
     for g in (0, 1):
-        assert k1.calls[g] + m1.core.sysfast_count(g) == k0.calls[g]
+        assert k1.calls[g] + m1.core.sysfast_hits(g) == k0.calls[g]

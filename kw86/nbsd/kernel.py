@@ -89,7 +89,6 @@ class Kernel(Scheduler):
         self.user = user
         self._stats = dict(page_faults=0, double_faults=0)
         self._df_pending = None         # a #DF trap.dblfault left for trap.dfsig
-        self.ncalls = [0, 0]            # system calls by path: [trap, gate]
         self.n_switch_kernel = self.n_switch_user = 0   # 510/511 (kernelware.py)
         self.frame_refs = {}            # copy-on-write: frame -> extra references
         self._gdt_tls = 0               # the TLS base in the GDT's GUGS descriptor
@@ -147,11 +146,11 @@ class Kernel(Scheduler):
 
     @property
     def n_trap(self):
-        return self.ncalls[0] + self.m.core.sysfast_count(0)    # + run_io's answers (trap.py)
+        return self.m.core.sysfast_count(0)     # system calls by trap (trap.py)
 
     @property
     def n_gate(self):
-        return self.ncalls[1] + self.m.core.sysfast_count(1)
+        return self.m.core.sysfast_count(1)     # by the kernelware gate
 
     # (the kernelware module's switches, kept for callers of the flat names)
     @property

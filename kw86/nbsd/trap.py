@@ -182,13 +182,13 @@ def make_hypercall(k):
     row under --strace); a plain return goes back in registers
     (KW86_FAST), anything else through the frame (commit, or the general
     path syscall()), then userret.  The kernel-cost table's per-call cost
-    is charged here and counted in k.ncalls (trap, gate)."""
+    is charged and the call counted by path (trap, gate) in the CPU core
+    (Core.sys_enter; Kernel.n_trap, n_gate)."""
     core = k.m.core
     get_gpr = core.get_gpr
     enter, sys_return = core.sys_enter, core.sys_return
     cost = k._syscall_cost
     boot = k.boot
-    ncalls = k.ncalls
     failed = k._hcall_failed
 
     def hypercall(port, size, value):
@@ -196,8 +196,7 @@ def make_hypercall(k):
         try:
             if value == HC_SYSCALL or value == HC_GATE:
                 gate = value == HC_GATE
-                ncalls[gate] += 1
-                nr = enter()                            # ecx & _MASK; cost charged
+                nr = enter(gate)                        # ecx & _MASK; charged, counted
                 row = p.emul.fastvec[nr]
                 if row is not None:
                     # (p.blocked may be stale here: it is set afresh whenever
