@@ -58,11 +58,11 @@ def kw86_cmd(*args):
             *args]
 
 
-def child_cpu(cmd, env, stdin=None):
+def child_cpu(cmd, env, stdin=None, cwd=None):
     """(cpu seconds, stderr, returncode) of one child, from RUSAGE_CHILDREN."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       stdin=stdin if stdin is not None else subprocess.DEVNULL)
+                       stdin=stdin if stdin is not None else subprocess.DEVNULL, cwd=cwd)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     dt = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return dt, p.stderr.decode(errors="replace"), p.returncode
@@ -121,34 +121,63 @@ def make_text(path, mb):
 
 # --- measurement -----------------------------------------------------------------------
 
+def _tree_env(env, tree):
+    """env with tree (the directory holding a kw86 package) first on PYTHONPATH."""
+    e = dict(env)
+    e["PYTHONPATH"] = tree + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else "")
+    return e
+
+
+def this_tree():
+    """The directory that holds the kw86 package this process runs."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def measure(rounds=3, parts=("startup", "ls", "wc", "cp"), ls_counts=LS_COUNTS, wc_mb=WC_MB,
-            cp_mb=CP_MB, verbose=False, base_env=None):
+            cp_mb=CP_MB, verbose=False, base_env=None, against=None):
+    """Best child CPU of each workload.  against: another tree (a directory holding
+    a built kw86 package with its sysroot, e.g. a clone of an older commit): every
+    kw86 job is also run with that tree, interleaved with this one's in each round
+    (keys "vs:..."), so the two compare under the same load."""
+    if against is not None:
+        against = os.path.abspath(against)
+        if not os.path.isfile(os.path.join(against, "kw86", "__init__.py")):
+            raise BenchError(f"--against: {against} holds no kw86 package")
     res = {"rounds": rounds, "load_before": loadavg(), "cpus": os.cpu_count(),
-           "kw86_pyc": kw86_pyc_count()}
+           "kw86_pyc": kw86_pyc_count(), "against": against}
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="kw86-bench-whole-")
     try:
-        cache = os.path.join(tmp, "pycache")
-        env_c, env_n = _env(cache, base_env), _env(None, base_env)
+        # children run in tmp (so `python -c` finds no kw86 in its working
+        # directory) with the tree to measure first on PYTHONPATH
+        trees = [("", this_tree())] + ([("vs:", against)] if against else [])
+        envs = {pre: (_tree_env(_env(os.path.join(tmp, f"pycache{pre[:-1]}"), base_env), tree),
+                      _tree_env(_env(None, base_env), tree)) for pre, tree in trees}
+        env_c, env_n = envs[""]
         jobs = []                           # (key, cmd, env, stdin path)
         true_cmd = kw86_cmd("exec", "/usr/bin/true")
         jobs.append((("startup", "python"), [sys.executable, "-c", "pass"], env_c, None))
         jobs.append((("startup", "python_nocache"), [sys.executable, "-c", "pass"], env_n, None))
-        jobs.append((("startup", "true"), true_cmd, env_c, None))
-        jobs.append((("startup", "true_nocache"), true_cmd, env_n, None))
+        for pre, _ in trees:
+            jobs.append(((pre + "startup", "true"), true_cmd, envs[pre][0], None))
+            jobs.append(((pre + "startup", "true_nocache"), true_cmd, envs[pre][1], None))
         if "ls" in parts:
             for n in ls_counts:
                 d = os.path.join(tmp, f"ls{n}")
                 make_files(d, n)
-                jobs.append((("ls", n), kw86_cmd("exec", "--stats", "--bind", f"{d}:/d",
-                                                 "/bin/ls", "-l", "/d"), env_c, None))
+                for pre, _ in trees:
+                    jobs.append(((pre + "ls", n), kw86_cmd("exec", "--stats", "--bind", f"{d}:/d",
+                                                           "/bin/ls", "-l", "/d"),
+                                 envs[pre][0], None))
         if "wc" in parts:
             for mb in wc_mb:
                 d = os.path.join(tmp, f"wc{mb}")
                 os.makedirs(d)
                 make_text(os.path.join(d, "t"), mb)
-                jobs.append((("wc", mb), kw86_cmd("exec", "--stats", "--bind", f"{d}:/d",
-                                                  "/usr/bin/wc", "/d/t"), env_c, None))
+                for pre, _ in trees:
+                    jobs.append(((pre + "wc", mb), kw86_cmd("exec", "--stats", "--bind", f"{d}:/d",
+                                                            "/usr/bin/wc", "/d/t"),
+                                 envs[pre][0], None))
         if "cp" in parts:
             for mb in cp_mb:
                 d = os.path.join(tmp, f"cp{mb}")
@@ -157,15 +186,18 @@ def measure(rounds=3, parts=("startup", "ls", "wc", "cp"), ls_counts=LS_COUNTS, 
                     chunk = bytes(range(256)) * 4096          # 1 MiB
                     for _ in range(mb):
                         f.write(chunk)
-                jobs.append((("cp", mb), kw86_cmd("exec", "--stats", "--bind", f"{d}:/d",
-                                                  "/bin/cp", "/d/src", "/d/dst"), env_c, None))
+                for pre, _ in trees:
+                    jobs.append(((pre + "cp", mb), kw86_cmd("exec", "--stats", "--bind", f"{d}:/d",
+                                                            "/bin/cp", "/d/src", "/d/dst"),
+                                 envs[pre][0], None))
         # warm the private bytecode cache (and the host's page cache)
-        for key, cmd, env, _ in jobs[:3]:
-            child_cpu(cmd, env)
+        for key, cmd, env, _ in jobs:
+            if key[0].endswith("startup") and key[1] in ("python", "true"):
+                child_cpu(cmd, env, cwd=tmp)
         best, stats = {}, {}
         for r in range(rounds):
             for key, cmd, env, stdin in jobs:
-                dt, err, rc = child_cpu(cmd, env)
+                dt, err, rc = child_cpu(cmd, env, cwd=tmp)
                 if rc != 0:
                     raise BenchError(f"{' '.join(cmd)} failed ({rc}): {err[-400:]}")
                 if "--stats" in cmd:
@@ -222,6 +254,22 @@ def report(res):
             ins, _ = s[f"cp:{mb}"]
             lines.append(f"{mb} | {ms(dt)} | {ms((dt - tr) / mb)} | {ins / (mb << 20):.3f}")
         lines.append("")
+    if res.get("against"):
+        lines += [f"against {res['against']} (same rounds, interleaved) | this tree | that tree "
+                  "| this/that | guest insns this / that", "---|---:|---:|---:|---:"]
+        names = [("startup:true", "kw86 exec /usr/bin/true"),
+                 ("startup:true_nocache", "the same, no cache written")]
+        names += [(f"ls:{n}", f"ls -l, {n:,} files") for n in res["sizes"]["ls"]
+                  if "ls" in res["parts"]]
+        names += [(f"wc:{mb}", f"wc, {mb} MiB") for mb in res["sizes"]["wc"] if "wc" in res["parts"]]
+        names += [(f"cp:{mb}", f"cp, {mb} MiB") for mb in res["sizes"]["cp"] if "cp" in res["parts"]]
+        for key, name in names:
+            this, that = b[key], b["vs:" + key]
+            ins = ""
+            if key in s and "vs:" + key in s:
+                ins = f"{s[key][0]:,} / {s['vs:' + key][0]:,}"
+            lines.append(f"{name} | {ms(this)} | {ms(that)} | {this / that:.2f} | {ins}")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -246,6 +294,9 @@ def add_arguments(p):
                    help="text sizes for wc, MiB")
     p.add_argument("--cp", default=",".join(map(str, CP_MB)), metavar="MB,..",
                    help="file sizes for cp, MiB")
+    p.add_argument("--against", metavar="DIR",
+                   help="also run every kw86 job with the kw86 package in DIR (e.g. a built "
+                        "clone of an older commit), interleaved, and print the ratios")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="print every measurement")
 
@@ -263,7 +314,7 @@ def run(args):
     try:
         res = measure(rounds=args.rounds, parts=parts, ls_counts=_sizes(args.ls, "--ls"),
                       wc_mb=_sizes(args.wc, "--wc"), cp_mb=_sizes(args.cp, "--cp"),
-                      verbose=args.verbose)
+                      verbose=args.verbose, against=args.against)
     except BenchError as e:
         sys.stderr.write(f"kw86 bench whole: {e}\n")
         return 1

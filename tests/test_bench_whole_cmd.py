@@ -47,3 +47,17 @@ def test_command_line_errors():
     assert r.returncode == 1 and "--ls: '10,x' is not a comma-separated list" in r.stderr
     r = run("-n", "0")
     assert r.returncode == 2 and "--rounds must be positive" in r.stderr
+
+
+def test_against_another_tree(tmp_path):
+    # the same tree under another name: both sides run, the counts agree exactly
+    res = bench_whole.measure(rounds=1, parts=("ls",), ls_counts=(5,), base_env=kw86_env(),
+                              against=bench_whole.this_tree())
+    for key in ("startup:true", "vs:startup:true", "ls:5", "vs:ls:5"):
+        assert res["best"][key] > 0, key
+    assert res["stats"]["ls:5"] == res["stats"]["vs:ls:5"]
+    text = bench_whole.report(res)
+    assert "against " in text and "\nls -l, 5 files |" in text
+    r = run("--against", str(tmp_path), "--parts", "startup", "-n", "1")
+    assert r.returncode == 1 and r.stderr == (f"kw86 bench whole: --against: {tmp_path} "
+                                              "holds no kw86 package\n")
