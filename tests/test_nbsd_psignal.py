@@ -20,7 +20,7 @@ from nbsd_env import guest_program
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
 MODE_IDS = ["user", "kernelware"]
-NCHECKS = 82
+NCHECKS = 85
 
 
 @pytest.fixture(scope="module")

@@ -475,7 +475,8 @@ class Kernel(Scheduler):
         if parent is not None and parent.state != "zomb":
             act = parent.sigacts.get(abi.NBSD_SIGCHLD)
             if act is None or not act[2] & abi.NBSD_SA_NOCLDSTOP:
-                parent.post_signal(abi.NBSD_SIGCHLD)
+                # siginfo: CLD_STOPPED (5), the child, its uid, the stop signal
+                parent.post_signal(abi.NBSD_SIGCHLD, (5, p.pid, p.cred.ruid, sig, None))
         wakeup(("wait", p.ppid))
 
     def _continue(self, p):
@@ -611,7 +612,11 @@ class Kernel(Scheduler):
                 # wait(2) sleeps until no child is left, then ECHILD
                 self._autoreap(p)
             else:
-                parent.post_signal(abi.NBSD_SIGCHLD)
+                # siginfo: CLD_EXITED (1) with the exit code, CLD_KILLED (2) or
+                # CLD_DUMPED (3) with the signal; the child and its uid
+                code, val = (1, (status >> 8) & 0xff) if status & 0x7f == 0 else \
+                    (3 if status & 0x80 else 2, status & 0x7f)
+                parent.post_signal(abi.NBSD_SIGCHLD, (code, p.pid, p.cred.ruid, val, None))
         wakeup(("wait", p.ppid))
         if p is self.initial or (self.initial is None and p.pid == 1):
             self.final_status = status
@@ -630,8 +635,10 @@ class Kernel(Scheduler):
                 self.dead_kstacks.append(l.kstack)
                 l.kstack = None
 
-    def wait4(self, p, pid, options):
-        """-> (pid, status) of a reaped child, (0, 0) for WNOHANG; may sleep."""
+    def wait4(self, p, pid, options, ru=None):
+        """-> (pid, status) of a reaped child, (0, 0) for WNOHANG; may sleep.
+        ru (a list): gets the reaped child's (user us, system us), its own
+        and its reaped children's, as NetBSD's exit1 adds them up."""
         kids = [c for c in self.sys.procs.values() if c.ppid == p.pid and c is not p and (
             pid == -1 or c.pid == pid or (pid == 0 and c.pgid == p.pgid) or
             (pid < -1 and c.pgid == -pid))]
@@ -641,7 +648,9 @@ class Kernel(Scheduler):
             if c.state == "zomb":
                 if not options & abi.NBSD_WNOWAIT:
                     p.child_cpu_ns += c.cpu_ns + c.child_cpu_ns
-                    rusage.reap(p, c)
+                    t = rusage.reap(p, c)
+                    if ru is not None:
+                        ru.append(t)
                     del self.sys.procs[c.pid]
                     self.lwp_ids.difference_update(c.lwps)
                     for l in c.lwps.values():

@@ -129,6 +129,7 @@ def reap(parent, child):
     pa = acct(parent)
     pa.child_ut_us += ut + c.child_ut_us
     pa.child_st_us += st + c.child_st_us
+    return ut + c.child_ut_us, st + c.child_st_us
 
 
 def getrusage(p, who):

@@ -191,6 +191,35 @@ bugs(void)
         check(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 5,
               "SIGCHLD default again: the child is a zombie until waited for");
     }
+    /* SIGCHLD's siginfo: CLD_EXITED / CLD_KILLED, the child, its status */
+    {
+        sigset_t cs;
+        siginfo_t si;
+        int st;
+        pid_t c;
+        sigemptyset(&cs);
+        sigaddset(&cs, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &cs, NULL);
+        c = fork();
+        if (c == 0)
+            _exit(6);
+        memset(&si, 0, sizeof si);
+        check(sigwaitinfo(&cs, &si) == SIGCHLD && si.si_code == CLD_EXITED && si.si_pid == c &&
+              si.si_status == 6 && si.si_uid == getuid(), "SIGCHLD siginfo: CLD_EXITED, pid, status 6");
+        waitpid(c, &st, 0);
+        c = fork();
+        if (c == 0) {
+            pause();
+            _exit(0);
+        }
+        usleep(100000);
+        kill(c, SIGTERM);
+        memset(&si, 0, sizeof si);
+        check(sigwaitinfo(&cs, &si) == SIGCHLD && si.si_code == CLD_KILLED && si.si_pid == c &&
+              si.si_status == SIGTERM, "SIGCHLD siginfo: CLD_KILLED, SIGTERM");
+        waitpid(c, &st, 0);
+        sigprocmask(SIG_UNBLOCK, &cs, NULL);
+    }
 
     /* an interrupted nanosleep / clock_nanosleep reports the time left */
     {
@@ -253,7 +282,14 @@ rusage_checks(void)
     getrusage(RUSAGE_CHILDREN, &rc);
     check(rc.ru_utime.tv_sec * 1000000L + rc.ru_utime.tv_usec + rc.ru_stime.tv_sec * 1000000L +
           rc.ru_stime.tv_usec == before, "RUSAGE_CHILDREN does not change before the wait");
-    waitpid(c, &st, 0);
+    {
+        struct rusage wr;
+        memset(&wr, 0, sizeof wr);
+        check(wait4(c, &st, 0, &wr) == c &&
+              wr.ru_utime.tv_sec * 1000000L + wr.ru_utime.tv_usec +
+              wr.ru_stime.tv_sec * 1000000L + wr.ru_stime.tv_usec >= 20000,
+              "wait4's rusage: the child's time (>= 20 ms)");
+    }
     getrusage(RUSAGE_CHILDREN, &rc);
     snprintf(buf, sizeof buf, "RUSAGE_CHILDREN grows by the child's time at the wait: %ld.%06ld user %ld.%06ld sys",
              (long)rc.ru_utime.tv_sec, (long)rc.ru_utime.tv_usec,

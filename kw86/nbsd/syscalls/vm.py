@@ -46,11 +46,14 @@ def _wait(p, pid, status, options, rusage, abiv):
     if options & ~(abi.NBSD_WNOHANG | abi.NBSD_WUNTRACED | abi.NBSD_WALTSIG | abi.NBSD_WALLSIG
                    | abi.NBSD_WCONTINUED | abi.NBSD_WNOWAIT | abi.NBSD_WEXITED):
         raise Errno(EINVAL)
-    cpid, st = _kernel(p).wait4(p, pid, options)
+    ru = []
+    cpid, st = _kernel(p).wait4(p, pid, options, ru)
     if cpid and status:
         p.mem.copyout(status, struct.pack("<i", st))
     if cpid and rusage:
-        p.mem.copyout(rusage, abi.pack_rusage(abi=abiv))
+        # the reaped child's times (a stopped or continued one reports none)
+        ut, stime = ru[0] if ru else (0, 0)
+        p.mem.copyout(rusage, abi.pack_rusage(ut, stime, abi=abiv))
     return cpid
 
 
