@@ -838,7 +838,7 @@ class Kernel(Scheduler):
         return True
 
     def run(self, max_instructions=None):
-        """Run until pid 1 exits; returns its wait status."""
+        """Run until the program spawn started exits; returns its wait status."""
         p = self.cur
         rusage.switch(self, p)
         self._enter(p)

@@ -25,10 +25,10 @@ The kernel calls four hooks (one line each):
   sched.Scheduler._switch_to(l), first line:  rusage.switch(self, l.proc)
   trap.intr, after `user = bool(tf.cs & 3)`:   rusage.statclock(p, user)
   kernel.wait4, where a zombie is reaped:     rusage.reap(p, c)
-and getrusage (syscalls/kern.py) asks rusage.getrusage(p, who).  Until the
-hooks are in, a process's run time is its tick count (p.cpu_ns) and all of
-it is user time (the behaviour before this module).  With them (tried by
-monkeypatching): a loop of 2,000,000 additions and 3,000 getppid calls
+and getrusage (syscalls/kern.py) asks rusage.getrusage(p, who); wait4's
+rusage gets what reap returns.  The hooks are installed (without them, in a
+harness that never calls switch, a process's run time is its tick count
+(p.cpu_ns), all of it user time).  With them: a loop of 2,000,000 additions and 3,000 getppid calls
 reports utime 0.016226 s, stime 0 as a user process, and utime 0, stime
 0.014671 s as a kernelware.
 """
