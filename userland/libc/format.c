@@ -133,14 +133,45 @@ emit_field(struct sink *s, int flags, int width, const char *prefix, int plen,
     int total = plen + zeros + len;
     int fill = width > total ? width - total : 0;
 
-    if (!(flags & F_MINUS) && !(flags & F_ZERO))
+    if (!s->failed && total >= 0 && (unsigned)(total + fill) <= SINKBUF - s->len) {
+        /* the whole field fits in the sink's buffer: written in place */
+        char *w = s->buf + s->len;
+        int i;
+
+        s->len += (unsigned)(total + fill);
+        s->count += total + fill;
+        if (!(flags & (F_MINUS | F_ZERO)))
+            for (i = 0; i < fill; i++)
+                *w++ = ' ';
+        for (i = 0; i < plen; i++)
+            *w++ = prefix[i];
+        if ((flags & (F_MINUS | F_ZERO)) == F_ZERO)
+            for (i = 0; i < fill; i++)
+                *w++ = '0';
+        for (i = 0; i < zeros; i++)
+            *w++ = '0';
+        if (len > 16) {
+            memcpy(w, body, (size_t)len);
+            w += len;
+        } else {
+            for (i = 0; i < len; i++)
+                *w++ = body[i];
+        }
+        if (flags & F_MINUS)
+            for (i = 0; i < fill; i++)
+                *w++ = ' ';
+        return;
+    }
+    if (fill > 0 && !(flags & (F_MINUS | F_ZERO)))
         pad(s, ' ', fill);
-    emit(s, prefix, (size_t)plen);
-    if (!(flags & F_MINUS) && (flags & F_ZERO))
+    if (plen > 0)
+        emit(s, prefix, (size_t)plen);
+    if (fill > 0 && (flags & (F_MINUS | F_ZERO)) == F_ZERO)
         pad(s, '0', fill);
-    pad(s, '0', zeros);
+    if (zeros > 0)
+        pad(s, '0', zeros);
     emit(s, body, (size_t)len);
-    if (flags & F_MINUS)
+    if (fill > 0 && (flags & F_MINUS))
         pad(s, ' ', fill);
 }
 
