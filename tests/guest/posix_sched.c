@@ -126,6 +126,10 @@ main(void)
     check(sigset(SIGUSR1, on_usr1) == SIG_HOLD && got == 2,
           "sigset(handler) on a held signal returns SIG_HOLD and unblocks it");
     check(sigset(SIGKILL, on_usr1) == SIG_ERR && errno == EINVAL, "sigset(SIGKILL): SIG_ERR/EINVAL");
+    errno = 0;
+    check(sigset(SIGUSR1, SIG_ERR) == SIG_ERR && errno == EINVAL, "sigset(SIG_ERR): EINVAL");
+    check(sigset(SIGUSR2, SIG_HOLD) == SIG_DFL, "sigset(SIG_HOLD) of an unblocked signal: its disposition");
+    sigrelse(SIGUSR2);
 
     /* -- shm_open / shm_unlink -- */
     snprintf(name, sizeof name, "/kw86shm%d", (int)getpid());

@@ -62,6 +62,10 @@ void (*sigset(int sig, void (*disp)(int)))(int)
     struct sigaction sa, osa;
     sigset_t set, oset;
 
+    if (disp == SIG_ERR) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
     sigemptyset(&set);
     if (sigaddset(&set, sig) < 0)
         return SIG_ERR;
