@@ -1,4 +1,6 @@
-"""net.route's interface list (sysctl CTL_NET, PF_ROUTE, 0, af,
+"""sysctl's CTL_QUERY (the node names sysctlnametomib(3) and Go's
+syscall.Sysctl walk: struct sysctlnode records, 96 bytes on i386) and
+net.route's interface list (sysctl CTL_NET, PF_ROUTE, 0, af,
 NET_RT_OIFLIST, index): the routing-socket messages Go's net.Interfaces()
 and InterfaceAddrs() parse (syscalls/kern.py route_iflist), read back here
 with the layouts of NetBSD's <net/if.h>, <net/route.h> and <net/if_dl.h>
@@ -101,3 +103,50 @@ def test_iflist_size_and_short_buffer(env):
     err, data, n = sysctl(env, [CTL_NET, PF_ROUTE, 0, 0, NET_RT_OIFLIST, 0], size=64)
     assert err == abi.ENOMEM
 
+
+
+# -- CTL_QUERY ------------------------------------------------------------------
+
+CTL_QUERY, SYSCTL_VERS_1 = -2, 0x01000000
+NODE = struct.Struct("<Ii32sII16sQQQQ")
+
+
+def query(env, prefix, size=4096, version=SYSCTL_VERS_1):
+    mib = list(prefix) + [CTL_QUERY]
+    name = env.alloc(4 * len(mib), struct.pack(f"<{len(mib)}i", *mib))
+    lenp = env.alloc(4, struct.pack("<I", size))
+    buf = env.alloc(max(size, 1))
+    q = env.alloc(NODE.size, NODE.pack(version, 0, b"", 0, 0, bytes(16), 0, 0, 0, 0))
+    r = env.call("__sysctl", name, len(mib), buf if size else 0, lenp, q, NODE.size)
+    n = struct.unpack("<I", env.read(lenp, 4))[0]
+    nodes = {}
+    if not r.error and size:
+        data = env.read(buf, n)
+        for off in range(0, n, NODE.size):
+            flags, num, nm, *_rest, sz, _f, _p, _d = NODE.unpack_from(data, off)
+            nodes[nm.rstrip(b"\0").decode()] = (num, flags, sz)
+    return r.error, nodes, n
+
+
+def test_query_names(env):
+    err, top, n = query(env, [])
+    assert err == 0 and n % 96 == 0
+    assert top["kern"][0] == 1 and top["hw"][0] == 6 and top["net"][0] == 4
+    assert top["kern"][1] == SYSCTL_VERS_1 | 1            # CTLTYPE_NODE
+    err, kern, _ = query(env, [1])
+    assert kern["hostname"][:2] == (10, SYSCTL_VERS_1 | 0x70 | 3)     # string, read-write
+    assert kern["hostname"][2] == len(b"kw86\0")
+    assert kern["ostype"][0] == 1 and kern["osrelease"][0] == 2 and kern["arandom"][0] == 81
+    err, hw, _ = query(env, [6])
+    assert hw["ncpu"] == (3, SYSCTL_VERS_1 | 2, 4) and hw["machine_arch"][0] == 10
+
+
+def test_query_errors(env):
+    assert query(env, [1, 10])[0] == abi.ENOTDIR           # a leaf
+    assert query(env, [99])[0] == abi.ENOENT
+    assert query(env, [1], version=0x05000000)[0] == abi.EINVAL
+    err, nodes, need = query(env, [1], size=0)            # the size only
+    assert err == 0 and need > 96
+    assert query(env, [1], size=96)[0] == abi.ENOMEM
+    err, vm, n = query(env, [2])                          # a node kw86 names nothing under
+    assert err == 0 and n == 0

@@ -178,10 +178,86 @@ def sysctl_value(p, mib):
     raise Errno(ENOENT)
 
 
+# -- CTL_QUERY: the names of the nodes (what sysctlnametomib(3) and Go's
+# syscall.Sysctl walk: the children of a MIB prefix as struct sysctlnode)
+#
+# struct sysctlnode on i386 (96 bytes): sysctl_flags (SYSCTL_VERS_1 | the
+# node's type and access), sysctl_num, sysctl_name[32], sysctl_ver,
+# __rsvd, a 16-byte union, then size, func, parent and desc, each in an
+# 8-byte slot.  kw86 names the nodes it answers.
+
+CTL_QUERY = -2
+SYSCTL_VERS_1, SYSCTL_VERS_MASK = 0x01000000, 0xFF000000
+CTLTYPE_NODE, CTLTYPE_INT, CTLTYPE_STRING, CTLTYPE_QUAD, CTLTYPE_STRUCT = 1, 2, 3, 4, 5
+CTLFLAG_READWRITE = 0x70
+_SYSCTLNODE = struct.Struct("<Ii32sII16sQQQQ")
+assert _SYSCTLNODE.size == 96
+_I, _S, _Q, _T, _N = CTLTYPE_INT, CTLTYPE_STRING, CTLTYPE_QUAD, CTLTYPE_STRUCT, CTLTYPE_NODE
+SYSCTL_NAMES = {
+    (): [(1, "kern", _N), (2, "vm", _N), (3, "vfs", _N), (4, "net", _N), (5, "debug", _N),
+         (6, "hw", _N), (7, "machdep", _N), (8, "user", _N)],
+    (1,): [(1, "ostype", _S), (2, "osrelease", _S), (3, "osrevision", _I),
+           (4, "version", _S), (5, "maxvnodes", _I), (6, "maxproc", _I), (7, "maxfiles", _I),
+           (8, "argmax", _I), (9, "securelevel", _I), (10, "hostname", _S), (11, "hostid", _I),
+           (12, "clockrate", _T), (17, "posix1version", _I), (18, "ngroups", _I),
+           (19, "job_control", _I), (20, "saved_ids", _I), (22, "domainname", _S),
+           (32, "fsync", _I), (37, "synchronized_io", _I), (38, "iov_max", _I),
+           (40, "mapped_files", _I), (41, "memlock", _I), (42, "memlock_range", _I),
+           (43, "memory_protection", _I), (44, "login_name_max", _I), (49, "fscale", _I),
+           (61, "urandom", _I), (81, "arandom", _T), (83, "boottime", _T)],
+    (6,): [(1, "machine", _S), (2, "model", _S), (3, "ncpu", _I), (4, "byteorder", _I),
+           (5, "physmem", _I), (6, "usermem", _I), (7, "pagesize", _I),
+           (10, "machine_arch", _S), (13, "physmem64", _Q), (14, "usermem64", _Q),
+           (16, "ncpuonline", _I)],
+}
+_SYSCTL_RW = {(1, 10), (1, 22)}             # kern.hostname, kern.domainname
+
+
+def sysctl_query(p, prefix, newp, newlen):
+    """The children of prefix as struct sysctlnode records."""
+    if newp:
+        if newlen < _SYSCTLNODE.size:
+            raise Errno(EINVAL)
+        flags = struct.unpack("<I", p.mem.copyin(newp, 4))[0]
+        if flags & SYSCTL_VERS_MASK not in (0, SYSCTL_VERS_1):
+            raise Errno(EINVAL)
+    kids = SYSCTL_NAMES.get(tuple(prefix))
+    if kids is None:
+        entry = next((e for e in SYSCTL_NAMES.get(tuple(prefix[:-1]), ())
+                      if prefix and e[0] == prefix[-1]), None)
+        if entry is None:
+            raise Errno(ENOENT)
+        if entry[2] != CTLTYPE_NODE:
+            raise Errno(abi.ENOTDIR)            # a leaf has no children
+        kids = []                               # a node whose children kw86 does not name
+    out = []
+    for num, name, typ in kids:
+        size = 0
+        if typ != CTLTYPE_NODE:
+            try:
+                size = len(sysctl_value(p, list(prefix) + [num]))
+            except Errno:
+                size = 0
+        rw = CTLFLAG_READWRITE if (tuple(prefix) + (num,)) in _SYSCTL_RW else 0
+        out.append(_SYSCTLNODE.pack(SYSCTL_VERS_1 | typ | rw, num, name.encode(), 0, 0,
+                                    bytes(16), size, 0, 0, 0))
+    return b"".join(out)
+
+
 def sys___sysctl(p, name, namelen, oldp, oldlenp, newp, newlen):
     if namelen < 1 or namelen > CTL_MAXNAME:
         raise Errno(EINVAL)
     mib = list(struct.unpack(f"<{namelen}i", p.mem.copyin(name, 4 * namelen)))
+    if mib[-1] == CTL_QUERY:
+        val = sysctl_query(p, mib[:-1], newp, newlen)
+        have = struct.unpack("<I", p.mem.copyin(oldlenp, 4))[0] if oldlenp and oldp else 0
+        if oldp:
+            p.mem.copyout(oldp, val[:have - have % _SYSCTLNODE.size])
+        if oldlenp:
+            p.mem.copyout(oldlenp, struct.pack("<I", len(val)))
+        if oldp and have < len(val):
+            raise Errno(ENOMEM)
+        return 0
     if newp:
         if mib == [abi.CTL_KERN, abi.KERN_HOSTNAME]:
             if p.cred.euid != 0:
