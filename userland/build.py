@@ -79,7 +79,7 @@ LDFLAGS = TARGET_FLAGS + [
 INSTALL_MAP = {
     # /bin: what NetBSD keeps on the root file system
     "cat": "/bin", "cp": "/bin", "echo": "/bin", "ls": "/bin", "mkdir": "/bin",
-    "mv": "/bin", "rm": "/bin", "sh": "/bin", "sleep": "/bin",
+    "mv": "/bin", "rm": "/bin", "sh": "/bin", "sleep": "/bin", "pwd": "/bin", "hostname": "/bin",
     # /usr/bin
     "true": "/usr/bin", "false": "/usr/bin", "wc": "/usr/bin", "head": "/usr/bin",
     # kw86 benchmark programs (the paper's experiments, run inside the guest)
