@@ -59,3 +59,40 @@ def test_machine_usermem_paging():
     um = MachineUserMem(m, charge=charged.append)
     um.copyin(0x20000, 100)
     assert charged == [100]
+
+
+def test_machine_usermem_copyin_resolves_every_missing_page():
+    """copyin of a buffer whose pages are not present yet (a large buffer the
+    guest never touched: demand-zero) asks the VM system for each missing
+    page, not only the first (Go's os TestClosedPipeRaceWrite wrote a fresh
+    131073-byte slice to a pipe and got EFAULT); a page it cannot resolve is
+    the fault, at that page."""
+    m = _machine()
+    pd, pt = 0x10000, 0x11000
+    m.write_u32(pd + 0, pt | 0x7)
+    m.write_u32(pt + 4 * 0x30, 0x30000 | 0x7)          # 0x30000 present
+    m.set_cr(3, pd)
+    m.set_cr(0, 0x80010001)
+    m.flush_tlb()
+    m.write(0x30ffc, b"abcd")
+    asked = []
+
+    def fault(addr, write):                            # demand-zero 0x31000..0x35fff
+        asked.append((addr, write))
+        page = addr & ~0xfff
+        if not 0x31000 <= page < 0x36000:
+            return False
+        m.write(page, bytes(4096))
+        m.write_u32(pt + 4 * (page >> 12), page | 0x7)
+        m.flush_tlb()
+        return True
+
+    um = MachineUserMem(m, fault=fault)
+    data = um.copyin(0x30ffc, 4 + 5 * 4096)
+    assert data == b"abcd" + bytes(5 * 4096)
+    assert asked == [(0x31000 + 0x1000 * i, False) for i in range(5)]
+    asked.clear()
+    with pytest.raises(Fault) as e:
+        um.copyin(0x35ff0, 0x20)                       # into 0x36000: not resolvable
+    assert e.value.addr == 0x36000
+    assert asked == [(0x36000, False)]

@@ -106,10 +106,24 @@ class MachineUserMem(UserMem):
         if n == 0:
             return b""
         data = self.m.read_virt(addr, n, user=True)
-        if data is None and self.fault is not None and self.fault(addr, False):
-            data = self.m.read_virt(addr, n, user=True)
         if data is None:
-            raise Fault(addr)
+            # Some page of the range is not present (yet): let the VM system
+            # resolve each one (demand-zero, stack growth) -- a large buffer
+            # the guest never touched has many such pages -- and the first
+            # it cannot resolve is the fault.
+            if self.fault is None:
+                raise Fault(addr)
+            page = addr & ~(abi.PAGE_SIZE - 1)
+            while page < addr + n:
+                pos = max(page, addr)
+                if self.m.translate(pos, write=False, user=True) is None and \
+                        (not self.fault(pos, False) or
+                         self.m.translate(pos, write=False, user=True) is None):
+                    raise Fault(pos)
+                page += abi.PAGE_SIZE
+            data = self.m.read_virt(addr, n, user=True)
+            if data is None:
+                raise Fault(addr)
         if self.charge is not None:
             self.charge(n)
         return bytes(data)
