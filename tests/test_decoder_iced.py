@@ -248,6 +248,13 @@ def classify(data, bits):
         # kw86 knows the opcode is undefined on a P6 (e.g. 3DNow! 0F 0F) before
         # the bytes iced would read for its (non-P6) form
         return "agree", None
+    if iv == ("ud",) and kv == ("more",) and kw86_view(data + TAIL, bits) == ("ud",):
+        # a truncated undefined encoding (C6 /1, F2 0F 60 with its SIB still
+        # to come): iced calls it invalid at the ModRM; kw86 takes the whole
+        # instruction first, so a #PF fetching its last bytes comes before
+        # the #UD (SDM Vol. 3A §6.9, Table 6-2: instruction-fetch faults
+        # before decode faults), and with the bytes present it is #UD
+        return "agree", None
     pfx, rest = _split(data)
     for d in DIVERGENCES:
         if d.pred(pfx, rest, iv):
