@@ -292,6 +292,12 @@ def userret(k, p, fesp, res):
         return
     if p.siglist or l.siglist:
         k._check_signals(p, fesp)
+        if p.kernelware:
+            # a handler's frame moved a kernelware's short frame below it
+            # (signals._move_short_frame): park it there, or a preemption
+            # now (_lwp_kill of itself sets want_resched) resumes the call's
+            # return, the handler skipped and its mask left in place
+            fesp = k.m.get_reg("esp")
         if p.stopped:
             k._switch_away(l, fesp)
             return

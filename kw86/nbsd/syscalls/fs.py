@@ -351,7 +351,29 @@ def sys_open(p, path, flags, mode):
 
 
 def sys_close(p, fd):
+    f = p.fdt.get(fd)
+    if len(p.lwps) > 1:
+        _restart_users(p, f)
     p.fdt.close(fd)
+
+
+def _restart_users(p, f):
+    """NetBSD fd_close with other LWPs inside a call on the file (fo_restart):
+    their sleep ends with ERESTART, the restarted call finds the descriptor
+    gone (EBADF; the wakeup of the close does that), but a write that had
+    already moved some bytes returns that count (dofilewrite turns ERESTART
+    after a partial transfer into success)."""
+    from kw86.nbsd import trap
+    k = p.kernel
+    for l in p.lwps.values():
+        wp = l.wpartial
+        if l is p.l or l.blocked is None or wp is None or not wp[1] or \
+                wp[0].__class__ is not tuple or wp[0][0] != id(f):
+            continue
+        l.wpartial = None
+        trap.interrupt(l, wp[1])
+        if k is not None:
+            k._setrun(l)
 
 
 # ---------------------------------------------------------------------------
