@@ -224,7 +224,8 @@ class Proc:
         k = self.kernel
         if k is None:
             return
-        self._wake_sigwaiters(sig, self.lwps.values())
+        if self._wake_sigwaiters(sig, self.lwps.values()):
+            return                              # an LWP in sigtimedwait takes it
         # SIGCONT discards pending stops and continues a stopped process
         # (even if SIGCONT is caught or masked); a stop discards a pending SIGCONT
         if sig == abi.NBSD_SIGCONT:
@@ -263,21 +264,38 @@ class Proc:
         kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL (kpsignal2 knotes them too)
         if sig not in l.siglist:
             l.siglist.append(sig)
-        if self.kernel is not None:
-            self._wake_sigwaiters(sig, (l,))
+        if self.kernel is not None and self._wake_sigwaiters(sig, (l,)):
+            return                              # it is in sigtimedwait for sig
         if self.kernel is not None and l.state == "sleep" and not self.stopped and \
                 (sig == abi.NBSD_SIGKILL or not l.sigmask & abi.sigbit(sig)):
             self.wake_for_signal(l, sig)
 
     def _wake_sigwaiters(self, sig, lwps):
-        """LWPs asleep in sigtimedwait (syscalls/ptimer.py) with sig masked
-        look at the pending signals again (an unmasked caught one ends the
-        wait with EINTR through wake_for_signal)."""
+        """An LWP asleep in sigtimedwait (syscalls/ptimer.py) whose set has
+        sig takes it, masked or not (NetBSD's sigunwait, before any
+        handler): it is woken to collect it -> True.  An ignored signal is
+        nobody's."""
         bit = abi.sigbit(sig)
+        act = self.sigacts.get(sig)
+        if act is not None and act[0] == abi.NBSD_SIG_IGN:
+            return False
         chan = ("sigwait", self.pid)
         for l in lwps:
-            if l.state == "sleep" and l.sigmask & bit and chan in l.wchans:
+            ts = l.timed_start
+            if l.state == "sleep" and chan in l.wchans and ts is not None and \
+                    ts[0][0] == "sigtimedwait" and ts[0][1] & bit and ts[2] is False:
+                # handed over: no longer pending, its siginfo goes with it
+                if sig in l.siglist:
+                    l.siglist.remove(sig)
+                    si = {"code": -5, "pid": self.pid, "uid": self.cred.euid}   # SI_LWP
+                else:
+                    if sig in self.siglist:
+                        self.siglist.remove(sig)
+                    si = self.take_siginfo(sig)
+                ts[2] = ("taken", sig, si)
                 self.kernel._setrun(l)
+                return True
+        return False
 
     def take_siginfo(self, sig):
         """A process-directed sig leaves the pending set (delivered, acted
@@ -309,7 +327,8 @@ class Proc:
         # poll, select, nanosleep, _lwp_park (a timed sleep, syscalls/poll.py)
         # are never restarted: the call itself runs again and returns EINTR.
         if l.timed_start is not None:
-            l.timed_start[2] = True
+            if l.timed_start[2] is False:       # (not a signal sigtimedwait took)
+                l.timed_start[2] = True
         elif l.blocked is not None:
             from kw86.nbsd import trap
             from kw86.nbsd.errors import Fault

@@ -234,13 +234,19 @@ def sys____sigtimedwait50(p, set_, info, timeout):
         if sec < 0 or not 0 <= nsec < 10**9:
             raise Errno(EINVAL)
         tmo = sec * 10**9 + nsec
+    key = ("sigtimedwait", want, set_, info, timeout, tmo)
+    ts = p.timed_start
+    taken = ts[2] if ts is not None and ts[0] == key and isinstance(ts[2], tuple) else None
     for owner in (p.l, p):
         mine = sorted(s for s in owner.siglist if want & abi.sigbit(s))
-        if mine:
-            sig = mine[0]
-            owner.siglist = [s for s in owner.siglist if s != sig]
-            si = p.take_siginfo(sig) if owner is p else \
-                dict(code=SI_LWP, pid=p.pid, uid=p.cred.euid)    # _lwp_kill
+        if mine or taken:
+            if taken:                           # handed over while it slept (proc.py)
+                _, sig, si = taken
+            else:
+                sig = mine[0]
+                owner.siglist = [s for s in owner.siglist if s != sig]
+                si = p.take_siginfo(sig) if owner is p else \
+                    dict(code=SI_LWP, pid=p.pid, uid=p.cred.euid)    # _lwp_kill
             if info:
                 p.mem.copyout(info, abi.pack_siginfo(
                     sig, si.get("code", SI_NOINFO), 0, pid=si.get("pid", 0),
@@ -252,7 +258,7 @@ def sys____sigtimedwait50(p, set_, info, timeout):
     if p.kernel is None:
         raise Errno(abi.ENOSYS)
     try:
-        rem = sleep_start(p, ("sigtimedwait", set_, info, timeout, tmo), tmo)
+        rem = sleep_start(p, key, tmo)
     except Interrupted:
         raise Errno(abi.EINTR) from None
     if rem == 0:
