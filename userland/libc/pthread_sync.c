@@ -856,7 +856,18 @@ pthread_spin_lock(pthread_spinlock_t *s)
         return EINVAL;
     if (s->lock != 0 && s->owner == self)
         return EDEADLK;
-    __kw86_interlock(&s->lock);         /* spins, yielding to a preempted holder */
+    /* spin (a holder may be running elsewhere or be preempted: then yield now
+     * and then so that it can run and let go) */
+    for (;;) {
+        int i;
+
+        if (__atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE) == 0)
+            break;
+        for (i = 0; i < 1000 && __atomic_load_n(&s->lock, __ATOMIC_RELAXED) != 0; i++)
+            __asm__ volatile("pause");
+        if (i == 1000)
+            sched_yield();
+    }
     s->owner = self;
     return 0;
 }
