@@ -4,6 +4,7 @@
 
 #include <sys/cdefs.h>
 #include <sys/types.h>
+#include <sys/time.h>               /* struct timespec (sigtimedwait), as POSIX asks */
 
 #define SIGHUP    1
 #define SIGINT    2
@@ -169,7 +170,6 @@ typedef struct sigaltstack {
 #define POLL_PRI    5
 #define POLL_HUP    6
 
-struct timespec;
 __BEGIN_DECLS
 int  sighold(int);
 int  sigrelse(int);
