@@ -812,11 +812,14 @@ static void at_prepare(void) { strcat(fork_log, "P"); }
 static void at_parent(void) { strcat(fork_log, "p"); }
 static void at_child(void) { strcat(fork_log, "c"); }
 
+static int block_release;
+
 static void *
 t_block(void *arg)
 {
     pthread_mutex_lock(&q_lock);
-    pthread_cond_wait(&q_nonempty, &q_lock);    /* until the end of the test */
+    while (!block_release)                      /* until the end of the test */
+        pthread_cond_wait(&q_nonempty, &q_lock);
     pthread_mutex_unlock(&q_lock);
     return arg;
 }
@@ -850,6 +853,7 @@ test_fork(void)
     waitpid(pid, &st, 0);
     printf("fork parent: handlers %s, child status %d\n", fork_log, st);
     pthread_mutex_lock(&q_lock);
+    block_release = 1;
     pthread_cond_broadcast(&q_nonempty);
     pthread_mutex_unlock(&q_lock);
     pthread_join(t, NULL);
