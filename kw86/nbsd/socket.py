@@ -58,6 +58,9 @@ LOCAL_CONNWAIT, LOCAL_PEEREID, LOCAL_CREDS = 0x2, 0x3, 0x4
 SUN_PATH_OFF = 2
 # netinet/in.h, netinet/tcp.h, netinet6/in6.h
 IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_IPV6 = 0, 6, 17, 41
+IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_RAW = 1, 58, 255
+ICMP_ECHOREPLY, ICMP_ECHO = 0, 8        # netinet/ip_icmp.h
+ICMP6_ECHO_REQUEST, ICMP6_ECHO_REPLY = 128, 129     # netinet/icmp6.h
 IP_TOS, IP_TTL = 3, 4
 TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_KEEPINIT = 1, 2, 3, 5, 6, 7
 IPV6_UNICAST_HOPS, IPV6_V6ONLY = 4, 27
@@ -75,7 +78,8 @@ POLLIN, POLLPRI, POLLOUT, POLLRDNORM, POLLWRNORM = 0x1, 0x2, 0x4, 0x40, 0x4
 SPACE = {("tcp", "snd"): 32768, ("tcp", "rcv"): 32768,
          ("udp", "snd"): 9216, ("udp", "rcv"): 41600,
          ("ustream", "snd"): 8192, ("ustream", "rcv"): 8192,
-         ("udgram", "snd"): 2048, ("udgram", "rcv"): 16384}
+         ("udgram", "snd"): 2048, ("udgram", "rcv"): 16384,
+         ("raw", "snd"): 8192, ("raw", "rcv"): 8192}     # rip_sendspace/recvspace
 SNDLOWAT = 2048
 MAXFILES = 3404                         # kern.maxfiles: sockets alive, files in flight
 MSIZE = 256                             # an mbuf: what each queued record costs at least
@@ -109,6 +113,8 @@ class Net:
         self.suspects = 0               # closes since the collector last ran
         self.mem = 0                    # bytes the receive queues take (data, control, mbufs)
         self.inflight = 0               # file references inside SCM_RIGHTS messages
+        self.raw = []                   # SOCK_RAW inet sockets (rip_input's list)
+        self.ip_id = 0                  # the IPv4 header's ip_id counter
 
     def next_ino(self):
         self.ino += 1
@@ -238,10 +244,13 @@ class Socket(File):
         self.clock = clock
         t = int(clock()) if clock else 0
         self.ctime = t
-        self.pname = ("udp" if stype == SOCK_DGRAM else "tcp") if domain != AF_LOCAL else \
-            ("udgram" if stype == SOCK_DGRAM else "ustream")
+        self.pname = ("udp" if stype == SOCK_DGRAM else "raw" if stype == SOCK_RAW else "tcp") \
+            if domain != AF_LOCAL else ("udgram" if stype == SOCK_DGRAM else "ustream")
         self.stream = stype in (SOCK_STREAM, SOCK_SEQPACKET)   # connection-oriented
-        self.records = stype in (SOCK_DGRAM, SOCK_SEQPACKET)   # a queue of records
+        self.records = stype in (SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW)   # a queue of records
+        if stype == SOCK_RAW:
+            net.raw = [r for r in net.raw if not r.closed]
+            net.raw.append(self)
         self.options = 0                # SO_* boolean bits
         self.linger = (0, 0)
         self.sndbuf = SPACE[(self.pname, "snd")]
@@ -477,6 +486,8 @@ class Socket(File):
             return self._send_unix_dgram(p, data, dest, ctl)
         if ctl:
             raise Errno(EINVAL)
+        if self.type == SOCK_RAW:
+            return self._send_raw(p, data, dest)
         return self._send_udp(p, data, dest)
 
     def _reset(self, err):
@@ -594,6 +605,9 @@ class Socket(File):
                 raise Errno(EADDRNOTAVAIL)
         elif ip not in (ANY6, LOOP6):
             raise Errno(EADDRNOTAVAIL)
+        if self.type == SOCK_RAW:
+            self.lkind, self.lip = kind, ip     # rip_bind: an address, no port
+            return
         if port and port < IPPORT_RESERVED and cred.euid != 0:
             raise Errno(abi.EACCES)
         self.lkind, self.lip = kind, ip
@@ -645,7 +659,7 @@ class Socket(File):
     def autobind(self, cred, kind):
         """Bind an unbound socket before it connects or sends (the local
         address is the loopback of the destination's family)."""
-        if self.lkind is None:
+        if self.lkind is None and self.type != SOCK_RAW:
             self.bind_inet(cred, "4" if self.domain == AF_INET else "6",
                            ANY4 if self.domain == AF_INET else ANY6, 0)
 
@@ -675,6 +689,11 @@ class Socket(File):
     # -- TCP-like connection ----------------------------------------------
     def connect_inet(self, p, kind, ip, port, nonblock):
         ip = local_dest(kind, ip)
+        if self.type == SOCK_RAW:
+            # rip_connect: the foreign address only (no port, no source bound)
+            self.rkind, self.rip, self.rport = kind, ip, 0
+            self.state = "connected"
+            return 0
         if port == 0:
             raise Errno(EADDRNOTAVAIL)
         if not self.stream:
@@ -915,6 +934,33 @@ class Socket(File):
             dst.overflowed += 1         # no mbufs: udp_input drops it
         return len(data)
 
+    def _send_raw(self, p, data, dest):
+        """rip_output / rip6_output over the loopback: the payload goes out
+        with a header the kernel builds (no IP_HDRINCL), then ip_input's
+        side: the kernel's own ICMP answers an echo request, and every raw
+        socket of the protocol (or of protocol 0) whose bound and connected
+        addresses match gets a copy (rip_input)."""
+        if dest is not None:
+            if self.rkind is not None:
+                raise Errno(EISCONN)
+            kind, ip = dest[0], local_dest(dest[0], dest[1])
+        else:
+            if self.rkind is None:
+                raise Errno(EDESTADDRREQ)
+            kind, ip = self.rkind, self.rip
+        src = self.lip if self.lkind == kind and self.lip not in (ANY4, ANY6) else \
+            (LOOP4 if kind == "4" else LOOP6)
+        proto = self.proto
+        if kind == "4" and len(data) + 20 > 65535:
+            raise Errno(EMSGSIZE)       # IP_MAXPACKET
+        ttl = self.ipopts[IP_TTL] if kind == "4" else 64
+        if kind == "6" and proto == IPPROTO_ICMPV6 and len(data) >= 4:
+            # rip6_output: the kernel computes an ICMPv6 checksum (offset 2)
+            data = bytes(data[:2]) + b"\0\0" + bytes(data[4:])
+            data = data[:2] + struct.pack("!H", _icmp6_cksum(src, ip, data)) + data[4:]
+        ip_input(self.net, kind, src, ip, proto, bytes(data), self.ipopts[IP_TOS], ttl)
+        return len(data)
+
     def _send_unix_dgram(self, p, data, dest, ctl):
         if dest is not None:
             if self.peer is not None:
@@ -1066,3 +1112,75 @@ def pack_sockcred(cred):
     groups = list(groups)[:16]
     return struct.pack(f"<iIIIIi{max(1, len(groups))}I", pid, uid, euid, gid, egid,
                        len(groups), *(groups or [0]))[: 24 + 4 * max(1, len(groups))]
+
+
+# -- raw IP over the loopback (netinet/raw_ip.c, ip_icmp.c, icmp6.c) ----------
+
+def in_cksum(data):
+    """The Internet checksum (RFC 1071) of data."""
+    if len(data) & 1:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def ip4_header(net, src, dst, proto, length, tos, ttl):
+    net.ip_id = (net.ip_id + 1) & 0xffff
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + length, net.ip_id, 0, ttl, proto, 0,
+                    src, dst)
+    return h[:10] + struct.pack("!H", in_cksum(h)) + h[12:]
+
+
+def _icmp6_cksum(src, dst, msg):
+    pseudo = src + dst + struct.pack("!I3xB", len(msg), IPPROTO_ICMPV6)
+    return in_cksum(pseudo + msg)
+
+
+def ip_input(net, kind, src, dst, proto, payload, tos=0, ttl=64):
+    """A packet from src to dst (both on the loopback) arrives: ICMP echo
+    requests are answered by the kernel, which BSD does not pass to raw
+    sockets (nor TCP or UDP segments, whose protocols take them); the rest
+    goes to the raw sockets that want it."""
+    if kind == "4" and proto == IPPROTO_ICMP:
+        if len(payload) < 8 or in_cksum(payload):
+            return                      # icmp_input: too short or bad sum: dropped
+        if payload[0] == ICMP_ECHO:
+            reply = bytes((ICMP_ECHOREPLY, payload[1])) + b"\0\0" + payload[4:]
+            reply = reply[:2] + struct.pack("!H", in_cksum(reply)) + reply[4:]
+            ip_input(net, kind, dst, src, proto, reply, tos, 255)   # icmp_reflect
+            return
+    reply = None
+    if kind == "6" and proto == IPPROTO_ICMPV6:
+        if len(payload) < 4 or _icmp6_cksum(src, dst, payload):
+            return                      # icmp6_input: too short or bad sum: dropped
+        if payload[0] == ICMP6_ECHO_REQUEST and len(payload) >= 8:
+            # icmp6_reflect of a copy; the request itself goes on to the
+            # raw sockets first (the reply comes back through the loopback)
+            reply = bytes((ICMP6_ECHO_REPLY, payload[1])) + b"\0\0" + payload[4:]
+            reply = reply[:2] + struct.pack("!H", _icmp6_cksum(dst, src, reply)) + reply[4:]
+    if proto in (IPPROTO_TCP, IPPROTO_UDP):
+        return
+    if kind == "4":
+        packet = ip4_header(net, src, dst, proto, len(payload), tos, ttl) + payload
+    else:
+        packet = payload                # rip6_input: no header, the payload
+    for s in list(net.raw):
+        if s.closed or s.cantrcv or (s.proto and s.proto != proto):
+            continue
+        if (s.domain == AF_INET) != (kind == "4"):
+            continue
+        if s.lkind is not None and s.lip not in (ANY4, ANY6) and s.lip != dst:
+            continue
+        if s.rkind is not None and s.rip != src:
+            continue
+        if s.rq_bytes + len(packet) > s.rcvbuf or s.mbfull():
+            s.overflowed += 1           # sbappendaddr failed: dropped
+            continue
+        try:
+            s._append_record(packet, pack_inet(s.domain, kind, src, 0), None)
+        except Errno:
+            s.overflowed += 1
+    if reply is not None:
+        ip_input(net, kind, dst, src, proto, reply, tos, ttl)

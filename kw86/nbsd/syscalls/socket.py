@@ -80,10 +80,17 @@ def _new(p, domain, stype, proto):
             raise Errno(EPROTONOSUPPORT)
     else:
         want = {so.SOCK_STREAM: so.IPPROTO_TCP, so.SOCK_DGRAM: so.IPPROTO_UDP}.get(stype)
-        if want is None:
-            if stype == so.SOCK_RAW:
-                _warn(p, "SOCK_RAW")
+        if want is None and stype == so.SOCK_RAW:
+            # rip_attach / rip6_attach: KAUTH_REQ_NETWORK_SOCKET_RAWSOCK,
+            # the super-user only (kauth's deny is EPERM); any protocol
+            # (the wildcard raw entry of inetsw), kept in the header's ip_p
+            if p.cred.euid != 0:
+                raise Errno(abi.EPERM)
+            if not 0 <= proto <= 255:
                 raise Errno(EPROTONOSUPPORT)
+            return so.Socket(so.get_net(p.sys), domain, stype, proto, p.cred, p.pid,
+                             p.sys.clock)
+        if want is None:
             raise Errno(EPROTOTYPE if proto == 0 else EPROTONOSUPPORT)
         if proto not in (0, want):
             raise Errno(EPROTONOSUPPORT)
