@@ -503,6 +503,14 @@ class MiniKernel:
             if a[1]:
                 self.pending.append(a[1])
             return 0, 0
+        if num == 311:                                   # _lwp_self: the one LWP
+            return 1, 0
+        if num == 318:                                   # _lwp_kill (raise): only ourselves
+            if a[0] != 1:
+                raise OSError(3, "")
+            if a[1]:
+                self.pending.append(a[1])
+            return 0, 0
         if num == 308:                                   # setcontext
             self.setcontext(a[0])
             return JUSTRETURN, 0
