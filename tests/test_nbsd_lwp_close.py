@@ -6,7 +6,8 @@ tests/guest/lwp_close.c: NetBSD's fd_close restarts the other LWPs' calls on
 the file (fo_restart, sys_pipe.c pipe_restart): a blocked write or read of
 the closed descriptor returns EBADF (9), a write that had moved bytes before
 sleeping returns that count (dofilewrite: ERESTART after a partial transfer
-is success).
+is success), even when the number names another file before the sleeper
+runs again; a reader whose pipe's other end is closed gets end of file.
 
 tests/guest/lwp_selfkill.c: _lwp_kill(_lwp_self(), SIGPIPE) made with
 int $0x80 (as Go's runtime makes it) while a second LWP spins: the handler
@@ -68,7 +69,8 @@ def test_close_of_a_descriptor_another_lwp_is_blocked_in(tmp_path, kernelware):
     assert 0 < int(part[5]) < 256 * 1024 and part[6:] == ["errno", "0"], out
     assert lines[3].startswith(f"reuse: close 0, call returned -1 errno {EBADF}"), out
     assert lines[4] == "reuse: new pipe read -1 errno 35", out        # EAGAIN: nothing in it
-    assert lines[5:] == ["ok"] and status == 0, out
+    assert lines[5] == "eof: call returned 0 errno 0", out
+    assert lines[6:] == ["ok"] and status == 0, out
 
 
 @pytest.mark.parametrize("spin", ["", "spin"], ids=["alone", "spinner"])

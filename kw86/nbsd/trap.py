@@ -485,10 +485,10 @@ def _pwrite(p, va, data):
         raise BadFrame(va)
 
 
-def interrupt(l, value=None):
+def interrupt(l, value=None, err=abi.EINTR):
     """End LWP l's sleep in a system call (l.blocked, set by writeback): the
-    call returns EINTR, or `value` (a count already transferred) with the
-    carry clear, instead of being restarted.  l need not be running: its
+    call returns EINTR (or err), or `value` (a count already transferred)
+    with the carry clear, instead of being restarted.  l need not be running: its
     frame and the gate's return words are read through its process's own
     mappings.  A frame that is no longer there raises BadFrame (the caller
     kills the process)."""
@@ -498,7 +498,7 @@ def interrupt(l, value=None):
     l.timed_start = None
     tf = TrapFrame.parse(_pread(p, fesp, TF_SHORT_SIZE), short=True)
     if value is None:
-        tf.eax = abi.EINTR
+        tf.eax = err
         tf.eflags |= abi.PSL_C
     else:
         tf.eax = value & _M32

@@ -11,9 +11,11 @@
  *          -1/EBADF
  *   part   a write of more than the pipe holds to an empty pipe (it moves
  *          what fits and sleeps), then close: the count moved so far
- *   reuse  as write, but a new pipe takes the closed descriptor's number
- *          before the writer runs again: the writer still gets EBADF and
- *          nothing reaches the new pipe
+ *   reuse  as write, but a new pipe's write end takes the closed
+ *          descriptor's number (dup2) before the writer runs again: the
+ *          writer still gets EBADF and nothing reaches the new pipe
+ *   eof    a blocking read of an empty pipe, then close of the write end:
+ *          0 (end of file), the reader's descriptor untouched
  * Prints one line per case; exit status 0 when every case went as above.
  */
 #include <errno.h>
@@ -98,9 +100,15 @@ static int one(const char *name, void *(*fn)(void *), int which, size_t n, int p
 	while (!started)
 		nap();
 	nap();				/* now blocked in the kernel */
-	rc = close(fd);
 	if (reuse && pipe(q) < 0)
 		perror("pipe");
+	rc = close(fd);
+	if (reuse && dup2(q[1], fd) == fd) {
+		/* the number now names a fresh pipe's write end, before the
+		 * writer runs again */
+		close(q[1]);
+		q[1] = fd;
+	}
 	pthread_join(t, NULL);
 	printf("%s: close %d, call returned %ld errno %d%s\n", name, rc, ret, err,
 	       reuse ? (q[0] == fd || q[1] == fd ? " (number reused)" : " (not reused)") : "");
@@ -126,6 +134,31 @@ static int one(const char *name, void *(*fn)(void *), int which, size_t n, int p
 	return ok;
 }
 
+/* a reader of an empty pipe while main closes the other end: EOF (0),
+ * not EBADF -- its own descriptor stays open */
+static int eof_case(void)
+{
+	pthread_t t;
+	int p[2];
+
+	if (pipe(p) < 0)
+		return 0;
+	fd = p[0];
+	len = 100;
+	started = 0;
+	ret = -2;
+	err = 0;
+	pthread_create(&t, NULL, reader, NULL);
+	while (!started)
+		nap();
+	nap();
+	close(p[1]);
+	pthread_join(t, NULL);
+	printf("eof: call returned %ld errno %d\n", ret, err);
+	close(p[0]);
+	return ret == 0 && err == 0;
+}
+
 int main(void)
 {
 	int ok = 1;
@@ -136,6 +169,7 @@ int main(void)
 	ok &= one("read", reader, 0, 100, 0, 0);
 	ok &= one("part", writer, 1, 256 * 1024, 0, 0);
 	ok &= one("reuse", writer, 1, 100, 1, 1);
+	ok &= eof_case();
 	printf("%s\n", ok ? "ok" : "FAILED");
 	return ok ? 0 : 1;
 }

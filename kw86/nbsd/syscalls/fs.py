@@ -353,25 +353,43 @@ def sys_open(p, path, flags, mode):
 def sys_close(p, fd):
     f = p.fdt.get(fd)
     if len(p.lwps) > 1:
-        _restart_users(p, f)
+        _restart_users(p, fd, f)
     p.fdt.close(fd)
 
 
-def _restart_users(p, f):
-    """NetBSD fd_close with other LWPs inside a call on the file (fo_restart):
-    their sleep ends with ERESTART, the restarted call finds the descriptor
-    gone (EBADF; the wakeup of the close does that), but a write that had
-    already moved some bytes returns that count (dofilewrite turns ERESTART
-    after a partial transfer into success)."""
+def _restart_users(p, fd, f):
+    """NetBSD fd_close with other LWPs inside a call on the descriptor: it
+    restarts them (fo_restart: pipe_restart, soo_restart) and waits until
+    they leave; the restarted call finds the descriptor gone (EBADF), a
+    write that had already moved some bytes returns that count (dofilewrite:
+    ERESTART after a partial transfer is success).  Here: the process's
+    LWPs asleep in a read/write-like call on the file (not poll, select or
+    kevent, which hold no reference) when no other descriptor of the
+    process names it, decided now, so that the number cannot be reused
+    under them."""
     from kw86.nbsd import trap
+    if any(s is not None and s[0] is f for i, s in enumerate(p.fdt.slots) if i != fd):
+        return
+    if isinstance(f, PipeFile):
+        # one end's sleepers: writers wait only on a non-empty buffer,
+        # readers only on an empty one
+        if bool(f.pipe.buf) != (f.end == "w"):
+            return
+        chan = f.pipe
+    elif f.kind == "socket":
+        chan = f
+    else:
+        return
     k = p.kernel
     for l in p.lwps.values():
-        wp = l.wpartial
-        if l is p.l or l.blocked is None or wp is None or not wp[1] or \
-                wp[0].__class__ is not tuple or wp[0][0] != id(f):
+        if l is p.l or l.state != "sleep" or l.blocked is None or l.timed_start is not None \
+                or not any(c is chan for c in l.wchans):
             continue
+        wp = l.wpartial
+        count = wp[1] if wp is not None and wp[0].__class__ is tuple and \
+            wp[0][0] == id(f) and wp[1] else None
         l.wpartial = None
-        trap.interrupt(l, wp[1])
+        trap.interrupt(l, count, err=EBADF)
         if k is not None:
             k._setrun(l)
 
