@@ -21,7 +21,9 @@ codes: 0 PASS, 1 FAIL, 2 UNRESOLVED, 4 UNSUPPORTED, 5 UNTESTED; anything
 else (a signal, a timeout) counts as FAIL.
 
     python tools/posix_suite.py --suite /path/to/posixtestsuite [-j 2] \
-        [--only sched_,sig] [--json results.json]
+        [--only sched_,sig] [--threads] [--json results.json]
+
+(--threads adds the pthread_* and sem_* interfaces: 1,426 tests in all.)
 
 prints one line per test and a summary: built/total, and per mode PASS,
 FAIL, UNRESOLVED, UNSUPPORTED, UNTESTED, and whether the two modes agree.
@@ -50,6 +52,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXCLUDE = ("pthread_", "sem_", "mq_", "aio_", "lio_listio")
+THREAD_IFACES = ("pthread_", "sem_")        # --threads: libpthread and <semaphore.h>
 TEST_RE = re.compile(r"^(\d+)-(\d+)(-buildonly)?\.c$")
 CODES = {0: "PASS", 1: "FAIL", 2: "UNRESOLVED", 4: "UNSUPPORTED", 5: "UNTESTED"}
 
@@ -62,11 +65,12 @@ def _build_mod():
     return mod
 
 
-def tests_of(suite, only=None):
+def tests_of(suite, only=None, threads=False):
     base = os.path.join(suite, "conformance", "interfaces")
+    exclude = tuple(e for e in EXCLUDE if not (threads and e in THREAD_IFACES))
     out = []
     for iface in sorted(os.listdir(base)):
-        if iface.startswith(EXCLUDE) or not os.path.isdir(os.path.join(base, iface)):
+        if iface.startswith(exclude) or not os.path.isdir(os.path.join(base, iface)):
             continue
         if only and not any(iface.startswith(o) for o in only):
             continue
@@ -131,10 +135,12 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "kw86-posix-suite"),
                     help="where the test executables go")
     ap.add_argument("--json", help="write every result here")
+    ap.add_argument("--threads", action="store_true",
+                    help="also the pthread_* and sem_* interfaces (libpthread on LWPs)")
     a = ap.parse_args(argv)
     b = _build_mod()
     only = [o for o in a.only.split(",") if o]
-    tests = tests_of(a.suite, only)
+    tests = tests_of(a.suite, only, a.threads)
     os.makedirs(a.out, exist_ok=True)
     results = {}
 
