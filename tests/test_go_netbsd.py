@@ -78,4 +78,8 @@ def test_go_hello_runs(hello, tmp_path, kernelware):
                  "__sigaction_sigtramp", "_lwp_create", "___lwp_park60"):
         assert name in calls, (name, trace[-3000:])
     assert re.search(r"RET   _lwp_create 0", trace), trace[-3000:]
+    # each line names its LWP (kdump: pid, lid, command): the threads' calls
+    # come from more than one
+    lids = set(re.findall(r"^\s*\d+\s+(\d+) \S+\s+(?:CALL|RET) ", trace, re.M))
+    assert len(lids) >= 2, trace[-3000:]
     assert calls.count("__sigaltstack14") >= 2 and calls.count("_lwp_setprivate") >= 2

@@ -48,7 +48,7 @@ def test_cp_identical(tmp_path, kernelware):
     # the data calls cp made and what they returned: a read of an empty
     # source (size 0: nothing to copy, the read/write loop's EOF) moves none
     rets = [(m.group(1), int(m.group(2))) for m in re.finditer(
-        r"^\s*\d+ cp\s+RET\s+(read|write|readv|writev|pread|pwrite) (-?\d+)",
+        r"^\s*\d+\s+\d+ cp\s+RET\s+(read|write|readv|writev|pread|pwrite) (-?\d+)",
         strace.read_text(), re.M)]
     data = [(c, n) for c, n in rets if n != 0]
     if kernelware:

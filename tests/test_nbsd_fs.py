@@ -472,6 +472,10 @@ def test_strace_lines(env):
     env.ok("open", "/etc/motd", 0, 0)
     env.err("open", "/nope", 0, 0)
     out = env.sys.strace.getvalue().splitlines()
+    # kdump's columns: pid, lid (%6d each), the command, the record
+    pid, lid = out[0].split()[:2]
+    assert (int(pid), int(lid)) == (env.p.pid, env.p.l.lid), out[0]
+    assert out[0][:14] == f"{env.p.pid:6d} {env.p.l.lid:6d} ", out[0]
     assert 'CALL  open("/etc/motd",0x0,0)' in out[0] or 'CALL  open("/etc/motd",0,0)' in out[0]
     assert out[1].endswith("RET   open 0")
     assert out[3].endswith("RET   open -1 errno 2 No such file or directory")

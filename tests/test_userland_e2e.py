@@ -1448,7 +1448,7 @@ def _strace_counts(path):
     counts = {}
     with open(path) as f:
         for line in f:
-            m = re.match(r"\s*\d+ (\S+)\s+CALL\s+(\w+)\(", line)
+            m = re.match(r"\s*\d+\s+\d+ (\S+)\s+CALL\s+(\w+)\(", line)
             if m:
                 counts[m.groups()] = counts.get(m.groups(), 0) + 1
     return counts

@@ -410,9 +410,12 @@ class SysResult:
 
 
 def _strace(p, line):
+    """One --strace line as kdump(1) prints a ktrace record: the pid, the
+    LWP id (kdump's default shows both, each %6d), the command (8 columns),
+    the record."""
     out = p.sys.strace
     if out is not None:
-        out.write(f"{p.pid:6d} {p.comm[:8]:<8s} {line}\n")
+        out.write(f"{p.pid:6d} {p.l.lid:6d} {p.comm[:8]:<8s} {line}\n")
 
 
 def nosys(p, code, name):
