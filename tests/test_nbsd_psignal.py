@@ -2,7 +2,9 @@
 side): POSIX timers, sigwait/sigwaitinfo/sigtimedwait/sigqueue with their
 siginfo, a blocked SIGCONT kept pending, a caught SIGCONT ending select,
 SA_NOCLDWAIT, an interrupted nanosleep's time left, getrusage/clock
-advancing, a FIFO opened by two LWPs of one process.  The C program is
+advancing, a FIFO opened by two LWPs of one process; the masks of pselect
+and pollts, CLD_CONTINUED / WCONTINUED / SA_NOCLDSTOP, realtime signals
+merged as NetBSD's sigput does, 510/511 EBUSY while other LWPs live.  The C program is
 tests/guest/psig.c, run as a user process and as a kernelware
 (`--kernelware`), as root and as an ordinary user; it prints one line per
 check and "done N" (N failures)."""
@@ -20,7 +22,7 @@ from nbsd_env import guest_program
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
 MODE_IDS = ["user", "kernelware"]
-NCHECKS = 85
+NCHECKS = 85 + 14 + 10 + 4 + 2
 
 
 @pytest.fixture(scope="module")

@@ -466,6 +466,7 @@ class Kernel(Scheduler):
         p.stopped): the parent hears of it by SIGCHLD (unless SA_NOCLDSTOP)
         and wait4."""
         p.stopped, p.stopsig, p.stop_reported = True, sig, False
+        p.cont_reported = True                  # (a continue before it is stale)
         for l in p.lwps.values():
             if l.state == "run":
                 l.state = "stop"
@@ -479,11 +480,21 @@ class Kernel(Scheduler):
                 parent.post_signal(abi.NBSD_SIGCHLD, (5, p.pid, p.cred.ruid, sig, None))
         wakeup(("wait", p.ppid))
 
-    def _continue(self, p):
+    def _continue(self, p, sig=abi.NBSD_SIGCONT):
         """SIGCONT (or SIGKILL) for a stopped p: its LWPs are runnable
-        again; a call one slept in restarts (its frame was backed up)."""
+        again; a call one slept in restarts (its frame was backed up).
+        SIGCONT tells the parent: wait4's WCONTINUED and a SIGCHLD with
+        CLD_CONTINUED, si_status SIGCONT, unless its SIGCHLD action has
+        SA_NOCLDSTOP (sigaction(2): then SIGCHLD comes only for a child
+        that exits; POSIX: not "when stopped children continue")."""
         p.stopped = False
-        p.cont_reported = False
+        p.cont_reported = sig != abi.NBSD_SIGCONT
+        parent = self.sys.procs.get(p.ppid)
+        if sig == abi.NBSD_SIGCONT and parent is not None and parent.state != "zomb":
+            act = parent.sigacts.get(abi.NBSD_SIGCHLD)
+            if act is None or not act[2] & abi.NBSD_SA_NOCLDSTOP:
+                # siginfo: CLD_CONTINUED (6), the child, its uid, SIGCONT
+                parent.post_signal(abi.NBSD_SIGCHLD, (6, p.pid, p.cred.ruid, sig, None))
         for l in p.lwps.values():
             if l.state in ("stop", "sleep"):
                 l.state = "sleep"               # so that _setrun queues it
@@ -662,7 +673,7 @@ class Kernel(Scheduler):
                 if not options & abi.NBSD_WNOWAIT:
                     c.stop_reported = True
                 return c.pid, abi.w_stopcode(c.stopsig)
-            if options & abi.NBSD_WCONTINUED and not c.cont_reported:
+            if options & abi.NBSD_WCONTINUED and not c.stopped and not c.cont_reported:
                 if not options & abi.NBSD_WNOWAIT:
                     c.cont_reported = True
                 return c.pid, 0xffff                # WIFCONTINUED

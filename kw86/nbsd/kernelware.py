@@ -49,6 +49,17 @@ already in succeeds and changes nothing.  They rewrite the call's frame
   trapret's iret to CPL 3 (boot.enter_user_frame's layout, the kernel's
   normal process start).
 - eflags: the user's arithmetic flags (PSL_USER), IF on, IOPL 0, CF clear.
+- One LWP only: a switch in a process with other live LWPs (threads,
+  `new` ones included, zombies not) is EBUSY.  The mode belongs to the
+  process (p.emul, p.kernelware: its system call table, how signals are
+  sent and how fork, execve and its LWPs start), while only the calling
+  LWP's frame is rewritten: switching the others at their next return
+  would need a rewrite of each one's frame wherever it sleeps (a gate
+  frame on the user stack, a full one on its kernel stack) and leaves a
+  window in which the process runs in both modes at once.  So the caller
+  makes the switch while single-threaded (before pthread_create, after the
+  joins), and the mode stays uniform across the process's LWPs; a
+  same-mode call is still 0 (nothing changes), and EPERM comes first.
 
 The address space does not change with the mode: demand paging and
 copy-on-write in both (a fault at CPL 0 whose frame cannot be pushed on
@@ -127,6 +138,13 @@ class Kernelware(Emul):
                   es=abi.KDATA, fs=abi.UFS, gs=abi.UGS, eflags=r["eflags"])
 
     # -- 510 / 511 --------------------------------------------------------------------
+    @staticmethod
+    def _single(p):
+        """EBUSY while p has an LWP besides the caller that is not a zombie
+        (the module docstring: the mode is the whole process's)."""
+        if any(l is not p.l and l.state != "zomb" for l in p.lwps.values()):
+            raise Errno(abi.EBUSY)
+
     def switch_to_kernel(self, p):
         """510: continue at CPL 0 (CS KCODE, SS/DS/ES KDATA, FS/GS the user's)."""
         k = self.k
@@ -135,6 +153,7 @@ class Kernelware(Emul):
         if tf.from_kernel:
             return 0
         self.permit(p)
+        self._single(p)
         uesp = tf.esp
         from kw86.nbsd.signals import _resume_at
         eip = tf.eip
@@ -155,6 +174,7 @@ class Kernelware(Emul):
         tf = k.boot.read_frame(fesp)
         if not tf.from_kernel:
             return 0
+        self._single(p)
         if tf.gate:
             # the caller's return address is at the entry esp (checked copy)
             eip = int.from_bytes(p.mem.copyin_nocharge(tf.esp, 4), "little")

@@ -245,7 +245,7 @@ class Proc:
             self.siglist = [s for s in self.siglist if s != abi.NBSD_SIGCONT]
         if self.stopped:
             if sig == abi.NBSD_SIGKILL:
-                k._continue(self)               # to die
+                k._continue(self, sig)          # to die
             return
         bit = abi.sigbit(sig)
         kill = sig == abi.NBSD_SIGKILL

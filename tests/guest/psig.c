@@ -3,11 +3,15 @@
  * (blocked SIGCONT pending, SIGCONT ends select, SA_NOCLDWAIT, nanosleep's
  * time left), getrusage/clock advancing, FIFO opens by two LWPs.
  * Prints "ok ..."/"FAIL ..." lines and "done N" (N failures).
+ * Also: pselect/pollts masks, CLD_CONTINUED, realtime-signal merging, 510/511
+ * refused while the process has other LWPs.
  * argv[0] must be a guest path (the timer-after-exec check execs it):
  *   psig            run every check
  *   psig exec TID   (internal) after exec: timer TID must be gone */
 #include <errno.h>
 #include <fcntl.h>
+#include <kernelware.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -324,7 +328,10 @@ sigwait_checks(void)
           si.si_value.sival_int == 42 && si.si_pid == getpid() && si.si_uid == geteuid(), buf);
 
     /* NetBSD keeps one instance of a pending signal (sigput): a second
-     * sigqueue replaces the first one's value */
+     * sigqueue replaces the first one's value.  Realtime signals too: in
+     * NetBSD 10's sys/kern/kern_sig.c, sigput's queueing of a second
+     * ksiginfo for signo >= SIGRTMIN is under "#ifdef notyet / XXX:
+     * QUEUING", so every signal merges, its newest ksiginfo kept. */
     v.sival_int = 1;
     sigqueue(getpid(), SIGUSR2, v);
     v.sival_int = 2;
@@ -333,6 +340,22 @@ sigwait_checks(void)
     tmo.tv_nsec = 0;
     r = sigtimedwait(&set, &si, &tmo);
     check(r == SIGUSR2 && si.si_value.sival_int == 2, "two sigqueues of a pending signal: one, the newest value");
+    {
+        sigset_t rt;
+        sigemptyset(&rt);
+        sigaddset(&rt, SIGRTMIN + 1);
+        sigprocmask(SIG_BLOCK, &rt, NULL);
+        v.sival_int = 7;
+        sigqueue(getpid(), SIGRTMIN + 1, v);
+        v.sival_int = 8;
+        sigqueue(getpid(), SIGRTMIN + 1, v);
+        r = sigtimedwait(&rt, &si, &tmo);
+        snprintf(buf, sizeof buf, "two sigqueues of a realtime signal: merged as NetBSD does, the newest "
+                 "value (r=%d value=%d)", r, si.si_value.sival_int);
+        check(r == SIGRTMIN + 1 && si.si_code == SI_QUEUE && si.si_value.sival_int == 8, buf);
+        check_err(sigtimedwait(&rt, &si, &tmo), EAGAIN, "and no second instance");
+        sigprocmask(SIG_UNBLOCK, &rt, NULL);
+    }
     check_err(sigtimedwait(&set, &si, &tmo), EAGAIN, "sigtimedwait(zero timeout), nothing pending");
 
     /* both pending: the lowest number first */
@@ -664,6 +687,212 @@ init_checks(void)
     check_err(waitpid(-1, &st, WNOHANG), ECHILD, "and it is not our child to wait for");
 }
 
+/* pselect (436) and pollts (437) called directly: the libc has neither */
+int syscall(int, ...);
+
+static int
+sys_pselect(int nd, fd_set *in, const struct timespec *ts, const sigset_t *mask)
+{
+    return syscall(436, nd, in, NULL, NULL, ts, mask);
+}
+
+static int
+sys_pollts(struct pollfd *fds, unsigned n, const struct timespec *ts, const sigset_t *mask)
+{
+    return syscall(437, fds, n, ts, mask);
+}
+
+/* The masks of pselect and pollts: in force for the wait only, atomically:
+ * a signal blocked outside and unblocked by the mask ends the wait (EINTR)
+ * and its handler runs; the mask is the old one afterwards. */
+static void
+mask_checks(void)
+{
+    sigset_t usr1, empty, cur, inh;
+    struct timespec tmo = { 5, 0 }, zero = { 0, 0 };
+    struct pollfd pfd;
+    fd_set rs;
+    int fds[2], r, e, i;
+    pid_t c;
+    char buf[160];
+
+    pipe(fds);
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigemptyset(&empty);
+    catch(SIGUSR1, 0);
+    for (i = 0; i < 2; i++) {
+        const char *name = i ? "pollts" : "pselect";
+        sigprocmask(SIG_BLOCK, &usr1, NULL);
+        got = 0;
+        c = later(300, SIGUSR1);
+        FD_ZERO(&rs);
+        FD_SET(fds[0], &rs);
+        pfd.fd = fds[0];
+        pfd.events = POLLIN;
+        r = i ? sys_pollts(&pfd, 1, &tmo, &empty) : sys_pselect(fds[0] + 1, &rs, &tmo, &empty);
+        e = errno;
+        sigprocmask(SIG_BLOCK, NULL, &cur);
+        snprintf(buf, sizeof buf, "%s: SIGUSR1 blocked outside, let through by the mask: "
+                 "EINTR, the handler ran (r=%d errno=%d got=%d)", name, r, e, got);
+        check(r == -1 && e == EINTR && got == 1, buf);
+        snprintf(buf, sizeof buf, "%s: the old mask (SIGUSR1 blocked) is back", name);
+        check(sigismember(&cur, SIGUSR1) == 1, buf);
+        reap(c);
+
+        /* already pending when the call starts: EINTR at once, handled */
+        got = 0;
+        raise(SIGUSR1);
+        r = i ? sys_pollts(&pfd, 1, &tmo, &empty) : sys_pselect(fds[0] + 1, &rs, &tmo, &empty);
+        e = errno;
+        snprintf(buf, sizeof buf, "%s: pending and unblocked by the mask: EINTR at once (r=%d errno=%d got=%d)",
+                 name, r, e, got);
+        check(r == -1 && e == EINTR && got == 1, buf);
+
+        /* the mask blocks what is unblocked outside: the wait runs out */
+        sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+        got = 0;
+        {
+            struct timespec t300 = { 0, 300000000 };
+            c = later(50, SIGUSR1);
+            r = i ? sys_pollts(&pfd, 1, &t300, &usr1) : sys_pselect(fds[0] + 1, &rs, &t300, &usr1);
+            e = errno;
+            reap(c);
+        }
+        snprintf(buf, sizeof buf, "%s: the mask blocks SIGUSR1: a timeout (0), the handler "
+                 "not run during it (r=%d errno=%d got=%d)", name, r, r < 0 ? e : 0, got);
+        check(r == 0 && got == 1, buf);     /* (it runs after the return) */
+        sigprocmask(SIG_BLOCK, NULL, &cur);
+        snprintf(buf, sizeof buf, "%s: the mask is gone after a timeout", name);
+        check(sigismember(&cur, SIGUSR1) == 0, buf);
+
+        /* ready at once: the count, the mask restored */
+        write(fds[1], "x", 1);
+        FD_ZERO(&rs);
+        FD_SET(fds[0], &rs);
+        r = i ? sys_pollts(&pfd, 1, &zero, &usr1) : sys_pselect(fds[0] + 1, &rs, &zero, &usr1);
+        read(fds[0], buf, 1);
+        sigprocmask(SIG_BLOCK, NULL, &cur);
+        snprintf(buf, sizeof buf, "%s: a ready descriptor: 1, the old mask back (r=%d)", name, r);
+        check(r == 1 && sigismember(&cur, SIGUSR1) == 0, buf);
+    }
+    check_err(sys_pselect(fds[0] + 1, &rs, &zero, (sigset_t *)8), EFAULT, "pselect(bad mask pointer)");
+    check_err(sys_pollts(&pfd, 1, &zero, (sigset_t *)8), EFAULT, "pollts(bad mask pointer)");
+    sigemptyset(&inh);
+    sigprocmask(SIG_SETMASK, &inh, NULL);
+    dfl(SIGUSR1);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* SIGCHLD for a stopped child that continues: CLD_CONTINUED; wait4's
+ * WCONTINUED; SA_NOCLDSTOP: neither CLD_STOPPED nor CLD_CONTINUED */
+static void
+cont_checks(void)
+{
+    sigset_t cs;
+    siginfo_t si;
+    struct timespec t = { 2, 0 };
+    struct sigaction sa;
+    int st, r;
+    pid_t c;
+    char buf[200];
+
+    sigemptyset(&cs);
+    sigaddset(&cs, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &cs, NULL);
+    c = fork();
+    if (c == 0) {
+        for (;;)
+            pause();
+    }
+    kill(c, SIGSTOP);
+    memset(&si, 0, sizeof si);
+    r = sigtimedwait(&cs, &si, &t);
+    check(r == SIGCHLD && si.si_code == CLD_STOPPED && si.si_pid == c && si.si_status == SIGSTOP,
+          "SIGCHLD siginfo: CLD_STOPPED, SIGSTOP");
+    check(waitpid(c, &st, WUNTRACED) == c && WIFSTOPPED(st), "waitpid(WUNTRACED): stopped");
+    check(waitpid(c, &st, WCONTINUED | WNOHANG) == 0, "waitpid(WCONTINUED) while stopped: nothing");
+    kill(c, SIGCONT);
+    memset(&si, 0, sizeof si);
+    r = sigtimedwait(&cs, &si, &t);
+    snprintf(buf, sizeof buf, "SIGCHLD siginfo: CLD_CONTINUED, the child, SIGCONT (r=%d code=%d pid=%d status=%d)",
+             r, si.si_code, (int)si.si_pid, si.si_status);
+    check(r == SIGCHLD && si.si_code == CLD_CONTINUED && si.si_pid == c && si.si_status == SIGCONT, buf);
+    check(waitpid(c, &st, WCONTINUED) == c && WIFCONTINUED(st), "waitpid(WCONTINUED): continued");
+    check(waitpid(c, &st, WCONTINUED | WNOHANG) == 0, "waitpid(WCONTINUED) again: reported once");
+
+    /* SA_NOCLDSTOP: no SIGCHLD for the stop nor for the continue */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sig;
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    kill(c, SIGSTOP);
+    check(waitpid(c, &st, WUNTRACED) == c && WIFSTOPPED(st), "SA_NOCLDSTOP: the stop is still seen by waitpid");
+    kill(c, SIGCONT);
+    check(waitpid(c, &st, WCONTINUED) == c && WIFCONTINUED(st), "SA_NOCLDSTOP: the continue too");
+    sigpending(&cs);
+    check(!sigismember(&cs, SIGCHLD), "SA_NOCLDSTOP: no SIGCHLD for either");
+    kill(c, SIGKILL);
+    reap(c);
+    sigpending(&cs);
+    check(sigismember(&cs, SIGCHLD), "SA_NOCLDSTOP: SIGCHLD for the exit");
+    sigemptyset(&cs);
+    sigaddset(&cs, SIGCHLD);
+    r = sigtimedwait(&cs, &si, &t);
+    dfl(SIGCHLD);
+    sigprocmask(SIG_UNBLOCK, &cs, NULL);
+}
+
+/* 510/511 are refused (EBUSY) while another LWP lives: the mode is the
+ * whole process's (kw86/nbsd/kernelware.py) */
+static int lwp_pipe[2];
+
+static void *
+lwp_sleeper(void *a)
+{
+    char ch;
+    (void)a;
+    read(lwp_pipe[0], &ch, 1);
+    return NULL;
+}
+
+static void
+kwlwp_checks(void)
+{
+    pthread_t t;
+    int kern = in_kernel_mode(), root = geteuid() == 0;
+
+    pipe(lwp_pipe);
+    pthread_create(&t, NULL, lwp_sleeper, NULL);
+    if (!kern) {
+        check_err(switch_to_kernel_mode(), root ? EBUSY : EPERM, "510 with a second LWP");
+        check(!in_kernel_mode(), "still in user mode");
+    } else {
+        check_err(switch_to_user_mode(), EBUSY, "511 with a second LWP");
+        check(in_kernel_mode(), "still in kernel mode");
+    }
+    write(lwp_pipe[1], "x", 1);
+    pthread_join(t, NULL);
+    if (!kern) {
+        if (root) {
+            check(switch_to_kernel_mode() == 0 && in_kernel_mode(), "510 once it is the only LWP");
+            check(switch_to_user_mode() == 0 && !in_kernel_mode(), "and 511 back");
+        } else {
+            check_err(switch_to_kernel_mode(), EPERM, "510 as an ordinary user");
+            check(!in_kernel_mode(), "and still in user mode");
+        }
+    } else {
+        check(switch_to_user_mode() == 0 && !in_kernel_mode(), "511 once it is the only LWP");
+        if (root)
+            check(switch_to_kernel_mode() == 0 && in_kernel_mode(), "and 510 back");
+        else
+            check_err(switch_to_kernel_mode(), EPERM, "and 510 back: EPERM as an ordinary user");
+    }
+    close(lwp_pipe[0]);
+    close(lwp_pipe[1]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -674,11 +903,14 @@ main(int argc, char **argv)
         return timer_gettime((timer_t)atoi(argv[2]), &its) == -1 && errno == EINVAL ? 0 : 1;
     }
     init_checks();
+    mask_checks();
+    cont_checks();
     bugs();
     rusage_checks();
     sigwait_checks();
     timer_checks(argv[0]);
     fifo_checks();
+    kwlwp_checks();
     printf("done %d\n", fails);
     return fails != 0;
 }

@@ -190,17 +190,15 @@ def sys_munlockall(p):
 # -- select with a timespec and a mask ---------------------------------------
 
 def sys___pselect50(p, nd, ins, ous, exs, ts, mask):
-    """select with a timespec; the signal mask is applied like __pollts50's
-    (kw86 reads it but, as there, the wait is not made atomic with it)."""
+    """select with a timespec; the signal mask is in force for the wait,
+    atomically, as __pollts50's (poll.with_sigmask)."""
     tmo = None
     if ts:
         sec, nsec = abi.unpack_timespec(p.mem.copyin(ts, 12))
         if sec < 0 or not 0 <= nsec < 10**9:
             raise Errno(EINVAL)
         tmo = sec * 10**9 + nsec
-    if mask:
-        p.mem.copyin(mask, 16)              # EFAULT for a bad mask pointer
-    return poll.select_ns(p, nd, ins, ous, exs, tmo)
+    return poll.with_sigmask(p, mask, lambda: poll.select_ns(p, nd, ins, ous, exs, tmo))
 
 
 # -- the *at calls -------------------------------------------------------------

@@ -142,6 +142,53 @@ def sys_poll(p, fds, nfds, timeout):
     return _poll(p, fds, nfds, None if timeout < 0 else timeout * 1_000_000)
 
 
+def _unblocked_pending(p):
+    """A signal pending on the process or the current LWP that its mask
+    lets through and that is not ignored."""
+    acts = p.sigacts
+    for sig in list(p.siglist) + list(p.l.siglist):
+        if not p.sigmask & abi.sigbit(sig) and \
+                acts.get(sig, (abi.NBSD_SIG_DFL,))[0] != abi.NBSD_SIG_IGN:
+            return True
+    return False
+
+
+def with_sigmask(p, maskp, call):
+    """pselect/pollts: run call() (a select or poll) with the signal mask at
+    maskp in force for its whole wait, atomically as sigsuspend's (NetBSD's
+    selcommon/pollcommon: sigsuspendsetup before the scan, sigsuspendteardown
+    after).  While it would sleep, a pending signal the temporary mask lets
+    through ends it with EINTR.  On the way out the old mask comes back at
+    once unless such a signal is pending: then p.oldmask keeps it, the signal
+    is delivered under the temporary mask and its handler's context carries
+    the old one (sendsig), which its sigreturn restores."""
+    if not maskp:
+        return call()
+    new = abi.unpack_sigset(p.mem.copyin(maskp, 16))    # EFAULT first
+    new &= ~(abi.sigbit(abi.NBSD_SIGKILL) | abi.sigbit(abi.NBSD_SIGSTOP))
+    if p.oldmask is None:
+        p.oldmask = p.sigmask           # (kept across the restarts of a sleep)
+    p.sigmask = new
+    try:
+        r = call()
+    except WouldBlock:
+        if not _unblocked_pending(p):
+            raise                       # sleeps with the temporary mask
+        sleep_done(p)
+        _teardown(p)
+        raise Errno(abi.EINTR) from None
+    except Exception:
+        _teardown(p)                    # EINTR, EBADF, EFAULT ...
+        raise
+    _teardown(p)
+    return r
+
+
+def _teardown(p):
+    if p.oldmask is not None and not _unblocked_pending(p):
+        p.sigmask, p.oldmask = p.oldmask, None
+
+
 def sys___pollts50(p, fds, nfds, ts, mask):
     tmo = None
     if ts:
@@ -149,7 +196,7 @@ def sys___pollts50(p, fds, nfds, ts, mask):
         if sec < 0 or not 0 <= nsec < 10**9:
             raise Errno(EINVAL)
         tmo = sec * 10**9 + nsec
-    return _poll(p, fds, nfds, tmo)
+    return with_sigmask(p, mask, lambda: _poll(p, fds, nfds, tmo))
 
 
 def _select(p, nd, ins, ous, exs, tvp, abiv):
