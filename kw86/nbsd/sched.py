@@ -15,7 +15,23 @@ on the host console or jumps the guest clock to the next deadline.
 
 wakeup(chan) (NetBSD's wakeup(9)) makes every LWP sleeping on chan
 runnable; each Kernel registers its listener here (held weakly).
+
+Sleep queues (NetBSD's sleepq, hashed by wchan): a sleeping LWP is queued
+under each channel it waits on (chan -> {Lwp: sleep generation}), and a
+timed sleep's deadline goes on a heap, so a wakeup costs O(woken) and a
+clock tick O(expired + log n), whatever the number of sleepers.  Channels
+match as `c is chan or c == chan` (a dict lookup for hashable ones; an
+unhashable channel is compared one by one).  Entries are dropped when the
+LWP leaves its sleep through _setrun; others (an LWP that exited or whose
+process died asleep, a sleep ended another way) are stale: an entry counts
+only while its generation is the LWP's sleep_gen and the LWP sleeps in a
+live process, and a sweep drops the stale ones once they could outnumber
+the live ones.  The LWPs one wakeup or tick makes runnable join the run
+queue in process-table order (sys.procs, then the process's LWPs: creation
+order, Proc.seq and Lwp.seq), as a scan of every LWP would find them.
 """
+import heapq
+import itertools
 import os
 import select
 import time
@@ -62,23 +78,118 @@ def _poll_wait():
     return PollWait
 
 
+def _order(l):
+    return (l.proc.seq, l.seq)
+
+
+_tie = itertools.count()                # heap ties: first queued first
+
+
 class Scheduler:
     """The Kernel's scheduling half (kernel.Kernel derives from it)."""
+
+    # the sleep queues (made by the first sleep, _sq_init)
+    _sleepq = None          # chan -> {Lwp: sleep_gen}: hashable channels
+    _sq_odd = None          # [(chan, Lwp, sleep_gen)]: unhashable channels
+    _tmoq = None            # heap of (deadline cycles, tie, Lwp, sleep_gen)
+    _sleeping = None        # {Lwp: sleep_gen}: who may sleep (the idle loop)
+    _sq_added = 0           # entries queued since the last sweep
+    _sq_sweep_at = 256      # ... when the next sweep runs
+
+    def _sq_init(self):
+        self._sleepq, self._sq_odd, self._tmoq, self._sleeping = {}, [], [], {}
 
     def all_lwps(self):
         """Every LWP of every live process."""
         return [l for q in list(self.sys.procs.values()) if not q.zombie
                 for l in q.lwps.values()]
 
+    def _asleep(self, l, gen):
+        """Is (l, gen) a live sleep-queue entry: l still in the sleep that
+        queued it, in a live process of this system (what all_lwps sees)?"""
+        if l.sleep_gen != gen or l.state != "sleep":
+            return False
+        p = l.proc
+        return not p.zombie and p.lwps.get(l.lid) is l and self.sys.procs.get(p.pid) is p
+
+    def _sleepers_on(self, chan):
+        """The LWPs asleep on chan, in process-table order."""
+        sq = self._sleepq
+        if sq is None:
+            return []
+        try:
+            bucket = sq.get(chan)
+        except TypeError:                   # an unhashable channel: scan them all
+            return [l for l in self.all_lwps()
+                    if l.state == "sleep" and any(c is chan or c == chan for c in l.wchans)]
+        found = []
+        if bucket:
+            for l, g in list(bucket.items()):
+                if self._asleep(l, g) and any(c is chan or c == chan for c in l.wchans):
+                    found.append(l)
+                elif not (l.state == "sleep" and l.sleep_gen == g):
+                    del bucket[l]           # stale: that sleep is over
+            if not bucket:
+                sq.pop(chan, None)
+        if self._sq_odd:
+            seen = set(found)
+            for c, l, g in self._sq_odd:
+                if (c is chan or c == chan) and l not in seen and self._asleep(l, g):
+                    found.append(l)
+                    seen.add(l)
+        if len(found) > 1:
+            found.sort(key=_order)
+        return found
+
     def _wakeup(self, chan):
-        for l in self.all_lwps():
-            if l.state == "sleep" and any(c is chan or c == chan for c in l.wchans):
+        for l in self._sleepers_on(chan):
+            if l.state == "sleep":
                 self._setrun(l)
+
+    def _unqueue(self, l):
+        """l's sleep ends: drop its entries (its deadline's go lazily)."""
+        sq = self._sleepq
+        if sq is None:
+            return
+        gen = l.sleep_gen
+        for c in l.wchans:
+            try:
+                bucket = sq.get(c)
+            except TypeError:
+                self._sq_odd = [e for e in self._sq_odd if e[1] is not l]
+                continue
+            if bucket is not None and bucket.get(l) == gen:
+                del bucket[l]
+                if not bucket:
+                    sq.pop(c, None)
+        if self._sleeping.get(l) == gen:
+            del self._sleeping[l]
+
+    def _sq_sweep(self):
+        """Drop every stale entry (amortized: runs once the entries queued
+        since the last sweep could outnumber the live ones)."""
+        live = self._asleep
+        sq = {}
+        for c, bucket in self._sleepq.items():
+            b = {l: g for l, g in bucket.items() if live(l, g)}
+            if b:
+                sq[c] = b
+        self._sleepq = sq
+        self._sq_odd = [e for e in self._sq_odd if live(e[1], e[2])]
+        self._tmoq = [e for e in self._tmoq if live(e[2], e[3])]
+        heapq.heapify(self._tmoq)
+        self._sleeping = {l: g for l, g in self._sleeping.items() if live(l, g)}
+        n = sum(map(len, sq.values())) + len(self._sq_odd) + len(self._tmoq) + \
+            len(self._sleeping)
+        self._sq_added = 0
+        self._sq_sweep_at = max(256, 2 * n)
 
     def _setrun(self, l):
         """Make LWP l runnable (a suspended one waits for _lwp_continue)."""
         if l.proc.stopped or l.state == "zomb":
             return
+        if l.state == "sleep":
+            self._unqueue(l)
         l.wchans = ()
         l.deadline = None
         if l.suspended:
@@ -91,19 +202,80 @@ class Scheduler:
     def _sleep(self, l, chan):
         if chan.__class__ is not _poll_wait():
             l.timed_start = None        # (a timed call's, left by an error)
+        if l.state == "sleep":
+            self._unqueue(l)            # (asleep already: that sleep ends)
         l.state = "sleep"
-        l.wchans = tuple(getattr(chan, "chans", (chan,)))
+        l.wchans = wchans = tuple(getattr(chan, "chans", (chan,)))
         tmo = getattr(chan, "timeout_ns", None)
         l.deadline = None if tmo is None else self.m.cycles + tmo * self.m.clock_hz // 10**9
+        if self._sleepq is None:
+            self._sq_init()
+        l.sleep_gen = gen = l.sleep_gen + 1
+        sq = self._sleepq
+        for c in wchans:
+            try:
+                b = sq.get(c)
+                if b is None:
+                    sq[c] = b = {}
+            except TypeError:
+                self._sq_odd.append((c, l, gen))
+                continue
+            b[l] = gen
+        self._sleeping[l] = gen
+        n = len(wchans) + 1
+        if l.deadline is not None:
+            heapq.heappush(self._tmoq, (l.deadline, next(_tie), l, gen))
+            n += 1
+        self._sq_added += n
+        if self._sq_added > self._sq_sweep_at:
+            self._sq_sweep()
+
+    def _next_deadline(self):
+        """The earliest timed sleep's deadline (None: none), dropping stale
+        heap entries on the way."""
+        heap = self._tmoq
+        while heap:
+            d, _, l, g = heap[0]
+            if self._asleep(l, g) and l.deadline == d:
+                return d
+            heapq.heappop(heap)
+        return None
+
+    def _anyone_asleep(self):
+        s = self._sleeping
+        if not s:
+            return False
+        stale = []
+        found = False
+        for l, g in s.items():
+            if self._asleep(l, g):
+                found = True
+                break
+            stale.append(l)
+        for l in stale:
+            del s[l]
+        return found
 
     def _expire_timers(self):
         now = self.m.cycles
         for h in timer_hooks:
             h.expire(self)
-        for l in self.all_lwps():
-            if l.state == "sleep" and l.deadline is not None and l.deadline <= now:
-                l.poll_timedout = True
-                self._setrun(l)
+        heap = self._tmoq
+        if heap and heap[0][0] <= now:
+            due = []
+            while heap and heap[0][0] <= now:
+                d, _, l, g = heapq.heappop(heap)
+                if self._asleep(l, g) and l.deadline == d:
+                    due.append((l, g))
+            if len(due) > 1:
+                due.sort(key=lambda e: _order(e[0]))
+            for l, g in due:
+                if l.state == "sleep" and l.sleep_gen == g:
+                    l.poll_timedout = True
+                    self._setrun(l)
+                    if l.state == "sleep" and l.sleep_gen == g:
+                        # (its process is stopped: still due at the next tick)
+                        heapq.heappush(heap, (l.deadline, next(_tie), l, g))
         if self.timer_procs:
             now_ns = self.clock()
             for q in list(self.timer_procs):
@@ -219,16 +391,16 @@ class Scheduler:
                 q = self.runq.popleft()
                 if q.state == "run" and not q.proc.zombie:
                     return q
-            sleepers = [q for q in self.all_lwps() if q.state == "sleep"]
-            if not sleepers:
+            if not self._anyone_asleep():
                 return None
-            deadlines = [q.deadline for q in sleepers if q.deadline is not None]
+            d = self._next_deadline()
+            deadlines = [] if d is None else [d]
             if self.timer_procs:
                 deadlines += self._timer_deadlines()
             deadlines += [d for h in timer_hooks for d in h.deadlines(self)]
             wait = None if not deadlines else \
                 max(0, min(deadlines) - self.m.cycles) / self.m.clock_hz
-            if any(self.console in q.wchans for q in sleepers):
+            if self._sleepers_on(self.console):
                 # the host's SIGINT/SIGTERM/SIGHUP end the wait too
                 irfd = self._idle_rfd
                 if self._host_deadline is not None:
