@@ -26,6 +26,8 @@ and the calls that need them answer ENOSYS.
 No code may add an attribute that is not declared in __init__
 (tests/test_nbsd_syscall_table.py checks it after running programs).
 """
+import itertools
+
 from kw86.nbsd import abi
 from kw86.nbsd.file import FdTable
 from kw86.nbsd import kqueue
@@ -40,6 +42,8 @@ SIG_STOP = frozenset({abi.NBSD_SIGSTOP, abi.NBSD_SIGTSTP, abi.NBSD_SIGTTIN, abi.
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 
 
+_seq = itertools.count()        # Proc and Lwp creation order
+
 _LWP_FIELDS = ("lid", "kstack", "wchans", "deadline", "poll_timedout", "timed_start",
                "saved_esp", "frame_esp", "ticks", "blocked", "wpartial", "fifo_wait",
                "oldmask", "sigstk", "tls_base", "fs_base", "fpu_save", "fpu_cw")
@@ -52,11 +56,13 @@ class Lwp:
                  "timed_start", "saved_esp", "frame_esp", "ticks", "blocked", "wpartial",
                  "fifo_wait", "sigmask", "oldmask", "sigstk", "siglist", "tls_base", "fs_base",
                  "fpu_save", "fpu_cw", "name", "unparked", "lwpctl_va", "detached",
-                 "suspended", "waiter", "__weakref__")
+                 "suspended", "waiter", "seq", "sleep_gen", "__weakref__")
 
     def __init__(self, proc, lid, kstack=None):
         self.proc = proc
         self.lid = lid
+        self.seq = next(_seq)           # creation order (sched.py: the order wakeups queue LWPs)
+        self.sleep_gen = 0              # which sleep its sleep-queue entries belong to (sched.py)
         self.kstack = kstack            # top of its kernel stack (kernel VA)
         # -- scheduling and sleep --
         self.state = "run"              # new, run, sleep, stop, susp, zomb
@@ -103,6 +109,7 @@ class Proc:
                  cwd=None, root=None, fdt=None, umask=0o022, kernel=None):
         self.sys = system
         self.kernel = kernel            # the Kernel (None: no machine, table-only tests)
+        self.seq = next(_seq)           # creation order: sys.procs's order (sched.py)
         # -- identity, credentials, files (the calls that need no CPU) --
         self.pid = pid
         self.ppid = ppid
