@@ -22,7 +22,7 @@ from nbsd_env import guest_program
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
 MODE_IDS = ["user", "kernelware"]
-NCHECKS = 85 + 14 + 10 + 4 + 2
+NCHECKS = 85 + 15 + 10 + 4 + 2
 
 
 @pytest.fixture(scope="module")

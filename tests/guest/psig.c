@@ -776,6 +776,26 @@ mask_checks(void)
         snprintf(buf, sizeof buf, "%s: a ready descriptor: 1, the old mask back (r=%d)", name, r);
         check(r == 1 && sigismember(&cur, SIGUSR1) == 0, buf);
     }
+    /* a pending SIGCHLD at its default (ignore) let through ends nothing */
+    {
+        sigset_t chld;
+        struct timespec t200 = { 0, 200000000 };
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &chld, NULL);
+        c = fork();
+        if (c == 0)
+            _exit(0);
+        reap(c);
+        FD_ZERO(&rs);
+        FD_SET(fds[0], &rs);
+        r = sys_pselect(fds[0] + 1, &rs, &t200, &empty);
+        e = errno;
+        snprintf(buf, sizeof buf, "pselect: a pending default-ignored SIGCHLD the mask lets "
+                 "through: the timeout runs out (r=%d errno=%d)", r, r < 0 ? e : 0);
+        check(r == 0, buf);
+        sigprocmask(SIG_UNBLOCK, &chld, NULL);
+    }
     check_err(sys_pselect(fds[0] + 1, &rs, &zero, (sigset_t *)8), EFAULT, "pselect(bad mask pointer)");
     check_err(sys_pollts(&pfd, 1, &zero, (sigset_t *)8), EFAULT, "pollts(bad mask pointer)");
     sigemptyset(&inh);

@@ -144,11 +144,18 @@ def sys_poll(p, fds, nfds, timeout):
 
 def _unblocked_pending(p):
     """A signal pending on the process or the current LWP that its mask
-    lets through and that is not ignored."""
+    lets through and that acts: caught, or one whose default kills (one
+    ignored by default, SIGCHLD, SIGWINCH ..., or a stop, ends no sleep:
+    proc.wake_for_signal)."""
+    from kw86.nbsd.proc import SIG_KILL
     acts = p.sigacts
     for sig in list(p.siglist) + list(p.l.siglist):
-        if not p.sigmask & abi.sigbit(sig) and \
-                acts.get(sig, (abi.NBSD_SIG_DFL,))[0] != abi.NBSD_SIG_IGN:
+        if p.sigmask & abi.sigbit(sig):
+            continue
+        handler = acts.get(sig, (abi.NBSD_SIG_DFL,))[0]
+        if handler == abi.NBSD_SIG_IGN:
+            continue
+        if handler != abi.NBSD_SIG_DFL or sig in SIG_KILL:
             return True
     return False
 
