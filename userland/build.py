@@ -86,6 +86,7 @@ INSTALL_MAP = {
     "getpid_bench": "/usr/bin", "stat_bench": "/usr/bin", "rw_bench": "/usr/bin",
     "spin": "/usr/bin", "mkfiles": "/usr/bin", "paper_run": "/usr/bin", "cp_calls": "/usr/bin",
     "nbody": "/usr/bin",     # floating point (x87) benchmark
+    "sleepq_bench": "/usr/bin",     # the scheduler with many sleepers (bench/test_bench_sched.py)
     # the kernelware module (kw86/nbsd/module.py): modctl(2) front ends and kwrun
     "modload": "/sbin", "modunload": "/sbin", "modstat": "/sbin", "kwrun": "/usr/bin",
 }
