@@ -625,8 +625,7 @@ class Kernel(Scheduler):
             else:
                 # siginfo: CLD_EXITED (1) with the exit code, CLD_KILLED (2) or
                 # CLD_DUMPED (3) with the signal; the child and its uid
-                code, val = (1, (status >> 8) & 0xff) if status & 0x7f == 0 else \
-                    (3 if status & 0x80 else 2, status & 0x7f)
+                code, val = self._cld_info(status)
                 parent.post_signal(abi.NBSD_SIGCHLD, (code, p.pid, p.cred.ruid, val, None))
         wakeup(("wait", p.ppid))
         if p is self.initial or (self.initial is None and p.pid == 1):
@@ -646,40 +645,87 @@ class Kernel(Scheduler):
                 self.dead_kstacks.append(l.kstack)
                 l.kstack = None
 
-    def wait4(self, p, pid, options, ru=None):
-        """-> (pid, status) of a reaped child, (0, 0) for WNOHANG; may sleep.
-        ru (a list): gets the reaped child's (user us, system us), its own
-        and its reaped children's, as NetBSD's exit1 adds them up."""
-        kids = [c for c in self.sys.procs.values() if c.ppid == p.pid and c is not p and (
-            pid == -1 or c.pid == pid or (pid == 0 and c.pgid == p.pgid) or
-            (pid < -1 and c.pgid == -pid))]
+    def _wait_match(self, p, c, idtype, id_):
+        """Whether child c is one wait6's (idtype, id) selects (NetBSD 10's
+        match_process: P_ALL, P_PID, P_PGID (id 0: the caller's group, as
+        WAIT_MYPGRP), P_SID, P_UID and P_GID (effective ids); any other
+        idtype, P_LWPID among them, selects no child)."""
+        if idtype == abi.NBSD_P_ALL:
+            return True
+        if idtype == abi.NBSD_P_PID:
+            return c.pid == id_
+        if idtype == abi.NBSD_P_PGID:
+            return c.pgid == (id_ or p.pgid)
+        if idtype == abi.NBSD_P_SID:
+            return c.sid == id_
+        if idtype == abi.NBSD_P_UID:
+            return c.cred.euid == id_ & 0xffffffff
+        if idtype == abi.NBSD_P_GID:
+            return c.cred.egid == id_ & 0xffffffff
+        return False
+
+    def wait6(self, p, idtype, id_, options, ru=None):
+        """The one wait of wait4 and wait6: -> (pid, status, (si_code, si_uid,
+        si_status)) of the first selected child with something to report,
+        (0, 0, None) for WNOHANG; may sleep.  A zombie (WEXITED) is reaped
+        unless WNOWAIT; a stop (WUNTRACED) or continue (WCONTINUED) is
+        reported once unless WNOWAIT.  ru (a list) gets ((user us, system us)
+        of the child, its reaped children's included as NetBSD's exit1 adds
+        them up; (user us, system us) of its reaped children): wrusage's
+        wru_self and wru_children."""
+        if options & ~abi.NBSD_WALLOPTS or not options & abi.NBSD_WSELECTOPTS:
+            raise Errno(abi.EINVAL)
+        kids = [c for c in self.sys.procs.values()
+                if c.ppid == p.pid and c is not p and self._wait_match(p, c, idtype, id_)]
         if not kids:
             raise Errno(abi.ECHILD)
+        keep = options & abi.NBSD_WNOWAIT
         for c in kids:
             if c.state == "zomb":
-                if not options & abi.NBSD_WNOWAIT:
+                if not options & abi.NBSD_WEXITED or options & abi.NBSD_WNOZOMBIE:
+                    continue
+                ca = rusage.acct(c)
+                kids_t = (ca.child_ut_us, ca.child_st_us)
+                if keep:
+                    own = rusage.calcru(c, c.kernel)
+                    t = (own[0] + kids_t[0], own[1] + kids_t[1])
+                else:
                     p.child_cpu_ns += c.cpu_ns + c.child_cpu_ns
                     t = rusage.reap(p, c)
-                    if ru is not None:
-                        ru.append(t)
                     del self.sys.procs[c.pid]
                     self.lwp_ids.difference_update(c.lwps)
                     for l in c.lwps.values():
                         if l.kstack is not None:
                             self.boot.free_kstack(l.kstack)
                             l.kstack = None
-                return c.pid, c.status
+                if ru is not None:
+                    ru.append((t, kids_t))
+                return c.pid, c.status, self._cld_info(c.status) + (c.cred.ruid,)
             if options & abi.NBSD_WUNTRACED and c.stopped and not c.stop_reported:
-                if not options & abi.NBSD_WNOWAIT:
+                if not keep:
                     c.stop_reported = True
-                return c.pid, abi.w_stopcode(c.stopsig)
-            if options & abi.NBSD_WCONTINUED and not c.stopped and not c.cont_reported:
-                if not options & abi.NBSD_WNOWAIT:
+                st, si = abi.w_stopcode(c.stopsig), (abi.NBSD_CLD_STOPPED, c.stopsig)
+            elif options & abi.NBSD_WCONTINUED and not c.stopped and not c.cont_reported:
+                if not keep:
                     c.cont_reported = True
-                return c.pid, 0xffff                # WIFCONTINUED
+                st, si = 0xffff, (abi.NBSD_CLD_CONTINUED, abi.NBSD_SIGCONT)   # WIFCONTINUED
+            else:
+                continue
+            if ru is not None:                  # a live child: its times so far
+                ca = rusage.acct(c)
+                ru.append((rusage.calcru(c, c.kernel), (ca.child_ut_us, ca.child_st_us)))
+            return c.pid, st, si + (c.cred.ruid,)
         if options & abi.NBSD_WNOHANG:
-            return 0, 0
+            return 0, 0, None
         raise WouldBlock(("wait", p.pid))
+
+    @staticmethod
+    def _cld_info(status):
+        """(si_code, si_status) of an exit status: CLD_EXITED with the exit
+        code, CLD_KILLED or CLD_DUMPED with the signal."""
+        if status & 0x7f == 0:
+            return abi.NBSD_CLD_EXITED, (status >> 8) & 0xff
+        return (abi.NBSD_CLD_DUMPED if status & 0x80 else abi.NBSD_CLD_KILLED), status & 0x7f
 
     def execve(self, p, path, argv, envp):
         """execve(2) from a running process: replace its image and frame."""

@@ -166,6 +166,8 @@ ROWS = [
     R(441, "__lstat50", "const char *path, struct stat *ub", fs.sys___lstat50),
     R(445, "__getrusage50", "int who, struct rusage *rusage", kern.sys___getrusage50),
     R(449, "__wait450", "pid_t pid, int *status, int options, struct rusage *rusage", vm.sys___wait450),
+    R(481, "wait6", "idtype_t idtype, id_t id, int *status, int options, struct wrusage *wru, "
+      "siginfo_t *info", vm.sys_wait6),
     R(453, "pipe2", "int *fildes, int flags", fs.sys_pipe2),
     R(454, "dup3", "int from, int to, int flags", fs.sys_dup3),
     # -- the sigcontext signal ABI of NetBSD 1.5 (compat_16 in 10) --

@@ -43,16 +43,25 @@ def sys_vfork(p):
 
 
 def _wait(p, pid, status, options, rusage, abiv):
+    """wait4: the pid (-1 any child, 0 the caller's group, < -1 group -pid)
+    as wait6's (idtype, id), exits and traps always asked for (NetBSD's
+    do_sys_wait); rusage is wrusage's wru_self."""
     if options & ~(abi.NBSD_WNOHANG | abi.NBSD_WUNTRACED | abi.NBSD_WALTSIG | abi.NBSD_WALLSIG
                    | abi.NBSD_WCONTINUED | abi.NBSD_WNOWAIT | abi.NBSD_WEXITED):
         raise Errno(EINVAL)
+    if pid == abi.NBSD_WAIT_ANY:
+        idtype, id_ = abi.NBSD_P_ALL, 0
+    elif pid <= 0:
+        idtype, id_ = abi.NBSD_P_PGID, -pid       # 0: the caller's own group
+    else:
+        idtype, id_ = abi.NBSD_P_PID, pid
     ru = []
-    cpid, st = _kernel(p).wait4(p, pid, options, ru)
+    cpid, st, _ = _kernel(p).wait6(p, idtype, id_, options | abi.NBSD_WEXITED | abi.NBSD_WTRAPPED,
+                                   ru)
     if cpid and status:
         p.mem.copyout(status, struct.pack("<i", st))
     if cpid and rusage:
-        # the reaped child's times (a stopped or continued one reports none)
-        ut, stime = ru[0] if ru else (0, 0)
+        (ut, stime), _ = ru[0]
         p.mem.copyout(rusage, abi.pack_rusage(ut, stime, abi=abiv))
     return cpid
 
@@ -63,6 +72,28 @@ def sys___wait450(p, pid, status, options, rusage):
 
 def sys_wait4(p, pid, status, options, rusage):
     return _wait(p, pid, status, options, rusage, "15")
+
+
+def sys_wait6(p, idtype, id_, status, options, wru, info):
+    """wait6(2): the child wait6's (idtype, id) selects; its status, struct
+    wrusage (wru_self, wru_children: two struct rusage) and a SIGCHLD
+    siginfo_t (si_code CLD_*, si_pid, si_uid, si_status).  With WNOHANG and
+    nothing to report it returns 0 and the siginfo is zeroed."""
+    ru = []
+    cpid, st, si = _kernel(p).wait6(p, idtype, id_, options, ru)
+    if cpid and status:
+        p.mem.copyout(status, struct.pack("<i", st))
+    if cpid and wru:
+        (s_ut, s_st), (c_ut, c_st) = ru[0]
+        p.mem.copyout(wru, abi.pack_rusage(s_ut, s_st) + abi.pack_rusage(c_ut, c_st))
+    if info:
+        if cpid:
+            code, val, uid = si
+            p.mem.copyout(info, abi.pack_siginfo(abi.NBSD_SIGCHLD, code, pid=cpid, uid=uid,
+                                                 status=val))
+        else:
+            p.mem.copyout(info, bytes(abi.SIGINFO_SIZE))
+    return cpid
 
 
 def _strvec(p, addr):

@@ -4,6 +4,9 @@
 
 #include <sys/cdefs.h>
 #include <sys/types.h>
+#include <sys/idtype.h>
+#include <sys/resource.h>               /* struct rusage (struct wrusage) */
+#include <signal.h>                     /* siginfo_t (waitid) */
 
 #define _W_INT(w)       (*(int *)(void *)&(w))
 #define _WSTATUS(x)     (_W_INT(x) & 0177)
@@ -27,17 +30,26 @@
 #define WALLSIG     0x00000008
 #define WCONTINUED  0x00000010
 #define WEXITED     0x00000020
+#define WTRAPPED    0x00000040
 #define WNOWAIT     0x00010000
+#define WNOZOMBIE   0x00020000
 #define WAIT_ANY    (-1)
 #define WAIT_MYPGRP 0
 
-struct rusage;
+/* wait6's resource usage: the child's own (its reaped children's added) and its
+ * reaped children's */
+struct wrusage {
+    struct rusage wru_self;
+    struct rusage wru_children;
+};
 
 __BEGIN_DECLS
 pid_t wait(int *);
 pid_t waitpid(pid_t, int *, int);
 pid_t wait3(int *, int, struct rusage *);
 pid_t wait4(pid_t, int *, int, struct rusage *);
+pid_t wait6(idtype_t, id_t, int *, int, struct wrusage *, siginfo_t *);
+int waitid(idtype_t, id_t, siginfo_t *, int);
 __END_DECLS
 
 #endif
