@@ -24,7 +24,7 @@ The kernel calls four hooks (one line each):
   Kernel.run, first line (pid 1 starts):       rusage.switch(self, self.cur)
   sched.Scheduler._switch_to(l), first line:  rusage.switch(self, l.proc)
   trap.intr, after `user = bool(tf.cs & 3)`:   rusage.statclock(p, user)
-  kernel.wait4, where a zombie is reaped:     rusage.reap(p, c)
+  kernel.wait6, where a zombie is reaped:     rusage.reap(p, c)
 and getrusage (syscalls/kern.py) asks rusage.getrusage(p, who); wait4's
 rusage gets what reap returns.  The hooks are installed (without them, in a
 harness that never calls switch, a process's run time is its tick count
