@@ -61,3 +61,68 @@ def test_wait6_strace_names_the_call(wait6):
     rc, out, err = kw("--strace", "--bind", f"{wait6}:/mnt:ro", "/mnt/wait6")
     assert rc == 0, out + err
     assert "wait6(" in err + out and "ENOSYS" not in err + out, err[-3000:]
+
+
+# -- the option and idtype rules of the kernel's one wait, over every bit pattern --
+
+from types import SimpleNamespace                                   # noqa: E402
+
+from hypothesis import given, settings, strategies as st           # noqa: E402
+
+from kw86.nbsd import abi                                           # noqa: E402
+from kw86.nbsd.errors import Errno, WouldBlock                      # noqa: E402
+from kw86.nbsd.kernel import Kernel                                 # noqa: E402
+
+KNOWN = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x10000 | 0x20000     # sys/wait.h
+SELECT = 0x2 | 0x10 | 0x20 | 0x40       # WUNTRACED WCONTINUED WEXITED WTRAPPED
+
+
+def _kernel_with(kids):
+    """A kernel whose process table is the caller (pid 10, group 10, session 10,
+    uid 100) and the given children: only what the wait reads."""
+    cred = SimpleNamespace(ruid=100, euid=100, egid=20)
+    me = SimpleNamespace(pid=10, ppid=1, pgid=10, sid=10, cred=cred, state="run")
+    procs = {10: me}
+    for c in kids:
+        procs[c.pid] = c
+    k = SimpleNamespace(sys=SimpleNamespace(procs=procs), lwp_ids=set())
+    k._wait_match = Kernel._wait_match.__get__(k)
+    k._cld_info = Kernel._cld_info
+    return k, me
+
+
+def _running(pid, pgid=10, sid=10, euid=100, egid=20):
+    return SimpleNamespace(pid=pid, ppid=10, pgid=pgid, sid=sid, state="run", stopped=False,
+                           stop_reported=True, cont_reported=True,
+                           cred=SimpleNamespace(ruid=euid, euid=euid, egid=egid))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=0xffffffff))
+def test_options_einval_exactly_when_unknown_or_nothing_selected(options):
+    k, me = _kernel_with([])
+    with pytest.raises(Errno) as e:
+        Kernel.wait6(k, me, abi.NBSD_P_ALL, 0, options)
+    want = abi.EINVAL if options & ~KNOWN or not options & SELECT else abi.ECHILD
+    assert e.value.errno == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(idtype=st.integers(min_value=-1, max_value=16), id_=st.integers(min_value=0, max_value=40),
+       pgid=st.sampled_from([10, 30]), sid=st.sampled_from([10, 31]),
+       euid=st.sampled_from([100, 32]), egid=st.sampled_from([20, 33]))
+def test_idtype_selects_as_netbsd_match_process(idtype, id_, pgid, sid, euid, egid):
+    """A running child (pid 21): selected -> WNOHANG gives 0 and a blocking
+    wait sleeps; not selected -> ECHILD."""
+    k, me = _kernel_with([_running(21, pgid, sid, euid, egid)])
+    selected = {abi.NBSD_P_ALL: True, abi.NBSD_P_PID: id_ == 21,
+                abi.NBSD_P_PGID: pgid == (id_ or 10), abi.NBSD_P_SID: sid == id_,
+                abi.NBSD_P_UID: euid == id_, abi.NBSD_P_GID: egid == id_}.get(idtype, False)
+    if selected:
+        assert Kernel.wait6(k, me, idtype, id_, abi.NBSD_WEXITED | abi.NBSD_WNOHANG) == (0, 0, None)
+        with pytest.raises(WouldBlock):
+            Kernel.wait6(k, me, idtype, id_, abi.NBSD_WEXITED)
+    else:
+        with pytest.raises(Errno) as e:
+            Kernel.wait6(k, me, idtype, id_, abi.NBSD_WEXITED)
+        assert e.value.errno == abi.ECHILD
