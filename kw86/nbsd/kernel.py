@@ -459,7 +459,7 @@ class Kernel(Scheduler):
                     self._stop(p, sig)
             owner.siglist = keep + owner.siglist
         if l.oldmask is not None and l.blocked is None:
-            l.sigmask, l.oldmask = l.oldmask, None     # sigsuspend ended, no handler ran
+            p.sigmask, l.oldmask = l.oldmask, None     # sigsuspend ended, no handler ran
 
     def _stop(self, p, sig):
         """Stop p, every LWP of it (the caller switches away when it sees

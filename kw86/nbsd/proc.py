@@ -180,7 +180,12 @@ class Proc:
     @sigmask.setter
     def sigmask(self, v):
         l = self.l
+        added = v & ~l.sigmask
         l.sigmask = v
+        if added and self.siglist and self.kernel is not None:
+            # it blocks a pending process-directed signal now: another LWP
+            # that does not must take it (NetBSD keeps it on the process)
+            self.reroute_signals(added)
         if l.siglist:
             # an LWP-directed signal may be deliverable now: through userret
             # (the fast path looks at the process's list only)
@@ -254,17 +259,40 @@ class Proc:
             if sig == abi.NBSD_SIGKILL:
                 k._continue(self, sig)          # to die
             return
+        self._wake_a_taker(sig)
+
+    def _wake_a_taker(self, sig):
+        """If no LWP that would take the pending process-directed sig is
+        running or runnable, wake one asleep in an interruptible sleep
+        (the current LWP first, a suspended one last)."""
         bit = abi.sigbit(sig)
         kill = sig == abi.NBSD_SIGKILL
         cands = [self.l] + [l for l in self.lwps.values() if l is not self.l]
         cands = [l for l in cands if l.state not in ("zomb", "new") and
                  (kill or not l.sigmask & bit)]
-        if not cands or any(l.state == "run" for l in cands):
+        if not cands or any(l.state == "run" and not l.suspended for l in cands):
             return                              # it takes it (or it stays pending)
-        for l in cands:
+        for l in sorted(cands, key=lambda l: l.suspended):
             if l.state == "sleep":
                 self.wake_for_signal(l, sig)
                 return
+
+    def reroute_signals(self, bits=-1):
+        """The LWPs that may take the process's pending signals changed: one
+        exited (_lwp_exit), was suspended, or blocked some (bits: the ones
+        it blocked).  A process-directed signal is the process's, not an
+        LWP's (NetBSD's p_sigpend): for each pending one among bits that
+        no running or runnable LWP takes, one that does not block it is
+        woken, so it is never lost with the LWP that was to take it."""
+        if self.kernel is None or self.zombie or self.stopped:
+            return
+        for sig in list(self.siglist):
+            if not abi.sigbit(sig) & bits:
+                continue
+            act = self.sigacts.get(sig)
+            if act is not None and act[0] == abi.NBSD_SIG_IGN:
+                continue
+            self._wake_a_taker(sig)
 
     def post_lwp_signal(self, l, sig):
         """_lwp_kill (and a trap's signal): directed at LWP l."""

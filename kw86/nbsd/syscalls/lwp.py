@@ -183,6 +183,7 @@ def sys__lwp_exit(p):
     if not any(o is not l and o.state != "zomb" for o in p.lwps.values()):
         raise Exit(abi.w_exitcode(0))       # the last LWP: the process exits (status 0)
     _lwp_gone(p, l)
+    p.reroute_signals()                     # what it would have taken goes to another
     p.want_resched = True                   # userret leaves it (trap.py)
 
 
@@ -281,6 +282,8 @@ def sys__lwp_suspend(p, target):
         t.state = "susp"
         if k is not None and t in k.runq:
             k.runq.remove(t)
+    if k is not None:
+        p.reroute_signals()                 # another LWP takes what it would have
     return 0
 
 
