@@ -40,7 +40,9 @@ ENV = hostenv.env(POSIXLY_CORRECT="1")
 # Programs that only make sense under kw86 (they call the kernelware interface,
 # userland/include/kernelware.h, or the module interface, sys/module.h): not built for
 # the host.  cp is built: its kernelware copy compiles only where <kernelware.h> exists.
-NOT_FOR_THE_HOST = {"paper_run", "kwrun", "modload", "modstat", "modunload"}
+# hostname reads and sets kern.hostname through sysctl(3), which glibc does not have
+# (tests/test_userland_pwd_hostname.py checks it under kw86).
+NOT_FOR_THE_HOST = {"paper_run", "kwrun", "modload", "modstat", "modunload", "hostname"}
 
 
 def _program_sources():
