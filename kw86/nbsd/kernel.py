@@ -35,7 +35,7 @@ from kw86.nbsd.module import Modules
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
 from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
 from kw86.nbsd.signals import sendsig
-from kw86.nbsd.syscalls import TABLE, ptimer
+from kw86.nbsd.syscalls import TABLE, ksem, ptimer
 from kw86.nbsd.syscalls.ptimer import SI_LWP
 from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
@@ -542,6 +542,7 @@ class Kernel(Scheduler):
         self.sys.procs[pid] = c
         p.fork_child = c
         kqueue.knote_proc_fork(p, c)            # EVFILT_PROC NOTE_FORK
+        ksem.fork(p, c)                         # semaphore ids are inherited
         return pid
 
     def _finish_fork(self, p, fesp):
@@ -600,6 +601,7 @@ class Kernel(Scheduler):
                 self.lwp_ids.discard(l.lid)     # (the pid stays until the reap)
         self.timer_procs.discard(p)
         ptimer.clear(p)                         # POSIX timers
+        ksem.clear(p)                           # POSIX semaphores (_ksem_*)
         self._vfork_done(p)
         p.status = status
         p.fdt.close_all()
@@ -762,6 +764,7 @@ class Kernel(Scheduler):
                 del p.sigacts[sig]              # caught signals revert to default
         p.sigstk = None                         # and the alternate stack is gone
         ptimer.clear(p)                         # POSIX timers are deleted (not setitimer's)
+        ksem.clear(p)                           # and semaphores closed
         raise Errno(abi.EJUSTRETURN)
 
     # -- running -----------------------------------------------------------------

@@ -134,6 +134,7 @@ class Proc:
         self.sigcode = 0                # where the 1.x signal trampoline is mapped (0: not yet)
         self.siginfo = {}               # sig -> (si_code, pid, uid, value, timer) of a pending one
         self.ptimers = {}               # POSIX timers: id -> syscalls/ptimer.Timer
+        self.ksems = {}                 # POSIX semaphore ids: id -> syscalls/ksem.Sem
         # -- the LWPs --
         # the first LWP's id is the pid; others come from the pid space
         # (NetBSD 10's proc_alloc_lwpid)

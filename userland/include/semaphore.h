@@ -1,8 +1,9 @@
 /*
- * <semaphore.h>: unnamed POSIX semaphores (libc/semaphore.c), process-private,
- * built on libpthread's parking (___lwp_park60/_lwp_unpark).  Named semaphores
- * (sem_open) and process-shared ones are not provided (sem_init with pshared:
- * ENOSYS).
+ * <semaphore.h>: POSIX semaphores (libc/semaphore.c) over the kernel's
+ * _ksem_* system calls, as NetBSD's librt: a sem_t holds the kernel's id.
+ * Unnamed ones (sem_init) are process-private (pshared is accepted and
+ * ignored: they are not shared with a forked child); named ones (sem_open)
+ * live in the system's namespace until sem_unlink.
  */
 #ifndef _SEMAPHORE_H_
 #define _SEMAPHORE_H_
@@ -12,13 +13,9 @@
 #include <time.h>
 #include <limits.h>
 
-struct __kw86_waiter;
-
 typedef struct {
-    unsigned int magic;                 /* 0x66660006 while valid */
-    volatile int interlock;
-    unsigned int value;
-    struct __kw86_waiter *head, *tail;
+    unsigned int magic;                 /* 0x66660007 while valid */
+    __intptr_t id;                      /* the kernel's semaphore id */
 } sem_t;
 
 #define SEM_VALUE_MAX INT_MAX
@@ -27,6 +24,9 @@ typedef struct {
 __BEGIN_DECLS
 int sem_init(sem_t *, int, unsigned int);
 int sem_destroy(sem_t *);
+sem_t *sem_open(const char *, int, ...);
+int sem_close(sem_t *);
+int sem_unlink(const char *);
 int sem_wait(sem_t *);
 int sem_trywait(sem_t *);
 int sem_timedwait(sem_t *__restrict, const struct timespec *__restrict);

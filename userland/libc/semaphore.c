@@ -1,33 +1,65 @@
 /*
- * kw86 libc: unnamed POSIX semaphores, process-private, on libpthread's waiter
- * queues (pthread_sync.c): sem_post hands its unit straight to the first waiter
- * and unparks it.  sem_wait and sem_timedwait are cancellation points and end
- * with EINTR when a caught signal interrupts them, as sem_wait(3) says.
- * Errors: EINVAL (not a semaphore, a bad timeout, a value above SEM_VALUE_MAX),
- * EAGAIN (sem_trywait at 0), ETIMEDOUT, EOVERFLOW (sem_post at SEM_VALUE_MAX),
- * EBUSY (sem_destroy with waiters), ENOSYS (sem_init pshared: not provided).
+ * kw86 libc: POSIX semaphores over the kernel's _ksem_* calls (kw86/nbsd/
+ * syscalls/ksem.py), as NetBSD's librt builds them: a sem_t holds the id the
+ * kernel handed out.  sem_wait and sem_timedwait are cancellation points; a
+ * caught signal ends them with EINTR unless its handler has SA_RESTART (then
+ * sem_wait goes on waiting; sem_timedwait always ends with EINTR), as the
+ * kernel decides.  sem_open of a name this process already has open returns
+ * the same sem_t (the kernel answers with the same id); sem_close releases it.
+ * Errors come from the kernel, and EINVAL for a sem_t that is not one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <semaphore.h>
+#include <stdarg.h>
+#include <stdlib.h>
 
 #include "pthread_int.h"
 
-#define SEM_MAGIC 0x66660006
+#define SEM_MAGIC 0x66660007
+
+int _ksem_init(unsigned int, __intptr_t *);
+int _ksem_open(const char *, int, mode_t, unsigned int, __intptr_t *);
+int _ksem_unlink(const char *);
+int _ksem_close(__intptr_t);
+int _ksem_post(__intptr_t);
+int _ksem_wait(__intptr_t);
+int _ksem_trywait(__intptr_t);
+int _ksem_getvalue(__intptr_t, unsigned int *);
+int _ksem_destroy(__intptr_t);
+int _ksem_timedwait(__intptr_t, const struct timespec *);
+
+/* the named semaphores this process has open (sem_open's sem_t) */
+struct named {
+    sem_t sem;
+    struct named *next;
+};
+static struct named *named_list;
+static volatile int named_lock;
+
+static int
+valid(sem_t *s)
+{
+    if (s == NULL || s->magic != SEM_MAGIC) {
+        errno = EINVAL;
+        return 0;
+    }
+    return 1;
+}
 
 int
 sem_init(sem_t *s, int pshared, unsigned int value)
 {
+    __intptr_t id;
+
+    (void)pshared;
     if (value > SEM_VALUE_MAX) {
         errno = EINVAL;
         return -1;
     }
-    if (pshared) {
-        errno = ENOSYS;
+    if (_ksem_init(value, &id) == -1)
         return -1;
-    }
-    s->interlock = 0;
-    s->value = value;
-    s->head = s->tail = NULL;
+    s->id = id;
     s->magic = SEM_MAGIC;
     return 0;
 }
@@ -35,135 +67,124 @@ sem_init(sem_t *s, int pshared, unsigned int value)
 int
 sem_destroy(sem_t *s)
 {
-    if (s->magic != SEM_MAGIC) {
-        errno = EINVAL;
+    if (!valid(s))
         return -1;
-    }
-    if (s->head != NULL) {
-        errno = EBUSY;
+    if (_ksem_destroy(s->id) == -1)
         return -1;
-    }
-    s->magic = 0xdead0006;
+    s->magic = 0xdead0007;
     return 0;
 }
 
-static int
-sem_take(sem_t *s, const struct timespec *abs, int try)
+sem_t *
+sem_open(const char *name, int oflag, ...)
 {
-    struct __kw86_waiter w, *p, *q;
-    int r;
+    struct named *n;
+    __intptr_t id;
+    mode_t mode = 0;
+    unsigned int value = 0;
+    va_list ap;
 
-    if (s->magic != SEM_MAGIC) {
-        errno = EINVAL;
-        return -1;
+    if (oflag & O_CREAT) {
+        va_start(ap, oflag);
+        mode = (mode_t)va_arg(ap, int);
+        value = va_arg(ap, unsigned int);
+        va_end(ap);
+        if (value > SEM_VALUE_MAX) {
+            errno = EINVAL;
+            return SEM_FAILED;
+        }
     }
-    if (!try)
-        __kw86_testcancel();
-    __kw86_interlock(&s->interlock);
-    if (s->value > 0) {
-        s->value--;
-        __kw86_interunlock(&s->interlock);
-        return 0;
+    if (_ksem_open(name, oflag, mode, value, &id) == -1)
+        return SEM_FAILED;
+    __kw86_interlock(&named_lock);
+    for (n = named_list; n != NULL; n = n->next)
+        if (n->sem.id == id)
+            break;
+    if (n == NULL && (n = malloc(sizeof(*n))) != NULL) {
+        n->sem.magic = SEM_MAGIC;
+        n->sem.id = id;
+        n->next = named_list;
+        named_list = n;
     }
-    if (try || (abs != NULL && (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L))) {
-        __kw86_interunlock(&s->interlock);
-        errno = try ? EAGAIN : EINVAL;
-        return -1;
-    }
-    w.thread = __kw86_self();
-    w.lid = __isthreaded ? w.thread->lid : _lwp_self();
-    w.woken = 0;
-    w.next = NULL;
-    if (s->tail != NULL)
-        s->tail->next = &w;
-    else
-        s->head = &w;
-    s->tail = &w;
-    __kw86_interunlock(&s->interlock);
-    r = __kw86_park(&w, CLOCK_REALTIME, abs, 1 | PARK_INTR);
-    if (r != 0) {
-        int woken;
+    __kw86_interunlock(&named_lock);
+    if (n == NULL) {
+        int saved = errno;
 
-        __kw86_interlock(&s->interlock);
-        woken = w.woken;
-        if (!woken) {                   /* still queued: leave the queue */
-            for (p = NULL, q = s->head; q != NULL && q != &w; p = q, q = q->next)
-                ;
-            if (q != NULL) {
-                if (p != NULL)
-                    p->next = q->next;
-                else
-                    s->head = q->next;
-                if (s->tail == q)
-                    s->tail = p;
-            }
-        }
-        __kw86_interunlock(&s->interlock);
-        if (r == ECANCELED) {
-            if (woken)
-                (void)sem_post(s);      /* pass on the unit this thread was given */
-            __kw86_testcancel();
-        }
-        if (woken)
-            r = 0;                      /* the unit came as the wait ended */
+        (void)_ksem_close(id);
+        errno = saved;
+        return SEM_FAILED;
     }
-    if (r != 0) {
-        errno = r;
-        return -1;
-    }
-    return 0;
+    return &n->sem;
 }
-
-int sem_wait(sem_t *s) { return sem_take(s, NULL, 0); }
-int sem_trywait(sem_t *s) { return sem_take(s, NULL, 1); }
 
 int
-sem_timedwait(sem_t *s, const struct timespec *abs)
+sem_close(sem_t *s)
 {
-    return sem_take(s, abs, 0);
+    struct named **pp, *n;
+
+    if (!valid(s))
+        return -1;
+    __kw86_interlock(&named_lock);
+    for (pp = &named_list; *pp != NULL && &(*pp)->sem != s; pp = &(*pp)->next)
+        ;
+    n = *pp;
+    if (n != NULL)
+        *pp = n->next;
+    __kw86_interunlock(&named_lock);
+    if (n == NULL) {                    /* not from sem_open */
+        errno = EINVAL;
+        return -1;
+    }
+    (void)_ksem_close(n->sem.id);
+    n->sem.magic = 0xdead0007;
+    free(n);
+    return 0;
+}
+
+int
+sem_unlink(const char *name)
+{
+    return _ksem_unlink(name);
+}
+
+/* a cancellation point's call: EINTR may be a pthread_cancel */
+static int
+waitcall(sem_t *s, const struct timespec *abs)
+{
+    int c, r;
+
+    if (!valid(s))
+        return -1;
+    c = __kw86_cancelpt_enter();
+    r = abs == NULL ? _ksem_wait(s->id) : _ksem_timedwait(s->id, abs);
+    __kw86_cancelpt_leave(c);
+    if (c && r == -1 && errno == EINTR)
+        __kw86_testcancel();
+    return r;
+}
+
+int sem_wait(sem_t *s) { return waitcall(s, NULL); }
+int sem_timedwait(sem_t *s, const struct timespec *abs) { return waitcall(s, abs); }
+
+int
+sem_trywait(sem_t *s)
+{
+    return valid(s) ? _ksem_trywait(s->id) : -1;
 }
 
 int
 sem_post(sem_t *s)
 {
-    struct __kw86_waiter *w;
-    lwpid_t lid;
-    int saved = errno;
-
-    if (s->magic != SEM_MAGIC) {
-        errno = EINVAL;
-        return -1;
-    }
-    __kw86_interlock(&s->interlock);
-    w = s->head;
-    if (w == NULL) {
-        if (s->value >= SEM_VALUE_MAX) {
-            __kw86_interunlock(&s->interlock);
-            errno = EOVERFLOW;
-            return -1;
-        }
-        s->value++;
-        __kw86_interunlock(&s->interlock);
-        return 0;
-    }
-    s->head = w->next;
-    if (s->head == NULL)
-        s->tail = NULL;
-    lid = w->lid;
-    __atomic_store_n(&w->woken, 1, __ATOMIC_RELEASE);
-    __kw86_interunlock(&s->interlock);
-    (void)_lwp_unpark(lid, NULL);
-    errno = saved;
-    return 0;
+    return valid(s) ? _ksem_post(s->id) : -1;
 }
 
 int
 sem_getvalue(sem_t *s, int *value)
 {
-    if (s->magic != SEM_MAGIC) {
-        errno = EINVAL;
+    unsigned int v;
+
+    if (!valid(s) || _ksem_getvalue(s->id, &v) == -1)
         return -1;
-    }
-    *value = (int)s->value;
+    *value = (int)v;
     return 0;
 }

@@ -18,7 +18,7 @@ import os
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
-from kw86.nbsd.syscalls import fs, ident, kern, lwp, nb10, poll, ptimer, sched, vm
+from kw86.nbsd.syscalls import fs, ident, kern, ksem, lwp, nb10, poll, ptimer, sched, vm
 from kw86.nbsd.syscalls.table import Row, Table, format_result, lazy_module
 
 # imported on a program's first socket or kqueue call (table.LazyHandler)
@@ -239,6 +239,19 @@ ROWS = [
     R(485, "__fstatvfs190", "int fd, struct statvfs *buf, int flags", nb10.sys___fstatvfs190),
     R(478, "___lwp_park60", "clockid_t clock_id, int flags, const struct timespec *ts, "
       "lwpid_t unpark, const void *hint, const void *unparkhint", lwp.sys____lwp_park60),
+    # -- POSIX semaphores (ksem.py) --
+    R(247, "_ksem_init", "unsigned int value, intptr_t *idp", ksem.sys__ksem_init),
+    R(248, "_ksem_open", "const char *name, int oflag, mode_t mode, unsigned int value, "
+      "intptr_t *idp", ksem.sys__ksem_open),
+    R(249, "_ksem_unlink", "const char *name", ksem.sys__ksem_unlink),
+    R(250, "_ksem_close", "intptr_t id", ksem.sys__ksem_close),
+    R(251, "_ksem_post", "intptr_t id", ksem.sys__ksem_post),
+    R(252, "_ksem_wait", "intptr_t id", ksem.sys__ksem_wait),
+    R(253, "_ksem_trywait", "intptr_t id", ksem.sys__ksem_trywait),
+    R(254, "_ksem_getvalue", "intptr_t id, unsigned int *value", ksem.sys__ksem_getvalue),
+    R(255, "_ksem_destroy", "intptr_t id", ksem.sys__ksem_destroy),
+    R(256, "_ksem_timedwait", "intptr_t id, const struct timespec *abstime",
+      ksem.sys__ksem_timedwait),
     # -- interval timers (kern.py): alarm(3) is setitimer --
     R(425, "__setitimer50", "int which, const struct itimerval *itv, struct itimerval *oitv",
       kern.sys___setitimer50),
