@@ -22,6 +22,7 @@ Ranges are [start, end] inclusive, end None = to the end of any file.
 """
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, WouldBlock
+from kw86.nbsd.vfs import vnode_key
 
 F_RDLCK, F_UNLCK, F_WRLCK = abi.NBSD_F_RDLCK, abi.NBSD_F_UNLCK, abi.NBSD_F_WRLCK
 LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8          # sys/fcntl.h
@@ -48,8 +49,8 @@ def _table(sysm):
 
 def file_key(vp):
     try:
-        return vp.cache_key
-    except (NotImplementedError, AttributeError, Errno):   # devices, synthetic nodes
+        return vnode_key(vp)
+    except Errno:                       # its object is gone (hostfs ESTALE)
         return ("vnode", id(vp))
 
 

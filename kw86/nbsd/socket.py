@@ -27,6 +27,7 @@ from kw86.nbsd.abi import (EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, EALR
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.file import File
 from kw86.nbsd.sched import wakeup
+from kw86.nbsd.vfs import vnode_key  # noqa: F401  (syscalls/socket.py: so.vnode_key)
 
 # -- sys/socket.h ------------------------------------------------------------
 AF_UNSPEC, AF_LOCAL, AF_INET, AF_INET6 = 0, 1, 2, 24
@@ -128,11 +129,6 @@ def get_net(sysm):
     return net
 
 
-def vnode_key(vp):
-    try:
-        return vp.cache_key
-    except (NotImplementedError, AttributeError):
-        return ("vnode", id(vp))
 
 
 # -- socket addresses --------------------------------------------------------

@@ -14,6 +14,7 @@ from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.file import DevFile, PipeFile, VnodeFile, make_pipe
 from kw86.nbsd.vfs import VDIR, VLNK, VREG, VCHR, VEXEC, VREAD, VWRITE, Cred, access, \
     check_sticky
+from kw86.nbsd.vfs import vnode_key as vfs_vnode_key
 
 CHUNK = 1 << 20             # bytes moved per step of a big read/write
 IOV_MAX = 1024
@@ -282,10 +283,7 @@ def fifo_open(p, vp, fflags, flags):
     sysm = p.sys
     reg = sysm.fifos
     pend = sysm.fifo_pending     # (pid, lid) -> (key, pipe, rd, wr, gens)
-    try:
-        key = vp.cache_key
-    except (NotImplementedError, AttributeError):
-        key = ("vnode", id(vp))
+    key = vfs_vnode_key(vp)
     procs = getattr(sysm, "procs", None) or {}
     me = (p.pid, p.l.lid)
     for who, (k, pp, r, w, _g) in list(pend.items()):       # openers that went away

@@ -210,6 +210,17 @@ class SynthMount(Mount):
         return None                     # many roots: one SynthDir per path
 
 
+def vnode_key(vp):
+    """The identity of the object behind vp (its cache_key: the same file
+    through any vnode); a device or synthetic node without one is keyed by
+    the vnode itself.  FIFOs, bound AF_LOCAL sockets and record locks are
+    found by it."""
+    try:
+        return vp.cache_key
+    except (NotImplementedError, AttributeError):
+        return ("vnode", id(vp))
+
+
 def access(vp, cred, mode, attr=None):
     """NetBSD permission check (genfs_can_access): root bypasses all but exec."""
     if mode & VWRITE and vp.mount is not None and vp.mount.readonly and \
