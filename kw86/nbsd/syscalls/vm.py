@@ -252,6 +252,16 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         # are mapped again with access (MAP_FIXED) and touched, so no
         # physical memory is asked of it
         vm.check_memory(length)
+    if anon and flags & abi.NBSD_MAP_SHARED:
+        # one zero-filled object every process that inherits the mapping
+        # sees (NetBSD: an anonymous uvm_object), paged as a file would be
+        from kw86.nbsd.vm import MapObj
+        obj = MapObj(_AnonObject(p.sys.bufcache, length), abi.FREAD | abi.FWRITE,
+                     p.sys.bufcache, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE |
+                     abi.NBSD_PROT_EXEC)
+        vm.add_region(base, base + length, prot, "shared", obj, 0)
+        vm.m.flush_tlb()
+        return base
     if f is not None and flags & abi.NBSD_MAP_SHARED:
         # the file's pages themselves, through the buffer cache (vm.py)
         from kw86.nbsd.vm import MapObj
@@ -270,6 +280,57 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
             vm.protect(base + off, prot)
     vm.m.flush_tlb()
     return base
+
+
+class _AnonObject:
+    """The memory of one MAP_SHARED|MAP_ANON mapping, shared by every
+    address space that inherits it across fork (mmap(2): "modifications
+    are shared"): `size` zero bytes, kept by block only once written back,
+    whose pages are buffer-cache buffers as a shared file mapping's are
+    (vm.py MapObj).  Gone with its last mapping."""
+    __slots__ = ("bc", "size", "blocks", "cache_key", "opens", "freed")
+    disk = None                         # memory: no I/O cost
+    _ids = iter(range(1, 1 << 62))
+
+    def __init__(self, bc, size):
+        self.bc, self.size, self.blocks = bc, size, {}
+        self.cache_key = ("anon", next(_AnonObject._ids))
+        self.opens, self.freed = 0, False
+
+    def getsize(self):
+        return self.size
+
+    def open(self, fflags):
+        self.opens += 1
+
+    def close(self, fflags):
+        self.opens -= 1
+        if self.opens <= 0 and not self.freed:
+            self.freed = True
+            self.bc.invalidate(self)
+            self.blocks = {}
+
+    def strategy_read(self, offset, n):
+        bs, out = self.bc.bsize, bytearray()
+        end = min(offset + n, self.size)
+        while offset < end:
+            blk, boff = divmod(offset, bs)
+            k = min(end - offset, bs - boff)
+            data = self.blocks.get(blk)
+            out += data[boff:boff + k] if data is not None else bytes(k)
+            offset += k
+        return bytes(out)
+
+    def strategy_write(self, offset, data):
+        bs, pos = self.bc.bsize, 0
+        while pos < len(data):
+            blk, boff = divmod(offset + pos, bs)
+            k = min(len(data) - pos, bs - boff)
+            b = self.blocks.get(blk)
+            if b is None:
+                b = self.blocks[blk] = bytearray(bs)
+            b[boff:boff + k] = data[pos:pos + k]
+            pos += k
 
 
 def _hinted(vm, hint, length, align_log):
