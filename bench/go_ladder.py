@@ -19,6 +19,7 @@ host time, and the failing tests.
     python bench/go_ladder.py                       # the whole ladder, both modes
     python bench/go_ladder.py strings sort          # some packages
     python bench/go_ladder.py --modes user --json results.json
+    python bench/go_ladder.py --peer qemu -n 3 strings   # CPU time against qemu-i386
 
 tests/test_go_stdlib.py runs the cheap packages (CI) and, with
 KW86_GO_LADDER=1, the ladder.  Nothing here asserts a speed.
@@ -123,13 +124,16 @@ def goroot_binds(go=None):
     return out
 
 
-def run(binary, pkg, mode, timeout=1800, extra=()):
-    """Run a test binary under kw86: (exit status, seconds, output)."""
+def kw86_command(binary, pkg, mode, extra=(), guest_env=()):
+    """(argv, env) of a test binary's run under kw86 (guest_env: more
+    VAR=VALUE for the guest)."""
     # GO_GCFLAGS set: internal/testenv's HasGoBuild says no (the host's go
     # tool is not a NetBSD program), so the tests that build with it skip
     argv = [sys.executable, "-m", "kw86.cli", "exec", *MODES[mode], "--memory", "512M",
             "--mfs", "128M", "-E", "TMPDIR=/tmp", "-E", "HOME=/root", "-E", "GO_GCFLAGS=-kw86",
             "--bind", f"{os.path.dirname(binary)}:/gotest:ro", *goroot_binds()]
+    for e in guest_env:
+        argv += ["-E", e]
     src = pkg_dir(pkg)
     if src:
         argv += ["--cwd", src]          # as `go test` runs it: in the package's directory
@@ -137,6 +141,12 @@ def run(binary, pkg, mode, timeout=1800, extra=()):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
            "LANG": "C", "LC_ALL": "C", "TZ": "UTC", "PYTHONPATH": REPO,
            "PYTHONDONTWRITEBYTECODE": "1"}
+    return argv, env
+
+
+def run(binary, pkg, mode, timeout=1800, extra=()):
+    """Run a test binary under kw86: (exit status, seconds, output)."""
+    argv, env = kw86_command(binary, pkg, mode, extra)
     t0 = time.perf_counter()
     try:
         p = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout,
@@ -231,6 +241,135 @@ def ladder(pkgs, modes, outdir, log=sys.stderr, timeout=1800, native=True):
     return rows
 
 
+# -- the peer (issue 12): the same tests under qemu-i386 ----------------------
+#
+# qemu-i386 (Debian's qemu-user; a benchmark-only peer, never a dependency of
+# kw86 or of its tests) runs the linux/386 build of the same package's tests;
+# kw86 runs the netbsd/386 build, as the ladder does.  Each side's time is
+# the CPU time (user + system, from the child's rusage) of the whole command,
+# start-up included, best of N, the runs interleaved; the load average is
+# printed with each package.  Go's asynchronous preemption (a SIGURG to a
+# running goroutine's thread every 10 ms) kills the linux/386 binaries under
+# qemu-i386 7.2 ("fatal: bad g in signal handler"), so both sides run with
+# GODEBUG=asyncpreemptoff=1: the same runtime behaviour on each.
+QEMU = "qemu-i386"
+PEER_GODEBUG = "GODEBUG=asyncpreemptoff=1"
+
+
+def qemu_tool():
+    return shutil.which(QEMU)
+
+
+def child_cpu(argv, env, cwd, timeout):
+    """Run argv to its end: (exit status, CPU seconds of the child, output).
+    The CPU time is the rusage of the children this process reaped during
+    the run (only this one: nothing else runs beside it)."""
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        p = subprocess.run(argv, capture_output=True, env=env, cwd=cwd, timeout=timeout)
+        st, out = p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        st, out = "timeout", f"(timed out after {timeout} s)"
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return st, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), out
+
+
+def qemu_command(binary, pkg, tmp):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "LANG": "C",
+           "LC_ALL": "C", "TZ": "UTC", "TMPDIR": tmp, "GO_GCFLAGS": "-kw86"}
+    k, v = PEER_GODEBUG.split("=", 1)
+    env[k] = v
+    return [qemu_tool(), binary, "-test.short"], env, pkg_dir(pkg) or tmp
+
+
+def guest_instructions(output):
+    """The instruction count of kw86's --stats line, or None."""
+    for ln in output.splitlines():
+        if ln.startswith("kw86: ") and " instructions," in ln:
+            try:
+                return int(ln.split()[1])
+            except ValueError:
+                return None
+    return None
+
+
+def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900):
+    """kw86 (each mode) against qemu-i386 on each package's tests: one row
+    per package with each side's best CPU time over n interleaved runs (a
+    side whose every run failed has no time) and kw86's ratio to qemu."""
+    import tempfile
+    qemu = qemu_tool()
+    if qemu is None:
+        print(f"go_ladder: no {QEMU} on this host (apt-get install qemu-user): "
+              "kw86 is timed alone, no ratios", file=log, flush=True)
+    rows = []
+    for pkg in pkgs:
+        nbin, _, err = build(pkg, outdir)
+        lbin, _, lerr = build(pkg, outdir, goos="linux") if qemu else (None, 0, "")
+        if nbin is None or (qemu and lbin is None):
+            rows.append(dict(pkg=pkg, error="build failed: " + (err or lerr)[-300:]))
+            print(f"{pkg:20} build failed", file=log, flush=True)
+            continue
+        with tempfile.TemporaryDirectory(prefix="kw86-go-peer-") as tmp:
+            sides = {}
+            if qemu:
+                sides["qemu"] = qemu_command(lbin, pkg, tmp)
+            for mode in modes:
+                argv, env = kw86_command(nbin, pkg, mode, extra=(), guest_env=(PEER_GODEBUG,))
+                argv.insert(argv.index("exec") + 1, "--stats")
+                sides[mode] = (argv, env, REPO)
+            best = {s: None for s in sides}
+            fails = {s: 0 for s in sides}
+            instr = {}
+            load0 = os.getloadavg()[0]
+            for _ in range(n):
+                for side, (argv, env, cwd) in sides.items():
+                    st, cpu, out = child_cpu(argv, env, cwd, timeout)
+                    if not passed(st, out):
+                        fails[side] += 1
+                        print(f"{pkg:20} {side:10} run failed: {first_failure(st, out)}",
+                              file=log, flush=True)
+                        continue
+                    if side != "qemu":
+                        instr[side] = guest_instructions(out)
+                    if best[side] is None or cpu < best[side]:
+                        best[side] = cpu
+            load1 = os.getloadavg()[0]
+        row = dict(pkg=pkg, n=n, load=[round(load0, 2), round(load1, 2)],
+                   cpu={s: (round(v, 3) if v is not None else None) for s, v in best.items()},
+                   failed=fails, instructions=instr)
+        q = best.get("qemu")
+        row["ratio"] = {m: (round(best[m] / q, 2) if q and best[m] is not None else None)
+                        for m in modes}
+        rows.append(row)
+        parts = [f"{s} {v:.3f} s" if v is not None else f"{s} -" for s, v in best.items()]
+        ratios = [f"{m}/qemu {r:.2f}x" for m, r in row["ratio"].items() if r is not None]
+        print(f"{pkg:20} " + ", ".join(parts + ratios) + f"  (load {load0:.2f}-{load1:.2f})",
+              file=log, flush=True)
+    return rows
+
+
+def peer_table(rows, modes):
+    head = "| package | qemu-i386 CPU s |"
+    for m in modes:
+        head += f" kw86 {m} CPU s | {m}/qemu | {m} guest Minstr | {m} MIPS (CPU) |"
+    out = [head + " load |", "|" + " --- |" * (2 + 4 * len(modes) + 1)]
+    fmt = lambda v, f: "-" if v is None else format(v, f)
+    for r in rows:
+        if "error" in r:
+            out.append(f"| {r['pkg']} | {r['error'].replace('|', '/')} |")
+            continue
+        line = f"| {r['pkg']} | {fmt(r['cpu'].get('qemu'), '.3f')} |"
+        for m in modes:
+            cpu, ins = r["cpu"].get(m), r["instructions"].get(m)
+            mips = ins / cpu / 1e6 if cpu and ins else None
+            line += (f" {fmt(cpu, '.3f')} | {fmt(r['ratio'].get(m), '.2f')} |"
+                     f" {fmt(ins and ins / 1e6, '.0f')} | {fmt(mips, '.0f')} |")
+        out.append(line + f" {r['load'][0]:.2f}-{r['load'][1]:.2f} |")
+    return "\n".join(out)
+
+
 def table(rows):
     out = ["| package | mode | result | host s | detail |", "| --- | --- | --- | --- | --- |"]
     for r in rows:
@@ -248,6 +387,10 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=900, help="per package and mode, s")
     ap.add_argument("--no-native", action="store_true",
                     help="no linux/386 reference run (every failure counts)")
+    ap.add_argument("--peer", choices=("qemu",), default=None,
+                    help="time the packages (default: the CI set) against qemu-i386 running "
+                    "their linux/386 build: CPU time, best of -n, interleaved, with the load")
+    ap.add_argument("-n", type=int, default=3, help="--peer: runs per side (best of N)")
     a = ap.parse_args(argv)
     if go_tool() is None:
         print("go_ladder: no `go` (apt-get install golang-go)", file=sys.stderr)
@@ -260,6 +403,13 @@ def main(argv=None):
     import tempfile
     outdir = a.out or tempfile.mkdtemp(prefix="kw86-go-ladder-")
     os.makedirs(outdir, exist_ok=True)
+    if a.peer:
+        rows = compare(a.packages or CI, modes, outdir, n=a.n, timeout=a.timeout)
+        print(peer_table(rows, modes))
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(rows, f, indent=1)
+        return 0 if all("error" not in r and not any(r["failed"].values()) for r in rows) else 1
     rows = ladder(a.packages or LADDER, modes, outdir, timeout=a.timeout,
                   native=not a.no_native)
     print(table(rows))
