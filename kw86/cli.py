@@ -51,7 +51,81 @@ def build_parser(available):
     return parser
 
 
+# The collector during start-up (main() to startup_done()): off, as what is
+# allocated then (modules, the kernel's tables) is never garbage; None
+# outside main(), else (was it on, is this the kw86 process itself).
+_gc_held = None
+
+
+def startup_done():
+    """A command's start-up is over (kw86 exec: the guest is about to run):
+    the garbage collector is on again if it was; in the kw86 process itself
+    (main() without argv) what start-up allocated is frozen first
+    (gc.freeze: a permanent generation no collection walks again)."""
+    global _gc_held
+    if _gc_held is None:
+        return
+    was_on, program = _gc_held
+    _gc_held = None
+    import gc
+    if program:
+        gc.freeze()
+    if was_on:
+        gc.enable()
+
+
+def _end_process(status):
+    """End the kw86 process with status without the interpreter's teardown
+    (freeing every module and object one by one: 5-10 ms at the end of
+    every run), after what that teardown would do that anyone can see: the
+    atexit functions, and stdout and stderr flushed.  Returns (and the
+    caller ends the normal way) when that cannot be done safely: a flush
+    that fails (Python reports it and exits 120), a non-daemon thread still
+    running (Python waits for it)."""
+    try:
+        for f in (sys.stdout, sys.stderr):
+            if f is not None:
+                f.flush()
+    except (OSError, ValueError):
+        return
+    threading = sys.modules.get("threading")
+    if threading is not None and any(
+            t is not threading.main_thread() and not t.daemon and t.is_alive()
+            for t in threading.enumerate()):
+        return
+    import atexit
+    atexit._run_exitfuncs()
+    try:
+        for f in (sys.stdout, sys.stderr):
+            if f is not None:
+                f.flush()
+    except (OSError, ValueError):
+        pass
+    import os
+    os._exit(status & 0xFF if isinstance(status, int) else 1)
+
+
 def main(argv=None):
+    """The kw86 command: argv (default sys.argv[1:]) -> exit status.
+    Without argv this is the kw86 process itself (the console script,
+    `python -m kw86.cli`): a command that allows it (FAST_EXIT, kw86 exec)
+    then ends the process with its status here (_end_process)."""
+    global _gc_held
+    program = argv is None
+    import gc
+    if _gc_held is None:
+        _gc_held = (gc.isenabled(), program)
+        gc.disable()
+    try:
+        status, mod = _main(argv)
+    finally:
+        startup_done()
+    if program and getattr(mod, "FAST_EXIT", False):
+        _end_process(status)
+    return status
+
+
+def _main(argv):
     argv = list(sys.argv[1:] if argv is None else argv)
     available = {}
     # Only the named subcommand's module is imported (start-up time: `kw86
@@ -76,13 +150,14 @@ def main(argv=None):
         args.args = list(args.args or []) + passthrough
     if args.command is None:
         parser.print_help()
-        return 2
+        return 2, None
+    mod = available[args.command]
     try:
-        return available[args.command].run(args) or 0
+        return mod.run(args) or 0, mod
     except KeyboardInterrupt:
-        return 130
+        return 130, mod
     except BrokenPipeError:
-        return 141
+        return 141, mod
 
 
 if __name__ == "__main__":

@@ -44,6 +44,9 @@ MIN_MFS = 64 << 10          # room for the root directory and a few files
 
 # kw86.cli passes everything after PROG to the program untouched.
 PASSTHROUGH = True
+# and, in the kw86 process itself, ends the process at once with the status
+# run() returns (kw86.cli._end_process): run() leaves no file unclosed
+FAST_EXIT = True
 
 
 def add_arguments(p):
@@ -153,6 +156,19 @@ def _boot_modules(args):
 
 
 def run(args):
+    opened = []                     # files run opened: closed on every way out
+    try:
+        return _run(args, opened)
+    finally:
+        for f in opened:
+            if f is not None and f not in (sys.stdout, sys.stderr):
+                try:
+                    f.close()
+                except OSError:
+                    pass
+
+
+def _run(args, opened):
     from kw86.nbsd.elf import ExecError
     from kw86.nbsd.errors import Errno
     from kw86.nbsd.kernel import Kernel, status_to_exit_code
@@ -200,6 +216,7 @@ def run(args):
         from kw86.nbsd import profile as kprofile
         try:
             prof_out = kprofile.open_output(args)
+            opened.append(prof_out)
         except kprofile.ProfileError as e:
             print(f"kw86: {e}", file=sys.stderr)
             return 2
@@ -207,6 +224,7 @@ def run(args):
     if args.strace_file:
         try:
             strace = open(args.strace_file, "w")
+            opened.append(strace)
         except OSError as e:
             print(f"kw86: --strace-file {args.strace_file}: {e.strerror}", file=sys.stderr)
             return 2
@@ -298,12 +316,15 @@ def run(args):
         from kw86.nbsd.trace import DEFAULT_LIMIT, Tracer
         try:
             trace_out = sys.stderr if args.trace == "-" else open(args.trace, "w")
+            opened.append(trace_out)
         except OSError as e:
             print(f"kw86: --trace {args.trace}: {e.strerror}", file=sys.stderr)
             return 2
         limit = DEFAULT_LIMIT if args.trace_limit is None else max(0, args.trace_limit)
         k.tracer = Tracer(k, trace_out, limit)
     import time
+    from kw86.cli import startup_done
+    startup_done()                      # the garbage collector back on
     t0 = time.perf_counter()
     try:
         status = k.run(args.max_instructions)
