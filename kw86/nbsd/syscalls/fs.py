@@ -18,6 +18,7 @@ from kw86.nbsd.vfs import vnode_key as vfs_vnode_key
 
 CHUNK = 1 << 20             # bytes moved per step of a big read/write
 IOV_MAX = 1024
+_MAXPATHLEN = abi.MAXPATHLEN
 SSIZE_MAX = 0x7fffffff
 NOCHANGE = 0xffffffff       # (uid_t)-1 / (gid_t)-1
 
@@ -603,11 +604,24 @@ def _copystat(p, attr, ub, abiv):
 
 
 def sys___stat50(p, path, ub):
-    _copystat(p, _lookup(p, path, True).stat_attr(), ub, "10")
+    # (the hot path of ls -l: _lookup and _copystat inline; namei's stat50
+    # mode answers with the packed struct when it can, else with the stack)
+    mem = p.mem
+    st = p.sys.vfs.namei(p, mem.copyinstr(path, _MAXPATHLEN), True, stat50=True)
+    mem.copyout(ub, st if st.__class__ is bytes else st[-1][1].stat50())
 
 
 def sys___lstat50(p, path, ub):
-    _copystat(p, _lookup(p, path, False).stat_attr(), ub, "10")
+    mem = p.mem
+    st = p.sys.vfs.namei(p, mem.copyinstr(path, _MAXPATHLEN), False, stat50=True)
+    mem.copyout(ub, st if st.__class__ is bytes else st[-1][1].stat50())
+
+
+def stat50_at(p, name, ub, follow, start):
+    """stat/lstat of the path name (bytes, already copied in), a relative
+    one from the stack start (fstatat: the directory open on its fd)."""
+    st = p.sys.vfs.namei(p, name, follow, start=start, stat50=True)
+    p.mem.copyout(ub, st if st.__class__ is bytes else st[-1][1].stat50())
 
 
 def sys___fstat50(p, fd, sb):

@@ -239,13 +239,29 @@ def sys_openat(p, fd, path, oflags, mode):
         return fs.sys_open(p, path, oflags, mode)
 
 
+def _at_stack(p, fd):
+    """The namei stack of the directory open on fd (at()'s checks)."""
+    f = p.fdt.get(fd)
+    vp = getattr(f, "vp", None)
+    stack = getattr(f, "stack", None)
+    if vp is None or stack is None:
+        raise Errno(abi.ENOTDIR if vp is not None else abi.EBADF)
+    if vp.type != abi.NBSD_S_IFDIR:
+        raise Errno(abi.ENOTDIR)
+    return stack
+
+
 def sys_fstatat(p, fd, path, buf, flag):
+    # as NetBSD's do_sys_statat: the path is copied in once, then the
+    # directory of a relative one taken from fd (ls -l's call: kept lean)
     if flag & ~AT_SYMLINK_NOFOLLOW:
         raise Errno(EINVAL)
-    with at(p, _signed(fd), path):
-        if flag & AT_SYMLINK_NOFOLLOW:
-            return fs.sys___lstat50(p, path, buf)
-        return fs.sys___stat50(p, path, buf)
+    name = p.mem.copyinstr(path, abi.MAXPATHLEN)
+    if fd & 0xffffffff == AT_FDCWD & 0xffffffff or name[:1] == b"/":
+        start = None
+    else:
+        start = _at_stack(p, _signed(fd))
+    fs.stat50_at(p, name, buf, not flag & AT_SYMLINK_NOFOLLOW, start)
 
 
 def sys_faccessat(p, fd, path, amode, flag):

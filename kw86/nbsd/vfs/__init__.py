@@ -23,6 +23,7 @@ from kw86.nbsd.errors import Errno
 VREAD, VWRITE, VEXEC = 4, 2, 1          # access modes (as the R/W/X bits)
 MAXSYMLINKS = 32                        # NetBSD's sys/param.h
 
+_MAXPATHLEN, _NAME_MAX = abi.MAXPATHLEN, abi.NAME_MAX
 VDIR, VREG, VLNK, VCHR, VFIFO = (abi.NBSD_S_IFDIR, abi.NBSD_S_IFREG, abi.NBSD_S_IFLNK,
                                  abi.NBSD_S_IFCHR, abi.NBSD_S_IFIFO)
 
@@ -74,12 +75,23 @@ class Vnode:
         stat its lookup made, checked to be of this object)."""
         return self.getattr()
 
+    def stat50(self):
+        """stat_attr() as NetBSD 10's struct stat (__stat50's bytes); hostfs
+        packs it straight from the host's stat."""
+        return abi.pack_stat50(self.stat_attr())
+
     def setattr(self, cred, mode=None, uid=None, gid=None, atime=None, mtime=None):
         raise Errno(EOPNOTSUPP)
 
     # -- directories -------------------------------------------------------
     def lookup(self, name):
         raise Errno(ENOTDIR)
+
+    def lookup_stat50(self, name, follow):
+        """lookup(name).stat50() when the file system can read it without a
+        vnode, else None (namei then looks the name up); follow: a
+        symbolic link there is to be followed (None: namei does that)."""
+        return None
 
     def readdir(self):
         """[(name, ino, dtype)] without '.' and '..', any order."""
@@ -356,10 +368,16 @@ class VFS:
                 return None
             raise
 
-    def namei(self, ctx, path, follow=True, parent=False):
+    def namei(self, ctx, path, follow=True, parent=False, start=None, stat50=False):
         """Resolve a guest path.
 
-        ctx has .root and .cwd (stacks) and .cred.
+        ctx has .root and .cwd (stacks) and .cred; start, if given, is the
+        stack a relative path starts from instead of ctx.cwd (the *at calls:
+        the directory open on their descriptor).
+        stat50=True (the stat family): the result may instead be the
+        file's struct stat (bytes, as Vnode.stat50 gives it), read by the
+        file system straight from the directory holding the last component
+        (Vnode.lookup_stat50) without a vnode for it.
         parent=False: returns the stack, whose top is the file.
         parent=True: returns (dir stack, last name, vnode or None); the last
         component is followed if it is a symlink and follow is set (so
@@ -368,42 +386,53 @@ class VFS:
         """
         if not path:
             raise Errno(ENOENT)
-        if len(path) >= abi.MAXPATHLEN:
+        if len(path) >= _MAXPATHLEN:
             raise Errno(ENAMETOOLONG)
         if b"\0" in path:
             raise Errno(EINVAL)
         self.caller = ctx                   # whose lookup this is (procfs: curproc)
         self.namei_gen += 1
         root = ctx.root
-        stack = list(root if path[:1] == b"/" else ctx.cwd)
-        comps = [c for c in path.split(b"/") if c]
-        comps.reverse()                     # a stack: the next component last
+        if path[0] == 47:                   # b"/"
+            stack = list(root)
+        else:
+            stack = list(ctx.cwd if start is None else start)
+        # the components, as a stack (the next one last); empty ones
+        # (leading, trailing or doubled slashes) dropped
+        inner = path.strip(b"/")
+        if inner:
+            comps = inner.split(b"/")
+            if b"//" in inner:
+                comps = [c for c in comps if c]
+            comps.reverse()
+        else:
+            comps = []
         if self.on_namei is not None:
             self.on_namei(len(comps))       # kernel-cost table: per component
-        must_dir = path.endswith(b"/")
+        must_dir = path[-1] == 47           # ends in b"/"
         links = 0
         if not comps:                       # "/" or "///"
             if parent:
                 raise Errno(EINVAL)
             return stack
+        cred = ctx.cred
+        mount_comps = self._mount_comps
         while comps:
             name = comps.pop()
             last = not comps
             dvp = stack[-1][1]
             if dvp.type != VDIR:
                 raise Errno(ENOTDIR)
-            access(dvp, ctx.cred, VEXEC)
-            if len(name) > abi.NAME_MAX:
+            if cred.euid != 0:
+                access(dvp, cred, VEXEC)    # (root may search any directory)
+            if len(name) > _NAME_MAX:
                 raise Errno(ENAMETOOLONG)
-            if name == b".":
+            if name[0] == 46 and (name == b"." or name == b".."):
                 if last and parent:
                     raise Errno(EINVAL)
-                continue
-            if name == b"..":
-                if last and parent:
-                    raise Errno(EINVAL)
-                if len(stack) > len(root):
-                    stack.pop()
+                if name == b"..":
+                    if len(stack) > len(root):
+                        stack.pop()
                 continue
             if last and parent:
                 vp = self.lookup_child(stack, name)
@@ -415,7 +444,16 @@ class VFS:
                 if must_dir and vp is not None and vp.type != VDIR:
                     raise Errno(ENOTDIR)
                 return stack, name, vp
-            vp = self._child(stack, name)
+            if name in mount_comps:
+                vp = self.child_at(tuple(n for n, _ in stack[1:]), name, dvp)
+            else:
+                # not a mount point nor on the way to one (the hot path:
+                # no path tuple, no mount table lookup)
+                if stat50 and last and not must_dir:
+                    st = dvp.lookup_stat50(name, follow)
+                    if st is not None:
+                        return st
+                vp = dvp.lookup(name)
             if vp.type == VLNK and (not last or follow or must_dir):
                 links = self._expand(vp, stack, comps, root, links)
                 continue

@@ -71,6 +71,7 @@ O_DIRPATH = (O_PATH or os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOE
 O_OBJ = (O_PATH or (os.O_RDONLY | O_NONBLOCK | O_NOCTTY)) | os.O_NOFOLLOW | os.O_CLOEXEC
 _HOST_IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 _EUID = os.geteuid() if hasattr(os, "geteuid") else -1
+_lstat = os.lstat
 
 
 def _fdpath(fd):
@@ -88,6 +89,11 @@ def _nbsd_rdev(st):
 
 _HAS_BIRTHTIME = hasattr(os.stat_result, "st_birthtime_ns")
 _HOST_CHR_BLK = (hstat.S_IFCHR, hstat.S_IFBLK)
+_HOST_S_IFLNK = hstat.S_IFLNK
+_TYPE_OF_HOST = abi._TYPE_XLAT_MAP      # host S_IFMT bits -> NetBSD's (xlat_mode_from_host)
+_STAT50 = abi._STAT50                   # struct stat of NetBSD 10 (abi.pack_stat50)
+_NS = 1000000000
+_M64 = (1 << 64) - 1
 
 
 def _attr_from_host(st, dev):
@@ -98,6 +104,21 @@ def _attr_from_host(st, dev):
                 st.st_blksize or 4096, st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns,
                 # UFS1 has no birth time (reported as 0); use the host's if it has one.
                 (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0, 0, 0, dev)
+
+
+def _stat50_from_host(st, dev):
+    """abi.pack_stat50(_attr_from_host(st, dev)) in one step (the stat
+    family's hot path: no Attr on the way)."""
+    hmode = st.st_mode
+    fmt = hmode & 0o170000
+    at, mt, ct = st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns
+    bt = (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0
+    return _STAT50.pack(dev & _M64, _TYPE_OF_HOST.get(fmt, 0) | (hmode & 0o7777), st.st_ino,
+                        st.st_nlink, st.st_uid, st.st_gid,
+                        _nbsd_rdev(st) if fmt in _HOST_CHR_BLK else 0,
+                        at // _NS, at % _NS, mt // _NS, mt % _NS, ct // _NS, ct % _NS,
+                        bt // _NS, bt % _NS, st.st_size, st.st_blocks, st.st_blksize or 4096,
+                        0, 0, 0, 0)
 
 
 _DT_REG = abi.iftodt(abi.NBSD_S_IFREG)
@@ -154,8 +175,8 @@ class HostVnode(Vnode):
         self.mount = mount
         self.parent = parent            # HostVnode of the directory, None for the root
         self.name = name
-        self.key = _key(st)
-        self.type = abi.xlat_mode_from_host(st.st_mode) & abi.NBSD_S_IFMT
+        self.key = (st.st_dev, st.st_ino)
+        self.type = _TYPE_OF_HOST.get(st.st_mode & 0o170000, 0)
         self._dfd = None                # O_PATH fd (directories)
         self._fd = None                 # I/O fd (regular files)
         self._fd_writable = False
@@ -248,6 +269,16 @@ class HostVnode(Vnode):
                 return _attr_from_host(h[0], self.mount.dev)
         return self.getattr()
 
+    def stat50(self):
+        # stat_attr() packed (the same hint, used the same way), without an Attr
+        h = self._st_hint
+        if h is not None:
+            self._st_hint = None
+            vfs = self.mount.vfs
+            if vfs is not None and h[1] == vfs.namei_gen:
+                return _stat50_from_host(h[0], self.mount.dev)
+        return _stat50_from_host(self._host_stat(), self.mount.dev)
+
     def setattr(self, cred, mode=None, uid=None, gid=None, atime=None, mtime=None):
         if self.mount.readonly:
             raise Errno(EROFS)
@@ -268,15 +299,20 @@ class HostVnode(Vnode):
 
     # -- directories --------------------------------------------------------------
     def lookup(self, name):
-        _check_name(name)
-        d = self.dirfd()
+        # (_check_name inline: namei's hot path)
+        if not name or name == b"." or name == b".." or b"/" in name or b"\0" in name:
+            raise Errno(EINVAL)
+        d = self._dfd
+        if d is None:
+            d = self.dirfd()
+        mount = self.mount
+        vfs = mount.vfs
         for _ in range(3):
             try:
-                st = os.stat(name, dir_fd=d, follow_symlinks=False)
+                st = _lstat(name, dir_fd=d)
             except OSError as e:
                 raise abi.host_error(e) from None
-            vp = self.mount.vnode(self, name, st)
-            vfs = self.mount.vfs
+            vp = mount.vnode(self, name, st)
             vp._st_hint = (st, vfs.namei_gen) if vfs is not None else None
             if vp.type != VDIR or vp._dfd is not None:
                 return vp
@@ -289,6 +325,32 @@ class HostVnode(Vnode):
                 if e.errno != ESTALE:
                     raise
         raise Errno(ESTALE)             # the name keeps changing under us
+
+    def lookup_stat50(self, name, follow):
+        # the stat family's last component (namei(stat50=True)): the host
+        # lstat of the name, as lookup() + stat50() would answer, without
+        # making a vnode (a directory's is not opened: nothing will act on
+        # it); a live vnode of the object is renamed as a lookup renames it
+        if not name or name == b"." or name == b".." or b"/" in name or b"\0" in name:
+            raise Errno(EINVAL)
+        d = self._dfd
+        if d is None:
+            d = self.dirfd()
+        try:
+            st = _lstat(name, dir_fd=d)
+        except OSError as e:
+            raise abi.host_error(e) from None
+        fmt = st.st_mode & 0o170000
+        if fmt == _HOST_S_IFLNK and follow:
+            return None                 # namei follows it
+        mount = self.mount
+        ref = mount._vcache.get((st.st_dev, st.st_ino))
+        if ref is not None:
+            vp = ref()
+            if vp is not None and vp is not mount._root and \
+                    vp.type == _TYPE_OF_HOST.get(fmt, 0):
+                vp.parent, vp.name = self, name     # (HostMount.vnode)
+        return _stat50_from_host(st, mount.dev)
 
     def readdir(self):
         try:
@@ -631,26 +693,36 @@ class HostMount(Mount):
         except OSError as e:
             raise ValueError(f"cannot mount {hostdir}: {e.strerror}") from None
         st = os.fstat(dfd)
-        self._vcache = weakref.WeakValueDictionary()
+        # (st_dev, st_ino) -> weak reference to the vnode (a WeakValueDictionary
+        # by hand: its get and set are Python code, and lookup calls both)
+        self._vcache = {}
         self._root = HostRootVnode(self, st, dfd)
         self._root._finalizer = weakref.finalize(self._root, os.close, dfd)
-        self._vcache[self._root.key] = self._root
+        self._cache_put(self._root.key, self._root)
 
     @property
     def root(self):
         return self._root
 
+    def _cache_put(self, key, vp):
+        cache = self._vcache
+
+        def gone(ref):
+            if cache.get(key) is ref:
+                del cache[key]
+        cache[key] = weakref.ref(vp, gone)
+
     def vnode(self, parent, name, st):
-        key = _key(st)
-        vp = self._vcache.get(key)
-        if vp is not None:
-            fmt = abi.xlat_mode_from_host(st.st_mode) & abi.NBSD_S_IFMT
-            if vp.type == fmt:
+        key = (st.st_dev, st.st_ino)
+        ref = self._vcache.get(key)
+        if ref is not None:
+            vp = ref()
+            if vp is not None and vp.type == _TYPE_OF_HOST.get(st.st_mode & 0o170000, 0):
                 if vp is not self._root:
                     vp.parent, vp.name = parent, name
                 return vp
         vp = HostVnode(self, parent, name, st)
-        self._vcache[key] = vp
+        self._cache_put(key, vp)
         return vp
 
     def forget_name(self, vp):
