@@ -1,8 +1,13 @@
 """The `kw86` command: one subcommand per job, each implemented in its own module.
 
 Each subcommand module exposes `add_arguments(parser)` and `run(args) -> int`.
+
+Start-up (issue 12): a command line of a PASSTHROUGH command (kw86 exec)
+that is plainly well-formed is parsed without argparse (fast_parse, from
+what add_arguments declares, with argparse's result); anything else (help,
+an error, an abbreviation, a value that looks like an option) goes through
+argparse, which gives its usual messages.
 """
-import argparse
 import importlib
 import sys
 
@@ -20,7 +25,15 @@ def split_passthrough(parser, argv):
     split argv into kw86's own part (up to and including PROG) and PROG's
     arguments, which are passed on untouched (a `--` or `-n` after PROG is
     the program's, as in any launcher)."""
-    flags = {s: a.nargs == 0 for a in parser._actions for s in a.option_strings}
+    return _split(_flags(parser), argv)
+
+
+def _flags(parser):
+    """option string -> True for one that takes no value."""
+    return {s: a.nargs == 0 for a in parser._actions for s in a.option_strings}
+
+
+def _split(flags, argv):
     i = 0
     while i < len(argv):
         tok = argv[i]
@@ -38,7 +51,130 @@ def split_passthrough(parser, argv):
     return argv, []
 
 
+# add_argument keywords and actions fast_parse knows (anything else: argparse)
+_SPEC_KEYS = frozenset(("action", "dest", "default", "type", "choices", "nargs", "metavar",
+                        "help"))
+_NO_VALUE = ("store_true", "store_false")
+REMAINDER = "..."           # argparse.REMAINDER
+
+
+class _Spec:
+    """What a command's add_arguments(p) declares, recorded for fast_parse:
+    the options (with argparse's own -h/--help) and the positionals."""
+
+    def __init__(self, mod):
+        self.ok = True
+        self.options = {}           # option string -> action (a dict)
+        self.actions = []
+        self.positionals = []
+        self.add_argument("-h", "--help", action="help")
+        try:
+            mod.add_arguments(self)
+        except Exception:           # (argparse will say what is wrong)
+            self.ok = False
+        pos = [a["nargs"] for a in self.positionals]
+        if pos != [None, REMAINDER]:    # PROG [ARGS...]: what split_passthrough assumes
+            self.ok = False
+        self.flags = {o: a["action"] in _NO_VALUE + ("help",) for o, a in self.options.items()}
+
+    def add_argument(self, *names, **kw):
+        if set(kw) - _SPEC_KEYS or kw.get("action", "store") not in \
+                ("store", "append", "help") + _NO_VALUE:
+            self.ok = False
+            return
+        a = {"action": kw.get("action", "store"), "type": kw.get("type"),
+             "choices": kw.get("choices"), "nargs": kw.get("nargs")}
+        if names and names[0].startswith("-"):
+            longs = [n for n in names if n.startswith("--")]
+            a["dest"] = kw.get("dest") or (longs or names)[0].lstrip("-").replace("-", "_")
+            default = kw.get("default", False if a["action"] == "store_true" else
+                             True if a["action"] == "store_false" else None)
+            if isinstance(default, str) and a["type"] is not None:
+                default = a["type"](default)       # argparse converts a str default
+            a["default"] = default
+            if a["nargs"] is not None:
+                self.ok = False
+            for n in names:
+                self.options[n] = a
+        else:
+            a["dest"] = names[0]
+            a["default"] = kw.get("default")
+            self.positionals.append(a)
+        self.actions.append(a)
+
+
+_SPECS = {}
+
+
+def fast_parse(name, mod, argv):
+    """argparse's Namespace for `kw86 NAME ARGV` (NAME a PASSTHROUGH command,
+    argv its arguments) as a SimpleNamespace with the same attributes, when
+    every token is plain: known options spelt in full (--opt VALUE,
+    --opt=VALUE), values that do not start with '-', PROG last (argv split
+    as split_passthrough does).  None otherwise: the caller uses argparse."""
+    spec = _SPECS.get(name)
+    if spec is None:
+        spec = _SPECS[name] = _Spec(mod)
+    if not spec.ok:
+        return None
+    own, passthrough = _split(spec.flags, list(argv))
+    ns = {a["dest"]: list(a["default"]) if isinstance(a["default"], list) else a["default"]
+          for a in spec.actions if a["action"] != "help"}
+    prog = None
+    i, n = 0, len(own)
+    while i < n:
+        tok = own[i]
+        if tok == "--":
+            if i + 2 != n:
+                return None
+            prog = own[i + 1]
+            break
+        if not tok.startswith("-") or tok == "-":
+            if i + 1 != n:
+                return None
+            prog = tok
+            break
+        opt, eq, value = tok.partition("=")
+        a = spec.options.get(opt if opt.startswith("--") else tok)
+        if a is None or a["action"] == "help":
+            return None
+        if a["action"] in _NO_VALUE:
+            if eq:
+                return None
+            ns[a["dest"]] = a["action"] == "store_true"
+            i += 1
+            continue
+        if not (eq and opt.startswith("--")):
+            if i + 1 >= n:
+                return None
+            value = own[i + 1]
+            i += 1
+        if value.startswith("-"):
+            return None
+        if a["type"] is not None:
+            try:
+                value = a["type"](value)
+            except (TypeError, ValueError):
+                return None
+        if a["choices"] is not None and value not in a["choices"]:
+            return None
+        if a["action"] == "append":
+            ns[a["dest"]].append(value)
+        else:
+            ns[a["dest"]] = value
+        i += 1
+    if prog is None:
+        return None
+    first, rest = spec.positionals
+    ns[first["dest"]] = prog
+    ns[rest["dest"]] = list(passthrough)
+    ns["command"] = name
+    from types import SimpleNamespace
+    return SimpleNamespace(**ns)
+
+
 def build_parser(available):
+    import argparse
     parser = argparse.ArgumentParser(
         prog="kw86",
         description="kw86: an i386 machine and NetBSD/i386 kernel personality with kernelware.")
@@ -139,6 +275,11 @@ def _main(argv):
         except ModuleNotFoundError as e:
             if e.name != modname:   # a real import error inside an existing module
                 raise
+    if len(available) == 1 and argv[0] in available and \
+            getattr(available[argv[0]], "PASSTHROUGH", False):
+        args = fast_parse(argv[0], available[argv[0]], argv[1:])
+        if args is not None:
+            return _run_command(available[argv[0]], args)
     parser = build_parser(available)
     passthrough = None
     if argv and argv[0] in available and getattr(available[argv[0]], "PASSTHROUGH", False):
@@ -151,7 +292,11 @@ def _main(argv):
     if args.command is None:
         parser.print_help()
         return 2, None
-    mod = available[args.command]
+    return _run_command(available[args.command], args)
+
+
+def _run_command(mod, args):
+    """(exit status, module) of mod.run(args)."""
     try:
         return mod.run(args) or 0, mod
     except KeyboardInterrupt:

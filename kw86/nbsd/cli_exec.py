@@ -7,7 +7,6 @@ status is the program's, or 128 + signal (with the shell's message) when a
 signal killed it; a program that cannot be run gives a one-line error and
 126 (not executable) or 127 (not found), like a shell.
 """
-import argparse
 import os
 import sys
 
@@ -51,7 +50,7 @@ FAST_EXIT = True
 
 def add_arguments(p):
     p.add_argument("prog", metavar="PROG", help="program: /guest/path, ./host/path or a name in PATH")
-    p.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER, help="its arguments")
+    p.add_argument("args", metavar="ARGS", nargs="...", help="its arguments")  # REMAINDER
     p.add_argument("--kernelware", action="store_true",
                    help="run the program in kernel mode (CPL 0) with function-call system calls")
     p.add_argument("--modules", default=None, metavar="LIST",
