@@ -67,15 +67,18 @@ class BuildAll(build_ext):
         starts from .pyc files even where Python writes none
         (PYTHONDONTWRITEBYTECODE), instead of compiling every module it
         imports on every run (issue 12: start-up time)."""
+        # the cycle profiles' start-up copies (kw86/tomlcache.py: no tomllib
+        # at run time), into what is installed
+        profiles = self._pkg_dir("profiles")
+        if os.path.isdir(profiles):
+            _load_file("kw86_tomlcache", os.path.join(HERE, "kw86", "tomlcache.py")).write_cache(
+                profiles)
         if not (self.inplace or self.editable_mode):
             return                      # pip compiles what it installs
         import compileall
         import re
         compileall.compile_dir(os.path.join(HERE, "kw86"), quiet=1,
                                rx=re.compile(r"[/\\]sysroot[/\\]"))
-        # the cycle profiles as JSON (kw86/tomlcache.py): no tomllib at run time
-        _load_file("kw86_tomlcache", os.path.join(HERE, "kw86", "tomlcache.py")).write_cache(
-            os.path.join(HERE, "kw86", "profiles"))
 
     def build_userland(self):
         script = os.path.join(HERE, "userland", "build.py")

@@ -12,7 +12,6 @@ older than locore.S.
 
 Toolchain: zig from PyPI (`python -m ziglang cc`), pinned in pyproject.
 """
-import json
 import os
 import sys
 
@@ -100,13 +99,39 @@ def assemble(src=SRC, base=LOCORE_BASE):
 
 
 def write(outdir=HERE, src=SRC):
+    import json
     lc = assemble(src)
-    with open(os.path.join(outdir, "locore.json"), "w") as f:
+    jsp = os.path.join(outdir, "locore.json")
+    with open(jsp, "w") as f:
         json.dump({"base": lc.base, "size": len(lc.image), "text_end": lc.text_end,
                    "symbols": dict(sorted(lc.symbols.items(), key=lambda kv: kv[1])),
                    "image": lc.image.hex()}, f, indent=1)
         f.write("\n")
+    _read(jsp, write=True)          # its start-up copy (kw86/tomlcache.py)
     return lc
+
+
+def _from_json(src):
+    import json
+    meta = json.loads(src)
+    return {"image": bytes.fromhex(meta["image"]), "base": meta["base"],
+            "symbols": meta["symbols"], "text_end": meta["text_end"]}
+
+
+def _read(jsp, write=None):
+    """locore.json's contents, from the marshal copy of that very file (no
+    json import or hex decoding at start-up; kw86/tomlcache.py, loaded by
+    path when the build runs this file before kw86 is importable)."""
+    try:
+        from kw86.tomlcache import derived
+    except ImportError:
+        import importlib.util
+        path = os.path.join(os.path.dirname(os.path.dirname(HERE)), "kw86", "tomlcache.py")
+        spec = importlib.util.spec_from_file_location("kw86_tomlcache", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        derived = mod.derived
+    return derived(jsp, "locore", _from_json, write)
 
 
 def load(outdir=HERE):
@@ -120,9 +145,8 @@ def load(outdir=HERE):
             return write(outdir)
         except OSError:             # read-only install: assemble in memory
             return assemble()
-    with open(jsp) as f:
-        meta = json.load(f)
-    return Locore(bytes.fromhex(meta["image"]), meta["base"], meta["symbols"], meta["text_end"])
+    meta = _read(jsp)
+    return Locore(meta["image"], meta["base"], meta["symbols"], meta["text_end"])
 
 
 if __name__ == "__main__":

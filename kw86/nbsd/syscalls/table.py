@@ -154,10 +154,26 @@ class Row:
             else:
                 handler.rows.append(self)
         self.handler = handler
-        self.args = parse_prototype(proto)
-        self.nwords = sum(a.words for a in self.args)
         self.ret = ret                  # "int", "off_t" (eax:edx), "ptr", "void"
         self.compat = compat            # e.g. "15" for a NetBSD 1.5-era row
+        self.is_off = ret == "off_t"
+        # eligible for the trap path's inlined dispatch (not the indirect calls)
+        self.fast = handler is not None and num not in (0, 198)
+        # args, nwords, fmt, argst, argbytes: from the prototype on first use
+        # (_derive; the table is built at import, most rows are never called)
+
+    _DERIVED = frozenset(("args", "nwords", "fmt", "argst", "argbytes"))
+
+    def __getattr__(self, attr):
+        # reached only for a slot not set yet
+        if attr in Row._DERIVED:
+            self._derive()
+            return object.__getattribute__(self, attr)
+        raise AttributeError(f"'Row' object has no attribute {attr!r}")
+
+    def _derive(self):
+        self.args = parse_prototype(self.proto)
+        self.nwords = sum(a.words for a in self.args)
         self.fmt = struct.Struct(f"<{self.nwords}I")
         # the precomputed decoder: one unpack gives the handler's arguments
         # (PAD skipped, signed and 64-bit words as the prototype says)
@@ -166,9 +182,6 @@ class Row:
                         ("i" if a.signed else "I") for a in self.args)
         self.argst = struct.Struct("<" + codes)
         self.argbytes = 4 * self.nwords
-        self.is_off = ret == "off_t"
-        # eligible for the trap path's inlined dispatch (not the indirect calls)
-        self.fast = handler is not None and num not in (0, 198)
 
     def __repr__(self):
         return f"Row({self.num}, {self.name!r}, {self.proto!r})"

@@ -1,0 +1,48 @@
+"""Start-up paths of the kernel (issue 12) that must not change behaviour:
+system-call rows derive their argument decoding on first use, and a kernel
+import leaves what a run may never need unloaded."""
+import subprocess
+import sys
+
+import pytest
+
+from hostenv import ROOT, kw86_env
+from kw86.nbsd.syscalls import TABLE
+from kw86.nbsd.syscalls.table import Row, parse_prototype
+
+
+def test_every_row_derives_its_argument_decoding():
+    for r in TABLE.rows.values():
+        args = parse_prototype(r.proto)
+        assert [(a.type, a.name) for a in r.args] == [(a.type, a.name) for a in args]
+        assert r.nwords == sum(a.words for a in args)
+        assert r.argbytes == 4 * r.nwords == r.fmt.size
+        assert r.argst.size == r.argbytes
+        if r.nwords:
+            words = [(0x80000000 + 7 * i) & 0xffffffff for i in range(r.nwords)]
+            raw = r.fmt.pack(*words)
+            assert list(r.argst.unpack(raw)) == r.decode(words)
+
+
+def test_a_row_derives_on_first_use_only():
+    r = Row(3, "read", "int fd, void *buf, size_t nbyte", None)
+    with pytest.raises(AttributeError):
+        Row.__dict__["argst"].__get__(r)         # nothing derived yet
+    assert r.argbytes == 12
+    assert Row.__dict__["argst"].__get__(r).format == "<iII"
+    with pytest.raises(AttributeError):
+        r.no_such_attribute
+    bad = Row(9, "bad", "int ...", None)          # a malformed row fails at its first use
+    with pytest.raises(ValueError):
+        bad.args
+
+
+def test_kernel_import_leaves_the_run_time_extras_unloaded():
+    code = ("import sys; import kw86.nbsd.kernel; "
+            "print(sorted(m for m in ('argparse', 'json', 'tomllib', 'kw86.nbsd.syscalls.socket', "
+            "'kw86.nbsd.socket', 'kw86.nbsd.syscalls.kqueue', 'kw86.nbsd.profile', "
+            "'kw86.nbsd.trace') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=kw86_env(),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
