@@ -37,7 +37,7 @@ reports utime 0.016226 s, stime 0 as a user process, and utime 0, stime
 class _Acct:
     """The accounting fields of one process."""
     __slots__ = ("rt_cycles", "since", "idle_at", "uticks", "sticks", "child_ut_us",
-                 "child_st_us")
+                 "child_st_us", "lwp_rt")
 
     def __init__(self):
         self.rt_cycles = 0          # run time of finished slices
@@ -47,6 +47,7 @@ class _Acct:
         self.sticks = 0
         self.child_ut_us = 0        # of reaped children (and theirs)
         self.child_st_us = 0
+        self.lwp_rt = {}            # lid -> run time of its finished slices (cycles)
 
 
 def acct(p):
@@ -73,26 +74,58 @@ def _slice(k, a):
     return k.m.cycles - a.since - (getattr(k, "idle_cycles", 0) - a.idle_at)
 
 
-def switch(k, nxt):
-    """The CPU goes from k.cur (if any) to process nxt (may be the same).
-    The first call finds the first process running since the machine
-    started (its image was loaded in its name: profile.py does the same)."""
-    prev = getattr(k, "cur", None)
-    if not getattr(k, "ru_hooked", False):
+def switch(k, nxt, l=None):
+    """The CPU goes from the process whose slice is open (k.ru_running; at
+    the first call k.cur) to process nxt, LWP l (may be the same).  The
+    first call finds the first process running since the machine started
+    (its image was loaded in its name: profile.py does the same).  (The
+    scheduler has already cleared k.cur when it picks the next LWP, so the
+    open slice is remembered here: a process asleep is not running.)"""
+    first = not getattr(k, "ru_hooked", False)
+    prev = getattr(k, "ru_running", None) if not first else getattr(k, "cur", None)
+    if first:
         k.ru_hooked = True
         if prev is not None:
             a = acct(prev)
             if a.since is None and a.rt_cycles == 0:
                 a.since, a.idle_at = 0, 0
+                pl = getattr(prev, "l", None)
+                if pl is not None:
+                    k.ru_lwp = (a, pl.lid, 0, 0)
     if prev is not None and prev is not nxt:
         a = acct(prev)
         if a.since is not None:
             a.rt_cycles += _slice(k, a)
             a.since = None
+    k.ru_running = nxt
+    if l is None and nxt is not None:
+        l = getattr(nxt, "l", None)
+    open_ = getattr(k, "ru_lwp", None)      # (acct, lid, since, idle_at) of the LWP running
+    if open_ is not None and (nxt is None or l is None or open_[0] is not acct(nxt) or
+                              open_[1] != l.lid):
+        la, lid, since, idle_at = open_
+        la.lwp_rt[lid] = la.lwp_rt.get(lid, 0) + k.m.cycles - since - \
+            (getattr(k, "idle_cycles", 0) - idle_at)
+        k.ru_lwp = open_ = None
     if nxt is not None:
         a = acct(nxt)
         if a.since is None:
             a.since, a.idle_at = k.m.cycles, getattr(k, "idle_cycles", 0)
+        if open_ is None and l is not None:
+            k.ru_lwp = (a, l.lid, k.m.cycles, getattr(k, "idle_cycles", 0))
+
+
+def lwp_run_ns(p, lid, k):
+    """Run time of LWP lid of process p in ns (CLOCK_THREAD_CPUTIME_ID:
+    NetBSD's l_rtime); None when it was never measured (no hook)."""
+    if k is None or not getattr(k, "ru_hooked", False):
+        return None
+    a = acct(p)
+    cyc = a.lwp_rt.get(lid, 0)
+    open_ = getattr(k, "ru_lwp", None)
+    if open_ is not None and open_[0] is a and open_[1] == lid:
+        cyc += k.m.cycles - open_[2] - (getattr(k, "idle_cycles", 0) - open_[3])
+    return cyc * 10**9 // k.m.clock_hz
 
 
 def _run_us(p, k):

@@ -453,7 +453,7 @@ class Scheduler:
     def _switch_to(self, l):
         """Resume LWP l where it is parked; False if it died on a pending signal."""
         q = l.proc
-        rusage.switch(self, q)
+        rusage.switch(self, q, l)
         self.cur = q
         self.curlwp = l
         q.l = l                         # curlwp of its process

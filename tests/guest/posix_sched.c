@@ -256,9 +256,12 @@ main(void)
           sysconf(_SC_MONOTONIC_CLOCK) > 0 && sysconf(_SC_PRIORITY_SCHEDULING) > 0 &&
           sysconf(_SC_SHARED_MEMORY_OBJECTS) > 0 && sysconf(_SC_FSYNC) > 0,
           "sysconf: the options that exist are > 0");
-    check(sysconf(_SC_TIMERS) == -1 && sysconf(_SC_THREADS) > 0 &&
-          sysconf(_SC_REALTIME_SIGNALS) == -1,
-          "sysconf: timers, RT signals absent (-1), threads (libc/pthread*.c) > 0");
+    check(sysconf(_SC_TIMERS) > 0 && sysconf(_SC_THREADS) > 0 &&
+          sysconf(_SC_REALTIME_SIGNALS) > 0 && sysconf(_SC_SEMAPHORES) > 0 &&
+          sysconf(_SC_CPUTIME) > 0 && sysconf(_SC_THREAD_CPUTIME) > 0 &&
+          sysconf(_SC_ASYNCHRONOUS_IO) == -1 && sysconf(_SC_MESSAGE_PASSING) == -1,
+          "sysconf: timers, RT signals, semaphores, CPU-time clocks, threads > 0; "
+          "no AIO, no message queues (-1)");
     check(sysconf(_SC_PAGESIZE) == 4096 && sysconf(_SC_CLK_TCK) == 100, "sysconf page size, clock ticks");
     errno = 0;
     check(sysconf(123456) == -1 && errno == EINVAL, "sysconf(unknown): EINVAL");

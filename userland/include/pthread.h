@@ -259,6 +259,7 @@ void pthread_testcancel(void);
 
 int  pthread_sigmask(int, const sigset_t *__restrict, sigset_t *__restrict);
 int  pthread_kill(pthread_t, int);
+int  pthread_getcpuclockid(pthread_t, clockid_t *);
 
 /* NetBSD's: the name is a printf format with one argument */
 int  pthread_setname_np(pthread_t, const char *, void *);

@@ -5,6 +5,7 @@
 #include <sys/cdefs.h>
 #include <sys/_types.h>
 #include <sys/time.h>
+#include <sys/idtype.h>
 
 #ifndef _SIZE_T_DEFINED
 #define _SIZE_T_DEFINED
@@ -80,6 +81,8 @@ int        clock_gettime(clockid_t, struct timespec *);
 int        clock_settime(clockid_t, const struct timespec *);
 int        clock_getres(clockid_t, struct timespec *);
 int        clock_nanosleep(clockid_t, int, const struct timespec *, struct timespec *);
+int        clock_getcpuclockid(__pid_t, clockid_t *);
+int        clock_getcpuclockid2(idtype_t, __id_t, clockid_t *);
 int        timer_create(clockid_t, struct sigevent *restrict, timer_t *restrict);
 int        timer_delete(timer_t);
 int        timer_settime(timer_t, int, const struct itimerspec *restrict, struct itimerspec *restrict);

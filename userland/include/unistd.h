@@ -87,17 +87,17 @@
 #define _POSIX_PRIORITY_SCHEDULING  200112L     /* sched_* (one run queue: kept, not applied) */
 #define _POSIX_SHARED_MEMORY_OBJECTS 200112L    /* shm_open on /var/shm */
 #define _POSIX_CLOCK_SELECTION      200112L     /* clock_nanosleep, pthread_condattr_setclock */
-#define _POSIX_TIMERS               (-1)        /* timer_create & co. not yet */
-#define _POSIX_CPUTIME              (-1)
-#define _POSIX_THREAD_CPUTIME       (-1)
+#define _POSIX_TIMERS               200112L     /* timer_create & co. (syscalls/ptimer.py) */
+#define _POSIX_CPUTIME              200112L     /* clock_getcpuclockid, CLOCK_PROCESS_CPUTIME_ID */
+#define _POSIX_THREAD_CPUTIME       200112L     /* pthread_getcpuclockid, CLOCK_THREAD_CPUTIME_ID */
 #define _POSIX_THREADS              200112L     /* libc/pthread*.c on LWPs */
 #define _POSIX_THREAD_PRIORITY_SCHEDULING (-1)
 #define _POSIX_THREAD_PROCESS_SHARED (-1)
 #define _POSIX_THREAD_ATTR_STACKADDR 200112L
 #define _POSIX_THREAD_ATTR_STACKSIZE 200112L
 #define _POSIX_THREAD_SAFE_FUNCTIONS (-1)
-#define _POSIX_REALTIME_SIGNALS     (-1)        /* no sigqueue/sigwaitinfo yet */
-#define _POSIX_SEMAPHORES           (-1)
+#define _POSIX_REALTIME_SIGNALS     200112L     /* sigqueue, sigwaitinfo, sigtimedwait */
+#define _POSIX_SEMAPHORES           200112L     /* sem_* over the kernel's ksem calls */
 #define _POSIX_BARRIERS             200112L
 #define _POSIX_SPIN_LOCKS           200112L
 #define _POSIX_READER_WRITER_LOCKS  200112L

@@ -936,6 +936,30 @@ pthread_kill(pthread_t t, int sig)
     return r;
 }
 
+/* The CPU-time clock of a thread: CLOCK_THREAD_CPUTIME_ID | its LWP id
+ * (clock_getcpuclockid2 P_LWPID, as NetBSD's libpthread). */
+int
+pthread_getcpuclockid(pthread_t t, clockid_t *clock_id)
+{
+    int saved = errno, r = 0;
+    lwpid_t lid = _lwp_self();
+
+    if (__isthreaded) {
+        pthread_mutex_lock(&threads_lock);
+        if (!find_thread(t) || t->state != PT_RUNNING)
+            r = ESRCH;
+        else
+            lid = t->lid;
+        pthread_mutex_unlock(&threads_lock);
+    } else if (t != &__kw86_main_thread) {
+        r = ESRCH;
+    }
+    if (r == 0 && clock_getcpuclockid2(P_LWPID, (id_t)lid, clock_id) == -1)
+        r = errno;
+    errno = saved;
+    return r;
+}
+
 int
 pthread_setname_np(pthread_t t, const char *fmt, void *arg)
 {

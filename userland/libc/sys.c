@@ -464,9 +464,11 @@ sysconf(int name)
     case _SC_THREAD_STACK_MIN:
         return PTHREAD_STACK_MIN;       /* <limits.h>: what pthread_attr_setstacksize takes */
     /* limits of absent options: indeterminate (-1, errno unchanged) */
-    case _SC_TIMER_MAX:
+    case _SC_TIMER_MAX:                 /* timer_create: ids 4..35 (NetBSD's TIMER_MAX 36) */
+        return 32;
+    case _SC_DELAYTIMER_MAX:            /* NetBSD kern_time.c DELAYTIMER_MAX */
+        return 32;
     case _SC_SEM_NSEMS_MAX:
-    case _SC_DELAYTIMER_MAX:
     case _SC_SIGQUEUE_MAX:
     case _SC_RTSIG_MAX:
         return -1;

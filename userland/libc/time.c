@@ -433,3 +433,19 @@ ctime(const time_t *tp)
         return NULL;
     return asctime(&tm);
 }
+
+/* The CPU-time clock of process pid (0: the caller): CLOCK_PROCESS_CPUTIME_ID
+ * | pid from clock_getcpuclockid2(P_PID), as NetBSD's libc; the error number is
+ * returned, errno left alone. */
+int
+clock_getcpuclockid(__pid_t pid, clockid_t *clock_id)
+{
+    int saved = errno;
+
+    if (clock_getcpuclockid2(P_PID, (__id_t)pid, clock_id) == -1) {
+        int e = errno;
+        errno = saved;
+        return e;
+    }
+    return 0;
+}

@@ -271,6 +271,8 @@ ROWS = [
       sched.sys__sched_getaffinity),
     R(428, "__clock_settime50", "clockid_t clock_id, const struct timespec *tp",
       sched.sys___clock_settime50),
+    R(482, "clock_getcpuclockid2", "idtype_t idtype, id_t id, clockid_t *clock_id",
+      ident.sys_clock_getcpuclockid2),
     R(477, "clock_nanosleep", "clockid_t clock_id, int flags, const struct timespec *rqtp, "
       "struct timespec *rmtp", vm.sys_clock_nanosleep),
     R(131, "flock", "int fd, int how", fs.sys_flock),

@@ -49,7 +49,7 @@ def _clock(p, clock_id):
 
 class Timer:
     __slots__ = ("proc", "id", "clock", "notify", "signo", "value", "deadline", "interval",
-                 "overrun", "poverrun")
+                 "overrun", "poverrun", "absolute")
 
     def __init__(self, proc, tid, clock, notify, signo, value):
         self.proc, self.id, self.clock = proc, tid, clock
@@ -58,6 +58,7 @@ class Timer:
         self.interval = 0
         self.overrun = 0                # expiries while its signal was pending
         self.poverrun = 0               # of the last signal delivered
+        self.absolute = False           # armed with TIMER_ABSTIME (follows clock_settime)
 
     def pending(self):
         p = self.proc
@@ -74,6 +75,7 @@ class Timer:
         if self.interval:
             n += (now - self.deadline) // self.interval
             self.deadline += n * self.interval
+            self.absolute = False       # the reloads are relative to this expiry
         else:
             self.deadline = None
             _armed.discard(self)
@@ -128,6 +130,18 @@ class _TimerHook:
 
 
 timer_hooks.append(_TimerHook)
+
+
+def realtime_changed(sysm, delta):
+    """clock_settime moved CLOCK_REALTIME by delta ns: a timer armed with a
+    relative time still expires that long after it was armed (POSIX
+    clock_settime: "no effect ... on the expiration of relative timers";
+    NetBSD arms its callout once, in ticks), so its deadline on the
+    changed clock moves with it; an absolute one keeps its date."""
+    for t in _armed:
+        if t.clock == CLOCK_REALTIME and not t.absolute and t.deadline is not None and \
+                t.proc.sys is sysm:
+            t.deadline += delta
 
 
 def clear(p):
@@ -202,6 +216,7 @@ def sys___timer_settime50(p, timerid, flags, value, ovalue):
         t.deadline = sec * 10**9 + nsec         # (an absolute time is not rounded)
     else:
         t.deadline = _clock(p, t.clock) + val
+    t.absolute = bool(flags & TIMER_ABSTIME)
     t.interval = interval
     _armed.add(t)
 

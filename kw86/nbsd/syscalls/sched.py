@@ -150,7 +150,10 @@ def sys___clock_settime50(p, clock_id, tp):
     if p.cred.euid != 0:
         raise Errno(EPERM)
     want = sec * 10**9 + nsec
+    old = realtime_offset(p.sys)
     p.sys.realtime_offset = want - int(p.sys.clock())
+    from kw86.nbsd.syscalls.ptimer import realtime_changed
+    realtime_changed(p.sys, p.sys.realtime_offset - old)
     from kw86.nbsd.sched import wakeup
     from kw86.nbsd.syscalls.vm import CLOCK_SET_CHAN
     wakeup(CLOCK_SET_CHAN)              # absolute sleeps on the clock look again

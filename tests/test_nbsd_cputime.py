@@ -1,0 +1,46 @@
+"""CPU-time clocks and process times (Open POSIX Test Suite sweep):
+
+- clock_getcpuclockid2 (482) and CLOCK_PROCESS_CPUTIME_ID | pid /
+  CLOCK_THREAD_CPUTIME_ID | lid in clock_gettime, as NetBSD's kern_time.c
+  and subr_time.c (ESRCH for no live process or LWP; clock_getres and
+  clock_settime of a CPU clock EINVAL); libc clock_getcpuclockid and
+  pthread_getcpuclockid; _POSIX_CPUTIME and _POSIX_THREAD_CPUTIME.
+- A process asleep is not running: its run time (getrusage, the CPU
+  clock) no longer grows while another process computes (rusage.switch
+  took the open slice from k.cur, which the scheduler had already
+  cleared, so a waiting parent was charged its child's time).
+- clock_settime leaves relative CLOCK_REALTIME timers alone (POSIX; NetBSD
+  arms their callout once in ticks) and absolute ones follow it.
+
+Guest side: tests/guest/cputime.c, as a user process and as a kernelware."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from buildreq import fail_build
+import hostenv
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def cputime():
+    import nbsd_env
+    path = nbsd_env.guest_program("cputime")
+    if path is None:
+        fail_build(nbsd_env.guest_program.why)
+    return "./" + os.path.relpath(path, ROOT)
+
+
+@pytest.mark.parametrize("mode", [pytest.param([], id="user"),
+                                  pytest.param(["--kernelware"], id="kernelware")])
+def test_cpu_clocks_rusage_and_timers(cputime, mode):
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *mode, cputime],
+                       cwd=ROOT, capture_output=True, timeout=300, env=hostenv.kw86_env(),
+                       stdin=subprocess.DEVNULL)
+    out, err = r.stdout.decode(), r.stderr.decode()
+    assert "FAIL" not in out and r.returncode == 0, (out, err)
+    assert sum(line.startswith("ok ") for line in out.splitlines()) == 19, out
+    assert out.endswith("done\n") and err == "", (out, err)
