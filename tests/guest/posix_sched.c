@@ -81,6 +81,14 @@ main(void)
         sp.sched_priority = 5;
         check(sched_setparam(0, &sp) == 0 && sched_getparam(0, &sp) == 0 &&
               sp.sched_priority == 5, "root: sched_setparam keeps the class, sets 5");
+        if (fork() == 0) {
+            struct sched_param q;
+            _exit(sched_getscheduler(0) == SCHED_RR && sched_getparam(0, &q) == 0 &&
+                  q.sched_priority == 5 ? 0 : 1);
+        }
+        wait(&r);
+        check(WIFEXITED(r) && WEXITSTATUS(r) == 0,
+              "a fork child inherits the class and priority (SCHED_RR, 5)");
         {
             pid_t parent = getpid();
             if (fork() == 0) {

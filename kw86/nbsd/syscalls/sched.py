@@ -17,9 +17,8 @@ is in already; anything else needs root (EPERM).
 
 kw86 has one CPU and one round-robin run queue (sched.py): the class and
 priority are kept per process (q.sched_params) and reported, but they do
-not reorder the run queue, and a fork child starts SCHED_OTHER until
-kernel.fork copies them (one line: c.sched_params = p.sched_params, when
-the LWP work lands; NetBSD's child inherits its parent's LWP's class).
+not reorder the run queue; a fork child inherits them (kernel.fork, as
+NetBSD's child LWP inherits its parent's class and priority).
 An affinity set may name CPU 0 only (the one CPU; another bit is EINVAL),
 setting it is privileged as on NetBSD (EPERM for others).
 """
