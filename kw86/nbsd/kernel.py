@@ -16,7 +16,7 @@ Exit statuses are the shell's (128 + signal).  See README.md "Processes".
 import os
 import select
 import time
-from _collections import deque     # (collections' own imports cost start-up time)
+from collections import deque
 
 from kw86.machine import ESP
 from kw86.nbsd import abi, rusage, trap
@@ -779,15 +779,15 @@ class Kernel(Scheduler):
         (the watcher stops the machine again at the deadline), and a second
         SIGINT while the first is still pending in the guest ends it at once
         (_host_end)."""
-        # _signal and _thread, not signal and threading: their enums and
-        # classes cost every start-up 2 ms of imports (issue 12)
-        import _signal as signal
-        import _thread
+        import signal
+        import threading
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
         rfd, wfd = os.pipe()
         os.set_blocking(wfd, False)
         done = []
         try:
-            old_fd = signal.set_wakeup_fd(wfd)    # ValueError outside the main thread
+            old_fd = signal.set_wakeup_fd(wfd)
         except ValueError:
             os.close(rfd)
             os.close(wfd)
@@ -827,15 +827,8 @@ class Kernel(Scheduler):
                     dl = self._host_deadline
                     if dl is not None and time.monotonic() >= dl[0]:
                         self.m.stop()       # the main thread ends kw86 (_host_end)
-        ended = _thread.allocate_lock()
-        ended.acquire()                         # released as the watcher ends
-
-        def watcher():
-            try:
-                watch()
-            finally:
-                ended.release()
-        _thread.start_new_thread(watcher, ())
+        t = threading.Thread(target=watch, daemon=True)
+        t.start()
 
         def restore():
             done.append(1)
@@ -843,7 +836,7 @@ class Kernel(Scheduler):
                 os.write(wfd, b"\0")       # wake the watcher now, not at its next timeout
             except OSError:
                 pass
-            ended.acquire()                     # the watcher has ended
+            t.join()
             signal.set_wakeup_fd(old_fd)
             for hs, h in olds.items():
                 signal.signal(hs, h)
