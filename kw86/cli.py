@@ -8,7 +8,6 @@ what add_arguments declares, with argparse's result); anything else (help,
 an error, an abbreviation, a value that looks like an option) goes through
 argparse, which gives its usual messages.
 """
-import importlib
 import sys
 
 # subcommand -> (module, one-line help)
@@ -271,7 +270,8 @@ def _main(argv):
     for name in wanted:
         modname = COMMANDS[name][0]
         try:
-            available[name] = importlib.import_module(modname)
+            __import__(modname)     # (importlib itself costs start-up time)
+            available[name] = sys.modules[modname]
         except ModuleNotFoundError as e:
             if e.name != modname:   # a real import error inside an existing module
                 raise

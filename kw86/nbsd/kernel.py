@@ -779,15 +779,15 @@ class Kernel(Scheduler):
         (the watcher stops the machine again at the deadline), and a second
         SIGINT while the first is still pending in the guest ends it at once
         (_host_end)."""
-        import signal
-        import threading
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
+        # _signal and _thread, not signal and threading: their enums and
+        # classes cost every start-up 2 ms of imports (issue 12)
+        import _signal as signal
+        import _thread
         rfd, wfd = os.pipe()
         os.set_blocking(wfd, False)
         done = []
         try:
-            old_fd = signal.set_wakeup_fd(wfd)
+            old_fd = signal.set_wakeup_fd(wfd)    # ValueError outside the main thread
         except ValueError:
             os.close(rfd)
             os.close(wfd)
@@ -827,8 +827,15 @@ class Kernel(Scheduler):
                     dl = self._host_deadline
                     if dl is not None and time.monotonic() >= dl[0]:
                         self.m.stop()       # the main thread ends kw86 (_host_end)
-        t = threading.Thread(target=watch, daemon=True)
-        t.start()
+        ended = _thread.allocate_lock()
+        ended.acquire()                         # released as the watcher ends
+
+        def watcher():
+            try:
+                watch()
+            finally:
+                ended.release()
+        _thread.start_new_thread(watcher, ())
 
         def restore():
             done.append(1)
@@ -836,7 +843,7 @@ class Kernel(Scheduler):
                 os.write(wfd, b"\0")       # wake the watcher now, not at its next timeout
             except OSError:
                 pass
-            t.join()
+            ended.acquire()                     # the watcher has ended
             signal.set_wakeup_fd(old_fd)
             for hs, h in olds.items():
                 signal.signal(hs, h)

@@ -6,7 +6,6 @@ owns one; tests build one over a temporary directory and a bytearray
 standing in for physical memory.
 """
 import os
-import random
 import sys
 
 from kw86.nbsd.bufcache import BufCache, BytesPhysMem, DiskModel
@@ -165,7 +164,8 @@ class System:
         self.hostname = "kw86"
         self.boottime = self.clock()
         self.sysinfo = {}               # osrelease, version, model, physmem overrides
-        self._rng = random.Random(seed)
+        self._rng_seed = seed           # random.Random(seed), made on first use (_rng)
+        self._rng_obj = None
         self.warned = set()             # syscall names already reported ENOSYS
         self.stderr = sys.stderr
         self.procs = {}                 # pid -> proc.Proc (the kernel's; tests may add)
@@ -182,6 +182,16 @@ class System:
             self.kcycles += cycles
             if self._charge is not None:
                 self._charge(cycles)
+
+    @property
+    def _rng(self):
+        """The run's seeded generator (kern.arandom, /dev/urandom), made on
+        first use: most runs never ask, and the random module costs start-up."""
+        rng = self._rng_obj
+        if rng is None:
+            import random
+            rng = self._rng_obj = random.Random(self._rng_seed)
+        return rng
 
     def random_bytes(self, n):
         """Deterministic 'random' bytes (kern.arandom): seeded per run."""
