@@ -156,9 +156,13 @@ def trapsignal(m, p, tf):
     trapno = tf.trapno
     if trapno == abi.T_PAGEFLT:
         cr2 = m.get_reg("cr2")
-        inside = p.vm is not None and cr2 < abi.VM_MAXUSER_ADDRESS and \
-            p.vm.region_at(cr2) is not None
-        return abi.NBSD_SIGSEGV, SEGV_ACCERR if inside else SEGV_MAPERR, cr2
+        r = p.vm.region_at(cr2) if p.vm is not None and cr2 < abi.VM_MAXUSER_ADDRESS else None
+        if r is not None and r.obj is not None and \
+                r.off + ((cr2 & ~(abi.PAGE_SIZE - 1)) - r.start) >= r.obj.vp.getsize():
+            # a whole page past the end of a mapped file: SIGBUS (POSIX mmap;
+            # UVM's pager refuses the page, the trap gives BUS_ADRERR)
+            return abi.NBSD_SIGBUS, BUS_ADRERR, cr2
+        return abi.NBSD_SIGSEGV, SEGV_ACCERR if r is not None else SEGV_MAPERR, cr2
     sig, code, at_cr2 = _TRAPSIG.get(trapno, (abi.NBSD_SIGBUS, 0, False))
     if trapno == abi.T_ARITHTRAP and p is not None and p.kernel is not None:
         code = p.kernel.fpu.arithtrap(p.l)      # fpetable, fnclex (fpu.py)

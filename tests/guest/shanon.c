@@ -1,9 +1,13 @@
 /*
  * shanon -- MAP_SHARED|MAP_ANON memory is shared across fork, MAP_PRIVATE
- * is not (tests/test_nbsd_shared_anon.py).  Prints "ok N" per check,
- * "FAIL ..." on a wrong result, then "done".
+ * is not; a page wholly past the end of a mapped file is SIGBUS; MAP_SHARED
+ * with MAP_PRIVATE is EINVAL (tests/test_nbsd_shared_anon.py).  Prints
+ * "ok N" per check, "FAIL ..." on a wrong result, then "done".
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,52 @@ child_status(pid_t c)
 	while (waitpid(c, &st, 0) < 0 && errno == EINTR)
 		;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static sigjmp_buf jb;
+static volatile int gotsig, gotcode;
+
+static void
+on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	gotsig = sig;
+	gotcode = si->si_code;
+	siglongjmp(jb, 1);
+}
+
+static void
+file_checks(void)
+{
+	struct sigaction sa;
+	int fd = open("/tmp/shanon.dat", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	volatile char *p;
+
+	check(fd >= 0 && ftruncate(fd, 100) == 0, "a 100-byte file");
+	errno = 0;
+	check(mmap(0, 4096, PROT_READ, MAP_SHARED | MAP_PRIVATE, fd, 0) == MAP_FAILED &&
+	    errno == EINVAL, "MAP_SHARED|MAP_PRIVATE: EINVAL");
+	p = mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(p != MAP_FAILED, "mmap two pages of it");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGBUS, &sa, 0);
+	sigaction(SIGSEGV, &sa, 0);
+	if (sigsetjmp(jb, 1) == 0) {
+		p[50] = 'x';            /* inside the file */
+		p[200] = 'y';           /* past its end, same page: zeros, no signal */
+		p[4096 + 1] = 'z';      /* a whole page past the end */
+	}
+	check(gotsig == SIGBUS && gotcode == 2 /* BUS_ADRERR */,
+	    "a store a whole page past the end of the file: SIGBUS, BUS_ADRERR");
+	gotsig = 0;
+	if (sigsetjmp(jb, 1) == 0)
+		(void)*(volatile char *)(p + 4096);
+	check(gotsig == SIGBUS, "a load there too");
+	munmap((void *)p, 2 * 4096);
+	close(fd);
+	unlink("/tmp/shanon.dat");
 }
 
 int
@@ -103,6 +153,7 @@ main(void)
 	}
 	check(child_status(c) == 0 && sh[10] == 100, "ping-pong through shared memory");
 	check(munmap((void *)sh, 3 * 4096) == 0 && munmap((void *)lg, big) == 0, "munmap");
+	file_checks();
 	printf("done\n");
 	return bad != 0;
 }

@@ -10,6 +10,7 @@ from kw86.nbsd.abi import EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH
 from kw86.nbsd.errors import Errno, Exit, WouldBlock
 
 PAGE = abi.PAGE_SIZE
+MAP_COPY = 0x4                          # <sys/mman.h>: "previously: copy on write"
 
 
 def _vm(p):
@@ -211,6 +212,10 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         raise Errno(EINVAL)
     if not flags & (abi.NBSD_MAP_SHARED | abi.NBSD_MAP_PRIVATE) and not flags & abi.NBSD_MAP_ANON:
         raise Errno(EINVAL)
+    if flags & MAP_COPY:                    # the obsolete MAP_COPY is MAP_PRIVATE (uvm_mmap.c)
+        flags = (flags & ~MAP_COPY) | abi.NBSD_MAP_PRIVATE
+    if flags & abi.NBSD_MAP_SHARED and flags & abi.NBSD_MAP_PRIVATE:
+        raise Errno(EINVAL)                 # both at once (NetBSD sys_mmap)
     length = (length + (addr & (PAGE - 1)) + PAGE - 1) & ~(PAGE - 1)
     anon = bool(flags & abi.NBSD_MAP_ANON)
     f = None
