@@ -18,6 +18,15 @@
  * This is the program of the paper's ls experiment: it is run unmodified as
  * an ordinary process and as a kernelware.  It asks the kernel only for
  * what it prints (no stat when only names are wanted).
+ *
+ * Per file it does little (issue 12: ls -l over 1,000 files): a directory's
+ * entries are stat'ed by name from the open directory (fstatat, one path
+ * component for the kernel, no path built), kept with their names in large
+ * chunks (no malloc per file), sorted as an array of pointers by a merge
+ * sort that sees a run already in order in one comparison (kw86's
+ * directories read in name order); the long format's line is built by hand
+ * in one buffer (no printf: 32-bit decimal conversion where the value
+ * fits), with the owner and group names and the last date string cached.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -25,6 +34,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <err.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -41,6 +51,7 @@
  * glibc's encoding is different and has no portable accessor.
  */
 #if defined(__linux__)
+#define NAMLEN(de) strlen((de)->d_name)
 #define MTIME_NSEC(sp) ((long)(sp)->st_mtim.tv_nsec)
 #define ATIME_NSEC(sp) ((long)(sp)->st_atim.tv_nsec)
 #define CTIME_NSEC(sp) ((long)(sp)->st_ctim.tv_nsec)
@@ -53,6 +64,7 @@ static unsigned long dev_minor(unsigned long long d)
 	return (unsigned long)((d & 0xff) | ((d >> 12) & ~0xffULL));
 }
 #else
+#define NAMLEN(de) ((size_t)(de)->d_namlen)
 #define MTIME_NSEC(sp) ((long)(sp)->st_mtimensec)
 #define ATIME_NSEC(sp) ((long)(sp)->st_atimensec)
 #define CTIME_NSEC(sp) ((long)(sp)->st_ctimensec)
@@ -70,15 +82,32 @@ static unsigned long dev_minor(unsigned long long d)
 
 struct entry {
 	char *name;		/* name as given / as read from the directory */
-	char *path;		/* path to reach it (for stat, readlink, -R) */
+	size_t namelen;
 	struct stat st;
 	int have_st;		/* st is valid */
 	int is_dir;		/* directory to descend into (operands, -R) */
 };
 
+/*
+ * A list is an array of pointers to its entries (what is sorted); the
+ * entries and their names live in chunks of the list's own, one allocation
+ * for many of them.  dir: the directory the entries were read from (their
+ * path is dir/name, made only when needed: readlink, -R, a message), NULL
+ * for operands (the name is the path).
+ */
+union align { long long ll; void *p; double d; };
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	union align data[];
+};
+#define CHUNK_BYTES 16384
+
 struct list {
-	struct entry *v;
+	struct entry **v;
 	size_t n, cap;
+	struct chunk *mem;
+	const char *dir;
 };
 
 /* Options. */
@@ -124,14 +153,6 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = xmalloc(n);
-	memcpy(p, s, n);
-	return p;
-}
-
 static char *pathjoin(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir), nl = strlen(name);
@@ -143,28 +164,71 @@ static char *pathjoin(const char *dir, const char *name)
 	return p;
 }
 
-static void list_add(struct list *l, struct entry *e)
+static size_t entry_bytes(size_t namelen)
 {
+	return (sizeof(struct entry) + namelen + 1 + sizeof(union align) - 1) &
+	    ~(sizeof(union align) - 1);
+}
+
+/* A new entry at the end of l, named name (namelen bytes), st not valid. */
+static struct entry *list_new(struct list *l, const char *name, size_t namelen)
+{
+	size_t need = entry_bytes(namelen);
+	struct chunk *c = l->mem;
+	struct entry *e;
+
+	if (c == NULL || c->size - c->used < need) {
+		size_t size = need > CHUNK_BYTES ? need : CHUNK_BYTES;
+		c = xmalloc(sizeof(*c) + size);
+		c->used = 0;
+		c->size = size;
+		c->next = l->mem;
+		l->mem = c;
+	}
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct entry *nv = realloc(l->v, ncap * sizeof(*nv));
+		struct entry **nv = realloc(l->v, ncap * sizeof(*nv));
 		if (nv == NULL)
 			err(1, NULL);
 		l->v = nv;
 		l->cap = ncap;
 	}
-	l->v[l->n++] = *e;
+	e = (struct entry *)(void *)((char *)c->data + c->used);
+	c->used += need;
+	e->name = (char *)(e + 1);
+	memcpy(e->name, name, namelen);
+	e->name[namelen] = '\0';
+	e->namelen = namelen;
+	e->have_st = 0;
+	e->is_dir = 0;
+	l->v[l->n++] = e;
+	return e;
+}
+
+/* Take back the entry list_new just made. */
+static void list_drop_last(struct list *l)
+{
+	struct entry *e = l->v[--l->n];
+	l->mem->used -= entry_bytes(e->namelen);
+}
+
+/* The path of e: its name, or dir/name (malloc'ed: *owned set, free it). */
+static char *entry_path(const struct list *l, const struct entry *e, int *owned)
+{
+	*owned = l->dir != NULL;
+	return l->dir != NULL ? pathjoin(l->dir, e->name) : e->name;
 }
 
 static void list_free(struct list *l)
 {
-	size_t i;
-	for (i = 0; i < l->n; i++) {
-		free(l->v[i].name);
-		free(l->v[i].path);
+	struct chunk *c = l->mem, *next;
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(l->v);
 	l->v = NULL;
+	l->mem = NULL;
 	l->n = l->cap = 0;
 }
 
@@ -185,9 +249,8 @@ static time_t key_time(const struct stat *sp, long *nsec)
 	}
 }
 
-static int cmp_entry(const void *a, const void *b)
+static int cmp_entry(const struct entry *x, const struct entry *y)
 {
-	const struct entry *x = a, *y = b;
 	int r = 0;
 
 	if (sortkey == SORT_TIME && x->have_st && y->have_st) {
@@ -206,10 +269,42 @@ static int cmp_entry(const void *a, const void *b)
 	return f_reverse ? -r : r;
 }
 
+/* Merge sort of a[0..n) (stable), tmp holding n/2 pointers.  Two sorted
+ * halves already in order cost one comparison, so a directory read in
+ * name order is sorted with n - 1 of them. */
+static void merge_sort(struct entry **a, struct entry **tmp, size_t n)
+{
+	size_t h = n / 2, i, j, k;
+
+	if (n < 2)
+		return;
+	merge_sort(a, tmp, h);
+	merge_sort(a + h, tmp, n - h);
+	if (cmp_entry(a[h - 1], a[h]) <= 0)
+		return;
+	memcpy(tmp, a, h * sizeof(*a));
+	i = 0;
+	j = h;
+	k = 0;
+	while (i < h && j < n) {
+		if (cmp_entry(a[j], tmp[i]) < 0)
+			a[k++] = a[j++];
+		else
+			a[k++] = tmp[i++];
+	}
+	while (i < h)
+		a[k++] = tmp[i++];
+}
+
 static void sort_list(struct list *l)
 {
-	if (!f_nosort && l->n > 1)
-		qsort(l->v, l->n, sizeof(l->v[0]), cmp_entry);
+	struct entry **tmp;
+
+	if (f_nosort || l->n < 2)
+		return;
+	tmp = xmalloc((l->n / 2) * sizeof(*tmp));
+	merge_sort(l->v, tmp, l->n);
+	free(tmp);
 }
 
 /* ---- formatting helpers ---- */
@@ -217,11 +312,59 @@ static void sort_list(struct list *l)
 static int numwidth(unsigned long long v)
 {
 	int w = 1;
-	while (v >= 10) {
+	unsigned long u;
+
+	while (v > 0xffffffffUL) {	/* 64-bit division only while it must */
 		v /= 10;
 		w++;
 	}
+	for (u = (unsigned long)v; u >= 10; u /= 10)
+		w++;
 	return w;
+}
+
+/* v in decimal, right-aligned in width columns, at p; returns the end. */
+static char *put_unum(char *p, unsigned long long v, int width)
+{
+	char tmp[24];
+	int n = 0;
+	unsigned long u;
+
+	while (v > 0xffffffffUL) {
+		tmp[n++] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	}
+	u = (unsigned long)v;
+	do {
+		tmp[n++] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u != 0);
+	for (; width > n; width--)
+		*p++ = ' ';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* As printf's %*lld. */
+static char *put_snum(char *p, long long v, int width)
+{
+	if (v >= 0)
+		return put_unum(p, (unsigned long long)v, width);
+	for (; width > numwidth(0ULL - (unsigned long long)v) + 1; width--)
+		*p++ = ' ';
+	*p++ = '-';
+	return put_unum(p, 0ULL - (unsigned long long)v, 0);
+}
+
+/* s (len bytes) left-aligned in width columns (as %-*s), at p. */
+static char *put_left(char *p, const char *s, int len, int width)
+{
+	memcpy(p, s, (size_t)len);
+	p += len;
+	for (; width > len; width--)
+		*p++ = ' ';
+	return p;
 }
 
 static unsigned long long blocks_of(unsigned long long nblk512)
@@ -265,63 +408,84 @@ static void modestr(mode_t m, char *p)
 	p[11] = '\0';
 }
 
-/* Owner and group names, with a one-entry cache each (directories usually
- * hold files of one owner). */
-static const char *user_name(uid_t uid)
-{
-	static uid_t last = (uid_t)-1;
-	static char buf[64];
-	static int valid;
-	struct passwd *pw;
+/* Owner and group names (or numbers: -n, no such user), with a small
+ * cache each (a directory's files have few owners). */
+struct idname {
+	unsigned long id;
+	int valid, len;
+	char name[64];
+};
+#define IDCACHE 16
 
-	if (valid && uid == last)
-		return buf;
-	pw = f_numeric ? NULL : getpwuid(uid);
-	if (pw != NULL)
-		snprintf(buf, sizeof(buf), "%s", pw->pw_name);
+static const struct idname *id_name(struct idname *cache, unsigned long id, int user)
+{
+	struct idname *c = &cache[id % IDCACHE];
+	const char *nm = NULL;
+
+	if (c->valid && c->id == id)
+		return c;
+	if (!f_numeric) {
+		if (user) {
+			struct passwd *pw = getpwuid((uid_t)id);
+			nm = pw != NULL ? pw->pw_name : NULL;
+		} else {
+			struct group *gr = getgrgid((gid_t)id);
+			nm = gr != NULL ? gr->gr_name : NULL;
+		}
+	}
+	if (nm != NULL)
+		snprintf(c->name, sizeof(c->name), "%s", nm);
 	else
-		snprintf(buf, sizeof(buf), "%lu", (unsigned long)uid);
-	last = uid;
-	valid = 1;
-	return buf;
+		snprintf(c->name, sizeof(c->name), "%lu", id);
+	c->len = (int)strlen(c->name);
+	c->id = id;
+	c->valid = 1;
+	return c;
 }
 
-static const char *group_name(gid_t gid)
+static const struct idname *user_name(uid_t uid)
 {
-	static gid_t last = (gid_t)-1;
-	static char buf[64];
-	static int valid;
-	struct group *gr;
-
-	if (valid && gid == last)
-		return buf;
-	gr = f_numeric ? NULL : getgrgid(gid);
-	if (gr != NULL)
-		snprintf(buf, sizeof(buf), "%s", gr->gr_name);
-	else
-		snprintf(buf, sizeof(buf), "%lu", (unsigned long)gid);
-	last = gid;
-	valid = 1;
-	return buf;
+	static struct idname cache[IDCACHE];
+	return id_name(cache, (unsigned long)uid, 1);
 }
 
-/* Length of a name as printed (with -q each byte stays one column). */
-static int name_len(const char *s)
+static const struct idname *group_name(gid_t gid)
 {
-	return (int)strlen(s);
+	static struct idname cache[IDCACHE];
+	return id_name(cache, (unsigned long)gid, 0);
 }
 
 static int print_name(const char *s)
 {
 	int n = 0;
+	if (!f_nonprint) {
+		size_t len = strlen(s);
+		fwrite(s, 1, len, stdout);
+		return (int)len;
+	}
 	for (; *s; s++, n++) {
 		unsigned char c = (unsigned char)*s;
-		if (f_nonprint && (c < 0x20 || c >= 0x7f))
+		if (c < 0x20 || c >= 0x7f)
 			putchar('?');
 		else
 			putchar(c);
 	}
 	return n;
+}
+
+/* print_name into a buffer (len bytes of s; room for them at p). */
+static char *put_name(char *p, const char *s, size_t len)
+{
+	size_t i;
+	if (!f_nonprint) {
+		memcpy(p, s, len);
+		return p + len;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		*p++ = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	return p;
 }
 
 static char type_char(const struct entry *e)
@@ -357,9 +521,9 @@ static void compute_widths(const struct list *l, struct widths *w)
 	size_t i;
 	memset(w, 0, sizeof(*w));
 	for (i = 0; i < l->n; i++) {
-		const struct entry *e = &l->v[i];
+		const struct entry *e = l->v[i];
 		int n;
-		n = name_len(e->name);
+		n = (int)e->namelen;
 		if (n > w->name)
 			w->name = n;
 		if (!e->have_st)
@@ -374,9 +538,9 @@ static void compute_widths(const struct list *l, struct widths *w)
 			continue;
 		if ((n = numwidth((unsigned long long)e->st.st_nlink)) > w->nlink)
 			w->nlink = n;
-		if ((n = (int)strlen(user_name(e->st.st_uid))) > w->user)
+		if ((n = user_name(e->st.st_uid)->len) > w->user)
 			w->user = n;
-		if ((n = (int)strlen(group_name(e->st.st_gid))) > w->group)
+		if ((n = group_name(e->st.st_gid)->len) > w->group)
 			w->group = n;
 		if (S_ISCHR(e->st.st_mode) || S_ISBLK(e->st.st_mode)) {
 			unsigned long long d = (unsigned long long)e->st.st_rdev;
@@ -416,76 +580,128 @@ static int print_short(const struct entry *e, const struct widths *w)
 	return n;
 }
 
-/* The time column (without the space after it) into buf[64]. */
-static const char *time_str(const struct stat *sp, char *buf)
+/* The time column (without the space after it); *lenp its length.  The
+ * last one is kept: files made together share their date. */
+static const char *time_str(const struct stat *sp, int *lenp)
 {
+	static char buf[64];
+	static time_t last;
+	static int valid, len;
 	long nsec;
 	time_t t = key_time(sp, &nsec);
-	struct tm *tm = localtime(&t);
+	struct tm *tm;
 	const char *f;
 
+	if (valid && t == last) {
+		*lenp = len;
+		return buf;
+	}
+	tm = localtime(&t);
 	if (f_sectime)
 		f = "%b %e %H:%M:%S %Y";
 	else if (t + SIXMONTHS > now && t - SIXMONTHS < now)
 		f = "%b %e %H:%M";
 	else
 		f = "%b %e  %Y";
-	if (tm == NULL || strftime(buf, 64, f, tm) == 0)
-		snprintf(buf, 64, "%lld", (long long)t);
+	if (tm == NULL || strftime(buf, sizeof(buf), f, tm) == 0)
+		snprintf(buf, sizeof(buf), "%lld", (long long)t);
+	len = (int)strlen(buf);
+	last = t;
+	valid = 1;
+	*lenp = len;
 	return buf;
 }
 
+/*
+ * One line per entry, as NetBSD's ls prints it:
+ *	[inode ][blocks ]mode  links owner  group  size date name[ -> target]
+ * (printf("%s %*lu %-*s  %-*s  %*lld %s ") and the name), built in one
+ * buffer and written with one fwrite.
+ */
 static void print_long(const struct list *l, const struct widths *w)
 {
 	size_t i;
-	char mode[12], tbuf[64];
+	char line[1024];
 
 	for (i = 0; i < l->n; i++) {
-		const struct entry *e = &l->v[i];
+		const struct entry *e = l->v[i];
 		const struct stat *sp = &e->st;
+		const struct idname *u, *g;
+		const char *ts;
+		char *p = line;
 		char c;
+		int tlen;
+
 		if (!e->have_st)
 			continue;
-		if (f_inode)
-			printf("%*llu ", w->inode, (unsigned long long)sp->st_ino);
-		if (f_size)
-			printf("%*llu ", w->block,
-			    blocks_of((unsigned long long)sp->st_blocks));
-		modestr(sp->st_mode, mode);
-		/* one printf per line where it can be (each call takes the
-		 * stream lock and walks a format) */
+		if (f_inode) {
+			p = put_unum(p, (unsigned long long)sp->st_ino, w->inode);
+			*p++ = ' ';
+		}
+		if (f_size) {
+			p = put_unum(p, blocks_of((unsigned long long)sp->st_blocks), w->block);
+			*p++ = ' ';
+		}
+		modestr(sp->st_mode, p);
+		p += 11;
+		*p++ = ' ';
+		p = put_unum(p, (unsigned long long)sp->st_nlink, w->nlink);
+		*p++ = ' ';
+		u = user_name(sp->st_uid);
+		p = put_left(p, u->name, u->len, w->user);
+		*p++ = ' ';
+		*p++ = ' ';
+		g = group_name(sp->st_gid);
+		p = put_left(p, g->name, g->len, w->group);
+		*p++ = ' ';
+		*p++ = ' ';
 		if (S_ISCHR(sp->st_mode) || S_ISBLK(sp->st_mode)) {
 			unsigned long long d = (unsigned long long)sp->st_rdev;
-			printf("%s %*lu %-*s  %-*s  %*lu, %*lu %s ", mode,
-			    w->nlink, (unsigned long)sp->st_nlink,
-			    w->user, user_name(sp->st_uid),
-			    w->group, group_name(sp->st_gid),
-			    w->major, dev_major(d), w->minor, dev_minor(d),
-			    time_str(sp, tbuf));
+			p = put_unum(p, dev_major(d), w->major);
+			*p++ = ',';
+			*p++ = ' ';
+			p = put_unum(p, dev_minor(d), w->minor);
 		} else
-			printf("%s %*lu %-*s  %-*s  %*lld %s ", mode,
-			    w->nlink, (unsigned long)sp->st_nlink,
-			    w->user, user_name(sp->st_uid),
-			    w->group, group_name(sp->st_gid),
-			    w->size, (long long)sp->st_size,
-			    time_str(sp, tbuf));
-		print_name(e->name);
+			p = put_snum(p, (long long)sp->st_size, w->size);
+		*p++ = ' ';
+		ts = time_str(sp, &tlen);
+		memcpy(p, ts, (size_t)tlen);
+		p += tlen;
+		*p++ = ' ';
+		/* the name, the -F/-p mark and the newline, in the line if they fit */
+		if ((size_t)(line + sizeof(line) - p) > e->namelen + 2)
+			p = put_name(p, e->name, e->namelen);
+		else {
+			fwrite(line, 1, (size_t)(p - line), stdout);
+			p = line;
+			print_name(e->name);
+		}
 		if ((f_type || f_typedir) && (c = type_char(e)) != 0)
-			putchar(c);
+			*p++ = c;
 		if (S_ISLNK(sp->st_mode)) {
 			char target[PATH_MAX + 1];
-			ssize_t n = readlink(e->path, target, sizeof(target) - 1);
+			int owned;
+			char *path = entry_path(l, e, &owned);
+			ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+			fwrite(line, 1, (size_t)(p - line), stdout);
+			p = line;
 			if (n < 0) {
 				putchar('\n');
-				warn("%s", e->path);
+				warn("%s", path);
 				rval = 1;
+				if (owned)
+					free(path);
 				continue;
 			}
+			if (owned)
+				free(path);
 			target[n] = '\0';
 			printf(" -> ");
 			print_name(target);
 		}
-		putchar('\n');
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), stdout);
 	}
 }
 
@@ -493,7 +709,7 @@ static void print_single(const struct list *l, const struct widths *w)
 {
 	size_t i;
 	for (i = 0; i < l->n; i++) {
-		print_short(&l->v[i], w);
+		print_short(l->v[i], w);
 		putchar('\n');
 	}
 }
@@ -536,7 +752,7 @@ static void print_columns(const struct list *l, const struct widths *w)
 			int idx = col * nrows + row, n;
 			if (idx >= num)
 				break;
-			n = print_short(&l->v[idx], w);
+			n = print_short(l->v[idx], w);
 			if (idx + nrows < num)
 				pad(n, cw);
 		}
@@ -558,7 +774,7 @@ static void print_across(const struct list *l, const struct widths *w)
 	}
 	ncols = termwidth / cw;
 	for (i = 0; i < num; i++) {
-		int n = print_short(&l->v[i], w);
+		int n = print_short(l->v[i], w);
 		if (++col == ncols || i == num - 1) {
 			putchar('\n');
 			col = 0;
@@ -574,8 +790,8 @@ static void print_stream(const struct list *l, const struct widths *w)
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		const struct entry *e = &l->v[i];
-		int len = name_len(e->name) + ((f_type || f_typedir) &&
+		const struct entry *e = l->v[i];
+		int len = (int)e->namelen + ((f_type || f_typedir) &&
 		    type_char(e) ? 1 : 0);
 		if (f_inode)
 			len += w->inode + 1;
@@ -627,17 +843,19 @@ static void display(const struct list *l, int is_dir)
 
 /* ---- reading ---- */
 
-static int do_stat(const char *path, struct stat *sp, int follow)
+/* stat (follow) or lstat of path, from the directory open on dfd when it
+ * is relative (AT_FDCWD: the current one). */
+static int do_stat(int dfd, const char *path, struct stat *sp, int follow)
 {
 	if (follow) {
-		if (stat(path, sp) == 0)
+		if (fstatat(dfd, path, sp, 0) == 0)
 			return 0;
 		/* a dangling link is still listed, as the link */
-		if (errno == ENOENT && lstat(path, sp) == 0)
+		if (errno == ENOENT && fstatat(dfd, path, sp, AT_SYMLINK_NOFOLLOW) == 0)
 			return 0;
 		return -1;
 	}
-	return lstat(path, sp);
+	return fstatat(dfd, path, sp, AT_SYMLINK_NOFOLLOW);
 }
 
 static void list_dir(const char *path, int header);
@@ -646,8 +864,9 @@ static void list_dir(const char *path, int header)
 {
 	DIR *d;
 	struct dirent *de;
-	struct list l = { NULL, 0, 0 };
+	struct list l = { NULL, 0, 0, NULL, NULL };
 	size_t i;
+	int dfd;
 
 	if (header) {
 		if (output)
@@ -662,8 +881,10 @@ static void list_dir(const char *path, int header)
 		rval = 1;
 		return;
 	}
+	l.dir = path;
+	dfd = dirfd(d);
 	while ((de = readdir(d)) != NULL) {
-		struct entry e;
+		struct entry *e;
 		const char *nm = de->d_name;
 		if (nm[0] == '.') {
 			if (!f_all && !f_almost)
@@ -672,22 +893,24 @@ static void list_dir(const char *path, int header)
 			    (nm[1] == '.' && nm[2] == '\0')))
 				continue;
 		}
-		memset(&e, 0, sizeof(e));
-		e.name = xstrdup(nm);
-		e.path = pathjoin(path, nm);
+		e = list_new(&l, nm, NAMLEN(de));
 		if (need_stat) {
-			if (do_stat(e.path, &e.st, f_follow) < 0) {
+			/* by name, from the directory itself (as fts does from
+			 * inside it): no path to build, one component to look up */
+			if (do_stat(dfd, e->name, &e->st, f_follow) < 0) {
+				int owned;
+				char *p = entry_path(&l, e, &owned);
 				fflush(stdout);
-				warn("%s", e.path);
+				warn("%s", p);
 				rval = 1;
-				free(e.name);
-				free(e.path);
+				if (owned)
+					free(p);
+				list_drop_last(&l);
 				continue;
 			}
-			e.have_st = 1;
-			e.is_dir = S_ISDIR(e.st.st_mode);
+			e->have_st = 1;
+			e->is_dir = S_ISDIR(e->st.st_mode);
 		}
-		list_add(&l, &e);
 	}
 	closedir(d);
 
@@ -695,13 +918,18 @@ static void list_dir(const char *path, int header)
 	display(&l, 1);
 	if (f_recursive) {
 		for (i = 0; i < l.n; i++) {
-			const char *nm = l.v[i].name;
-			if (!l.v[i].is_dir)
+			const char *nm = l.v[i]->name;
+			int owned;
+			char *sub;
+			if (!l.v[i]->is_dir)
 				continue;
 			if (nm[0] == '.' && (nm[1] == '\0' ||
 			    (nm[1] == '.' && nm[2] == '\0')))
 				continue;
-			list_dir(l.v[i].path, 1);
+			sub = entry_path(&l, l.v[i], &owned);
+			list_dir(sub, 1);
+			if (owned)
+				free(sub);
 		}
 	}
 	list_free(&l);
@@ -741,7 +969,7 @@ static void set_blocksize(void)
 
 int main(int argc, char *argv[])
 {
-	struct list files = { NULL, 0, 0 }, dirs = { NULL, 0, 0 };
+	struct list files = { NULL, 0, 0, NULL, NULL }, dirs = { NULL, 0, 0, NULL, NULL };
 	static char *dot[] = { ".", NULL };
 	char **ops;
 	int ch, nops, i, tty, follow_ops;
@@ -822,30 +1050,31 @@ int main(int argc, char *argv[])
 
 	/* Errors first, in operand order sorted by name (as fts does). */
 	for (i = 0; i < nops; i++) {
-		struct entry e;
-		memset(&e, 0, sizeof(e));
+		struct stat st;
+		struct entry *e;
+		int is_dir;
 		if (ops[i][0] == '\0') {
 			warnx("%s: %s", "fts_open", strerror(ENOENT));
 			rval = 1;
 			continue;
 		}
-		if (do_stat(ops[i], &e.st, follow_ops) < 0) {
+		if (do_stat(AT_FDCWD, ops[i], &st, follow_ops) < 0) {
 			warn("%s", ops[i]);
 			rval = 1;
 			continue;
 		}
-		e.have_st = 1;
-		e.name = xstrdup(ops[i]);
-		e.path = xstrdup(ops[i]);
-		e.is_dir = S_ISDIR(e.st.st_mode) && !f_listdir;
-		list_add(e.is_dir ? &dirs : &files, &e);
+		is_dir = S_ISDIR(st.st_mode) && !f_listdir;
+		e = list_new(is_dir ? &dirs : &files, ops[i], strlen(ops[i]));
+		e->st = st;
+		e->have_st = 1;
+		e->is_dir = is_dir;
 	}
 	sort_list(&files);
 	sort_list(&dirs);
 	if (files.n > 0)
 		display(&files, 0);
 	for (i = 0; i < (int)dirs.n; i++)
-		list_dir(dirs.v[i].path, nops > 1);
+		list_dir(dirs.v[i]->name, nops > 1);
 	list_free(&files);
 	list_free(&dirs);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
