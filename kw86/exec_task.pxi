@@ -71,9 +71,9 @@ cdef int _probe_wr(Cpu* c, uint32_t lin, uint32_t n) noexcept nogil:
 cdef int task_target(Cpu* c, uint32_t tsel, int src, uint32_t ext,
                      uint32_t* lo, uint32_t* hi) noexcept nogil:
     """Table 7-1, rows 1-5, for the new task's TSS selector: in the GDT and
-    within its limit (#GP, or #TS for IRET), a TSS descriptor, present
-    (#NP), not busy (#GP) / busy for IRET (#TS), limit >= 67H (32-bit) or
-    2BH (16-bit) (#TS).  Error codes: the TSS selector (+ EXT)."""
+    within its limit (#GP, or #TS for IRET), a TSS descriptor, not busy
+    (#GP; JMP, CALL, INT), present (#NP), busy for IRET (#TS), limit >= 67H
+    (32-bit) or 2BH (16-bit) (#TS).  Error codes: the TSS selector (+ EXT)."""
     cdef int vec = X_TS if src == TS_IRET else X_GP
     cdef uint32_t err = (tsel & 0xFFFC) | ext, off = tsel & 0xFFF8, typ
     if src == TS_IRET and (tsel & 0xFFFC) == 0:
@@ -85,13 +85,16 @@ cdef int task_target(Cpu* c, uint32_t tsel, int src, uint32_t ext,
     typ = (hi[0] >> 8) & 0x1F
     if typ != 0x01 and typ != 0x03 and typ != 0x09 and typ != 0x0B:
         return raise_exc_err(c, vec, err)                   # not a TSS descriptor
+    if src != TS_IRET and typ & 2:
+        # busy: tasks are not re-entrant.  Before the present check: SDM Vol. 2A
+        # CALL / JMP (TASK-GATE, TASK-STATE-SEGMENT) and INT n (TASK-GATE): "IF TSS
+        # descriptor indicates TSS not available THEN #GP(TSS selector); IF TSS is
+        # not present THEN #NP(TSS selector)" (QEMU and Bochs agree)
+        return raise_exc_err(c, X_GP, err)
     if not (hi[0] & 0x8000):
         return raise_exc_err(c, X_NP, err)
-    if src == TS_IRET:
-        if not (typ & 2):
-            return raise_exc_err(c, X_TS, err)              # back link not busy
-    elif typ & 2:
-        return raise_exc_err(c, X_GP, err)                  # busy: tasks are not re-entrant
+    if src == TS_IRET and not (typ & 2):
+        return raise_exc_err(c, X_TS, err)                  # back link not busy
     if code_limit(hi[0], lo[0]) < (TSS32_MINLIM if typ & 8 else TSS16_MINLIM):
         return raise_exc_err(c, X_TS, err)
     return 0

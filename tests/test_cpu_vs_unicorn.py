@@ -253,6 +253,9 @@ def test_string_ops_with_rep(bits):
     ("cs_write", 32, "2e6303", {"ebx": 0x100, "eax": 0}, 0x202),           # arpl does not
     ("ret_imm16", 32, "6800100000c20080", {}, 0x202),                     # push; ret 0x8000
     ("rep_bsf", 32, "f30fbcc3", {"ebx": 0x100}, 0x202),
+    # a zero source with CF set: CF is undefined for BSR (not LZCNT's CF = source zero)
+    ("rep_bsf", 32, "f30fbdc3", {"ebx": 0}, 0x203),
+    ("rep_bsf", 16, "f30fbcc3", {"ebx": 0}, 0x203),
     ("int_eip", 32, "cd06", {}, 0x202),
     ("enter_mixed", 16, "66c8080000", {"ebp": 0xABCD1234}, 0x202),
     ("limit_wrap", 16, "678b00", {"eax": 0xFFFFFFFF}, 0x202),             # DS: #GP(0)

@@ -632,7 +632,8 @@ def _step_both(bits, ins, uc, kw, stats):
     # undefined = what both kw86's table row and iced-x86 (an independent
     # decoder) call undefined: a row that wrongly leaves a flag undefined
     # does not hide a wrong result here
-    fmask = FLAG_BITS & ~(ins.flags_undefined & _iced_undefined(ins.bytes, bits))
+    # (iced sees the bytes Unicorn ran: F3 0F BC/BD as BSF/BSR, not TZCNT/LZCNT)
+    fmask = FLAG_BITS & ~(ins.flags_undefined & _iced_undefined(uc_bytes(ins), bits))
     kf, uf = kw.get_reg("eflags"), uc.eflags()
     if ins.mnemonic in ("popf", "popfd"):
         stats.override("popf_cpl3")
