@@ -44,7 +44,7 @@ from kw86.machine import ESI, ESP
 from kw86.nbsd import abi, rusage
 from kw86.nbsd.errors import BadFrame, Exit, Fault, KernelPanic
 from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
-from kw86.nbsd.kconst import DFTSS_SEL, HC_DBLFAULT, HC_DFSIG
+from kw86.nbsd.kconst import DFTSS_SEL, HC_DBLFAULT, HC_DFSIG, TF_TRAPNO
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_KAPI, HC_STRAY, HC_SYSCALL, HC_TRAP,
                               HCALL_PORT, KW86_FAST)
 
@@ -395,18 +395,25 @@ def trap(k, p, fesp):
     signal NetBSD's trap() sends: to a handler if p catches it, else the
     default action (Exit).  A trap of kernel code on behalf of a user
     process kills it with a line (never the host's problem)."""
-    tf = k.boot.read_frame(fesp)
-    if tf.trapno == abi.T_PAGEFLT:
-        cr2 = k.m.get_reg("cr2")
-        try:
-            ok = cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(tf.err & 2))
-        except MemoryError:
-            # anonymous memory is overcommitted, as UVM does: the fault
-            # that finds no page kills, with UVM's message
-            k._out_of_swap(p)
-        if ok:
-            k._stats["page_faults"] += 1
-            return
+    m = k.m
+    # demand paging first, from the frame's trapno and err words alone (a Go
+    # test binary takes thousands of these; the whole frame is parsed only
+    # for what becomes a signal)
+    raw = m.read_virt(fesp + TF_TRAPNO, 8)      # tf_trapno, tf_err
+    if raw is not None:
+        trapno, err = _W2.unpack(raw)
+        if trapno == abi.T_PAGEFLT:
+            cr2 = m.core.get_cr(2)
+            try:
+                ok = cr2 < abi.VM_MAXUSER_ADDRESS and p.vm.fault(cr2, bool(err & 2))
+            except MemoryError:
+                # anonymous memory is overcommitted, as UVM does: the fault
+                # that finds no page kills, with UVM's message
+                k._out_of_swap(p)
+            if ok:
+                k._stats["page_faults"] += 1
+                return
+    tf = k.boot.read_frame(fesp)       # (raises BadFrame where raw was None)
     if tf.trapno == abi.T_DNA and k.fpu.dna(p.l):
         # CR0.TS (a switch, or any task switch: the #DF task's iret back):
         # the lazy FPU switch (fpu.py); the iret re-runs the instruction
