@@ -20,6 +20,7 @@ host time, and the failing tests.
     python bench/go_ladder.py strings sort          # some packages
     python bench/go_ladder.py --modes user --json results.json
     python bench/go_ladder.py --peer qemu -n 3 strings   # CPU time against qemu-i386
+    python bench/go_ladder.py --peer qemu --against ../old strings   # and another kw86 tree
 
 tests/test_go_stdlib.py runs the cheap packages (CI) and, with
 KW86_GO_LADDER=1, the ladder.  Nothing here asserts a speed.
@@ -294,15 +295,28 @@ def guest_instructions(output):
     return None
 
 
-def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900):
-    """kw86 (each mode) against qemu-i386 on each package's tests: one row
-    per package with each side's best CPU time over n interleaved runs (a
-    side whose every run failed has no time) and kw86's ratio to qemu."""
+def kw86_sides(modes, against=None):
+    """The kw86 sides of a comparison: each mode with this tree, then (with
+    against, another built kw86 tree) each mode with that one: [(name, mode,
+    tree)]."""
+    out = [(m, m, REPO) for m in modes]
+    if against:
+        out += [(f"{m}@against", m, against) for m in modes]
+    return out
+
+
+def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900, against=None):
+    """kw86 (each mode; with against, also the kw86 tree in that directory)
+    against qemu-i386 on each package's tests: one row per package with each
+    side's best CPU time over n interleaved runs (a side whose every run
+    failed has no time), kw86's ratio to qemu and, with against, each mode's
+    ratio to the other tree's."""
     import tempfile
     qemu = qemu_tool()
     if qemu is None:
         print(f"go_ladder: no {QEMU} on this host (apt-get install qemu-user): "
-              "kw86 is timed alone, no ratios", file=log, flush=True)
+              "kw86 is timed alone, no ratios to qemu", file=log, flush=True)
+    ksides = kw86_sides(modes, against)
     rows = []
     for pkg in pkgs:
         nbin, _, err = build(pkg, outdir)
@@ -315,10 +329,11 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900):
             sides = {}
             if qemu:
                 sides["qemu"] = qemu_command(lbin, pkg, tmp)
-            for mode in modes:
+            for name, mode, tree in ksides:
                 argv, env = kw86_command(nbin, pkg, mode, extra=(), guest_env=(PEER_GODEBUG,))
                 argv.insert(argv.index("exec") + 1, "--stats")
-                sides[mode] = (argv, env, REPO)
+                env["PYTHONPATH"] = tree
+                sides[name] = (argv, env, tree)
             best = {s: None for s in sides}
             fails = {s: 0 for s in sides}
             instr = {}
@@ -340,32 +355,44 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900):
                    cpu={s: (round(v, 3) if v is not None else None) for s, v in best.items()},
                    failed=fails, instructions=instr)
         q = best.get("qemu")
-        row["ratio"] = {m: (round(best[m] / q, 2) if q and best[m] is not None else None)
-                        for m in modes}
+        row["ratio"] = {name: (round(best[name] / q, 2) if q and best[name] is not None else None)
+                        for name, _, _ in ksides}
+        if against:
+            row["vs_against"] = {m: (round(best[m] / best[f"{m}@against"], 3)
+                                     if best[m] and best[f"{m}@against"] else None)
+                                 for m in modes}
         rows.append(row)
         parts = [f"{s} {v:.3f} s" if v is not None else f"{s} -" for s, v in best.items()]
         ratios = [f"{m}/qemu {r:.2f}x" for m, r in row["ratio"].items() if r is not None]
+        ratios += [f"{m}/against {r:.3f}x" for m, r in row.get("vs_against", {}).items()
+                   if r is not None]
         print(f"{pkg:20} " + ", ".join(parts + ratios) + f"  (load {load0:.2f}-{load1:.2f})",
               file=log, flush=True)
     return rows
 
 
-def peer_table(rows, modes):
+def peer_table(rows, modes, against=None):
+    ksides = kw86_sides(modes, against)
     head = "| package | qemu-i386 CPU s |"
-    for m in modes:
-        head += f" kw86 {m} CPU s | {m}/qemu | {m} guest Minstr | {m} MIPS (CPU) |"
-    out = [head + " load |", "|" + " --- |" * (2 + 4 * len(modes) + 1)]
+    for name, _, _ in ksides:
+        head += f" kw86 {name} CPU s | {name}/qemu | {name} guest Minstr | {name} MIPS (CPU) |"
+    if against:
+        head += "".join(f" {m} / {m}@against |" for m in modes)
+    ncol = 2 + 4 * len(ksides) + (len(modes) if against else 0) + 1
+    out = [head + " load |", "|" + " --- |" * ncol]
     fmt = lambda v, f: "-" if v is None else format(v, f)
     for r in rows:
         if "error" in r:
             out.append(f"| {r['pkg']} | {r['error'].replace('|', '/')} |")
             continue
         line = f"| {r['pkg']} | {fmt(r['cpu'].get('qemu'), '.3f')} |"
-        for m in modes:
-            cpu, ins = r["cpu"].get(m), r["instructions"].get(m)
+        for name, _, _ in ksides:
+            cpu, ins = r["cpu"].get(name), r["instructions"].get(name)
             mips = ins / cpu / 1e6 if cpu and ins else None
-            line += (f" {fmt(cpu, '.3f')} | {fmt(r['ratio'].get(m), '.2f')} |"
+            line += (f" {fmt(cpu, '.3f')} | {fmt(r['ratio'].get(name), '.2f')} |"
                      f" {fmt(ins and ins / 1e6, '.0f')} | {fmt(mips, '.0f')} |")
+        if against:
+            line += "".join(f" {fmt(r['vs_against'].get(m), '.3f')} |" for m in modes)
         out.append(line + f" {r['load'][0]:.2f}-{r['load'][1]:.2f} |")
     return "\n".join(out)
 
@@ -391,6 +418,9 @@ def main(argv=None):
                     help="time the packages (default: the CI set) against qemu-i386 running "
                     "their linux/386 build: CPU time, best of -n, interleaved, with the load")
     ap.add_argument("-n", type=int, default=3, help="--peer: runs per side (best of N)")
+    ap.add_argument("--against", default=None, metavar="DIR",
+                    help="--peer: also run every mode with the kw86 tree in DIR (a built "
+                    "copy of another version), interleaved, and print the ratios")
     a = ap.parse_args(argv)
     if go_tool() is None:
         print("go_ladder: no `go` (apt-get install golang-go)", file=sys.stderr)
@@ -404,8 +434,13 @@ def main(argv=None):
     outdir = a.out or tempfile.mkdtemp(prefix="kw86-go-ladder-")
     os.makedirs(outdir, exist_ok=True)
     if a.peer:
-        rows = compare(a.packages or CI, modes, outdir, n=a.n, timeout=a.timeout)
-        print(peer_table(rows, modes))
+        against = os.path.abspath(a.against) if a.against else None
+        if against and not os.path.isfile(os.path.join(against, "kw86", "cli.py")):
+            print(f"go_ladder: {a.against} is not a kw86 tree", file=sys.stderr)
+            return 2
+        rows = compare(a.packages or CI, modes, outdir, n=a.n, timeout=a.timeout,
+                       against=against)
+        print(peer_table(rows, modes, against))
         if a.json:
             with open(a.json, "w") as f:
                 json.dump(rows, f, indent=1)
