@@ -96,3 +96,39 @@ def test_machine_usermem_copyin_resolves_every_missing_page():
         um.copyin(0x35ff0, 0x20)                       # into 0x36000: not resolvable
     assert e.value.addr == 0x36000
     assert asked == [(0x36000, False)]
+
+
+def test_machine_usermem_copyout_within_a_page():
+    """copyout within one page (its fast path: one write_virt) writes nothing
+    on a page it may not write, and asks the VM system to resolve it
+    (copy-on-write: a read-only page made writable) before writing, as the
+    general path does; charged only once written."""
+    m = _machine()
+    pd, pt = 0x10000, 0x11000
+    m.write_u32(pd + 0, pt | 0x7)
+    m.write_u32(pt + 4 * 0x40, 0x40000 | 0x5)          # 0x40000: user ro (COW)
+    m.write_u32(pt + 4 * 0x41, 0x41000 | 0x5)          # 0x41000: user ro for good
+    m.set_cr(3, pd)
+    m.set_cr(0, 0x80010001)
+    m.flush_tlb()
+    asked, charged = [], []
+
+    def fault(addr, write):
+        asked.append((addr, write))
+        if addr & ~0xfff != 0x40000:
+            return False
+        m.write_u32(pt + 4 * 0x40, 0x40000 | 0x7)
+        m.flush_tlb()
+        return True
+
+    um = MachineUserMem(m, fault=fault, charge=charged.append)
+    um.copyout(0x40100, b"stat" * 31)
+    assert m.read(0x40100, 124) == b"stat" * 31
+    assert asked == [(0x40100, True)] and charged == [124]
+    asked.clear()
+    with pytest.raises(Fault):
+        um.copyout(0x41100, b"x" * 124)
+    assert m.read(0x41100, 124) == bytes(124) and charged == [124]
+    assert asked == [(0x41100, True)]
+    um.copyout(0x40ffc, b"1234")                       # the last word of the page
+    assert m.read(0x40ffc, 4) == b"1234"

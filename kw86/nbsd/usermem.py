@@ -156,6 +156,16 @@ class MachineUserMem(UserMem):
 
     def copyout(self, addr, data):
         n = len(data)
+        if 0 < n <= abi.PAGE_SIZE - (addr & (abi.PAGE_SIZE - 1)) and addr >= 0 and \
+                addr + n <= abi.VM_MAXUSER_ADDRESS:
+            # within one page (a struct stat, a result word): write_virt checks
+            # the page and writes nothing when it faults; a fault the VM
+            # system may resolve (copy-on-write, stack growth) takes the
+            # general path below
+            if self.m.write_virt(addr, data, user=True):
+                if self.charge is not None:
+                    self.charge(n)
+                return
         self._check(addr, n)
         if n == 0:
             return
