@@ -234,6 +234,24 @@ def test_string_ops_with_rep(bits):
     one.check(0.8)
 
 
+@pytest.mark.parametrize("bits", [32, 16])
+@pytest.mark.parametrize("pre", ["", "66"], ids=["osize", "other"])
+def test_enter_every_nesting_level(bits, pre):
+    """ENTER with nesting levels 0..33 and 255 (the level is taken modulo 32:
+    SDM Vol. 2A ENTER, 'NestingLevel <- NestingLevel MOD 32'), frame sizes 0,
+    small, odd and FFFFh, a frame-pointer chain in memory and EBP near the
+    bottom of the window; then LEAVE."""
+    one = Sweep()
+    base = U.DATA_BASE if bits == 32 else 0
+    for level in list(range(34)) + [255]:
+        for size in (0, 4, 0x11, 0xFFFF):
+            for ebp in (0x9000, 0x40, 0x8001):
+                r = [0x11111111, 0, 0, 0, base + 0xC000, base + ebp, 0, 0]
+                enter = bytes.fromhex(pre + "c8") + struct.pack("<HB", size, level)
+                one.batch.run(bits, r, 0x202, [enter, bytes.fromhex(pre + "c9")])
+    one.check()
+
+
 # --- the Unicorn-is-wrong cases, each exercised ----------------------------------
 
 @pytest.mark.parametrize("case,bits,code,regs,flags", [
