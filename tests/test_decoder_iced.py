@@ -514,3 +514,66 @@ def test_every_row_generated_agrees(case):
     data, bits = case
     r = compare(data, bits)
     assert r is None, r
+
+
+# ---------------------------------------------------------------------------
+# Sweeps the byte-level ones above do not reach: every SIB byte (their tail is
+# fixed, so the SIB byte is always 11h), every segment override prefix, and
+# every pair of prefixes (ordering, repeats, 66+67, F0 with F2/F3, two segments)
+
+
+@pytest.mark.parametrize("bits", [32, 16])
+@pytest.mark.parametrize("pre", ["", "67"], ids=["asize", "other_asize"])
+def test_every_sib_byte(bits, pre):
+    """ModRM mod 0/1/2 with rm=100 (a SIB in 32-bit addressing) x every SIB
+    byte x every reg field, for opcodes with and without immediates and
+    with the groups whose reg field picks the row."""
+    bad, n = [], 0
+    for stem in (b"\x8b", b"\x0f\xaf", b"\xc7", b"\x80", b"\xf7", b"\x8d", b"\xff",
+                 b"\x0f\xba", b"\xc4", b"\x62", b"\x0f\x01", b"\xd9", b"\xdd", b"\x0f\xc7"):
+        for mod in range(3):
+            for reg in range(8):
+                for sib in range(256):
+                    data = bytes.fromhex(pre) + stem + bytes([(mod << 6) | (reg << 3) | 4, sib]) \
+                        + TAIL
+                    n += 1
+                    r = compare(data, bits)
+                    if r:
+                        bad.append(r)
+    assert not bad, f"{len(bad)} of {n} disagree, e.g.:\n" + "\n".join(bad[:20])
+
+
+@pytest.mark.parametrize("bits", [32, 16])
+@pytest.mark.parametrize("prefix", ["26", "36", "3e", "64", "65"])
+def test_every_segment_prefix(prefix, bits):
+    bad, n = [], 0
+    for two in (False, True):
+        for op in range(256):
+            if not two and (op in _PREFIX_BYTES or op == 0x0F):
+                continue
+            for modrm in range(0, 256, 1 if op in (0x8C, 0x8E, 0x00, 0x01) else 7):
+                data = bytes.fromhex(prefix) + (b"\x0f" if two else b"") + bytes([op, modrm]) + TAIL
+                n += 1
+                r = compare(data, bits)
+                if r:
+                    bad.append(r)
+    assert not bad, f"{len(bad)} of {n} disagree, e.g.:\n" + "\n".join(bad[:20])
+
+
+@pytest.mark.parametrize("bits", [32, 16])
+@pytest.mark.parametrize("first", sorted(_PREFIX_BYTES), ids=lambda b: f"{b:02x}")
+def test_every_prefix_pair(first, bits):
+    bad, n = [], 0
+    for second in sorted(_PREFIX_BYTES):
+        for two in (False, True):
+            for op in range(256):
+                if not two and (op in _PREFIX_BYTES or op == 0x0F):
+                    continue
+                for modrm in (0x00, 0x05, 0x0C, 0x46, 0x84, 0xC1, 0xD8, 0xF7, 0x3F):
+                    data = bytes([first, second]) + (b"\x0f" if two else b"") \
+                        + bytes([op, modrm]) + TAIL
+                    n += 1
+                    r = compare(data, bits)
+                    if r:
+                        bad.append(r)
+    assert not bad, f"{len(bad)} of {n} disagree, e.g.:\n" + "\n".join(bad[:20])
