@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,6 +120,16 @@ main(void)
 	b = ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec +
 	    ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec;
 	check(b > 20000 && a - t0 < b / 10, "a child's computing is the child's time, not the waiting parent's");
+	{
+		struct tms tm;
+		struct rlimit rl;
+		clock_t t = times(&tm);
+		check(t != (clock_t)-1 && tm.tms_cutime + tm.tms_cstime >= 2 &&
+		    tm.tms_cutime + tm.tms_cstime <= b / 10000 + 1 && tm.tms_utime + tm.tms_stime < 100,
+		    "times(): the reaped child's ticks (1/100 s), few of our own");
+		check(getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY &&
+		    RLIMIT_AS == 10, "RLIMIT_AS (NetBSD's RLIMIT_VMEM, 10)");
+	}
 	errno = 0;
 	check(clock_gettime(c1, &ts) == -1 && errno == ESRCH, "the CPU clock of a reaped child: ESRCH");
 	errno = 0;

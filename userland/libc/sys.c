@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <sys/resource.h>
+#include <sys/times.h>
 #include <sys/sysctl.h>
 #include <sys/utsname.h>
 #include <stdarg.h>
@@ -271,6 +272,29 @@ clock(void)
     us = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
          ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
     return (clock_t)(us / (1000000 / CLOCKS_PER_SEC));
+}
+
+/* times(3) as NetBSD's libc computes it: each rusage time in clock ticks
+ * (CLK_TCK, 100 a second), the return value the monotonic clock in ticks. */
+#define TIMES_TCK(tv) ((clock_t)((tv).tv_sec * 100 + (tv).tv_usec / (1000000 / 100)))
+
+clock_t
+times(struct tms *tp)
+{
+    struct rusage ru;
+    struct timespec now;
+
+    if (getrusage(RUSAGE_SELF, &ru) < 0)
+        return (clock_t)-1;
+    tp->tms_utime = TIMES_TCK(ru.ru_utime);
+    tp->tms_stime = TIMES_TCK(ru.ru_stime);
+    if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+        return (clock_t)-1;
+    tp->tms_cutime = TIMES_TCK(ru.ru_utime);
+    tp->tms_cstime = TIMES_TCK(ru.ru_stime);
+    if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+        return (clock_t)-1;
+    return (clock_t)(now.tv_sec * 100 + now.tv_nsec / (1000000000 / 100));
 }
 
 int

@@ -43,6 +43,11 @@ struct rlimit {
 #define RLIMIT_MEMLOCK 6
 #define RLIMIT_NPROC   7
 #define RLIMIT_NOFILE  8
+#define RLIMIT_SBSIZE  9    /* socket buffer size */
+#define RLIMIT_AS      10   /* virtual address space (NetBSD: RLIMIT_VMEM) */
+#define RLIMIT_VMEM    RLIMIT_AS
+#define RLIMIT_NTHR    11   /* LWPs per user */
+#define RLIM_NLIMITS   12
 
 __BEGIN_DECLS
 int getrusage(int, struct rusage *);
