@@ -617,13 +617,6 @@ def sys___lstat50(p, path, ub):
     mem.copyout(ub, st if st.__class__ is bytes else st[-1][1].stat50())
 
 
-def stat50_at(p, name, ub, follow, start):
-    """stat/lstat of the path name (bytes, already copied in), a relative
-    one from the stack start (fstatat: the directory open on its fd)."""
-    st = p.sys.vfs.namei(p, name, follow, start=start, stat50=True)
-    p.mem.copyout(ub, st if st.__class__ is bytes else st[-1][1].stat50())
-
-
 def sys___fstat50(p, fd, sb):
     _copystat(p, p.fdt.get(fd).stat(), sb, "10")
 

@@ -239,6 +239,11 @@ def sys_openat(p, fd, path, oflags, mode):
         return fs.sys_open(p, path, oflags, mode)
 
 
+_MAXPATHLEN = abi.MAXPATHLEN
+_AT_FDCWD32 = AT_FDCWD & 0xffffffff
+_VDIR = abi.NBSD_S_IFDIR
+
+
 def _at_stack(p, fd):
     """The namei stack of the directory open on fd (at()'s checks)."""
     f = p.fdt.get(fd)
@@ -256,12 +261,20 @@ def sys_fstatat(p, fd, path, buf, flag):
     # directory of a relative one taken from fd (ls -l's call: kept lean)
     if flag & ~AT_SYMLINK_NOFOLLOW:
         raise Errno(EINVAL)
-    name = p.mem.copyinstr(path, abi.MAXPATHLEN)
-    if fd & 0xffffffff == AT_FDCWD & 0xffffffff or name[:1] == b"/":
+    mem = p.mem
+    name = mem.copyinstr(path, _MAXPATHLEN)
+    if fd & 0xffffffff == _AT_FDCWD32 or name[:1] == b"/":
         start = None
     else:
-        start = _at_stack(p, _signed(fd))
-    fs.stat50_at(p, name, buf, not flag & AT_SYMLINK_NOFOLLOW, start)
+        # _at_stack(p, _signed(fd)), inline
+        sfd = fd - (1 << 32) if fd & 0x80000000 else fd
+        f = p.fdt.get(sfd)
+        start = getattr(f, "stack", None)
+        vp = getattr(f, "vp", None)
+        if start is None or vp is None or vp.type != _VDIR:
+            start = _at_stack(p, sfd)           # raises its errno
+    st = p.sys.vfs.namei(p, name, not flag & AT_SYMLINK_NOFOLLOW, start=start, stat50=True)
+    mem.copyout(buf, st if st.__class__ is bytes else st[-1][1].stat50())
 
 
 def sys_faccessat(p, fd, path, amode, flag):

@@ -51,6 +51,7 @@ Host file names are bytes; nothing is decoded.
 import contextlib
 import os
 import stat as hstat
+import sys
 import weakref
 
 from kw86.nbsd import abi
@@ -72,6 +73,7 @@ O_OBJ = (O_PATH or (os.O_RDONLY | O_NONBLOCK | O_NOCTTY)) | os.O_NOFOLLOW | os.O
 _HOST_IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 _EUID = os.geteuid() if hasattr(os, "geteuid") else -1
 _lstat = os.lstat
+_FSENC, _FSERR = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 def _fdpath(fd):
@@ -361,7 +363,7 @@ class HostVnode(Vnode):
         try:
             with os.scandir(fd) as it:
                 for ent in it:
-                    name = os.fsencode(ent.name)
+                    name = ent.name.encode(_FSENC, _FSERR)      # os.fsencode, inline
                     try:
                         # a regular file or a symlink: the type and inode number
                         # the host's getdents gave (d_type, d_ino), no stat; a
