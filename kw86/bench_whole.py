@@ -270,6 +270,17 @@ def report(res):
                 ins = f"{s[key][0]:,} / {s['vs:' + key][0]:,}"
             lines.append(f"{name} | {ms(this)} | {ms(that)} | {this / that:.2f} | {ins}")
         lines.append("")
+        if "ls" in res["parts"]:
+            # the per-file part alone: each tree's ls less its own start-up
+            lines += ["ls -l per file (CPU - true, each tree its own) | this tree | that tree "
+                      "| this/that", "---:|---:|---:|---:"]
+            tr_this, tr_that = b["startup:true"], b["vs:startup:true"]
+            for n in res["sizes"]["ls"]:
+                this = (b[f"ls:{n}"] - tr_this) / n
+                that = (b[f"vs:ls:{n}"] - tr_that) / n
+                ratio = f"{this / that:.2f}" if that > 0 else "-"
+                lines.append(f"{n:,} | {this * 1e6:.0f} us | {that * 1e6:.0f} us | {ratio}")
+            lines.append("")
     return "\n".join(lines)
 
 
