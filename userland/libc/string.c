@@ -1,5 +1,4 @@
-/* kw86 libc: <string.h> and <strings.h>.  Plain byte loops, written to be read
- * (strlen and strcmp: a word at a time). */
+/* kw86 libc: <string.h> and <strings.h>.  Plain byte loops, written to be read. */
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
@@ -67,30 +66,14 @@ memmem(const void *hay, size_t hlen, const void *needle, size_t nlen)
     return NULL;
 }
 
-/*
- * strlen and strcmp go a 32-bit word at a time once aligned (ls -l compares
- * and measures names per file): an aligned word never crosses a page, so
- * reading the bytes after the NUL in its word cannot fault.  HASZERO(w): w
- * has a zero byte; its lowest flag (0x80 in that byte) is exact, a borrow
- * can only flag bytes above the first zero.
- */
-typedef uint32_t __attribute__((__may_alias__)) word_alias;
-#define HASZERO(w) (((w) - 0x01010101u) & ~(w) & 0x80808080u)
-
 size_t
 strlen(const char *s)
 {
     const char *p = s;
 
-    for (; (uintptr_t)p & 3; p++)
-        if (*p == '\0')
-            return (size_t)(p - s);
-    for (;;) {
-        uint32_t z = HASZERO(*(const word_alias *)(const void *)p);
-        if (z != 0)             /* its lowest flag is the first NUL (little-endian) */
-            return (size_t)(p - s) + (size_t)(__builtin_ctz(z) >> 3);
-        p += 4;
-    }
+    while (*p != '\0')
+        p++;
+    return (size_t)(p - s);
 }
 
 size_t
@@ -193,27 +176,6 @@ strlcat(char *restrict dst, const char *restrict src, size_t size)
 int
 strcmp(const char *a, const char *b)
 {
-    if ((((uintptr_t)a ^ (uintptr_t)b) & 3) == 0) {
-        /* aligned alike: bytes up to the word boundary, then words while
-         * they are equal and hold no NUL; the bytes finish the word that
-         * differs or ends */
-        for (; (uintptr_t)a & 3; a++, b++)
-            if (*a == '\0' || *a != *b)
-                return (unsigned char)*a - (unsigned char)*b;
-        for (;;) {
-            uint32_t x = *(const word_alias *)(const void *)a;
-            uint32_t y = *(const word_alias *)(const void *)b;
-            uint32_t m = (x ^ y) | HASZERO(x);
-            if (m != 0) {
-                /* the lowest flagged byte (little-endian: the first) is
-                 * the first that differs or ends a: it decides */
-                int sh = __builtin_ctz(m) & ~7;
-                return (int)((x >> sh) & 0xff) - (int)((y >> sh) & 0xff);
-            }
-            a += 4;
-            b += 4;
-        }
-    }
     while (*a != '\0' && *a == *b) {
         a++;
         b++;
