@@ -60,9 +60,10 @@ KNOWN_UNICORN_BUGS = {
     "cs_write": "A write through a CS segment override: SDM Vol. 3A §5.4.1 / Vol. 2 MOV "
                 "'#GP(0) if the destination is located in a non-writable segment' (code "
                 "segments are never writable, Vol. 3A §3.4.5.1); Unicorn writes.",
-    "popf_cpl3": "POPF at CPL 3 with IOPL 0: SDM Vol. 2B POPF Operation, 'IF and IOPL are "
-                 "not modified' (only CPL 0 changes IOPL, CPL <= IOPL changes IF); Unicorn "
-                 "changes them.",
+    "popf_cpl3": "POPF at CPL 3: SDM Vol. 2B POPF Operation (CPL > 0): IOPL is not modified, "
+                 "and IF only when CPL <= IOPL ('IF and IOPL are not modified' at CPL > "
+                 "IOPL); Unicorn changes them.  kw86's IF is checked against the popped value "
+                 "(IOPL 3) or the old one (IOPL 0).",
     "lock_ud": "LOCK on an instruction outside the lockable list or without a memory "
                "destination: SDM Vol. 2A LOCK, '#UD ... if the LOCK prefix is used with an "
                "instruction not listed' / 'when the destination operand is not memory'; Unicorn "
@@ -267,6 +268,8 @@ def gen_state(rng, bits):
     fl = 0x202 | (rng.randrange(1 << 12) & 0x8D5)
     if rng.random() < 0.3:
         fl |= 0x400                             # DF
+    if rng.random() < 0.25:
+        fl |= 0x3000                            # IOPL 3: CLI/STI run, POPF sets IF
     return regs, fl
 
 
@@ -637,8 +640,13 @@ def _step_both(bits, ins, uc, kw, stats):
     kf, uf = kw.get_reg("eflags"), uc.eflags()
     if ins.mnemonic in ("popf", "popfd"):
         stats.override("popf_cpl3")
-        if (kf ^ pre_fl) & 0x3200:
-            raise Divergence(f"popf at CPL 3 changed IF/IOPL: {pre_fl:08x} -> {kf:08x} at {where}")
+        # IOPL never changes at CPL 3; IF takes the popped value only if CPL <= IOPL
+        sp = pre_regs[4] if bits == 32 else DATA_BASE + (pre_regs[4] & 0xFFFF)
+        popped = int.from_bytes(kw.machine.read_virt(sp, 2), "little")
+        want_if = (popped if (pre_fl >> 12) & 3 == 3 else pre_fl) & 0x200
+        if (kf ^ pre_fl) & 0x3000 or kf & 0x200 != want_if:
+            raise Divergence(f"popf at CPL 3 (IOPL {(pre_fl >> 12) & 3}) set IF/IOPL wrongly: "
+                             f"{pre_fl:08x} -> {kf:08x} (popped {popped:04x}) at {where}")
         fmask &= ~0x3200
     known = ins.undef_known & 0x8D5
     if known and ures is None and ((kf ^ ins.undef_value) & known):
