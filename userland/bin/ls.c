@@ -616,24 +616,33 @@ static const char *time_str(const struct stat *sp, int *lenp)
  * One line per entry, as NetBSD's ls prints it:
  *	[inode ][blocks ]mode  links owner  group  size date name[ -> target]
  * (printf("%s %*lu %-*s  %-*s  %*lld %s ") and the name), built in one
- * buffer and written with one fwrite.
+ * buffer, many lines to one fwrite.
  */
+#define LONG_FIXED 512	/* [inode ][blocks ]mode links owner group size date: at most */
 static void print_long(const struct list *l, const struct widths *w)
 {
-	size_t i;
-	char line[1024];
+	/* lines are gathered here and handed to stdio a buffer at a time */
+	static char out[16384];
+	size_t i, olen = 0;
 
 	for (i = 0; i < l->n; i++) {
 		const struct entry *e = l->v[i];
 		const struct stat *sp = &e->st;
 		const struct idname *u, *g;
 		const char *ts;
-		char *p = line;
+		char *p;
 		char c;
 		int tlen;
 
 		if (!e->have_st)
 			continue;
+		/* room for the longest fixed part (LONG_FIXED), the name, its
+		 * -F mark and the newline */
+		if (sizeof(out) - olen < LONG_FIXED + e->namelen + 2) {
+			fwrite(out, 1, olen, stdout);
+			olen = 0;
+		}
+		p = out + olen;
 		if (f_inode) {
 			p = put_unum(p, (unsigned long long)sp->st_ino, w->inode);
 			*p++ = ' ';
@@ -668,12 +677,13 @@ static void print_long(const struct list *l, const struct widths *w)
 		memcpy(p, ts, (size_t)tlen);
 		p += tlen;
 		*p++ = ' ';
-		/* the name, the -F/-p mark and the newline, in the line if they fit */
-		if ((size_t)(line + sizeof(line) - p) > e->namelen + 2)
+		/* the name (in the buffer when it fits: a name longer than the
+		 * whole buffer goes through stdio after the line so far) */
+		if ((size_t)(out + sizeof(out) - p) >= e->namelen + 2)
 			p = put_name(p, e->name, e->namelen);
 		else {
-			fwrite(line, 1, (size_t)(p - line), stdout);
-			p = line;
+			fwrite(out, 1, (size_t)(p - out), stdout);
+			p = out;
 			print_name(e->name);
 		}
 		if ((f_type || f_typedir) && (c = type_char(e)) != 0)
@@ -684,14 +694,15 @@ static void print_long(const struct list *l, const struct widths *w)
 			char *path = entry_path(l, e, &owned);
 			ssize_t n = readlink(path, target, sizeof(target) - 1);
 
-			fwrite(line, 1, (size_t)(p - line), stdout);
-			p = line;
+			fwrite(out, 1, (size_t)(p - out), stdout);
+			p = out;
 			if (n < 0) {
 				putchar('\n');
 				warn("%s", path);
 				rval = 1;
 				if (owned)
 					free(path);
+				olen = 0;
 				continue;
 			}
 			if (owned)
@@ -701,8 +712,9 @@ static void print_long(const struct list *l, const struct widths *w)
 			print_name(target);
 		}
 		*p++ = '\n';
-		fwrite(line, 1, (size_t)(p - line), stdout);
+		olen = (size_t)(p - out);
 	}
+	fwrite(out, 1, olen, stdout);
 }
 
 static void print_single(const struct list *l, const struct widths *w)
