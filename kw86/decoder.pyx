@@ -17,7 +17,7 @@ present at most once: "lock", "rep", "repne", "data16"/"data32" (66),
 one given, which is the one that takes effect).
 """
 
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, int8_t, int16_t
 
 from kw86.isa import opcodes as _opc
@@ -258,7 +258,67 @@ cdef void _build_tables() except *:
                     _map[base].dflags |= DF_BY_ADSIZE
 
 
-_build_tables()
+# The tables from their start-up copy (issue 12: building them costs every
+# run 1 ms, and opcodes.py's own rows 2 ms more): kw86/tomlcache.py keeps
+# the bytes of the C arrays next to opcodes.py, used only while opcodes.py
+# has the same bytes and this extension the same size and mtime (a rebuilt
+# decoder, whatever changed in it, builds them again) and the arrays'
+# layout and sizes match.
+
+def _tables_pack():
+    cdef Py_ssize_t n = _n_rows
+    return (n, (<char*>_rows)[:sizeof(RowDec) * n], (<char*>_info)[:sizeof(RowInfo) * n],
+            (<char*>_map)[:sizeof(_map)], (<char*>_grp)[:sizeof(_grp)],
+            (<char*>_grp_ud)[:sizeof(_grp_ud)], (<char*>_x87)[:sizeof(_x87)],
+            (<char*>_grp_x87)[:sizeof(_grp_x87)])
+
+
+def _tables_ok(t):
+    if type(t) is not tuple or len(t) != 8 or type(t[0]) is not int or \
+            not 0 < t[0] <= MAX_ROWS:
+        return False
+    n = t[0]
+    sizes = (sizeof(RowDec) * n, sizeof(RowInfo) * n, sizeof(_map), sizeof(_grp),
+             sizeof(_grp_ud), sizeof(_x87), sizeof(_grp_x87))
+    return all(type(b) is bytes and len(b) == z for b, z in zip(t[1:], sizes))
+
+
+def _derive_tables(src):
+    _build_tables()
+    return _tables_pack()
+
+
+cdef void _load_tables() except *:
+    global _n_rows
+    import os
+    from kw86.tomlcache import derived
+    try:
+        st = os.stat(__file__)
+        key = ("decoder", st.st_size, st.st_mtime_ns, sizeof(RowDec), sizeof(RowInfo),
+               sizeof(Entry), MAX_ROWS, MAX_GROUPS)
+        t = derived(_opc.__file__, "decoder-tables", _derive_tables, key=key, check=_tables_ok)
+    except (OSError, AttributeError, NameError):    # no file to key on: build them
+        _build_tables()
+        return
+    cdef const char* b
+    _n_rows = t[0]
+    b = t[1]
+    memcpy(_rows, b, len(t[1]))
+    b = t[2]
+    memcpy(_info, b, len(t[2]))
+    b = t[3]
+    memcpy(_map, b, sizeof(_map))
+    b = t[4]
+    memcpy(_grp, b, sizeof(_grp))
+    b = t[5]
+    memcpy(_grp_ud, b, sizeof(_grp_ud))
+    b = t[6]
+    memcpy(_x87, b, sizeof(_x87))
+    b = t[7]
+    memcpy(_grp_x87, b, sizeof(_grp_x87))
+
+
+_load_tables()
 
 # ---------------------------------------------------------------------------
 # The decoder

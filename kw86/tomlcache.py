@@ -17,7 +17,15 @@ import marshal
 import os
 import sys
 
-FORMAT = 1          # of the copy's tuple: (FORMAT, kind, source bytes, data)
+# the copy: marshal of (FORMAT, kind, source bytes, key, digest, marshal of the data)
+FORMAT = 3
+
+
+def digest(blob):
+    """A check of blob's bytes with no import: its length and the hash of the
+    integer they spell (an int's hash is its value modulo 2**61 - 1, the same
+    in every process, unlike a bytes hash)."""
+    return (len(blob), hash(int.from_bytes(blob, "little")))
 
 
 def cache_path(path, kind="toml"):
@@ -26,11 +34,13 @@ def cache_path(path, kind="toml"):
                         f"{os.path.basename(path)}.{kind}.{tag}.marshal")
 
 
-def derived(path, kind, derive, write=None):
+def derived(path, kind, derive, write=None, key=None, check=None):
     """derive(bytes of path), from path's copy when it was made from these
-    very bytes (OSError if path cannot be read).  kind names the derivation
-    (change it when derive changes what it returns); derive's result must be
-    marshal-able (dicts, lists, tuples, str, bytes, numbers) to be kept.
+    very bytes and the same key (OSError if path cannot be read).  kind
+    names the derivation (change it when derive changes what it returns);
+    key: anything else the result depends on (marshal-able, compared with
+    ==); check(data): whether a copy's data is usable.  derive's result must
+    be marshal-able (dicts, lists, tuples, str, bytes, numbers) to be kept.
     write: make a missing or stale copy (default: unless
     sys.dont_write_bytecode)."""
     with open(path, "rb") as f:
@@ -38,22 +48,26 @@ def derived(path, kind, derive, write=None):
     cpath = cache_path(path, kind)
     try:
         with open(cpath, "rb") as f:
-            cached = marshal.load(f)
-        if type(cached) is tuple and len(cached) == 4 and cached[0] == FORMAT and \
-                cached[1] == kind and cached[2] == src:
-            return cached[3]
+            cached = marshal.loads(f.read())    # (marshal.load reads piecemeal)
+        if type(cached) is tuple and len(cached) == 6 and cached[0] == FORMAT and \
+                cached[1] == kind and cached[2] == src and cached[3] == key and \
+                type(cached[5]) is bytes and cached[4] == digest(cached[5]):
+            data = marshal.loads(cached[5])
+            if check is None or check(data):
+                return data
     except (OSError, EOFError, ValueError, TypeError):
         pass
     data = derive(src)
     if write if write is not None else not sys.dont_write_bytecode:
-        save(cpath, kind, src, data)
+        save(cpath, kind, src, data, key)
     return data
 
 
-def save(cpath, kind, src, data):
+def save(cpath, kind, src, data, key=None):
     """Write the copy (atomically; quietly not where that is impossible)."""
     try:
-        blob = marshal.dumps((FORMAT, kind, src, data))
+        inner = marshal.dumps(data)
+        blob = marshal.dumps((FORMAT, kind, src, key, digest(inner), inner))
     except ValueError:                  # not marshal-able: no copy
         return False
     tmp = f"{cpath}.{os.getpid()}.tmp"

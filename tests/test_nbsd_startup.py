@@ -61,3 +61,23 @@ def test_exec_true_imports_no_start_up_extras():
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "0 []"
+
+
+def test_lazy_syscall_modules_resolve_and_stay_importable():
+    """The file, sysctl, NetBSD 10 and scheduler calls are LazyHandlers until
+    their first call: each names a function of its module, and the module
+    names still import the modules themselves."""
+    import importlib
+    from kw86.nbsd import syscalls
+    seen = set()
+    for lm in syscalls.LAZY_MODULES:
+        for h in lm.handlers():
+            assert callable(getattr(importlib.import_module(h.module), h.attr)), h
+            seen.add(h.module)
+    assert {"kw86.nbsd.syscalls.fs", "kw86.nbsd.syscalls.kern", "kw86.nbsd.syscalls.nb10",
+            "kw86.nbsd.syscalls.sched"} <= seen
+    from kw86.nbsd.syscalls import fs, nb10
+    assert fs.__name__ == "kw86.nbsd.syscalls.fs" and callable(fs.sys_read)
+    assert nb10.fs is fs
+    for r in syscalls.ROWS:
+        assert callable(r.handler), r

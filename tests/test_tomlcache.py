@@ -23,11 +23,17 @@ def test_copy_used_only_while_it_matches(tmp_path):
     # a copy that says something else is used while it holds the file's
     # bytes: it is the copy being read (this proves it), and ...
     with open(c, "rb") as f:
-        fmt, kind, src, data = marshal.load(f)
+        fmt, kind, src, key, dig, blob = marshal.load(f)
+    data = marshal.loads(blob)
     data["classes"]["mul"] = 99
+    blob = marshal.dumps(data)
     with open(c, "wb") as f:
-        marshal.dump((fmt, kind, src, data), f)
+        marshal.dump((fmt, kind, src, key, tomlcache.digest(blob), blob), f)
     assert tomlcache.read_toml(str(p))["classes"]["mul"] == 99
+    # (with a wrong digest, the same copy is not used)
+    with open(c, "wb") as f:
+        marshal.dump((fmt, kind, src, key, dig, blob), f)
+    assert tomlcache.read_toml(str(p), write=False)["classes"]["mul"] == 11
     # ... a source with other bytes is parsed again (whatever its size and
     # mtime: the same size and mtime here), and its copy remade
     st = os.stat(p)
@@ -39,9 +45,18 @@ def test_copy_used_only_while_it_matches(tmp_path):
         assert marshal.load(f)[2] == p.read_bytes()
     # damaged, truncated, foreign-format or foreign-kind copies are ignored
     good = open(c, "rb").read()
-    for bad in (b"{not marshal", good[:len(good) // 2], b"",
-                marshal.dumps((tomlcache.FORMAT + 1, "toml", p.read_bytes(), {"x": 1})),
-                marshal.dumps((tomlcache.FORMAT, "locore", p.read_bytes(), {"x": 1})),
+    x = marshal.dumps({"x": 1})
+    flipped = bytearray(good)
+    flipped[-3] ^= 0x40                          # a bit of the data part
+    for bad in (b"{not marshal", good[:len(good) // 2], b"", bytes(flipped),
+                marshal.dumps((tomlcache.FORMAT + 1, "toml", p.read_bytes(), None,
+                               tomlcache.digest(x), x)),
+                marshal.dumps((tomlcache.FORMAT, "locore", p.read_bytes(), None,
+                               tomlcache.digest(x), x)),
+                marshal.dumps((tomlcache.FORMAT, "toml", p.read_bytes(), "other key",
+                               tomlcache.digest(x), x)),
+                marshal.dumps((tomlcache.FORMAT, "toml", p.read_bytes(), None,
+                               tomlcache.digest(x), x + b"0")),
                 marshal.dumps(["not", "a", "tuple"])):
         with open(c, "wb") as f:
             f.write(bad)
@@ -64,10 +79,12 @@ def test_a_copy_survives_being_installed_elsewhere(tmp_path):
     shutil.copytree(a, b)                        # new mtimes
     os.utime(b / "p.toml", ns=(1, 1))
     with open(tomlcache.cache_path(str(b / "p.toml")), "rb") as f:
-        fmt, kind, src, data = marshal.load(f)
+        fmt, kind, src, key, dig, blob = marshal.load(f)
+    data = marshal.loads(blob)
     data["classes"]["alu"] = 4                   # mark the copy
+    blob = marshal.dumps(data)
     with open(tomlcache.cache_path(str(b / "p.toml")), "wb") as f:
-        marshal.dump((fmt, kind, src, data), f)
+        marshal.dump((fmt, kind, src, key, tomlcache.digest(blob), blob), f)
     assert tomlcache.read_toml(str(b / "p.toml"), write=False) == {"classes": {"alu": 4}}
 
 

@@ -18,12 +18,20 @@ import os
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
-from kw86.nbsd.syscalls import fs, ident, kern, ksem, lwp, nb10, poll, ptimer, sched, vm
+from kw86.nbsd.syscalls import ident, ksem, lwp, poll, ptimer, vm
 from kw86.nbsd.syscalls.table import Row, Table, format_result, lazy_module
 
 # imported on a program's first socket or kqueue call (table.LazyHandler)
 kqcalls = lazy_module("kw86.nbsd.syscalls.kqueue")
 sock = lazy_module("kw86.nbsd.syscalls.socket")
+# and the file, sysctl, NetBSD 10 and scheduler calls on their first call:
+# the kernel itself needs none of them to start a program (exit is vm's);
+# the names are dropped after the table (del below), so that `from
+# kw86.nbsd.syscalls import fs` still imports the module itself
+fs = lazy_module("kw86.nbsd.syscalls.fs")
+kern = lazy_module("kw86.nbsd.syscalls.kern")
+nb10 = lazy_module("kw86.nbsd.syscalls.nb10")
+sched = lazy_module("kw86.nbsd.syscalls.sched")
 
 R = Row
 
@@ -393,6 +401,8 @@ NAMES = {
 NBSD_MAXSYSCALL = 506
 
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
+LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched)
+del fs, kern, nb10, sched
 # Calls that read or replace the trap frame (p.frame_esp), or change a segment
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
