@@ -187,8 +187,17 @@ class Kernel(Scheduler):
     def charge_copy(self, nbytes):
         # copyin/copyout stand for `rep movsl`: the kernel-cost table's
         # copy_start + per byte the rate of its working set, source and
-        # destination (System.copy_rate; cycle-model.md §2a/§4a/§4b)
-        self.sys.kcharge(self._copy_start + nbytes * self.sys.copy_rate(2 * nbytes))
+        # destination (System.copy_rate; cycle-model.md §2a/§4a/§4b).
+        # copy_rate and System.kcharge inline, the same arithmetic: every
+        # system call makes one to three of these (issue 12)
+        s = self.sys
+        l1, r1, l2, r2, rm = s._copy_tiers
+        ws = 2 * nbytes
+        cycles = int(self._copy_start + nbytes * (r1 if ws <= l1 else r2 if ws <= l2 else rm))
+        if cycles:
+            s.kcycles += cycles
+            if s._charge is not None:
+                s._charge(cycles)
 
     def cycle_split(self):
         """Where the guest clock came from: (executed guest instructions,
