@@ -126,7 +126,13 @@ class System:
                                  lookup_cost=self.kcost["bcache_lookup"])
         self.vfs = VFS()
         if self.kcost["namei_component"]:
-            self.vfs.on_namei = lambda n, c=self.kcost["namei_component"]: self.kcharge(n * c)
+            def namei_charge(n, c=self.kcost["namei_component"]):
+                cycles = int(n * c)             # kcharge(n * c), inline: one per namei
+                if cycles:
+                    self.kcycles += cycles
+                    if self._charge is not None:
+                        self._charge(cycles)
+            self.vfs.on_namei = namei_charge
         disk = DiskModel(**disk_args) if hdd else None
         rootm = HostMount(root, disk=disk)
         rootm.dev = makedev(0, 0)               # wd0a
