@@ -1,0 +1,69 @@
+"""bench/go_ladder.py --peer (issue 12): the pieces that measure and report,
+checked without timing anything (speed is never asserted): the child's CPU
+time comes from its rusage, the guest instruction count from kw86's --stats
+line, a missing qemu-i386 is said plainly, and the table has a cell for
+every side."""
+import importlib.util
+import io
+import os
+import sys
+
+import hostenv
+
+_spec = importlib.util.spec_from_file_location(
+    "kw86_go_ladder_peer", os.path.join(hostenv.ROOT, "bench", "go_ladder.py"))
+go_ladder = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(go_ladder)
+
+
+def test_child_cpu_is_the_childs_own_cpu_time(tmp_path):
+    # the child burns at least 0.3 s of its own CPU time (it measures it
+    # itself), so its rusage cannot say less, however loaded the host
+    code = ("import time\n"
+            "t = time.process_time()\n"
+            "while time.process_time() - t < 0.3:\n"
+            "    pass\n"
+            "print('PASS')\n")
+    st, cpu, out = go_ladder.child_cpu([sys.executable, "-c", code], hostenv.env(),
+                                       str(tmp_path), 60)
+    assert st == 0 and out.strip() == "PASS"
+    assert cpu >= 0.3
+
+
+def test_child_cpu_reports_a_timeout(tmp_path):
+    st, cpu, out = go_ladder.child_cpu(
+        [sys.executable, "-c", "import time; time.sleep(30)"], hostenv.env(), str(tmp_path), 1)
+    assert st == "timeout" and "timed out" in out
+
+
+def test_guest_instructions_from_the_stats_line():
+    out = ("PASS\nkw86: 547826003 instructions, 1031338493 cycles (963675130 executed, "
+           "214695 kernel-cost table, 67448668 disk, 0 idle), syscalls: 1509 trap / 0 call\n")
+    assert go_ladder.guest_instructions(out) == 547826003
+    assert go_ladder.guest_instructions("PASS\n") is None
+
+
+def test_no_qemu_is_said_plainly_and_kw86_runs_alone(monkeypatch, tmp_path):
+    monkeypatch.setattr(go_ladder, "qemu_tool", lambda: None)
+    monkeypatch.setattr(go_ladder, "build", lambda *a, **kw: (None, 0.0, "no go here"))
+    log = io.StringIO()
+    rows = go_ladder.compare(["strings"], ["user"], str(tmp_path), n=1, log=log)
+    assert "no qemu-i386 on this host" in log.getvalue()
+    assert rows == [dict(pkg="strings", error="build failed: no go here")]
+
+
+def test_peer_table_has_a_cell_for_every_side():
+    row = dict(pkg="strings", n=3, load=[1.0, 2.0],
+               cpu={"qemu": 0.5, "user": 2.5, "kernelware": 2.6, "user@against": 2.75,
+                    "kernelware@against": None},
+               failed={}, instructions={"user": 500_000_000, "kernelware": 500_000_000,
+                                        "user@against": 500_000_000},
+               ratio={"user": 5.0, "kernelware": 5.2, "user@against": 5.5,
+                      "kernelware@against": None},
+               vs_against={"user": 0.909, "kernelware": None})
+    lines = go_ladder.peer_table([row], ["user", "kernelware"], against="/x").splitlines()
+    head, sep, body = lines
+    assert head.count("|") == sep.count("|") == body.count("|")
+    cells = [c.strip() for c in body.strip("|").split("|")]
+    assert cells[:6] == ["strings", "0.500", "2.500", "5.00", "500", "200"]
+    assert "0.909" in cells and "-" in cells and cells[-1] == "1.00-2.00"
