@@ -266,8 +266,23 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t alloc = i.imm & 0xFFFF, level = i.imm2 & 31, v
     cdef int sz = i.opsize, k
     cdef uint32_t frame, sp, bp = c.gpr[5]
-    cdef uint32_t total = sz * (1 + level) + alloc
-    if check_wr(c, SEG_SS, sp_off(c, -<int>total), total if total else 1):
+    cdef uint32_t pushes = sz * (1 + level), lo
+    # Faults before any change (SDM Vol. 2A ENTER, Protected Mode Exceptions):
+    # #SS(0) for a push outside the limit or "if the new value of the SP or ESP
+    # register is outside the stack segment limit"; #PF "if a write using the
+    # final value of the stack pointer ... would cause a page fault".  The
+    # allocated bytes between are not accessed: ESP 4 with a frame of 8 bytes
+    # on a flat stack ends at FFFFFFFCh without a fault.
+    lo = sp_off(c, -<int>pushes)
+    if c.stack32 or lo + pushes <= 0x10000:
+        if check_wr(c, SEG_SS, lo, pushes):
+            return RC_FAULT
+    else:
+        # a 16-bit SP wraps through 0 during the pushes: each where it goes
+        for k in range(1 + level):
+            if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
+                return RC_FAULT
+    if alloc and check_wr(c, SEG_SS, sp_off(c, -<int>(pushes + alloc)), 1):
         return RC_FAULT
     sp = sp_off(c, -sz)
     if wr_mem(c, SEG_SS, sp, sz, rget(c, 5, sz)):

@@ -252,6 +252,31 @@ def test_enter_every_nesting_level(bits, pre):
     one.check()
 
 
+@pytest.mark.parametrize("bits", [32, 16])
+def test_stack_ops_at_the_stack_pointer_wrap(bits):
+    """Pushes, pops, calls, returns, ENTER/LEAVE, PUSHA/POPA, PUSHF/POPF
+    with SP at the 64 KiB wrap of a 16-bit stack (B = 0: SP wraps, ESP's
+    upper half is kept; SDM Vol. 3A §6.2.3, Vol. 2B PUSH 'the stack pointer
+    is decremented ... SP if the stack-address-size attribute is 16') and,
+    on a 32-bit stack, at ESP 0..3 (the access wraps past 4 GiB: #SS(0))."""
+    one = Sweep()
+    codes = ["50", "6650", "58", "6658", "6a80", "68ffffffff", "ff30", "8f00", "60", "6660", "61",
+             "6661", "9c", "669c", "9d", "e800000000", "66e80000", "c3", "66c3", "c20400",
+             "c8040002", "66c8040001", "c9", "66c9", "1e", "661e", "0fa0"]
+    sps = (0, 1, 2, 3, 4, 0xFFFF, 0xFFFE, 0xFFFD, 0xFFFC, 0xFFF0)
+    from kw86.decoder import decode
+    for code in codes:
+        b = bytes.fromhex(code) + bytes(4)          # the immediates as this code size has them
+        code = b[:decode(b, bits=bits).length]
+        for sp in sps:
+            for hi in (0, 0x5A5A0000):
+                esp = (hi | sp) if bits == 16 else sp
+                # eax -> the data window for the memory forms (ff30 / 8f00)
+                eax = U.DATA_BASE + 0x100 if bits == 32 else 0x100
+                one(bits, code, {"esp": esp, "eax": eax, "ebp": hi | 0x1234})
+    one.check(0.5)
+
+
 # --- the Unicorn-is-wrong cases, each exercised ----------------------------------
 
 @pytest.mark.parametrize("case,bits,code,regs,flags", [
@@ -284,6 +309,7 @@ def test_enter_every_nesting_level(bits, pre):
     ("limit_wrap", 16, "67f3a5", {"esi": 0x100, "edi": 0xFFFFFFF1, "ecx": 8}, 0x202),
     ("limit_wrap", 16, "6736f3a5", {"esi": 5, "edi": 0x100, "ecx": 8}, 0x602),   # DF, ss:
     ("enter_mixed", 16, "66c8080003", {"ebp": 0xABCD1234, "esp": 0x5A5A8000}, 0x202),
+    ("enter_mixed", 16, "66c8040001", {"ebp": 0x1234, "esp": 0}, 0x202),        # SP wraps
     ("lock_neg", 16, "f0f61f", {"ebx": 0x10}, 0x292),
 ])
 def test_known_unicorn_bugs_are_handled(case, bits, code, regs, flags):

@@ -96,8 +96,9 @@ KNOWN_UNICORN_BUGS = {
                    "Operation: 32-bit operand: 'Push(EBP); FrameTemp <- ESP' ... 'EBP <- "
                    "FrameTemp' (the whole ESP: on a 16-bit stack its upper half is kept; "
                    "Unicorn writes only BP); 16-bit operand: 'BP <- FrameTemp[15:0]' (Unicorn "
-                   "writes all of EBP).  EBP is checked against the manual; Unicorn's stack "
-                   "writes are compared as they are.",
+                   "writes all of EBP).  EBP and (32-bit operand, 16-bit stack) the pushed "
+                   "FrameTemp are checked against the manual (Unicorn pushes a 32-bit ESP - 4 "
+                   "when SP wraps through 0); the other stack writes are compared as they are.",
     "lock_neg": "LOCK NEG m: flags as for NEG (SDM Vol. 2B NEG: CF = (source != 0), OF SF ZF AF "
                 "PF from the result); Unicorn's locked NEG sets SF/PF wrongly in 16-bit code.  "
                 "Unicorn runs the same instruction without LOCK (one CPU: same result).",
@@ -620,6 +621,16 @@ def _step_both(bits, ins, uc, kw, stats):
             raise Divergence(f"enter (32-bit operand, 16-bit stack): EBP {kr[5]:08x} != "
                              f"FrameTemp {frame:08x} at {where}")
         mask_regs[5] = 0xFFFF       # Unicorn: BP only
+        level = (ins.operands[1].value if len(ins.operands) > 1 else 0) & 31
+        if level and kres is None:
+            # the pushed FrameTemp is the same dword: Unicorn pushes a 32-bit
+            # ESP - 4 (wrong when SP wrapped through 0); the manual's value is
+            # checked on kw86 and given to Unicorn
+            slot = DATA_BASE + ((pre_regs[4] - 4 - 4 * level) & 0xFFFF)
+            got = kw.read_mem(slot, 4)
+            if got != struct.pack("<I", frame):
+                raise Divergence(f"enter: pushed FrameTemp {got.hex()} != {frame:08x} at {where}")
+            uc.uc.mem_write(slot, got)
     if ins.mnemonic == "enter" and bits == 32 and ins.opsize == 16:
         stats.override("enter_mixed")       # BP <- FrameTemp[15:0]: EBP's upper half kept
         if (kr[5] ^ pre_regs[5]) >> 16:
