@@ -277,6 +277,30 @@ def test_stack_ops_at_the_stack_pointer_wrap(bits):
     one.check(0.5)
 
 
+@pytest.mark.parametrize("bits", [32, 16])
+def test_memory_operands_at_the_64k_offset_end(bits):
+    """Memory operands with 16-bit addressing whose effective address wraps
+    (bx+si+disp past FFFFh: the offset is taken modulo 64 KiB, SDM Vol. 1
+    §3.7.5) or whose last byte lies past FFFFh (not wrapped: it is offset
+    10000h, inside the 4 GiB limit here), for loads, stores, read-modify-
+    writes, bit ops, CMPXCHG8B, PUSH/POP m, BOUND and indirect
+    branches."""
+    one = Sweep()
+    pre = "67" if bits == 32 else ""
+    # ModRM rm=000 [bx+si] (+disp8 / +disp16 forms)
+    stems = ["8b00", "8900", "6689 00", "0100", "8700", "0fb100", "0fc700", "0fa300", "0fab00",
+             "0fa400 05", "ff30", "8f00", "ff20", "ff10", "d600", "8a00", "f618",
+             "0fc000", "6601 00", "0fbf00", "6200"]
+    for stem in stems:
+        stem = stem.replace(" ", "")
+        for bx, si in ((0xFFFF, 0), (0xFFFE, 0), (0xFFFD, 0), (0x8000, 0x7FFF), (0xFFFF, 3),
+                       (0xFFF0, 0x20), (0xFFFC, 0)):
+            for hi in (0, 0x12340000):
+                one(bits, pre + stem, {"ebx": hi | bx, "esi": si, "eax": 0x80001234,
+                                       "ecx": 0x1F, "edx": 0x33})
+    one.check(0.5)
+
+
 # --- the Unicorn-is-wrong cases, each exercised ----------------------------------
 
 @pytest.mark.parametrize("case,bits,code,regs,flags", [
