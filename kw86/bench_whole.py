@@ -10,7 +10,9 @@ with the figures, and only figures from one run are comparable.
   /usr/bin/true`, once with a bytecode cache (a private, warmed
   PYTHONPYCACHEPREFIX) and once without (PYTHONDONTWRITEBYTECODE=1 and no
   prefix: whatever .pyc the installation has; the count of kw86's own is
-  printed, 0 meaning that every kw86 module is compiled from source).
+  printed, 0 meaning that every kw86 module is compiled from source); and
+  both in a bare interpreter (`python -S`: no site, so no module that an
+  installation's .pth files import is there before kw86 asks for it).
 * `ls -l` over 100 / 1,000 / 10,000 host files (a --bind directory):
   CPU per file over `true`'s, guest instructions and system calls per file.
 * `wc` of 1 / 10 / 50 MB of text: guest instructions per byte, CPU per MB.
@@ -53,9 +55,11 @@ def _env(cache_dir=None, base=None):
     return env
 
 
-def kw86_cmd(*args):
-    return [sys.executable, "-c", "import sys; from kw86.cli import main; sys.exit(main())",
-            *args]
+def kw86_cmd(*args, bare=False):
+    """`kw86 ARGS` as the console script runs it (main() without argv);
+    bare: in `python -S`."""
+    return [sys.executable, *(["-S"] if bare else []), "-c",
+            "import sys; from kw86.cli import main; sys.exit(main())", *args]
 
 
 def child_cpu(cmd, env, stdin=None, cwd=None):
@@ -158,9 +162,14 @@ def measure(rounds=3, parts=("startup", "ls", "wc", "cp"), ls_counts=LS_COUNTS, 
         true_cmd = kw86_cmd("exec", "/usr/bin/true")
         jobs.append((("startup", "python"), [sys.executable, "-c", "pass"], env_c, None))
         jobs.append((("startup", "python_nocache"), [sys.executable, "-c", "pass"], env_n, None))
+        jobs.append((("startup", "python_bare"), [sys.executable, "-S", "-c", "pass"], env_c,
+                     None))
         for pre, _ in trees:
             jobs.append(((pre + "startup", "true"), true_cmd, envs[pre][0], None))
             jobs.append(((pre + "startup", "true_nocache"), true_cmd, envs[pre][1], None))
+            jobs.append(((pre + "startup", "true_bare"), kw86_cmd("exec", "/usr/bin/true",
+                                                                   bare=True),
+                         envs[pre][0], None))
         if "ls" in parts:
             for n in ls_counts:
                 d = os.path.join(tmp, f"ls{n}")
@@ -192,7 +201,7 @@ def measure(rounds=3, parts=("startup", "ls", "wc", "cp"), ls_counts=LS_COUNTS, 
                                  envs[pre][0], None))
         # warm the private bytecode cache (and the host's page cache)
         for key, cmd, env, _ in jobs:
-            if key[0].endswith("startup") and key[1] in ("python", "true"):
+            if key[0].endswith("startup") and key[1] in ("python", "true", "true_bare"):
                 child_cpu(cmd, env, cwd=tmp)
         best, stats = {}, {}
         for r in range(rounds):
@@ -228,7 +237,12 @@ def report(res):
               "---|---:|---:|---:",
               f"bytecode cache | {ms(py)} | {ms(tr)} | {ms(tr - py)}",
               f"no cache written ({res['kw86_pyc']} kw86 .pyc present) | {ms(pyn)} | {ms(trn)} "
-              f"| {ms(trn - pyn)}", ""]
+              f"| {ms(trn - pyn)}"]
+    if "startup:true_bare" in b:
+        pyb, trb = b["startup:python_bare"], b["startup:true_bare"]
+        lines.append(f"bare interpreter (python -S: no site) | {ms(pyb)} | {ms(trb)} "
+                     f"| {ms(trb - pyb)}")
+    lines.append("")
     if "ls" in res["parts"]:
         lines += ["ls -l over N host files | CPU | CPU - true | per file | guest insns/file "
                   "| syscalls/file", "---:|---:|---:|---:|---:|---:"]
@@ -258,7 +272,8 @@ def report(res):
         lines += [f"against {res['against']} (same rounds, interleaved) | this tree | that tree "
                   "| this/that | guest insns this / that", "---|---:|---:|---:|---:"]
         names = [("startup:true", "kw86 exec /usr/bin/true"),
-                 ("startup:true_nocache", "the same, no cache written")]
+                 ("startup:true_nocache", "the same, no cache written"),
+                 ("startup:true_bare", "the same, python -S")]
         names += [(f"ls:{n}", f"ls -l, {n:,} files") for n in res["sizes"]["ls"]
                   if "ls" in res["parts"]]
         names += [(f"wc:{mb}", f"wc, {mb} MiB") for mb in res["sizes"]["wc"] if "wc" in res["parts"]]

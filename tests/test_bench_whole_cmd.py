@@ -25,7 +25,8 @@ def run(*args):
 def test_measure_tiny_sizes():
     res = bench_whole.measure(rounds=1, ls_counts=(5, 50), wc_mb=(1,), cp_mb=(1, 2),
                               base_env=kw86_env())
-    for key in ("startup:python", "startup:true", "startup:true_nocache", "ls:5", "ls:50",
+    for key in ("startup:python", "startup:true", "startup:true_nocache", "startup:python_bare",
+                "startup:true_bare", "ls:5", "ls:50",
                 "wc:1", "cp:1", "cp:2"):
         assert res["best"][key] > 0, key
     ins5, sc5 = res["stats"]["ls:5"]
