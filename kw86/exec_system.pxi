@@ -417,9 +417,16 @@ cdef int op_lgdt_lidt(Cpu* c, const Insn* i) noexcept nogil:
 
 cdef int op_sgdt_sidt(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint8_t buf[6]
-    cdef uint32_t base, lim
+    cdef uint32_t base, lim, lin
     if i.ops[0].kind != OPK_MEM:
         return raise_exc(c, X_UD)
+    # #AC(0) at CPL 3 with alignment checking on: "GDTR, IDTR, LDTR, or task
+    # register contents" align to 4 (SDM Vol. 3A §6.15 Interrupt 17, Table 6-7)
+    if c.ac_on:
+        if seg_addr(c, i.seg, ea(c, i), 6, 1, &lin):
+            return RC_FAULT
+        if lin & 3:
+            return raise_exc_err(c, X_AC, 0)
     if i.op == OP_SIDT:
         base = c.idtr_base
         lim = c.idtr_limit
