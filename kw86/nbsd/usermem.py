@@ -79,6 +79,9 @@ class FlatUserMem(UserMem):
         self.mem[off:off + len(data)] = data
 
 
+_VM_MAXUSER = abi.VM_MAXUSER_ADDRESS
+
+
 class MachineUserMem(UserMem):
     """User memory of the current address space of a kw86.Machine.
 
@@ -102,7 +105,8 @@ class MachineUserMem(UserMem):
             raise Fault(addr)
 
     def copyin(self, addr, n):
-        self._check(addr, n)
+        if n < 0 or addr < 0 or addr + n > _VM_MAXUSER:    # _check, inline (every call's arguments)
+            raise Fault(addr)
         if n == 0:
             return b""
         data = self.m.read_virt(addr, n, user=True)
