@@ -79,6 +79,15 @@ class BuildAll(build_ext):
         import re
         compileall.compile_dir(os.path.join(HERE, "kw86"), quiet=1,
                                rx=re.compile(r"[/\\]sysroot[/\\]"))
+        # and the instruction tables' start-up copies (kw86/isa/__init__.py,
+        # decoder.pyx), made by importing the decoder just built where Python
+        # may write them (a pip install makes them on its first run instead:
+        # they are keyed by the decoder file's size and mtime)
+        import subprocess
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPATH"] = HERE
+        subprocess.run([sys.executable, "-c", "import kw86.decoder"], cwd=HERE, env=env,
+                       check=False)
 
     def build_userland(self):
         script = os.path.join(HERE, "userland", "build.py")
