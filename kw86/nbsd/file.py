@@ -9,12 +9,17 @@ WouldBlock(chan) unless the file is non-blocking (then EAGAIN); the
 scheduler sleeps the process on `chan` and reruns the system call after
 `sched.wakeup(chan)`.
 """
+import struct
+
 from kw86.nbsd import abi
 from kw86.nbsd.abi import (EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, ENOTDIR, ENOTTY, EPIPE,
                            ESPIPE, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.sched import wakeup
 from kw86.nbsd.vfs import VDIR, VREG
+
+_DIRENT10_HEAD = struct.Struct("<QHHB")     # d_fileno, d_reclen, d_namlen, d_type (abi.pack_dirent)
+_NULS = bytes(8)
 
 
 class File:
@@ -193,9 +198,23 @@ class VnodeFile(File):
         used = 0
         i = self.offset
         snap = self._dirsnap
-        while i < len(snap):
+        n = len(snap)
+        if abiv == "10":
+            # abi.pack_dirent's __getdents30 record, inline (a call per entry
+            # of ls's directories): 13-byte head, name, NUL padding to 8
+            pack, append = _DIRENT10_HEAD.pack, out.append
+            while i < n:
+                name, ino, t = snap[i]
+                nl = len(name)
+                reclen = (nl + 21) & ~7         # (13 + nl + 1 + 7) & ~7
+                if used + reclen > nbytes:
+                    break
+                append(pack(ino, reclen, nl, t) + name + _NULS[:reclen - 13 - nl])
+                used += reclen
+                i += 1
+        while i < n and abiv != "10":
             name, ino, t = snap[i]
-            if abiv != "10" and len(name) > 255:
+            if len(name) > 255:
                 i += 1                  # dirent12 cannot carry it
                 continue
             rec = abi.pack_dirent(ino, t, name, abiv)
@@ -207,6 +226,7 @@ class VnodeFile(File):
         if not out and i < len(snap):
             raise Errno(EINVAL)         # buffer too small for one entry
         self.offset = i
+        self.getdents_records = len(out)        # (the per-entry charge: syscalls/fs.py)
         return b"".join(out)
 
     def close_final(self):

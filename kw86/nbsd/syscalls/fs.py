@@ -572,14 +572,18 @@ def _getdents(p, fd, buf, count, abiv):
     p.mem.copyout(buf, data)
     cost = p.sys.kcost["getdents_entry"]
     if cost:                            # kernel-cost table: per entry returned
-        roff = 8 if abiv == "10" else 4         # d_reclen
-        n = off = 0
-        while off + roff + 2 <= len(data):
-            reclen = data[off + roff] | data[off + roff + 1] << 8
-            if not reclen:
-                break
-            off += reclen
-            n += 1
+        # the file's count of the records it just packed (VnodeFile), else
+        # counted here by walking them
+        n = getattr(f, "getdents_records", None)
+        if n is None:
+            roff = 8 if abiv == "10" else 4         # d_reclen
+            n = off = 0
+            while off + roff + 2 <= len(data):
+                reclen = data[off + roff] | data[off + roff + 1] << 8
+                if not reclen:
+                    break
+                off += reclen
+                n += 1
         p.sys.kcharge(n * cost)
     return len(data)
 
