@@ -525,7 +525,7 @@ def _step_both(bits, ins, uc, kw, stats):
         # tests/test_cpu_alu.py checks kw86's #DE for these
         stats.skipped += 1
         return "stop"
-    sreg_slot = _push_sreg_slot(bits, ins, pre_regs)
+    sreg_slot = _push_sreg_slot(kw, ins, pre_regs)
     sreg_hi = kw.read_mem(sreg_slot + 2, 2) if sreg_slot is not None else None
     # Unicorn: run (a rep may take one call per iteration)
     if uc_bytes(ins) != ins.bytes:
@@ -599,6 +599,7 @@ def _step_both(bits, ins, uc, kw, stats):
     # --- compare state ---
     kr, ur = kw_regs(kw), uc.regs()
     mask_regs = [0xFFFFFFFF] * 8
+    stack16 = not kw.machine.get_segment("ss").big
     if ins.mnemonic == "bswap" and ins.opsize == 16:
         stats.override("bswap16")
         reg = {"ax": 0, "cx": 1, "dx": 2, "bx": 3, "sp": 4, "bp": 5, "si": 6, "di": 7}[ins.operands[0].reg]
@@ -609,12 +610,12 @@ def _step_both(bits, ins, uc, kw, stats):
         stats.override("ret_imm16")
         sz = ins.opsize // 8
         want = (pre_regs[4] + sz + ins.operands[0].value) & 0xFFFFFFFF
-        if bits == 16:
+        if stack16:
             want = (pre_regs[4] & 0xFFFF0000) | (want & 0xFFFF)
         if kr[4] != want:
             raise Divergence(f"ret imm16: ESP {kr[4]:08x} != {want:08x} at {where}")
         mask_regs[4] = 0
-    if ins.mnemonic == "enter" and bits == 16 and ins.opsize == 32:
+    if ins.mnemonic == "enter" and stack16 and ins.opsize == 32:
         stats.override("enter_mixed")
         frame = (pre_regs[4] & 0xFFFF0000) | ((pre_regs[4] - 4) & 0xFFFF)    # ESP after Push(EBP)
         if kr[5] != frame:
@@ -626,12 +627,12 @@ def _step_both(bits, ins, uc, kw, stats):
             # the pushed FrameTemp is the same dword: Unicorn pushes a 32-bit
             # ESP - 4 (wrong when SP wrapped through 0); the manual's value is
             # checked on kw86 and given to Unicorn
-            slot = DATA_BASE + ((pre_regs[4] - 4 - 4 * level) & 0xFFFF)
+            slot = _stack_at(kw, pre_regs[4], -4 - 4 * level)
             got = kw.read_mem(slot, 4)
             if got != struct.pack("<I", frame):
                 raise Divergence(f"enter: pushed FrameTemp {got.hex()} != {frame:08x} at {where}")
             uc.uc.mem_write(slot, got)
-    if ins.mnemonic == "enter" and bits == 32 and ins.opsize == 16:
+    if ins.mnemonic == "enter" and not stack16 and ins.opsize == 16:
         stats.override("enter_mixed")       # BP <- FrameTemp[15:0]: EBP's upper half kept
         if (kr[5] ^ pre_regs[5]) >> 16:
             raise Divergence(f"enter (16-bit operand): EBP upper half changed at {where}")
@@ -652,7 +653,7 @@ def _step_both(bits, ins, uc, kw, stats):
     if ins.mnemonic in ("popf", "popfd"):
         stats.override("popf_cpl3")
         # IOPL never changes at CPL 3; IF takes the popped value only if CPL <= IOPL
-        sp = pre_regs[4] if bits == 32 else DATA_BASE + (pre_regs[4] & 0xFFFF)
+        sp = _stack_at(kw, pre_regs[4], 0)
         popped = int.from_bytes(kw.machine.read_virt(sp, 2), "little")
         want_if = (popped if (pre_fl >> 12) & 3 == 3 else pre_fl) & 0x200
         if (kf ^ pre_fl) & 0x3000 or kf & 0x200 != want_if:
@@ -713,14 +714,21 @@ def _iced_undefined(code, bits):
     return sum(b for f, b in _ICED_FLAGS if u & f)
 
 
-def _push_sreg_slot(bits, ins, regs):
+def _stack_at(kw, esp, delta):
+    """The linear address of SS:[eSP + delta] (SS as kw86 has it: base, B)."""
+    ss = kw.machine.get_segment("ss")
+    off = (esp + delta) & (0xFFFFFFFF if ss.big else 0xFFFF)
+    return (ss.base + off) & 0xFFFFFFFF
+
+
+def _push_sreg_slot(kw, ins, regs):
     """The linear address of the dword a PUSH sreg with a 32-bit operand size
     writes (None for other instructions)."""
     if not (ins.mnemonic == "push" and ins.opsize == 32 and ins.operands
             and ins.operands[0].kind == "reg"
             and ins.operands[0].reg in ("es", "cs", "ss", "ds", "fs", "gs")):
         return None
-    slot = (regs[4] - 4) & 0xFFFFFFFF if bits == 32 else DATA_BASE + ((regs[4] - 4) & 0xFFFF)
+    slot = _stack_at(kw, regs[4], -4)
     # outside guest memory the push faults (compared as an exception instead)
     return slot if slot + 4 <= MEM_SIZE else None
 
