@@ -172,22 +172,30 @@ def model_shift(op, size, a, b, n, cf):
 SHIFT_REG = {"rol": 0, "ror": 1, "rcl": 2, "rcr": 3, "shl": 4, "shr": 5, "sar": 7}
 
 
-def _shift_code(op, size, bits):
+def _shift_code(op, size, bits, imm=None):
+    """op al/ax/eax, cl -- or, with imm, by an immediate (C0/C1 ib, D0/D1 for
+    1, 0F A4/AC ib): the decoder picks per-form handlers for these."""
     pre = b"\x66" if (size == 2) != (bits == 16) else b""
-    if op == "shld":
-        return pre + b"\x0f\xa5\xd8"            # shld eax, ebx, cl
-    if op == "shrd":
-        return pre + b"\x0f\xad\xd8"            # shrd eax, ebx, cl
-    opc = 0xD2 if size == 1 else 0xD3
-    return (b"" if size == 1 else pre) + bytes([opc, 0xC0 | (SHIFT_REG[op] << 3)])   # op al/ax/eax, cl
+    if op in ("shld", "shrd"):
+        base = 0xA4 if op == "shld" else 0xAC
+        if imm is None:
+            return pre + bytes([0x0F, base + 1, 0xD8])         # shld/shrd eax, ebx, cl
+        return pre + bytes([0x0F, base, 0xD8, imm])
+    modrm = 0xC0 | (SHIFT_REG[op] << 3)
+    if imm is None:
+        opc = 0xD2 if size == 1 else 0xD3
+        return (b"" if size == 1 else pre) + bytes([opc, modrm])
+    if imm == 1:
+        return (b"" if size == 1 else pre) + bytes([0xD0 if size == 1 else 0xD1, modrm])
+    return (b"" if size == 1 else pre) + bytes([0xC0 if size == 1 else 0xC1, modrm, imm])
 
 
 @given(op=st.sampled_from(["rol", "ror", "rcl", "rcr", "shl", "shr", "sar", "shld", "shrd"]),
        size=st.sampled_from([1, 2, 4]), bits=st.sampled_from([16, 32]),
        a=st.integers(0, 0xFFFFFFFF), b=st.integers(0, 0xFFFFFFFF), count=st.integers(0, 63),
-       flags=st.integers(0, 0xFFF))
-def test_shift_flags_by_cl_against_the_bit_model(op, size, bits, a, b, count, flags):
-    """Shifts and rotates by CL against the bit-at-a-time model: the count
+       flags=st.integers(0, 0xFFF), by_imm=st.booleans())
+def test_shift_flags_against_the_bit_model(op, size, bits, a, b, count, flags, by_imm):
+    """Shifts and rotates by CL or an immediate against the bit-at-a-time model: the count
     masked to 5 bits (RCL/RCR 8/16-bit: then modulo 9/17); 0 changes no
     flag; OF of a 1-bit count is defined (SDM), of a larger count undefined
     and on a P6 the last 1-bit step's (opcode table basis, OFx).  (The
@@ -204,8 +212,8 @@ def test_shift_flags_by_cl_against_the_bit_model(op, size, bits, a, b, count, fl
     cpu = _cpu(bits)
     flags = 0x202 | (flags & ARITH)
     mask = (1 << nbits) - 1
-    e = _run(cpu, _shift_code(op, size, bits), {"eax": a, "ebx": b, "ecx": count, "esp": 0x8000},
-             flags)
+    code = _shift_code(op, size, bits, count if by_imm else None)
+    e = _run(cpu, code, {"eax": a, "ebx": b, "ecx": count, "esp": 0x8000}, flags)
     assert e is None
     got = cpu.get_reg("eflags")
     if n == 0:
