@@ -456,10 +456,16 @@ class Kernel(Scheduler):
                 if act is not None and act[0] == abi.NBSD_SIG_IGN:
                     continue
                 if act is not None and act[0] != abi.NBSD_SIG_DFL:
-                    if fesp is None or not self._sendsig(p, fesp, sig, **info):
+                    moved = fesp is not None and self._sendsig(p, fesp, sig, **info)
+                    if not moved:
                         keep.append(sig)
                         if raw is not None:
                             p.siginfo[sig] = raw
+                    elif moved is not True:
+                        # a kernelware's short frame now lies below this
+                        # handler's frame: the next handler's goes below that
+                        # (from the stale frame it overwrote the first one)
+                        fesp = moved
                     continue
                 if sig in SIG_KILL:
                     owner.siglist = keep + owner.siglist

@@ -78,7 +78,9 @@ def _resume_at(p, tf, eip, esp, eflags):
 
 
 def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None, pid=0, uid=0, value=0):
-    """Deliver sig to its handler; False when the frame cannot take it now.
+    """Deliver sig to its handler; False when the frame cannot take it now,
+    else True, or for a short frame the address it was moved to (the next
+    signal delivered in the same pass builds on that one).
     tf (with fesp None): the interrupted context as a short frame that lies
     nowhere (a kernelware's double fault, trap.dfsig: its stack could not
     take a frame); the handler's frame then goes below its esp or on the
@@ -139,8 +141,7 @@ def sendsig(p, boot, fesp, sig, code=0, addr=0, trapno=0, tf=None, pid=0, uid=0,
         # signal frame, so that the iret leaves esp = fp, and point the CPU
         # (parked in the hypercall on this frame) at the moved copy
         tf.update(eip=entry, eflags=eflags)
-        _move_short_frame(boot, tf, fp, p)
-        return True
+        return _move_short_frame(boot, tf, fp, p)
     if tf.trapno != T_KW86_GATE:
         # NetBSD's sendsig: the GDT user selectors
         tf.update(cs=abi.UCODE_G, ds=abi.UDATA_G, es=abi.UDATA_G, ss=abi.UDATA_G)
@@ -159,6 +160,7 @@ def _move_short_frame(boot, tf, esp, p):
     else:
         boot.write_frame(nf, tf)
     boot.m.set_reg("esp", nf)
+    return nf
 
 
 def sigcode_addr(p):
