@@ -56,6 +56,7 @@ def test_exec_true_imports_no_start_up_extras():
     code = ("import sys; from kw86.cli import main; rc = main(['exec', '/usr/bin/true']); "
             "print(rc, sorted(m for m in ('argparse', 'json', 'tomllib', 'random', 'signal', "
             "'threading', 'enum', 'importlib.util', 'kw86.nbsd.syscalls.socket', "
+            "'kw86.nbsd.kqueue', "
             "'kw86.nbsd.profile', 'kw86.nbsd.trace') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, env=kw86_env(),
                        capture_output=True, text=True, timeout=120)

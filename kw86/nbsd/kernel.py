@@ -32,7 +32,7 @@ from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, H
                               HCALL_PORT, KW86_FAST)  # noqa: F401
 from kw86.nbsd.kernelware import Kernelware
 from kw86.nbsd.module import Modules
-from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc
+from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc, kqueue_loaded
 from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
 from kw86.nbsd.signals import sendsig
 from kw86.nbsd.syscalls import TABLE, ksem, ptimer
@@ -43,7 +43,6 @@ from kw86.nbsd.vfs import procfs
 from kw86.nbsd.vfs import Cred
 from kw86.nbsd.vm import VM
 from kw86.nbsd.kapi import KApi
-from kw86.nbsd import kqueue
 
 PAGE = abi.PAGE_SIZE
 HOST_GRACE = 1.0                             # s a guest has to end after a host SIGTERM/SIGHUP
@@ -556,7 +555,9 @@ class Kernel(Scheduler):
         cl.state = "new"
         self.sys.procs[pid] = c
         p.fork_child = c
-        kqueue.knote_proc_fork(p, c)            # EVFILT_PROC NOTE_FORK
+        kq = kqueue_loaded()
+        if kq is not None:
+            kq.knote_proc_fork(p, c)            # EVFILT_PROC NOTE_FORK
         ksem.fork(p, c)                         # semaphore ids are inherited
         if hasattr(p, "sched_params"):          # and the scheduling class and priority
             c.sched_params = p.sched_params     # (NetBSD: the child's LWP gets its parent's)
@@ -622,7 +623,9 @@ class Kernel(Scheduler):
         self._vfork_done(p)
         p.status = status
         p.fdt.close_all()
-        kqueue.knote_proc_exit(p, status)       # EVFILT_PROC NOTE_EXIT (data: wait status)
+        kq = kqueue_loaded()
+        if kq is not None:
+            kq.knote_proc_exit(p, status)       # EVFILT_PROC NOTE_EXIT (data: wait status)
         if p.vm is not None:
             p.vm.free()
             p.vm = None
@@ -754,7 +757,9 @@ class Kernel(Scheduler):
             self.exec(p, path, argv, envp)
         except ExecError as e:
             raise Errno(e.errno) from None
-        kqueue.knote_proc_exec(p)               # EVFILT_PROC NOTE_EXEC
+        kq = kqueue_loaded()
+        if kq is not None:
+            kq.knote_proc_exec(p)               # EVFILT_PROC NOTE_EXEC
         r = p.regs0
         for k in ("eax", "ecx", "edx", "ebx", "esi", "edi", "ebp"):
             setattr(tf, k, r[k])

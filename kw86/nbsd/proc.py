@@ -27,11 +27,19 @@ No code may add an attribute that is not declared in __init__
 (tests/test_nbsd_syscall_table.py checks it after running programs).
 """
 import itertools
+import sys
 
 from kw86.nbsd import abi
 from kw86.nbsd.file import FdTable
-from kw86.nbsd import kqueue
 from kw86.nbsd.vfs import Cred
+
+
+def kqueue_loaded():
+    """kw86.nbsd.kqueue once a kqueue or kevent call imported it, else None:
+    no knote exists before that, so its hooks (knote_*) have nothing to do,
+    and a run that makes no such call never imports it (start-up time)."""
+    return sys.modules.get("kw86.nbsd.kqueue")
+
 
 # default actions (NetBSD sigprop): SA_KILL terminates, SA_CORE adds the core flag
 SIG_KILL = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 30,
@@ -228,7 +236,9 @@ class Proc:
         that takes it is running or runnable, one asleep in an
         interruptible sleep is woken (the current LWP is preferred); an LWP
         in sigtimedwait looks again."""
-        kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL counts every post
+        kq = kqueue_loaded()
+        if kq is not None:
+            kq.knote_signal(self, sig)          # EVFILT_SIGNAL counts every post
         if sig not in self.siglist:
             self.siglist.append(sig)
             self.siginfo.pop(sig, None)         # of one that left the list otherwise
@@ -297,7 +307,9 @@ class Proc:
 
     def post_lwp_signal(self, l, sig):
         """_lwp_kill (and a trap's signal): directed at LWP l."""
-        kqueue.knote_signal(self, sig)          # EVFILT_SIGNAL (kpsignal2 knotes them too)
+        kq = kqueue_loaded()
+        if kq is not None:
+            kq.knote_signal(self, sig)          # EVFILT_SIGNAL (kpsignal2 knotes them too)
         if sig not in l.siglist:
             l.siglist.append(sig)
         if self.kernel is not None and self._wake_sigwaiters(sig, (l,)):
