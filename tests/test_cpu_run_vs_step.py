@@ -21,8 +21,12 @@ import unicorn_oracle as U
 N_INSNS = 24
 
 
-def machine(bits, seed):
+def machine(bits, seed, cs_limit=None):
     kw = U.make_kw86(bits)
+    if cs_limit is not None:
+        # a code segment that ends below 4 GiB, as NetBSD's user one does
+        # (VM_MAXUSER_ADDRESS): the run loop cannot treat CS as flat
+        kw.set_segment("cs", 0x1B, U.CODE_BASE, cs_limit, big=bits == 32, dpl=3, type=0xB)
     kw.write_mem(U.DATA_BASE, random.Random(seed).randbytes(U.DATA_SIZE))
     return kw
 
@@ -45,9 +49,10 @@ def gen(rng, bits):
     return g(rng, bits)
 
 
+@pytest.mark.parametrize("cs_limit", [None, 0xBFBFEFFF], ids=["flat_cs", "user_cs_limit"])
 @pytest.mark.parametrize("bits", [32, 16])
-def test_run_equals_step_on_random_programs(bits):
-    rng = random.Random(f"run-step-{bits}")
+def test_run_equals_step_on_random_programs(bits, cs_limit):
+    rng = random.Random(f"run-step-{bits}-{cs_limit}")
     n_progs = max(60, settings.default.max_examples)
     ran = 0
     for k in range(n_progs):
@@ -56,7 +61,7 @@ def test_run_equals_step_on_random_programs(bits):
         code = b"".join(gen(rng, bits) for _ in range(N_INSNS))
         # `a` steps until it faults or leaves the program; `b` then runs as many
         # instructions in one call
-        a, b = machine(bits, k), machine(bits, k)
+        a, b = machine(bits, k, cs_limit), machine(bits, k, cs_limit)
         load(a, code + b"\x90" * 8, regs, fl)
         load(b, code + b"\x90" * 8, regs, fl)
         ea = None
