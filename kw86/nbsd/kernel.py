@@ -73,6 +73,11 @@ class Kernel(Scheduler):
                           bufcache_bytes=bufcache_bytes, mfs_size=mfs_size, binds=binds,
                           clock=self.clock, console=self.console, charge=self.m.add_cycles,
                           strace=strace, hdd=hdd, kcosts=kcosts)
+        # System.kcharge, the namei charge and charge_copy pass ints: they
+        # call the core's add_cycles themselves, without Machine.add_cycles's
+        # int() (a Python frame per charge, several per system call); the
+        # buffer cache keeps the Machine's
+        self.sys._charge = self.m.core.add_cycles
         kc = self.sys.kcost
         self._copy_start, self._copy_byte = kc["copy_start"], kc["copy_byte"]
         self._syscall_cost = kc["syscall"]
