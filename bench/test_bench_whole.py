@@ -3,7 +3,8 @@
 whole` (kw86/bench_whole.py), one workload per test:
 
 - start-up: `kw86 exec /usr/bin/true` against `python -c pass`, with the
-  bytecode cache and with none written (PYTHONDONTWRITEBYTECODE);
+  bytecode cache, with none written (PYTHONDONTWRITEBYTECODE), and both in a
+  bare interpreter (`python -S`: no site, nothing preloaded for kw86);
 - `ls -l` over 100 / 1,000 / 10,000 host files: CPU per file over `true`'s,
   guest instructions and system calls per file;
 - `wc` of 1 / 10 / 50 MiB of text: guest instructions per byte (exact);
@@ -47,21 +48,23 @@ def true_cpu(env):
     return _best(bw.kw86_cmd("exec", "/usr/bin/true"), env)[0]
 
 
-@pytest.mark.parametrize("cached", [True, False], ids=["bytecode-cache", "no-cache-written"])
-def test_startup_true(benchmark, env, cached):
+@pytest.mark.parametrize("cached,bare", [(True, False), (False, False), (True, True)],
+                         ids=["bytecode-cache", "no-cache-written", "bare-interpreter"])
+def test_startup_true(benchmark, env, cached, bare):
     e = env if cached else bw._env(None)
     res = {}
 
     def once():
-        res["python"] = _best([sys.executable, "-c", "pass"], e)[0]
-        res["true"] = _best(bw.kw86_cmd("exec", "/usr/bin/true"), e)[0]
+        res["python"] = _best([sys.executable, *(["-S"] if bare else []), "-c", "pass"], e)[0]
+        res["true"] = _best(bw.kw86_cmd("exec", "/usr/bin/true", bare=bare), e)[0]
 
     benchmark.pedantic(once, rounds=1, iterations=1)
     benchmark.extra_info.update(python_ms=round(res["python"] * 1000, 1),
                                 true_ms=round(res["true"] * 1000, 1),
                                 kw86_part_ms=round((res["true"] - res["python"]) * 1000, 1),
                                 kw86_pyc=bw.kw86_pyc_count(), load=bw.loadavg())
-    print(f"\nstart-up ({'bytecode cache' if cached else 'no cache written'}): python -c pass "
+    what = "bare interpreter" if bare else "bytecode cache" if cached else "no cache written"
+    print(f"\nstart-up ({what}): python -c pass "
           f"{res['python'] * 1000:.0f} ms, kw86 exec /usr/bin/true {res['true'] * 1000:.0f} ms "
           f"(kw86's part {(res['true'] - res['python']) * 1000:.0f} ms); load {bw.loadavg()}",
           file=sys.stderr)
