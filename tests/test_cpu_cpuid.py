@@ -143,3 +143,39 @@ def test_unreported_features_are_ud(feature, code):
     assert not decode(b).valid
     cpu, e = run(code, esi=0x4000)
     assert e is not None and e.vector == 6, (feature, code, e)
+
+
+@pytest.mark.parametrize("cpl", [0, 3])
+@pytest.mark.parametrize("tsd", [0, 1])
+def test_rdtsc_time_stamp_disable(cpl, tsd):
+    """RDTSC: #GP(0) when CR4.TSD = 1 and CPL > 0 (SDM Vol. 2B RDTSC); the
+    counter (EDX:EAX) is the modelled cycle count and counts up."""
+    cpu = FlatCPU(cpl=cpl)
+    cpu.machine.set_cr(4, tsd << 2)
+    cpu.write_mem(AT, bytes.fromhex("0f31 89c3 0f31"))     # rdtsc; mov ebx, eax; rdtsc
+    cpu.set_reg("eip", AT)
+    e = cpu.step()
+    if tsd and cpl:
+        assert (e.vector, e.error_code) == (13, 0) and cpu.get_reg("eip") == AT
+        return
+    assert e is None and cpu.step() is None and cpu.step() is None
+    assert cpu.get_reg("edx") == 0 and cpu.get_reg("eax") > cpu.get_reg("ebx")
+
+
+@pytest.mark.parametrize("cpl,pce,ecx,fault", [(3, 0, 0, True), (3, 1, 0, False), (0, 0, 1, False),
+                                               (0, 0, 2, True), (3, 1, 0x80000000, True)])
+def test_rdpmc_checks(cpl, pce, ecx, fault):
+    """RDPMC: #GP(0) at CPL > 0 without CR4.PCE, or for a counter number
+    other than 0/1 (P6: two counters; SDM Vol. 2B RDPMC)."""
+    cpu = FlatCPU(cpl=cpl)
+    cpu.machine.set_cr(4, pce << 8)
+    e = run_on(cpu, "0f33", ecx=ecx)
+    assert (e is not None and (e.vector, e.error_code) == (13, 0)) == fault
+
+
+def run_on(cpu, code, **regs):
+    cpu.write_mem(AT, bytes.fromhex(code))
+    cpu.set_reg("eip", AT)
+    for k, v in regs.items():
+        cpu.set_reg(k, v)
+    return cpu.step()
