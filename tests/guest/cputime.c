@@ -150,6 +150,24 @@ main(void)
 	a = ns(CLOCK_THREAD_CPUTIME_ID);
 	b = ns(CLOCK_PROCESS_CPUTIME_ID);
 	check(a > 0 && b > a, "the process clock counts the other thread's time, this thread's does not");
+	/* process-shared synchronisation: unsupported, ENOSYS as NetBSD's libpthread */
+	{
+		pthread_mutexattr_t ma;
+		pthread_condattr_t ca;
+		pthread_rwlockattr_t ra;
+		pthread_barrierattr_t ba;
+		pthread_mutexattr_init(&ma);
+		pthread_condattr_init(&ca);
+		pthread_rwlockattr_init(&ra);
+		pthread_barrierattr_init(&ba);
+		check(pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) == ENOSYS &&
+		    pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED) == ENOSYS &&
+		    pthread_rwlockattr_setpshared(&ra, PTHREAD_PROCESS_SHARED) == ENOSYS &&
+		    pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED) == ENOSYS &&
+		    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_PRIVATE) == 0 &&
+		    pthread_mutexattr_setpshared(&ma, 7) == EINVAL,
+		    "*attr_setpshared: PROCESS_SHARED ENOSYS, PRIVATE 0, other EINVAL (NetBSD)");
+	}
 	/* a relative timer is not moved by clock_settime (root only) */
 	if (getuid() == 0) {
 		struct sigevent ev;

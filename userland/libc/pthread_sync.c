@@ -220,7 +220,8 @@ pthread_mutexattr_setpshared(pthread_mutexattr_t *a, int pshared)
     if (a->magic != PT_ATTR_MAGIC)
         return EINVAL;
     if (pshared == PTHREAD_PROCESS_SHARED)
-        return ENOTSUP;                 /* waiters are queued by address in one process */
+        return ENOSYS;                  /* as NetBSD's libpthread: not supported (waiters
+                                           are queued by address in one process) */
     if (pshared != PTHREAD_PROCESS_PRIVATE)
         return EINVAL;
     a->pshared = pshared;
@@ -490,7 +491,7 @@ pthread_condattr_setpshared(pthread_condattr_t *a, int pshared)
     if (a->magic != PT_ATTR_MAGIC)
         return EINVAL;
     if (pshared == PTHREAD_PROCESS_SHARED)
-        return ENOTSUP;
+        return ENOSYS;                  /* NetBSD's libpthread: PROCESS_SHARED unsupported */
     if (pshared != PTHREAD_PROCESS_PRIVATE)
         return EINVAL;
     a->pshared = pshared;
@@ -672,7 +673,7 @@ pthread_rwlockattr_setpshared(pthread_rwlockattr_t *a, int pshared)
     if (a->magic != PT_ATTR_MAGIC)
         return EINVAL;
     if (pshared == PTHREAD_PROCESS_SHARED)
-        return ENOTSUP;
+        return ENOSYS;                  /* NetBSD's libpthread: PROCESS_SHARED unsupported */
     if (pshared != PTHREAD_PROCESS_PRIVATE)
         return EINVAL;
     a->pshared = pshared;
@@ -929,7 +930,7 @@ pthread_barrierattr_setpshared(pthread_barrierattr_t *a, int pshared)
     if (a->magic != PT_ATTR_MAGIC)
         return EINVAL;
     if (pshared == PTHREAD_PROCESS_SHARED)
-        return ENOTSUP;
+        return ENOSYS;                  /* NetBSD's libpthread: PROCESS_SHARED unsupported */
     if (pshared != PTHREAD_PROCESS_PRIVATE)
         return EINVAL;
     a->pshared = pshared;
