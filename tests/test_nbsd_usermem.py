@@ -132,3 +132,36 @@ def test_machine_usermem_copyout_within_a_page():
     assert asked == [(0x41100, True)]
     um.copyout(0x40ffc, b"1234")                       # the last word of the page
     assert m.read(0x40ffc, 4) == b"1234"
+
+
+def test_machine_usermem_copyinstr_and_copyin_resolve_a_missing_page():
+    """A path or argument block on a page that is not present yet (stack
+    growth, demand-zero) is read after the VM system resolves the fault."""
+    m = _machine()
+    pd, pt = 0x10000, 0x11000
+    m.write_u32(pd + 0, pt | 0x7)
+    m.set_cr(3, pd)
+    m.set_cr(0, 0x80010001)
+    m.flush_tlb()
+    asked = []
+
+    def fault(addr, write):
+        asked.append((addr, write))
+        page = addr & ~0xfff
+        if page != 0x50000:
+            return False
+        m.write(page, bytes(4096))
+        m.write(page + 0x10, b"/d/file\0" + (7).to_bytes(4, "little"))
+        m.write_u32(pt + 4 * (page >> 12), page | 0x7)
+        m.flush_tlb()
+        return True
+
+    charged = []
+    um = MachineUserMem(m, fault=fault, charge=charged.append)
+    assert um.copyinstr(0x50010, 1024) == b"/d/file"
+    assert asked == [(0x50010, False)] and charged == [8]
+    assert um.copyin(0x50018, 4) == (7).to_bytes(4, "little")
+    with pytest.raises(Fault):
+        um.copyinstr(0x51000, 16)                      # not resolvable
+    with pytest.raises(Fault):
+        um.copyin(0x51000, 4)

@@ -98,6 +98,12 @@ class MachineUserMem(UserMem):
         self.m = machine
         self.fault = fault
         self.charge = charge
+        # Machine.read_virt / write_virt without their Python frame on the
+        # hot paths below (every system call copies): the addresses there
+        # are already checked to lie below VM_MAXUSER_ADDRESS, so the
+        # wrappers' 32-bit masking changes nothing
+        self._read_lin = machine.core.read_lin
+        self._write_lin = machine.core.write_lin
 
     @staticmethod
     def _check(addr, n):
@@ -109,7 +115,7 @@ class MachineUserMem(UserMem):
             raise Fault(addr)
         if n == 0:
             return b""
-        data = self.m.read_virt(addr, n, user=True)
+        data = self._read_lin(addr, n, True)
         if data is None:
             # Some page of the range is not present (yet): let the VM system
             # resolve each one (demand-zero, stack growth) -- a large buffer
@@ -136,14 +142,14 @@ class MachineUserMem(UserMem):
         """As UserMem.copyinstr (same faults, same charge: up to the NUL), read
         in a short first piece: a path is usually far shorter than the rest of
         its page, which the general version copies out of the guest whole."""
-        m, out, pos, left, want = self.m, b"", addr, maxlen, 128
+        out, pos, left, want = b"", addr, maxlen, 128
         while left > 0:
             chunk = min(left, want, abi.PAGE_SIZE - (pos & (abi.PAGE_SIZE - 1)))
             if pos < 0 or pos + chunk > abi.VM_MAXUSER_ADDRESS:
                 raise Fault(pos)
-            data = m.read_virt(pos, chunk, user=True)
+            data = self._read_lin(pos, chunk, True)
             if data is None and self.fault is not None and self.fault(pos, False):
-                data = m.read_virt(pos, chunk, user=True)
+                data = self._read_lin(pos, chunk, True)
             if data is None:
                 raise Fault(pos)
             i = data.find(b"\0")
@@ -166,7 +172,7 @@ class MachineUserMem(UserMem):
             # the page and writes nothing when it faults; a fault the VM
             # system may resolve (copy-on-write, stack growth) takes the
             # general path below
-            if self.m.write_virt(addr, data, user=True):
+            if self._write_lin(addr, data, True):
                 if self.charge is not None:
                     self.charge(n)
                 return
