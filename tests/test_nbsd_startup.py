@@ -51,12 +51,12 @@ def test_kernel_import_leaves_the_run_time_extras_unloaded():
 def test_exec_true_imports_no_start_up_extras():
     """A plain `kw86 exec` in a bare interpreter (-S: no site, so nothing
     preloaded) imports none of the modules start-up work removed (issue 12:
-    argparse, json, tomllib, random, the signal and threading modules with
-    their enums): an import of one of them back costs every run."""
+    argparse, json, tomllib, random, contextlib, the signal and threading
+    modules with their enums): an import of one of them back costs every run."""
     code = ("import sys; from kw86.cli import main; rc = main(['exec', '/usr/bin/true']); "
             "print(rc, sorted(m for m in ('argparse', 'json', 'tomllib', 'random', 'signal', "
             "'threading', 'enum', 'importlib.util', 'kw86.nbsd.syscalls.socket', "
-            "'kw86.nbsd.kqueue', "
+            "'kw86.nbsd.kqueue', 'contextlib', "
             "'kw86.nbsd.profile', 'kw86.nbsd.trace') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, env=kw86_env(),
                        capture_output=True, text=True, timeout=120)

@@ -48,7 +48,6 @@ file types are then EOPNOTSUPP.
 Inode numbers, modes, owners, link counts and times are the host's (lstat).
 Host file names are bytes; nothing is decoded.
 """
-import contextlib
 import os
 import stat as hstat
 import sys
@@ -171,6 +170,24 @@ def _open_new(dfd, name, want_fmt):
     return fd, st
 
 
+class _ObjectFd:
+    """HostVnode._object's context: (fd, opath) inside, fd closed at the end
+    when it was opened for the operation (a class, not contextlib's
+    generator: contextlib and functools cost every start-up their import)."""
+    __slots__ = ("fd", "owned", "opath")
+
+    def __init__(self, fd, owned, opath):
+        self.fd, self.owned, self.opath = fd, owned, opath
+
+    def __enter__(self):
+        return self.fd, self.opath
+
+    def __exit__(self, *exc):
+        if self.owned:
+            os.close(self.fd)
+        return False
+
+
 class HostVnode(Vnode):
 
     def __init__(self, mount, parent, name, st):
@@ -233,14 +250,10 @@ class HostVnode(Vnode):
             raise Errno(EOPNOTSUPP)     # no way to hold it without opening it
         return self._open_verified(O_OBJ), True, PROC_FD
 
-    @contextlib.contextmanager
     def _object(self):
-        fd, owned, opath = self._objfd()
-        try:
-            yield fd, opath
-        finally:
-            if owned:
-                os.close(fd)
+        """`with self._object() as (fd, opath)`: the object's descriptor for
+        one operation, closed after it if it was opened for it."""
+        return _ObjectFd(*self._objfd())
 
     def _host_stat(self):
         try:
