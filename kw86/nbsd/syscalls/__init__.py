@@ -32,6 +32,7 @@ fs = lazy_module("kw86.nbsd.syscalls.fs")
 kern = lazy_module("kw86.nbsd.syscalls.kern")
 nb10 = lazy_module("kw86.nbsd.syscalls.nb10")
 sched = lazy_module("kw86.nbsd.syscalls.sched")
+mknod = lazy_module("kw86.nbsd.syscalls.mknod")
 
 R = Row
 
@@ -281,6 +282,9 @@ ROWS = [
       sched.sys___clock_settime50),
     R(482, "clock_getcpuclockid2", "idtype_t idtype, id_t id, clockid_t *clock_id",
       ident.sys_clock_getcpuclockid2),
+    R(450, "__mknod50", "const char *path, mode_t mode, dev_t dev", mknod.sys___mknod50),
+    R(460, "mknodat", "int fd, const char *path, mode_t mode, PAD, dev_t dev",
+      mknod.sys_mknodat),
     R(477, "clock_nanosleep", "clockid_t clock_id, int flags, const struct timespec *rqtp, "
       "struct timespec *rmtp", vm.sys_clock_nanosleep),
     R(131, "flock", "int fd, int how", fs.sys_flock),
@@ -401,8 +405,8 @@ NAMES = {
 NBSD_MAXSYSCALL = 506
 
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
-LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched)
-del fs, kern, nb10, sched
+LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod)
+del fs, kern, nb10, sched, mknod
 # Calls that read or replace the trap frame (p.frame_esp), or change a segment
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
