@@ -178,7 +178,11 @@ static struct entry *list_new(struct list *l, const char *name, size_t namelen)
 	struct entry *e;
 
 	if (c == NULL || c->size - c->used < need) {
-		size_t size = need > CHUNK_BYTES ? need : CHUNK_BYTES;
+		/* 1 KiB first, doubling up to CHUNK_BYTES: a short listing
+		 * takes no more memory than one malloc per name did */
+		size_t size = c == NULL ? 1024 : c->size < CHUNK_BYTES ? 2 * c->size : CHUNK_BYTES;
+		if (size < need)
+			size = need;
 		c = xmalloc(sizeof(*c) + size);
 		c->used = 0;
 		c->size = size;
@@ -621,8 +625,10 @@ static const char *time_str(const struct stat *sp, int *lenp)
 #define LONG_FIXED 512	/* [inode ][blocks ]mode links owner group size date: at most */
 static void print_long(const struct list *l, const struct widths *w)
 {
-	/* lines are gathered here and handed to stdio a buffer at a time */
-	static char out[16384];
+	/* lines are gathered here and handed to stdio a buffer at a time
+	 * (on the stack: a static one would grow the data segment, which a
+	 * guest with little memory may not have room for) */
+	char out[4096];
 	size_t i, olen = 0;
 
 	for (i = 0; i < l->n; i++) {
