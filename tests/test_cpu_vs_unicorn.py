@@ -86,6 +86,28 @@ def test_bulk_random_sequences():
     assert stats.compared > stats.insns // 2
 
 
+def test_bulk_random_sequences_at_cpl0():
+    """The same mix at CPL 0 (how `kw86 exec --kernelware` runs programs):
+    the supervisor paths, POPF changing IOPL and IF, CLI/STI at any IOPL."""
+    rng = random.Random(20261207)
+    batch = U.Batch(seed=4, cpl=0)
+    for k in range(max(300, seq_budget() // 6)):
+        bits = rng.choice((32, 16))
+        regs, fl = U.gen_state(rng, bits)
+        insns = [(U.gen_focus if rng.random() < 0.6 else U.gen_insn)(rng, bits)
+                 for _ in range(6)]
+        if k % 50 == 0:
+            batch.seed = k
+            batch.finish()
+            batch.pairs.clear()
+        batch.run(bits, regs, fl, insns)
+    stats = batch.finish()
+    print(f"\ndifferential at CPL 0: {stats.insns} instructions, {stats.compared} compared; "
+          f"manual overrides: {stats.overrides}")
+    assert stats.compared > stats.insns // 2
+    assert "popf_cpl3" not in stats.overrides
+
+
 # --- systematic sweeps ------------------------------------------------------------
 
 VALUES = [0x00000000, 0x00000001, 0x80000000, 0x7FFFFFFF, 0xFFFFFFFF, 0x12345678, 0x8001F00F,

@@ -51,6 +51,9 @@ GDT = 0xF000
 STUB = 0xE000           # ring-0 iretd used to enter ring 3 in Unicorn
 FRAME = 0xD000
 
+# (code, data) selectors of the machines at CPL 3 (the default) and CPL 0
+CPL_SELECTORS = {3: (0x1B, 0x23), 0: (0x30, 0x38)}
+
 # Flags compared: the arithmetic ones, TF IF DF IOPL NT AC ID (RF/VM never set).
 FLAG_BITS = 0x00244FD5 | 0x3000
 
@@ -280,15 +283,19 @@ def gen_state(rng, bits):
 class UcMachine:
     """Unicorn in protected mode at CPL 3 with segments matching FlatCPU's."""
 
-    def __init__(self, bits):
+    def __init__(self, bits, cpl=3):
         self.bits = bits
         uc = self.uc = Uc(UC_ARCH_X86, UC_MODE_32)
         uc.mem_map(0, MEM_SIZE)
         big = 1 if bits == 32 else 0
         dbase = 0 if bits == 32 else DATA_BASE
+        # 08/10 flat ring 0 (the stub), 1B/23 the ring-3 code and data, 28 free
+        # (tests/test_cpu_mixed_stack_vs_unicorn.py), 30/38 ring-0 code and data
         gdt = (b"\0" * 8 + desc(0, 0xFFFFFFFF, 0xB, 0) + desc(0, 0xFFFFFFFF, 0x3, 0)
                + desc(CODE_BASE, 0xFFFFFFFF, 0xB, 3, db=big)
-               + desc(dbase, 0xFFFFFFFF, 0x3, 3, db=big))
+               + desc(dbase, 0xFFFFFFFF, 0x3, 3, db=big) + bytes(8)
+               + desc(CODE_BASE, 0xFFFFFFFF, 0xB, 0, db=big)
+               + desc(dbase, 0xFFFFFFFF, 0x3, 0, db=big))
         uc.mem_write(GDT, gdt)
         uc.reg_write(UC_X86_REG_GDTR, (0, GDT, len(gdt) - 1, 0))
         uc.reg_write(UC_X86_REG_CS, 0x08)
@@ -296,12 +303,15 @@ class UcMachine:
         uc.reg_write(UC_X86_REG_DS, 0x10)
         uc.reg_write(UC_X86_REG_ES, 0x10)
         uc.reg_write(UC_X86_REG_ESP, FRAME)
-        uc.mem_write(FRAME, struct.pack("<IIIII", STUB + 0x10, 0x1B, 0x202, 0x8000, 0x23))
-        uc.mem_write(STUB, b"\xcf")                     # iretd -> ring 3 at STUB + 0x10
+        code_sel, data_sel = CPL_SELECTORS[cpl]
+        uc.mem_write(FRAME, struct.pack("<IIIII", STUB + 0x10, code_sel, 0x202, 0x8000, data_sel))
+        uc.mem_write(STUB, b"\xcf")                     # iretd -> ring 3 (or 0) at STUB + 0x10
         uc.emu_start(STUB, 0, count=1)
-        assert uc.reg_read(UC_X86_REG_CS) == 0x1B and uc.reg_read(UC_X86_REG_SS) == 0x23
+        if cpl == 0:
+            uc.reg_write(UC_X86_REG_SS, data_sel)
+        assert uc.reg_read(UC_X86_REG_CS) == code_sel and uc.reg_read(UC_X86_REG_SS) == data_sel
         for r in (UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS):
-            uc.reg_write(r, 0x23)
+            uc.reg_write(r, data_sel)
         self.vector = None
         self.writes = []
         uc.hook_add(UC_HOOK_INTR, self._intr)
@@ -347,12 +357,13 @@ class UcMachine:
         return self.vector
 
 
-def make_kw86(bits):
-    cpu = FlatCPU(bits=bits, cpl=3)
-    cpu.set_segment("cs", 0x1B, CODE_BASE, 0xFFFFFFFF, big=bits == 32, dpl=3, type=0xB)
-    if bits == 16:
-        for s in ("ds", "es", "ss", "fs", "gs"):
-            cpu.set_segment(s, 0x23, DATA_BASE, 0xFFFFFFFF, big=False, dpl=3, type=0x3)
+def make_kw86(bits, cpl=3):
+    cpu = FlatCPU(bits=bits, cpl=cpl)
+    code_sel, data_sel = CPL_SELECTORS[cpl]
+    cpu.set_segment("cs", code_sel, CODE_BASE, 0xFFFFFFFF, big=bits == 32, dpl=cpl, type=0xB)
+    for s in ("ds", "es", "ss", "fs", "gs"):
+        cpu.set_segment(s, data_sel, DATA_BASE if bits == 16 else 0, 0xFFFFFFFF, big=bits == 32,
+                        dpl=cpl, type=0x3)
     return cpu
 
 
@@ -429,11 +440,11 @@ def _fmt_state(regs, eip, fl):
     return " ".join(f"{n}={v:08x}" for n, v in zip(GPRS, regs)) + f" eip={eip:08x} fl={fl:08x}"
 
 
-def make_pair(bits, mem_seed):
+def make_pair(bits, mem_seed, cpl=3):
     """A fresh (Unicorn, kw86) pair with the same data window contents."""
     data = random.Random(mem_seed).randbytes(DATA_SIZE)
-    uc = UcMachine(bits)
-    kw = make_kw86(bits)
+    uc = UcMachine(bits, cpl)
+    kw = make_kw86(bits, cpl)
     uc.uc.mem_write(DATA_BASE, data)
     kw.write_mem(DATA_BASE, data)
     kw.write_mem(0, bytes(uc.uc.mem_read(0, 0x10000)))    # Unicorn's GDT and ring-0 stub
@@ -479,15 +490,16 @@ class Batch:
     """Many independent short runs on one pair of machines per code size
     (renewed after an exception): fast sweeps of single instructions."""
 
-    def __init__(self, seed=0):
+    def __init__(self, seed=0, cpl=3):
         self.seed = seed
+        self.cpl = cpl
         self.pairs = {}
         self.stats = Stats()
 
     def run(self, bits, regs, eflags, insns):
         pair = self.pairs.get(bits)
         if pair is None:
-            pair = self.pairs[bits] = make_pair(bits, self.seed)
+            pair = self.pairs[bits] = make_pair(bits, self.seed, self.cpl)
         if _run_on(bits, pair[0], pair[1], regs, eflags, insns, self.stats):
             del self.pairs[bits]
 
@@ -650,7 +662,7 @@ def _step_both(bits, ins, uc, kw, stats):
     # (iced sees the bytes Unicorn ran: F3 0F BC/BD as BSF/BSR, not TZCNT/LZCNT)
     fmask = FLAG_BITS & ~(ins.flags_undefined & _iced_undefined(uc_bytes(ins), bits))
     kf, uf = kw.get_reg("eflags"), uc.eflags()
-    if ins.mnemonic in ("popf", "popfd"):
+    if ins.mnemonic in ("popf", "popfd") and kw.machine.cpl == 3:
         stats.override("popf_cpl3")
         # IOPL never changes at CPL 3; IF takes the popped value only if CPL <= IOPL
         sp = _stack_at(kw, pre_regs[4], 0)
