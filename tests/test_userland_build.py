@@ -820,7 +820,7 @@ class FsMiniKernel(MiniKernel):
                     for n in names:
                         st = os.lstat(os.path.join(hp, n))
                         ents.append((n, st.st_ino, (st.st_mode & 0o170000) >> 12))
-                    return self.newfd({"dir": ents, "pos": 0}), 0
+                    return self.newfd({"dir": ents, "pos": 0, "path": hp}), 0
                 if flags & 0x200000:
                     raise OSError(20, "")
                 hflags = [os.O_RDONLY, os.O_WRONLY, os.O_RDWR][flags & 3]
@@ -847,6 +847,21 @@ class FsMiniKernel(MiniKernel):
                 hp, _ = self.host(a[0])
                 st = os.stat(hp) if num == 439 else os.lstat(hp)
                 uc.mem_write(a[1], self.stat_bytes(st))
+                return 0, 0
+            if num == 466:                                 # fstatat(fd, path, sb, flag)
+                hp, _ = self.host(a[1])
+                fd = a[0] - (1 << 32) if a[0] >> 31 else a[0]
+                rel = self.cstr(a[1])
+                if not rel.startswith("/") and fd != -100:      # AT_FDCWD is -100
+                    e = self.fds.get(fd)
+                    if e is None:
+                        raise OSError(EBADF, "")
+                    if "path" not in e:
+                        raise OSError(20, "")               # ENOTDIR
+                    hp = os.path.join(e["path"], rel)
+                nofollow = a[3] & 0x200                     # AT_SYMLINK_NOFOLLOW
+                st = os.lstat(hp) if nofollow else os.stat(hp)
+                uc.mem_write(a[2], self.stat_bytes(st))
                 return 0, 0
             if num == 440:                                 # __fstat50
                 if a[0] in (0, 1, 2):
