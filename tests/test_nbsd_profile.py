@@ -180,3 +180,22 @@ def test_profile_option_errors(tmp_path, capfd, opts, msg):
     out, err = capfd.readouterr()
     assert rc == 2 and out == ""
     assert err.startswith(msg) and err.count("\n") == 1, err
+
+
+def test_missing_pyelftools_is_said(monkeypatch, capsys):
+    """Without pyelftools the profile cannot name functions: it says so on
+    stderr instead of showing every function as [unknown] without a word."""
+    import sys
+    from kw86.nbsd.profile import Image
+    with open(os.path.join(SYSROOT, "usr", "bin", "true"), "rb") as f:
+        data = f.read()
+    monkeypatch.setitem(sys.modules, "elftools", None)
+    monkeypatch.setitem(sys.modules, "elftools.elf", None)
+    monkeypatch.setitem(sys.modules, "elftools.elf.elffile", None)
+    img = Image(data, "true")
+    assert img.names == []
+    err = capsys.readouterr().err
+    assert "pyelftools is not installed" in err and "true" in err
+    # with it, the same image has its functions
+    monkeypatch.undo()
+    assert Image(data, "true").names

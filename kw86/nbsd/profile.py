@@ -108,6 +108,11 @@ class Image:
         if data:
             try:
                 self._load(data)
+            except ImportError:         # a dependency missing: say so, not [unknown] silently
+                import sys
+                sys.stderr.write("kw86: --profile: pyelftools is not installed "
+                                 f"(pip install pyelftools): no function names for {name}\n")
+                self.starts, self.ends, self.names = [], [], []
             except Exception:           # not an ELF pyelftools reads: no symbols
                 self.starts, self.ends, self.names = [], [], []
 
