@@ -21,8 +21,8 @@ import unicorn_oracle as U
 N_INSNS = 24
 
 
-def machine(bits, seed, cs_limit=None):
-    kw = U.make_kw86(bits)
+def machine(bits, seed, cs_limit=None, cpl=3):
+    kw = U.make_kw86(bits, cpl)
     if cs_limit is not None:
         # a code segment that ends below 4 GiB, as NetBSD's user one does
         # (VM_MAXUSER_ADDRESS): the run loop cannot treat CS as flat
@@ -49,10 +49,11 @@ def gen(rng, bits):
     return g(rng, bits)
 
 
-@pytest.mark.parametrize("cs_limit", [None, 0xBFBFEFFF], ids=["flat_cs", "user_cs_limit"])
+@pytest.mark.parametrize("cs_limit,cpl", [(None, 3), (0xBFBFEFFF, 3), (None, 0)],
+                         ids=["flat_cs", "user_cs_limit", "cpl0"])
 @pytest.mark.parametrize("bits", [32, 16])
-def test_run_equals_step_on_random_programs(bits, cs_limit):
-    rng = random.Random(f"run-step-{bits}-{cs_limit}")
+def test_run_equals_step_on_random_programs(bits, cs_limit, cpl):
+    rng = random.Random(f"run-step-{bits}-{cs_limit}-{cpl}")
     n_progs = max(60, settings.default.max_examples)
     ran = 0
     for k in range(n_progs):
@@ -61,7 +62,7 @@ def test_run_equals_step_on_random_programs(bits, cs_limit):
         code = b"".join(gen(rng, bits) for _ in range(N_INSNS))
         # `a` steps until it faults or leaves the program; `b` then runs as many
         # instructions in one call
-        a, b = machine(bits, k, cs_limit), machine(bits, k, cs_limit)
+        a, b = machine(bits, k, cs_limit, cpl), machine(bits, k, cs_limit, cpl)
         load(a, code + b"\x90" * 8, regs, fl)
         load(b, code + b"\x90" * 8, regs, fl)
         ea = None
