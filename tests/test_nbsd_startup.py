@@ -41,7 +41,8 @@ def test_kernel_import_leaves_the_run_time_extras_unloaded():
     code = ("import sys; import kw86.nbsd.kernel; "
             "print(sorted(m for m in ('argparse', 'json', 'tomllib', 'kw86.nbsd.syscalls.socket', "
             "'kw86.nbsd.socket', 'kw86.nbsd.syscalls.kqueue', 'kw86.nbsd.profile', "
-            "'kw86.nbsd.trace') if m in sys.modules))")
+            "'kw86.nbsd.trace', 'kw86.nbsd.syscalls.ksem', 'kw86.nbsd.syscalls.ptimer') "
+            "if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=kw86_env(),
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
@@ -56,7 +57,8 @@ def test_exec_true_imports_no_start_up_extras():
     code = ("import sys; from kw86.cli import main; rc = main(['exec', '/usr/bin/true']); "
             "print(rc, sorted(m for m in ('argparse', 'json', 'tomllib', 'random', 'signal', "
             "'threading', 'enum', 'importlib.util', 'kw86.nbsd.syscalls.socket', "
-            "'kw86.nbsd.kqueue', 'contextlib', "
+            "'kw86.nbsd.kqueue', 'contextlib', 'kw86.nbsd.syscalls.ksem', "
+            "'kw86.nbsd.syscalls.ptimer', "
             "'kw86.nbsd.profile', 'kw86.nbsd.trace') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, env=kw86_env(),
                        capture_output=True, text=True, timeout=120)
@@ -76,7 +78,10 @@ def test_lazy_syscall_modules_resolve_and_stay_importable():
             assert callable(getattr(importlib.import_module(h.module), h.attr)), h
             seen.add(h.module)
     assert {"kw86.nbsd.syscalls.fs", "kw86.nbsd.syscalls.kern", "kw86.nbsd.syscalls.nb10",
-            "kw86.nbsd.syscalls.sched"} <= seen
+            "kw86.nbsd.syscalls.sched", "kw86.nbsd.syscalls.ksem",
+            "kw86.nbsd.syscalls.ptimer"} <= seen
+    from kw86.nbsd.syscalls import ksem, ptimer
+    assert callable(ksem.clear) and callable(ptimer.clear)
     from kw86.nbsd.syscalls import fs, nb10
     assert fs.__name__ == "kw86.nbsd.syscalls.fs" and callable(fs.sys_read)
     assert nb10.fs is fs

@@ -35,8 +35,7 @@ from kw86.nbsd.module import Modules
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc, kqueue_loaded
 from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
 from kw86.nbsd.signals import sendsig
-from kw86.nbsd.syscalls import TABLE, ksem, ptimer
-from kw86.nbsd.syscalls.ptimer import SI_LWP
+from kw86.nbsd.syscalls import TABLE
 from kw86.nbsd.system import System
 from kw86.nbsd.tty import HostConsole
 from kw86.nbsd.vfs import procfs
@@ -50,6 +49,20 @@ MAXPROC = 160
 # Guest time = epoch + cycles / clock.  The epoch is the host's time at boot
 # (so file times look right), or KW86_EPOCH (seconds) for reproducible runs.
 DEFAULT_EPOCH_NS = None
+
+
+def _ksem():
+    """syscalls/ksem.py, imported by a process's first _ksem_* call (start-up
+    does not load it: a process with no semaphores needs none of it)."""
+    from kw86.nbsd.syscalls import ksem
+    return ksem
+
+
+def _ptimer():
+    """syscalls/ptimer.py, likewise by the first POSIX timer call."""
+    from kw86.nbsd.syscalls import ptimer
+    return ptimer
+
 
 class Kernel(Scheduler):
     """Boot the NetBSD personality on a fresh Machine."""
@@ -453,6 +466,7 @@ class Kernel(Scheduler):
                 # its siginfo (sigqueue, a POSIX timer, kill): proc.take_siginfo
                 raw = None if lwp_list else p.siginfo.get(sig)
                 if lwp_list:                    # only _lwp_kill, within the process
+                    from kw86.nbsd.syscalls.ptimer import SI_LWP
                     info = dict(code=SI_LWP, pid=p.pid, uid=p.cred.euid)
                 else:
                     info = {} if raw is None else p.take_siginfo(sig)
@@ -563,7 +577,8 @@ class Kernel(Scheduler):
         kq = kqueue_loaded()
         if kq is not None:
             kq.knote_proc_fork(p, c)            # EVFILT_PROC NOTE_FORK
-        ksem.fork(p, c)                         # semaphore ids are inherited
+        if p.ksems:                             # (only after a _ksem_* call)
+            _ksem().fork(p, c)                  # semaphore ids are inherited
         if hasattr(p, "sched_params"):          # and the scheduling class and priority
             c.sched_params = p.sched_params     # (NetBSD: the child's LWP gets its parent's)
         return pid
@@ -623,8 +638,10 @@ class Kernel(Scheduler):
             if l.lid != p.pid:
                 self.lwp_ids.discard(l.lid)     # (the pid stays until the reap)
         self.timer_procs.discard(p)
-        ptimer.clear(p)                         # POSIX timers
-        ksem.clear(p)                           # POSIX semaphores (_ksem_*)
+        if p.ptimers:
+            _ptimer().clear(p)                  # POSIX timers
+        if p.ksems:
+            _ksem().clear(p)                    # POSIX semaphores (_ksem_*)
         self._vfork_done(p)
         p.status = status
         p.fdt.close_all()
@@ -790,8 +807,10 @@ class Kernel(Scheduler):
             if act[0] != abi.NBSD_SIG_IGN:
                 del p.sigacts[sig]              # caught signals revert to default
         p.sigstk = None                         # and the alternate stack is gone
-        ptimer.clear(p)                         # POSIX timers are deleted (not setitimer's)
-        ksem.clear(p)                           # and semaphores closed
+        if p.ptimers:
+            _ptimer().clear(p)                  # POSIX timers are deleted (not setitimer's)
+        if p.ksems:
+            _ksem().clear(p)                    # and semaphores closed
         raise Errno(abi.EJUSTRETURN)
 
     # -- running -----------------------------------------------------------------

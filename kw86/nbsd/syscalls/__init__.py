@@ -18,7 +18,7 @@ import os
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, Exit, Fault, WouldBlock
 from kw86.nbsd import kernelware, module, signals
-from kw86.nbsd.syscalls import ident, ksem, lwp, poll, ptimer, vm
+from kw86.nbsd.syscalls import ident, lwp, poll, vm
 from kw86.nbsd.syscalls.table import Row, Table, format_result, lazy_module
 
 # imported on a program's first socket or kqueue call (table.LazyHandler)
@@ -33,6 +33,10 @@ kern = lazy_module("kw86.nbsd.syscalls.kern")
 nb10 = lazy_module("kw86.nbsd.syscalls.nb10")
 sched = lazy_module("kw86.nbsd.syscalls.sched")
 mknod = lazy_module("kw86.nbsd.syscalls.mknod")
+# POSIX semaphores and timers: a process's ksems/ptimers are empty until
+# one of their calls (the kernel's fork/exit/exec hooks look only then)
+ksem = lazy_module("kw86.nbsd.syscalls.ksem")
+ptimer = lazy_module("kw86.nbsd.syscalls.ptimer")
 
 R = Row
 
@@ -405,8 +409,8 @@ NAMES = {
 NBSD_MAXSYSCALL = 506
 
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
-LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod)
-del fs, kern, nb10, sched, mknod
+LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod, ksem, ptimer)
+del fs, kern, nb10, sched, mknod, ksem, ptimer
 # Calls that read or replace the trap frame (p.frame_esp), or change a segment
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
