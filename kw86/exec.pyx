@@ -1836,6 +1836,8 @@ cdef extern from * nogil:
     """
     bint fuse_room "KW_FUSE_ROOM" (uint64_t cyc, Cpu* c, DEnt* e, uint64_t r, uint64_t rb, uint32_t nxt)
 
+include "exec_block.pxi"
+
 cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) noexcept nogil:
     # r: instructions retired; nf: dispatches that retired nothing (faults);
     # executed = r + nf <= budget, kept as r <= rb = budget - nf
@@ -1853,6 +1855,13 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     cdef DEnt* dc = c.m.dcache
     cdef SegCache* cs = &c.seg[SEG_CS]
     cdef int rc
+    cdef KwBlk* blocks = NULL
+    cdef KwBlk* bk
+    cdef bint skipblk = 0  # blk_exec stopped before eip's instruction: run it here
+    if not c.m.blocks_off:
+        if c.m.blocks == NULL:
+            c.m.blocks = calloc(KW_NBLK, sizeof(KwBlk))
+        blocks = <KwBlk*>c.m.blocks
     if c.stop_req:
         c.stop_req = 0
         done[0] = 0
@@ -1955,6 +1964,19 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             k = e.fast if not c.cs_check else FK_NONE
         seq = 0
         if likely(k != FK_NONE):
+            # a translated block (exec_block.pxi) from here, when it fits whole
+            # in the budget and below the attention threshold
+            if blocks != NULL and not skipblk and not c.io_ready:
+                bk = &blocks[blk_hash(<uint32_t>(e.tag >> 1))]
+                if (bk.tag != e.tag or bk.gen != c.m.code_gen[<uint32_t>(e.tag >> 13)] or
+                        bk.dgen != c.m.dc_gen):
+                    blk_build(c, bk, e, eip)
+                if (bk.n != 0 and r + bk.n <= rb and
+                        c.cycles + bk.csum + c.cost_ev[EVC_BRANCH_TAKEN] < c.attn):
+                    skipblk = blk_exec(c, bk, &eip, &r, rb)
+                    c.eip = eip
+                    continue
+            skipblk = 0
             # inner loop: a chain of inline forms in one code page
             # cyc: the cycle count in a register while the chain runs (c.cycles is
             # stored after every instruction and around every call, never read back
@@ -2625,7 +2647,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     # entry is a decoded inline form of the same page and neither
                     # the attention threshold nor the budget stops here (else the
                     # outer loop's checks run first, exactly as before)
-                    if seq and e2.fast != FK_NONE and cyc < c.attn and r < rb:
+                    # (with blocks: a branch ends the chain, its target may
+                    # start a block)
+                    if (seq and e2.fast != FK_NONE and cyc < c.attn and r < rb and
+                            (blocks == NULL or d == ip.length)):
                         e = e2
                         k = e.fast
                         seq = 0

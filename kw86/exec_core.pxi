@@ -608,6 +608,11 @@ cdef class Core:
         self.c.nbp = len(addrs)
         mmu_dcache_flush(&self.c.m)
 
+    def set_blocks(self, on):
+        """Run with translated blocks (exec_block.pxi; the default) or
+        without them (the per-instruction path alone): tests compare both."""
+        self.c.m.blocks_off = 0 if on else 1
+
     def arm_bp_skip(self):
         """Resume past a breakpoint at the current CS:EIP (once)."""
         self.c.bp_skip_lin = self.c.seg[SEG_CS].base + self.c.eip

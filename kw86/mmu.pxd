@@ -77,6 +77,13 @@ ctypedef struct Mmu:
     uint32_t ifetch_page    # linear page of the current code page (KW_NOTAG: none)
     uint32_t ifetch_phys    # its physical page base
     uint8_t ifetch_user     # mode the ifetch translation was made for
+    # translated blocks (exec_block.pxi), keyed by physical address like the
+    # dcache and invalidated with it: a block records code_gen of its page and
+    # dc_gen when built and is stale once either moved on
+    uint32_t* code_gen      # per physical page: bumped when decoded code there is dropped
+    uint32_t dc_gen         # bumped by mmu_dcache_flush
+    void* blocks            # exec_block.pxi's KwBlk table (allocated by exec on first run)
+    uint8_t blocks_off      # 1: run without translated blocks (tests compare both)
 
 # --- slow paths (mmu.pyx) ---
 cdef int mmu_init(Mmu* m, uint32_t mem_size) noexcept nogil

@@ -38,12 +38,13 @@ cdef int mmu_init(Mmu* m, uint32_t mem_size) noexcept nogil:
     m.ones = <uint8_t*>malloc(4096)
     m.code_pages = <uint8_t*>calloc(mem_size >> 12, 1)
     m.pt_pages = <uint8_t*>calloc(mem_size >> 12, 1)
+    m.code_gen = <uint32_t*>calloc(mem_size >> 12, sizeof(uint32_t))
     # aligned to the slots of one 4 KiB page (4096 * sizeof(DEnt), a power of
     # two): the run loop tells that two slots belong to the same page by
     # their addresses alone (exec.pyx run_loop)
     m.dcache = <DEnt*>aligned_alloc(4096 * sizeof(DEnt), sizeof(DEnt) * KW_DC_SIZE)
     if (m.mem == NULL or m.ones == NULL or m.code_pages == NULL or m.dcache == NULL
-            or m.pt_pages == NULL):
+            or m.pt_pages == NULL or m.code_gen == NULL):
         mmu_free(m)
         return -1
     memset(m.ones, 0xFF, 4096)
@@ -61,6 +62,10 @@ cdef void mmu_free(Mmu* m) noexcept nogil:
     free(m.code_pages)
     free(m.pt_pages)
     free(m.dcache)
+    free(m.code_gen)
+    free(m.blocks)
+    m.code_gen = NULL
+    m.blocks = NULL
     m.mem = NULL
     m.ones = NULL
     m.code_pages = NULL
@@ -106,6 +111,7 @@ cdef void mmu_dcache_flush(Mmu* m) noexcept nogil:
     for i in range(KW_DC_SIZE):
         m.dcache[i].tag = KW_DC_NOTAG
     memset(m.code_pages, 0, m.npages)
+    m.dc_gen += 1
     # write tags were withheld from code pages: refill lazily
     mmu_flush(m)
 
@@ -124,6 +130,7 @@ cdef void mmu_phys_written(Mmu* m, uint32_t phys, uint32_t n) noexcept nogil:
     while page <= last:
         if m.code_pages[page]:
             m.code_pages[page] = 0
+            m.code_gen[page] += 1
             # every slot a tag in this page can occupy, plus the 15 bytes
             # before it (an instruction that starts there may reach in)
             a = (page << 12) - 15 if page > 0 else 0

@@ -1,0 +1,635 @@
+# kw86/exec_block.pxi -- translated blocks: straight-line runs of inline forms
+# (exec.pyx FK_*) in one code page, translated once into compact micro-ops
+# (KwUop) that run_loop hands to blk_exec when the whole block fits in the
+# instruction budget and below the attention threshold.
+#
+# A block starts at any instruction with an inline form and takes the
+# following instructions of the same physical page while they have one; it
+# ends after a branch (jcc, jmp, call, ret, indirect ones), before an
+# instruction without a supported form, at the page end or at KW_BLK_MAX.
+# The instructions come from the decoded-instruction cache (decode_fill,
+# which also decodes ahead of execution where the rest of the page is
+# fetchable: the page lies within the CS limit, as run_loop's inline chains
+# require), so a uop has exactly the semantics of the inline form (and thus
+# of the handler) the per-instruction path runs.
+#
+# Exactness: blk_exec never takes a slow path.  Wherever an inline form would
+# leave its fast path (a TLB miss, a page-crossing access, a non-flat
+# segment, a branch target beyond the CS limit, a 16-bit stack), blk_exec
+# stops BEFORE that instruction with EIP, the cycle count and the retired
+# count of that boundary (KwUop.eoff, .cpre and its index) and run_loop runs
+# it the ordinary way.  Nothing in a block can write a code page (the TLB
+# withholds write tags from them), fault, or change the attention state, so
+# one check per block (r + n <= budget, cycles + all its cycles + a taken
+# branch < attention threshold) stands for the per-instruction checks.
+#
+# Flags: every flag producer keeps its operands and result in locals (fa, fb,
+# fr); the lazy-flag state in Cpu (cc_*) is written only where something can
+# see it: at the block's end, before any uop that may stop the block, and
+# before any uop that reads the flags from Cpu.  A jcc straight after its
+# producer decides from the locals (UK_JCC_L), an inc/dec takes the CF it
+# keeps from the locals when the producer before it is known (KwUop.x).
+#
+# Invalidation: blocks are keyed by physical address | CS.D like the dcache
+# and record Mmu.code_gen[page] (bumped when the page's decoded instructions
+# are dropped: a write to the page) and Mmu.dc_gen (bumped by a full dcache
+# flush: breakpoints, cycle costs, mode changes that flush it).
+
+cdef extern from * nogil:
+    """
+    #define KW_BLK_MAX 32
+    #define KW_NBLK 8192
+    #define KW_BLK_HASH(phys) ((((phys) >> 13) ^ (phys)) & (KW_NBLK - 1))
+    """
+    enum: KW_BLK_MAX
+    enum: KW_NBLK
+    uint32_t blk_hash "KW_BLK_HASH" (uint32_t phys)
+
+ctypedef struct KwUop:
+    uint8_t k           # UK_* (the FK_* numbering of exec.pyx, plus UK_END, UK_JCC_L)
+    uint8_t r0          # ops[0].reg
+    uint8_t r1          # ops[1].reg
+    uint8_t base        # EA base register or REG_NONE
+    uint8_t index       # EA index register or REG_NONE
+    uint8_t shift       # log2(scale)
+    uint8_t seg         # EA segment
+    uint8_t fl          # bit 0: write the lazy flags to Cpu
+    uint8_t cc          # condition (jcc, cmovcc, setcc)
+    uint8_t len         # instruction length
+    uint8_t x           # UK_JCC_L: the producer's CC_*; inc/dec: CF source (CFS_*); imul: nops
+    uint8_t pad
+    uint16_t eoff       # EIP offset of the instruction from the block's first
+    uint16_t cpre       # cycles of the block's instructions before this one
+    uint32_t imm
+    int32_t disp
+
+ctypedef struct KwBlk:
+    uint64_t tag        # physical address << 1 | CS.D of the first instruction; 0: empty
+    uint32_t gen        # Mmu.code_gen[page] when built
+    uint32_t dgen       # Mmu.dc_gen when built
+    uint32_t csum       # cycles of all its instructions (without taken-branch events)
+    uint16_t n          # instructions (uops before the final UK_END, or up to the branch)
+    uint16_t pad
+    KwUop u[KW_BLK_MAX]
+
+cdef enum:
+    UK_END = 0          # (FK_NONE) the block ends here, falling through to eoff
+    UK_JCC_L = 100      # jcc straight after a producer whose CC_* is x: condition from locals
+    # inc/dec: where CF (kept) comes from
+    CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
+    CFS_ZERO = 1        # after a logic op: 0
+    CFS_SUB = 2         # after sub/cmp/neg: fa < fb
+    CFS_ADD = 3         # after add: fr < fa
+    CFS_KEEP = 4        # after inc/dec: its kept CF (fcf)
+
+cdef inline bint uk_branch(int k) noexcept nogil:
+    return (k == FK_JCC or k == UK_JCC_L or k == FK_JMP or k == FK_CALL or k == FK_RET or
+            k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M)
+
+cdef inline bint uk_mem(int k) noexcept nogil:
+    """May this uop stop the block (before itself)?"""
+    return (k == FK_MOV_RM or k == FK_MOV_MR or k == FK_MOV_RM8 or k == FK_MOV_MR8 or
+            k == FK_MOV_MI32 or k == FK_MOV_MI8 or k == FK_MOVZX_M8 or k == FK_MOVSX_M8 or
+            k == FK_MOVSX_M16 or k == FK_MOVZX_M16 or k == FK_CMP_RM or k == FK_CMP_MR or
+            k == FK_CMP_MI32 or k == FK_CMP_MI8 or (k >= FK_ADD_RM and k <= FK_XOR_RM) or
+            (k >= FK_ADD_MR and k <= FK_XOR_MI) or k == FK_PUSH_R or k == FK_POP_R or
+            k == FK_PUSH_I or k == FK_PUSH_M or k == FK_LEAVE or k == FK_JCC or k == UK_JCC_L or
+            k == FK_JMP or k == FK_CALL or k == FK_RET or k == FK_JMP_R or k == FK_CALL_R or
+            k == FK_JMP_M or k == FK_CALL_M)
+
+cdef inline int uk_cc_op(int k) noexcept nogil:
+    """The CC_* a uop leaves in its locals (fa fb fr), -1 if it writes the
+    flags without locals (shifts, imul, 8-bit cmp), -2 if it leaves them."""
+    if ((k >= FK_ADD_RR and k <= FK_ADD_RI) or k == FK_ADD_RM or k == FK_ADD_MR or
+            k == FK_ADD_MI):
+        return CC_ADD
+    if ((k >= FK_SUB_RR and k <= FK_SUB_RI) or k == FK_SUB_RM or k == FK_SUB_MR or
+            k == FK_SUB_MI or k == FK_CMP_RR or k == FK_CMP_RI or k == FK_CMP_RM or
+            k == FK_CMP_MR or k == FK_CMP_MI32 or k == FK_NEG_R):
+        return CC_SUB
+    if ((k >= FK_AND_RR and k <= FK_XOR_RI) or k == FK_TEST_RR or k == FK_TEST_RI or
+            (k >= FK_AND_RM and k <= FK_XOR_RM) or (k >= FK_AND_MR and k <= FK_XOR_MR) or
+            (k >= FK_AND_MI and k <= FK_XOR_MI)):
+        return CC_LOGIC
+    if k == FK_INC_R:
+        return CC_INC
+    if k == FK_DEC_R:
+        return CC_DEC
+    if k == FK_CMP_MI8 or k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or k == FK_IMUL_R:
+        return -1
+    return -2
+
+cdef inline bint uk_reads_flags(const KwUop* u) noexcept nogil:
+    """Does this uop read the flags from Cpu's lazy state?"""
+    return (u.k == FK_JCC or u.k == FK_CMOV_RR or u.k == FK_SETCC_R8 or
+            ((u.k == FK_INC_R or u.k == FK_DEC_R) and u.x == CFS_MEM))
+
+cdef int blk_uop_kind(int k) noexcept nogil:
+    """The uop for a dcache slot's inline form (fused ones split), UK_END if
+    blocks do not take it."""
+    if k >= FK_ADD_RR_JCC and k <= FK_XOR_RI_JCC:
+        return k - FK_ADD_RR_JCC + FK_ADD_RR
+    if k >= FK_CMP_RR_JCC and k <= FK_CMP_MI8_JCC:
+        return k - FK_FUSED
+    if k == FK_NOPS:
+        return FK_NOP
+    if k == FK_NONE or k == FK_CALL_FN or k == FK_INC_M or k == FK_DEC_M:
+        return UK_END
+    return k
+
+cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
+    """Translate the block starting at eip, whose (cached, inline) slot is e,
+    into bk.  The page holding eip lies within the CS limit (cs_check 0)."""
+    cdef uint32_t phys = <uint32_t>(e.tag >> 1)
+    cdef uint32_t off = 0, ph, csum = 0, save_eip, sc
+    cdef DEnt* s = e
+    cdef DEnt* dc = c.m.dcache
+    cdef KwUop* u
+    cdef const Insn* ip
+    cdef int n = 0, k, lp = -2, need, i, op
+    bk.tag = e.tag
+    bk.gen = c.m.code_gen[phys >> 12]
+    bk.dgen = c.m.dc_gen
+    while True:
+        u = &bk.u[n]
+        memset(u, 0, sizeof(KwUop))
+        u.eoff = off
+        u.cpre = csum
+        if n >= KW_BLK_MAX - 1 or csum > 60000:
+            break
+        k = blk_uop_kind(s.fast)
+        if k == UK_END:
+            break
+        ip = &s.insn
+        u.k = k
+        u.len = ip.length
+        u.r0 = ip.ops[0].reg
+        u.r1 = ip.ops[1].reg
+        u.base = ip.base
+        u.index = ip.index
+        sc = ip.scale
+        u.shift = 0 if sc <= 1 else (1 if sc == 2 else (2 if sc == 4 else 3))
+        u.seg = ip.seg
+        u.cc = ip.cc
+        u.imm = ip.imm
+        u.disp = ip.disp
+        if k == FK_IMUL_R:
+            u.x = ip.nops
+        elif k == FK_INC_R or k == FK_DEC_R:
+            if lp == CC_LOGIC:
+                u.x = CFS_ZERO
+            elif lp == CC_SUB:
+                u.x = CFS_SUB
+            elif lp == CC_ADD:
+                u.x = CFS_ADD
+            elif lp == CC_INC or lp == CC_DEC:
+                u.x = CFS_KEEP
+            else:
+                u.x = CFS_MEM
+        elif k == FK_JCC and (lp == CC_SUB or lp == CC_ADD or lp == CC_LOGIC or
+                              ((lp == CC_INC or lp == CC_DEC) and
+                               ((ip.cc & 15) >> 1 == 2 or (ip.cc & 15) >> 1 == 4))):
+            u.k = UK_JCC_L
+            u.x = lp
+        op = uk_cc_op(k)
+        if op != -2:
+            lp = op
+        elif k == FK_CMOV_RR or k == FK_SETCC_R8:
+            pass
+        csum += s.cycles
+        n += 1
+        off += ip.length
+        if uk_branch(u.k):
+            break
+        # the next instruction: its slot in the same physical page, decoded
+        # ahead where at least 16 bytes of the page remain (no page-crossing
+        # decode, so decode_fill cannot fault)
+        ph = phys + off
+        if (ph ^ phys) >> 12:
+            u = &bk.u[n]
+            memset(u, 0, sizeof(KwUop))
+            u.eoff = off
+            u.cpre = csum
+            break
+        s = &dc[ph & (KW_DC_SIZE - 1)]
+        if s.tag != ((<uint64_t>ph << 1) | 1):
+            if 4096 - (ph & 0xFFF) < 16 or ph >= c.m.mem_size:
+                u = &bk.u[n]
+                memset(u, 0, sizeof(KwUop))
+                u.eoff = off
+                u.cpre = csum
+                break
+            save_eip = c.eip
+            c.eip = eip + off
+            s = decode_fill(c, s, c.seg[SEG_CS].base + eip + off, ph)
+            c.eip = save_eip
+            if s == NULL or s.tag != ((<uint64_t>ph << 1) | 1):
+                u = &bk.u[n]
+                memset(u, 0, sizeof(KwUop))
+                u.eoff = off
+                u.cpre = csum
+                break
+    bk.n = n
+    bk.csum = csum
+    # flag liveness, backwards: the lazy state must be in Cpu at the block's
+    # end and wherever a uop may stop the block or reads it from there
+    need = 1
+    i = n - 1
+    while i >= 0:
+        u = &bk.u[i]
+        if uk_cc_op(u.k) != -2:
+            u.fl = need
+            need = 0
+        if uk_reads_flags(u) or uk_mem(u.k):
+            need = 1
+        i -= 1
+
+
+cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint64_t r,
+                  uint32_t* peip, uint64_t* pr) noexcept nogil:
+    """Stop before uop u: the state of that instruction boundary."""
+    c.cycles = cyc + u.cpre
+    peip[0] = eip0 + u.eoff
+    pr[0] = r + <uint64_t>(u - &bk.u[0])
+    return 1
+
+
+cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) noexcept nogil:
+    """Run block bk at EIP *peip (the caller checked budget and attention
+    threshold for it) and the blocks it chains to in the same code page.
+    Updates c.cycles, *peip and *pr (retired).  Returns 1 when it stopped
+    inside a block (before an instruction the ordinary path must run), 0 at
+    a block boundary."""
+    cdef uint32_t* g = c.gpr
+    cdef KwUop* u
+    cdef KwBlk* blocks = <KwBlk*>c.m.blocks
+    cdef uint32_t eip0 = peip[0], a, b, d, ea, fa = 0, fb = 0, fr = 0, fcf = 0, nxt = 0
+    cdef uint32_t lin, ph, cs_base = c.seg[SEG_CS].base, cs_lim = c.seg[SEG_CS].limit
+    cdef uint32_t ppage = (<uint32_t>(bk.tag >> 1)) & 0xFFFFF000u
+    cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
+    cdef uint64_t cyc = c.cycles, r = pr[0], key
+    cdef uint8_t* hp
+    cdef int k, t
+    cdef int64_t p64
+    while True:
+        u = &bk.u[0]
+        while True:
+            k = u.k
+            if k == FK_MOV_RR:
+                g[u.r0] = g[u.r1]
+            elif k == FK_MOV_RI:
+                g[u.r0] = u.imm
+            elif k == FK_MOV_RM:
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_rd(c, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&g[u.r0], hp, 4)
+            elif k == FK_MOV_MR:
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_wr(c, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(hp, &g[u.r1], 4)
+            elif k == FK_LEA:
+                g[u.r0] = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                           ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+            elif k == FK_NOP:
+                pass
+            elif k == FK_ADD_RR or k == FK_ADD_RI:
+                fa = g[u.r0]
+                fb = g[u.r1] if k == FK_ADD_RR else u.imm
+                fr = fa + fb
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+            elif k == FK_SUB_RR or k == FK_SUB_RI or k == FK_CMP_RR or k == FK_CMP_RI:
+                fa = g[u.r0]
+                fb = g[u.r1] if (k == FK_SUB_RR or k == FK_CMP_RR) else u.imm
+                fr = fa - fb
+                if k == FK_SUB_RR or k == FK_SUB_RI:
+                    g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif (k == FK_AND_RR or k == FK_AND_RI or k == FK_OR_RR or k == FK_OR_RI or
+                  k == FK_XOR_RR or k == FK_XOR_RI or k == FK_TEST_RR or k == FK_TEST_RI):
+                a = g[u.r0]
+                b = g[u.r1] if (k == FK_AND_RR or k == FK_OR_RR or k == FK_XOR_RR or
+                                k == FK_TEST_RR) else u.imm
+                if k == FK_AND_RR or k == FK_AND_RI or k == FK_TEST_RR or k == FK_TEST_RI:
+                    fr = a & b
+                elif k == FK_OR_RR or k == FK_OR_RI:
+                    fr = a | b
+                else:
+                    fr = a ^ b
+                if k != FK_TEST_RR and k != FK_TEST_RI:
+                    g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_INC_R or k == FK_DEC_R:
+                a = g[u.r0]
+                t = u.x
+                if t == CFS_ZERO:
+                    fcf = 0
+                elif t == CFS_SUB:
+                    fcf = fa < fb
+                elif t == CFS_ADD:
+                    fcf = fr < fa
+                elif t == CFS_MEM:
+                    if c.cc_op == CC_LOGIC:
+                        fcf = 0
+                    elif c.cc_op == CC_SUB and c.cc_size == 4:
+                        fcf = c.cc_dst < c.cc_src
+                    elif c.cc_op == CC_ADD and c.cc_size == 4:
+                        fcf = c.cc_res < c.cc_dst
+                    elif c.cc_op == CC_INC or c.cc_op == CC_DEC:
+                        fcf = c.cc_aux
+                    else:
+                        fcf = get_cf(c)
+                # (CFS_KEEP: fcf as the inc/dec before left it)
+                fa = a
+                fr = a + 1 if k == FK_INC_R else a - 1
+                g[u.r0] = fr
+                if u.fl:
+                    c.cc_aux = fcf
+                    c.cc_op = CC_INC if k == FK_INC_R else CC_DEC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = fr
+            elif k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI:
+                a = g[u.r0]
+                b = u.imm & 0x1F
+                if k == FK_SHL_RI:
+                    d = a << b
+                elif k == FK_SHR_RI:
+                    d = a >> b
+                else:
+                    d = <uint32_t>(<int32_t>a >> b)
+                g[u.r0] = d
+                if u.fl:
+                    set_cc(c, CC_SHL32 if k == FK_SHL_RI else (CC_SHR32 if k == FK_SHR_RI else CC_SAR32),
+                           4, a, b, d)
+            elif k == FK_NEG_R:
+                fa = 0
+                fb = g[u.r0]
+                fr = 0 - fb
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, 0, fb, fr)
+            elif k == FK_NOT_R:
+                g[u.r0] = ~g[u.r0]
+            elif k == FK_MOVZX_R8:
+                g[u.r0] = get8(g, u.r1)
+            elif k == FK_IMUL_R:
+                if u.x == 2:
+                    p64 = <int64_t><int32_t>g[u.r0] * <int32_t>g[u.r1]
+                else:
+                    p64 = <int64_t><int32_t>g[u.r1] * <int32_t>u.imm
+                a = <uint32_t>p64
+                g[u.r0] = a
+                if u.fl:
+                    if likely(p64 == <int32_t>a):
+                        set_cc(c, CC_LOGIC, 4, 0, 0, a)
+                    else:
+                        set_cc(c, CC_MULOV32, 4, 0, 0, a)
+            elif k == FK_CMOV_RR or k == FK_SETCC_R8:
+                t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
+                if unlikely(t < 0):
+                    t = cond(c, u.cc)
+                if k == FK_SETCC_R8:
+                    set8(g, u.r0, <uint32_t>t)
+                elif t:
+                    g[u.r0] = g[u.r1]
+            elif (k == FK_MOV_RM8 or k == FK_MOVZX_M8 or k == FK_MOVSX_M8 or k == FK_CMP_MI8):
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_rd(c, u.seg, ea, 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                a = hp[0]
+                if k == FK_MOV_RM8:
+                    set8(g, u.r0, a)
+                elif k == FK_MOVZX_M8:
+                    g[u.r0] = a
+                elif k == FK_MOVSX_M8:
+                    g[u.r0] = <uint32_t><int32_t><int8_t>a
+                else:
+                    if u.fl:
+                        set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
+            elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_rd(c, u.seg, ea, 2)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                a = hp[0] | (<uint32_t>hp[1] << 8)
+                if k == FK_MOVSX_M16:
+                    g[u.r0] = <uint32_t><int32_t><int16_t>a
+                else:
+                    g[u.r0] = a
+            elif k == FK_MOV_MR8 or k == FK_MOV_MI8:
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_wr(c, u.seg, ea, 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp[0] = <uint8_t>(get8(g, u.r1) if k == FK_MOV_MR8 else u.imm)
+            elif k == FK_MOV_MI32:
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_wr(c, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(hp, &u.imm, 4)
+            elif (k == FK_CMP_RM or k == FK_CMP_MR or k == FK_CMP_MI32 or k == FK_ADD_RM or
+                  k == FK_SUB_RM or k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM):
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_rd(c, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&d, hp, 4)
+                if k == FK_CMP_MR or k == FK_CMP_MI32:
+                    fa = d
+                    fb = g[u.r1] if k == FK_CMP_MR else u.imm
+                else:
+                    fa = g[u.r0]
+                    fb = d
+                if k == FK_CMP_RM or k == FK_CMP_MR or k == FK_CMP_MI32 or k == FK_SUB_RM:
+                    fr = fa - fb
+                    if k == FK_SUB_RM:
+                        g[u.r0] = fr
+                    if u.fl:
+                        set_cc(c, CC_SUB, 4, fa, fb, fr)
+                elif k == FK_ADD_RM:
+                    fr = fa + fb
+                    g[u.r0] = fr
+                    if u.fl:
+                        set_cc(c, CC_ADD, 4, fa, fb, fr)
+                else:
+                    if k == FK_AND_RM:
+                        fr = fa & fb
+                    elif k == FK_OR_RM:
+                        fr = fa | fb
+                    else:
+                        fr = fa ^ fb
+                    g[u.r0] = fr
+                    if u.fl:
+                        set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
+                  k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
+                  k == FK_OR_MI or k == FK_XOR_MI):
+                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                hp = host_wr(c, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&fa, hp, 4)
+                if k <= FK_XOR_MR:
+                    fb = g[u.r1]
+                    t = k - FK_ADD_MR
+                else:
+                    fb = u.imm
+                    t = k - FK_ADD_MI
+                if t == 0:
+                    fr = fa + fb
+                    if u.fl:
+                        set_cc(c, CC_ADD, 4, fa, fb, fr)
+                elif t == 1:
+                    fr = fa - fb
+                    if u.fl:
+                        set_cc(c, CC_SUB, 4, fa, fb, fr)
+                else:
+                    fr = fa & fb if t == 2 else (fa | fb if t == 3 else fa ^ fb)
+                    if u.fl:
+                        set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                memcpy(hp, &fr, 4)
+            elif k == FK_PUSH_R or k == FK_PUSH_I or k == FK_PUSH_M:
+                if k == FK_PUSH_R:
+                    b = g[u.r0]
+                elif k == FK_PUSH_I:
+                    b = u.imm
+                else:
+                    ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                          ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                    hp = host_rd(c, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    memcpy(&b, hp, 4)
+                a = g[4] - 4
+                hp = host_wr(c, SEG_SS, a, 4)
+                if hp == NULL or not c.stack32:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(hp, &b, 4)
+                g[4] = a
+            elif k == FK_POP_R:
+                a = g[4]
+                hp = host_rd(c, SEG_SS, a, 4)
+                if hp == NULL or not c.stack32:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&b, hp, 4)
+                g[4] = a + 4
+                g[u.r0] = b                 # pop esp: the popped value wins
+            elif k == FK_LEAVE:
+                a = g[5]
+                hp = host_rd(c, SEG_SS, a, 4)
+                if hp == NULL or not c.stack32:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&b, hp, 4)
+                g[4] = a + 4
+                g[5] = b
+            elif k == FK_JCC or k == UK_JCC_L:
+                if k == UK_JCC_L:
+                    t = cond_quick(u.cc, u.x, 4, fa, fb, fr)
+                else:
+                    t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
+                    if unlikely(t < 0):
+                        t = cond(c, u.cc)
+                nxt = eip0 + u.eoff + u.len
+                if t:
+                    nxt += u.imm
+                    if unlikely(nxt > cs_lim):
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    cyc += taken
+                break
+            elif k == FK_JMP:
+                nxt = eip0 + u.eoff + u.len + u.imm
+                if unlikely(nxt > cs_lim):
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                cyc += taken
+                break
+            elif k == FK_CALL or k == FK_CALL_R or k == FK_CALL_M:
+                if k == FK_CALL:
+                    b = eip0 + u.eoff + u.len + u.imm
+                elif k == FK_CALL_R:
+                    b = g[u.r0]
+                else:
+                    ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                          ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                    hp = host_rd(c, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    memcpy(&b, hp, 4)
+                a = g[4] - 4
+                hp = host_wr(c, SEG_SS, a, 4)
+                if b > cs_lim or hp == NULL or not c.stack32:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                d = eip0 + u.eoff + u.len
+                memcpy(hp, &d, 4)
+                g[4] = a
+                nxt = b
+                cyc += taken
+                break
+            elif k == FK_RET:
+                a = g[4]
+                hp = host_rd(c, SEG_SS, a, 4)
+                if hp == NULL or not c.stack32:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&b, hp, 4)
+                if b > cs_lim:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                g[4] = a + 4
+                nxt = b
+                cyc += taken
+                break
+            elif k == FK_JMP_R or k == FK_JMP_M:
+                if k == FK_JMP_R:
+                    b = g[u.r0]
+                else:
+                    ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
+                          ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                    hp = host_rd(c, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    memcpy(&b, hp, 4)
+                if b > cs_lim:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                nxt = b
+                cyc += taken
+                break
+            else:           # UK_END: fall through to the next instruction
+                nxt = eip0 + u.eoff
+                break
+            u += 1
+        # the block retired whole
+        cyc += bk.csum
+        r += bk.n
+        # chain to the block at nxt when it lies in the same code page, is
+        # current and fits (budget, attention threshold)
+        lin = cs_base + nxt
+        if ((lin ^ (cs_base + eip0)) & 0xFFFFF000u) or nxt > cs_lim:
+            break
+        ph = ppage | (lin & 0xFFF)
+        key = (<uint64_t>ph << 1) | 1
+        bk = &blocks[blk_hash(ph)]
+        if (bk.tag != key or bk.gen != c.m.code_gen[ph >> 12] or bk.dgen != c.m.dc_gen or
+                bk.n == 0 or r + bk.n > rb or cyc + bk.csum + taken >= c.attn):
+            break
+        eip0 = nxt
+    c.cycles = cyc
+    peip[0] = nxt
+    pr[0] = r
+    return 0
