@@ -1973,8 +1973,19 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     blk_build(c, bk, e, eip)
                 if (bk.n != 0 and r + bk.n <= rb and
                         c.cycles + bk.csum + c.cost_ev[EVC_BRANCH_TAKEN] < c.attn):
-                    skipblk = blk_exec(c, bk, &eip, &r, rb)
+                    t = blk_exec(c, bk, &eip, &r, rb)
                     c.eip = eip
+                    skipblk = t == 1
+                    if t == 2:
+                        # a handler called from the block faulted
+                        nf += 1
+                        rb -= 1
+                        rc = handle_fault(c)
+                        eip = c.eip
+                        if rc:
+                            done[0] = r + nf
+                            retired[0] = r
+                            return rc
                     continue
             skipblk = 0
             # inner loop: a chain of inline forms in one code page

@@ -4,24 +4,29 @@
 # instruction budget and below the attention threshold.
 #
 # A block starts at any instruction with an inline form and takes the
-# following instructions of the same physical page while they have one; it
-# ends after a branch (jcc, jmp, call, ret, indirect ones), before an
-# instruction without a supported form, at the page end or at KW_BLK_MAX.
+# following instructions of the same physical page while they have one (or
+# are data-only handlers, chain_safe, called from the block: UK_CALLH); it
+# ends after an unconditional branch (jmp, call, ret, indirect ones), before
+# an instruction it cannot take, at the page end or at KW_BLK_MAX.  A jcc
+# inside a block leaves it when taken (a side exit) and goes on when not.
 # The instructions come from the decoded-instruction cache (decode_fill,
 # which also decodes ahead of execution where the rest of the page is
 # fetchable: the page lies within the CS limit, as run_loop's inline chains
 # require), so a uop has exactly the semantics of the inline form (and thus
 # of the handler) the per-instruction path runs.
 #
-# Exactness: blk_exec never takes a slow path.  Wherever an inline form would
+# Exactness: blk_exec takes no slow path itself.  Wherever an inline form would
 # leave its fast path (a TLB miss, a page-crossing access, a non-flat
 # segment, a branch target beyond the CS limit, a 16-bit stack), blk_exec
 # stops BEFORE that instruction with EIP, the cycle count and the retired
 # count of that boundary (KwUop.eoff, .cpre and its index) and run_loop runs
-# it the ordinary way.  Nothing in a block can write a code page (the TLB
-# withholds write tags from them), fault, or change the attention state, so
-# one check per block (r + n <= budget, cycles + all its cycles + a taken
-# branch < attention threshold) stands for the per-instruction checks.
+# it the ordinary way.  No uop but a handler call can write a code page (the
+# TLB withholds write tags from them), fault, or change the attention state,
+# so one check per block (r + n <= budget, cycles + all its cycles + a taken
+# branch < attention threshold) stands for the per-instruction checks; after
+# a handler call (which may fault: blk_exec returns 2 with the exception
+# pending, or charge page walks, or write code) the block stops after that
+# instruction unless its page is unchanged and the rest still fits.
 #
 # Flags: every flag producer keeps its operands and result in locals (fa, fb,
 # fr); the lazy-flag state in Cpu (cc_*) is written only where something can
@@ -38,25 +43,30 @@
 cdef extern from * nogil:
     """
     #define KW_BLK_MAX 32
+    #define KW_BLK_NCALL 4
     #define KW_NBLK 8192
     #define KW_BLK_HASH(phys) ((((phys) >> 13) ^ (phys)) & (KW_NBLK - 1))
+    /* a uop's 32-bit effective address (base/index REG_NONE = 0xFF: absent) */
+    #define KW_UEA(g, u) ((uint32_t)(u)->disp + ((u)->base != 0xFF ? (g)[(u)->base] : 0u) \
+        + ((u)->index != 0xFF ? (g)[(u)->index] << (u)->shift : 0u))
     """
     enum: KW_BLK_MAX
+    enum: KW_BLK_NCALL
     enum: KW_NBLK
     uint32_t blk_hash "KW_BLK_HASH" (uint32_t phys)
 
 ctypedef struct KwUop:
-    uint8_t k           # UK_* (the FK_* numbering of exec.pyx, plus UK_END, UK_JCC_L)
+    uint8_t k           # UK_* (the FK_* numbering of exec.pyx, plus UK_END and up)
     uint8_t r0          # ops[0].reg
     uint8_t r1          # ops[1].reg
     uint8_t base        # EA base register or REG_NONE
     uint8_t index       # EA index register or REG_NONE
     uint8_t shift       # log2(scale)
     uint8_t seg         # EA segment
-    uint8_t fl          # bit 0: write the lazy flags to Cpu
+    uint8_t fl          # 1: write the lazy flags to Cpu
     uint8_t cc          # condition (jcc, cmovcc, setcc)
     uint8_t len         # instruction length
-    uint8_t x           # UK_JCC_L: the producer's CC_*; inc/dec: CF source (CFS_*); imul: nops
+    uint8_t x           # inc/dec: CF source (CFS_*); imul: nops; UK_CALLH: handler slot
     uint8_t pad
     uint16_t eoff       # EIP offset of the instruction from the block's first
     uint16_t cpre       # cycles of the block's instructions before this one
@@ -68,13 +78,23 @@ ctypedef struct KwBlk:
     uint32_t gen        # Mmu.code_gen[page] when built
     uint32_t dgen       # Mmu.dc_gen when built
     uint32_t csum       # cycles of all its instructions (without taken-branch events)
-    uint16_t n          # instructions (uops before the final UK_END, or up to the branch)
+    uint16_t n          # instructions (the uops before the final UK_END)
     uint16_t pad
     KwUop u[KW_BLK_MAX]
+    void* fns[KW_BLK_NCALL]     # UK_CALLH: the handlers
+    Insn ins[KW_BLK_NCALL]      # and their decoded instructions
+
+cdef extern from * nogil:
+    uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
 
 cdef enum:
     UK_END = 0          # (FK_NONE) the block ends here, falling through to eoff
-    UK_JCC_L = 100      # jcc straight after a producer whose CC_* is x: condition from locals
+    # jcc straight after its producer: the condition from the locals
+    UK_JCC_SUB = 100    # after sub/cmp/neg (fa - fb = fr)
+    UK_JCC_LOGIC = 101  # after and/or/xor/test (fr)
+    UK_JCC_ADD = 102    # after add (fa + fb = fr)
+    UK_JCC_ZS = 103     # after inc/dec, a ZF or SF condition (fr)
+    UK_CALLH = 104      # a data-only handler (chain_safe) called from the block
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -83,23 +103,28 @@ cdef enum:
     CFS_KEEP = 4        # after inc/dec: its kept CF (fcf)
 
 cdef inline bint uk_branch(int k) noexcept nogil:
-    return (k == FK_JCC or k == UK_JCC_L or k == FK_JMP or k == FK_CALL or k == FK_RET or
+    """An unconditional branch: the block ends after it."""
+    return (k == FK_JMP or k == FK_CALL or k == FK_RET or
             k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M)
 
-cdef inline bint uk_mem(int k) noexcept nogil:
-    """May this uop stop the block (before itself)?"""
+cdef inline bint uk_jcc(int k) noexcept nogil:
+    return k == FK_JCC or (k >= UK_JCC_SUB and k <= UK_JCC_ZS)
+
+cdef inline bint uk_exits(int k) noexcept nogil:
+    """May the block stop at this uop (before it, or after it: jcc taken,
+    branch, handler call)?"""
     return (k == FK_MOV_RM or k == FK_MOV_MR or k == FK_MOV_RM8 or k == FK_MOV_MR8 or
             k == FK_MOV_MI32 or k == FK_MOV_MI8 or k == FK_MOVZX_M8 or k == FK_MOVSX_M8 or
             k == FK_MOVSX_M16 or k == FK_MOVZX_M16 or k == FK_CMP_RM or k == FK_CMP_MR or
             k == FK_CMP_MI32 or k == FK_CMP_MI8 or (k >= FK_ADD_RM and k <= FK_XOR_RM) or
             (k >= FK_ADD_MR and k <= FK_XOR_MI) or k == FK_PUSH_R or k == FK_POP_R or
-            k == FK_PUSH_I or k == FK_PUSH_M or k == FK_LEAVE or k == FK_JCC or k == UK_JCC_L or
-            k == FK_JMP or k == FK_CALL or k == FK_RET or k == FK_JMP_R or k == FK_CALL_R or
-            k == FK_JMP_M or k == FK_CALL_M)
+            k == FK_PUSH_I or k == FK_PUSH_M or k == FK_LEAVE or uk_jcc(k) or uk_branch(k) or
+            k == UK_CALLH)
 
 cdef inline int uk_cc_op(int k) noexcept nogil:
     """The CC_* a uop leaves in its locals (fa fb fr), -1 if it writes the
-    flags without locals (shifts, imul, 8-bit cmp), -2 if it leaves them."""
+    flags without locals (shifts, imul, 8-bit cmp, handlers), -2 if it leaves
+    them alone."""
     if ((k >= FK_ADD_RR and k <= FK_ADD_RI) or k == FK_ADD_RM or k == FK_ADD_MR or
             k == FK_ADD_MI):
         return CC_ADD
@@ -115,13 +140,14 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
         return CC_INC
     if k == FK_DEC_R:
         return CC_DEC
-    if k == FK_CMP_MI8 or k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or k == FK_IMUL_R:
+    if (k == FK_CMP_MI8 or k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or
+            k == FK_IMUL_R or k == UK_CALLH):
         return -1
     return -2
 
 cdef inline bint uk_reads_flags(const KwUop* u) noexcept nogil:
     """Does this uop read the flags from Cpu's lazy state?"""
-    return (u.k == FK_JCC or u.k == FK_CMOV_RR or u.k == FK_SETCC_R8 or
+    return (u.k == FK_JCC or u.k == FK_CMOV_RR or u.k == FK_SETCC_R8 or u.k == UK_CALLH or
             ((u.k == FK_INC_R or u.k == FK_DEC_R) and u.x == CFS_MEM))
 
 cdef int blk_uop_kind(int k) noexcept nogil:
@@ -133,9 +159,18 @@ cdef int blk_uop_kind(int k) noexcept nogil:
         return k - FK_FUSED
     if k == FK_NOPS:
         return FK_NOP
-    if k == FK_NONE or k == FK_CALL_FN or k == FK_INC_M or k == FK_DEC_M:
+    if k == FK_CALL_FN or k == FK_INC_M or k == FK_DEC_M:
+        return UK_CALLH
+    if k == FK_NONE:
         return UK_END
     return k
+
+cdef inline void blk_end_uop(KwBlk* bk, int n, uint32_t off, uint32_t csum) noexcept nogil:
+    cdef KwUop* u = &bk.u[n]
+    memset(u, 0, sizeof(KwUop))
+    u.k = UK_END
+    u.eoff = off
+    u.cpre = csum
 
 cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     """Translate the block starting at eip, whose (cached, inline) slot is e,
@@ -146,21 +181,21 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     cdef DEnt* dc = c.m.dcache
     cdef KwUop* u
     cdef const Insn* ip
-    cdef int n = 0, k, lp = -2, need, i, op
+    cdef int n = 0, k, lp = -2, need, i, op, t, ncall = 0
     bk.tag = e.tag
     bk.gen = c.m.code_gen[phys >> 12]
     bk.dgen = c.m.dc_gen
     while True:
+        if n >= KW_BLK_MAX - 1 or csum > 60000:
+            break
+        k = blk_uop_kind(s.fast)
+        if k == UK_END or (k == UK_CALLH and ncall >= KW_BLK_NCALL):
+            break
+        ip = &s.insn
         u = &bk.u[n]
         memset(u, 0, sizeof(KwUop))
         u.eoff = off
         u.cpre = csum
-        if n >= KW_BLK_MAX - 1 or csum > 60000:
-            break
-        k = blk_uop_kind(s.fast)
-        if k == UK_END:
-            break
-        ip = &s.insn
         u.k = k
         u.len = ip.length
         u.r0 = ip.ops[0].reg
@@ -170,10 +205,15 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         sc = ip.scale
         u.shift = 0 if sc <= 1 else (1 if sc == 2 else (2 if sc == 4 else 3))
         u.seg = ip.seg
-        u.cc = ip.cc
+        u.cc = ip.cc & 15
         u.imm = ip.imm
         u.disp = ip.disp
-        if k == FK_IMUL_R:
+        if k == UK_CALLH:
+            u.x = ncall
+            bk.fns[ncall] = s.fn
+            memcpy(&bk.ins[ncall], ip, sizeof(Insn))
+            ncall += 1
+        elif k == FK_IMUL_R:
             u.x = ip.nops
         elif k == FK_INC_R or k == FK_DEC_R:
             if lp == CC_LOGIC:
@@ -186,49 +226,41 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
                 u.x = CFS_KEEP
             else:
                 u.x = CFS_MEM
-        elif k == FK_JCC and (lp == CC_SUB or lp == CC_ADD or lp == CC_LOGIC or
-                              ((lp == CC_INC or lp == CC_DEC) and
-                               ((ip.cc & 15) >> 1 == 2 or (ip.cc & 15) >> 1 == 4))):
-            u.k = UK_JCC_L
-            u.x = lp
+        elif k == FK_JCC:
+            t = u.cc >> 1
+            if lp == CC_SUB:
+                u.k = UK_JCC_SUB
+            elif lp == CC_LOGIC:
+                u.k = UK_JCC_LOGIC
+            elif lp == CC_ADD:
+                u.k = UK_JCC_ADD
+            elif (lp == CC_INC or lp == CC_DEC) and (t == 2 or t == 4):
+                u.k = UK_JCC_ZS
         op = uk_cc_op(k)
         if op != -2:
             lp = op
-        elif k == FK_CMOV_RR or k == FK_SETCC_R8:
-            pass
         csum += s.cycles
         n += 1
         off += ip.length
-        if uk_branch(u.k):
+        if uk_branch(k):
             break
         # the next instruction: its slot in the same physical page, decoded
         # ahead where at least 16 bytes of the page remain (no page-crossing
         # decode, so decode_fill cannot fault)
         ph = phys + off
         if (ph ^ phys) >> 12:
-            u = &bk.u[n]
-            memset(u, 0, sizeof(KwUop))
-            u.eoff = off
-            u.cpre = csum
             break
         s = &dc[ph & (KW_DC_SIZE - 1)]
         if s.tag != ((<uint64_t>ph << 1) | 1):
             if 4096 - (ph & 0xFFF) < 16 or ph >= c.m.mem_size:
-                u = &bk.u[n]
-                memset(u, 0, sizeof(KwUop))
-                u.eoff = off
-                u.cpre = csum
                 break
             save_eip = c.eip
             c.eip = eip + off
             s = decode_fill(c, s, c.seg[SEG_CS].base + eip + off, ph)
             c.eip = save_eip
             if s == NULL or s.tag != ((<uint64_t>ph << 1) | 1):
-                u = &bk.u[n]
-                memset(u, 0, sizeof(KwUop))
-                u.eoff = off
-                u.cpre = csum
                 break
+    blk_end_uop(bk, n, off, csum)
     bk.n = n
     bk.csum = csum
     # flag liveness, backwards: the lazy state must be in Cpu at the block's
@@ -240,7 +272,7 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if uk_cc_op(u.k) != -2:
             u.fl = need
             need = 0
-        if uk_reads_flags(u) or uk_mem(u.k):
+        if uk_reads_flags(u) or uk_exits(u.k):
             need = 1
         i -= 1
 
@@ -257,9 +289,10 @@ cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint
 cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) noexcept nogil:
     """Run block bk at EIP *peip (the caller checked budget and attention
     threshold for it) and the blocks it chains to in the same code page.
-    Updates c.cycles, *peip and *pr (retired).  Returns 1 when it stopped
-    inside a block (before an instruction the ordinary path must run), 0 at
-    a block boundary."""
+    Updates c.cycles, *peip and *pr (retired).  Returns 0 at a block
+    boundary, 1 when it stopped inside a block (the instruction at *peip is
+    for the ordinary path), 2 when a handler faulted (exception pending, for
+    the instruction at c.eip, *peip set to it)."""
     cdef uint32_t* g = c.gpr
     cdef KwUop* u
     cdef KwBlk* blocks = <KwBlk*>c.m.blocks
@@ -267,7 +300,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint32_t lin, ph, cs_base = c.seg[SEG_CS].base, cs_lim = c.seg[SEG_CS].limit
     cdef uint32_t ppage = (<uint32_t>(bk.tag >> 1)) & 0xFFFFF000u
     cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
-    cdef uint64_t cyc = c.cycles, r = pr[0], key
+    cdef uint64_t cyc = c.cycles, r = pr[0], key, attn = c.attn
     cdef uint8_t* hp
     cdef int k, t
     cdef int64_t p64
@@ -280,52 +313,95 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RI:
                 g[u.r0] = u.imm
             elif k == FK_MOV_RM:
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_rd(c, u.seg, ea, 4)
+                hp = host_rd(c, u.seg, uea(g, u), 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&g[u.r0], hp, 4)
             elif k == FK_MOV_MR:
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_wr(c, u.seg, ea, 4)
+                hp = host_wr(c, u.seg, uea(g, u), 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &g[u.r1], 4)
             elif k == FK_LEA:
-                g[u.r0] = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                           ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
+                g[u.r0] = uea(g, u)
             elif k == FK_NOP:
                 pass
-            elif k == FK_ADD_RR or k == FK_ADD_RI:
+            elif k == FK_ADD_RR:
                 fa = g[u.r0]
-                fb = g[u.r1] if k == FK_ADD_RR else u.imm
+                fb = g[u.r1]
                 fr = fa + fb
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_ADD, 4, fa, fb, fr)
-            elif k == FK_SUB_RR or k == FK_SUB_RI or k == FK_CMP_RR or k == FK_CMP_RI:
+            elif k == FK_ADD_RI:
                 fa = g[u.r0]
-                fb = g[u.r1] if (k == FK_SUB_RR or k == FK_CMP_RR) else u.imm
+                fb = u.imm
+                fr = fa + fb
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+            elif k == FK_SUB_RR:
+                fa = g[u.r0]
+                fb = g[u.r1]
                 fr = fa - fb
-                if k == FK_SUB_RR or k == FK_SUB_RI:
-                    g[u.r0] = fr
+                g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
-            elif (k == FK_AND_RR or k == FK_AND_RI or k == FK_OR_RR or k == FK_OR_RI or
-                  k == FK_XOR_RR or k == FK_XOR_RI or k == FK_TEST_RR or k == FK_TEST_RI):
-                a = g[u.r0]
-                b = g[u.r1] if (k == FK_AND_RR or k == FK_OR_RR or k == FK_XOR_RR or
-                                k == FK_TEST_RR) else u.imm
-                if k == FK_AND_RR or k == FK_AND_RI or k == FK_TEST_RR or k == FK_TEST_RI:
-                    fr = a & b
-                elif k == FK_OR_RR or k == FK_OR_RI:
-                    fr = a | b
-                else:
-                    fr = a ^ b
-                if k != FK_TEST_RR and k != FK_TEST_RI:
-                    g[u.r0] = fr
+            elif k == FK_SUB_RI:
+                fa = g[u.r0]
+                fb = u.imm
+                fr = fa - fb
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == FK_CMP_RR:
+                fa = g[u.r0]
+                fb = g[u.r1]
+                fr = fa - fb
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == FK_CMP_RI:
+                fa = g[u.r0]
+                fb = u.imm
+                fr = fa - fb
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == FK_AND_RR:
+                fr = g[u.r0] & g[u.r1]
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_AND_RI:
+                fr = g[u.r0] & u.imm
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_OR_RR:
+                fr = g[u.r0] | g[u.r1]
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_OR_RI:
+                fr = g[u.r0] | u.imm
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_XOR_RR:
+                fr = g[u.r0] ^ g[u.r1]
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_XOR_RI:
+                fr = g[u.r0] ^ u.imm
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_TEST_RR:
+                fr = g[u.r0] & g[u.r1]
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == FK_TEST_RI:
+                fr = g[u.r0] & u.imm
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
             elif k == FK_INC_R or k == FK_DEC_R:
@@ -359,19 +435,27 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     c.cc_dst = a
                     c.cc_src = 1
                     c.cc_res = fr
-            elif k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI:
+            elif k == FK_SHL_RI:
                 a = g[u.r0]
                 b = u.imm & 0x1F
-                if k == FK_SHL_RI:
-                    d = a << b
-                elif k == FK_SHR_RI:
-                    d = a >> b
-                else:
-                    d = <uint32_t>(<int32_t>a >> b)
+                d = a << b
                 g[u.r0] = d
                 if u.fl:
-                    set_cc(c, CC_SHL32 if k == FK_SHL_RI else (CC_SHR32 if k == FK_SHR_RI else CC_SAR32),
-                           4, a, b, d)
+                    set_cc(c, CC_SHL32, 4, a, b, d)
+            elif k == FK_SHR_RI:
+                a = g[u.r0]
+                b = u.imm & 0x1F
+                d = a >> b
+                g[u.r0] = d
+                if u.fl:
+                    set_cc(c, CC_SHR32, 4, a, b, d)
+            elif k == FK_SAR_RI:
+                a = g[u.r0]
+                b = u.imm & 0x1F
+                d = <uint32_t>(<int32_t>a >> b)
+                g[u.r0] = d
+                if u.fl:
+                    set_cc(c, CC_SAR32, 4, a, b, d)
             elif k == FK_NEG_R:
                 fa = 0
                 fb = g[u.r0]
@@ -395,34 +479,41 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         set_cc(c, CC_LOGIC, 4, 0, 0, a)
                     else:
                         set_cc(c, CC_MULOV32, 4, 0, 0, a)
-            elif k == FK_CMOV_RR or k == FK_SETCC_R8:
+            elif k == FK_CMOV_RR:
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
-                if k == FK_SETCC_R8:
-                    set8(g, u.r0, <uint32_t>t)
-                elif t:
+                if t:
                     g[u.r0] = g[u.r1]
-            elif (k == FK_MOV_RM8 or k == FK_MOVZX_M8 or k == FK_MOVSX_M8 or k == FK_CMP_MI8):
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_rd(c, u.seg, ea, 1)
+            elif k == FK_SETCC_R8:
+                t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
+                if unlikely(t < 0):
+                    t = cond(c, u.cc)
+                set8(g, u.r0, <uint32_t>t)
+            elif k == FK_MOV_RM8:
+                hp = host_rd(c, u.seg, uea(g, u), 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
-                a = hp[0]
-                if k == FK_MOV_RM8:
-                    set8(g, u.r0, a)
-                elif k == FK_MOVZX_M8:
-                    g[u.r0] = a
-                elif k == FK_MOVSX_M8:
-                    g[u.r0] = <uint32_t><int32_t><int8_t>a
-                else:
-                    if u.fl:
-                        set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
+                set8(g, u.r0, hp[0])
+            elif k == FK_MOVZX_M8:
+                hp = host_rd(c, u.seg, uea(g, u), 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                g[u.r0] = hp[0]
+            elif k == FK_MOVSX_M8:
+                hp = host_rd(c, u.seg, uea(g, u), 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                g[u.r0] = <uint32_t><int32_t>(<int8_t>hp[0])
+            elif k == FK_CMP_MI8:
+                hp = host_rd(c, u.seg, uea(g, u), 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                if u.fl:
+                    a = hp[0]
+                    set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_rd(c, u.seg, ea, 2)
+                hp = host_rd(c, u.seg, uea(g, u), 2)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 a = hp[0] | (<uint32_t>hp[1] << 8)
@@ -430,61 +521,73 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     g[u.r0] = <uint32_t><int32_t><int16_t>a
                 else:
                     g[u.r0] = a
-            elif k == FK_MOV_MR8 or k == FK_MOV_MI8:
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_wr(c, u.seg, ea, 1)
+            elif k == FK_MOV_MR8:
+                hp = host_wr(c, u.seg, uea(g, u), 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
-                hp[0] = <uint8_t>(get8(g, u.r1) if k == FK_MOV_MR8 else u.imm)
+                hp[0] = <uint8_t>get8(g, u.r1)
+            elif k == FK_MOV_MI8:
+                hp = host_wr(c, u.seg, uea(g, u), 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp[0] = <uint8_t>u.imm
             elif k == FK_MOV_MI32:
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_wr(c, u.seg, ea, 4)
+                hp = host_wr(c, u.seg, uea(g, u), 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &u.imm, 4)
-            elif (k == FK_CMP_RM or k == FK_CMP_MR or k == FK_CMP_MI32 or k == FK_ADD_RM or
-                  k == FK_SUB_RM or k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM):
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_rd(c, u.seg, ea, 4)
+            elif k == FK_CMP_RM:
+                hp = host_rd(c, u.seg, uea(g, u), 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
-                memcpy(&d, hp, 4)
-                if k == FK_CMP_MR or k == FK_CMP_MI32:
-                    fa = d
-                    fb = g[u.r1] if k == FK_CMP_MR else u.imm
-                else:
-                    fa = g[u.r0]
-                    fb = d
-                if k == FK_CMP_RM or k == FK_CMP_MR or k == FK_CMP_MI32 or k == FK_SUB_RM:
-                    fr = fa - fb
-                    if k == FK_SUB_RM:
-                        g[u.r0] = fr
-                    if u.fl:
-                        set_cc(c, CC_SUB, 4, fa, fb, fr)
-                elif k == FK_ADD_RM:
+                fa = g[u.r0]
+                memcpy(&fb, hp, 4)
+                fr = fa - fb
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == FK_CMP_MR or k == FK_CMP_MI32:
+                hp = host_rd(c, u.seg, uea(g, u), 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&fa, hp, 4)
+                fb = g[u.r1] if k == FK_CMP_MR else u.imm
+                fr = fa - fb
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == FK_ADD_RM or k == FK_SUB_RM:
+                hp = host_rd(c, u.seg, uea(g, u), 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                fa = g[u.r0]
+                memcpy(&fb, hp, 4)
+                if k == FK_ADD_RM:
                     fr = fa + fb
                     g[u.r0] = fr
                     if u.fl:
                         set_cc(c, CC_ADD, 4, fa, fb, fr)
                 else:
-                    if k == FK_AND_RM:
-                        fr = fa & fb
-                    elif k == FK_OR_RM:
-                        fr = fa | fb
-                    else:
-                        fr = fa ^ fb
+                    fr = fa - fb
                     g[u.r0] = fr
                     if u.fl:
-                        set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                        set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM:
+                hp = host_rd(c, u.seg, uea(g, u), 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&b, hp, 4)
+                if k == FK_AND_RM:
+                    fr = g[u.r0] & b
+                elif k == FK_OR_RM:
+                    fr = g[u.r0] | b
+                else:
+                    fr = g[u.r0] ^ b
+                g[u.r0] = fr
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
             elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
                   k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
                   k == FK_OR_MI or k == FK_XOR_MI):
-                ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                      ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                hp = host_wr(c, u.seg, ea, 4)
+                hp = host_wr(c, u.seg, uea(g, u), 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&fa, hp, 4)
@@ -507,18 +610,19 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if u.fl:
                         set_cc(c, CC_LOGIC, 4, 0, 0, fr)
                 memcpy(hp, &fr, 4)
-            elif k == FK_PUSH_R or k == FK_PUSH_I or k == FK_PUSH_M:
-                if k == FK_PUSH_R:
-                    b = g[u.r0]
-                elif k == FK_PUSH_I:
-                    b = u.imm
-                else:
-                    ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                          ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                    hp = host_rd(c, u.seg, ea, 4)
-                    if hp == NULL:
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
-                    memcpy(&b, hp, 4)
+            elif k == FK_PUSH_R or k == FK_PUSH_I:
+                a = g[4] - 4
+                hp = host_wr(c, SEG_SS, a, 4)
+                if hp == NULL or not c.stack32:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                b = g[u.r0] if k == FK_PUSH_R else u.imm
+                memcpy(hp, &b, 4)
+                g[4] = a
+            elif k == FK_PUSH_M:
+                hp = host_rd(c, u.seg, uea(g, u), 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&b, hp, 4)
                 a = g[4] - 4
                 hp = host_wr(c, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
@@ -541,25 +645,65 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 memcpy(&b, hp, 4)
                 g[4] = a + 4
                 g[5] = b
-            elif k == FK_JCC or k == UK_JCC_L:
-                if k == UK_JCC_L:
-                    t = cond_quick(u.cc, u.x, 4, fa, fb, fr)
+            elif k == UK_CALLH:
+                # a data-only handler, as the inline chain calls it
+                c.eip = eip0 + u.eoff
+                c.eip_next = c.eip + u.len
+                c.cycles = cyc + u.cpre
+                if (<op_fn>bk.fns[u.x])(c, &bk.ins[u.x]) != RC_OK:
+                    # a fault, nothing committed: the exception is pending
+                    peip[0] = c.eip
+                    pr[0] = r + <uint64_t>(u - &bk.u[0])
+                    return 2
+                cyc = c.cycles - u.cpre     # (page walks it charged move the rest)
+                if (c.m.code_gen[ppage >> 12] != bk.gen or c.m.dc_gen != bk.dgen or
+                        c.m.ifetch_page == KW_NOTAG or cyc + bk.csum + taken >= attn):
+                    # it wrote this code page, or the rest may not fit now
+                    return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr)
+            elif k == UK_JCC_SUB:
+                if cond_sub32(u.cc, fa, fb, fr):
+                    nxt = eip0 + u.eoff + u.len + u.imm
+                    if unlikely(nxt > cs_lim):
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    cyc += taken
+                    u += 1
+                    break
+            elif k == UK_JCC_LOGIC:
+                if cond_logic32(u.cc, fr):
+                    nxt = eip0 + u.eoff + u.len + u.imm
+                    if unlikely(nxt > cs_lim):
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    cyc += taken
+                    u += 1
+                    break
+            elif k == UK_JCC_ZS:
+                if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
+                    nxt = eip0 + u.eoff + u.len + u.imm
+                    if unlikely(nxt > cs_lim):
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    cyc += taken
+                    u += 1
+                    break
+            elif k == UK_JCC_ADD or k == FK_JCC:
+                if k == UK_JCC_ADD:
+                    t = cond_quick(u.cc, CC_ADD, 4, fa, fb, fr)
                 else:
                     t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                     if unlikely(t < 0):
                         t = cond(c, u.cc)
-                nxt = eip0 + u.eoff + u.len
                 if t:
-                    nxt += u.imm
+                    nxt = eip0 + u.eoff + u.len + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     cyc += taken
-                break
+                    u += 1
+                    break
             elif k == FK_JMP:
                 nxt = eip0 + u.eoff + u.len + u.imm
                 if unlikely(nxt > cs_lim):
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 cyc += taken
+                u += 1
                 break
             elif k == FK_CALL or k == FK_CALL_R or k == FK_CALL_M:
                 if k == FK_CALL:
@@ -567,9 +711,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif k == FK_CALL_R:
                     b = g[u.r0]
                 else:
-                    ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                          ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                    hp = host_rd(c, u.seg, ea, 4)
+                    hp = host_rd(c, u.seg, uea(g, u), 4)
                     if hp == NULL:
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     memcpy(&b, hp, 4)
@@ -582,6 +724,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[4] = a
                 nxt = b
                 cyc += taken
+                u += 1
                 break
             elif k == FK_RET:
                 a = g[4]
@@ -594,14 +737,13 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[4] = a + 4
                 nxt = b
                 cyc += taken
+                u += 1
                 break
             elif k == FK_JMP_R or k == FK_JMP_M:
                 if k == FK_JMP_R:
                     b = g[u.r0]
                 else:
-                    ea = (<uint32_t>u.disp + (g[u.base] if u.base != REG_NONE else 0) +
-                          ((g[u.index] << u.shift) if u.index != REG_NONE else 0))
-                    hp = host_rd(c, u.seg, ea, 4)
+                    hp = host_rd(c, u.seg, uea(g, u), 4)
                     if hp == NULL:
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     memcpy(&b, hp, 4)
@@ -609,16 +751,23 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 nxt = b
                 cyc += taken
+                u += 1
                 break
             else:           # UK_END: fall through to the next instruction
                 nxt = eip0 + u.eoff
                 break
             u += 1
-        # the block retired whole
-        cyc += bk.csum
-        r += bk.n
-        # chain to the block at nxt when it lies in the same code page, is
+        # the boundary before uop u reached (a taken jcc or a branch: the one
+        # after it; else the final UK_END): retire what lies before it
+        cyc += u.cpre
+        r += <uint64_t>(u - &bk.u[0])
+        # go on with the block at nxt when it lies in the same code page, is
         # current and fits (budget, attention threshold)
+        if nxt == eip0:
+            # a loop on itself (the block stays current: see UK_CALLH)
+            if r + bk.n > rb or cyc + bk.csum + taken >= attn:
+                break
+            continue
         lin = cs_base + nxt
         if ((lin ^ (cs_base + eip0)) & 0xFFFFF000u) or nxt > cs_lim:
             break
@@ -626,7 +775,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         key = (<uint64_t>ph << 1) | 1
         bk = &blocks[blk_hash(ph)]
         if (bk.tag != key or bk.gen != c.m.code_gen[ph >> 12] or bk.dgen != c.m.dc_gen or
-                bk.n == 0 or r + bk.n > rb or cyc + bk.csum + taken >= c.attn):
+                bk.n == 0 or r + bk.n > rb or cyc + bk.csum + taken >= attn):
             break
         eip0 = nxt
     c.cycles = cyc
