@@ -1973,8 +1973,10 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     blk_build(c, bk, e, eip)
                 if (bk.n != 0 and r + bk.n <= rb and
                         c.cycles + bk.csum + c.cost_ev[EVC_BRANCH_TAKEN] < c.attn):
+                    p64 = <int64_t>r
                     t = blk_exec(c, bk, &eip, &r, rb)
                     c.eip = eip
+                    c.m.blk_insns += r - <uint64_t>p64
                     skipblk = t == 1
                     if t == 2:
                         # a handler called from the block faulted

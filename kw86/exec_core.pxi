@@ -613,6 +613,11 @@ cdef class Core:
         without them (the per-instruction path alone): tests compare both."""
         self.c.m.blocks_off = 0 if on else 1
 
+    @property
+    def block_instructions(self):
+        """Instructions retired inside translated blocks so far."""
+        return self.c.m.blk_insns
+
     def arm_bp_skip(self):
         """Resume past a breakpoint at the current CS:EIP (once)."""
         self.c.bp_skip_lin = self.c.seg[SEG_CS].base + self.c.eip

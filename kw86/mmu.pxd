@@ -84,6 +84,7 @@ ctypedef struct Mmu:
     uint32_t dc_gen         # bumped by mmu_dcache_flush
     void* blocks            # exec_block.pxi's KwBlk table (allocated by exec on first run)
     uint8_t blocks_off      # 1: run without translated blocks (tests compare both)
+    uint64_t blk_insns      # instructions retired inside translated blocks
 
 # --- slow paths (mmu.pyx) ---
 cdef int mmu_init(Mmu* m, uint32_t mem_size) noexcept nogil
