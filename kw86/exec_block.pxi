@@ -49,6 +49,17 @@ cdef extern from * nogil:
     /* a uop's 32-bit effective address (base/index REG_NONE = 0xFF: absent) */
     #define KW_UEA(g, u) ((uint32_t)(u)->disp + ((u)->base != 0xFF ? (g)[(u)->base] : 0u) \
         + ((u)->index != 0xFF ? (g)[(u)->index] << (u)->shift : 0u))
+    /* host address of an n-byte access at offset a (a plain variable) of
+       segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): flat segment,
+       within its limit, TLB hit for reads (rtag) or writes (wtag), inside
+       one page; else NULL (the block stops: the ordinary path does it) */
+    #define KW_BTLB(tlb, a) (&(tlb)[((a) >> 12) & (KW_TLB_SIZE - 1)])
+    #define KW_BHOSTR(c, tlb, s, a, n) (((c)->seg[s].flat && (a) <= (c)->seg[s].limit \
+        && KW_BTLB(tlb, a)->rtag == ((a) & 0xFFFFF000u) && ((a) & 0xFFFu) <= 4096u - (n)) \
+        ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
+    #define KW_BHOSTW(c, tlb, s, a, n) (((c)->seg[s].flat && (a) <= (c)->seg[s].limit \
+        && KW_BTLB(tlb, a)->wtag == ((a) & 0xFFFFF000u) && ((a) & 0xFFFu) <= 4096u - (n)) \
+        ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
     """
     enum: KW_BLK_MAX
     enum: KW_BLK_NCALL
@@ -67,7 +78,7 @@ ctypedef struct KwUop:
     uint8_t cc          # condition (jcc, cmovcc, setcc)
     uint8_t len         # instruction length
     uint8_t x           # inc/dec: CF source (CFS_*); imul: nops; UK_CALLH: handler slot
-    uint8_t pad
+    uint8_t idx         # its index in the block (instructions before it)
     uint16_t eoff       # EIP offset of the instruction from the block's first
     uint16_t cpre       # cycles of the block's instructions before this one
     uint32_t imm
@@ -83,9 +94,12 @@ ctypedef struct KwBlk:
     KwUop u[KW_BLK_MAX]
     void* fns[KW_BLK_NCALL]     # UK_CALLH: the handlers
     Insn ins[KW_BLK_NCALL]      # and their decoded instructions
+    uint8_t fill[24]            # (1024 bytes in all: the table index is a shift)
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
+    uint8_t* bhost_r "KW_BHOSTR" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost_w "KW_BHOSTW" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
 
 cdef enum:
     UK_END = 0          # (FK_NONE) the block ends here, falling through to eoff
@@ -117,7 +131,7 @@ cdef inline bint uk_exits(int k) noexcept nogil:
             k == FK_MOV_MI32 or k == FK_MOV_MI8 or k == FK_MOVZX_M8 or k == FK_MOVSX_M8 or
             k == FK_MOVSX_M16 or k == FK_MOVZX_M16 or k == FK_CMP_RM or k == FK_CMP_MR or
             k == FK_CMP_MI32 or k == FK_CMP_MI8 or (k >= FK_ADD_RM and k <= FK_XOR_RM) or
-            (k >= FK_ADD_MR and k <= FK_XOR_MI) or k == FK_PUSH_R or k == FK_POP_R or
+            (k >= FK_ADD_MR and k <= FK_XOR_MI) or k == FK_INC_M or k == FK_DEC_M or k == FK_PUSH_R or k == FK_POP_R or
             k == FK_PUSH_I or k == FK_PUSH_M or k == FK_LEAVE or uk_jcc(k) or uk_branch(k) or
             k == UK_CALLH)
 
@@ -136,9 +150,9 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
             (k >= FK_AND_RM and k <= FK_XOR_RM) or (k >= FK_AND_MR and k <= FK_XOR_MR) or
             (k >= FK_AND_MI and k <= FK_XOR_MI)):
         return CC_LOGIC
-    if k == FK_INC_R:
+    if k == FK_INC_R or k == FK_INC_M:
         return CC_INC
-    if k == FK_DEC_R:
+    if k == FK_DEC_R or k == FK_DEC_M:
         return CC_DEC
     if (k == FK_CMP_MI8 or k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or
             k == FK_IMUL_R or k == UK_CALLH):
@@ -148,7 +162,8 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
 cdef inline bint uk_reads_flags(const KwUop* u) noexcept nogil:
     """Does this uop read the flags from Cpu's lazy state?"""
     return (u.k == FK_JCC or u.k == FK_CMOV_RR or u.k == FK_SETCC_R8 or u.k == UK_CALLH or
-            ((u.k == FK_INC_R or u.k == FK_DEC_R) and u.x == CFS_MEM))
+            ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or u.k == FK_DEC_M) and
+             u.x == CFS_MEM))
 
 cdef int blk_uop_kind(int k) noexcept nogil:
     """The uop for a dcache slot's inline form (fused ones split), UK_END if
@@ -159,7 +174,7 @@ cdef int blk_uop_kind(int k) noexcept nogil:
         return k - FK_FUSED
     if k == FK_NOPS:
         return FK_NOP
-    if k == FK_CALL_FN or k == FK_INC_M or k == FK_DEC_M:
+    if k == FK_CALL_FN:
         return UK_CALLH
     if k == FK_NONE:
         return UK_END
@@ -171,6 +186,7 @@ cdef inline void blk_end_uop(KwBlk* bk, int n, uint32_t off, uint32_t csum) noex
     u.k = UK_END
     u.eoff = off
     u.cpre = csum
+    u.idx = n
 
 cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     """Translate the block starting at eip, whose (cached, inline) slot is e,
@@ -208,6 +224,9 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         u.cc = ip.cc & 15
         u.imm = ip.imm
         u.disp = ip.disp
+        u.idx = n
+        if k == FK_JCC or k == FK_JMP or k == FK_CALL:
+            u.imm = off + ip.length + ip.imm     # the target's offset from the block's EIP
         if k == UK_CALLH:
             u.x = ncall
             bk.fns[ncall] = s.fn
@@ -215,7 +234,7 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
             ncall += 1
         elif k == FK_IMUL_R:
             u.x = ip.nops
-        elif k == FK_INC_R or k == FK_DEC_R:
+        elif k == FK_INC_R or k == FK_DEC_R or k == FK_INC_M or k == FK_DEC_M:
             if lp == CC_LOGIC:
                 u.x = CFS_ZERO
             elif lp == CC_SUB:
@@ -282,7 +301,7 @@ cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint
     """Stop before uop u: the state of that instruction boundary."""
     c.cycles = cyc + u.cpre
     peip[0] = eip0 + u.eoff
-    pr[0] = r + <uint64_t>(u - &bk.u[0])
+    pr[0] = r + u.idx
     return 1
 
 
@@ -302,6 +321,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
     cdef uint64_t cyc = c.cycles, r = pr[0], key, attn = c.attn
     cdef uint8_t* hp
+    cdef TlbEnt* tlb = c.m.tlb[c.user]
     cdef int k, t
     cdef int64_t p64
     while True:
@@ -313,12 +333,14 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RI:
                 g[u.r0] = u.imm
             elif k == FK_MOV_RM:
-                hp = host_rd(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&g[u.r0], hp, 4)
             elif k == FK_MOV_MR:
-                hp = host_wr(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_w(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &g[u.r1], 4)
@@ -422,6 +444,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         fcf = c.cc_res < c.cc_dst
                     elif c.cc_op == CC_INC or c.cc_op == CC_DEC:
                         fcf = c.cc_aux
+                    elif c.cc_op == CC_SUB and c.cc_size == 1:
+                        fcf = (c.cc_dst & 0xFF) < (c.cc_src & 0xFF)
                     else:
                         fcf = get_cf(c)
                 # (CFS_KEEP: fcf as the inc/dec before left it)
@@ -491,29 +515,34 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     t = cond(c, u.cc)
                 set8(g, u.r0, <uint32_t>t)
             elif k == FK_MOV_RM8:
-                hp = host_rd(c, u.seg, uea(g, u), 1)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 set8(g, u.r0, hp[0])
             elif k == FK_MOVZX_M8:
-                hp = host_rd(c, u.seg, uea(g, u), 1)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 g[u.r0] = hp[0]
             elif k == FK_MOVSX_M8:
-                hp = host_rd(c, u.seg, uea(g, u), 1)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 g[u.r0] = <uint32_t><int32_t>(<int8_t>hp[0])
             elif k == FK_CMP_MI8:
-                hp = host_rd(c, u.seg, uea(g, u), 1)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 if u.fl:
                     a = hp[0]
                     set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
-                hp = host_rd(c, u.seg, uea(g, u), 2)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 2)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 a = hp[0] | (<uint32_t>hp[1] << 8)
@@ -522,22 +551,26 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 else:
                     g[u.r0] = a
             elif k == FK_MOV_MR8:
-                hp = host_wr(c, u.seg, uea(g, u), 1)
+                ea = uea(g, u)
+                hp = bhost_w(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 hp[0] = <uint8_t>get8(g, u.r1)
             elif k == FK_MOV_MI8:
-                hp = host_wr(c, u.seg, uea(g, u), 1)
+                ea = uea(g, u)
+                hp = bhost_w(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 hp[0] = <uint8_t>u.imm
             elif k == FK_MOV_MI32:
-                hp = host_wr(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_w(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &u.imm, 4)
             elif k == FK_CMP_RM:
-                hp = host_rd(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 fa = g[u.r0]
@@ -546,7 +579,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
             elif k == FK_CMP_MR or k == FK_CMP_MI32:
-                hp = host_rd(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&fa, hp, 4)
@@ -555,7 +589,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
             elif k == FK_ADD_RM or k == FK_SUB_RM:
-                hp = host_rd(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 fa = g[u.r0]
@@ -571,7 +606,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if u.fl:
                         set_cc(c, CC_SUB, 4, fa, fb, fr)
             elif k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM:
-                hp = host_rd(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&b, hp, 4)
@@ -587,7 +623,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
                   k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
                   k == FK_OR_MI or k == FK_XOR_MI):
-                hp = host_wr(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_w(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&fa, hp, 4)
@@ -610,28 +647,66 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if u.fl:
                         set_cc(c, CC_LOGIC, 4, 0, 0, fr)
                 memcpy(hp, &fr, 4)
+            elif k == FK_INC_M or k == FK_DEC_M:
+                ea = uea(g, u)
+                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                memcpy(&a, hp, 4)
+                t = u.x
+                if t == CFS_ZERO:
+                    fcf = 0
+                elif t == CFS_SUB:
+                    fcf = fa < fb
+                elif t == CFS_ADD:
+                    fcf = fr < fa
+                elif t == CFS_MEM:
+                    if c.cc_op == CC_LOGIC:
+                        fcf = 0
+                    elif c.cc_op == CC_SUB and c.cc_size == 4:
+                        fcf = c.cc_dst < c.cc_src
+                    elif c.cc_op == CC_ADD and c.cc_size == 4:
+                        fcf = c.cc_res < c.cc_dst
+                    elif c.cc_op == CC_INC or c.cc_op == CC_DEC:
+                        fcf = c.cc_aux
+                    elif c.cc_op == CC_SUB and c.cc_size == 1:
+                        fcf = (c.cc_dst & 0xFF) < (c.cc_src & 0xFF)
+                    else:
+                        fcf = get_cf(c)
+                # (CFS_KEEP: fcf as the inc/dec before left it)
+                fa = a
+                fr = a + 1 if k == FK_INC_M else a - 1
+                memcpy(hp, &fr, 4)
+                if u.fl:
+                    c.cc_aux = fcf
+                    c.cc_op = CC_INC if k == FK_INC_M else CC_DEC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = fr
             elif k == FK_PUSH_R or k == FK_PUSH_I:
                 a = g[4] - 4
-                hp = host_wr(c, SEG_SS, a, 4)
+                hp = bhost_w(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 b = g[u.r0] if k == FK_PUSH_R else u.imm
                 memcpy(hp, &b, 4)
                 g[4] = a
             elif k == FK_PUSH_M:
-                hp = host_rd(c, u.seg, uea(g, u), 4)
+                ea = uea(g, u)
+                hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = host_wr(c, SEG_SS, a, 4)
+                hp = bhost_w(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &b, 4)
                 g[4] = a
             elif k == FK_POP_R:
                 a = g[4]
-                hp = host_rd(c, SEG_SS, a, 4)
+                hp = bhost_r(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&b, hp, 4)
@@ -639,7 +714,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = b                 # pop esp: the popped value wins
             elif k == FK_LEAVE:
                 a = g[5]
-                hp = host_rd(c, SEG_SS, a, 4)
+                hp = bhost_r(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&b, hp, 4)
@@ -653,7 +728,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if (<op_fn>bk.fns[u.x])(c, &bk.ins[u.x]) != RC_OK:
                     # a fault, nothing committed: the exception is pending
                     peip[0] = c.eip
-                    pr[0] = r + <uint64_t>(u - &bk.u[0])
+                    pr[0] = r + u.idx
                     return 2
                 cyc = c.cycles - u.cpre     # (page walks it charged move the rest)
                 if (c.m.code_gen[ppage >> 12] != bk.gen or c.m.dc_gen != bk.dgen or
@@ -662,7 +737,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr)
             elif k == UK_JCC_SUB:
                 if cond_sub32(u.cc, fa, fb, fr):
-                    nxt = eip0 + u.eoff + u.len + u.imm
+                    nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     cyc += taken
@@ -670,7 +745,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
             elif k == UK_JCC_LOGIC:
                 if cond_logic32(u.cc, fr):
-                    nxt = eip0 + u.eoff + u.len + u.imm
+                    nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     cyc += taken
@@ -678,7 +753,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
             elif k == UK_JCC_ZS:
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
-                    nxt = eip0 + u.eoff + u.len + u.imm
+                    nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     cyc += taken
@@ -692,14 +767,14 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if unlikely(t < 0):
                         t = cond(c, u.cc)
                 if t:
-                    nxt = eip0 + u.eoff + u.len + u.imm
+                    nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     cyc += taken
                     u += 1
                     break
             elif k == FK_JMP:
-                nxt = eip0 + u.eoff + u.len + u.imm
+                nxt = eip0 + u.imm
                 if unlikely(nxt > cs_lim):
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 cyc += taken
@@ -707,16 +782,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 break
             elif k == FK_CALL or k == FK_CALL_R or k == FK_CALL_M:
                 if k == FK_CALL:
-                    b = eip0 + u.eoff + u.len + u.imm
+                    b = eip0 + u.imm
                 elif k == FK_CALL_R:
                     b = g[u.r0]
                 else:
-                    hp = host_rd(c, u.seg, uea(g, u), 4)
+                    ea = uea(g, u)
+                    hp = bhost_r(c, tlb, u.seg, ea, 4)
                     if hp == NULL:
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = host_wr(c, SEG_SS, a, 4)
+                hp = bhost_w(c, tlb, SEG_SS, a, 4)
                 if b > cs_lim or hp == NULL or not c.stack32:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 d = eip0 + u.eoff + u.len
@@ -728,7 +804,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 break
             elif k == FK_RET:
                 a = g[4]
-                hp = host_rd(c, SEG_SS, a, 4)
+                hp = bhost_r(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&b, hp, 4)
@@ -743,7 +819,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if k == FK_JMP_R:
                     b = g[u.r0]
                 else:
-                    hp = host_rd(c, u.seg, uea(g, u), 4)
+                    ea = uea(g, u)
+                    hp = bhost_r(c, tlb, u.seg, ea, 4)
                     if hp == NULL:
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                     memcpy(&b, hp, 4)
@@ -760,7 +837,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         # the boundary before uop u reached (a taken jcc or a branch: the one
         # after it; else the final UK_END): retire what lies before it
         cyc += u.cpre
-        r += <uint64_t>(u - &bk.u[0])
+        r += u.idx
         # go on with the block at nxt when it lies in the same code page, is
         # current and fits (budget, attention threshold)
         if nxt == eip0:
