@@ -230,13 +230,13 @@ cdef int op_pop(Cpu* c, const Insn* i) noexcept nogil:
 cdef int op_pusha(Cpu* c, const Insn* i) noexcept nogil:   # pusha / pushad
     cdef int k, sz = i.opsize
     cdef uint32_t lo = sp_off(c, -8 * sz)
-    if c.stack32 or lo + 8 * sz <= 0x10000:
+    if <uint64_t>lo + 8 * sz <= (<uint64_t>0x100000000 if c.stack32 else 0x10000):
         if check_wr(c, SEG_SS, lo, 8 * sz):
             return RC_FAULT
     else:
-        # a 16-bit SP wraps through 0: each push wraps, every element is
+        # SP (ESP) wraps through 0: each push wraps, every element is
         # checked where it goes (SDM Vol. 2B PUSHA: #SS only if an address
-        # is outside the limit)
+        # is outside the limit; ESP 8 on a flat stack is no fault)
         for k in range(8):
             if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
                 return RC_FAULT
@@ -274,11 +274,11 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
     # allocated bytes between are not accessed: ESP 4 with a frame of 8 bytes
     # on a flat stack ends at FFFFFFFCh without a fault.
     lo = sp_off(c, -<int>pushes)
-    if c.stack32 or lo + pushes <= 0x10000:
+    if <uint64_t>lo + pushes <= (<uint64_t>0x100000000 if c.stack32 else 0x10000):
         if check_wr(c, SEG_SS, lo, pushes):
             return RC_FAULT
     else:
-        # a 16-bit SP wraps through 0 during the pushes: each where it goes
+        # SP (ESP) wraps through 0 during the pushes: each where it goes
         for k in range(1 + level):
             if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
                 return RC_FAULT

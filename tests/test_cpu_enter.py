@@ -81,3 +81,43 @@ def test_allocated_pages_between_are_not_touched():
     # the missing page 0x51000 lies inside the allocation only
     assert run(cpu, "c8002000", esp=0x53000, ebp=0x1234) is None
     assert cpu.get_reg("esp") == 0x50FFC
+
+
+def _based_flat_stack():
+    # a 4 GiB expand-up stack based at 1 MiB: offsets just below 4 GiB are the
+    # linear addresses just below 1 MiB (the linear address wraps), inside memory
+    cpu = FlatCPU(bits=32, cpl=3)
+    cpu.set_segment("ss", 0x23, 0x100000, 0xFFFFFFFF, big=True, dpl=3, type=0x3)
+    return cpu
+
+
+def test_enter_nesting_pushes_wrapping_esp_through_zero():
+    # ESP 4, enter 0, 2: Push(EBP) at 0, the frame pointer at FFFFFFFCh, FrameTemp
+    # at FFFFFFF8h: every push inside the limit, none wrapping itself: no fault
+    cpu = _based_flat_stack()
+    cpu.write_mem(0x100000 + 0x1230, bytes.fromhex("efbeadde"))       # [EBP-4]
+    assert run(cpu, "c8000002", esp=4, ebp=0x1234) is None
+    assert cpu.get_reg("esp") == 0xFFFFFFF8 and cpu.get_reg("ebp") == 0
+    assert cpu.read_mem(0x100000, 4) == bytes.fromhex("34120000")      # old EBP
+    assert cpu.read_mem(0xFFFF8, 8) == bytes.fromhex("00000000efbeadde")
+
+
+def test_pusha_wrapping_esp_through_zero():
+    # SDM Vol. 2B PUSHA: #SS(0) "if the starting or ending stack address is
+    # outside the stack segment limit" -- ESP 8 on a 4 GiB stack is neither
+    cpu = _based_flat_stack()
+    regs = dict(eax=0xA0, ecx=0xC0, edx=0xD0, ebx=0xB0, ebp=0xBB, esi=0x51, edi=0xD1)
+    assert run(cpu, "60", esp=8, **regs) is None
+    assert cpu.get_reg("esp") == 0xFFFFFFE8
+    words = cpu.read_mem(0xFFFE8, 24) + cpu.read_mem(0x100000, 8)
+    import struct as _s
+    assert _s.unpack("<8I", words) == (0xD1, 0x51, 0xBB, 8, 0xB0, 0xD0, 0xC0, 0xA0)
+
+
+def test_a_push_that_itself_wraps_past_4g_is_ss():
+    # ESP 2: the doubleword at FFFFFFFEh runs past the 4 GiB limit
+    cpu = _based_flat_stack()
+    for code in ("60", "c8000000", "c8000001"):
+        e = run(cpu, code, esp=2, ebp=0x1234)
+        assert (e.vector, e.error_code) == (12, 0), code
+        assert cpu.get_reg("esp") == 2
