@@ -7,6 +7,8 @@ allocated between the pushes and the final stack pointer are not accessed."""
 
 import struct
 
+import pytest
+
 from kw86.testing import FlatCPU
 
 AT = 0x1000
@@ -121,3 +123,19 @@ def test_a_push_that_itself_wraps_past_4g_is_ss():
         e = run(cpu, code, esp=2, ebp=0x1234)
         assert (e.vector, e.error_code) == (12, 0), code
         assert cpu.get_reg("esp") == 2
+
+
+@pytest.mark.xfail(strict=True, reason="bug in exec.pyx push_frame (far CALL, interrupt and "
+                   "exception frames): the frame is limit-checked as one block, which runs "
+                   "past 4 GiB when ESP wraps through 0 on a 4 GiB stack; each push is inside "
+                   "the limit, so there is no #SS (SDM Vol. 2A CALL: '#SS(0) If pushing the "
+                   "return address ... exceeds the bounds of the stack segment')")
+def test_far_call_pushes_wrapping_esp_through_zero():
+    cpu = _based_flat_stack()
+    # call far 0x1B:0x2000 (FlatCPU's own ring-3 code segment), ESP 4: CS at
+    # offset 0, EIP at FFFFFFFCh
+    e = run(cpu, "9a00200000" "1b00", esp=4)
+    assert e is None
+    assert cpu.get_reg("esp") == 0xFFFFFFFC and cpu.get_reg("eip") == 0x2000
+    assert cpu.read_mem(0x100000, 2) == b"\x1b\x00"
+    assert cpu.read_mem(0xFFFFC, 4) == (AT + 7).to_bytes(4, "little")
