@@ -236,6 +236,16 @@ def compare(p, what, uc_cs=None, undefined_eax_hi=False):
     u, k = p.state("uc"), p.state("kw")
     if uc_cs is not None:
         u["sels"][1] = uc_cs
+    # the accessed bit of the SS descriptor an outer-level RETF/IRET loads
+    ss = k["sels"][2]
+    name, at = ("ldt" if ss & 4 else "gdt"), (ss & ~7) + 5
+    if (ss & ~3) and at < len(u[name]) and u[name] != k[name] \
+            and u[name][:at] + bytes([u[name][at] | 1]) + u[name][at + 1:] == k[name]:
+        # SDM Vol. 3A §3.4.5.1: the processor sets the accessed bit "when it
+        # loads the segment selector into a segment register"; Unicorn 2.1.4
+        # does not for the stack segment of a return to an outer level
+        OVERRIDES["ss_accessed"] += 1
+        u[name] = k[name]
     if undefined_eax_hi:
         # SMSW r32: "the high-order 16 bits are undefined" (SDM Vol. 2B SMSW);
         # kw86 stores all of CR0 (its upper half is 0 here), Unicorn keeps them
@@ -453,6 +463,10 @@ UNICORN_SEGMENT_BUGS = {
                    "target): CS.RPL <- CPL (SDM Vol. 2A CALL Operation, 'CS(RPL) <- CPL'; JMP "
                    "likewise); Unicorn 2.1.4 keeps the gate's selector RPL.  kw86's CS is checked "
                    "against the manual.  (Unicorn's RPL is the gate's or the target's DPL.)",
+    "ss_accessed": "RETF/IRET to an outer level loading SS from a descriptor whose accessed bit "
+                   "is clear: the processor sets it (SDM Vol. 3A §3.4.5.1, 'set when it loads "
+                   "the segment selector into a segment register'); Unicorn 2.1.4 does not.  "
+                   "kw86's descriptor table is checked to have it set, nothing else differing.",
     "inner_gate": "CALL through a call gate to a more privileged level: Unicorn 2.1.4 aborts "
                   "the host process or returns without executing it.  Not run on Unicorn.",
 }
@@ -606,3 +620,24 @@ def test_busy_tss_not_present_is_gp_before_np(code, typ):
     assert uv == kv == 13, (uv, kv)
     assert p.kexc.error_code == 0x38
     assert p.state("kw") == before
+
+
+@pytest.mark.parametrize("code", ["cf", "cb"], ids=["iretd", "retf"])
+def test_outer_return_sets_the_ss_accessed_bit(code):
+    """RETF/IRET from CPL 0 to CPL 3 with a new SS whose descriptor is not
+    yet accessed: kw86 sets the bit (SDM Vol. 3A §3.4.5.1), Unicorn does not
+    (UNICORN_SEGMENT_BUGS ss_accessed); everything else agrees."""
+    gdt, ldt = tables(random.Random(0))
+    gdt = bytearray(gdt)
+    gdt[0x38:0x40] = desc(0, 0xFFFFFFFF, 0x2, 3)            # data, DPL 3, not accessed
+    p = Pair({GDT: bytes(gdt), LDT: ldt, TSS: tss_image()}, 0)
+    esp = STACK0 - 0x20
+    parts = [CODE + 0x40, UCODE] + ([0x202] if code == "cf" else []) + [STACK3 - 0x40, 0x3B]
+    p.write(esp, b"".join(struct.pack("<I", v) for v in parts))
+    p.load_code(CODE, bytes.fromhex(code))
+    p.set_regs([0, 0, 0, 0, esp, 0, 0, 0], 0x202, CODE)
+    before = OVERRIDES["ss_accessed"]
+    assert run_case(p, bytes.fromhex(code), code) == [None]
+    assert p.kw.read(GDT + 0x3D, 1)[0] & 1
+    assert p.kw.get_reg("ss") == 0x3B and p.kw.cpl == 3
+    assert OVERRIDES["ss_accessed"] == before + 1
