@@ -129,6 +129,12 @@ def measure(path, call, n, cycles_profile="celeron500", root=None):
             s = leaf[len("[locore] "):]
             syms[s] = syms.get(s, 0) + int(c)
             sec[_SECTION_OF.get(s, "exit" if "ret" in s else "dispatch")] += int(c)
+    if not stub_ins or not sec["kernel"]:
+        # no function names (pyelftools missing) or the stub renamed: say so
+        # rather than record a breakdown of nothing
+        from kw86.paper.experiments import BenchError
+        raise BenchError(f"system-call breakdown: no {stub} stub under main with the "
+                         f"kernel's {key} below it in the profile of {name} ({path} path)")
     # the stub's user-mode path is STUB_INSNS instructions (userland/build.py
     # gen_stub: movl, movl %cs, testb, jz, the transfer (2 movl + sysenter on
     # that path), jc, ret): the number of calls main made, warm-up included
