@@ -87,3 +87,31 @@ def test_lazy_syscall_modules_resolve_and_stay_importable():
     assert nb10.fs is fs
     for r in syscalls.ROWS:
         assert callable(r.handler), r
+
+
+def test_buffer_cache_makes_its_buffers_on_first_use_in_the_same_order():
+    """BufCache makes its Buf objects when first needed (512 at every boot
+    before): the same buffers in the same order as a list of all of them
+    popped (highest address first, a released one reused first), the same
+    `end`, and ENOMEM only when every buffer is pinned."""
+    from kw86.nbsd.bufcache import BufCache
+    from kw86.nbsd.errors import Errno
+    bc = BufCache(None, 0x100000, 4, bsize=0x2000)
+    assert bc.end == 0x100000 + 4 * 0x2000 and bc.free == []
+    a = bc._alloc()
+    assert a.paddr == 0x100000 + 3 * 0x2000 and a.size == 0x2000
+    bc.free.append(a)                               # given back: reused first
+    assert bc._alloc() is a
+    got = [a] + [bc._alloc() for _ in range(3)]
+    assert [b.paddr for b in got] == [0x100000 + i * 0x2000 for i in (3, 2, 1, 0)]
+    assert len({id(b) for b in got}) == 4
+    for i, b in enumerate(got):
+        b.key, b.blkno = "f", i
+        bc.lru[("f", i)] = b
+    assert bc.end == 0x100000 + 4 * 0x2000
+    assert bc._alloc() is got[0]                    # then the oldest cached one
+    for b in got:
+        b.pins = 1
+    bc.lru[("f", 0)] = got[0]
+    with pytest.raises(Errno):
+        bc._alloc()

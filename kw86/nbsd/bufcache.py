@@ -106,17 +106,24 @@ class BufCache:
         # kernel-cost table: getblk's hash lookup, per block looked up
         self.kcharge = kcharge if lookup_cost else None
         self.lookup_cost = lookup_cost
-        self.free = [Buf(base + i * bsize, bsize) for i in range(nbufs)]
+        # buffers given back, reused last-in first-out; below them the
+        # `unmade` buffers not used yet (indices 0..unmade-1, made on first
+        # use, highest first: the order a list of all of them popped gives)
+        self.free = []
+        self.unmade = nbufs
         self.lru = OrderedDict()        # (key, blkno) -> Buf, oldest first
         self.stats = dict(hits=0, misses=0, reads=0, writes=0, disk_cycles=0)
 
     @property
     def end(self):
-        return self.base + (len(self.free) + len(self.lru)) * self.bsize
+        return self.base + (len(self.free) + len(self.lru) + self.unmade) * self.bsize
 
     def _alloc(self):
         if self.free:
             return self.free.pop()
+        if self.unmade:
+            self.unmade -= 1
+            return Buf(self.base + self.unmade * self.bsize, self.bsize)
         for k, b in self.lru.items():       # oldest first; mapped buffers stay
             if not b.pins:
                 del self.lru[k]
