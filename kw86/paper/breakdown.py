@@ -55,6 +55,10 @@ CALLS = (("getpid", "getpid", "getpid_bench", (), "getpid", 20, None),
          ("read", "read 64 KiB", "rw_bench", ("65536",), "__sys_read", 3, "read"))
 
 
+COST_ORDER = ("int $0x80 (CPL 3->0)", "iret (CPL 0->3)", "sysenter", "sysexit", "segment load",
+              "call gate (near call)")
+
+
 def _profile_costs(name):
     """int/iret/sysenter/sysexit/seg_load cycles of cycle profile `name`."""
     import tomllib
@@ -178,7 +182,10 @@ def markdown(bd):
             out.append(f"| {r['label']} | {path} | {cells} | {p['total']:,.1f} |")
     costs = bd.get("instruction_costs") or {}
     if costs:
+        # in _profile_costs' order (results.json stores the dict with sorted keys)
+        order = [k for k in COST_ORDER if k in costs] + sorted(set(costs) - set(COST_ORDER))
         out += ["", "The transfer instructions' own cycles (in `stub` and `exit`), from the "
                 "cycle profile (../shared/cycle-model.md §4a/§4b): " +
-                ", ".join(f"{k} {v}" for k, v in costs.items() if v is not None) + "."]
+                ", ".join(f"{k} {costs[k]}" for k in order
+                          if costs.get(k) is not None) + "."]
     return "\n".join(out) + "\n"
