@@ -175,3 +175,19 @@ def test_cp_buffer_cache_copy(res):
     assert mfs["bcache"]["cycles_per_op"] < mfs["user"]["cycles_per_op"]
     assert mfs["bcache"]["cycles_per_op"] < mfs["calls"]["cycles_per_op"]
     assert hdd["bcache"]["change_pct"] > mfs["bcache"]["change_pct"]
+
+
+def test_syscall_breakdown_covers_each_call(res):
+    """The system-call paths breakdown (kw86/paper/breakdown.py) finds each
+    call's stub and the kernel's work below it on every path (read and write
+    go through __sys_ stubs behind libc wrappers), and orders the paths as
+    their transfer instructions do: trap > sysenter > call."""
+    bd = res["syscall_paths"]
+    for row in bd["rows"]:
+        paths = row["paths"]
+        for path, p in paths.items():
+            assert p["calls"] >= 3, (row["key"], path)
+            assert all(p["sections"][s] > 0 for s in bd["sections"]), (row["key"], path, p)
+            if row["key"] in ("read", "write"):
+                assert p["sections"]["kernel"] > 10000, (row["key"], path, p)
+        assert paths["trap"]["total"] > paths["sysenter"]["total"] > paths["call"]["total"]
