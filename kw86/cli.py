@@ -190,6 +190,8 @@ def build_parser(available):
 # allocated then (modules, the kernel's tables) is never garbage; None
 # outside main(), else (was it on, is this the kw86 process itself).
 _gc_held = None
+# kw86.startup_bundle while it serves the start-up's modules (kw86 exec)
+_bundle = None
 
 
 def startup_done():
@@ -197,7 +199,10 @@ def startup_done():
     the garbage collector is on again if it was; in the kw86 process itself
     (main() without argv) what start-up allocated is frozen first
     (gc.freeze: a permanent generation no collection walks again)."""
-    global _gc_held
+    global _gc_held, _bundle
+    if _bundle is not None:
+        b, _bundle = _bundle, None
+        b.start_up_over()               # (and writes it if it was stale)
     if _gc_held is None:
         return
     was_on, program = _gc_held
@@ -245,12 +250,15 @@ def main(argv=None):
     Without argv this is the kw86 process itself (the console script,
     `python -m kw86.cli`): a command that allows it (FAST_EXIT, kw86 exec)
     then ends the process with its status here (_end_process)."""
-    global _gc_held
+    global _gc_held, _bundle
     program = argv is None
     import gc
     if _gc_held is None:
         _gc_held = (gc.isenabled(), program)
         gc.disable()
+    if program and sys.argv[1:2] == ["exec"] and _bundle is None:
+        from kw86 import startup_bundle as _bundle   # its modules from one file
+        _bundle.install()
     try:
         status, mod = _main(argv)
     finally:
