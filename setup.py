@@ -88,6 +88,11 @@ class BuildAll(build_ext):
         env["PYTHONPATH"] = HERE
         subprocess.run([sys.executable, "-c", "import kw86.decoder"], cwd=HERE, env=env,
                        check=False)
+        # and kw86 exec's start-up bundle (kw86/startup_bundle.py), which a
+        # run makes at the end of its start-up
+        if os.path.exists(os.path.join(HERE, "kw86", "sysroot", "usr", "bin", "true")):
+            subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "/usr/bin/true"], cwd=HERE,
+                           env=env, check=False, stdout=subprocess.DEVNULL)
 
     def build_userland(self):
         script = os.path.join(HERE, "userland", "build.py")
