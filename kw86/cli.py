@@ -314,4 +314,8 @@ def _run_command(mod, args):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m kw86.cli`: run the kw86.cli module's main, not this copy's,
+    # so that startup_done() (called by kw86.nbsd.cli_exec through kw86.cli)
+    # sees the state main() set (the collector back on, the bundle closed)
+    from kw86.cli import main as _main_of_module
+    sys.exit(_main_of_module())

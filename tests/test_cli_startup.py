@@ -45,6 +45,25 @@ def test_python_m_is_the_same_command():
     assert (r.returncode, r.stdout) == (0, b"hi\n")
 
 
+def test_python_m_runs_the_guest_with_the_collector_on():
+    """`python -m kw86.cli exec`: start-up's end (startup_done, called through
+    kw86.cli) turns the collector back on and freezes what start-up made, as
+    for the console script (the -m copy of the module used to keep it off)."""
+    pre = ("import gc, sys\n"
+           "from kw86.nbsd.kernel import Kernel\n"
+           "run = Kernel.run\n"
+           "def report(self, *a, **k):\n"
+           "    print('GC', gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
+           "    return run(self, *a, **k)\n"
+           "Kernel.run = report\n"
+           "import runpy; sys.argv = ['kw86'] + sys.argv[1:]\n"
+           "runpy.run_module('kw86.cli', run_name='__main__')\n")
+    r = subprocess.run([sys.executable, "-c", pre, "exec", "/bin/echo", "hi"], cwd=ROOT,
+                       env=kw86_env(), stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=120)
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"hi\n", b"GC True True\n")
+
+
 def test_errors_keep_their_status_and_message(tmp_path):
     r = kw86("exec", "/no/such/prog")
     assert r.returncode == 127 and r.stderr.startswith(b"kw86: ") and r.stdout == b""
