@@ -114,14 +114,15 @@ def start_up_over():
         pass
     if f.stale and not sys.dont_write_bytecode:
         try:
-            write()
+            write(keep=f.entries)
         except Exception:               # a bundle never breaks a run
             pass
 
 
 def _from_pyc(mod):
-    """(source, is package, mtime_ns, size, code bytes) of a module Python
-    imported from a .pyc it validated by timestamp, else None."""
+    """(source, is package, mtime_ns, size, code bytes) of a module whose
+    .pyc is valid for its source now (by timestamp and size, or by the
+    source's hash for a hash-based .pyc), else None."""
     d = mod.__dict__
     src, cached = d.get("__file__"), d.get("__cached__")
     if not (isinstance(src, str) and isinstance(cached, str) and src.endswith(".py")):
@@ -129,9 +130,22 @@ def _from_pyc(mod):
     st = os.stat(src)
     with open(cached, "rb") as f:
         data = f.read()
-    if len(data) < 16 or data[:4] != _magic() or int.from_bytes(data[4:8], "little") != 0 or \
-            int.from_bytes(data[8:12], "little") != (int(st.st_mtime) & 0xFFFFFFFF) or \
-            int.from_bytes(data[12:16], "little") != (st.st_size & 0xFFFFFFFF):
+    ext = sys.modules["_frozen_importlib_external"]
+    if len(data) < 16 or data[:4] != ext.MAGIC_NUMBER:
+        return None
+    flags = int.from_bytes(data[4:8], "little")
+    if flags == 0:
+        if int.from_bytes(data[8:12], "little") != (int(st.st_mtime) & 0xFFFFFFFF) or \
+                int.from_bytes(data[12:16], "little") != (st.st_size & 0xFFFFFFFF):
+            return None
+    elif flags in (1, 3):               # hash-based (pip under SOURCE_DATE_EPOCH)
+        import _imp
+        with open(src, "rb") as f:
+            if _imp.source_hash(ext._RAW_MAGIC_NUMBER, f.read()) != data[8:16]:
+                return None
+        if os.stat(src).st_mtime_ns != st.st_mtime_ns:
+            return None
+    else:
         return None
     marshal.loads(data[16:])            # (whole)
     rel = os.path.relpath(os.path.abspath(src), _PKG_DIR)
@@ -140,17 +154,21 @@ def _from_pyc(mod):
     return (rel, isinstance(d.get("__path__"), list), st.st_mtime_ns, st.st_size, data[16:])
 
 
-def _magic():
-    ext = sys.modules.get("_frozen_importlib_external")
-    if ext is not None:
-        return ext.MAGIC_NUMBER
-    from importlib.util import MAGIC_NUMBER
-    return MAGIC_NUMBER
-
-
-def write(modules=None):
-    """Write the bundle from the kw86 modules now imported (modules: names)."""
+def write(modules=None, keep=None):
+    """Write the bundle from the kw86 modules now imported (modules: names),
+    and keep's entries (a bundle's) for others still valid: runs with other
+    options (--strace, --profile ...) do not take turns rewriting it."""
     entries = {}
+    for n, e in (keep or {}).items():
+        if e is None:
+            entries[n] = None
+            continue
+        try:
+            st = os.stat(os.path.join(_PKG_DIR, e[0]))
+            if (st.st_mtime_ns, st.st_size) == (e[2], e[3]):
+                entries[n] = e
+        except (OSError, TypeError, IndexError):
+            pass
     names = modules if modules is not None else \
         [n for n in list(sys.modules) if n == "kw86" or n.startswith("kw86.")]
     for n in names:
@@ -163,10 +181,11 @@ def write(modules=None):
             continue
         try:
             e = _from_pyc(m)
-        except (OSError, EOFError, ValueError, TypeError):
+        except (OSError, EOFError, ValueError, TypeError, KeyError):
             e = None
-        if e is not None:
-            entries[n] = e
+        # (a module with no valid .pyc now: imported as usual, not stale --
+        # a start-up would otherwise rewrite the bundle every time)
+        entries[n] = e
     path = bundle_path()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"

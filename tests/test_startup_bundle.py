@@ -115,3 +115,24 @@ def test_stale_damaged_or_foreign_bundles_are_ignored(tmp_path):
     rep = run(other, "/usr/bin/true", write=False)[3]
     assert [r[1] for r in rep] == [os.path.join(other, "kw86", "nbsd", "kernel.py"),
                                    os.path.join(other, "kw86", "nbsd", "abi.py")]
+
+
+def test_runs_with_other_options_keep_the_bundle_and_hash_based_pycs_count(tmp_path):
+    tree = _tree(tmp_path)
+    run(tree, "/usr/bin/true")
+    b = bundle(tree)
+    run(tree, "--profile", str(tmp_path / "prof"), "/usr/bin/true")     # one more module
+    assert "kw86.nbsd.profile" in __import__("marshal").loads(open(b, "rb").read())[2]
+    made = os.stat(b).st_mtime_ns
+    for cmd in (("/usr/bin/true",), ("--profile", str(tmp_path / "prof"), "/usr/bin/true")):
+        assert run(tree, *cmd)[0] == 0
+    assert os.stat(b).st_mtime_ns == made                   # no rewrite by turns
+    # .pyc files checked by the source's hash (pip under SOURCE_DATE_EPOCH)
+    import compileall
+    import py_compile
+    os.unlink(b)
+    assert compileall.compile_dir(os.path.join(tree, "kw86"), quiet=1, force=True,
+                                  invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    run(tree, "/usr/bin/true")
+    assert run(tree, "/usr/bin/true", write=False)[3][0] == \
+        ("_Loader", os.path.join(tree, "kw86", "nbsd", "kernel.py"))
