@@ -23,7 +23,6 @@ import sys
 FORMAT = 3
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _ModuleSpec = type(sys.__spec__)        # importlib.machinery.ModuleSpec, no import
-_CodeType = type(compile("", "", "exec"))
 
 _finder = None
 
@@ -31,6 +30,11 @@ _finder = None
 def bundle_path():
     tag = sys.implementation.cache_tag or "none"
     return os.path.join(_PKG_DIR, "__pycache__", f"exec-bundle.{tag}.marshal")
+
+
+# (not type(compile(...)): compile's first call makes every AST node type, 9 M
+# host instructions where nothing compiled before, e.g. under python -S)
+_CodeType = type(bundle_path.__code__)
 
 
 def _load():
