@@ -109,6 +109,29 @@ cdef enum:
     UK_JCC_ADD = 102    # after add (fa + fb = fr)
     UK_JCC_ZS = 103     # after inc/dec, a ZF or SF condition (fr)
     UK_CALLH = 104      # a data-only handler (chain_safe) called from the block
+    # a register producer (FK_ADD_RR..FK_DEC_R, 9..24) fused with the jcc after it
+    # when the jcc's target lies in the block's page (so within the CS limit):
+    # UK_F0 + (FK_x - FK_ADD_RR); cc = the jcc's condition, disp = its target's
+    # offset from the block's EIP.  Taken: the flags are written, the block
+    # left; not taken: written only if live (fl), the block goes on
+    UK_F0 = 110
+    UK_F_LAST = 125
+    UK_F_ADD_RR = 110
+    UK_F_ADD_RI = 111
+    UK_F_SUB_RR = 112
+    UK_F_SUB_RI = 113
+    UK_F_AND_RR = 114
+    UK_F_AND_RI = 115
+    UK_F_OR_RR = 116
+    UK_F_OR_RI = 117
+    UK_F_XOR_RR = 118
+    UK_F_XOR_RI = 119
+    UK_F_CMP_RR = 120
+    UK_F_CMP_RI = 121
+    UK_F_TEST_RR = 122
+    UK_F_TEST_RI = 123
+    UK_F_INC_R = 124
+    UK_F_DEC_R = 125
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -139,6 +162,8 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
     """The CC_* a uop leaves in its locals (fa fb fr), -1 if it writes the
     flags without locals (shifts, imul, 8-bit cmp, handlers), -2 if it leaves
     them alone."""
+    if k >= UK_F0 and k <= UK_F_LAST:
+        k = k - UK_F0 + FK_ADD_RR
     if ((k >= FK_ADD_RR and k <= FK_ADD_RI) or k == FK_ADD_RM or k == FK_ADD_MR or
             k == FK_ADD_MI):
         return CC_ADD
@@ -162,7 +187,8 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
 cdef inline bint uk_reads_flags(const KwUop* u) noexcept nogil:
     """Does this uop read the flags from Cpu's lazy state?"""
     return (u.k == FK_JCC or u.k == FK_CMOV_RR or u.k == FK_SETCC_R8 or u.k == UK_CALLH or
-            ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or u.k == FK_DEC_M) and
+            ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or u.k == FK_DEC_M or
+              u.k == UK_F0 + FK_INC_R - FK_ADD_RR or u.k == UK_F0 + FK_DEC_R - FK_ADD_RR) and
              u.x == CFS_MEM))
 
 cdef int blk_uop_kind(int k) noexcept nogil:
@@ -180,13 +206,13 @@ cdef int blk_uop_kind(int k) noexcept nogil:
         return UK_END
     return k
 
-cdef inline void blk_end_uop(KwBlk* bk, int n, uint32_t off, uint32_t csum) noexcept nogil:
+cdef inline void blk_end_uop(KwBlk* bk, int n, uint32_t off, uint32_t csum, int ni) noexcept nogil:
     cdef KwUop* u = &bk.u[n]
     memset(u, 0, sizeof(KwUop))
     u.k = UK_END
     u.eoff = off
     u.cpre = csum
-    u.idx = n
+    u.idx = ni
 
 cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     """Translate the block starting at eip, whose (cached, inline) slot is e,
@@ -197,7 +223,9 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     cdef DEnt* dc = c.m.dcache
     cdef KwUop* u
     cdef const Insn* ip
-    cdef int n = 0, k, lp = -2, need, i, op, t, ncall = 0
+    cdef int n = 0, k, lp = -2, need, i, op, t, ncall = 0, ni = 0, pk
+    cdef bint fused = 0
+    cdef int64_t tpo
     bk.tag = e.tag
     bk.gen = c.m.code_gen[phys >> 12]
     bk.dgen = c.m.dc_gen
@@ -224,7 +252,7 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         u.cc = ip.cc & 15
         u.imm = ip.imm
         u.disp = ip.disp
-        u.idx = n
+        u.idx = ni
         if k == FK_JCC or k == FK_JMP or k == FK_CALL:
             u.imm = off + ip.length + ip.imm     # the target's offset from the block's EIP
         if k == UK_CALLH:
@@ -247,7 +275,19 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
                 u.x = CFS_MEM
         elif k == FK_JCC:
             t = u.cc >> 1
-            if lp == CC_SUB:
+            pk = bk.u[n - 1].k if n > 0 else -1
+            tpo = <int64_t>(phys & 0xFFF) + <int32_t>u.imm
+            if (pk >= FK_ADD_RR and pk <= FK_DEC_R and tpo >= 0 and tpo < 4096 and
+                    ((pk != FK_INC_R and pk != FK_DEC_R) or t == 2 or t == 4)):
+                # fuse into the producer just before it (see UK_F0)
+                bk.u[n - 1].k = UK_F0 + pk - FK_ADD_RR
+                bk.u[n - 1].cc = u.cc
+                bk.u[n - 1].disp = <int32_t>u.imm
+                csum += s.cycles
+                ni += 1
+                off += ip.length
+                fused = 1       # (no uop of its own)
+            elif lp == CC_SUB:
                 u.k = UK_JCC_SUB
             elif lp == CC_LOGIC:
                 u.k = UK_JCC_LOGIC
@@ -258,9 +298,12 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         op = uk_cc_op(k)
         if op != -2:
             lp = op
-        csum += s.cycles
-        n += 1
-        off += ip.length
+        if not fused:
+            csum += s.cycles
+            ni += 1
+            off += ip.length
+            n += 1
+        fused = 0
         if uk_branch(k):
             break
         # the next instruction: its slot in the same physical page, decoded
@@ -279,8 +322,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
             c.eip = save_eip
             if s == NULL or s.tag != ((<uint64_t>ph << 1) | 1):
                 break
-    blk_end_uop(bk, n, off, csum)
-    bk.n = n
+    blk_end_uop(bk, n, off, csum, ni)
+    bk.n = ni
     bk.csum = csum
     # flag liveness, backwards: the lazy state must be in Cpu at the block's
     # end and wherever a uop may stop the block or reads it from there
@@ -294,6 +337,21 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if uk_reads_flags(u) or uk_exits(u.k):
             need = 1
         i -= 1
+
+
+cdef inline uint32_t blk_cf_mem(Cpu* c) noexcept nogil:
+    """CF from the lazy state (what an inc/dec keeps), common cases inline."""
+    if c.cc_op == CC_LOGIC:
+        return 0
+    if c.cc_op == CC_SUB and c.cc_size == 4:
+        return c.cc_dst < c.cc_src
+    if c.cc_op == CC_ADD and c.cc_size == 4:
+        return c.cc_res < c.cc_dst
+    if c.cc_op == CC_INC or c.cc_op == CC_DEC:
+        return c.cc_aux
+    if c.cc_op == CC_SUB and c.cc_size == 1:
+        return (c.cc_dst & 0xFF) < (c.cc_src & 0xFF)
+    return get_cf(c)
 
 
 cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint64_t r,
@@ -735,6 +793,232 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         c.m.ifetch_page == KW_NOTAG or cyc + bk.csum + taken >= attn):
                     # it wrote this code page, or the rest may not fit now
                     return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr)
+            elif k == UK_F_ADD_RR:
+                fa = g[u.r0]
+                fb = g[u.r1]
+                fr = fa + fb
+                g[u.r0] = fr
+                if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
+                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+            elif k == UK_F_ADD_RI:
+                fa = g[u.r0]
+                fb = u.imm
+                fr = fa + fb
+                g[u.r0] = fr
+                if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
+                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+            elif k == UK_F_SUB_RR:
+                fa = g[u.r0]
+                fb = g[u.r1]
+                fr = fa - fb
+                g[u.r0] = fr
+                if cond_sub32(u.cc, fa, fb, fr):
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == UK_F_SUB_RI:
+                fa = g[u.r0]
+                fb = u.imm
+                fr = fa - fb
+                g[u.r0] = fr
+                if cond_sub32(u.cc, fa, fb, fr):
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == UK_F_AND_RR:
+                fr = g[u.r0] & g[u.r1]
+                g[u.r0] = fr
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_AND_RI:
+                fr = g[u.r0] & u.imm
+                g[u.r0] = fr
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_OR_RR:
+                fr = g[u.r0] | g[u.r1]
+                g[u.r0] = fr
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_OR_RI:
+                fr = g[u.r0] | u.imm
+                g[u.r0] = fr
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_XOR_RR:
+                fr = g[u.r0] ^ g[u.r1]
+                g[u.r0] = fr
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_XOR_RI:
+                fr = g[u.r0] ^ u.imm
+                g[u.r0] = fr
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_CMP_RR:
+                fa = g[u.r0]
+                fb = g[u.r1]
+                fr = fa - fb
+                if cond_sub32(u.cc, fa, fb, fr):
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == UK_F_CMP_RI:
+                fa = g[u.r0]
+                fb = u.imm
+                fr = fa - fb
+                if cond_sub32(u.cc, fa, fb, fr):
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+            elif k == UK_F_TEST_RR:
+                fr = g[u.r0] & g[u.r1]
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_TEST_RI:
+                fr = g[u.r0] & u.imm
+                if cond_logic32(u.cc, fr):
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+            elif k == UK_F_INC_R:
+                a = g[u.r0]
+                t = u.x
+                if t == CFS_ZERO:
+                    fcf = 0
+                elif t == CFS_SUB:
+                    fcf = fa < fb
+                elif t == CFS_ADD:
+                    fcf = fr < fa
+                elif t == CFS_MEM:
+                    fcf = blk_cf_mem(c)
+                fa = a
+                fr = a + 1
+                g[u.r0] = fr
+                if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
+                    c.cc_aux = fcf
+                    c.cc_op = CC_INC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = fr
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    c.cc_aux = fcf
+                    c.cc_op = CC_INC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = fr
+            elif k == UK_F_DEC_R:
+                a = g[u.r0]
+                t = u.x
+                if t == CFS_ZERO:
+                    fcf = 0
+                elif t == CFS_SUB:
+                    fcf = fa < fb
+                elif t == CFS_ADD:
+                    fcf = fr < fa
+                elif t == CFS_MEM:
+                    fcf = blk_cf_mem(c)
+                fa = a
+                fr = a - 1
+                g[u.r0] = fr
+                if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
+                    c.cc_aux = fcf
+                    c.cc_op = CC_DEC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = fr
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                if u.fl:
+                    c.cc_aux = fcf
+                    c.cc_op = CC_DEC
+                    c.cc_size = 4
+                    c.cc_dst = a
+                    c.cc_src = 1
+                    c.cc_res = fr
             elif k == UK_JCC_SUB:
                 if cond_sub32(u.cc, fa, fb, fr):
                     nxt = eip0 + u.imm
