@@ -899,24 +899,47 @@ cdef int check_new_ss(Cpu* c, uint32_t ss, int dpl, uint32_t* lo, uint32_t* hi, 
 cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals, int n,
                     int size, uint32_t* new_esp) noexcept nogil:
     """Write n values (vals[0] pushed first) below esp on stack segment ss,
-    checking the whole range against the limit first (#SS) and the pages
-    (#PF).  Nothing of the CPU state changes; *new_esp is the final ESP."""
-    cdef uint32_t total = n * size, sp, lin, pa
+    checking every push against the limit first (#SS) and then the pages
+    (#PF).  Nothing of the CPU state changes and nothing is written unless
+    every push can be; *new_esp is the final ESP.  A frame whose (E)SP wraps
+    through 0 is checked push by push where each lands (SDM Vol. 2A CALL:
+    #SS if pushing "exceeds the bounds of the stack segment"; ESP 4 on a
+    4 GiB stack is no fault), a push that itself runs past the top is #SS."""
+    cdef uint32_t total = n * size, sp, lin, pa, off
     cdef uint32_t mask = 0xFFFFFFFFu if ss.big else 0xFFFF
     cdef int k
     cdef uint64_t top
     sp = (esp - total) & mask
-    top = <uint64_t>sp + total - 1
-    if ss.expdown:
-        if sp <= ss.limit or top > mask:
+    if <uint64_t>sp + total <= <uint64_t>mask + 1:
+        # one contiguous block
+        top = <uint64_t>sp + total - 1
+        if ss.expdown:
+            if sp <= ss.limit or top > mask:
+                return raise_exc_err(c, X_SS, 0)
+        elif top > ss.limit:
             return raise_exc_err(c, X_SS, 0)
-    elif top > ss.limit:
-        return raise_exc_err(c, X_SS, 0)
-    # probe both ends for write (a fault happens before any byte is stored)
-    if mmu_translate(&c.m, ss.base + sp, 1, user, &pa):
-        return raise_pf(c)
-    if mmu_translate(&c.m, ss.base + ((sp + total - 1) & mask), 1, user, &pa):
-        return raise_pf(c)
+        # probe both ends for write (a fault happens before any byte is stored)
+        if mmu_translate(&c.m, ss.base + sp, 1, user, &pa):
+            return raise_pf(c)
+        if mmu_translate(&c.m, ss.base + ((sp + total - 1) & mask), 1, user, &pa):
+            return raise_pf(c)
+    else:
+        # (E)SP wraps through 0 during the pushes: each push where it lands,
+        # every limit before any page
+        for k in range(n):
+            off = (esp - (k + 1) * size) & mask
+            top = <uint64_t>off + size - 1
+            if ss.expdown:
+                if off <= ss.limit or top > mask:
+                    return raise_exc_err(c, X_SS, 0)
+            elif top > ss.limit:
+                return raise_exc_err(c, X_SS, 0)
+        for k in range(n):
+            off = (esp - (k + 1) * size) & mask
+            if mmu_translate(&c.m, ss.base + off, 1, user, &pa):
+                return raise_pf(c)
+            if mmu_translate(&c.m, ss.base + off + size - 1, 1, user, &pa):
+                return raise_pf(c)
     for k in range(n):
         lin = ss.base + ((esp - (k + 1) * size) & mask)
         if mmu_write(&c.m, lin, size, user, vals[k]):

@@ -12,13 +12,40 @@
 from kw86.x87 cimport (Fpu, F80, fpu_exec, fpu_mem_info, fpu_is_nowait, fpu_init,
                        fpu_mmx_prep, fpu_store_env, fpu_load_env, fpu_fxsave, fpu_fxrstor,
                        FX_MEM_OUT, FX_EFLAGS,
-                       FX_AX, FX_UD, FX_CTRL, FM_LOAD, FM_STORE, SW_ES)
+                       FX_AX, FX_UD, FX_CTRL, FM_NONE, FM_LOAD, FM_STORE, SW_ES)
 
 cdef inline int fpu_pending(Cpu* c) noexcept nogil:
     """An unmasked x87 exception is pending (SW.ES): the next waiting x87
     instruction, WAIT/FWAIT or MMX instruction takes #MF (CR0.NE = 1; with
     NE = 0 a PC would signal FERR# to IRQ 13, not modelled: #MF as well)."""
     return (c.fpu.sw & SW_ES) != 0
+
+cdef int mem_ac(Cpu* c, int s, uint32_t off, uint32_t size, uint32_t align, int write) noexcept nogil:
+    """Alignment check (#AC(0), SDM Vol. 3A §6.15 Interrupt 17, Table 6-7)
+    of a size-byte operand at s:off that must be align-aligned, while it is
+    on (CR0.AM, EFLAGS.AC, CPL 3: c.ac_on): the segment checks (#GP/#SS)
+    come first, then #AC, and the page checks (#PF) after, in the access.
+    align 0: none (the data type is not in Table 6-7)."""
+    cdef uint32_t lin
+    if not c.ac_on or align <= 1:
+        return 0
+    if seg_addr(c, s, off, size, write, &lin):
+        return RC_FAULT
+    if lin & (align - 1):
+        return raise_exc_err(c, X_AC, 0)
+    return 0
+
+cdef inline uint32_t fpu_align(int esc, int size, int op32) noexcept nogil:
+    """Required alignment of an x87 memory operand (SDM Vol. 3A Table 6-7):
+    word integer, control and status word 2; single, doubleword integer 4;
+    double, quadword integer 8; double extended (m80) 8; FSTENV/FLDENV and
+    FSAVE/FRSTOR areas 4 or 2 by operand size.  Packed BCD (FBLD/FBSTP) is
+    not in the table: 0, no check."""
+    if size == 10:
+        return 0 if (esc & 7) == 7 else 8
+    if size > 10:
+        return 4 if op32 else 2
+    return size
 
 cdef int fpu_fxsave_rstor(Cpu* c, const Insn* i) noexcept nogil:
     """FXSAVE / FXRSTOR m512 (0F AE /0 /1; SDM Vol. 2): #UD with CR0.EM, #NM
@@ -64,6 +91,11 @@ cdef int fpu_dispatch(Cpu* c, const Insn* i) noexcept nogil:
     if modrm < 0xC0:
         kind = fpu_mem_info(esc, (modrm >> 3) & 7, op32, &size)
         off = ea(c, i)
+        if kind != FM_NONE and c.ac_on:
+            rc = mem_ac(c, i.seg, off, size, fpu_align(esc, size, op32),
+                        kind == FM_STORE)
+            if rc:
+                return rc
         if kind == FM_LOAD:
             rc = rd_mem_buf(c, i.seg, off, size, buf)
             if rc:
@@ -250,6 +282,8 @@ cdef int mmx_dispatch(Cpu* c, const Insn* i) noexcept nogil:
                     return RC_FAULT
             else:
                 memcpy(buf, &a, 8)
+                if mem_ac(c, i.seg, ea(c, i), 8, 8, 1):
+                    return RC_FAULT
                 if wr_mem_buf(c, i.seg, ea(c, i), 8, buf):
                     return RC_FAULT
             fpu_mmx_prep(&c.fpu)

@@ -70,21 +70,7 @@ CASES = [
 ]
 
 
-# x87 memory operands and MMX stores: exec_fpu.pxi (the interpreter's file)
-# reads and writes them with rd_mem_buf / wr_mem_buf, which check only an
-# 8-byte read (CMPXCHG8B's quadword); the x87 operand sizes and the MMX stores
-# are not alignment-checked.
-_FPU_AC = pytest.mark.xfail(strict=True, reason="bug: x87 memory operands (2/4/8/10-byte, "
-                            "environment and save areas) and MMX quadword stores are not "
-                            "alignment-checked: exec_fpu.pxi uses rd_mem_buf/wr_mem_buf, whose "
-                            "#AC test covers an 8-byte read only (SDM Vol. 3A Table 6-7)")
-_XFAIL = {"df 03", "df 13", "d9 03", "d9 1b", "db 03", "dd 1b", "db 2b", "db 3b", "d9 33",
-          "66 d9 33", "dd 33", "d9 3b", "dd 3b", "0f 7f 03"}
-
-
-@pytest.mark.parametrize("code,align,what", [
-    pytest.param(*c, marks=_FPU_AC) if c[0] in _XFAIL else c for c in CASES],
-    ids=[c[2] for c in CASES])
+@pytest.mark.parametrize("code,align,what", CASES, ids=[c[2] for c in CASES])
 def test_alignment_check_by_data_type(code, align, what):
     assert outcome(code, DATA) is None, what
     for k in range(1, 8):

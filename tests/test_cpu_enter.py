@@ -125,11 +125,6 @@ def test_a_push_that_itself_wraps_past_4g_is_ss():
         assert cpu.get_reg("esp") == 2
 
 
-@pytest.mark.xfail(strict=True, reason="bug in exec.pyx push_frame (far CALL, interrupt and "
-                   "exception frames): the frame is limit-checked as one block, which runs "
-                   "past 4 GiB when ESP wraps through 0 on a 4 GiB stack; each push is inside "
-                   "the limit, so there is no #SS (SDM Vol. 2A CALL: '#SS(0) If pushing the "
-                   "return address ... exceeds the bounds of the stack segment')")
 def test_far_call_pushes_wrapping_esp_through_zero():
     cpu = _based_flat_stack()
     # call far 0x1B:0x2000 (FlatCPU's own ring-3 code segment), ESP 4: CS at
