@@ -45,15 +45,16 @@ Recorded (2026-12-06, -j 2 at load 10-12; both modes agree on every test):
       kernelware, the modes agree on 1,303.
   correctness sweep (2026-12-07, -j 2 at load 10-13; before = 9ff8517 and
       after = the sweep's commits, each from a clean worktree, measured in
-      three passes: the interfaces up to pthread_mutexattr_init, raise..timer
+      passes: the interfaces up to pthread_mutexattr_init, raise..timer
       without sigaction, sigaction): the 974 non-thread tests, before 929
       build, PASS 751 in both modes; after 932 build, PASS 785 as processes
       and 784 as kernelware (fork/22-1: a timeout under load, passes alone).
-      With --threads, 1,349 of 1,426 (not pthread_mutexattr_*..
-      pthread_testcancel): before 1,293 build, PASS 1,046 / 1,039;
-      after 1,301 build, PASS 1,086 / 1,078 (pthread part measured before
-      the kernelware two-signal fix b927c89; the 7 tests it fixed were
-      checked alone).
+      With --threads (all 1,426, a fourth pass for pthread_mutexattr_*..
+      pthread_testcancel): before 1,361 build, PASS 1,108 / 1,099, modes
+      agree on 1,352; after 1,369 build, PASS 1,148 / 1,140, agree on
+      1,361 (pthread_atfork..pthread_mutexattr_init measured before the
+      kernelware two-signal fix b927c89; the 7 tests it fixed were checked
+      alone).
 
 Triage of what still fails (not kw86 bugs; reference in brackets):
   NetBSD's own behaviour: shm_open names without a leading '/' (librt:
