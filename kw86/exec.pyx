@@ -101,7 +101,7 @@ from kw86.decoder cimport (Insn, Operand, RowInfo, decode_insn, row_info,
 from kw86.mmu cimport (Mmu, DEnt, TlbEnt, mmu_init, mmu_free, mmu_translate,
     mmu_read, mmu_write, mmu_read_buf, mmu_write_buf, mmu_host_page, mmu_flush,
     mmu_invlpg, mmu_phys_written, mmu_mark_code, mmu_dcache_flush, mmu_host_written,
-    KW_DC_SIZE, KW_TLB_SIZE, KW_NOTAG, KW_DC_NOTAG)
+    KW_DC_SIZE, KW_TLB_SIZE, KW_NOTAG, KW_DC_NOTAG, KW_DC_KEY)
 
 cdef extern from * nogil:
     """
@@ -1214,7 +1214,7 @@ cdef DEnt* decode_fill(Cpu* c, DEnt* e, uint32_t lin, uint32_t phys) noexcept no
     e.bits32 = c.code32
     if cache and phys < c.m.mem_size:
         mmu_mark_code(&c.m, phys >> 12)
-        e.tag = (<uint64_t>phys << 1) | c.code32
+        e.tag = KW_DC_KEY(phys, c.code32)
     elif cache:
         e.tag = KW_DC_NOTAG
     return e
@@ -1972,7 +1972,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                         return rc
                     continue
             e = &dc[phys & (KW_DC_SIZE - 1)]
-            if unlikely(e.tag != ((<uint64_t>phys << 1) | c.code32)):
+            if unlikely(e.tag != KW_DC_KEY(phys, c.code32)):
                 e = decode_fill(c, e, lin, phys)
                 if e == NULL:
                     nf += 1

@@ -85,7 +85,7 @@ ctypedef struct KwUop:
     int32_t disp
 
 ctypedef struct KwBlk:
-    uint64_t tag        # physical address << 1 | CS.D of the first instruction; 0: empty
+    uint64_t tag        # KW_DC_KEY(physical address, CS.D) of the first instruction; 0: empty
     uint32_t gen        # Mmu.code_gen[page] when built
     uint32_t dgen       # Mmu.dc_gen when built
     uint32_t csum       # cycles of all its instructions (without taken-branch events)
@@ -313,14 +313,14 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if (ph ^ phys) >> 12:
             break
         s = &dc[ph & (KW_DC_SIZE - 1)]
-        if s.tag != ((<uint64_t>ph << 1) | 1):
+        if s.tag != KW_DC_KEY(ph, 1):
             if 4096 - (ph & 0xFFF) < 16 or ph >= c.m.mem_size:
                 break
             save_eip = c.eip
             c.eip = eip + off
             s = decode_fill(c, s, c.seg[SEG_CS].base + eip + off, ph)
             c.eip = save_eip
-            if s == NULL or s.tag != ((<uint64_t>ph << 1) | 1):
+            if s == NULL or s.tag != KW_DC_KEY(ph, 1):
                 break
     blk_end_uop(bk, n, off, csum, ni)
     bk.n = ni
@@ -1133,7 +1133,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         if ((lin ^ (cs_base + eip0)) & 0xFFFFF000u) or nxt > cs_lim:
             break
         ph = ppage | (lin & 0xFFF)
-        key = (<uint64_t>ph << 1) | 1
+        key = KW_DC_KEY(ph, 1)
         bk = &blocks[blk_hash(ph)]
         if (bk.tag != key or bk.gen != c.m.code_gen[ph >> 12] or bk.dgen != c.m.dc_gen or
                 bk.n == 0 or r + bk.n > rb or cyc + bk.csum + taken >= attn):

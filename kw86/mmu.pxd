@@ -33,7 +33,11 @@ cdef extern from *:
     #define KW_DC_BITS 16
     #define KW_DC_SIZE (1u << KW_DC_BITS)
     #define KW_NOTAG 1u            /* never equal to a 4K-aligned page tag */
-    #define KW_DC_NOTAG 0xFFFFFFFFFFFFFFFFull /* never a key: keys are < 2^33 */
+    /* a dcache slot's tag: KW_DC_VALID | phys << 1 | bits32; an all-zero slot
+       (calloc'd, untouched until used) is empty */
+    #define KW_DC_VALID 0x8000000000000000ull
+    #define KW_DC_NOTAG 0ull
+    #define KW_DC_KEY(phys, b32) (KW_DC_VALID | ((uint64_t)(phys) << 1) | (uint64_t)(b32))
     """
     enum: KW_TLB_BITS
     enum: KW_TLB_SIZE
@@ -41,6 +45,8 @@ cdef extern from *:
     enum: KW_DC_SIZE
     const uint32_t KW_NOTAG
     const uint64_t KW_DC_NOTAG
+    const uint64_t KW_DC_VALID
+    uint64_t KW_DC_KEY(uint32_t phys, int b32) noexcept nogil
 
 ctypedef struct TlbEnt:
     uint32_t rtag       # linear page base (4K aligned) when reads hit; KW_NOTAG if empty
@@ -48,7 +54,7 @@ ctypedef struct TlbEnt:
     uint8_t* host       # host address of the 4 KiB page (inside Mmu.mem, or Mmu.ones)
 
 ctypedef struct DEnt:           # one decoded-instruction cache slot (64 bytes)
-    uint64_t tag        # key: physical address << 1 | bits32 (CS.D); KW_DC_NOTAG if empty
+    uint64_t tag        # KW_DC_KEY(physical address, bits32 (CS.D)); KW_DC_NOTAG (0) if empty
     void* fn            # executor handler (exec.pyx op_fn), resolved at decode time
     uint16_t cycles     # base cost from the cycle profile (class of insn.row)
     uint8_t bits32      # code size it was decoded for (CS.D)
@@ -63,6 +69,8 @@ ctypedef struct Mmu:
     uint8_t* code_pages     # per physical page: 1 if the dcache may hold instructions from it
     uint8_t* pt_pages       # per physical page: 1 if a page walk read it (a PD or PT page)
     DEnt* dcache            # KW_DC_SIZE slots indexed by phys & (KW_DC_SIZE-1)
+    void* dcache_raw        # its calloc'd allocation (dcache is aligned inside it)
+    uint8_t dc_used         # a slot may have been filled since mmu_init / the last flush
     TlbEnt tlb[2][KW_TLB_SIZE]  # [0] supervisor, [1] user (CPL 3)
     uint32_t cr3            # page directory base (copy of Cpu.cr3)
     uint8_t paging          # CR0.PG (and CR0.PE)

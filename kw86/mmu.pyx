@@ -5,10 +5,7 @@
 
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memset, memcpy
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
-
-cdef extern from "stdlib.h" nogil:
-    void* aligned_alloc(size_t alignment, size_t size)
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
 
 cdef inline uint32_t phys_rd32(Mmu* m, uint32_t pa) noexcept nogil:
     # Page-table reads: an entry outside RAM reads as 0 (not present), so a
@@ -42,7 +39,12 @@ cdef int mmu_init(Mmu* m, uint32_t mem_size) noexcept nogil:
     # aligned to the slots of one 4 KiB page (4096 * sizeof(DEnt), a power of
     # two): the run loop tells that two slots belong to the same page by
     # their addresses alone (exec.pyx run_loop)
-    m.dcache = <DEnt*>aligned_alloc(4096 * sizeof(DEnt), sizeof(DEnt) * KW_DC_SIZE)
+    # calloc'd, so an empty slot is all zeros (KW_DC_NOTAG) and the cache's
+    # pages stay untouched until code lands in them
+    m.dcache_raw = calloc(sizeof(DEnt) * KW_DC_SIZE + 4096 * sizeof(DEnt), 1)
+    if m.dcache_raw != NULL:
+        m.dcache = <DEnt*>((<uintptr_t>m.dcache_raw + 4096 * sizeof(DEnt) - 1)
+                           & ~<uintptr_t>(4096 * sizeof(DEnt) - 1))
     if (m.mem == NULL or m.ones == NULL or m.code_pages == NULL or m.dcache == NULL
             or m.pt_pages == NULL or m.code_gen == NULL):
         mmu_free(m)
@@ -50,8 +52,6 @@ cdef int mmu_init(Mmu* m, uint32_t mem_size) noexcept nogil:
     memset(m.ones, 0xFF, 4096)
     m.mem_size = mem_size
     m.npages = mem_size >> 12
-    for i in range(KW_DC_SIZE):
-        m.dcache[i].tag = KW_DC_NOTAG
     mmu_flush(m)
     return 0
 
@@ -61,7 +61,7 @@ cdef void mmu_free(Mmu* m) noexcept nogil:
     free(m.ones)
     free(m.code_pages)
     free(m.pt_pages)
-    free(m.dcache)
+    free(m.dcache_raw)
     free(m.code_gen)
     free(m.blocks)
     m.code_gen = NULL
@@ -71,6 +71,7 @@ cdef void mmu_free(Mmu* m) noexcept nogil:
     m.code_pages = NULL
     m.pt_pages = NULL
     m.dcache = NULL
+    m.dcache_raw = NULL
     m.mem_size = 0
     m.npages = 0
 
@@ -108,8 +109,11 @@ cdef void mmu_invlpg(Mmu* m, uint32_t lin) noexcept nogil:
 
 cdef void mmu_dcache_flush(Mmu* m) noexcept nogil:
     cdef uint32_t i
-    for i in range(KW_DC_SIZE):
-        m.dcache[i].tag = KW_DC_NOTAG
+    if m.dc_used:                   # else every slot is still empty (untouched)
+        for i in range(KW_DC_SIZE):
+            if m.dcache[i].tag != KW_DC_NOTAG:
+                m.dcache[i].tag = KW_DC_NOTAG
+        m.dc_used = 0
     memset(m.code_pages, 0, m.npages)
     m.dc_gen += 1
     # write tags were withheld from code pages: refill lazily
@@ -136,7 +140,7 @@ cdef void mmu_phys_written(Mmu* m, uint32_t phys, uint32_t n) noexcept nogil:
             a = (page << 12) - 15 if page > 0 else 0
             while a < ((page + 1) << 12):
                 idx = a & (KW_DC_SIZE - 1)
-                if m.dcache[idx].tag != KW_DC_NOTAG and (m.dcache[idx].tag >> 1) == a:
+                if m.dcache[idx].tag == KW_DC_KEY(a, 0) or m.dcache[idx].tag == KW_DC_KEY(a, 1):
                     m.dcache[idx].tag = KW_DC_NOTAG
                 a += 1
         page += 1
@@ -171,6 +175,7 @@ cdef void mmu_mark_code(Mmu* m, uint32_t phys_page) noexcept nogil:
     if phys_page >= m.npages or m.code_pages[phys_page]:
         return
     m.code_pages[phys_page] = 1
+    m.dc_used = 1
     host = m.mem + (<uint64_t>phys_page << 12)
     for i in range(KW_TLB_SIZE):
         if m.tlb[0][i].host == host:
