@@ -109,6 +109,10 @@ cdef enum:
     UK_JCC_ADD = 102    # after add (fa + fb = fr)
     UK_JCC_ZS = 103     # after inc/dec, a ZF or SF condition (fr)
     UK_CALLH = 104      # a data-only handler (chain_safe) called from the block
+    # cmovcc after its producer (no flag producer between): the condition
+    # from the locals, as UK_JCC_*
+    UK_CMOV_SUB = 105   # after sub/cmp/neg
+    UK_CMOV_LOGIC = 106 # after and/or/xor/test
     # a register producer (FK_ADD_RR..FK_DEC_R, 9..24) fused with the jcc after it
     # when the jcc's target lies in the block's page (so within the CS limit):
     # UK_F0 + (FK_x - FK_ADD_RR); cc = the jcc's condition, disp = its target's
@@ -295,6 +299,11 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
                 u.k = UK_JCC_ADD
             elif (lp == CC_INC or lp == CC_DEC) and (t == 2 or t == 4):
                 u.k = UK_JCC_ZS
+        elif k == FK_CMOV_RR:
+            if lp == CC_SUB:
+                u.k = UK_CMOV_SUB
+            elif lp == CC_LOGIC:
+                u.k = UK_CMOV_LOGIC
         op = uk_cc_op(k)
         if op != -2:
             lp = op
@@ -566,6 +575,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
                 if t:
+                    g[u.r0] = g[u.r1]
+            elif k == UK_CMOV_SUB:
+                if cond_sub32(u.cc, fa, fb, fr):
+                    g[u.r0] = g[u.r1]
+            elif k == UK_CMOV_LOGIC:
+                if cond_logic32(u.cc, fr):
                     g[u.r0] = g[u.r1]
             elif k == FK_SETCC_R8:
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)

@@ -221,3 +221,37 @@ def test_random_straight_line_blocks_vs_handlers(prog, budget):
     regs = regs_for(random.Random(seed))
     ref = run_budget(with_blocks(make_cpu(code, at, regs), False), 10**6)
     assert run_budget(with_blocks(make_cpu(code, at, regs), True), budget) == ref
+
+
+# ---- cmovcc from the producer's locals (UK_CMOV_SUB / UK_CMOV_LOGIC) ----
+
+# producers: cmp ecx, edx / cmp ecx, imm8 / sub ecx, edx / test ecx, edx / and ecx, edx /
+# add ecx, edx (the one that keeps reading the lazy state from Cpu)
+CMOV_PRODUCERS = [b"\x39\xd1", b"\x83\xf9\x05", b"\x29\xd1", b"\x85\xd1", b"\x21\xd1", b"\x01\xd1"]
+
+
+@pytest.mark.parametrize("prod", range(len(CMOV_PRODUCERS)))
+@pytest.mark.parametrize("cc", range(16))
+def test_cmov_after_its_producer(prod, cc):
+    """producer; movzx ebx, al; cmovcc eax, esi; cmov(cc^1) ebp, edi;
+    setcc-free tail with the flags live at the end (pushfd reads them), in a
+    loop over register values that hit every condition both ways."""
+    cmov = lambda c, modrm: b"\x0f" + bytes([0x40 | c, modrm])
+    body = (b"\x89\xd9"                             # mov ecx, ebx
+            + CMOV_PRODUCERS[prod]
+            + b"\x0f\xb6\xd8"                       # movzx ebx, al
+            + cmov(cc, 0xc6)                        # cmovcc eax, esi
+            + cmov(cc ^ 1, 0xef)                    # cmov!cc ebp, edi
+            + b"\x01\xc6"                           # add esi, eax
+            + b"\x81\xc2\x35\x4e\x5a\x01"           # add edx, 0x015a4e35
+            + b"\x8d\x5c\x2b\x03")                  # lea ebx, [ebx+ebp+3]
+    # mov dword [edi], 300 (edi = DATA); top: body; dec dword [edi]; jnz top; pushfd; int3
+    loop = (b"\xc7\x07" + struct.pack("<I", 300) + body
+            + b"\xff\x0f\x75" + bytes([(-(len(body) + 4)) & 0xFF]) + b"\x9c\xcc")
+    regs = {"eax": 0x80000000, "ebx": 5, "edx": 0xFFFFFFFB, "esi": 7, "ebp": 0x7FFFFFFF}
+    ref = run_budget(with_blocks(make_cpu(loop, 0x1000, regs), False), 10**6)
+    on = with_blocks(make_cpu(loop, 0x1000, regs), True)
+    assert run_budget(on, 10**6) == ref
+    assert on.machine.core.block_instructions > 1000
+    for budget in (1, 7):
+        assert run_budget(with_blocks(make_cpu(loop, 0x1000, regs), True), budget) == ref, budget
