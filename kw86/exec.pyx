@@ -896,6 +896,14 @@ cdef int check_new_ss(Cpu* c, uint32_t ss, int dpl, uint32_t* lo, uint32_t* hi, 
         return raise_exc_err(c, X_SS, (ss & 0xFFFC) | ext)
     return 0
 
+cdef inline bint stack_range_bad(SegCache* ss, uint32_t off, uint32_t n, uint32_t mask) noexcept nogil:
+    """Do the n bytes at offset off lie outside stack segment ss (expand-up:
+    past the limit; expand-down: at or below it, or past the top `mask`)?"""
+    cdef uint64_t top = <uint64_t>off + n - 1
+    if ss.expdown:
+        return off <= ss.limit or top > mask
+    return top > ss.limit
+
 cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals, int n,
                     int size, uint32_t* new_esp) noexcept nogil:
     """Write n values (vals[0] pushed first) below esp on stack segment ss,
@@ -908,15 +916,10 @@ cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals
     cdef uint32_t total = n * size, sp, lin, pa, off
     cdef uint32_t mask = 0xFFFFFFFFu if ss.big else 0xFFFF
     cdef int k
-    cdef uint64_t top
     sp = (esp - total) & mask
     if <uint64_t>sp + total <= <uint64_t>mask + 1:
         # one contiguous block
-        top = <uint64_t>sp + total - 1
-        if ss.expdown:
-            if sp <= ss.limit or top > mask:
-                return raise_exc_err(c, X_SS, 0)
-        elif top > ss.limit:
+        if stack_range_bad(ss, sp, total, mask):
             return raise_exc_err(c, X_SS, 0)
         # probe both ends for write (a fault happens before any byte is stored)
         if mmu_translate(&c.m, ss.base + sp, 1, user, &pa):
@@ -927,12 +930,7 @@ cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals
         # (E)SP wraps through 0 during the pushes: each push where it lands,
         # every limit before any page
         for k in range(n):
-            off = (esp - (k + 1) * size) & mask
-            top = <uint64_t>off + size - 1
-            if ss.expdown:
-                if off <= ss.limit or top > mask:
-                    return raise_exc_err(c, X_SS, 0)
-            elif top > ss.limit:
+            if stack_range_bad(ss, (esp - (k + 1) * size) & mask, size, mask):
                 return raise_exc_err(c, X_SS, 0)
         for k in range(n):
             off = (esp - (k + 1) * size) & mask
