@@ -175,3 +175,22 @@ def guest_program(name):
             return None
     os.replace(out + ".tmp", out)
     return out
+
+
+# the two ways a program runs, for pytest.mark.parametrize("mode", MODES)
+MODES = [([], "user"), (["--kernelware"], "kernelware")]
+
+
+def run_guest_program(name, mode, timeout=300):
+    """Build tests/guest/NAME.c (a failed build fails the test, never skips)
+    and run it through `kw86 exec` with the options `mode` from the repository
+    root: (returncode, stdout, stderr) as text."""
+    from buildreq import fail_build
+    path = guest_program(name)
+    if path is None:
+        fail_build(guest_program.why)
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *mode,
+                        "./" + os.path.relpath(path, REPO)],
+                       cwd=REPO, capture_output=True, timeout=timeout, env=hostenv.kw86_env(),
+                       stdin=subprocess.DEVNULL)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()

@@ -17,34 +17,15 @@
   arms their callout once in ticks) and absolute ones follow it.
 
 Guest side: tests/guest/cputime.c, as a user process and as a kernelware."""
-import os
-import subprocess
-import sys
 
 import pytest
 
-from buildreq import fail_build
-import hostenv
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from nbsd_env import MODES, run_guest_program
 
 
-@pytest.fixture(scope="module")
-def cputime():
-    import nbsd_env
-    path = nbsd_env.guest_program("cputime")
-    if path is None:
-        fail_build(nbsd_env.guest_program.why)
-    return "./" + os.path.relpath(path, ROOT)
-
-
-@pytest.mark.parametrize("mode", [pytest.param([], id="user"),
-                                  pytest.param(["--kernelware"], id="kernelware")])
-def test_cpu_clocks_rusage_and_timers(cputime, mode):
-    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *mode, cputime],
-                       cwd=ROOT, capture_output=True, timeout=300, env=hostenv.kw86_env(),
-                       stdin=subprocess.DEVNULL)
-    out, err = r.stdout.decode(), r.stderr.decode()
-    assert "FAIL" not in out and r.returncode == 0, (out, err)
+@pytest.mark.parametrize("mode", [m for m, _ in MODES], ids=[i for _, i in MODES])
+def test_cpu_clocks_rusage_and_timers(mode):
+    rc, out, err = run_guest_program("cputime", mode)
+    assert "FAIL" not in out and rc == 0, (out, err)
     assert sum(line.startswith("ok ") for line in out.splitlines()) == 22, out
     assert out.endswith("done\n") and err == "", (out, err)

@@ -8,34 +8,15 @@ Also: a page wholly past the end of a mapped file is SIGBUS with
 BUS_ADRERR (POSIX mmap; it was SIGSEGV), and MAP_SHARED|MAP_PRIVATE is
 EINVAL as in NetBSD's sys_mmap (it was accepted; Open POSIX mmap/11-2,
 21-1).  Guest side: tests/guest/shanon.c, as a user process and as a kernelware."""
-import os
-import subprocess
-import sys
 
 import pytest
 
-from buildreq import fail_build
-import hostenv
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from nbsd_env import MODES, run_guest_program
 
 
-@pytest.fixture(scope="module")
-def shanon():
-    import nbsd_env
-    path = nbsd_env.guest_program("shanon")
-    if path is None:
-        fail_build(nbsd_env.guest_program.why)
-    return "./" + os.path.relpath(path, ROOT)
-
-
-@pytest.mark.parametrize("mode", [pytest.param([], id="user"),
-                                  pytest.param(["--kernelware"], id="kernelware")])
-def test_shared_anonymous_memory_is_shared_across_fork(shanon, mode):
-    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *mode, shanon],
-                       cwd=ROOT, capture_output=True, timeout=300, env=hostenv.kw86_env(),
-                       stdin=subprocess.DEVNULL)
-    out, err = r.stdout.decode(), r.stderr.decode()
-    assert "FAIL" not in out and r.returncode == 0, (out, err)
+@pytest.mark.parametrize("mode", [m for m, _ in MODES], ids=[i for _, i in MODES])
+def test_shared_anonymous_memory_is_shared_across_fork(mode):
+    rc, out, err = run_guest_program("shanon", mode)
+    assert "FAIL" not in out and rc == 0, (out, err)
     assert out.count("\nok ") + out.startswith("ok ") == 15 and out.endswith("done\n"), out
     assert err == "", err
