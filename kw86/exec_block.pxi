@@ -363,6 +363,33 @@ cdef inline uint32_t blk_cf_mem(Cpu* c) noexcept nogil:
     return get_cf(c)
 
 
+
+# Threaded dispatch (prototype, branch "threaded"): every uop kind with its own
+# case in blk_exec also carries a C label (kw_lab), and a case that goes on to
+# the next uop jumps straight to that uop's label through a table of label
+# addresses (GCC labels-as-values: one indirect jump per case, so the branch
+# predictor sees which uop kind follows which) instead of going back through
+# the one shared switch.  Kinds without a label (UK_END) map to kwl_gen, the
+# switch at the top of the loop.  Cython cannot emit labels, so these are C
+# macros called as statements inside the Cython function; the table is static
+# in blk_exec (filled once: the label addresses are constants of the function).
+cdef extern from * nogil:
+    """
+    #define KW_LAB(kind) kwl_##kind: ;
+    #define KW_GEN() kwl_gen: ;
+    #define KW_NEXT(up, kv) do { (up)++; (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
+    #define KW_TAB_BEGIN() static void* kw_tab[256]; static int kw_tab_ok = 0; \
+        if (!kw_tab_ok) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
+    #define KW_TE(kind) kw_tab[(kind)] = &&kwl_##kind;
+    #define KW_TAB_END() kw_tab_ok = 1; }
+    """
+    void kw_lab "KW_LAB" (int kind)
+    void kw_gen "KW_GEN" ()
+    void kw_next "KW_NEXT" (KwUop* u, int k)
+    void kw_tab_begin "KW_TAB_BEGIN" ()
+    void kw_te "KW_TE" (int kind)
+    void kw_tab_end "KW_TAB_END" ()
+
 cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint64_t r,
                   uint32_t* peip, uint64_t* pr) noexcept nogil:
     """Stop before uop u: the state of that instruction boundary."""
@@ -391,109 +418,250 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef TlbEnt* tlb = c.m.tlb[c.user]
     cdef int k, t
     cdef int64_t p64
+    kw_tab_begin()
+    kw_te(FK_MOV_RR)
+    kw_te(FK_MOV_RI)
+    kw_te(FK_MOV_RM)
+    kw_te(FK_MOV_MR)
+    kw_te(FK_LEA)
+    kw_te(FK_NOP)
+    kw_te(FK_ADD_RR)
+    kw_te(FK_ADD_RI)
+    kw_te(FK_SUB_RR)
+    kw_te(FK_SUB_RI)
+    kw_te(FK_CMP_RR)
+    kw_te(FK_CMP_RI)
+    kw_te(FK_AND_RR)
+    kw_te(FK_AND_RI)
+    kw_te(FK_OR_RR)
+    kw_te(FK_OR_RI)
+    kw_te(FK_XOR_RR)
+    kw_te(FK_XOR_RI)
+    kw_te(FK_TEST_RR)
+    kw_te(FK_TEST_RI)
+    kw_te(FK_INC_R)
+    kw_te(FK_DEC_R)
+    kw_te(FK_SHL_RI)
+    kw_te(FK_SHR_RI)
+    kw_te(FK_SAR_RI)
+    kw_te(FK_NEG_R)
+    kw_te(FK_NOT_R)
+    kw_te(FK_MOVZX_R8)
+    kw_te(FK_IMUL_R)
+    kw_te(FK_CMOV_RR)
+    kw_te(UK_CMOV_SUB)
+    kw_te(UK_CMOV_LOGIC)
+    kw_te(FK_SETCC_R8)
+    kw_te(FK_MOV_RM8)
+    kw_te(FK_MOVZX_M8)
+    kw_te(FK_MOVSX_M8)
+    kw_te(FK_CMP_MI8)
+    kw_te(FK_MOVSX_M16)
+    kw_te(FK_MOVZX_M16)
+    kw_te(FK_MOV_MR8)
+    kw_te(FK_MOV_MI8)
+    kw_te(FK_MOV_MI32)
+    kw_te(FK_CMP_RM)
+    kw_te(FK_CMP_MR)
+    kw_te(FK_CMP_MI32)
+    kw_te(FK_ADD_RM)
+    kw_te(FK_SUB_RM)
+    kw_te(FK_AND_RM)
+    kw_te(FK_OR_RM)
+    kw_te(FK_XOR_RM)
+    kw_te(FK_ADD_MR)
+    kw_te(FK_SUB_MR)
+    kw_te(FK_AND_MR)
+    kw_te(FK_OR_MR)
+    kw_te(FK_XOR_MR)
+    kw_te(FK_ADD_MI)
+    kw_te(FK_SUB_MI)
+    kw_te(FK_AND_MI)
+    kw_te(FK_OR_MI)
+    kw_te(FK_XOR_MI)
+    kw_te(FK_INC_M)
+    kw_te(FK_DEC_M)
+    kw_te(FK_PUSH_R)
+    kw_te(FK_PUSH_I)
+    kw_te(FK_PUSH_M)
+    kw_te(FK_POP_R)
+    kw_te(FK_LEAVE)
+    kw_te(UK_CALLH)
+    kw_te(UK_F_ADD_RR)
+    kw_te(UK_F_ADD_RI)
+    kw_te(UK_F_SUB_RR)
+    kw_te(UK_F_SUB_RI)
+    kw_te(UK_F_AND_RR)
+    kw_te(UK_F_AND_RI)
+    kw_te(UK_F_OR_RR)
+    kw_te(UK_F_OR_RI)
+    kw_te(UK_F_XOR_RR)
+    kw_te(UK_F_XOR_RI)
+    kw_te(UK_F_CMP_RR)
+    kw_te(UK_F_CMP_RI)
+    kw_te(UK_F_TEST_RR)
+    kw_te(UK_F_TEST_RI)
+    kw_te(UK_F_INC_R)
+    kw_te(UK_F_DEC_R)
+    kw_te(UK_JCC_SUB)
+    kw_te(UK_JCC_LOGIC)
+    kw_te(UK_JCC_ZS)
+    kw_te(UK_JCC_ADD)
+    kw_te(FK_JCC)
+    kw_te(FK_JMP)
+    kw_te(FK_CALL)
+    kw_te(FK_CALL_R)
+    kw_te(FK_CALL_M)
+    kw_te(FK_RET)
+    kw_te(FK_JMP_R)
+    kw_te(FK_JMP_M)
+    kw_tab_end()
     while True:
         u = &bk.u[0]
         while True:
+            kw_gen()
             k = u.k
             if k == FK_MOV_RR:
+                kw_lab(FK_MOV_RR)
                 g[u.r0] = g[u.r1]
+                kw_next(u, k)
             elif k == FK_MOV_RI:
+                kw_lab(FK_MOV_RI)
                 g[u.r0] = u.imm
+                kw_next(u, k)
             elif k == FK_MOV_RM:
+                kw_lab(FK_MOV_RM)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(&g[u.r0], hp, 4)
+                kw_next(u, k)
             elif k == FK_MOV_MR:
+                kw_lab(FK_MOV_MR)
                 ea = uea(g, u)
                 hp = bhost_w(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &g[u.r1], 4)
+                kw_next(u, k)
             elif k == FK_LEA:
+                kw_lab(FK_LEA)
                 g[u.r0] = uea(g, u)
+                kw_next(u, k)
             elif k == FK_NOP:
+                kw_lab(FK_NOP)
                 pass
+                kw_next(u, k)
             elif k == FK_ADD_RR:
+                kw_lab(FK_ADD_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa + fb
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_ADD, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_ADD_RI:
+                kw_lab(FK_ADD_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa + fb
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_ADD, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_SUB_RR:
+                kw_lab(FK_SUB_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa - fb
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_SUB_RI:
+                kw_lab(FK_SUB_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa - fb
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_CMP_RR:
+                kw_lab(FK_CMP_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa - fb
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_CMP_RI:
+                kw_lab(FK_CMP_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa - fb
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_AND_RR:
+                kw_lab(FK_AND_RR)
                 fr = g[u.r0] & g[u.r1]
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_AND_RI:
+                kw_lab(FK_AND_RI)
                 fr = g[u.r0] & u.imm
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_OR_RR:
+                kw_lab(FK_OR_RR)
                 fr = g[u.r0] | g[u.r1]
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_OR_RI:
+                kw_lab(FK_OR_RI)
                 fr = g[u.r0] | u.imm
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_XOR_RR:
+                kw_lab(FK_XOR_RR)
                 fr = g[u.r0] ^ g[u.r1]
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_XOR_RI:
+                kw_lab(FK_XOR_RI)
                 fr = g[u.r0] ^ u.imm
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_TEST_RR:
+                kw_lab(FK_TEST_RR)
                 fr = g[u.r0] & g[u.r1]
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_TEST_RI:
+                kw_lab(FK_TEST_RI)
                 fr = g[u.r0] & u.imm
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == FK_INC_R or k == FK_DEC_R:
+                kw_lab(FK_INC_R)
+                kw_lab(FK_DEC_R)
                 a = g[u.r0]
                 t = u.x
                 if t == CFS_ZERO:
@@ -526,39 +694,53 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     c.cc_dst = a
                     c.cc_src = 1
                     c.cc_res = fr
+                kw_next(u, k)
             elif k == FK_SHL_RI:
+                kw_lab(FK_SHL_RI)
                 a = g[u.r0]
                 b = u.imm & 0x1F
                 d = a << b
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SHL32, 4, a, b, d)
+                kw_next(u, k)
             elif k == FK_SHR_RI:
+                kw_lab(FK_SHR_RI)
                 a = g[u.r0]
                 b = u.imm & 0x1F
                 d = a >> b
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SHR32, 4, a, b, d)
+                kw_next(u, k)
             elif k == FK_SAR_RI:
+                kw_lab(FK_SAR_RI)
                 a = g[u.r0]
                 b = u.imm & 0x1F
                 d = <uint32_t>(<int32_t>a >> b)
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SAR32, 4, a, b, d)
+                kw_next(u, k)
             elif k == FK_NEG_R:
+                kw_lab(FK_NEG_R)
                 fa = 0
                 fb = g[u.r0]
                 fr = 0 - fb
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_SUB, 4, 0, fb, fr)
+                kw_next(u, k)
             elif k == FK_NOT_R:
+                kw_lab(FK_NOT_R)
                 g[u.r0] = ~g[u.r0]
+                kw_next(u, k)
             elif k == FK_MOVZX_R8:
+                kw_lab(FK_MOVZX_R8)
                 g[u.r0] = get8(g, u.r1)
+                kw_next(u, k)
             elif k == FK_IMUL_R:
+                kw_lab(FK_IMUL_R)
                 if u.x == 2:
                     p64 = <int64_t><int32_t>g[u.r0] * <int32_t>g[u.r1]
                 else:
@@ -570,42 +752,58 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         set_cc(c, CC_LOGIC, 4, 0, 0, a)
                     else:
                         set_cc(c, CC_MULOV32, 4, 0, 0, a)
+                kw_next(u, k)
             elif k == FK_CMOV_RR:
+                kw_lab(FK_CMOV_RR)
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
                 if t:
                     g[u.r0] = g[u.r1]
+                kw_next(u, k)
             elif k == UK_CMOV_SUB:
+                kw_lab(UK_CMOV_SUB)
                 if cond_sub32(u.cc, fa, fb, fr):
                     g[u.r0] = g[u.r1]
+                kw_next(u, k)
             elif k == UK_CMOV_LOGIC:
+                kw_lab(UK_CMOV_LOGIC)
                 if cond_logic32(u.cc, fr):
                     g[u.r0] = g[u.r1]
+                kw_next(u, k)
             elif k == FK_SETCC_R8:
+                kw_lab(FK_SETCC_R8)
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
                 set8(g, u.r0, <uint32_t>t)
+                kw_next(u, k)
             elif k == FK_MOV_RM8:
+                kw_lab(FK_MOV_RM8)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 set8(g, u.r0, hp[0])
+                kw_next(u, k)
             elif k == FK_MOVZX_M8:
+                kw_lab(FK_MOVZX_M8)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 g[u.r0] = hp[0]
+                kw_next(u, k)
             elif k == FK_MOVSX_M8:
+                kw_lab(FK_MOVSX_M8)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 g[u.r0] = <uint32_t><int32_t>(<int8_t>hp[0])
+                kw_next(u, k)
             elif k == FK_CMP_MI8:
+                kw_lab(FK_CMP_MI8)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
@@ -613,7 +811,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if u.fl:
                     a = hp[0]
                     set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
+                kw_next(u, k)
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
+                kw_lab(FK_MOVSX_M16)
+                kw_lab(FK_MOVZX_M16)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 2)
                 if hp == NULL:
@@ -623,25 +824,33 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     g[u.r0] = <uint32_t><int32_t><int16_t>a
                 else:
                     g[u.r0] = a
+                kw_next(u, k)
             elif k == FK_MOV_MR8:
+                kw_lab(FK_MOV_MR8)
                 ea = uea(g, u)
                 hp = bhost_w(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 hp[0] = <uint8_t>get8(g, u.r1)
+                kw_next(u, k)
             elif k == FK_MOV_MI8:
+                kw_lab(FK_MOV_MI8)
                 ea = uea(g, u)
                 hp = bhost_w(c, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 hp[0] = <uint8_t>u.imm
+                kw_next(u, k)
             elif k == FK_MOV_MI32:
+                kw_lab(FK_MOV_MI32)
                 ea = uea(g, u)
                 hp = bhost_w(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &u.imm, 4)
+                kw_next(u, k)
             elif k == FK_CMP_RM:
+                kw_lab(FK_CMP_RM)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -651,7 +860,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_CMP_MR or k == FK_CMP_MI32:
+                kw_lab(FK_CMP_MR)
+                kw_lab(FK_CMP_MI32)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -661,7 +873,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_ADD_RM or k == FK_SUB_RM:
+                kw_lab(FK_ADD_RM)
+                kw_lab(FK_SUB_RM)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -678,7 +893,11 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     g[u.r0] = fr
                     if u.fl:
                         set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM:
+                kw_lab(FK_AND_RM)
+                kw_lab(FK_OR_RM)
+                kw_lab(FK_XOR_RM)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -693,9 +912,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
                   k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
                   k == FK_OR_MI or k == FK_XOR_MI):
+                kw_lab(FK_ADD_MR)
+                kw_lab(FK_SUB_MR)
+                kw_lab(FK_AND_MR)
+                kw_lab(FK_OR_MR)
+                kw_lab(FK_XOR_MR)
+                kw_lab(FK_ADD_MI)
+                kw_lab(FK_SUB_MI)
+                kw_lab(FK_AND_MI)
+                kw_lab(FK_OR_MI)
+                kw_lab(FK_XOR_MI)
                 ea = uea(g, u)
                 hp = bhost_w(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -720,7 +950,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if u.fl:
                         set_cc(c, CC_LOGIC, 4, 0, 0, fr)
                 memcpy(hp, &fr, 4)
+                kw_next(u, k)
             elif k == FK_INC_M or k == FK_DEC_M:
+                kw_lab(FK_INC_M)
+                kw_lab(FK_DEC_M)
                 ea = uea(g, u)
                 hp = bhost_w(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -757,7 +990,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     c.cc_dst = a
                     c.cc_src = 1
                     c.cc_res = fr
+                kw_next(u, k)
             elif k == FK_PUSH_R or k == FK_PUSH_I:
+                kw_lab(FK_PUSH_R)
+                kw_lab(FK_PUSH_I)
                 a = g[4] - 4
                 hp = bhost_w(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
@@ -765,7 +1001,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 b = g[u.r0] if k == FK_PUSH_R else u.imm
                 memcpy(hp, &b, 4)
                 g[4] = a
+                kw_next(u, k)
             elif k == FK_PUSH_M:
+                kw_lab(FK_PUSH_M)
                 ea = uea(g, u)
                 hp = bhost_r(c, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -777,7 +1015,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
                 memcpy(hp, &b, 4)
                 g[4] = a
+                kw_next(u, k)
             elif k == FK_POP_R:
+                kw_lab(FK_POP_R)
                 a = g[4]
                 hp = bhost_r(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
@@ -785,7 +1025,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 memcpy(&b, hp, 4)
                 g[4] = a + 4
                 g[u.r0] = b                 # pop esp: the popped value wins
+                kw_next(u, k)
             elif k == FK_LEAVE:
+                kw_lab(FK_LEAVE)
                 a = g[5]
                 hp = bhost_r(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
@@ -793,7 +1035,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 memcpy(&b, hp, 4)
                 g[4] = a + 4
                 g[5] = b
+                kw_next(u, k)
             elif k == UK_CALLH:
+                kw_lab(UK_CALLH)
                 # a data-only handler, as the inline chain calls it
                 c.eip = eip0 + u.eoff
                 c.eip_next = c.eip + u.len
@@ -808,7 +1052,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         c.m.ifetch_page == KW_NOTAG or cyc + bk.csum + taken >= attn):
                     # it wrote this code page, or the rest may not fit now
                     return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr)
+                kw_next(u, k)
             elif k == UK_F_ADD_RR:
+                kw_lab(UK_F_ADD_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa + fb
@@ -821,7 +1067,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_ADD, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == UK_F_ADD_RI:
+                kw_lab(UK_F_ADD_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa + fb
@@ -834,7 +1082,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_ADD, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == UK_F_SUB_RR:
+                kw_lab(UK_F_SUB_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa - fb
@@ -847,7 +1097,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == UK_F_SUB_RI:
+                kw_lab(UK_F_SUB_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa - fb
@@ -860,7 +1112,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == UK_F_AND_RR:
+                kw_lab(UK_F_AND_RR)
                 fr = g[u.r0] & g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
@@ -871,7 +1125,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_AND_RI:
+                kw_lab(UK_F_AND_RI)
                 fr = g[u.r0] & u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
@@ -882,7 +1138,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_OR_RR:
+                kw_lab(UK_F_OR_RR)
                 fr = g[u.r0] | g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
@@ -893,7 +1151,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_OR_RI:
+                kw_lab(UK_F_OR_RI)
                 fr = g[u.r0] | u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
@@ -904,7 +1164,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_XOR_RR:
+                kw_lab(UK_F_XOR_RR)
                 fr = g[u.r0] ^ g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
@@ -915,7 +1177,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_XOR_RI:
+                kw_lab(UK_F_XOR_RI)
                 fr = g[u.r0] ^ u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
@@ -926,7 +1190,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_CMP_RR:
+                kw_lab(UK_F_CMP_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa - fb
@@ -938,7 +1204,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == UK_F_CMP_RI:
+                kw_lab(UK_F_CMP_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa - fb
@@ -950,7 +1218,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_SUB, 4, fa, fb, fr)
+                kw_next(u, k)
             elif k == UK_F_TEST_RR:
+                kw_lab(UK_F_TEST_RR)
                 fr = g[u.r0] & g[u.r1]
                 if cond_logic32(u.cc, fr):
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
@@ -960,7 +1230,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_TEST_RI:
+                kw_lab(UK_F_TEST_RI)
                 fr = g[u.r0] & u.imm
                 if cond_logic32(u.cc, fr):
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
@@ -970,7 +1242,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 if u.fl:
                     set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                kw_next(u, k)
             elif k == UK_F_INC_R:
+                kw_lab(UK_F_INC_R)
                 a = g[u.r0]
                 t = u.x
                 if t == CFS_ZERO:
@@ -1002,7 +1276,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     c.cc_dst = a
                     c.cc_src = 1
                     c.cc_res = fr
+                kw_next(u, k)
             elif k == UK_F_DEC_R:
+                kw_lab(UK_F_DEC_R)
                 a = g[u.r0]
                 t = u.x
                 if t == CFS_ZERO:
@@ -1034,7 +1310,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     c.cc_dst = a
                     c.cc_src = 1
                     c.cc_res = fr
+                kw_next(u, k)
             elif k == UK_JCC_SUB:
+                kw_lab(UK_JCC_SUB)
                 if cond_sub32(u.cc, fa, fb, fr):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
@@ -1042,7 +1320,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     cyc += taken
                     u += 1
                     break
+                kw_next(u, k)
             elif k == UK_JCC_LOGIC:
+                kw_lab(UK_JCC_LOGIC)
                 if cond_logic32(u.cc, fr):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
@@ -1050,7 +1330,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     cyc += taken
                     u += 1
                     break
+                kw_next(u, k)
             elif k == UK_JCC_ZS:
+                kw_lab(UK_JCC_ZS)
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
@@ -1058,7 +1340,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     cyc += taken
                     u += 1
                     break
+                kw_next(u, k)
             elif k == UK_JCC_ADD or k == FK_JCC:
+                kw_lab(UK_JCC_ADD)
+                kw_lab(FK_JCC)
                 if k == UK_JCC_ADD:
                     t = cond_quick(u.cc, CC_ADD, 4, fa, fb, fr)
                 else:
@@ -1072,7 +1357,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     cyc += taken
                     u += 1
                     break
+                kw_next(u, k)
             elif k == FK_JMP:
+                kw_lab(FK_JMP)
                 nxt = eip0 + u.imm
                 if unlikely(nxt > cs_lim):
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
@@ -1080,6 +1367,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 u += 1
                 break
             elif k == FK_CALL or k == FK_CALL_R or k == FK_CALL_M:
+                kw_lab(FK_CALL)
+                kw_lab(FK_CALL_R)
+                kw_lab(FK_CALL_M)
                 if k == FK_CALL:
                     b = eip0 + u.imm
                 elif k == FK_CALL_R:
@@ -1102,6 +1392,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 u += 1
                 break
             elif k == FK_RET:
+                kw_lab(FK_RET)
                 a = g[4]
                 hp = bhost_r(c, tlb, SEG_SS, a, 4)
                 if hp == NULL or not c.stack32:
@@ -1115,6 +1406,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 u += 1
                 break
             elif k == FK_JMP_R or k == FK_JMP_M:
+                kw_lab(FK_JMP_R)
+                kw_lab(FK_JMP_M)
                 if k == FK_JMP_R:
                     b = g[u.r0]
                 else:
