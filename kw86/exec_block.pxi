@@ -378,6 +378,7 @@ cdef extern from * nogil:
     #define KW_LAB(kind) kwl_##kind: ;
     #define KW_GEN() kwl_gen: ;
     #define KW_NEXT(up, kv) do { (up)++; (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
+    #define KW_DISP(up, kv) do { (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
     #define KW_TAB_BEGIN() static void* kw_tab[256]; static int kw_tab_ok = 0; \
         if (!kw_tab_ok) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
     #define KW_TE(kind) kw_tab[(kind)] = &&kwl_##kind;
@@ -386,6 +387,7 @@ cdef extern from * nogil:
     void kw_lab "KW_LAB" (int kind)
     void kw_gen "KW_GEN" ()
     void kw_next "KW_NEXT" (KwUop* u, int k)
+    void kw_disp "KW_DISP" (KwUop* u, int k)
     void kw_tab_begin "KW_TAB_BEGIN" ()
     void kw_te "KW_TE" (int kind)
     void kw_tab_end "KW_TAB_END" ()
@@ -515,9 +517,11 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_RET)
     kw_te(FK_JMP_R)
     kw_te(FK_JMP_M)
+    kw_te(UK_END)
     kw_tab_end()
     while True:
         u = &bk.u[0]
+        kw_disp(u, k)       # straight to the first uop's label
         while True:
             kw_gen()
             k = u.k
@@ -1423,6 +1427,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 u += 1
                 break
             else:           # UK_END: fall through to the next instruction
+                kw_lab(UK_END)
                 nxt = eip0 + u.eoff
                 break
             u += 1
