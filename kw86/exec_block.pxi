@@ -372,23 +372,24 @@ cdef inline uint32_t blk_cf_mem(Cpu* c) noexcept nogil:
 # the one shared switch.  Kinds without a label (UK_END) map to kwl_gen, the
 # switch at the top of the loop.  Cython cannot emit labels, so these are C
 # macros called as statements inside the Cython function; the table is static
-# in blk_exec (filled once: the label addresses are constants of the function).
+# in blk_exec, filled once at import by blk_exec(NULL, ...) (the label addresses
+# are constants of the function; no other thread can run a block before that).
 cdef extern from * nogil:
     """
     #define KW_LAB(kind) kwl_##kind: ;
     #define KW_GEN() kwl_gen: ;
     #define KW_NEXT(up, kv) do { (up)++; (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
     #define KW_DISP(up, kv) do { (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
-    #define KW_TAB_BEGIN() static void* kw_tab[256]; static int kw_tab_ok = 0; \
-        if (!kw_tab_ok) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
+    #define KW_TAB_BEGIN(bkp) static void* kw_tab[256]; \
+        if (!(bkp)) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
     #define KW_TE(kind) kw_tab[(kind)] = &&kwl_##kind;
-    #define KW_TAB_END() kw_tab_ok = 1; }
+    #define KW_TAB_END() return 0; }
     """
     void kw_lab "KW_LAB" (int kind)
     void kw_gen "KW_GEN" ()
     void kw_next "KW_NEXT" (KwUop* u, int k)
     void kw_disp "KW_DISP" (KwUop* u, int k)
-    void kw_tab_begin "KW_TAB_BEGIN" ()
+    void kw_tab_begin "KW_TAB_BEGIN" (KwBlk* bk)
     void kw_te "KW_TE" (int kind)
     void kw_tab_end "KW_TAB_END" ()
 
@@ -408,19 +409,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     boundary, 1 when it stopped inside a block (the instruction at *peip is
     for the ordinary path), 2 when a handler faulted (exception pending, for
     the instruction at c.eip, *peip set to it)."""
-    cdef uint32_t* g = c.gpr
-    cdef KwUop* u
-    cdef KwBlk* blocks = <KwBlk*>c.m.blocks
-    cdef uint32_t eip0 = peip[0], a, b, d, ea, fa = 0, fb = 0, fr = 0, fcf = 0, nxt = 0
-    cdef uint32_t lin, ph, cs_base = c.seg[SEG_CS].base, cs_lim = c.seg[SEG_CS].limit
-    cdef uint32_t ppage = (<uint32_t>(bk.tag >> 1)) & 0xFFFFF000u
-    cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
-    cdef uint64_t cyc = c.cycles, r = pr[0], key, attn = c.attn
-    cdef uint8_t* hp
-    cdef TlbEnt* tlb = c.m.tlb[c.user]
-    cdef int k, t
-    cdef int64_t p64
-    kw_tab_begin()
+    # the table of label addresses, filled once at import (blk_exec(NULL, ...)
+    # at the end of this file) and only read after that
+    kw_tab_begin(bk)
     kw_te(FK_MOV_RR)
     kw_te(FK_MOV_RI)
     kw_te(FK_MOV_RM)
@@ -519,6 +510,18 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_JMP_M)
     kw_te(UK_END)
     kw_tab_end()
+    cdef uint32_t* g = c.gpr
+    cdef KwUop* u
+    cdef KwBlk* blocks = <KwBlk*>c.m.blocks
+    cdef uint32_t eip0 = peip[0], a, b, d, ea, fa = 0, fb = 0, fr = 0, fcf = 0, nxt = 0
+    cdef uint32_t lin, ph, cs_base = c.seg[SEG_CS].base, cs_lim = c.seg[SEG_CS].limit
+    cdef uint32_t ppage = (<uint32_t>(bk.tag >> 1)) & 0xFFFFF000u
+    cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
+    cdef uint64_t cyc = c.cycles, r = pr[0], key, attn = c.attn
+    cdef uint8_t* hp
+    cdef TlbEnt* tlb = c.m.tlb[c.user]
+    cdef int k, t
+    cdef int64_t p64
     while True:
         u = &bk.u[0]
         kw_disp(u, k)       # straight to the first uop's label
@@ -1456,3 +1459,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     peip[0] = nxt
     pr[0] = r
     return 0
+
+
+# fill blk_exec's table of label addresses (threaded dispatch) at import
+blk_exec(NULL, NULL, NULL, NULL, 0)
