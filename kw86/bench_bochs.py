@@ -66,6 +66,9 @@ RESULT_RE = re.compile(r"^kw86-bochs (\w+) (\d+) (\d+) ([0-9a-f]{16})$", re.M)
 END_LINE = "kw86-bochs: end"
 SHUTDOWN_MSG = "Shutdown port: shutdown requested"
 BOCHS_TIMEOUT = 900             # seconds for one Bochs run
+# the build configuration lines of Bochs's log (a debugger, SMP or unchained build is slower)
+CONFIG_RE = re.compile(r"^\S+i\[\s+\]\s+(SMP support|level|RepeatSpeedups support|"
+                       r"Handlers Chaining speedups|Fast function calls): (.*?)\s*$", re.M)
 
 INSTALL_HINT = ("Debian: apt-get install bochs bochsbios vgabios bochs-sdl (bochs-sdl: its "
                 "display library, when the build has no nogui); or set KW86_BOCHS to the "
@@ -219,6 +222,7 @@ class Bochs:
         self.binary, self.bios, self.vgabios = binary, bios, vgabios
         self.version, self.debugger = version, debugger
         self.display = None     # chosen by the first run: nogui, else sdl2 (dummy video)
+        self.config = {}        # its build configuration, as its log reports it
 
     def bochsrc(self, disk, log, display):
         return "\n".join([
@@ -250,6 +254,8 @@ class Bochs:
                 continue
             self.display = display
             text = out
+            if not self.config:
+                self.config = dict(CONFIG_RE.findall(log))
             if SHUTDOWN_MSG not in err + log:
                 raise BenchError(f"Bochs did not stop through the shutdown port: "
                                  f"{(err + log).strip()[-600:]}")
@@ -455,7 +461,8 @@ def measure(rounds=3, workloads=None, engines=None, scale=1.0, stream=sys.stdout
         "rounds": rounds, "sizes": sizes, "engines": engines, "table": table,
         "instruction_check": checks, "notes": notes, "below_goal": short,
         "bochs": {"binary": bochs.binary, "version": bochs.version,
-                  "debugger": bochs.debugger, "display": bochs.display},
+                  "debugger": bochs.debugger, "display": bochs.display,
+                  "config": bochs.config},
         "load_before": load0, "load_after": load1, "uptime_before": uptime0,
         "uptime_after": uptime1, "cpus": os.cpu_count(),
         "wall_s": round(time.time() - wall0, 1),
@@ -517,6 +524,8 @@ def run(args):
           f"(N2 - N1); kw86 and Bochs {b['version']} ({b['binary']}"
           + (", a debugger build" if b["debugger"] else "")
           + f", display {b['display']}) interleaved in one run")
+    if b["config"]:
+        print("Bochs build: " + ", ".join(f"{k} {v}" for k, v in b["config"].items()))
     print(f"load before: {res['uptime_before']}")
     print(f"load after:  {res['uptime_after']}")
     print(f"{res['cpus']} CPUs; {res['wall_s']} s wall; sizes "

@@ -255,7 +255,8 @@ def fake_bochs(tmp_path, shutdown):
 
 
 def test_run_path_against_a_stand_in(tmp_path):
-    env = fake_bochs(tmp_path, "00000024916892p[UNMAP ] >>PANIC<< Shutdown port: "
+    env = fake_bochs(tmp_path, "00000000000i[      ]   SMP support: yes, quantum=16\n"
+                               "00000024916892p[UNMAP ] >>PANIC<< Shutdown port: "
                                "shutdown requested\n")
     b = bench_bochs.find_bochs(env)
     assert b.debugger and b.version == "2.7"
@@ -263,6 +264,7 @@ def test_run_path_against_a_stand_in(tmp_path):
     work.mkdir()
     text, dt = b.run(str(work), "disk.img")
     assert b.display == "sdl2"
+    assert b.config == {"SMP support": "yes, quantum=16"}
     assert bench_bochs.parse_output(text) == ("sieve", 1, 17984, 0x400)
     assert dt >= 0
 
