@@ -125,9 +125,10 @@ def build_image(verbose=False):
         _zig(ub, cflags + ["-c", src, "-o", obj], verbose)
         objs.append(obj)
     tmp = elf + ".tmp"
-    _zig(ub, ub.TARGET_FLAGS + ["-nostdlib", "-static", "-Wl,-T," + os.path.join(SRC_DIR, "link.ld"),
-                                "-Wl,-e,_start16", "-Wl,--gc-sections", "-Wl,--build-id=none",
-                                "-o", tmp] + objs, verbose)
+    script = os.path.join(SRC_DIR, "link.ld")
+    _zig(ub, ub.TARGET_FLAGS + ["-nostdlib", "-static", "-Wl,-T," + script, "-Wl,-e,_start16",
+                                "-Wl,--gc-sections", "-Wl,--build-id=none", "-o", tmp] + objs,
+         verbose)
     os.replace(tmp, elf)
     return elf
 

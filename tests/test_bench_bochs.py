@@ -16,7 +16,6 @@ checked without Bochs, nothing timed (speed is never asserted).
 Bochs itself is a benchmark-only peer (not a CI dependency): the real run is
 bench/test_bench_bochs_cmd.py and `kw86 bench bochs`.
 """
-import os
 import struct
 import subprocess
 import sys
