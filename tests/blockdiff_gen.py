@@ -51,7 +51,9 @@ class Gen:
     base, as an offset in DS); reach: how far past edi accesses may go."""
 
     def __init__(self, rng, edi, defined_only=False, stack_writes=True, seg_overrides=True,
-                 allow=None):
+                 allow=None, extra=(), extra_p=0.08):
+        self.extra = list(extra)            # more unit makers: f(rng) -> bytes
+        self.extra_p = extra_p
         self.rng = rng
         self.edi = edi
         self.defined_only = defined_only
@@ -405,6 +407,8 @@ class Gen:
 
     def unit(self, depth=0, flow=True):
         r = self.rng
+        if self.extra and r.random() < self.extra_p:
+            return r.choice(self.extra)(r)
         x = r.random()
         if self.allow is not None and not self.allow(x):
             x = 0.0
