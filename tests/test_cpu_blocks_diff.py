@@ -1,0 +1,430 @@
+"""Translated blocks (kw86/exec_block.pxi) checked independently: random
+programs from the forms the blocks translate, mixed with instructions that
+stop blocks (tests/blockdiff_gen.py), run
+
+  (a) with blocks on, whole and in small budgets (1, 2, 3, 7, 13 ...),
+  (b) with Core.set_blocks(False) (the per-instruction path alone),
+  (c) under Unicorn (architectural state: registers, EIP, memory, and the
+      flags the manual defines),
+
+and directed cases for the edges the engine claims to handle: page-crossing
+accesses, TLB misses inside a block, #PF/#GP/#SS inside a block (faulting
+EIP, error code, CR2, nothing written), self-modifying code (same block,
+next block, a block chained to, through an alias), code across a page
+boundary, jcc targets in another page, timer interrupts landing inside
+blocks, a CPL 3 code segment limit below 4 GiB (#GP at the branch), and
+non-flat data segments at CPL 3.
+
+(a) and (b) must agree exactly: registers, EFLAGS, EIP, memory, the retired
+instruction count and the modelled cycles, and the exception with its error
+code and CR2.
+"""
+
+import random
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from unicorn import UC_HOOK_CODE
+
+import blockdiff_gen as G
+import unicorn_oracle as U
+from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
+
+CODE_BASE, DATA_BASE = U.CODE_BASE, U.DATA_BASE
+WINDOW = 0x12000            # compared bytes from DATA_BASE (data + stack)
+STACK_OFF = 0x10000         # esp = DATA_BASE + STACK_OFF + small
+EDI_OFFS = [0x1000, 0x1F7D, 0x2FFA, 0x3000 - 0x900 + 2, 0x4FF0]
+CODE_ATS = [0x1000, 0x1FF0, 0x1FC3, 0x2FFE, 0x3F80]     # CS offsets (code crosses pages)
+
+
+# ---------------------------------------------------------------------------
+# kw86 harness
+
+def kw_state(m, exc):
+    e = None
+    if exc is not None:
+        e = (exc.vector, exc.error_code, exc.cr2)
+    return {"exc": e,
+            "regs": tuple(m.get_reg(n) for n in U.GPRS),
+            "eip": m.get_reg("eip"), "eflags": m.get_reg("eflags"),
+            "insns": m.instructions, "cycles": m.cycles}
+
+
+def run_chunks(m, budget, limit=300000, must_end=True):
+    """Run in chunks of `budget` until an exception (int3 ends a program);
+    at most `limit` instructions (must_end=False: the state there)."""
+    total = 0
+    while total < limit:
+        r = m.run(min(budget, limit - total))
+        if r.exception is not None:
+            return r.exception
+        total += max(r.instructions, 1)
+    assert not must_end, "program did not end"
+    return None
+
+
+class Prog:
+    """A program and its start state (data window contents, registers)."""
+
+    def __init__(self, code, at, regs, eflags, data, cpl=3, setup=None, extra=None):
+        self.code, self.at, self.regs, self.eflags, self.data, self.cpl = (
+            code, at, regs, eflags, data, cpl)
+        self.setup = setup          # f(machine): paging, segments ... after the registers
+        self.extra = extra          # f(machine) -> more state to compare (page tables ...)
+
+    def kw(self, blocks):
+        cpu = U.make_kw86(32, self.cpl)
+        m = cpu.machine
+        m.write(DATA_BASE, self.data)
+        m.write(CODE_BASE + self.at, self.code)
+        for n, v in zip(U.GPRS, self.regs):
+            m.set_reg(n, v)
+        m.set_reg("eflags", self.eflags)
+        m.set_reg("eip", self.at)
+        if self.setup is not None:
+            self.setup(m)
+        m.core.set_blocks(blocks)
+        return m
+
+    def run_kw(self, blocks, budget):
+        m = self.kw(blocks)
+        exc = run_chunks(m, budget)
+        s = kw_state(m, exc)
+        s["mem"] = m.read(DATA_BASE, WINDOW)
+        s["blk"] = m.core.block_instructions
+        s["extra"] = self.extra(m) if self.extra is not None else None
+        return s
+
+    def run_uc(self, limit=300000):
+        uc = U.UcMachine(32, self.cpl)
+        uc.uc.mem_write(DATA_BASE, self.data)
+        uc.write_code(CODE_BASE + self.at, self.code)
+        uc.set_state(list(self.regs), self.eflags)
+        track = {"undef": 0, "bad": None}
+
+        def hook(u, addr, size, _):
+            b = bytes(u.mem_read(addr, 16))
+            if b[0] == 0xCC:
+                return
+            rd, mod, und = G.flag_effects(b)
+            if rd & track["undef"] and track["bad"] is None:
+                track["bad"] = (addr - CODE_BASE, b[:size].hex(), rd & track["undef"])
+            track["undef"] = (track["undef"] & ~mod) | und
+
+        uc.uc.hook_add(UC_HOOK_CODE, hook)
+        uc.vector = None
+        uc.uc.emu_start(self.at, 0xFFFFFFFF, count=limit)
+        return {"vector": uc.vector, "regs": tuple(uc.regs()), "eip": uc.eip(),
+                "eflags": uc.eflags(), "undef": track["undef"], "bad": track["bad"],
+                "mem": bytes(uc.uc.mem_read(DATA_BASE, WINDOW))}
+
+
+def first_diff(a, b):
+    k = next(i for i in range(min(len(a), len(b))) if a[i] != b[i])
+    return f"{DATA_BASE + k:#x}: {a[k]:02x} != {b[k]:02x}"
+
+
+def same(got, ref, what):
+    for key in ("exc", "regs", "eip", "eflags", "insns", "cycles", "extra"):
+        assert got[key] == ref[key], (what, key, got[key], ref[key])
+    assert got["mem"] == ref["mem"], (what, "memory", first_diff(got["mem"], ref["mem"]))
+
+
+def make_prog(seed, n_units, loops, defined_only, cpl=3, allow=None, ds_base=0, ss_base=0,
+              extra=(), extra_p=0.08):
+    """A random program (blockdiff_gen.program) and its start state; with
+    ds_base / ss_base the offsets in edi / esp are for segments based there
+    (the same linear window)."""
+    rng = random.Random(seed)
+    edi = (DATA_BASE + rng.choice(EDI_OFFS) - ds_base) & 0xFFFFFFFF
+    code = G.program(rng, edi, n_units, loops, defined_only=defined_only, allow=allow,
+                     extra=extra, extra_p=extra_p)
+    at = rng.choice(CODE_ATS)
+    regs = [U.gen_reg(rng, 32) for _ in range(8)]
+    regs[G.ECX] = 0
+    regs[G.ESI] = rng.randrange(256)
+    regs[G.EDI] = edi
+    regs[G.ESP] = (DATA_BASE + STACK_OFF + rng.choice([0, 2, 0x7FD, 0x1000]) - ss_base) & 0xFFFFFFFF
+    eflags = 0x202 | (rng.getrandbits(12) & 0x8D5)
+    data = random.Random(seed ^ 0x5A5A).randbytes(WINDOW)
+    return Prog(code, at, regs, eflags, data, cpl)
+
+
+def check_blocks_vs_interpreter(p, budgets, faults=False):
+    ref = p.run_kw(False, 10**6)
+    if not faults:
+        assert ref["exc"][0] == 3, ref["exc"]       # the program ends at its int3
+    assert ref["blk"] == 0
+    for budget in budgets:
+        got = p.run_kw(True, budget)
+        same(got, ref, f"blocks on, budget {budget}")
+    return ref
+
+
+def check_vs_unicorn(p, kw):
+    u = p.run_uc()
+    assert u["bad"] is None, ("generator: a flag the manual leaves undefined was read", u["bad"])
+    assert u["vector"] == 3, u["vector"]
+    assert u["eip"] == kw["eip"], (hex(u["eip"]), hex(kw["eip"]))
+    for n, a, b in zip(U.GPRS, kw["regs"], u["regs"]):
+        assert a == b, (n, hex(a), hex(b))
+    fmask = U.FLAG_BITS & ~u["undef"]
+    assert (kw["eflags"] ^ u["eflags"]) & fmask == 0, (hex(kw["eflags"]), hex(u["eflags"]), hex(fmask))
+    assert kw["mem"] == u["mem"], ("memory", first_diff(kw["mem"], u["mem"]))
+
+
+# ---------------------------------------------------------------------------
+# random programs: (a) vs (b) at several budgets, and (a) vs Unicorn
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 12),
+       cpl=st.sampled_from([3, 0]))
+def test_random_programs_blocks_vs_interpreter(seed, n, loops, cpl):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl)
+    b = random.Random(seed).choice([2, 3, 5, 13, 64])
+    check_blocks_vs_interpreter(p, (10**6, 1, b))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 8),
+       cpl=st.sampled_from([3, 0]))
+def test_random_programs_vs_unicorn(seed, n, loops, cpl):
+    p = make_prog(seed, n, loops, defined_only=True, cpl=cpl)
+    ref = p.run_kw(True, 10**6)
+    check_vs_unicorn(p, ref)
+    assert p.run_kw(False, 10**6) | {"blk": 0} == ref | {"blk": 0}
+
+
+def test_random_programs_run_in_blocks():
+    """The comparisons above mean something: the generated programs spend
+    most of their instructions inside blocks with blocks on."""
+    inside = total = 0
+    for seed in range(30):
+        p = make_prog(seed, 16, 8, defined_only=False)
+        s = p.run_kw(True, 10**6)
+        inside += s["blk"]
+        total += s["insns"]
+    assert inside > total // 3, (inside, total)
+
+
+# ---------------------------------------------------------------------------
+# paging: TLB misses inside blocks, #PF inside blocks, TLB flushes and
+# page-table edits between blocks
+
+PD = 0xE00000               # page directory, then 4 page tables: 16 MiB identity-mapped
+
+
+def paging_setup(restrict):
+    """Identity paging of the 16 MiB, every page user + writable but those in
+    restrict {linear page: PTE flags}."""
+    def setup(m):
+        pd = bytearray(4096)
+        for i in range(4):
+            struct.pack_into("<I", pd, 4 * i, (PD + 0x1000 * (i + 1)) | 7)
+        m.write(PD, bytes(pd))
+        for i in range(4):
+            pt = bytearray(4096)
+            for k in range(1024):
+                page = (i * 1024 + k) << 12
+                struct.pack_into("<I", pt, 4 * k, page | restrict.get(page, 7))
+            m.write(PD + 0x1000 * (i + 1), bytes(pt))
+        m.set_cr(3, PD)
+        m.set_cr(0, m.get_cr(0) | 0x80000000)
+    return setup
+
+
+def pte_addr(lin):
+    return PD + 0x1000 + 4 * (lin >> 12)
+
+
+def tlb_units(pages):
+    """Units that flush the TLB or edit page tables (CPL 0 runs them all; at
+    CPL 3 mov cr3 / invlpg are #GP, so only the PTE edits are used there,
+    taking effect at the next miss of that page)."""
+    def flush(rng):                     # push eax; mov eax, cr3; mov cr3, eax; pop eax
+        return b"\x50\x0f\x20\xd8\x0f\x22\xd8\x58"
+
+    def invlpg(rng):                    # invlpg [edi + d8]
+        return b"\x0f\x01\x7f" + struct.pack("<b", rng.randrange(-64, 128))
+
+    def flip(rng):                      # xor dword [PTE], R/W or U/S or P; invlpg [page]
+        page = rng.choice(pages)
+        bit = rng.choice([2, 2, 4, 1])
+        b = b"\x83\x35" + struct.pack("<I", pte_addr(page)) + bytes([bit])
+        return b + b"\x0f\x01\x3d" + struct.pack("<I", page + rng.randrange(4096))
+
+    def flip_noflush(rng):
+        page = rng.choice(pages)
+        return b"\x83\x35" + struct.pack("<I", pte_addr(page)) + bytes([rng.choice([2, 4])])
+    return [flush, invlpg, flip], [flip_noflush]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10),
+       cpl=st.sampled_from([3, 0]), nrestrict=st.integers(0, 3))
+def test_paging_tlb_misses_and_page_faults_in_blocks(seed, n, loops, cpl, nrestrict):
+    rng = random.Random(seed ^ 0xF00D)
+    pages = [DATA_BASE + k * 0x1000 for k in range(0, 8)] + [DATA_BASE + STACK_OFF - 0x1000]
+    restrict = {pg: rng.choice([5, 3, 0, 1, 4]) for pg in rng.sample(pages, nrestrict)}
+    units0, units3 = tlb_units(pages)
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl,
+                  extra=units0 if cpl == 0 else units3, extra_p=0.1)
+    p.setup = paging_setup(restrict)
+    p.extra = lambda m: (m.read(PD, 0x5000), m.get_cr(2))
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, rng.choice([2, 3, 7, 19])), faults=True)
+    if ref["exc"][0] == 14:
+        lin = ref["exc"][2]
+        assert ref["extra"][1] == lin
+        # the faulting access's page is one the test restricted (or whose
+        # PTE the program edited)
+        assert lin & ~0xFFF in pages, hex(lin)
+    else:
+        assert ref["exc"][0] in (3, 13), ref["exc"]
+
+
+# ---------------------------------------------------------------------------
+# non-flat data segments at CPL 3: bases (also wrapping through 4 GiB),
+# limits below 4 GiB, expand-down, read-only, a 16-bit stack
+
+SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatlimit"]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10),
+       kind=st.sampled_from(SEG_KINDS))
+def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
+    rng = random.Random(seed ^ 0xBEEF)
+    ds_base = {"based": rng.choice([0x1000, 0x345, 0x7FF]), "wrap": (-0x1800) & 0xFFFFFFFF,
+               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000}.get(kind, 0)
+    ss_base = {"based": 0x10, "wrap": (-0x20) & 0xFFFFFFFF, "stack16": DATA_BASE + 0x8000}.get(kind, 0)
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3, ds_base=ds_base, ss_base=ss_base)
+    edi = p.regs[G.EDI]
+    if kind == "stack16":
+        p.regs[G.ESP] = 0x8000 + rng.choice([0, 2, 0x7FD])
+    deltas = [0, 0x40, (-0x100) & 0xFFFFFFFF, 0x2000]
+    typ, limit = 3, 0xFFFFFFFF
+    if kind == "limit":
+        limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF
+    elif kind == "flatlimit":
+        limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF     # base 0: still 'flat'
+    elif kind == "expdown":
+        typ, limit = 7, edi - rng.randrange(-0x40, 0x100)
+    elif kind == "readonly":
+        typ = 1
+    bases = {s: (ds_base + (rng.choice(deltas) if kind in ("based", "wrap") else 0)) & 0xFFFFFFFF
+             for s in ("es", "fs", "gs")}
+
+    def setup(m):
+        m.set_segment("ds", 0x23, ds_base, limit, big=True, dpl=3, type=typ)
+        for s in ("es", "fs", "gs"):
+            m.set_segment(s, 0x23, bases[s], limit if s == "es" else 0xFFFFFFFF,
+                          big=True, dpl=3, type=typ if s == "es" else 3)
+        m.set_segment("ss", 0x23, ss_base, 0xFFFF if kind == "stack16" else 0xFFFFFFFF,
+                      big=kind != "stack16", dpl=3, type=3)
+    p.setup = setup
+    b = rng.choice([2, 3, 7, 19])
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, b), faults=True)
+    assert ref["exc"][0] in (3, 12, 13), ref["exc"]
+    if ref["exc"][0] in (12, 13):
+        assert ref["exc"][1] == 0
+
+
+# ---------------------------------------------------------------------------
+# attention: timer interrupts and host breakpoints landing inside blocks
+
+def tick_trace(p, blocks, period, budget):
+    m = p.kw(blocks)
+    m.set_timer(period, 0x20)
+    trace = []
+    total = 0
+    while total < 200000:
+        r = m.run(budget)
+        total += max(r.instructions, 1)
+        if r.exception is not None:
+            trace.append((r.exception.vector, m.get_reg("eip"), m.instructions, m.cycles,
+                          tuple(m.get_reg(n) for n in U.GPRS), m.get_reg("eflags")))
+            if r.exception.vector != 0x20:
+                break
+    return trace, m.read(DATA_BASE, WINDOW), m.core.block_instructions
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 24), loops=st.integers(2, 12),
+       period=st.integers(37, 3000))
+def test_timer_interrupts_land_on_the_same_boundary(seed, n, loops, period):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    ref = tick_trace(p, False, period, 10**6)
+    assert ref[0][-1][0] == 3 and ref[2] == 0
+    for budget in (10**6, random.Random(seed).choice([1, 5, 11])):
+        got = tick_trace(p, True, period, budget)
+        assert got[0] == ref[0], budget
+        assert got[1] == ref[1], first_diff(got[1], ref[1])
+
+
+def insn_starts(code, at):
+    from kw86.decoder import decode
+    out, off = [], 0
+    while off < len(code):
+        i = decode(code[off:off + 15], bits=32)
+        out.append(at + off)
+        off += max(i.length, 1)
+    return out
+
+
+def bp_trace(p, blocks, bps, budget):
+    m = p.kw(blocks)
+    for a in bps:
+        m.add_breakpoint(CODE_BASE + a)
+    trace, total = [], 0
+    while total < 200000:
+        r = m.run(budget)
+        total += max(r.instructions, 1)
+        if r.event == "breakpoint" or r.exception is not None:
+            trace.append((r.event, m.get_reg("eip"), m.instructions, m.cycles,
+                          tuple(m.get_reg(n) for n in U.GPRS), m.get_reg("eflags")))
+            if r.exception is not None:
+                break
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 20), loops=st.integers(2, 8),
+       nbp=st.integers(1, 3))
+def test_host_breakpoints_inside_blocks(seed, n, loops, nbp):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    rng = random.Random(seed)
+    bps = rng.sample(insn_starts(p.code, p.at)[1:], min(nbp, 3))
+    # (a run that starts at a breakpoint resumes through it: Machine.run, so
+    # each budget is compared with the per-instruction path at that budget)
+    for budget in (10**6, rng.choice([1, 4, 9])):
+        ref = bp_trace(p, False, bps, budget)
+        assert bp_trace(p, True, bps, budget) == ref, budget
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 20), loops=st.integers(2, 12),
+       when=st.integers(1, 400), patches=st.integers(1, 4))
+def test_host_writes_code_between_runs(seed, n, loops, when, patches):
+    """The host patches code bytes of a program that has run (blocks built):
+    both modes see the new bytes from the next instruction on."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    rng = random.Random(seed ^ 77)
+    edits = [(rng.randrange(len(p.code) - 1), rng.randrange(256)) for _ in range(patches)]
+    out = []
+    for blocks in (False, True):
+        m = p.kw(blocks)
+        exc = None
+        r = m.run(when)
+        if r.exception is None:
+            for off, v in edits:
+                m.write(CODE_BASE + p.at + off, bytes([v]))
+            exc = run_chunks(m, 10**6, limit=50000, must_end=False)
+        else:
+            exc = r.exception
+        s = kw_state(m, exc)
+        s["mem"] = m.read(DATA_BASE, WINDOW)
+        out.append(s)
+    s = out[1]
+    s["extra"] = out[0]["extra"] = None
+    same(s, out[0], "host patch")
