@@ -26,6 +26,8 @@ def test_summary_one_workload():
                         ((100, 1.0), (100, 1.1))])}       # 1.1
     p = bench_cpu.parity_summary(runs, ["w"])
     assert p["rounds"] == pytest.approx([1.0, 1.25, 0.5, 1.1])
+    assert (p["lo"], p["hi"], p["coverage"]) == pytest.approx((0.5, 1.25, 0.875))
+    assert p["within"] == "not shown"
     assert p["median"] == pytest.approx(1.05)
     assert (p["min"], p["max"]) == pytest.approx((0.5, 1.25))
     assert p["best"] == pytest.approx((100 / 0.8) / (100 / 0.5))
@@ -58,11 +60,31 @@ def test_table_prints_the_spread():
     res = {"engines": ["user", "kernel"], "parity_rounds": 5,
            "table": [{"workload": "copy", "label": "byte-copy loop", "user_mips": 500.0,
                       "kernel_mips": 490.0, "cpl3_vs_cpl0": 1.004, "cpl3_vs_cpl0_best": 1.013,
-                      "cpl3_vs_cpl0_min": 0.97, "cpl3_vs_cpl0_max": 1.041}]}
+                      "cpl3_vs_cpl0_lo": 0.97, "cpl3_vs_cpl0_hi": 1.041,
+                      "cpl3_vs_cpl0_within_5pct": "yes"}]}
     text = bench_cpu.format_table(res)
     head, _, row = text.splitlines()
-    assert "| CPL 3 / CPL 0 | [min, max] of 5 rounds | best of 5 per mode |" in head
-    assert row == "| byte-copy loop | 500.0 | 490.0 | 1.004 | [0.970, 1.041] | 1.013 |"
+    assert "| CPL 3 / CPL 0 | 93.7 % interval | within 5 % | best of 5 per mode |" in head
+    assert row == "| byte-copy loop | 500.0 | 490.0 | 1.004 | [0.970, 1.041] | yes | 1.013 |"
+
+
+def test_median_interval():
+    # the sign test: the k-th smallest and largest values cover the median
+    # with probability 1 - 2 P(Binomial(n, 1/2) < k)
+    assert bench_cpu.median_interval([3, 1, 2]) == (1, 3, 0.75)
+    assert bench_cpu.median_interval(list(range(7))) == (0, 6, 1 - 2 / 128)
+    assert bench_cpu.median_interval(list(range(9))) == (1, 7, 1 - 2 * 10 / 512)
+    lo, hi, cov = bench_cpu.median_interval(list(range(11, 0, -1)))
+    assert (lo, hi, cov) == (2, 10, 1 - 2 * 12 / 2048)
+    assert bench_cpu.median_interval(list(range(21)), conf=0.5)[:2] == (8, 12)
+
+
+def test_within_goal():
+    assert bench_cpu.within_goal(0.95, 1.05) == "yes"
+    assert bench_cpu.within_goal(0.97, 1.051) == "not shown"
+    assert bench_cpu.within_goal(0.90, 0.99) == "not shown"
+    assert bench_cpu.within_goal(1.051, 1.2) == "no"
+    assert bench_cpu.within_goal(0.5, 0.949) == "no"
 
 
 @built(HAVE_MACHINE, "the kw86 machine (kw86.machine)")
