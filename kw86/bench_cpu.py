@@ -796,8 +796,9 @@ def run(args):
               + ", ".join(f"{w} {sz[w][1]}" for w in sz)
               + " (the first of the two swapped every round); the column: the median of the "
               f"{res['parity_rounds']} rounds' paired ratios (CPL 3 rate / CPL 0 rate, each "
-              "from that round's N - 1 difference), their range and the ratio of each mode's "
-              "best rate")
+              "from that round's N - 1 difference), the sign test's interval for that median "
+              "(the k-th smallest and largest ratio), whether it lies within 5 % of 1, and "
+              "the ratio of each mode's best rate")
         main = [f"{r['workload']} {r['cpl3_vs_cpl0_main']:.2f}" for r in res["table"]
                 if r.get("cpl3_vs_cpl0_main") is not None]
         if main:
