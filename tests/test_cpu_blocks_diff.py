@@ -730,3 +730,130 @@ def test_page_split_fault_inside_a_block(name, k, boundary):
     assert r[U.GPRS.index("eax")] == (0x80000001 - 0x7FFFFFFF) & 0xFFFFFFFF
     assert r[U.GPRS.index("edx")] == (0xFFFFFFF9 + 7) & 0xFFFFFFFF
     assert r[U.GPRS.index("esp")] == regs["esp"]
+
+
+# ---------------------------------------------------------------------------
+# self-modifying code: a store (inline form, handler, stack, string op)
+# into the immediate of a `mov eax, imm32` that lies in the same block,
+# the next block, the block the loop chains back to, the next instruction,
+# or a block in another page; against Unicorn and the per-instruction path
+
+def smc_store(kind, target):
+    """Bytes that write something that changes each iteration (ecx counts
+    down) into the dword at CS offset target (linear CODE_BASE + target)."""
+    lin = CODE_BASE + target
+    a = struct.pack("<I", lin)
+    return {
+        "mov_mr": b"\x89\x0d" + a,                       # mov [lin], ecx
+        "mov_mr8": b"\x88\x0d" + a,                      # mov [lin], cl
+        "add_mr": b"\x01\x0d" + a,                       # add [lin], ecx
+        "inc_m": b"\xff\x05" + a,                        # inc dword [lin]
+        "mov_mi": b"\xc7\x05" + a + b"\x11\x22\x33\x44",  # mov dword [lin], imm32
+        "adc_mr": b"\xf8\x11\x0d" + a,                   # clc; adc [lin], ecx (a handler in the block)
+        "xchg_mr": b"\x89\xca\x87\x15" + a,              # mov edx, ecx; xchg [lin], edx
+        "push": b"\x89\xe5\xbc" + struct.pack("<I", lin + 4) + b"\x51\x89\xec",  # esp -> lin+4; push ecx
+        "stosd": b"\x50\x89\xc8\xbf" + a + b"\xab\x58",  # push eax; mov eax, ecx; mov edi, lin; stosd; pop eax
+    }[kind]
+
+
+SMC_KINDS = ["mov_mr", "mov_mr8", "add_mr", "inc_m", "mov_mi", "adc_mr", "xchg_mr", "push", "stosd"]
+MOV_EAX = b"\xb8\x05\x00\x00\x00"                        # mov eax, 5
+USE = b"\x01\xc3"                                        # add ebx, eax
+
+
+def smc_program(where, kind, at):
+    """mov ecx, 6; top: ... dec ecx; jnz top; int3 (offsets from `at`)."""
+    head = b"\xb9\x06\x00\x00\x00"
+    top = at + len(head)
+    fill = b"\x01\xf6\x8d\x76\x01"                       # add esi, esi; lea esi, [esi+1]
+    st_len = len(smc_store(kind, 0))
+    if where == "same_block":
+        # top: store; fill; mov eax, imm; add ebx, eax; dec; jnz
+        mov_at = top + st_len + len(fill)
+        body = smc_store(kind, mov_at + 1) + fill + MOV_EAX + USE
+    elif where == "next_insn":
+        mov_at = top + st_len
+        body = smc_store(kind, mov_at + 1) + MOV_EAX + USE
+    elif where == "next_block":
+        # top: store; jmp L; int3 x3; L: mov eax, imm; add ebx, eax
+        mov_at = top + st_len + 2 + 3
+        body = smc_store(kind, mov_at + 1) + b"\xeb\x03" + b"\xcc" * 3 + MOV_EAX + USE
+    elif where == "chained":
+        # top: mov eax, imm; add ebx, eax; fill; store (into the mov at top)
+        mov_at = top
+        body = MOV_EAX + USE + fill + smc_store(kind, mov_at + 1)
+    elif where == "other_page":
+        # the mov lies in the next page: top: store; jmp far ahead; ... ;
+        # P: mov eax, imm; add ebx, eax; jmp back
+        page_end = (top + 0x1000) & ~0xFFF
+        mov_at = page_end + 0x10
+        body_a = smc_store(kind, mov_at + 1)
+        jmp_at = top + len(body_a)
+        back_at = jmp_at + 5
+        body = body_a + b"\xe9" + struct.pack("<i", mov_at - back_at)
+        # `back` continues with dec ecx; jnz top (appended below)
+        code = head + body + b"\x49\x0f\x85" + struct.pack("<i", top - (back_at + 7)) + b"\xcc"
+        far = MOV_EAX + USE + b"\xe9" + struct.pack("<i", back_at - (mov_at + 12))
+        code = code + b"\x90" * (mov_at - at - len(code)) + far
+        return code, mov_at
+    else:
+        raise ValueError(where)
+    tail_at = top + len(body)
+    code = head + body + b"\x49\x0f\x85" + struct.pack("<i", top - (tail_at + 7)) + b"\xcc"
+    return code, mov_at
+
+
+SMC_WHERE = ["same_block", "next_insn", "next_block", "chained", "other_page"]
+
+
+@pytest.mark.parametrize("at", [0x1000, 0x1FE0])
+@pytest.mark.parametrize("where", SMC_WHERE)
+@pytest.mark.parametrize("kind", SMC_KINDS)
+def test_self_modifying_code(kind, where, at):
+    code, mov_at = smc_program(where, kind, at)
+    regs = [0] * 8
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    regs[G.ESI] = 3
+    p = Prog(code, at, regs, 0x202, bytes(WINDOW), cpl=3)
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, 2, 5))
+    u = p.run_uc()
+    assert u["vector"] == 3
+    assert ref["regs"] == u["regs"], ([hex(x) for x in ref["regs"]], [hex(x) for x in u["regs"]])
+    # the stores did change what ran: not six times 5
+    assert ref["regs"][G.EBX] != 6 * 5
+
+
+def test_self_modifying_code_through_an_alias_page():
+    """The code page is also mapped at another linear page, written through
+    it before the code ran (a TLB entry with write permission for the
+    physical page exists), then from inside the loop: every iteration must
+    see the new immediate."""
+    alias = 0x60000
+    at = 0x400
+    code, mov_at = smc_program("chained", "mov_mr", 0)
+    # the store's address: the alias of the mov's immediate
+    code = code.replace(struct.pack("<I", CODE_BASE + mov_at + 1), struct.pack("<I", alias + at + mov_at + 1))
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 3):
+            m = make_system(cpl=3, paging=True)
+            m.write(PT0 + 4 * (alias >> 12), struct.pack("<I", UTEXT | 7))
+            m.write(UTEXT + at, code)
+            m.set_reg("eip", UTEXT + at)
+            m.set_reg("esp", USTACK)
+            for n in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"):
+                m.set_reg(n, 0)
+            m.core.set_blocks(blocks)
+            # a first write through the alias (TLB entry with a write tag)
+            m.write_virt(alias + 0xF00, b"\x90", user=True)
+            exc = run_chunks(m, budget)
+            results.append(kw_state(m, exc))
+    ref = results[0]
+    for s in results[1:]:
+        assert s == ref
+    # as the same program without the alias (its flat result, by Unicorn)
+    code0, _ = smc_program("chained", "mov_mr", 0x1000)
+    regs = [0] * 8
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    u = Prog(code0, 0x1000, regs, 0x202, bytes(WINDOW)).run_uc()
+    assert ref["regs"][G.EBX] == u["regs"][G.EBX] != 30
