@@ -33,7 +33,7 @@ from kw86.decoder import decode, IncompleteInstruction
 DATA = [0, 2, 3, 5]                 # eax edx ebx ebp
 SRC = [0, 1, 2, 3, 5, 6, 7]         # + ecx esi edi (read only)
 R8_DST = [0, 2, 3, 4, 6, 7]         # al dl bl ah dh bh
-ECX, ESP, EBP, ESI, EDI = 1, 4, 5, 6, 7
+EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI = range(8)
 
 SEG_PREFIX = [b"\x3e", b"\x26", b"\x36", b"\x64", b"\x65"]   # ds es ss fs gs
 

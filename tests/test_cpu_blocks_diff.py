@@ -428,3 +428,432 @@ def test_host_writes_code_between_runs(seed, n, loops, when, patches):
     s = out[1]
     s["extra"] = out[0]["extra"] = None
     same(s, out[0], "host patch")
+
+
+# ---------------------------------------------------------------------------
+# a CPL 3 code segment limit below 4 GiB: a branch to a target beyond it is
+# #GP(0) at the branch (SDM Vol. 2 JMP/Jcc/CALL/RET: "#GP(0) if the target
+# operand is beyond the code segment limits"), with nothing pushed or popped
+
+LEAD = (b"\x29\xd8"          # sub eax, ebx
+        b"\x01\xd3"          # add ebx, edx
+        b"\x43"              # inc ebx
+        b"\x89\xc6"          # mov esi, eax
+        b"\x83\xc2\x07")     # add edx, 7
+
+
+def branch_to(form, here, target):
+    """Bytes of a branch at CS offset `here` to `target` (ebp holds target
+    for the register and memory forms; [edi] holds it too)."""
+    rel = lambda n: struct.pack("<I", (target - (here + n)) & 0xFFFFFFFF)
+    if form == "jmp":
+        return b"\xe9" + rel(5)
+    if form == "jmp8" and -128 <= target - (here + 2) < 128:
+        return b"\xeb" + struct.pack("<b", target - (here + 2))
+    if form == "jmp8":
+        return b"\xe9" + rel(5)
+    if form == "jcc_sub":
+        return b"\x39\xc0\x0f\x84" + rel(8)          # cmp eax,eax; je
+    if form == "jcc_logic":
+        return b"\x85\xc0\x0f\x85" + rel(8)          # test eax,eax; jne
+    if form == "jcc_add":
+        return b"\x01\xc0\x0f\x83" + rel(8)          # add eax,eax; jae
+    if form == "jcc_dec":
+        return b"\x4a\x0f\x85" + rel(7)              # dec edx; jne
+    if form == "jcc_plain":
+        return b"\x89\xc1\x0f\x81" + rel(8)          # mov ecx,eax; jno
+    if form == "call":
+        return b"\xe8" + rel(5)
+    if form == "call_r":
+        return b"\xff\xd5"
+    if form == "jmp_r":
+        return b"\xff\xe5"
+    if form == "call_m":
+        return b"\xff\x17"
+    if form == "jmp_m":
+        return b"\xff\x27"
+    if form == "ret":
+        return b"\x55\xc3"                                                            # push ebp; ret
+    raise ValueError(form)
+
+
+BRANCH_FORMS = ["jmp", "jmp8", "jcc_sub", "jcc_logic", "jcc_add", "jcc_dec", "jcc_plain", "call",
+                "call_r", "jmp_r", "call_m", "jmp_m", "ret"]
+
+
+def cs_limit_machine(code, at, cs_base, limit, blocks, regs):
+    cpu = U.make_kw86(32, 3)
+    m = cpu.machine
+    m.set_segment("cs", 0x1B, cs_base, limit, big=True, dpl=3, type=0xB)
+    m.write(cs_base + at, code)
+    for n, v in regs.items():
+        m.set_reg(n, v)
+    m.set_reg("eip", at)
+    m.core.set_blocks(blocks)
+    return m
+
+
+@pytest.mark.parametrize("cs_base", [CODE_BASE, CODE_BASE + 0x123])
+@pytest.mark.parametrize("limit,beyond", [(0x1FFF, 0x2000), (0x2345, 0x2346), (0x2345, 0x7FFFFFFF),
+                                          (0x2FFF, 0xFFFFFFF0)])
+@pytest.mark.parametrize("form", BRANCH_FORMS)
+def test_branch_beyond_a_user_cs_limit(form, limit, beyond, cs_base):
+    at = 0x1000
+    regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 2, "ebp": beyond, "edi": DATA_BASE,
+            "esp": DATA_BASE + STACK_OFF}
+    # a loop whose branch goes inside the limit first (ebp, [edi], the jcc
+    # not taken) and beyond it on the last iteration: the block holding the
+    # branch is built and run before the faulting pass
+    here = at + len(LEAD)
+    br = branch_to(form, here, beyond)
+    code = LEAD + br + b"\xcc"
+    m = None
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 3):
+            m = cs_limit_machine(code, at, cs_base, limit, blocks, regs)
+            m.write(DATA_BASE, struct.pack("<I", beyond))
+            stack_before = m.read(DATA_BASE + STACK_OFF - 64, 128)
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            s["stack"] = m.read(DATA_BASE + STACK_OFF - 64, 128)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4
+    ref = results[0]
+    for s in results[1:]:
+        for key in ("exc", "regs", "eip", "eflags", "insns", "cycles", "stack"):
+            assert s[key] == ref[key], key
+    # the manual: #GP(0) at the branch, ESP and the stack as before it
+    assert ref["exc"] == (13, 0, None)
+    branch_at = here + (len(br) - (2 if form in ("call_r", "jmp_r", "call_m", "jmp_m") else
+                                   1 if form == "ret" else
+                                   6 if form.startswith("jcc") else len(br)))
+    assert ref["eip"] == branch_at, (hex(ref["eip"]), hex(branch_at))
+    want_esp = DATA_BASE + STACK_OFF - (4 if form == "ret" else 0)
+    assert ref["regs"][4] == want_esp
+    if form != "ret":
+        assert ref["stack"] == stack_before
+
+
+@pytest.mark.parametrize("cs_base", [CODE_BASE, CODE_BASE + 0x123])
+@pytest.mark.parametrize("form", ["jcc_sub", "jcc_dec", "jmp_r", "ret", "call_m"])
+def test_branch_beyond_the_limit_after_a_built_block_looped(form, cs_base):
+    """The branch's block ran many times with targets inside the limit
+    before the pass that leaves it."""
+    at, limit = 0x1000, 0x1FFF
+    # top: LEAD; <branch to ebp / [edi] / jcc>; mov ebp, esi... the inside
+    # target is `inside`, which loops back to top while ecx > 0 and then
+    # points ebp and [edi] beyond the limit
+    inside = 0x1800
+    top = at
+    body = LEAD
+    here = top + len(body)
+    if form == "jcc_sub":
+        br = b"\x39\xf9\x0f\x84" + struct.pack("<i", 0 - 0)       # cmp ecx, edi; je target (patched)
+    elif form == "jcc_dec":
+        br = b"\x49\x0f\x84" + struct.pack("<i", 0)                # dec ecx; je target (patched)
+    else:
+        br = branch_to(form, here, 0)
+    code = bytearray(body + br + b"\xeb\xfe")                       # (never reached: jmp $)
+    if form in ("jcc_sub", "jcc_dec"):
+        # the jcc is taken only when ecx hits its value: target beyond the limit
+        n = len(br)
+        code[len(body) + n - 4:len(body) + n] = struct.pack("<i", 0x2000 - (here + n))
+    # inside: (for the register/memory/ret forms) count down, then set the
+    # target beyond the limit; loop back to top
+    tail = (b"\x49"                          # dec ecx
+            b"\x75\x08"                      # jnz +8 -> back
+            b"\xbd\x00\x20\x00\x00"          # mov ebp, 0x2000
+            b"\x89\x2f"                      # mov [edi], ebp
+            b"\x90"
+            b"\xe9" + struct.pack("<i", top - (inside + 16)))   # back: jmp top
+    regs = {"eax": 5, "ebx": 7, "edx": 9, "ecx": 40, "ebp": inside, "edi": DATA_BASE,
+            "esp": DATA_BASE + STACK_OFF}
+    if form == "jcc_sub":
+        regs["edi"] = 0          # cmp ecx, edi: equal when ecx reaches 0
+        regs["ecx"] = 40
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 7):
+            m = cs_limit_machine(bytes(code), at, cs_base, limit, blocks, regs)
+            m.write(cs_base + inside, tail)
+            m.write(DATA_BASE, struct.pack("<I", inside))
+            if form == "jcc_sub":
+                # no register/memory target: the loop tail lives at `inside`
+                # and the fall-through of the jcc jumps there
+                m.write(cs_base + here + len(br), b"\xe9" + struct.pack("<i", inside - (here + len(br) + 5)))
+            if form == "jcc_dec":
+                m.write(cs_base + here + len(br), b"\xe9" + struct.pack("<i", inside + 3 - (here + len(br) + 5)))
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions > 100
+    ref = results[0]
+    for s in results[1:]:
+        for key in ("exc", "regs", "eip", "eflags", "insns", "cycles"):
+            assert s[key] == ref[key], key
+    assert ref["exc"] == (13, 0, None)
+    assert ref["insns"] > 200
+
+
+@pytest.mark.parametrize("limit", [0x2002, 0x2003, 0x2005, 0x2FFF])
+def test_straight_line_code_running_into_the_cs_limit(limit):
+    """Code running off the end of the segment: #GP(0) at the first
+    instruction that does not lie wholly within the limit."""
+    at = 0x1F00
+    code = bytearray()
+    while at + len(code) < 0x2000 - 5:
+        code += b"\x01\xd8"                        # add eax, ebx
+    code += b"\x90" * (0x2000 - 5 - at - len(code)) + b"\xb9\x01\x00\x00\x00"   # mov ecx, 1
+    # from 0x2000: nops and a 3-byte add up to beyond the limit
+    code += b"\x90\x90\x83\xc0\x05" + b"\x90" * 0x1000
+    ref = None
+    for blocks in (False, True):
+        for budget in (10**6, 1, 5):
+            m = cs_limit_machine(bytes(code), at, CODE_BASE, limit, blocks,
+                                 {"eax": 1, "ebx": 3, "esp": DATA_BASE + STACK_OFF})
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            ref = ref or s
+            assert s == ref, (blocks, budget)
+    insn_ends = [0x2001, 0x2002, 0x2005] + list(range(0x2006, 0x3000))
+    starts = {0x2001: 0x2000, 0x2002: 0x2001, 0x2005: 0x2002}
+    first_bad = next(starts.get(e, e - 1) for e in insn_ends if e - 1 > limit)
+    assert ref["exc"] == (13, 0, None) and ref["eip"] == first_bad, hex(ref["eip"])
+
+
+# ---------------------------------------------------------------------------
+# #PF inside a block on a page-split access (CPL 3, paging; kw86.testing's
+# system: page 0x50000 supervisor, 0x51000 user read-only, and here 0x53000
+# not present): the fault is reported for the instruction, with CR2 the
+# first faulting byte's linear address (SDM Vol. 3A §4.7: CR2 holds the
+# linear address that caused the fault), U/S = 1, W/R as the access, P as
+# the page; nothing is written, the instruction's registers are unchanged
+
+SPLIT_ACCESSES = {
+    # name: (bytes, size, kind, how the address is set: "edi" or "esp")
+    "st32": (b"\x89\x07", 4, "w", "edi"),
+    "ld32": (b"\x8b\x07", 4, "r", "edi"),
+    "add_mr": (b"\x01\x07", 4, "rmw", "edi"),
+    "add_rm": (b"\x03\x07", 4, "r", "edi"),
+    "cmp_mi": (b"\x81\x3f\x44\x33\x22\x11", 4, "r", "edi"),
+    "mov_mi": (b"\xc7\x07\x44\x33\x22\x11", 4, "w", "edi"),
+    "inc_m": (b"\xff\x07", 4, "rmw", "edi"),
+    "movzx16": (b"\x0f\xb7\x07", 2, "r", "edi"),
+    "push_m": (b"\xff\x37", 4, "r", "edi"),
+    "adc_mr": (b"\x11\x07", 4, "rmw", "edi"),
+    "xchg_mr": (b"\x87\x07", 4, "rmw", "edi"),
+    "push": (b"\x50", 4, "w", "esp"),
+    "call": (b"\xe8\x00\x00\x00\x00", 4, "w", "esp"),
+    "pop": (b"\x58", 4, "r", "esp"),
+    "ret": (b"\xc3", 4, "r", "esp"),
+    "leave": (b"\xc9", 4, "r", "ebp"),
+}
+
+# boundary: (first page's PTE flags, second page's)
+BOUNDARIES = {0x50000: (7, 3), 0x51000: (3, 5), 0x52000: (5, 7), 0x53000: (7, 0)}
+
+
+def split_system(code, regs, blocks):
+    m = make_system(cpl=3, paging=True)
+    m.intercept = {0, 3, 13, 14}
+    m.write(PT0 + 4 * 0x53, b"\0\0\0\0")               # 0x53000 not present
+    m.write(UTEXT, code)
+    m.write(0x4F000, bytes(range(256)) * 16)
+    m.write(0x50000, bytes(range(255, -1, -1)) * 16 * 3)
+    for k, v in regs.items():
+        m.set_reg(k, v)
+    m.core.set_blocks(blocks)
+    return m
+
+
+def expected_fault(boundary, k, size, kind):
+    """(error code bits we can name, CR2) or None if the access is fine."""
+    lo, hi = BOUNDARIES[boundary]
+    a = boundary - k
+    pages = [(a, lo), (boundary, hi)] if k < size else [(a, lo)]
+    for addr, fl in pages:
+        if not fl & 1:
+            return (0 | (2 if kind == "w" else 0) | 4, addr, kind == "rmw")
+        if not fl & 4:
+            return (1 | (2 if kind == "w" else 0) | 4, addr, kind == "rmw")
+    if kind in ("w", "rmw"):
+        for addr, fl in pages:
+            if not fl & 2:
+                return (7, addr, False)
+    return None
+
+
+@pytest.mark.parametrize("boundary", sorted(BOUNDARIES))
+@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(SPLIT_ACCESSES))
+def test_page_split_fault_inside_a_block(name, k, boundary):
+    insn, size, kind, how = SPLIT_ACCESSES[name]
+    if k >= size:
+        k = size - 1
+    code = LEAD + insn + b"\x21\xc0\x31\xd2\xcc"          # ... and eax, eax; xor edx, edx; int3
+    regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 0xFFFFFFF9, "edi": boundary - k,
+            "esp": USTACK, "ebp": USTACK}
+    if how == "esp":
+        # push/call write [esp-4, esp); pop/ret read [esp, esp+4)
+        regs["esp"] = boundary - k + (4 if kind == "w" else 0)
+    if how == "ebp":
+        regs["ebp"] = boundary - k
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 3, 6):
+            m = split_system(code, regs, blocks)
+            before = m.read(boundary - 0x10, 0x20)
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            s["mem"] = m.read(boundary - 0x10, 0x20)
+            s["cr2"] = m.get_cr(2)
+            results.append(s)
+    ref = results[0]
+    for s in results[1:]:
+        assert s == ref
+    want = expected_fault(boundary, k, size, kind)
+    fault_eip = UTEXT + len(LEAD)
+    if want is None:
+        assert ref["exc"][0] == 3 or name == "ret"     # (ret: to what it popped)
+        return
+    err, cr2, w_unknown = want
+    assert ref["exc"][0] == 14 and ref["eip"] == fault_eip, (ref["exc"], hex(ref["eip"]))
+    got_err = ref["exc"][1]
+    assert (got_err & ~2 if w_unknown else got_err) == (err & ~2 if w_unknown else err), hex(got_err)
+    assert ref["exc"][2] == cr2 == ref["cr2"], (hex(ref["exc"][2]), hex(cr2))
+    assert ref["mem"] == before                           # nothing written
+    # the instructions before it ran (sub, add, inc, mov, add), it did not
+    r = ref["regs"]
+    assert r[U.GPRS.index("eax")] == (0x80000001 - 0x7FFFFFFF) & 0xFFFFFFFF
+    assert r[U.GPRS.index("edx")] == (0xFFFFFFF9 + 7) & 0xFFFFFFFF
+    assert r[U.GPRS.index("esp")] == regs["esp"]
+
+
+# ---------------------------------------------------------------------------
+# self-modifying code: a store (inline form, handler, stack, string op)
+# into the immediate of a `mov eax, imm32` that lies in the same block,
+# the next block, the block the loop chains back to, the next instruction,
+# or a block in another page; against Unicorn and the per-instruction path
+
+def smc_store(kind, target):
+    """Bytes that write something that changes each iteration (ecx counts
+    down) into the dword at CS offset target (linear CODE_BASE + target)."""
+    lin = CODE_BASE + target
+    a = struct.pack("<I", lin)
+    return {
+        "mov_mr": b"\x89\x0d" + a,                       # mov [lin], ecx
+        "mov_mr8": b"\x88\x0d" + a,                      # mov [lin], cl
+        "add_mr": b"\x01\x0d" + a,                       # add [lin], ecx
+        "inc_m": b"\xff\x05" + a,                        # inc dword [lin]
+        "mov_mi": b"\xc7\x05" + a + b"\x11\x22\x33\x44",  # mov dword [lin], imm32
+        "adc_mr": b"\xf8\x11\x0d" + a,                   # clc; adc [lin], ecx (a handler in the block)
+        "xchg_mr": b"\x89\xca\x87\x15" + a,              # mov edx, ecx; xchg [lin], edx
+        "push": b"\x89\xe5\xbc" + struct.pack("<I", lin + 4) + b"\x51\x89\xec",  # esp -> lin+4; push ecx
+        "stosd": b"\x50\x89\xc8\xbf" + a + b"\xab\x58",  # push eax; mov eax, ecx; mov edi, lin; stosd; pop eax
+    }[kind]
+
+
+SMC_KINDS = ["mov_mr", "mov_mr8", "add_mr", "inc_m", "mov_mi", "adc_mr", "xchg_mr", "push", "stosd"]
+MOV_EAX = b"\xb8\x05\x00\x00\x00"                        # mov eax, 5
+USE = b"\x01\xc3"                                        # add ebx, eax
+
+
+def smc_program(where, kind, at):
+    """mov ecx, 6; top: ... dec ecx; jnz top; int3 (offsets from `at`)."""
+    head = b"\xb9\x06\x00\x00\x00"
+    top = at + len(head)
+    fill = b"\x01\xf6\x8d\x76\x01"                       # add esi, esi; lea esi, [esi+1]
+    st_len = len(smc_store(kind, 0))
+    if where == "same_block":
+        # top: store; fill; mov eax, imm; add ebx, eax; dec; jnz
+        mov_at = top + st_len + len(fill)
+        body = smc_store(kind, mov_at + 1) + fill + MOV_EAX + USE
+    elif where == "next_insn":
+        mov_at = top + st_len
+        body = smc_store(kind, mov_at + 1) + MOV_EAX + USE
+    elif where == "next_block":
+        # top: store; jmp L; int3 x3; L: mov eax, imm; add ebx, eax
+        mov_at = top + st_len + 2 + 3
+        body = smc_store(kind, mov_at + 1) + b"\xeb\x03" + b"\xcc" * 3 + MOV_EAX + USE
+    elif where == "chained":
+        # top: mov eax, imm; add ebx, eax; fill; store (into the mov at top)
+        mov_at = top
+        body = MOV_EAX + USE + fill + smc_store(kind, mov_at + 1)
+    elif where == "other_page":
+        # the mov lies in the next page: top: store; jmp far ahead; ... ;
+        # P: mov eax, imm; add ebx, eax; jmp back
+        page_end = (top + 0x1000) & ~0xFFF
+        mov_at = page_end + 0x10
+        body_a = smc_store(kind, mov_at + 1)
+        jmp_at = top + len(body_a)
+        back_at = jmp_at + 5
+        body = body_a + b"\xe9" + struct.pack("<i", mov_at - back_at)
+        # `back` continues with dec ecx; jnz top (appended below)
+        code = head + body + b"\x49\x0f\x85" + struct.pack("<i", top - (back_at + 7)) + b"\xcc"
+        far = MOV_EAX + USE + b"\xe9" + struct.pack("<i", back_at - (mov_at + 12))
+        code = code + b"\x90" * (mov_at - at - len(code)) + far
+        return code, mov_at
+    else:
+        raise ValueError(where)
+    tail_at = top + len(body)
+    code = head + body + b"\x49\x0f\x85" + struct.pack("<i", top - (tail_at + 7)) + b"\xcc"
+    return code, mov_at
+
+
+SMC_WHERE = ["same_block", "next_insn", "next_block", "chained", "other_page"]
+
+
+@pytest.mark.parametrize("at", [0x1000, 0x1FE0])
+@pytest.mark.parametrize("where", SMC_WHERE)
+@pytest.mark.parametrize("kind", SMC_KINDS)
+def test_self_modifying_code(kind, where, at):
+    code, mov_at = smc_program(where, kind, at)
+    regs = [0] * 8
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    regs[G.ESI] = 3
+    p = Prog(code, at, regs, 0x202, bytes(WINDOW), cpl=3)
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, 2, 5))
+    u = p.run_uc()
+    assert u["vector"] == 3
+    assert ref["regs"] == u["regs"], ([hex(x) for x in ref["regs"]], [hex(x) for x in u["regs"]])
+    # the stores did change what ran: not six times 5
+    assert ref["regs"][G.EBX] != 6 * 5
+
+
+def test_self_modifying_code_through_an_alias_page():
+    """The code page is also mapped at another linear page, written through
+    it before the code ran (a TLB entry with write permission for the
+    physical page exists), then from inside the loop: every iteration must
+    see the new immediate."""
+    alias = 0x60000
+    at = 0x400
+    code, mov_at = smc_program("chained", "mov_mr", 0)
+    # the store's address: the alias of the mov's immediate
+    code = code.replace(struct.pack("<I", CODE_BASE + mov_at + 1), struct.pack("<I", alias + at + mov_at + 1))
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 3):
+            m = make_system(cpl=3, paging=True)
+            m.write(PT0 + 4 * (alias >> 12), struct.pack("<I", UTEXT | 7))
+            m.write(UTEXT + at, code)
+            m.set_reg("eip", UTEXT + at)
+            m.set_reg("esp", USTACK)
+            for n in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"):
+                m.set_reg(n, 0)
+            m.core.set_blocks(blocks)
+            # a first write through the alias (TLB entry with a write tag)
+            m.write_virt(alias + 0xF00, b"\x90", user=True)
+            exc = run_chunks(m, budget)
+            results.append(kw_state(m, exc))
+    ref = results[0]
+    for s in results[1:]:
+        assert s == ref
+    # as the same program without the alias (its flat result, by Unicorn)
+    code0, _ = smc_program("chained", "mov_mr", 0x1000)
+    regs = [0] * 8
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    u = Prog(code0, 0x1000, regs, 0x202, bytes(WINDOW)).run_uc()
+    assert ref["regs"][G.EBX] == u["regs"][G.EBX] != 30

@@ -20,6 +20,12 @@
  *                           writes to its own code
  *   hostile2 deep W N       mkdir+chdir N levels below W, then back up,
  *                           removing them (the host descriptors bound)
+ *   hostile2 exec FILE...   execve each FILE in a child (malformed ELF
+ *                           files): "exec:FILE STATUS ERRNO", STATUS the
+ *                           child's exit status (128+signal), ERRNO execve's
+ *   hostile2 hog MB FILE... the same with MB MiB of memory held (and
+ *                           touched) by the parent: an exec that finds no
+ *                           free pages fails with ENOMEM and leaks none
  *
  * Exit status 0 unless the program itself went wrong.
  */
@@ -553,6 +559,38 @@ deep(const char *w, int n)
 	return 0;
 }
 
+static int
+execs(int n, char **files)
+{
+	int i, st, pf[2], e;
+	char line[600];
+	for (i = 0; i < n; i++) {
+		pid_t c;
+		e = 0;
+		pipe(pf);
+		c = fork();
+		if (c == 0) {
+			char *av[] = { files[i], 0 };
+			close(pf[0]);
+			execv(files[i], av);
+			e = errno;
+			write(pf[1], &e, sizeof e);
+			_exit(127);
+		}
+		close(pf[1]);
+		if (read(pf[0], &e, sizeof e) != sizeof e)
+			e = 0;
+		close(pf[0]);
+		waitpid(c, &st, 0);
+		snprintf(line, sizeof line, "%s", files[i]);
+		printf("exec:%s %d %d\n", strrchr(line, '/') ? strrchr(line, '/') + 1 : line,
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), e);
+		fflush(stdout);
+	}
+	printf("done\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -564,6 +602,16 @@ main(int argc, char **argv)
 		return res();
 	if (argc >= 4 && strcmp(argv[1], "deep") == 0)
 		return deep(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: hostile2 paths W | ro R | res | deep W N\n");
+	if (argc >= 2 && strcmp(argv[1], "exec") == 0)
+		return execs(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "hog") == 0) {
+		size_t n = (size_t)atoi(argv[2]) << 20;
+		char *m = malloc(n);
+		if (m == NULL)
+			return 1;
+		memset(m, 1, n);
+		return execs(argc - 3, argv + 3);
+	}
+	fprintf(stderr, "usage: hostile2 paths W | ro R | res | deep W N | exec FILE...\n");
 	return 2;
 }
