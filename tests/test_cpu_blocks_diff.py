@@ -960,3 +960,66 @@ def test_code_page_remapped_under_its_blocks(flush, budget):
     assert results[0]["exc"][0] == 3
     # five calls before the remap (ecx 10..6), five after it (ecx 5..1)
     assert results[0]["regs"][G.EBX] == 5 * 2 + 5 * 101
+
+
+# ---------------------------------------------------------------------------
+# debug registers and single-step (SDM Vol. 3B §17.3): instruction
+# breakpoints fault before an instruction inside a block, data breakpoints
+# trap after the instruction that touched the watched bytes, TF traps after
+# each instruction; a debugger resumes (RF for an instruction breakpoint)
+
+def tf_units():
+    on = lambda rng: b"\x9c\x81\x0c\x24\x00\x01\x00\x00\x9d"            # pushfd; or [esp], TF; popfd
+    off = lambda rng: b"\x9c\x81\x24\x24\xff\xfe\xff\xff\x9d"           # pushfd; and [esp], ~TF; popfd
+    return [on, off, off]
+
+
+def db_trace(p, blocks, drs, budget, limit=40000):
+    m = p.kw(blocks)
+    for n, v in drs.items():
+        m.set_reg(n, v)
+    trace, total = [], 0
+    while total < limit:
+        r = m.run(min(budget, limit - total))
+        total += max(r.instructions, 1)
+        e = r.exception
+        if e is None:
+            continue
+        dr6 = m.get_reg("dr6")
+        trace.append((e.vector, e.error_code, m.get_reg("eip"), m.instructions, m.cycles,
+                      tuple(m.get_reg(n) for n in U.GPRS), m.get_reg("eflags"), dr6))
+        if e.vector != 1:
+            break
+        if dr6 & 0xF:
+            hit = [k for k in range(4) if dr6 >> k & 1]
+            if any((drs.get("dr7", 0) >> (16 + 4 * k)) & 3 == 0 for k in hit):
+                m.set_reg("eflags", m.get_reg("eflags") | 0x10000)    # RF: resume the instruction
+        m.set_reg("dr6", 0xFFFF0FF0)
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 20), loops=st.integers(1, 8),
+       kinds=st.lists(st.sampled_from([0, 1, 3]), min_size=0, max_size=4), tf=st.booleans())
+def test_debug_breakpoints_and_single_step_inside_blocks(seed, n, loops, kinds, tf):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3,
+                  extra=tf_units() if tf else (), extra_p=0.06)
+    rng = random.Random(seed ^ 0xDB)
+    starts = insn_starts(p.code, p.at)
+    drs, dr7 = {}, 0x400
+    for k, rw in enumerate(kinds):
+        if rw == 0:
+            drs[f"dr{k}"] = CODE_BASE + rng.choice(starts)
+            ln = 0
+        else:
+            ln = rng.choice([0, 1, 3])
+            where = rng.choice([p.regs[G.EDI] + rng.randrange(-16, 32), p.regs[G.ESP] - rng.randrange(1, 17),
+                                p.regs[G.EDI] + rng.randrange(-64, 0x200)])
+            drs[f"dr{k}"] = where & ~ln
+        dr7 |= (1 << (2 * k)) | (rw << (16 + 4 * k)) | (ln << (18 + 4 * k))
+    drs["dr7"] = dr7
+    for budget in (10**6, rng.choice([1, 3, 8])):
+        ref = db_trace(p, False, drs, budget)
+        got = db_trace(p, True, drs, budget)
+        assert got[0] == ref[0], budget
+        assert got[1] == ref[1], first_diff(got[1], ref[1])
