@@ -107,6 +107,7 @@ ctypedef struct KwBlk:
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
+    TlbEnt* KW_BTLB(TlbEnt* tlb, uint32_t lin)
     uint8_t* bhost_r "KW_BHOSTR" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
     uint8_t* bhost_w "KW_BHOSTW" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
 
@@ -529,6 +530,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint64_t cyc = c.cycles, r = pr[0], key, attn = c.attn
     cdef uint8_t* hp
     cdef TlbEnt* tlb = c.m.tlb[c.user]
+    cdef TlbEnt* te
     cdef int k, t
     cdef int64_t p64
     while True:
@@ -1454,9 +1456,23 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             if r + bk.n > rb or cyc + bk.csum + taken >= attn:
                 break
             continue
-        lin = cs_base + nxt
-        if ((lin ^ (cs_base + eip0)) & 0xFFFFF000u) or nxt > cs_lim:
+        if nxt > cs_lim:
             break
+        lin = cs_base + nxt
+        if (lin ^ (cs_base + eip0)) & 0xFFFFF000u:
+            # another code page (a call or return across pages: Go's code is
+            # large): as run_loop's fetch takes it, the translation from the
+            # TLB (a hit: no walk, no cycles) and the whole page within the CS
+            # limit (cs_page_check 0; blocks run only in 32-bit code), else
+            # run_loop fetches it
+            te = KW_BTLB(tlb, lin)
+            if (te.rtag != (lin & 0xFFFFF000u) or te.host == c.m.ones or
+                    <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
+                break
+            ppage = <uint32_t>(te.host - c.m.mem)
+            c.m.ifetch_page = lin & 0xFFFFF000u
+            c.m.ifetch_phys = ppage
+            c.cs_check = 0
         ph = ppage | (lin & 0xFFF)
         key = KW_DC_KEY(ph, 1)
         bk = &blocks[blk_hash(ph)]
