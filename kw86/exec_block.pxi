@@ -16,11 +16,12 @@
 # of the handler) the per-instruction path runs.
 #
 # Exactness: blk_exec takes no slow path itself.  Wherever an inline form would
-# leave its fast path (a TLB miss, a page-crossing access, a non-flat
-# segment, a branch target beyond the CS limit, a 16-bit stack), blk_exec
-# stops BEFORE that instruction with EIP, the cycle count and the retired
-# count of that boundary (KwUop.eoff, .cpre and its index) and run_loop runs
-# it the ordinary way.  No uop but a handler call can write a code page (the
+# leave its fast path (a TLB miss, a page-crossing access, a segment that is
+# not paged (KW_BHOSTR: a base is fine, unlike the inline forms), a branch
+# target beyond the CS limit, a 16-bit stack), blk_exec stops BEFORE that
+# instruction with EIP, the cycle count and the retired count of that
+# boundary (KwUop.eoff, .cpre and its index) and run_loop runs it the
+# ordinary way.  No uop but a handler call can write a code page (the
 # TLB withholds write tags from them), fault, or change the attention state,
 # so one check per block (r + n <= budget, cycles + all its cycles + a taken
 # branch < attention threshold) stands for the per-instruction checks; after
@@ -50,16 +51,24 @@ cdef extern from * nogil:
     #define KW_UEA(g, u) ((uint32_t)(u)->disp + ((u)->base != 0xFF ? (g)[(u)->base] : 0u) \
         + ((u)->index != 0xFF ? (g)[(u)->index] << (u)->shift : 0u))
     /* host address of an n-byte access at offset a (a plain variable) of
-       segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): flat segment,
-       within its limit, TLB hit for reads (rtag) or writes (wtag), inside
-       one page; else NULL (the block stops: the ordinary path does it) */
-    #define KW_BTLB(tlb, a) (&(tlb)[((a) >> 12) & (KW_TLB_SIZE - 1)])
-    #define KW_BHOSTR(c, tlb, s, a, n) (((c)->seg[s].flat && (a) <= (c)->seg[s].limit \
-        && KW_BTLB(tlb, a)->rtag == ((a) & 0xFFFFF000u) && ((a) & 0xFFFu) <= 4096u - (n)) \
-        ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
-    #define KW_BHOSTW(c, tlb, s, a, n) (((c)->seg[s].flat && (a) <= (c)->seg[s].limit \
-        && KW_BTLB(tlb, a)->wtag == ((a) & 0xFFFFF000u) && ((a) & 0xFFFu) <= 4096u - (n)) \
-        ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
+       segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): a paged
+       segment (flat but for its base: expand-up, readable and writable,
+       page-granular limit), the whole access within its limit (offsets a ..
+       a+n-1, so none wraps past 4 GiB), TLB hit for reads (rtag) or writes
+       (wtag) at the linear address base + a, inside one page; else NULL
+       (the block stops: the ordinary path does it).  With base 0 (DS, ES,
+       SS) the linear address is the offset; a based one is Go's and NetBSD
+       libpthread's TLS through %gs (4 GiB limit, offsets like 0xFFFFFFFC) */
+    #define KW_BLIN(c, s, a) ((uint32_t)((a) + (c)->seg[s].base))
+    #define KW_BTLB(tlb, l) (&(tlb)[((l) >> 12) & (KW_TLB_SIZE - 1)])
+    #define KW_BHOSTR(c, tlb, s, a, n) (((c)->seg[s].paged && (a) <= (c)->seg[s].limit - ((n) - 1u) \
+        && KW_BTLB(tlb, KW_BLIN(c, s, a))->rtag == (KW_BLIN(c, s, a) & 0xFFFFF000u) \
+        && (KW_BLIN(c, s, a) & 0xFFFu) <= 4096u - (n)) \
+        ? KW_BTLB(tlb, KW_BLIN(c, s, a))->host + (KW_BLIN(c, s, a) & 0xFFFu) : (uint8_t*)0)
+    #define KW_BHOSTW(c, tlb, s, a, n) (((c)->seg[s].paged && (a) <= (c)->seg[s].limit - ((n) - 1u) \
+        && KW_BTLB(tlb, KW_BLIN(c, s, a))->wtag == (KW_BLIN(c, s, a) & 0xFFFFF000u) \
+        && (KW_BLIN(c, s, a) & 0xFFFu) <= 4096u - (n)) \
+        ? KW_BTLB(tlb, KW_BLIN(c, s, a))->host + (KW_BLIN(c, s, a) & 0xFFFu) : (uint8_t*)0)
     """
     enum: KW_BLK_MAX
     enum: KW_BLK_NCALL

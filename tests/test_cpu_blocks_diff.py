@@ -287,7 +287,8 @@ def test_paging_tlb_misses_and_page_faults_in_blocks(seed, n, loops, cpl, nrestr
 # non-flat data segments at CPL 3: bases (also wrapping through 4 GiB),
 # limits below 4 GiB, expand-down, read-only, a 16-bit stack
 
-SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatlimit"]
+SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatlimit", "stack16flat",
+             "sslimit"]
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -300,8 +301,16 @@ def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
     ss_base = {"based": 0x10, "wrap": (-0x20) & 0xFFFFFFFF, "stack16": DATA_BASE + 0x8000}.get(kind, 0)
     p = make_prog(seed, n, loops, defined_only=False, cpl=3, ds_base=ds_base, ss_base=ss_base)
     edi = p.regs[G.EDI]
-    if kind == "stack16":
+    if kind in ("stack16", "stack16flat"):
         p.regs[G.ESP] = 0x8000 + rng.choice([0, 2, 0x7FD])
+    if kind == "stack16flat":
+        # SS base 0, limit 0xFFFF, B = 0: 'flat' as far as its base and limit
+        # go, but pushes and pops use SP; the stack is in the low 64 KiB
+        p.extra = lambda m: m.read(0x7000, 0x2000)
+    ss_limit = 0xFFFF if kind in ("stack16", "stack16flat") else 0xFFFFFFFF
+    if kind == "sslimit":
+        # base 0, page-granular limit just above esp: [esp+d] reads may cross it (#SS)
+        ss_limit = (p.regs[G.ESP] + rng.choice([0, 8, 0x10])) | 0xFFF
     deltas = [0, 0x40, (-0x100) & 0xFFFFFFFF, 0x2000]
     typ, limit = 3, 0xFFFFFFFF
     if kind == "limit":
@@ -320,8 +329,8 @@ def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
         for s in ("es", "fs", "gs"):
             m.set_segment(s, 0x23, bases[s], limit if s == "es" else 0xFFFFFFFF,
                           big=True, dpl=3, type=typ if s == "es" else 3)
-        m.set_segment("ss", 0x23, ss_base, 0xFFFF if kind == "stack16" else 0xFFFFFFFF,
-                      big=kind != "stack16", dpl=3, type=3)
+        m.set_segment("ss", 0x23, ss_base, ss_limit,
+                      big=kind not in ("stack16", "stack16flat"), dpl=3, type=3)
     p.setup = setup
     b = rng.choice([2, 3, 7, 19])
     ref = check_blocks_vs_interpreter(p, (10**6, 1, b), faults=True)
@@ -604,11 +613,11 @@ def test_straight_line_code_running_into_the_cs_limit(limit):
     instruction that does not lie wholly within the limit."""
     at = 0x1F00
     code = bytearray()
-    while at + len(code) < 0x2000 - 5:
+    while at + len(code) + 2 <= 0x2000 - 5:
         code += b"\x01\xd8"                        # add eax, ebx
     code += b"\x90" * (0x2000 - 5 - at - len(code)) + b"\xb9\x01\x00\x00\x00"   # mov ecx, 1
     # from 0x2000: nops and a 3-byte add up to beyond the limit
-    code += b"\x90\x90\x83\xc0\x05" + b"\x90" * 0x1000
+    code += b"\x90\x90\x83\xc0\x05" + b"\x90" * 0x1100
     ref = None
     for blocks in (False, True):
         for budget in (10**6, 1, 5):
@@ -618,7 +627,8 @@ def test_straight_line_code_running_into_the_cs_limit(limit):
             s = kw_state(m, exc)
             ref = ref or s
             assert s == ref, (blocks, budget)
-    insn_ends = [0x2001, 0x2002, 0x2005] + list(range(0x2006, 0x3000))
+    assert code[0x2000 - at - 5] == 0xB9
+    insn_ends = [0x2001, 0x2002, 0x2005] + list(range(0x2006, 0x3100))
     starts = {0x2001: 0x2000, 0x2002: 0x2001, 0x2005: 0x2002}
     first_bad = next(starts.get(e, e - 1) for e in insn_ends if e - 1 > limit)
     assert ref["exc"] == (13, 0, None) and ref["eip"] == first_bad, hex(ref["eip"])
@@ -857,3 +867,159 @@ def test_self_modifying_code_through_an_alias_page():
     regs[G.ESP] = DATA_BASE + STACK_OFF
     u = Prog(code0, 0x1000, regs, 0x202, bytes(WINDOW)).run_uc()
     assert ref["regs"][G.EBX] == u["regs"][G.EBX] != 30
+
+
+# ---------------------------------------------------------------------------
+# segment register loads between blocks (CPL 3): ES/DS/FS/GS switch between
+# a flat selector and based / limited / expand-down / read-only ones
+
+EXTRA_SEGS = {      # selector: (base, limit, type)
+    0x5B: (0x800, 0xFFFFFFFF, 3),
+    0x63: (0, 0x104FFF, 3),                  # base 0, page-granular limit: still flat
+    0x6B: (0, 0x100FFF, 7),                  # expand-down: offsets above 0x100FFF
+    0x73: (0, 0xFFFFFFFF, 1),                # read-only
+    0x7B: (0x10, 0xFFFFFFFF, 3),
+}
+
+
+def seg_units():
+    def load(rng):
+        sel = rng.choice([0x23, 0x23] + sorted(EXTRA_SEGS))
+        sreg = rng.choice([0, 3, 4, 5])      # es ds fs gs
+        if rng.random() < 0.5:               # push eax; mov eax, sel; mov sreg, eax; pop eax
+            return (b"\x50\xb8" + struct.pack("<I", sel) + bytes([0x8e, 0xc0 | (sreg << 3)]) + b"\x58")
+        # push sel; pop sreg (es ds: 07 1f; fs gs: 0f a1 / 0f a9)
+        pop = {0: b"\x07", 3: b"\x1f", 4: b"\x0f\xa1", 5: b"\x0f\xa9"}[sreg]
+        return b"\x6a" + bytes([sel]) + pop
+    return [load]
+
+
+def seg_setup(m):
+    gdt_base, limit = m.gdtr
+    gdt = bytearray(m.read(gdt_base, limit + 1))
+    gdt += bytes(8 * (0x80 // 8) - len(gdt))
+    for sel, (base, lim, typ) in EXTRA_SEGS.items():
+        gdt[sel & ~7:(sel & ~7) + 8] = desc(base, lim, typ | 1, 3)
+    m.write(gdt_base, bytes(gdt))
+    m.set_gdt(gdt_base, len(gdt) - 1)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10))
+def test_segment_loads_between_blocks(seed, n, loops):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3, extra=seg_units(), extra_p=0.15)
+    p.setup = seg_setup
+    p.extra = lambda m: tuple(m.get_segment(s) for s in ("ds", "es", "fs", "gs"))
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, random.Random(seed).choice([2, 3, 7])),
+                                      faults=True)
+    assert ref["exc"][0] in (3, 13), ref["exc"]
+
+
+# ---------------------------------------------------------------------------
+# a code page remapped (its PTE changed, TLB flushed) while its blocks are
+# built: the linear page now holds other code, nothing was written to it
+
+@pytest.mark.parametrize("flush", ["cr3", "invlpg"])
+@pytest.mark.parametrize("budget", [10**6, 1, 5])
+def test_code_page_remapped_under_its_blocks(flush, budget):
+    # linear page B (0x43000) maps physical 0x80000 (code "add ebx, 1") first,
+    # then physical 0x81000 (code "add ebx, 100"); page A loops, calls into B,
+    # and after 5 calls remaps B
+    A, B = 0x42000, 0x43000
+    PA, PB1, PB2 = 0x42000, 0x80000, 0x81000
+    inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"          # mov edx, cr3; mov cr3, edx
+           else b"\x0f\x01\x3d" + struct.pack("<I", B))         # invlpg [B]
+    top = A + 5
+    head = (b"\xb9\x0a\x00\x00\x00"                           # mov ecx, 10
+            + b"\xe8" + struct.pack("<i", B - (top + 5))       # top: call B
+            + b"\x83\xf9\x06")                                 # cmp ecx, 6
+    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", PB2 | 7)  # PTE(B) = PB2
+             + inv)
+    code_a = head + b"\x75" + bytes([len(remap)]) + remap       # jne skip; remap
+    skip = A + len(code_a)
+    code_a += b"\x49\x75" + struct.pack("<b", top - (skip + 3)) + b"\xcc"   # skip: dec ecx; jnz top
+    body = lambda k: b"\x83\xc3" + bytes([k]) + b"\x01\xc3\x43\xc3"   # add ebx, k; add ebx, eax; inc ebx; ret
+    results = []
+    for blocks in (False, True):
+        cpu = U.make_kw86(32, 0)
+        m = cpu.machine
+        m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, big=True, dpl=0, type=0xB)
+        paging_setup({})(m)
+        m.write(pte_addr(B), struct.pack("<I", PB1 | 7))
+        m.write(PA, code_a)
+        m.write(PB1, body(1))
+        m.write(PB2, body(100))
+        m.set_reg("eip", A)
+        m.set_reg("esp", DATA_BASE + STACK_OFF)
+        m.set_reg("eax", 0)
+        m.set_reg("ebx", 0)
+        m.core.set_blocks(blocks)
+        exc = run_chunks(m, budget)
+        results.append(kw_state(m, exc))
+    assert results[0] == results[1]
+    assert results[0]["exc"][0] == 3
+    # five calls before the remap (ecx 10..6), five after it (ecx 5..1)
+    assert results[0]["regs"][G.EBX] == 5 * 2 + 5 * 101
+
+
+# ---------------------------------------------------------------------------
+# debug registers and single-step (SDM Vol. 3B §17.3): instruction
+# breakpoints fault before an instruction inside a block, data breakpoints
+# trap after the instruction that touched the watched bytes, TF traps after
+# each instruction; a debugger resumes (RF for an instruction breakpoint)
+
+def tf_units():
+    on = lambda rng: b"\x9c\x81\x0c\x24\x00\x01\x00\x00\x9d"            # pushfd; or [esp], TF; popfd
+    off = lambda rng: b"\x9c\x81\x24\x24\xff\xfe\xff\xff\x9d"           # pushfd; and [esp], ~TF; popfd
+    return [on, off, off]
+
+
+def db_trace(p, blocks, drs, budget, limit=40000):
+    m = p.kw(blocks)
+    for n, v in drs.items():
+        m.set_reg(n, v)
+    trace, total = [], 0
+    while total < limit:
+        r = m.run(min(budget, limit - total))
+        total += max(r.instructions, 1)
+        e = r.exception
+        if e is None:
+            continue
+        dr6 = m.get_reg("dr6")
+        trace.append((e.vector, e.error_code, m.get_reg("eip"), m.instructions, m.cycles,
+                      tuple(m.get_reg(n) for n in U.GPRS), m.get_reg("eflags"), dr6))
+        if e.vector != 1:
+            break
+        if dr6 & 0xF:
+            hit = [k for k in range(4) if dr6 >> k & 1]
+            if any((drs.get("dr7", 0) >> (16 + 4 * k)) & 3 == 0 for k in hit):
+                m.set_reg("eflags", m.get_reg("eflags") | 0x10000)    # RF: resume the instruction
+        m.set_reg("dr6", 0xFFFF0FF0)
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 20), loops=st.integers(1, 8),
+       kinds=st.lists(st.sampled_from([0, 1, 3]), min_size=0, max_size=4), tf=st.booleans())
+def test_debug_breakpoints_and_single_step_inside_blocks(seed, n, loops, kinds, tf):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3,
+                  extra=tf_units() if tf else (), extra_p=0.06)
+    rng = random.Random(seed ^ 0xDB)
+    starts = insn_starts(p.code, p.at)
+    drs, dr7 = {}, 0x400
+    for k, rw in enumerate(kinds):
+        if rw == 0:
+            drs[f"dr{k}"] = CODE_BASE + rng.choice(starts)
+            ln = 0
+        else:
+            ln = rng.choice([0, 1, 3])
+            where = rng.choice([p.regs[G.EDI] + rng.randrange(-16, 32), p.regs[G.ESP] - rng.randrange(1, 17),
+                                p.regs[G.EDI] + rng.randrange(-64, 0x200)])
+            drs[f"dr{k}"] = where & ~ln
+        dr7 |= (1 << (2 * k)) | (rw << (16 + 4 * k)) | (ln << (18 + 4 * k))
+    drs["dr7"] = dr7
+    for budget in (10**6, rng.choice([1, 3, 8])):
+        ref = db_trace(p, False, drs, budget)
+        got = db_trace(p, True, drs, budget)
+        assert got[0] == ref[0], budget
+        assert got[1] == ref[1], first_diff(got[1], ref[1])

@@ -259,3 +259,12 @@ def test_scanf_round_trip(items):
                     str(w[0]).startswith("-"), (cases[n], s)
             else:
                 assert s == "s: " + w, (cases[n], s)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=[m[1] for m in MODES])
+def test_xsi_header_declarations(mode):
+    """S_I* from <fcntl.h> under _XOPEN_SOURCE, pthread_sigmask from
+    <signal.h> (tests/guest/xsi_headers.c fails to build otherwise)."""
+    from nbsd_env import run_guest_program
+    rc, out, err = run_guest_program("xsi_headers", mode[0])
+    assert rc == 0 and "done 0" in out, out + err
