@@ -227,6 +227,18 @@ cdef int op_pop(Cpu* c, const Insn* i) noexcept nogil:
         return RC_FAULT
     return RC_OK
 
+cdef int probe_push(Cpu* c, uint32_t off, int sz) noexcept nogil:
+    """check_wr of one stack element; one that crosses a page boundary is
+    probed as its two parts, so that a #PF in the second page reports that
+    page's first byte in CR2, as the CPU does (check_wr reports the last)."""
+    cdef uint32_t first = 0x1000 - ((c.seg[SEG_SS].base + off) & 0xFFF)
+    if first >= <uint32_t>sz:
+        return check_wr(c, SEG_SS, off, sz)
+    if check_wr(c, SEG_SS, off, first):
+        return RC_FAULT
+    return check_wr(c, SEG_SS, (off + first) if c.stack32 else ((off + first) & 0xFFFF),
+                    sz - first)
+
 cdef int op_pusha(Cpu* c, const Insn* i) noexcept nogil:   # pusha / pushad
     cdef int k, sz = i.opsize
     cdef uint32_t lo = sp_off(c, -8 * sz), lin
@@ -239,7 +251,7 @@ cdef int op_pusha(Cpu* c, const Insn* i) noexcept nogil:   # pusha / pushad
     # all can be.  SP (ESP) may wrap through 0: each push wraps (#SS only
     # if an address is outside the limit; ESP 8 on a flat stack is no fault).
     for k in range(8):
-        if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
+        if probe_push(c, sp_off(c, -(k + 1) * sz), sz):
             return RC_FAULT
     for k in range(8):
         if wr_mem(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz, rget(c, k, sz)):
@@ -284,7 +296,7 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
     # may wrap through 0) and each read of the old frame: a #PF reports the
     # first access that faults (CR2), and nothing is written before every
     # access is known to succeed (the fault leaves the state as it was)
-    if check_wr(c, SEG_SS, sp_off(c, -sz), sz):
+    if probe_push(c, sp_off(c, -sz), sz):
         return RC_FAULT
     for k in range(1, level):
         if c.stack32:
@@ -293,9 +305,9 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
             bp = (bp - sz) & 0xFFFF
         if rd_mem(c, SEG_SS, bp, sz, &olds[k]):
             return RC_FAULT
-        if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
+        if probe_push(c, sp_off(c, -(k + 1) * sz), sz):
             return RC_FAULT
-    if level > 0 and check_wr(c, SEG_SS, sp_off(c, -<int>pushes), sz):
+    if level > 0 and probe_push(c, sp_off(c, -<int>pushes), sz):
         return RC_FAULT
     if alloc and check_wr(c, SEG_SS, sp_off(c, -<int>(pushes + alloc)), 1):
         return RC_FAULT
