@@ -93,6 +93,37 @@ def test_o_nofollow_on_a_symlink_out_is_eftype(env, tmp_path):
     assert victim.read_bytes() == b"v"
 
 
+@pytest.mark.parametrize("at", ["/usr/share", "/usr/local/share", "/tmp/a/b"])
+def test_directories_above_a_mount_point_do_not_move(tmp_path, at):
+    """A read-only bind of a directory inside the root: the directories on
+    the way to its mount point cannot be renamed (EBUSY), else the directory
+    the mount covers (the very host directory bound read-only) came out from
+    under it at the new name, writable through the root's mount (a hole:
+    rename("/usr", "/usr2") then open("/usr2/share/f", O_RDWR|O_TRUNC))."""
+    root = tmp_path / "root"
+    root.mkdir()
+    host = root / at.strip("/")
+    if at.startswith("/tmp"):
+        host = tmp_path / "elsewhere"           # (MFS on /tmp: the bind's host dir is outside)
+    host.mkdir(parents=True)
+    (host / "f").write_bytes(b"RO\n")
+    env = Env(root, binds=[(str(host), at, True)])
+    parts = at.strip("/").split("/")
+    dfd = env.ok("open", "/", NBSD_O_RDONLY, 0)
+    for i in range(1, len(parts)):
+        above = "/" + "/".join(parts[:i])
+        r = env.call("rename", above, above + "2")
+        if r.error == abi.EXDEV:
+            continue                # (/tmp, /tmp/a: the MFS's root, a synthetic directory)
+        assert r.error == abi.EBUSY
+        assert env.err("renameat", dfd, above.lstrip("/"), dfd, "moved") == abi.EBUSY
+    assert env.err("open", at + "/f", abi.NBSD_O_RDWR | abi.NBSD_O_TRUNC, 0) == abi.EROFS
+    assert (host / "f").read_bytes() == b"RO\n"
+    # directories beside the way are as free to move as ever
+    env.ok("mkdir", "/" + parts[0] + "/other", 0o755)
+    env.ok("rename", "/" + parts[0] + "/other", "/" + parts[0] + "/other2")
+
+
 @pytest.fixture
 def small_budget(monkeypatch):
     """hostfs's bound on held host descriptors, made small."""

@@ -523,6 +523,8 @@ def do_rename(p, fpath, tpath, fstart=None, tstart=None):
     if fvp.type == VDIR:
         if any(v is fvp for _, v in tstack):
             raise Errno(EINVAL)             # into its own subtree
+        if vfs.on_mount_path(fstack, fname):
+            raise Errno(abi.EBUSY)          # a mount point lies below it (VFS.on_mount_path)
         if tvp is not None and tvp.type != VDIR:
             raise Errno(ENOTDIR)
     elif tvp is not None and tvp.type == VDIR:
