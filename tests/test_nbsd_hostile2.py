@@ -220,8 +220,10 @@ def kw86(mode, *args, nofile=None, timeout=600):
     assert out.endswith("done\n"), out[-3000:]
     res = {}
     for line in out.splitlines()[:-1]:
-        name, rv, errno, *detail = line.split(" ", 3)
-        res[name] = (int(rv), int(errno), detail[0] if detail else None)
+        name, rv, errno, *detail = (line.split(" ", 3) + ["", ""])[:4]
+        if not (rv.lstrip("-").isdigit() and errno.isdigit()):
+            continue                    # (what an exec'd program printed)
+        res[name] = (int(rv), int(errno), detail[0] if detail and detail[0] else None)
     return res, out, err
 
 
@@ -566,3 +568,35 @@ def test_load_elf_refuses_or_returns_a_sane_image(data):
         assert a.vaddr + a.memsz <= b.vaddr
     assert any(s.flags & 1 and s.vaddr <= im.entry < s.vaddr + s.memsz for s in segs)
     assert sum(s.page_end - s.page_start for s in segs) <= 32 << 20
+
+
+# "#!" scripts: name -> (contents, (child status, execve's errno))
+SCRIPTS = {
+    "empty": (b"#!\n", ENOEXEC),
+    "missing": (b"#!/nonexistent\n", (127, E.ENOENT)),
+    "long-interp": (b"#!/" + b"a" * 2000 + b"\n", ENOEXEC),
+    "long-line": (b"#!/bin/echo " + b"a" * 1100 + b"\n", ENOEXEC),
+    "no-newline": (b"#!/bin/echo", ENOEXEC),
+    "nested": (b"#!/e/empty\n", ENOEXEC),           # the interpreter is itself a script
+    "dir": (b"#!/\n", (127, E.EACCES)),
+    "device": (b"#!/dev/null\n", (127, E.EACCES)),
+    "procfs": (b"#!/proc/curproc/cmdline\n", (127, E.EACCES)),
+    "to-fifo": (b"#!/e/fifo\n", (127, E.EACCES)),    # never opened: no blocking
+    "climbing": (b"#!/e/../../../../bin/echo up\n", (0, 0)),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_interpreter_scripts_by_execve(hostile2, tmp_path, mode):
+    for name, (data, _) in SCRIPTS.items():
+        (tmp_path / name).write_bytes(data)
+        (tmp_path / name).chmod(0o755)
+    os.mkfifo(tmp_path / "fifo", 0o755)
+    res, out, err = kw86(mode, "--bind", f"{tmp_path}:/e", hostile2, "exec",
+                         *[f"/e/{n}" for n in SCRIPTS], "/e/fifo", "/proc/curproc/exe",
+                         "/dev/null", "/tmp")
+    want = {n: v[1] for n, v in SCRIPTS.items()}
+    want.update({"fifo": (127, E.EACCES), "exe": (127, E.ENOENT),
+                 "null": (127, E.EACCES), "tmp": (127, E.EACCES)})
+    assert {k[5:]: (rv, e) for k, (rv, e, _) in res.items() if k.startswith("exec:")} == want
+    assert "up /e/climbing\n" in out                 # the guest's /bin/echo, its arguments
