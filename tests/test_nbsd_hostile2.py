@@ -600,3 +600,37 @@ def test_interpreter_scripts_by_execve(hostile2, tmp_path, mode):
                  "null": (127, E.EACCES), "tmp": (127, E.EACCES)})
     assert {k[5:]: (rv, e) for k, (rv, e, _) in res.items() if k.startswith("exec:")} == want
     assert "up /e/climbing\n" in out                 # the guest's /bin/echo, its arguments
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_host_sockets_in_a_bind_are_never_reached(hostile2, tmp_path, mode):
+    """A host directory with live UNIX sockets in it (a /run with a daemon's
+    control socket) bound into the guest: the guest's AF_LOCAL sockets are
+    its own, so connect and sendto find no guest socket there
+    (ECONNREFUSED) and the host listeners see nothing; bind over the name is
+    EADDRINUSE (the name exists)."""
+    import socket
+    d = tmp_path / "run"
+    d.mkdir()
+    stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stream.bind(str(d / "ctl.sock"))
+    stream.listen(5)
+    stream.setblocking(False)
+    dgram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dgram.bind(str(d / "log.sock"))
+    dgram.setblocking(False)
+    try:
+        res, out, err = kw86(mode, "--bind", f"{d}:/run", hostile2, "connect",
+                             "/run/ctl.sock", "/run/log.sock")
+        for base in ("ctl.sock", "log.sock"):
+            assert res[f"connect-stream-{base}"][1] == E.ECONNREFUSED
+            assert res[f"connect-dgram-{base}"][1] == E.ECONNREFUSED
+            assert res[f"sendto-{base}"][1] == E.ECONNREFUSED
+            assert res[f"bind-{base}"][1] == E.EADDRINUSE
+        with pytest.raises(BlockingIOError):
+            stream.accept()
+        with pytest.raises(BlockingIOError):
+            dgram.recv(100)
+    finally:
+        stream.close()
+        dgram.close()

@@ -23,6 +23,9 @@
  *   hostile2 race W N       a child swaps W/x between a directory and links
  *                           out while the parent makes N rounds of calls
  *                           through W/x/.. paths
+ *   hostile2 connect PATH.. connect an AF_LOCAL stream and a datagram socket
+ *                           to each PATH (host sockets in a bind: never
+ *                           reached), then bind a socket over each name
  *   hostile2 exec FILE...   execve each FILE in a child (malformed ELF
  *                           files): "exec:FILE STATUS ERRNO", STATUS the
  *                           child's exit status (128+signal), ERRNO execve's
@@ -703,6 +706,37 @@ execs(int n, char **files)
 	return 0;
 }
 
+static int
+connects(int n, char **paths)
+{
+	struct sockaddr_un sun;
+	char name[300];
+	int i, s, t;
+	for (i = 0; i < n; i++) {
+		static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+		const char *base = strrchr(paths[i], '/') ? strrchr(paths[i], '/') + 1 : paths[i];
+		memset(&sun, 0, sizeof sun);
+		sun.sun_family = AF_LOCAL;
+		snprintf(sun.sun_path, sizeof sun.sun_path, "%s", paths[i]);
+		for (t = 0; t < 2; t++) {
+			s = socket(AF_LOCAL, types[t], 0);
+			snprintf(name, sizeof name, "connect-%s-%s", t ? "dgram" : "stream", base);
+			say(name, connect(s, (struct sockaddr *)&sun, sizeof sun));
+			if (t) {
+				snprintf(name, sizeof name, "sendto-%s", base);
+				say(name, sendto(s, "PWNED", 5, 0, (struct sockaddr *)&sun, sizeof sun));
+			}
+			close(s);
+		}
+		s = socket(AF_LOCAL, SOCK_STREAM, 0);
+		snprintf(name, sizeof name, "bind-%s", base);
+		say(name, bind(s, (struct sockaddr *)&sun, sizeof sun));
+		close(s);
+	}
+	printf("done\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -716,6 +750,8 @@ main(int argc, char **argv)
 		return deep(argv[2], atoi(argv[3]));
 	if (argc >= 2 && strcmp(argv[1], "exec") == 0)
 		return execs(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "connect") == 0)
+		return connects(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "race") == 0)
 		return race(argv[2], atoi(argv[3]));
 	if (argc >= 3 && strcmp(argv[1], "hog") == 0) {
