@@ -124,6 +124,31 @@ def test_directories_above_a_mount_point_do_not_move(tmp_path, at):
     env.ok("rename", "/" + parts[0] + "/other", "/" + parts[0] + "/other2")
 
 
+def test_chroot_leaves_no_way_out(env):
+    """NetBSD's change_root: a working directory outside the new root
+    becomes the root (chroot without chdir was a way out: relative names
+    went on from the old directory); fchdir to a directory outside the root
+    is EPERM (NetBSD's sys_fchdir)."""
+    env.ok("mkdir", "/jail", 0o755)
+    env.ok("mkdir", "/jail/etc", 0o755)
+    fd = env.ok("open", "/jail/etc/passwd", NBSD_O_CREAT | NBSD_O_WRONLY, 0o644)
+    env.write_fd(fd, b"jail\n")
+    out = env.ok("open", "/etc", NBSD_O_RDONLY, 0)      # a directory outside, held
+    env.ok("chdir", "/")
+    env.ok("chroot", "/jail")
+    fd = env.ok("open", "etc/passwd", NBSD_O_RDONLY, 0)
+    assert env.read_fd(fd, 5) == b"jail\n"
+    assert env.err("fchdir", out) == abi.EPERM
+    b = env.alloc(64)
+    n = env.ok("__getcwd", b, 64)
+    assert env.read(b, n) == b"/\0"
+    fd = env.ok("open", "../../etc/passwd", NBSD_O_RDONLY, 0)
+    assert env.read_fd(fd, 5) == b"jail\n"
+    # a directory under the root is fine
+    d = env.ok("open", "/etc", NBSD_O_RDONLY, 0)
+    env.ok("fchdir", d)
+
+
 @pytest.fixture
 def small_budget(monkeypatch):
     """hostfs's bound on held host descriptors, made small."""
