@@ -36,8 +36,8 @@ of any assumption on the noise but independent rounds: the k-th smallest
 and largest of the P ratios (7 rounds: the whole range, 98.4 %; 9, the
 default: the second smallest and largest, 96.1 %); "within 5 %" says yes
 when it lies in [0.95, 1.05], no when it lies outside, "not shown" when it
-straddles a line, so a reader sees whether a difference stands out of the
-noise.
+straddles a line ("too few rounds" under 6, where no interval reaches
+95 %), so a reader sees whether a difference stands out of the noise.
 """
 
 import hashlib
@@ -528,9 +528,13 @@ def median_interval(xs, conf=0.95):
 GOAL = 0.05             # issue 12: CPL 3 within 5 % of CPL 0
 
 
-def within_goal(lo, hi, tol=GOAL):
+def within_goal(lo, hi, coverage=1.0, tol=GOAL, conf=0.95):
     """'yes' when the whole interval lies in [1 - tol, 1 + tol], 'no' when it
-    lies wholly outside, else 'not shown' (the noise straddles the line)."""
+    lies wholly outside, else 'not shown' (the noise straddles the line);
+    'too few rounds' when the interval covers less than conf (fewer than 6
+    rounds: the sign test cannot say anything at 95 %)."""
+    if coverage < conf:
+        return "too few rounds"
     if 1 - tol <= lo and hi <= 1 + tol:
         return "yes"
     if lo > 1 + tol or hi < 1 - tol:
@@ -574,7 +578,7 @@ def parity_summary(runs, ws):
     lo, hi, cov = median_interval(per_round)
     return {"best": best["user"] / best["kernel"], "rounds": per_round,
             "median": _median(per_round), "min": min(per_round), "max": max(per_round),
-            "lo": lo, "hi": hi, "coverage": cov, "within": within_goal(lo, hi),
+            "lo": lo, "hi": hi, "coverage": cov, "within": within_goal(lo, hi, cov),
             "user_mips": best["user"] / 1e6, "kernel_mips": best["kernel"] / 1e6}
 
 

@@ -27,7 +27,7 @@ def test_summary_one_workload():
     p = bench_cpu.parity_summary(runs, ["w"])
     assert p["rounds"] == pytest.approx([1.0, 1.25, 0.5, 1.1])
     assert (p["lo"], p["hi"], p["coverage"]) == pytest.approx((0.5, 1.25, 0.875))
-    assert p["within"] == "not shown"
+    assert p["within"] == "too few rounds"          # 4 rounds: 87.5 %
     assert p["median"] == pytest.approx(1.05)
     assert (p["min"], p["max"]) == pytest.approx((0.5, 1.25))
     assert p["best"] == pytest.approx((100 / 0.8) / (100 / 0.5))
@@ -85,6 +85,9 @@ def test_within_goal():
     assert bench_cpu.within_goal(0.90, 0.99) == "not shown"
     assert bench_cpu.within_goal(1.051, 1.2) == "no"
     assert bench_cpu.within_goal(0.5, 0.949) == "no"
+    # 5 rounds: the range covers the median with 93.75 % only
+    assert bench_cpu.within_goal(0.99, 1.01, 1 - 2 / 32) == "too few rounds"
+    assert bench_cpu.within_goal(0.99, 1.01, 1 - 2 / 64) == "yes"
 
 
 @built(HAVE_MACHINE, "the kw86 machine (kw86.machine)")

@@ -20,6 +20,12 @@
  *                           writes to its own code
  *   hostile2 deep W N       mkdir+chdir N levels below W, then back up,
  *                           removing them (the host descriptors bound)
+ *   hostile2 race W N       a child swaps W/x between a directory and links
+ *                           out while the parent makes N rounds of calls
+ *                           through W/x/.. paths
+ *   hostile2 connect PATH.. connect an AF_LOCAL stream and a datagram socket
+ *                           to each PATH (host sockets in a bind: never
+ *                           reached), then bind a socket over each name
  *   hostile2 exec FILE...   execve each FILE in a child (malformed ELF
  *                           files): "exec:FILE STATUS ERRNO", STATUS the
  *                           child's exit status (128+signal), ERRNO execve's
@@ -31,6 +37,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -287,6 +294,37 @@ paths(const char *w)
 		write(fd, e, sizeof e);
 		close(fd);
 		say("exec-interp", execl(cat(w, "interp"), "interp", (char *)0));
+	}
+
+	/* links the host planted, pointing at a host file outside (the test's
+	   host_abs: an absolute host path, host_rel: climbing out) */
+	{
+		static const char *links[] = { "host_abs", "host_rel" };
+		struct timeval tv[2] = {{1, 0}, {1, 0}};
+		char name[64];
+		for (i = 0; i < 2; i++) {
+			const char *l = cat(w, links[i]);
+			snprintf(name, sizeof name, "%s-open", links[i]);
+			say(name, open(l, O_RDWR | O_TRUNC));
+			snprintf(name, sizeof name, "%s-creat", links[i]);
+			say(name, open(l, O_WRONLY | O_CREAT, 0666));
+			snprintf(name, sizeof name, "%s-chmod", links[i]);
+			say(name, chmod(l, 04777));
+			snprintf(name, sizeof name, "%s-chown", links[i]);
+			say(name, chown(l, 1, 1));
+			snprintf(name, sizeof name, "%s-utimes", links[i]);
+			say(name, utimes(l, tv));
+			snprintf(name, sizeof name, "%s-truncate", links[i]);
+			say(name, truncate(l, 0));
+			snprintf(name, sizeof name, "%s-link", links[i]);
+			say(name, link(l, cat(w, "hardlink")));
+			snprintf(name, sizeof name, "%s-lchown", links[i]);
+			say(name, lchown(l, 1, 1));
+			snprintf(name, sizeof name, "%s-lutimes", links[i]);
+			say(name, lutimes(l, tv));
+			snprintf(name, sizeof name, "%s-lchmod", links[i]);
+			say(name, lchmod(l, 0777));
+		}
 	}
 
 	/* pointers the guest does not own */
@@ -559,6 +597,83 @@ deep(const char *w, int n)
 	return 0;
 }
 
+/* -- race ------------------------------------------------------------------ */
+
+/*
+ * A child keeps swapping the name W/x between a directory and symbolic
+ * links climbing out ("../../../../.." and "/"), while the parent opens,
+ * creates, makes directories, links and renames through W/x/.. paths: every
+ * one of them, whichever object x is at that moment, lands inside the
+ * guest's tree.
+ */
+static int
+race(const char *w, int n)
+{
+	char x[512], d[512], l1[512], l2[512], p[512];
+	int i, ok = 0, fd;
+	pid_t c;
+
+	snprintf(x, sizeof x, "%s/x", w);
+	snprintf(d, sizeof d, "%s/xd", w);
+	snprintf(l1, sizeof l1, "%s/xl1", w);
+	snprintf(l2, sizeof l2, "%s/xl2", w);
+	mkdir(d, 0755);
+	symlink("../../../../../../../..", l1);
+	symlink("/", l2);
+	c = fork();
+	if (c == 0) {
+		/* x: the directory, then each link, renamed over it; a yield
+		   after each step hands the CPU to the parent (both yield: the
+		   two interleave call by call) */
+		for (i = 0;; i++) {
+			rename(d, x);
+			sched_yield();
+			rename(x, d);
+			if (symlink(i & 1 ? "../../../../../../../.." : "/", x) == 0) {
+				sched_yield();
+				unlink(x);
+			}
+			link(l1, x);
+			sched_yield();
+			rename(l2, x);
+			sched_yield();
+			symlink("/", l2);
+			unlink(x);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof p, "%s/../../../../race_%d", x, i % 7);
+		fd = open(p, O_WRONLY | O_CREAT, 0644);
+		if (fd >= 0) {
+			write(fd, "r", 1);
+			close(fd);
+			ok++;
+		}
+		sched_yield();
+		snprintf(p, sizeof p, "%s/tmp/race_dir_%d", x, i % 5);
+		if (mkdir(p, 0755) == 0)
+			ok++;
+		sched_yield();
+		snprintf(p, sizeof p, "%s/race_f", x);
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			close(fd), ok++;
+		sched_yield();
+		chmod(p, 04777);
+		truncate(p, 0);
+		sched_yield();
+		rename(p, "/tmp/race_renamed");
+		symlink("/tmp", p);
+		sched_yield();
+		unlink(p);
+	}
+	kill(c, SIGKILL);
+	waitpid(c, 0, 0);
+	sayd("race", 0, ok > 0 ? "some" : "none");
+	printf("done\n");
+	return 0;
+}
+
 static int
 execs(int n, char **files)
 {
@@ -591,6 +706,37 @@ execs(int n, char **files)
 	return 0;
 }
 
+static int
+connects(int n, char **paths)
+{
+	struct sockaddr_un sun;
+	char name[300];
+	int i, s, t;
+	for (i = 0; i < n; i++) {
+		static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+		const char *base = strrchr(paths[i], '/') ? strrchr(paths[i], '/') + 1 : paths[i];
+		memset(&sun, 0, sizeof sun);
+		sun.sun_family = AF_LOCAL;
+		snprintf(sun.sun_path, sizeof sun.sun_path, "%s", paths[i]);
+		for (t = 0; t < 2; t++) {
+			s = socket(AF_LOCAL, types[t], 0);
+			snprintf(name, sizeof name, "connect-%s-%s", t ? "dgram" : "stream", base);
+			say(name, connect(s, (struct sockaddr *)&sun, sizeof sun));
+			if (t) {
+				snprintf(name, sizeof name, "sendto-%s", base);
+				say(name, sendto(s, "PWNED", 5, 0, (struct sockaddr *)&sun, sizeof sun));
+			}
+			close(s);
+		}
+		s = socket(AF_LOCAL, SOCK_STREAM, 0);
+		snprintf(name, sizeof name, "bind-%s", base);
+		say(name, bind(s, (struct sockaddr *)&sun, sizeof sun));
+		close(s);
+	}
+	printf("done\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -604,6 +750,10 @@ main(int argc, char **argv)
 		return deep(argv[2], atoi(argv[3]));
 	if (argc >= 2 && strcmp(argv[1], "exec") == 0)
 		return execs(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "connect") == 0)
+		return connects(argc - 2, argv + 2);
+	if (argc >= 4 && strcmp(argv[1], "race") == 0)
+		return race(argv[2], atoi(argv[3]));
 	if (argc >= 3 && strcmp(argv[1], "hog") == 0) {
 		size_t n = (size_t)atoi(argv[2]) << 20;
 		char *m = malloc(n);

@@ -2,31 +2,36 @@
  * gencat -- generate a formatted message catalogue (kw86 userland, written
  * from gencat(1) of NetBSD and POSIX; no source of any gencat was used).
  *
- *   gencat catfile msgfile ...
+ *   gencat catfile [msgfile|- ...]
  *
- * Reads each message source file ("-" is standard input) and writes the
- * catalogue in NetBSD's format (<nl_types.h> under _NLS_PRIVATE), which
- * catopen(3)/catgets(3) read.  When catfile already holds a catalogue, its
- * messages are kept and those of the source files replace or delete them
- * (POSIX); catfile "-" is standard output.
+ * Reads the message source files (none or "-": standard input) and writes
+ * the catalogue in NetBSD's format (<nl_types.h> under _NLS_PRIVATE), which
+ * catopen(3)/catgets(3) read.  catfile "-" is standard output.  A new
+ * catfile is created (O_EXCL) before the sources are read; an existing one
+ * is read first, its sets and messages kept unless the sources replace or
+ * delete them, and rewritten at the end (POSIX).
  *
- * Source lines:
- *   $set n [comment]      following messages go to set n (1..NL_SETMAX);
- *                         messages before any $set go to set NL_SETD
- *   $delset n [comment]   delete set n
+ * Source lines, as NetBSD's gencat reads them:
+ *   $set n [comment]      following messages go to set n (1..NL_SETMAX); the
+ *                         set is in the catalogue even with no message
+ *   $delset n [comment]   delete set n and its messages
  *   $quote c              c quotes message texts; "$quote" alone: no quoting
- *   $ comment             (a '$' followed by a blank or the end of the line)
- *   m message text        message m (1..NL_MSGMAX) after one blank; "m" with
- *                         nothing after it deletes message m, "m " stores ""
+ *   $ comment             (a '$' followed by white space or nothing)
+ *   m message text        message m (1..NL_MSGMAX); the white space after the
+ *                         number is skipped; "m" alone deletes message m,
+ *                         "m" and white space stores ""; messages before any
+ *                         $set go to set NL_SETD
  *   (empty line)          ignored
- * In a text: \n \t \v \b \r \f \\ \ddd (octal), \ followed by the quote
- * character, and a backslash ending the line joins the next line.  With a
- * quote character a text that starts with it ends at the next unescaped
- * one, which lets it begin or end with blanks.
+ * In a text: \n \t \v \b \r \f \\ \ddd (octal), \ and the quote character,
+ * and a backslash ending the line joins the next line.  With a quote
+ * character a text that starts with it ends at the next unescaped one
+ * (what follows is ignored with a warning).
  *
- * Errors (a line that is none of these, a number out of range, a text
- * longer than NL_TEXTMAX, an unterminated quote) are reported as
- * "gencat: FILE:LINE: why" and exit 1; no catalogue is written then.
+ * Diagnostics as NetBSD's: "gencat: WHY on line N, FILE" and the line.
+ * Warnings (a line that is none of the above, an unknown $ directive, an
+ * unknown escape, an unterminated quote) go on; errors (a set or message
+ * number out of range, a damaged catalogue, end of file after a
+ * continuation) exit 1 without writing the catalogue.
  */
 #define _NLS_PRIVATE
 #include <nl_types.h>
@@ -52,22 +57,48 @@ struct msg {
 static struct msg *msgs;
 static size_t nmsgs, cap;
 static unsigned long seq;
-static int dead_sets[NL_SETMAX + 1];    /* seq of the last $delset, 0: none */
-static unsigned long dead_seq[NL_SETMAX + 1];
+static unsigned long set_added[NL_SETMAX + 1], set_deleted[NL_SETMAX + 1];
 
 static const char *fname;
 static unsigned long lineno;
+static const char *curline;
+
+static void
+warning(const char *why)
+{
+	if (lineno) {
+		fprintf(stderr, "gencat: %s on line %lu, %s\n", why, lineno, fname);
+		if (curline)
+			fprintf(stderr, "%s\n", curline);
+	} else {
+		fprintf(stderr, "gencat: %s, %s\n", why, fname);
+	}
+}
 
 static void
 fail(const char *why)
 {
-	fprintf(stderr, "gencat: %s:%lu: %s\n", fname, lineno, why);
+	warning(why);
 	exit(1);
+}
+
+static void
+add_set(int set)
+{
+	if (set <= 0)
+		fail("set numbers must be greater than zero");
+	if (set > NL_SETMAX)
+		fail("set number exceeds NL_SETMAX");
+	set_added[set] = ++seq;
 }
 
 static void
 add(int set, int no, char *text, size_t len)
 {
+	if (no <= 0)
+		fail("message numbers must be greater than zero");
+	if (no > NL_MSGMAX)
+		fail("message number exceeds NL_MSGMAX");
 	if (nmsgs == cap) {
 		cap = cap ? cap * 2 : 64;
 		msgs = reallocarray(msgs, cap, sizeof(*msgs));
@@ -99,10 +130,9 @@ put32(unsigned char *p, uint32_t v)
 	p[3] = v;
 }
 
-/* The messages of an existing catalogue: they come first, so that the
- * source files override them. */
+/* The sets and messages of the existing catalogue on fd. */
 static void
-load_existing(const char *path)
+load_existing(int fd, const char *path)
 {
 	const size_t H = sizeof(struct _nls_cat_hdr);
 	unsigned char *d;
@@ -110,32 +140,27 @@ load_existing(const char *path)
 	uint32_t nsets, hoff, toff, i, j, idx, n, off, len;
 	ssize_t r;
 	size_t got = 0;
-	int fd;
 
-	if ((fd = open(path, O_RDONLY)) < 0) {
-		if (errno == ENOENT)
-			return;
-		err(1, "%s", path);
-	}
+	fname = path;
+	lineno = 0;
 	if (fstat(fd, &st) < 0)
 		err(1, "%s", path);
-	if (st.st_size == 0) {
-		close(fd);
-		return;
-	}
+	if (st.st_size == 0)
+		return;                         /* an empty file: nothing to keep */
 	if ((d = malloc((size_t)st.st_size)) == NULL)
 		err(1, NULL);
 	while (got < (size_t)st.st_size &&
 	    (r = read(fd, d + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)r;
-	close(fd);
-	if (got < H || be32(d) != _NLS_MAGIC)
-		errx(1, "%s: not a message catalogue", path);
+	if (got < H)
+		fail("corrupt message catalog");
+	if (be32(d) != _NLS_MAGIC)
+		fail("corrupt message catalog: bad magic number");
 	nsets = be32(d + 4);
 	hoff = be32(d + 12);
 	toff = be32(d + 16);
 	if (nsets > (got - H) / 12 || hoff > got - H || toff > got - H)
-		errx(1, "%s: damaged message catalogue", path);
+		fail("corrupt message catalog: catalog header");
 	for (i = 0; i < nsets; i++) {
 		const unsigned char *s = d + H + 12 * i;
 		int set = (int)be32(s);
@@ -144,7 +169,8 @@ load_existing(const char *path)
 		n = be32(s + 4);
 		if (set < 1 || set > NL_SETMAX || idx > (got - H - hoff) / 12 ||
 		    n > (got - H - hoff) / 12 - idx)
-			errx(1, "%s: damaged message catalogue", path);
+			fail("corrupt message catalog: set header");
+		add_set(set);
 		for (j = idx; j < idx + n; j++) {
 			const unsigned char *m = d + H + hoff + 12 * j;
 			char *text;
@@ -152,60 +178,19 @@ load_existing(const char *path)
 			len = be32(m + 4);
 			off = be32(m + 8);
 			if (len == 0 || off > got - H - toff || len > got - H - toff - off)
-				errx(1, "%s: damaged message catalogue", path);
+				fail("corrupt message catalog: message header");
 			if ((text = malloc(len)) == NULL)
 				err(1, NULL);
 			memcpy(text, d + H + toff + off, len - 1);
 			text[len - 1] = '\0';
-			add(set, (int)be32(m), text, len - 1);
+			add(set, (int)be32(m), text, strlen(text));
 		}
 	}
 	free(d);
 }
 
-/* A number of at most `max` at *p; advances *p. */
-static int
-number(char **p, int max, const char *what)
-{
-	long v = 0;
-	char *s = *p;
-
-	if (!isdigit((unsigned char)*s)) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "%s number expected", what);
-		fail(why);
-	}
-	while (isdigit((unsigned char)*s)) {
-		v = v * 10 + (*s++ - '0');
-		if (v > max) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "%s number out of range (1..%d)", what, max);
-			fail(why);
-		}
-	}
-	if (v < 1) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "%s number out of range (1..%d)", what, max);
-		fail(why);
-	}
-	*p = s;
-	return (int)v;
-}
-
-static int
-is_directive(const char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	return strncmp(s, word, n) == 0 && (s[n] == '\0' || s[n] == ' ' || s[n] == '\t');
-}
-
-/* One logical line (continuations already joined where outside a text). */
 static char *
-read_line(FILE *f, size_t *lenp)
+read_line(FILE *f)
 {
 	static char *buf;
 	static size_t bufcap;
@@ -219,132 +204,156 @@ read_line(FILE *f, size_t *lenp)
 	lineno++;
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	*lenp = (size_t)n;
+	curline = buf;
 	return buf;
+}
+
+static char *
+skip_space(char *p)
+{
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* The text of a message from p (which the line buffer holds). */
+static char *
+message_text(FILE *f, char *p, int quote, size_t *lenp)
+{
+	size_t cap = strlen(p) + 1, n = 0;
+	char *out = malloc(cap);
+	int quoted = 0;
+
+	if (out == NULL)
+		err(1, NULL);
+	if (quote >= 0 && (unsigned char)*p == quote) {
+		quoted = 1;
+		p++;
+	}
+	while (*p) {
+		if (quote >= 0 && (unsigned char)*p == quote) {
+			if (!quoted) {
+				warning("unexpected quote character, ignoring");
+				out[n++] = *p++;
+				continue;
+			}
+			p = skip_space(p + 1);
+			if (*p)
+				warning("unexpected extra characters, ignoring");
+			quoted = 0;
+			break;
+		}
+		if (*p != '\\') {
+			out[n++] = *p++;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case '\0': {                    /* the text goes on on the next line */
+			char *next = read_line(f);
+
+			if (next == NULL)
+				fail("premature end of file");
+			cap += strlen(next);
+			if ((out = realloc(out, cap)) == NULL)
+				err(1, NULL);
+			p = next;
+			break;
+		}
+		case 'n': out[n++] = '\n'; p++; break;
+		case 't': out[n++] = '\t'; p++; break;
+		case 'v': out[n++] = '\v'; p++; break;
+		case 'b': out[n++] = '\b'; p++; break;
+		case 'r': out[n++] = '\r'; p++; break;
+		case 'f': out[n++] = '\f'; p++; break;
+		case '\\': out[n++] = '\\'; p++; break;
+		default:
+			if (quote >= 0 && (unsigned char)*p == quote) {
+				out[n++] = *p++;
+			} else if (isdigit((unsigned char)*p)) {
+				unsigned v = 0;
+				int k;
+
+				for (k = 0; k < 3 && isdigit((unsigned char)*p); k++) {
+					if (*p > '7')
+						warning("octal number greater than 7?!");
+					v = v * 8 + (unsigned)(*p++ - '0');
+				}
+				out[n++] = (char)v;
+			} else {
+				/* the backslash goes, the character stays */
+				warning("unrecognized escape sequence");
+			}
+		}
+	}
+	if (quoted)
+		warning("unterminated quoted message, ignoring");
+	out[n] = '\0';
+	*lenp = n;
+	return out;
 }
 
 static void
 parse(FILE *f)
 {
-	int set = NL_SETD, quote = -1;
-	size_t len;
+	int set = 0, quote = -1;
 	char *line;
 
 	lineno = 0;
-	while ((line = read_line(f, &len)) != NULL) {
+	while ((line = read_line(f)) != NULL) {
 		char *p = line;
 
-		if (*p == '\0')
-			continue;
 		if (*p == '$') {
 			p++;
-			if (*p == '\0' || *p == ' ' || *p == '\t')
-				continue;                       /* comment */
-			if (is_directive(p, "set")) {
-				p += 3;
-				while (*p == ' ' || *p == '\t')
-					p++;
-				set = number(&p, NL_SETMAX, "set");
-			} else if (is_directive(p, "delset")) {
-				int s;
+			if (strncmp(p, "set", 3) == 0) {
+				set = atoi(skip_space(p + 3));
+				add_set(set);
+			} else if (strncmp(p, "delset", 6) == 0) {
+				int s = atoi(skip_space(p + 6));
 
-				p += 6;
-				while (*p == ' ' || *p == '\t')
-					p++;
-				s = number(&p, NL_SETMAX, "set");
-				dead_sets[s] = 1;
-				dead_seq[s] = ++seq;
-			} else if (is_directive(p, "quote")) {
-				p += 5;
-				while (*p == ' ' || *p == '\t')
-					p++;
+				if (s <= 0)
+					fail("set numbers must be greater than zero");
+				if (s > NL_SETMAX)
+					fail("set number exceeds NL_SETMAX");
+				set_deleted[s] = ++seq;
+			} else if (strncmp(p, "quote", 5) == 0) {
+				p = skip_space(p + 5);
 				quote = *p ? (unsigned char)*p : -1;
-			} else {
-				fail("unknown directive");
+			} else if (*p && !isspace((unsigned char)*p)) {
+				warning("unrecognized line");
 			}
 			continue;
 		}
-		if (!isdigit((unsigned char)*p))
-			fail("a message number, a $ directive or an empty line expected");
+		if (*p == '\0')
+			continue;
+		if (!isdigit((unsigned char)*p)) {
+			warning("neither blank line nor start of a message id");
+			continue;
+		}
 		{
-			int no = number(&p, NL_MSGMAX, "message");
-			char *text, *out;
-			size_t tcap, tlen = 0;
-			int quoted = 0, closed = 0;
+			int no = atoi(p);
+			size_t len;
+			char *text;
 
-			if (*p == '\0') {               /* "m" alone: delete it */
-				add(set, no, NULL, 0);
+			while (*p && !isspace((unsigned char)*p))
+				p++;                    /* the number (and anything glued to it) */
+			if (set == 0) {
+				set = NL_SETD;          /* no $set yet: the default set */
+				add_set(set);
+			}
+			if (*p == '\0') {
+				add(set, no, NULL, 0);  /* "m" alone: delete it */
 				continue;
 			}
-			if (*p != ' ' && *p != '\t')
-				fail("a blank expected after the message number");
-			p++;
-			tcap = strlen(p) + 1;
-			if ((text = malloc(tcap)) == NULL)
-				err(1, NULL);
-			out = text;
-			if (quote >= 0 && (unsigned char)*p == quote) {
-				quoted = 1;
-				p++;
+			p = skip_space(p);
+			if (*p == '\0') {
+				if ((text = strdup("")) == NULL)
+					err(1, NULL);
+				add(set, no, text, 0);
+				continue;
 			}
-			for (;;) {
-				if (*p == '\0')
-					break;
-				if (quoted && (unsigned char)*p == quote) {
-					closed = 1;
-					p++;
-					break;
-				}
-				if (*p != '\\') {
-					*out++ = *p++;
-					tlen++;
-				} else {
-					p++;
-					switch (*p) {
-					case '\0': {            /* continuation line */
-						size_t used = (size_t)(out - text), l2;
-						char *next = read_line(f, &l2);
-
-						if (next == NULL)
-							fail("end of file after a continuation backslash");
-						tcap += l2 + 1;
-						if ((text = realloc(text, tcap)) == NULL)
-							err(1, NULL);
-						out = text + used;
-						p = next;
-						continue;
-					}
-					case 'n': *out++ = '\n'; p++; break;
-					case 't': *out++ = '\t'; p++; break;
-					case 'v': *out++ = '\v'; p++; break;
-					case 'b': *out++ = '\b'; p++; break;
-					case 'r': *out++ = '\r'; p++; break;
-					case 'f': *out++ = '\f'; p++; break;
-					case '\\': *out++ = '\\'; p++; break;
-					default:
-						if (*p >= '0' && *p <= '7') {
-							int v = 0, k;
-
-							for (k = 0; k < 3 && *p >= '0' && *p <= '7'; k++)
-								v = v * 8 + (*p++ - '0');
-							if (v > 0xff)
-								fail("octal escape out of range");
-							*out++ = (char)v;
-						} else {
-							*out++ = *p++;  /* \" and any other: the character */
-						}
-					}
-					tlen++;
-				}
-			}
-			if (quoted && !closed)
-				fail("unterminated quoted message");
-			if (quoted && *p != '\0')
-				fail("characters after the closing quote");
-			*out = '\0';
-			if (tlen > NL_TEXTMAX)
-				fail("message longer than NL_TEXTMAX");
-			add(set, no, text, tlen);
+			text = message_text(f, p, quote, &len);
+			add(set, no, text, len);
 		}
 	}
 }
@@ -361,51 +370,38 @@ by_key(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void
-write_all(int fd, const void *p, size_t n, const char *path)
+static int
+set_alive(int s)
 {
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			err(1, "%s", path);
-		}
-		c += w;
-		n -= (size_t)w;
-	}
+	return set_added[s] != 0 && set_added[s] > set_deleted[s];
 }
 
 static void
-write_catalogue(const char *path)
+write_catalogue(int fd, const char *path)
 {
 	const size_t H = sizeof(struct _nls_cat_hdr);
-	size_t i, j, nkeep = 0, nsets = 0, textsize = 0, total, setoff, msgoff, txtoff;
+	size_t i, j, nkeep = 0, nsets = 0, textsize = 0, total, msgoff, txtoff, k;
 	unsigned char *out, *sp, *mp, *tp;
-	int fd, lastset = 0;
+	int s;
 
-	/* the last definition of each (set, message) wins; a deleted set drops
-	 * what came before its $delset */
+	/* the last definition of each (set, message) wins; a message defined
+	 * before its set's last $delset is gone */
 	qsort(msgs, nmsgs, sizeof(*msgs), by_key);
 	for (i = 0; i < nmsgs; i = j) {
-		for (j = i + 1; j < nmsgs && msgs[j].set == msgs[i].set && msgs[j].no == msgs[i].no; j++)
-			;
-		struct msg m = msgs[j - 1];
+		struct msg m;
 
-		if (m.text == NULL || (dead_sets[m.set] && dead_seq[m.set] > m.seq))
+		for (j = i + 1; j < nmsgs && msgs[j].set == msgs[i].set &&
+		    msgs[j].no == msgs[i].no; j++)
+			;
+		m = msgs[j - 1];
+		if (m.text == NULL || !set_alive(m.set) || set_deleted[m.set] > m.seq)
 			continue;
 		msgs[nkeep++] = m;
-		if (m.set != lastset) {
-			nsets++;
-			lastset = m.set;
-		}
 		textsize += m.len + 1;
 	}
+	for (s = 1; s <= NL_SETMAX; s++)
+		nsets += set_alive(s);
 
-	setoff = 0;
 	msgoff = nsets * sizeof(struct _nls_set_hdr);
 	txtoff = msgoff + nkeep * sizeof(struct _nls_msg_hdr);
 	total = H + txtoff + textsize;
@@ -416,65 +412,83 @@ write_catalogue(const char *path)
 	put32(out + 8, (uint32_t)(total - H));
 	put32(out + 12, (uint32_t)msgoff);
 	put32(out + 16, (uint32_t)txtoff);
-	sp = out + H + setoff;
+	sp = out + H;
 	mp = out + H + msgoff;
 	tp = out + H + txtoff;
-	lastset = 0;
-	for (i = 0; i < nkeep; i++) {
-		if (msgs[i].set != lastset) {
-			lastset = msgs[i].set;
-			put32(sp, (uint32_t)lastset);
-			put32(sp + 4, 0);
-			put32(sp + 8, (uint32_t)i);
-			sp += sizeof(struct _nls_set_hdr);
+	for (s = 1, k = 0; s <= NL_SETMAX; s++) {
+		size_t first = k;
+
+		if (!set_alive(s))
+			continue;
+		for (; k < nkeep && msgs[k].set == s; k++) {
+			put32(mp, (uint32_t)msgs[k].no);
+			put32(mp + 4, (uint32_t)(msgs[k].len + 1));
+			put32(mp + 8, (uint32_t)(tp - (out + H + txtoff)));
+			mp += sizeof(struct _nls_msg_hdr);
+			memcpy(tp, msgs[k].text, msgs[k].len + 1);
+			tp += msgs[k].len + 1;
 		}
-		put32(sp - sizeof(struct _nls_set_hdr) + 4,
-		    be32(sp - sizeof(struct _nls_set_hdr) + 4) + 1);
-		put32(mp, (uint32_t)msgs[i].no);
-		put32(mp + 4, (uint32_t)(msgs[i].len + 1));
-		put32(mp + 8, (uint32_t)(tp - (out + H + txtoff)));
-		mp += sizeof(struct _nls_msg_hdr);
-		memcpy(tp, msgs[i].text, msgs[i].len + 1);
-		tp += msgs[i].len + 1;
+		put32(sp, (uint32_t)s);
+		put32(sp + 4, (uint32_t)(k - first));
+		put32(sp + 8, (uint32_t)first);
+		sp += sizeof(struct _nls_set_hdr);
 	}
 
-	if (strcmp(path, "-") == 0) {
-		fd = STDOUT_FILENO;
-	} else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0) {
-		err(1, "%s", path);
+	for (i = 0; i < total;) {
+		ssize_t w = write(fd, out + i, total - i);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			err(1, "%s", path);
+		}
+		i += (size_t)w;
 	}
-	write_all(fd, out, total, path);
-	if (fd != STDOUT_FILENO && close(fd) < 0)
-		err(1, "%s", path);
 	free(out);
 }
 
 int
 main(int argc, char **argv)
 {
-	int i;
+	const char *catfile;
+	int fd, update = 0, i;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: gencat catfile msgfile ...\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: gencat catfile [msgfile|- ...]\n");
 		return 1;
 	}
-	if (strcmp(argv[1], "-") != 0)
-		load_existing(argv[1]);
-	for (i = 2; i < argc; i++) {
-		FILE *f;
-
-		if (strcmp(argv[i], "-") == 0) {
-			f = stdin;
-			fname = "(stdin)";
-		} else {
-			if ((f = fopen(argv[i], "r")) == NULL)
-				err(1, "%s", argv[i]);
-			fname = argv[i];
-		}
-		parse(f);
-		if (f != stdin)
-			fclose(f);
+	catfile = argv[1];
+	if (strcmp(catfile, "-") == 0) {
+		fd = STDOUT_FILENO;
+	} else if ((fd = open(catfile, O_WRONLY | O_CREAT | O_EXCL, 0666)) < 0) {
+		if (errno != EEXIST)
+			err(1, "Unable to create new %s", catfile);
+		if ((fd = open(catfile, O_RDWR)) < 0)
+			err(1, "Unable to open %s", catfile);
+		update = 1;
+		load_existing(fd, catfile);
 	}
-	write_catalogue(argv[1]);
+
+	if (argc < 3 || (argc == 3 && strcmp(argv[2], "-") == 0)) {
+		fname = "(stdin)";
+		parse(stdin);
+	} else {
+		for (i = 2; i < argc; i++) {
+			FILE *f;
+
+			if ((f = fopen(argv[i], "r")) == NULL)
+				err(1, "Unable to read %s", argv[i]);
+			fname = argv[i];
+			parse(f);
+			fclose(f);
+		}
+	}
+	if (update) {
+		if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+			err(1, "Unable to truncate %s", catfile);
+	}
+	write_catalogue(fd, catfile);
+	if (fd != STDOUT_FILENO && close(fd) < 0)
+		err(1, "%s", catfile);
 	return 0;
 }

@@ -523,6 +523,8 @@ def do_rename(p, fpath, tpath, fstart=None, tstart=None):
     if fvp.type == VDIR:
         if any(v is fvp for _, v in tstack):
             raise Errno(EINVAL)             # into its own subtree
+        if vfs.on_mount_path(fstack, fname):
+            raise Errno(abi.EBUSY)          # a mount point lies below it (VFS.on_mount_path)
         if tvp is not None and tvp.type != VDIR:
             raise Errno(ENOTDIR)
     elif tvp is not None and tvp.type == VDIR:
@@ -544,11 +546,19 @@ def sys_chdir(p, path):
     p.cwd = stack
 
 
+def _under(stack, root):
+    """The directory of a namei stack lies under (or is) the root whose
+    stack is given (NetBSD's vn_isunder)."""
+    return len(stack) >= len(root) and all(a[1] is b[1] for a, b in zip(stack, root))
+
+
 def sys_fchdir(p, fd):
     f = p.fdt.get(fd)
     if not isinstance(f, VnodeFile) or f.vp.type != VDIR or f.stack is None:
         raise Errno(ENOTDIR)
     access(f.vp, p.cred, VEXEC)
+    if not _under(f.stack, p.root):
+        raise Errno(EPERM)              # NetBSD's fchdir: not under the process's root
     p.cwd = list(f.stack)
 
 
@@ -559,6 +569,10 @@ def sys_chroot(p, path):
     if stack[-1][1].type != VDIR:
         raise Errno(ENOTDIR)
     p.root = stack
+    if not _under(p.cwd, stack):
+        # NetBSD's change_root: a working directory outside the new root
+        # would be a way out of it; it silently becomes the new root
+        p.cwd = list(stack)
 
 
 def getcwd_path(p):
