@@ -1143,3 +1143,27 @@ def test_segment_fault_inside_a_block(name, case, k):
     assert ref["eip"] == 0x1000 + len(LEAD)
     assert ref["regs"][G.ESP] == regs["esp"]
     assert ref["mem"] == random.Random(5).randbytes(WINDOW), "a faulting access wrote"
+
+
+def cycle_trace(p, blocks, chunk, limit=3000):
+    m = p.kw(blocks)
+    trace = []
+    for _ in range(limit):
+        r = m.run(10**6, max_cycles=chunk)
+        trace.append((r.event, m.get_reg("eip"), m.instructions, m.cycles))
+        if r.exception is not None:
+            break
+    return trace, kw_state(m, None), m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10),
+       chunk=st.integers(1, 400), cpl=st.sampled_from([3, 0]))
+def test_cycle_limited_runs_stop_at_the_same_boundaries(seed, n, loops, chunk, cpl):
+    """Machine.run(max_cycles=...): a run ends at the first instruction
+    boundary at or past its cycle limit, with blocks as without."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl)
+    ref = cycle_trace(p, False, chunk)
+    got = cycle_trace(p, True, chunk)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1] and got[2] == ref[2]
