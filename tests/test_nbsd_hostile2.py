@@ -149,6 +149,28 @@ def test_chroot_leaves_no_way_out(env):
     env.ok("fchdir", d)
 
 
+def test_mount_table_shows_no_host_path(tmp_path):
+    """getvfsstat/statvfs1 (df, mount): a --bind is named by its guest mount
+    point, never by its host directory (it named the host path, which may
+    lie inside the sysroot)."""
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    out = tmp_path / "outside"
+    out.mkdir()
+    env = Env(root, binds=[(str(root / "data"), "/mnt/data", True), (str(out), "/w", False)])
+    buf = env.alloc(3268 * 16)
+    n = env.ok("__getvfsstat90", buf, 3268 * 16, 1)
+    assert n >= 5
+    raw = env.read(buf, 3268 * n)
+    assert str(tmp_path).encode() not in raw
+    names = {raw[i * 3268 + 196:i * 3268 + 1220].rstrip(b"\0"):
+             raw[i * 3268 + 1220:i * 3268 + 2244].rstrip(b"\0") for i in range(n)}
+    assert names[b"/mnt/data"] == b"kw86:/mnt/data" and names[b"/w"] == b"kw86:/w"
+    one = env.alloc(3268)
+    env.ok("__statvfs190", "/w/.", one, 1)
+    assert str(tmp_path).encode() not in env.read(one, 3268)
+
+
 @pytest.fixture
 def small_budget(monkeypatch):
     """hostfs's bound on held host descriptors, made small."""
