@@ -739,6 +739,8 @@ def test_page_split_fault_inside_a_block(name, k, boundary):
             s["mem"] = m.read(boundary - 0x10, 0x20)
             s["cr2"] = m.get_cr(2)
             results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4        # LEAD ran in a block
     ref = results[0]
     for s in results[1:]:
         assert s == ref
@@ -844,6 +846,7 @@ def test_self_modifying_code(kind, where, at):
     regs[G.ESI] = 3
     p = Prog(code, at, regs, 0x202, bytes(WINDOW), cpl=3)
     ref = check_blocks_vs_interpreter(p, (10**6, 1, 2, 5))
+    assert p.run_kw(True, 10**6)["blk"] > 0
     u = p.run_uc(step=False)
     assert u["vector"] == 3
     assert ref["regs"] == u["regs"], ([hex(x) for x in ref["regs"]], [hex(x) for x in u["regs"]])
@@ -1124,6 +1127,8 @@ def test_segment_fault_inside_a_block(name, case, k):
             s = kw_state(m, exc)
             s["mem"] = m.read(DATA_BASE, WINDOW)
             results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4        # LEAD ran in a block
     ref = results[0]
     for s in results[1:]:
         same(s | {"extra": None}, ref | {"extra": None}, "segment fault")
