@@ -940,12 +940,14 @@ def test_segment_loads_between_blocks(seed, n, loops):
 # a code page remapped (its PTE changed, TLB flushed) while its blocks are
 # built: the linear page now holds other code, nothing was written to it
 
+@pytest.mark.parametrize("change", ["remap", "notpresent"])
 @pytest.mark.parametrize("flush", ["cr3", "invlpg"])
 @pytest.mark.parametrize("budget", [10**6, 1, 5])
-def test_code_page_remapped_under_its_blocks(flush, budget):
+def test_code_page_remapped_under_its_blocks(flush, budget, change):
     # linear page B (0x43000) maps physical 0x80000 (code "add ebx, 1") first,
-    # then physical 0x81000 (code "add ebx, 100"); page A loops, calls into B,
-    # and after 5 calls remaps B
+    # then physical 0x81000 (code "add ebx, 100"), or nothing (not present:
+    # the next call's target fetch is #PF(0) with CR2 = B, EIP = B, the call
+    # done); page A loops, calls into B, and after 5 calls changes B's PTE
     A, B = 0x42000, 0x43000
     PA, PB1, PB2 = 0x42000, 0x80000, 0x81000
     inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"          # mov edx, cr3; mov cr3, edx
@@ -954,7 +956,8 @@ def test_code_page_remapped_under_its_blocks(flush, budget):
     head = (b"\xb9\x0a\x00\x00\x00"                           # mov ecx, 10
             + b"\xe8" + struct.pack("<i", B - (top + 5))       # top: call B
             + b"\x83\xf9\x06")                                 # cmp ecx, 6
-    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", PB2 | 7)  # PTE(B) = PB2
+    pte = PB2 | 7 if change == "remap" else 0
+    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", pte)  # PTE(B) = PB2 / 0
              + inv)
     code_a = head + b"\x75" + bytes([len(remap)]) + remap       # jne skip; remap
     skip = A + len(code_a)
@@ -975,9 +978,17 @@ def test_code_page_remapped_under_its_blocks(flush, budget):
         m.set_reg("eax", 0)
         m.set_reg("ebx", 0)
         m.core.set_blocks(blocks)
+        m.intercept = set(range(32))
         exc = run_chunks(m, budget)
         results.append(kw_state(m, exc))
+        if blocks and budget == 10**6:
+            assert m.core.block_instructions > 20
     assert results[0] == results[1]
+    if change == "notpresent":
+        assert results[0]["exc"] == (14, 0, B) and results[0]["eip"] == B
+        assert results[0]["regs"][G.EBX] == 5 * 2
+        assert results[0]["regs"][G.ESP] == DATA_BASE + STACK_OFF - 4
+        return
     assert results[0]["exc"][0] == 3
     # five calls before the remap (ecx 10..6), five after it (ecx 5..1)
     assert results[0]["regs"][G.EBX] == 5 * 2 + 5 * 101
