@@ -739,6 +739,8 @@ def test_page_split_fault_inside_a_block(name, k, boundary):
             s["mem"] = m.read(boundary - 0x10, 0x20)
             s["cr2"] = m.get_cr(2)
             results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4        # LEAD ran in a block
     ref = results[0]
     for s in results[1:]:
         assert s == ref
@@ -844,6 +846,7 @@ def test_self_modifying_code(kind, where, at):
     regs[G.ESI] = 3
     p = Prog(code, at, regs, 0x202, bytes(WINDOW), cpl=3)
     ref = check_blocks_vs_interpreter(p, (10**6, 1, 2, 5))
+    assert p.run_kw(True, 10**6)["blk"] > 0
     u = p.run_uc(step=False)
     assert u["vector"] == 3
     assert ref["regs"] == u["regs"], ([hex(x) for x in ref["regs"]], [hex(x) for x in u["regs"]])
@@ -937,12 +940,14 @@ def test_segment_loads_between_blocks(seed, n, loops):
 # a code page remapped (its PTE changed, TLB flushed) while its blocks are
 # built: the linear page now holds other code, nothing was written to it
 
+@pytest.mark.parametrize("change", ["remap", "notpresent"])
 @pytest.mark.parametrize("flush", ["cr3", "invlpg"])
 @pytest.mark.parametrize("budget", [10**6, 1, 5])
-def test_code_page_remapped_under_its_blocks(flush, budget):
+def test_code_page_remapped_under_its_blocks(flush, budget, change):
     # linear page B (0x43000) maps physical 0x80000 (code "add ebx, 1") first,
-    # then physical 0x81000 (code "add ebx, 100"); page A loops, calls into B,
-    # and after 5 calls remaps B
+    # then physical 0x81000 (code "add ebx, 100"), or nothing (not present:
+    # the next call's target fetch is #PF(0) with CR2 = B, EIP = B, the call
+    # done); page A loops, calls into B, and after 5 calls changes B's PTE
     A, B = 0x42000, 0x43000
     PA, PB1, PB2 = 0x42000, 0x80000, 0x81000
     inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"          # mov edx, cr3; mov cr3, edx
@@ -951,7 +956,8 @@ def test_code_page_remapped_under_its_blocks(flush, budget):
     head = (b"\xb9\x0a\x00\x00\x00"                           # mov ecx, 10
             + b"\xe8" + struct.pack("<i", B - (top + 5))       # top: call B
             + b"\x83\xf9\x06")                                 # cmp ecx, 6
-    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", PB2 | 7)  # PTE(B) = PB2
+    pte = PB2 | 7 if change == "remap" else 0
+    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", pte)  # PTE(B) = PB2 / 0
              + inv)
     code_a = head + b"\x75" + bytes([len(remap)]) + remap       # jne skip; remap
     skip = A + len(code_a)
@@ -972,9 +978,17 @@ def test_code_page_remapped_under_its_blocks(flush, budget):
         m.set_reg("eax", 0)
         m.set_reg("ebx", 0)
         m.core.set_blocks(blocks)
+        m.intercept = set(range(32))
         exc = run_chunks(m, budget)
         results.append(kw_state(m, exc))
+        if blocks and budget == 10**6:
+            assert m.core.block_instructions > 20
     assert results[0] == results[1]
+    if change == "notpresent":
+        assert results[0]["exc"] == (14, 0, B) and results[0]["eip"] == B
+        assert results[0]["regs"][G.EBX] == 5 * 2
+        assert results[0]["regs"][G.ESP] == DATA_BASE + STACK_OFF - 4
+        return
     assert results[0]["exc"][0] == 3
     # five calls before the remap (ecx 10..6), five after it (ecx 5..1)
     assert results[0]["regs"][G.EBX] == 5 * 2 + 5 * 101
@@ -1124,6 +1138,8 @@ def test_segment_fault_inside_a_block(name, case, k):
             s = kw_state(m, exc)
             s["mem"] = m.read(DATA_BASE, WINDOW)
             results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4        # LEAD ran in a block
     ref = results[0]
     for s in results[1:]:
         same(s | {"extra": None}, ref | {"extra": None}, "segment fault")

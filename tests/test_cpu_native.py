@@ -693,10 +693,79 @@ def gen_mov(g):
     return g.case(seg + p66 + p67 + body)
 
 
+SEQ_DST = (EAX, ECX, EDX, EBP, ESI, EDI)          # never EBX (the base) or ESP
+
+
+def gen_seq(g):
+    """Up to 15 bytes of instructions whose flags the SDM defines in full (add,
+    adc, sub, sbb, cmp, inc, dec, neg, xadd, setcc, cmovcc, lahf, sahf, cmc,
+    clc, stc, mov, lea, memory operands at [ebx+d8], forward jcc inside the
+    bytes): the lazy flags of the run loop and of translated blocks between
+    a producer and its consumers."""
+    r = g.r
+    g.regs[EBX] = DATA + r.randrange(0x100, 0xF00)
+    out = []
+    n = 0
+    while True:
+        d, s_ = r.choice(SEQ_DST), r.randrange(8)
+        k = r.randrange(16)
+        if k < 4:
+            op = r.choice([0, 2, 3, 5, 7])
+            w = r.randrange(2)
+            if w:
+                b = bytes([op * 8 + 1, 0xC0 | (s_ << 3) | d])
+            else:                                   # 8-bit: AL CL DL / AH CH DH
+                d8 = r.choice([0, 1, 2, 4, 5, 6])
+                b = bytes([op * 8, 0xC0 | (s_ << 3) | d8])
+        elif k == 4:
+            b = bytes([r.choice([0x40, 0x48]) + d])
+        elif k == 5:
+            b = bytes([0xF7, 0xD8 | d])
+        elif k == 6:
+            b = bytes([0x0F, 0x90 + r.randrange(16), 0xC0 | r.choice([0, 1, 2, 4, 5, 6])])
+        elif k == 7:
+            b = bytes([0x0F, 0x40 + r.randrange(16), 0xC0 | (d << 3) | s_])
+        elif k == 8:
+            b = bytes([r.choice([0x9E, 0x9F, 0xF5, 0xF8, 0xF9])])
+        elif k == 9:
+            op = r.choice([0, 2, 3, 5, 7])
+            b = bytes([op * 8 + r.choice([1, 3]), 0x43 | (d << 3), r.randrange(-0x80, 0x80) & 0xFF])
+            if b[0] & 2 == 0 and op != 7:
+                b = bytes([op * 8 + 3]) + b[1:]     # keep the memory a source mostly
+        elif k == 10:
+            b = bytes([0x0F, 0xC1, 0xC0 | (s_ << 3) | d]) if s_ in SEQ_DST else bytes([0x90])
+        elif k == 11:
+            b = bytes([0x8D, 0x44 | (d << 3), (r.randrange(4) << 6) | (s_ << 3) | EBX,
+                       r.randrange(256)])
+        elif k == 12:
+            b = bytes([0x89, 0xC0 | (s_ << 3) | d])
+        else:
+            b = bytes([0x70 + r.randrange(16), 0])   # jcc: target filled in below
+        if n + len(b) > 15:
+            break
+        out.append(b)
+        n += len(b)
+    # forward jcc: to the start of a later instruction or the end
+    starts = []
+    pos = 0
+    for b in out:
+        pos += len(b)
+        starts.append(pos)
+    code = bytearray()
+    for j, b in enumerate(out):
+        if 0x70 <= b[0] <= 0x7F and len(b) == 2:
+            here = starts[j]
+            b = bytes([b[0], r.choice([t for t in starts[j:]]) - here])
+        code += b
+    g.tag = "seq"
+    return g.case(bytes(code))
+
+
 FAMILIES = {
     "alu": gen_alu, "shift": gen_shift, "shxd": gen_shxd, "muldiv": gen_muldiv, "bt": gen_bt,
     "bsf": gen_bsf, "xchg": gen_xchg_family, "move": gen_move, "bcd": gen_bcd, "xlat": gen_xlat,
     "string": gen_string, "stack": gen_stack, "lock_ud": gen_lock_ud, "mov": gen_mov,
+    "seq": gen_seq,
 }
 
 

@@ -149,6 +149,60 @@ def test_chroot_leaves_no_way_out(env):
     env.ok("fchdir", d)
 
 
+def test_mount_table_shows_no_host_path(tmp_path):
+    """getvfsstat/statvfs1 (df, mount): a --bind is named by its guest mount
+    point, never by its host directory (it named the host path, which may
+    lie inside the sysroot)."""
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    out = tmp_path / "outside"
+    out.mkdir()
+    env = Env(root, binds=[(str(root / "data"), "/mnt/data", True), (str(out), "/w", False)])
+    buf = env.alloc(3268 * 16)
+    n = env.ok("__getvfsstat90", buf, 3268 * 16, 1)
+    assert n >= 5
+    raw = env.read(buf, 3268 * n)
+    assert str(tmp_path).encode() not in raw
+    names = {raw[i * 3268 + 196:i * 3268 + 1220].rstrip(b"\0"):
+             raw[i * 3268 + 1220:i * 3268 + 2244].rstrip(b"\0") for i in range(n)}
+    assert names[b"/mnt/data"] == b"kw86:/mnt/data" and names[b"/w"] == b"kw86:/w"
+    one = env.alloc(3268)
+    env.ok("__statvfs190", "/w/.", one, 1)
+    assert str(tmp_path).encode() not in env.read(one, 3268)
+
+
+def test_a_huge_copyin_reads_only_what_is_mapped():
+    """copyin of 2 GiB from a mapped page followed by nothing (a kernelware's
+    vn_rdwr of 0x7ffff000 bytes made kw86 allocate and clear 2 GiB of host
+    memory before it looked at the second page): the host reads at most a
+    MiB at a time and stops at the first fault; a large copyin that is all
+    mapped reads the same bytes, charged once as one copy."""
+    from buildreq import need_module
+    from kw86.nbsd.errors import Fault
+    from kw86.nbsd.usermem import MachineUserMem
+    m = need_module("kw86.machine").Machine(mem_size=8 << 20)
+    pd, pt = 0x10000, 0x11000
+    m.write_u32(pd, pt | 0x7)
+    for i in range(0x100, 0x100 + 0x300):               # 3 MiB mapped at 0x100000
+        m.write_u32(pt + 4 * i, (i << 12) | 0x7)
+    m.set_cr(3, pd)
+    m.set_cr(0, 0x80010001)
+    m.flush_tlb()
+    m.write(0x100000, bytes(range(256)) * (3 << 12))
+    asked = []
+    charged = []
+    um = MachineUserMem(m, charge=charged.append)
+    real = um._read_lin
+    um._read_lin = lambda a, n, u: (asked.append(n), real(a, n, u))[1]
+    with pytest.raises(Fault):
+        um.copyin(0x100000, 0x7ffff000)
+    assert max(asked) <= 1 << 20
+    asked.clear()
+    data = um.copyin(0x100010, (3 << 20) - 0x20)
+    assert data == m.read(0x100010, (3 << 20) - 0x20) and max(asked) <= 1 << 20
+    assert charged == [(3 << 20) - 0x20]
+
+
 @pytest.fixture
 def small_budget(monkeypatch):
     """hostfs's bound on held host descriptors, made small."""
