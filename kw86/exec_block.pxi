@@ -52,13 +52,19 @@ cdef extern from * nogil:
     /* host address of an n-byte access at offset a (a plain variable) of
        segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): flat segment,
        within its limit, TLB hit for reads (rtag) or writes (wtag), inside
-       one page; else NULL (the block stops: the ordinary path does it) */
+       one page; else NULL (the block stops: the ordinary path does it).
+       fl is blk_exec's per-segment table (blk_flim): the limit of a flat
+       segment, -1 for any other (and for SS with a 16-bit stack), so one
+       signed compare stands for "flat and a <= limit".  The page test is
+       folded into the tag compare: a TLB entry only ever holds a page whose
+       index bits are its slot's, so the page of the access's last byte
+       equals the tag of a's slot only if it is a's page, hit. */
     #define KW_BTLB(tlb, a) (&(tlb)[((a) >> 12) & (KW_TLB_SIZE - 1)])
-    #define KW_BHOSTR(c, tlb, s, a, n) (((c)->seg[s].flat && (a) <= (c)->seg[s].limit \
-        && KW_BTLB(tlb, a)->rtag == ((a) & 0xFFFFF000u) && ((a) & 0xFFFu) <= 4096u - (n)) \
+    #define KW_BHOSTR(fl, tlb, s, a, n) (((int64_t)(a) <= (fl)[s] \
+        && KW_BTLB(tlb, a)->rtag == (((a) + ((n) - 1u)) & 0xFFFFF000u)) \
         ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
-    #define KW_BHOSTW(c, tlb, s, a, n) (((c)->seg[s].flat && (a) <= (c)->seg[s].limit \
-        && KW_BTLB(tlb, a)->wtag == ((a) & 0xFFFFF000u) && ((a) & 0xFFFu) <= 4096u - (n)) \
+    #define KW_BHOSTW(fl, tlb, s, a, n) (((int64_t)(a) <= (fl)[s] \
+        && KW_BTLB(tlb, a)->wtag == (((a) + ((n) - 1u)) & 0xFFFFF000u)) \
         ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
     """
     enum: KW_BLK_MAX
@@ -98,8 +104,8 @@ ctypedef struct KwBlk:
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
-    uint8_t* bhost_r "KW_BHOSTR" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
-    uint8_t* bhost_w "KW_BHOSTW" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost_r "KW_BHOSTR" (int64_t* fl, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost_w "KW_BHOSTW" (int64_t* fl, TlbEnt* tlb, int s, uint32_t a, int n)
 
 cdef enum:
     UK_END = 0          # (FK_NONE) the block ends here, falling through to eoff
@@ -393,9 +399,53 @@ cdef extern from * nogil:
     void kw_te "KW_TE" (int kind)
     void kw_tab_end "KW_TAB_END" ()
 
+cdef inline void blk_flush(Cpu* c, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
+                           uint32_t fcf) noexcept nogil:
+    """Write the pending flags (blk_exec's locals: the last flag producer's
+    operands fa, fb, result fr, kept CF fcf of an inc/dec, CC_* pop) to Cpu's
+    lazy state, as that producer's inline form writes them."""
+    if pop == CC_LOGIC:
+        set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+    elif pop == CC_INC or pop == CC_DEC:
+        c.cc_aux = fcf
+        c.cc_op = pop
+        c.cc_size = 4
+        c.cc_dst = fa
+        c.cc_src = 1
+        c.cc_res = fr
+    else:
+        set_cc(c, pop, 4, fa, fb, fr)
+
+cdef inline uint32_t blk_cf_pend(int pop, uint32_t fa, uint32_t fb, uint32_t fr,
+                                 uint32_t fcf) noexcept nogil:
+    """CF of the pending flags (pop != 0)."""
+    if pop == CC_SUB:
+        return fa < fb
+    if pop == CC_ADD:
+        return fr < fa
+    if pop == CC_LOGIC:
+        return 0
+    return fcf          # inc/dec: the CF it kept
+
+cdef inline void blk_flim(Cpu* c, int64_t* fl) noexcept nogil:
+    """blk_exec's segment table for KW_BHOSTR/W: a flat segment's limit, -1
+    for a segment that is not flat (every access takes the ordinary path), and
+    -1 for SS when the stack is 16-bit (pushes and pops use SP there).  Only a
+    handler call (UK_CALLH) can change segments or SS.B inside blk_exec: the
+    table is made again after one."""
+    cdef int s
+    for s in range(6):
+        fl[s] = <int64_t>c.seg[s].limit if c.seg[s].flat else -1
+    if not c.stack32:
+        fl[SEG_SS] = -1
+
 cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint64_t r,
-                  uint32_t* peip, uint64_t* pr) noexcept nogil:
-    """Stop before uop u: the state of that instruction boundary."""
+                  uint32_t* peip, uint64_t* pr, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
+                  uint32_t fcf) noexcept nogil:
+    """Stop before uop u: the state of that instruction boundary (the
+    pending flags, if any, written to Cpu)."""
+    if pop:
+        blk_flush(c, pop, fa, fb, fr, fcf)
     c.cycles = cyc + u.cpre
     peip[0] = eip0 + u.eoff
     pr[0] = r + u.idx
@@ -522,6 +572,13 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef TlbEnt* tlb = c.m.tlb[c.user]
     cdef int k, t
     cdef int64_t p64
+    cdef int64_t flim[6]
+    # pending flags: CC_* of the last flag producer whose operands and result
+    # are in fa fb fr (fcf), not yet written to Cpu; 0: Cpu's lazy state is
+    # current.  Written (blk_flush) only where something can see it: a stop,
+    # a handler call, a uop that reads the flags from Cpu, the return.
+    cdef int pop = 0
+    blk_flim(c, flim)
     while True:
         u = &bk.u[0]
         kw_disp(u, k)       # straight to the first uop's label
@@ -539,17 +596,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RM:
                 kw_lab(FK_MOV_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&g[u.r0], hp, 4)
                 kw_next(u, k)
             elif k == FK_MOV_MR:
                 kw_lab(FK_MOV_MR)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &g[u.r1], 4)
                 kw_next(u, k)
             elif k == FK_LEA:
@@ -566,8 +623,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r1]
                 fr = fa + fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == FK_ADD_RI:
                 kw_lab(FK_ADD_RI)
@@ -575,8 +631,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = u.imm
                 fr = fa + fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == FK_SUB_RR:
                 kw_lab(FK_SUB_RR)
@@ -584,8 +639,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r1]
                 fr = fa - fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_SUB_RI:
                 kw_lab(FK_SUB_RI)
@@ -593,78 +647,67 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = u.imm
                 fr = fa - fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_CMP_RR:
                 kw_lab(FK_CMP_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_CMP_RI:
                 kw_lab(FK_CMP_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_AND_RR:
                 kw_lab(FK_AND_RR)
                 fr = g[u.r0] & g[u.r1]
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_AND_RI:
                 kw_lab(FK_AND_RI)
                 fr = g[u.r0] & u.imm
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_OR_RR:
                 kw_lab(FK_OR_RR)
                 fr = g[u.r0] | g[u.r1]
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_OR_RI:
                 kw_lab(FK_OR_RI)
                 fr = g[u.r0] | u.imm
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_XOR_RR:
                 kw_lab(FK_XOR_RR)
                 fr = g[u.r0] ^ g[u.r1]
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_XOR_RI:
                 kw_lab(FK_XOR_RI)
                 fr = g[u.r0] ^ u.imm
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_TEST_RR:
                 kw_lab(FK_TEST_RR)
                 fr = g[u.r0] & g[u.r1]
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_TEST_RI:
                 kw_lab(FK_TEST_RI)
                 fr = g[u.r0] & u.imm
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_INC_R or k == FK_DEC_R:
                 kw_lab(FK_INC_R)
@@ -678,29 +721,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    if c.cc_op == CC_LOGIC:
-                        fcf = 0
-                    elif c.cc_op == CC_SUB and c.cc_size == 4:
-                        fcf = c.cc_dst < c.cc_src
-                    elif c.cc_op == CC_ADD and c.cc_size == 4:
-                        fcf = c.cc_res < c.cc_dst
-                    elif c.cc_op == CC_INC or c.cc_op == CC_DEC:
-                        fcf = c.cc_aux
-                    elif c.cc_op == CC_SUB and c.cc_size == 1:
-                        fcf = (c.cc_dst & 0xFF) < (c.cc_src & 0xFF)
-                    else:
-                        fcf = get_cf(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 # (CFS_KEEP: fcf as the inc/dec before left it)
                 fa = a
                 fr = a + 1 if k == FK_INC_R else a - 1
                 g[u.r0] = fr
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC if k == FK_INC_R else CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_INC if k == FK_INC_R else CC_DEC
                 kw_next(u, k)
             elif k == FK_SHL_RI:
                 kw_lab(FK_SHL_RI)
@@ -710,6 +736,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SHL32, 4, a, b, d)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_SHR_RI:
                 kw_lab(FK_SHR_RI)
@@ -719,6 +746,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SHR32, 4, a, b, d)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_SAR_RI:
                 kw_lab(FK_SAR_RI)
@@ -728,6 +756,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SAR32, 4, a, b, d)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_NEG_R:
                 kw_lab(FK_NEG_R)
@@ -735,8 +764,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r0]
                 fr = 0 - fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, 0, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_NOT_R:
                 kw_lab(FK_NOT_R)
@@ -759,9 +787,13 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         set_cc(c, CC_LOGIC, 4, 0, 0, a)
                     else:
                         set_cc(c, CC_MULOV32, 4, 0, 0, a)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_CMOV_RR:
                 kw_lab(FK_CMOV_RR)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
@@ -780,6 +812,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_next(u, k)
             elif k == FK_SETCC_R8:
                 kw_lab(FK_SETCC_R8)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
@@ -788,44 +823,45 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RM8:
                 kw_lab(FK_MOV_RM8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 set8(g, u.r0, hp[0])
                 kw_next(u, k)
             elif k == FK_MOVZX_M8:
                 kw_lab(FK_MOVZX_M8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[u.r0] = hp[0]
                 kw_next(u, k)
             elif k == FK_MOVSX_M8:
                 kw_lab(FK_MOVSX_M8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[u.r0] = <uint32_t><int32_t>(<int8_t>hp[0])
                 kw_next(u, k)
             elif k == FK_CMP_MI8:
                 kw_lab(FK_CMP_MI8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 if u.fl:
                     a = hp[0]
                     set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                 kw_lab(FK_MOVSX_M16)
                 kw_lab(FK_MOVZX_M16)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 2)
+                hp = bhost_r(flim, tlb, u.seg, ea, 2)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 a = hp[0] | (<uint32_t>hp[1] << 8)
                 if k == FK_MOVSX_M16:
                     g[u.r0] = <uint32_t><int32_t><int16_t>a
@@ -835,80 +871,76 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MR8:
                 kw_lab(FK_MOV_MR8)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 1)
+                hp = bhost_w(flim, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 hp[0] = <uint8_t>get8(g, u.r1)
                 kw_next(u, k)
             elif k == FK_MOV_MI8:
                 kw_lab(FK_MOV_MI8)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 1)
+                hp = bhost_w(flim, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 hp[0] = <uint8_t>u.imm
                 kw_next(u, k)
             elif k == FK_MOV_MI32:
                 kw_lab(FK_MOV_MI32)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &u.imm, 4)
                 kw_next(u, k)
             elif k == FK_CMP_RM:
                 kw_lab(FK_CMP_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 fa = g[u.r0]
                 memcpy(&fb, hp, 4)
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_CMP_MR or k == FK_CMP_MI32:
                 kw_lab(FK_CMP_MR)
                 kw_lab(FK_CMP_MI32)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fa, hp, 4)
                 fb = g[u.r1] if k == FK_CMP_MR else u.imm
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_ADD_RM or k == FK_SUB_RM:
                 kw_lab(FK_ADD_RM)
                 kw_lab(FK_SUB_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 fa = g[u.r0]
                 memcpy(&fb, hp, 4)
                 if k == FK_ADD_RM:
                     fr = fa + fb
                     g[u.r0] = fr
-                    if u.fl:
-                        set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                 else:
                     fr = fa - fb
                     g[u.r0] = fr
-                    if u.fl:
-                        set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM:
                 kw_lab(FK_AND_RM)
                 kw_lab(FK_OR_RM)
                 kw_lab(FK_XOR_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 if k == FK_AND_RM:
                     fr = g[u.r0] & b
@@ -917,8 +949,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 else:
                     fr = g[u.r0] ^ b
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
                   k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
@@ -934,9 +965,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_OR_MI)
                 kw_lab(FK_XOR_MI)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fa, hp, 4)
                 if k <= FK_XOR_MR:
                     fb = g[u.r1]
@@ -946,25 +977,22 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     t = k - FK_ADD_MI
                 if t == 0:
                     fr = fa + fb
-                    if u.fl:
-                        set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                 elif t == 1:
                     fr = fa - fb
-                    if u.fl:
-                        set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                 else:
                     fr = fa & fb if t == 2 else (fa | fb if t == 3 else fa ^ fb)
-                    if u.fl:
-                        set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                 memcpy(hp, &fr, 4)
                 kw_next(u, k)
             elif k == FK_INC_M or k == FK_DEC_M:
                 kw_lab(FK_INC_M)
                 kw_lab(FK_DEC_M)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&a, hp, 4)
                 t = u.x
                 if t == CFS_ZERO:
@@ -974,37 +1002,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    if c.cc_op == CC_LOGIC:
-                        fcf = 0
-                    elif c.cc_op == CC_SUB and c.cc_size == 4:
-                        fcf = c.cc_dst < c.cc_src
-                    elif c.cc_op == CC_ADD and c.cc_size == 4:
-                        fcf = c.cc_res < c.cc_dst
-                    elif c.cc_op == CC_INC or c.cc_op == CC_DEC:
-                        fcf = c.cc_aux
-                    elif c.cc_op == CC_SUB and c.cc_size == 1:
-                        fcf = (c.cc_dst & 0xFF) < (c.cc_src & 0xFF)
-                    else:
-                        fcf = get_cf(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 # (CFS_KEEP: fcf as the inc/dec before left it)
                 fa = a
                 fr = a + 1 if k == FK_INC_M else a - 1
                 memcpy(hp, &fr, 4)
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC if k == FK_INC_M else CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_INC if k == FK_INC_M else CC_DEC
                 kw_next(u, k)
             elif k == FK_PUSH_R or k == FK_PUSH_I:
                 kw_lab(FK_PUSH_R)
                 kw_lab(FK_PUSH_I)
                 a = g[4] - 4
-                hp = bhost_w(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_w(flim, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 b = g[u.r0] if k == FK_PUSH_R else u.imm
                 memcpy(hp, &b, 4)
                 g[4] = a
@@ -1012,23 +1023,23 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_PUSH_M:
                 kw_lab(FK_PUSH_M)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = bhost_w(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_w(flim, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &b, 4)
                 g[4] = a
                 kw_next(u, k)
             elif k == FK_POP_R:
                 kw_lab(FK_POP_R)
                 a = g[4]
-                hp = bhost_r(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_r(flim, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 g[4] = a + 4
                 g[u.r0] = b                 # pop esp: the popped value wins
@@ -1036,16 +1047,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_LEAVE:
                 kw_lab(FK_LEAVE)
                 a = g[5]
-                hp = bhost_r(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_r(flim, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 g[4] = a + 4
                 g[5] = b
                 kw_next(u, k)
             elif k == UK_CALLH:
                 kw_lab(UK_CALLH)
-                # a data-only handler, as the inline chain calls it
+                # a data-only handler, as the inline chain calls it (the
+                # lazy flags in Cpu first: it may read or write them)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
                 c.eip = eip0 + u.eoff
                 c.eip_next = c.eip + u.len
                 c.cycles = cyc + u.cpre
@@ -1055,10 +1070,11 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     pr[0] = r + u.idx
                     return 2
                 cyc = c.cycles - u.cpre     # (page walks it charged move the rest)
+                blk_flim(c, flim)
                 if (c.m.code_gen[ppage >> 12] != bk.gen or c.m.dc_gen != bk.dgen or
                         c.m.ifetch_page == KW_NOTAG or cyc + bk.csum + taken >= attn):
                     # it wrote this code page, or the rest may not fit now
-                    return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 kw_next(u, k)
             elif k == UK_F_ADD_RR:
                 kw_lab(UK_F_ADD_RR)
@@ -1067,13 +1083,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa + fb
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == UK_F_ADD_RI:
                 kw_lab(UK_F_ADD_RI)
@@ -1082,13 +1097,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa + fb
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == UK_F_SUB_RR:
                 kw_lab(UK_F_SUB_RR)
@@ -1097,13 +1111,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_SUB_RI:
                 kw_lab(UK_F_SUB_RI)
@@ -1112,91 +1125,84 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_AND_RR:
                 kw_lab(UK_F_AND_RR)
                 fr = g[u.r0] & g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_AND_RI:
                 kw_lab(UK_F_AND_RI)
                 fr = g[u.r0] & u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_OR_RR:
                 kw_lab(UK_F_OR_RR)
                 fr = g[u.r0] | g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_OR_RI:
                 kw_lab(UK_F_OR_RI)
                 fr = g[u.r0] | u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_XOR_RR:
                 kw_lab(UK_F_XOR_RR)
                 fr = g[u.r0] ^ g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_XOR_RI:
                 kw_lab(UK_F_XOR_RI)
                 fr = g[u.r0] ^ u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_CMP_RR:
                 kw_lab(UK_F_CMP_RR)
@@ -1204,13 +1210,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r1]
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_CMP_RI:
                 kw_lab(UK_F_CMP_RI)
@@ -1218,37 +1223,34 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = u.imm
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_TEST_RR:
                 kw_lab(UK_F_TEST_RR)
                 fr = g[u.r0] & g[u.r1]
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_TEST_RI:
                 kw_lab(UK_F_TEST_RI)
                 fr = g[u.r0] & u.imm
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_INC_R:
                 kw_lab(UK_F_INC_R)
@@ -1261,28 +1263,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    fcf = blk_cf_mem(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 fa = a
                 fr = a + 1
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                    pop = CC_INC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_INC
                 kw_next(u, k)
             elif k == UK_F_DEC_R:
                 kw_lab(UK_F_DEC_R)
@@ -1295,35 +1286,24 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    fcf = blk_cf_mem(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 fa = a
                 fr = a - 1
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
-                    c.cc_aux = fcf
-                    c.cc_op = CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                    pop = CC_DEC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_DEC
                 kw_next(u, k)
             elif k == UK_JCC_SUB:
                 kw_lab(UK_JCC_SUB)
                 if cond_sub32(u.cc, fa, fb, fr):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1333,7 +1313,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if cond_logic32(u.cc, fr):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1343,7 +1323,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1354,13 +1334,16 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if k == UK_JCC_ADD:
                     t = cond_quick(u.cc, CC_ADD, 4, fa, fb, fr)
                 else:
+                    if pop:
+                        blk_flush(c, pop, fa, fb, fr, fcf)
+                        pop = 0
                     t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                     if unlikely(t < 0):
                         t = cond(c, u.cc)
                 if t:
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1369,7 +1352,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_JMP)
                 nxt = eip0 + u.imm
                 if unlikely(nxt > cs_lim):
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 cyc += taken
                 u += 1
                 break
@@ -1383,14 +1366,14 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     b = g[u.r0]
                 else:
                     ea = uea(g, u)
-                    hp = bhost_r(c, tlb, u.seg, ea, 4)
+                    hp = bhost_r(flim, tlb, u.seg, ea, 4)
                     if hp == NULL:
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = bhost_w(c, tlb, SEG_SS, a, 4)
-                if b > cs_lim or hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_w(flim, tlb, SEG_SS, a, 4)
+                if b > cs_lim or hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 d = eip0 + u.eoff + u.len
                 memcpy(hp, &d, 4)
                 g[4] = a
@@ -1401,12 +1384,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_RET:
                 kw_lab(FK_RET)
                 a = g[4]
-                hp = bhost_r(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_r(flim, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 if b > cs_lim:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[4] = a + 4
                 nxt = b
                 cyc += taken
@@ -1419,12 +1402,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     b = g[u.r0]
                 else:
                     ea = uea(g, u)
-                    hp = bhost_r(c, tlb, u.seg, ea, 4)
+                    hp = bhost_r(flim, tlb, u.seg, ea, 4)
                     if hp == NULL:
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     memcpy(&b, hp, 4)
                 if b > cs_lim:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 nxt = b
                 cyc += taken
                 u += 1
@@ -1455,6 +1438,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 bk.n == 0 or r + bk.n > rb or cyc + bk.csum + taken >= attn):
             break
         eip0 = nxt
+    if pop:
+        blk_flush(c, pop, fa, fb, fr, fcf)
     c.cycles = cyc
     peip[0] = nxt
     pr[0] = r
