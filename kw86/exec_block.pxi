@@ -567,7 +567,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint32_t lin, ph, cs_base = c.seg[SEG_CS].base, cs_lim = c.seg[SEG_CS].limit
     cdef uint32_t ppage = (<uint32_t>(bk.tag >> 1)) & 0xFFFFF000u
     cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
-    cdef uint64_t cyc = c.cycles, r = pr[0], key, attn = c.attn
+    cdef uint64_t cyc = c.cycles, r = pr[0], attn = c.attn
+    # (the caller checked that bk fits: r + n <= rb, cycles + csum + taken < attn)
+    cdef uint64_t clim = attn - taken, rmax = r, cmax = 0
+    cdef uint32_t pgen = 0, dgen = 0, lpage = (cs_base + eip0) & 0xFFFFF000u
     cdef uint8_t* hp
     cdef TlbEnt* tlb = c.m.tlb[c.user]
     cdef int k, t
@@ -579,6 +582,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     # a handler call, a uop that reads the flags from Cpu, the return.
     cdef int pop = 0
     blk_flim(c, flim)
+    pgen = bk.gen
+    dgen = bk.dgen
+    rmax = rb - bk.n
+    cmax = clim - bk.csum
     while True:
         u = &bk.u[0]
         kw_disp(u, k)       # straight to the first uop's label
@@ -1423,20 +1430,25 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         r += u.idx
         # go on with the block at nxt when it lies in the same code page, is
         # current and fits (budget, attention threshold)
+        # (rmax, cmax: the last retired count and cycle count at which the
+        # current block still fits, r + n <= rb and cyc + csum + taken < attn)
         if nxt == eip0:
             # a loop on itself (the block stays current: see UK_CALLH)
-            if r + bk.n > rb or cyc + bk.csum + taken >= attn:
+            if r > rmax or cyc >= cmax:
                 break
             continue
         lin = cs_base + nxt
-        if ((lin ^ (cs_base + eip0)) & 0xFFFFF000u) or nxt > cs_lim:
+        if (lin & 0xFFFFF000u) != lpage or nxt > cs_lim:
             break
         ph = ppage | (lin & 0xFFF)
-        key = KW_DC_KEY(ph, 1)
         bk = &blocks[blk_hash(ph)]
-        if (bk.tag != key or bk.gen != c.m.code_gen[ph >> 12] or bk.dgen != c.m.dc_gen or
-                bk.n == 0 or r + bk.n > rb or cyc + bk.csum + taken >= attn):
+        # (the page's code_gen and dc_gen cannot have moved since the first
+        # block was checked: a handler call that moves them stops the run)
+        if (bk.tag != KW_DC_KEY(ph, 1) or bk.gen != pgen or bk.dgen != dgen or
+                bk.n == 0 or r + bk.n > rb or cyc + bk.csum >= clim):
             break
+        rmax = rb - bk.n
+        cmax = clim - bk.csum
         eip0 = nxt
     if pop:
         blk_flush(c, pop, fa, fb, fr, fcf)
