@@ -3,6 +3,7 @@
 
     kw86 bench cpu      kw86's interpreter against Unicorn (kw86/bench_cpu.py)
     kw86 bench whole    whole programs: start-up, ls -l, wc, cp (kw86/bench_whole.py)
+    kw86 bench bochs    kw86 against Bochs on the same workloads (kw86/bench_bochs.py)
     kw86 bench paper    the paper's experiments (when kw86.paper.cli exists)
 """
 import importlib
@@ -12,6 +13,8 @@ BENCHES = {
                               "ratios from one interleaved run"),
     "whole": ("kw86.bench_whole", "whole programs through kw86 exec: start-up, ls -l over "
                                   "100/1,000/10,000 files, wc and cp at three sizes"),
+    "bochs": ("kw86.bench_bochs", "kw86 against Bochs on the same workloads (a boot image), "
+                                  "CPL 3, CPL 0 and FlatCPU, ratios from one interleaved run"),
     "paper": ("kw86.paper.cli", "the paper's experiments"),
 }
 

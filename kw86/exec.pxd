@@ -20,7 +20,9 @@ ctypedef struct SegCache:       # a segment register's hidden descriptor cache
     uint8_t expdown     # expand-down data segment
     uint8_t flat        # base 0, limit 4G, expand-up, rd and wr: skip limit checks
     uint8_t gran        # G bit (kept for sgdt-style reporting / lar)
-    uint8_t _pad[2]
+    uint8_t paged       # flat but for the base (any base: translated blocks add it and
+                        # check the limit; Go's TLS through %gs)
+    uint8_t _pad
 
 # cpu_run() results (events).  Python turns them into Machine.run results.
 cdef enum:

@@ -420,8 +420,8 @@ cdef void seg_update(SegCache* s) noexcept nogil:
     # (4 GiB, or a NetBSD user segment ending at VM_MAXUSER_ADDRESS): the
     # fast paths check an access with one compare against the limit (an
     # access inside one page at an offset <= limit ends <= limit)
-    s.flat = (s.valid and s.base == 0 and (s.limit & 0xFFF) == 0xFFF and s.rd and s.wr
-              and not s.expdown)
+    s.paged = s.valid and (s.limit & 0xFFF) == 0xFFF and s.rd and s.wr and not s.expdown
+    s.flat = s.paged and s.base == 0
 
 cdef void seg_from_desc(SegCache* s, uint16_t sel, uint32_t lo, uint32_t hi) noexcept nogil:
     cdef uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000)
@@ -445,6 +445,7 @@ cdef inline void seg_null(SegCache* s, uint16_t sel) noexcept nogil:
     s.rd = 0
     s.wr = 0
     s.flat = 0
+    s.paged = 0
 
 cdef int seg_addr_slow(Cpu* c, int s, uint32_t off, uint32_t size, int write, uint32_t* lin) noexcept nogil:
     cdef SegCache* sc = &c.seg[s]
@@ -567,6 +568,7 @@ cdef void ac_refresh(Cpu* c, int on) noexcept nogil:
     for k in range(6):
         if on:
             c.seg[k].flat = 0
+            c.seg[k].paged = 0
         elif k != SEG_CS:
             seg_update(&c.seg[k])
 

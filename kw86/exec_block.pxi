@@ -16,11 +16,12 @@
 # of the handler) the per-instruction path runs.
 #
 # Exactness: blk_exec takes no slow path itself.  Wherever an inline form would
-# leave its fast path (a TLB miss, a page-crossing access, a non-flat
-# segment, a branch target beyond the CS limit, a 16-bit stack), blk_exec
-# stops BEFORE that instruction with EIP, the cycle count and the retired
-# count of that boundary (KwUop.eoff, .cpre and its index) and run_loop runs
-# it the ordinary way.  No uop but a handler call can write a code page (the
+# leave its fast path (a TLB miss, a page-crossing access, a segment that is
+# not paged (KW_BHOSTR: a base is fine, unlike the inline forms), a branch
+# target beyond the CS limit, a 16-bit stack), blk_exec stops BEFORE that
+# instruction with EIP, the cycle count and the retired count of that
+# boundary (KwUop.eoff, .cpre and its index) and run_loop runs it the
+# ordinary way.  No uop but a handler call can write a code page (the
 # TLB withholds write tags from them), fault, or change the attention state,
 # so one check per block (r + n <= budget, cycles + all its cycles + a taken
 # branch < attention threshold) stands for the per-instruction checks; after
@@ -29,11 +30,16 @@
 # instruction unless its page is unchanged and the rest still fits.
 #
 # Flags: every flag producer keeps its operands and result in locals (fa, fb,
-# fr); the lazy-flag state in Cpu (cc_*) is written only where something can
-# see it: at the block's end, before any uop that may stop the block, and
-# before any uop that reads the flags from Cpu.  A jcc straight after its
+# fr; fcf for the CF an inc/dec keeps) and notes its CC_* in pop: the flags
+# are pending there.  The lazy-flag state in Cpu (cc_*) is written from them
+# (blk_flush) only where something can see it: when blk_exec stops or
+# returns, before a handler call and before a uop that reads the flags from
+# Cpu; a loop's producers write nothing.  Producers without locals (shifts,
+# imul, 8-bit cmp) write Cpu themselves where their flags are live (KwUop.fl,
+# from a backward liveness pass) and clear pop.  A jcc straight after its
 # producer decides from the locals (UK_JCC_L), an inc/dec takes the CF it
-# keeps from the locals when the producer before it is known (KwUop.x).
+# keeps from the locals when the producer before it is known (KwUop.x) or
+# from the pending state.
 #
 # Invalidation: blocks are keyed by physical address | CS.D like the dcache
 # and record Mmu.code_gen[page] (bumped when the page's decoded instructions
@@ -50,22 +56,31 @@ cdef extern from * nogil:
     #define KW_UEA(g, u) ((uint32_t)(u)->disp + ((u)->base != 0xFF ? (g)[(u)->base] : 0u) \
         + ((u)->index != 0xFF ? (g)[(u)->index] << (u)->shift : 0u))
     /* host address of an n-byte access at offset a (a plain variable) of
-       segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): flat segment,
-       within its limit, TLB hit for reads (rtag) or writes (wtag), inside
-       one page; else NULL (the block stops: the ordinary path does it).
-       fl is blk_exec's per-segment table (blk_flim): the limit of a flat
-       segment, -1 for any other (and for SS with a 16-bit stack), so one
-       signed compare stands for "flat and a <= limit".  The page test is
-       folded into the tag compare: a TLB entry only ever holds a page whose
-       index bits are its slot's, so the page of the access's last byte
-       equals the tag of a's slot only if it is a's page, hit. */
-    #define KW_BTLB(tlb, a) (&(tlb)[((a) >> 12) & (KW_TLB_SIZE - 1)])
-    #define KW_BHOSTR(fl, tlb, s, a, n) (((int64_t)(a) <= (fl)[s] \
-        && KW_BTLB(tlb, a)->rtag == (((a) + ((n) - 1u)) & 0xFFFFF000u)) \
-        ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
-    #define KW_BHOSTW(fl, tlb, s, a, n) (((int64_t)(a) <= (fl)[s] \
-        && KW_BTLB(tlb, a)->wtag == (((a) + ((n) - 1u)) & 0xFFFFF000u)) \
-        ? KW_BTLB(tlb, a)->host + ((a) & 0xFFFu) : (uint8_t*)0)
+    /* host address of an n-byte access at offset a (a plain variable) of
+       segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): a paged
+       segment (flat but for its base: expand-up, readable and writable,
+       page-granular limit), the whole access within its limit (offsets a ..
+       a+n-1, so none wraps past 4 GiB), TLB hit for reads (rtag) or writes
+       (wtag) at the linear address base + a, inside one page; else NULL
+       (the block stops: the ordinary path does it).  With base 0 (DS, ES,
+       SS) the linear address is the offset; a based one is Go's and NetBSD
+       libpthread's TLS through %gs (4 GiB limit, offsets like 0xFFFFFFFC).
+       fl and fb are blk_exec's per-segment tables (blk_flim): the limit of
+       a paged segment, -1 for any other (and for SS with a 16-bit stack), so
+       one signed compare stands for "paged and a+n-1 <= limit"; and the
+       bases.  The page test is folded into the tag compare: a TLB entry only
+       ever holds a page whose index bits are its slot's, so the page of the
+       access's last byte equals the tag of the slot of its first only if
+       both lie in that page and it hits. */
+    #define KW_BTLB(tlb, l) (&(tlb)[((l) >> 12) & (KW_TLB_SIZE - 1)])
+    #define KW_BHOSTR(fl, fb, tlb, s, a, n) ({ uint32_t kw_l = (uint32_t)(a) + (fb)[s]; \
+        ((int64_t)(a) + ((n) - 1) <= (fl)[s] \
+         && KW_BTLB(tlb, kw_l)->rtag == ((kw_l + ((n) - 1u)) & 0xFFFFF000u)) \
+        ? KW_BTLB(tlb, kw_l)->host + (kw_l & 0xFFFu) : (uint8_t*)0; })
+    #define KW_BHOSTW(fl, fb, tlb, s, a, n) ({ uint32_t kw_l = (uint32_t)(a) + (fb)[s]; \
+        ((int64_t)(a) + ((n) - 1) <= (fl)[s] \
+         && KW_BTLB(tlb, kw_l)->wtag == ((kw_l + ((n) - 1u)) & 0xFFFFF000u)) \
+        ? KW_BTLB(tlb, kw_l)->host + (kw_l & 0xFFFu) : (uint8_t*)0; })
     """
     enum: KW_BLK_MAX
     enum: KW_BLK_NCALL
@@ -104,8 +119,8 @@ ctypedef struct KwBlk:
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
-    uint8_t* bhost_r "KW_BHOSTR" (int64_t* fl, TlbEnt* tlb, int s, uint32_t a, int n)
-    uint8_t* bhost_w "KW_BHOSTW" (int64_t* fl, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost_r "KW_BHOSTR" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost_w "KW_BHOSTW" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
 
 cdef enum:
     UK_END = 0          # (FK_NONE) the block ends here, falling through to eoff
@@ -427,15 +442,16 @@ cdef inline uint32_t blk_cf_pend(int pop, uint32_t fa, uint32_t fb, uint32_t fr,
         return 0
     return fcf          # inc/dec: the CF it kept
 
-cdef inline void blk_flim(Cpu* c, int64_t* fl) noexcept nogil:
-    """blk_exec's segment table for KW_BHOSTR/W: a flat segment's limit, -1
-    for a segment that is not flat (every access takes the ordinary path), and
-    -1 for SS when the stack is 16-bit (pushes and pops use SP there).  Only a
-    handler call (UK_CALLH) can change segments or SS.B inside blk_exec: the
-    table is made again after one."""
+cdef inline void blk_flim(Cpu* c, int64_t* fl, uint32_t* fb) noexcept nogil:
+    """blk_exec's segment tables for KW_BHOSTR/W: a paged segment's limit
+    (-1 for one that is not paged: every access takes the ordinary path, and
+    for SS when the stack is 16-bit: pushes and pops use SP there) and the
+    bases.  Only a handler call (UK_CALLH) can change segments or SS.B inside
+    blk_exec: the tables are made again after one."""
     cdef int s
     for s in range(6):
-        fl[s] = <int64_t>c.seg[s].limit if c.seg[s].flat else -1
+        fl[s] = <int64_t>c.seg[s].limit if c.seg[s].paged else -1
+        fb[s] = c.seg[s].base
     if not c.stack32:
         fl[SEG_SS] = -1
 
@@ -576,12 +592,13 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef int k, t
     cdef int64_t p64
     cdef int64_t flim[6]
+    cdef uint32_t fbase[6]
     # pending flags: CC_* of the last flag producer whose operands and result
     # are in fa fb fr (fcf), not yet written to Cpu; 0: Cpu's lazy state is
     # current.  Written (blk_flush) only where something can see it: a stop,
     # a handler call, a uop that reads the flags from Cpu, the return.
     cdef int pop = 0
-    blk_flim(c, flim)
+    blk_flim(c, flim, fbase)
     pgen = bk.gen
     dgen = bk.dgen
     rmax = rb - bk.n
@@ -603,7 +620,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RM:
                 kw_lab(FK_MOV_RM)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&g[u.r0], hp, 4)
@@ -611,7 +628,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MR:
                 kw_lab(FK_MOV_MR)
                 ea = uea(g, u)
-                hp = bhost_w(flim, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &g[u.r1], 4)
@@ -830,7 +847,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RM8:
                 kw_lab(FK_MOV_RM8)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 set8(g, u.r0, hp[0])
@@ -838,7 +855,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOVZX_M8:
                 kw_lab(FK_MOVZX_M8)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[u.r0] = hp[0]
@@ -846,7 +863,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOVSX_M8:
                 kw_lab(FK_MOVSX_M8)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[u.r0] = <uint32_t><int32_t>(<int8_t>hp[0])
@@ -854,7 +871,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_CMP_MI8:
                 kw_lab(FK_CMP_MI8)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 if u.fl:
@@ -866,7 +883,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_MOVSX_M16)
                 kw_lab(FK_MOVZX_M16)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 2)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 2)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 a = hp[0] | (<uint32_t>hp[1] << 8)
@@ -878,7 +895,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MR8:
                 kw_lab(FK_MOV_MR8)
                 ea = uea(g, u)
-                hp = bhost_w(flim, tlb, u.seg, ea, 1)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 hp[0] = <uint8_t>get8(g, u.r1)
@@ -886,7 +903,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MI8:
                 kw_lab(FK_MOV_MI8)
                 ea = uea(g, u)
-                hp = bhost_w(flim, tlb, u.seg, ea, 1)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 hp[0] = <uint8_t>u.imm
@@ -894,7 +911,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MI32:
                 kw_lab(FK_MOV_MI32)
                 ea = uea(g, u)
-                hp = bhost_w(flim, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &u.imm, 4)
@@ -902,7 +919,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_CMP_RM:
                 kw_lab(FK_CMP_RM)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 fa = g[u.r0]
@@ -914,7 +931,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_CMP_MR)
                 kw_lab(FK_CMP_MI32)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fa, hp, 4)
@@ -926,7 +943,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_ADD_RM)
                 kw_lab(FK_SUB_RM)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 fa = g[u.r0]
@@ -945,7 +962,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_OR_RM)
                 kw_lab(FK_XOR_RM)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
@@ -972,7 +989,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_OR_MI)
                 kw_lab(FK_XOR_MI)
                 ea = uea(g, u)
-                hp = bhost_w(flim, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fa, hp, 4)
@@ -997,7 +1014,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_INC_M)
                 kw_lab(FK_DEC_M)
                 ea = uea(g, u)
-                hp = bhost_w(flim, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&a, hp, 4)
@@ -1020,7 +1037,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_PUSH_R)
                 kw_lab(FK_PUSH_I)
                 a = g[4] - 4
-                hp = bhost_w(flim, tlb, SEG_SS, a, 4)
+                hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 b = g[u.r0] if k == FK_PUSH_R else u.imm
@@ -1030,12 +1047,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_PUSH_M:
                 kw_lab(FK_PUSH_M)
                 ea = uea(g, u)
-                hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = bhost_w(flim, tlb, SEG_SS, a, 4)
+                hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &b, 4)
@@ -1044,7 +1061,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_POP_R:
                 kw_lab(FK_POP_R)
                 a = g[4]
-                hp = bhost_r(flim, tlb, SEG_SS, a, 4)
+                hp = bhost_r(flim, fbase, tlb, SEG_SS, a, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
@@ -1054,7 +1071,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_LEAVE:
                 kw_lab(FK_LEAVE)
                 a = g[5]
-                hp = bhost_r(flim, tlb, SEG_SS, a, 4)
+                hp = bhost_r(flim, fbase, tlb, SEG_SS, a, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
@@ -1077,7 +1094,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     pr[0] = r + u.idx
                     return 2
                 cyc = c.cycles - u.cpre     # (page walks it charged move the rest)
-                blk_flim(c, flim)
+                blk_flim(c, flim, fbase)
                 if (c.m.code_gen[ppage >> 12] != bk.gen or c.m.dc_gen != bk.dgen or
                         c.m.ifetch_page == KW_NOTAG or cyc + bk.csum + taken >= attn):
                     # it wrote this code page, or the rest may not fit now
@@ -1373,12 +1390,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     b = g[u.r0]
                 else:
                     ea = uea(g, u)
-                    hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                     if hp == NULL:
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = bhost_w(flim, tlb, SEG_SS, a, 4)
+                hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
                 if b > cs_lim or hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 d = eip0 + u.eoff + u.len
@@ -1391,7 +1408,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_RET:
                 kw_lab(FK_RET)
                 a = g[4]
-                hp = bhost_r(flim, tlb, SEG_SS, a, 4)
+                hp = bhost_r(flim, fbase, tlb, SEG_SS, a, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
@@ -1409,7 +1426,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     b = g[u.r0]
                 else:
                     ea = uea(g, u)
-                    hp = bhost_r(flim, tlb, u.seg, ea, 4)
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                     if hp == NULL:
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     memcpy(&b, hp, 4)

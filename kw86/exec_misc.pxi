@@ -227,19 +227,32 @@ cdef int op_pop(Cpu* c, const Insn* i) noexcept nogil:
         return RC_FAULT
     return RC_OK
 
+cdef int probe_push(Cpu* c, uint32_t off, int sz) noexcept nogil:
+    """check_wr of one stack element; one that crosses a page boundary is
+    probed as its two parts, so that a #PF in the second page reports that
+    page's first byte in CR2, as the CPU does (check_wr reports the last)."""
+    cdef uint32_t first = 0x1000 - ((c.seg[SEG_SS].base + off) & 0xFFF)
+    if first >= <uint32_t>sz:
+        return check_wr(c, SEG_SS, off, sz)
+    if check_wr(c, SEG_SS, off, first):
+        return RC_FAULT
+    return check_wr(c, SEG_SS, (off + first) if c.stack32 else ((off + first) & 0xFFFF),
+                    sz - first)
+
 cdef int op_pusha(Cpu* c, const Insn* i) noexcept nogil:   # pusha / pushad
     cdef int k, sz = i.opsize
-    cdef uint32_t lo = sp_off(c, -8 * sz)
+    cdef uint32_t lo = sp_off(c, -8 * sz), lin
     if <uint64_t>lo + 8 * sz <= (<uint64_t>0x100000000 if c.stack32 else 0x10000):
-        if check_wr(c, SEG_SS, lo, 8 * sz):
+        if seg_addr(c, SEG_SS, lo, 8 * sz, 1, &lin):    # the limit first (#SS)
             return RC_FAULT
-    else:
-        # SP (ESP) wraps through 0: each push wraps, every element is
-        # checked where it goes (SDM Vol. 2B PUSHA: #SS only if an address
-        # is outside the limit; ESP 8 on a flat stack is no fault)
-        for k in range(8):
-            if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
-                return RC_FAULT
+    # Then every element where it goes, in the order of the pushes (SDM Vol.
+    # 2B PUSHA Operation: AX/EAX first), so that a #PF reports the first
+    # push that faults (CR2), as the host CPU does; nothing is written unless
+    # all can be.  SP (ESP) may wrap through 0: each push wraps (#SS only
+    # if an address is outside the limit; ESP 8 on a flat stack is no fault).
+    for k in range(8):
+        if probe_push(c, sp_off(c, -(k + 1) * sz), sz):
+            return RC_FAULT
     for k in range(8):
         if wr_mem(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz, rget(c, k, sz)):
             return RC_FAULT
@@ -263,10 +276,11 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
     # Push(EBP); FrameTemp <- ESP (the whole register: on a 16-bit stack the
     # push moved SP only, ESP's upper half stays), pushed as a doubleword,
     # EBP <- FrameTemp.  OperandSize 16: FrameTemp <- SP, BP <- FrameTemp[15:0].
-    cdef uint32_t alloc = i.imm & 0xFFFF, level = i.imm2 & 31, v
+    cdef uint32_t alloc = i.imm & 0xFFFF, level = i.imm2 & 31
+    cdef uint32_t olds[32]
     cdef int sz = i.opsize, k
     cdef uint32_t frame, sp, bp = c.gpr[5]
-    cdef uint32_t pushes = sz * (1 + level), lo
+    cdef uint32_t pushes = sz * (1 + level), lo, lin
     # Faults before any change (SDM Vol. 2A ENTER, Protected Mode Exceptions):
     # #SS(0) for a push outside the limit or "if the new value of the SP or ESP
     # register is outside the stack segment limit"; #PF "if a write using the
@@ -275,13 +289,26 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
     # on a flat stack ends at FFFFFFFCh without a fault.
     lo = sp_off(c, -<int>pushes)
     if <uint64_t>lo + pushes <= (<uint64_t>0x100000000 if c.stack32 else 0x10000):
-        if check_wr(c, SEG_SS, lo, pushes):
+        if seg_addr(c, SEG_SS, lo, pushes, 1, &lin):       # the limit first (#SS)
             return RC_FAULT
-    else:
-        # SP (ESP) wraps through 0 during the pushes: each where it goes
-        for k in range(1 + level):
-            if check_wr(c, SEG_SS, sp_off(c, -(k + 1) * sz), sz):
-                return RC_FAULT
+    # then, in the order of the Operation (Push(EBP), then each Push([EBP])
+    # after its read, then Push(FrameTemp)), each push where it goes (SP/ESP
+    # may wrap through 0) and each read of the old frame: a #PF reports the
+    # first access that faults (CR2), and nothing is written before every
+    # access is known to succeed (the fault leaves the state as it was)
+    if probe_push(c, sp_off(c, -sz), sz):
+        return RC_FAULT
+    for k in range(1, level):
+        if c.stack32:
+            bp = bp - sz
+        else:
+            bp = (bp - sz) & 0xFFFF
+        if rd_mem(c, SEG_SS, bp, sz, &olds[k]):
+            return RC_FAULT
+        if probe_push(c, sp_off(c, -(k + 1) * sz), sz):
+            return RC_FAULT
+    if level > 0 and probe_push(c, sp_off(c, -<int>pushes), sz):
+        return RC_FAULT
     if alloc and check_wr(c, SEG_SS, sp_off(c, -<int>(pushes + alloc)), 1):
         return RC_FAULT
     sp = sp_off(c, -sz)
@@ -291,15 +318,17 @@ cdef int op_enter(Cpu* c, const Insn* i) noexcept nogil:
     if sz == 4 and not c.stack32:
         frame = (c.gpr[4] & 0xFFFF0000u) | sp
     if level > 0:
+        bp = c.gpr[5]
         for k in range(1, level):
+            # read again: the old frame may overlap what this ENTER wrote
             if c.stack32:
                 bp = bp - sz
             else:
                 bp = (bp - sz) & 0xFFFF
-            if rd_mem(c, SEG_SS, bp if sz == 4 or c.stack32 else bp & 0xFFFF, sz, &v):
+            if rd_mem(c, SEG_SS, bp, sz, &olds[k]):
                 return RC_FAULT
             sp = (sp - sz) if c.stack32 else ((sp - sz) & 0xFFFF)
-            if wr_mem(c, SEG_SS, sp, sz, v):
+            if wr_mem(c, SEG_SS, sp, sz, olds[k]):
                 return RC_FAULT
         sp = (sp - sz) if c.stack32 else ((sp - sz) & 0xFFFF)
         if wr_mem(c, SEG_SS, sp, sz, frame):

@@ -255,3 +255,97 @@ def test_cmov_after_its_producer(prod, cc):
     assert on.machine.core.block_instructions > 1000
     for budget in (1, 7):
         assert run_budget(with_blocks(make_cpu(loop, 0x1000, regs), True), budget) == ref, budget
+
+
+# ---- a segment with a base (Go's TLS through %gs: base + offset, 4 GiB limit) ----
+
+def gs_cpu(code, regs, base, limit, blocks):
+    cpu = with_blocks(make_cpu(code, 0x1000, regs), blocks)
+    cpu.set_segment("gs", 0x33, base, limit, type=3, dpl=0)
+    return cpu
+
+
+def gs(op, off):
+    """A gs-prefixed instruction: opcode bytes, ModRM disp32 form, offset."""
+    return b"\x65" + op + struct.pack("<I", off & 0xFFFFFFFF)
+
+
+# every block memory form through gs at offsets below and above the base
+GS_BODY = (gs(b"\x8b\x05", -4)              # mov eax, gs:[-4] (Go's g: base - 4)
+           + gs(b"\x03\x05", 0)             # add eax, gs:[0]
+           + gs(b"\x89\x05", -4)            # mov gs:[-4], eax
+           + gs(b"\x39\x0d", 8)             # cmp gs:[8], ecx
+           + b"\x0f\x97\xc3"                # seta bl
+           + gs(b"\xff\x05", 4)             # inc dword gs:[4]
+           + gs(b"\xff\x35", 12)            # push dword gs:[12]
+           + b"\x5a"                        # pop edx
+           + gs(b"\x88\x0d", 0x1c)          # mov gs:[0x1c], cl
+           + gs(b"\x0f\xb6\x15", -3)        # movzx edx, byte gs:[-3]
+           + gs(b"\x0f\xbf\x2d", 0x1d)      # movsx ebp, word gs:[0x1d]
+           + gs(b"\x31\x15", 0x18)          # xor gs:[0x18], edx
+           + gs(b"\x81\x05", 0x20) + struct.pack("<I", 0x01020304)   # add dword gs:[0x20], imm32
+           + gs(b"\xc7\x05", 0x24) + struct.pack("<I", 0xCAFEF00D))  # mov dword gs:[0x24], imm32
+
+
+@pytest.mark.parametrize("base", [DATA + 0x14, DATA + 0x10])
+def test_based_segment_in_blocks(base):
+    """A loop of gs-relative loads, stores and read-modify-writes at offsets
+    on both sides of a base (4 GiB limit, the offset 0xFFFFFFFC reaching
+    base - 4): blocks take them (base + offset through the TLB) and end in
+    the per-instruction path's state at every budget."""
+    # mov ecx, 150; top: GS_BODY; dec ecx; jnz top; int3
+    code = (b"\xb9" + struct.pack("<I", 150) + GS_BODY + b"\x49\x0f\x85"
+            + struct.pack("<i", -(len(GS_BODY) + 7)) + b"\xcc")
+    regs = {"eax": 3, "ebx": 0, "edx": 0, "ebp": 0}
+    ref = run_budget(gs_cpu(code, regs, base, 0xFFFFFFFF, False), 10**6)
+    on = gs_cpu(code, regs, base, 0xFFFFFFFF, True)
+    assert run_budget(on, 10**6) == ref
+    assert on.machine.core.block_instructions > 150 * 15
+    for budget in (1, 7, 100):
+        assert run_budget(gs_cpu(code, regs, base, 0xFFFFFFFF, True), budget) == ref, budget
+
+
+# (base, limit, the access): what the ordinary path faults on or splits
+GS_EDGES = [
+    (DATA + 0x14, 0x1FFF, gs(b"\x8b\x05", 0x1FFC)),        # last dword within the limit
+    (DATA + 0x14, 0x1FFF, gs(b"\x8b\x05", 0x1FFE)),        # runs past the limit: #GP(0)
+    (DATA + 0x14, 0x1FFF, gs(b"\x89\x05", 0x2000)),        # store beyond the limit: #GP(0)
+    (DATA + 0x14, 0x1FFF, gs(b"\x0f\xb7\x05", 0x1FFF)),    # movzx word across the limit: #GP(0)
+    (DATA + 0x14, 0xFFFFFFFF, gs(b"\x8b\x05", -2)),        # wraps past 4 GiB: #GP(0)
+    (DATA + 0x14, 0xFFFFFFFF, gs(b"\xff\x05", -1)),        # inc dword that wraps: #GP(0)
+    (DATA + 0xFFE, 0xFFFFFFFF, gs(b"\x8b\x05", 0)),        # offset in a page, linear across two
+    (DATA + 0xFFE, 0xFFFFFFFF, gs(b"\x89\x05", 0)),        # the same store
+    (0x50000 - 0x14, 0xFFFFFFFF, gs(b"\x8b\x05", 0x14)),   # linear 0x50000 (FlatCPU: unmapped ok)
+]
+
+
+@pytest.mark.parametrize("k", range(len(GS_EDGES)))
+def test_based_segment_edges(k):
+    """Limit checks of a based segment (the whole access within the limit,
+    no wrap past 4 GiB) and accesses whose linear range crosses a page while
+    the offset's does not: blocks stop before them and the ordinary path
+    decides, after flag producers whose state the fault must see."""
+    base, limit, access = GS_EDGES[k]
+    lin = (base + struct.unpack("<I", access[-4:])[0]) & 0xFFFFFFFF
+    # the linear pages in the TLB first (mov esi, ds:[page] for each), then a
+    # jmp: the chain of inline forms ends, a block starts at its target
+    warm = b"".join(b"\x8b\x35" + struct.pack("<I", p & 0xFFFFF000)
+                    for p in (lin, (lin + 3) & 0xFFFFFFFF))
+    code = (warm + b"\xeb\x00" + b"\x29\xd8" b"\x01\xd3" b"\x43" b"\x83\xc2\x07" + access
+            + b"\x21\xc0" b"\x31\xd2" b"\xcc")
+    regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 0xFFFFFFF9}
+    ref = None
+    for blocks in (False, True):
+        for budget in (10**6, 1, 5):
+            cpu = gs_cpu(code, regs, base, limit, blocks)
+            while True:
+                e = cpu.run(budget)
+                if e is not None:
+                    break
+            got = ((e.vector, e.error_code), state(cpu))
+            assert got[0][0] in (3, 13), got[0]
+            if blocks and budget > 100:
+                # the block ran the producers (and the access, where it is good)
+                assert cpu.machine.core.block_instructions >= 4
+            ref = ref or got
+            assert got == ref, (blocks, budget)

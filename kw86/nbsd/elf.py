@@ -47,6 +47,12 @@ class ExecError(Exception):
         self.errno = errno
 
 
+class ExecAbort(ExecError):
+    """exec failed past its point of no return (the old image is gone):
+    NetBSD's exec_abort ends the process with SIGABRT; the first program of
+    a run (nothing to return to either) reports it as any ExecError."""
+
+
 class _Phdr:
     __slots__ = ("p_type", "p_offset", "p_vaddr", "p_paddr", "p_filesz", "p_memsz", "p_flags",
                  "p_align")

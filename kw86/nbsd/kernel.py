@@ -21,8 +21,8 @@ from collections import deque
 from kw86.machine import ESP
 from kw86.nbsd import abi, rusage, trap
 from kw86.nbsd.boot import Boot
-from kw86.nbsd.elf import (ExecError, build_stack, check_exec_permission, default_auxv,
-                           initial_registers, load_elf)
+from kw86.nbsd.elf import (ExecAbort, ExecError, build_stack, check_exec_permission,
+                           default_auxv, initial_registers, load_elf)
 from kw86.nbsd.emul import Emul
 from kw86.nbsd.errors import (BadFrame, Errno, Exit, Fault, KernelPanic,  # noqa: F401
                               WouldBlock)
@@ -330,23 +330,32 @@ class Kernel(Scheduler):
         st = build_stack(abi.USRSTACK, argv, envp, aux, execname=path,
                          sigcode=SIGCODE if old else b"")
         vm = VM(self)
-        vm.load_elf(img)
-        # the stack: demand-paged in both modes (a kernelware's own faults
-        # on it go through the #DF task, trap.dblfault), RLIMIT_STACK of it
-        # accessible
-        vm.add_region(abi.USRSTACK - abi.MAXSSIZ, abi.USRSTACK,
-                      abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "stack")
-        vm.set_stack_limit(p.rlimits[abi.NBSD_RLIMIT_STACK][0])
-        pre = 64 * 1024
-        for va in range(abi.USRSTACK - pre, abi.USRSTACK, PAGE):
-            vm.map(va, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE)
+        try:
+            vm.load_elf(img)
+            # the stack: demand-paged in both modes (a kernelware's own faults
+            # on it go through the #DF task, trap.dblfault), RLIMIT_STACK of it
+            # accessible
+            vm.add_region(abi.USRSTACK - abi.MAXSSIZ, abi.USRSTACK,
+                          abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE, "stack")
+            vm.set_stack_limit(p.rlimits[abi.NBSD_RLIMIT_STACK][0])
+            pre = 64 * 1024
+            for va in range(abi.USRSTACK - pre, abi.USRSTACK, PAGE):
+                vm.map(va, abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE)
+        except BaseException:
+            vm.free()                   # (out of pages: execve's ENOMEM leaks none)
+            raise
         if p.vm is not None:
             p.vm.free()
         p.vm = vm
         self.m.set_cr(3, vm.pdir)
         self.m.flush_tlb()
-        p.mem.copyout(st.esp, st.data)
-        self.kapi.link(p, img, name)            # dynamic resolution (KAPI_DYNAMIC)
+        try:
+            p.mem.copyout(st.esp, st.data)
+            self.kapi.link(p, img, name)        # dynamic resolution (KAPI_DYNAMIC)
+        except (ExecError, Errno, Fault, MemoryError) as e:
+            # past the point of no return: no old image to return an error to
+            raise ExecAbort(str(e) if isinstance(e, ExecError) else f"{name}: {e}",
+                            getattr(e, "errno", abi.ENOMEM)) from None
         p.fdt.exec_cloexec()
         p.kernelware = kernelware
         p.comm = os.path.basename(name)[:16]
@@ -777,6 +786,8 @@ class Kernel(Scheduler):
         tf = self.boot.read_frame(fesp)
         try:
             self.exec(p, path, argv, envp)
+        except ExecAbort:
+            raise Exit(abi.w_termsig(abi.NBSD_SIGABRT)) from None    # NetBSD's exec_abort
         except ExecError as e:
             raise Errno(e.errno) from None
         kq = kqueue_loaded()

@@ -4,6 +4,9 @@
 
 #include <sys/cdefs.h>
 #include <sys/types.h>
+#if defined(_XOPEN_SOURCE)
+#include <sys/stat.h>       /* the S_I* mode bits, as NetBSD's sys/fcntl.h gives them to XSI programs */
+#endif
 
 #define O_RDONLY    0x00000000
 #define O_WRONLY    0x00000001

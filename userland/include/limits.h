@@ -56,6 +56,13 @@
 #define COLL_WEIGHTS_MAX 2
 #define EXPR_NEST_MAX 32
 #define RE_DUP_MAX    255
+/* message catalogues (<nl_types.h>, gencat): NetBSD's values */
+#define NL_ARGMAX     9
+#define NL_LANGMAX    14
+#define NL_MSGMAX     32767
+#define NL_NMAX       1
+#define NL_SETMAX     255
+#define NL_TEXTMAX    2048
 /* threads (libc/pthread*.c): NetBSD's limits.h values; PTHREAD_STACK_MIN is kw86's
  * choice (the smallest stack pthread_attr_setstacksize accepts) */
 #define _POSIX_THREAD_DESTRUCTOR_ITERATIONS 4

@@ -16,7 +16,10 @@
 #include <limits.h>
 
 struct __kw86_pthread;
+#ifndef _KW86_PTHREAD_T_DECLARED
+#define _KW86_PTHREAD_T_DECLARED
 typedef struct __kw86_pthread *pthread_t;
+#endif
 typedef unsigned int pthread_key_t;
 
 struct __kw86_waiter;                   /* a parked thread (libc/pthread_int.h) */

@@ -170,6 +170,17 @@ typedef struct sigaltstack {
 #define POLL_PRI    5
 #define POLL_HUP    6
 
+/* as NetBSD's <signal.h> declares them (libpthread's, libc/pthread.c) */
+struct __kw86_pthread;
+#ifndef _KW86_PTHREAD_T_DECLARED
+#define _KW86_PTHREAD_T_DECLARED
+typedef struct __kw86_pthread *pthread_t;
+#endif
+__BEGIN_DECLS
+int  pthread_sigmask(int, const sigset_t *__restrict, sigset_t *__restrict);
+int  pthread_kill(pthread_t, int);
+__END_DECLS
+
 __BEGIN_DECLS
 int  sighold(int);
 int  sigrelse(int);

@@ -109,6 +109,12 @@ int     vdprintf(int, const char *restrict, __va_list) __printflike(2, 0);
 int     vsprintf(char *restrict, const char *restrict, __va_list) __printflike(2, 0);
 int     vsnprintf(char *restrict, size_t, const char *restrict, __va_list) __printflike(3, 0);
 int     vasprintf(char **restrict, const char *restrict, __va_list) __printflike(2, 0);
+int     scanf(const char *restrict, ...) __scanflike(1, 2);
+int     fscanf(FILE *restrict, const char *restrict, ...) __scanflike(2, 3);
+int     sscanf(const char *restrict, const char *restrict, ...) __scanflike(2, 3);
+int     vscanf(const char *restrict, __va_list) __scanflike(1, 0);
+int     vfscanf(FILE *restrict, const char *restrict, __va_list) __scanflike(2, 0);
+int     vsscanf(const char *restrict, const char *restrict, __va_list) __scanflike(2, 0);
 
 int     fseek(FILE *, long, int);
 int     fseeko(FILE *, off_t, int);

@@ -189,6 +189,7 @@ int     seteuid(uid_t);
 int     setreuid(uid_t, uid_t);
 int     setregid(gid_t, gid_t);
 int     setpgid(pid_t, pid_t);
+int     setpgrp(pid_t, pid_t);       /* NetBSD's 4.3BSD form (obsoleted by setpgid) */
 pid_t   setsid(void);
 unsigned int sleep(unsigned int);
 int     usleep(useconds_t);

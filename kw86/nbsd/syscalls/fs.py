@@ -8,7 +8,7 @@ vfs_syscalls.c / sys_generic.c.
 import struct
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import (EBADF, EEXIST, EFTYPE, EINVAL, EISDIR, ELOOP, ENOENT,
+from kw86.nbsd.abi import (EBADF, EEXIST, EFTYPE, EINVAL, EISDIR, ENOENT,
                            ENOTDIR, EPERM, EPIPE, ERANGE, EXDEV, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.file import DevFile, PipeFile, VnodeFile, make_pipe
@@ -245,7 +245,9 @@ def vn_open(p, path, flags, mode):
         stack = vfs.namei(p, path, follow=not nofollow)
         vp = stack[-1][1]
     if vp.type == VLNK:
-        raise Errno(ELOOP)                  # O_NOFOLLOW on a symbolic link
+        # O_NOFOLLOW on a symbolic link: NetBSD's open(2) gives EFTYPE (its
+        # manual notes that POSIX says ELOOP; Go's os package expects EFTYPE)
+        raise Errno(EFTYPE)
     if flags & abi.NBSD_O_DIRECTORY and vp.type != VDIR:
         raise Errno(ENOTDIR)
     if vp.type == VDIR and (fflags & FWRITE or flags & abi.NBSD_O_TRUNC and not created):
@@ -397,11 +399,18 @@ def _restart_users(p, fd, f):
 # names: link, unlink, symlink, readlink, mkdir, rmdir, rename
 
 def sys_link(p, path, link):
-    vp = _lookup(p, path, follow=True)
+    do_link(p, _path(p, path), _path(p, link), True)
+
+
+def do_link(p, path, lpath, follow, start=None, lstart=None):
+    """link(2)/linkat(2): start, lstart are the namei stacks of the directories
+    the relative paths start from (the *at calls' descriptors: the
+    directories themselves, wherever they are now), None for the cwd."""
+    vfs = p.sys.vfs
+    vp = vfs.namei(p, path, follow, start=start)[-1][1]
     if vp.type == VDIR:
         raise Errno(EPERM)
-    lpath = _path(p, link)
-    stack, name, tvp = p.sys.vfs.namei(p, lpath, False, parent=True)
+    stack, name, tvp = vfs.namei(p, lpath, False, parent=True, start=lstart)
     if tvp is not None:
         raise Errno(EEXIST)
     if lpath.endswith(b"/"):
@@ -488,11 +497,16 @@ def sys_rmdir(p, path):
 
 
 def sys_rename(p, frm, to):
-    fstack, fname, fvp = _parent(p, frm)
+    do_rename(p, _path(p, frm), _path(p, to))
+
+
+def do_rename(p, fpath, tpath, fstart=None, tstart=None):
+    """rename(2)/renameat(2) (fstart, tstart: as do_link's)."""
+    vfs = p.sys.vfs
+    fstack, fname, fvp = vfs.namei(p, fpath, False, parent=True, start=fstart)
     if fvp is None:
         raise Errno(ENOENT)
-    tpath = _path(p, to)
-    tstack, tname, tvp = p.sys.vfs.namei(p, tpath, False, parent=True)
+    tstack, tname, tvp = vfs.namei(p, tpath, False, parent=True, start=tstart)
     if fvp.type != VDIR and tpath.endswith(b"/"):
         raise Errno(ENOTDIR)                # a non-directory cannot become "x/"
     fdvp, tdvp = fstack[-1][1], tstack[-1][1]
@@ -509,6 +523,8 @@ def sys_rename(p, frm, to):
     if fvp.type == VDIR:
         if any(v is fvp for _, v in tstack):
             raise Errno(EINVAL)             # into its own subtree
+        if vfs.on_mount_path(fstack, fname):
+            raise Errno(abi.EBUSY)          # a mount point lies below it (VFS.on_mount_path)
         if tvp is not None and tvp.type != VDIR:
             raise Errno(ENOTDIR)
     elif tvp is not None and tvp.type == VDIR:

@@ -334,23 +334,21 @@ def sys_symlinkat(p, path1, fd, path2):
 
 
 def sys_renameat(p, fromfd, frm, tofd, to):
-    # two directories: resolve each name to an absolute-from-its-dir stack
-    # by running rename with the source directory, then the target, as cwd
-    # only when both agree; otherwise build both paths from the stacks
-    f_abs = _at_path(p, _signed(fromfd), frm)
-    t_abs = _at_path(p, _signed(tofd), to)
-    return _with_paths(p, (f_abs, t_abs), lambda a, b: fs.sys_rename(p, a, b))
+    # each relative name from its descriptor's directory (its namei stack:
+    # that directory itself, wherever it has been moved), as NetBSD's
+    # do_sys_renameat; never a path rebuilt from names and looked up again
+    fstart, fpath = _at_path(p, _signed(fromfd), frm)
+    tstart, tpath = _at_path(p, _signed(tofd), to)
+    return fs.do_rename(p, fpath, tpath, fstart, tstart)
 
 
 def sys_linkat(p, fd1, name1, fd2, name2, flags):
     if flags & ~AT_SYMLINK_FOLLOW:
         raise Errno(EINVAL)
-    a = _at_path(p, _signed(fd1), name1)
-    b = _at_path(p, _signed(fd2), name2)
-    if flags & AT_SYMLINK_FOLLOW:
-        st = p.sys.vfs.namei(p, a[1] if a[0] is None else _join(a, p.root), True)
-        a = (None, _join((st[:-1], st[-1][0]), p.root))
-    return _with_paths(p, (a, b), lambda x, y: fs.sys_link(p, x, y))
+    start, path = _at_path(p, _signed(fd1), name1)
+    lstart, lpath = _at_path(p, _signed(fd2), name2)
+    # POSIX linkat: a symbolic link name1 is followed only with AT_SYMLINK_FOLLOW
+    return fs.do_link(p, path, lpath, bool(flags & AT_SYMLINK_FOLLOW), start, lstart)
 
 
 def _at_path(p, fd, addr):
@@ -363,58 +361,6 @@ def _at_path(p, fd, addr):
             f.vp.type != abi.NBSD_S_IFDIR:
         raise Errno(abi.ENOTDIR)
     return list(f.stack), name
-
-
-def _join(a, root=None):
-    """An absolute path (from the process's root) for name in the directory
-    whose namei stack is given."""
-    stack, name = a
-    skip = 1
-    if root is not None and len(stack) >= len(root) and \
-            all(x[1] is y[1] for x, y in zip(stack, root)):
-        skip = len(root)                        # chroot: relative to the process's root
-    return b"/" + b"/".join([n for n, _ in stack[skip:]] + [name])
-
-
-def _with_paths(p, paths, fn):
-    """Run fn(addr1, addr2), the two-path helper (rename, link), on the
-    paths made absolute (from the process's root) where a directory fd was
-    given; the helper reads them through a p.mem shim (_PathShim)."""
-    resolved = [name if stack is None else _join((stack, name), p.root)
-                for stack, name in paths]
-    # the fs helpers read paths from user memory: give them a tiny in-kernel
-    # user-memory shim that serves these two strings at sentinel addresses
-    shim = _PathShim(p.mem, resolved)
-    saved = p.mem
-    p.mem = shim
-    try:
-        return fn(_PathShim.BASE, _PathShim.BASE + 1)
-    finally:
-        p.mem = saved
-
-
-class _PathShim:
-    """p.mem for the duration of one call: addresses BASE and BASE+1 read as
-    the given path strings; everything else goes to the real user memory.
-    (BASE lies above user space, where no user pointer can point.)"""
-
-    BASE = abi.VM_MAXUSER_ADDRESS + 0x1000
-
-    def __init__(self, mem, paths):
-        self._mem = mem
-        self._paths = paths
-
-    def copyinstr(self, addr, maxlen):
-        k = addr - self.BASE
-        if 0 <= k < len(self._paths):
-            s = self._paths[k]
-            if len(s) >= maxlen:
-                raise Errno(abi.ENAMETOOLONG)
-            return s
-        return self._mem.copyinstr(addr, maxlen)
-
-    def __getattr__(self, name):
-        return getattr(self._mem, name)
 
 
 # -- utimensat / futimens ------------------------------------------------------

@@ -333,6 +333,17 @@ class VFS:
         n = len(dirpath)
         return sorted({p[n] for p in self.mounts if len(p) > n and p[:n] == dirpath})
 
+    def on_mount_path(self, stack, name):
+        """Whether the directory `name` under the directory on top of stack
+        lies on the way to a mount point (a proper prefix of one's path).
+        Mount points are kept by path: such a directory must not move
+        (rename: EBUSY), or the directories the mounts cover would come out
+        from under them at its new name (a read-only bind of a directory
+        inside the root would be writable there)."""
+        path = tuple(n for n, _ in stack[1:]) + (name,)
+        n = len(path)
+        return any(len(p) > n and p[:n] == path for p in self.mounts)
+
     def child_at(self, dirpath, name, dvp):
         """The vnode of name under the directory dvp at dirpath (mounts first;
         a missing directory on the way to a mount point is synthesised)."""

@@ -54,8 +54,8 @@ import sys
 import weakref
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import (Attr, EEXIST, EINVAL, EISDIR, ENOTDIR, ENOTEMPTY, EOPNOTSUPP,
-                           EROFS, ESTALE)
+from kw86.nbsd.abi import (Attr, EEXIST, EINVAL, EISDIR, ENFILE, ENOTDIR, ENOTEMPTY,
+                           EOPNOTSUPP, EROFS, ESTALE)
 from kw86.nbsd.errors import Errno
 from kw86.nbsd.vfs import Mount, Vnode, VDIR, VREG, VLNK
 
@@ -77,6 +77,60 @@ _FSENC, _FSERR = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 def _fdpath(fd):
     return f"/proc/self/fd/{fd}"
+
+
+# -- the host descriptors vnodes hold ---------------------------------------------
+# Every directory vnode holds an O_PATH descriptor and an open regular file its
+# I/O descriptor, for as long as the guest holds the vnode (a working
+# directory, an open file, a path of nested directories below one).  A guest
+# can hold as many as it likes (chdir down 100,000 nested directories, open
+# thousands of them in many processes), so without a bound it would use up
+# kw86's own descriptor limit: kw86 could then open nothing else for itself
+# (a module, the program of an execve) and every guest would see the host's
+# EMFILE.  The bound leaves a reserve below the host's RLIMIT_NOFILE; past it
+# an operation that would hold one more descriptor fails with ENFILE (NetBSD's
+# "Too many open files in system": the system's file table is full) before it
+# changes anything, and works again once the guest lets go of some.
+_HELD_CHECK = 256           # below this many no limit is looked up
+_held = 0
+_held_max = None
+
+
+def held_limit():
+    """How many host descriptors vnodes may hold (the host's soft
+    RLIMIT_NOFILE less a reserve for kw86 itself)."""
+    global _held_max
+    if _held_max is None:
+        try:
+            import resource
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        except (ImportError, OSError, ValueError):
+            soft = 1024
+        if soft < 0 or soft > 1 << 20:          # RLIM_INFINITY
+            soft = 1 << 20
+        _held_max = max(16, soft - max(64, soft // 8))
+    return _held_max
+
+
+def _may_hold():
+    """ENFILE when one more held descriptor would pass the bound."""
+    if _held >= _HELD_CHECK and _held >= held_limit():
+        raise Errno(ENFILE)
+
+
+def _held_add(n):
+    global _held
+    _held += n
+
+
+def _close_held(fd):
+    """A held descriptor's end (a vnode's finalizer, a file's last close)."""
+    global _held
+    _held -= 1
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _nbsd_rdev(st):
@@ -211,13 +265,15 @@ class HostVnode(Vnode):
     # -- host handles ---------------------------------------------------------
     def _adopt_dfd(self, fd):
         self._dfd = fd
-        self._finalizer = weakref.finalize(self, os.close, fd)
+        _held_add(1)
+        self._finalizer = weakref.finalize(self, _close_held, fd)
 
     def dirfd(self):
         """This directory's own O_PATH descriptor (opened once, verified)."""
         if self._dfd is None:
             if self.type != VDIR:
                 raise Errno(ENOTDIR)
+            _may_hold()
             self._adopt_dfd(self._open_verified(O_DIRPATH))
         return self._dfd
 
@@ -462,6 +518,7 @@ class HostVnode(Vnode):
     def mkdir(self, name, mode, cred):
         _check_name(name)
         self._ro()
+        _may_hold()                     # (its vnode holds a descriptor: none half-made)
         try:
             os.mkdir(name, 0o700, dir_fd=self.dirfd())
         except OSError as e:
@@ -569,6 +626,8 @@ class HostVnode(Vnode):
     def _open_fd(self, writable):
         if self._fd is not None and (self._fd_writable or not writable):
             return
+        if self._fd is None:
+            _may_hold()
         flags = (os.O_RDWR if writable else os.O_RDONLY) | os.O_CLOEXEC | O_NOCTTY
         try:
             if PROC_FD:
@@ -590,7 +649,9 @@ class HostVnode(Vnode):
             os.close(fd)
             raise Errno(ESTALE)
         if self._fd is not None:
-            os.close(self._fd)
+            os.close(self._fd)          # (an upgrade: still one held)
+        else:
+            _held_add(1)
         self._fd, self._fd_writable = fd, writable
 
     def open(self, fflags):
@@ -614,7 +675,7 @@ class HostVnode(Vnode):
             return
         self._opens -= 1
         if self._opens <= 0 and self._fd is not None:
-            os.close(self._fd)
+            _close_held(self._fd)
             self._fd, self._fd_writable, self._opens = None, False, 0
 
     def _with_fd(self, writable, fn):
@@ -626,7 +687,7 @@ class HostVnode(Vnode):
             return fn(self._fd)
         finally:
             if not had and self._opens == 0:
-                os.close(self._fd)
+                _close_held(self._fd)
                 self._fd, self._fd_writable = None, False
 
     def getsize(self):
@@ -712,7 +773,8 @@ class HostMount(Mount):
         # by hand: its get and set are Python code, and lookup calls both)
         self._vcache = {}
         self._root = HostRootVnode(self, st, dfd)
-        self._root._finalizer = weakref.finalize(self._root, os.close, dfd)
+        _held_add(1)
+        self._root._finalizer = weakref.finalize(self._root, _close_held, dfd)
         self._cache_put(self._root.key, self._root)
 
     @property

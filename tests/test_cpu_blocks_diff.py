@@ -1,0 +1,1072 @@
+"""Translated blocks (kw86/exec_block.pxi) checked independently: random
+programs from the forms the blocks translate, mixed with instructions that
+stop blocks (tests/blockdiff_gen.py), run
+
+  (a) with blocks on, whole and in small budgets (1, 2, 3, 7, 13 ...),
+  (b) with Core.set_blocks(False) (the per-instruction path alone),
+  (c) under Unicorn (architectural state: registers, EIP, memory, and the
+      flags the manual defines),
+
+and directed cases for the edges the engine claims to handle: page-crossing
+accesses, TLB misses inside a block, #PF/#GP/#SS inside a block (faulting
+EIP, error code, CR2, nothing written), self-modifying code (same block,
+next block, a block chained to, through an alias), code across a page
+boundary, jcc targets in another page, timer interrupts landing inside
+blocks, a CPL 3 code segment limit below 4 GiB (#GP at the branch), and
+non-flat data segments at CPL 3.
+
+(a) and (b) must agree exactly: registers, EFLAGS, EIP, memory, the retired
+instruction count and the modelled cycles, and the exception with its error
+code and CR2.
+"""
+
+import random
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from unicorn import UC_HOOK_CODE
+
+import blockdiff_gen as G
+import unicorn_oracle as U
+from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
+
+CODE_BASE, DATA_BASE = U.CODE_BASE, U.DATA_BASE
+WINDOW = 0x12000            # compared bytes from DATA_BASE (data + stack)
+STACK_OFF = 0x10000         # esp = DATA_BASE + STACK_OFF + small
+EDI_OFFS = [0x1000, 0x1F7D, 0x2FFA, 0x3000 - 0x900 + 2, 0x4FF0]
+CODE_ATS = [0x1000, 0x1FF0, 0x1FC3, 0x2FFE, 0x3F80]     # CS offsets (code crosses pages)
+
+
+# ---------------------------------------------------------------------------
+# kw86 harness
+
+def kw_state(m, exc):
+    e = None
+    if exc is not None:
+        e = (exc.vector, exc.error_code, exc.cr2)
+    return {"exc": e,
+            "regs": tuple(m.get_reg(n) for n in U.GPRS),
+            "eip": m.get_reg("eip"), "eflags": m.get_reg("eflags"),
+            "insns": m.instructions, "cycles": m.cycles}
+
+
+def run_chunks(m, budget, limit=300000, must_end=True):
+    """Run in chunks of `budget` until an exception (int3 ends a program);
+    at most `limit` instructions (must_end=False: the state there)."""
+    total = 0
+    while total < limit:
+        r = m.run(min(budget, limit - total))
+        if r.exception is not None:
+            return r.exception
+        total += max(r.instructions, 1)
+    assert not must_end, "program did not end"
+    return None
+
+
+class Prog:
+    """A program and its start state (data window contents, registers)."""
+
+    def __init__(self, code, at, regs, eflags, data, cpl=3, setup=None, extra=None):
+        self.code, self.at, self.regs, self.eflags, self.data, self.cpl = (
+            code, at, regs, eflags, data, cpl)
+        self.setup = setup          # f(machine): paging, segments ... after the registers
+        self.extra = extra          # f(machine) -> more state to compare (page tables ...)
+
+    def kw(self, blocks):
+        cpu = U.make_kw86(32, self.cpl)
+        m = cpu.machine
+        m.write(DATA_BASE, self.data)
+        m.write(CODE_BASE + self.at, self.code)
+        for n, v in zip(U.GPRS, self.regs):
+            m.set_reg(n, v)
+        m.set_reg("eflags", self.eflags)
+        m.set_reg("eip", self.at)
+        if self.setup is not None:
+            self.setup(m)
+        m.core.set_blocks(blocks)
+        return m
+
+    def run_kw(self, blocks, budget):
+        m = self.kw(blocks)
+        exc = run_chunks(m, budget)
+        s = kw_state(m, exc)
+        s["mem"] = m.read(DATA_BASE, WINDOW)
+        s["blk"] = m.core.block_instructions
+        s["extra"] = self.extra(m) if self.extra is not None else None
+        return s
+
+    def run_uc(self, limit=300000, step=True):
+        return run_uc_on(self, U.UcMachine(32, self.cpl), limit, step)
+
+
+def run_uc_on(p, uc, limit=300000, step=True):
+    """Run program p on the Unicorn machine uc (tests/unicorn_oracle.py's
+    UcMachine), tracking which status flags the manual leaves undefined."""
+    uc.uc.mem_write(DATA_BASE, p.data)
+    uc.write_code(CODE_BASE + p.at, p.code)
+    uc.set_state(list(p.regs), p.eflags)
+    track = {"undef": 0, "bad": None}
+
+    def hook(u, addr, size, _):
+        b = bytes(u.mem_read(addr, 16))
+        if b[0] == 0xCC:
+            return
+        rd, mod, und = G.flag_effects(b)
+        if rd & track["undef"] and track["bad"] is None:
+            track["bad"] = (addr - CODE_BASE, b[:size].hex(), rd & track["undef"])
+        track["undef"] = (track["undef"] & ~mod) | und
+
+    uc.uc.hook_add(UC_HOOK_CODE, hook)
+    uc.vector = None
+    if step:
+        # one instruction per emu_start: Unicorn 2 run freely loses CF across
+        # translation blocks (neg; ... ret; dec ecx left CF = 0, single-stepped
+        # it keeps neg's CF = 1 as SDM Vol. 2A DEC "CF flag is not affected").
+        # (Not for self-modifying code: a store into its own translation
+        # block restarts the instruction, and count=1 never gets past it.)
+        from unicorn.x86_const import UC_X86_REG_EIP
+        uc.uc.reg_write(UC_X86_REG_EIP, p.at)
+        for _ in range(limit):
+            uc.uc.emu_start(uc.eip(), 0xFFFFFFFF, count=1)
+            if uc.vector is not None:
+                break
+    else:
+        uc.uc.emu_start(p.at, 0xFFFFFFFF, count=limit)
+    return {"vector": uc.vector, "regs": tuple(uc.regs()), "eip": uc.eip(),
+            "eflags": uc.eflags(), "undef": track["undef"], "bad": track["bad"],
+            "mem": bytes(uc.uc.mem_read(DATA_BASE, WINDOW))}
+
+
+def first_diff(a, b):
+    k = next(i for i in range(min(len(a), len(b))) if a[i] != b[i])
+    return f"{DATA_BASE + k:#x}: {a[k]:02x} != {b[k]:02x}"
+
+
+def same(got, ref, what):
+    for key in ("exc", "regs", "eip", "eflags", "insns", "cycles", "extra"):
+        assert got[key] == ref[key], (what, key, got[key], ref[key])
+    assert got["mem"] == ref["mem"], (what, "memory", first_diff(got["mem"], ref["mem"]))
+
+
+def make_prog(seed, n_units, loops, defined_only, cpl=3, allow=None, ds_base=0, ss_base=0,
+              extra=(), extra_p=0.08):
+    """A random program (blockdiff_gen.program) and its start state; with
+    ds_base / ss_base the offsets in edi / esp are for segments based there
+    (the same linear window)."""
+    rng = random.Random(seed)
+    edi = (DATA_BASE + rng.choice(EDI_OFFS) - ds_base) & 0xFFFFFFFF
+    code = G.program(rng, edi, n_units, loops, defined_only=defined_only, allow=allow,
+                     extra=extra, extra_p=extra_p)
+    at = rng.choice(CODE_ATS)
+    regs = [U.gen_reg(rng, 32) for _ in range(8)]
+    regs[G.ECX] = 0
+    regs[G.ESI] = rng.randrange(256)
+    regs[G.EDI] = edi
+    regs[G.ESP] = (DATA_BASE + STACK_OFF + rng.choice([0, 2, 0x7FD, 0x1000]) - ss_base) & 0xFFFFFFFF
+    eflags = 0x202 | (rng.getrandbits(12) & 0x8D5)
+    data = random.Random(seed ^ 0x5A5A).randbytes(WINDOW)
+    return Prog(code, at, regs, eflags, data, cpl)
+
+
+def check_blocks_vs_interpreter(p, budgets, faults=False):
+    ref = p.run_kw(False, 10**6)
+    if not faults:
+        assert ref["exc"][0] == 3, ref["exc"]       # the program ends at its int3
+    assert ref["blk"] == 0
+    for budget in budgets:
+        got = p.run_kw(True, budget)
+        same(got, ref, f"blocks on, budget {budget}")
+    return ref
+
+
+def check_vs_unicorn(p, kw):
+    u = p.run_uc()
+    assert u["bad"] is None, ("generator: a flag the manual leaves undefined was read", u["bad"])
+    assert u["vector"] == 3, u["vector"]
+    assert u["eip"] == kw["eip"], (hex(u["eip"]), hex(kw["eip"]))
+    for n, a, b in zip(U.GPRS, kw["regs"], u["regs"]):
+        assert a == b, (n, hex(a), hex(b))
+    fmask = U.FLAG_BITS & ~u["undef"]
+    assert (kw["eflags"] ^ u["eflags"]) & fmask == 0, (hex(kw["eflags"]), hex(u["eflags"]), hex(fmask))
+    assert kw["mem"] == u["mem"], ("memory", first_diff(kw["mem"], u["mem"]))
+
+
+# ---------------------------------------------------------------------------
+# random programs: (a) vs (b) at several budgets, and (a) vs Unicorn
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 12),
+       cpl=st.sampled_from([3, 0]))
+def test_random_programs_blocks_vs_interpreter(seed, n, loops, cpl):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl)
+    b = random.Random(seed).choice([2, 3, 5, 13, 64])
+    check_blocks_vs_interpreter(p, (10**6, 1, b))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 8),
+       cpl=st.sampled_from([3, 0]))
+def test_random_programs_vs_unicorn(seed, n, loops, cpl):
+    p = make_prog(seed, n, loops, defined_only=True, cpl=cpl)
+    ref = p.run_kw(True, 10**6)
+    check_vs_unicorn(p, ref)
+    assert p.run_kw(False, 10**6) | {"blk": 0} == ref | {"blk": 0}
+
+
+def test_random_programs_run_in_blocks():
+    """The comparisons above mean something: the generated programs spend
+    most of their instructions inside blocks with blocks on."""
+    inside = total = 0
+    for seed in range(30):
+        p = make_prog(seed, 16, 8, defined_only=False)
+        s = p.run_kw(True, 10**6)
+        inside += s["blk"]
+        total += s["insns"]
+    assert inside > total // 3, (inside, total)
+
+
+# ---------------------------------------------------------------------------
+# paging: TLB misses inside blocks, #PF inside blocks, TLB flushes and
+# page-table edits between blocks
+
+PD = 0xE00000               # page directory, then 4 page tables: 16 MiB identity-mapped
+
+
+def paging_setup(restrict):
+    """Identity paging of the 16 MiB, every page user + writable but those in
+    restrict {linear page: PTE flags}."""
+    def setup(m):
+        pd = bytearray(4096)
+        for i in range(4):
+            struct.pack_into("<I", pd, 4 * i, (PD + 0x1000 * (i + 1)) | 7)
+        m.write(PD, bytes(pd))
+        for i in range(4):
+            pt = bytearray(4096)
+            for k in range(1024):
+                page = (i * 1024 + k) << 12
+                struct.pack_into("<I", pt, 4 * k, page | restrict.get(page, 7))
+            m.write(PD + 0x1000 * (i + 1), bytes(pt))
+        m.set_cr(3, PD)
+        m.set_cr(0, m.get_cr(0) | 0x80000000)
+    return setup
+
+
+def pte_addr(lin):
+    return PD + 0x1000 + 4 * (lin >> 12)
+
+
+def tlb_units(pages):
+    """Units that flush the TLB or edit page tables (CPL 0 runs them all; at
+    CPL 3 mov cr3 / invlpg are #GP, so only the PTE edits are used there,
+    taking effect at the next miss of that page)."""
+    def flush(rng):                     # push eax; mov eax, cr3; mov cr3, eax; pop eax
+        return b"\x50\x0f\x20\xd8\x0f\x22\xd8\x58"
+
+    def invlpg(rng):                    # invlpg [edi + d8]
+        return b"\x0f\x01\x7f" + struct.pack("<b", rng.randrange(-64, 128))
+
+    def flip(rng):                      # xor dword [PTE], R/W or U/S or P; invlpg [page]
+        page = rng.choice(pages)
+        bit = rng.choice([2, 2, 4, 1])
+        b = b"\x83\x35" + struct.pack("<I", pte_addr(page)) + bytes([bit])
+        return b + b"\x0f\x01\x3d" + struct.pack("<I", page + rng.randrange(4096))
+
+    def flip_noflush(rng):
+        page = rng.choice(pages)
+        return b"\x83\x35" + struct.pack("<I", pte_addr(page)) + bytes([rng.choice([2, 4])])
+    return [flush, invlpg, flip], [flip_noflush]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10),
+       cpl=st.sampled_from([3, 0]), nrestrict=st.integers(0, 3))
+def test_paging_tlb_misses_and_page_faults_in_blocks(seed, n, loops, cpl, nrestrict):
+    rng = random.Random(seed ^ 0xF00D)
+    pages = [DATA_BASE + k * 0x1000 for k in range(0, 8)] + [DATA_BASE + STACK_OFF - 0x1000]
+    restrict = {pg: rng.choice([5, 3, 0, 1, 4]) for pg in rng.sample(pages, nrestrict)}
+    units0, units3 = tlb_units(pages)
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl,
+                  extra=units0 if cpl == 0 else units3, extra_p=0.1)
+    p.setup = paging_setup(restrict)
+    p.extra = lambda m: (m.read(PD, 0x5000), m.get_cr(2))
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, rng.choice([2, 3, 7, 19])), faults=True)
+    if ref["exc"][0] == 14:
+        lin = ref["exc"][2]
+        assert ref["extra"][1] == lin
+        # the faulting access's page is one the test restricted (or whose
+        # PTE the program edited)
+        assert lin & ~0xFFF in pages, hex(lin)
+    else:
+        assert ref["exc"][0] in (3, 13), ref["exc"]
+
+
+# ---------------------------------------------------------------------------
+# non-flat data segments at CPL 3: bases (also wrapping through 4 GiB),
+# limits below 4 GiB, expand-down, read-only, a 16-bit stack
+
+SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatlimit", "stack16flat",
+             "sslimit"]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10),
+       kind=st.sampled_from(SEG_KINDS))
+def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
+    rng = random.Random(seed ^ 0xBEEF)
+    ds_base = {"based": rng.choice([0x1000, 0x345, 0x7FF]), "wrap": (-0x1800) & 0xFFFFFFFF,
+               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000}.get(kind, 0)
+    ss_base = {"based": 0x10, "wrap": (-0x20) & 0xFFFFFFFF, "stack16": DATA_BASE + 0x8000}.get(kind, 0)
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3, ds_base=ds_base, ss_base=ss_base)
+    edi = p.regs[G.EDI]
+    if kind in ("stack16", "stack16flat"):
+        p.regs[G.ESP] = 0x8000 + rng.choice([0, 2, 0x7FD])
+    if kind == "stack16flat":
+        # SS base 0, limit 0xFFFF, B = 0: 'flat' as far as its base and limit
+        # go, but pushes and pops use SP; the stack is in the low 64 KiB
+        p.extra = lambda m: m.read(0x7000, 0x2000)
+    ss_limit = 0xFFFF if kind in ("stack16", "stack16flat") else 0xFFFFFFFF
+    if kind == "sslimit":
+        # base 0, page-granular limit just above esp: [esp+d] reads may cross it (#SS)
+        ss_limit = (p.regs[G.ESP] + rng.choice([0, 8, 0x10])) | 0xFFF
+    deltas = [0, 0x40, (-0x100) & 0xFFFFFFFF, 0x2000]
+    typ, limit = 3, 0xFFFFFFFF
+    if kind == "limit":
+        limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF
+    elif kind == "flatlimit":
+        limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF     # base 0: still 'flat'
+    elif kind == "expdown":
+        typ, limit = 7, edi - rng.randrange(-0x40, 0x100)
+    elif kind == "readonly":
+        typ = 1
+    bases = {s: (ds_base + (rng.choice(deltas) if kind in ("based", "wrap") else 0)) & 0xFFFFFFFF
+             for s in ("es", "fs", "gs")}
+
+    def setup(m):
+        m.set_segment("ds", 0x23, ds_base, limit, big=True, dpl=3, type=typ)
+        for s in ("es", "fs", "gs"):
+            m.set_segment(s, 0x23, bases[s], limit if s == "es" else 0xFFFFFFFF,
+                          big=True, dpl=3, type=typ if s == "es" else 3)
+        m.set_segment("ss", 0x23, ss_base, ss_limit,
+                      big=kind not in ("stack16", "stack16flat"), dpl=3, type=3)
+    p.setup = setup
+    b = rng.choice([2, 3, 7, 19])
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, b), faults=True)
+    assert ref["exc"][0] in (3, 12, 13), ref["exc"]
+    if ref["exc"][0] in (12, 13):
+        assert ref["exc"][1] == 0
+
+
+# ---------------------------------------------------------------------------
+# attention: timer interrupts and host breakpoints landing inside blocks
+
+def tick_trace(p, blocks, period, budget):
+    m = p.kw(blocks)
+    m.set_timer(period, 0x20)
+    trace = []
+    total = 0
+    while total < 200000:
+        r = m.run(budget)
+        total += max(r.instructions, 1)
+        if r.exception is not None:
+            trace.append((r.exception.vector, m.get_reg("eip"), m.instructions, m.cycles,
+                          tuple(m.get_reg(n) for n in U.GPRS), m.get_reg("eflags")))
+            if r.exception.vector != 0x20:
+                break
+    return trace, m.read(DATA_BASE, WINDOW), m.core.block_instructions
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 24), loops=st.integers(2, 12),
+       period=st.integers(37, 3000))
+def test_timer_interrupts_land_on_the_same_boundary(seed, n, loops, period):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    ref = tick_trace(p, False, period, 10**6)
+    assert ref[0][-1][0] == 3 and ref[2] == 0
+    for budget in (10**6, random.Random(seed).choice([1, 5, 11])):
+        got = tick_trace(p, True, period, budget)
+        assert got[0] == ref[0], budget
+        assert got[1] == ref[1], first_diff(got[1], ref[1])
+
+
+def insn_starts(code, at):
+    from kw86.decoder import decode
+    out, off = [], 0
+    while off < len(code):
+        i = decode(code[off:off + 15], bits=32)
+        out.append(at + off)
+        off += max(i.length, 1)
+    return out
+
+
+def bp_trace(p, blocks, bps, budget):
+    m = p.kw(blocks)
+    for a in bps:
+        m.add_breakpoint(CODE_BASE + a)
+    trace, total = [], 0
+    while total < 200000:
+        r = m.run(budget)
+        total += max(r.instructions, 1)
+        if r.event == "breakpoint" or r.exception is not None:
+            trace.append((r.event, m.get_reg("eip"), m.instructions, m.cycles,
+                          tuple(m.get_reg(n) for n in U.GPRS), m.get_reg("eflags")))
+            if r.exception is not None:
+                break
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 20), loops=st.integers(2, 8),
+       nbp=st.integers(1, 3))
+def test_host_breakpoints_inside_blocks(seed, n, loops, nbp):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    rng = random.Random(seed)
+    bps = rng.sample(insn_starts(p.code, p.at)[1:], min(nbp, 3))
+    # (a run that starts at a breakpoint resumes through it: Machine.run, so
+    # each budget is compared with the per-instruction path at that budget)
+    for budget in (10**6, rng.choice([1, 4, 9])):
+        ref = bp_trace(p, False, bps, budget)
+        assert bp_trace(p, True, bps, budget) == ref, budget
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 20), loops=st.integers(2, 12),
+       when=st.integers(1, 400), patches=st.integers(1, 4))
+def test_host_writes_code_between_runs(seed, n, loops, when, patches):
+    """The host patches code bytes of a program that has run (blocks built):
+    both modes see the new bytes from the next instruction on."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    rng = random.Random(seed ^ 77)
+    edits = [(rng.randrange(len(p.code) - 1), rng.randrange(256)) for _ in range(patches)]
+    out = []
+    for blocks in (False, True):
+        m = p.kw(blocks)
+        exc = None
+        r = m.run(when)
+        if r.exception is None:
+            for off, v in edits:
+                m.write(CODE_BASE + p.at + off, bytes([v]))
+            exc = run_chunks(m, 10**6, limit=50000, must_end=False)
+        else:
+            exc = r.exception
+        s = kw_state(m, exc)
+        s["mem"] = m.read(DATA_BASE, WINDOW)
+        out.append(s)
+    s = out[1]
+    s["extra"] = out[0]["extra"] = None
+    same(s, out[0], "host patch")
+
+
+# ---------------------------------------------------------------------------
+# a CPL 3 code segment limit below 4 GiB: a branch to a target beyond it is
+# #GP(0) at the branch (SDM Vol. 2 JMP/Jcc/CALL/RET: "#GP(0) if the target
+# operand is beyond the code segment limits"), with nothing pushed or popped
+
+LEAD = (b"\x29\xd8"          # sub eax, ebx
+        b"\x01\xd3"          # add ebx, edx
+        b"\x43"              # inc ebx
+        b"\x89\xc6"          # mov esi, eax
+        b"\x83\xc2\x07")     # add edx, 7
+
+
+def branch_to(form, here, target):
+    """Bytes of a branch at CS offset `here` to `target` (ebp holds target
+    for the register and memory forms; [edi] holds it too)."""
+    rel = lambda n: struct.pack("<I", (target - (here + n)) & 0xFFFFFFFF)
+    if form == "jmp":
+        return b"\xe9" + rel(5)
+    if form == "jmp8" and -128 <= target - (here + 2) < 128:
+        return b"\xeb" + struct.pack("<b", target - (here + 2))
+    if form == "jmp8":
+        return b"\xe9" + rel(5)
+    if form == "jcc_sub":
+        return b"\x39\xc0\x0f\x84" + rel(8)          # cmp eax,eax; je
+    if form == "jcc_logic":
+        return b"\x85\xc0\x0f\x85" + rel(8)          # test eax,eax; jne
+    if form == "jcc_add":
+        return b"\x01\xc0\x0f\x83" + rel(8)          # add eax,eax; jae
+    if form == "jcc_dec":
+        return b"\x4a\x0f\x85" + rel(7)              # dec edx; jne
+    if form == "jcc_plain":
+        return b"\x89\xc1\x0f\x81" + rel(8)          # mov ecx,eax; jno
+    if form == "call":
+        return b"\xe8" + rel(5)
+    if form == "call_r":
+        return b"\xff\xd5"
+    if form == "jmp_r":
+        return b"\xff\xe5"
+    if form == "call_m":
+        return b"\xff\x17"
+    if form == "jmp_m":
+        return b"\xff\x27"
+    if form == "ret":
+        return b"\x55\xc3"                                                            # push ebp; ret
+    raise ValueError(form)
+
+
+BRANCH_FORMS = ["jmp", "jmp8", "jcc_sub", "jcc_logic", "jcc_add", "jcc_dec", "jcc_plain", "call",
+                "call_r", "jmp_r", "call_m", "jmp_m", "ret"]
+
+
+def cs_limit_machine(code, at, cs_base, limit, blocks, regs):
+    cpu = U.make_kw86(32, 3)
+    m = cpu.machine
+    m.set_segment("cs", 0x1B, cs_base, limit, big=True, dpl=3, type=0xB)
+    m.write(cs_base + at, code)
+    for n, v in regs.items():
+        m.set_reg(n, v)
+    m.set_reg("eip", at)
+    m.core.set_blocks(blocks)
+    return m
+
+
+@pytest.mark.parametrize("cs_base", [CODE_BASE, CODE_BASE + 0x123])
+@pytest.mark.parametrize("limit,beyond", [(0x1FFF, 0x2000), (0x2345, 0x2346), (0x2345, 0x7FFFFFFF),
+                                          (0x2FFF, 0xFFFFFFF0)])
+@pytest.mark.parametrize("form", BRANCH_FORMS)
+def test_branch_beyond_a_user_cs_limit(form, limit, beyond, cs_base):
+    at = 0x1000
+    regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 2, "ebp": beyond, "edi": DATA_BASE,
+            "esp": DATA_BASE + STACK_OFF}
+    # a loop whose branch goes inside the limit first (ebp, [edi], the jcc
+    # not taken) and beyond it on the last iteration: the block holding the
+    # branch is built and run before the faulting pass
+    here = at + len(LEAD)
+    br = branch_to(form, here, beyond)
+    code = LEAD + br + b"\xcc"
+    m = None
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 3):
+            m = cs_limit_machine(code, at, cs_base, limit, blocks, regs)
+            m.write(DATA_BASE, struct.pack("<I", beyond))
+            stack_before = m.read(DATA_BASE + STACK_OFF - 64, 128)
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            s["stack"] = m.read(DATA_BASE + STACK_OFF - 64, 128)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4
+    ref = results[0]
+    for s in results[1:]:
+        for key in ("exc", "regs", "eip", "eflags", "insns", "cycles", "stack"):
+            assert s[key] == ref[key], key
+    # the manual: #GP(0) at the branch, ESP and the stack as before it
+    assert ref["exc"] == (13, 0, None)
+    branch_at = here + (len(br) - (2 if form in ("call_r", "jmp_r", "call_m", "jmp_m") else
+                                   1 if form == "ret" else
+                                   6 if form.startswith("jcc") else len(br)))
+    assert ref["eip"] == branch_at, (hex(ref["eip"]), hex(branch_at))
+    want_esp = DATA_BASE + STACK_OFF - (4 if form == "ret" else 0)
+    assert ref["regs"][4] == want_esp
+    if form != "ret":
+        assert ref["stack"] == stack_before
+
+
+@pytest.mark.parametrize("cs_base", [CODE_BASE, CODE_BASE + 0x123])
+@pytest.mark.parametrize("form", ["jcc_sub", "jcc_dec", "jmp_r", "ret", "call_m"])
+def test_branch_beyond_the_limit_after_a_built_block_looped(form, cs_base):
+    """The branch's block ran many times with targets inside the limit
+    before the pass that leaves it."""
+    at, limit = 0x1000, 0x1FFF
+    # top: LEAD; <branch to ebp / [edi] / jcc>; mov ebp, esi... the inside
+    # target is `inside`, which loops back to top while ecx > 0 and then
+    # points ebp and [edi] beyond the limit
+    inside = 0x1800
+    top = at
+    body = LEAD
+    here = top + len(body)
+    if form == "jcc_sub":
+        br = b"\x39\xf9\x0f\x84" + struct.pack("<i", 0 - 0)       # cmp ecx, edi; je target (patched)
+    elif form == "jcc_dec":
+        br = b"\x49\x0f\x84" + struct.pack("<i", 0)                # dec ecx; je target (patched)
+    else:
+        br = branch_to(form, here, 0)
+    code = bytearray(body + br + b"\xeb\xfe")                       # (never reached: jmp $)
+    if form in ("jcc_sub", "jcc_dec"):
+        # the jcc is taken only when ecx hits its value: target beyond the limit
+        n = len(br)
+        code[len(body) + n - 4:len(body) + n] = struct.pack("<i", 0x2000 - (here + n))
+    # inside: (for the register/memory/ret forms) count down, then set the
+    # target beyond the limit; loop back to top
+    tail = (b"\x49"                          # dec ecx
+            b"\x75\x08"                      # jnz +8 -> back
+            b"\xbd\x00\x20\x00\x00"          # mov ebp, 0x2000
+            b"\x89\x2f"                      # mov [edi], ebp
+            b"\x90"
+            b"\xe9" + struct.pack("<i", top - (inside + 16)))   # back: jmp top
+    regs = {"eax": 5, "ebx": 7, "edx": 9, "ecx": 40, "ebp": inside, "edi": DATA_BASE,
+            "esp": DATA_BASE + STACK_OFF}
+    if form == "jcc_sub":
+        regs["edi"] = 0          # cmp ecx, edi: equal when ecx reaches 0
+        regs["ecx"] = 40
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 7):
+            m = cs_limit_machine(bytes(code), at, cs_base, limit, blocks, regs)
+            m.write(cs_base + inside, tail)
+            m.write(DATA_BASE, struct.pack("<I", inside))
+            if form == "jcc_sub":
+                # no register/memory target: the loop tail lives at `inside`
+                # and the fall-through of the jcc jumps there
+                m.write(cs_base + here + len(br), b"\xe9" + struct.pack("<i", inside - (here + len(br) + 5)))
+            if form == "jcc_dec":
+                m.write(cs_base + here + len(br), b"\xe9" + struct.pack("<i", inside + 3 - (here + len(br) + 5)))
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions > 100
+    ref = results[0]
+    for s in results[1:]:
+        for key in ("exc", "regs", "eip", "eflags", "insns", "cycles"):
+            assert s[key] == ref[key], key
+    assert ref["exc"] == (13, 0, None)
+    assert ref["insns"] > 200
+
+
+@pytest.mark.parametrize("limit", [0x2002, 0x2003, 0x2005, 0x2FFF])
+def test_straight_line_code_running_into_the_cs_limit(limit):
+    """Code running off the end of the segment: #GP(0) at the first
+    instruction that does not lie wholly within the limit."""
+    at = 0x1F00
+    code = bytearray()
+    while at + len(code) + 2 <= 0x2000 - 5:
+        code += b"\x01\xd8"                        # add eax, ebx
+    code += b"\x90" * (0x2000 - 5 - at - len(code)) + b"\xb9\x01\x00\x00\x00"   # mov ecx, 1
+    # from 0x2000: nops and a 3-byte add up to beyond the limit
+    code += b"\x90\x90\x83\xc0\x05" + b"\x90" * 0x1100
+    ref = None
+    for blocks in (False, True):
+        for budget in (10**6, 1, 5):
+            m = cs_limit_machine(bytes(code), at, CODE_BASE, limit, blocks,
+                                 {"eax": 1, "ebx": 3, "esp": DATA_BASE + STACK_OFF})
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            ref = ref or s
+            assert s == ref, (blocks, budget)
+    assert code[0x2000 - at - 5] == 0xB9
+    insn_ends = [0x2001, 0x2002, 0x2005] + list(range(0x2006, 0x3100))
+    starts = {0x2001: 0x2000, 0x2002: 0x2001, 0x2005: 0x2002}
+    first_bad = next(starts.get(e, e - 1) for e in insn_ends if e - 1 > limit)
+    assert ref["exc"] == (13, 0, None) and ref["eip"] == first_bad, hex(ref["eip"])
+
+
+# ---------------------------------------------------------------------------
+# #PF inside a block on a page-split access (CPL 3, paging; kw86.testing's
+# system: page 0x50000 supervisor, 0x51000 user read-only, and here 0x53000
+# not present): the fault is reported for the instruction, with CR2 the
+# first faulting byte's linear address (SDM Vol. 3A §4.7: CR2 holds the
+# linear address that caused the fault), U/S = 1, W/R as the access, P as
+# the page; nothing is written, the instruction's registers are unchanged
+
+SPLIT_ACCESSES = {
+    # name: (bytes, size, kind, how the address is set: "edi" or "esp")
+    "st32": (b"\x89\x07", 4, "w", "edi"),
+    "ld32": (b"\x8b\x07", 4, "r", "edi"),
+    "add_mr": (b"\x01\x07", 4, "rmw", "edi"),
+    "add_rm": (b"\x03\x07", 4, "r", "edi"),
+    "cmp_mi": (b"\x81\x3f\x44\x33\x22\x11", 4, "r", "edi"),
+    "mov_mi": (b"\xc7\x07\x44\x33\x22\x11", 4, "w", "edi"),
+    "inc_m": (b"\xff\x07", 4, "rmw", "edi"),
+    "movzx16": (b"\x0f\xb7\x07", 2, "r", "edi"),
+    "push_m": (b"\xff\x37", 4, "r", "edi"),
+    "adc_mr": (b"\x11\x07", 4, "rmw", "edi"),
+    "xchg_mr": (b"\x87\x07", 4, "rmw", "edi"),
+    "push": (b"\x50", 4, "w", "esp"),
+    "call": (b"\xe8\x00\x00\x00\x00", 4, "w", "esp"),
+    "pop": (b"\x58", 4, "r", "esp"),
+    "ret": (b"\xc3", 4, "r", "esp"),
+    "leave": (b"\xc9", 4, "r", "ebp"),
+}
+
+# boundary: (first page's PTE flags, second page's)
+BOUNDARIES = {0x50000: (7, 3), 0x51000: (3, 5), 0x52000: (5, 7), 0x53000: (7, 0)}
+
+
+def split_system(code, regs, blocks):
+    m = make_system(cpl=3, paging=True)
+    m.intercept = {0, 3, 13, 14}
+    m.write(PT0 + 4 * 0x53, b"\0\0\0\0")               # 0x53000 not present
+    m.write(UTEXT, code)
+    m.write(0x4F000, bytes(range(256)) * 16)
+    m.write(0x50000, bytes(range(255, -1, -1)) * 16 * 3)
+    for k, v in regs.items():
+        m.set_reg(k, v)
+    m.core.set_blocks(blocks)
+    return m
+
+
+def expected_fault(boundary, k, size, kind):
+    """(error code bits we can name, CR2) or None if the access is fine."""
+    lo, hi = BOUNDARIES[boundary]
+    a = boundary - k
+    pages = [(a, lo), (boundary, hi)] if k < size else [(a, lo)]
+    for addr, fl in pages:
+        if not fl & 1:
+            return (0 | (2 if kind == "w" else 0) | 4, addr, kind == "rmw")
+        if not fl & 4:
+            return (1 | (2 if kind == "w" else 0) | 4, addr, kind == "rmw")
+    if kind in ("w", "rmw"):
+        for addr, fl in pages:
+            if not fl & 2:
+                return (7, addr, False)
+    return None
+
+
+@pytest.mark.parametrize("boundary", sorted(BOUNDARIES))
+@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(SPLIT_ACCESSES))
+def test_page_split_fault_inside_a_block(name, k, boundary):
+    insn, size, kind, how = SPLIT_ACCESSES[name]
+    if k >= size:
+        k = size - 1
+    code = LEAD + insn + b"\x21\xc0\x31\xd2\xcc"          # ... and eax, eax; xor edx, edx; int3
+    regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 0xFFFFFFF9, "edi": boundary - k,
+            "esp": USTACK, "ebp": USTACK}
+    if how == "esp":
+        # push/call write [esp-4, esp); pop/ret read [esp, esp+4)
+        regs["esp"] = boundary - k + (4 if kind == "w" else 0)
+    if how == "ebp":
+        regs["ebp"] = boundary - k
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 3, 6):
+            m = split_system(code, regs, blocks)
+            before = m.read(boundary - 0x10, 0x20)
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            s["mem"] = m.read(boundary - 0x10, 0x20)
+            s["cr2"] = m.get_cr(2)
+            results.append(s)
+    ref = results[0]
+    for s in results[1:]:
+        assert s == ref
+    want = expected_fault(boundary, k, size, kind)
+    fault_eip = UTEXT + len(LEAD)
+    if want is None:
+        assert ref["exc"][0] == 3 or name == "ret"     # (ret: to what it popped)
+        return
+    err, cr2, w_unknown = want
+    assert ref["exc"][0] == 14 and ref["eip"] == fault_eip, (ref["exc"], hex(ref["eip"]))
+    got_err = ref["exc"][1]
+    assert (got_err & ~2 if w_unknown else got_err) == (err & ~2 if w_unknown else err), hex(got_err)
+    assert ref["exc"][2] == cr2 == ref["cr2"], (hex(ref["exc"][2]), hex(cr2))
+    assert ref["mem"] == before                           # nothing written
+    # the instructions before it ran (sub, add, inc, mov, add), it did not
+    r = ref["regs"]
+    assert r[U.GPRS.index("eax")] == (0x80000001 - 0x7FFFFFFF) & 0xFFFFFFFF
+    assert r[U.GPRS.index("edx")] == (0xFFFFFFF9 + 7) & 0xFFFFFFFF
+    assert r[U.GPRS.index("esp")] == regs["esp"]
+
+
+# ---------------------------------------------------------------------------
+# self-modifying code: a store (inline form, handler, stack, string op)
+# into the immediate of a `mov eax, imm32` that lies in the same block,
+# the next block, the block the loop chains back to, the next instruction,
+# or a block in another page; against Unicorn and the per-instruction path
+
+def smc_store(kind, target):
+    """Bytes that write something that changes each iteration (ecx counts
+    down) into the dword at CS offset target (linear CODE_BASE + target)."""
+    lin = CODE_BASE + target
+    a = struct.pack("<I", lin)
+    return {
+        "mov_mr": b"\x89\x0d" + a,                       # mov [lin], ecx
+        "mov_mr8": b"\x88\x0d" + a,                      # mov [lin], cl
+        "add_mr": b"\x01\x0d" + a,                       # add [lin], ecx
+        "inc_m": b"\xff\x05" + a,                        # inc dword [lin]
+        "mov_mi": b"\xc7\x05" + a + b"\x11\x22\x33\x44",  # mov dword [lin], imm32
+        "adc_mr": b"\xf8\x11\x0d" + a,                   # clc; adc [lin], ecx (a handler in the block)
+        "xchg_mr": b"\x89\xca\x87\x15" + a,              # mov edx, ecx; xchg [lin], edx
+        "push": b"\x89\xe5\xbc" + struct.pack("<I", lin + 4) + b"\x51\x89\xec",  # esp -> lin+4; push ecx
+        "stosd": b"\x50\x89\xc8\xbf" + a + b"\xab\x58",  # push eax; mov eax, ecx; mov edi, lin; stosd; pop eax
+    }[kind]
+
+
+SMC_KINDS = ["mov_mr", "mov_mr8", "add_mr", "inc_m", "mov_mi", "adc_mr", "xchg_mr", "push", "stosd"]
+MOV_EAX = b"\xb8\x05\x00\x00\x00"                        # mov eax, 5
+USE = b"\x01\xc3"                                        # add ebx, eax
+
+
+def smc_program(where, kind, at):
+    """mov ecx, 6; top: ... dec ecx; jnz top; int3 (offsets from `at`)."""
+    head = b"\xb9\x06\x00\x00\x00"
+    top = at + len(head)
+    fill = b"\x01\xf6\x8d\x76\x01"                       # add esi, esi; lea esi, [esi+1]
+    st_len = len(smc_store(kind, 0))
+    if where == "same_block":
+        # top: store; fill; mov eax, imm; add ebx, eax; dec; jnz
+        mov_at = top + st_len + len(fill)
+        body = smc_store(kind, mov_at + 1) + fill + MOV_EAX + USE
+    elif where == "next_insn":
+        mov_at = top + st_len
+        body = smc_store(kind, mov_at + 1) + MOV_EAX + USE
+    elif where == "next_block":
+        # top: store; jmp L; int3 x3; L: mov eax, imm; add ebx, eax
+        mov_at = top + st_len + 2 + 3
+        body = smc_store(kind, mov_at + 1) + b"\xeb\x03" + b"\xcc" * 3 + MOV_EAX + USE
+    elif where == "chained":
+        # top: mov eax, imm; add ebx, eax; fill; store (into the mov at top)
+        mov_at = top
+        body = MOV_EAX + USE + fill + smc_store(kind, mov_at + 1)
+    elif where == "other_page":
+        # the mov lies in the next page: top: store; jmp far ahead; ... ;
+        # P: mov eax, imm; add ebx, eax; jmp back
+        page_end = (top + 0x1000) & ~0xFFF
+        mov_at = page_end + 0x10
+        body_a = smc_store(kind, mov_at + 1)
+        jmp_at = top + len(body_a)
+        back_at = jmp_at + 5
+        body = body_a + b"\xe9" + struct.pack("<i", mov_at - back_at)
+        # `back` continues with dec ecx; jnz top (appended below)
+        code = head + body + b"\x49\x0f\x85" + struct.pack("<i", top - (back_at + 7)) + b"\xcc"
+        far = MOV_EAX + USE + b"\xe9" + struct.pack("<i", back_at - (mov_at + 12))
+        code = code + b"\x90" * (mov_at - at - len(code)) + far
+        return code, mov_at
+    else:
+        raise ValueError(where)
+    tail_at = top + len(body)
+    code = head + body + b"\x49\x0f\x85" + struct.pack("<i", top - (tail_at + 7)) + b"\xcc"
+    return code, mov_at
+
+
+SMC_WHERE = ["same_block", "next_insn", "next_block", "chained", "other_page"]
+
+
+@pytest.mark.parametrize("at", [0x1000, 0x1FE0])
+@pytest.mark.parametrize("where", SMC_WHERE)
+@pytest.mark.parametrize("kind", SMC_KINDS)
+def test_self_modifying_code(kind, where, at):
+    code, mov_at = smc_program(where, kind, at)
+    regs = [0] * 8
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    regs[G.ESI] = 3
+    p = Prog(code, at, regs, 0x202, bytes(WINDOW), cpl=3)
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, 2, 5))
+    u = p.run_uc(step=False)
+    assert u["vector"] == 3
+    assert ref["regs"] == u["regs"], ([hex(x) for x in ref["regs"]], [hex(x) for x in u["regs"]])
+    # the stores did change what ran: not six times 5
+    assert ref["regs"][G.EBX] != 6 * 5
+
+
+def test_self_modifying_code_through_an_alias_page():
+    """The code page is also mapped at another linear page, written through
+    it before the code ran (a TLB entry with write permission for the
+    physical page exists), then from inside the loop: every iteration must
+    see the new immediate."""
+    alias = 0x60000
+    at = 0x400
+    code, mov_at = smc_program("chained", "mov_mr", 0)
+    # the store's address: the alias of the mov's immediate
+    code = code.replace(struct.pack("<I", CODE_BASE + mov_at + 1), struct.pack("<I", alias + at + mov_at + 1))
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 3):
+            m = make_system(cpl=3, paging=True)
+            m.write(PT0 + 4 * (alias >> 12), struct.pack("<I", UTEXT | 7))
+            m.write(UTEXT + at, code)
+            m.set_reg("eip", UTEXT + at)
+            m.set_reg("esp", USTACK)
+            for n in ("eax", "ebx", "ecx", "edx", "esi", "edi", "ebp"):
+                m.set_reg(n, 0)
+            m.core.set_blocks(blocks)
+            # a first write through the alias (TLB entry with a write tag)
+            m.write_virt(alias + 0xF00, b"\x90", user=True)
+            exc = run_chunks(m, budget)
+            results.append(kw_state(m, exc))
+    ref = results[0]
+    for s in results[1:]:
+        assert s == ref
+    # as the same program without the alias (its flat result, by Unicorn)
+    code0, _ = smc_program("chained", "mov_mr", 0x1000)
+    regs = [0] * 8
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    u = Prog(code0, 0x1000, regs, 0x202, bytes(WINDOW)).run_uc(step=False)
+    assert ref["regs"][G.EBX] == u["regs"][G.EBX] != 30
+
+
+# ---------------------------------------------------------------------------
+# segment register loads between blocks (CPL 3): ES/DS/FS/GS switch between
+# a flat selector and based / limited / expand-down / read-only ones
+
+EXTRA_SEGS = {      # selector: (base, limit, type)
+    0x5B: (0x800, 0xFFFFFFFF, 3),
+    0x63: (0, 0x104FFF, 3),                  # base 0, page-granular limit: still flat
+    0x6B: (0, 0x100FFF, 7),                  # expand-down: offsets above 0x100FFF
+    0x73: (0, 0xFFFFFFFF, 1),                # read-only
+    0x7B: (0x10, 0xFFFFFFFF, 3),
+}
+
+
+def seg_units():
+    def load(rng):
+        sel = rng.choice([0x23, 0x23] + sorted(EXTRA_SEGS))
+        sreg = rng.choice([0, 3, 4, 5])      # es ds fs gs
+        if rng.random() < 0.5:               # push eax; mov eax, sel; mov sreg, eax; pop eax
+            return (b"\x50\xb8" + struct.pack("<I", sel) + bytes([0x8e, 0xc0 | (sreg << 3)]) + b"\x58")
+        # push sel; pop sreg (es ds: 07 1f; fs gs: 0f a1 / 0f a9)
+        pop = {0: b"\x07", 3: b"\x1f", 4: b"\x0f\xa1", 5: b"\x0f\xa9"}[sreg]
+        return b"\x6a" + bytes([sel]) + pop
+    return [load]
+
+
+def seg_setup(m):
+    gdt_base, limit = m.gdtr
+    gdt = bytearray(m.read(gdt_base, limit + 1))
+    gdt += bytes(8 * (0x80 // 8) - len(gdt))
+    for sel, (base, lim, typ) in EXTRA_SEGS.items():
+        gdt[sel & ~7:(sel & ~7) + 8] = desc(base, lim, typ | 1, 3)
+    m.write(gdt_base, bytes(gdt))
+    m.set_gdt(gdt_base, len(gdt) - 1)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10))
+def test_segment_loads_between_blocks(seed, n, loops):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3, extra=seg_units(), extra_p=0.15)
+    p.setup = seg_setup
+    p.extra = lambda m: tuple(m.get_segment(s) for s in ("ds", "es", "fs", "gs"))
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, random.Random(seed).choice([2, 3, 7])),
+                                      faults=True)
+    assert ref["exc"][0] in (3, 13), ref["exc"]
+
+
+# ---------------------------------------------------------------------------
+# a code page remapped (its PTE changed, TLB flushed) while its blocks are
+# built: the linear page now holds other code, nothing was written to it
+
+@pytest.mark.parametrize("flush", ["cr3", "invlpg"])
+@pytest.mark.parametrize("budget", [10**6, 1, 5])
+def test_code_page_remapped_under_its_blocks(flush, budget):
+    # linear page B (0x43000) maps physical 0x80000 (code "add ebx, 1") first,
+    # then physical 0x81000 (code "add ebx, 100"); page A loops, calls into B,
+    # and after 5 calls remaps B
+    A, B = 0x42000, 0x43000
+    PA, PB1, PB2 = 0x42000, 0x80000, 0x81000
+    inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"          # mov edx, cr3; mov cr3, edx
+           else b"\x0f\x01\x3d" + struct.pack("<I", B))         # invlpg [B]
+    top = A + 5
+    head = (b"\xb9\x0a\x00\x00\x00"                           # mov ecx, 10
+            + b"\xe8" + struct.pack("<i", B - (top + 5))       # top: call B
+            + b"\x83\xf9\x06")                                 # cmp ecx, 6
+    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", PB2 | 7)  # PTE(B) = PB2
+             + inv)
+    code_a = head + b"\x75" + bytes([len(remap)]) + remap       # jne skip; remap
+    skip = A + len(code_a)
+    code_a += b"\x49\x75" + struct.pack("<b", top - (skip + 3)) + b"\xcc"   # skip: dec ecx; jnz top
+    body = lambda k: b"\x83\xc3" + bytes([k]) + b"\x01\xc3\x43\xc3"   # add ebx, k; add ebx, eax; inc ebx; ret
+    results = []
+    for blocks in (False, True):
+        cpu = U.make_kw86(32, 0)
+        m = cpu.machine
+        m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, big=True, dpl=0, type=0xB)
+        paging_setup({})(m)
+        m.write(pte_addr(B), struct.pack("<I", PB1 | 7))
+        m.write(PA, code_a)
+        m.write(PB1, body(1))
+        m.write(PB2, body(100))
+        m.set_reg("eip", A)
+        m.set_reg("esp", DATA_BASE + STACK_OFF)
+        m.set_reg("eax", 0)
+        m.set_reg("ebx", 0)
+        m.core.set_blocks(blocks)
+        exc = run_chunks(m, budget)
+        results.append(kw_state(m, exc))
+    assert results[0] == results[1]
+    assert results[0]["exc"][0] == 3
+    # five calls before the remap (ecx 10..6), five after it (ecx 5..1)
+    assert results[0]["regs"][G.EBX] == 5 * 2 + 5 * 101
+
+
+# ---------------------------------------------------------------------------
+# debug registers and single-step (SDM Vol. 3B §17.3): instruction
+# breakpoints fault before an instruction inside a block, data breakpoints
+# trap after the instruction that touched the watched bytes, TF traps after
+# each instruction; a debugger resumes (RF for an instruction breakpoint)
+
+def tf_units():
+    on = lambda rng: b"\x9c\x81\x0c\x24\x00\x01\x00\x00\x9d"            # pushfd; or [esp], TF; popfd
+    off = lambda rng: b"\x9c\x81\x24\x24\xff\xfe\xff\xff\x9d"           # pushfd; and [esp], ~TF; popfd
+    return [on, off, off]
+
+
+def db_trace(p, blocks, drs, budget, limit=40000):
+    m = p.kw(blocks)
+    for n, v in drs.items():
+        m.set_reg(n, v)
+    trace, total = [], 0
+    while total < limit:
+        r = m.run(min(budget, limit - total))
+        total += max(r.instructions, 1)
+        e = r.exception
+        if e is None:
+            continue
+        dr6 = m.get_reg("dr6")
+        trace.append((e.vector, e.error_code, m.get_reg("eip"), m.instructions, m.cycles,
+                      tuple(m.get_reg(n) for n in U.GPRS), m.get_reg("eflags"), dr6))
+        if e.vector != 1:
+            break
+        if dr6 & 0xF:
+            hit = [k for k in range(4) if dr6 >> k & 1]
+            if any((drs.get("dr7", 0) >> (16 + 4 * k)) & 3 == 0 for k in hit):
+                m.set_reg("eflags", m.get_reg("eflags") | 0x10000)    # RF: resume the instruction
+        m.set_reg("dr6", 0xFFFF0FF0)
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 20), loops=st.integers(1, 8),
+       kinds=st.lists(st.sampled_from([0, 1, 3]), min_size=0, max_size=4), tf=st.booleans())
+def test_debug_breakpoints_and_single_step_inside_blocks(seed, n, loops, kinds, tf):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3,
+                  extra=tf_units() if tf else (), extra_p=0.06)
+    rng = random.Random(seed ^ 0xDB)
+    starts = insn_starts(p.code, p.at)
+    drs, dr7 = {}, 0x400
+    for k, rw in enumerate(kinds):
+        if rw == 0:
+            drs[f"dr{k}"] = CODE_BASE + rng.choice(starts)
+            ln = 0
+        else:
+            ln = rng.choice([0, 1, 3])
+            where = rng.choice([p.regs[G.EDI] + rng.randrange(-16, 32), p.regs[G.ESP] - rng.randrange(1, 17),
+                                p.regs[G.EDI] + rng.randrange(-64, 0x200)])
+            drs[f"dr{k}"] = where & ~ln
+        dr7 |= (1 << (2 * k)) | (rw << (16 + 4 * k)) | (ln << (18 + 4 * k))
+    drs["dr7"] = dr7
+    for budget in (10**6, rng.choice([1, 3, 8])):
+        ref = db_trace(p, False, drs, budget)
+        got = db_trace(p, True, drs, budget)
+        assert got[0] == ref[0], budget
+        assert got[1] == ref[1], first_diff(got[1], ref[1])
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 20), loops=st.integers(1, 6),
+       base=st.sampled_from([0x1000, 0x345, (-0x1800) & 0xFFFFFFFF]))
+def test_based_data_segments_vs_unicorn(seed, n, loops, base):
+    """DS, ES, FS, GS based at `base` (a GDT descriptor in both machines,
+    selector 0x2B, DPL 3): the blocks leave every access to the ordinary
+    path, and the result is Unicorn's."""
+    p = make_prog(seed, n, loops, defined_only=True, cpl=3, ds_base=base)
+    sel = 0x2B
+
+    def setup(m):
+        for s in ("ds", "es", "fs", "gs"):
+            m.set_segment(s, sel, base, 0xFFFFFFFF, big=True, dpl=3, type=3)
+    p.setup = setup
+    ref = p.run_kw(True, 10**6)
+    assert p.run_kw(False, 10**6) | {"blk": 0} == ref | {"blk": 0}
+    # Unicorn: the same descriptor in its GDT (slot 0x28 is free there)
+    uc = U.UcMachine(32, 3)
+    uc.uc.mem_write(U.GDT + 0x28, desc(base, 0xFFFFFFFF, 0x3, 3))
+    from unicorn.x86_const import UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS
+    for r in (UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS):
+        uc.uc.reg_write(r, sel)
+    u = run_uc_on(p, uc)
+    assert u["bad"] is None and u["vector"] == 3
+    assert u["eip"] == ref["eip"] and u["regs"] == ref["regs"]
+    assert (ref["eflags"] ^ u["eflags"]) & U.FLAG_BITS & ~u["undef"] == 0
+    assert ref["mem"] == u["mem"], first_diff(ref["mem"], u["mem"])
