@@ -28,7 +28,7 @@ import int_native_oracle as O
 from buildreq import built
 
 try:
-    import kw86.testing  # noqa: F401
+    import kw86.testing  # noqa: F401  (the machine is built)
     _HAVE_KW86 = True
 except ImportError:
     _HAVE_KW86 = False
@@ -233,7 +233,7 @@ def gen_alu(g):
         op = r.randrange(8)
         d = r.randrange(3)
         if d == 2:
-            body = bytes([op * 8 + 4 + w]) + imm(g, size if size != 32 else 32)[:1 if size == 8 else iz]
+            body = bytes([op * 8 + 4 + w]) + imm(g, size)
         else:
             body = bytes([op * 8 + 2 * d + w]) + g.modrm(r.randrange(8), size, ad16=ad16)
         name = ALU[op]
@@ -348,7 +348,8 @@ def gen_muldiv(g):
             if m[0] >> 6 == 3:
                 rm = m[0] & 7
                 if size == 8:
-                    g.regs[rm & 3] = (g.regs[rm & 3] & ~(0xFF << (8 * (rm >> 2)))) | (dv << (8 * (rm >> 2)))
+                    sh = 8 * (rm >> 2)
+                    g.regs[rm & 3] = (g.regs[rm & 3] & ~(0xFF << sh)) | (dv << sh)
                 else:
                     g.regs[rm] = (g.regs[rm] & ~mask(size)) | dv
                 dv = rm_operand(g, size, m)
@@ -426,7 +427,8 @@ def gen_bsf(g):
             g.write(g.addr, size // 8, 0)
     src = rm_operand(g, size, m) if m[0] >> 6 == 3 else g.read(g.addr, size // 8)
     if src == 0 or src is None:
-        g.undef_regs[reg] = mask(size)                  # "the content of the destination operand is undefined"
+        # "the content of the destination operand is undefined"
+        g.undef_regs[reg] = mask(size)
     g.undef |= O.UNDEF["bsf"]
     g.tag = "bsr" if r.random() < 0.5 else "bsf"
     return g.case(p66 + p67 + bytes([0x0F, 0xBD if g.tag == "bsr" else 0xBC]) + m)
@@ -473,7 +475,8 @@ def gen_xchg_family(g):
         reg = r.randrange(8)
         body = bytes([0x0F, 0xC8 + reg])
         if size == 16:
-            g.undef_regs[reg] = 0xFFFF          # "references a 16-bit register, the result is undefined"
+            # "references a 16-bit register, the result is undefined"
+            g.undef_regs[reg] = 0xFFFF
         g.tag = "bswap"
     return g.case(lock + p66 + p67 + body)
 
@@ -520,7 +523,6 @@ def gen_bcd(g, opc=None, ib=None):
 
 
 def gen_xlat(g):
-    r = g.r
     ad16, p67 = asz(g)
     al = g.regs[EAX] & 0xFF
     t = g.target(1)
@@ -563,7 +565,8 @@ def gen_string(g):
             dst = g.regs[EDI] - DATA - (k if g.eflags & DF else 0)
             if src >= 0 and dst >= 0:
                 g.data[dst:dst + k] = g.data[src:src + k]
-            g.regs[EAX] = int.from_bytes(g.data[g.regs[EDI] - DATA:g.regs[EDI] - DATA + 4], "little")
+            o = g.regs[EDI] - DATA
+            g.regs[EAX] = int.from_bytes(g.data[o:o + 4], "little")
     g.tag = STRINGS[base] + ("w" if w else "b") + ("-rep" if rep else "")
     return g.case(seg + rep + p66 + p67 + bytes([base + w]))
 
@@ -582,7 +585,10 @@ def gen_stack(g):
         body = bytes([0x58 + r.randrange(8)])
         g.tag = "pop"
     elif k == 2:
-        body = bytes([0x68]) + imm(g, 16 if p66 else 32) if r.random() < 0.5 else bytes([0x6A]) + imm(g, 8)
+        if r.random() < 0.5:
+            body = bytes([0x68]) + imm(g, 16 if p66 else 32)
+        else:
+            body = bytes([0x6A]) + imm(g, 8)
         g.tag = "push imm"
     elif k == 3:
         body = bytes([0xFF]) + g.modrm(6, 16 if p66 else 32, mem=r.random() < 0.9, avoid=(ESP,))
@@ -602,8 +608,8 @@ def gen_stack(g):
         g.tag = "pop esp"
     elif k == 8:
         lvl = r.choice([0, 0, 1, 2, 3, r.randrange(32), r.randrange(256)])
-        body = bytes([0xC8]) + r.choice([0, 4, 8, 0x10, 0x7C, r.randrange(0x200)]).to_bytes(2, "little") \
-            + bytes([lvl])
+        alloc = r.choice([0, 4, 8, 0x10, 0x7C, r.randrange(0x200)])
+        body = bytes([0xC8]) + alloc.to_bytes(2, "little") + bytes([lvl])
         g.regs[EBP] = (DATA + r.randrange(0x200, 0x1000)) & ~3 if r.random() < 0.9 else g.target(4)
         g.tag = "enter"
     elif k == 9:
@@ -683,7 +689,7 @@ def gen_mov(g):
             off = t.to_bytes(4, "little")
         body = bytes([0xA0 + 2 * r.randrange(2) + w]) + off
     elif k == 4:
-        body = bytes([(0xB8 if w else 0xB0) + r.randrange(8)]) + (imm(g, 8) if size == 8 else imm(g, size))
+        body = bytes([(0xB8 if w else 0xB0) + r.randrange(8)]) + imm(g, size)
     elif k == 5:
         body = bytes([r.choice([0xF5, 0xF8, 0xF9, 0xFC, 0xFD])])
     else:                                       # reads through CS are allowed
@@ -927,7 +933,8 @@ def test_string_every_form():
                                 g.regs[reg] = ((r.getrandbits(16) << 16) | a) if ad16 else a
                             g.regs[ECX] = ((g.regs[ECX] & 0xFFFF0000) | n) if ad16 else n
                             if base in (0xA6, 0xAE) and r.random() < 0.5:
-                                s_, d_ = (g.regs[ESI] & 0xFFFF) - DATA, (g.regs[EDI] & 0xFFFF) - DATA
+                                s_ = (g.regs[ESI] & 0xFFFF) - DATA
+                                d_ = (g.regs[EDI] & 0xFFFF) - DATA
                                 k = r.randrange(0, 12)
                                 lo = (lambda x: x - k if df else x)
                                 if lo(s_) >= 0 and lo(d_) >= 0:
@@ -980,7 +987,8 @@ def test_lock_prefix_rules():
                          ((0xF6,), range(8)), ((0xF7,), range(8)), ((0xFE,), range(8)),
                          ((0xFF,), range(8)), ((0x0F, 0xBA), range(4, 8)),
                          ((0x0F, 0xC7), range(8)), ((0xD1,), range(8)), ((0x0F, 0xC1), range(8)),
-                         ((0x0F, 0xB1), range(8)), ((0x0F, 0xAB), range(8)), ((0x0F, 0xA3), range(8))):
+                         ((0x0F, 0xB1), range(8)), ((0x0F, 0xAB), range(8)),
+                         ((0x0F, 0xA3), range(8))):
         for sub in sub_ok:
             for mem in (True, False):
                 g = Gen(r)
