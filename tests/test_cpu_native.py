@@ -1061,3 +1061,52 @@ def test_rmw_read_fault_known_deviation():
         assert nat.vector == kw.vector == 14 and nat.cr2 == kw.cr2, (c, nat.cr2, kw.cr2)
         assert nat.err & 7 == 6, c                      # the host: user, write, not present
         assert kw.err & 7 == (4 if O.KNOWN_RMW_READ_FAULT else 6), (c, kw.err)
+
+
+def test_harness_reports_known_results():
+    """The harness itself, against results fixed by the SDM (so that a broken
+    harness cannot agree with a broken kw86): add, #DE, #UD, #PF with CR2 and
+    error code, a push into the data page."""
+    g = Gen(random.Random(21))
+    g.regs[EAX], g.regs[EBX], g.regs[ECX], g.regs[ESP] = 0xFFFFFFFF, 2, 0, DATA + 0x800
+    g.eflags = 0x202
+    cases = [g.case(b"\x01\xd8"),                       # add eax, ebx
+             g.case(b"\xf7\xf1"),                       # div ecx (0): #DE
+             g.case(b"\x0f\x0b"),                       # ud2: #UD
+             g.case(b"\x8b\x05\x04\x90\x00\x00"),       # mov eax, [0x9004]: #PF
+             g.case(b"\x53")]                           # push ebx
+    add, de, ud, pf, push = O.run_native(cases)
+    assert add.vector is None and add.regs[EAX] == 1 and add.eflags & O.ARITH == CF | AF
+    assert add.eip == O.INSN + 2
+    assert de.vector == 0 and de.regs == g.regs and de.eip == O.INSN
+    assert ud.vector == 6 and ud.eip == O.INSN
+    assert pf.vector == 14 and pf.cr2 == DATA + 0x1004 and pf.err & 7 == 4
+    assert push.regs[ESP] == DATA + 0x7FC and push.data[0x7FC:0x800] == b"\x02\0\0\0"
+
+
+def test_fixed_divergences():
+    """The differences this oracle found in kw86 (fixed), as directed cases:
+    PUSHA/ENTER report the first faulting push in CR2 (a page-crossing one:
+    the second page's first byte), a faulting ENTER writes nothing (its
+    Push(EBP) stayed written), CMPS reads ES:[eDI] first."""
+    r = random.Random(22)
+    cases = []
+
+    def case(code, **regs):
+        g = Gen(r)
+        for k, v in regs.items():
+            g.regs[GPRS_IDX[k]] = v
+        cases.append(g.case(code))
+    case(b"\x60", esp=DATA + 0x1002)                    # pushad: CR2 0x9000, not 0x9001
+    case(b"\x66\x60", esp=DATA + 2)                     # pushaw: first push OK, then CR2 0x7ffe
+    case(b"\xc8\x08\x00\x02", esp=DATA + 0x1002, ebp=DATA + 0x800)
+    case(b"\xc8\x04\x00\x04", esp=DATA + 0xA68, ebp=DATA - 1)   # reads fault: nothing written
+    case(b"\xc8\x10\x00\x03", esp=DATA + 0x4FC, ebp=DATA + 3)
+    case(b"\xf3\xa6", ecx=3, esi=0x7FFD, edi=0x45111F)  # cmpsb: both unmapped: CR2 = EDI
+    case(b"\xa7", esi=DATA + 0x10, edi=0x20000 - 0x100)
+    bad = O.check(cases)
+    assert not bad, O.report(bad, len(cases))
+    assert [n.cr2 for n in O.run_native(cases)[:2]] == [DATA + 0x1000, DATA - 2]
+
+
+GPRS_IDX = {n: k for k, n in enumerate(O.GPRS)}
