@@ -811,6 +811,14 @@ def run(args):
                   f"{res['rounds']} at the small sizes: " + ", ".join(main) + ")")
     print()
     print(format_table(res))
+    unsure = [r["workload"] for r in res["table"]
+              if r.get("cpl3_vs_cpl0_within_5pct") in ("not shown", "too few rounds")]
+    if unsure:
+        print(f"\nCPL 3 / CPL 0 not shown to 5 % for {', '.join(unsure)} at this load: more "
+              f"rounds narrow the interval (--parity-rounds 21 --workloads "
+              + ",".join(dict.fromkeys(x for w in unsure
+                                       for x in ([w] if w in WORKLOADS else COMPUTE_MIX)))
+              + " --engines user,kernel)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=1)

@@ -1954,13 +1954,20 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
             else:
                 if unlikely(eip > cs.limit):
                     rc = raise_gp(c, 0)
-                elif unlikely(mmu_translate(&c.m, lin, 0, c.user, &phys)):
-                    rc = raise_pf(c)
                 else:
                     rc = RC_OK
-                    c.m.ifetch_page = page
-                    c.m.ifetch_phys = phys & 0xFFFFF000u
-                    c.cs_check = cs_page_check(c, page)
+                    te = &c.m.tlb[c.user][(lin >> 12) & (KW_TLB_SIZE - 1)]
+                    if likely(te.rtag == page and te.host != c.m.ones):
+                        # the TLB's translation (a hit: no walk, nothing
+                        # charged, as a P6's instruction TLB; blk_exec takes
+                        # a code page the same way)
+                        phys = <uint32_t>(te.host - c.m.mem) | (lin & 0xFFF)
+                    elif unlikely(mmu_translate(&c.m, lin, 0, c.user, &phys)):
+                        rc = raise_pf(c)
+                    if rc == RC_OK:
+                        c.m.ifetch_page = page
+                        c.m.ifetch_phys = phys & 0xFFFFF000u
+                        c.cs_check = cs_page_check(c, page)
                 if rc:
                     nf += 1
                     rb -= 1

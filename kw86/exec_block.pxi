@@ -119,6 +119,7 @@ ctypedef struct KwBlk:
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
+    TlbEnt* KW_BTLB(TlbEnt* tlb, uint32_t lin)
     uint8_t* bhost_r "KW_BHOSTR" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
     uint8_t* bhost_w "KW_BHOSTW" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
 
@@ -589,6 +590,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint32_t pgen = 0, dgen = 0, lpage = (cs_base + eip0) & 0xFFFFF000u
     cdef uint8_t* hp
     cdef TlbEnt* tlb = c.m.tlb[c.user]
+    cdef TlbEnt* te
     cdef int k, t
     cdef int64_t p64
     cdef int64_t flim[6]
@@ -1454,13 +1456,30 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             if r > rmax or cyc >= cmax:
                 break
             continue
-        lin = cs_base + nxt
-        if (lin & 0xFFFFF000u) != lpage or nxt > cs_lim:
+        if nxt > cs_lim:
             break
+        lin = cs_base + nxt
+        if (lin & 0xFFFFF000u) != lpage:
+            # another code page (a call or return across pages: Go's code is
+            # large): as run_loop's fetch takes it, the translation from the
+            # TLB (a hit: no walk, no cycles) and the whole page within the CS
+            # limit (cs_page_check 0; blocks run only in 32-bit code), else
+            # run_loop fetches it
+            te = KW_BTLB(tlb, lin)
+            if (te.rtag != (lin & 0xFFFFF000u) or te.host == c.m.ones or
+                    <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
+                break
+            ppage = <uint32_t>(te.host - c.m.mem)
+            lpage = lin & 0xFFFFF000u
+            pgen = c.m.code_gen[ppage >> 12]
+            c.m.ifetch_page = lpage
+            c.m.ifetch_phys = ppage
+            c.cs_check = 0
         ph = ppage | (lin & 0xFFF)
         bk = &blocks[blk_hash(ph)]
-        # (the page's code_gen and dc_gen cannot have moved since the first
-        # block was checked: a handler call that moves them stops the run)
+        # (pgen: the code page's code_gen, read when the run entered the
+        # page; neither it nor dc_gen can move inside the run: a handler call
+        # that moves them stops it)
         if (bk.tag != KW_DC_KEY(ph, 1) or bk.gen != pgen or bk.dgen != dgen or
                 bk.n == 0 or r + bk.n > rb or cyc + bk.csum >= clim):
             break

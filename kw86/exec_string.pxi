@@ -88,10 +88,12 @@ cdef int str_one(Cpu* c, const Insn* i, int kind, int size) noexcept nogil:
         rset(c, 0, size, a)
         sadv(c, 6, ad, d)
     elif kind == STR_CMPS:
-        # CMPS subtracts the ES:[eDI] element from the DS:[eSI] one
-        if rd_mem(c, i.seg, sidx(c, 6, ad), size, &a):
-            return RC_FAULT
+        # CMPS subtracts the ES:[eDI] element from the DS:[eSI] one.  The SDM
+        # gives no order for the two reads; the CPU reads ES:[eDI] first (with
+        # both not present, the #PF's CR2 is eDI's: tests/test_cpu_native.py)
         if rd_mem(c, SEG_ES, sidx(c, 7, ad), size, &b):
+            return RC_FAULT
+        if rd_mem(c, i.seg, sidx(c, 6, ad), size, &a):
             return RC_FAULT
         set_cc(c, CC_SUB, size, a, b, a - b)
         sadv(c, 6, ad, d)

@@ -168,10 +168,13 @@ class Kw86:
         cpu.set_reg("eip", INSN)
         exc = None
         # one step may be one iteration of a rep string instruction
-        limit = (c.regs[1] & 0xFFFFFFFF) + 4 if c.insn[:4].count(0xF3) + c.insn[:4].count(0xF2) else 2
-        for _ in range(min(limit, 1 << 16)):
+        # until EIP leaves the bytes (several instructions, or a rep string
+        # instruction that steps once per iteration)
+        end = INSN + len(c.insn)
+        limit = 32 + (min(c.regs[1], 1 << 16) if 0xF2 in c.insn or 0xF3 in c.insn else 0)
+        for _ in range(limit):
             exc = cpu.step()
-            if exc is not None or cpu.get_reg("eip") != INSN:
+            if exc is not None or not INSN <= cpu.get_reg("eip") < end:
                 break
         regs = [cpu.get_reg(r) for r in GPRS]
         data = cpu.read_mem(DATA, 4096)
@@ -273,6 +276,68 @@ def _is_string(insn):
     return k < len(insn) and 0xA4 <= insn[k] <= 0xAF and insn[k] not in (0xA8, 0xA9)
 
 
+def sub_flags(a, b, size):
+    """The arithmetic flags of CMP a, b (SUB without the store)."""
+    m = (1 << size) - 1
+    a, b = a & m, b & m
+    r = (a - b) & m
+    f = 0
+    if a < b:
+        f |= CF
+    if bin(r & 0xFF).count("1") % 2 == 0:
+        f |= PF
+    if (a ^ b ^ r) & 0x10:
+        f |= AF
+    if r == 0:
+        f |= ZF
+    if r >> (size - 1):
+        f |= SF
+    if ((a ^ b) & (a ^ r)) >> (size - 1) & 1:
+        f |= OF
+    return f
+
+
+def _rep_compare_fault(c, nat):
+    """A REPE/REPNE CMPS or SCAS that faults after completing iterations: the
+    SDM's Operation sets the flags in every iteration and a fault leaves the
+    state before the faulting one, so the flags are those of the last
+    completed compare.  The host leaves the flags the instruction started
+    with (its iterations commit the flags at the end): the SDM's are
+    expected, computed here from the host's registers and memory."""
+    k = 0
+    while c.insn[k] in _PREFIXES:
+        k += 1
+    op = c.insn[k]
+    if op not in (0xA6, 0xA7, 0xAE, 0xAF):
+        return nat
+    pre = c.insn[:k]
+    ad16 = 0x67 in pre
+    am = 0xFFFF if ad16 else 0xFFFFFFFF
+    size = 8 if op in (0xA6, 0xAE) else (16 if 0x66 in pre else 32)
+    n = size // 8
+    done = ((c.regs[1] - nat.regs[1]) & am)
+    if done == 0 or not (0xF2 in pre or 0xF3 in pre):
+        return nat
+    step = -n if c.eflags & DF else n
+
+    def rd(reg):
+        a = (nat.regs[reg] - step) & am
+        if not (DATA <= a and a + n <= DATA + 0x1000):
+            return None
+        return int.from_bytes(nat.data[a - DATA:a - DATA + n], "little")
+    b = rd(7)
+    a = rd(6) if op in (0xA6, 0xA7) else nat.regs[0]
+    if a is None or b is None:
+        return nat
+    want = sub_flags(a, b, size)
+    if (nat.eflags ^ want) & ARITH:
+        SDM_OVERRIDES["rep_compare_fault_flags"] = SDM_OVERRIDES.get(
+            "rep_compare_fault_flags", 0) + 1
+        return Result(nat.vector, nat.err, nat.cr2, nat.regs, (nat.eflags & ~ARITH) | want,
+                      nat.eip, nat.data)
+    return nat
+
+
 def sdm_expect(c, nat):
     """The result the SDM prescribes, from the host's.  A fault is reported
     with the state as before the instruction (SDM Vol. 3A §6.5 "Faults": "the
@@ -283,8 +348,10 @@ def sdm_expect(c, nat):
     registers loaded and some of a faulting PUSHA's stores written (a 16-bit
     PUSHA whose third word faults keeps the first two): the SDM's state is
     expected instead."""
-    if nat.vector is None or nat.vector == 3 or _is_string(c.insn):
+    if nat.vector is None or nat.vector == 3:
         return nat
+    if _is_string(c.insn):
+        return _rep_compare_fault(c, nat)
     changed = []
     if nat.regs != c.regs:
         changed.append("registers")

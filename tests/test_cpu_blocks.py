@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kw86.testing import FlatCPU, make_system, KTEXT, UTEXT, USTACK
-from test_cpu_fastpath import DATA, NAMES, gen_insn, gen_program, make_cpu, state
+from test_cpu_fastpath import DATA, NAMES, STACK, gen_insn, gen_program, make_cpu, state
 
 
 def with_blocks(cpu, on):
@@ -349,3 +349,81 @@ def test_based_segment_edges(k):
                 assert cpu.machine.core.block_instructions >= 4
             ref = ref or got
             assert got == ref, (blocks, budget)
+
+
+# ---- calls and returns across code pages (blk_exec goes on in the other page) ----
+
+def cross_page_code():
+    """main at 0x1000 calls f1 (0x2010), which calls f2 (0x3020) and f3
+    (0x3FF6, running on into the page at 0x4000), 300 times: every block
+    boundary but the loop's is in another code page.  (addresses, bytes)"""
+    rel = lambda frm, to: struct.pack("<i", to - (frm + 5))
+    main = (b"\xb9" + struct.pack("<I", 300)           # 0x1000 mov ecx, 300
+            + b"\xe8" + rel(0x1005, 0x2010)            # 0x1005 top: call f1
+            + b"\x01\xc2"                              # 0x100a add edx, eax
+            + b"\x49"                                  # 0x100c dec ecx
+            + b"\x75\xf6"                              # 0x100d jnz top
+            + b"\xcc")                                 # 0x100f int3
+    f1 = (b"\x01\xd8"                                  # 0x2010 add eax, ebx
+          + b"\xe8" + rel(0x2012, 0x3020)              # 0x2012 call f2
+          + b"\xe8" + rel(0x2017, 0x3FF6)              # 0x2017 call f3
+          + b"\xc3")                                   # 0x201c ret
+    f2 = (b"\x31\xc3"                                  # 0x3020 xor ebx, eax
+          + b"\x89\x1f"                                # 0x3022 mov [edi], ebx
+          + b"\xd1\xeb"                                # 0x3024 shr ebx, 1
+          + b"\xc3")                                   # 0x3026 ret
+    f3 = (b"\x8b\x77\x04" b"\x01\xf0" b"\x8d\x44\x30\x01"   # 0x3FF6 mov esi, [edi+4]; add eax, esi; lea eax, [eax+esi+1]
+          + b"\x89\x47\x08"                            # 0x3FFF.. mov [edi+8], eax (across 0x4000)
+          + b"\x83\xc6\x05" b"\x89\x77\x04"             # add esi, 5; mov [edi+4], esi
+          + b"\xc3")
+    return [(0x1000, main), (0x2010, f1), (0x3020, f2), (0x3FF6, f3)]
+
+
+def cross_page_cpu(blocks, cpl=0):
+    cpu = FlatCPU(cpl=cpl, mem_size=4 << 20)
+    for at, b in cross_page_code():
+        cpu.write_mem(at, b)
+    cpu.write_mem(DATA, bytes(range(64)))
+    for k, v in {"eax": 1, "ebx": 0x9E3779B9, "edx": 0, "edi": DATA, "esp": STACK,
+                 "eip": 0x1000}.items():
+        cpu.set_reg(k, v)
+    return with_blocks(cpu, blocks)
+
+
+@pytest.mark.parametrize("cpl", [0, 3])
+def test_calls_across_code_pages(cpl):
+    """Blocks chained across code pages (the other page's translation from
+    the TLB) end in the per-instruction path's state at every budget."""
+    ref = run_budget(cross_page_cpu(False, cpl), 10**6)
+    on = cross_page_cpu(True, cpl)
+    assert run_budget(on, 10**6) == ref
+    assert on.machine.core.block_instructions >= 300 * 17   # 19 a pass, one crosses a page
+    for budget in (1, 5, 64):
+        assert run_budget(cross_page_cpu(True, cpl), budget) == ref, budget
+
+
+@pytest.mark.parametrize("limit", [0x3021, 0x3024, 0x3FFF, 0x4001])
+def test_call_into_a_page_beyond_the_cs_limit(limit):
+    """The loop runs once with a 4 GiB CS (its blocks are built in every
+    page), then again from the start with a CS limit inside f2's or f3's
+    page: a block must not go on into a page that is not wholly within the
+    limit (#GP(0) at the first instruction past it, as the per-instruction
+    path), though the blocks built there earlier are still current."""
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 7):
+            cpu = cross_page_cpu(blocks, 3)
+            run_budget(cpu, 10**6)
+            cpu.set_segment("cs", 0x1B, 0, limit, type=0xB, dpl=3)
+            cpu.set_reg("eip", 0x1000)
+            cpu.set_reg("esp", STACK)
+            total = 0
+            while True:
+                e = cpu.run(budget)
+                if e is not None:
+                    break
+                total += budget
+                assert total < 10**6
+            results.append(((e.vector, e.error_code), state(cpu)))
+    assert all(r == results[0] for r in results), limit
+    assert results[0][0] == (13, 0)

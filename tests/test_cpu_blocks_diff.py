@@ -715,7 +715,7 @@ def expected_fault(boundary, k, size, kind):
 
 
 @pytest.mark.parametrize("boundary", sorted(BOUNDARIES))
-@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("k", [1, 3])
 @pytest.mark.parametrize("name", sorted(SPLIT_ACCESSES))
 def test_page_split_fault_inside_a_block(name, k, boundary):
     insn, size, kind, how = SPLIT_ACCESSES[name]
@@ -731,7 +731,7 @@ def test_page_split_fault_inside_a_block(name, k, boundary):
         regs["ebp"] = boundary - k
     results = []
     for blocks in (False, True):
-        for budget in (10**6, 1, 3, 6):
+        for budget in (10**6, 1, 4):
             m = split_system(code, regs, blocks)
             before = m.read(boundary - 0x10, 0x20)
             exc = run_chunks(m, budget)
@@ -739,6 +739,8 @@ def test_page_split_fault_inside_a_block(name, k, boundary):
             s["mem"] = m.read(boundary - 0x10, 0x20)
             s["cr2"] = m.get_cr(2)
             results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4        # LEAD ran in a block
     ref = results[0]
     for s in results[1:]:
         assert s == ref
@@ -844,6 +846,7 @@ def test_self_modifying_code(kind, where, at):
     regs[G.ESI] = 3
     p = Prog(code, at, regs, 0x202, bytes(WINDOW), cpl=3)
     ref = check_blocks_vs_interpreter(p, (10**6, 1, 2, 5))
+    assert p.run_kw(True, 10**6)["blk"] > 0
     u = p.run_uc(step=False)
     assert u["vector"] == 3
     assert ref["regs"] == u["regs"], ([hex(x) for x in ref["regs"]], [hex(x) for x in u["regs"]])
@@ -937,12 +940,14 @@ def test_segment_loads_between_blocks(seed, n, loops):
 # a code page remapped (its PTE changed, TLB flushed) while its blocks are
 # built: the linear page now holds other code, nothing was written to it
 
+@pytest.mark.parametrize("change", ["remap", "notpresent"])
 @pytest.mark.parametrize("flush", ["cr3", "invlpg"])
 @pytest.mark.parametrize("budget", [10**6, 1, 5])
-def test_code_page_remapped_under_its_blocks(flush, budget):
+def test_code_page_remapped_under_its_blocks(flush, budget, change):
     # linear page B (0x43000) maps physical 0x80000 (code "add ebx, 1") first,
-    # then physical 0x81000 (code "add ebx, 100"); page A loops, calls into B,
-    # and after 5 calls remaps B
+    # then physical 0x81000 (code "add ebx, 100"), or nothing (not present:
+    # the next call's target fetch is #PF(0) with CR2 = B, EIP = B, the call
+    # done); page A loops, calls into B, and after 5 calls changes B's PTE
     A, B = 0x42000, 0x43000
     PA, PB1, PB2 = 0x42000, 0x80000, 0x81000
     inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"          # mov edx, cr3; mov cr3, edx
@@ -951,7 +956,8 @@ def test_code_page_remapped_under_its_blocks(flush, budget):
     head = (b"\xb9\x0a\x00\x00\x00"                           # mov ecx, 10
             + b"\xe8" + struct.pack("<i", B - (top + 5))       # top: call B
             + b"\x83\xf9\x06")                                 # cmp ecx, 6
-    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", PB2 | 7)  # PTE(B) = PB2
+    pte = PB2 | 7 if change == "remap" else 0
+    remap = (b"\xc7\x05" + struct.pack("<I", pte_addr(B)) + struct.pack("<I", pte)  # PTE(B) = PB2 / 0
              + inv)
     code_a = head + b"\x75" + bytes([len(remap)]) + remap       # jne skip; remap
     skip = A + len(code_a)
@@ -972,9 +978,17 @@ def test_code_page_remapped_under_its_blocks(flush, budget):
         m.set_reg("eax", 0)
         m.set_reg("ebx", 0)
         m.core.set_blocks(blocks)
+        m.intercept = set(range(32))
         exc = run_chunks(m, budget)
         results.append(kw_state(m, exc))
+        if blocks and budget == 10**6:
+            assert m.core.block_instructions > 20
     assert results[0] == results[1]
+    if change == "notpresent":
+        assert results[0]["exc"] == (14, 0, B) and results[0]["eip"] == B
+        assert results[0]["regs"][G.EBX] == 5 * 2
+        assert results[0]["regs"][G.ESP] == DATA_BASE + STACK_OFF - 4
+        return
     assert results[0]["exc"][0] == 3
     # five calls before the remap (ecx 10..6), five after it (ecx 5..1)
     assert results[0]["regs"][G.EBX] == 5 * 2 + 5 * 101
@@ -1070,3 +1084,102 @@ def test_based_data_segments_vs_unicorn(seed, n, loops, base):
     assert u["eip"] == ref["eip"] and u["regs"] == ref["regs"]
     assert (ref["eflags"] ^ u["eflags"]) & U.FLAG_BITS & ~u["undef"] == 0
     assert ref["mem"] == u["mem"], first_diff(ref["mem"], u["mem"])
+
+
+# ---------------------------------------------------------------------------
+# #GP(0) / #SS(0) inside a block from a data or stack segment limit (SDM
+# Vol. 3A §5.3: every byte of the access must lie within the limit), and
+# #GP(0) for a write through a read-only data segment (§5.4.1): the fault is
+# reported for the instruction, nothing is written, ESP is unchanged
+
+SEG_FAULTS = ["limit_flat", "limit_based", "readonly", "expdown"]
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("case", SEG_FAULTS)
+@pytest.mark.parametrize("name", sorted(SPLIT_ACCESSES))
+def test_segment_fault_inside_a_block(name, case, k):
+    insn, size, kind, how = SPLIT_ACCESSES[name]
+    L = DATA_BASE + 0x2FFF                       # a page-granular limit
+    base = 0x1000 if case == "limit_based" else 0
+    # the access starts k bytes before the end of the segment (expand-down:
+    # k bytes above its lower bound, running below it: start = L + 1 - ...)
+    if case == "expdown":
+        start = L + 1 - (size - k) if k < size else L + 1
+    else:
+        start = L + 1 - k
+    code = LEAD + insn + b"\x21\xc0\x31\xd2\xcc"
+    regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 0xFFFFFFF9, "edi": start,
+            "esp": DATA_BASE + STACK_OFF, "ebp": DATA_BASE + STACK_OFF}
+    seg = "ds"
+    if how == "esp":
+        seg = "ss"
+        regs["esp"] = start + (4 if kind == "w" else 0)
+    if how == "ebp":
+        seg = "ss"
+        regs["ebp"] = start
+    typ = {"readonly": 1, "expdown": 7}.get(case, 3)
+    limit = 0xFFFFFFFF if case == "readonly" else L
+    if case == "readonly" and seg == "ss":
+        return                                   # SS must be writable (a load would #GP)
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1):
+            cpu = U.make_kw86(32, 3)
+            m = cpu.machine
+            m.set_segment(seg, 0x23, base, limit, big=True, dpl=3, type=typ)
+            m.write(CODE_BASE + 0x1000, code)
+            m.write(DATA_BASE, random.Random(5).randbytes(WINDOW))
+            for n, v in regs.items():
+                m.set_reg(n, v)
+            m.set_reg("eip", 0x1000)
+            m.core.set_blocks(blocks)
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            s["mem"] = m.read(DATA_BASE, WINDOW)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4        # LEAD ran in a block
+    ref = results[0]
+    for s in results[1:]:
+        same(s | {"extra": None}, ref | {"extra": None}, "segment fault")
+    # the manual
+    first, last = start, start + size - 1
+    if case == "expdown":
+        bad = first <= L or last > 0xFFFFFFFF
+    elif case == "readonly":
+        bad = kind in ("w", "rmw")
+    else:
+        bad = last > L
+    if not bad:
+        assert ref["exc"][0] == 3 or name == "ret"
+        return
+    vec = 12 if seg == "ss" else 13
+    assert ref["exc"] == (vec, 0, None), ref["exc"]
+    assert ref["eip"] == 0x1000 + len(LEAD)
+    assert ref["regs"][G.ESP] == regs["esp"]
+    assert ref["mem"] == random.Random(5).randbytes(WINDOW), "a faulting access wrote"
+
+
+def cycle_trace(p, blocks, chunk, limit=3000):
+    m = p.kw(blocks)
+    trace = []
+    for _ in range(limit):
+        r = m.run(10**6, max_cycles=chunk)
+        trace.append((r.event, m.get_reg("eip"), m.instructions, m.cycles))
+        if r.exception is not None:
+            break
+    return trace, kw_state(m, None), m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10),
+       chunk=st.integers(1, 400), cpl=st.sampled_from([3, 0]))
+def test_cycle_limited_runs_stop_at_the_same_boundaries(seed, n, loops, chunk, cpl):
+    """Machine.run(max_cycles=...): a run ends at the first instruction
+    boundary at or past its cycle limit, with blocks as without."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl)
+    ref = cycle_trace(p, False, chunk)
+    got = cycle_trace(p, True, chunk)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1] and got[2] == ref[2]

@@ -28,7 +28,7 @@ import int_native_oracle as O
 from buildreq import built
 
 try:
-    import kw86.testing  # noqa: F401
+    import kw86.testing  # noqa: F401  (the machine is built)
     _HAVE_KW86 = True
 except ImportError:
     _HAVE_KW86 = False
@@ -233,7 +233,7 @@ def gen_alu(g):
         op = r.randrange(8)
         d = r.randrange(3)
         if d == 2:
-            body = bytes([op * 8 + 4 + w]) + imm(g, size if size != 32 else 32)[:1 if size == 8 else iz]
+            body = bytes([op * 8 + 4 + w]) + imm(g, size)
         else:
             body = bytes([op * 8 + 2 * d + w]) + g.modrm(r.randrange(8), size, ad16=ad16)
         name = ALU[op]
@@ -348,7 +348,8 @@ def gen_muldiv(g):
             if m[0] >> 6 == 3:
                 rm = m[0] & 7
                 if size == 8:
-                    g.regs[rm & 3] = (g.regs[rm & 3] & ~(0xFF << (8 * (rm >> 2)))) | (dv << (8 * (rm >> 2)))
+                    sh = 8 * (rm >> 2)
+                    g.regs[rm & 3] = (g.regs[rm & 3] & ~(0xFF << sh)) | (dv << sh)
                 else:
                     g.regs[rm] = (g.regs[rm] & ~mask(size)) | dv
                 dv = rm_operand(g, size, m)
@@ -426,7 +427,8 @@ def gen_bsf(g):
             g.write(g.addr, size // 8, 0)
     src = rm_operand(g, size, m) if m[0] >> 6 == 3 else g.read(g.addr, size // 8)
     if src == 0 or src is None:
-        g.undef_regs[reg] = mask(size)                  # "the content of the destination operand is undefined"
+        # "the content of the destination operand is undefined"
+        g.undef_regs[reg] = mask(size)
     g.undef |= O.UNDEF["bsf"]
     g.tag = "bsr" if r.random() < 0.5 else "bsf"
     return g.case(p66 + p67 + bytes([0x0F, 0xBD if g.tag == "bsr" else 0xBC]) + m)
@@ -473,7 +475,8 @@ def gen_xchg_family(g):
         reg = r.randrange(8)
         body = bytes([0x0F, 0xC8 + reg])
         if size == 16:
-            g.undef_regs[reg] = 0xFFFF          # "references a 16-bit register, the result is undefined"
+            # "references a 16-bit register, the result is undefined"
+            g.undef_regs[reg] = 0xFFFF
         g.tag = "bswap"
     return g.case(lock + p66 + p67 + body)
 
@@ -520,7 +523,6 @@ def gen_bcd(g, opc=None, ib=None):
 
 
 def gen_xlat(g):
-    r = g.r
     ad16, p67 = asz(g)
     al = g.regs[EAX] & 0xFF
     t = g.target(1)
@@ -563,7 +565,8 @@ def gen_string(g):
             dst = g.regs[EDI] - DATA - (k if g.eflags & DF else 0)
             if src >= 0 and dst >= 0:
                 g.data[dst:dst + k] = g.data[src:src + k]
-            g.regs[EAX] = int.from_bytes(g.data[g.regs[EDI] - DATA:g.regs[EDI] - DATA + 4], "little")
+            o = g.regs[EDI] - DATA
+            g.regs[EAX] = int.from_bytes(g.data[o:o + 4], "little")
     g.tag = STRINGS[base] + ("w" if w else "b") + ("-rep" if rep else "")
     return g.case(seg + rep + p66 + p67 + bytes([base + w]))
 
@@ -582,7 +585,10 @@ def gen_stack(g):
         body = bytes([0x58 + r.randrange(8)])
         g.tag = "pop"
     elif k == 2:
-        body = bytes([0x68]) + imm(g, 16 if p66 else 32) if r.random() < 0.5 else bytes([0x6A]) + imm(g, 8)
+        if r.random() < 0.5:
+            body = bytes([0x68]) + imm(g, 16 if p66 else 32)
+        else:
+            body = bytes([0x6A]) + imm(g, 8)
         g.tag = "push imm"
     elif k == 3:
         body = bytes([0xFF]) + g.modrm(6, 16 if p66 else 32, mem=r.random() < 0.9, avoid=(ESP,))
@@ -602,8 +608,8 @@ def gen_stack(g):
         g.tag = "pop esp"
     elif k == 8:
         lvl = r.choice([0, 0, 1, 2, 3, r.randrange(32), r.randrange(256)])
-        body = bytes([0xC8]) + r.choice([0, 4, 8, 0x10, 0x7C, r.randrange(0x200)]).to_bytes(2, "little") \
-            + bytes([lvl])
+        alloc = r.choice([0, 4, 8, 0x10, 0x7C, r.randrange(0x200)])
+        body = bytes([0xC8]) + alloc.to_bytes(2, "little") + bytes([lvl])
         g.regs[EBP] = (DATA + r.randrange(0x200, 0x1000)) & ~3 if r.random() < 0.9 else g.target(4)
         g.tag = "enter"
     elif k == 9:
@@ -683,7 +689,7 @@ def gen_mov(g):
             off = t.to_bytes(4, "little")
         body = bytes([0xA0 + 2 * r.randrange(2) + w]) + off
     elif k == 4:
-        body = bytes([(0xB8 if w else 0xB0) + r.randrange(8)]) + (imm(g, 8) if size == 8 else imm(g, size))
+        body = bytes([(0xB8 if w else 0xB0) + r.randrange(8)]) + imm(g, size)
     elif k == 5:
         body = bytes([r.choice([0xF5, 0xF8, 0xF9, 0xFC, 0xFD])])
     else:                                       # reads through CS are allowed
@@ -693,10 +699,79 @@ def gen_mov(g):
     return g.case(seg + p66 + p67 + body)
 
 
+SEQ_DST = (EAX, ECX, EDX, EBP, ESI, EDI)          # never EBX (the base) or ESP
+
+
+def gen_seq(g):
+    """Up to 15 bytes of instructions whose flags the SDM defines in full (add,
+    adc, sub, sbb, cmp, inc, dec, neg, xadd, setcc, cmovcc, lahf, sahf, cmc,
+    clc, stc, mov, lea, memory operands at [ebx+d8], forward jcc inside the
+    bytes): the lazy flags of the run loop and of translated blocks between
+    a producer and its consumers."""
+    r = g.r
+    g.regs[EBX] = DATA + r.randrange(0x100, 0xF00)
+    out = []
+    n = 0
+    while True:
+        d, s_ = r.choice(SEQ_DST), r.randrange(8)
+        k = r.randrange(16)
+        if k < 4:
+            op = r.choice([0, 2, 3, 5, 7])
+            w = r.randrange(2)
+            if w:
+                b = bytes([op * 8 + 1, 0xC0 | (s_ << 3) | d])
+            else:                                   # 8-bit: AL CL DL / AH CH DH
+                d8 = r.choice([0, 1, 2, 4, 5, 6])
+                b = bytes([op * 8, 0xC0 | (s_ << 3) | d8])
+        elif k == 4:
+            b = bytes([r.choice([0x40, 0x48]) + d])
+        elif k == 5:
+            b = bytes([0xF7, 0xD8 | d])
+        elif k == 6:
+            b = bytes([0x0F, 0x90 + r.randrange(16), 0xC0 | r.choice([0, 1, 2, 4, 5, 6])])
+        elif k == 7:
+            b = bytes([0x0F, 0x40 + r.randrange(16), 0xC0 | (d << 3) | s_])
+        elif k == 8:
+            b = bytes([r.choice([0x9E, 0x9F, 0xF5, 0xF8, 0xF9])])
+        elif k == 9:
+            op = r.choice([0, 2, 3, 5, 7])
+            b = bytes([op * 8 + r.choice([1, 3]), 0x43 | (d << 3), r.randrange(-0x80, 0x80) & 0xFF])
+            if b[0] & 2 == 0 and op != 7:
+                b = bytes([op * 8 + 3]) + b[1:]     # keep the memory a source mostly
+        elif k == 10:
+            b = bytes([0x0F, 0xC1, 0xC0 | (s_ << 3) | d]) if s_ in SEQ_DST else bytes([0x90])
+        elif k == 11:
+            b = bytes([0x8D, 0x44 | (d << 3), (r.randrange(4) << 6) | (s_ << 3) | EBX,
+                       r.randrange(256)])
+        elif k == 12:
+            b = bytes([0x89, 0xC0 | (s_ << 3) | d])
+        else:
+            b = bytes([0x70 + r.randrange(16), 0])   # jcc: target filled in below
+        if n + len(b) > 15:
+            break
+        out.append(b)
+        n += len(b)
+    # forward jcc: to the start of a later instruction or the end
+    starts = []
+    pos = 0
+    for b in out:
+        pos += len(b)
+        starts.append(pos)
+    code = bytearray()
+    for j, b in enumerate(out):
+        if 0x70 <= b[0] <= 0x7F and len(b) == 2:
+            here = starts[j]
+            b = bytes([b[0], r.choice([t for t in starts[j:]]) - here])
+        code += b
+    g.tag = "seq"
+    return g.case(bytes(code))
+
+
 FAMILIES = {
     "alu": gen_alu, "shift": gen_shift, "shxd": gen_shxd, "muldiv": gen_muldiv, "bt": gen_bt,
     "bsf": gen_bsf, "xchg": gen_xchg_family, "move": gen_move, "bcd": gen_bcd, "xlat": gen_xlat,
     "string": gen_string, "stack": gen_stack, "lock_ud": gen_lock_ud, "mov": gen_mov,
+    "seq": gen_seq,
 }
 
 
@@ -858,7 +933,8 @@ def test_string_every_form():
                                 g.regs[reg] = ((r.getrandbits(16) << 16) | a) if ad16 else a
                             g.regs[ECX] = ((g.regs[ECX] & 0xFFFF0000) | n) if ad16 else n
                             if base in (0xA6, 0xAE) and r.random() < 0.5:
-                                s_, d_ = (g.regs[ESI] & 0xFFFF) - DATA, (g.regs[EDI] & 0xFFFF) - DATA
+                                s_ = (g.regs[ESI] & 0xFFFF) - DATA
+                                d_ = (g.regs[EDI] & 0xFFFF) - DATA
                                 k = r.randrange(0, 12)
                                 lo = (lambda x: x - k if df else x)
                                 if lo(s_) >= 0 and lo(d_) >= 0:
@@ -911,7 +987,8 @@ def test_lock_prefix_rules():
                          ((0xF6,), range(8)), ((0xF7,), range(8)), ((0xFE,), range(8)),
                          ((0xFF,), range(8)), ((0x0F, 0xBA), range(4, 8)),
                          ((0x0F, 0xC7), range(8)), ((0xD1,), range(8)), ((0x0F, 0xC1), range(8)),
-                         ((0x0F, 0xB1), range(8)), ((0x0F, 0xAB), range(8)), ((0x0F, 0xA3), range(8))):
+                         ((0x0F, 0xB1), range(8)), ((0x0F, 0xAB), range(8)),
+                         ((0x0F, 0xA3), range(8))):
         for sub in sub_ok:
             for mem in (True, False):
                 g = Gen(r)
@@ -984,3 +1061,52 @@ def test_rmw_read_fault_known_deviation():
         assert nat.vector == kw.vector == 14 and nat.cr2 == kw.cr2, (c, nat.cr2, kw.cr2)
         assert nat.err & 7 == 6, c                      # the host: user, write, not present
         assert kw.err & 7 == (4 if O.KNOWN_RMW_READ_FAULT else 6), (c, kw.err)
+
+
+def test_harness_reports_known_results():
+    """The harness itself, against results fixed by the SDM (so that a broken
+    harness cannot agree with a broken kw86): add, #DE, #UD, #PF with CR2 and
+    error code, a push into the data page."""
+    g = Gen(random.Random(21))
+    g.regs[EAX], g.regs[EBX], g.regs[ECX], g.regs[ESP] = 0xFFFFFFFF, 2, 0, DATA + 0x800
+    g.eflags = 0x202
+    cases = [g.case(b"\x01\xd8"),                       # add eax, ebx
+             g.case(b"\xf7\xf1"),                       # div ecx (0): #DE
+             g.case(b"\x0f\x0b"),                       # ud2: #UD
+             g.case(b"\x8b\x05\x04\x90\x00\x00"),       # mov eax, [0x9004]: #PF
+             g.case(b"\x53")]                           # push ebx
+    add, de, ud, pf, push = O.run_native(cases)
+    assert add.vector is None and add.regs[EAX] == 1 and add.eflags & O.ARITH == CF | AF
+    assert add.eip == O.INSN + 2
+    assert de.vector == 0 and de.regs == g.regs and de.eip == O.INSN
+    assert ud.vector == 6 and ud.eip == O.INSN
+    assert pf.vector == 14 and pf.cr2 == DATA + 0x1004 and pf.err & 7 == 4
+    assert push.regs[ESP] == DATA + 0x7FC and push.data[0x7FC:0x800] == b"\x02\0\0\0"
+
+
+def test_fixed_divergences():
+    """The differences this oracle found in kw86 (fixed), as directed cases:
+    PUSHA/ENTER report the first faulting push in CR2 (a page-crossing one:
+    the second page's first byte), a faulting ENTER writes nothing (its
+    Push(EBP) stayed written), CMPS reads ES:[eDI] first."""
+    r = random.Random(22)
+    cases = []
+
+    def case(code, **regs):
+        g = Gen(r)
+        for k, v in regs.items():
+            g.regs[GPRS_IDX[k]] = v
+        cases.append(g.case(code))
+    case(b"\x60", esp=DATA + 0x1002)                    # pushad: CR2 0x9000, not 0x9001
+    case(b"\x66\x60", esp=DATA + 2)                     # pushaw: first push OK, then CR2 0x7ffe
+    case(b"\xc8\x08\x00\x02", esp=DATA + 0x1002, ebp=DATA + 0x800)
+    case(b"\xc8\x04\x00\x04", esp=DATA + 0xA68, ebp=DATA - 1)   # reads fault: nothing written
+    case(b"\xc8\x10\x00\x03", esp=DATA + 0x4FC, ebp=DATA + 3)
+    case(b"\xf3\xa6", ecx=3, esi=0x7FFD, edi=0x45111F)  # cmpsb: both unmapped: CR2 = EDI
+    case(b"\xa7", esi=DATA + 0x10, edi=0x20000 - 0x100)
+    bad = O.check(cases)
+    assert not bad, O.report(bad, len(cases))
+    assert [n.cr2 for n in O.run_native(cases)[:2]] == [DATA + 0x1000, DATA - 2]
+
+
+GPRS_IDX = {n: k for k, n in enumerate(O.GPRS)}

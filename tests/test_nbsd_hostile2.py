@@ -124,6 +124,85 @@ def test_directories_above_a_mount_point_do_not_move(tmp_path, at):
     env.ok("rename", "/" + parts[0] + "/other", "/" + parts[0] + "/other2")
 
 
+def test_chroot_leaves_no_way_out(env):
+    """NetBSD's change_root: a working directory outside the new root
+    becomes the root (chroot without chdir was a way out: relative names
+    went on from the old directory); fchdir to a directory outside the root
+    is EPERM (NetBSD's sys_fchdir)."""
+    env.ok("mkdir", "/jail", 0o755)
+    env.ok("mkdir", "/jail/etc", 0o755)
+    fd = env.ok("open", "/jail/etc/passwd", NBSD_O_CREAT | NBSD_O_WRONLY, 0o644)
+    env.write_fd(fd, b"jail\n")
+    out = env.ok("open", "/etc", NBSD_O_RDONLY, 0)      # a directory outside, held
+    env.ok("chdir", "/")
+    env.ok("chroot", "/jail")
+    fd = env.ok("open", "etc/passwd", NBSD_O_RDONLY, 0)
+    assert env.read_fd(fd, 5) == b"jail\n"
+    assert env.err("fchdir", out) == abi.EPERM
+    b = env.alloc(64)
+    n = env.ok("__getcwd", b, 64)
+    assert env.read(b, n) == b"/\0"
+    fd = env.ok("open", "../../etc/passwd", NBSD_O_RDONLY, 0)
+    assert env.read_fd(fd, 5) == b"jail\n"
+    # a directory under the root is fine
+    d = env.ok("open", "/etc", NBSD_O_RDONLY, 0)
+    env.ok("fchdir", d)
+
+
+def test_mount_table_shows_no_host_path(tmp_path):
+    """getvfsstat/statvfs1 (df, mount): a --bind is named by its guest mount
+    point, never by its host directory (it named the host path, which may
+    lie inside the sysroot)."""
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    out = tmp_path / "outside"
+    out.mkdir()
+    env = Env(root, binds=[(str(root / "data"), "/mnt/data", True), (str(out), "/w", False)])
+    buf = env.alloc(3268 * 16)
+    n = env.ok("__getvfsstat90", buf, 3268 * 16, 1)
+    assert n >= 5
+    raw = env.read(buf, 3268 * n)
+    assert str(tmp_path).encode() not in raw
+    names = {raw[i * 3268 + 196:i * 3268 + 1220].rstrip(b"\0"):
+             raw[i * 3268 + 1220:i * 3268 + 2244].rstrip(b"\0") for i in range(n)}
+    assert names[b"/mnt/data"] == b"kw86:/mnt/data" and names[b"/w"] == b"kw86:/w"
+    one = env.alloc(3268)
+    env.ok("__statvfs190", "/w/.", one, 1)
+    assert str(tmp_path).encode() not in env.read(one, 3268)
+
+
+def test_a_huge_copyin_reads_only_what_is_mapped():
+    """copyin of 2 GiB from a mapped page followed by nothing (a kernelware's
+    vn_rdwr of 0x7ffff000 bytes made kw86 allocate and clear 2 GiB of host
+    memory before it looked at the second page): the host reads at most a
+    MiB at a time and stops at the first fault; a large copyin that is all
+    mapped reads the same bytes, charged once as one copy."""
+    from buildreq import need_module
+    from kw86.nbsd.errors import Fault
+    from kw86.nbsd.usermem import MachineUserMem
+    m = need_module("kw86.machine").Machine(mem_size=8 << 20)
+    pd, pt = 0x10000, 0x11000
+    m.write_u32(pd, pt | 0x7)
+    for i in range(0x100, 0x100 + 0x300):               # 3 MiB mapped at 0x100000
+        m.write_u32(pt + 4 * i, (i << 12) | 0x7)
+    m.set_cr(3, pd)
+    m.set_cr(0, 0x80010001)
+    m.flush_tlb()
+    m.write(0x100000, bytes(range(256)) * (3 << 12))
+    asked = []
+    charged = []
+    um = MachineUserMem(m, charge=charged.append)
+    real = um._read_lin
+    um._read_lin = lambda a, n, u: (asked.append(n), real(a, n, u))[1]
+    with pytest.raises(Fault):
+        um.copyin(0x100000, 0x7ffff000)
+    assert max(asked) <= 1 << 20
+    asked.clear()
+    data = um.copyin(0x100010, (3 << 20) - 0x20)
+    assert data == m.read(0x100010, (3 << 20) - 0x20) and max(asked) <= 1 << 20
+    assert charged == [(3 << 20) - 0x20]
+
+
 @pytest.fixture
 def small_budget(monkeypatch):
     """hostfs's bound on held host descriptors, made small."""
@@ -259,9 +338,12 @@ def untouched(w):
 
 
 
+@pytest.mark.parametrize("who", ["root", "user"])
 @pytest.mark.parametrize("mode", MODES)
-def test_path_escapes(hostile2, world, mode):
-    res, out, err = kw86(mode, *opts(world), hostile2, "paths", "/w")
+def test_path_escapes(hostile2, world, mode, who):
+    world["rw"].chmod(0o777)
+    user = ["--user", "user"] if who == "user" else []
+    res, out, err = kw86(mode, *user, *opts(world), hostile2, "paths", "/w")
     untouched(world)
     assert str(world["tmp"]) not in out + err           # no host path is ever shown
     with open(world["root"] / "etc" / "passwd") as f:
@@ -286,7 +368,9 @@ def test_path_escapes(hostile2, world, mode):
     for link in ("host_abs", "host_rel"):       # links out: resolved in the guest's tree
         want.update({f"{link}-{c}": E.ENOENT for c in ("open", "creat", "chmod", "chown",
                                                         "utimes", "truncate", "link")})
-        want.update({f"{link}-{c}": 0 for c in ("lchown", "lutimes", "lchmod")})
+        # (the links are root's: the unprivileged user may not change them)
+        want.update({f"{link}-{c}": 0 if who == "root" else E.EPERM
+                     for c in ("lchown", "lutimes", "lchmod")})
     got = {k: res[k][1] for k in want}
     assert got == want
     for name in ("stat-rootdotdot", "creat-dangling", "stat-created", "dir-through-link",
@@ -303,9 +387,14 @@ def test_path_escapes(hostile2, world, mode):
     assert (world["rw"] / "up").is_symlink() and not (world["tmp"] / "created_hx").exists()
 
 
+@pytest.mark.parametrize("who", ["root", "user"])
 @pytest.mark.parametrize("mode", MODES)
-def test_read_only_bind_by_every_route(hostile2, world, mode):
-    res, out, err = kw86(mode, *opts(world), hostile2, "ro", "/r")
+def test_read_only_bind_by_every_route(hostile2, world, mode, who):
+    """EROFS whoever asks (the read-only check comes before the owner and
+    permission checks, as NetBSD's: chmod of a root-owned file on a
+    read-only mount as a user is EROFS, not EPERM)."""
+    user = ["--user", "user"] if who == "user" else []
+    res, out, err = kw86(mode, *user, *opts(world), hostile2, "ro", "/r")
     untouched(world)
     erofs = ["open-rdwr", "open-wronly", "open-trunc", "open-append", "open-creat-old",
              "open-creat-new", "open-lnk-rdwr", "truncate", "rename-in", "rename-dir",

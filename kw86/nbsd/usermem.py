@@ -80,6 +80,8 @@ class FlatUserMem(UserMem):
 
 
 _VM_MAXUSER = abi.VM_MAXUSER_ADDRESS
+# copyin of more than this is read piece by piece (MachineUserMem._copyin_big)
+_BIG = 1 << 20
 
 
 class MachineUserMem(UserMem):
@@ -115,6 +117,8 @@ class MachineUserMem(UserMem):
             raise Fault(addr)
         if n == 0:
             return b""
+        if n > _BIG:
+            return self._copyin_big(addr, n)
         data = self._read_lin(addr, n, True)
         if data is None:
             # Some page of the range is not present (yet): let the VM system
@@ -137,6 +141,20 @@ class MachineUserMem(UserMem):
         if self.charge is not None:
             self.charge(n)
         return bytes(data)
+
+    def _copyin_big(self, addr, n):
+        """copyin of more than _BIG bytes, a piece at a time: host memory only
+        for what the guest has mapped, up to the first fault (a length of
+        2 GiB from a small buffer made the host allocate and clear 2 GiB
+        before the first page was looked at).  Charged once, as one copy."""
+        c, self.charge = self.charge, None
+        try:
+            parts = [self.copyin(a, min(_BIG, addr + n - a)) for a in range(addr, addr + n, _BIG)]
+        finally:
+            self.charge = c
+        if c is not None:
+            c(n)
+        return b"".join(parts)
 
     def copyinstr(self, addr, maxlen):
         """As UserMem.copyinstr (same faults, same charge: up to the NUL), read

@@ -546,11 +546,19 @@ def sys_chdir(p, path):
     p.cwd = stack
 
 
+def _under(stack, root):
+    """The directory of a namei stack lies under (or is) the root whose
+    stack is given (NetBSD's vn_isunder)."""
+    return len(stack) >= len(root) and all(a[1] is b[1] for a, b in zip(stack, root))
+
+
 def sys_fchdir(p, fd):
     f = p.fdt.get(fd)
     if not isinstance(f, VnodeFile) or f.vp.type != VDIR or f.stack is None:
         raise Errno(ENOTDIR)
     access(f.vp, p.cred, VEXEC)
+    if not _under(f.stack, p.root):
+        raise Errno(EPERM)              # NetBSD's fchdir: not under the process's root
     p.cwd = list(f.stack)
 
 
@@ -561,6 +569,10 @@ def sys_chroot(p, path):
     if stack[-1][1].type != VDIR:
         raise Errno(ENOTDIR)
     p.root = stack
+    if not _under(p.cwd, stack):
+        # NetBSD's change_root: a working directory outside the new root
+        # would be a way out of it; it silently becomes the new root
+        p.cwd = list(stack)
 
 
 def getcwd_path(p):
@@ -660,9 +672,9 @@ def _owner_or_root(p, a):
 
 def do_chmod(p, vp, mode):
     a = vp.getattr()
-    _owner_or_root(p, a)
     if vp.mount is not None and vp.mount.readonly:
-        raise Errno(abi.EROFS)
+        raise Errno(abi.EROFS)          # before the owner check, as ufs_setattr (and chown here)
+    _owner_or_root(p, a)
     mode &= abi.NBSD_ALLPERMS
     if p.cred.euid != 0:
         if vp.type != VDIR and mode & abi.NBSD_S_ISVTX:

@@ -453,7 +453,9 @@ def pack_statvfs(m, size=STATVFS_SIZE):
     frm = _FROM.get(m.fstype, m.fstype).encode() if m.path or m.fstype != "hostfs" \
         else b"/dev/wd0a"
     if m.fstype == "hostfs" and m.path:
-        frm = b"kw86:" + getattr(m, "hostroot_bytes", b"host")[-900:]
+        # a --bind: named by its mount point, never by its host path (a
+        # guest sees no host path: the bind may lie inside the sysroot)
+        frm = b"kw86:" + on
     dev = getattr(m, "dev", 0)
     head = struct.pack("<4I8Q4Q2iIII4Q", flag, bsize, frsize, bsize,
                        blocks, bfree, bfree, 0, files, ffree, ffree, 0,
