@@ -1183,3 +1183,53 @@ def test_cycle_limited_runs_stop_at_the_same_boundaries(seed, n, loops, chunk, c
     got = cycle_trace(p, True, chunk)
     assert got[0] == ref[0]
     assert got[1] == ref[1] and got[2] == ref[2]
+
+
+@pytest.mark.parametrize("cs_base", [CODE_BASE, CODE_BASE + 0x123, CODE_BASE + 0xF80])
+@pytest.mark.parametrize("limit", [0x2345, 0x2FFF, 0x3002, 0x3FFF])
+@pytest.mark.parametrize("how", ["call_ret", "jmp", "jcc", "ret"])
+def test_cross_page_branches_into_the_limit_page(how, limit, cs_base):
+    """A loop in one page calls / jumps / returns into code in other pages
+    (blocks may go on into the next page without run_loop) and finally runs
+    straight into the CS limit: #GP(0) at the first instruction that does
+    not end within it, the same state with blocks on and off."""
+    at = 0x1100
+    f = 0x2200                                       # the subroutine (another page)
+    tail = 0x2330 if limit > 0x2400 else 0x2300      # straight-line code up to the limit
+    pre = {"call_ret": b"\xe8" + struct.pack("<i", f - (at + 7 + 5)),
+           "jmp": b"\xe9" + struct.pack("<i", f - (at + 7 + 5)),
+           "jcc": b"\x39\xc0\x0f\x84" + struct.pack("<i", f - (at + 7 + 8)),     # cmp eax,eax; je f
+           "ret": b"\x68" + struct.pack("<I", f) + b"\xc3"}[how]                # push f; ret
+    # at: mov ecx, 20; top: add eax, ebx (2) ... 7 bytes to top
+    head = b"\xb9\x14\x00\x00\x00" + b"\x01\xd8"
+    top = at + 5
+    back = at + len(head) + len(pre)                 # where f returns / jumps back to
+    loop_tail = (b"\x49" + b"\x0f\x85" + struct.pack("<i", top - (back + 7))     # dec ecx; jnz top
+                 + b"\xe9" + struct.pack("<i", tail - (back + 12)))             # jmp tail
+    code_at = head + pre + loop_tail
+    if how == "call_ret":
+        body = b"\x83\xc3\x03\x43\x31\xd3\xc3"               # add ebx, 3; inc ebx; xor ebx, edx; ret
+    else:
+        body = b"\x83\xc3\x03\x43\x31\xd3" + b"\xe9" + struct.pack("<i", back - (f + 11))
+    straight = b"\x01\xd8\x83\xc0\x01\x40\x90" * 0x420   # add eax, ebx; add eax, 1; inc eax; nop
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 3):
+            m = cs_limit_machine(code_at, at, cs_base, limit, blocks,
+                                 {"eax": 1, "ebx": 2, "edx": 0x55, "esp": DATA_BASE + STACK_OFF})
+            m.write(cs_base + f, body)
+            m.write(cs_base + tail, straight)
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions > 60
+    ref = results[0]
+    for s in results[1:]:
+        assert s == ref
+    assert ref["exc"] == (13, 0, None)
+    # the straight-line code's instructions start at tail + 7i + (0, 2, 5, 6)
+    starts = [tail + 7 * i + d for i in range(0x420) for d in (0, 2, 5, 6)]
+    ends = {0: 2, 2: 3, 5: 1, 6: 1}
+    first_bad = next(a for a in starts if a + ends[(a - tail) % 7] - 1 > limit)
+    assert ref["eip"] == first_bad, (hex(ref["eip"]), hex(first_bad))

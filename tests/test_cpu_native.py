@@ -547,7 +547,9 @@ def gen_string(g):
     seg = r.choice([b"", b"", b"", b"\x26", b"\x2e", b"\x36", b"\x3e"])
     if r.random() < 0.5:
         g.eflags |= DF
-    n = r.randrange(0, 12)
+    # small counts mostly; large ones run kw86's chunked rep paths into the
+    # page's ends (a #PF with the completed elements kept)
+    n = r.randrange(0, 12) if r.random() < 0.85 else r.randrange(0x1400)
     for reg in (ESI, EDI):
         a = g.target(4)
         if DATA <= a < DATA + 0x1000 and r.random() < 0.9:

@@ -448,12 +448,15 @@ def test_resource_abuse_gives_errors(hostile2, world, mode):
             assert not [f for f in files if f.endswith(".core") or f == "core"], d
 
 
+@pytest.mark.parametrize("by", ["process", "lwp"])
 @pytest.mark.parametrize("mode", MODES)
-def test_names_swapped_under_a_racing_process(hostile2, world, mode):
-    """While a child swaps /w/x between a directory and links climbing out,
-    the parent creates, makes directories, changes and renames through
-    /w/x/.. paths: whatever x was, all of it lands in the guest's tree."""
-    res, out, err = kw86(mode, *opts(world), hostile2, "race", "/w", "600")
+def test_names_swapped_under_a_racing_process(hostile2, world, mode, by):
+    """While a child (or a second LWP) swaps /w/x between a directory and
+    links climbing out, the parent creates, makes directories, changes and
+    renames through /w/x/.. paths: whatever x was, all of it lands in the
+    guest's tree."""
+    res, out, err = kw86(mode, *opts(world), hostile2, "race", "/w", "600",
+                         *(["lwp"] if by == "lwp" else []))
     assert res["race"][2] == "some"
     for k in ("out", "ro"):
         assert snapshot(world[k]) == world["before"][k], f"{k} changed"
