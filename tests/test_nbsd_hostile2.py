@@ -56,6 +56,35 @@ def test_at_calls_use_the_moved_directory_itself(env, top):
     assert env.stat(f"{top}/a/b/x").mode & 0o777 == 0o644
 
 
+@pytest.mark.parametrize("top", ["", "/tmp"], ids=["hostfs", "mfs"])
+def test_nothing_enters_a_removed_directory(env, top):
+    """A directory removed while a descriptor (or the working directory)
+    still holds it takes no new names by any route: create, mkdir, symlink,
+    mkfifo, link, rename of a file or a directory into it (ENOENT; the MFS
+    took renames and links, leaving what moved there unreachable, and a
+    directory renamed in made the removed one take creations again)."""
+    env.ok("mkdir", f"{top}/rm", 0o755)
+    dfd = env.ok("open", f"{top}/rm", NBSD_O_RDONLY, 0)
+    env.ok("rmdir", f"{top}/rm")
+    env.ok("close", env.ok("open", f"{top}/file", NBSD_O_CREAT | NBSD_O_WRONLY, 0o644))
+    env.ok("mkdir", f"{top}/dd", 0o755)
+    assert env.err("openat", dfd, "x", NBSD_O_CREAT | NBSD_O_WRONLY, 0o644) == abi.ENOENT
+    assert env.err("mkdirat", dfd, "d", 0o755) == abi.ENOENT
+    assert env.err("symlinkat", "t", dfd, "s") == abi.ENOENT
+    assert env.err("mkfifoat", dfd, "f", 0o644) == abi.ENOENT
+    assert env.err("linkat", AT_FDCWD, f"{top}/file", dfd, "hl", 0) == abi.ENOENT
+    assert env.err("renameat", AT_FDCWD, f"{top}/file", dfd, "moved") == abi.ENOENT
+    assert env.err("renameat", AT_FDCWD, f"{top}/dd", dfd, "ddmoved") == abi.ENOENT
+    env.ok("fchdir", dfd)                               # the same from the working directory
+    assert env.err("rename", f"{top}/file", "moved") == abi.ENOENT
+    assert env.err("rename", f"{top}/dd", "ddmoved") == abi.ENOENT
+    assert env.err("link", f"{top}/file", "hl") == abi.ENOENT
+    assert env.err("mkdir", "x", 0o755) == abi.ENOENT
+    env.ok("chdir", "/")
+    assert env.stat(f"{top}/file").type == abi.NBSD_S_IFREG
+    assert env.stat(f"{top}/dd").type == abi.NBSD_S_IFDIR
+
+
 def test_renameat_of_a_moved_directory_into_itself_is_einval(env):
     # the descriptor's stack still names /c's old place: the loop check must
     # see where the directory really is (mfs walks real parents; the host's
