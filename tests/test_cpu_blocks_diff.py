@@ -306,7 +306,7 @@ def test_paging_tlb_misses_and_page_faults_in_blocks(seed, n, loops, cpl, nrestr
 # limits below 4 GiB, expand-down, read-only, a 16-bit stack
 
 SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatlimit", "stack16flat",
-             "sslimit"]
+             "sslimit", "bytelimit", "based_expdown"]
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -315,7 +315,8 @@ SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatli
 def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
     rng = random.Random(seed ^ 0xBEEF)
     ds_base = {"based": rng.choice([0x1000, 0x345, 0x7FF]), "wrap": (-0x1800) & 0xFFFFFFFF,
-               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000}.get(kind, 0)
+               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000, "bytelimit": DATA_BASE - 0x333,
+               "based_expdown": DATA_BASE - 0x10000}.get(kind, 0)
     ss_base = {"based": 0x10, "wrap": (-0x20) & 0xFFFFFFFF, "stack16": DATA_BASE + 0x8000}.get(kind, 0)
     p = make_prog(seed, n, loops, defined_only=False, cpl=3, ds_base=ds_base, ss_base=ss_base)
     edi = p.regs[G.EDI]
@@ -335,7 +336,9 @@ def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
         limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF
     elif kind == "flatlimit":
         limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF     # base 0: still 'flat'
-    elif kind == "expdown":
+    elif kind == "bytelimit":
+        limit = edi + rng.randrange(0x100, 0x1800)                  # byte-granular, based
+    elif kind in ("expdown", "based_expdown"):
         typ, limit = 7, edi - rng.randrange(-0x40, 0x100)
     elif kind == "readonly":
         typ = 1
@@ -1092,7 +1095,7 @@ def test_based_data_segments_vs_unicorn(seed, n, loops, base):
 # #GP(0) for a write through a read-only data segment (§5.4.1): the fault is
 # reported for the instruction, nothing is written, ESP is unchanged
 
-SEG_FAULTS = ["limit_flat", "limit_based", "readonly", "expdown"]
+SEG_FAULTS = ["limit_flat", "limit_based", "readonly", "expdown", "limit_bytes"]
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -1102,6 +1105,8 @@ def test_segment_fault_inside_a_block(name, case, k):
     insn, size, kind, how = SPLIT_ACCESSES[name]
     L = DATA_BASE + 0x2FFF                       # a page-granular limit
     base = 0x1000 if case == "limit_based" else 0
+    if case == "limit_bytes":
+        base, L = DATA_BASE + 0x11, 0x2345       # a byte-granular limit, based
     # the access starts k bytes before the end of the segment (expand-down:
     # k bytes above its lower bound, running below it: start = L + 1 - ...)
     if case == "expdown":
