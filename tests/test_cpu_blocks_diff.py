@@ -1238,3 +1238,43 @@ def test_cross_page_branches_into_the_limit_page(how, limit, cs_base):
     ends = {0: 2, 2: 3, 5: 1, 6: 1}
     first_bad = next(a for a in starts if a + ends[(a - tail) % 7] - 1 > limit)
     assert ref["eip"] == first_bad, (hex(ref["eip"]), hex(first_bad))
+
+
+@pytest.mark.parametrize("flush", ["cr3", "invlpg"])
+@pytest.mark.parametrize("budget", [10**6, 1, 4])
+def test_running_code_page_remapped_by_itself(flush, budget):
+    """The loop's own page is remapped (PTE edit + flush) to another
+    physical page holding the same code but for one immediate: the next
+    instruction is fetched through the new translation."""
+    A, PA1, PA2 = 0x42000, 0x82000, 0x83000
+    inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"
+           else b"\x0f\x01\x3d" + struct.pack("<I", A))
+    def code(k):
+        remap = b"\xc7\x05" + struct.pack("<I", pte_addr(A)) + struct.pack("<I", PA2 | 7) + inv
+        c = (b"\xb9\x0a\x00\x00\x00"                 # mov ecx, 10
+             + b"\x83\xc3" + bytes([k])              # top: add ebx, k
+             + b"\x01\xc6"                           # add esi, eax
+             + b"\x83\xf9\x06"                       # cmp ecx, 6
+             + b"\x75" + bytes([len(remap)]) + remap)   # jne skip; remap
+        return c + b"\x49\x75" + struct.pack("<b", 5 - (len(c) + 3)) + b"\xcc"   # dec ecx; jnz top
+    results = []
+    for blocks in (False, True):
+        cpu = U.make_kw86(32, 0)
+        m = cpu.machine
+        m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, big=True, dpl=0, type=0xB)
+        paging_setup({})(m)
+        m.write(pte_addr(A), struct.pack("<I", PA1 | 7))
+        m.write(PA1, code(1))
+        m.write(PA2, code(100))
+        m.set_reg("eip", A)
+        m.set_reg("esp", DATA_BASE + STACK_OFF)
+        for n in ("eax", "ebx", "esi"):
+            m.set_reg(n, 0)
+        m.core.set_blocks(blocks)
+        exc = run_chunks(m, budget)
+        results.append(kw_state(m, exc))
+        if blocks and budget == 10**6:
+            assert m.core.block_instructions > 20
+    assert results[0] == results[1]
+    assert results[0]["exc"][0] == 3
+    assert results[0]["regs"][G.EBX] == 5 * 1 + 5 * 100
