@@ -1047,9 +1047,13 @@ def test_rmw_read_fault_known_deviation():
     (handed to the exec.pyx owner: rd_op/rd_mem are shared by every handler
     and the run loop's inline forms)."""
     r = random.Random(20)
-    pf = (b"\x83\x05\xff\x8f\x00\x00\x01", b"\xff\x05\x00\x90\x00\x00",
-          b"\x0f\xab\x05\xfe\x8f\x00\x00", b"\x87\x05\xfd\x8f\x00\x00",
-          b"\xf7\x1d\x00\x91\x00\x00", b"\x0f\xc1\x05\x00\x91\x00\x00")
+    end = DATA + 0x1000
+
+    def at(a):
+        return a.to_bytes(4, "little")
+    pf = (b"\x83\x05" + at(end - 1) + b"\x01", b"\xff\x05" + at(end),
+          b"\x0f\xab\x05" + at(end - 2), b"\x87\x05" + at(end - 3),
+          b"\xf7\x1d" + at(end + 0x100), b"\x0f\xc1\x05" + at(end + 0x100))
     gp = tuple(b"\x2e" + c for c in pf)
     cases = [Gen(r).case(code) for code in pf + gp]
     native = O.run_native(cases)
@@ -1075,7 +1079,7 @@ def test_harness_reports_known_results():
     cases = [g.case(b"\x01\xd8"),                       # add eax, ebx
              g.case(b"\xf7\xf1"),                       # div ecx (0): #DE
              g.case(b"\x0f\x0b"),                       # ud2: #UD
-             g.case(b"\x8b\x05\x04\x90\x00\x00"),       # mov eax, [0x9004]: #PF
+             g.case(b"\x8b\x05" + (DATA + 0x1004).to_bytes(4, "little")),   # #PF
              g.case(b"\x53")]                           # push ebx
     add, de, ud, pf, push = O.run_native(cases)
     assert add.vector is None and add.regs[EAX] == 1 and add.eflags & O.ARITH == CF | AF
@@ -1099,12 +1103,12 @@ def test_fixed_divergences():
         for k, v in regs.items():
             g.regs[GPRS_IDX[k]] = v
         cases.append(g.case(code))
-    case(b"\x60", esp=DATA + 0x1002)                    # pushad: CR2 0x9000, not 0x9001
+    case(b"\x60", esp=DATA + 0x1002)                    # pushad: CR2 DATA+0x1000, not +0x1001
     case(b"\x66\x60", esp=DATA + 2)                     # pushaw: first push OK, then CR2 0x7ffe
     case(b"\xc8\x08\x00\x02", esp=DATA + 0x1002, ebp=DATA + 0x800)
     case(b"\xc8\x04\x00\x04", esp=DATA + 0xA68, ebp=DATA - 1)   # reads fault: nothing written
     case(b"\xc8\x10\x00\x03", esp=DATA + 0x4FC, ebp=DATA + 3)
-    case(b"\xf3\xa6", ecx=3, esi=0x7FFD, edi=0x45111F)  # cmpsb: both unmapped: CR2 = EDI
+    case(b"\xf3\xa6", ecx=3, esi=DATA - 3, edi=0x45111F)  # cmpsb: both unmapped: CR2 = EDI
     case(b"\xa7", esi=DATA + 0x10, edi=0x20000 - 0x100)
     bad = O.check(cases)
     assert not bad, O.report(bad, len(cases))
@@ -1112,3 +1116,31 @@ def test_fixed_divergences():
 
 
 GPRS_IDX = {n: k for k, n in enumerate(O.GPRS)}
+
+
+def test_16bit_addressing_edges():
+    """67h: the effective address wraps at 64 KiB ([bx+si], [bx+1] past FFFFh
+    land low), but an access at offset FFFFh runs on to 10000h (no wrap of
+    the access itself in a 4 GiB segment): the data page is the last below
+    64 KiB, so these reach it or the unmapped page after it."""
+    r = random.Random(23)
+    cases = []
+    forms = [(b"\x67\x8b\x07", {"ebx": 0xFFFF}), (b"\x67\x66\x8b\x07", {"ebx": 0xFFFF}),
+             (b"\x67\x8b\x07", {"ebx": 0xFFFE}), (b"\x67\x8b\x07", {"ebx": 0xFFFC}),
+             (b"\x67\x8b\x00", {"ebx": 0xFFFF, "esi": 0xF001}),
+             (b"\x67\x8b\x47\x01", {"ebx": 0xFFFF}), (b"\x67\x8b\x47\xff", {"ebx": 0xF000}),
+             (b"\x67\x8b\x87\x00\x80", {"ebx": 0x7FFE}), (b"\x67\x01\x87\x00\x80", {"ebx": 0x7FFC}),
+             (b"\x67\xad", {"esi": 0xFFFE}), (b"\x67\xab", {"edi": 0xFFFD}),
+             (b"\xf3\x67\xa4", {"esi": 0xFFF0, "edi": 0xF100, "ecx": 0x20}),
+             (b"\xf3\x67\xa5", {"esi": 0xF008, "edi": 0xF800, "ecx": 0x10, "df": 1}),
+             (b"\x67\xd7", {"ebx": 0xFFF0, "eax": 0x20}), (b"\x67\x8d\x00", {"ebx": 0xFFFF,
+                                                                          "esi": 0x8000})]
+    for code, regs in forms:
+        for hi in (0, 0xABCD0000):
+            g = Gen(r)
+            g.eflags = (g.eflags & ~DF) | (DF if regs.get("df") else 0)
+            for k, v in regs.items():
+                if k != "df":
+                    g.regs[GPRS_IDX[k]] = v | (hi if k != "ecx" else 0)
+            cases.append(g.case(code))
+    assert_same(cases)
