@@ -24,11 +24,16 @@ def extensions():
         name = pyx[:-4].replace(os.sep, ".")
         if only and name.split(".")[-1] not in only:
             continue
-        exts.append(Extension(
-            name, [pyx],
-            extra_compile_args=["-O2", "-fno-strict-aliasing", "-Wno-unused-function",
-                                "-Wno-unreachable-code", "-Wno-maybe-uninitialized"],
-        ))
+        args = ["-O2", "-fno-strict-aliasing", "-Wno-unused-function",
+                "-Wno-unreachable-code", "-Wno-maybe-uninitialized"]
+        if name == "kw86.exec":
+            # blk_exec's threaded dispatch (exec_block.pxi): every uop ends in
+            # its own computed goto; cross-jumping would merge the identical
+            # tails into one shared indirect jump (one branch-predictor entry
+            # for all uop kinds), and GCC's manual advises -fno-gcse for
+            # computed gotos
+            args += ["-fno-crossjumping", "-fno-gcse"]
+        exts.append(Extension(name, [pyx], extra_compile_args=args))
     if not exts:
         return []
     from Cython.Build import cythonize

@@ -30,11 +30,16 @@
 # instruction unless its page is unchanged and the rest still fits.
 #
 # Flags: every flag producer keeps its operands and result in locals (fa, fb,
-# fr); the lazy-flag state in Cpu (cc_*) is written only where something can
-# see it: at the block's end, before any uop that may stop the block, and
-# before any uop that reads the flags from Cpu.  A jcc straight after its
+# fr; fcf for the CF an inc/dec keeps) and notes its CC_* in pop: the flags
+# are pending there.  The lazy-flag state in Cpu (cc_*) is written from them
+# (blk_flush) only where something can see it: when blk_exec stops or
+# returns, before a handler call and before a uop that reads the flags from
+# Cpu; a loop's producers write nothing.  Producers without locals (shifts,
+# imul, 8-bit cmp) write Cpu themselves where their flags are live (KwUop.fl,
+# from a backward liveness pass) and clear pop.  A jcc straight after its
 # producer decides from the locals (UK_JCC_L), an inc/dec takes the CF it
-# keeps from the locals when the producer before it is known (KwUop.x).
+# keeps from the locals when the producer before it is known (KwUop.x) or
+# from the pending state.
 #
 # Invalidation: blocks are keyed by physical address | CS.D like the dcache
 # and record Mmu.code_gen[page] (bumped when the page's decoded instructions
@@ -51,6 +56,7 @@ cdef extern from * nogil:
     #define KW_UEA(g, u) ((uint32_t)(u)->disp + ((u)->base != 0xFF ? (g)[(u)->base] : 0u) \
         + ((u)->index != 0xFF ? (g)[(u)->index] << (u)->shift : 0u))
     /* host address of an n-byte access at offset a (a plain variable) of
+    /* host address of an n-byte access at offset a (a plain variable) of
        segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): a paged
        segment (flat but for its base: expand-up, readable and writable,
        page-granular limit), the whole access within its limit (offsets a ..
@@ -58,17 +64,23 @@ cdef extern from * nogil:
        (wtag) at the linear address base + a, inside one page; else NULL
        (the block stops: the ordinary path does it).  With base 0 (DS, ES,
        SS) the linear address is the offset; a based one is Go's and NetBSD
-       libpthread's TLS through %gs (4 GiB limit, offsets like 0xFFFFFFFC) */
-    #define KW_BLIN(c, s, a) ((uint32_t)((a) + (c)->seg[s].base))
+       libpthread's TLS through %gs (4 GiB limit, offsets like 0xFFFFFFFC).
+       fl and fb are blk_exec's per-segment tables (blk_flim): the limit of
+       a paged segment, -1 for any other (and for SS with a 16-bit stack), so
+       one signed compare stands for "paged and a+n-1 <= limit"; and the
+       bases.  The page test is folded into the tag compare: a TLB entry only
+       ever holds a page whose index bits are its slot's, so the page of the
+       access's last byte equals the tag of the slot of its first only if
+       both lie in that page and it hits. */
     #define KW_BTLB(tlb, l) (&(tlb)[((l) >> 12) & (KW_TLB_SIZE - 1)])
-    #define KW_BHOSTR(c, tlb, s, a, n) (((c)->seg[s].paged && (a) <= (c)->seg[s].limit - ((n) - 1u) \
-        && KW_BTLB(tlb, KW_BLIN(c, s, a))->rtag == (KW_BLIN(c, s, a) & 0xFFFFF000u) \
-        && (KW_BLIN(c, s, a) & 0xFFFu) <= 4096u - (n)) \
-        ? KW_BTLB(tlb, KW_BLIN(c, s, a))->host + (KW_BLIN(c, s, a) & 0xFFFu) : (uint8_t*)0)
-    #define KW_BHOSTW(c, tlb, s, a, n) (((c)->seg[s].paged && (a) <= (c)->seg[s].limit - ((n) - 1u) \
-        && KW_BTLB(tlb, KW_BLIN(c, s, a))->wtag == (KW_BLIN(c, s, a) & 0xFFFFF000u) \
-        && (KW_BLIN(c, s, a) & 0xFFFu) <= 4096u - (n)) \
-        ? KW_BTLB(tlb, KW_BLIN(c, s, a))->host + (KW_BLIN(c, s, a) & 0xFFFu) : (uint8_t*)0)
+    #define KW_BHOSTR(fl, fb, tlb, s, a, n) ({ uint32_t kw_l = (uint32_t)(a) + (fb)[s]; \
+        ((int64_t)(a) + ((n) - 1) <= (fl)[s] \
+         && KW_BTLB(tlb, kw_l)->rtag == ((kw_l + ((n) - 1u)) & 0xFFFFF000u)) \
+        ? KW_BTLB(tlb, kw_l)->host + (kw_l & 0xFFFu) : (uint8_t*)0; })
+    #define KW_BHOSTW(fl, fb, tlb, s, a, n) ({ uint32_t kw_l = (uint32_t)(a) + (fb)[s]; \
+        ((int64_t)(a) + ((n) - 1) <= (fl)[s] \
+         && KW_BTLB(tlb, kw_l)->wtag == ((kw_l + ((n) - 1u)) & 0xFFFFF000u)) \
+        ? KW_BTLB(tlb, kw_l)->host + (kw_l & 0xFFFu) : (uint8_t*)0; })
     """
     enum: KW_BLK_MAX
     enum: KW_BLK_NCALL
@@ -108,8 +120,8 @@ ctypedef struct KwBlk:
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
     TlbEnt* KW_BTLB(TlbEnt* tlb, uint32_t lin)
-    uint8_t* bhost_r "KW_BHOSTR" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
-    uint8_t* bhost_w "KW_BHOSTW" (Cpu* c, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost_r "KW_BHOSTR" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost_w "KW_BHOSTW" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
 
 cdef enum:
     UK_END = 0          # (FK_NONE) the block ends here, falling through to eoff
@@ -461,9 +473,54 @@ cdef extern from * nogil:
     void kw_te "KW_TE" (int kind)
     void kw_tab_end "KW_TAB_END" ()
 
+cdef inline void blk_flush(Cpu* c, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
+                           uint32_t fcf) noexcept nogil:
+    """Write the pending flags (blk_exec's locals: the last flag producer's
+    operands fa, fb, result fr, kept CF fcf of an inc/dec, CC_* pop) to Cpu's
+    lazy state, as that producer's inline form writes them."""
+    if pop == CC_LOGIC:
+        set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+    elif pop == CC_INC or pop == CC_DEC:
+        c.cc_aux = fcf
+        c.cc_op = pop
+        c.cc_size = 4
+        c.cc_dst = fa
+        c.cc_src = 1
+        c.cc_res = fr
+    else:
+        set_cc(c, pop, 4, fa, fb, fr)
+
+cdef inline uint32_t blk_cf_pend(int pop, uint32_t fa, uint32_t fb, uint32_t fr,
+                                 uint32_t fcf) noexcept nogil:
+    """CF of the pending flags (pop != 0)."""
+    if pop == CC_SUB:
+        return fa < fb
+    if pop == CC_ADD:
+        return fr < fa
+    if pop == CC_LOGIC:
+        return 0
+    return fcf          # inc/dec: the CF it kept
+
+cdef inline void blk_flim(Cpu* c, int64_t* fl, uint32_t* fb) noexcept nogil:
+    """blk_exec's segment tables for KW_BHOSTR/W: a paged segment's limit
+    (-1 for one that is not paged: every access takes the ordinary path, and
+    for SS when the stack is 16-bit: pushes and pops use SP there) and the
+    bases.  Only a handler call (UK_CALLH) can change segments or SS.B inside
+    blk_exec: the tables are made again after one."""
+    cdef int s
+    for s in range(6):
+        fl[s] = <int64_t>c.seg[s].limit if c.seg[s].paged else -1
+        fb[s] = c.seg[s].base
+    if not c.stack32:
+        fl[SEG_SS] = -1
+
 cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint64_t r,
-                  uint32_t* peip, uint64_t* pr) noexcept nogil:
-    """Stop before uop u: the state of that instruction boundary."""
+                  uint32_t* peip, uint64_t* pr, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
+                  uint32_t fcf) noexcept nogil:
+    """Stop before uop u: the state of that instruction boundary (the
+    pending flags, if any, written to Cpu)."""
+    if pop:
+        blk_flush(c, pop, fa, fb, fr, fcf)
     c.cycles = cyc + u.cpre
     peip[0] = eip0 + u.eoff
     pr[0] = r + u.idx
@@ -596,13 +653,28 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint32_t lin, ph, cs_base = c.seg[SEG_CS].base, cs_lim = c.seg[SEG_CS].limit
     cdef uint32_t ppage = (<uint32_t>(bk.tag >> 1)) & 0xFFFFF000u
     cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
-    cdef uint64_t cyc = c.cycles, r = pr[0], key, attn = c.attn
+    cdef uint64_t cyc = c.cycles, r = pr[0], attn = c.attn
+    # (the caller checked that bk fits: r + n <= rb, cycles + csum + taken < attn)
+    cdef uint64_t clim = attn - taken, rmax = r, cmax = 0
+    cdef uint32_t pgen = 0, dgen = 0, lpage = (cs_base + eip0) & 0xFFFFF000u
     cdef uint8_t* hp
     cdef TlbEnt* tlb = c.m.tlb[c.user]
     cdef TlbEnt* te
     cdef int k, t
     cdef int64_t p64
     cdef uint64_t q64
+    cdef int64_t flim[6]
+    cdef uint32_t fbase[6]
+    # pending flags: CC_* of the last flag producer whose operands and result
+    # are in fa fb fr (fcf), not yet written to Cpu; 0: Cpu's lazy state is
+    # current.  Written (blk_flush) only where something can see it: a stop,
+    # a handler call, a uop that reads the flags from Cpu, the return.
+    cdef int pop = 0
+    blk_flim(c, flim, fbase)
+    pgen = bk.gen
+    dgen = bk.dgen
+    rmax = rb - bk.n
+    cmax = clim - bk.csum
     while True:
         u = &bk.u[0]
         kw_disp(u, k)       # straight to the first uop's label
@@ -620,17 +692,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RM:
                 kw_lab(FK_MOV_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&g[u.r0], hp, 4)
                 kw_next(u, k)
             elif k == FK_MOV_MR:
                 kw_lab(FK_MOV_MR)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &g[u.r1], 4)
                 kw_next(u, k)
             elif k == FK_LEA:
@@ -647,8 +719,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r1]
                 fr = fa + fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == FK_ADD_RI:
                 kw_lab(FK_ADD_RI)
@@ -656,8 +727,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = u.imm
                 fr = fa + fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == FK_SUB_RR:
                 kw_lab(FK_SUB_RR)
@@ -665,8 +735,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r1]
                 fr = fa - fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_SUB_RI:
                 kw_lab(FK_SUB_RI)
@@ -674,78 +743,67 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = u.imm
                 fr = fa - fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_CMP_RR:
                 kw_lab(FK_CMP_RR)
                 fa = g[u.r0]
                 fb = g[u.r1]
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_CMP_RI:
                 kw_lab(FK_CMP_RI)
                 fa = g[u.r0]
                 fb = u.imm
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_AND_RR:
                 kw_lab(FK_AND_RR)
                 fr = g[u.r0] & g[u.r1]
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_AND_RI:
                 kw_lab(FK_AND_RI)
                 fr = g[u.r0] & u.imm
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_OR_RR:
                 kw_lab(FK_OR_RR)
                 fr = g[u.r0] | g[u.r1]
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_OR_RI:
                 kw_lab(FK_OR_RI)
                 fr = g[u.r0] | u.imm
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_XOR_RR:
                 kw_lab(FK_XOR_RR)
                 fr = g[u.r0] ^ g[u.r1]
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_XOR_RI:
                 kw_lab(FK_XOR_RI)
                 fr = g[u.r0] ^ u.imm
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_TEST_RR:
                 kw_lab(FK_TEST_RR)
                 fr = g[u.r0] & g[u.r1]
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_TEST_RI:
                 kw_lab(FK_TEST_RI)
                 fr = g[u.r0] & u.imm
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == FK_INC_R or k == FK_DEC_R:
                 kw_lab(FK_INC_R)
@@ -759,29 +817,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    if c.cc_op == CC_LOGIC:
-                        fcf = 0
-                    elif c.cc_op == CC_SUB and c.cc_size == 4:
-                        fcf = c.cc_dst < c.cc_src
-                    elif c.cc_op == CC_ADD and c.cc_size == 4:
-                        fcf = c.cc_res < c.cc_dst
-                    elif c.cc_op == CC_INC or c.cc_op == CC_DEC:
-                        fcf = c.cc_aux
-                    elif c.cc_op == CC_SUB and c.cc_size == 1:
-                        fcf = (c.cc_dst & 0xFF) < (c.cc_src & 0xFF)
-                    else:
-                        fcf = get_cf(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 # (CFS_KEEP: fcf as the inc/dec before left it)
                 fa = a
                 fr = a + 1 if k == FK_INC_R else a - 1
                 g[u.r0] = fr
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC if k == FK_INC_R else CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_INC if k == FK_INC_R else CC_DEC
                 kw_next(u, k)
             elif k == FK_SHL_RI:
                 kw_lab(FK_SHL_RI)
@@ -791,6 +832,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SHL32, 4, a, b, d)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_SHR_RI:
                 kw_lab(FK_SHR_RI)
@@ -800,6 +842,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SHR32, 4, a, b, d)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_SAR_RI:
                 kw_lab(FK_SAR_RI)
@@ -809,6 +852,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_SAR32, 4, a, b, d)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_NEG_R:
                 kw_lab(FK_NEG_R)
@@ -816,8 +860,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r0]
                 fr = 0 - fb
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, 0, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_NOT_R:
                 kw_lab(FK_NOT_R)
@@ -840,9 +883,13 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         set_cc(c, CC_LOGIC, 4, 0, 0, a)
                     else:
                         set_cc(c, CC_MULOV32, 4, 0, 0, a)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_CMOV_RR:
                 kw_lab(FK_CMOV_RR)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
@@ -861,6 +908,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_next(u, k)
             elif k == FK_SETCC_R8:
                 kw_lab(FK_SETCC_R8)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
@@ -869,44 +919,45 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_RM8:
                 kw_lab(FK_MOV_RM8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 set8(g, u.r0, hp[0])
                 kw_next(u, k)
             elif k == FK_MOVZX_M8:
                 kw_lab(FK_MOVZX_M8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[u.r0] = hp[0]
                 kw_next(u, k)
             elif k == FK_MOVSX_M8:
                 kw_lab(FK_MOVSX_M8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[u.r0] = <uint32_t><int32_t>(<int8_t>hp[0])
                 kw_next(u, k)
             elif k == FK_CMP_MI8:
                 kw_lab(FK_CMP_MI8)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 if u.fl:
                     a = hp[0]
                     set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
+                    pop = 0
                 kw_next(u, k)
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                 kw_lab(FK_MOVSX_M16)
                 kw_lab(FK_MOVZX_M16)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 2)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 2)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 a = hp[0] | (<uint32_t>hp[1] << 8)
                 if k == FK_MOVSX_M16:
                     g[u.r0] = <uint32_t><int32_t><int16_t>a
@@ -916,80 +967,76 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MR8:
                 kw_lab(FK_MOV_MR8)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 1)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 hp[0] = <uint8_t>get8(g, u.r1)
                 kw_next(u, k)
             elif k == FK_MOV_MI8:
                 kw_lab(FK_MOV_MI8)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 1)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 hp[0] = <uint8_t>u.imm
                 kw_next(u, k)
             elif k == FK_MOV_MI32:
                 kw_lab(FK_MOV_MI32)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &u.imm, 4)
                 kw_next(u, k)
             elif k == FK_CMP_RM:
                 kw_lab(FK_CMP_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 fa = g[u.r0]
                 memcpy(&fb, hp, 4)
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_CMP_MR or k == FK_CMP_MI32:
                 kw_lab(FK_CMP_MR)
                 kw_lab(FK_CMP_MI32)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fa, hp, 4)
                 fb = g[u.r1] if k == FK_CMP_MR else u.imm
                 fr = fa - fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_ADD_RM or k == FK_SUB_RM:
                 kw_lab(FK_ADD_RM)
                 kw_lab(FK_SUB_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 fa = g[u.r0]
                 memcpy(&fb, hp, 4)
                 if k == FK_ADD_RM:
                     fr = fa + fb
                     g[u.r0] = fr
-                    if u.fl:
-                        set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                 else:
                     fr = fa - fb
                     g[u.r0] = fr
-                    if u.fl:
-                        set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                 kw_next(u, k)
             elif k == FK_AND_RM or k == FK_OR_RM or k == FK_XOR_RM:
                 kw_lab(FK_AND_RM)
                 kw_lab(FK_OR_RM)
                 kw_lab(FK_XOR_RM)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 if k == FK_AND_RM:
                     fr = g[u.r0] & b
@@ -998,8 +1045,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 else:
                     fr = g[u.r0] ^ b
                 g[u.r0] = fr
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif (k == FK_ADD_MR or k == FK_SUB_MR or k == FK_AND_MR or k == FK_OR_MR or
                   k == FK_XOR_MR or k == FK_ADD_MI or k == FK_SUB_MI or k == FK_AND_MI or
@@ -1015,9 +1061,9 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_OR_MI)
                 kw_lab(FK_XOR_MI)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fa, hp, 4)
                 if k <= FK_XOR_MR:
                     fb = g[u.r1]
@@ -1027,25 +1073,22 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     t = k - FK_ADD_MI
                 if t == 0:
                     fr = fa + fb
-                    if u.fl:
-                        set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                 elif t == 1:
                     fr = fa - fb
-                    if u.fl:
-                        set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                 else:
                     fr = fa & fb if t == 2 else (fa | fb if t == 3 else fa ^ fb)
-                    if u.fl:
-                        set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                 memcpy(hp, &fr, 4)
                 kw_next(u, k)
             elif k == FK_INC_M or k == FK_DEC_M:
                 kw_lab(FK_INC_M)
                 kw_lab(FK_DEC_M)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&a, hp, 4)
                 t = u.x
                 if t == CFS_ZERO:
@@ -1055,37 +1098,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    if c.cc_op == CC_LOGIC:
-                        fcf = 0
-                    elif c.cc_op == CC_SUB and c.cc_size == 4:
-                        fcf = c.cc_dst < c.cc_src
-                    elif c.cc_op == CC_ADD and c.cc_size == 4:
-                        fcf = c.cc_res < c.cc_dst
-                    elif c.cc_op == CC_INC or c.cc_op == CC_DEC:
-                        fcf = c.cc_aux
-                    elif c.cc_op == CC_SUB and c.cc_size == 1:
-                        fcf = (c.cc_dst & 0xFF) < (c.cc_src & 0xFF)
-                    else:
-                        fcf = get_cf(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 # (CFS_KEEP: fcf as the inc/dec before left it)
                 fa = a
                 fr = a + 1 if k == FK_INC_M else a - 1
                 memcpy(hp, &fr, 4)
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC if k == FK_INC_M else CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_INC if k == FK_INC_M else CC_DEC
                 kw_next(u, k)
             elif k == FK_PUSH_R or k == FK_PUSH_I:
                 kw_lab(FK_PUSH_R)
                 kw_lab(FK_PUSH_I)
                 a = g[4] - 4
-                hp = bhost_w(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 b = g[u.r0] if k == FK_PUSH_R else u.imm
                 memcpy(hp, &b, 4)
                 g[4] = a
@@ -1093,23 +1119,23 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_PUSH_M:
                 kw_lab(FK_PUSH_M)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 4)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = bhost_w(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &b, 4)
                 g[4] = a
                 kw_next(u, k)
             elif k == FK_POP_R:
                 kw_lab(FK_POP_R)
                 a = g[4]
-                hp = bhost_r(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_r(flim, fbase, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 g[4] = a + 4
                 g[u.r0] = b                 # pop esp: the popped value wins
@@ -1117,16 +1143,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_LEAVE:
                 kw_lab(FK_LEAVE)
                 a = g[5]
-                hp = bhost_r(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_r(flim, fbase, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 g[4] = a + 4
                 g[5] = b
                 kw_next(u, k)
             elif k == UK_CALLH:
                 kw_lab(UK_CALLH)
-                # a data-only handler, as the inline chain calls it
+                # a data-only handler, as the inline chain calls it (the
+                # lazy flags in Cpu first: it may read or write them)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
                 c.eip = eip0 + u.eoff
                 c.eip_next = c.eip + u.len
                 c.cycles = cyc + u.cpre
@@ -1136,31 +1166,37 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     pr[0] = r + u.idx
                     return 2
                 cyc = c.cycles - u.cpre     # (page walks it charged move the rest)
+                blk_flim(c, flim, fbase)
                 if (c.m.code_gen[ppage >> 12] != bk.gen or c.m.dc_gen != bk.dgen or
                         c.m.ifetch_page == KW_NOTAG or cyc + bk.csum + taken >= attn):
                     # it wrote this code page, or the rest may not fit now
-                    return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 kw_next(u, k)
             elif k == UK_TEST8_RR:
                 kw_lab(UK_TEST8_RR)
                 if u.fl:
                     set_cc(c, CC_LOGIC, 1, 0, 0, get8(g, u.r0) & get8(g, u.r1))
+                    pop = 0
                 kw_next(u, k)
             elif k == UK_TEST8_MR:
                 kw_lab(UK_TEST8_MR)
                 ea = uea(g, u)
-                hp = bhost_r(c, tlb, u.seg, ea, 1)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 if u.fl:
                     set_cc(c, CC_LOGIC, 1, 0, 0, hp[0] & get8(g, u.r1))
+                    pop = 0
                 kw_next(u, k)
             elif k == UK_SETCC_M8:
                 kw_lab(UK_SETCC_M8)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 1)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
                 t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                 if unlikely(t < 0):
                     t = cond(c, u.cc)
@@ -1168,23 +1204,24 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_next(u, k)
             elif k == UK_ADC_RR:
                 kw_lab(UK_ADC_RR)
-                fcf = blk_cf_mem(c)
+                t = <int>(blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c))
                 a = g[u.r0]
                 b = g[u.r1]
-                d = a + b + fcf
+                d = a + b + <uint32_t>t
                 g[u.r0] = d
                 if u.fl:
                     set_cc(c, CC_ADC, 4, a, b, d)
-                    c.cc_aux = fcf
+                    c.cc_aux = <uint32_t>t
+                    pop = 0
                 kw_next(u, k)
             elif k == UK_CMPXCHG_MR:
                 kw_lab(UK_CMPXCHG_MR)
                 # the handler writes the destination either way (the old
                 # value back when they differ): a write tag is needed
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fb, hp, 4)
                 fa = g[0]
                 fr = fa - fb
@@ -1192,22 +1229,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     memcpy(hp, &g[u.r1], 4)
                 else:
                     g[0] = fb
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_XADD_MR:
                 kw_lab(UK_XADD_MR)
                 ea = uea(g, u)
-                hp = bhost_w(c, tlb, u.seg, ea, 4)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&fa, hp, 4)
                 fb = g[u.r1]
                 fr = fa + fb
                 memcpy(hp, &fr, 4)
                 g[u.r1] = fa
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == UK_DIV_R or k == UK_DIV_M or k == UK_IDIV_R or k == UK_IDIV_M:
                 kw_lab(UK_DIV_R)
@@ -1218,15 +1253,15 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     b = g[u.r0]
                 else:
                     ea = uea(g, u)
-                    hp = bhost_r(c, tlb, u.seg, ea, 4)
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                     if hp == NULL:
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     memcpy(&b, hp, 4)
                 if k <= UK_DIV_M:
                     q64 = (<uint64_t>g[2] << 32) | g[0]
                     # a zero divisor or a quotient past 32 bits: #DE (the handler)
                     if b == 0 or q64 / b > 0xFFFFFFFFu:
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     g[0] = <uint32_t>(q64 / b)
                     g[2] = <uint32_t>(q64 % b)
                 else:
@@ -1235,7 +1270,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if (b == 0 or (b == 0xFFFFFFFFu and <uint64_t>p64 == (<uint64_t>1) << 63) or
                             p64 / <int32_t>b >= (<int64_t>1) << 31 or
                             p64 / <int32_t>b < -((<int64_t>1) << 31)):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     g[0] = <uint32_t>(p64 / <int32_t>b)
                     g[2] = <uint32_t>(p64 % <int32_t>b)
                 kw_next(u, k)
@@ -1250,13 +1285,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa + fb
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == UK_F_ADD_RI:
                 kw_lab(UK_F_ADD_RI)
@@ -1265,13 +1299,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa + fb
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                    pop = CC_ADD
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_ADD, 4, fa, fb, fr)
+                pop = CC_ADD
                 kw_next(u, k)
             elif k == UK_F_SUB_RR:
                 kw_lab(UK_F_SUB_RR)
@@ -1280,13 +1313,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_SUB_RI:
                 kw_lab(UK_F_SUB_RI)
@@ -1295,91 +1327,84 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_AND_RR:
                 kw_lab(UK_F_AND_RR)
                 fr = g[u.r0] & g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_AND_RI:
                 kw_lab(UK_F_AND_RI)
                 fr = g[u.r0] & u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_OR_RR:
                 kw_lab(UK_F_OR_RR)
                 fr = g[u.r0] | g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_OR_RI:
                 kw_lab(UK_F_OR_RI)
                 fr = g[u.r0] | u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_XOR_RR:
                 kw_lab(UK_F_XOR_RR)
                 fr = g[u.r0] ^ g[u.r1]
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_XOR_RI:
                 kw_lab(UK_F_XOR_RI)
                 fr = g[u.r0] ^ u.imm
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_CMP_RR:
                 kw_lab(UK_F_CMP_RR)
@@ -1387,13 +1412,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = g[u.r1]
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_CMP_RI:
                 kw_lab(UK_F_CMP_RI)
@@ -1401,37 +1425,34 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fb = u.imm
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                    pop = CC_SUB
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_SUB, 4, fa, fb, fr)
+                pop = CC_SUB
                 kw_next(u, k)
             elif k == UK_F_TEST_RR:
                 kw_lab(UK_F_TEST_RR)
                 fr = g[u.r0] & g[u.r1]
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_TEST_RI:
                 kw_lab(UK_F_TEST_RI)
                 fr = g[u.r0] & u.imm
                 if cond_logic32(u.cc, fr):
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                    pop = CC_LOGIC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+                pop = CC_LOGIC
                 kw_next(u, k)
             elif k == UK_F_INC_R:
                 kw_lab(UK_F_INC_R)
@@ -1444,28 +1465,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    fcf = blk_cf_mem(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 fa = a
                 fr = a + 1
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                    pop = CC_INC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_INC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_INC
                 kw_next(u, k)
             elif k == UK_F_DEC_R:
                 kw_lab(UK_F_DEC_R)
@@ -1478,35 +1488,24 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 elif t == CFS_ADD:
                     fcf = fr < fa
                 elif t == CFS_MEM:
-                    fcf = blk_cf_mem(c)
+                    fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
                 fa = a
                 fr = a - 1
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
-                    c.cc_aux = fcf
-                    c.cc_op = CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                    pop = CC_DEC
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
                     break
-                if u.fl:
-                    c.cc_aux = fcf
-                    c.cc_op = CC_DEC
-                    c.cc_size = 4
-                    c.cc_dst = a
-                    c.cc_src = 1
-                    c.cc_res = fr
+                pop = CC_DEC
                 kw_next(u, k)
             elif k == UK_JCC_SUB:
                 kw_lab(UK_JCC_SUB)
                 if cond_sub32(u.cc, fa, fb, fr):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1516,7 +1515,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if cond_logic32(u.cc, fr):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1526,7 +1525,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1537,13 +1536,16 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 if k == UK_JCC_ADD:
                     t = cond_quick(u.cc, CC_ADD, 4, fa, fb, fr)
                 else:
+                    if pop:
+                        blk_flush(c, pop, fa, fb, fr, fcf)
+                        pop = 0
                     t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
                     if unlikely(t < 0):
                         t = cond(c, u.cc)
                 if t:
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
                     break
@@ -1552,7 +1554,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_JMP)
                 nxt = eip0 + u.imm
                 if unlikely(nxt > cs_lim):
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 cyc += taken
                 u += 1
                 break
@@ -1566,14 +1568,14 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     b = g[u.r0]
                 else:
                     ea = uea(g, u)
-                    hp = bhost_r(c, tlb, u.seg, ea, 4)
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                     if hp == NULL:
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     memcpy(&b, hp, 4)
                 a = g[4] - 4
-                hp = bhost_w(c, tlb, SEG_SS, a, 4)
-                if b > cs_lim or hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
+                if b > cs_lim or hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 d = eip0 + u.eoff + u.len
                 memcpy(hp, &d, 4)
                 g[4] = a
@@ -1584,12 +1586,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_RET:
                 kw_lab(FK_RET)
                 a = g[4]
-                hp = bhost_r(c, tlb, SEG_SS, a, 4)
-                if hp == NULL or not c.stack32:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                hp = bhost_r(flim, fbase, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(&b, hp, 4)
                 if b > cs_lim:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 g[4] = a + 4
                 nxt = b
                 cyc += taken
@@ -1602,12 +1604,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     b = g[u.r0]
                 else:
                     ea = uea(g, u)
-                    hp = bhost_r(c, tlb, u.seg, ea, 4)
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                     if hp == NULL:
-                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     memcpy(&b, hp, 4)
                 if b > cs_lim:
-                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr)
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 nxt = b
                 cyc += taken
                 u += 1
@@ -1623,15 +1625,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         r += u.idx
         # go on with the block at nxt when it lies in the same code page, is
         # current and fits (budget, attention threshold)
+        # (rmax, cmax: the last retired count and cycle count at which the
+        # current block still fits, r + n <= rb and cyc + csum + taken < attn)
         if nxt == eip0:
             # a loop on itself (the block stays current: see UK_CALLH)
-            if r + bk.n > rb or cyc + bk.csum + taken >= attn:
+            if r > rmax or cyc >= cmax:
                 break
             continue
         if nxt > cs_lim:
             break
         lin = cs_base + nxt
-        if (lin ^ (cs_base + eip0)) & 0xFFFFF000u:
+        if (lin & 0xFFFFF000u) != lpage:
             # another code page (a call or return across pages: Go's code is
             # large): as run_loop's fetch takes it, the translation from the
             # TLB (a hit: no walk, no cycles) and the whole page within the CS
@@ -1642,16 +1646,24 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
                 break
             ppage = <uint32_t>(te.host - c.m.mem)
-            c.m.ifetch_page = lin & 0xFFFFF000u
+            lpage = lin & 0xFFFFF000u
+            pgen = c.m.code_gen[ppage >> 12]
+            c.m.ifetch_page = lpage
             c.m.ifetch_phys = ppage
             c.cs_check = 0
         ph = ppage | (lin & 0xFFF)
-        key = KW_DC_KEY(ph, 1)
         bk = &blocks[blk_hash(ph)]
-        if (bk.tag != key or bk.gen != c.m.code_gen[ph >> 12] or bk.dgen != c.m.dc_gen or
-                bk.n == 0 or r + bk.n > rb or cyc + bk.csum + taken >= attn):
+        # (pgen: the code page's code_gen, read when the run entered the
+        # page; neither it nor dc_gen can move inside the run: a handler call
+        # that moves them stops it)
+        if (bk.tag != KW_DC_KEY(ph, 1) or bk.gen != pgen or bk.dgen != dgen or
+                bk.n == 0 or r + bk.n > rb or cyc + bk.csum >= clim):
             break
+        rmax = rb - bk.n
+        cmax = clim - bk.csum
         eip0 = nxt
+    if pop:
+        blk_flush(c, pop, fa, fb, fr, fcf)
     c.cycles = cyc
     peip[0] = nxt
     pr[0] = r

@@ -141,7 +141,9 @@ class Gen:
         d = r.choice(DATA)
         s = r.choice(SRC)
         op = r.randrange(8)          # add or adc sbb and sub xor cmp
-        k = r.randrange(46)
+        k = r.randrange(52)
+        if k >= 46:
+            return self.narrow(d, s, op)
         if k == 0:
             return bytes([0x89]) + modrm(3, s, d)
         if k == 1:
@@ -280,6 +282,32 @@ class Gen:
         if k == 44:
             return bytes([r.choice([0x11, 0x19])]) + modrm(3, s, d)      # adc / sbb r, r
         return bytes([r.choice([0xf5, 0xf8, 0xf9])])                     # cmc clc stc
+
+    def narrow(self, d, s, op):
+        """8- and 16-bit forms (cmp byte [m], imm8 has a block form; the
+        others run as handlers, inside blocks where data-only)."""
+        r = self.rng
+        k = r.randrange(8)
+        if k == 0:
+            pre, m = self.mem(op, 1, write=op != 7)
+            return pre + b"\x80" + m + bytes([self.imm8()])          # alu byte [m], imm8
+        if k == 1:
+            pre, m = self.mem(7, 1)
+            return pre + b"\x80" + m + bytes([self.imm8()])          # cmp byte [m], imm8
+        if k == 2:
+            return bytes([0x00 + 8 * op]) + modrm(3, r.randrange(8), r.choice(R8_DST))   # alu r8, r8
+        if k == 3:
+            pre, m = self.mem(r.choice(R8_DST), 1)
+            return pre + bytes([0x02 + 8 * op]) + m                 # alu r8, m8
+        if k == 4:
+            return b"\x66" + bytes([0x01 + 8 * op]) + modrm(3, s, d)  # alu r16, r16
+        if k == 5:
+            pre, m = self.mem(s, 2, write=op != 7)
+            return b"\x66" + pre + bytes([0x01 + 8 * op]) + m       # alu m16, r16
+        if k == 6:
+            pre, m = self.mem(0, 1)
+            return pre + b"\xf6" + m + bytes([self.imm8()])          # test byte [m], imm8
+        return bytes([0x04 + 8 * op, self.imm8()])                  # alu al, imm8
 
     def stopper(self):
         """Instructions the blocks do not take (they end a block)."""

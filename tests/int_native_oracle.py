@@ -30,7 +30,7 @@ from hostenv import ENV
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "intnative", "harness.c")
 
-DATA = 0x00008000          # the data page (below 64 KiB: 16-bit addressing reaches it)
+DATA = 0x0000F000          # the data page (below 64 KiB: 16-bit addressing reaches it)
 CODE = 0x00020000          # the code page
 INSN = CODE + 0x100        # where the instruction runs
 RESV_END = 0x01000000      # [0x1000, RESV_END) is unmapped but for DATA and CODE
@@ -139,11 +139,13 @@ PD, PT = 0x100000, 0x101000
 
 class Kw86:
     """One FlatCPU (CPL 3, paging on, only DATA and CODE mapped) reused for
-    every case."""
+    every case; cpl=0 for the supervisor paths `kw86 exec --kernelware`
+    runs programs on."""
 
-    def __init__(self):
+    def __init__(self, cpl=3):
         from kw86.testing import FlatCPU
-        self.cpu = cpu = FlatCPU(bits=32, cpl=3)
+        self.cpl = cpl
+        self.cpu = cpu = FlatCPU(bits=32, cpl=cpl)
         cpu.write_mem(PD, struct.pack("<I", PT | 7) + bytes(4092))
         pt = bytearray(4096)
         for page in (DATA, CODE):
@@ -206,8 +208,8 @@ class Kw86:
 
 
 @functools.lru_cache(maxsize=None)
-def kw86():
-    return Kw86()
+def kw86(cpl=3):
+    return Kw86(cpl)
 
 
 # --- comparing -----------------------------------------------------------------------
@@ -348,8 +350,8 @@ def sdm_expect(c, nat):
     registers loaded and some of a faulting PUSHA's stores written (a 16-bit
     PUSHA whose third word faults keeps the first two): the SDM's state is
     expected instead."""
-    if nat.vector is None or nat.vector == 3:
-        return nat
+    if nat.vector is None or nat.vector == 3 or nat.eip != INSN:
+        return nat          # (a fault further on: a later instruction of a sequence)
     if _is_string(c.insn):
         return _rep_compare_fault(c, nat)
     changed = []
@@ -359,7 +361,7 @@ def sdm_expect(c, nat):
         changed.append("memory")
     if (nat.eflags ^ c.eflags) & COMPARED:
         changed.append("flags")
-    if not changed and nat.eip == INSN:
+    if not changed:
         return nat
     key = f"fault_leaves_{'+'.join(changed) or 'eip'}_changed"
     SDM_OVERRIDES[key] = SDM_OVERRIDES.get(key, 0) + 1
@@ -367,9 +369,10 @@ def sdm_expect(c, nat):
                   | (c.eflags & COMPARED), INSN, c.data)
 
 
-def check(cases, modes=("step", "run")):
-    """Run cases on the host and on kw86 (one instruction per step, and in
-    one Machine.run); returns [(case, differences, host, kw86)]."""
+def check(cases, modes=("step", "run", "cpl0")):
+    """Run cases on the host and on kw86 (one instruction per step, in one
+    Machine.run, and in one Machine.run at CPL 0, where a #PF's error code
+    has U/S = 0); returns [(case, differences, host, kw86)]."""
     k = kw86()
     mine = [k.run(c) for c in cases]
     for c, r in zip(cases, mine):
@@ -382,7 +385,11 @@ def check(cases, modes=("step", "run")):
     for c, nat, r in zip(cases, native, mine):
         nat = sdm_expect(c, nat)
         for mode in modes:
-            if mode != "step":
+            if mode == "cpl0":
+                r = kw86(0).run(c, "run")
+                if r.vector == 14 and r.err is not None:
+                    r.err |= 4                      # U/S: the host ran at CPL 3
+            elif mode != "step":
                 r = k.run(c, mode)
             d = compare(c, nat, r)
             if d:

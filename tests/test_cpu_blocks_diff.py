@@ -306,7 +306,7 @@ def test_paging_tlb_misses_and_page_faults_in_blocks(seed, n, loops, cpl, nrestr
 # limits below 4 GiB, expand-down, read-only, a 16-bit stack
 
 SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatlimit", "stack16flat",
-             "sslimit"]
+             "sslimit", "bytelimit", "based_expdown"]
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -315,7 +315,8 @@ SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatli
 def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
     rng = random.Random(seed ^ 0xBEEF)
     ds_base = {"based": rng.choice([0x1000, 0x345, 0x7FF]), "wrap": (-0x1800) & 0xFFFFFFFF,
-               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000}.get(kind, 0)
+               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000, "bytelimit": DATA_BASE - 0x333,
+               "based_expdown": DATA_BASE - 0x10000}.get(kind, 0)
     ss_base = {"based": 0x10, "wrap": (-0x20) & 0xFFFFFFFF, "stack16": DATA_BASE + 0x8000}.get(kind, 0)
     p = make_prog(seed, n, loops, defined_only=False, cpl=3, ds_base=ds_base, ss_base=ss_base)
     edi = p.regs[G.EDI]
@@ -335,7 +336,9 @@ def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
         limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF
     elif kind == "flatlimit":
         limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF     # base 0: still 'flat'
-    elif kind == "expdown":
+    elif kind == "bytelimit":
+        limit = edi + rng.randrange(0x100, 0x1800)                  # byte-granular, based
+    elif kind in ("expdown", "based_expdown"):
         typ, limit = 7, edi - rng.randrange(-0x40, 0x100)
     elif kind == "readonly":
         typ = 1
@@ -1092,7 +1095,7 @@ def test_based_data_segments_vs_unicorn(seed, n, loops, base):
 # #GP(0) for a write through a read-only data segment (§5.4.1): the fault is
 # reported for the instruction, nothing is written, ESP is unchanged
 
-SEG_FAULTS = ["limit_flat", "limit_based", "readonly", "expdown"]
+SEG_FAULTS = ["limit_flat", "limit_based", "readonly", "expdown", "limit_bytes"]
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -1102,6 +1105,8 @@ def test_segment_fault_inside_a_block(name, case, k):
     insn, size, kind, how = SPLIT_ACCESSES[name]
     L = DATA_BASE + 0x2FFF                       # a page-granular limit
     base = 0x1000 if case == "limit_based" else 0
+    if case == "limit_bytes":
+        base, L = DATA_BASE + 0x11, 0x2345       # a byte-granular limit, based
     # the access starts k bytes before the end of the segment (expand-down:
     # k bytes above its lower bound, running below it: start = L + 1 - ...)
     if case == "expdown":
@@ -1183,3 +1188,93 @@ def test_cycle_limited_runs_stop_at_the_same_boundaries(seed, n, loops, chunk, c
     got = cycle_trace(p, True, chunk)
     assert got[0] == ref[0]
     assert got[1] == ref[1] and got[2] == ref[2]
+
+
+@pytest.mark.parametrize("cs_base", [CODE_BASE, CODE_BASE + 0x123, CODE_BASE + 0xF80])
+@pytest.mark.parametrize("limit", [0x2345, 0x2FFF, 0x3002, 0x3FFF])
+@pytest.mark.parametrize("how", ["call_ret", "jmp", "jcc", "ret"])
+def test_cross_page_branches_into_the_limit_page(how, limit, cs_base):
+    """A loop in one page calls / jumps / returns into code in other pages
+    (blocks may go on into the next page without run_loop) and finally runs
+    straight into the CS limit: #GP(0) at the first instruction that does
+    not end within it, the same state with blocks on and off."""
+    at = 0x1100
+    f = 0x2200                                       # the subroutine (another page)
+    tail = 0x2330 if limit > 0x2400 else 0x2300      # straight-line code up to the limit
+    pre = {"call_ret": b"\xe8" + struct.pack("<i", f - (at + 7 + 5)),
+           "jmp": b"\xe9" + struct.pack("<i", f - (at + 7 + 5)),
+           "jcc": b"\x39\xc0\x0f\x84" + struct.pack("<i", f - (at + 7 + 8)),     # cmp eax,eax; je f
+           "ret": b"\x68" + struct.pack("<I", f) + b"\xc3"}[how]                # push f; ret
+    # at: mov ecx, 20; top: add eax, ebx (2) ... 7 bytes to top
+    head = b"\xb9\x14\x00\x00\x00" + b"\x01\xd8"
+    top = at + 5
+    back = at + len(head) + len(pre)                 # where f returns / jumps back to
+    loop_tail = (b"\x49" + b"\x0f\x85" + struct.pack("<i", top - (back + 7))     # dec ecx; jnz top
+                 + b"\xe9" + struct.pack("<i", tail - (back + 12)))             # jmp tail
+    code_at = head + pre + loop_tail
+    if how == "call_ret":
+        body = b"\x83\xc3\x03\x43\x31\xd3\xc3"               # add ebx, 3; inc ebx; xor ebx, edx; ret
+    else:
+        body = b"\x83\xc3\x03\x43\x31\xd3" + b"\xe9" + struct.pack("<i", back - (f + 11))
+    straight = b"\x01\xd8\x83\xc0\x01\x40\x90" * 0x420   # add eax, ebx; add eax, 1; inc eax; nop
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 3):
+            m = cs_limit_machine(code_at, at, cs_base, limit, blocks,
+                                 {"eax": 1, "ebx": 2, "edx": 0x55, "esp": DATA_BASE + STACK_OFF})
+            m.write(cs_base + f, body)
+            m.write(cs_base + tail, straight)
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions > 60
+    ref = results[0]
+    for s in results[1:]:
+        assert s == ref
+    assert ref["exc"] == (13, 0, None)
+    # the straight-line code's instructions start at tail + 7i + (0, 2, 5, 6)
+    starts = [tail + 7 * i + d for i in range(0x420) for d in (0, 2, 5, 6)]
+    ends = {0: 2, 2: 3, 5: 1, 6: 1}
+    first_bad = next(a for a in starts if a + ends[(a - tail) % 7] - 1 > limit)
+    assert ref["eip"] == first_bad, (hex(ref["eip"]), hex(first_bad))
+
+
+@pytest.mark.parametrize("flush", ["cr3", "invlpg"])
+@pytest.mark.parametrize("budget", [10**6, 1, 4])
+def test_running_code_page_remapped_by_itself(flush, budget):
+    """The loop's own page is remapped (PTE edit + flush) to another
+    physical page holding the same code but for one immediate: the next
+    instruction is fetched through the new translation."""
+    A, PA1, PA2 = 0x42000, 0x82000, 0x83000
+    inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"
+           else b"\x0f\x01\x3d" + struct.pack("<I", A))
+    def code(k):
+        remap = b"\xc7\x05" + struct.pack("<I", pte_addr(A)) + struct.pack("<I", PA2 | 7) + inv
+        c = (b"\xb9\x0a\x00\x00\x00"                 # mov ecx, 10
+             + b"\x83\xc3" + bytes([k])              # top: add ebx, k
+             + b"\x01\xc6"                           # add esi, eax
+             + b"\x83\xf9\x06"                       # cmp ecx, 6
+             + b"\x75" + bytes([len(remap)]) + remap)   # jne skip; remap
+        return c + b"\x49\x75" + struct.pack("<b", 5 - (len(c) + 3)) + b"\xcc"   # dec ecx; jnz top
+    results = []
+    for blocks in (False, True):
+        cpu = U.make_kw86(32, 0)
+        m = cpu.machine
+        m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, big=True, dpl=0, type=0xB)
+        paging_setup({})(m)
+        m.write(pte_addr(A), struct.pack("<I", PA1 | 7))
+        m.write(PA1, code(1))
+        m.write(PA2, code(100))
+        m.set_reg("eip", A)
+        m.set_reg("esp", DATA_BASE + STACK_OFF)
+        for n in ("eax", "ebx", "esi"):
+            m.set_reg(n, 0)
+        m.core.set_blocks(blocks)
+        exc = run_chunks(m, budget)
+        results.append(kw_state(m, exc))
+        if blocks and budget == 10**6:
+            assert m.core.block_instructions > 20
+    assert results[0] == results[1]
+    assert results[0]["exc"][0] == 3
+    assert results[0]["regs"][G.EBX] == 5 * 1 + 5 * 100

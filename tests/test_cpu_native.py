@@ -28,7 +28,7 @@ import int_native_oracle as O
 from buildreq import built
 
 try:
-    import kw86.testing  # noqa: F401
+    import kw86.testing  # noqa: F401  (the machine is built)
     _HAVE_KW86 = True
 except ImportError:
     _HAVE_KW86 = False
@@ -233,7 +233,7 @@ def gen_alu(g):
         op = r.randrange(8)
         d = r.randrange(3)
         if d == 2:
-            body = bytes([op * 8 + 4 + w]) + imm(g, size if size != 32 else 32)[:1 if size == 8 else iz]
+            body = bytes([op * 8 + 4 + w]) + imm(g, size)
         else:
             body = bytes([op * 8 + 2 * d + w]) + g.modrm(r.randrange(8), size, ad16=ad16)
         name = ALU[op]
@@ -348,7 +348,8 @@ def gen_muldiv(g):
             if m[0] >> 6 == 3:
                 rm = m[0] & 7
                 if size == 8:
-                    g.regs[rm & 3] = (g.regs[rm & 3] & ~(0xFF << (8 * (rm >> 2)))) | (dv << (8 * (rm >> 2)))
+                    sh = 8 * (rm >> 2)
+                    g.regs[rm & 3] = (g.regs[rm & 3] & ~(0xFF << sh)) | (dv << sh)
                 else:
                     g.regs[rm] = (g.regs[rm] & ~mask(size)) | dv
                 dv = rm_operand(g, size, m)
@@ -426,7 +427,8 @@ def gen_bsf(g):
             g.write(g.addr, size // 8, 0)
     src = rm_operand(g, size, m) if m[0] >> 6 == 3 else g.read(g.addr, size // 8)
     if src == 0 or src is None:
-        g.undef_regs[reg] = mask(size)                  # "the content of the destination operand is undefined"
+        # "the content of the destination operand is undefined"
+        g.undef_regs[reg] = mask(size)
     g.undef |= O.UNDEF["bsf"]
     g.tag = "bsr" if r.random() < 0.5 else "bsf"
     return g.case(p66 + p67 + bytes([0x0F, 0xBD if g.tag == "bsr" else 0xBC]) + m)
@@ -473,7 +475,8 @@ def gen_xchg_family(g):
         reg = r.randrange(8)
         body = bytes([0x0F, 0xC8 + reg])
         if size == 16:
-            g.undef_regs[reg] = 0xFFFF          # "references a 16-bit register, the result is undefined"
+            # "references a 16-bit register, the result is undefined"
+            g.undef_regs[reg] = 0xFFFF
         g.tag = "bswap"
     return g.case(lock + p66 + p67 + body)
 
@@ -520,7 +523,6 @@ def gen_bcd(g, opc=None, ib=None):
 
 
 def gen_xlat(g):
-    r = g.r
     ad16, p67 = asz(g)
     al = g.regs[EAX] & 0xFF
     t = g.target(1)
@@ -545,7 +547,9 @@ def gen_string(g):
     seg = r.choice([b"", b"", b"", b"\x26", b"\x2e", b"\x36", b"\x3e"])
     if r.random() < 0.5:
         g.eflags |= DF
-    n = r.randrange(0, 12)
+    # small counts mostly; large ones run kw86's chunked rep paths into the
+    # page's ends (a #PF with the completed elements kept)
+    n = r.randrange(0, 12) if r.random() < 0.85 else r.randrange(0x1400)
     for reg in (ESI, EDI):
         a = g.target(4)
         if DATA <= a < DATA + 0x1000 and r.random() < 0.9:
@@ -563,7 +567,8 @@ def gen_string(g):
             dst = g.regs[EDI] - DATA - (k if g.eflags & DF else 0)
             if src >= 0 and dst >= 0:
                 g.data[dst:dst + k] = g.data[src:src + k]
-            g.regs[EAX] = int.from_bytes(g.data[g.regs[EDI] - DATA:g.regs[EDI] - DATA + 4], "little")
+            o = g.regs[EDI] - DATA
+            g.regs[EAX] = int.from_bytes(g.data[o:o + 4], "little")
     g.tag = STRINGS[base] + ("w" if w else "b") + ("-rep" if rep else "")
     return g.case(seg + rep + p66 + p67 + bytes([base + w]))
 
@@ -582,7 +587,10 @@ def gen_stack(g):
         body = bytes([0x58 + r.randrange(8)])
         g.tag = "pop"
     elif k == 2:
-        body = bytes([0x68]) + imm(g, 16 if p66 else 32) if r.random() < 0.5 else bytes([0x6A]) + imm(g, 8)
+        if r.random() < 0.5:
+            body = bytes([0x68]) + imm(g, 16 if p66 else 32)
+        else:
+            body = bytes([0x6A]) + imm(g, 8)
         g.tag = "push imm"
     elif k == 3:
         body = bytes([0xFF]) + g.modrm(6, 16 if p66 else 32, mem=r.random() < 0.9, avoid=(ESP,))
@@ -602,8 +610,8 @@ def gen_stack(g):
         g.tag = "pop esp"
     elif k == 8:
         lvl = r.choice([0, 0, 1, 2, 3, r.randrange(32), r.randrange(256)])
-        body = bytes([0xC8]) + r.choice([0, 4, 8, 0x10, 0x7C, r.randrange(0x200)]).to_bytes(2, "little") \
-            + bytes([lvl])
+        alloc = r.choice([0, 4, 8, 0x10, 0x7C, r.randrange(0x200)])
+        body = bytes([0xC8]) + alloc.to_bytes(2, "little") + bytes([lvl])
         g.regs[EBP] = (DATA + r.randrange(0x200, 0x1000)) & ~3 if r.random() < 0.9 else g.target(4)
         g.tag = "enter"
     elif k == 9:
@@ -683,7 +691,7 @@ def gen_mov(g):
             off = t.to_bytes(4, "little")
         body = bytes([0xA0 + 2 * r.randrange(2) + w]) + off
     elif k == 4:
-        body = bytes([(0xB8 if w else 0xB0) + r.randrange(8)]) + (imm(g, 8) if size == 8 else imm(g, size))
+        body = bytes([(0xB8 if w else 0xB0) + r.randrange(8)]) + imm(g, size)
     elif k == 5:
         body = bytes([r.choice([0xF5, 0xF8, 0xF9, 0xFC, 0xFD])])
     else:                                       # reads through CS are allowed
@@ -927,7 +935,8 @@ def test_string_every_form():
                                 g.regs[reg] = ((r.getrandbits(16) << 16) | a) if ad16 else a
                             g.regs[ECX] = ((g.regs[ECX] & 0xFFFF0000) | n) if ad16 else n
                             if base in (0xA6, 0xAE) and r.random() < 0.5:
-                                s_, d_ = (g.regs[ESI] & 0xFFFF) - DATA, (g.regs[EDI] & 0xFFFF) - DATA
+                                s_ = (g.regs[ESI] & 0xFFFF) - DATA
+                                d_ = (g.regs[EDI] & 0xFFFF) - DATA
                                 k = r.randrange(0, 12)
                                 lo = (lambda x: x - k if df else x)
                                 if lo(s_) >= 0 and lo(d_) >= 0:
@@ -980,7 +989,8 @@ def test_lock_prefix_rules():
                          ((0xF6,), range(8)), ((0xF7,), range(8)), ((0xFE,), range(8)),
                          ((0xFF,), range(8)), ((0x0F, 0xBA), range(4, 8)),
                          ((0x0F, 0xC7), range(8)), ((0xD1,), range(8)), ((0x0F, 0xC1), range(8)),
-                         ((0x0F, 0xB1), range(8)), ((0x0F, 0xAB), range(8)), ((0x0F, 0xA3), range(8))):
+                         ((0x0F, 0xB1), range(8)), ((0x0F, 0xAB), range(8)),
+                         ((0x0F, 0xA3), range(8))):
         for sub in sub_ok:
             for mem in (True, False):
                 g = Gen(r)
@@ -1037,9 +1047,13 @@ def test_rmw_read_fault_known_deviation():
     (handed to the exec.pyx owner: rd_op/rd_mem are shared by every handler
     and the run loop's inline forms)."""
     r = random.Random(20)
-    pf = (b"\x83\x05\xff\x8f\x00\x00\x01", b"\xff\x05\x00\x90\x00\x00",
-          b"\x0f\xab\x05\xfe\x8f\x00\x00", b"\x87\x05\xfd\x8f\x00\x00",
-          b"\xf7\x1d\x00\x91\x00\x00", b"\x0f\xc1\x05\x00\x91\x00\x00")
+    end = DATA + 0x1000
+
+    def at(a):
+        return a.to_bytes(4, "little")
+    pf = (b"\x83\x05" + at(end - 1) + b"\x01", b"\xff\x05" + at(end),
+          b"\x0f\xab\x05" + at(end - 2), b"\x87\x05" + at(end - 3),
+          b"\xf7\x1d" + at(end + 0x100), b"\x0f\xc1\x05" + at(end + 0x100))
     gp = tuple(b"\x2e" + c for c in pf)
     cases = [Gen(r).case(code) for code in pf + gp]
     native = O.run_native(cases)
@@ -1053,3 +1067,80 @@ def test_rmw_read_fault_known_deviation():
         assert nat.vector == kw.vector == 14 and nat.cr2 == kw.cr2, (c, nat.cr2, kw.cr2)
         assert nat.err & 7 == 6, c                      # the host: user, write, not present
         assert kw.err & 7 == (4 if O.KNOWN_RMW_READ_FAULT else 6), (c, kw.err)
+
+
+def test_harness_reports_known_results():
+    """The harness itself, against results fixed by the SDM (so that a broken
+    harness cannot agree with a broken kw86): add, #DE, #UD, #PF with CR2 and
+    error code, a push into the data page."""
+    g = Gen(random.Random(21))
+    g.regs[EAX], g.regs[EBX], g.regs[ECX], g.regs[ESP] = 0xFFFFFFFF, 2, 0, DATA + 0x800
+    g.eflags = 0x202
+    cases = [g.case(b"\x01\xd8"),                       # add eax, ebx
+             g.case(b"\xf7\xf1"),                       # div ecx (0): #DE
+             g.case(b"\x0f\x0b"),                       # ud2: #UD
+             g.case(b"\x8b\x05" + (DATA + 0x1004).to_bytes(4, "little")),   # #PF
+             g.case(b"\x53")]                           # push ebx
+    add, de, ud, pf, push = O.run_native(cases)
+    assert add.vector is None and add.regs[EAX] == 1 and add.eflags & O.ARITH == CF | AF
+    assert add.eip == O.INSN + 2
+    assert de.vector == 0 and de.regs == g.regs and de.eip == O.INSN
+    assert ud.vector == 6 and ud.eip == O.INSN
+    assert pf.vector == 14 and pf.cr2 == DATA + 0x1004 and pf.err & 7 == 4
+    assert push.regs[ESP] == DATA + 0x7FC and push.data[0x7FC:0x800] == b"\x02\0\0\0"
+
+
+def test_fixed_divergences():
+    """The differences this oracle found in kw86 (fixed), as directed cases:
+    PUSHA/ENTER report the first faulting push in CR2 (a page-crossing one:
+    the second page's first byte), a faulting ENTER writes nothing (its
+    Push(EBP) stayed written), CMPS reads ES:[eDI] first."""
+    r = random.Random(22)
+    cases = []
+
+    def case(code, **regs):
+        g = Gen(r)
+        for k, v in regs.items():
+            g.regs[GPRS_IDX[k]] = v
+        cases.append(g.case(code))
+    case(b"\x60", esp=DATA + 0x1002)                    # pushad: CR2 DATA+0x1000, not +0x1001
+    case(b"\x66\x60", esp=DATA + 2)                     # pushaw: first push OK, then CR2 0x7ffe
+    case(b"\xc8\x08\x00\x02", esp=DATA + 0x1002, ebp=DATA + 0x800)
+    case(b"\xc8\x04\x00\x04", esp=DATA + 0xA68, ebp=DATA - 1)   # reads fault: nothing written
+    case(b"\xc8\x10\x00\x03", esp=DATA + 0x4FC, ebp=DATA + 3)
+    case(b"\xf3\xa6", ecx=3, esi=DATA - 3, edi=0x45111F)  # cmpsb: both unmapped: CR2 = EDI
+    case(b"\xa7", esi=DATA + 0x10, edi=0x20000 - 0x100)
+    bad = O.check(cases)
+    assert not bad, O.report(bad, len(cases))
+    assert [n.cr2 for n in O.run_native(cases)[:2]] == [DATA + 0x1000, DATA - 2]
+
+
+GPRS_IDX = {n: k for k, n in enumerate(O.GPRS)}
+
+
+def test_16bit_addressing_edges():
+    """67h: the effective address wraps at 64 KiB ([bx+si], [bx+1] past FFFFh
+    land low), but an access at offset FFFFh runs on to 10000h (no wrap of
+    the access itself in a 4 GiB segment): the data page is the last below
+    64 KiB, so these reach it or the unmapped page after it."""
+    r = random.Random(23)
+    cases = []
+    forms = [(b"\x67\x8b\x07", {"ebx": 0xFFFF}), (b"\x67\x66\x8b\x07", {"ebx": 0xFFFF}),
+             (b"\x67\x8b\x07", {"ebx": 0xFFFE}), (b"\x67\x8b\x07", {"ebx": 0xFFFC}),
+             (b"\x67\x8b\x00", {"ebx": 0xFFFF, "esi": 0xF001}),
+             (b"\x67\x8b\x47\x01", {"ebx": 0xFFFF}), (b"\x67\x8b\x47\xff", {"ebx": 0xF000}),
+             (b"\x67\x8b\x87\x00\x80", {"ebx": 0x7FFE}), (b"\x67\x01\x87\x00\x80", {"ebx": 0x7FFC}),
+             (b"\x67\xad", {"esi": 0xFFFE}), (b"\x67\xab", {"edi": 0xFFFD}),
+             (b"\xf3\x67\xa4", {"esi": 0xFFF0, "edi": 0xF100, "ecx": 0x20}),
+             (b"\xf3\x67\xa5", {"esi": 0xF008, "edi": 0xF800, "ecx": 0x10, "df": 1}),
+             (b"\x67\xd7", {"ebx": 0xFFF0, "eax": 0x20}), (b"\x67\x8d\x00", {"ebx": 0xFFFF,
+                                                                          "esi": 0x8000})]
+    for code, regs in forms:
+        for hi in (0, 0xABCD0000):
+            g = Gen(r)
+            g.eflags = (g.eflags & ~DF) | (DF if regs.get("df") else 0)
+            for k, v in regs.items():
+                if k != "df":
+                    g.regs[GPRS_IDX[k]] = v | (hi if k != "ecx" else 0)
+            cases.append(g.case(code))
+    assert_same(cases)

@@ -20,9 +20,9 @@
  *                           writes to its own code
  *   hostile2 deep W N       mkdir+chdir N levels below W, then back up,
  *                           removing them (the host descriptors bound)
- *   hostile2 race W N       a child swaps W/x between a directory and links
- *                           out while the parent makes N rounds of calls
- *                           through W/x/.. paths
+ *   hostile2 race W N [lwp] a child (or another LWP) swaps W/x between a
+ *                           directory and links out while the parent makes N
+ *                           rounds of calls through W/x/.. paths
  *   hostile2 connect PATH.. connect an AF_LOCAL stream and a datagram socket
  *                           to each PATH (host sockets in a bind: never
  *                           reached), then bind a socket over each name
@@ -37,6 +37,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -606,40 +607,56 @@ deep(const char *w, int n)
  * one of them, whichever object x is at that moment, lands inside the
  * guest's tree.
  */
-static int
-race(const char *w, int n)
-{
-	char x[512], d[512], l1[512], l2[512], p[512];
-	int i, ok = 0, fd;
-	pid_t c;
+static char rx[512], rd[512], rl1[512], rl2[512];
+static volatile int race_stop;
 
-	snprintf(x, sizeof x, "%s/x", w);
-	snprintf(d, sizeof d, "%s/xd", w);
-	snprintf(l1, sizeof l1, "%s/xl1", w);
-	snprintf(l2, sizeof l2, "%s/xl2", w);
-	mkdir(d, 0755);
-	symlink("../../../../../../../..", l1);
-	symlink("/", l2);
-	c = fork();
-	if (c == 0) {
-		/* x: the directory, then each link, renamed over it; a yield
-		   after each step hands the CPU to the parent (both yield: the
-		   two interleave call by call) */
-		for (i = 0;; i++) {
-			rename(d, x);
+/* x: the directory, then each link, renamed over it; a yield after each
+   step hands the CPU to the other side (both yield: the two interleave call
+   by call) */
+static void *
+swapper(void *arg)
+{
+	int i;
+	(void)arg;
+	for (i = 0; !race_stop; i++) {
+		rename(rd, rx);
+		sched_yield();
+		rename(rx, rd);
+		if (symlink(i & 1 ? "../../../../../../../.." : "/", rx) == 0) {
 			sched_yield();
-			rename(x, d);
-			if (symlink(i & 1 ? "../../../../../../../.." : "/", x) == 0) {
-				sched_yield();
-				unlink(x);
-			}
-			link(l1, x);
-			sched_yield();
-			rename(l2, x);
-			sched_yield();
-			symlink("/", l2);
-			unlink(x);
+			unlink(rx);
 		}
+		link(rl1, rx);
+		sched_yield();
+		rename(rl2, rx);
+		sched_yield();
+		symlink("/", rl2);
+		unlink(rx);
+	}
+	return 0;
+}
+
+static int
+race(const char *w, int n, int lwp)
+{
+	char *x = rx, p[512];
+	int i, ok = 0, fd;
+	pid_t c = 0;
+	pthread_t t;
+
+	snprintf(rx, sizeof rx, "%s/x", w);
+	snprintf(rd, sizeof rd, "%s/xd", w);
+	snprintf(rl1, sizeof rl1, "%s/xl1", w);
+	snprintf(rl2, sizeof rl2, "%s/xl2", w);
+	mkdir(rd, 0755);
+	symlink("../../../../../../../..", rl1);
+	symlink("/", rl2);
+	if (lwp) {
+		if (pthread_create(&t, 0, swapper, 0) != 0)
+			return 1;
+	} else if ((c = fork()) == 0) {
+		swapper(0);
+		_exit(0);
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(p, sizeof p, "%s/../../../../race_%d", x, i % 7);
@@ -667,8 +684,13 @@ race(const char *w, int n)
 		sched_yield();
 		unlink(p);
 	}
-	kill(c, SIGKILL);
-	waitpid(c, 0, 0);
+	if (lwp) {
+		race_stop = 1;
+		pthread_join(t, 0);
+	} else {
+		kill(c, SIGKILL);
+		waitpid(c, 0, 0);
+	}
 	sayd("race", 0, ok > 0 ? "some" : "none");
 	printf("done\n");
 	return 0;
@@ -753,7 +775,7 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "connect") == 0)
 		return connects(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "race") == 0)
-		return race(argv[2], atoi(argv[3]));
+		return race(argv[2], atoi(argv[3]), argc > 4 && strcmp(argv[4], "lwp") == 0);
 	if (argc >= 3 && strcmp(argv[1], "hog") == 0) {
 		size_t n = (size_t)atoi(argv[2]) << 20;
 		char *m = malloc(n);

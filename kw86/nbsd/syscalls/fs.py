@@ -672,9 +672,9 @@ def _owner_or_root(p, a):
 
 def do_chmod(p, vp, mode):
     a = vp.getattr()
-    _owner_or_root(p, a)
     if vp.mount is not None and vp.mount.readonly:
-        raise Errno(abi.EROFS)
+        raise Errno(abi.EROFS)          # before the owner check, as ufs_setattr (and chown here)
+    _owner_or_root(p, a)
     mode &= abi.NBSD_ALLPERMS
     if p.cred.euid != 0:
         if vp.type != VDIR and mode & abi.NBSD_S_ISVTX:
