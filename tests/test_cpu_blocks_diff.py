@@ -1278,3 +1278,32 @@ def test_running_code_page_remapped_by_itself(flush, budget):
     assert results[0] == results[1]
     assert results[0]["exc"][0] == 3
     assert results[0]["regs"][G.EBX] == 5 * 1 + 5 * 100
+
+
+def ac_units():
+    on = lambda rng: b"\x9c\x81\x0c\x24\x00\x00\x04\x00\x9d"            # pushfd; or [esp], AC; popfd
+    off = lambda rng: b"\x9c\x81\x24\x24\xff\xff\xfb\xff\x9d"           # pushfd; and [esp], ~AC; popfd
+    return [on, off]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10),
+       ac=st.booleans(), am=st.booleans(), cpl=st.sampled_from([3, 3, 0]))
+def test_alignment_checks_inside_blocks(seed, n, loops, ac, am, cpl):
+    """CR0.AM, EFLAGS.AC (set at the start or by popf in the program) and
+    CPL 3: a misaligned access is #AC(0) (SDM Vol. 3A §6.15, vector 17)
+    at the instruction, blocks on or off; at CPL 0 or without AM none."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, extra=ac_units(), extra_p=0.08)
+    if ac:
+        p.eflags |= 0x40000
+
+    def setup(m):
+        if am:
+            m.set_cr(0, m.get_cr(0) | 0x40000)
+    p.setup = setup
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, random.Random(seed).choice([2, 5, 9])),
+                                      faults=True)
+    if ref["exc"][0] == 17:
+        assert am and cpl == 3 and ref["exc"][1] == 0
+    else:
+        assert ref["exc"][0] == 3, ref["exc"]
