@@ -150,14 +150,14 @@ def same(got, ref, what):
 
 
 def make_prog(seed, n_units, loops, defined_only, cpl=3, allow=None, ds_base=0, ss_base=0,
-              extra=(), extra_p=0.08):
+              extra=(), extra_p=0.08, flagdense=False):
     """A random program (blockdiff_gen.program) and its start state; with
     ds_base / ss_base the offsets in edi / esp are for segments based there
     (the same linear window)."""
     rng = random.Random(seed)
     edi = (DATA_BASE + rng.choice(EDI_OFFS) - ds_base) & 0xFFFFFFFF
     code = G.program(rng, edi, n_units, loops, defined_only=defined_only, allow=allow,
-                     extra=extra, extra_p=extra_p)
+                     extra=extra, extra_p=extra_p, flagdense=flagdense)
     at = rng.choice(CODE_ATS)
     regs = [U.gen_reg(rng, 32) for _ in range(8)]
     regs[G.ECX] = 0
@@ -1307,3 +1307,23 @@ def test_alignment_checks_inside_blocks(seed, n, loops, ac, am, cpl):
         assert am and cpl == 3 and ref["exc"][1] == 0
     else:
         assert ref["exc"][0] == 3, ref["exc"]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 30), loops=st.integers(1, 12),
+       cpl=st.sampled_from([3, 0]), flush=st.booleans())
+def test_flag_dense_programs_with_stops_between_producers_and_consumers(seed, n, loops, cpl, flush):
+    """Mostly flag producers and consumers (jcc, setcc, cmovcc, adc/sbb,
+    inc/dec chains keeping CF, pushfd) with memory forms between them that
+    stop a block when the TLB misses (paging; at CPL 0 the TLB is flushed
+    now and then): the lazy flags must be in place at every stop."""
+    pages = [DATA_BASE + k * 0x1000 for k in range(0, 8)]
+    units0, _ = tlb_units(pages)
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, flagdense=True,
+                  extra=units0[:1] if (flush and cpl == 0) else (), extra_p=0.1)
+    p.setup = paging_setup({})
+    b = random.Random(seed).choice([2, 3, 4, 7, 11])
+    check_blocks_vs_interpreter(p, (10**6, 1, b))
+    if not flush:
+        q = make_prog(seed, n, loops, defined_only=True, cpl=cpl, flagdense=True)
+        check_vs_unicorn(q, q.run_kw(True, 10**6))
