@@ -1327,3 +1327,35 @@ def test_flag_dense_programs_with_stops_between_producers_and_consumers(seed, n,
     if not flush:
         q = make_prog(seed, n, loops, defined_only=True, cpl=cpl, flagdense=True)
         check_vs_unicorn(q, q.run_kw(True, 10**6))
+
+
+@pytest.mark.parametrize("split", range(0, 12))
+def test_code_spanning_a_page_boundary_and_jcc_across_pages(split):
+    """A loop whose body straddles a code page boundary at every offset of
+    its instructions (one instruction split across the two pages), with a
+    forward jcc from the first page into the second and the backward jnz
+    from the second page to the first; against Unicorn and the
+    per-instruction path, blocks running on both sides."""
+    body = (b"\x01\xd8"                          # add eax, ebx
+            b"\x83\xfa\x03"                      # cmp edx, 3
+            b"\x0f\x84\x0c\x00\x00\x00"          # je +12 (over the next 12 bytes)
+            + b"\xbe\x78\x56\x34\x12"              # mov esi, 0x12345678
+            b"\x81\xc3\x11\x11\x00\x00"          # add ebx, 0x1111
+            b"\x90"                              # nop
+            b"\x69\xc0\x05\x00\x01\x00"          # imul eax, eax, 0x10005 (je lands here)
+            b"\x31\xc2"                          # xor edx, eax
+            b"\x83\xe2\x07")                     # and edx, 7
+    head = b"\xb9\x40\x00\x00\x00"               # mov ecx, 64
+    tail_at = len(head) + len(body)
+    code = head + body + b"\x49\x0f\x85" + struct.pack("<i", len(head) - (tail_at + 7)) + b"\xcc"
+    # place it so that the page boundary falls 3 * split bytes into the body
+    at = 0x2000 - len(head) - split * 3
+    regs = [0] * 8
+    regs[G.EAX], regs[G.EBX], regs[G.EDX] = 3, 0x77, 1
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    p = Prog(code, at, regs, 0x202, bytes(WINDOW))
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, 3, 5))
+    assert p.run_kw(True, 10**6)["blk"] > 64 * 3
+    u = p.run_uc()
+    assert u["vector"] == 3 and u["regs"] == ref["regs"] and u["eip"] == ref["eip"]
+    assert (u["eflags"] ^ ref["eflags"]) & U.FLAG_BITS & ~u["undef"] == 0
