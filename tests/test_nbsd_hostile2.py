@@ -755,3 +755,13 @@ def test_host_sockets_in_a_bind_are_never_reached(hostile2, tmp_path, mode):
     finally:
         stream.close()
         dgram.close()
+
+
+@pytest.mark.parametrize("phys", ["04000000", "7ffff000", "fffff000"])
+def test_kernelware_page_table_past_physical_memory(hostile2, phys):
+    """A kernelware (CPL 0) rewrites one of its page table entries to a
+    physical address past the end of the machine's 64 MiB and reads and
+    writes through it: the machine reads all ones there and drops the
+    writes (no memory behind it), kw86's host memory is never reached."""
+    res, out, err = kw86(["--kernelware"], hostile2, "pte", phys)
+    assert res["pte-read"][2] == "ffffffff" and res["pte-reread"][2] == "ffffffff"
