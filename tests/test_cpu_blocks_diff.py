@@ -20,6 +20,7 @@ instruction count and the modelled cycles, and the exception with its error
 code and CR2.
 """
 
+import os
 import random
 import struct
 
@@ -28,6 +29,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from unicorn import UC_HOOK_CODE
 
 import blockdiff_gen as G
+from buildreq import built
 import unicorn_oracle as U
 from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
 
@@ -1359,3 +1361,52 @@ def test_code_spanning_a_page_boundary_and_jcc_across_pages(split):
     u = p.run_uc()
     assert u["vector"] == 3 and u["regs"] == ref["regs"] and u["eip"] == ref["eip"]
     assert (u["eflags"] ^ ref["eflags"]) & U.FLAG_BITS & ~u["undef"] == 0
+
+
+# ---------------------------------------------------------------------------
+# whole NetBSD programs through `kw86 exec` (in-process), blocks on and off:
+# the same output, exit status, instruction count and modelled cycles (the
+# timer preempts them: ticks land wherever the per-instruction path puts them)
+
+E2E_RUNS = [
+    ["/usr/bin/wc", "/bin/sh"],
+    ["/bin/sh", "-c", "i=0; while [ $i -lt 300 ]; do i=$((i+1)); done; echo $i"],
+    ["/bin/ls", "-l", "/bin", "/usr/bin"],
+    ["/bin/sh", "-c", "cp /bin/sh /tmp/x && wc /tmp/x && rm /tmp/x"],
+    ["/usr/bin/nbody", "500"],
+]
+
+
+def kexec_blocks(capfd, monkeypatch, argv, blocks):
+    import kw86.machine as KM
+    from kw86 import cli
+    orig = KM.Machine.__init__
+
+    def init(self, *a, **k):
+        orig(self, *a, **k)
+        self.core.set_blocks(blocks)
+    monkeypatch.setattr(KM.Machine, "__init__", init)
+    monkeypatch.setenv("KW86_EPOCH", "1700000000")
+    capfd.readouterr()
+    rc = cli.main(["exec", "--stats", *argv])
+    out, err = capfd.readouterr()
+    monkeypatch.setattr(KM.Machine, "__init__", orig)
+    stats = [ln for ln in err.splitlines() if ln.startswith("kw86: ") and "cycles" in ln]
+    assert len(stats) == 1, err
+    # drop the host's share (time, MIPS): the rest is the guest's
+    return rc, out, stats[0].rsplit(", ", 2)[0]
+
+
+SYSROOT_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kw86", "sysroot", "bin", "sh")
+
+
+@built(os.path.exists(SYSROOT_SH), "the userland sysroot")
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=["user", "kernelware"])
+@pytest.mark.parametrize("argv", E2E_RUNS, ids=lambda a: a[0].rsplit("/", 1)[1] + str(len(a)))
+def test_netbsd_programs_blocks_on_and_off(capfd, monkeypatch, argv, mode):
+    on = kexec_blocks(capfd, monkeypatch, mode + argv, True)
+    off = kexec_blocks(capfd, monkeypatch, mode + argv, False)
+    assert on == off
+    assert on[0] == 0, on
+    if "300" in argv[-1]:
+        assert on[1] == "300\n"
