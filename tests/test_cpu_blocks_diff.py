@@ -20,6 +20,7 @@ instruction count and the modelled cycles, and the exception with its error
 code and CR2.
 """
 
+import os
 import random
 import struct
 
@@ -28,6 +29,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from unicorn import UC_HOOK_CODE
 
 import blockdiff_gen as G
+from buildreq import built
 import unicorn_oracle as U
 from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
 
@@ -150,14 +152,14 @@ def same(got, ref, what):
 
 
 def make_prog(seed, n_units, loops, defined_only, cpl=3, allow=None, ds_base=0, ss_base=0,
-              extra=(), extra_p=0.08):
+              extra=(), extra_p=0.08, flagdense=False):
     """A random program (blockdiff_gen.program) and its start state; with
     ds_base / ss_base the offsets in edi / esp are for segments based there
     (the same linear window)."""
     rng = random.Random(seed)
     edi = (DATA_BASE + rng.choice(EDI_OFFS) - ds_base) & 0xFFFFFFFF
     code = G.program(rng, edi, n_units, loops, defined_only=defined_only, allow=allow,
-                     extra=extra, extra_p=extra_p)
+                     extra=extra, extra_p=extra_p, flagdense=flagdense)
     at = rng.choice(CODE_ATS)
     regs = [U.gen_reg(rng, 32) for _ in range(8)]
     regs[G.ECX] = 0
@@ -1278,3 +1280,133 @@ def test_running_code_page_remapped_by_itself(flush, budget):
     assert results[0] == results[1]
     assert results[0]["exc"][0] == 3
     assert results[0]["regs"][G.EBX] == 5 * 1 + 5 * 100
+
+
+def ac_units():
+    on = lambda rng: b"\x9c\x81\x0c\x24\x00\x00\x04\x00\x9d"            # pushfd; or [esp], AC; popfd
+    off = lambda rng: b"\x9c\x81\x24\x24\xff\xff\xfb\xff\x9d"           # pushfd; and [esp], ~AC; popfd
+    return [on, off]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10),
+       ac=st.booleans(), am=st.booleans(), cpl=st.sampled_from([3, 3, 0]))
+def test_alignment_checks_inside_blocks(seed, n, loops, ac, am, cpl):
+    """CR0.AM, EFLAGS.AC (set at the start or by popf in the program) and
+    CPL 3: a misaligned access is #AC(0) (SDM Vol. 3A §6.15, vector 17)
+    at the instruction, blocks on or off; at CPL 0 or without AM none."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, extra=ac_units(), extra_p=0.08)
+    if ac:
+        p.eflags |= 0x40000
+
+    def setup(m):
+        if am:
+            m.set_cr(0, m.get_cr(0) | 0x40000)
+    p.setup = setup
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, random.Random(seed).choice([2, 5, 9])),
+                                      faults=True)
+    if ref["exc"][0] == 17:
+        assert am and cpl == 3 and ref["exc"][1] == 0
+    else:
+        assert ref["exc"][0] == 3, ref["exc"]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 30), loops=st.integers(1, 12),
+       cpl=st.sampled_from([3, 0]), flush=st.booleans())
+def test_flag_dense_programs_with_stops_between_producers_and_consumers(seed, n, loops, cpl, flush):
+    """Mostly flag producers and consumers (jcc, setcc, cmovcc, adc/sbb,
+    inc/dec chains keeping CF, pushfd) with memory forms between them that
+    stop a block when the TLB misses (paging; at CPL 0 the TLB is flushed
+    now and then): the lazy flags must be in place at every stop."""
+    pages = [DATA_BASE + k * 0x1000 for k in range(0, 8)]
+    units0, _ = tlb_units(pages)
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, flagdense=True,
+                  extra=units0[:1] if (flush and cpl == 0) else (), extra_p=0.1)
+    p.setup = paging_setup({})
+    b = random.Random(seed).choice([2, 3, 4, 7, 11])
+    check_blocks_vs_interpreter(p, (10**6, 1, b))
+    if not flush:
+        q = make_prog(seed, n, loops, defined_only=True, cpl=cpl, flagdense=True)
+        check_vs_unicorn(q, q.run_kw(True, 10**6))
+
+
+@pytest.mark.parametrize("split", range(0, 12))
+def test_code_spanning_a_page_boundary_and_jcc_across_pages(split):
+    """A loop whose body straddles a code page boundary at every offset of
+    its instructions (one instruction split across the two pages), with a
+    forward jcc from the first page into the second and the backward jnz
+    from the second page to the first; against Unicorn and the
+    per-instruction path, blocks running on both sides."""
+    body = (b"\x01\xd8"                          # add eax, ebx
+            b"\x83\xfa\x03"                      # cmp edx, 3
+            b"\x0f\x84\x0c\x00\x00\x00"          # je +12 (over the next 12 bytes)
+            + b"\xbe\x78\x56\x34\x12"              # mov esi, 0x12345678
+            b"\x81\xc3\x11\x11\x00\x00"          # add ebx, 0x1111
+            b"\x90"                              # nop
+            b"\x69\xc0\x05\x00\x01\x00"          # imul eax, eax, 0x10005 (je lands here)
+            b"\x31\xc2"                          # xor edx, eax
+            b"\x83\xe2\x07")                     # and edx, 7
+    head = b"\xb9\x40\x00\x00\x00"               # mov ecx, 64
+    tail_at = len(head) + len(body)
+    code = head + body + b"\x49\x0f\x85" + struct.pack("<i", len(head) - (tail_at + 7)) + b"\xcc"
+    # place it so that the page boundary falls 3 * split bytes into the body
+    at = 0x2000 - len(head) - split * 3
+    regs = [0] * 8
+    regs[G.EAX], regs[G.EBX], regs[G.EDX] = 3, 0x77, 1
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    p = Prog(code, at, regs, 0x202, bytes(WINDOW))
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, 3, 5))
+    assert p.run_kw(True, 10**6)["blk"] > 64 * 3
+    u = p.run_uc()
+    assert u["vector"] == 3 and u["regs"] == ref["regs"] and u["eip"] == ref["eip"]
+    assert (u["eflags"] ^ ref["eflags"]) & U.FLAG_BITS & ~u["undef"] == 0
+
+
+# ---------------------------------------------------------------------------
+# whole NetBSD programs through `kw86 exec` (in-process), blocks on and off:
+# the same output, exit status, instruction count and modelled cycles (the
+# timer preempts them: ticks land wherever the per-instruction path puts them)
+
+E2E_RUNS = [
+    ["/usr/bin/wc", "/bin/sh"],
+    ["/bin/sh", "-c", "i=0; while [ $i -lt 300 ]; do i=$((i+1)); done; echo $i"],
+    ["/bin/ls", "-l", "/bin", "/usr/bin"],
+    ["/bin/sh", "-c", "cp /bin/sh /tmp/x && wc /tmp/x && rm /tmp/x"],
+    ["/usr/bin/nbody", "500"],
+]
+
+
+def kexec_blocks(capfd, monkeypatch, argv, blocks):
+    import kw86.machine as KM
+    from kw86 import cli
+    orig = KM.Machine.__init__
+
+    def init(self, *a, **k):
+        orig(self, *a, **k)
+        self.core.set_blocks(blocks)
+    monkeypatch.setattr(KM.Machine, "__init__", init)
+    monkeypatch.setenv("KW86_EPOCH", "1700000000")
+    capfd.readouterr()
+    rc = cli.main(["exec", "--stats", *argv])
+    out, err = capfd.readouterr()
+    monkeypatch.setattr(KM.Machine, "__init__", orig)
+    stats = [ln for ln in err.splitlines() if ln.startswith("kw86: ") and "cycles" in ln]
+    assert len(stats) == 1, err
+    # drop the host's share (time, MIPS): the rest is the guest's
+    return rc, out, stats[0].rsplit(", ", 2)[0]
+
+
+SYSROOT_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kw86", "sysroot", "bin", "sh")
+
+
+@built(os.path.exists(SYSROOT_SH), "the userland sysroot")
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=["user", "kernelware"])
+@pytest.mark.parametrize("argv", E2E_RUNS, ids=lambda a: a[0].rsplit("/", 1)[1] + str(len(a)))
+def test_netbsd_programs_blocks_on_and_off(capfd, monkeypatch, argv, mode):
+    on = kexec_blocks(capfd, monkeypatch, mode + argv, True)
+    off = kexec_blocks(capfd, monkeypatch, mode + argv, False)
+    assert on == off
+    assert on[0] == 0, on
+    if "300" in argv[-1]:
+        assert on[1] == "300\n"
