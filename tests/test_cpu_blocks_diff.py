@@ -22,6 +22,7 @@ code and CR2.
 
 import os
 import random
+import shutil
 import struct
 
 import pytest
@@ -29,6 +30,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from unicorn import UC_HOOK_CODE
 
 import blockdiff_gen as G
+import hostenv
 from buildreq import built
 import unicorn_oracle as U
 from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
@@ -1410,3 +1412,41 @@ def test_netbsd_programs_blocks_on_and_off(capfd, monkeypatch, argv, mode):
     assert on[0] == 0, on
     if "300" in argv[-1]:
         assert on[1] == "300\n"
+
+
+GO = shutil.which("go", path=hostenv.ENV["PATH"])
+GO_PROGRAMS = ["hello", "goroutines", "timers"]
+
+
+@pytest.fixture(scope="module")
+def go_netbsd(tmp_path_factory):
+    """tests/go's hello, goroutines and timers built for netbsd/386."""
+    import subprocess
+    from buildreq import fail_build
+    tmp = tmp_path_factory.mktemp("blockdiff_go")
+    env = hostenv.env(GOOS="netbsd", GOARCH="386", GO386="softfloat", CGO_ENABLED="0",
+                      GOPATH=str(tmp / "gopath"), GOPROXY="off", GOFLAGS="-mod=mod",
+                      GOTOOLCHAIN="local", GOTELEMETRY="off")
+    out = tmp / "bin"
+    out.mkdir()
+    p = subprocess.run([GO, "build", "-trimpath", "-o", str(out) + os.sep,
+                        *[f"./{n}" for n in GO_PROGRAMS]],
+                       cwd=os.path.join(os.path.dirname(os.path.abspath(__file__)), "go"),
+                       env=env, capture_output=True, text=True, timeout=900)
+    if p.returncode != 0:
+        fail_build(f"go build (netbsd/386) failed: {p.stderr.strip()[-2000:]}")
+    return out
+
+
+@built(os.path.exists(SYSROOT_SH), "the userland sysroot")
+@built(GO, "the Go toolchain (`go`: apt-get install golang-go; .ci/run installs it)")
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=["user", "kernelware"])
+@pytest.mark.parametrize("name", GO_PROGRAMS)
+def test_go_programs_blocks_on_and_off(capfd, monkeypatch, go_netbsd, name, mode):
+    """Go's runtime (TLS through %gs, calls across many code pages,
+    goroutine switches, timers) with blocks on and off."""
+    argv = mode + ["--bind", f"{go_netbsd}:/go:ro", "-E", "GOMAXPROCS=4", f"/go/{name}", "a", "b c"]
+    on = kexec_blocks(capfd, monkeypatch, argv, True)
+    off = kexec_blocks(capfd, monkeypatch, argv, False)
+    assert on == off
+    assert on[0] == 0, on
