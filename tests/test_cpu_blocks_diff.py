@@ -8,12 +8,16 @@ stop blocks (tests/blockdiff_gen.py), run
       flags the manual defines),
 
 and directed cases for the edges the engine claims to handle: page-crossing
-accesses, TLB misses inside a block, #PF/#GP/#SS inside a block (faulting
-EIP, error code, CR2, nothing written), self-modifying code (same block,
-next block, a block chained to, through an alias), code across a page
-boundary, jcc targets in another page, timer interrupts landing inside
-blocks, a CPL 3 code segment limit below 4 GiB (#GP at the branch), and
-non-flat data segments at CPL 3.
+accesses, TLB misses inside a block (flushes, PTE edits), #PF/#GP/#SS/#AC
+inside a block (faulting EIP, error code, CR2, nothing written, checked
+against the manual), self-modifying code (same block, next instruction,
+next block, a block chained to, another page, through an alias page), code
+across a page boundary, jcc/call/ret targets in another page, code pages
+remapped under their blocks, timer interrupts, host breakpoints, debug
+registers, TF and cycle-limited runs landing inside blocks, a CPL 3 code
+segment limit below 4 GiB (#GP at the branch, straight-line code running
+into it), non-flat, based and reloaded data segments at CPL 3; and whole
+NetBSD and Go programs through `kw86 exec`, blocks on and off.
 
 (a) and (b) must agree exactly: registers, EFLAGS, EIP, memory, the retired
 instruction count and the modelled cycles, and the exception with its error
