@@ -706,17 +706,17 @@ SEQ_DST = (EAX, ECX, EDX, EBP, ESI, EDI)          # never EBX (the base) or ESP
 
 def gen_seq(g):
     """Up to 15 bytes of instructions whose flags the SDM defines in full (add,
-    adc, sub, sbb, cmp, inc, dec, neg, xadd, setcc, cmovcc, lahf, sahf, cmc,
-    clc, stc, mov, lea, memory operands at [ebx+d8], forward jcc inside the
-    bytes): the lazy flags of the run loop and of translated blocks between
-    a producer and its consumers."""
+    adc, sub, sbb, cmp, inc, dec, neg, xadd, (lock) cmpxchg, setcc, cmovcc,
+    lahf, sahf, cmc, clc, stc, cdq, mov, lea, memory operands at [ebx+d8],
+    forward jcc inside the bytes): the lazy flags of the run loop and of
+    translated blocks between a producer and its consumers."""
     r = g.r
     g.regs[EBX] = DATA + r.randrange(0x100, 0xF00)
     out = []
     n = 0
     while True:
         d, s_ = r.choice(SEQ_DST), r.randrange(8)
-        k = r.randrange(16)
+        k = r.randrange(17)
         if k < 4:
             op = r.choice([0, 2, 3, 5, 7])
             w = r.randrange(2)
@@ -747,6 +747,13 @@ def gen_seq(g):
                        r.randrange(256)])
         elif k == 12:
             b = bytes([0x89, 0xC0 | (s_ << 3) | d])
+        elif k == 13:                               # (lock) cmpxchg / xadd [ebx+d8], r32
+            lock = b"\xf0" if r.random() < 0.5 else b""
+            b = lock + bytes([0x0F, r.choice([0xB1, 0xC1]), 0x43 | (d << 3),
+                              r.randrange(-0x80, 0x80) & 0xFF])
+        elif k == 14:                               # setcc [ebx+d8]; cdq
+            b = (bytes([0x0F, 0x90 + r.randrange(16), 0x43, r.randrange(-0x80, 0x80) & 0xFF])
+                 if r.random() < 0.7 else b"\x99")
         else:
             b = bytes([0x70 + r.randrange(16), 0])   # jcc: target filled in below
         if n + len(b) > 15:
