@@ -1454,3 +1454,31 @@ def test_go_programs_blocks_on_and_off(capfd, monkeypatch, go_netbsd, name, mode
     off = kexec_blocks(capfd, monkeypatch, argv, False)
     assert on == off
     assert on[0] == 0, on
+
+
+def chunk_trace(p, blocks, budget, limit=20000):
+    """The architectural state the host sees after every run(budget)."""
+    m = p.kw(blocks)
+    trace, total = [], 0
+    while total < limit:
+        r = m.run(budget)
+        total += max(r.instructions, 1)
+        trace.append((r.event, m.get_reg("eip"), m.get_reg("eflags"),
+                      tuple(m.get_reg(n) for n in U.GPRS), m.instructions, m.cycles))
+        if r.exception is not None:
+            break
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10),
+       budget=st.integers(2, 40), flagdense=st.booleans(), cpl=st.sampled_from([3, 0]))
+def test_state_at_every_budget_boundary(seed, n, loops, budget, flagdense, cpl):
+    """Not only the end: after every run(budget) the host reads EIP,
+    EFLAGS (the flags blocks keep pending in locals must be in place),
+    registers, the instruction count and the cycles."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, flagdense=flagdense)
+    ref = chunk_trace(p, False, budget)
+    got = chunk_trace(p, True, budget)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1], first_diff(got[1], ref[1])
