@@ -1482,3 +1482,39 @@ def test_state_at_every_budget_boundary(seed, n, loops, budget, flagdense, cpl):
     got = chunk_trace(p, True, budget)
     assert got[0] == ref[0]
     assert got[1] == ref[1], first_diff(got[1], ref[1])
+
+
+def io_units():
+    out = lambda rng: bytes([0xe6, 0x80])                               # out 0x80, al
+    inp = lambda rng: b"\x50\xe4\x81\x01\xc3\x58"                      # push eax; in al, 0x81; add ebx, eax; pop eax
+    outd = lambda rng: b"\x52\x66\xba\x82\x00\xef\x5a"                  # push edx; mov dx, 0x82; out dx, eax; pop edx
+    return [out, inp, outd]
+
+
+def io_trace(p, blocks):
+    m = p.kw(blocks)
+    seen = []
+
+    def snap(port, size, value=None):
+        seen.append((port, size, value, m.get_reg("eip"), m.get_reg("eflags"),
+                     tuple(m.get_reg(n) for n in U.GPRS), m.instructions, m.cycles))
+        return (len(seen) * 0x9E3779B1) & 0xFFFFFFFF
+
+    for port in (0x80, 0x81, 0x82):
+        m.set_port_handler(port, read=lambda pt, sz: snap(pt, sz),
+                           write=lambda pt, sz, v: snap(pt, sz, v))
+    exc = run_chunks(m, 10**6, limit=20000, must_end=False)
+    return seen, kw_state(m, exc), m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10))
+def test_port_handlers_see_the_state_of_their_instruction(seed, n, loops):
+    """in/out at CPL 0 leave the run for a Python port handler, which reads
+    registers and EFLAGS there: the same with blocks on and off."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=0, extra=io_units(), extra_p=0.12,
+                  flagdense=seed % 2 == 0)
+    ref = io_trace(p, False)
+    got = io_trace(p, True)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1] and got[2] == ref[2]
