@@ -1518,3 +1518,25 @@ def test_port_handlers_see_the_state_of_their_instruction(seed, n, loops):
     got = io_trace(p, True)
     assert got[0] == ref[0]
     assert got[1] == ref[1] and got[2] == ref[2]
+
+
+def test_machines_running_blocks_in_parallel_threads():
+    """Machine.run releases the GIL: several machines running blocks at
+    once in threads end as each does alone (no shared state but the label
+    table blk_exec fills at import)."""
+    import threading
+    progs = [make_prog(seed, 20, 40, defined_only=False, cpl=seed % 2 * 3) for seed in range(6)]
+    alone = [p.run_kw(True, 10**6) for p in progs]
+    got = [None] * len(progs)
+
+    def work(k):
+        got[k] = progs[k].run_kw(True, 10**6)
+    for _ in range(3):
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(len(progs))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for a, b in zip(alone, got):
+            same(b, a, "threads")
+    assert sum(s["blk"] for s in alone) > 1000
