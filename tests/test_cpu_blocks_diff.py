@@ -1525,7 +1525,7 @@ def test_machines_running_blocks_in_parallel_threads():
     once in threads end as each does alone (no shared state but the label
     table blk_exec fills at import)."""
     import threading
-    progs = [make_prog(seed, 20, 40, defined_only=False, cpl=seed % 2 * 3) for seed in range(6)]
+    progs = [make_prog(seed, 20, 400, defined_only=False, cpl=seed % 2 * 3) for seed in range(6)]
     alone = [p.run_kw(True, 10**6) for p in progs]
     got = [None] * len(progs)
 
