@@ -256,3 +256,47 @@ def test_no_device_node_is_made_on_the_host(tmp_path, store):
     made = sorted(os.listdir(root))
     assert made == ["etc", "fifo"]
     assert hostfs.hstat.S_ISFIFO(_host(root, "fifo"))
+
+
+# -- the same by a guest program (tests/guest/hostsuid.c), both modes, two runs ------
+
+MODES = [pytest.param([], id="user"), pytest.param(["--kernelware"], id="kernelware")]
+SHOWN = {"a": 0o104755, "b": 0o106755, "c": 0o102711, "d": 0o106700, "sg": 0o042775,
+         "fifo": 0o014644}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_guest_setid_bits_by_every_route(tmp_path, mode):
+    if not hostfs._XATTR:
+        pytest.fail("no extended attributes through /proc/self/fd on this host")
+    prog = _build("hostsuid")
+    root = _root(tmp_path)
+    (root / "s").mkdir()
+    rw = tmp_path / "rw"
+    rw.mkdir()
+    (tmp_path / "prog").write_bytes(open(prog, "rb").read())
+    (tmp_path / "prog").chmod(0o755)
+    opts = [*mode, "--root", str(root), "--bind", f"{rw}:/w", "./prog"]
+    for gdir, hdir in (("/w", rw), ("/s", root / "s")):
+        rc, out, err, _ = run_kw86([*opts, "make", gdir], str(tmp_path))
+        assert rc == 0 and out.endswith("done\n"), (rc, out, err)
+        res = _lines(out)
+        for call in ("chmod-a", "write-b", "fchmod-c", "fchmodat-d", "mkdir-sg", "chmod-sg",
+                     "mkfifo"):
+            assert res[call][1] == 0, (call, res[call])
+        # device nodes: kw86 makes none (ENOSYS, said once on stderr)
+        assert res["mknod-cdev"][1] == res["mknod-bdev"][1] == abi.ENOSYS
+        for name, shown in SHOWN.items():
+            assert int(res[f"mode-{name}"][2], 8) == shown, name
+            st = os.lstat(hdir / name)
+            assert st.st_mode & SETID == 0, name                # not on the host
+            assert st.st_mode & 0o1777 == shown & 0o1777, name
+        assert sorted(os.listdir(hdir)) == sorted(SHOWN)        # no device node
+        # a second run: the attributes keep the files' and the directory's
+        # bits; the FIFO's lived in the first run's memory
+        rc, out, err, _ = run_kw86([*opts, "show", gdir], str(tmp_path))
+        assert rc == 0 and out.endswith("done\n"), (rc, out, err)
+        res = _lines(out)
+        for name, shown in SHOWN.items():
+            want = shown & ~SETID if name == "fifo" else shown
+            assert int(res[f"mode-{name}"][2], 8) == want, name
