@@ -49,6 +49,9 @@ kernel never sleeps inside these functions):
   bwrite/vn_rdwr through that vnode); writing them changes nothing.
 - bwrite() needs a vnode that was handed out from a descriptor open for
   writing (the kernel's own check that the file may be written).
+- vn_rdwr() moves the data a MiB at a time (host memory bounded whatever
+  the length); a buffer page that faults ends it with EFAULT and *aresid
+  set to what is left (a UIO_SYSSPACE buffer is checked as a user one).
 
 The kernel's build id (kernel_id) is a hash of locore's image and symbols
 and of this API's version: `kw86 ksyms` writes it into the script, the
