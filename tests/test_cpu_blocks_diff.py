@@ -1540,3 +1540,28 @@ def test_machines_running_blocks_in_parallel_threads():
         for a, b in zip(alone, got):
             same(b, a, "threads")
     assert sum(s["blk"] for s in alone) > 1000
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30), junk=st.floats(0.0, 0.5),
+       cpl=st.sampled_from([3, 0]))
+def test_units_mixed_with_random_bytes(seed, n, junk, cpl):
+    """Generated units with random byte strings between them (any
+    instruction, any fault, jumps into the middle of instructions): blocks
+    on and off stop at the same place in the same state."""
+    rng = random.Random(seed)
+    p = make_prog(seed, 1, 1, defined_only=False, cpl=cpl)
+    g = G.Gen(rng, p.regs[G.EDI])
+    code = b"".join((bytes(rng.randrange(256) for _ in range(rng.randrange(1, 8)))
+                     if rng.random() < junk else g.unit()) for _ in range(n)) + b"\xcc"
+    p.code = code
+    out = []
+    for blocks in (False, True):
+        for budget in (10**6, 7):
+            m = p.kw(blocks)
+            exc = run_chunks(m, budget, limit=2000, must_end=False)
+            s = kw_state(m, exc)
+            s["mem"] = m.read(DATA_BASE, WINDOW)
+            out.append(s)
+    for s in out[1:]:
+        same(s | {"extra": None}, out[0] | {"extra": None}, "junk")
