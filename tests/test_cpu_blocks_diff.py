@@ -8,12 +8,16 @@ stop blocks (tests/blockdiff_gen.py), run
       flags the manual defines),
 
 and directed cases for the edges the engine claims to handle: page-crossing
-accesses, TLB misses inside a block, #PF/#GP/#SS inside a block (faulting
-EIP, error code, CR2, nothing written), self-modifying code (same block,
-next block, a block chained to, through an alias), code across a page
-boundary, jcc targets in another page, timer interrupts landing inside
-blocks, a CPL 3 code segment limit below 4 GiB (#GP at the branch), and
-non-flat data segments at CPL 3.
+accesses, TLB misses inside a block (flushes, PTE edits), #PF/#GP/#SS/#AC
+inside a block (faulting EIP, error code, CR2, nothing written, checked
+against the manual), self-modifying code (same block, next instruction,
+next block, a block chained to, another page, through an alias page), code
+across a page boundary, jcc/call/ret targets in another page, code pages
+remapped under their blocks, timer interrupts, host breakpoints, debug
+registers, TF and cycle-limited runs landing inside blocks, a CPL 3 code
+segment limit below 4 GiB (#GP at the branch, straight-line code running
+into it), non-flat, based and reloaded data segments at CPL 3; and whole
+NetBSD and Go programs through `kw86 exec`, blocks on and off.
 
 (a) and (b) must agree exactly: registers, EFLAGS, EIP, memory, the retired
 instruction count and the modelled cycles, and the exception with its error
@@ -22,6 +26,7 @@ code and CR2.
 
 import os
 import random
+import shutil
 import struct
 
 import pytest
@@ -29,6 +34,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from unicorn import UC_HOOK_CODE
 
 import blockdiff_gen as G
+import hostenv
 from buildreq import built
 import unicorn_oracle as U
 from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
@@ -1410,3 +1416,152 @@ def test_netbsd_programs_blocks_on_and_off(capfd, monkeypatch, argv, mode):
     assert on[0] == 0, on
     if "300" in argv[-1]:
         assert on[1] == "300\n"
+
+
+GO = shutil.which("go", path=hostenv.ENV["PATH"])
+GO_PROGRAMS = ["hello", "goroutines", "timers"]
+
+
+@pytest.fixture(scope="module")
+def go_netbsd(tmp_path_factory):
+    """tests/go's hello, goroutines and timers built for netbsd/386."""
+    import subprocess
+    from buildreq import fail_build
+    tmp = tmp_path_factory.mktemp("blockdiff_go")
+    env = hostenv.env(GOOS="netbsd", GOARCH="386", GO386="softfloat", CGO_ENABLED="0",
+                      GOPATH=str(tmp / "gopath"), GOPROXY="off", GOFLAGS="-mod=mod",
+                      GOTOOLCHAIN="local", GOTELEMETRY="off")
+    out = tmp / "bin"
+    out.mkdir()
+    p = subprocess.run([GO, "build", "-trimpath", "-o", str(out) + os.sep,
+                        *[f"./{n}" for n in GO_PROGRAMS]],
+                       cwd=os.path.join(os.path.dirname(os.path.abspath(__file__)), "go"),
+                       env=env, capture_output=True, text=True, timeout=900)
+    if p.returncode != 0:
+        fail_build(f"go build (netbsd/386) failed: {p.stderr.strip()[-2000:]}")
+    return out
+
+
+@built(os.path.exists(SYSROOT_SH), "the userland sysroot")
+@built(GO, "the Go toolchain (`go`: apt-get install golang-go; .ci/run installs it)")
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=["user", "kernelware"])
+@pytest.mark.parametrize("name", GO_PROGRAMS)
+def test_go_programs_blocks_on_and_off(capfd, monkeypatch, go_netbsd, name, mode):
+    """Go's runtime (TLS through %gs, calls across many code pages,
+    goroutine switches, timers) with blocks on and off."""
+    argv = mode + ["--bind", f"{go_netbsd}:/go:ro", "-E", "GOMAXPROCS=4", f"/go/{name}", "a", "b c"]
+    on = kexec_blocks(capfd, monkeypatch, argv, True)
+    off = kexec_blocks(capfd, monkeypatch, argv, False)
+    assert on == off
+    assert on[0] == 0, on
+
+
+def chunk_trace(p, blocks, budget, limit=20000):
+    """The architectural state the host sees after every run(budget)."""
+    m = p.kw(blocks)
+    trace, total = [], 0
+    while total < limit:
+        r = m.run(budget)
+        total += max(r.instructions, 1)
+        trace.append((r.event, m.get_reg("eip"), m.get_reg("eflags"),
+                      tuple(m.get_reg(n) for n in U.GPRS), m.instructions, m.cycles))
+        if r.exception is not None:
+            break
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10),
+       budget=st.integers(2, 40), flagdense=st.booleans(), cpl=st.sampled_from([3, 0]))
+def test_state_at_every_budget_boundary(seed, n, loops, budget, flagdense, cpl):
+    """Not only the end: after every run(budget) the host reads EIP,
+    EFLAGS (the flags blocks keep pending in locals must be in place),
+    registers, the instruction count and the cycles."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, flagdense=flagdense)
+    ref = chunk_trace(p, False, budget)
+    got = chunk_trace(p, True, budget)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1], first_diff(got[1], ref[1])
+
+
+def io_units():
+    out = lambda rng: bytes([0xe6, 0x80])                               # out 0x80, al
+    inp = lambda rng: b"\x50\xe4\x81\x01\xc3\x58"                      # push eax; in al, 0x81; add ebx, eax; pop eax
+    outd = lambda rng: b"\x52\x66\xba\x82\x00\xef\x5a"                  # push edx; mov dx, 0x82; out dx, eax; pop edx
+    return [out, inp, outd]
+
+
+def io_trace(p, blocks):
+    m = p.kw(blocks)
+    seen = []
+
+    def snap(port, size, value=None):
+        seen.append((port, size, value, m.get_reg("eip"), m.get_reg("eflags"),
+                     tuple(m.get_reg(n) for n in U.GPRS), m.instructions, m.cycles))
+        return (len(seen) * 0x9E3779B1) & 0xFFFFFFFF
+
+    for port in (0x80, 0x81, 0x82):
+        m.set_port_handler(port, read=lambda pt, sz: snap(pt, sz),
+                           write=lambda pt, sz, v: snap(pt, sz, v))
+    exc = run_chunks(m, 10**6, limit=20000, must_end=False)
+    return seen, kw_state(m, exc), m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10))
+def test_port_handlers_see_the_state_of_their_instruction(seed, n, loops):
+    """in/out at CPL 0 leave the run for a Python port handler, which reads
+    registers and EFLAGS there: the same with blocks on and off."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=0, extra=io_units(), extra_p=0.12,
+                  flagdense=seed % 2 == 0)
+    ref = io_trace(p, False)
+    got = io_trace(p, True)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1] and got[2] == ref[2]
+
+
+def test_machines_running_blocks_in_parallel_threads():
+    """Machine.run releases the GIL: several machines running blocks at
+    once in threads end as each does alone (no shared state but the label
+    table blk_exec fills at import)."""
+    import threading
+    progs = [make_prog(seed, 20, 400, defined_only=False, cpl=seed % 2 * 3) for seed in range(6)]
+    alone = [p.run_kw(True, 10**6) for p in progs]
+    got = [None] * len(progs)
+
+    def work(k):
+        got[k] = progs[k].run_kw(True, 10**6)
+    for _ in range(3):
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(len(progs))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for a, b in zip(alone, got):
+            same(b, a, "threads")
+    assert sum(s["blk"] for s in alone) > 1000
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30), junk=st.floats(0.0, 0.5),
+       cpl=st.sampled_from([3, 0]))
+def test_units_mixed_with_random_bytes(seed, n, junk, cpl):
+    """Generated units with random byte strings between them (any
+    instruction, any fault, jumps into the middle of instructions): blocks
+    on and off stop at the same place in the same state."""
+    rng = random.Random(seed)
+    p = make_prog(seed, 1, 1, defined_only=False, cpl=cpl)
+    g = G.Gen(rng, p.regs[G.EDI])
+    code = b"".join((bytes(rng.randrange(256) for _ in range(rng.randrange(1, 8)))
+                     if rng.random() < junk else g.unit()) for _ in range(n)) + b"\xcc"
+    p.code = code
+    out = []
+    for blocks in (False, True):
+        for budget in (10**6, 7):
+            m = p.kw(blocks)
+            exc = run_chunks(m, budget, limit=2000, must_end=False)
+            s = kw_state(m, exc)
+            s["mem"] = m.read(DATA_BASE, WINDOW)
+            out.append(s)
+    for s in out[1:]:
+        same(s | {"extra": None}, out[0] | {"extra": None}, "junk")

@@ -706,17 +706,17 @@ SEQ_DST = (EAX, ECX, EDX, EBP, ESI, EDI)          # never EBX (the base) or ESP
 
 def gen_seq(g):
     """Up to 15 bytes of instructions whose flags the SDM defines in full (add,
-    adc, sub, sbb, cmp, inc, dec, neg, xadd, setcc, cmovcc, lahf, sahf, cmc,
-    clc, stc, mov, lea, memory operands at [ebx+d8], forward jcc inside the
-    bytes): the lazy flags of the run loop and of translated blocks between
-    a producer and its consumers."""
+    adc, sub, sbb, cmp, inc, dec, neg, xadd, (lock) cmpxchg, setcc, cmovcc,
+    lahf, sahf, cmc, clc, stc, cdq, mov, lea, memory operands at [ebx+d8],
+    forward jcc inside the bytes): the lazy flags of the run loop and of
+    translated blocks between a producer and its consumers."""
     r = g.r
     g.regs[EBX] = DATA + r.randrange(0x100, 0xF00)
     out = []
     n = 0
     while True:
         d, s_ = r.choice(SEQ_DST), r.randrange(8)
-        k = r.randrange(16)
+        k = r.randrange(17)
         if k < 4:
             op = r.choice([0, 2, 3, 5, 7])
             w = r.randrange(2)
@@ -747,6 +747,13 @@ def gen_seq(g):
                        r.randrange(256)])
         elif k == 12:
             b = bytes([0x89, 0xC0 | (s_ << 3) | d])
+        elif k == 13:                               # (lock) cmpxchg / xadd [ebx+d8], r32
+            lock = b"\xf0" if r.random() < 0.5 else b""
+            b = lock + bytes([0x0F, r.choice([0xB1, 0xC1]), 0x43 | (d << 3),
+                              r.randrange(-0x80, 0x80) & 0xFF])
+        elif k == 14:                               # setcc [ebx+d8]; cdq
+            b = (bytes([0x0F, 0x90 + r.randrange(16), 0x43, r.randrange(-0x80, 0x80) & 0xFF])
+                 if r.random() < 0.7 else b"\x99")
         else:
             b = bytes([0x70 + r.randrange(16), 0])   # jcc: target filled in below
         if n + len(b) > 15:
@@ -1037,36 +1044,35 @@ def test_cmpxchg8b_forms():
     assert_same(cases)
 
 
-def test_rmw_read_fault_known_deviation():
-    """The host does the read of a read-modify-write with write intent: a #PF
-    on it has W/R = 1 in the error code, and through a segment that cannot be
-    written (CS) it is #GP(0) even where the page is not present; kw86 reads
-    first (W/R = 0, #PF).  int_native_oracle.KNOWN_RMW_READ_FAULT lets the
-    other tests accept exactly that; this test checks the host still does it
-    and kw86 does nothing else, so the exemption goes when kw86 changes
-    (handed to the exec.pyx owner: rd_op/rd_mem are shared by every handler
-    and the run loop's inline forms)."""
+def test_rmw_read_fault_is_a_write():
+    """The CPU reads a read-modify-write destination with write intent: a #PF
+    on that read has W/R = 1 in the error code, and through a segment that
+    cannot be written (CS) it is #GP(0) even where the page is not present
+    (kw86 reported a plain read's #PF until exec_alu.pxi rmw_fault)."""
     r = random.Random(20)
     end = DATA + 0x1000
 
     def at(a):
         return a.to_bytes(4, "little")
     pf = (b"\x83\x05" + at(end - 1) + b"\x01", b"\xff\x05" + at(end),
-          b"\x0f\xab\x05" + at(end - 2), b"\x87\x05" + at(end - 3),
-          b"\xf7\x1d" + at(end + 0x100), b"\x0f\xc1\x05" + at(end + 0x100))
+          b"\x0f\xba\x2d" + at(end - 2) + b"\x03", b"\x87\x05" + at(end - 3),
+          b"\xf7\x1d" + at(end + 0x100), b"\x0f\xc1\x05" + at(end + 0x100),
+          b"\x0f\xb1\x05" + at(end + 0x100), b"\x0f\xc7\x0d" + at(end - 4),
+          b"\xc1\x25" + at(end) + b"\x03", b"\x0f\xa4\x05" + at(end) + b"\x03")
     gp = tuple(b"\x2e" + c for c in pf)
-    cases = [Gen(r).case(code) for code in pf + gp]
+    ro = (b"\x0f\xba\x25" + at(end) + b"\x03", b"\x3b\x05" + at(end), b"\x85\x05" + at(end))
+    cases = [Gen(r).case(code) for code in pf + gp + ro + tuple(b"\x2e" + c for c in ro)]
+    for c in cases:
+        c.undef = O.ARITH
     native = O.run_native(cases)
-    k = O.kw86()
     for c, nat in zip(cases, native):
-        kw = k.run(c)
-        if c.insn[0] == 0x2E:
-            assert nat.vector == 13 and nat.err == 0, c          # the host: #GP(0)
-            assert kw.vector == (14 if O.KNOWN_RMW_READ_FAULT else 13), (c, kw.vector)
-            continue
-        assert nat.vector == kw.vector == 14 and nat.cr2 == kw.cr2, (c, nat.cr2, kw.cr2)
-        assert nat.err & 7 == 6, c                      # the host: user, write, not present
-        assert kw.err & 7 == (4 if O.KNOWN_RMW_READ_FAULT else 6), (c, kw.err)
+        if c.insn.lstrip(b"\x2e") in ro:
+            assert nat.vector == 14 and nat.err & 7 == 4, c    # a plain read
+        elif c.insn[0] == 0x2E:
+            assert nat.vector == 13 and nat.err == 0, c        # #GP(0) first
+        else:
+            assert nat.vector == 14 and nat.err & 7 == 6, c    # user, write, not present
+    assert_same(cases)
 
 
 def test_harness_reports_known_results():
