@@ -37,7 +37,7 @@ import blockdiff_gen as G
 import hostenv
 from buildreq import built
 import unicorn_oracle as U
-from kw86.testing import FlatCPU, make_system, desc, KTEXT, UTEXT, USTACK, PT0
+from kw86.testing import FlatCPU, make_system, desc, UTEXT, USTACK, PT0
 
 CODE_BASE, DATA_BASE = U.CODE_BASE, U.DATA_BASE
 WINDOW = 0x12000            # compared bytes from DATA_BASE (data + stack)
