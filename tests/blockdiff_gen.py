@@ -23,7 +23,6 @@ the last writer of each left undefined (tracked while Unicorn runs).
 """
 
 import functools
-import random
 import struct
 
 import iced_x86

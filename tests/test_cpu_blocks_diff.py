@@ -37,7 +37,7 @@ import blockdiff_gen as G
 import hostenv
 from buildreq import built
 import unicorn_oracle as U
-from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
+from kw86.testing import FlatCPU, make_system, desc, UTEXT, USTACK, PT0
 
 CODE_BASE, DATA_BASE = U.CODE_BASE, U.DATA_BASE
 WINDOW = 0x12000            # compared bytes from DATA_BASE (data + stack)
@@ -48,6 +48,17 @@ CODE_ATS = [0x1000, 0x1FF0, 0x1FC3, 0x2FFE, 0x3F80]     # CS offsets (code cross
 
 # ---------------------------------------------------------------------------
 # kw86 harness
+
+def kw_cpu(cpl):
+    """unicorn_oracle.make_kw86's machine (CS based at CODE_BASE, flat data
+    segments) with 4 MiB of memory: quicker to make than 16."""
+    cpu = FlatCPU(bits=32, cpl=cpl, mem_size=4 << 20)
+    code_sel, data_sel = U.CPL_SELECTORS[cpl]
+    cpu.set_segment("cs", code_sel, CODE_BASE, 0xFFFFFFFF, big=True, dpl=cpl, type=0xB)
+    for s in ("ds", "es", "ss", "fs", "gs"):
+        cpu.set_segment(s, data_sel, 0, 0xFFFFFFFF, big=True, dpl=cpl, type=0x3)
+    return cpu
+
 
 def kw_state(m, exc):
     e = None
@@ -82,7 +93,7 @@ class Prog:
         self.extra = extra          # f(machine) -> more state to compare (page tables ...)
 
     def kw(self, blocks):
-        cpu = U.make_kw86(32, self.cpl)
+        cpu = kw_cpu(self.cpl)
         m = cpu.machine
         m.write(DATA_BASE, self.data)
         m.write(CODE_BASE + self.at, self.code)
@@ -239,7 +250,7 @@ def test_random_programs_run_in_blocks():
 # paging: TLB misses inside blocks, #PF inside blocks, TLB flushes and
 # page-table edits between blocks
 
-PD = 0xE00000               # page directory, then 4 page tables: 16 MiB identity-mapped
+PD = 0x380000               # page directory, then 4 page tables: 16 MiB identity-mapped
 
 
 def paging_setup(restrict):
@@ -521,7 +532,7 @@ BRANCH_FORMS = ["jmp", "jmp8", "jcc_sub", "jcc_logic", "jcc_add", "jcc_dec", "jc
 
 
 def cs_limit_machine(code, at, cs_base, limit, blocks, regs):
-    cpu = U.make_kw86(32, 3)
+    cpu = kw_cpu(3)
     m = cpu.machine
     m.set_segment("cs", 0x1B, cs_base, limit, big=True, dpl=3, type=0xB)
     m.write(cs_base + at, code)
@@ -981,7 +992,7 @@ def test_code_page_remapped_under_its_blocks(flush, budget, change):
     body = lambda k: b"\x83\xc3" + bytes([k]) + b"\x01\xc3\x43\xc3"   # add ebx, k; add ebx, eax; inc ebx; ret
     results = []
     for blocks in (False, True):
-        cpu = U.make_kw86(32, 0)
+        cpu = kw_cpu(0)
         m = cpu.machine
         m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, big=True, dpl=0, type=0xB)
         paging_setup({})(m)
@@ -1143,7 +1154,7 @@ def test_segment_fault_inside_a_block(name, case, k):
     results = []
     for blocks in (False, True):
         for budget in (10**6, 1):
-            cpu = U.make_kw86(32, 3)
+            cpu = kw_cpu(3)
             m = cpu.machine
             m.set_segment(seg, 0x23, base, limit, big=True, dpl=3, type=typ)
             m.write(CODE_BASE + 0x1000, code)
@@ -1272,7 +1283,7 @@ def test_running_code_page_remapped_by_itself(flush, budget):
         return c + b"\x49\x75" + struct.pack("<b", 5 - (len(c) + 3)) + b"\xcc"   # dec ecx; jnz top
     results = []
     for blocks in (False, True):
-        cpu = U.make_kw86(32, 0)
+        cpu = kw_cpu(0)
         m = cpu.machine
         m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, big=True, dpl=0, type=0xB)
         paging_setup({})(m)
@@ -1600,7 +1611,7 @@ def test_divide_error_inside_a_block(name):
     results = []
     for blocks in (False, True):
         for budget in (10**6, 1, 3):
-            cpu = U.make_kw86(32, 3)
+            cpu = kw_cpu(3)
             m = cpu.machine
             m.write(CODE_BASE + 0x1000, code)
             m.write(DATA_BASE, struct.pack("<I", divisor))
