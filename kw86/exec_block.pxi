@@ -164,6 +164,7 @@ cdef enum:
     CFS_SUB = 2         # after sub/cmp/neg: fa < fb
     CFS_ADD = 3         # after add: fr < fa
     CFS_KEEP = 4        # after inc/dec: its kept CF (fcf)
+    CFS_NONE = 5        # none: its flags are dead and no inc/dec after it keeps its CF
 
 cdef inline bint uk_branch(int k) noexcept nogil:
     """An unconditional branch: the block ends after it."""
@@ -249,7 +250,7 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     cdef DEnt* dc = c.m.dcache
     cdef KwUop* u
     cdef const Insn* ip
-    cdef int n = 0, k, lp = -2, need, i, op, t, ncall = 0, ni = 0, pk
+    cdef int n = 0, k, lp = -2, need, keep, i, op, t, ncall = 0, ni = 0, pk
     cdef bint fused = 0
     cdef int64_t tpo
     bk.tag = e.tag
@@ -358,13 +359,21 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     bk.csum = csum
     # flag liveness, backwards: the lazy state must be in Cpu at the block's
     # end and wherever a uop may stop the block or reads it from there
+    # (keep: the next producer is an inc/dec that keeps this one's CF)
     need = 1
+    keep = 0
     i = n - 1
     while i >= 0:
         u = &bk.u[i]
         if uk_cc_op(u.k) != -2:
             u.fl = need
             need = 0
+            if ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or u.k == FK_DEC_M)
+                    and not u.fl and not keep):
+                u.x = CFS_NONE      # no CF to compute: nothing can see it
+            keep = ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or
+                     u.k == FK_DEC_M or u.k == UK_F0 + FK_INC_R - FK_ADD_RR or
+                     u.k == UK_F0 + FK_DEC_R - FK_ADD_RR) and u.x == CFS_KEEP)
         if uk_reads_flags(u) or uk_exits(u.k):
             need = 1
         i -= 1
@@ -748,7 +757,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     fcf = fr < fa
                 elif t == CFS_MEM:
                     fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
-                # (CFS_KEEP: fcf as the inc/dec before left it)
+                # (CFS_KEEP: fcf as the inc/dec before left it; CFS_NONE: dead)
                 fa = a
                 fr = a + 1 if k == FK_INC_R else a - 1
                 g[u.r0] = fr
@@ -1029,7 +1038,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     fcf = fr < fa
                 elif t == CFS_MEM:
                     fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
-                # (CFS_KEEP: fcf as the inc/dec before left it)
+                # (CFS_KEEP: fcf as the inc/dec before left it; CFS_NONE: dead)
                 fa = a
                 fr = a + 1 if k == FK_INC_M else a - 1
                 memcpy(hp, &fr, 4)
