@@ -377,6 +377,13 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if uk_reads_flags(u) or uk_exits(u.k):
             need = 1
         i -= 1
+    # branches whose taken target is the block's own start (fl & 2: blk_exec
+    # loops without leaving the uop; a fused producer's fl is not used else)
+    for i in range(n):
+        u = &bk.u[i]
+        if (((u.k >= UK_F0 and u.k <= UK_F_LAST) and u.disp == 0) or
+                ((uk_jcc(u.k) or u.k == FK_JMP) and u.imm == 0)):
+            u.fl = 2
 
 
 cdef inline uint32_t blk_cf_mem(Cpu* c) noexcept nogil:
@@ -415,6 +422,10 @@ cdef extern from * nogil:
         if (!(bkp)) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
     #define KW_TE(kind) kw_tab[(kind)] = &&kwl_##kind;
     #define KW_TAB_END() return 0; }
+    #define KW_LAB_LOOP() kwl_loop: ;
+    #define KW_GOTO_LOOP() goto kwl_loop
+    #define KW_LAB_OUT() kwl_out: ;
+    #define KW_GOTO_OUT() goto kwl_out
     """
     void kw_lab "KW_LAB" (int kind)
     void kw_gen "KW_GEN" ()
@@ -423,6 +434,10 @@ cdef extern from * nogil:
     void kw_tab_begin "KW_TAB_BEGIN" (KwBlk* bk)
     void kw_te "KW_TE" (int kind)
     void kw_tab_end "KW_TAB_END" ()
+    void kw_lab_loop "KW_LAB_LOOP" ()
+    void kw_goto_loop "KW_GOTO_LOOP" ()
+    void kw_lab_out "KW_LAB_OUT" ()
+    void kw_goto_out "KW_GOTO_OUT" ()
 
 cdef inline void blk_flush(Cpu* c, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
                            uint32_t fcf) noexcept nogil:
@@ -617,6 +632,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     while True:
         u = &bk.u[0]
         kw_disp(u, k)       # straight to the first uop's label
+        # a taken branch back to the block's own start (KwUop.fl & 2) comes
+        # here: retire the block up to the branch and go on with it while it
+        # still fits, as the end of the loop below does for any successor
+        kw_lab_loop()
+        cyc += u[1].cpre + taken
+        r += u[1].idx
+        if r > rmax or cyc >= cmax:
+            nxt = eip0
+            kw_goto_out()
+        u = &bk.u[0]
+        kw_disp(u, k)
         while True:
             kw_gen()
             k = u.k
@@ -1119,6 +1145,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
                     pop = CC_ADD
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1133,6 +1161,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
                     pop = CC_ADD
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1147,6 +1177,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1161,6 +1193,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1173,6 +1207,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1185,6 +1221,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1197,6 +1235,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1209,6 +1249,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1221,6 +1263,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1233,6 +1277,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1246,6 +1292,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1259,6 +1307,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1270,6 +1320,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = g[u.r0] & g[u.r1]
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1281,6 +1333,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = g[u.r0] & u.imm
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1304,6 +1358,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
                     pop = CC_INC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1327,6 +1383,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
                     pop = CC_DEC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1336,6 +1394,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_SUB:
                 kw_lab(UK_JCC_SUB)
                 if cond_sub32(u.cc, fa, fb, fr):
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1346,6 +1406,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_LOGIC:
                 kw_lab(UK_JCC_LOGIC)
                 if cond_logic32(u.cc, fr):
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1356,6 +1418,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_ZS:
                 kw_lab(UK_JCC_ZS)
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1376,6 +1440,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if unlikely(t < 0):
                         t = cond(c, u.cc)
                 if t:
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1385,6 +1451,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_next(u, k)
             elif k == FK_JMP:
                 kw_lab(FK_JMP)
+                if u.fl & 2:
+                    kw_goto_loop()
                 nxt = eip0 + u.imm
                 if unlikely(nxt > cs_lim):
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1495,6 +1563,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         rmax = rb - bk.n
         cmax = clim - bk.csum
         eip0 = nxt
+    kw_lab_out()
     if pop:
         blk_flush(c, pop, fa, fb, fr, fcf)
     c.cycles = cyc
