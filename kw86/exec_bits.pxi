@@ -43,7 +43,7 @@ cdef inline int bit_mem_addr(Cpu* c, const Insn* i, uint32_t off, int size, uint
 
 cdef inline int bt_common(Cpu* c, const Insn* i, int kind) noexcept nogil:
     """kind: 0 bt, 1 bts, 2 btr, 3 btc."""
-    cdef uint32_t off, v, bit, addr, nv
+    cdef uint32_t off, v, bit, addr, nv, cr2
     cdef int size = i.ops[0].size
     if rd_op(c, i, 1, &off):
         return RC_FAULT
@@ -53,8 +53,9 @@ cdef inline int bt_common(Cpu* c, const Insn* i, int kind) noexcept nogil:
         addr = 0
     else:
         bit_mem_addr(c, i, off, size, &addr, &bit)
+        cr2 = c.cr2
         if rd_mem(c, i.seg, addr, size, &v):
-            return RC_FAULT
+            return rmw_fault(c, i, addr, size, cr2) if kind else RC_FAULT
     if kind:
         if kind == 1:
             nv = v | ((<uint32_t>1) << bit)

@@ -158,6 +158,21 @@ cdef enum:
     UK_F_TEST_RI = 123
     UK_F_INC_R = 124
     UK_F_DEC_R = 125
+    # data-only handlers (UK_CALLH) Go's code runs often, as uops of their
+    # own, with exactly the handler's semantics (blk_callh_kind); where the
+    # handler would fault (#DE, a TLB miss, a write to a page without a write
+    # tag) the block stops before the instruction and the handler runs it
+    UK_TEST8_RR = 130   # test r8, r8 (op_test; flags: CC_LOGIC size 1, no locals)
+    UK_TEST8_MR = 131   # test m8, r8 (Go's nil checks: testb %al, (reg))
+    UK_SETCC_M8 = 132   # setcc m8 (op_setcc: Go's bools in stack slots)
+    UK_ADC_RR = 133     # adc r32, r32 (op_adc: 64-bit arithmetic)
+    UK_CMPXCHG_MR = 134 # (lock) cmpxchg m32, r32 (op_cmpxchg: Go's CAS; flags as cmp eax, m)
+    UK_XADD_MR = 135    # (lock) xadd m32, r32 (op_xadd; flags as add)
+    UK_DIV_R = 136      # div r/m32 (op_div): edx:eax / r; flags untouched
+    UK_DIV_M = 137
+    UK_IDIV_R = 138     # idiv r/m32 (op_idiv)
+    UK_IDIV_M = 139
+    UK_CDQ = 140        # cdq (op_cwd, 32-bit)
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -183,7 +198,7 @@ cdef inline bint uk_exits(int k) noexcept nogil:
             k == FK_CMP_MI32 or k == FK_CMP_MI8 or (k >= FK_ADD_RM and k <= FK_XOR_RM) or
             (k >= FK_ADD_MR and k <= FK_XOR_MI) or k == FK_INC_M or k == FK_DEC_M or k == FK_PUSH_R or k == FK_POP_R or
             k == FK_PUSH_I or k == FK_PUSH_M or k == FK_LEAVE or uk_jcc(k) or uk_branch(k) or
-            k == UK_CALLH)
+            k == UK_CALLH or (k >= UK_TEST8_MR and k <= UK_IDIV_M and k != UK_ADC_RR))
 
 cdef inline int uk_cc_op(int k) noexcept nogil:
     """The CC_* a uop leaves in its locals (fa fb fr), -1 if it writes the
@@ -206,14 +221,20 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
         return CC_INC
     if k == FK_DEC_R or k == FK_DEC_M:
         return CC_DEC
+    if k == UK_CMPXCHG_MR:
+        return CC_SUB
+    if k == UK_XADD_MR:
+        return CC_ADD
     if (k == FK_CMP_MI8 or k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or
-            k == FK_IMUL_R or k == UK_CALLH):
+            k == FK_IMUL_R or k == UK_CALLH or k == UK_TEST8_RR or k == UK_TEST8_MR or
+            k == UK_ADC_RR):
         return -1
     return -2
 
 cdef inline bint uk_reads_flags(const KwUop* u) noexcept nogil:
     """Does this uop read the flags from Cpu's lazy state?"""
     return (u.k == FK_JCC or u.k == FK_CMOV_RR or u.k == FK_SETCC_R8 or u.k == UK_CALLH or
+            u.k == UK_SETCC_M8 or u.k == UK_ADC_RR or
             ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or u.k == FK_DEC_M or
               u.k == UK_F0 + FK_INC_R - FK_ADD_RR or u.k == UK_F0 + FK_DEC_R - FK_ADD_RR) and
              u.x == CFS_MEM))
@@ -232,6 +253,41 @@ cdef int blk_uop_kind(int k) noexcept nogil:
     if k == FK_NONE:
         return UK_END
     return k
+
+cdef int blk_callh_kind(void* fn, const Insn* i) noexcept nogil:
+    """The uop of its own for a data-only handler's instruction (UK_TEST8_RR
+    ...), UK_CALLH if it has none."""
+    cdef int k0, s0
+    if fn == <void*>op_cwd:
+        return UK_CDQ if i.opsize == 4 else UK_CALLH
+    if i.adsize != 4 or i.nops < 1:
+        return UK_CALLH
+    k0 = i.ops[0].kind
+    s0 = i.ops[0].size
+    if fn == <void*>op_setcc:
+        return UK_SETCC_M8 if k0 == OPK_MEM and s0 == 1 else UK_CALLH
+    if fn == <void*>op_div or fn == <void*>op_idiv:
+        if s0 != 4 or i.nops != 1:
+            return UK_CALLH
+        if k0 == OPK_REG:
+            return UK_DIV_R if fn == <void*>op_div else UK_IDIV_R
+        if k0 == OPK_MEM:
+            return UK_DIV_M if fn == <void*>op_div else UK_IDIV_M
+        return UK_CALLH
+    if i.nops != 2 or i.ops[1].kind != OPK_REG or i.ops[1].size != s0:
+        return UK_CALLH
+    if fn == <void*>op_test and s0 == 1:
+        if k0 == OPK_REG:
+            return UK_TEST8_RR
+        if k0 == OPK_MEM:
+            return UK_TEST8_MR
+    if fn == <void*>op_adc and s0 == 4 and k0 == OPK_REG:
+        return UK_ADC_RR
+    if fn == <void*>op_cmpxchg and s0 == 4 and k0 == OPK_MEM:
+        return UK_CMPXCHG_MR
+    if fn == <void*>op_xadd and s0 == 4 and k0 == OPK_MEM:
+        return UK_XADD_MR
+    return UK_CALLH
 
 cdef inline void blk_end_uop(KwBlk* bk, int n, uint32_t off, uint32_t csum, int ni) noexcept nogil:
     cdef KwUop* u = &bk.u[n]
@@ -260,6 +316,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if n >= KW_BLK_MAX - 1 or csum > 60000:
             break
         k = blk_uop_kind(s.fast)
+        if k == UK_CALLH:
+            k = blk_callh_kind(s.fn, &s.insn)
         if k == UK_END or (k == UK_CALLH and ncall >= KW_BLK_NCALL):
             break
         ip = &s.insn
@@ -571,6 +629,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_POP_R)
     kw_te(FK_LEAVE)
     kw_te(UK_CALLH)
+    kw_te(UK_TEST8_RR)
+    kw_te(UK_TEST8_MR)
+    kw_te(UK_SETCC_M8)
+    kw_te(UK_ADC_RR)
+    kw_te(UK_CMPXCHG_MR)
+    kw_te(UK_XADD_MR)
+    kw_te(UK_DIV_R)
+    kw_te(UK_DIV_M)
+    kw_te(UK_IDIV_R)
+    kw_te(UK_IDIV_M)
+    kw_te(UK_CDQ)
     kw_te(UK_F_ADD_RR)
     kw_te(UK_F_ADD_RI)
     kw_te(UK_F_SUB_RR)
@@ -617,6 +686,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef TlbEnt* te
     cdef int k, t
     cdef int64_t p64
+    cdef uint64_t q64
     cdef int64_t flim[6]
     cdef uint32_t fbase[6]
     # pending flags: CC_* of the last flag producer whose operands and result
@@ -1136,6 +1206,112 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         c.m.ifetch_page == KW_NOTAG or cyc + bk.csum + taken >= attn):
                     # it wrote this code page, or the rest may not fit now
                     return blk_stop(c, bk, u + 1, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                kw_next(u, k)
+            elif k == UK_TEST8_RR:
+                kw_lab(UK_TEST8_RR)
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 1, 0, 0, get8(g, u.r0) & get8(g, u.r1))
+                    pop = 0
+                kw_next(u, k)
+            elif k == UK_TEST8_MR:
+                kw_lab(UK_TEST8_MR)
+                ea = uea(g, u)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                if u.fl:
+                    set_cc(c, CC_LOGIC, 1, 0, 0, hp[0] & get8(g, u.r1))
+                    pop = 0
+                kw_next(u, k)
+            elif k == UK_SETCC_M8:
+                kw_lab(UK_SETCC_M8)
+                ea = uea(g, u)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                    pop = 0
+                t = cond_quick(u.cc, c.cc_op, c.cc_size, c.cc_dst, c.cc_src, c.cc_res)
+                if unlikely(t < 0):
+                    t = cond(c, u.cc)
+                hp[0] = <uint8_t>t
+                kw_next(u, k)
+            elif k == UK_ADC_RR:
+                kw_lab(UK_ADC_RR)
+                t = <int>(blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c))
+                a = g[u.r0]
+                b = g[u.r1]
+                d = a + b + <uint32_t>t
+                g[u.r0] = d
+                if u.fl:
+                    set_cc(c, CC_ADC, 4, a, b, d)
+                    c.cc_aux = <uint32_t>t
+                    pop = 0
+                kw_next(u, k)
+            elif k == UK_CMPXCHG_MR:
+                kw_lab(UK_CMPXCHG_MR)
+                # the handler writes the destination either way (the old
+                # value back when they differ): a write tag is needed
+                ea = uea(g, u)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(&fb, hp, 4)
+                fa = g[0]
+                fr = fa - fb
+                if fa == fb:
+                    memcpy(hp, &g[u.r1], 4)
+                else:
+                    g[0] = fb
+                pop = CC_SUB
+                kw_next(u, k)
+            elif k == UK_XADD_MR:
+                kw_lab(UK_XADD_MR)
+                ea = uea(g, u)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(&fa, hp, 4)
+                fb = g[u.r1]
+                fr = fa + fb
+                memcpy(hp, &fr, 4)
+                g[u.r1] = fa
+                pop = CC_ADD
+                kw_next(u, k)
+            elif k == UK_DIV_R or k == UK_DIV_M or k == UK_IDIV_R or k == UK_IDIV_M:
+                kw_lab(UK_DIV_R)
+                kw_lab(UK_DIV_M)
+                kw_lab(UK_IDIV_R)
+                kw_lab(UK_IDIV_M)
+                if k == UK_DIV_R or k == UK_IDIV_R:
+                    b = g[u.r0]
+                else:
+                    ea = uea(g, u)
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                    memcpy(&b, hp, 4)
+                if k <= UK_DIV_M:
+                    q64 = (<uint64_t>g[2] << 32) | g[0]
+                    # a zero divisor or a quotient past 32 bits: #DE (the handler)
+                    if b == 0 or q64 / b > 0xFFFFFFFFu:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                    g[0] = <uint32_t>(q64 / b)
+                    g[2] = <uint32_t>(q64 % b)
+                else:
+                    p64 = <int64_t>((<uint64_t>g[2] << 32) | g[0])
+                    # a zero divisor, 2^63 / -1 or a quotient past 32 bits
+                    if (b == 0 or (b == 0xFFFFFFFFu and <uint64_t>p64 == (<uint64_t>1) << 63) or
+                            p64 / <int32_t>b >= (<int64_t>1) << 31 or
+                            p64 / <int32_t>b < -((<int64_t>1) << 31)):
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                    g[0] = <uint32_t>(p64 / <int32_t>b)
+                    g[2] = <uint32_t>(p64 % <int32_t>b)
+                kw_next(u, k)
+            elif k == UK_CDQ:
+                kw_lab(UK_CDQ)
+                g[2] = 0xFFFFFFFFu if (g[0] & 0x80000000u) else 0
                 kw_next(u, k)
             elif k == UK_F_ADD_RR:
                 kw_lab(UK_F_ADD_RR)

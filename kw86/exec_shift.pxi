@@ -46,7 +46,7 @@ cdef inline int shift_count0(Cpu* c, const Insn* i, uint32_t a) noexcept nogil:
 cdef int op_shl(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, n, r, cf, f
     cdef int size = i.ops[0].size, bits = size * 8
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &n):
         return RC_FAULT
     n &= 0x1F
     if n == 0:
@@ -64,7 +64,7 @@ cdef int op_shl(Cpu* c, const Insn* i) noexcept nogil:
 cdef int op_shr(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, n, r, cf, f
     cdef int size = i.ops[0].size, bits = size * 8
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &n):
         return RC_FAULT
     n &= 0x1F
     if n == 0:
@@ -84,7 +84,7 @@ cdef int op_sar(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, n, r, cf
     cdef int32_t s
     cdef int size = i.ops[0].size, bits = size * 8
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &n):
         return RC_FAULT
     n &= 0x1F
     if n == 0:
@@ -105,7 +105,7 @@ cdef int op_sar(Cpu* c, const Insn* i) noexcept nogil:
 cdef int op_rol(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, n, k, r, cf, f
     cdef int size = i.ops[0].size, bits = size * 8
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &n):
         return RC_FAULT
     n &= 0x1F
     if n == 0:
@@ -125,7 +125,7 @@ cdef int op_rol(Cpu* c, const Insn* i) noexcept nogil:
 cdef int op_ror(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, n, k, r, f = 0
     cdef int size = i.ops[0].size, bits = size * 8
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &n):
         return RC_FAULT
     n &= 0x1F
     if n == 0:
@@ -155,7 +155,7 @@ cdef int op_rcl(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, n, r, cf, f
     cdef uint64_t v, m33
     cdef int size = i.ops[0].size, bits = size * 8
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &n):
         return RC_FAULT
     n = rc_count(n, bits)
     if n == 0:
@@ -178,7 +178,7 @@ cdef int op_rcr(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, n, r, cf, f
     cdef uint64_t v, m33
     cdef int size = i.ops[0].size, bits = size * 8
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &n):
         return RC_FAULT
     n = rc_count(n, bits)
     if n == 0:
@@ -201,7 +201,7 @@ cdef int op_shld(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, b, n, r, cf, f
     cdef uint64_t t
     cdef int size = i.ops[0].size
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &b) or rd_op(c, i, 2, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &b) or rd_op(c, i, 2, &n):
         return RC_FAULT
     n &= 0x1F
     if n == 0:
@@ -227,7 +227,7 @@ cdef int op_shrd(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, b, n, r, cf, f, last
     cdef uint64_t t
     cdef int size = i.ops[0].size
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &b) or rd_op(c, i, 2, &n):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &b) or rd_op(c, i, 2, &n):
         return RC_FAULT
     n &= 0x1F
     if n == 0:

@@ -10,7 +10,7 @@
 
 cdef int op_xchg(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t a, b
-    if rd_op(c, i, 0, &a) or rd_op(c, i, 1, &b):
+    if rmw_rd(c, i, &a) or rd_op(c, i, 1, &b):
         return RC_FAULT
     if i.ops[0].kind == OPK_MEM:
         if wr_op(c, i, 0, b):
@@ -26,7 +26,7 @@ cdef int op_xadd(Cpu* c, const Insn* i) noexcept nogil:
     # TEMP = SRC + DEST; SRC = DEST; DEST = TEMP
     cdef uint32_t d, s, t
     cdef int size = i.ops[0].size
-    if rd_op(c, i, 0, &d) or rd_op(c, i, 1, &s):
+    if rmw_rd(c, i, &d) or rd_op(c, i, 1, &s):
         return RC_FAULT
     t = d + s
     if i.ops[0].kind == OPK_MEM:
@@ -42,7 +42,7 @@ cdef int op_xadd(Cpu* c, const Insn* i) noexcept nogil:
 cdef int op_cmpxchg(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint32_t d, s, acc
     cdef int size = i.ops[0].size
-    if rd_op(c, i, 0, &d) or rd_op(c, i, 1, &s):
+    if rmw_rd(c, i, &d) or rd_op(c, i, 1, &s):
         return RC_FAULT
     acc = rget(c, 0, size)
     if acc == d:
@@ -64,12 +64,13 @@ cdef inline void put_le32(uint8_t* p, uint32_t v) noexcept nogil:
 cdef int op_cmpxchg8b(Cpu* c, const Insn* i) noexcept nogil:
     cdef uint8_t buf[8]
     cdef uint32_t lo, hi
-    cdef uint32_t off
+    cdef uint32_t off, cr2
     if i.ops[0].kind != OPK_MEM:
         return raise_exc(c, X_UD)
     off = ea(c, i)
+    cr2 = c.cr2
     if rd_mem_buf(c, i.seg, off, 8, buf):
-        return RC_FAULT
+        return rmw_fault(c, i, off, 8, cr2)
     lo = buf[0] | (<uint32_t>buf[1] << 8) | (<uint32_t>buf[2] << 16) | (<uint32_t>buf[3] << 24)
     hi = buf[4] | (<uint32_t>buf[5] << 8) | (<uint32_t>buf[6] << 16) | (<uint32_t>buf[7] << 24)
     if lo == c.gpr[0] and hi == c.gpr[2]:

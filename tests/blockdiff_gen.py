@@ -51,7 +51,8 @@ class Gen:
     base, as an offset in DS); reach: how far past edi accesses may go."""
 
     def __init__(self, rng, edi, defined_only=False, stack_writes=True, seg_overrides=True,
-                 allow=None, extra=(), extra_p=0.08):
+                 allow=None, extra=(), extra_p=0.08, flagdense=False):
+        self.flagdense = flagdense
         self.extra = list(extra)            # more unit makers: f(rng) -> bytes
         self.extra_p = extra_p
         self.rng = rng
@@ -142,6 +143,11 @@ class Gen:
         s = r.choice(SRC)
         op = r.randrange(8)          # add or adc sbb and sub xor cmp
         k = r.randrange(52)
+        if self.flagdense and r.random() < 0.75:
+            # producers and consumers of the flags, and memory forms that
+            # may stop a block between them
+            k = r.choice([11, 12, 13, 14, 18, 20, 20, 21, 23, 24, 30, 31, 33, 40, 44, 44, 45,
+                          15, 16, 17, 22, 3, 4, 19, 32, 34])
         if k >= 46:
             return self.narrow(d, s, op)
         if k == 0:

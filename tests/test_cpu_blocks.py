@@ -145,6 +145,14 @@ FAULTERS = [
     b"\x31\xc9\xf7\xf1",                                 # xor ecx, ecx; div ecx: #DE
     b"\x83\x05" + struct.pack("<I", SUPER) + b"\x01",    # add dword [supervisor page], 1
     b"\x11\x05" + struct.pack("<I", SUPER),              # adc [supervisor page], eax (handler)
+    # the forms with a uop of their own that the handler runs when they fault
+    b"\xba\x01\0\0\0\xb9\x01\0\0\0\xf7\xf9",                # mov edx, 1; mov ecx, 1; idiv ecx: #DE
+    b"\xba\0\0\0\x80\x31\xc0\x83\xc9\xff\xf7\xf9",           # edx:eax = 2^63; or ecx, -1; idiv ecx: #DE
+    b"\x31\xd2\xb9\x02\0\0\0\xba\x05\0\0\0\xf7\xf1",       # edx = 5; div ecx (2): #DE
+    b"\xf0\x0f\xb1\x0d" + struct.pack("<I", 0x51000),     # lock cmpxchg [read-only page], ecx: #PF
+    b"\xf0\x0f\xc1\x0d" + struct.pack("<I", 0x51000),     # lock xadd [read-only page], ecx: #PF
+    b"\x0f\x94\x05" + struct.pack("<I", SUPER),            # sete [supervisor page]: #PF
+    b"\x84\x05" + struct.pack("<I", SUPER),                # test [supervisor page], al: #PF
 ]
 
 
@@ -470,3 +478,54 @@ def test_pending_flags_across_blocks(k, seed):
         on = with_blocks(make_cpu(code, 0x1000, regs), True)
         assert run_budget(on, budget) == ref, budget
     assert on.machine.core.block_instructions > 300
+
+
+# ---- the handlers Go's code runs often, as uops of their own ----
+
+GO_FORMS_BODY = (
+    b"\x84\xd8"                    # test al, bl
+    b"\x0f\x95\x47\x01"            # setne [edi+1]
+    b"\x84\x67\x02"                # test [edi+2], ah
+    b"\x0f\x94\x47\x03"            # sete [edi+3]
+    b"\x74\x02"                    # jz +2 (after a byte test: the flags from Cpu)
+    b"\x84\xe4"                    # test ah, ah
+    b"\x01\xd8"                    # add eax, ebx
+    b"\x11\xf2"                    # adc edx, esi
+    b"\x0f\x92\x47\x04"            # setb [edi+4]
+    b"\x11\xda"                    # adc edx, ebx (CF from the adc before)
+    b"\x8b\x47\x08"                # mov eax, [edi+8]
+    b"\xf0\x0f\xb1\x6f\x0c"        # lock cmpxchg [edi+12], ebp
+    b"\x0f\x94\x47\x05"            # sete [edi+5]
+    b"\x75\x03"                    # jnz +3 (after cmpxchg: from its locals)
+    b"\x83\xc5\x03"                # add ebp, 3
+    b"\xf0\x0f\xc1\x57\x10"        # lock xadd [edi+16], edx
+    b"\x0f\x97\x47\x06"            # seta [edi+6]
+    b"\x83\xce\x01"                # or esi, 1
+    b"\x31\xd2"                    # xor edx, edx
+    b"\xf7\xf6"                    # div esi
+    b"\x89\xd0"                    # mov eax, edx
+    b"\x99"                        # cdq
+    b"\xc7\x47\x14\xf9\xff\xff\xff"  # mov dword [edi+20], -7
+    b"\xf7\x7f\x14"                # idiv dword [edi+20]
+    b"\x01\xc6"                    # add esi, eax
+    b"\xc7\x47\x18\x03\0\0\0"      # mov dword [edi+24], 3
+    b"\x31\xd2"                    # xor edx, edx
+    b"\xf7\x77\x18"                # div dword [edi+24]
+    b"\xf7\xfe"                    # idiv esi
+    b"\x01\xc3")                   # add ebx, eax
+
+
+def test_go_forms_as_uops():
+    """test r8/m8, setcc m8, adc, lock cmpxchg/xadd, div/idiv and cdq in a
+    loop: blocks run them (no handler call) and end in the per-instruction
+    path's state (flags too: pushfd at the end) at every budget."""
+    code = (b"\xb9" + struct.pack("<I", 300) + GO_FORMS_BODY + b"\x49\x0f\x85"
+            + struct.pack("<i", -(len(GO_FORMS_BODY) + 7)) + b"\x9c\xcc")
+    regs = {"eax": 0x12345678, "ebx": 0x9E3779B9, "edx": 0xFFFF0001, "ebp": 0x03020100,
+            "esi": 0x7FFFFFF1}
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    on = with_blocks(make_cpu(code, 0x1000, regs), True)
+    assert run_budget(on, 10**6) == ref
+    assert on.machine.core.block_instructions > 300 * 25
+    for budget in (1, 7, 100):
+        assert run_budget(with_blocks(make_cpu(code, 0x1000, regs), True), budget) == ref, budget

@@ -8,19 +8,25 @@ stop blocks (tests/blockdiff_gen.py), run
       flags the manual defines),
 
 and directed cases for the edges the engine claims to handle: page-crossing
-accesses, TLB misses inside a block, #PF/#GP/#SS inside a block (faulting
-EIP, error code, CR2, nothing written), self-modifying code (same block,
-next block, a block chained to, through an alias), code across a page
-boundary, jcc targets in another page, timer interrupts landing inside
-blocks, a CPL 3 code segment limit below 4 GiB (#GP at the branch), and
-non-flat data segments at CPL 3.
+accesses, TLB misses inside a block (flushes, PTE edits), #PF/#GP/#SS/#AC
+inside a block (faulting EIP, error code, CR2, nothing written, checked
+against the manual), self-modifying code (same block, next instruction,
+next block, a block chained to, another page, through an alias page), code
+across a page boundary, jcc/call/ret targets in another page, code pages
+remapped under their blocks, timer interrupts, host breakpoints, debug
+registers, TF and cycle-limited runs landing inside blocks, a CPL 3 code
+segment limit below 4 GiB (#GP at the branch, straight-line code running
+into it), non-flat, based and reloaded data segments at CPL 3; and whole
+NetBSD and Go programs through `kw86 exec`, blocks on and off.
 
 (a) and (b) must agree exactly: registers, EFLAGS, EIP, memory, the retired
 instruction count and the modelled cycles, and the exception with its error
 code and CR2.
 """
 
+import os
 import random
+import shutil
 import struct
 
 import pytest
@@ -28,6 +34,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from unicorn import UC_HOOK_CODE
 
 import blockdiff_gen as G
+import hostenv
+from buildreq import built
 import unicorn_oracle as U
 from kw86.testing import make_system, desc, KTEXT, UTEXT, USTACK, PT0
 
@@ -150,14 +158,14 @@ def same(got, ref, what):
 
 
 def make_prog(seed, n_units, loops, defined_only, cpl=3, allow=None, ds_base=0, ss_base=0,
-              extra=(), extra_p=0.08):
+              extra=(), extra_p=0.08, flagdense=False):
     """A random program (blockdiff_gen.program) and its start state; with
     ds_base / ss_base the offsets in edi / esp are for segments based there
     (the same linear window)."""
     rng = random.Random(seed)
     edi = (DATA_BASE + rng.choice(EDI_OFFS) - ds_base) & 0xFFFFFFFF
     code = G.program(rng, edi, n_units, loops, defined_only=defined_only, allow=allow,
-                     extra=extra, extra_p=extra_p)
+                     extra=extra, extra_p=extra_p, flagdense=flagdense)
     at = rng.choice(CODE_ATS)
     regs = [U.gen_reg(rng, 32) for _ in range(8)]
     regs[G.ECX] = 0
@@ -306,7 +314,7 @@ def test_paging_tlb_misses_and_page_faults_in_blocks(seed, n, loops, cpl, nrestr
 # limits below 4 GiB, expand-down, read-only, a 16-bit stack
 
 SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatlimit", "stack16flat",
-             "sslimit"]
+             "sslimit", "bytelimit", "based_expdown"]
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -315,7 +323,8 @@ SEG_KINDS = ["based", "wrap", "limit", "expdown", "readonly", "stack16", "flatli
 def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
     rng = random.Random(seed ^ 0xBEEF)
     ds_base = {"based": rng.choice([0x1000, 0x345, 0x7FF]), "wrap": (-0x1800) & 0xFFFFFFFF,
-               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000}.get(kind, 0)
+               "limit": 0x2000, "expdown": 0x10, "readonly": 0x4000, "bytelimit": DATA_BASE - 0x333,
+               "based_expdown": DATA_BASE - 0x10000}.get(kind, 0)
     ss_base = {"based": 0x10, "wrap": (-0x20) & 0xFFFFFFFF, "stack16": DATA_BASE + 0x8000}.get(kind, 0)
     p = make_prog(seed, n, loops, defined_only=False, cpl=3, ds_base=ds_base, ss_base=ss_base)
     edi = p.regs[G.EDI]
@@ -335,7 +344,9 @@ def test_non_flat_data_segments_at_cpl3(seed, n, loops, kind):
         limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF
     elif kind == "flatlimit":
         limit = (edi + rng.randrange(0x100, 0x1800)) | 0xFFF     # base 0: still 'flat'
-    elif kind == "expdown":
+    elif kind == "bytelimit":
+        limit = edi + rng.randrange(0x100, 0x1800)                  # byte-granular, based
+    elif kind in ("expdown", "based_expdown"):
         typ, limit = 7, edi - rng.randrange(-0x40, 0x100)
     elif kind == "readonly":
         typ = 1
@@ -1092,7 +1103,7 @@ def test_based_data_segments_vs_unicorn(seed, n, loops, base):
 # #GP(0) for a write through a read-only data segment (§5.4.1): the fault is
 # reported for the instruction, nothing is written, ESP is unchanged
 
-SEG_FAULTS = ["limit_flat", "limit_based", "readonly", "expdown"]
+SEG_FAULTS = ["limit_flat", "limit_based", "readonly", "expdown", "limit_bytes"]
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -1102,6 +1113,8 @@ def test_segment_fault_inside_a_block(name, case, k):
     insn, size, kind, how = SPLIT_ACCESSES[name]
     L = DATA_BASE + 0x2FFF                       # a page-granular limit
     base = 0x1000 if case == "limit_based" else 0
+    if case == "limit_bytes":
+        base, L = DATA_BASE + 0x11, 0x2345       # a byte-granular limit, based
     # the access starts k bytes before the end of the segment (expand-down:
     # k bytes above its lower bound, running below it: start = L + 1 - ...)
     if case == "expdown":
@@ -1233,3 +1246,297 @@ def test_cross_page_branches_into_the_limit_page(how, limit, cs_base):
     ends = {0: 2, 2: 3, 5: 1, 6: 1}
     first_bad = next(a for a in starts if a + ends[(a - tail) % 7] - 1 > limit)
     assert ref["eip"] == first_bad, (hex(ref["eip"]), hex(first_bad))
+
+
+@pytest.mark.parametrize("flush", ["cr3", "invlpg"])
+@pytest.mark.parametrize("budget", [10**6, 1, 4])
+def test_running_code_page_remapped_by_itself(flush, budget):
+    """The loop's own page is remapped (PTE edit + flush) to another
+    physical page holding the same code but for one immediate: the next
+    instruction is fetched through the new translation."""
+    A, PA1, PA2 = 0x42000, 0x82000, 0x83000
+    inv = (b"\x0f\x20\xda\x0f\x22\xda" if flush == "cr3"
+           else b"\x0f\x01\x3d" + struct.pack("<I", A))
+    def code(k):
+        remap = b"\xc7\x05" + struct.pack("<I", pte_addr(A)) + struct.pack("<I", PA2 | 7) + inv
+        c = (b"\xb9\x0a\x00\x00\x00"                 # mov ecx, 10
+             + b"\x83\xc3" + bytes([k])              # top: add ebx, k
+             + b"\x01\xc6"                           # add esi, eax
+             + b"\x83\xf9\x06"                       # cmp ecx, 6
+             + b"\x75" + bytes([len(remap)]) + remap)   # jne skip; remap
+        return c + b"\x49\x75" + struct.pack("<b", 5 - (len(c) + 3)) + b"\xcc"   # dec ecx; jnz top
+    results = []
+    for blocks in (False, True):
+        cpu = U.make_kw86(32, 0)
+        m = cpu.machine
+        m.set_segment("cs", 0x08, 0, 0xFFFFFFFF, big=True, dpl=0, type=0xB)
+        paging_setup({})(m)
+        m.write(pte_addr(A), struct.pack("<I", PA1 | 7))
+        m.write(PA1, code(1))
+        m.write(PA2, code(100))
+        m.set_reg("eip", A)
+        m.set_reg("esp", DATA_BASE + STACK_OFF)
+        for n in ("eax", "ebx", "esi"):
+            m.set_reg(n, 0)
+        m.core.set_blocks(blocks)
+        exc = run_chunks(m, budget)
+        results.append(kw_state(m, exc))
+        if blocks and budget == 10**6:
+            assert m.core.block_instructions > 20
+    assert results[0] == results[1]
+    assert results[0]["exc"][0] == 3
+    assert results[0]["regs"][G.EBX] == 5 * 1 + 5 * 100
+
+
+def ac_units():
+    on = lambda rng: b"\x9c\x81\x0c\x24\x00\x00\x04\x00\x9d"            # pushfd; or [esp], AC; popfd
+    off = lambda rng: b"\x9c\x81\x24\x24\xff\xff\xfb\xff\x9d"           # pushfd; and [esp], ~AC; popfd
+    return [on, off]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 24), loops=st.integers(1, 10),
+       ac=st.booleans(), am=st.booleans(), cpl=st.sampled_from([3, 3, 0]))
+def test_alignment_checks_inside_blocks(seed, n, loops, ac, am, cpl):
+    """CR0.AM, EFLAGS.AC (set at the start or by popf in the program) and
+    CPL 3: a misaligned access is #AC(0) (SDM Vol. 3A §6.15, vector 17)
+    at the instruction, blocks on or off; at CPL 0 or without AM none."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, extra=ac_units(), extra_p=0.08)
+    if ac:
+        p.eflags |= 0x40000
+
+    def setup(m):
+        if am:
+            m.set_cr(0, m.get_cr(0) | 0x40000)
+    p.setup = setup
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, random.Random(seed).choice([2, 5, 9])),
+                                      faults=True)
+    if ref["exc"][0] == 17:
+        assert am and cpl == 3 and ref["exc"][1] == 0
+    else:
+        assert ref["exc"][0] == 3, ref["exc"]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 30), loops=st.integers(1, 12),
+       cpl=st.sampled_from([3, 0]), flush=st.booleans())
+def test_flag_dense_programs_with_stops_between_producers_and_consumers(seed, n, loops, cpl, flush):
+    """Mostly flag producers and consumers (jcc, setcc, cmovcc, adc/sbb,
+    inc/dec chains keeping CF, pushfd) with memory forms between them that
+    stop a block when the TLB misses (paging; at CPL 0 the TLB is flushed
+    now and then): the lazy flags must be in place at every stop."""
+    pages = [DATA_BASE + k * 0x1000 for k in range(0, 8)]
+    units0, _ = tlb_units(pages)
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, flagdense=True,
+                  extra=units0[:1] if (flush and cpl == 0) else (), extra_p=0.1)
+    p.setup = paging_setup({})
+    b = random.Random(seed).choice([2, 3, 4, 7, 11])
+    check_blocks_vs_interpreter(p, (10**6, 1, b))
+    if not flush:
+        q = make_prog(seed, n, loops, defined_only=True, cpl=cpl, flagdense=True)
+        check_vs_unicorn(q, q.run_kw(True, 10**6))
+
+
+@pytest.mark.parametrize("split", range(0, 12))
+def test_code_spanning_a_page_boundary_and_jcc_across_pages(split):
+    """A loop whose body straddles a code page boundary at every offset of
+    its instructions (one instruction split across the two pages), with a
+    forward jcc from the first page into the second and the backward jnz
+    from the second page to the first; against Unicorn and the
+    per-instruction path, blocks running on both sides."""
+    body = (b"\x01\xd8"                          # add eax, ebx
+            b"\x83\xfa\x03"                      # cmp edx, 3
+            b"\x0f\x84\x0c\x00\x00\x00"          # je +12 (over the next 12 bytes)
+            + b"\xbe\x78\x56\x34\x12"              # mov esi, 0x12345678
+            b"\x81\xc3\x11\x11\x00\x00"          # add ebx, 0x1111
+            b"\x90"                              # nop
+            b"\x69\xc0\x05\x00\x01\x00"          # imul eax, eax, 0x10005 (je lands here)
+            b"\x31\xc2"                          # xor edx, eax
+            b"\x83\xe2\x07")                     # and edx, 7
+    head = b"\xb9\x40\x00\x00\x00"               # mov ecx, 64
+    tail_at = len(head) + len(body)
+    code = head + body + b"\x49\x0f\x85" + struct.pack("<i", len(head) - (tail_at + 7)) + b"\xcc"
+    # place it so that the page boundary falls 3 * split bytes into the body
+    at = 0x2000 - len(head) - split * 3
+    regs = [0] * 8
+    regs[G.EAX], regs[G.EBX], regs[G.EDX] = 3, 0x77, 1
+    regs[G.ESP] = DATA_BASE + STACK_OFF
+    p = Prog(code, at, regs, 0x202, bytes(WINDOW))
+    ref = check_blocks_vs_interpreter(p, (10**6, 1, 3, 5))
+    assert p.run_kw(True, 10**6)["blk"] > 64 * 3
+    u = p.run_uc()
+    assert u["vector"] == 3 and u["regs"] == ref["regs"] and u["eip"] == ref["eip"]
+    assert (u["eflags"] ^ ref["eflags"]) & U.FLAG_BITS & ~u["undef"] == 0
+
+
+# ---------------------------------------------------------------------------
+# whole NetBSD programs through `kw86 exec` (in-process), blocks on and off:
+# the same output, exit status, instruction count and modelled cycles (the
+# timer preempts them: ticks land wherever the per-instruction path puts them)
+
+E2E_RUNS = [
+    ["/usr/bin/wc", "/bin/sh"],
+    ["/bin/sh", "-c", "i=0; while [ $i -lt 300 ]; do i=$((i+1)); done; echo $i"],
+    ["/bin/ls", "-l", "/bin", "/usr/bin"],
+    ["/bin/sh", "-c", "cp /bin/sh /tmp/x && wc /tmp/x && rm /tmp/x"],
+    ["/usr/bin/nbody", "500"],
+]
+
+
+def kexec_blocks(capfd, monkeypatch, argv, blocks):
+    import kw86.machine as KM
+    from kw86 import cli
+    orig = KM.Machine.__init__
+
+    def init(self, *a, **k):
+        orig(self, *a, **k)
+        self.core.set_blocks(blocks)
+    monkeypatch.setattr(KM.Machine, "__init__", init)
+    monkeypatch.setenv("KW86_EPOCH", "1700000000")
+    capfd.readouterr()
+    rc = cli.main(["exec", "--stats", *argv])
+    out, err = capfd.readouterr()
+    monkeypatch.setattr(KM.Machine, "__init__", orig)
+    stats = [ln for ln in err.splitlines() if ln.startswith("kw86: ") and "cycles" in ln]
+    assert len(stats) == 1, err
+    # drop the host's share (time, MIPS): the rest is the guest's
+    return rc, out, stats[0].rsplit(", ", 2)[0]
+
+
+SYSROOT_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kw86", "sysroot", "bin", "sh")
+
+
+@built(os.path.exists(SYSROOT_SH), "the userland sysroot")
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=["user", "kernelware"])
+@pytest.mark.parametrize("argv", E2E_RUNS, ids=lambda a: a[0].rsplit("/", 1)[1] + str(len(a)))
+def test_netbsd_programs_blocks_on_and_off(capfd, monkeypatch, argv, mode):
+    on = kexec_blocks(capfd, monkeypatch, mode + argv, True)
+    off = kexec_blocks(capfd, monkeypatch, mode + argv, False)
+    assert on == off
+    assert on[0] == 0, on
+    if "300" in argv[-1]:
+        assert on[1] == "300\n"
+
+
+GO = shutil.which("go", path=hostenv.ENV["PATH"])
+GO_PROGRAMS = ["hello", "goroutines", "timers"]
+
+
+@pytest.fixture(scope="module")
+def go_netbsd(tmp_path_factory):
+    """tests/go's hello, goroutines and timers built for netbsd/386."""
+    import subprocess
+    from buildreq import fail_build
+    tmp = tmp_path_factory.mktemp("blockdiff_go")
+    env = hostenv.env(GOOS="netbsd", GOARCH="386", GO386="softfloat", CGO_ENABLED="0",
+                      GOPATH=str(tmp / "gopath"), GOPROXY="off", GOFLAGS="-mod=mod",
+                      GOTOOLCHAIN="local", GOTELEMETRY="off")
+    out = tmp / "bin"
+    out.mkdir()
+    p = subprocess.run([GO, "build", "-trimpath", "-o", str(out) + os.sep,
+                        *[f"./{n}" for n in GO_PROGRAMS]],
+                       cwd=os.path.join(os.path.dirname(os.path.abspath(__file__)), "go"),
+                       env=env, capture_output=True, text=True, timeout=900)
+    if p.returncode != 0:
+        fail_build(f"go build (netbsd/386) failed: {p.stderr.strip()[-2000:]}")
+    return out
+
+
+@built(os.path.exists(SYSROOT_SH), "the userland sysroot")
+@built(GO, "the Go toolchain (`go`: apt-get install golang-go; .ci/run installs it)")
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=["user", "kernelware"])
+@pytest.mark.parametrize("name", GO_PROGRAMS)
+def test_go_programs_blocks_on_and_off(capfd, monkeypatch, go_netbsd, name, mode):
+    """Go's runtime (TLS through %gs, calls across many code pages,
+    goroutine switches, timers) with blocks on and off."""
+    argv = mode + ["--bind", f"{go_netbsd}:/go:ro", "-E", "GOMAXPROCS=4", f"/go/{name}", "a", "b c"]
+    on = kexec_blocks(capfd, monkeypatch, argv, True)
+    off = kexec_blocks(capfd, monkeypatch, argv, False)
+    assert on == off
+    assert on[0] == 0, on
+
+
+def chunk_trace(p, blocks, budget, limit=20000):
+    """The architectural state the host sees after every run(budget)."""
+    m = p.kw(blocks)
+    trace, total = [], 0
+    while total < limit:
+        r = m.run(budget)
+        total += max(r.instructions, 1)
+        trace.append((r.event, m.get_reg("eip"), m.get_reg("eflags"),
+                      tuple(m.get_reg(n) for n in U.GPRS), m.instructions, m.cycles))
+        if r.exception is not None:
+            break
+    return trace, m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10),
+       budget=st.integers(2, 40), flagdense=st.booleans(), cpl=st.sampled_from([3, 0]))
+def test_state_at_every_budget_boundary(seed, n, loops, budget, flagdense, cpl):
+    """Not only the end: after every run(budget) the host reads EIP,
+    EFLAGS (the flags blocks keep pending in locals must be in place),
+    registers, the instruction count and the cycles."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=cpl, flagdense=flagdense)
+    ref = chunk_trace(p, False, budget)
+    got = chunk_trace(p, True, budget)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1], first_diff(got[1], ref[1])
+
+
+def io_units():
+    out = lambda rng: bytes([0xe6, 0x80])                               # out 0x80, al
+    inp = lambda rng: b"\x50\xe4\x81\x01\xc3\x58"                      # push eax; in al, 0x81; add ebx, eax; pop eax
+    outd = lambda rng: b"\x52\x66\xba\x82\x00\xef\x5a"                  # push edx; mov dx, 0x82; out dx, eax; pop edx
+    return [out, inp, outd]
+
+
+def io_trace(p, blocks):
+    m = p.kw(blocks)
+    seen = []
+
+    def snap(port, size, value=None):
+        seen.append((port, size, value, m.get_reg("eip"), m.get_reg("eflags"),
+                     tuple(m.get_reg(n) for n in U.GPRS), m.instructions, m.cycles))
+        return (len(seen) * 0x9E3779B1) & 0xFFFFFFFF
+
+    for port in (0x80, 0x81, 0x82):
+        m.set_port_handler(port, read=lambda pt, sz: snap(pt, sz),
+                           write=lambda pt, sz, v: snap(pt, sz, v))
+    exc = run_chunks(m, 10**6, limit=20000, must_end=False)
+    return seen, kw_state(m, exc), m.read(DATA_BASE, WINDOW)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10))
+def test_port_handlers_see_the_state_of_their_instruction(seed, n, loops):
+    """in/out at CPL 0 leave the run for a Python port handler, which reads
+    registers and EFLAGS there: the same with blocks on and off."""
+    p = make_prog(seed, n, loops, defined_only=False, cpl=0, extra=io_units(), extra_p=0.12,
+                  flagdense=seed % 2 == 0)
+    ref = io_trace(p, False)
+    got = io_trace(p, True)
+    assert got[0] == ref[0]
+    assert got[1] == ref[1] and got[2] == ref[2]
+
+
+def test_machines_running_blocks_in_parallel_threads():
+    """Machine.run releases the GIL: several machines running blocks at
+    once in threads end as each does alone (no shared state but the label
+    table blk_exec fills at import)."""
+    import threading
+    progs = [make_prog(seed, 20, 400, defined_only=False, cpl=seed % 2 * 3) for seed in range(6)]
+    alone = [p.run_kw(True, 10**6) for p in progs]
+    got = [None] * len(progs)
+
+    def work(k):
+        got[k] = progs[k].run_kw(True, 10**6)
+    for _ in range(3):
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(len(progs))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for a, b in zip(alone, got):
+            same(b, a, "threads")
+    assert sum(s["blk"] for s in alone) > 1000

@@ -706,17 +706,17 @@ SEQ_DST = (EAX, ECX, EDX, EBP, ESI, EDI)          # never EBX (the base) or ESP
 
 def gen_seq(g):
     """Up to 15 bytes of instructions whose flags the SDM defines in full (add,
-    adc, sub, sbb, cmp, inc, dec, neg, xadd, setcc, cmovcc, lahf, sahf, cmc,
-    clc, stc, mov, lea, memory operands at [ebx+d8], forward jcc inside the
-    bytes): the lazy flags of the run loop and of translated blocks between
-    a producer and its consumers."""
+    adc, sub, sbb, cmp, inc, dec, neg, xadd, (lock) cmpxchg, setcc, cmovcc,
+    lahf, sahf, cmc, clc, stc, cdq, mov, lea, memory operands at [ebx+d8],
+    forward jcc inside the bytes): the lazy flags of the run loop and of
+    translated blocks between a producer and its consumers."""
     r = g.r
     g.regs[EBX] = DATA + r.randrange(0x100, 0xF00)
     out = []
     n = 0
     while True:
         d, s_ = r.choice(SEQ_DST), r.randrange(8)
-        k = r.randrange(16)
+        k = r.randrange(17)
         if k < 4:
             op = r.choice([0, 2, 3, 5, 7])
             w = r.randrange(2)
@@ -747,6 +747,13 @@ def gen_seq(g):
                        r.randrange(256)])
         elif k == 12:
             b = bytes([0x89, 0xC0 | (s_ << 3) | d])
+        elif k == 13:                               # (lock) cmpxchg / xadd [ebx+d8], r32
+            lock = b"\xf0" if r.random() < 0.5 else b""
+            b = lock + bytes([0x0F, r.choice([0xB1, 0xC1]), 0x43 | (d << 3),
+                              r.randrange(-0x80, 0x80) & 0xFF])
+        elif k == 14:                               # setcc [ebx+d8]; cdq
+            b = (bytes([0x0F, 0x90 + r.randrange(16), 0x43, r.randrange(-0x80, 0x80) & 0xFF])
+                 if r.random() < 0.7 else b"\x99")
         else:
             b = bytes([0x70 + r.randrange(16), 0])   # jcc: target filled in below
         if n + len(b) > 15:
@@ -1037,32 +1044,35 @@ def test_cmpxchg8b_forms():
     assert_same(cases)
 
 
-def test_rmw_read_fault_known_deviation():
-    """The host does the read of a read-modify-write with write intent: a #PF
-    on it has W/R = 1 in the error code, and through a segment that cannot be
-    written (CS) it is #GP(0) even where the page is not present; kw86 reads
-    first (W/R = 0, #PF).  int_native_oracle.KNOWN_RMW_READ_FAULT lets the
-    other tests accept exactly that; this test checks the host still does it
-    and kw86 does nothing else, so the exemption goes when kw86 changes
-    (handed to the exec.pyx owner: rd_op/rd_mem are shared by every handler
-    and the run loop's inline forms)."""
+def test_rmw_read_fault_is_a_write():
+    """The CPU reads a read-modify-write destination with write intent: a #PF
+    on that read has W/R = 1 in the error code, and through a segment that
+    cannot be written (CS) it is #GP(0) even where the page is not present
+    (kw86 reported a plain read's #PF until exec_alu.pxi rmw_fault)."""
     r = random.Random(20)
-    pf = (b"\x83\x05\xff\x8f\x00\x00\x01", b"\xff\x05\x00\x90\x00\x00",
-          b"\x0f\xab\x05\xfe\x8f\x00\x00", b"\x87\x05\xfd\x8f\x00\x00",
-          b"\xf7\x1d\x00\x91\x00\x00", b"\x0f\xc1\x05\x00\x91\x00\x00")
+    end = DATA + 0x1000
+
+    def at(a):
+        return a.to_bytes(4, "little")
+    pf = (b"\x83\x05" + at(end - 1) + b"\x01", b"\xff\x05" + at(end),
+          b"\x0f\xba\x2d" + at(end - 2) + b"\x03", b"\x87\x05" + at(end - 3),
+          b"\xf7\x1d" + at(end + 0x100), b"\x0f\xc1\x05" + at(end + 0x100),
+          b"\x0f\xb1\x05" + at(end + 0x100), b"\x0f\xc7\x0d" + at(end - 4),
+          b"\xc1\x25" + at(end) + b"\x03", b"\x0f\xa4\x05" + at(end) + b"\x03")
     gp = tuple(b"\x2e" + c for c in pf)
-    cases = [Gen(r).case(code) for code in pf + gp]
+    ro = (b"\x0f\xba\x25" + at(end) + b"\x03", b"\x3b\x05" + at(end), b"\x85\x05" + at(end))
+    cases = [Gen(r).case(code) for code in pf + gp + ro + tuple(b"\x2e" + c for c in ro)]
+    for c in cases:
+        c.undef = O.ARITH
     native = O.run_native(cases)
-    k = O.kw86()
     for c, nat in zip(cases, native):
-        kw = k.run(c)
-        if c.insn[0] == 0x2E:
-            assert nat.vector == 13 and nat.err == 0, c          # the host: #GP(0)
-            assert kw.vector == (14 if O.KNOWN_RMW_READ_FAULT else 13), (c, kw.vector)
-            continue
-        assert nat.vector == kw.vector == 14 and nat.cr2 == kw.cr2, (c, nat.cr2, kw.cr2)
-        assert nat.err & 7 == 6, c                      # the host: user, write, not present
-        assert kw.err & 7 == (4 if O.KNOWN_RMW_READ_FAULT else 6), (c, kw.err)
+        if c.insn.lstrip(b"\x2e") in ro:
+            assert nat.vector == 14 and nat.err & 7 == 4, c    # a plain read
+        elif c.insn[0] == 0x2E:
+            assert nat.vector == 13 and nat.err == 0, c        # #GP(0) first
+        else:
+            assert nat.vector == 14 and nat.err & 7 == 6, c    # user, write, not present
+    assert_same(cases)
 
 
 def test_harness_reports_known_results():
@@ -1075,7 +1085,7 @@ def test_harness_reports_known_results():
     cases = [g.case(b"\x01\xd8"),                       # add eax, ebx
              g.case(b"\xf7\xf1"),                       # div ecx (0): #DE
              g.case(b"\x0f\x0b"),                       # ud2: #UD
-             g.case(b"\x8b\x05\x04\x90\x00\x00"),       # mov eax, [0x9004]: #PF
+             g.case(b"\x8b\x05" + (DATA + 0x1004).to_bytes(4, "little")),   # #PF
              g.case(b"\x53")]                           # push ebx
     add, de, ud, pf, push = O.run_native(cases)
     assert add.vector is None and add.regs[EAX] == 1 and add.eflags & O.ARITH == CF | AF
@@ -1099,12 +1109,12 @@ def test_fixed_divergences():
         for k, v in regs.items():
             g.regs[GPRS_IDX[k]] = v
         cases.append(g.case(code))
-    case(b"\x60", esp=DATA + 0x1002)                    # pushad: CR2 0x9000, not 0x9001
+    case(b"\x60", esp=DATA + 0x1002)                    # pushad: CR2 DATA+0x1000, not +0x1001
     case(b"\x66\x60", esp=DATA + 2)                     # pushaw: first push OK, then CR2 0x7ffe
     case(b"\xc8\x08\x00\x02", esp=DATA + 0x1002, ebp=DATA + 0x800)
     case(b"\xc8\x04\x00\x04", esp=DATA + 0xA68, ebp=DATA - 1)   # reads fault: nothing written
     case(b"\xc8\x10\x00\x03", esp=DATA + 0x4FC, ebp=DATA + 3)
-    case(b"\xf3\xa6", ecx=3, esi=0x7FFD, edi=0x45111F)  # cmpsb: both unmapped: CR2 = EDI
+    case(b"\xf3\xa6", ecx=3, esi=DATA - 3, edi=0x45111F)  # cmpsb: both unmapped: CR2 = EDI
     case(b"\xa7", esi=DATA + 0x10, edi=0x20000 - 0x100)
     bad = O.check(cases)
     assert not bad, O.report(bad, len(cases))
@@ -1112,3 +1122,31 @@ def test_fixed_divergences():
 
 
 GPRS_IDX = {n: k for k, n in enumerate(O.GPRS)}
+
+
+def test_16bit_addressing_edges():
+    """67h: the effective address wraps at 64 KiB ([bx+si], [bx+1] past FFFFh
+    land low), but an access at offset FFFFh runs on to 10000h (no wrap of
+    the access itself in a 4 GiB segment): the data page is the last below
+    64 KiB, so these reach it or the unmapped page after it."""
+    r = random.Random(23)
+    cases = []
+    forms = [(b"\x67\x8b\x07", {"ebx": 0xFFFF}), (b"\x67\x66\x8b\x07", {"ebx": 0xFFFF}),
+             (b"\x67\x8b\x07", {"ebx": 0xFFFE}), (b"\x67\x8b\x07", {"ebx": 0xFFFC}),
+             (b"\x67\x8b\x00", {"ebx": 0xFFFF, "esi": 0xF001}),
+             (b"\x67\x8b\x47\x01", {"ebx": 0xFFFF}), (b"\x67\x8b\x47\xff", {"ebx": 0xF000}),
+             (b"\x67\x8b\x87\x00\x80", {"ebx": 0x7FFE}), (b"\x67\x01\x87\x00\x80", {"ebx": 0x7FFC}),
+             (b"\x67\xad", {"esi": 0xFFFE}), (b"\x67\xab", {"edi": 0xFFFD}),
+             (b"\xf3\x67\xa4", {"esi": 0xFFF0, "edi": 0xF100, "ecx": 0x20}),
+             (b"\xf3\x67\xa5", {"esi": 0xF008, "edi": 0xF800, "ecx": 0x10, "df": 1}),
+             (b"\x67\xd7", {"ebx": 0xFFF0, "eax": 0x20}), (b"\x67\x8d\x00", {"ebx": 0xFFFF,
+                                                                          "esi": 0x8000})]
+    for code, regs in forms:
+        for hi in (0, 0xABCD0000):
+            g = Gen(r)
+            g.eflags = (g.eflags & ~DF) | (DF if regs.get("df") else 0)
+            for k, v in regs.items():
+                if k != "df":
+                    g.regs[GPRS_IDX[k]] = v | (hi if k != "ecx" else 0)
+            cases.append(g.case(code))
+    assert_same(cases)

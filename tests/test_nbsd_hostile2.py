@@ -56,6 +56,35 @@ def test_at_calls_use_the_moved_directory_itself(env, top):
     assert env.stat(f"{top}/a/b/x").mode & 0o777 == 0o644
 
 
+@pytest.mark.parametrize("top", ["", "/tmp"], ids=["hostfs", "mfs"])
+def test_nothing_enters_a_removed_directory(env, top):
+    """A directory removed while a descriptor (or the working directory)
+    still holds it takes no new names by any route: create, mkdir, symlink,
+    mkfifo, link, rename of a file or a directory into it (ENOENT; the MFS
+    took renames and links, leaving what moved there unreachable, and a
+    directory renamed in made the removed one take creations again)."""
+    env.ok("mkdir", f"{top}/rm", 0o755)
+    dfd = env.ok("open", f"{top}/rm", NBSD_O_RDONLY, 0)
+    env.ok("rmdir", f"{top}/rm")
+    env.ok("close", env.ok("open", f"{top}/file", NBSD_O_CREAT | NBSD_O_WRONLY, 0o644))
+    env.ok("mkdir", f"{top}/dd", 0o755)
+    assert env.err("openat", dfd, "x", NBSD_O_CREAT | NBSD_O_WRONLY, 0o644) == abi.ENOENT
+    assert env.err("mkdirat", dfd, "d", 0o755) == abi.ENOENT
+    assert env.err("symlinkat", "t", dfd, "s") == abi.ENOENT
+    assert env.err("mkfifoat", dfd, "f", 0o644) == abi.ENOENT
+    assert env.err("linkat", AT_FDCWD, f"{top}/file", dfd, "hl", 0) == abi.ENOENT
+    assert env.err("renameat", AT_FDCWD, f"{top}/file", dfd, "moved") == abi.ENOENT
+    assert env.err("renameat", AT_FDCWD, f"{top}/dd", dfd, "ddmoved") == abi.ENOENT
+    env.ok("fchdir", dfd)                               # the same from the working directory
+    assert env.err("rename", f"{top}/file", "moved") == abi.ENOENT
+    assert env.err("rename", f"{top}/dd", "ddmoved") == abi.ENOENT
+    assert env.err("link", f"{top}/file", "hl") == abi.ENOENT
+    assert env.err("mkdir", "x", 0o755) == abi.ENOENT
+    env.ok("chdir", "/")
+    assert env.stat(f"{top}/file").type == abi.NBSD_S_IFREG
+    assert env.stat(f"{top}/dd").type == abi.NBSD_S_IFDIR
+
+
 def test_renameat_of_a_moved_directory_into_itself_is_einval(env):
     # the descriptor's stack still names /c's old place: the loop check must
     # see where the directory really is (mfs walks real parents; the host's
@@ -424,14 +453,14 @@ def test_resource_abuse_gives_errors(hostile2, world, mode):
         "read-null": E.EFAULT, "readv-overflow": E.EINVAL, "readv-1025": E.EINVAL,
         "readv-neg": E.EINVAL, "readv-kiov": E.EFAULT, "write-kaddr": E.EFAULT,
         "write-huge": E.EFAULT, "getdents-kaddr": E.EFAULT, "fstat-kaddr": E.EFAULT,
-        "mmap-badfd": E.EBADF, "sbrk-1g": E.ENOMEM,
+        "mmap-badfd": E.EBADF, "sbrk-1g": E.ENOMEM, "mprotect-kernel": E.EINVAL,
+        "munmap-kernel": E.EINVAL, "mmap-zero": E.EINVAL,
         "fd-exhaust": E.EMFILE, "fd-exhaust-max": E.EMFILE, "pipe-while-full": E.EMFILE,
         "socket-while-full": E.EMFILE, "dup2-huge": E.EBADF, "dup2-neg": E.EBADF,
         "fcntl-dupfd-huge": E.EINVAL, "fork-bomb": E.EAGAIN,
     }
     assert {k: res[k][1] for k in want} == want
-    for name in ("mmap-3g", "mmap-4g", "mmap-fixed-kernel", "mmap-fixed-straddle",
-                 "mmap-zero", "munmap-kernel", "mprotect-kernel", "sbrk-neg"):
+    for name in ("mmap-3g", "mmap-4g", "mmap-fixed-kernel", "mmap-fixed-straddle", "sbrk-neg"):
         assert res[name][0] == -1 and res[name][1] in (E.EINVAL, E.ENOMEM, E.EFBIG), \
             (name, res[name])
     assert res["getdents-huge"][0] > 0 and res["getdents-zero"][1] in (0, E.EINVAL)
@@ -726,3 +755,13 @@ def test_host_sockets_in_a_bind_are_never_reached(hostile2, tmp_path, mode):
     finally:
         stream.close()
         dgram.close()
+
+
+@pytest.mark.parametrize("phys", ["04000000", "7ffff000", "fffff000"])
+def test_kernelware_page_table_past_physical_memory(hostile2, phys):
+    """A kernelware (CPL 0) rewrites one of its page table entries to a
+    physical address past the end of the machine's 64 MiB and reads and
+    writes through it: the machine reads all ones there and drops the
+    writes (no memory behind it), kw86's host memory is never reached."""
+    res, out, err = kw86(["--kernelware"], hostile2, "pte", phys)
+    assert res["pte-read"][2] == "ffffffff" and res["pte-reread"][2] == "ffffffff"

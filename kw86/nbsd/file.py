@@ -16,7 +16,7 @@ from kw86.nbsd.abi import (EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, ENOTDIR, ENOTT
                            ESPIPE, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.sched import wakeup
-from kw86.nbsd.vfs import VDIR, VREG
+from kw86.nbsd.vfs import VDIR, VREG, write_clears_setid
 
 _DIRENT10_HEAD = struct.Struct("<QHHB")     # d_fileno, d_reclen, d_namlen, d_type (abi.pack_dirent)
 _NULS = bytes(8)
@@ -128,7 +128,10 @@ class VnodeFile(File):
             raise Errno(EINVAL)
         if not data:
             return 0
-        return self.bc.write(self.vp, off, data, self.vp.getsize())
+        n = self.bc.write(self.vp, off, data, self.vp.getsize())
+        if n and p is not None and p.cred.euid != 0:
+            write_clears_setid(self.vp, p.cred)         # (NetBSD's ufs write)
+        return n
 
     def write(self, p, data):
         self._check_write()

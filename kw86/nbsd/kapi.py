@@ -49,6 +49,9 @@ kernel never sleeps inside these functions):
   bwrite/vn_rdwr through that vnode); writing them changes nothing.
 - bwrite() needs a vnode that was handed out from a descriptor open for
   writing (the kernel's own check that the file may be written).
+- vn_rdwr() moves the data a MiB at a time (host memory bounded whatever
+  the length); a buffer page that faults ends it with EFAULT and *aresid
+  set to what is left (a UIO_SYSSPACE buffer is checked as a user one).
 
 The kernel's build id (kernel_id) is a hash of locore's image and symbols
 and of this API's version: `kw86 ksyms` writes it into the script, the
@@ -103,10 +106,12 @@ SSLEEP, SRUN, SZOMB, SSTOP, SONPROC = 3, 2, 5, 4, 7
 UIO_READ, UIO_WRITE = 0, 1
 NPROC, NFILE, NVNODE = 192, 256, 256
 MAXPHYS = 64 * 1024         # NetBSD/i386's largest transfer (a read-ahead cluster)
+VN_RDWR_CHUNK = 1 << 20     # vn_rdwr moves at most this much host memory at a time
 
 _M32 = 0xffffffff
 _KERNBASE = abi.KERNBASE
 _I = struct.Struct("<I")
+_PAGE = abi.PAGE_SIZE
 
 
 def kernel_id(lc=None):
@@ -616,25 +621,78 @@ class KApi:
         off = off_lo | (off_hi << 32)
         if off >= 1 << 63:
             return abi.EINVAL
+        if rw == UIO_WRITE and not writable:
+            return abi.EBADF
+        if rw != UIO_READ and rw != UIO_WRITE:
+            return abi.EINVAL
+        # A piece at a time (VN_RDWR_CHUNK bytes, ending on block boundaries
+        # of the file, so the buffer cache sees the same block requests as
+        # one transfer): host memory for one piece only, whatever the length
+        # (a read of 2 GiB from a 4 GiB file loaded it whole first); the
+        # first page of the guest's buffer that cannot take or give its part
+        # ends the call with EFAULT and the residual count (NetBSD's uiomove;
+        # the whole process used to die of the fault).  The copy is charged
+        # once for what moved (as the one copy it was before).
+        mem = p.mem
+        charge, mem.charge = getattr(mem, "charge", None), None
+        done, err = 0, 0
         try:
+            step = VN_RDWR_CHUNK
             if rw == UIO_READ:
-                data = self.bc.read(vp, off, length, vp.getsize())
-                if data:
-                    p.mem.copyout(base, data)           # a copy: charged
-                resid = length - len(data)
-            elif rw == UIO_WRITE:
-                if not writable:
-                    return abi.EBADF
-                data = p.mem.copyin(base, length) if length else b""
-                done = self.bc.write(vp, off, bytes(data), vp.getsize()) if data else 0
-                resid = length - done
+                size = vp.getsize()
+                end = max(0, min(length, size - off))
+                while done < end:
+                    n = min(end - done, step - (off + done) % step)
+                    data = self.bc.read(vp, off + done, n, size)
+                    if not data:
+                        break
+                    try:
+                        mem.copyout(base + done, data)
+                        done += len(data)
+                    except Fault:
+                        # the buffer ends inside this piece: as far as it goes,
+                        # a page at a time (then the fault)
+                        pos = 0
+                        while pos < len(data):
+                            a = base + done
+                            k = min(len(data) - pos, _PAGE - (a & (_PAGE - 1)))
+                            mem.copyout(a, data[pos:pos + k])
+                            pos += k
+                            done += k
             else:
-                return abi.EINVAL
+                while done < length:
+                    n = min(length - done, step - (off + done) % step)
+                    try:
+                        data = mem.copyin(base + done, n)
+                    except Fault:
+                        # (as the read: what the buffer has, a page at a time)
+                        end = done + n
+                        while done < end:
+                            a = base + done
+                            k = min(end - done, _PAGE - (a & (_PAGE - 1)))
+                            got = self.bc.write(vp, off + done, mem.copyin(a, k), vp.getsize())
+                            done += got
+                            if got < k:
+                                break
+                        break
+                    got = self.bc.write(vp, off + done, data, vp.getsize())
+                    done += got
+                    if got < n:
+                        break
+        except Fault:
+            err = abi.EFAULT
         except Errno as e:
-            return e.errno
+            err = e.errno
+        finally:
+            mem.charge = charge
+        if charge is not None and done:
+            charge(done)
+        resid = length - done
         self._write_vnode(vpva, vp, self._arena_index(vpva, self.vnode_pa, SIZEOF_VNODE, NVNODE))
         if aresid:
             p.mem.copyout_nocharge(aresid, _I.pack(resid))
-        elif resid:
+        if err:
+            return err
+        if resid and not aresid:
             return abi.EIO
         return 0

@@ -26,6 +26,9 @@
  *   hostile2 connect PATH.. connect an AF_LOCAL stream and a datagram socket
  *                           to each PATH (host sockets in a bind: never
  *                           reached), then bind a socket over each name
+ *   hostile2 pte PHYS       (a kernelware) point the page table entry of one
+ *                           of its pages at physical address PHYS (past the
+ *                           end of memory), then read and write through it
  *   hostile2 exec FILE...   execve each FILE in a child (malformed ELF
  *                           files): "exec:FILE STATUS ERRNO", STATUS the
  *                           child's exit status (128+signal), ERRNO execve's
@@ -37,6 +40,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <kernelware.h>
 #include <pthread.h>
 #include <sched.h>
 #include <fcntl.h>
@@ -759,6 +763,32 @@ connects(int n, char **paths)
 	return 0;
 }
 
+static char ptepage[4096] __attribute__((aligned(4096)));
+
+static int
+pte(unsigned phys)
+{
+	unsigned cr3, va = (unsigned)(unsigned long)ptepage, *pd, *pt, v;
+	volatile unsigned *p = (volatile unsigned *)(void *)ptepage;
+	if (!in_kernel_mode()) {
+		printf("not at CPL 0\n");
+		return 2;
+	}
+	ptepage[0] = 1;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	pd = (unsigned *)(0xc0000000u + (cr3 & ~0xfffu));         /* memory at KERNBASE */
+	pt = (unsigned *)(0xc0000000u + (pd[va >> 22] & ~0xfffu));
+	pt[(va >> 12) & 0x3ff] = (phys & ~0xfffu) | 7;
+	__asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+	v = p[0];
+	p[0] = 0xdeadbeef;
+	p[1023] = 0xdeadbeef;
+	printf("pte-read 0 0 %x\n", v);
+	printf("pte-reread 0 0 %x\n", p[0]);
+	printf("done\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -772,6 +802,8 @@ main(int argc, char **argv)
 		return deep(argv[2], atoi(argv[3]));
 	if (argc >= 2 && strcmp(argv[1], "exec") == 0)
 		return execs(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "pte") == 0)
+		return pte((unsigned)strtoul(argv[2], 0, 16));
 	if (argc >= 2 && strcmp(argv[1], "connect") == 0)
 		return connects(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "race") == 0)

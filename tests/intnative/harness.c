@@ -5,8 +5,10 @@
  *
  * Address space (the program itself is linked at 0x10000000, far away):
  *   0x00001000-0x00ffffff  reserved PROT_NONE (any access there faults), but
- *   DATA = 0x00008000      the 4 KiB data page, RW (below 64 KiB, so that
- *                          16-bit addressing (67h) reaches it)
+ *   DATA = 0x0000f000      the 4 KiB data page, RW: the last below 64 KiB, so
+ *                          that 16-bit addressing (67h) reaches it and an
+ *                          access at offset FFFFh runs on into 10000h (no
+ *                          wrap in protected mode) where it faults
  *   CODE = 0x00020000      the code page, RWX: trampoline, the instruction at
  *                          CODE+0x100, the state areas at CODE+0x800
  *
@@ -32,7 +34,7 @@
 
 #define RESV 0x00001000u
 #define RESV_END 0x01000000u
-#define DATA 0x00008000u
+#define DATA 0x0000f000u
 #define CODE 0x00020000u
 #define INSN (CODE + 0x100)
 #define IN_IMG (CODE + 0x800)       /* popad image (32) + EFLAGS (4) */

@@ -411,6 +411,8 @@ def sys_mprotect(p, addr, length, prot):
     if addr & (PAGE - 1) or prot & ~7:
         raise Errno(EINVAL)
     end = addr + ((length + PAGE - 1) & ~(PAGE - 1))
+    if end > abi.VM_MAXUSER_ADDRESS:
+        raise Errno(EINVAL)             # NetBSD's range_test: beyond the user map
     va = addr
     while va < end:                         # every page mapped, else ENOMEM
         r = vm.region_at(va)

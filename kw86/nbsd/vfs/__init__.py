@@ -255,6 +255,17 @@ def access(vp, cred, mode, attr=None):
         raise Errno(EACCES)
 
 
+def write_clears_setid(vp, cred):
+    """After data was written to vp by cred: as NetBSD's ufs write, a writer
+    other than the superuser clears the file's S_ISUID and S_ISGID (kauth
+    KAUTH_VNODE_RETAIN_SUID/SGID: root keeps them)."""
+    if cred.euid == 0:
+        return
+    a = vp.getattr()
+    if a.mode & (abi.NBSD_S_ISUID | abi.NBSD_S_ISGID):
+        vp.setattr(cred, mode=a.mode & abi.NBSD_ALLPERMS & ~(abi.NBSD_S_ISUID | abi.NBSD_S_ISGID))
+
+
 def check_sticky(dvp, vp, cred):
     """Removing or renaming `vp` from a sticky directory needs ownership."""
     if cred.euid == 0:

@@ -48,6 +48,7 @@ file types are then EOPNOTSUPP.
 Inode numbers, modes, owners, link counts and times are the host's (lstat).
 Host file names are bytes; nothing is decoded.
 """
+import errno as _herrno
 import os
 import stat as hstat
 import sys
@@ -142,6 +143,44 @@ def _nbsd_rdev(st):
     return ((ma << 8) & 0x000fff00) | ((mi << 12) & 0xfff00000) | (mi & 0xff)
 
 
+# -- set-user-ID and set-group-ID bits ----------------------------------------------
+# hostfs never sets S_ISUID/S_ISGID on a host file (kw86 is often run as root:
+# a guest root's chmod 4755 would leave a real set-user-ID-root program for
+# host users; a set-group-ID directory makes what host users create in it
+# take its group).  The guest's own set-id bits are kept beside the file: in
+# an extended attribute of the host object (trusted.kw86.mode when kw86 runs
+# as root, which host users can neither read nor set; user.kw86.mode else),
+# the bits as octal text, and where the host file system (or the object's
+# type: a FIFO, a socket node) takes none, in the mount's memory for the
+# run.  A directory that holds objects with the attribute carries
+# trusted/user.kw86.setid itself, so that a stat reads the attribute only in
+# such directories (one look per directory vnode, not one per stat).  What
+# the guest sees is the host's mode with the kept bits added: a host file
+# that already has set-id bits shows them, the guest can only remove them.
+# The sticky bit goes to the host as it is (on a directory it only narrows
+# who may remove entries there; on a file Linux ignores it).
+_SETID = 0o6000
+_XA_PREFIX = b"trusted." if _HOST_IS_ROOT else b"user."
+_XA_MODE = _XA_PREFIX + b"kw86.mode"
+_XA_DIR = _XA_PREFIX + b"kw86.setid"
+_XATTR = PROC_FD and hasattr(os, "getxattr")
+_XA_TYPES = (hstat.S_IFREG, hstat.S_IFDIR)     # the types Linux gives such attributes
+_ENODATA = getattr(_herrno, "ENODATA", 61)
+_HOST_NOTSUP = {getattr(_herrno, n) for n in ("ENOTSUP", "EOPNOTSUPP") if hasattr(_herrno, n)}
+
+
+def _xa_bits(path, follow=True):
+    """The kept set-id bits of the object at path (0 if none)."""
+    try:
+        v = os.getxattr(path, _XA_MODE, follow_symlinks=follow)
+    except OSError:
+        return 0
+    try:
+        return int(v, 8) & _SETID
+    except ValueError:
+        return 0
+
+
 _HAS_BIRTHTIME = hasattr(os.stat_result, "st_birthtime_ns")
 _HOST_CHR_BLK = (hstat.S_IFCHR, hstat.S_IFBLK)
 _HOST_S_IFLNK = hstat.S_IFLNK
@@ -151,24 +190,26 @@ _NS = 1000000000
 _M64 = (1 << 64) - 1
 
 
-def _attr_from_host(st, dev):
+def _attr_from_host(st, dev, setid=0):
     hmode = st.st_mode
     fmt = hmode & 0o170000              # S_IFMT (namei calls this per component: kept lean)
-    return Attr(abi.xlat_mode_from_host(hmode), st.st_ino, st.st_nlink, st.st_uid, st.st_gid,
+    return Attr(abi.xlat_mode_from_host(hmode) | setid, st.st_ino, st.st_nlink, st.st_uid,
+                st.st_gid,
                 _nbsd_rdev(st) if fmt in _HOST_CHR_BLK else 0, st.st_size, st.st_blocks,
                 st.st_blksize or 4096, st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns,
                 # UFS1 has no birth time (reported as 0); use the host's if it has one.
                 (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0, 0, 0, dev)
 
 
-def _stat50_from_host(st, dev):
-    """abi.pack_stat50(_attr_from_host(st, dev)) in one step (the stat
+def _stat50_from_host(st, dev, setid=0):
+    """abi.pack_stat50(_attr_from_host(st, dev, setid)) in one step (the stat
     family's hot path: no Attr on the way)."""
     hmode = st.st_mode
     fmt = hmode & 0o170000
     at, mt, ct = st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns
     bt = (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0
-    return _STAT50.pack(dev & _M64, _TYPE_OF_HOST.get(fmt, 0) | (hmode & 0o7777), st.st_ino,
+    return _STAT50.pack(dev & _M64, _TYPE_OF_HOST.get(fmt, 0) | (hmode & 0o7777) | setid,
+                        st.st_ino,
                         st.st_nlink, st.st_uid, st.st_gid,
                         _nbsd_rdev(st) if fmt in _HOST_CHR_BLK else 0,
                         at // _NS, at % _NS, mt // _NS, mt % _NS, ct // _NS, ct % _NS,
@@ -257,6 +298,7 @@ class HostVnode(Vnode):
         self._finalizer = None
         self._cache_sig = None          # (mtime, size) when the cache was last valid
         self._st_hint = None            # (host stat, namei_gen) of the last lookup of it
+        self._meta_dir = None           # directories: holds objects with kept set-id bits?
         self.disk = mount.disk
 
     def __repr__(self):
@@ -324,9 +366,90 @@ class HostVnode(Vnode):
             raise Errno(ESTALE)         # the name holds another object now
         return st
 
+    # -- kept set-id bits (see _SETID) -------------------------------------------
+    def _dir_has_meta(self):
+        """Does this directory hold objects with kept set-id bits (its own
+        attribute, looked at once per vnode)?"""
+        m = self._meta_dir
+        if m is None:
+            m = False
+            if self.mount._xattr:
+                try:
+                    os.getxattr(_fdpath(self.dirfd()), _XA_DIR)
+                    m = True
+                except OSError:
+                    pass
+            self._meta_dir = m
+        return m
+
+    def _mark_meta(self):
+        """Mark this directory as holding objects with kept bits (through its
+        own descriptor); False if the host takes no attribute here."""
+        if self._meta_dir:
+            return True
+        try:
+            os.setxattr(_fdpath(self.dirfd()), _XA_DIR, b"1")
+        except OSError:
+            return False
+        self._meta_dir = True
+        return True
+
+    def _setid_of(self, st):
+        """The guest's kept set-id bits of this vnode's object (st: its host
+        stat), read through a descriptor of the object where the vnode holds
+        one, else by its name in its (held) directory, only in a directory
+        marked as holding such objects.  Reading changes nothing."""
+        mount = self.mount
+        mem = mount._setid_mem
+        if mem:
+            b = mem.get((st.st_dev, st.st_ino))
+            if b is not None:
+                return b
+        if not mount._xattr or (st.st_mode & 0o170000) not in _XA_TYPES:
+            return 0
+        dvp = self.parent
+        if dvp is not None and not dvp._dir_has_meta():
+            return 0
+        if self._dfd is not None:
+            return _xa_bits(_fdpath(self._dfd))
+        if self._fd is not None:
+            return _xa_bits(self._fd)
+        if dvp is None:
+            return 0
+        return _xa_bits(b"/proc/self/fd/%d/" % dvp.dirfd() + self.name, False)
+
+    def _keep_setid(self, fd, opath, st, bits):
+        """Keep `bits` (S_ISUID|S_ISGID, or 0) as the guest's set-id bits of
+        the object open as fd (st: its host stat): its extended attribute,
+        set through that descriptor, else the mount's memory."""
+        mount = self.mount
+        key = (st.st_dev, st.st_ino)
+        if mount._xattr and (st.st_mode & 0o170000) in _XA_TYPES and \
+                key[0] not in mount._noxattr:
+            target = _fdpath(fd) if opath else fd
+            try:
+                if bits:
+                    dvp = self.parent
+                    if dvp is not None and not dvp._mark_meta():
+                        raise OSError(_herrno.EOPNOTSUPP, "no attribute on the directory")
+                    os.setxattr(target, _XA_MODE, b"%o" % bits)
+                else:
+                    try:
+                        os.removexattr(target, _XA_MODE)
+                    except OSError as e:
+                        if e.errno != _ENODATA:
+                            raise
+                mount._setid_mem.pop(key, None)
+                return
+            except OSError as e:
+                if e.errno in _HOST_NOTSUP:
+                    mount._noxattr.add(key[0])
+        mount._setid_mem[key] = bits    # (0 included: it overrides an attribute left)
+
     # -- attributes -------------------------------------------------------------
     def getattr(self):
-        return _attr_from_host(self._host_stat(), self.mount.dev)
+        st = self._host_stat()
+        return _attr_from_host(st, self.mount.dev, self._setid_of(st))
 
     def stat_attr(self):
         # The host stat of this object made by the lookup of the namei that
@@ -337,7 +460,7 @@ class HostVnode(Vnode):
         if h is not None:
             self._st_hint = None
             if vfs is not None and h[1] == vfs.namei_gen:
-                return _attr_from_host(h[0], self.mount.dev)
+                return _attr_from_host(h[0], self.mount.dev, self._setid_of(h[0]))
         return self.getattr()
 
     def stat50(self):
@@ -347,8 +470,9 @@ class HostVnode(Vnode):
             self._st_hint = None
             vfs = self.mount.vfs
             if vfs is not None and h[1] == vfs.namei_gen:
-                return _stat50_from_host(h[0], self.mount.dev)
-        return _stat50_from_host(self._host_stat(), self.mount.dev)
+                return _stat50_from_host(h[0], self.mount.dev, self._setid_of(h[0]))
+        st = self._host_stat()
+        return _stat50_from_host(st, self.mount.dev, self._setid_of(st))
 
     def setattr(self, cred, mode=None, uid=None, gid=None, atime=None, mtime=None):
         if self.mount.readonly:
@@ -356,10 +480,20 @@ class HostVnode(Vnode):
         try:
             with self._object() as (fd, opath):
                 if mode is not None and self.type != VLNK:    # Linux has no lchmod
-                    _chmod_fd(fd, abi.xlat_perm_to_host(mode & abi.NBSD_ALLPERMS), opath)
+                    hmode = abi.xlat_perm_to_host(mode & abi.NBSD_ALLPERMS)
+                    _chmod_fd(fd, hmode & ~_SETID, opath)     # never set on the host
+                    self._keep_setid(fd, opath, os.fstat(fd), hmode & _SETID)
                 if uid is not None or gid is not None:
+                    # the host's chown clears set-id bits (Linux, even for
+                    # root); NetBSD's root keeps them: kept as the guest's
+                    had = os.fstat(fd).st_mode & _SETID if cred.euid == 0 else 0
                     _chown_fd(fd, -1 if uid is None else uid, -1 if gid is None else gid,
                               opath)
+                    if had:
+                        st = os.fstat(fd)
+                        lost = had & ~st.st_mode
+                        if lost:
+                            self._keep_setid(fd, opath, st, self._setid_of(st) | lost)
                 if atime is not None or mtime is not None:
                     st = os.fstat(fd)
                     a = st.st_atime_ns if atime is None else atime
@@ -421,7 +555,12 @@ class HostVnode(Vnode):
             if vp is not None and vp is not mount._root and \
                     vp.type == _TYPE_OF_HOST.get(fmt, 0):
                 vp.parent, vp.name = self, name     # (HostMount.vnode)
-        return _stat50_from_host(st, mount.dev)
+        setid = mount._setid_mem.get((st.st_dev, st.st_ino)) if mount._setid_mem else None
+        if setid is None:
+            setid = 0
+            if mount._xattr and fmt in _XA_TYPES and self._dir_has_meta():
+                setid = _xa_bits(b"/proc/self/fd/%d/" % d + name, False)
+        return _stat50_from_host(st, mount.dev, setid)
 
     def readdir(self):
         try:
@@ -465,7 +604,8 @@ class HostVnode(Vnode):
 
     def _finish_new(self, name, fd, opath, hmode, cred):
         """Set the owner and mode of a just-created object through its own
-        descriptor fd (owner first: a chown clears set-id bits); its vnode."""
+        descriptor fd (owner first: a chown clears set-id bits; those are
+        never set on the host, see _SETID); its vnode."""
         owner = self._new_owner(cred)
         if owner is not None:
             try:
@@ -473,8 +613,17 @@ class HostVnode(Vnode):
             except OSError:
                 pass
         if hmode is not None:
-            _chmod_fd(fd, hmode, opath)
-        return self.mount.vnode(self, name, os.fstat(fd))
+            _chmod_fd(fd, hmode & ~_SETID, opath)
+        st = os.fstat(fd)
+        vp = self.mount.vnode(self, name, st)
+        bits = (hmode or 0) & _SETID
+        if bits & abi.NBSD_S_ISGID and cred.euid != 0 and not cred.groupmember(st.st_gid):
+            bits &= ~abi.NBSD_S_ISGID   # NetBSD ufs_makeinode: not of the file's group
+        if bits:
+            vp._keep_setid(fd, opath, st, bits)
+        elif self.mount._setid_mem:
+            self.mount._setid_mem.pop((st.st_dev, st.st_ino), None)    # (a reused inode)
+        return vp
 
     def create(self, name, mode, cred):
         _check_name(name)
@@ -557,6 +706,7 @@ class HostVnode(Vnode):
     def link(self, name, vp):
         _check_name(name)
         self._ro()
+        self._meta_follows(vp)
         try:
             with vp._object() as (fd, opath):
                 if PROC_FD:
@@ -569,14 +719,36 @@ class HostVnode(Vnode):
         except OSError as e:
             raise abi.host_error(e) from None
 
+    def _meta_follows(self, vp):
+        """vp gets a name in this directory (link, rename): mark it if vp
+        has kept set-id bits in an attribute, so that they show there."""
+        if self.mount._xattr and vp.parent is not None and vp.parent._dir_has_meta() and \
+                not self._meta_dir:
+            try:
+                if vp._setid_of(vp._host_stat()):
+                    self._mark_meta()
+            except Errno:
+                pass
+
     def remove(self, name, vp):
         # a directory entry of a held directory; unlinkat never follows a link
         _check_name(name)
         self._ro()
+        mem = self.mount._setid_mem
+        gone = None
+        if mem:
+            try:
+                st = _lstat(name, dir_fd=self.dirfd())
+                if st.st_nlink <= 1:
+                    gone = (st.st_dev, st.st_ino)
+            except OSError:
+                pass
         try:
             os.unlink(name, dir_fd=self.dirfd())
         except OSError as e:
             raise abi.host_error(e) from None
+        if gone is not None:
+            mem.pop(gone, None)         # (its inode number may come back as another file)
         if vp is not None:
             self.mount.forget_name(vp)
 
@@ -595,6 +767,8 @@ class HostVnode(Vnode):
         _check_name(name)
         _check_name(tname)
         self._ro()
+        if tdvp is not self:
+            tdvp._meta_follows(vp)
         try:
             os.rename(name, tname, src_dir_fd=self.dirfd(), dst_dir_fd=tdvp.dirfd())
         except OSError as e:
@@ -772,6 +946,11 @@ class HostMount(Mount):
         # (st_dev, st_ino) -> weak reference to the vnode (a WeakValueDictionary
         # by hand: its get and set are Python code, and lookup calls both)
         self._vcache = {}
+        # the guest's set-id bits (see _SETID): in extended attributes where
+        # the host takes them, else here, for the run ((st_dev, st_ino) -> bits)
+        self._xattr = _XATTR
+        self._noxattr = set()           # host st_dev values that take no attribute
+        self._setid_mem = {}
         self._root = HostRootVnode(self, st, dfd)
         _held_add(1)
         self._root._finalizer = weakref.finalize(self._root, _close_held, dfd)

@@ -220,6 +220,8 @@ class MfsVnode(Vnode):
             raise Errno(EPERM)
         if vp.nlink >= LINK_MAX:
             raise Errno(EMLINK)
+        if self.nlink <= 0:
+            raise Errno(ENOENT)         # the directory was removed
         self._enter(name, vp)
         vp.ctime = self.mount.now()
 
@@ -273,6 +275,8 @@ class MfsVnode(Vnode):
         vp = self.entries.get(name)
         if vp is None:
             raise Errno(ENOENT)
+        if tdvp.nlink <= 0:
+            raise Errno(ENOENT)         # into a removed directory (as create: no name there)
         tvp = tdvp.entries.get(tname)
         if tvp is vp:
             return                      # same file: POSIX says do nothing
