@@ -173,6 +173,11 @@ cdef enum:
     UK_IDIV_R = 138     # idiv r/m32 (op_idiv)
     UK_IDIV_M = 139
     UK_CDQ = 140        # cdq (op_cwd, 32-bit)
+    UK_CMP8_RR = 141    # cmp r8, r8 (op_cmp; flags: CC_SUB size 1, no locals)
+    UK_CMP8_MR = 142    # cmp m8, r8 (Go's byte searches and comparisons)
+    UK_CMP8_RM = 143    # cmp r8, m8
+    UK_XCHG_RR = 144    # xchg r32, r32 (op_xchg: Go's compiler swaps registers with it)
+    UK_XCHG_MR = 145    # xchg m32, r32 (a write tag needed)
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -198,7 +203,8 @@ cdef inline bint uk_exits(int k) noexcept nogil:
             k == FK_CMP_MI32 or k == FK_CMP_MI8 or (k >= FK_ADD_RM and k <= FK_XOR_RM) or
             (k >= FK_ADD_MR and k <= FK_XOR_MI) or k == FK_INC_M or k == FK_DEC_M or k == FK_PUSH_R or k == FK_POP_R or
             k == FK_PUSH_I or k == FK_PUSH_M or k == FK_LEAVE or uk_jcc(k) or uk_branch(k) or
-            k == UK_CALLH or (k >= UK_TEST8_MR and k <= UK_IDIV_M and k != UK_ADC_RR))
+            k == UK_CALLH or (k >= UK_TEST8_MR and k <= UK_IDIV_M and k != UK_ADC_RR) or
+            k == UK_CMP8_MR or k == UK_CMP8_RM or k == UK_XCHG_MR)
 
 cdef inline int uk_cc_op(int k) noexcept nogil:
     """The CC_* a uop leaves in its locals (fa fb fr), -1 if it writes the
@@ -227,7 +233,7 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
         return CC_ADD
     if (k == FK_CMP_MI8 or k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or
             k == FK_IMUL_R or k == UK_CALLH or k == UK_TEST8_RR or k == UK_TEST8_MR or
-            k == UK_ADC_RR):
+            k == UK_ADC_RR or (k >= UK_CMP8_RR and k <= UK_CMP8_RM)):
         return -1
     return -2
 
@@ -274,6 +280,14 @@ cdef int blk_callh_kind(void* fn, const Insn* i) noexcept nogil:
         if k0 == OPK_MEM:
             return UK_DIV_M if fn == <void*>op_div else UK_IDIV_M
         return UK_CALLH
+    if fn == <void*>op_cmp and s0 == 1 and i.nops == 2 and i.ops[1].size == 1:
+        if k0 == OPK_REG and i.ops[1].kind == OPK_REG:
+            return UK_CMP8_RR
+        if k0 == OPK_MEM and i.ops[1].kind == OPK_REG:
+            return UK_CMP8_MR
+        if k0 == OPK_REG and i.ops[1].kind == OPK_MEM:
+            return UK_CMP8_RM
+        return UK_CALLH
     if i.nops != 2 or i.ops[1].kind != OPK_REG or i.ops[1].size != s0:
         return UK_CALLH
     if fn == <void*>op_test and s0 == 1:
@@ -283,6 +297,11 @@ cdef int blk_callh_kind(void* fn, const Insn* i) noexcept nogil:
             return UK_TEST8_MR
     if fn == <void*>op_adc and s0 == 4 and k0 == OPK_REG:
         return UK_ADC_RR
+    if fn == <void*>op_xchg and s0 == 4:
+        if k0 == OPK_REG:
+            return UK_XCHG_RR
+        if k0 == OPK_MEM:
+            return UK_XCHG_MR
     if fn == <void*>op_cmpxchg and s0 == 4 and k0 == OPK_MEM:
         return UK_CMPXCHG_MR
     if fn == <void*>op_xadd and s0 == 4 and k0 == OPK_MEM:
@@ -640,6 +659,11 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(UK_IDIV_R)
     kw_te(UK_IDIV_M)
     kw_te(UK_CDQ)
+    kw_te(UK_CMP8_RR)
+    kw_te(UK_CMP8_MR)
+    kw_te(UK_CMP8_RM)
+    kw_te(UK_XCHG_RR)
+    kw_te(UK_XCHG_MR)
     kw_te(UK_F_ADD_RR)
     kw_te(UK_F_ADD_RI)
     kw_te(UK_F_SUB_RR)
@@ -1308,6 +1332,47 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     g[0] = <uint32_t>(p64 / <int32_t>b)
                     g[2] = <uint32_t>(p64 % <int32_t>b)
+                kw_next(u, k)
+            elif k == UK_CMP8_RR:
+                kw_lab(UK_CMP8_RR)
+                if u.fl:
+                    a = get8(g, u.r0)
+                    b = get8(g, u.r1)
+                    set_cc(c, CC_SUB, 1, a, b, a - b)
+                    pop = 0
+                kw_next(u, k)
+            elif k == UK_CMP8_MR or k == UK_CMP8_RM:
+                kw_lab(UK_CMP8_MR)
+                kw_lab(UK_CMP8_RM)
+                ea = uea(g, u)
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                if u.fl:
+                    if k == UK_CMP8_MR:
+                        a = hp[0]
+                        b = get8(g, u.r1)
+                    else:
+                        a = get8(g, u.r0)
+                        b = hp[0]
+                    set_cc(c, CC_SUB, 1, a, b, a - b)
+                    pop = 0
+                kw_next(u, k)
+            elif k == UK_XCHG_RR:
+                kw_lab(UK_XCHG_RR)
+                a = g[u.r0]
+                g[u.r0] = g[u.r1]
+                g[u.r1] = a
+                kw_next(u, k)
+            elif k == UK_XCHG_MR:
+                kw_lab(UK_XCHG_MR)
+                ea = uea(g, u)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(&a, hp, 4)
+                memcpy(hp, &g[u.r1], 4)
+                g[u.r1] = a
                 kw_next(u, k)
             elif k == UK_CDQ:
                 kw_lab(UK_CDQ)

@@ -23,7 +23,6 @@ the last writer of each left undefined (tracked while Unicorn runs).
 """
 
 import functools
-import random
 import struct
 
 import iced_x86
@@ -293,7 +292,12 @@ class Gen:
         """8- and 16-bit forms (cmp byte [m], imm8 has a block form; the
         others run as handlers, inside blocks where data-only)."""
         r = self.rng
-        k = r.randrange(8)
+        k = r.randrange(10)
+        if k == 8:
+            return b"\x84" + modrm(3, r.randrange(8), r.randrange(8))    # test r8, r8
+        if k == 9:
+            pre, m = self.mem(r.randrange(8), 1)
+            return pre + b"\x84" + m                                   # test m8, r8
         if k == 0:
             pre, m = self.mem(op, 1, write=op != 7)
             return pre + b"\x80" + m + bytes([self.imm8()])          # alu byte [m], imm8
@@ -343,9 +347,21 @@ class Gen:
                 body = b"\x50" + body + b"\x58"                  # lodsb writes al: keep eax
             return body
         if k == 3:
-            # div by a non-zero 32-bit value: no #DE
-            b = b"\x31\xd2" + b"\x83\xcb\x01" + b"\xf7\xf3"      # xor edx,edx; or ebx,1; div ebx
-            return self.after_undef(b)
+            if self.defined_only or r.random() < 0.5:
+                # div by a non-zero 32-bit value: no #DE
+                b = b"\x31\xd2" + b"\x83\xcb\x01" + b"\xf7\xf3"      # xor edx,edx; or ebx,1; div ebx
+                return self.after_undef(b)
+            # div/idiv r32 or m32 as they come: #DE on a zero divisor or a
+            # quotient that does not fit (idiv -2^31 / -1 among them)
+            sub = r.choice([6, 7])
+            if r.random() < 0.5:
+                b = b"\xf7" + modrm(3, sub, r.choice([0, 2, 3, 5, 1, 6, 7]))
+            else:
+                pre, m = self.mem(sub, 4)
+                b = pre + b"\xf7" + m
+            if r.random() < 0.3:
+                b = b"\x99" + b                                    # cdq first
+            return b
         if k == 4:
             pre, m = self.mem(s if s in DATA else d, write=True)
             return b"\xf0" + pre + bytes([r.choice([0x01, 0x09, 0x21, 0x29, 0x31])]) + m   # lock alu m, r

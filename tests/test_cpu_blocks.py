@@ -153,6 +153,9 @@ FAULTERS = [
     b"\xf0\x0f\xc1\x0d" + struct.pack("<I", 0x51000),     # lock xadd [read-only page], ecx: #PF
     b"\x0f\x94\x05" + struct.pack("<I", SUPER),            # sete [supervisor page]: #PF
     b"\x84\x05" + struct.pack("<I", SUPER),                # test [supervisor page], al: #PF
+    b"\x38\x05" + struct.pack("<I", SUPER),                # cmp [supervisor page], al: #PF
+    b"\x87\x05" + struct.pack("<I", 0x51000),              # xchg [read-only page], eax: #PF
+    b"\x3a\x05" + struct.pack("<I", SUPER),                # cmp al, [supervisor page]: #PF
 ]
 
 
@@ -512,7 +515,17 @@ GO_FORMS_BODY = (
     b"\x31\xd2"                    # xor edx, edx
     b"\xf7\x77\x18"                # div dword [edi+24]
     b"\xf7\xfe"                    # idiv esi
-    b"\x01\xc3")                   # add ebx, eax
+    b"\x01\xc3"                    # add ebx, eax
+    b"\x38\xd8"                    # cmp al, bl
+    b"\x0f\x9c\x47\x07"            # setl [edi+7]
+    b"\x38\x4f\x08"                # cmp [edi+8], cl
+    b"\x72\x03"                    # jb +3
+    b"\x3a\x77\x09"                # cmp dh, [edi+9]
+    b"\x0f\x97\x47\x0a"            # seta [edi+10]
+    b"\x95"                        # xchg eax, ebp
+    b"\x87\xf3"                    # xchg ebx, esi
+    b"\x87\x5f\x0c"                # xchg [edi+12], ebx
+    b"\x87\xd2")                   # xchg edx, edx
 
 
 def test_go_forms_as_uops():

@@ -300,3 +300,82 @@ def test_guest_setid_bits_by_every_route(tmp_path, mode):
         for name, shown in SHOWN.items():
             want = shown & ~SETID if name == "fifo" else shown
             assert int(res[f"mode-{name}"][2], 8) == want, name
+
+
+# -- random sequences against a model of NetBSD's modes ------------------------------
+
+from hypothesis import HealthCheck, given, settings                 # noqa: E402
+from hypothesis import strategies as hst                             # noqa: E402
+
+_OPS = hst.lists(hst.tuples(hst.sampled_from(["chmod", "fchmod", "fchmodat", "create", "mkdir",
+                                              "chown", "write-root", "write-user", "unlink"]),
+                            hst.integers(0, 2), hst.integers(0, 0o7777)), max_size=25)
+
+
+@settings(max_examples=150 if not os.environ.get("CI") else 30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=_OPS, memory=hst.booleans())
+def test_random_mode_changes_match_netbsd_and_never_reach_the_host(tmp_path_factory, ops,
+                                                                   memory):
+    """Random chmod/fchmod/fchmodat/create/mkdir/chown/write/unlink on three
+    names (a file or a directory each), by root and by the owner: the
+    guest's stat always shows NetBSD's mode (a model), the host's never has a
+    set-id bit."""
+    import itertools
+    old = hostfs._XATTR
+    hostfs._XATTR = old and not memory
+    try:
+        root = _root(tmp_path_factory.mktemp("r"))
+        env = Env(root)
+        env.p.umask = 0
+        model = {}                                  # name -> (is_dir, NetBSD permission bits)
+        user = Cred(uid=100, gid=100)
+        serial = itertools.count()
+        for op, i, mode in ops:
+            name = f"n{i}"
+            path = "/" + name
+            isdir = model.get(name, (False, 0))[0]
+            if op == "create" and name not in model:
+                env.ok("close", env.ok("open", path, NBSD_O_CREAT | NBSD_O_WRONLY, mode))
+                model[name] = (False, mode & ~0o1000)   # (open's creation drops the sticky bit)
+            elif op == "mkdir" and name not in model:
+                env.ok("mkdir", path, mode | 0o700)
+                model[name] = (True, env.stat(path).mode & 0o7777)      # (mkdir's own rule)
+            elif name not in model:
+                continue
+            elif op in ("chmod", "fchmod", "fchmodat"):
+                if mode & 0o1000 and not isdir:
+                    mode &= ~0o1000                 # (root may; kept simple: no sticky files)
+                if op == "chmod":
+                    env.ok("chmod", path, mode)
+                elif op == "fchmodat":
+                    env.ok("fchmodat", AT_FDCWD, path, mode, 0)
+                else:
+                    fd = env.ok("open", path, abi.NBSD_O_RDONLY, 0)
+                    env.ok("fchmod", fd, mode)
+                    env.ok("close", fd)
+                model[name] = (isdir, mode)
+            elif op == "chown":
+                env.ok("chown", path, 100, 100)     # root: the bits stay
+            elif op.startswith("write") and not isdir:
+                m = model[name][1]
+                env.ok("chmod", path, m | 0o200)    # (writable by its owner)
+                m |= 0o200
+                if op == "write-user":
+                    env.ok("chown", path, 100, 100)
+                    env.p.cred = user
+                fd = env.ok("open", path, NBSD_O_WRONLY, 0)
+                env.write_fd(fd, b"x%d" % next(serial))
+                env.ok("close", fd)
+                env.p.cred = Cred()
+                if op == "write-user":
+                    m &= ~SETID                     # NetBSD: cleared by a non-root write
+                model[name] = (False, m)
+            elif op == "unlink":
+                env.ok("rmdir" if isdir else "unlink", path)
+                del model[name]
+            for n, (_, m) in model.items():
+                assert _perm(env, "/" + n) == m, (n, op, oct(m))
+                assert _host(root, n) & SETID == 0
+    finally:
+        hostfs._XATTR = old

@@ -42,7 +42,11 @@ ENV = hostenv.env(POSIXLY_CORRECT="1")
 # the host.  cp is built: its kernelware copy compiles only where <kernelware.h> exists.
 # hostname reads and sets kern.hostname through sysctl(3), which glibc does not have
 # (tests/test_userland_pwd_hostname.py checks it under kw86).
-NOT_FOR_THE_HOST = {"paper_run", "kwrun", "modload", "modstat", "modunload", "hostname"}
+# gencat writes NetBSD's message-catalogue format from <nl_types.h>'s own
+# definitions (_nls_cat_hdr, _NLS_MAGIC, NL_SETMAX), which glibc's header lacks
+# (tests/test_nbsd_posix2.py checks it under kw86).
+NOT_FOR_THE_HOST = {"paper_run", "kwrun", "modload", "modstat", "modunload", "hostname",
+                    "gencat"}
 
 
 def _program_sources():

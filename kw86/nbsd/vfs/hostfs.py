@@ -45,7 +45,9 @@ Without /proc (not Linux) the same checks are made with ordinary O_NOFOLLOW
 descriptors of regular files and directories; attribute changes on other
 file types are then EOPNOTSUPP.
 
-Inode numbers, modes, owners, link counts and times are the host's (lstat).
+Inode numbers, modes, owners, link counts and times are the host's (lstat),
+but for the set-id bits: those the guest sets are never given to the host
+file but kept beside it (see _SETID below).
 Host file names are bytes; nothing is decoded.
 """
 import errno as _herrno
