@@ -1700,3 +1700,35 @@ def test_user_kernel_transitions_through_the_idt(seed, n, loops, period):
     for budget in (10**6, random.Random(seed).choice([1, 3, 7])):
         got = ring_run(p, True, period, budget)
         same(got, ref, f"budget {budget}")
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(2, 12),
+       when=st.integers(1, 300), bump=st.integers(1, 7))
+def test_cycle_costs_changed_between_runs(seed, n, loops, when, bump):
+    """The host changes the cycle profile (Machine.set_profile / Core.
+    set_costs) after blocks were built with the old costs: every class and
+    event cost moved by `bump`; the rest of the run counts with the new
+    ones, blocks on as off."""
+    from kw86.machine import load_profile
+    ccost, ecost, _ = load_profile("celeron500")
+    ccost2 = [c + bump for c in ccost]
+    ecost2 = [e + bump if e < 256 else e for e in ecost]
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    out = []
+    for blocks in (False, True):
+        m = p.kw(blocks)
+        r = m.run(when)
+        exc = r.exception
+        before = m.cycles
+        if exc is None:
+            m.core.set_costs(ccost2, ecost2)
+            exc = run_chunks(m, 10**6, limit=50000, must_end=False)
+        s = kw_state(m, exc)
+        s["mem"] = m.read(DATA_BASE, WINDOW)
+        s["extra"] = before
+        out.append(s)
+    same(out[1], out[0], "new costs")
+    plain = p.run_kw(True, 10**6)
+    if out[0]["insns"] > when + 1:
+        assert out[0]["cycles"] > plain["cycles"]       # the new costs counted
