@@ -1504,7 +1504,8 @@ def io_units():
     out = lambda rng: bytes([0xe6, 0x80])                               # out 0x80, al
     inp = lambda rng: b"\x50\xe4\x81\x01\xc3\x58"                      # push eax; in al, 0x81; add ebx, eax; pop eax
     outd = lambda rng: b"\x52\x66\xba\x82\x00\xef\x5a"                  # push edx; mov dx, 0x82; out dx, eax; pop edx
-    return [out, inp, outd]
+    stop = lambda rng: bytes([0xe6, 0x83])                              # out 0x83, al: the handler stops the run
+    return [out, inp, outd, stop]
 
 
 def io_trace(p, blocks):
@@ -1519,7 +1520,15 @@ def io_trace(p, blocks):
     for port in (0x80, 0x81, 0x82):
         m.set_port_handler(port, read=lambda pt, sz: snap(pt, sz),
                            write=lambda pt, sz, v: snap(pt, sz, v))
-    exc = run_chunks(m, 10**6, limit=20000, must_end=False)
+    m.set_port_handler(0x83, write=lambda pt, sz, v: (snap(pt, sz, v), m.stop()))
+    total, exc = 0, None
+    while total < 20000:
+        r = m.run(10**6)
+        total += max(r.instructions, 1)
+        seen.append((r.event, m.get_reg("eip"), m.get_reg("eflags"), m.instructions, m.cycles))
+        if r.exception is not None:
+            exc = r.exception
+            break
     return seen, kw_state(m, exc), m.read(DATA_BASE, WINDOW)
 
 
@@ -1527,7 +1536,8 @@ def io_trace(p, blocks):
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10))
 def test_port_handlers_see_the_state_of_their_instruction(seed, n, loops):
     """in/out at CPL 0 leave the run for a Python port handler, which reads
-    registers and EFLAGS there: the same with blocks on and off."""
+    registers and EFLAGS there (and may stop the run: Machine.stop): the
+    same with blocks on and off."""
     p = make_prog(seed, n, loops, defined_only=False, cpl=0, extra=io_units(), extra_p=0.12,
                   flagdense=seed % 2 == 0)
     ref = io_trace(p, False)
