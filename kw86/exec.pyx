@@ -620,7 +620,9 @@ cdef int check_wr(Cpu* c, int s, uint32_t off, uint32_t n) noexcept nogil:
     if mmu_translate(&c.m, lin, 1, c.user, &pa):
         return raise_pf(c)
     if ((lin & 0xFFF) + n) > 4096:
-        if mmu_translate(&c.m, lin + n - 1, 1, c.user, &pa):
+        # the second page from its first byte: a #PF there reports that
+        # byte in CR2, as the CPU does for an access that straddles into it
+        if mmu_translate(&c.m, (lin + n - 1) & 0xFFFFF000u, 1, c.user, &pa):
             return raise_pf(c)
     return 0
 

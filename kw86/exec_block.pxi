@@ -184,6 +184,7 @@ cdef enum:
     CFS_SUB = 2         # after sub/cmp/neg: fa < fb
     CFS_ADD = 3         # after add: fr < fa
     CFS_KEEP = 4        # after inc/dec: its kept CF (fcf)
+    CFS_NONE = 5        # none: its flags are dead and no inc/dec after it keeps its CF
 
 cdef inline bint uk_branch(int k) noexcept nogil:
     """An unconditional branch: the block ends after it."""
@@ -324,7 +325,7 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     cdef DEnt* dc = c.m.dcache
     cdef KwUop* u
     cdef const Insn* ip
-    cdef int n = 0, k, lp = -2, need, i, op, t, ncall = 0, ni = 0, pk
+    cdef int n = 0, k, lp = -2, need, keep, i, op, t, ncall = 0, ni = 0, pk
     cdef bint fused = 0
     cdef int64_t tpo
     bk.tag = e.tag
@@ -435,16 +436,31 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     bk.csum = csum
     # flag liveness, backwards: the lazy state must be in Cpu at the block's
     # end and wherever a uop may stop the block or reads it from there
+    # (keep: the next producer is an inc/dec that keeps this one's CF)
     need = 1
+    keep = 0
     i = n - 1
     while i >= 0:
         u = &bk.u[i]
         if uk_cc_op(u.k) != -2:
             u.fl = need
             need = 0
+            if ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or u.k == FK_DEC_M)
+                    and not u.fl and not keep):
+                u.x = CFS_NONE      # no CF to compute: nothing can see it
+            keep = ((u.k == FK_INC_R or u.k == FK_DEC_R or u.k == FK_INC_M or
+                     u.k == FK_DEC_M or u.k == UK_F0 + FK_INC_R - FK_ADD_RR or
+                     u.k == UK_F0 + FK_DEC_R - FK_ADD_RR) and u.x == CFS_KEEP)
         if uk_reads_flags(u) or uk_exits(u.k):
             need = 1
         i -= 1
+    # branches whose taken target is the block's own start (fl & 2: blk_exec
+    # loops without leaving the uop; a fused producer's fl is not used else)
+    for i in range(n):
+        u = &bk.u[i]
+        if (((u.k >= UK_F0 and u.k <= UK_F_LAST) and u.disp == 0) or
+                ((uk_jcc(u.k) or u.k == FK_JMP) and u.imm == 0)):
+            u.fl = 2
 
 
 cdef inline uint32_t blk_cf_mem(Cpu* c) noexcept nogil:
@@ -483,6 +499,10 @@ cdef extern from * nogil:
         if (!(bkp)) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
     #define KW_TE(kind) kw_tab[(kind)] = &&kwl_##kind;
     #define KW_TAB_END() return 0; }
+    #define KW_LAB_LOOP() kwl_loop: ;
+    #define KW_GOTO_LOOP() goto kwl_loop
+    #define KW_LAB_OUT() kwl_out: ;
+    #define KW_GOTO_OUT() goto kwl_out
     """
     void kw_lab "KW_LAB" (int kind)
     void kw_gen "KW_GEN" ()
@@ -491,6 +511,10 @@ cdef extern from * nogil:
     void kw_tab_begin "KW_TAB_BEGIN" (KwBlk* bk)
     void kw_te "KW_TE" (int kind)
     void kw_tab_end "KW_TAB_END" ()
+    void kw_lab_loop "KW_LAB_LOOP" ()
+    void kw_goto_loop "KW_GOTO_LOOP" ()
+    void kw_lab_out "KW_LAB_OUT" ()
+    void kw_goto_out "KW_GOTO_OUT" ()
 
 cdef inline void blk_flush(Cpu* c, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
                            uint32_t fcf) noexcept nogil:
@@ -702,6 +726,17 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     while True:
         u = &bk.u[0]
         kw_disp(u, k)       # straight to the first uop's label
+        # a taken branch back to the block's own start (KwUop.fl & 2) comes
+        # here: retire the block up to the branch and go on with it while it
+        # still fits, as the end of the loop below does for any successor
+        kw_lab_loop()
+        cyc += u[1].cpre + taken
+        r += u[1].idx
+        if r > rmax or cyc >= cmax:
+            nxt = eip0
+            kw_goto_out()
+        u = &bk.u[0]
+        kw_disp(u, k)
         while True:
             kw_gen()
             k = u.k
@@ -842,7 +877,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     fcf = fr < fa
                 elif t == CFS_MEM:
                     fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
-                # (CFS_KEEP: fcf as the inc/dec before left it)
+                # (CFS_KEEP: fcf as the inc/dec before left it; CFS_NONE: dead)
                 fa = a
                 fr = a + 1 if k == FK_INC_R else a - 1
                 g[u.r0] = fr
@@ -1123,7 +1158,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     fcf = fr < fa
                 elif t == CFS_MEM:
                     fcf = blk_cf_pend(pop, fa, fb, fr, fcf) if pop else blk_cf_mem(c)
-                # (CFS_KEEP: fcf as the inc/dec before left it)
+                # (CFS_KEEP: fcf as the inc/dec before left it; CFS_NONE: dead)
                 fa = a
                 fr = a + 1 if k == FK_INC_M else a - 1
                 memcpy(hp, &fr, 4)
@@ -1351,6 +1386,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
                     pop = CC_ADD
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1365,6 +1402,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_quick(u.cc, CC_ADD, 4, fa, fb, fr):
                     pop = CC_ADD
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1379,6 +1418,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1393,6 +1434,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1405,6 +1448,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1417,6 +1462,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1429,6 +1476,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1441,6 +1490,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1453,6 +1504,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1465,6 +1518,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1478,6 +1533,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1491,6 +1548,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - fb
                 if cond_sub32(u.cc, fa, fb, fr):
                     pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1502,6 +1561,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = g[u.r0] & g[u.r1]
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1513,6 +1574,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = g[u.r0] & u.imm
                 if cond_logic32(u.cc, fr):
                     pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1536,6 +1599,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
                     pop = CC_INC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1559,6 +1624,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
                     pop = CC_DEC
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
@@ -1568,6 +1635,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_SUB:
                 kw_lab(UK_JCC_SUB)
                 if cond_sub32(u.cc, fa, fb, fr):
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1578,6 +1647,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_LOGIC:
                 kw_lab(UK_JCC_LOGIC)
                 if cond_logic32(u.cc, fr):
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1588,6 +1659,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_ZS:
                 kw_lab(UK_JCC_ZS)
                 if (<uint32_t>(fr == 0) if (u.cc >> 1) == 2 else (fr >> 31)) ^ (u.cc & 1):
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1608,6 +1681,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     if unlikely(t < 0):
                         t = cond(c, u.cc)
                 if t:
+                    if u.fl & 2:
+                        kw_goto_loop()
                     nxt = eip0 + u.imm
                     if unlikely(nxt > cs_lim):
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1617,6 +1692,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_next(u, k)
             elif k == FK_JMP:
                 kw_lab(FK_JMP)
+                if u.fl & 2:
+                    kw_goto_loop()
                 nxt = eip0 + u.imm
                 if unlikely(nxt > cs_lim):
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1727,6 +1804,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         rmax = rb - bk.n
         cmax = clim - bk.csum
         eip0 = nxt
+    kw_lab_out()
     if pop:
         blk_flush(c, pop, fa, fb, fr, fcf)
     c.cycles = cyc

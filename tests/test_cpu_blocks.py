@@ -440,6 +440,49 @@ def test_call_into_a_page_beyond_the_cs_limit(limit):
     assert results[0][0] == (13, 0)
 
 
+def flag_loop(body, count=300):
+    """mov ecx, count; top: body; dec ecx; jnz top; int3"""
+    code = body + b"\x49\x75"
+    return b"\xb9" + struct.pack("<I", count) + code + bytes([(-(len(code) + 1)) & 0xFF]) + b"\xcc"
+
+
+# Pending flags (blk_exec keeps the last producer's flags in locals and writes
+# Cpu's lazy state only where something can see it) across block boundaries
+# (jmp $+2 ends a block; the next one starts at its target) and CF chains
+# through inc/dec (kept CF from locals, from the pending state, or not
+# computed at all where nothing can see it).
+PENDING = [
+    # add; jmp; inc edx (CF from the pending add); adc esi, 0 (handler: reads CF)
+    b"\x01\xd8\xeb\x00\x42\x83\xd6\x00",
+    # sub; inc; dec (kept CF); jmp; sbb edi, edx (reads the pending dec's CF)
+    b"\x29\xd8\x42\x4a\xeb\x00\x19\xd7",
+    # add; jmp; jc +1 (a jcc first in its block, pending flags); inc ebp
+    b"\x01\xd8\xeb\x00\x72\x01\x45",
+    # inc edx (flags dead: no CF computed); cmp edx, esi; setc al; add ebx, eax
+    b"\x42\x39\xf2\x0f\x92\xc0\x01\xc3",
+    # xor; inc (CF 0 from the logic op); jmp; cmovc eax, esi; setbe bl (pending inc)
+    b"\x31\xda\x42\xeb\x00\x0f\x42\xc6\x0f\x96\xc3",
+    # sub; dec edx (pending, with CF); shl eax, 1 (writes Cpu); jmp; inc; adc
+    b"\x29\xd8\x4a\xd1\xe0\xeb\x00\x42\x83\xd6\x00",
+    # neg; jmp; dec; jmp; inc; jmp; sbb: a CF kept across three blocks
+    b"\xf7\xda\xeb\x00\x4b\xeb\x00\x43\xeb\x00\x19\xc5",
+    # add [edi], eax (memory producer, pending); inc dword [edi+4]; jmp; adc
+    b"\x01\x07\xff\x47\x04\xeb\x00\x13\x77\x08",
+]
+
+
+@pytest.mark.parametrize("k", range(len(PENDING)))
+@pytest.mark.parametrize("seed", range(3))
+def test_pending_flags_across_blocks(k, seed):
+    code = flag_loop(PENDING[k])
+    regs = regs_for(random.Random(seed * 31 + k))
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in (1, 2, 3, 7, 1000, 10**6):
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    assert on.machine.core.block_instructions > 300
+
+
 # ---- the handlers Go's code runs often, as uops of their own ----
 
 GO_FORMS_BODY = (

@@ -37,7 +37,7 @@ import blockdiff_gen as G
 import hostenv
 from buildreq import built
 import unicorn_oracle as U
-from kw86.testing import FlatCPU, make_system, desc, UTEXT, USTACK, PT0
+from kw86.testing import FlatCPU, make_system, desc, KTEXT, KSTACK, UTEXT, USTACK, PT0
 
 CODE_BASE, DATA_BASE = U.CODE_BASE, U.DATA_BASE
 WINDOW = 0x12000            # compared bytes from DATA_BASE (data + stack)
@@ -1504,7 +1504,8 @@ def io_units():
     out = lambda rng: bytes([0xe6, 0x80])                               # out 0x80, al
     inp = lambda rng: b"\x50\xe4\x81\x01\xc3\x58"                      # push eax; in al, 0x81; add ebx, eax; pop eax
     outd = lambda rng: b"\x52\x66\xba\x82\x00\xef\x5a"                  # push edx; mov dx, 0x82; out dx, eax; pop edx
-    return [out, inp, outd]
+    stop = lambda rng: bytes([0xe6, 0x83])                              # out 0x83, al: the handler stops the run
+    return [out, inp, outd, stop]
 
 
 def io_trace(p, blocks):
@@ -1519,7 +1520,15 @@ def io_trace(p, blocks):
     for port in (0x80, 0x81, 0x82):
         m.set_port_handler(port, read=lambda pt, sz: snap(pt, sz),
                            write=lambda pt, sz, v: snap(pt, sz, v))
-    exc = run_chunks(m, 10**6, limit=20000, must_end=False)
+    m.set_port_handler(0x83, write=lambda pt, sz, v: (snap(pt, sz, v), m.stop()))
+    total, exc = 0, None
+    while total < 20000:
+        r = m.run(10**6)
+        total += max(r.instructions, 1)
+        seen.append((r.event, m.get_reg("eip"), m.get_reg("eflags"), m.instructions, m.cycles))
+        if r.exception is not None:
+            exc = r.exception
+            break
     return seen, kw_state(m, exc), m.read(DATA_BASE, WINDOW)
 
 
@@ -1527,7 +1536,8 @@ def io_trace(p, blocks):
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10))
 def test_port_handlers_see_the_state_of_their_instruction(seed, n, loops):
     """in/out at CPL 0 leave the run for a Python port handler, which reads
-    registers and EFLAGS there: the same with blocks on and off."""
+    registers and EFLAGS there (and may stop the run: Machine.stop): the
+    same with blocks on and off."""
     p = make_prog(seed, n, loops, defined_only=False, cpl=0, extra=io_units(), extra_p=0.12,
                   flagdense=seed % 2 == 0)
     ref = io_trace(p, False)
@@ -1649,3 +1659,86 @@ def test_divide_error_inside_a_block(name):
     else:
         q, rem = divmod(dividend, d)
     assert regs["eax"] == q & 0xFFFFFFFF and regs["edx"] == rem & 0xFFFFFFFF
+
+
+# ---------------------------------------------------------------------------
+# CPL 3 <-> CPL 0 through the IDT (kw86.testing.make_system): int 0x80 and
+# timer interrupts run kernel code (its own blocks, the supervisor TLB)
+# and iretd back into the user's blocks
+
+KCOUNT = 0x70000
+KERNEL_INT80 = (b"\x50\x53"                                  # push eax; push ebx
+                b"\xa1" + struct.pack("<I", KCOUNT) +        # mov eax, [KCOUNT]
+                b"\x83\xc0\x03"                              # add eax, 3
+                b"\xa3" + struct.pack("<I", KCOUNT) +        # mov [KCOUNT], eax
+                b"\x89\xc3\x83\xe3\x0f"                      # mov ebx, eax; and ebx, 15
+                b"\x01\x1d" + struct.pack("<I", KCOUNT + 8) +  # l: add [KCOUNT+8], ebx
+                b"\x4b\x79\xf7"                              # dec ebx; jns l
+                b"\x5b\x58\xcf")                             # pop ebx; pop eax; iretd
+KERNEL_TIMER = b"\xff\x05" + struct.pack("<I", KCOUNT + 4) + b"\xcf"   # inc dword [KCOUNT+4]; iretd
+
+
+def ring_run(p, blocks, period, budget):
+    m = make_system(cpl=3, mem_size=4 << 20)
+    m.intercept = {0, 1, 3, 6, 12, 13, 14, 17}
+    m.write(KTEXT, KERNEL_INT80)
+    m.write(KTEXT + 0x300, KERNEL_TIMER)
+    m.write(DATA_BASE, p.data)
+    m.write(UTEXT, p.code)
+    for n, v in zip(U.GPRS, p.regs):
+        m.set_reg(n, v)
+    m.set_reg("eflags", p.eflags | 0x200)
+    m.set_reg("eip", UTEXT)
+    m.core.set_blocks(blocks)
+    if period:
+        m.set_timer(period, 0x20)
+    exc = run_chunks(m, budget, limit=100000, must_end=False)
+    s = kw_state(m, exc)
+    s["mem"] = m.read(DATA_BASE, WINDOW)
+    s["extra"] = (m.read(KCOUNT, 12), m.read(KSTACK - 64, 64), m.cpl)
+    s["blk"] = m.core.block_instructions
+    return s
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(1, 10),
+       period=st.sampled_from([0, 0, 97, 331, 1009]))
+def test_user_kernel_transitions_through_the_idt(seed, n, loops, period):
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3,
+                  extra=[lambda rng: b"\xcd\x80"], extra_p=0.08)
+    ref = ring_run(p, False, period, 10**6)
+    for budget in (10**6, random.Random(seed).choice([1, 3, 7])):
+        got = ring_run(p, True, period, budget)
+        same(got, ref, f"budget {budget}")
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), loops=st.integers(2, 12),
+       when=st.integers(1, 300), bump=st.integers(1, 7))
+def test_cycle_costs_changed_between_runs(seed, n, loops, when, bump):
+    """The host changes the cycle profile (Machine.set_profile / Core.
+    set_costs) after blocks were built with the old costs: every class and
+    event cost moved by `bump`; the rest of the run counts with the new
+    ones, blocks on as off."""
+    from kw86.machine import load_profile
+    ccost, ecost, _ = load_profile("celeron500")
+    ccost2 = [c + bump for c in ccost]
+    ecost2 = [e + bump if e < 256 else e for e in ecost]
+    p = make_prog(seed, n, loops, defined_only=False, cpl=3)
+    out = []
+    for blocks in (False, True):
+        m = p.kw(blocks)
+        r = m.run(when)
+        exc = r.exception
+        before = m.cycles
+        if exc is None:
+            m.core.set_costs(ccost2, ecost2)
+            exc = run_chunks(m, 10**6, limit=50000, must_end=False)
+        s = kw_state(m, exc)
+        s["mem"] = m.read(DATA_BASE, WINDOW)
+        s["extra"] = before
+        out.append(s)
+    same(out[1], out[0], "new costs")
+    plain = p.run_kw(True, 10**6)
+    if out[0]["insns"] > when + 1:
+        assert out[0]["cycles"] > plain["cycles"]       # the new costs counted
