@@ -810,10 +810,14 @@ def smc_store(kind, target):
         "xchg_mr": b"\x89\xca\x87\x15" + a,              # mov edx, ecx; xchg [lin], edx
         "push": b"\x89\xe5\xbc" + struct.pack("<I", lin + 4) + b"\x51\x89\xec",  # esp -> lin+4; push ecx
         "stosd": b"\x50\x89\xc8\xbf" + a + b"\xab\x58",  # push eax; mov eax, ecx; mov edi, lin; stosd; pop eax
+        "lock_xadd": b"\x89\xca\xf0\x0f\xc1\x15" + a,     # mov edx, ecx; lock xadd [lin], edx
+        "lock_cmpxchg": b"\xa1" + a + b"\xf0\x0f\xb1\x0d" + a,   # mov eax, [lin]; lock cmpxchg [lin], ecx
+        "setcc_m8": b"\x83\xf9\x03\x0f\x9c\x05" + a,      # cmp ecx, 3; setl byte [lin]
     }[kind]
 
 
-SMC_KINDS = ["mov_mr", "mov_mr8", "add_mr", "inc_m", "mov_mi", "adc_mr", "xchg_mr", "push", "stosd"]
+SMC_KINDS = ["mov_mr", "mov_mr8", "add_mr", "inc_m", "mov_mi", "adc_mr", "xchg_mr", "push", "stosd",
+             "lock_xadd", "lock_cmpxchg", "setcc_m8"]
 MOV_EAX = b"\xb8\x05\x00\x00\x00"                        # mov eax, 5
 USE = b"\x01\xc3"                                        # add ebx, eax
 
