@@ -1746,3 +1746,49 @@ def test_cycle_costs_changed_between_runs(seed, n, loops, when, bump):
     plain = p.run_kw(True, 10**6)
     if out[0]["insns"] > when + 1:
         assert out[0]["cycles"] > plain["cycles"]       # the new costs counted
+
+
+NIL_CHECKS = {                            # the pointer in ecx (LEAD leaves it alone)
+    "test_m8_r8": b"\x84\x01",            # test [ecx], al (Go's nil check)
+    "test_m32_r32": b"\x85\x01",
+    "mov_r_m": b"\x8b\x01",
+    "cmp_m8_i8": b"\x80\x39\x00",
+    "movzx_m8": b"\x0f\xb6\x01",
+    "setcc_m8": b"\x0f\x94\x01",          # sete [ecx]: a write
+    "xchg_m_r": b"\x87\x19",
+    "lock_xadd": b"\xf0\x0f\xc1\x19",
+}
+
+
+@pytest.mark.parametrize("addr", [0, 8, 0xFFC])
+@pytest.mark.parametrize("name", sorted(NIL_CHECKS))
+def test_nil_pointer_access_inside_a_block(name, addr):
+    """A load/store through a nil pointer (page 0 not present) after
+    pending flag producers: #PF with CR2 = the address, U/S = 1, P = 0,
+    W/R as the access (an RMW's read: W not asserted), EIP at the
+    instruction (Go turns it into a nil-pointer panic from there)."""
+    insn = NIL_CHECKS[name]
+    code = LEAD + insn + b"\x21\xc0\xcc"
+    regs = {"eax": 0x80000001, "ecx": addr, "ebx": 0x7FFFFFFF, "edx": 0xFFFFFFF9, "esp": USTACK}
+    results = []
+    for blocks in (False, True):
+        for budget in (10**6, 1, 4):
+            m = split_system(code, regs, blocks)
+            m.write(PT0, b"\0\0\0\0")               # page 0 not present
+            exc = run_chunks(m, budget)
+            s = kw_state(m, exc)
+            s["cr2"] = m.get_cr(2)
+            results.append(s)
+            if blocks and budget == 10**6:
+                assert m.core.block_instructions >= 4
+    for s in results[1:]:
+        assert s == results[0]
+    ref = results[0]
+    rr = dict(zip(U.GPRS, ref["regs"]))
+    assert rr["eax"] == 2 and rr["ecx"] == addr and rr["edx"] == 0   # LEAD ran, the access did not
+    want = addr
+    write = name == "setcc_m8"
+    assert ref["exc"][0] == 14 and ref["eip"] == UTEXT + len(LEAD)
+    assert ref["exc"][2] == ref["cr2"] == want
+    err = ref["exc"][1]
+    assert err & 5 == 4 and (not write or err & 2)
