@@ -23,6 +23,7 @@ import subprocess
 import pytest
 
 import hostenv
+import nbsd_env
 from buildreq import built, fail_build
 from nbsd_env import SYSROOT, guest_program
 from kw86.nbsd import abi
@@ -159,3 +160,24 @@ def test_guard_page_faults(tmp_path, guest, host, kw):
 def test_exit_from_a_thread_ends_all(tmp_path, guest, kw):
     status, out = run(tmp_path, guest, ["exit3"], kw)
     assert (status, out) == (abi.w_exitcode(3), "")
+
+
+LOCKEXIT_OUT = "main: joined, exit(0); thread: ends holding the stdio lock, "
+
+
+def test_lockexit_host_prints_the_expected_line(tmp_path):
+    out = str(tmp_path / "lockexit")
+    r = subprocess.run([CC, "-O2", "-Wall", "-pthread",
+                        os.path.join(ROOT, "tests", "guest", "pthread_lockexit.c"), "-o", out],
+                       capture_output=True, text=True, env=hostenv.ENV)
+    assert r.returncode == 0, r.stderr
+    assert run_host(out) == (0, LOCKEXIT_OUT)
+
+
+@pytest.mark.parametrize("mode", [m for m, _ in nbsd_env.MODES], ids=[i for _, i in nbsd_env.MODES])
+def test_exit_with_the_stdio_lock_held_by_a_dead_thread(mode):
+    """POSIX suite fork/11-1: a thread ends holding the stdio lock; exit in main
+    flushes its buffered output and ends (it used to wait for the lock forever:
+    kw86's deadlock report, or a hang, ended by the timeout)."""
+    rc, out, err = nbsd_env.run_guest_program("pthread_lockexit", mode, timeout=120)
+    assert (rc, out, err) == (0, LOCKEXIT_OUT, "")

@@ -198,10 +198,13 @@ fflush(FILE *fp)
     return r;
 }
 
+/* exit's flush: NetBSD's exit flushes through fflush(NULL), which walks the
+ * streams without taking their locks, so a thread that ended holding one
+ * (flockfile, ftrylockfile) does not stop the process from ending. */
 void
 __kw86_stdio_flush_all(void)
 {
-    (void)fflush(NULL);
+    (void)fflush_l(NULL);
 }
 
 /* Before reading a stream, flush line-buffered output (so prompts appear). */
