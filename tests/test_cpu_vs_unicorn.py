@@ -387,8 +387,8 @@ def _identity_paging(write, hole):
     return pd
 
 
-@pytest.mark.parametrize("code,err", [("8903", 6), ("66c7033412", 6), ("0fab0b", 4),
-                                      ("f3ab", 6), ("0fc70b", 4)])
+@pytest.mark.parametrize("code,err", [("8903", 6), ("66c7033412", 6), ("0fab0b", 6),
+                                      ("f3ab", 6), ("0fc70b", 6)])
 def test_straddling_store_into_missing_page_writes_nothing(code, err):
     """SDM Vol. 3A §6.5/§6.6: a fault leaves the state as before the
     instruction (restartable), so no byte of a page-split store may be
