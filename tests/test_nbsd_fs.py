@@ -404,7 +404,8 @@ def test_non_root_permissions(env, tmp_path):
     env.ok("mkdir", "/tmp/private", 0o700)
     fd = env.ok("open", "/tmp/private/secret", C, 0o600)
     env.write_fd(fd, b"s3cret")
-    env.ok("mkdir", "/tmp/pub", 0o1777)
+    env.ok("mkdir", "/tmp/pub", 0o777)
+    env.ok("chmod", "/tmp/pub", 0o1777)                # mkdir masks with ACCESSPERMS
     env.p.cred = Cred(1000, 100)
     assert env.err("open", "/tmp/private/secret", 0, 0) == abi.EACCES
     assert env.err("__stat50", "/tmp/private/secret", env.alloc(124)) == abi.EACCES

@@ -458,13 +458,18 @@ def sys_readlink(p, path, buf, count):
     return len(data)
 
 
+ACCESSPERMS = 0o777                     # <sys/stat.h>: S_IRWXU | S_IRWXG | S_IRWXO
+
+
 def sys_mkdir(p, path, mode):
     stack, name, vp = _parent(p, path)
     if vp is not None:
         raise Errno(EEXIST)
     dvp = stack[-1][1]
     access(dvp, p.cred, VWRITE)
-    dvp.mkdir(name, mode & ~p.umask & abi.NBSD_ALLPERMS, p.cred)
+    # NetBSD do_sys_mkdirat/ufs_mkdir: the mode is masked with ACCESSPERMS (0777):
+    # no set-id or sticky bit from mkdir (chmod sets those)
+    dvp.mkdir(name, mode & ~p.umask & ACCESSPERMS, p.cred)
 
 
 def sys_mkfifo(p, path, mode):
@@ -708,7 +713,9 @@ def do_chown(p, vp, uid, gid):
                 (gid is not None and gid != a.gid and not p.cred.groupmember(gid)):
             raise Errno(EPERM)
     vp.setattr(p.cred, uid=uid, gid=gid)
-    if p.cred.euid != 0 and a.mode & (abi.NBSD_S_ISUID | abi.NBSD_S_ISGID) and vp.type != VDIR:
+    # NetBSD change_owner (POSIX semantics): a caller other than root loses the
+    # set-user-id and set-group-id bits, whatever the file type (directories too)
+    if p.cred.euid != 0 and a.mode & (abi.NBSD_S_ISUID | abi.NBSD_S_ISGID):
         vp.setattr(p.cred, mode=a.mode & abi.NBSD_ALLPERMS & ~(abi.NBSD_S_ISUID | abi.NBSD_S_ISGID))
 
 
