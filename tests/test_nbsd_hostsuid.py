@@ -39,25 +39,38 @@ def _build(name):
     return out
 
 
+# A child's ru_maxrss counts its parent's size at fork time (Linux keeps the
+# high-water mark of the memory image exec replaces): under a pytest process
+# grown to gigabytes the kw86 child "peaked" at the test process's size.  A
+# small launcher forks kw86 instead and reports wait4's rusage of it.
+_LAUNCH = """import os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write("%d %d" % (status, ru.ru_maxrss))
+"""
+
+
 def run_kw86(args, cwd, timeout=600):
-    """kw86 exec ARGS in a child: (exit status, stdout, stderr, the peak RSS in
-    KiB of that very child: wait4's rusage, no other child counts)."""
+    """kw86 exec ARGS in a grandchild: (exit status, stdout, stderr, the peak
+    RSS in KiB of that very process: wait4's rusage in a small launcher, so
+    neither this process's size nor another child counts)."""
+    res = os.path.join(cwd, "rusage.txt")
     with open(os.path.join(cwd, "out.txt"), "wb") as o, \
             open(os.path.join(cwd, "err.txt"), "wb") as e:
-        proc = subprocess.Popen([sys.executable, "-m", "kw86.cli", "exec", *args], cwd=cwd,
-                                stdout=o, stderr=e, stdin=subprocess.DEVNULL,
-                                env=hostenv.kw86_env())
-        try:
-            _, status, ru = os.wait4(proc.pid, 0)
-        finally:
-            proc.returncode = -1                # (reaped here, not by Popen)
+        subprocess.run([sys.executable, "-c", _LAUNCH, res, sys.executable, "-m", "kw86.cli",
+                        "exec", *args], cwd=cwd, stdout=o, stderr=e,
+                       stdin=subprocess.DEVNULL, env=hostenv.kw86_env(), timeout=timeout,
+                       check=True)
+    with open(res) as f:
+        status, maxrss = (int(v) for v in f.read().split())
     with open(os.path.join(cwd, "out.txt"), "rb") as f:
         out = f.read().decode(errors="replace")
     with open(os.path.join(cwd, "err.txt"), "rb") as f:
         err = f.read().decode(errors="replace")
     for bad in ("Traceback", "internal error", "panic"):
         assert bad not in err, err
-    return os.waitstatus_to_exitcode(status), out, err, ru.ru_maxrss
+    return os.waitstatus_to_exitcode(status), out, err, maxrss
 
 
 def _lines(out):
