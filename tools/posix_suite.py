@@ -64,7 +64,8 @@ Recorded (2026-12-06, -j 2 at load 10-12; both modes agree on every test):
       UNRESOLVED 52 UNSUPPORTED 20 UNTESTED 40 in both modes, which agree
       on all 937 (was 932 / 785 / 784): fork/7-1 (gencat, catopen),
       strftime/1-1, 2-1 (nl_langinfo), sched_setparam/2-1, 2-2 (scanf)
-      build and pass; fork/11-1 and clock/1-1 still fail (below).  The
+      build and pass; clock/1-1 still fails (below; fork/11-1 passes since
+      63dcf14).  The
       452 pthread_* and sem_* tests: 441 build, PASS 365 as processes and
       364 as kernelware (pthread_kill/8-1: a timeout under load as a
       kernelware), the modes agree on 440; so all 1,426: 1,378 build
@@ -119,12 +120,10 @@ Triage of what still fails (not kw86 bugs; reference in brackets):
   (timer_getoverrun/2-3 accepts [49, 49), nothing), helpers the runner
   does not build (sigaltstack/9-1 execs 9-buildonly.test), Linux-only
   code (<features.h>, cpu_set_t, main only under __linux__), variables
-  named PATH_MAX/NAME_MAX (sem_unlink/5-1).  kw86's: fork/11-1, a
-  thread that ends holding the stdio lock (ftrylockfile without
-  funlockfile) makes exit(3) in another thread wait for it (our libc has
-  one stdio lock and exit's flush takes it; NetBSD's exit takes no stream
-  lock); the fix in pthread_exit moves the paper's cp figure (libc
-  layout), so it waits for a change that regenerates docs/paper.
+  named PATH_MAX/NAME_MAX (sem_unlink/5-1).  fork/11-1 (a thread that
+  ends holding the stdio lock made exit(3) in another thread wait for it)
+  passes since 63dcf14: exit's flush takes no stream lock, as NetBSD's
+  _cleanup (fflush(NULL) through _fwalk takes only the list lock).
 """
 import argparse
 import collections
