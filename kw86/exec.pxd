@@ -122,7 +122,8 @@ cdef enum:              # Cpu.cost_ev indices: event costs from the profile
 
 ctypedef struct Cpu:
     # --- architectural registers ---
-    uint32_t gpr[8]         # EAX ECX EDX EBX ESP EBP ESI EDI (encoding order)
+    uint32_t gpr[9]         # EAX ECX EDX EBX ESP EBP ESI EDI (encoding order); gpr[8] is
+                            # always 0: translated blocks' absent base/index (KW_REG_ZERO)
     uint32_t eip            # EIP of the instruction being executed / next to execute
     uint32_t eip_next       # set by the loop to EIP + length (masked); branches overwrite it
     uint32_t eflags         # all non-arithmetic flags; arithmetic ones too when cc_op == CC_EFLAGS

@@ -52,9 +52,11 @@ cdef extern from * nogil:
     #define KW_BLK_NCALL 4
     #define KW_NBLK 8192
     #define KW_BLK_HASH(phys) ((((phys) >> 13) ^ (phys)) & (KW_NBLK - 1))
-    /* a uop's 32-bit effective address (base/index REG_NONE = 0xFF: absent) */
-    #define KW_UEA(g, u) ((uint32_t)(u)->disp + ((u)->base != 0xFF ? (g)[(u)->base] : 0u) \
-        + ((u)->index != 0xFF ? (g)[(u)->index] << (u)->shift : 0u))
+    /* a uop's 32-bit effective address: an absent base or index is
+       KW_REG_ZERO, Cpu.gpr[8], which nothing writes (always 0), so there is
+       no test for it */
+    #define KW_REG_ZERO 8
+    #define KW_UEA(g, u) ((uint32_t)(u)->disp + (g)[(u)->base] + ((g)[(u)->index] << (u)->shift))
     /* host address of an n-byte access at offset a (a plain variable) of
     /* host address of an n-byte access at offset a (a plain variable) of
        segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): a paged
@@ -83,6 +85,7 @@ cdef extern from * nogil:
         ? KW_BTLB(tlb, kw_l)->host + (kw_l & 0xFFFu) : (uint8_t*)0; })
     """
     enum: KW_BLK_MAX
+    enum: KW_REG_ZERO
     enum: KW_BLK_NCALL
     enum: KW_NBLK
     uint32_t blk_hash "KW_BLK_HASH" (uint32_t phys)
@@ -91,8 +94,8 @@ ctypedef struct KwUop:
     uint8_t k           # UK_* (the FK_* numbering of exec.pyx, plus UK_END and up)
     uint8_t r0          # ops[0].reg
     uint8_t r1          # ops[1].reg
-    uint8_t base        # EA base register or REG_NONE
-    uint8_t index       # EA index register or REG_NONE
+    uint8_t base        # EA base register or KW_REG_ZERO (absent)
+    uint8_t index       # EA index register or KW_REG_ZERO (absent)
     uint8_t shift       # log2(scale)
     uint8_t seg         # EA segment
     uint8_t fl          # 1: write the lazy flags to Cpu
@@ -348,10 +351,11 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         u.len = ip.length
         u.r0 = ip.ops[0].reg
         u.r1 = ip.ops[1].reg
-        u.base = ip.base
-        u.index = ip.index
+        # (an absent register reads Cpu.gpr[KW_REG_ZERO], always 0)
+        u.base = ip.base if ip.base < 8 else KW_REG_ZERO
+        u.index = ip.index if ip.index < 8 else KW_REG_ZERO
         sc = ip.scale
-        u.shift = 0 if sc <= 1 else (1 if sc == 2 else (2 if sc == 4 else 3))
+        u.shift = 0 if sc <= 1 or ip.index >= 8 else (1 if sc == 2 else (2 if sc == 4 else 3))
         u.seg = ip.seg
         u.cc = ip.cc & 15
         u.imm = ip.imm
