@@ -373,6 +373,29 @@ class Gen:
         b = prod + acc + cons
         return self.after_undef(b) if shift else b
 
+    def tight_loop(self):
+        """A loop whose body is one block (block forms only, no branch but
+        the back edge): blocks run it on themselves, so budgets and timer
+        ticks end inside such runs."""
+        r = self.rng
+        body = b""
+        for _ in range(r.randrange(1, 5)):
+            d = r.choice(DATA)
+            s = r.choice(SRC)
+            body += r.choice([
+                bytes([r.choice([0x01, 0x29, 0x21, 0x09, 0x31])]) + modrm(3, s, d),
+                b"\x83" + modrm(3, r.choice([0, 1, 4, 5, 6]), d) + bytes([self.imm8()]),
+                bytes([r.choice([0x40, 0x48]) + d]),
+                b"\x8d" + modrm(1, d, 4) + sib(0, s if s != 4 else 0, d) + bytes([r.randrange(256)]),
+                b"\x89" + modrm(3, s, d),
+                b"\x8b" + modrm(1, d, EDI) + struct.pack("<b", r.randrange(-64, 124)),
+                b"\x89" + modrm(1, d, EDI) + struct.pack("<b", r.randrange(-64, 124)),
+            ])
+        n = r.randrange(1, 60)
+        back = -(len(body) + 1 + 2)
+        # push ecx; mov ecx, n; top: body; dec ecx; jnz top; pop ecx
+        return b"\x51\xb9" + struct.pack("<I", n) + body + b"\x49\x75" + struct.pack("<b", back) + b"\x59"
+
     def stopper(self):
         """Instructions the blocks do not take (they end a block)."""
         r = self.rng
@@ -518,6 +541,8 @@ class Gen:
             x = 0.0
         if x < 0.08:
             return self.stop_probe()
+        if x < 0.13 and flow and depth == 0:
+            return self.tight_loop()
         if x < 0.62 or depth > 2:
             return self.simple()
         if x < 0.72:
