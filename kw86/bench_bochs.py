@@ -504,16 +504,10 @@ def add_arguments(p):
 
 
 def run(args):
-    ws = [w for w in args.workloads.split(",") if w]
-    es = [e for e in args.engines.split(",") if e]
-    for w in ws:
-        if w not in WORKLOADS:
-            sys.stderr.write(f"kw86 bench bochs: unknown workload {w!r}\n")
-            return 2
-    for e in es:
-        if e not in dict(ENGINES):
-            sys.stderr.write(f"kw86 bench bochs: unknown engine {e!r}\n")
-            return 2
+    chosen = bench_cpu.workloads_and_engines("bochs", args, ENGINES)
+    if chosen is None:
+        return 2
+    ws, es = chosen
     try:
         res = measure(rounds=args.rounds, workloads=ws, engines=es, scale=args.scale,
                       verbose=args.verbose)

@@ -765,17 +765,24 @@ def add_arguments(p):
     p.add_argument("-v", "--verbose", action="store_true", help="print every measurement")
 
 
-def run(args):
+def workloads_and_engines(cmd, args, engines):
+    """The --workloads and --engines lists of `kw86 bench CMD` (engines: its
+    (name, title) pairs), or None after saying which name is unknown."""
     ws = [w for w in args.workloads.split(",") if w]
     es = [e for e in args.engines.split(",") if e]
-    for w in ws:
-        if w not in WORKLOADS:
-            sys.stderr.write(f"kw86 bench cpu: unknown workload {w!r}\n")
-            return 2
-    for e in es:
-        if e not in dict(ENGINES):
-            sys.stderr.write(f"kw86 bench cpu: unknown engine {e!r}\n")
-            return 2
+    for kind, names, known in (("workload", ws, WORKLOADS), ("engine", es, dict(engines))):
+        for n in names:
+            if n not in known:
+                sys.stderr.write(f"kw86 bench {cmd}: unknown {kind} {n!r}\n")
+                return None
+    return ws, es
+
+
+def run(args):
+    chosen = workloads_and_engines("cpu", args, ENGINES)
+    if chosen is None:
+        return 2
+    ws, es = chosen
     if "unicorn" in es and not have_unicorn():
         sys.stderr.write("kw86 bench cpu: Unicorn is not installed (pip install unicorn, or "
                          "pip install -e '.[test]'); measuring kw86 alone, without ratios\n")

@@ -319,6 +319,83 @@ class Gen:
             return pre + b"\xf6" + m + bytes([self.imm8()])          # test byte [m], imm8
         return bytes([0x04 + 8 * op, self.imm8()])                  # alu al, imm8
 
+    def stop_probe(self):
+        """A flag producer, then an access that crosses a page boundary (a
+        block always stops before it: the ordinary path runs it), then a
+        consumer of the producer's flags: the flags a block keeps pending
+        must be in place at the stop."""
+        r = self.rng
+        d = r.choice(DATA)
+        s = r.choice(SRC)
+        shift = False
+        k = r.randrange(9)
+        if k == 0:
+            prod = bytes([r.choice([0x01, 0x29, 0x21, 0x09, 0x31, 0x39, 0x85])]) + modrm(3, s, d)
+        elif k == 1:
+            prod = b"\x83" + modrm(3, r.randrange(8) if not self.defined_only else r.choice([0, 5, 7]), d) \
+                + bytes([self.imm8()])
+        elif k in (2, 3):
+            prod = bytes([r.choice([0x40, 0x48]) + d])                 # inc/dec
+        elif k == 4:
+            prod = b"\xf7" + modrm(3, 3, d)                           # neg
+        elif k == 5:
+            prod = b"\xc1" + modrm(3, r.choice([4, 5, 7]), d) + bytes([r.randrange(1, 32)])
+            shift = True
+        elif k == 6:
+            prod = b"\x81" + modrm(3, r.randrange(8) if not self.defined_only else r.choice([0, 5, 7]), d) \
+                + struct.pack("<I", self.imm32())
+        elif k == 7:
+            pre, m = self.mem(d)
+            prod = pre + bytes([r.choice([0x03, 0x2b, 0x3b, 0x23])]) + m   # a memory producer
+        else:
+            prod = b"\x40" + bytes([0x48 + d])                        # inc eax; dec d
+        # the page-crossing access: 1..3 bytes before a page end in the window
+        addr = ((self.edi + 0x1000) & ~0xFFF) - r.randrange(1, 4)
+        dst = r.choice([x for x in DATA if x != d] or DATA)
+        acc = r.choice([b"\x8b" + modrm(0, dst, 5) + struct.pack("<I", addr & 0xFFFFFFFF),   # mov r, [x]
+                        b"\x89" + modrm(0, s, 5) + struct.pack("<I", addr & 0xFFFFFFFF),     # mov [x], r
+                        b"\xff" + modrm(0, 6, 5) + struct.pack("<I", addr & 0xFFFFFFFF)
+                        + bytes([0x58 + dst])])                                              # push [x]; pop r
+        cc = r.choice([2, 3, 4, 5, 8, 9, 10, 11]) if (shift and self.defined_only) else r.randrange(16)
+        c = r.randrange(5)
+        if c == 0:
+            cons = b"\x0f" + bytes([0x90 + cc]) + modrm(3, 0, r.choice(R8_DST))      # setcc
+        elif c == 1:
+            cons = b"\x0f" + bytes([0x40 + cc]) + modrm(3, d, s)                     # cmovcc
+        elif c == 2:
+            cons = bytes([r.choice([0x11, 0x19])]) + modrm(3, s, d)                 # adc/sbb
+        elif c == 3:
+            cons = bytes([0x70 + cc, 1, 0x40 + r.choice(DATA)])                    # jcc over inc
+        else:
+            cons = b"\x9c" + bytes([0x58 + d])                                      # pushfd; pop d
+            if self.defined_only:
+                cons = b""                                                       # (AF/OF may be undefined)
+        b = prod + acc + cons
+        return self.after_undef(b) if shift else b
+
+    def tight_loop(self):
+        """A loop whose body is one block (block forms only, no branch but
+        the back edge): blocks run it on themselves, so budgets and timer
+        ticks end inside such runs."""
+        r = self.rng
+        body = b""
+        for _ in range(r.randrange(1, 5)):
+            d = r.choice(DATA)
+            s = r.choice(SRC)
+            body += r.choice([
+                bytes([r.choice([0x01, 0x29, 0x21, 0x09, 0x31])]) + modrm(3, s, d),
+                b"\x83" + modrm(3, r.choice([0, 1, 4, 5, 6]), d) + bytes([self.imm8()]),
+                bytes([r.choice([0x40, 0x48]) + d]),
+                b"\x8d" + modrm(1, d, 4) + sib(0, s if s != 4 else 0, d) + bytes([r.randrange(256)]),
+                b"\x89" + modrm(3, s, d),
+                b"\x8b" + modrm(1, d, EDI) + struct.pack("<b", r.randrange(-64, 124)),
+                b"\x89" + modrm(1, d, EDI) + struct.pack("<b", r.randrange(-64, 124)),
+            ])
+        n = r.randrange(1, 60)
+        back = -(len(body) + 1 + 2)
+        # push ecx; mov ecx, n; top: body; dec ecx; jnz top; pop ecx
+        return b"\x51\xb9" + struct.pack("<I", n) + body + b"\x49\x75" + struct.pack("<b", back) + b"\x59"
+
     def stopper(self):
         """Instructions the blocks do not take (they end a block)."""
         r = self.rng
@@ -462,6 +539,10 @@ class Gen:
         x = r.random()
         if self.allow is not None and not self.allow(x):
             x = 0.0
+        if x < 0.08:
+            return self.stop_probe()
+        if x < 0.13 and flow and depth == 0:
+            return self.tight_loop()
         if x < 0.62 or depth > 2:
             return self.simple()
         if x < 0.72:
