@@ -84,11 +84,16 @@ main(int argc, char **argv)
 		int i;
 		for (i = 0; i < 32; i++)
 			frame[i] = 0xdeadbeef ^ (i * 0x01010101u);
+		/* %ecx as the frame's tf_eax (frame[10]: call 229, none), as locore
+		   leaves it for a system-call hypercall: the kernel's fast path takes
+		   the number from %ecx, the frame path from tf_eax; garbage left in
+		   %ecx (once the frame's own address) could name a real call, which
+		   returns to the `jmp .` below and spins there for ever */
 		__asm__ __volatile__(
 		    "movl %1, %%esp\n\t"
 		    "movw $0x4b57, %%dx\n\t"
 		    "outl %%eax, %%dx\n\t"
-		    "jmp .\n\t" :: "a"(n), "r"(frame) : "edx", "memory");
+		    "jmp .\n\t" :: "a"(n), "r"(frame), "c"(frame[10]) : "edx", "memory");
 	}
 	if (!strcmp(w, "forgecall") && argc > 2) {
 		/* gs fs es ds edi esi ebp ebx edx ecx eax trapno err eip cs eflags */
