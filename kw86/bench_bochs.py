@@ -479,28 +479,12 @@ def format_table(res):
     for e in ("user", "kernel", "flat"):
         if e in eng:
             cols.append((f"{SHORT[e]} / Bochs", e + "_vs_bochs", "{:.2f}x"))
-    lines = ["| " + " | ".join(c[0] for c in cols) + " |",
-             "| " + " | ".join("---" if k == 0 else "---:" for k in range(len(cols))) + " |"]
-    for row in res["table"]:
-        cells = []
-        for _, key, fmt in cols:
-            v = row.get(key)
-            cells.append("-" if v is None else fmt.format(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return bench_cpu.markdown_table(cols, res["table"])
 
 
 def add_arguments(p):
-    p.add_argument("-n", "--rounds", type=int, default=3, help="best of N rounds (default 3)")
-    p.add_argument("--workloads", default=",".join(WORKLOADS),
-                   help="comma-separated subset of: " + ", ".join(WORKLOADS))
-    p.add_argument("--engines", default=",".join(e for e, _ in ENGINES),
-                   help="comma-separated subset of: " + ", ".join(e for e, _ in ENGINES)
-                   + " (bochs required)")
-    p.add_argument("--scale", type=float, default=1.0,
-                   help="multiply the workload sizes (default 1)")
-    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    p.add_argument("-v", "--verbose", action="store_true", help="print every measurement")
+    bench_cpu.add_common_arguments(p, ENGINES, " (bochs required)")
+    bench_cpu.add_output_arguments(p)
 
 
 def run(args):

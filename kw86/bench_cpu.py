@@ -737,32 +737,51 @@ def format_table(res):
             cols.append(("within 5 %", "cpl3_vs_cpl0_within_5pct", "{}"))
             cols.append((f"best of {res['parity_rounds']} per mode", "cpl3_vs_cpl0_best",
                          "{:.3f}"))
+    def value(row, key):
+        if key == "cpl3_vs_cpl0_spread" and row.get("cpl3_vs_cpl0_lo") is not None:
+            return f"[{row['cpl3_vs_cpl0_lo']:.3f}, {row['cpl3_vs_cpl0_hi']:.3f}]"
+        return row.get(key)
+    return markdown_table(cols, res["table"], value)
+
+
+def markdown_table(cols, rows, value=lambda row, key: row.get(key)):
+    """A Markdown table: cols are (title, key, format) with the first column
+    left-aligned, a cell value(row, key) or "-" where it is None."""
     lines = ["| " + " | ".join(c[0] for c in cols) + " |",
              "| " + " | ".join("---" if k == 0 else "---:" for k in range(len(cols))) + " |"]
-    for row in res["table"]:
+    for row in rows:
         cells = []
         for _, key, fmt in cols:
-            v = row.get(key)
-            if key == "cpl3_vs_cpl0_spread" and row.get("cpl3_vs_cpl0_lo") is not None:
-                v = f"[{row['cpl3_vs_cpl0_lo']:.3f}, {row['cpl3_vs_cpl0_hi']:.3f}]"
+            v = value(row, key)
             cells.append("-" if v is None else fmt.format(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def add_arguments(p):
+def add_common_arguments(p, engines, engines_note=""):
+    """The options `kw86 bench cpu` and `kw86 bench bochs` share (engines:
+    the command's (name, title) pairs)."""
     p.add_argument("-n", "--rounds", type=int, default=3, help="best of N rounds (default 3)")
     p.add_argument("--workloads", default=",".join(WORKLOADS),
                    help="comma-separated subset of: " + ", ".join(WORKLOADS))
-    p.add_argument("--engines", default=",".join(e for e, _ in ENGINES),
-                   help="comma-separated subset of: " + ", ".join(e for e, _ in ENGINES))
+    p.add_argument("--engines", default=",".join(e for e, _ in engines),
+                   help="comma-separated subset of: " + ", ".join(e for e, _ in engines)
+                   + engines_note)
     p.add_argument("--scale", type=float, default=1.0,
                    help="multiply the workload sizes (default 1)")
+
+
+def add_output_arguments(p):
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every measurement")
+
+
+def add_arguments(p):
+    add_common_arguments(p, ENGINES)
     p.add_argument("--parity-rounds", type=int, default=PARITY_ROUNDS, metavar="P",
                    help="rounds of the CPL 3 / CPL 0 phase (default %(default)s; 0: the column "
                         "from the main rounds, about +-15 %% per ratio)")
-    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    p.add_argument("-v", "--verbose", action="store_true", help="print every measurement")
+    add_output_arguments(p)
 
 
 def workloads_and_engines(cmd, args, engines):
