@@ -45,7 +45,7 @@ import tempfile
 import time
 
 from kw86 import bench_cpu
-from kw86.bench_cpu import BenchError, WORKLOADS, COMPUTE_MIX
+from kw86.bench_cpu import BenchError, WORKLOADS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -440,17 +440,8 @@ def measure(rounds=3, workloads=None, engines=None, scale=1.0, stream=sys.stdout
         if kw != bx:
             notes.append(f"{w}: Bochs's TSC advanced {bx} over N2 - N1, kw86 counts {kw} "
                          "instructions of the same function")
-    rows = [(w, WORKLOADS[w][0], [w]) for w in workloads]
-    mix = [w for w in COMPUTE_MIX if w in workloads]
-    if len(mix) > 1:
-        rows.append(("compute", "compute mix (" + " + ".join(mix) + ")", mix))
     table = []
-    for key, label, ws in rows:
-        row = {"workload": key, "label": label}
-        for eng in engines:
-            di = sum(rate[(w, eng)][0] for w in ws)
-            dt = sum(rate[(w, eng)][1] for w in ws)
-            row[eng + "_mips"] = round(di / dt / 1e6, 1) if dt > 0 and di > 0 else None
+    for row, _ in bench_cpu.mips_rows(workloads, engines, rate):
         for eng in ("user", "kernel", "flat"):
             if eng in engines and row.get("bochs_mips") and row.get(eng + "_mips"):
                 row[eng + "_vs_bochs"] = round(row[eng + "_mips"] / row["bochs_mips"], 2)

@@ -658,17 +658,8 @@ def measure(rounds=3, workloads=None, engines=None, scale=1.0, stream=sys.stdout
                             di = best[(w, other, n2)][0] - best[(w, other, n1)][0]
                             break
             rate[(w, eng)] = (di, t2 - t1)
-    rows = [(w, WORKLOADS[w][0], [w]) for w in workloads]
-    mix = [w for w in COMPUTE_MIX if w in workloads]
-    if len(mix) > 1:
-        rows.append(("compute", "compute mix (" + " + ".join(mix) + ")", mix))
     table = []
-    for key, label, ws in rows:
-        row = {"workload": key, "label": label}
-        for eng in engines:
-            di = sum(rate[(w, eng)][0] or 0 for w in ws)
-            dt = sum(rate[(w, eng)][1] for w in ws)
-            row[eng + "_mips"] = round(di / dt / 1e6, 1) if dt > 0 and di else None
+    for row, ws in mips_rows(workloads, engines, rate):
         for eng in ("flat", "user", "kernel"):
             if eng in engines and "unicorn" in engines and row.get("unicorn_mips"):
                 a = row.get(eng + "_mips")
@@ -742,6 +733,23 @@ def format_table(res):
             return f"[{row['cpl3_vs_cpl0_lo']:.3f}, {row['cpl3_vs_cpl0_hi']:.3f}]"
         return row.get(key)
     return markdown_table(cols, res["table"], value)
+
+
+def mips_rows(workloads, engines, rate):
+    """(row, its workloads) per workload and, with two or more of the mix, the
+    compute mix: row = {workload, label, ENGINE_mips} from rate[(w, engine)] =
+    (instructions, seconds) of the N2 - N1 difference (None where unmeasured)."""
+    rows = [(w, WORKLOADS[w][0], [w]) for w in workloads]
+    mix = [w for w in COMPUTE_MIX if w in workloads]
+    if len(mix) > 1:
+        rows.append(("compute", "compute mix (" + " + ".join(mix) + ")", mix))
+    for key, label, ws in rows:
+        row = {"workload": key, "label": label}
+        for eng in engines:
+            di = sum(rate[(w, eng)][0] or 0 for w in ws)
+            dt = sum(rate[(w, eng)][1] for w in ws)
+            row[eng + "_mips"] = round(di / dt / 1e6, 1) if dt > 0 and di > 0 else None
+        yield row, ws
 
 
 def markdown_table(cols, rows, value=lambda row, key: row.get(key)):
