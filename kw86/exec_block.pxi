@@ -181,6 +181,10 @@ cdef enum:
     UK_CMP8_RM = 143    # cmp r8, m8
     UK_XCHG_RR = 144    # xchg r32, r32 (op_xchg: Go's compiler swaps registers with it)
     UK_XCHG_MR = 145    # xchg m32, r32 (a write tag needed)
+    # inc/dec r32 that compute no CF (CFS_NONE, CFS_KEEP: fcf stays as it
+    # is), chosen after the liveness pass
+    UK_INC_R_NC = 146
+    UK_DEC_R_NC = 147
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -335,8 +339,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     bk.gen = c.m.code_gen[phys >> 12]
     bk.dgen = c.m.dc_gen
     while True:
-        if n >= KW_BLK_MAX - 1 or csum > 60000:
-            break
+        if n >= KW_BLK_MAX - 1 or csum > 60000 or ni >= 250:
+            break       # (ni: KwUop.idx is 8 bits; elided nops add to it)
         k = blk_uop_kind(s.fast)
         if k == UK_CALLH:
             k = blk_callh_kind(s.fn, &s.insn)
@@ -363,7 +367,19 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         u.idx = ni
         if k == FK_JCC or k == FK_JMP or k == FK_CALL:
             u.imm = off + ip.length + ip.imm     # the target's offset from the block's EIP
-        if k == UK_CALLH:
+        pk = bk.u[n - 1].k if n > 0 else -1
+        if k == FK_NOP and not (uk_jcc(pk) or (pk >= UK_F0 and pk <= UK_F_LAST) or
+                                pk == UK_CALLH):
+            # no uop: a nop cannot stop the block, so its cycles, length and
+            # retired count go into the boundaries (eoff, cpre, idx) of the
+            # uops after it, as a fused jcc's do; not straight after a uop
+            # that leaves the block or stops at the boundary after it (a
+            # taken jcc, a handler call: the next uop's eoff, cpre and idx)
+            csum += s.cycles
+            ni += 1
+            off += ip.length
+            fused = 1
+        elif k == UK_CALLH:
             u.x = ncall
             bk.fns[ncall] = s.fn
             memcpy(&bk.ins[ncall], ip, sizeof(Insn))
@@ -462,6 +478,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     # loops without leaving the uop; a fused producer's fl is not used else)
     for i in range(n):
         u = &bk.u[i]
+        if (u.k == FK_INC_R or u.k == FK_DEC_R) and (u.x == CFS_NONE or u.x == CFS_KEEP):
+            u.k = UK_INC_R_NC if u.k == FK_INC_R else UK_DEC_R_NC
         if (((u.k >= UK_F0 and u.k <= UK_F_LAST) and u.disp == 0) or
                 ((uk_jcc(u.k) or u.k == FK_JMP) and u.imm == 0)):
             u.fl = 2
@@ -606,6 +624,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_TEST_RI)
     kw_te(FK_INC_R)
     kw_te(FK_DEC_R)
+    kw_te(UK_INC_R_NC)
+    kw_te(UK_DEC_R_NC)
     kw_te(FK_SHL_RI)
     kw_te(FK_SHR_RI)
     kw_te(FK_SAR_RI)
@@ -744,7 +764,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         while True:
             kw_gen()
             k = u.k
-            if k == FK_MOV_RR:
+            if k == FK_NOP:
+                kw_lab(FK_NOP)
+                kw_next(u, k)
+            elif k == FK_MOV_RR:
                 kw_lab(FK_MOV_RR)
                 g[u.r0] = g[u.r1]
                 kw_next(u, k)
@@ -771,10 +794,6 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_LEA:
                 kw_lab(FK_LEA)
                 g[u.r0] = uea(g, u)
-                kw_next(u, k)
-            elif k == FK_NOP:
-                kw_lab(FK_NOP)
-                pass
                 kw_next(u, k)
             elif k == FK_ADD_RR:
                 kw_lab(FK_ADD_RR)
@@ -886,6 +905,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = a + 1 if k == FK_INC_R else a - 1
                 g[u.r0] = fr
                 pop = CC_INC if k == FK_INC_R else CC_DEC
+                kw_next(u, k)
+            elif k == UK_INC_R_NC:
+                kw_lab(UK_INC_R_NC)
+                fa = g[u.r0]
+                fr = fa + 1
+                g[u.r0] = fr
+                pop = CC_INC
+                kw_next(u, k)
+            elif k == UK_DEC_R_NC:
+                kw_lab(UK_DEC_R_NC)
+                fa = g[u.r0]
+                fr = fa - 1
+                g[u.r0] = fr
+                pop = CC_DEC
                 kw_next(u, k)
             elif k == FK_SHL_RI:
                 kw_lab(FK_SHL_RI)
