@@ -91,6 +91,8 @@ cdef extern from * nogil:
     uint32_t blk_hash "KW_BLK_HASH" (uint32_t phys)
 
 ctypedef struct KwUop:
+    void* lab           # its kind's label in blk_exec (kw_tab[k]): the threaded
+                        # dispatch jumps through it (set last in blk_build)
     uint8_t k           # UK_* (the FK_* numbering of exec.pyx, plus UK_END and up)
     uint8_t r0          # ops[0].reg
     uint8_t r1          # ops[1].reg
@@ -118,7 +120,7 @@ ctypedef struct KwBlk:
     KwUop u[KW_BLK_MAX]
     void* fns[KW_BLK_NCALL]     # UK_CALLH: the handlers
     Insn ins[KW_BLK_NCALL]      # and their decoded instructions
-    uint8_t fill[24]            # (1024 bytes in all: the table index is a shift)
+    uint8_t fill[792]           # (2048 bytes in all: the table index is a shift)
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
@@ -483,6 +485,9 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if (((u.k >= UK_F0 and u.k <= UK_F_LAST) and u.disp == 0) or
                 ((uk_jcc(u.k) or u.k == FK_JMP) and u.imm == 0)):
             u.fl = 2
+    # the labels of the final kinds (the final UK_END's too)
+    for i in range(n + 1):
+        bk.u[i].lab = kw_tab[bk.u[i].k]
 
 
 cdef inline uint32_t blk_cf_mem(Cpu* c) noexcept nogil:
@@ -515,9 +520,13 @@ cdef extern from * nogil:
     """
     #define KW_LAB(kind) kwl_##kind: ;
     #define KW_GEN() kwl_gen: ;
-    #define KW_NEXT(up, kv) do { (up)++; (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
-    #define KW_DISP(up, kv) do { (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
-    #define KW_TAB_BEGIN(bkp) static void* kw_tab[256]; \
+    /* direct threading: each uop holds its label (KwUop.lab = kw_tab[k],
+       set by blk_build), so going on is one load and one indirect jump; kv
+       (blk_exec's k) is not set: a body shared by several kinds reads u.k */
+    #define KW_NEXT(up, kv) do { (up)++; goto *(up)->lab; } while (0)
+    #define KW_DISP(up, kv) do { goto *(up)->lab; } while (0)
+    static void* kw_tab[256];
+    #define KW_TAB_BEGIN(bkp) \
         if (!(bkp)) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
     #define KW_TE(kind) kw_tab[(kind)] = &&kwl_##kind;
     #define KW_TAB_END() return 0; }
@@ -537,6 +546,7 @@ cdef extern from * nogil:
     void kw_goto_loop "KW_GOTO_LOOP" ()
     void kw_lab_out "KW_LAB_OUT" ()
     void kw_goto_out "KW_GOTO_OUT" ()
+    void** kw_tab
 
 cdef inline void blk_flush(Cpu* c, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
                            uint32_t fcf) noexcept nogil:
@@ -890,6 +900,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_INC_R or k == FK_DEC_R:
                 kw_lab(FK_INC_R)
                 kw_lab(FK_DEC_R)
+                k = u.k            # (the threaded dispatch does not set it)
                 a = g[u.r0]
                 t = u.x
                 if t == CFS_ZERO:
@@ -1050,6 +1061,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                 kw_lab(FK_MOVSX_M16)
                 kw_lab(FK_MOVZX_M16)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 2)
                 if hp == NULL:
@@ -1098,6 +1110,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_CMP_MR or k == FK_CMP_MI32:
                 kw_lab(FK_CMP_MR)
                 kw_lab(FK_CMP_MI32)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1110,6 +1123,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_ADD_RM or k == FK_SUB_RM:
                 kw_lab(FK_ADD_RM)
                 kw_lab(FK_SUB_RM)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1129,6 +1143,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_AND_RM)
                 kw_lab(FK_OR_RM)
                 kw_lab(FK_XOR_RM)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1156,6 +1171,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_AND_MI)
                 kw_lab(FK_OR_MI)
                 kw_lab(FK_XOR_MI)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1181,6 +1197,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_INC_M or k == FK_DEC_M:
                 kw_lab(FK_INC_M)
                 kw_lab(FK_DEC_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1204,6 +1221,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_PUSH_R or k == FK_PUSH_I:
                 kw_lab(FK_PUSH_R)
                 kw_lab(FK_PUSH_I)
+                k = u.k            # (the threaded dispatch does not set it)
                 a = g[4] - 4
                 hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
                 if hp == NULL:
@@ -1345,6 +1363,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(UK_DIV_M)
                 kw_lab(UK_IDIV_R)
                 kw_lab(UK_IDIV_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == UK_DIV_R or k == UK_IDIV_R:
                     b = g[u.r0]
                 else:
@@ -1381,6 +1400,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_CMP8_MR or k == UK_CMP8_RM:
                 kw_lab(UK_CMP8_MR)
                 kw_lab(UK_CMP8_RM)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
@@ -1708,6 +1728,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_ADD or k == FK_JCC:
                 kw_lab(UK_JCC_ADD)
                 kw_lab(FK_JCC)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == UK_JCC_ADD:
                     t = cond_quick(u.cc, CC_ADD, 4, fa, fb, fr)
                 else:
@@ -1741,6 +1762,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_CALL)
                 kw_lab(FK_CALL_R)
                 kw_lab(FK_CALL_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == FK_CALL:
                     b = eip0 + u.imm
                 elif k == FK_CALL_R:
@@ -1779,6 +1801,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_JMP_R or k == FK_JMP_M:
                 kw_lab(FK_JMP_R)
                 kw_lab(FK_JMP_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == FK_JMP_R:
                     b = g[u.r0]
                 else:
