@@ -1,0 +1,175 @@
+"""A third hostile-guest sweep (after test_nbsd_hostile.py, test_nbsd_hostile2.py,
+test_nbsd_hostsafety.py, test_nbsd_hostsuid.py): each hole found is a test
+here that failed before its fix.  Guest side: tests/guest/hostile3.c.
+
+- A kernelware's kernel printf with a huge field width ("%100000000d" eight
+  times) made kw86 build the whole text in host memory and write it out:
+  800 MB and 1.6 GB peak RSS for one call, one guest instruction.  Now one
+  call shows at most kapi.KPRINTF_MAX bytes, built within that bound.
+- Guest-chosen text in kw86's own lines on the host's stderr and in
+  --strace: a process's command name (the last component of the path it
+  exec'd) and a kernelware's panic message went to the terminal raw, so a
+  guest could send terminal escapes (window title, clear screen) and forge
+  lines that look like kw86's.  Now control characters show as \\xNN
+  (hostlog.py).
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import hostenv
+import nbsd_env
+from buildreq import built, fail_build
+
+pytestmark = built(os.path.exists(os.path.join(nbsd_env.SYSROOT, "bin", "sh")),
+                   "the userland sysroot")
+
+MODES = [pytest.param([], id="user"), pytest.param(["--kernelware"], id="kernelware")]
+# what a terminal acts on: ESC, BEL, CSI (8-bit), and a line that starts
+# with "kw86:" but is not kw86's
+_RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.fixture(scope="module")
+def hostile3():
+    path = nbsd_env.guest_program("hostile3")
+    if path is None:
+        fail_build(nbsd_env.guest_program.why)
+    return path
+
+
+# A child's ru_maxrss counts its parent's size at fork time: a small launcher
+# forks kw86 and reports wait4's rusage of it (as tests/test_nbsd_hostsuid.py)
+_LAUNCH = """import os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+n = 0
+while True:
+    b = p.stdout.read(1 << 16)
+    if not b:
+        break
+    n += len(b)
+    tail = b[-4096:]
+_, status, ru = os.wait4(p.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write("%d %d %d\\n" % (status, ru.ru_maxrss, n))
+sys.stdout.buffer.write(tail if n else b"")
+"""
+
+
+def run_measured(args, tmp_path, timeout=600):
+    """kw86 exec ARGS in a grandchild: (exit code, bytes of stdout, the last
+    4 KiB of it, stderr, peak RSS in KiB of that kw86 process)."""
+    res = tmp_path / "rusage.txt"
+    r = subprocess.run([sys.executable, "-c", _LAUNCH, str(res), sys.executable, "-m",
+                        "kw86.cli", "exec", *args], cwd=nbsd_env.REPO, capture_output=True,
+                       stdin=subprocess.DEVNULL, env=hostenv.kw86_env(), timeout=timeout)
+    status, maxrss, n = (int(v) for v in res.read_text().split())
+    err = r.stderr.decode(errors="replace")
+    for bad in ("Traceback", "internal error", "panic"):
+        assert bad not in err, err
+    return os.waitstatus_to_exitcode(status), n, r.stdout.decode(errors="replace"), err, maxrss
+
+
+def kw86(*args, timeout=300):
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *args], cwd=nbsd_env.REPO,
+                       capture_output=True, stdin=subprocess.DEVNULL, env=hostenv.kw86_env(),
+                       timeout=timeout)
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+def _rel(path):
+    return "./" + os.path.relpath(path, nbsd_env.REPO)
+
+
+# -- the kernel API's printf --------------------------------------------------------
+
+def test_kernel_printf_width_is_bounded(hostile3, tmp_path):
+    """Eight "%100000000d" in one format, three calls: each call shows
+    KPRINTF_MAX bytes (the first of the 800 MB NetBSD's would put on the
+    console), kw86 stays small; a sane width is still honoured."""
+    from kw86.nbsd.kapi import KPRINTF_MAX
+    rc, n, tail, err, rss = run_measured(["--kernelware", _rel(hostile3), "kprintf",
+                                          "100000000", "3"], tmp_path)
+    assert rc == 0 and tail.endswith("kprintf %d 0\ndone\n" % KPRINTF_MAX), (rc, tail[-200:])
+    assert n == 3 * KPRINTF_MAX + len("kprintf %d 0\ndone\n" % KPRINTF_MAX)
+    assert rss < 150 * 1024, f"peak RSS {rss} KiB"
+    # a width past any integer type, a left-justified one, a precision
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kprintf", "99999999999999999999", "1")
+    assert rc == 0 and out.endswith("kprintf %d 0\ndone\n" % KPRINTF_MAX)
+    assert out.startswith(" " * 1000)
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kprintf", "-4", "2")
+    assert rc == 0 and out.startswith("0   |0   |0   |0   |0   |0   |0   |0   |\n"
+                                      "1   |1   |"), out[:200]
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kprintf", ".3", "1")
+    assert rc == 0 and out.startswith("000|000|"), out[:200]
+
+
+# -- guest text in kw86's own lines ---------------------------------------------------
+
+def _only_kw86_lines(err):
+    """Every line of stderr is kw86's own or the shell's, and none holds a
+    raw control character."""
+    for line in err.splitlines():
+        assert not _RAW.search(line), repr(line)
+    assert "\\x1b]2;pwn\\x07\\x1b[2J\\x0akw8" in err, err
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_command_name_with_escapes_in_kw86_lines(hostile3, mode):
+    """The program runs as /tmp/<ESC ] 2;pwn BEL ESC [ 2J NL kw86: x> (its
+    command name: the first 16 bytes) and spins until --max-instructions:
+    kw86's "instruction limit reached" line names it with \\xNN escapes."""
+    d = os.path.dirname(hostile3)
+    rc, out, err = kw86(*mode, "--max-instructions", "3000000", "--bind", f"{d}:/mnt",
+                        "/mnt/hostile3", "comm", "/mnt/hostile3", "spin")
+    assert rc == 137 and out == "copy 0 0\n", (rc, out, err)
+    _only_kw86_lines(err)
+    assert err.startswith("kw86: \\x1b]2;pwn\\x07\\x1b[2J\\x0akw8: instruction limit reached\n")
+
+
+def test_command_name_with_escapes_in_kill_line(hostile3):
+    """A kernelware child with that name makes a forged hypercall: the
+    kernel's "killed by SIGSEGV" line names it escaped, its parent goes on."""
+    d = os.path.dirname(hostile3)
+    rc, out, err = kw86("--kernelware", "--bind", f"{d}:/mnt", "/mnt/hostile3", "comm",
+                        "/mnt/hostile3", "hcall")
+    assert rc == 0 and out == "copy 0 0\nchild 139 0\ndone\n", (rc, out, err)
+    _only_kw86_lines(err)
+    assert re.fullmatch(r"kw86: pid \d+ \(\\x1b\]2;pwn\\x07\\x1b\[2J\\x0akw8\): hypercall "
+                        r"\d+ \(no such hypercall\): killed by SIGSEGV\n", err), err
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_command_name_with_escapes_in_strace(hostile3, mode):
+    d = os.path.dirname(hostile3)
+    rc, out, err = kw86(*mode, "--strace", "--bind", f"{d}:/mnt", "/mnt/hostile3", "comm",
+                        "/mnt/hostile3", "quiet")
+    assert rc == 0 and out == "copy 0 0\nchild 0 0\ndone\n", (rc, out, err)
+    for line in err.splitlines():
+        assert not _RAW.search(line), repr(line)
+    assert re.search(r"^ +\d+ +\d+ \\x1b\]2;pwn\\x07 CALL  exit\(0\)$", err, re.M), err
+    # the path itself, in the call's arguments, was always escaped
+    assert 'open("/tmp/\\x1b]2;pwn\\x07\\x1b[2J\\nkw86: x"' in err, err
+
+
+def test_kernelware_panic_message_with_escapes(hostile3):
+    """panic() ends kw86 (the system stops) with the guest's message, escaped."""
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kpanic")
+    assert rc == 70, (rc, err)
+    lines = err.splitlines()
+    assert lines[0].endswith("panic from kernelware hostile3 (pid 2): \\x1b]2;pwned\\x07"
+                             "\\x1b[2J\\x0akw86: forged line 1"), err
+    assert all(ln.startswith("kw86: ") for ln in lines), err
+    for line in lines:
+        assert not _RAW.search(line), repr(line)
+
+
+def test_host_text_escapes():
+    from kw86.nbsd.hostlog import clean
+    assert clean("a\x1b[2Jb\x07\x9b\x7f\tc\n") == "a\\x1b[2Jb\\x07\\x9b\\x7f\tc\n"
+    assert clean("one\ntwo\n") == "one\\x0atwo\n"
+    assert clean("report:\n  detail\n") == "report:\n  detail\n"
+    assert clean("é ü ✓\n") == "é ü ✓\n"
