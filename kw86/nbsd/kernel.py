@@ -64,6 +64,15 @@ def _ptimer():
     return ptimer
 
 
+def _sysvipc(system):
+    """syscalls/sysvipc.py once a SysV IPC call made the machine's namespace
+    (System.sysvipc), else None: a run without one never imports it."""
+    if getattr(system, "sysvipc", None) is None:
+        return None
+    from kw86.nbsd.syscalls import sysvipc
+    return sysvipc
+
+
 class Kernel(Scheduler):
     """Boot the NetBSD personality on a fresh Machine."""
 
@@ -345,6 +354,9 @@ class Kernel(Scheduler):
             vm.free()                   # (out of pages: execve's ENOMEM leaks none)
             raise
         if p.vm is not None:
+            ipc = _sysvipc(self.sys)
+            if ipc is not None:
+                ipc.vm_gone(self.sys.sysvipc, p, p.vm)      # shm detached at exec
             p.vm.free()
         p.vm = vm
         self.m.set_cr(3, vm.pdir)
@@ -596,6 +608,9 @@ class Kernel(Scheduler):
         c, p.fork_child = p.fork_child, None
         try:
             c.vm = p.vm.copy()
+            ipc = _sysvipc(self.sys)
+            if ipc is not None:
+                ipc.vm_fork(self.sys.sysvipc, p.vm, c.vm)   # shm attachments inherited
         except MemoryError:
             # out of pages half-way (the parent has its pid): the child is
             # killed as UVM kills on "out of swap"
@@ -657,6 +672,11 @@ class Kernel(Scheduler):
         kq = kqueue_loaded()
         if kq is not None:
             kq.knote_proc_exit(p, status)       # EVFILT_PROC NOTE_EXIT (data: wait status)
+        ipc = _sysvipc(self.sys)
+        if ipc is not None:
+            ipc.proc_exit(self.sys.sysvipc, p)          # SEM_UNDO applied
+            if p.vm is not None:
+                ipc.vm_gone(self.sys.sysvipc, p, p.vm)  # shm detached
         if p.vm is not None:
             p.vm.free()
             p.vm = None

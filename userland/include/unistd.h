@@ -162,6 +162,7 @@ uid_t   geteuid(void);
 gid_t   getgid(void);
 uid_t   getuid(void);
 int     getgroups(int, gid_t []);
+int     setgroups(int, const gid_t *);
 char   *getlogin(void);
 int     getlogin_r(char *, size_t);
 pid_t   getpgrp(void);

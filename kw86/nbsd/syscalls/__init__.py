@@ -37,6 +37,8 @@ mknod = lazy_module("kw86.nbsd.syscalls.mknod")
 # one of their calls (the kernel's fork/exit/exec hooks look only then)
 ksem = lazy_module("kw86.nbsd.syscalls.ksem")
 ptimer = lazy_module("kw86.nbsd.syscalls.ptimer")
+# System V IPC (sysvipc.py): the machine's namespace is made by the first call
+sysv = lazy_module("kw86.nbsd.syscalls.sysvipc")
 
 R = Row
 
@@ -266,6 +268,21 @@ ROWS = [
     R(255, "_ksem_destroy", "intptr_t id", ksem.sys__ksem_destroy),
     R(256, "_ksem_timedwait", "intptr_t id, const struct timespec *abstime",
       ksem.sys__ksem_timedwait),
+    # -- System V IPC (sysvipc.py) --
+    R(221, "semget", "key_t key, int nsems, int semflg", sysv.sys_semget),
+    R(222, "semop", "int semid, struct sembuf *sops, size_t nsops", sysv.sys_semop),
+    R(223, "semconfig", "int flag", sysv.sys_semconfig),
+    R(225, "msgget", "key_t key, int msgflg", sysv.sys_msgget),
+    R(226, "msgsnd", "int msqid, const void *msgp, size_t msgsz, int msgflg", sysv.sys_msgsnd),
+    R(227, "msgrcv", "int msqid, void *msgp, size_t msgsz, long msgtyp, int msgflg",
+      sysv.sys_msgrcv),
+    R(228, "shmat", "int shmid, const void *shmaddr, int shmflg", sysv.sys_shmat, ret="ptr"),
+    R(230, "shmdt", "const void *shmaddr", sysv.sys_shmdt),
+    R(231, "shmget", "key_t key, size_t size, int shmflg", sysv.sys_shmget),
+    R(442, "____semctl50", "int semid, int semnum, int cmd, union __semun *arg",
+      sysv.sys_____semctl50),
+    R(443, "__shmctl50", "int shmid, int cmd, struct shmid_ds *buf", sysv.sys___shmctl50),
+    R(444, "__msgctl50", "int msqid, int cmd, struct msqid_ds *buf", sysv.sys___msgctl50),
     # -- interval timers (kern.py): alarm(3) is setitimer --
     R(425, "__setitimer50", "int which, const struct itimerval *itv, struct itimerval *oitv",
       kern.sys___setitimer50),
@@ -410,8 +427,8 @@ NAMES = {
 NBSD_MAXSYSCALL = 506
 
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
-LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod, ksem, ptimer)
-del fs, kern, nb10, sched, mknod, ksem, ptimer
+LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod, ksem, ptimer, sysv)
+del fs, kern, nb10, sched, mknod, ksem, ptimer, sysv
 # Calls that read or replace the trap frame (p.frame_esp), or change a segment
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
