@@ -22,7 +22,7 @@ from kw86.machine import ESP
 from kw86.nbsd import abi, rusage, trap
 from kw86.nbsd.boot import Boot
 from kw86.nbsd.elf import (ExecAbort, ExecError, build_stack, check_exec_permission,
-                           default_auxv, initial_registers, load_elf)
+                           default_auxv, initial_registers, load_elf, load_interp)
 from kw86.nbsd.emul import Emul
 from kw86.nbsd.errors import (BadFrame, Errno, Exit, Fault, KernelPanic,  # noqa: F401
                               WouldBlock)
@@ -290,15 +290,27 @@ class Kernel(Scheduler):
         self.initial = p
         return p
 
-    def _read_image(self, p, path):
+    def _read_image(self, p, path, name=None):
         vp = self.sys.vfs.lookup(p, path)
-        check_exec_permission(vp.getattr(), p.cred, path.decode("latin-1"))
+        check_exec_permission(vp.getattr(), p.cred, name or path.decode("latin-1"))
         vp.open(abi.FREAD)
         try:
             size = vp.getsize()
             return self.sys.bufcache.read(vp, 0, size, size)
         finally:
             vp.close(abi.FREAD)
+
+    def _load_interp(self, p, img, name):
+        """PT_INTERP (NetBSD's elf_load_interp): the interpreter is looked up
+        from the process's root and cwd (a missing one is ENOENT), must be a
+        regular file the caller may execute (EACCES) and an i386 ET_DYN
+        (ENOEXEC); elf.load_interp places it (img.interp_img)."""
+        iname = f"{name}: interpreter {img.interp.decode('latin-1')}"
+        try:
+            data = self._read_image(p, img.interp, iname)
+        except Errno as e:
+            raise ExecError(f"{iname}: {abi.errno_name(e.errno)}", e.errno) from None
+        load_interp(data, img, mem_limit=self.m.mem_size // 2, name=iname)
 
     def exec(self, p, path, argv, envp, host_image=None):
         """Replace p's image (p.emul decides the mode it starts in)."""
@@ -324,6 +336,8 @@ class Kernel(Scheduler):
         name = path.decode("latin-1")
         img = load_elf(data, mem_limit=self.m.mem_size // 2, name=name)
         self.kapi.check_image(img, name)        # linked for this kernel?
+        if img.interp is not None:
+            self._load_interp(p, img, name)
         if len(p.lwps) > 1:
             # past the point of no return: the other LWPs end first
             # (NetBSD's execve_runproc -> exit_lwps)
