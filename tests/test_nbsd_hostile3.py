@@ -173,3 +173,82 @@ def test_host_text_escapes():
     assert clean("one\ntwo\n") == "one\\x0atwo\n"
     assert clean("report:\n  detail\n") == "report:\n  detail\n"
     assert clean("é ü ✓\n") == "é ü ✓\n"
+
+
+# -- kernel state in host memory: kern.maxfiles ------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pipes_of_many_processes_are_bounded_by_maxfiles(hostile3, mode, tmp_path):
+    """20 processes each open pipes up to their RLIMIT_NOFILE hard limit
+    (3,404) and fill them: pipe buffers are kw86's host memory, not the
+    guest's, and only the per-process limit bounded them (557 MB held, 596 MB
+    peak RSS from a 64 MiB guest; 160 processes would be 4 GB).  Now the
+    system's kern.maxfiles (3,404 open files, NetBSD 10's on a small i386)
+    ends it with ENFILE, and everything comes back when they die."""
+    from kw86.nbsd.file import MAXFILES
+    from kw86.nbsd import abi
+    rc, n, out, err, rss = run_measured([*mode, _rel(hostile3), "pipes", "20"], tmp_path)
+    assert rc == 0 and out.endswith("socketpair-after 0 0\ndone\n"), (rc, out, err)
+    nproc, held, nfd, errno = (int(v) for v in
+                               re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
+    assert nproc == 20 and errno == abi.ENFILE
+    # the files of kw86's pid 1 and the children's stdio are among the 3,404
+    assert MAXFILES - 20 * 4 <= nfd < MAXFILES
+    assert held <= (nfd // 2) * abi.PIPE_SIZE
+    assert rss < 200 * 1024, f"peak RSS {rss} KiB"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_socket_pairs_of_many_processes_are_bounded(hostile3, mode, tmp_path):
+    from kw86.nbsd.file import MAXFILES
+    from kw86.nbsd import abi
+    rc, n, out, err, rss = run_measured([*mode, _rel(hostile3), "bufs", "6"], tmp_path)
+    assert rc == 0 and out.endswith("socketpair-after 0 0\ndone\n"), (rc, out, err)
+    nproc, held, nfd, errno = (int(v) for v in
+                               re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
+    assert nproc == 6 and errno == abi.ENFILE and nfd < MAXFILES
+    assert rss < 300 * 1024, f"peak RSS {rss} KiB"
+
+
+def test_maxfiles_is_the_systems(tmp_path):
+    """In-process: every kind of file counts once from its first descriptor
+    to its last reference (dup, fork and a message in flight add none);
+    past kern.maxfiles a new file is ENFILE (a new descriptor of an open
+    file is not), and nothing is half-made."""
+    import struct
+    from nbsd_env import Env
+    from kw86.nbsd import abi
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").write_bytes(b"root:*:0:0::/root:/bin/sh\n")
+    env = Env(root)
+    nf = env.sys.nfiles
+    nf.limit = nf.n + 6
+    fds = env.alloc(8)
+    env.ok("pipe2", fds, 0)
+    r, w = struct.unpack("<ii", env.read(fds, 8))
+    assert nf.n == nf.limit - 4
+    d = env.ok("dup", r)
+    env.ok("dup2", w, 40)
+    assert nf.n == nf.limit - 4                         # dups are the same files
+    env.ok("socketpair", 1, 1, 0, fds)
+    assert nf.n == nf.limit - 2
+    env.ok("close", env.ok("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0))
+    f1 = env.ok("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0)
+    f2 = env.ok("open", "/dev/null", abi.NBSD_O_RDONLY, 0)
+    assert nf.n == nf.limit
+    assert env.err("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0) == abi.ENFILE
+    assert env.err("pipe2", fds, 0) == abi.ENFILE
+    assert env.err("socketpair", 1, 1, 0, fds) == abi.ENFILE
+    assert env.err("open", "/tmp/new", abi.NBSD_O_CREAT | abi.NBSD_O_WRONLY, 0o644) == abi.ENFILE
+    assert nf.n == nf.limit
+    f3 = env.ok("dup", f1)                              # no new file: fine
+    for fd in (f1, f2, d, 40):
+        env.ok("close", fd)
+    assert nf.n == nf.limit - 1                         # f1's file lives on in f3
+    env.ok("close", f3)
+    env.ok("close", env.ok("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0))
+    env.ok("close", r)
+    assert nf.n == nf.limit - 3                         # the pipe's write end is open
+    env.ok("close", w)
+    assert nf.n == nf.limit - 4                         # the socket pair's two

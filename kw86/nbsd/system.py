@@ -9,6 +9,7 @@ import os
 import sys
 
 from kw86.nbsd.bufcache import BufCache, BytesPhysMem, DiskModel
+from kw86.nbsd.file import OpenFiles
 from kw86.nbsd.hostlog import HostText
 from kw86.nbsd.vfs import VFS
 from kw86.nbsd.vfs.devfs import DevfsMount
@@ -177,6 +178,7 @@ class System:
         self._rng_obj = None
         self.warned = set()             # syscall names already reported ENOSYS
         self.stderr = HostText(sys.stderr)
+        self.nfiles = OpenFiles()       # kern.maxfiles (file.py)
         self.procs = {}                 # pid -> proc.Proc (the kernel's; tests may add)
         self.kernel = None              # the Kernel over a machine, or None (tests)
         self.strict = False             # tests: a handler's internal error raises

@@ -21,6 +21,7 @@
  *                            and pipes as they can open (non-blocking
  *                            writes until EAGAIN): the kernel's buffers live
  *                            in host memory, not the guest's
+ *   hostile3 pipes NPROC     the same with pipes only
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -165,6 +166,8 @@ fill(int fd)
 
 /* one process: as many socket pairs and pipes as it can open, each filled;
  * returns through its pipe the bytes held and the errno that stopped it */
+static int pipes_only;
+
 static void
 hog(int out)
 {
@@ -176,6 +179,8 @@ hog(int out)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	for (;;) {
+		if (pipes_only)
+			goto pipes;
 		if (socketpair(AF_LOCAL, SOCK_STREAM, 0, sv) < 0) {
 			err = errno;
 			break;
@@ -186,6 +191,7 @@ hog(int out)
 		setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
 		held += fill(sv[0]) + fill(sv[1]);
 		n += 2;
+	pipes:
 		if (pipe(pf) < 0) {
 			err = errno;
 			break;
@@ -225,6 +231,8 @@ bufs(int nproc)
 	for (i = 0; i < nproc && fgets(line, sizeof line, f); i++) {
 		if (sscanf(line, "%ld %d %d", &held, &n, &e) != 3)
 			break;
+		if (getenv("H3DEBUG"))
+			printf("child %s", line);
 		total += held;
 		nfd += n;
 		if (e)
@@ -260,6 +268,10 @@ main(int argc, char **argv)
 		return as_evil(argv[2]);
 	else if (!strcmp(w, "bufs") && argc > 2)
 		bufs(atoi(argv[2]));
+	else if (!strcmp(w, "pipes") && argc > 2) {
+		pipes_only = 1;
+		bufs(atoi(argv[2]));
+	}
 	else {
 		fprintf(stderr, "usage: hostile3 kprintf W N | kpanic | comm SELF HOW | bufs NPROC\n");
 		return 2;
