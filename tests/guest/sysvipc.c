@@ -124,6 +124,32 @@ await_sleepers(int id, int num, int cmd, int n)
 	return c;
 }
 
+/* until the child sleeps in a call (a queue has no count of its sleepers):
+ * Linux's /proc/PID/stat state S; the guest's kernel is deterministic, and
+ * the child reaches its call within the pause */
+static void
+await_asleep(pid_t pid)
+{
+#ifdef __linux__
+	char path[64], buf[512], *p;
+	int i, fd, n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 20000; i++) {
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? 0 : read(fd, buf, sizeof buf - 1);
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		p = strrchr(buf, ')');
+		if (p != NULL && p[1] == ' ' && p[2] == 'S')
+			break;
+		usleep(1000);
+	}
+#endif
+	usleep(20000);
+}
+
 static volatile int hits;
 
 static void
@@ -335,8 +361,9 @@ semaphores(void)
 		_exit(0);
 	}
 	await_sleepers(id, 0, GETNCNT, 1);
-	printf("rmid with sleeper: %s\n", rc(semctl(id, 0, IPC_RMID)));
+	r = semctl(id, 0, IPC_RMID);
 	wait_child(pid, "eidrm");
+	printf("rmid with sleeper: %s\n", rc(r));
 	printf("semop after rmid: %s\n", rc(semop1(id, 0, 1, 0)));
 }
 
@@ -467,11 +494,11 @@ messages(void)
 		fflush(stdout);
 		_exit(0);
 	}
-	usleep(100000);
+	await_asleep(pid);
 	kill(pid, SIGUSR1);
 	while (msgctl(id, IPC_STAT, &ds) == 0 && ds.msg_qnum < 5)
 		usleep(1000);
-	usleep(100000);
+	await_asleep(pid);
 	kill(pid, SIGUSR1);
 	wait_child(pid, "msg eintr");
 	for (i = 0; i < 5; i++)
@@ -483,9 +510,10 @@ messages(void)
 		fflush(stdout);
 		_exit(0);
 	}
-	usleep(100000);
-	printf("msgctl rmid with sleeper: %s\n", rc(msgctl(id, IPC_RMID, NULL)));
+	await_asleep(pid);
+	i = msgctl(id, IPC_RMID, NULL);
 	wait_child(pid, "msg eidrm");
+	printf("msgctl rmid with sleeper: %s\n", rc(i));
 	printf("msgsnd after rmid: %s\n", rc(msgsnd(id, &m, 4, 0)));
 }
 
@@ -784,6 +812,72 @@ netbsd(void)
 	printf(" attach %s\n", shmat(id, NULL, 0) == (void *)-1 ? en(errno) : "ok");
 }
 
+/*
+ * "semops SEQ...": each SEQ is semop calls separated by '|', each call
+ * operations separated by ';', each operation "num,op,flg" (IPC_NOWAIT is
+ * always added).  On a fresh set of 4 semaphores (0, 1, 2, 3) it prints
+ * each call's result and the values, then lets a child replay the sequence
+ * and exit (its SEM_UNDO adjustments applied) and prints the values again.
+ */
+static int
+run_calls(int id, const char *seq, int print)
+{
+	struct sembuf ops[8];
+	unsigned short v[4];
+	union semun arg;
+	const char *p = seq;
+	char *end;
+	int n, r;
+
+	while (*p) {
+		for (n = 0; n < 8 && *p && *p != '|'; n++) {
+			ops[n].sem_num = (unsigned short)strtol(p, &end, 10);
+			ops[n].sem_op = (short)strtol(end + 1, &end, 10);
+			ops[n].sem_flg = (short)(strtol(end + 1, &end, 10) | IPC_NOWAIT);
+			p = *end == ';' ? end + 1 : end;
+		}
+		if (*p == '|')
+			p++;
+		r = semop(id, ops, n);
+		if (print) {
+			printf("%s", rc(r));
+			arg.array = v;
+			semctl(id, 0, GETALL, arg);
+			printf(" %d %d %d %d\n", v[0], v[1], v[2], v[3]);
+		}
+	}
+	return 0;
+}
+
+static void
+semops(int argc, char **argv)
+{
+	unsigned short v[4] = { 0, 1, 2, 3 };
+	union semun arg;
+	int i, id;
+	pid_t pid;
+
+	for (i = 0; i < argc; i++) {
+		id = semget(IPC_PRIVATE, 4, 0600);
+		arg.array = v;
+		semctl(id, 0, SETALL, arg);
+		printf("seq %d\n", i);
+		run_calls(id, argv[i], 1);
+		pid = fork();
+		if (pid == 0)
+			_exit(run_calls(id, argv[i], 0));
+		wait_child(pid, "replay");
+		{
+			unsigned short w[4];
+
+			arg.array = w;
+			semctl(id, 0, GETALL, arg);
+			printf("after replay: %d %d %d %d\n", w[0], w[1], w[2], w[3]);
+		}
+		semctl(id, 0, IPC_RMID);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -798,6 +892,8 @@ main(int argc, char **argv)
 		perm();
 	else if (argc > 1 && strcmp(argv[1], "netbsd") == 0)
 		netbsd();
+	else if (argc > 1 && strcmp(argv[1], "semops") == 0)
+		semops(argc - 2, argv + 2);
 	else {
 		semaphores();
 		messages();
