@@ -252,3 +252,19 @@ def test_maxfiles_is_the_systems(tmp_path):
     assert nf.n == nf.limit - 3                         # the pipe's write end is open
     env.ok("close", w)
     assert nf.n == nf.limit - 4                         # the socket pair's two
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_knotes_of_many_processes_are_bounded(hostile3, mode, tmp_path):
+    """Processes each register EVFILT_USER knotes until ENOMEM: the bound
+    (kqueue.KQ_MAXKNOTES) was per descriptor table, so every process got
+    65,536 (about 330 bytes of kw86's memory each: 4 processes 110 MB, 160
+    of them 3.4 GB); it is the system's now, and comes back when they die."""
+    from kw86.nbsd.kqueue import KQ_MAXKNOTES
+    from kw86.nbsd import abi
+    rc, n, out, err, rss = run_measured([*mode, _rel(hostile3), "knotes", "12"], tmp_path)
+    assert rc == 0 and out.endswith("knotes-after 0 0\ndone\n"), (rc, out, err)
+    nproc, held, nknotes, errno = (int(v) for v in
+                                   re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
+    assert nproc == 12 and errno == abi.ENOMEM and nknotes == KQ_MAXKNOTES
+    assert rss < 120 * 1024, f"peak RSS {rss} KiB"

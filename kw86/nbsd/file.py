@@ -456,11 +456,12 @@ class OpenFiles:
     device or file keeps kernel state in kw86's host memory (a pipe up to
     PIPE_SIZE bytes of data), which the per-process RLIMIT_NOFILE alone
     bounded only per process: 160 processes of 3,404 descriptors each."""
-    __slots__ = ("n", "limit")
+    __slots__ = ("n", "limit", "knotes")
 
     def __init__(self, limit=MAXFILES):
         self.n = 0
         self.limit = limit
+        self.knotes = 0                 # in all kqueues (kqueue.KQ_MAXKNOTES)
 
     def charge(self, f):
         if f._nf is None:

@@ -22,6 +22,7 @@
  *                            writes until EAGAIN): the kernel's buffers live
  *                            in host memory, not the guest's
  *   hostile3 pipes NPROC     the same with pipes only
+ *   hostile3 knotes NPROC    the same with EVFILT_USER knotes in a kqueue
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -29,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/resource.h>
+#include <sys/event.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -166,7 +168,7 @@ fill(int fd)
 
 /* one process: as many socket pairs and pipes as it can open, each filled;
  * returns through its pipe the bytes held and the errno that stopped it */
-static int pipes_only;
+static int pipes_only, knotes_only;
 
 static void
 hog(int out)
@@ -202,6 +204,27 @@ hog(int out)
 	dprintf(out, "%ld %d %d\n", held, n, err);
 }
 
+/* one process: EVFILT_USER knotes until the kernel says no */
+static void
+knotes(int out)
+{
+	static struct kevent ch[1024];
+	int kq = kqueue(), i, n = 0, err = 0;
+
+	for (;;) {
+		for (i = 0; i < 1024; i++)
+			EV_SET(&ch[i], (uintptr_t)(n + i), EVFILT_USER, EV_ADD, 0, 0, 0);
+		if (kevent(kq, ch, 1024, 0, 0, 0) < 0) {
+			err = errno;
+			break;
+		}
+		n += 1024;
+		if (n >= (1 << 24))
+			break;
+	}
+	dprintf(out, "%d %d %d\n", 0, n, err);
+}
+
 static int
 bufs(int nproc)
 {
@@ -218,7 +241,10 @@ bufs(int nproc)
 		kids[i] = fork();
 		if (kids[i] == 0) {
 			close(pf[0]);
-			hog(pf[1]);
+			if (knotes_only)
+				knotes(pf[1]);
+			else
+				hog(pf[1]);
 			pause();            /* keep everything held until killed */
 			_exit(0);
 		}
@@ -248,6 +274,13 @@ bufs(int nproc)
 		waitpid(kids[i], 0, 0);
 	/* everything is given back: one more pair and pipe work */
 	say("socketpair-after", socketpair(AF_LOCAL, SOCK_STREAM, 0, pf));
+	if (knotes_only) {
+		static struct kevent ch[1024];
+		int kq = kqueue();
+		for (i = 0; i < 1024; i++)
+			EV_SET(&ch[i], (uintptr_t)i, EVFILT_USER, EV_ADD, 0, 0, 0);
+		say("knotes-after", kevent(kq, ch, 1024, 0, 0, 0));
+	}
 	return 0;
 }
 
@@ -268,7 +301,10 @@ main(int argc, char **argv)
 		return as_evil(argv[2]);
 	else if (!strcmp(w, "bufs") && argc > 2)
 		bufs(atoi(argv[2]));
-	else if (!strcmp(w, "pipes") && argc > 2) {
+	else if (!strcmp(w, "knotes") && argc > 2) {
+		knotes_only = 1;
+		bufs(atoi(argv[2]));
+	} else if (!strcmp(w, "pipes") && argc > 2) {
 		pipes_only = 1;
 		bufs(atoi(argv[2]));
 	}
