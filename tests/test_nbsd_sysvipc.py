@@ -339,3 +339,17 @@ def test_ipcperm_rules():
     assert err(Cred(12, 21), IPC_W) == EACCES
     assert err(Cred(12, 5, groups=[5, 20]), IPC_R) == 0          # a supplementary group
     assert err(Cred(12, 5), IPC_R) == EACCES                     # other ---
+
+
+@pytest.mark.parametrize("kw", MODES, ids=IDS)
+@pytest.mark.parametrize("seed", [1, 2] if os.environ.get("CI") else [1, 2, 3, 4])
+def test_random_ipc_calls_leave_kw86_intact(tmp_path, guest, kw, seed):
+    """Random SysV IPC calls (garbage ids, commands, flags, wild and kernel
+    pointers, sleeps ended by alarm(1), children that exit or are killed
+    holding undo entries and attachments): no internal error, no kw86
+    message, every process accounted for."""
+    status, out = run(tmp_path, guest, ["fuzz", str(seed), "1500"], kw)
+    lines = out.splitlines()
+    assert status == 0, out[-2000:]
+    assert not [l for l in lines if l.startswith("kw86")], out[-2000:]
+    assert lines[-2:] == ["fuzz: 1500 calls", "done"], out[-2000:]

@@ -878,6 +878,123 @@ semops(int argc, char **argv)
 	}
 }
 
+/*
+ * "fuzz SEED N" (the guest only: it would litter a host's namespace): N
+ * random SysV IPC calls with ids it made, stale and random ids, random
+ * commands and flags, and pointers into its buffer, to its end, NULL, the
+ * kernel's addresses and unmapped ones; alarm(1) ends any sleep (EINTR);
+ * now and then a child does the same and exits (its SEM_UNDO, its shm
+ * attachments) or is killed.  Prints "fuzz: N calls" and "done".
+ */
+static unsigned long long fz_state;
+
+static unsigned long
+fz(void)
+{
+	fz_state = fz_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned long)(fz_state >> 33);
+}
+
+static void
+on_alrm(int sig)
+{
+	(void)sig;
+}
+
+/* a known id half the time */
+#define ID(x) (nids && fz() % 2 ? ids[fz() % nids] : (int)(x))
+
+static void
+fuzz(unsigned long seed, int n)
+{
+	static char arena[16384];	/* writes past buf's end stay in here */
+	char *buf = arena + 4096;
+	int ids[16], nids = 0, i, k;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alrm;
+	sigaction(SIGALRM, &sa, NULL);
+	fz_state = seed;
+	for (i = 0; i < n; i++) {
+		unsigned long w[6];
+		void *ptrs[6] = { buf, buf + 8192 - 2, NULL, (void *)0xc0100000,
+		    (void *)0x10, buf + (fz() % 8192) };
+
+		for (k = 0; k < 6; k++) {
+			switch (fz() % 6) {
+			case 0: w[k] = fz() % 8; break;
+			case 1: w[k] = (unsigned long)-1; break;
+			case 2: w[k] = fz() * 65537UL; break;
+			case 3: w[k] = nids ? (unsigned long)ids[fz() % nids] : 0; break;
+			case 4: w[k] = (unsigned long)ptrs[fz() % 6]; break;
+			default: w[k] = fz() % 0x20000; break;
+			}
+		}
+		for (k = 0; k < 8192; k += 64)
+			buf[k] = (char)fz();
+		alarm(1);
+		switch (fz() % 15) {
+		case 0: k = semget(fz() % 3 ? IPC_PRIVATE : (key_t)(fz() % 4), (int)(fz() % 70),
+			    (int)(w[2] & 07777)); break;
+		case 1: k = msgget(fz() % 3 ? IPC_PRIVATE : (key_t)(fz() % 4), (int)(w[1] & 07777));
+			break;
+		case 2: k = shmget(fz() % 3 ? IPC_PRIVATE : (key_t)(fz() % 4),
+			    fz() % 2 ? fz() % 100000 : w[1], (int)(w[2] & 07777)); break;
+		case 3: k = semop(ID(w[0]), (struct sembuf *)ptrs[fz() % 6], fz() % 8); break;
+		case 4: k = semctl(ID(w[0]), (int)w[1], (int)(fz() % 12), w[3]); break;
+		case 5: k = msgsnd(ID(w[0]), ptrs[fz() % 6], fz() % 3000, (int)(w[3] & 07777));
+			break;
+		case 6: k = (int)msgrcv(ID(w[0]), ptrs[fz() % 6], fz() % 3000, (long)w[3],
+			    (int)(w[4] & 017777)); break;
+		case 7: k = msgctl(ID(w[0]), (int)(fz() % 4), (struct msqid_ds *)ptrs[fz() % 6]);
+			break;
+		case 8: k = (int)(long)shmat(ID(w[0]), fz() % 2 ? NULL : ptrs[fz() % 6],
+			    (int)(w[2] & 037777)); break;
+		case 9: k = shmdt(ptrs[fz() % 6]); break;
+		case 10: k = shmctl(ID(w[0]), (int)(fz() % 6), (struct shmid_ds *)ptrs[fz() % 6]);
+			break;
+		case 11: {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				n = i + 20 < n ? i + 20 : n;
+				continue;	/* the child goes on for a few calls */
+			}
+			if (pid > 0 && fz() % 2)
+				kill(pid, SIGKILL);
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+			k = -1;
+			break;
+		}
+		case 12:			/* every id it knows goes */
+			while (nids > 0) {
+				k = ids[--nids];
+				semctl(k, 0, IPC_RMID);
+				msgctl(k, IPC_RMID, NULL);
+				shmctl(k, IPC_RMID, NULL);
+			}
+			k = -1;
+			break;
+		default: {
+			/* ids are often valid ones */
+			int which = (int)(fz() % 3);
+
+			k = which == 0 ? semget(IPC_PRIVATE, 1 + (int)(fz() % 5), 0600) :
+			    which == 1 ? msgget(IPC_PRIVATE, 0600) : shmget(IPC_PRIVATE, 1 + fz() % 20000, 0600);
+			break;
+		}
+		}
+		alarm(0);
+		if (k > 0 && nids < 16)
+			ids[nids++] = k;
+		else if (k > 0)
+			ids[fz() % 16] = k;
+	}
+	printf("fuzz: %d calls\n", n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -894,6 +1011,8 @@ main(int argc, char **argv)
 		netbsd();
 	else if (argc > 1 && strcmp(argv[1], "semops") == 0)
 		semops(argc - 2, argv + 2);
+	else if (argc > 3 && strcmp(argv[1], "fuzz") == 0)
+		fuzz(strtoul(argv[2], NULL, 10), atoi(argv[3]));
 	else {
 		semaphores();
 		messages();
