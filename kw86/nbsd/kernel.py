@@ -814,12 +814,13 @@ class Kernel(Scheduler):
             return abi.NBSD_CLD_EXITED, (status >> 8) & 0xff
         return (abi.NBSD_CLD_DUMPED if status & 0x80 else abi.NBSD_CLD_KILLED), status & 0x7f
 
-    def execve(self, p, path, argv, envp):
-        """execve(2) from a running process: replace its image and frame."""
+    def execve(self, p, path, argv, envp, host_image=None):
+        """execve(2) from a running process: replace its image and frame
+        (host_image: the program's bytes, read already: fexecve)."""
         fesp = p.frame_esp
         tf = self.boot.read_frame(fesp)
         try:
-            self.exec(p, path, argv, envp)
+            self.exec(p, path, argv, envp, host_image)
         except ExecAbort:
             raise Exit(abi.w_termsig(abi.NBSD_SIGABRT)) from None    # NetBSD's exec_abort
         except ExecError as e:

@@ -146,6 +146,7 @@ int     execle(const char *, const char *, ...);
 int     execlp(const char *, const char *, ...);
 int     execv(const char *, char * const *);
 int     execve(const char *, char * const *, char * const *);
+int     fexecve(int, char * const *, char * const *);
 int     execvp(const char *, char * const *);
 int     execvpe(const char *, char * const *, char * const *);
 pid_t   fork(void);

@@ -40,6 +40,11 @@ ptimer = lazy_module("kw86.nbsd.syscalls.ptimer")
 # System V IPC (sysvipc.py): the machine's namespace is made by the first call
 sysv = lazy_module("kw86.nbsd.syscalls.sysvipc")
 
+# posix_spawn and fexecve (spawn.py), and the small NetBSD calls of
+# nbcalls.py (mincore, mremap, utrace, uuidgen, the clock setters ...)
+spawn = lazy_module("kw86.nbsd.syscalls.spawn")
+nbc = lazy_module("kw86.nbsd.syscalls.nbcalls")
+
 R = Row
 
 ROWS = [
@@ -351,6 +356,12 @@ ROWS = [
       "struct timespec *timeout", sock.sys_recvmmsg),
     R(476, "sendmmsg", "int s, struct mmsghdr *mmsg, unsigned int vlen, unsigned int flags",
       sock.sys_sendmmsg),
+    # -- posix_spawn, fexecve (spawn.py) --
+    R(474, "posix_spawn", "pid_t *pid, const char *path, "
+      "const struct posix_spawn_file_actions *file_actions, "
+      "const struct posix_spawnattr *attrp, char *const *argv, char *const *envp",
+      spawn.sys_posix_spawn),
+    R(465, "fexecve", "int fd, char *const *argp, char *const *envp", spawn.sys_fexecve),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
@@ -429,12 +440,15 @@ NBSD_MAXSYSCALL = 506
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
 LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod, ksem, ptimer, sysv)
 del fs, kern, nb10, sched, mknod, ksem, ptimer, sysv
+LAZY_MODULES += (spawn, nbc)
+del spawn, nbc
 # Calls that read or replace the trap frame (p.frame_esp), or change a segment
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
     if _r.name in ("execve", "getcontext", "setcontext", "compat_16___sigreturn14",
                    "__sigaltstack14", "_lwp_setprivate", "sysarch", "_lwp_create",
-                   "kw86_switch_to_kernel", "kw86_switch_to_user"):
+                   "kw86_switch_to_kernel", "kw86_switch_to_user", "posix_spawn",
+                   "fexecve"):
         _r.fast = False
 
 
