@@ -305,11 +305,14 @@ class Kernel(Scheduler):
         from the process's root and cwd (a missing one is ENOENT), must be a
         regular file the caller may execute (EACCES) and an i386 ET_DYN
         (ENOEXEC); elf.load_interp places it (img.interp_img)."""
-        iname = f"{name}: interpreter {img.interp.decode('latin-1')}"
+        # (the path as text, its control and non-ASCII bytes escaped: it is the file's)
+        shown = "".join(chr(c) if 32 <= c < 127 and c != 92 else f"\\x{c:02x}"
+                        for c in img.interp)
+        iname = f"{name}: interpreter {shown}"
         try:
             data = self._read_image(p, img.interp, iname)
         except Errno as e:
-            raise ExecError(f"{iname}: {abi.errno_name(e.errno)}", e.errno) from None
+            raise ExecError(f"{iname}: {abi.errno_text(e.errno)}", e.errno) from None
         load_interp(data, img, mem_limit=self.m.mem_size // 2, name=iname)
 
     def exec(self, p, path, argv, envp, host_image=None):

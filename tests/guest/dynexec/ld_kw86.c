@@ -222,9 +222,10 @@ u32 ld_main(u32 *sp)
     puthex(bias);
     put("\n");
     k = 0;
+    have_phdr = 0;
     for (i = 0; i < phnum; i++) {
         const u32 *ph = phdr + 8 * i;
-        if (ph[0] == PT_INTERP) {
+        if (ph[0] == PT_INTERP && !have_phdr++) {      /* the first, as the kernel */
             put("ld.kw86: PT_INTERP=");
             put((const char *)(ph[2] + bias));
             put("\n");
