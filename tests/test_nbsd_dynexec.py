@@ -318,6 +318,9 @@ def test_exec_chain(tmp_path, progs, mode):
     base = interp_base(progs["ld.kw86.so"])
     assert bases == [0, base, base]
     assert err.count("ld.kw86: jumping to") == 2
+    # /proc names the program each time, never the interpreter
+    exes = re.findall(r"^dynprog: /proc/curproc/exe (.*)$", out, re.M)
+    assert exes[1:] == ["/usr/libexec/dynprog_dynpie", "/usr/libexec/dynprog_interp"], exes
     execs = [ln for ln in trace.read_text().splitlines() if "execve" in ln and " RET " not in ln]
     assert len(execs) == 2, execs
 

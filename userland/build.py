@@ -716,6 +716,9 @@ def main(argv=None):
                     help="instead of the sysroot, build one program of your own from SRC...")
     ap.add_argument("-o", "--output", help="with --program: the executable to write")
     ap.add_argument("--ksyms", help="with --program: linker script of kernel symbol addresses")
+    ap.add_argument("--pie", action="store_true",
+                    help="with --program: a static PIE (ET_DYN), against the PIC libc in "
+                         "userland/.obj-pie")
     args = ap.parse_args(argv)
     if args.clean:
         shutil.rmtree(args.obj or DEFAULT_OBJ, ignore_errors=True)
@@ -723,7 +726,7 @@ def main(argv=None):
         out = args.output or os.path.splitext(os.path.basename(args.program[0]))[0]
         try:
             build_program(args.program, out, ksyms=args.ksyms, jobs=args.jobs,
-                          verbose=args.verbose, obj_dir=args.obj)
+                          verbose=args.verbose, obj_dir=args.obj, pie=args.pie)
         except BuildError as e:
             sys.stderr.write(f"{e}\n")
             return 1

@@ -3,7 +3,8 @@
  * a static PIE (relocates itself in crt/start.c), a static ET_EXEC whose PT_INTERP
  * names tests/guest/dynexec/ld_kw86.c, and a PIE with that PT_INTERP (the interpreter
  * relocates it).  It prints what exec gave it and checks that its pointers were
- * relocated (tables of strings and of functions, a pointer to data); then, by argv:
+ * relocated (tables of strings and of functions, a pointer to data) and what
+ * /proc/curproc/exe names (the program, never its interpreter); then, by argv:
  *     dynprog                      just that
  *     dynprog exec PATH ARGS...    execv(PATH, ARGS): the new image replaces this one
  *     dynprog fork PATH ARGS...    fork, the child execs PATH, the parent waits
@@ -48,6 +49,12 @@ int main(int argc, char **argv)
     printf("dynprog: entry %s, words %s %s %s, ops %d %d, counter %d\n",
            entry == (unsigned long)_start ? "is _start" : "is NOT _start",
            words[0], words[1], words[2], ops[0](2, 3), ops[1](2, 3), *counterp);
+    {
+        char exe[256];
+        ssize_t n = readlink("/proc/curproc/exe", exe, sizeof exe - 1);
+        exe[n < 0 ? 0 : n] = 0;
+        printf("dynprog: /proc/curproc/exe %s\n", n < 0 ? strerror(errno) : exe);
+    }
     fflush(stdout);
     if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
         execv(argv[2], argv + 2);
