@@ -665,3 +665,14 @@ def test_mutated_headers(progs, which, edits, ledits):
     spans = sorted((s.vaddr, s.vaddr + s.memsz) for s in segs)
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
     assert any(s.flags & 1 and s.vaddr <= img.start < s.vaddr + s.memsz for s in segs)
+
+
+def test_profile_names_pie_functions(tmp_path, progs):
+    """--profile finds a PIE's functions where exec put them (0x1000 up)."""
+    libexec(tmp_path, progs)
+    host_copy(tmp_path, progs, "dynprog_pie")
+    rc, out, err = kw86(tmp_path, [], "dynprog_pie", opts=["--profile", str(tmp_path / "p")])
+    assert rc == 0, err
+    rows = {ln.split()[-1] for ln in err.splitlines()[2:] if ln.strip()}
+    assert {"main", "__kw86_start", "__kw86_vformat"} <= rows, err
+    assert "__sys_fork" not in rows             # (what the link addresses would name)

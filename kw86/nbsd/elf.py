@@ -243,6 +243,16 @@ def _interp_path(data, ph, name):
     return raw[:-1]
 
 
+def pie_offset(align):
+    """Where an ET_DYN goes (what is added to its addresses), given its largest
+    PT_LOAD p_align: NetBSD's elf_placedynexec without ASLR, max(align,
+    PAGE_SIZE), and at least ep_vm_minaddr (page 0 is never mapped)."""
+    bias = max(align, abi.PAGE_SIZE)
+    if bias < VM_MIN_USER:
+        bias = -(-VM_MIN_USER // align) * align
+    return bias
+
+
 def load_elf(data, mem_limit=None, name="program"):
     """Validate a NetBSD/i386 executable (ET_EXEC, or ET_DYN: a PIE) and
     return its ElfImage.  A PT_INTERP is read (img.interp) but not loaded:
@@ -255,12 +265,8 @@ def load_elf(data, mem_limit=None, name="program"):
     img = ElfImage()
     e_phnum = len(phdrs)
     if e_type == ET_DYN:
-        # elf_placedynexec without ASLR: the largest PT_LOAD alignment, at
-        # least a page, and at least ep_vm_minaddr (page 0 is never mapped)
         align = max([1] + [ph.p_align for ph in phdrs if ph.p_type == PT_LOAD])
-        bias = max(align, abi.PAGE_SIZE)
-        if bias < VM_MIN_USER:
-            bias = -(-VM_MIN_USER // align) * align
+        bias = pie_offset(align)
         if bias & (align - 1):
             raise ExecError(f"{name}: PIE segment alignment {align:#x} is not a power of 2",
                             EINVAL)
