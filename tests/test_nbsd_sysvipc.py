@@ -353,3 +353,97 @@ def test_random_ipc_calls_leave_kw86_intact(tmp_path, guest, kw, seed):
     assert status == 0, out[-2000:]
     assert not [l for l in lines if l.startswith("kw86")], out[-2000:]
     assert lines[-2:] == ["fuzz: 1500 calls", "done"], out[-2000:]
+
+
+# -- ipcs(1) and ipcrm(1) (userland/bin/ipcs.c, ipcrm.c) ------------------------------
+EXPECTED_IPCS = """\
+made 65536 65536 65536
+done
+Message Queues:
+T        ID     KEY        MODE       OWNER    GROUP
+q     65536       4660 --rw-r-----     root    wheel
+
+Shared Memory:
+T        ID     KEY        MODE       OWNER    GROUP
+m     65536      22136 --rw-------     root    wheel
+
+Semaphores:
+T        ID     KEY        MODE       OWNER    GROUP
+s     65536          0 --rw-rw-rw-     root    wheel
+
+Message Queues:
+T        ID     KEY        MODE       OWNER    GROUP  CREATOR   CGROUP CBYTES  QNUM QBYTES \
+LSPID LRPID    STIME    RTIME    CTIME
+q     65536       4660 --rw-r-----     root    wheel     root    wheel     30     2   2048 \
+    3     0 22:13:20 no-entry 22:13:20
+
+Shared Memory:
+T        ID     KEY        MODE       OWNER    GROUP  CREATOR   CGROUP NATTCH   SEGSZ  CPID \
+ LPID    ATIME    DTIME    CTIME
+m     65536      22136 --rw-------     root    wheel     root    wheel      0   10000     3 \
+    3 22:13:20 22:13:20 22:13:20
+
+Semaphores:
+T        ID     KEY        MODE       OWNER    GROUP  CREATOR   CGROUP NSEMS    OTIME    CTIME
+s     65536          0 --rw-rw-rw-     root    wheel     root    wheel     3 no-entry 22:13:20
+
+msginfo:
+\tmsgmax:  16384\t(max characters in a message)
+\tmsgmni:     40\t(# of message queues)
+\tmsgmnb:   2048\t(max characters in a message queue)
+\tmsgtql:     40\t(max # of messages in system)
+\tmsgssz:      8\t(size of a message segment)
+\tmsgseg:   2048\t(# of message segments in system)
+
+shminfo:
+\tshmmax: 16777216\t(max shared memory segment size)
+\tshmmin:       1\t(min shared memory segment size)
+\tshmmni:     128\t(max number of shared memory identifiers)
+\tshmseg:     128\t(max shared memory segments per process)
+\tshmall:    4096\t(max amount of shared memory in pages)
+
+seminfo:
+\tsemmap:     30\t(# of entries in semaphore map)
+\tsemmni:     10\t(# of semaphore identifiers)
+\tsemmns:     60\t(# of semaphores in system)
+\tsemmnu:     30\t(# of undo structures in system)
+\tsemmsl:     60\t(max # of semaphores per id)
+\tsemopm:    100\t(max # of operations per semop call)
+\tsemume:     10\t(max # of undo entries per process)
+\tsemusz:    100\t(size in bytes of undo structure)
+\tsemvmx:  32767\t(semaphore maximum value)
+\tsemaem:  16384\t(adjust on exit max value)
+
+ipcrm: 3
+Message Queues:
+T        ID     KEY        MODE       OWNER    GROUP
+
+Shared Memory:
+T        ID     KEY        MODE       OWNER    GROUP
+
+Semaphores:
+T        ID     KEY        MODE       OWNER    GROUP
+
+"""
+EXPECTED_IPCRM_ERR = """\
+ipcrm: msqid(65536): Invalid argument
+ipcrm: semkey(7): No such file or directory
+ipcrm: msqkey(0): not a key
+"""
+
+
+@pytest.mark.parametrize("mode", [[], ["--kernelware"]], ids=IDS)
+def test_ipcs_and_ipcrm(guest, mode):
+    """The objects a program left are listed by ipcs (default, -a, -T: the
+    kernel's tables through kern.ipc.sysvipc_info, NetBSD's format) and
+    removed by ipcrm by id and by key; what it cannot remove it reports and
+    counts in its exit status."""
+    import sys
+    env = dict(hostenv.ENV, KW86_EPOCH="1700000000")      # 2023-11-14 22:13:20 UTC
+    script = ("/t/sysvipc make; ipcs; ipcs -a; ipcs -T; "
+              "ipcrm -q 65536 -M 0x5678 -s 65536 -q 65536 -S 7 -Q 0; echo ipcrm: $?; ipcs")
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *mode, "-E", "TZ=UTC",
+                        "--bind", f"{os.path.dirname(guest)}:/t:ro", "/bin/sh", "-c", script],
+                       capture_output=True, text=True, env=env, timeout=300, cwd=ROOT,
+                       stdin=subprocess.DEVNULL)
+    assert (r.returncode, r.stdout, r.stderr) == (0, EXPECTED_IPCS, EXPECTED_IPCRM_ERR)

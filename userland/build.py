@@ -95,6 +95,7 @@ INSTALL_MAP = {
     # /usr/bin
     "true": "/usr/bin", "false": "/usr/bin", "wc": "/usr/bin", "head": "/usr/bin",
     "gencat": "/usr/bin",    # message catalogues for catopen(3) (NetBSD's format)
+    "ipcs": "/usr/bin", "ipcrm": "/usr/bin",    # System V IPC status and removal
     # kw86 benchmark programs (the paper's experiments, run inside the guest)
     "getpid_bench": "/usr/bin", "stat_bench": "/usr/bin", "rw_bench": "/usr/bin",
     "spin": "/usr/bin", "mkfiles": "/usr/bin", "paper_run": "/usr/bin", "cp_calls": "/usr/bin",

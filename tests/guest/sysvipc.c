@@ -995,6 +995,25 @@ fuzz(unsigned long seed, int n)
 	printf("fuzz: %d calls\n", n);
 }
 
+/* "make": objects left behind for ipcs(1) and ipcrm(1) */
+static void
+make(void)
+{
+	struct msg m;
+	int q, sh, se;
+	void *p;
+
+	q = msgget(0x1234, IPC_CREAT | 0640);
+	m.mtype = 1;
+	msgsnd(q, &m, 10, 0);
+	msgsnd(q, &m, 20, 0);
+	sh = shmget(0x5678, 10000, IPC_CREAT | 0600);
+	p = shmat(sh, NULL, 0);
+	shmdt(p);
+	se = semget(IPC_PRIVATE, 3, 0666);
+	printf("made %d %d %d\n", q, sh, se);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1009,6 +1028,8 @@ main(int argc, char **argv)
 		perm();
 	else if (argc > 1 && strcmp(argv[1], "netbsd") == 0)
 		netbsd();
+	else if (argc > 1 && strcmp(argv[1], "make") == 0)
+		make();
 	else if (argc > 1 && strcmp(argv[1], "semops") == 0)
 		semops(argc - 2, argv + 2);
 	else if (argc > 3 && strcmp(argv[1], "fuzz") == 0)

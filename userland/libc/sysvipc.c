@@ -26,6 +26,11 @@ CHECK(sizeof(struct semid_ds) == 52 && offsetof(struct semid_ds, sem_otime) == 3
 CHECK(sizeof(struct sembuf) == 6);
 CHECK(sizeof(struct msqid_ds) == 80 && offsetof(struct msqid_ds, msg_stime) == 44);
 CHECK(sizeof(struct shmid_ds) == 72 && offsetof(struct shmid_ds, shm_atime) == 44);
+CHECK(sizeof(struct ipc_perm_sysctl) == 32 && sizeof(struct msgid_ds_sysctl) == 92);
+CHECK(sizeof(struct semid_ds_sysctl) == 56 && sizeof(struct shmid_ds_sysctl) == 76);
+CHECK(offsetof(struct msg_sysctl_info, msgids) == 24);
+CHECK(offsetof(struct sem_sysctl_info, semids) == 40);
+CHECK(offsetof(struct shm_sysctl_info, shmids) == 24);
 
 int ____semctl50(int, int, int, union __semun *);
 

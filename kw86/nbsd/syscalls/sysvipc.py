@@ -851,3 +851,110 @@ def proc_exit(ipc, p):
     for t in (ipc.semwait, ipc.msgwait):
         for l in p.lwps.values():
             t.pop(l, None)
+
+
+# ---- sysctl: kern.sysvmsg/sysvsem/sysvshm and kern.ipc (what ipcs(1) reads) ----------
+
+KERN_SYSVMSG, KERN_SYSVSEM, KERN_SYSVSHM, KERN_SYSVIPC = 34, 35, 36, 82
+KERN_SYSVIPC_INFO = 1
+KERN_SYSVIPC_SHMMAX, KERN_SYSVIPC_SHMMNI, KERN_SYSVIPC_SHMSEG = 5, 6, 7
+KERN_SYSVIPC_SHMMAXPGS, KERN_SYSVIPC_SHMUSEPHYS = 8, 9
+KERN_SYSVIPC_MSG_INFO, KERN_SYSVIPC_SEM_INFO, KERN_SYSVIPC_SHM_INFO = 4, 5, 6
+SEMMAP = 30
+SEMUSZ = 20 + 8 * SEMUME                # sizeof(struct sem_undo) + SEMUME entries (i386)
+SHMSEG_FREE, SHMSEG_REMOVED = 0x0200, 0x0400
+
+# struct ipc_perm_sysctl (32): uint64 _key, uid, gid, cuid, cgid, mode, int16 _seq, pad
+_PERM_SYSCTL = struct.Struct("<QIIIIIhh")
+# struct msgid_ds_sysctl (92 on i386): perm, msg_qnum, msg_qbytes, _msg_cbytes
+# (uint64), msg_lspid, msg_lrpid, msg_stime, msg_rtime, msg_ctime, pad
+_MSGID_SYSCTL = struct.Struct("<32sQQQiiqqqi")
+# struct semid_ds_sysctl (56): perm, int16 sem_nsems, pad2, int32 pad3, otime, ctime
+_SEMID_SYSCTL = struct.Struct("<32shhiqq")
+# struct shmid_ds_sysctl (76): perm, uint64 shm_segsz, lpid, cpid, atime, dtime,
+# ctime, uint32 shm_nattch
+_SHMID_SYSCTL = struct.Struct("<32sQiiqqqI")
+_MSGINFO = struct.Struct("<6i")
+_SEMINFO = struct.Struct("<10i")
+_SHMINFO = struct.Struct("<QIIII")
+
+
+def _perm_sysctl(perm, mode=None):
+    if perm is None:
+        return bytes(_PERM_SYSCTL.size)
+    return _PERM_SYSCTL.pack(perm.key & (1 << 64) - 1, perm.uid & 0xffffffff,
+                             perm.gid & 0xffffffff, perm.cuid & 0xffffffff,
+                             perm.cgid & 0xffffffff, perm.mode if mode is None else mode,
+                             _s32(perm.seq << 16) >> 16, 0)
+
+
+def _free_perm(seq, mode=0):
+    return _PERM_SYSCTL.pack(0, 0, 0, 0, 0, mode, _s32(seq << 16) >> 16, 0)
+
+
+def _sysvipc_info(p, ipc, which):
+    """kern.ipc.sysvipc_info.{msg,sem,shm}: the limits, then every slot (a
+    free one zero but its sequence number), the info rounded up to 8 bytes
+    (NetBSD's sysctl_kern_sysvipc when the whole table is asked for)."""
+    if which == KERN_SYSVIPC_MSG_INFO:
+        info = _MSGINFO.pack(MSGMAX, MSGMNI, MSGMNB, MSGTQL, MSGSSZ, MSGSEG)
+        rows = []
+        for ix, q in enumerate(ipc.msqs):
+            if q is None:
+                rows.append(_free_perm(ipc.msg_seq[ix]) + bytes(_MSGID_SYSCTL.size - 32))
+                continue
+            locked = MSG_LOCKED if q.locker is not None and _locked(p, q, None) else 0
+            rows.append(_MSGID_SYSCTL.pack(_perm_sysctl(q.perm, q.perm.mode | locked),
+                                           len(q.msgs), q.qbytes, q.cbytes, q.lspid,
+                                           q.lrpid, q.stime, q.rtime, q.ctime, 0))
+    elif which == KERN_SYSVIPC_SEM_INFO:
+        info = _SEMINFO.pack(SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, SEMUSZ,
+                             SEMVMX, SEMAEM)
+        rows = []
+        for ix, s in enumerate(ipc.sems):
+            if s is None:
+                rows.append(_free_perm(ipc.sem_seq[ix]) + bytes(_SEMID_SYSCTL.size - 32))
+                continue
+            rows.append(_SEMID_SYSCTL.pack(_perm_sysctl(s.perm), s.nsems, 0, 0, s.otime,
+                                           s.ctime))
+    elif which == KERN_SYSVIPC_SHM_INFO:
+        info = _SHMINFO.pack(ipc.shmmax, SHMMIN, SHMMNI, SHMSEG, ipc.shmall)
+        rows = []
+        for ix, s in enumerate(ipc.shms):
+            if s is None:
+                rows.append(_free_perm(ipc.shm_seq[ix], SHMSEG_FREE) +
+                            bytes(_SHMID_SYSCTL.size - 32))
+                continue
+            mode = s.perm.mode | SHMSEG_ALLOCATED | (SHMSEG_REMOVED if s.removed else 0)
+            rows.append(_SHMID_SYSCTL.pack(_perm_sysctl(s.perm, mode), s.segsz, s.lpid, s.cpid,
+                                           s.atime, s.dtime, s.ctime, s.nattch))
+    else:
+        raise Errno(EINVAL)
+    info += bytes(-len(info) % 8)
+    return info + b"".join(rows)
+
+
+def sysctl(p, mib):
+    """The value of kern.<mib> for mib[0] in KERN_SYSVMSG/SEM/SHM and
+    KERN_SYSVIPC (kern.py's sysctl_value asks here); ENOENT otherwise."""
+    from kw86.nbsd.abi import ENOENT as _ENOENT
+    if len(mib) == 1 and mib[0] in (KERN_SYSVMSG, KERN_SYSVSEM, KERN_SYSVSHM):
+        return _I32.pack(1)
+    if mib[0] != KERN_SYSVIPC:
+        raise Errno(_ENOENT)
+    ipc = _ipc(p)
+    if len(mib) == 3 and mib[1] == KERN_SYSVIPC_INFO:
+        return _sysvipc_info(p, ipc, mib[2])
+    if len(mib) == 2:
+        n = mib[1]
+        if n == KERN_SYSVIPC_SHMMAX:
+            return struct.pack("<Q", ipc.shmmax)
+        if n == KERN_SYSVIPC_SHMMNI:
+            return _I32.pack(SHMMNI)
+        if n == KERN_SYSVIPC_SHMSEG:
+            return _I32.pack(SHMSEG)
+        if n == KERN_SYSVIPC_SHMMAXPGS:
+            return _I32.pack(ipc.shmall)
+        if n == KERN_SYSVIPC_SHMUSEPHYS:
+            return _I32.pack(0)
+    raise Errno(_ENOENT)

@@ -16,6 +16,18 @@ struct ipc_perm {
 	key_t		_key;	/* the key (private) */
 };
 
+/* kern.ipc.sysvipc_info's form of it (ipcs(1)) */
+struct ipc_perm_sysctl {
+	__uint64_t	_key;
+	uid_t		uid;
+	gid_t		gid;
+	uid_t		cuid;
+	gid_t		cgid;
+	mode_t		mode;
+	__int16_t	_seq;
+	__int16_t	pad;
+};
+
 #define IPC_R		000400	/* read permission */
 #define IPC_W		000200	/* write/alter permission */
 #define IPC_M		010000	/* permission to change control info */

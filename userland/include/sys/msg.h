@@ -28,6 +28,23 @@ struct msginfo {
 	__int32_t	msgmax, msgmni, msgmnb, msgtql, msgssz, msgseg;
 };
 
+struct msgid_ds_sysctl {
+	struct ipc_perm_sysctl msg_perm;
+	__uint64_t	msg_qnum;
+	__uint64_t	msg_qbytes;
+	__uint64_t	_msg_cbytes;
+	pid_t		msg_lspid;
+	pid_t		msg_lrpid;
+	time_t		msg_stime;
+	time_t		msg_rtime;
+	time_t		msg_ctime;
+	__int32_t	pad;
+};
+struct msg_sysctl_info {
+	struct msginfo	msginfo;
+	struct msgid_ds_sysctl msgids[1];
+};
+
 __BEGIN_DECLS
 int	msgctl(int, int, struct msqid_ds *);
 int	msgget(key_t, int);

@@ -45,6 +45,19 @@ struct seminfo {
 		semvmx, semaem;
 };
 
+struct semid_ds_sysctl {
+	struct ipc_perm_sysctl sem_perm;
+	__int16_t	sem_nsems;
+	__int16_t	pad2;
+	__int32_t	pad3;
+	time_t		sem_otime;
+	time_t		sem_ctime;
+};
+struct sem_sysctl_info {
+	struct seminfo	seminfo;
+	struct semid_ds_sysctl semids[1];
+};
+
 __BEGIN_DECLS
 int	semctl(int, int, int, ...);
 int	semget(key_t, int, int);

@@ -33,6 +33,21 @@ struct shminfo {
 	__uint32_t shmmin, shmmni, shmseg, shmall;
 };
 
+struct shmid_ds_sysctl {
+	struct ipc_perm_sysctl shm_perm;
+	__uint64_t	shm_segsz;
+	pid_t		shm_lpid;
+	pid_t		shm_cpid;
+	time_t		shm_atime;
+	time_t		shm_dtime;
+	time_t		shm_ctime;
+	__uint32_t	shm_nattch;
+};
+struct shm_sysctl_info {
+	struct shminfo	shminfo;
+	struct shmid_ds_sysctl shmids[1];
+};
+
 __BEGIN_DECLS
 void	*shmat(int, const void *, int);
 int	shmctl(int, int, struct shmid_ds *);
