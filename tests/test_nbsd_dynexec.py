@@ -227,6 +227,7 @@ def test_static_pie(tmp_path, progs, mode):
     assert int(phdr, 16) == bias + first(phdrs(data), PT_PHDR)[2]
     assert base == "0" and int(phnum) == ehdr(data)[3]
     assert CHECKS in out and "ld.kw86" not in err
+    assert f"dynprog: cpl {0 if mode[1] == 'kernelware' else 3}\n" in out
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m[1])
@@ -250,7 +251,8 @@ def test_interpreter(tmp_path, progs, mode, variant):
         "AT_PAGESZ": "0x00001000", "AT_FLAGS": "0x00000000",
         "AT_EUID": "0x00000000", "AT_RUID": "0x00000000", "AT_EGID": "0x00000000",
         "AT_RGID": "0x00000000", "AT_STACKBASE": f"{abi.USRSTACK:#010x}",
-        "execname": variant, "PT_INTERP": INTERP.decode()}, err
+        "execname": variant, "PT_INTERP": INTERP.decode(),
+        "cpl": "0" if mode[1] == "kernelware" else "3"}, err
     assert f"ld.kw86: self relocated, {n_relative(ld)} relocations\n" in err
     assert f"ld.kw86: program load address {bias:#010x}\n" in err
     if bias:
@@ -261,6 +263,7 @@ def test_interpreter(tmp_path, progs, mode, variant):
     name, entry, phdr, pbase, phnum, main = prog_line(out)
     assert int(entry, 16) == int(a["AT_ENTRY"], 16) and int(pbase, 16) == base
     assert CHECKS in out
+    assert f"dynprog: cpl {a['cpl']}\n" in out
 
 
 def test_interpreter_credentials(tmp_path, progs):
@@ -676,3 +679,17 @@ def test_profile_names_pie_functions(tmp_path, progs):
     rows = {ln.split()[-1] for ln in err.splitlines()[2:] if ln.strip()}
     assert {"main", "__kw86_start", "__kw86_vformat"} <= rows, err
     assert "__sys_fork" not in rows             # (what the link addresses would name)
+
+
+def test_kwrun_pie_with_interpreter(tmp_path, progs):
+    """kwrun (a process that switches itself to CPL 0, then execs): the PIE and
+    its interpreter start at CPL 0 from the kernelware exec's gate frame."""
+    libexec(tmp_path, progs)
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "--bind",
+                        f"{tmp_path / 'libexec'}:/usr/libexec:ro", "/usr/bin/kwrun",
+                        "/usr/libexec/dynprog_dynpie"], cwd=tmp_path, capture_output=True,
+                       timeout=120, env=hostenv.kw86_env(), stdin=subprocess.DEVNULL)
+    out, err = r.stdout.decode(), r.stderr.decode()
+    assert r.returncode == 0, err
+    assert ld_lines(err)["cpl"] == "0" and "dynprog: cpl 0\n" in out and CHECKS in out
+    assert prog_line(out)[0] == "/usr/libexec/dynprog_dynpie"

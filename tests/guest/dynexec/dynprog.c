@@ -50,6 +50,11 @@ int main(int argc, char **argv)
            entry == (unsigned long)_start ? "is _start" : "is NOT _start",
            words[0], words[1], words[2], ops[0](2, 3), ops[1](2, 3), *counterp);
     {
+        unsigned short cs;
+        __asm__ __volatile__("movw %%cs, %0" : "=r"(cs));
+        printf("dynprog: cpl %d\n", cs & 3);
+    }
+    {
         char exe[256];
         ssize_t n = readlink("/proc/curproc/exe", exe, sizeof exe - 1);
         exe[n < 0 ? 0 : n] = 0;

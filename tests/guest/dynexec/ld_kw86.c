@@ -205,6 +205,13 @@ u32 ld_main(u32 *sp)
             put("missing");
         put("\n");
     }
+    {
+        unsigned short cs;
+        __asm__ __volatile__("movw %%cs, %0" : "=r"(cs));
+        put("ld.kw86: cpl=");
+        putdec(cs & 3);
+        put("\n");
+    }
     put("ld.kw86: execname=");
     put(execname ? execname : "(none)");
     put("\n");
