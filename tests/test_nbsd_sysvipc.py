@@ -197,6 +197,7 @@ set qbytes 100000 as root: ok -> 2048
 msgsnd bigger than the queue: EINVAL
 msgrcv -2 takes the first of type <= 2: 2
 msgtql: 40 messages, then EAGAIN
+kernel pointers: msgrcv EFAULT (qnum 0 after) msgsnd EFAULT msgctl EFAULT semop EFAULT getall EFAULT
 shmat over the text: ENOMEM
 shmmax (64 MiB machine): 16 MiB ok, +1 EINVAL
 shm stat mode 04600

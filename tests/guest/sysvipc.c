@@ -798,6 +798,21 @@ netbsd(void)
 	msgctl(ids[0], IPC_RMID, NULL);
 	msgctl(ids[1], IPC_RMID, NULL);
 
+	/* kernel addresses are EFAULT; a message whose copyout fails is lost */
+	id = msgget(IPC_PRIVATE, 0600);
+	m.mtype = 1;
+	msgsnd(id, &m, 8, 0);
+	printf("kernel pointers: msgrcv %s", rc(msgrcv(id, (void *)0xc0001000, 8, 0, 0)));
+	msgctl(id, IPC_STAT, &ds);
+	printf(" (qnum %lu after)", (unsigned long)ds.msg_qnum);
+	printf(" msgsnd %s", rc(msgsnd(id, (void *)0xc0001000, 8, 0)));
+	printf(" msgctl %s", rc(msgctl(id, IPC_STAT, (void *)0xc0001000)));
+	msgctl(id, IPC_RMID, NULL);
+	id = semget(IPC_PRIVATE, 1, 0600);
+	printf(" semop %s", rc(semop(id, (void *)0xc0001000, 1)));
+	arg.array = (void *)0xc0001000;
+	printf(" getall %s\n", rc(semctl(id, 0, GETALL, arg)));
+	semctl(id, 0, IPC_RMID);
 	id = shmget(IPC_PRIVATE, 4096, 0600);
 	printf("shmat over the text: %s\n",
 	    shmat(id, (void *)0x8048000, 0) == (void *)-1 ? en(errno) : "ok");

@@ -819,7 +819,9 @@ def sys___shmctl50(p, shmid, cmd, bufp):
     if cmd in (SHM_LOCK, SHM_UNLOCK):
         if cred.euid != 0:
             raise Errno(EPERM)
-        return 0                        # (kw86 never pages guest memory out)
+        # root only (kauth); wiring has nothing to show in kw86: a segment's
+        # pages are buffer-cache buffers, taken back only by the cache itself
+        return 0
     raise Errno(EINVAL)
 
 
