@@ -362,6 +362,19 @@ ROWS = [
       "const struct posix_spawnattr *attrp, char *const *argv, char *const *envp",
       spawn.sys_posix_spawn),
     R(465, "fexecve", "int fd, char *const *argp, char *const *envp", spawn.sys_fexecve),
+    # -- mincore, utrace, uuidgen, mremap, the clock setters, fallocate (nbcalls.py) --
+    R(78, "mincore", "void *addr, size_t len, char *vec", nbc.sys_mincore),
+    R(306, "utrace", "const char *label, void *addr, size_t len", nbc.sys_utrace),
+    R(355, "uuidgen", "struct uuid *store, int count", nbc.sys_uuidgen),
+    R(411, "mremap", "void *old_address, size_t old_size, void *new_address, "
+      "size_t new_size, int flags", nbc.sys_mremap, ret="ptr"),
+    R(419, "__settimeofday50", "const struct timeval *tv, const void *tzp",
+      nbc.sys___settimeofday50),
+    R(421, "__adjtime50", "const struct timeval *delta, struct timeval *olddelta",
+      nbc.sys___adjtime50),
+    R(479, "posix_fallocate", "int fd, int PAD, off_t pos, off_t len",
+      nbc.sys_posix_fallocate),
+    R(480, "fdiscard", "int fd, int PAD, off_t pos, off_t len", nbc.sys_fdiscard),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
