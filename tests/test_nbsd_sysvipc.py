@@ -178,7 +178,9 @@ done
 # IPC_SET clamps msg_qbytes to MSGMNB (0 is EINVAL); shmctl's IPC_STAT
 # shows the segment's SHMSEG_ALLOCATED (0x800); a removed segment's id no
 # longer answers; SETVAL leaves sempid; a fixed shmat over a mapping is
-# ENOMEM (UVM_FLAG_FIXED without UVM_FLAG_UNMAP).
+# ENOMEM (UVM_FLAG_FIXED without UVM_FLAG_UNMAP); a sender that has to wait
+# locks its queue (MSG_LOCKED, 01000 in the mode) so that a smaller message
+# that would fit waits behind it.
 EXPECTED_NETBSD = """\
 semmni: 10 sets, then ENOSPC
 first ids: 0x10000 0x10001
@@ -197,6 +199,7 @@ set qbytes 100000 as root: ok -> 2048
 msgsnd bigger than the queue: EINVAL
 msgrcv -2 takes the first of type <= 2: 2
 msgtql: 40 messages, then EAGAIN
+locked: mode 01600, 10 bytes nowait EAGAIN, after a receive: mode 0600 qnum 1 cbytes 60
 kernel pointers: msgrcv EFAULT (qnum 0 after) msgsnd EFAULT msgctl EFAULT semop EFAULT getall EFAULT
 shmat over the text: ENOMEM
 shmmax (64 MiB machine): 16 MiB ok, +1 EINVAL

@@ -798,6 +798,33 @@ netbsd(void)
 	msgctl(ids[0], IPC_RMID, NULL);
 	msgctl(ids[1], IPC_RMID, NULL);
 
+	/* MSG_LOCKED: a sender that must wait holds the queue; a smaller
+	 * message that would fit waits behind it (IPC_NOWAIT: EAGAIN) */
+	id = msgget(IPC_PRIVATE, 0600);
+	msgctl(id, IPC_STAT, &ds);
+	ds.msg_qbytes = 100;
+	msgctl(id, IPC_SET, &ds);
+	m.mtype = 1;
+	msgsnd(id, &m, 50, 0);
+	{
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			m.mtype = 2;
+			_exit(msgsnd(id, &m, 60, 0) == 0 ? 0 : 1);
+		}
+		usleep(100000);
+		msgctl(id, IPC_STAT, &ds);
+		printf("locked: mode %#o, 10 bytes nowait %s", (unsigned)ds.msg_perm.mode,
+		    rc(msgsnd(id, &m, 10, IPC_NOWAIT)));
+		msgrcv(id, &r, 64, 1, 0);
+		wait_child(pid, "locked");
+		msgctl(id, IPC_STAT, &ds);
+		printf(", after a receive: mode %#o qnum %lu cbytes %lu\n",
+		    (unsigned)ds.msg_perm.mode, (unsigned long)ds.msg_qnum,
+		    (unsigned long)ds._msg_cbytes);
+	}
+	msgctl(id, IPC_RMID, NULL);
 	/* kernel addresses are EFAULT; a message whose copyout fails is lost */
 	id = msgget(IPC_PRIVATE, 0600);
 	m.mtype = 1;

@@ -243,11 +243,6 @@ def _lookup(table, ident):
     return o
 
 
-def _asleep(p, l, chan):
-    k = p.kernel
-    return k is not None and l in k._sleepers_on(chan)
-
-
 def _resumed(p, key):
     """(restarted, interrupted): whether this call is the one that slept
     with `key`, and whether a caught signal ended its sleep."""
@@ -333,7 +328,9 @@ def sys_semop(p, semid, sopsp, nsops):
     key = ("semop", semid, sopsp, nsops)
     restarted, intr = _resumed(p, key)
     l = p.l
-    w = ipc.semwait.pop(l, None) if restarted else None
+    w = ipc.semwait.pop(l, None)        # (whatever ended its last sleep)
+    if not restarted:
+        w = None
     if w is not None and (w[0].removed or ipc.sems[w[0].ix] is not w[0]):
         poll.sleep_done(p)
         raise Errno(EIDRM)
@@ -522,14 +519,16 @@ def _segs(n):
     return (n + MSGSSZ - 1) // MSGSSZ
 
 
-def _locked(p, q, l):
-    """Another LWP waiting to send holds the queue (MSG_LOCKED)."""
+def _locked(ipc, q, l):
+    """Another LWP that had to wait to send holds the queue (MSG_LOCKED)
+    until its msgsnd runs again, woken or not yet run: later senders wait
+    behind it, as NetBSD's we_own_it."""
     lk = q.locker
     if lk is None or lk is l:
         return False
-    if _asleep(p, lk, q.chan):
+    if ipc.msgwait.get(lk) is q and lk.state != "zomb" and not lk.proc.zombie:
         return True
-    q.locker = None                     # (it was interrupted or is gone)
+    q.locker = None                     # (it is gone)
     return False
 
 
@@ -540,9 +539,11 @@ def sys_msgsnd(p, msqid, msgp, msgsz, msgflg):
     key = ("msgsnd", msqid, msgp, msgsz, msgflg)
     restarted, intr = _resumed(p, key)
     l = p.l
-    w = ipc.msgwait.pop(l, None) if restarted else None
+    w = ipc.msgwait.pop(l, None)        # (whatever ended its last sleep)
     if w is not None and w.locker is l:
         w.locker = None
+    if not restarted:
+        w = None
     try:
         if restarted and intr:
             raise Errno(EINTR)
@@ -553,7 +554,7 @@ def sys_msgsnd(p, msqid, msgp, msgsz, msgflg):
         if msgsz > q.qbytes:
             raise Errno(EINVAL)
         segs = _segs(msgsz)
-        if _locked(p, q, l) or msgsz + q.cbytes > q.qbytes or segs > ipc.free_segs or \
+        if _locked(ipc, q, l) or msgsz + q.cbytes > q.qbytes or segs > ipc.free_segs or \
                 not ipc.free_hdrs:
             if msgflg & IPC_NOWAIT:
                 raise Errno(EAGAIN)
@@ -593,7 +594,9 @@ def sys_msgrcv(p, msqid, msgp, msgsz, msgtyp, msgflg):
     key = ("msgrcv", msqid, msgp, msgsz, msgtyp, msgflg)
     restarted, intr = _resumed(p, key)
     l = p.l
-    w = ipc.msgwait.pop(l, None) if restarted else None
+    w = ipc.msgwait.pop(l, None)
+    if not restarted:
+        w = None
     try:
         if restarted and intr:
             raise Errno(EINTR)
@@ -665,7 +668,7 @@ def sys___msgctl50(p, msqid, cmd, bufp):
         return 0
     if cmd == IPC_STAT:
         ipcperm(cred, q.perm, IPC_R)
-        locked = MSG_LOCKED if q.locker is not None and _locked(p, q, None) else 0
+        locked = MSG_LOCKED if q.locker is not None and _locked(ipc, q, None) else 0
         p.mem.copyout(bufp, _MSQID_DS.pack(
             q.perm.pack(q.perm.mode | locked), len(q.msgs), q.qbytes, q.lspid, q.lrpid,
             q.stime, q.rtime, q.ctime, 0, 0, q.cbytes))
@@ -905,7 +908,7 @@ def _sysvipc_info(p, ipc, which):
             if q is None:
                 rows.append(_free_perm(ipc.msg_seq[ix]) + bytes(_MSGID_SYSCTL.size - 32))
                 continue
-            locked = MSG_LOCKED if q.locker is not None and _locked(p, q, None) else 0
+            locked = MSG_LOCKED if q.locker is not None and _locked(ipc, q, None) else 0
             rows.append(_MSGID_SYSCTL.pack(_perm_sysctl(q.perm, q.perm.mode | locked),
                                            len(q.msgs), q.qbytes, q.cbytes, q.lspid,
                                            q.lrpid, q.stime, q.rtime, q.ctime, 0))
