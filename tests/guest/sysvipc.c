@@ -36,6 +36,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef __linux__
+#define _msg_cbytes __msg_cbytes	/* glibc's name of it */
+#endif
+
 union semun {
 	int val;
 	struct semid_ds *buf;
