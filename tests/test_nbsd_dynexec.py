@@ -693,3 +693,47 @@ def test_kwrun_pie_with_interpreter(tmp_path, progs):
     assert r.returncode == 0, err
     assert ld_lines(err)["cpl"] == "0" and "dynprog: cpl 0\n" in out and CHECKS in out
     assert prog_line(out)[0] == "/usr/libexec/dynprog_dynpie"
+
+
+# -- the position-independent libc: other guest programs built as static PIEs ----------
+
+SAME_AS_EXEC = ["pthread", "posix_mmap", "sigpair", "sysfast", "fpu"]
+
+
+@pytest.fixture(scope="module")
+def pie_builds(progs):
+    """{name: (ET_EXEC path, PIE path)} of tests/guest programs, each copied under
+    its own name into a directory of its kind (argv[0] is the same)."""
+    from nbsd_env import guest_program
+    b = _userland_build()
+    out = {}
+    for n in SAME_AS_EXEC:
+        exe = guest_program(n)
+        if exe is None:
+            fail_build(guest_program.why)
+        pie_path = os.path.join(OUT, "pie", n)
+        try:
+            b.build_program([os.path.join(GUEST_SRC, n + ".c")], pie_path,
+                            obj_dir=os.path.join(OUT, "obj-pie"), pie=True)
+        except Exception as e:
+            fail_build(f"cannot build {n} as a PIE: {e}"[:2000])
+        out[n] = (exe, pie_path)
+    return out
+
+
+@pytest.mark.parametrize("mode", MODES, ids=lambda m: m[1])
+def test_guest_programs_as_pie(tmp_path, pie_builds, mode):
+    """Threads, mmap, signals (the trampoline's gate call at CPL 0), syscall(2),
+    the FPU: the same output and status from the PIE as from the ET_EXEC."""
+    for n, (exe, pie_path) in pie_builds.items():
+        assert ehdr(open(pie_path, "rb").read())[0] == 3
+        res = []
+        for kind, path in (("exec", exe), ("pie", pie_path)):
+            d = tmp_path / kind
+            d.mkdir(exist_ok=True)
+            shutil.copy(path, d / n)
+            r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *mode[0], "./" + n],
+                               cwd=d, capture_output=True, timeout=300,
+                               env=hostenv.kw86_env(), stdin=subprocess.DEVNULL)
+            res.append((r.returncode, r.stdout, r.stderr))
+        assert res[0] == res[1], (n, res)
