@@ -222,11 +222,6 @@ def _ipc(p):
     return ipc
 
 
-def loaded(system):
-    """The namespace if any SysV IPC call made it (the kernel's hooks)."""
-    return getattr(system, "sysvipc", None)
-
-
 def _now(p):
     from kw86.nbsd.syscalls.ident import CLOCK_REALTIME, _clock
     return _clock(p, CLOCK_REALTIME) // 1000000000
@@ -323,21 +318,20 @@ def sys_semop(p, semid, sopsp, nsops):
     ipc = _ipc(p)
     if nsops > SEMOPM:
         raise Errno(E2BIG)
-    raw = p.mem.copyin(sopsp, nsops * 6) if nsops else b""
-    sops = [_SEMBUF.unpack_from(raw, 6 * i) for i in range(nsops)]
     key = ("semop", semid, sopsp, nsops)
     restarted, intr = _resumed(p, key)
     l = p.l
     w = ipc.semwait.pop(l, None)        # (whatever ended its last sleep)
     if not restarted:
         w = None
-    if w is not None and (w[0].removed or ipc.sems[w[0].ix] is not w[0]):
-        poll.sleep_done(p)
-        raise Errno(EIDRM)
-    if restarted and intr:
-        poll.sleep_done(p)
-        raise Errno(EINTR)
     try:
+        # after a sleep: the set gone (EIDRM), then a signal (EINTR)
+        if w is not None and (w[0].removed or ipc.sems[w[0].ix] is not w[0]):
+            raise Errno(EIDRM)
+        if restarted and intr:
+            raise Errno(EINTR)
+        raw = p.mem.copyin(sopsp, nsops * 6) if nsops else b""
+        sops = [_SEMBUF.unpack_from(raw, 6 * i) for i in range(nsops)]
         s = _lookup(ipc.sems, semid)
         ipcperm(p.cred, s.perm, IPC_W)
         for num, _, _ in sops:
