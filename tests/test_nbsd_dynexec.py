@@ -737,3 +737,34 @@ def test_guest_programs_as_pie(tmp_path, pie_builds, mode):
                                env=hostenv.kw86_env(), stdin=subprocess.DEVNULL)
             res.append((r.returncode, r.stdout, r.stderr))
         assert res[0] == res[1], (n, res)
+
+
+# -- another toolchain: GCC and GNU ld's -static-pie -------------------------------------
+
+@pytest.mark.parametrize("mode", MODES, ids=lambda m: m[1])
+def test_gcc_static_pie(tmp_path, progs, mode):
+    """The host's GCC (PIE code by Debian's default, __x86.get_pc_thunk) linked by
+    GNU ld -static-pie against the position-independent libc and crt (the build in
+    OUT/obj-pie): a GNU_RELRO and GNU ld's own layout, relocated by crt0 the same."""
+    if shutil.which("gcc") is None:
+        pytest.skip("no host C compiler (gcc)")
+    sys.path.insert(0, os.path.join(REPO, "tools"))
+    try:
+        import gcc_netbsd
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "gcc_pie"
+    try:
+        gcc_netbsd.build([os.path.join(SRC, "dynprog.c")], str(out), ["-O2"], pie=True,
+                         obj=os.path.join(OUT, "obj-pie"), env=hostenv.ENV)
+    except Exception as e:
+        fail_build(f"gcc -static-pie of dynprog.c: {e}"[:3000])
+    data = out.read_bytes()
+    assert ehdr(data)[0] == 3 and not any(ph[0] == PT_INTERP for ph in phdrs(data))
+    assert n_relative(data) > 0
+    libexec(tmp_path, progs)
+    rc, stdout, err = kw86(tmp_path, mode[0], "gcc_pie")
+    assert rc == 0, err
+    name, entry, phdr, base, phnum, main = prog_line(stdout)
+    assert int(entry, 16) == pie_bias(data) + ehdr(data)[1] and base == "0"
+    assert CHECKS in stdout
