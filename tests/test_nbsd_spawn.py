@@ -72,3 +72,38 @@ def test_spawn_strace_names_the_calls(spawn_dir):
     assert 'CALL  posix_spawn(' in err and 'RET   posix_spawn 0' in err, err[-3000:]
     assert "RET   posix_spawn 2\n" in err                 # ENOENT is the value, not errno
     assert 'CALL  fexecve(' in err and "ENOSYS" not in err
+
+
+# -- the same program on the host: glibc's posix_spawn agrees on the checks
+#    outside its `#ifndef __linux__` blocks (NetBSD's own behaviour) --
+
+CC = shutil.which("gcc") or shutil.which("cc")
+
+
+def _portable_checks():
+    import re
+    with open(SRC) as f:
+        src = f.read()
+    src = re.sub(r"#ifndef __linux__.*?#(else|endif)", "", src, flags=re.S)
+    return re.findall(r'check\([^;]*?"([a-z0-9-]+)",', src, re.S)
+
+
+@pytest.mark.skipif(CC is None, reason="no host C compiler")
+def test_spawn_host_agrees(tmp_path, spawn_dir):
+    exe = tmp_path / "spawn_host"
+    r = subprocess.run([CC, "-std=c99", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-O2",
+                        "-o", str(exe), SRC], capture_output=True, text=True,
+                       env=hostenv.ENV)
+    assert r.returncode == 0, r.stderr
+    work = tmp_path / "tmp"
+    work.mkdir()
+    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120,
+                       cwd=str(tmp_path), env=hostenv.env(SPAWN_TMP=os.path.realpath(work)))
+    host = [ln[3:] for ln in r.stdout.splitlines() if ln.startswith("ok ")]
+    assert "done 0" in r.stdout and r.returncode == 0, r.stdout + r.stderr
+    portable = _portable_checks()
+    assert host == portable, r.stdout
+    # and kw86 passes the same checks (with NetBSD's own between them)
+    rc, out, err = kw("--bind", f"{spawn_dir}:/mnt:ro", "/mnt/spawn")
+    guest = [ln[3:] for ln in out.splitlines() if ln.startswith("ok ")]
+    assert [n for n in guest if n in set(portable)] == portable, out + err
