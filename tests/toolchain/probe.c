@@ -175,6 +175,15 @@ classify(int c)
 	}
 }
 
+/* a return that is a branch target: `rep ret` with -mtune=amdfam10 (K8/K10) */
+static int __attribute__((noinline))
+scale(int a)
+{
+	if (a > 3)
+		return a * 7;
+	return a;
+}
+
 static jmp_buf jb;
 static int depth;
 
@@ -220,8 +229,9 @@ main(int argc, char **argv)
 	    3, "hello", 0, 1000));
 	{
 		int t = 0;
+		int (*volatile fp)(int) = scale;
 		for (i = -2; i < 12; i++)
-			t = t * 3 + classify(i);
+			t = t * 3 + classify(i) + fp(i);
 		put("switch %d\n", t);
 	}
 	if ((i = setjmp(jb)) == 0)
