@@ -768,3 +768,33 @@ def test_gcc_static_pie(tmp_path, progs, mode):
     name, entry, phdr, base, phnum, main = prog_line(stdout)
     assert int(entry, 16) == pie_bias(data) + ehdr(data)[1] and base == "0"
     assert CHECKS in stdout
+
+
+def with_reloc_type(data, rtype):
+    """The file with its last DT_REL entry's type changed to rtype."""
+    dyn = first(phdrs(data), PT_DYNAMIC)
+    d = dict(struct.unpack_from("<II", data, dyn[1] + 8 * i) for i in range(dyn[4] // 8))
+    loads = [ph for ph in phdrs(data) if ph[0] == PT_LOAD]
+    off = next(ph[1] + d[17] - ph[2] for ph in loads if ph[2] <= d[17] < ph[2] + ph[4])
+    data = bytearray(data)
+    last = off + d[18] - 8
+    assert data[last + 4] == 8                  # R_386_RELATIVE
+    data[last + 4] = rtype
+    return bytes(data)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=lambda m: m[1])
+def test_unsupported_relocation_fails_loudly(tmp_path, progs, mode):
+    """A relocation that needs a symbol (R_386_32 here): the static PIE's crt0
+    and the interpreter each end the program with a message and status 127 (at
+    CPL 0 too: crt0 then calls the gate itself), before main."""
+    libexec(tmp_path, progs)
+    host_copy(tmp_path, progs, "bad_pie", with_reloc_type(progs["dynprog_pie"], 1))
+    rc, out, err = kw86(tmp_path, mode[0], "bad_pie")
+    assert (rc, out, err) == (127, "", "static PIE: relocation type 0x01 is not supported "
+                                       "(only R_386_RELATIVE)\n")
+    host_copy(tmp_path, progs, "bad_dynpie", with_reloc_type(progs["dynprog_dynpie"], 6))
+    rc, out, err = kw86(tmp_path, mode[0], "bad_dynpie")
+    assert rc == 127 and out == "", err
+    assert err.endswith("ld.kw86: fatal: program: relocation type 0x00000006 needs symbol "
+                        "resolution\n") and "program relocated" not in err

@@ -132,8 +132,12 @@ static u32 relocate(const u32 *dyn, u32 base, const char *who)
             *(u32 *)(rel[2 * i] + base) += base;
             n++;
         } else if (type != R_386_NONE) {
+            put("ld.kw86: fatal: ");
             put(who);
-            die(": relocation needs symbol resolution, type", type);
+            put(": relocation type ");
+            puthex(type);
+            put(" needs symbol resolution\n");
+            sys3(1, 127, 0, 0);         /* exit(127) */
         }
     }
     return n;
@@ -247,8 +251,9 @@ u32 ld_main(u32 *sp)
         die("AT_ENTRY is not in an executable segment of the program:", entry);
     /* 3: a PIE's relocations (a static ET_EXEC has none to apply) */
     if (bias != 0 && dynv != 0) {
+        u32 n = relocate((const u32 *)dynv, bias, "program");
         put("ld.kw86: program relocated, ");
-        putdec(relocate((const u32 *)dynv, bias, "program"));
+        putdec(n);
         put(" relocations\n");
     }
     put("ld.kw86: jumping to ");
