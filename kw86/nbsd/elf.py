@@ -10,9 +10,10 @@ Executables are ET_EXEC (loaded where they are linked) or ET_DYN (PIE),
 placed as NetBSD 10's elf_placedynexec does without PaX ASLR: every
 address moves by max(the largest PT_LOAD p_align, PAGE_SIZE) (0x1000 for
 an i386 PIE linked at 0), never below vm.user_va0_disable's first page.
-kw86 models a kernel without ASLR (runs are deterministic), which is the
-placement NetBSD uses when ASLR is off (sysctl security.pax.aslr.enabled=0
-or paxctl -a).  A PT_INTERP (the first one, as NetBSD reads it) names the
+NetBSD has had PaX ASLR on by default on x86 since 8.0 (a random offset
+for the PIE and the interpreter); kw86's runs are deterministic, so it
+places them as NetBSD does with ASLR off (sysctl -w
+security.pax.aslr.enabled=0, or a program marked paxctl +a).  A PT_INTERP (the first one, as NetBSD reads it) names the
 interpreter; `load_interp(data, img)` validates it as NetBSD's
 elf_load_interp does (an ET_DYN, whatever its own PT_INTERP or notes say)
 and places it where a non-fixed mmap(0, size) would go, top-down below the
