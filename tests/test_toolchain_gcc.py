@@ -151,6 +151,36 @@ def test_probe_zig_build_agrees(tmp_path, probe_want):
     assert (rc, err) == (0, "") and out == probe_want
 
 
+def _pie_obj():
+    """The position-independent libc and crt0 (userland/build.py's PIE build, in
+    the directory tests/test_nbsd_dynexec.py builds it into; incremental)."""
+    sys.path.insert(0, os.path.join(ROOT, "userland"))
+    import build as userland_build
+    obj = os.path.join(ROOT, "tests", "guest", ".build", "dynexec", "obj-pie")
+    try:
+        b = userland_build.Builder(obj, obj_dir=obj, pie=True)
+        b.prepare()
+        b.generate()
+        b.build_libc()
+        b.build_crt0()
+    except Exception as e:                        # noqa: BLE001 (zig's message)
+        fail_build(f"the PIC libc (userland/build.py, pie=True): {e}"[:3000])
+    return obj
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_probe_static_pie(tmp_path, probe_want, mode):
+    """GCC's default code (-fPIE) linked by GNU ld -static-pie against the PIC
+    libc: an ET_DYN that kw86 places and crt0 relocates."""
+    exe = gcc_build(tmp_path, "probe-pie", [os.path.join(SRC, "probe.c")],
+                    ["-O2", "-fPIE", "-fstack-protector-strong"], pie=True, obj=_pie_obj())
+    with open(exe, "rb") as f:
+        assert f.read(18)[16] == 3                  # e_type ET_DYN
+    rc, out, err = kw86(*mode, host(exe), "x")
+    assert (rc, err) == (0, "")
+    assert out.splitlines() == probe_want.splitlines()
+
+
 # ---------------------------------------------------------------- ssp.c
 
 @pytest.fixture(scope="module")
