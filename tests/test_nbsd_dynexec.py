@@ -620,6 +620,9 @@ def test_interp_placement():
     (small_interp(entry=0x2100), "not in an executable segment", abi.ENOEXEC),
     (small_interp(loads=((0x0, CODE, 0xc0000000, 5),)), "no room for the interpreter",
      abi.ENOMEM),
+    # its first PT_LOAD is not its lowest: the one below lands in the program
+    (small_interp(loads=((0xb3bb7000, CODE, 0x200, 5), (0x0, b"d", 0x1000, 6)),
+                  entry=0xb3bb7100), "overlaps the program's", abi.ENOEXEC),
 ])
 def test_bad_interp(data, msg, errno):
     prog = load_elf(make_elf(interp=True))

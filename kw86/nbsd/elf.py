@@ -368,6 +368,11 @@ def load_interp(data, img, mem_limit=None, name="interpreter"):
         seg = _segment(ph, data, it.bias, name, top)
         _add_segment(it, seg, name)
         total += seg.page_end - seg.page_start
+        # (a segment below the first one goes below the base: into the program?)
+        for s in img.segments:
+            if seg.page_start < s.page_end and s.page_start < seg.page_end:
+                raise ExecError(f"{name}: segment at {seg.vaddr:#x} overlaps the program's "
+                                f"at {s.vaddr:#x}")
     if mem_limit is not None and total > mem_limit:
         raise ExecError(f"{name}: the program and its interpreter need {total} bytes, more "
                         f"than the {mem_limit} bytes of memory", ENOMEM)
