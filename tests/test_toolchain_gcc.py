@@ -181,6 +181,25 @@ def test_probe_static_pie(tmp_path, probe_want, mode):
     assert out.splitlines() == probe_want.splitlines()
 
 
+def test_kernelware_calling_the_kernel(tmp_path):
+    """tests/guest/kapi_ticks.c built by GCC and linked by GNU ld with `kw86 ksyms`
+    (an implicit linker script: its assignments added to ld's own layout) calls
+    kernel functions directly at CPL 0."""
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "ksyms"], capture_output=True,
+                       env=hostenv.kw86_env(), timeout=60)
+    assert r.returncode == 0
+    ld = tmp_path / "ksyms.ld"
+    ld.write_bytes(r.stdout)
+    exe = gcc_build(tmp_path, "kt", [os.path.join(ROOT, "tests", "guest", "kapi_ticks.c")],
+                    ["-O2"], ksyms=str(ld))
+    rc, out, err = kw86("--kernelware", host(exe))
+    assert rc == 0, (out, err)
+    t0, t1 = map(int, re.search(r"^ticks (\d+) (\d+)$", out, re.M).groups())
+    assert t1 > t0
+    for line in ("pid 2 2", "comm kt", "hz 100", "kprintf -7 str beef|   42|a  |"):
+        assert line in out.splitlines(), out
+
+
 # ---------------------------------------------------------------- ssp.c
 
 @pytest.fixture(scope="module")

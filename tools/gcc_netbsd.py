@@ -158,7 +158,9 @@ def build(sources, output, cflags=(), pie=False, ksyms=None, obj=DEFAULT_OBJ, en
         objs.append(start)
         link = [cc] + LINK_BASE + (["-static-pie"] if pie else ["-no-pie"])
         if ksyms:
-            link.append("-Wl,-T," + os.path.abspath(ksyms))
+            # GNU ld: an implicit script (an input file) adds its assignments to
+            # the default layout; -T would replace the layout
+            link.append(os.path.abspath(ksyms))
         link += list(ldflags) + crt + objs + ["-Wl,--start-group", libc, rt, "-Wl,--end-group",
                                               "-o", output + ".tmp"]
         _run(link, "gcc (ld) " + os.path.basename(output), env)
