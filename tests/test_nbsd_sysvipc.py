@@ -180,7 +180,9 @@ done
 # longer answers; SETVAL leaves sempid; a fixed shmat over a mapping is
 # ENOMEM (UVM_FLAG_FIXED without UVM_FLAG_UNMAP); a sender that has to wait
 # locks its queue (MSG_LOCKED, 01000 in the mode) so that a smaller message
-# that would fit waits behind it.
+# that would fit waits behind it.  The compat_50 __semctl13/__msgctl13/__shmctl13
+# (301-303, what NetBSD 1.5 to 5 binaries call) have 32-bit times and
+# write nothing past their structures (44, 68, 60 bytes).
 EXPECTED_NETBSD = """\
 semmni: 10 sets, then ENOSPC
 first ids: 0x10000 0x10001
@@ -200,6 +202,9 @@ msgsnd bigger than the queue: EINVAL
 msgrcv -2 takes the first of type <= 2: 2
 msgtql: 40 messages, then EAGAIN
 locked: mode 01600, 10 bytes nowait EAGAIN, after a receive: mode 0600 qnum 1 cbytes 60
+__semctl13: ok nsems 2 times 1 size 1, set ok mode 600
+__msgctl13: ok qnum 1 qbytes 2048 stime 1 size 1, set ok qbytes 100
+__shmctl13: ok segsz 5000 nattch 1 atime 1 size 1
 kernel pointers: msgrcv EFAULT (qnum 0 after) msgsnd EFAULT msgctl EFAULT semop EFAULT getall EFAULT
 shmat over the text: ENOMEM
 shmmax (64 MiB machine): 16 MiB ok, +1 EINVAL

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,10 @@
 
 #ifdef __linux__
 #define _msg_cbytes __msg_cbytes	/* glibc's name of it */
+#endif
+
+#ifndef __linux__
+int syscall(int, ...);
 #endif
 
 union semun {
@@ -829,6 +834,67 @@ netbsd(void)
 		    (unsigned long)ds._msg_cbytes);
 	}
 	msgctl(id, IPC_RMID, NULL);
+#ifndef __linux__
+	/* the compat_50 calls NetBSD 1.5 to 5 binaries make (301-303): the same
+	 * fields with 32-bit times, nothing written past the old size */
+	{
+		unsigned char b[96];
+		int32_t t0, t1;
+		struct semid_ds sd;
+		struct shmid_ds sd2;
+		int r1, r2;
+
+		id = semget(IPC_PRIVATE, 2, 0640);
+		semop1(id, 0, 1, 0);
+		memset(b, 0xee, sizeof b);
+		arg.buf = (void *)b;
+		r1 = syscall(301, id, 0, IPC_STAT, &arg);
+		arg.buf = &sd;
+		semctl(id, 0, IPC_STAT, arg);
+		memcpy(&t0, b + 32, 4);
+		memcpy(&t1, b + 36, 4);
+		printf("__semctl13: %s nsems %d times %d size %d", rc(r1), b[28] | b[29] << 8,
+		    t0 == (int32_t)sd.sem_otime && t1 == (int32_t)sd.sem_ctime && t0 != 0,
+		    b[43] != 0xee && b[44] == 0xee);
+		b[16] = 0x80; b[17] = 0x01;		/* mode 0600 */
+		arg.buf = (void *)b;
+		r2 = syscall(301, id, 0, IPC_SET, &arg);
+		arg.buf = &sd;
+		semctl(id, 0, IPC_STAT, arg);
+		printf(", set %s mode %o\n", rc(r2), (unsigned)sd.sem_perm.mode & 0777);
+		semctl(id, 0, IPC_RMID);
+
+		id = msgget(IPC_PRIVATE, 0600);
+		m.mtype = 1;
+		msgsnd(id, &m, 5, 0);
+		memset(b, 0xee, sizeof b);
+		r1 = syscall(302, id, IPC_STAT, b);
+		msgctl(id, IPC_STAT, &ds);
+		memcpy(&t0, b + 44, 4);
+		printf("__msgctl13: %s qnum %d qbytes %d stime %d size %d", rc(r1), b[28],
+		    b[32] | b[33] << 8, t0 == (int32_t)ds.msg_stime && t0 != 0,
+		    b[67] == 0 && b[68] == 0xee);
+		b[32] = 100; b[33] = 0;
+		r2 = syscall(302, id, IPC_SET, b);
+		msgctl(id, IPC_STAT, &ds);
+		printf(", set %s qbytes %lu\n", rc(r2), (unsigned long)ds.msg_qbytes);
+		msgctl(id, IPC_RMID, NULL);
+
+		void *at;
+
+		id = shmget(IPC_PRIVATE, 5000, 0600);
+		at = shmat(id, NULL, 0);
+		memset(b, 0xee, sizeof b);
+		r1 = syscall(303, id, IPC_STAT, b);
+		shmctl(id, IPC_STAT, &sd2);
+		memcpy(&t0, b + 44, 4);
+		printf("__shmctl13: %s segsz %d nattch %d atime %d size %d\n", rc(r1),
+		    b[28] | b[29] << 8, b[40], t0 == (int32_t)sd2.shm_atime && t0 != 0,
+		    b[59] == 0 && b[60] == 0xee);
+		shmdt(at);
+		shmctl(id, IPC_RMID, NULL);
+	}
+#endif
 	/* kernel addresses are EFAULT; a message whose copyout fails is lost */
 	id = msgget(IPC_PRIVATE, 0600);
 	m.mtype = 1;

@@ -288,6 +288,12 @@ ROWS = [
       sysv.sys_____semctl50),
     R(443, "__shmctl50", "int shmid, int cmd, struct shmid_ds *buf", sysv.sys___shmctl50),
     R(444, "__msgctl50", "int msqid, int cmd, struct msqid_ds *buf", sysv.sys___msgctl50),
+    R(301, "compat_50_____semctl13", "int semid, int semnum, int cmd, union __semun *arg",
+      sysv.sys_____semctl13, compat="15"),
+    R(302, "compat_50___msgctl13", "int msqid, int cmd, struct msqid_ds13 *buf",
+      sysv.sys___msgctl13, compat="15"),
+    R(303, "compat_50___shmctl13", "int shmid, int cmd, struct shmid_ds13 *buf",
+      sysv.sys___shmctl13, compat="15"),
     # -- interval timers (kern.py): alarm(3) is setitimer --
     R(425, "__setitimer50", "int which, const struct itimerval *itv, struct itimerval *oitv",
       kern.sys___setitimer50),

@@ -91,6 +91,11 @@ _MSQID_DS = struct.Struct("<28sIIiiqqqIII")
 # shm_atime, shm_dtime, shm_ctime, _shm_internal
 _SHMID_DS = struct.Struct("<28sIiiIqqqI")
 _SEMBUF = struct.Struct("<Hhh")         # sem_num, sem_op, sem_flg
+# the compat_50 forms (NetBSD 1.5 to 5 binaries: __semctl13 301, __msgctl13
+# 302, __shmctl13 303): the same fields with 32-bit times
+_SEMID_DS13 = struct.Struct("<28sHxxiiI")               # 44
+_MSQID_DS13 = struct.Struct("<28sIIiiiiiIII")           # 68
+_SHMID_DS13 = struct.Struct("<28sIiiIiiiI")             # 60
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 
@@ -396,13 +401,22 @@ def _waiters(p, ipc, s, semnum, zero):
 
 
 def sys_____semctl50(p, semid, semnum, cmd, argp):
+    return _semctl(p, semid, semnum, cmd, argp, _SEMID_DS)
+
+
+def sys_____semctl13(p, semid, semnum, cmd, argp):
+    """compat_50_____semctl13 (301): a semid_ds13 for IPC_STAT/IPC_SET."""
+    return _semctl(p, semid, semnum, cmd, argp, _SEMID_DS13)
+
+
+def _semctl(p, semid, semnum, cmd, argp, layout):
     ipc = _ipc(p)
     semnum, cmd = _s32(semnum), _s32(cmd)
     arg = buf = None
     if cmd in (IPC_SET, IPC_STAT, GETALL, SETVAL, SETALL):
         arg = _I32.unpack(p.mem.copyin(argp, 4))[0]     # union __semun
         if cmd == IPC_SET:
-            buf = p.mem.copyin(arg & 0xffffffff, _SEMID_DS.size)
+            buf = p.mem.copyin(arg & 0xffffffff, layout.size)
     s = _lookup(ipc.sems, semid)
     cred = p.cred
     if cmd == IPC_RMID:
@@ -423,8 +437,9 @@ def sys_____semctl50(p, semid, semnum, cmd, argp):
         return 0
     if cmd == IPC_STAT:
         ipcperm(cred, s.perm, IPC_R)
-        p.mem.copyout(arg & 0xffffffff, _SEMID_DS.pack(
-            s.perm.pack(s.perm.mode & 0o777), s.nsems, s.otime, s.ctime, 0))
+        t = (s.otime, s.ctime) if layout is _SEMID_DS else (_s32(s.otime), _s32(s.ctime))
+        p.mem.copyout(arg & 0xffffffff, layout.pack(
+            s.perm.pack(s.perm.mode & 0o777), s.nsems, *t, 0))
         return 0
     if cmd in (GETNCNT, GETPID, GETVAL, GETZCNT):
         ipcperm(cred, s.perm, IPC_R)
@@ -630,9 +645,18 @@ def sys_msgrcv(p, msqid, msgp, msgsz, msgtyp, msgflg):
 
 
 def sys___msgctl50(p, msqid, cmd, bufp):
+    return _msgctl(p, msqid, cmd, bufp, _MSQID_DS)
+
+
+def sys___msgctl13(p, msqid, cmd, bufp):
+    """compat_50___msgctl13 (302): a msqid_ds13."""
+    return _msgctl(p, msqid, cmd, bufp, _MSQID_DS13)
+
+
+def _msgctl(p, msqid, cmd, bufp, layout):
     ipc = _ipc(p)
     cmd = _s32(cmd)
-    buf = p.mem.copyin(bufp, _MSQID_DS.size) if cmd == IPC_SET else None
+    buf = p.mem.copyin(bufp, layout.size) if cmd == IPC_SET else None
     q = _lookup(ipc.msqs, msqid)
     cred = p.cred
     if cmd == IPC_RMID:
@@ -646,9 +670,8 @@ def sys___msgctl50(p, msqid, cmd, bufp):
         return 0
     if cmd == IPC_SET:
         ipcperm(cred, q.perm, IPC_M)
-        f = _MSQID_DS.unpack(buf)
-        uid, gid, _, _, mode, _, _ = _PERM.unpack(f[0])
-        qbytes = f[2]
+        uid, gid, _, _, mode, _, _ = _PERM.unpack_from(buf, 0)
+        qbytes = struct.unpack_from("<I", buf, 32)[0]       # (msg_qbytes, both forms)
         if qbytes > q.qbytes and cred.euid != 0:
             raise Errno(EPERM)
         qbytes = min(qbytes, MSGMNB)
@@ -663,9 +686,12 @@ def sys___msgctl50(p, msqid, cmd, bufp):
     if cmd == IPC_STAT:
         ipcperm(cred, q.perm, IPC_R)
         locked = MSG_LOCKED if q.locker is not None and _locked(ipc, q, None) else 0
-        p.mem.copyout(bufp, _MSQID_DS.pack(
+        t = (q.stime, q.rtime, q.ctime)
+        if layout is not _MSQID_DS:
+            t = tuple(_s32(x) for x in t)
+        p.mem.copyout(bufp, layout.pack(
             q.perm.pack(q.perm.mode | locked), len(q.msgs), q.qbytes, q.lspid, q.lrpid,
-            q.stime, q.rtime, q.ctime, 0, 0, q.cbytes))
+            *t, 0, 0, q.cbytes))
         return 0
     raise Errno(EINVAL)
 
@@ -786,18 +812,30 @@ def sys_shmdt(p, shmaddr):
 
 
 def sys___shmctl50(p, shmid, cmd, bufp):
+    return _shmctl(p, shmid, cmd, bufp, _SHMID_DS)
+
+
+def sys___shmctl13(p, shmid, cmd, bufp):
+    """compat_50___shmctl13 (303): a shmid_ds13."""
+    return _shmctl(p, shmid, cmd, bufp, _SHMID_DS13)
+
+
+def _shmctl(p, shmid, cmd, bufp, layout):
     ipc = _ipc(p)
     cmd = _s32(cmd)
-    buf = p.mem.copyin(bufp, _SHMID_DS.size) if cmd == IPC_SET else None
+    buf = p.mem.copyin(bufp, layout.size) if cmd == IPC_SET else None
     s = _shm_find(ipc, shmid)
     if s.removed:
         raise Errno(EINVAL)
     cred = p.cred
     if cmd == IPC_STAT:
         ipcperm(cred, s.perm, IPC_R)
-        p.mem.copyout(bufp, _SHMID_DS.pack(
+        t = (s.atime, s.dtime, s.ctime)
+        if layout is not _SHMID_DS:
+            t = tuple(_s32(x) for x in t)
+        p.mem.copyout(bufp, layout.pack(
             s.perm.pack(s.perm.mode | SHMSEG_ALLOCATED), s.segsz, s.lpid, s.cpid, s.nattch,
-            s.atime, s.dtime, s.ctime, 0))
+            *t, 0))
         return 0
     if cmd == IPC_SET:
         ipcperm(cred, s.perm, IPC_M)
