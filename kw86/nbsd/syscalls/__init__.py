@@ -434,8 +434,7 @@ NAMES = {
     # and the rest of NetBSD 10's numbers (syscalls.master, as listed by Go's
     # generated zsysnum_netbsd_386.go), each ENOSYS by name
     69: "sbrk", 70: "sstk", 72: "vadvise", 176: "ntp_adjtime", 205: "undelete",
-    208: "reboot", 220: "compat_14___semctl", 221: "semget", 222: "semop", 223: "semconfig",
-    224: "compat_14_msgctl", 225: "msgget", 229: "compat_14_shmctl",
+    208: "reboot", 221: "semget", 222: "semop", 223: "semconfig", 225: "msgget",
     226: "msgsnd", 227: "msgrcv", 228: "shmat", 230: "shmdt", 231: "shmget",
     235: "timer_create", 236: "timer_delete", 239: "timer_getoverrun",
     245: "sigqueueinfo", 246: "modctl", 271: "swapctl", 287: "__clone", 288: "fktrace",
