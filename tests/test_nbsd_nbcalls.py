@@ -29,7 +29,7 @@ SRC = os.path.join(ROOT, "tests", "guest", "nbcalls.c")
 def _checks():
     with open(SRC) as f:
         src = f.read()
-    names = re.findall(r'check\([^;]*?"([a-z0-9-]+)",', src, re.S)
+    names = re.findall(r'check\([^;]*?"([a-z0-9-]+)",\s*"[^"]*%', src, re.S)
     per_uuid = {"uuid-version", "uuid-variant", "uuid-multicast-node"}   # in a loop of 3
     return [n for n in names for _ in range(3 if n in per_uuid else 1)]
 
@@ -200,3 +200,38 @@ def test_spawn_and_vm_calls_need_the_machine(env):
     assert env.err("mincore", 0x10000, 4096, env.alloc(1)) == abi.ENOSYS
     assert env.err("mremap", 0x10000, 4096, 0, 8192, 0) == abi.ENOSYS
     assert env.err("posix_spawn", 0, "/bin/echo", 0, 0, 0, 0) == abi.ENOSYS
+
+
+def test_compat50_settimeofday_and_adjtime_use_timeval50(env):
+    """122 and 140: NetBSD 1.5-4's struct timeval50 (32-bit tv_sec, 8 bytes)."""
+    tv = env.alloc(8, struct.pack("<ii", 1_500_000_000, 7))
+    assert env.ok("compat_50_settimeofday", tv, 0) == 0
+    out = env.alloc(8)
+    env.ok("gettimeofday", out, 0)                          # 116, the 1.5 form
+    assert struct.unpack("<ii", env.read(out, 8)) == (1_500_000_000, 7)
+    d = env.alloc(8, struct.pack("<ii", -1, 250_000))      # -0.75 s
+    old = env.alloc(8)
+    env.ok("compat_50_adjtime", d, old)
+    assert struct.unpack("<ii", env.read(old, 8)) == (0, 0)
+    env.ok("compat_50_adjtime", 0, old)
+    assert struct.unpack("<ii", env.read(old, 8)) == (-1, 250_000)
+    env.ok("__adjtime50", 0, old)                          # one correction, two layouts
+    assert struct.unpack("<qi", env.read(old, 12)) == (-1, 250_000)
+
+
+def test_extattr_calls_answer_as_filesystems_without_attributes(env):
+    (env.root / "f").write_bytes(b"x")
+    os.symlink("nowhere", env.root / "l")
+    buf = env.alloc(64)
+    assert env.err("extattr_get_file", "/f", 1, "a", buf, 64) == abi.EOPNOTSUPP
+    assert env.err("extattr_list_link", "/l", 1, 0, 0) == abi.EOPNOTSUPP   # the link itself
+    assert env.err("extattr_list_file", "/l", 1, 0, 0) == abi.ENOENT       # followed
+    assert env.err("extattr_get_file", "/f", 1, "n" * 255, buf, 64) == abi.ENAMETOOLONG
+    assert env.err("extattr_get_file", "/f", 1, "n" * 254, buf, 64) == abi.EOPNOTSUPP
+    assert env.err("extattr_set_file", "/f", 1, "a", buf, 0x80000000) == abi.EINVAL
+    assert env.err("extattr_get_file", "/f", 1, "a", 0, 0x80000000) == abi.EOPNOTSUPP
+    assert env.err("getxattr", "/f", "user.a", buf, 64) == abi.ENOTSUP
+    assert env.err("lsetxattr", "/l", "user.a", buf, 1, 0) == abi.ENOTSUP
+    assert env.err("removexattr", "/nope", "user.a") == abi.ENOENT
+    assert env.err("fremovexattr", 77, "user.a") == abi.EBADF
+    assert env.err("listxattr", 8, buf, 64) == abi.EFAULT

@@ -4,11 +4,13 @@
  * With the argument "utrace" it only makes utrace calls and prints their
  * results (the test runs it under --strace). */
 #include <sys/types.h>
+#include <sys/extattr.h>
 #include <sys/ktrace.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/uuid.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #define PG 4096
+
+int syscall(int, ...);                  /* libc/i386/syscall.S */
 
 static int failures;
 
@@ -299,6 +303,71 @@ test_fallocate(void)
 }
 
 static void
+test_xattr(void)
+{
+    char buf[64], longname[300];
+    int fd, p[2];
+
+    fd = open("/tmp/nbc.xattr", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    symlink("/no/such/target", "/tmp/nbc.xlink");
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    /* no guest file system keeps attributes: EOPNOTSUPP, ENOTSUP for *xattr */
+    check(extattr_get_file("/tmp/nbc.xattr", EXTATTR_NAMESPACE_USER, "a", buf, sizeof buf) < 0
+          && errno == EOPNOTSUPP, "extattr-get", "errno %ld %ld", errno, 0);
+    check(extattr_set_fd(fd, EXTATTR_NAMESPACE_USER, "a", "v", 1) < 0 && errno == EOPNOTSUPP,
+          "extattr-set-fd", "errno %ld %ld", errno, 0);
+    check(extattr_list_file("/tmp", EXTATTR_NAMESPACE_SYSTEM, NULL, 0) < 0 &&
+          errno == EOPNOTSUPP, "extattr-list-dir", "errno %ld %ld", errno, 0);
+    check(extattr_delete_link("/tmp/nbc.xlink", EXTATTR_NAMESPACE_USER, "a") < 0 &&
+          errno == EOPNOTSUPP, "extattr-link-nofollow", "errno %ld %ld", errno, 0);
+    check(extattr_delete_file("/tmp/nbc.xlink", EXTATTR_NAMESPACE_USER, "a") < 0 &&
+          errno == ENOENT, "extattr-file-follows", "errno %ld %ld", errno, 0);
+    check(getxattr("/tmp/nbc.xattr", "user.a", buf, sizeof buf) < 0 && errno == ENOTSUP,
+          "getxattr-enotsup", "errno %ld %ld", errno, 0);
+    check(flistxattr(fd, buf, sizeof buf) < 0 && errno == ENOTSUP, "flistxattr-enotsup",
+          "errno %ld %ld", errno, 0);
+    check(setxattr("/tmp/nbc.xattr", "user.a", "v", 1, XATTR_CREATE) < 0 && errno == ENOTSUP,
+          "setxattr-enotsup", "errno %ld %ld", errno, 0);
+    check(removexattr("/tmp/nbc.xattr", "user.a") < 0 && errno == ENOTSUP,
+          "removexattr-enotsup", "errno %ld %ld", errno, 0);
+    /* what fails before the file system is asked */
+    check(getxattr("/no/such", "user.a", buf, sizeof buf) < 0 && errno == ENOENT,
+          "getxattr-enoent", "errno %ld %ld", errno, 0);
+    check(getxattr("/tmp/nbc.xattr", longname, buf, sizeof buf) < 0 &&
+          errno == ENAMETOOLONG, "getxattr-longname", "errno %ld %ld", errno, 0);
+    check(extattr_get_fd(fd, EXTATTR_NAMESPACE_USER, (char *)8, buf, 1) < 0 &&
+          errno == EFAULT, "extattr-efault", "errno %ld %ld", errno, 0);
+    check(extattr_get_fd(fd, EXTATTR_NAMESPACE_USER, "a", buf, 0x80000000u) < 0 &&
+          errno == EINVAL, "extattr-intmax", "errno %ld %ld", errno, 0);
+    check(extattr_list_fd(99, EXTATTR_NAMESPACE_USER, NULL, 0) < 0 && errno == EBADF,
+          "extattr-ebadf", "errno %ld %ld", errno, 0);
+    pipe(p);
+    check(fgetxattr(p[0], "user.a", buf, sizeof buf) < 0 && errno == EINVAL,
+          "fgetxattr-pipe", "errno %ld %ld", errno, 0);
+    close(p[0]);
+    close(p[1]);
+    close(fd);
+}
+
+/* vfork (66), 4.4BSD's: the parent waits, the memory is the child's own */
+static void
+test_vfork66(void)
+{
+    volatile int shared = 1;
+    int st;
+    pid_t pid = syscall(66);
+
+    if (pid == 0) {
+        shared = 2;
+        _exit(7);
+    }
+    waitpid(pid, &st, 0);
+    check(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 7 && shared == 1, "vfork66",
+          "pid %ld status %#lx", (long)pid, st);
+}
+
+static void
 do_utrace(void)
 {
     char big[KTR_USER_MAXLEN + 1];
@@ -327,6 +396,8 @@ main(int argc, char **argv)
     test_uuidgen();
     test_clock();
     test_fallocate();
+    test_xattr();
+    test_vfork66();
     printf("done %d\n", failures);
     return failures != 0;
 }

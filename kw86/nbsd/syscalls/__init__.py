@@ -44,6 +44,7 @@ sysv = lazy_module("kw86.nbsd.syscalls.sysvipc")
 # nbcalls.py (mincore, mremap, utrace, uuidgen, the clock setters ...)
 spawn = lazy_module("kw86.nbsd.syscalls.spawn")
 nbc = lazy_module("kw86.nbsd.syscalls.nbcalls")
+xat = lazy_module("kw86.nbsd.syscalls.extattr")
 
 R = Row
 
@@ -381,6 +382,56 @@ ROWS = [
     R(479, "posix_fallocate", "int fd, int PAD, off_t pos, off_t len",
       nbc.sys_posix_fallocate),
     R(480, "fdiscard", "int fd, int PAD, off_t pos, off_t len", nbc.sys_fdiscard),
+    R(122, "compat_50_settimeofday", "const struct timeval50 *tv, const void *tzp",
+      nbc.sys_settimeofday, compat="15"),
+    R(140, "compat_50_adjtime", "const struct timeval50 *delta, struct timeval50 *olddelta",
+      nbc.sys_adjtime, compat="15"),
+    # vfork (66), 4.4BSD's: the address space copied (on write), the parent
+    # waiting until the child execs or exits, as kw86's __vfork14 is
+    R(66, "vfork", "", vm.sys_vfork),
+    # -- extended attributes: what file systems without them answer (extattr.py) --
+    R(361, "extattr_set_file", "const char *path, int attrnamespace, const char *attrname, "
+      "const void *data, size_t nbytes", xat.sys_extattr_set_file),
+    R(362, "extattr_get_file", "const char *path, int attrnamespace, const char *attrname, "
+      "void *data, size_t nbytes", xat.sys_extattr_get_file),
+    R(363, "extattr_delete_file", "const char *path, int attrnamespace, const char *attrname",
+      xat.sys_extattr_delete_file),
+    R(364, "extattr_set_fd", "int fd, int attrnamespace, const char *attrname, "
+      "const void *data, size_t nbytes", xat.sys_extattr_set_fd),
+    R(365, "extattr_get_fd", "int fd, int attrnamespace, const char *attrname, void *data, "
+      "size_t nbytes", xat.sys_extattr_get_fd),
+    R(366, "extattr_delete_fd", "int fd, int attrnamespace, const char *attrname",
+      xat.sys_extattr_delete_fd),
+    R(367, "extattr_set_link", "const char *path, int attrnamespace, const char *attrname, "
+      "const void *data, size_t nbytes", xat.sys_extattr_set_link),
+    R(368, "extattr_get_link", "const char *path, int attrnamespace, const char *attrname, "
+      "void *data, size_t nbytes", xat.sys_extattr_get_link),
+    R(369, "extattr_delete_link", "const char *path, int attrnamespace, const char *attrname",
+      xat.sys_extattr_delete_link),
+    R(370, "extattr_list_fd", "int fd, int attrnamespace, void *data, size_t nbytes",
+      xat.sys_extattr_list_fd),
+    R(371, "extattr_list_file", "const char *path, int attrnamespace, void *data, "
+      "size_t nbytes", xat.sys_extattr_list_file),
+    R(372, "extattr_list_link", "const char *path, int attrnamespace, void *data, "
+      "size_t nbytes", xat.sys_extattr_list_link),
+    R(375, "setxattr", "const char *path, const char *name, const void *value, size_t size, "
+      "int flags", xat.sys_setxattr),
+    R(376, "lsetxattr", "const char *path, const char *name, const void *value, size_t size, "
+      "int flags", xat.sys_lsetxattr),
+    R(377, "fsetxattr", "int fd, const char *name, const void *value, size_t size, int flags",
+      xat.sys_fsetxattr),
+    R(378, "getxattr", "const char *path, const char *name, void *value, size_t size",
+      xat.sys_getxattr),
+    R(379, "lgetxattr", "const char *path, const char *name, void *value, size_t size",
+      xat.sys_lgetxattr),
+    R(380, "fgetxattr", "int fd, const char *name, void *value, size_t size",
+      xat.sys_fgetxattr),
+    R(381, "listxattr", "const char *path, char *list, size_t size", xat.sys_listxattr),
+    R(382, "llistxattr", "const char *path, char *list, size_t size", xat.sys_llistxattr),
+    R(383, "flistxattr", "int fd, char *list, size_t size", xat.sys_flistxattr),
+    R(384, "removexattr", "const char *path, const char *name", xat.sys_removexattr),
+    R(385, "lremovexattr", "const char *path, const char *name", xat.sys_lremovexattr),
+    R(386, "fremovexattr", "int fd, const char *name", xat.sys_fremovexattr),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
@@ -459,8 +510,8 @@ NBSD_MAXSYSCALL = 506
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
 LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod, ksem, ptimer, sysv)
 del fs, kern, nb10, sched, mknod, ksem, ptimer, sysv
-LAZY_MODULES += (spawn, nbc)
-del spawn, nbc
+LAZY_MODULES += (spawn, nbc, xat)
+del spawn, nbc, xat
 # Calls that read or replace the trap frame (p.frame_esp), or change a segment
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():

@@ -1,7 +1,8 @@
 """NetBSD calls programs make that are not about files or processes:
 mincore (78), utrace (306), uuidgen (355), mremap (411), __settimeofday50
-(419), __adjtime50 (421), posix_fallocate (479), fdiscard (480), each as
-NetBSD 10 answers it (its manual pages and headers; the notes below).
+(419) and __adjtime50 (421) with their NetBSD 1.5-4 forms (122, 140),
+posix_fallocate (479), fdiscard (480), each as NetBSD 10 answers it (its
+manual pages, headers and sources; the notes below).
 """
 import struct
 
@@ -24,26 +25,32 @@ def _kernel(p):
 
 def sys_mincore(p, addr, length, vec):
     """One byte per page of [addr, addr+len): 1 when the page is resident
-    (backed by a frame of this address space), else 0.  addr must be
-    page-aligned and the rounded range non-empty (EINVAL); a page outside
-    every mapping is ENOMEM (UVM: a hole in the map); vec EFAULT."""
+    (backed by a frame of this address space), else 0 (uvm_mmap.c
+    sys_mincore).  addr must be page-aligned and the rounded range
+    non-empty and not wrapping (EINVAL); vec must be writable for all its
+    bytes (EFAULT, checked first, as uvm_vslock); a page outside every
+    mapping is ENOMEM (a hole in the map)."""
     _kernel(p)
     vm = p.vm
     if addr & (PAGE - 1):
         raise Errno(abi.EINVAL)
     end = addr + ((length + PAGE - 1) & ~(PAGE - 1))
-    if end <= addr or end > abi.VM_MAXUSER_ADDRESS:
-        raise Errno(abi.EINVAL if end <= addr else abi.ENOMEM)
+    if end <= addr or end > 1 << 32:
+        raise Errno(abi.EINVAL)
     npages = (end - addr) // PAGE
+    if npages > (1 << 20):
+        raise Errno(abi.ENOMEM)         # more than the user address space
+    # vec wired for writing before the map is looked at (uvm_vslock):
+    # its bytes read and written back unchanged
+    p.mem.copyout(vec, p.mem.copyin(vec, npages))
     va = addr
-    while va < end:                     # the whole range mapped first
-        r = vm.region_at(va)
+    while va < end:                     # the whole range mapped, no hole
+        r = vm.region_at(va) if va < abi.VM_MAXUSER_ADDRESS else None
         if r is None:
             raise Errno(abi.ENOMEM)
         va = r.end
     pages = vm.pages
-    out = bytes(1 if addr + i * PAGE in pages else 0 for i in range(npages))
-    p.mem.copyout(vec, out)
+    p.mem.copyout(vec, bytes(1 if addr + i * PAGE in pages else 0 for i in range(npages)))
     return 0
 
 
@@ -151,14 +158,26 @@ def sys___settimeofday50(p, tv, tzp):
     tv NULL does nothing; tv_usec outside [0, 10^6) EINVAL; then settime1:
     only root (kauth KAUTH_SYSTEM_TIME: EPERM), and not so far ahead that
     the seconds would wrap within a year (EPERM)."""
+    return _settimeofday(p, tv, "10")
+
+
+def sys_settimeofday(p, tv, tzp):
+    """compat_50_settimeofday (122): the same with NetBSD 1.5-4's struct
+    timeval50 (32-bit tv_sec)."""
+    return _settimeofday(p, tv, "15")
+
+
+def _settimeofday(p, tv, abiv):
     if not tv:
         return 0
-    sec, usec = abi.unpack_timeval(p.mem.copyin(tv, 12), "10")
+    sec, usec = abi.unpack_timeval(p.mem.copyin(tv, abi.timespec_size(abiv)), abiv)
     if not 0 <= usec < 10**6:
         raise Errno(abi.EINVAL)
+    if sec < 0:
+        raise Errno(abi.EINVAL)         # (kw86's guest clock starts at the epoch, as clock_settime's)
     if p.cred.euid != 0:
         raise Errno(abi.EPERM)
-    if sec > (1 << 63) - 1 - 365 * 24 * 3600 or sec < 0:
+    if sec > (1 << 63) - 1 - 365 * 24 * 3600:
         raise Errno(abi.EPERM)
     set_realtime(p, sec * 10**9 + usec * 1000)
     return 0
@@ -223,17 +242,26 @@ def sys___adjtime50(p, delta, olddelta):
     correction, normalised to 0 <= tv_usec < 10^6; delta (root only:
     EPERM) replaces it, slewed from now (TimeAdj).  The guest's clock
     only."""
+    return _adjtime(p, delta, olddelta, "10")
+
+
+def sys_adjtime(p, delta, olddelta):
+    """compat_50_adjtime (140): the same with struct timeval50."""
+    return _adjtime(p, delta, olddelta, "15")
+
+
+def _adjtime(p, delta, olddelta, abiv):
     sysm = p.sys
     now = int(sysm.clock())
     adj = getattr(sysm, "time_adj", None)
     if olddelta:
         left = adj.remaining(now) if adj is not None else 0
         sec, usec = divmod(left, 10**6)         # floor: usec in [0, 10^6)
-        p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, "10"))
+        p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, abiv))
     if delta:
         if p.cred.euid != 0:
             raise Errno(abi.EPERM)
-        sec, usec = abi.unpack_timeval(p.mem.copyin(delta, 12), "10")
+        sec, usec = abi.unpack_timeval(p.mem.copyin(delta, abi.timespec_size(abiv)), abiv)
         us = sec * 10**6 + usec
         if adj is not None:
             # what was slewed so far stays in the clock
