@@ -78,6 +78,7 @@ semop bad sops: EFAULT
 semop bad id: EINVAL
 ncnt: 1
 zcnt: 0
+ncnt just after +1: 1
 ncnt after +1: 1 val 1
 child: semop -2 woke: ok
 val after child: 0 ncnt 0

@@ -268,6 +268,7 @@ semaphores(void)
 	printf("ncnt: %d\n", await_sleepers(id, 0, GETNCNT, 1));
 	printf("zcnt: %d\n", semctl(id, 0, GETZCNT));
 	semop1(id, 0, 1, 0);
+	printf("ncnt just after +1: %d\n", semctl(id, 0, GETNCNT));
 	usleep(20000);
 	printf("ncnt after +1: %d val %d\n", semctl(id, 0, GETNCNT), sem_val(id, 0));
 	semop1(id, 0, 1, 0);

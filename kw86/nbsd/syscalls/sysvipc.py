@@ -24,7 +24,8 @@ the call runs again when woken.  A caught signal ends such a sleep with
 EINTR, SA_RESTART or not (NetBSD turns cv_wait_sig's ERESTART into EINTR
 for all three: poll.sleep_start's interrupted flag carries it); a sleeper
 whose object was removed gets EIDRM.  GETNCNT/GETZCNT count the LWPs
-asleep in semop on that semaphore (each LWP's wait is recorded here).
+whose semop waits on that semaphore, asleep or woken but not yet run again
+(each LWP's wait is recorded here until its call runs again).
 A queue a sender had to wait for is locked for later senders until that
 sender runs again (NetBSD's MSG_LOCKED).
 
@@ -390,14 +391,13 @@ def sys_semop(p, semid, sopsp, nsops):
     return 0
 
 
-def _waiters(p, ipc, s, semnum, zero):
-    k = p.kernel
-    if k is None:
-        return 0
-    asleep = k._sleepers_on(s.chan)
-    return sum(1 for l in asleep
-               if ipc.semwait.get(l, (None,))[0] is s and ipc.semwait[l][1] == semnum and
-               ipc.semwait[l][2] == zero)
+def _waiters(ipc, s, semnum, zero):
+    """semncnt/semzcnt: the LWPs whose semop waits on this semaphore, asleep
+    or woken but not yet run again (NetBSD counts a sleeper until its
+    semop takes the count back, after cv_wait returns)."""
+    return sum(1 for l, w in ipc.semwait.items()
+               if w[0] is s and w[1] == semnum and w[2] == zero and
+               l.state != "zomb" and not l.proc.zombie)
 
 
 def sys_____semctl50(p, semid, semnum, cmd, argp):
@@ -449,7 +449,7 @@ def _semctl(p, semid, semnum, cmd, argp, layout):
             return s.vals[semnum]
         if cmd == GETPID:
             return s.pids[semnum]
-        return _waiters(p, ipc, s, semnum, cmd == GETZCNT)
+        return _waiters(ipc, s, semnum, cmd == GETZCNT)
     if cmd == GETALL:
         ipcperm(cred, s.perm, IPC_R)
         p.mem.copyout(arg & 0xffffffff, b"".join(_U16.pack(v) for v in s.vals))
