@@ -700,7 +700,7 @@ def test_kwrun_pie_with_interpreter(tmp_path, progs):
 
 # -- the position-independent libc: other guest programs built as static PIEs ----------
 
-SAME_AS_EXEC = ["pthread", "posix_mmap", "sigpair", "sysfast", "fpu"]
+SAME_AS_EXEC = ["pthread_lockexit", "posix_mmap", "sigpair", "sysfast", "fpu"]
 
 
 @pytest.fixture(scope="module")
@@ -726,7 +726,7 @@ def pie_builds(progs):
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m[1])
 def test_guest_programs_as_pie(tmp_path, pie_builds, mode):
-    """Threads, mmap, signals (the trampoline's gate call at CPL 0), syscall(2),
+    """Threads and their locks, mmap, signals (the trampoline's gate call at CPL 0), syscall(2),
     the FPU: the same output and status from the PIE as from the ET_EXEC."""
     for n, (exe, pie_path) in pie_builds.items():
         assert ehdr(open(pie_path, "rb").read())[0] == 3
