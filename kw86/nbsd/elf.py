@@ -13,8 +13,10 @@ an i386 PIE linked at 0), never below vm.user_va0_disable's first page.
 NetBSD has had PaX ASLR on by default on x86 since 8.0 (a random offset
 for the PIE and the interpreter); kw86's runs are deterministic, so it
 places them as NetBSD does with ASLR off (sysctl -w
-security.pax.aslr.enabled=0, or a program marked paxctl +a).  A PT_INTERP (the first one, as NetBSD reads it) names the
-interpreter; `load_interp(data, img)` validates it as NetBSD's
+security.pax.aslr.enabled=0, or a program marked paxctl +a).
+
+A PT_INTERP (the first one, as NetBSD reads it) names the interpreter;
+`load_interp(data, img)` validates it as NetBSD's
 elf_load_interp does (an ET_DYN, whatever its own PT_INTERP or notes say)
 and places it where a non-fixed mmap(0, size) would go, top-down below the
 stack's reservation (VM_DEFAULT_ADDRESS_TOPDOWN: trunc_page(USRSTACK -
