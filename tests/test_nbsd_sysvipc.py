@@ -148,6 +148,8 @@ second attach sees: shared, nattch 2 lpid self atime set 1
 shmat unaligned: EINVAL
 shmat bad id: EINVAL
 shmdt not attached: EINVAL
+mprotect a read-only attach: write EACCES, read ok
+store to a read-only attach: child killed by 11
 shmdt second: ok
 shmdt again: EINVAL
 shmat rnd: ok sees shared

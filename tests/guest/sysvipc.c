@@ -31,6 +31,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -577,6 +578,14 @@ sharedmem(void)
 	printf("shmat unaligned: %s\n", (void *)shmat(id, p + 1, 0) == (void *)-1 ? en(errno) : "ok");
 	printf("shmat bad id: %s\n", (void *)shmat(-1, NULL, 0) == (void *)-1 ? en(errno) : "ok");
 	printf("shmdt not attached: %s\n", rc(shmdt(p + 4096)));
+	printf("mprotect a read-only attach: write %s, read %s\n",
+	    rc(mprotect(q, 4096, PROT_READ | PROT_WRITE)), rc(mprotect(q, 4096, PROT_READ)));
+	pid = fork();
+	if (pid == 0) {
+		q[0] = 'x';			/* SIGSEGV */
+		_exit(0);
+	}
+	wait_child(pid, "store to a read-only attach");
 	printf("shmdt second: %s\n", rc(shmdt(q)));
 	printf("shmdt again: %s\n", rc(shmdt(q)));
 	/* SHM_RND: the rounded-down address, where q was */

@@ -780,8 +780,9 @@ def sys_shmat(p, shmid, shmaddr, shmflg):
     else:
         va = vm.find_space(size)
     from kw86.nbsd.vm import MapObj
-    mo = MapObj(s.obj, abi.FREAD | abi.FWRITE, p.sys.bufcache,
-                abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE)
+    # the attachment's protection is also its maximum (UVM_MAPFLAG(prot, prot)):
+    # mprotect cannot add write to a SHM_RDONLY one, nor execute to any
+    mo = MapObj(s.obj, abi.FREAD | abi.FWRITE, p.sys.bufcache, prot)
     vm.add_region(va, va + size, prot, "shared", mo, 0)
     vm.m.flush_tlb()
     ipc.attach.setdefault(vm, []).append([va, s.id, size])
