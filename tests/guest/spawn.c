@@ -344,6 +344,27 @@ main(int argc, char **argv)
     }
     close(fd);
 
+    /* an interpreter script: "#!interp" runs interp path args... */
+    fd = open(T("spawn-script"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    write(fd, "#!/bin/sh\necho script \"$0\" \"$1\"\n", 32);
+    close(fd);
+    {
+        char *av[] = { (char *)"spawn-script", (char *)"arg1", NULL };
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, T("spawn.out"), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        err = posix_spawn(&pid, T("spawn-script"), &fa, NULL, av, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        waitpid(pid, &status, 0);
+        memset(line, 0, sizeof line);
+        fd = open(T("spawn.out"), O_RDONLY);
+        read(fd, line, sizeof line - 1);
+        close(fd);
+        snprintf(want, sizeof want, "script %s arg1\n", T("spawn-script"));
+        check(err == 0 && status == 0 && strcmp(line, want) == 0, "script",
+              "err %ld status %#lx", err, status);
+    }
+
     /* the environment given, not the parent's */
     {
         char *av[] = { (char *)self, (char *)"child", (char *)"env", NULL };

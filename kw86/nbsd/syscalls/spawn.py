@@ -114,10 +114,12 @@ def _errno_of(e):
     return None
 
 
-def _read_image(k, p, path):
+def _read_image(k, p, path, argv):
     """execve_loadvm's part that can fail: the file found from p's cwd and
-    checked with p's credentials, a `#!` line followed once, the ELF
-    validated (and its PT_INTERP).  Raises Errno or ExecError."""
+    checked with p's credentials, a `#!` line followed once (as the
+    kernel's exec: "#!interp [arg]" runs interp [arg] path args...), the
+    ELF validated (and its PT_INTERP).  -> (the path exec loads, its argv,
+    its bytes), read once; raises Errno or ExecError."""
     from kw86.nbsd.elf import ExecError, load_elf
     data = k._read_image(p, path)
     name = path
@@ -129,6 +131,7 @@ def _read_image(k, p, path):
         if not parts:
             raise ExecError(f"{path.decode('latin-1')}: bad interpreter line")
         name = parts[0]
+        argv = [name] + [a.strip(b" \t\r") for a in parts[1:]] + [path] + list(argv[1:])
         data = k._read_image(p, name)
         if data[:2] == b"#!":
             raise ExecError(f"{name.decode('latin-1')}: the interpreter is a script")
@@ -137,6 +140,7 @@ def _read_image(k, p, path):
     k.kapi.check_image(img, sname)
     if img.interp is not None:
         k._load_interp(p, img, sname)
+    return name, argv, data
 
 
 def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
@@ -150,7 +154,7 @@ def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
         from kw86.nbsd.syscalls.vm import _strvec
         pathname = p.mem.copyinstr(path, abi.MAXPATHLEN)
         av, ev = _strvec(p, argv), _strvec(p, envp)
-        _read_image(k, p, pathname)
+        pathname, av, image = _read_image(k, p, pathname, av)
     except (Exit, WouldBlock):
         raise
     except Exception as e:
@@ -162,7 +166,7 @@ def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
     c, p.fork_child = p.fork_child, None
     waiting = attr is not None and attr["flags"] & (POSIX_SPAWN_RETURNERROR |
                                                      POSIX_SPAWN_SETPGROUP)
-    err = _child(k, p, c, pathname, av, ev, actions, attr)
+    err = _child(k, p, c, pathname, av, ev, image, actions, attr)
     if err:
         k._exit(c, abi.w_exitcode(127), switch=False)
         if waiting:
@@ -175,7 +179,7 @@ def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
     return 0
 
 
-def _child(k, p, c, path, argv, envp, actions, attr):
+def _child(k, p, c, path, argv, envp, image, actions, attr):
     """spawn_return: the file actions, the attributes, the exec, and the
     child's first frame; 0, or the error that ends it (exit 127)."""
     pcwd = list(p.cwd)
@@ -199,12 +203,15 @@ def _child(k, p, c, path, argv, envp, actions, attr):
         return err
     m = k.m
     from kw86.nbsd.elf import ExecAbort
-    # the exec finds the program as the parent did (execve_loadvm ran in
-    # the parent), with the child's own cwd back afterwards
+    # the image is the one the parent found and read (execve_loadvm ran in
+    # the parent); a PT_INTERP and the exe path are looked up from where
+    # the parent looked, the child's own cwd back afterwards
     ccwd, c.cwd = c.cwd, pcwd
     try:
         try:
-            k.exec(c, path, argv, envp)
+            k.exec(c, path, argv, envp, image)     # the bytes the parent read
+            from kw86.nbsd.vfs import procfs
+            procfs.note_exec(c, path, False)        # /proc/<pid>/exe: its path
         finally:
             c.cwd = ccwd
             m.set_cr(3, p.vm.pdir)       # exec switched to the child's page tables
