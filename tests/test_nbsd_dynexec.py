@@ -632,6 +632,25 @@ def test_bad_interp(data, msg, errno):
     assert prog.interp_img is None
 
 
+def test_interp_base_segment_alignment():
+    """elf_load_psection: the interpreter's first segment must start on its p_align
+    (EINVAL), or its alignment be a power of 2."""
+    d = small_interp(loads=((0x1000, CODE, 0x200, 5),), entry=0x1100)
+    phs = phdrs(d)
+    for align, ok in ((0x1000, True), (0x10000, False), (0x3000, False)):
+        for ph in phs:
+            if ph[0] == PT_LOAD:
+                ph[7] = align
+        prog = load_elf(make_elf(interp=True))
+        if ok:
+            it = load_interp(put_phdrs(d, phs), prog)
+            assert it.bias_base == MMAP_TOP - 0x1000 and it.entry == it.bias_base + 0x100
+        else:
+            with pytest.raises(ExecError) as e:
+                load_interp(put_phdrs(d, phs), prog)
+            assert e.value.errno == abi.EINVAL
+
+
 def test_interp_memory_limit():
     prog = load_elf(make_elf(interp=True))
     big = small_interp(loads=((0x0, CODE, 0x200, 5), (0x2000, b"d", 0x2000000, 6)))

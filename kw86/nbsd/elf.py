@@ -349,6 +349,10 @@ def load_interp(data, img, mem_limit=None, name="interpreter"):
     if align & (align - 1):
         raise ExecError(f"{name}: segment alignment {first.p_align:#x} is not a power of 2",
                         EINVAL)
+    if first.p_align > 1 and first.p_vaddr & (first.p_align - 1):
+        # elf_load_psection: the base segment must start on its alignment
+        raise ExecError(f"{name}: first segment at {first.p_vaddr:#x} is not aligned to its "
+                        f"p_align {first.p_align:#x}", EINVAL)
     top = abi.USRSTACK - abi.MAXSSIZ
     # where mmap(0, size) goes: top-down from below the stack's reservation,
     # under whatever of the program is in the way
