@@ -249,7 +249,9 @@ def ladder(pkgs, modes, outdir, log=sys.stderr, timeout=1800, native=True):
 # kw86 runs the netbsd/386 build, as the ladder does.  Each side's time is
 # the CPU time (user + system, from the child's rusage) of the whole command,
 # start-up included, best of N, the runs interleaved; the load average is
-# printed with each package.  Go's asynchronous preemption (a SIGURG to a
+# printed with each package.  Each kw86 tree's bytecode is brought up to
+# date before a package is timed (warm_tree), as an installed kw86's is.
+# Go's asynchronous preemption (a SIGURG to a
 # running goroutine's thread every 10 ms) kills the linux/386 binaries under
 # qemu-i386 7.2 ("fatal: bad g in signal handler"), so both sides run with
 # GODEBUG=asyncpreemptoff=1: the same runtime behaviour on each.
@@ -282,6 +284,28 @@ def qemu_command(binary, pkg, tmp):
     k, v = PEER_GODEBUG.split("=", 1)
     env[k] = v
     return [qemu_tool(), binary, "-test.short"], env, pkg_dir(pkg) or tmp
+
+
+def warm_tree(tree, timeout=300):
+    """Bring a kw86 tree's bytecode up to date before it is timed, as an
+    installed kw86 has it (pip compiles the package; the first `kw86 exec`
+    writes the start-up bundle, kw86/startup_bundle.py): the timed runs
+    have PYTHONDONTWRITEBYTECODE set, so a module whose source changed since
+    its .pyc was written (in a working tree, another edit) would be
+    compiled again in every run, charged to kw86 (0.08-0.1 s of a 1.5 s
+    strings run).  Byte-compiles tree/kw86 and runs `kw86 exec
+    /usr/bin/true` once with bytecode writing on; returns that run's exit
+    status."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+           "LANG": "C", "LC_ALL": "C", "TZ": "UTC", "PYTHONPATH": tree}
+    try:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(tree, "kw86")],
+                       env=env, cwd=tree, capture_output=True, timeout=timeout)
+        p = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "/usr/bin/true"],
+                           env=env, cwd=tree, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return p.returncode
 
 
 def guest_instructions(output):
@@ -334,6 +358,8 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900, against=None)
                 argv.insert(argv.index("exec") + 1, "--stats")
                 env["PYTHONPATH"] = tree
                 sides[name] = (argv, env, tree)
+            for tree in dict.fromkeys(t for _, _, t in ksides):
+                warm_tree(tree)         # (per package: the tree may have changed)
             best = {s: None for s in sides}
             fails = {s: 0 for s in sides}
             instr = {}

@@ -67,3 +67,21 @@ def test_peer_table_has_a_cell_for_every_side():
     cells = [c.strip() for c in body.strip("|").split("|")]
     assert cells[:6] == ["strings", "0.500", "2.500", "5.00", "500", "200"]
     assert "0.909" in cells and "-" in cells and cells[-1] == "1.00-2.00"
+
+
+def test_warm_tree_compiles_the_tree_and_writes_bytecode(tmp_path, monkeypatch):
+    # a stand-in tree: a module with no .pyc yet and a kw86.cli that says
+    # whether it was run with bytecode writing on (the timed runs have it off)
+    pkg = tmp_path / "kw86"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "lazy.py").write_text("X = 1\n")
+    (pkg / "cli.py").write_text(
+        "import os, sys\n"
+        "open(os.path.join(os.path.dirname(__file__), 'ran'), 'w').write(\n"
+        "    repr((sys.argv[1:], sys.dont_write_bytecode)))\n")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    st = go_ladder.warm_tree(str(tmp_path))
+    assert st == 0
+    assert os.path.exists(importlib.util.cache_from_source(str(pkg / "lazy.py")))
+    assert (pkg / "ran").read_text() == repr((["exec", "/usr/bin/true"], False))

@@ -120,6 +120,11 @@ class Image:
         import io
         from elftools.elf.elffile import ELFFile
         elf = ELFFile(io.BytesIO(data))
+        bias = 0
+        if elf.header["e_type"] == "ET_DYN":    # a PIE: where exec placed it (elf.pie_offset)
+            from kw86.nbsd.elf import pie_offset
+            bias = pie_offset(max([1] + [g["p_align"] for g in elf.iter_segments()
+                                         if g["p_type"] == "PT_LOAD"]))
         syms = {}
         for sec in elf.iter_sections():
             if sec["sh_type"] not in ("SHT_SYMTAB", "SHT_DYNSYM"):
@@ -127,16 +132,16 @@ class Image:
             for s in sec.iter_symbols():
                 if s["st_info"]["type"] != "STT_FUNC" or not s.name or s["st_value"] == 0:
                     continue
-                a = s["st_value"]
+                a = s["st_value"] + bias
                 # one name per address: a global over a local, then the shorter
                 old = syms.get(a)
                 rank = (s["st_info"]["bind"] == "STB_LOCAL", len(s.name), s.name)
                 if old is None or rank < old[0]:
                     syms[a] = (rank, s.name, s["st_size"])
-        entry = elf.header["e_entry"]
+        entry = elf.header["e_entry"] + bias
         for seg in elf.iter_segments():
             if seg["p_type"] == "PT_LOAD":
-                self.segs.append((seg["p_vaddr"], seg["p_filesz"], seg["p_offset"]))
+                self.segs.append((seg["p_vaddr"] + bias, seg["p_filesz"], seg["p_offset"]))
         addrs = sorted(syms)
         for i, a in enumerate(addrs):
             size = syms[a][2]

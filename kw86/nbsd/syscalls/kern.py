@@ -117,6 +117,10 @@ def sysctl_value(p, mib):
     info = s.sysinfo
     if len(mib) == 6 and mib[:3] == [CTL_NET, PF_ROUTE, 0] and mib[4] == NET_RT_OIFLIST:
         return route_iflist(p, mib[3], mib[5])
+    if len(mib) >= 2 and mib[0] == abi.CTL_KERN and mib[1] in (34, 35, 36, 82):
+        # kern.sysvmsg/sysvsem/sysvshm and kern.ipc (syscalls/sysvipc.py)
+        from kw86.nbsd.syscalls import sysvipc
+        return sysvipc.sysctl(p, mib[1:])
     if len(mib) == 2 and mib[0] == abi.CTL_KERN:
         n = mib[1]
         if n == abi.KERN_OSTYPE:

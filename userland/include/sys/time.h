@@ -67,6 +67,8 @@ struct itimerval {
 
 __BEGIN_DECLS
 int gettimeofday(struct timeval *restrict, void *restrict);
+int settimeofday(const struct timeval *, const void *);
+int adjtime(const struct timeval *, struct timeval *);
 int utimes(const char *, const struct timeval [2]);
 int lutimes(const char *, const struct timeval [2]);
 int futimes(int, const struct timeval [2]);

@@ -1,0 +1,469 @@
+"""NetBSD calls programs make that are not about files or processes:
+mincore (78), utrace (306), uuidgen (355), mremap (411), __settimeofday50
+(419) and __adjtime50 (421) with their NetBSD 1.5-4 forms (122, 140),
+posix_fallocate (479), fdiscard (480), each as NetBSD 10 answers it (its
+manual pages, headers and sources; the notes below).
+"""
+import struct
+
+from kw86.nbsd import abi
+from kw86.nbsd.errors import Errno
+
+PAGE = abi.PAGE_SIZE
+OFF_T_MAX = (1 << 63) - 1
+
+
+def _kernel(p):
+    k = p.kernel
+    if k is None or p.vm is None:
+        raise Errno(abi.ENOSYS)         # the CPU-less harness has no address space
+    return k
+
+
+# ---------------------------------------------------------------------------
+# mincore(2)
+
+def sys_mincore(p, addr, length, vec):
+    """One byte per page of [addr, addr+len): 1 when the page is resident
+    (backed by a frame of this address space), else 0 (uvm_mmap.c
+    sys_mincore).  addr must be page-aligned and the rounded range
+    non-empty and not wrapping (EINVAL); vec must be writable for all its
+    bytes (EFAULT, checked first, as uvm_vslock); a page outside every
+    mapping is ENOMEM (a hole in the map)."""
+    _kernel(p)
+    vm = p.vm
+    if addr & (PAGE - 1):
+        raise Errno(abi.EINVAL)
+    end = addr + ((length + PAGE - 1) & ~(PAGE - 1))
+    if end <= addr or end > 1 << 32:
+        raise Errno(abi.EINVAL)
+    npages = (end - addr) // PAGE
+    if npages > (1 << 20):
+        raise Errno(abi.ENOMEM)         # more than the user address space
+    # vec wired for writing before the map is looked at (uvm_vslock):
+    # its bytes read and written back unchanged
+    p.mem.copyout(vec, p.mem.copyin(vec, npages))
+    va = addr
+    while va < end:                     # the whole range mapped, no hole
+        r = vm.region_at(va) if va < abi.VM_MAXUSER_ADDRESS else None
+        if r is None:
+            raise Errno(abi.ENOMEM)
+        va = r.end
+    pages = vm.pages
+    p.mem.copyout(vec, bytes(1 if addr + i * PAGE in pages else 0 for i in range(npages)))
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# utrace(2)
+
+KTR_USER_MAXIDLEN = 20                  # <sys/ktrace.h>
+KTR_USER_MAXLEN = 2048
+
+
+def sys_utrace(p, label, addr, length):
+    """A user record in the process's trace: only when the process is
+    traced (kw86: --strace, kdump's USER record: the label and the bytes);
+    untraced it does nothing and returns 0, whatever its arguments, as
+    NetBSD's ktruser returns before looking at them.  Traced: len >
+    KTR_USER_MAXLEN is EINVAL, a label longer than KTR_USER_MAXIDLEN - 1
+    ENAMETOOLONG, bad pointers EFAULT."""
+    out = p.sys.strace
+    if out is None:
+        return 0
+    if length > KTR_USER_MAXLEN:
+        raise Errno(abi.EINVAL)
+    name = p.mem.copyinstr(label, KTR_USER_MAXIDLEN) if label else b""
+    data = p.mem.copyin(addr, length) if length else b""
+    from kw86.nbsd.hostlog import clean
+    head = f"{p.pid:6d} {p.l.lid:6d} {p.comm[:8]:<8s} USER  "
+    out.write(head + f'"{clean(name.decode("latin-1"))}" {length} bytes\n')
+    for off in range(0, len(data), 16):
+        chunk = data[off:off + 16]
+        hexs = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        out.write(f"      {off:4x} {hexs:<47s}  |{text}|\n")
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# uuidgen(2)
+
+UUID_EPOCH_OFFSET = 0x01B21DD213814000  # 100 ns from 1582-10-15 to 1970-01-01
+_UUID = struct.Struct("<IHHBB6s")       # struct uuid (16 bytes)
+
+
+class _UuidState:
+    __slots__ = ("last_time", "seq", "node0")
+
+    def __init__(self):
+        self.last_time, self.seq, self.node0 = 0, 0, None
+
+
+def sys_uuidgen(p, store, count):
+    """count (1..2048, else EINVAL) version 1 (time-based) UUIDs, as
+    NetBSD's kern_uuid.c: the 60-bit time in 100 ns units since the
+    Gregorian reform from CLOCK_REALTIME, consecutive for the UUIDs of one
+    call; the node a random multicast address (no Ethernet interface in
+    the guest: uuid_node's fallback, drawn anew per call); the 14-bit
+    clock sequence random when the node changes and bumped when the clock
+    has not moved past the last UUID's time; the variant 10x."""
+    if not 1 <= count <= 2048:
+        raise Errno(abi.EINVAL)
+    from kw86.nbsd.syscalls.ident import CLOCK_REALTIME, _clock
+    st = getattr(p.sys, "uuid_state", None)
+    if st is None:
+        st = p.sys.uuid_state = _UuidState()
+    node = bytearray(p.sys.random_bytes(6))
+    node[0] |= 0x01                             # a multicast address: not a MAC
+    t = (_clock(p, CLOCK_REALTIME) // 100 + UUID_EPOCH_OFFSET) & ((1 << 60) - 1)
+    if st.last_time == 0 or st.node0 != node[0]:
+        st.seq = int.from_bytes(p.sys.random_bytes(2), "little") & 0x3fff
+    elif st.last_time >= t:
+        st.seq = (st.seq + 1) & 0x3fff
+    st.node0 = node[0]
+    st.last_time = (t + count - 1) & ((1 << 60) - 1)
+    seq = st.seq | 0x8000                       # the variant of RFC 4122
+    out = bytearray()
+    for i in range(count):
+        ti = (t + i) & ((1 << 60) - 1)
+        out += _UUID.pack(ti & 0xffffffff, (ti >> 32) & 0xffff,
+                          ((ti >> 48) & 0x0fff) | 0x1000, seq >> 8, seq & 0xff, bytes(node))
+    p.mem.copyout(store, bytes(out))
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# settimeofday(2), adjtime(2): the guest's clock only
+
+def set_realtime(p, ns):
+    """CLOCK_REALTIME := ns (guest time; the host's clock is never touched),
+    as clock_settime does (sched.py): realtime timers and absolute sleeps
+    see the step."""
+    from kw86.nbsd.syscalls.ident import adj_slew
+    from kw86.nbsd.syscalls.sched import realtime_offset
+    sysm = p.sys
+    now = int(sysm.clock())
+    old = realtime_offset(sysm)
+    sysm.realtime_offset = ns - now - adj_slew(sysm, now)
+    from kw86.nbsd.syscalls.ptimer import realtime_changed
+    realtime_changed(sysm, sysm.realtime_offset - old)
+    from kw86.nbsd.sched import wakeup
+    from kw86.nbsd.syscalls.vm import CLOCK_SET_CHAN
+    wakeup(CLOCK_SET_CHAN)
+
+
+def sys___settimeofday50(p, tv, tzp):
+    """settimeofday1: a time zone is ignored (NetBSD keeps none; it logs);
+    tv NULL does nothing; tv_usec outside [0, 10^6) EINVAL; then settime1:
+    only root (kauth KAUTH_SYSTEM_TIME: EPERM), and not so far ahead that
+    the seconds would wrap within a year (EPERM)."""
+    return _settimeofday(p, tv, "10")
+
+
+def sys_settimeofday(p, tv, tzp):
+    """compat_50_settimeofday (122): the same with NetBSD 1.5-4's struct
+    timeval50 (32-bit tv_sec)."""
+    return _settimeofday(p, tv, "15")
+
+
+def _settimeofday(p, tv, abiv):
+    if not tv:
+        return 0
+    sec, usec = abi.unpack_timeval(p.mem.copyin(tv, abi.timespec_size(abiv)), abiv)
+    if not 0 <= usec < 10**6:
+        raise Errno(abi.EINVAL)
+    if sec < 0:
+        raise Errno(abi.EINVAL)         # (kw86's guest clock starts at the epoch, as clock_settime's)
+    if p.cred.euid != 0:
+        raise Errno(abi.EPERM)
+    if sec > (1 << 63) - 1 - 365 * 24 * 3600:
+        raise Errno(abi.EPERM)
+    set_realtime(p, sec * 10**9 + usec * 1000)
+    return 0
+
+
+class TimeAdj:
+    """A pending adjtime(2) correction, slewed as NetBSD's ntp_update_second
+    does once a second: 5000 us a second while more than 1 s remains, then
+    500 us a second, then the last < 500 us; the clock moves evenly within
+    each second.  `applied(now)` is what has been added to CLOCK_REALTIME
+    since `start`; `remaining(now)` the whole seconds' part not yet done
+    (adjtime's olddelta)."""
+    __slots__ = ("start", "delta_us")
+
+    def __init__(self, start, delta_us):
+        self.start, self.delta_us = start, delta_us
+
+    @staticmethod
+    def _steps(r):
+        """The correction's per-second steps: [(n seconds, us each)], the
+        last a single step of the rest."""
+        sign = -1 if r < 0 else 1
+        r = abs(r)
+        out = []
+        if r > 1_000_000:
+            n = -(-(r - 1_000_000) // 5000)
+            out.append((n, 5000 * sign))
+            r -= 5000 * n
+        if r > 500:
+            n = -(-(r - 500) // 500)
+            out.append((n, 500 * sign))
+            r -= 500 * n
+        if r:
+            out.append((1, r * sign))
+        return out
+
+    def _done_us(self, seconds):
+        """us applied after `seconds` (a float) of slewing."""
+        done = 0
+        for n, us in self._steps(self.delta_us):
+            if seconds >= n:
+                done += n * us
+                seconds -= n
+            else:
+                return done + seconds * us
+        return done
+
+    def applied(self, now):
+        """ns added by now (nearest ns)."""
+        el = max(0, now - self.start)
+        whole, frac = divmod(el, 10**9)
+        return int(round((self._done_us(whole) + (self._done_us(whole + 1) -
+                                                   self._done_us(whole)) * frac / 10**9) * 1000))
+
+    def remaining(self, now):
+        whole = max(0, now - self.start) // 10**9
+        return self.delta_us - int(self._done_us(whole))
+
+
+def sys___adjtime50(p, delta, olddelta):
+    """adjtime(2): olddelta (anyone) gets what is left of the pending
+    correction, normalised to 0 <= tv_usec < 10^6; delta (root only:
+    EPERM) replaces it, slewed from now (TimeAdj).  The guest's clock
+    only."""
+    return _adjtime(p, delta, olddelta, "10")
+
+
+def sys_adjtime(p, delta, olddelta):
+    """compat_50_adjtime (140): the same with struct timeval50."""
+    return _adjtime(p, delta, olddelta, "15")
+
+
+def _adjtime(p, delta, olddelta, abiv):
+    sysm = p.sys
+    now = int(sysm.clock())
+    adj = getattr(sysm, "time_adj", None)
+    if olddelta:
+        left = adj.remaining(now) if adj is not None else 0
+        sec, usec = divmod(left, 10**6)         # floor: usec in [0, 10^6)
+        p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, abiv))
+    if delta:
+        if p.cred.euid != 0:
+            raise Errno(abi.EPERM)
+        sec, usec = abi.unpack_timeval(p.mem.copyin(delta, abi.timespec_size(abiv)), abiv)
+        us = sec * 10**6 + usec
+        if adj is not None:
+            # what was slewed so far stays in the clock
+            sysm.realtime_offset = getattr(sysm, "realtime_offset", 0) + adj.applied(now)
+        sysm.time_adj = TimeAdj(now, us) if us else None
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# posix_fallocate(2), fdiscard(2)
+
+def _falloc_file(p, fd):
+    """fd_getvnode: EBADF for no descriptor, EINVAL for one that is not a
+    vnode (a pipe, socket, kqueue); then FWRITE or EBADF."""
+    f = p.fdt.get(fd)
+    vp = getattr(f, "vp", None)
+    if vp is None:
+        raise Errno(abi.EINVAL)
+    if not f.fflags & abi.FWRITE:
+        raise Errno(abi.EBADF)
+    return f, vp
+
+
+def sys_posix_fallocate(p, fd, pos, length):
+    """The error is the value (POSIX; NetBSD's sys_posix_fallocate sets
+    *retval).  After the checks (pos or len negative, or the end past
+    OFF_T_MAX: EINVAL; EBADF, EINVAL as _falloc_file; a directory EISDIR),
+    VOP_FALLOCATE: NetBSD 10 implements it in no file system (ffs, tmpfs,
+    ... genfs_eopnotsupp; devices and FIFOs too): EOPNOTSUPP."""
+    if pos < 0 or length < 0 or length > OFF_T_MAX - pos:
+        return abi.EINVAL
+    try:
+        f, vp = _falloc_file(p, fd)
+    except Errno as e:
+        return e.errno
+    if vp.type == abi.NBSD_S_IFDIR:
+        return abi.EISDIR
+    return abi.EOPNOTSUPP
+
+
+def sys_fdiscard(p, fd, pos, length):
+    """As posix_fallocate's checks, the error through errno; then
+    VOP_FDISCARD: no file system implements it (EOPNOTSUPP); a character
+    device goes to its driver's d_discard, which none of the guest's
+    devices has (ENODEV)."""
+    if pos < 0 or length < 0 or length > OFF_T_MAX - pos:
+        raise Errno(abi.EINVAL)
+    f, vp = _falloc_file(p, fd)
+    if vp.type == abi.NBSD_S_IFDIR:
+        raise Errno(abi.EISDIR)
+    if vp.type in (abi.NBSD_S_IFCHR, abi.NBSD_S_IFBLK):
+        raise Errno(abi.ENODEV)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+# ---------------------------------------------------------------------------
+# mremap(2)
+
+MAP_REMAPDUP = 0x0004
+MAP_FIXED = 0x0010
+MAP_ALIGNMENT_SHIFT = 24
+MAP_ALIGNMENT_MASK = 0xff << MAP_ALIGNMENT_SHIFT
+
+
+def sys_mremap(p, old, oldsize, new, newsize, flags):
+    """NetBSD's mremap(2) (uvm_mremap): resize or move [old, old+oldsize)
+    to newsize bytes.  Flags other than MAP_FIXED, MAP_REMAPDUP and
+    MAP_ALIGNED(n) are EINVAL; sizes are rounded to pages; unaligned
+    addresses and empty or wrapping ranges are EINVAL; MAP_ALIGNED(n)
+    needs n >= PAGE_SHIFT and < 32 (EINVAL), and with MAP_FIXED an address
+    it fits (EINVAL).  In place when possible (not MAP_REMAPDUP, not moved
+    by MAP_FIXED, alignment kept): the same size does nothing, a smaller
+    one unmaps the tail, a larger one grows into free space after it;
+    else (or when that space is taken) the mapping moves: with MAP_FIXED
+    to new, which must be free (ENOMEM: mremap never replaces a mapping),
+    otherwise to where mmap would put it; MAP_REMAPDUP keeps the old
+    mapping, both then the same memory.  Growth is anonymous zeroed memory
+    with the protection of the mapping's last page.  -> the new address."""
+    k = _kernel(p)
+    vm = p.vm
+    if flags & ~(MAP_FIXED | MAP_REMAPDUP | MAP_ALIGNMENT_MASK) & 0xffffffff:
+        raise Errno(abi.EINVAL)
+    oldsize = (oldsize + PAGE - 1) & ~(PAGE - 1)
+    newsize = (newsize + PAGE - 1) & ~(PAGE - 1)
+    fixed = bool(flags & MAP_FIXED)
+    dup = bool(flags & MAP_REMAPDUP)
+    newva = new if fixed else 0
+    if old & (PAGE - 1) or newva & (PAGE - 1):
+        raise Errno(abi.EINVAL)
+    if oldsize == 0 or newsize == 0 or old + oldsize > 1 << 32 or newva + newsize > 1 << 32:
+        raise Errno(abi.EINVAL)
+    align = 0
+    shift = (flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT
+    if shift:
+        if shift >= 32:
+            raise Errno(abi.EINVAL)
+        align = 1 << shift
+        if align < PAGE:
+            raise Errno(abi.EINVAL)
+        if fixed:
+            if newva & (align - 1):
+                raise Errno(abi.EINVAL)
+            align = 0
+    top = abi.VM_MAXUSER_ADDRESS
+    if old + oldsize > top or (fixed and newva + newsize > top):
+        raise Errno(abi.ENOMEM)
+    from kw86.nbsd.syscalls.vm import _unmap
+    if not dup and (not fixed or newva == old) and (align == 0 or old & (align - 1) == 0):
+        if newsize == oldsize:
+            return old
+        if newsize < oldsize:
+            _unmap(vm, old + newsize, oldsize - newsize)
+            return old
+        if _free(vm, old + oldsize, newsize - oldsize):
+            _grow(p, vm, old, oldsize, old + oldsize, newsize - oldsize)
+            vm.m.flush_tlb()
+            return old
+        if fixed:
+            raise Errno(abi.ENOMEM)
+    # move (or duplicate): the old range must be mapped
+    va = old
+    while va < old + oldsize:
+        r = vm.region_at(va)
+        if r is None or r.kind in ("text", "data", "heap", "stack"):
+            raise Errno(abi.EINVAL if r is None else abi.EINVAL)
+        va = r.end
+    if fixed:
+        if not _free(vm, newva, newsize):
+            raise Errno(abi.ENOMEM)
+        dst = newva
+    else:
+        dst = vm.find_space(newsize, align=align or PAGE)
+    vm.check_memory(newsize if dup else max(0, newsize - oldsize))
+    move = min(oldsize, newsize)
+    _transfer(p, vm, old, dst, move, dup)
+    if not dup:
+        _unmap(vm, old, oldsize)
+    if newsize > oldsize:
+        _grow(p, vm, old, oldsize, dst + oldsize, newsize - oldsize)
+    vm.m.flush_tlb()
+    return dst
+
+
+def _free(vm, start, length):
+    end = start + length
+    if end > abi.VM_MAXUSER_ADDRESS or start < PAGE:
+        return False
+    return not any(r.start < end and r.end > start for r in vm.regions if r.end > r.start)
+
+
+def _grow(p, vm, old, oldsize, at, length):
+    """Anonymous zero-fill memory at [at, at+length) with the protection of
+    the old mapping's last page."""
+    r = vm.region_at(old + oldsize - PAGE)
+    prot = r.prot if r is not None else abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE
+    vm.check_memory(length)
+    vm.add_region(at, at + length, prot, "anon")
+
+
+def _transfer(p, vm, src, dst, length, dup):
+    """[src, src+length)'s mapping at dst: regions copied (a shared file
+    mapping keeps its object and offset: its pages fault in from it
+    again); private pages moved by their page table entries, or, for
+    MAP_REMAPDUP, the same frames entered twice (one more reference each;
+    the untouched pages of the range made first, so that both see one
+    memory)."""
+    from kw86.nbsd.vm import Region
+    end = src + length
+    delta = dst - src
+    for r in list(vm.regions):
+        if r.end <= src or r.start >= end or r.end <= r.start:
+            continue
+        s, e = max(r.start, src), min(r.end, end)
+        piece = r.piece(s, e)
+        vm.regions.append(Region(s + delta, e + delta, piece.prot, piece.kind, piece.obj,
+                                 piece.off))
+        piece.drop()
+    m = vm.m
+    for va in range(src, end, PAGE):
+        r = vm.region_at(va)
+        if r is None or r.obj is not None:
+            continue                    # a shared file page: faulted again at dst
+        if va not in vm.pages:
+            if not dup:
+                continue                # demand-zero at dst as it was here
+            vm.map(va, r.prot)          # one frame for both addresses
+        pa = vm.pages[va]
+        a = vm._pte_addr(va, False)
+        pte = m.read_u32(a)
+        nva = va + delta
+        if dup:
+            vm.refs[pa] = vm.refs.get(pa, 0) + 1
+            vm.pages[nva] = pa
+            if va in vm.cow:
+                vm.cow.add(nva)
+            m.write_u32(vm._pte_addr(nva, True), pte)
+        else:
+            del vm.pages[va]
+            m.write_u32(a, 0)
+            vm.pages[nva] = pa
+            m.write_u32(vm._pte_addr(nva, True), pte)
+            for s in (vm.cow, vm.locked, vm.inherit_zero):
+                if va in s:
+                    s.discard(va)
+                    s.add(nva)

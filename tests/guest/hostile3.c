@@ -1,0 +1,317 @@
+/*
+ * hostile3 -- a third hostile guest (tests/test_nbsd_hostile3.py): attacks on
+ * the host through the kernel API, kw86's own messages and kernel memory
+ * that is not guest memory.  Each subcommand prints "NAME RV ERRNO [DETAIL]"
+ * lines and then "done".
+ *
+ *   hostile3 kprintf W N     (kernelware) N kernel printf calls whose format
+ *                            is "%<W>d|" eight times (W: flags, width and
+ *                            precision as given): NetBSD's kernel printf
+ *                            takes any width; kw86's host memory must not
+ *   hostile3 kpanic          (kernelware) panic() with a message full of
+ *                            terminal escapes
+ *   hostile3 comm SELF HOW   copy SELF to /tmp/<a name of terminal escapes
+ *                            and a newline> and exec it with HOW:
+ *                              spin   spin until --max-instructions ends kw86
+ *                                     (its "instruction limit" line names it)
+ *                              hcall  (kernelware) a forged hypercall (the
+ *                                     kernel's "killed" line names it)
+ *                              quiet  exit 0 (--strace shows its name)
+ *   hostile3 bufs NPROC      NPROC processes each fill as many socket pairs
+ *                            and pipes as they can open (non-blocking
+ *                            writes until EAGAIN): the kernel's buffers live
+ *                            in host memory, not the guest's
+ *   hostile3 pipes NPROC     the same with pipes only
+ *   hostile3 knotes NPROC    the same with EVFILT_USER knotes in a kqueue
+ */
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
+#include <sys/event.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#define KAPI_DYNAMIC
+#include <kernelware.h>
+#include <sys/kapi.h>
+
+/* a name of terminal escapes: set the window title, clear the screen, a
+ * newline that would start a forged line of kw86's own */
+#define EVIL "\033]2;pwn\007\033[2J\nkw86: x"
+
+static void
+say(const char *what, long r)
+{
+	printf("%s %ld %d\n", what, r, r < 0 ? errno : 0);
+	fflush(stdout);
+}
+
+static void
+sayd(const char *what, long r, const char *detail)
+{
+	printf("%s %ld %d %s\n", what, r, r < 0 ? errno : 0, detail);
+	fflush(stdout);
+}
+
+static int
+kprintf_width(const char *width, int n)
+{
+	char fmt[1024], one[32];
+	int i, rv = 0;
+
+	if (!in_kernel_mode()) {
+		say("kprintf", -1);
+		return 1;
+	}
+	snprintf(one, sizeof one, "%%%sd|", width);
+	fmt[0] = 0;
+	for (i = 0; i < 8; i++)
+		strcat(fmt, one);
+	strcat(fmt, "\n");
+	for (i = 0; i < n; i++)
+		rv = kernel_printf(fmt, i, i, i, i, i, i, i, i);
+	say("kprintf", rv);
+	return 0;
+}
+
+static int
+copy(const char *from, const char *to)
+{
+	char buf[8192];
+	int in = open(from, O_RDONLY), out;
+	ssize_t n;
+
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	close(out);
+	return n < 0 ? -1 : 0;
+}
+
+static void
+forged_hypercall(void)
+{
+	__asm__ __volatile__(
+	    "movl $0x7777, %%eax\n\t"
+	    "movl $0x10, %%esp\n\t"
+	    "movw $0x4b57, %%dx\n\t"
+	    "outl %%eax, %%dx\n\t"
+	    "1: jmp 1b" ::: "eax", "edx", "memory");
+}
+
+static int
+as_evil(const char *how)
+{
+	if (!strcmp(how, "spin")) {
+		volatile unsigned n = 0;
+		for (;;)
+			n++;
+	}
+	if (!strcmp(how, "hcall")) {
+		if (!in_kernel_mode())
+			return 2;
+		forged_hypercall();
+		return 3;
+	}
+	return 0;
+}
+
+static int
+comm(const char *self, const char *how)
+{
+	char *argv[4];
+	int st;
+	pid_t c;
+
+	say("copy", copy(self, "/tmp/" EVIL));
+	c = strcmp(how, "spin") ? fork() : 0;       /* spin: as this process */
+	if (c == 0) {
+		argv[0] = "/tmp/" EVIL;
+		argv[1] = "as-evil";
+		argv[2] = (char *)how;
+		argv[3] = 0;
+		execv(argv[0], argv);
+		_exit(100 + errno);
+	}
+	waitpid(c, &st, 0);
+	say("child", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 0;
+}
+
+/* -- kernel buffers ---------------------------------------------------------- */
+
+static long
+fill(int fd)
+{
+	static char chunk[65536];
+	long total = 0;
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while ((n = write(fd, chunk, sizeof chunk)) > 0)
+		total += n;
+	return total;
+}
+
+/* one process: as many socket pairs and pipes as it can open, each filled;
+ * returns through its pipe the bytes held and the errno that stopped it */
+static int pipes_only, knotes_only;
+
+static void
+hog(int out)
+{
+	struct rlimit rl;
+	long held = 0;
+	int sv[2], pf[2], n = 0, err = 0, big = 256 * 1024;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	for (;;) {
+		if (pipes_only)
+			goto pipes;
+		if (socketpair(AF_LOCAL, SOCK_STREAM, 0, sv) < 0) {
+			err = errno;
+			break;
+		}
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+		setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+		setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+		setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+		held += fill(sv[0]) + fill(sv[1]);
+		n += 2;
+	pipes:
+		if (pipe(pf) < 0) {
+			err = errno;
+			break;
+		}
+		held += fill(pf[1]);
+		n += 2;
+	}
+	dprintf(out, "%ld %d %d\n", held, n, err);
+}
+
+/* one process: EVFILT_USER knotes until the kernel says no */
+static void
+knotes(int out)
+{
+	static struct kevent ch[1024];
+	int kq = kqueue(), i, n = 0, err = 0;
+
+	for (;;) {
+		for (i = 0; i < 1024; i++)
+			EV_SET(&ch[i], (uintptr_t)(n + i), EVFILT_USER, EV_ADD, 0, 0, 0);
+		if (kevent(kq, ch, 1024, 0, 0, 0) < 0) {
+			err = errno;
+			break;
+		}
+		n += 1024;
+		if (n >= (1 << 24))
+			break;
+	}
+	dprintf(out, "%d %d %d\n", 0, n, err);
+}
+
+static int
+bufs(int nproc)
+{
+	char line[128], detail[128];
+	long held, total = 0;
+	int i, n, e, pf[2], nfd = 0, errs = 0, maxerr = 0;
+	pid_t kids[256];
+	FILE *f;
+
+	if (nproc > 256)
+		nproc = 256;
+	pipe(pf);
+	for (i = 0; i < nproc; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			close(pf[0]);
+			if (knotes_only)
+				knotes(pf[1]);
+			else
+				hog(pf[1]);
+			pause();            /* keep everything held until killed */
+			_exit(0);
+		}
+		if (kids[i] < 0)
+			break;
+	}
+	nproc = i;
+	close(pf[1]);
+	f = fdopen(pf[0], "r");
+	for (i = 0; i < nproc && fgets(line, sizeof line, f); i++) {
+		if (sscanf(line, "%ld %d %d", &held, &n, &e) != 3)
+			break;
+		if (getenv("H3DEBUG"))
+			printf("child %s", line);
+		total += held;
+		nfd += n;
+		if (e)
+			errs++;
+		if (e > maxerr)
+			maxerr = e;
+	}
+	snprintf(detail, sizeof detail, "%d %ld %d %d", nproc, total, nfd, maxerr);
+	sayd("bufs", 0, detail);
+	for (i = 0; i < nproc; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < nproc; i++)
+		waitpid(kids[i], 0, 0);
+	/* everything is given back: one more pair and pipe work */
+	say("socketpair-after", socketpair(AF_LOCAL, SOCK_STREAM, 0, pf));
+	if (knotes_only) {
+		static struct kevent ch[1024];
+		int kq = kqueue();
+		for (i = 0; i < 1024; i++)
+			EV_SET(&ch[i], (uintptr_t)i, EVFILT_USER, EV_ADD, 0, 0, 0);
+		say("knotes-after", kevent(kq, ch, 1024, 0, 0, 0));
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *w = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(w, "kprintf") && argc > 3)
+		kprintf_width(argv[2], atoi(argv[3]));
+	else if (!strcmp(w, "kpanic")) {
+		if (!in_kernel_mode())
+			return 2;
+		panic("\033]2;pwned\007\033[2J\nkw86: forged line %d", 1);
+	} else if (!strcmp(w, "comm") && argc > 3)
+		comm(argv[2], argv[3]);
+	else if (!strcmp(w, "as-evil") && argc > 2)
+		return as_evil(argv[2]);
+	else if (!strcmp(w, "bufs") && argc > 2)
+		bufs(atoi(argv[2]));
+	else if (!strcmp(w, "knotes") && argc > 2) {
+		knotes_only = 1;
+		bufs(atoi(argv[2]));
+	} else if (!strcmp(w, "pipes") && argc > 2) {
+		pipes_only = 1;
+		bufs(atoi(argv[2]));
+	}
+	else {
+		fprintf(stderr, "usage: hostile3 kprintf W N | kpanic | comm SELF HOW | bufs NPROC\n");
+		return 2;
+	}
+	printf("done\n");
+	return 0;
+}

@@ -1,0 +1,477 @@
+/* posix_spawn(2) and fexecve(2) as NetBSD 10 does them (tests/test_nbsd_spawn.py).
+ *
+ * Run with no argument: the checks, one "ok NAME" or "FAIL NAME: why" line
+ * each, then "done N" (N failures).  With an argument it is the spawned
+ * child reporting what it inherited: "child mask", "child sig",
+ * "child pgrp", "child fd N", "child env", "child sched", "child cwd"
+ * print one line and exit 0; "child exit N" exits N.
+ *
+ * It builds for the host too (glibc, Linux), $SPAWN_TMP standing for /tmp:
+ * the checks outside the `#ifndef __linux__` blocks (NetBSD's own
+ * behaviour) hold there as well.
+ */
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __linux__
+/* the host build (tests/test_nbsd_spawn.py): glibc's names of the two */
+#define posix_spawn_file_actions_addchdir posix_spawn_file_actions_addchdir_np
+#define posix_spawn_file_actions_addfchdir posix_spawn_file_actions_addfchdir_np
+#endif
+
+extern char **environ;
+
+static int failures;
+static const char *self;
+static const char *tmp = "/tmp";        /* $SPAWN_TMP on the host */
+
+/* tmp/NAME (four at a time) */
+static const char *
+T(const char *name)
+{
+    static char bufs[4][512];
+    static int i;
+    char *b = bufs[i++ & 3];
+    snprintf(b, sizeof bufs[0], "%s/%s", tmp, name);
+    return b;
+}
+
+static void
+check(int cond, const char *name, const char *fmt, long a, long b)
+{
+    if (cond) {
+        printf("ok %s\n", name);
+    } else {
+        printf("FAIL %s: ", name);
+        printf(fmt, a, b);
+        printf("\n");
+        failures++;
+    }
+    fflush(stdout);
+}
+
+static int
+child(int argc, char **argv)
+{
+    if (strcmp(argv[1], "exit") == 0)
+        return atoi(argv[2]);
+    if (strcmp(argv[1], "mask") == 0) {
+        sigset_t m;
+        sigprocmask(SIG_BLOCK, NULL, &m);
+        printf("mask usr1=%d usr2=%d\n", sigismember(&m, SIGUSR1), sigismember(&m, SIGUSR2));
+    } else if (strcmp(argv[1], "sig") == 0) {
+        struct sigaction sa;
+        sigaction(SIGUSR1, NULL, &sa);
+        printf("sig usr1=%s\n", sa.sa_handler == SIG_IGN ? "ign" :
+               sa.sa_handler == SIG_DFL ? "dfl" : "other");
+    } else if (strcmp(argv[1], "pgrp") == 0) {
+        printf("pgrp %s\n", getpgrp() == getpid() ? "own" : "parent's");
+    } else if (strcmp(argv[1], "fd") == 0) {
+        int fd = atoi(argv[2]);
+        printf("fd %d %s\n", fd, fcntl(fd, F_GETFD) < 0 ? "closed" : "open");
+    } else if (strcmp(argv[1], "env") == 0) {
+        const char *v = getenv("SPAWN_T");
+        printf("env %s argc=%d\n", v ? v : "(none)", argc);
+    } else if (strcmp(argv[1], "sched") == 0) {
+        struct sched_param sp;
+        int pol = sched_getscheduler(0);
+        sched_getparam(0, &sp);
+        printf("sched %d %d\n", pol, sp.sched_priority);
+    } else if (strcmp(argv[1], "cwd") == 0) {
+        char buf[256];
+        printf("cwd %s\n", getcwd(buf, sizeof buf) ? buf : "?");
+    }
+    fflush(stdout);
+    return 0;
+}
+
+/* spawn self with "child ARGS" and stdout to a file; its line, and its status */
+static int
+spawn_self(const char *what, const char *arg, const posix_spawnattr_t *sa,
+           posix_spawn_file_actions_t *extra, char *line, size_t len, int *status)
+{
+    posix_spawn_file_actions_t fa, *fap = extra;
+    char *av[5] = { (char *)self, (char *)"child", (char *)what, (char *)arg, NULL };
+    pid_t pid;
+    int err, fd;
+
+    if (fap == NULL) {
+        posix_spawn_file_actions_init(&fa);
+        fap = &fa;
+    }
+    posix_spawn_file_actions_addopen(fap, 1, T("spawn.out"), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    err = posix_spawn(&pid, self, fap, sa, av, environ);
+    if (fap == &fa)
+        posix_spawn_file_actions_destroy(&fa);
+    if (err)
+        return err;
+    if (waitpid(pid, status, 0) != pid)
+        return -1;
+    line[0] = '\0';
+    fd = open(T("spawn.out"), O_RDONLY);
+    if (fd >= 0) {
+        ssize_t n = read(fd, line, len - 1);
+        line[n > 0 ? n : 0] = '\0';
+        if (n > 0 && line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        close(fd);
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    char *echo_av[] = { (char *)"echo", (char *)"from", (char *)"echo", NULL };
+    char line[256], want[600], cwd0[256];
+    pid_t pid, w;
+    int err, status, fd, p[2];
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t sa;
+    sigset_t set;
+
+    if (argc > 1 && strcmp(argv[1], "child") == 0)
+        return child(argc - 1, argv + 1);
+    self = argv[0];
+    if (getenv("SPAWN_TMP") != NULL)
+        tmp = getenv("SPAWN_TMP");
+    umask(022);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    /* a plain spawn: the pid, its exit status */
+    err = posix_spawn(&pid, "/bin/echo", NULL, NULL, echo_av, environ);
+    check(err == 0 && pid > 0, "plain", "err %ld pid %ld", err, pid);
+    w = waitpid(pid, &status, 0);
+    check(w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0, "plain-wait",
+          "wait %ld status %#lx", w, status);
+    {
+        char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"7", NULL };
+        err = posix_spawn(&pid, self, NULL, NULL, av, environ);
+        w = waitpid(pid, &status, 0);
+        check(err == 0 && w == pid && WEXITSTATUS(status) == 7, "exit-status",
+              "err %ld status %#lx", err, status);
+    }
+    err = posix_spawn(NULL, "/bin/echo", NULL, NULL, echo_av, environ);
+    w = wait(&status);
+    check(err == 0 && w > 0 && status == 0, "null-pid", "err %ld status %#lx", err, status);
+
+    /* posix_spawnp: PATH */
+    setenv("PATH", "/nonexistent:/usr/bin:/bin", 1);
+    err = posix_spawnp(&pid, "echo", NULL, NULL, echo_av, environ);
+    w = waitpid(pid, &status, 0);
+    check(err == 0 && w == pid && status == 0, "spawnp", "err %ld status %#lx", err, status);
+    err = posix_spawnp(&pid, "no-such-program", NULL, NULL, echo_av, environ);
+    check(err == ENOENT, "spawnp-enoent", "err %ld %ld", err, 0);
+
+    /* the program's errors come back with no child made */
+    err = posix_spawn(&pid, "/no/such/file", NULL, NULL, echo_av, environ);
+    check(err == ENOENT, "enoent", "err %ld %ld", err, 0);
+    check(wait(&status) < 0 && errno == ECHILD, "enoent-no-child", "errno %ld %ld", errno, 0);
+    fd = open(T("spawn-noexec"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    write(fd, "hello\n", 6);
+    close(fd);
+    err = posix_spawn(&pid, T("spawn-noexec"), NULL, NULL, echo_av, environ);
+    check(err == EACCES, "eacces", "err %ld %ld", err, 0);
+    chmod(T("spawn-noexec"), 0755);
+    err = posix_spawn(&pid, T("spawn-noexec"), NULL, NULL, echo_av, environ);
+    check(err == ENOEXEC, "enoexec", "err %ld %ld", err, 0);
+    err = posix_spawn(&pid, tmp, NULL, NULL, echo_av, environ);
+    check(err == EACCES, "directory", "err %ld %ld", err, 0);
+    check(wait(&status) < 0 && errno == ECHILD, "errors-no-child", "errno %ld %ld", errno, 0);
+
+#ifndef __linux__
+    /* wild pointers: EFAULT as the value, never a crash (glibc's
+     * posix_spawn reads them in the caller, and faults) */
+    err = posix_spawn(&pid, (const char *)1, NULL, NULL, echo_av, environ);
+    check(err == EFAULT, "efault-path", "err %ld %ld", err, 0);
+    err = posix_spawn(&pid, "/bin/echo", NULL, NULL, (char **)8, environ);
+    check(err == EFAULT, "efault-argv", "err %ld %ld", err, 0);
+    err = posix_spawn(&pid, "/bin/echo", (posix_spawn_file_actions_t *)0xc0000000, NULL,
+                      echo_av, environ);
+    check(err == EFAULT, "efault-actions", "err %ld %ld", err, 0);
+    err = posix_spawn(&pid, "/bin/echo", NULL, (posix_spawnattr_t *)16, echo_av, environ);
+    check(err == EFAULT, "efault-attr", "err %ld %ld", err, 0);
+    {
+        posix_spawn_file_actions_t bad = { 1, 1, (posix_spawn_file_actions_entry_t *)24 };
+        err = posix_spawn(&pid, "/bin/echo", &bad, NULL, echo_av, environ);
+        check(err == EFAULT, "efault-entries", "err %ld %ld", err, 0);
+    }
+    check(wait(&status) < 0 && errno == ECHILD, "efault-no-child", "errno %ld %ld", errno, 0);
+    /* a bad pid pointer: the child runs, the call says EFAULT */
+    err = posix_spawn((pid_t *)4, "/bin/echo", NULL, NULL, echo_av, environ);
+    w = wait(&status);
+    check(err == EFAULT && w > 0 && status == 0, "efault-pid", "err %ld status %#lx", err,
+          status);
+#endif
+
+    /* file actions, in order: open on 1, then dup2 of a pipe */
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, T("spawn.echo"), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    err = posix_spawn(&pid, "/bin/echo", &fa, NULL, echo_av, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    waitpid(pid, &status, 0);
+    fd = open(T("spawn.echo"), O_RDONLY);
+    memset(line, 0, sizeof line);
+    read(fd, line, sizeof line - 1);
+    close(fd);
+    check(err == 0 && strcmp(line, "from echo\n") == 0, "addopen", "err %ld status %#lx", err,
+          status);
+    {
+        struct stat st;
+        stat(T("spawn.echo"), &st);
+        check((st.st_mode & 0777) == (0600 & ~022), "addopen-mode", "mode %lo %ld",
+              (long)(st.st_mode & 0777), 0);
+    }
+    pipe(p);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_addclose(&fa, p[0]);
+    posix_spawn_file_actions_addclose(&fa, p[1]);
+    err = posix_spawn(&pid, "/bin/echo", &fa, NULL, echo_av, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    memset(line, 0, sizeof line);
+    {
+        size_t got = 0;
+        ssize_t n;
+        while ((n = read(p[0], line + got, sizeof line - 1 - got)) > 0)
+            got += n;
+    }
+    close(p[0]);
+    waitpid(pid, &status, 0);
+    check(err == 0 && strcmp(line, "from echo\n") == 0 && status == 0, "dup2-pipe",
+          "err %ld status %#lx", err, status);
+
+#ifndef __linux__
+    /* a failing action: exit 127 in the child (a zombie to reap), or the
+     * error with POSIX_SPAWN_RETURNERROR (NetBSD's; glibc always returns
+     * the error and reaps the child) */
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addclose(&fa, 42);
+    err = posix_spawn(&pid, "/bin/echo", &fa, NULL, echo_av, environ);
+    w = waitpid(pid, &status, 0);
+    check(err == 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 127,
+          "close-ebadf-127", "err %ld status %#lx", err, status);
+    posix_spawnattr_init(&sa);
+    posix_spawnattr_setflags(&sa, POSIX_SPAWN_RETURNERROR);
+    pid = -5;
+    err = posix_spawn(&pid, "/bin/echo", &fa, &sa, echo_av, environ);
+    check(err == EBADF && pid == -5, "close-ebadf-returnerror", "err %ld pid %ld", err, pid);
+    w = wait(&status);
+    check(w > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127, "returnerror-zombie",
+          "wait %ld status %#lx", w, status);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/no/such/dir/x", O_RDONLY, 0);
+    err = posix_spawn(&pid, "/bin/echo", &fa, &sa, echo_av, environ);
+    check(err == ENOENT, "open-enoent", "err %ld %ld", err, 0);
+    wait(&status);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addchdir(&fa, T("spawn-noexec"));
+    err = posix_spawn(&pid, "/bin/echo", &fa, &sa, echo_av, environ);
+    check(err == ENOTDIR, "chdir-enotdir", "err %ld %ld", err, 0);
+    wait(&status);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&sa);
+#endif
+
+    /* chdir / fchdir: the child's cwd, then a relative open there; the
+     * program itself is found from the parent's cwd */
+    getcwd(cwd0, sizeof cwd0);
+    mkdir(T("spawn-dir"), 0755);
+    snprintf(want, sizeof want, "%s/spawn-dir\n", tmp);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addchdir(&fa, T("spawn-dir"));
+    posix_spawn_file_actions_addopen(&fa, 1, "pwd.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    {
+        char *av[] = { (char *)"pwd", NULL };
+#ifndef __linux__
+        /* NetBSD finds the program from the parent's cwd, before the
+         * actions (execve_loadvm in the parent); glibc after them */
+        chdir("/bin");
+        err = posix_spawn(&pid, "pwd", &fa, NULL, av, environ);
+        chdir(cwd0);
+#else
+        err = posix_spawn(&pid, "/bin/pwd", &fa, NULL, av, environ);
+#endif
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    waitpid(pid, &status, 0);
+    memset(line, 0, sizeof line);
+    fd = open(T("spawn-dir/pwd.out"), O_RDONLY);
+    read(fd, line, sizeof line - 1);
+    close(fd);
+    check(err == 0 && status == 0 && strcmp(line, want) == 0, "addchdir",
+          "err %ld status %#lx", err, status);
+    getcwd(line, sizeof line);
+    check(strcmp(line, cwd0) == 0, "parent-cwd", "%ld %ld", 0, 0);
+    snprintf(want, sizeof want, "cwd %s/spawn-dir", tmp);
+    fd = open(T("spawn-dir"), O_RDONLY | O_DIRECTORY);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addfchdir(&fa, fd);
+    err = spawn_self("cwd", NULL, NULL, &fa, line, sizeof line, &status);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fd);
+    check(err == 0 && strcmp(line, want) == 0, "addfchdir", "err %ld %ld",
+          err, 0);
+
+    /* close-on-exec descriptors are closed in the child, others kept */
+    fd = open(T("spawn-noexec"), O_RDONLY | O_CLOEXEC);
+    {
+        char num[16];
+        snprintf(num, sizeof num, "%d", fd);
+        err = spawn_self("fd", num, NULL, NULL, line, sizeof line, &status);
+        snprintf(num, sizeof num, "fd %d closed", fd);
+        check(err == 0 && strcmp(line, num) == 0, "cloexec", "err %ld %ld", err, 0);
+        fcntl(fd, F_SETFD, 0);
+        snprintf(num, sizeof num, "%d", fd);
+        err = spawn_self("fd", num, NULL, NULL, line, sizeof line, &status);
+        snprintf(num, sizeof num, "fd %d open", fd);
+        check(err == 0 && strcmp(line, num) == 0, "inherited-fd", "err %ld %ld", err, 0);
+    }
+    close(fd);
+
+    /* an interpreter script: "#!interp" runs interp path args... */
+    fd = open(T("spawn-script"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    write(fd, "#!/bin/sh\necho script \"$0\" \"$1\"\n", 32);
+    close(fd);
+    {
+        char *av[] = { (char *)"spawn-script", (char *)"arg1", NULL };
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, T("spawn.out"), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        err = posix_spawn(&pid, T("spawn-script"), &fa, NULL, av, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        waitpid(pid, &status, 0);
+        memset(line, 0, sizeof line);
+        fd = open(T("spawn.out"), O_RDONLY);
+        read(fd, line, sizeof line - 1);
+        close(fd);
+        snprintf(want, sizeof want, "script %s arg1\n", T("spawn-script"));
+        check(err == 0 && status == 0 && strcmp(line, want) == 0, "script",
+              "err %ld status %#lx", err, status);
+    }
+
+    /* the environment given, not the parent's */
+    {
+        char *av[] = { (char *)self, (char *)"child", (char *)"env", NULL };
+        char *ev[] = { (char *)"SPAWN_T=given", NULL };
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, T("spawn.out"), O_WRONLY | O_CREAT |
+                                         O_TRUNC, 0644);
+        err = posix_spawn(&pid, self, &fa, NULL, av, ev);
+        posix_spawn_file_actions_destroy(&fa);
+        waitpid(pid, &status, 0);
+        memset(line, 0, sizeof line);
+        fd = open(T("spawn.out"), O_RDONLY);
+        read(fd, line, sizeof line - 1);
+        close(fd);
+        check(err == 0 && strcmp(line, "env given argc=2\n") == 0, "envp", "err %ld %ld",
+              err, 0);
+    }
+
+    /* attributes: signal mask, signal defaults, process group */
+    posix_spawnattr_init(&sa);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGKILL);
+    posix_spawnattr_setsigmask(&sa, &set);
+    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK);
+    err = spawn_self("mask", NULL, &sa, NULL, line, sizeof line, &status);
+    check(err == 0 && strcmp(line, "mask usr1=0 usr2=1") == 0, "setsigmask", "err %ld %ld",
+          err, 0);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    err = spawn_self("mask", NULL, NULL, NULL, line, sizeof line, &status);
+    check(err == 0 && strcmp(line, "mask usr1=1 usr2=0") == 0, "mask-inherited",
+          "err %ld %ld", err, 0);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    signal(SIGUSR1, SIG_IGN);
+    err = spawn_self("sig", NULL, NULL, NULL, line, sizeof line, &status);
+    check(err == 0 && strcmp(line, "sig usr1=ign") == 0, "sigign-inherited", "err %ld %ld",
+          err, 0);
+    posix_spawnattr_setsigdefault(&sa, &set);
+    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF);
+    err = spawn_self("sig", NULL, &sa, NULL, line, sizeof line, &status);
+    check(err == 0 && strcmp(line, "sig usr1=dfl") == 0, "setsigdef", "err %ld %ld", err, 0);
+    signal(SIGUSR1, SIG_DFL);
+    err = spawn_self("pgrp", NULL, NULL, NULL, line, sizeof line, &status);
+    check(err == 0 && strcmp(line, "pgrp parent's") == 0, "pgrp-inherited", "err %ld %ld",
+          err, 0);
+    posix_spawnattr_setpgroup(&sa, 0);
+    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETPGROUP);
+    err = spawn_self("pgrp", NULL, &sa, NULL, line, sizeof line, &status);
+    check(err == 0 && strcmp(line, "pgrp own") == 0, "setpgroup", "err %ld %ld", err, 0);
+    posix_spawnattr_setpgroup(&sa, 99999);
+    err = spawn_self("pgrp", NULL, &sa, NULL, line, sizeof line, &status);
+    check(err == EPERM, "setpgroup-eperm", "err %ld %ld", err, 0);
+    wait(&status);
+#ifndef __linux__
+    {                                   /* (on the host only root may) */
+        struct sched_param sp = { 10 };
+        posix_spawnattr_setschedpolicy(&sa, SCHED_FIFO);
+        posix_spawnattr_setschedparam(&sa, &sp);
+        posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSCHEDULER);
+        err = spawn_self("sched", NULL, &sa, NULL, line, sizeof line, &status);
+        check(err == 0 && strcmp(line, "sched 1 10") == 0, "setscheduler", "err %ld %ld",
+              err, 0);
+    }
+#endif
+    {
+        short fl = 0;
+        check(posix_spawnattr_setflags(&sa, 0x100) == EINVAL, "setflags-einval", "%ld %ld",
+              0, 0);
+        posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK);
+        posix_spawnattr_getflags(&sa, &fl);
+        check(fl == POSIX_SPAWN_SETSIGMASK, "getflags", "flags %#lx %ld", fl, 0);
+    }
+    posix_spawnattr_destroy(&sa);
+
+    /* fexecve: exec of an open descriptor (in a forked child) */
+    fd = open("/bin/echo", O_RDONLY);
+    pid = fork();
+    if (pid == 0) {
+        char *av[] = { (char *)"echo", (char *)"fexecve", (char *)"ran", NULL };
+        fexecve(fd, av, environ);
+        _exit(100 + errno);
+    }
+    waitpid(pid, &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fexecve", "status %#lx %ld",
+          status, 0);
+    close(fd);
+    fd = open(T("spawn-noexec"), O_RDONLY);
+    chmod(T("spawn-noexec"), 0644);
+    check(fexecve(fd, echo_av, environ) < 0 && errno == EACCES, "fexecve-eacces",
+          "errno %ld %ld", errno, 0);
+    close(fd);
+#ifndef __linux__
+    fd = open(T("spawn-w"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    check(fexecve(fd, echo_av, environ) < 0 && errno == EBADF, "fexecve-wronly",
+          "errno %ld %ld", errno, 0);
+#endif
+    close(fd);
+    check(fexecve(fd, echo_av, environ) < 0 && errno == EBADF, "fexecve-ebadf",
+          "errno %ld %ld", errno, 0);
+    pipe(p);
+    check(fexecve(p[0], echo_av, environ) < 0 && errno == EACCES, "fexecve-pipe",
+          "errno %ld %ld", errno, 0);
+    close(p[0]);
+    close(p[1]);
+
+    printf("done %d\n", failures);
+    return failures != 0;
+}

@@ -1,0 +1,270 @@
+"""A third hostile-guest sweep (after test_nbsd_hostile.py, test_nbsd_hostile2.py,
+test_nbsd_hostsafety.py, test_nbsd_hostsuid.py): each hole found is a test
+here that failed before its fix.  Guest side: tests/guest/hostile3.c.
+
+- A kernelware's kernel printf with a huge field width ("%100000000d" eight
+  times) made kw86 build the whole text in host memory and write it out:
+  800 MB and 1.6 GB peak RSS for one call, one guest instruction.  Now one
+  call shows at most kapi.KPRINTF_MAX bytes, built within that bound.
+- Guest-chosen text in kw86's own lines on the host's stderr and in
+  --strace: a process's command name (the last component of the path it
+  exec'd) and a kernelware's panic message went to the terminal raw, so a
+  guest could send terminal escapes (window title, clear screen) and forge
+  lines that look like kw86's.  Now control characters show as \\xNN
+  (hostlog.py).
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import hostenv
+import nbsd_env
+from buildreq import built, fail_build
+
+pytestmark = built(os.path.exists(os.path.join(nbsd_env.SYSROOT, "bin", "sh")),
+                   "the userland sysroot")
+
+MODES = [pytest.param([], id="user"), pytest.param(["--kernelware"], id="kernelware")]
+# what a terminal acts on: ESC, BEL, CSI (8-bit), and a line that starts
+# with "kw86:" but is not kw86's
+_RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.fixture(scope="module")
+def hostile3():
+    path = nbsd_env.guest_program("hostile3")
+    if path is None:
+        fail_build(nbsd_env.guest_program.why)
+    return path
+
+
+# A child's ru_maxrss counts its parent's size at fork time: a small launcher
+# forks kw86 and reports wait4's rusage of it (as tests/test_nbsd_hostsuid.py)
+_LAUNCH = """import os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+n = 0
+while True:
+    b = p.stdout.read(1 << 16)
+    if not b:
+        break
+    n += len(b)
+    tail = b[-4096:]
+_, status, ru = os.wait4(p.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write("%d %d %d\\n" % (status, ru.ru_maxrss, n))
+sys.stdout.buffer.write(tail if n else b"")
+"""
+
+
+def run_measured(args, tmp_path, timeout=600):
+    """kw86 exec ARGS in a grandchild: (exit code, bytes of stdout, the last
+    4 KiB of it, stderr, peak RSS in KiB of that kw86 process)."""
+    res = tmp_path / "rusage.txt"
+    r = subprocess.run([sys.executable, "-c", _LAUNCH, str(res), sys.executable, "-m",
+                        "kw86.cli", "exec", *args], cwd=nbsd_env.REPO, capture_output=True,
+                       stdin=subprocess.DEVNULL, env=hostenv.kw86_env(), timeout=timeout)
+    status, maxrss, n = (int(v) for v in res.read_text().split())
+    err = r.stderr.decode(errors="replace")
+    for bad in ("Traceback", "internal error", "panic"):
+        assert bad not in err, err
+    return os.waitstatus_to_exitcode(status), n, r.stdout.decode(errors="replace"), err, maxrss
+
+
+def kw86(*args, timeout=300):
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *args], cwd=nbsd_env.REPO,
+                       capture_output=True, stdin=subprocess.DEVNULL, env=hostenv.kw86_env(),
+                       timeout=timeout)
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+def _rel(path):
+    return "./" + os.path.relpath(path, nbsd_env.REPO)
+
+
+# -- the kernel API's printf --------------------------------------------------------
+
+def test_kernel_printf_width_is_bounded(hostile3, tmp_path):
+    """Eight "%100000000d" in one format, three calls: each call shows
+    KPRINTF_MAX bytes (the first of the 800 MB NetBSD's would put on the
+    console), kw86 stays small; a sane width is still honoured."""
+    from kw86.nbsd.kapi import KPRINTF_MAX
+    rc, n, tail, err, rss = run_measured(["--kernelware", _rel(hostile3), "kprintf",
+                                          "100000000", "3"], tmp_path)
+    assert rc == 0 and tail.endswith("kprintf %d 0\ndone\n" % KPRINTF_MAX), (rc, tail[-200:])
+    assert n == 3 * KPRINTF_MAX + len("kprintf %d 0\ndone\n" % KPRINTF_MAX)
+    assert rss < 150 * 1024, f"peak RSS {rss} KiB"
+    # a width past any integer type, a left-justified one, a precision
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kprintf", "99999999999999999999", "1")
+    assert rc == 0 and out.endswith("kprintf %d 0\ndone\n" % KPRINTF_MAX)
+    assert out.startswith(" " * 1000)
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kprintf", "-4", "2")
+    assert rc == 0 and out.startswith("0   |0   |0   |0   |0   |0   |0   |0   |\n"
+                                      "1   |1   |"), out[:200]
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kprintf", ".3", "1")
+    assert rc == 0 and out.startswith("000|000|"), out[:200]
+
+
+# -- guest text in kw86's own lines ---------------------------------------------------
+
+def _only_kw86_lines(err):
+    """Every line of stderr is kw86's own or the shell's, and none holds a
+    raw control character."""
+    for line in err.splitlines():
+        assert not _RAW.search(line), repr(line)
+    assert "\\x1b]2;pwn\\x07\\x1b[2J\\x0akw8" in err, err
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_command_name_with_escapes_in_kw86_lines(hostile3, mode):
+    """The program runs as /tmp/<ESC ] 2;pwn BEL ESC [ 2J NL kw86: x> (its
+    command name: the first 16 bytes) and spins until --max-instructions:
+    kw86's "instruction limit reached" line names it with \\xNN escapes."""
+    d = os.path.dirname(hostile3)
+    rc, out, err = kw86(*mode, "--max-instructions", "3000000", "--bind", f"{d}:/mnt",
+                        "/mnt/hostile3", "comm", "/mnt/hostile3", "spin")
+    assert rc == 137 and out == "copy 0 0\n", (rc, out, err)
+    _only_kw86_lines(err)
+    assert err.startswith("kw86: \\x1b]2;pwn\\x07\\x1b[2J\\x0akw8: instruction limit reached\n")
+
+
+def test_command_name_with_escapes_in_kill_line(hostile3):
+    """A kernelware child with that name makes a forged hypercall: the
+    kernel's "killed by SIGSEGV" line names it escaped, its parent goes on."""
+    d = os.path.dirname(hostile3)
+    rc, out, err = kw86("--kernelware", "--bind", f"{d}:/mnt", "/mnt/hostile3", "comm",
+                        "/mnt/hostile3", "hcall")
+    assert rc == 0 and out == "copy 0 0\nchild 139 0\ndone\n", (rc, out, err)
+    _only_kw86_lines(err)
+    assert re.fullmatch(r"kw86: pid \d+ \(\\x1b\]2;pwn\\x07\\x1b\[2J\\x0akw8\): hypercall "
+                        r"\d+ \(no such hypercall\): killed by SIGSEGV\n", err), err
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_command_name_with_escapes_in_strace(hostile3, mode):
+    d = os.path.dirname(hostile3)
+    rc, out, err = kw86(*mode, "--strace", "--bind", f"{d}:/mnt", "/mnt/hostile3", "comm",
+                        "/mnt/hostile3", "quiet")
+    assert rc == 0 and out == "copy 0 0\nchild 0 0\ndone\n", (rc, out, err)
+    for line in err.splitlines():
+        assert not _RAW.search(line), repr(line)
+    assert re.search(r"^ +\d+ +\d+ \\x1b\]2;pwn\\x07 CALL  exit\(0\)$", err, re.M), err
+    # the path itself, in the call's arguments, was always escaped
+    assert 'open("/tmp/\\x1b]2;pwn\\x07\\x1b[2J\\nkw86: x"' in err, err
+
+
+def test_kernelware_panic_message_with_escapes(hostile3):
+    """panic() ends kw86 (the system stops) with the guest's message, escaped."""
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "kpanic")
+    assert rc == 70, (rc, err)
+    lines = err.splitlines()
+    assert lines[0].endswith("panic from kernelware hostile3 (pid 2): \\x1b]2;pwned\\x07"
+                             "\\x1b[2J\\x0akw86: forged line 1"), err
+    assert all(ln.startswith("kw86: ") for ln in lines), err
+    for line in lines:
+        assert not _RAW.search(line), repr(line)
+
+
+def test_host_text_escapes():
+    from kw86.nbsd.hostlog import clean
+    assert clean("a\x1b[2Jb\x07\x9b\x7f\tc\n") == "a\\x1b[2Jb\\x07\\x9b\\x7f\tc\n"
+    assert clean("one\ntwo\n") == "one\\x0atwo\n"
+    assert clean("report:\n  detail\n") == "report:\n  detail\n"
+    assert clean("é ü ✓\n") == "é ü ✓\n"
+
+
+# -- kernel state in host memory: kern.maxfiles ------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pipes_of_many_processes_are_bounded_by_maxfiles(hostile3, mode, tmp_path):
+    """20 processes each open pipes up to their RLIMIT_NOFILE hard limit
+    (3,404) and fill them: pipe buffers are kw86's host memory, not the
+    guest's, and only the per-process limit bounded them (557 MB held, 596 MB
+    peak RSS from a 64 MiB guest; 160 processes would be 4 GB).  Now the
+    system's kern.maxfiles (3,404 open files, NetBSD 10's on a small i386)
+    ends it with ENFILE, and everything comes back when they die."""
+    from kw86.nbsd.file import MAXFILES
+    from kw86.nbsd import abi
+    rc, n, out, err, rss = run_measured([*mode, _rel(hostile3), "pipes", "20"], tmp_path)
+    assert rc == 0 and out.endswith("socketpair-after 0 0\ndone\n"), (rc, out, err)
+    nproc, held, nfd, errno = (int(v) for v in
+                               re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
+    assert nproc == 20 and errno == abi.ENFILE
+    # the files of kw86's pid 1 and the children's stdio are among the 3,404
+    assert MAXFILES - 20 * 4 <= nfd < MAXFILES
+    assert held <= (nfd // 2) * abi.PIPE_SIZE
+    assert rss < 200 * 1024, f"peak RSS {rss} KiB"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_socket_pairs_of_many_processes_are_bounded(hostile3, mode, tmp_path):
+    from kw86.nbsd.file import MAXFILES
+    from kw86.nbsd import abi
+    rc, n, out, err, rss = run_measured([*mode, _rel(hostile3), "bufs", "6"], tmp_path)
+    assert rc == 0 and out.endswith("socketpair-after 0 0\ndone\n"), (rc, out, err)
+    nproc, held, nfd, errno = (int(v) for v in
+                               re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
+    assert nproc == 6 and errno == abi.ENFILE and nfd < MAXFILES
+    assert rss < 300 * 1024, f"peak RSS {rss} KiB"
+
+
+def test_maxfiles_is_the_systems(tmp_path):
+    """In-process: every kind of file counts once from its first descriptor
+    to its last reference (dup, fork and a message in flight add none);
+    past kern.maxfiles a new file is ENFILE (a new descriptor of an open
+    file is not), and nothing is half-made."""
+    import struct
+    from nbsd_env import Env
+    from kw86.nbsd import abi
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").write_bytes(b"root:*:0:0::/root:/bin/sh\n")
+    env = Env(root)
+    nf = env.sys.nfiles
+    nf.limit = nf.n + 6
+    fds = env.alloc(8)
+    env.ok("pipe2", fds, 0)
+    r, w = struct.unpack("<ii", env.read(fds, 8))
+    assert nf.n == nf.limit - 4
+    d = env.ok("dup", r)
+    env.ok("dup2", w, 40)
+    assert nf.n == nf.limit - 4                         # dups are the same files
+    env.ok("socketpair", 1, 1, 0, fds)
+    assert nf.n == nf.limit - 2
+    env.ok("close", env.ok("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0))
+    f1 = env.ok("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0)
+    f2 = env.ok("open", "/dev/null", abi.NBSD_O_RDONLY, 0)
+    assert nf.n == nf.limit
+    assert env.err("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0) == abi.ENFILE
+    assert env.err("pipe2", fds, 0) == abi.ENFILE
+    assert env.err("socketpair", 1, 1, 0, fds) == abi.ENFILE
+    assert env.err("open", "/tmp/new", abi.NBSD_O_CREAT | abi.NBSD_O_WRONLY, 0o644) == abi.ENFILE
+    assert nf.n == nf.limit
+    f3 = env.ok("dup", f1)                              # no new file: fine
+    for fd in (f1, f2, d, 40):
+        env.ok("close", fd)
+    assert nf.n == nf.limit - 1                         # f1's file lives on in f3
+    env.ok("close", f3)
+    env.ok("close", env.ok("open", "/etc/passwd", abi.NBSD_O_RDONLY, 0))
+    env.ok("close", r)
+    assert nf.n == nf.limit - 3                         # the pipe's write end is open
+    env.ok("close", w)
+    assert nf.n == nf.limit - 4                         # the socket pair's two
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_knotes_of_many_processes_are_bounded(hostile3, mode, tmp_path):
+    """Processes each register EVFILT_USER knotes until ENOMEM: the bound
+    (kqueue.KQ_MAXKNOTES) was per descriptor table, so every process got
+    65,536 (about 330 bytes of kw86's memory each: 4 processes 110 MB, 160
+    of them 3.4 GB); it is the system's now, and comes back when they die."""
+    from kw86.nbsd.kqueue import KQ_MAXKNOTES
+    from kw86.nbsd import abi
+    rc, n, out, err, rss = run_measured([*mode, _rel(hostile3), "knotes", "12"], tmp_path)
+    assert rc == 0 and out.endswith("knotes-after 0 0\ndone\n"), (rc, out, err)
+    nproc, held, nknotes, errno = (int(v) for v in
+                                   re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
+    assert nproc == 12 and errno == abi.ENOMEM and nknotes == KQ_MAXKNOTES
+    assert rss < 120 * 1024, f"peak RSS {rss} KiB"

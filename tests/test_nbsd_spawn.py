@@ -1,0 +1,109 @@
+"""posix_spawn (474) and fexecve (465) as NetBSD 10 does them
+(kw86/nbsd/syscalls/spawn.py, libc/spawn.c).  tests/guest/spawn.c runs as a
+user process and as a kernelware: a plain spawn and its status, posix_spawnp's
+PATH search, the program's errors with no child made (ENOENT, EACCES,
+ENOEXEC), EFAULT as the value for every wild pointer, the file actions in
+order (open, dup2 of a pipe, close, chdir and a relative open after it,
+fchdir), a failing action (exit 127; its error with POSIX_SPAWN_RETURNERROR,
+a zombie to reap either way), close-on-exec, the environment given, the
+attributes (signal mask, signal defaults, process group, scheduler) and
+fexecve (a forked child running echo from a descriptor; EACCES, EBADF for
+a write-only or closed descriptor, EACCES for a pipe).  It prints one line
+per check and "done N" (N failures)."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import hostenv
+from buildreq import fail_build
+from nbsd_env import guest_program
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODES = [[], ["--kernelware"]]
+MODE_IDS = ["user", "kernelware"]
+SRC = os.path.join(ROOT, "tests", "guest", "spawn.c")
+
+
+def _checks():
+    """The names of the check() calls in the source: every one must run."""
+    import re
+    with open(SRC) as f:
+        src = f.read()
+    return re.findall(r'check\([^;]*?"([a-z0-9-]+)",\s*"[^"]*%', src, re.S)
+
+
+@pytest.fixture(scope="module")
+def spawn_dir(tmp_path_factory):
+    path = guest_program("spawn")
+    if path is None:
+        fail_build(guest_program.why)
+    d = tmp_path_factory.mktemp("spawn")
+    shutil.copy(path, d / "spawn")
+    os.chmod(d, 0o755)
+    os.chmod(d / "spawn", 0o755)
+    return str(d)
+
+
+def kw(*argv, timeout=300):
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *argv], cwd=ROOT,
+                       capture_output=True, timeout=timeout, env=hostenv.kw86_env())
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_spawn_guest(spawn_dir, mode):
+    rc, out, err = kw(*mode, "--bind", f"{spawn_dir}:/mnt:ro", "/mnt/spawn")
+    bad = [ln for ln in out.splitlines() if ln.startswith("FAIL")]
+    assert not bad, "\n".join(bad) + "\n" + err
+    assert "done 0" in out and rc == 0, out + err
+    oks = [ln[3:] for ln in out.splitlines() if ln.startswith("ok ")]
+    assert oks == _checks(), out                        # every check ran, in order
+    # the spawned echo's own output reached the parent's stdout
+    assert out.count("from echo\n") == 4 and "fexecve ran\n" in out, out
+    assert "Traceback" not in err and "not implemented" not in err, err
+
+
+def test_spawn_strace_names_the_calls(spawn_dir):
+    rc, out, err = kw("--strace", "--bind", f"{spawn_dir}:/mnt:ro", "/mnt/spawn")
+    assert rc == 0, out + err[-3000:]
+    assert 'CALL  posix_spawn(' in err and 'RET   posix_spawn 0' in err, err[-3000:]
+    assert "RET   posix_spawn 2\n" in err                 # ENOENT is the value, not errno
+    assert 'CALL  fexecve(' in err and "ENOSYS" not in err
+
+
+# -- the same program on the host: glibc's posix_spawn agrees on the checks
+#    outside its `#ifndef __linux__` blocks (NetBSD's own behaviour) --
+
+CC = shutil.which("gcc") or shutil.which("cc")
+
+
+def _portable_checks():
+    import re
+    with open(SRC) as f:
+        src = f.read()
+    src = re.sub(r"#ifndef __linux__.*?#(else|endif)", "", src, flags=re.S)
+    return re.findall(r'check\([^;]*?"([a-z0-9-]+)",\s*"[^"]*%', src, re.S)
+
+
+@pytest.mark.skipif(CC is None, reason="no host C compiler")
+def test_spawn_host_agrees(tmp_path, spawn_dir):
+    exe = tmp_path / "spawn_host"
+    r = subprocess.run([CC, "-std=c99", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-O2",
+                        "-o", str(exe), SRC], capture_output=True, text=True,
+                       env=hostenv.ENV)
+    assert r.returncode == 0, r.stderr
+    work = tmp_path / "tmp"
+    work.mkdir()
+    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120,
+                       cwd=str(tmp_path), env=hostenv.env(SPAWN_TMP=os.path.realpath(work)))
+    host = [ln[3:] for ln in r.stdout.splitlines() if ln.startswith("ok ")]
+    assert "done 0" in r.stdout and r.returncode == 0, r.stdout + r.stderr
+    portable = _portable_checks()
+    assert host == portable, r.stdout
+    # and kw86 passes the same checks (with NetBSD's own between them)
+    rc, out, err = kw("--bind", f"{spawn_dir}:/mnt:ro", "/mnt/spawn")
+    guest = [ln[3:] for ln in out.splitlines() if ln.startswith("ok ")]
+    assert [n for n in guest if n in set(portable)] == portable, out + err
