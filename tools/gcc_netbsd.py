@@ -35,11 +35,13 @@ libc's definitions win over compiler-rt's weak ones, __stack_chk_fail among
 them).
 """
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USERLAND = os.path.join(ROOT, "userland")
@@ -135,6 +137,20 @@ def compiler_rt(obj=DEFAULT_OBJ, env=None):
     return lib
 
 
+def start_object(cc, inc, obj=DEFAULT_OBJ, env=None):
+    """tools/gcc_netbsd_start.c compiled once (per source and flags) into obj/gcc."""
+    flags = GCC_BASE + inc + ["-O2", "-fno-stack-protector"]
+    with open(START_SRC, "rb") as f:
+        key = hashlib.sha256(f.read() + "\0".join([cc] + flags).encode()).hexdigest()[:16]
+    out = os.path.join(obj, "gcc", "start-%s.o" % key)
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        tmp = "%s.%d.%d.tmp" % (out, os.getpid(), threading.get_ident())
+        _run([cc] + flags + ["-c", START_SRC, "-o", tmp], "gcc -c " + START_SRC, env)
+        os.replace(tmp, out)
+    return out
+
+
 def build(sources, output, cflags=(), pie=False, ksyms=None, obj=DEFAULT_OBJ, env=None,
           ldflags=()):
     """Compile sources with gcc and link output; returns output."""
@@ -152,10 +168,7 @@ def build(sources, output, cflags=(), pie=False, ksyms=None, obj=DEFAULT_OBJ, en
             _run([cc] + GCC_BASE + inc + list(cflags) + ["-c", src, "-o", o],
                  "gcc -c " + src, env)
             objs.append(o)
-        start = os.path.join(tmp, "gcc_netbsd_start.o")
-        _run([cc] + GCC_BASE + inc + ["-O2", "-fno-stack-protector", "-c", START_SRC,
-                                      "-o", start], "gcc -c " + START_SRC, env)
-        objs.append(start)
+        objs.append(start_object(cc, inc, obj, env))
         link = [cc] + LINK_BASE + (["-static-pie"] if pie else ["-no-pie"])
         if ksyms:
             # GNU ld: an implicit script (an input file) adds its assignments to
