@@ -472,6 +472,20 @@ main(int argc, char **argv)
     close(p[0]);
     close(p[1]);
 
+#ifndef __linux__
+    /* the process table full: EAGAIN as the value, no child */
+    {
+        char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"0", NULL };
+        int n = 0;
+        do {
+            err = posix_spawn(&pid, self, NULL, NULL, av, environ);
+        } while (err == 0 && ++n < 1000);
+        check(err == EAGAIN && n > 100, "eagain", "err %ld after %ld", err, n);
+        while (n > 0 && wait(&status) > 0)
+            n--;
+        check(n == 0, "eagain-reaped", "%ld left %ld", n, 0);
+    }
+#endif
     printf("done %d\n", failures);
     return failures != 0;
 }

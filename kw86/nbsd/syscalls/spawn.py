@@ -162,7 +162,10 @@ def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
         if err is None:
             raise
         return err
-    pid = k.fork(p)                     # EAGAIN (MAXPROC, no kernel stack): raised
+    try:
+        pid = k.fork(p)                 # EAGAIN: MAXPROC, no memory for a kernel stack
+    except Errno as e:
+        return e.errno                  # (check_posix_spawn: the value too)
     c, p.fork_child = p.fork_child, None
     waiting = attr is not None and attr["flags"] & (POSIX_SPAWN_RETURNERROR |
                                                      POSIX_SPAWN_SETPGROUP)
