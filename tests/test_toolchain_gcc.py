@@ -251,14 +251,19 @@ def ssp(tmp_path_factory):
         # PIE-compiled code calls __stack_chk_fail_local, non-PIE __stack_chk_fail
         "pie-code": gcc_build(tmp, "ssp-pic", src, ["-O2", "-fstack-protector-strong"]),
         "nopie": gcc_build(tmp, "ssp", src, ["-O0", "-fno-pie", "-fstack-protector-all"]),
+        # a GCC for Linux's own default: the canary at %gs:0x14 (glibc's TCB); the
+        # start-up step has made %gs the main thread's TCB, as NetBSD's libc does
+        "tls-guard": gcc_build(tmp, "ssp-tls", src, ["-O2", "-fstack-protector-strong",
+                                                     "-mstack-protector-guard=tls"]),
     }
 
 
 @pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
-@pytest.mark.parametrize("kind", ["pie-code", "nopie"])
+@pytest.mark.parametrize("kind", ["pie-code", "nopie", "tls-guard"])
 def test_stack_protector(ssp, kind, mode):
     text = disasm(ssp[kind])
     assert re.search(r"call.*<__stack_chk_fail(_local)?>", text)
+    assert ("%gs:0x14" in text) == (kind == "tls-guard")
     rc, out, err = kw86(*mode, host(ssp[kind]), "short")
     assert (rc, err) == (0, "")
     # constructors and destructors run; the guard came from kern.arandom

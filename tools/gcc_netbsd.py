@@ -16,12 +16,14 @@ that the link is static and not PIE (``-no-pie``) unless ``--pie`` is given
 against the kernel's symbol addresses (``kw86 ksyms``), as build.py does.
 
 The stack protector uses NetBSD's convention, the global ``__stack_chk_guard``
-(``-mstack-protector-guard=global``, as NetBSD's own GCC does): GCC for Linux
-would read the canary at %gs:0x14, glibc's TCB, which NetBSD's TLS does not
-have there.
+(``-mstack-protector-guard=global``, as NetBSD's own GCC does).  GCC for Linux
+reads the canary at %gs:0x14 (glibc's TCB) by default; code built that way
+(``-mstack-protector-guard=tls`` after the defaults) works too, because the
+start-up step below makes %gs the main thread's TCB first, as NetBSD's libc
+does for a static program (a program linked by hand without it faults there).
 
 crt0 calls main through tools/gcc_netbsd_start.c (``-Wl,--wrap=main``): the
-stack protector's guard made random (libc's __guard_setup; without it the guard
+main thread's TLS set up, the stack protector's guard made random (libc's __guard_setup; without it the guard
 is NetBSD's fallback terminator canary), then the program's constructors
 (.init_array; destructors through atexit), which kw86's crt0 does not run.
 
