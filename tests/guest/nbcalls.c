@@ -13,6 +13,7 @@
 #include <sys/xattr.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,31 @@ test_mremap(void)
         ok = ch == 'T';
     }
     check(ok, "mremap-shared-file", "b %#lx %ld", (long)b, 0);
+    /* the growth continues the file (uvm_mapent_extend): its next page */
+    pwrite(fd, "Q", 1, PG);
+    check(b != MAP_FAILED && b[PG] == 'Q', "mremap-grow-file", "%ld %ld",
+          b != MAP_FAILED ? b[PG] : -1, 0);
+    /* a range whose last page is not mapped cannot grow in place */
+    a = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+    munmap(a + PG, 2 * PG);
+    check(mremap(a, 2 * PG, NULL, 3 * PG, 0) == MAP_FAILED && errno == EINVAL,
+          "mremap-grow-hole", "errno %ld %ld", errno, 0);
+    /* the protection goes with the growth */
+    c = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
+    d = mremap(c, PG, NULL, 2 * PG, 0);
+    {
+        int st = 0;
+        if (d != MAP_FAILED && d[PG] == 0) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                d[PG] = 1;              /* read-only as the page it continues */
+                _exit(0);
+            }
+            waitpid(pid, &st, 0);
+        }
+        check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "mremap-grow-prot",
+              "status %#lx d %#lx", st, (long)d);
+    }
     close(fd);
 }
 

@@ -327,20 +327,25 @@ MAP_ALIGNMENT_MASK = 0xff << MAP_ALIGNMENT_SHIFT
 
 
 def sys_mremap(p, old, oldsize, new, newsize, flags):
-    """NetBSD's mremap(2) (uvm_mremap): resize or move [old, old+oldsize)
+    """NetBSD's mremap(2) (uvm_mremap.c): resize or move [old, old+oldsize)
     to newsize bytes.  Flags other than MAP_FIXED, MAP_REMAPDUP and
     MAP_ALIGNED(n) are EINVAL; sizes are rounded to pages; unaligned
     addresses and empty or wrapping ranges are EINVAL; MAP_ALIGNED(n)
-    needs n >= PAGE_SHIFT and < 32 (EINVAL), and with MAP_FIXED an address
-    it fits (EINVAL).  In place when possible (not MAP_REMAPDUP, not moved
-    by MAP_FIXED, alignment kept): the same size does nothing, a smaller
-    one unmaps the tail, a larger one grows into free space after it;
-    else (or when that space is taken) the mapping moves: with MAP_FIXED
-    to new, which must be free (ENOMEM: mremap never replaces a mapping),
-    otherwise to where mmap would put it; MAP_REMAPDUP keeps the old
-    mapping, both then the same memory.  Growth is anonymous zeroed memory
-    with the protection of the mapping's last page.  -> the new address."""
-    k = _kernel(p)
+    needs 12 <= n < 32 (EINVAL; an alignment past the map ENOMEM), and with
+    MAP_FIXED an address it fits (EINVAL).  In place when possible (not
+    MAP_REMAPDUP, not moved by MAP_FIXED, alignment kept): the same size
+    does nothing, a smaller one unmaps the tail, a larger one grows into
+    free space after it; else (or when that space is taken) the mapping
+    moves: with MAP_FIXED to new, which must be free (ENOMEM: mremap never
+    replaces a mapping), otherwise to where mmap would put it; MAP_REMAPDUP
+    keeps the old mapping, both then one memory.  Growth continues the
+    mapping's last piece (uvm_mapent_extend): its protection, and for a
+    shared file mapping the file further on; a range whose last page is
+    not mapped cannot grow (EINVAL).  kw86's limits: the program's own
+    text, data, break and stack cannot be moved or grown (EINVAL), and a
+    private file mapping (whose pages kw86 copies at mmap) grows with
+    zero-filled pages.  -> the new address."""
+    _kernel(p)
     vm = p.vm
     if flags & ~(MAP_FIXED | MAP_REMAPDUP | MAP_ALIGNMENT_MASK) & 0xffffffff:
         raise Errno(abi.EINVAL)
@@ -352,7 +357,7 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
     if old & (PAGE - 1) or newva & (PAGE - 1):
         raise Errno(abi.EINVAL)
     if oldsize == 0 or newsize == 0 or old + oldsize > 1 << 32 or newva + newsize > 1 << 32:
-        raise Errno(abi.EINVAL)
+        raise Errno(abi.EINVAL)         # (the sums wrap on NetBSD's 32-bit vaddr_t)
     align = 0
     shift = (flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT
     if shift:
@@ -361,13 +366,17 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
         align = 1 << shift
         if align < PAGE:
             raise Errno(abi.EINVAL)
+        if align >= abi.VM_MAXUSER_ADDRESS:
+            raise Errno(abi.ENOMEM)
         if fixed:
             if newva & (align - 1):
                 raise Errno(abi.EINVAL)
             align = 0
-    top = abi.VM_MAXUSER_ADDRESS
-    if old + oldsize > top or (fixed and newva + newsize > top):
-        raise Errno(abi.ENOMEM)
+    if any(r.kind in ("text", "data", "heap", "stack") for r in vm.regions
+           if r.start < old + oldsize and r.end > old):
+        raise Errno(abi.EINVAL)
+    # the piece a growth continues: the mapping of the range's last page
+    tail = vm.region_at(old + oldsize - PAGE)
     from kw86.nbsd.syscalls.vm import _unmap
     if not dup and (not fixed or newva == old) and (align == 0 or old & (align - 1) == 0):
         if newsize == oldsize:
@@ -376,17 +385,17 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
             _unmap(vm, old + newsize, oldsize - newsize)
             return old
         if _free(vm, old + oldsize, newsize - oldsize):
-            _grow(p, vm, old, oldsize, old + oldsize, newsize - oldsize)
+            _grow(vm, tail, old + oldsize, old + oldsize, newsize - oldsize)
             vm.m.flush_tlb()
             return old
         if fixed:
             raise Errno(abi.ENOMEM)
-    # move (or duplicate): the old range must be mapped
+    # move (or duplicate): uvm_map_extract needs the old range mapped
     va = old
     while va < old + oldsize:
         r = vm.region_at(va)
-        if r is None or r.kind in ("text", "data", "heap", "stack"):
-            raise Errno(abi.EINVAL if r is None else abi.EINVAL)
+        if r is None:
+            raise Errno(abi.EINVAL)
         va = r.end
     if fixed:
         if not _free(vm, newva, newsize):
@@ -395,12 +404,11 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
     else:
         dst = vm.find_space(newsize, align=align or PAGE)
     vm.check_memory(newsize if dup else max(0, newsize - oldsize))
-    move = min(oldsize, newsize)
-    _transfer(p, vm, old, dst, move, dup)
+    _transfer(p, vm, old, dst, min(oldsize, newsize), dup)
+    if newsize > oldsize:
+        _grow(vm, tail, old + oldsize, dst + oldsize, newsize - oldsize)
     if not dup:
         _unmap(vm, old, oldsize)
-    if newsize > oldsize:
-        _grow(p, vm, old, oldsize, dst + oldsize, newsize - oldsize)
     vm.m.flush_tlb()
     return dst
 
@@ -412,13 +420,16 @@ def _free(vm, start, length):
     return not any(r.start < end and r.end > start for r in vm.regions if r.end > r.start)
 
 
-def _grow(p, vm, old, oldsize, at, length):
-    """Anonymous zero-fill memory at [at, at+length) with the protection of
-    the old mapping's last page."""
-    r = vm.region_at(old + oldsize - PAGE)
-    prot = r.prot if r is not None else abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE
+def _grow(vm, tail, end, at, length):
+    """uvm_mapent_extend: [at, at+length) continues `tail`, the mapping of
+    the old range's last page (which ended at `end`): its protection and
+    kind, a shared file mapping's object at the offsets after `end`;
+    EINVAL without one."""
+    if tail is None:
+        raise Errno(abi.EINVAL)
     vm.check_memory(length)
-    vm.add_region(at, at + length, prot, "anon")
+    vm.add_region(at, at + length, tail.prot, "anon" if tail.kind == "file" else tail.kind,
+                  tail.obj, tail.off + (end - tail.start) if tail.obj is not None else 0)
 
 
 def _transfer(p, vm, src, dst, length, dup):
