@@ -193,7 +193,6 @@ static void
 test_uuidgen(void)
 {
     struct uuid u[3];
-    uint64_t t0, t1;
     int i, r;
 
     check(uuidgen(u, 0) < 0 && errno == EINVAL, "uuidgen-zero", "errno %ld %ld", errno, 0);
@@ -203,26 +202,14 @@ test_uuidgen(void)
     r = uuidgen(u, 3);
     check(r == 0, "uuidgen", "r %ld %ld", r, 0);
     for (i = 0; i < 3; i++) {
-        check((u[i].time_hi_and_version >> 12) == 1, "uuid-version", "%#lx %ld",
+        /* version 4 (random), variant 10 (NetBSD's kern_uuid.c since 2014) */
+        check((u[i].time_hi_and_version >> 12) == 4, "uuid-version", "%#lx %ld",
               u[i].time_hi_and_version, i);
         check((u[i].clock_seq_hi_and_reserved & 0xc0) == 0x80, "uuid-variant", "%#lx %ld",
               u[i].clock_seq_hi_and_reserved, i);
-        check(u[i].node[0] & 1, "uuid-multicast-node", "%#lx %ld", u[i].node[0], i);
     }
-    t0 = ((uint64_t)(u[0].time_hi_and_version & 0xfff) << 48) |
-        ((uint64_t)u[0].time_mid << 32) | u[0].time_low;
-    t1 = ((uint64_t)(u[1].time_hi_and_version & 0xfff) << 48) |
-        ((uint64_t)u[1].time_mid << 32) | u[1].time_low;
-    check(t1 == t0 + 1 && memcmp(u[0].node, u[1].node, 6) == 0 &&
-          u[0].clock_seq_low == u[1].clock_seq_low, "uuid-consecutive", "%ld %ld",
-          (long)(t1 - t0), 0);
-    /* the time is the realtime clock in 100 ns units since 1582-10-15 */
-    {
-        long long now = realtime_us() * 10 + 0x01B21DD213814000LL;
-        long long diff = now - (long long)t0;
-        check(diff >= 0 && diff < 10 * 1000 * 1000, "uuid-time", "diff %ld %ld", (long)diff,
-              0);
-    }
+    check(memcmp(&u[0], &u[1], 16) != 0 && memcmp(&u[1], &u[2], 16) != 0, "uuid-distinct",
+          "%ld %ld", 0, 0);
 }
 
 static void

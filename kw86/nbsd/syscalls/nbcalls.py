@@ -4,8 +4,6 @@ mincore (78), utrace (306), uuidgen (355), mremap (411), __settimeofday50
 posix_fallocate (479), fdiscard (480), each as NetBSD 10 answers it (its
 manual pages, headers and sources; the notes below).
 """
-import struct
-
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno
 
@@ -89,47 +87,20 @@ def sys_utrace(p, label, addr, length):
 # ---------------------------------------------------------------------------
 # uuidgen(2)
 
-UUID_EPOCH_OFFSET = 0x01B21DD213814000  # 100 ns from 1582-10-15 to 1970-01-01
-_UUID = struct.Struct("<IHHBB6s")       # struct uuid (16 bytes)
-
-
-class _UuidState:
-    __slots__ = ("last_time", "seq", "node0")
-
-    def __init__(self):
-        self.last_time, self.seq, self.node0 = 0, 0, None
-
-
 def sys_uuidgen(p, store, count):
-    """count (1..2048, else EINVAL) version 1 (time-based) UUIDs, as
-    NetBSD's kern_uuid.c: the 60-bit time in 100 ns units since the
-    Gregorian reform from CLOCK_REALTIME, consecutive for the UUIDs of one
-    call; the node a random multicast address (no Ethernet interface in
-    the guest: uuid_node's fallback, drawn anew per call); the 14-bit
-    clock sequence random when the node changes and bumped when the clock
-    has not moved past the last UUID's time; the variant 10x."""
+    """count (1..2048, else EINVAL) UUIDs of version 4, as NetBSD's
+    kern_uuid.c since 2014 (1.20) makes them: 16 random bytes (cprng_fast;
+    kw86's deterministic per-run generator), the version nibble of
+    time_hi_and_version set to 4 and clock_seq_hi_and_reserved's variant
+    bits to 10; copied out one by one (a fault stops there: EFAULT, the
+    UUIDs before it written)."""
     if not 1 <= count <= 2048:
         raise Errno(abi.EINVAL)
-    from kw86.nbsd.syscalls.ident import CLOCK_REALTIME, _clock
-    st = getattr(p.sys, "uuid_state", None)
-    if st is None:
-        st = p.sys.uuid_state = _UuidState()
-    node = bytearray(p.sys.random_bytes(6))
-    node[0] |= 0x01                             # a multicast address: not a MAC
-    t = (_clock(p, CLOCK_REALTIME) // 100 + UUID_EPOCH_OFFSET) & ((1 << 60) - 1)
-    if st.last_time == 0 or st.node0 != node[0]:
-        st.seq = int.from_bytes(p.sys.random_bytes(2), "little") & 0x3fff
-    elif st.last_time >= t:
-        st.seq = (st.seq + 1) & 0x3fff
-    st.node0 = node[0]
-    st.last_time = (t + count - 1) & ((1 << 60) - 1)
-    seq = st.seq | 0x8000                       # the variant of RFC 4122
-    out = bytearray()
     for i in range(count):
-        ti = (t + i) & ((1 << 60) - 1)
-        out += _UUID.pack(ti & 0xffffffff, (ti >> 32) & 0xffff,
-                          ((ti >> 48) & 0x0fff) | 0x1000, seq >> 8, seq & 0xff, bytes(node))
-    p.mem.copyout(store, bytes(out))
+        u = bytearray(p.sys.random_bytes(16))
+        u[7] = (u[7] & 0x0f) | 0x40             # time_hi_and_version (LE u16 at 6): 0x4xxx
+        u[8] = (u[8] & ~0x40 & 0xff) | 0x80     # clock_seq_hi_and_reserved: 10xxxxxx
+        p.mem.copyout(store + 16 * i, bytes(u))
     return 0
 
 
