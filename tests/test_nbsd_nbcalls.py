@@ -70,12 +70,17 @@ def test_utrace_untraced_does_nothing(prog_dir):
 
 def test_utrace_traced_is_a_user_record(prog_dir):
     rc, out, err = kw("--strace", "--bind", f"{prog_dir}:/mnt:ro", "/mnt/nbcalls", "utrace")
-    assert rc == 0 and out == "utrace 0 0 -1 22 -1 14\n", out + err    # EINVAL, EFAULT
+    # too long: ENOSPC (ktruser; the manual says EINVAL); unreadable data: EFAULT
+    assert rc == 0 and out == "utrace 0 0 -1 28 -1 14\n", out + err
     lines = err.splitlines()
     i = next(i for i, ln in enumerate(lines) if ' USER  "kw86-test" 12 bytes' in ln)
     assert "68 65 6c 6c 6f 2c 20 74 72 61 63 65" in lines[i + 1]
     assert "|hello, trace|" in lines[i + 1]
-    assert "RET   utrace -1 errno 22" in err and "RET   utrace -1 errno 14" in err
+    assert "RET   utrace -1 errno 28" in err and "RET   utrace -1 errno 14" in err
+    assert ' USER  "kw86-test" 0 bytes' in err                # the EFAULT one: no data
+    users = [ln for ln in lines if " USER  " in ln]
+    assert users[-2].endswith(' USER  "" 1 bytes')         # a label it could not read
+    assert users[-1].endswith(' USER  "" 1 bytes')         # 20 bytes with no NUL: too long
 
 
 # -- through the dispatcher ---------------------------------------------------

@@ -393,6 +393,8 @@ do_utrace(void)
     e2 = r2 < 0 ? errno : 0;
     r3 = utrace("kw86-test", (void *)8, 4);
     e3 = r3 < 0 ? errno : 0;
+    utrace((const char *)8, "x", 1);    /* a label it cannot read: recorded empty */
+    utrace("a-label-of-twenty-chars", "y", 1);
     printf("utrace %d %d %d %d %d %d\n", r1, e1, r2, e2, r3, e3);
 }
 

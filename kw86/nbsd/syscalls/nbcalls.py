@@ -60,27 +60,39 @@ KTR_USER_MAXLEN = 2048
 
 
 def sys_utrace(p, label, addr, length):
-    """A user record in the process's trace: only when the process is
-    traced (kw86: --strace, kdump's USER record: the label and the bytes);
-    untraced it does nothing and returns 0, whatever its arguments, as
-    NetBSD's ktruser returns before looking at them.  Traced: len >
-    KTR_USER_MAXLEN is EINVAL, a label longer than KTR_USER_MAXIDLEN - 1
-    ENAMETOOLONG, bad pointers EFAULT."""
+    """A user record in the process's trace (NetBSD's ktruser): only when
+    the process is traced (kw86: --strace, written as kdump prints a USER
+    record: the label and the bytes); untraced it does nothing and returns
+    0 whatever its arguments.  Traced: len > KTR_USER_MAXLEN is ENOSPC
+    (the kernel's answer; utrace(2) says EINVAL); a label that cannot be
+    copied in (a bad pointer, KTR_USER_MAXIDLEN bytes without a NUL) is
+    recorded empty; data that cannot be copied in is EFAULT, the record
+    written with no data."""
     out = p.sys.strace
     if out is None:
         return 0
     if length > KTR_USER_MAXLEN:
-        raise Errno(abi.EINVAL)
-    name = p.mem.copyinstr(label, KTR_USER_MAXIDLEN) if label else b""
-    data = p.mem.copyin(addr, length) if length else b""
+        raise Errno(abi.ENOSPC)
+    from kw86.nbsd.errors import Fault
+    try:
+        name = p.mem.copyinstr(label, KTR_USER_MAXIDLEN)
+    except (Errno, Fault):
+        name = b""
+    err = 0
+    try:
+        data = p.mem.copyin(addr, length) if length else b""
+    except Fault:
+        data, err = b"", abi.EFAULT
     from kw86.nbsd.hostlog import clean
     head = f"{p.pid:6d} {p.l.lid:6d} {p.comm[:8]:<8s} USER  "
-    out.write(head + f'"{clean(name.decode("latin-1"))}" {length} bytes\n')
+    out.write(head + f'"{clean(name.decode("latin-1"))}" {len(data)} bytes\n')
     for off in range(0, len(data), 16):
         chunk = data[off:off + 16]
         hexs = " ".join(f"{b:02x}" for b in chunk)
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         out.write(f"      {off:4x} {hexs:<47s}  |{text}|\n")
+    if err:
+        raise Errno(err)
     return 0
 
 
