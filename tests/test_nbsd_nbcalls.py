@@ -130,6 +130,9 @@ def test_settimeofday_root_only_and_checked(env):
     assert env.ok("__settimeofday50", 0, 0) == 0              # nothing to set
     bad = env.alloc(12, struct.pack("<qi", 5, 1_000_000))
     assert env.err("__settimeofday50", bad, 0) == abi.EINVAL
+    for sec in (-1, (1 << 36) + 1):                            # settime1: unreasonable
+        assert env.err("__settimeofday50", env.alloc(12, struct.pack("<qi", sec, 0)), 0) \
+            == abi.EINVAL
     assert env.err("__settimeofday50", 12, 0) == abi.EFAULT
     assert env.ok("__settimeofday50", tv, 0) == 0
     out = env.alloc(12)
@@ -153,9 +156,19 @@ def test_adjtime_slews_the_guest_clock(env):
     assert s * 10**6 + us == (mono0 + 10 * 10**9) // 1000 + 50_000
     env.ok("__adjtime50", 0, old)
     assert struct.unpack("<qi", env.read(old, 12)) == (2, 950_000)
+    # usec clamped to +-999999 (adjtime1)
+    big = env.alloc(12, struct.pack("<qi", 0, 5_000_000))
+    env.ok("__adjtime50", big, old)
+    env.ok("__adjtime50", 0, old)
+    assert struct.unpack("<qi", env.read(old, 12)) == (0, 999_999)
+    # olddelta is written after the change: a bad one is EFAULT, the change made
+    env.ok("__adjtime50", d, 0)
+    assert env.err("__adjtime50", big, 12) == abi.EFAULT
+    env.ok("__adjtime50", 0, old)
+    assert struct.unpack("<qi", env.read(old, 12)) == (0, 999_999)
     env.p.cred.euid = 1000
-    assert env.err("__adjtime50", d, 0) == abi.EPERM           # setting: root only
-    assert env.ok("__adjtime50", 0, old) == 0                  # reading: anyone
+    assert env.err("__adjtime50", d, 0) == abi.EPERM           # root only,
+    assert env.err("__adjtime50", 0, old) == abi.EPERM         # even to read (kauth first)
 
 
 @settings(max_examples=200, deadline=None)

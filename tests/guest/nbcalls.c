@@ -262,17 +262,28 @@ test_clock(void)
     check(adjtime(NULL, (struct timeval *)8) < 0 && errno == EFAULT, "adjtime-efault",
           "errno %ld %ld", errno, 0);
 
-    /* another user: EPERM to set, olddelta still readable */
+    /* the checks before the privilege: an unreasonable time is EINVAL */
+    tv.tv_sec = -1;
+    tv.tv_usec = 0;
+    check(settimeofday(&tv, NULL) < 0 && errno == EINVAL, "settimeofday-negative",
+          "errno %ld %ld", errno, 0);
+    tv.tv_sec = (1LL << 36) + 1;
+    check(settimeofday(&tv, NULL) < 0 && errno == EINVAL, "settimeofday-far",
+          "errno %ld %ld", errno, 0);
+
+    /* another user: EPERM to set, and adjtime even to read */
     pid = fork();
     if (pid == 0) {
-        int e1, e2, r3;
+        int e1, e2, e3, e4;
         setuid(1000);
         tv.tv_sec = 5;
         tv.tv_usec = 0;
         e1 = settimeofday(&tv, NULL) < 0 ? errno : 0;
         e2 = adjtime(&tv, NULL) < 0 ? errno : 0;
-        r3 = adjtime(NULL, &old);
-        _exit(e1 == EPERM && e2 == EPERM && r3 == 0 ? 0 : 1);
+        e3 = adjtime(NULL, &old) < 0 ? errno : 0;
+        tv.tv_sec = -1;
+        e4 = settimeofday(&tv, NULL) < 0 ? errno : 0;     /* EINVAL before EPERM */
+        _exit(e1 == EPERM && e2 == EPERM && e3 == EPERM && e4 == EINVAL ? 0 : 1);
     }
     waitpid(pid, &st, 0);
     check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "clock-eperm", "status %#lx %ld", st, 0);

@@ -138,9 +138,9 @@ def set_realtime(p, ns):
 
 def sys___settimeofday50(p, tv, tzp):
     """settimeofday1: a time zone is ignored (NetBSD keeps none; it logs);
-    tv NULL does nothing; tv_usec outside [0, 10^6) EINVAL; then settime1:
-    only root (kauth KAUTH_SYSTEM_TIME: EPERM), and not so far ahead that
-    the seconds would wrap within a year (EPERM)."""
+    tv NULL does nothing; tv copied in (EFAULT); tv_usec outside [0, 10^6)
+    EINVAL; then settime1: tv_sec outside [0, 2^36] EINVAL ("an
+    unreasonable value"), then only root (kauth KAUTH_SYSTEM_TIME: EPERM)."""
     return _settimeofday(p, tv, "10")
 
 
@@ -156,11 +156,9 @@ def _settimeofday(p, tv, abiv):
     sec, usec = abi.unpack_timeval(p.mem.copyin(tv, abi.timespec_size(abiv)), abiv)
     if not 0 <= usec < 10**6:
         raise Errno(abi.EINVAL)
-    if sec < 0:
-        raise Errno(abi.EINVAL)         # (kw86's guest clock starts at the epoch, as clock_settime's)
+    if sec < 0 or sec > 1 << 36:
+        raise Errno(abi.EINVAL)
     if p.cred.euid != 0:
-        raise Errno(abi.EPERM)
-    if sec > (1 << 63) - 1 - 365 * 24 * 3600:
         raise Errno(abi.EPERM)
     set_realtime(p, sec * 10**9 + usec * 1000)
     return 0
@@ -221,10 +219,13 @@ class TimeAdj:
 
 
 def sys___adjtime50(p, delta, olddelta):
-    """adjtime(2): olddelta (anyone) gets what is left of the pending
-    correction, normalised to 0 <= tv_usec < 10^6; delta (root only:
-    EPERM) replaces it, slewed from now (TimeAdj).  The guest's clock
-    only."""
+    """adjtime(2) as kern_time.c: root only, even just to read (kauth
+    KAUTH_REQ_SYSTEM_TIME_ADJTIME first: EPERM); delta copied in (EFAULT);
+    then olddelta gets what was left of the pending correction
+    (normalised to 0 <= tv_usec < 10^6) and delta replaces it (tv_usec
+    clamped to +-999999), slewed from now (TimeAdj); olddelta is copied
+    out last (EFAULT after the change, as adjtime1 runs first).  The
+    guest's clock only."""
     return _adjtime(p, delta, olddelta, "10")
 
 
@@ -234,22 +235,29 @@ def sys_adjtime(p, delta, olddelta):
 
 
 def _adjtime(p, delta, olddelta, abiv):
+    if p.cred.euid != 0:
+        raise Errno(abi.EPERM)
+    us = None
+    if delta:
+        sec, usec = abi.unpack_timeval(p.mem.copyin(delta, abi.timespec_size(abiv)), abiv)
+        if sec > (1 << 63) // 10**6 - 1:
+            us = (1 << 63) - 1
+        elif sec < -(1 << 63) // 10**6 + 1:
+            us = -(1 << 63)
+        else:
+            us = sec * 10**6 + max(-999999, min(999999, usec))
     sysm = p.sys
     now = int(sysm.clock())
     adj = getattr(sysm, "time_adj", None)
-    if olddelta:
-        left = adj.remaining(now) if adj is not None else 0
-        sec, usec = divmod(left, 10**6)         # floor: usec in [0, 10^6)
-        p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, abiv))
-    if delta:
-        if p.cred.euid != 0:
-            raise Errno(abi.EPERM)
-        sec, usec = abi.unpack_timeval(p.mem.copyin(delta, abi.timespec_size(abiv)), abiv)
-        us = sec * 10**6 + usec
+    left = adj.remaining(now) if adj is not None else 0
+    if us is not None:
         if adj is not None:
             # what was slewed so far stays in the clock
             sysm.realtime_offset = getattr(sysm, "realtime_offset", 0) + adj.applied(now)
         sysm.time_adj = TimeAdj(now, us) if us else None
+    if olddelta:
+        sec, usec = divmod(left, 10**6)         # floor: usec in [0, 10^6)
+        p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, abiv))
     return 0
 
 
