@@ -111,6 +111,8 @@ child(int argc, char **argv)
         write(rfd, out, 9);
         close(rfd);
         return 0;
+    } else if (strcmp(argv[1], "ids") == 0) {
+        printf("ids %d %d\n", (int)getuid(), (int)geteuid());
     } else if (strcmp(argv[1], "cwd") == 0) {
         char buf[256];
         printf("cwd %s\n", getcwd(buf, sizeof buf) ? buf : "?");
@@ -539,6 +541,24 @@ main(int argc, char **argv)
     check(err == EPERM, "setpgroup-eperm", "err %ld %ld", err, 0);
     wait(&status);
 #ifndef __linux__
+    /* RESETIDS: the child's effective user is the real one (as root here) */
+    fd = open(T("spawn.out"), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    fchmod(fd, 0666);                   /* (the child opens it as user 1000) */
+    close(fd);
+    {
+        char l1[256] = "", l2[256] = "";
+        int e1 = -1, e2 = -1;
+        if (getuid() == 0 && seteuid(1000) == 0) {
+            posix_spawnattr_setflags(&sa, 0);
+            e1 = spawn_self("ids", NULL, &sa, NULL, l1, sizeof l1, &status);
+            posix_spawnattr_setflags(&sa, POSIX_SPAWN_RESETIDS);
+            e2 = spawn_self("ids", NULL, &sa, NULL, l2, sizeof l2, &status);
+            seteuid(0);
+        }
+        check(e1 == 0 && strcmp(l1, "ids 0 1000") == 0, "ids-inherited", "err %ld euid %ld",
+              e1, (long)geteuid());
+        check(e2 == 0 && strcmp(l2, "ids 0 0") == 0, "resetids", "err %ld %ld", e2, 0);
+    }
     {                                   /* (on the host only root may) */
         struct sched_param sp = { 10 };
         posix_spawnattr_setschedpolicy(&sa, SCHED_FIFO);

@@ -186,6 +186,9 @@ def _child(k, p, c, path, argv, envp, image, actions, attr):
     """spawn_return: the file actions, the attributes, the exec, and the
     child's first frame; 0, or the error that ends it (exit 127)."""
     pcwd = list(p.cwd)
+    # do_posix_spawn: the child's saved ids are its effective ones (the
+    # credentials are the child's own copy: fork's)
+    c.cred.svuid, c.cred.svgid = c.cred.euid, c.cred.egid
     try:
         for a in actions:
             _do_action(c, a)
@@ -305,11 +308,11 @@ def _do_attr(p, c, attr):
         _setsched(p, c, attr["policy"] if flags & POSIX_SPAWN_SETSCHEDULER else None,
                   attr["pri"])
     if flags & POSIX_SPAWN_RESETIDS:
-        # the effective ids become the real ones (setegid(getgid()),
-        # seteuid(getuid())), the saved ones with them
-        cr = c.cred = c.cred.copy()
-        cr.egid = cr.svgid = cr.rgid
-        cr.euid = cr.svuid = cr.ruid
+        # the effective ids become the real ones (do_setresuid/gid of the
+        # effective id only; the saved ones stay the parent's effective)
+        cr = c.cred
+        cr.egid = cr.rgid
+        cr.euid = cr.ruid
     if flags & POSIX_SPAWN_SETSIGMASK:
         c.l.sigmask = attr["sigmask"] & ~(abi.sigbit(abi.NBSD_SIGKILL) |
                                            abi.sigbit(abi.NBSD_SIGSTOP))
