@@ -567,6 +567,13 @@ main(int argc, char **argv)
         err = spawn_self("sched", NULL, &sa, NULL, line, sizeof line, &status);
         check(err == 0 && strcmp(line, "sched 1 10") == 0, "setscheduler", "err %ld %ld",
               err, 0);
+        /* a priority under SCHED_OTHER: EINVAL (sys_sched.c), here its error */
+        sp.sched_priority = 0;
+        posix_spawnattr_setschedparam(&sa, &sp);
+        posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_RETURNERROR);
+        err = spawn_self("sched", NULL, &sa, NULL, line, sizeof line, &status);
+        check(err == EINVAL, "setschedparam-other", "err %ld %ld", err, 0);
+        wait(&status);
     }
 #endif
     {

@@ -323,17 +323,23 @@ def _do_attr(p, c, attr):
 
 
 def _setsched(p, c, policy, pri):
-    """do_sched_setparam on the child: SETSCHEDULER sets the policy and
-    priority, SETSCHEDPARAM the priority under the current policy; the
-    rules of _sched_setparam (sched.py)."""
+    """do_sched_setparam on the child, with the rules of _sched_setparam
+    (sched.py, NetBSD's sys_sched.c): SETSCHEDULER sets the policy and the
+    priority; SETSCHEDPARAM the priority under the current policy (NetBSD's
+    spawn_return applies this one to the parent, ppid: kw86 follows POSIX
+    and the child).  A priority under SCHED_OTHER is EINVAL, as there."""
     from kw86.nbsd.syscalls import sched
-    if policy is not None and not sched.SCHED_OTHER <= policy <= sched.SCHED_RR:
+    if policy is None:
+        policy = sched.SCHED_NONE
+    if pri == sched.PRI_NONE and policy == sched.SCHED_NONE:
+        return
+    if policy != sched.SCHED_NONE and not sched.SCHED_OTHER <= policy <= sched.SCHED_RR:
         raise Errno(abi.EINVAL)
-    if not sched.SCHED_PRI_MIN <= pri <= sched.SCHED_PRI_MAX and pri != sched.PRI_NONE:
+    if pri != sched.PRI_NONE and not sched.SCHED_PRI_MIN <= pri <= sched.SCHED_PRI_MAX:
         raise Errno(abi.EINVAL)
     cur_policy, cur_pri = sched.params(c)
-    lpolicy = cur_policy if policy is None else policy
-    if lpolicy == sched.SCHED_OTHER and pri not in (sched.PRI_NONE, 0):
+    lpolicy = cur_policy if policy == sched.SCHED_NONE else policy
+    if lpolicy == sched.SCHED_OTHER and pri != sched.PRI_NONE:
         raise Errno(abi.EINVAL)
     npri = cur_pri if pri == sched.PRI_NONE else pri
     if lpolicy == sched.SCHED_OTHER:
