@@ -268,3 +268,37 @@ def test_knotes_of_many_processes_are_bounded(hostile3, mode, tmp_path):
                                    re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
     assert nproc == 12 and errno == abi.ENOMEM and nknotes == KQ_MAXKNOTES
     assert rss < 120 * 1024, f"peak RSS {rss} KiB"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_map_entries_are_bounded(hostile3, mode, tmp_path):
+    """Processes reserve address space PROT_NONE (no memory: 16 MiB at a
+    time) and mprotect every other page: each call split a region, without
+    bound, so one process went on for more than ten minutes of host time
+    (each call walks the whole map) toward 786,000 regions of kw86's memory.
+    Now a process has at most MAX_MAP_ENTRIES (ENOMEM past it)."""
+    from kw86.nbsd.syscalls.vm import MAX_MAP_ENTRIES
+    from kw86.nbsd import abi
+    rc, n, out, err, rss = run_measured([*mode, _rel(hostile3), "regions", "2"], tmp_path)
+    assert rc == 0 and out.endswith("socketpair-after 0 0\ndone\n"), (rc, out, err)
+    nproc, held, nreg, errno = (int(v) for v in
+                                re.search(r"^bufs 0 0 (.*)$", out, re.M).group(1).split())
+    assert nproc == 2 and errno == abi.ENOMEM
+    assert 2 * (MAX_MAP_ENTRIES - 16) <= nreg <= 2 * MAX_MAP_ENTRIES
+    assert rss < 120 * 1024, f"peak RSS {rss} KiB"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_map_entry_bound_leaves_nothing_half_done(hostile3, mode):
+    """At the bound: the mprotect that failed left its page PROT_NONE (a read
+    is SIGSEGV), a munmap that would split a region and a new mmap are
+    ENOMEM; unmapping a whole reservation (thousands of regions) gives room
+    again."""
+    from kw86.nbsd import abi
+    rc, out, err = kw86(*mode, _rel(hostile3), "regcheck")
+    assert rc == 0 and out.endswith("done\n"), (rc, out, err)
+    assert out.splitlines()[:-1] == [
+        f"regcheck-full -1 {abi.ENOMEM}", "regcheck-untouched 11 0",
+        f"regcheck-munmap-split -1 {abi.ENOMEM} at-once", f"regcheck-mmap -1 {abi.ENOMEM}",
+        "regcheck-unmap-whole 0 0", "regcheck-mmap-after 0 0",
+        "regcheck-mprotect-after 0 0"], out

@@ -76,6 +76,28 @@ def gcc_build(tmp, name, srcs, flags, **kw):
     return out
 
 
+def zig_build(tmp, name, srcs):
+    """The same sources through zig cc and lld (userland/build.py's flags, the same
+    crt0 and libc.a as the GCC builds)."""
+    sys.path.insert(0, os.path.join(ROOT, "userland"))
+    import build as userland_build
+    crt, libc, inc = gcc_netbsd.userland_parts(OBJ)
+    zig = [sys.executable, "-m", "ziglang", "cc"]
+    objs = []
+    for i, src in enumerate(srcs):
+        objs.append(os.path.join(str(tmp), f"{name}.{i}.o"))
+        r = subprocess.run(zig + userland_build.CFLAGS + inc + ["-c", src, "-o", objs[-1]],
+                           capture_output=True, text=True, env=hostenv.ENV)
+        if r.returncode:
+            fail_build(f"zig cc {src}: " + r.stderr[-2000:])
+    exe = os.path.join(str(tmp), name)
+    r = subprocess.run(zig + userland_build.LDFLAGS + crt + objs + [libc, "-o", exe],
+                       capture_output=True, text=True, env=hostenv.ENV)
+    if r.returncode:
+        fail_build(f"zig link {name}: " + r.stderr[-2000:])
+    return exe
+
+
 def kw86(*args, cwd=ROOT, stdin=b""):
     r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", *args], cwd=cwd,
                        input=stdin, capture_output=True, timeout=120,
@@ -134,20 +156,9 @@ def test_probe_matches_the_host_build(probes, probe_want, variant, mode):
 
 
 def test_probe_zig_build_agrees(tmp_path, probe_want):
-    """The same source through zig cc and lld (userland/build.py's flags, the same
-    crt0 and libc.a): the two toolchains' programs agree."""
-    sys.path.insert(0, os.path.join(ROOT, "userland"))
-    import build as userland_build
-    crt, libc, inc = gcc_netbsd.userland_parts(OBJ)
-    zig = [sys.executable, "-m", "ziglang", "cc"]
-    o, exe = str(tmp_path / "probe.o"), str(tmp_path / "probe-zig")
-    for cmd in (zig + userland_build.CFLAGS + inc + ["-c", os.path.join(SRC, "probe.c"),
-                                                   "-o", o],
-                zig + userland_build.LDFLAGS + crt + [o, libc, "-o", exe]):
-        r = subprocess.run(cmd, capture_output=True, text=True, env=hostenv.ENV)
-        if r.returncode:
-            fail_build("zig build of probe.c: " + r.stderr[-2000:])
-    rc, out, err = kw86(host(exe), "x")
+    """The same source through zig: the two toolchains' programs agree."""
+    rc, out, err = kw86(host(zig_build(tmp_path, "probe-zig", [os.path.join(SRC, "probe.c")])),
+                        "x")
     assert (rc, err) == (0, "") and out == probe_want
 
 
@@ -181,6 +192,36 @@ def test_probe_static_pie(tmp_path, probe_want, mode):
     assert out.splitlines() == probe_want.splitlines()
 
 
+@pytest.fixture(scope="module")
+def bench_cpu(tmp_path_factory):
+    """kw86 bench cpu's guest program (kw86/bench_cpu.py: sieve, CRC32, byte copy,
+    quicksort, word count; i386 inline assembly, so no host build): its sources as
+    files, and the zig build as the reference."""
+    from kw86 import bench_cpu as B
+    tmp = tmp_path_factory.mktemp("bench_cpu")
+    srcs = []
+    for name, text in (("bench_main.c", B.MAIN_C), ("bench_workloads.c", B.WORKLOADS_C)):
+        (tmp / name).write_text(text)
+        srcs.append(str(tmp / name))
+    return tmp, srcs, zig_build(tmp, "bench-zig", srcs)
+
+
+_zig_bench = {}
+
+
+@pytest.mark.parametrize("mode, variant", [([], "O0"), (["--kernelware"], "O3-omitfp-amdfam10")],
+                         ids=["user-O0", "kernelware-O3-omitfp-amdfam10"])
+def test_bench_workloads(bench_cpu, variant, mode):
+    tmp, srcs, ref = bench_cpu
+    exe = gcc_build(tmp, "bench-" + variant, srcs, VARIANTS[variant][0])
+    for wl, n in (("sieve", 2), ("crc32", 2), ("copy", 1), ("sort", 2), ("words", 3)):
+        if wl not in _zig_bench:
+            _zig_bench[wl] = kw86(host(ref), wl, str(n))
+        want = _zig_bench[wl]
+        assert want[0] == 0 and want[1].startswith(f"{wl} {n} "), want
+        assert kw86(*mode, host(exe), wl, str(n)) == want, wl
+
+
 def test_kernelware_calling_the_kernel(tmp_path):
     """tests/guest/kapi_ticks.c built by GCC and linked by GNU ld with `kw86 ksyms`
     (an implicit linker script: its assignments added to ld's own layout) calls
@@ -210,14 +251,19 @@ def ssp(tmp_path_factory):
         # PIE-compiled code calls __stack_chk_fail_local, non-PIE __stack_chk_fail
         "pie-code": gcc_build(tmp, "ssp-pic", src, ["-O2", "-fstack-protector-strong"]),
         "nopie": gcc_build(tmp, "ssp", src, ["-O0", "-fno-pie", "-fstack-protector-all"]),
+        # a GCC for Linux's own default: the canary at %gs:0x14 (glibc's TCB); the
+        # start-up step has made %gs the main thread's TCB, as NetBSD's libc does
+        "tls-guard": gcc_build(tmp, "ssp-tls", src, ["-O2", "-fstack-protector-strong",
+                                                     "-mstack-protector-guard=tls"]),
     }
 
 
 @pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
-@pytest.mark.parametrize("kind", ["pie-code", "nopie"])
+@pytest.mark.parametrize("kind", ["pie-code", "nopie", "tls-guard"])
 def test_stack_protector(ssp, kind, mode):
     text = disasm(ssp[kind])
     assert re.search(r"call.*<__stack_chk_fail(_local)?>", text)
+    assert ("%gs:0x14" in text) == (kind == "tls-guard")
     rc, out, err = kw86(*mode, host(ssp[kind]), "short")
     assert (rc, err) == (0, "")
     # constructors and destructors run; the guard came from kern.arandom

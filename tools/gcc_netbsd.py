@@ -16,12 +16,14 @@ that the link is static and not PIE (``-no-pie``) unless ``--pie`` is given
 against the kernel's symbol addresses (``kw86 ksyms``), as build.py does.
 
 The stack protector uses NetBSD's convention, the global ``__stack_chk_guard``
-(``-mstack-protector-guard=global``, as NetBSD's own GCC does): GCC for Linux
-would read the canary at %gs:0x14, glibc's TCB, which NetBSD's TLS does not
-have there.
+(``-mstack-protector-guard=global``, as NetBSD's own GCC does).  GCC for Linux
+reads the canary at %gs:0x14 (glibc's TCB) by default; code built that way
+(``-mstack-protector-guard=tls`` after the defaults) works too, because the
+start-up step below makes %gs the main thread's TCB first, as NetBSD's libc
+does for a static program (a program linked by hand without it faults there).
 
 crt0 calls main through tools/gcc_netbsd_start.c (``-Wl,--wrap=main``): the
-stack protector's guard made random (libc's __guard_setup; without it the guard
+main thread's TLS set up, the stack protector's guard made random (libc's __guard_setup; without it the guard
 is NetBSD's fallback terminator canary), then the program's constructors
 (.init_array; destructors through atexit), which kw86's crt0 does not run.
 
@@ -35,11 +37,13 @@ libc's definitions win over compiler-rt's weak ones, __stack_chk_fail among
 them).
 """
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 USERLAND = os.path.join(ROOT, "userland")
@@ -135,6 +139,20 @@ def compiler_rt(obj=DEFAULT_OBJ, env=None):
     return lib
 
 
+def start_object(cc, inc, obj=DEFAULT_OBJ, env=None):
+    """tools/gcc_netbsd_start.c compiled once (per source and flags) into obj/gcc."""
+    flags = GCC_BASE + inc + ["-O2", "-fno-stack-protector"]
+    with open(START_SRC, "rb") as f:
+        key = hashlib.sha256(f.read() + "\0".join([cc] + flags).encode()).hexdigest()[:16]
+    out = os.path.join(obj, "gcc", "start-%s.o" % key)
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        tmp = "%s.%d.%d.tmp" % (out, os.getpid(), threading.get_ident())
+        _run([cc] + flags + ["-c", START_SRC, "-o", tmp], "gcc -c " + START_SRC, env)
+        os.replace(tmp, out)
+    return out
+
+
 def build(sources, output, cflags=(), pie=False, ksyms=None, obj=DEFAULT_OBJ, env=None,
           ldflags=()):
     """Compile sources with gcc and link output; returns output."""
@@ -152,10 +170,7 @@ def build(sources, output, cflags=(), pie=False, ksyms=None, obj=DEFAULT_OBJ, en
             _run([cc] + GCC_BASE + inc + list(cflags) + ["-c", src, "-o", o],
                  "gcc -c " + src, env)
             objs.append(o)
-        start = os.path.join(tmp, "gcc_netbsd_start.o")
-        _run([cc] + GCC_BASE + inc + ["-O2", "-fno-stack-protector", "-c", START_SRC,
-                                      "-o", start], "gcc -c " + START_SRC, env)
-        objs.append(start)
+        objs.append(start_object(cc, inc, obj, env))
         link = [cc] + LINK_BASE + (["-static-pie"] if pie else ["-no-pie"])
         if ksyms:
             # GNU ld: an implicit script (an input file) adds its assignments to

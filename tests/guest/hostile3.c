@@ -23,6 +23,10 @@
  *                            in host memory, not the guest's
  *   hostile3 pipes NPROC     the same with pipes only
  *   hostile3 knotes NPROC    the same with EVFILT_USER knotes in a kqueue
+ *   hostile3 regions NPROC   the same with address space cut into one-page
+ *                            regions (mmap PROT_NONE, mprotect every other page)
+ *   hostile3 regcheck        the same in this process, then what fails at the
+ *                            bound changed nothing, and freeing gives room
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -168,7 +172,7 @@ fill(int fd)
 
 /* one process: as many socket pairs and pipes as it can open, each filled;
  * returns through its pipe the bytes held and the errno that stopped it */
-static int pipes_only, knotes_only;
+static int pipes_only, knotes_only, regions_only;
 
 static void
 hog(int out)
@@ -225,6 +229,81 @@ knotes(int out)
 	dprintf(out, "%d %d %d\n", 0, n, err);
 }
 
+/* one process: address space reserved PROT_NONE (no memory), then cut into
+ * one-page regions of alternating protection until the kernel says no */
+static void
+regions(int out)
+{
+	size_t sz = 16u << 20, off;
+	int n = 0, err = 0, k;
+	char *p;
+
+	for (k = 0; k < 256 && !err; k++) {
+		p = mmap(0, sz, PROT_NONE, MAP_ANON | MAP_PRIVATE, -1, 0);
+		if (p == MAP_FAILED) {
+			err = errno;
+			break;
+		}
+		for (off = 0; off < sz; off += 8192) {
+			if (mprotect(p + off, 4096, PROT_READ) < 0) {
+				err = errno;
+				break;
+			}
+			n += 2;
+		}
+	}
+	dprintf(out, "%d %d %d\n", 0, n, err);
+}
+
+/* at the bound: what failed changed nothing, and freeing regions gives room */
+static int
+regcheck(void)
+{
+	size_t sz = 16u << 20, off = 0;
+	char *p = 0, *first = 0, *spare;
+	int k, st, err = 0;
+	pid_t c;
+
+	/* one region kept whole, to be split at the bound */
+	spare = mmap(0, 1 << 20, PROT_NONE, MAP_ANON | MAP_PRIVATE, -1, 0);
+
+	for (k = 0; k < 256 && !err; k++) {
+		p = mmap(0, sz, PROT_NONE, MAP_ANON | MAP_PRIVATE, -1, 0);
+		if (p == MAP_FAILED) {
+			err = errno;
+			break;
+		}
+		if (!first)
+			first = p;
+		for (off = 0; off < sz; off += 8192)
+			if (mprotect(p + off, 4096, PROT_READ) < 0) {
+				err = errno;
+				break;
+			}
+	}
+	say("regcheck-full", err ? -1 : 0);
+	if (p == MAP_FAILED || off >= sz)
+		return 1;
+	c = fork();                     /* the page it failed on is still PROT_NONE */
+	if (c == 0) {
+		(void)*(volatile char *)(p + off);
+		_exit(0);
+	}
+	waitpid(c, &st, 0);
+	say("regcheck-untouched", WIFSIGNALED(st) ? WTERMSIG(st) : -1000);
+	/* (the failed mprotect needed two more: one more split may still fit) */
+	for (k = 0; k < 4 && munmap(spare + 8192 * (1 + k), 4096) == 0; k++)
+		;
+	sayd("regcheck-munmap-split", k < 4 ? -1 : 0, k <= 1 ? "at-once" : "late");
+	say("regcheck-mmap", mmap(0, 4096, PROT_READ, MAP_ANON | MAP_PRIVATE, -1, 0) ==
+	    MAP_FAILED ? -1 : 0);
+	say("regcheck-unmap-whole", munmap(first, sz));   /* thousands of regions gone */
+	say("regcheck-mmap-after", mmap(0, 4096, PROT_READ, MAP_ANON | MAP_PRIVATE, -1, 0) ==
+	    MAP_FAILED ? -1 : 0);
+	say("regcheck-mprotect-after", mprotect(p + off, 4096, PROT_READ));
+	return 0;
+}
+
 static int
 bufs(int nproc)
 {
@@ -241,7 +320,9 @@ bufs(int nproc)
 		kids[i] = fork();
 		if (kids[i] == 0) {
 			close(pf[0]);
-			if (knotes_only)
+			if (regions_only)
+				regions(pf[1]);
+			else if (knotes_only)
 				knotes(pf[1]);
 			else
 				hog(pf[1]);
@@ -301,7 +382,12 @@ main(int argc, char **argv)
 		return as_evil(argv[2]);
 	else if (!strcmp(w, "bufs") && argc > 2)
 		bufs(atoi(argv[2]));
-	else if (!strcmp(w, "knotes") && argc > 2) {
+	else if (!strcmp(w, "regcheck"))
+		regcheck();
+	else if (!strcmp(w, "regions") && argc > 2) {
+		regions_only = 1;
+		bufs(atoi(argv[2]));
+	} else if (!strcmp(w, "knotes") && argc > 2) {
 		knotes_only = 1;
 		bufs(atoi(argv[2]));
 	} else if (!strcmp(w, "pipes") && argc > 2) {

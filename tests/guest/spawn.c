@@ -87,6 +87,32 @@ child(int argc, char **argv)
         int pol = sched_getscheduler(0);
         sched_getparam(0, &sp);
         printf("sched %d %d\n", pol, sp.sched_priority);
+    } else if (strcmp(argv[1], "fds") == 0) {
+        /* fds 0..7 as N (/dev/null), A, B (DIR/a, DIR/b), ? (else) or -
+         * (closed), written to REPORT (opened after looking) */
+        struct stat sn, sa, sb, st;
+        char out[16], pa[512];
+        int fd, rfd;
+        stat("/dev/null", &sn);
+        snprintf(pa, sizeof pa, "%s/a", argv[3]);
+        stat(pa, &sa);
+        snprintf(pa, sizeof pa, "%s/b", argv[3]);
+        stat(pa, &sb);
+        for (fd = 0; fd < 8; fd++) {
+            char c = '-';
+            if (fstat(fd, &st) == 0)
+                c = st.st_ino == sn.st_ino && st.st_dev == sn.st_dev ? 'N' :
+                    st.st_ino == sa.st_ino && st.st_dev == sa.st_dev ? 'A' :
+                    st.st_ino == sb.st_ino && st.st_dev == sb.st_dev ? 'B' : '?';
+            out[fd] = c;
+        }
+        out[8] = '\n';
+        rfd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        write(rfd, out, 9);
+        close(rfd);
+        return 0;
+    } else if (strcmp(argv[1], "ids") == 0) {
+        printf("ids %d %d\n", (int)getuid(), (int)geteuid());
     } else if (strcmp(argv[1], "cwd") == 0) {
         char buf[256];
         printf("cwd %s\n", getcwd(buf, sizeof buf) ? buf : "?");
@@ -130,6 +156,98 @@ spawn_self(const char *what, const char *arg, const posix_spawnattr_t *sa,
     return 0;
 }
 
+/* Each SEQ (comma-separated actions: oFD:FILE:MODE with FILE a, b or x (a
+ * path that does not exist) and MODE r, w or c (O_WRONLY|O_CREAT), dFROM:TO,
+ * cFD) is run from the same start (fds 0-2 /dev/null, 3 DIR/a, 4 DIR/b
+ * close-on-exec, 5-7 closed): "ERR FDS" per line, ERR the posix_spawn
+ * result and FDS what the child saw ("child fds"), "-" when it did not
+ * run.  NetBSD: with POSIX_SPAWN_RETURNERROR, so that an action's error
+ * is the result, as glibc's always is. */
+static int
+fa_sequences(const char *prog, const char *dir, int n, char **seqs)
+{
+    char report[512], pa[512], pb[512], px[512], line[32];
+    int i, null = open("/dev/null", O_RDWR);
+
+    snprintf(report, sizeof report, "%s/report", dir);
+    snprintf(pa, sizeof pa, "%s/a", dir);
+    snprintf(pb, sizeof pb, "%s/b", dir);
+    snprintf(px, sizeof px, "%s/no/such", dir);
+    for (i = 0; i < n; i++) {
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t sa;
+        char *av[] = { (char *)prog, (char *)"child", (char *)"fds", report, (char *)dir,
+                       NULL };
+        char *act, *save = NULL, *seq = strdup(seqs[i]);
+        int saved[8], fd, err, status, ok;
+        pid_t pid;
+
+        for (fd = 0; fd < 8; fd++)      /* the start: saved, then set */
+            saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 20);
+        for (fd = 0; fd < 3; fd++)
+            dup2(null, fd);
+        fd = open(pa, O_RDWR | O_CREAT, 0644);
+        dup2(fd, 3);
+        close(fd);
+        fd = open(pb, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd != 4) {
+            dup3(fd, 4, O_CLOEXEC);
+            close(fd);
+        }
+        for (fd = 5; fd < 8; fd++)
+            close(fd);
+        posix_spawn_file_actions_init(&fa);
+        for (act = strtok_r(seq, ",", &save); act != NULL; act = strtok_r(NULL, ",", &save)) {
+            int a = atoi(act + 1), b = 0;
+            char *c1 = strchr(act, ':');
+            if (c1 != NULL)
+                b = atoi(c1 + 1);
+            if (act[0] == 'o') {
+                char *file = c1 + 1, *mode = strchr(file, ':') + 1;
+                const char *path = file[0] == 'a' ? pa : file[0] == 'b' ? pb : px;
+                int flags = mode[0] == 'r' ? O_RDONLY : mode[0] == 'w' ? O_WRONLY :
+                    O_WRONLY | O_CREAT;
+                posix_spawn_file_actions_addopen(&fa, a, path, flags, 0644);
+            } else if (act[0] == 'd') {
+                posix_spawn_file_actions_adddup2(&fa, a, b);
+            } else if (act[0] == 'c') {
+                posix_spawn_file_actions_addclose(&fa, a);
+            }
+        }
+        posix_spawnattr_init(&sa);
+#ifndef __linux__
+        posix_spawnattr_setflags(&sa, POSIX_SPAWN_RETURNERROR);
+#endif
+        unlink(report);
+        err = posix_spawn(&pid, prog, &fa, &sa, av, environ);
+        ok = err == 0;
+        if (err == 0 || wait(&status) > 0)     /* (NetBSD's failed child: exit 127) */
+            if (err == 0)
+                waitpid(pid, &status, 0);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&sa);
+        for (fd = 0; fd < 8; fd++) {    /* back to how it was */
+            if (saved[fd] >= 0) {
+                dup2(saved[fd], fd);
+                close(saved[fd]);
+            } else {
+                close(fd);
+            }
+        }
+        strcpy(line, "-\n");
+        if (ok) {
+            fd = open(report, O_RDONLY);
+            memset(line, 0, sizeof line);
+            if (fd < 0 || read(fd, line, 9) != 9)
+                strcpy(line, "?\n");
+            close(fd);
+        }
+        printf("%d %s", err, line);
+        free(seq);
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -143,6 +261,8 @@ main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "child") == 0)
         return child(argc - 1, argv + 1);
+    if (argc > 2 && strcmp(argv[1], "fa") == 0)
+        return fa_sequences(argv[0], argv[2], argc - 3, argv + 3);
     self = argv[0];
     if (getenv("SPAWN_TMP") != NULL)
         tmp = getenv("SPAWN_TMP");
@@ -421,6 +541,24 @@ main(int argc, char **argv)
     check(err == EPERM, "setpgroup-eperm", "err %ld %ld", err, 0);
     wait(&status);
 #ifndef __linux__
+    /* RESETIDS: the child's effective user is the real one (as root here) */
+    fd = open(T("spawn.out"), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    fchmod(fd, 0666);                   /* (the child opens it as user 1000) */
+    close(fd);
+    {
+        char l1[256] = "", l2[256] = "";
+        int e1 = -1, e2 = -1;
+        if (getuid() == 0 && seteuid(1000) == 0) {
+            posix_spawnattr_setflags(&sa, 0);
+            e1 = spawn_self("ids", NULL, &sa, NULL, l1, sizeof l1, &status);
+            posix_spawnattr_setflags(&sa, POSIX_SPAWN_RESETIDS);
+            e2 = spawn_self("ids", NULL, &sa, NULL, l2, sizeof l2, &status);
+            seteuid(0);
+        }
+        check(e1 == 0 && strcmp(l1, "ids 0 1000") == 0, "ids-inherited", "err %ld euid %ld",
+              e1, (long)geteuid());
+        check(e2 == 0 && strcmp(l2, "ids 0 0") == 0, "resetids", "err %ld %ld", e2, 0);
+    }
     {                                   /* (on the host only root may) */
         struct sched_param sp = { 10 };
         posix_spawnattr_setschedpolicy(&sa, SCHED_FIFO);
@@ -429,6 +567,13 @@ main(int argc, char **argv)
         err = spawn_self("sched", NULL, &sa, NULL, line, sizeof line, &status);
         check(err == 0 && strcmp(line, "sched 1 10") == 0, "setscheduler", "err %ld %ld",
               err, 0);
+        /* a priority under SCHED_OTHER: EINVAL (sys_sched.c), here its error */
+        sp.sched_priority = 0;
+        posix_spawnattr_setschedparam(&sa, &sp);
+        posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_RETURNERROR);
+        err = spawn_self("sched", NULL, &sa, NULL, line, sizeof line, &status);
+        check(err == EINVAL, "setschedparam-other", "err %ld %ld", err, 0);
+        wait(&status);
     }
 #endif
     {
@@ -472,6 +617,20 @@ main(int argc, char **argv)
     close(p[0]);
     close(p[1]);
 
+#ifndef __linux__
+    /* the process table full: EAGAIN as the value, no child */
+    {
+        char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"0", NULL };
+        int n = 0;
+        do {
+            err = posix_spawn(&pid, self, NULL, NULL, av, environ);
+        } while (err == 0 && ++n < 1000);
+        check(err == EAGAIN && n > 100, "eagain", "err %ld after %ld", err, n);
+        while (n > 0 && wait(&status) > 0)
+            n--;
+        check(n == 0, "eagain-reaped", "%ld left %ld", n, 0);
+    }
+#endif
     printf("done %d\n", failures);
     return failures != 0;
 }
