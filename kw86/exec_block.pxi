@@ -201,6 +201,13 @@ cdef enum:
     # cmp r8/m8, r8/m8): fa - fb = fr as the inline form or handler writes
     # them to Cpu (CC_SUB, size 1); not a CC_* (those are below 16)
     PO_SUB8 = 64
+    # a fused inc/dec + jz/jnz whose CF is kept (CFS_KEEP) or 0 (CFS_ZERO)
+    UK_F_INCZ = 149
+    UK_F_DECZ = 150
+    # shifts whose flags nothing sees (fl 0)
+    UK_SHL_NF = 151
+    UK_SHR_NF = 152
+    UK_SAR_NF = 153
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -503,6 +510,11 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if (((u.k >= UK_F0 and u.k <= UK_F_LAST) and u.disp == 0) or
                 ((uk_jcc(u.k) or u.k == FK_JMP) and u.imm == 0)):
             u.fl = 2
+        if ((u.k == UK_F0 + FK_INC_R - FK_ADD_RR or u.k == UK_F0 + FK_DEC_R - FK_ADD_RR) and
+                (u.cc >> 1) == 2 and (u.x == CFS_KEEP or u.x == CFS_ZERO)):
+            u.k = UK_F_INCZ if u.k == UK_F0 + FK_INC_R - FK_ADD_RR else UK_F_DECZ
+        elif (u.k == FK_SHL_RI or u.k == FK_SHR_RI or u.k == FK_SAR_RI) and u.fl == 0:
+            u.k = UK_SHL_NF + (u.k - FK_SHL_RI)
     # the labels of the final kinds (the final UK_END's too)
     for i in range(n + 1):
         bk.u[i].lab = kw_tab[bk.u[i].k]
@@ -736,6 +748,11 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(UK_F_TEST_RI)
     kw_te(UK_F_INC_R)
     kw_te(UK_F_DEC_R)
+    kw_te(UK_F_INCZ)
+    kw_te(UK_F_DECZ)
+    kw_te(UK_SHL_NF)
+    kw_te(UK_SHR_NF)
+    kw_te(UK_SAR_NF)
     kw_te(UK_JCC_SUB)
     kw_te(UK_JCC_LOGIC)
     kw_te(UK_JCC_ZS)
@@ -953,6 +970,18 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = fa - 1
                 g[u.r0] = fr
                 pop = CC_DEC
+                kw_next(u, k)
+            elif k == UK_SHL_NF:
+                kw_lab(UK_SHL_NF)
+                g[u.r0] = g[u.r0] << (u.imm & 0x1F)
+                kw_next(u, k)
+            elif k == UK_SHR_NF:
+                kw_lab(UK_SHR_NF)
+                g[u.r0] = g[u.r0] >> (u.imm & 0x1F)
+                kw_next(u, k)
+            elif k == UK_SAR_NF:
+                kw_lab(UK_SAR_NF)
+                g[u.r0] = <uint32_t>(<int32_t>g[u.r0] >> (u.imm & 0x1F))
                 kw_next(u, k)
             elif k == FK_SHL_RI:
                 kw_lab(FK_SHL_RI)
@@ -1709,6 +1738,28 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     u += 1
                     break
                 pop = CC_DEC
+                kw_next(u, k)
+            elif k == UK_F_INCZ or k == UK_F_DECZ:
+                kw_lab(UK_F_INCZ)
+                kw_lab(UK_F_DECZ)
+                # (CFS_KEEP: fcf as the inc/dec before left it)
+                if u.x == CFS_ZERO:
+                    fcf = 0
+                fa = g[u.r0]
+                if u.k == UK_F_INCZ:
+                    fr = fa + 1
+                    pop = CC_INC
+                else:
+                    fr = fa - 1
+                    pop = CC_DEC
+                g[u.r0] = fr
+                if (fr == 0) ^ (u.cc & 1):
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
                 kw_next(u, k)
             elif k == UK_JCC_SUB:
                 kw_lab(UK_JCC_SUB)

@@ -647,3 +647,46 @@ def test_nops_in_blocks():
     for chunk in (1, 7, 13, 50, 333):
         cref = cycle_chunks(with_blocks(make_cpu(code, 0x1000, regs), False), chunk)
         assert cycle_chunks(with_blocks(make_cpu(code, 0x1000, regs), True), chunk) == cref, chunk
+
+
+# ---- a fused inc/dec + jz/jnz whose CF is kept or 0 (UK_F_INCZ/DECZ) and
+# shifts whose flags nothing sees (UK_SHx_NF) ----
+
+def back(body, jcc=b"\x75"):
+    """body; jcc back to its start (a rel8 jump)"""
+    return body + jcc + bytes([(-(len(body) + 2)) & 0xFF])
+
+
+INCDEC_LOOPS = [
+    # top: cmp esi, ebp (CF 1); inc ecx (keeps it); setb bl (reads it); shr eax, 3
+    # (flags dead: the xor redefines them); xor (CF 0); dec edx; jnz top; adc: CF 0
+    back(b"\x39\xee\x41\x0f\x92\xc3\xc1\xe8\x03\x31\xd8\x4a") + b"\x83\xd6\x00",
+    # stc; top: sar ebx, 1 (its CF kept by the incs); inc eax; inc edx; jnz top (keeps
+    # the CF the inc before kept); adc
+    b"\xf9" + back(b"\xd1\xfb\x40\x42") + b"\x83\xd6\x00",
+    # top: shl eax, 5 (dead); or (CF 0); dec edx; jz out; jmp top; out: adc
+    back(b"\xc1\xe0\x05\x09\xd8\x4a\x74\x02", b"\xeb") + b"\x83\xd6\x00",
+    # top: shr eax, 1 (flags live: jc reads its CF); jc +1; inc ebp; dec edx (keeps the
+    # inc's CF); jnz top
+    back(b"\xd1\xe8\x72\x01\x45\x4a") + b"\x83\xd6\x00",
+    # top: add (CF from the add: not this form); dec edx; jnz top; sbb esi, ebp
+    back(b"\x01\xd8\x4a") + b"\x19\xee",
+]
+
+
+@pytest.mark.parametrize("k", range(len(INCDEC_LOOPS)))
+@pytest.mark.parametrize("edx", [1, 2, 37, 300])
+def test_fused_incdec_jz_and_dead_shift_flags(k, edx):
+    """Loops counted by a fused inc/dec + jz/jnz after each kind of
+    producer, with shifts whose flags are dead or read; the CF the inc/dec
+    kept reaches adc/sbb after the loop and pushfd at the end."""
+    code = INCDEC_LOOPS[k] + b"\x9c\xcc"
+    if k == 1:
+        edx = -edx & 0xFFFFFFFF         # (counts up to 0)
+    regs = {"eax": 0x9E3779B9, "ebx": 0x80000001, "edx": edx, "esi": 5, "ebp": 0x7FFFFFFF}
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in (1, 2, 3, 7, 10**6):
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    if edx == 37:
+        assert on.machine.core.block_instructions >= 37 * 3
