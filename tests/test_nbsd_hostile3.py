@@ -302,3 +302,28 @@ def test_map_entry_bound_leaves_nothing_half_done(hostile3, mode):
         f"regcheck-munmap-split -1 {abi.ENOMEM} at-once", f"regcheck-mmap -1 {abi.ENOMEM}",
         "regcheck-unmap-whole 0 0", "regcheck-mmap-after 0 0",
         "regcheck-mprotect-after 0 0"], out
+
+
+# -- what held: privileged instructions with any operands -------------------------
+
+def test_privileged_instructions_with_any_operands(hostile3):
+    """A kernelware's children each issue one privileged instruction with
+    hostile operands (MSRs that do not exist, EFER, SYSENTER_EIP, the TSC;
+    every I/O port in and out but the hypercall's; a data breakpoint on
+    kernel text; CR4 all ones; wbinvd/invd/clts; ltr/lldt of bad
+    selectors; sysexit and iret to forged state; a GDT and an IDT past
+    physical memory; the kernel API's hypercall with its stack at the
+    kernel): each dies of its fault or goes on, the machine never stops and
+    no host error shows."""
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "privops")
+    assert rc == 0 and out.endswith("done\n"), (rc, out, err)
+    res = {ln.split()[0]: int(ln.split()[1]) for ln in out.splitlines()
+           if len(ln.split()) == 3}
+    want = {"rdmsr-bad": 139, "wrmsr-bad": 139, "wrmsr-sysenter-eip": 0, "wrmsr-tsc": 0,
+            "in-ports": 0, "out-ports": 0, "cr4": 139, "wbinvd": 0, "ltr": 139,
+            "lldt": 139, "sysexit": 139, "iret-forged": 139, "lgdt-far": 139,
+            "lidt-far": 139, "hcall-kapi-wild": 139}
+    assert {k: res[k] for k in want} == want, out
+    assert "dr7" in res
+    for line in err.splitlines():
+        assert re.fullmatch(r"kw86: pid \d+ \(hostile3\): .*: killed by SIG[A-Z]+", line), err

@@ -25,6 +25,7 @@
  *   hostile3 knotes NPROC    the same with EVFILT_USER knotes in a kqueue
  *   hostile3 regions NPROC   the same with address space cut into one-page
  *                            regions (mmap PROT_NONE, mprotect every other page)
+ *   hostile3 lwps            threads with 16 KiB stacks until pthread_create fails
  *   hostile3 regcheck        the same in this process, then what fails at the
  *                            bound changed nothing, and freeing gives room
  */
@@ -36,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/event.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -304,6 +306,126 @@ regcheck(void)
 	return 0;
 }
 
+static void *
+sleeper(void *a)
+{
+	(void)a;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* LWPs (threads with small stacks) until the kernel says no */
+static int
+lwps(void)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	int n = 0, e = 0;
+	char detail[64];
+
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 16384);
+	while (n < 100000 && (e = pthread_create(&t, &at, sleeper, 0)) == 0)
+		n++;
+	snprintf(detail, sizeof detail, "%d %d", n, e);
+	sayd("lwps", 0, detail);
+	return 0;
+}
+
+/* privileged instructions a kernelware may issue with any operands: each in
+ * a child, which reports how it ended (a signal, or "ran") */
+static void
+op_rdmsr_bad(void) { __asm__ __volatile__("movl $0xdeadbeef, %%ecx; rdmsr" ::: "eax", "ecx", "edx"); }
+static void
+op_wrmsr_bad(void) { __asm__ __volatile__("movl $0xc0000080, %%ecx; xorl %%eax, %%eax; xorl %%edx, %%edx; wrmsr" ::: "eax", "ecx", "edx"); }
+static void
+op_wrmsr_sysenter_eip(void) { __asm__ __volatile__("movl $0x176, %%ecx; movl $0x1234, %%eax; xorl %%edx, %%edx; wrmsr" ::: "eax", "ecx", "edx"); }
+static void
+op_wrmsr_tsc(void) { __asm__ __volatile__("movl $0x10, %%ecx; movl $-1, %%eax; movl $-1, %%edx; wrmsr" ::: "eax", "ecx", "edx"); }
+static void
+op_in_ports(void) { __asm__ __volatile__("movw $0, %%dx; 1: inl %%dx, %%eax; incw %%dx; jnz 1b" ::: "eax", "edx"); }
+static void
+op_out_ports(void) { __asm__ __volatile__("movw $0, %%dx; 1: cmpw $0x4b57, %%dx; je 2f; outl %%eax, %%dx; 2: incw %%dx; jnz 1b" ::: "eax", "edx"); }
+static void
+op_dr7(void) { __asm__ __volatile__("movl $0xc0100000, %%eax; movl %%eax, %%dr0; movl $0x000f0003, %%eax; movl %%eax, %%dr7; movl $1, %%eax; int $0x80" ::: "eax"); }
+static void
+op_cr4(void) { __asm__ __volatile__("movl $0xffffffff, %%eax; movl %%eax, %%cr4" ::: "eax"); }
+static void
+op_wbinvd(void) { __asm__ __volatile__("wbinvd; invd; clts" ::: "memory"); }
+static void
+op_ltr(void) { __asm__ __volatile__("movw $0x8, %%ax; ltr %%ax" ::: "eax"); }
+static void
+op_lldt(void) { __asm__ __volatile__("movw $0xfff8, %%ax; lldt %%ax" ::: "eax"); }
+static void
+op_sysexit(void) { __asm__ __volatile__("movl $0, %%edx; movl $0, %%ecx; sysexit" ::: "ecx", "edx"); }
+static void
+op_iret_forged(void) { __asm__ __volatile__("pushl $0xffff; pushl $0xffffffff; pushl $0x202; pushl $0x1b; pushl $0xc0100000; iret" ::: "memory"); }
+static void
+op_lgdt_far(void) {
+	static struct { unsigned short l; unsigned int b; } __attribute__((packed)) d = { 0xffff, 0xfffff000 };
+	__asm__ __volatile__("lgdt %0; movw $0x10, %%ax; movw %%ax, %%ds" :: "m"(d) : "eax");
+}
+static void
+op_lidt_far(void) {
+	static struct { unsigned short l; unsigned int b; } __attribute__((packed)) d = { 0x7ff, 0x7ffff000 };
+	__asm__ __volatile__("lidt %0; int $0x80" :: "m"(d));
+}
+static void
+op_hcall_kapi_wild(void) {
+	/* the kernel API's hypercall (HC_KAPI) with its stack pointer at the kernel */
+	__asm__ __volatile__("movl $8, %%eax; movl $0, %%ecx; movl $0xc0000000, %%esi; movw $0x4b57, %%dx; outl %%eax, %%dx" ::: "eax", "ecx", "edx", "esi");
+}
+
+static void
+op_dr7_syscall(void) {
+	/* a breakpoint on locore's int $0x80 entry (Xsyscall, argv: its address)
+	 * left behind by a kernelware that then exits normally */
+	unsigned a = (unsigned)strtoul(getenv("H3ADDR") ? getenv("H3ADDR") : "0", 0, 16);
+	__asm__ __volatile__("movl %0, %%eax; movl %%eax, %%dr0; movl $0x00000303, %%eax; movl %%eax, %%dr7" :: "r"(a) : "eax");
+}
+static void
+op_msr_left(void) {
+	/* SYSENTER_EIP left pointing at garbage by a kernelware that exits normally */
+	__asm__ __volatile__("movl $0x176, %%ecx; movl $0x1234, %%eax; xorl %%edx, %%edx; wrmsr" ::: "eax", "ecx", "edx");
+}
+
+static const struct { const char *name; void (*fn)(void); } ops[] = {
+	{ "dr7-syscall", op_dr7_syscall }, { "msr-left", op_msr_left },
+	{ "rdmsr-bad", op_rdmsr_bad }, { "wrmsr-bad", op_wrmsr_bad },
+	{ "wrmsr-sysenter-eip", op_wrmsr_sysenter_eip }, { "wrmsr-tsc", op_wrmsr_tsc },
+	{ "in-ports", op_in_ports }, { "out-ports", op_out_ports }, { "dr7", op_dr7 },
+	{ "cr4", op_cr4 }, { "wbinvd", op_wbinvd }, { "ltr", op_ltr }, { "lldt", op_lldt },
+	{ "sysexit", op_sysexit }, { "iret-forged", op_iret_forged },
+	{ "lgdt-far", op_lgdt_far }, { "lidt-far", op_lidt_far },
+	{ "hcall-kapi-wild", op_hcall_kapi_wild },
+};
+
+static int
+privops(const char *only)
+{
+	unsigned i;
+	int st;
+	pid_t c;
+
+	if (!in_kernel_mode())
+		return 2;
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		if (only ? strcmp(only, ops[i].name) != 0 : i < 2)
+			continue;
+		c = fork();
+		if (c == 0) {
+			ops[i].fn();
+			printf("ran %s\n", ops[i].name);
+			fflush(stdout);
+			_exit(0);
+		}
+		waitpid(c, &st, 0);
+		say(ops[i].name, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+	return 0;
+}
+
 static int
 bufs(int nproc)
 {
@@ -382,6 +504,13 @@ main(int argc, char **argv)
 		return as_evil(argv[2]);
 	else if (!strcmp(w, "bufs") && argc > 2)
 		bufs(atoi(argv[2]));
+	else if (!strcmp(w, "lwps")) {
+		lwps();
+		printf("done\n");
+		fflush(stdout);
+		_exit(0);
+	} else if (!strcmp(w, "privops"))
+		privops(argc > 2 ? argv[2] : 0);
 	else if (!strcmp(w, "regcheck"))
 		regcheck();
 	else if (!strcmp(w, "regions") && argc > 2) {
