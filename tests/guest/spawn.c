@@ -111,6 +111,11 @@ child(int argc, char **argv)
         write(rfd, out, 9);
         close(rfd);
         return 0;
+    } else if (strcmp(argv[1], "exe") == 0) {
+        char buf[512];
+        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        printf("exe %s\n", buf);
     } else if (strcmp(argv[1], "ids") == 0) {
         printf("ids %d %d\n", (int)getuid(), (int)geteuid());
     } else if (strcmp(argv[1], "cwd") == 0) {
@@ -463,6 +468,11 @@ main(int argc, char **argv)
         check(err == 0 && strcmp(line, num) == 0, "inherited-fd", "err %ld %ld", err, 0);
     }
     close(fd);
+
+    /* the child's executable as /proc shows it */
+    err = spawn_self("exe", NULL, NULL, NULL, line, sizeof line, &status);
+    snprintf(want, sizeof want, "exe %s", self);
+    check(err == 0 && strcmp(line, want) == 0, "proc-exe", "err %ld %ld", err, 0);
 
     /* an interpreter script: "#!interp" runs interp path args... */
     fd = open(T("spawn-script"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
