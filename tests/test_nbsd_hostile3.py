@@ -327,3 +327,22 @@ def test_privileged_instructions_with_any_operands(hostile3):
     assert "dr7" in res
     for line in err.splitlines():
         assert re.fullmatch(r"kw86: pid \d+ \(hostile3\): .*: killed by SIG[A-Z]+", line), err
+
+
+def test_profile_shows_guest_symbol_names_escaped(hostile3, tmp_path):
+    """--profile prints function names from the guest's ELF symbols (a
+    table on stderr, folded stacks in a file or on stderr): a symbol named
+    ESC [ 2 J (main's name patched) shows as \\x1b[2J."""
+    data = open(hostile3, "rb").read()
+    assert b"\0main\0" in data
+    (tmp_path / "evil").write_bytes(data.replace(b"\0main\0", b"\0\x1b[2J\0"))
+    (tmp_path / "evil").chmod(0o755)
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "--profile", "-",
+                        "--profile-top", "200", "./evil", "kprintf", "1", "1"],
+                       cwd=tmp_path, capture_output=True, stdin=subprocess.DEVNULL,
+                       env=hostenv.kw86_env(), timeout=300)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 0 and r.stdout == b"kprintf -1 0\ndone\n", (r.returncode, err)
+    for line in err.splitlines():
+        assert not _RAW.search(line), repr(line)
+    assert ";\\x1b[2J;" in err and re.search(r" \\x1b\[2J$", err, re.M), err

@@ -34,6 +34,12 @@ def clean(text):
     return _BAD.sub(_hex, text)
 
 
+def clean_lines(text):
+    """A report of many lines (--profile's table and folded stacks, whose
+    function names come from the guest's ELF symbols): each line cleaned."""
+    return "\n".join(_BAD.sub(_hex, line) for line in text.split("\n"))
+
+
 class HostText:
     """A text stream for kw86's own lines (System.stderr, System.strace)."""
 
