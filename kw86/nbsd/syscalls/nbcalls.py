@@ -262,6 +262,20 @@ def _adjtime(p, delta, olddelta, abiv):
 
 
 # ---------------------------------------------------------------------------
+# lpathconf(2)
+
+def sys_lpathconf(p, path, name):
+    """pathconf of the path itself, a last symbolic link not followed
+    (NetBSD 10, with the ACL work); the values are pathconf's (vm.py)."""
+    from kw86.nbsd.syscalls.vm import _PATHCONF
+    p.sys.vfs.namei(p, p.mem.copyinstr(path, abi.MAXPATHLEN), False)
+    try:
+        return _PATHCONF[name]
+    except KeyError:
+        raise Errno(abi.EINVAL) from None
+
+
+# ---------------------------------------------------------------------------
 # posix_fallocate(2), fdiscard(2)
 
 def _falloc_file(p, fd):
