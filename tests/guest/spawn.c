@@ -126,6 +126,26 @@ child(int argc, char **argv)
     return 0;
 }
 
+#ifndef __linux__
+/* posix_spawn by a plain `int $0x80`, whatever the mode: from a kernelware
+ * (CPL 0) that is a short trap frame on its own stack, not the call gate's */
+static int
+spawn_int80(pid_t *pid, const char *path, char *const *argv, char *const *envp)
+{
+    /* the arguments as the stub leaves them above its return address */
+    unsigned int a[6] = { (unsigned int)pid, (unsigned int)path, 0, 0, (unsigned int)argv,
+                          (unsigned int)envp };
+    int ret;
+    __asm__ volatile(
+        "pushl 20(%1)\n\tpushl 16(%1)\n\tpushl 12(%1)\n\tpushl 8(%1)\n\tpushl 4(%1)\n"
+        "\tpushl (%1)\n\tpushl $0\n\tmovl $474, %%eax\n\tint $0x80\n\taddl $28, %%esp"
+        : "=&a"(ret)
+        : "r"(a)
+        : "memory", "cc", "edx", "ecx");
+    return ret;
+}
+#endif
+
 /* spawn self with "child ARGS" and stdout to a file; its line, and its status */
 static int
 spawn_self(const char *what, const char *arg, const posix_spawnattr_t *sa,
@@ -290,6 +310,16 @@ main(int argc, char **argv)
     err = posix_spawn(NULL, "/bin/echo", NULL, NULL, echo_av, environ);
     w = wait(&status);
     check(err == 0 && w > 0 && status == 0, "null-pid", "err %ld status %#lx", err, status);
+#ifndef __linux__
+    {
+        char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"9", NULL };
+        pid = 0;
+        err = spawn_int80(&pid, self, av, environ);
+        w = waitpid(pid, &status, 0);
+        check(err == 0 && w == pid && WEXITSTATUS(status) == 9, "int80", "err %ld status %#lx",
+              err, status);
+    }
+#endif
 
     /* posix_spawnp: PATH */
     setenv("PATH", "/nonexistent:/usr/bin:/bin", 1);
