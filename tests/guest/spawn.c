@@ -638,6 +638,21 @@ main(int argc, char **argv)
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fexecve", "status %#lx %ld",
           status, 0);
     close(fd);
+    /* an interpreter script through its descriptor */
+    fd = open(T("spawn-exit3"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    write(fd, "#!/bin/sh\nexit 3\n", 17);
+    close(fd);
+    fd = open(T("spawn-exit3"), O_RDONLY);
+    pid = fork();
+    if (pid == 0) {
+        char *av[] = { (char *)"spawn-exit3", NULL };
+        fexecve(fd, av, environ);
+        _exit(100 + errno);
+    }
+    waitpid(pid, &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 3, "fexecve-script", "status %#lx %ld",
+          status, 0);
+    close(fd);
     fd = open(T("spawn-noexec"), O_RDONLY);
     chmod(T("spawn-noexec"), 0644);
     check(fexecve(fd, echo_av, environ) < 0 && errno == EACCES, "fexecve-eacces",
