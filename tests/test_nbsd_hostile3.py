@@ -346,3 +346,40 @@ def test_profile_shows_guest_symbol_names_escaped(hostile3, tmp_path):
     for line in err.splitlines():
         assert not _RAW.search(line), repr(line)
     assert ";\\x1b[2J;" in err and re.search(r" \\x1b\[2J$", err, re.M), err
+
+
+# -- setrlimit games: RLIMIT_FSIZE ------------------------------------------------------
+
+_FSIZE = ["setrlimit 0 0", "write-to-limit 10 0 0", "write-past -1 27 1",
+          "write-crossing -1 27 2", "pwrite-far -1 27", "pwrite-inside 100 0", "append -1 27",
+          "size 0 0 10000", "child 25 0", "devnull 8192 0", "done"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("where", ["mfs", "host"])
+def test_rlimit_fsize_is_enforced(hostile3, mode, where, tmp_path):
+    """RLIMIT_FSIZE was kept and shown but never applied, so `ulimit -f`
+    bounded nothing (a guest wrote the host's disk full through it).  Now
+    NetBSD's enforce_rlimit_fsize: a write to a regular file that would end
+    past the limit (the end of the file for O_APPEND) is refused whole with
+    EFBIG and SIGXFSZ (caught: counted; default: the process dies of it);
+    a host file under the limit stays at it."""
+    d = tmp_path / "w"
+    d.mkdir()
+    path = "/tmp/f" if where == "mfs" else "/w/f"
+    rc, out, err = kw86(*mode, "--bind", f"{d}:/w", _rel(hostile3), "fsize", path)
+    assert rc == 0 and out.splitlines() == _FSIZE, (rc, out, err)
+    if where == "host":
+        assert os.path.getsize(d / "f") == 10000
+
+
+def test_ulimit_f_stops_a_shell_writing(tmp_path):
+    """sh's `ulimit -f 20` (512-byte blocks) and cat of an endless stream:
+    cat dies of SIGXFSZ, the host file holds at most 10,240 bytes (none:
+    cat's first write is larger, and a write is refused whole)."""
+    d = tmp_path / "w"
+    d.mkdir()
+    rc, out, err = kw86("--bind", f"{d}:/w", "/bin/sh", "-c",
+                        "ulimit -f 20; /bin/cat /dev/zero > /w/big; echo st=$?")
+    assert rc == 0 and out == f"st={128 + 25}\n", (rc, out, err)
+    assert os.path.getsize(d / "big") <= 20 * 512

@@ -25,6 +25,7 @@
  *   hostile3 knotes NPROC    the same with EVFILT_USER knotes in a kqueue
  *   hostile3 regions NPROC   the same with address space cut into one-page
  *                            regions (mmap PROT_NONE, mprotect every other page)
+ *   hostile3 fsize FILE      RLIMIT_FSIZE 10000: writes past it (EFBIG, SIGXFSZ)
  *   hostile3 lwps            threads with 16 KiB stacks until pthread_create fails
  *   hostile3 regcheck        the same in this process, then what fails at the
  *                            bound changed nothing, and freeing gives room
@@ -426,6 +427,64 @@ privops(const char *only)
 	return 0;
 }
 
+/* RLIMIT_FSIZE: writes that would end past it are refused whole (EFBIG)
+ * with SIGXFSZ; the file is what was written below it */
+static volatile int xfsz;
+
+static void
+on_xfsz(int s)
+{
+	(void)s;
+	xfsz++;
+}
+
+static int
+fsize(const char *path)
+{
+	static char blk[8192];
+	struct rlimit rl = { 10000, RLIM_INFINITY };
+	struct stat st;
+	char detail[64];
+	int fd, st2, i;
+	ssize_t n;
+	pid_t c;
+
+	signal(SIGXFSZ, on_xfsz);
+	say("setrlimit", setrlimit(RLIMIT_FSIZE, &rl));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	for (i = 0; i < 10; i++)
+		if ((n = write(fd, blk, 1000)) < 0)
+			break;
+	sayd("write-to-limit", i, (sprintf(detail, "%d", xfsz), detail));
+	n = write(fd, blk, 1);
+	sayd("write-past", n, (sprintf(detail, "%d", xfsz), detail));
+	lseek(fd, 9000, SEEK_SET);
+	n = write(fd, blk, 8192);                   /* would cross: refused whole */
+	sayd("write-crossing", n, (sprintf(detail, "%d", xfsz), detail));
+	say("pwrite-far", pwrite(fd, blk, 1, (off_t)1 << 40));
+	say("pwrite-inside", pwrite(fd, blk, 100, 9900));
+	close(fd);
+	fd = open(path, O_WRONLY | O_APPEND);
+	say("append", write(fd, blk, 1));
+	close(fd);
+	stat(path, &st);
+	sayd("size", 0, (sprintf(detail, "%lld", (long long)st.st_size), detail));
+	/* a child that does not catch it dies of SIGXFSZ */
+	c = fork();
+	if (c == 0) {
+		signal(SIGXFSZ, SIG_DFL);
+		fd = open(path, O_WRONLY | O_APPEND);
+		write(fd, blk, 1);
+		_exit(0);
+	}
+	waitpid(c, &st2, 0);
+	say("child", WIFSIGNALED(st2) ? WTERMSIG(st2) : -WEXITSTATUS(st2));
+	/* not a regular file: no limit */
+	fd = open("/dev/null", O_WRONLY);
+	say("devnull", write(fd, blk, 8192));
+	return 0;
+}
+
 static int
 bufs(int nproc)
 {
@@ -509,7 +568,9 @@ main(int argc, char **argv)
 		printf("done\n");
 		fflush(stdout);
 		_exit(0);
-	} else if (!strcmp(w, "privops"))
+	} else if (!strcmp(w, "fsize") && argc > 2)
+		fsize(argv[2]);
+	else if (!strcmp(w, "privops"))
 		privops(argc > 2 ? argv[2] : 0);
 	else if (!strcmp(w, "regcheck"))
 		regcheck();
