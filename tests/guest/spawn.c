@@ -7,7 +7,7 @@
  * print one line and exit 0; "child exit N" exits N.
  *
  * It builds for the host too (glibc, Linux), $SPAWN_TMP standing for /tmp:
- * the checks outside the `#ifndef __linux__` blocks (NetBSD's own
+ * the checks outside the `#ifndef __GLIBC__` blocks (NetBSD's own
  * behaviour) hold there as well.
  */
 #include <spawn.h>
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
+#ifdef __GLIBC__
 /* the host build (tests/test_nbsd_spawn.py): glibc's names of the two */
 #define posix_spawn_file_actions_addchdir posix_spawn_file_actions_addchdir_np
 #define posix_spawn_file_actions_addfchdir posix_spawn_file_actions_addfchdir_np
@@ -126,7 +126,7 @@ child(int argc, char **argv)
     return 0;
 }
 
-#ifndef __linux__
+#ifndef __GLIBC__
 /* posix_spawn by a plain `int $0x80`, whatever the mode: from a kernelware
  * (CPL 0) that is a short trap frame on its own stack, not the call gate's */
 static int
@@ -240,7 +240,7 @@ fa_sequences(const char *prog, const char *dir, int n, char **seqs)
             }
         }
         posix_spawnattr_init(&sa);
-#ifndef __linux__
+#ifndef __GLIBC__
         posix_spawnattr_setflags(&sa, POSIX_SPAWN_RETURNERROR);
 #endif
         unlink(report);
@@ -310,7 +310,7 @@ main(int argc, char **argv)
     err = posix_spawn(NULL, "/bin/echo", NULL, NULL, echo_av, environ);
     w = wait(&status);
     check(err == 0 && w > 0 && status == 0, "null-pid", "err %ld status %#lx", err, status);
-#ifndef __linux__
+#ifndef __GLIBC__
     {
         char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"9", NULL };
         pid = 0;
@@ -345,7 +345,7 @@ main(int argc, char **argv)
     check(err == EACCES, "directory", "err %ld %ld", err, 0);
     check(wait(&status) < 0 && errno == ECHILD, "errors-no-child", "errno %ld %ld", errno, 0);
 
-#ifndef __linux__
+#ifndef __GLIBC__
     /* wild pointers: EFAULT as the value, never a crash (glibc's
      * posix_spawn reads them in the caller, and faults) */
     err = posix_spawn(&pid, (const char *)1, NULL, NULL, echo_av, environ);
@@ -409,7 +409,7 @@ main(int argc, char **argv)
     check(err == 0 && strcmp(line, "from echo\n") == 0 && status == 0, "dup2-pipe",
           "err %ld status %#lx", err, status);
 
-#ifndef __linux__
+#ifndef __GLIBC__
     /* a failing action: exit 127 in the child (a zombie to reap), or the
      * error with POSIX_SPAWN_RETURNERROR (NetBSD's; glibc always returns
      * the error and reaps the child) */
@@ -453,7 +453,7 @@ main(int argc, char **argv)
     posix_spawn_file_actions_addopen(&fa, 1, "pwd.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     {
         char *av[] = { (char *)"pwd", NULL };
-#ifndef __linux__
+#ifndef __GLIBC__
         /* NetBSD finds the program from the parent's cwd, before the
          * actions (execve_loadvm in the parent); glibc after them */
         chdir("/bin");
@@ -580,7 +580,7 @@ main(int argc, char **argv)
     err = spawn_self("pgrp", NULL, &sa, NULL, line, sizeof line, &status);
     check(err == EPERM, "setpgroup-eperm", "err %ld %ld", err, 0);
     wait(&status);
-#ifndef __linux__
+#ifndef __GLIBC__
     /* RESETIDS: the child's effective user is the real one (as root here) */
     fd = open(T("spawn.out"), O_WRONLY | O_CREAT | O_TRUNC, 0666);
     fchmod(fd, 0666);                   /* (the child opens it as user 1000) */
@@ -658,7 +658,7 @@ main(int argc, char **argv)
     check(fexecve(fd, echo_av, environ) < 0 && errno == EACCES, "fexecve-eacces",
           "errno %ld %ld", errno, 0);
     close(fd);
-#ifndef __linux__
+#ifndef __GLIBC__
     fd = open(T("spawn-w"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
     check(fexecve(fd, echo_av, environ) < 0 && errno == EBADF, "fexecve-wronly",
           "errno %ld %ld", errno, 0);
@@ -672,7 +672,7 @@ main(int argc, char **argv)
     close(p[0]);
     close(p[1]);
 
-#ifndef __linux__
+#ifndef __GLIBC__
     /* the process table full: EAGAIN as the value, no child */
     {
         char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"0", NULL };
