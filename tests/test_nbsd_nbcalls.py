@@ -291,3 +291,17 @@ def test_netbsd_current_calls_are_enosys_by_name_not_sigsys(env):
         assert r.error == abi.ENOSYS
         assert f"syscall {num} ({name}) not implemented" in env.sys.stderr.getvalue()
     assert not env.p.siglist
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), kernelware=st.booleans())
+def test_mremap_random_sequences_keep_memory_right(prog_dir, seed, kernelware):
+    """tests/guest/nbcalls.c `mremap SEED N`: 200 random grows, shrinks,
+    moves (MAP_FIXED and not, aligned), refused MAP_FIXED onto a mapping and
+    MAP_REMAPDUP duplicates; every page's contents checked after each call."""
+    mode = ["--kernelware"] if kernelware else []
+    rc, out, err = kw(*mode, "--bind", f"{prog_dir}:/mnt:ro", "/mnt/nbcalls", "mremap",
+                      str(seed), "200")
+    m = re.match(r"mremap-fuzz 200 bad (\d+) moved (\d+) dups (\d+)$", out.strip())
+    assert m and rc == 0, out + err
+    assert int(m.group(1)) == 0 and int(m.group(2)) > 0, out
