@@ -82,7 +82,23 @@ test_mincore(void)
           errno, 0);
     check(mincore((void *)0x1000, PG, vec) < 0 && errno == ENOMEM, "mincore-unmapped",
           "errno %ld %ld", errno, 0);
+    check(mincore((void *)0x1000, PG, (char *)8) < 0 && errno == EFAULT,
+          "mincore-efault-first", "errno %ld %ld", errno, 0);
     munmap(a, 4 * PG);
+    /* a shared file mapping: the file's pages in the page cache are resident
+     * before this process touches them (the object's layer) */
+    {
+        int fd = open("/tmp/nbc.mincore", O_RDWR | O_CREAT | O_TRUNC, 0644);
+        char buf[PG];
+        memset(buf, 'm', sizeof buf);
+        write(fd, buf, PG);
+        a = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, fd, 0);
+        r = mincore(a, 2 * PG, vec);
+        check(r == 0 && vec[0] == 1 && vec[1] == 0, "mincore-file", "vec %ld %ld", vec[0],
+              vec[1]);
+        munmap(a, 2 * PG);
+        close(fd);
+    }
 }
 
 static void
