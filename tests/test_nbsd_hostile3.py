@@ -383,3 +383,19 @@ def test_ulimit_f_stops_a_shell_writing(tmp_path):
                         "ulimit -f 20; /bin/cat /dev/zero > /w/big; echo st=$?")
     assert rc == 0 and out == f"st={128 + 25}\n", (rc, out, err)
     assert os.path.getsize(d / "big") <= 20 * 512
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_rlimit_cpu_is_enforced(hostile3, mode):
+    """RLIMIT_CPU was kept and shown but never applied (`ulimit -t` bounded
+    nothing).  Now NetBSD's sched_pstats rule: at rlim_cur seconds of run
+    time SIGXCPU (here caught once: the soft limit moves 5 s on, past the
+    hard one), at rlim_max SIGKILL."""
+    rc, out, err = kw86(*mode, _rel(hostile3), "cpulimit", timeout=600)
+    assert rc == 0 and out == "xcpu\ncpulimit-child 9 0\ndone\n", (rc, out, err)
+
+
+def test_ulimit_t_ends_a_spinning_shell():
+    rc, out, err = kw86("/bin/sh", "-c", "ulimit -St 1; ulimit -Ht 5; /bin/sh -c "
+                        "'i=0; while :; do i=$((i+1)); done'; echo st=$?", timeout=600)
+    assert rc == 0 and out == f"st={128 + 24}\n", (rc, out, err)

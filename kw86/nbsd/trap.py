@@ -445,6 +445,8 @@ def intr(k, p, fesp):
     tf = k.boot.read_frame(fesp)
     user = bool(tf.cs & 3)
     rusage.statclock(p, user)
+    if p is not None and p.rlimits.get(0) is not None:
+        rusage.rlimit_cpu(k, p)                 # RLIMIT_CPU set: SIGXCPU / SIGKILL
     kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
     if not user and not kw and tf.eip in k.gate_exit_eips and p is not None and \
             p.kernelware and k.modules["kwhook"].loaded:

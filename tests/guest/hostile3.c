@@ -26,6 +26,7 @@
  *   hostile3 regions NPROC   the same with address space cut into one-page
  *                            regions (mmap PROT_NONE, mprotect every other page)
  *   hostile3 fsize FILE      RLIMIT_FSIZE 10000: writes past it (EFBIG, SIGXFSZ)
+ *   hostile3 cpulimit        RLIMIT_CPU {1, 2}: SIGXCPU (caught) then SIGKILL
  *   hostile3 lwps            threads with 16 KiB stacks until pthread_create fails
  *   hostile3 regcheck        the same in this process, then what fails at the
  *                            bound changed nothing, and freeing gives room
@@ -485,6 +486,37 @@ fsize(const char *path)
 	return 0;
 }
 
+/* RLIMIT_CPU {1, 2}: SIGXCPU after a second of run time (caught), SIGKILL
+ * at the hard limit */
+static void
+on_xcpu(int s)
+{
+	(void)s;
+	write(1, "xcpu\n", 5);
+}
+
+static int
+cpulimit(void)
+{
+	struct rlimit rl = { 1, 2 };
+	volatile unsigned n = 0;
+	int st;
+	pid_t c;
+
+	fflush(stdout);
+	c = fork();
+	if (c == 0) {
+		signal(SIGXCPU, on_xcpu);
+		if (setrlimit(RLIMIT_CPU, &rl) < 0)
+			_exit(1);
+		for (;;)
+			n++;
+	}
+	waitpid(c, &st, 0);
+	say("cpulimit-child", WIFSIGNALED(st) ? WTERMSIG(st) : -WEXITSTATUS(st));
+	return 0;
+}
+
 static int
 bufs(int nproc)
 {
@@ -568,7 +600,9 @@ main(int argc, char **argv)
 		printf("done\n");
 		fflush(stdout);
 		_exit(0);
-	} else if (!strcmp(w, "fsize") && argc > 2)
+	} else if (!strcmp(w, "cpulimit"))
+		cpulimit();
+	else if (!strcmp(w, "fsize") && argc > 2)
 		fsize(argv[2]);
 	else if (!strcmp(w, "privops"))
 		privops(argc > 2 ? argv[2] : 0);
