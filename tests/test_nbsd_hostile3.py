@@ -399,3 +399,14 @@ def test_ulimit_t_ends_a_spinning_shell():
     rc, out, err = kw86("/bin/sh", "-c", "ulimit -St 1; ulimit -Ht 5; /bin/sh -c "
                         "'i=0; while :; do i=$((i+1)); done'; echo st=$?", timeout=600)
     assert rc == 0 and out == f"st={128 + 24}\n", (rc, out, err)
+
+
+def test_rlimit_fsize_applies_to_the_kernel_apis_vn_rdwr(hostile3, tmp_path):
+    """NetBSD's vn_rdwr enforces RLIMIT_FSIZE too: a kernelware's write
+    through it that would end past the limit is EFBIG, with SIGXFSZ."""
+    d = tmp_path / "w"
+    d.mkdir()
+    rc, out, err = kw86("--kernelware", "--bind", f"{d}:/w", _rel(hostile3), "kfsize", "/w/f")
+    assert rc == 0 and out.splitlines() == [
+        "vn_rdwr-inside 0 0 0 0", "vn_rdwr-crossing 27 0", "size 0 0 8192 1", "done"], out
+    assert os.path.getsize(d / "f") == 8192

@@ -26,6 +26,7 @@
  *   hostile3 regions NPROC   the same with address space cut into one-page
  *                            regions (mmap PROT_NONE, mprotect every other page)
  *   hostile3 fsize FILE      RLIMIT_FSIZE 10000: writes past it (EFBIG, SIGXFSZ)
+ *   hostile3 kfsize FILE     (kernelware) vn_rdwr under RLIMIT_FSIZE 10000
  *   hostile3 cpulimit        RLIMIT_CPU {1, 2}: SIGXCPU (caught) then SIGKILL
  *   hostile3 lwps            threads with 16 KiB stacks until pthread_create fails
  *   hostile3 regcheck        the same in this process, then what fails at the
@@ -517,6 +518,36 @@ cpulimit(void)
 	return 0;
 }
 
+/* (kernelware) the kernel API's vn_rdwr under RLIMIT_FSIZE 10000 */
+static int
+kfsize(const char *path)
+{
+	static char blk[8192];
+	struct rlimit rl = { 10000, RLIM_INFINITY };
+	struct file *fp;
+	struct stat st;
+	size_t resid = 0;
+	char detail[64];
+	int fd, rv;
+
+	if (!in_kernel_mode())
+		return 2;
+	signal(SIGXFSZ, on_xfsz);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || getvnode(curproc->p_fd, fd, &fp) != 0)
+		return 1;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	rv = vn_rdwr(UIO_WRITE, (struct vnode *)fp->f_data, blk, 8192, 0, UIO_USERSPACE, 0,
+	    NOCRED, &resid, curproc);
+	sayd("vn_rdwr-inside", rv, (sprintf(detail, "%lu %d", (unsigned long)resid, xfsz), detail));
+	rv = vn_rdwr(UIO_WRITE, (struct vnode *)fp->f_data, blk, 8192, 4096, UIO_USERSPACE, 0,
+	    NOCRED, &resid, curproc);
+	say("vn_rdwr-crossing", rv);
+	fstat(fd, &st);                 /* (the signal is taken at a system call's return) */
+	sayd("size", 0, (sprintf(detail, "%lld %d", (long long)st.st_size, xfsz), detail));
+	return 0;
+}
+
 static int
 bufs(int nproc)
 {
@@ -600,7 +631,9 @@ main(int argc, char **argv)
 		printf("done\n");
 		fflush(stdout);
 		_exit(0);
-	} else if (!strcmp(w, "cpulimit"))
+	} else if (!strcmp(w, "kfsize") && argc > 2)
+		kfsize(argv[2]);
+	else if (!strcmp(w, "cpulimit"))
 		cpulimit();
 	else if (!strcmp(w, "fsize") && argc > 2)
 		fsize(argv[2]);
