@@ -410,3 +410,12 @@ def test_rlimit_fsize_applies_to_the_kernel_apis_vn_rdwr(hostile3, tmp_path):
     assert rc == 0 and out.splitlines() == [
         "vn_rdwr-inside 0 0 0 0", "vn_rdwr-crossing 27 0", "size 0 0 8192 1", "done"], out
     assert os.path.getsize(d / "f") == 8192
+
+
+def test_rlimit_nthr_bounds_an_unprivileged_lwp_bomb(hostile3):
+    """An unprivileged user's threads: RLIMIT_NTHR (1,024, NetBSD's
+    lwp_create counting the LWPs beyond each process's first per user) was
+    shown but never applied; root may pass it (kauth's bypass) and is
+    bounded by memory and its map entries."""
+    rc, out, err = kw86("--user", "user", _rel(hostile3), "lwps")
+    assert rc == 0 and out == "lwps 0 0 1024 35\ndone\n", (rc, out, err)
