@@ -426,3 +426,31 @@ def test_rlimit_nthr_bounds_an_unprivileged_lwp_bomb(hostile3):
     bounded by memory and its map entries."""
     rc, out, err = kw86("--user", "user", _rel(hostile3), "lwps")
     assert rc == 0 and out == "lwps 0 0 1024 35\ndone\n", (rc, out, err)
+
+
+def test_interpreter_path_with_escapes_in_the_exec_error(tmp_path):
+    """A host program whose PT_INTERP names "/ESC]2;pwn BEL" (absent): kw86's
+    one-line error names the interpreter escaped."""
+    import struct
+    base = 0x08048000
+    note = struct.pack("<III", 7, 4, 1) + b"NetBSD\0\0" + struct.pack("<I", 1000000000)
+    interp = b"/\x1b]2;pwn\x07\0"
+    note_off = 52 + 32 * 3
+    interp_off = note_off + len(note)
+    code_off = interp_off + len(interp)
+    code = bytes.fromhex("b801000000" "6a2a" "6a00" "cd80")
+    size = code_off + len(code)
+    ph = b"".join(struct.pack("<8I", *x) for x in [
+        (3, interp_off, base + interp_off, base + interp_off, len(interp), len(interp), 4, 1),
+        (4, note_off, base + note_off, base + note_off, len(note), len(note), 4, 4),
+        (1, 0, base, base, size, size, 5, 0x1000)])
+    eh = b"\x7fELF\x01\x01\x01" + bytes(9) + struct.pack(
+        "<HHIIIIIHHHHHH", 2, 3, 1, base + code_off, 52, 0, 0, 52, 32, 3, 40, 0, 0)
+    (tmp_path / "prog").write_bytes(eh + ph + note + interp + code)
+    (tmp_path / "prog").chmod(0o755)
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "./prog"], cwd=tmp_path,
+                       capture_output=True, stdin=subprocess.DEVNULL, env=hostenv.kw86_env(),
+                       timeout=120)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode in (126, 127) and len(err.splitlines()) == 1, (r.returncode, err)
+    assert not _RAW.search(err.rstrip("\n")) and "\\x1b]2;pwn\\x07" in err, repr(err)

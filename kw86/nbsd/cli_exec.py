@@ -308,7 +308,8 @@ def _run(args, opened):
                 print(f"kw86: --cwd {args.cwd}: {abi.errno_text(e.errno)}", file=sys.stderr)
                 return 2
     except ExecError as e:
-        print(f"kw86: {e}", file=sys.stderr)
+        from kw86.nbsd.hostlog import clean      # (an interpreter's path is the file's)
+        print(f"kw86: {clean(str(e))}", file=sys.stderr)
         return 126 if e.errno != abi.ENOENT else 127
     except Errno as e:
         print(f"kw86: {prog}: {abi.errno_text(e.errno)}", file=sys.stderr)
