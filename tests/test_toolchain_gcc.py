@@ -272,6 +272,8 @@ def test_stack_protector(ssp, kind, mode):
     # the canary is overwritten: __stack_chk_fail raises SIGABRT (NetBSD __fail)
     assert rc == 128 + 6 and err == "Abort trap (core dumped)\n", (rc, out, err)
     assert out.splitlines() == ["constructor 1", "guard random"]
+    rc, out, err = kw86(*mode, host(ssp[kind]), "A" * 40, "catch")
+    assert rc == 128 + 6 and "caught" not in out, (rc, out, err)
 
 
 def test_stack_protector_linked_by_hand(tmp_path):
