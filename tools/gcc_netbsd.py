@@ -8,7 +8,7 @@ the objects with the crt0 and libc.a that userland/build.py left in userland/.ob
 
     python3 tools/gcc_netbsd.py [GCC OPTIONS] -o OUT SRC.c [SRC2.c ...]
 
-GCC OPTIONS (joined: -DX, -Idir) go to every compile, -Wl,... to the link (-O0/-O2/-O3/-Os, -fomit-frame-pointer, -fPIE,
+GCC OPTIONS go to every compile, -Wl,... to the link (-O0/-O2/-O3/-Os, -fomit-frame-pointer, -fPIE,
 -fstack-protector-strong, -D, -I ...); Debian's defaults stay as they are
 (-fcf-protection=full, so endbr32 at every function entry; -fPIE code), except
 that the link is static and not PIE (``-no-pie``) unless ``--pie`` is given
@@ -190,10 +190,17 @@ def main(argv=None):
     ap.add_argument("--ksyms", help="linker script of kernel symbol addresses (kw86 ksyms)")
     ap.add_argument("--obj", default=DEFAULT_OBJ, help="the userland build (userland/.obj)")
     args, rest = ap.parse_known_args(argv)
-    ldflags = [a for a in rest if a.startswith("-Wl,")]
-    rest = [a for a in rest if not a.startswith("-Wl,")]
-    sources = [a for a in rest if not a.startswith("-")]
-    cflags = [a for a in rest if a.startswith("-")]
+    ldflags, sources, cflags = [], [], []
+    it = iter(rest)
+    for a in it:
+        if a.startswith("-Wl,"):
+            ldflags.append(a)
+        elif a in ("-I", "-D", "-U", "-include", "-isystem", "-iquote"):
+            cflags += [a, next(it, "")]         # an option with its argument apart
+        elif a.startswith("-"):
+            cflags.append(a)
+        else:
+            sources.append(a)
     if not sources:
         ap.error("no source files")
     try:
