@@ -12,8 +12,9 @@ GCC OPTIONS go to every compile (-O0/-O2/-O3/-Os, -fomit-frame-pointer,
 -fcf-protection=full, -fstack-protector-strong, -D X, -I DIR ...), -Wl,... to the
 link.  Debian's defaults stay as they are (PIE code: -fPIE, __x86.get_pc_thunk),
 except that the link is static and not PIE (``-no-pie``) unless ``--pie`` is
-given (a static PIE against a PIC libc, ``--obj`` of build.py's PIE build).  ``--ksyms FILE`` links a kernelware
-against the kernel's symbol addresses (``kw86 ksyms``), as build.py does.
+given (a static PIE against a PIC libc, ``--obj`` of build.py's PIE build).
+``--ksyms FILE`` links a kernelware against the kernel's symbol addresses
+(``kw86 ksyms``), as build.py does.
 
 The stack protector uses NetBSD's convention, the global ``__stack_chk_guard``
 (``-mstack-protector-guard=global``, as NetBSD's own GCC does).  GCC for Linux
