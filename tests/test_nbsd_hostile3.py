@@ -454,3 +454,15 @@ def test_interpreter_path_with_escapes_in_the_exec_error(tmp_path):
     err = r.stderr.decode(errors="replace")
     assert r.returncode in (126, 127) and len(err.splitlines()) == 1, (r.returncode, err)
     assert not _RAW.search(err.rstrip("\n")) and "\\x1b]2;pwn\\x07" in err, repr(err)
+
+
+@pytest.mark.parametrize("who, want", [("user", "locks 0 0 1025 77"),
+                                       ("root", "locks 0 0 3000 0")])
+def test_byte_range_locks_per_user_are_bounded(hostile3, who, want):
+    """fcntl locks on every other byte of a file: NetBSD's maxlocksperuid
+    (1,024; lf_alloc fails past it: ENOLCK) bounds a user other than root,
+    whose locks had no bound (each lock is kw86's memory, each request walks
+    them all); root has none, as in NetBSD.  Unlocking everything works."""
+    user = ["--user", "user"] if who == "user" else []
+    rc, out, err = kw86(*user, _rel(hostile3), "locks", "3000")
+    assert rc == 0 and out == f"{want}\nunlock-all 0 0\ndone\n", (rc, out, err)

@@ -26,6 +26,7 @@
  *   hostile3 regions NPROC   the same with address space cut into one-page
  *                            regions (mmap PROT_NONE, mprotect every other page)
  *   hostile3 fsize FILE      RLIMIT_FSIZE 10000: writes past it (EFBIG, SIGXFSZ)
+ *   hostile3 locks N         fcntl locks on every other byte of a file, at most N
  *   hostile3 kfsize FILE     (kernelware) vn_rdwr under RLIMIT_FSIZE 10000
  *   hostile3 cpulimit        RLIMIT_CPU {1, 2}: SIGXCPU (caught) then SIGKILL
  *   hostile3 lwps            threads with 16 KiB stacks until pthread_create fails
@@ -548,6 +549,37 @@ kfsize(const char *path)
 	return 0;
 }
 
+/* byte-range locks on every other byte until the kernel says no (or N) */
+static int
+locks(int max)
+{
+	struct flock fl;
+	char detail[64];
+	int fd = open("/tmp/lk", O_RDWR | O_CREAT, 0666), n, e = 0;
+
+	for (n = 0; n < max; n++) {
+		memset(&fl, 0, sizeof fl);
+		fl.l_start = 2 * (off_t)n;
+		fl.l_len = 1;
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLK, &fl) < 0) {
+			e = errno;
+			break;
+		}
+	}
+	snprintf(detail, sizeof detail, "%d %d", n, e);
+	sayd("locks", 0, detail);
+	/* an unlock in the middle of a lock may still split it */
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_UNLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 0;
+	say("unlock-all", fcntl(fd, F_SETLK, &fl));
+	return 0;
+}
+
 static int
 bufs(int nproc)
 {
@@ -631,7 +663,9 @@ main(int argc, char **argv)
 		printf("done\n");
 		fflush(stdout);
 		_exit(0);
-	} else if (!strcmp(w, "kfsize") && argc > 2)
+	} else if (!strcmp(w, "locks") && argc > 2)
+		locks(atoi(argv[2]));
+	else if (!strcmp(w, "kfsize") && argc > 2)
 		kfsize(argv[2]);
 	else if (!strcmp(w, "cpulimit"))
 		cpulimit();
