@@ -338,7 +338,12 @@ lwps(void)
 }
 
 /* privileged instructions a kernelware may issue with any operands: each in
- * a child, which reports how it ended (a signal, or "ran") */
+ * a child, which reports how it ended (a signal, or "ran").  The first five
+ * (gdt-kdata, pde-kernel, kstack-garbage, dr7-syscall, msr-left) break state
+ * shared with the other processes and run only when named: the damage can
+ * outlive the attacker (kw86 repairs it only when it kills the attacker as
+ * "broken"), so another process may die of it -- the guest's own machine,
+ * never the host. */
 static void
 op_rdmsr_bad(void) { __asm__ __volatile__("movl $0xdeadbeef, %%ecx; rdmsr" ::: "eax", "ecx", "edx"); }
 static void
@@ -394,7 +399,53 @@ op_msr_left(void) {
 	__asm__ __volatile__("movl $0x176, %%ecx; movl $0x1234, %%eax; xorl %%edx, %%edx; wrmsr" ::: "eax", "ecx", "edx");
 }
 
+/* a kernelware breaks the kernel's own structures, then makes a system call */
+static void
+wp_off3(void)
+{
+	__asm__ __volatile__("movl %%cr0, %%eax; andl $~0x10000, %%eax; movl %%eax, %%cr0" ::: "eax");
+}
+static void
+op_gdt_kdata(void) {
+	struct { unsigned short l; unsigned int b; } __attribute__((packed)) d;
+	__asm__ __volatile__("sgdt %0" : "=m"(d));
+	wp_off3();
+	/* KDATA (selector 0x10): a present, limit-0 read-only data segment */
+	((volatile unsigned *)(d.b + 0x10))[0] = 0;
+	((volatile unsigned *)(d.b + 0x10))[1] = 0x00009000;
+	getpid();
+}
+static void
+op_pde_kernel(void) {
+	unsigned cr3;
+	__asm__ __volatile__("movl %%cr3, %0" : "=r"(cr3));
+	wp_off3();
+	/* its own page directory (reached through the kernel's map of all of
+	 * physical memory at KERNBASE): the kernel's first 4 MiB unmapped */
+	((volatile unsigned *)(0xc0000000u + cr3))[768] = 0;
+	getpid();
+}
+static void
+op_kstack_garbage(void) {
+	unsigned esp0;
+	struct { unsigned short l; unsigned int b; } __attribute__((packed)) d;
+	unsigned short tr;
+	__asm__ __volatile__("sgdt %0; str %1" : "=m"(d), "=r"(tr));
+	{
+		volatile unsigned *desc = (volatile unsigned *)(d.b + (tr & ~7));
+		unsigned base = (desc[0] >> 16) | ((desc[1] & 0xff) << 16) | (desc[1] & 0xff000000);
+		esp0 = ((volatile unsigned *)base)[1];
+		wp_off3();
+		/* its kernel stack full of garbage just below esp0 */
+		memset((void *)(esp0 - 512), 0xa5, 512);
+	}
+	getpid();
+	write(1, "after\n", 6);
+}
+
 static const struct { const char *name; void (*fn)(void); } ops[] = {
+	{ "gdt-kdata", op_gdt_kdata }, { "pde-kernel", op_pde_kernel },
+	{ "kstack-garbage", op_kstack_garbage },
 	{ "dr7-syscall", op_dr7_syscall }, { "msr-left", op_msr_left },
 	{ "rdmsr-bad", op_rdmsr_bad }, { "wrmsr-bad", op_wrmsr_bad },
 	{ "wrmsr-sysenter-eip", op_wrmsr_sysenter_eip }, { "wrmsr-tsc", op_wrmsr_tsc },
@@ -415,7 +466,7 @@ privops(const char *only)
 	if (!in_kernel_mode())
 		return 2;
 	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		if (only ? strcmp(only, ops[i].name) != 0 : i < 2)
+		if (only ? strcmp(only, ops[i].name) != 0 : i < 5)
 			continue;
 		c = fork();
 		if (c == 0) {
