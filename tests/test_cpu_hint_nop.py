@@ -116,3 +116,17 @@ def test_rep_ret_returns():
     cpu.set_reg("eip", 0x1000)
     assert cpu.step() is None
     assert cpu.get_reg("eip") == 0x1234 and cpu.get_reg("esp") == 0x8004
+
+
+def test_hint_nops_in_a_loop_run_as_blocks():
+    """The same forms in a loop run by Machine.run (translated blocks), the
+    operand on a page that is not present: 1,000 rounds, then hlt (#GP at CPL 3)."""
+    body = bytes.fromhex("0f1f8000200000" "0f198000200000" "0f1e8000200000"
+                         "662e0f1f840000200000" "f30f1efb" "8db42600000000" "49" "75")
+    code = body + bytes([-(len(body) + 1) & 0xFF]) + bytes.fromhex("f4")
+    m = _paged(code.hex())
+    m.set_reg("ecx", 1000)
+    r = m.run(20000)
+    assert r.exception is not None and r.exception.vector == 13
+    assert m.get_reg("eip") == T.UTEXT + len(code) - 1 and m.get_reg("ecx") == 0
+    assert m.instructions == 8 * 1000
