@@ -241,6 +241,13 @@ def test_kernelware_calling_the_kernel(tmp_path):
         assert line in out.splitlines(), out
 
 
+@pytest.mark.parametrize("std", ["c89", "gnu89", "c99", "c11"])
+def test_every_header_in_each_c_standard(tmp_path, std):
+    exe = gcc_build(tmp_path, "headers", [os.path.join(SRC, "headers.c")],
+                    ["-O2", f"-std={std}", "-Werror"])
+    assert kw86(host(exe)) == (0, "c89-3 1\n", "")
+
+
 # ---------------------------------------------------------------- ssp.c
 
 @pytest.fixture(scope="module")
