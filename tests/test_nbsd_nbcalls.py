@@ -254,3 +254,54 @@ def test_extattr_calls_answer_as_filesystems_without_attributes(env):
     assert env.err("removexattr", "/nope", "user.a") == abi.ENOENT
     assert env.err("fremovexattr", 77, "user.a") == abi.EBADF
     assert env.err("listxattr", 8, buf, 64) == abi.EFAULT
+
+
+def test_acl_calls_answer_as_filesystems_without_acls(env):
+    (env.root / "f").write_bytes(b"x")
+    os.symlink("nowhere", env.root / "l")
+    acl = env.alloc(4088)
+    fd = env.ok("open", "/f", abi.NBSD_O_RDONLY, 0)
+    assert env.err("__acl_get_file", "/f", 1, acl) == abi.EOPNOTSUPP
+    assert env.err("__acl_get_file", "/l", 1, acl) == abi.ENOENT      # followed
+    assert env.err("__acl_get_link", "/l", 1, acl) == abi.EOPNOTSUPP  # the link itself
+    assert env.err("__acl_get_fd", fd, 1, acl) == abi.EOPNOTSUPP
+    assert env.err("__acl_set_fd", fd, 1, acl) == abi.EOPNOTSUPP
+    assert env.err("__acl_set_file", "/f", 1, 16) == abi.EFAULT       # the ACL read first
+    assert env.err("__acl_aclcheck_fd", fd, 1, 16) == abi.EFAULT
+    assert env.err("__acl_delete_file", "/nope", 1) == abi.ENOENT
+    assert env.err("__acl_delete_fd", 99, 1) == abi.EBADF
+
+
+def test_lpathconf_does_not_follow(env):
+    os.symlink("nowhere", env.root / "l")
+    assert env.err("pathconf", "/l", 1) == abi.ENOENT
+    assert env.ok("lpathconf", "/l", 1) == env.ok("pathconf", "/", 1)
+    assert env.err("lpathconf", "/l", 99) == abi.EINVAL
+
+
+def test_netbsd_current_calls_are_enosys_by_name_not_sigsys(env):
+    """500-506 (memfd_create ... semtimedop): NetBSD-current's; ENOSYS with the
+    name reported once, no SIGSYS (a number NetBSD defines)."""
+    from kw86.nbsd.syscalls import dispatch
+    import io
+    env.sys.stderr = io.StringIO()
+    for num, name in ((500, "memfd_create"), (501, "__kevent100"), (505, "__dup3100"),
+                      (506, "semtimedop")):
+        r = dispatch(env.p, num, env.sp)
+        assert r.error == abi.ENOSYS
+        assert f"syscall {num} ({name}) not implemented" in env.sys.stderr.getvalue()
+    assert not env.p.siglist
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), kernelware=st.booleans())
+def test_mremap_random_sequences_keep_memory_right(prog_dir, seed, kernelware):
+    """tests/guest/nbcalls.c `mremap SEED N`: 200 random grows, shrinks,
+    moves (MAP_FIXED and not, aligned), refused MAP_FIXED onto a mapping and
+    MAP_REMAPDUP duplicates; every page's contents checked after each call."""
+    mode = ["--kernelware"] if kernelware else []
+    rc, out, err = kw(*mode, "--bind", f"{prog_dir}:/mnt:ro", "/mnt/nbcalls", "mremap",
+                      str(seed), "200")
+    m = re.match(r"mremap-fuzz 200 bad (\d+) moved (\d+) dups (\d+)$", out.strip())
+    assert m and rc == 0, out + err
+    assert int(m.group(1)) == 0 and int(m.group(2)) > 0, out

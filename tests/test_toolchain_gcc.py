@@ -129,7 +129,7 @@ def probe_want(tmp_path_factory):
     if r.returncode:
         fail_build("host build of probe.c: " + r.stderr[-2000:])
     r = subprocess.run([exe, "x"], capture_output=True, text=True, env=hostenv.ENV, timeout=30)
-    assert r.returncode == 0 and r.stdout.count("\n") == 29, (r.returncode, r.stdout)
+    assert r.returncode == 0 and r.stdout.count("\n") == 30, (r.returncode, r.stdout)
     return r.stdout
 
 
@@ -241,6 +241,13 @@ def test_kernelware_calling_the_kernel(tmp_path):
         assert line in out.splitlines(), out
 
 
+@pytest.mark.parametrize("std", ["c89", "gnu89", "c99", "c11"])
+def test_every_header_in_each_c_standard(tmp_path, std):
+    exe = gcc_build(tmp_path, "headers", [os.path.join(SRC, "headers.c")],
+                    ["-O2", f"-std={std}", "-Werror"])
+    assert kw86(host(exe)) == (0, "c89-3 1\n", "")
+
+
 # ---------------------------------------------------------------- ssp.c
 
 @pytest.fixture(scope="module")
@@ -272,6 +279,8 @@ def test_stack_protector(ssp, kind, mode):
     # the canary is overwritten: __stack_chk_fail raises SIGABRT (NetBSD __fail)
     assert rc == 128 + 6 and err == "Abort trap (core dumped)\n", (rc, out, err)
     assert out.splitlines() == ["constructor 1", "guard random"]
+    rc, out, err = kw86(*mode, host(ssp[kind]), "A" * 40, "catch")
+    assert rc == 128 + 6 and "caught" not in out, (rc, out, err)
 
 
 def test_stack_protector_linked_by_hand(tmp_path):
@@ -322,6 +331,8 @@ def test_libctest_like_the_zig_build(tmp_path, variant, mode):
 # ---------------------------------------------------------------- the tools
 
 TOOLS = ["sh", "ls", "cp", "mv", "rm", "mkdir", "cat", "head", "wc", "echo"]
+# ls -l of the MFS copy: its times are the guest's (KW86_EPOCH), the bound
+# directory's the host's
 SCRIPT = r"""
 B=$1 U=$2
 cd /w
@@ -337,7 +348,8 @@ $B/cat d/a d/b | $U/head -n 3
 $U/wc d/b d/a
 $U/wc -l < d/e/c
 $B/ls -la d | $U/wc -l
-$B/ls -lR d2 d
+$B/cp -R d d2 /tmp
+$B/ls -lR /tmp/d2 /tmp/d
 $B/ls -1 /g | $U/wc -l
 $B/ls nosuch
 echo "status $?"

@@ -82,7 +82,23 @@ test_mincore(void)
           errno, 0);
     check(mincore((void *)0x1000, PG, vec) < 0 && errno == ENOMEM, "mincore-unmapped",
           "errno %ld %ld", errno, 0);
+    check(mincore((void *)0x1000, PG, (char *)8) < 0 && errno == EFAULT,
+          "mincore-efault-first", "errno %ld %ld", errno, 0);
     munmap(a, 4 * PG);
+    /* a shared file mapping: the file's pages in the page cache are resident
+     * before this process touches them (the object's layer) */
+    {
+        int fd = open("/tmp/nbc.mincore", O_RDWR | O_CREAT | O_TRUNC, 0644);
+        char buf[PG];
+        memset(buf, 'm', sizeof buf);
+        write(fd, buf, PG);
+        a = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, fd, 0);
+        r = mincore(a, 2 * PG, vec);
+        check(r == 0 && vec[0] == 1 && vec[1] == 0, "mincore-file", "vec %ld %ld", vec[0],
+              vec[1]);
+        munmap(a, 2 * PG);
+        close(fd);
+    }
 }
 
 static void
@@ -391,6 +407,138 @@ test_vfork66(void)
           "pid %ld status %#lx", (long)pid, st);
 }
 
+/* "mremap SEED N": N random mremaps (grow, shrink, move, MAP_FIXED, dup,
+ * aligned) over up to 8 private anonymous mappings, each page of which holds
+ * its mapping's tag and page number; after every call the contents are
+ * checked (moved data kept, growth zero, a duplicate one memory with its
+ * source) and a moved-away range must be gone.  Prints "mremap-fuzz N bad B
+ * moved M dups D". */
+static unsigned int rng;
+
+static unsigned int
+rnd(unsigned int n)
+{
+    rng = rng * 1103515245u + 12345u;
+    return (rng >> 8) % n;
+}
+
+struct m { char *a; size_t pages; int tag; };
+
+static int
+page_ok(const struct m *m, size_t i)
+{
+    return m->a[i * PG] == (char)m->tag && m->a[i * PG + 1] == (char)i &&
+           m->a[i * PG + PG - 1] == (char)(m->tag ^ 0x5a);
+}
+
+static void
+page_fill(struct m *m, size_t i)
+{
+    m->a[i * PG] = (char)m->tag;
+    m->a[i * PG + 1] = (char)i;
+    m->a[i * PG + PG - 1] = (char)(m->tag ^ 0x5a);
+}
+
+static int
+mremap_fuzz(unsigned int seed, int n)
+{
+    struct m ms[8];
+    int nm = 0, bad = 0, i, tag = 1, moved = 0, dups = 0;
+    char vec[64];
+
+    rng = seed;
+    for (i = 0; i < n; i++) {
+        int k, op = rnd(7);
+        struct m *m;
+        size_t np, j, keep;
+        char *r, *old;
+
+        if (nm < 2 || (nm < 8 && rnd(4) == 0)) {        /* a new mapping */
+            m = &ms[nm];
+            m->pages = 1 + rnd(6);
+            m->a = mmap(NULL, m->pages * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON,
+                        -1, 0);
+            if (m->a == MAP_FAILED) { bad++; continue; }
+            m->tag = tag++;
+            for (j = 0; j < m->pages; j++)
+                page_fill(m, j);
+            nm++;
+            continue;
+        }
+        k = rnd(nm);
+        m = &ms[k];
+        np = 1 + rnd(8);
+        old = m->a;
+        if (op == 0) {                                   /* grow or shrink, may move */
+            r = mremap(old, m->pages * PG, NULL, np * PG, 0);
+        } else if (op == 1) {                            /* aligned */
+            r = mremap(old, m->pages * PG, NULL, np * PG, MAP_ALIGNED(16 + rnd(4)));
+            if (r != MAP_FAILED && ((uintptr_t)r & 0xffff))
+                bad++;
+        } else if (op == 2) {                            /* MAP_FIXED to a free place */
+            char *hole = mmap(NULL, (np + 2) * PG, PROT_NONE, MAP_PRIVATE | MAP_ANON, -1, 0);
+            munmap(hole, (np + 2) * PG);
+            r = mremap(old, m->pages * PG, hole + PG, np * PG, MAP_FIXED);
+            if (r != MAP_FAILED && r != hole + PG)
+                bad++;
+        } else if (op == 3) {                            /* MAP_FIXED onto another: refused */
+            struct m *o = &ms[(k + 1) % nm];
+            r = mremap(old, m->pages * PG, o->a, m->pages * PG, MAP_FIXED);
+            if (r != MAP_FAILED || errno != ENOMEM)
+                bad++;
+            r = MAP_FAILED;
+        } else if (op == 4 && nm < 8) {                  /* a duplicate: one memory */
+            struct m *d = &ms[nm];
+            r = mremap(old, m->pages * PG, NULL, m->pages * PG, MAP_REMAPDUP);
+            if (r == MAP_FAILED) { bad++; continue; }
+            d->a = r;
+            dups++;
+            d->pages = m->pages;
+            d->tag = m->tag;
+            for (j = 0; j < m->pages; j++)
+                if (!page_ok(d, j))
+                    bad++;
+            m->tag = d->tag = tag++;                     /* written through one ... */
+            for (j = 0; j < m->pages; j++)
+                page_fill(m, j);
+            for (j = 0; j < d->pages; j++)               /* ... seen through the other */
+                if (!page_ok(d, j))
+                    bad++;
+            /* then each its own again (so later moves stay checkable) */
+            munmap(d->a, d->pages * PG);
+            continue;
+        } else {                                         /* shrink in place */
+            np = m->pages > 1 ? 1 + rnd(m->pages - 1) : 1;
+            r = mremap(old, m->pages * PG, NULL, np * PG, 0);
+            if (r != MAP_FAILED && r != old)
+                bad++;
+        }
+        if (r == MAP_FAILED)
+            continue;
+        keep = np < m->pages ? np : m->pages;
+        m->a = r;
+        for (j = 0; j < keep; j++)
+            if (!page_ok(m, j))
+                bad++;
+        for (j = keep; j < np; j++) {
+            if (m->a[j * PG] != 0 || m->a[j * PG + PG - 1] != 0)
+                bad++;
+            page_fill(m, j);
+        }
+        moved += r != old;
+        if (r != old && mincore(old, PG, vec) == 0 &&
+            !(old >= r && old < r + np * PG))
+            bad++;                                       /* the old place must be gone */
+        m->pages = np;
+    }
+    for (i = 0; i < nm; i++)
+        for (size_t j = 0; j < ms[i].pages; j++)
+            if (!page_ok(&ms[i], j))
+                bad++;
+    printf("mremap-fuzz %d bad %d moved %d dups %d\n", n, bad, moved, dups);
+    return bad != 0;
+}
+
 static void
 do_utrace(void)
 {
@@ -412,6 +560,8 @@ do_utrace(void)
 int
 main(int argc, char **argv)
 {
+    if (argc > 3 && strcmp(argv[1], "mremap") == 0)
+        return mremap_fuzz((unsigned int)strtoul(argv[2], NULL, 0), atoi(argv[3]));
     if (argc > 1 && strcmp(argv[1], "utrace") == 0) {
         do_utrace();
         return 0;

@@ -22,9 +22,11 @@ def _kernel(p):
 # mincore(2)
 
 def sys_mincore(p, addr, length, vec):
-    """One byte per page of [addr, addr+len): 1 when the page is resident
-    (backed by a frame of this address space), else 0 (uvm_mmap.c
-    sys_mincore).  addr must be page-aligned and the rounded range
+    """One byte per page of [addr, addr+len): 1 when the page is resident,
+    else 0 (uvm_mmap.c sys_mincore: the anonymous layer's page, else the
+    object's: here a frame of this address space, or for a shared file or
+    shared anonymous mapping its block in the buffer cache, which is that
+    object's page cache).  addr must be page-aligned and the rounded range
     non-empty and not wrapping (EINVAL); vec must be writable for all its
     bytes (EFAULT, checked first, as uvm_vslock); a page outside every
     mapping is ENOMEM (a hole in the map)."""
@@ -48,7 +50,19 @@ def sys_mincore(p, addr, length, vec):
             raise Errno(abi.ENOMEM)
         va = r.end
     pages = vm.pages
-    p.mem.copyout(vec, bytes(1 if addr + i * PAGE in pages else 0 for i in range(npages)))
+    out = bytearray(npages)
+    for i in range(npages):
+        va = addr + i * PAGE
+        if va in pages:
+            out[i] = 1
+            continue
+        r = vm.region_at(va)
+        obj = r.obj if r is not None else None
+        if obj is not None:
+            off = r.off + (va - r.start)
+            if off < obj.vp.getsize() and obj.bc.incore(obj.vp, off // obj.bc.bsize):
+                out[i] = 1
+    p.mem.copyout(vec, bytes(out))
     return 0
 
 
@@ -259,6 +273,20 @@ def _adjtime(p, delta, olddelta, abiv):
         sec, usec = divmod(left, 10**6)         # floor: usec in [0, 10^6)
         p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, abiv))
     return 0
+
+
+# ---------------------------------------------------------------------------
+# lpathconf(2)
+
+def sys_lpathconf(p, path, name):
+    """pathconf of the path itself, a last symbolic link not followed
+    (NetBSD 10, with the ACL work); the values are pathconf's (vm.py)."""
+    from kw86.nbsd.syscalls.vm import _PATHCONF
+    p.sys.vfs.namei(p, p.mem.copyinstr(path, abi.MAXPATHLEN), False)
+    try:
+        return _PATHCONF[name]
+    except KeyError:
+        raise Errno(abi.EINVAL) from None
 
 
 # ---------------------------------------------------------------------------
