@@ -208,6 +208,9 @@ cdef enum:
     UK_SHL_NF = 151
     UK_SHR_NF = 152
     UK_SAR_NF = 153
+    # mov r32, m32 / mov m32, r32 without an index register: disp + base
+    UK_MOV_RM_B = 154
+    UK_MOV_MR_B = 155
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -515,6 +518,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
             u.k = UK_F_INCZ if u.k == UK_F0 + FK_INC_R - FK_ADD_RR else UK_F_DECZ
         elif (u.k == FK_SHL_RI or u.k == FK_SHR_RI or u.k == FK_SAR_RI) and u.fl == 0:
             u.k = UK_SHL_NF + (u.k - FK_SHL_RI)
+        elif (u.k == FK_MOV_RM or u.k == FK_MOV_MR) and u.index == KW_REG_ZERO:
+            u.k = UK_MOV_RM_B if u.k == FK_MOV_RM else UK_MOV_MR_B
     # the labels of the final kinds (the final UK_END's too)
     for i in range(n + 1):
         bk.u[i].lab = kw_tab[bk.u[i].k]
@@ -650,6 +655,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_MOV_RI)
     kw_te(FK_MOV_RM)
     kw_te(FK_MOV_MR)
+    kw_te(UK_MOV_RM_B)
+    kw_te(UK_MOV_MR_B)
     kw_te(FK_LEA)
     kw_te(FK_NOP)
     kw_te(FK_ADD_RR)
@@ -836,6 +843,22 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MR:
                 kw_lab(FK_MOV_MR)
                 ea = uea(g, u)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(hp, &g[u.r1], 4)
+                kw_next(u, k)
+            elif k == UK_MOV_RM_B:
+                kw_lab(UK_MOV_RM_B)
+                ea = <uint32_t>u.disp + g[u.base]
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(&g[u.r0], hp, 4)
+                kw_next(u, k)
+            elif k == UK_MOV_MR_B:
+                kw_lab(UK_MOV_MR_B)
+                ea = <uint32_t>u.disp + g[u.base]
                 hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
