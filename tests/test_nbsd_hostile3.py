@@ -6,12 +6,20 @@ here that failed before its fix.  Guest side: tests/guest/hostile3.c.
   times) made kw86 build the whole text in host memory and write it out:
   800 MB and 1.6 GB peak RSS for one call, one guest instruction.  Now one
   call shows at most kapi.KPRINTF_MAX bytes, built within that bound.
-- Guest-chosen text in kw86's own lines on the host's stderr and in
-  --strace: a process's command name (the last component of the path it
-  exec'd) and a kernelware's panic message went to the terminal raw, so a
-  guest could send terminal escapes (window title, clear screen) and forge
-  lines that look like kw86's.  Now control characters show as \\xNN
-  (hostlog.py).
+- Guest-chosen text in kw86's own lines on the host's stderr, in --strace
+  and in --profile: a process's command name (the last component of the
+  path it exec'd), a kernelware's panic message, the guest's ELF symbols
+  went to the terminal raw (terminal escapes, forged "kw86:" lines).  Now
+  control characters show as \\xNN (hostlog.py).
+- Kernel state kept in kw86's memory was bounded per process only: pipes
+  (20 processes: 557 MB), knotes (65,536 a process), map entries (one-page
+  regions without end, minutes of host time a call).  Now kern.maxfiles
+  and KQ_MAXKNOTES are the system's, and a process has at most
+  MAX_MAP_ENTRIES.
+- RLIMIT_FSIZE, RLIMIT_CPU and RLIMIT_NTHR were stored and shown but never
+  applied (ulimit -f, -t bounded nothing): now as NetBSD applies them.
+- What held is kept as tests too (privileged instructions with hostile
+  operands from a kernelware).
 """
 import os
 import re
@@ -28,8 +36,7 @@ pytestmark = built(os.path.exists(os.path.join(nbsd_env.SYSROOT, "bin", "sh")),
                    "the userland sysroot")
 
 MODES = [pytest.param([], id="user"), pytest.param(["--kernelware"], id="kernelware")]
-# what a terminal acts on: ESC, BEL, CSI (8-bit), and a line that starts
-# with "kw86:" but is not kw86's
+# what a terminal acts on: C0 controls (ESC, BEL ...) but tab, DEL, C1 (8-bit CSI)
 _RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -45,17 +52,17 @@ def hostile3():
 # forks kw86 and reports wait4's rusage of it (as tests/test_nbsd_hostsuid.py)
 _LAUNCH = """import os, subprocess, sys
 p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-n = 0
+n, tail = 0, b""
 while True:
     b = p.stdout.read(1 << 16)
     if not b:
         break
     n += len(b)
-    tail = b[-4096:]
+    tail = (tail + b)[-4096:]
 _, status, ru = os.wait4(p.pid, 0)
 with open(sys.argv[1], "w") as f:
     f.write("%d %d %d\\n" % (status, ru.ru_maxrss, n))
-sys.stdout.buffer.write(tail if n else b"")
+sys.stdout.buffer.write(tail)
 """
 
 
@@ -302,3 +309,160 @@ def test_map_entry_bound_leaves_nothing_half_done(hostile3, mode):
         f"regcheck-munmap-split -1 {abi.ENOMEM} at-once", f"regcheck-mmap -1 {abi.ENOMEM}",
         "regcheck-unmap-whole 0 0", "regcheck-mmap-after 0 0",
         "regcheck-mprotect-after 0 0"], out
+
+
+# -- what held: privileged instructions with any operands -------------------------
+
+def test_privileged_instructions_with_any_operands(hostile3):
+    """A kernelware's children each issue one privileged instruction with
+    hostile operands (MSRs that do not exist, EFER, SYSENTER_EIP, the TSC;
+    every I/O port in and out but the hypercall's; a data breakpoint on
+    kernel text; CR4 all ones; wbinvd/invd/clts; ltr/lldt of bad
+    selectors; sysexit and iret to forged state; a GDT and an IDT past
+    physical memory; the kernel API's hypercall with its stack at the
+    kernel): each dies of its fault or goes on, the machine never stops and
+    no host error shows."""
+    rc, out, err = kw86("--kernelware", _rel(hostile3), "privops")
+    assert rc == 0 and out.endswith("done\n"), (rc, out, err)
+    res = {ln.split()[0]: int(ln.split()[1]) for ln in out.splitlines()
+           if len(ln.split()) == 3}
+    want = {"rdmsr-bad": 139, "wrmsr-bad": 139, "wrmsr-sysenter-eip": 0, "wrmsr-tsc": 0,
+            "in-ports": 0, "out-ports": 0, "cr4": 139, "wbinvd": 0, "ltr": 139,
+            "lldt": 139, "sysexit": 139, "iret-forged": 139, "lgdt-far": 139,
+            "lidt-far": 139, "hcall-kapi-wild": 139}
+    assert {k: res[k] for k in want} == want, out
+    assert "dr7" in res
+    for line in err.splitlines():
+        assert re.fullmatch(r"kw86: pid \d+ \(hostile3\): .*: killed by SIG[A-Z]+", line), err
+
+
+def test_profile_shows_guest_symbol_names_escaped(hostile3, tmp_path):
+    """--profile prints function names from the guest's ELF symbols (a
+    table on stderr, folded stacks in a file or on stderr): a symbol named
+    ESC [ 2 J (main's name patched) shows as \\x1b[2J."""
+    data = open(hostile3, "rb").read()
+    assert b"\0main\0" in data
+    (tmp_path / "evil").write_bytes(data.replace(b"\0main\0", b"\0\x1b[2J\0"))
+    (tmp_path / "evil").chmod(0o755)
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "--profile", "-",
+                        "--profile-top", "200", "./evil", "kprintf", "1", "1"],
+                       cwd=tmp_path, capture_output=True, stdin=subprocess.DEVNULL,
+                       env=hostenv.kw86_env(), timeout=300)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 0 and r.stdout == b"kprintf -1 0\ndone\n", (r.returncode, err)
+    for line in err.splitlines():
+        assert not _RAW.search(line), repr(line)
+    assert ";\\x1b[2J;" in err and re.search(r" \\x1b\[2J$", err, re.M), err
+
+
+# -- setrlimit games: RLIMIT_FSIZE ------------------------------------------------------
+
+_FSIZE = ["setrlimit 0 0", "write-to-limit 10 0 0", "write-past -1 27 1",
+          "write-crossing -1 27 2", "pwrite-far -1 27", "pwrite-inside 100 0", "append -1 27",
+          "size 0 0 10000", "child 25 0", "devnull 8192 0", "done"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("where", ["mfs", "host"])
+def test_rlimit_fsize_is_enforced(hostile3, mode, where, tmp_path):
+    """RLIMIT_FSIZE was kept and shown but never applied, so `ulimit -f`
+    bounded nothing (a guest wrote the host's disk full through it).  Now
+    NetBSD's enforce_rlimit_fsize: a write to a regular file that would end
+    past the limit (the end of the file for O_APPEND) is refused whole with
+    EFBIG and SIGXFSZ (caught: counted; default: the process dies of it);
+    a host file under the limit stays at it."""
+    d = tmp_path / "w"
+    d.mkdir()
+    path = "/tmp/f" if where == "mfs" else "/w/f"
+    rc, out, err = kw86(*mode, "--bind", f"{d}:/w", _rel(hostile3), "fsize", path)
+    assert rc == 0 and out.splitlines() == _FSIZE, (rc, out, err)
+    if where == "host":
+        assert os.path.getsize(d / "f") == 10000
+
+
+def test_ulimit_f_stops_a_shell_writing(tmp_path):
+    """sh's `ulimit -f 20` (512-byte blocks) and cat of an endless stream:
+    cat dies of SIGXFSZ, the host file holds at most 10,240 bytes (none:
+    cat's first write is larger, and a write is refused whole)."""
+    d = tmp_path / "w"
+    d.mkdir()
+    rc, out, err = kw86("--bind", f"{d}:/w", "/bin/sh", "-c",
+                        "ulimit -f 20; /bin/cat /dev/zero > /w/big; echo st=$?")
+    assert rc == 0 and out == f"st={128 + 25}\n", (rc, out, err)
+    assert os.path.getsize(d / "big") <= 20 * 512
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_rlimit_cpu_is_enforced(hostile3, mode):
+    """RLIMIT_CPU was kept and shown but never applied (`ulimit -t` bounded
+    nothing).  Now NetBSD's sched_pstats rule: at rlim_cur seconds of run
+    time SIGXCPU (here caught once: the soft limit moves 5 s on, past the
+    hard one), at rlim_max SIGKILL."""
+    rc, out, err = kw86(*mode, _rel(hostile3), "cpulimit", timeout=600)
+    assert rc == 0 and out == "xcpu\ncpulimit-child 9 0\ndone\n", (rc, out, err)
+
+
+def test_ulimit_t_ends_a_spinning_shell():
+    rc, out, err = kw86("/bin/sh", "-c", "ulimit -St 1; ulimit -Ht 5; /bin/sh -c "
+                        "'i=0; while :; do i=$((i+1)); done'; echo st=$?", timeout=600)
+    assert rc == 0 and out == f"st={128 + 24}\n", (rc, out, err)
+
+
+def test_rlimit_fsize_applies_to_the_kernel_apis_vn_rdwr(hostile3, tmp_path):
+    """NetBSD's vn_rdwr enforces RLIMIT_FSIZE too: a kernelware's write
+    through it that would end past the limit is EFBIG, with SIGXFSZ."""
+    d = tmp_path / "w"
+    d.mkdir()
+    rc, out, err = kw86("--kernelware", "--bind", f"{d}:/w", _rel(hostile3), "kfsize", "/w/f")
+    assert rc == 0 and out.splitlines() == [
+        "vn_rdwr-inside 0 0 0 0", "vn_rdwr-crossing 27 0", "size 0 0 8192 1", "done"], out
+    assert os.path.getsize(d / "f") == 8192
+
+
+def test_rlimit_nthr_bounds_an_unprivileged_lwp_bomb(hostile3):
+    """An unprivileged user's threads: RLIMIT_NTHR (1,024, NetBSD's
+    lwp_create counting the LWPs beyond each process's first per user) was
+    shown but never applied; root may pass it (kauth's bypass) and is
+    bounded by memory and its map entries."""
+    rc, out, err = kw86("--user", "user", _rel(hostile3), "lwps")
+    assert rc == 0 and out == "lwps 0 0 1024 35\ndone\n", (rc, out, err)
+
+
+def test_interpreter_path_with_escapes_in_the_exec_error(tmp_path):
+    """A host program whose PT_INTERP names "/ESC]2;pwn BEL" (absent): kw86's
+    one-line error names the interpreter escaped."""
+    import struct
+    base = 0x08048000
+    note = struct.pack("<III", 7, 4, 1) + b"NetBSD\0\0" + struct.pack("<I", 1000000000)
+    interp = b"/\x1b]2;pwn\x07\0"
+    note_off = 52 + 32 * 3
+    interp_off = note_off + len(note)
+    code_off = interp_off + len(interp)
+    code = bytes.fromhex("b801000000" "6a2a" "6a00" "cd80")
+    size = code_off + len(code)
+    ph = b"".join(struct.pack("<8I", *x) for x in [
+        (3, interp_off, base + interp_off, base + interp_off, len(interp), len(interp), 4, 1),
+        (4, note_off, base + note_off, base + note_off, len(note), len(note), 4, 4),
+        (1, 0, base, base, size, size, 5, 0x1000)])
+    eh = b"\x7fELF\x01\x01\x01" + bytes(9) + struct.pack(
+        "<HHIIIIIHHHHHH", 2, 3, 1, base + code_off, 52, 0, 0, 52, 32, 3, 40, 0, 0)
+    (tmp_path / "prog").write_bytes(eh + ph + note + interp + code)
+    (tmp_path / "prog").chmod(0o755)
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "./prog"], cwd=tmp_path,
+                       capture_output=True, stdin=subprocess.DEVNULL, env=hostenv.kw86_env(),
+                       timeout=120)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode in (126, 127) and len(err.splitlines()) == 1, (r.returncode, err)
+    assert not _RAW.search(err.rstrip("\n")) and "\\x1b]2;pwn\\x07" in err, repr(err)
+
+
+@pytest.mark.parametrize("who, want", [("user", "locks 0 0 1025 77"),
+                                       ("root", "locks 0 0 3000 0")])
+def test_byte_range_locks_per_user_are_bounded(hostile3, who, want):
+    """fcntl locks on every other byte of a file: NetBSD's maxlocksperuid
+    (1,024; lf_alloc fails past it: ENOLCK) bounds a user other than root,
+    whose locks had no bound (each lock is kw86's memory, each request walks
+    them all); root has none, as in NetBSD.  Unlocking everything works."""
+    user = ["--user", "user"] if who == "user" else []
+    rc, out, err = kw86(*user, _rel(hostile3), "locks", "3000")
+    assert rc == 0 and out == f"{want}\nunlock-all 0 0\ndone\n", (rc, out, err)

@@ -75,7 +75,7 @@ def test_spawn_strace_names_the_calls(spawn_dir):
 
 
 # -- the same program on the host: glibc's posix_spawn agrees on the checks
-#    outside its `#ifndef __linux__` blocks (NetBSD's own behaviour) --
+#    outside its `#ifndef __GLIBC__` blocks (NetBSD's own behaviour) --
 
 CC = shutil.which("gcc") or shutil.which("cc")
 
@@ -84,7 +84,7 @@ def _portable_checks():
     import re
     with open(SRC) as f:
         src = f.read()
-    src = re.sub(r"#ifndef __linux__.*?#(else|endif)", "", src, flags=re.S)
+    src = re.sub(r"#ifndef __GLIBC__.*?#(else|endif)", "", src, flags=re.S)
     return re.findall(r'check\([^;]*?"([a-z0-9-]+)",\s*"[^"]*%', src, re.S)
 
 
@@ -172,3 +172,26 @@ def test_file_actions_agree_with_glibc(spawn_dir, host_spawn, tmp_path_factory, 
     guest = out.splitlines()
     assert len(host) == len(seqs) and guest == host, \
         "\n".join(f"{s!r}: host {h} kw86 {g}" for s, h, g in zip(seqs, host, guest))
+
+
+# -- the same guest programs built by the other toolchain (the host's GCC and
+#    GNU ld against kw86's libc: tools/gcc_netbsd.py) --
+
+@pytest.mark.skipif(CC is None, reason="no host C compiler")
+@pytest.mark.parametrize("prog", ["spawn", "nbcalls"])
+def test_gcc_built_programs(tmp_path, prog):
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import gcc_netbsd
+    d = tmp_path / "bin"
+    d.mkdir()
+    out = str(d / prog)
+    try:
+        gcc_netbsd.build([os.path.join(ROOT, "tests", "guest", prog + ".c")], out, ["-O2"],
+                         env=hostenv.ENV)
+    except gcc_netbsd.BuildError as e:
+        fail_build(str(e)[:3000])
+    os.chmod(d, 0o755)
+    for mode in ([], ["--kernelware"]):
+        rc, stdout, err = kw(*mode, "--bind", f"{d}:/mnt:ro", f"/mnt/{prog}")
+        bad = [ln for ln in stdout.splitlines() if ln.startswith("FAIL")]
+        assert not bad and "done 0" in stdout and rc == 0, "\n".join(bad) + stdout[-2000:] + err

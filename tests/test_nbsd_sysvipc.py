@@ -26,6 +26,7 @@ from hypothesis import given, settings, strategies as st
 import hostenv
 from buildreq import built, fail_build
 from nbsd_env import SYSROOT, guest_program
+from kw86.nbsd import abi
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "tests", "guest", "sysvipc.c")
@@ -459,3 +460,56 @@ def test_ipcs_and_ipcrm(guest, mode):
                        capture_output=True, text=True, env=env, timeout=300, cwd=ROOT,
                        stdin=subprocess.DEVNULL)
     assert (r.returncode, r.stdout, r.stderr) == (0, EXPECTED_IPCS, EXPECTED_IPCRM_ERR)
+
+
+# -- sysctl kern.ipc without a CPU (tests/nbsd_env.py) --------------------------------
+@pytest.fixture
+def env(tmp_path):
+    from nbsd_env import Env
+    root = tmp_path / "root"
+    root.mkdir()
+    return Env(root)
+
+
+def _sysctl(env, mib, size=4096):
+    name = env.alloc(4 * len(mib), struct.pack(f"<{len(mib)}i", *mib))
+    lenp = env.alloc(4, struct.pack("<I", size))
+    buf = env.alloc(max(size, 1))
+    r = env.call("__sysctl", name, len(mib), buf if size else 0, lenp, 0, 0)
+    n = struct.unpack("<I", env.read(lenp, 4))[0]
+    return r.error, env.read(buf, min(n, size)) if size else b"", n
+
+
+def test_sysctl_kern_ipc(env):
+    """kern.sysvmsg/sysvsem/sysvshm say 1; kern.ipc names its nodes (CTL_QUERY,
+    what sysctlnametomib and Go walk); sysvipc_info.{msg,sem,shm} is the
+    limits rounded to 8 bytes then one record per slot (40 queues of 92
+    bytes, 10 sets of 56, 128 segments of 76), the size alone when asked
+    with no buffer; shmmax is a quad."""
+    for n in (34, 35, 36):
+        assert _sysctl(env, [1, n]) == (0, struct.pack("<i", 1), 4)
+    q = struct.pack("<5i", 1, 82, -2, 0, 0)[:12]
+    name = env.alloc(12, q)
+    lenp = env.alloc(4, struct.pack("<I", 4096))
+    buf = env.alloc(4096)
+    r = env.call("__sysctl", name, 3, buf, lenp, 0, 0)
+    n = struct.unpack("<I", env.read(lenp, 4))[0]
+    data = env.read(buf, n)
+    names = {data[o + 8:o + 40].rstrip(b"\0").decode(): struct.unpack_from("<i", data, o + 4)[0]
+             for o in range(0, n, 96)}
+    assert r.error == 0 and names == {"sysvipc_info": 1, "shmmax": 5, "shmmni": 6, "shmseg": 7,
+                                      "shmmaxpgs": 8, "shm_use_phys": 9}
+    assert _sysctl(env, [1, 82, 1, 4], size=0)[2] == 24 + 40 * 92
+    assert _sysctl(env, [1, 82, 1, 5], size=0)[2] == 40 + 10 * 56
+    assert _sysctl(env, [1, 82, 1, 6], size=0)[2] == 24 + 128 * 76
+    err, data, _ = _sysctl(env, [1, 82, 1, 5])
+    assert err == 0 and struct.unpack_from("<10i", data) == (30, 10, 60, 30, 60, 100, 10, 100,
+                                                              32767, 16384)
+    err, data, n = _sysctl(env, [1, 82, 1, 4], size=24)    # the limits alone (ipcs -Q)
+    assert (err, n) == (0, 24) and struct.unpack("<6i", data) == (16384, 40, 2048, 40, 8, 2048)
+    err, data, n = _sysctl(env, [1, 82, 1, 5], size=40 + 3 * 56 + 10)   # 3 records fit
+    assert (err, n) == (abi.ENOMEM, 40 + 3 * 56)
+    assert _sysctl(env, [1, 82, 1, 6], size=20)[::2] == (abi.ENOMEM, 0)
+    err, data, _ = _sysctl(env, [1, 82, 5])
+    assert err == 0 and len(data) == 8
+    assert _sysctl(env, [1, 82, 1, 7])[0] == abi.EINVAL

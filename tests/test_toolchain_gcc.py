@@ -129,7 +129,7 @@ def probe_want(tmp_path_factory):
     if r.returncode:
         fail_build("host build of probe.c: " + r.stderr[-2000:])
     r = subprocess.run([exe, "x"], capture_output=True, text=True, env=hostenv.ENV, timeout=30)
-    assert r.returncode == 0 and r.stdout.count("\n") == 29, (r.returncode, r.stdout)
+    assert r.returncode == 0 and r.stdout.count("\n") == 30, (r.returncode, r.stdout)
     return r.stdout
 
 
@@ -251,14 +251,19 @@ def ssp(tmp_path_factory):
         # PIE-compiled code calls __stack_chk_fail_local, non-PIE __stack_chk_fail
         "pie-code": gcc_build(tmp, "ssp-pic", src, ["-O2", "-fstack-protector-strong"]),
         "nopie": gcc_build(tmp, "ssp", src, ["-O0", "-fno-pie", "-fstack-protector-all"]),
+        # a GCC for Linux's own default: the canary at %gs:0x14 (glibc's TCB); the
+        # start-up step has made %gs the main thread's TCB, as NetBSD's libc does
+        "tls-guard": gcc_build(tmp, "ssp-tls", src, ["-O2", "-fstack-protector-strong",
+                                                     "-mstack-protector-guard=tls"]),
     }
 
 
 @pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
-@pytest.mark.parametrize("kind", ["pie-code", "nopie"])
+@pytest.mark.parametrize("kind", ["pie-code", "nopie", "tls-guard"])
 def test_stack_protector(ssp, kind, mode):
     text = disasm(ssp[kind])
     assert re.search(r"call.*<__stack_chk_fail(_local)?>", text)
+    assert ("%gs:0x14" in text) == (kind == "tls-guard")
     rc, out, err = kw86(*mode, host(ssp[kind]), "short")
     assert (rc, err) == (0, "")
     # constructors and destructors run; the guard came from kern.arandom
@@ -267,6 +272,8 @@ def test_stack_protector(ssp, kind, mode):
     # the canary is overwritten: __stack_chk_fail raises SIGABRT (NetBSD __fail)
     assert rc == 128 + 6 and err == "Abort trap (core dumped)\n", (rc, out, err)
     assert out.splitlines() == ["constructor 1", "guard random"]
+    rc, out, err = kw86(*mode, host(ssp[kind]), "A" * 40, "catch")
+    assert rc == 128 + 6 and "caught" not in out, (rc, out, err)
 
 
 def test_stack_protector_linked_by_hand(tmp_path):
@@ -317,6 +324,8 @@ def test_libctest_like_the_zig_build(tmp_path, variant, mode):
 # ---------------------------------------------------------------- the tools
 
 TOOLS = ["sh", "ls", "cp", "mv", "rm", "mkdir", "cat", "head", "wc", "echo"]
+# ls -l of the MFS copy: its times are the guest's (KW86_EPOCH), the bound
+# directory's the host's
 SCRIPT = r"""
 B=$1 U=$2
 cd /w
@@ -332,7 +341,8 @@ $B/cat d/a d/b | $U/head -n 3
 $U/wc d/b d/a
 $U/wc -l < d/e/c
 $B/ls -la d | $U/wc -l
-$B/ls -lR d2 d
+$B/cp -R d d2 /tmp
+$B/ls -lR /tmp/d2 /tmp/d
 $B/ls -1 /g | $U/wc -l
 $B/ls nosuch
 echo "status $?"

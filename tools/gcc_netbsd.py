@@ -8,22 +8,26 @@ the objects with the crt0 and libc.a that userland/build.py left in userland/.ob
 
     python3 tools/gcc_netbsd.py [GCC OPTIONS] -o OUT SRC.c [SRC2.c ...]
 
-GCC OPTIONS (joined: -DX, -Idir) go to every compile, -Wl,... to the link (-O0/-O2/-O3/-Os, -fomit-frame-pointer, -fPIE,
--fstack-protector-strong, -D, -I ...); Debian's defaults stay as they are
-(-fcf-protection=full, so endbr32 at every function entry; -fPIE code), except
-that the link is static and not PIE (``-no-pie``) unless ``--pie`` is given
-(a static PIE: kw86 must then load ET_DYN).  ``--ksyms FILE`` links a kernelware
-against the kernel's symbol addresses (``kw86 ksyms``), as build.py does.
+GCC OPTIONS go to every compile (-O0/-O2/-O3/-Os, -fomit-frame-pointer,
+-fcf-protection=full, -fstack-protector-strong, -D X, -I DIR ...), -Wl,... to the
+link.  Debian's defaults stay as they are (PIE code: -fPIE, __x86.get_pc_thunk),
+except that the link is static and not PIE (``-no-pie``) unless ``--pie`` is
+given (a static PIE against a PIC libc, ``--obj`` of build.py's PIE build).
+``--ksyms FILE`` links a kernelware against the kernel's symbol addresses
+(``kw86 ksyms``), as build.py does.
 
 The stack protector uses NetBSD's convention, the global ``__stack_chk_guard``
-(``-mstack-protector-guard=global``, as NetBSD's own GCC does): GCC for Linux
-would read the canary at %gs:0x14, glibc's TCB, which NetBSD's TLS does not
-have there.
+(``-mstack-protector-guard=global``, as NetBSD's own GCC does).  GCC for Linux
+reads the canary at %gs:0x14 (glibc's TCB) by default; code built that way
+(``-mstack-protector-guard=tls`` after the defaults) works too, because the
+start-up step below makes %gs the main thread's TCB first, as NetBSD's libc
+does for a static program (a program linked by hand without it faults there).
 
 crt0 calls main through tools/gcc_netbsd_start.c (``-Wl,--wrap=main``): the
-stack protector's guard made random (libc's __guard_setup; without it the guard
-is NetBSD's fallback terminator canary), then the program's constructors
-(.init_array; destructors through atexit), which kw86's crt0 does not run.
+main thread's TLS set up, the stack protector's guard made random (libc's
+__guard_setup; without it the guard is NetBSD's fallback terminator canary),
+then the program's constructors (.init_array; destructors through atexit),
+which kw86's crt0 does not run.
 
 The 64-bit division and conversion helpers GCC calls (__udivdi3, __divdi3,
 __umoddi3, __moddi3, __fixunsxfdi, ...) are not in libc.a: zig links them from
@@ -188,10 +192,17 @@ def main(argv=None):
     ap.add_argument("--ksyms", help="linker script of kernel symbol addresses (kw86 ksyms)")
     ap.add_argument("--obj", default=DEFAULT_OBJ, help="the userland build (userland/.obj)")
     args, rest = ap.parse_known_args(argv)
-    ldflags = [a for a in rest if a.startswith("-Wl,")]
-    rest = [a for a in rest if not a.startswith("-Wl,")]
-    sources = [a for a in rest if not a.startswith("-")]
-    cflags = [a for a in rest if a.startswith("-")]
+    ldflags, sources, cflags = [], [], []
+    it = iter(rest)
+    for a in it:
+        if a.startswith("-Wl,"):
+            ldflags.append(a)
+        elif a in ("-I", "-D", "-U", "-include", "-isystem", "-iquote"):
+            cflags += [a, next(it, "")]         # an option with its argument apart
+        elif a.startswith("-"):
+            cflags.append(a)
+        else:
+            sources.append(a)
     if not sources:
         ap.error("no source files")
     try:

@@ -19,19 +19,33 @@ lines of a multi-line report).  What the guest writes to its own
 descriptors (its console, stdout and stderr) is not touched: that is the
 guest's output, as a native program's would be.
 """
-import re
-
-# C0 but tab, DEL, C1; a newline unless it ends the text or a space follows
-_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]|\n(?=[^ ])")
-
-
-def _hex(m):
-    return "\\x%02x" % ord(m.group())
+# C0 but tab, DEL, C1 as \xNN (str.translate: `re` would cost every run
+# the import of re and enum, tests/test_nbsd_startup.py)
+_TABLE = {c: "\\x%02x" % c for c in (*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0))}
 
 
 def clean(text):
-    """text with what could act on a terminal shown as \\xNN."""
-    return _BAD.sub(_hex, text)
+    """text with what could act on a terminal shown as \\xNN: the controls
+    above, and a newline unless it ends the text or a space follows it."""
+    if "\n" not in text:
+        return text.translate(_TABLE)
+    parts = text.split("\n")
+    out = [parts[0].translate(_TABLE)]
+    last = len(parts) - 1
+    for i in range(1, len(parts)):
+        nxt = parts[i]
+        if (i == last and nxt == "") or nxt.startswith(" "):
+            out.append("\n")
+        else:
+            out.append("\\x0a")
+        out.append(nxt.translate(_TABLE))
+    return "".join(out)
+
+
+def clean_lines(text):
+    """A report of many lines (--profile's table and folded stacks, whose
+    function names come from the guest's ELF symbols): each line cleaned."""
+    return "\n".join(line.translate(_TABLE) for line in text.split("\n"))
 
 
 class HostText:
@@ -43,7 +57,7 @@ class HostText:
     def write(self, text):
         if text.__class__ is not str:
             return self.stream.write(text)
-        return self.stream.write(_BAD.sub(_hex, text))
+        return self.stream.write(clean(text))
 
     def __getattr__(self, name):
         return getattr(self.stream, name)

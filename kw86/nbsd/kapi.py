@@ -639,6 +639,10 @@ class KApi:
             return abi.EBADF
         if rw != UIO_READ and rw != UIO_WRITE:
             return abi.EINVAL
+        lim = p.rlimits.get(abi.NBSD_RLIMIT_FSIZE)
+        if rw == UIO_WRITE and lim is not None and off + length > lim[0]:
+            p.post_signal(abi.NBSD_SIGXFSZ)     # NetBSD's vn_rdwr: enforce_rlimit_fsize
+            return abi.EFBIG
         # A piece at a time (VN_RDWR_CHUNK bytes, ending on block boundaries
         # of the file, so the buffer cache sees the same block requests as
         # one transfer): host memory for one piece only, whatever the length

@@ -50,6 +50,7 @@ from kw86.machine import RunResult
 from kw86.nbsd import abi
 from kw86.machine import ESP
 from kw86.nbsd.frame import TF_SHORT_SIZE, TF_SIZE, TrapFrame
+from kw86.nbsd.hostlog import clean_lines
 from kw86.nbsd.kconst import HCALL_PORT, HC_GATE, HC_IDLE, HC_INTR, HC_SYSCALL, HC_TRAP
 from kw86.nbsd.trace import PhysPeek, syscall_site
 
@@ -642,9 +643,10 @@ class Profiler:
         counts = self.cyc if self.metric == "cycles" else self.ins
         lines = [(";".join(self.stacks[i]), c) for i, c in enumerate(counts) if c]
         lines.sort()
-        out.write("".join(f"{s} {c}\n" for s, c in lines))
+        # (function names are the guest's ELF symbols: hostlog.clean_lines)
+        out.write(clean_lines("".join(f"{s} {c}\n" for s, c in lines)))
         if err is not None:
-            err.write(self.table(top, path))
+            err.write(clean_lines(self.table(top, path)))
         return sum(counts)
 
     def table(self, top=DEFAULT_TOP, path=None):

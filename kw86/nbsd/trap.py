@@ -445,6 +445,8 @@ def intr(k, p, fesp):
     tf = k.boot.read_frame(fesp)
     user = bool(tf.cs & 3)
     rusage.statclock(p, user)
+    if p is not None and p.rlimits.get(0) is not None:
+        rusage.rlimit_cpu(k, p)                 # RLIMIT_CPU set: SIGXCPU / SIGKILL
     kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
     if not user and not kw and tf.eip in k.gate_exit_eips and p is not None and \
             p.kernelware and k.modules["kwhook"].loaded:
@@ -688,3 +690,54 @@ def dfsig(k, p):
                       trapno=abi.T_PAGEFLT, tf=tf):
             return
     k._kill(p, sig)
+
+
+# -- --host-stats: where the host's time goes -----------------------------------
+
+_HC_KINDS = {HC_SYSCALL: "system calls", HC_GATE: "system calls", HC_TRAP: "traps",
+             HC_INTR: "clock ticks"}
+
+
+class HypercallTimes:
+    """Host CPU time (time.thread_time: the guest runs in this thread) and
+    count of k's hypercalls, by kind:
+    system calls (trap and gate), traps (page faults, FPU, signals), clock
+    ticks and other (the #DF task, kernel API calls).  A system call the CPU
+    core answers from its cache (Core.sysfast_arm) never reaches them."""
+
+    def __init__(self):
+        self.seconds = {}
+        self.count = {}
+
+    def total(self):
+        return sum(self.seconds.values()), sum(self.count.values())
+
+
+def time_hypercalls(k):
+    """Time every hypercall of kernel k from now on (kw86 exec --host-stats;
+    the guest sees nothing of it: same instructions, same cycles).  Wraps
+    k._hcall, so a --profile attached afterwards goes through it too, and
+    registers the wrapper where make_hypercall registered the handler: the
+    port and the core's system-call answer cache.  Returns the
+    HypercallTimes."""
+    import time
+    inner = k._hcall
+    times = HypercallTimes()
+    secs, count = times.seconds, times.count
+    kinds = _HC_KINDS
+    clock = time.thread_time            # (CPU time: a loaded host inflates wall time)
+
+    def timed(port, size, value):
+        t = clock()
+        try:
+            inner(port, size, value)
+        finally:
+            kind = kinds.get(value, "other")
+            secs[kind] = secs.get(kind, 0.0) + (clock() - t)
+            count[kind] = count.get(kind, 0) + 1
+
+    k._hcall = timed
+    k.m.set_port_handler(HCALL_PORT, write=timed, free=True)
+    k.m.core.sysfast_setup(HCALL_PORT, HC_SYSCALL, HC_GATE, KW86_FAST, _MASK, k._syscall_cost,
+                           timed)
+    return times

@@ -7,7 +7,7 @@
  * print one line and exit 0; "child exit N" exits N.
  *
  * It builds for the host too (glibc, Linux), $SPAWN_TMP standing for /tmp:
- * the checks outside the `#ifndef __linux__` blocks (NetBSD's own
+ * the checks outside the `#ifndef __GLIBC__` blocks (NetBSD's own
  * behaviour) hold there as well.
  */
 #include <spawn.h>
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef __linux__
+#ifdef __GLIBC__
 /* the host build (tests/test_nbsd_spawn.py): glibc's names of the two */
 #define posix_spawn_file_actions_addchdir posix_spawn_file_actions_addchdir_np
 #define posix_spawn_file_actions_addfchdir posix_spawn_file_actions_addfchdir_np
@@ -111,6 +111,13 @@ child(int argc, char **argv)
         write(rfd, out, 9);
         close(rfd);
         return 0;
+    } else if (strcmp(argv[1], "exe") == 0) {
+        char buf[512];
+        ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        printf("exe %s\n", buf);
+    } else if (strcmp(argv[1], "ids") == 0) {
+        printf("ids %d %d\n", (int)getuid(), (int)geteuid());
     } else if (strcmp(argv[1], "cwd") == 0) {
         char buf[256];
         printf("cwd %s\n", getcwd(buf, sizeof buf) ? buf : "?");
@@ -118,6 +125,26 @@ child(int argc, char **argv)
     fflush(stdout);
     return 0;
 }
+
+#ifndef __GLIBC__
+/* posix_spawn by a plain `int $0x80`, whatever the mode: from a kernelware
+ * (CPL 0) that is a short trap frame on its own stack, not the call gate's */
+static int
+spawn_int80(pid_t *pid, const char *path, char *const *argv, char *const *envp)
+{
+    /* the arguments as the stub leaves them above its return address */
+    unsigned int a[6] = { (unsigned int)pid, (unsigned int)path, 0, 0, (unsigned int)argv,
+                          (unsigned int)envp };
+    int ret;
+    __asm__ volatile(
+        "pushl 20(%1)\n\tpushl 16(%1)\n\tpushl 12(%1)\n\tpushl 8(%1)\n\tpushl 4(%1)\n"
+        "\tpushl (%1)\n\tpushl $0\n\tmovl $474, %%eax\n\tint $0x80\n\taddl $28, %%esp"
+        : "=&a"(ret)
+        : "r"(a)
+        : "memory", "cc", "edx", "ecx");
+    return ret;
+}
+#endif
 
 /* spawn self with "child ARGS" and stdout to a file; its line, and its status */
 static int
@@ -213,7 +240,7 @@ fa_sequences(const char *prog, const char *dir, int n, char **seqs)
             }
         }
         posix_spawnattr_init(&sa);
-#ifndef __linux__
+#ifndef __GLIBC__
         posix_spawnattr_setflags(&sa, POSIX_SPAWN_RETURNERROR);
 #endif
         unlink(report);
@@ -283,6 +310,16 @@ main(int argc, char **argv)
     err = posix_spawn(NULL, "/bin/echo", NULL, NULL, echo_av, environ);
     w = wait(&status);
     check(err == 0 && w > 0 && status == 0, "null-pid", "err %ld status %#lx", err, status);
+#ifndef __GLIBC__
+    {
+        char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"9", NULL };
+        pid = 0;
+        err = spawn_int80(&pid, self, av, environ);
+        w = waitpid(pid, &status, 0);
+        check(err == 0 && w == pid && WEXITSTATUS(status) == 9, "int80", "err %ld status %#lx",
+              err, status);
+    }
+#endif
 
     /* posix_spawnp: PATH */
     setenv("PATH", "/nonexistent:/usr/bin:/bin", 1);
@@ -308,7 +345,7 @@ main(int argc, char **argv)
     check(err == EACCES, "directory", "err %ld %ld", err, 0);
     check(wait(&status) < 0 && errno == ECHILD, "errors-no-child", "errno %ld %ld", errno, 0);
 
-#ifndef __linux__
+#ifndef __GLIBC__
     /* wild pointers: EFAULT as the value, never a crash (glibc's
      * posix_spawn reads them in the caller, and faults) */
     err = posix_spawn(&pid, (const char *)1, NULL, NULL, echo_av, environ);
@@ -372,7 +409,7 @@ main(int argc, char **argv)
     check(err == 0 && strcmp(line, "from echo\n") == 0 && status == 0, "dup2-pipe",
           "err %ld status %#lx", err, status);
 
-#ifndef __linux__
+#ifndef __GLIBC__
     /* a failing action: exit 127 in the child (a zombie to reap), or the
      * error with POSIX_SPAWN_RETURNERROR (NetBSD's; glibc always returns
      * the error and reaps the child) */
@@ -416,7 +453,7 @@ main(int argc, char **argv)
     posix_spawn_file_actions_addopen(&fa, 1, "pwd.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     {
         char *av[] = { (char *)"pwd", NULL };
-#ifndef __linux__
+#ifndef __GLIBC__
         /* NetBSD finds the program from the parent's cwd, before the
          * actions (execve_loadvm in the parent); glibc after them */
         chdir("/bin");
@@ -461,6 +498,11 @@ main(int argc, char **argv)
         check(err == 0 && strcmp(line, num) == 0, "inherited-fd", "err %ld %ld", err, 0);
     }
     close(fd);
+
+    /* the child's executable as /proc shows it */
+    err = spawn_self("exe", NULL, NULL, NULL, line, sizeof line, &status);
+    snprintf(want, sizeof want, "exe %s", self);
+    check(err == 0 && strcmp(line, want) == 0, "proc-exe", "err %ld %ld", err, 0);
 
     /* an interpreter script: "#!interp" runs interp path args... */
     fd = open(T("spawn-script"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
@@ -538,7 +580,25 @@ main(int argc, char **argv)
     err = spawn_self("pgrp", NULL, &sa, NULL, line, sizeof line, &status);
     check(err == EPERM, "setpgroup-eperm", "err %ld %ld", err, 0);
     wait(&status);
-#ifndef __linux__
+#ifndef __GLIBC__
+    /* RESETIDS: the child's effective user is the real one (as root here) */
+    fd = open(T("spawn.out"), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    fchmod(fd, 0666);                   /* (the child opens it as user 1000) */
+    close(fd);
+    {
+        char l1[256] = "", l2[256] = "";
+        int e1 = -1, e2 = -1;
+        if (getuid() == 0 && seteuid(1000) == 0) {
+            posix_spawnattr_setflags(&sa, 0);
+            e1 = spawn_self("ids", NULL, &sa, NULL, l1, sizeof l1, &status);
+            posix_spawnattr_setflags(&sa, POSIX_SPAWN_RESETIDS);
+            e2 = spawn_self("ids", NULL, &sa, NULL, l2, sizeof l2, &status);
+            seteuid(0);
+        }
+        check(e1 == 0 && strcmp(l1, "ids 0 1000") == 0, "ids-inherited", "err %ld euid %ld",
+              e1, (long)geteuid());
+        check(e2 == 0 && strcmp(l2, "ids 0 0") == 0, "resetids", "err %ld %ld", e2, 0);
+    }
     {                                   /* (on the host only root may) */
         struct sched_param sp = { 10 };
         posix_spawnattr_setschedpolicy(&sa, SCHED_FIFO);
@@ -547,6 +607,13 @@ main(int argc, char **argv)
         err = spawn_self("sched", NULL, &sa, NULL, line, sizeof line, &status);
         check(err == 0 && strcmp(line, "sched 1 10") == 0, "setscheduler", "err %ld %ld",
               err, 0);
+        /* a priority under SCHED_OTHER: EINVAL (sys_sched.c), here its error */
+        sp.sched_priority = 0;
+        posix_spawnattr_setschedparam(&sa, &sp);
+        posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_RETURNERROR);
+        err = spawn_self("sched", NULL, &sa, NULL, line, sizeof line, &status);
+        check(err == EINVAL, "setschedparam-other", "err %ld %ld", err, 0);
+        wait(&status);
     }
 #endif
     {
@@ -571,12 +638,27 @@ main(int argc, char **argv)
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fexecve", "status %#lx %ld",
           status, 0);
     close(fd);
+    /* an interpreter script through its descriptor */
+    fd = open(T("spawn-exit3"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    write(fd, "#!/bin/sh\nexit 3\n", 17);
+    close(fd);
+    fd = open(T("spawn-exit3"), O_RDONLY);
+    pid = fork();
+    if (pid == 0) {
+        char *av[] = { (char *)"spawn-exit3", NULL };
+        fexecve(fd, av, environ);
+        _exit(100 + errno);
+    }
+    waitpid(pid, &status, 0);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 3, "fexecve-script", "status %#lx %ld",
+          status, 0);
+    close(fd);
     fd = open(T("spawn-noexec"), O_RDONLY);
     chmod(T("spawn-noexec"), 0644);
     check(fexecve(fd, echo_av, environ) < 0 && errno == EACCES, "fexecve-eacces",
           "errno %ld %ld", errno, 0);
     close(fd);
-#ifndef __linux__
+#ifndef __GLIBC__
     fd = open(T("spawn-w"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
     check(fexecve(fd, echo_av, environ) < 0 && errno == EBADF, "fexecve-wronly",
           "errno %ld %ld", errno, 0);
@@ -590,7 +672,7 @@ main(int argc, char **argv)
     close(p[0]);
     close(p[1]);
 
-#ifndef __linux__
+#ifndef __GLIBC__
     /* the process table full: EAGAIN as the value, no child */
     {
         char *av[] = { (char *)self, (char *)"child", (char *)"exit", (char *)"0", NULL };

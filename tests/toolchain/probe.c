@@ -4,9 +4,11 @@
  * options) and by zig cc against kw86's libc and run under kw86, and by the host's
  * own cc against its own libc; the outputs must be the same line for line.
  *
- * Only fixed-width types are printed (long is 64-bit on the host), and floating
+ * Only fixed-width types are printed (long is 64-bit on the host), floating
  * point results are exact or printed with few digits (x87 keeps excess precision
- * on i386, SSE does not on x86-64).
+ * on i386, SSE does not on x86-64), and no call with side effects shares an
+ * argument list with what it changes (GCC evaluates arguments right to left,
+ * clang left to right).
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -282,6 +284,23 @@ main(int argc, char **argv)
 		for (i = 0; i < 70; i++)
 			x *= 2.0L;
 		put("ldouble %.1Lf %d\n", x + 1.0L, x + 1.0L > x);
+	}
+	{
+		/* 64-bit atomics: cmpxchg8b loops, and loads/stores through the x87
+		   (fild/fistp of a qword is one access) */
+		static int64_t a64 = 0x0123456789abcdefLL;
+		static int32_t a32 = 5;
+		int64_t old = 0x0123456789abcdefLL, v;
+		int f, c;
+		int ok = __atomic_compare_exchange_n(&a64, &old, -2, 0, __ATOMIC_SEQ_CST,
+		    __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&a64, 0x100000001LL, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&a64, __atomic_load_n(&a64, __ATOMIC_SEQ_CST) * 3,
+		    __ATOMIC_SEQ_CST);
+		v = __atomic_exchange_n(&a64, 7, __ATOMIC_SEQ_CST);
+		f = (int)__sync_fetch_and_add(&a32, 3);
+		c = (int)__sync_val_compare_and_swap(&a32, 8, 1);
+		put("atomic %d %" PRId64 " %" PRId64 " %d %d %d\n", ok, v, a64, f, c, (int)a32);
 	}
 	put("crc %08" PRIx32 "\n", crc);
 	return 0;

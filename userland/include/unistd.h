@@ -148,6 +148,7 @@ int     execv(const char *, char * const *);
 int     execve(const char *, char * const *, char * const *);
 int     fexecve(int, char * const *, char * const *);
 int     fdiscard(int, off_t, off_t);
+long    lpathconf(const char *, int);
 int     execvp(const char *, char * const *);
 int     execvpe(const char *, char * const *, char * const *);
 pid_t   fork(void);

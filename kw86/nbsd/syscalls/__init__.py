@@ -432,6 +432,28 @@ ROWS = [
     R(384, "removexattr", "const char *path, const char *name", xat.sys_removexattr),
     R(385, "lremovexattr", "const char *path, const char *name", xat.sys_lremovexattr),
     R(386, "fremovexattr", "int fd, const char *name", xat.sys_fremovexattr),
+    R(487, "__acl_get_link", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_get_link),
+    R(488, "__acl_set_link", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_set_link),
+    R(489, "__acl_delete_link", "const char *path, acl_type_t type", xat.sys___acl_delete_link),
+    R(490, "__acl_aclcheck_link", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_aclcheck_link),
+    R(491, "__acl_get_file", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_get_file),
+    R(492, "__acl_set_file", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_set_file),
+    R(493, "__acl_get_fd", "int filedes, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_get_fd),
+    R(494, "__acl_set_fd", "int filedes, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_set_fd),
+    R(495, "__acl_delete_file", "const char *path, acl_type_t type", xat.sys___acl_delete_file),
+    R(496, "__acl_delete_fd", "int filedes, acl_type_t type", xat.sys___acl_delete_fd),
+    R(497, "__acl_aclcheck_file", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_aclcheck_file),
+    R(498, "__acl_aclcheck_fd", "int filedes, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_aclcheck_fd),
+    R(499, "lpathconf", "const char *path, int name", nbc.sys_lpathconf),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
@@ -503,6 +525,9 @@ NAMES = {
     412: "pset_create", 413: "pset_destroy", 414: "pset_assign", 415: "_pset_bind",
     434: "__lwp_park50", 442: "____semctl50", 443: "__shmctl50", 444: "__msgctl50",
     446: "__timer_settime50", 447: "__timer_gettime50", 448: "__ntp_gettime50",
+    # NetBSD-current's (after 10.0), each ENOSYS by name
+    500: "memfd_create", 501: "__kevent100", 502: "epoll_create1", 503: "epoll_ctl",
+    504: "epoll_pwait2", 505: "__dup3100", 506: "semtimedop",
 }
 # The highest number NetBSD 10 defines (abi doc §0, S2 runs to 506).
 NBSD_MAXSYSCALL = 506

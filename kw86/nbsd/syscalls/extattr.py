@@ -1,5 +1,6 @@
-"""Extended attributes: the extattr_* calls (361-372) and the Linux-style
-*xattr calls (375-386), as NetBSD 10's vfs_xattr.c runs them over file
+"""Extended attributes and ACLs: the extattr_* calls (361-372), the
+Linux-style *xattr calls (375-386) and the __acl_* calls (487-498, at the
+end), as NetBSD 10's vfs_xattr.c runs them over file
 systems without extended attributes (FFSv2 without the EA option, tmpfs:
 their VOP_GETEXTATTR, VOP_SETEXTATTR, VOP_DELETEEXTATTR and
 VOP_LISTEXTATTR are EOPNOTSUPP), which is what every file system of the
@@ -212,3 +213,84 @@ def sys_fremovexattr(p, fd, name):
     _name(p, name)
     _fd_vp(p, fd)
     _vop(None, 0)
+
+
+# -- POSIX.1e / NFSv4 ACLs (487-498), NetBSD 10's kern_acl.c -------------------
+#
+# The same picture: no guest file system keeps ACLs (NetBSD's ffs without
+# the acls/posix1eacls mount options, tmpfs: VOP_GETACL, VOP_SETACL and
+# VOP_ACLCHECK are EOPNOTSUPP).  The path is looked up (the _link calls do
+# not follow) or the descriptor found, a struct acl given to set or check
+# is copied in first (EFAULT), then EOPNOTSUPP.
+
+ACL_SIZE = 4 + 4 + 16 + 254 * 16        # struct acl: maxcnt, cnt, spare[4], 254 entries
+
+
+def _acl_in(p, aclp):
+    p.mem.copyin(aclp, ACL_SIZE)        # acl_copyin
+
+
+def sys___acl_get_file(p, path, type_, aclp):
+    _path_vp(p, path, True)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_get_link(p, path, type_, aclp):
+    _path_vp(p, path, False)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_get_fd(p, fd, type_, aclp):
+    _fd_vp(p, fd)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_set_file(p, path, type_, aclp):
+    _path_vp(p, path, True)
+    _acl_in(p, aclp)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_set_link(p, path, type_, aclp):
+    _path_vp(p, path, False)
+    _acl_in(p, aclp)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_set_fd(p, fd, type_, aclp):
+    _fd_vp(p, fd)
+    _acl_in(p, aclp)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_delete_file(p, path, type_):
+    _path_vp(p, path, True)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_delete_link(p, path, type_):
+    _path_vp(p, path, False)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_delete_fd(p, fd, type_):
+    _fd_vp(p, fd)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_aclcheck_file(p, path, type_, aclp):
+    _path_vp(p, path, True)
+    _acl_in(p, aclp)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_aclcheck_link(p, path, type_, aclp):
+    _path_vp(p, path, False)
+    _acl_in(p, aclp)
+    raise Errno(abi.EOPNOTSUPP)
+
+
+def sys___acl_aclcheck_fd(p, fd, type_, aclp):
+    _fd_vp(p, fd)
+    _acl_in(p, aclp)
+    raise Errno(abi.EOPNOTSUPP)

@@ -96,6 +96,9 @@ def do_write(p, f, buf, n, off=None, segs=None):
     """write(2) of n bytes at buf (or, for writev, of the iovecs segs)."""
     if n > SSIZE_MAX:
         raise Errno(EINVAL)
+    lim = p.rlimits.get(abi.NBSD_RLIMIT_FSIZE)
+    if lim is not None and f.__class__ is VnodeFile and f.vp.type == VREG:
+        _rlimit_fsize(p, f, n, off, lim[0])
     total = 0
     # A blocking write to a pipe or tty moves all its data (POSIX): when it
     # must sleep half-way, the count so far is kept in p.wpartial and the
@@ -129,6 +132,22 @@ def do_write(p, f, buf, n, off=None, segs=None):
             p.post_signal(abi.NBSD_SIGPIPE)     # dofilewrite: EPIPE -> SIGPIPE
         raise
     return total
+
+
+def _rlimit_fsize(p, f, n, off, cur):
+    """RLIMIT_FSIZE, as NetBSD's enforce_rlimit_fsize (vfs_vnops.c): a write
+    to a regular file that would end past the limit (from the end of the
+    file for O_APPEND) is refused whole, EFBIG, and the process gets
+    SIGXFSZ (whose default action ends it with a core)."""
+    if off is not None:
+        start = off
+    elif f.flags & abi.NBSD_O_APPEND:
+        start = f.vp.getsize()
+    else:
+        start = f.offset
+    if start + n > cur:
+        p.post_signal(abi.NBSD_SIGXFSZ)
+        raise Errno(abi.EFBIG)
 
 
 def sys_read(p, fd, buf, nbyte):

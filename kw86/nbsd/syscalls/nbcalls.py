@@ -4,8 +4,6 @@ mincore (78), utrace (306), uuidgen (355), mremap (411), __settimeofday50
 posix_fallocate (479), fdiscard (480), each as NetBSD 10 answers it (its
 manual pages, headers and sources; the notes below).
 """
-import struct
-
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno
 
@@ -24,9 +22,11 @@ def _kernel(p):
 # mincore(2)
 
 def sys_mincore(p, addr, length, vec):
-    """One byte per page of [addr, addr+len): 1 when the page is resident
-    (backed by a frame of this address space), else 0 (uvm_mmap.c
-    sys_mincore).  addr must be page-aligned and the rounded range
+    """One byte per page of [addr, addr+len): 1 when the page is resident,
+    else 0 (uvm_mmap.c sys_mincore: the anonymous layer's page, else the
+    object's: here a frame of this address space, or for a shared file or
+    shared anonymous mapping its block in the buffer cache, which is that
+    object's page cache).  addr must be page-aligned and the rounded range
     non-empty and not wrapping (EINVAL); vec must be writable for all its
     bytes (EFAULT, checked first, as uvm_vslock); a page outside every
     mapping is ENOMEM (a hole in the map)."""
@@ -50,7 +50,19 @@ def sys_mincore(p, addr, length, vec):
             raise Errno(abi.ENOMEM)
         va = r.end
     pages = vm.pages
-    p.mem.copyout(vec, bytes(1 if addr + i * PAGE in pages else 0 for i in range(npages)))
+    out = bytearray(npages)
+    for i in range(npages):
+        va = addr + i * PAGE
+        if va in pages:
+            out[i] = 1
+            continue
+        r = vm.region_at(va)
+        obj = r.obj if r is not None else None
+        if obj is not None:
+            off = r.off + (va - r.start)
+            if off < obj.vp.getsize() and obj.bc.incore(obj.vp, off // obj.bc.bsize):
+                out[i] = 1
+    p.mem.copyout(vec, bytes(out))
     return 0
 
 
@@ -62,74 +74,59 @@ KTR_USER_MAXLEN = 2048
 
 
 def sys_utrace(p, label, addr, length):
-    """A user record in the process's trace: only when the process is
-    traced (kw86: --strace, kdump's USER record: the label and the bytes);
-    untraced it does nothing and returns 0, whatever its arguments, as
-    NetBSD's ktruser returns before looking at them.  Traced: len >
-    KTR_USER_MAXLEN is EINVAL, a label longer than KTR_USER_MAXIDLEN - 1
-    ENAMETOOLONG, bad pointers EFAULT."""
+    """A user record in the process's trace (NetBSD's ktruser): only when
+    the process is traced (kw86: --strace, written as kdump prints a USER
+    record: the label and the bytes); untraced it does nothing and returns
+    0 whatever its arguments.  Traced: len > KTR_USER_MAXLEN is ENOSPC
+    (the kernel's answer; utrace(2) says EINVAL); a label that cannot be
+    copied in (a bad pointer, KTR_USER_MAXIDLEN bytes without a NUL) is
+    recorded empty; data that cannot be copied in is EFAULT, the record
+    written with no data."""
     out = p.sys.strace
     if out is None:
         return 0
     if length > KTR_USER_MAXLEN:
-        raise Errno(abi.EINVAL)
-    name = p.mem.copyinstr(label, KTR_USER_MAXIDLEN) if label else b""
-    data = p.mem.copyin(addr, length) if length else b""
+        raise Errno(abi.ENOSPC)
+    from kw86.nbsd.errors import Fault
+    try:
+        name = p.mem.copyinstr(label, KTR_USER_MAXIDLEN)
+    except (Errno, Fault):
+        name = b""
+    err = 0
+    try:
+        data = p.mem.copyin(addr, length) if length else b""
+    except Fault:
+        data, err = b"", abi.EFAULT
     from kw86.nbsd.hostlog import clean
     head = f"{p.pid:6d} {p.l.lid:6d} {p.comm[:8]:<8s} USER  "
-    out.write(head + f'"{clean(name.decode("latin-1"))}" {length} bytes\n')
+    out.write(head + f'"{clean(name.decode("latin-1"))}" {len(data)} bytes\n')
     for off in range(0, len(data), 16):
         chunk = data[off:off + 16]
         hexs = " ".join(f"{b:02x}" for b in chunk)
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         out.write(f"      {off:4x} {hexs:<47s}  |{text}|\n")
+    if err:
+        raise Errno(err)
     return 0
 
 
 # ---------------------------------------------------------------------------
 # uuidgen(2)
 
-UUID_EPOCH_OFFSET = 0x01B21DD213814000  # 100 ns from 1582-10-15 to 1970-01-01
-_UUID = struct.Struct("<IHHBB6s")       # struct uuid (16 bytes)
-
-
-class _UuidState:
-    __slots__ = ("last_time", "seq", "node0")
-
-    def __init__(self):
-        self.last_time, self.seq, self.node0 = 0, 0, None
-
-
 def sys_uuidgen(p, store, count):
-    """count (1..2048, else EINVAL) version 1 (time-based) UUIDs, as
-    NetBSD's kern_uuid.c: the 60-bit time in 100 ns units since the
-    Gregorian reform from CLOCK_REALTIME, consecutive for the UUIDs of one
-    call; the node a random multicast address (no Ethernet interface in
-    the guest: uuid_node's fallback, drawn anew per call); the 14-bit
-    clock sequence random when the node changes and bumped when the clock
-    has not moved past the last UUID's time; the variant 10x."""
+    """count (1..2048, else EINVAL) UUIDs of version 4, as NetBSD's
+    kern_uuid.c since 2014 (1.20) makes them: 16 random bytes (cprng_fast;
+    kw86's deterministic per-run generator), the version nibble of
+    time_hi_and_version set to 4 and clock_seq_hi_and_reserved's variant
+    bits to 10; copied out one by one (a fault stops there: EFAULT, the
+    UUIDs before it written)."""
     if not 1 <= count <= 2048:
         raise Errno(abi.EINVAL)
-    from kw86.nbsd.syscalls.ident import CLOCK_REALTIME, _clock
-    st = getattr(p.sys, "uuid_state", None)
-    if st is None:
-        st = p.sys.uuid_state = _UuidState()
-    node = bytearray(p.sys.random_bytes(6))
-    node[0] |= 0x01                             # a multicast address: not a MAC
-    t = (_clock(p, CLOCK_REALTIME) // 100 + UUID_EPOCH_OFFSET) & ((1 << 60) - 1)
-    if st.last_time == 0 or st.node0 != node[0]:
-        st.seq = int.from_bytes(p.sys.random_bytes(2), "little") & 0x3fff
-    elif st.last_time >= t:
-        st.seq = (st.seq + 1) & 0x3fff
-    st.node0 = node[0]
-    st.last_time = (t + count - 1) & ((1 << 60) - 1)
-    seq = st.seq | 0x8000                       # the variant of RFC 4122
-    out = bytearray()
     for i in range(count):
-        ti = (t + i) & ((1 << 60) - 1)
-        out += _UUID.pack(ti & 0xffffffff, (ti >> 32) & 0xffff,
-                          ((ti >> 48) & 0x0fff) | 0x1000, seq >> 8, seq & 0xff, bytes(node))
-    p.mem.copyout(store, bytes(out))
+        u = bytearray(p.sys.random_bytes(16))
+        u[7] = (u[7] & 0x0f) | 0x40             # time_hi_and_version (LE u16 at 6): 0x4xxx
+        u[8] = (u[8] & ~0x40 & 0xff) | 0x80     # clock_seq_hi_and_reserved: 10xxxxxx
+        p.mem.copyout(store + 16 * i, bytes(u))
     return 0
 
 
@@ -155,9 +152,9 @@ def set_realtime(p, ns):
 
 def sys___settimeofday50(p, tv, tzp):
     """settimeofday1: a time zone is ignored (NetBSD keeps none; it logs);
-    tv NULL does nothing; tv_usec outside [0, 10^6) EINVAL; then settime1:
-    only root (kauth KAUTH_SYSTEM_TIME: EPERM), and not so far ahead that
-    the seconds would wrap within a year (EPERM)."""
+    tv NULL does nothing; tv copied in (EFAULT); tv_usec outside [0, 10^6)
+    EINVAL; then settime1: tv_sec outside [0, 2^36] EINVAL ("an
+    unreasonable value"), then only root (kauth KAUTH_SYSTEM_TIME: EPERM)."""
     return _settimeofday(p, tv, "10")
 
 
@@ -173,11 +170,9 @@ def _settimeofday(p, tv, abiv):
     sec, usec = abi.unpack_timeval(p.mem.copyin(tv, abi.timespec_size(abiv)), abiv)
     if not 0 <= usec < 10**6:
         raise Errno(abi.EINVAL)
-    if sec < 0:
-        raise Errno(abi.EINVAL)         # (kw86's guest clock starts at the epoch, as clock_settime's)
+    if sec < 0 or sec > 1 << 36:
+        raise Errno(abi.EINVAL)
     if p.cred.euid != 0:
-        raise Errno(abi.EPERM)
-    if sec > (1 << 63) - 1 - 365 * 24 * 3600:
         raise Errno(abi.EPERM)
     set_realtime(p, sec * 10**9 + usec * 1000)
     return 0
@@ -238,10 +233,13 @@ class TimeAdj:
 
 
 def sys___adjtime50(p, delta, olddelta):
-    """adjtime(2): olddelta (anyone) gets what is left of the pending
-    correction, normalised to 0 <= tv_usec < 10^6; delta (root only:
-    EPERM) replaces it, slewed from now (TimeAdj).  The guest's clock
-    only."""
+    """adjtime(2) as kern_time.c: root only, even just to read (kauth
+    KAUTH_REQ_SYSTEM_TIME_ADJTIME first: EPERM); delta copied in (EFAULT);
+    then olddelta gets what was left of the pending correction
+    (normalised to 0 <= tv_usec < 10^6) and delta replaces it (tv_usec
+    clamped to +-999999), slewed from now (TimeAdj); olddelta is copied
+    out last (EFAULT after the change, as adjtime1 runs first).  The
+    guest's clock only."""
     return _adjtime(p, delta, olddelta, "10")
 
 
@@ -251,23 +249,44 @@ def sys_adjtime(p, delta, olddelta):
 
 
 def _adjtime(p, delta, olddelta, abiv):
+    if p.cred.euid != 0:
+        raise Errno(abi.EPERM)
+    us = None
+    if delta:
+        sec, usec = abi.unpack_timeval(p.mem.copyin(delta, abi.timespec_size(abiv)), abiv)
+        if sec > (1 << 63) // 10**6 - 1:
+            us = (1 << 63) - 1
+        elif sec < -(1 << 63) // 10**6 + 1:
+            us = -(1 << 63)
+        else:
+            us = sec * 10**6 + max(-999999, min(999999, usec))
     sysm = p.sys
     now = int(sysm.clock())
     adj = getattr(sysm, "time_adj", None)
-    if olddelta:
-        left = adj.remaining(now) if adj is not None else 0
-        sec, usec = divmod(left, 10**6)         # floor: usec in [0, 10^6)
-        p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, abiv))
-    if delta:
-        if p.cred.euid != 0:
-            raise Errno(abi.EPERM)
-        sec, usec = abi.unpack_timeval(p.mem.copyin(delta, abi.timespec_size(abiv)), abiv)
-        us = sec * 10**6 + usec
+    left = adj.remaining(now) if adj is not None else 0
+    if us is not None:
         if adj is not None:
             # what was slewed so far stays in the clock
             sysm.realtime_offset = getattr(sysm, "realtime_offset", 0) + adj.applied(now)
         sysm.time_adj = TimeAdj(now, us) if us else None
+    if olddelta:
+        sec, usec = divmod(left, 10**6)         # floor: usec in [0, 10^6)
+        p.mem.copyout(olddelta, abi.pack_timeval(sec, usec, abiv))
     return 0
+
+
+# ---------------------------------------------------------------------------
+# lpathconf(2)
+
+def sys_lpathconf(p, path, name):
+    """pathconf of the path itself, a last symbolic link not followed
+    (NetBSD 10, with the ACL work); the values are pathconf's (vm.py)."""
+    from kw86.nbsd.syscalls.vm import _PATHCONF
+    p.sys.vfs.namei(p, p.mem.copyinstr(path, abi.MAXPATHLEN), False)
+    try:
+        return _PATHCONF[name]
+    except KeyError:
+        raise Errno(abi.EINVAL) from None
 
 
 # ---------------------------------------------------------------------------
@@ -327,20 +346,25 @@ MAP_ALIGNMENT_MASK = 0xff << MAP_ALIGNMENT_SHIFT
 
 
 def sys_mremap(p, old, oldsize, new, newsize, flags):
-    """NetBSD's mremap(2) (uvm_mremap): resize or move [old, old+oldsize)
+    """NetBSD's mremap(2) (uvm_mremap.c): resize or move [old, old+oldsize)
     to newsize bytes.  Flags other than MAP_FIXED, MAP_REMAPDUP and
     MAP_ALIGNED(n) are EINVAL; sizes are rounded to pages; unaligned
     addresses and empty or wrapping ranges are EINVAL; MAP_ALIGNED(n)
-    needs n >= PAGE_SHIFT and < 32 (EINVAL), and with MAP_FIXED an address
-    it fits (EINVAL).  In place when possible (not MAP_REMAPDUP, not moved
-    by MAP_FIXED, alignment kept): the same size does nothing, a smaller
-    one unmaps the tail, a larger one grows into free space after it;
-    else (or when that space is taken) the mapping moves: with MAP_FIXED
-    to new, which must be free (ENOMEM: mremap never replaces a mapping),
-    otherwise to where mmap would put it; MAP_REMAPDUP keeps the old
-    mapping, both then the same memory.  Growth is anonymous zeroed memory
-    with the protection of the mapping's last page.  -> the new address."""
-    k = _kernel(p)
+    needs 12 <= n < 32 (EINVAL; an alignment past the map ENOMEM), and with
+    MAP_FIXED an address it fits (EINVAL).  In place when possible (not
+    MAP_REMAPDUP, not moved by MAP_FIXED, alignment kept): the same size
+    does nothing, a smaller one unmaps the tail, a larger one grows into
+    free space after it; else (or when that space is taken) the mapping
+    moves: with MAP_FIXED to new, which must be free (ENOMEM: mremap never
+    replaces a mapping), otherwise to where mmap would put it; MAP_REMAPDUP
+    keeps the old mapping, both then one memory.  Growth continues the
+    mapping's last piece (uvm_mapent_extend): its protection, and for a
+    shared file mapping the file further on; a range whose last page is
+    not mapped cannot grow (EINVAL).  kw86's limits: the program's own
+    text, data, break and stack cannot be moved or grown (EINVAL), and a
+    private file mapping (whose pages kw86 copies at mmap) grows with
+    zero-filled pages.  -> the new address."""
+    _kernel(p)
     vm = p.vm
     if flags & ~(MAP_FIXED | MAP_REMAPDUP | MAP_ALIGNMENT_MASK) & 0xffffffff:
         raise Errno(abi.EINVAL)
@@ -352,7 +376,7 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
     if old & (PAGE - 1) or newva & (PAGE - 1):
         raise Errno(abi.EINVAL)
     if oldsize == 0 or newsize == 0 or old + oldsize > 1 << 32 or newva + newsize > 1 << 32:
-        raise Errno(abi.EINVAL)
+        raise Errno(abi.EINVAL)         # (the sums wrap on NetBSD's 32-bit vaddr_t)
     align = 0
     shift = (flags & MAP_ALIGNMENT_MASK) >> MAP_ALIGNMENT_SHIFT
     if shift:
@@ -361,13 +385,17 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
         align = 1 << shift
         if align < PAGE:
             raise Errno(abi.EINVAL)
+        if align >= abi.VM_MAXUSER_ADDRESS:
+            raise Errno(abi.ENOMEM)
         if fixed:
             if newva & (align - 1):
                 raise Errno(abi.EINVAL)
             align = 0
-    top = abi.VM_MAXUSER_ADDRESS
-    if old + oldsize > top or (fixed and newva + newsize > top):
-        raise Errno(abi.ENOMEM)
+    if any(r.kind in ("text", "data", "heap", "stack") for r in vm.regions
+           if r.start < old + oldsize and r.end > old):
+        raise Errno(abi.EINVAL)
+    # the piece a growth continues: the mapping of the range's last page
+    tail = vm.region_at(old + oldsize - PAGE)
     from kw86.nbsd.syscalls.vm import _unmap
     if not dup and (not fixed or newva == old) and (align == 0 or old & (align - 1) == 0):
         if newsize == oldsize:
@@ -376,17 +404,17 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
             _unmap(vm, old + newsize, oldsize - newsize)
             return old
         if _free(vm, old + oldsize, newsize - oldsize):
-            _grow(p, vm, old, oldsize, old + oldsize, newsize - oldsize)
+            _grow(vm, tail, old + oldsize, old + oldsize, newsize - oldsize)
             vm.m.flush_tlb()
             return old
         if fixed:
             raise Errno(abi.ENOMEM)
-    # move (or duplicate): the old range must be mapped
+    # move (or duplicate): uvm_map_extract needs the old range mapped
     va = old
     while va < old + oldsize:
         r = vm.region_at(va)
-        if r is None or r.kind in ("text", "data", "heap", "stack"):
-            raise Errno(abi.EINVAL if r is None else abi.EINVAL)
+        if r is None:
+            raise Errno(abi.EINVAL)
         va = r.end
     if fixed:
         if not _free(vm, newva, newsize):
@@ -395,12 +423,11 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
     else:
         dst = vm.find_space(newsize, align=align or PAGE)
     vm.check_memory(newsize if dup else max(0, newsize - oldsize))
-    move = min(oldsize, newsize)
-    _transfer(p, vm, old, dst, move, dup)
+    _transfer(p, vm, old, dst, min(oldsize, newsize), dup)
+    if newsize > oldsize:
+        _grow(vm, tail, old + oldsize, dst + oldsize, newsize - oldsize)
     if not dup:
         _unmap(vm, old, oldsize)
-    if newsize > oldsize:
-        _grow(p, vm, old, oldsize, dst + oldsize, newsize - oldsize)
     vm.m.flush_tlb()
     return dst
 
@@ -412,13 +439,16 @@ def _free(vm, start, length):
     return not any(r.start < end and r.end > start for r in vm.regions if r.end > r.start)
 
 
-def _grow(p, vm, old, oldsize, at, length):
-    """Anonymous zero-fill memory at [at, at+length) with the protection of
-    the old mapping's last page."""
-    r = vm.region_at(old + oldsize - PAGE)
-    prot = r.prot if r is not None else abi.NBSD_PROT_READ | abi.NBSD_PROT_WRITE
+def _grow(vm, tail, end, at, length):
+    """uvm_mapent_extend: [at, at+length) continues `tail`, the mapping of
+    the old range's last page (which ended at `end`): its protection and
+    kind, a shared file mapping's object at the offsets after `end`;
+    EINVAL without one."""
+    if tail is None:
+        raise Errno(abi.EINVAL)
     vm.check_memory(length)
-    vm.add_region(at, at + length, prot, "anon")
+    vm.add_region(at, at + length, tail.prot, "anon" if tail.kind == "file" else tail.kind,
+                  tail.obj, tail.off + (end - tail.start) if tail.obj is not None else 0)
 
 
 def _transfer(p, vm, src, dst, length, dup):

@@ -186,6 +186,9 @@ def _child(k, p, c, path, argv, envp, image, actions, attr):
     """spawn_return: the file actions, the attributes, the exec, and the
     child's first frame; 0, or the error that ends it (exit 127)."""
     pcwd = list(p.cwd)
+    # do_posix_spawn: the child's saved ids are its effective ones (the
+    # credentials are the child's own copy: fork's)
+    c.cred.svuid, c.cred.svgid = c.cred.euid, c.cred.egid
     try:
         for a in actions:
             _do_action(c, a)
@@ -305,11 +308,11 @@ def _do_attr(p, c, attr):
         _setsched(p, c, attr["policy"] if flags & POSIX_SPAWN_SETSCHEDULER else None,
                   attr["pri"])
     if flags & POSIX_SPAWN_RESETIDS:
-        # the effective ids become the real ones (setegid(getgid()),
-        # seteuid(getuid())), the saved ones with them
-        cr = c.cred = c.cred.copy()
-        cr.egid = cr.svgid = cr.rgid
-        cr.euid = cr.svuid = cr.ruid
+        # the effective ids become the real ones (do_setresuid/gid of the
+        # effective id only; the saved ones stay the parent's effective)
+        cr = c.cred
+        cr.egid = cr.rgid
+        cr.euid = cr.ruid
     if flags & POSIX_SPAWN_SETSIGMASK:
         c.l.sigmask = attr["sigmask"] & ~(abi.sigbit(abi.NBSD_SIGKILL) |
                                            abi.sigbit(abi.NBSD_SIGSTOP))
@@ -320,17 +323,23 @@ def _do_attr(p, c, attr):
 
 
 def _setsched(p, c, policy, pri):
-    """do_sched_setparam on the child: SETSCHEDULER sets the policy and
-    priority, SETSCHEDPARAM the priority under the current policy; the
-    rules of _sched_setparam (sched.py)."""
+    """do_sched_setparam on the child, with the rules of _sched_setparam
+    (sched.py, NetBSD's sys_sched.c): SETSCHEDULER sets the policy and the
+    priority; SETSCHEDPARAM the priority under the current policy (NetBSD's
+    spawn_return applies this one to the parent, ppid: kw86 follows POSIX
+    and the child).  A priority under SCHED_OTHER is EINVAL, as there."""
     from kw86.nbsd.syscalls import sched
-    if policy is not None and not sched.SCHED_OTHER <= policy <= sched.SCHED_RR:
+    if policy is None:
+        policy = sched.SCHED_NONE
+    if pri == sched.PRI_NONE and policy == sched.SCHED_NONE:
+        return
+    if policy != sched.SCHED_NONE and not sched.SCHED_OTHER <= policy <= sched.SCHED_RR:
         raise Errno(abi.EINVAL)
-    if not sched.SCHED_PRI_MIN <= pri <= sched.SCHED_PRI_MAX and pri != sched.PRI_NONE:
+    if pri != sched.PRI_NONE and not sched.SCHED_PRI_MIN <= pri <= sched.SCHED_PRI_MAX:
         raise Errno(abi.EINVAL)
     cur_policy, cur_pri = sched.params(c)
-    lpolicy = cur_policy if policy is None else policy
-    if lpolicy == sched.SCHED_OTHER and pri not in (sched.PRI_NONE, 0):
+    lpolicy = cur_policy if policy == sched.SCHED_NONE else policy
+    if lpolicy == sched.SCHED_OTHER and pri != sched.PRI_NONE:
         raise Errno(abi.EINVAL)
     npri = cur_pri if pri == sched.PRI_NONE else pri
     if lpolicy == sched.SCHED_OTHER:

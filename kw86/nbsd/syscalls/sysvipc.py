@@ -931,9 +931,8 @@ def _free_perm(seq, mode=0):
 
 
 def _sysvipc_info(p, ipc, which):
-    """kern.ipc.sysvipc_info.{msg,sem,shm}: the limits, then every slot (a
-    free one zero but its sequence number), the info rounded up to 8 bytes
-    (NetBSD's sysctl_kern_sysvipc when the whole table is asked for)."""
+    """kern.ipc.sysvipc_info.{msg,sem,shm}: (the limits, [one record per
+    slot]); a free slot is zero but for its sequence number."""
     if which == KERN_SYSVIPC_MSG_INFO:
         info = _MSGINFO.pack(MSGMAX, MSGMNI, MSGMNB, MSGTQL, MSGSSZ, MSGSEG)
         rows = []
@@ -968,8 +967,44 @@ def _sysvipc_info(p, ipc, which):
                                            s.atime, s.dtime, s.ctime, s.nattch))
     else:
         raise Errno(EINVAL)
-    info += bytes(-len(info) % 8)
-    return info + b"".join(rows)
+    return info, rows
+
+
+def sysctl_info(p, which, oldp, oldlenp, have):
+    """__sysctl of kern.ipc.sysvipc_info.<which> (kern.py hands it over), as
+    NetBSD's sysctl_kern_sysvipc: with no buffer, the size of the whole (the
+    limits rounded up to 8 bytes, then every slot); a buffer of exactly the
+    limits gets them alone (ipcs -Q/-M/-S); otherwise as many whole records
+    as fit after the rounded limits, ENOMEM if not all did (and for a
+    buffer smaller than the limits), *oldlenp the bytes written."""
+    info, rows = _sysvipc_info(p, _ipc(p), which)
+    infosize = len(info)
+    if not oldp or have > infosize:
+        infosize += -infosize % 8
+    if not oldp:
+        if oldlenp:
+            p.mem.copyout(oldlenp, _I32.pack(infosize + sum(map(len, rows))))
+        return 0
+    if have < infosize:
+        if oldlenp:
+            p.mem.copyout(oldlenp, _I32.pack(0))
+        raise Errno(ENOMEM)
+    out = [info.ljust(infosize, b"\0")]
+    left = have - infosize
+    err = 0
+    for r in rows if left > 0 else ():
+        if left < len(r):
+            err = ENOMEM
+            break
+        out.append(r)
+        left -= len(r)
+    out = b"".join(out)
+    p.mem.copyout(oldp, out)
+    if oldlenp:
+        p.mem.copyout(oldlenp, _I32.pack(len(out)))
+    if err:
+        raise Errno(err)
+    return 0
 
 
 def sysctl(p, mib):
@@ -982,7 +1017,8 @@ def sysctl(p, mib):
         raise Errno(_ENOENT)
     ipc = _ipc(p)
     if len(mib) == 3 and mib[1] == KERN_SYSVIPC_INFO:
-        return _sysvipc_info(p, ipc, mib[2])
+        info, rows = _sysvipc_info(p, ipc, mib[2])
+        return info + bytes(-len(info) % 8) + b"".join(rows)
     if len(mib) == 2:
         n = mib[1]
         if n == KERN_SYSVIPC_SHMMAX:
