@@ -18,6 +18,7 @@ __x86.get_pc_thunk) in a static executable, -O0 to -O3 and -Os, with and
 without frame pointers.
 """
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -67,6 +68,16 @@ VARIANTS = {
 }
 
 
+def _userland_build():
+    """userland/build.py as a module of its own name (`import build` may find
+    the repository's build/ directory, or PyPI's build)."""
+    spec = importlib.util.spec_from_file_location(
+        "kw86_userland_build_for_toolchain", os.path.join(ROOT, "userland", "build.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def gcc_build(tmp, name, srcs, flags, **kw):
     out = os.path.join(str(tmp), name)
     try:
@@ -79,8 +90,7 @@ def gcc_build(tmp, name, srcs, flags, **kw):
 def zig_build(tmp, name, srcs):
     """The same sources through zig cc and lld (userland/build.py's flags, the same
     crt0 and libc.a as the GCC builds)."""
-    sys.path.insert(0, os.path.join(ROOT, "userland"))
-    import build as userland_build
+    userland_build = _userland_build()
     crt, libc, inc = gcc_netbsd.userland_parts(OBJ)
     zig = [sys.executable, "-m", "ziglang", "cc"]
     objs = []
@@ -165,8 +175,7 @@ def test_probe_zig_build_agrees(tmp_path, probe_want):
 def _pie_obj():
     """The position-independent libc and crt0 (userland/build.py's PIE build, in
     the directory tests/test_nbsd_dynexec.py builds it into; incremental)."""
-    sys.path.insert(0, os.path.join(ROOT, "userland"))
-    import build as userland_build
+    userland_build = _userland_build()
     obj = os.path.join(ROOT, "tests", "guest", ".build", "dynexec", "obj-pie")
     try:
         b = userland_build.Builder(obj, obj_dir=obj, pie=True)
@@ -239,6 +248,13 @@ def test_kernelware_calling_the_kernel(tmp_path):
     assert t1 > t0
     for line in ("pid 2 2", "comm kt", "hz 100", "kprintf -7 str beef|   42|a  |"):
         assert line in out.splitlines(), out
+
+
+@pytest.mark.parametrize("std", ["c89", "gnu89", "c99", "c11"])
+def test_every_header_in_each_c_standard(tmp_path, std):
+    exe = gcc_build(tmp_path, "headers", [os.path.join(SRC, "headers.c")],
+                    ["-O2", f"-std={std}", "-Werror"])
+    assert kw86(host(exe)) == (0, "c89-3 1\n", "")
 
 
 # ---------------------------------------------------------------- ssp.c
