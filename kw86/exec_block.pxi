@@ -6,7 +6,9 @@
 # A block starts at any instruction with an inline form and takes the
 # following instructions of the same physical page while they have one (or
 # are data-only handlers, chain_safe, called from the block: UK_CALLH); it
-# ends after an unconditional branch (jmp, call, ret, indirect ones), before
+# ends after an unconditional branch (jmp, call, ret, indirect ones; a direct
+# jmp or call whose target lies in the block's own page is followed instead:
+# the block goes on at the target, UK_CALL_IN), before
 # an instruction it cannot take, at the page end or at KW_BLK_MAX.  A jcc
 # inside a block leaves it when taken (a side exit) and goes on when not.
 # The instructions come from the decoded-instruction cache (decode_fill,

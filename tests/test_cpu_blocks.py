@@ -453,8 +453,9 @@ def flag_loop(body, count=300):
 
 
 # Pending flags (blk_exec keeps the last producer's flags in locals and writes
-# Cpu's lazy state only where something can see it) across block boundaries
-# (jmp $+2 ends a block; the next one starts at its target) and CF chains
+# Cpu's lazy state only where something can see it) across jmp $+2 (blk_build
+# follows it: the block goes on at its target; at budgets that cut the block
+# there, a block boundary) and CF chains
 # through inc/dec (kept CF from locals, from the pending state, or not
 # computed at all where nothing can see it).
 PENDING = [
