@@ -257,6 +257,18 @@ def test_every_header_in_each_c_standard(tmp_path, std):
     assert kw86(host(exe)) == (0, "c89-3 1\n", "")
 
 
+def test_every_header_as_cxx(tmp_path):
+    """The same unit as C++ (g++'s front end): the declarations have C linkage
+    (__BEGIN_DECLS) and no C-only spelling, so a C++ program can include them."""
+    gxx = shutil.which("g++")
+    assert gxx is not None, "g++ (.ci/run installs it with gcc)"
+    crt, libc, inc = gcc_netbsd.userland_parts(OBJ)
+    r = subprocess.run([gxx, *gcc_netbsd.GCC_BASE, *inc, "-std=c++17", "-Werror",
+                        "-fsyntax-only", "-x", "c++", os.path.join(SRC, "headers.c")],
+                       capture_output=True, text=True, env=hostenv.ENV)
+    assert r.returncode == 0, r.stderr
+
+
 # ---------------------------------------------------------------- ssp.c
 
 @pytest.fixture(scope="module")
