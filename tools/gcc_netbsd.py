@@ -29,6 +29,11 @@ __guard_setup; without it the guard is NetBSD's fallback terminator canary),
 then the program's constructors (.init_array; destructors through atexit),
 which kw86's crt0 does not run.
 
+C++ sources (.cc, .cpp, .cxx, .C) go through gcc's C++ front end and the
+program gets tools/gcc_netbsd_cxxrt.c: freestanding C++ (-fno-exceptions
+-fno-rtti; there is no libstdc++ for NetBSD/i386 here, and code that needs the
+unwinder fails to link, naming __gxx_personality_v0).
+
 The 64-bit division and conversion helpers GCC calls (__udivdi3, __divdi3,
 __umoddi3, __moddi3, __fixunsxfdi, ...) are not in libc.a: zig links them from
 its compiler-rt into every zig-built program.  For GCC links the same
