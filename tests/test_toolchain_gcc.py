@@ -257,6 +257,45 @@ def test_every_header_in_each_c_standard(tmp_path, std):
     assert kw86(host(exe)) == (0, "c89-3 1\n", "")
 
 
+def test_every_header_as_cxx(tmp_path):
+    """The same unit as C++ (g++'s front end): the declarations have C linkage
+    (__BEGIN_DECLS) and no C-only spelling, so a C++ program can include them."""
+    gxx = shutil.which("g++")
+    assert gxx is not None, "g++ (.ci/run installs it with gcc)"
+    crt, libc, inc = gcc_netbsd.userland_parts(OBJ)
+    r = subprocess.run([gxx, *gcc_netbsd.GCC_BASE, *inc, "-std=c++17", "-Werror",
+                        "-fsyntax-only", "-x", "c++", os.path.join(SRC, "headers.c")],
+                       capture_output=True, text=True, env=hostenv.ENV)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.fixture(scope="module")
+def cxx_want(tmp_path_factory):
+    """tests/toolchain/cxx.cc built by the host's g++ for the host: the oracle."""
+    gxx = shutil.which("g++")
+    assert gxx is not None, "g++ (.ci/run installs it with gcc)"
+    exe = str(tmp_path_factory.mktemp("cxx_host") / "cxx")
+    r = subprocess.run([gxx, "-O2", "-o", exe, os.path.join(SRC, "cxx.cc")],
+                       capture_output=True, text=True, env=hostenv.ENV)
+    if r.returncode:
+        fail_build("host build of cxx.cc: " + r.stderr[-2000:])
+    r = subprocess.run([exe], capture_output=True, text=True, env=hostenv.ENV, timeout=30)
+    assert r.returncode == 0 and "destroy first" in r.stdout, r
+    return r.stdout
+
+
+@pytest.mark.parametrize("mode, flags", [([], ["-O0"]),
+                                         (["--kernelware"], ["-O2", "-fstack-protector-strong"])],
+                         ids=["user-O0", "kernelware-O2"])
+def test_cxx_program(tmp_path, cxx_want, mode, flags):
+    """Freestanding C++ (g++ -fno-exceptions -fno-rtti) with the tool's small C++
+    runtime: virtual calls, new/delete, static objects built and destroyed in
+    order, a guarded local static, lambdas; the host's g++ build prints the same."""
+    exe = gcc_build(tmp_path, "cxx", [os.path.join(SRC, "cxx.cc")],
+                    flags + ["-fno-exceptions", "-fno-rtti"])
+    assert kw86(*mode, host(exe)) == (0, cxx_want, "")
+
+
 # ---------------------------------------------------------------- ssp.c
 
 @pytest.fixture(scope="module")
