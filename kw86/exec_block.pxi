@@ -574,6 +574,14 @@ cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint
     return 1
 
 
+cdef extern from * nogil:
+    """
+    /* a block's code_gen and dc_gen as one 64-bit value for the chain's one
+       compare (KwBlk's adjacent fields: one load on a little-endian host) */
+    #define KW_BLK_GD(bk) ((uint64_t)(bk)->gen | ((uint64_t)(bk)->dgen << 32))
+    """
+    uint64_t blk_gd "KW_BLK_GD" (KwBlk* bk)
+
 cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) noexcept nogil:
     """Run block bk at EIP *peip (the caller checked budget and attention
     threshold for it) and the blocks it chains to in the same code page.
@@ -708,7 +716,11 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint64_t cyc = c.cycles, r = pr[0], attn = c.attn
     # (the caller checked that bk fits: r + n <= rb, cycles + csum + taken < attn)
     cdef uint64_t clim = attn - taken, rmax = r, cmax = 0
-    cdef uint32_t pgen = 0, dgen = 0, lpage = (cs_base + eip0) & 0xFFFFF000u
+    cdef uint32_t dgen = 0
+    # the chain (see its end): physical address = EIP + pdelta in the code
+    # page ppage; pgd its blocks' code_gen | dc_gen << 32
+    cdef uint32_t pdelta = ppage + cs_base - ((cs_base + eip0) & 0xFFFFF000u)
+    cdef uint64_t pgd
     cdef uint8_t* hp
     cdef TlbEnt* tlb = c.m.tlb[c.user]
     cdef TlbEnt* te
@@ -723,8 +735,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     # a handler call, a uop that reads the flags from Cpu, the return.
     cdef int pop = 0
     blk_flim(c, flim, fbase)
-    pgen = bk.gen
     dgen = bk.dgen
+    pgd = blk_gd(bk)
     rmax = rb - bk.n
     cmax = clim - bk.csum
     while True:
@@ -1773,36 +1785,47 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         # current and fits (budget, attention threshold)
         # (rmax, cmax: the last retired count and cycle count at which the
         # current block still fits, r + n <= rb and cyc + csum + taken < attn)
-        if nxt == eip0:
-            # a loop on itself (the block stays current: see UK_CALLH)
-            if r > rmax or cyc >= cmax:
-                break
-            continue
+        # In the current code page (the common case: kept short, no Cpu
+        # field read): its physical address is nxt + pdelta, and nxt lies
+        # within the CS limit since the whole page does (checked when the
+        # run entered the page: cs_check 0 in run_loop, or below).  The
+        # block must be current (tag, then code_gen and dc_gen as one 64-bit
+        # compare: pgd) and fit: bk.n - 1 < rb - r (r <= rb here) is
+        # "n != 0 and r + n <= rb" in one unsigned compare.
+        ph = nxt + pdelta
+        if likely((ph & 0xFFFFF000u) == ppage):
+            bk = &blocks[blk_hash(ph)]
+            if likely(bk.tag == KW_DC_KEY(ph, 1) and blk_gd(bk) == pgd and
+                      <uint64_t>bk.n - 1 < rb - r and cyc + bk.csum < clim):
+                rmax = rb - bk.n
+                cmax = clim - bk.csum
+                eip0 = nxt
+                continue
+            break
         if nxt > cs_lim:
             break
+        # another code page (a call or return across pages: Go's code is
+        # large): as run_loop's fetch takes it, the translation from the
+        # TLB (a hit: no walk, no cycles) and the whole page within the CS
+        # limit (cs_page_check 0; blocks run only in 32-bit code), else
+        # run_loop fetches it
         lin = cs_base + nxt
-        if (lin & 0xFFFFF000u) != lpage:
-            # another code page (a call or return across pages: Go's code is
-            # large): as run_loop's fetch takes it, the translation from the
-            # TLB (a hit: no walk, no cycles) and the whole page within the CS
-            # limit (cs_page_check 0; blocks run only in 32-bit code), else
-            # run_loop fetches it
-            te = KW_BTLB(tlb, lin)
-            if (te.rtag != (lin & 0xFFFFF000u) or te.host == c.m.ones or
-                    <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
-                break
-            ppage = <uint32_t>(te.host - c.m.mem)
-            lpage = lin & 0xFFFFF000u
-            pgen = c.m.code_gen[ppage >> 12]
-            c.m.ifetch_page = lpage
-            c.m.ifetch_phys = ppage
-            c.cs_check = 0
+        te = KW_BTLB(tlb, lin)
+        if (te.rtag != (lin & 0xFFFFF000u) or te.host == c.m.ones or
+                <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
+            break
+        ppage = <uint32_t>(te.host - c.m.mem)
+        pdelta = ppage - (lin & 0xFFFFF000u) + cs_base
+        c.m.ifetch_page = lin & 0xFFFFF000u
+        c.m.ifetch_phys = ppage
+        c.cs_check = 0
         ph = ppage | (lin & 0xFFF)
         bk = &blocks[blk_hash(ph)]
-        # (pgen: the code page's code_gen, read when the run entered the
-        # page; neither it nor dc_gen can move inside the run: a handler call
+        # (pgd: the code page's code_gen and dc_gen, read when the run
+        # entered the page; neither can move inside the run: a handler call
         # that moves them stops it)
-        if (bk.tag != KW_DC_KEY(ph, 1) or bk.gen != pgen or bk.dgen != dgen or
+        pgd = <uint64_t>c.m.code_gen[ppage >> 12] | (<uint64_t>dgen << 32)
+        if (bk.tag != KW_DC_KEY(ph, 1) or blk_gd(bk) != pgd or
                 bk.n == 0 or r + bk.n > rb or cyc + bk.csum >= clim):
             break
         rmax = rb - bk.n
