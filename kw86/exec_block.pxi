@@ -579,8 +579,29 @@ cdef extern from * nogil:
     /* a block's code_gen and dc_gen as one 64-bit value for the chain's one
        compare (KwBlk's adjacent fields: one load on a little-endian host) */
     #define KW_BLK_GD(bk) ((uint64_t)(bk)->gen | ((uint64_t)(bk)->dgen << 32))
+    /* a taken exit of a block, u the uop after it (UK_END: u itself): when
+       the successor at nxt is a current block in the code page that fits,
+       retire up to u, make it the block and jump straight to its first
+       uop's label, from this exit's own indirect jump (each exit kind has
+       its own, so the branch predictor sees which block follows which
+       exit); else nothing (the caller's break: the end of blk_exec's loop,
+       which tries the other cases).  The checks are those of that end. */
+    #define KW_CHAIN(up, kv, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax) do { \
+        uint32_t kw_ph = (nxt) + (pdelta); \
+        uint64_t kw_c = (cyc) + (up)->cpre, kw_r = (r) + (up)->idx; \
+        __typeof__(bk) kw_nb = &(blocks)[KW_BLK_HASH(kw_ph)]; \
+        if (KW_LIKELY((kw_ph & 0xFFFFF000u) == (ppage) && kw_nb->tag == KW_DC_KEY(kw_ph, 1) \
+                      && KW_BLK_GD(kw_nb) == (pgd) && (uint64_t)kw_nb->n - 1 < (rb) - kw_r \
+                      && kw_c + kw_nb->csum < (clim))) { \
+            (cyc) = kw_c; (r) = kw_r; (bk) = kw_nb; (eip0) = (nxt); \
+            (rmax) = (rb) - kw_nb->n; (cmax) = (clim) - kw_nb->csum; \
+            (up) = &kw_nb->u[0]; (kv) = (up)->k; goto *kw_tab[(kv)]; \
+        } } while (0)
     """
     uint64_t blk_gd "KW_BLK_GD" (KwBlk* bk)
+    void kw_chain "KW_CHAIN" (KwUop* u, int k, KwBlk* bk, KwBlk* blocks, uint32_t nxt, uint32_t eip0,
+                              uint32_t pdelta, uint32_t ppage, uint64_t pgd, uint64_t cyc, uint64_t r,
+                              uint64_t rb, uint64_t clim, uint64_t rmax, uint64_t cmax)
 
 cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) noexcept nogil:
     """Run block bk at EIP *peip (the caller checked budget and attention
@@ -1407,6 +1428,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_ADD
                 kw_next(u, k)
@@ -1423,6 +1445,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_ADD
                 kw_next(u, k)
@@ -1439,6 +1462,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1455,6 +1479,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1469,6 +1494,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1483,6 +1509,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1497,6 +1524,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1511,6 +1539,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1525,6 +1554,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1539,6 +1569,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1554,6 +1585,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1569,6 +1601,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1582,6 +1615,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1595,6 +1629,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1620,6 +1655,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_INC
                 kw_next(u, k)
@@ -1645,6 +1681,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_DEC
                 kw_next(u, k)
@@ -1658,6 +1695,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == UK_JCC_LOGIC:
@@ -1670,6 +1708,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == UK_JCC_ZS:
@@ -1682,6 +1721,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == UK_JCC_ADD or k == FK_JCC:
@@ -1704,6 +1744,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == FK_JMP:
@@ -1715,6 +1756,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             elif k == FK_CALL or k == FK_CALL_R or k == FK_CALL_M:
                 kw_lab(FK_CALL)
@@ -1740,6 +1782,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 nxt = b
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             elif k == FK_RET:
                 kw_lab(FK_RET)
@@ -1754,6 +1797,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 nxt = b
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             elif k == FK_JMP_R or k == FK_JMP_M:
                 kw_lab(FK_JMP_R)
@@ -1771,10 +1815,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 nxt = b
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             else:           # UK_END: fall through to the next instruction
                 kw_lab(UK_END)
                 nxt = eip0 + u.eoff
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             u += 1
         # the boundary before uop u reached (a taken jcc or a branch: the one
