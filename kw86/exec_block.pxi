@@ -737,7 +737,6 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint64_t cyc = c.cycles, r = pr[0], attn = c.attn
     # (the caller checked that bk fits: r + n <= rb, cycles + csum + taken < attn)
     cdef uint64_t clim = attn - taken, rmax = r, cmax = 0
-    cdef uint32_t dgen = 0
     # the chain (see its end): physical address = EIP + pdelta in the code
     # page ppage; pgd its blocks' code_gen | dc_gen << 32
     cdef uint32_t pdelta = ppage + cs_base - ((cs_base + eip0) & 0xFFFFF000u)
@@ -756,7 +755,6 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     # a handler call, a uop that reads the flags from Cpu, the return.
     cdef int pop = 0
     blk_flim(c, flim, fbase)
-    dgen = bk.dgen
     pgd = blk_gd(bk)
     rmax = rb - bk.n
     cmax = clim - bk.csum
@@ -1870,7 +1868,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         # (pgd: the code page's code_gen and dc_gen, read when the run
         # entered the page; neither can move inside the run: a handler call
         # that moves them stops it)
-        pgd = <uint64_t>c.m.code_gen[ppage >> 12] | (<uint64_t>dgen << 32)
+        pgd = <uint64_t>c.m.code_gen[ppage >> 12] | (pgd & 0xFFFFFFFF00000000u)
         if (bk.tag != KW_DC_KEY(ph, 1) or blk_gd(bk) != pgd or
                 bk.n == 0 or r + bk.n > rb or cyc + bk.csum >= clim):
             break
