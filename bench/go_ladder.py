@@ -249,7 +249,11 @@ def ladder(pkgs, modes, outdir, log=sys.stderr, timeout=1800, native=True):
 # kw86 runs the netbsd/386 build, as the ladder does.  Each side's time is
 # the CPU time (user + system, from the child's rusage) of the whole command,
 # start-up included, best of N, the runs interleaved; the load average is
-# printed with each package.  Go's asynchronous preemption (a SIGURG to a
+# printed with each package, and the guest instructions each side ran
+# (kw86's --stats; qemu's from bench/qemu_icount.c, a TCG plugin built with
+# the host's cc, in one more run that is not timed).  Each kw86 tree's bytecode is brought up to
+# date before a package is timed (warm_tree), as an installed kw86's is.
+# Go's asynchronous preemption (a SIGURG to a
 # running goroutine's thread every 10 ms) kills the linux/386 binaries under
 # qemu-i386 7.2 ("fatal: bad g in signal handler"), so both sides run with
 # GODEBUG=asyncpreemptoff=1: the same runtime behaviour on each.
@@ -259,6 +263,39 @@ PEER_GODEBUG = "GODEBUG=asyncpreemptoff=1"
 
 def qemu_tool():
     return shutil.which(QEMU)
+
+
+# The guest instructions qemu-i386 executes, for the work each side does
+# (kw86's own count comes from --stats): bench/qemu_icount.c, a TCG plugin,
+# built with the host's cc and run once per package, untimed (it slows qemu).
+ICOUNT_SRC = os.path.join(REPO, "bench", "qemu_icount.c")
+
+
+def build_icount_plugin(outdir, cc=None):
+    """Build qemu_icount.c into outdir: (path, "") or (None, why not)."""
+    cc = cc or shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return None, "no C compiler (cc) on this host"
+    out = os.path.join(outdir, "qemu_icount.so")
+    try:
+        p = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", out, ICOUNT_SRC],
+                           capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"{cc}: {e}"
+    if p.returncode != 0 or not os.path.exists(out):
+        return None, f"{cc} failed: {(p.stdout + p.stderr).strip()[-300:]}"
+    return out, ""
+
+
+def qemu_instructions(output):
+    """The count qemu_icount.so printed, or None."""
+    for ln in output.splitlines():
+        if ln.startswith("qemu-icount: ") and ln.endswith(" instructions"):
+            try:
+                return int(ln.split()[1])
+            except ValueError:
+                return None
+    return None
 
 
 def child_cpu(argv, env, cwd, timeout):
@@ -282,6 +319,28 @@ def qemu_command(binary, pkg, tmp):
     k, v = PEER_GODEBUG.split("=", 1)
     env[k] = v
     return [qemu_tool(), binary, "-test.short"], env, pkg_dir(pkg) or tmp
+
+
+def warm_tree(tree, timeout=300):
+    """Bring a kw86 tree's bytecode up to date before it is timed, as an
+    installed kw86 has it (pip compiles the package; the first `kw86 exec`
+    writes the start-up bundle, kw86/startup_bundle.py): the timed runs
+    have PYTHONDONTWRITEBYTECODE set, so a module whose source changed since
+    its .pyc was written (in a working tree, another edit) would be
+    compiled again in every run, charged to kw86 (0.08-0.1 s of a 1.5 s
+    strings run).  Byte-compiles tree/kw86 and runs `kw86 exec
+    /usr/bin/true` once with bytecode writing on; returns that run's exit
+    status."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+           "LANG": "C", "LC_ALL": "C", "TZ": "UTC", "PYTHONPATH": tree}
+    try:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(tree, "kw86")],
+                       env=env, cwd=tree, capture_output=True, timeout=timeout)
+        p = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "/usr/bin/true"],
+                           env=env, cwd=tree, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return p.returncode
 
 
 def guest_instructions(output):
@@ -317,6 +376,12 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900, against=None)
         print(f"go_ladder: no {QEMU} on this host (apt-get install qemu-user): "
               "kw86 is timed alone, no ratios to qemu", file=log, flush=True)
     ksides = kw86_sides(modes, against)
+    plugin = None
+    if qemu is not None:
+        plugin, why = build_icount_plugin(outdir)
+        if plugin is None:
+            print(f"go_ladder: qemu's instruction count not measured: {why}", file=log,
+                  flush=True)
     rows = []
     for pkg in pkgs:
         nbin, _, err = build(pkg, outdir)
@@ -334,6 +399,8 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900, against=None)
                 argv.insert(argv.index("exec") + 1, "--stats")
                 env["PYTHONPATH"] = tree
                 sides[name] = (argv, env, tree)
+            for tree in dict.fromkeys(t for _, _, t in ksides):
+                warm_tree(tree)         # (per package: the tree may have changed)
             best = {s: None for s in sides}
             fails = {s: 0 for s in sides}
             instr = {}
@@ -351,6 +418,12 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900, against=None)
                     if best[side] is None or cpu < best[side]:
                         best[side] = cpu
             load1 = os.getloadavg()[0]
+            if plugin is not None and best.get("qemu") is not None:
+                # one more qemu run with the counting plugin, not timed
+                argv, env, cwd = sides["qemu"]
+                st, _, out = child_cpu([argv[0], "-plugin", plugin, *argv[1:]], env, cwd,
+                                       timeout)
+                instr["qemu"] = qemu_instructions(out) if passed(st, out) else None
         row = dict(pkg=pkg, n=n, load=[round(load0, 2), round(load1, 2)],
                    cpu={s: (round(v, 3) if v is not None else None) for s, v in best.items()},
                    failed=fails, instructions=instr)
@@ -364,6 +437,8 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900, against=None)
         rows.append(row)
         parts = [f"{s} {v:.3f} s" if v is not None else f"{s} -" for s, v in best.items()]
         ratios = [f"{m}/qemu {r:.2f}x" for m, r in row["ratio"].items() if r is not None]
+        if instr.get("qemu"):
+            ratios.append(f"qemu {instr['qemu'] / 1e6:.0f} M instructions")
         ratios += [f"{m}/against {r:.3f}x" for m, r in row.get("vs_against", {}).items()
                    if r is not None]
         print(f"{pkg:20} " + ", ".join(parts + ratios) + f"  (load {load0:.2f}-{load1:.2f})",
@@ -373,19 +448,21 @@ def compare(pkgs, modes, outdir, n=3, log=sys.stderr, timeout=900, against=None)
 
 def peer_table(rows, modes, against=None):
     ksides = kw86_sides(modes, against)
-    head = "| package | qemu-i386 CPU s |"
+    head = "| package | qemu-i386 CPU s | qemu guest Minstr | qemu MIPS (CPU) |"
     for name, _, _ in ksides:
         head += f" kw86 {name} CPU s | {name}/qemu | {name} guest Minstr | {name} MIPS (CPU) |"
     if against:
         head += "".join(f" {m} / {m}@against |" for m in modes)
-    ncol = 2 + 4 * len(ksides) + (len(modes) if against else 0) + 1
+    ncol = 4 + 4 * len(ksides) + (len(modes) if against else 0) + 1
     out = [head + " load |", "|" + " --- |" * ncol]
     fmt = lambda v, f: "-" if v is None else format(v, f)
     for r in rows:
         if "error" in r:
             out.append(f"| {r['pkg']} | {r['error'].replace('|', '/')} |")
             continue
-        line = f"| {r['pkg']} | {fmt(r['cpu'].get('qemu'), '.3f')} |"
+        qcpu, qins = r["cpu"].get("qemu"), r["instructions"].get("qemu")
+        line = (f"| {r['pkg']} | {fmt(qcpu, '.3f')} | {fmt(qins and qins / 1e6, '.0f')} |"
+                f" {fmt(qins / qcpu / 1e6 if qcpu and qins else None, '.0f')} |")
         for name, _, _ in ksides:
             cpu, ins = r["cpu"].get(name), r["instructions"].get(name)
             mips = ins / cpu / 1e6 if cpu and ins else None

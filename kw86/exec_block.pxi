@@ -91,6 +91,8 @@ cdef extern from * nogil:
     uint32_t blk_hash "KW_BLK_HASH" (uint32_t phys)
 
 ctypedef struct KwUop:
+    void* lab           # its kind's label in blk_exec (kw_tab[k]): the threaded
+                        # dispatch jumps through it (set last in blk_build)
     uint8_t k           # UK_* (the FK_* numbering of exec.pyx, plus UK_END and up)
     uint8_t r0          # ops[0].reg
     uint8_t r1          # ops[1].reg
@@ -118,7 +120,7 @@ ctypedef struct KwBlk:
     KwUop u[KW_BLK_MAX]
     void* fns[KW_BLK_NCALL]     # UK_CALLH: the handlers
     Insn ins[KW_BLK_NCALL]      # and their decoded instructions
-    uint8_t fill[24]            # (1024 bytes in all: the table index is a shift)
+    uint8_t fill[792]           # (2048 bytes in all: the table index is a shift)
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
@@ -181,6 +183,10 @@ cdef enum:
     UK_CMP8_RM = 143    # cmp r8, m8
     UK_XCHG_RR = 144    # xchg r32, r32 (op_xchg: Go's compiler swaps registers with it)
     UK_XCHG_MR = 145    # xchg m32, r32 (a write tag needed)
+    # inc/dec r32 that compute no CF (CFS_NONE, CFS_KEEP: fcf stays as it
+    # is), chosen after the liveness pass
+    UK_INC_R_NC = 146
+    UK_DEC_R_NC = 147
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -335,8 +341,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     bk.gen = c.m.code_gen[phys >> 12]
     bk.dgen = c.m.dc_gen
     while True:
-        if n >= KW_BLK_MAX - 1 or csum > 60000:
-            break
+        if n >= KW_BLK_MAX - 1 or csum > 60000 or ni >= 250:
+            break       # (ni: KwUop.idx is 8 bits; elided nops add to it)
         k = blk_uop_kind(s.fast)
         if k == UK_CALLH:
             k = blk_callh_kind(s.fn, &s.insn)
@@ -363,7 +369,19 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         u.idx = ni
         if k == FK_JCC or k == FK_JMP or k == FK_CALL:
             u.imm = off + ip.length + ip.imm     # the target's offset from the block's EIP
-        if k == UK_CALLH:
+        pk = bk.u[n - 1].k if n > 0 else -1
+        if k == FK_NOP and not (uk_jcc(pk) or (pk >= UK_F0 and pk <= UK_F_LAST) or
+                                pk == UK_CALLH):
+            # no uop: a nop cannot stop the block, so its cycles, length and
+            # retired count go into the boundaries (eoff, cpre, idx) of the
+            # uops after it, as a fused jcc's do; not straight after a uop
+            # that leaves the block or stops at the boundary after it (a
+            # taken jcc, a handler call: the next uop's eoff, cpre and idx)
+            csum += s.cycles
+            ni += 1
+            off += ip.length
+            fused = 1
+        elif k == UK_CALLH:
             u.x = ncall
             bk.fns[ncall] = s.fn
             memcpy(&bk.ins[ncall], ip, sizeof(Insn))
@@ -462,9 +480,14 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     # loops without leaving the uop; a fused producer's fl is not used else)
     for i in range(n):
         u = &bk.u[i]
+        if (u.k == FK_INC_R or u.k == FK_DEC_R) and (u.x == CFS_NONE or u.x == CFS_KEEP):
+            u.k = UK_INC_R_NC if u.k == FK_INC_R else UK_DEC_R_NC
         if (((u.k >= UK_F0 and u.k <= UK_F_LAST) and u.disp == 0) or
                 ((uk_jcc(u.k) or u.k == FK_JMP) and u.imm == 0)):
             u.fl = 2
+    # the labels of the final kinds (the final UK_END's too)
+    for i in range(n + 1):
+        bk.u[i].lab = kw_tab[bk.u[i].k]
 
 
 cdef inline uint32_t blk_cf_mem(Cpu* c) noexcept nogil:
@@ -497,9 +520,13 @@ cdef extern from * nogil:
     """
     #define KW_LAB(kind) kwl_##kind: ;
     #define KW_GEN() kwl_gen: ;
-    #define KW_NEXT(up, kv) do { (up)++; (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
-    #define KW_DISP(up, kv) do { (kv) = (up)->k; goto *kw_tab[(kv)]; } while (0)
-    #define KW_TAB_BEGIN(bkp) static void* kw_tab[256]; \
+    /* direct threading: each uop holds its label (KwUop.lab = kw_tab[k],
+       set by blk_build), so going on is one load and one indirect jump; kv
+       (blk_exec's k) is not set: a body shared by several kinds reads u.k */
+    #define KW_NEXT(up, kv) do { (up)++; goto *(up)->lab; } while (0)
+    #define KW_DISP(up, kv) do { goto *(up)->lab; } while (0)
+    static void* kw_tab[256];
+    #define KW_TAB_BEGIN(bkp) \
         if (!(bkp)) { for (int kw_i = 0; kw_i < 256; kw_i++) kw_tab[kw_i] = &&kwl_gen;
     #define KW_TE(kind) kw_tab[(kind)] = &&kwl_##kind;
     #define KW_TAB_END() return 0; }
@@ -519,6 +546,7 @@ cdef extern from * nogil:
     void kw_goto_loop "KW_GOTO_LOOP" ()
     void kw_lab_out "KW_LAB_OUT" ()
     void kw_goto_out "KW_GOTO_OUT" ()
+    void** kw_tab
 
 cdef inline void blk_flush(Cpu* c, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
                            uint32_t fcf) noexcept nogil:
@@ -635,6 +663,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_TEST_RI)
     kw_te(FK_INC_R)
     kw_te(FK_DEC_R)
+    kw_te(UK_INC_R_NC)
+    kw_te(UK_DEC_R_NC)
     kw_te(FK_SHL_RI)
     kw_te(FK_SHR_RI)
     kw_te(FK_SAR_RI)
@@ -775,7 +805,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         while True:
             kw_gen()
             k = u.k
-            if k == FK_MOV_RR:
+            if k == FK_NOP:
+                kw_lab(FK_NOP)
+                kw_next(u, k)
+            elif k == FK_MOV_RR:
                 kw_lab(FK_MOV_RR)
                 g[u.r0] = g[u.r1]
                 kw_next(u, k)
@@ -802,10 +835,6 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_LEA:
                 kw_lab(FK_LEA)
                 g[u.r0] = uea(g, u)
-                kw_next(u, k)
-            elif k == FK_NOP:
-                kw_lab(FK_NOP)
-                pass
                 kw_next(u, k)
             elif k == FK_ADD_RR:
                 kw_lab(FK_ADD_RR)
@@ -902,6 +931,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_INC_R or k == FK_DEC_R:
                 kw_lab(FK_INC_R)
                 kw_lab(FK_DEC_R)
+                k = u.k            # (the threaded dispatch does not set it)
                 a = g[u.r0]
                 t = u.x
                 if t == CFS_ZERO:
@@ -917,6 +947,20 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 fr = a + 1 if k == FK_INC_R else a - 1
                 g[u.r0] = fr
                 pop = CC_INC if k == FK_INC_R else CC_DEC
+                kw_next(u, k)
+            elif k == UK_INC_R_NC:
+                kw_lab(UK_INC_R_NC)
+                fa = g[u.r0]
+                fr = fa + 1
+                g[u.r0] = fr
+                pop = CC_INC
+                kw_next(u, k)
+            elif k == UK_DEC_R_NC:
+                kw_lab(UK_DEC_R_NC)
+                fa = g[u.r0]
+                fr = fa - 1
+                g[u.r0] = fr
+                pop = CC_DEC
                 kw_next(u, k)
             elif k == FK_SHL_RI:
                 kw_lab(FK_SHL_RI)
@@ -1048,6 +1092,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                 kw_lab(FK_MOVSX_M16)
                 kw_lab(FK_MOVZX_M16)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 2)
                 if hp == NULL:
@@ -1096,6 +1141,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_CMP_MR or k == FK_CMP_MI32:
                 kw_lab(FK_CMP_MR)
                 kw_lab(FK_CMP_MI32)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1108,6 +1154,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_ADD_RM or k == FK_SUB_RM:
                 kw_lab(FK_ADD_RM)
                 kw_lab(FK_SUB_RM)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1127,6 +1174,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_AND_RM)
                 kw_lab(FK_OR_RM)
                 kw_lab(FK_XOR_RM)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1154,6 +1202,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_AND_MI)
                 kw_lab(FK_OR_MI)
                 kw_lab(FK_XOR_MI)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1179,6 +1228,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_INC_M or k == FK_DEC_M:
                 kw_lab(FK_INC_M)
                 kw_lab(FK_DEC_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
@@ -1202,6 +1252,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_PUSH_R or k == FK_PUSH_I:
                 kw_lab(FK_PUSH_R)
                 kw_lab(FK_PUSH_I)
+                k = u.k            # (the threaded dispatch does not set it)
                 a = g[4] - 4
                 hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
                 if hp == NULL:
@@ -1343,6 +1394,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(UK_DIV_M)
                 kw_lab(UK_IDIV_R)
                 kw_lab(UK_IDIV_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == UK_DIV_R or k == UK_IDIV_R:
                     b = g[u.r0]
                 else:
@@ -1379,6 +1431,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_CMP8_MR or k == UK_CMP8_RM:
                 kw_lab(UK_CMP8_MR)
                 kw_lab(UK_CMP8_RM)
+                k = u.k            # (the threaded dispatch does not set it)
                 ea = uea(g, u)
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
@@ -1725,6 +1778,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_JCC_ADD or k == FK_JCC:
                 kw_lab(UK_JCC_ADD)
                 kw_lab(FK_JCC)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == UK_JCC_ADD:
                     t = cond_quick(u.cc, CC_ADD, 4, fa, fb, fr)
                 else:
@@ -1760,6 +1814,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(FK_CALL)
                 kw_lab(FK_CALL_R)
                 kw_lab(FK_CALL_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == FK_CALL:
                     b = eip0 + u.imm
                 elif k == FK_CALL_R:
@@ -1800,6 +1855,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_JMP_R or k == FK_JMP_M:
                 kw_lab(FK_JMP_R)
                 kw_lab(FK_JMP_M)
+                k = u.k            # (the threaded dispatch does not set it)
                 if k == FK_JMP_R:
                     b = g[u.r0]
                 else:

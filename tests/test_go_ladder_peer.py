@@ -56,7 +56,8 @@ def test_peer_table_has_a_cell_for_every_side():
     row = dict(pkg="strings", n=3, load=[1.0, 2.0],
                cpu={"qemu": 0.5, "user": 2.5, "kernelware": 2.6, "user@against": 2.75,
                     "kernelware@against": None},
-               failed={}, instructions={"user": 500_000_000, "kernelware": 500_000_000,
+               failed={}, instructions={"qemu": 600_000_000, "user": 500_000_000,
+                                        "kernelware": 500_000_000,
                                         "user@against": 500_000_000},
                ratio={"user": 5.0, "kernelware": 5.2, "user@against": 5.5,
                       "kernelware@against": None},
@@ -65,5 +66,50 @@ def test_peer_table_has_a_cell_for_every_side():
     head, sep, body = lines
     assert head.count("|") == sep.count("|") == body.count("|")
     cells = [c.strip() for c in body.strip("|").split("|")]
-    assert cells[:6] == ["strings", "0.500", "2.500", "5.00", "500", "200"]
+    assert cells[:8] == ["strings", "0.500", "600", "1200", "2.500", "5.00", "500", "200"]
     assert "0.909" in cells and "-" in cells and cells[-1] == "1.00-2.00"
+
+
+def test_warm_tree_compiles_the_tree_and_writes_bytecode(tmp_path, monkeypatch):
+    # a stand-in tree: a module with no .pyc yet and a kw86.cli that says
+    # whether it was run with bytecode writing on (the timed runs have it off)
+    pkg = tmp_path / "kw86"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "lazy.py").write_text("X = 1\n")
+    (pkg / "cli.py").write_text(
+        "import os, sys\n"
+        "open(os.path.join(os.path.dirname(__file__), 'ran'), 'w').write(\n"
+        "    repr((sys.argv[1:], sys.dont_write_bytecode)))\n")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    st = go_ladder.warm_tree(str(tmp_path))
+    assert st == 0
+    assert os.path.exists(importlib.util.cache_from_source(str(pkg / "lazy.py")))
+    assert (pkg / "ran").read_text() == repr((["exec", "/usr/bin/true"], False))
+
+
+def test_qemu_instructions_from_the_plugin_line():
+    out = "PASS\nqemu-icount: 573291008 instructions\n"
+    assert go_ladder.qemu_instructions(out) == 573291008
+    assert go_ladder.qemu_instructions("PASS\n") is None
+
+
+def test_icount_plugin_without_a_compiler_is_said_plainly(tmp_path):
+    path, why = go_ladder.build_icount_plugin(str(tmp_path), cc=str(tmp_path / "no-cc"))
+    assert path is None and "no-cc" in why
+
+
+def test_icount_plugin_builds_as_a_qemu_plugin(tmp_path):
+    # what qemu looks for when it loads a plugin: qemu_plugin_version (the
+    # API version, 1 for QEMU 7.x) and qemu_plugin_install; the qemu_plugin_*
+    # functions it calls stay undefined until qemu provides them
+    import ctypes
+    import shutil
+    import pytest
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no host C compiler")
+    path, why = go_ladder.build_icount_plugin(str(tmp_path))
+    assert path is not None, why
+    lib = ctypes.CDLL(path, mode=os.RTLD_LAZY)
+    assert ctypes.c_int.in_dll(lib, "qemu_plugin_version").value == 1
+    assert lib.qemu_plugin_install is not None

@@ -303,7 +303,7 @@ def bad_images(tmp_path):
         "not-elf": (b"hello, world\n" * 10, "not an ELF"),
         "x86-64": (None, "x86-64"),
         "arm": (None, "ARM"),
-        "dynamic": (None, "dynamic"),
+        "dynamic": (None, "bad PT_INTERP"),
         "kernel-overlap": (None, "kernel"),
         "too-big": (None, "memory"),
     }

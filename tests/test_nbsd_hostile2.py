@@ -589,8 +589,18 @@ ELVES = {
     "no-note": (make_elf(phdrs=lambda N, C, S, L: [(1, 0, BASE, S, S, 5)]), 126, ENOEXEC),
     "note-huge": (make_elf(phdrs=lambda N, C, S, L: [(4, N, BASE + N, 0xffffff, 0xffffff, 4),
                                                      (1, 0, BASE, S, S, 5)]), 126, ENOEXEC),
-    "interp-out": (make_elf(phdrs=_plus((3, 0, 0, 8, 8, 4))), 126, ENOEXEC),
-    "et-dyn": (make_elf(e_type=3), 126, ENOEXEC),
+    # a PT_INTERP of the file's first 8 bytes, "\x7fELF\1\1\1": an interpreter
+    # path like any other, looked up in the guest's root (NetBSD: ENOENT)
+    "interp-out": (make_elf(phdrs=_plus((3, 0, 0, 8, 8, 4))), 127, (127, E.ENOENT)),
+    # one climbing out of the root: /bin/sh of the guest, an ET_EXEC: ENOEXEC
+    "interp-escape": (make_elf(code=EXIT42 + b"/../../../../bin/sh\0",
+                               phdrs=lambda N, C, S, L: [(4, N, BASE + N, L, L, 4),
+                                                         (3, C + len(EXIT42), 0, 20, 20, 4),
+                                                         (1, 0, BASE, S, S, 5)]),
+                      126, ENOEXEC),
+    # an ET_DYN without PT_INTERP (a static PIE): placed 0x1000 above its link
+    # addresses (NetBSD's elf_placedynexec), its position-independent code runs
+    "et-dyn": (make_elf(e_type=3), 42, (42, 0)),
     "et-rel": (make_elf(e_type=1), 126, ENOEXEC),
     # text and data sharing a page: the data is writable, the program runs
     "shared-page": (make_elf(code=bytes.fromhex("c705") + struct.pack("<II", BASE + 0x800, 7)

@@ -214,15 +214,16 @@ def test_setid_bits_persist_across_runs_in_xattrs(tmp_path, store):
 
 
 def test_nbsd_rules_clear_setid_bits(tmp_path, store):
-    """NetBSD: root keeps the bits across chown and write (kauth
+    """NetBSD: root keeps the bits across __posix_chown and write (kauth
     RETAIN_SUID/SGID); a write by another user clears them (ufs write), so
-    does a chown by the owner; a creation by a user not of the new file's
+    does a __posix_chown by the owner (chown(2) itself: tests/
+    test_nbsd_posix_names.py); a creation by a user not of the new file's
     group loses S_ISGID (ufs_makeinode)."""
     root = _root(tmp_path)
     env = Env(root)
     env.p.umask = 0
     fd = env.ok("open", "/f", NBSD_O_CREAT | NBSD_O_RDWR, 0o6777)
-    env.ok("chown", "/f", 100, 100)                 # root: kept (the host's chown drops them)
+    env.ok("__posix_chown", "/f", 100, 100)         # root: kept (the host's chown drops them)
     assert _perm(env, "/f") == 0o6777
     env.write_fd(fd, b"by root")
     assert _perm(env, "/f") == 0o6777
@@ -234,7 +235,7 @@ def test_nbsd_rules_clear_setid_bits(tmp_path, store):
     assert _host(root, "f") & SETID == 0
     env.ok("chmod", "/f", 0o4755)                   # the owner sets it again
     assert _perm(env, "/f") == 0o4755 and _host(root, "f") & SETID == 0
-    env.ok("chown", "/f", -1, 100)                  # chown by the owner: cleared
+    env.ok("__posix_chown", "/f", -1, 100)          # chown by the owner: cleared
     assert _perm(env, "/f") == 0o755
     env.p.cred = Cred()
     env.ok("mkdir", "/pub", 0o777)
@@ -369,7 +370,7 @@ def test_random_mode_changes_match_netbsd_and_never_reach_the_host(tmp_path_fact
                     env.ok("close", fd)
                 model[name] = (isdir, mode)
             elif op == "chown":
-                env.ok("chown", path, 100, 100)     # root: the bits stay
+                env.ok("__posix_chown", path, 100, 100)     # root: the bits stay
             elif op.startswith("write") and not isdir:
                 m = model[name][1]
                 env.ok("chmod", path, m | 0o200)    # (writable by its owner)

@@ -44,9 +44,10 @@ ENV = hostenv.env(POSIXLY_CORRECT="1")
 # (tests/test_userland_pwd_hostname.py checks it under kw86).
 # gencat writes NetBSD's message-catalogue format from <nl_types.h>'s own
 # definitions (_nls_cat_hdr, _NLS_MAGIC, NL_SETMAX), which glibc's header lacks
-# (tests/test_nbsd_posix2.py checks it under kw86).
+# (tests/test_nbsd_posix2.py checks it under kw86).  ipcs reads NetBSD's
+# kern.ipc.sysvipc_info records through sysctl(3) as well (tests/test_nbsd_sysvipc.py).
 NOT_FOR_THE_HOST = {"paper_run", "kwrun", "modload", "modstat", "modunload", "hostname",
-                    "gencat"}
+                    "gencat", "ipcs"}
 
 
 def _program_sources():

@@ -72,6 +72,9 @@ def add_arguments(p):
     p.add_argument("--strace-file", default=None, metavar="FILE",
                    help="trace system calls to FILE instead")
     p.add_argument("--stats", action="store_true", help="print instruction/cycle statistics")
+    p.add_argument("--host-stats", action="store_true",
+                   help="print where kw86's host time went: start-up, the CPU and the Python "
+                   "kernel by hypercall kind (system calls, traps, clock ticks)")
     p.add_argument("--cycles-profile", default="celeron500", metavar="NAME")
     p.add_argument("--max-instructions", type=int, default=None, metavar="N")
     p.add_argument("--trace", default=None, metavar="FILE",
@@ -244,6 +247,10 @@ def _run(args, opened):
         print(f"kw86: --memory {args.memory}: too small to boot", file=sys.stderr)
         return 2
     k.closed_stdio = closed             # the guest sees them closed (EBADF)
+    hc_times = None
+    if args.host_stats:
+        from kw86.nbsd.trap import time_hypercalls
+        hc_times = time_hypercalls(k)   # (before --profile attaches: it calls through it)
     prof = kprofile and kprofile.attach(k, args, prof_out)   # --profile (before spawn: pid 1's exec)
     k.verbose = bool(args.stats)        # machine-internal messages
     prog = args.prog
@@ -301,7 +308,8 @@ def _run(args, opened):
                 print(f"kw86: --cwd {args.cwd}: {abi.errno_text(e.errno)}", file=sys.stderr)
                 return 2
     except ExecError as e:
-        print(f"kw86: {e}", file=sys.stderr)
+        from kw86.nbsd.hostlog import clean      # (an interpreter's path is the file's)
+        print(f"kw86: {clean(str(e))}", file=sys.stderr)
         return 126 if e.errno != abi.ENOENT else 127
     except Errno as e:
         print(f"kw86: {prog}: {abi.errno_text(e.errno)}", file=sys.stderr)
@@ -325,6 +333,7 @@ def _run(args, opened):
     from kw86.cli import startup_done
     startup_done()                      # the garbage collector back on
     t0 = time.perf_counter()
+    c0 = time.process_time()
     try:
         status = k.run(args.max_instructions)
     except MemoryError:
@@ -339,6 +348,7 @@ def _run(args, opened):
         if kprofile:
             kprofile.finish(prof, prof_out, args)
     dt = time.perf_counter() - t0
+    crun = time.process_time() - c0
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
@@ -360,6 +370,10 @@ def _run(args, opened):
                  if k.stats['fpu_dna'] else "")
               + f"{dt:.3f} s host, "
               f"{m.instructions / dt / 1e6 if dt else 0:.1f} MIPS", file=sys.stderr)
+    if hc_times is not None:
+        print(host_stats_line(time.process_time(), crun, hc_times,
+                              k.m.core.sysfast_hits(0) + k.m.core.sysfast_hits(1)),
+              file=sys.stderr)
     if strace not in (None, sys.stderr):
         strace.close()
     sig = status & 0x7f
@@ -367,6 +381,20 @@ def _run(args, opened):
         msg = abi.SIGNAL_TEXT.get(sig, f"Signal {sig}")
         print(msg + (" (core dumped)" if status & 0x80 else ""), file=sys.stderr)
     return status_to_exit_code(status)
+
+
+def host_stats_line(total, run, times, in_core):
+    """--host-stats: the kw86 process's CPU time so far (total: the
+    interpreter's start and kw86's imports included), the guest's run (the
+    CPU and the kernel's hypercalls) and the hypercalls by kind."""
+    hc, n = times.total()
+    kinds = ", ".join(f"{times.count[kind]} {kind} {times.seconds[kind]:.3f} s"
+                      for kind in ("system calls", "traps", "clock ticks", "other")
+                      if kind in times.count)
+    return (f"kw86 host: {total:.3f} s: start-up {total - run:.3f} s, run {run:.3f} s "
+            f"(CPU {run - hc:.3f} s, kernel {hc:.3f} s in {n} hypercalls"
+            + (f": {kinds}" if kinds else "") + f"; {in_core} system calls answered in the "
+            f"CPU)")
 
 
 def read_host_prog(prog):

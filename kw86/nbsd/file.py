@@ -12,8 +12,8 @@ scheduler sleeps the process on `chan` and reruns the system call after
 import struct
 
 from kw86.nbsd import abi
-from kw86.nbsd.abi import (EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, ENOTDIR, ENOTTY, EPIPE,
-                           ESPIPE, FREAD, FWRITE)
+from kw86.nbsd.abi import (EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, ENFILE, ENOTDIR, ENOTTY,
+                           EPIPE, ESPIPE, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.sched import wakeup
 from kw86.nbsd.vfs import VDIR, VREG, write_clears_setid
@@ -26,6 +26,7 @@ class File:
     """Base open file."""
 
     kind = "?"
+    _nf = None                          # the OpenFiles it counts in, once installed
 
     def __init__(self, fflags, flags):
         self.fflags = fflags            # FREAD | FWRITE
@@ -444,12 +445,47 @@ def make_pipe(clock=None, uid=0, gid=0):
 # ---------------------------------------------------------------------------
 # Descriptor tables
 
+MAXFILES = 3404                         # kern.maxfiles (NetBSD 10 on a small i386)
+
+
+class OpenFiles:
+    """The system's open files against kern.maxfiles (NetBSD's nfiles: a
+    file counts from its first descriptor until its last reference, a
+    descriptor or a message in flight, is gone).  Past the limit a new
+    file is ENFILE, whoever asks.  Every pipe, socket, kqueue and open
+    device or file keeps kernel state in kw86's host memory (a pipe up to
+    PIPE_SIZE bytes of data), which the per-process RLIMIT_NOFILE alone
+    bounded only per process: 160 processes of 3,404 descriptors each."""
+    __slots__ = ("n", "limit", "knotes")
+
+    def __init__(self, limit=MAXFILES):
+        self.n = 0
+        self.limit = limit
+        self.knotes = 0                 # in all kqueues (kqueue.KQ_MAXKNOTES)
+
+    def charge(self, f):
+        if f._nf is None:
+            if self.n >= self.limit:
+                raise Errno(ENFILE)
+            self.n += 1
+            f._nf = self
+
+
+def uncharge(f):
+    """f's last reference is gone (after its close_final)."""
+    nf = f._nf
+    if nf is not None:
+        nf.n -= 1
+        f._nf = None
+
+
 class FdTable:
     """fd -> (open file, close-on-exec)."""
 
-    def __init__(self, limit=abi.OPEN_MAX):
+    def __init__(self, limit=abi.OPEN_MAX, nfiles=None):
         self.slots = []
         self.limit = limit
+        self.nfiles = nfiles            # the system's OpenFiles (None: no system limit)
         self.kq = None                  # its kqueues' descriptor knotes (kqueue.FdKnotes)
         self.lock_owner = None          # (System, pid) once it set a record lock (lockf.py)
 
@@ -483,6 +519,8 @@ class FdTable:
             fd += 1
         if fd >= self.limit:
             raise Errno(EMFILE)
+        if f.refs == 0 and self.nfiles is not None:
+            self.nfiles.charge(f)               # ENFILE: kern.maxfiles
         while len(self.slots) <= fd:
             self.slots.append(None)
         self.slots[fd] = [f, bool(cloexec)]
@@ -493,6 +531,8 @@ class FdTable:
         """Put f at exactly fd, closing what was there (dup2)."""
         if fd < 0 or fd >= self.limit:
             raise Errno(EBADF)
+        if f.refs == 0 and self.nfiles is not None:
+            self.nfiles.charge(f)               # ENFILE: kern.maxfiles
         while len(self.slots) <= fd:
             self.slots.append(None)
         old = self.slots[fd]
@@ -523,11 +563,12 @@ class FdTable:
                 from kw86.nbsd import lockf
                 lockf.file_closed(f)
             f.close_final()
+            uncharge(f)
         elif f.kind == "socket":
             f.unref()                           # only messages in flight may hold it now
 
     def fork(self):
-        t = FdTable(self.limit)
+        t = FdTable(self.limit, self.nfiles)
         # a kqueue is not inherited: the child's descriptor is closed (NetBSD fd_copy)
         t.slots = [None if s is None or s[0].kind == "kqueue" else [s[0], s[1]]
                    for s in self.slots]

@@ -6,7 +6,8 @@ script.
 Functions (cdecl, called at CPL 0; each a locore stub, see locore.S "The
 kernel API", entering here through hypercall HC_KAPI):
 
-    int  printf(const char *fmt, ...)          the console
+    int  printf(const char *fmt, ...)          the console (at most KPRINTF_MAX
+                                               bytes a call, the rest dropped)
     void panic(const char *fmt, ...)           kw86 ends (the system stops)
     int  getvnode(struct filedesc *fdp, int fd, struct file **fpp)
     struct file *fd_getfile(struct filedesc *fdp, int fd)
@@ -107,6 +108,11 @@ UIO_READ, UIO_WRITE = 0, 1
 NPROC, NFILE, NVNODE = 192, 256, 256
 MAXPHYS = 64 * 1024         # NetBSD/i386's largest transfer (a read-ahead cluster)
 VN_RDWR_CHUNK = 1 << 20     # vn_rdwr moves at most this much host memory at a time
+# One kernel printf shows at most this much (NetBSD's has no bound: it puts
+# each character on the console; here one call is one guest instruction, and
+# "%999999999d" eight times would be 8 GB of host memory and output)
+KPRINTF_MAX = 1 << 20
+_KPRINTF_PAD = KPRINTF_MAX + 1024   # (a conversion's own text is at most 1 KiB)
 
 _M32 = 0xffffffff
 _KERNBASE = abi.KERNBASE
@@ -384,6 +390,12 @@ class KApi:
                 while i < n and chr(fmt[i]).isdigit():
                     prec += chr(fmt[i])
                     i += 1
+            # a width or precision past what can be shown is cut to it (the
+            # shown part is the same): no host memory for a "%999999999d"
+            if width and int(width) > _KPRINTF_PAD:
+                width = str(_KPRINTF_PAD)
+            if len(prec) > 1 and int(prec[1:]) > _KPRINTF_PAD:
+                prec = "." + str(_KPRINTF_PAD)
             while i < n and fmt[i] in b"lhqz":
                 i += 1
             if i >= n:
@@ -408,7 +420,9 @@ class KApi:
                 out += (spec + "s").encode() % s
             else:
                 out += ("%" + conv).encode()
-        return bytes(out)
+            if len(out) >= KPRINTF_MAX:
+                break
+        return bytes(out[:KPRINTF_MAX])
 
     def k_printf(self, p, argva, fmtva):
         text = self._format(p, fmtva, argva)
@@ -625,6 +639,10 @@ class KApi:
             return abi.EBADF
         if rw != UIO_READ and rw != UIO_WRITE:
             return abi.EINVAL
+        lim = p.rlimits.get(abi.NBSD_RLIMIT_FSIZE)
+        if rw == UIO_WRITE and lim is not None and off + length > lim[0]:
+            p.post_signal(abi.NBSD_SIGXFSZ)     # NetBSD's vn_rdwr: enforce_rlimit_fsize
+            return abi.EFBIG
         # A piece at a time (VN_RDWR_CHUNK bytes, ending on block boundaries
         # of the file, so the buffer cache sees the same block requests as
         # one transfer): host memory for one piece only, whatever the length

@@ -22,7 +22,7 @@ from kw86.machine import ESP
 from kw86.nbsd import abi, rusage, trap
 from kw86.nbsd.boot import Boot
 from kw86.nbsd.elf import (ExecAbort, ExecError, build_stack, check_exec_permission,
-                           default_auxv, initial_registers, load_elf)
+                           default_auxv, initial_registers, load_elf, load_interp)
 from kw86.nbsd.emul import Emul
 from kw86.nbsd.errors import (BadFrame, Errno, Exit, Fault, KernelPanic,  # noqa: F401
                               WouldBlock)
@@ -62,6 +62,15 @@ def _ptimer():
     """syscalls/ptimer.py, likewise by the first POSIX timer call."""
     from kw86.nbsd.syscalls import ptimer
     return ptimer
+
+
+def _sysvipc(system):
+    """syscalls/sysvipc.py once a SysV IPC call made the machine's namespace
+    (System.sysvipc), else None: a run without one never imports it."""
+    if getattr(system, "sysvipc", None) is None:
+        return None
+    from kw86.nbsd.syscalls import sysvipc
+    return sysvipc
 
 
 class Kernel(Scheduler):
@@ -281,15 +290,30 @@ class Kernel(Scheduler):
         self.initial = p
         return p
 
-    def _read_image(self, p, path):
+    def _read_image(self, p, path, name=None):
         vp = self.sys.vfs.lookup(p, path)
-        check_exec_permission(vp.getattr(), p.cred, path.decode("latin-1"))
+        check_exec_permission(vp.getattr(), p.cred, name or path.decode("latin-1"))
         vp.open(abi.FREAD)
         try:
             size = vp.getsize()
             return self.sys.bufcache.read(vp, 0, size, size)
         finally:
             vp.close(abi.FREAD)
+
+    def _load_interp(self, p, img, name):
+        """PT_INTERP (NetBSD's elf_load_interp): the interpreter is looked up
+        from the process's root and cwd (a missing one is ENOENT), must be a
+        regular file the caller may execute (EACCES) and an i386 ET_DYN
+        (ENOEXEC); elf.load_interp places it (img.interp_img)."""
+        # (the path as text, its control and non-ASCII bytes escaped: it is the file's)
+        shown = "".join(chr(c) if 32 <= c < 127 and c != 92 else f"\\x{c:02x}"
+                        for c in img.interp)
+        iname = f"{name}: interpreter {shown}"
+        try:
+            data = self._read_image(p, img.interp, iname)
+        except Errno as e:
+            raise ExecError(f"{iname}: {abi.errno_text(e.errno)}", e.errno) from None
+        load_interp(data, img, mem_limit=self.m.mem_size // 2, name=iname)
 
     def exec(self, p, path, argv, envp, host_image=None):
         """Replace p's image (p.emul decides the mode it starts in)."""
@@ -315,6 +339,8 @@ class Kernel(Scheduler):
         name = path.decode("latin-1")
         img = load_elf(data, mem_limit=self.m.mem_size // 2, name=name)
         self.kapi.check_image(img, name)        # linked for this kernel?
+        if img.interp is not None:
+            self._load_interp(p, img, name)
         if len(p.lwps) > 1:
             # past the point of no return: the other LWPs end first
             # (NetBSD's execve_runproc -> exit_lwps)
@@ -345,6 +371,9 @@ class Kernel(Scheduler):
             vm.free()                   # (out of pages: execve's ENOMEM leaks none)
             raise
         if p.vm is not None:
+            ipc = _sysvipc(self.sys)
+            if ipc is not None:
+                ipc.vm_gone(self.sys.sysvipc, p, p.vm)      # shm detached at exec
             p.vm.free()
         p.vm = vm
         self.m.set_cr(3, vm.pdir)
@@ -596,6 +625,9 @@ class Kernel(Scheduler):
         c, p.fork_child = p.fork_child, None
         try:
             c.vm = p.vm.copy()
+            ipc = _sysvipc(self.sys)
+            if ipc is not None:
+                ipc.vm_fork(self.sys.sysvipc, p.vm, c.vm)   # shm attachments inherited
         except MemoryError:
             # out of pages half-way (the parent has its pid): the child is
             # killed as UVM kills on "out of swap"
@@ -657,6 +689,11 @@ class Kernel(Scheduler):
         kq = kqueue_loaded()
         if kq is not None:
             kq.knote_proc_exit(p, status)       # EVFILT_PROC NOTE_EXIT (data: wait status)
+        ipc = _sysvipc(self.sys)
+        if ipc is not None:
+            ipc.proc_exit(self.sys.sysvipc, p)          # SEM_UNDO applied
+            if p.vm is not None:
+                ipc.vm_gone(self.sys.sysvipc, p, p.vm)  # shm detached
         if p.vm is not None:
             p.vm.free()
             p.vm = None
@@ -780,12 +817,13 @@ class Kernel(Scheduler):
             return abi.NBSD_CLD_EXITED, (status >> 8) & 0xff
         return (abi.NBSD_CLD_DUMPED if status & 0x80 else abi.NBSD_CLD_KILLED), status & 0x7f
 
-    def execve(self, p, path, argv, envp):
-        """execve(2) from a running process: replace its image and frame."""
+    def execve(self, p, path, argv, envp, host_image=None):
+        """execve(2) from a running process: replace its image and frame
+        (host_image: the program's bytes, read already: fexecve)."""
         fesp = p.frame_esp
         tf = self.boot.read_frame(fesp)
         try:
-            self.exec(p, path, argv, envp)
+            self.exec(p, path, argv, envp, host_image)
         except ExecAbort:
             raise Exit(abi.w_termsig(abi.NBSD_SIGABRT)) from None    # NetBSD's exec_abort
         except ExecError as e:

@@ -35,7 +35,7 @@ import weakref
 
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno
-from kw86.nbsd.file import File
+from kw86.nbsd.file import File, OpenFiles
 from kw86.nbsd.sched import add_wakeup_listener, timer_hooks, wakeup
 
 # <sys/event.h> (NetBSD 10)
@@ -67,8 +67,10 @@ KFILTER_BYFILTER, KFILTER_BYNAME, KFILTER_MAXNAME = 0xc00c6b00, 0xc00c6b01, 256
 KEVENT_SIZE = 28                # i386: ident, filter, flags, fflags, data (int64), udata
 INT_MAX = 0x7fffffff
 KQ_CALLOUTMAX = 4 * 1024        # NetBSD's kq_calloutmax: timers at once (ENOMEM past it)
-# kw86's bound on the knotes of one descriptor table's kqueues (host memory:
-# NetBSD's only bound is kernel memory): ENOMEM past it
+# kw86's bound on the knotes of all the system's kqueues (host memory, about
+# 330 bytes a knote; NetBSD's only bound is kernel memory, the system's too):
+# ENOMEM past it.  (It was per descriptor table: 160 processes could hold
+# 10 million knotes, 3.4 GB of kw86's memory.)
 KQ_MAXKNOTES = 1 << 16
 
 _UNIT_NS = {NOTE_SECONDS: 10**9, NOTE_MSECONDS: 10**6, NOTE_USECONDS: 10**3, NOTE_NSECONDS: 1}
@@ -320,7 +322,7 @@ class Kqueue(File):
         self._refreshing = False
         reg = fdt.kq
         if reg is None:
-            reg = fdt.kq = FdKnotes()
+            reg = fdt.kq = FdKnotes(fdt.nfiles)
         reg.kqs.add(self)
 
     def __repr__(self):
@@ -417,9 +419,19 @@ class FdKnotes:
     """The kqueues of one descriptor table (FdTable.kq): close(fd) removes
     the knotes on fd (knote_fdclose)."""
 
-    def __init__(self):
+    def __init__(self, system=None):
         self.kqs = weakref.WeakSet()
-        self.nknotes = 0                # in all its kqueues (KQ_MAXKNOTES)
+        # the count of knotes against KQ_MAXKNOTES: the system's (its
+        # file.OpenFiles), or this table's alone (a table of no system)
+        self._count = system if system is not None else OpenFiles()
+
+    @property
+    def nknotes(self):
+        return self._count.knotes
+
+    @nknotes.setter
+    def nknotes(self, n):
+        self._count.knotes = n
 
     def fd_closed(self, fd):
         for kq in list(self.kqs):

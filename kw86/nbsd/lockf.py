@@ -134,10 +134,41 @@ def setlk(sysm, key, owner, pid, start, end, type_, wait):
             sysm.lockf_waits[pid] = (key, holders)
             raise WouldBlock(chan(key))
     sysm.lockf_waits.pop(pid, None)
+    before = list(locks)
     _set(locks, owner, start, end, type_, pid)
+    uid = _uid(sysm, pid)
+    if uid and len(locks) > len(before) and \
+            _count(sysm, uid) > MAXLOCKSPERUID * (2 if type_ == F_UNLCK else 1) + 1:
+        locks[:] = before               # (lf_alloc failed: nothing changed)
+        raise Errno(abi.ENOLCK)
     if not locks:
         del table[key]
     _wakeup(key)
+
+
+# NetBSD's maxlocksperuid (vfs_lockf.c): the locks a user other than root
+# may hold; a request that needs more is ENOLCK (an unlock that splits a
+# lock may go to twice as many).  Root has no limit.
+MAXLOCKSPERUID = 1024
+
+
+def _uid(sysm, pid):
+    q = (getattr(sysm, "procs", None) or {}).get(pid)
+    return 0 if q is None else q.cred.euid
+
+
+def _count(sysm, uid):
+    """The locks held by uid's processes (lf_alloc's ui_lockcnt)."""
+    uids = {}
+    n = 0
+    for locks in sysm.lockf.values():
+        for lk in locks:
+            u = uids.get(lk.pid)
+            if u is None:
+                u = uids[lk.pid] = _uid(sysm, lk.pid)
+            if u == uid:
+                n += 1
+    return n
 
 
 def getlk(sysm, key, owner, start, end, type_):

@@ -129,7 +129,7 @@ class Proc:
         self.login = b"root"
         self.root = root or system.vfs.root_stack()     # namei stacks: .root, .cwd, .cred
         self.cwd = cwd or list(self.root)
-        self.fdt = fdt or FdTable()
+        self.fdt = fdt or FdTable(nfiles=getattr(system, "nfiles", None))
         self.umask = umask
         self.rlimits = {
             abi.NBSD_RLIMIT_NOFILE: [abi.OPEN_MAX, 3404],

@@ -50,6 +50,7 @@ from kw86.machine import RunResult
 from kw86.nbsd import abi
 from kw86.machine import ESP
 from kw86.nbsd.frame import TF_SHORT_SIZE, TF_SIZE, TrapFrame
+from kw86.nbsd.hostlog import clean_lines
 from kw86.nbsd.kconst import HCALL_PORT, HC_GATE, HC_IDLE, HC_INTR, HC_SYSCALL, HC_TRAP
 from kw86.nbsd.trace import PhysPeek, syscall_site
 
@@ -120,6 +121,11 @@ class Image:
         import io
         from elftools.elf.elffile import ELFFile
         elf = ELFFile(io.BytesIO(data))
+        bias = 0
+        if elf.header["e_type"] == "ET_DYN":    # a PIE: where exec placed it (elf.pie_offset)
+            from kw86.nbsd.elf import pie_offset
+            bias = pie_offset(max([1] + [g["p_align"] for g in elf.iter_segments()
+                                         if g["p_type"] == "PT_LOAD"]))
         syms = {}
         for sec in elf.iter_sections():
             if sec["sh_type"] not in ("SHT_SYMTAB", "SHT_DYNSYM"):
@@ -127,16 +133,16 @@ class Image:
             for s in sec.iter_symbols():
                 if s["st_info"]["type"] != "STT_FUNC" or not s.name or s["st_value"] == 0:
                     continue
-                a = s["st_value"]
+                a = s["st_value"] + bias
                 # one name per address: a global over a local, then the shorter
                 old = syms.get(a)
                 rank = (s["st_info"]["bind"] == "STB_LOCAL", len(s.name), s.name)
                 if old is None or rank < old[0]:
                     syms[a] = (rank, s.name, s["st_size"])
-        entry = elf.header["e_entry"]
+        entry = elf.header["e_entry"] + bias
         for seg in elf.iter_segments():
             if seg["p_type"] == "PT_LOAD":
-                self.segs.append((seg["p_vaddr"], seg["p_filesz"], seg["p_offset"]))
+                self.segs.append((seg["p_vaddr"] + bias, seg["p_filesz"], seg["p_offset"]))
         addrs = sorted(syms)
         for i, a in enumerate(addrs):
             size = syms[a][2]
@@ -637,9 +643,10 @@ class Profiler:
         counts = self.cyc if self.metric == "cycles" else self.ins
         lines = [(";".join(self.stacks[i]), c) for i, c in enumerate(counts) if c]
         lines.sort()
-        out.write("".join(f"{s} {c}\n" for s, c in lines))
+        # (function names are the guest's ELF symbols: hostlog.clean_lines)
+        out.write(clean_lines("".join(f"{s} {c}\n" for s, c in lines)))
         if err is not None:
-            err.write(self.table(top, path))
+            err.write(clean_lines(self.table(top, path)))
         return sum(counts)
 
     def table(self, top=DEFAULT_TOP, path=None):

@@ -69,6 +69,30 @@ def statclock(p, user):
         a.sticks += 1
 
 
+def rlimit_cpu(k, p):
+    """RLIMIT_CPU, as NetBSD's sched_pstats: a process whose run time has
+    reached rlim_cur gets SIGXCPU and 5 more seconds (rlim_cur += 5, while
+    below rlim_max); at rlim_max, SIGKILL.  Checked at the clock ticks that
+    interrupt it (NetBSD looks once a second), only once a limit was set."""
+    lim = p.rlimits.get(0)                      # NBSD_RLIMIT_CPU
+    if lim is None:
+        return
+    cur, mx = lim
+    us = _run_us(p, k)
+    if us is None:
+        us = p.cpu_ns // 1000
+    secs = us // 1000000
+    if secs < cur:
+        return
+    from kw86.nbsd import abi
+    if secs >= mx:
+        p.post_signal(abi.NBSD_SIGKILL)
+    else:
+        p.post_signal(abi.NBSD_SIGXCPU)
+        if cur < mx:
+            lim[0] = cur + 5
+
+
 def _slice(k, a):
     """Cycles of the slice running since a.since, less idle clock jumps."""
     return k.m.cycles - a.since - (getattr(k, "idle_cycles", 0) - a.idle_at)

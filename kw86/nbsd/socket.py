@@ -25,7 +25,7 @@ from kw86.nbsd.abi import (EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, EALR
                            EMSGSIZE, ENETUNREACH, ENOBUFS, ENOPROTOOPT, ENOTCONN,
                            EOPNOTSUPP, EPIPE, EPROTOTYPE, FREAD, FWRITE)
 from kw86.nbsd.errors import Errno, WouldBlock
-from kw86.nbsd.file import File
+from kw86.nbsd.file import File, uncharge
 from kw86.nbsd.sched import wakeup
 from kw86.nbsd.vfs import vnode_key  # noqa: F401  (syscalls/socket.py: so.vnode_key)
 
@@ -1041,6 +1041,7 @@ def release(files):
             f.refs -= 1
             if f.refs == 0:
                 f.close_final()
+                uncharge(f)             # (kern.maxfiles: file.OpenFiles)
     finally:
         _releasing = None
 

@@ -9,6 +9,8 @@ import os
 import sys
 
 from kw86.nbsd.bufcache import BufCache, BytesPhysMem, DiskModel
+from kw86.nbsd.file import OpenFiles
+from kw86.nbsd.hostlog import HostText
 from kw86.nbsd.vfs import VFS
 from kw86.nbsd.vfs.devfs import DevfsMount
 from kw86.nbsd.vfs.hostfs import HostMount
@@ -166,14 +168,17 @@ class System:
         self.shmfs.bufcache = self.bufcache
         self.shmfs.dev = makedev(0xfe, 1)
         self.vfs.mount("/var/shm", self.shmfs)
-        self.strace = strace            # a writable text stream, or None
+        # a writable text stream, or None; kw86's own lines (hostlog.py:
+        # the guest's names and texts in them never reach a terminal raw)
+        self.strace = strace if strace is None else HostText(strace)
         self.hostname = "kw86"
         self.boottime = self.clock()
         self.sysinfo = {}               # osrelease, version, model, physmem overrides
         self._rng_seed = seed           # random.Random(seed), made on first use (_rng)
         self._rng_obj = None
         self.warned = set()             # syscall names already reported ENOSYS
-        self.stderr = sys.stderr
+        self.stderr = HostText(sys.stderr)
+        self.nfiles = OpenFiles()       # kern.maxfiles (file.py)
         self.procs = {}                 # pid -> proc.Proc (the kernel's; tests may add)
         self.kernel = None              # the Kernel over a machine, or None (tests)
         self.strict = False             # tests: a handler's internal error raises

@@ -445,6 +445,8 @@ def intr(k, p, fesp):
     tf = k.boot.read_frame(fesp)
     user = bool(tf.cs & 3)
     rusage.statclock(p, user)
+    if p is not None and p.rlimits.get(0) is not None:
+        rusage.rlimit_cpu(k, p)                 # RLIMIT_CPU set: SIGXCPU / SIGKILL
     kw = not user and k.kwhook_ast(tf.trapno) and p is not None and p.kernelware
     if not user and not kw and tf.eip in k.gate_exit_eips and p is not None and \
             p.kernelware and k.modules["kwhook"].loaded:
@@ -574,6 +576,7 @@ def dblfault(k, p):
             n, why = None, "swap"
         if n is not None:
             k._stats["page_faults"] += n
+            _restart_page_fault(p, boot, st)
             return
     if not boot.text_intact():
         # a kernelware wrote over locore (CR0.WP clear): Xdfsig must run;
@@ -588,6 +591,55 @@ def dblfault(k, p):
     boot.set_tss_state(eip=boot.lc["Xdfsig"], esp=p.kstack, eflags=abi.PSL_MBO,
                        cs=abi.KCODE, ss=abi.KDATA, ds=abi.KDATA, es=abi.KDATA,
                        fs=abi.KCPU, gs=abi.KDATA)
+
+
+# locore's trap entry before anything but pushes: Xtrap0e's `pushl $T_PAGEFLT`,
+# then alltraps's INTRENTRY pushes (push r32, push %ds/%es: one byte; push
+# %fs/%gs: 0f a0/0f a8).
+_PUSH1 = frozenset(range(0x50, 0x58)) | {0x1e, 0x06}
+
+
+def _restart_page_fault(p, boot, st):
+    """After dblfault() backed the stack under a page fault's frame that locore
+    was still saving (Xtrap0e or alltraps's pushes ran into the missing page):
+    CR2 now holds the address of that second fault, the first one's is lost,
+    so the saved frame cannot be handled.  Unwind it instead: the interrupted
+    task resumes at the faulting instruction with the frame's EFLAGS and %esp
+    (the pushes changed no other register) and faults again, for its own
+    address, on a stack that now has room.  A fault is restartable; other
+    entries (interrupts, traps) go on from where they were."""
+    lc = boot.lc
+    eip, esp = st["eip"], st["esp"]
+    if eip == lc["Xtrap0e"]:
+        words = 0                       # nothing pushed yet: the frame is at %esp
+    elif lc["alltraps"] <= eip < lc["kw86_hcall"]:
+        a, words = lc["alltraps"], 1    # the trap number, then the registers
+        while a < eip:
+            op = lc.image[a - lc.base]
+            if op in _PUSH1:
+                a += 1
+            elif op == 0x0f and lc.image[a + 1 - lc.base] in (0xa0, 0xa8):
+                a += 2
+            else:
+                return                  # past the pushes: the frame is complete
+            words += 1
+        if a != eip:
+            return
+        try:
+            trapno = _W.unpack(_pread(p, esp + 4 * (words - 1), 4))[0]
+        except BadFrame:
+            return
+        if trapno != abi.T_PAGEFLT:
+            return
+    else:
+        return
+    try:                                # error code, EIP, CS, EFLAGS
+        _err, f_eip, f_cs, f_eflags = struct.unpack("<4I", _pread(p, esp + 4 * words, 16))
+    except BadFrame:
+        return
+    if f_cs & 3:
+        return                          # from user mode: a kernel stack, not this case
+    boot.set_tss_state(eip=f_eip, cs=f_cs & 0xffff, eflags=f_eflags, esp=esp + 4 * words + 16)
 
 
 def _grow_stack(m, vm, cr2, esp):
@@ -638,3 +690,54 @@ def dfsig(k, p):
                       trapno=abi.T_PAGEFLT, tf=tf):
             return
     k._kill(p, sig)
+
+
+# -- --host-stats: where the host's time goes -----------------------------------
+
+_HC_KINDS = {HC_SYSCALL: "system calls", HC_GATE: "system calls", HC_TRAP: "traps",
+             HC_INTR: "clock ticks"}
+
+
+class HypercallTimes:
+    """Host CPU time (time.thread_time: the guest runs in this thread) and
+    count of k's hypercalls, by kind:
+    system calls (trap and gate), traps (page faults, FPU, signals), clock
+    ticks and other (the #DF task, kernel API calls).  A system call the CPU
+    core answers from its cache (Core.sysfast_arm) never reaches them."""
+
+    def __init__(self):
+        self.seconds = {}
+        self.count = {}
+
+    def total(self):
+        return sum(self.seconds.values()), sum(self.count.values())
+
+
+def time_hypercalls(k):
+    """Time every hypercall of kernel k from now on (kw86 exec --host-stats;
+    the guest sees nothing of it: same instructions, same cycles).  Wraps
+    k._hcall, so a --profile attached afterwards goes through it too, and
+    registers the wrapper where make_hypercall registered the handler: the
+    port and the core's system-call answer cache.  Returns the
+    HypercallTimes."""
+    import time
+    inner = k._hcall
+    times = HypercallTimes()
+    secs, count = times.seconds, times.count
+    kinds = _HC_KINDS
+    clock = time.thread_time            # (CPU time: a loaded host inflates wall time)
+
+    def timed(port, size, value):
+        t = clock()
+        try:
+            inner(port, size, value)
+        finally:
+            kind = kinds.get(value, "other")
+            secs[kind] = secs.get(kind, 0.0) + (clock() - t)
+            count[kind] = count.get(kind, 0) + 1
+
+    k._hcall = timed
+    k.m.set_port_handler(HCALL_PORT, write=timed, free=True)
+    k.m.core.sysfast_setup(HCALL_PORT, HC_SYSCALL, HC_GATE, KW86_FAST, _MASK, k._syscall_cost,
+                           timed)
+    return times

@@ -272,7 +272,10 @@ class VM:
         return True
 
     def load_elf(self, img):
-        for s in img.segments:
+        """Map the program's segments and its interpreter's (img.interp_img);
+        the break starts after the program's."""
+        segs = img.segments + (img.interp_img.segments if img.interp_img is not None else [])
+        for s in segs:
             prot = s.prot
             for page in range(s.page_start, s.page_end, PAGE):
                 lo, hi = max(page, s.vaddr), min(page + PAGE, s.vaddr + s.filesz)
@@ -298,7 +301,7 @@ class VM:
             return
         end = (new + PAGE - 1) & ~(PAGE - 1)
         if end > MMAP_TOP - (16 << 20) or any(
-                r.kind == "anon" and r.start < end and r.end > self.heap.start
+                r is not self.heap and r.start < end and r.end > self.heap.start
                 for r in self.regions):
             raise Errno(abi.ENOMEM)
         if end > self.heap.end:

@@ -27,7 +27,11 @@ main(void)
 	    "paddw %%mm1, %%mm0\n\t" /* mm0 = 0x0011002200330044 */
 	    "movq %%mm0, %0\n\t"
 	    "emms\n\t"
-	    : "=m"(r) : "m"(a), "m"(b) : "mm0", "mm1");
+	    : "=m"(r) : "m"(a), "m"(b)
+#if defined(__MMX__) || defined(__clang__)
+	    : "mm0", "mm1"		/* GCC names them only with -mmmx (then uses them) */
+#endif
+	    );
 	printf("x87 %llx sw %04x mmx %016llx\n", *(unsigned long long *)&d, sw, r);
 	return 0;
 }

@@ -814,6 +814,9 @@ main(int argc, char **argv)
 		if (m == NULL)
 			return 1;
 		memset(m, 1, n);
+		/* m is not read again: without this GCC (-O2 and up) drops the
+		   malloc and the memset, and nothing is held */
+		__asm__ volatile("" : : "r"(m) : "memory");
 		return execs(argc - 3, argv + 3);
 	}
 	fprintf(stderr, "usage: hostile2 paths W | ro R | res | deep W N | exec FILE...\n");

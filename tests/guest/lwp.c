@@ -160,7 +160,7 @@ t_named_wait(void *arg)
 static int
 do_calls(void)
 {
-	int me = syscall(SYS_lwp_self), dep = 0, lid;
+	int me = syscall(SYS_lwp_self), dep = 0, lid, w;
 	unsigned mypriv = (unsigned)syscall(SYS_lwp_getprivate);
 	char name[32];
 	struct uctx uc;
@@ -198,7 +198,8 @@ do_calls(void)
 	uc.gregs[18] |= 0x08240000;
 	printf("create high selector bits %d ",
 	    err(syscall(SYS_lwp_create, &uc, 0, &lid)));
-	printf("wait %d ran %d\n", err(syscall(SYS_lwp_wait, lid, &dep)), v_ran);
+	w = err(syscall(SYS_lwp_wait, lid, &dep));	/* before v_ran is read: */
+	printf("wait %d ran %d\n", w, v_ran);		/* argument order is unspecified */
 
 	/* create, wait for it by id */
 	lid = create(0, t_simple, (void *)7, 0, NULL);
@@ -209,8 +210,9 @@ do_calls(void)
 	int *myctl = NULL, *again = NULL;
 	printf("lwpctl %d ", err(syscall(SYS_lwp_ctl, 1, &myctl)));
 	syscall(SYS_lwp_ctl, 1, &again);
+	w = again == myctl;
 	printf("cpu %d own block %d same again %d bad feature %d\n", myctl[0],
-	    v_ctl != 0 && v_ctl != (unsigned)myctl, again == myctl,
+	    v_ctl != 0 && v_ctl != (unsigned)myctl, w,
 	    err(syscall(SYS_lwp_ctl, 0x100, &again)));
 	printf("wait reaped %d\n", err(syscall(SYS_lwp_wait, lid, &dep)));		/* ESRCH */
 
@@ -218,8 +220,8 @@ do_calls(void)
 	v_ran = 0;
 	lid = create(0, t_simple, (void *)8, 0, NULL);
 	dep = 0;
-	printf("wait any %d departed %d ran %d\n", err(syscall(SYS_lwp_wait, 0, &dep)),
-	    dep == lid, v_ran);
+	w = err(syscall(SYS_lwp_wait, 0, &dep));
+	printf("wait any %d departed %d ran %d\n", w, dep == lid, v_ran);
 
 	/* detached: not waitable, reclaimed */
 	v_ran = 0;
@@ -244,7 +246,8 @@ do_calls(void)
 	printf("%s\n", name);
 	syscall(SYS_lwp_getname, lid, name, 4);
 	printf("getname short %s\n", name);
-	printf("wait woken %d res %d\n", err(syscall(SYS_lwp_wait, lid, &dep)), v_res);
+	w = err(syscall(SYS_lwp_wait, lid, &dep));
+	printf("wait woken %d res %d\n", w, v_res);
 	printf("getname gone %d\n", err(syscall(SYS_lwp_getname, lid, name, sizeof name)));
 
 	/* suspend/continue; LWP_SUSPENDED */
@@ -254,7 +257,8 @@ do_calls(void)
 	syscall(SYS_sched_yield);
 	printf("suspended ran %d\n", v_ran);
 	printf("continue %d\n", err(syscall(SYS_lwp_continue, lid)));
-	printf("wait continued %d ran %d\n", err(syscall(SYS_lwp_wait, lid, &dep)), v_ran);
+	w = err(syscall(SYS_lwp_wait, lid, &dep));
+	printf("wait continued %d ran %d\n", w, v_ran);
 	lid = create(1, t_park_forever, NULL, 0, NULL);
 	printf("suspend other %d\n", err(syscall(SYS_lwp_suspend, lid)));
 	printf("suspend again %d\n", err(syscall(SYS_lwp_suspend, lid)));

@@ -52,7 +52,8 @@ int main(int argc, char *argv[])
 	fseek(f, -10, SEEK_END);
 	fgets(line, sizeof(line), f);
 	printf("last %s", line);
-	printf("eof %d %d\n", fgetc(f) == EOF, feof(f) != 0);
+	c = fgetc(f);			/* before feof: argument order is unspecified */
+	printf("eof %d %d\n", c == EOF, feof(f) != 0);
 	clearerr(f);
 	fseek(f, 5, SEEK_SET);
 	c = fgetc(f);
@@ -102,7 +103,8 @@ int main(int argc, char *argv[])
 	printf("fopen missing %s %d\n", f ? "ptr" : "NULL", errno);
 	f = fopen(path, "r");
 	errno = 0;
-	printf("fputc on read-only %d %d\n", fputc('x', f), ferror(f) != 0);
+	c = fputc('x', f);
+	printf("fputc on read-only %d %d\n", c, ferror(f) != 0);
 	fclose(f);
 	/* 8. fdopen, fileno, dprintf, sscanf-free number parsing via snprintf */
 	{

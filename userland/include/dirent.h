@@ -37,7 +37,7 @@ __BEGIN_DECLS
 DIR    *opendir(const char *);
 DIR    *fdopendir(int);
 struct dirent *readdir(DIR *);
-int     readdir_r(DIR *restrict, struct dirent *restrict, struct dirent **restrict);
+int     readdir_r(DIR *__restrict, struct dirent *__restrict, struct dirent **__restrict);
 void    rewinddir(DIR *);
 int     closedir(DIR *);
 int     dirfd(DIR *);

@@ -81,6 +81,7 @@ int open(const char *, int, ...);
 int openat(int, const char *, int, ...);
 int creat(const char *, mode_t);
 int fcntl(int, int, ...);
+int posix_fallocate(int, off_t, off_t);
 __END_DECLS
 
 #endif

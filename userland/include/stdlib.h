@@ -51,14 +51,14 @@ int     putenv(char *);
 int     atoi(const char *);
 long    atol(const char *);
 long long atoll(const char *);
-long    strtol(const char *restrict, char **restrict, int);
-unsigned long strtoul(const char *restrict, char **restrict, int);
-long long strtoll(const char *restrict, char **restrict, int);
-unsigned long long strtoull(const char *restrict, char **restrict, int);
+long    strtol(const char *__restrict, char **__restrict, int);
+unsigned long strtoul(const char *__restrict, char **__restrict, int);
+long long strtoll(const char *__restrict, char **__restrict, int);
+unsigned long long strtoull(const char *__restrict, char **__restrict, int);
 long long strtonum(const char *, long long, long long, const char **);
 __int64_t  strtoq(const char *, char **, int);
 __uint64_t strtouq(const char *, char **, int);
-double  strtod(const char *restrict, char **restrict);
+double  strtod(const char *__restrict, char **__restrict);
 double  atof(const char *);
 
 int     abs(int);
@@ -84,7 +84,7 @@ __uint32_t arc4random_uniform(__uint32_t);
 void    arc4random_buf(void *, size_t);
 
 int     system(const char *);
-char   *realpath(const char *restrict, char *restrict);
+char   *realpath(const char *__restrict, char *__restrict);
 int     mkstemp(char *);
 char   *mkdtemp(char *);
 char   *mktemp(char *);

@@ -37,6 +37,14 @@ mknod = lazy_module("kw86.nbsd.syscalls.mknod")
 # one of their calls (the kernel's fork/exit/exec hooks look only then)
 ksem = lazy_module("kw86.nbsd.syscalls.ksem")
 ptimer = lazy_module("kw86.nbsd.syscalls.ptimer")
+# System V IPC (sysvipc.py): the machine's namespace is made by the first call
+sysv = lazy_module("kw86.nbsd.syscalls.sysvipc")
+
+# posix_spawn and fexecve (spawn.py), and the small NetBSD calls of
+# nbcalls.py (mincore, mremap, utrace, uuidgen, the clock setters ...)
+spawn = lazy_module("kw86.nbsd.syscalls.spawn")
+nbc = lazy_module("kw86.nbsd.syscalls.nbcalls")
+xat = lazy_module("kw86.nbsd.syscalls.extattr")
 
 R = Row
 
@@ -136,10 +144,11 @@ ROWS = [
     R(278, "__stat13", "const char *path, struct stat13 *ub", fs.sys___stat13, compat="15"),
     R(279, "__fstat13", "int fd, struct stat13 *sb", fs.sys___fstat13, compat="15"),
     R(280, "__lstat13", "const char *path, struct stat13 *ub", fs.sys___lstat13, compat="15"),
+    R(270, "__posix_rename", "const char *from, const char *to", fs.sys___posix_rename),
     R(282, "__vfork14", "", vm.sys_vfork),
-    R(283, "__posix_chown", "const char *path, uid_t uid, gid_t gid", fs.sys_chown),
-    R(284, "__posix_fchown", "int fd, uid_t uid, gid_t gid", fs.sys_fchown),
-    R(285, "__posix_lchown", "const char *path, uid_t uid, gid_t gid", fs.sys_lchown),
+    R(283, "__posix_chown", "const char *path, uid_t uid, gid_t gid", fs.sys___posix_chown),
+    R(284, "__posix_fchown", "int fd, uid_t uid, gid_t gid", fs.sys___posix_fchown),
+    R(285, "__posix_lchown", "const char *path, uid_t uid, gid_t gid", fs.sys___posix_lchown),
     R(286, "getsid", "pid_t pid", ident.sys_getsid),
     R(289, "preadv", "int fd, const struct iovec *iovp, int iovcnt, int PAD, off_t offset",
       fs.sys_preadv),
@@ -265,6 +274,27 @@ ROWS = [
     R(255, "_ksem_destroy", "intptr_t id", ksem.sys__ksem_destroy),
     R(256, "_ksem_timedwait", "intptr_t id, const struct timespec *abstime",
       ksem.sys__ksem_timedwait),
+    # -- System V IPC (sysvipc.py) --
+    R(221, "semget", "key_t key, int nsems, int semflg", sysv.sys_semget),
+    R(222, "semop", "int semid, struct sembuf *sops, size_t nsops", sysv.sys_semop),
+    R(223, "semconfig", "int flag", sysv.sys_semconfig),
+    R(225, "msgget", "key_t key, int msgflg", sysv.sys_msgget),
+    R(226, "msgsnd", "int msqid, const void *msgp, size_t msgsz, int msgflg", sysv.sys_msgsnd),
+    R(227, "msgrcv", "int msqid, void *msgp, size_t msgsz, long msgtyp, int msgflg",
+      sysv.sys_msgrcv),
+    R(228, "shmat", "int shmid, const void *shmaddr, int shmflg", sysv.sys_shmat, ret="ptr"),
+    R(230, "shmdt", "const void *shmaddr", sysv.sys_shmdt),
+    R(231, "shmget", "key_t key, size_t size, int shmflg", sysv.sys_shmget),
+    R(442, "____semctl50", "int semid, int semnum, int cmd, union __semun *arg",
+      sysv.sys_____semctl50),
+    R(443, "__shmctl50", "int shmid, int cmd, struct shmid_ds *buf", sysv.sys___shmctl50),
+    R(444, "__msgctl50", "int msqid, int cmd, struct msqid_ds *buf", sysv.sys___msgctl50),
+    R(301, "compat_50_____semctl13", "int semid, int semnum, int cmd, union __semun *arg",
+      sysv.sys_____semctl13, compat="15"),
+    R(302, "compat_50___msgctl13", "int msqid, int cmd, struct msqid_ds13 *buf",
+      sysv.sys___msgctl13, compat="15"),
+    R(303, "compat_50___shmctl13", "int shmid, int cmd, struct shmid_ds13 *buf",
+      sysv.sys___shmctl13, compat="15"),
     # -- interval timers (kern.py): alarm(3) is setitimer --
     R(425, "__setitimer50", "int which, const struct itimerval *itv, struct itimerval *oitv",
       kern.sys___setitimer50),
@@ -333,6 +363,97 @@ ROWS = [
       "struct timespec *timeout", sock.sys_recvmmsg),
     R(476, "sendmmsg", "int s, struct mmsghdr *mmsg, unsigned int vlen, unsigned int flags",
       sock.sys_sendmmsg),
+    # -- posix_spawn, fexecve (spawn.py) --
+    R(474, "posix_spawn", "pid_t *pid, const char *path, "
+      "const struct posix_spawn_file_actions *file_actions, "
+      "const struct posix_spawnattr *attrp, char *const *argv, char *const *envp",
+      spawn.sys_posix_spawn),
+    R(465, "fexecve", "int fd, char *const *argp, char *const *envp", spawn.sys_fexecve),
+    # -- mincore, utrace, uuidgen, mremap, the clock setters, fallocate (nbcalls.py) --
+    R(78, "mincore", "void *addr, size_t len, char *vec", nbc.sys_mincore),
+    R(306, "utrace", "const char *label, void *addr, size_t len", nbc.sys_utrace),
+    R(355, "uuidgen", "struct uuid *store, int count", nbc.sys_uuidgen),
+    R(411, "mremap", "void *old_address, size_t old_size, void *new_address, "
+      "size_t new_size, int flags", nbc.sys_mremap, ret="ptr"),
+    R(419, "__settimeofday50", "const struct timeval *tv, const void *tzp",
+      nbc.sys___settimeofday50),
+    R(421, "__adjtime50", "const struct timeval *delta, struct timeval *olddelta",
+      nbc.sys___adjtime50),
+    R(479, "posix_fallocate", "int fd, int PAD, off_t pos, off_t len",
+      nbc.sys_posix_fallocate),
+    R(480, "fdiscard", "int fd, int PAD, off_t pos, off_t len", nbc.sys_fdiscard),
+    R(122, "compat_50_settimeofday", "const struct timeval50 *tv, const void *tzp",
+      nbc.sys_settimeofday, compat="15"),
+    R(140, "compat_50_adjtime", "const struct timeval50 *delta, struct timeval50 *olddelta",
+      nbc.sys_adjtime, compat="15"),
+    # vfork (66), 4.4BSD's: the address space copied (on write), the parent
+    # waiting until the child execs or exits, as kw86's __vfork14 is
+    R(66, "vfork", "", vm.sys_vfork),
+    # -- extended attributes: what file systems without them answer (extattr.py) --
+    R(361, "extattr_set_file", "const char *path, int attrnamespace, const char *attrname, "
+      "const void *data, size_t nbytes", xat.sys_extattr_set_file),
+    R(362, "extattr_get_file", "const char *path, int attrnamespace, const char *attrname, "
+      "void *data, size_t nbytes", xat.sys_extattr_get_file),
+    R(363, "extattr_delete_file", "const char *path, int attrnamespace, const char *attrname",
+      xat.sys_extattr_delete_file),
+    R(364, "extattr_set_fd", "int fd, int attrnamespace, const char *attrname, "
+      "const void *data, size_t nbytes", xat.sys_extattr_set_fd),
+    R(365, "extattr_get_fd", "int fd, int attrnamespace, const char *attrname, void *data, "
+      "size_t nbytes", xat.sys_extattr_get_fd),
+    R(366, "extattr_delete_fd", "int fd, int attrnamespace, const char *attrname",
+      xat.sys_extattr_delete_fd),
+    R(367, "extattr_set_link", "const char *path, int attrnamespace, const char *attrname, "
+      "const void *data, size_t nbytes", xat.sys_extattr_set_link),
+    R(368, "extattr_get_link", "const char *path, int attrnamespace, const char *attrname, "
+      "void *data, size_t nbytes", xat.sys_extattr_get_link),
+    R(369, "extattr_delete_link", "const char *path, int attrnamespace, const char *attrname",
+      xat.sys_extattr_delete_link),
+    R(370, "extattr_list_fd", "int fd, int attrnamespace, void *data, size_t nbytes",
+      xat.sys_extattr_list_fd),
+    R(371, "extattr_list_file", "const char *path, int attrnamespace, void *data, "
+      "size_t nbytes", xat.sys_extattr_list_file),
+    R(372, "extattr_list_link", "const char *path, int attrnamespace, void *data, "
+      "size_t nbytes", xat.sys_extattr_list_link),
+    R(375, "setxattr", "const char *path, const char *name, const void *value, size_t size, "
+      "int flags", xat.sys_setxattr),
+    R(376, "lsetxattr", "const char *path, const char *name, const void *value, size_t size, "
+      "int flags", xat.sys_lsetxattr),
+    R(377, "fsetxattr", "int fd, const char *name, const void *value, size_t size, int flags",
+      xat.sys_fsetxattr),
+    R(378, "getxattr", "const char *path, const char *name, void *value, size_t size",
+      xat.sys_getxattr),
+    R(379, "lgetxattr", "const char *path, const char *name, void *value, size_t size",
+      xat.sys_lgetxattr),
+    R(380, "fgetxattr", "int fd, const char *name, void *value, size_t size",
+      xat.sys_fgetxattr),
+    R(381, "listxattr", "const char *path, char *list, size_t size", xat.sys_listxattr),
+    R(382, "llistxattr", "const char *path, char *list, size_t size", xat.sys_llistxattr),
+    R(383, "flistxattr", "int fd, char *list, size_t size", xat.sys_flistxattr),
+    R(384, "removexattr", "const char *path, const char *name", xat.sys_removexattr),
+    R(385, "lremovexattr", "const char *path, const char *name", xat.sys_lremovexattr),
+    R(386, "fremovexattr", "int fd, const char *name", xat.sys_fremovexattr),
+    R(487, "__acl_get_link", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_get_link),
+    R(488, "__acl_set_link", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_set_link),
+    R(489, "__acl_delete_link", "const char *path, acl_type_t type", xat.sys___acl_delete_link),
+    R(490, "__acl_aclcheck_link", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_aclcheck_link),
+    R(491, "__acl_get_file", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_get_file),
+    R(492, "__acl_set_file", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_set_file),
+    R(493, "__acl_get_fd", "int filedes, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_get_fd),
+    R(494, "__acl_set_fd", "int filedes, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_set_fd),
+    R(495, "__acl_delete_file", "const char *path, acl_type_t type", xat.sys___acl_delete_file),
+    R(496, "__acl_delete_fd", "int filedes, acl_type_t type", xat.sys___acl_delete_fd),
+    R(497, "__acl_aclcheck_file", "const char *path, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_aclcheck_file),
+    R(498, "__acl_aclcheck_fd", "int filedes, acl_type_t type, struct acl *aclp",
+      xat.sys___acl_aclcheck_fd),
+    R(499, "lpathconf", "const char *path, int name", nbc.sys_lpathconf),
     # -- kw86's own (userland/README.md): partial kernelware (kernelware.py) --
     R(246, "modctl", "int cmd, void *arg", module.sys_modctl),
     R(510, "kw86_switch_to_kernel", "", kernelware.sys_switch_to_kernel_mode),
@@ -404,19 +525,25 @@ NAMES = {
     412: "pset_create", 413: "pset_destroy", 414: "pset_assign", 415: "_pset_bind",
     434: "__lwp_park50", 442: "____semctl50", 443: "__shmctl50", 444: "__msgctl50",
     446: "__timer_settime50", 447: "__timer_gettime50", 448: "__ntp_gettime50",
+    # NetBSD-current's (after 10.0), each ENOSYS by name
+    500: "memfd_create", 501: "__kevent100", 502: "epoll_create1", 503: "epoll_ctl",
+    504: "epoll_pwait2", 505: "__dup3100", 506: "semtimedop",
 }
 # The highest number NetBSD 10 defines (abi doc §0, S2 runs to 506).
 NBSD_MAXSYSCALL = 506
 
 TABLE = Table(ROWS, NAMES, NBSD_MAXSYSCALL)
-LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod, ksem, ptimer)
-del fs, kern, nb10, sched, mknod, ksem, ptimer
+LAZY_MODULES = (kqcalls, sock, fs, kern, nb10, sched, mknod, ksem, ptimer, sysv)
+del fs, kern, nb10, sched, mknod, ksem, ptimer, sysv
+LAZY_MODULES += (spawn, nbc, xat)
+del spawn, nbc, xat
 # Calls that read or replace the trap frame (p.frame_esp), or change a segment
 # descriptor the exit must reload (%gs: _lwp_setprivate), take the general path.
 for _r in TABLE.rows.values():
     if _r.name in ("execve", "getcontext", "setcontext", "compat_16___sigreturn14",
                    "__sigaltstack14", "_lwp_setprivate", "sysarch", "_lwp_create",
-                   "kw86_switch_to_kernel", "kw86_switch_to_user"):
+                   "kw86_switch_to_kernel", "kw86_switch_to_user", "posix_spawn",
+                   "fexecve"):
         _r.fast = False
 
 

@@ -96,6 +96,9 @@ def do_write(p, f, buf, n, off=None, segs=None):
     """write(2) of n bytes at buf (or, for writev, of the iovecs segs)."""
     if n > SSIZE_MAX:
         raise Errno(EINVAL)
+    lim = p.rlimits.get(abi.NBSD_RLIMIT_FSIZE)
+    if lim is not None and f.__class__ is VnodeFile and f.vp.type == VREG:
+        _rlimit_fsize(p, f, n, off, lim[0])
     total = 0
     # A blocking write to a pipe or tty moves all its data (POSIX): when it
     # must sleep half-way, the count so far is kept in p.wpartial and the
@@ -129,6 +132,22 @@ def do_write(p, f, buf, n, off=None, segs=None):
             p.post_signal(abi.NBSD_SIGPIPE)     # dofilewrite: EPIPE -> SIGPIPE
         raise
     return total
+
+
+def _rlimit_fsize(p, f, n, off, cur):
+    """RLIMIT_FSIZE, as NetBSD's enforce_rlimit_fsize (vfs_vnops.c): a write
+    to a regular file that would end past the limit (from the end of the
+    file for O_APPEND) is refused whole, EFBIG, and the process gets
+    SIGXFSZ (whose default action ends it with a core)."""
+    if off is not None:
+        start = off
+    elif f.flags & abi.NBSD_O_APPEND:
+        start = f.vp.getsize()
+    else:
+        start = f.offset
+    if start + n > cur:
+        p.post_signal(abi.NBSD_SIGXFSZ)
+        raise Errno(abi.EFBIG)
 
 
 def sys_read(p, fd, buf, nbyte):
@@ -505,8 +524,13 @@ def sys_rename(p, frm, to):
     do_rename(p, _path(p, frm), _path(p, to))
 
 
-def do_rename(p, fpath, tpath, fstart=None, tstart=None):
-    """rename(2)/renameat(2) (fstart, tstart: as do_link's)."""
+def sys___posix_rename(p, frm, to):
+    do_rename(p, _path(p, frm), _path(p, to), posix=True)
+
+
+def do_rename(p, fpath, tpath, fstart=None, tstart=None, posix=False):
+    """rename(2)/renameat(2) (fstart, tstart: as do_link's); posix: NetBSD's
+    __posix_rename (libc's rename under _POSIX_C_SOURCE/_XOPEN_SOURCE)."""
     vfs = p.sys.vfs
     fstack, fname, fvp = vfs.namei(p, fpath, False, parent=True, start=fstart)
     if fvp is None:
@@ -524,6 +548,13 @@ def do_rename(p, fpath, tpath, fstart=None, tstart=None):
     if tvp is not None:
         check_sticky(tdvp, tvp, p.cred)
     if fvp is tvp:
+        # two names of one file: __posix_rename does nothing (POSIX); NetBSD's
+        # rename(2) and renameat(2) do nothing only for the same name in the
+        # same directory, else the from name goes (their manual page: "If both
+        # from and to refer to the same name in the same directory")
+        if posix or fvp.type == VDIR or (fdvp is tdvp and fname == tname):
+            return
+        fdvp.remove(fname, fvp)
         return
     if fvp.type == VDIR:
         if any(v is fvp for _, v in tstack):
@@ -701,7 +732,11 @@ def sys_lchmod(p, path, mode):
     do_chmod(p, _lookup(p, path, False), mode)
 
 
-def do_chown(p, vp, uid, gid):
+def do_chown(p, vp, uid, gid, posix=True):
+    """chown and its kin. posix: NetBSD's __posix_chown family (libc's chown
+    under _POSIX_C_SOURCE/_XOPEN_SOURCE): a caller other than root loses the
+    set-id bits; else NetBSD's own chown(2) (16, 123, 275): a change of owner
+    clears S_ISUID and a change of group S_ISGID, whoever calls (chown(2))."""
     a = vp.getattr()
     uid = None if uid == NOCHANGE else uid
     gid = None if gid == NOCHANGE else gid
@@ -713,21 +748,38 @@ def do_chown(p, vp, uid, gid):
                 (gid is not None and gid != a.gid and not p.cred.groupmember(gid)):
             raise Errno(EPERM)
     vp.setattr(p.cred, uid=uid, gid=gid)
-    # NetBSD change_owner (POSIX semantics): a caller other than root loses the
-    # set-user-id and set-group-id bits, whatever the file type (directories too)
-    if p.cred.euid != 0 and a.mode & (abi.NBSD_S_ISUID | abi.NBSD_S_ISGID):
-        vp.setattr(p.cred, mode=a.mode & abi.NBSD_ALLPERMS & ~(abi.NBSD_S_ISUID | abi.NBSD_S_ISGID))
+    # POSIX semantics: a caller other than root loses the set-user-id and
+    # set-group-id bits, whatever the file type (directories too)
+    if posix:
+        clear = (abi.NBSD_S_ISUID | abi.NBSD_S_ISGID) if p.cred.euid != 0 else 0
+    else:
+        clear = (abi.NBSD_S_ISUID if uid is not None else 0) | \
+            (abi.NBSD_S_ISGID if gid is not None else 0)
+    if a.mode & clear:
+        vp.setattr(p.cred, mode=a.mode & abi.NBSD_ALLPERMS & ~clear)
 
 
 def sys_chown(p, path, uid, gid):
-    do_chown(p, _lookup(p, path, True), uid, gid)
+    do_chown(p, _lookup(p, path, True), uid, gid, posix=False)
 
 
 def sys_fchown(p, fd, uid, gid):
-    do_chown(p, _fvp(p, fd)[1], uid, gid)
+    do_chown(p, _fvp(p, fd)[1], uid, gid, posix=False)
 
 
 def sys_lchown(p, path, uid, gid):
+    do_chown(p, _lookup(p, path, False), uid, gid, posix=False)
+
+
+def sys___posix_chown(p, path, uid, gid):
+    do_chown(p, _lookup(p, path, True), uid, gid)
+
+
+def sys___posix_fchown(p, fd, uid, gid):
+    do_chown(p, _fvp(p, fd)[1], uid, gid)
+
+
+def sys___posix_lchown(p, path, uid, gid):
     do_chown(p, _lookup(p, path, False), uid, gid)
 
 

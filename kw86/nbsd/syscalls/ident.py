@@ -174,10 +174,18 @@ CLOCK_REALTIME, CLOCK_VIRTUAL, CLOCK_PROF, CLOCK_MONOTONIC = 0, 1, 2, 3
 _TS10 = abi._TS10                       # struct timespec (NetBSD 10: 64-bit time_t)
 
 
+def adj_slew(sysm, now):
+    """ns an adjtime(2) correction has added to CLOCK_REALTIME by now
+    (nbcalls.TimeAdj); 0 without one."""
+    adj = getattr(sysm, "time_adj", None)
+    return 0 if adj is None else adj.applied(now)
+
+
 def _clock(p, clock_id):
     now = int(p.sys.clock())
     if clock_id == CLOCK_REALTIME:
-        return now + getattr(p.sys, "realtime_offset", 0)    # clock_settime (sched.py)
+        # clock_settime's offset (sched.py) and an adjtime slew (nbcalls.py)
+        return now + getattr(p.sys, "realtime_offset", 0) + adj_slew(p.sys, now)
     if clock_id == CLOCK_MONOTONIC:
         return now - p.sys.boottime
     if clock_id in (CLOCK_VIRTUAL, CLOCK_PROF):
@@ -257,7 +265,8 @@ def sys___clock_gettime50(p, clock_id, tp):
     if clock_id == CLOCK_MONOTONIC:
         ns = int(p.sys.clock()) - p.sys.boottime
     elif clock_id == CLOCK_REALTIME:
-        ns = int(p.sys.clock()) + getattr(p.sys, "realtime_offset", 0)
+        now = int(p.sys.clock())
+        ns = now + getattr(p.sys, "realtime_offset", 0) + adj_slew(p.sys, now)
     else:
         ns = _gettime(p, clock_id)
     p.mem.copyout(tp, _TS10.pack(ns // 1_000_000_000, ns % 1_000_000_000))

@@ -117,6 +117,10 @@ def sysctl_value(p, mib):
     info = s.sysinfo
     if len(mib) == 6 and mib[:3] == [CTL_NET, PF_ROUTE, 0] and mib[4] == NET_RT_OIFLIST:
         return route_iflist(p, mib[3], mib[5])
+    if len(mib) >= 2 and mib[0] == abi.CTL_KERN and mib[1] in (34, 35, 36, 82):
+        # kern.sysvmsg/sysvsem/sysvshm and kern.ipc (syscalls/sysvipc.py)
+        from kw86.nbsd.syscalls import sysvipc
+        return sysvipc.sysctl(p, mib[1:])
     if len(mib) == 2 and mib[0] == abi.CTL_KERN:
         n = mib[1]
         if n == abi.KERN_OSTYPE:
@@ -201,10 +205,14 @@ SYSCTL_NAMES = {
            (8, "argmax", _I), (9, "securelevel", _I), (10, "hostname", _S), (11, "hostid", _I),
            (12, "clockrate", _T), (17, "posix1version", _I), (18, "ngroups", _I),
            (19, "job_control", _I), (20, "saved_ids", _I), (22, "domainname", _S),
-           (32, "fsync", _I), (37, "synchronized_io", _I), (38, "iov_max", _I),
+           (32, "fsync", _I), (34, "sysvmsg", _I), (35, "sysvsem", _I), (36, "sysvshm", _I),
+           (37, "synchronized_io", _I), (38, "iov_max", _I),
            (40, "mapped_files", _I), (41, "memlock", _I), (42, "memlock_range", _I),
            (43, "memory_protection", _I), (44, "login_name_max", _I), (49, "fscale", _I),
-           (61, "urandom", _I), (81, "arandom", _T), (83, "boottime", _T)],
+           (61, "urandom", _I), (81, "arandom", _T), (82, "ipc", _N), (83, "boottime", _T)],
+    # kern.ipc (syscalls/sysvipc.py): sysvipc_info takes one more level (msg/sem/shm)
+    (1, 82): [(1, "sysvipc_info", _T), (5, "shmmax", _Q), (6, "shmmni", _I), (7, "shmseg", _I),
+              (8, "shmmaxpgs", _I), (9, "shm_use_phys", _I)],
     (6,): [(1, "machine", _S), (2, "model", _S), (3, "ncpu", _I), (4, "byteorder", _I),
            (5, "physmem", _I), (6, "usermem", _I), (7, "pagesize", _I),
            (10, "machine_arch", _S), (13, "physmem64", _Q), (14, "usermem64", _Q),
@@ -275,6 +283,10 @@ def sys___sysctl(p, name, namelen, oldp, oldlenp, newp, newlen):
         if oldlenp:
             p.mem.copyout(oldlenp, struct.pack("<I", n))
         return 0
+    if len(mib) == 4 and mib[:3] == [abi.CTL_KERN, 82, 1]:
+        # kern.ipc.sysvipc_info: its own size rules (syscalls/sysvipc.py)
+        from kw86.nbsd.syscalls import sysvipc
+        return sysvipc.sysctl_info(p, mib[3], oldp, oldlenp, have)
     val = sysctl_value(p, mib)
     if oldp:
         p.mem.copyout(oldp, val[:have])

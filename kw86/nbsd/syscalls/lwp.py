@@ -74,6 +74,22 @@ def _kernel(p):
 
 # -- life ---------------------------------------------------------------------
 
+def _rlimit_nthr(k, p):
+    """RLIMIT_NTHR, as NetBSD's lwp_create: the LWPs beyond each process's
+    first, counted per user (its processes' real uid, chglwpcnt), may not
+    pass the creator's rlim_cur: EAGAIN, unless the caller is root (kauth's
+    RLIMIT_BYPASS)."""
+    if p.cred.euid == 0:
+        return
+    from kw86.nbsd.syscalls.kern import getrlimit
+    cur = getrlimit(p, abi.NBSD_RLIMIT_NTHR)[0]
+    uid = p.cred.ruid
+    n = 1 + sum(len(q.live_lwps()) - 1 for q in k.sys.procs.values()
+                if q.state != "zomb" and q.cred.ruid == uid and q.lwps)
+    if n > cur:
+        raise Errno(abi.EAGAIN)
+
+
 def sys__lwp_create(p, ucp, flags, new_lwp):
     from kw86.nbsd.frame import TF_SIZE, TrapFrame
     from kw86.nbsd.kconst import T_KW86_GATE
@@ -97,6 +113,7 @@ def sys__lwp_create(p, ucp, flags, new_lwp):
         r = dict(ctx, eax=0, edx=0)
     for s in ("cs", "ss", "ds", "es", "fs", "gs"):
         r[s] &= 0xffff
+    _rlimit_nthr(k, p)
     if k.boot.frames.nfree() < _KSTACK_NEED:
         raise Errno(abi.EAGAIN)
     try:

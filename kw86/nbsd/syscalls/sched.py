@@ -150,7 +150,9 @@ def sys___clock_settime50(p, clock_id, tp):
         raise Errno(EPERM)
     want = sec * 10**9 + nsec
     old = realtime_offset(p.sys)
-    p.sys.realtime_offset = want - int(p.sys.clock())
+    from kw86.nbsd.syscalls.ident import adj_slew
+    now = int(p.sys.clock())
+    p.sys.realtime_offset = want - now - adj_slew(p.sys, now)     # (an adjtime slew goes on)
     from kw86.nbsd.syscalls.ptimer import realtime_changed
     realtime_changed(p.sys, p.sys.realtime_offset - old)
     from kw86.nbsd.sched import wakeup

@@ -249,6 +249,8 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         base = _hinted(vm, addr & ~(PAGE - 1), length, align_log) or \
             vm.find_space(length, align=1 << align_log if align_log else PAGE)
     _check_as(p, vm, base, length)
+    if len(vm.regions) >= MAX_MAP_ENTRIES:
+        raise Errno(ENOMEM)
     if flags & abi.NBSD_MAP_FIXED:
         _unmap(vm, base, length)
     if prot != abi.NBSD_PROT_NONE or not anon:
@@ -372,8 +374,26 @@ def _check_as(p, vm, base, length):
         raise Errno(ENOMEM)
 
 
+# kw86's bound on a process's map entries (regions): each is kw86's host
+# memory and the map is searched in a line, so a guest cutting its address
+# space into one-page pieces (mmap PROT_NONE, mprotect every other page: no
+# memory of its own) held gigabytes and took minutes a call.  NetBSD's bound
+# is kernel memory; Linux's vm.max_map_count is 65,530.  Past it mmap,
+# mprotect and munmap (which may split a region) are ENOMEM.
+MAX_MAP_ENTRIES = 8192
+
+
+def _splits(vm, addr, end, skip):
+    """How many more regions cutting [addr, end) out of them would make."""
+    return sum((r.start < addr) + (r.end > end) - 1 for r in vm.regions
+               if r.start < end and r.end > addr and r.kind not in skip and r.end > r.start)
+
+
 def _unmap(vm, addr, length):
     end = addr + length
+    if len(vm.regions) + _splits(vm, addr, end, ("text", "data", "heap", "stack")) > \
+            MAX_MAP_ENTRIES:
+        raise Errno(ENOMEM)
     keep = []
     gone = []
     for r in vm.regions:
@@ -423,6 +443,10 @@ def sys_mprotect(p, addr, length, prot):
         if r.obj is not None and r.start < end and r.end > addr and prot & ~r.obj.maxprot:
             raise Errno(abi.EACCES)
     # split the regions the range cuts, so that demand paging sees the new prot
+    if len(vm.regions) + _splits(vm, addr, end, ("heap",)) + \
+            sum(1 for r in vm.regions if r.start < end and r.end > addr and r.kind != "heap"
+                and r.end > r.start) > MAX_MAP_ENTRIES:
+        raise Errno(ENOMEM)
     out = []
     for r in vm.regions:
         if r.end <= addr or r.start >= end or r.kind == "heap":

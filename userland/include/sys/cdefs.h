@@ -23,7 +23,15 @@
 #define __UNCONST(a)    ((void *)(unsigned long)(const void *)(a))
 #define __CONCAT(x, y)  x ## y
 #define __STRING(x)     #x
+/* __restrict: a keyword of GCC and clang in every language mode (C89, C++);
+   C99's restrict elsewhere */
+#if !defined(__GNUC__) && !defined(__clang__)
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
 #define __restrict      restrict
+#else
+#define __restrict
+#endif
+#endif
 
 /* Everything the libc declares is NetBSD's: POSIX plus the BSD extensions. */
 #ifndef _NETBSD_SOURCE

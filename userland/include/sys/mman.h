@@ -12,6 +12,7 @@
 
 #define MAP_SHARED    0x0001
 #define MAP_PRIVATE   0x0002
+#define MAP_REMAPDUP  0x0004  /* mremap: duplicate the mapping */
 #define MAP_FIXED     0x0010
 #define MAP_NORESERVE 0x0040
 #define MAP_INHERIT   0x0080
@@ -53,6 +54,8 @@ int   mlock(const void *, size_t);
 int   munlock(const void *, size_t);
 int   mlockall(int);
 int   munlockall(void);
+int   mincore(void *, size_t, char *);
+void *mremap(void *, size_t, void *, size_t, int);
 int   shm_open(const char *, int, mode_t);
 int   shm_unlink(const char *);
 __END_DECLS

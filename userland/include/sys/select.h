@@ -15,6 +15,6 @@ typedef struct fd_set {
 #define FD_ZERO(p)     do { unsigned __i; for (__i = 0; __i < FD_SETSIZE / __NFDBITS; __i++) \
                             (p)->fds_bits[__i] = 0; } while (0)
 __BEGIN_DECLS
-int select(int, fd_set *restrict, fd_set *restrict, fd_set *restrict, struct timeval *restrict);
+int select(int, fd_set *__restrict, fd_set *__restrict, fd_set *__restrict, struct timeval *__restrict);
 __END_DECLS
 #endif

@@ -83,10 +83,10 @@ struct stat {
 #define UTIME_OMIT ((1 << 30) - 2)
 
 __BEGIN_DECLS
-int    stat(const char *restrict, struct stat *restrict);
-int    lstat(const char *restrict, struct stat *restrict);
+int    stat(const char *__restrict, struct stat *__restrict);
+int    lstat(const char *__restrict, struct stat *__restrict);
 int    fstat(int, struct stat *);
-int    fstatat(int, const char *restrict, struct stat *restrict, int);
+int    fstatat(int, const char *__restrict, struct stat *__restrict, int);
 int    chmod(const char *, mode_t);
 int    fchmod(int, mode_t);
 int    lchmod(const char *, mode_t);

@@ -27,7 +27,23 @@
 #define KERN_HOSTNAME   10
 #define KERN_HOSTID     11
 #define KERN_CLOCKRATE  12
+#define KERN_SYSVMSG    34      /* int: SysV message queue support */
+#define KERN_SYSVSEM    35      /* int: SysV semaphore support */
+#define KERN_SYSVSHM    36      /* int: SysV shared memory support */
 #define KERN_ARND       81
+#define KERN_SYSVIPC    82      /* node: SysV IPC parameters (kern.ipc) */
+
+/* kern.ipc */
+#define KERN_SYSVIPC_INFO       1       /* struct: the msg/sem/shm tables */
+#define KERN_SYSVIPC_SHMMAX     5
+#define KERN_SYSVIPC_SHMMNI     6
+#define KERN_SYSVIPC_SHMSEG     7
+#define KERN_SYSVIPC_SHMMAXPGS  8
+#define KERN_SYSVIPC_SHMUSEPHYS 9
+/* kern.ipc.sysvipc_info */
+#define KERN_SYSVIPC_MSG_INFO   4       /* msginfo and msgid_ds */
+#define KERN_SYSVIPC_SEM_INFO   5       /* seminfo and semid_ds */
+#define KERN_SYSVIPC_SHM_INFO   6       /* shminfo and shmid_ds */
 
 #define HW_MACHINE      1
 #define HW_MODEL        2

@@ -66,12 +66,14 @@ struct itimerval {
         (tv)->tv_usec = (ts)->tv_nsec / 1000; } while (0)
 
 __BEGIN_DECLS
-int gettimeofday(struct timeval *restrict, void *restrict);
+int gettimeofday(struct timeval *__restrict, void *__restrict);
+int settimeofday(const struct timeval *, const void *);
+int adjtime(const struct timeval *, struct timeval *);
 int utimes(const char *, const struct timeval [2]);
 int lutimes(const char *, const struct timeval [2]);
 int futimes(int, const struct timeval [2]);
 int getitimer(int, struct itimerval *);
-int setitimer(int, const struct itimerval *restrict, struct itimerval *restrict);
+int setitimer(int, const struct itimerval *__restrict, struct itimerval *__restrict);
 __END_DECLS
 
 #endif

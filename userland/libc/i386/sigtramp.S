@@ -25,7 +25,14 @@ __sigtramp_siginfo_2:
 	jz	1f
 	int	$0x80
 	jmp	2f
-1:	call	*__kw86_syscall_gate
+1:
+#ifdef __PIC__			/* a PIE's libc: the gate's address relative to the pc */
+	call	5f
+5:	popl	%ecx
+	call	*(__kw86_syscall_gate-5b)(%ecx)
+#else
+	call	*__kw86_syscall_gate
+#endif
 2:	movl	$1, 4(%esp)		/* setcontext failed: exit(1) */
 	movl	$1, %eax		/* SYS_exit */
 	movl	%cs, %ecx
@@ -33,7 +40,14 @@ __sigtramp_siginfo_2:
 	jz	3f
 	int	$0x80
 	hlt
-3:	call	*__kw86_syscall_gate
+3:
+#ifdef __PIC__			/* a PIE's libc: the gate's address relative to the pc */
+	call	5f
+5:	popl	%ecx
+	call	*(__kw86_syscall_gate-5b)(%ecx)
+#else
+	call	*__kw86_syscall_gate
+#endif
 	hlt
 	.size	__sigtramp_siginfo_2, .-__sigtramp_siginfo_2
 

@@ -17,7 +17,14 @@ syscall:
 	jz	1f
 	int	$0x80
 	jmp	2f
-1:	call	*__kw86_syscall_gate
+1:
+#ifdef __PIC__			/* a PIE's libc: the gate's address relative to the pc */
+	call	5f
+5:	popl	%ecx
+	call	*(__kw86_syscall_gate-5b)(%ecx)
+#else
+	call	*__kw86_syscall_gate
+#endif
 2:	popl	%ecx			/* rebuild [ret][number slot][arg1]...: */
 	pushl	%ecx			/* push/pop leave CF alone */
 	pushl	%ecx
