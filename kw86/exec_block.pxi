@@ -623,7 +623,7 @@ cdef extern from * nogil:
                       && kw_c + kw_nb->csum < (clim))) { \
             (cyc) = kw_c; (r) = kw_r; (bk) = kw_nb; (eip0) = (nxt); \
             (rmax) = (rb) - kw_nb->n; (cmax) = (clim) - kw_nb->csum; \
-            (up) = &kw_nb->u[0]; (kv) = (up)->k; goto *kw_tab[(kv)]; \
+            (up) = &kw_nb->u[0]; goto *(up)->lab; \
         } } while (0)
     """
     uint64_t blk_gd "KW_BLK_GD" (KwBlk* bk)
