@@ -58,7 +58,6 @@ cdef extern from * nogil:
     #define KW_REG_ZERO 8
     #define KW_UEA(g, u) ((uint32_t)(u)->disp + (g)[(u)->base] + ((g)[(u)->index] << (u)->shift))
     /* host address of an n-byte access at offset a (a plain variable) of
-    /* host address of an n-byte access at offset a (a plain variable) of
        segment s through the TLB array tlb (Mmu.tlb[Cpu.user]): a paged
        segment (flat but for its base: expand-up, readable and writable,
        page-granular limit), the whole access within its limit (offsets a ..
@@ -74,15 +73,23 @@ cdef extern from * nogil:
        ever holds a page whose index bits are its slot's, so the page of the
        access's last byte equals the tag of the slot of its first only if
        both lie in that page and it hits. */
-    #define KW_BTLB(tlb, l) (&(tlb)[((l) >> 12) & (KW_TLB_SIZE - 1)])
-    #define KW_BHOSTR(fl, fb, tlb, s, a, n) ({ uint32_t kw_l = (uint32_t)(a) + (fb)[s]; \
-        ((int64_t)(a) + ((n) - 1) <= (fl)[s] \
-         && KW_BTLB(tlb, kw_l)->rtag == ((kw_l + ((n) - 1u)) & 0xFFFFF000u)) \
-        ? KW_BTLB(tlb, kw_l)->host + (kw_l & 0xFFFu) : (uint8_t*)0; })
-    #define KW_BHOSTW(fl, fb, tlb, s, a, n) ({ uint32_t kw_l = (uint32_t)(a) + (fb)[s]; \
-        ((int64_t)(a) + ((n) - 1) <= (fl)[s] \
-         && KW_BTLB(tlb, kw_l)->wtag == ((kw_l + ((n) - 1u)) & 0xFFFFF000u)) \
-        ? KW_BTLB(tlb, kw_l)->host + (kw_l & 0xFFFu) : (uint8_t*)0; })
+    /* (the slot's byte offset from the page number in one shift and one
+       mask: TlbEnt is 16 bytes) */
+    #define KW_BTLB(tlb, l) ((__typeof__(tlb))((char*)(tlb) + \
+        (((l) >> (12 - 4)) & ((KW_TLB_SIZE - 1u) << 4))))
+    /* (a hit's host address is never NULL: the compiler may then send the
+       callers' NULL test straight to their stop) */
+    #define KW_BHOST_(fl, fb, tlb, s, a, n, tagf) ({ uint32_t kw_l = (uint32_t)(a) + (fb)[s]; \
+        _Static_assert(sizeof(*(tlb)) == 16, "KW_BTLB: a TlbEnt is 16 bytes"); \
+        __typeof__(tlb) kw_e = KW_BTLB(tlb, kw_l); uint8_t* kw_h = (uint8_t*)0; \
+        if (KW_LIKELY((int64_t)(a) + ((n) - 1) <= (fl)[s] \
+                      && kw_e->tagf == ((kw_l + ((n) - 1u)) & 0xFFFFF000u))) { \
+            kw_h = kw_e->host + (kw_l & 0xFFFu); \
+            if (!kw_h) __builtin_unreachable(); \
+        } \
+        kw_h; })
+    #define KW_BHOSTR(fl, fb, tlb, s, a, n) KW_BHOST_(fl, fb, tlb, s, a, n, rtag)
+    #define KW_BHOSTW(fl, fb, tlb, s, a, n) KW_BHOST_(fl, fb, tlb, s, a, n, wtag)
     """
     enum: KW_BLK_MAX
     enum: KW_REG_ZERO
@@ -187,6 +194,20 @@ cdef enum:
     # is), chosen after the liveness pass
     UK_INC_R_NC = 146
     UK_DEC_R_NC = 147
+    # a jcc straight after an 8-bit compare (PO_SUB8), not JP/JNP: the
+    # condition from the locals moved to the top byte
+    UK_JCC_SUB8 = 148
+    # blk_exec's pending flags (pop) of an 8-bit compare (cmp m8, imm8;
+    # cmp r8/m8, r8/m8): fa - fb = fr as the inline form or handler writes
+    # them to Cpu (CC_SUB, size 1); not a CC_* (those are below 16)
+    PO_SUB8 = 64
+    # a fused inc/dec + jz/jnz whose CF is kept (CFS_KEEP) or 0 (CFS_ZERO)
+    UK_F_INCZ = 149
+    UK_F_DECZ = 150
+    # shifts whose flags nothing sees (fl 0)
+    UK_SHL_NF = 151
+    UK_SHR_NF = 152
+    UK_SAR_NF = 153
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -201,7 +222,7 @@ cdef inline bint uk_branch(int k) noexcept nogil:
             k == FK_JMP_R or k == FK_CALL_R or k == FK_JMP_M or k == FK_CALL_M)
 
 cdef inline bint uk_jcc(int k) noexcept nogil:
-    return k == FK_JCC or (k >= UK_JCC_SUB and k <= UK_JCC_ZS)
+    return k == FK_JCC or (k >= UK_JCC_SUB and k <= UK_JCC_ZS) or k == UK_JCC_SUB8
 
 cdef inline bint uk_exits(int k) noexcept nogil:
     """May the block stop at this uop (before it, or after it: jcc taken,
@@ -216,8 +237,8 @@ cdef inline bint uk_exits(int k) noexcept nogil:
             k == UK_CMP8_MR or k == UK_CMP8_RM or k == UK_XCHG_MR)
 
 cdef inline int uk_cc_op(int k) noexcept nogil:
-    """The CC_* a uop leaves in its locals (fa fb fr), -1 if it writes the
-    flags without locals (shifts, imul, 8-bit cmp, handlers), -2 if it leaves
+    """The CC_* (or PO_SUB8) a uop leaves in its locals (fa fb fr), -1 if it
+    writes the flags without locals (shifts, imul, handlers), -2 if it leaves
     them alone."""
     if k >= UK_F0 and k <= UK_F_LAST:
         k = k - UK_F0 + FK_ADD_RR
@@ -240,9 +261,11 @@ cdef inline int uk_cc_op(int k) noexcept nogil:
         return CC_SUB
     if k == UK_XADD_MR:
         return CC_ADD
-    if (k == FK_CMP_MI8 or k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or
+    if k == FK_CMP_MI8 or (k >= UK_CMP8_RR and k <= UK_CMP8_RM):
+        return PO_SUB8
+    if (k == FK_SHL_RI or k == FK_SHR_RI or k == FK_SAR_RI or
             k == FK_IMUL_R or k == UK_CALLH or k == UK_TEST8_RR or k == UK_TEST8_MR or
-            k == UK_ADC_RR or (k >= UK_CMP8_RR and k <= UK_CMP8_RM)):
+            k == UK_ADC_RR):
         return -1
     return -2
 
@@ -421,6 +444,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
                 u.k = UK_JCC_ADD
             elif (lp == CC_INC or lp == CC_DEC) and (t == 2 or t == 4):
                 u.k = UK_JCC_ZS
+            elif lp == PO_SUB8 and t != 5:
+                u.k = UK_JCC_SUB8
         elif k == FK_CMOV_RR:
             if lp == CC_SUB:
                 u.k = UK_CMOV_SUB
@@ -485,6 +510,11 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         if (((u.k >= UK_F0 and u.k <= UK_F_LAST) and u.disp == 0) or
                 ((uk_jcc(u.k) or u.k == FK_JMP) and u.imm == 0)):
             u.fl = 2
+        if ((u.k == UK_F0 + FK_INC_R - FK_ADD_RR or u.k == UK_F0 + FK_DEC_R - FK_ADD_RR) and
+                (u.cc >> 1) == 2 and (u.x == CFS_KEEP or u.x == CFS_ZERO)):
+            u.k = UK_F_INCZ if u.k == UK_F0 + FK_INC_R - FK_ADD_RR else UK_F_DECZ
+        elif (u.k == FK_SHL_RI or u.k == FK_SHR_RI or u.k == FK_SAR_RI) and u.fl == 0:
+            u.k = UK_SHL_NF + (u.k - FK_SHL_RI)
     # the labels of the final kinds (the final UK_END's too)
     for i in range(n + 1):
         bk.u[i].lab = kw_tab[bk.u[i].k]
@@ -555,6 +585,8 @@ cdef inline void blk_flush(Cpu* c, int pop, uint32_t fa, uint32_t fb, uint32_t f
     lazy state, as that producer's inline form writes them."""
     if pop == CC_LOGIC:
         set_cc(c, CC_LOGIC, 4, 0, 0, fr)
+    elif pop == PO_SUB8:
+        set_cc(c, CC_SUB, 1, fa, fb, fr)
     elif pop == CC_INC or pop == CC_DEC:
         c.cc_aux = fcf
         c.cc_op = pop
@@ -574,6 +606,8 @@ cdef inline uint32_t blk_cf_pend(int pop, uint32_t fa, uint32_t fb, uint32_t fr,
         return fr < fa
     if pop == CC_LOGIC:
         return 0
+    if pop == PO_SUB8:
+        return (fa & 0xFF) < (fb & 0xFF)
     return fcf          # inc/dec: the CF it kept
 
 cdef inline void blk_flim(Cpu* c, int64_t* fl, uint32_t* fb) noexcept nogil:
@@ -743,9 +777,15 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(UK_F_TEST_RI)
     kw_te(UK_F_INC_R)
     kw_te(UK_F_DEC_R)
+    kw_te(UK_F_INCZ)
+    kw_te(UK_F_DECZ)
+    kw_te(UK_SHL_NF)
+    kw_te(UK_SHR_NF)
+    kw_te(UK_SAR_NF)
     kw_te(UK_JCC_SUB)
     kw_te(UK_JCC_LOGIC)
     kw_te(UK_JCC_ZS)
+    kw_te(UK_JCC_SUB8)
     kw_te(UK_JCC_ADD)
     kw_te(FK_JCC)
     kw_te(FK_JMP)
@@ -962,6 +1002,18 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 g[u.r0] = fr
                 pop = CC_DEC
                 kw_next(u, k)
+            elif k == UK_SHL_NF:
+                kw_lab(UK_SHL_NF)
+                g[u.r0] = g[u.r0] << (u.imm & 0x1F)
+                kw_next(u, k)
+            elif k == UK_SHR_NF:
+                kw_lab(UK_SHR_NF)
+                g[u.r0] = g[u.r0] >> (u.imm & 0x1F)
+                kw_next(u, k)
+            elif k == UK_SAR_NF:
+                kw_lab(UK_SAR_NF)
+                g[u.r0] = <uint32_t>(<int32_t>g[u.r0] >> (u.imm & 0x1F))
+                kw_next(u, k)
             elif k == FK_SHL_RI:
                 kw_lab(FK_SHL_RI)
                 a = g[u.r0]
@@ -1084,10 +1136,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
-                if u.fl:
-                    a = hp[0]
-                    set_cc(c, CC_SUB, 1, a, u.imm, a - u.imm)
-                    pop = 0
+                fa = hp[0]
+                fb = u.imm
+                fr = fa - fb
+                pop = PO_SUB8
                 kw_next(u, k)
             elif k == FK_MOVSX_M16 or k == FK_MOVZX_M16:
                 kw_lab(FK_MOVSX_M16)
@@ -1422,11 +1474,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_next(u, k)
             elif k == UK_CMP8_RR:
                 kw_lab(UK_CMP8_RR)
-                if u.fl:
-                    a = get8(g, u.r0)
-                    b = get8(g, u.r1)
-                    set_cc(c, CC_SUB, 1, a, b, a - b)
-                    pop = 0
+                fa = get8(g, u.r0)
+                fb = get8(g, u.r1)
+                fr = fa - fb
+                pop = PO_SUB8
                 kw_next(u, k)
             elif k == UK_CMP8_MR or k == UK_CMP8_RM:
                 kw_lab(UK_CMP8_MR)
@@ -1436,15 +1487,14 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 hp = bhost_r(flim, fbase, tlb, u.seg, ea, 1)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
-                if u.fl:
-                    if k == UK_CMP8_MR:
-                        a = hp[0]
-                        b = get8(g, u.r1)
-                    else:
-                        a = get8(g, u.r0)
-                        b = hp[0]
-                    set_cc(c, CC_SUB, 1, a, b, a - b)
-                    pop = 0
+                if k == UK_CMP8_MR:
+                    fa = hp[0]
+                    fb = get8(g, u.r1)
+                else:
+                    fa = get8(g, u.r0)
+                    fb = hp[0]
+                fr = fa - fb
+                pop = PO_SUB8
                 kw_next(u, k)
             elif k == UK_XCHG_RR:
                 kw_lab(UK_XCHG_RR)
@@ -1736,6 +1786,28 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 pop = CC_DEC
                 kw_next(u, k)
+            elif k == UK_F_INCZ or k == UK_F_DECZ:
+                kw_lab(UK_F_INCZ)
+                kw_lab(UK_F_DECZ)
+                # (CFS_KEEP: fcf as the inc/dec before left it)
+                if u.x == CFS_ZERO:
+                    fcf = 0
+                fa = g[u.r0]
+                if u.k == UK_F_INCZ:
+                    fr = fa + 1
+                    pop = CC_INC
+                else:
+                    fr = fa - 1
+                    pop = CC_DEC
+                g[u.r0] = fr
+                if (fr == 0) ^ (u.cc & 1):
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    break
+                kw_next(u, k)
             elif k == UK_JCC_SUB:
                 kw_lab(UK_JCC_SUB)
                 if cond_sub32(u.cc, fa, fb, fr):
@@ -1747,6 +1819,18 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     cyc += taken
                     u += 1
                     kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
+                    break
+                kw_next(u, k)
+            elif k == UK_JCC_SUB8:
+                kw_lab(UK_JCC_SUB8)
+                if cond_sub32(u.cc, fa << 24, fb << 24, fr << 24):
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + u.imm
+                    if unlikely(nxt > cs_lim):
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                    cyc += taken
+                    u += 1
                     break
                 kw_next(u, k)
             elif k == UK_JCC_LOGIC:

@@ -156,6 +156,11 @@ FAULTERS = [
     b"\x38\x05" + struct.pack("<I", SUPER),                # cmp [supervisor page], al: #PF
     b"\x87\x05" + struct.pack("<I", 0x51000),              # xchg [read-only page], eax: #PF
     b"\x3a\x05" + struct.pack("<I", SUPER),                # cmp al, [supervisor page]: #PF
+    b"\x80\x3d" + struct.pack("<I", SUPER) + b"\x05",       # cmp byte [supervisor page], 5: #PF
+    # cmp al, bl (flags pending in the locals); mov ecx, [supervisor page]: #PF
+    b"\x38\xd8\x8b\x0d" + struct.pack("<I", SUPER + 8),
+    # nops (no uops of their own) before the faulting load: its EIP and count
+    b"\x90\x66\x90\x90\x8b\x0d" + struct.pack("<I", SUPER + 8),
 ]
 
 
@@ -542,3 +547,146 @@ def test_go_forms_as_uops():
     assert on.machine.core.block_instructions > 300 * 25
     for budget in (1, 7, 100):
         assert run_budget(with_blocks(make_cpu(code, 0x1000, regs), True), budget) == ref, budget
+
+
+# ---- an 8-bit compare: its flags pending in the locals, the jcc after it
+# deciding from them (JP/JNP from Cpu's lazy state) ----
+
+BYTE_CMPS = [
+    b"\x80\x7f\x05\x80",         # cmp byte [edi+5], 0x80
+    b"\x80\x7f\x08\x07",         # cmp byte [edi+8], 7
+    b"\x38\xd8",                 # cmp al, bl
+    b"\x38\x4f\x08",             # cmp [edi+8], cl
+    b"\x3a\x77\x09",             # cmp dh, [edi+9]
+]
+
+
+@pytest.mark.parametrize("form", range(len(BYTE_CMPS)))
+@pytest.mark.parametrize("cc", range(16))
+def test_jcc_after_a_byte_compare(form, cc):
+    """Bytes stepping through all 256 values against each other and against
+    immediates; jcc cc skips two incs; an inc after it keeps the compare's
+    CF (from the locals when not taken, from Cpu in the next block when
+    taken) and adc reads it; flags live at the end (pushfd)."""
+    body = (b"\x83\xc3\x3b"                   # add ebx, 0x3b
+            b"\x83\xc0\x65"                   # add eax, 0x65
+            b"\x83\xc1\x17"                   # add ecx, 0x17
+            b"\x81\xc2\x00\x1d\x00\x00"       # add edx, 0x1d00
+            b"\x88\x5f\x05"                   # mov [edi+5], bl
+            b"\x88\x47\x08"                   # mov [edi+8], al
+            b"\x88\x67\x09"                   # mov [edi+9], ah
+            + BYTE_CMPS[form]
+            + bytes([0x70 | cc, 2])            # jcc +2
+            + b"\x46\x45"                      # inc esi; inc ebp
+            b"\x42"                            # inc edx
+            b"\x83\xd6\x00")                  # adc esi, 0
+    loop = (b"\xc7\x47\x20" + struct.pack("<I", 600) + body
+            + b"\xff\x4f\x20\x75" + bytes([(-(len(body) + 5)) & 0xFF]) + b"\x9c\xcc")
+    regs = {"eax": 0x1234, "ebx": 0x80, "ecx": 0x7F, "edx": 0x3300, "esi": 0, "ebp": 0}
+    ref = run_budget(with_blocks(make_cpu(loop, 0x1000, regs), False), 10**6)
+    on = with_blocks(make_cpu(loop, 0x1000, regs), True)
+    assert run_budget(on, 10**6) == ref
+    assert on.machine.core.block_instructions > 600 * 10
+    for budget in (1, 2, 7):
+        assert run_budget(with_blocks(make_cpu(loop, 0x1000, regs), True), budget) == ref, budget
+
+
+# ---- nops: no uops of their own (their cycles and counts go into the
+# boundaries after them), but kept straight after a jcc, a fused
+# producer + jcc and a handler call, whose exits use the next boundary ----
+
+NOP_BODY = (
+    b"\x90"                        # nop (first in the loop's block)
+    b"\x01\xd8"                    # add eax, ebx
+    b"\x90\x66\x90"                # nop; xchg ax, ax (66 90: a nop)
+    b"\x39\xf0"                    # cmp eax, esi
+    b"\x72\x03"                    # jb +3 (fused with the cmp)
+    b"\x90\x90\x90"                # nops straight after it (the jb's target: the last)
+    b"\x31\xc3"                    # xor ebx, eax
+    b"\x0f\x8c\x02\0\0\0"          # jl +2 (a jcc of its own)
+    b"\x90\x90"                    # nops straight after it (its target: the inc)
+    b"\x41"                        # inc ecx
+    b"\x19\xd5"                    # sbb ebp, edx (a handler call)
+    b"\x90\x90"                    # nops straight after it
+    b"\x8b\x57\x04"                # mov edx, [edi+4]
+    b"\x90"                        # nop
+    b"\xeb\x01\x90"                # jmp +1 over a nop
+    b"\x90\x90\x90\x90")            # a block of nops alone before the loop's end
+
+
+def nop_loop(count=200):
+    body = NOP_BODY
+    return (b"\xc7\x47\x20" + struct.pack("<I", count) + body
+            + b"\xff\x4f\x20\x0f\x85" + struct.pack("<i", -(len(body) + 9)) + b"\x9c\xcc")
+
+
+def cycle_chunks(cpu, chunk, limit=100000):
+    """Machine.run with a cycle limit, to the int3: where each run ended."""
+    m = cpu.machine
+    out = []
+    for _ in range(limit):
+        r = m.run(10**6, max_cycles=chunk)
+        out.append((cpu.get_reg("eip"), m.instructions, m.cycles))
+        if r.exception is not None:
+            assert r.exception.vector == 3, r.exception
+            return out, state(cpu)
+    raise AssertionError("no int3")
+
+
+def test_nops_in_blocks():
+    regs = {"eax": 0x7FFFFF00, "ebx": 0x10, "esi": 0x80000000, "edx": 3, "ebp": 9}
+    code = nop_loop()
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    on = with_blocks(make_cpu(code, 0x1000, regs), True)
+    assert run_budget(on, 10**6) == ref
+    assert on.machine.core.block_instructions > 200 * 20
+    for budget in (1, 2, 3, 5, 7, 11):
+        assert run_budget(with_blocks(make_cpu(code, 0x1000, regs), True), budget) == ref, budget
+    # runs ended by a cycle limit end at the same boundaries
+    code = nop_loop(40)
+    for chunk in (1, 7, 13, 50, 333):
+        cref = cycle_chunks(with_blocks(make_cpu(code, 0x1000, regs), False), chunk)
+        assert cycle_chunks(with_blocks(make_cpu(code, 0x1000, regs), True), chunk) == cref, chunk
+
+
+# ---- a fused inc/dec + jz/jnz whose CF is kept or 0 (UK_F_INCZ/DECZ) and
+# shifts whose flags nothing sees (UK_SHx_NF) ----
+
+def back(body, jcc=b"\x75"):
+    """body; jcc back to its start (a rel8 jump)"""
+    return body + jcc + bytes([(-(len(body) + 2)) & 0xFF])
+
+
+INCDEC_LOOPS = [
+    # top: cmp esi, ebp (CF 1); inc ecx (keeps it); setb bl (reads it); shr eax, 3
+    # (flags dead: the xor redefines them); xor (CF 0); dec edx; jnz top; adc: CF 0
+    back(b"\x39\xee\x41\x0f\x92\xc3\xc1\xe8\x03\x31\xd8\x4a") + b"\x83\xd6\x00",
+    # stc; top: sar ebx, 1 (its CF kept by the incs); inc eax; inc edx; jnz top (keeps
+    # the CF the inc before kept); adc
+    b"\xf9" + back(b"\xd1\xfb\x40\x42") + b"\x83\xd6\x00",
+    # top: shl eax, 5 (dead); or (CF 0); dec edx; jz out; jmp top; out: adc
+    back(b"\xc1\xe0\x05\x09\xd8\x4a\x74\x02", b"\xeb") + b"\x83\xd6\x00",
+    # top: shr eax, 1 (flags live: jc reads its CF); jc +1; inc ebp; dec edx (keeps the
+    # inc's CF); jnz top
+    back(b"\xd1\xe8\x72\x01\x45\x4a") + b"\x83\xd6\x00",
+    # top: add (CF from the add: not this form); dec edx; jnz top; sbb esi, ebp
+    back(b"\x01\xd8\x4a") + b"\x19\xee",
+]
+
+
+@pytest.mark.parametrize("k", range(len(INCDEC_LOOPS)))
+@pytest.mark.parametrize("edx", [1, 2, 37, 300])
+def test_fused_incdec_jz_and_dead_shift_flags(k, edx):
+    """Loops counted by a fused inc/dec + jz/jnz after each kind of
+    producer, with shifts whose flags are dead or read; the CF the inc/dec
+    kept reaches adc/sbb after the loop and pushfd at the end."""
+    code = INCDEC_LOOPS[k] + b"\x9c\xcc"
+    if k == 1:
+        edx = -edx & 0xFFFFFFFF         # (counts up to 0)
+    regs = {"eax": 0x9E3779B9, "ebx": 0x80000001, "edx": edx, "esi": 5, "ebp": 0x7FFFFFFF}
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in (1, 2, 3, 7, 10**6):
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    if edx == 37:
+        assert on.machine.core.block_instructions >= 37 * 3

@@ -18,6 +18,7 @@ __x86.get_pc_thunk) in a static executable, -O0 to -O3 and -Os, with and
 without frame pointers.
 """
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -67,6 +68,16 @@ VARIANTS = {
 }
 
 
+def _userland_build():
+    """userland/build.py as a module of its own name (`import build` may find
+    the repository's build/ directory, or PyPI's build)."""
+    spec = importlib.util.spec_from_file_location(
+        "kw86_userland_build_for_toolchain", os.path.join(ROOT, "userland", "build.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def gcc_build(tmp, name, srcs, flags, **kw):
     out = os.path.join(str(tmp), name)
     try:
@@ -79,8 +90,7 @@ def gcc_build(tmp, name, srcs, flags, **kw):
 def zig_build(tmp, name, srcs):
     """The same sources through zig cc and lld (userland/build.py's flags, the same
     crt0 and libc.a as the GCC builds)."""
-    sys.path.insert(0, os.path.join(ROOT, "userland"))
-    import build as userland_build
+    userland_build = _userland_build()
     crt, libc, inc = gcc_netbsd.userland_parts(OBJ)
     zig = [sys.executable, "-m", "ziglang", "cc"]
     objs = []
@@ -165,8 +175,7 @@ def test_probe_zig_build_agrees(tmp_path, probe_want):
 def _pie_obj():
     """The position-independent libc and crt0 (userland/build.py's PIE build, in
     the directory tests/test_nbsd_dynexec.py builds it into; incremental)."""
-    sys.path.insert(0, os.path.join(ROOT, "userland"))
-    import build as userland_build
+    userland_build = _userland_build()
     obj = os.path.join(ROOT, "tests", "guest", ".build", "dynexec", "obj-pie")
     try:
         b = userland_build.Builder(obj, obj_dir=obj, pie=True)
@@ -246,6 +255,45 @@ def test_every_header_in_each_c_standard(tmp_path, std):
     exe = gcc_build(tmp_path, "headers", [os.path.join(SRC, "headers.c")],
                     ["-O2", f"-std={std}", "-Werror"])
     assert kw86(host(exe)) == (0, "c89-3 1\n", "")
+
+
+def test_every_header_as_cxx(tmp_path):
+    """The same unit as C++ (g++'s front end): the declarations have C linkage
+    (__BEGIN_DECLS) and no C-only spelling, so a C++ program can include them."""
+    gxx = shutil.which("g++")
+    assert gxx is not None, "g++ (.ci/run installs it with gcc)"
+    crt, libc, inc = gcc_netbsd.userland_parts(OBJ)
+    r = subprocess.run([gxx, *gcc_netbsd.GCC_BASE, *inc, "-std=c++17", "-Werror",
+                        "-fsyntax-only", "-x", "c++", os.path.join(SRC, "headers.c")],
+                       capture_output=True, text=True, env=hostenv.ENV)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.fixture(scope="module")
+def cxx_want(tmp_path_factory):
+    """tests/toolchain/cxx.cc built by the host's g++ for the host: the oracle."""
+    gxx = shutil.which("g++")
+    assert gxx is not None, "g++ (.ci/run installs it with gcc)"
+    exe = str(tmp_path_factory.mktemp("cxx_host") / "cxx")
+    r = subprocess.run([gxx, "-O2", "-o", exe, os.path.join(SRC, "cxx.cc")],
+                       capture_output=True, text=True, env=hostenv.ENV)
+    if r.returncode:
+        fail_build("host build of cxx.cc: " + r.stderr[-2000:])
+    r = subprocess.run([exe], capture_output=True, text=True, env=hostenv.ENV, timeout=30)
+    assert r.returncode == 0 and "destroy first" in r.stdout, r
+    return r.stdout
+
+
+@pytest.mark.parametrize("mode, flags", [([], ["-O0"]),
+                                         (["--kernelware"], ["-O2", "-fstack-protector-strong"])],
+                         ids=["user-O0", "kernelware-O2"])
+def test_cxx_program(tmp_path, cxx_want, mode, flags):
+    """Freestanding C++ (g++ -fno-exceptions -fno-rtti) with the tool's small C++
+    runtime: virtual calls, new/delete, static objects built and destroyed in
+    order, a guarded local static, lambdas; the host's g++ build prints the same."""
+    exe = gcc_build(tmp_path, "cxx", [os.path.join(SRC, "cxx.cc")],
+                    flags + ["-fno-exceptions", "-fno-rtti"])
+    assert kw86(*mode, host(exe)) == (0, cxx_want, "")
 
 
 # ---------------------------------------------------------------- ssp.c

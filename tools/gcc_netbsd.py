@@ -29,6 +29,11 @@ __guard_setup; without it the guard is NetBSD's fallback terminator canary),
 then the program's constructors (.init_array; destructors through atexit),
 which kw86's crt0 does not run.
 
+C++ sources (.cc, .cpp, .cxx, .C) go through gcc's C++ front end and the
+program gets tools/gcc_netbsd_cxxrt.c: freestanding C++ (-fno-exceptions
+-fno-rtti; there is no libstdc++ for NetBSD/i386 here, and code that needs the
+unwinder fails to link, naming __gxx_personality_v0).
+
 The 64-bit division and conversion helpers GCC calls (__udivdi3, __divdi3,
 __umoddi3, __moddi3, __fixunsxfdi, ...) are not in libc.a: zig links them from
 its compiler-rt into every zig-built program.  For GCC links the same
@@ -60,6 +65,10 @@ LINK_BASE = ["-m32", "-nostdlib", "-static", "-Wl,-e,_start", "-Wl,--gc-sections
              "-Wl,--wrap=main"]
 # the guard and the constructors before main (see the file)
 START_SRC = os.path.join(ROOT, "tools", "gcc_netbsd_start.c")
+# C++ sources (compiled by gcc's C++ front end, cc1plus) also get a small C++
+# runtime: operator new/delete, __cxa_atexit ... (no libstdc++, no exceptions)
+CXX_EXTS = (".cc", ".cpp", ".cxx", ".C")
+CXXRT_SRC = os.path.join(ROOT, "tools", "gcc_netbsd_cxxrt.c")
 
 
 class BuildError(Exception):
@@ -141,16 +150,18 @@ def compiler_rt(obj=DEFAULT_OBJ, env=None):
     return lib
 
 
-def start_object(cc, inc, obj=DEFAULT_OBJ, env=None):
-    """tools/gcc_netbsd_start.c compiled once (per source and flags) into obj/gcc."""
+def start_object(cc, inc, obj=DEFAULT_OBJ, env=None, src=None):
+    """tools/gcc_netbsd_start.c (or src) compiled once (per source and flags)
+    into obj/gcc."""
+    src = src or START_SRC
     flags = GCC_BASE + inc + ["-O2", "-fno-stack-protector"]
-    with open(START_SRC, "rb") as f:
+    with open(src, "rb") as f:
         key = hashlib.sha256(f.read() + "\0".join([cc] + flags).encode()).hexdigest()[:16]
-    out = os.path.join(obj, "gcc", "start-%s.o" % key)
+    out = os.path.join(obj, "gcc", "%s-%s.o" % (os.path.basename(src)[:-2], key))
     if not os.path.exists(out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
         tmp = "%s.%d.%d.tmp" % (out, os.getpid(), threading.get_ident())
-        _run([cc] + flags + ["-c", START_SRC, "-o", tmp], "gcc -c " + START_SRC, env)
+        _run([cc] + flags + ["-c", src, "-o", tmp], "gcc -c " + src, env)
         os.replace(tmp, out)
     return out
 
@@ -173,6 +184,8 @@ def build(sources, output, cflags=(), pie=False, ksyms=None, obj=DEFAULT_OBJ, en
                  "gcc -c " + src, env)
             objs.append(o)
         objs.append(start_object(cc, inc, obj, env))
+        if any(src.endswith(CXX_EXTS) for src in sources):
+            objs.append(start_object(cc, inc, obj, env, CXXRT_SRC))
         link = [cc] + LINK_BASE + (["-static-pie"] if pie else ["-no-pie"])
         if ksyms:
             # GNU ld: an implicit script (an input file) adds its assignments to

@@ -27,9 +27,8 @@ typedef struct { long long quot, rem; } lldiv_t;
 #define RAND_MAX     0x7fffffff
 #define MB_CUR_MAX   1
 
-extern char **environ;
-
 __BEGIN_DECLS
+extern char **environ;          /* C linkage, as unistd.h's declaration */
 void   *malloc(size_t);
 void   *calloc(size_t, size_t);
 void   *realloc(void *, size_t);
