@@ -6,7 +6,9 @@
 # A block starts at any instruction with an inline form and takes the
 # following instructions of the same physical page while they have one (or
 # are data-only handlers, chain_safe, called from the block: UK_CALLH); it
-# ends after an unconditional branch (jmp, call, ret, indirect ones), before
+# ends after an unconditional branch (jmp, call, ret, indirect ones; a direct
+# jmp or call whose target lies in the block's own page is followed instead:
+# the block goes on at the target, UK_CALL_IN), before
 # an instruction it cannot take, at the page end or at KW_BLK_MAX.  A jcc
 # inside a block leaves it when taken (a side exit) and goes on when not.
 # The instructions come from the decoded-instruction cache (decode_fill,
@@ -50,6 +52,9 @@ cdef extern from * nogil:
     """
     #define KW_BLK_MAX 32
     #define KW_BLK_NCALL 4
+    /* direct jmps/calls into the block's own page that blk_build follows,
+       at most, per block */
+    #define KW_BLK_FOLLOW 8
     #define KW_NBLK 8192
     #define KW_BLK_HASH(phys) ((((phys) >> 13) ^ (phys)) & (KW_NBLK - 1))
     /* a uop's 32-bit effective address: an absent base or index is
@@ -94,6 +99,7 @@ cdef extern from * nogil:
     enum: KW_BLK_MAX
     enum: KW_REG_ZERO
     enum: KW_BLK_NCALL
+    enum: KW_BLK_FOLLOW
     enum: KW_NBLK
     uint32_t blk_hash "KW_BLK_HASH" (uint32_t phys)
 
@@ -112,7 +118,8 @@ ctypedef struct KwUop:
     uint8_t len         # instruction length
     uint8_t x           # inc/dec: CF source (CFS_*); imul: nops; UK_CALLH: handler slot
     uint8_t idx         # its index in the block (instructions before it)
-    uint16_t eoff       # EIP offset of the instruction from the block's first
+    int16_t eoff        # EIP offset of the instruction from the block's first
+                        # (negative after a direct jmp/call followed backwards)
     uint16_t cpre       # cycles of the block's instructions before this one
     uint32_t imm
     int32_t disp
@@ -208,6 +215,15 @@ cdef enum:
     UK_SHL_NF = 151
     UK_SHR_NF = 152
     UK_SAR_NF = 153
+    # mov r32, m32 / mov m32, r32 without an index register: disp + base
+    UK_MOV_RM_B = 154
+    UK_MOV_MR_B = 155
+    # a direct call whose target lies in the block's own page, followed by
+    # blk_build (the block goes on with the callee's instructions): the push
+    # of the return address, as FK_CALL's (the stop before it where the push
+    # would leave the fast path); a direct jmp followed likewise has no uop
+    # (its cycles and the taken-branch event are in the next uop's cpre)
+    UK_CALL_IN = 160
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -234,7 +250,7 @@ cdef inline bint uk_exits(int k) noexcept nogil:
             (k >= FK_ADD_MR and k <= FK_XOR_MI) or k == FK_INC_M or k == FK_DEC_M or k == FK_PUSH_R or k == FK_POP_R or
             k == FK_PUSH_I or k == FK_PUSH_M or k == FK_LEAVE or uk_jcc(k) or uk_branch(k) or
             k == UK_CALLH or (k >= UK_TEST8_MR and k <= UK_IDIV_M and k != UK_ADC_RR) or
-            k == UK_CMP8_MR or k == UK_CMP8_RM or k == UK_XCHG_MR)
+            k == UK_CMP8_MR or k == UK_CMP8_RM or k == UK_XCHG_MR or k == UK_CALL_IN)
 
 cdef inline int uk_cc_op(int k) noexcept nogil:
     """The CC_* (or PO_SUB8) a uop leaves in its locals (fa fb fr), -1 if it
@@ -358,8 +374,10 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
     cdef KwUop* u
     cdef const Insn* ip
     cdef int n = 0, k, lp = -2, need, keep, i, op, t, ncall = 0, ni = 0, pk
-    cdef bint fused = 0
+    cdef int nfol = 0, nofuse = -1
+    cdef bint fused = 0, follow = 0
     cdef int64_t tpo
+    cdef uint32_t taken = c.cost_ev[EVC_BRANCH_TAKEN]
     bk.tag = e.tag
     bk.gen = c.m.code_gen[phys >> 12]
     bk.dgen = c.m.dc_gen
@@ -424,7 +442,7 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
                 u.x = CFS_MEM
         elif k == FK_JCC:
             t = u.cc >> 1
-            pk = bk.u[n - 1].k if n > 0 else -1
+            pk = bk.u[n - 1].k if n > 0 and n != nofuse else -1
             tpo = <int64_t>(phys & 0xFFF) + <int32_t>u.imm
             if (pk >= FK_ADD_RR and pk <= FK_DEC_R and tpo >= 0 and tpo < 4096 and
                     ((pk != FK_INC_R and pk != FK_DEC_R) or t == 2 or t == 4)):
@@ -451,17 +469,42 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
                 u.k = UK_CMOV_SUB
             elif lp == CC_LOGIC:
                 u.k = UK_CMOV_LOGIC
+        if ((k == FK_JMP or k == FK_CALL) and u.imm != 0 and nfol < KW_BLK_FOLLOW and
+                n < KW_BLK_MAX - 2):
+            # a direct jmp/call into this page (not to the block's start: that
+            # is a loop): the block goes on at its target (UK_CALL_IN)
+            tpo = <int64_t>(phys & 0xFFF) + <int32_t>u.imm
+            follow = tpo >= 0 and tpo < 4096
         op = uk_cc_op(k)
         if op != -2:
             lp = op
-        if not fused:
-            csum += s.cycles
+        if follow:
+            # the branch's cycles and the taken-branch event (as the exit at
+            # a branch adds) in the next uop's cpre
+            if k == FK_CALL:
+                u.k = UK_CALL_IN
+                n += 1
+            elif n > 0 and (uk_jcc(bk.u[n - 1].k) or bk.u[n - 1].k == UK_CALLH or
+                            (bk.u[n - 1].k >= UK_F0 and bk.u[n - 1].k <= UK_F_LAST)):
+                # a side exit (or a handler call's stop) just before it uses
+                # the next uop's boundary: a nop uop holds the one before the jmp
+                u.k = FK_NOP
+                n += 1
+            csum += s.cycles + taken
             ni += 1
-            off += ip.length
-            n += 1
-        fused = 0
-        if uk_branch(k):
-            break
+            off = u.imm
+            nfol += 1
+            nofuse = n      # (no jcc fused across it)
+            follow = 0
+        else:
+            if not fused:
+                csum += s.cycles
+                ni += 1
+                off += ip.length
+                n += 1
+            fused = 0
+            if uk_branch(k):
+                break
         # the next instruction: its slot in the same physical page, decoded
         # ahead where at least 16 bytes of the page remain (no page-crossing
         # decode, so decode_fill cannot fault)
@@ -515,6 +558,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
             u.k = UK_F_INCZ if u.k == UK_F0 + FK_INC_R - FK_ADD_RR else UK_F_DECZ
         elif (u.k == FK_SHL_RI or u.k == FK_SHR_RI or u.k == FK_SAR_RI) and u.fl == 0:
             u.k = UK_SHL_NF + (u.k - FK_SHL_RI)
+        elif (u.k == FK_MOV_RM or u.k == FK_MOV_MR) and u.index == KW_REG_ZERO:
+            u.k = UK_MOV_RM_B if u.k == FK_MOV_RM else UK_MOV_MR_B
     # the labels of the final kinds (the final UK_END's too)
     for i in range(n + 1):
         bk.u[i].lab = kw_tab[bk.u[i].k]
@@ -679,6 +724,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_MOV_RI)
     kw_te(FK_MOV_RM)
     kw_te(FK_MOV_MR)
+    kw_te(UK_MOV_RM_B)
+    kw_te(UK_MOV_MR_B)
     kw_te(FK_LEA)
     kw_te(FK_NOP)
     kw_te(FK_ADD_RR)
@@ -761,6 +808,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(UK_CMP8_RM)
     kw_te(UK_XCHG_RR)
     kw_te(UK_XCHG_MR)
+    kw_te(UK_CALL_IN)
     kw_te(UK_F_ADD_RR)
     kw_te(UK_F_ADD_RI)
     kw_te(UK_F_SUB_RR)
@@ -867,6 +915,22 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == FK_MOV_MR:
                 kw_lab(FK_MOV_MR)
                 ea = uea(g, u)
+                hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(hp, &g[u.r1], 4)
+                kw_next(u, k)
+            elif k == UK_MOV_RM_B:
+                kw_lab(UK_MOV_RM_B)
+                ea = <uint32_t>u.disp + g[u.base]
+                hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(&g[u.r0], hp, 4)
+                kw_next(u, k)
+            elif k == UK_MOV_MR_B:
+                kw_lab(UK_MOV_MR_B)
+                ea = <uint32_t>u.disp + g[u.base]
                 hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
@@ -1511,6 +1575,18 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 memcpy(&a, hp, 4)
                 memcpy(hp, &g[u.r1], 4)
                 g[u.r1] = a
+                kw_next(u, k)
+            elif k == UK_CALL_IN:
+                kw_lab(UK_CALL_IN)
+                # a call blk_build followed (its target in this page, so within
+                # the CS limit): the push; the block goes on with the callee
+                a = g[4] - 4
+                hp = bhost_w(flim, fbase, tlb, SEG_SS, a, 4)
+                if hp == NULL:
+                    return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                d = eip0 + u.eoff + u.len
+                memcpy(hp, &d, 4)
+                g[4] = a
                 kw_next(u, k)
             elif k == UK_CDQ:
                 kw_lab(UK_CDQ)

@@ -344,10 +344,11 @@ def test_based_segment_edges(k):
     base, limit, access = GS_EDGES[k]
     lin = (base + struct.unpack("<I", access[-4:])[0]) & 0xFFFFFFFF
     # the linear pages in the TLB first (mov esi, ds:[page] for each), then a
-    # jmp: the chain of inline forms ends, a block starts at its target
+    # jmp over an int3 (not to the next instruction: the chain of inline
+    # forms goes on through that): the chain ends, a block starts at its target
     warm = b"".join(b"\x8b\x35" + struct.pack("<I", p & 0xFFFFF000)
                     for p in (lin, (lin + 3) & 0xFFFFFFFF))
-    code = (warm + b"\xeb\x00" + b"\x29\xd8" b"\x01\xd3" b"\x43" b"\x83\xc2\x07" + access
+    code = (warm + b"\xeb\x01\xcc" + b"\x29\xd8" b"\x01\xd3" b"\x43" b"\x83\xc2\x07" + access
             + b"\x21\xc0" b"\x31\xd2" b"\xcc")
     regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 0xFFFFFFF9}
     ref = None
@@ -452,8 +453,9 @@ def flag_loop(body, count=300):
 
 
 # Pending flags (blk_exec keeps the last producer's flags in locals and writes
-# Cpu's lazy state only where something can see it) across block boundaries
-# (jmp $+2 ends a block; the next one starts at its target) and CF chains
+# Cpu's lazy state only where something can see it) across jmp $+2 (blk_build
+# follows it: the block goes on at its target; at budgets that cut the block
+# there, a block boundary) and CF chains
 # through inc/dec (kept CF from locals, from the pending state, or not
 # computed at all where nothing can see it).
 PENDING = [
@@ -547,6 +549,98 @@ def test_go_forms_as_uops():
     assert on.machine.core.block_instructions > 300 * 25
     for budget in (1, 7, 100):
         assert run_budget(with_blocks(make_cpu(code, 0x1000, regs), True), budget) == ref, budget
+
+
+# ---- direct jmps and calls into the block's own page: blk_build follows them ----
+
+def asm(items, at):
+    """Bytes of items at address at: bytes, "label:" strings and branches
+    (opcode bytes, label, rel size 1 or 4), two passes."""
+    labels = {}
+    for _ in range(2):
+        out, pc = b"", at
+        for it in items:
+            if isinstance(it, str):
+                labels[it.rstrip(":")] = pc
+                continue
+            if isinstance(it, tuple):
+                op, lab, size = it
+                end = pc + len(op) + size
+                rel = labels.get(lab, end) - end
+                it = op + (struct.pack("<b", rel) if size == 1 else struct.pack("<i", rel))
+            out += it
+            pc += len(it)
+    return out
+
+
+FOLLOW_PROG = [
+    b"\xb9" + struct.pack("<I", 200),       # mov ecx, 200
+    "top:",
+    (b"\xe8", "f1", 4),                     # call f1 (forward, in the page: followed)
+    b"\x01\xd8",                            # add eax, ebx
+    b"\x39\xd0",                            # cmp eax, edx
+    (b"\x72", "skip", 1),                   # jb skip (a side exit ...)
+    (b"\xeb", "mid", 1),                    # jmp mid (... straight before a followed jmp)
+    "skip:",
+    b"\x31\xc2",                            # xor edx, eax
+    b"\x83\xd6\x07",                        # adc esi, 7 (a handler call ...)
+    (b"\xeb", "mid", 1),                    # jmp mid (... straight before a followed jmp)
+    "back:",
+    b"\x29\xc5",                            # sub ebp, eax
+    (b"\xeb", "tail", 1),                   # jmp tail
+    "mid:",
+    b"\x45",                                # inc ebp
+    b"\xd1\xe0",                            # shl eax, 1
+    (b"\xeb", "back", 1),                   # jmp back (backwards)
+    "tail:",
+    b"\x49",                                # dec ecx (CF kept from the sub across two jmps)
+    (b"\x0f\x85", "top", 4),                # jnz top
+    b"\x9c",                                # pushfd
+    b"\xcc",                                # int3
+    "f1:",
+    b"\x89\x07",                            # mov [edi], eax
+    (b"\xe8", "f2", 4),                     # call f2 (nested)
+    b"\x13\x77\x04",                        # adc esi, [edi+4] (CF of the sub in f2)
+    b"\xc3",                                # ret
+    "f2:",
+    b"\xc1\xc0\x03",                        # rol eax, 3 (a handler)
+    b"\x2b\x47\x08",                        # sub eax, [edi+8]
+    (b"\xeb", "f2b", 1),                    # jmp f2b
+    b"\xcc",
+    "f2b:",
+    b"\x31\xf0",                            # xor eax, esi
+    b"\x72\x01",                            # jc +1 (taken or not: after the xor, never)
+    b"\xc3",                                # ret
+    b"\xcc",
+]
+
+
+@pytest.mark.parametrize("at", [0x1000, 0x1F90, 0x1FC0])
+@pytest.mark.parametrize("esp", [STACK, STACK - 0xFF2, STACK - 0xFFE])
+def test_direct_branches_followed_in_the_page(at, esp):
+    """Forward and backward jmps, nested calls and their returns in one
+    code page (blocks go on at a direct branch's target: UK_CALL_IN pushes),
+    a jcc or a handler call straight before a followed jmp (their boundary
+    stays the instruction after them), flags pending across followed jmps;
+    placed in the middle of a page and running into the next one, with the
+    stack pointer placed so that the pushed return addresses straddle a
+    page (the block stops before such a call, the ordinary path pushes):
+    the per-instruction path's state at every budget."""
+    code = asm(FOLLOW_PROG, at)
+    regs = {"eax": 0x12345678, "ebx": 0x9E3779B9, "edx": 0x80000000, "ebp": 5,
+            "esi": 0x7FFFFFF0}
+    def mk(blocks):
+        cpu = with_blocks(make_cpu(code, at, regs), blocks)
+        cpu.set_reg("esp", esp)
+        return cpu
+    off = mk(False)
+    ref = (run_budget(off, 10**6), off.read_mem(esp - 16, 16))
+    for budget in (10**6, 1, 3, 7, 50):
+        on = mk(True)
+        got = (run_budget(on, budget), on.read_mem(esp - 16, 16))
+        assert got == ref, budget
+        if budget == 10**6:
+            assert on.machine.core.block_instructions > 200 * 15
 
 
 # ---- an 8-bit compare: its flags pending in the locals, the jcc after it
