@@ -681,6 +681,35 @@ cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint
     return 1
 
 
+cdef extern from * nogil:
+    """
+    /* a block's code_gen and dc_gen as one 64-bit value for the chain's one
+       compare (KwBlk's adjacent fields: one load on a little-endian host) */
+    #define KW_BLK_GD(bk) ((uint64_t)(bk)->gen | ((uint64_t)(bk)->dgen << 32))
+    /* a taken exit of a block, u the uop after it (UK_END: u itself): when
+       the successor at nxt is a current block in the code page that fits,
+       retire up to u, make it the block and jump straight to its first
+       uop's label, from this exit's own indirect jump (each exit kind has
+       its own, so the branch predictor sees which block follows which
+       exit); else nothing (the caller's break: the end of blk_exec's loop,
+       which tries the other cases).  The checks are those of that end. */
+    #define KW_CHAIN(up, kv, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax) do { \
+        uint32_t kw_ph = (nxt) + (pdelta); \
+        uint64_t kw_c = (cyc) + (up)->cpre, kw_r = (r) + (up)->idx; \
+        __typeof__(bk) kw_nb = &(blocks)[KW_BLK_HASH(kw_ph)]; \
+        if (KW_LIKELY((kw_ph & 0xFFFFF000u) == (ppage) && kw_nb->tag == KW_DC_KEY(kw_ph, 1) \
+                      && KW_BLK_GD(kw_nb) == (pgd) && (uint64_t)kw_nb->n - 1 < (rb) - kw_r \
+                      && kw_c + kw_nb->csum < (clim))) { \
+            (cyc) = kw_c; (r) = kw_r; (bk) = kw_nb; (eip0) = (nxt); \
+            (rmax) = (rb) - kw_nb->n; (cmax) = (clim) - kw_nb->csum; \
+            (up) = &kw_nb->u[0]; goto *(up)->lab; \
+        } } while (0)
+    """
+    uint64_t blk_gd "KW_BLK_GD" (KwBlk* bk)
+    void kw_chain "KW_CHAIN" (KwUop* u, int k, KwBlk* bk, KwBlk* blocks, uint32_t nxt, uint32_t eip0,
+                              uint32_t pdelta, uint32_t ppage, uint64_t pgd, uint64_t cyc, uint64_t r,
+                              uint64_t rb, uint64_t clim, uint64_t rmax, uint64_t cmax)
+
 cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) noexcept nogil:
     """Run block bk at EIP *peip (the caller checked budget and attention
     threshold for it) and the blocks it chains to in the same code page.
@@ -826,7 +855,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef uint64_t cyc = c.cycles, r = pr[0], attn = c.attn
     # (the caller checked that bk fits: r + n <= rb, cycles + csum + taken < attn)
     cdef uint64_t clim = attn - taken, rmax = r, cmax = 0
-    cdef uint32_t pgen = 0, dgen = 0, lpage = (cs_base + eip0) & 0xFFFFF000u
+    # the chain (see its end): physical address = EIP + pdelta in the code
+    # page ppage; pgd its blocks' code_gen | dc_gen << 32
+    cdef uint32_t pdelta = ppage + cs_base - ((cs_base + eip0) & 0xFFFFF000u)
+    cdef uint64_t pgd
     cdef uint8_t* hp
     cdef TlbEnt* tlb = c.m.tlb[c.user]
     cdef TlbEnt* te
@@ -841,8 +873,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     # a handler call, a uop that reads the flags from Cpu, the return.
     cdef int pop = 0
     blk_flim(c, flim, fbase)
-    pgen = bk.gen
-    dgen = bk.dgen
+    pgd = blk_gd(bk)
     rmax = rb - bk.n
     cmax = clim - bk.csum
     while True:
@@ -1574,6 +1605,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_ADD
                 kw_next(u, k)
@@ -1590,6 +1622,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_ADD
                 kw_next(u, k)
@@ -1606,6 +1639,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1622,6 +1656,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1636,6 +1671,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1650,6 +1686,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1664,6 +1701,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1678,6 +1716,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1692,6 +1731,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1706,6 +1746,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1721,6 +1762,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1736,6 +1778,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_SUB
                 kw_next(u, k)
@@ -1749,6 +1792,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1762,6 +1806,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
@@ -1787,6 +1832,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_INC
                 kw_next(u, k)
@@ -1812,6 +1858,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     nxt = eip0 + <uint32_t>u.disp
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 pop = CC_DEC
                 kw_next(u, k)
@@ -1847,6 +1894,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == UK_JCC_SUB8:
@@ -1871,6 +1919,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == UK_JCC_ZS:
@@ -1883,6 +1932,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == UK_JCC_ADD or k == FK_JCC:
@@ -1906,6 +1956,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                         return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                     cyc += taken
                     u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                     break
                 kw_next(u, k)
             elif k == FK_JMP:
@@ -1917,6 +1968,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             elif k == FK_CALL or k == FK_CALL_R or k == FK_CALL_M:
                 kw_lab(FK_CALL)
@@ -1943,6 +1995,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 nxt = b
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             elif k == FK_RET:
                 kw_lab(FK_RET)
@@ -1957,6 +2010,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 nxt = b
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             elif k == FK_JMP_R or k == FK_JMP_M:
                 kw_lab(FK_JMP_R)
@@ -1975,10 +2029,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 nxt = b
                 cyc += taken
                 u += 1
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             else:           # UK_END: fall through to the next instruction
                 kw_lab(UK_END)
                 nxt = eip0 + u.eoff
+                kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
                 break
             u += 1
         # the boundary before uop u reached (a taken jcc or a branch: the one
@@ -1989,36 +2045,47 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         # current and fits (budget, attention threshold)
         # (rmax, cmax: the last retired count and cycle count at which the
         # current block still fits, r + n <= rb and cyc + csum + taken < attn)
-        if nxt == eip0:
-            # a loop on itself (the block stays current: see UK_CALLH)
-            if r > rmax or cyc >= cmax:
-                break
-            continue
+        # In the current code page (the common case: kept short, no Cpu
+        # field read): its physical address is nxt + pdelta, and nxt lies
+        # within the CS limit since the whole page does (checked when the
+        # run entered the page: cs_check 0 in run_loop, or below).  The
+        # block must be current (tag, then code_gen and dc_gen as one 64-bit
+        # compare: pgd) and fit: bk.n - 1 < rb - r (r <= rb here) is
+        # "n != 0 and r + n <= rb" in one unsigned compare.
+        ph = nxt + pdelta
+        if likely((ph & 0xFFFFF000u) == ppage):
+            bk = &blocks[blk_hash(ph)]
+            if likely(bk.tag == KW_DC_KEY(ph, 1) and blk_gd(bk) == pgd and
+                      <uint64_t>bk.n - 1 < rb - r and cyc + bk.csum < clim):
+                rmax = rb - bk.n
+                cmax = clim - bk.csum
+                eip0 = nxt
+                continue
+            break
         if nxt > cs_lim:
             break
+        # another code page (a call or return across pages: Go's code is
+        # large): as run_loop's fetch takes it, the translation from the
+        # TLB (a hit: no walk, no cycles) and the whole page within the CS
+        # limit (cs_page_check 0; blocks run only in 32-bit code), else
+        # run_loop fetches it
         lin = cs_base + nxt
-        if (lin & 0xFFFFF000u) != lpage:
-            # another code page (a call or return across pages: Go's code is
-            # large): as run_loop's fetch takes it, the translation from the
-            # TLB (a hit: no walk, no cycles) and the whole page within the CS
-            # limit (cs_page_check 0; blocks run only in 32-bit code), else
-            # run_loop fetches it
-            te = KW_BTLB(tlb, lin)
-            if (te.rtag != (lin & 0xFFFFF000u) or te.host == c.m.ones or
-                    <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
-                break
-            ppage = <uint32_t>(te.host - c.m.mem)
-            lpage = lin & 0xFFFFF000u
-            pgen = c.m.code_gen[ppage >> 12]
-            c.m.ifetch_page = lpage
-            c.m.ifetch_phys = ppage
-            c.cs_check = 0
+        te = KW_BTLB(tlb, lin)
+        if (te.rtag != (lin & 0xFFFFF000u) or te.host == c.m.ones or
+                <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
+            break
+        ppage = <uint32_t>(te.host - c.m.mem)
+        pdelta = ppage - (lin & 0xFFFFF000u) + cs_base
+        c.m.ifetch_page = lin & 0xFFFFF000u
+        c.m.ifetch_phys = ppage
+        c.cs_check = 0
         ph = ppage | (lin & 0xFFF)
         bk = &blocks[blk_hash(ph)]
-        # (pgen: the code page's code_gen, read when the run entered the
-        # page; neither it nor dc_gen can move inside the run: a handler call
+        # (pgd: the code page's code_gen and dc_gen, read when the run
+        # entered the page; neither can move inside the run: a handler call
         # that moves them stops it)
-        if (bk.tag != KW_DC_KEY(ph, 1) or bk.gen != pgen or bk.dgen != dgen or
+        pgd = <uint64_t>c.m.code_gen[ppage >> 12] | (pgd & 0xFFFFFFFF00000000u)
+        if (bk.tag != KW_DC_KEY(ph, 1) or blk_gd(bk) != pgd or
                 bk.n == 0 or r + bk.n > rb or cyc + bk.csum >= clim):
             break
         rmax = rb - bk.n
