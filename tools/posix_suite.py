@@ -115,8 +115,15 @@ Triage of what still fails (not kw86 bugs; reference in brackets):
   without errno): sched_setparam/1-1, 5-1, 22-1, 23-1, 23-6, 25-1,
   sched_setscheduler/1-1, 17-1, 19-1, sched_get_priority_*/1-4; 1,000
   concurrent children pass NetBSD's maxproc too (shm_open/23-1: EAGAIN);
-  the SysV IPC calls (sys/ipc.h: sched_setparam/9-1, 10-1) and message
-  queues (mqueue.h: fork/19-1) are not in kw86.  The suite's: a test bug
+  message queues (mqueue.h: fork/19-1) are not in kw86.  kw86's own:
+  the scheduling class and priority are kept and reported but do not
+  order kw86's one round-robin run queue (syscalls/sched.py), so raising
+  another process above the caller does not preempt it (sched_setparam/
+  9-1) and lowering the caller below a runnable SCHED_FIFO process does
+  not make it give way (10-1); NetBSD's sched_changepri requeues the LWP
+  at its new priority and asks for a reschedule.  Both build since the
+  SysV IPC calls came in (eede0ab; they coordinate through shmget/shmat,
+  which work).  The suite's: a test bug
   (timer_getoverrun/2-3 accepts [49, 49), nothing), helpers the runner
   does not build (sigaltstack/9-1 execs 9-buildonly.test), Linux-only
   code (<features.h>, cpu_set_t, main only under __linux__), variables
