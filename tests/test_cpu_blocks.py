@@ -161,6 +161,12 @@ FAULTERS = [
     b"\x38\xd8\x8b\x0d" + struct.pack("<I", SUPER + 8),
     # nops (no uops of their own) before the faulting load: its EIP and count
     b"\x90\x66\x90\x90\x8b\x0d" + struct.pack("<I", SUPER + 8),
+    # the ZF forms (UK_F_CMPZ_RR, UK_F_TESTZ_RR, UK_JCC_SUBZ) not taken, then
+    # the faulting load: cmp ecx, ecx; jne +6 / test edx, edx (0); jne +6 /
+    # cmp eax, 5 (2); lea ecx, [ecx+1]; je +6
+    b"\x39\xc9\x75\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
+    b"\x85\xd2\x75\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
+    b"\x83\xf8\x05\x8d\x49\x01\x74\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
 ]
 
 
@@ -784,3 +790,97 @@ def test_fused_incdec_jz_and_dead_shift_flags(k, edx):
         assert run_budget(on, budget) == ref, budget
     if edx == 37:
         assert on.machine.core.block_instructions >= 37 * 3
+
+
+# ---- ZF conditions without the condition switch: fused cmp/test + je/jne
+# (UK_F_CMPZ_RR/RI, UK_F_TESTZ_RR/RI), je/jne after a producer with
+# something between (UK_JCC_SUBZ/LOGICZ), cmove/cmovne (UK_CMOVZ_*) ----
+
+ZF_BODY = (
+    b"\x01\xd8"                    # add eax, ebx
+    b"\x8d\x5c\x5b\x01"            # lea ebx, [ebx+ebx*2+1]
+    b"\x89\xc1"                    # mov ecx, eax
+    b"\x83\xe1\x07"                # and ecx, 7
+    b"\x83\xf9\x03"                # cmp ecx, 3
+    b"\x74\x01"                    # je +1 (fused: CMPZ_RI)
+    b"\x46"                        # inc esi
+    b"\x39\xe9"                    # cmp ecx, ebp (5)
+    b"\x75\x01"                    # jne +1 (fused: CMPZ_RR)
+    b"\x45"                        # inc ebp
+    b"\x4d"                        # dec ebp (back to 5 or 4)
+    b"\x83\xcd\x01"                # or ebp, 1 (5 again)
+    b"\x85\xd1"                    # test ecx, edx (6)
+    b"\x74\x01"                    # je +1 (fused: TESTZ_RR)
+    b"\x46"                        # inc esi
+    b"\xf7\xc1\x04\0\0\0"          # test ecx, 4
+    b"\x75\x02"                    # jne +2 (fused: TESTZ_RI)
+    b"\x01\xce"                    # add esi, ecx
+    b"\x83\xf9\x02"                # cmp ecx, 2
+    b"\x8d\x52\x02"                # lea edx, [edx+2]
+    b"\x0f\x44\xf3"                # cmove esi, ebx (CMOVZ_SUB)
+)
+
+
+def zf_loop(tail, count):
+    """mov dword [edi+0x20], count; top: body; tail; dec dword [edi+0x20];
+    jnz top; pushfd; int3"""
+    body = ZF_BODY + tail
+    return (b"\xc7\x47\x20" + struct.pack("<I", count) + body
+            + b"\xff\x4f\x20\x75" + bytes([(-(len(body) + 5)) & 0xFF]) + b"\x9c\xcc")
+
+
+ZF_TAILS = [
+    b"\x83\xe2\x07",                 # and edx, 7 (flags live at pushfd: the dec's)
+    # cmp ecx, 1; lea edx, [edx+2]; je +1 (JCC_SUBZ); inc esi
+    b"\x83\xf9\x01\x8d\x52\x02\x74\x01\x46",
+    # test ecx, ebp; lea edx, [edx+2]; jne +1 (JCC_LOGICZ); inc esi; cmovne esi, eax
+    b"\x85\xe9\x8d\x52\x02\x75\x01\x46\x0f\x45\xf0",
+    # test ecx, 3; mov edx, ecx; cmove edx, ebx (CMOVZ_LOGIC); cmovne esi, edx
+    b"\xf7\xc1\x03\0\0\0\x89\xca\x0f\x44\xd3\x0f\x45\xf2",
+]
+
+
+@pytest.mark.parametrize("tail", range(len(ZF_TAILS)))
+@pytest.mark.parametrize("count", [1, 2, 300])
+def test_zf_conditions_without_the_switch(tail, count):
+    """ecx = eax & 7 steps through every value, so each je/jne/cmove/cmovne
+    goes both ways against the per-instruction path at several budgets;
+    taken ones leave the block, not-taken ones go on in it."""
+    code = zf_loop(ZF_TAILS[tail], count)
+    regs = {"eax": 0x9E3779B9, "ebx": 0x7F4A7C15, "edx": 6, "esi": 0, "ebp": 5}
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in (1, 2, 3, 7, 10**6):
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    if count == 300:
+        assert on.machine.core.block_instructions > 300 * 15
+
+
+# loops whose back edge is a ZF form to the block's own start (KwUop.fl & 2)
+ZF_SELF_LOOPS = [
+    # top: add eax, ebx; inc ecx; cmp ecx, edx; jne top
+    back(b"\x01\xd8\x41\x39\xd1"),
+    # top: add eax, ebx; inc ecx; cmp ecx, 0x1f3; jne top
+    back(b"\x01\xd8\x41\x81\xf9\xf3\x01\0\0"),
+    # top: add eax, ebx; add ecx, ebp; test ecx, edx; jne top (ecx & edx reaches 0)
+    back(b"\x01\xd8\x01\xe9\x85\xd1"),
+    # top: add eax, ebx; add ecx, ebp; test ecx, 0xff0; jne top
+    back(b"\x01\xd8\x01\xe9\xf7\xc1\xf0\x0f\0\0"),
+    # top: inc ecx; cmp ecx, edx; lea eax, [eax+ebx]; jne top (JCC_SUBZ)
+    back(b"\x41\x39\xd1\x8d\x04\x18"),
+    # top: add ecx, ebp; test ecx, edx; lea eax, [eax+ebx]; jne top (JCC_LOGICZ)
+    back(b"\x01\xe9\x85\xd1\x8d\x04\x18"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(ZF_SELF_LOOPS)))
+def test_zf_forms_looping_on_their_block(k):
+    code = ZF_SELF_LOOPS[k] + b"\x9c\xcc"
+    regs = {"eax": 1, "ebx": 0x9E3779B9, "ecx": 0, "edx": 0x1F3 if k in (0, 4) else 0x3F0,
+            "ebp": 0x10}
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in (1, 5, 64, 10**6):
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    assert ref[3] > 100
+    assert on.machine.core.block_instructions > ref[3] - 20
