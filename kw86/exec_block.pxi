@@ -224,14 +224,15 @@ cdef enum:
     # would leave the fast path); a direct jmp followed likewise has no uop
     # (its cycles and the taken-branch event are in the next uop's cpre)
     UK_CALL_IN = 160
-    # ZF conditions (je/jz, jne/jnz, cmove, cmovne) of the fused compares and
-    # tests and of the jcc/cmovcc that decide from the locals: fr == 0 (a
-    # sub's fa == fb) without cond_sub32/cond_logic32's switch; chosen after
-    # the liveness pass (their fl, disp, imm as the general kind's)
-    UK_F_CMPZ_RR = 161
+    # ZF conditions (je/jz, jne/jnz, cmove, cmovne) of fused cmp r, imm and
+    # test r, r and of the jcc/cmovcc that decide from the locals: fr == 0 (a
+    # sub's fa == fb) without cond_sub32/cond_logic32's switch and its
+    # indirect jump; chosen after the liveness pass (their fl, disp, imm as
+    # the general kind's).  (Z forms of fused cmp r, r and test r, imm as
+    # well cost quicksort and CRC32, which use none of them, a register GCC
+    # then spills in every memory uop: not taken.)
     UK_F_CMPZ_RI = 162
     UK_F_TESTZ_RR = 163
-    UK_F_TESTZ_RI = 164
     UK_JCC_SUBZ = 165
     UK_JCC_LOGICZ = 166
     UK_CMOVZ_SUB = 167
@@ -572,9 +573,8 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
             u.k = UK_SHL_NF + (u.k - FK_SHL_RI)
         elif (u.k == FK_MOV_RM or u.k == FK_MOV_MR) and u.index == KW_REG_ZERO:
             u.k = UK_MOV_RM_B if u.k == FK_MOV_RM else UK_MOV_MR_B
-        elif (u.cc >> 1) == 2 and (u.k == UK_F_CMP_RR or u.k == UK_F_CMP_RI or
-                                   u.k == UK_F_TEST_RR or u.k == UK_F_TEST_RI):
-            u.k = UK_F_CMPZ_RR + (u.k - UK_F_CMP_RR)
+        elif (u.cc >> 1) == 2 and (u.k == UK_F_CMP_RI or u.k == UK_F_TEST_RR):
+            u.k = UK_F_CMPZ_RI if u.k == UK_F_CMP_RI else UK_F_TESTZ_RR
         elif (u.cc >> 1) == 2 and (u.k == UK_JCC_SUB or u.k == UK_JCC_LOGIC):
             u.k = UK_JCC_SUBZ if u.k == UK_JCC_SUB else UK_JCC_LOGICZ
         elif (u.cc >> 1) == 2 and (u.k == UK_CMOV_SUB or u.k == UK_CMOV_LOGIC):
@@ -845,10 +845,8 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(UK_F_INC_R)
     kw_te(UK_F_DEC_R)
     kw_te(UK_F_INCZ)
-    kw_te(UK_F_CMPZ_RR)
     kw_te(UK_F_CMPZ_RI)
     kw_te(UK_F_TESTZ_RR)
-    kw_te(UK_F_TESTZ_RI)
     kw_te(UK_JCC_SUBZ)
     kw_te(UK_JCC_LOGICZ)
     kw_te(UK_CMOVZ_SUB)
@@ -1844,22 +1842,6 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 pop = CC_LOGIC
                 kw_next(u, k)
-            elif k == UK_F_CMPZ_RR:
-                kw_lab(UK_F_CMPZ_RR)
-                fa = g[u.r0]
-                fb = g[u.r1]
-                fr = fa - fb
-                if <uint32_t>(fr == 0) ^ (u.cc & 1):
-                    pop = CC_SUB
-                    if u.fl & 2:
-                        kw_goto_loop()
-                    nxt = eip0 + <uint32_t>u.disp
-                    cyc += taken
-                    u += 1
-                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
-                    break
-                pop = CC_SUB
-                kw_next(u, k)
             elif k == UK_F_CMPZ_RI:
                 kw_lab(UK_F_CMPZ_RI)
                 fa = g[u.r0]
@@ -1879,20 +1861,6 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
             elif k == UK_F_TESTZ_RR:
                 kw_lab(UK_F_TESTZ_RR)
                 fr = g[u.r0] & g[u.r1]
-                if <uint32_t>(fr == 0) ^ (u.cc & 1):
-                    pop = CC_LOGIC
-                    if u.fl & 2:
-                        kw_goto_loop()
-                    nxt = eip0 + <uint32_t>u.disp
-                    cyc += taken
-                    u += 1
-                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
-                    break
-                pop = CC_LOGIC
-                kw_next(u, k)
-            elif k == UK_F_TESTZ_RI:
-                kw_lab(UK_F_TESTZ_RI)
-                fr = g[u.r0] & u.imm
                 if <uint32_t>(fr == 0) ^ (u.cc & 1):
                     pop = CC_LOGIC
                     if u.fl & 2:

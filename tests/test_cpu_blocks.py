@@ -161,12 +161,14 @@ FAULTERS = [
     b"\x38\xd8\x8b\x0d" + struct.pack("<I", SUPER + 8),
     # nops (no uops of their own) before the faulting load: its EIP and count
     b"\x90\x66\x90\x90\x8b\x0d" + struct.pack("<I", SUPER + 8),
-    # the ZF forms (UK_F_CMPZ_RR, UK_F_TESTZ_RR, UK_JCC_SUBZ) not taken, then
-    # the faulting load: cmp ecx, ecx; jne +6 / test edx, edx (0); jne +6 /
-    # cmp eax, 5 (2); lea ecx, [ecx+1]; je +6
+    # ZF forms not taken, then the faulting load: cmp ecx, ecx; jne +6 (the
+    # general fused form) / test edx, edx (0); jne +6 (UK_F_TESTZ_RR) /
+    # cmp eax, 5 (2); lea ecx, [ecx+1]; je +6 (UK_JCC_SUBZ) / cmp edx, 0; jne +6
+    # (UK_F_CMPZ_RI)
     b"\x39\xc9\x75\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
     b"\x85\xd2\x75\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
     b"\x83\xf8\x05\x8d\x49\x01\x74\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
+    b"\x83\xfa\x00\x75\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
 ]
 
 
@@ -792,9 +794,10 @@ def test_fused_incdec_jz_and_dead_shift_flags(k, edx):
         assert on.machine.core.block_instructions >= 37 * 3
 
 
-# ---- ZF conditions without the condition switch: fused cmp/test + je/jne
-# (UK_F_CMPZ_RR/RI, UK_F_TESTZ_RR/RI), je/jne after a producer with
-# something between (UK_JCC_SUBZ/LOGICZ), cmove/cmovne (UK_CMOVZ_*) ----
+# ---- ZF conditions without the condition switch: fused cmp r, imm / test
+# r, r + je/jne (UK_F_CMPZ_RI, UK_F_TESTZ_RR; cmp r, r and test r, imm keep
+# the general fused forms), je/jne after a producer with something between
+# (UK_JCC_SUBZ/LOGICZ), cmove/cmovne (UK_CMOVZ_*) ----
 
 ZF_BODY = (
     b"\x01\xd8"                    # add eax, ebx
@@ -805,7 +808,7 @@ ZF_BODY = (
     b"\x74\x01"                    # je +1 (fused: CMPZ_RI)
     b"\x46"                        # inc esi
     b"\x39\xe9"                    # cmp ecx, ebp (5)
-    b"\x75\x01"                    # jne +1 (fused: CMPZ_RR)
+    b"\x75\x01"                    # jne +1 (fused, general form)
     b"\x45"                        # inc ebp
     b"\x4d"                        # dec ebp (back to 5 or 4)
     b"\x83\xcd\x01"                # or ebp, 1 (5 again)
@@ -813,7 +816,7 @@ ZF_BODY = (
     b"\x74\x01"                    # je +1 (fused: TESTZ_RR)
     b"\x46"                        # inc esi
     b"\xf7\xc1\x04\0\0\0"          # test ecx, 4
-    b"\x75\x02"                    # jne +2 (fused: TESTZ_RI)
+    b"\x75\x02"                    # jne +2 (fused, general form)
     b"\x01\xce"                    # add esi, ecx
     b"\x83\xf9\x02"                # cmp ecx, 2
     b"\x8d\x52\x02"                # lea edx, [edx+2]
