@@ -84,7 +84,8 @@ Recorded (2026-12-06, -j 2 at load 10-12; both modes agree on every test):
       on all 939; newly passing fork/11-1 (63dcf14) and clock/1-1 (73 s
       as a process, 60 s as kernelware; it timed out at 120 s at 8b98db0
       and at d580ab9, a host-time limit, not a kernel change).  The 452
-      thread tests at d580ab9: 441 build, PASS 367 in both modes (was
+      thread tests at d580ab9 and again at 9af39c2, the same per test:
+      441 build, PASS 367 in both modes (was
       365 / 364), agree on 441; pthread_create/14-1, pthread_detach/4-3
       and pthread_kill/8-1 as kernelware, timeouts under load at 8b98db0,
       pass.  So all 1,426: 1,380 build, PASS 1,160 in both modes, agree
