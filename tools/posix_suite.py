@@ -72,6 +72,26 @@ Recorded (2026-12-06, -j 2 at load 10-12; both modes agree on every test):
       (was 1,369), PASS 1,156 / 1,155 (was 1,148 / 1,140), agree on
       1,377.  Timeouts at this load: clock/1-1, pthread_create/14-1,
       pthread_detach/4-3 (pass on a quiet machine).
+  regression check of the day's kernel changes (2026-12-07: System V
+      IPC, posix_spawn and the smaller NetBSD calls, PIE/PT_INTERP exec,
+      the rename and chown flavours, RLIMIT_FSIZE/CPU/NTHR, system-wide
+      file and knote limits, map-entry and lock limits, hostlog), -j 2
+      at load 2-5, compared per test with the 8b98db0 results: no test
+      that passed fails now, in either mode.  The 974 non-thread tests
+      at 9af39c2: 939 build (sched_setparam/9-1, 10-1 now find
+      <sys/ipc.h>; both FAIL, kw86's run queue, below), PASS 793 FAIL 34
+      UNRESOLVED 52 UNSUPPORTED 20 UNTESTED 40 in both modes, which agree
+      on all 939; newly passing fork/11-1 (63dcf14) and clock/1-1 (73 s
+      as a process, 60 s as kernelware; it timed out at 120 s at 8b98db0
+      and at d580ab9, a host-time limit, not a kernel change).  The 452
+      thread tests at d580ab9 and again at 9af39c2, the same per test:
+      441 build, PASS 367 in both modes (was
+      365 / 364), agree on 441; pthread_create/14-1, pthread_detach/4-3
+      and pthread_kill/8-1 as kernelware, timeouts under load at 8b98db0,
+      pass.  So all 1,426: 1,380 build, PASS 1,160 in both modes, agree
+      on 1,380.  The suite has no tests of rename, chown, posix_spawn,
+      fexecve, mremap, mincore, xattrs or the rlimits: those changes are
+      checked by kw86's own tests only.
 
 Triage of what still fails (not kw86 bugs; reference in brackets):
   NetBSD's own behaviour: shm_open names without a leading '/' (librt
