@@ -177,6 +177,22 @@ def guest_program(name):
     return out
 
 
+def guest_program_dir(tmp_path_factory, name):
+    """A directory of its own (mode 0755, so the guest's ordinary user
+    reaches it too, e.g. through --bind DIR:/mnt:ro) holding tests/guest/NAME.c
+    built as NAME (mode 0755); a failed build fails the test, never skips."""
+    import shutil
+    from buildreq import fail_build
+    path = guest_program(name)
+    if path is None:
+        fail_build(guest_program.why)
+    d = tmp_path_factory.mktemp(name)
+    shutil.copy(path, d / name)
+    os.chmod(d, 0o755)
+    os.chmod(d / name, 0o755)
+    return str(d)
+
+
 # the two ways a program runs, for pytest.mark.parametrize("mode", MODES)
 MODES = [([], "user"), (["--kernelware"], "kernelware")]
 

@@ -5,15 +5,13 @@ a kernelware.  It checks unnamed and named semaphores and their errors
 ENAMETOOLONG, EACCES), sharing with forked children, and a caught signal
 during sem_wait: restarted with SA_RESTART, EINTR without."""
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 import hostenv
-from buildreq import fail_build
-from nbsd_env import guest_program
+from nbsd_env import guest_program_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
@@ -22,14 +20,7 @@ MODE_IDS = ["user", "kernelware"]
 
 @pytest.fixture(scope="module")
 def prog(tmp_path_factory):
-    path = guest_program("ksem")
-    if path is None:
-        fail_build(guest_program.why)
-    d = tmp_path_factory.mktemp("ksem")
-    shutil.copy(path, d / "ksem")
-    os.chmod(d, 0o755)
-    os.chmod(d / "ksem", 0o755)
-    return str(d)
+    return guest_program_dir(tmp_path_factory, "ksem")
 
 
 @pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)

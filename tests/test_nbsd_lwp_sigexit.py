@@ -6,15 +6,13 @@ tests/guest/lwp_sigexit.c, run as a user process and as a kernelware
 signals only at its next call: before the fix the signal stayed pending
 past the worker's exit and the only LWP left to take it slept on)."""
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 import hostenv
-from buildreq import fail_build
-from nbsd_env import guest_program
+from nbsd_env import guest_program_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
@@ -23,14 +21,7 @@ MODE_IDS = ["user", "kernelware"]
 
 @pytest.fixture(scope="module")
 def prog(tmp_path_factory):
-    path = guest_program("lwp_sigexit")
-    if path is None:
-        fail_build(guest_program.why)
-    d = tmp_path_factory.mktemp("lwp_sigexit")
-    shutil.copy(path, d / "lwp_sigexit")
-    os.chmod(d, 0o755)
-    os.chmod(d / "lwp_sigexit", 0o755)
-    return str(d)
+    return guest_program_dir(tmp_path_factory, "lwp_sigexit")
 
 
 @pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)

@@ -7,7 +7,6 @@ through the real dispatcher (tests/nbsd_env.py), with the adjtime slew's
 arithmetic against NetBSD's once-a-second steps (hypothesis)."""
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -16,8 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import hostenv
-from buildreq import fail_build
-from nbsd_env import Env, guest_program
+from nbsd_env import Env, guest_program_dir
 from kw86.nbsd import abi
 from kw86.nbsd.syscalls import TABLE
 from kw86.nbsd.syscalls.nbcalls import TimeAdj
@@ -36,14 +34,7 @@ def _checks():
 
 @pytest.fixture(scope="module")
 def prog_dir(tmp_path_factory):
-    path = guest_program("nbcalls")
-    if path is None:
-        fail_build(guest_program.why)
-    d = tmp_path_factory.mktemp("nbcalls")
-    shutil.copy(path, d / "nbcalls")
-    os.chmod(d, 0o755)
-    os.chmod(d / "nbcalls", 0o755)
-    return str(d)
+    return guest_program_dir(tmp_path_factory, "nbcalls")
 
 
 def kw(*argv, timeout=300):

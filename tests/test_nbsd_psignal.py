@@ -9,15 +9,13 @@ tests/guest/psig.c, run as a user process and as a kernelware
 (`--kernelware`), as root and as an ordinary user; it prints one line per
 check and "done N" (N failures)."""
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 import hostenv
-from buildreq import fail_build
-from nbsd_env import guest_program
+from nbsd_env import guest_program_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
@@ -27,14 +25,7 @@ NCHECKS = 85 + 15 + 10 + 4 + 2
 
 @pytest.fixture(scope="module")
 def psig(tmp_path_factory):
-    path = guest_program("psig")
-    if path is None:
-        fail_build(guest_program.why)
-    d = tmp_path_factory.mktemp("psig")
-    shutil.copy(path, d / "psig")
-    os.chmod(d, 0o755)                  # the guest's ordinary user reaches it
-    os.chmod(d / "psig", 0o755)
-    return str(d)
+    return guest_program_dir(tmp_path_factory, "psig")
 
 
 def kw(*argv, timeout=300):

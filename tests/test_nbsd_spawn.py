@@ -19,7 +19,7 @@ import pytest
 
 import hostenv
 from buildreq import fail_build
-from nbsd_env import guest_program
+from nbsd_env import guest_program_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
@@ -37,14 +37,7 @@ def _checks():
 
 @pytest.fixture(scope="module")
 def spawn_dir(tmp_path_factory):
-    path = guest_program("spawn")
-    if path is None:
-        fail_build(guest_program.why)
-    d = tmp_path_factory.mktemp("spawn")
-    shutil.copy(path, d / "spawn")
-    os.chmod(d, 0o755)
-    os.chmod(d / "spawn", 0o755)
-    return str(d)
+    return guest_program_dir(tmp_path_factory, "spawn")
 
 
 def kw(*argv, timeout=300):

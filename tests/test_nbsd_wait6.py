@@ -5,15 +5,13 @@ child.  The C program is tests/guest/wait6.c, run as a user process and as
 a kernelware (`--kernelware`); it prints one line per check and "done N"
 (N failures)."""
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 import hostenv
-from buildreq import fail_build
-from nbsd_env import guest_program
+from nbsd_env import guest_program_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = [[], ["--kernelware"]]
@@ -29,14 +27,7 @@ def _ncheck():
 
 @pytest.fixture(scope="module")
 def wait6(tmp_path_factory):
-    path = guest_program("wait6")
-    if path is None:
-        fail_build(guest_program.why)
-    d = tmp_path_factory.mktemp("wait6")
-    shutil.copy(path, d / "wait6")
-    os.chmod(d, 0o755)
-    os.chmod(d / "wait6", 0o755)
-    return str(d)
+    return guest_program_dir(tmp_path_factory, "wait6")
 
 
 def kw(*argv, timeout=300):
