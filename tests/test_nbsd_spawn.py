@@ -18,7 +18,7 @@ import sys
 import pytest
 
 import hostenv
-from buildreq import fail_build
+from buildreq import built, fail_build
 from nbsd_env import guest_program_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -81,7 +81,7 @@ def _portable_checks():
     return re.findall(r'check\([^;]*?"([a-z0-9-]+)",\s*"[^"]*%', src, re.S)
 
 
-@pytest.mark.skipif(CC is None, reason="no host C compiler")
+@built(CC is not None, "a host C compiler (gcc; .ci/run installs it)")
 def test_spawn_host_agrees(tmp_path, spawn_dir):
     exe = tmp_path / "spawn_host"
     r = subprocess.run([CC, "-std=c99", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-O2",
@@ -111,7 +111,7 @@ from hypothesis import given, settings, strategies as st      # noqa: E402
 @pytest.fixture(scope="module")
 def host_spawn(tmp_path_factory):
     if CC is None:
-        pytest.skip("no host C compiler")
+        fail_build("no host C compiler (gcc; .ci/run installs it)")
     d = tmp_path_factory.mktemp("spawn_host")
     exe = d / "spawn_host"
     r = subprocess.run([CC, "-std=c99", "-D_GNU_SOURCE", "-O2", "-o", str(exe), SRC],
@@ -170,7 +170,7 @@ def test_file_actions_agree_with_glibc(spawn_dir, host_spawn, tmp_path_factory, 
 # -- the same guest programs built by the other toolchain (the host's GCC and
 #    GNU ld against kw86's libc: tools/gcc_netbsd.py) --
 
-@pytest.mark.skipif(CC is None, reason="no host C compiler")
+@built(CC is not None, "a host C compiler (gcc; .ci/run installs it)")
 @pytest.mark.parametrize("prog", ["spawn", "nbcalls"])
 def test_gcc_built_programs(tmp_path, prog):
     sys.path.insert(0, os.path.join(ROOT, "tools"))
