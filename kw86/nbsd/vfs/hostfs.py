@@ -543,7 +543,8 @@ class HostVnode(Vnode):
 
     def _setattr_node(self, cred, st, mode, uid, gid):
         """chmod/chown of a device, FIFO or socket node: in the mount's
-        memory (_nodemeta), its set-id bits with them."""
+        memory (_nodemeta), its set-id bits with them (do_chown clears them
+        as NetBSD's chown does, through a chmod)."""
         mount = self.mount
         key = (st.st_dev, st.st_ino)
         m = mount._nodemeta.get(key)
@@ -553,11 +554,10 @@ class HostVnode(Vnode):
         perm, huid, hgid = m
         if mode is not None:
             perm = abi.xlat_perm_to_host(mode & abi.NBSD_ALLPERMS)
-        if uid is not None or gid is not None:
-            if cred.euid != 0:
-                perm &= ~_SETID         # (ufs_chown: the unprivileged lose them)
-            huid = huid if uid is None else uid
-            hgid = hgid if gid is None else gid
+        if uid is not None:
+            huid = uid
+        if gid is not None:
+            hgid = gid
         mount._nodemeta[key] = [perm, huid, hgid]
 
     # -- directories --------------------------------------------------------------
