@@ -33,7 +33,7 @@ from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, H
 from kw86.nbsd.kernelware import Kernelware
 from kw86.nbsd.module import Modules
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc, kqueue_loaded
-from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
+from kw86.nbsd.sched import RRTICKS, RunQueue, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
 from kw86.nbsd.signals import sendsig
 from kw86.nbsd.syscalls import TABLE
 from kw86.nbsd.system import System
@@ -127,7 +127,7 @@ class Kernel(Scheduler):
         # the hypercall dispatcher (trap.py): the port handler of HCALL_PORT
         self._hcall = trap.make_hypercall(self)
         self.stats_cow = 0              # pages copied on a write after fork
-        self.runq = deque()
+        self.runq = RunQueue()          # (sched.py: time-sharing round robin + real-time lists)
         self.tracer = None              # --trace (trace.Tracer)
         self.next_pid = 2
         self.final_status = None

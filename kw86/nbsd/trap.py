@@ -458,7 +458,7 @@ def intr(k, p, fesp):
         k._charge_tick(p, True)
         l = p.l
         l.ticks += 1
-        if l.ticks >= k.quantum and k.runq:
+        if (l.ticks >= k.quantum or k.resched) and k.runq:
             k._preempt(l, fesp)
         return
     k._charge_tick(p, user or kw)
@@ -471,7 +471,7 @@ def intr(k, p, fesp):
                 k._switch_away(l, fesp)
                 return
         l.ticks += 1
-        if l.ticks >= k.quantum and k.runq:
+        if (l.ticks >= k.quantum or k.resched) and k.runq:
             k._preempt(l, fesp)
 
 
