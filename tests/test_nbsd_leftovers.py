@@ -94,3 +94,23 @@ def test_forged_syscall_trace_shows_the_kill(forge_dir, tmp_path):
     text = tr.read_text()
     tail = text[text.rindex("syscall getpid"):]
     assert "return" not in tail.splitlines()[1], tail[:500]
+
+
+# -- (2) posix_spawn with a file action that sleeps ----------------------------------
+
+@pytest.fixture(scope="module")
+def spawnfifo_dir(tmp_path_factory):
+    return nbsd_env.guest_program_dir(tmp_path_factory, "spawnfifo")
+
+
+@pytest.mark.parametrize("mode", nbsd_env.MODES, ids=[m[1] for m in nbsd_env.MODES])
+def test_spawn_file_action_sleeps_in_the_child(spawnfifo_dir, mode):
+    """The child sleeps in its FIFO open (a process of its own); a parent
+    that does not wait has 0 and the pid at once, POSIX_SPAWN_RETURNERROR's
+    waits until the exec (or the error); a caught or fatal signal ends the
+    child's sleep with exit 127, an ignored one does not."""
+    rc, out, err = kw(*mode[0], "--bind", f"{spawnfifo_dir}:/mnt:ro", "/mnt/spawnfifo")
+    bad = [ln for ln in out.splitlines() if not ln.startswith("ok ")]
+    assert rc == 0 and bad == ["one", "two", "three", "done 0"], (rc, out, err)
+    assert len(out.splitlines()) == 17, out
+    assert "Traceback" not in err and "not implemented" not in err, err

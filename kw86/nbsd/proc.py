@@ -64,7 +64,8 @@ class Lwp:
                  "timed_start", "saved_esp", "frame_esp", "ticks", "blocked", "wpartial",
                  "fifo_wait", "sigmask", "oldmask", "sigstk", "siglist", "tls_base", "fs_base",
                  "fpu_save", "fpu_cw", "name", "unparked", "lwpctl_va", "detached",
-                 "suspended", "waiter", "seq", "sleep_gen", "__weakref__")
+                 "suspended", "waiter", "seq", "sleep_gen", "kcont", "spawn_wait",
+                 "__weakref__")
 
     def __init__(self, proc, lid, kstack=None):
         self.proc = proc
@@ -101,6 +102,9 @@ class Lwp:
         self.detached = False           # LWP_DETACHED: nobody waits for it
         self.suspended = False          # _lwp_suspend
         self.waiter = None              # the LWP sleeping in _lwp_wait for this one
+        # -- posix_spawn (syscalls/spawn.py) --
+        self.kcont = None               # a spawned child's kernel part still to run (sched.py)
+        self.spawn_wait = None          # the spawn a parent waits for (no signal ends it)
 
     def __repr__(self):
         return f"<Lwp {self.proc.pid}.{self.lid} {self.state}>"
@@ -360,6 +364,8 @@ class Proc:
     def wake_for_signal(self, l, sig):
         """End l's interruptible sleep for sig, if sig ends it."""
         k = self.kernel
+        if l.spawn_wait is not None:
+            return                      # posix_spawn's parent: cv_wait, no signal ends it
         act = self.sigacts.get(sig)
         handler = abi.NBSD_SIG_DFL if act is None else act[0]
         if handler == abi.NBSD_SIG_DFL:
