@@ -114,3 +114,23 @@ def test_spawn_file_action_sleeps_in_the_child(spawnfifo_dir, mode):
     assert rc == 0 and bad == ["one", "two", "three", "done 0"], (rc, out, err)
     assert len(out.splitlines()) == 17, out
     assert "Traceback" not in err and "not implemented" not in err, err
+
+
+# -- (3) mremap: MAP_REMAPDUP across fork, a grown private file mapping ------------
+
+@pytest.fixture(scope="module")
+def remapfork_dir(tmp_path_factory):
+    return nbsd_env.guest_program_dir(tmp_path_factory, "remapfork")
+
+
+@pytest.mark.parametrize("mode", nbsd_env.MODES, ids=[m[1] for m in nbsd_env.MODES])
+def test_remapdup_across_fork_and_grown_file_mapping(remapfork_dir, mode):
+    """MAP_REMAPDUP's two addresses stay one memory in the parent and in the
+    child after fork (whichever writes first, a second fork too), each
+    process's writes its own; a private file mapping grown by mremap (in
+    place or moved) reads the file further on, zeros past its end."""
+    rc, out, err = kw(*mode[0], "--bind", f"{remapfork_dir}:/mnt:ro", "/mnt/remapfork")
+    bad = [ln for ln in out.splitlines() if not ln.startswith("ok ")]
+    assert rc == 0 and bad == ["done 0"], (rc, out, err)
+    assert len(out.splitlines()) == 19, out
+    assert "Traceback" not in err, err
