@@ -123,7 +123,7 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             n += 2
             if not ss_new.big:
                 nesp &= 0xFFFF
-            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out):
+            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out, nss & 0xFFFC):
                 return RC_FAULT
             if set_accessed(c, nss, shi):
                 return RC_FAULT

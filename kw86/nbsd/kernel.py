@@ -430,7 +430,8 @@ class Kernel(Scheduler):
         elif isinstance(e, BadFrame):
             # a kernelware made the hypercall itself (outl to the port, or a
             # jump into locore) with garbage state, or overwrote kernel memory
-            what = "no such hypercall" if e.addr is None else f"no trap frame at {e.addr:#x}"
+            what = e.why or ("no such hypercall" if e.addr is None else
+                             f"no trap frame at {e.addr:#x}")
             self._kill_broken(p, f"hypercall {value} ({what})", abi.NBSD_SIGSEGV)
         elif isinstance(e, Fault):
             self._exit(p, abi.w_termsig(abi.NBSD_SIGSEGV, core=True))

@@ -64,7 +64,8 @@ class Lwp:
                  "timed_start", "saved_esp", "frame_esp", "ticks", "blocked", "wpartial",
                  "fifo_wait", "sigmask", "oldmask", "sigstk", "siglist", "tls_base", "fs_base",
                  "fpu_save", "fpu_cw", "name", "unparked", "lwpctl_va", "detached",
-                 "suspended", "waiter", "seq", "sleep_gen", "sched_class", "sched_pri",
+                 "suspended", "waiter", "seq", "sleep_gen", "kcont", "spawn_wait",
+                 "sched_class", "sched_pri",
                  "__weakref__")
 
     def __init__(self, proc, lid, kstack=None):
@@ -102,6 +103,9 @@ class Lwp:
         self.detached = False           # LWP_DETACHED: nobody waits for it
         self.suspended = False          # _lwp_suspend
         self.waiter = None              # the LWP sleeping in _lwp_wait for this one
+        # -- posix_spawn (syscalls/spawn.py) --
+        self.kcont = None               # a spawned child's kernel part still to run (sched.py)
+        self.spawn_wait = None          # the spawn a parent waits for (no signal ends it)
         # -- the scheduling class and priority (sched.py): a new LWP of a
         # process has its creator's (NetBSD's lwp_create); SCHED_OTHER 0 --
         creator = getattr(proc, "l", None)
@@ -377,6 +381,8 @@ class Proc:
     def wake_for_signal(self, l, sig):
         """End l's interruptible sleep for sig, if sig ends it."""
         k = self.kernel
+        if l.spawn_wait is not None:
+            return                      # posix_spawn's parent: cv_wait, no signal ends it
         act = self.sigacts.get(sig)
         handler = abi.NBSD_SIG_DFL if act is None else act[0]
         if handler == abi.NBSD_SIG_DFL:

@@ -619,6 +619,12 @@ class Scheduler:
     def _switch_to(self, l):
         """Resume LWP l where it is parked; False if it died on a pending signal."""
         q = l.proc
+        if l.kcont is not None:
+            # a posix_spawn child woken in a file action: its kernel part
+            # goes on (syscalls/spawn.py); False: it sleeps again or is gone
+            kc, l.kcont = l.kcont, None
+            if not kc.resume(l):
+                return False
         rusage.switch(self, q, l)
         self.cur = q
         self.curlwp = l
