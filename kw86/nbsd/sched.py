@@ -118,6 +118,9 @@ def eprio(l):
     return PRI_USER_RT + l.sched_pri if l.sched_class else 0
 
 
+_dq_contains, _dq_len = deque.__contains__, deque.__len__
+
+
 class RunQueue(deque):
     """The run queue.  The deque itself holds the time-sharing LWPs in
     round-robin order (what kw86's one queue always was: popleft, append);
@@ -297,12 +300,16 @@ class Scheduler:
             l.state = "susp"
             return
         l.state = "run"
-        if l not in self.runq and l is not self.curlwp:
+        if l is not self.curlwp:
+            rq = self.runq
             if l.sched_class:
-                self.runq.rt_add(l)
-                self._outranks(l)
-            else:
-                self.runq.append(l)
+                if l not in rq:
+                    rq.rt_add(l)
+                    self._outranks(l)
+            elif not _dq_contains(rq, l):
+                # (a time-sharing LWP is only ever in the deque: the
+                # deque's own test, without RunQueue's Python one)
+                rq.append(l)
 
     def _outranks(self, l):
         """Runnable l preempts the running LWP if it ranks above it: at the
@@ -553,8 +560,13 @@ class Scheduler:
                 return None
             self._expire_timers()
             rq = self.runq
-            while rq:
-                q = rq.next()
+            while True:
+                if rq.nrt:
+                    q = rq.next()
+                elif _dq_len(rq):
+                    q = rq.popleft()        # (the round robin: the deque's own calls)
+                else:
+                    break
                 if q.state == "run" and not q.proc.zombie:
                     return q
             if not self._anyone_asleep():
