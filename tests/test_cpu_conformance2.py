@@ -377,10 +377,13 @@ def test_lock_on_register_bit_ops_is_ud(code):
 
 def _system(cpl=3):
     """make_system plus GDT 0x38: a ring-0 data segment of 17 bytes at
-    0x50000 (a stack with no room), 0x40: a ring-0 code segment of 4 KiB."""
+    0x50000 (a stack with no room), 0x40: a ring-0 code segment of 4 KiB,
+    0x48: a ring-3 code segment of 4 KiB, 0x50: a ring-3 data segment that
+    is not present."""
     m = make_system(cpl=cpl)
     m.intercept = set(range(32))
-    extra = desc(0x50000, 0x10, 0x3, 0) + desc(0, 0xFFF, 0xB, 0)
+    extra = (desc(0x50000, 0x10, 0x3, 0) + desc(0, 0xFFF, 0xB, 0) + desc(0, 0xFFF, 0xB, 3)
+             + desc(0, 0xFFFFFFFF, 0x3, 3, p=0))
     m.write(GDT + 0x38, extra)
     m.set_gdt(GDT, 0x38 + len(extra) - 1)
     return m
@@ -495,6 +498,31 @@ def test_icebp_is_not_subject_to_the_gate_dpl():
     m.write(IDT + 8, gate(KCODE, KTEXT, 0xE, 0))
     assert _run(m, b"\xf1") is None
     assert m.cpl == 0 and m.get_reg("eip") == KTEXT and m.get_reg("esp") == KSTACK - 20
+
+
+@pytest.mark.parametrize("code", ["cb", "ca0800", "cf"], ids=["retf", "retf_imm", "iretd"])
+@pytest.mark.parametrize("ss,want", [(KDATA, (13, KDATA)), (0x53, (11 + 1, 0x50)),
+                                     (0x23, (13, 0))],
+                         ids=["ss_rpl", "ss_not_present", "ss_good"])
+def test_outer_return_checks_ss_before_the_eip_limit(code, ss, want):
+    """RETF / IRETD from CPL 0 to a ring-3 code segment of 4 KiB with a
+    return EIP past its limit: the new SS is checked first (#GP(SS
+    selector) for a wrong RPL, #SS(SS selector) when not present), the EIP
+    last (#GP(0)).  SDM Vol. 2B RET, RETURN-TO-OUTER-PRIVILEGE-LEVEL, and
+    IRET, RETURN-TO-OUTER-PRIVILEGE-LEVEL (same order).  kw86's RETF checked
+    the EIP first."""
+    m = _system(cpl=0)
+    esp = KSTACK - 0x40
+    frame = [0x2000, 0x4B] + ([0x202] if code == "cf" else []) + [0x30000 - 0x40, ss]
+    if code == "ca0800":
+        frame[2:2] = [0, 0]                     # the 8 released bytes of parameters
+    m.write(esp, b"".join(struct.pack("<I", v) for v in frame))
+    m.write(KTEXT + 0x400, bytes.fromhex(code))
+    m.set_reg("eip", KTEXT + 0x400)
+    m.set_reg("esp", esp)
+    e = m.run(1).exception
+    assert (e.vector, e.error_code) == want
+    assert m.cpl == 0 and m.get_reg("esp") == esp and m.get_reg("eip") == KTEXT + 0x400
 
 
 PRIVILEGED_AT_CPL3 = [
