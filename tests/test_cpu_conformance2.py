@@ -379,11 +379,13 @@ def _system(cpl=3):
     """make_system plus GDT 0x38: a ring-0 data segment of 17 bytes at
     0x50000 (a stack with no room), 0x40: a ring-0 code segment of 4 KiB,
     0x48: a ring-3 code segment of 4 KiB, 0x50: a ring-3 data segment that
-    is not present."""
+    is not present, 0x58: a ring-3 data segment of 17 bytes at 0x60000, 0x60:
+    a DPL-3 call gate to 0x40:2000h (past that segment's limit)."""
     m = make_system(cpl=cpl)
     m.intercept = set(range(32))
     extra = (desc(0x50000, 0x10, 0x3, 0) + desc(0, 0xFFF, 0xB, 0) + desc(0, 0xFFF, 0xB, 3)
-             + desc(0, 0xFFFFFFFF, 0x3, 3, p=0))
+             + desc(0, 0xFFFFFFFF, 0x3, 3, p=0) + desc(0x60000, 0x10, 0x3, 3)
+             + gate(0x40, 0x2000, 0xC, 3))
     m.write(GDT + 0x38, extra)
     m.set_gdt(GDT, 0x38 + len(extra) - 1)
     return m
@@ -523,6 +525,48 @@ def test_outer_return_checks_ss_before_the_eip_limit(code, ss, want):
     e = m.run(1).exception
     assert (e.vector, e.error_code) == want
     assert m.cpl == 0 and m.get_reg("esp") == esp and m.get_reg("eip") == KTEXT + 0x400
+
+
+@pytest.mark.parametrize("case,want", [
+    ("call_direct_no_room", (12, 0)),
+    ("call_direct_room", (13, 0)),
+    ("call_gate_inner_no_room", (12, 0x38)),
+    ("call_gate_inner_ss0_null", (10, 0)),
+    ("call_gate_inner_room", (13, 0)),
+    ("int_inner_no_room", (12, 0x38)),
+    ("int_inner_room", (13, 0)),
+])
+def test_stack_checks_come_before_the_new_eip_limit(case, want):
+    """A far CALL or INT n whose new EIP lies past the target code segment's
+    limit: the stack is checked first (the TSS stack and its SS for an inner
+    level, then the room for the frame: #TS / #SS), the EIP after it
+    (#GP(0)).  SDM Vol. 2A CALL Operation (CONFORMING- and NONCONFORMING-
+    CODE-SEGMENT: 'IF stack not large enough for return address THEN
+    #SS(0)' before 'IF tempEIP outside code segment limit THEN #GP(0)';
+    MORE-PRIVILEGE: '#SS(NewSS)' before 'IF CallGate(InstructionPointer)
+    not within new code-segment limit THEN #GP(0)') and INT n (the new
+    stack's room before 'IF instruction pointer is not within code segment
+    limits THEN #GP(0)').  kw86 checked the EIP first."""
+    m = _system()
+    if case.startswith("call_direct"):
+        code = b"\x9a\x00\x20\x00\x00\x4b\x00"          # call 0x4b:0x2000
+        if case.endswith("no_room"):
+            m.load_segment("ss", 0x5B)
+            m.set_reg("esp", 0x4)
+    elif case.startswith("call_gate"):
+        code = b"\x9a\x00\x00\x00\x00\x63\x00"          # call 0x63:0 (the gate)
+    else:
+        code = b"\xcd\x80"
+        m.write(IDT + 0x80 * 8, gate(0x40, 0x2000, 0xE, 3))
+    if case.endswith("inner_no_room"):
+        m.write(TSS + 4, struct.pack("<II", 0x8, 0x38))
+    elif case.endswith("ss0_null"):
+        m.write(TSS + 8, struct.pack("<I", 0))
+    esp, ss = m.get_reg("esp"), m.get_reg("ss")
+    assert _run(m, code) == want
+    assert m.cpl == 3 and m.get_reg("esp") == esp and m.get_reg("ss") == ss
+    assert m.get_reg("eip") == UTEXT
+    assert m.read(0x50000, 0x11) == bytes(0x11) and m.read(0x60000, 0x11) == bytes(0x11)
 
 
 PRIVILEGED_AT_CPL3 = [
