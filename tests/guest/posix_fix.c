@@ -3,11 +3,14 @@
  * "FAIL ..." line per check and "done N" (N failures) at the end.
  * tests/test_nbsd_posix_fix.py runs it as a user process and as a kernelware. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 static int fails;
 
@@ -56,11 +59,51 @@ test_spin_unlock(void)
     check(pthread_spin_unlock(&spin) == EINVAL, "spin: unlock destroyed EINVAL");
 }
 
+/* -- a fault on a MAP_SHARED file page marks the file (genfs_getpages) -------- */
+
+static void
+test_mmap_times(void)
+{
+    const char *path = "/tmp/posix_fix_mmap";
+    char buf[8192];
+    struct stat s0, s1, s2, s3;
+    volatile char *pa;
+    int fd;
+
+    memset(buf, 'a', sizeof buf);
+    unlink(path);
+    fd = open(path, O_CREAT | O_RDWR | O_EXCL, 0600);
+    check(fd >= 0 && write(fd, buf, sizeof buf) == (ssize_t)sizeof buf, "mmap: file of two pages");
+    fstat(fd, &s0);
+    sleep(1);
+    pa = mmap(NULL, sizeof buf, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    check(pa != MAP_FAILED, "mmap: MAP_SHARED");
+    fstat(fd, &s1);
+    check(s1.st_atime == s0.st_atime && s1.st_mtime == s0.st_mtime,
+          "mmap: mapping alone changes no time");
+    sleep(1);
+    check(pa[0] == 'a', "mmap: read through the mapping");
+    fstat(fd, &s2);
+    check(s2.st_atime > s1.st_atime, "mmap: the read fault marks st_atime");
+    check(s2.st_mtime == s0.st_mtime && s2.st_ctime == s0.st_ctime,
+          "mmap: ... and not st_mtime/st_ctime");
+    sleep(1);
+    pa[4096] = 'b';
+    fstat(fd, &s3);
+    check(s3.st_mtime > s2.st_mtime && s3.st_ctime > s2.st_ctime && s3.st_atime > s2.st_atime,
+          "mmap: the write fault on another page marks st_mtime, st_ctime and st_atime");
+    munmap((void *)pa, sizeof buf);
+    check(pread(fd, buf, 1, 4096) == 1 && buf[0] == 'b', "mmap: the store reached the file");
+    close(fd);
+    unlink(path);
+}
+
 int
 main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_spin_unlock();
+    test_mmap_times();
     printf("done %d\n", fails);
     return fails != 0;
 }
