@@ -93,7 +93,15 @@ test_mmap_times(void)
     check(s3.st_mtime > s2.st_mtime && s3.st_ctime > s2.st_ctime && s3.st_atime > s2.st_atime,
           "mmap: the write fault on another page marks st_mtime, st_ctime and st_atime");
     munmap((void *)pa, sizeof buf);
+    sleep(1);
     check(pread(fd, buf, 1, 4096) == 1 && buf[0] == 'b', "mmap: the store reached the file");
+    fstat(fd, &s2);
+    check(s2.st_atime > s3.st_atime && s2.st_mtime == s3.st_mtime,
+          "read: a read of cached blocks marks st_atime (only)");
+    sleep(1);
+    check(pread(fd, buf, 0, 0) == 0, "read: zero bytes");
+    fstat(fd, &s1);
+    check(s1.st_atime == s2.st_atime, "read: ... a read of zero bytes marks nothing");
     close(fd);
     unlink(path);
 }
