@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,12 +107,40 @@ test_mmap_times(void)
     unlink(path);
 }
 
+/* -- each sem_open is matched by its own sem_close ---------------------------- */
+
+static void
+test_sem_open_close(void)
+{
+    const char *name = "/pfix_sem";
+    sem_t *a, *b, *c;
+    int v = -1;
+
+    sem_unlink(name);
+    a = sem_open(name, O_CREAT, 0600, 1);
+    b = sem_open(name, O_CREAT, 0600, 1);
+    check(a != SEM_FAILED && a == b, "sem: a second sem_open of the name gives the same sem_t");
+    check(sem_close(a) == 0, "sem: the first sem_close 0");
+    check(sem_post(b) == 0 && sem_getvalue(b, &v) == 0 && v == 2,
+          "sem: ... the other sem_open's handle still works (post, getvalue 2)");
+    c = sem_open(name, 0);
+    check(c == b, "sem: reopened while open: the same sem_t again");
+    check(sem_close(b) == 0 && sem_close(c) == 0, "sem: both closes 0");
+    errno = 0;
+    check(sem_close(c) == -1 && errno == EINVAL, "sem: a close past the last open EINVAL");
+    c = sem_open(name, 0);
+    check(c != SEM_FAILED && sem_getvalue(c, &v) == 0 && v == 2,
+          "sem: the named semaphore outlives its closes (value 2)");
+    check(sem_unlink(name) == 0 && sem_close(c) == 0, "sem: unlink, close");
+}
+
 int
 main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_spin_unlock();
     test_mmap_times();
+    test_sem_open_close();
     printf("done %d\n", fails);
     return fails != 0;
 }
