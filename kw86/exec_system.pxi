@@ -123,7 +123,7 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             n += 2
             if not ss_new.big:
                 nesp &= 0xFFFF
-            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out):
+            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out, nss & 0xFFFC):
                 return RC_FAULT
             if set_accessed(c, nss, shi):
                 return RC_FAULT
@@ -167,9 +167,9 @@ cdef int op_retf(Cpu* c, const Insn* i) noexcept nogil:
         return raise_gp(c, sel & 0xFFFC)
     if not (hi & 0x8000):
         return raise_exc_err(c, X_NP, sel & 0xFFFC)
-    if eip > code_limit(hi, lo):
-        return raise_gp(c, 0)
     if rpl == c.cpl:
+        if eip > code_limit(hi, lo):
+            return raise_gp(c, 0)
         sp_set(c, sp_off(c, 2 * sz + imm))
         load_cs_cache(c, sel, lo, hi, rpl)
         c.eip_next = eip
@@ -181,6 +181,12 @@ cdef int op_retf(Cpu* c, const Insn* i) noexcept nogil:
     r = check_new_ss(c, nss, rpl, &slo, &shi, 0)
     if r:
         return r
+    # the return EIP is checked after the new SS (SDM Vol. 2B RET,
+    # RETURN-TO-OUTER-PRIVILEGE-LEVEL: the SS checks, then 'IF the return
+    # instruction pointer is not within the return code segment limit THEN
+    # #GP(0)'), as IRET does
+    if eip > code_limit(hi, lo):
+        return raise_gp(c, 0)
     if set_accessed(c, nss, shi):
         return RC_FAULT
     load_cs_cache(c, sel, lo, hi, rpl)
