@@ -379,11 +379,13 @@ def _system(cpl=3):
     """make_system plus GDT 0x38: a ring-0 data segment of 17 bytes at
     0x50000 (a stack with no room), 0x40: a ring-0 code segment of 4 KiB,
     0x48: a ring-3 code segment of 4 KiB, 0x50: a ring-3 data segment that
-    is not present."""
+    is not present, 0x58: a ring-3 data segment of 17 bytes at 0x60000, 0x60:
+    a DPL-3 call gate to 0x40:2000h (past that segment's limit)."""
     m = make_system(cpl=cpl)
     m.intercept = set(range(32))
     extra = (desc(0x50000, 0x10, 0x3, 0) + desc(0, 0xFFF, 0xB, 0) + desc(0, 0xFFF, 0xB, 3)
-             + desc(0, 0xFFFFFFFF, 0x3, 3, p=0))
+             + desc(0, 0xFFFFFFFF, 0x3, 3, p=0) + desc(0x60000, 0x10, 0x3, 3)
+             + gate(0x40, 0x2000, 0xC, 3))
     m.write(GDT + 0x38, extra)
     m.set_gdt(GDT, 0x38 + len(extra) - 1)
     return m
@@ -525,6 +527,48 @@ def test_outer_return_checks_ss_before_the_eip_limit(code, ss, want):
     assert m.cpl == 0 and m.get_reg("esp") == esp and m.get_reg("eip") == KTEXT + 0x400
 
 
+@pytest.mark.parametrize("case,want", [
+    ("call_direct_no_room", (12, 0)),
+    ("call_direct_room", (13, 0)),
+    ("call_gate_inner_no_room", (12, 0x38)),
+    ("call_gate_inner_ss0_null", (10, 0)),
+    ("call_gate_inner_room", (13, 0)),
+    ("int_inner_no_room", (12, 0x38)),
+    ("int_inner_room", (13, 0)),
+])
+def test_stack_checks_come_before_the_new_eip_limit(case, want):
+    """A far CALL or INT n whose new EIP lies past the target code segment's
+    limit: the stack is checked first (the TSS stack and its SS for an inner
+    level, then the room for the frame: #TS / #SS), the EIP after it
+    (#GP(0)).  SDM Vol. 2A CALL Operation (CONFORMING- and NONCONFORMING-
+    CODE-SEGMENT: 'IF stack not large enough for return address THEN
+    #SS(0)' before 'IF tempEIP outside code segment limit THEN #GP(0)';
+    MORE-PRIVILEGE: '#SS(NewSS)' before 'IF CallGate(InstructionPointer)
+    not within new code-segment limit THEN #GP(0)') and INT n (the new
+    stack's room before 'IF instruction pointer is not within code segment
+    limits THEN #GP(0)').  kw86 checked the EIP first."""
+    m = _system()
+    if case.startswith("call_direct"):
+        code = b"\x9a\x00\x20\x00\x00\x4b\x00"          # call 0x4b:0x2000
+        if case.endswith("no_room"):
+            m.load_segment("ss", 0x5B)
+            m.set_reg("esp", 0x4)
+    elif case.startswith("call_gate"):
+        code = b"\x9a\x00\x00\x00\x00\x63\x00"          # call 0x63:0 (the gate)
+    else:
+        code = b"\xcd\x80"
+        m.write(IDT + 0x80 * 8, gate(0x40, 0x2000, 0xE, 3))
+    if case.endswith("inner_no_room"):
+        m.write(TSS + 4, struct.pack("<II", 0x8, 0x38))
+    elif case.endswith("ss0_null"):
+        m.write(TSS + 8, struct.pack("<I", 0))
+    esp, ss = m.get_reg("esp"), m.get_reg("ss")
+    assert _run(m, code) == want
+    assert m.cpl == 3 and m.get_reg("esp") == esp and m.get_reg("ss") == ss
+    assert m.get_reg("eip") == UTEXT
+    assert m.read(0x50000, 0x11) == bytes(0x11) and m.read(0x60000, 0x11) == bytes(0x11)
+
+
 PRIVILEGED_AT_CPL3 = [
     ("hlt", "f4"), ("cli", "fa"), ("sti", "fb"), ("mov cr0, eax", "0f22c0"),
     ("mov eax, cr0", "0f20c0"), ("mov eax, cr3", "0f20d8"), ("mov dr7, eax", "0f23f8"),
@@ -615,3 +659,104 @@ def test_mov_to_reserved_control_and_debug_registers():
         assert (e.vector if e else None) == want, code
         if code == "0f21e0" and not de:
             assert cpu.get_reg("eax") == cpu.get_reg("dr6")
+
+
+def _lar_lsl_verr_verw_manual(op, s, typ, dpl, rpl, cpl):
+    """ZF per SDM Vol. 2A LAR / LSL and Vol. 2B VERR/VERW: LAR accepts every
+    code and data segment and the system types 1, 2, 3, 4, 5, 9, B, C; LSL
+    every code and data segment and the types 1, 2, 3, 9, B; both check
+    DPL >= CPL and DPL >= RPL except for conforming code segments.  VERR:
+    data or readable code (conforming code without the DPL check); VERW:
+    writable data.  The present bit is not checked."""
+    conforming = s and (typ & 0xC) == 0xC
+    privileged = dpl < cpl or dpl < rpl
+    if op in ("lar", "lsl"):
+        if not s and typ not in ((1, 2, 3, 4, 5, 9, 0xB, 0xC) if op == "lar"
+                                 else (1, 2, 3, 9, 0xB)):
+            return False
+        return conforming or not privileged
+    if not s:
+        return False
+    if op == "verr":
+        if typ & 8 and not typ & 2:
+            return False                # execute-only code
+        return conforming or not privileged
+    return not typ & 8 and bool(typ & 2) and not privileged
+
+
+@pytest.mark.parametrize("cpl", [0, 1, 3])
+def test_lar_lsl_verr_verw_every_descriptor_type(cpl):
+    """Every descriptor type (S = 0/1 x 16) x DPL x present x selector RPL
+    at CPL 0, 1, 3: ZF, LAR's access rights (dword 2 AND 00F0FF00h), LSL's
+    byte-granular limit, the destination unchanged when ZF = 0; never a
+    fault (the selector is in the GDT)."""
+    cpu = FlatCPU(bits=32, cpl=cpl)
+    gdt = cpu.gdt_base
+    cpu.machine.set_gdt(gdt, 0x5F)
+    bad, n = [], 0
+    for s in (0, 1):
+        for typ in range(16):
+            for dpl in range(4):
+                for p in (0, 1):
+                    d = desc(0x12345, 0xABCDE, typ, dpl, s=s, p=p, db=1)
+                    cpu.write_mem(gdt + 0x58, d)
+                    for rpl in range(4):
+                        for op, code in (("lar", "0f02c3"), ("lsl", "0f03c3"), ("verr", "0f00e3"),
+                                         ("verw", "0f00eb")):
+                            cpu.write_mem(0x1000, bytes.fromhex(code))
+                            cpu.set_reg("eip", 0x1000)
+                            cpu.set_reg("ebx", 0x58 | rpl)
+                            cpu.set_reg("eax", 0xDEADBEEF)
+                            cpu.set_reg("eflags", 0x202)
+                            e = cpu.step()
+                            n += 1
+                            want = _lar_lsl_verr_verw_manual(op, s, typ, dpl, rpl, cpl)
+                            zf = bool(cpu.get_reg("eflags") & 0x40)
+                            eax = cpu.get_reg("eax")
+                            if op == "lar" and want:
+                                want_eax = struct.unpack("<I", d[4:])[0] & 0x00F0FF00
+                            elif op == "lsl" and want:
+                                want_eax = 0xABCDE
+                            else:
+                                want_eax = 0xDEADBEEF
+                            if e is not None or zf != want or eax != want_eax:
+                                bad.append(f"{op} S={s} type={typ:x} DPL={dpl} P={p} RPL={rpl}: "
+                                           f"{e} ZF={zf} eax={eax:08x} (manual ZF={want})")
+    assert n == 2 * 16 * 4 * 2 * 4 * 4
+    assert not bad, "\n".join(bad[:20])
+
+
+# Encodings of features kw86's CPUID does not report (SSE/SSE2/SSE3, SSSE3+,
+# 3DNow!, AVX (VEX), SYSCALL/SYSRET, MONITOR, XGETBV, RDTSCP, RDRAND,
+# POPCNT, CLFLUSH, the fences, the removed test registers) and the
+# undefined opcodes UD0/UD1/UD2: executed, each must be #UD, at CPL 3 and 0.
+UNCLAIMED = ["0f05", "0f07", "0f0b", "0f0e", "0f37", "0f01d0", "0f01c8", "0f01c9", "0f01f9",
+             "0fc7f0", "f30fb8c0", "0fb8c0", "0fff00", "0fb900", "0f1000", "660f1000",
+             "f30f1000", "0f2800", "0f5800", "0fae10", "0fae18", "0faee8", "0faef0", "0faef8",
+             "0fae38", "0f0d00", "0f0f00", "0f3800", "0f3a0000", "0fc300", "0fc200", "0fc400",
+             "0fc500", "0fc600", "0fd600", "0fe700", "0f2b00", "0f2c00", "0f5000", "0f7800",
+             "0f7900", "0f7c00", "0f7d00", "0fd400", "0ff400", "0ffb00", "0fd700", "0fda00",
+             "0fde00", "0fe000", "0fe300", "0fe400", "0fea00", "0fee00", "0ff600", "660f6f00",
+             "f30f6f00", "f20f5800", "c5f877", "c4e17d6f00", "0f01e8", "0f01ee", "0f01ef",
+             "0fa6", "0fa7", "0f24c0", "0f26c0", "0faa"]
+
+
+@pytest.mark.parametrize("cpl", [3, 0])
+def test_unclaimed_features_execute_as_ud(cpl):
+    """SDM Vol. 2: an instruction whose CPUID feature flag is clear is #UD
+    (each instruction's 'Protected Mode Exceptions': '#UD If CPUID.01H:EDX.SSE
+    [bit 25] = 0' and so on); RSM outside SMM is #UD (Vol. 2B RSM); MOV to/
+    from TR3-TR7 is #UD on a P6 (Vol. 3B ch. 22, IA-32 compatibility, 'Test
+    Registers': removed from the Pentium and later processors; executing
+    MOV to or from them is #UD).
+    FlatCPU(x87=True): CR0.EM clear, so x87/MMX encodings are not #NM."""
+    bad = []
+    for code in UNCLAIMED:
+        cpu = FlatCPU(bits=32, cpl=cpl, x87=True)
+        cpu.write_mem(0x1000, bytes.fromhex(code) + bytes(8))
+        cpu.set_reg("eip", 0x1000)
+        cpu.set_reg("eax", 0x3000)
+        e = cpu.step()
+        if e is None or e.vector != 6 or cpu.get_reg("eip") != 0x1000:
+            bad.append(f"{code}: {e}")
+    assert not bad, bad

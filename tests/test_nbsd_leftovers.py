@@ -134,3 +134,62 @@ def test_remapdup_across_fork_and_grown_file_mapping(remapfork_dir, mode):
     assert rc == 0 and bad == ["done 0"], (rc, out, err)
     assert len(out.splitlines()) == 19, out
     assert "Traceback" not in err, err
+
+
+# -- (4) one PATH search in libc for execvp and posix_spawnp ----------------------
+
+PATHSEARCH_WANT = """\
+from-b
+found-later execvp exit 7
+from-b
+found-later spawnp exit 7
+eacces-only execvp errno 13
+eacces-only spawnp errno 13
+enoent execvp errno 2
+enoent spawnp errno 2
+from-b
+empty-element execvp exit 7
+from-b
+empty-element spawnp exit 7
+from-b
+slash execvp exit 7
+from-b
+slash spawnp exit 7
+bare-script
+bare-script execvp exit 5
+bare-script spawnp errno 8
+name-too-long execvp errno 2
+name-too-long spawnp errno 2
+empty-name execvp errno 2
+empty-name spawnp errno 2
+done
+"""
+
+
+@pytest.fixture(scope="module")
+def pathsearch_dir(tmp_path_factory):
+    return nbsd_env.guest_program_dir(tmp_path_factory, "pathsearch")
+
+
+@pytest.mark.parametrize("mode", nbsd_env.MODES, ids=[m[1] for m in nbsd_env.MODES])
+def test_execvp_and_posix_spawnp_search_alike(pathsearch_dir, mode):
+    """EACCES goes on and is the answer when nothing is found, an empty
+    element is the current directory, a '/' means no search, a name too
+    long is skipped, a script without #! runs under sh for execvp and is
+    ENOEXEC for posix_spawnp (the kernel's answer)."""
+    rc, out, err = kw(*mode[0], "--bind", f"{pathsearch_dir}:/mnt:ro", "/mnt/pathsearch")
+    assert rc == 0 and out == PATHSEARCH_WANT, (rc, out, err)
+
+
+def test_one_path_search_in_libc():
+    """execvpe and posix_spawnp both call __kw86_pathsearch; neither walks
+    PATH itself."""
+    import re
+    lib = os.path.join(ROOT, "userland", "libc")
+    for name, fn in (("exec.c", "execvpe"), ("spawn.c", "posix_spawnp")):
+        with open(os.path.join(lib, name)) as f:
+            src = f.read()
+        body = re.search(r"\n%s\(.*?\n}\n" % fn, src, re.S).group(0)
+        assert "__kw86_pathsearch(" in body and "getenv" not in body, (name, body)
+    with open(os.path.join(lib, "spawn.c")) as f:
+        assert "getenv(\"PATH\")" not in f.read()
