@@ -936,3 +936,46 @@ def test_fcomi_clears_of_sf_af_on_the_host():
     assert cpu.run(3) is None
     assert host == 0x001                        # 0 < 1: CF; OF SF AF ZF PF cleared
     assert cpu.get_reg("eflags") & 0x8D5 == host
+
+
+@pytest.mark.parametrize("code,dx,patch,tss_limit,iomap,want", [
+    ("e480", 0, {}, None, None, None),                    # port 80h: its bit is 0
+    ("e580", 0, {}, None, None, (13, 0)),                 # in ax: 80h and 81h (denied)
+    ("e57f", 0, {}, None, None, (13, 0)),                 # 7Fh (denied) and 80h
+    ("e580", 0, {0x10: 0x00}, None, None, None),          # 80h-87h allowed
+    ("66e580", 0, {0x10: 0x00}, None, None, None),        # in eax: 80h-83h
+    ("e57e", 0, {0x10: 0x00, 0xF: 0x3F}, None, None, None),   # 7Eh 7Fh | 80h: two bytes
+    ("e57e", 0, {0x10: 0x00, 0xF: 0x7F}, None, None, (13, 0)),  # 7Eh denied
+    ("ec", 0xFFFF, {0x1FFF: 0x7F}, None, None, None),     # the last port, bit 7 of byte 1FFFh
+    ("ed", 0xFFFF, {0x1FFF: 0x7F}, None, None, (13, 0)),  # FFFFh-10002h: byte 2000h (FFh)
+    ("ec", 0xFFFF, {0x1FFF: 0x00}, 0x68 + 0x1FFF, None, (13, 0)),   # its 2-byte read passes the limit
+    ("ec", 0xFFF0, {0x1FFE: 0x00}, 0x68 + 0x1FFF, None, None),
+    ("e480", 0, {}, None, 0xFFFF, (13, 0)),               # bitmap base past the limit
+    ("e480", 0, {}, 0x67, None, (13, 0)),                 # a TSS without a bitmap
+    ("6c", 0x80, {}, None, None, None),                   # insb (ES:EDI writable)
+    ("6d", 0x80, {}, None, None, (13, 0)),                # insd: 80h-83h
+])
+def test_io_permission_bitmap(code, dx, patch, tss_limit, iomap, want):
+    """IN/OUT/INS at CPL 3 with IOPL 0: every bit of the accessed ports in the
+    TSS I/O permission bitmap must be 0; the processor reads two bytes of the
+    bitmap (a port range crossing a byte boundary), and any bitmap byte past
+    the TSS limit counts as set (SDM Vol. 1, chapter 'Input/Output', section
+    'I/O Permission Bit Map':
+    'the processor reads two bytes ... #GP if any part of the bitmap that
+    must be checked lies outside the TSS segment limit'; the bitmap base is
+    the word at TSS offset 66h)."""
+    m = make_system(cpl=3)
+    m.intercept = set(range(32))
+    for off, v in patch.items():
+        m.write(TSS + 0x68 + off, bytes([v]))
+    if iomap is not None:
+        m.write(TSS + 0x66, struct.pack("<H", iomap))
+    if tss_limit is not None:
+        m.write(GDT + 0x28, desc(TSS, tss_limit, 0x9, 0, s=0, db=0))
+        m.load_tr(0x28)
+    for port in range(max(0, (dx or 0x80) - 3), min(0x10000, (dx or 0x80) + 4)):
+        m.set_port_handler(port, read=lambda *a: 0x5A, write=lambda *a: None)
+    m.set_reg("edx", dx)
+    m.set_reg("edi", 0x30000 - 0x100)
+    assert _run(m, bytes.fromhex(code)) == want
+    assert m.get_reg("eip") == UTEXT + (0 if want else len(bytes.fromhex(code)))
