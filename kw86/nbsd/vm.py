@@ -231,10 +231,13 @@ class VM:
         self.regions.append(r)
         return r
 
-    def _fault_shared(self, r, page):
+    def _fault_shared(self, r, page, write=False):
         """Map the buffer-cache page that holds the file's bytes at this
         page (read on a miss, pinned while mapped).  A page wholly past
-        the end of the file is a fault (NetBSD: SIGBUS)."""
+        the end of the file is a fault (NetBSD: SIGBUS).  Like NetBSD's
+        genfs_getpages, every page brought in marks the file accessed, and
+        modified when the fault is a write (mmap(2): "the initial read or
+        write reference to a mapped region" updates st_atime)."""
         obj = r.obj
         off = r.off + (page - r.start)
         if off >= obj.vp.getsize():
@@ -246,6 +249,9 @@ class VM:
             b = bc.bread(obj.vp, blk)
         except Errno:
             return False                # the file's I/O error
+        mark = getattr(obj.vp, "mark_update", None)
+        if mark is not None:
+            mark(write)
         b.pins += 1
         _mapped(b, self, page)
         pa = b.paddr + boff
@@ -299,7 +305,7 @@ class VM:
                 return True
             return False                # present: a protection fault
         if r.obj is not None:
-            return self._fault_shared(r, page)
+            return self._fault_shared(r, page, write)
         self.map(page, r.prot)
         self.m.flush_tlb()
         return True
