@@ -569,6 +569,39 @@ def test_stack_checks_come_before_the_new_eip_limit(case, want):
     assert m.read(0x50000, 0x11) == bytes(0x11) and m.read(0x60000, 0x11) == bytes(0x11)
 
 
+@pytest.mark.parametrize("setup,want", [
+    ("np", (11, 1 * 8 + 2 + 1)),            # gate not present: #NP(IDT index, IDT, EXT)
+    ("limit", (13, 1 * 8 + 2 + 1)),         # past the IDT limit
+    ("target_np", (11, 0x40 + 1)),          # target code segment not present
+    ("dpl0", None),                         # no DPL check: delivered
+])
+def test_icebp_delivery_faults_have_ext_set(setup, want):
+    """A fault while delivering F1's #DB has EXT = 1 (SDM Vol. 3A §6.13,
+    Error Code: EXT 'is cleared if the exception occurred during delivery
+    of a software interrupt (INT n, INT3, or INTO)'; INT1 is delivered like
+    a hardware event, INT n Operation: the DPL check 'does not apply to
+    INT1').  INT 1 (CD 01) through the same gate is a software interrupt:
+    EXT = 0.  kw86 gave EXT = 0 for F1."""
+    for code, soft in ((b"\xf1", False), (b"\xcd\x01", True)):
+        m = _system()
+        m.intercept = set(range(32)) - {1}
+        m.intercept_soft = False
+        if setup == "np":
+            m.write(IDT + 8, gate(KCODE, KTEXT, 0xE, 3, p=0))
+        elif setup == "limit":
+            m.set_idt(IDT, 8 - 1)
+        elif setup == "target_np":
+            m.write(GDT + 0x40, desc(0, 0xFFFFFFFF, 0xB, 0, p=0))
+            m.write(IDT + 8, gate(0x40, KTEXT, 0xE, 3))
+        else:
+            m.write(IDT + 8, gate(KCODE, KTEXT, 0xE, 0))
+        got = _run(m, code)
+        if setup == "dpl0":
+            assert got == ((13, 8 + 2) if soft else None), (code, got)
+        else:
+            assert got == (want if not soft else (want[0], want[1] & ~1)), (code, got)
+
+
 PRIVILEGED_AT_CPL3 = [
     ("hlt", "f4"), ("cli", "fa"), ("sti", "fb"), ("mov cr0, eax", "0f22c0"),
     ("mov eax, cr0", "0f20c0"), ("mov eax, cr3", "0f20d8"), ("mov dr7, eax", "0f23f8"),
