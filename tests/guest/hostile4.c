@@ -665,6 +665,23 @@ argmax(const char *self)
 
 /* -- sysctl, ptrace, setrlimit ------------------------------------------------------ */
 
+/* a system call by number through int $0x80 (NetBSD's i386 trap ABI: the
+ * arguments on the stack above a return address slot, carry set on error) */
+static long
+raw4(long num, long a, long b, long c, long d)
+{
+	long args[4] = {a, b, c, d}, ret;
+	__asm__ __volatile__(
+	    "pushl 12(%%ebx)\n\tpushl 8(%%ebx)\n\tpushl 4(%%ebx)\n\tpushl (%%ebx)\n\t"
+	    "pushl $0\n\tint $0x80\n\tjnc 1f\n\tnegl %%eax\n1:\n\taddl $20, %%esp"
+	    : "=a"(ret) : "0"(num), "b"(args) : "memory", "cc", "ecx", "edx");
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
 static int
 sysctls(void)
 {
@@ -703,6 +720,15 @@ sysctls(void)
 	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
 	say("setrlimit-data-inf", setrlimit(RLIMIT_DATA, &rl));
 	say("sbrk-2g", (long)sbrk(0x7ffff000) == -1 ? -1 : 0);
+	/* what NetBSD's root may do to its machine: not kw86's host */
+	say("ptrace-traceme", raw4(26, 0, 0, 0, 0));
+	say("ptrace-attach-1", raw4(26, 10, 1, 0, 0));
+	say("reboot", raw4(208, 0x8, 0, 0, 0));		/* RB_HALT */
+	say("acct", raw4(51, (long)"/acct", 0, 0, 0));
+	say("ktrace", raw4(45, (long)"/ktrace.out", 1, 0xffffff, 0));
+	say("swapctl", raw4(271, 2, 0, 0, 0));
+	say("mount", raw4(410, (long)"ffs", (long)"/mnt", 0, (long)"/dev/wd0a"));
+	say("unmount", raw4(22, (long)"/", 0, 0, 0));
 	say("setrlimit-bad", setrlimit(99, &rl));
 	say("setrlimit-kernel", setrlimit(RLIMIT_CORE, (struct rlimit *)0xc0100000));
 	/* as a user: raising a hard limit is EPERM */
