@@ -1105,3 +1105,35 @@ def test_io_permission_bitmap(code, dx, patch, tss_limit, iomap, want):
     m.set_reg("edi", 0x30000 - 0x100)
     assert _run(m, bytes.fromhex(code)) == want
     assert m.get_reg("eip") == UTEXT + (0 if want else len(bytes.fromhex(code)))
+
+
+@pytest.mark.parametrize("code", ["0fb10b", "0fb00b", "660fb10b", "0fc70b", "f00fb10b",
+                                  "f00fc70b"])
+@pytest.mark.parametrize("match", [False, True], ids=["unequal", "equal"])
+def test_cmpxchg_writes_even_when_the_compare_fails(code, match):
+    """CMPXCHG / CMPXCHG8B always make a write cycle to the destination: 'the
+    destination operand is written back if the comparison fails' (SDM Vol. 2A
+    CMPXCHG and CMPXCHG8B).  So an unequal compare on a read-only data
+    segment is #GP(0) and on a read-only user page #PF with W = 1 (error
+    code 7), the accumulator unchanged, exactly as an equal one."""
+    cpu = FlatCPU(cpl=3)
+    cpu.set_segment("ds", 0x23, 0, 0xFFFFFFFF, big=True, dpl=3, type=0x1)    # read-only data
+    cpu.write_mem(0x3000, struct.pack("<II", 0x11223344, 0x55667788))
+    cpu.write_mem(0x1000, bytes.fromhex(code))
+    cpu.set_reg("eip", 0x1000)
+    cpu.set_reg("ebx", 0x3000)
+    acc = (0x11223344, 0x55667788) if match else (0x44, 0x0)
+    cpu.set_reg("eax", acc[0])
+    cpu.set_reg("edx", acc[1])
+    e = cpu.step()
+    assert e is not None and (e.vector, e.error_code) == (13, 0)
+    assert (cpu.get_reg("eax"), cpu.get_reg("edx")) == acc
+    m = make_system(cpl=3, paging=True)         # 0x51000: a user read-only page
+    m.intercept = set(range(32))
+    m.write(0x51000, struct.pack("<II", 0x11223344, 0x55667788))
+    m.set_reg("ebx", 0x51000)
+    m.set_reg("eax", acc[0])
+    m.set_reg("edx", acc[1])
+    assert _run(m, bytes.fromhex(code)) == (14, 7)
+    assert m.get_cr(2) == 0x51000 and (m.get_reg("eax"), m.get_reg("edx")) == acc
+    assert m.read(0x51000, 8) == struct.pack("<II", 0x11223344, 0x55667788)
