@@ -58,6 +58,9 @@ ORDER = {
     # tick): it runs at that tick, not a quantum later; the preempted
     # parent goes back to the head of its list, before its sibling B
     "tick": "p0 c0 p1 c1 p2 B",
+    # posix_spawn with POSIX_SPAWN_SETSCHEDULER: a FIFO 20 child runs before
+    # its FIFO 10 parent goes on, a FIFO 5 one only once the parent waits
+    "spawn": "p0 S p1 p2 L",
     # per-LWP: pthread_setschedparam(T, FIFO 30) runs T at once; a thread
     # woken at RR 25 preempts the FIFO 20 main thread; each reads its own
     "threads": "m0 T m1 m2 U0 m3 U RR 25 main FIFO 20 U1 m4",
