@@ -149,6 +149,25 @@ def test_exactly_fifteen_and_sixteen_bytes(bits):
                     assert not ins.valid and ins.fault == "GP", (data.hex(), ins)
 
 
+@pytest.mark.parametrize("bits", [32, 16])
+def test_sixteen_byte_instruction_executes_as_gp(bits):
+    """Executed: 15 bytes run, 16 and 17 are #GP(0) with nothing changed
+    (SDM Vol. 2A §2.1; Vol. 3A §6.15 Interrupt 13: 'exceeding the
+    instruction length limit of 15 bytes')."""
+    body = bytes.fromhex("8b8c2410203040" if bits == 32 else "8b8c1020")
+    for n in (14, 15, 16, 17):
+        cpu = FlatCPU(bits=bits, cpl=3)
+        cpu.write_mem(0x1000, b"\x3e" * (n - len(body)) + body)
+        cpu.set_reg("eip", 0x1000)
+        cpu.set_reg("esp", 0x8000)
+        e = cpu.step()
+        if n <= 15:
+            assert e is None and cpu.get_reg("eip") == 0x1000 + n
+        else:
+            assert e is not None and (e.vector, e.error_code) == (13, 0)
+            assert cpu.get_reg("eip") == 0x1000 and cpu.get_reg("ecx") == 0
+
+
 # ---------------------------------------------------------------------------
 # (2) execution vs Unicorn, per instruction class
 
