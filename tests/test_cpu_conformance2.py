@@ -149,6 +149,25 @@ def test_exactly_fifteen_and_sixteen_bytes(bits):
                     assert not ins.valid and ins.fault == "GP", (data.hex(), ins)
 
 
+@pytest.mark.parametrize("bits", [32, 16])
+def test_sixteen_byte_instruction_executes_as_gp(bits):
+    """Executed: 15 bytes run, 16 and 17 are #GP(0) with nothing changed
+    (SDM Vol. 2A §2.1; Vol. 3A §6.15 Interrupt 13: 'exceeding the
+    instruction length limit of 15 bytes')."""
+    body = bytes.fromhex("8b8c2410203040" if bits == 32 else "8b8c1020")
+    for n in (14, 15, 16, 17):
+        cpu = FlatCPU(bits=bits, cpl=3)
+        cpu.write_mem(0x1000, b"\x3e" * (n - len(body)) + body)
+        cpu.set_reg("eip", 0x1000)
+        cpu.set_reg("esp", 0x8000)
+        e = cpu.step()
+        if n <= 15:
+            assert e is None and cpu.get_reg("eip") == 0x1000 + n
+        else:
+            assert e is not None and (e.vector, e.error_code) == (13, 0)
+            assert cpu.get_reg("eip") == 0x1000 and cpu.get_reg("ecx") == 0
+
+
 # ---------------------------------------------------------------------------
 # (2) execution vs Unicorn, per instruction class
 
@@ -330,6 +349,17 @@ class Batch(U.Batch):
             uc, kw = U.make_pair(bits, self.seed, self.cpl)
             kw.machine.set_gdt(U.GDT, 8 * 8 - 1)
             self.pairs[bits] = (uc, kw)
+        # every run starts with the data selector in DS ES FS GS SS (a run
+        # before may have loaded others)
+        from unicorn.x86_const import (UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS,
+                                       UC_X86_REG_GS, UC_X86_REG_SS)
+        uc, kw = self.pairs[bits]
+        data_sel = U.CPL_SELECTORS[self.cpl][1]
+        for name, r in (("ds", UC_X86_REG_DS), ("es", UC_X86_REG_ES), ("fs", UC_X86_REG_FS),
+                        ("gs", UC_X86_REG_GS), ("ss", UC_X86_REG_SS)):
+            if kw.get_reg(name) != data_sel or uc.uc.reg_read(r) != data_sel:
+                uc.uc.reg_write(r, data_sel)
+                kw.machine.load_segment(name, data_sel)
         super().run(bits, regs, eflags, insns)
 
 
@@ -352,6 +382,88 @@ def test_instruction_classes_vs_unicorn(cls, cpl):
     print(f"\n{cls} cpl{cpl}: {stats.insns} instructions, {stats.compared} compared, "
           f"{stats.exceptions} exceptions, overrides {stats.overrides}")
     assert stats.compared > stats.insns * 0.8
+
+
+SREG = {"es": 0, "ss": 2, "ds": 3, "fs": 4, "gs": 5}
+
+
+def g_sreg(rng, bits, cpl, segst):
+    """segst: the segments known to hold the data selector (memory accesses
+    only through those: a null selector or a code segment there is #GP on
+    kw86 per the manual, where Unicorn does not check)."""
+    code_sel, data_sel = U.CPL_SELECTORS[cpl]
+    sels = [data_sel, data_sel, code_sel, 0, 3, 0x10, 0x08, 0x28, 0x40, 0x44, 0x04 | 3, 0x30,
+            0x38, 0x18, 0x20, 0x1B, 0x23, 0x13]
+    sel = rng.choice(sels)
+    seg = rng.choice(list(SREG))
+    out = [_mov(bits, 0, (rng.getrandbits(16) << 16) | sel)]
+    k = rng.randrange(5)
+    if k in (2, 4) and "ds" not in segst:
+        k = 0
+    if k == 0:
+        out.append(rng.choice((b"", b"\x66")) + bytes([0x8E, 0xC0 | SREG[seg] << 3]))  # mov s, ax
+    elif k == 1:
+        out.append(rng.choice((b"", b"\x66")) + b"\x50")   # push eax
+        out.append(rng.choice((b"", b"\x66")) + {"es": b"\x07", "ss": b"\x17", "ds": b"\x1f",
+                                                  "fs": b"\x0f\xa1", "gs": b"\x0f\xa9"}[seg])
+    elif k == 2:
+        ptr = _data(bits, rng.randrange(0, 0x10000, 2))
+        out.append(_mov(bits, 6, ptr))
+        o16 = rng.random() < 0.4
+        pre = b"\x66" if o16 else b""
+        # store offset:selector at [esi] via mov [esi], imm ; mov [esi+off], ax
+        if bits == 32:
+            out.append(b"\xc7\x06" + struct.pack("<I", rng.getrandbits(32)))
+            out.append(b"\x66\x89\x46" + bytes([2 if o16 else 4]))
+        else:
+            out.append(b"\x66\xc7\x04" + struct.pack("<I", rng.getrandbits(32)))
+            out.append(b"\x89\x44" + bytes([2 if o16 else 4]))
+        op = {"es": b"\xc4", "ds": b"\xc5", "ss": b"\x0f\xb2", "fs": b"\x0f\xb4",
+              "gs": b"\x0f\xb5"}[seg]
+        out.append(pre + op + (b"\x1e" if bits == 32 else b"\x1c"))   # lXs ebx, [esi]
+    elif k == 3:
+        out.append(rng.choice((b"", b"\x66"))
+                   + bytes([0x8C, 0xC0 | rng.randrange(6) << 3 | rng.randrange(8)]))  # mov r, s
+    else:
+        out.append(bytes([0x8C, (rng.randrange(6) << 3) | (6 if bits == 32 else 4)]))  # mov [esi],s
+    if k in (0, 1, 2):
+        if sel == data_sel:
+            segst.add(seg)
+        else:
+            segst.discard(seg)
+    # read through the segment (loaded with a data selector): mov ecx, seg:[edi]
+    if k in (0, 1, 2) and seg in segst and rng.random() < 0.7:
+        pfx = {"es": b"\x26", "ss": b"\x36", "ds": b"\x3e", "fs": b"\x64", "gs": b"\x65"}[seg]
+        out.append(_mov(bits, 7, _data(bits, rng.randrange(0x10000))))
+        out.append(pfx + (b"\x8b\x0f" if bits == 32 else b"\x67\x8b\x0f"))
+    return out
+
+
+@pytest.mark.parametrize("cpl", [3, 0])
+def test_segment_register_loads_vs_unicorn(cpl):
+    """MOV Sreg, r16 / POP Sreg / LDS LES LFS LGS LSS (16- and 32-bit
+    pointers) / MOV r, Sreg / MOV m16, Sreg with selectors of every kind in
+    Unicorn's GDT (the data and code segments of both rings, null with any
+    RPL, the empty slot, past the limit, LDT with no LDT), then a read
+    through the loaded segment; on both machines with the same GDT (Batch).
+    Segment loads are excluded from test_cpu_vs_unicorn.py's random
+    sequences (FlatCPU's own GDT differs from Unicorn's there).  Memory is
+    accessed only through segments that hold the data selector: through a
+    null selector or a code segment the manual's #GP(0) (SDM Vol. 3A §3.4.2,
+    §3.4.5.1) is kw86's and Unicorn does not check."""
+    rng = random.Random(f"sreg-{cpl}")
+    batch = Batch(seed=7, cpl=cpl)
+    for k in range(budget(1500, 250)):
+        bits = rng.choice((32, 16))
+        regs, fl = U.gen_state(rng, bits)
+        segst = set(SREG)
+        insns = g_sreg(rng, bits, cpl, segst) + g_sreg(rng, bits, cpl, segst)
+        if k % 50 == 0:
+            batch.finish()
+            batch.pairs.clear()
+        batch.run(bits, regs, fl, insns)
+    stats = batch.finish()
+    assert stats.compared > 0.9 * stats.insns and stats.exceptions > stats.insns // 50
 
 
 @pytest.mark.parametrize("code", ["f00fa3cb", "f00fabcb", "f00fb3cb", "f00fbbcb",
@@ -981,7 +1093,7 @@ def test_fcomi_clears_of_sf_af_on_the_host():
     ("e57e", 0, {0x10: 0x00, 0xF: 0x7F}, None, None, (13, 0)),  # 7Eh denied
     ("ec", 0xFFFF, {0x1FFF: 0x7F}, None, None, None),     # the last port, bit 7 of byte 1FFFh
     ("ed", 0xFFFF, {0x1FFF: 0x7F}, None, None, (13, 0)),  # FFFFh-10002h: byte 2000h (FFh)
-    ("ec", 0xFFFF, {0x1FFF: 0x00}, 0x68 + 0x1FFF, None, (13, 0)),   # its 2-byte read passes the limit
+    ("ec", 0xFFFF, {0x1FFF: 0x00}, 0x68 + 0x1FFF, None, (13, 0)),  # 2-byte read past the limit
     ("ec", 0xFFF0, {0x1FFE: 0x00}, 0x68 + 0x1FFF, None, None),
     ("e480", 0, {}, None, 0xFFFF, (13, 0)),               # bitmap base past the limit
     ("e480", 0, {}, 0x67, None, (13, 0)),                 # a TSS without a bitmap
@@ -1012,3 +1124,35 @@ def test_io_permission_bitmap(code, dx, patch, tss_limit, iomap, want):
     m.set_reg("edi", 0x30000 - 0x100)
     assert _run(m, bytes.fromhex(code)) == want
     assert m.get_reg("eip") == UTEXT + (0 if want else len(bytes.fromhex(code)))
+
+
+@pytest.mark.parametrize("code", ["0fb10b", "0fb00b", "660fb10b", "0fc70b", "f00fb10b",
+                                  "f00fc70b"])
+@pytest.mark.parametrize("match", [False, True], ids=["unequal", "equal"])
+def test_cmpxchg_writes_even_when_the_compare_fails(code, match):
+    """CMPXCHG / CMPXCHG8B always make a write cycle to the destination: 'the
+    destination operand is written back if the comparison fails' (SDM Vol. 2A
+    CMPXCHG and CMPXCHG8B).  So an unequal compare on a read-only data
+    segment is #GP(0) and on a read-only user page #PF with W = 1 (error
+    code 7), the accumulator unchanged, exactly as an equal one."""
+    cpu = FlatCPU(cpl=3)
+    cpu.set_segment("ds", 0x23, 0, 0xFFFFFFFF, big=True, dpl=3, type=0x1)    # read-only data
+    cpu.write_mem(0x3000, struct.pack("<II", 0x11223344, 0x55667788))
+    cpu.write_mem(0x1000, bytes.fromhex(code))
+    cpu.set_reg("eip", 0x1000)
+    cpu.set_reg("ebx", 0x3000)
+    acc = (0x11223344, 0x55667788) if match else (0x44, 0x0)
+    cpu.set_reg("eax", acc[0])
+    cpu.set_reg("edx", acc[1])
+    e = cpu.step()
+    assert e is not None and (e.vector, e.error_code) == (13, 0)
+    assert (cpu.get_reg("eax"), cpu.get_reg("edx")) == acc
+    m = make_system(cpl=3, paging=True)         # 0x51000: a user read-only page
+    m.intercept = set(range(32))
+    m.write(0x51000, struct.pack("<II", 0x11223344, 0x55667788))
+    m.set_reg("ebx", 0x51000)
+    m.set_reg("eax", acc[0])
+    m.set_reg("edx", acc[1])
+    assert _run(m, bytes.fromhex(code)) == (14, 7)
+    assert m.get_cr(2) == 0x51000 and (m.get_reg("eax"), m.get_reg("edx")) == acc
+    assert m.read(0x51000, 8) == struct.pack("<II", 0x11223344, 0x55667788)
