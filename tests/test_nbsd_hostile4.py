@@ -306,6 +306,28 @@ def test_iovecs_naming_one_buffer(progdir, mode, tmp_path):
 
 
 @pytest.mark.parametrize("mode", MODE_ARGS, ids=MODE_IDS)
+def test_reads_of_ssize_max_from_a_4g_file(progdir, mode, tmp_path):
+    """read, pread and readv of SSIZE_MAX bytes from a 4 GiB sparse host file
+    into a 4 KiB and a 48 MiB buffer: EFAULT at the buffer's end (NetBSD's
+    dofileread returns it even after a partial transfer), and kw86 never
+    holds more than the guest's own memory; a 1 GiB shared mapping of it on
+    a 64 MiB machine is ENOMEM."""
+    d = tmp_path / "big"
+    d.mkdir()
+    with open(d / "f", "wb") as f:
+        f.truncate(4 << 30)
+        f.seek(3 << 30)
+        f.write(b"abc")
+    rc, n, out, err, rss = run_measured([*mode, "--bind", f"{progdir}:/h4:ro", "--bind",
+                                         f"{d}:/b:ro", "/h4/hostile4", "bigread", "/b/f"],
+                                        tmp_path)
+    assert rc == 0 and out.splitlines() == [
+        "big-open 3 0", "big-read-small -1 14", "big-read-48m -1 14", "big-pread-far -1 14",
+        "big-readv -1 14", "big-mmap-1g -1 12", "done"], (out, err)
+    assert rss < 200 * 1024, f"peak RSS {rss} KiB"
+
+
+@pytest.mark.parametrize("mode", MODE_ARGS, ids=MODE_IDS)
 def test_fork_bomb_with_nproc_raised(progdir, mode):
     """Root raises RLIMIT_NPROC to infinity: kern.maxproc (160) still ends
     the bomb with EAGAIN (the guest's own processes among them)."""

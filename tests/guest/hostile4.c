@@ -42,6 +42,8 @@
  *                            page directory: one past the end of memory, then
  *                            exit; their stack's to physical page 0 (no page
  *                            table there), then push
+ *   hostile4 bigread FILE    reads of SSIZE_MAX bytes from a large (sparse) file
+ *                            into small and large buffers, pread, readv, mmap
  *   hostile4 nop             exit 0 (argmax's child)
  */
 #include <sys/types.h>
@@ -977,6 +979,40 @@ pde(void)
 	return 0;
 }
 
+/* -- bigread ----------------------------------------------------------------------------------- */
+
+static int
+bigread(const char *path)
+{
+	static char small[4096];
+	char *big;
+	struct iovec v[2];
+	int fd = open(path, O_RDONLY);
+	void *m;
+
+	say("big-open", fd);
+	say("big-read-small", read(fd, small, 0x7fffffff));
+	big = mmap(0, 48 << 20, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE, -1, 0);
+	say("big-read-48m", read(fd, big, 0x7fffffff));
+	say("big-pread-far", pread(fd, big, 0x7fffffff, 3LL << 30));
+	v[0].iov_base = big;
+	v[0].iov_len = 0x3fffffff;
+	v[1].iov_base = small;
+	v[1].iov_len = 0x3fffffff;
+	lseek(fd, 0, SEEK_SET);
+	say("big-readv", readv(fd, v, 2));
+	m = mmap(0, 0x40000000, PROT_READ, MAP_SHARED, fd, 0);
+	say("big-mmap-1g", m == MAP_FAILED ? -1 : 0);
+	if (m != MAP_FAILED) {
+		long i, sum = 0;
+		for (i = 0; i < 0x40000000; i += 1 << 20)
+			sum += ((volatile char *)m)[i];
+		say("big-mmap-touch", sum);
+	}
+	close(fd);
+	return 0;
+}
+
 /* -- scribble -------------------------------------------------------------------------- */
 
 static unsigned int rnd_state;
@@ -1078,6 +1114,8 @@ main(int argc, char **argv)
 		vforkchain(atoi(argv[2]));
 	else if (argc >= 4 && strcmp(argv[1], "deepdir") == 0)
 		deepdir(argv[2], atoi(argv[3]));
+	else if (argc >= 3 && strcmp(argv[1], "bigread") == 0)
+		bigread(argv[2]);
 	else if (argc >= 2 && strcmp(argv[1], "pde") == 0)
 		pde();
 	else if (argc >= 7 && strcmp(argv[1], "scribble") == 0)
