@@ -26,6 +26,9 @@ Holes found and fixed:
   end.  Now the kernel keeps its own record of a process's page tables
   (vm.VM.pt_of), and a double fault with nothing to back seen twice at the
   same place is SIGSEGV.
+- kw86 exec's own arguments that are no UTF-8 (a Latin-1 file name as an
+  argument) were a UnicodeEncodeError traceback; now they are the host's
+  bytes (os.fsencode).
 - A host symbolic link longer than MAXPATHLEN (the host allows 4,095 bytes)
   is ENAMETOOLONG, as NetBSD's namei, instead of being followed.
 
@@ -266,6 +269,33 @@ def test_kqueue_refresh_depth_is_bounded():
     from kw86.nbsd import kqueue
     assert kqueue._refresh_depth == 0 and kqueue._pending is None
     assert 4 <= kqueue.KQ_NEST_MAX <= 64
+
+
+# -- hole: host text that is no UTF-8 ---------------------------------------------------
+
+def test_command_line_bytes_that_are_no_utf8(tmp_path):
+    """kw86 exec's own arguments are the host's bytes: a program argument,
+    an -E value or a program path that is no UTF-8 (a Latin-1 file name,
+    an encoded surrogate) reaches the guest as those bytes; before, the
+    first one was a UnicodeEncodeError traceback."""
+    d = tmp_path / "lat"
+    d.mkdir()
+    (d / os.fsdecode(b"caf\xe9.txt")).write_bytes(b"latin\n")
+    (d / os.fsdecode(b"\xff")).write_bytes(open(os.path.join(nbsd_env.SYSROOT, "bin", "echo"),
+                                                "rb").read())
+    os.chmod(d / os.fsdecode(b"\xff"), 0o755)
+    env = hostenv.kw86_env()
+    for args, want in (([b"/bin/echo", b"a\xff", b"\xed\xa0\x80"], b"a\xff \xed\xa0\x80\n"),
+                       ([b"--bind", os.fsencode(d) + b":/l", b"/bin/cat", b"/l/caf\xe9.txt"],
+                        b"latin\n"),
+                       ([b"-E", b"X=\xfe", b"/bin/sh", b"-c", b'echo "$X"'], b"\xfe\n"),
+                       ([b"--bind", os.fsencode(d) + b":/l", b"/l/\xff", b"hi"], b"hi\n"),
+                       ([b"./\xff", b"ho"], b"ho\n")):
+        r = subprocess.run([os.fsencode(sys.executable), b"-m", b"kw86.cli", b"exec", *args],
+                           cwd=d, capture_output=True, stdin=subprocess.DEVNULL, env=env,
+                           timeout=120)
+        err = r.stderr.decode(errors="replace")
+        assert r.returncode == 0 and r.stdout == want and "Traceback" not in err, (args, err)
 
 
 # -- hole: a kernelware's own page directory -------------------------------------------

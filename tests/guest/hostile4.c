@@ -44,6 +44,8 @@
  *                            table there), then push
  *   hostile4 bigread FILE    reads of SSIZE_MAX bytes from a large (sparse) file
  *                            into small and large buffers, pread, readv, mmap
+ *   hostile4 offsets FILE    writes, reads, truncates, locks and mappings at
+ *                            offsets near and past the largest off_t
  *   hostile4 nop             exit 0 (argmax's child)
  */
 #include <sys/types.h>
@@ -1013,6 +1015,61 @@ bigread(const char *path)
 	return 0;
 }
 
+/* -- offsets ------------------------------------------------------------------------------------ */
+
+static int
+offsets(const char *path)
+{
+	const off_t max = 0x7fffffffffffffffLL;
+	char buf[256];
+	struct flock fl;
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	void *m;
+
+	memset(buf, 'o', sizeof buf);
+	say("off-open", fd);
+	say("off-lseek-max", lseek(fd, max - 16, SEEK_SET) < 0 ? -1 : 0);
+	say("off-write-crossing", write(fd, buf, 100));
+	say("off-pwrite-max", pwrite(fd, buf, 1, max));
+	say("off-pwrite-neg", pwrite(fd, buf, 1, -1));
+	say("off-pwrite-2^62", pwrite(fd, buf, 1, 1LL << 62));
+	say("off-pread-max", pread(fd, buf, 100, max - 1));
+	say("off-lseek-end-overflow", lseek(fd, max, SEEK_END) < 0 ? -1 : 0);
+	say("off-lseek-cur-overflow", (lseek(fd, max, SEEK_SET), lseek(fd, max, SEEK_CUR)) < 0
+	    ? -1 : 0);
+	say("off-ftruncate-max", ftruncate(fd, max));
+	say("off-ftruncate-neg", ftruncate(fd, -5));
+	say("off-ftruncate-2^40", ftruncate(fd, 1LL << 40));
+	say("off-fstat", fstat(fd, &st) < 0 ? -1 : (long)(st.st_size >> 32));
+	m = mmap(0, 4096, PROT_READ, MAP_SHARED, fd, (off_t)((1LL << 40) - 4096));
+	say("off-mmap-end", m == MAP_FAILED ? -1 : ((volatile char *)m)[0]);
+	m = mmap(0, 4096, PROT_READ, MAP_SHARED, fd, max & ~4095LL);
+	say("off-mmap-max", m == MAP_FAILED ? -1 : 0);
+	m = mmap(0, 8192, PROT_READ, MAP_SHARED, fd, (max & ~4095LL) - 4096);
+	say("off-mmap-crossing", m == MAP_FAILED ? -1 : 0);
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = max;
+	fl.l_len = max;
+	say("off-lock-overflow", fcntl(fd, F_SETLK, &fl));
+	fl.l_start = max - 1;
+	fl.l_len = 0;
+	say("off-lock-to-eof", fcntl(fd, F_SETLK, &fl));
+	fl.l_start = 10;
+	fl.l_len = -20;
+	say("off-lock-negative", fcntl(fd, F_SETLK, &fl));
+	fl.l_whence = SEEK_END;
+	fl.l_start = max;
+	fl.l_len = 1;
+	say("off-lock-end-overflow", fcntl(fd, F_SETLK, &fl));
+	say("off-ftruncate-back", ftruncate(fd, 0));
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
 /* -- scribble -------------------------------------------------------------------------- */
 
 static unsigned int rnd_state;
@@ -1114,6 +1171,8 @@ main(int argc, char **argv)
 		vforkchain(atoi(argv[2]));
 	else if (argc >= 4 && strcmp(argv[1], "deepdir") == 0)
 		deepdir(argv[2], atoi(argv[3]));
+	else if (argc >= 3 && strcmp(argv[1], "offsets") == 0)
+		offsets(argv[2]);
 	else if (argc >= 3 && strcmp(argv[1], "bigread") == 0)
 		bigread(argv[2]);
 	else if (argc >= 2 && strcmp(argv[1], "pde") == 0)
