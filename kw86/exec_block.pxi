@@ -134,7 +134,10 @@ ctypedef struct KwBlk:
     KwUop u[KW_BLK_MAX]
     void* fns[KW_BLK_NCALL]     # UK_CALLH: the handlers
     Insn ins[KW_BLK_NCALL]      # and their decoded instructions
-    uint8_t fill[792]           # (2048 bytes in all: the table index is a shift)
+    uint8_t fill[856]           # (2112 bytes in all: 33 cache lines, so the
+                                # headers of the table's blocks spread over all
+                                # the host L1's sets; a 2048-byte stride put every
+                                # one in 2 of its 64)
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
