@@ -278,15 +278,24 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         vm.add_region(base, base + length, prot, "shared", obj, pos)
         vm.m.flush_tlb()
         return base
-    vm.add_region(base, base + length, prot, "anon" if anon else "file")
-    if f is not None:
-        size = f.vp.getsize()
-        data = p.sys.bufcache.read(f.vp, pos, min(length, max(0, size - pos)), size)
-        for off in range(0, len(data), PAGE):
-            vm.map(base + off, prot | abi.NBSD_PROT_WRITE, data[off:off + PAGE])
-            vm.protect(base + off, prot)
+    if f is None:
+        vm.add_region(base, base + length, prot, "anon")
+    else:
+        vm.add_region(base, base + length, prot, "file", off=pos, src=f.vp)
+        copy_file_pages(vm, p.sys.bufcache, f.vp, pos, base, length, prot)
     vm.m.flush_tlb()
     return base
+
+
+def copy_file_pages(vm, bc, vp, pos, base, length, prot):
+    """A private file mapping's pages: [base, base+length) backed by copies
+    of the file from offset pos (read through the buffer cache bc); the
+    pages past the end of the file are left to demand-zero."""
+    size = vp.getsize()
+    data = bc.read(vp, pos, min(length, max(0, size - pos)), size)
+    for off in range(0, len(data), PAGE):
+        vm.map(base + off, prot | abi.NBSD_PROT_WRITE, data[off:off + PAGE])
+        vm.protect(base + off, prot)
 
 
 class _AnonObject:
