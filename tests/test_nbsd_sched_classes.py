@@ -58,6 +58,10 @@ ORDER = {
     # tick): it runs at that tick, not a quantum later; the preempted
     # parent goes back to the head of its list, before its sibling B
     "tick": "p0 c0 p1 c1 p2 B",
+    # a SCHED_OTHER parent preempted at a tick by a FIFO 20 child (to the
+    # tail of the round robin, behind its sibling Q) does not give way
+    # again at its next call, a write that makes Q runnable
+    "stale": "r0 r1 Q p1 p2 Q1",
     # posix_spawn with POSIX_SPAWN_SETSCHEDULER: a FIFO 20 child runs before
     # its FIFO 10 parent goes on, a FIFO 5 one only once the parent waits
     "spawn": "p0 S p1 p2 L",

@@ -199,6 +199,7 @@ class Scheduler:
     _sq_sweep_at = 256      # ... when the next sweep runs
     resched = False         # an LWP that outranks the running one is runnable
     _yield_lwp = None       # the real-time LWP whose sched_yield is under way
+    _wr_mine = None         # the process whose want_resched _ask_resched set
 
     def _sq_init(self):
         self._sleepq, self._sq_odd, self._tmoq, self._sleeping = {}, [], [], {}
@@ -317,8 +318,19 @@ class Scheduler:
         being handled (trap.intr)."""
         cur = self.curlwp
         if cur is not None and cur is not l and eprio(l) > eprio(cur):
-            self.resched = True
-            self.cur.want_resched = True
+            self._ask_resched()
+
+    def _ask_resched(self):
+        """The running LWP is to give way: self.resched for the clock tick,
+        and its process's want_resched to send the current call through
+        userret.  A want_resched set here is taken back when the LWP leaves
+        the CPU another way (its call sleeps, the tick preempts it), so it
+        does not make its next call yield for nothing."""
+        self.resched = True
+        p = self.cur
+        if not p.want_resched:
+            p.want_resched = True
+            self._wr_mine = p
 
     def changepri(self, l, cls, pri):
         """Give l a new class and priority (NetBSD's lwp_changepri and
@@ -334,8 +346,7 @@ class Scheduler:
         rq = self.runq
         if l is self.curlwp:
             if rq.best() > eprio(l):
-                self.resched = True
-                self.cur.want_resched = True
+                self._ask_resched()
         elif l.state == "run" and l in rq:
             rq.remove(l)
             if cls:
@@ -503,6 +514,10 @@ class Scheduler:
     def _switch_away(self, l, fesp):
         """LWP l stops running (parked at fesp); run the next one."""
         l.saved_esp = fesp
+        if self._wr_mine is not None:
+            if self._wr_mine is l.proc:
+                l.proc.want_resched = False     # (_ask_resched's: the switch is here)
+            self._wr_mine = None
         if self.curlwp is l:
             self.cur = None             # not running: a wakeup must queue it
             self.curlwp = None

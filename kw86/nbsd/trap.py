@@ -588,6 +588,17 @@ def dblfault(k, p):
             n = _grow_stack(m, vm, cr2, esp)
         except MemoryError:
             n, why = None, "swap"
+        if n == 0:
+            # every page was there, yet the push faulted: once may be a
+            # stale translation; twice at the same place means the CPU's
+            # walk does not see what the kernel's tables say (a kernelware
+            # rewrote its page directory): broken, not a retry forever
+            again = (st["eip"], cr2)
+            if p.df_unresolved == again:
+                n, why = None, "broken"
+            p.df_unresolved = again
+        elif n is not None:
+            p.df_unresolved = None
         if n is not None:
             k._stats["page_faults"] += n
             _restart_page_fault(p, boot, st)

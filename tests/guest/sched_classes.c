@@ -21,6 +21,9 @@
  *            of a quantum: "late" if it woke more than 15 ms after its time);
  *            the preempted parent goes back to the head of its list, before
  *            a FIFO 10 sibling queued all along
+ *   stale    a SCHED_OTHER parent preempted at a clock tick by a FIFO 20 child
+ *            does not give way again at its next call (a write that makes a
+ *            SCHED_OTHER sibling runnable): the preemption was that tick's
  *   spawn    posix_spawn with POSIX_SPAWN_SETSCHEDULER from a FIFO 10 parent:
  *            a FIFO 20 child (echo S) runs at once, a FIFO 5 one (echo L)
  *            once the parent waits
@@ -319,6 +322,44 @@ tick(void)
     reap_all();                                     /* then B */
 }
 
+static void
+stale(void)
+{
+    volatile int *flag;
+    pid_t r;
+    int fds[2];
+    char c;
+
+    flag = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON, -1, 0);
+    must(flag != MAP_FAILED, "mmap");
+    *flag = 0;
+    if ((r = fork()) == 0) {
+        struct timespec ts = {0, 20000000};
+
+        while (sched_getscheduler(0) != SCHED_FIFO)
+            ;                                       /* (the parent sets it) */
+        say("r0");
+        nanosleep(&ts, NULL);
+        say("r1");
+        *flag = 1;
+        _exit(0);
+    }
+    must(pipe(fds) == 0, "pipe");
+    must(setsched(r, SCHED_FIFO, 20) == SCHED_OTHER, "R to FIFO 20");   /* r0 */
+    if (fork() == 0) {                              /* Q: SCHED_OTHER, queued */
+        say("Q");
+        (void)read(fds[0], &c, 1);
+        say("Q1");
+        _exit(0);
+    }
+    while (!*flag)
+        ;               /* R preempts us at its tick: r1; then Q (round robin) */
+    (void)write(fds[1], "x", 1);                    /* Q runnable: no yield to it here */
+    say("p1");
+    say("p2");
+    reap_all();                                     /* Q1 */
+}
+
 extern char **environ;
 
 static void
@@ -492,13 +533,15 @@ main(int argc, char **argv)
         tick();
     else if (!strcmp(s, "spawn"))
         spawn();
+    else if (!strcmp(s, "stale"))
+        stale();
     else if (!strcmp(s, "checks")) {
         checks();
         printf("done %d\n", fails);
     } else if (!strcmp(s, "threads"))
         threads();
     else {
-        fprintf(stderr, "usage: sched_classes preempt|lower|yield|rr|fifo|wake|tick|spawn|checks|threads\n");
+        fprintf(stderr, "usage: sched_classes preempt|lower|yield|rr|fifo|wake|tick|stale|spawn|checks|threads\n");
         return 2;
     }
     return fails != 0;
