@@ -25,7 +25,10 @@ Holes found and fixed:
   its stack's entry broken, every push was a double fault retried without
   end.  Now the kernel keeps its own record of a process's page tables
   (vm.VM.pt_of), and a double fault with nothing to back seen twice at the
-  same place is SIGSEGV.
+  same place is SIGSEGV; a double fault in the way out of another (locore's
+  Xdfsig, which scribbled descriptor tables broke) repeated without end and
+  without retiring an instruction, past --max-instructions: now the
+  process is killed.
 - kw86 exec's own arguments that are no UTF-8 (a Latin-1 file name as an
   argument) were a UnicodeEncodeError traceback; now they are the host's
   bytes (os.fsencode).
@@ -484,6 +487,24 @@ def test_vfork_chain_and_a_deep_mfs_chain(progdir, mode):
     assert rc == 0 and out.splitlines() == [
         "deep-made 3000 0 ", "deep-getcwd -1 34", "deep-proc-cwd 1100 0", "deep-stat-up 3 0",
         "deep-rename 0 0", "deep-removed 0 0", "done"], (out, err)
+
+
+def test_a_double_fault_in_its_own_recovery_ends(progdir):
+    """Scribbling seed 109 over the descriptor tables broke what locore's
+    Xdfsig (the way out of an unresolved double fault, on the process's
+    kernel stack) needs: it double-faulted itself, again and again, no
+    instruction retiring, so --max-instructions never ended it (kw86 spun
+    until killed).  Now a double fault while the last one's way out is
+    still pending kills the process (repaired first): the run ends."""
+    r = subprocess.run([sys.executable, "-m", "kw86.cli", "exec", "--kernelware",
+                        "--max-instructions", "20000000", "--bind", f"{progdir}:/h4:ro",
+                        "/h4/hostile4", "scribble", "109", "6", "256", *_RANGES[0]],
+                       cwd=nbsd_env.REPO, capture_output=True, stdin=subprocess.DEVNULL,
+                       env=hostenv.kw86_env(), timeout=120)
+    err = r.stderr.decode(errors="replace")
+    for bad in _BAD:
+        assert bad not in err, err
+    assert r.returncode == 0 or 128 < r.returncode < 160, (r.returncode, err)
 
 
 # kernel ranges: descriptor tables and page tables; locore; the low 4 MiB
