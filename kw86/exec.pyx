@@ -908,6 +908,20 @@ cdef inline bint stack_range_bad(SegCache* ss, uint32_t off, uint32_t n, uint32_
         return off <= ss.limit or top > mask
     return top > ss.limit
 
+cdef bint frame_fits(SegCache* ss, uint32_t esp, int n, int size) noexcept nogil:
+    """Would n pushes of size bytes below esp stay inside stack segment ss
+    (push_frame's limit checks, without raising)?"""
+    cdef uint32_t total = n * size
+    cdef uint32_t mask = 0xFFFFFFFFu if ss.big else 0xFFFF
+    cdef uint32_t sp = (esp - total) & mask
+    cdef int k
+    if <uint64_t>sp + total <= <uint64_t>mask + 1:
+        return not stack_range_bad(ss, sp, total, mask)
+    for k in range(n):
+        if stack_range_bad(ss, (esp - (k + 1) * size) & mask, size, mask):
+            return False
+    return True
+
 cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals, int n,
                     int size, uint32_t* new_esp, uint32_t ss_err=0, int gp0=0) noexcept nogil:
     """Write n values (vals[0] pushed first) below esp on stack segment ss,

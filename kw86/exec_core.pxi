@@ -367,7 +367,8 @@ cdef class Core:
         (%ecx != 0) is one with esp/ss: the gate's (trapno
         sf_gate_trapno) for HC_GATE, one from CPL 3 otherwise."""
         cdef Cpu* c = self.c
-        cdef uint32_t fesp, tf[18]
+        cdef uint32_t fesp, eax, trapno, cs, esp
+        cdef uint8_t* f
         if self.sf_site0 == 0:
             return False
         if c.eip != self.sf_site0 and c.eip != self.sf_site1:
@@ -377,12 +378,16 @@ cdef class Core:
         fesp = c.gpr[4] - self.sf_kbase
         if c.gpr[4] < self.sf_kbase or fesp > c.m.mem_size - 72:
             return True
-        memcpy(tf, c.m.mem + fesp, 72)
-        if tf[10] != c.gpr[1] or tf[16] != c.gpr[6]:
+        f = c.m.mem + fesp              # tf_eax +40, tf_trapno +44, tf_cs +56, tf_esp +64
+        memcpy(&eax, f + 40, 4)
+        memcpy(&esp, f + 64, 4)
+        if eax != c.gpr[1] or esp != c.gpr[6]:
             return True
+        memcpy(&trapno, f + 44, 4)
         if gate:
-            return tf[11] != self.sf_gate_trapno
-        return tf[11] == self.sf_gate_trapno or not (tf[14] & 3)
+            return trapno != self.sf_gate_trapno
+        memcpy(&cs, f + 56, 4)
+        return trapno == self.sf_gate_trapno or not (cs & 3)
 
     def sysfast_arm(self, uint32_t n, uint32_t eax, uint32_t edx):
         """From inside the handler: call n answers eax, edx until host code

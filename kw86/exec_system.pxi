@@ -112,6 +112,15 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             if r:
                 return r
             seg_from_desc(&ss_new, nss, slo, shi | 0x100)
+            if not ss_new.big:
+                nesp &= 0xFFFF
+            # the new stack's room and the EIP before the parameters are read
+            # from the old stack (SDM Vol. 2A CALL, MORE-PRIVILEGE: '#SS(NewSS)',
+            # '#GP(0)', then 'Push(parameters from calling procedure's stack)')
+            if not frame_fits(&ss_new, nesp, 4 + nparam, gsz):
+                return raise_exc_err(c, X_SS, nss & 0xFFFC)
+            if toff > code_limit(ghi, glo):
+                return raise_gp(c, 0)
             vals[0] = c.seg[SEG_SS].sel
             vals[1] = c.gpr[4]
             n = 2
@@ -124,12 +133,7 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             vals[n] = c.seg[SEG_CS].sel
             vals[n + 1] = c.eip_next
             n += 2
-            if not ss_new.big:
-                nesp &= 0xFFFF
-            # the new stack (TSS, SS checks, room) before the EIP (SDM Vol. 2A
-            # CALL, MORE-PRIVILEGE)
-            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out, nss & 0xFFFC,
-                          toff > code_limit(ghi, glo)):
+            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out, nss & 0xFFFC):
                 return RC_FAULT
             if set_accessed(c, nss, shi):
                 return RC_FAULT

@@ -193,3 +193,101 @@ def test_one_path_search_in_libc():
         assert "__kw86_pathsearch(" in body and "getenv" not in body, (name, body)
     with open(os.path.join(lib, "spawn.c")) as f:
         assert "getenv(\"PATH\")" not in f.read()
+
+
+# -- (5) byte-range locks: per-owner sorted lists, bisect ---------------------------
+
+class _LockSys:
+    procs = {}
+
+
+def _brute_conflict(fl, owner, start, end, type_):
+    from kw86.nbsd import lockf
+    hits = [lk for lk in fl if lk.owner != owner and lk.overlaps(start, end) and
+            (type_ == lockf.F_WRLCK or lk.type == lockf.F_WRLCK)]
+    return min(hits, key=lambda lk: (lk.start, lk.seq), default=None)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([("posix", 1), ("posix", 2), ("posix", 3),
+                                           ("flock", 4)]),
+                          st.integers(0, 60), st.integers(0, 12), st.sampled_from([1, 2, 3]),
+                          st.integers(0, 60), st.integers(0, 12), st.sampled_from([1, 3])),
+                max_size=60))
+def test_lock_lists_stay_sorted_and_answer_as_a_scan(ops):
+    """After every request each owner's list is sorted, disjoint and has no
+    touching neighbours of one type (merged), its starts index matches, and
+    F_GETLK's answer (bisect over each owner) is the lowest-start
+    conflicting lock a scan of every lock finds."""
+    from kw86.nbsd import lockf
+    from kw86.nbsd.errors import Errno
+    kinds = {1: lockf.F_RDLCK, 2: lockf.F_WRLCK, 3: lockf.F_UNLCK}
+    sysm = _LockSys()
+    for owner, start, length, k, qstart, qlen, qk in ops:
+        end = None if length == 0 else start + length - 1
+        try:
+            lockf.setlk(sysm, "f", owner, owner[1], start, end, kinds[k], False)
+        except Errno as e:
+            assert e.errno == 35
+        fl = sysm.lockf.get("f")
+        if fl is None:
+            continue
+        for o, ol in fl.owners.items():
+            assert ol.locks and ol.starts == [lk.start for lk in ol.locks]
+            for a, b in zip(ol.locks, ol.locks[1:]):
+                assert a.end is not None and a.end < b.start
+                assert not (a.type == b.type and a.end + 1 == b.start), (a, b)
+            assert all(lk.owner == o for lk in ol.locks)
+        qend = None if qlen == 0 else qstart + qlen - 1
+        for asker in (("posix", 1), ("posix", 9)):
+            got = lockf.getlk(sysm, "f", asker, qstart, qend, kinds[qk] if qk != 3 else
+                              lockf.F_WRLCK)
+            want = _brute_conflict(fl, asker, qstart, qend, kinds[qk] if qk != 3 else
+                                   lockf.F_WRLCK)
+            assert got is want, (got, want)
+
+
+def test_lock_split_merge_and_deadlock():
+    """A lock cut by another type splits; the same type over the cut
+    merges it back; two processes each waiting for the other's lock: the
+    second waiter gets EDEADLK."""
+    from kw86.nbsd import lockf
+    from kw86.nbsd.errors import Errno, WouldBlock
+    sysm = _LockSys()
+    a, b = ("posix", 1), ("posix", 2)
+    lockf.setlk(sysm, "f", a, 1, 0, 99, lockf.F_WRLCK, False)
+    lockf.setlk(sysm, "f", a, 1, 40, 49, lockf.F_RDLCK, False)
+    assert [(lk.start, lk.end, lk.type) for lk in sysm.lockf["f"]] == \
+        [(0, 39, lockf.F_WRLCK), (40, 49, lockf.F_RDLCK), (50, 99, lockf.F_WRLCK)]
+    lockf.setlk(sysm, "f", a, 1, 40, 49, lockf.F_WRLCK, False)
+    assert [(lk.start, lk.end) for lk in sysm.lockf["f"]] == [(0, 99)]
+    lockf.setlk(sysm, "f", b, 2, 200, None, lockf.F_WRLCK, False)
+    lk = lockf.getlk(sysm, "f", b, 50, 60, lockf.F_RDLCK)
+    assert (lk.owner, lk.start, lk.end) == (a, 0, 99)
+
+    class _P:
+        def __init__(self, pid):
+            self.pid, self.state, self.wchans = pid, "sleep", ()
+    sysm.procs = {1: _P(1), 2: _P(2)}
+    with pytest.raises(WouldBlock) as e:
+        lockf.setlk(sysm, "f", a, 1, 300, 300, lockf.F_WRLCK, True)      # 1 waits for 2
+    sysm.procs[1].wchans = (e.value.chan,)
+    with pytest.raises(Errno) as e2:
+        lockf.setlk(sysm, "f", b, 2, 10, 10, lockf.F_RDLCK, True)        # 2 for 1: a cycle
+    assert e2.value.errno == lockf.EDEADLK
+
+
+@pytest.fixture(scope="module")
+def lockmany_dir(tmp_path_factory):
+    return nbsd_env.guest_program_dir(tmp_path_factory, "lockmany")
+
+
+@pytest.mark.parametrize("mode", nbsd_env.MODES, ids=[m[1] for m in nbsd_env.MODES])
+def test_many_locks_guest(lockmany_dir, mode):
+    """The bench's guest (bench/lockf_bench.py): N locks, each F_GETLK from a
+    child answers that lock, each unlock succeeds."""
+    rc, out, err = kw(*mode[0], "--bind", f"{lockmany_dir}:/mnt:ro", "/mnt/lockmany", "3000")
+    assert rc == 0 and out == "locks 3000 getlk 3000 unlocked 3000\n", (rc, out, err)

@@ -53,6 +53,18 @@ ORDER = {
     # a FIFO 20 child asleep in read preempts its SCHED_OTHER parent as
     # soon as the parent's write makes it runnable
     "wake": "c0 p0 c1 p1",
+    # a FIFO 20 child's nanosleep ends at a clock tick while its FIFO 10
+    # parent spins in user mode (or as a kernelware at CPL 0, the kwhook
+    # tick): it runs at that tick, not a quantum later; the preempted
+    # parent goes back to the head of its list, before its sibling B
+    "tick": "p0 c0 p1 c1 p2 B",
+    # a SCHED_OTHER parent preempted at a tick by a FIFO 20 child (to the
+    # tail of the round robin, behind its sibling Q) does not give way
+    # again at its next call, a write that makes Q runnable
+    "stale": "r0 r1 Q p1 p2 Q1",
+    # posix_spawn with POSIX_SPAWN_SETSCHEDULER: a FIFO 20 child runs before
+    # its FIFO 10 parent goes on, a FIFO 5 one only once the parent waits
+    "spawn": "p0 S p1 p2 L",
     # per-LWP: pthread_setschedparam(T, FIFO 30) runs T at once; a thread
     # woken at RR 25 preempts the FIFO 20 main thread; each reads its own
     "threads": "m0 T m1 m2 U0 m3 U RR 25 main FIFO 20 U1 m4",

@@ -167,6 +167,7 @@ class Proc:
         self.mem = mem
         self.vm = None                  # the address space (kernel.VM)
         self.kernelware = False         # runs at CPL 0 with call-gate system calls
+        self.df_unresolved = None       # (eip, cr2) of a double fault with nothing to back
         self.emul = None                # the emulation (emul.py): its system-call table
         self.kw_switches = 0            # 510/511 mode switches (kernelware.py)
         self.regs0 = None               # initial registers of the image exec loaded

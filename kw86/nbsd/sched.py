@@ -118,6 +118,9 @@ def eprio(l):
     return PRI_USER_RT + l.sched_pri if l.sched_class else 0
 
 
+_dq_contains, _dq_len = deque.__contains__, deque.__len__
+
+
 class RunQueue(deque):
     """The run queue.  The deque itself holds the time-sharing LWPs in
     round-robin order (what kw86's one queue always was: popleft, append);
@@ -196,6 +199,7 @@ class Scheduler:
     _sq_sweep_at = 256      # ... when the next sweep runs
     resched = False         # an LWP that outranks the running one is runnable
     _yield_lwp = None       # the real-time LWP whose sched_yield is under way
+    _wr_mine = None         # the process whose want_resched _ask_resched set
 
     def _sq_init(self):
         self._sleepq, self._sq_odd, self._tmoq, self._sleeping = {}, [], [], {}
@@ -297,12 +301,16 @@ class Scheduler:
             l.state = "susp"
             return
         l.state = "run"
-        if l not in self.runq and l is not self.curlwp:
+        if l is not self.curlwp:
+            rq = self.runq
             if l.sched_class:
-                self.runq.rt_add(l)
-                self._outranks(l)
-            else:
-                self.runq.append(l)
+                if l not in rq:
+                    rq.rt_add(l)
+                    self._outranks(l)
+            elif not _dq_contains(rq, l):
+                # (a time-sharing LWP is only ever in the deque: the
+                # deque's own test, without RunQueue's Python one)
+                rq.append(l)
 
     def _outranks(self, l):
         """Runnable l preempts the running LWP if it ranks above it: at the
@@ -310,8 +318,19 @@ class Scheduler:
         being handled (trap.intr)."""
         cur = self.curlwp
         if cur is not None and cur is not l and eprio(l) > eprio(cur):
-            self.resched = True
-            self.cur.want_resched = True
+            self._ask_resched()
+
+    def _ask_resched(self):
+        """The running LWP is to give way: self.resched for the clock tick,
+        and its process's want_resched to send the current call through
+        userret.  A want_resched set here is taken back when the LWP leaves
+        the CPU another way (its call sleeps, the tick preempts it), so it
+        does not make its next call yield for nothing."""
+        self.resched = True
+        p = self.cur
+        if not p.want_resched:
+            p.want_resched = True
+            self._wr_mine = p
 
     def changepri(self, l, cls, pri):
         """Give l a new class and priority (NetBSD's lwp_changepri and
@@ -327,8 +346,7 @@ class Scheduler:
         rq = self.runq
         if l is self.curlwp:
             if rq.best() > eprio(l):
-                self.resched = True
-                self.cur.want_resched = True
+                self._ask_resched()
         elif l.state == "run" and l in rq:
             rq.remove(l)
             if cls:
@@ -496,6 +514,10 @@ class Scheduler:
     def _switch_away(self, l, fesp):
         """LWP l stops running (parked at fesp); run the next one."""
         l.saved_esp = fesp
+        if self._wr_mine is not None:
+            if self._wr_mine is l.proc:
+                l.proc.want_resched = False     # (_ask_resched's: the switch is here)
+            self._wr_mine = None
         if self.curlwp is l:
             self.cur = None             # not running: a wakeup must queue it
             self.curlwp = None
@@ -553,8 +575,13 @@ class Scheduler:
                 return None
             self._expire_timers()
             rq = self.runq
-            while rq:
-                q = rq.next()
+            while True:
+                if rq.nrt:
+                    q = rq.next()
+                elif _dq_len(rq):
+                    q = rq.popleft()        # (the round robin: the deque's own calls)
+                else:
+                    break
                 if q.state == "run" and not q.proc.zombie:
                     return q
             if not self._anyone_asleep():

@@ -575,6 +575,15 @@ def dblfault(k, p):
     if vm is None:
         raise KernelPanic(f"double fault at {st['eip']:#x} with no process (esp "
                           f"{st['esp']:#x}, cr2 {cr2:#x})")
+    pend = k._df_pending
+    if pend is not None and pend[0] is p:
+        # the last double fault's way out (Xdfsig on p's kernel stack, with
+        # interrupts off) double-faulted itself before reaching dfsig: what
+        # a kernelware broke is in its way.  Killed from here (_kill_broken
+        # repairs first) instead of the same double fault again without end
+        # (no instruction retires: --max-instructions never came)
+        k._df_pending = None
+        raise BadFrame(st["esp"])
     boot.set_tss_state(cr3=vm.pdir)
     esp = st["esp"]
     # a push on the interrupted (user-address) stack at CPL 0 failed
@@ -588,6 +597,17 @@ def dblfault(k, p):
             n = _grow_stack(m, vm, cr2, esp)
         except MemoryError:
             n, why = None, "swap"
+        if n == 0:
+            # every page was there, yet the push faulted: once may be a
+            # stale translation; twice at the same place means the CPU's
+            # walk does not see what the kernel's tables say (a kernelware
+            # rewrote its page directory): broken, not a retry forever
+            again = (st["eip"], cr2)
+            if p.df_unresolved == again:
+                n, why = None, "broken"
+            p.df_unresolved = again
+        elif n is not None:
+            p.df_unresolved = None
         if n is not None:
             k._stats["page_faults"] += n
             _restart_page_fault(p, boot, st)

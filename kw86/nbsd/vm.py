@@ -77,6 +77,8 @@ class VM:
         self.pdir = self.boot.new_pdir()
         self.pages = {}                 # va -> pa
         self.ptables = []
+        self.pt_of = {}                 # pdi -> its page table (the kernel's own record:
+        #                                 a kernelware may rewrite the directory's entries)
         self.regions = []
         self.brk_base = self.brk = 0
         self.cow = set()                # pages shared copy-on-write (mapped read-only)
@@ -108,16 +110,21 @@ class VM:
         return None
 
     def _pte_addr(self, va, create):
+        """The physical address of va's page table entry, from the kernel's
+        own record of its page tables (pt_of), never from the directory in
+        guest memory: a kernelware that pointed one of its directory's
+        entries past the end of memory made every later lookup, and its own
+        exit, a host IndexError (a kernel panic: kw86 stopped)."""
         pdi, pti = va >> 22, (va >> 12) & 0x3ff
-        pde = self.m.read_u32(self.pdir + 4 * pdi)
-        if not pde & PG_V:
+        pt = self.pt_of.get(pdi)
+        if pt is None:
             if not create:
                 return None
             pt = self.boot.alloc_page()
             self.ptables.append(pt)
+            self.pt_of[pdi] = pt
             self.m.write_u32(self.pdir + 4 * pdi, pt | PG_V | PG_RW | PG_U)
-            pde = pt | PG_V
-        return (pde & ~0xfff) + 4 * pti
+        return pt + 4 * pti
 
     def map(self, va, prot, data=None):
         """Back one page with a fresh zeroed frame (and data at its start)."""
@@ -443,6 +450,7 @@ class VM:
             self.boot.frames.free(pt)
         self.boot.frames.free(self.pdir)
         self.ptables = []
+        self.pt_of = {}
         for r in self.regions:
             r.drop()
         self.regions = []

@@ -16,6 +16,17 @@
  *            who ran shows the 100 ms round-robin slices (RR) or none (FIFO)
  *   wake     a FIFO 20 child asleep in read(2) preempts its SCHED_OTHER
  *            parent as soon as the parent's write wakes it
+ *   tick     a FIFO 20 child whose 20 ms nanosleep ends preempts its FIFO 10
+ *            parent spinning in user mode at that clock tick (not at the end
+ *            of a quantum: "late" if it woke more than 15 ms after its time);
+ *            the preempted parent goes back to the head of its list, before
+ *            a FIFO 10 sibling queued all along
+ *   stale    a SCHED_OTHER parent preempted at a clock tick by a FIFO 20 child
+ *            does not give way again at its next call (a write that makes a
+ *            SCHED_OTHER sibling runnable): the preemption was that tick's
+ *   spawn    posix_spawn with POSIX_SPAWN_SETSCHEDULER from a FIFO 10 parent:
+ *            a FIFO 20 child (echo S) runs at once, a FIFO 5 one (echo L)
+ *            once the parent waits
  *   checks   EINVAL, ESRCH, EPERM (an ordinary user, and root's child after
  *            setuid: lower only, same class), getparam/getscheduler round trips
  *   threads  per-LWP classes: pthread_setschedparam on one thread preempts at
@@ -25,6 +36,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +282,115 @@ wake(void)
     reap_all();
 }
 
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+tick(void)
+{
+    volatile int *flag;
+    pid_t c;
+
+    flag = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON, -1, 0);
+    must(flag != MAP_FAILED, "mmap");
+    *flag = 0;
+    must(setsched(0, SCHED_FIFO, 10) == SCHED_OTHER, "FIFO 10");
+    say("p0");
+    child_says("B");                                /* FIFO 10, queued behind us */
+    if ((c = fork()) == 0) {
+        struct timespec ts = {0, 20000000};
+        double t0;
+
+        say("c0");
+        t0 = now();
+        nanosleep(&ts, NULL);                       /* we run meanwhile, spinning */
+        say(now() - t0 > 0.035 ? "c1 late" : "c1");
+        *flag = 1;
+        _exit(0);
+    }
+    must(setsched(c, SCHED_FIFO, 20) == SCHED_FIFO, "C to FIFO 20");    /* C runs now */
+    say("p1");
+    while (!*flag)
+        ;                                           /* C preempts us at its tick */
+    say("p2");
+    reap_all();                                     /* then B */
+}
+
+static void
+stale(void)
+{
+    volatile int *flag;
+    pid_t r;
+    int fds[2];
+    char c;
+
+    flag = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON, -1, 0);
+    must(flag != MAP_FAILED, "mmap");
+    *flag = 0;
+    if ((r = fork()) == 0) {
+        struct timespec ts = {0, 20000000};
+
+        while (sched_getscheduler(0) != SCHED_FIFO)
+            ;                                       /* (the parent sets it) */
+        say("r0");
+        nanosleep(&ts, NULL);
+        say("r1");
+        *flag = 1;
+        _exit(0);
+    }
+    must(pipe(fds) == 0, "pipe");
+    must(setsched(r, SCHED_FIFO, 20) == SCHED_OTHER, "R to FIFO 20");   /* r0 */
+    if (fork() == 0) {                              /* Q: SCHED_OTHER, queued */
+        say("Q");
+        (void)read(fds[0], &c, 1);
+        say("Q1");
+        _exit(0);
+    }
+    while (!*flag)
+        ;               /* R preempts us at its tick: r1; then Q (round robin) */
+    (void)write(fds[1], "x", 1);                    /* Q runnable: no yield to it here */
+    say("p1");
+    say("p2");
+    reap_all();                                     /* Q1 */
+}
+
+extern char **environ;
+
+static void
+spawn_at(int policy, int pri, char *word)
+{
+    posix_spawnattr_t sa;
+    struct sched_param sp;
+    char *argv[] = {"echo", word, NULL};
+    pid_t pid;
+
+    sp.sched_priority = pri;
+    must(posix_spawnattr_init(&sa) == 0, "spawnattr_init");
+    must(posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSCHEDULER) == 0, "setflags");
+    must(posix_spawnattr_setschedpolicy(&sa, policy) == 0, "setschedpolicy");
+    must(posix_spawnattr_setschedparam(&sa, &sp) == 0, "setschedparam");
+    must(posix_spawn(&pid, "/bin/echo", NULL, &sa, argv, environ) == 0, "posix_spawn");
+    posix_spawnattr_destroy(&sa);
+}
+
+static void
+spawn(void)
+{
+    must(setsched(0, SCHED_FIFO, 10) == SCHED_OTHER, "FIFO 10");
+    say("p0");
+    spawn_at(SCHED_FIFO, 20, "S");                  /* runs at once */
+    say("p1");
+    spawn_at(SCHED_FIFO, 5, "L");                   /* runs once we wait */
+    say("p2");
+    reap_all();
+}
+
 static void
 checks(void)
 {
@@ -408,13 +529,19 @@ main(int argc, char **argv)
         spin(SCHED_FIFO);
     else if (!strcmp(s, "wake"))
         wake();
+    else if (!strcmp(s, "tick"))
+        tick();
+    else if (!strcmp(s, "spawn"))
+        spawn();
+    else if (!strcmp(s, "stale"))
+        stale();
     else if (!strcmp(s, "checks")) {
         checks();
         printf("done %d\n", fails);
     } else if (!strcmp(s, "threads"))
         threads();
     else {
-        fprintf(stderr, "usage: sched_classes preempt|lower|yield|rr|fifo|wake|checks|threads\n");
+        fprintf(stderr, "usage: sched_classes preempt|lower|yield|rr|fifo|wake|tick|stale|spawn|checks|threads\n");
         return 2;
     }
     return fails != 0;
