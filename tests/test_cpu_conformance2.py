@@ -1550,3 +1550,151 @@ def test_far_call_against_a_model_of_the_sdm(seed):
             bad.append(f"{what}: {d}")
     assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
     assert delivered > n // 20
+
+
+def _retf_model(gdt, cpl, frame_ok, stack, o16, imm, segs):
+    """SDM Vol. 2B RET Operation, far return in protected mode (same and
+    outer level).  stack(k) reads the k-th operand-size item above ESP;
+    frame_ok(nbytes): those bytes above ESP lie within the stack limit;
+    segs: {name: (selector, descriptor fields or None)} of DS ES FS GS."""
+    w = 2 if o16 else 4
+    if not frame_ok(2 * w):
+        raise _Fault(12, 0)
+    eip, sel = stack(0), stack(1) & 0xFFFF
+    if sel & ~3 == 0:
+        raise _Fault(13, 0)
+    if sel & 4 or (sel & ~7) + 7 > len(gdt) - 1:
+        raise _Fault(13, sel & ~3)
+    d = _fields(gdt[sel & ~7:(sel & ~7) + 8])
+    rpl = sel & 3
+    if d["typ"] & 0x18 != 0x18 or rpl < cpl:
+        raise _Fault(13, sel & ~3)
+    if (d["dpl"] > rpl) if d["typ"] & 4 else (d["dpl"] != rpl):
+        raise _Fault(13, sel & ~3)
+    if not d["p"]:
+        raise _Fault(11, sel & ~3)
+    if rpl == cpl:
+        if eip > d["limit"]:
+            raise _Fault(13, 0)
+        return dict(cs=sel, eip=eip, cpl=cpl, esp_delta=2 * w + imm, ss=None, segs=segs)
+    if not frame_ok(4 * w + imm):
+        raise _Fault(12, 0)
+    new_esp, new_ss = stack(2 + imm // w), stack(3 + imm // w) & 0xFFFF
+    if new_ss & ~3 == 0:
+        raise _Fault(13, 0)
+    if new_ss & 4 or (new_ss & ~7) + 7 > len(gdt) - 1:
+        raise _Fault(13, new_ss & ~3)
+    s = _fields(gdt[new_ss & ~7:(new_ss & ~7) + 8])
+    if new_ss & 3 != rpl or s["typ"] & 0x1A != 0x12 or s["dpl"] != rpl:
+        raise _Fault(13, new_ss & ~3)
+    if not s["p"]:
+        raise _Fault(12, new_ss & ~3)
+    if eip > d["limit"]:
+        raise _Fault(13, 0)
+    out = {}
+    for name, (v, f) in segs.items():
+        # a data or non-conforming code segment more privileged than the new
+        # CPL is not valid there: the register is loaded with null
+        keep = f is not None and not ((f["typ"] & 0x18 != 0x18 or not f["typ"] & 4)
+                                      and f["dpl"] < rpl)
+        out[name] = v if keep else 0
+    return dict(cs=sel, eip=eip, cpl=rpl, ss=new_ss,
+                esp=((new_esp & (0xFFFF if o16 else 0xFFFFFFFF)) + imm)
+                & (0xFFFFFFFF if s["db"] else 0xFFFF), segs=out)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_far_return_against_a_model_of_the_sdm(seed):
+    """RETF / RETF imm16 (16/32-bit operand) at CPL 0 and 3 with random return
+    frames (CS and SS selectors from random code, data and system
+    descriptors: every type, DPL, RPL, present bit, limit) against a
+    transcription of SDM Vol. 2B RET Operation: the vector and error code
+    with nothing changed, or CS, EIP, CPL, SS, ESP and DS/ES/FS/GS (nulled
+    when not valid at the new CPL)."""
+    R = random.Random(f"retf-model-{seed}")
+    n = budget(2500, 400)
+    bad, outer, done = [], 0, 0
+    for _ in range(n):
+        m, _want, _what = _int_case(R)
+        cpl = m.cpl
+        gdt = m.read(GDT, _NG * 8)
+        slots = range(7, _NG)
+        if cpl == 0 and R.random() < 0.5:
+            m.load_segment("ss", KDATA)             # a big stack for outer frames
+            m.set_reg("esp", 0x3F000)
+        for name in ("ds", "es"):
+            if R.random() < 0.5:
+                cand = [(k << 3) | cpl for k in slots
+                        if (lambda f: f["p"] and f["typ"] & 0x10 and (f["typ"] & 0x1A == 0x1A
+                            or not f["typ"] & 8) and (f["dpl"] >= cpl or f["typ"] & 0x1C == 0x1C))(
+                            _fields(gdt[k * 8:k * 8 + 8]))]
+                if cand:
+                    m.load_segment(name, R.choice(cand))
+        o16 = R.random() < 0.25
+        w = 2 if o16 else 4
+        imm = R.choice((0, 0, 4, 8))
+        sel = R.choice([(k << 3) | R.randrange(4) for k in slots]
+                       + [0x1B, 0x1B, KCODE, 0, 0x400, 0x23])
+        ssel = R.choice([(k << 3) | R.randrange(4) for k in slots] + [0x23, 0x23, KDATA, 0, 3])
+        items = [R.choice((0x1000, 0x20010, 0xFFF0, 0x123456)), sel] + [0] * (imm // w) \
+            + [R.choice((0x2F000, 0x100, 0xFF0)), ssel]
+        esp = m.get_reg("esp")
+        ss = m.get_reg("ss")
+        ssf = _fields(gdt[ss & ~7:(ss & ~7) + 8])
+        mask = 0xFFFFFFFF if ssf["db"] else 0xFFFF
+        base = ssf["base"]
+        if not 0 <= (base + (esp & mask)) < (4 << 20) - 0x40:
+            continue
+        m.write(base + (esp & mask), b"".join(struct.pack("<H" if o16 else "<I", v
+                                                          & (0xFFFF if o16 else 0xFFFFFFFF))
+                                              for v in items))
+        expdown = (ssf["typ"] & 0x1C) == 0x14
+
+        def frame_ok(nbytes, esp=esp, ssf=ssf, mask=mask, expdown=expdown):
+            lo, hi = esp & mask, (esp & mask) + nbytes - 1
+            return (lo > ssf["limit"] and hi <= mask) if expdown else hi <= ssf["limit"]
+
+        def stack(k, items=items, o16=o16):
+            return items[k] & (0xFFFF if o16 else 0xFFFFFFFF)
+
+        segs = {}
+        for name in ("ds", "es", "fs", "gs"):
+            v = m.get_reg(name)
+            segs[name] = (v, _fields(gdt[v & ~7:(v & ~7) + 8]) if v & ~3 else None)
+        at = UTEXT if cpl == 3 else KTEXT + 0x400
+        code = (b"\x66" if o16 else b"") + (b"\xca" + struct.pack("<H", imm) if imm else b"\xcb")
+        m.write(at, code)
+        m.set_reg("eip", at)
+        try:
+            want = _retf_model(gdt, cpl, frame_ok, stack, o16, imm, segs)
+        except _Fault as f:
+            want = (f.vector, f.error)
+        what = f"cpl {cpl} {code.hex()} ss {ss:#x} esp {esp:#x} frame {[hex(i) for i in items]}"
+        e = m.run(1).exception
+        if isinstance(want, tuple):
+            got = None if e is None else (e.vector, e.error_code)
+            if got != want or m.get_reg("eip") != at or m.get_reg("esp") != esp:
+                bad.append(f"{what}: kw86 {got}, the manual {want}")
+            continue
+        done += 1
+        if e is not None:
+            bad.append(f"{what}: kw86 {(e.vector, e.error_code)}, the manual returns")
+            continue
+        d = [k for k in ("cs", "eip") if m.get_reg(k) != want[k]]
+        if m.cpl != want["cpl"]:
+            d.append("cpl")
+        if want["ss"] is None:
+            if m.get_reg("esp") & mask != (esp + want["esp_delta"]) & mask:
+                d.append("esp")
+        else:
+            outer += 1
+            if m.get_reg("ss") != want["ss"] or m.get_reg("esp") & 0xFFFFFFFF != want["esp"] \
+                    and (m.get_reg("esp") ^ want["esp"]) & 0xFFFF:
+                d.append(f"ss:esp {m.get_reg('ss'):#x}:{m.get_reg('esp'):#x}")
+            for name, v in want["segs"].items():
+                if m.get_reg(name) & ~3 != v & ~3 if v & ~3 else m.get_reg(name) & ~3:
+                    d.append(f"{name} {m.get_reg(name):#x} != {v:#x}")
+        if d:
+            bad.append(f"{what}: {d}")
+    assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
+    assert done > n // 20

@@ -6,7 +6,7 @@ import pytest
 
 from nbsd_env import MODES, run_guest_program
 
-N_CHECKS = 27
+N_CHECKS = 31
 
 
 @pytest.mark.parametrize("mode", MODES, ids=[m[1] for m in MODES])

@@ -102,7 +102,14 @@ Recorded (2026-12-06, -j 2 at load 10-12; both modes agree on every test):
       modes, which agree on all 103: sched_setparam/9-1 (a raised process
       preempts its caller) and 10-1 (a caller that lowers itself gives way)
       pass; nothing else changed.  The 9 FAILs left are NetBSD's
-      (SCHED_OTHER has no priority; toor), below.
+      (SCHED_OTHER has no priority; toor), below.  The same again at the
+      end of the work (want_resched taken back, 0d34519): the same per
+      test.  After only, for the libpthread change (PTHREAD_EXPLICIT_SCHED
+      through a suspended LWP): --only pthread_setschedprio,
+      pthread_attr_setinheritsched,pthread_attr_getinheritsched,
+      pthread_attr_getsched,pthread_create: 29 build, PASS 29 as processes,
+      28 as kernelware (pthread_create/14-1 timed out at load 12: alone it
+      passes, 136 s wall, 36 s CPU).
 
 Triage of what still fails (not kw86 bugs; reference in brackets):
   NetBSD's own behaviour: shm_open names without a leading '/' (librt

@@ -8,6 +8,7 @@
 #include <semaphore.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -134,6 +135,33 @@ test_sem_open_close(void)
     check(sem_unlink(name) == 0 && sem_close(c) == 0, "sem: unlink, close");
 }
 
+/* -- mmap lengths above 2 GiB: ENOMEM when no range holds them ---------------- */
+
+static void
+test_mmap_big(void)
+{
+    char path[] = "/tmp/posix_fix_bigXXXXXX";
+    void *pa;
+    int fd;
+
+    errno = 0;
+    pa = mmap(NULL, 0xc0000000u, PROT_READ, MAP_ANON | MAP_PRIVATE, -1, 0);
+    check(pa == MAP_FAILED && errno == ENOMEM, "mmap: 3 GiB has no room: ENOMEM");
+    errno = 0;
+    pa = mmap(NULL, 0xffffffffu, PROT_READ, MAP_ANON | MAP_PRIVATE, -1, 0);
+    check(pa == MAP_FAILED && errno == ENOMEM, "mmap: a length that wraps when rounded: ENOMEM");
+    pa = mmap(NULL, 0x80001000u, PROT_NONE, MAP_ANON | MAP_PRIVATE, -1, 0);
+    check(pa != MAP_FAILED && munmap(pa, 0x80001000u) == 0,
+          "mmap: a 2 GiB + 4 KiB PROT_NONE reservation fits");
+    fd = mkstemp(path);
+    unlink(path);
+    errno = 0;
+    pa = mmap(NULL, 0xfffff000u, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)0xfffff000u);
+    check(fd >= 0 && pa == MAP_FAILED && errno == ENOMEM,
+          "mmap: offset + length past 4 GiB is no wrap in off_t: ENOMEM, not EOVERFLOW");
+    close(fd);
+}
+
 int
 main(void)
 {
@@ -141,6 +169,7 @@ main(void)
     test_spin_unlock();
     test_mmap_times();
     test_sem_open_close();
+    test_mmap_big();
     printf("done %d\n", fails);
     return fails != 0;
 }

@@ -206,8 +206,14 @@ def sys_obreak(p, nsize):
 
 def sys_mmap(p, addr, length, prot, flags, fd, pos):
     vm = _vm(p)
-    if length == 0 or length > 0x7fffffff:
+    if length == 0:
         raise Errno(EINVAL)
+    # no upper bound of its own: as NetBSD's sys_mmap, a length that wraps
+    # when rounded to pages, or that no free range can hold, is ENOMEM
+    # (find_space), and a file offset + length is checked for wrapping in
+    # the 64-bit off_t only (EOVERFLOW cannot happen for a 32-bit length)
+    if length + (addr & (PAGE - 1)) + PAGE - 1 > 0xffffffff:
+        raise Errno(ENOMEM)
     if prot & ~7:
         raise Errno(EINVAL)
     if not flags & (abi.NBSD_MAP_SHARED | abi.NBSD_MAP_PRIVATE) and not flags & abi.NBSD_MAP_ANON:

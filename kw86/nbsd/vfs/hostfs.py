@@ -681,6 +681,8 @@ class HostVnode(Vnode):
             vp._keep_setid(fd, opath, st, bits)
         elif self.mount._setid_mem:
             self.mount._setid_mem.pop((st.st_dev, st.st_ino), None)    # (a reused inode)
+        if self.mount._nodemeta:
+            self.mount._nodemeta.pop((st.st_dev, st.st_ino), None)     # (the same)
         return vp
 
     def create(self, name, mode, cred):
