@@ -1698,3 +1698,151 @@ def test_far_return_against_a_model_of_the_sdm(seed):
             bad.append(f"{what}: {d}")
     assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
     assert done > n // 20
+
+
+def _iret_model(gdt, cpl, iopl, eflags, frame_ok, stack, o16, segs):
+    """SDM Vol. 2B IRET Operation, protected mode without NT and VM
+    (PROTECTED-MODE-RETURN, RETURN-TO-SAME- and -OUTER-PRIVILEGE-LEVEL)."""
+    w = 2 if o16 else 4
+    if not frame_ok(3 * w):
+        raise _Fault(12, 0)
+    eip, sel, fl = stack(0), stack(1) & 0xFFFF, stack(2)
+    if sel & ~3 == 0:
+        raise _Fault(13, 0)
+    if sel & 4 or (sel & ~7) + 7 > len(gdt) - 1:
+        raise _Fault(13, sel & ~3)
+    d = _fields(gdt[sel & ~7:(sel & ~7) + 8])
+    rpl = sel & 3
+    if d["typ"] & 0x18 != 0x18 or rpl < cpl:
+        raise _Fault(13, sel & ~3)
+    if (d["dpl"] > rpl) if d["typ"] & 4 else (d["dpl"] != rpl):
+        raise _Fault(13, sel & ~3)
+    if not d["p"]:
+        raise _Fault(11, sel & ~3)
+    new_ss = new_esp = s = None
+    if rpl > cpl:
+        if not frame_ok(5 * w):
+            raise _Fault(12, 0)
+        new_esp, new_ss = stack(3), stack(4) & 0xFFFF
+        if new_ss & ~3 == 0:
+            raise _Fault(13, 0)
+        if new_ss & 4 or (new_ss & ~7) + 7 > len(gdt) - 1:
+            raise _Fault(13, new_ss & ~3)
+        s = _fields(gdt[new_ss & ~7:(new_ss & ~7) + 8])
+        if new_ss & 3 != rpl or s["typ"] & 0x1A != 0x12 or s["dpl"] != rpl:
+            raise _Fault(13, new_ss & ~3)
+        if not s["p"]:
+            raise _Fault(12, new_ss & ~3)
+    if eip > d["limit"]:
+        raise _Fault(13, 0)
+    # EFLAGS: what the CPL before the return may change (IF: CPL <= IOPL;
+    # IOPL: CPL 0; VIF VIP VM not restored here); 16-bit: the low word only
+    mask = 0x8D5 | 0x100 | 0x400 | 0x4000 | 0x10000 | 0x40000 | 0x200000
+    if cpl <= iopl:
+        mask |= 0x200
+    if cpl == 0:
+        mask |= 0x3000
+    if o16:
+        mask &= 0xFFFF
+    new_fl = (eflags & ~mask) | (fl & mask)
+    out = {}
+    for name, (v, f) in segs.items():
+        keep = rpl == cpl or (f is not None and not ((f["typ"] & 0x18 != 0x18 or not f["typ"] & 4)
+                                                     and f["dpl"] < rpl))
+        out[name] = v if keep else 0
+    return dict(cs=sel, eip=eip, cpl=rpl, ss=new_ss, eflags=new_fl, segs=out,
+                esp=None if new_ss is None else (new_esp & (0xFFFFFFFF if s["db"] else 0xFFFF)))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_iret_against_a_model_of_the_sdm(seed):
+    """IRET / IRETD at CPL 0 and 3 (NT = 0) with random return frames (CS and
+    SS from random descriptors, random EFLAGS images with any IOPL, IF, AC,
+    ID, NT, RF) against a transcription of SDM Vol. 2B IRET Operation: the
+    vector and error code with nothing changed, or CS, EIP, CPL, SS, ESP,
+    EFLAGS (IF and IOPL only as the old CPL may change them) and DS/ES/FS/GS
+    (nulled on an outer return when not valid at the new CPL)."""
+    R = random.Random(f"iret-model-{seed}")
+    n = budget(2500, 400)
+    bad, done = [], 0
+    for _ in range(n):
+        m, _want, _what = _int_case(R)
+        cpl = m.cpl
+        gdt = m.read(GDT, _NG * 8)
+        slots = range(7, _NG)
+        if cpl == 0 and R.random() < 0.5:
+            m.load_segment("ss", KDATA)
+            m.set_reg("esp", 0x3F000)
+        iopl = R.randrange(4)
+        m.set_reg("eflags", (m.get_reg("eflags") & ~0x7000) | (iopl << 12))     # NT = 0
+        o16 = R.random() < 0.25
+        w = 2 if o16 else 4
+        sel = R.choice([(k << 3) | R.randrange(4) for k in slots]
+                       + [0x1B, 0x1B, KCODE, 0, 0x400, 0x23])
+        ssel = R.choice([(k << 3) | R.randrange(4) for k in slots] + [0x23, 0x23, KDATA, 0, 3])
+        fl = (R.getrandbits(22) & (0x8D5 | 0x100 | 0x400 | 0x200 | 0x3000 | 0x10000 | 0x40000
+                                   | 0x200000)) | 0x2
+        items = [R.choice((0x1000, 0x20010, 0xFFF0, 0x123456)), sel, fl,
+                 R.choice((0x2F000, 0x100, 0xFF0)), ssel]
+        esp = m.get_reg("esp")
+        ss = m.get_reg("ss")
+        ssf = _fields(gdt[ss & ~7:(ss & ~7) + 8])
+        mask = 0xFFFFFFFF if ssf["db"] else 0xFFFF
+        base = ssf["base"]
+        if not 0 <= (base + (esp & mask)) < (4 << 20) - 0x40:
+            continue
+        m.write(base + (esp & mask), b"".join(struct.pack("<H" if o16 else "<I", v
+                                                          & (0xFFFF if o16 else 0xFFFFFFFF))
+                                              for v in items))
+        expdown = (ssf["typ"] & 0x1C) == 0x14
+
+        def frame_ok(nbytes, esp=esp, ssf=ssf, mask=mask, expdown=expdown):
+            lo, hi = esp & mask, (esp & mask) + nbytes - 1
+            return (lo > ssf["limit"] and hi <= mask) if expdown else hi <= ssf["limit"]
+
+        def stack(k, items=items, o16=o16):
+            return items[k] & (0xFFFF if o16 else 0xFFFFFFFF)
+
+        segs = {}
+        for name in ("ds", "es", "fs", "gs"):
+            v = m.get_reg(name)
+            segs[name] = (v, _fields(gdt[v & ~7:(v & ~7) + 8]) if v & ~3 else None)
+        at = UTEXT if cpl == 3 else KTEXT + 0x400
+        code = b"\x66\xcf" if o16 else b"\xcf"
+        m.write(at, code)
+        m.set_reg("eip", at)
+        old_fl = m.get_reg("eflags")
+        try:
+            want = _iret_model(gdt, cpl, iopl, old_fl, frame_ok, stack, o16, segs)
+        except _Fault as f:
+            want = (f.vector, f.error)
+        what = f"cpl {cpl} iopl {iopl} {code.hex()} ss {ss:#x} esp {esp:#x} " \
+               f"frame {[hex(i) for i in items]}"
+        e = m.run(1).exception
+        if isinstance(want, tuple):
+            got = None if e is None else (e.vector, e.error_code)
+            if got != want or m.get_reg("eip") != at or m.get_reg("esp") != esp:
+                bad.append(f"{what}: kw86 {got}, the manual {want}")
+            continue
+        done += 1
+        if e is not None and not (e.vector == 1 and want["eflags"] & 0x100):
+            bad.append(f"{what}: kw86 {(e.vector, e.error_code)}, the manual returns")
+            continue
+        d = [k for k in ("cs", "eip") if m.get_reg(k) != want[k]]
+        if m.cpl != want["cpl"]:
+            d.append("cpl")
+        if (m.get_reg("eflags") ^ want["eflags"]) & 0x274FD5 & ~0x10000:
+            d.append(f"eflags {m.get_reg('eflags'):#x} != {want['eflags']:#x}")
+        if want["ss"] is not None:
+            if m.get_reg("ss") != want["ss"] or (m.get_reg("esp") ^ want["esp"]) & \
+                    (0xFFFFFFFF if _fields(gdt[want["ss"] & ~7:][:8])["db"] else 0xFFFF):
+                d.append(f"ss:esp {m.get_reg('ss'):#x}:{m.get_reg('esp'):#x}")
+            for name, v in want["segs"].items():
+                if (m.get_reg(name) & ~3) != (v & ~3):
+                    d.append(f"{name} {m.get_reg(name):#x} != {v:#x}")
+        elif m.get_reg("esp") & mask != (esp + 3 * w) & mask:
+            d.append("esp")
+        if d:
+            bad.append(f"{what}: {d}")
+    assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
+    assert done > n // 20
