@@ -1183,50 +1183,55 @@ def _fields(d):
                 db=(hi >> 22) & 1)
 
 
-def _int_n_model(gdt, idt, idt_limit, tss, vec, cpl, cur_ss, esp, eflags, ret_eip, cs_sel):
-    """SDM Vol. 2A INT n Operation for a software interrupt in protected mode
-    (no task gates, GDT selectors only), check by check in the manual's
-    order.  Raises _Fault or returns the new state and the pushed values."""
+def _int_n_model(gdt, idt, idt_limit, tss, vec, cpl, cur_ss, esp, eflags, ret_eip, cs_sel,
+                 hw=False, err=None):
+    """SDM Vol. 2A INT n Operation in protected mode (no task gates, GDT
+    selectors only), check by check in the manual's order: a software
+    interrupt, or (hw) an exception with error code err (None: none): no
+    gate DPL check, EXT = 1 in the error codes the manual writes with '+
+    EXT' / '(EXT)'.  Raises _Fault or returns the new state and the pushed
+    values."""
+    x = 1 if hw else 0
     if vec * 8 + 7 > idt_limit:
-        raise _Fault(13, vec * 8 + 2)
+        raise _Fault(13, vec * 8 + 2 + x)
     g = _fields(idt[vec * 8:vec * 8 + 8])
     typ = g["typ"]
     if typ not in (0x6, 0x7, 0xE, 0xF):
-        raise _Fault(13, vec * 8 + 2)
-    if g["dpl"] < cpl:
+        raise _Fault(13, vec * 8 + 2 + x)
+    if g["dpl"] < cpl and not hw:
         raise _Fault(13, vec * 8 + 2)
     if not g["p"]:
-        raise _Fault(11, vec * 8 + 2)
+        raise _Fault(11, vec * 8 + 2 + x)
     sel = g["lo"] >> 16
     off = (g["lo"] & 0xFFFF) | (g["hi"] & 0xFFFF0000 if typ & 8 else 0)
     if sel & ~3 == 0:
-        raise _Fault(13, 0)
+        raise _Fault(13, x)
     if sel & 4 or (sel & ~7) + 7 > len(gdt) - 1:
-        raise _Fault(13, sel & ~3)
+        raise _Fault(13, (sel & ~3) + x)
     c = _fields(gdt[sel & ~7:(sel & ~7) + 8])
     if c["typ"] & 0x18 != 0x18 or c["dpl"] > cpl:
-        raise _Fault(13, sel & ~3)
+        raise _Fault(13, (sel & ~3) + x)
     if not c["p"]:
-        raise _Fault(11, sel & ~3)
+        raise _Fault(11, (sel & ~3) + x)
     size = 4 if typ & 8 else 2
     vals = []
     if not c["typ"] & 4 and c["dpl"] < cpl:         # INTER-PRIVILEGE-LEVEL-INTERRUPT
         dpl = c["dpl"]
         new_esp, new_ss = struct.unpack_from("<IH", tss, 4 + 8 * dpl)
         if new_ss & ~3 == 0:
-            raise _Fault(10, 0)
+            raise _Fault(10, x)
         if new_ss & 4 or (new_ss & ~7) + 7 > len(gdt) - 1 or new_ss & 3 != dpl:
-            raise _Fault(10, new_ss & ~3)
+            raise _Fault(10, (new_ss & ~3) + x)
         s = _fields(gdt[new_ss & ~7:(new_ss & ~7) + 8])
         if s["dpl"] != dpl or s["typ"] & 0x1A != 0x12:
-            raise _Fault(10, new_ss & ~3)
+            raise _Fault(10, (new_ss & ~3) + x)
         if not s["p"]:
-            raise _Fault(12, new_ss & ~3)
+            raise _Fault(12, (new_ss & ~3) + x)
         vals = [cur_ss[0], esp]
-        ss, sp, new_cpl, room_err = s, new_esp, dpl, new_ss & ~3
+        ss, sp, new_cpl, room_err = s, new_esp, dpl, (new_ss & ~3) + x
     else:                                           # INTRA-PRIVILEGE-LEVEL-INTERRUPT
         ss, sp, new_cpl, room_err, new_ss = cur_ss[1], esp, cpl, 0, cur_ss[0]
-    vals += [eflags, cs_sel, ret_eip]
+    vals += [eflags | (0x10000 if hw else 0), cs_sel, ret_eip] + ([] if err is None else [err])
     mask = 0xFFFFFFFF if ss["db"] else 0xFFFF
     sp &= mask
     expdown = (ss["typ"] & 0x1C) == 0x14
@@ -1846,3 +1851,75 @@ def test_iret_against_a_model_of_the_sdm(seed):
             bad.append(f"{what}: {d}")
     assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
     assert done > n // 20
+
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_exception_delivery_against_a_model_of_the_sdm(seed):
+    """Faults delivered through the same random IDT gates, TSS stacks and
+    current stacks as test_int_n_delivery_against_a_model_of_the_sdm: #UD
+    (UD2, no error code, benign) and, at CPL 3, #GP(0) (MOV EAX, CR0:
+    contributory, an error code).  Per SDM Vol. 2A INT n Operation and Vol. 3A
+    §6.12-6.15: no gate DPL check, EXT = 1 in the error code of a fault
+    while delivering (§6.13), the error code pushed last, EIP of the faulting
+    instruction, RF = 1 in the pushed EFLAGS; a contributory fault while
+    delivering #GP is #DF(0) (Table 6-5), while delivering #UD it is itself
+    reported."""
+    R = random.Random(f"exc-model-{seed}")
+    n = budget(2500, 400)
+    bad, delivered, df = [], 0, 0
+    for _ in range(n):
+        m, _want, _what = _int_case(R)
+        cpl = m.cpl
+        vec = 13 if cpl == 3 and R.random() < 0.5 else 6
+        gate_bytes = m.read(IDT + [k for k in (0x40, 0x41, 0x80, 0xFF, 0x20)
+                                   if m.read(IDT + k * 8, 8) != bytes(8)][0] * 8, 8) \
+            if R.random() < 0.8 else gate(KCODE, 0x10000, R.choice((0xE, 0xF)), 0)
+        m.write(IDT + vec * 8, gate_bytes)
+        idt_limit = R.choice((0x7FF, 0x7FF, vec * 8 + 6, vec * 8 + 7))
+        m.set_idt(IDT, idt_limit)
+        m.intercept = set(range(32)) - {vec}
+        at = m.get_reg("eip")
+        code = b"\x0f\x20\xc0" if vec == 13 else b"\x0f\x0b"
+        m.write(at, code)
+        gdt = m.read(GDT, _NG * 8)
+        ss = m.get_reg("ss")
+        esp = m.get_reg("esp")
+        cur = (ss, _fields(gdt[ss & ~7:(ss & ~7) + 8]))
+        try:
+            want = _int_n_model(gdt, m.read(IDT, 0x800), idt_limit, m.read(TSS, 0x68), vec, cpl,
+                                cur, esp, m.get_reg("eflags"), at, m.get_reg("cs"), hw=True,
+                                err=0 if vec == 13 else None)
+        except _Fault as f:
+            want = (8, 0) if vec == 13 and f.vector in (10, 11, 12, 13) else (f.vector, f.error)
+        e = m.run(1).exception
+        what = f"vector {vec} cpl {cpl} gate {gate_bytes.hex()} esp {esp:#x} ss {ss:#x}"
+        if isinstance(want, tuple):
+            df += want[0] == 8
+            got = None if e is None else (e.vector, e.error_code)
+            if got != want or m.get_reg("eip") != at or m.get_reg("esp") != esp:
+                bad.append(f"{what}: kw86 {got}, the manual {want}")
+            continue
+        delivered += 1
+        if e is not None:
+            bad.append(f"{what}: kw86 {(e.vector, e.error_code)}, the manual delivers")
+            continue
+        d = [k for k in ("cs", "eip", "ss") if m.get_reg(k) != want[k]]
+        if m.get_reg("esp") & want["mask"] != want["esp"] or m.cpl != want["cpl"]:
+            d.append("esp/cpl")
+        n_vals = len(want["vals"])
+        has_err = vec == 13
+        selectors = {n_vals - 2 - has_err} | ({0} if n_vals == 5 + has_err else set())
+        for k, v in enumerate(want["vals"]):
+            a = (want["ss_base"] + ((want["sp"] - (k + 1) * want["size"]) & want["mask"])) \
+                & 0xFFFFFFFF
+            if a + want["size"] > (4 << 20):
+                continue                        # wrapped past 4 GiB: outside guest memory
+            got = int.from_bytes(m.read(a, want["size"]), "little")
+            wide = 0xFFFF if k in selectors or want["size"] == 2 else 0xFFFFFFFF
+            if (got ^ v) & wide:
+                d.append(f"pushed[{k}] {got:#x} != {v:#x}")
+        if d:
+            bad.append(f"{what}: {d}")
+    assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
+    assert delivered > n // 20 and df > 0
