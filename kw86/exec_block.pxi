@@ -94,6 +94,22 @@ cdef extern from * nogil:
         } \
         kw_h; })
     #define KW_BHOSTR(fl, fb, tlb, s, a, n) KW_BHOST_(fl, fb, tlb, s, a, n, rtag)
+    /* the same for a paged segment with base 0 whose limit is lim (-1: not
+       paged, or based: the caller takes the general form) -- the forms fixed
+       to DS or SS (lim: blk_exec's flim[KW_FL_DS0 / KW_FL_SS0]): no segment
+       number to load, no base to add */
+    #define KW_BHOST0_(lim, tlb, a, n, tagf) ({ uint32_t kw_l = (uint32_t)(a); \
+        __typeof__(tlb) kw_e = KW_BTLB(tlb, kw_l); uint8_t* kw_h = (uint8_t*)0; \
+        if (KW_LIKELY((int64_t)kw_l + ((n) - 1) <= (lim) \
+                      && kw_e->tagf == ((kw_l + ((n) - 1u)) & 0xFFFFF000u))) { \
+            kw_h = kw_e->host + (kw_l & 0xFFFu); \
+            if (!kw_h) __builtin_unreachable(); \
+        } \
+        kw_h; })
+    #define KW_BHOST0R(lim, tlb, a, n) KW_BHOST0_(lim, tlb, a, n, rtag)
+    #define KW_BHOST0W(lim, tlb, a, n) KW_BHOST0_(lim, tlb, a, n, wtag)
+    #define KW_FL_DS0 6
+    #define KW_FL_SS0 7
     #define KW_BHOSTW(fl, fb, tlb, s, a, n) KW_BHOST_(fl, fb, tlb, s, a, n, wtag)
     """
     enum: KW_BLK_MAX
@@ -143,6 +159,10 @@ cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
     TlbEnt* KW_BTLB(TlbEnt* tlb, uint32_t lin)
     uint8_t* bhost_r "KW_BHOSTR" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
+    uint8_t* bhost0_r "KW_BHOST0R" (int64_t lim, TlbEnt* tlb, uint32_t a, int n)
+    uint8_t* bhost0_w "KW_BHOST0W" (int64_t lim, TlbEnt* tlb, uint32_t a, int n)
+    enum: KW_FL_DS0
+    enum: KW_FL_SS0
     uint8_t* bhost_w "KW_BHOSTW" (int64_t* fl, uint32_t* fb, TlbEnt* tlb, int s, uint32_t a, int n)
 
 cdef enum:
@@ -250,6 +270,14 @@ cdef enum:
     UK_JCC_SUBBE = 173  # jbe/ja after sub/cmp/neg (3): fa <= fb
     UK_F_TESTS_RR = 174 # test r, r + jl/jge (6): SF (OF is 0)
     UK_F_TESTSZ_RR = 175  # test r, r + jle/jg (7): ZF or SF
+    # UK_MOV_RM_B / UK_MOV_MR_B through DS or SS: while that segment is paged
+    # with base 0 (NetBSD's user DS/SS: base 0, limit VM_MAXUSER_ADDRESS - 1,
+    # still checked) the segment's limit comes from a fixed slot of flim;
+    # else (a based segment, a miss, a stop) the body of the general form
+    UK_MOV_RM_DS = 176
+    UK_MOV_MR_DS = 177
+    UK_MOV_RM_SS = 178
+    UK_MOV_MR_SS = 179
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -585,7 +613,12 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
         elif (u.k == FK_SHL_RI or u.k == FK_SHR_RI or u.k == FK_SAR_RI) and u.fl == 0:
             u.k = UK_SHL_NF + (u.k - FK_SHL_RI)
         elif (u.k == FK_MOV_RM or u.k == FK_MOV_MR) and u.index == KW_REG_ZERO:
-            u.k = UK_MOV_RM_B if u.k == FK_MOV_RM else UK_MOV_MR_B
+            if u.seg == SEG_DS:
+                u.k = UK_MOV_RM_DS if u.k == FK_MOV_RM else UK_MOV_MR_DS
+            elif u.seg == SEG_SS:
+                u.k = UK_MOV_RM_SS if u.k == FK_MOV_RM else UK_MOV_MR_SS
+            else:
+                u.k = UK_MOV_RM_B if u.k == FK_MOV_RM else UK_MOV_MR_B
         elif (u.cc >> 1) == 2 and (u.k == UK_F_CMP_RI or u.k == UK_F_TEST_RR):
             u.k = UK_F_CMPZ_RI if u.k == UK_F_CMP_RI else UK_F_TESTZ_RR
         elif u.k == UK_F_CMP_RI and ((u.cc >> 1) == 3 or (u.cc >> 1) == 1):
@@ -707,6 +740,8 @@ cdef inline void blk_flim(Cpu* c, int64_t* fl, uint32_t* fb) noexcept nogil:
         fb[s] = c.seg[s].base
     if not c.stack32:
         fl[SEG_SS] = -1
+    fl[KW_FL_DS0] = fl[SEG_DS] if fb[SEG_DS] == 0 else -1
+    fl[KW_FL_SS0] = fl[SEG_SS] if fb[SEG_SS] == 0 else -1
 
 cdef int blk_stop(Cpu* c, KwBlk* bk, KwUop* u, uint32_t eip0, uint64_t cyc, uint64_t r,
                   uint32_t* peip, uint64_t* pr, int pop, uint32_t fa, uint32_t fb, uint32_t fr,
@@ -766,6 +801,10 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(FK_MOV_MR)
     kw_te(UK_MOV_RM_B)
     kw_te(UK_MOV_MR_B)
+    kw_te(UK_MOV_RM_DS)
+    kw_te(UK_MOV_MR_DS)
+    kw_te(UK_MOV_RM_SS)
+    kw_te(UK_MOV_MR_SS)
     kw_te(FK_LEA)
     kw_te(FK_NOP)
     kw_te(FK_ADD_RR)
@@ -917,7 +956,7 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     cdef int k, t
     cdef int64_t p64
     cdef uint64_t q64
-    cdef int64_t flim[6]
+    cdef int64_t flim[8]
     cdef uint32_t fbase[6]
     # pending flags: CC_* of the last flag producer whose operands and result
     # are in fa fb fr (fcf), not yet written to Cpu; 0: Cpu's lazy state is
@@ -986,6 +1025,46 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
                 if hp == NULL:
                     return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(hp, &g[u.r1], 4)
+                kw_next(u, k)
+            elif k == UK_MOV_RM_DS:
+                kw_lab(UK_MOV_RM_DS)
+                ea = <uint32_t>u.disp + g[u.base]
+                hp = bhost0_r(flim[KW_FL_DS0], tlb, ea, 4)
+                if unlikely(hp == NULL):     # based, not paged, a miss: as UK_MOV_RM_B
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(&g[u.r0], hp, 4)
+                kw_next(u, k)
+            elif k == UK_MOV_MR_DS:
+                kw_lab(UK_MOV_MR_DS)
+                ea = <uint32_t>u.disp + g[u.base]
+                hp = bhost0_w(flim[KW_FL_DS0], tlb, ea, 4)
+                if unlikely(hp == NULL):     # based, not paged, a miss: as UK_MOV_MR_B
+                    hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(hp, &g[u.r1], 4)
+                kw_next(u, k)
+            elif k == UK_MOV_RM_SS:
+                kw_lab(UK_MOV_RM_SS)
+                ea = <uint32_t>u.disp + g[u.base]
+                hp = bhost0_r(flim[KW_FL_SS0], tlb, ea, 4)
+                if unlikely(hp == NULL):     # based, not paged, a miss: as UK_MOV_RM_B
+                    hp = bhost_r(flim, fbase, tlb, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                memcpy(&g[u.r0], hp, 4)
+                kw_next(u, k)
+            elif k == UK_MOV_MR_SS:
+                kw_lab(UK_MOV_MR_SS)
+                ea = <uint32_t>u.disp + g[u.base]
+                hp = bhost0_w(flim[KW_FL_SS0], tlb, ea, 4)
+                if unlikely(hp == NULL):     # based, not paged, a miss: as UK_MOV_MR_B
+                    hp = bhost_w(flim, fbase, tlb, u.seg, ea, 4)
+                    if hp == NULL:
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
                 memcpy(hp, &g[u.r1], 4)
                 kw_next(u, k)
             elif k == FK_LEA:

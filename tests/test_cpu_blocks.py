@@ -998,3 +998,120 @@ def test_go_conditions_looping_on_their_block(k):
         assert run_budget(on, budget) == ref, budget
     assert ref[3] > 100
     assert on.machine.core.block_instructions > ref[3] - 20
+
+
+# ---- mov r32, m32 / mov m32, r32 through DS or SS (UK_MOV_RM_DS & co.) ----
+# The forms fixed to DS or SS take the segment's limit from a fixed slot
+# while the segment is paged with base 0 (NetBSD's user DS/SS: base 0, limit
+# VM_MAXUSER_ADDRESS - 1, not flat); a based, unpaged or 16-bit one goes to
+# the general form.  (segment, base, limit, big, the access, ebx/ebp)
+def ds(op, modrm, off):
+    return op + bytes([modrm]) + struct.pack("<I", off & 0xFFFFFFFF)
+
+
+DSSS_EDGES = [
+    # DS, base 0, page-granular limit: [ebx+disp32] loads and stores
+    ("ds", 0, 0x100FFF, True, ds(b"\x8b", 0x83, 0x100FFC)),     # last dword: good
+    ("ds", 0, 0x100FFF, True, ds(b"\x89", 0x83, 0x100FFC)),
+    ("ds", 0, 0x100FFF, True, ds(b"\x8b", 0x83, 0x100FFE)),     # across the limit: #GP(0)
+    ("ds", 0, 0x100FFF, True, ds(b"\x8b", 0x83, 0x101000)),     # past it, page in the TLB
+    ("ds", 0, 0x100FFF, True, ds(b"\x89", 0x83, 0x101000)),
+    ("ds", 0, 0xFFFFFFFF, True, ds(b"\x8b", 0x83, -2)),         # wraps past 4 GiB: #GP(0)
+    ("ds", 0, 0xFFFFFFFF, True, ds(b"\x89", 0x83, -1)),
+    ("ds", 0, 0x100FFB, True, ds(b"\x8b", 0x83, 0x100FF8)),     # byte-granular: not paged
+    # DS with a base: the general form (base + offset)
+    ("ds", 0x10, 0x100FFF, True, ds(b"\x8b", 0x83, 0x100FFC)),
+    ("ds", 0x10, 0x100FFF, True, ds(b"\x89", 0x83, 0x101000)),
+    ("ds", 0xFF2, 0xFFFFFFFF, True, ds(b"\x8b", 0x83, DATA + 0x10)),  # linear across pages
+    # SS: [ebp+disp32], [esp+disp32]
+    ("ss", 0, 0x100FFF, True, ds(b"\x8b", 0x85, 0x100FFC)),
+    ("ss", 0, 0x100FFF, True, ds(b"\x89", 0x85, 0x100FFC)),
+    ("ss", 0, 0x100FFF, True, ds(b"\x8b", 0x85, 0x101000)),     # past the limit: #SS(0)
+    ("ss", 0, 0x100FFF, True, ds(b"\x89", 0x85, 0x100FFE)),
+    ("ss", 0, 0x100FFF, True, b"\x8b\x84\x24" + struct.pack("<I", DATA + 0x20 - STACK)),
+    ("ss", 0, 0x100FFF, True, b"\x89\x84\x24" + struct.pack("<I", 0x101000 - STACK)),
+    ("ss", 0x20, 0x100FFF, True, ds(b"\x8b", 0x85, 0x100FF8)),  # based
+    ("ss", 0, 0x100FFF, False, ds(b"\x8b", 0x85, 0x100FF8)),    # 16-bit stack
+]
+
+
+@pytest.mark.parametrize("k", range(len(DSSS_EDGES)))
+def test_ds_ss_forms_at_the_limit(k):
+    """mov r32, m32 / mov m32, r32 through DS or SS at the edge of the
+    segment's limit, with a base, unpaged, 16-bit: blocks run them or stop
+    before them and the ordinary path faults (#GP(0) / #SS(0)) with the
+    state of that boundary, at every budget."""
+    sname, base, limit, big, access = DSSS_EDGES[k]
+    off = struct.unpack("<I", access[-4:])[0]
+    if access[1] == 0x84:
+        off = (off + STACK) & 0xFFFFFFFF
+    lin = (base + off) & 0xFFFFFFFF
+    # the linear pages in the TLB first (es: mov esi, [page], ES flat)
+    warm = b"".join(b"\x26\x8b\x35" + struct.pack("<I", p & 0xFFFFF000)
+                    for p in (lin, (lin + 3) & 0xFFFFFFFF) if p < (4 << 20))
+    code = (warm + b"\xeb\x01\xcc" + b"\x29\xd8" b"\x01\xd3" b"\x43" b"\x83\xc2\x07"
+            + b"\x31\xdb\x31\xed" + access + b"\x21\xc0" b"\x31\xd2" b"\xcc")
+    regs = {"eax": 0x80000001, "ebx": 0x7FFFFFFF, "edx": 0xFFFFFFF9}
+    ref = None
+    for blocks in (False, True):
+        for budget in (10**6, 1, 5, 9):
+            cpu = with_blocks(make_cpu(code, 0x1000, regs), blocks)
+            sel = 0x2B if sname == "ds" else 0x10
+            cpu.set_segment(sname, sel, base, limit, big=big, type=3, dpl=0)
+            while True:
+                e = cpu.run(budget)
+                if e is not None:
+                    break
+            got = ((e.vector, e.error_code), state(cpu))
+            assert got[0][0] in (3, 12, 13), got[0]
+            if blocks and budget > 100:
+                assert cpu.machine.core.block_instructions >= 6
+            ref = ref or got
+            assert got == ref, (blocks, budget)
+    # the expected outcome, from the limit: the whole dword within it or not
+    fault = off + 3 > limit
+    assert ref[0] == ((12 if sname == "ss" else 13, 0) if fault else (3, None)) or (
+        not big and ref[0][0] in (3, 12)), ref[0]
+
+
+# a loop of DS and SS loads and stores ([ebx+disp], [ebp+disp], [esp+disp], [disp])
+DSSS_BODY = (ds(b"\x8b", 0x83, 4)           # mov eax, [ebx+4]
+             + ds(b"\x03", 0x83, 8)         # add eax, [ebx+8]
+             + ds(b"\x89", 0x83, 12)        # mov [ebx+12], eax
+             + ds(b"\x8b", 0x85, 16)        # mov edx, [ebp+16]
+             + b"\x01\xc2"                  # add edx, eax
+             + ds(b"\x89", 0x95, 20)        # mov [ebp+20], edx
+             + b"\x89\x54\x24\xf8"          # mov [esp-8], edx
+             + b"\x8b\x74\x24\xf8"          # mov esi, [esp-8]
+             + b"\x8b\x35" + struct.pack("<I", DATA + 24)   # mov esi, [DATA+24]
+             + b"\x89\x35" + struct.pack("<I", DATA + 28))  # mov [DATA+28], esi
+
+
+@pytest.mark.parametrize("dsbase,ssbase", [(0, 0), (0x10, 0), (0, 0x20), (0x10, 0x20)])
+def test_ds_ss_forms_in_loops(dsbase, ssbase):
+    """The DS/SS forms in a loop, then the same blocks again after DS and SS
+    get a base (and lose it): the blocks read the segments at each entry and
+    end in the per-instruction path's state at every budget."""
+    code = (b"\xb9" + struct.pack("<I", 200) + DSSS_BODY + b"\x49\x0f\x85"
+            + struct.pack("<i", -(len(DSSS_BODY) + 7)) + b"\xcc")
+    regs = {"ebx": DATA, "ebp": DATA + 4}
+
+    def run(blocks, budget):
+        cpu = with_blocks(make_cpu(code, 0x1000, regs), blocks)
+        total, switched = 0, False
+        while True:
+            e = cpu.run(budget)
+            if e is not None:
+                assert e.vector == 3, e
+                return state(cpu), cpu
+            total += budget
+            if total >= 600 and not switched:
+                # blocks built with the first segments run with the others
+                cpu.set_segment("ds", 0x2B, dsbase, 0xFFFFFFFF, type=3, dpl=0)
+                cpu.set_segment("ss", 0x10, ssbase, 0xFFFFFFFF, type=3, dpl=0)
+                switched = True
+    ref, _ = run(False, 100)
+    for budget in (100, 1, 7, 300):
+        got, on = run(True, budget)
+        assert got == ref, budget
+    assert on.machine.core.block_instructions > 200 * 10
