@@ -908,15 +908,38 @@ cdef inline bint stack_range_bad(SegCache* ss, uint32_t off, uint32_t n, uint32_
         return off <= ss.limit or top > mask
     return top > ss.limit
 
+cdef bint frame_fits(SegCache* ss, uint32_t esp, int n, int size) noexcept nogil:
+    """Would n pushes of size bytes below esp stay inside stack segment ss
+    (push_frame's limit checks, without raising)?"""
+    cdef uint32_t total = n * size
+    cdef uint32_t mask = 0xFFFFFFFFu if ss.big else 0xFFFF
+    cdef uint32_t sp = (esp - total) & mask
+    cdef int k
+    if <uint64_t>sp + total <= <uint64_t>mask + 1:
+        return not stack_range_bad(ss, sp, total, mask)
+    for k in range(n):
+        if stack_range_bad(ss, (esp - (k + 1) * size) & mask, size, mask):
+            return False
+    return True
+
 cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals, int n,
-                    int size, uint32_t* new_esp) noexcept nogil:
+                    int size, uint32_t* new_esp, uint32_t ss_err=0, int gp0=0) noexcept nogil:
     """Write n values (vals[0] pushed first) below esp on stack segment ss,
     checking every push against the limit first (#SS) and then the pages
     (#PF).  Nothing of the CPU state changes and nothing is written unless
     every push can be; *new_esp is the final ESP.  A frame whose (E)SP wraps
     through 0 is checked push by push where each lands (SDM Vol. 2A CALL:
     #SS if pushing "exceeds the bounds of the stack segment"; ESP 4 on a
-    4 GiB stack is no fault), a push that itself runs past the top is #SS."""
+    4 GiB stack is no fault), a push that itself runs past the top is #SS.
+    ss_err: the #SS error code -- 0 on the current stack, the new SS selector
+    (+ EXT) on the stack of an inner level (SDM Vol. 2A INT n and CALL
+    Operation: 'IF new stack does not have room ... THEN #SS(segment
+    selector + EXT)' / '#SS(SS selector)'; the same stack: '#SS(0)').
+    gp0: the caller's new EIP lies past its code segment's limit: #GP(0)
+    once the frame fits the stack limit, before any page is probed (SDM Vol.
+    2A CALL and INT n Operation: 'IF stack not large enough ... THEN #SS',
+    then 'IF ... instruction pointer not within code segment limit THEN
+    #GP(0)', then the pushes)."""
     cdef uint32_t total = n * size, sp, lin, pa, off
     cdef uint32_t mask = 0xFFFFFFFFu if ss.big else 0xFFFF
     cdef int k
@@ -924,7 +947,9 @@ cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals
     if <uint64_t>sp + total <= <uint64_t>mask + 1:
         # one contiguous block
         if stack_range_bad(ss, sp, total, mask):
-            return raise_exc_err(c, X_SS, 0)
+            return raise_exc_err(c, X_SS, ss_err)
+        if gp0:
+            return raise_gp(c, 0)
         # probe both ends for write (a fault happens before any byte is stored)
         if mmu_translate(&c.m, ss.base + sp, 1, user, &pa):
             return raise_pf(c)
@@ -935,7 +960,9 @@ cdef int push_frame(Cpu* c, SegCache* ss, uint32_t esp, int user, uint32_t* vals
         # every limit before any page
         for k in range(n):
             if stack_range_bad(ss, (esp - (k + 1) * size) & mask, size, mask):
-                return raise_exc_err(c, X_SS, 0)
+                return raise_exc_err(c, X_SS, ss_err)
+        if gp0:
+            return raise_gp(c, 0)
         for k in range(n):
             off = (esp - (k + 1) * size) & mask
             if mmu_translate(&c.m, ss.base + off, 1, user, &pa):
@@ -1020,9 +1047,8 @@ cdef int deliver(Cpu* c, int vec, int has_err, uint32_t err, int soft, int ext,
         n += 1
     if not nss.big:
         new_esp &= 0xFFFF
-    if off > code_limit(chi, clo):
-        return raise_gp(c, 0)
-    if push_frame(c, &nss, new_esp, cdpl == 3, vals, n, size, &esp_out):
+    if push_frame(c, &nss, new_esp, cdpl == 3, vals, n, size, &esp_out,
+                  ((new_ss & 0xFFFC) | e) if inner else 0, off > code_limit(chi, clo)):
         return RC_FAULT
     # --- commit ---
     if inner:

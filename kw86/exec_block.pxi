@@ -137,7 +137,10 @@ ctypedef struct KwBlk:
     KwUop u[KW_BLK_MAX]
     void* fns[KW_BLK_NCALL]     # UK_CALLH: the handlers
     Insn ins[KW_BLK_NCALL]      # and their decoded instructions
-    uint8_t fill[792]           # (2048 bytes in all: the table index is a shift)
+    uint8_t fill[856]           # (2112 bytes in all: 33 cache lines, so the
+                                # headers of the table's blocks spread over all
+                                # the host L1's sets; a 2048-byte stride put every
+                                # one in 2 of its 64)
 
 cdef extern from * nogil:
     uint32_t uea "KW_UEA" (uint32_t* g, KwUop* u)
@@ -240,6 +243,16 @@ cdef enum:
     UK_JCC_LOGICZ = 166
     UK_CMOVZ_SUB = 167
     UK_CMOVZ_LOGIC = 168
+    # Go's other common conditions, likewise without the switch (strings
+    # tests, dynamic uop counts: fused cmp r, imm + jbe/ja 12 M (bounds
+    # and stack checks) and + jb/jae 6 M, cmp r, r + je/jne 12 M, the stack
+    # check's jbe after cmp r, m 12 M, test r, r + jle/jg and jl/jge 9.5 M)
+    UK_F_CMPBE_RI = 170 # cmp r, imm + jbe/ja (cc >> 1 == 3): fa <= fb
+    UK_F_CMPB_RI = 171  # cmp r, imm + jb/jae (1): fa < fb
+    UK_F_CMPZ_RR = 172  # cmp r, r + je/jne (2): fa == fb
+    UK_JCC_SUBBE = 173  # jbe/ja after sub/cmp/neg (3): fa <= fb
+    UK_F_TESTS_RR = 174 # test r, r + jl/jge (6): SF (OF is 0)
+    UK_F_TESTSZ_RR = 175  # test r, r + jle/jg (7): ZF or SF
     # inc/dec: where CF (kept) comes from
     CFS_MEM = 0         # the lazy state in Cpu (as the inline form)
     CFS_ZERO = 1        # after a logic op: 0
@@ -578,6 +591,14 @@ cdef void blk_build(Cpu* c, KwBlk* bk, DEnt* e, uint32_t eip) noexcept nogil:
             u.k = UK_MOV_RM_B if u.k == FK_MOV_RM else UK_MOV_MR_B
         elif (u.cc >> 1) == 2 and (u.k == UK_F_CMP_RI or u.k == UK_F_TEST_RR):
             u.k = UK_F_CMPZ_RI if u.k == UK_F_CMP_RI else UK_F_TESTZ_RR
+        elif u.k == UK_F_CMP_RI and ((u.cc >> 1) == 3 or (u.cc >> 1) == 1):
+            u.k = UK_F_CMPBE_RI if (u.cc >> 1) == 3 else UK_F_CMPB_RI
+        elif u.k == UK_F_CMP_RR and (u.cc >> 1) == 2:
+            u.k = UK_F_CMPZ_RR
+        elif u.k == UK_JCC_SUB and (u.cc >> 1) == 3:
+            u.k = UK_JCC_SUBBE
+        elif u.k == UK_F_TEST_RR and ((u.cc >> 1) == 6 or (u.cc >> 1) == 7):
+            u.k = UK_F_TESTS_RR if (u.cc >> 1) == 6 else UK_F_TESTSZ_RR
         elif (u.cc >> 1) == 2 and (u.k == UK_JCC_SUB or u.k == UK_JCC_LOGIC):
             u.k = UK_JCC_SUBZ if u.k == UK_JCC_SUB else UK_JCC_LOGICZ
         elif (u.cc >> 1) == 2 and (u.k == UK_CMOV_SUB or u.k == UK_CMOV_LOGIC):
@@ -855,6 +876,12 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
     kw_te(UK_CMOVZ_SUB)
     kw_te(UK_CMOVZ_LOGIC)
     kw_te(UK_F_DECZ)
+    kw_te(UK_F_CMPBE_RI)
+    kw_te(UK_F_CMPB_RI)
+    kw_te(UK_F_CMPZ_RR)
+    kw_te(UK_JCC_SUBBE)
+    kw_te(UK_F_TESTS_RR)
+    kw_te(UK_F_TESTSZ_RR)
     kw_te(UK_SHL_NF)
     kw_te(UK_SHR_NF)
     kw_te(UK_SAR_NF)
@@ -1861,6 +1888,82 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                     break
                 pop = CC_SUB
                 kw_next(u, k)
+            elif k == UK_F_CMPBE_RI:
+                kw_lab(UK_F_CMPBE_RI)
+                fa = g[u.r0]
+                fb = u.imm
+                fr = fa - fb
+                if <uint32_t>(fa <= fb) ^ (u.cc & 1):
+                    pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
+                    break
+                pop = CC_SUB
+                kw_next(u, k)
+            elif k == UK_F_CMPB_RI:
+                kw_lab(UK_F_CMPB_RI)
+                fa = g[u.r0]
+                fb = u.imm
+                fr = fa - fb
+                if <uint32_t>(fa < fb) ^ (u.cc & 1):
+                    pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
+                    break
+                pop = CC_SUB
+                kw_next(u, k)
+            elif k == UK_F_CMPZ_RR:
+                kw_lab(UK_F_CMPZ_RR)
+                fa = g[u.r0]
+                fb = g[u.r1]
+                fr = fa - fb
+                if <uint32_t>(fa == fb) ^ (u.cc & 1):
+                    pop = CC_SUB
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
+                    break
+                pop = CC_SUB
+                kw_next(u, k)
+            elif k == UK_F_TESTS_RR:
+                kw_lab(UK_F_TESTS_RR)
+                fr = g[u.r0] & g[u.r1]
+                if (fr >> 31) ^ (u.cc & 1):
+                    pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
+                    break
+                pop = CC_LOGIC
+                kw_next(u, k)
+            elif k == UK_F_TESTSZ_RR:
+                kw_lab(UK_F_TESTSZ_RR)
+                fr = g[u.r0] & g[u.r1]
+                if <uint32_t>(fr == 0 or (fr >> 31) != 0) ^ (u.cc & 1):
+                    pop = CC_LOGIC
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + <uint32_t>u.disp
+                    cyc += taken
+                    u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
+                    break
+                pop = CC_LOGIC
+                kw_next(u, k)
             elif k == UK_F_TESTZ_RR:
                 kw_lab(UK_F_TESTZ_RR)
                 fr = g[u.r0] & g[u.r1]
@@ -1992,6 +2095,19 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
                 kw_lab(UK_JCC_SUBZ)
                 kw_lab(UK_JCC_LOGICZ)
                 if <uint32_t>(fr == 0) ^ (u.cc & 1):
+                    if u.fl & 2:
+                        kw_goto_loop()
+                    nxt = eip0 + u.imm
+                    if unlikely(nxt > cs_lim):
+                        return blk_stop(c, bk, u, eip0, cyc, r, peip, pr, pop, fa, fb, fr, fcf)
+                    cyc += taken
+                    u += 1
+                    kw_chain(u, k, bk, blocks, nxt, eip0, pdelta, ppage, pgd, cyc, r, rb, clim, rmax, cmax)
+                    break
+                kw_next(u, k)
+            elif k == UK_JCC_SUBBE:
+                kw_lab(UK_JCC_SUBBE)
+                if <uint32_t>(fa <= fb) ^ (u.cc & 1):
                     if u.fl & 2:
                         kw_goto_loop()
                     nxt = eip0 + u.imm

@@ -18,6 +18,10 @@ cdef class Core:
     cdef object sf_handler
     cdef uint32_t sf_port, sf_hc_trap, sf_hc_gate, sf_ebx, sf_mask
     cdef uint64_t sf_cost, sf_gen
+    # sysfast_frames: where a real system-call hypercall returns to (the
+    # instructions after locore's two `outl`s; 0: unchecked), KERNBASE and
+    # the gate's trapno, for sf_forged
+    cdef uint32_t sf_site0, sf_site1, sf_kbase, sf_gate_trapno
     cdef uint64_t sf_count[2]
     cdef uint64_t sf_hits[2]
     cdef uint64_t sf_valid[SF_N]
@@ -343,6 +347,48 @@ cdef class Core:
         self.sf_handler = handler
         self.sf_gen += 1
 
+    def sysfast_frames(self, uint32_t site0, uint32_t site1, uint32_t kbase,
+                       uint32_t gate_trapno):
+        """Refuse a forged system-call hypercall (sf_forged): a real one
+        returns to site0 or site1, and one that may take the register path
+        (%ecx != 0) carries in %ecx, %esi copies of its frame's tf_eax,
+        tf_esp, the frame on the kernel stack (linear kbase + physical).
+        site0 = 0: no checks."""
+        self.sf_site0, self.sf_site1 = site0, site1
+        self.sf_kbase, self.sf_gate_trapno = kbase, gate_trapno
+        self.sf_gen += 1
+
+    cdef inline bint sf_forged(self, bint gate) noexcept nogil:
+        """A system-call hypercall the kernel cannot trust: not made by
+        locore's hypercall instructions, or one whose registers are not its
+        frame's (the frame is the one source of truth: the general path and
+        the trace read it; %ecx = 0 always takes the general path).  From
+        int $0x80 at CPL 0 locore passes %ecx = 0, so a register-path frame
+        (%ecx != 0) is one with esp/ss: the gate's (trapno
+        sf_gate_trapno) for HC_GATE, one from CPL 3 otherwise."""
+        cdef Cpu* c = self.c
+        cdef uint32_t fesp, eax, trapno, cs, esp
+        cdef uint8_t* f
+        if self.sf_site0 == 0:
+            return False
+        if c.eip != self.sf_site0 and c.eip != self.sf_site1:
+            return True
+        if c.gpr[1] == 0:
+            return False
+        fesp = c.gpr[4] - self.sf_kbase
+        if c.gpr[4] < self.sf_kbase or fesp > c.m.mem_size - 72:
+            return True
+        f = c.m.mem + fesp              # tf_eax +40, tf_trapno +44, tf_cs +56, tf_esp +64
+        memcpy(&eax, f + 40, 4)
+        memcpy(&esp, f + 64, 4)
+        if eax != c.gpr[1] or esp != c.gpr[6]:
+            return True
+        memcpy(&trapno, f + 44, 4)
+        if gate:
+            return trapno != self.sf_gate_trapno
+        memcpy(&cs, f + 56, 4)
+        return trapno == self.sf_gate_trapno or not (cs & 3)
+
     def sysfast_arm(self, uint32_t n, uint32_t eax, uint32_t edx):
         """From inside the handler: call n answers eax, edx until host code
         next runs (the handler's next call, run_io's return)."""
@@ -354,7 +400,10 @@ cdef class Core:
     def sys_enter(self, bint gate):
         """A system-call hypercall's entry (trap.py): the per-call cost
         (sysfast_setup's) charged, the call counted by path (sysfast_count);
-        -> the call number, %ecx & the mask."""
+        -> the call number, %ecx & the mask; -1 for a forged one (sf_forged:
+        nothing charged or counted)."""
+        if self.sf_forged(gate):
+            return -1
         self.c.cycles += self.sf_cost
         self.sf_count[1 if gate else 0] += 1
         return self.c.gpr[1] & self.sf_mask
@@ -409,7 +458,7 @@ cdef class Core:
                     if hv != self.sf_hc_trap and hv != self.sf_hc_gate:
                         break
                     nr = c.gpr[1] & self.sf_mask
-                    if self.sf_valid[nr] != self.sf_gen:
+                    if self.sf_valid[nr] != self.sf_gen or self.sf_forged(hv == self.sf_hc_gate):
                         break
                     c.gpr[0] = self.sf_eax[nr]
                     c.gpr[2] = self.sf_edx[nr]

@@ -448,11 +448,14 @@ cdef int op_into(Cpu* c, const Insn* i) noexcept nogil:
     return RC_OK
 
 cdef int op_int1(Cpu* c, const Insn* i) noexcept nogil:
-    # F1 (ICEBP): #DB delivered as a hardware event (no gate DPL check)
+    # F1 (ICEBP): #DB delivered as a hardware event (no gate DPL check), so a
+    # fault while delivering it has EXT = 1 in its error code (SDM Vol. 3A
+    # §6.13: EXT 'is cleared if the exception occurred during delivery of a
+    # software interrupt (INT n, INT3, or INTO)' -- INT1 is not one)
     cdef int r
     if (c.intercept >> 1) & 1:
         return soft_int(c, 1)
-    r = deliver(c, 1, 0, 0, 0, 0, c.eip_next)
+    r = deliver(c, 1, 0, 0, 0, 1, c.eip_next)
     if r == 0:
         return RC_DONE
     return r

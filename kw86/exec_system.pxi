@@ -60,14 +60,16 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             return raise_gp(c, sel & 0xFFFC)
         if not (hi & 0x8000):
             return raise_exc_err(c, X_NP, sel & 0xFFFC)
-        if off > code_limit(hi, lo):
-            return raise_gp(c, 0)
         if is_call:
+            # the stack's room before the new EIP (SDM Vol. 2A CALL)
             vals[0] = c.seg[SEG_CS].sel
             vals[1] = c.eip_next
-            if push_frame(c, &c.seg[SEG_SS], c.gpr[4], c.user, vals, 2, sz, &esp_out):
+            if push_frame(c, &c.seg[SEG_SS], c.gpr[4], c.user, vals, 2, sz, &esp_out, 0,
+                          off > code_limit(hi, lo)):
                 return RC_FAULT
             sp_set(c, esp_out)
+        elif off > code_limit(hi, lo):
+            return raise_gp(c, 0)
         load_cs_cache(c, sel, lo, hi, c.cpl)
         c.eip_next = off
         c.cycles += c.cost_ev[EVC_SEG_LOAD]
@@ -93,9 +95,10 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             return raise_gp(c, tsel & 0xFFFC)
         if not (ghi & 0x8000):
             return raise_exc_err(c, X_NP, tsel & 0xFFFC)
-        if toff > code_limit(ghi, glo):
+        if not is_call and toff > code_limit(ghi, glo):
             return raise_gp(c, 0)
-        c.cycles += c.cost_ev[EVC_FARCALL_GATE]
+        if toff <= code_limit(ghi, glo):    # (a call that will #GP(0) is not charged, as before)
+            c.cycles += c.cost_ev[EVC_FARCALL_GATE]
         if not is_call:
             load_cs_cache(c, tsel, glo, ghi, c.cpl)
             c.eip_next = toff
@@ -109,6 +112,15 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             if r:
                 return r
             seg_from_desc(&ss_new, nss, slo, shi | 0x100)
+            if not ss_new.big:
+                nesp &= 0xFFFF
+            # the new stack's room and the EIP before the parameters are read
+            # from the old stack (SDM Vol. 2A CALL, MORE-PRIVILEGE: '#SS(NewSS)',
+            # '#GP(0)', then 'Push(parameters from calling procedure's stack)')
+            if not frame_fits(&ss_new, nesp, 4 + nparam, gsz):
+                return raise_exc_err(c, X_SS, nss & 0xFFFC)
+            if toff > code_limit(ghi, glo):
+                return raise_gp(c, 0)
             vals[0] = c.seg[SEG_SS].sel
             vals[1] = c.gpr[4]
             n = 2
@@ -121,9 +133,7 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             vals[n] = c.seg[SEG_CS].sel
             vals[n + 1] = c.eip_next
             n += 2
-            if not ss_new.big:
-                nesp &= 0xFFFF
-            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out):
+            if push_frame(c, &ss_new, nesp, dpl == 3, vals, n, gsz, &esp_out, nss & 0xFFFC):
                 return RC_FAULT
             if set_accessed(c, nss, shi):
                 return RC_FAULT
@@ -136,7 +146,8 @@ cdef int far_jmp_call(Cpu* c, const Insn* i, int is_call) noexcept nogil:
             return RC_OK
         vals[0] = c.seg[SEG_CS].sel
         vals[1] = c.eip_next
-        if push_frame(c, &c.seg[SEG_SS], c.gpr[4], c.user, vals, 2, gsz, &esp_out):
+        if push_frame(c, &c.seg[SEG_SS], c.gpr[4], c.user, vals, 2, gsz, &esp_out, 0,
+                      toff > code_limit(ghi, glo)):
             return RC_FAULT
         sp_set(c, esp_out)
         load_cs_cache(c, tsel, glo, ghi, c.cpl)
@@ -167,9 +178,9 @@ cdef int op_retf(Cpu* c, const Insn* i) noexcept nogil:
         return raise_gp(c, sel & 0xFFFC)
     if not (hi & 0x8000):
         return raise_exc_err(c, X_NP, sel & 0xFFFC)
-    if eip > code_limit(hi, lo):
-        return raise_gp(c, 0)
     if rpl == c.cpl:
+        if eip > code_limit(hi, lo):
+            return raise_gp(c, 0)
         sp_set(c, sp_off(c, 2 * sz + imm))
         load_cs_cache(c, sel, lo, hi, rpl)
         c.eip_next = eip
@@ -181,6 +192,12 @@ cdef int op_retf(Cpu* c, const Insn* i) noexcept nogil:
     r = check_new_ss(c, nss, rpl, &slo, &shi, 0)
     if r:
         return r
+    # the return EIP is checked after the new SS (SDM Vol. 2B RET,
+    # RETURN-TO-OUTER-PRIVILEGE-LEVEL: the SS checks, then 'IF the return
+    # instruction pointer is not within the return code segment limit THEN
+    # #GP(0)'), as IRET does
+    if eip > code_limit(hi, lo):
+        return raise_gp(c, 0)
     if set_accessed(c, nss, shi):
         return RC_FAULT
     load_cs_cache(c, sel, lo, hi, rpl)

@@ -169,6 +169,10 @@ FAULTERS = [
     b"\x85\xd2\x75\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
     b"\x83\xf8\x05\x8d\x49\x01\x74\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
     b"\x83\xfa\x00\x75\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
+    # Go's conditions not taken, then the faulting load: cmp edx, 0; ja +6
+    # (UK_F_CMPBE_RI) / test eax, eax (2); jle +6 (UK_F_TESTSZ_RR)
+    b"\x83\xfa\x00\x77\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
+    b"\x85\xc0\x7e\x06\x8b\x0d" + struct.pack("<I", SUPER + 8),
 ]
 
 
@@ -881,6 +885,113 @@ def test_zf_forms_looping_on_their_block(k):
     code = ZF_SELF_LOOPS[k] + b"\x9c\xcc"
     regs = {"eax": 1, "ebx": 0x9E3779B9, "ecx": 0, "edx": 0x1F3 if k in (0, 4) else 0x3F0,
             "ebp": 0x10}
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in (1, 5, 64, 10**6):
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    assert ref[3] > 100
+    assert on.machine.core.block_instructions > ref[3] - 20
+
+
+# ---- Go's common conditions without the condition switch: fused cmp r, imm
+# + jbe/ja (UK_F_CMPBE_RI) and + jb/jae (UK_F_CMPB_RI), fused cmp r, r +
+# je/jne (UK_F_CMPZ_RR), jbe/ja after a cmp with something between or after
+# cmp r, m (UK_JCC_SUBBE: Go's stack check), fused test r, r + jl/jge
+# (UK_F_TESTS_RR) and + jle/jg (UK_F_TESTSZ_RR) ----
+
+GO_COND_BODY = (
+    b"\x01\xd8"                    # add eax, ebx
+    b"\x89\xc1"                    # mov ecx, eax
+    b"\x83\xe1\x07"                # and ecx, 7
+    b"\x83\xf9\x03"                # cmp ecx, 3
+    b"\x76\x01"                    # jbe +1 (CMPBE_RI)
+    b"\x46"                        # inc esi
+    b"\x83\xf9\x05"                # cmp ecx, 5
+    b"\x77\x01"                    # ja +1 (CMPBE_RI, negated)
+    b"\x46"                        # inc esi
+    b"\x83\xf9\x02"                # cmp ecx, 2
+    b"\x72\x02"                    # jb +2 (CMPB_RI)
+    b"\x01\xce"                    # add esi, ecx
+    b"\x83\xf9\x06"                # cmp ecx, 6
+    b"\x73\x01"                    # jae +1 (CMPB_RI, negated)
+    b"\x46"                        # inc esi
+    b"\x39\xe9"                    # cmp ecx, ebp (5)
+    b"\x74\x01"                    # je +1 (CMPZ_RR)
+    b"\x46"                        # inc esi
+    b"\x39\xd1"                    # cmp ecx, edx
+    b"\x75\x02"                    # jne +2 (CMPZ_RR, negated)
+    b"\x01\xce"                    # add esi, ecx
+    b"\x89\x4f\x24"                # mov [edi+0x24], ecx
+    b"\x3b\x6f\x24"                # cmp ebp, [edi+0x24] (ebp = 5)
+    b"\x76\x01"                    # jbe +1 (JCC_SUBBE after cmp r, m)
+    b"\x46"                        # inc esi
+    b"\x3b\x6f\x24"                # cmp ebp, [edi+0x24]
+    b"\x77\x01"                    # ja +1 (JCC_SUBBE, negated)
+    b"\x46"                        # inc esi
+    b"\x39\xcd"                    # cmp ebp, ecx
+    b"\x8d\x52\x01"                # lea edx, [edx+1]
+    b"\x76\x01"                    # jbe +1 (JCC_SUBBE after a lea)
+    b"\x46"                        # inc esi
+    b"\x89\xc2"                    # mov edx, eax
+    b"\xc1\xfa\x1d"                # sar edx, 29 (-4 .. 3)
+    b"\x85\xd2"                    # test edx, edx
+    b"\x7e\x01"                    # jle +1 (TESTSZ_RR)
+    b"\x46"                        # inc esi
+    b"\x85\xd2"                    # test edx, edx
+    b"\x7f\x02"                    # jg +2 (TESTSZ_RR, negated)
+    b"\x01\xd6"                    # add esi, edx
+    b"\x85\xd2"                    # test edx, edx
+    b"\x7c\x01"                    # jl +1 (TESTS_RR)
+    b"\x46"                        # inc esi
+    b"\x85\xd2"                    # test edx, edx
+    b"\x7d\x01"                    # jge +1 (TESTS_RR, negated)
+    b"\x46"                        # inc esi
+)
+
+
+@pytest.mark.parametrize("tail", [b"", b"\x83\xf9\x04", b"\x85\xd2"])
+@pytest.mark.parametrize("count", [1, 2, 300])
+def test_go_conditions_without_the_switch(tail, count):
+    """ecx = eax & 7 and edx = eax >> 29 (signed) step through their
+    values, so each condition goes both ways against the per-instruction
+    path at several budgets; the flags of the last producer are seen by the
+    pushfd at the end (tail: a cmp or test last in the loop body)."""
+    body = GO_COND_BODY + tail
+    code = (b"\xc7\x47\x20" + struct.pack("<I", count) + body
+            + b"\xff\x4f\x20\x75" + bytes([(-(len(body) + 5)) & 0xFF]) + b"\x9c\xcc")
+    regs = {"eax": 0x9E3779B9, "ebx": 0x7F4A7C15, "edx": 6, "esi": 0, "ebp": 5}
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in (1, 2, 3, 7, 10**6):
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    if count == 300:
+        assert on.machine.core.block_instructions > 300 * 30
+
+
+# the same forms as back edges to their block's own start (KwUop.fl & 2)
+GO_COND_SELF_LOOPS = [
+    # top: add eax, ebx; inc ecx; cmp ecx, 0x1f3; jb top (CMPB_RI)
+    back(b"\x01\xd8\x41\x81\xf9\xf3\x01\0\0", b"\x72"),
+    # top: add eax, ebx; inc ecx; cmp ecx, 0x1f3; jbe top (CMPBE_RI)
+    back(b"\x01\xd8\x41\x81\xf9\xf3\x01\0\0", b"\x76"),
+    # top: add eax, ebx; dec ecx; cmp ecx, 0x10; ja top (CMPBE_RI, negated)
+    back(b"\x01\xd8\x49\x83\xf9\x10", b"\x77"),
+    # top: add eax, ebx; inc ecx; cmp ecx, edx; jne top (CMPZ_RR)
+    back(b"\x01\xd8\x41\x39\xd1", b"\x75"),
+    # top: inc ecx; cmp ecx, edx; lea eax, [eax+ebx]; jbe top (JCC_SUBBE)
+    back(b"\x41\x39\xd1\x8d\x04\x18", b"\x76"),
+    # top: add eax, ebx; sub ecx, ebp; test ecx, ecx; jg top (TESTSZ_RR)
+    back(b"\x01\xd8\x29\xe9\x85\xc9", b"\x7f"),
+    # top: add eax, ebx; sub ecx, ebp; test ecx, ecx; jge top (TESTS_RR)
+    back(b"\x01\xd8\x29\xe9\x85\xc9", b"\x7d"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(GO_COND_SELF_LOOPS)))
+def test_go_conditions_looping_on_their_block(k):
+    code = GO_COND_SELF_LOOPS[k] + b"\x9c\xcc"
+    regs = {"eax": 1, "ebx": 0x9E3779B9, "ecx": 0x3F0 if k in (2, 5, 6) else 0,
+            "edx": 0x1F3, "ebp": 3}
     ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
     for budget in (1, 5, 64, 10**6):
         on = with_blocks(make_cpu(code, 0x1000, regs), True)

@@ -57,10 +57,10 @@ ATTACKS = [
     ("jmphcall", lambda: [_sym("kw86_hcall"), "1", "10"], 139),
     ("jmphcall", lambda: [_sym("kw86_hcall"), "9", "bfbff000"], 139),
     ("forge", lambda: ["1"], None),
-    ("forge", lambda: ["2"], None),
-    ("forge", lambda: ["4"], None),
+    ("forge", lambda: ["2"], 139),          # system-call hypercalls locore did not make:
+    ("forge", lambda: ["4"], 139),          # refused (Core.sf_forged), SIGSEGV
     ("forge", lambda: ["7"], 139),
-    ("forgecall", lambda: ["1"], None),
+    ("forgecall", lambda: ["1"], 139),
     ("esp0", lambda: [], 139),
     ("triple", lambda: [], 139),
     ("lidt", lambda: [], 139),

@@ -256,7 +256,7 @@ def _run(args, opened):
     prog = args.prog
     host_image = None
     if prog.startswith("/"):
-        gpath = prog.encode()
+        gpath = os.fsencode(prog)
     elif "/" in prog:
         try:
             host_image = read_host_prog(prog)
@@ -266,7 +266,7 @@ def _run(args, opened):
         except ExecError as e:
             print(f"kw86: {prog}: {e}", file=sys.stderr)
             return 126
-        gpath = os.path.basename(prog).encode()
+        gpath = os.fsencode(os.path.basename(prog))
         if host_image[:2] == b"#!":
             # a host script: execve's exec_script runs its interpreter (a
             # guest path), which must read the script by a guest path
@@ -280,7 +280,7 @@ def _run(args, opened):
     else:
         gpath = None
         for d in env["PATH"].split(":"):
-            cand = f"{d.rstrip('/')}/{prog}".encode()
+            cand = os.fsencode(f"{d.rstrip('/')}/{prog}")
             try:
                 vp = k.sys.vfs.lookup(_RootCtx(k), cand)
                 if vp.type == abi.NBSD_S_IFREG:
@@ -291,9 +291,11 @@ def _run(args, opened):
         if gpath is None:
             print(f"kw86: {prog}: not found", file=sys.stderr)
             return 127
-    argv = [prog.encode()] + [a.encode() for a in args.args]
-    envp = [f"{k_}={v}".encode() for k_, v in env.items()]
-    cwd = (args.cwd or home).encode()
+    # host text as the host's bytes (os.fsencode): an argument that is no
+    # UTF-8 (a Latin-1 file name) was a UnicodeEncodeError traceback
+    argv = [os.fsencode(prog)] + [os.fsencode(a) for a in args.args]
+    envp = [os.fsencode(f"{k_}={v}") for k_, v in env.items()]
+    cwd = os.fsencode(args.cwd or home)
     try:
         k.modload(*modules)
         k.spawn(gpath, argv, envp, kernelware=args.kernelware, cwd=b"/",
@@ -452,14 +454,14 @@ def _stage_script(k, root, binds, prog, data):
     for hdir, gdir in views:
         hdir = os.path.realpath(hdir)
         if real.startswith(hdir.rstrip("/") + "/"):
-            g = (gdir.rstrip("/") + "/" + os.path.relpath(real, hdir)).encode()
+            g = os.fsencode(gdir.rstrip("/") + "/" + os.path.relpath(real, hdir))
             try:
                 if k.sys.vfs.lookup(_RootCtx(k), g).type == abi.NBSD_S_IFREG:
                     return g
             except Errno:
                 pass
     from kw86.nbsd.vfs import ROOTCRED
-    name = b".kw86-" + os.path.basename(prog).encode()
+    name = b".kw86-" + os.fsencode(os.path.basename(prog))
     stack, _, vp = k.sys.vfs.namei(_RootCtx(k), b"/tmp/" + name, False, parent=True)
     if vp is None:
         vp = stack[-1][1].create(name, 0o555, ROOTCRED)

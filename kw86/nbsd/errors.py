@@ -32,7 +32,12 @@ class Fault(Exception):
 class BadFrame(Fault):
     """A trap frame the kernel must read or write is not mapped (a
     kernelware's forged hypercall, or kernel memory it overwrote): the
-    process that made the hypercall is killed, never the host."""
+    process that made the hypercall is killed, never the host.  why: what
+    was wrong, when it is not a missing frame (the kill's message)."""
+
+    def __init__(self, addr=None, why=None):
+        super().__init__(addr)
+        self.why = why
 
 
 class Exit(Exception):

@@ -116,7 +116,14 @@ class VnodeFile(File):
         self._check_read()
         if off < 0:
             raise Errno(EINVAL)
-        return self.bc.read(self.vp, off, n, self.vp.getsize())
+        data = self.bc.read(self.vp, off, n, self.vp.getsize())
+        if n > 0:
+            # every read marks the file accessed (NetBSD's ufs read:
+            # IN_ACCESS), whether or not its blocks were in the cache
+            mark = getattr(self.vp, "mark_update", None)
+            if mark is not None:
+                mark(False)
+        return data
 
     def read(self, p, n):
         data = self.pread(p, n, self.offset)

@@ -33,7 +33,7 @@ from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_STRAY, HC_SYSCALL, H
 from kw86.nbsd.kernelware import Kernelware
 from kw86.nbsd.module import Modules
 from kw86.nbsd.proc import SIG_CORE, SIG_KILL, SIG_STOP, Proc, kqueue_loaded
-from kw86.nbsd.sched import RRTICKS, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
+from kw86.nbsd.sched import RRTICKS, RunQueue, Scheduler, add_wakeup_listener, remove_wakeup_listener, wakeup
 from kw86.nbsd.signals import sendsig
 from kw86.nbsd.syscalls import TABLE
 from kw86.nbsd.system import System
@@ -127,7 +127,7 @@ class Kernel(Scheduler):
         # the hypercall dispatcher (trap.py): the port handler of HCALL_PORT
         self._hcall = trap.make_hypercall(self)
         self.stats_cow = 0              # pages copied on a write after fork
-        self.runq = deque()
+        self.runq = RunQueue()          # (sched.py: time-sharing round robin + real-time lists)
         self.tracer = None              # --trace (trace.Tracer)
         self.next_pid = 2
         self.final_status = None
@@ -430,7 +430,8 @@ class Kernel(Scheduler):
         elif isinstance(e, BadFrame):
             # a kernelware made the hypercall itself (outl to the port, or a
             # jump into locore) with garbage state, or overwrote kernel memory
-            what = "no such hypercall" if e.addr is None else f"no trap frame at {e.addr:#x}"
+            what = e.why or ("no such hypercall" if e.addr is None else
+                             f"no trap frame at {e.addr:#x}")
             self._kill_broken(p, f"hypercall {value} ({what})", abi.NBSD_SIGSEGV)
         elif isinstance(e, Fault):
             self._exit(p, abi.w_termsig(abi.NBSD_SIGSEGV, core=True))

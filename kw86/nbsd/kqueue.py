@@ -30,6 +30,7 @@ reading end's selinfo), so each end's knotes re-evaluate on reads and
 writes alike: an EV_CLEAR read knote whose pipe still holds data is
 reported again after its reader consumed part of it.
 """
+import collections
 import struct
 import weakref
 
@@ -108,21 +109,42 @@ def _proc(p):
     return getattr(p, "proc", None) or p
 
 
+_pending = None                 # channels whose knotes still re-evaluate (_on_wakeup)
+
+
 def _on_wakeup(chan):
-    """wakeup(chan) is NetBSD's KNOTE(): knotes on chan re-evaluate."""
+    """wakeup(chan) is NetBSD's KNOTE(): knotes on chan re-evaluate.
+    Iterative: a knote activated here wakes its kqueue's channel, whose
+    knotes (in kqueues watching that kqueue) re-evaluate in turn; those
+    channels are queued and taken in order by the outermost call, never
+    nested (a chain of 3,000 kqueues each watching the next made one
+    kevent recurse 3,000 deep: RecursionError in the kernel)."""
+    global _pending
     try:
         kns = _watch.get(chan)
     except TypeError:               # an unhashable channel: no knote can be on it
         return
     if not kns or id(chan) in _in_wakeup:
         return
-    _in_wakeup.add(id(chan))
+    if _pending is not None:
+        _pending.append(chan)
+        return
+    _pending = collections.deque((chan,))
     try:
-        for kn in list(kns):
-            if kn.kq is not None and filter_event(kn):
-                activate(kn)
+        while _pending:
+            c = _pending.popleft()
+            kns = _watch.get(c)
+            if not kns or id(c) in _in_wakeup:
+                continue
+            _in_wakeup.add(id(c))
+            try:
+                for kn in list(kns):
+                    if kn.kq is not None and filter_event(kn):
+                        activate(kn)
+            finally:
+                _in_wakeup.discard(id(c))
     finally:
-        _in_wakeup.discard(id(chan))
+        _pending = None
 
 
 add_wakeup_listener(_on_wakeup)
@@ -304,6 +326,15 @@ def filter_event(kn):
 
 # -- the kqueue file ---------------------------------------------------------
 
+# A kqueue watching a kqueue (EVFILT_READ) counts the events of the one it
+# watches, refreshed first (refresh, count): a chain of kqueues each
+# watching the next is looked down at most KQ_NEST_MAX deep by one refresh
+# (the Python kernel recursed down the whole chain: RecursionError past a
+# few hundred).  Deeper ones are counted as they stand; what activates
+# there reaches the top through the wakeups (_on_wakeup) anyway.
+KQ_NEST_MAX = 16
+_refresh_depth = 0
+
 _NOTIFYING = ("pipe", "fifo", "socket", "kqueue")     # wakeup(chan) on every change
 
 
@@ -335,9 +366,11 @@ class Kqueue(File):
         (EV_CLEAR) knotes too; on objects that do wake their channel
         (pipes, FIFOs, sockets, kqueues) only level-triggered ones are
         looked at, so an EV_CLEAR knote there fires once per change."""
-        if self._refreshing:
+        global _refresh_depth
+        if self._refreshing or _refresh_depth >= KQ_NEST_MAX:
             return
         self._refreshing = True
+        _refresh_depth += 1
         try:
             for kn in list(self.knotes.values()):
                 f = kn.file
@@ -349,6 +382,7 @@ class Kqueue(File):
                     activate(kn)
         finally:
             self._refreshing = False
+            _refresh_depth -= 1
 
     def count(self):
         self.refresh()

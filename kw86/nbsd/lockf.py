@@ -19,7 +19,16 @@ with each other as on BSD.
   descriptors are closed); a fork child inherits none.  flock: the lock goes
   with the last close of the open file (file_closed).
 Ranges are [start, end] inclusive, end None = to the end of any file.
+
+Kept per file by owner (FileLocks): an owner's locks never overlap and
+never touch one of the same type (they merge), so each owner's are one
+list sorted by start whose ends are sorted too, searched with bisect: a
+request looks at the few locks of each owner around its range, not at
+every lock of the file (a process holding 20,000 locks: bench/lockf_bench.py).
 """
+import itertools
+from bisect import bisect_right
+
 from kw86.nbsd import abi
 from kw86.nbsd.errors import Errno, WouldBlock
 from kw86.nbsd.vfs import vnode_key
@@ -29,20 +38,64 @@ LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8          # sys/fcntl.h
 EDEADLK = 11
 
 
+_seq = itertools.count()
+
+
 class Lock:
-    __slots__ = ("owner", "start", "end", "type", "pid")
+    __slots__ = ("owner", "start", "end", "type", "pid", "seq")
 
     def __init__(self, owner, start, end, type_, pid):
         self.owner, self.start, self.end, self.type, self.pid = owner, start, end, type_, pid
+        self.seq = next(_seq)           # (the order of locks with one start: older first)
 
     def overlaps(self, start, end):
         return (end is None or self.start <= end) and (self.end is None or start <= self.end)
+
+    def __repr__(self):
+        return f"Lock({self.owner} {self.start}-{self.end} type {self.type})"
+
+
+class _OwnerLocks:
+    """One owner's locks on a file: disjoint, sorted by start (starts: their
+    starts, for bisect)."""
+    __slots__ = ("starts", "locks")
+
+    def __init__(self):
+        self.starts, self.locks = [], []
+
+    def span(self, start, end):
+        """The indices [i, k) of the locks overlapping [start, end]."""
+        starts, locks = self.starts, self.locks
+        i = bisect_right(starts, start) - 1
+        if i < 0 or (locks[i].end is not None and locks[i].end < start):
+            i += 1
+        k = len(starts) if end is None else bisect_right(starts, end)
+        return i, max(i, k)
+
+
+class FileLocks:
+    """A file's locks: owner -> _OwnerLocks (iterating gives every lock,
+    by start)."""
+    __slots__ = ("owners",)
+
+    def __init__(self):
+        self.owners = {}
+
+    def __iter__(self):
+        return iter(sorted((lk for ol in self.owners.values() for lk in ol.locks),
+                           key=lambda lk: (lk.start, lk.seq)))
+
+    def __len__(self):
+        return sum(len(ol.locks) for ol in self.owners.values())
+
+    def __bool__(self):
+        return bool(self.owners)
 
 
 def _table(sysm):
     t = getattr(sysm, "lockf", None)
     if t is None:
-        t = sysm.lockf = {}             # file key -> [Lock]
+        t = sysm.lockf = {}             # file key -> FileLocks
         sysm.lockf_waits = {}           # pid -> (key, {pids it waits for})
     return t
 
@@ -58,41 +111,71 @@ def chan(key):
     return ("lockf", key)
 
 
-def conflict(locks, owner, start, end, type_):
-    """The first lock of another owner that a lock of type_ on
-    [start, end] would conflict with, or None."""
-    for lk in locks:
-        if lk.owner != owner and lk.overlaps(start, end) and \
-                (type_ == F_WRLCK or lk.type == F_WRLCK):
-            return lk
-    return None
-
-
-def _set(locks, owner, start, end, type_, pid):
-    """Replace owner's locks over [start, end] by type_ (F_UNLCK: none)."""
+def _conflicts(fl, owner, start, end, type_):
+    """Each other owner's first lock (by start) that a lock of type_ on
+    [start, end] would conflict with."""
     out = []
-    for lk in locks:
-        if lk.owner != owner or not lk.overlaps(start, end):
-            out.append(lk)
+    for o, ol in fl.owners.items():
+        if o == owner:
             continue
-        if lk.start < start:
-            out.append(Lock(owner, lk.start, start - 1, lk.type, lk.pid))
-        if end is not None and (lk.end is None or lk.end > end):
-            out.append(Lock(owner, end + 1, lk.end, lk.type, lk.pid))
+        i, k = ol.span(start, end)
+        locks = ol.locks
+        if type_ == F_WRLCK:
+            if i < k:
+                out.append(locks[i])
+            continue
+        for j in range(i, k):
+            if locks[j].type == F_WRLCK:
+                out.append(locks[j])
+                break
+    return out
+
+
+def conflict(fl, owner, start, end, type_):
+    """The first lock (by start) of another owner that a lock of type_ on
+    [start, end] would conflict with, or None."""
+    if not fl:
+        return None
+    return min(_conflicts(fl, owner, start, end, type_), key=lambda lk: (lk.start, lk.seq),
+               default=None)
+
+
+def _set(ol, owner, start, end, type_, pid):
+    """Replace owner's locks (ol) over [start, end] by type_ (F_UNLCK:
+    none): the locks it covers go, the ones it cuts keep their parts
+    outside it, and the new lock merges with a touching one of its type."""
+    starts, locks = ol.starts, ol.locks
+    i, k = ol.span(start, end)
+    lo, hi = i, k
+    left = right = None
+    if i < k and locks[i].start < start:
+        lk = locks[i]
+        left = Lock(owner, lk.start, start - 1, lk.type, lk.pid)
+    if i < k and end is not None and (locks[k - 1].end is None or locks[k - 1].end > end):
+        lk = locks[k - 1]
+        right = Lock(owner, end + 1, lk.end, lk.type, lk.pid)
+    put = []
     if type_ != F_UNLCK:
         new = Lock(owner, start, end, type_, pid)
-        merged = []
-        for lk in out:                  # coalesce touching ranges of the same type
-            if lk.owner == owner and lk.type == type_ and \
-                    (new.end is None or lk.start <= new.end + 1) and \
-                    (lk.end is None or new.start <= lk.end + 1):
-                new.start = min(new.start, lk.start)
-                new.end = None if new.end is None or lk.end is None else max(new.end, lk.end)
-                continue
-            merged.append(lk)
-        out = merged + [new]
-    out.sort(key=lambda lk: lk.start)
-    locks[:] = out
+        if left is not None and left.type == type_:
+            new.start, left = left.start, None
+        elif left is None and i > 0 and locks[i - 1].type == type_ and \
+                locks[i - 1].end + 1 == start:
+            new.start = locks[i - 1].start
+            lo = i - 1
+        if right is not None and right.type == type_:
+            new.end, right = right.end, None
+        elif right is None and end is not None and k < len(locks) and \
+                locks[k].type == type_ and locks[k].start == end + 1:
+            new.end = locks[k].end
+            hi = k + 1
+        put.append(new)
+    if left is not None:
+        put.insert(0, left)
+    if right is not None:
+        put.append(right)
+    locks[lo:hi] = put
+    starts[lo:hi] = [lk.start for lk in put]
 
 
 def _deadlock(sysm, me, holders):
@@ -119,13 +202,9 @@ def _deadlock(sysm, me, holders):
 def setlk(sysm, key, owner, pid, start, end, type_, wait):
     """F_SETLK/F_SETLKW (and flock): EAGAIN, EDEADLK, or sleep."""
     table = _table(sysm)
-    locks = table.setdefault(key, [])
-    if type_ != F_UNLCK:
-        holders = set()
-        for lk in locks:
-            if lk.owner != owner and lk.overlaps(start, end) and \
-                    (type_ == F_WRLCK or lk.type == F_WRLCK):
-                holders.add(lk.pid)
+    fl = table.get(key)
+    if type_ != F_UNLCK and fl:
+        holders = {lk.pid for lk in _conflicts(fl, owner, start, end, type_)}
         if holders:
             if not wait:
                 raise Errno(abi.EAGAIN)
@@ -134,15 +213,24 @@ def setlk(sysm, key, owner, pid, start, end, type_, wait):
             sysm.lockf_waits[pid] = (key, holders)
             raise WouldBlock(chan(key))
     sysm.lockf_waits.pop(pid, None)
-    before = list(locks)
-    _set(locks, owner, start, end, type_, pid)
+    if fl is None:
+        fl = table[key] = FileLocks()
+    ol = fl.owners.get(owner)
+    if ol is None:
+        ol = fl.owners[owner] = _OwnerLocks()
     uid = _uid(sysm, pid)
-    if uid and len(locks) > len(before) and \
-            _count(sysm, uid) > MAXLOCKSPERUID * (2 if type_ == F_UNLCK else 1) + 1:
-        locks[:] = before               # (lf_alloc failed: nothing changed)
-        raise Errno(abi.ENOLCK)
-    if not locks:
-        del table[key]
+    before = (list(ol.starts), list(ol.locks)) if uid else None
+    _set(ol, owner, start, end, type_, pid)
+    try:
+        if uid and len(ol.locks) > len(before[1]) and \
+                _count(sysm, uid) > MAXLOCKSPERUID * (2 if type_ == F_UNLCK else 1) + 1:
+            ol.starts[:], ol.locks[:] = before      # (lf_alloc failed: nothing changed)
+            raise Errno(abi.ENOLCK)
+    finally:
+        if not ol.locks:
+            del fl.owners[owner]
+        if not fl.owners:
+            del table[key]
     _wakeup(key)
 
 
@@ -161,19 +249,27 @@ def _count(sysm, uid):
     """The locks held by uid's processes (lf_alloc's ui_lockcnt)."""
     uids = {}
     n = 0
-    for locks in sysm.lockf.values():
-        for lk in locks:
-            u = uids.get(lk.pid)
-            if u is None:
-                u = uids[lk.pid] = _uid(sysm, lk.pid)
-            if u == uid:
-                n += 1
+    for fl in sysm.lockf.values():
+        for owner, ol in fl.owners.items():
+            if owner[0] == "posix":     # (all of one process)
+                u = uids.get(owner[1])
+                if u is None:
+                    u = uids[owner[1]] = _uid(sysm, owner[1])
+                if u == uid:
+                    n += len(ol.locks)
+                continue
+            for lk in ol.locks:
+                u = uids.get(lk.pid)
+                if u is None:
+                    u = uids[lk.pid] = _uid(sysm, lk.pid)
+                if u == uid:
+                    n += 1
     return n
 
 
 def getlk(sysm, key, owner, start, end, type_):
-    locks = _table(sysm).get(key, ())
-    return conflict(locks, owner, start, end, type_)
+    fl = _table(sysm).get(key)
+    return None if fl is None else conflict(fl, owner, start, end, type_)
 
 
 def release(sysm, key, owner):
@@ -181,12 +277,9 @@ def release(sysm, key, owner):
     table = getattr(sysm, "lockf", None)
     if not table or key not in table:
         return
-    locks = table[key]
-    keep = [lk for lk in locks if lk.owner != owner]
-    if len(keep) != len(locks):
-        if keep:
-            table[key] = keep
-        else:
+    fl = table[key]
+    if fl.owners.pop(owner, None) is not None:
+        if not fl.owners:
             del table[key]
         _wakeup(key)
 

@@ -64,7 +64,9 @@ class Lwp:
                  "timed_start", "saved_esp", "frame_esp", "ticks", "blocked", "wpartial",
                  "fifo_wait", "sigmask", "oldmask", "sigstk", "siglist", "tls_base", "fs_base",
                  "fpu_save", "fpu_cw", "name", "unparked", "lwpctl_va", "detached",
-                 "suspended", "waiter", "seq", "sleep_gen", "__weakref__")
+                 "suspended", "waiter", "seq", "sleep_gen", "kcont", "spawn_wait",
+                 "sched_class", "sched_pri",
+                 "__weakref__")
 
     def __init__(self, proc, lid, kstack=None):
         self.proc = proc
@@ -101,6 +103,14 @@ class Lwp:
         self.detached = False           # LWP_DETACHED: nobody waits for it
         self.suspended = False          # _lwp_suspend
         self.waiter = None              # the LWP sleeping in _lwp_wait for this one
+        # -- posix_spawn (syscalls/spawn.py) --
+        self.kcont = None               # a spawned child's kernel part still to run (sched.py)
+        self.spawn_wait = None          # the spawn a parent waits for (no signal ends it)
+        # -- the scheduling class and priority (sched.py): a new LWP of a
+        # process has its creator's (NetBSD's lwp_create); SCHED_OTHER 0 --
+        creator = getattr(proc, "l", None)
+        self.sched_class = 0 if creator is None else creator.sched_class
+        self.sched_pri = 0 if creator is None else creator.sched_pri
 
     def __repr__(self):
         return f"<Lwp {self.proc.pid}.{self.lid} {self.state}>"
@@ -157,6 +167,7 @@ class Proc:
         self.mem = mem
         self.vm = None                  # the address space (kernel.VM)
         self.kernelware = False         # runs at CPL 0 with call-gate system calls
+        self.df_unresolved = None       # (eip, cr2) of a double fault with nothing to back
         self.emul = None                # the emulation (emul.py): its system-call table
         self.kw_switches = 0            # 510/511 mode switches (kernelware.py)
         self.regs0 = None               # initial registers of the image exec loaded
@@ -199,6 +210,17 @@ class Proc:
             # an LWP-directed signal may be deliverable now: through userret
             # (the fast path looks at the process's list only)
             self.want_resched = True
+
+    @property
+    def sched_params(self):
+        """(class, priority) of the current LWP (fork: the child's LWP gets
+        them); set: every LWP's, before they run (posix_spawn's child)."""
+        return self.l.sched_class, self.l.sched_pri
+
+    @sched_params.setter
+    def sched_params(self, v):
+        for l in self.lwps.values():
+            l.sched_class, l.sched_pri = v
 
     @property
     def lwpid(self):
@@ -360,6 +382,8 @@ class Proc:
     def wake_for_signal(self, l, sig):
         """End l's interruptible sleep for sig, if sig ends it."""
         k = self.kernel
+        if l.spawn_wait is not None:
+            return                      # posix_spawn's parent: cv_wait, no signal ends it
         act = self.sigacts.get(sig)
         handler = abi.NBSD_SIG_DFL if act is None else act[0]
         if handler == abi.NBSD_SIG_DFL:

@@ -13,6 +13,28 @@ kernelware, when the kwhook preemption hook marked its interrupt frame
 (trap.py, locore's Xkwhook*).  An idle machine (every LWP asleep) waits
 on the host console or jumps the guest clock to the next deadline.
 
+Scheduling classes (NetBSD's sys/sched.h, kern_runq.c, sched_4bsd.c):
+every LWP has a class and priority (l.sched_class, l.sched_pri; set by
+_sched_setparam, syscalls/sched.py).  Time-sharing LWPs (SCHED_OTHER, the
+default) are the round robin above, unchanged; real-time ones (SCHED_FIFO,
+SCHED_RR, priorities 0..63, NetBSD's kernel priorities PRI_USER_RT + pri)
+wait in per-priority FIFO lists above every time-sharing LWP (RunQueue),
+and the highest-priority one runs.  An LWP made runnable (a wakeup, a
+priority change, a new LWP) that outranks the running one preempts it at
+once: at the return of the call that woke it (cur.want_resched sends the
+call through userret), or at the clock tick that expired its sleep
+(self.resched, trap.intr), in both modes alike.  SCHED_FIFO runs until it
+blocks, yields or is preempted, and a preempted one goes back to the head
+of its list; SCHED_RR is preempted by the clock every `quantum` ticks
+(NetBSD's sched_tick: rrticks = hz/10) in favour of an LWP of its own
+priority, going to the tail, and a preempted RR LWP goes to the head
+unless its slice was used up (kern_runq.c's sched_enqueue);
+sched_yield puts a real-time LWP at the tail of its list if another of
+its priority or above is runnable (and is a plain round-robin yield for
+time-sharing ones, as before).  A running LWP whose priority drops below
+a runnable one gives way at once (NetBSD's sched_changepri; kw86 also
+when it drops to SCHED_OTHER with a real-time LWP runnable).
+
 wakeup(chan) (NetBSD's wakeup(9)) makes every LWP sleeping on chan
 runnable; each Kernel registers its listener here (held weakly).
 
@@ -36,6 +58,7 @@ import os
 import select
 import time
 import weakref
+from collections import deque
 
 # -- the wakeup registry (before the kw86 imports: file.py, imported by
 # proc.py, uses it while proc.py is still loading)
@@ -84,6 +107,85 @@ def _order(l):
 
 _tie = itertools.count()                # heap ties: first queued first
 
+SCHED_OTHER, SCHED_FIFO, SCHED_RR = 0, 1, 2     # NetBSD's sys/sched.h
+PRI_USER_RT = 128                       # NetBSD's sys/param.h: real-time kernel priorities
+
+
+def eprio(l):
+    """l's place in the queue: PRI_USER_RT + its priority for a real-time
+    LWP; 0 for every time-sharing one (kw86's round robin has no dynamic
+    time-sharing priority, so they rank equal)."""
+    return PRI_USER_RT + l.sched_pri if l.sched_class else 0
+
+
+_dq_contains, _dq_len = deque.__contains__, deque.__len__
+
+
+class RunQueue(deque):
+    """The run queue.  The deque itself holds the time-sharing LWPs in
+    round-robin order (what kw86's one queue always was: popleft, append);
+    real-time LWPs wait in .rt, a FIFO list per priority (pri -> deque),
+    and go first, highest priority first.  `in`, remove() and len() see
+    both, so code that drops an LWP from the run queue needs no change."""
+
+    def __init__(self):
+        super().__init__()
+        self.rt = {}            # real-time priority -> deque of LWPs
+        self.nrt = 0            # LWPs in .rt
+
+    def __len__(self):
+        return deque.__len__(self) + self.nrt
+
+    def __bool__(self):
+        return self.nrt > 0 or deque.__len__(self) > 0
+
+    def __contains__(self, l):
+        if deque.__contains__(self, l):
+            return True
+        return self.nrt > 0 and any(l in q for q in self.rt.values())
+
+    def remove(self, l):
+        if deque.__contains__(self, l):
+            deque.remove(self, l)
+            return
+        for pri, q in self.rt.items():
+            if l in q:
+                q.remove(l)
+                self.nrt -= 1
+                if not q:
+                    del self.rt[pri]
+                return
+        raise ValueError("RunQueue.remove(l): l not queued")
+
+    def rt_add(self, l, head=False):
+        q = self.rt.get(l.sched_pri)
+        if q is None:
+            q = self.rt[l.sched_pri] = deque()
+        if head:
+            q.appendleft(l)
+        else:
+            q.append(l)
+        self.nrt += 1
+
+    def best(self):
+        """The highest eprio queued (-1: nothing queued)."""
+        if self.nrt:
+            return PRI_USER_RT + max(self.rt)
+        return 0 if deque.__len__(self) else -1
+
+    def next(self):
+        """Take the LWP that runs next: the head of the highest real-time
+        list, else the head of the round robin."""
+        if self.nrt:
+            pri = max(self.rt)
+            q = self.rt[pri]
+            l = q.popleft()
+            self.nrt -= 1
+            if not q:
+                del self.rt[pri]
+            return l
+        return self.popleft()
+
 
 class Scheduler:
     """The Kernel's scheduling half (kernel.Kernel derives from it)."""
@@ -95,6 +197,9 @@ class Scheduler:
     _sleeping = None        # {Lwp: sleep_gen}: who may sleep (the idle loop)
     _sq_added = 0           # entries queued since the last sweep
     _sq_sweep_at = 256      # ... when the next sweep runs
+    resched = False         # an LWP that outranks the running one is runnable
+    _yield_lwp = None       # the real-time LWP whose sched_yield is under way
+    _wr_mine = None         # the process whose want_resched _ask_resched set
 
     def _sq_init(self):
         self._sleepq, self._sq_odd, self._tmoq, self._sleeping = {}, [], [], {}
@@ -196,8 +301,59 @@ class Scheduler:
             l.state = "susp"
             return
         l.state = "run"
-        if l not in self.runq and l is not self.curlwp:
-            self.runq.append(l)
+        if l is not self.curlwp:
+            rq = self.runq
+            if l.sched_class:
+                if l not in rq:
+                    rq.rt_add(l)
+                    self._outranks(l)
+            elif not _dq_contains(rq, l):
+                # (a time-sharing LWP is only ever in the deque: the
+                # deque's own test, without RunQueue's Python one)
+                rq.append(l)
+
+    def _outranks(self, l):
+        """Runnable l preempts the running LWP if it ranks above it: at the
+        return of the current call (userret) or at the clock tick now
+        being handled (trap.intr)."""
+        cur = self.curlwp
+        if cur is not None and cur is not l and eprio(l) > eprio(cur):
+            self._ask_resched()
+
+    def _ask_resched(self):
+        """The running LWP is to give way: self.resched for the clock tick,
+        and its process's want_resched to send the current call through
+        userret.  A want_resched set here is taken back when the LWP leaves
+        the CPU another way (its call sleeps, the tick preempts it), so it
+        does not make its next call yield for nothing."""
+        self.resched = True
+        p = self.cur
+        if not p.want_resched:
+            p.want_resched = True
+            self._wr_mine = p
+
+    def changepri(self, l, cls, pri):
+        """Give l a new class and priority (NetBSD's lwp_changepri and
+        sched_changepri): a queued LWP is queued again at its new place (at
+        the tail); one that now outranks the running LWP preempts it; the
+        running LWP gives way if a runnable one now outranks it."""
+        if l.sched_class == cls and l.sched_pri == pri:
+            return
+        before = eprio(l)
+        l.sched_class, l.sched_pri = cls, pri
+        if eprio(l) == before:
+            return                  # the same kernel priority: nothing moves
+        rq = self.runq
+        if l is self.curlwp:
+            if rq.best() > eprio(l):
+                self._ask_resched()
+        elif l.state == "run" and l in rq:
+            rq.remove(l)
+            if cls:
+                rq.rt_add(l)
+                self._outranks(l)
+            else:
+                rq.append(l)
 
     def _sleep(self, l, chan):
         if chan.__class__ is not _poll_wait():
@@ -323,6 +479,33 @@ class Scheduler:
                 for q in self.timer_procs if ITIMER_REAL in q.itimers]
 
     def _preempt(self, l, fesp):
+        """The running LWP l may give way (its quantum ran out, it yields,
+        or one that outranks it is runnable).  A time-sharing LWP goes to
+        the tail of the round robin and the next LWP runs (kw86's round
+        robin, as it always was); a real-time one only for a runnable LWP
+        that outranks it, or one of its own priority when it yields or
+        its RR slice ran out."""
+        if l.sched_class:
+            yielding = self._yield_lwp is l
+            self._yield_lwp = None
+            best = self.runq.best()
+            mine = eprio(l)
+            if yielding or (l.sched_class == SCHED_RR and l.ticks >= self.quantum):
+                if best < mine:
+                    l.ticks = 0             # (RR: a new slice, nobody else at its level)
+                    return
+                head = False                # to the tail of its list
+            elif best > mine:
+                # preempted: FIFO to the head of its list, RR too unless
+                # its slice is used up (NetBSD's sched_enqueue)
+                head = l.sched_class == SCHED_FIFO or l.ticks < self.quantum
+            else:
+                return
+            l.ticks = 0
+            l.state = "run"
+            self.runq.rt_add(l, head=head)
+            self._switch_away(l, fesp)
+            return
         l.ticks = 0
         l.state = "run"
         self.runq.append(l)
@@ -331,6 +514,10 @@ class Scheduler:
     def _switch_away(self, l, fesp):
         """LWP l stops running (parked at fesp); run the next one."""
         l.saved_esp = fesp
+        if self._wr_mine is not None:
+            if self._wr_mine is l.proc:
+                l.proc.want_resched = False     # (_ask_resched's: the switch is here)
+            self._wr_mine = None
         if self.curlwp is l:
             self.cur = None             # not running: a wakeup must queue it
             self.curlwp = None
@@ -387,8 +574,14 @@ class Scheduler:
                     self._host_end():
                 return None
             self._expire_timers()
-            while self.runq:
-                q = self.runq.popleft()
+            rq = self.runq
+            while True:
+                if rq.nrt:
+                    q = rq.next()
+                elif _dq_len(rq):
+                    q = rq.popleft()        # (the round robin: the deque's own calls)
+                else:
+                    break
                 if q.state == "run" and not q.proc.zombie:
                     return q
             if not self._anyone_asleep():
@@ -453,9 +646,17 @@ class Scheduler:
     def _switch_to(self, l):
         """Resume LWP l where it is parked; False if it died on a pending signal."""
         q = l.proc
+        if l.kcont is not None:
+            # a posix_spawn child woken in a file action: its kernel part
+            # goes on (syscalls/spawn.py); False: it sleeps again or is gone
+            kc, l.kcont = l.kcont, None
+            if not kc.resume(l):
+                return False
         rusage.switch(self, q, l)
         self.cur = q
         self.curlwp = l
+        self.resched = False            # (what was asked for: a switch)
+        self._yield_lwp = None
         q.l = l                         # curlwp of its process
         m = self.m
         if self.dead_kstacks:

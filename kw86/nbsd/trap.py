@@ -46,7 +46,7 @@ from kw86.nbsd.errors import BadFrame, Exit, Fault, KernelPanic
 from kw86.nbsd.frame import TF_ESP, TF_SHORT_SIZE, TrapFrame
 from kw86.nbsd.kconst import DFTSS_SEL, HC_DBLFAULT, HC_DFSIG, TF_TRAPNO
 from kw86.nbsd.kconst import (HC_GATE, HC_IDLE, HC_INTR, HC_KAPI, HC_STRAY, HC_SYSCALL, HC_TRAP,
-                              HCALL_PORT, KW86_FAST)
+                              HCALL_PORT, KW86_FAST, T_KW86_GATE)
 
 _KERNBASE = abi.KERNBASE
 _MASK = abi.NSYSENT - 1
@@ -201,6 +201,8 @@ def make_hypercall(k):
             if value == HC_SYSCALL or value == HC_GATE:
                 gate = value == HC_GATE
                 nr = enter(gate)                        # ecx & _MASK; charged, counted
+                if nr < 0:
+                    raise BadFrame(None, _forged(core))
                 row = p.emul.fastvec[nr]
                 if row is not None:
                     # (p.blocked may be stale here: it is set afresh whenever
@@ -257,7 +259,19 @@ def make_hypercall(k):
             failed(p, value, e)
 
     core.sysfast_setup(HCALL_PORT, HC_SYSCALL, HC_GATE, KW86_FAST, _MASK, cost, hypercall)
+    lc = boot.lc
+    core.sysfast_frames(lc["kw86_hcall_return"], lc["sysenter_return"], _KERNBASE, T_KW86_GATE)
     return hypercall
+
+
+def _forged(core):
+    """The kill message of a system-call hypercall Core.sys_enter refused
+    (Core.sf_forged): one locore did not make, or whose %ecx/%esi are not
+    its frame's tf_eax/tf_esp.  Kernel code handing the kernel a request it
+    did not build is a fault of that code, as NetBSD's trap() treats a
+    kernel-mode fault without an onfault handler: the kernelware dies."""
+    return (f"forged system call: eip {core.eip:#x}, ecx {core.get_gpr(1):#x}, "
+            f"esp {core.get_gpr(ESP):#x} are not locore's system-call entry and its frame")
 
 
 def userret(k, p, fesp, res):
@@ -458,7 +472,7 @@ def intr(k, p, fesp):
         k._charge_tick(p, True)
         l = p.l
         l.ticks += 1
-        if l.ticks >= k.quantum and k.runq:
+        if (l.ticks >= k.quantum or k.resched) and k.runq:
             k._preempt(l, fesp)
         return
     k._charge_tick(p, user or kw)
@@ -471,7 +485,7 @@ def intr(k, p, fesp):
                 k._switch_away(l, fesp)
                 return
         l.ticks += 1
-        if l.ticks >= k.quantum and k.runq:
+        if (l.ticks >= k.quantum or k.resched) and k.runq:
             k._preempt(l, fesp)
 
 
@@ -561,6 +575,15 @@ def dblfault(k, p):
     if vm is None:
         raise KernelPanic(f"double fault at {st['eip']:#x} with no process (esp "
                           f"{st['esp']:#x}, cr2 {cr2:#x})")
+    pend = k._df_pending
+    if pend is not None and pend[0] is p:
+        # the last double fault's way out (Xdfsig on p's kernel stack, with
+        # interrupts off) double-faulted itself before reaching dfsig: what
+        # a kernelware broke is in its way.  Killed from here (_kill_broken
+        # repairs first) instead of the same double fault again without end
+        # (no instruction retires: --max-instructions never came)
+        k._df_pending = None
+        raise BadFrame(st["esp"])
     boot.set_tss_state(cr3=vm.pdir)
     esp = st["esp"]
     # a push on the interrupted (user-address) stack at CPL 0 failed
@@ -574,6 +597,17 @@ def dblfault(k, p):
             n = _grow_stack(m, vm, cr2, esp)
         except MemoryError:
             n, why = None, "swap"
+        if n == 0:
+            # every page was there, yet the push faulted: once may be a
+            # stale translation; twice at the same place means the CPU's
+            # walk does not see what the kernel's tables say (a kernelware
+            # rewrote its page directory): broken, not a retry forever
+            again = (st["eip"], cr2)
+            if p.df_unresolved == again:
+                n, why = None, "broken"
+            p.df_unresolved = again
+        elif n is not None:
+            p.df_unresolved = None
         if n is not None:
             k._stats["page_faults"] += n
             _restart_page_fault(p, boot, st)

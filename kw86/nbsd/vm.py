@@ -41,18 +41,21 @@ class MapObj:
 
 
 class Region:
-    __slots__ = ("start", "end", "prot", "kind", "obj", "off")
+    __slots__ = ("start", "end", "prot", "kind", "obj", "off", "src")
 
-    def __init__(self, start, end, prot, kind, obj=None, off=0):
+    def __init__(self, start, end, prot, kind, obj=None, off=0, src=None):
         self.start, self.end, self.prot, self.kind = start, end, prot, kind
         self.obj, self.off = obj, off           # a shared file mapping: MapObj, file offset
+        # a private file mapping: the vnode its pages were copied from (at
+        # file offset off), which a growth maps further on (mremap)
+        self.src = src
         if obj is not None:
             obj.hold()
 
     def piece(self, start, end, prot=None):
         """[start, end) of this region as a region of its own (split)."""
         return Region(start, end, self.prot if prot is None else prot, self.kind, self.obj,
-                      self.off + (start - self.start))
+                      self.off + (start - self.start), self.src)
 
     def drop(self):
         """The region is gone (munmap, exit, exec)."""
@@ -74,6 +77,8 @@ class VM:
         self.pdir = self.boot.new_pdir()
         self.pages = {}                 # va -> pa
         self.ptables = []
+        self.pt_of = {}                 # pdi -> its page table (the kernel's own record:
+        #                                 a kernelware may rewrite the directory's entries)
         self.regions = []
         self.brk_base = self.brk = 0
         self.cow = set()                # pages shared copy-on-write (mapped read-only)
@@ -83,6 +88,9 @@ class VM:
         self.locked = set()             # mlock(2)ed pages (not inherited by a fork child)
         self.lock_future = False        # mlockall(MCL_FUTURE)
         self.shared = {}                # va -> [Buf, offset in it, ever writable, BufCache]: a MAP_SHARED
+        # MAP_REMAPDUP (mremap): va -> the set of this space's addresses of
+        # one frame (one set object per group): copy-on-write moves them together
+        self.alias = {}
         #                                 file page (the frame is the buffer cache's, pinned)
 
     def present(self, va, n):
@@ -102,16 +110,21 @@ class VM:
         return None
 
     def _pte_addr(self, va, create):
+        """The physical address of va's page table entry, from the kernel's
+        own record of its page tables (pt_of), never from the directory in
+        guest memory: a kernelware that pointed one of its directory's
+        entries past the end of memory made every later lookup, and its own
+        exit, a host IndexError (a kernel panic: kw86 stopped)."""
         pdi, pti = va >> 22, (va >> 12) & 0x3ff
-        pde = self.m.read_u32(self.pdir + 4 * pdi)
-        if not pde & PG_V:
+        pt = self.pt_of.get(pdi)
+        if pt is None:
             if not create:
                 return None
             pt = self.boot.alloc_page()
             self.ptables.append(pt)
+            self.pt_of[pdi] = pt
             self.m.write_u32(self.pdir + 4 * pdi, pt | PG_V | PG_RW | PG_U)
-            pde = pt | PG_V
-        return (pde & ~0xfff) + 4 * pti
+        return pt + 4 * pti
 
     def map(self, va, prot, data=None):
         """Back one page with a fresh zeroed frame (and data at its start)."""
@@ -152,6 +165,8 @@ class VM:
     def _release(self, va, pa):
         """The bookkeeping of unmap(va) once its PTE is cleared: the frame
         back (or one reference less), a shared page written back."""
+        if self.alias:
+            self.unalias(va)
         self.cow.discard(va)
         self.locked.discard(va)
         sh = self.shared.pop(va, None)
@@ -175,33 +190,61 @@ class VM:
         else:
             self.refs[pa] = n - 1
 
+    def unalias(self, va):
+        """va leaves its MAP_REMAPDUP group (unmapped, or moved by mremap)."""
+        g = self.alias.pop(va, None)
+        if g is not None:
+            g.discard(va)
+            if len(g) == 1:
+                self.alias.pop(next(iter(g)), None)
+
+    def dup_alias(self, va, nva):
+        """nva maps va's frame too (MAP_REMAPDUP): one group."""
+        g = self.alias.get(va)
+        if g is None:
+            g = self.alias[va] = {va}
+        g.add(nva)
+        self.alias[nva] = g
+
     def _break_cow(self, va):
         """Give this address space its own copy of a shared page (writable
-        again if its region is)."""
+        again if its region is); every address of the page's MAP_REMAPDUP
+        group moves to the copy with it (mremap(2): both ranges reference
+        the same pages), and none is copied when the group holds every
+        reference to the frame."""
         pa = self.pages[va]
-        self.cow.discard(va)
-        if pa in self.refs:
+        g = self.alias.get(va) if self.alias else None
+        group = (va,) if g is None else tuple(g)
+        if self.refs.get(pa, 0) + 1 > len(group):
             npa = self.boot.frames.alloc()
             self.m.write(npa, self.m.read(pa, PAGE))
-            self._unref(pa)
-            self.pages[va] = npa
+            for a in group:
+                self._unref(pa)
+                self.pages[a] = npa
+            if len(group) > 1:
+                self.refs[npa] = len(group) - 1
             self.k.stats_cow += 1
-        r = self.region_at(va)
-        prot = r.prot if r is not None else abi.NBSD_PROT_READ
-        a = self._pte_addr(va, False)
-        self.m.write_u32(a, self.pages[va] | PG_U | (PG_V if prot & 7 else 0) |
-                         (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
+        for a in group:
+            self.cow.discard(a)
+            r = self.region_at(a)
+            prot = r.prot if r is not None else abi.NBSD_PROT_READ
+            self.m.write_u32(self._pte_addr(a, False), self.pages[a] | PG_U |
+                             (PG_V if prot & 7 else 0) |
+                             (PG_RW if prot & abi.NBSD_PROT_WRITE else 0))
         self.m.flush_tlb()
 
-    def add_region(self, start, end, prot, kind, obj=None, off=0):
-        r = Region(start, end, prot, kind, obj, off)
+    def add_region(self, start, end, prot, kind, obj=None, off=0, src=None):
+        r = Region(start, end, prot, kind, obj, off, src)
         self.regions.append(r)
         return r
 
-    def _fault_shared(self, r, page):
+    def _fault_shared(self, r, page, write=False):
         """Map the buffer-cache page that holds the file's bytes at this
         page (read on a miss, pinned while mapped).  A page wholly past
-        the end of the file is a fault (NetBSD: SIGBUS)."""
+        the end of the file is a fault (NetBSD: SIGBUS).  Like NetBSD's
+        genfs_getpages, every page brought in marks the file accessed, and
+        modified when the fault is a write (mmap(2): "the initial read or
+        write reference to a mapped region" updates st_atime)."""
         obj = r.obj
         off = r.off + (page - r.start)
         if off >= obj.vp.getsize():
@@ -213,6 +256,9 @@ class VM:
             b = bc.bread(obj.vp, blk)
         except Errno:
             return False                # the file's I/O error
+        mark = getattr(obj.vp, "mark_update", None)
+        if mark is not None:
+            mark(write)
         b.pins += 1
         _mapped(b, self, page)
         pa = b.paddr + boff
@@ -266,7 +312,7 @@ class VM:
                 return True
             return False                # present: a protection fault
         if r.obj is not None:
-            return self._fault_shared(r, page)
+            return self._fault_shared(r, page, write)
         self.map(page, r.prot)
         self.m.flush_tlb()
         return True
@@ -360,6 +406,12 @@ class VM:
                 write_u32(a, pte & ~PG_RW)
             write_u32(c._pte_addr(va, True), pa | (pte & (PG_V | PG_U)))
         self.m.flush_tlb()
+        for g in {id(g): g for g in self.alias.values()}.values():
+            # MAP_REMAPDUP groups: one memory at several addresses in the child too
+            cg = {a for a in g if a in c.pages}
+            if len(cg) > 1:
+                for a in cg:
+                    c.alias[a] = cg
         c.regions = [r.piece(r.start, r.end) for r in self.regions]
         c.heap = next(r for r in c.regions if r.kind == "heap")
         c.brk_base, c.brk = self.brk_base, self.brk
@@ -387,6 +439,7 @@ class VM:
         (the memory and TLB state unmapping page by page leaves, without a
         TLB flush per page: a Go program leaves thousands)."""
         pages, self.pages = self.pages, {}
+        self.alias = {}
         tables = {a & ~(PAGE - 1) for a in (self._pte_addr(pdi << 22, False)
                                             for pdi in {va >> 22 for va in pages}) if a}
         for va, pa in pages.items():
@@ -397,6 +450,7 @@ class VM:
             self.boot.frames.free(pt)
         self.boot.frames.free(self.pdir)
         self.ptables = []
+        self.pt_of = {}
         for r in self.regions:
             r.drop()
         self.regions = []

@@ -249,6 +249,9 @@ main(void)
     OK("getvalue new", sem_getvalue(n2, &v));
     check("value new", v == 5, "v=%ld%ld", v, 0);
     OK("sem_close", sem_close(n));
+    /* n was opened twice (n2 == n above): the second sem_close matches the
+     * second sem_open, and only a third is past the last open */
+    OK("sem_close of the second sem_open", sem_close(n));
     ERR("sem_close again", sem_close(n), EINVAL);
     OK("sem_close new", sem_close(n2));
     OK("sem_unlink new", sem_unlink("/kw86ksem"));

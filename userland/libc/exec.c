@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "libc_private.h"
 #include "stdio_impl.h"
 
 int
@@ -41,43 +42,35 @@ exec_script(const char *path, char * const *argv, char * const *envp)
 }
 
 int
-execvpe(const char *file, char * const *argv, char * const *envp)
+__kw86_pathsearch(const char *file, int (*fn)(const char *, void *), void *arg)
 {
     const char *path, *p;
     char buf[PATH_MAX];
-    int saw_eacces = 0;
+    int err, saw_eacces = 0;
 
-    if (*file == '\0') {
-        errno = ENOENT;
-        return -1;
-    }
-    if (strchr(file, '/') != NULL) {        /* a path: no search */
-        execve(file, argv, envp);
-        if (errno == ENOEXEC)
-            exec_script(file, argv, envp);
-        return -1;
-    }
+    if (*file == '\0')
+        return ENOENT;
+    if (strchr(file, '/') != NULL)          /* a path: no search */
+        return fn(file, arg);
     path = getenv("PATH");
     if (path == NULL)
         path = _PATH_DEFPATH;
     for (p = path;; ) {
         const char *end = strchrnul(p, ':');
+        const char *dir = p;
         size_t dlen = (size_t)(end - p);
         size_t flen = strlen(file);
 
-        if (dlen == 0) {                    /* empty element: current directory */
-            p = ".";
+        if (dlen == 0) {                    /* an empty element: the current directory */
+            dir = ".";
             dlen = 1;
         }
         if (dlen + 1 + flen + 1 <= sizeof(buf)) {
-            memcpy(buf, p, dlen);
+            memcpy(buf, dir, dlen);
             buf[dlen] = '/';
             memcpy(buf + dlen + 1, file, flen + 1);
-            execve(buf, argv, envp);
-            switch (errno) {
-            case ENOEXEC:
-                exec_script(buf, argv, envp);
-                return -1;
+            err = fn(buf, arg);
+            switch (err) {
             case EACCES:
                 saw_eacces = 1;
                 break;
@@ -87,14 +80,41 @@ execvpe(const char *file, char * const *argv, char * const *envp)
             case ENAMETOOLONG:
                 break;
             default:
-                return -1;                  /* E2BIG, ENOMEM, ETXTBSY...: give up */
+                return err;                 /* 0, ENOEXEC, E2BIG, ENOMEM ...: done */
             }
         }
         if (*end == '\0')
             break;
         p = end + 1;
     }
-    errno = saw_eacces ? EACCES : ENOENT;
+    return saw_eacces ? EACCES : ENOENT;
+}
+
+struct exec_args {
+    char * const *argv, *const *envp;
+};
+
+/* execvpe's try: the exec, or a script (ENOEXEC) run by sh, which ends the search */
+static int
+exec_try(const char *path, void *arg)
+{
+    struct exec_args *a = arg;
+
+    execve(path, a->argv, a->envp);
+    if (errno != ENOEXEC)
+        return errno;
+    exec_script(path, a->argv, a->envp);
+    return -1;
+}
+
+int
+execvpe(const char *file, char * const *argv, char * const *envp)
+{
+    struct exec_args a = { argv, envp };
+    int err = __kw86_pathsearch(file, exec_try, &a);
+
+    if (err > 0)
+        errno = err;
     return -1;
 }
 

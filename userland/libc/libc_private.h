@@ -30,6 +30,16 @@ int   __sys_getlogin(char *, size_t);
 int   __sys_sigaction_sigtramp(int, const void *, void *, const void *, int);
 void  __sys_sync(void);
 
+/* The PATH search of execvp and posix_spawnp (exec.c): fn(path, arg) for
+ * file itself when it names a path (a '/' in it), else for each element of
+ * PATH (_PATH_DEFPATH without one; an empty element is the current
+ * directory) joined with file, in order.  fn returns 0 or an error
+ * number: ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG and EACCES go on to the next
+ * directory, any other ends the search with it (-1: fn ended it, its
+ * own errno stands).  Past the last directory: EACCES if one was seen,
+ * else ENOENT; an empty file is ENOENT. */
+int __kw86_pathsearch(const char *file, int (*fn)(const char *path, void *arg), void *arg);
+
 /* stdio: run at exit to flush every open stream. */
 void __kw86_stdio_flush_all(void);
 

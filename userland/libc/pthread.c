@@ -302,10 +302,13 @@ pthread_getattr_np(pthread_t t, pthread_attr_t *a)
     return 0;
 }
 
-/* Scheduling parameters are the thread's own (pthread_getschedparam reads what
- * pthread_create or pthread_setschedparam gave it).  kw86's kernel keeps
- * _sched_setparam's values per process and runs every LWP from one queue, so a
- * thread's policy and priority are recorded and checked here, not applied. */
+/* Scheduling parameters are the thread's LWP's, as NetBSD's libpthread keeps
+ * them: pthread_setschedparam is _sched_setparam(getpid(), lid, ...) and
+ * pthread_getschedparam _sched_getparam(getpid(), lid, ...) (the kernel
+ * schedules LWPs by class and priority: kw86/nbsd/sched.py).  kw86 checks the
+ * values here first, and takes SCHED_OTHER with priority 0 (what getparam
+ * reports) as PRI_NONE; t->policy/param keep the last values for a thread
+ * whose LWP has exited but is not yet joined. */
 static int
 sched_check(int policy, const struct sched_param *p)
 {
@@ -322,18 +325,36 @@ sched_check(int policy, const struct sched_param *p)
 int
 pthread_getschedparam(pthread_t t, int *policy, struct sched_param *p)
 {
-    *policy = t->policy;
-    *p = t->param;
-    return 0;
+    int saved = errno, r = 0;
+
+    if (_sched_getparam(getpid(), t->lid, policy, p) < 0) {
+        r = errno;
+        if (r == ESRCH) {               /* exited, not joined: its last values */
+            *policy = t->policy;
+            *p = t->param;
+            r = 0;
+        }
+    }
+    errno = saved;
+    return r;
 }
 
 int
 pthread_setschedparam(pthread_t t, int policy, const struct sched_param *p)
 {
-    int r = sched_check(policy, p);
+    int r = sched_check(policy, p), saved = errno;
+    struct sched_param sp;
 
     if (r != 0)
         return r;
+    sp = *p;
+    if (policy == SCHED_OTHER)
+        sp.sched_priority = -1;         /* PRI_NONE: SCHED_OTHER has none */
+    if (_sched_setparam(getpid(), t->lid, policy, &sp) < 0) {
+        r = errno;
+        errno = saved;
+        return r;
+    }
     t->policy = policy;
     t->param = *p;
     if (policy == SCHED_OTHER)
@@ -459,7 +480,10 @@ pthread_create(pthread_t *out, const pthread_attr_t *attr, void *(*start)(void *
     uc.tlsbase = (unsigned int)t;
 
     pthread_mutex_lock(&threads_lock);
-    r = _lwp_create(&uc, 0, &t->lid) == -1 ? errno : 0;
+    /* an explicit class and priority: the LWP starts suspended, gets them,
+     * then runs (NetBSD's pthread_create; a refusal leaves it its creator's) */
+    r = _lwp_create(&uc, attr->inheritsched == PTHREAD_EXPLICIT_SCHED ? LWP_SUSPENDED : 0,
+                    &t->lid) == -1 ? errno : 0;
     if (r == 0) {
         t->next = all_threads;
         all_threads = t;
@@ -472,6 +496,10 @@ pthread_create(pthread_t *out, const pthread_attr_t *attr, void *(*start)(void *
         return r == ENOMEM ? EAGAIN : r;
     }
     *out = t;
+    if (attr->inheritsched == PTHREAD_EXPLICIT_SCHED) {
+        (void)pthread_setschedparam(t, attr->policy, &attr->param);
+        (void)_lwp_continue(t->lid);
+    }
     errno = saved;
     return 0;
 }

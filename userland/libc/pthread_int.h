@@ -116,6 +116,8 @@ __kw86_libc_unlock(pthread_mutex_t *m)
 
 /* the system calls under libpthread (syscalls.master) */
 int _lwp_create(const void *, unsigned long, lwpid_t *);
+int _lwp_continue(lwpid_t);
+#define LWP_SUSPENDED 0x00000080      /* NetBSD's <sys/lwp.h>: created suspended */
 void _lwp_exit(void) __attribute__((__noreturn__));
 lwpid_t _lwp_self(void);
 int _lwp_wait(lwpid_t, lwpid_t *);

@@ -29,9 +29,15 @@ int _ksem_getvalue(__intptr_t, unsigned int *);
 int _ksem_destroy(__intptr_t);
 int _ksem_timedwait(__intptr_t, const struct timespec *);
 
-/* the named semaphores this process has open (sem_open's sem_t) */
+/* the named semaphores this process has open (sem_open's sem_t): kw86's
+ * _ksem_open answers a name the process has open with the id it has, so a
+ * second sem_open returns the same sem_t (POSIX), and `opens` counts the
+ * sem_open calls that sem_close has not matched yet: the id is closed with
+ * the last one, as each of NetBSD's sem_open/sem_close pairs closes only its
+ * own descriptor */
 struct named {
     sem_t sem;
+    unsigned int opens;
     struct named *next;
 };
 static struct named *named_list;
@@ -100,9 +106,12 @@ sem_open(const char *name, int oflag, ...)
     for (n = named_list; n != NULL; n = n->next)
         if (n->sem.id == id)
             break;
-    if (n == NULL && (n = malloc(sizeof(*n))) != NULL) {
+    if (n != NULL)
+        n->opens++;
+    else if ((n = malloc(sizeof(*n))) != NULL) {
         n->sem.magic = SEM_MAGIC;
         n->sem.id = id;
+        n->opens = 1;
         n->next = named_list;
         named_list = n;
     }
@@ -128,6 +137,10 @@ sem_close(sem_t *s)
     for (pp = &named_list; *pp != NULL && &(*pp)->sem != s; pp = &(*pp)->next)
         ;
     n = *pp;
+    if (n != NULL && --n->opens > 0) {  /* another sem_open still holds it */
+        __kw86_interunlock(&named_lock);
+        return 0;
+    }
     if (n != NULL)
         *pp = n->next;
     __kw86_interunlock(&named_lock);

@@ -11,56 +11,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "libc_private.h"
+
 #define FAE_FIRST 8                     /* slots of a new action list */
+
+struct spawn_args {
+    pid_t *pid;
+    const posix_spawn_file_actions_t *fa;
+    const posix_spawnattr_t *sa;
+    char *const *argv, *const *envp;
+};
+
+static int
+spawn_try(const char *path, void *arg)
+{
+    struct spawn_args *a = arg;
+
+    return posix_spawn(a->pid, path, a->fa, a->sa, a->argv, a->envp);
+}
 
 int
 posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
     const posix_spawnattr_t *sa, char *const *argv, char *const *envp)
 {
-    const char *path, *p;
-    char buf[PATH_MAX];
-    int err, saw_eacces = 0;
+    struct spawn_args a = { pid, fa, sa, argv, envp };
 
-    if (*file == '\0')
-        return ENOENT;
-    if (strchr(file, '/') != NULL)      /* a path: no search */
-        return posix_spawn(pid, file, fa, sa, argv, envp);
-    path = getenv("PATH");
-    if (path == NULL)
-        path = _PATH_DEFPATH;
-    for (p = path;; ) {
-        const char *end = strchrnul(p, ':');
-        const char *dir = p;
-        size_t dlen = (size_t)(end - p);
-        size_t flen = strlen(file);
-
-        if (dlen == 0) {                /* an empty element: the current directory */
-            dir = ".";
-            dlen = 1;
-        }
-        if (dlen + 1 + flen + 1 <= sizeof(buf)) {
-            memcpy(buf, dir, dlen);
-            buf[dlen] = '/';
-            memcpy(buf + dlen + 1, file, flen + 1);
-            err = posix_spawn(pid, buf, fa, sa, argv, envp);
-            switch (err) {
-            case EACCES:
-                saw_eacces = 1;
-                break;
-            case ENOENT:
-            case ENOTDIR:
-            case ELOOP:
-            case ENAMETOOLONG:
-                break;
-            default:
-                return err;             /* 0 (started), ENOEXEC, E2BIG, EAGAIN ... */
-            }
-        }
-        if (*end == '\0')
-            break;
-        p = end + 1;
-    }
-    return saw_eacces ? EACCES : ENOENT;
+    /* the search execvp makes (exec.c): 0 (started), ENOEXEC, E2BIG,
+       EAGAIN ... end it */
+    return __kw86_pathsearch(file, spawn_try, &a);
 }
 
 /* -- file actions -- */

@@ -412,6 +412,16 @@ def sys_setpriority(p, which, who, prio):
 
 
 def sys_sched_yield(p):
+    """A time-sharing LWP goes to the tail of the round robin at trap exit;
+    a real-time one to the tail of its priority's list, when another LWP
+    of its priority or above is runnable (else it runs on: sched.py)."""
+    l = p.l
+    k = p.kernel
+    if l.sched_class and k is not None:
+        from kw86.nbsd.sched import eprio
+        if k.runq.best() < eprio(l):
+            return                              # nobody to give way to
+        k._yield_lwp = l
     p.want_resched = True                       # the scheduler switches at trap exit
 
 

@@ -357,13 +357,14 @@ def sys_mremap(p, old, oldsize, new, newsize, flags):
     free space after it; else (or when that space is taken) the mapping
     moves: with MAP_FIXED to new, which must be free (ENOMEM: mremap never
     replaces a mapping), otherwise to where mmap would put it; MAP_REMAPDUP
-    keeps the old mapping, both then one memory.  Growth continues the
-    mapping's last piece (uvm_mapent_extend): its protection, and for a
-    shared file mapping the file further on; a range whose last page is
-    not mapped cannot grow (EINVAL).  kw86's limits: the program's own
-    text, data, break and stack cannot be moved or grown (EINVAL), and a
-    private file mapping (whose pages kw86 copies at mmap) grows with
-    zero-filled pages.  -> the new address."""
+    keeps the old mapping, both then one memory (also across fork: each
+    process's copy is one memory at both addresses, vm.VM.alias).  Growth
+    continues the mapping's last piece (uvm_mapent_extend): its
+    protection, and for a file mapping the file further on (a private
+    one's new pages are copies of the file from there, as kw86 copies
+    them at mmap); a range whose last page is not mapped cannot grow
+    (EINVAL).  kw86's limit: the program's own text, data, break and
+    stack cannot be moved or grown (EINVAL).  -> the new address."""
     _kernel(p)
     vm = p.vm
     if flags & ~(MAP_FIXED | MAP_REMAPDUP | MAP_ALIGNMENT_MASK) & 0xffffffff:
@@ -442,13 +443,20 @@ def _free(vm, start, length):
 def _grow(vm, tail, end, at, length):
     """uvm_mapent_extend: [at, at+length) continues `tail`, the mapping of
     the old range's last page (which ended at `end`): its protection and
-    kind, a shared file mapping's object at the offsets after `end`;
-    EINVAL without one."""
+    kind, a file mapping's object at the offsets after `end` (a shared
+    one's pages fault in from it, a private one's are copies of the file
+    from there, as its first pages were at mmap); EINVAL without one."""
     if tail is None:
         raise Errno(abi.EINVAL)
     vm.check_memory(length)
-    vm.add_region(at, at + length, tail.prot, "anon" if tail.kind == "file" else tail.kind,
-                  tail.obj, tail.off + (end - tail.start) if tail.obj is not None else 0)
+    src = tail.src if tail.kind == "file" else None
+    off = tail.off + (end - tail.start) if tail.obj is not None or src is not None else 0
+    vm.add_region(at, at + length, tail.prot,
+                  "anon" if tail.kind == "file" and src is None else tail.kind,
+                  tail.obj, off, src)
+    if src is not None:
+        from kw86.nbsd.syscalls.vm import copy_file_pages
+        copy_file_pages(vm, vm.k.sys.bufcache, src, off, at, length, tail.prot)
 
 
 def _transfer(p, vm, src, dst, length, dup):
@@ -467,7 +475,7 @@ def _transfer(p, vm, src, dst, length, dup):
         s, e = max(r.start, src), min(r.end, end)
         piece = r.piece(s, e)
         vm.regions.append(Region(s + delta, e + delta, piece.prot, piece.kind, piece.obj,
-                                 piece.off))
+                                 piece.off, piece.src))
         piece.drop()
     m = vm.m
     for va in range(src, end, PAGE):
@@ -485,6 +493,7 @@ def _transfer(p, vm, src, dst, length, dup):
         if dup:
             vm.refs[pa] = vm.refs.get(pa, 0) + 1
             vm.pages[nva] = pa
+            vm.dup_alias(va, nva)       # one memory: copy-on-write keeps them together
             if va in vm.cow:
                 vm.cow.add(nva)
             m.write_u32(vm._pte_addr(nva, True), pte)
@@ -493,6 +502,11 @@ def _transfer(p, vm, src, dst, length, dup):
             m.write_u32(a, 0)
             vm.pages[nva] = pa
             m.write_u32(vm._pte_addr(nva, True), pte)
+            g = vm.alias.pop(va, None)
+            if g is not None:           # a moved address of a MAP_REMAPDUP group
+                g.discard(va)
+                g.add(nva)
+                vm.alias[nva] = g
             for s in (vm.cow, vm.locked, vm.inherit_zero):
                 if va in s:
                     s.discard(va)

@@ -15,10 +15,21 @@ the owner (matching uid) may change its own process only to keep or
 lower its priority in a class that is not real-time, or in the class it
 is in already; anything else needs root (EPERM).
 
-kw86 has one CPU and one round-robin run queue (sched.py): the class and
-priority are kept per process (q.sched_params) and reported, but they do
-not reorder the run queue; a fork child inherits them (kernel.fork, as
-NetBSD's child LWP inherits its parent's class and priority).
+The class and priority are the LWP's (NetBSD's l_class, l_priority; a
+fork child's LWP and a new LWP get their creator's): lid 0 names every LWP
+of the process for _sched_setparam (libc's sched_setparam and
+sched_setscheduler) and the first live LWP of its list for
+_sched_getparam -- NetBSD's lwp_find2, LWPs inserted at the head, so the
+newest; a lid names one LWP (pthread_setschedparam).  Permission is
+checked per LWP, as do_sched_setparam does, and the first refusal stops
+the loop (the LWPs before it keep their change).  The scheduler
+(kw86/nbsd/sched.py, changepri) requeues the LWP and preempts at once when
+the change makes a runnable LWP outrank the running one.  A time-sharing
+LWP has no settable priority (EINVAL) and reports 0: kw86's round robin
+keeps no dynamic priority (NetBSD's 4.4BSD scheduler reports its current
+one, 0..63, and a real-time LWP moved to SCHED_OTHER starts from its old
+real-time priority there).
+
 An affinity set may name CPU 0 only (the one CPU; another bit is EINVAL),
 setting it is privileged as on NetBSD (EPERM for others).
 """
@@ -53,8 +64,34 @@ def _target(p, pid, lid):
     return q
 
 
+def _live(l):
+    return l.state not in ("zomb", "new")
+
+
+def _lwps(q, lid):
+    """The LWPs lid names in q: all of them for 0 (do_sched_setparam's loop)."""
+    lid = _s32(lid)
+    lwps = getattr(q, "lwps", None)
+    if lwps is None:
+        return []
+    if lid:
+        l = lwps.get(lid)
+        return [] if l is None or not _live(l) else [l]
+    return [l for l in lwps.values() if _live(l)]
+
+
+def _first_lwp(q, lid):
+    """lwp_find2: the LWP lid names, or for 0 the head of the process's LWP
+    list (the newest live one); None: ESRCH."""
+    ls = _lwps(q, lid)
+    if not ls:
+        return None
+    return ls[0] if _s32(lid) else max(ls, key=lambda l: l.seq)
+
+
 def params(q):
-    """(policy, priority) of a process: SCHED_OTHER 0 unless set."""
+    """(policy, priority) of a process (its current LWP): SCHED_OTHER 0
+    unless set."""
     return getattr(q, "sched_params", (SCHED_OTHER, 0))
 
 
@@ -73,31 +110,45 @@ def sys__sched_setparam(p, pid, lid, policy, params_ptr):
     if pri != PRI_NONE and not SCHED_PRI_MIN <= pri <= SCHED_PRI_MAX:
         raise Errno(EINVAL)
     q = _target(p, pid, lid)
-    cur_policy, cur_pri = params(q)
-    lpolicy = cur_policy if policy == SCHED_NONE else policy
-    if lpolicy == SCHED_OTHER and pri != PRI_NONE:
-        raise Errno(EINVAL)
-    npri = cur_pri if pri == PRI_NONE else pri
-    if lpolicy == SCHED_OTHER:
-        npri = 0
-    if p.cred.euid != 0:
-        allowed = _uidmatch(p, q) and \
-            (lpolicy == cur_policy or lpolicy not in (SCHED_FIFO, SCHED_RR)) and \
-            npri <= cur_pri
-        if not allowed:
-            raise Errno(EPERM)
-    q.sched_params = (lpolicy, npri)
+    targets = _lwps(q, lid)
+    if not targets:
+        raise Errno(ESRCH)
+    k = getattr(q, "kernel", None)
+    for t in targets:
+        cur_policy, cur_pri = t.sched_class, t.sched_pri
+        lpolicy = cur_policy if policy == SCHED_NONE else policy
+        if lpolicy == SCHED_OTHER and pri != PRI_NONE:
+            raise Errno(EINVAL)
+        npri = cur_pri if pri == PRI_NONE else pri
+        if lpolicy == SCHED_OTHER:
+            npri = 0
+        if p.cred.euid != 0:
+            # the scheduler's kauth listener: the owner may keep or lower
+            # the kernel priority, in its own class or a time-sharing one
+            # (a real-time -> time-sharing change always lowers it)
+            lower = lpolicy == SCHED_OTHER or \
+                (cur_policy != SCHED_OTHER and npri <= cur_pri)
+            allowed = _uidmatch(p, q) and \
+                (lpolicy == cur_policy or lpolicy not in (SCHED_FIFO, SCHED_RR)) and lower
+            if not allowed:
+                raise Errno(EPERM)
+        if k is not None:
+            k.changepri(t, lpolicy, npri)
+        else:
+            t.sched_class, t.sched_pri = lpolicy, npri
     return 0
 
 
 def sys__sched_getparam(p, pid, lid, policy_ptr, params_ptr):
     q = _target(p, pid, lid)
+    t = _first_lwp(q, lid)
+    if t is None:
+        raise Errno(ESRCH)
     if p.cred.euid != 0 and not _uidmatch(p, q):
         raise Errno(EPERM)              # another user's process (the kauth listener)
-    pol, pri = params(q)
-    p.mem.copyout(params_ptr, struct.pack("<i", pri))
+    p.mem.copyout(params_ptr, struct.pack("<i", t.sched_pri))
     if policy_ptr:
-        p.mem.copyout(policy_ptr, struct.pack("<i", pol))
+        p.mem.copyout(policy_ptr, struct.pack("<i", t.sched_class))
     return 0
 
 

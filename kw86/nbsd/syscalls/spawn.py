@@ -26,7 +26,15 @@ do_posix_spawn, spawn_return) in what a program can see:
 kw86 runs the child's part at once inside the parent's call (the result is
 the same: NetBSD's parent sleeps until the child has exec'd or failed in
 the waiting case, and in the other case nothing the parent does can race
-with a child that has not run yet).  The child never gets a copy of the
+with a child that has not run yet) -- until a file action must sleep (an
+open of a FIFO with no other end): then the child sleeps there, a process
+of its own, and goes on from that action when woken, in its own turn
+(Lwp.kcont, run by the scheduler before the child's first frame exists).
+A parent that does not wait has its 0 and pid at once; a waiting one
+sleeps, as NetBSD's cv_wait with no signal ending it, until the child
+exec'd or failed, and returns what the child got.  A signal that would
+end the child's sleep (caught, or fatal by default) makes the open fail
+with EINTR: the child exits 127 (spawn_return's report_error).  The child never gets a copy of the
 parent's memory: its image is built by the kernel's exec (kernel.py
 Kernel.exec) and it first runs on a frame made from the parent's, as
 execve rewrites its own.
@@ -143,11 +151,70 @@ def _read_image(k, p, path, argv):
     return name, argv, data
 
 
+class _Spawn:
+    """A posix_spawn whose child sleeps in a file action: what the child
+    goes on with (its continuation, Lwp.kcont) and what a waiting parent
+    (Lwp.spawn_wait) is told once it exec'd (err 0) or failed."""
+    __slots__ = ("k", "p", "c", "path", "argv", "envp", "image", "actions", "attr",
+                 "pcwd", "snap", "i", "done", "err", "chan")
+
+    def resume(self, l):
+        """Run by the scheduler when the child is switched to: go on from
+        the action that slept.  True: the child has its first frame and
+        runs; False: it sleeps again or is gone."""
+        c, k = self.c, self.k
+        err = abi.EINTR if _interrupted(c) else _child(self)
+        if err is _ASLEEP:
+            return False
+        if err:
+            k._exit(c, abi.w_exitcode(127), switch=False)
+            self._finish(err)
+            return False
+        self._finish(0)
+        if c.state == "zomb":
+            return False                # (exec_abort: past the point of no return)
+        if l in k.runq:                 # (_first_frame queued it: it runs now)
+            k.runq.remove(l)
+        return True
+
+    def _finish(self, err):
+        from kw86.nbsd.sched import wakeup
+        self.done, self.err = True, err
+        wakeup(self.chan)               # a waiting parent
+
+
+_ASLEEP = object()
+
+
+def _interrupted(c):
+    """A pending signal that ends the child's sleep (tsleep with PCATCH): one
+    not masked, caught or fatal by default (a stop signal waits)."""
+    from kw86.nbsd.proc import SIG_KILL
+    l = c.l
+    for sig in list(c.siglist) + list(l.siglist):
+        if l.sigmask & abi.sigbit(sig):
+            continue
+        act = c.sigacts.get(sig)
+        handler = abi.NBSD_SIG_DFL if act is None else act[0]
+        if handler == abi.NBSD_SIG_IGN:
+            continue
+        if handler != abi.NBSD_SIG_DFL or sig in SIG_KILL:
+            return True
+    return False
+
+
 def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
     """posix_spawn(2): the error number is the value (0: started)."""
     k = p.kernel
     if k is None:
         raise Errno(abi.ENOSYS)         # the CPU-less harness has no exec
+    w = p.l.spawn_wait
+    if w is not None:
+        # a waiting parent woken (the call restarted): its child's answer
+        if not w.done:
+            raise WouldBlock(w.chan)
+        p.l.spawn_wait = None
+        return w.err or _put_pid(p, pidp, w.c.pid)
     try:
         actions = _file_actions(p, fa)
         attr = _attr(p, attrp)
@@ -169,11 +236,29 @@ def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
     c, p.fork_child = p.fork_child, None
     waiting = attr is not None and attr["flags"] & (POSIX_SPAWN_RETURNERROR |
                                                      POSIX_SPAWN_SETPGROUP)
-    err = _child(k, p, c, pathname, av, ev, image, actions, attr)
-    if err:
+    w = _Spawn()
+    w.k, w.p, w.c, w.path, w.argv, w.envp, w.image = k, p, c, pathname, av, ev, image
+    w.actions, w.attr, w.i, w.done, w.err = actions, attr, 0, False, 0
+    w.pcwd = list(p.cwd)
+    w.snap = _parent_frame(k, p)
+    w.chan = ("spawn", c.pid)
+    # do_posix_spawn: the child's saved ids are its effective ones (the
+    # credentials are the child's own copy: fork's)
+    c.cred.svuid, c.cred.svgid = c.cred.euid, c.cred.egid
+    err = _child(w)
+    if err is _ASLEEP:
+        if waiting:
+            p.l.spawn_wait = w
+            raise WouldBlock(w.chan)
+        err = 0
+    elif err:
         k._exit(c, abi.w_exitcode(127), switch=False)
         if waiting:
             return err
+    return _put_pid(p, pidp, pid)
+
+
+def _put_pid(p, pidp, pid):
     if pidp:
         try:
             p.mem.copyout(pidp, struct.pack("<i", pid))
@@ -182,26 +267,31 @@ def sys_posix_spawn(p, pidp, path, fa, attrp, argv, envp):
     return 0
 
 
-def _child(k, p, c, path, argv, envp, image, actions, attr):
-    """spawn_return: the file actions, the attributes, the exec, and the
-    child's first frame; 0, or the error that ends it (exit 127)."""
-    pcwd = list(p.cwd)
-    # do_posix_spawn: the child's saved ids are its effective ones (the
-    # credentials are the child's own copy: fork's)
-    c.cred.svuid, c.cred.svgid = c.cred.euid, c.cred.egid
+def _child(w):
+    """spawn_return: the file actions (from w.i on), the attributes, the
+    exec, and the child's first frame; 0, the error that ends it (exit
+    127), or _ASLEEP: an action sleeps, the child with it (w.resume goes
+    on when it is woken)."""
+    k, c = w.k, w.c
     try:
-        for a in actions:
-            _do_action(c, a)
-        if attr is not None:
-            _do_attr(p, c, attr)
-    except WouldBlock:
-        # an open that must wait (a FIFO with no other end yet): NetBSD's
-        # child sleeps in it while its parent goes on; kw86 runs the
-        # child's part inside the parent's call, where it cannot sleep
-        p.sys.stderr.write("kw86: posix_spawn: a file action that waits (open of a FIFO "
-                           "with no other end) is not implemented\n")
-        p.sys.stderr.flush()
-        return abi.ENOSYS
+        actions = w.actions
+        while w.i < len(actions):
+            _do_action(c, actions[w.i])
+            w.i += 1
+        if w.attr is not None:
+            _do_attr(w.p, c, w.attr)
+    except WouldBlock as e:
+        # an open that must wait (a FIFO with no other end yet): the child
+        # sleeps in it (an empty address space until its exec)
+        from kw86.nbsd.vm import VM
+        if c.vm is None:
+            try:
+                c.vm = VM(k)
+            except MemoryError:
+                return abi.ENOMEM
+        c.l.kcont = w
+        k._sleep(c.l, e.chan)
+        return _ASLEEP
     except Exception as e:
         err = _errno_of(e)
         if err is None:
@@ -212,15 +302,16 @@ def _child(k, p, c, path, argv, envp, image, actions, attr):
     # the image is the one the parent found and read (execve_loadvm ran in
     # the parent); a PT_INTERP and the exe path are looked up from where
     # the parent looked, the child's own cwd back afterwards
-    ccwd, c.cwd = c.cwd, pcwd
+    ccwd, c.cwd = c.cwd, w.pcwd
+    cr3 = m.get_cr(3)
     try:
         try:
-            k.exec(c, path, argv, envp, image)     # the bytes the parent read
+            k.exec(c, w.path, w.argv, w.envp, w.image)     # the bytes the parent read
             from kw86.nbsd.vfs import procfs
-            procfs.note_exec(c, path, False)        # /proc/<pid>/exe: its path
+            procfs.note_exec(c, w.path, False)      # /proc/<pid>/exe: its path
         finally:
             c.cwd = ccwd
-            m.set_cr(3, p.vm.pdir)       # exec switched to the child's page tables
+            m.set_cr(3, cr3)            # exec switched to the child's page tables
             m.flush_tlb()
     except ExecAbort:
         k._exit(c, abi.w_termsig(abi.NBSD_SIGABRT), switch=False)
@@ -231,7 +322,7 @@ def _child(k, p, c, path, argv, envp, image, actions, attr):
             raise
         return err
     _after_exec(k, c)
-    _first_frame(k, p, c)
+    _first_frame(k, w.snap, c)
     return 0
 
 
@@ -369,33 +460,42 @@ def _after_exec(k, c):
         kq.knote_proc_exec(c)
 
 
-def _first_frame(k, p, c):
-    """The child's trap frame on its kernel stack, made from the parent's
-    as execve rewrites a frame (kernel.execve): the new image's registers,
-    a kernelware's [eflags][eip] for gate_exit on its new stack; then the
-    child is runnable."""
-    from kw86.nbsd.frame import TF_SIZE
-    from kw86.nbsd.kconst import T_KW86_GATE
+def _parent_frame(k, p):
+    """The parent's trap frame of this call and the kernel stack above it
+    (None for a short one), as the child's first frame starts from them
+    (_first_frame, maybe after the parent went on)."""
     boot, m = k.boot, k.m
     fesp = p.frame_esp
     tf = boot.read_frame(fesp)
+    return tf, None if tf.short else m.read_virt(fesp, p.kstack - fesp)
+
+
+def _first_frame(k, snap, c):
+    """The child's trap frame on its kernel stack, made from the parent's
+    (_parent_frame) as execve rewrites a frame (kernel.execve): the new
+    image's registers, a kernelware's [eflags][eip] for gate_exit on its
+    new stack; then the child is runnable."""
+    from kw86.nbsd.frame import TF_SIZE
+    from kw86.nbsd.kconst import T_KW86_GATE
+    boot, m = k.boot, k.m
+    tf, stack = snap
     short = tf.short
     if short:
         cfesp = c.kstack - TF_SIZE
     else:
-        depth = p.kstack - fesp
-        cfesp = c.kstack - depth
-        m.write_virt(cfesp, m.read_virt(fesp, depth))
+        cfesp = c.kstack - len(stack)
+        m.write_virt(cfesp, stack)
     r = c.regs0
     for reg in ("eax", "ecx", "edx", "ebx", "esi", "edi", "ebp"):
         setattr(tf, reg, r[reg])
     if tf.gate or short:
+        cr3 = m.get_cr(3)
         m.set_cr(3, c.vm.pdir)              # [eflags][eip] go on the child's stack
         m.flush_tlb()
         try:
             c.emul.exec_frame(c, tf, r)
         finally:
-            m.set_cr(3, p.vm.pdir)
+            m.set_cr(3, cr3)
             m.flush_tlb()
         if short:
             tf.update(trapno=T_KW86_GATE, err=0, eip=0)

@@ -206,8 +206,14 @@ def sys_obreak(p, nsize):
 
 def sys_mmap(p, addr, length, prot, flags, fd, pos):
     vm = _vm(p)
-    if length == 0 or length > 0x7fffffff:
+    if length == 0:
         raise Errno(EINVAL)
+    # no upper bound of its own: as NetBSD's sys_mmap, a length that wraps
+    # when rounded to pages, or that no free range can hold, is ENOMEM
+    # (find_space), and a file offset + length is checked for wrapping in
+    # the 64-bit off_t only (EOVERFLOW cannot happen for a 32-bit length)
+    if length + (addr & (PAGE - 1)) + PAGE - 1 > 0xffffffff:
+        raise Errno(ENOMEM)
     if prot & ~7:
         raise Errno(EINVAL)
     if not flags & (abi.NBSD_MAP_SHARED | abi.NBSD_MAP_PRIVATE) and not flags & abi.NBSD_MAP_ANON:
@@ -278,15 +284,24 @@ def sys_mmap(p, addr, length, prot, flags, fd, pos):
         vm.add_region(base, base + length, prot, "shared", obj, pos)
         vm.m.flush_tlb()
         return base
-    vm.add_region(base, base + length, prot, "anon" if anon else "file")
-    if f is not None:
-        size = f.vp.getsize()
-        data = p.sys.bufcache.read(f.vp, pos, min(length, max(0, size - pos)), size)
-        for off in range(0, len(data), PAGE):
-            vm.map(base + off, prot | abi.NBSD_PROT_WRITE, data[off:off + PAGE])
-            vm.protect(base + off, prot)
+    if f is None:
+        vm.add_region(base, base + length, prot, "anon")
+    else:
+        vm.add_region(base, base + length, prot, "file", off=pos, src=f.vp)
+        copy_file_pages(vm, p.sys.bufcache, f.vp, pos, base, length, prot)
     vm.m.flush_tlb()
     return base
+
+
+def copy_file_pages(vm, bc, vp, pos, base, length, prot):
+    """A private file mapping's pages: [base, base+length) backed by copies
+    of the file from offset pos (read through the buffer cache bc); the
+    pages past the end of the file are left to demand-zero."""
+    size = vp.getsize()
+    data = bc.read(vp, pos, min(length, max(0, size - pos)), size)
+    for off in range(0, len(data), PAGE):
+        vm.map(base + off, prot | abi.NBSD_PROT_WRITE, data[off:off + PAGE])
+        vm.protect(base + off, prot)
 
 
 class _AnonObject:

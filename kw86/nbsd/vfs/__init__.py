@@ -494,6 +494,10 @@ class VFS:
         target = vp.readlink()
         if not target:
             raise Errno(ENOENT)
+        if len(target) >= _MAXPATHLEN:
+            # a host link longer than any NetBSD's (namei_follow reads at
+            # most MAXPATHLEN bytes of it, and the path must fit that)
+            raise Errno(ENAMETOOLONG)
         if target[:1] == b"/":
             stack[:] = list(root)
         more = [c for c in target.split(b"/") if c]

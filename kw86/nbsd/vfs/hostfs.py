@@ -192,9 +192,37 @@ _NS = 1000000000
 _M64 = (1 << 64) - 1
 
 
-def _attr_from_host(st, dev, setid=0):
+# -- nodes that lead out of the tree ----------------------------------------------
+# A character or block device node, a FIFO or a socket node in the root or a
+# bind is a way to something outside the tree: the host's hardware (a
+# /dev/mem, a disk) or a host process (a daemon's control socket in a bound
+# /run).  kw86 never opens one on the host (ENXIO, ECONNREFUSED, a FIFO of
+# the guest's own), and never changes its mode or owner there: kw86 is often
+# run as root, and a guest's chmod 0666 or chown of such a node would hand
+# the device or the daemon to every host user (connecting to a Linux UNIX
+# socket needs write permission on its node).  The guest's chmod and chown of
+# one are kept in its mount's memory for the run (_nodemeta: (st_dev,
+# st_ino) -> [mode bits, set-id ones included, uid, gid]) and shown by stat.
+_HOST_NODES = (hstat.S_IFCHR, hstat.S_IFBLK, hstat.S_IFIFO, hstat.S_IFSOCK)
+
+
+def _node_override(nodemeta, st):
+    """(mode, uid, gid) of host node st as the guest set them."""
+    m = nodemeta.get((st.st_dev, st.st_ino)) if nodemeta else None
+    if m is None:
+        return st.st_mode, st.st_uid, st.st_gid
+    return (st.st_mode & 0o170000) | m[0], m[1], m[2]
+
+
+def _attr_from_host(st, dev, setid=0, nodemeta=None):
     hmode = st.st_mode
     fmt = hmode & 0o170000              # S_IFMT (namei calls this per component: kept lean)
+    if fmt in _HOST_NODES and nodemeta:
+        hmode, uid, gid = _node_override(nodemeta, st)
+        return Attr(abi.xlat_mode_from_host(hmode) | setid, st.st_ino, st.st_nlink, uid, gid,
+                    _nbsd_rdev(st) if fmt in _HOST_CHR_BLK else 0, st.st_size, st.st_blocks,
+                    st.st_blksize or 4096, st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns,
+                    (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0, 0, 0, dev)
     return Attr(abi.xlat_mode_from_host(hmode) | setid, st.st_ino, st.st_nlink, st.st_uid,
                 st.st_gid,
                 _nbsd_rdev(st) if fmt in _HOST_CHR_BLK else 0, st.st_size, st.st_blocks,
@@ -203,16 +231,19 @@ def _attr_from_host(st, dev, setid=0):
                 (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0, 0, 0, dev)
 
 
-def _stat50_from_host(st, dev, setid=0):
-    """abi.pack_stat50(_attr_from_host(st, dev, setid)) in one step (the stat
-    family's hot path: no Attr on the way)."""
+def _stat50_from_host(st, dev, setid=0, nodemeta=None):
+    """abi.pack_stat50(_attr_from_host(st, dev, setid, nodemeta)) in one step
+    (the stat family's hot path: no Attr on the way)."""
     hmode = st.st_mode
     fmt = hmode & 0o170000
     at, mt, ct = st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns
     bt = (st.st_birthtime_ns or 0) if _HAS_BIRTHTIME else 0
+    uid, gid = st.st_uid, st.st_gid
+    if fmt in _HOST_NODES and nodemeta:
+        hmode, uid, gid = _node_override(nodemeta, st)
     return _STAT50.pack(dev & _M64, _TYPE_OF_HOST.get(fmt, 0) | (hmode & 0o7777) | setid,
                         st.st_ino,
-                        st.st_nlink, st.st_uid, st.st_gid,
+                        st.st_nlink, uid, gid,
                         _nbsd_rdev(st) if fmt in _HOST_CHR_BLK else 0,
                         at // _NS, at % _NS, mt // _NS, mt % _NS, ct // _NS, ct % _NS,
                         bt // _NS, bt % _NS, st.st_size, st.st_blocks, st.st_blksize or 4096,
@@ -451,7 +482,7 @@ class HostVnode(Vnode):
     # -- attributes -------------------------------------------------------------
     def getattr(self):
         st = self._host_stat()
-        return _attr_from_host(st, self.mount.dev, self._setid_of(st))
+        return _attr_from_host(st, self.mount.dev, self._setid_of(st), self.mount._nodemeta)
 
     def stat_attr(self):
         # The host stat of this object made by the lookup of the namei that
@@ -462,7 +493,8 @@ class HostVnode(Vnode):
         if h is not None:
             self._st_hint = None
             if vfs is not None and h[1] == vfs.namei_gen:
-                return _attr_from_host(h[0], self.mount.dev, self._setid_of(h[0]))
+                return _attr_from_host(h[0], self.mount.dev, self._setid_of(h[0]),
+                                       self.mount._nodemeta)
         return self.getattr()
 
     def stat50(self):
@@ -472,15 +504,20 @@ class HostVnode(Vnode):
             self._st_hint = None
             vfs = self.mount.vfs
             if vfs is not None and h[1] == vfs.namei_gen:
-                return _stat50_from_host(h[0], self.mount.dev, self._setid_of(h[0]))
+                return _stat50_from_host(h[0], self.mount.dev, self._setid_of(h[0]),
+                                         self.mount._nodemeta)
         st = self._host_stat()
-        return _stat50_from_host(st, self.mount.dev, self._setid_of(st))
+        return _stat50_from_host(st, self.mount.dev, self._setid_of(st), self.mount._nodemeta)
 
     def setattr(self, cred, mode=None, uid=None, gid=None, atime=None, mtime=None):
         if self.mount.readonly:
             raise Errno(EROFS)
         try:
             with self._object() as (fd, opath):
+                st = os.fstat(fd)
+                if st.st_mode & 0o170000 in _HOST_NODES:
+                    self._setattr_node(cred, st, mode, uid, gid)
+                    mode = uid = gid = None                   # never on the host
                 if mode is not None and self.type != VLNK:    # Linux has no lchmod
                     hmode = abi.xlat_perm_to_host(mode & abi.NBSD_ALLPERMS)
                     _chmod_fd(fd, hmode & ~_SETID, opath)     # never set on the host
@@ -503,6 +540,25 @@ class HostVnode(Vnode):
                     _utime_fd(fd, (a, m), opath)
         except OSError as e:
             raise abi.host_error(e) from None
+
+    def _setattr_node(self, cred, st, mode, uid, gid):
+        """chmod/chown of a device, FIFO or socket node: in the mount's
+        memory (_nodemeta), its set-id bits with them (do_chown clears them
+        as NetBSD's chown does, through a chmod)."""
+        mount = self.mount
+        key = (st.st_dev, st.st_ino)
+        m = mount._nodemeta.get(key)
+        if m is None:
+            m = [(st.st_mode & 0o7777) | self._setid_of(st), st.st_uid, st.st_gid]
+        mount._setid_mem.pop(key, None)
+        perm, huid, hgid = m
+        if mode is not None:
+            perm = abi.xlat_perm_to_host(mode & abi.NBSD_ALLPERMS)
+        if uid is not None:
+            huid = uid
+        if gid is not None:
+            hgid = gid
+        mount._nodemeta[key] = [perm, huid, hgid]
 
     # -- directories --------------------------------------------------------------
     def lookup(self, name):
@@ -562,7 +618,7 @@ class HostVnode(Vnode):
             setid = 0
             if mount._xattr and fmt in _XA_TYPES and self._dir_has_meta():
                 setid = _xa_bits(b"/proc/self/fd/%d/" % d + name, False)
-        return _stat50_from_host(st, mount.dev, setid)
+        return _stat50_from_host(st, mount.dev, setid, mount._nodemeta)
 
     def readdir(self):
         try:
@@ -625,6 +681,8 @@ class HostVnode(Vnode):
             vp._keep_setid(fd, opath, st, bits)
         elif self.mount._setid_mem:
             self.mount._setid_mem.pop((st.st_dev, st.st_ino), None)    # (a reused inode)
+        if self.mount._nodemeta:
+            self.mount._nodemeta.pop((st.st_dev, st.st_ino), None)     # (the same)
         return vp
 
     def create(self, name, mode, cred):
@@ -953,6 +1011,7 @@ class HostMount(Mount):
         self._xattr = _XATTR
         self._noxattr = set()           # host st_dev values that take no attribute
         self._setid_mem = {}
+        self._nodemeta = {}             # device, FIFO, socket nodes: the guest's mode, owner
         self._root = HostRootVnode(self, st, dfd)
         _held_add(1)
         self._root._finalizer = weakref.finalize(self._root, _close_held, dfd)

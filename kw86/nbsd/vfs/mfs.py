@@ -339,6 +339,15 @@ class MfsVnode(Vnode):
             d.vp = self
         return d
 
+    def mark_update(self, modified):
+        """A page of the file brought into a mapping (vm.py _fault_shared):
+        accessed, and changed too for a write fault (NetBSD's
+        ufs_gop_markupdate: IN_ACCESS, IN_CHANGE | IN_UPDATE)."""
+        now = self.mount.now()
+        self.atime = now
+        if modified:
+            self.mtime = self.ctime = now
+
     def strategy_read(self, offset, n):
         self.atime = self.mount.now()
         return bytes(self.data[offset:offset + n])
