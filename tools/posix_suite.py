@@ -115,7 +115,9 @@ Recorded (2026-12-06, -j 2 at load 10-12; both modes agree on every test):
       2 GiB): all 1,426 with --threads -j 2 at load 10-15.  Before: main
       from 083b4f5 as it stood 08:59-09:37 (the run stopped at
       shm_open/13-1 for time; the tests after it from the 974-test run of
-      07:58 at 9af39c2+); after: ed99447's tree (a worktree) 09:41-10:22:
+      07:58 at 9af39c2+); after: a worktree 09:41-10:22, fcc76d1 (all but
+      the mmap length fix), its Python at ed99447 from 10:10 (about the
+      pthread_spin_* tests on; the CPU and libc unchanged):
       1,380 build, PASS 1,160 as processes and 1,159 as kernelware (UN-
       RESOLVED 100, UNSUPPORTED 20, UNTESTED 43), the modes agree on 1,379;
       the 974: 939 build, PASS 794 in both modes; the 452 thread tests:
