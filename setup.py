@@ -33,6 +33,13 @@ def extensions():
             # for all uop kinds), and GCC's manual advises -fno-gcse for
             # computed gotos
             args += ["-fno-crossjumping", "-fno-gcse"]
+        # KW86_EXTRA_CFLAGS: appended to every extension's flags, after the
+        # ones above, for measuring others (KW86_EXTRA_CFLAGS=-O3).  Measured
+        # and not taken (2026-12-07, README "Developer builds"): -O3, PGO
+        # (-fprofile-generate / -use, trained on the C mix and Go strings),
+        # -fno-semantic-interposition -fno-plt, -march=x86-64-v2 -- at most
+        # 7 % fewer host instructions, 0-4 % CPU on Go, a loss on CRC32.
+        args += os.environ.get("KW86_EXTRA_CFLAGS", "").split()
         exts.append(Extension(name, [pyx], extra_compile_args=args))
     if not exts:
         return []

@@ -1183,50 +1183,55 @@ def _fields(d):
                 db=(hi >> 22) & 1)
 
 
-def _int_n_model(gdt, idt, idt_limit, tss, vec, cpl, cur_ss, esp, eflags, ret_eip, cs_sel):
-    """SDM Vol. 2A INT n Operation for a software interrupt in protected mode
-    (no task gates, GDT selectors only), check by check in the manual's
-    order.  Raises _Fault or returns the new state and the pushed values."""
+def _int_n_model(gdt, idt, idt_limit, tss, vec, cpl, cur_ss, esp, eflags, ret_eip, cs_sel,
+                 hw=False, err=None):
+    """SDM Vol. 2A INT n Operation in protected mode (no task gates, GDT
+    selectors only), check by check in the manual's order: a software
+    interrupt, or (hw) an exception with error code err (None: none): no
+    gate DPL check, EXT = 1 in the error codes the manual writes with '+
+    EXT' / '(EXT)'.  Raises _Fault or returns the new state and the pushed
+    values."""
+    x = 1 if hw else 0
     if vec * 8 + 7 > idt_limit:
-        raise _Fault(13, vec * 8 + 2)
+        raise _Fault(13, vec * 8 + 2 + x)
     g = _fields(idt[vec * 8:vec * 8 + 8])
     typ = g["typ"]
     if typ not in (0x6, 0x7, 0xE, 0xF):
-        raise _Fault(13, vec * 8 + 2)
-    if g["dpl"] < cpl:
+        raise _Fault(13, vec * 8 + 2 + x)
+    if g["dpl"] < cpl and not hw:
         raise _Fault(13, vec * 8 + 2)
     if not g["p"]:
-        raise _Fault(11, vec * 8 + 2)
+        raise _Fault(11, vec * 8 + 2 + x)
     sel = g["lo"] >> 16
     off = (g["lo"] & 0xFFFF) | (g["hi"] & 0xFFFF0000 if typ & 8 else 0)
     if sel & ~3 == 0:
-        raise _Fault(13, 0)
+        raise _Fault(13, x)
     if sel & 4 or (sel & ~7) + 7 > len(gdt) - 1:
-        raise _Fault(13, sel & ~3)
+        raise _Fault(13, (sel & ~3) + x)
     c = _fields(gdt[sel & ~7:(sel & ~7) + 8])
     if c["typ"] & 0x18 != 0x18 or c["dpl"] > cpl:
-        raise _Fault(13, sel & ~3)
+        raise _Fault(13, (sel & ~3) + x)
     if not c["p"]:
-        raise _Fault(11, sel & ~3)
+        raise _Fault(11, (sel & ~3) + x)
     size = 4 if typ & 8 else 2
     vals = []
     if not c["typ"] & 4 and c["dpl"] < cpl:         # INTER-PRIVILEGE-LEVEL-INTERRUPT
         dpl = c["dpl"]
         new_esp, new_ss = struct.unpack_from("<IH", tss, 4 + 8 * dpl)
         if new_ss & ~3 == 0:
-            raise _Fault(10, 0)
+            raise _Fault(10, x)
         if new_ss & 4 or (new_ss & ~7) + 7 > len(gdt) - 1 or new_ss & 3 != dpl:
-            raise _Fault(10, new_ss & ~3)
+            raise _Fault(10, (new_ss & ~3) + x)
         s = _fields(gdt[new_ss & ~7:(new_ss & ~7) + 8])
         if s["dpl"] != dpl or s["typ"] & 0x1A != 0x12:
-            raise _Fault(10, new_ss & ~3)
+            raise _Fault(10, (new_ss & ~3) + x)
         if not s["p"]:
-            raise _Fault(12, new_ss & ~3)
+            raise _Fault(12, (new_ss & ~3) + x)
         vals = [cur_ss[0], esp]
-        ss, sp, new_cpl, room_err = s, new_esp, dpl, new_ss & ~3
+        ss, sp, new_cpl, room_err = s, new_esp, dpl, (new_ss & ~3) + x
     else:                                           # INTRA-PRIVILEGE-LEVEL-INTERRUPT
         ss, sp, new_cpl, room_err, new_ss = cur_ss[1], esp, cpl, 0, cur_ss[0]
-    vals += [eflags, cs_sel, ret_eip]
+    vals += [eflags | (0x10000 if hw else 0), cs_sel, ret_eip] + ([] if err is None else [err])
     mask = 0xFFFFFFFF if ss["db"] else 0xFFFF
     sp &= mask
     expdown = (ss["typ"] & 0x1C) == 0x14
@@ -1698,3 +1703,223 @@ def test_far_return_against_a_model_of_the_sdm(seed):
             bad.append(f"{what}: {d}")
     assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
     assert done > n // 20
+
+
+def _iret_model(gdt, cpl, iopl, eflags, frame_ok, stack, o16, segs):
+    """SDM Vol. 2B IRET Operation, protected mode without NT and VM
+    (PROTECTED-MODE-RETURN, RETURN-TO-SAME- and -OUTER-PRIVILEGE-LEVEL)."""
+    w = 2 if o16 else 4
+    if not frame_ok(3 * w):
+        raise _Fault(12, 0)
+    eip, sel, fl = stack(0), stack(1) & 0xFFFF, stack(2)
+    if sel & ~3 == 0:
+        raise _Fault(13, 0)
+    if sel & 4 or (sel & ~7) + 7 > len(gdt) - 1:
+        raise _Fault(13, sel & ~3)
+    d = _fields(gdt[sel & ~7:(sel & ~7) + 8])
+    rpl = sel & 3
+    if d["typ"] & 0x18 != 0x18 or rpl < cpl:
+        raise _Fault(13, sel & ~3)
+    if (d["dpl"] > rpl) if d["typ"] & 4 else (d["dpl"] != rpl):
+        raise _Fault(13, sel & ~3)
+    if not d["p"]:
+        raise _Fault(11, sel & ~3)
+    new_ss = new_esp = s = None
+    if rpl > cpl:
+        if not frame_ok(5 * w):
+            raise _Fault(12, 0)
+        new_esp, new_ss = stack(3), stack(4) & 0xFFFF
+        if new_ss & ~3 == 0:
+            raise _Fault(13, 0)
+        if new_ss & 4 or (new_ss & ~7) + 7 > len(gdt) - 1:
+            raise _Fault(13, new_ss & ~3)
+        s = _fields(gdt[new_ss & ~7:(new_ss & ~7) + 8])
+        if new_ss & 3 != rpl or s["typ"] & 0x1A != 0x12 or s["dpl"] != rpl:
+            raise _Fault(13, new_ss & ~3)
+        if not s["p"]:
+            raise _Fault(12, new_ss & ~3)
+    if eip > d["limit"]:
+        raise _Fault(13, 0)
+    # EFLAGS: what the CPL before the return may change (IF: CPL <= IOPL;
+    # IOPL: CPL 0; VIF VIP VM not restored here); 16-bit: the low word only
+    mask = 0x8D5 | 0x100 | 0x400 | 0x4000 | 0x10000 | 0x40000 | 0x200000
+    if cpl <= iopl:
+        mask |= 0x200
+    if cpl == 0:
+        mask |= 0x3000
+    if o16:
+        mask &= 0xFFFF
+    new_fl = (eflags & ~mask) | (fl & mask)
+    out = {}
+    for name, (v, f) in segs.items():
+        keep = rpl == cpl or (f is not None and not ((f["typ"] & 0x18 != 0x18 or not f["typ"] & 4)
+                                                     and f["dpl"] < rpl))
+        out[name] = v if keep else 0
+    return dict(cs=sel, eip=eip, cpl=rpl, ss=new_ss, eflags=new_fl, segs=out,
+                esp=None if new_ss is None else (new_esp & (0xFFFFFFFF if s["db"] else 0xFFFF)))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_iret_against_a_model_of_the_sdm(seed):
+    """IRET / IRETD at CPL 0 and 3 (NT = 0) with random return frames (CS and
+    SS from random descriptors, random EFLAGS images with any IOPL, IF, AC,
+    ID, NT, RF) against a transcription of SDM Vol. 2B IRET Operation: the
+    vector and error code with nothing changed, or CS, EIP, CPL, SS, ESP,
+    EFLAGS (IF and IOPL only as the old CPL may change them) and DS/ES/FS/GS
+    (nulled on an outer return when not valid at the new CPL)."""
+    R = random.Random(f"iret-model-{seed}")
+    n = budget(2500, 400)
+    bad, done = [], 0
+    for _ in range(n):
+        m, _want, _what = _int_case(R)
+        cpl = m.cpl
+        gdt = m.read(GDT, _NG * 8)
+        slots = range(7, _NG)
+        if cpl == 0 and R.random() < 0.5:
+            m.load_segment("ss", KDATA)
+            m.set_reg("esp", 0x3F000)
+        iopl = R.randrange(4)
+        m.set_reg("eflags", (m.get_reg("eflags") & ~0x7000) | (iopl << 12))     # NT = 0
+        o16 = R.random() < 0.25
+        w = 2 if o16 else 4
+        sel = R.choice([(k << 3) | R.randrange(4) for k in slots]
+                       + [0x1B, 0x1B, KCODE, 0, 0x400, 0x23])
+        ssel = R.choice([(k << 3) | R.randrange(4) for k in slots] + [0x23, 0x23, KDATA, 0, 3])
+        fl = (R.getrandbits(22) & (0x8D5 | 0x100 | 0x400 | 0x200 | 0x3000 | 0x10000 | 0x40000
+                                   | 0x200000)) | 0x2
+        items = [R.choice((0x1000, 0x20010, 0xFFF0, 0x123456)), sel, fl,
+                 R.choice((0x2F000, 0x100, 0xFF0)), ssel]
+        esp = m.get_reg("esp")
+        ss = m.get_reg("ss")
+        ssf = _fields(gdt[ss & ~7:(ss & ~7) + 8])
+        mask = 0xFFFFFFFF if ssf["db"] else 0xFFFF
+        base = ssf["base"]
+        if not 0 <= (base + (esp & mask)) < (4 << 20) - 0x40:
+            continue
+        m.write(base + (esp & mask), b"".join(struct.pack("<H" if o16 else "<I", v
+                                                          & (0xFFFF if o16 else 0xFFFFFFFF))
+                                              for v in items))
+        expdown = (ssf["typ"] & 0x1C) == 0x14
+
+        def frame_ok(nbytes, esp=esp, ssf=ssf, mask=mask, expdown=expdown):
+            lo, hi = esp & mask, (esp & mask) + nbytes - 1
+            return (lo > ssf["limit"] and hi <= mask) if expdown else hi <= ssf["limit"]
+
+        def stack(k, items=items, o16=o16):
+            return items[k] & (0xFFFF if o16 else 0xFFFFFFFF)
+
+        segs = {}
+        for name in ("ds", "es", "fs", "gs"):
+            v = m.get_reg(name)
+            segs[name] = (v, _fields(gdt[v & ~7:(v & ~7) + 8]) if v & ~3 else None)
+        at = UTEXT if cpl == 3 else KTEXT + 0x400
+        code = b"\x66\xcf" if o16 else b"\xcf"
+        m.write(at, code)
+        m.set_reg("eip", at)
+        old_fl = m.get_reg("eflags")
+        try:
+            want = _iret_model(gdt, cpl, iopl, old_fl, frame_ok, stack, o16, segs)
+        except _Fault as f:
+            want = (f.vector, f.error)
+        what = f"cpl {cpl} iopl {iopl} {code.hex()} ss {ss:#x} esp {esp:#x} " \
+               f"frame {[hex(i) for i in items]}"
+        e = m.run(1).exception
+        if isinstance(want, tuple):
+            got = None if e is None else (e.vector, e.error_code)
+            if got != want or m.get_reg("eip") != at or m.get_reg("esp") != esp:
+                bad.append(f"{what}: kw86 {got}, the manual {want}")
+            continue
+        done += 1
+        if e is not None and not (e.vector == 1 and want["eflags"] & 0x100):
+            bad.append(f"{what}: kw86 {(e.vector, e.error_code)}, the manual returns")
+            continue
+        d = [k for k in ("cs", "eip") if m.get_reg(k) != want[k]]
+        if m.cpl != want["cpl"]:
+            d.append("cpl")
+        if (m.get_reg("eflags") ^ want["eflags"]) & 0x274FD5 & ~0x10000:
+            d.append(f"eflags {m.get_reg('eflags'):#x} != {want['eflags']:#x}")
+        if want["ss"] is not None:
+            if m.get_reg("ss") != want["ss"] or (m.get_reg("esp") ^ want["esp"]) & \
+                    (0xFFFFFFFF if _fields(gdt[want["ss"] & ~7:][:8])["db"] else 0xFFFF):
+                d.append(f"ss:esp {m.get_reg('ss'):#x}:{m.get_reg('esp'):#x}")
+            for name, v in want["segs"].items():
+                if (m.get_reg(name) & ~3) != (v & ~3):
+                    d.append(f"{name} {m.get_reg(name):#x} != {v:#x}")
+        elif m.get_reg("esp") & mask != (esp + 3 * w) & mask:
+            d.append("esp")
+        if d:
+            bad.append(f"{what}: {d}")
+    assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
+    assert done > n // 20
+
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_exception_delivery_against_a_model_of_the_sdm(seed):
+    """Faults delivered through the same random IDT gates, TSS stacks and
+    current stacks as test_int_n_delivery_against_a_model_of_the_sdm: #UD
+    (UD2, no error code, benign) and, at CPL 3, #GP(0) (MOV EAX, CR0:
+    contributory, an error code).  Per SDM Vol. 2A INT n Operation and Vol. 3A
+    §6.12-6.15: no gate DPL check, EXT = 1 in the error code of a fault
+    while delivering (§6.13), the error code pushed last, EIP of the faulting
+    instruction, RF = 1 in the pushed EFLAGS; a contributory fault while
+    delivering #GP is #DF(0) (Table 6-5), while delivering #UD it is itself
+    reported."""
+    R = random.Random(f"exc-model-{seed}")
+    n = budget(2500, 400)
+    bad, delivered, df = [], 0, 0
+    for _ in range(n):
+        m, _want, _what = _int_case(R)
+        cpl = m.cpl
+        vec = 13 if cpl == 3 and R.random() < 0.5 else 6
+        gate_bytes = m.read(IDT + [k for k in (0x40, 0x41, 0x80, 0xFF, 0x20)
+                                   if m.read(IDT + k * 8, 8) != bytes(8)][0] * 8, 8) \
+            if R.random() < 0.8 else gate(KCODE, 0x10000, R.choice((0xE, 0xF)), 0)
+        m.write(IDT + vec * 8, gate_bytes)
+        idt_limit = R.choice((0x7FF, 0x7FF, vec * 8 + 6, vec * 8 + 7))
+        m.set_idt(IDT, idt_limit)
+        m.intercept = set(range(32)) - {vec}
+        at = m.get_reg("eip")
+        code = b"\x0f\x20\xc0" if vec == 13 else b"\x0f\x0b"
+        m.write(at, code)
+        gdt = m.read(GDT, _NG * 8)
+        ss = m.get_reg("ss")
+        esp = m.get_reg("esp")
+        cur = (ss, _fields(gdt[ss & ~7:(ss & ~7) + 8]))
+        try:
+            want = _int_n_model(gdt, m.read(IDT, 0x800), idt_limit, m.read(TSS, 0x68), vec, cpl,
+                                cur, esp, m.get_reg("eflags"), at, m.get_reg("cs"), hw=True,
+                                err=0 if vec == 13 else None)
+        except _Fault as f:
+            want = (8, 0) if vec == 13 and f.vector in (10, 11, 12, 13) else (f.vector, f.error)
+        e = m.run(1).exception
+        what = f"vector {vec} cpl {cpl} gate {gate_bytes.hex()} esp {esp:#x} ss {ss:#x}"
+        if isinstance(want, tuple):
+            df += want[0] == 8
+            got = None if e is None else (e.vector, e.error_code)
+            if got != want or m.get_reg("eip") != at or m.get_reg("esp") != esp:
+                bad.append(f"{what}: kw86 {got}, the manual {want}")
+            continue
+        delivered += 1
+        if e is not None:
+            bad.append(f"{what}: kw86 {(e.vector, e.error_code)}, the manual delivers")
+            continue
+        d = [k for k in ("cs", "eip", "ss") if m.get_reg(k) != want[k]]
+        if m.get_reg("esp") & want["mask"] != want["esp"] or m.cpl != want["cpl"]:
+            d.append("esp/cpl")
+        n_vals = len(want["vals"])
+        has_err = vec == 13
+        selectors = {n_vals - 2 - has_err} | ({0} if n_vals == 5 + has_err else set())
+        for k, v in enumerate(want["vals"]):
+            a = (want["ss_base"] + ((want["sp"] - (k + 1) * want["size"]) & want["mask"])) \
+                & 0xFFFFFFFF
+            if a + want["size"] > (4 << 20):
+                continue                        # wrapped past 4 GiB: outside guest memory
+            got = int.from_bytes(m.read(a, want["size"]), "little")
+            wide = 0xFFFF if k in selectors or want["size"] == 2 else 0xFFFFFFFF
+            if (got ^ v) & wide:
+                d.append(f"pushed[{k}] {got:#x} != {v:#x}")
+        if d:
+            bad.append(f"{what}: {d}")
+    assert not bad, f"{len(bad)} of {n} differ from the manual:\n" + "\n".join(bad[:10])
+    assert delivered > n // 20 and df > 0

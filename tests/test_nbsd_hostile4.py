@@ -51,7 +51,8 @@ unmapped or kernel memory (EFAULT); sysctl writes (EPERM, EINVAL, EFAULT),
 setrlimit raising (EPERM as a user, capped as root), ptrace, reboot, acct,
 ktrace, swapctl, mount, unmount (ENOSYS, said); a crash with
 RLIMIT_CORE unlimited writes no core file anywhere; SCM_RIGHTS chains and
-cycles (collected, nothing leaked); a vfork chain 150 deep; an MFS directory
+cycles (collected, nothing leaked); a signal context forged to IOPL 3, kernel
+selectors or VM86 (refused); a vfork chain 150 deep; an MFS directory
 chain 3,000 deep; and a kernelware scribbling random words over the kernel's
 descriptor tables, page tables, locore and memory before making system
 calls: it or the machine dies of it with a signal or a one-line message,
@@ -358,6 +359,19 @@ def test_reads_of_ssize_max_from_a_4g_file(progdir, mode, tmp_path):
         "big-open 3 0", "big-read-small -1 14", "big-read-48m -1 14", "big-pread-far -1 14",
         "big-readv -1 14", "big-mmap-1g -1 12", "done"], (out, err)
     assert rss < 200 * 1024, f"peak RSS {rss} KiB"
+
+
+def test_a_forged_signal_context_is_refused(progdir):
+    """A handler edits the context it returns to: IOPL 3, the kernel's code
+    or data selector, VM86, a selector past the GDT; then `out` to the
+    hypercall port.  setcontext refuses each (EINVAL, as NetBSD's
+    cpu_setmcontext: PSL_USERSTATIC, USERMODE) and the trampoline exits 1;
+    no hypercall is made.  (A kernelware's own context keeps CPL 0 whatever
+    it says: it may make the hypercall anyway, tests/test_nbsd_hostile.py.)"""
+    rc, out, err = run4([], progdir, "ctxforge")
+    assert rc == 0 and out.splitlines() == [f"ctxforge-{i} 1 0" for i in range(5)] + ["done"], \
+        (out, err)
+    assert err == "", err
 
 
 @pytest.mark.parametrize("mode", MODE_ARGS, ids=MODE_IDS)

@@ -107,7 +107,7 @@ def test_shared_mapping_reaches_the_host_file_at_exit(progs, mode, tmp_path):
 @pytest.mark.parametrize("user", ["root", "user"])
 def test_sched_signals_shm_clocks_sysconf(progs, mode, user):
     argv = [*mode] + (["--user", "user"] if user == "user" else []) + [progs["posix_sched"]]
-    out = _run_checks(argv, 69 if user == "root" else 62)
+    out = _run_checks(argv, 73 if user == "root" else 66)
     assert f"euid {0 if user == 'root' else 1000}" in out
 
 

@@ -46,6 +46,9 @@
  *                            into small and large buffers, pread, readv, mmap
  *   hostile4 offsets FILE    writes, reads, truncates, locks and mappings at
  *                            offsets near and past the largest off_t
+ *   hostile4 ctxforge        a signal handler edits the context it returns to:
+ *                            IOPL 3, a kernel code selector, a kernel stack
+ *                            selector, VM86, then an `out` to the hypercall port
  *   hostile4 nop             exit 0 (argmax's child)
  */
 #include <sys/types.h>
@@ -1070,6 +1073,60 @@ offsets(const char *path)
 	return 0;
 }
 
+/* -- ctxforge ------------------------------------------------------------------------------------ */
+
+/* NetBSD/i386 ucontext_t: uc_flags, uc_link, uc_sigmask (16), uc_stack (12),
+ * then mcontext's __gregs: GS FS ES DS EDI ESI EBP ESP EBX EDX ECX EAX TRAPNO
+ * ERR EIP CS EFL UESP SS */
+#define GREG(uc, i) (((unsigned int *)((char *)(uc) + 36))[i])
+#define R_CS 15
+#define R_EFL 16
+#define R_SS 18
+
+static volatile int forge_what;
+
+static void
+forger(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	switch (forge_what) {
+	case 0: GREG(uc, R_EFL) |= 0x3000; break;		/* IOPL 3 */
+	case 1: GREG(uc, R_CS) = 0x08; break;			/* GSEL(GCODE_SEL, SEL_KPL) */
+	case 2: GREG(uc, R_SS) = 0x10; break;			/* kernel data */
+	case 3: GREG(uc, R_EFL) |= 0x20000; break;		/* VM86 */
+	case 4: GREG(uc, R_CS) = 0x0b | 0x100; break;		/* past the GDT */
+	}
+}
+
+static int
+ctxforge(void)
+{
+	int i, st;
+	char what[32];
+
+	for (i = 0; i < 5; i++) {
+		pid_t c = fork();
+		if (c == 0) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_sigaction = forger;
+			sa.sa_flags = SA_SIGINFO;
+			sigaction(SIGUSR1, &sa, 0);
+			forge_what = i;
+			raise(SIGUSR1);
+			/* the hypercall port: only CPL 0 (or IOPL 3) may */
+			__asm__ __volatile__("movw $0x4b57, %%dx\n\tmovl $1, %%eax\n\toutl %%eax, %%dx"
+			    ::: "eax", "edx");
+			_exit(3);
+		}
+		st = child_status(c);
+		snprintf(what, sizeof what, "ctxforge-%d", i);
+		say(what, st);
+	}
+	return 0;
+}
+
 /* -- scribble -------------------------------------------------------------------------- */
 
 static unsigned int rnd_state;
@@ -1175,6 +1232,8 @@ main(int argc, char **argv)
 		offsets(argv[2]);
 	else if (argc >= 3 && strcmp(argv[1], "bigread") == 0)
 		bigread(argv[2]);
+	else if (argc >= 2 && strcmp(argv[1], "ctxforge") == 0)
+		ctxforge();
 	else if (argc >= 2 && strcmp(argv[1], "pde") == 0)
 		pde();
 	else if (argc >= 7 && strcmp(argv[1], "scribble") == 0)

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysctl.h>
 #include <sys/wait.h>
 
 static int fails;
@@ -109,8 +110,28 @@ main(void)
         check_err(sched_setscheduler(1, SCHED_FIFO, &sp), root ? 0 : EPERM,
                   "user: another user's process: EPERM");
     }
-    check(sched_rr_get_interval(0, &ts) == 0 && ts.tv_sec == 0 && ts.tv_nsec == 100000000,
-          "sched_rr_get_interval: 100 ms (hz/10)");
+    /* NetBSD: kern.sched.rtts is the quantum in milliseconds (hz/10 ticks:
+     * 100), and its libc's sched_rr_get_interval multiplies sysconf's
+     * value by 1000, so a program is told 100 us */
+    check(sysconf(_SC_SCHED_RT_TS) == 100 && sysconf(_SC_SCHED_PRI_MIN) == 0 &&
+          sysconf(_SC_SCHED_PRI_MAX) == 63, "sysconf: kern.sched.rtts 100, pri 0..63");
+    check(sched_rr_get_interval(0, &ts) == 0 && ts.tv_sec == 0 && ts.tv_nsec == 100000,
+          "sched_rr_get_interval: sysconf(_SC_SCHED_RT_TS) * 1000 ns");
+    {
+        int mib[CTL_MAXNAME], v = -1;
+        size_t n = CTL_MAXNAME, len = sizeof(v);
+        char name[16];
+
+        check(sysctlnametomib("kern.sched.pri_max", mib, &n) == 0 && n == 3 &&
+              mib[0] == CTL_KERN && sysctl(mib, 3, &v, &len, NULL, 0) == 0 && v == 63,
+              "sysctlnametomib(kern.sched.pri_max): three numbers, 63");
+        len = sizeof(name);
+        check(sysctlbyname("kern.sched.name", name, &len, NULL, 0) == 0 &&
+              strcmp(name, "4.4BSD") == 0, "sysctlbyname(kern.sched.name): 4.4BSD");
+        n = CTL_MAXNAME;
+        check(sysctlnametomib("kern.sched.nosuch", mib, &n) == -1 && errno == ENOENT,
+              "sysctlnametomib(kern.sched.nosuch): ENOENT");
+    }
     check_err(sched_rr_get_interval(99999, &ts), ESRCH, "sched_rr_get_interval(no such pid)");
     check(sched_yield() == 0, "sched_yield");
 

@@ -3,7 +3,8 @@
  * (lid 0); sched_setparam keeps the class (SCHED_NONE), sched_setscheduler
  * reads the old class first and returns it.  The real-time priority range
  * and round-robin quantum are sysconf's _SC_SCHED_PRI_MIN/MAX and
- * _SC_SCHED_RT_TS (microseconds); SCHED_OTHER has no priorities (-1). */
+ * _SC_SCHED_RT_TS (kern.sched.rtts, milliseconds: NetBSD's sched_rr_get_interval
+ * multiplies it by 1000 for nanoseconds); SCHED_OTHER has no priorities (-1). */
 #include <sched.h>
 #include <errno.h>
 #include <signal.h>

@@ -350,6 +350,17 @@ sysctl(const int *name, unsigned int namelen, void *oldp, size_t *oldlenp,
     return __sysctl(name, namelen, oldp, oldlenp, newp, newlen);
 }
 
+static long
+sysctl_int_byname(const char *name)
+{
+    int value;
+    size_t len = sizeof(value);
+
+    if (sysctlbyname(name, &value, &len, NULL, 0) < 0)
+        return -1;
+    return value;
+}
+
 static int
 sysctl_string(int top, int second, char *buf, size_t size)
 {
@@ -500,14 +511,15 @@ sysconf(int name)
         return 1024;            /* NetBSD's IOV_MAX */
     case _SC_LOGIN_NAME_MAX:
         return 17;              /* MAXLOGNAME + 1 */
-    /* NetBSD's scheduler variables (kern.sched): SCHED_PRI_MIN/MAX and the
-     * round-robin quantum, which is kw86's (sched.py: hz/10 = 100 ms) */
+    /* NetBSD's scheduler variables, asked of the kernel by name as
+     * NetBSD's sysconf does (kern.sched's numbers are given out at boot):
+     * the round-robin quantum in milliseconds, SCHED_PRI_MIN/MAX */
     case _SC_SCHED_RT_TS:
-        return 100000;
+        return sysctl_int_byname("kern.sched.rtts");
     case _SC_SCHED_PRI_MIN:
-        return 0;
+        return sysctl_int_byname("kern.sched.pri_min");
     case _SC_SCHED_PRI_MAX:
-        return 63;
+        return sysctl_int_byname("kern.sched.pri_max");
     case _SC_PHYS_PAGES: {
         long long mem;
         size_t mlen = sizeof(mem);

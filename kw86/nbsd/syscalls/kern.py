@@ -111,6 +111,18 @@ def route_iflist(p, af, index):
     return b"".join(out)
 
 
+# kern.sched: NetBSD creates the node and its leaves at boot with CTL_CREATE, so
+# their numbers are dynamic (from CREATE_BASE, 1024) and programs find them by
+# name (sysctlgetmibinfo -> CTL_QUERY): libc's sysconf(_SC_SCHED_RT_TS,
+# _SC_SCHED_PRI_MIN, _SC_SCHED_PRI_MAX) and Go's x/sys/unix.Sysconf read them.
+# name: the time-sharing scheduler (GENERIC's SCHED_4BSD); rtts: the
+# round-robin quantum in milliseconds (hz/10 ticks: kw86/nbsd/sched.py's
+# SCHED_RR slice); pri_min/pri_max: SCHED_PRI_MIN/SCHED_PRI_MAX of <sys/sched.h>.
+KERN_SCHED = 1024
+KERN_SCHED_LEAVES = {1024: b"4.4BSD\0", 1025: struct.pack("<i", 100),
+                     1026: struct.pack("<i", 0), 1027: struct.pack("<i", 63)}
+
+
 def sysctl_value(p, mib):
     """bytes for a leaf node, or raise Errno (ENOENT for an unknown node)."""
     s = p.sys
@@ -149,6 +161,8 @@ def sysctl_value(p, mib):
             return _str(s.domainname)
         if n == KERN_URND:
             return s.random_bytes(4)
+    if len(mib) == 3 and mib[:2] == [abi.CTL_KERN, KERN_SCHED] and mib[2] in KERN_SCHED_LEAVES:
+        return KERN_SCHED_LEAVES[mib[2]]
     if len(mib) == 2 and mib[0] == abi.CTL_HW:
         n = mib[1]
         mem = info.get("physmem", 64 << 20)
@@ -209,7 +223,10 @@ SYSCTL_NAMES = {
            (37, "synchronized_io", _I), (38, "iov_max", _I),
            (40, "mapped_files", _I), (41, "memlock", _I), (42, "memlock_range", _I),
            (43, "memory_protection", _I), (44, "login_name_max", _I), (49, "fscale", _I),
-           (61, "urandom", _I), (81, "arandom", _T), (82, "ipc", _N), (83, "boottime", _T)],
+           (61, "urandom", _I), (81, "arandom", _T), (82, "ipc", _N), (83, "boottime", _T),
+           (1024, "sched", _N)],
+    (1, 1024): [(1024, "name", _S), (1025, "rtts", _I), (1026, "pri_min", _I),
+                (1027, "pri_max", _I)],
     # kern.ipc (syscalls/sysvipc.py): sysvipc_info takes one more level (msg/sem/shm)
     (1, 82): [(1, "sysvipc_info", _T), (5, "shmmax", _Q), (6, "shmmni", _I), (7, "shmseg", _I),
               (8, "shmmaxpgs", _I), (9, "shm_use_phys", _I)],

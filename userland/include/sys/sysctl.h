@@ -58,5 +58,7 @@
 __BEGIN_DECLS
 int sysctl(const int *, unsigned int, void *, size_t *, const void *, size_t);
 int __sysctl(const int *, unsigned int, void *, size_t *, const void *, size_t);
+int sysctlnametomib(const char *, int *, size_t *);
+int sysctlbyname(const char *, void *, size_t *, const void *, size_t);
 __END_DECLS
 #endif
