@@ -124,7 +124,8 @@ Recorded (2026-12-06, -j 2 at load 10-12; both modes agree on every test):
       441 build, PASS 366 / 365.  Newly passing in both modes: mmap/13-1
       (a fault on a MAP_SHARED page marks st_atime), pthread_spin_unlock/
       3-1, sem_open/15-1.  PASS before and not after: clock_gettime/4-1 as
-      a process (the 120 s timeout under load, below) and
+      a process (the 120 s timeout under load, below; alone it passes, 16 s
+      wall) and
       pthread_getschedparam/4-1 as a kernelware (killed at 60 s during the
       run; alone it passes, four runs of 6-70 s wall); nothing else.
 
