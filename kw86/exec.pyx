@@ -1909,6 +1909,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
     cdef KwBlk* blocks = NULL
     cdef KwBlk* bk
     cdef bint skipblk = 0  # blk_exec stopped before eip's instruction: run it here
+    cdef bint onestep = 0  # that instruction only: the block engine takes the next
     if not c.m.blocks_off:
         if c.m.blocks == NULL:
             c.m.blocks = calloc(KW_NBLK, sizeof(KwBlk))
@@ -2047,6 +2048,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                             retired[0] = r
                             return rc
                     continue
+            onestep = skipblk
             skipblk = 0
             # inner loop: a chain of inline forms in one code page
             # cyc: the cycle count in a register while the chain runs (c.cycles is
@@ -2721,7 +2723,7 @@ cdef int run_loop(Cpu* c, uint64_t budget, uint64_t* done, uint64_t* retired) no
                     # (with blocks: a branch ends the chain, its target may
                     # start a block)
                     if (seq and e2.fast != FK_NONE and cyc < c.attn and r < rb and
-                            (blocks == NULL or d == ip.length)):
+                            (blocks == NULL or (d == ip.length and not onestep))):
                         e = e2
                         k = e.fast
                         seq = 0

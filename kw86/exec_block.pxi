@@ -23,7 +23,10 @@
 # target beyond the CS limit, a 16-bit stack), blk_exec stops BEFORE that
 # instruction with EIP, the cycle count and the retired count of that
 # boundary (KwUop.eoff, .cpre and its index) and run_loop runs it the
-# ordinary way.  No uop but a handler call can write a code page (the
+# ordinary way (that one instruction: the next goes back to the blocks).
+# The one walk blk_exec makes is an instruction fetch's, where a chain
+# enters a code page whose translation is not in the TLB, exactly where
+# run_loop's fetch would make it (see the end of blk_exec's loop).  No uop but a handler call can write a code page (the
 # TLB withholds write tags from them), fault, or change the attention state,
 # so one check per block (r + n <= budget, cycles + all its cycles + a taken
 # branch < attention threshold) stands for the per-instruction checks; after
@@ -2343,8 +2346,34 @@ cdef int blk_exec(Cpu* c, KwBlk* bk, uint32_t* peip, uint64_t* pr, uint64_t rb) 
         # run_loop fetches it
         lin = cs_base + nxt
         te = KW_BTLB(tlb, lin)
-        if (te.rtag != (lin & 0xFFFFF000u) or te.host == c.m.ones or
-                <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim):
+        if <uint64_t>((lin & 0xFFFFF000u) - cs_base) + 4095 > cs_lim:
+            break
+        if te.rtag != (lin & 0xFFFFF000u):
+            # a TLB miss (Go: a code page and a stack page sharing a slot):
+            # the walk run_loop's fetch would make next, made here where
+            # run_loop's top-of-loop checks would pass (within the budget,
+            # below the attention threshold even with the walk's cycles: a
+            # later break finds the same state there, and refetches from the
+            # filled entry, a hit, nothing charged twice); its #PF raised
+            # for the instruction at nxt (the fetch's fault: blk_exec's 2).
+            # Not where ifetch_page is that page (run_loop's fetch would not
+            # look at the TLB).
+            if (cyc + c.m.walk_cost >= attn or r >= rb or
+                    c.m.ifetch_page == (lin & 0xFFFFF000u)):
+                break
+            c.cycles = cyc
+            if mmu_translate(&c.m, lin, 0, c.user, &ph):
+                if pop:
+                    blk_flush(c, pop, fa, fb, fr, fcf)
+                raise_pf(c)
+                c.eip = nxt
+                peip[0] = nxt
+                pr[0] = r
+                return 2
+            cyc = c.cycles
+            if te.rtag != (lin & 0xFFFFF000u):
+                break
+        if te.host == c.m.ones:
             break
         ppage = <uint32_t>(te.host - c.m.mem)
         pdelta = ppage - (lin & 0xFFFFF000u) + cs_base

@@ -1557,15 +1557,9 @@ def test_far_call_against_a_model_of_the_sdm(seed):
     assert delivered > n // 20
 
 
-def _retf_model(gdt, cpl, frame_ok, stack, o16, imm, segs):
-    """SDM Vol. 2B RET Operation, far return in protected mode (same and
-    outer level).  stack(k) reads the k-th operand-size item above ESP;
-    frame_ok(nbytes): those bytes above ESP lie within the stack limit;
-    segs: {name: (selector, descriptor fields or None)} of DS ES FS GS."""
-    w = 2 if o16 else 4
-    if not frame_ok(2 * w):
-        raise _Fault(12, 0)
-    eip, sel = stack(0), stack(1) & 0xFFFF
+def _return_cs(gdt, sel, cpl):
+    """The return CS checks RET (far) and IRET share (SDM Vol. 2B RET and
+    IRET Operation, protected mode): the descriptor's fields, or _Fault."""
     if sel & ~3 == 0:
         raise _Fault(13, 0)
     if sel & 4 or (sel & ~7) + 7 > len(gdt) - 1:
@@ -1578,13 +1572,12 @@ def _retf_model(gdt, cpl, frame_ok, stack, o16, imm, segs):
         raise _Fault(13, sel & ~3)
     if not d["p"]:
         raise _Fault(11, sel & ~3)
-    if rpl == cpl:
-        if eip > d["limit"]:
-            raise _Fault(13, 0)
-        return dict(cs=sel, eip=eip, cpl=cpl, esp_delta=2 * w + imm, ss=None, segs=segs)
-    if not frame_ok(4 * w + imm):
-        raise _Fault(12, 0)
-    new_esp, new_ss = stack(2 + imm // w), stack(3 + imm // w) & 0xFFFF
+    return d
+
+
+def _return_ss(gdt, new_ss, rpl):
+    """The outer-level return's SS checks (RET and IRET alike): the
+    descriptor's fields, or _Fault."""
     if new_ss & ~3 == 0:
         raise _Fault(13, 0)
     if new_ss & 4 or (new_ss & ~7) + 7 > len(gdt) - 1:
@@ -1594,6 +1587,60 @@ def _retf_model(gdt, cpl, frame_ok, stack, o16, imm, segs):
         raise _Fault(13, new_ss & ~3)
     if not s["p"]:
         raise _Fault(12, new_ss & ~3)
+    return s
+
+
+def _put_return_frame(m, gdt, items, o16):
+    """Writes items (operand-size words) at SS:ESP; None when that is not in
+    the test machine's memory, else (esp, ss, mask, frame_ok, stack, segs):
+    frame_ok(nbytes) says whether those bytes above ESP are within the
+    stack segment (expand-down too), stack(k) reads item k, segs holds DS ES
+    FS GS as (selector, descriptor fields or None)."""
+    esp = m.get_reg("esp")
+    ss = m.get_reg("ss")
+    ssf = _fields(gdt[ss & ~7:(ss & ~7) + 8])
+    mask = 0xFFFFFFFF if ssf["db"] else 0xFFFF
+    base = ssf["base"]
+    if not 0 <= (base + (esp & mask)) < (4 << 20) - 0x40:
+        return None
+    wmask = 0xFFFF if o16 else 0xFFFFFFFF
+    m.write(base + (esp & mask), b"".join(struct.pack("<H" if o16 else "<I", v & wmask)
+                                          for v in items))
+    expdown = (ssf["typ"] & 0x1C) == 0x14
+
+    def frame_ok(nbytes):
+        lo, hi = esp & mask, (esp & mask) + nbytes - 1
+        return (lo > ssf["limit"] and hi <= mask) if expdown else hi <= ssf["limit"]
+
+    def stack(k):
+        return items[k] & wmask
+
+    segs = {}
+    for name in ("ds", "es", "fs", "gs"):
+        v = m.get_reg(name)
+        segs[name] = (v, _fields(gdt[v & ~7:(v & ~7) + 8]) if v & ~3 else None)
+    return esp, ss, mask, frame_ok, stack, segs
+
+
+def _retf_model(gdt, cpl, frame_ok, stack, o16, imm, segs):
+    """SDM Vol. 2B RET Operation, far return in protected mode (same and
+    outer level).  stack(k) reads the k-th operand-size item above ESP;
+    frame_ok(nbytes): those bytes above ESP lie within the stack limit;
+    segs: {name: (selector, descriptor fields or None)} of DS ES FS GS."""
+    w = 2 if o16 else 4
+    if not frame_ok(2 * w):
+        raise _Fault(12, 0)
+    eip, sel = stack(0), stack(1) & 0xFFFF
+    d = _return_cs(gdt, sel, cpl)
+    rpl = sel & 3
+    if rpl == cpl:
+        if eip > d["limit"]:
+            raise _Fault(13, 0)
+        return dict(cs=sel, eip=eip, cpl=cpl, esp_delta=2 * w + imm, ss=None, segs=segs)
+    if not frame_ok(4 * w + imm):
+        raise _Fault(12, 0)
+    new_esp, new_ss = stack(2 + imm // w), stack(3 + imm // w) & 0xFFFF
+    s = _return_ss(gdt, new_ss, rpl)
     if eip > d["limit"]:
         raise _Fault(13, 0)
     out = {}
@@ -1643,29 +1690,10 @@ def test_far_return_against_a_model_of_the_sdm(seed):
         ssel = R.choice([(k << 3) | R.randrange(4) for k in slots] + [0x23, 0x23, KDATA, 0, 3])
         items = [R.choice((0x1000, 0x20010, 0xFFF0, 0x123456)), sel] + [0] * (imm // w) \
             + [R.choice((0x2F000, 0x100, 0xFF0)), ssel]
-        esp = m.get_reg("esp")
-        ss = m.get_reg("ss")
-        ssf = _fields(gdt[ss & ~7:(ss & ~7) + 8])
-        mask = 0xFFFFFFFF if ssf["db"] else 0xFFFF
-        base = ssf["base"]
-        if not 0 <= (base + (esp & mask)) < (4 << 20) - 0x40:
+        frame = _put_return_frame(m, gdt, items, o16)
+        if frame is None:
             continue
-        m.write(base + (esp & mask), b"".join(struct.pack("<H" if o16 else "<I", v
-                                                          & (0xFFFF if o16 else 0xFFFFFFFF))
-                                              for v in items))
-        expdown = (ssf["typ"] & 0x1C) == 0x14
-
-        def frame_ok(nbytes, esp=esp, ssf=ssf, mask=mask, expdown=expdown):
-            lo, hi = esp & mask, (esp & mask) + nbytes - 1
-            return (lo > ssf["limit"] and hi <= mask) if expdown else hi <= ssf["limit"]
-
-        def stack(k, items=items, o16=o16):
-            return items[k] & (0xFFFF if o16 else 0xFFFFFFFF)
-
-        segs = {}
-        for name in ("ds", "es", "fs", "gs"):
-            v = m.get_reg(name)
-            segs[name] = (v, _fields(gdt[v & ~7:(v & ~7) + 8]) if v & ~3 else None)
+        esp, ss, mask, frame_ok, stack, segs = frame
         at = UTEXT if cpl == 3 else KTEXT + 0x400
         code = (b"\x66" if o16 else b"") + (b"\xca" + struct.pack("<H", imm) if imm else b"\xcb")
         m.write(at, code)
@@ -1712,32 +1740,14 @@ def _iret_model(gdt, cpl, iopl, eflags, frame_ok, stack, o16, segs):
     if not frame_ok(3 * w):
         raise _Fault(12, 0)
     eip, sel, fl = stack(0), stack(1) & 0xFFFF, stack(2)
-    if sel & ~3 == 0:
-        raise _Fault(13, 0)
-    if sel & 4 or (sel & ~7) + 7 > len(gdt) - 1:
-        raise _Fault(13, sel & ~3)
-    d = _fields(gdt[sel & ~7:(sel & ~7) + 8])
+    d = _return_cs(gdt, sel, cpl)
     rpl = sel & 3
-    if d["typ"] & 0x18 != 0x18 or rpl < cpl:
-        raise _Fault(13, sel & ~3)
-    if (d["dpl"] > rpl) if d["typ"] & 4 else (d["dpl"] != rpl):
-        raise _Fault(13, sel & ~3)
-    if not d["p"]:
-        raise _Fault(11, sel & ~3)
     new_ss = new_esp = s = None
     if rpl > cpl:
         if not frame_ok(5 * w):
             raise _Fault(12, 0)
         new_esp, new_ss = stack(3), stack(4) & 0xFFFF
-        if new_ss & ~3 == 0:
-            raise _Fault(13, 0)
-        if new_ss & 4 or (new_ss & ~7) + 7 > len(gdt) - 1:
-            raise _Fault(13, new_ss & ~3)
-        s = _fields(gdt[new_ss & ~7:(new_ss & ~7) + 8])
-        if new_ss & 3 != rpl or s["typ"] & 0x1A != 0x12 or s["dpl"] != rpl:
-            raise _Fault(13, new_ss & ~3)
-        if not s["p"]:
-            raise _Fault(12, new_ss & ~3)
+        s = _return_ss(gdt, new_ss, rpl)
     if eip > d["limit"]:
         raise _Fault(13, 0)
     # EFLAGS: what the CPL before the return may change (IF: CPL <= IOPL;
@@ -1789,29 +1799,10 @@ def test_iret_against_a_model_of_the_sdm(seed):
                                    | 0x200000)) | 0x2
         items = [R.choice((0x1000, 0x20010, 0xFFF0, 0x123456)), sel, fl,
                  R.choice((0x2F000, 0x100, 0xFF0)), ssel]
-        esp = m.get_reg("esp")
-        ss = m.get_reg("ss")
-        ssf = _fields(gdt[ss & ~7:(ss & ~7) + 8])
-        mask = 0xFFFFFFFF if ssf["db"] else 0xFFFF
-        base = ssf["base"]
-        if not 0 <= (base + (esp & mask)) < (4 << 20) - 0x40:
+        frame = _put_return_frame(m, gdt, items, o16)
+        if frame is None:
             continue
-        m.write(base + (esp & mask), b"".join(struct.pack("<H" if o16 else "<I", v
-                                                          & (0xFFFF if o16 else 0xFFFFFFFF))
-                                              for v in items))
-        expdown = (ssf["typ"] & 0x1C) == 0x14
-
-        def frame_ok(nbytes, esp=esp, ssf=ssf, mask=mask, expdown=expdown):
-            lo, hi = esp & mask, (esp & mask) + nbytes - 1
-            return (lo > ssf["limit"] and hi <= mask) if expdown else hi <= ssf["limit"]
-
-        def stack(k, items=items, o16=o16):
-            return items[k] & (0xFFFF if o16 else 0xFFFFFFFF)
-
-        segs = {}
-        for name in ("ds", "es", "fs", "gs"):
-            v = m.get_reg(name)
-            segs[name] = (v, _fields(gdt[v & ~7:(v & ~7) + 8]) if v & ~3 else None)
+        esp, ss, mask, frame_ok, stack, segs = frame
         at = UTEXT if cpl == 3 else KTEXT + 0x400
         code = b"\x66\xcf" if o16 else b"\xcf"
         m.write(at, code)
