@@ -38,6 +38,17 @@ def run_budget(cpu, budget, limit=400000):
     raise AssertionError("no int3")
 
 
+def blocks_agree(code, regs, budgets):
+    """code from regs with blocks off (the per-instruction path), then with
+    blocks on at each budget: the same final state every time.  Returns the
+    reference state and the last blocks-on CPU (for its block counters)."""
+    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
+    for budget in budgets:
+        on = with_blocks(make_cpu(code, 0x1000, regs), True)
+        assert run_budget(on, budget) == ref, budget
+    return ref, on
+
+
 def regs_for(rng):
     regs = {n: rng.getrandbits(32) for n in ("eax", "edx", "ebx", "ebp", "esi")}
     regs["eflags"] = 0x202 | rng.choice([0, 1, 0x8D5])
@@ -495,10 +506,7 @@ PENDING = [
 def test_pending_flags_across_blocks(k, seed):
     code = flag_loop(PENDING[k])
     regs = regs_for(random.Random(seed * 31 + k))
-    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
-    for budget in (1, 2, 3, 7, 1000, 10**6):
-        on = with_blocks(make_cpu(code, 0x1000, regs), True)
-        assert run_budget(on, budget) == ref, budget
+    ref, on = blocks_agree(code, regs, (1, 2, 3, 7, 1000, 10**6))
     assert on.machine.core.block_instructions > 300
 
 
@@ -790,10 +798,7 @@ def test_fused_incdec_jz_and_dead_shift_flags(k, edx):
     if k == 1:
         edx = -edx & 0xFFFFFFFF         # (counts up to 0)
     regs = {"eax": 0x9E3779B9, "ebx": 0x80000001, "edx": edx, "esi": 5, "ebp": 0x7FFFFFFF}
-    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
-    for budget in (1, 2, 3, 7, 10**6):
-        on = with_blocks(make_cpu(code, 0x1000, regs), True)
-        assert run_budget(on, budget) == ref, budget
+    ref, on = blocks_agree(code, regs, (1, 2, 3, 7, 10**6))
     if edx == 37:
         assert on.machine.core.block_instructions >= 37 * 3
 
@@ -855,10 +860,7 @@ def test_zf_conditions_without_the_switch(tail, count):
     taken ones leave the block, not-taken ones go on in it."""
     code = zf_loop(ZF_TAILS[tail], count)
     regs = {"eax": 0x9E3779B9, "ebx": 0x7F4A7C15, "edx": 6, "esi": 0, "ebp": 5}
-    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
-    for budget in (1, 2, 3, 7, 10**6):
-        on = with_blocks(make_cpu(code, 0x1000, regs), True)
-        assert run_budget(on, budget) == ref, budget
+    ref, on = blocks_agree(code, regs, (1, 2, 3, 7, 10**6))
     if count == 300:
         assert on.machine.core.block_instructions > 300 * 15
 
@@ -885,10 +887,7 @@ def test_zf_forms_looping_on_their_block(k):
     code = ZF_SELF_LOOPS[k] + b"\x9c\xcc"
     regs = {"eax": 1, "ebx": 0x9E3779B9, "ecx": 0, "edx": 0x1F3 if k in (0, 4) else 0x3F0,
             "ebp": 0x10}
-    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
-    for budget in (1, 5, 64, 10**6):
-        on = with_blocks(make_cpu(code, 0x1000, regs), True)
-        assert run_budget(on, budget) == ref, budget
+    ref, on = blocks_agree(code, regs, (1, 5, 64, 10**6))
     assert ref[3] > 100
     assert on.machine.core.block_instructions > ref[3] - 20
 
@@ -960,10 +959,7 @@ def test_go_conditions_without_the_switch(tail, count):
     code = (b"\xc7\x47\x20" + struct.pack("<I", count) + body
             + b"\xff\x4f\x20\x75" + bytes([(-(len(body) + 5)) & 0xFF]) + b"\x9c\xcc")
     regs = {"eax": 0x9E3779B9, "ebx": 0x7F4A7C15, "edx": 6, "esi": 0, "ebp": 5}
-    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
-    for budget in (1, 2, 3, 7, 10**6):
-        on = with_blocks(make_cpu(code, 0x1000, regs), True)
-        assert run_budget(on, budget) == ref, budget
+    ref, on = blocks_agree(code, regs, (1, 2, 3, 7, 10**6))
     if count == 300:
         assert on.machine.core.block_instructions > 300 * 30
 
@@ -992,10 +988,7 @@ def test_go_conditions_looping_on_their_block(k):
     code = GO_COND_SELF_LOOPS[k] + b"\x9c\xcc"
     regs = {"eax": 1, "ebx": 0x9E3779B9, "ecx": 0x3F0 if k in (2, 5, 6) else 0,
             "edx": 0x1F3, "ebp": 3}
-    ref = run_budget(with_blocks(make_cpu(code, 0x1000, regs), False), 10**6)
-    for budget in (1, 5, 64, 10**6):
-        on = with_blocks(make_cpu(code, 0x1000, regs), True)
-        assert run_budget(on, budget) == ref, budget
+    ref, on = blocks_agree(code, regs, (1, 5, 64, 10**6))
     assert ref[3] > 100
     assert on.machine.core.block_instructions > ref[3] - 20
 
