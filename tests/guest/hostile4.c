@@ -402,6 +402,32 @@ child_status(pid_t c)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* a child that takes SIGSEGV (and SIGBUS) on the alternate stack [sp, sp + size):
+ * its status (NetBSD's sendsig cannot build the frame there: SIGILL) */
+static int
+altstack_fault(void *sp, size_t size)
+{
+	struct sigaction sa;
+	stack_t ss;
+	pid_t c = fork();
+
+	if (c == 0) {
+		ss.ss_sp = sp;
+		ss.ss_size = size;
+		ss.ss_flags = 0;
+		if (sigaltstack(&ss, 0) < 0)
+			_exit(100 + errno);
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = onsegv;
+		sa.sa_flags = SA_ONSTACK;
+		sigaction(SIGSEGV, &sa, 0);
+		sigaction(SIGBUS, &sa, 0);
+		*(volatile int *)0 = 1;
+		_exit(0);
+	}
+	return child_status(c);
+}
+
 static int
 sigrec(void)
 {
@@ -439,54 +465,11 @@ sigrec(void)
 		_exit(0);
 	}
 	say("raise-recursive-altstack", child_status(c));
-	/* an alternate stack in the kernel, one unmapped, one read-only */
-	c = fork();
-	if (c == 0) {
-		ss.ss_sp = (void *)0xc0100000;
-		ss.ss_size = 65536;
-		ss.ss_flags = 0;
-		if (sigaltstack(&ss, 0) < 0)
-			_exit(100 + errno);
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = onsegv;
-		sa.sa_flags = SA_ONSTACK;
-		sigaction(SIGSEGV, &sa, 0);
-		*(volatile int *)0 = 1;
-		_exit(0);
-	}
-	say("altstack-kernel", child_status(c));
-	c = fork();
-	if (c == 0) {
-		void *m = mmap(0, 65536, PROT_READ, MAP_ANON | MAP_PRIVATE, -1, 0);
-		ss.ss_sp = m;
-		ss.ss_size = 65536;
-		ss.ss_flags = 0;
-		if (sigaltstack(&ss, 0) < 0)
-			_exit(100 + errno);
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = onsegv;
-		sa.sa_flags = SA_ONSTACK;
-		sigaction(SIGSEGV, &sa, 0);
-		sigaction(SIGBUS, &sa, 0);
-		*(volatile int *)0 = 1;
-		_exit(0);
-	}
-	say("altstack-readonly", child_status(c));
-	c = fork();
-	if (c == 0) {
-		ss.ss_sp = (void *)0xbfff0000 - 0x100000;   /* wraps into nothing */
-		ss.ss_size = 0x7fffffff;
-		ss.ss_flags = 0;
-		if (sigaltstack(&ss, 0) < 0)
-			_exit(100 + errno);
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = onsegv;
-		sa.sa_flags = SA_ONSTACK;
-		sigaction(SIGSEGV, &sa, 0);
-		*(volatile int *)0 = 1;
-		_exit(0);
-	}
-	say("altstack-huge", child_status(c));
+	/* an alternate stack in the kernel, one read-only, one that wraps */
+	say("altstack-kernel", altstack_fault((void *)0xc0100000, 65536));
+	say("altstack-readonly",
+	    altstack_fault(mmap(0, 65536, PROT_READ, MAP_ANON | MAP_PRIVATE, -1, 0), 65536));
+	say("altstack-huge", altstack_fault((void *)0xbfff0000 - 0x100000, 0x7fffffff));
 	/* the handler's address in the kernel, at 0 */
 	c = fork();
 	if (c == 0) {
